@@ -1,0 +1,22 @@
+package dev.custody.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code custody} command line. */
+@Command(name = "custody", mixinStandardHelpOptions = true, version = "custody 0.1.0",
+        description = "DMA-ownership state of IOMMU groups, domains and devices, with the Linux kernel's rules.")
+public final class CustodyCli implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new CustodyCli()).execute(args));
+    }
+}
