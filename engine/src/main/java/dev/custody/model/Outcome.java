@@ -65,7 +65,7 @@ public sealed interface Outcome<T> {
         };
     }
 
-    default Optional<String> reason() {
+    default Optional<String> explanation() {
         return switch (this) {
             case Ok<T> ok -> Optional.empty();
             case Failed<T> f -> Optional.of(f.reason());

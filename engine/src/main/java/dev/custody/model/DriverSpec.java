@@ -1,0 +1,17 @@
+package dev.custody.model;
+
+import java.util.Objects;
+
+/**
+ * A device driver as the ownership rules see it. {@code managedDma} is the bus driver's
+ * driver_managed_dma flag (spec 3); {@code vfio} registers bound devices with VFIO (spec 4).
+ */
+public record DriverSpec(String name, boolean managedDma, boolean vfio) {
+    public DriverSpec {
+        Objects.requireNonNull(name);
+    }
+
+    public static DriverSpec kernelDma(String name) {
+        return new DriverSpec(name, false, false);
+    }
+}

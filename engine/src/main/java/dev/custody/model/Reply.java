@@ -1,0 +1,38 @@
+package dev.custody.model;
+
+import java.util.List;
+import java.util.Optional;
+
+/** The value of a successful operation, as the scenario format reports it. */
+public sealed interface Reply {
+    record None() implements Reply {}
+
+    /** The operation created an object (an fd, a domain, an IOAS, a HWPT) that a scenario may name. */
+    record Created(Handle handle) implements Reply {}
+
+    /** drivers_probe: the driver bound afterwards, if any. */
+    record Probed(Optional<String> driver) implements Reply {}
+
+    /** VFIO_GROUP_GET_STATUS flags in the order VIABLE, CONTAINER_SET. */
+    record GroupStatus(List<String> flags) implements Reply {}
+
+    /** VFIO_DEVICE_BIND_IOMMUFD: out_devid. */
+    record Bound(int devid) implements Reply {}
+
+    /** VFIO_DEVICE_ATTACH_IOMMUFD_PT: the HWPT actually used. */
+    record Attached(Handle hwpt, String label, boolean created) implements Reply {}
+
+    /** A byte count or address: {@code field} is the scenario name ("mapped", "unmapped", "size", ...). */
+    record Amount(String field, long value) implements Reply {}
+
+    /** IOMMU_IOAS_IOVA_RANGES. */
+    record IovaRanges(List<long[]> ranges, long alignment) implements Reply {}
+
+    /** The `state` op: one group seen as sysfs would. */
+    record GroupView(GroupId group, int ownerCnt, Optional<String> owner, Optional<String> domain,
+                     Optional<String> type, List<DeviceDriver> devices) implements Reply {}
+
+    record DeviceDriver(String device, Optional<String> driver) {}
+
+    None NONE = new None();
+}

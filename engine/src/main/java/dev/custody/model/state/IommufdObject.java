@@ -1,0 +1,26 @@
+package dev.custody.model.state;
+
+import dev.custody.model.DeviceId;
+import dev.custody.model.DomainId;
+import dev.custody.model.ObjectId;
+import java.util.Optional;
+
+/** The objects of one iommufd context (spec 5). */
+public sealed interface IommufdObject {
+    ObjectId id();
+
+    String label();
+
+    /** An I/O address space. */
+    record Ioas(ObjectId id, String label) implements IommufdObject {}
+
+    /** A HW page table: a paging domain mirroring one IOAS. Auto ones die with their last device. */
+    record Hwpt(ObjectId id, String label, ObjectId ioas, DomainId domain, boolean auto) implements IommufdObject {}
+
+    /** A bound device (iommufd_device): holds the device's DMA-ownership claim for this context. */
+    record Device(ObjectId id, String label, DeviceId device, Optional<ObjectId> hwpt) implements IommufdObject {
+        public Device withHwpt(Optional<ObjectId> now) {
+            return new Device(id, label, device, now);
+        }
+    }
+}

@@ -1,0 +1,140 @@
+package dev.custody.model.state;
+
+import dev.custody.model.DeviceId;
+import dev.custody.model.DeviceSpec;
+import dev.custody.model.DomainId;
+import dev.custody.model.FileId;
+import dev.custody.model.GroupId;
+import dev.custody.model.Topology;
+import dev.custody.model.event.KernelEvent;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.stream.Stream;
+
+/**
+ * The whole modelled kernel: the static topology plus every device, group, domain and open file.
+ * Immutable; {@link #apply} is the only way to a new state, which is what makes it event-sourced.
+ */
+public record KernelState(Topology topology, SortedMap<DeviceId, DeviceState> devices,
+                          SortedMap<GroupId, GroupState> groups, SortedMap<DomainId, DomainState> domains,
+                          SortedMap<FileId, OpenFile> files, int nextDomain, int nextFile) {
+
+    /** All devices absent and unbound; the boot sequence (adds, boot drivers) runs as rules on top. */
+    public static KernelState empty(Topology topology) {
+        Map<DeviceId, DeviceState> devices = new LinkedHashMap<>();
+        topology.devices().keySet().forEach(id -> devices.put(id, DeviceState.absent(id)));
+        return new KernelState(topology, Sorted.map(devices), Sorted.emptyMap(), Sorted.emptyMap(),
+                Sorted.emptyMap(), 1, 3);
+    }
+
+    public KernelState apply(KernelEvent event) {
+        return StateEvolution.apply(this, event);
+    }
+
+    public KernelState applyAll(List<KernelEvent> events) {
+        KernelState state = this;
+        for (KernelEvent event : events) {
+            state = state.apply(event);
+        }
+        return state;
+    }
+
+    // --- lookups ---
+
+    public DeviceState device(DeviceId id) {
+        DeviceState device = devices.get(id);
+        if (device == null) {
+            throw new IllegalArgumentException("unknown device " + id);
+        }
+        return device;
+    }
+
+    public DeviceSpec spec(DeviceId id) {
+        return topology.device(id);
+    }
+
+    /** The device's group while it is present (dev->iommu_group); empty for a device without IOMMU. */
+    public Optional<GroupState> groupOf(DeviceId id) {
+        if (!device(id).present()) {
+            return Optional.empty();
+        }
+        return spec(id).group().map(groups::get);
+    }
+
+    public Optional<GroupState> group(GroupId id) {
+        return Optional.ofNullable(groups.get(id));
+    }
+
+    public DomainState domain(DomainId id) {
+        DomainState domain = domains.get(id);
+        if (domain == null) {
+            throw new IllegalStateException("unknown domain " + id);
+        }
+        return domain;
+    }
+
+    public Optional<OpenFile> file(FileId id) {
+        return Optional.ofNullable(files.get(id));
+    }
+
+    public <F extends OpenFile> Stream<F> filesOf(Class<F> kind) {
+        return files.values().stream().filter(kind::isInstance).map(kind::cast);
+    }
+
+    /** The IOMMU instance name of a group (all devices of a group sit behind one IOMMU). */
+    public String iommuOf(GroupState group) {
+        return group.devices().stream().findFirst()
+                .flatMap(d -> spec(d).iommu())
+                .orElseThrow(() -> new IllegalStateException("group " + group.id() + " has no device"));
+    }
+
+    public boolean boundToVfio(DeviceId id) {
+        DeviceState device = device(id);
+        return device.present() && device.driver().flatMap(topology::driver).map(d -> d.vfio()).orElse(false);
+    }
+
+    /** Devices of the group that are registered with VFIO (bound to a VFIO driver). */
+    public List<DeviceId> vfioDevicesOf(GroupId group) {
+        return group(group).map(g -> g.devices().stream().filter(this::boundToVfio).toList()).orElse(List.of());
+    }
+
+    /** The live /dev/vfio/N file of a group: vfio_group->opened_file (spec 4, V1). */
+    public Optional<OpenFile.VfioGroupFile> openedGroupFile(GroupId group) {
+        return filesOf(OpenFile.VfioGroupFile.class).filter(f -> f.group().equals(Optional.of(group))).findFirst();
+    }
+
+    /** Device fds of the group path that reference this group file (each pins the file). */
+    public List<OpenFile.VfioDeviceFile> deviceFilesOf(FileId groupFile) {
+        return filesOf(OpenFile.VfioDeviceFile.class).filter(f -> f.groupFile().equals(groupFile)).toList();
+    }
+
+    /** Group files attached to a container (container->group_list). */
+    public List<OpenFile.VfioGroupFile> groupFilesIn(FileId container) {
+        return filesOf(OpenFile.VfioGroupFile.class).filter(f -> f.container().equals(Optional.of(container))).toList();
+    }
+
+    /** cdev_device_open_cnt of a group: its devices bound through a VFIO cdev (spec 5, V2). */
+    public long cdevBoundCount(GroupId group) {
+        return filesOf(OpenFile.CdevFile.class)
+                .filter(f -> f.binding().isPresent() && spec(f.device()).group().equals(Optional.of(group)))
+                .count();
+    }
+
+    /** Every VFIO fd that keeps a device's vfio registration busy (device fds and cdevs, bound or not). */
+    public long vfioFdsOf(DeviceId device) {
+        long deviceFiles = filesOf(OpenFile.VfioDeviceFile.class).filter(f -> f.device().equals(device)).count();
+        long cdevs = filesOf(OpenFile.CdevFile.class).filter(f -> f.device().equals(device)).count();
+        return deviceFiles + cdevs;
+    }
+
+    public <F extends OpenFile> F fileAs(FileId id, Class<F> kind) {
+        OpenFile file = files.get(id);
+        if (!kind.isInstance(file)) {
+            throw new IllegalStateException(id + " is not a " + kind.getSimpleName());
+        }
+        return kind.cast(file);
+    }
+}

@@ -1,0 +1,108 @@
+package dev.custody.model.state;
+
+import dev.custody.model.DeviceId;
+import dev.custody.model.DomainId;
+import dev.custody.model.FileId;
+import dev.custody.model.GroupId;
+import dev.custody.model.ObjectId;
+import java.util.Optional;
+import java.util.SortedMap;
+
+/**
+ * A file user space opened. {@code fdOpen} says whether the user still holds the fd: some files
+ * outlive their fd because others reference them (a group file held by its device fds, a container
+ * held by its groups, an iommufd held by bound cdevs and groups), as struct file references do.
+ */
+public sealed interface OpenFile {
+    FileId id();
+
+    String label();
+
+    boolean fdOpen();
+
+    OpenFile withFdClosed();
+
+    /** /dev/vfio/N. {@code group} is empty once the group's last VFIO device went away (ioctls: ENODEV). */
+    record VfioGroupFile(FileId id, String label, boolean fdOpen, Optional<GroupId> group,
+                         Optional<FileId> container, Optional<FileId> iommufd) implements OpenFile {
+        public VfioGroupFile withContainer(Optional<FileId> now) {
+            return new VfioGroupFile(id, label, fdOpen, group, now, iommufd);
+        }
+
+        public VfioGroupFile withIommufd(Optional<FileId> now) {
+            return new VfioGroupFile(id, label, fdOpen, group, container, now);
+        }
+
+        public VfioGroupFile detached() {
+            return new VfioGroupFile(id, label, fdOpen, Optional.empty(), Optional.empty(), Optional.empty());
+        }
+
+        @Override
+        public VfioGroupFile withFdClosed() {
+            return new VfioGroupFile(id, label, false, group, container, iommufd);
+        }
+
+        public boolean hasContainerOrIommufd() {
+            return container.isPresent() || iommufd.isPresent();
+        }
+    }
+
+    /** /dev/vfio/vfio: the IOMMU driver once SET_IOMMU ran, and its domains per IOMMU instance. */
+    record VfioContainer(FileId id, String label, boolean fdOpen, Optional<Type1Version> iommuDriver,
+                         SortedMap<String, DomainId> domains) implements OpenFile {
+        public VfioContainer withIommuDriver(Optional<Type1Version> now) {
+            return new VfioContainer(id, label, fdOpen, now, domains);
+        }
+
+        public VfioContainer withDomains(SortedMap<String, DomainId> now) {
+            return new VfioContainer(id, label, fdOpen, iommuDriver, now);
+        }
+
+        @Override
+        public VfioContainer withFdClosed() {
+            return new VfioContainer(id, label, false, iommuDriver, domains);
+        }
+    }
+
+    /** A device fd from VFIO_GROUP_GET_DEVICE_FD; on an iommufd-backed group it holds a bound idev. */
+    record VfioDeviceFile(FileId id, String label, boolean fdOpen, DeviceId device, FileId groupFile,
+                          Optional<IommufdRef> binding) implements OpenFile {
+        @Override
+        public VfioDeviceFile withFdClosed() {
+            return new VfioDeviceFile(id, label, false, device, groupFile, binding);
+        }
+    }
+
+    /** /dev/vfio/devices/vfioX. Bound once VFIO_DEVICE_BIND_IOMMUFD succeeded. */
+    record CdevFile(FileId id, String label, boolean fdOpen, DeviceId device, Optional<IommufdRef> binding)
+            implements OpenFile {
+        public CdevFile withBinding(Optional<IommufdRef> now) {
+            return new CdevFile(id, label, fdOpen, device, now);
+        }
+
+        @Override
+        public CdevFile withFdClosed() {
+            return new CdevFile(id, label, false, device, binding);
+        }
+    }
+
+    /** /dev/iommu: an iommufd context with its objects. */
+    record IommufdFile(FileId id, String label, boolean fdOpen, SortedMap<ObjectId, IommufdObject> objects,
+                       int nextObject, Optional<ObjectId> compatIoas) implements OpenFile {
+        public IommufdFile withObjects(SortedMap<ObjectId, IommufdObject> now, int next) {
+            return new IommufdFile(id, label, fdOpen, now, next, compatIoas);
+        }
+
+        public IommufdFile withCompatIoas(Optional<ObjectId> now) {
+            return new IommufdFile(id, label, fdOpen, objects, nextObject, now);
+        }
+
+        @Override
+        public IommufdFile withFdClosed() {
+            return new IommufdFile(id, label, false, objects, nextObject, compatIoas);
+        }
+    }
+
+    /** An iommufd device object: the context and the object id (the devid user space sees). */
+    record IommufdRef(FileId iommufd, ObjectId idev) {}
+}

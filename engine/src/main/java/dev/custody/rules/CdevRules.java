@@ -1,0 +1,119 @@
+package dev.custody.rules;
+
+import static dev.custody.rules.Results.OK;
+import static dev.custody.rules.Results.fail;
+
+import dev.custody.model.DeviceId;
+import dev.custody.model.Errno;
+import dev.custody.model.GroupId;
+import dev.custody.model.Handle;
+import dev.custody.model.ObjectId;
+import dev.custody.model.Outcome;
+import dev.custody.model.Reply;
+import dev.custody.model.event.KernelEvent.CdevBindingSet;
+import dev.custody.model.event.KernelEvent.FileOpened;
+import dev.custody.model.state.IommufdObject;
+import dev.custody.model.state.OpenFile;
+import dev.custody.model.state.OpenFile.CdevFile;
+import dev.custody.model.state.OpenFile.IommufdFile;
+import dev.custody.model.state.OpenFile.IommufdRef;
+import dev.custody.model.state.OpenFile.VfioDeviceFile;
+import java.util.Optional;
+
+/** The VFIO device cdev, /dev/vfio/devices/vfioX (drivers/vfio/device_cdev.c, spec 5). */
+public final class CdevRules {
+    private CdevRules() {}
+
+    /** open: succeeds for any registered VFIO device, bound or not. */
+    public static Outcome<Reply> open(Tx tx, DeviceId device, String label) {
+        if (!tx.state().boundToVfio(device) || tx.state().device(device).pending().isPresent()) {
+            return fail(Errno.ENODEV, device + " is not a registered VFIO device");
+        }
+        CdevFile file = new CdevFile(tx.nextFileId(), label, true, device, Optional.empty());
+        tx.emit(new FileOpened(file));
+        return Results.ok(new Reply.Created(new Handle.File(file.id())));
+    }
+
+    /** VFIO_DEVICE_BIND_IOMMUFD, errors in the kernel's order (spec 5). */
+    public static Outcome<Reply> bind(Tx tx, Handle fd, Handle iommufd) {
+        Fd<OpenFile> any = Fd.open(tx.state(), fd);
+        if (!any.found()) {
+            return any.error();
+        }
+        if (iommufd instanceof Handle.Number n && n.value() < 0) {
+            return fail(Errno.EINVAL, "iommufd " + n.value() + " is negative");
+        }
+        if (any.get() instanceof VfioDeviceFile) {
+            return fail(Errno.EINVAL, "BIND_IOMMUFD is only for cdev fds, " + any.get().label() + " came from a group");
+        }
+        if (!(any.get() instanceof CdevFile cdev)) {
+            return fail(Errno.ENOTTY, "fd " + any.get().label() + " is not a VFIO cdev");
+        }
+        GroupId group = tx.state().spec(cdev.device()).group().orElseThrow();
+        if (tx.state().openedGroupFile(group).isPresent()) {
+            return fail(Errno.EBUSY, "group " + group + " is open as " + tx.state().openedGroupFile(group).get().label());
+        }
+        if (cdev.binding().isPresent()) {
+            return fail(Errno.EINVAL, cdev.label() + " is already bound");
+        }
+        Fd<IommufdFile> ctx = Fd.of(tx.state(), iommufd, IommufdFile.class, Errno.EBADFD);
+        if (!ctx.found()) {
+            return ctx.error();
+        }
+        if (openElsewhere(tx, cdev)) {
+            return fail(Errno.EINVAL, cdev.device() + " is already open through another fd");
+        }
+        Outcome<ObjectId> bound = IommufdRules.bindDevice(tx, ctx.get().id(), cdev.device(), cdev.label());
+        if (!(bound instanceof Outcome.Ok<ObjectId> idev)) {
+            return bound.castFailure();
+        }
+        tx.emit(new CdevBindingSet(cdev.id(), Optional.of(new IommufdRef(ctx.get().id(), idev.value()))));
+        return Results.ok(new Reply.Bound(idev.value().number()));
+    }
+
+    /** VFIO_DEVICE_ATTACH_IOMMUFD_PT: attach, or replace when attached (spec 5). */
+    public static Outcome<Reply> attach(Tx tx, Handle fd, Handle pt, Optional<String> label) {
+        Fd<CdevFile> cdev = Fd.of(tx.state(), fd, CdevFile.class, Errno.ENOTTY);
+        if (!cdev.found()) {
+            return cdev.error();
+        }
+        if (cdev.get().binding().isEmpty()) {
+            return fail(Errno.EINVAL, cdev.get().label() + " is not bound to an iommufd");
+        }
+        IommufdRef ref = cdev.get().binding().get();
+        IommufdFile ctx = tx.state().fileAs(ref.iommufd(), IommufdFile.class);
+        Optional<IommufdObject> target = IommufdRules.object(tx, ctx, pt);
+        if (target.isEmpty()) {
+            return fail(Errno.ENOENT, "pt " + Fd.describe(tx.state(), pt) + " is not an object of " + ctx.label());
+        }
+        return IommufdRules.attach(tx, ref.iommufd(), ref.idev(), target.get().id(), label);
+    }
+
+    /** VFIO_DEVICE_DETACH_IOMMUFD_PT. */
+    public static Outcome<Reply> detach(Tx tx, Handle fd) {
+        Fd<CdevFile> cdev = Fd.of(tx.state(), fd, CdevFile.class, Errno.ENOTTY);
+        if (!cdev.found()) {
+            return cdev.error();
+        }
+        if (cdev.get().binding().isEmpty()) {
+            return fail(Errno.EINVAL, cdev.get().label() + " is not bound to an iommufd");
+        }
+        IommufdRules.detach(tx, cdev.get().binding().get().iommufd(), cdev.get().binding().get().idev());
+        return OK;
+    }
+
+    /** Unbind at close: detach, release the claim, unblock the group (spec 5). */
+    static void unbind(Tx tx, CdevFile cdev) {
+        IommufdRef ref = cdev.binding().orElseThrow();
+        IommufdRules.unbindDevice(tx, ref.iommufd(), ref.idev());
+        tx.emit(new CdevBindingSet(cdev.id(), Optional.empty()));
+    }
+
+    /** The cdev path allows one open of a device; the group path's opens count too (vfio_df_open). */
+    private static boolean openElsewhere(Tx tx, CdevFile cdev) {
+        boolean otherCdev = tx.state().filesOf(CdevFile.class)
+                .anyMatch(c -> !c.id().equals(cdev.id()) && c.device().equals(cdev.device()) && c.binding().isPresent());
+        boolean groupPath = tx.state().filesOf(VfioDeviceFile.class).anyMatch(f -> f.device().equals(cdev.device()));
+        return otherCdev || groupPath;
+    }
+}

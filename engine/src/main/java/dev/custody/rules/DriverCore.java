@@ -1,0 +1,278 @@
+package dev.custody.rules;
+
+import static dev.custody.rules.Results.OK;
+import static dev.custody.rules.Results.fail;
+
+import dev.custody.model.DeviceId;
+import dev.custody.model.DomainId;
+import dev.custody.model.DriverSpec;
+import dev.custody.model.Errno;
+import dev.custody.model.GroupId;
+import dev.custody.model.Outcome;
+import dev.custody.model.Reply;
+import dev.custody.model.event.KernelEvent.DeviceAdded;
+import dev.custody.model.event.KernelEvent.DeviceJoinedGroup;
+import dev.custody.model.event.KernelEvent.DeviceLeftGroup;
+import dev.custody.model.event.KernelEvent.DeviceRemoved;
+import dev.custody.model.event.KernelEvent.DomainAllocated;
+import dev.custody.model.event.KernelEvent.DomainFreed;
+import dev.custody.model.event.KernelEvent.DriverBound;
+import dev.custody.model.event.KernelEvent.DriverOverrideSet;
+import dev.custody.model.event.KernelEvent.DriverUnbound;
+import dev.custody.model.event.KernelEvent.GroupCreated;
+import dev.custody.model.event.KernelEvent.GroupDestroyed;
+import dev.custody.model.event.KernelEvent.ProbeFailureArmed;
+import dev.custody.model.event.KernelEvent.ProbeFailureConsumed;
+import dev.custody.model.event.KernelEvent.ReleaseBlocked;
+import dev.custody.model.state.DeviceState;
+import dev.custody.model.state.DomainKind;
+import dev.custody.model.state.DomainState;
+import dev.custody.model.state.DomainUse;
+import dev.custody.model.state.GroupState;
+import dev.custody.model.state.PendingRelease;
+import java.util.List;
+import java.util.Optional;
+
+/** The driver core (drivers/base/dd.c, bus.c) as it touches DMA ownership (spec 3). */
+public final class DriverCore {
+    private DriverCore() {}
+
+    /** How really_probe ended: the kernel tells dma_configure errors from probe() errors (spec 3). */
+    private sealed interface ProbeResult {
+        record Bound() implements ProbeResult {}
+        record DmaConfigureFailed(Outcome<Reply> error) implements ProbeResult {}
+        record ProbeFailed(Errno errno, String reason) implements ProbeResult {}
+    }
+
+    /** sysfs bind: bind_store -> device_driver_attach (spec 3). */
+    public static Outcome<Reply> bind(Tx tx, DeviceId id, String driverName) {
+        DeviceState device = tx.state().device(id);
+        if (!device.present()) {
+            return fail(Errno.ENODEV, id + " is not present");
+        }
+        if (device.override().isPresent() && !device.override().get().equals(driverName)) {
+            return fail(Errno.ENODEV, id + " has driver_override " + device.override().get() + "; " + driverName + " does not match");
+        }
+        if (device.driver().isPresent()) {
+            return fail(Errno.EBUSY, id + " is already bound to " + device.driver().get()); // __driver_probe_device
+        }
+        DriverSpec driver = driver(tx, driverName);
+        return switch (reallyProbe(tx, id, driver)) {
+            case ProbeResult.Bound b -> OK;
+            case ProbeResult.DmaConfigureFailed f -> f.error();
+            case ProbeResult.ProbeFailed f -> fail(f.errno(), f.reason()); // device_driver_attach negates it back
+        };
+    }
+
+    /** sysfs drivers_probe: try every matching driver in order (spec 3). */
+    public static Outcome<Reply> probe(Tx tx, DeviceId id) {
+        DeviceState device = tx.state().device(id);
+        if (!device.present()) {
+            return fail(Errno.ENODEV, id + " is not present");
+        }
+        if (device.driver().isPresent()) {
+            return Results.ok(new Reply.Probed(device.driver()));
+        }
+        for (String candidate : candidates(tx, id)) {
+            ProbeResult result = reallyProbe(tx, id, driver(tx, candidate));
+            switch (result) {
+                case ProbeResult.Bound b -> {
+                    return Results.ok(new Reply.Probed(Optional.of(candidate)));
+                }
+                case ProbeResult.DmaConfigureFailed f -> {
+                    // bus_rescan_devices_helper fails, drivers_probe_store answers -EINVAL (checked on 6.12)
+                    return fail(Errno.EINVAL, "probing " + candidate + " failed in dma_configure: "
+                            + f.error().explanation().orElse(f.error().resultName()));
+                }
+                case ProbeResult.ProbeFailed f -> {
+                    // probe() errors are ignored so that the next driver can try its luck
+                }
+            }
+        }
+        return Results.ok(new Reply.Probed(Optional.empty()));
+    }
+
+    /** sysfs unbind (spec 3); a VFIO driver blocks while the device has VFIO fds (spec 4). */
+    public static Outcome<Reply> unbind(Tx tx, DeviceId id) {
+        DeviceState device = tx.state().device(id);
+        if (!device.present() || device.driver().isEmpty()) {
+            return fail(Errno.ENODEV, id + " is not bound to a driver");
+        }
+        if (device.pending().isPresent()) {
+            return Outcome.pending(id + " is already waiting for its VFIO fds to close");
+        }
+        if (blocksOnVfioFds(tx, id)) {
+            tx.emit(new ReleaseBlocked(id, PendingRelease.UNBIND));
+            return Outcome.pending(device.driver().get() + " waits in vfio_unregister_group_dev until "
+                    + tx.state().vfioFdsOf(id) + " open VFIO fd(s) of " + id + " are closed");
+        }
+        releaseDriver(tx, id);
+        return OK;
+    }
+
+    public static Outcome<Reply> override(Tx tx, DeviceId id, Optional<String> driver) {
+        if (!tx.state().device(id).present()) {
+            return fail(Errno.ENODEV, id + " is not present");
+        }
+        tx.emit(new DriverOverrideSet(id, driver));
+        return OK;
+    }
+
+    /** Fault injection: the next probe() on this device returns errno. */
+    public static Outcome<Reply> failNextProbe(Tx tx, DeviceId id, Errno errno) {
+        tx.emit(new ProbeFailureArmed(id, errno));
+        return OK;
+    }
+
+    /** Hot-add: the device joins its group on the group's current domain (spec 8.12), then autoprobe. */
+    public static Outcome<Reply> add(Tx tx, DeviceId id) {
+        if (tx.state().device(id).present()) {
+            return fail(Errno.EEXIST, id + " is already present");
+        }
+        tx.emit(new DeviceAdded(id));
+        joinGroup(tx, id);
+        autoprobe(tx, id);
+        return OK;
+    }
+
+    /** Hot-remove: unbind (blocking on VFIO fds like unbind), then leave the group (spec 7 G10). */
+    public static Outcome<Reply> remove(Tx tx, DeviceId id) {
+        DeviceState device = tx.state().device(id);
+        if (!device.present()) {
+            return fail(Errno.ENODEV, id + " is not present");
+        }
+        if (device.pending().isPresent()) {
+            return Outcome.pending(id + " is already waiting for its VFIO fds to close");
+        }
+        if (device.driver().isPresent() && blocksOnVfioFds(tx, id)) {
+            tx.emit(new ReleaseBlocked(id, PendingRelease.REMOVE));
+            return Outcome.pending(id + " removal waits until its " + tx.state().vfioFdsOf(id) + " open VFIO fd(s) are closed");
+        }
+        if (device.driver().isPresent()) {
+            releaseDriver(tx, id);
+        }
+        return leaveGroupAndVanish(tx, id);
+    }
+
+    /** The boot-time probe of a device's configured driver; its outcome tells whether boot worked. */
+    public static Outcome<Reply> bootBind(Tx tx, DeviceId id, String driverName) {
+        return bind(tx, id, driverName);
+    }
+
+    /** Completes an unbind or removal that waited for the device's last VFIO fd (spec 4). */
+    static void completePendingRelease(Tx tx, DeviceId id) {
+        DeviceState device = tx.state().device(id);
+        if (device.pending().isEmpty() || tx.state().vfioFdsOf(id) > 0) {
+            return;
+        }
+        PendingRelease what = device.pending().get();
+        releaseDriver(tx, id);
+        if (what == PendingRelease.REMOVE) {
+            leaveGroupAndVanish(tx, id);
+        }
+    }
+
+    private static boolean blocksOnVfioFds(Tx tx, DeviceId id) {
+        return tx.state().boundToVfio(id) && tx.state().vfioFdsOf(id) > 0;
+    }
+
+    /** really_probe (spec 3): dma_configure, probe(), and dma_cleanup on any later failure. */
+    private static ProbeResult reallyProbe(Tx tx, DeviceId id, DriverSpec driver) {
+        if (!driver.managedDma()) {
+            Outcome<Reply> configured = GroupRules.useDefaultDomain(tx, id); // spec 3 step 3
+            if (!configured.isOk()) {
+                return new ProbeResult.DmaConfigureFailed(configured);
+            }
+        }
+        Optional<dev.custody.model.Errno> injected = tx.state().device(id).failNextProbe();
+        if (injected.isPresent()) {
+            tx.emit(new ProbeFailureConsumed(id));
+            dmaCleanup(tx, id, driver); // spec 3 step 7
+            return new ProbeResult.ProbeFailed(injected.get(), driver.name() + " probe() of " + id + " returned -" + injected.get());
+        }
+        if (driver.vfio() && tx.state().groupOf(id).isEmpty()) {
+            dmaCleanup(tx, id, driver); // spec 4: VFIO registration needs an IOMMU group
+            return new ProbeResult.ProbeFailed(Errno.EINVAL, id + " has no IOMMU group; " + driver.name() + " cannot register it");
+        }
+        tx.emit(new DriverBound(id, driver.name()));
+        return new ProbeResult.Bound();
+    }
+
+    /** __device_release_driver: remove() (VFIO unregisters here), then dma_cleanup (spec 3). */
+    private static void releaseDriver(Tx tx, DeviceId id) {
+        DriverSpec driver = driver(tx, tx.state().device(id).driver().orElseThrow());
+        tx.emit(new DriverUnbound(id));
+        if (driver.vfio()) {
+            tx.state().groupOf(id).ifPresent(g -> VfioGroupRules.afterDeviceUnregistered(tx, g.id()));
+        }
+        dmaCleanup(tx, id, driver);
+    }
+
+    private static void dmaCleanup(Tx tx, DeviceId id, DriverSpec driver) {
+        if (!driver.managedDma()) {
+            GroupRules.unuseDefaultDomain(tx, id);
+        }
+    }
+
+    /** bus_probe_device: autoprobe after add; failures leave the device unbound. */
+    private static void autoprobe(Tx tx, DeviceId id) {
+        for (String candidate : candidates(tx, id)) {
+            ProbeResult result = reallyProbe(tx, id, driver(tx, candidate));
+            if (!(result instanceof ProbeResult.ProbeFailed)) {
+                return; // bound, or dma_configure refused (EBUSY): __device_attach stops either way
+            }
+        }
+    }
+
+    /** driver_override restricts matching to one driver; otherwise the id-table matches in order. */
+    private static List<String> candidates(Tx tx, DeviceId id) {
+        Optional<String> override = tx.state().device(id).override();
+        if (override.isPresent()) {
+            return tx.state().topology().driver(override.get()).isPresent() ? List.of(override.get()) : List.of();
+        }
+        return tx.state().spec(id).matches();
+    }
+
+    private static DriverSpec driver(Tx tx, String name) {
+        return tx.state().topology().driver(name)
+                .orElseThrow(() -> new IllegalArgumentException("unknown driver " + name));
+    }
+
+    /** iommu_probe_device / iommu_group_add_device: the first device allocates the group and its default domain. */
+    private static void joinGroup(Tx tx, DeviceId id) {
+        Optional<GroupId> groupId = tx.state().spec(id).group();
+        if (groupId.isEmpty()) {
+            return;
+        }
+        if (tx.state().group(groupId.get()).isEmpty()) {
+            DomainId defaultDomain = tx.nextDomainId();
+            tx.emit(new DomainAllocated(new DomainState(defaultDomain, "default", DomainKind.DMA,
+                    tx.state().spec(id).iommu().orElseThrow(), new DomainUse.GroupCore(groupId.get()))));
+            tx.emit(new GroupCreated(groupId.get(), defaultDomain));
+        }
+        tx.emit(new DeviceJoinedGroup(groupId.get(), id));
+    }
+
+    /** iommu_release_device: the last device takes the group and its core domains with it (G10). */
+    private static Outcome<Reply> leaveGroupAndVanish(Tx tx, DeviceId id) {
+        Optional<GroupState> found = tx.state().groupOf(id);
+        Outcome<Reply> result = OK;
+        if (found.isPresent()) {
+            GroupState group = found.get();
+            tx.emit(new DeviceLeftGroup(group.id(), id));
+            if (group.devices().size() == 1) {
+                if (group.ownerCnt() != 0 || !group.onDefaultDomain()) {
+                    result = Outcome.warn("group " + group.id() + " emptied while " + Describe.holders(tx.state(), group)
+                            + " on domain " + Describe.domainOf(tx.state(), group, group.domain()) + " (G10)");
+                }
+                tx.emit(new GroupDestroyed(group.id()));
+                tx.state().domains().values().stream()
+                        .filter(d -> d.use().equals(new DomainUse.GroupCore(group.id())))
+                        .map(DomainState::id).toList()
+                        .forEach(d -> tx.emit(new DomainFreed(d)));
+            }
+        }
+        tx.emit(new DeviceRemoved(id));
+        return result;
+    }
+}

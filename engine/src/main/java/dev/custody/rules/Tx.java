@@ -1,0 +1,54 @@
+package dev.custody.rules;
+
+import dev.custody.model.DomainId;
+import dev.custody.model.FileId;
+import dev.custody.model.event.KernelEvent;
+import dev.custody.model.state.KernelState;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One operation in progress: the events decided so far and the state they lead to. Rules read
+ * {@link #state()} and {@link #emit} facts, the way kernel code reads and writes under
+ * group->mutex; {@link #rollback} undoes a failed multi-step change (the kernel's revert paths).
+ */
+public final class Tx {
+    private KernelState state;
+    private final List<KernelEvent> events = new ArrayList<>();
+
+    public Tx(KernelState start) {
+        this.state = start;
+    }
+
+    public KernelState state() {
+        return state;
+    }
+
+    public void emit(KernelEvent event) {
+        state = state.apply(event);
+        events.add(event);
+    }
+
+    public List<KernelEvent> events() {
+        return List.copyOf(events);
+    }
+
+    public record Mark(int eventCount, KernelState state) {}
+
+    public Mark mark() {
+        return new Mark(events.size(), state);
+    }
+
+    public void rollback(Mark mark) {
+        events.subList(mark.eventCount(), events.size()).clear();
+        state = mark.state();
+    }
+
+    public DomainId nextDomainId() {
+        return new DomainId(state.nextDomain());
+    }
+
+    public FileId nextFileId() {
+        return new FileId(state.nextFile());
+    }
+}

@@ -1,0 +1,131 @@
+package dev.custody.rules;
+
+import static dev.custody.rules.Results.OK;
+import static dev.custody.rules.Results.fail;
+
+import dev.custody.model.DomainId;
+import dev.custody.model.Errno;
+import dev.custody.model.FileId;
+import dev.custody.model.GroupId;
+import dev.custody.model.Handle;
+import dev.custody.model.Outcome;
+import dev.custody.model.Reply;
+import dev.custody.model.event.KernelEvent.ContainerDomainSet;
+import dev.custody.model.event.KernelEvent.ContainerIommuDriverSet;
+import dev.custody.model.event.KernelEvent.DomainAllocated;
+import dev.custody.model.event.KernelEvent.DomainFreed;
+import dev.custody.model.event.KernelEvent.FileOpened;
+import dev.custody.model.state.DomainKind;
+import dev.custody.model.state.DomainState;
+import dev.custody.model.state.DomainUse;
+import dev.custody.model.state.GroupState;
+import dev.custody.model.state.OpenFile;
+import dev.custody.model.state.OpenFile.IommufdFile;
+import dev.custody.model.state.OpenFile.VfioContainer;
+import dev.custody.model.state.OpenFile.VfioGroupFile;
+import dev.custody.model.state.Sorted;
+import dev.custody.model.state.Type1Version;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+
+/** The VFIO container, /dev/vfio/vfio, with the type1 IOMMU driver (drivers/vfio/container.c, spec 4). */
+public final class VfioContainerRules {
+    private VfioContainerRules() {}
+
+    public static Outcome<Reply> open(Tx tx, String label) {
+        VfioContainer container = new VfioContainer(tx.nextFileId(), label, true, Optional.empty(), Sorted.emptyMap());
+        tx.emit(new FileOpened(container));
+        return Results.ok(new Reply.Created(new Handle.File(container.id())));
+    }
+
+    /** VFIO_SET_IOMMU on a container, or on an iommufd through its VFIO compat layer (spec 4). */
+    public static Outcome<Reply> setIommu(Tx tx, Handle fd, String type) {
+        Fd<OpenFile> file = Fd.open(tx.state(), fd);
+        if (!file.found()) {
+            return file.error();
+        }
+        Optional<Type1Version> version = Arrays.stream(Type1Version.values())
+                .filter(v -> v.scenarioName().equals(type)).findFirst();
+        return switch (file.get()) {
+            case VfioContainer container -> setContainerIommu(tx, container, type, version);
+            case IommufdFile iommufd -> {
+                if (version.isEmpty()) {
+                    yield fail(Errno.EINVAL, "iommufd's VFIO compat layer does not offer IOMMU type " + type);
+                }
+                if (iommufd.compatIoas().isEmpty()) {
+                    yield fail(Errno.ENODEV, iommufd.label() + " has no compat IOAS");
+                }
+                yield OK;
+            }
+            default -> fail(Errno.ENOTTY, "fd " + file.get().label() + " is not a VFIO container");
+        };
+    }
+
+    private static Outcome<Reply> setContainerIommu(Tx tx, VfioContainer container, String type,
+                                                    Optional<Type1Version> version) {
+        List<VfioGroupFile> groups = tx.state().groupFilesIn(container.id());
+        if (groups.isEmpty()) {
+            return fail(Errno.EINVAL, "container " + container.label() + " has no group yet");
+        }
+        if (container.iommuDriver().isPresent()) {
+            return fail(Errno.EINVAL, "container " + container.label() + " already uses "
+                    + container.iommuDriver().get().scenarioName());
+        }
+        if (version.isEmpty()) {
+            return fail(Errno.ENODEV, "no VFIO IOMMU driver accepts type " + type);
+        }
+        Tx.Mark before = tx.mark();
+        for (VfioGroupFile file : groups) {
+            Outcome<Reply> attached = attachGroup(tx, container.id(), file.group().orElseThrow());
+            if (!attached.isOk()) {
+                tx.rollback(before);
+                return attached;
+            }
+        }
+        tx.emit(new ContainerIommuDriverSet(container.id(), version));
+        return OK;
+    }
+
+    /** vfio_iommu_type1_attach_group: reuse the container's domain for that IOMMU, else allocate one. */
+    static Outcome<Reply> attachGroup(Tx tx, FileId containerId, GroupId groupId) {
+        VfioContainer container = tx.state().fileAs(containerId, VfioContainer.class);
+        GroupState group = tx.state().group(groupId).orElseThrow();
+        String iommu = tx.state().iommuOf(group);
+        DomainId domain = container.domains().get(iommu);
+        if (domain == null) {
+            domain = tx.nextDomainId();
+            String label = container.domains().isEmpty() ? container.label() : container.label() + "@" + iommu;
+            tx.emit(new DomainAllocated(new DomainState(domain, label, DomainKind.PAGING, iommu,
+                    new DomainUse.Container(containerId))));
+            tx.emit(new ContainerDomainSet(containerId, iommu, Optional.of(domain)));
+        }
+        return DomainRules.attachGroup(tx, tx.state().group(groupId).orElseThrow(), domain);
+    }
+
+    /** vfio_iommu_type1_detach_group: back to the blocking domain; a domain nobody uses is freed. */
+    static void detachGroup(Tx tx, FileId containerId, GroupId groupId) {
+        GroupState group = tx.state().group(groupId).orElseThrow();
+        DomainRules.detachGroupOp(tx, group);
+        VfioContainer container = tx.state().fileAs(containerId, VfioContainer.class);
+        String iommu = tx.state().iommuOf(group);
+        DomainId domain = container.domains().get(iommu);
+        boolean stillUsed = tx.state().groups().values().stream().anyMatch(g -> g.domain().equals(domain));
+        if (domain != null && !stillUsed) {
+            tx.emit(new ContainerDomainSet(containerId, iommu, Optional.empty()));
+            tx.emit(new DomainFreed(domain));
+        }
+    }
+
+    /** The last group left: the IOMMU driver is released with its mappings (vfio_container_detach_group). */
+    static void afterGroupLeft(Tx tx, FileId containerId) {
+        if (!tx.state().groupFilesIn(containerId).isEmpty()) {
+            return;
+        }
+        VfioContainer container = tx.state().fileAs(containerId, VfioContainer.class);
+        if (container.iommuDriver().isPresent()) {
+            tx.emit(new ContainerIommuDriverSet(containerId, Optional.empty()));
+        }
+        FileLifecycle.releaseIfUnused(tx, containerId);
+    }
+}
