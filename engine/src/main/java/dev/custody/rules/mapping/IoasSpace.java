@@ -176,6 +176,29 @@ public final class IoasSpace {
         return MappingStep.ok(new IoasSpace(next, reservedByOwner, allowed, iovaAlignment), chosen);
     }
 
+    /** The uapi bits of struct iommu_ioas_map's flags. */
+    public static final int FLAG_FIXED_IOVA = 1;
+    public static final int FLAG_WRITEABLE = 1 << 1;
+    public static final int FLAG_READABLE = 1 << 2;
+
+    /**
+     * IOMMU_IOAS_MAP in its uapi form: raw flag bits and an iova field that is read (and range-checked)
+     * even when FIXED_IOVA is absent.
+     */
+    public MappingStep<IoasSpace, Long> mapRaw(int flags, long iova, long length) {
+        int unknown = flags & ~(FLAG_FIXED_IOVA | FLAG_WRITEABLE | FLAG_READABLE);
+        if (unknown != 0) {
+            // spec 5: unknown flags -> EOPNOTSUPP
+            return MappingStep.fail(this, Errno.EOPNOTSUPP, "unknown IOAS_MAP flags " + hex(Integer.toUnsignedLong(unknown)));
+        }
+        if (iova == ULONG_MAX) {
+            // spec 5: iova >= ULONG_MAX -> EOVERFLOW, whether or not it is FIXED
+            return MappingStep.fail(this, Errno.EOVERFLOW, "iova " + hex(iova) + " is ULONG_MAX");
+        }
+        OptionalLong fixed = (flags & FLAG_FIXED_IOVA) != 0 ? OptionalLong.of(iova) : OptionalLong.empty();
+        return map(fixed, length, (flags & FLAG_READABLE) != 0, (flags & FLAG_WRITEABLE) != 0);
+    }
+
     /** IOMMU_IOAS_UNMAP on the native ioctl: a range that holds no area answers ENOENT. */
     public MappingStep<IoasSpace, Long> unmap(long iova, long length) {
         return unmap(iova, length, false);
