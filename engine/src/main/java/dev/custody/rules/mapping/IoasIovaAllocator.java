@@ -27,7 +27,7 @@ final class IoasIovaAllocator {
     private IoasIovaAllocator() {}
 
     static Outcome<Long> choose(IoasSpace space, long length) {
-        if (Long.compareUnsigned(length, ULONG_MAX / 2) >= 0) {
+        if (Long.compareUnsigned(length, ULONG_MAX >>> 1) >= 0) {
             // spec 5 (no FIXED_IOVA): length >= ULONG_MAX / 2 -> EOVERFLOW
             return Outcome.fail(Errno.EOVERFLOW, "length " + hex(length) + " is too large to place automatically");
         }
