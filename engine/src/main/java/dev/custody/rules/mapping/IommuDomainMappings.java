@@ -4,7 +4,6 @@ import static dev.custody.rules.mapping.Addresses.hex;
 import static dev.custody.rules.mapping.Addresses.isAligned;
 
 import dev.custody.model.Errno;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
