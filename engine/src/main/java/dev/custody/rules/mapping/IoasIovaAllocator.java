@@ -1,0 +1,66 @@
+package dev.custody.rules.mapping;
+
+import static dev.custody.rules.mapping.Addresses.PAGE_SIZE;
+import static dev.custody.rules.mapping.Addresses.ULONG_MAX;
+import static dev.custody.rules.mapping.Addresses.hex;
+
+import dev.custody.model.Errno;
+import dev.custody.model.Outcome;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+
+/**
+ * How IOMMU_IOAS_MAP without FIXED_IOVA picks an address (io_pagetable.c iopt_alloc_iova): the lowest
+ * suitably aligned start, never in the first or last CPU page, inside the allowed list when there is
+ * one, that fits a hole between the reserved ranges and the existing areas.
+ *
+ * <p>Alignment choice: the kernel aligns to min(roundup_pow_of_two(length), the alignment of the user
+ * pointer). The model has no user pointer and assumes one aligned at least that well, so the alignment
+ * is roundup_pow_of_two(length), raised to the IOAS's iova_alignment if that were ever larger.
+ */
+final class IoasIovaAllocator {
+
+    /** The window the kernel searches: [PAGE_SIZE, ULONG_MAX - PAGE_SIZE], so 0 is never chosen. */
+    static final IovaRange SEARCH_WINDOW = new IovaRange(PAGE_SIZE, ULONG_MAX - PAGE_SIZE);
+
+    private IoasIovaAllocator() {}
+
+    static Outcome<Long> choose(IoasSpace space, long length) {
+        if (Long.compareUnsigned(length, ULONG_MAX >>> 1) >= 0) {
+            // spec 5 (no FIXED_IOVA): length >= ULONG_MAX / 2 -> EOVERFLOW
+            return Outcome.fail(Errno.EOVERFLOW, "length " + hex(length) + " is too large to place automatically");
+        }
+        long alignment = Addresses.max(Addresses.roundUpPowerOfTwo(length), space.iovaAlignment());
+        List<IovaRange> used = new ArrayList<>(space.allReserved());
+        used.addAll(space.areaRanges());
+        for (IovaRange span : searchSpans(space)) {
+            for (IovaRange hole : RangeUnion.holes(used, span)) {
+                OptionalLong start = fit(hole, length, alignment);
+                if (start.isPresent()) {
+                    return Outcome.ok(start.getAsLong());
+                }
+            }
+        }
+        // spec 5 (no FIXED_IOVA): no hole in the allowed space -> ENOSPC
+        return Outcome.fail(Errno.ENOSPC, "no free IOVA hole of length " + hex(length) + " aligned to " + hex(alignment));
+    }
+
+    /** The allowed ranges clipped to the search window, or the whole window when none are set. */
+    private static List<IovaRange> searchSpans(IoasSpace space) {
+        if (space.allowed().isEmpty()) {
+            return List.of(SEARCH_WINDOW);
+        }
+        return RangeUnion.intersect(space.allowed(), List.of(SEARCH_WINDOW));
+    }
+
+    /** The aligned start of {@code hole} when {@code length} bytes still fit after aligning. */
+    private static OptionalLong fit(IovaRange hole, long length, long alignment) {
+        OptionalLong aligned = Addresses.alignUp(hole.start(), alignment);
+        if (aligned.isEmpty() || !hole.contains(aligned.getAsLong())) {
+            return OptionalLong.empty();
+        }
+        long room = hole.last() - aligned.getAsLong();
+        return Long.compareUnsigned(room, length - 1) >= 0 ? aligned : OptionalLong.empty();
+    }
+}

@@ -1,0 +1,65 @@
+package dev.custody.rules.mapping;
+
+import static dev.custody.rules.mapping.StepAssertions.assertFails;
+import static dev.custody.rules.mapping.StepAssertions.assertOk;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.custody.model.Errno;
+import dev.custody.model.Outcome;
+import java.util.List;
+import java.util.OptionalLong;
+import org.junit.jupiter.api.Test;
+
+/** The mapping rows of spec section 9, one test per row ("p" is a 4K page). */
+class ConformanceRowsTest {
+
+    static final long P = 0x1000;
+    static final long ULONG_MAX = 0xffff_ffff_ffff_ffffL;
+
+    @Test
+    void row32FixedMapsOverlappingAnExistingAreaAreEexist() {
+        IoasSpace ioas = assertOk(16 * P, IoasSpace.empty().map(OptionalLong.of(16 * P), 2 * P, true, true));
+        assertFails(Errno.EEXIST, ioas, ioas.map(OptionalLong.of(15 * P), 2 * P, true, true));
+        assertFails(Errno.EEXIST, ioas, ioas.map(OptionalLong.of(16 * P), P, true, true));
+    }
+
+    @Test
+    void row33NoPermissionUnknownFlagAndUlongMaxIova() {
+        IoasSpace ioas = IoasSpace.empty();
+        assertFails(Errno.EINVAL, ioas, ioas.mapRaw(0, P, P));
+        assertFails(Errno.EOPNOTSUPP, ioas, ioas.mapRaw(1 << 31, P, P));
+        assertFails(Errno.EOVERFLOW, ioas, ioas.mapRaw(IoasSpace.FLAG_READABLE | IoasSpace.FLAG_FIXED_IOVA, ULONG_MAX, P));
+    }
+
+    @Test
+    void row35UnmapOfAnEmptyIoasIsEnoentNativelyAndZeroThroughCompat() {
+        IoasSpace ioas = IoasSpace.empty();
+        assertFails(Errno.ENOENT, ioas, ioas.unmap(5 * P, P));
+        assertOk(0L, ioas.unmapCompat(5 * P, P));
+    }
+
+    @Test
+    void row36AllowIovasIntersectingReservedThenStartNotBelowLast() {
+        IoasSpace ioas = assertOk(1, IoasSpace.empty().addReserved("msi", List.of(new IovaRange(0xfee0_0000L, 0xfeef_ffffL))));
+        assertFails(Errno.EADDRINUSE, ioas, ioas.allowIovas(List.of(new RequestedRange(0xfe00_0000L, 0xfeff_ffffL))));
+        assertFails(Errno.EINVAL, ioas, ioas.allowIovas(List.of(new RequestedRange(0x2000, 0x1000))));
+    }
+
+    @Test
+    void row37IovaRangesWithNoRoomIsEmsgsizeNamingTheNeededCount() {
+        IoasSpace ioas = assertOk(1, IoasSpace.empty().addReserved("msi", List.of(new IovaRange(0xfee0_0000L, 0xfeef_ffffL))));
+        Outcome<IovaRangesAnswer> answer = ioas.queryIovaRanges(0);
+        assertFails(Errno.EMSGSIZE, answer);
+        assertTrue(answer.explanation().orElseThrow().contains("2 ranges needed"));
+        assertEquals(2, ioas.iovaRanges().size());
+    }
+
+    @Test
+    void row38Type1MapThenOverlapSizeZeroAndNoFlags() {
+        Type1DmaSpace container = assertOk(0x2000L, Type1DmaSpace.empty(Type1Version.V2).map(0x1000, 0x10_0000, 0x2000, true, true));
+        assertFails(Errno.EEXIST, container, container.map(0x2000, 0x20_0000, 0x1000, true, true));
+        assertFails(Errno.EINVAL, container, container.map(0x8000, 0x20_0000, 0, true, true));
+        assertFails(Errno.EINVAL, container, container.map(0x8000, 0x20_0000, 0x1000, false, false));
+    }
+}

@@ -1,0 +1,149 @@
+package dev.custody.rules.mapping;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.custody.model.Errno;
+import dev.custody.model.Outcome;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Drives {@link IommuDomainMappings} with seeded random operations and compares every answer with a
+ * deliberately naive reference: a map from 4K page number to the leaf that holds it.
+ */
+class IommuDomainMappingsModelTest {
+
+    static final long PAGE = 0x1000;
+    static final long BITMAP = 0x1000 | 0x4000 | 0x1_0000; // 4K | 16K | 64K keeps the space small
+    static final int WIDTH = 24;
+    static final long[] SEEDS = {1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144, 233, 377, 610, 987, 1597, 2584, 4181, 6765, 10946};
+    static final int OPS = 500;
+
+    /** One 4K page of the reference: which leaf holds it and what it translates to. */
+    record PageEntry(long leafIova, long leafSize, long leafPaddr, Prot prot) {}
+
+    /** The reference page table. */
+    static final class Reference {
+        final TreeMap<Long, PageEntry> pages = new TreeMap<>();
+
+        Outcome<Long> map(long iova, long paddr, long size, Prot prot) {
+            if (size == 0 || ((iova | paddr | size) % PAGE) != 0 || prot.none()) {
+                return Outcome.fail(Errno.EINVAL, "");
+            }
+            boolean physicalWraps = Long.compareUnsigned(paddr + size - 1, paddr) < 0;
+            boolean pastWidth = Long.compareUnsigned(iova, 1L << WIDTH) >= 0 || size > (1L << WIDTH) - iova;
+            if (physicalWraps || pastWidth) {
+                return Outcome.fail(Errno.EINVAL, "");
+            }
+            for (long at = iova; at < iova + size; at += PAGE) {
+                if (pages.containsKey(at / PAGE)) {
+                    return Outcome.fail(Errno.EEXIST, "");
+                }
+            }
+            long position = iova;
+            long physical = paddr;
+            while (position < iova + size) {
+                long leaf = PAGE;
+                for (long candidate : new long[] {0x1_0000, 0x4000}) {
+                    if (position % candidate == 0 && physical % candidate == 0 && position + candidate <= iova + size) {
+                        leaf = candidate;
+                        break;
+                    }
+                }
+                for (long at = position; at < position + leaf; at += PAGE) {
+                    pages.put(at / PAGE, new PageEntry(position, leaf, physical, prot));
+                }
+                position += leaf;
+                physical += leaf;
+            }
+            return Outcome.ok(size);
+        }
+
+        long unmap(long iova, long size) {
+            if ((iova % PAGE) != 0 || (size % PAGE) != 0) {
+                return 0;
+            }
+            long position = iova;
+            long unmapped = 0;
+            while (unmapped < size) {
+                PageEntry entry = pages.get(position / PAGE);
+                if (entry == null) {
+                    break;
+                }
+                for (long at = entry.leafIova(); at < entry.leafIova() + entry.leafSize(); at += PAGE) {
+                    pages.remove(at / PAGE);
+                }
+                unmapped += entry.leafSize();
+                position += entry.leafSize();
+            }
+            return unmapped;
+        }
+
+        long iovaToPhys(long iova) {
+            PageEntry entry = iova >= 0 ? pages.get(iova / PAGE) : null;
+            return entry == null ? 0 : entry.leafPaddr() + (iova - entry.leafIova());
+        }
+
+        List<Mapping> leaves() {
+            Set<Mapping> leaves = new LinkedHashSet<>();
+            pages.values().forEach(e -> leaves.add(new Mapping(e.leafIova(), e.leafPaddr(), e.leafSize(), e.prot())));
+            return new ArrayList<>(leaves);
+        }
+    }
+
+    @Test
+    void randomOperationsAgreeWithThePageReference() {
+        for (long seed : SEEDS) {
+            Random random = new Random(seed);
+            IommuDomainMappings model = IommuDomainMappings.empty(BITMAP, WIDTH);
+            Reference reference = new Reference();
+            for (int op = 0; op < OPS; op++) {
+                String where = "seed " + seed + " op " + op;
+                int kind = random.nextInt(10);
+                if (kind < 5) {
+                    long iova = address(random);
+                    long paddr = random.nextBoolean() ? iova + 0x10_0000 : address(random);
+                    long size = size(random);
+                    Prot prot = random.nextInt(20) == 0 ? new Prot(false, false) : Prot.parse(random.nextBoolean() ? "r" : "rw");
+                    MappingStep<IommuDomainMappings, Long> step = model.map(iova, paddr, size, prot);
+                    Outcome<Long> expected = reference.map(iova, paddr, size, prot);
+                    assertEquals(expected.resultName(), step.outcome().resultName(), where + " map");
+                    model = step.state();
+                } else if (kind < 8) {
+                    long iova = address(random);
+                    long size = size(random);
+                    MappingStep<IommuDomainMappings, Long> step = model.unmap(iova, size);
+                    assertEquals(reference.unmap(iova, size), step.value(), where + " unmap");
+                    model = step.state();
+                } else {
+                    long probe = address(random) + random.nextInt((int) PAGE);
+                    assertEquals(reference.iovaToPhys(probe), model.iovaToPhys(probe), where + " iova_to_phys");
+                }
+                assertEquals(reference.leaves(), model.runs(), where + " leaves");
+            }
+        }
+    }
+
+    /** Mostly 4K-aligned addresses below 2^24, sometimes misaligned, past the width or at the top of u64. */
+    static long address(Random random) {
+        return switch (random.nextInt(20)) {
+            case 0 -> 0x800 + PAGE * random.nextInt(4096);
+            case 1 -> (1L << WIDTH) - PAGE * random.nextInt(4);
+            case 2 -> 0xffff_ffff_ffff_f000L;
+            default -> PAGE * random.nextInt(4096);
+        };
+    }
+
+    static long size(Random random) {
+        return switch (random.nextInt(20)) {
+            case 0 -> 0;
+            case 1 -> 0x800;
+            default -> PAGE * (1 + random.nextInt(random.nextBoolean() ? 4 : 40));
+        };
+    }
+}
