@@ -53,6 +53,17 @@ public sealed interface Command {
     record HwptAlloc(Handle iommufd, Handle device, Handle pt, String label) implements Command {}
     record Destroy(Handle iommufd, Handle id) implements Command {}
 
+    // map/unmap bookkeeping (spec 2 iommu_map, spec 4 type1, spec 5 IOAS)
+    record IommuMap(Handle domain, long iova, long paddr, long size, boolean read, boolean write) implements Command {}
+    record IommuUnmap(Handle domain, long iova, long size) implements Command {}
+    record IovaToPhys(Handle domain, long iova) implements Command {}
+    record Type1MapDma(Handle container, long iova, long vaddr, long size, Set<String> flags) implements Command {}
+    record Type1UnmapDma(Handle container, long iova, long size, boolean all) implements Command {}
+    record IoasMap(Handle ioas, java.util.OptionalLong iova, long length, Set<String> flags) implements Command {}
+    record IoasUnmap(Handle ioas, long iova, long length) implements Command {}
+    record IoasIovaRanges(Handle ioas, long capacity) implements Command {}
+    record IoasAllowIovas(Handle ioas, java.util.List<long[]> ranges) implements Command {}
+
     // sysfs (spec 6)
     record SysfsGroupType(GroupId group, String value, Set<String> capabilities) implements Command {}
     record QueryGroup(GroupId group) implements Command {}

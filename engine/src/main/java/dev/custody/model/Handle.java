@@ -13,4 +13,7 @@ public sealed interface Handle {
 
     /** A raw number that names nothing: fd -1, object id 0. */
     record Number(long value) implements Handle {}
+
+    /** A scenario name whose creating step failed, so it names nothing. */
+    record Unbound(String name) implements Handle {}
 }

@@ -18,6 +18,8 @@ import dev.custody.model.state.DomainState;
 import dev.custody.model.state.DomainUse;
 import dev.custody.model.state.GroupState;
 import dev.custody.model.GroupId;
+import dev.custody.model.IommuSpec;
+import dev.custody.rules.mapping.IommuDomainMappings;
 import java.util.Optional;
 
 /** Domain switching and the in-kernel attach API (spec 2.8-2.12). */
@@ -86,7 +88,9 @@ public final class DomainRules {
             return fail(Errno.ENODEV, device + " is not behind an IOMMU");
         }
         DomainId id = tx.nextDomainId();
-        tx.emit(new DomainAllocated(new DomainState(id, label, DomainKind.PAGING, iommu.get(), new DomainUse.KernelCaller())));
+        IommuSpec spec = tx.state().topology().iommus().get(iommu.get());
+        tx.emit(new DomainAllocated(new DomainState(id, label, DomainKind.PAGING, iommu.get(),
+                new DomainUse.KernelCaller(IommuDomainMappings.empty(spec.pageSizeBitmap(), spec.addressWidth())))));
         return Results.ok(new Reply.Created(new Handle.Domain(id)));
     }
 

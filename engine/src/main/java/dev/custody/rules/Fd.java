@@ -50,6 +50,7 @@ record Fd<F extends OpenFile>(Optional<F> file, Outcome<Reply> error) {
         return switch (handle) {
             case Handle.File f -> "fd " + state.file(f.id()).map(OpenFile::label).orElse(f.id().toString());
             case Handle.Number n -> "fd " + n.value();
+            case Handle.Unbound u -> "\"" + u.name() + "\" (its creating step failed)";
             case Handle.Domain d -> "domain " + Describe.domain(state, d.id());
             case Handle.IommufdObject o -> "iommufd object " + o.id();
         };

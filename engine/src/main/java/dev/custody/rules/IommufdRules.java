@@ -30,6 +30,7 @@ import dev.custody.model.state.IommufdObject.Ioas;
 import dev.custody.model.state.OpenFile.CdevFile;
 import dev.custody.model.state.OpenFile.IommufdFile;
 import dev.custody.model.state.Sorted;
+import dev.custody.rules.mapping.IoasSpace;
 import java.util.List;
 import java.util.Optional;
 
@@ -245,7 +246,7 @@ public final class IommufdRules {
 
     private static ObjectId addIoas(Tx tx, FileId ctxId, String label) {
         ObjectId id = new ObjectId(tx.state().fileAs(ctxId, IommufdFile.class).nextObject());
-        tx.emit(new IommufdObjectAdded(ctxId, new Ioas(id, label)));
+        tx.emit(new IommufdObjectAdded(ctxId, new Ioas(id, label, IoasSpace.empty())));
         return id;
     }
 

@@ -18,6 +18,7 @@ import dev.custody.model.state.GroupState;
 import dev.custody.model.state.IommufdObject;
 import dev.custody.model.state.KernelState;
 import dev.custody.model.state.OpenFile;
+import dev.custody.rules.mapping.Prot;
 import java.util.Optional;
 import java.util.function.BiFunction;
 import java.util.function.Function;
@@ -103,6 +104,17 @@ public final class Kernel {
             case IoasAlloc c -> IommufdRules.allocateIoas(tx, c.iommufd(), c.label());
             case HwptAlloc c -> IommufdRules.allocateHwpt(tx, c.iommufd(), c.device(), c.pt(), c.label());
             case Destroy c -> IommufdRules.destroy(tx, c.iommufd(), c.id());
+
+            case IommuMap c -> withDomain(tx, c.domain(), d -> MappingRules.iommuMap(tx, d, c.iova(), c.paddr(), c.size(),
+                    new Prot(c.read(), c.write())));
+            case IommuUnmap c -> withDomain(tx, c.domain(), d -> MappingRules.iommuUnmap(tx, d, c.iova(), c.size()));
+            case IovaToPhys c -> withDomain(tx, c.domain(), d -> MappingRules.iovaToPhys(tx, d, c.iova()));
+            case Type1MapDma c -> MappingRules.type1Map(tx, c.container(), c.iova(), c.vaddr(), c.size(), c.flags());
+            case Type1UnmapDma c -> MappingRules.type1Unmap(tx, c.container(), c.iova(), c.size(), c.all());
+            case IoasMap c -> MappingRules.ioasMap(tx, c.ioas(), c.iova(), c.length(), c.flags());
+            case IoasUnmap c -> MappingRules.ioasUnmap(tx, c.ioas(), c.iova(), c.length());
+            case IoasIovaRanges c -> MappingRules.iovaRanges(tx, c.ioas(), c.capacity());
+            case IoasAllowIovas c -> MappingRules.allowIovas(tx, c.ioas(), c.ranges());
 
             case SysfsGroupType c -> SysfsRules.storeType(tx, c.group(), c.value(), c.capabilities());
             case QueryGroup c -> SysfsRules.view(tx.state(), c.group());

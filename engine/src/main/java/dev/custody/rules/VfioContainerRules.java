@@ -24,8 +24,9 @@ import dev.custody.model.state.OpenFile.IommufdFile;
 import dev.custody.model.state.OpenFile.VfioContainer;
 import dev.custody.model.state.OpenFile.VfioGroupFile;
 import dev.custody.model.state.Sorted;
-import dev.custody.model.state.Type1Version;
-import java.util.Arrays;
+import dev.custody.model.IommuSpec;
+import dev.custody.rules.mapping.Type1DmaSpace;
+import dev.custody.rules.mapping.Type1Version;
 import java.util.List;
 import java.util.Optional;
 
@@ -45,8 +46,11 @@ public final class VfioContainerRules {
         if (!file.found()) {
             return file.error();
         }
-        Optional<Type1Version> version = Arrays.stream(Type1Version.values())
-                .filter(v -> v.scenarioName().equals(type)).findFirst();
+        Optional<Type1Version> version = switch (type) {
+            case "type1" -> Optional.of(Type1Version.V1);
+            case "type1v2" -> Optional.of(Type1Version.V2);
+            default -> Optional.empty();
+        };
         return switch (file.get()) {
             case VfioContainer container -> setContainerIommu(tx, container, type, version);
             case IommufdFile iommufd -> {
@@ -69,8 +73,8 @@ public final class VfioContainerRules {
             return fail(Errno.EINVAL, "container " + container.label() + " has no group yet");
         }
         if (container.iommuDriver().isPresent()) {
-            return fail(Errno.EINVAL, "container " + container.label() + " already uses "
-                    + container.iommuDriver().get().scenarioName());
+            return fail(Errno.EINVAL, "container " + container.label() + " already has an IOMMU driver ("
+                    + container.iommuDriver().get() + ")");
         }
         if (version.isEmpty()) {
             return fail(Errno.ENODEV, "no VFIO IOMMU driver accepts type " + type);
@@ -83,8 +87,25 @@ public final class VfioContainerRules {
                 return attached;
             }
         }
-        tx.emit(new ContainerIommuDriverSet(container.id(), version));
+        tx.emit(new ContainerIommuDriverSet(container.id(), Optional.of(emptyDmaSpace(tx, groups, version.get()))));
         return OK;
+    }
+
+    /** pg is the smallest page every IOMMU of the container supports; valid IOVAs avoid reserved regions. */
+    private static Type1DmaSpace emptyDmaSpace(Tx tx, List<VfioGroupFile> groups, Type1Version version) {
+        long common = -1L;
+        IommuSpec narrowest = null;
+        for (VfioGroupFile file : groups) {
+            GroupState group = tx.state().group(file.group().orElseThrow()).orElseThrow();
+            IommuSpec iommu = tx.state().topology().iommus().get(tx.state().iommuOf(group));
+            common &= iommu.pageSizeBitmap();
+            if (narrowest == null || iommu.addressWidth() < narrowest.addressWidth()) {
+                narrowest = iommu;
+            }
+        }
+        long pageSize = Math.max(4096L, Long.lowestOneBit(common == 0 ? 4096L : common));
+        return Type1DmaSpace.empty(version).withPageSize(pageSize)
+                .withValidRanges(ReservedRegions.type1ValidRanges(narrowest));
     }
 
     /** vfio_iommu_type1_attach_group: reuse the container's domain for that IOMMU, else allocate one. */

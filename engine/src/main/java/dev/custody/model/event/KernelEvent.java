@@ -13,7 +13,9 @@ import dev.custody.model.state.DomainState;
 import dev.custody.model.state.IommufdObject;
 import dev.custody.model.state.OpenFile;
 import dev.custody.model.state.PendingRelease;
-import dev.custody.model.state.Type1Version;
+import dev.custody.rules.mapping.IovaRange;
+import dev.custody.rules.mapping.Type1DmaSpace;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -64,11 +66,24 @@ public sealed interface KernelEvent {
     record GroupFileIommufdSet(FileId groupFile, Optional<FileId> iommufd) implements KernelEvent {}
     /** The group's last VFIO device went away while the file was open: ioctls now answer ENODEV. */
     record GroupFileDetached(FileId groupFile) implements KernelEvent {}
-    record ContainerIommuDriverSet(FileId container, Optional<Type1Version> driver) implements KernelEvent {}
+    /** SET_IOMMU installed the type1 driver with an empty vfio_dma list; empty when it was released. */
+    record ContainerIommuDriverSet(FileId container, Optional<Type1DmaSpace> iommu) implements KernelEvent {}
     record ContainerDomainSet(FileId container, String iommu, Optional<DomainId> domain) implements KernelEvent {}
     record CdevBindingSet(FileId cdev, Optional<OpenFile.IommufdRef> binding) implements KernelEvent {}
     record IommufdObjectAdded(FileId iommufd, IommufdObject object) implements KernelEvent {}
     record IommufdObjectRemoved(FileId iommufd, ObjectId object) implements KernelEvent {}
     record IommufdDeviceAttached(FileId iommufd, ObjectId device, Optional<ObjectId> hwpt) implements KernelEvent {}
     record CompatIoasSet(FileId iommufd, ObjectId ioas) implements KernelEvent {}
+
+    // --- mappings: each is replayed through the same pure bookkeeping that decided it ---
+    record DomainMapped(DomainId domain, long iova, long paddr, long size, boolean read, boolean write) implements KernelEvent {}
+    record DomainUnmapped(DomainId domain, long iova, long size) implements KernelEvent {}
+    record Type1Mapped(FileId container, long iova, long vaddr, long size, boolean read, boolean write) implements KernelEvent {}
+    record Type1Unmapped(FileId container, long iova, long size, boolean all) implements KernelEvent {}
+    record IoasMapped(FileId iommufd, ObjectId ioas, long iova, long length, boolean read, boolean write) implements KernelEvent {}
+    record IoasUnmapped(FileId iommufd, ObjectId ioas, long iova, long length) implements KernelEvent {}
+    record IoasAllowed(FileId iommufd, ObjectId ioas, List<IovaRange> ranges) implements KernelEvent {}
+    record IoasReserved(FileId iommufd, ObjectId ioas, String owner, List<IovaRange> ranges) implements KernelEvent {}
+    record IoasUnreserved(FileId iommufd, ObjectId ioas, String owner) implements KernelEvent {}
+    record IoasAlignmentSet(FileId iommufd, ObjectId ioas, long alignment) implements KernelEvent {}
 }

@@ -19,4 +19,8 @@ public record DomainState(DomainId id, String label, DomainKind kind, String iom
     public DomainState withKind(DomainKind newKind) {
         return new DomainState(id, label, newKind, iommu, use);
     }
+
+    public DomainState withUse(DomainUse newUse) {
+        return new DomainState(id, label, kind, iommu, newUse);
+    }
 }

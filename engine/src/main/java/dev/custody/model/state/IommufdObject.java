@@ -3,6 +3,7 @@ package dev.custody.model.state;
 import dev.custody.model.DeviceId;
 import dev.custody.model.DomainId;
 import dev.custody.model.ObjectId;
+import dev.custody.rules.mapping.IoasSpace;
 import java.util.Optional;
 
 /** The objects of one iommufd context (spec 5). */
@@ -11,8 +12,12 @@ public sealed interface IommufdObject {
 
     String label();
 
-    /** An I/O address space. */
-    record Ioas(ObjectId id, String label) implements IommufdObject {}
+    /** An I/O address space: its areas, reserved and allowed ranges. */
+    record Ioas(ObjectId id, String label, IoasSpace space) implements IommufdObject {
+        public Ioas withSpace(IoasSpace now) {
+            return new Ioas(id, label, now);
+        }
+    }
 
     /** A HW page table: a paging domain mirroring one IOAS. Auto ones die with their last device. */
     record Hwpt(ObjectId id, String label, ObjectId ioas, DomainId domain, boolean auto) implements IommufdObject {}

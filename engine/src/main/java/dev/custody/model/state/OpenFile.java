@@ -5,6 +5,8 @@ import dev.custody.model.DomainId;
 import dev.custody.model.FileId;
 import dev.custody.model.GroupId;
 import dev.custody.model.ObjectId;
+import dev.custody.rules.mapping.Type1DmaSpace;
+import dev.custody.rules.mapping.Type1Version;
 import java.util.Optional;
 import java.util.SortedMap;
 
@@ -47,20 +49,27 @@ public sealed interface OpenFile {
         }
     }
 
-    /** /dev/vfio/vfio: the IOMMU driver once SET_IOMMU ran, and its domains per IOMMU instance. */
-    record VfioContainer(FileId id, String label, boolean fdOpen, Optional<Type1Version> iommuDriver,
+    /**
+     * /dev/vfio/vfio: once SET_IOMMU ran, the type1 driver's vfio_dma list (which also says v1 or v2),
+     * and the container's domains per IOMMU instance.
+     */
+    record VfioContainer(FileId id, String label, boolean fdOpen, Optional<Type1DmaSpace> iommu,
                          SortedMap<String, DomainId> domains) implements OpenFile {
-        public VfioContainer withIommuDriver(Optional<Type1Version> now) {
+        public VfioContainer withIommu(Optional<Type1DmaSpace> now) {
             return new VfioContainer(id, label, fdOpen, now, domains);
         }
 
+        public Optional<Type1Version> iommuDriver() {
+            return iommu.map(Type1DmaSpace::version);
+        }
+
         public VfioContainer withDomains(SortedMap<String, DomainId> now) {
-            return new VfioContainer(id, label, fdOpen, iommuDriver, now);
+            return new VfioContainer(id, label, fdOpen, iommu, now);
         }
 
         @Override
         public VfioContainer withFdClosed() {
-            return new VfioContainer(id, label, false, iommuDriver, domains);
+            return new VfioContainer(id, label, false, iommu, domains);
         }
     }
 

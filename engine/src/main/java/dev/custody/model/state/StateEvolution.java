@@ -8,7 +8,12 @@ import dev.custody.model.state.OpenFile.IommufdFile;
 import dev.custody.model.state.OpenFile.VfioContainer;
 import dev.custody.model.state.OpenFile.VfioGroupFile;
 import java.util.Map;
+import dev.custody.rules.mapping.IoasSpace;
+import dev.custody.rules.mapping.IommuDomainMappings;
+import dev.custody.rules.mapping.Prot;
+import dev.custody.rules.mapping.RequestedRange;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.function.UnaryOperator;
@@ -56,7 +61,7 @@ final class StateEvolution {
             case GroupFileContainerSet e -> file(s, e.groupFile(), VfioGroupFile.class, f -> f.withContainer(e.container()));
             case GroupFileIommufdSet e -> file(s, e.groupFile(), VfioGroupFile.class, f -> f.withIommufd(e.iommufd()));
             case GroupFileDetached e -> file(s, e.groupFile(), VfioGroupFile.class, VfioGroupFile::detached);
-            case ContainerIommuDriverSet e -> file(s, e.container(), VfioContainer.class, c -> c.withIommuDriver(e.driver()));
+            case ContainerIommuDriverSet e -> file(s, e.container(), VfioContainer.class, c -> c.withIommu(e.iommu()));
             case ContainerDomainSet e -> file(s, e.container(), VfioContainer.class, c -> c.withDomains(
                     e.domain().isPresent() ? Sorted.put(c.domains(), e.iommu(), e.domain().get())
                             : Sorted.remove(c.domains(), e.iommu())));
@@ -71,7 +76,36 @@ final class StateEvolution {
                     Sorted.update(c.objects(), e.device(), o -> ((IommufdObject.Device) o).withHwpt(e.hwpt())),
                     c.nextObject()));
             case CompatIoasSet e -> file(s, e.iommufd(), IommufdFile.class, c -> c.withCompatIoas(Optional.of(e.ioas())));
+
+            case DomainMapped e -> kernelMappings(s, e.domain(),
+                    m -> m.map(e.iova(), e.paddr(), e.size(), new Prot(e.read(), e.write())).state());
+            case DomainUnmapped e -> kernelMappings(s, e.domain(), m -> m.unmap(e.iova(), e.size()).state());
+            case Type1Mapped e -> file(s, e.container(), VfioContainer.class, c -> c.withIommu(c.iommu().map(
+                    dma -> dma.map(e.iova(), e.vaddr(), e.size(), e.read(), e.write()).state())));
+            case Type1Unmapped e -> file(s, e.container(), VfioContainer.class, c -> c.withIommu(c.iommu().map(
+                    dma -> dma.unmap(e.iova(), e.size(), e.all()).state())));
+            case IoasMapped e -> ioas(s, e.iommufd(), e.ioas(), space -> space.map(OptionalLong.of(e.iova()),
+                    e.length(), e.read(), e.write()).state());
+            case IoasUnmapped e -> ioas(s, e.iommufd(), e.ioas(), space -> space.unmap(e.iova(), e.length()).state());
+            case IoasAllowed e -> ioas(s, e.iommufd(), e.ioas(), space -> space.allowIovas(e.ranges().stream()
+                    .map(r -> new RequestedRange(r.start(), r.last())).toList()).state());
+            case IoasReserved e -> ioas(s, e.iommufd(), e.ioas(), space -> space.addReserved(e.owner(), e.ranges()).state());
+            case IoasUnreserved e -> ioas(s, e.iommufd(), e.ioas(), space -> space.removeReserved(e.owner()).state());
+            case IoasAlignmentSet e -> ioas(s, e.iommufd(), e.ioas(), space -> space.setIovaAlignment(e.alignment()).state());
         };
+    }
+
+    private static KernelState kernelMappings(KernelState s, dev.custody.model.DomainId id,
+                                              UnaryOperator<IommuDomainMappings> change) {
+        return new KernelState(s.topology(), s.devices(), s.groups(), Sorted.update(s.domains(), id, d ->
+                d.withUse(new DomainUse.KernelCaller(change.apply(((DomainUse.KernelCaller) d.use()).mappings())))),
+                s.files(), s.nextDomain(), s.nextFile());
+    }
+
+    private static KernelState ioas(KernelState s, dev.custody.model.FileId ctx, dev.custody.model.ObjectId id,
+                                    UnaryOperator<IoasSpace> change) {
+        return file(s, ctx, IommufdFile.class, c -> c.withObjects(Sorted.update(c.objects(), id,
+                o -> ((IommufdObject.Ioas) o).withSpace(change.apply(((IommufdObject.Ioas) o).space()))), c.nextObject()));
     }
 
     private static <K> SortedMap<K, Integer> adjust(SortedMap<K, Integer> counts, K key, int delta) {

@@ -1,0 +1,291 @@
+package dev.custody.rules;
+
+import static dev.custody.rules.Results.fail;
+
+import dev.custody.model.DomainId;
+import dev.custody.model.Errno;
+import dev.custody.model.FileId;
+import dev.custody.model.Handle;
+import dev.custody.model.ObjectId;
+import dev.custody.model.Outcome;
+import dev.custody.model.Reply;
+import dev.custody.model.event.KernelEvent.DomainMapped;
+import dev.custody.model.event.KernelEvent.DomainUnmapped;
+import dev.custody.model.event.KernelEvent.IoasAllowed;
+import dev.custody.model.event.KernelEvent.IoasMapped;
+import dev.custody.model.event.KernelEvent.IoasUnmapped;
+import dev.custody.model.event.KernelEvent.Type1Mapped;
+import dev.custody.model.event.KernelEvent.Type1Unmapped;
+import dev.custody.model.state.DomainKind;
+import dev.custody.model.state.DomainState;
+import dev.custody.model.state.DomainUse;
+import dev.custody.model.state.IommufdObject;
+import dev.custody.model.state.OpenFile;
+import dev.custody.model.state.OpenFile.IommufdFile;
+import dev.custody.model.state.OpenFile.VfioContainer;
+import dev.custody.rules.mapping.Addresses;
+import dev.custody.rules.mapping.IoasSpace;
+import dev.custody.rules.mapping.IommuDomainMappings;
+import dev.custody.rules.mapping.IovaRange;
+import dev.custody.rules.mapping.IovaRangesAnswer;
+import dev.custody.rules.mapping.MappingStep;
+import dev.custody.rules.mapping.Prot;
+import dev.custody.rules.mapping.RequestedRange;
+import dev.custody.rules.mapping.Type1DmaSpace;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+
+/**
+ * map/unmap through the three user-visible paths: the in-kernel iommu_map API (spec 2), VFIO type1
+ * (spec 4) and the iommufd IOAS (spec 5). The arithmetic lives in {@code rules.mapping}; this class
+ * picks the address space, turns accepted changes into events and answers lookups.
+ */
+public final class MappingRules {
+    private MappingRules() {}
+
+    private static final Set<String> TYPE1_FLAGS = Set.of("READ", "WRITE");
+    private static final Set<String> IOAS_FLAGS = Set.of("READABLE", "WRITEABLE", "FIXED_IOVA");
+
+    /** iommu_map on a caller's paging domain. */
+    public static Outcome<Reply> iommuMap(Tx tx, DomainId id, long iova, long paddr, long size, Prot prot) {
+        Optional<IommuDomainMappings> mappings = kernelMappings(tx, id);
+        if (mappings.isEmpty()) {
+            return notCallerMapped(tx, id);
+        }
+        MappingStep<IommuDomainMappings, Long> step = mappings.get().map(iova, paddr, size, prot);
+        if (step.outcome().isOk() && step.value() > 0) {
+            tx.emit(new DomainMapped(id, iova, paddr, size, prot.read(), prot.write()));
+        }
+        return amount("mapped", step.outcome());
+    }
+
+    /** iommu_unmap: returns the bytes removed, never an error (spec 2, issue: misaligned -> 0). */
+    public static Outcome<Reply> iommuUnmap(Tx tx, DomainId id, long iova, long size) {
+        Optional<IommuDomainMappings> mappings = kernelMappings(tx, id);
+        if (mappings.isEmpty()) {
+            return notCallerMapped(tx, id);
+        }
+        MappingStep<IommuDomainMappings, Long> step = mappings.get().unmap(iova, size);
+        if (step.outcome().isOk() && step.value() > 0) {
+            tx.emit(new DomainUnmapped(id, iova, size));
+        }
+        return amount("unmapped", step.outcome());
+    }
+
+    /** iommu_iova_to_phys through whatever owns the domain's translations; 0 when nothing is mapped. */
+    public static Outcome<Reply> iovaToPhys(Tx tx, DomainId id, long iova) {
+        DomainState domain = tx.state().domain(id);
+        long paddr = switch (domain.use()) {
+            case DomainUse.KernelCaller caller -> caller.mappings().iovaToPhys(iova);
+            case DomainUse.Container c -> tx.state().file(c.container())
+                    .flatMap(f -> ((VfioContainer) f).iommu()).map(dma -> dma.translate(iova).orElse(0)).orElse(0L);
+            case DomainUse.Hwpt h -> tx.state().file(h.iommufd())
+                    .map(f -> ((IommufdFile) f).objects().get(h.hwpt()))
+                    .map(hwpt -> ((IommufdObject.Hwpt) hwpt).ioas())
+                    .flatMap(ioas -> ioasSpace(tx, h.iommufd(), ioas))
+                    .map(space -> space.translate(iova).orElse(0)).orElse(0L);
+            case DomainUse.GroupCore core -> domain.kind() == DomainKind.IDENTITY ? iova : 0L;
+        };
+        return Results.ok(new Reply.Amount("paddr", paddr));
+    }
+
+    /** VFIO_IOMMU_MAP_DMA on a container, or on an iommufd's VFIO compat layer. */
+    public static Outcome<Reply> type1Map(Tx tx, Handle fd, long iova, long vaddr, long size, Set<String> flags) {
+        Fd<OpenFile> file = Fd.open(tx.state(), fd);
+        if (!file.found()) {
+            return file.error();
+        }
+        Optional<String> unknown = flags.stream().filter(f -> !TYPE1_FLAGS.contains(f)).findFirst();
+        if (unknown.isPresent()) {
+            return fail(Errno.EINVAL, "unknown MAP_DMA flag " + unknown.get());
+        }
+        boolean read = flags.contains("READ");
+        boolean write = flags.contains("WRITE");
+        return switch (file.get()) {
+            case VfioContainer container -> {
+                if (container.iommu().isEmpty()) {
+                    yield fail(Errno.EINVAL, "container " + container.label() + " has no IOMMU driver (VFIO_SET_IOMMU)");
+                }
+                MappingStep<Type1DmaSpace, Long> step = container.iommu().get().map(iova, vaddr, size, read, write);
+                if (step.outcome().isOk()) {
+                    tx.emit(new Type1Mapped(container.id(), iova, vaddr, size, read, write));
+                    yield Results.OK;
+                }
+                yield step.outcome().castFailure();
+            }
+            case IommufdFile ctx -> {
+                if (!read && !write) {
+                    yield fail(Errno.EINVAL, "MAP_DMA needs READ or WRITE");
+                }
+                yield compat(tx, ctx).map(ioas -> ioasMapAt(tx, ctx.id(), ioas, OptionalLong.of(iova), size, read, write, false))
+                        .orElseGet(() -> noCompatIoas(ctx));
+            }
+            default -> fail(Errno.ENOTTY, "fd " + file.get().label() + " is not a VFIO container");
+        };
+    }
+
+    /** VFIO_IOMMU_UNMAP_DMA; answers {"size": bytes}. */
+    public static Outcome<Reply> type1Unmap(Tx tx, Handle fd, long iova, long size, boolean all) {
+        Fd<OpenFile> file = Fd.open(tx.state(), fd);
+        if (!file.found()) {
+            return file.error();
+        }
+        return switch (file.get()) {
+            case VfioContainer container -> {
+                if (container.iommu().isEmpty()) {
+                    yield fail(Errno.EINVAL, "container " + container.label() + " has no IOMMU driver (VFIO_SET_IOMMU)");
+                }
+                MappingStep<Type1DmaSpace, Long> step = container.iommu().get().unmap(iova, size, all);
+                if (step.outcome().isOk() && step.value() > 0) {
+                    tx.emit(new Type1Unmapped(container.id(), iova, size, all));
+                }
+                yield amount("size", step.outcome());
+            }
+            case IommufdFile ctx -> compat(tx, ctx).map(ioas -> {
+                IoasSpace space = ioasSpace(tx, ctx.id(), ioas).orElseThrow();
+                long from = all ? 0 : iova;
+                long length = all ? Addresses.ULONG_MAX : size;
+                MappingStep<IoasSpace, Long> step = all ? space.unmap(from, length) : space.unmapCompat(from, length);
+                if (!step.state().equals(space)) {
+                    tx.emit(new IoasUnmapped(ctx.id(), ioas, from, length));
+                }
+                return amount("size", step.outcome());
+            }).orElseGet(() -> noCompatIoas(ctx));
+            default -> fail(Errno.ENOTTY, "fd " + file.get().label() + " is not a VFIO container");
+        };
+    }
+
+    /** IOMMU_IOAS_MAP (spec 5); answers {"iova": n}, the IOVA used. */
+    public static Outcome<Reply> ioasMap(Tx tx, Handle ioasHandle, OptionalLong iova, long length, Set<String> flags) {
+        Optional<ObjectId> ioas = resolveIoas(tx, ioasHandle);
+        if (ioas.isEmpty()) {
+            return ioasMissing(tx, ioasHandle);
+        }
+        Optional<String> unknown = flags.stream().filter(f -> !IOAS_FLAGS.contains(f)).findFirst();
+        if (unknown.isPresent()) {
+            return fail(Errno.EOPNOTSUPP, "unknown IOAS_MAP flag " + unknown.get());
+        }
+        OptionalLong fixed = iova.isPresent() ? iova : flags.contains("FIXED_IOVA") ? OptionalLong.of(0) : OptionalLong.empty();
+        FileId ctx = ((Handle.IommufdObject) ioasHandle).iommufd();
+        return ioasMapAt(tx, ctx, ioas.get(), fixed, length, flags.contains("READABLE"), flags.contains("WRITEABLE"), true);
+    }
+
+    /** IOMMU_IOAS_UNMAP; answers {"length": bytes}. */
+    public static Outcome<Reply> ioasUnmap(Tx tx, Handle ioasHandle, long iova, long length) {
+        Optional<ObjectId> ioas = resolveIoas(tx, ioasHandle);
+        if (ioas.isEmpty()) {
+            return ioasMissing(tx, ioasHandle);
+        }
+        FileId ctx = ((Handle.IommufdObject) ioasHandle).iommufd();
+        IoasSpace space = ioasSpace(tx, ctx, ioas.get()).orElseThrow();
+        MappingStep<IoasSpace, Long> step = space.unmap(iova, length);
+        if (!step.state().equals(space)) {
+            tx.emit(new IoasUnmapped(ctx, ioas.get(), iova, length)); // also the areas removed before an ENOENT
+        }
+        return amount("length", step.outcome());
+    }
+
+    /** IOMMU_IOAS_IOVA_RANGES with room for {@code capacity} ranges. */
+    public static Outcome<Reply> iovaRanges(Tx tx, Handle ioasHandle, long capacity) {
+        Optional<ObjectId> ioas = resolveIoas(tx, ioasHandle);
+        if (ioas.isEmpty()) {
+            return ioasMissing(tx, ioasHandle);
+        }
+        IoasSpace space = ioasSpace(tx, ((Handle.IommufdObject) ioasHandle).iommufd(), ioas.get()).orElseThrow();
+        Outcome<IovaRangesAnswer> answer = space.queryIovaRanges(capacity);
+        if (!(answer instanceof Outcome.Ok<IovaRangesAnswer> ok)) {
+            return answer.castFailure();
+        }
+        List<long[]> ranges = ok.value().ranges().stream().map(r -> new long[] {r.start(), r.last()}).toList();
+        return Results.ok(new Reply.IovaRanges(ranges, ok.value().alignment()));
+    }
+
+    /** IOMMU_IOAS_ALLOW_IOVAS: replaces the allowed list atomically. */
+    public static Outcome<Reply> allowIovas(Tx tx, Handle ioasHandle, List<long[]> ranges) {
+        Optional<ObjectId> ioas = resolveIoas(tx, ioasHandle);
+        if (ioas.isEmpty()) {
+            return ioasMissing(tx, ioasHandle);
+        }
+        FileId ctx = ((Handle.IommufdObject) ioasHandle).iommufd();
+        IoasSpace space = ioasSpace(tx, ctx, ioas.get()).orElseThrow();
+        List<RequestedRange> requested = ranges.stream().map(r -> new RequestedRange(r[0], r[1])).toList();
+        MappingStep<IoasSpace, Integer> step = space.allowIovas(requested);
+        if (!step.outcome().isOk()) {
+            return step.outcome().castFailure();
+        }
+        tx.emit(new IoasAllowed(ctx, ioas.get(), requested.stream().map(r -> new IovaRange(r.start(), r.last())).toList()));
+        return Results.OK;
+    }
+
+    private static Outcome<Reply> ioasMapAt(Tx tx, FileId ctx, ObjectId ioas, OptionalLong iova, long length,
+                                            boolean read, boolean write, boolean reportIova) {
+        IoasSpace space = ioasSpace(tx, ctx, ioas).orElseThrow();
+        MappingStep<IoasSpace, Long> step = space.map(iova, length, read, write);
+        if (!(step.outcome() instanceof Outcome.Ok<Long> ok)) {
+            return step.outcome().castFailure();
+        }
+        tx.emit(new IoasMapped(ctx, ioas, ok.value(), length, read, write));
+        return reportIova ? Results.ok(new Reply.Amount("iova", ok.value())) : Results.OK;
+    }
+
+    static Optional<IoasSpace> ioasSpace(Tx tx, FileId ctx, ObjectId ioas) {
+        return tx.state().file(ctx)
+                .map(f -> ((IommufdFile) f).objects().get(ioas))
+                .filter(o -> o instanceof IommufdObject.Ioas)
+                .map(o -> ((IommufdObject.Ioas) o).space());
+    }
+
+    /** An IOAS id of an open iommufd; a HWPT or device id, or a gone object, is ENOENT (iommufd_get_ioas). */
+    private static Optional<ObjectId> resolveIoas(Tx tx, Handle handle) {
+        if (!(handle instanceof Handle.IommufdObject object)) {
+            return Optional.empty();
+        }
+        return tx.state().file(object.iommufd()).filter(OpenFile::fdOpen)
+                .map(f -> ((IommufdFile) f).objects().get(object.id()))
+                .filter(o -> o instanceof IommufdObject.Ioas)
+                .map(IommufdObject::id);
+    }
+
+    private static Outcome<Reply> ioasMissing(Tx tx, Handle handle) {
+        if (handle instanceof Handle.IommufdObject object
+                && tx.state().file(object.iommufd()).filter(OpenFile::fdOpen).isEmpty()) {
+            return fail(Errno.EBADF, "the iommufd of " + Fd.describe(tx.state(), handle) + " is closed");
+        }
+        return fail(Errno.ENOENT, Fd.describe(tx.state(), handle) + " is not an IOAS");
+    }
+
+    private static Optional<ObjectId> compat(Tx tx, IommufdFile ctx) {
+        return ctx.compatIoas();
+    }
+
+    private static Outcome<Reply> noCompatIoas(IommufdFile ctx) {
+        return fail(Errno.ENODEV, ctx.label() + " has no compat IOAS");
+    }
+
+    private static Optional<IommuDomainMappings> kernelMappings(Tx tx, DomainId id) {
+        return tx.state().domain(id).use() instanceof DomainUse.KernelCaller caller
+                ? Optional.of(caller.mappings()) : Optional.empty();
+    }
+
+    /** Only a caller-allocated paging domain is the caller's to map; others are mapped by their owner. */
+    private static Outcome<Reply> notCallerMapped(Tx tx, DomainId id) {
+        DomainState domain = tx.state().domain(id);
+        String owner = switch (domain.use()) {
+            case DomainUse.Container c -> "its VFIO container";
+            case DomainUse.Hwpt h -> "its iommufd IOAS";
+            case DomainUse.GroupCore g -> domain.kind() == DomainKind.BLOCKED ? "nobody (it blocks all DMA)"
+                    : "the DMA API";
+            case DomainUse.KernelCaller k -> "its caller";
+        };
+        return fail(Errno.EINVAL, "domain " + domain.label() + " is not a caller's paging domain; it is mapped by " + owner);
+    }
+
+    private static Outcome<Reply> amount(String field, Outcome<Long> outcome) {
+        if (outcome instanceof Outcome.Ok<Long> ok) {
+            return Results.ok(new Reply.Amount(field, ok.value()));
+        }
+        return outcome.castFailure();
+    }
+}

@@ -1,0 +1,32 @@
+package dev.custody.scenario;
+
+/** The kinds of step arguments, each validated before anything runs. */
+enum ArgKind {
+    /** A device of the topology, by name. */
+    DEVICE,
+    /** A group number. */
+    GROUP,
+    /** A driver of the catalogue. */
+    DRIVER,
+    /** A driver_override string, or null to clear it. */
+    OVERRIDE,
+    /** A name bound by an earlier step's {@code as}, or a raw number such as fd -1. */
+    REF,
+    /** REF or null. */
+    NULLABLE_REF,
+    /** Free text. */
+    TEXT,
+    /** Free text or null (a NULL owner). */
+    NULLABLE_TEXT,
+    /** A u64, as a JSON number or a 0x string. */
+    NUMBER,
+    /** An errno name. */
+    ERRNO,
+    /** A list of flag names. */
+    FLAGS,
+    BOOL,
+    /** A list of [start, last] pairs. */
+    RANGES,
+    /** "r", "w" or "rw". */
+    PROT
+}
