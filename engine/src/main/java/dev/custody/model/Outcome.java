@@ -65,7 +65,8 @@ public sealed interface Outcome<T> {
         };
     }
 
-    default Optional<String> reason() {
+    /** The human reason of a non-ok outcome (a method name of its own: the records' {@code reason()} returns String). */
+    default Optional<String> failureReason() {
         return switch (this) {
             case Ok<T> ok -> Optional.empty();
             case Failed<T> f -> Optional.of(f.reason());
