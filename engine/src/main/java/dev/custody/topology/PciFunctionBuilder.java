@@ -27,6 +27,21 @@ public final class PciFunctionBuilder {
         return new PciFunctionBuilder(PciAddress.parse(address), new PciIds(vendor, device));
     }
 
+    /** Starts from an existing function, to change a few fields. */
+    public static PciFunctionBuilder from(PciFunction f) {
+        var b = new PciFunctionBuilder(f.address(), f.ids());
+        b.subsystem = f.subsystem();
+        b.classCode = f.classCode();
+        b.headerType = f.headerType();
+        b.multifunctionBit = f.multifunctionBit();
+        b.expressType = f.expressType();
+        b.acs = f.acs();
+        b.bridgeBuses = f.bridgeBuses();
+        b.driver = f.driver();
+        b.reportedGroup = f.reportedGroup();
+        return b;
+    }
+
     public PciFunctionBuilder subsystem(int vendor, int device) {
         this.subsystem = Optional.of(new PciIds(vendor, device));
         return this;

@@ -11,7 +11,7 @@ import java.util.List;
  * without a PCIe capability (MCH, virtio, ICH9) are conventional PCI; an nvme there becomes a
  * root-complex integrated endpoint.
  */
-final class Q35Layout {
+public final class Q35Layout {
 
     static final int INTEL = 0x8086;
     static final int REDHAT = 0x1b36;
@@ -23,7 +23,7 @@ final class Q35Layout {
 
     private Q35Layout() {}
 
-    static List<PciFunction> functions() {
+    public static List<PciFunction> functions() {
         return List.of(
                 function("0000:00:00.0", INTEL, 0x29c0).classCode(0x060000).build(),
                 function("0000:00:02.0", REDHAT, 0x000c).express(PciePortType.ROOT_PORT).acs(ROOT_PORT_ACS)
@@ -43,7 +43,7 @@ final class Q35Layout {
                 function("0000:00:1f.3", INTEL, 0x2930).classCode(0x0c0500).multifunction().build());
     }
 
-    static PciTopology topology() {
+    public static PciTopology topology() {
         return PciTopology.of(functions());
     }
 }
