@@ -46,4 +46,25 @@ public sealed interface AcsQuirk {
             return devices.contains(function.ids()) ? Optional.of(true) : Optional.empty();
         }
     }
+
+    /**
+     * Intel PCH root ports that provide ACS-like isolation without an ACS capability
+     * (pci_quirk_intel_pch_acs). Taken as switched on, as the kernel does at boot.
+     */
+    record IntelPchRootPort(Set<Integer> deviceIds) implements AcsQuirk {
+        public IntelPchRootPort {
+            deviceIds = Set.copyOf(deviceIds);
+        }
+
+        public String name() {
+            return "Intel PCH root port";
+        }
+
+        public Optional<Boolean> isolated(PciFunction function) {
+            if (function.ids().vendor() != 0x8086 || !function.isExpressType(PciePortType.ROOT_PORT)) {
+                return Optional.empty();
+            }
+            return deviceIds.contains(function.ids().device()) ? Optional.of(true) : Optional.empty();
+        }
+    }
 }

@@ -58,6 +58,16 @@ public record PciTopology(List<PciFunction> functions) {
                 .toList();
     }
 
+    /** Every slot in address order. */
+    public List<PciSlot> slots() {
+        var slots = new TreeMap<PciAddress, List<PciFunction>>();
+        for (var f : functions) {
+            slots.computeIfAbsent(f.address().withDevfn(f.address().device() << 3), k -> new ArrayList<>()).add(f);
+        }
+        return slots.entrySet().stream()
+                .map(e -> new PciSlot(e.getKey().busAddress(), e.getKey().device(), e.getValue())).toList();
+    }
+
     /** Segment -> buses view, including buses that only exist as some bridge's (empty) secondary. */
     public List<PciSegment> segments() {
         var buses = new TreeMap<BusAddress, List<PciAddress>>();

@@ -26,6 +26,7 @@ public final class ReportedGroups {
     /** Human lines for every derived membership the host did not report, and vice versa. */
     public static List<String> differences(GroupingResult derived, PciTopology reported) {
         var reportedSets = of(reported);
+        if (reportedSets.isEmpty()) return List.of("the capture reports no IOMMU groups (no IOMMU, or it is off)");
         var derivedSets = derived.groups().stream().map(g -> (Set<PciAddress>) new TreeSet<>(g.addresses())).toList();
         var lines = new ArrayList<String>();
         derivedSets.stream().filter(s -> !reportedSets.contains(s)).forEach(s -> lines.add("derived but not reported: " + s));
