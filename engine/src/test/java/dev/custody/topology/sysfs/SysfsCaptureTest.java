@@ -66,6 +66,13 @@ class SysfsCaptureTest {
     }
 
     @Test
+    void aCaptureWithoutGroupsSaysSo() {
+        var topology = dev.custody.topology.Q35Layout.topology();
+        assertEquals(List.of("the capture reports no IOMMU groups (no IOMMU, or it is off)"),
+                ReportedGroups.differences(GroupDerivation.derive(topology), topology));
+    }
+
+    @Test
     void theGeneratorReproducesTheCommittedFixture(@TempDir Path fresh) throws IOException {
         CaptureFixture.write(fresh, Q35Capture.functions());
         var committed = FixtureCopies.files(committedFixture());
