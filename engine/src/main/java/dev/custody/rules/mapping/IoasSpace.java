@@ -199,21 +199,65 @@ public final class IoasSpace {
         return map(fixed, length, (flags & FLAG_READABLE) != 0, (flags & FLAG_WRITEABLE) != 0);
     }
 
-    /** IOMMU_IOAS_UNMAP on the native ioctl: a range that holds no area answers ENOENT. */
+    /** The uapi bit VFIO_DMA_UNMAP_FLAG_ALL of struct vfio_iommu_type1_dma_unmap's flags. */
+    public static final int COMPAT_UNMAP_FLAG_ALL = 1 << 1;
+
+    /**
+     * IOMMU_IOAS_UNMAP on the native ioctl. (iova 0, length U64_MAX) unmaps everything and succeeds even
+     * when empty; otherwise a range that holds no area answers ENOENT. A range that cuts an area answers
+     * ENOENT after removing the wholly covered areas below it (see {@link MappingStep}).
+     */
     public MappingStep<IoasSpace, Long> unmap(long iova, long length) {
-        return unmap(iova, length, false);
+        if (iova == 0 && length == ULONG_MAX) {
+            // ioas.c iommufd_ioas_unmap: (0, U64_MAX) is iopt_unmap_all, which succeeds even when empty
+            return unmapIovaRange(IovaRange.EVERYTHING);
+        }
+        if (iova == ULONG_MAX || length == ULONG_MAX) {
+            // ioas.c iommufd_ioas_unmap: iova or length >= ULONG_MAX -> EOVERFLOW
+            return MappingStep.fail(this, Errno.EOVERFLOW, "iova " + hex(iova) + " or length " + hex(length) + " is ULONG_MAX");
+        }
+        MappingStep<IoasSpace, Long> step = unmapIova(iova, length);
+        if (step.outcome() instanceof Outcome.Ok<Long> ok && ok.value() == 0) {
+            // ioas.c iommufd_ioas_unmap: nothing unmapped -> ENOENT on the native ioctl
+            return MappingStep.fail(this, Errno.ENOENT, "no area in the range starting at " + hex(iova) + " of length " + hex(length));
+        }
+        return step;
     }
 
-    /** VFIO_IOMMU_UNMAP_DMA through iommufd's VFIO compat: since afb47765f923 an empty range succeeds with 0. */
-    public MappingStep<IoasSpace, Long> unmapCompat(long iova, long length) {
-        return unmap(iova, length, true);
+    /** VFIO_IOMMU_UNMAP_DMA through iommufd's VFIO compat with no flags; see {@link #unmapCompat(int, long, long)}. */
+    public MappingStep<IoasSpace, Long> unmapCompat(long iova, long size) {
+        return unmapCompat(0, iova, size);
     }
 
-    /** The usable IOVA ranges: holes of the reserved ranges, cut down to the allowed list when there is one. */
+    /**
+     * VFIO_IOMMU_UNMAP_DMA through iommufd's VFIO compat. Only {@link #COMPAT_UNMAP_FLAG_ALL} is
+     * accepted; with it iova and size must both be 0 and everything is unmapped. Without it the range
+     * goes straight to the IOAS: size 0 -> EINVAL, a wrapping range -> EOVERFLOW, a cut area -> ENOENT
+     * (after removing the covered areas below it), and an empty range succeeds with 0. There is no
+     * ULONG_MAX check and no (0, U64_MAX) shortcut on this path.
+     */
+    public MappingStep<IoasSpace, Long> unmapCompat(int flags, long iova, long size) {
+        int unknown = flags & ~COMPAT_UNMAP_FLAG_ALL;
+        if (unknown != 0) {
+            // vfio_compat.c iommufd_vfio_unmap_dma: flags other than UNMAP_FLAG_ALL -> EINVAL
+            return MappingStep.fail(this, Errno.EINVAL, "unsupported VFIO unmap flags " + hex(Integer.toUnsignedLong(unknown)));
+        }
+        if ((flags & COMPAT_UNMAP_FLAG_ALL) != 0) {
+            if (iova != 0 || size != 0) {
+                // vfio_compat.c iommufd_vfio_unmap_dma: UNMAP_FLAG_ALL with a non-zero iova or size -> EINVAL
+                return MappingStep.fail(this, Errno.EINVAL, "UNMAP_FLAG_ALL needs iova 0 and size 0, not " + hex(iova) + " and " + hex(size));
+            }
+            // vfio_compat.c iommufd_vfio_unmap_dma: iopt_unmap_all, which succeeds even when empty
+            return unmapIovaRange(IovaRange.EVERYTHING);
+        }
+        // vfio_compat.c iommufd_vfio_unmap_dma: straight to iopt_unmap_iova; an empty range is 0 (afb47765f923)
+        return unmapIova(iova, size);
+    }
+
+    /** The usable IOVA ranges: the holes of the reserved ranges (the allowed list plays no part). */
     public List<IovaRange> iovaRanges() {
-        List<IovaRange> holes = RangeUnion.holes(allReserved(), IovaRange.EVERYTHING);
-        // brief choice: intersect with the allowed list when it is non-empty (the kernel reports the holes only)
-        return allowed.isEmpty() ? holes : RangeUnion.intersect(holes, allowed);
+        // ioas.c iommufd_ioas_iova_ranges: the holes of the reserved tree only, not cut to the allowed list
+        return RangeUnion.holes(allReserved(), IovaRange.EVERYTHING);
     }
 
     /** IOMMU_IOAS_IOVA_RANGES with room for {@code capacity} entries. */
@@ -260,25 +304,14 @@ public final class IoasSpace {
             // spec 5 (FIXED_IOVA): overlaps an existing area -> EEXIST
             return Outcome.fail(Errno.EEXIST, "iova range " + wanted + " overlaps the area " + clash.get());
         }
-        if (!allowed.isEmpty() && !RangeUnion.covers(allowed, wanted)) {
-            // brief choice, checked last: outside a non-empty allowed list -> EINVAL (the kernel's iopt_check_iova does not look)
-            return Outcome.fail(Errno.EINVAL, "iova range " + wanted + " is outside the allowed ranges " + allowed);
-        }
+        // io_pagetable.c iopt_check_iova: no allowed-list check; the allowed list restricts automatic placement only
         return Outcome.ok(iova);
     }
 
-    private MappingStep<IoasSpace, Long> unmap(long iova, long length, boolean emptyIsSuccess) {
-        if (iova == 0 && length == ULONG_MAX) {
-            // spec 5: (iova 0, length U64_MAX) unmaps everything and succeeds even when empty
-            long total = areasByIova.values().stream().mapToLong(IoasArea::length).sum();
-            return MappingStep.ok(new IoasSpace(new TreeMap<>(Long::compareUnsigned), reservedByOwner, allowed, iovaAlignment), total);
-        }
-        if (iova == ULONG_MAX || length == ULONG_MAX) {
-            // spec 5: iova or length >= ULONG_MAX -> EOVERFLOW
-            return MappingStep.fail(this, Errno.EOVERFLOW, "iova " + hex(iova) + " or length " + hex(length) + " is ULONG_MAX");
-        }
+    /** io_pagetable.c iopt_unmap_iova: the length and overflow checks, then the range walk. */
+    private MappingStep<IoasSpace, Long> unmapIova(long iova, long length) {
         if (length == 0) {
-            // spec 5: length 0 -> EINVAL
+            // io_pagetable.c iopt_unmap_iova: length 0 -> EINVAL
             return MappingStep.fail(this, Errno.EINVAL, "length 0 unmaps nothing");
         }
         OptionalLong last = Addresses.lastOf(iova, length);
@@ -286,24 +319,35 @@ public final class IoasSpace {
             // io_pagetable.c iopt_unmap_iova: iova + length - 1 overflows -> EOVERFLOW
             return MappingStep.fail(this, Errno.EOVERFLOW, "iova " + hex(iova) + " plus length " + hex(length) + " wraps past 2^64");
         }
-        IovaRange request = new IovaRange(iova, last.getAsLong());
-        List<IoasArea> touched = areasIntersecting(request);
-        Optional<IoasArea> cut = touched.stream().filter(area -> !request.contains(area.range())).findFirst();
-        if (cut.isPresent()) {
-            // spec 5: the range cuts an area (no split) -> ENOENT; brief choice: nothing is removed
-            return MappingStep.fail(this, Errno.ENOENT, "range " + request + " cuts the area " + cut.get());
-        }
-        if (touched.isEmpty()) {
-            if (emptyIsSuccess) {
-                // spec 5: VFIO compat unmap of an empty range succeeds with size 0 (afb47765f923)
-                return MappingStep.ok(this, 0L);
+        return unmapIovaRange(new IovaRange(iova, last.getAsLong()));
+    }
+
+    /**
+     * Removes the areas meeting {@code request}, lowest IOVA first. The first area that the range would
+     * cut stops the walk with ENOENT; the areas removed before it stay removed. The value is the number
+     * of bytes removed, 0 when the range held no area.
+     */
+    private MappingStep<IoasSpace, Long> unmapIovaRange(IovaRange request) {
+        NavigableMap<Long, IoasArea> next = null;
+        long removed = 0;
+        for (IoasArea area : areasIntersecting(request)) {
+            if (!request.contains(area.range())) {
+                // io_pagetable.c iopt_unmap_iova_range: an area reaching outside the range -> ENOENT, earlier removals stand
+                String reason = "range " + request + " cuts the area " + area
+                        + (removed == 0 ? "" : " (" + hex(removed) + " bytes below it were already unmapped)");
+                return next == null
+                        ? MappingStep.fail(this, Errno.ENOENT, reason)
+                        : MappingStep.failAfterPartialUnmap(new IoasSpace(next, reservedByOwner, allowed, iovaAlignment), Errno.ENOENT, reason);
             }
-            // spec 5: nothing found -> ENOENT on the native ioctl
-            return MappingStep.fail(this, Errno.ENOENT, "no area in the range " + request);
+            if (next == null) {
+                next = copyOfAreas();
+            }
+            next.remove(area.iova());
+            removed += area.length();
         }
-        NavigableMap<Long, IoasArea> next = copyOfAreas();
-        touched.forEach(area -> next.remove(area.iova()));
-        long removed = touched.stream().mapToLong(IoasArea::length).sum();
+        if (next == null) {
+            return MappingStep.ok(this, 0L);
+        }
         return MappingStep.ok(new IoasSpace(next, reservedByOwner, allowed, iovaAlignment), removed);
     }
 

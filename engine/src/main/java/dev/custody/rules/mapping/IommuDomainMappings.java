@@ -50,17 +50,20 @@ public final class IommuDomainMappings {
         return Long.lowestOneBit(pageSizeBitmap);
     }
 
-    /** Maps {@code [iova, iova + size)} to {@code paddr}; the value is the number of bytes mapped. */
+    /**
+     * Maps {@code [iova, iova + size)} to {@code paddr}; the value is the number of bytes mapped. Size 0
+     * with aligned addresses succeeds with 0 and changes nothing.
+     */
     public MappingStep<IommuDomainMappings, Long> map(long iova, long paddr, long size, Prot prot) {
         long minPage = minPageSize();
-        if (size == 0) {
-            // spec 4 / brief: size 0 -> EINVAL (the core itself would map nothing and return 0)
-            return MappingStep.fail(this, Errno.EINVAL, "size 0 maps nothing");
-        }
         if (!isAligned(iova | paddr | size, minPage)) {
             // iommu.c __iommu_map: iova, paddr and size must be aligned to the smallest page -> EINVAL
             return MappingStep.fail(this, Errno.EINVAL, "iova " + hex(iova) + ", paddr " + hex(paddr)
                     + " and size " + hex(size) + " must all be multiples of the smallest page " + hex(minPage));
+        }
+        if (size == 0) {
+            // iommu.c __iommu_map: after the alignment check the while (size) loop maps nothing -> 0, no change
+            return MappingStep.ok(this, 0L);
         }
         if (prot.none()) {
             // VT-d and io-pgtable refuse a mapping that grants neither read nor write -> EINVAL

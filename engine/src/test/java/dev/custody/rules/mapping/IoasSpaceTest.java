@@ -77,11 +77,13 @@ class IoasSpaceTest {
     }
 
     @Test
-    void fixedMapOutsideANonEmptyAllowedListIsRefused() {
+    void fixedMapIgnoresTheAllowedList() {
         IoasSpace allowed = assertOk(1, empty.allowIovas(List.of(new RequestedRange(0x10_0000, 0x1f_ffff))));
-        assertFails(Errno.EINVAL, allowed, allowed.map(at(0x20_0000), P, true, true));
-        assertFails(Errno.EINVAL, allowed, allowed.map(at(0x1f_f000), 2 * P, true, true));
-        mapped(allowed, 0x1f_f000, P);
+        mapped(allowed, 0x20_0000, P);
+        mapped(allowed, 0x1f_f000, 2 * P);
+        mapped(allowed, 0, P);
+        // the automatic placement still keeps inside the allowed list
+        assertOk(0x10_0000L, mapped(allowed, 0x20_0000, P).map(OptionalLong.empty(), P, true, true));
     }
 
     @Test
@@ -161,17 +163,66 @@ class IoasSpaceTest {
     }
 
     @Test
-    void unmapThatCutsAnAreaChangesNothing() {
+    void unmapThatCutsTheFirstAreaItMeetsChangesNothing() {
         IoasSpace two = mapped(mapped(empty, P, P), 4 * P, 4 * P);
-        assertFails(Errno.ENOENT, two, two.unmap(0, 5 * P));
         assertFails(Errno.ENOENT, two, two.unmap(5 * P, P));
         assertFails(Errno.ENOENT, two, two.unmapCompat(5 * P, 4 * P));
+        assertFails(Errno.ENOENT, two, two.unmap(5 * P, 16 * P));
+    }
+
+    @Test
+    void unmapThatCutsALaterAreaKeepsTheRemovalsBelowIt() {
+        IoasSpace three = mapped(mapped(mapped(empty, P, P), 2 * P, P), 4 * P, 4 * P);
+        IoasSpace onlyTheCutArea = mapped(empty, 4 * P, 4 * P);
+        StepAssertions.assertFailsLeaving(Errno.ENOENT, onlyTheCutArea, three.unmap(0, 5 * P));
+        StepAssertions.assertFailsLeaving(Errno.ENOENT, onlyTheCutArea, three.unmapCompat(P, 6 * P));
+        // the area above the cut one is not reached
+        IoasSpace withHigher = mapped(three, 16 * P, P);
+        StepAssertions.assertFailsLeaving(Errno.ENOENT, mapped(onlyTheCutArea, 16 * P, P), withHigher.unmap(0, 5 * P));
     }
 
     @Test
     void unmapOfNothingIsEnoentNativelyAndZeroThroughCompat() {
         assertFails(Errno.ENOENT, empty, empty.unmap(5 * P, P));
         assertEquals(empty, assertOk(0L, empty.unmapCompat(5 * P, P)));
+    }
+
+    @Test
+    void compatUnmapAcceptsOnlyTheUnmapAllFlag() {
+        IoasSpace one = mapped(empty, P, P);
+        assertFails(Errno.EINVAL, one, one.unmapCompat(1, P, P)); // GET_DIRTY_BITMAP
+        assertFails(Errno.EINVAL, one, one.unmapCompat(1 << 2, P, P)); // VADDR
+        assertFails(Errno.EINVAL, one, one.unmapCompat(IoasSpace.COMPAT_UNMAP_FLAG_ALL | 1, 0, 0));
+    }
+
+    @Test
+    void compatUnmapAllNeedsIovaAndSizeZero() {
+        IoasSpace two = mapped(mapped(empty, P, P), 8 * P, 2 * P);
+        assertFails(Errno.EINVAL, two, two.unmapCompat(IoasSpace.COMPAT_UNMAP_FLAG_ALL, P, 0));
+        assertFails(Errno.EINVAL, two, two.unmapCompat(IoasSpace.COMPAT_UNMAP_FLAG_ALL, 0, P));
+        assertFails(Errno.EINVAL, two, two.unmapCompat(IoasSpace.COMPAT_UNMAP_FLAG_ALL, 0, MAX));
+        assertTrue(assertOk(3 * P, two.unmapCompat(IoasSpace.COMPAT_UNMAP_FLAG_ALL, 0, 0)).areas().isEmpty());
+        assertEquals(empty, assertOk(0L, empty.unmapCompat(IoasSpace.COMPAT_UNMAP_FLAG_ALL, 0, 0)));
+    }
+
+    @Test
+    void compatUnmapRefusesSizeZeroAndWrapButNotUlongMax() {
+        assertFails(Errno.EINVAL, empty, empty.unmapCompat(P, 0));
+        assertFails(Errno.EINVAL, empty, empty.unmapCompat(0, 0));
+        assertFails(Errno.EOVERFLOW, empty, empty.unmapCompat(MAX - P + 1, 2 * P));
+        assertFails(Errno.EOVERFLOW, empty, empty.unmapCompat(P, MAX));
+        // no ULONG_MAX check on this path: the last byte alone is a valid (empty) range
+        assertEquals(empty, assertOk(0L, empty.unmapCompat(MAX, 1)));
+    }
+
+    @Test
+    void compatUnmapOfZeroToU64MaxIsAnOrdinaryRangeNotUnmapAll() {
+        IoasSpace two = mapped(mapped(empty, P, P), 8 * P, 2 * P);
+        assertTrue(assertOk(3 * P, two.unmapCompat(0, MAX)).areas().isEmpty());
+        // the range ends at 2^64 - 2, so an area holding the last byte is cut, after the lower ones are gone
+        IoasSpace top = mapped(empty, MAX - P + 1, P);
+        StepAssertions.assertFailsLeaving(Errno.ENOENT, top, mapped(two, MAX - P + 1, P).unmapCompat(0, MAX));
+        assertTrue(assertOk(4 * P, mapped(two, MAX - P + 1, P).unmap(0, MAX)).areas().isEmpty());
     }
 
     @Test
@@ -233,10 +284,11 @@ class IoasSpaceTest {
     }
 
     @Test
-    void iovaRangesAreCutToANonEmptyAllowedList() {
+    void iovaRangesIgnoreTheAllowedList() {
         IoasSpace reserved = assertOk(1, empty.addReserved("dom", List.of(new IovaRange(0x10_0000, MAX))));
         IoasSpace allowed = assertOk(1, reserved.allowIovas(List.of(new RequestedRange(P, 0xf_ffff))));
-        assertEquals(List.of(new IovaRange(P, 0xf_ffff)), allowed.iovaRanges());
+        assertEquals(List.of(new IovaRange(0, 0xf_ffff)), allowed.iovaRanges());
+        assertEquals(Outcome.ok(new IovaRangesAnswer(List.of(new IovaRange(0, 0xf_ffff)), 1)), allowed.queryIovaRanges(1));
     }
 
     @Test

@@ -4,6 +4,7 @@ import static dev.custody.rules.mapping.StepAssertions.assertFails;
 import static dev.custody.rules.mapping.StepAssertions.assertOk;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -21,8 +22,18 @@ class IommuDomainMappingsTest {
     final IommuDomainMappings empty = IommuDomainMappings.empty(VTD_BITMAP, 48);
 
     @Test
-    void sizeZeroIsRefused() {
-        assertFails(Errno.EINVAL, empty, empty.map(0, 0, 0, Prot.READ_WRITE));
+    void sizeZeroMapsNothingAndSucceeds() {
+        assertSame(empty, assertOk(0L, empty.map(0, 0, 0, Prot.READ_WRITE)));
+        IommuDomainMappings one = assertOk(K4, empty.map(K4, K4, K4, Prot.READ));
+        // no driver is called, so neither prot nor an overlap nor the width is looked at
+        assertSame(one, assertOk(0L, one.map(K4, 0, 0, new Prot(false, false))));
+        assertSame(one, assertOk(0L, one.map(1L << 48, 0, 0, Prot.READ)));
+    }
+
+    @Test
+    void sizeZeroStillNeedsAlignedAddresses() {
+        assertFails(Errno.EINVAL, empty, empty.map(0x800, 0, 0, Prot.READ_WRITE));
+        assertFails(Errno.EINVAL, empty, empty.map(0, 0x800, 0, Prot.READ_WRITE));
     }
 
     @Test

@@ -25,6 +25,20 @@ final class StepAssertions {
         assertFalse(failed.reason().isBlank());
     }
 
+    /**
+     * The step failed with {@code errno} after work it keeps (an IOAS unmap stopped by a cut area) and
+     * left a state equal to {@code expectedState}.
+     */
+    static <S, T> void assertFailsLeaving(Errno errno, S expectedState, MappingStep<S, T> step) {
+        if (!(step.outcome() instanceof Outcome.Failed<T> failed)) {
+            fail("expected " + errno + " but got " + step.outcome());
+            return;
+        }
+        assertEquals(errno, failed.errno(), failed.reason());
+        assertEquals(expectedState, step.state());
+        assertFalse(failed.reason().isBlank());
+    }
+
     /** The step succeeded with {@code value}; returns the new state. */
     static <S, T> S assertOk(T value, MappingStep<S, T> step) {
         assertTrue(step.outcome().isOk(), () -> "expected ok but got " + step.outcome());
