@@ -145,11 +145,11 @@ public final class MappingRules {
             }
             case IommufdFile ctx -> compat(tx, ctx).map(ioas -> {
                 IoasSpace space = ioasSpace(tx, ctx.id(), ioas).orElseThrow();
-                long from = all ? 0 : iova;
-                long length = all ? Addresses.ULONG_MAX : size;
-                MappingStep<IoasSpace, Long> step = all ? space.unmap(from, length) : space.unmapCompat(from, length);
+                int flags = all ? IoasSpace.COMPAT_UNMAP_FLAG_ALL : 0;
+                MappingStep<IoasSpace, Long> step = space.unmapCompat(flags, iova, size);
                 if (!step.state().equals(space)) {
-                    tx.emit(new IoasUnmapped(ctx.id(), ioas, from, length));
+                    tx.emit(all ? new IoasUnmapped(ctx.id(), ioas, 0, Addresses.ULONG_MAX, false)
+                            : new IoasUnmapped(ctx.id(), ioas, iova, size, true));
                 }
                 return amount("size", step.outcome());
             }).orElseGet(() -> noCompatIoas(ctx));
@@ -182,7 +182,7 @@ public final class MappingRules {
         IoasSpace space = ioasSpace(tx, ctx, ioas.get()).orElseThrow();
         MappingStep<IoasSpace, Long> step = space.unmap(iova, length);
         if (!step.state().equals(space)) {
-            tx.emit(new IoasUnmapped(ctx, ioas.get(), iova, length)); // also the areas removed before an ENOENT
+            tx.emit(new IoasUnmapped(ctx, ioas.get(), iova, length, false)); // also the areas removed before an ENOENT
         }
         return amount("length", step.outcome());
     }

@@ -81,7 +81,8 @@ public sealed interface KernelEvent {
     record Type1Mapped(FileId container, long iova, long vaddr, long size, boolean read, boolean write) implements KernelEvent {}
     record Type1Unmapped(FileId container, long iova, long size, boolean all) implements KernelEvent {}
     record IoasMapped(FileId iommufd, ObjectId ioas, long iova, long length, boolean read, boolean write) implements KernelEvent {}
-    record IoasUnmapped(FileId iommufd, ObjectId ioas, long iova, long length) implements KernelEvent {}
+    /** {@code compat}: through the VFIO compat ioctl, whose range checks differ (spec 5). */
+    record IoasUnmapped(FileId iommufd, ObjectId ioas, long iova, long length, boolean compat) implements KernelEvent {}
     record IoasAllowed(FileId iommufd, ObjectId ioas, List<IovaRange> ranges) implements KernelEvent {}
     record IoasReserved(FileId iommufd, ObjectId ioas, String owner, List<IovaRange> ranges) implements KernelEvent {}
     record IoasUnreserved(FileId iommufd, ObjectId ioas, String owner) implements KernelEvent {}

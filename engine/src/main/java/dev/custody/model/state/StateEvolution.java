@@ -86,7 +86,8 @@ final class StateEvolution {
                     dma -> dma.unmap(e.iova(), e.size(), e.all()).state())));
             case IoasMapped e -> ioas(s, e.iommufd(), e.ioas(), space -> space.map(OptionalLong.of(e.iova()),
                     e.length(), e.read(), e.write()).state());
-            case IoasUnmapped e -> ioas(s, e.iommufd(), e.ioas(), space -> space.unmap(e.iova(), e.length()).state());
+            case IoasUnmapped e -> ioas(s, e.iommufd(), e.ioas(), space -> (e.compat()
+                    ? space.unmapCompat(e.iova(), e.length()) : space.unmap(e.iova(), e.length())).state());
             case IoasAllowed e -> ioas(s, e.iommufd(), e.ioas(), space -> space.allowIovas(e.ranges().stream()
                     .map(r -> new RequestedRange(r.start(), r.last())).toList()).state());
             case IoasReserved e -> ioas(s, e.iommufd(), e.ioas(), space -> space.addReserved(e.owner(), e.ranges()).state());
