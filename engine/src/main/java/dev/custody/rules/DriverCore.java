@@ -154,6 +154,12 @@ public final class DriverCore {
         return leaveGroupAndVanish(tx, id);
     }
 
+    /** A device present at boot joins its group; only its configured boot driver binds (no autoprobe). */
+    public static void bootAdd(Tx tx, DeviceId id) {
+        tx.emit(new DeviceAdded(id));
+        joinGroup(tx, id);
+    }
+
     /** The boot-time probe of a device's configured driver; its outcome tells whether boot worked. */
     public static Outcome<Reply> bootBind(Tx tx, DeviceId id, String driverName) {
         return bind(tx, id, driverName);

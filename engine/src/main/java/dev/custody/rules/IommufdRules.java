@@ -72,7 +72,13 @@ public final class IommufdRules {
         if (!(parent.get() instanceof Ioas ioas)) {
             return fail(Errno.EINVAL, "pt_id " + parent.get().label() + " is not an IOAS");
         }
+        Tx.Mark before = tx.mark();
         Hwpt hwpt = addHwpt(tx, ctx.id(), ioas.id(), idev.device(), label, false);
+        Outcome<Reply> reserved = IoasReservations.addDomain(tx, ctx.id(), hwpt);
+        if (!reserved.isOk()) {
+            tx.rollback(before);
+            return reserved;
+        }
         return Results.ok(new Reply.Created(new Handle.IommufdObject(ctx.id(), hwpt.id())));
     }
 
@@ -152,6 +158,19 @@ public final class IommufdRules {
             created = reusable.isEmpty();
             chosen = reusable.orElseGet(() -> addHwpt(tx, ctxId, ioas.id(), idev.device(),
                     label.orElse("hwpt" + tx.state().fileAs(ctxId, IommufdFile.class).nextObject()), true));
+            if (created) {
+                Outcome<Reply> reserved = IoasReservations.addDomain(tx, ctxId, chosen);
+                if (!reserved.isOk()) {
+                    tx.rollback(before);
+                    return reserved;
+                }
+            }
+        }
+        Outcome<Reply> deviceRegions = IoasReservations.moveDevice(tx, ctxId, idev.device(),
+                current.map(Hwpt::ioas), Optional.of(chosen.ioas()));
+        if (!deviceRegions.isOk()) {
+            tx.rollback(before);
+            return deviceRegions;
         }
         if (current.isPresent()) {
             return replace(tx, ctxId, group, current.get(), chosen, created, before);
@@ -199,6 +218,8 @@ public final class IommufdRules {
             return; // detaching when not attached is a silent no-op
         }
         ObjectId hwpt = idev.hwpt().get();
+        ObjectId ioas = ((Hwpt) tx.state().fileAs(ctxId, IommufdFile.class).objects().get(hwpt)).ioas();
+        IoasReservations.moveDevice(tx, ctxId, idev.device(), Optional.of(ioas), Optional.empty());
         tx.emit(new IommufdDeviceAttached(ctxId, idevId, Optional.empty()));
         GroupState group = tx.state().groupOf(idev.device()).orElseThrow();
         IommufdFile ctx = tx.state().fileAs(ctxId, IommufdFile.class);
@@ -262,6 +283,7 @@ public final class IommufdRules {
 
     private static void removeHwpt(Tx tx, FileId ctxId, Hwpt hwpt) {
         tx.emit(new IommufdObjectRemoved(ctxId, hwpt.id()));
+        IoasReservations.removeDomain(tx, ctxId, hwpt);
         tx.emit(new DomainFreed(hwpt.domain()));
     }
 

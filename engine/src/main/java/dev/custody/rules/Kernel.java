@@ -36,17 +36,19 @@ public final class Kernel {
         return new Decision(tx.events(), outcome, tx.state());
     }
 
-    /** The machine after boot: present devices added in topology order, then boot drivers bound. */
+    /**
+     * The machine after boot: present devices join their groups in topology order, then the boot
+     * drivers bind. Id-table matches are not probed at boot: a scenario starts from what it states.
+     */
     public static Decision boot(Topology topology) {
         Tx tx = new Tx(KernelState.empty(topology));
         for (DeviceSpec device : topology.devices().values()) {
             if (device.present()) {
-                DriverCore.add(tx, device.id());
+                DriverCore.bootAdd(tx, device.id());
             }
         }
         for (DeviceSpec device : topology.devices().values()) {
-            if (device.present() && device.bootDriver().isPresent()
-                    && !tx.state().device(device.id()).driver().equals(device.bootDriver())) {
+            if (device.bootDriver().isPresent()) {
                 Outcome<Reply> bound = DriverCore.bootBind(tx, device.id(), device.bootDriver().get());
                 if (!bound.isOk()) {
                     return new Decision(tx.events(), Outcome.fail(Errno.EINVAL, "boot: " + device.id() + " could not bind "

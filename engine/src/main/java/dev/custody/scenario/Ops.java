@@ -80,7 +80,7 @@ final class Ops {
 
     /** Fields every step may carry besides its arguments. */
     static final java.util.Set<String> COMMON_FIELDS =
-            java.util.Set.of("op", "as", "expect", "expectValue", "expectState", "comment", "description");
+            java.util.Set.of("op", "as", "expect", "expectValue", "expectState", "completes", "comment", "description");
 
     static Optional<Op> find(String name) {
         return Optional.ofNullable(OPS.get(name));

@@ -32,7 +32,12 @@ public record Step(int number, String op, ObjectNode node) {
         return field("expectState");
     }
 
+    /** An expected {@code completes}: the step number(s) whose blocked call this step lets finish. */
+    public Optional<JsonNode> expectCompletes() {
+        return field("completes");
+    }
+
     public boolean hasExpectation() {
-        return has("expect") || has("expectValue") || has("expectState");
+        return has("expect") || has("expectValue") || has("expectState") || has("completes");
     }
 }

@@ -1,0 +1,113 @@
+package dev.custody.invariants;
+
+import dev.custody.invariants.Violation.Kind;
+import dev.custody.model.DeviceId;
+import dev.custody.model.DriverSpec;
+import dev.custody.model.state.Claimant;
+import dev.custody.model.state.DomainState;
+import dev.custody.model.state.DomainUse;
+import dev.custody.model.state.GroupState;
+import dev.custody.model.state.KernelState;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/** The IOMMU-core and driver-core invariants of spec 7 (G1-G8, G10, G11, D1, D3) over one state. */
+final class GroupInvariants {
+    private GroupInvariants() {}
+
+    static void check(KernelState state, List<Violation> out) {
+        for (GroupState group : state.groups().values()) {
+            String g = "group " + group.id();
+            int count = group.ownerCnt();
+            if (group.isOwned() && count < 1) {
+                out.add(new Violation("G1", Kind.KERNEL, List.of(g), "owner " + group.owner().get() + " with owner_cnt 0"));
+            }
+            if (!group.isOwned() && count > 0 && !kernelClaims(group).equals(expectedKernelClaims(state, group))) {
+                out.add(new Violation("G2", Kind.CALLER, List.of(g), "owner_cnt " + count + " counts " + kernelClaims(group)
+                        + " but the bound kernel DMA drivers are " + expectedKernelClaims(state, group).keySet()));
+            }
+            List<DeviceId> kernelBound = kernelBound(state, group);
+            if (group.isOwned() && !kernelBound.isEmpty()) {
+                out.add(new Violation("G3", Kind.KERNEL, objects(g, kernelBound), "owned by " + group.owner().get()
+                        + " while kernel DMA drivers are bound"));
+            }
+            if (group.isOwned() && group.onDefaultDomain()) {
+                out.add(new Violation("G4", Kind.KERNEL, List.of(g), "owned by " + group.owner().get() + " but on its default domain"));
+            }
+            if (count == 0 && group.isOwned()) {
+                out.add(new Violation("G5", Kind.KERNEL, List.of(g), "owner_cnt 0 but owner " + group.owner().get()));
+            }
+            if (count == 0 && !group.onDefaultDomain()) {
+                out.add(new Violation("G6", Kind.CALLER, List.of(g), "no owner and no kernel user, yet not on its default domain"));
+            }
+            if (!group.isOwned() && count > 0 && !group.onDefaultDomain() && group.devices().size() != 1) {
+                out.add(new Violation("G7", Kind.CALLER, List.of(g), "kernel users with a private domain on "
+                        + group.devices().size() + " devices"));
+            }
+            checkDomain(state, group, out);
+            if (group.isOwned() && group.blockingDomain().isEmpty()
+                    && !group.owner().get().key().startsWith("shared-domain:")) {
+                out.add(new Violation("G11", Kind.KERNEL, List.of(g), "claimed but no blocking domain was allocated"));
+            }
+            for (DeviceId device : kernelBound) {
+                if (group.claimsOf(Claimant.device(device)) != 1 || group.isOwned()) {
+                    out.add(new Violation("D3", Kind.KERNEL, List.of(g, device.name()), "a bound kernel DMA driver contributes "
+                            + group.claimsOf(Claimant.device(device)) + " to owner_cnt" + (group.isOwned() ? " under an owner" : "")));
+                }
+            }
+        }
+        for (DomainState domain : state.domains().values()) {
+            if (domain.use() instanceof DomainUse.GroupCore core && state.group(core.group()).isEmpty()) {
+                out.add(new Violation("G10", Kind.KERNEL, List.of("group " + core.group(), domain.id().toString()),
+                        "the group is gone but its " + domain.label() + " domain was not freed"));
+            }
+        }
+    }
+
+    /** G8: every device translates through the group's live domain, which belongs to their IOMMU. */
+    private static void checkDomain(KernelState state, GroupState group, List<Violation> out) {
+        for (var id : List.of(group.domain(), group.defaultDomain())) {
+            if (!state.domains().containsKey(id)) {
+                out.add(new Violation("G8", Kind.KERNEL, List.of("group " + group.id(), id.toString()), "uses a freed domain"));
+                return;
+            }
+        }
+        String iommu = state.iommuOf(group);
+        DomainState domain = state.domain(group.domain());
+        if (!domain.iommu().equals(iommu)) {
+            out.add(new Violation("G8", Kind.KERNEL, List.of("group " + group.id(), domain.label()),
+                    "attached to a domain of IOMMU " + domain.iommu() + ", devices sit behind " + iommu));
+        }
+    }
+
+    private static Map<Claimant, Integer> kernelClaims(GroupState group) {
+        return new TreeMap<>(group.claims());
+    }
+
+    private static Map<Claimant, Integer> expectedKernelClaims(KernelState state, GroupState group) {
+        Map<Claimant, Integer> expected = new TreeMap<>();
+        kernelBound(state, group).forEach(d -> expected.put(Claimant.device(d), 1));
+        return expected;
+    }
+
+    /** Devices of the group bound to a driver without driver_managed_dma (spec 3). */
+    static List<DeviceId> kernelBound(KernelState state, GroupState group) {
+        List<DeviceId> bound = new ArrayList<>();
+        for (DeviceId device : group.devices()) {
+            Optional<DriverSpec> driver = state.device(device).driver().flatMap(state.topology()::driver);
+            if (driver.isPresent() && !driver.get().managedDma()) {
+                bound.add(device);
+            }
+        }
+        return bound;
+    }
+
+    private static List<String> objects(String group, List<DeviceId> devices) {
+        List<String> objects = new ArrayList<>(List.of(group));
+        devices.forEach(d -> objects.add(d.name()));
+        return objects;
+    }
+}

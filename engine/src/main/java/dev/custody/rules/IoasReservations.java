@@ -1,0 +1,98 @@
+package dev.custody.rules;
+
+import dev.custody.model.DeviceId;
+import dev.custody.model.FileId;
+import dev.custody.model.IommuSpec;
+import dev.custody.model.ObjectId;
+import dev.custody.model.Outcome;
+import dev.custody.model.Reply;
+import dev.custody.model.event.KernelEvent.IoasAlignmentSet;
+import dev.custody.model.event.KernelEvent.IoasReserved;
+import dev.custody.model.event.KernelEvent.IoasUnreserved;
+import dev.custody.model.state.IommufdObject;
+import dev.custody.model.state.IommufdObject.Hwpt;
+import dev.custody.model.state.OpenFile.IommufdFile;
+import dev.custody.rules.mapping.IoasSpace;
+import dev.custody.rules.mapping.IovaRange;
+import dev.custody.rules.mapping.MappingStep;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What an IOAS may not use, kept in step with its domains and devices (spec 5): a domain reserves
+ * everything past its IOMMU's aperture and raises the IOAS's alignment to its smallest page
+ * (iopt_table_add_domain); an attached device reserves its reserved regions, the MSI window
+ * (iopt_table_enforce_dev_resv_regions). Either fails with EADDRINUSE over an area or allowed range.
+ */
+final class IoasReservations {
+    private IoasReservations() {}
+
+    static Outcome<Reply> addDomain(Tx tx, FileId ctx, Hwpt hwpt) {
+        IommuSpec iommu = iommuOf(tx, hwpt);
+        Outcome<Reply> reserved = reserve(tx, ctx, hwpt.ioas(), domainOwner(hwpt), ReservedRegions.beyondAperture(iommu));
+        if (reserved.isOk()) {
+            realign(tx, ctx, hwpt.ioas());
+        }
+        return reserved;
+    }
+
+    static void removeDomain(Tx tx, FileId ctx, Hwpt hwpt) {
+        if (space(tx, ctx, hwpt.ioas()).isEmpty()) {
+            return;
+        }
+        tx.emit(new IoasUnreserved(ctx, hwpt.ioas(), domainOwner(hwpt)));
+        realign(tx, ctx, hwpt.ioas());
+    }
+
+    /** A device leaves one IOAS's reserved list and joins another's, as attach/replace/detach move it. */
+    static Outcome<Reply> moveDevice(Tx tx, FileId ctx, DeviceId device, Optional<ObjectId> from, Optional<ObjectId> to) {
+        if (from.equals(to)) {
+            return Results.OK;
+        }
+        String owner = "device " + device.name();
+        from.filter(ioas -> space(tx, ctx, ioas).isPresent())
+                .ifPresent(ioas -> tx.emit(new IoasUnreserved(ctx, ioas, owner)));
+        if (to.isEmpty()) {
+            return Results.OK;
+        }
+        return reserve(tx, ctx, to.get(), owner, List.of(ReservedRegions.MSI_WINDOW));
+    }
+
+    private static Outcome<Reply> reserve(Tx tx, FileId ctx, ObjectId ioas, String owner, List<IovaRange> ranges) {
+        if (ranges.isEmpty()) {
+            return Results.OK;
+        }
+        MappingStep<IoasSpace, Integer> step = space(tx, ctx, ioas).orElseThrow().addReserved(owner, ranges);
+        if (!step.outcome().isOk()) {
+            return step.outcome().castFailure();
+        }
+        tx.emit(new IoasReserved(ctx, ioas, owner, ranges));
+        return Results.OK;
+    }
+
+    /** iova_alignment is the largest smallest-page among the IOAS's domains, 1 with none. */
+    private static void realign(Tx tx, FileId ctx, ObjectId ioas) {
+        IommufdFile file = tx.state().fileAs(ctx, IommufdFile.class);
+        long alignment = file.objects().values().stream()
+                .filter(o -> o instanceof Hwpt h && h.ioas().equals(ioas))
+                .mapToLong(o -> iommuOf(tx, (Hwpt) o).minPageSize())
+                .max().orElse(1);
+        if (space(tx, ctx, ioas).orElseThrow().iovaAlignment() != alignment) {
+            tx.emit(new IoasAlignmentSet(ctx, ioas, alignment));
+        }
+    }
+
+    private static IommuSpec iommuOf(Tx tx, Hwpt hwpt) {
+        return tx.state().topology().iommus().get(tx.state().domain(hwpt.domain()).iommu());
+    }
+
+    private static String domainOwner(Hwpt hwpt) {
+        return "hwpt " + hwpt.id();
+    }
+
+    private static Optional<IoasSpace> space(Tx tx, FileId ctx, ObjectId ioas) {
+        return Optional.ofNullable(tx.state().fileAs(ctx, IommufdFile.class).objects().get(ioas))
+                .filter(o -> o instanceof IommufdObject.Ioas)
+                .map(o -> ((IommufdObject.Ioas) o).space());
+    }
+}

@@ -1,0 +1,48 @@
+package dev.custody.scenario;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.custody.model.Reply;
+import java.util.Optional;
+
+/** The {@code value} object of a step line, per op (scenario-format.md "Operations"). */
+final class ReplyJson {
+    private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
+
+    private ReplyJson() {}
+
+    static Optional<ObjectNode> value(Reply reply) {
+        ObjectNode value = JSON.objectNode();
+        switch (reply) {
+            case Reply.None n -> {
+                return Optional.empty();
+            }
+            case Reply.Created c -> {
+                return Optional.empty();
+            }
+            case Reply.Probed p -> value.put("driver", p.driver().orElse(null));
+            case Reply.GroupStatus s -> {
+                ArrayNode flags = value.putArray("flags");
+                s.flags().forEach(flags::add);
+            }
+            case Reply.Bound b -> value.put("devid", b.devid());
+            case Reply.Attached a -> value.put("pt", a.label());
+            case Reply.Amount a -> value.put(a.field(), U64.unsigned(a.value()));
+            case Reply.IovaRanges r -> {
+                ArrayNode ranges = value.putArray("ranges");
+                r.ranges().forEach(range -> ranges.addArray().add(U64.unsigned(range[0])).add(U64.unsigned(range[1])));
+                value.put("alignment", U64.unsigned(r.alignment()));
+            }
+            case Reply.GroupView v -> {
+                value.put("ownerCnt", v.ownerCnt());
+                value.put("owner", v.owner().orElse(null));
+                value.put("domain", v.domain().orElse(null));
+                value.put("type", v.type().orElse(null));
+                ArrayNode devices = value.putArray("devices");
+                v.devices().forEach(d -> devices.addObject().put("device", d.device()).put("driver", d.driver().orElse(null)));
+            }
+        }
+        return Optional.of(value);
+    }
+}
