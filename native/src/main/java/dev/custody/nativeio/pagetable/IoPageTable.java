@@ -355,11 +355,14 @@ public final class IoPageTable implements AutoCloseable {
     }
 
     private void collectLeaves(int page, int level, long baseIova, List<IoMapping> out) {
-        for (int i = 0; i < ENTRIES_PER_TABLE; i++) {
+        // Tables are mostly sparse: stop once every live entry of the page has been seen.
+        int remaining = pool.liveEntries(page);
+        for (int i = 0; i < ENTRIES_PER_TABLE && remaining > 0; i++) {
             long entry = pool.load(page, i);
             if (!isPresent(entry)) {
                 continue;
             }
+            remaining--;
             long iova = baseIova + ((long) i << PageTableEntry.shift(level));
             if (isLeaf(entry, level)) {
                 out.add(new IoMapping(iova, PageTableEntry.address(entry), bytesCovered(level), PageTableEntry.prot(entry)));
