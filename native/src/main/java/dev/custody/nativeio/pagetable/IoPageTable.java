@@ -95,7 +95,8 @@ public final class IoPageTable implements AutoCloseable {
      * @return {@link MapResult#EINVAL} when iova, paddr or size is not aligned to the smallest
      *     page size, size is 0, the range leaves the address width (or 52-bit physical space), or
      *     neither read nor write is asked for (as VT-d); {@link MapResult#EEXIST} when any part of
-     *     the range is already mapped, leaving the table exactly as it was
+     *     the range is already mapped, leaving the mappings and {@link #allocatedTablePages()}
+     *     exactly as they were (the pool may keep a slab it grew by, on its free list)
      */
     public MapResult map(long iova, long paddr, long size, boolean read, boolean write) {
         ensureOpen();
@@ -213,6 +214,9 @@ public final class IoPageTable implements AutoCloseable {
     /** The raw entry the walk for {@code iova} reads at {@code level}, or 0 when the walk ends above it. */
     long rawEntry(long iova, int level) {
         ensureOpen();
+        if (level < 1 || level > rootLevel) {
+            throw new IllegalArgumentException("level " + level + " outside 1.." + rootLevel);
+        }
         int page = root;
         for (int current = rootLevel; ; current--) {
             long entry = pool.load(page, index(iova, current));
