@@ -1,0 +1,384 @@
+package dev.custody.nativeio.pagetable;
+
+import static dev.custody.nativeio.pagetable.PageTableEntry.ENTRIES_PER_TABLE;
+import static dev.custody.nativeio.pagetable.PageTableEntry.MAX_LEVELS;
+import static dev.custody.nativeio.pagetable.PageTableEntry.PAGE_SHIFT;
+import static dev.custody.nativeio.pagetable.PageTableEntry.PHYSICAL_LIMIT;
+import static dev.custody.nativeio.pagetable.PageTableEntry.bytesCovered;
+import static dev.custody.nativeio.pagetable.PageTableEntry.index;
+import static dev.custody.nativeio.pagetable.PageTableEntry.isLeaf;
+import static dev.custody.nativeio.pagetable.PageTableEntry.isPresent;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * An I/O page table in off-heap memory with the semantics of the kernel's {@code iommu_map},
+ * {@code iommu_unmap} and {@code iommu_iova_to_phys}, stored in the x86-64 four-level format
+ * (see {@link PageTableEntry}).
+ *
+ * <p>The number of levels follows the address width as in VT-d: 39 bits give a three-level table
+ * whose root holds 1 GiB leaves, 48 bits a four-level table. Table pages come from one
+ * {@link TablePagePool}; {@link #close()} frees all of them at once.
+ *
+ * <p>Invariant: every table page other than the root has at least one present entry. Empty pages
+ * are released as soon as they empty, so an existing table entry always means something is
+ * mapped below it.
+ *
+ * <p>Not thread-safe: one owner uses it at a time. Every method except {@link #close()} and
+ * {@link #isOpen()} throws {@link IllegalStateException} once the table is closed.
+ */
+public final class IoPageTable implements AutoCloseable {
+
+    /** Table pages taken from the arena at once: 256 KiB, enough for a typical domain. */
+    public static final int DEFAULT_PAGES_PER_SLAB = 64;
+
+    private static final int MIN_ADDRESS_WIDTH = PAGE_SHIFT + 9;
+    private static final int MAX_ADDRESS_WIDTH = PAGE_SHIFT + 9 * MAX_LEVELS;
+
+    private final PageSizeBitmap pageSizes;
+    private final int addressWidth;
+    private final long iovaLimit;
+    private final int rootLevel;
+    private final TablePagePool pool;
+    private final int root;
+
+    // Scratch path of the last walk: the table page and index used at each level. Reused so
+    // unmap allocates nothing; safe because the table has a single owner.
+    private final int[] pathPage = new int[MAX_LEVELS + 1];
+    private final int[] pathIndex = new int[MAX_LEVELS + 1];
+
+    public IoPageTable(PageSizeBitmap pageSizes, int addressWidth) {
+        this(pageSizes, addressWidth, DEFAULT_PAGES_PER_SLAB);
+    }
+
+    /**
+     * @param pageSizes    the leaf sizes map may use; the smallest is the required alignment
+     * @param addressWidth bits of I/O virtual address, 21 to 48; iovas from 0 to 2^width - 1 are valid
+     * @param pagesPerSlab table pages the pool allocates at once, a power of two
+     */
+    public IoPageTable(PageSizeBitmap pageSizes, int addressWidth, int pagesPerSlab) {
+        if (addressWidth < MIN_ADDRESS_WIDTH || addressWidth > MAX_ADDRESS_WIDTH) {
+            throw new IllegalArgumentException("address width " + addressWidth + " outside "
+                    + MIN_ADDRESS_WIDTH + ".." + MAX_ADDRESS_WIDTH);
+        }
+        int levels = (addressWidth - PAGE_SHIFT + 8) / 9;
+        if (PageTableEntry.levelOf(pageSizes.largest()) > levels) {
+            throw new IllegalArgumentException("a " + levels + "-level table for " + addressWidth
+                    + "-bit addresses cannot hold leaves of " + pageSizes.largest() + " bytes");
+        }
+        this.pageSizes = pageSizes;
+        this.addressWidth = addressWidth;
+        this.iovaLimit = 1L << addressWidth;
+        this.rootLevel = levels;
+        this.pool = new TablePagePool(pagesPerSlab);
+        this.root = pool.allocate();
+    }
+
+    public PageSizeBitmap pageSizes() {
+        return pageSizes;
+    }
+
+    public int addressWidth() {
+        return addressWidth;
+    }
+
+    /** Levels of the radix tree: 3 for 39-bit, 4 for 48-bit addresses. */
+    public int levels() {
+        return rootLevel;
+    }
+
+    /**
+     * Maps {@code size} bytes at {@code iova} to {@code paddr}, chunk by chunk with the largest
+     * page size that the alignment of iova and paddr and the remaining length allow.
+     *
+     * @return {@link MapResult#EINVAL} when iova, paddr or size is not aligned to the smallest
+     *     page size, size is 0, the range leaves the address width (or 52-bit physical space), or
+     *     neither read nor write is asked for (as VT-d); {@link MapResult#EEXIST} when any part of
+     *     the range is already mapped, leaving the mappings and {@link #allocatedTablePages()}
+     *     exactly as they were (the pool may keep a slab it grew by, on its free list)
+     */
+    public MapResult map(long iova, long paddr, long size, boolean read, boolean write) {
+        ensureOpen();
+        if (!read && !write) {
+            return MapResult.EINVAL;
+        }
+        if (size == 0 || !pageSizes.isAligned(iova | paddr | size)) {
+            return MapResult.EINVAL;
+        }
+        // Negative longs are addresses of 2^63 or more: outside every range.
+        if (iova < 0 || paddr < 0 || size < 0 || size > iovaLimit - iova || size > PHYSICAL_LIMIT - paddr) {
+            return MapResult.EINVAL;
+        }
+        int prot = (read ? IoMapping.READ : 0) | (write ? IoMapping.WRITE : 0);
+        long mapped = 0;
+        while (mapped < size) {
+            long pageSize = pageSizes.pick(iova + mapped, paddr + mapped, size - mapped);
+            if (!mapOnePage(iova + mapped, paddr + mapped, PageTableEntry.levelOf(pageSize), prot)) {
+                // As the kernel's iommu_map: undo the chunks already mapped. They tile
+                // [iova, iova + mapped) exactly, and unmapping frees the tables they created.
+                long undone = unmapFrom(iova, mapped);
+                assert undone == mapped : "rollback removed " + undone + " of " + mapped;
+                return MapResult.EEXIST;
+            }
+            mapped += pageSize;
+        }
+        return MapResult.OK;
+    }
+
+    /**
+     * Unmaps from {@code iova}: the leaf covering the current position is removed whole (a large
+     * page is never split, as VT-d: unmapping part of it removes all of it and counts its full
+     * size), the position moves to the end of that leaf, and this repeats while fewer than
+     * {@code size} bytes were removed. Stops at the first position nothing maps.
+     *
+     * @return bytes removed, possibly more than {@code size}; 0 when iova or size is not aligned
+     *     to the smallest page size, size is 0, or iova lies outside the address width
+     */
+    public long unmap(long iova, long size) {
+        ensureOpen();
+        if (size <= 0 || iova < 0 || iova >= iovaLimit || !pageSizes.isAligned(iova | size)) {
+            return 0;
+        }
+        return unmapFrom(iova, size);
+    }
+
+    /** The physical address {@code iova} translates to, or 0 when nothing maps it (as the kernel). */
+    public long iovaToPhys(long iova) {
+        ensureOpen();
+        if (iova < 0 || iova >= iovaLimit) {
+            return 0;
+        }
+        int leafLevel = walkToLeaf(iova);
+        if (leafLevel == 0) {
+            return 0;
+        }
+        long entry = pool.load(pathPage[leafLevel], pathIndex[leafLevel]);
+        return PageTableEntry.address(entry) | (iova & (bytesCovered(leafLevel) - 1));
+    }
+
+    /**
+     * The translation as maximal runs, ascending by iova: neighbouring leaves merge when both
+     * addresses continue and the permissions match. Two tables with equal runs translate every
+     * iova alike, whatever page sizes they used.
+     */
+    public List<IoMapping> dump() {
+        List<IoMapping> runs = new ArrayList<>();
+        for (IoMapping leaf : leaves()) {
+            int last = runs.size() - 1;
+            if (last >= 0 && runs.get(last).isContinuedBy(leaf)) {
+                IoMapping run = runs.get(last);
+                runs.set(last, new IoMapping(run.iova(), run.paddr(), run.size() + leaf.size(), run.prot()));
+            } else {
+                runs.add(leaf);
+            }
+        }
+        return runs;
+    }
+
+    /** Every leaf, one entry each, ascending by iova; shows which page sizes were used. */
+    public List<IoMapping> leaves() {
+        ensureOpen();
+        List<IoMapping> leaves = new ArrayList<>();
+        collectLeaves(root, rootLevel, 0, leaves);
+        return leaves;
+    }
+
+    /** {@link IoMappingChecksum} of {@link #dump()}. */
+    public long checksum() {
+        return IoMappingChecksum.of(dump());
+    }
+
+    /** Table pages in use, the root included: 1 for an empty table. */
+    public int allocatedTablePages() {
+        ensureOpen();
+        return pool.pagesInUse();
+    }
+
+    /** Off-heap bytes reserved for table pages, in use or on the free list. */
+    public long reservedBytes() {
+        ensureOpen();
+        return pool.reservedBytes();
+    }
+
+    public boolean isOpen() {
+        return pool.isOpen();
+    }
+
+    /** Frees all off-heap memory of the table. Idempotent. */
+    @Override
+    public void close() {
+        pool.close();
+    }
+
+    /** The raw entry the walk for {@code iova} reads at {@code level}, or 0 when the walk ends above it. */
+    long rawEntry(long iova, int level) {
+        ensureOpen();
+        if (level < 1 || level > rootLevel) {
+            throw new IllegalArgumentException("level " + level + " outside 1.." + rootLevel);
+        }
+        int page = root;
+        for (int current = rootLevel; ; current--) {
+            long entry = pool.load(page, index(iova, current));
+            if (current == level) {
+                return entry;
+            }
+            if (!isPresent(entry) || isLeaf(entry, current)) {
+                return 0;
+            }
+            page = PageTableEntry.tablePage(entry);
+        }
+    }
+
+    /**
+     * Checks the structure against the pool: live-entry counts, no empty non-root page, leaves
+     * aligned to their size, every page in use reachable exactly once. For tests.
+     *
+     * @throws IllegalStateException describing the first violation
+     */
+    void checkInvariants() {
+        ensureOpen();
+        int reachable = checkTable(root, rootLevel, 0);
+        if (reachable != pool.pagesInUse()) {
+            throw new IllegalStateException(reachable + " table pages reachable but " + pool.pagesInUse() + " in use");
+        }
+    }
+
+    private int checkTable(int page, int level, long baseIova) {
+        int present = 0;
+        int pages = 1;
+        for (int i = 0; i < ENTRIES_PER_TABLE; i++) {
+            long entry = pool.load(page, i);
+            if (entry == 0) {
+                continue;
+            }
+            long iova = baseIova + ((long) i << PageTableEntry.shift(level));
+            if (!isPresent(entry)) {
+                throw new IllegalStateException(String.format("non-zero entry 0x%x without R/W at iova 0x%x level %d", entry, iova, level));
+            }
+            present++;
+            if (iova >= iovaLimit) {
+                throw new IllegalStateException(String.format("entry beyond the address width at iova 0x%x", iova));
+            }
+            if (isLeaf(entry, level)) {
+                long allowedBits = PageTableEntry.ADDRESS_MASK | PageTableEntry.PROT_MASK | (level > 1 ? PageTableEntry.PAGE_SIZE : 0);
+                if ((entry & ~allowedBits) != 0 || (PageTableEntry.address(entry) & (bytesCovered(level) - 1)) != 0) {
+                    throw new IllegalStateException(String.format("malformed leaf 0x%x at iova 0x%x level %d", entry, iova, level));
+                }
+                if (((pageSizes.bits() >>> PageTableEntry.shift(level)) & 1) == 0) {
+                    throw new IllegalStateException(String.format("leaf of unsupported size at iova 0x%x level %d", iova, level));
+                }
+            } else {
+                int child = PageTableEntry.tablePage(entry);
+                if (!pool.isInUse(child)) {
+                    throw new IllegalStateException(String.format("entry at iova 0x%x points to free page %d", iova, child));
+                }
+                pages += checkTable(child, level - 1, iova);
+            }
+        }
+        if (present != pool.liveEntries(page)) {
+            throw new IllegalStateException("page " + page + " counts " + pool.liveEntries(page) + " entries but holds " + present);
+        }
+        if (present == 0 && page != root) {
+            throw new IllegalStateException("empty table page " + page + " was not released");
+        }
+        return pages;
+    }
+
+    /** Installs one leaf; false when something is already mapped there (nothing changed then). */
+    private boolean mapOnePage(long iova, long paddr, int leafLevel, int prot) {
+        int page = root;
+        for (int level = rootLevel; level > leafLevel; level--) {
+            int i = index(iova, level);
+            long entry = pool.load(page, i);
+            if (!isPresent(entry)) {
+                // A fresh table is empty, so no conflict can be found below it: nothing to undo.
+                int child = pool.allocate();
+                pool.store(page, i, PageTableEntry.table(child));
+                page = child;
+            } else if (isLeaf(entry, level)) {
+                return false;
+            } else {
+                page = PageTableEntry.tablePage(entry);
+            }
+        }
+        int i = index(iova, leafLevel);
+        if (isPresent(pool.load(page, i))) {
+            // A leaf, or a table which by the invariant maps something.
+            return false;
+        }
+        pool.store(page, i, PageTableEntry.leaf(paddr, leafLevel, prot));
+        return true;
+    }
+
+    private long unmapFrom(long iova, long size) {
+        long removed = 0;
+        long position = iova;
+        while (removed < size && position < iovaLimit) {
+            int leafLevel = walkToLeaf(position);
+            if (leafLevel == 0) {
+                break;
+            }
+            removeLeafOnPath(leafLevel);
+            long leafSize = bytesCovered(leafLevel);
+            removed += leafSize;
+            position = (position & -leafSize) + leafSize;
+        }
+        return removed;
+    }
+
+    /**
+     * Walks towards {@code iova}, recording the path, and returns the level of the leaf mapping
+     * it, or 0 when nothing does.
+     */
+    private int walkToLeaf(long iova) {
+        int page = root;
+        for (int level = rootLevel; level >= 1; level--) {
+            int i = index(iova, level);
+            pathPage[level] = page;
+            pathIndex[level] = i;
+            long entry = pool.load(page, i);
+            if (!isPresent(entry)) {
+                return 0;
+            }
+            if (isLeaf(entry, level)) {
+                return level;
+            }
+            page = PageTableEntry.tablePage(entry);
+        }
+        throw new IllegalStateException("walk for 0x" + Long.toHexString(iova) + " passed level 1");
+    }
+
+    /** Clears the leaf the last walk found and releases the table pages that empties. */
+    private void removeLeafOnPath(int leafLevel) {
+        pool.store(pathPage[leafLevel], pathIndex[leafLevel], 0);
+        for (int level = leafLevel; level < rootLevel && pool.liveEntries(pathPage[level]) == 0; level++) {
+            pool.release(pathPage[level]);
+            pool.store(pathPage[level + 1], pathIndex[level + 1], 0);
+        }
+    }
+
+    private void collectLeaves(int page, int level, long baseIova, List<IoMapping> out) {
+        // Tables are mostly sparse: stop once every live entry of the page has been seen.
+        int remaining = pool.liveEntries(page);
+        for (int i = 0; i < ENTRIES_PER_TABLE && remaining > 0; i++) {
+            long entry = pool.load(page, i);
+            if (!isPresent(entry)) {
+                continue;
+            }
+            remaining--;
+            long iova = baseIova + ((long) i << PageTableEntry.shift(level));
+            if (isLeaf(entry, level)) {
+                out.add(new IoMapping(iova, PageTableEntry.address(entry), bytesCovered(level), PageTableEntry.prot(entry)));
+            } else {
+                collectLeaves(PageTableEntry.tablePage(entry), level - 1, iova, out);
+            }
+        }
+    }
+
+    private void ensureOpen() {
+        if (!pool.isOpen()) {
+            throw new IllegalStateException("page table is closed");
+        }
+    }
+}

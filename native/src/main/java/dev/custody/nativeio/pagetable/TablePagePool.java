@@ -1,0 +1,175 @@
+package dev.custody.nativeio.pagetable;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.Objects;
+
+/**
+ * Off-heap 4 KiB table pages, carved from slabs of one long-lived arena and recycled through a
+ * free list. Pages are named by an int index; nothing outside this class sees a
+ * {@link MemorySegment}, so no segment can outlive the arena.
+ *
+ * <p>The pool counts the non-zero entries of each page it hands out. The page table stores 0 for
+ * every non-present entry, so a count of zero means the page is empty and may be released; a
+ * released page is therefore already all zeroes and needs no clearing before reuse.
+ *
+ * <p>Not thread-safe. The arena is shared rather than confined because the owner (an actor) may
+ * run on a different thread for each message; the owner guarantees one thread at a time.
+ */
+final class TablePagePool implements AutoCloseable {
+
+    static final long PAGE_BYTES = 4096;
+    private static final long ENTRY_BYTES = ValueLayout.JAVA_LONG.byteSize();
+    private static final int ENTRIES_PER_PAGE = (int) (PAGE_BYTES / ENTRY_BYTES);
+
+    /** Coordinates (MemorySegment slab, long byteOffset); plain aligned 8-byte access. */
+    private static final VarHandle ENTRY = ValueLayout.JAVA_LONG.varHandle();
+
+    private final Arena arena = Arena.ofShared();
+    private final int pagesPerSlab;
+    private final int slabShift;
+
+    private MemorySegment[] slabs = new MemorySegment[4];
+    private int slabCount;
+
+    private int[] freePages = new int[64];
+    private int freeCount;
+
+    private int[] liveEntries = new int[0];
+    private final BitSet inUse = new BitSet();
+    private int inUseCount;
+    private boolean closed;
+
+    /** @param pagesPerSlab table pages allocated from the arena at once; a power of two */
+    TablePagePool(int pagesPerSlab) {
+        if (pagesPerSlab <= 0 || Integer.bitCount(pagesPerSlab) != 1) {
+            throw new IllegalArgumentException("pagesPerSlab must be a positive power of two: " + pagesPerSlab);
+        }
+        this.pagesPerSlab = pagesPerSlab;
+        this.slabShift = Integer.numberOfTrailingZeros(pagesPerSlab);
+    }
+
+    /** Hands out an all-zero page, growing the pool by one slab when the free list is empty. */
+    int allocate() {
+        ensureOpen();
+        if (freeCount == 0) {
+            addSlab();
+        }
+        int page = freePages[--freeCount];
+        inUse.set(page);
+        inUseCount++;
+        return page;
+    }
+
+    /** Returns an empty page to the free list. */
+    void release(int page) {
+        ensureOpen();
+        checkInUse(page);
+        if (liveEntries[page] != 0) {
+            throw new IllegalStateException("table page " + page + " still has " + liveEntries[page] + " entries");
+        }
+        inUse.clear(page);
+        inUseCount--;
+        freePages[freeCount++] = page;
+    }
+
+    long load(int page, int index) {
+        ensureOpen();
+        checkInUse(page);
+        return (long) ENTRY.get(slabOf(page), entryOffset(page, index));
+    }
+
+    void store(int page, int index, long entry) {
+        ensureOpen();
+        checkInUse(page);
+        MemorySegment slab = slabOf(page);
+        long offset = entryOffset(page, index);
+        long previous = (long) ENTRY.get(slab, offset);
+        ENTRY.set(slab, offset, entry);
+        liveEntries[page] += (entry != 0 ? 1 : 0) - (previous != 0 ? 1 : 0);
+    }
+
+    int liveEntries(int page) {
+        ensureOpen();
+        checkInUse(page);
+        return liveEntries[page];
+    }
+
+    boolean isInUse(int page) {
+        return page >= 0 && inUse.get(page);
+    }
+
+    int pagesInUse() {
+        return inUseCount;
+    }
+
+    /** Off-heap bytes held by the pool, in use or free. */
+    long reservedBytes() {
+        return (long) slabCount * pagesPerSlab * PAGE_BYTES;
+    }
+
+    boolean isOpen() {
+        return !closed;
+    }
+
+    /** Frees every slab at once. Idempotent. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        // Drop our references first so nothing can reach a freed segment through this object.
+        Arrays.fill(slabs, null);
+        slabCount = 0;
+        freeCount = 0;
+        inUseCount = 0;
+        inUse.clear();
+        arena.close();
+    }
+
+    private void addSlab() {
+        if (slabCount == slabs.length) {
+            slabs = Arrays.copyOf(slabs, slabCount * 2);
+        }
+        // Page-aligned like hardware table pages. Arena memory starts zeroed.
+        MemorySegment slab = arena.allocate(PAGE_BYTES * pagesPerSlab, PAGE_BYTES);
+        int firstPage = Math.multiplyExact(slabCount, pagesPerSlab);
+        slabs[slabCount++] = slab;
+
+        int capacity = firstPage + pagesPerSlab;
+        liveEntries = Arrays.copyOf(liveEntries, capacity);
+        if (freePages.length < capacity) {
+            freePages = Arrays.copyOf(freePages, Math.max(capacity, freePages.length * 2));
+        }
+        // Pushed in reverse so the lowest index is handed out first.
+        for (int page = capacity - 1; page >= firstPage; page--) {
+            freePages[freeCount++] = page;
+        }
+    }
+
+    private MemorySegment slabOf(int page) {
+        return slabs[page >>> slabShift];
+    }
+
+    private long entryOffset(int page, int index) {
+        Objects.checkIndex(index, ENTRIES_PER_PAGE);
+        return (page & (pagesPerSlab - 1)) * PAGE_BYTES + index * ENTRY_BYTES;
+    }
+
+    private void checkInUse(int page) {
+        if (!isInUse(page)) {
+            throw new IllegalStateException("table page " + page + " is not allocated");
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("page table is closed");
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package dev.custody.nativeio.pagetable;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import org.junit.jupiter.api.Test;
+
+class TablePagePoolTest {
+
+    @Test
+    void growsBySlabsAndRecyclesReleasedPages() {
+        try (TablePagePool pool = new TablePagePool(4)) {
+            assertEquals(0, pool.reservedBytes());
+            int[] pages = new int[5];
+            for (int i = 0; i < pages.length; i++) {
+                pages[i] = pool.allocate();
+            }
+            assertEquals(5, pool.pagesInUse());
+            assertEquals(2 * 4 * TablePagePool.PAGE_BYTES, pool.reservedBytes());
+
+            pool.release(pages[2]);
+            assertEquals(pages[2], pool.allocate(), "the free list hands the released page out again");
+            assertEquals(2 * 4 * TablePagePool.PAGE_BYTES, pool.reservedBytes());
+        }
+    }
+
+    @Test
+    void countsNonZeroEntriesAndRefusesToReleaseAPageInUse() {
+        try (TablePagePool pool = new TablePagePool(4)) {
+            int page = pool.allocate();
+            pool.store(page, 0, 0x1003);
+            pool.store(page, 511, 0x2003);
+            pool.store(page, 0, 0x5003); // overwriting a live entry keeps the count
+            assertEquals(2, pool.liveEntries(page));
+            assertThrows(IllegalStateException.class, () -> pool.release(page));
+
+            pool.store(page, 0, 0);
+            pool.store(page, 511, 0);
+            assertEquals(0, pool.liveEntries(page));
+            pool.release(page);
+            assertThrows(IllegalStateException.class, () -> pool.release(page), "double release");
+            assertThrows(IllegalStateException.class, () -> pool.load(page, 0), "use after release");
+        }
+    }
+
+    @Test
+    void boundsAreChecked() {
+        try (TablePagePool pool = new TablePagePool(4)) {
+            int page = pool.allocate();
+            assertThrows(IndexOutOfBoundsException.class, () -> pool.load(page, 512));
+            assertThrows(IndexOutOfBoundsException.class, () -> pool.store(page, -1, 1));
+            assertThrows(IllegalStateException.class, () -> pool.load(page + 1, 0), "allocated slab, unallocated page");
+            assertThrows(IllegalStateException.class, () -> pool.load(1000, 0), "beyond every slab");
+        }
+    }
+
+    @Test
+    void closeIsIdempotentAndLaterUseFails() {
+        TablePagePool pool = new TablePagePool(4);
+        int page = pool.allocate();
+        pool.close();
+        pool.close();
+        assertThrows(IllegalStateException.class, () -> pool.load(page, 0));
+        assertThrows(IllegalStateException.class, pool::allocate);
+    }
+}
