@@ -1,0 +1,48 @@
+package dev.custody.scenario;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * Every scenario file of the repository runs through the pure model and must hold every
+ * expectation with no kernel invariant broken: section 9's rows, the rule families, the examples.
+ */
+class ScenarioCorpusTest {
+    private static final Path CORPUS = Path.of("src/test/resources/scenarios");
+    private static final Path EXAMPLES = Path.of("../examples");
+
+    @TestFactory
+    Stream<DynamicTest> everyScenarioHolds() throws IOException {
+        List<Path> files = new ArrayList<>(list(CORPUS));
+        files.addAll(list(EXAMPLES));
+        assertTrue(files.size() > 50, "expected the scenario corpus, found " + files.size() + " files");
+        return files.stream().map(file -> DynamicTest.dynamicTest(file.getFileName().toString(), () -> {
+            Scenario scenario = ScenarioParser.parse(file.toString(), Files.readString(file));
+            List<ObjectNode> lines = new ArrayList<>();
+            ScenarioRunner.Summary summary = ScenarioRunner.run(scenario, new ModelEngine(), lines::add);
+            if (!summary.passed()) {
+                StringBuilder why = new StringBuilder(file + ": " + summary.mismatches() + " mismatches, "
+                        + summary.violations() + " invariant violations\n");
+                lines.stream().filter(l -> l.path("match").asBoolean(true) == false || l.has("violations"))
+                        .forEach(l -> why.append("  ").append(l).append('\n'));
+                fail(why.toString());
+            }
+        }));
+    }
+
+    private static List<Path> list(Path dir) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(p -> p.toString().endsWith(".json")).sorted().toList();
+        }
+    }
+}
