@@ -179,8 +179,21 @@ class InvariantsTest {
     }
 
     @Test
-    void d3_kernelDriverCountedTwice() {
+    void d3_kernelDriverCountedTwiceIsTheCallersBug() {
         KernelState state = broken(run(booted(), new Command.DriverBind(C, "e1000e")), new ClaimAdded(H, Claimant.device(C)));
+        assertTrue(Invariants.check(state).stream().anyMatch(v -> v.invariant().equals("D3") && v.kind() == Violation.Kind.CALLER));
+    }
+
+    @Test
+    void d3_kernelDriverUnderAnOwnerIsTheEnginesBug() {
+        KernelState state = broken(run(booted(), new Command.DriverBind(C, "e1000e")),
+                new OwnershipTaken(H, OwnerId.kernelCaller("o"), Claimant.GROUP));
+        assertTrue(Invariants.check(state).stream().anyMatch(v -> v.invariant().equals("D3") && v.kind() == Violation.Kind.KERNEL));
+    }
+
+    @Test
+    void d3_kernelDriverNotCountedIsReported() {
+        KernelState state = broken(run(booted(), new Command.DriverBind(C, "e1000e")), new ClaimDropped(H, Claimant.device(C)));
         assertReports("D3", state);
     }
 
