@@ -91,12 +91,22 @@ public final class VfioContainerRules {
         return OK;
     }
 
-    /** pg is the smallest page every IOMMU of the container supports; valid IOVAs avoid reserved regions. */
     private static Type1DmaSpace emptyDmaSpace(Tx tx, List<VfioGroupFile> groups, Type1Version version) {
+        Geometry geometry = geometry(tx, groups.stream().map(f -> f.group().orElseThrow()).toList());
+        return Type1DmaSpace.empty(version).withPageSize(geometry.pageSize()).withValidRanges(geometry.validRanges());
+    }
+
+    private record Geometry(long pageSize, List<dev.custody.rules.mapping.IovaRange> validRanges) {}
+
+    /**
+     * vfio_update_pgsize_bitmap and the iova list: pg is the smallest page every IOMMU of the
+     * container supports; valid IOVAs are the narrowest aperture less the reserved regions.
+     */
+    private static Geometry geometry(Tx tx, List<GroupId> groups) {
         long common = -1L;
         IommuSpec narrowest = null;
-        for (VfioGroupFile file : groups) {
-            GroupState group = tx.state().group(file.group().orElseThrow()).orElseThrow();
+        for (GroupId id : groups) {
+            GroupState group = tx.state().group(id).orElseThrow();
             IommuSpec iommu = tx.state().topology().iommus().get(tx.state().iommuOf(group));
             common &= iommu.pageSizeBitmap();
             if (narrowest == null || iommu.addressWidth() < narrowest.addressWidth()) {
@@ -104,8 +114,32 @@ public final class VfioContainerRules {
             }
         }
         long pageSize = Math.max(4096L, Long.lowestOneBit(common == 0 ? 4096L : common));
-        return Type1DmaSpace.empty(version).withPageSize(pageSize)
-                .withValidRanges(ReservedRegions.type1ValidRanges(narrowest));
+        return new Geometry(pageSize, ReservedRegions.type1ValidRanges(narrowest));
+    }
+
+    /**
+     * After a group joins or leaves a container with an IOMMU driver: recompute pg and the valid
+     * ranges; a mapping outside the new ranges refuses the join (vfio_iommu_aper_conflict, EINVAL).
+     */
+    static Outcome<Reply> regeometry(Tx tx, FileId containerId, List<GroupId> groups) {
+        VfioContainer container = tx.state().fileAs(containerId, VfioContainer.class);
+        if (container.iommu().isEmpty() || groups.isEmpty()) {
+            return OK;
+        }
+        Geometry geometry = geometry(tx, groups);
+        Type1DmaSpace dma = container.iommu().get();
+        for (var mapping : dma.entries()) {
+            var range = dev.custody.rules.mapping.IovaRange.ofLength(mapping.iova(), mapping.size());
+            if (geometry.validRanges().stream().noneMatch(valid -> valid.contains(range))) {
+                return fail(Errno.EINVAL, "mapping " + range + " of container " + container.label()
+                        + " lies outside the IOVA ranges the joining IOMMU allows");
+            }
+        }
+        if (geometry.pageSize() != dma.pageSize() || !geometry.validRanges().equals(dma.validRanges())) {
+            tx.emit(new dev.custody.model.event.KernelEvent.Type1GeometrySet(containerId, geometry.pageSize(),
+                    geometry.validRanges()));
+        }
+        return OK;
     }
 
     /** vfio_iommu_type1_attach_group: reuse the container's domain for that IOMMU, else allocate one. */
@@ -140,7 +174,10 @@ public final class VfioContainerRules {
 
     /** The last group left: the IOMMU driver is released with its mappings (vfio_container_detach_group). */
     static void afterGroupLeft(Tx tx, FileId containerId) {
-        if (!tx.state().groupFilesIn(containerId).isEmpty()) {
+        List<GroupId> remaining = tx.state().groupFilesIn(containerId).stream()
+                .flatMap(f -> f.group().stream()).toList();
+        if (!remaining.isEmpty()) {
+            regeometry(tx, containerId, remaining); // a leaving group can only widen what is allowed
             return;
         }
         VfioContainer container = tx.state().fileAs(containerId, VfioContainer.class);

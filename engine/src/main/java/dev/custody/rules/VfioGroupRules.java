@@ -98,7 +98,13 @@ public final class VfioGroupRules {
             return claimed;
         }
         if (container.iommuDriver().isPresent()) {
-            Outcome<Reply> attached = VfioContainerRules.attachGroup(tx, container.id(), group.id());
+            List<GroupId> members = new ArrayList<>(tx.state().groupFilesIn(container.id()).stream()
+                    .map(f -> f.group().orElseThrow()).toList());
+            members.add(group.id());
+            Outcome<Reply> attached = VfioContainerRules.regeometry(tx, container.id(), members);
+            if (attached.isOk()) {
+                attached = VfioContainerRules.attachGroup(tx, container.id(), group.id());
+            }
             if (!attached.isOk()) {
                 tx.rollback(before); // the kernel releases the ownership it just took
                 return attached;

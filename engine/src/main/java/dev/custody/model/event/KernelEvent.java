@@ -78,6 +78,8 @@ public sealed interface KernelEvent {
     // --- mappings: each is replayed through the same pure bookkeeping that decided it ---
     record DomainMapped(DomainId domain, long iova, long paddr, long size, boolean read, boolean write) implements KernelEvent {}
     record DomainUnmapped(DomainId domain, long iova, long size) implements KernelEvent {}
+    /** The container's groups changed: type1 recomputed its page size and valid IOVA ranges. */
+    record Type1GeometrySet(FileId container, long pageSize, List<IovaRange> validRanges) implements KernelEvent {}
     record Type1Mapped(FileId container, long iova, long vaddr, long size, boolean read, boolean write) implements KernelEvent {}
     record Type1Unmapped(FileId container, long iova, long size, boolean all) implements KernelEvent {}
     record IoasMapped(FileId iommufd, ObjectId ioas, long iova, long length, boolean read, boolean write) implements KernelEvent {}

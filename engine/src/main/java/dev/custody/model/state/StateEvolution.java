@@ -80,6 +80,8 @@ final class StateEvolution {
             case DomainMapped e -> kernelMappings(s, e.domain(),
                     m -> m.map(e.iova(), e.paddr(), e.size(), new Prot(e.read(), e.write())).state());
             case DomainUnmapped e -> kernelMappings(s, e.domain(), m -> m.unmap(e.iova(), e.size()).state());
+            case Type1GeometrySet e -> file(s, e.container(), VfioContainer.class, c -> c.withIommu(c.iommu().map(
+                    dma -> dma.withPageSize(e.pageSize()).withValidRanges(e.validRanges()))));
             case Type1Mapped e -> file(s, e.container(), VfioContainer.class, c -> c.withIommu(c.iommu().map(
                     dma -> dma.map(e.iova(), e.vaddr(), e.size(), e.read(), e.write()).state())));
             case Type1Unmapped e -> file(s, e.container(), VfioContainer.class, c -> c.withIommu(c.iommu().map(

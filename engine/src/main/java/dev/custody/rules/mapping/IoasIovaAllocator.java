@@ -16,8 +16,9 @@ import java.util.OptionalLong;
  * one, that fits a hole between the reserved ranges and the existing areas.
  *
  * <p>Alignment choice: the kernel aligns to min(roundup_pow_of_two(length), the alignment of the user
- * pointer). The model has no user pointer and assumes one aligned at least that well, so the alignment
- * is roundup_pow_of_two(length), raised to the IOAS's iova_alignment if that were ever larger.
+ * pointer), capped at HPAGE_SIZE (iopt_alloc_iova: "Protect against ALIGN() overflow"; 2 MiB on x86).
+ * The model has no user pointer and assumes one aligned at least that well, so the alignment is
+ * min(roundup_pow_of_two(length), 2 MiB), raised to the IOAS's iova_alignment if that is larger.
  */
 final class IoasIovaAllocator {
 
@@ -31,7 +32,7 @@ final class IoasIovaAllocator {
             // spec 5 (no FIXED_IOVA): length >= ULONG_MAX / 2 -> EOVERFLOW
             return Outcome.fail(Errno.EOVERFLOW, "length " + hex(length) + " is too large to place automatically");
         }
-        long alignment = Addresses.max(Addresses.roundUpPowerOfTwo(length), space.iovaAlignment());
+        long alignment = Addresses.max(Math.min(Addresses.roundUpPowerOfTwo(length), HPAGE_SIZE), space.iovaAlignment());
         List<IovaRange> used = new ArrayList<>(space.allReserved());
         used.addAll(space.areaRanges());
         for (IovaRange span : searchSpans(space)) {
@@ -55,6 +56,9 @@ final class IoasIovaAllocator {
     }
 
     /** The aligned start of {@code hole} when {@code length} bytes still fit after aligning. */
+    /** x86-64's huge page, the cap iopt_alloc_iova puts on the alignment it asks for. */
+    static final long HPAGE_SIZE = 2L << 20;
+
     private static OptionalLong fit(IovaRange hole, long length, long alignment) {
         OptionalLong aligned = Addresses.alignUp(hole.start(), alignment);
         if (aligned.isEmpty() || !hole.contains(aligned.getAsLong())) {

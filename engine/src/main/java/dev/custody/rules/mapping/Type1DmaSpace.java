@@ -71,6 +71,10 @@ public final class Type1DmaSpace {
         return version;
     }
 
+    public List<IovaRange> validRanges() {
+        return validRanges;
+    }
+
     public long pageSize() {
         return pageSize;
     }
