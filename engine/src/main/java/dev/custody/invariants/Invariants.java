@@ -11,7 +11,9 @@ import java.util.Optional;
  * Evaluates the invariants of spec section 7 over a whole state, and the transition invariants
  * (G9, G11, G12) over one step. G13 (no third domain during a switch) and D2 (hook order) concern
  * moments inside one kernel call that a state between calls cannot show; the rules guarantee them
- * by construction (a switch is one event; dma_configure precedes the bound event).
+ * by construction (a switch is one event; dma_configure precedes the bound event). V5
+ * (container_users) is derived from open device fds, so it cannot disagree; V11 is G3 with V2.
+ * D1 shows as D3 (a device counted twice).
  */
 public final class Invariants {
     private Invariants() {}
@@ -20,6 +22,7 @@ public final class Invariants {
         List<Violation> out = new ArrayList<>();
         GroupInvariants.check(state, out);
         VfioInvariants.check(state, out);
+        MappingInvariants.check(state, out);
         return out;
     }
 
