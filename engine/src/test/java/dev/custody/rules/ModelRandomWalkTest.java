@@ -26,11 +26,11 @@ import org.junit.jupiter.api.Test;
  * Thousands of random kernel calls (fixed seeds, so any failure reproduces) must never break a
  * kernel invariant, never change a group when refused with an errno, and decide the same way twice.
  */
-class ModelRandomWalkTest {
+public class ModelRandomWalkTest {
     private static final long[] SEEDS = {1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144, 233, 377, 610, 987, 1597, 2584, 4181, 6765, 10946};
     private static final int STEPS = 400;
 
-    static Topology topology() {
+    public static Topology topology() {
         SequencedMap<String, IommuSpec> iommus = new LinkedHashMap<>();
         iommus.put("dmar0", new IommuSpec("dmar0", IommuSpec.DEFAULT_PAGE_SIZES, 48));
         iommus.put("dmar1", new IommuSpec("dmar1", IommuSpec.SIZE_4K | IommuSpec.SIZE_2M, 39));

@@ -26,7 +26,7 @@ import java.util.Set;
  * name the objects they use by the step that created them, so dropping a step leaves the others
  * meaning what they meant (a dropped creator's objects become names that were never bound).
  */
-final class RandomWalk {
+public final class RandomWalk {
     private final Topology topology;
     private final List<DeviceId> devices;
     private final List<GroupId> groups;
@@ -37,7 +37,7 @@ final class RandomWalk {
     private final boolean inKernelCalls;
 
     /** {@code inKernelCalls}: also make raw in-kernel API calls, which may break caller contracts. */
-    RandomWalk(Topology topology, boolean inKernelCalls) {
+    public RandomWalk(Topology topology, boolean inKernelCalls) {
         this.topology = topology;
         this.inKernelCalls = inKernelCalls;
         this.devices = List.copyOf(topology.devices().keySet());
@@ -84,7 +84,7 @@ final class RandomWalk {
     }
 
     /** The commands of a plain run without checking anything (for coverage statistics). */
-    List<Command> commands(long seed, int steps) {
+    public List<Command> commands(long seed, int steps) {
         return replay(generate(seed, steps), (b, c, d, broke) -> Optional.empty()).commands();
     }
 

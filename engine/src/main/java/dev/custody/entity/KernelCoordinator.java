@@ -1,0 +1,254 @@
+package dev.custody.entity;
+
+import dev.custody.model.Command;
+import dev.custody.model.Errno;
+import dev.custody.model.Outcome;
+import dev.custody.model.Reply;
+import dev.custody.model.Topology;
+import dev.custody.model.event.KernelEvent;
+import dev.custody.model.state.KernelState;
+import dev.custody.rules.Decision;
+import dev.custody.rules.Kernel;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
+import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
+
+/**
+ * Decides every operation through the pure rules and makes it durable: the decision is persisted
+ * first (intent), then each device, group, domain and file actor persists its part (effect), and
+ * only then is the caller answered. One coordinator serializes decisions the way the kernel's locks
+ * do, so the actors' answers are the pure model's answers; a decision whose effect a crash cut
+ * short is re-driven when the coordinator recovers.
+ */
+public final class KernelCoordinator
+        extends EventSourcedBehaviorWithEnforcedReplies<KernelCoordinator.Message, KernelJournal, CoordinatorState> {
+
+    public sealed interface Message {}
+
+    /** Boots the machine on first start; on a journal that exists, checks it belongs to the topology. */
+    public record Start(Topology topology, ActorRef<Decision> replyTo) implements Message {}
+
+    public record Execute(Command command, String operationId, ActorRef<Decision> replyTo) implements Message {}
+
+    public record GetKernel(ActorRef<Optional<KernelState>> replyTo) implements Message {}
+
+    /** Answers once no decision waits for its entities: what a clean shutdown or a test waits for. */
+    public record AwaitQuiet(ActorRef<Long> replyTo) implements Message {}
+
+    /** Asks one entity for its own state (recovering it from its journal if it is not running). */
+    public record InspectEntity(EntityId entity, ActorRef<EntityState> replyTo) implements Message {}
+
+    /** Stops the engine's actors; the journal keeps everything for the next start. */
+    public record Stop(ActorRef<Long> replyTo) implements Message {}
+
+    private record EntityApplied(EntityActor.Applied applied) implements Message {}
+
+    /** Re-sends the applies of decisions still unconfirmed since the last tick (a lost message, a crashed entity). */
+    private enum Redrive implements Message { TICK }
+
+    static final Duration REDRIVE_EVERY = Duration.ofMillis(500);
+
+    /** The tag on every decision, so one ordered timeline of the engine can be read back. */
+    public static final String TAG = "custody";
+
+    static final int SNAPSHOT_EVERY = 1000;
+
+    private final ActorContext<Message> context;
+    private final String instance;
+    private final ActorRef<EntityActor.Applied> ackAdapter;
+    private final Map<EntityId, ActorRef<EntityActor.Message>> entities = new HashMap<>();
+    private final Map<Long, InFlight> inFlight = new HashMap<>();
+    private final List<AwaitQuiet> quietWaiters = new java.util.ArrayList<>();
+
+    /** A decision whose entity writes are not all confirmed, and who waits for it. */
+    private record InFlight(Set<EntityId> waiting, Optional<ActorRef<Decision>> caller, Optional<Decision> decision) {}
+
+    /** {@code snapshots}: whether the journal has a snapshot store to snapshot into. */
+    public static Behavior<Message> create(String instance, boolean snapshots) {
+        return Behaviors.withTimers(timers -> Behaviors.setup(context -> {
+            timers.startTimerWithFixedDelay(Redrive.TICK, REDRIVE_EVERY);
+            return new KernelCoordinator(context, instance, snapshots);
+        }));
+    }
+
+    private Set<Long> unconfirmedAtLastTick = Set.of();
+
+    private final boolean snapshots;
+
+    private KernelCoordinator(ActorContext<Message> context, String instance, boolean snapshots) {
+        super(PersistenceId.ofUniqueId(instance + "|kernel"));
+        this.context = context;
+        this.instance = instance;
+        this.snapshots = snapshots;
+        this.ackAdapter = context.messageAdapter(EntityActor.Applied.class, EntityApplied::new);
+    }
+
+    @Override
+    public CoordinatorState emptyState() {
+        return CoordinatorState.empty();
+    }
+
+    @Override
+    public CommandHandlerWithReply<Message, KernelJournal, CoordinatorState> commandHandler() {
+        return newCommandHandlerWithReplyBuilder().forAnyState()
+                .onCommand(Start.class, this::onStart)
+                .onCommand(Execute.class, this::onExecute)
+                .onCommand(GetKernel.class, (state, get) -> Effect().reply(get.replyTo(), state.kernel()))
+                .onCommand(AwaitQuiet.class, this::onAwaitQuiet)
+                .onCommand(EntityApplied.class, this::onEntityApplied)
+                .onCommand(InspectEntity.class, (state, inspect) -> {
+                    entity(inspect.entity()).tell(new EntityActor.Inspect(inspect.replyTo()));
+                    return Effect().noReply();
+                })
+                .onCommand(Redrive.class, (state, tick) -> {
+                    redrive(state);
+                    return Effect().noReply();
+                })
+                .onCommand(Stop.class, (state, stop) -> Effect().stop().thenReply(stop.replyTo(), s -> s.lastSeq()))
+                .build();
+    }
+
+    private ReplyEffect<KernelJournal, CoordinatorState> onStart(CoordinatorState state, Start start) {
+        if (state.kernel().isPresent()) {
+            boolean same = state.kernel().get().topology().equals(start.topology());
+            Outcome<Reply> answer = same ? Outcome.ok(Reply.NONE)
+                    : Outcome.fail(Errno.EINVAL, "the journal of engine " + instance + " belongs to another topology");
+            return Effect().reply(start.replyTo(), new Decision(List.of(), answer, state.kernel().get()));
+        }
+        Decision boot = Kernel.boot(start.topology());
+        if (!boot.outcome().isOk()) {
+            return Effect().reply(start.replyTo(), boot);
+        }
+        KernelJournal.DecisionTaken decision = new KernelJournal.DecisionTaken(1, "boot", boot.events());
+        return Effect().persist(List.of(new KernelJournal.Started(start.topology()), decision))
+                .thenRun(after -> fanOut(decision, Optional.of(start.replyTo()), Optional.of(boot)))
+                .thenNoReply();
+    }
+
+    private ReplyEffect<KernelJournal, CoordinatorState> onExecute(CoordinatorState state, Execute execute) {
+        if (state.kernel().isEmpty()) {
+            return Effect().reply(execute.replyTo(), new Decision(List.of(),
+                    Outcome.fail(Errno.ENODEV, "engine " + instance + " has not been started"), KernelState.empty(
+                            new Topology(new java.util.LinkedHashMap<>(), new java.util.LinkedHashMap<>(),
+                                    new java.util.LinkedHashMap<>()))));
+        }
+        Decision decision = Kernel.decide(state.kernel().get(), execute.command());
+        if (decision.events().isEmpty()) {
+            return Effect().reply(execute.replyTo(), decision); // nothing changed, nothing to make durable
+        }
+        KernelJournal.DecisionTaken taken = new KernelJournal.DecisionTaken(state.lastSeq() + 1,
+                execute.operationId(), decision.events());
+        return Effect().persist(taken)
+                .thenRun(after -> fanOut(taken, Optional.of(execute.replyTo()), Optional.of(decision)))
+                .thenNoReply();
+    }
+
+    private ReplyEffect<KernelJournal, CoordinatorState> onEntityApplied(CoordinatorState state, EntityApplied message) {
+        long seq = message.applied().seq();
+        InFlight flight = inFlight.get(seq);
+        if (flight == null) {
+            return Effect().noReply();
+        }
+        flight.waiting().remove(message.applied().entity());
+        if (!flight.waiting().isEmpty()) {
+            return Effect().noReply();
+        }
+        inFlight.remove(seq);
+        return Effect().persist(new KernelJournal.DecisionApplied(seq))
+                .thenRun(after -> {
+                    flight.caller().ifPresent(caller -> caller.tell(flight.decision().orElseThrow()));
+                    releaseQuietWaiters(after);
+                })
+                .thenNoReply();
+    }
+
+    private ReplyEffect<KernelJournal, CoordinatorState> onAwaitQuiet(CoordinatorState state, AwaitQuiet await) {
+        if (inFlight.isEmpty()) {
+            return Effect().reply(await.replyTo(), state.lastSeq());
+        }
+        quietWaiters.add(await);
+        return Effect().noReply();
+    }
+
+    private void releaseQuietWaiters(CoordinatorState state) {
+        if (inFlight.isEmpty()) {
+            quietWaiters.forEach(w -> w.replyTo().tell(state.lastSeq()));
+            quietWaiters.clear();
+        }
+    }
+
+    private void redrive(CoordinatorState state) {
+        for (long seq : unconfirmedAtLastTick) {
+            InFlight flight = inFlight.get(seq);
+            KernelJournal.DecisionTaken decision = state.open().get(seq);
+            if (flight != null && decision != null) {
+                var byEntity = EventRouting.split(decision.events());
+                flight.waiting().forEach(entity -> entity(entity).tell(
+                        new EntityActor.Apply(seq, byEntity.get(entity), ackAdapter)));
+            }
+        }
+        unconfirmedAtLastTick = Set.copyOf(inFlight.keySet());
+    }
+
+    /** Sends each entity its events of the decision; the caller hears back when all have persisted. */
+    private void fanOut(KernelJournal.DecisionTaken decision, Optional<ActorRef<Decision>> caller,
+                        Optional<Decision> answer) {
+        var byEntity = EventRouting.split(decision.events());
+        inFlight.put(decision.seq(), new InFlight(new HashSet<>(byEntity.keySet()), caller, answer));
+        byEntity.forEach((entity, events) ->
+                entity(entity).tell(new EntityActor.Apply(decision.seq(), events, ackAdapter)));
+    }
+
+    private ActorRef<EntityActor.Message> entity(EntityId id) {
+        return entities.computeIfAbsent(id, e -> context.spawn(EntityActor.create(instance, e, snapshots), e.actorName()));
+    }
+
+    @Override
+    public EventHandler<CoordinatorState, KernelJournal> eventHandler() {
+        return newEventHandlerBuilder().forAnyState()
+                .onEvent(KernelJournal.Started.class, (state, started) -> state.started(KernelState.empty(started.topology())))
+                .onEvent(KernelJournal.DecisionTaken.class, CoordinatorState::taken)
+                .onEvent(KernelJournal.DecisionApplied.class, (state, applied) -> state.applied(applied.seq()))
+                .build();
+    }
+
+    @Override
+    public SignalHandler<CoordinatorState> signalHandler() {
+        return newSignalHandlerBuilder()
+                .onSignal(RecoveryCompleted.instance(), state ->
+                        // intents a crash left without their effect: drive them again (entities ignore repeats)
+                        state.open().values().forEach(open -> fanOut(open, Optional.empty(), Optional.empty())))
+                .build();
+    }
+
+    @Override
+    public java.util.Set<String> tagsFor(KernelJournal event) {
+        return java.util.Set.of(TAG);
+    }
+
+    @Override
+    public RetentionCriteria retentionCriteria() {
+        return snapshots ? RetentionCriteria.snapshotEvery(SNAPSHOT_EVERY, 2) : RetentionCriteria.disabled();
+    }
+
+    /** The events of one entity in a decision, for tests and replay tools. */
+    public static List<KernelEvent> eventsOf(KernelJournal.DecisionTaken decision, EntityId entity) {
+        return EventRouting.split(decision.events()).getOrDefault(entity, List.of());
+    }
+}

@@ -1,0 +1,115 @@
+package dev.custody.api;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.custody.entity.EntityId;
+import dev.custody.entity.EntityState;
+import dev.custody.invariants.Invariants;
+import dev.custody.model.Command;
+import dev.custody.model.DeviceId;
+import dev.custody.model.DomainId;
+import dev.custody.model.FileId;
+import dev.custody.model.GroupId;
+import dev.custody.model.Topology;
+import dev.custody.model.state.KernelState;
+import dev.custody.rules.Decision;
+import dev.custody.rules.Kernel;
+import dev.custody.rules.ModelRandomWalkTest;
+import dev.custody.rules.RandomWalk;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeSet;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * An engine stopped and started again on its journal comes back identical: the coordinator's state,
+ * and every device, group, domain and file actor's own state, after a few thousand random calls.
+ */
+class EngineRecoveryTest {
+    private static final Duration TIMEOUT = Duration.ofSeconds(30);
+    private static CustodyRuntime runtime;
+
+    @BeforeAll
+    static void start() {
+        runtime = CustodyRuntime.start(CustodyRuntime.inMemoryJournal());
+    }
+
+    @AfterAll
+    static void stop() {
+        runtime.close();
+    }
+
+    static Custody startEngine(String instance, Topology topology) {
+        return Custody.start(runtime, instance, topology, TIMEOUT).toCompletableFuture().join();
+    }
+
+    @Test
+    void aRestartedEngineRecoversEveryEntity() {
+        Topology topology = ModelRandomWalkTest.topology();
+        List<Command> commands = new RandomWalk(topology, false).commands(42, 2500);
+        Custody engine = startEngine("recovery", topology);
+        KernelState model = Kernel.boot(topology).state();
+        for (Command command : commands) {
+            Decision modelDecision = Kernel.decide(model, command);
+            Decision actorDecision = engine.decide(command).toCompletableFuture().join();
+            assertEquals(modelDecision.outcome(), actorDecision.outcome(), "answer to " + command);
+            model = modelDecision.state();
+        }
+        KernelState before = engine.state().toCompletableFuture().join();
+        assertEquals(model, before);
+        engine.stop().toCompletableFuture().join();
+
+        Custody recovered = startEngine("recovery", topology);
+        KernelState after = recovered.state().toCompletableFuture().join();
+        assertEquals(before, after, "the coordinator recovers the identical state");
+        assertEquals(List.of(), Invariants.check(after), "invariants hold after recovery");
+        assertEntitiesMatch(recovered, after);
+        recovered.stop().toCompletableFuture().join();
+    }
+
+    @Test
+    void aJournalOfAnotherTopologyIsRefused() {
+        Topology topology = ModelRandomWalkTest.topology();
+        Custody engine = startEngine("other-topology", topology);
+        engine.stop().toCompletableFuture().join();
+        Topology smaller = new Topology(topology.iommus(), topology.drivers(), new java.util.LinkedHashMap<>());
+        var failure = Custody.start(runtime, "other-topology", smaller, TIMEOUT).toCompletableFuture();
+        Throwable thrown = org.junit.jupiter.api.Assertions.assertThrows(java.util.concurrent.CompletionException.class,
+                failure::join);
+        assertTrue(thrown.getCause().getMessage().contains("belongs to another topology"), thrown.toString());
+    }
+
+    /** Every entity's own journaled object equals the coordinator's view of it. */
+    static void assertEntitiesMatch(Custody engine, KernelState state) {
+        List<EntityId> entities = new ArrayList<>();
+        state.topology().devices().keySet().forEach(d -> entities.add(EntityId.of(d)));
+        new TreeSet<>(state.topology().devices().values().stream().flatMap(d -> d.group().stream()).toList())
+                .forEach(g -> entities.add(EntityId.of(g)));
+        for (int domain = 1; domain < state.nextDomain(); domain++) {
+            entities.add(EntityId.of(new DomainId(domain)));
+        }
+        for (int file = 3; file < state.nextFile(); file++) {
+            entities.add(EntityId.of(new FileId(file)));
+        }
+        for (EntityId entity : entities) {
+            EntityState own = engine.inspect(entity).toCompletableFuture().join();
+            assertEquals(project(state, entity), project(own.slice(), entity), "entity " + entity);
+        }
+    }
+
+    private static Optional<Object> project(KernelState state, EntityId entity) {
+        Object object = switch (entity.kind()) {
+            case DEVICE -> state.devices().get(new DeviceId(entity.key()));
+            case GROUP -> state.groups().get(new GroupId(Integer.parseInt(entity.key())));
+            case DOMAIN -> state.domains().get(new DomainId(Integer.parseInt(entity.key())));
+            case FILE -> state.files().get(new FileId(Integer.parseInt(entity.key())));
+        };
+        return Optional.ofNullable(object).map(Objects::requireNonNull);
+    }
+}
