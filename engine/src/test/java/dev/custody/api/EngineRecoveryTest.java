@@ -45,7 +45,7 @@ class EngineRecoveryTest {
         runtime.close();
     }
 
-    static Custody startEngine(String instance, Topology topology) {
+    private static Custody startEngine(String instance, Topology topology) {
         return Custody.start(runtime, instance, topology, TIMEOUT).toCompletableFuture().join();
     }
 
