@@ -18,6 +18,8 @@ public final class CustodyCli implements Runnable {
     }
 
     public static void main(String[] args) {
+        // initialize logging before any actor system logs from another thread (else SLF4J replays noisily)
+        org.slf4j.LoggerFactory.getILoggerFactory();
         System.exit(new CommandLine(new CustodyCli()).execute(args));
     }
 }

@@ -1,7 +1,6 @@
 package dev.custody.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.custody.scenario.ModelEngine;
 import dev.custody.scenario.Scenario;
 import dev.custody.scenario.ScenarioException;
 import dev.custody.scenario.ScenarioParser;
@@ -37,6 +36,12 @@ public final class ScenarioCommand {
         @Parameters(arity = "1..*", paramLabel = "FILE", description = "Scenario files; - reads standard input.")
         List<String> files;
 
+        @picocli.CommandLine.Option(names = "--engine", defaultValue = "rules",
+                description = "rules (the pure model, sequential) or actors (the journaled engine). Default: ${DEFAULT-VALUE}.")
+        EngineChoice engine;
+
+        enum EngineChoice { rules, actors }
+
         private final PrintStream out = new PrintStream(System.out, false, StandardCharsets.UTF_8);
         private final ObjectMapper json = new ObjectMapper();
 
@@ -55,23 +60,27 @@ public final class ScenarioCommand {
                 }
             }
             boolean allPassed = true;
-            for (Scenario scenario : scenarios) {
-                try {
-                    allPassed &= ScenarioRunner.run(scenario, new ModelEngine(), line -> {
-                        try {
-                            out.println(json.writeValueAsString(line));
-                        } catch (IOException e) {
-                            throw new UncheckedIOException(e);
-                        }
-                    }).passed();
-                } catch (ScenarioException invalid) {
-                    out.flush();
-                    System.err.println("custody: invalid scenario: " + invalid.getMessage());
-                    return INVALID_FILE;
+            try (EngineFactory engines = new EngineFactory(engine)) {
+                for (Scenario scenario : scenarios) {
+                    allPassed &= runOne(scenario, engines);
                 }
+            } catch (ScenarioException invalid) {
+                out.flush();
+                System.err.println("custody: invalid scenario: " + invalid.getMessage());
+                return INVALID_FILE;
             }
             out.flush();
             return allPassed ? ALL_HELD : SOME_FAILED;
+        }
+
+        private boolean runOne(Scenario scenario, EngineFactory engines) {
+            return ScenarioRunner.run(scenario, engines.next(), line -> {
+                try {
+                    out.println(json.writeValueAsString(line));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }).passed();
         }
 
         private static String read(String file) {
