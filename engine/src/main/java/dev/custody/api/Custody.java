@@ -2,6 +2,11 @@ package dev.custody.api;
 
 import dev.custody.entity.KernelCoordinator;
 import dev.custody.model.Command;
+import dev.custody.model.DeviceId;
+import dev.custody.model.Errno;
+import dev.custody.model.FileId;
+import dev.custody.model.GroupId;
+import dev.custody.model.Handle;
 import dev.custody.model.Outcome;
 import dev.custody.model.Reply;
 import dev.custody.model.Topology;
@@ -58,7 +63,14 @@ public final class Custody {
                         }));
     }
 
-    /** Decides and journals one operation; the answer comes after every event it reports is persisted. */
+    /** The identity every capability this engine issues carries. */
+    private final Object issuer = new Object();
+
+    /**
+     * Decides and journals one operation given as a command; the answer comes after every event it
+     * reports is persisted. For tools that replay recorded operations (scenario runs, simulations):
+     * commands name files by number, so embedders should use the capability methods below instead.
+     */
     public CompletionStage<Decision> decide(Command command) {
         String operationId = instance + "-" + operations.incrementAndGet();
         return AskPattern.ask(coordinator, replyTo -> new KernelCoordinator.Execute(command, operationId, replyTo),
@@ -107,5 +119,201 @@ public final class Custody {
 
     public String instance() {
         return instance;
+    }
+
+    // ---- the capability API: what a hypervisor control process calls ----
+
+    /** sysfs bind of a driver to a device (spec 3). */
+    public CompletionStage<Outcome<Void>> bind(String device, String driver) {
+        return done(new Command.DriverBind(new DeviceId(device), driver));
+    }
+
+    /** sysfs unbind; PENDING while the device's VFIO fds are open (spec 4). */
+    public CompletionStage<Outcome<Void>> unbind(String device) {
+        return done(new Command.DriverUnbind(new DeviceId(device)));
+    }
+
+    public CompletionStage<Outcome<VfioContainerFd>> openContainer(String label) {
+        return created(new Command.ContainerOpen(label), h -> new VfioContainerFd(issuer, file(h), label));
+    }
+
+    public CompletionStage<Outcome<VfioGroupFd>> openGroup(int group, String label) {
+        return created(new Command.GroupOpen(new GroupId(group), label), h -> new VfioGroupFd(issuer, file(h), label));
+    }
+
+    /** VFIO_GROUP_SET_CONTAINER: claims the whole group for this group fd (spec 4). */
+    public CompletionStage<Outcome<Void>> setContainer(VfioGroupFd group, VfioContainerFd container) {
+        return checked(() -> done(new Command.SetContainer(handle(group), handle(container))), group, container);
+    }
+
+    public CompletionStage<Outcome<Void>> unsetContainer(VfioGroupFd group) {
+        return checked(() -> done(new Command.UnsetContainer(handle(group))), group);
+    }
+
+    public CompletionStage<Outcome<Void>> setIommu(VfioContainerFd container, boolean type1v2) {
+        return checked(() -> done(new Command.ContainerSetIommu(handle(container), type1v2 ? "type1v2" : "type1")), container);
+    }
+
+    public CompletionStage<Outcome<VfioDeviceFd>> deviceFd(VfioGroupFd group, String device, String label) {
+        return checked(() -> created(new Command.GetDeviceFd(handle(group), new DeviceId(device), label),
+                h -> new VfioDeviceFd(issuer, file(h), label)), group);
+    }
+
+    /** VFIO_IOMMU_MAP_DMA on the container (spec 4). */
+    public CompletionStage<Outcome<Void>> mapDma(VfioContainerFd container, long iova, long vaddr, long size,
+                                                 boolean read, boolean write) {
+        java.util.Set<String> flags = new java.util.LinkedHashSet<>();
+        if (read) {
+            flags.add("READ");
+        }
+        if (write) {
+            flags.add("WRITE");
+        }
+        return checked(() -> done(new Command.Type1MapDma(handle(container), iova, vaddr, size, flags)), container);
+    }
+
+    /** VFIO_IOMMU_UNMAP_DMA: the bytes unmapped. */
+    public CompletionStage<Outcome<Long>> unmapDma(VfioContainerFd container, long iova, long size) {
+        return checked(() -> amount(new Command.Type1UnmapDma(handle(container), iova, size, false)), container);
+    }
+
+    public CompletionStage<Outcome<IommufdFd>> openIommufd(String label) {
+        return created(new Command.IommufdOpen(label), h -> new IommufdFd(issuer, file(h), label));
+    }
+
+    public CompletionStage<Outcome<IoasRef>> allocateIoas(IommufdFd iommufd, String label) {
+        return checked(() -> created(new Command.IoasAlloc(handle(iommufd), label), h -> {
+            Handle.IommufdObject object = (Handle.IommufdObject) h;
+            return new IoasRef(issuer, object.iommufd(), object.id(), label);
+        }), iommufd);
+    }
+
+    public CompletionStage<Outcome<CdevFd>> openCdev(String device, String label) {
+        return created(new Command.CdevOpen(new DeviceId(device), label), h -> new CdevFd(issuer, file(h), label));
+    }
+
+    /** VFIO_DEVICE_BIND_IOMMUFD: claims the device's group for the iommufd; the devid. */
+    public CompletionStage<Outcome<Integer>> bind(CdevFd cdev, IommufdFd iommufd) {
+        return checked(() -> execute(new Command.CdevBind(handle(cdev), handle(iommufd)))
+                .thenApply(o -> map(o, r -> ((Reply.Bound) r).devid())), cdev, iommufd);
+    }
+
+    /** VFIO_DEVICE_ATTACH_IOMMUFD_PT to an IOAS (an automatic HWPT) or a HWPT; replaces when attached. */
+    public CompletionStage<Outcome<HwptRef>> attach(CdevFd cdev, Capability pageTable, String label) {
+        Handle pt = switch (pageTable) {
+            case IoasRef ioas -> new Handle.IommufdObject(ioas.iommufd, ioas.id);
+            case HwptRef hwpt -> new Handle.IommufdObject(hwpt.iommufd, hwpt.id);
+            default -> new Handle.Number(-1);
+        };
+        return checked(() -> execute(new Command.CdevAttach(handle(cdev), pt, Optional.of(label))).thenApply(o -> map(o, r -> {
+            Reply.Attached attached = (Reply.Attached) r;
+            Handle.IommufdObject object = (Handle.IommufdObject) attached.hwpt();
+            return new HwptRef(issuer, object.iommufd(), object.id(), attached.label());
+        })), cdev, pageTable);
+    }
+
+    public CompletionStage<Outcome<Void>> detach(CdevFd cdev) {
+        return checked(() -> done(new Command.CdevDetach(handle(cdev))), cdev);
+    }
+
+    /** IOMMU_IOAS_MAP at a fixed IOVA, or anywhere when {@code iova} is empty; the IOVA used. */
+    public CompletionStage<Outcome<Long>> map(IoasRef ioas, java.util.OptionalLong iova, long length, boolean read,
+                                              boolean write) {
+        java.util.Set<String> flags = new java.util.LinkedHashSet<>();
+        if (read) {
+            flags.add("READABLE");
+        }
+        if (write) {
+            flags.add("WRITEABLE");
+        }
+        return checked(() -> amount(new Command.IoasMap(new Handle.IommufdObject(ioas.iommufd, ioas.id), iova, length, flags)),
+                ioas);
+    }
+
+    public CompletionStage<Outcome<Long>> unmap(IoasRef ioas, long iova, long length) {
+        return checked(() -> amount(new Command.IoasUnmap(new Handle.IommufdObject(ioas.iommufd, ioas.id), iova, length)), ioas);
+    }
+
+    /** close(2): releasing what the file owned, in the kernel's order (spec 4, 5). */
+    public CompletionStage<Outcome<Void>> close(Capability file) {
+        return checked(() -> done(new Command.Close(handle(file))), file);
+    }
+
+    /** The sysfs-like view of every group: devices, drivers, owner, owner_cnt, domain. */
+    public CompletionStage<SystemView> inspect() {
+        return state().thenApply(SystemView::of);
+    }
+
+    /**
+     * Calls {@code listener} with every decision made durable from now on, in decision order, on one
+     * thread at a time. Close the returned handle to stop.
+     */
+    public CompletionStage<AutoCloseable> subscribe(java.util.function.Consumer<OwnershipChange> listener) {
+        org.apache.pekko.actor.typed.Behavior<dev.custody.entity.KernelJournal.DecisionTaken> relay =
+                org.apache.pekko.actor.typed.javadsl.Behaviors.receive(dev.custody.entity.KernelJournal.DecisionTaken.class)
+                        .onMessage(dev.custody.entity.KernelJournal.DecisionTaken.class, taken -> {
+                            listener.accept(new OwnershipChange(taken.seq(), taken.operationId(), taken.events()));
+                            return org.apache.pekko.actor.typed.javadsl.Behaviors.same();
+                        })
+                        .build();
+        return runtime.spawn(relay, "listener-" + LISTENERS.incrementAndGet(), timeout).thenApply(ref -> {
+            coordinator.tell(new KernelCoordinator.Subscribe(ref));
+            return () -> {
+                coordinator.tell(new KernelCoordinator.Unsubscribe(ref));
+                runtime.system().tell(new org.apache.pekko.actor.typed.SpawnProtocol.Spawn<>(
+                        org.apache.pekko.actor.typed.javadsl.Behaviors.setup(ctx -> {
+                            ctx.stop(ref);
+                            return org.apache.pekko.actor.typed.javadsl.Behaviors.stopped();
+                        }), "stop-listener-" + LISTENERS.incrementAndGet(),
+                        org.apache.pekko.actor.typed.Props.empty(), runtime.system().ignoreRef()));
+            };
+        });
+    }
+
+    private static final AtomicLong LISTENERS = new AtomicLong();
+
+    private CompletionStage<Outcome<Void>> done(Command command) {
+        return execute(command).thenApply(o -> map(o, r -> null));
+    }
+
+    private CompletionStage<Outcome<Long>> amount(Command command) {
+        return execute(command).thenApply(o -> map(o, r -> ((Reply.Amount) r).value()));
+    }
+
+    private <T> CompletionStage<Outcome<T>> created(Command command, java.util.function.Function<Handle, T> wrap) {
+        return execute(command).thenApply(o -> map(o, r -> wrap.apply(((Reply.Created) r).handle())));
+    }
+
+    private static <T> Outcome<T> map(Outcome<Reply> outcome, java.util.function.Function<Reply, T> value) {
+        return outcome instanceof Outcome.Ok<Reply> ok ? Outcome.ok(value.apply(ok.value())) : outcome.castFailure();
+    }
+
+    /** Refuses capabilities another engine issued: they prove nothing here. */
+    private <T> CompletionStage<Outcome<T>> checked(java.util.function.Supplier<CompletionStage<Outcome<T>>> operation,
+                                                    Capability... capabilities) {
+        for (Capability capability : capabilities) {
+            if (!capability.issuedBy(issuer)) {
+                return java.util.concurrent.CompletableFuture.completedFuture(Outcome.fail(Errno.EBADF,
+                        capability + " was not issued by engine " + instance));
+            }
+        }
+        return operation.get();
+    }
+
+    private static FileId file(Handle handle) {
+        return ((Handle.File) handle).id();
+    }
+
+    private static Handle handle(Capability capability) {
+        return switch (capability) {
+            case VfioGroupFd f -> new Handle.File(f.file);
+            case VfioContainerFd f -> new Handle.File(f.file);
+            case VfioDeviceFd f -> new Handle.File(f.file);
+            case IommufdFd f -> new Handle.File(f.file);
+            case CdevFd f -> new Handle.File(f.file);
+            case IoasRef o -> new Handle.IommufdObject(o.iommufd, o.id);
+            case HwptRef o -> new Handle.IommufdObject(o.iommufd, o.id);
+            case DomainRef d -> new Handle.Domain(d.id);
+        };
     }
 }

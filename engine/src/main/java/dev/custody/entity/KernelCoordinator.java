@@ -54,6 +54,11 @@ public final class KernelCoordinator
     /** Asks one entity for its own state (recovering it from its journal if it is not running). */
     public record InspectEntity(EntityId entity, ActorRef<EntityState> replyTo) implements Message {}
 
+    /** Every decision made durable from now on is told to the subscriber, in decision order. */
+    public record Subscribe(ActorRef<KernelJournal.DecisionTaken> subscriber) implements Message {}
+
+    public record Unsubscribe(ActorRef<KernelJournal.DecisionTaken> subscriber) implements Message {}
+
     /** Stops the engine's actors; the journal keeps everything for the next start. */
     public record Stop(ActorRef<Long> replyTo) implements Message {}
 
@@ -77,7 +82,10 @@ public final class KernelCoordinator
     private final List<AwaitQuiet> quietWaiters = new java.util.ArrayList<>();
 
     /** A decision whose entity writes are not all confirmed, and who waits for it. */
-    private record InFlight(Set<EntityId> waiting, Optional<ActorRef<Decision>> caller, Optional<Decision> decision) {}
+    private record InFlight(KernelJournal.DecisionTaken taken, Set<EntityId> waiting, Optional<ActorRef<Decision>> caller,
+                            Optional<Decision> decision) {}
+
+    private final Set<ActorRef<KernelJournal.DecisionTaken>> subscribers = new java.util.LinkedHashSet<>();
 
     /** {@code snapshots}: whether the journal has a snapshot store to snapshot into. */
     public static Behavior<Message> create(String instance, boolean snapshots) {
@@ -118,6 +126,14 @@ public final class KernelCoordinator
                 })
                 .onCommand(Redrive.class, (state, tick) -> {
                     redrive(state);
+                    return Effect().noReply();
+                })
+                .onCommand(Subscribe.class, (state, subscribe) -> {
+                    subscribers.add(subscribe.subscriber());
+                    return Effect().noReply();
+                })
+                .onCommand(Unsubscribe.class, (state, unsubscribe) -> {
+                    subscribers.remove(unsubscribe.subscriber());
                     return Effect().noReply();
                 })
                 .onCommand(Stop.class, (state, stop) -> Effect().stop().thenReply(stop.replyTo(), s -> s.lastSeq()))
@@ -173,6 +189,7 @@ public final class KernelCoordinator
         return Effect().persist(new KernelJournal.DecisionApplied(seq))
                 .thenRun(after -> {
                     flight.caller().ifPresent(caller -> caller.tell(flight.decision().orElseThrow()));
+                    subscribers.forEach(subscriber -> subscriber.tell(flight.taken()));
                     releaseQuietWaiters(after);
                 })
                 .thenNoReply();
@@ -210,7 +227,7 @@ public final class KernelCoordinator
     private void fanOut(KernelJournal.DecisionTaken decision, Optional<ActorRef<Decision>> caller,
                         Optional<Decision> answer) {
         var byEntity = EventRouting.split(decision.events());
-        inFlight.put(decision.seq(), new InFlight(new HashSet<>(byEntity.keySet()), caller, answer));
+        inFlight.put(decision.seq(), new InFlight(decision, new HashSet<>(byEntity.keySet()), caller, answer));
         byEntity.forEach((entity, events) ->
                 entity(entity).tell(new EntityActor.Apply(decision.seq(), events, ackAdapter)));
     }
