@@ -94,6 +94,9 @@ final class GuestPlanner {
         var lines = new ArrayList<String>();
         lines.add("# q35 guest: each assigned group behind its own pxb-pcie host bridge and pcie-root-port,");
         lines.add("# so the guest forms the same groups as the host (groups: " + groups.origin() + ")");
+        if (!groups.fromKernel()) {
+            lines.add("# note: the host reports no IOMMU groups; VFIO can assign nothing until an IOMMU is on");
+        }
         int index = 0;
         for (var group : touched.keySet()) {
             index++;
