@@ -2,6 +2,7 @@ package dev.custody.cli;
 
 import dev.custody.topology.sysfs.SysfsCapture;
 import dev.custody.topology.sysfs.SysfsCaptureWriter;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -40,7 +41,7 @@ final class TopologyCapture implements Callable<Integer> {
         });
     }
 
-    private static boolean hasEntries(Path dir) throws java.io.IOException {
+    private static boolean hasEntries(Path dir) throws IOException {
         try (var entries = Files.list(dir)) {
             return entries.findAny().isPresent();
         }

@@ -1,5 +1,6 @@
 package dev.custody.cli;
 
+import dev.custody.topology.DeviceKind;
 import dev.custody.topology.PciAddress;
 import dev.custody.topology.PciFunction;
 import dev.custody.topology.PciTopology;
@@ -44,6 +45,6 @@ record VmAssignment(String label, Set<PciAddress> functions) {
 
     /** Whether a guest can take this function: bridges and host bridges stay with the host. */
     static boolean assignable(PciFunction function) {
-        return !function.isBridge() && !function.kind().equals(dev.custody.topology.DeviceKind.HOST_BRIDGE);
+        return !function.isBridge() && function.kind() != DeviceKind.HOST_BRIDGE;
     }
 }
