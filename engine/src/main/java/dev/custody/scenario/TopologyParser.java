@@ -7,6 +7,9 @@ import dev.custody.model.DriverSpec;
 import dev.custody.model.GroupId;
 import dev.custody.model.IommuSpec;
 import dev.custody.model.Topology;
+import dev.custody.topology.GroupDerivation;
+import dev.custody.topology.GroupingResult;
+import dev.custody.topology.PciFunction;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -15,12 +18,17 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.SequencedMap;
 
-/** The {@code topology} object of a scenario file (scenario-format.md "Topology fields"). */
+/**
+ * The {@code topology} object of a scenario file (scenario-format.md "Topology fields"): per-device
+ * groups in {@code devices}, or a PCI hierarchy in {@code pci} whose groups are derived.
+ */
 final class TopologyParser {
     private final String file;
+    private final JsonFields json;
 
     TopologyParser(String file) {
         this.file = file;
+        this.json = new JsonFields(file);
     }
 
     Topology parse(JsonNode topology) {
@@ -29,17 +37,24 @@ final class TopologyParser {
         }
         SequencedMap<String, IommuSpec> iommus = iommus(topology.get("iommus"));
         SequencedMap<String, DriverSpec> drivers = Topology.catalogueWith(drivers(topology.get("drivers")));
-        return new Topology(iommus, drivers, devices(topology.get("devices"), iommus, drivers));
+        JsonNode pci = topology.get("pci");
+        if (pci == null || pci.isNull()) {
+            return new Topology(iommus, drivers, devices(topology.get("devices"), iommus, drivers));
+        }
+        if (topology.has("devices")) {
+            throw ScenarioException.atField(file, "topology.devices", "give either \"devices\" or \"pci\", not both");
+        }
+        return new Topology(iommus, drivers, pciDevices(pci, iommus, drivers));
     }
 
     private SequencedMap<String, IommuSpec> iommus(JsonNode list) {
         SequencedMap<String, IommuSpec> iommus = new LinkedHashMap<>();
-        for (JsonNode iommu : array(list, "topology.iommus", true)) {
+        for (JsonNode iommu : json.array(list, "topology.iommus", true)) {
             String where = "topology.iommus[" + iommus.size() + "]";
-            String name = text(iommu, "name", where);
+            String name = json.text(iommu, "name", where);
             long pageSizes = iommu.has("pageSizes") ? pageSizes(iommu.get("pageSizes"), where + ".pageSizes")
                     : IommuSpec.DEFAULT_PAGE_SIZES;
-            int width = iommu.has("addressWidth") ? integer(iommu.get("addressWidth"), where + ".addressWidth")
+            int width = iommu.has("addressWidth") ? json.integer(iommu.get("addressWidth"), where + ".addressWidth")
                     : IommuSpec.DEFAULT_ADDRESS_WIDTH;
             if (width < 12 || width > 64) {
                 throw ScenarioException.atField(file, where + ".addressWidth", "must be 12..64, not " + width);
@@ -53,10 +68,10 @@ final class TopologyParser {
 
     private List<DriverSpec> drivers(JsonNode list) {
         List<DriverSpec> drivers = new ArrayList<>();
-        for (JsonNode driver : array(list, "topology.drivers", false)) {
+        for (JsonNode driver : json.array(list, "topology.drivers", false)) {
             String where = "topology.drivers[" + drivers.size() + "]";
-            drivers.add(new DriverSpec(text(driver, "name", where), bool(driver, "managedDma", where),
-                    bool(driver, "vfio", where)));
+            drivers.add(new DriverSpec(json.text(driver, "name", where), json.bool(driver, "managedDma", where),
+                    json.bool(driver, "vfio", where)));
         }
         return drivers;
     }
@@ -66,47 +81,95 @@ final class TopologyParser {
         SequencedMap<DeviceId, DeviceSpec> devices = new LinkedHashMap<>();
         Map<GroupId, String> groupIommu = new HashMap<>();
         int index = 0;
-        for (JsonNode device : array(list, "topology.devices", true)) {
+        for (JsonNode device : json.array(list, "topology.devices", true)) {
             String where = "topology.devices[" + index++ + "]";
-            DeviceId id = new DeviceId(text(device, "name", where));
-            Optional<String> iommu = optionalText(device, "iommu", where);
-            if (iommu.isPresent() && !iommus.containsKey(iommu.get())) {
-                throw ScenarioException.atField(file, where + ".iommu", "unknown IOMMU " + iommu.get());
-            }
+            DeviceId id = new DeviceId(json.text(device, "name", where));
+            Optional<String> iommu = iommu(device, where, iommus);
             Optional<GroupId> group = device.has("group") && !device.get("group").isNull()
-                    ? Optional.of(new GroupId(integer(device.get("group"), where + ".group"))) : Optional.empty();
+                    ? Optional.of(new GroupId(json.integer(device.get("group"), where + ".group"))) : Optional.empty();
             if (group.isPresent() && iommu.isEmpty()) {
-                if (iommus.size() != 1) {
-                    throw ScenarioException.atField(file, where + ".iommu", "a device in a group needs its IOMMU");
-                }
-                iommu = Optional.of(iommus.keySet().iterator().next());
+                iommu = Optional.of(onlyIommu(iommus, where));
             }
             if (iommu.isPresent() && group.isEmpty()) {
                 throw ScenarioException.atField(file, where + ".group", "a device behind an IOMMU needs its group");
             }
             if (group.isPresent()) {
-                String previous = groupIommu.putIfAbsent(group.get(), iommu.get());
-                if (previous != null && !previous.equals(iommu.get())) {
-                    throw ScenarioException.atField(file, where + ".iommu", "group " + group.get()
-                            + " is already behind " + previous + "; a group sits behind one IOMMU");
-                }
+                sameIommu(groupIommu, group.get(), iommu.get(), where);
             }
-            List<String> matches = new ArrayList<>();
-            for (JsonNode match : array(device.get("matches"), where + ".matches", false)) {
-                matches.add(knownDriver(match.asText(), drivers, where + ".matches"));
-            }
-            boolean present = !device.has("present") || bool(device, "present", where);
-            Optional<String> boot = optionalText(device, "driver", where);
-            boot.ifPresent(d -> knownDriver(d, drivers, where + ".driver"));
-            if (boot.isPresent() && !present) {
-                throw ScenarioException.atField(file, where + ".driver", "an absent device cannot have a boot driver");
-            }
-            DeviceSpec spec = new DeviceSpec(id, iommu, group, matches, bool(device, "requireDirect", where), present, boot);
+            DeviceSpec spec = device(device, where, id, iommu, group, drivers);
             if (devices.put(id, spec) != null) {
                 throw ScenarioException.atField(file, where + ".name", "device " + id + " is listed twice");
             }
         }
         return devices;
+    }
+
+    /**
+     * The {@code "pci"} form (docs/scenario-pci-topology.md): groups come from {@link GroupDerivation},
+     * numbered in the order the kernel would allocate them, and each function is a device named by
+     * its address. Without any IOMMU the functions have no groups, as on a host without one.
+     */
+    private SequencedMap<DeviceId, DeviceSpec> pciDevices(JsonNode pci, Map<String, IommuSpec> iommus,
+                                                          Map<String, DriverSpec> drivers) {
+        PciForm form = new PciFormParser(file).parse(pci);
+        GroupingResult grouping = GroupDerivation.derive(form.topology(), form.policy());
+        SequencedMap<DeviceId, DeviceSpec> devices = new LinkedHashMap<>();
+        Map<GroupId, String> groupIommu = new HashMap<>();
+        for (PciFunction function : form.topology().functions()) {
+            JsonNode node = form.functions().get(function.address());
+            String where = form.where().get(function.address());
+            Optional<String> iommu = iommu(node, where, iommus);
+            Optional<GroupId> group = Optional.empty();
+            if (!iommus.isEmpty()) {
+                if (iommu.isEmpty()) {
+                    iommu = Optional.of(onlyIommu(iommus, where));
+                }
+                group = grouping.groupOf(function.address()).map(g -> new GroupId(g.number()));
+                sameIommu(groupIommu, group.orElseThrow(), iommu.get(), where);
+            }
+            DeviceId id = new DeviceId(function.address().toString());
+            devices.put(id, device(node, where, id, iommu, group, drivers));
+        }
+        return devices;
+    }
+
+    private Optional<String> iommu(JsonNode device, String where, Map<String, IommuSpec> iommus) {
+        Optional<String> iommu = json.optionalText(device, "iommu", where);
+        if (iommu.isPresent() && !iommus.containsKey(iommu.get())) {
+            throw ScenarioException.atField(file, where + ".iommu", "unknown IOMMU " + iommu.get());
+        }
+        return iommu;
+    }
+
+    private String onlyIommu(Map<String, IommuSpec> iommus, String where) {
+        if (iommus.size() != 1) {
+            throw ScenarioException.atField(file, where + ".iommu", "a device in a group needs its IOMMU");
+        }
+        return iommus.keySet().iterator().next();
+    }
+
+    private void sameIommu(Map<GroupId, String> groupIommu, GroupId group, String iommu, String where) {
+        String previous = groupIommu.putIfAbsent(group, iommu);
+        if (previous != null && !previous.equals(iommu)) {
+            throw ScenarioException.atField(file, where + ".iommu", "group " + group
+                    + " is already behind " + previous + "; a group sits behind one IOMMU");
+        }
+    }
+
+    /** The fields both forms share: {@code matches}, {@code present}, {@code driver}, {@code requireDirect}. */
+    private DeviceSpec device(JsonNode device, String where, DeviceId id, Optional<String> iommu,
+                              Optional<GroupId> group, Map<String, DriverSpec> drivers) {
+        List<String> matches = new ArrayList<>();
+        for (JsonNode match : json.array(device.get("matches"), where + ".matches", false)) {
+            matches.add(knownDriver(match.asText(), drivers, where + ".matches"));
+        }
+        boolean present = !device.has("present") || json.bool(device, "present", where);
+        Optional<String> boot = json.optionalText(device, "driver", where);
+        boot.ifPresent(d -> knownDriver(d, drivers, where + ".driver"));
+        if (boot.isPresent() && !present) {
+            throw ScenarioException.atField(file, where + ".driver", "an absent device cannot have a boot driver");
+        }
+        return new DeviceSpec(id, iommu, group, matches, json.bool(device, "requireDirect", where), present, boot);
     }
 
     private String knownDriver(String name, Map<String, DriverSpec> drivers, String where) {
@@ -119,7 +182,7 @@ final class TopologyParser {
 
     private long pageSizes(JsonNode node, String where) {
         long bitmap = 0;
-        for (JsonNode size : array(node, where, true)) {
+        for (JsonNode size : json.array(node, where, true)) {
             long bytes = PageSize.parse(size).orElseThrow(() -> ScenarioException.atField(file, where,
                     "page size " + size + " is not a power of two like \"4K\", \"2M\" or 4096"));
             bitmap |= bytes;
@@ -128,50 +191,5 @@ final class TopologyParser {
             throw ScenarioException.atField(file, where, "needs at least one page size");
         }
         return bitmap;
-    }
-
-    private Iterable<JsonNode> array(JsonNode node, String where, boolean required) {
-        if (node == null || node.isNull()) {
-            if (required) {
-                throw ScenarioException.atField(file, where, "is required");
-            }
-            return List.of();
-        }
-        if (!node.isArray()) {
-            throw ScenarioException.atField(file, where, "must be a list");
-        }
-        return node;
-    }
-
-    private String text(JsonNode node, String field, String where) {
-        JsonNode value = node.get(field);
-        if (value == null || !value.isTextual() || value.textValue().isBlank()) {
-            throw ScenarioException.atField(file, where + "." + field, "must be a non-empty string");
-        }
-        return value.textValue();
-    }
-
-    private Optional<String> optionalText(JsonNode node, String field, String where) {
-        JsonNode value = node.get(field);
-        if (value == null || value.isNull()) {
-            return Optional.empty();
-        }
-        return Optional.of(text(node, field, where));
-    }
-
-    private boolean bool(JsonNode node, String field, String where) {
-        JsonNode value = node.get(field);
-        if (value == null || value.isNull()) {
-            return false;
-        }
-        if (!value.isBoolean()) {
-            throw ScenarioException.atField(file, where + "." + field, "must be true or false");
-        }
-        return value.booleanValue();
-    }
-
-    private int integer(JsonNode node, String where) {
-        return U64.exact(node).filter(v -> v.bitLength() < 31).map(v -> v.intValue())
-                .orElseThrow(() -> ScenarioException.atField(file, where, "must be an integer, not " + node));
     }
 }
