@@ -249,26 +249,24 @@ public final class Custody {
      * thread at a time. Close the returned handle to stop.
      */
     public CompletionStage<AutoCloseable> subscribe(java.util.function.Consumer<OwnershipChange> listener) {
-        org.apache.pekko.actor.typed.Behavior<dev.custody.entity.KernelJournal.DecisionTaken> relay =
-                org.apache.pekko.actor.typed.javadsl.Behaviors.receive(dev.custody.entity.KernelJournal.DecisionTaken.class)
-                        .onMessage(dev.custody.entity.KernelJournal.DecisionTaken.class, taken -> {
-                            listener.accept(new OwnershipChange(taken.seq(), taken.operationId(), taken.events()));
-                            return org.apache.pekko.actor.typed.javadsl.Behaviors.same();
-                        })
-                        .build();
+        org.apache.pekko.actor.typed.Behavior<Object> relay = org.apache.pekko.actor.typed.javadsl.Behaviors.receive(Object.class)
+                .onMessage(dev.custody.entity.KernelJournal.DecisionTaken.class, taken -> {
+                    listener.accept(new OwnershipChange(taken.seq(), taken.operationId(), taken.events()));
+                    return org.apache.pekko.actor.typed.javadsl.Behaviors.same();
+                })
+                .onMessageEquals(STOP_RELAY, org.apache.pekko.actor.typed.javadsl.Behaviors::stopped)
+                .build();
         return runtime.spawn(relay, "listener-" + LISTENERS.incrementAndGet(), timeout).thenApply(ref -> {
-            coordinator.tell(new KernelCoordinator.Subscribe(ref));
+            org.apache.pekko.actor.typed.ActorRef<dev.custody.entity.KernelJournal.DecisionTaken> subscriber = ref.narrow();
+            coordinator.tell(new KernelCoordinator.Subscribe(subscriber));
             return () -> {
-                coordinator.tell(new KernelCoordinator.Unsubscribe(ref));
-                runtime.system().tell(new org.apache.pekko.actor.typed.SpawnProtocol.Spawn<>(
-                        org.apache.pekko.actor.typed.javadsl.Behaviors.setup(ctx -> {
-                            ctx.stop(ref);
-                            return org.apache.pekko.actor.typed.javadsl.Behaviors.stopped();
-                        }), "stop-listener-" + LISTENERS.incrementAndGet(),
-                        org.apache.pekko.actor.typed.Props.empty(), runtime.system().ignoreRef()));
+                coordinator.tell(new KernelCoordinator.Unsubscribe(subscriber));
+                ref.tell(STOP_RELAY);
             };
         });
     }
+
+    private static final Object STOP_RELAY = "stop-relay";
 
     private static final AtomicLong LISTENERS = new AtomicLong();
 

@@ -1,0 +1,122 @@
+package dev.custody.api;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.custody.model.DeviceId;
+import dev.custody.model.DeviceSpec;
+import dev.custody.model.DriverSpec;
+import dev.custody.model.Errno;
+import dev.custody.model.GroupId;
+import dev.custody.model.IommuSpec;
+import dev.custody.model.Outcome;
+import dev.custody.model.Topology;
+import dev.custody.model.event.KernelEvent;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Optional;
+import java.util.SequencedMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** A control process's view of the engine: capabilities, typed outcomes, the view, the listener. */
+class CustodyApiTest {
+    private static final Duration TIMEOUT = Duration.ofSeconds(20);
+    private static CustodyRuntime runtime;
+
+    @BeforeAll
+    static void start() {
+        runtime = CustodyRuntime.start(CustodyRuntime.inMemoryJournal());
+    }
+
+    @AfterAll
+    static void stop() {
+        runtime.close();
+    }
+
+    static Topology machine() {
+        SequencedMap<String, IommuSpec> iommus = new LinkedHashMap<>();
+        iommus.put("dmar0", new IommuSpec("dmar0", IommuSpec.DEFAULT_PAGE_SIZES, 48));
+        SequencedMap<DeviceId, DeviceSpec> devices = new LinkedHashMap<>();
+        for (String name : List.of("0000:00:03.0", "0000:00:03.1")) {
+            DeviceId id = new DeviceId(name);
+            devices.put(id, new DeviceSpec(id, Optional.of("dmar0"), Optional.of(new GroupId(1)), List.of(), false,
+                    true, Optional.of("e1000e")));
+        }
+        return new Topology(iommus, Topology.catalogueWith(List.<DriverSpec>of()), devices);
+    }
+
+    private static <T> T ok(java.util.concurrent.CompletionStage<Outcome<T>> stage) {
+        Outcome<T> outcome = stage.toCompletableFuture().join();
+        assertTrue(outcome.isOk(), outcome.toString());
+        return ((Outcome.Ok<T>) outcome).value();
+    }
+
+    @Test
+    void assignAMultiDeviceGroupToAVmAndGiveItBack() throws Exception {
+        Custody engine = Custody.start(runtime, "api-assign", machine(), TIMEOUT).toCompletableFuture().join();
+        List<OwnershipChange> changes = new CopyOnWriteArrayList<>();
+        CompletableFuture<Void> sawRelease = new CompletableFuture<>();
+        AutoCloseable subscription = engine.subscribe(change -> {
+            changes.add(change);
+            if (change.events().stream().anyMatch(e -> e instanceof KernelEvent.OwnershipReleased)) {
+                sawRelease.complete(null);
+            }
+        }).toCompletableFuture().join();
+
+        VfioContainerFd container = ok(engine.openContainer("vm1"));
+        Outcome<VfioGroupFd> tooEarly = engine.openGroup(1, "g1").toCompletableFuture().join();
+        assertEquals("ENODEV", tooEarly.resultName(), "no VFIO device in the group yet");
+
+        for (String device : List.of("0000:00:03.0", "0000:00:03.1")) {
+            ok(engine.unbind(device));
+            ok(engine.bind(device, "vfio-pci"));
+        }
+        VfioGroupFd group = ok(engine.openGroup(1, "g1"));
+        ok(engine.setContainer(group, container));
+        ok(engine.setIommu(container, true));
+        VfioDeviceFd nic = ok(engine.deviceFd(group, "0000:00:03.0", "nic"));
+        ok(engine.mapDma(container, 0x100000, 0x7f0000000000L, 0x200000, true, true));
+
+        SystemView.Group owned = engine.inspect().toCompletableFuture().join().group(1).orElseThrow();
+        assertEquals(Optional.of("g1"), owned.owner());
+        assertEquals("vm1", owned.domain());
+        assertEquals("EBUSY", engine.unsetContainer(group).toCompletableFuture().join().resultName(),
+                "a device fd is open");
+
+        ok(engine.close(nic));
+        ok(engine.close(group));
+        SystemView.Group released = engine.inspect().toCompletableFuture().join().group(1).orElseThrow();
+        assertEquals(Optional.empty(), released.owner());
+        assertEquals("default", released.domain());
+
+        sawRelease.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        subscription.close();
+        for (int i = 1; i < changes.size(); i++) {
+            assertTrue(changes.get(i).seq() > changes.get(i - 1).seq(), "changes arrive in decision order");
+        }
+        engine.stop().toCompletableFuture().join();
+    }
+
+    @Test
+    void aCapabilityFromAnotherEngineProvesNothing() {
+        Custody first = Custody.start(runtime, "api-first", machine(), TIMEOUT).toCompletableFuture().join();
+        Custody second = Custody.start(runtime, "api-second", machine(), TIMEOUT).toCompletableFuture().join();
+        ok(first.unbind("0000:00:03.0"));
+        ok(first.bind("0000:00:03.0", "vfio-pci"));
+        ok(second.unbind("0000:00:03.0"));
+        ok(second.bind("0000:00:03.0", "vfio-pci"));
+        VfioGroupFd firstsGroup = ok(first.openGroup(1, "g1"));
+        Outcome<Void> forged = second.close(firstsGroup).toCompletableFuture().join();
+        assertEquals(new Outcome.Failed<Void>(Errno.EBADF, firstsGroup + " was not issued by engine api-second"), forged);
+        assertEquals("EBUSY", second.openGroup(1, "again").thenCompose(g -> second.openGroup(1, "again2"))
+                .toCompletableFuture().join().resultName(), "the second engine's own group is open once");
+        first.stop().toCompletableFuture().join();
+        second.stop().toCompletableFuture().join();
+    }
+}
