@@ -184,7 +184,7 @@ public final class DriverCore {
 
     /** really_probe (spec 3): dma_configure, probe(), and dma_cleanup on any later failure. */
     private static ProbeResult reallyProbe(Tx tx, DeviceId id, DriverSpec driver) {
-        if (!driver.managedDma()) {
+        if (!driver.managedDma() && !tx.mutated(Mutant.PROBE_NOT_RECORDED)) {
             Outcome<Reply> configured = GroupRules.useDefaultDomain(tx, id); // spec 3 step 3
             if (!configured.isOk()) {
                 return new ProbeResult.DmaConfigureFailed(configured);
@@ -257,6 +257,10 @@ public final class DriverCore {
             tx.emit(new GroupCreated(groupId.get(), defaultDomain));
         }
         tx.emit(new DeviceJoinedGroup(groupId.get(), id));
+        GroupState joined = tx.state().group(groupId.get()).orElseThrow();
+        if (tx.mutated(Mutant.HOT_ADD_DEFAULT_DOMAIN) && joined.isOwned()) {
+            tx.emit(new dev.custody.model.event.KernelEvent.GroupDomainSet(joined.id(), joined.defaultDomain()));
+        }
     }
 
     /** iommu_release_device: the last device takes the group and its core domains with it (G10). */

@@ -65,6 +65,10 @@ public final class GroupRules {
             return warn("unuse on group " + group.id() + " with owner_cnt " + group.ownerCnt()
                     + (group.pasids().isEmpty() ? "" : " and PASID attachments") + ": not decremented");
         }
+        if (tx.mutated(Mutant.UNUSE_IGNORES_COUNT) && group.ownerCnt() > 0) {
+            tx.emit(new ClaimDropped(group.id(), group.claims().firstKey()));
+            return OK;
+        }
         if (group.isOwned() || group.claimsOf(Claimant.device(device)) == 0) {
             // the kernel would decrement someone else's count; we refuse the caller bug (decisions.md)
             return warn(device + " holds no kernel DMA use of group " + group.id() + " ("
@@ -79,7 +83,7 @@ public final class GroupRules {
         if (owner.isEmpty()) {
             return fail(Errno.EINVAL, "claim with a NULL owner (the kernel WARNs)"); // spec 2.3.1
         }
-        if (group.ownerCnt() != 0) {
+        if (group.ownerCnt() != 0 && !tx.mutated(Mutant.CLAIM_IGNORES_KERNEL_USERS)) {
             return fail(Errno.EPERM, "group " + group.id() + " has " + Describe.holders(tx.state(), group)); // spec 2.3.2
         }
         return takeOwnership(tx, group, owner.get(), Claimant.GROUP);
@@ -92,7 +96,9 @@ public final class GroupRules {
                     + Describe.holders(tx.state(), group) + ")");
         }
         tx.emit(new OwnershipReleased(group.id())); // spec 2.4: owner_cnt = 0 whatever the count was
-        DomainRules.setDomainNoFail(tx, group.id(), group.defaultDomain());
+        if (!tx.mutated(Mutant.RELEASE_KEEPS_DOMAIN)) {
+            DomainRules.setDomainNoFail(tx, group.id(), group.defaultDomain());
+        }
         return OK;
     }
 

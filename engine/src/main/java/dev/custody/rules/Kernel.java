@@ -31,7 +31,12 @@ public final class Kernel {
     private Kernel() {}
 
     public static Decision decide(KernelState state, Command command) {
-        Tx tx = new Tx(state);
+        return decide(state, command, java.util.Set.of());
+    }
+
+    /** As {@link #decide(KernelState, Command)}, with deliberately wrong rules switched on (see {@link Mutant}). */
+    public static Decision decide(KernelState state, Command command, java.util.Set<Mutant> mutants) {
+        Tx tx = new Tx(state, mutants);
         Outcome<Reply> outcome = dispatch(tx, command);
         return new Decision(tx.events(), outcome, tx.state());
     }

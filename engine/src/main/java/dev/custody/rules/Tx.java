@@ -15,9 +15,20 @@ import java.util.List;
 public final class Tx {
     private KernelState state;
     private final List<KernelEvent> events = new ArrayList<>();
+    private final java.util.Set<Mutant> mutants;
 
     public Tx(KernelState start) {
+        this(start, java.util.Set.of());
+    }
+
+    public Tx(KernelState start, java.util.Set<Mutant> mutants) {
         this.state = start;
+        this.mutants = java.util.Set.copyOf(mutants);
+    }
+
+    /** Whether a deliberately wrong rule is switched on (only ever by the simulator's mutant runs). */
+    boolean mutated(Mutant mutant) {
+        return mutants.contains(mutant);
     }
 
     public KernelState state() {

@@ -1,0 +1,48 @@
+package dev.custody.sim;
+
+import dev.custody.model.DeviceId;
+import dev.custody.model.DeviceSpec;
+import dev.custody.model.DriverSpec;
+import dev.custody.model.GroupId;
+import dev.custody.model.IommuSpec;
+import dev.custody.model.Topology;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.SequencedMap;
+
+/**
+ * A machine for the stress run: {@code groups} IOMMU groups of mixed sizes (1 to 4 functions, as
+ * multifunction cards without ACS give), a few devices that need firmware 1:1 mappings, a few absent
+ * until hot-added, half of them on a kernel driver at boot; two IOMMU instances with different page sizes.
+ */
+public final class SimTopology {
+    private SimTopology() {}
+
+    private static final int[] GROUP_SIZES = {1, 2, 1, 3, 1, 2, 4, 1};
+
+    public static Topology generate(long seed, int groups) {
+        Random random = new Random(seed);
+        SequencedMap<String, IommuSpec> iommus = new LinkedHashMap<>();
+        iommus.put("dmar0", new IommuSpec("dmar0", IommuSpec.DEFAULT_PAGE_SIZES, 48));
+        iommus.put("dmar1", new IommuSpec("dmar1", IommuSpec.SIZE_4K | IommuSpec.SIZE_2M, 39));
+        SequencedMap<DeviceId, DeviceSpec> devices = new LinkedHashMap<>();
+        int index = 0;
+        for (int g = 1; g <= groups; g++) {
+            int size = GROUP_SIZES[(g - 1) % GROUP_SIZES.length];
+            String iommu = g % 5 == 0 ? "dmar1" : "dmar0";
+            for (int function = 0; function < size; function++) {
+                DeviceId id = new DeviceId(String.format("0000:%02x:%02x.%d", g / 32, g % 32, function));
+                String driver = (index % 3 == 0) ? "nvme" : "e1000e";
+                boolean present = !(size > 1 && function == size - 1 && g % 4 == 0);
+                boolean requireDirect = index % 17 == 16;
+                Optional<String> boot = present && random.nextBoolean() ? Optional.of(driver) : Optional.empty();
+                devices.put(id, new DeviceSpec(id, Optional.of(iommu), Optional.of(new GroupId(g)), List.of(driver),
+                        requireDirect, present, boot));
+                index++;
+            }
+        }
+        return new Topology(iommus, Topology.catalogueWith(List.<DriverSpec>of()), devices);
+    }
+}
