@@ -1,11 +1,12 @@
 package dev.custody.cli;
 
+import dev.custody.bench.BenchCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code custody} command line. */
 @Command(name = "custody", mixinStandardHelpOptions = true, version = "custody 0.1.0",
-        subcommands = {ScenarioCommand.class, TopologyCommand.class},
+        subcommands = {ScenarioCommand.class, TopologyCommand.class, BenchCommand.class},
         description = "DMA-ownership state of IOMMU groups, domains and devices, with the Linux kernel's rules.")
 public final class CustodyCli implements Runnable {
 

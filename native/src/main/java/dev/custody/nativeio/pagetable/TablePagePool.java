@@ -5,7 +5,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import java.util.Arrays;
-import java.util.BitSet;
 import java.util.Objects;
 
 /**
@@ -39,8 +38,13 @@ final class TablePagePool implements AutoCloseable {
     private int[] freePages = new int[64];
     private int freeCount;
 
+    /**
+     * Non-zero entries of each page in use, or {@link #NOT_IN_USE}. One array serves as both the
+     * counts and the in-use check, so the check on every load and store costs a single array read
+     * (a separate BitSet cost a visible share of a 4K map).
+     */
     private int[] liveEntries = new int[0];
-    private final BitSet inUse = new BitSet();
+    private static final int NOT_IN_USE = -1;
     private int inUseCount;
     private boolean closed;
 
@@ -60,7 +64,7 @@ final class TablePagePool implements AutoCloseable {
             addSlab();
         }
         int page = freePages[--freeCount];
-        inUse.set(page);
+        liveEntries[page] = 0;
         inUseCount++;
         return page;
     }
@@ -72,7 +76,7 @@ final class TablePagePool implements AutoCloseable {
         if (liveEntries[page] != 0) {
             throw new IllegalStateException("table page " + page + " still has " + liveEntries[page] + " entries");
         }
-        inUse.clear(page);
+        liveEntries[page] = NOT_IN_USE;
         inUseCount--;
         freePages[freeCount++] = page;
     }
@@ -100,7 +104,8 @@ final class TablePagePool implements AutoCloseable {
     }
 
     boolean isInUse(int page) {
-        return page >= 0 && inUse.get(page);
+        int[] live = liveEntries;
+        return page >= 0 && page < live.length && live[page] != NOT_IN_USE;
     }
 
     int pagesInUse() {
@@ -128,7 +133,7 @@ final class TablePagePool implements AutoCloseable {
         slabCount = 0;
         freeCount = 0;
         inUseCount = 0;
-        inUse.clear();
+        liveEntries = new int[0];
         arena.close();
     }
 
@@ -143,6 +148,7 @@ final class TablePagePool implements AutoCloseable {
 
         int capacity = firstPage + pagesPerSlab;
         liveEntries = Arrays.copyOf(liveEntries, capacity);
+        Arrays.fill(liveEntries, firstPage, capacity, NOT_IN_USE);
         if (freePages.length < capacity) {
             freePages = Arrays.copyOf(freePages, Math.max(capacity, freePages.length * 2));
         }

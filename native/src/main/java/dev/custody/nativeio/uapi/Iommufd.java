@@ -1,0 +1,138 @@
+package dev.custody.nativeio.uapi;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.StructLayout;
+import java.lang.invoke.VarHandle;
+
+/**
+ * The {@code /dev/iommu} structures and requests of linux/iommufd.h (Linux 6.2 and later) that the
+ * real backend uses. Every structure starts with its own size, which the kernel reads to accept
+ * older and newer callers; the requests are plain {@code _IO} numbers for that reason.
+ *
+ * <p>{@code __aligned_u64} is 8-byte aligned on every architecture; on x86-64 so is
+ * {@code JAVA_LONG}, so the layouts need no explicit padding except where the header has
+ * {@code __reserved} fields, which are named here as there.
+ */
+public final class Iommufd {
+
+    /** IOMMUFD_TYPE, the character ';'. */
+    public static final int TYPE = ';';
+    static final int CMD_BASE = 0x80;
+    static final int CMD_DESTROY = CMD_BASE;
+    static final int CMD_IOAS_ALLOC = CMD_BASE + 1;
+    static final int CMD_IOAS_IOVA_RANGES = CMD_BASE + 4;
+    static final int CMD_IOAS_MAP = CMD_BASE + 5;
+    static final int CMD_IOAS_UNMAP = CMD_BASE + 6;
+
+    public static final long IOMMU_DESTROY = Ioctl.io(TYPE, CMD_DESTROY);
+    public static final long IOMMU_IOAS_ALLOC = Ioctl.io(TYPE, CMD_IOAS_ALLOC);
+    public static final long IOMMU_IOAS_IOVA_RANGES = Ioctl.io(TYPE, CMD_IOAS_IOVA_RANGES);
+    public static final long IOMMU_IOAS_MAP = Ioctl.io(TYPE, CMD_IOAS_MAP);
+    public static final long IOMMU_IOAS_UNMAP = Ioctl.io(TYPE, CMD_IOAS_UNMAP);
+
+    /** enum iommufd_ioas_map_flags. */
+    public static final int MAP_FIXED_IOVA = 1;
+    public static final int MAP_WRITEABLE = 1 << 1;
+    public static final int MAP_READABLE = 1 << 2;
+
+    private Iommufd() {
+    }
+
+    /** struct iommu_destroy. */
+    public static final class Destroy {
+        public static final StructLayout LAYOUT = MemoryLayout.structLayout(
+                JAVA_INT.withName("size"),
+                JAVA_INT.withName("id")).withName("iommu_destroy");
+        public static final VarHandle SIZE = Uapi.field(LAYOUT, "size");
+        public static final VarHandle ID = Uapi.field(LAYOUT, "id");
+
+        private Destroy() {
+        }
+    }
+
+    /** struct iommu_ioas_alloc. */
+    public static final class IoasAlloc {
+        public static final StructLayout LAYOUT = MemoryLayout.structLayout(
+                JAVA_INT.withName("size"),
+                JAVA_INT.withName("flags"),
+                JAVA_INT.withName("out_ioas_id")).withName("iommu_ioas_alloc");
+        public static final VarHandle SIZE = Uapi.field(LAYOUT, "size");
+        public static final VarHandle FLAGS = Uapi.field(LAYOUT, "flags");
+        public static final VarHandle OUT_IOAS_ID = Uapi.field(LAYOUT, "out_ioas_id");
+
+        private IoasAlloc() {
+        }
+    }
+
+    /** struct iommu_iova_range: an inclusive interval. */
+    public static final class IovaRange {
+        public static final StructLayout LAYOUT = MemoryLayout.structLayout(
+                JAVA_LONG.withName("start"),
+                JAVA_LONG.withName("last")).withName("iommu_iova_range");
+        // Coordinates (MemorySegment array, long offset): ranges come as an array, so the base stays free.
+        public static final VarHandle START = LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("start"));
+        public static final VarHandle LAST = LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("last"));
+
+        private IovaRange() {
+        }
+    }
+
+    /** struct iommu_ioas_iova_ranges. */
+    public static final class IoasIovaRanges {
+        public static final StructLayout LAYOUT = MemoryLayout.structLayout(
+                JAVA_INT.withName("size"),
+                JAVA_INT.withName("ioas_id"),
+                JAVA_INT.withName("num_iovas"),
+                JAVA_INT.withName("__reserved"),
+                JAVA_LONG.withName("allowed_iovas"),
+                JAVA_LONG.withName("out_iova_alignment")).withName("iommu_ioas_iova_ranges");
+        public static final VarHandle SIZE = Uapi.field(LAYOUT, "size");
+        public static final VarHandle IOAS_ID = Uapi.field(LAYOUT, "ioas_id");
+        public static final VarHandle NUM_IOVAS = Uapi.field(LAYOUT, "num_iovas");
+        public static final VarHandle ALLOWED_IOVAS = Uapi.field(LAYOUT, "allowed_iovas");
+        public static final VarHandle OUT_IOVA_ALIGNMENT = Uapi.field(LAYOUT, "out_iova_alignment");
+
+        private IoasIovaRanges() {
+        }
+    }
+
+    /** struct iommu_ioas_map. */
+    public static final class IoasMap {
+        public static final StructLayout LAYOUT = MemoryLayout.structLayout(
+                JAVA_INT.withName("size"),
+                JAVA_INT.withName("flags"),
+                JAVA_INT.withName("ioas_id"),
+                JAVA_INT.withName("__reserved"),
+                JAVA_LONG.withName("user_va"),
+                JAVA_LONG.withName("length"),
+                JAVA_LONG.withName("iova")).withName("iommu_ioas_map");
+        public static final VarHandle SIZE = Uapi.field(LAYOUT, "size");
+        public static final VarHandle FLAGS = Uapi.field(LAYOUT, "flags");
+        public static final VarHandle IOAS_ID = Uapi.field(LAYOUT, "ioas_id");
+        public static final VarHandle USER_VA = Uapi.field(LAYOUT, "user_va");
+        public static final VarHandle LENGTH = Uapi.field(LAYOUT, "length");
+        public static final VarHandle IOVA = Uapi.field(LAYOUT, "iova");
+
+        private IoasMap() {
+        }
+    }
+
+    /** struct iommu_ioas_unmap; length is in/out: the bytes actually unmapped come back in it. */
+    public static final class IoasUnmap {
+        public static final StructLayout LAYOUT = MemoryLayout.structLayout(
+                JAVA_INT.withName("size"),
+                JAVA_INT.withName("ioas_id"),
+                JAVA_LONG.withName("iova"),
+                JAVA_LONG.withName("length")).withName("iommu_ioas_unmap");
+        public static final VarHandle SIZE = Uapi.field(LAYOUT, "size");
+        public static final VarHandle IOAS_ID = Uapi.field(LAYOUT, "ioas_id");
+        public static final VarHandle IOVA = Uapi.field(LAYOUT, "iova");
+        public static final VarHandle LENGTH = Uapi.field(LAYOUT, "length");
+
+        private IoasUnmap() {
+        }
+    }
+}
