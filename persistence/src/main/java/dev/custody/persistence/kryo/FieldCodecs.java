@@ -117,12 +117,13 @@ final class FieldCodecs {
     }
 
     static String readString(Input input) {
-        int length = Bounded.count(input, "string");
+        int length = input.readVarInt(true);
         if (length == 0) {
             return null;
         }
-        if (length - 1 > input.limit() - input.position()) {
-            throw new KryoException("corrupt string: " + (length - 1) + " bytes announced");
+        int left = input.limit() - input.position();
+        if (length < 0 || length - 1 > left) {
+            throw new KryoException("corrupt string: " + (length - 1) + " bytes announced, " + left + " left");
         }
         return new String(input.readBytes(length - 1), StandardCharsets.UTF_8);
     }
