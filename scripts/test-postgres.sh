@@ -31,7 +31,7 @@ custody_pg_start() {
     id postgres >/dev/null 2>&1 || useradd --system --no-create-home postgres
     as=(runuser -u postgres --)
   fi
-  CUSTODY_PG_DIR=$(mktemp -d /tmp/custody-pg.XXXXXX)
+  CUSTODY_PG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/custody-pg.XXXXXX")
   chmod 755 "$CUSTODY_PG_DIR"
   [ "$(id -u)" = 0 ] && chown postgres "$CUSTODY_PG_DIR"
   CUSTODY_PG_PORT=${CUSTODY_PG_PORT:-$(( 20000 + RANDOM % 20000 ))}

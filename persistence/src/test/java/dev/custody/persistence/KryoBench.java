@@ -11,8 +11,13 @@ import java.util.Map;
 /**
  * Not a test: bytes per record and nanoseconds per serialize + deserialize through the Pekko
  * serializer (pooled Kryo), for a few representative records. A plain loop with warm-up, no JMH:
- * good to a few percent on an idle machine. Run with the test class path, e.g.
- * {@code java -cp "$(cat cp.txt):persistence/target/classes:persistence/target/test-classes:engine/target/classes" dev.custody.persistence.KryoBench}.
+ * good to a few percent on an idle machine. Run from the repository root after a build, e.g.
+ * <pre>
+ * mvn -q -pl persistence -am test-compile
+ * mvn -q -pl persistence dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=cp.txt
+ * java --sun-misc-unsafe-memory-access=allow -cp "$(cat cp.txt):persistence/target/classes:persistence/target/test-classes" dev.custody.persistence.KryoBench
+ * </pre>
+ * (cp.txt names the installed engine jar; put engine/target/classes first to measure the working tree.)
  */
 public final class KryoBench {
     private KryoBench() {}
@@ -29,7 +34,7 @@ public final class KryoBench {
         samples.put("DecisionApplied", new KernelJournal.DecisionApplied(12));
         samples.put("EntityState (snapshot, whole sample kernel)", GoldenSamples.all().get(dev.custody.entity.EntityState.class));
         KryoJournalSerializer serializer = new KryoJournalSerializer();
-        System.out.printf("%-45s %8s %12s%n", "record", "bytes", "ns/round-trip");
+        System.out.printf("%-45s %8s %14s%n", "record", "bytes", "ns/round-trip");
         for (Map.Entry<String, Object> sample : samples.entrySet()) {
             Object record = sample.getValue();
             String manifest = serializer.manifest(record);
@@ -44,7 +49,7 @@ public final class KryoBench {
                 sink += loop(serializer, record, manifest, n);
                 best = Math.min(best, (System.nanoTime() - start) / n);
             }
-            System.out.printf("%-45s %8d %12d%n", sample.getKey(), serializer.toBinary(record).length, best);
+            System.out.printf("%-45s %8d %14d%n", sample.getKey(), serializer.toBinary(record).length, best);
             if (sink == 42) {
                 System.out.println();
             }
