@@ -1,0 +1,112 @@
+package dev.custody.persistence;
+
+import com.typesafe.config.Config;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.DatabaseMetaData;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Creates the JDBC journal's tables when they are missing, with the DDL scripts that ship inside
+ * pekko-persistence-jdbc (so the schema is exactly the plugin's). Safe to run on every start: when all
+ * tables exist nothing runs, and otherwise every statement is made idempotent ("IF NOT EXISTS" added
+ * to the index statements the scripts lack it on), so a half-created schema is completed.
+ */
+public final class SchemaCreator {
+    private SchemaCreator() {}
+
+    private static final String DB = "pekko-persistence-jdbc.shared-databases.slick.db.";
+    private static final List<String> TABLES = List.of("event_journal", "event_tag", "snapshot");
+
+    /** Does nothing for a configuration that does not use {@link Journals#JOURNAL}. */
+    public static void createIfMissing(Config config) {
+        if (!Journals.JOURNAL.equals(config.getString("pekko.persistence.journal.plugin"))) {
+            return;
+        }
+        String url = config.getString(DB + "url");
+        String script = scriptFor(url);
+        try (Connection connection = DriverManager.getConnection(url, config.getString(DB + "user"),
+                config.getString(DB + "password"))) {
+            if (missingTables(connection).isEmpty()) {
+                return;
+            }
+            connection.setAutoCommit(true); // PostgreSQL refuses CREATE INDEX CONCURRENTLY in a transaction
+            try (Statement statement = connection.createStatement()) {
+                for (String sql : statements(script)) {
+                    statement.execute(sql);
+                }
+            }
+            List<String> stillMissing = missingTables(connection);
+            if (!stillMissing.isEmpty()) {
+                throw new IllegalStateException("the journal tables " + stillMissing + " are still missing after running "
+                        + script + " on " + url);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot create the journal tables on " + url + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String scriptFor(String url) {
+        if (url.startsWith("jdbc:h2:")) {
+            return "schema/h2/h2-create-schema.sql";
+        }
+        if (url.startsWith("jdbc:postgresql:")) {
+            return "schema/postgres/postgres-create-schema.sql";
+        }
+        throw new IllegalArgumentException("no journal schema for " + url + " (H2 and PostgreSQL are supported)");
+    }
+
+    static List<String> missingTables(Connection connection) throws SQLException {
+        DatabaseMetaData meta = connection.getMetaData();
+        List<String> missing = new ArrayList<>();
+        for (String table : TABLES) {
+            try (ResultSet found = meta.getTables(null, null, table, new String[] {"TABLE", "BASE TABLE"})) {
+                if (!found.next()) {
+                    missing.add(table);
+                }
+            }
+        }
+        return missing;
+    }
+
+    /** The script's statements, split at ";", with IF NOT EXISTS on every CREATE ... INDEX. */
+    static List<String> statements(String resource) {
+        String text;
+        try (InputStream in = SchemaCreator.class.getClassLoader().getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new IllegalStateException(resource + " is not on the class path (pekko-persistence-jdbc missing?)");
+            }
+            text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read " + resource, e);
+        }
+        return Arrays.stream(text.split(";"))
+                .map(String::strip)
+                .filter(sql -> !sql.isEmpty())
+                .map(SchemaCreator::idempotent)
+                .toList();
+    }
+
+    private static String idempotent(String sql) {
+        String upper = sql.toUpperCase(Locale.ROOT);
+        if (upper.contains("IF NOT EXISTS")) {
+            return sql;
+        }
+        for (String head : List.of("CREATE UNIQUE INDEX CONCURRENTLY", "CREATE INDEX CONCURRENTLY",
+                "CREATE UNIQUE INDEX", "CREATE INDEX")) {
+            if (upper.startsWith(head)) {
+                return sql.substring(0, head.length()) + " IF NOT EXISTS" + sql.substring(head.length());
+            }
+        }
+        return sql;
+    }
+}

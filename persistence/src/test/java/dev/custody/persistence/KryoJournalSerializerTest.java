@@ -1,0 +1,95 @@
+package dev.custody.persistence;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.custody.entity.KernelJournal;
+import dev.custody.entity.Stamped;
+import dev.custody.model.event.KernelEvent;
+import dev.custody.persistence.kryo.Registrations;
+import java.io.NotSerializableException;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class KryoJournalSerializerTest {
+    private final KryoJournalSerializer serializer = new KryoJournalSerializer();
+
+    @Test
+    void everySampleRoundTripsToAnEqualObjectAndTheSameBytes() throws Exception {
+        for (Map.Entry<Class<?>, Object> sample : GoldenSamples.all().entrySet()) {
+            byte[] bytes = serializer.toBinary(sample.getValue());
+            String manifest = serializer.manifest(sample.getValue());
+            assertEquals(Integer.toString(Registrations.idOf(sample.getKey()).orElseThrow()), manifest);
+            Object read = serializer.fromBinary(bytes, manifest);
+            assertEquals(sample.getValue(), read, sample.getKey().getName());
+            assertArrayEquals(bytes, serializer.toBinary(read), "bytes are stable for " + sample.getKey().getName());
+        }
+    }
+
+    @Test
+    void collectionsComeBackUnmodifiable() throws Exception {
+        KernelJournal.DecisionTaken decision = GoldenSamples.decision();
+        KernelJournal.DecisionTaken read = (KernelJournal.DecisionTaken)
+                serializer.fromBinary(serializer.toBinary(decision), serializer.manifest(decision));
+        assertThrows(UnsupportedOperationException.class, () -> read.events().add(read.events().getFirst()));
+    }
+
+    @Test
+    void anUnknownManifestNamesItself() {
+        NotSerializableException failure = assertThrows(NotSerializableException.class,
+                () -> serializer.fromBinary(new byte[] {1}, "9999"));
+        assertTrue(failure.getMessage().contains("[9999]") && failure.getMessage().contains("no class has that registration id"),
+                failure.getMessage());
+        NotSerializableException notANumber = assertThrows(NotSerializableException.class,
+                () -> serializer.fromBinary(new byte[] {1}, "dev.custody.Foo"));
+        assertTrue(notANumber.getMessage().contains("[dev.custody.Foo]"), notANumber.getMessage());
+    }
+
+    @Test
+    void truncatedOrPaddedBytesNameTheManifestAndClass() throws Exception {
+        Stamped stamped = new Stamped(3, new KernelEvent.DriverBound(GoldenSamples.NIC, "vfio-pci"));
+        byte[] bytes = serializer.toBinary(stamped);
+        String manifest = serializer.manifest(stamped);
+        NotSerializableException truncated = assertThrows(NotSerializableException.class,
+                () -> serializer.fromBinary(Arrays.copyOf(bytes, bytes.length - 3), manifest));
+        assertTrue(truncated.getMessage().contains("[" + manifest + "]")
+                && truncated.getMessage().contains(Stamped.class.getName()), truncated.getMessage());
+        NotSerializableException padded = assertThrows(NotSerializableException.class,
+                () -> serializer.fromBinary(Arrays.copyOf(bytes, bytes.length + 2), manifest));
+        assertTrue(padded.getMessage().contains("2 bytes left over"), padded.getMessage());
+    }
+
+    /** Random damage must always end in NotSerializableException: no OutOfMemoryError, no other exception. */
+    @Test
+    void damagedBytesNeverEscapeAsAnythingElse() {
+        Random random = new Random(42);
+        int failures = 0;
+        for (Map.Entry<Class<?>, Object> sample : GoldenSamples.all().entrySet()) {
+            byte[] good = serializer.toBinary(sample.getValue());
+            String manifest = serializer.manifest(sample.getValue());
+            for (int trial = 0; trial < 200; trial++) {
+                byte[] bad = good.clone();
+                int flips = 1 + random.nextInt(3);
+                for (int n = 0; n < flips; n++) {
+                    bad[random.nextInt(bad.length)] = (byte) random.nextInt(256);
+                }
+                try {
+                    serializer.fromBinary(bad, manifest);
+                } catch (NotSerializableException expected) {
+                    failures++;
+                }
+            }
+        }
+        assertTrue(failures > 0);
+    }
+
+    @Test
+    void anUnregisteredClassIsRefusedOnWriting() {
+        IllegalArgumentException failure = assertThrows(IllegalArgumentException.class, () -> serializer.toBinary("text"));
+        assertTrue(failure.getMessage().contains("java.lang.String"), failure.getMessage());
+    }
+}
