@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
  * An engine stopped and started again on its journal comes back identical: the coordinator's state,
  * and every device, group, domain and file actor's own state, after a few thousand random calls.
  */
-class EngineRecoveryTest {
+public class EngineRecoveryTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
     private static CustodyRuntime runtime;
 
@@ -86,7 +86,7 @@ class EngineRecoveryTest {
     }
 
     /** Every entity's own journaled object equals the coordinator's view of it. */
-    static void assertEntitiesMatch(Custody engine, KernelState state) {
+    public static void assertEntitiesMatch(Custody engine, KernelState state) {
         List<EntityId> entities = new ArrayList<>();
         state.topology().devices().keySet().forEach(d -> entities.add(EntityId.of(d)));
         new TreeSet<>(state.topology().devices().values().stream().flatMap(d -> d.group().stream()).toList())

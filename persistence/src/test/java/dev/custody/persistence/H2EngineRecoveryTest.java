@@ -1,0 +1,62 @@
+package dev.custody.persistence;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.typesafe.config.Config;
+import dev.custody.api.Custody;
+import dev.custody.api.CustodyRuntime;
+import dev.custody.api.EngineRecoveryTest;
+import dev.custody.invariants.Invariants;
+import dev.custody.model.Command;
+import dev.custody.model.Topology;
+import dev.custody.model.state.KernelState;
+import dev.custody.rules.Kernel;
+import dev.custody.rules.ModelRandomWalkTest;
+import dev.custody.rules.RandomWalk;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The engine on the embedded H2 journal, stopped with its whole actor system and started again in a
+ * new one: the coordinator and every entity come back identical, through Kryo and JDBC for real.
+ */
+class H2EngineRecoveryTest {
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+
+    @TempDir
+    Path data;
+
+    @Test
+    void aNewActorSystemRecoversTheEngineFromH2() {
+        Topology topology = ModelRandomWalkTest.topology();
+        List<Command> commands = new RandomWalk(topology, false).commands(7, 600);
+        Config journal = Journals.h2(data);
+        SchemaCreator.createIfMissing(journal);
+
+        KernelState before;
+        KernelState model = Kernel.boot(topology).state();
+        try (CustodyRuntime runtime = CustodyRuntime.start(journal)) {
+            Custody engine = Custody.start(runtime, "h2", topology, TIMEOUT).toCompletableFuture().join();
+            for (Command command : commands) {
+                var expected = Kernel.decide(model, command);
+                assertEquals(expected.outcome(), engine.execute(command).toCompletableFuture().join(), command.toString());
+                model = expected.state();
+            }
+            before = engine.state().toCompletableFuture().join();
+            engine.stop().toCompletableFuture().join();
+        }
+        assertEquals(model, before);
+
+        try (CustodyRuntime runtime = CustodyRuntime.start(journal)) {
+            Custody engine = Custody.start(runtime, "h2", topology, TIMEOUT).toCompletableFuture().join();
+            KernelState after = engine.state().toCompletableFuture().join();
+            assertEquals(before, after, "the coordinator recovers the identical state from H2");
+            assertEquals(List.of(), Invariants.check(after));
+            EngineRecoveryTest.assertEntitiesMatch(engine, after);
+            engine.stop().toCompletableFuture().join();
+        }
+    }
+}
