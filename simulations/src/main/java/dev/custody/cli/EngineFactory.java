@@ -13,12 +13,14 @@ import java.util.UUID;
  */
 final class EngineFactory implements AutoCloseable {
     private final ScenarioCommand.Run.EngineChoice choice;
+    private final JournalOption journal;
     private final String runId = UUID.randomUUID().toString().substring(0, 8);
     private CustodyRuntime runtime;
     private int count;
 
-    EngineFactory(ScenarioCommand.Run.EngineChoice choice) {
+    EngineFactory(ScenarioCommand.Run.EngineChoice choice, JournalOption journal) {
         this.choice = choice;
+        this.journal = journal;
     }
 
     ScenarioEngine next() {
@@ -26,7 +28,7 @@ final class EngineFactory implements AutoCloseable {
             case rules -> new ModelEngine();
             case actors -> {
                 if (runtime == null) {
-                    runtime = CustodyRuntime.start(CustodyRuntime.inMemoryJournal());
+                    runtime = CustodyRuntime.start(journal.prepared().config());
                 }
                 yield new ActorEngine(runtime, "scenario-" + runId + "-" + ++count, Duration.ofSeconds(30));
             }

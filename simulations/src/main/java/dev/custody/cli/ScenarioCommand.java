@@ -42,6 +42,10 @@ public final class ScenarioCommand {
 
         enum EngineChoice { rules, actors }
 
+        @picocli.CommandLine.Option(names = "--journal", defaultValue = "memory",
+                description = "For --engine actors: memory, h2:DIR or a jdbc:postgresql: URL. Default: ${DEFAULT-VALUE}.")
+        String journal;
+
         private final PrintStream out = new PrintStream(System.out, false, StandardCharsets.UTF_8);
         private final ObjectMapper json = new ObjectMapper();
 
@@ -60,7 +64,14 @@ public final class ScenarioCommand {
                 }
             }
             boolean allPassed = true;
-            try (EngineFactory engines = new EngineFactory(engine)) {
+            JournalOption journalOption;
+            try {
+                journalOption = JournalOption.parse(journal);
+            } catch (IllegalArgumentException bad) {
+                System.err.println("custody: " + bad.getMessage());
+                return INVALID_FILE;
+            }
+            try (EngineFactory engines = new EngineFactory(engine, journalOption)) {
                 for (Scenario scenario : scenarios) {
                     allPassed &= runOne(scenario, engines);
                 }
