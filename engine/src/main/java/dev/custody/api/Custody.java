@@ -72,7 +72,11 @@ public final class Custody {
      * commands name files by number, so embedders should use the capability methods below instead.
      */
     public CompletionStage<Decision> decide(Command command) {
-        String operationId = instance + "-" + operations.incrementAndGet();
+        return decide(command, instance + "-" + operations.incrementAndGet());
+    }
+
+    /** As {@link #decide(Command)}, under the caller's operation id (journaled with the decision). */
+    public CompletionStage<Decision> decide(Command command, String operationId) {
         return AskPattern.ask(coordinator, replyTo -> new KernelCoordinator.Execute(command, operationId, replyTo),
                 timeout, runtime.system().scheduler());
     }

@@ -60,7 +60,9 @@ final class VfioUserAgent implements Agent {
         GroupId group = groups.get(random.nextInt(groups.size()));
         List<DeviceId> members = topology.devices().values().stream()
                 .filter(d -> d.group().equals(Optional.of(group))).map(d -> d.id()).toList();
-        for (DeviceId device : members) {
+        // often the whole group; sometimes one function while its siblings keep their drivers (spec 8.1)
+        List<DeviceId> taken = random.nextBoolean() ? members : List.of(members.get(random.nextInt(members.size())));
+        for (DeviceId device : taken) {
             step(null, () -> Optional.of(new Command.DriverUnbind(device)));
             step(null, () -> Optional.of(new Command.DriverBind(device, "vfio-pci")));
         }
@@ -69,7 +71,7 @@ final class VfioUserAgent implements Agent {
         step(null, () -> both("group", "container", Command.SetContainer::new));
         step(null, () -> memory.latest("container").map(c -> new Command.ContainerSetIommu(c,
                 random.nextInt(4) == 0 ? "type1" : "type1v2")));
-        for (DeviceId device : members) {
+        for (DeviceId device : taken) {
             if (random.nextBoolean()) {
                 step("device", () -> memory.latest("group").map(g -> new Command.GetDeviceFd(g, device, name + "-d")));
             }

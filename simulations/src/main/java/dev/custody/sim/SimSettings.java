@@ -1,0 +1,26 @@
+package dev.custody.sim;
+
+import com.typesafe.config.Config;
+import dev.custody.rules.Mutant;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * One run's configuration. {@code journal} is used by the actor engine (empty: the pure model);
+ * {@code duration}, when present, ends the run before {@code operations} if it comes first.
+ */
+public record SimSettings(long seed, int groups, long operations, Optional<Duration> duration, boolean deterministic,
+                          Optional<Config> journal, String journalName, Set<Mutant> mutants, int vfioUsers,
+                          int iommufdUsers) {
+    public SimSettings {
+        mutants = Set.copyOf(mutants);
+        if (!mutants.isEmpty() && journal.isPresent()) {
+            throw new IllegalArgumentException("mutants switch on wrong rules in the pure model: use --engine rules");
+        }
+    }
+
+    public boolean actors() {
+        return journal.isPresent();
+    }
+}

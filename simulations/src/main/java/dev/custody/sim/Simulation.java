@@ -1,0 +1,191 @@
+package dev.custody.sim;
+
+import dev.custody.invariants.Violation;
+import dev.custody.model.Command;
+import dev.custody.model.Topology;
+import dev.custody.model.state.GroupState;
+import dev.custody.model.state.KernelState;
+import dev.custody.rules.Decision;
+import dev.custody.rules.Describe;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongConsumer;
+
+/**
+ * Races the agents against an engine and checks every invariant after every event.
+ * Deterministic: one thread, and a seeded scheduler picks which agent calls next, so a seed gives the
+ * same interleaving every time. Concurrent: one thread per agent, racing for real; the decisions are
+ * checked in the order the engine took them.
+ */
+public final class Simulation {
+    private final SimSettings settings;
+    private final Topology topology;
+
+    public Simulation(SimSettings settings) {
+        this.settings = settings;
+        this.topology = SimTopology.generate(settings.seed(), settings.groups());
+    }
+
+    public Topology topology() {
+        return topology;
+    }
+
+    public SimResult run(LongConsumer progress) {
+        try (SimEngine engine = settings.actors()
+                ? new ActorSimEngine(settings.journal().orElseThrow(), "sim-" + Long.toHexString(settings.seed())
+                        + "-" + Long.toHexString(System.nanoTime()), topology)
+                : new ModelSimEngine(topology, settings.mutants())) {
+            Recorder recorder = new Recorder(engine.state());
+            List<Agent> agents = Agents.all(settings, topology, recorder::current);
+            long start = System.nanoTime();
+            if (settings.deterministic()) {
+                runDeterministic(engine, agents, recorder, progress, start);
+            } else {
+                runConcurrent(engine, agents, recorder, progress, start);
+            }
+            long elapsed = System.nanoTime() - start;
+            Optional<SimResult.Failure> failure = recorder.failure().map(f -> new SimResult.Failure(f.step(), f.violations(),
+                    new TraceShrinker(topology, settings.mutants()).shrink(recorder.trace(), f.violations())));
+            return new SimResult(settings, topology, recorder.stats().operations(), elapsed, recorder.stats().outcomes(),
+                    recorder.stats().latencies(), recorder.checks(), failure, recorder.timeline(), recorder.throughput(start));
+        }
+    }
+
+    private void runDeterministic(SimEngine engine, List<Agent> agents, Recorder recorder, LongConsumer progress, long start) {
+        Random scheduler = new Random(settings.seed());
+        for (long i = 0; i < settings.operations() && !recorder.stopped() && !timeUp(start); i++) {
+            Agent agent = agents.get(scheduler.nextInt(agents.size()));
+            call(engine, agent, recorder, i);
+            progress.accept(i + 1);
+        }
+    }
+
+    private void runConcurrent(SimEngine engine, List<Agent> agents, Recorder recorder, LongConsumer progress, long start) {
+        AtomicLong issued = new AtomicLong();
+        List<Thread> threads = new ArrayList<>();
+        for (Agent agent : agents) {
+            threads.add(Thread.ofPlatform().name("agent-" + agent.name()).start(() -> {
+                long i;
+                while ((i = issued.getAndIncrement()) < settings.operations() && !recorder.stopped() && !timeUp(start)) {
+                    call(engine, agent, recorder, i);
+                    progress.accept(recorder.stats().operations());
+                }
+            }));
+        }
+        for (Thread thread : threads) {
+            try {
+                thread.join();
+            } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private boolean timeUp(long start) {
+        return settings.duration().map(d -> System.nanoTime() - start > d.toNanos()).orElse(false);
+    }
+
+    /** One agent's call; in concurrent runs the recorder orders the checks by decision. */
+    private void call(SimEngine engine, Agent agent, Recorder recorder, long index) {
+        Command command = agent.next();
+        String operationId = agent.name() + "-" + index;
+        long t0 = System.nanoTime();
+        Decision decision = recorder.decide(engine, agent.name(), command, operationId);
+        recorder.stats().record(command, decision.outcome(), System.nanoTime() - t0);
+        agent.observe(command, decision.outcome());
+    }
+
+    /**
+     * Keeps the trace and the checks in decision order. The engine is called inside the lock, so the
+     * state before and after each decision are exactly the engine's (the actor engine serializes
+     * decisions anyway; the lock only orders the checks with them).
+     */
+    static final class Recorder {
+        private KernelState current;
+        private final List<TraceEntry> trace = new ArrayList<>();
+        private final List<SimResult.OwnershipPoint> timeline = new ArrayList<>();
+        private final List<Long> completions = new ArrayList<>();
+        private final Stats stats = new Stats();
+        private final AtomicBoolean stopped = new AtomicBoolean();
+        private Optional<Failed> failure = Optional.empty();
+        private long checks;
+
+        record Failed(long step, List<Violation> violations) {}
+
+        Recorder(KernelState initial) {
+            this.current = initial;
+            initial.groups().values().forEach(g -> timeline.add(point(0, initial, g)));
+        }
+
+        synchronized KernelState current() {
+            return current;
+        }
+
+        synchronized Decision decide(SimEngine engine, String agent, Command command, String operationId) {
+            KernelState before = current;
+            Decision decision = engine.decide(command, operationId);
+            trace.add(new TraceEntry(agent, command, decision.outcome()));
+            completions.add(System.nanoTime());
+            List<Violation> violations = StepCheck.after(before, decision);
+            checks++;
+            if (!violations.isEmpty() && failure.isEmpty()) {
+                failure = Optional.of(new Failed(trace.size(), violations));
+                stopped.set(true);
+            }
+            current = decision.state();
+            if (!before.groups().equals(current.groups())) {
+                long step = trace.size();
+                current.groups().values().stream().filter(g -> !g.equals(before.groups().get(g.id())))
+                        .forEach(g -> timeline.add(point(step, current, g)));
+            }
+            return decision;
+        }
+
+        private static SimResult.OwnershipPoint point(long step, KernelState state, GroupState group) {
+            return new SimResult.OwnershipPoint(step, group.id().number(), group.owner().map(o -> o.label()).orElse("kernel"),
+                    group.ownerCnt(), Describe.domainOf(state, group, group.domain()));
+        }
+
+        boolean stopped() {
+            return stopped.get();
+        }
+
+        Stats stats() {
+            return stats;
+        }
+
+        synchronized long checks() {
+            return checks;
+        }
+
+        synchronized Optional<Failed> failure() {
+            return failure;
+        }
+
+        synchronized List<TraceEntry> trace() {
+            return List.copyOf(trace);
+        }
+
+        synchronized List<SimResult.OwnershipPoint> timeline() {
+            return List.copyOf(timeline);
+        }
+
+        /** Operations completed in each second of the run. */
+        synchronized List<Long> throughput(long start) {
+            List<Long> perSecond = new ArrayList<>();
+            for (long at : completions) {
+                int second = (int) ((at - start) / 1_000_000_000L);
+                while (perSecond.size() <= second) {
+                    perSecond.add(0L);
+                }
+                perSecond.set(second, perSecond.get(second) + 1);
+            }
+            return perSecond;
+        }
+    }
+}

@@ -1,0 +1,118 @@
+package dev.custody.sim;
+
+import dev.custody.invariants.Violation;
+import dev.custody.model.Command;
+import dev.custody.model.Handle;
+import dev.custody.model.Topology;
+import dev.custody.model.state.KernelState;
+import dev.custody.rules.Decision;
+import dev.custody.rules.Kernel;
+import dev.custody.rules.Mutant;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.RecordComponent;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Shrinks a failing trace to a short sequence that still breaks the same invariant, replaying on the
+ * pure model: drop chunks of calls, halving the chunk size (delta debugging), within a time budget.
+ * A dropped call's objects become names that were never bound, so later calls keep their meaning.
+ */
+final class TraceShrinker {
+    private static final long BUDGET_NANOS = 20_000_000_000L;
+
+    private final Topology topology;
+    private final Set<Mutant> mutants;
+
+    TraceShrinker(Topology topology, Set<Mutant> mutants) {
+        this.topology = topology;
+        this.mutants = Set.copyOf(mutants);
+    }
+
+    List<TraceEntry> shrink(List<TraceEntry> trace, List<Violation> found) {
+        String invariant = found.getFirst().invariant();
+        Optional<List<TraceEntry>> first = replay(trace, invariant);
+        if (first.isEmpty()) {
+            return trace; // not reproducible on the model alone (a journal or actor fault): report as recorded
+        }
+        List<TraceEntry> current = first.get();
+        long deadline = System.nanoTime() + BUDGET_NANOS;
+        int chunk = Math.max(1, current.size() / 2);
+        while (chunk >= 1 && System.nanoTime() < deadline) {
+            boolean removed = false;
+            for (int from = current.size() - 1; from >= 0 && System.nanoTime() < deadline; from -= chunk) {
+                int to = from + 1;
+                int start = Math.max(0, to - chunk);
+                List<TraceEntry> candidate = new ArrayList<>(current.subList(0, start));
+                candidate.addAll(current.subList(to, current.size()));
+                Optional<List<TraceEntry>> still = candidate.isEmpty() ? Optional.empty() : replay(candidate, invariant);
+                if (still.isPresent()) {
+                    current = still.get();
+                    removed = true;
+                    from = Math.min(from, current.size());
+                }
+            }
+            if (!removed) {
+                chunk /= 2;
+            }
+        }
+        return current;
+    }
+
+    /** Replays the calls; if {@code invariant} breaks, the calls up to that step with their new answers. */
+    Optional<List<TraceEntry>> replay(List<TraceEntry> trace, String invariant) {
+        KernelState state = Kernel.boot(topology).state();
+        Map<Handle, Handle> renamed = new HashMap<>();
+        List<TraceEntry> replayed = new ArrayList<>();
+        for (TraceEntry entry : trace) {
+            Command command = rename(entry.command(), renamed);
+            Decision decision = Kernel.decide(state, command, mutants);
+            TraceEntry now = new TraceEntry(entry.agent(), command, decision.outcome());
+            replayed.add(now);
+            entry.created().ifPresent(original -> now.created().ifPresent(fresh -> renamed.put(original, fresh)));
+            if (StepCheck.after(state, decision).stream().anyMatch(v -> v.invariant().equals(invariant))) {
+                return Optional.of(replayed);
+            }
+            state = decision.state();
+        }
+        return Optional.empty();
+    }
+
+    /** The command with each object it names replaced by the replay's object created in the same call. */
+    static Command rename(Command command, Map<Handle, Handle> renamed) {
+        RecordComponent[] components = command.getClass().getRecordComponents();
+        Object[] values = new Object[components.length];
+        Class<?>[] types = new Class<?>[components.length];
+        boolean changed = false;
+        try {
+            for (int i = 0; i < components.length; i++) {
+                Object value = components[i].getAccessor().invoke(command);
+                Object now = value instanceof Handle h ? renameHandle(h, renamed)
+                        : value instanceof Optional<?> o && o.isPresent() && o.get() instanceof Handle h
+                        ? Optional.of(renameHandle(h, renamed)) : value;
+                changed |= now != value;
+                values[i] = now;
+                types[i] = components[i].getType();
+            }
+            if (!changed) {
+                return command;
+            }
+            Constructor<?> canonical = command.getClass().getDeclaredConstructor(types);
+            return (Command) canonical.newInstance(values);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot rebuild " + command, e);
+        }
+    }
+
+    private static Handle renameHandle(Handle handle, Map<Handle, Handle> renamed) {
+        if (handle instanceof Handle.Number) {
+            return handle;
+        }
+        Handle fresh = renamed.get(handle);
+        return fresh != null ? fresh : new Handle.Unbound("dropped");
+    }
+}

@@ -1,0 +1,42 @@
+package dev.custody.sim;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The HTML report opens in a real browser (headless Chromium, no network) with its three plots drawn. */
+class SimHtmlReportTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void chromiumRendersThePlots() throws IOException, InterruptedException {
+        SimResult result = new Simulation(new SimSettings(3, 16, 2000, Optional.empty(), true, Optional.empty(), "none",
+                Set.of(), 2, 2)).run(n -> { });
+        Path page = Files.writeString(dir.resolve("report.html"), SimHtmlReport.html(result));
+        String chromium = Files.isExecutable(Path.of("/usr/bin/chromium")) ? "/usr/bin/chromium" : "chromium";
+        Process browser = new ProcessBuilder(List.of(chromium, "--headless", "--no-sandbox", "--disable-gpu",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+                "--user-data-dir=" + dir.resolve("profile"), "--dump-dom", page.toUri().toString()))
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String dom = new String(browser.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(browser.waitFor(60, TimeUnit.SECONDS), "chromium did not exit within 60 s");
+        assertEquals(0, browser.exitValue(), "chromium failed");
+        assertTrue(dom.contains("<svg id=\"ownership\""), "ownership timeline missing");
+        assertTrue(dom.contains("class=\"band\""), "no ownership band was drawn");
+        assertTrue(dom.contains("<polyline"), "throughput plot missing");
+        assertTrue(dom.contains("class=\"latency-p50\""), "latency bars missing");
+        assertTrue(dom.contains("No violation in 2000 operations"), "verdict missing");
+    }
+}
