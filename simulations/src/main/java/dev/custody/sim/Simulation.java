@@ -39,7 +39,7 @@ public final class Simulation {
                 ? new ActorSimEngine(settings.journal().orElseThrow(), "sim-" + Long.toHexString(settings.seed())
                         + "-" + Long.toHexString(System.nanoTime()), topology)
                 : new ModelSimEngine(topology, settings.mutants())) {
-            Recorder recorder = new Recorder(engine.state());
+            Recorder recorder = new Recorder(engine.state(), settings.actors());
             List<Agent> agents = Agents.all(settings, topology, recorder::current);
             long start = System.nanoTime();
             if (settings.deterministic()) {
@@ -48,6 +48,9 @@ public final class Simulation {
                 runConcurrent(engine, agents, recorder, progress, start);
             }
             long elapsed = System.nanoTime() - start;
+            if (engine instanceof ActorSimEngine actors && recorder.failure().isEmpty()) {
+                recorder.checkJournal(actors);
+            }
             Optional<SimResult.Failure> failure = recorder.failure().map(f -> new SimResult.Failure(f.step(), f.violations(),
                     new TraceShrinker(topology, settings.mutants()).shrink(recorder.trace(), f.violations())));
             return new SimResult(settings, topology, recorder.stats().operations(), elapsed, recorder.stats().outcomes(),
@@ -117,8 +120,13 @@ public final class Simulation {
 
         record Failed(long step, List<Violation> violations) {}
 
-        Recorder(KernelState initial) {
+        private final boolean differential;
+        private long acknowledged;
+
+        /** {@code differential}: re-decide each call on the pure model and compare (the actor engine's check). */
+        Recorder(KernelState initial, boolean differential) {
             this.current = initial;
+            this.differential = differential;
             initial.groups().values().forEach(g -> timeline.add(point(0, initial, g)));
         }
 
@@ -131,7 +139,13 @@ public final class Simulation {
             Decision decision = engine.decide(command, operationId);
             trace.add(new TraceEntry(agent, command, decision.outcome()));
             completions.add(System.nanoTime());
-            List<Violation> violations = StepCheck.after(before, decision);
+            List<Violation> violations = new ArrayList<>(StepCheck.after(before, decision));
+            if (differential) {
+                violations.addAll(Differential.check(before, command, decision));
+            }
+            if (decision.outcome().isOk() || !decision.events().isEmpty()) {
+                acknowledged += decision.events().isEmpty() ? 0 : 1;
+            }
             checks++;
             if (!violations.isEmpty() && failure.isEmpty()) {
                 failure = Optional.of(new Failed(trace.size(), violations));
@@ -153,6 +167,28 @@ public final class Simulation {
 
         boolean stopped() {
             return stopped.get();
+        }
+
+        /**
+         * Nothing acknowledged is missing: after the engine is quiet, its journal holds exactly the
+         * boot decision plus every acknowledged decision with events, and its recovered state is the
+         * fold of what this run saw.
+         */
+        synchronized void checkJournal(ActorSimEngine engine) {
+            long journaled = engine.custody().quiesce().toCompletableFuture().join();
+            KernelState recovered = engine.state();
+            List<Violation> found = new ArrayList<>();
+            if (journaled != acknowledged + 1) {
+                found.add(new Violation("J1", Violation.Kind.KERNEL, List.of("journal"), "the journal holds "
+                        + (journaled - 1) + " decisions after boot but " + acknowledged + " were acknowledged"));
+            }
+            if (!recovered.equals(current)) {
+                found.add(new Violation("J2", Violation.Kind.KERNEL, List.of("journal"),
+                        "the engine's state differs from the fold of the acknowledged decisions"));
+            }
+            if (!found.isEmpty()) {
+                failure = Optional.of(new Failed(trace.size(), found));
+            }
         }
 
         Stats stats() {
