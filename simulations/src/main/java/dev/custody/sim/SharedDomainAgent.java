@@ -20,6 +20,8 @@ final class SharedDomainAgent implements Agent {
     private final AgentMemory memory = new AgentMemory();
     private boolean allocating;
 
+    private static final int MAX_DOMAINS = 4;
+
     SharedDomainAgent(long seed, Topology topology) {
         this.random = new Random(seed);
         this.devices = List.copyOf(topology.devices().keySet());
@@ -36,6 +38,10 @@ final class SharedDomainAgent implements Agent {
         Optional<Handle> domain = memory.any("domain", random);
         int roll = random.nextInt(100);
         allocating = false;
+        if (memory.all("domain").size() >= MAX_DOMAINS) {
+            memory.forget(domain.get()); // a driver keeps a few domains, not thousands
+            return new Command.DomainFree(domain.get());
+        }
         if (domain.isEmpty() || roll < 15) {
             allocating = true;
             return new Command.DomainAlloc(device, "shared" + random.nextInt(1000));
