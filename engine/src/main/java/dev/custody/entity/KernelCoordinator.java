@@ -87,6 +87,10 @@ public final class KernelCoordinator
 
     private final Set<ActorRef<KernelJournal.DecisionTaken>> subscribers = new java.util.LinkedHashSet<>();
 
+    /** Applied decisions waiting for an earlier one: subscribers hear about decisions in sequence order. */
+    private final java.util.TreeMap<Long, KernelJournal.DecisionTaken> unpublished = new java.util.TreeMap<>();
+    private long nextToPublish = 1;
+
     /** {@code snapshots}: whether the journal has a snapshot store to snapshot into. */
     public static Behavior<Message> create(String instance, boolean snapshots) {
         return Behaviors.withTimers(timers -> Behaviors.setup(context -> {
@@ -189,7 +193,7 @@ public final class KernelCoordinator
         return Effect().persist(new KernelJournal.DecisionApplied(seq))
                 .thenRun(after -> {
                     flight.caller().ifPresent(caller -> caller.tell(flight.decision().orElseThrow()));
-                    subscribers.forEach(subscriber -> subscriber.tell(flight.taken()));
+                    publishInOrder(flight.taken());
                     releaseQuietWaiters(after);
                 })
                 .thenNoReply();
@@ -201,6 +205,16 @@ public final class KernelCoordinator
         }
         quietWaiters.add(await);
         return Effect().noReply();
+    }
+
+    /** Entities confirm decisions in any order; the change stream must follow the journal's. */
+    private void publishInOrder(KernelJournal.DecisionTaken applied) {
+        unpublished.put(applied.seq(), applied);
+        while (!unpublished.isEmpty() && unpublished.firstKey() <= nextToPublish) {
+            KernelJournal.DecisionTaken next = unpublished.pollFirstEntry().getValue();
+            subscribers.forEach(subscriber -> subscriber.tell(next));
+            nextToPublish = next.seq() + 1;
+        }
     }
 
     private void releaseQuietWaiters(CoordinatorState state) {
@@ -248,9 +262,11 @@ public final class KernelCoordinator
     @Override
     public SignalHandler<CoordinatorState> signalHandler() {
         return newSignalHandlerBuilder()
-                .onSignal(RecoveryCompleted.instance(), state ->
-                        // intents a crash left without their effect: drive them again (entities ignore repeats)
-                        state.open().values().forEach(open -> fanOut(open, Optional.empty(), Optional.empty())))
+                .onSignal(RecoveryCompleted.instance(), state -> {
+                    nextToPublish = state.open().isEmpty() ? state.lastSeq() + 1 : state.open().firstKey();
+                    // intents a crash left without their effect: drive them again (entities ignore repeats)
+                    state.open().values().forEach(open -> fanOut(open, Optional.empty(), Optional.empty()));
+                })
                 .build();
     }
 

@@ -39,6 +39,9 @@ public final class Simulation {
                 ? new ActorSimEngine(settings.journal().orElseThrow(), "sim-" + Long.toHexString(settings.seed())
                         + "-" + Long.toHexString(System.nanoTime()), topology)
                 : new ModelSimEngine(topology, settings.mutants())) {
+            if (!settings.deterministic() && engine instanceof ActorSimEngine actors) {
+                return runPipelined(actors, progress);
+            }
             Recorder recorder = new Recorder(engine.state(), settings.actors());
             List<Agent> agents = Agents.all(settings, topology, recorder::current);
             long start = System.nanoTime();
@@ -86,6 +89,81 @@ public final class Simulation {
                 Thread.currentThread().interrupt();
                 return;
             }
+        }
+    }
+
+    /**
+     * Real concurrency: one thread per agent, each call in flight while others are decided; the
+     * checks follow the journal's order through the engine's change stream.
+     */
+    private SimResult runPipelined(ActorSimEngine engine, LongConsumer progress) {
+        JournalOrderChecker checker = new JournalOrderChecker(engine.state());
+        AutoCloseable subscription = engine.custody().subscribe(checker::journaled).toCompletableFuture().join();
+        List<Agent> agents = Agents.all(settings, topology, checker::shadow);
+        Stats stats = new Stats();
+        List<Long> completions = java.util.Collections.synchronizedList(new ArrayList<>());
+        AtomicLong issued = new AtomicLong();
+        AtomicLong changing = new AtomicLong();
+        long start = System.nanoTime();
+        List<Thread> threads = new ArrayList<>();
+        for (Agent agent : agents) {
+            threads.add(Thread.ofPlatform().name("agent-" + agent.name()).start(() -> {
+                long i;
+                while ((i = issued.getAndIncrement()) < settings.operations() && !checker.stopped() && !timeUp(start)) {
+                    Command command = agent.next();
+                    String operationId = agent.name() + "-" + i;
+                    checker.sent(operationId, agent.name(), command);
+                    long t0 = System.nanoTime();
+                    Decision decision = engine.decide(command, operationId);
+                    stats.record(command, decision.outcome(), System.nanoTime() - t0);
+                    completions.add(System.nanoTime());
+                    if (!decision.events().isEmpty()) {
+                        changing.incrementAndGet();
+                    }
+                    agent.observe(command, decision.outcome());
+                    progress.accept(stats.operations());
+                }
+            }));
+        }
+        threads.forEach(Simulation::join);
+        long elapsed = System.nanoTime() - start;
+        long journaled = engine.custody().quiesce().toCompletableFuture().join();
+        if (!checker.awaitChecked(changing.get(), java.time.Duration.ofSeconds(60)) && checker.failure().isEmpty()) {
+            checker.fail(List.of(new Violation("J1", Violation.Kind.KERNEL, List.of("journal"), changing.get()
+                    + " calls changed the state but only " + checker.checked() + " decisions reached the journal's stream")));
+        }
+        if (checker.failure().isEmpty() && journaled != changing.get() + 1) {
+            checker.fail(List.of(new Violation("J1", Violation.Kind.KERNEL, List.of("journal"), "the journal holds "
+                    + (journaled - 1) + " decisions after boot but " + changing.get() + " were acknowledged")));
+        }
+        if (checker.failure().isEmpty() && !engine.state().equals(checker.shadow())) {
+            checker.fail(List.of(new Violation("J2", Violation.Kind.KERNEL, List.of("journal"),
+                    "the engine's state differs from the fold of the journaled decisions")));
+        }
+        try {
+            subscription.close();
+        } catch (Exception ignored) {
+            // the listener is stopped with the runtime anyway
+        }
+        Optional<SimResult.Failure> failure = checker.failure().map(f -> new SimResult.Failure(f.step(), f.violations(),
+                new TraceShrinker(topology, settings.mutants()).shrink(checker.trace(), f.violations())));
+        List<Long> perSecond = new ArrayList<>();
+        for (long at : List.copyOf(completions)) {
+            int second = (int) ((at - start) / 1_000_000_000L);
+            while (perSecond.size() <= second) {
+                perSecond.add(0L);
+            }
+            perSecond.set(second, perSecond.get(second) + 1);
+        }
+        return new SimResult(settings, topology, stats.operations(), elapsed, stats.outcomes(), stats.latencies(),
+                checker.checked(), failure, checker.timeline(), perSecond);
+    }
+
+    private static void join(Thread thread) {
+        try {
+            thread.join();
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -1,0 +1,129 @@
+package dev.custody.sim;
+
+import dev.custody.api.OwnershipChange;
+import dev.custody.invariants.Violation;
+import dev.custody.model.Command;
+import dev.custody.model.state.GroupState;
+import dev.custody.model.state.KernelState;
+import dev.custody.rules.Decision;
+import dev.custody.rules.Describe;
+import dev.custody.rules.Kernel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Checks a concurrent run in the order the engine journaled its decisions, while agents keep many
+ * calls in flight: each journaled decision is re-decided on the pure model from the state before it
+ * (the differential check), folded into a shadow state, and checked for every invariant. Calls that
+ * changed nothing are not journaled and cannot change any invariant; they are counted, not checked.
+ */
+final class JournalOrderChecker {
+    private record Call(String agent, Command command) {}
+
+    private final Map<String, Call> calls = new ConcurrentHashMap<>();
+    private final AtomicBoolean stopped = new AtomicBoolean();
+    private KernelState shadow;
+    private final List<TraceEntry> trace = new ArrayList<>();
+    private final List<SimResult.OwnershipPoint> timeline = new ArrayList<>();
+    private Optional<Simulation.Recorder.Failed> failure = Optional.empty();
+    private long checked;
+
+    JournalOrderChecker(KernelState initial) {
+        this.shadow = initial;
+        initial.groups().values().forEach(g -> timeline.add(point(0, initial, g)));
+    }
+
+    /** Registers a call before it is sent, so its decision can be matched when it is journaled. */
+    void sent(String operationId, String agent, Command command) {
+        calls.put(operationId, new Call(agent, command));
+    }
+
+    synchronized void journaled(OwnershipChange change) {
+        if (failure.isPresent()) {
+            return;
+        }
+        Call call = calls.remove(change.operationId());
+        if (call == null) {
+            return; // not one of this run's calls (the boot decision)
+        }
+        KernelState before = shadow;
+        Decision model = Kernel.decide(before, call.command());
+        List<Violation> found = new ArrayList<>();
+        if (!model.events().equals(change.events())) {
+            found.add(new Violation("D0", Violation.Kind.KERNEL, List.of(call.command().getClass().getSimpleName()),
+                    "the engine journaled " + change.events().size() + " events; the model decides "
+                            + model.events().size() + " on the same state"));
+        }
+        KernelState after = before.applyAll(change.events());
+        found.addAll(StepCheck.after(before, new Decision(change.events(), model.outcome(), after)));
+        trace.add(new TraceEntry(call.agent(), call.command(), model.outcome()));
+        checked++;
+        shadow = after;
+        if (!before.groups().equals(after.groups())) {
+            after.groups().values().stream().filter(g -> !g.equals(before.groups().get(g.id())))
+                    .forEach(g -> timeline.add(point(trace.size(), after, g)));
+        }
+        if (!found.isEmpty()) {
+            failure = Optional.of(new Simulation.Recorder.Failed(trace.size(), found));
+            stopped.set(true);
+        }
+        notifyAll();
+    }
+
+    /** Waits (bounded) until {@code count} decisions have been checked; false if they did not all arrive. */
+    synchronized boolean awaitChecked(long count, java.time.Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (checked < count && failure.isEmpty()) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            try {
+                wait(java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(left) + 1);
+            } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static SimResult.OwnershipPoint point(long step, KernelState state, GroupState group) {
+        return new SimResult.OwnershipPoint(step, group.id().number(), group.owner().map(o -> o.label()).orElse("kernel"),
+                group.ownerCnt(), Describe.domainOf(state, group, group.domain()));
+    }
+
+    boolean stopped() {
+        return stopped.get();
+    }
+
+    synchronized long checked() {
+        return checked;
+    }
+
+    synchronized KernelState shadow() {
+        return shadow;
+    }
+
+    synchronized List<TraceEntry> trace() {
+        return List.copyOf(trace);
+    }
+
+    synchronized List<SimResult.OwnershipPoint> timeline() {
+        return List.copyOf(timeline);
+    }
+
+    synchronized Optional<Simulation.Recorder.Failed> failure() {
+        return failure;
+    }
+
+    synchronized void fail(List<Violation> found) {
+        if (failure.isEmpty()) {
+            failure = Optional.of(new Simulation.Recorder.Failed(trace.size(), found));
+        }
+    }
+}
