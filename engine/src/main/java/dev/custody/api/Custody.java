@@ -72,7 +72,15 @@ public final class Custody {
      * commands name files by number, so embedders should use the capability methods below instead.
      */
     public CompletionStage<Decision> decide(Command command) {
-        String operationId = instance + "-" + operations.incrementAndGet();
+        return decide(command, instance + "-" + operations.incrementAndGet());
+    }
+
+    /**
+     * As {@link #decide(Command)} under the caller's operation id, which the journal records with the
+     * decision. A caller that must find its acknowledged operations in the journal after a crash (the
+     * crash harness) names them itself: the generated ids restart at 1 with every start of the engine.
+     */
+    public CompletionStage<Decision> decide(Command command, String operationId) {
         return AskPattern.ask(coordinator, replyTo -> new KernelCoordinator.Execute(command, operationId, replyTo),
                 timeout, runtime.system().scheduler());
     }
