@@ -32,7 +32,7 @@ final class ChildRun {
         AtomicBoolean hung = new AtomicBoolean();
         CompletableFuture<Void> watchdog = CompletableFuture.runAsync(() -> {
             hung.set(true);
-            child.destroyForcibly();
+            sigkill(child);
         }, CompletableFuture.delayedExecutor(deadline.toMillis(), TimeUnit.MILLISECONDS));
         Optional<WorkloadLine.Recovered> recovered = Optional.empty();
         boolean done = false;
@@ -48,7 +48,7 @@ final class ChildRun {
                 switch (line.get()) {
                     case WorkloadLine.Recovering r -> {
                         if (killPoint instanceof KillPoint.DuringRecovery && !killed) {
-                            child.destroyForcibly();
+                            sigkill(child);
                             killed = true;
                         }
                     }
@@ -57,7 +57,7 @@ final class ChildRun {
                         log.add(a);
                         acknowledged++;
                         if (killPoint instanceof KillPoint.AfterAcknowledged k && acknowledged >= k.count() && !killed) {
-                            child.destroyForcibly();
+                            sigkill(child);
                             killed = true;
                         }
                     }
@@ -70,6 +70,14 @@ final class ChildRun {
         int exit = child.waitFor();
         killed &= !hung.get();
         return new Result(recovered, done, killed, hung.get(), acknowledged, exit, tail(stderr));
+    }
+
+    /**
+     * SIGKILL through the process handle: {@code Process.destroyForcibly} would also close our end of the
+     * pipe, losing the acknowledgements the child wrote just before it died.
+     */
+    private static void sigkill(Process child) {
+        child.toHandle().destroyForcibly();
     }
 
     private static String tail(Path stderr) throws IOException {
