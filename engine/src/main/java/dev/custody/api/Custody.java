@@ -75,7 +75,11 @@ public final class Custody {
         return decide(command, instance + "-" + operations.incrementAndGet());
     }
 
-    /** As {@link #decide(Command)}, under the caller's operation id (journaled with the decision). */
+    /**
+     * As {@link #decide(Command)} under the caller's operation id, which the journal records with the
+     * decision. A caller that must find its acknowledged operations in the journal after a crash (the
+     * crash harness) names them itself: the generated ids restart at 1 with every start of the engine.
+     */
     public CompletionStage<Decision> decide(Command command, String operationId) {
         return AskPattern.ask(coordinator, replyTo -> new KernelCoordinator.Execute(command, operationId, replyTo),
                 timeout, runtime.system().scheduler());

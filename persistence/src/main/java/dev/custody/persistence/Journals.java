@@ -46,7 +46,7 @@ public final class Journals {
     /** The default: an embedded H2 database file {@value #H2_FILE} in {@code dataDirectory}; no server. */
     public static Config h2(Path dataDirectory) {
         String url = "jdbc:h2:file:" + dataDirectory.toAbsolutePath().resolve(H2_FILE)
-                + ";DATABASE_TO_UPPER=false";
+                + ";DATABASE_TO_UPPER=false;WRITE_DELAY=0";
         return jdbc("slick.jdbc.H2Profile$", "org.h2.Driver", url, "sa", "");
     }
 

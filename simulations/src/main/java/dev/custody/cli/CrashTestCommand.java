@@ -1,0 +1,89 @@
+package dev.custody.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.custody.crash.CrashSettings;
+import dev.custody.crash.CrashTest;
+import dev.custody.persistence.Journals;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code custody crash-test}: kill the engine mid-race again and again; prove nothing acknowledged was lost. */
+@Command(name = "crash-test", mixinStandardHelpOptions = true,
+        description = {"Runs the race in a child JVM on a durable journal, SIGKILLs it at a seeded moment (also during",
+                "recovery), audits the journal, restarts on it, and repeats. Exit 0 when lost and violations are",
+                "both 0, 1 otherwise, 2 on bad options."})
+public final class CrashTestCommand implements Callable<Integer> {
+
+    @Option(names = "--cycles", defaultValue = "20", description = "Kill-and-restart cycles. Default: ${DEFAULT-VALUE}.")
+    int cycles;
+
+    @Option(names = "--seed", defaultValue = "1", description = "Seeds the kill points and the race. Default: ${DEFAULT-VALUE}.")
+    long seed;
+
+    @Option(names = "--journal", description = "h2:DIR or a jdbc:postgresql: URL. Default: an H2 file in a new temporary directory.")
+    String journal;
+
+    @Option(names = "--instance", defaultValue = JournalDefaults.INSTANCE, description = "Engine instance name. Default: ${DEFAULT-VALUE}.")
+    String instance;
+
+    @Option(names = "--groups", defaultValue = "8", description = "IOMMU groups of the raced machine. Default: ${DEFAULT-VALUE}.")
+    int groups;
+
+    @Option(names = "--torn-tail", description = "Once, mid-run: overwrite the tail of the H2 file and see what a restart does.")
+    boolean tornTail;
+
+    @Option(names = "--json", description = "End with one JSON summary object.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        if (cycles < 1) {
+            System.err.println("custody crash-test: --cycles must be at least 1");
+            return 2;
+        }
+        String spelling = journal != null ? journal : "h2:" + Files.createTempDirectory("custody-crash-test");
+        JournalOption option;
+        try {
+            option = JournalDefaults.durable(spelling).prepared();
+        } catch (IllegalArgumentException bad) {
+            System.err.println("custody crash-test: " + bad.getMessage());
+            return 2;
+        }
+        Optional<Path> h2Directory = spelling.startsWith("h2:") ? Optional.of(Path.of(spelling.substring(3))) : Optional.empty();
+        Path work = h2Directory.map(d -> d.resolve("crash-test")).orElseGet(() -> temporary());
+        Optional<Path> h2File = h2Directory.map(d -> d.resolve(Journals.H2_FILE + ".mv.db"));
+        if (tornTail && h2File.isEmpty()) {
+            System.err.println("custody crash-test: --torn-tail tears an H2 file; give --journal h2:DIR");
+            return 2;
+        }
+        PrintStream progress = json ? System.err : System.out;
+        progress.println("crash test: " + cycles + " cycles, seed " + seed + ", journal " + spelling + ", logs in " + work);
+        CrashSettings settings = new CrashSettings(cycles, seed, spelling, option.config(), work, h2File, tornTail,
+                instance, groups);
+        Map<String, Object> summary = new CrashTest(settings, progress).run();
+        if (json) {
+            System.out.println(new ObjectMapper().writeValueAsString(summary));
+        } else {
+            System.out.println("summary: " + summary.get("cycles") + " cycles, " + summary.get("kills") + " kills ("
+                    + summary.get("killsDuringRecovery") + " during recovery), " + summary.get("acknowledged")
+                    + " acknowledged, lost " + summary.get("lost") + ", violations " + summary.get("violations")
+                    + ", seed " + summary.get("seed") + "; recovery ms per cycle " + summary.get("recoveryMillis")
+                    + (summary.containsKey("tornTail") ? "; torn tail " + summary.get("tornTail") : ""));
+        }
+        return CrashTest.passed(summary) ? 0 : 1;
+    }
+
+    private static Path temporary() {
+        try {
+            return Files.createTempDirectory("custody-crash-test-logs");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,148 @@
+package dev.custody.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.custody.model.state.KernelState;
+import dev.custody.replay.BadJournal;
+import dev.custody.replay.HtmlReport;
+import dev.custody.replay.InvariantCheck;
+import dev.custody.replay.JournalHistory;
+import dev.custody.replay.JournalReader;
+import dev.custody.replay.ObjectTimeline;
+import dev.custody.replay.OwnershipChart;
+import dev.custody.replay.Replay;
+import dev.custody.replay.ReplayPoint;
+import dev.custody.replay.ReplayStep;
+import dev.custody.replay.StateDigest;
+import dev.custody.replay.StepViolation;
+import dev.custody.replay.SysfsView;
+import dev.custody.replay.TimelineEntry;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.function.Consumer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code custody replay}: a journal read back through the pure model, checked at every decision. */
+@Command(name = "replay", mixinStandardHelpOptions = true,
+        description = {"Reads an engine's journal (also one a crashed process left), replays every decision's",
+                "events through the pure model and checks every invariant after each. Exit 0 when all held,",
+                "1 on a violation (naming the decision and its operation), 2 when the journal cannot be read."})
+public final class ReplayCommand implements Callable<Integer> {
+
+    @Option(names = "--journal", required = true, description = "h2:DIR or a jdbc:postgresql: URL.")
+    String journal;
+
+    @Option(names = "--instance", defaultValue = JournalDefaults.INSTANCE,
+            description = "The engine instance whose journal to read. Default: ${DEFAULT-VALUE}.")
+    String instance;
+
+    @Option(names = "--at", paramLabel = "SEQ|TIME", description = "Print the full state after this decision (or at this ISO-8601 instant).")
+    String at;
+
+    @Option(names = "--group", paramLabel = "N", description = "Print this group's history.")
+    Integer group;
+
+    @Option(names = "--device", paramLabel = "X", description = "Print this device's history (with its group's ownership).")
+    String device;
+
+    @Option(names = "--report", paramLabel = "FILE", description = "Write an HTML page with the ownership timeline of every group.")
+    Path report;
+
+    @Option(names = "--json", description = "One JSON object instead of text.")
+    boolean json;
+
+    @Override
+    public Integer call() throws IOException {
+        JournalHistory history;
+        try {
+            history = JournalReader.read(JournalDefaults.durable(journal).config(), instance);
+        } catch (IllegalArgumentException | BadJournal bad) {
+            System.err.println("custody replay: " + bad.getMessage());
+            return 2;
+        }
+        InvariantCheck invariants = new InvariantCheck();
+        List<Consumer<ReplayStep>> observers = new ArrayList<>(List.of(invariants));
+        ObjectTimeline timeline = group != null ? ObjectTimeline.ofGroup(group)
+                : device != null ? ObjectTimeline.ofDevice(device) : null;
+        if (device != null && history.topology().devices().keySet().stream().noneMatch(d -> d.name().equals(device))) {
+            System.err.println("custody replay: --device " + device + " is not in the journal's topology");
+            return 2;
+        }
+        if (timeline != null) {
+            observers.add(timeline);
+        }
+        OwnershipChart chart = new OwnershipChart();
+        if (report != null) {
+            observers.add(chart);
+        }
+        long startNanos = System.nanoTime();
+        KernelState last = Replay.fold(history, Long.MAX_VALUE, observers);
+        double seconds = (System.nanoTime() - startNanos) / 1e9;
+        KernelState atState = null;
+        long atSeq = 0;
+        if (at != null) {
+            try {
+                atSeq = new ReplayPoint(at).lastSeq(history);
+            } catch (IllegalArgumentException bad) {
+                System.err.println("custody replay: " + bad.getMessage());
+                return 2;
+            }
+            atState = Replay.fold(history, atSeq, List.of());
+        }
+        List<StepViolation> violations = invariants.violations();
+        if (report != null) {
+            Files.writeString(report, HtmlReport.render(history, chart, violations.size()), StandardCharsets.UTF_8);
+        }
+
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("instance", history.instance());
+        summary.put("decisions", history.decisions().size());
+        summary.put("events", history.eventCount());
+        summary.put("openDecisions", history.openDecisions());
+        summary.put("violations", violations.stream().map(v -> Map.of("seq", v.seq(), "operationId", v.operationId(),
+                "invariant", v.violation().invariant(), "message", v.violation().toString())).toList());
+        summary.put("stateDigest", StateDigest.of(last));
+        summary.put("replaySeconds", seconds);
+        if (atState != null) {
+            summary.put("at", Map.of("seq", atSeq, "state", SysfsView.json(atState)));
+        }
+        if (timeline != null) {
+            summary.put("timeline", Map.of("object", timeline.title(), "entries", timeline.entries().stream().map(TimelineEntry::json).toList()));
+        }
+        if (report != null) {
+            summary.put("report", report.toString());
+        }
+        if (json) {
+            System.out.println(new ObjectMapper().writeValueAsString(summary));
+        } else {
+            printText(history, violations, last, atSeq, atState, timeline);
+        }
+        return violations.isEmpty() ? 0 : 1;
+    }
+
+    private void printText(JournalHistory history, List<StepViolation> violations, KernelState last, long atSeq,
+                           KernelState atState, ObjectTimeline timeline) {
+        if (atState != null) {
+            System.out.println("state after decision " + atSeq + ":");
+            System.out.print(SysfsView.text(atState));
+        }
+        if (timeline != null) {
+            System.out.println("history of " + timeline.title() + ":");
+            timeline.entries().forEach(e -> System.out.println("  " + e.line()));
+        }
+        violations.forEach(v -> System.out.println("VIOLATION " + v));
+        System.out.println("instance " + history.instance() + ": " + history.decisions().size() + " decisions, "
+                + history.eventCount() + " events, " + history.openDecisions().size() + " open (taken, not yet applied), "
+                + violations.size() + " violations; state " + StateDigest.of(last));
+        if (report != null) {
+            System.out.println("report written to " + report);
+        }
+    }
+}

@@ -1,0 +1,115 @@
+package dev.custody.crash;
+
+import com.typesafe.config.Config;
+import dev.custody.api.Custody;
+import dev.custody.api.CustodyRuntime;
+import dev.custody.invariants.Invariants;
+import dev.custody.model.Command;
+import dev.custody.model.Topology;
+import dev.custody.model.state.KernelState;
+import dev.custody.replay.StateDigest;
+import dev.custody.sim.Agent;
+import dev.custody.sim.RaceAgents;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The child process of the crash test: starts (so recovers) the engine on the journal, reports the
+ * recovered state, then races its agents against the engine, printing every acknowledged operation
+ * (flushed) before the agent that issued it goes on, until the parent kills it.
+ */
+public final class CrashWorkload {
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+
+    private final PrintStream out;
+    private final AtomicLong issued = new AtomicLong();
+
+    public CrashWorkload(PrintStream out) {
+        this.out = out;
+    }
+
+    /** {@code operationPrefix} makes operation ids unique across the restarts of one crash test. */
+    public int run(Config journal, String instance, Topology topology, long seed, String operationPrefix,
+                   boolean verifyOnly, long maxOperations) {
+        exitWhenParentGoes();
+        try (CustodyRuntime runtime = CustodyRuntime.start(journal)) {
+            say(new WorkloadLine.Recovering());
+            long start = System.nanoTime();
+            Custody engine = Custody.start(runtime, instance, topology, TIMEOUT).toCompletableFuture().join();
+            long lastSeq = engine.quiesce().toCompletableFuture().join();
+            KernelState state = engine.state().toCompletableFuture().join();
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            say(new WorkloadLine.Recovered(millis, lastSeq, StateDigest.of(state), Invariants.check(state).size()));
+            if (verifyOnly) {
+                engine.stop().toCompletableFuture().join();
+                say(new WorkloadLine.Done());
+                return 0;
+            }
+            AtomicReference<KernelState> latest = new AtomicReference<>(state);
+            List<Agent> agents = RaceAgents.of(seed, topology, latest::get);
+            CompletableFuture<?>[] lanes = agents.stream()
+                    .map(agent -> race(engine, agent, latest, operationPrefix, maxOperations))
+                    .toArray(CompletableFuture[]::new);
+            CompletableFuture.allOf(lanes).join();
+            engine.stop().toCompletableFuture().join();
+            return 0;
+        }
+    }
+
+    /** One agent's calls, one after another; the agents together race each other. */
+    private CompletableFuture<Void> race(Custody engine, Agent agent, AtomicReference<KernelState> latest,
+                                         String prefix, long maxOperations) {
+        CompletableFuture<Void> finished = new CompletableFuture<>();
+        next(engine, agent, latest, prefix, maxOperations, finished);
+        return finished;
+    }
+
+    private void next(Custody engine, Agent agent, AtomicReference<KernelState> latest, String prefix,
+                      long maxOperations, CompletableFuture<Void> finished) {
+        long n = issued.incrementAndGet();
+        if (n > maxOperations) {
+            finished.complete(null);
+            return;
+        }
+        Command command = agent.next();
+        String operationId = prefix + "-" + n;
+        engine.decide(command, operationId).whenComplete((decision, failure) -> {
+            if (failure != null) {
+                finished.completeExceptionally(failure);
+                return;
+            }
+            // the acknowledgement is on the pipe before anything depends on it
+            say(new WorkloadLine.Acknowledged(operationId, decision.events().size(), EventsDigest.of(decision.events())));
+            latest.set(decision.state());
+            agent.observe(command, decision.outcome());
+            next(engine, agent, latest, prefix, maxOperations, finished);
+        });
+    }
+
+    private void say(WorkloadLine line) {
+        synchronized (out) {
+            out.println(line.text());
+            out.flush();
+        }
+    }
+
+    /** The parent holds our standard input open; when it dies we must not race on alone. */
+    private static void exitWhenParentGoes() {
+        Thread watcher = new Thread(() -> {
+            try {
+                while (System.in.read() >= 0) {
+                    // nothing is ever sent; reading only notices the end
+                }
+            } catch (java.io.IOException ignored) {
+                // a broken stdin means the same as its end
+            }
+            Runtime.getRuntime().halt(4);
+        }, "parent-watch");
+        watcher.setDaemon(true);
+        watcher.start();
+    }
+}

@@ -1,0 +1,127 @@
+package dev.custody.replay;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import dev.custody.entity.KernelJournal;
+import dev.custody.model.Topology;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
+import org.apache.pekko.persistence.query.EventEnvelope;
+import org.apache.pekko.persistence.query.PersistenceQuery;
+import org.apache.pekko.stream.javadsl.Sink;
+
+/**
+ * Reads one engine's coordinator journal through persistence query (the JDBC read journal), in a
+ * short-lived actor system of its own: read-only, so it never re-drives or appends anything, and it
+ * lets go of the database (an embedded H2 file admits one process) as soon as it is done.
+ */
+public final class JournalReader {
+    private JournalReader() {}
+
+    private static final Duration TIMEOUT = Duration.ofMinutes(10);
+
+    /** The persistence id of an instance's coordinator (KernelCoordinator's). */
+    public static String coordinatorId(String instance) {
+        return instance + "|kernel";
+    }
+
+    public static JournalHistory read(Config journal, String instance) {
+        ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "custody-replay", settings(journal));
+        try {
+            JdbcReadJournal query = PersistenceQuery.get(system)
+                    .getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier());
+            List<EventEnvelope> envelopes = query
+                    .currentEventsByPersistenceId(coordinatorId(instance), 0, Long.MAX_VALUE)
+                    .runWith(Sink.seq(), system).toCompletableFuture().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            if (envelopes.isEmpty()) {
+                List<String> instances = instances(query, system);
+                throw new BadJournal("no journal of engine instance \"" + instance + "\" (persistence id "
+                        + coordinatorId(instance) + ")" + (instances.isEmpty() ? "; the journal holds no engine"
+                        : "; instances present: " + String.join(", ", instances)));
+            }
+            return history(instance, envelopes);
+        } catch (BadJournal bad) {
+            throw bad;
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new BadJournal("cannot read the journal: " + rootMessage(e));
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new BadJournal("reading the journal took longer than " + TIMEOUT);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BadJournal("interrupted while reading the journal");
+        } catch (Exception e) {
+            throw new BadJournal("cannot read the journal: " + rootMessage(e));
+        } finally {
+            system.terminate();
+            system.getWhenTerminated().toCompletableFuture().join();
+        }
+    }
+
+    private static JournalHistory history(String instance, List<EventEnvelope> envelopes) {
+        Optional<Topology> topology = Optional.empty();
+        Instant started = Instant.EPOCH;
+        List<RecordedDecision> decisions = new ArrayList<>();
+        Set<Long> applied = new HashSet<>();
+        for (EventEnvelope envelope : envelopes) {
+            Instant time = Instant.ofEpochMilli(envelope.timestamp());
+            switch (envelope.event()) {
+                case KernelJournal.Started s -> {
+                    if (topology.isPresent()) {
+                        throw new BadJournal("record " + envelope.sequenceNr() + ": a second Started record");
+                    }
+                    topology = Optional.of(s.topology());
+                    started = time;
+                }
+                case KernelJournal.DecisionTaken t -> {
+                    if (topology.isEmpty()) {
+                        throw new BadJournal("record " + envelope.sequenceNr() + ": decision " + t.seq()
+                                + " before the Started record");
+                    }
+                    long expected = decisions.size() + 1L;
+                    if (t.seq() != expected) {
+                        throw new BadJournal("record " + envelope.sequenceNr() + ": decision " + t.seq() + " ("
+                                + t.operationId() + ") where decision " + expected + " was due");
+                    }
+                    decisions.add(new RecordedDecision(t.seq(), t.operationId(), t.events(), time));
+                }
+                case KernelJournal.DecisionApplied a -> applied.add(a.seq());
+                default -> throw new BadJournal("record " + envelope.sequenceNr() + ": not a coordinator record: "
+                        + envelope.event().getClass().getName());
+            }
+        }
+        return new JournalHistory(instance, topology.orElseThrow(() -> new BadJournal("no Started record")),
+                started, decisions, applied);
+    }
+
+    private static List<String> instances(JdbcReadJournal query, ActorSystem<Void> system) throws Exception {
+        return query.currentPersistenceIds().filter(id -> id.endsWith("|kernel"))
+                .map(id -> id.substring(0, id.length() - "|kernel".length()))
+                .runWith(Sink.seq(), system).toCompletableFuture().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private static Config settings(Config journal) {
+        return journal.withFallback(ConfigFactory.parseString("""
+                pekko.loglevel = WARNING
+                pekko.log-dead-letters = off
+                pekko.actor.allow-java-serialization = off
+                pekko.coordinated-shutdown.exit-jvm = off
+                """)).withFallback(ConfigFactory.load());
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getMessage() == null ? root.toString() : root.getMessage();
+    }
+}
