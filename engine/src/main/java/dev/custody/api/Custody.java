@@ -242,6 +242,43 @@ public final class Custody {
         return checked(() -> amount(new Command.IoasUnmap(new Handle.IommufdObject(ioas.iommufd, ioas.id), iova, length)), ioas);
     }
 
+    /** iommu_paging_domain_alloc for a device: a domain the caller maps itself. */
+    public CompletionStage<Outcome<DomainRef>> allocateDomain(String device, String label) {
+        return created(new Command.DomainAlloc(new DeviceId(device), label), h -> new DomainRef(issuer, ((Handle.Domain) h).id(), label));
+    }
+
+    /** iommu_map into the caller's domain: the bytes mapped (spec 2, the kernel's iommu_map rules). */
+    public CompletionStage<Outcome<Long>> map(DomainRef domain, long iova, long paddr, long size, boolean read, boolean write) {
+        return checked(() -> amount(new Command.IommuMap(handle(domain), iova, paddr, size, read, write)), domain);
+    }
+
+    /** iommu_unmap: the bytes removed. */
+    public CompletionStage<Outcome<Long>> unmap(DomainRef domain, long iova, long size) {
+        return checked(() -> amount(new Command.IommuUnmap(handle(domain), iova, size)), domain);
+    }
+
+    /**
+     * iommu_iova_to_phys answered by the domain's actor from its real (off-heap) page table, which it
+     * rebuilt from the journal on recovery and checks against the journaled mappings; 0 when unmapped.
+     */
+    public CompletionStage<Outcome<Long>> translate(DomainRef domain, long iova) {
+        return checked(() -> AskPattern.<KernelCoordinator.Message, Long>ask(coordinator,
+                replyTo -> new KernelCoordinator.TranslateInDomain(domain.id, iova, replyTo), timeout,
+                runtime.system().scheduler()).thenApply(Outcome::ok), domain);
+    }
+
+    /**
+     * After a restart, the capabilities of the caller-allocated domains the journal holds: the
+     * control process that owns this engine gets back what it held before (capabilities themselves
+     * are never journaled).
+     */
+    public CompletionStage<java.util.List<DomainRef>> recoveredDomains() {
+        return state().thenApply(state -> state.domains().values().stream()
+                .filter(d -> d.use() instanceof dev.custody.model.state.DomainUse.KernelCaller)
+                .map(d -> new DomainRef(issuer, d.id(), d.label()))
+                .toList());
+    }
+
     /** close(2): releasing what the file owned, in the kernel's order (spec 4, 5). */
     public CompletionStage<Outcome<Void>> close(Capability file) {
         return checked(() -> done(new Command.Close(handle(file))), file);

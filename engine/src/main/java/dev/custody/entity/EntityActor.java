@@ -2,6 +2,10 @@ package dev.custody.entity;
 
 import dev.custody.model.event.KernelEvent;
 import java.time.Duration;
+import java.util.Optional;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 import java.util.List;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -28,6 +32,12 @@ public final class EntityActor extends EventSourcedBehaviorWithEnforcedReplies<E
     public record Applied(EntityId entity, long seq) {}
 
     public record Inspect(ActorRef<EntityState> replyTo) implements Message {}
+
+    /** iova_to_phys through this domain's real page table (0 when unmapped or not a paging domain). */
+    public record Translate(long iova, ActorRef<Long> replyTo) implements Message {}
+
+    /** The real page table of a caller's paging domain; built after recovery, closed when the actor stops. */
+    private Optional<DomainPageTable> pageTable = Optional.empty();
 
     static final int SNAPSHOT_EVERY = 500;
 
@@ -57,6 +67,8 @@ public final class EntityActor extends EventSourcedBehaviorWithEnforcedReplies<E
         return newCommandHandlerWithReplyBuilder().forAnyState()
                 .onCommand(Apply.class, this::onApply)
                 .onCommand(Inspect.class, (state, inspect) -> Effect().reply(inspect.replyTo(), state))
+                .onCommand(Translate.class, (state, translate) -> Effect().reply(translate.replyTo(),
+                        pageTable.map(t -> t.translate(translate.iova())).orElse(0L)))
                 .build();
     }
 
@@ -66,7 +78,46 @@ public final class EntityActor extends EventSourcedBehaviorWithEnforcedReplies<E
             return Effect().reply(apply.replyTo(), ack); // already persisted before a crash: idempotent
         }
         List<Stamped> records = apply.events().stream().map(e -> new Stamped(apply.seq(), e)).toList();
-        return Effect().persist(records).thenReply(apply.replyTo(), persisted -> ack);
+        return Effect().persist(records).thenRun(persisted -> followPageTable(persisted, apply.events()))
+                .thenReply(apply.replyTo(), persisted -> ack);
+    }
+
+    /** Keeps the real page table in step with the persisted mapping set, and checks it against it. */
+    private void followPageTable(EntityState state, List<KernelEvent> events) {
+        if (id.kind() != EntityId.Kind.DOMAIN) {
+            return;
+        }
+        if (pageTable.isEmpty()) {
+            pageTable = DomainPageTable.of(state.slice()); // allocated by this decision
+        } else if (DomainPageTable.mappingsOf(state.slice()).isEmpty()) {
+            pageTable.get().close(); // freed
+            pageTable = Optional.empty();
+        } else {
+            events.forEach(pageTable.get()::apply);
+        }
+        pageTable.ifPresent(table -> table.differenceFrom(DomainPageTable.mappingsOf(state.slice()).orElseThrow())
+                .ifPresent(difference -> {
+                    throw new IllegalStateException("domain " + id.key() + ": " + difference);
+                }));
+    }
+
+    @Override
+    public SignalHandler<EntityState> signalHandler() {
+        return newSignalHandlerBuilder()
+                .onSignal(RecoveryCompleted.instance(), state -> {
+                    if (id.kind() == EntityId.Kind.DOMAIN) {
+                        pageTable.ifPresent(DomainPageTable::close);
+                        // rebuilt from the journaled mapping set, then proven equal to it
+                        pageTable = DomainPageTable.of(state.slice());
+                        pageTable.ifPresent(table -> table.differenceFrom(DomainPageTable.mappingsOf(state.slice())
+                                .orElseThrow()).ifPresent(difference -> {
+                                    throw new IllegalStateException("domain " + id.key() + " recovered a page table "
+                                            + "that differs from its journal: " + difference);
+                                }));
+                    }
+                })
+                .onSignal(PostStop.instance(), state -> pageTable.ifPresent(DomainPageTable::close))
+                .build();
     }
 
     @Override

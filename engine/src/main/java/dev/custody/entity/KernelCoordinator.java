@@ -59,6 +59,9 @@ public final class KernelCoordinator
 
     public record Unsubscribe(ActorRef<KernelJournal.DecisionTaken> subscriber) implements Message {}
 
+    /** Translates an IOVA through a domain actor's real page table. */
+    public record TranslateInDomain(dev.custody.model.DomainId domain, long iova, ActorRef<Long> replyTo) implements Message {}
+
     /** Stops the engine's actors; the journal keeps everything for the next start. */
     public record Stop(ActorRef<Long> replyTo) implements Message {}
 
@@ -126,6 +129,10 @@ public final class KernelCoordinator
                 .onCommand(EntityApplied.class, this::onEntityApplied)
                 .onCommand(InspectEntity.class, (state, inspect) -> {
                     entity(inspect.entity()).tell(new EntityActor.Inspect(inspect.replyTo()));
+                    return Effect().noReply();
+                })
+                .onCommand(TranslateInDomain.class, (state, translate) -> {
+                    entity(EntityId.of(translate.domain())).tell(new EntityActor.Translate(translate.iova(), translate.replyTo()));
                     return Effect().noReply();
                 })
                 .onCommand(Redrive.class, (state, tick) -> {
