@@ -4,73 +4,35 @@ import dev.custody.model.Command;
 import dev.custody.model.DeviceId;
 import dev.custody.model.GroupId;
 import dev.custody.model.Handle;
-import dev.custody.model.Outcome;
-import dev.custody.model.Reply;
 import dev.custody.model.Topology;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.Random;
 import java.util.Set;
-import java.util.function.Supplier;
 
 /**
  * A VMM using iommufd and VFIO cdevs: binds devices of a group to one iommufd, attaches them to an
  * IOAS (an automatic HWPT), sometimes replaces with an explicit HWPT, maps and unmaps, detaches, and
  * closes, sometimes closing /dev/iommu before the cdevs.
  */
-final class IommufdUserAgent implements Agent {
-    private final String name;
-    private final Random random;
-    private final Topology topology;
-    private final List<GroupId> groups;
-    private final AgentMemory memory = new AgentMemory();
-    private final Deque<Supplier<Optional<Command>>> plan = new ArrayDeque<>();
-    private Optional<String> lastRole = Optional.empty();
+final class IommufdUserAgent extends PlannedAgent {
 
     IommufdUserAgent(String name, long seed, Topology topology) {
-        this.name = name;
-        this.random = new Random(seed);
-        this.topology = topology;
-        this.groups = topology.devices().values().stream().flatMap(d -> d.group().stream()).distinct().toList();
+        super(name, seed, topology);
     }
 
     @Override
-    public String name() {
-        return name;
-    }
-
-    @Override
-    public Command next() {
-        while (true) {
-            if (plan.isEmpty()) {
-                planLife();
-            }
-            Optional<Command> command = plan.poll().get();
-            if (command.isPresent()) {
-                return command.get();
-            }
-        }
-    }
-
-    private void planLife() {
-        memory.forgetAll();
-        GroupId group = groups.get(random.nextInt(groups.size()));
-        List<DeviceId> members = topology.devices().values().stream()
-                .filter(d -> d.group().equals(Optional.of(group))).map(d -> d.id()).toList();
+    protected void planLife() {
+        GroupId group = anyGroup();
+        List<DeviceId> members = members(group);
         List<DeviceId> used = members.subList(0, 1 + random.nextInt(members.size()));
+        takeForVfio(used);
+        step("iommufd", () -> Optional.of(new Command.IommufdOpen(name() + "-x")));
+        step("ioas", () -> memory.latest("iommufd").map(x -> new Command.IoasAlloc(x, name() + "-ioas")));
         for (DeviceId device : used) {
-            step(null, () -> Optional.of(new Command.DriverUnbind(device)));
-            step(null, () -> Optional.of(new Command.DriverBind(device, "vfio-pci")));
-        }
-        step("iommufd", () -> Optional.of(new Command.IommufdOpen(name + "-x")));
-        step("ioas", () -> memory.latest("iommufd").map(x -> new Command.IoasAlloc(x, name + "-ioas")));
-        for (DeviceId device : used) {
-            step("cdev", () -> Optional.of(new Command.CdevOpen(device, name + "-cdev")));
+            step("cdev", () -> Optional.of(new Command.CdevOpen(device, name() + "-cdev")));
             step(null, () -> pair("cdev", "iommufd", Command.CdevBind::new));
-            step("hwpt", () -> pair("cdev", "ioas", (c, i) -> new Command.CdevAttach(c, i, Optional.of(name + "-auto"))));
+            step("hwpt", () -> pair("cdev", "ioas", (c, i) -> new Command.CdevAttach(c, i, Optional.of(name() + "-auto"))));
         }
         if (random.nextBoolean()) {
             step("hwpt", () -> {
@@ -78,7 +40,7 @@ final class IommufdUserAgent implements Agent {
                 Optional<Handle> c = memory.latest("cdev");
                 Optional<Handle> i = memory.latest("ioas");
                 return x.isPresent() && c.isPresent() && i.isPresent()
-                        ? Optional.of(new Command.HwptAlloc(x.get(), c.get(), i.get(), name + "-hwpt")) : Optional.empty();
+                        ? Optional.of(new Command.HwptAlloc(x.get(), c.get(), i.get(), name() + "-hwpt")) : Optional.empty();
             });
             step(null, () -> pair("cdev", "hwpt", (c, h) -> new Command.CdevAttach(c, h, Optional.empty())));
         }
@@ -113,21 +75,6 @@ final class IommufdUserAgent implements Agent {
         return handle;
     }
 
-    private Optional<Command> pair(String first, String second, java.util.function.BiFunction<Handle, Handle, Command> make) {
-        Optional<Handle> a = memory.latest(first);
-        Optional<Handle> b = memory.latest(second);
-        return a.isPresent() && b.isPresent() ? Optional.of(make.apply(a.get(), b.get())) : Optional.empty();
-    }
 
-    private void step(String role, Supplier<Optional<Command>> command) {
-        plan.add(() -> {
-            lastRole = Optional.ofNullable(role);
-            return command.get();
-        });
-    }
 
-    @Override
-    public void observe(Command command, Outcome<Reply> outcome) {
-        lastRole.ifPresent(role -> memory.remember(role, outcome));
-    }
 }
