@@ -57,6 +57,7 @@ public final class SimReport {
         root.put("journal", s.actors() ? s.journalName() : null);
         root.put("mutant", s.mutants().isEmpty() ? null : s.mutants().iterator().next().cliName());
         root.put("ops", r.operations());
+        root.put("opsPerSecond", Math.round(r.operationsPerSecond())); // a timing figure, repeated under "timing"
         root.put("checks", r.checks());
         root.put("violations", r.violation().map(f -> f.violations().size()).orElse(0));
         ObjectNode outcomes = root.putObject("outcomes");
