@@ -106,7 +106,7 @@ public final class SimulateCommand implements Callable<Integer> {
             Files.writeString(emitScenario, ScenarioEmitter.write("simulate-seed-" + settings.seed(),
                     "Shrunk trace of custody simulate --seed " + settings.seed() + ": "
                             + result.violation().get().violations().getFirst(), result.topology(),
-                    result.violation().get().minimal()));
+                    result.violation().get().minimal(), settings.mutants()));
             if (!json) {
                 System.out.println("scenario: " + emitScenario + " (custody scenario run " + emitScenario + ")");
             }

@@ -12,11 +12,34 @@ import java.time.Duration;
 /** The journaled engine: every decision is persisted by the coordinator and its entities before it returns. */
 final class ActorSimEngine implements SimEngine {
     private final CustodyRuntime runtime;
-    private final Custody custody;
+    private final String instance;
+    private final Topology topology;
+    private Custody custody;
 
     ActorSimEngine(Config journal, String instance, Topology topology) {
         this.runtime = CustodyRuntime.start(journal);
-        this.custody = Custody.start(runtime, instance, topology, Duration.ofSeconds(60)).toCompletableFuture().join();
+        this.instance = instance;
+        this.topology = topology;
+        this.custody = start();
+    }
+
+    private Custody start() {
+        return Custody.start(runtime, instance, topology, Duration.ofSeconds(60)).toCompletableFuture().join();
+    }
+
+    /**
+     * Stops the engine and starts it again on its journal: the recovered state must be {@code expected}
+     * and every entity's own journal must agree with it.
+     */
+    java.util.List<dev.custody.invariants.Violation> restartAndAudit(KernelState expected) {
+        custody.stop().toCompletableFuture().join();
+        custody = start();
+        KernelState recovered = state();
+        if (!recovered.equals(expected)) {
+            return java.util.List.of(new dev.custody.invariants.Violation("J2", dev.custody.invariants.Violation.Kind.KERNEL,
+                    java.util.List.of("journal"), "the restarted engine recovered a state other than the acknowledged one"));
+        }
+        return EntityAudit.compare(custody, expected);
     }
 
     @Override

@@ -48,7 +48,14 @@ final class JournalOrderChecker {
         }
         Call call = calls.remove(change.operationId());
         if (call == null) {
-            return; // not one of this run's calls (the boot decision)
+            // not one of this run's calls: still folded, or every later check would use a stale state
+            shadow = shadow.applyAll(change.events());
+            if (!change.operationId().equals("boot")) {
+                fail(List.of(new Violation("J3", Violation.Kind.KERNEL, List.of(change.operationId()),
+                        "the journal holds a decision no agent asked for")));
+            }
+            notifyAll();
+            return;
         }
         KernelState before = shadow;
         Decision model = Kernel.decide(before, call.command());
@@ -125,5 +132,7 @@ final class JournalOrderChecker {
         if (failure.isEmpty()) {
             failure = Optional.of(new Simulation.Recorder.Failed(trace.size(), found));
         }
+        stopped.set(true);
+        notifyAll();
     }
 }

@@ -27,7 +27,85 @@ public final class ScenarioEmitter {
     private final Map<Handle, String> names = new HashMap<>();
     private final Map<Handle, String> closeOps = new HashMap<>();
 
-    public static String write(String name, String description, Topology topology, List<TraceEntry> trace) {
+    /**
+     * The trace replayed under the rules of the run that found it ({@code mutants}), with every
+     * object named as the file names it, so each step's group states can be written as expectations:
+     * the file then shows exactly where the correct rules (what `scenario run` uses) part from the run.
+     */
+    public static String write(String name, String description, Topology topology, List<TraceEntry> trace,
+                               java.util.Set<dev.custody.rules.Mutant> mutants) {
+        List<List<ObjectNode>> states = new java.util.ArrayList<>();
+        List<TraceEntry> relabeled = new java.util.ArrayList<>();
+        dev.custody.model.state.KernelState state = dev.custody.rules.Kernel.boot(topology).state();
+        for (int i = 0; i < trace.size(); i++) {
+            Command command = withLabel(trace.get(i).command(), "o" + (i + 1));
+            dev.custody.rules.Decision decision = dev.custody.rules.Kernel.decide(state, command, mutants);
+            relabeled.add(new TraceEntry(trace.get(i).agent(), command, decision.outcome()));
+            // the groups the step changed, and the group of a device it names even when unchanged
+            // (a rule that wrongly changes nothing shows only there)
+            java.util.Set<dev.custody.model.GroupId> named = namedGroups(topology, command);
+            List<ObjectNode> changed = new java.util.ArrayList<>();
+            for (var group : decision.state().groups().values()) {
+                if (!group.equals(state.groups().get(group.id())) || named.contains(group.id())) {
+                    changed.add(groupState(decision.state(), group));
+                }
+            }
+            states.add(changed);
+            state = decision.state();
+        }
+        return write(name, description, topology, relabeled, states);
+    }
+
+    private static java.util.Set<dev.custody.model.GroupId> namedGroups(Topology topology, Command command) {
+        java.util.Set<dev.custody.model.GroupId> groups = new java.util.TreeSet<>();
+        try {
+            for (var component : command.getClass().getRecordComponents()) {
+                Object value = component.getAccessor().invoke(command);
+                if (value instanceof dev.custody.model.DeviceId device && topology.devices().containsKey(device)) {
+                    topology.device(device).group().ifPresent(groups::add);
+                } else if (value instanceof dev.custody.model.GroupId group) {
+                    groups.add(group);
+                }
+            }
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+        }
+        return groups;
+    }
+
+    private static ObjectNode groupState(dev.custody.model.state.KernelState state, dev.custody.model.state.GroupState group) {
+        ObjectNode node = JSON.objectNode();
+        node.put("group", group.id().number());
+        node.put("ownerCnt", group.ownerCnt());
+        node.put("owner", group.owner().map(o -> o.label()).orElse(null));
+        node.put("domain", dev.custody.rules.Describe.domainOf(state, group, group.domain()));
+        return node;
+    }
+
+    /** The command with its label (the name the engine gives what it creates) set to the file's name for it. */
+    private static Command withLabel(Command command, String label) {
+        var components = command.getClass().getRecordComponents();
+        Object[] values = new Object[components.length];
+        Class<?>[] types = new Class<?>[components.length];
+        boolean labelled = false;
+        try {
+            for (int i = 0; i < components.length; i++) {
+                Object value = components[i].getAccessor().invoke(command);
+                if (components[i].getName().equals("label")) {
+                    value = value instanceof Optional<?> ? Optional.of(label) : label;
+                    labelled = true;
+                }
+                values[i] = value;
+                types[i] = components[i].getType();
+            }
+            return labelled ? (Command) command.getClass().getDeclaredConstructor(types).newInstance(values) : command;
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot relabel " + command, e);
+        }
+    }
+
+    private static String write(String name, String description, Topology topology, List<TraceEntry> trace,
+                                List<List<ObjectNode>> states) {
         ObjectNode file = JSON.objectNode();
         file.put("name", name);
         file.put("description", description);
@@ -35,7 +113,14 @@ public final class ScenarioEmitter {
         ArrayNode steps = file.putArray("steps");
         ScenarioEmitter emitter = new ScenarioEmitter();
         for (int i = 0; i < trace.size(); i++) {
-            steps.add(emitter.step(i + 1, trace.get(i)));
+            ObjectNode step = emitter.step(i + 1, trace.get(i));
+            List<ObjectNode> changed = states.get(i);
+            if (changed.size() == 1) {
+                step.set("expectState", changed.getFirst());
+            } else if (changed.size() > 1) {
+                step.putArray("expectState").addAll(changed);
+            }
+            steps.add(step);
         }
         try {
             return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(file) + "\n";

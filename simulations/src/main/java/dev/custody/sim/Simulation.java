@@ -114,7 +114,13 @@ public final class Simulation {
                     String operationId = agent.name() + "-" + i;
                     checker.sent(operationId, agent.name(), command);
                     long t0 = System.nanoTime();
-                    Decision decision = engine.decide(command, operationId);
+                    Decision decision;
+                    try {
+                        decision = engine.decide(command, operationId);
+                    } catch (RuntimeException broken) {
+                        checker.fail(List.of(engineError(operationId, command, broken)));
+                        return;
+                    }
                     stats.record(command, decision.outcome(), System.nanoTime() - t0);
                     completions.add(System.nanoTime());
                     if (!decision.events().isEmpty()) {
@@ -140,6 +146,12 @@ public final class Simulation {
             checker.fail(List.of(new Violation("J2", Violation.Kind.KERNEL, List.of("journal"),
                     "the engine's state differs from the fold of the journaled decisions")));
         }
+        if (checker.failure().isEmpty()) {
+            List<Violation> lost = engine.restartAndAudit(checker.shadow());
+            if (!lost.isEmpty()) {
+                checker.fail(lost);
+            }
+        }
         try {
             subscription.close();
         } catch (Exception ignored) {
@@ -157,6 +169,12 @@ public final class Simulation {
         }
         return new SimResult(settings, topology, stats.operations(), elapsed, stats.outcomes(), stats.latencies(),
                 checker.checked(), failure, checker.timeline(), perSecond);
+    }
+
+    /** The engine failed to answer (a timeout, a crashed actor): that is a finding, not a crash of the run. */
+    static Violation engineError(String operationId, Command command, RuntimeException broken) {
+        return new Violation("E1", Violation.Kind.KERNEL, List.of(operationId, command.getClass().getSimpleName()),
+                "the engine did not answer: " + broken);
     }
 
     private static void join(Thread thread) {
@@ -214,7 +232,17 @@ public final class Simulation {
 
         synchronized Decision decide(SimEngine engine, String agent, Command command, String operationId) {
             KernelState before = current;
-            Decision decision = engine.decide(command, operationId);
+            Decision decision;
+            try {
+                decision = engine.decide(command, operationId);
+            } catch (RuntimeException broken) {
+                if (failure.isEmpty()) {
+                    failure = Optional.of(new Failed(trace.size(), List.of(engineError(operationId, command, broken))));
+                }
+                stopped.set(true);
+                return new Decision(List.of(), dev.custody.model.Outcome.fail(dev.custody.model.Errno.EFAULT,
+                        "the engine did not answer"), before);
+            }
             trace.add(new TraceEntry(agent, command, decision.outcome()));
             completions.add(System.nanoTime());
             List<Violation> violations = new ArrayList<>(StepCheck.after(before, decision));
@@ -263,6 +291,9 @@ public final class Simulation {
             if (!recovered.equals(current)) {
                 found.add(new Violation("J2", Violation.Kind.KERNEL, List.of("journal"),
                         "the engine's state differs from the fold of the acknowledged decisions"));
+            }
+            if (found.isEmpty()) {
+                found.addAll(engine.restartAndAudit(current));
             }
             if (!found.isEmpty()) {
                 failure = Optional.of(new Failed(trace.size(), found));
