@@ -34,7 +34,9 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * first (intent), then each device, group, domain and file actor persists its part (effect), and
  * only then is the caller answered. One coordinator serializes decisions the way the kernel's locks
  * do, so the actors' answers are the pure model's answers; a decision whose effect a crash cut
- * short is re-driven when the coordinator recovers.
+ * short is re-driven when the coordinator recovers. Writes are group commits ({@link GroupCommit}):
+ * the intents decided and the marks confirmed while one write is under way share the next one, so
+ * throughput is not bounded by one journal round trip per decision and per mark.
  */
 public final class KernelCoordinator
         extends EventSourcedBehaviorWithEnforcedReplies<KernelCoordinator.Message, KernelJournal, CoordinatorState> {
@@ -67,6 +69,9 @@ public final class KernelCoordinator
     /** Re-sends the applies of decisions still unconfirmed since the last tick (a lost message, a crashed entity). */
     private enum Redrive implements Message { TICK }
 
+    /** Writes what {@link GroupCommit} holds; sent to itself, so it comes after every command already waiting. */
+    private enum Flush implements Message { NOW }
+
     static final Duration REDRIVE_EVERY = Duration.ofMillis(500);
 
     /** The tag on every decision, so one ordered timeline of the engine can be read back. */
@@ -80,6 +85,8 @@ public final class KernelCoordinator
     private final Map<EntityId, ActorRef<EntityActor.Message>> entities = new HashMap<>();
     private final Map<Long, InFlight> inFlight = new HashMap<>();
     private final List<AwaitQuiet> quietWaiters = new java.util.ArrayList<>();
+    private final GroupCommit batch = new GroupCommit();
+    private boolean flushScheduled;
 
     /** A decision whose entity writes are not all confirmed, and who waits for it. */
     private record InFlight(KernelJournal.DecisionTaken taken, Set<EntityId> waiting, Optional<ActorRef<Decision>> caller,
@@ -120,6 +127,7 @@ public final class KernelCoordinator
                 .onCommand(GetKernel.class, (state, get) -> Effect().reply(get.replyTo(), state.kernel()))
                 .onCommand(AwaitQuiet.class, this::onAwaitQuiet)
                 .onCommand(EntityApplied.class, this::onEntityApplied)
+                .onCommand(Flush.class, (state, flush) -> onFlush())
                 .onCommand(InspectEntity.class, (state, inspect) -> {
                     entity(inspect.entity()).tell(new EntityActor.Inspect(inspect.replyTo()));
                     return Effect().noReply();
@@ -164,14 +172,50 @@ public final class KernelCoordinator
                             new Topology(new java.util.LinkedHashMap<>(), new java.util.LinkedHashMap<>(),
                                     new java.util.LinkedHashMap<>()))));
         }
-        Decision decision = Kernel.decide(state.kernel().get(), execute.command());
+        Decision decision = Kernel.decide(batch.stateFor(state.kernel().get()), execute.command());
         if (decision.events().isEmpty()) {
-            return Effect().reply(execute.replyTo(), decision); // nothing changed, nothing to make durable
+            if (!batch.hasIntents()) {
+                return Effect().reply(execute.replyTo(), decision); // nothing changed, nothing to make durable
+            }
+            batch.answer(execute.replyTo(), decision); // it saw intents not yet written: answer after them
+            return Effect().noReply();
         }
-        KernelJournal.DecisionTaken taken = new KernelJournal.DecisionTaken(state.lastSeq() + 1,
+        KernelJournal.DecisionTaken taken = new KernelJournal.DecisionTaken(batch.nextSeq(state.lastSeq()),
                 execute.operationId(), decision.events());
-        return Effect().persist(taken)
-                .thenRun(after -> fanOut(taken, Optional.of(execute.replyTo()), Optional.of(decision)))
+        batch.intent(taken, execute.replyTo(), decision);
+        scheduleFlush();
+        return Effect().noReply();
+    }
+
+    private void scheduleFlush() {
+        if (!flushScheduled) {
+            flushScheduled = true;
+            context.getSelf().tell(Flush.NOW);
+        }
+    }
+
+    /**
+     * One journal write for every intent decided and every decision confirmed since the last one;
+     * then the intents fan out and the confirmed decisions' callers are answered.
+     */
+    private ReplyEffect<KernelJournal, CoordinatorState> onFlush() {
+        flushScheduled = false;
+        if (batch.isEmpty()) {
+            return Effect().noReply();
+        }
+        GroupCommit.Written written = batch.drain();
+        return Effect().persist(written.records())
+                .thenRun(after -> {
+                    for (GroupCommit.Confirmed done : written.marks()) {
+                        done.caller().ifPresent(caller -> caller.tell(done.decision().orElseThrow()));
+                        subscribers.forEach(subscriber -> subscriber.tell(done.taken()));
+                    }
+                    for (GroupCommit.Intent intent : written.intents()) {
+                        fanOut(intent.taken(), Optional.of(intent.caller()), Optional.of(intent.decision()));
+                    }
+                    written.answers().forEach(answer -> answer.caller().tell(answer.decision()));
+                    releaseQuietWaiters(after);
+                })
                 .thenNoReply();
     }
 
@@ -186,25 +230,26 @@ public final class KernelCoordinator
             return Effect().noReply();
         }
         inFlight.remove(seq);
-        return Effect().persist(new KernelJournal.DecisionApplied(seq))
-                .thenRun(after -> {
-                    flight.caller().ifPresent(caller -> caller.tell(flight.decision().orElseThrow()));
-                    subscribers.forEach(subscriber -> subscriber.tell(flight.taken()));
-                    releaseQuietWaiters(after);
-                })
-                .thenNoReply();
+        batch.confirmed(new GroupCommit.Confirmed(flight.taken(), flight.caller(), flight.decision()));
+        scheduleFlush(); // the mark shares the next write with other marks and new intents
+        return Effect().noReply();
     }
 
     private ReplyEffect<KernelJournal, CoordinatorState> onAwaitQuiet(CoordinatorState state, AwaitQuiet await) {
-        if (inFlight.isEmpty()) {
+        if (quiet()) {
             return Effect().reply(await.replyTo(), state.lastSeq());
         }
         quietWaiters.add(await);
         return Effect().noReply();
     }
 
+    /** No decision waits for its entities, its write or its mark. */
+    private boolean quiet() {
+        return inFlight.isEmpty() && batch.isEmpty();
+    }
+
     private void releaseQuietWaiters(CoordinatorState state) {
-        if (inFlight.isEmpty()) {
+        if (quiet()) {
             quietWaiters.forEach(w -> w.replyTo().tell(state.lastSeq()));
             quietWaiters.clear();
         }
