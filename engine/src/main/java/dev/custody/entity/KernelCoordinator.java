@@ -86,6 +86,12 @@ public final class KernelCoordinator
     private final Map<Long, InFlight> inFlight = new HashMap<>();
     private final List<AwaitQuiet> quietWaiters = new java.util.ArrayList<>();
     private final GroupCommit batch = new GroupCommit();
+    /**
+     * The kernel state each intent being written leads to, as the rules already computed it when
+     * deciding: the event handler takes it instead of folding the events a second time on the one
+     * actor every decision passes through. Identity-keyed; empty during recovery, which folds.
+     */
+    private final Map<KernelJournal.DecisionTaken, KernelState> decidedStates = new java.util.IdentityHashMap<>();
     private boolean flushScheduled;
 
     /** A decision whose entity writes are not all confirmed, and who waits for it. */
@@ -204,6 +210,7 @@ public final class KernelCoordinator
             return Effect().noReply();
         }
         GroupCommit.Written written = batch.drain();
+        written.intents().forEach(intent -> decidedStates.put(intent.taken(), intent.decision().state()));
         return Effect().persist(written.records())
                 .thenRun(after -> {
                     for (GroupCommit.Confirmed done : written.marks()) {
@@ -285,7 +292,10 @@ public final class KernelCoordinator
     public EventHandler<CoordinatorState, KernelJournal> eventHandler() {
         return newEventHandlerBuilder().forAnyState()
                 .onEvent(KernelJournal.Started.class, (state, started) -> state.started(KernelState.empty(started.topology())))
-                .onEvent(KernelJournal.DecisionTaken.class, CoordinatorState::taken)
+                .onEvent(KernelJournal.DecisionTaken.class, (state, taken) -> {
+                    KernelState decided = decidedStates.remove(taken);
+                    return decided == null ? state.taken(taken) : state.taken(taken, decided);
+                })
                 .onEvent(KernelJournal.DecisionApplied.class, (state, applied) -> state.applied(applied.seq()))
                 .build();
     }
@@ -299,9 +309,14 @@ public final class KernelCoordinator
                 .build();
     }
 
+    /**
+     * Decisions (and the machine they are about) are the timeline; the applied marks are bookkeeping,
+     * and an untagged row is cheaper to write (a tagged one also needs its generated ordering back
+     * for the tag table).
+     */
     @Override
     public java.util.Set<String> tagsFor(KernelJournal event) {
-        return java.util.Set.of(TAG);
+        return event instanceof KernelJournal.DecisionApplied ? java.util.Set.of() : java.util.Set.of(TAG);
     }
 
     @Override
