@@ -21,7 +21,11 @@ public record CoordinatorState(Optional<KernelState> kernel, long lastSeq,
     }
 
     public CoordinatorState taken(KernelJournal.DecisionTaken decision) {
-        KernelState next = kernel.orElseThrow().applyAll(decision.events());
+        return taken(decision, kernel.orElseThrow().applyAll(decision.events()));
+    }
+
+    /** As {@link #taken(KernelJournal.DecisionTaken)}, when the state the events lead to is already known. */
+    public CoordinatorState taken(KernelJournal.DecisionTaken decision, KernelState next) {
         return new CoordinatorState(Optional.of(next), decision.seq(), Sorted.put(open, decision.seq(), decision));
     }
 

@@ -26,8 +26,14 @@ public final class EntityActor extends EventSourcedBehaviorWithEnforcedReplies<E
 
     public sealed interface Message {}
 
-    /** Persist these events of decision {@code seq}, then acknowledge. */
-    public record Apply(long seq, List<KernelEvent> events, ActorRef<Applied> replyTo) implements Message {}
+    /**
+     * Persist these events of decision {@code seq}, then acknowledge. {@code previous} is the last
+     * decision sent to this entity before it ({@link #UNKNOWN_PREVIOUS} when the coordinator cannot
+     * know, after a recovery, in which case every earlier one was applied).
+     */
+    public record Apply(long seq, long previous, List<KernelEvent> events, ActorRef<Applied> replyTo) implements Message {}
+
+    public static final long UNKNOWN_PREVIOUS = -1;
 
     public record Applied(EntityId entity, long seq) {}
 
@@ -76,6 +82,11 @@ public final class EntityActor extends EventSourcedBehaviorWithEnforcedReplies<E
         Applied ack = new Applied(id, apply.seq());
         if (apply.seq() <= state.lastSeq()) {
             return Effect().reply(apply.replyTo(), ack); // already persisted before a crash: idempotent
+        }
+        if (apply.previous() != UNKNOWN_PREVIOUS && apply.previous() > state.lastSeq()) {
+            // an earlier decision for this entity is missing (its write failed, its message was lost):
+            // applying this one first would make the earlier one look like a repeat and lose it
+            return Effect().noReply();
         }
         List<Stamped> records = apply.events().stream().map(e -> new Stamped(apply.seq(), e)).toList();
         return Effect().persist(records).thenRun(persisted -> followPageTable(persisted, apply.events()))

@@ -103,4 +103,24 @@ class CrashBetweenIntentAndEffectTest {
         assertTrue(journal.persistedInStorage(group).stream().anyMatch(e -> e instanceof Stamped s && s.seq() == intent.seq()),
                 "the group persisted its half of the interrupted decision");
     }
+
+    /**
+     * One failed write on the group, then two binds that both touch it: the second must not be
+     * applied before the first (or the first would later look like a repeat and be dropped), and
+     * both callers are answered only once the group has really persisted both claims.
+     */
+    @Test
+    void aFailedWriteNeverLetsALaterDecisionOvertakeAnEarlierOne() {
+        Custody engine = Custody.start(runtime, "reorder", groupOfTwo(), TIMEOUT).toCompletableFuture().join();
+        journal.failNextPersisted("reorder|group|1");
+        CompletableFuture<Decision> first = engine.decide(new Command.DriverBind(A, "e1000e")).toCompletableFuture();
+        CompletableFuture<Decision> second = engine.decide(new Command.DriverBind(B, "e1000e")).toCompletableFuture();
+        assertTrue(first.join().outcome().isOk());
+        assertTrue(second.join().outcome().isOk());
+        engine.quiesce().toCompletableFuture().join();
+        KernelState state = engine.state().toCompletableFuture().join();
+        assertEquals(2, state.groups().get(G).ownerCnt());
+        EngineRecoveryTest.assertEntitiesMatch(engine, state);
+        engine.stop().toCompletableFuture().join();
+    }
 }

@@ -8,9 +8,9 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code custody bench pagetable [--json] [--quick]}. */
+/** {@code custody bench pagetable|journal [--json] [--quick]}. */
 @Command(name = "bench", description = "Run benchmarks.", mixinStandardHelpOptions = true,
-        subcommands = BenchCommand.PageTable.class)
+        subcommands = {BenchCommand.PageTable.class, JournalCommand.class})
 public final class BenchCommand {
 
     @Command(name = "pagetable", mixinStandardHelpOptions = true,

@@ -1,0 +1,70 @@
+package dev.custody.bench.journal;
+
+import dev.custody.persistence.Journals;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * The whole journal benchmark in one JVM: the pure model, then the actors on the in-memory journal,
+ * on H2 in a temporary directory (deleted afterwards) and, when given one, on PostgreSQL.
+ */
+public final class JournalBench {
+    private JournalBench() {}
+
+    public record Postgres(String url, String user, String password) {}
+
+    public static JournalReport run(JournalBenchSettings settings, Optional<Postgres> postgres) {
+        Workload workload = Workload.of(settings.callers());
+        progress("the pure model on one thread");
+        ModelRun.Result model = ModelRun.run(workload, settings.warmupMillis(), settings.measureMillis());
+        progress("Kryo on the model's records");
+        KryoCost kryo = KryoCost.measure(model.samples(), 3_000);
+        List<JournalResult> journals = new ArrayList<>();
+        progress("actors on the in-memory journal");
+        journals.add(JournalRun.run(new JournalTarget("memory", Journals.inMemory()), workload, settings));
+        Path h2 = temporaryDirectory();
+        try {
+            progress("actors on H2 (then two restarts)");
+            journals.add(JournalRun.run(new JournalTarget("h2", Journals.h2(h2)), workload, settings));
+        } finally {
+            delete(h2);
+        }
+        if (postgres.isPresent()) {
+            progress("actors on PostgreSQL (then two restarts)");
+            Postgres pg = postgres.get();
+            journals.add(JournalRun.run(new JournalTarget("postgres", Journals.postgres(pg.url(), pg.user(), pg.password())),
+                    workload, settings));
+        }
+        int groups = (int) workload.topology().devices().values().stream().flatMap(d -> d.group().stream()).distinct().count();
+        return new JournalReport(settings, groups, model.throughput(), List.copyOf(journals), kryo);
+    }
+
+    private static void progress(String what) {
+        System.err.println("custody bench journal: " + what + " ...");
+    }
+
+    private static Path temporaryDirectory() {
+        try {
+            return Files.createTempDirectory("custody-bench-h2");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void delete(Path directory) {
+        try (Stream<Path> files = Files.walk(directory)) {
+            for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(file);
+            }
+        } catch (IOException e) {
+            System.err.println("custody bench journal: could not delete " + directory + ": " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,73 @@
+package dev.custody.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.custody.bench.journal.JournalBench;
+import dev.custody.bench.journal.JournalBenchSettings;
+import dev.custody.bench.journal.PostgresChoice;
+import dev.custody.cli.CustodyCli;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+import picocli.CommandLine.ParseResult;
+
+/** Argument handling only: nothing here runs the benchmark. */
+class JournalCommandTest {
+
+    private static JournalCommand parse(String... args) {
+        ParseResult result = new CommandLine(new CustodyCli()).parseArgs(args);
+        return (JournalCommand) result.subcommand().subcommand().commandSpec().userObject();
+    }
+
+    @Test
+    void defaultsToTheFullRunWithATableAndThirtyTwoCallers() {
+        JournalCommand command = parse("bench", "journal");
+        assertFalse(command.json);
+        assertEquals(JournalBenchSettings.of(false, 32), command.settings());
+        assertTrue(command.settings().measureMillis() > JournalBenchSettings.of(true, 32).measureMillis());
+    }
+
+    @Test
+    void quickJsonCallersAndPostgresInAnyOrder() {
+        JournalCommand command = parse("bench", "journal", "--postgres", "jdbc:postgresql://db:5432/c?user=u&password=p",
+                "--json", "--callers", "8", "--quick");
+        assertTrue(command.json);
+        assertEquals(JournalBenchSettings.of(true, 8), command.settings());
+        assertEquals(Optional.of(new JournalBench.Postgres("jdbc:postgresql://db:5432/c?user=u&password=p", "u", "p")),
+                command.postgresChoice());
+    }
+
+    @Test
+    void callersOutOfRangeAreRefused() {
+        assertThrows(CommandLine.ParameterException.class, () -> parse("bench", "journal", "--callers", "0").settings());
+    }
+
+    @Test
+    void postgresComesFromTheOptionThenTheTestSuitesVariables() {
+        Map<String, String> env = Map.of(PostgresChoice.URL, "jdbc:postgresql://ci/custody",
+                PostgresChoice.USER, "ci", PostgresChoice.PASSWORD, "secret");
+        assertEquals(Optional.of(new JournalBench.Postgres("jdbc:postgresql://ci/custody", "ci", "secret")),
+                PostgresChoice.resolve(Optional.empty(), env));
+        assertEquals(Optional.of(new JournalBench.Postgres("jdbc:postgresql://opt/db", "ci", "secret")),
+                PostgresChoice.resolve(Optional.of("jdbc:postgresql://opt/db"), env));
+        assertEquals(Optional.of(new JournalBench.Postgres("jdbc:postgresql://opt/db", "postgres", "")),
+                PostgresChoice.resolve(Optional.of("jdbc:postgresql://opt/db"), Map.of()));
+        assertEquals(Optional.empty(), PostgresChoice.resolve(Optional.empty(), Map.of()));
+        assertEquals(Optional.empty(), PostgresChoice.resolve(Optional.empty(), Map.of(PostgresChoice.URL, " ")));
+        assertThrows(IllegalArgumentException.class, () -> PostgresChoice.resolve(Optional.of("jdbc:h2:mem:x"), Map.of()));
+    }
+
+    @Test
+    void unknownOptionsAreUsageErrors() {
+        StringWriter err = new StringWriter();
+        CommandLine cli = new CommandLine(new CustodyCli()).setErr(new PrintWriter(err));
+        assertEquals(2, cli.execute("bench", "journal", "--fast"));
+        assertTrue(err.toString().contains("--fast"), err.toString());
+    }
+}
