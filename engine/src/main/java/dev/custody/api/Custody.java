@@ -49,7 +49,7 @@ public final class Custody {
      */
     public static CompletionStage<Custody> start(CustodyRuntime runtime, String instance, Topology topology,
                                                  Duration timeout) {
-        return runtime.spawn(KernelCoordinator.create(instance, runtime.hasSnapshotStore()),
+        return runtime.spawn(KernelCoordinator.create(instance, runtime.snapshotEvery()),
                         "engine-" + instance + "-" + GENERATION.incrementAndGet(), timeout)
                 .thenCompose(coordinator -> AskPattern.<KernelCoordinator.Message, Decision>ask(coordinator,
                                 replyTo -> new KernelCoordinator.Start(topology, replyTo), timeout,

@@ -45,10 +45,19 @@ public final class CustodyRuntime implements AutoCloseable {
                 """);
     }
 
-    /** Whether the configured journal has a snapshot store (the in-memory one does not). */
-    boolean hasSnapshotStore() {
-        return !system.settings().config().getString("pekko.persistence.snapshot-store.plugin").isEmpty();
+    /**
+     * Events between snapshots: {@code custody.snapshot-every} (default 500), or 0 when the journal
+     * has no snapshot store (Pekko's plain in-memory journal).
+     */
+    int snapshotEvery() {
+        var config = system.settings().config();
+        if (config.getString("pekko.persistence.snapshot-store.plugin").isEmpty()) {
+            return 0;
+        }
+        return config.hasPath("custody.snapshot-every") ? config.getInt("custody.snapshot-every") : DEFAULT_SNAPSHOT_EVERY;
     }
+
+    static final int DEFAULT_SNAPSHOT_EVERY = 500;
 
     <T> CompletionStage<ActorRef<T>> spawn(Behavior<T> behavior, String name, Duration timeout) {
         return AskPattern.ask(system, replyTo -> new SpawnProtocol.Spawn<>(behavior, name, Props.empty(), replyTo),

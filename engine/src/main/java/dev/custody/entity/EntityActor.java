@@ -45,22 +45,22 @@ public final class EntityActor extends EventSourcedBehaviorWithEnforcedReplies<E
     /** The real page table of a caller's paging domain; built after recovery, closed when the actor stops. */
     private Optional<DomainPageTable> pageTable = Optional.empty();
 
-    static final int SNAPSHOT_EVERY = 500;
 
     private final EntityId id;
 
-    private final boolean snapshots;
+    private final int snapshotEvery;
 
-    public static Behavior<Message> create(String instance, EntityId id, boolean snapshots) {
-        return new EntityActor(instance, id, snapshots);
+    /** {@code snapshotEvery}: events between snapshots, 0 for none (a journal without a snapshot store). */
+    public static Behavior<Message> create(String instance, EntityId id, int snapshotEvery) {
+        return new EntityActor(instance, id, snapshotEvery);
     }
 
-    private EntityActor(String instance, EntityId id, boolean snapshots) {
+    private EntityActor(String instance, EntityId id, int snapshotEvery) {
         // a failed write restarts the entity, which recovers from its journal; the coordinator re-sends
         super(PersistenceId.ofUniqueId(id.persistenceId(instance)),
                 SupervisorStrategy.restartWithBackoff(Duration.ofMillis(50), Duration.ofSeconds(2), 0.2));
         this.id = id;
-        this.snapshots = snapshots;
+        this.snapshotEvery = snapshotEvery;
     }
 
     @Override
@@ -138,6 +138,6 @@ public final class EntityActor extends EventSourcedBehaviorWithEnforcedReplies<E
 
     @Override
     public RetentionCriteria retentionCriteria() {
-        return snapshots ? RetentionCriteria.snapshotEvery(SNAPSHOT_EVERY, 2) : RetentionCriteria.disabled();
+        return snapshotEvery > 0 ? RetentionCriteria.snapshotEvery(snapshotEvery, 2) : RetentionCriteria.disabled();
     }
 }

@@ -80,7 +80,6 @@ public final class KernelCoordinator
     /** The tag on every decision, so one ordered timeline of the engine can be read back. */
     public static final String TAG = "custody";
 
-    static final int SNAPSHOT_EVERY = 1000;
 
     private final ActorContext<Message> context;
     private final String instance;
@@ -119,23 +118,24 @@ public final class KernelCoordinator
     private final java.util.TreeMap<Long, KernelJournal.DecisionTaken> unpublished = new java.util.TreeMap<>();
     private long nextToPublish = 1;
 
-    /** {@code snapshots}: whether the journal has a snapshot store to snapshot into. */
-    public static Behavior<Message> create(String instance, boolean snapshots) {
+    /** {@code snapshotEvery}: events between snapshots, 0 when the journal has no snapshot store. */
+    public static Behavior<Message> create(String instance, int snapshotEvery) {
         return Behaviors.withTimers(timers -> Behaviors.setup(context -> {
             timers.startTimerWithFixedDelay(Redrive.TICK, REDRIVE_EVERY);
-            return new KernelCoordinator(context, instance, snapshots);
+            return new KernelCoordinator(context, instance, snapshotEvery);
         }));
     }
 
     private Set<Long> unconfirmedAtLastTick = Set.of();
 
-    private final boolean snapshots;
+    /** Events between snapshots for the coordinator and its entities; 0 for none. */
+    private final int snapshotEvery;
 
-    private KernelCoordinator(ActorContext<Message> context, String instance, boolean snapshots) {
+    private KernelCoordinator(ActorContext<Message> context, String instance, int snapshotEvery) {
         super(PersistenceId.ofUniqueId(instance + "|kernel"));
         this.context = context;
         this.instance = instance;
-        this.snapshots = snapshots;
+        this.snapshotEvery = snapshotEvery;
         this.ackAdapter = context.messageAdapter(EntityActor.Applied.class, EntityApplied::new);
     }
 
@@ -332,7 +332,7 @@ public final class KernelCoordinator
 
     private ActorRef<EntityActor.Message> entity(EntityId id) {
         return entities.computeIfAbsent(id, e -> {
-            ActorRef<EntityActor.Message> child = context.spawn(EntityActor.create(instance, e, snapshots), e.actorName());
+            ActorRef<EntityActor.Message> child = context.spawn(EntityActor.create(instance, e, snapshotEvery), e.actorName());
             context.watchWith(child, new EntityStopped(e)); // a stopped entity is started again on next use
             return child;
         });
@@ -375,7 +375,7 @@ public final class KernelCoordinator
 
     @Override
     public RetentionCriteria retentionCriteria() {
-        return snapshots ? RetentionCriteria.snapshotEvery(SNAPSHOT_EVERY, 2) : RetentionCriteria.disabled();
+        return snapshotEvery > 0 ? RetentionCriteria.snapshotEvery(snapshotEvery, 2) : RetentionCriteria.disabled();
     }
 
     /** The events of one entity in a decision, for tests and replay tools. */

@@ -31,9 +31,18 @@ class H2EngineRecoveryTest {
 
     @Test
     void aNewActorSystemRecoversTheEngineFromH2() {
+        recoverAfter(Journals.h2(data), 7);
+    }
+
+    /** With a snapshot every 7 events, recovery starts from snapshots of the coordinator and of entities. */
+    @Test
+    void recoveryFromSnapshotsGivesTheSameEngine() {
+        recoverAfter(Journals.h2(data).withFallback(com.typesafe.config.ConfigFactory.parseString("custody.snapshot-every = 7")), 8);
+    }
+
+    private void recoverAfter(Config journal, long seed) {
         Topology topology = ModelRandomWalkTest.topology();
-        List<Command> commands = new RandomWalk(topology, false).commands(7, 600);
-        Config journal = Journals.h2(data);
+        List<Command> commands = new RandomWalk(topology, false).commands(seed, 600);
         SchemaCreator.createIfMissing(journal);
 
         KernelState before;
