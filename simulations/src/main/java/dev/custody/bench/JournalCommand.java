@@ -13,10 +13,11 @@ import picocli.CommandLine.Option;
 
 /** {@code custody bench journal [--json] [--quick] [--postgres URL] [--callers N]}. */
 @Command(name = "journal", mixinStandardHelpOptions = true,
-        description = {"Ownership operations per second through the journaled actors on the in-memory journal, H2",
-                "(a temporary directory) and PostgreSQL (--postgres or CUSTODY_TEST_POSTGRES_URL), beside the pure",
-                "model on one thread; latency p50/p99; recovery replay rate on H2 and PostgreSQL; Kryo bytes and",
-                "ns per event. About two minutes; --quick about half a minute."})
+        description = {"Ownership operations per second through the journaled actors on the in-memory journal, on H2"
+                + " (a temporary directory) and on PostgreSQL (--postgres or CUSTODY_TEST_POSTGRES_URL), beside the"
+                + " pure model on one thread; latency p50/p99; recovery replay rate on H2 and PostgreSQL; Kryo bytes"
+                + " and ns per event.",
+                "About two minutes; --quick about half a minute."})
 public final class JournalCommand implements Callable<Integer> {
 
     @Option(names = "--json", description = "Print one JSON object instead of the table.")

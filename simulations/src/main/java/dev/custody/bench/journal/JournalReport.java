@@ -61,7 +61,11 @@ public record JournalReport(JournalBenchSettings settings, int groups, Throughpu
     /** A plain tree for Jackson; a figure that was not measured becomes null. */
     public Map<String, Object> toJson() {
         Map<String, Object> json = new LinkedHashMap<>();
-        json.put("settings", settings);
+        Map<String, Object> settingsJson = new LinkedHashMap<>();
+        settingsJson.put("callers", settings.callers());
+        settingsJson.put("warmup_ms", settings.warmupMillis());
+        settingsJson.put("measure_ms", settings.measureMillis());
+        json.put("settings", settingsJson);
         json.put("groups", groups);
         json.put("model", throughput(model));
         List<Map<String, Object>> list = new ArrayList<>();

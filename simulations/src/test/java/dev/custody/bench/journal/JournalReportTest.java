@@ -44,5 +44,6 @@ class JournalReportTest {
         assertEquals(20_000.0, recovery.get("records_per_second"));
         assertNull(((Map<String, Object>) json.get("model")).get("latency_p50_ms"));
         assertEquals(100.0, journals.get(1).get("model_calls_per_journal_call"));
+        assertEquals(8, ((Map<String, Object>) json.get("settings")).get("callers"));
     }
 }
