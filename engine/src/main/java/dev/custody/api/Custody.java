@@ -279,6 +279,118 @@ public final class Custody {
                 .toList());
     }
 
+    // ---- driver core (spec 3) ----
+
+    public CompletionStage<Outcome<Optional<String>>> probe(String device) {
+        return execute(new Command.DriverProbe(new DeviceId(device))).thenApply(o -> map(o, r -> ((Reply.Probed) r).driver()));
+    }
+
+    public CompletionStage<Outcome<Void>> driverOverride(String device, Optional<String> driver) {
+        return done(new Command.DriverOverride(new DeviceId(device), driver));
+    }
+
+    public CompletionStage<Outcome<Void>> addDevice(String device) {
+        return done(new Command.DeviceAdd(new DeviceId(device)));
+    }
+
+    public CompletionStage<Outcome<Void>> removeDevice(String device) {
+        return done(new Command.DeviceRemove(new DeviceId(device)));
+    }
+
+    // ---- the IOMMU core as in-kernel callers use it (spec 2) ----
+
+    public CompletionStage<Outcome<Void>> useDefaultDomain(String device) {
+        return done(new Command.UseDefaultDomain(new DeviceId(device)));
+    }
+
+    public CompletionStage<Outcome<Void>> unuseDefaultDomain(String device) {
+        return done(new Command.UnuseDefaultDomain(new DeviceId(device)));
+    }
+
+    /** iommu_group_claim_dma_owner with the caller's owner cookie. */
+    public CompletionStage<Outcome<Void>> claimGroup(int group, String owner) {
+        return done(new Command.GroupClaim(new GroupId(group), Optional.of(owner)));
+    }
+
+    public CompletionStage<Outcome<Void>> releaseGroup(int group) {
+        return done(new Command.GroupRelease(new GroupId(group)));
+    }
+
+    public CompletionStage<Outcome<Void>> claimDevice(String device, String owner) {
+        return done(new Command.DeviceClaim(new DeviceId(device), Optional.of(owner)));
+    }
+
+    public CompletionStage<Outcome<Void>> releaseDevice(String device) {
+        return done(new Command.DeviceRelease(new DeviceId(device)));
+    }
+
+    public CompletionStage<Outcome<Void>> attachDevice(DomainRef domain, String device) {
+        return checked(() -> done(new Command.AttachDevice(handle(domain), new DeviceId(device))), domain);
+    }
+
+    public CompletionStage<Outcome<Void>> detachDevice(DomainRef domain, String device) {
+        return checked(() -> done(new Command.DetachDevice(handle(domain), new DeviceId(device))), domain);
+    }
+
+    public CompletionStage<Outcome<Void>> attachGroup(DomainRef domain, int group) {
+        return checked(() -> done(new Command.AttachGroup(handle(domain), new GroupId(group))), domain);
+    }
+
+    public CompletionStage<Outcome<Void>> detachGroup(DomainRef domain, int group) {
+        return checked(() -> done(new Command.DetachGroup(handle(domain), new GroupId(group))), domain);
+    }
+
+    public CompletionStage<Outcome<Void>> replaceDomain(int group, DomainRef domain) {
+        return checked(() -> done(new Command.ReplaceDomain(new GroupId(group), Optional.of(handle(domain)))), domain);
+    }
+
+    public CompletionStage<Outcome<Void>> attachShared(DomainRef domain, String device) {
+        return checked(() -> done(new Command.AttachShared(handle(domain), new DeviceId(device))), domain);
+    }
+
+    public CompletionStage<Outcome<Void>> detachShared(DomainRef domain, String device) {
+        return checked(() -> done(new Command.DetachShared(handle(domain), new DeviceId(device))), domain);
+    }
+
+    public CompletionStage<Outcome<Void>> freeDomain(DomainRef domain) {
+        return checked(() -> done(new Command.DomainFree(handle(domain))), domain);
+    }
+
+    // ---- VFIO and iommufd queries and objects (spec 4, 5) ----
+
+    /** VFIO_GROUP_GET_STATUS flags, in the order VIABLE, CONTAINER_SET. */
+    public CompletionStage<Outcome<java.util.List<String>>> groupStatus(VfioGroupFd group) {
+        return checked(() -> execute(new Command.GroupStatus(handle(group)))
+                .thenApply(o -> map(o, r -> ((Reply.GroupStatus) r).flags())), group);
+    }
+
+    /** IOMMU_HWPT_ALLOC: an explicit paging HWPT on the IOAS for the bound cdev's device. */
+    public CompletionStage<Outcome<HwptRef>> allocateHwpt(IommufdFd iommufd, CdevFd device, IoasRef ioas, String label) {
+        return checked(() -> created(new Command.HwptAlloc(handle(iommufd), handle(device), handle(ioas), label), h -> {
+            Handle.IommufdObject object = (Handle.IommufdObject) h;
+            return new HwptRef(issuer, object.iommufd(), object.id(), label);
+        }), iommufd, device, ioas);
+    }
+
+    /** IOMMU_DESTROY of an IOAS or HWPT. */
+    public CompletionStage<Outcome<Void>> destroy(IommufdFd iommufd, Capability object) {
+        return checked(() -> done(new Command.Destroy(handle(iommufd), handle(object))), iommufd, object);
+    }
+
+    public CompletionStage<Outcome<java.util.List<long[]>>> iovaRanges(IoasRef ioas) {
+        return checked(() -> execute(new Command.IoasIovaRanges(handle(ioas), Integer.MAX_VALUE))
+                .thenApply(o -> map(o, r -> ((Reply.IovaRanges) r).ranges())), ioas);
+    }
+
+    public CompletionStage<Outcome<Void>> allowIovas(IoasRef ioas, java.util.List<long[]> ranges) {
+        return checked(() -> done(new Command.IoasAllowIovas(handle(ioas), ranges)), ioas);
+    }
+
+    /** sysfs /sys/kernel/iommu_groups/N/type (needs CAP_SYS_ADMIN and CAP_SYS_RAWIO in {@code capabilities}). */
+    public CompletionStage<Outcome<Void>> setGroupType(int group, String type, java.util.Set<String> capabilities) {
+        return done(new Command.SysfsGroupType(new GroupId(group), type, capabilities));
+    }
+
     /** close(2): releasing what the file owned, in the kernel's order (spec 4, 5). */
     public CompletionStage<Outcome<Void>> close(Capability file) {
         return checked(() -> done(new Command.Close(handle(file))), file);

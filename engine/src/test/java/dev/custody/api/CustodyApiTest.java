@@ -119,4 +119,35 @@ class CustodyApiTest {
         first.stop().toCompletableFuture().join();
         second.stop().toCompletableFuture().join();
     }
+
+    @Test
+    void theInKernelAndIommufdOperationsAnswerLikeTheKernel() {
+        Custody engine = Custody.start(runtime, "api-ops", machine(), TIMEOUT).toCompletableFuture().join();
+        assertEquals("EPERM", engine.claimGroup(1, "caller").toCompletableFuture().join().resultName(),
+                "e1000e holds the group");
+        ok(engine.unbind("0000:00:03.0"));
+        ok(engine.unbind("0000:00:03.1"));
+        DomainRef shared = ok(engine.allocateDomain("0000:00:03.0", "S"));
+        ok(engine.attachShared(shared, "0000:00:03.0"));
+        ok(engine.attachShared(shared, "0000:00:03.1"));
+        assertEquals(Optional.of("S"), engine.inspect().toCompletableFuture().join().group(1).orElseThrow().owner());
+        ok(engine.detachShared(shared, "0000:00:03.0"));
+        ok(engine.detachShared(shared, "0000:00:03.1"));
+        ok(engine.freeDomain(shared));
+
+        ok(engine.bind("0000:00:03.0", "vfio-pci"));
+        IommufdFd iommufd = ok(engine.openIommufd("X"));
+        IoasRef ioas = ok(engine.allocateIoas(iommufd, "I"));
+        CdevFd cdev = ok(engine.openCdev("0000:00:03.0", "cdev"));
+        assertEquals(2, ok(engine.bind(cdev, iommufd)), "object ids are per context, in order: the IOAS took 1");
+        HwptRef hwpt = ok(engine.allocateHwpt(iommufd, cdev, ioas, "H"));
+        ok(engine.attach(cdev, hwpt, "H"));
+        assertEquals("EBUSY", engine.destroy(iommufd, hwpt).toCompletableFuture().join().resultName(), "attached");
+        assertEquals("EBUSY", engine.destroy(iommufd, ioas).toCompletableFuture().join().resultName(), "used by H");
+        assertEquals(0x200000L, ok(engine.map(ioas, java.util.OptionalLong.empty(), 0x200000, true, true)));
+        ok(engine.close(cdev));
+        ok(engine.destroy(iommufd, hwpt));
+        ok(engine.destroy(iommufd, ioas));
+        engine.stop().toCompletableFuture().join();
+    }
 }
