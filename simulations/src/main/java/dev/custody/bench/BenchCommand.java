@@ -10,7 +10,7 @@ import picocli.CommandLine.Option;
 
 /** {@code custody bench pagetable|journal [--json] [--quick]}. */
 @Command(name = "bench", description = "Run benchmarks.", mixinStandardHelpOptions = true,
-        subcommands = {BenchCommand.PageTable.class, JournalCommand.class})
+        subcommands = {BenchCommand.PageTable.class, JournalCommand.class, RecoveryCommand.class})
 public final class BenchCommand {
 
     @Command(name = "pagetable", mixinStandardHelpOptions = true,

@@ -32,6 +32,19 @@ final class ActorRun {
                 warmup.events.get() + measured.events.get());
     }
 
+    /**
+     * Runs the workload until at least {@code events} kernel events have been journaled (in phases of
+     * two seconds, the callers carrying on their scripts), and returns how many were.
+     */
+    static long writeEvents(Custody custody, Workload workload, long events) {
+        List<OwnershipCaller> callers = workload.newCallers();
+        long written = 0;
+        while (written < events) {
+            written += Phase.run(custody, callers, 2000).events.get();
+        }
+        return written;
+    }
+
     /** One phase: every caller loops until the deadline, then the phase waits for the last answers. */
     private static final class Phase {
         final AtomicLong calls = new AtomicLong();

@@ -1,15 +1,10 @@
 package dev.custody.bench.journal;
 
 import dev.custody.persistence.Journals;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
-import java.util.stream.Stream;
 
 /**
  * The whole journal benchmark in one JVM: the pure model, then the actors on the in-memory journal,
@@ -29,12 +24,12 @@ public final class JournalBench {
         List<JournalResult> journals = new ArrayList<>();
         progress("actors on the in-memory journal");
         journals.add(JournalRun.run(new JournalTarget("memory", Journals.inMemory()), workload, settings));
-        Path h2 = temporaryDirectory();
+        Path h2 = TemporaryDirectory.create("custody-bench-h2");
         try {
             progress("actors on H2 (then two restarts)");
             journals.add(JournalRun.run(new JournalTarget("h2", Journals.h2(h2)), workload, settings));
         } finally {
-            delete(h2);
+            TemporaryDirectory.delete(h2);
         }
         if (postgres.isPresent()) {
             progress("actors on PostgreSQL (then two restarts)");
@@ -48,23 +43,5 @@ public final class JournalBench {
 
     private static void progress(String what) {
         System.err.println("custody bench journal: " + what + " ...");
-    }
-
-    private static Path temporaryDirectory() {
-        try {
-            return Files.createTempDirectory("custody-bench-h2");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static void delete(Path directory) {
-        try (Stream<Path> files = Files.walk(directory)) {
-            for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(file);
-            }
-        } catch (IOException e) {
-            System.err.println("custody bench journal: could not delete " + directory + ": " + e.getMessage());
-        }
     }
 }

@@ -44,7 +44,7 @@ final class JournalRun {
      * Seconds from {@code Custody.start} to the answer of {@code state()}, in a new actor system. A
      * throw-away engine starts first, so the connection pool and plugins are up before the clock runs.
      */
-    private static double timedStart(Config config, String instance, Workload workload) {
+    static double timedStart(Config config, String instance, Workload workload) {
         try (CustodyRuntime runtime = CustodyRuntime.start(config)) {
             Custody warm = Custody.start(runtime, instance + "-warm" + UUID.randomUUID().toString().substring(0, 4),
                     workload.topology(), TIMEOUT).toCompletableFuture().join();

@@ -1,0 +1,75 @@
+package dev.custody.bench.journal;
+
+import com.typesafe.config.Config;
+import dev.custody.api.Custody;
+import dev.custody.api.CustodyRuntime;
+import dev.custody.persistence.Journals;
+import dev.custody.persistence.SchemaCreator;
+import dev.custody.replay.JournalHistory;
+import dev.custody.replay.JournalReader;
+import dev.custody.replay.Replay;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Recovery after a kill as the journal grows: for each length, a fresh H2 journal is written by the
+ * journal benchmark's workload, the engine is halted as a crash would stop it, and a new actor
+ * system starts it again, once replaying the whole journal (snapshots off) and once from the newest
+ * snapshot; then `custody replay`'s reader folds the whole journal through the pure model.
+ */
+public final class RecoveryBench {
+    private RecoveryBench() {}
+
+    private static final Duration TIMEOUT = Duration.ofMinutes(10);
+
+    /** One journal length: seconds to write it, to restart without and with snapshots, to replay it. */
+    public record Point(long events, long decisions, double writeSeconds, double restartFullSeconds,
+                        double restartSnapshotSeconds, double replaySeconds) {
+        public double replayEventsPerSecond() {
+            return events / replaySeconds;
+        }
+
+        public double fullRestartEventsPerSecond() {
+            return events / restartFullSeconds;
+        }
+    }
+
+    public static List<Point> run(List<Long> lengths, int callers) {
+        List<Point> points = new ArrayList<>();
+        for (long length : lengths) {
+            points.add(measure(length, callers));
+        }
+        return points;
+    }
+
+    private static Point measure(long length, int callers) {
+        Path dir = TemporaryDirectory.create("custody-recovery-bench");
+        try {
+            Config config = Journals.h2(dir);
+            SchemaCreator.createIfMissing(config);
+            Workload workload = Workload.of(callers);
+            String instance = "recovery";
+            long written;
+            double writeSeconds;
+            try (CustodyRuntime runtime = CustodyRuntime.start(config)) {
+                Custody custody = Custody.start(runtime, instance, workload.topology(), TIMEOUT).toCompletableFuture().join();
+                long start = System.nanoTime();
+                written = ActorRun.writeEvents(custody, workload, length);
+                writeSeconds = (System.nanoTime() - start) / 1e9;
+                custody.halt().toCompletableFuture().join(); // stopped as a kill stops it: nothing is flushed on purpose
+            }
+            JournalTarget target = new JournalTarget("h2", config);
+            double full = JournalRun.timedStart(target.withoutSnapshots(), instance, workload);
+            double snapshotted = JournalRun.timedStart(config, instance, workload);
+            long start = System.nanoTime();
+            JournalHistory history = JournalReader.read(config, instance);
+            Replay.fold(history);
+            double replay = (System.nanoTime() - start) / 1e9;
+            return new Point(written, history.decisions().size(), writeSeconds, full, snapshotted, replay);
+        } finally {
+            TemporaryDirectory.delete(dir);
+        }
+    }
+}
