@@ -18,7 +18,8 @@ import java.util.TreeMap;
 final class GroupInvariants {
     private GroupInvariants() {}
 
-    static void check(KernelState state, List<Violation> out) {
+    /** {@code withG10}: false when checking a state cut down to some groups (the others look gone). */
+    static void check(KernelState state, List<Violation> out, boolean withG10) {
         for (GroupState group : state.groups().values()) {
             String g = "group " + group.id();
             int count = group.ownerCnt();
@@ -64,12 +65,41 @@ final class GroupInvariants {
                 }
             }
         }
-        for (DomainState domain : state.domains().values()) {
-            if (domain.use() instanceof DomainUse.GroupCore core && state.group(core.group()).isEmpty()) {
-                out.add(new Violation("G10", Kind.KERNEL, List.of("group " + core.group(), domain.id().toString()),
-                        "the group is gone but its " + domain.label() + " domain was not freed"));
+        if (withG10) {
+            for (DomainState domain : state.domains().values()) {
+                if (domain.use() instanceof DomainUse.GroupCore core && state.group(core.group()).isEmpty()) {
+                    g10(domain, core, out);
+                }
             }
         }
+    }
+
+    static void check(KernelState state, List<Violation> out) {
+        check(state, out, true);
+    }
+
+    /** G10 for the groups a step emptied: their default and blocking domains must be gone too. */
+    static void checkVanished(KernelState before, KernelState after, java.util.Collection<dev.custody.model.GroupId> groups,
+                              List<Violation> out) {
+        for (var id : groups) {
+            Optional<GroupState> old = before.group(id);
+            if (old.isEmpty() || after.group(id).isPresent()) {
+                continue;
+            }
+            List<dev.custody.model.DomainId> core = new ArrayList<>(List.of(old.get().defaultDomain()));
+            old.get().blockingDomain().ifPresent(core::add);
+            for (var domainId : core) {
+                DomainState domain = after.domains().get(domainId);
+                if (domain != null && domain.use() instanceof DomainUse.GroupCore c) {
+                    g10(domain, c, out);
+                }
+            }
+        }
+    }
+
+    private static void g10(DomainState domain, DomainUse.GroupCore core, List<Violation> out) {
+        out.add(new Violation("G10", Kind.KERNEL, List.of("group " + core.group(), domain.id().toString()),
+                "the group is gone but its " + domain.label() + " domain was not freed"));
     }
 
     /** G8: every device translates through the group's live domain, which belongs to their IOMMU. */

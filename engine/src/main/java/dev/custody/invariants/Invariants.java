@@ -28,6 +28,13 @@ public final class Invariants {
 
     public static List<Violation> checkStep(KernelState before, KernelState after, Outcome<?> outcome) {
         List<Violation> out = new ArrayList<>(check(after));
+        out.addAll(transitions(before, after, outcome));
+        return out;
+    }
+
+    /** G9, G11, G12: what one step may not do to a group that survives it. */
+    private static List<Violation> transitions(KernelState before, KernelState after, Outcome<?> outcome) {
+        List<Violation> out = new ArrayList<>();
         for (GroupState old : before.groups().values()) {
             Optional<GroupState> now = after.group(old.id());
             if (now.isEmpty()) {
@@ -44,6 +51,28 @@ public final class Invariants {
                 out.add(new Violation("G11", Violation.Kind.KERNEL, List.of(g), "the blocking domain changed before the group emptied"));
             }
         }
+        return out;
+    }
+
+    /**
+     * As {@link #checkStep} but only over what the decision's events can have changed (the touched
+     * groups and the files and domains around them). It finds every violation the decision caused;
+     * violations that were already there before it and that it did not touch are not repeated.
+     */
+    public static List<Violation> checkStepIncrementally(KernelState before, KernelState after, Outcome<?> outcome,
+                                                         List<dev.custody.model.event.KernelEvent> events) {
+        if (events.isEmpty()) {
+            return List.of(); // nothing changed: every invariant is as it was
+        }
+        StepScope scope = StepScope.of(before, after, events);
+        KernelState reducedBefore = scope.reduce(before);
+        KernelState reducedAfter = scope.reduce(after);
+        List<Violation> out = new ArrayList<>();
+        GroupInvariants.check(reducedAfter, out, false); // groups left out would look gone to G10
+        GroupInvariants.checkVanished(before, after, scope.groups(), out);
+        VfioInvariants.check(reducedAfter, out);
+        MappingInvariants.check(reducedAfter, out);
+        out.addAll(transitions(reducedBefore, reducedAfter, outcome));
         return out;
     }
 }

@@ -141,4 +141,37 @@ public class ModelRandomWalkTest {
         assertTrue(failure.commands().size() <= 5, failure.report());
         assertTrue(failure.commands().getLast() instanceof Command.SetContainer, failure.report());
     }
+
+    /**
+     * Checking only what a decision touched finds exactly what checking everything finds: nothing
+     * the full check does not report, and every violation the step caused (violations already there
+     * before, about objects the step left alone, are the only ones it may leave out).
+     */
+    @Test
+    void incrementalCheckingFindsWhatFullCheckingFinds() {
+        for (boolean inKernelCalls : new boolean[] {true, false}) {
+            RandomWalk walk = new RandomWalk(topology(), inKernelCalls);
+            RandomWalk.Property agree = (before, command, decision, callerBroke) -> {
+                java.util.Set<String> full = keys(Invariants.checkStep(before, decision.state(), decision.outcome()));
+                java.util.Set<String> incremental = keys(Invariants.checkStepIncrementally(before, decision.state(),
+                        decision.outcome(), decision.events()));
+                java.util.Set<String> caused = new java.util.TreeSet<>(full);
+                caused.removeAll(keys(Invariants.check(before)));
+                if (!full.containsAll(incremental)) {
+                    return Optional.of("incremental reports what full does not: " + incremental + " vs " + full);
+                }
+                if (!incremental.containsAll(caused)) {
+                    return Optional.of("incremental misses violations the step caused: " + caused + " vs " + incremental);
+                }
+                return Optional.empty();
+            };
+            for (long seed : SEEDS) {
+                walk.run(seed, STEPS, agree).ifPresent(failure -> fail(failure.report()));
+            }
+        }
+    }
+
+    private static java.util.Set<String> keys(List<Violation> violations) {
+        return violations.stream().map(v -> v.invariant() + v.objects()).collect(Collectors.toCollection(java.util.TreeSet::new));
+    }
 }
