@@ -15,6 +15,7 @@ import picocli.CommandLine.Option;
 
 /** {@code custody crash-test}: kill the engine mid-race again and again; prove nothing acknowledged was lost. */
 @Command(name = "crash-test", mixinStandardHelpOptions = true,
+        header = "Kill the engine mid-race again and again; prove nothing acknowledged was lost.",
         description = {"Runs the race in a child JVM on a durable journal, SIGKILLs it at a seeded moment (also during",
                 "recovery), audits the journal, restarts on it, and repeats. Exit 0 when lost and violations are",
                 "both 0, 1 otherwise, 2 on bad options."})

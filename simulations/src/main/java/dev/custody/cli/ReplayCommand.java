@@ -31,6 +31,7 @@ import picocli.CommandLine.Option;
 
 /** {@code custody replay}: a journal read back through the pure model, checked at every decision. */
 @Command(name = "replay", mixinStandardHelpOptions = true,
+        header = "Replay an engine's journal through the pure model and check every invariant.",
         description = {"Reads an engine's journal (also one a crashed process left), replays every decision's",
                 "events through the pure model and checks every invariant after each. Exit 0 when all held,",
                 "1 on a violation (naming the decision and its operation), 2 when the journal cannot be read."})

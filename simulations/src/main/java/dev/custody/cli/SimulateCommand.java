@@ -24,6 +24,7 @@ import picocli.CommandLine.Option;
 
 /** {@code custody simulate}: race driver probes against VFIO and iommufd claims, checking everything after every event. */
 @Command(name = "simulate", mixinStandardHelpOptions = true,
+        header = "Race drivers, VFIO and iommufd users against the engine; check every invariant after every event.",
         description = {"Races a driver-core admin, QEMU-like VFIO users, iommufd users, an in-kernel shared-domain user",
                 "and a DMA prober against the engine, checks every invariant after every event, and on a violation",
                 "prints the invariant, the seed and a shrunk trace. Exit 0: no violation; 1: a violation; 2: bad options."})

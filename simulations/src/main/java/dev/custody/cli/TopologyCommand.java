@@ -4,6 +4,7 @@ import picocli.CommandLine.Command;
 
 /** {@code custody topology ...}: PCI hierarchies, the IOMMU groups they form, and guest layouts. */
 @Command(name = "topology", mixinStandardHelpOptions = true,
+        header = "Derive IOMMU groups from a PCI hierarchy, compare with the kernel, plan a guest.",
         description = {"Capture a host's PCI devices, derive IOMMU groups as the kernel does, compare them with",
                 "the kernel's, show why each group formed, and plan a guest layout for assigned groups.",
                 "Exit 0 ok, 1 differences found or plan refused, 2 bad input."},
