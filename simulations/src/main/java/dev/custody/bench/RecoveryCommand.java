@@ -32,12 +32,12 @@ public final class RecoveryCommand implements Callable<Integer> {
             System.out.println(new ObjectMapper().writeValueAsString(points));
             return 0;
         }
-        System.out.printf(Locale.ROOT, "%10s %10s %10s %16s %16s %10s %14s%n", "events", "decisions", "write s",
-                "restart full s", "restart snap s", "replay s", "replay ev/s");
+        System.out.printf(Locale.ROOT, "%10s %10s %10s %16s %16s %10s %10s %14s%n", "events", "decisions", "write s",
+                "restart full s", "restart snap s", "read s", "fold s", "replay ev/s");
         for (RecoveryBench.Point p : points) {
-            System.out.printf(Locale.ROOT, "%10d %10d %10.1f %16.2f %16.2f %10.2f %14.0f%n", p.events(), p.decisions(),
-                    p.writeSeconds(), p.restartFullSeconds(), p.restartSnapshotSeconds(), p.replaySeconds(),
-                    p.replayEventsPerSecond());
+            System.out.printf(Locale.ROOT, "%10d %10d %10.1f %16.2f %16.2f %10.2f %10.2f %14.0f%n", p.events(),
+                    p.decisions(), p.writeSeconds(), p.restartFullSeconds(), p.restartSnapshotSeconds(), p.readSeconds(),
+                    p.foldSeconds(), p.replayEventsPerSecond());
         }
         return 0;
     }
