@@ -35,6 +35,9 @@ public final class JournalReader {
     }
 
     public static JournalHistory read(Config journal, String instance) {
+        if (JdbcJournalRows.applies(journal)) {
+            return readRows(journal, instance);
+        }
         ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "custody-replay", settings(journal));
         try {
             JdbcReadJournal query = PersistenceQuery.get(system)
@@ -63,6 +66,24 @@ public final class JournalReader {
         } finally {
             system.terminate();
             system.getWhenTerminated().toCompletableFuture().join();
+        }
+    }
+
+    /** A JDBC journal (H2, PostgreSQL): its rows read directly, in large fetches. */
+    private static JournalHistory readRows(Config journal, String instance) {
+        try {
+            List<EventEnvelope> envelopes = JdbcJournalRows.read(journal, coordinatorId(instance));
+            if (envelopes.isEmpty()) {
+                List<String> instances = JdbcJournalRows.instances(journal);
+                throw new BadJournal("no journal of engine instance \"" + instance + "\" (persistence id "
+                        + coordinatorId(instance) + ")" + (instances.isEmpty() ? "; the journal holds no engine"
+                        : "; instances present: " + String.join(", ", instances)));
+            }
+            return history(instance, envelopes);
+        } catch (BadJournal bad) {
+            throw bad;
+        } catch (Exception e) {
+            throw new BadJournal("cannot read the journal: " + rootMessage(e));
         }
     }
 

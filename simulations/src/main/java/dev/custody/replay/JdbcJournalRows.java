@@ -1,0 +1,79 @@
+package dev.custody.replay;
+
+import com.typesafe.config.Config;
+import dev.custody.persistence.KryoJournalSerializer;
+import java.io.NotSerializableException;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.pekko.persistence.query.EventEnvelope;
+import org.apache.pekko.persistence.query.Sequence;
+
+/**
+ * Reads one persistence id's rows straight from the JDBC journal's table, in sequence order, with
+ * large fetches, and decodes them with the journal's own serializer. A whole-journal replay through
+ * persistence query pays per row for a stream element it does not need; this is the same data,
+ * read about as fast as the database hands it over. Read only.
+ */
+final class JdbcJournalRows {
+    private JdbcJournalRows() {}
+
+    private static final String DB = "pekko-persistence-jdbc.shared-databases.slick.db.";
+    private static final int FETCH = 10_000;
+
+    static boolean applies(Config journal) {
+        return journal.hasPath(DB + "url") && "jdbc-journal".equals(journal.getString("pekko.persistence.journal.plugin"));
+    }
+
+    static List<EventEnvelope> read(Config journal, String persistenceId) throws SQLException, NotSerializableException {
+        KryoJournalSerializer serializer = new KryoJournalSerializer();
+        List<EventEnvelope> envelopes = new ArrayList<>();
+        try (Connection connection = connect(journal);
+             PreparedStatement query = connection.prepareStatement("select \"ordering\", \"sequence_number\","
+                     + " \"write_timestamp\", \"event_payload\", \"event_ser_id\", \"event_ser_manifest\""
+                     + " from \"event_journal\" where \"persistence_id\" = ? and \"deleted\" = false"
+                     + " order by \"sequence_number\"")) {
+            connection.setAutoCommit(false); // PostgreSQL streams with a fetch size only inside a transaction
+            query.setFetchSize(FETCH);
+            query.setString(1, persistenceId);
+            try (ResultSet rows = query.executeQuery()) {
+                while (rows.next()) {
+                    long sequenceNr = rows.getLong(2);
+                    if (rows.getInt(5) != serializer.identifier()) {
+                        throw new NotSerializableException("record " + sequenceNr + " of " + persistenceId
+                                + " was written by serializer " + rows.getInt(5) + ", not " + KryoJournalSerializer.NAME);
+                    }
+                    Object record = serializer.fromBinary(rows.getBytes(4), rows.getString(6));
+                    envelopes.add(new EventEnvelope(Sequence.apply(rows.getLong(1)), persistenceId, sequenceNr, record,
+                            rows.getLong(3), scala.Option.empty()));
+                }
+            }
+            connection.rollback();
+        }
+        return envelopes;
+    }
+
+    /** The engine instances the journal holds (persistence ids {@code <instance>|kernel}). */
+    static List<String> instances(Config journal) throws SQLException {
+        List<String> instances = new ArrayList<>();
+        try (Connection connection = connect(journal);
+             PreparedStatement query = connection.prepareStatement("select distinct \"persistence_id\" from \"event_journal\""
+                     + " where \"persistence_id\" like '%|kernel' order by 1");
+             ResultSet rows = query.executeQuery()) {
+            while (rows.next()) {
+                String id = rows.getString(1);
+                instances.add(id.substring(0, id.length() - "|kernel".length()));
+            }
+        }
+        return instances;
+    }
+
+    private static Connection connect(Config journal) throws SQLException {
+        return DriverManager.getConnection(journal.getString(DB + "url"), journal.getString(DB + "user"),
+                journal.getString(DB + "password"));
+    }
+}
