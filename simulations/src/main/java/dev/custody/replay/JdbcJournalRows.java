@@ -47,7 +47,14 @@ final class JdbcJournalRows {
                         throw new NotSerializableException("record " + sequenceNr + " of " + persistenceId
                                 + " was written by serializer " + rows.getInt(5) + ", not " + KryoJournalSerializer.NAME);
                     }
-                    Object record = serializer.fromBinary(rows.getBytes(4), rows.getString(6));
+                    Object record;
+                    try {
+                        record = serializer.fromBinary(rows.getBytes(4), rows.getString(6));
+                    } catch (NotSerializableException corrupt) {
+                        // unlike a recovery, this read knows exactly which row is damaged: say so
+                        throw new NotSerializableException("record " + sequenceNr + " of " + persistenceId + ": "
+                                + corrupt.getMessage());
+                    }
                     envelopes.add(new EventEnvelope(Sequence.apply(rows.getLong(1)), persistenceId, sequenceNr, record,
                             rows.getLong(3), scala.Option.empty()));
                 }

@@ -90,4 +90,20 @@ class ReplayCommandTest {
         assertEquals(2, run.status());
         assertTrue(run.err().contains("instances present: custody"), run.err());
     }
+
+    /** A damaged row: replay refuses with exit 2 and names the record, and changes nothing. */
+    @Test
+    void aCorruptRecordIsNamedAndNothingIsWritten() throws Exception {
+        var config = Journals.h2(data);
+        String url = config.getString("pekko-persistence-jdbc.shared-databases.slick.db.url");
+        try (var connection = java.sql.DriverManager.getConnection(url, "sa", "");
+             var damage = connection.prepareStatement("update \"event_journal\" set \"event_payload\" = ?"
+                     + " where \"persistence_id\" = 'custody|kernel' and \"sequence_number\" = 2")) {
+            damage.setBytes(1, new byte[] {1, 2, 3});
+            assertEquals(1, damage.executeUpdate());
+        }
+        CliRun run = CliRun.of("replay", "--journal", journal);
+        assertEquals(2, run.status(), run.out() + run.err());
+        assertTrue(run.err().contains("record 2 of custody|kernel"), run.err());
+    }
 }
