@@ -39,7 +39,10 @@ final class ActorSimEngine implements SimEngine {
             return java.util.List.of(new dev.custody.invariants.Violation("J2", dev.custody.invariants.Violation.Kind.KERNEL,
                     java.util.List.of("journal"), "the restarted engine recovered a state other than the acknowledged one"));
         }
-        return EntityAudit.compare(custody, expected);
+        return dev.custody.api.EntityAudit.compare(custody, expected, 5).stream()
+                .map(d -> new dev.custody.invariants.Violation("J4", dev.custody.invariants.Violation.Kind.KERNEL,
+                        java.util.List.of(d.entity().kind() + " " + d.entity().key()), "after a restart " + d))
+                .toList();
     }
 
     @Override

@@ -1,9 +1,7 @@
-package dev.custody.sim;
+package dev.custody.api;
 
-import dev.custody.api.Custody;
 import dev.custody.entity.EntityId;
 import dev.custody.entity.EntityState;
-import dev.custody.invariants.Violation;
 import dev.custody.model.DeviceId;
 import dev.custody.model.DomainId;
 import dev.custody.model.FileId;
@@ -11,28 +9,36 @@ import dev.custody.model.GroupId;
 import dev.custody.model.state.KernelState;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeSet;
 
 /**
- * After a restart, every device, group, domain and file actor's own journaled state must equal what
- * the acknowledged decisions made of it: the proof that no entity lost a write the engine answered for.
+ * Compares what every device, group, domain and file actor holds in its own journal with what the
+ * engine's decisions made of it: after a restart, the proof that no entity lost a write the engine
+ * answered for.
  */
-final class EntityAudit {
+public final class EntityAudit {
     private EntityAudit() {}
 
-    static List<Violation> compare(Custody engine, KernelState expected) {
-        List<Violation> found = new ArrayList<>();
+    /** One entity whose own state differs from the expected state. */
+    public record Difference(EntityId entity, Optional<Object> expected, Optional<Object> actual) {
+        @Override
+        public String toString() {
+            return entity.kind() + " " + entity.key() + ": its journal holds " + actual.map(Object::toString).orElse("nothing")
+                    + " but the decisions made it " + expected.map(Object::toString).orElse("nothing");
+        }
+    }
+
+    /** Every entity the state has ever named, asked for its own state; at most {@code limit} differences. */
+    public static List<Difference> compare(Custody engine, KernelState expected, int limit) {
+        List<Difference> found = new ArrayList<>();
         for (EntityId entity : entities(expected)) {
             EntityState own = engine.inspect(entity).toCompletableFuture().join();
             Optional<Object> wanted = project(expected, entity);
             Optional<Object> actual = project(own.slice(), entity);
             if (!wanted.equals(actual)) {
-                found.add(new Violation("J4", Violation.Kind.KERNEL, List.of(entity.kind() + " " + entity.key()),
-                        "after a restart the entity's journal holds " + actual.map(Object::toString).orElse("nothing")
-                                + " but the acknowledged decisions made it " + wanted.map(Object::toString).orElse("nothing")));
-                if (found.size() >= 5) {
+                found.add(new Difference(entity, wanted, actual));
+                if (found.size() >= limit) {
                     break;
                 }
             }
@@ -54,13 +60,13 @@ final class EntityAudit {
         return entities;
     }
 
+    /** The entity's own object in a state (the whole engine's, or the entity's slice). */
     private static Optional<Object> project(KernelState state, EntityId entity) {
-        Object object = switch (entity.kind()) {
+        return Optional.ofNullable(switch (entity.kind()) {
             case DEVICE -> state.devices().get(new DeviceId(entity.key()));
             case GROUP -> state.groups().get(new GroupId(Integer.parseInt(entity.key())));
             case DOMAIN -> state.domains().get(new DomainId(Integer.parseInt(entity.key())));
             case FILE -> state.files().get(new FileId(Integer.parseInt(entity.key())));
-        };
-        return Optional.ofNullable(object).map(Objects::requireNonNull);
+        });
     }
 }
