@@ -79,8 +79,20 @@ final class JdbcJournalRows {
         return instances;
     }
 
+    /** Read only: an embedded H2 database that does not exist is refused, never created empty. */
     private static Connection connect(Config journal) throws SQLException {
-        return DriverManager.getConnection(journal.getString(DB + "url"), journal.getString(DB + "user"),
-                journal.getString(DB + "password"));
+        String url = journal.getString(DB + "url");
+        if (url.startsWith("jdbc:h2:")) {
+            url = url + ";IFEXISTS=TRUE";
+        }
+        try {
+            return DriverManager.getConnection(url, journal.getString(DB + "user"), journal.getString(DB + "password"));
+        } catch (SQLException missing) {
+            if (url.startsWith("jdbc:h2:") && missing.getErrorCode() == 90146) { // DATABASE_NOT_FOUND_WITH_IF_EXISTS_1
+                throw new SQLException("there is no journal at " + url.substring("jdbc:h2:file:".length(), url.indexOf(';'))
+                        + ".mv.db"); // no cause: the reader reports root causes, and this is the clear one
+            }
+            throw missing;
+        }
     }
 }

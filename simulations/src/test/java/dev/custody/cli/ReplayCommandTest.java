@@ -106,4 +106,14 @@ class ReplayCommandTest {
         assertEquals(2, run.status(), run.out() + run.err());
         assertTrue(run.err().contains("record 2 of custody|kernel"), run.err());
     }
+
+    /** Reading is read only: a journal that does not exist is refused, and no empty one is left behind. */
+    @Test
+    void aMissingJournalIsRefusedAndNotCreated() {
+        Path nowhere = data.resolve("nowhere");
+        CliRun run = CliRun.of("replay", "--journal", "h2:" + nowhere);
+        assertEquals(2, run.status(), run.err());
+        assertTrue(run.err().contains("there is no journal at"), run.err());
+        assertTrue(!java.nio.file.Files.exists(nowhere), "the reader created " + nowhere);
+    }
 }
