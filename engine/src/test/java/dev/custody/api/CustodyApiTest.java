@@ -12,7 +12,6 @@ import dev.custody.model.IommuSpec;
 import dev.custody.model.Outcome;
 import dev.custody.model.Topology;
 import dev.custody.model.event.KernelEvent;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Optional;
@@ -20,24 +19,10 @@ import java.util.SequencedMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** A control process's view of the engine: capabilities, typed outcomes, the view, the listener. */
-class CustodyApiTest {
-    private static final Duration TIMEOUT = Duration.ofSeconds(20);
-    private static CustodyRuntime runtime;
-
-    @BeforeAll
-    static void start() {
-        runtime = CustodyRuntime.start(CustodyRuntime.inMemoryJournal());
-    }
-
-    @AfterAll
-    static void stop() {
-        runtime.close();
-    }
+class CustodyApiTest extends InMemoryRuntimeTest {
 
     static Topology machine() {
         SequencedMap<String, IommuSpec> iommus = new LinkedHashMap<>();

@@ -7,29 +7,14 @@ import dev.custody.model.Command;
 import dev.custody.model.Handle;
 import dev.custody.model.Outcome;
 import dev.custody.model.Reply;
-import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * A caller's paging domain is backed by a real off-heap page table in its actor: translations come
  * from it, agree with the model, and survive a restart, when the table is rebuilt from the journal.
  */
-class DomainPageTableTest {
-    private static final Duration TIMEOUT = Duration.ofSeconds(20);
-    private static CustodyRuntime runtime;
-
-    @BeforeAll
-    static void start() {
-        runtime = CustodyRuntime.start(CustodyRuntime.inMemoryJournal());
-    }
-
-    @AfterAll
-    static void stop() {
-        runtime.close();
-    }
+class DomainPageTableTest extends InMemoryRuntimeTest {
 
     private static <T> T ok(java.util.concurrent.CompletionStage<Outcome<T>> stage) {
         Outcome<T> outcome = stage.toCompletableFuture().join();

@@ -11,29 +11,14 @@ import dev.custody.rules.Decision;
 import dev.custody.rules.Kernel;
 import dev.custody.rules.ModelRandomWalkTest;
 import dev.custody.rules.RandomWalk;
-import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * An engine stopped and started again on its journal comes back identical: the coordinator's state,
  * and every device, group, domain and file actor's own state, after a few thousand random calls.
  */
-public class EngineRecoveryTest {
-    private static final Duration TIMEOUT = Duration.ofSeconds(30);
-    private static CustodyRuntime runtime;
-
-    @BeforeAll
-    static void start() {
-        runtime = CustodyRuntime.start(CustodyRuntime.inMemoryJournal());
-    }
-
-    @AfterAll
-    static void stop() {
-        runtime.close();
-    }
+public class EngineRecoveryTest extends InMemoryRuntimeTest {
 
     private static Custody startEngine(String instance, Topology topology) {
         return Custody.start(runtime, instance, topology, TIMEOUT).toCompletableFuture().join();

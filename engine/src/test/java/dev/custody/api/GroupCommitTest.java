@@ -10,12 +10,9 @@ import dev.custody.rules.Decision;
 import dev.custody.rules.Kernel;
 import dev.custody.rules.ModelRandomWalkTest;
 import dev.custody.rules.RandomWalk;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -25,19 +22,7 @@ import org.junit.jupiter.api.Test;
  * entities, a restart (which folds the journal instead of reusing the decided states) and the
  * invariants must all agree.
  */
-class GroupCommitTest {
-    private static final Duration TIMEOUT = Duration.ofSeconds(60);
-    private static CustodyRuntime runtime;
-
-    @BeforeAll
-    static void start() {
-        runtime = CustodyRuntime.start(CustodyRuntime.inMemoryJournal());
-    }
-
-    @AfterAll
-    static void stop() {
-        runtime.close();
-    }
+class GroupCommitTest extends InMemoryRuntimeTest {
 
     @Test
     void callsInFlightTogetherGetTheSequentialAnswers() {

@@ -2,11 +2,9 @@ package dev.custody.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.custody.model.state.KernelState;
-import dev.custody.replay.BadJournal;
 import dev.custody.replay.HtmlReport;
 import dev.custody.replay.InvariantCheck;
 import dev.custody.replay.JournalHistory;
-import dev.custody.replay.JournalReader;
 import dev.custody.replay.ObjectTimeline;
 import dev.custody.replay.OwnershipChart;
 import dev.custody.replay.Replay;
@@ -37,12 +35,8 @@ import picocli.CommandLine.Option;
                 "1 on a violation (naming the decision and its operation), 2 when the journal cannot be read."})
 public final class ReplayCommand implements Callable<Integer> {
 
-    @Option(names = "--journal", required = true, description = "h2:DIR or a jdbc:postgresql: URL.")
-    String journal;
-
-    @Option(names = "--instance", defaultValue = JournalDefaults.INSTANCE,
-            description = "The engine instance whose journal to read. Default: ${DEFAULT-VALUE}.")
-    String instance;
+    @picocli.CommandLine.Mixin
+    RecordedJournal recorded;
 
     @Option(names = "--at", paramLabel = "SEQ|TIME", description = "Print the full state after this decision (or at this ISO-8601 instant).")
     String at;
@@ -61,13 +55,11 @@ public final class ReplayCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        JournalHistory history;
-        try {
-            history = JournalReader.read(JournalDefaults.durable(journal).config(), instance);
-        } catch (IllegalArgumentException | BadJournal bad) {
-            System.err.println("custody replay: " + bad.getMessage());
+        java.util.Optional<JournalHistory> read = recorded.read("replay");
+        if (read.isEmpty()) {
             return 2;
         }
+        JournalHistory history = read.get();
         InvariantCheck invariants = new InvariantCheck();
         List<Consumer<ReplayStep>> observers = new ArrayList<>(List.of(invariants));
         ObjectTimeline timeline = group != null ? ObjectTimeline.ofGroup(group)

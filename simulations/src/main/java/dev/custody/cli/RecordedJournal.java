@@ -1,0 +1,28 @@
+package dev.custody.cli;
+
+import dev.custody.replay.BadJournal;
+import dev.custody.replay.JournalHistory;
+import dev.custody.replay.JournalReader;
+import java.util.Optional;
+import picocli.CommandLine.Option;
+
+/** The journal a reading command works on: {@code --journal} and {@code --instance}, read once. */
+final class RecordedJournal {
+
+    @Option(names = "--journal", required = true, description = "h2:DIR or a jdbc:postgresql: URL.")
+    String journal;
+
+    @Option(names = "--instance", defaultValue = JournalDefaults.INSTANCE,
+            description = "The engine instance whose journal to read. Default: ${DEFAULT-VALUE}.")
+    String instance;
+
+    /** The engine's recorded history, or empty after telling the user why it cannot be read. */
+    Optional<JournalHistory> read(String command) {
+        try {
+            return Optional.of(JournalReader.read(JournalDefaults.durable(journal).config(), instance));
+        } catch (IllegalArgumentException | BadJournal bad) {
+            System.err.println("custody " + command + ": " + bad.getMessage());
+            return Optional.empty();
+        }
+    }
+}
