@@ -8,10 +8,10 @@ import java.util.Map;
  * Compares an expectation with what happened: objects by the fields the expectation names, lists
  * element by element, numbers numerically in either spelling (scenario-format.md).
  */
-final class Expectations {
+public final class Expectations {
     private Expectations() {}
 
-    static boolean matches(JsonNode expected, JsonNode actual) {
+    public static boolean matches(JsonNode expected, JsonNode actual) {
         if (expected == null || expected.isNull()) {
             return actual == null || actual.isNull() || actual.isMissingNode();
         }

@@ -1,0 +1,806 @@
+/*
+ * custody-agent: the guest side of `custody oracle`. It is /init of a throwaway initramfs: it mounts
+ * what it needs, loads the listed modules, then performs the commands of /script one by one with the
+ * real system calls (sysfs writes, opens, VFIO and iommufd ioctls) and writes one answer line per
+ * command to /dev/ttyS1, which the host reads. It powers the VM off at the end.
+ *
+ * Script lines: "<step> <verb> <args...>", step "-" for set-up commands. Answers:
+ *   R <step> <result> [key=value...]    result: ok, an errno name, or PENDING
+ *   C <step> <at> <result>              a PENDING step finished while step <at> ran
+ *   G <group> <device>...               the kernel's IOMMU groups (verb "groups")
+ *   E <message>                         the agent could not understand the script
+ *   END
+ * Sysfs writes run in a child process that has closed every other descriptor: a write that blocks
+ * (unbinding vfio-pci while a device fd is open) must not hold our descriptors, or it would wait for
+ * itself. Such a write is reported PENDING and its completion reported when it comes.
+ */
+#define _GNU_SOURCE
+/* the kernel's uapi headers straight from its source tree still carry the sparse annotation */
+#define __user
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <linux/iommufd.h>
+#include <linux/reboot.h>
+#include <linux/vfio.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* sysfs names are short; a truncated one would fail its open and be reported, not overrun */
+#pragma GCC diagnostic ignored "-Wformat-truncation"
+
+#define MAX_NAMES 256
+#define MAX_PENDING 16
+#define MAX_ARGS 16
+#define WRITE_PATIENCE_MS 3000
+
+static FILE *out;
+
+/* A scenario name: an fd (group, container, device, iommufd, cdev) or an iommufd object. */
+struct name {
+    char label[64];
+    int fd;          /* open descriptor, -1 when closed or never opened */
+    uint32_t id;     /* iommufd object id (IOAS, HWPT) */
+    int ictx;        /* index of the iommufd an object belongs to, -1 if none */
+    uint32_t devid;  /* a cdev's device id once bound */
+    int bound_ictx;  /* index of the iommufd a cdev is bound to */
+};
+static struct name names[MAX_NAMES];
+static int name_count;
+
+struct pending {
+    pid_t pid;
+    int pipe;
+    char step[16];
+};
+static struct pending pendings[MAX_PENDING];
+static int pending_count;
+
+static void say(const char *format, ...) {
+    va_list args;
+    va_start(args, format);
+    vfprintf(out, format, args);
+    va_end(args);
+    fputc('\n', out);
+    fflush(out);
+}
+
+static const char *errno_name(int err) {
+    const char *name = strerrorname_np(err);
+    return name ? name : "EUNKNOWN";
+}
+
+static struct name *find_name(const char *label) {
+    for (int i = 0; i < name_count; i++) {
+        if (strcmp(names[i].label, label) == 0) {
+            return &names[i];
+        }
+    }
+    return NULL;
+}
+
+/* The entry for a label, created empty (fd -1) when the script names it for the first time. */
+static struct name *name_of(const char *label) {
+    struct name *found = find_name(label);
+    if (found || name_count == MAX_NAMES) {
+        return found;
+    }
+    struct name *fresh = &names[name_count++];
+    snprintf(fresh->label, sizeof fresh->label, "%s", label);
+    fresh->fd = -1;
+    fresh->ictx = -1;
+    fresh->bound_ictx = -1;
+    return fresh;
+}
+
+static int fd_of(const char *label) {
+    struct name *n = find_name(label);
+    return n ? n->fd : -1;
+}
+
+static uint64_t number(const char *text) {
+    return strtoull(text, NULL, 0);
+}
+
+static void result(const char *step, int err, const char *values) {
+    if (err == 0) {
+        say("R %s ok%s%s", step, values && *values ? " " : "", values ? values : "");
+    } else {
+        say("R %s %s", step, errno_name(err));
+    }
+}
+
+static int ioctl_errno(int fd, unsigned long request, void *arg) {
+    return ioctl(fd, request, arg) < 0 ? errno : 0;
+}
+
+/* ---- sysfs writes in a child ------------------------------------------------------------- */
+
+static uint64_t capability_mask(const char *caps) {
+    if (strcmp(caps, "all") == 0) {
+        return ~0ULL;
+    }
+    uint64_t mask = 0;
+    if (strstr(caps, "SYS_ADMIN")) mask |= 1ULL << CAP_SYS_ADMIN;
+    if (strstr(caps, "SYS_RAWIO")) mask |= 1ULL << CAP_SYS_RAWIO;
+    return mask;
+}
+
+static void limit_capabilities(uint64_t mask) {
+    struct __user_cap_header_struct header = {_LINUX_CAPABILITY_VERSION_3, 0};
+    struct __user_cap_data_struct data[2];
+    if (syscall(SYS_capget, &header, data) != 0) {
+        return;
+    }
+    for (int i = 0; i < 2; i++) {
+        uint32_t part = (uint32_t)(mask >> (32 * i));
+        data[i].effective &= part;
+        data[i].permitted &= part;
+        data[i].inheritable &= part;
+    }
+    syscall(SYS_capset, &header, data);
+}
+
+static int write_text(const char *path, const char *value) {
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return errno;
+    }
+    char buffer[256];
+    int length = snprintf(buffer, sizeof buffer, "%s\n", strcmp(value, "-") == 0 ? "" : value);
+    int err = write(fd, buffer, length) < 0 ? errno : 0;
+    close(fd);
+    return err;
+}
+
+/* A sequence of writes, done in order by one child; the first failure stops it. */
+struct write_op {
+    char path[256];
+    char value[128];
+    int ignore_error;
+};
+
+static void child_writes(int report, struct write_op *ops, int count, uint64_t caps) {
+    syscall(SYS_close_range, 3, report - 1, 0);
+    syscall(SYS_close_range, report + 1, ~0U, 0);
+    if (caps != ~0ULL) {
+        limit_capabilities(caps);
+    }
+    int err = 0;
+    for (int i = 0; i < count; i++) {
+        int this_err = write_text(ops[i].path, ops[i].value);
+        if (this_err && !ops[i].ignore_error && !err) {
+            err = this_err;
+            break;
+        }
+    }
+    if (write(report, &err, sizeof err) < 0) {
+        _exit(1);
+    }
+    _exit(0);
+}
+
+/* Returns the errno of the writes, 0, or -1 when they did not finish in time (PENDING). */
+static int run_writes(const char *step, struct write_op *ops, int count, uint64_t caps) {
+    int pipe_fds[2];
+    if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
+        return errno;
+    }
+    fflush(out);
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(pipe_fds[0]);
+        child_writes(pipe_fds[1], ops, count, caps);
+    }
+    close(pipe_fds[1]);
+    struct pollfd wait_for = {pipe_fds[0], POLLIN, 0};
+    if (poll(&wait_for, 1, WRITE_PATIENCE_MS) == 1) {
+        int err = EIO;
+        if (read(pipe_fds[0], &err, sizeof err) != sizeof err) {
+            err = EIO;
+        }
+        close(pipe_fds[0]);
+        waitpid(pid, NULL, 0);
+        return err;
+    }
+    if (pending_count == MAX_PENDING) {
+        return EAGAIN;
+    }
+    struct pending *p = &pendings[pending_count++];
+    p->pid = pid;
+    p->pipe = pipe_fds[0];
+    snprintf(p->step, sizeof p->step, "%s", step);
+    return -1;
+}
+
+static void report_writes(const char *step, int err, const char *values) {
+    if (err < 0) {
+        say("R %s PENDING", step);
+    } else {
+        result(step, err, values);
+    }
+}
+
+/* Reports blocked writes that have finished, waiting up to patience_ms for them. */
+static void collect_pending(const char *at, int patience_ms) {
+    for (int i = 0; i < pending_count;) {
+        struct pollfd wait_for = {pendings[i].pipe, POLLIN, 0};
+        if (poll(&wait_for, 1, patience_ms) == 1) {
+            int err = EIO;
+            if (read(pendings[i].pipe, &err, sizeof err) != sizeof err) {
+                err = EIO;
+            }
+            close(pendings[i].pipe);
+            waitpid(pendings[i].pid, NULL, 0);
+            say("C %s %s %s", pendings[i].step, at, err ? errno_name(err) : "ok");
+            pendings[i] = pendings[--pending_count];
+        } else {
+            i++;
+        }
+    }
+}
+
+static void device_path(char *buffer, size_t size, const char *device, const char *file) {
+    snprintf(buffer, size, "/sys/bus/pci/devices/%s/%s", device, file);
+}
+
+/* ---- driver core --------------------------------------------------------------------------- */
+
+static void driver_of(const char *device, char *buffer, size_t size) {
+    char path[256], target[256];
+    device_path(path, sizeof path, device, "driver");
+    ssize_t length = readlink(path, target, sizeof target - 1);
+    if (length < 0) {
+        snprintf(buffer, size, "none");
+        return;
+    }
+    target[length] = 0;
+    const char *base = strrchr(target, '/');
+    snprintf(buffer, size, "%s", base ? base + 1 : target);
+}
+
+/* bind DEVICE DRIVER WITH_OVERRIDE: vfio-pci and pci-stub match no ids, so an explicit bind sets
+ * driver_override around the bind, as an administrator does. */
+static void do_bind(const char *step, char **args) {
+    struct write_op ops[3];
+    int count = 0;
+    int with_override = atoi(args[2]);
+    if (with_override) {
+        device_path(ops[count].path, sizeof ops[count].path, args[0], "driver_override");
+        snprintf(ops[count].value, sizeof ops[count].value, "%s", args[1]);
+        ops[count++].ignore_error = 0;
+    }
+    snprintf(ops[count].path, sizeof ops[count].path, "/sys/bus/pci/drivers/%s/bind", args[1]);
+    snprintf(ops[count].value, sizeof ops[count].value, "%s", args[0]);
+    ops[count++].ignore_error = 0;
+    int err = run_writes(step, ops, count, ~0ULL);
+    if (with_override && err >= 0) {
+        /* the override was only the means of the bind; clear it whatever the bind answered */
+        struct write_op clear;
+        device_path(clear.path, sizeof clear.path, args[0], "driver_override");
+        snprintf(clear.value, sizeof clear.value, "-");
+        clear.ignore_error = 1;
+        run_writes(step, &clear, 1, ~0ULL);
+    }
+    report_writes(step, err, NULL);
+}
+
+/* unbind DEVICE: through the driver it is bound to; an unbound device has no driver to ask, which
+ * sysfs answers with ENODEV (unbind_store with a device the driver does not hold). */
+static void do_unbind(const char *step, char **args) {
+    char driver[128];
+    driver_of(args[0], driver, sizeof driver);
+    struct write_op op = {.ignore_error = 0};
+    if (strcmp(driver, "none") == 0) {
+        result(step, ENODEV, NULL);
+        return;
+    }
+    snprintf(op.path, sizeof op.path, "/sys/bus/pci/drivers/%s/unbind", driver);
+    snprintf(op.value, sizeof op.value, "%s", args[0]);
+    report_writes(step, run_writes(step, &op, 1, ~0ULL), NULL);
+}
+
+static void do_probe(const char *step, char **args) {
+    struct write_op op = {.path = "/sys/bus/pci/drivers_probe", .ignore_error = 0};
+    snprintf(op.value, sizeof op.value, "%s", args[0]);
+    int err = run_writes(step, &op, 1, ~0ULL);
+    char driver[128], values[160];
+    driver_of(args[0], driver, sizeof driver);
+    snprintf(values, sizeof values, "driver=%s", driver);
+    report_writes(step, err, values);
+}
+
+static void do_sysfs_write(const char *step, const char *caps, const char *path, const char *value) {
+    struct write_op op = {.ignore_error = 0};
+    snprintf(op.path, sizeof op.path, "%s", path);
+    snprintf(op.value, sizeof op.value, "%s", value);
+    report_writes(step, run_writes(step, &op, 1, capability_mask(caps)), NULL);
+}
+
+static int device_exists(const char *device) {
+    char path[256];
+    device_path(path, sizeof path, device, "");
+    return access(path, F_OK) == 0;
+}
+
+static void do_remove(const char *step, char **args) {
+    if (!device_exists(args[0])) {
+        result(step, ENODEV, NULL);
+        return;
+    }
+    char path[256];
+    device_path(path, sizeof path, args[0], "remove");
+    do_sysfs_write(step, "all", path, "1");
+}
+
+static void do_add(const char *step, char **args) {
+    if (device_exists(args[0])) {
+        result(step, EEXIST, NULL);
+        return;
+    }
+    struct write_op op = {.path = "/sys/bus/pci/rescan", .value = "1", .ignore_error = 0};
+    int err = run_writes(step, &op, 1, ~0ULL);
+    if (err == 0 && !device_exists(args[0])) {
+        err = ENODEV;
+    }
+    report_writes(step, err, NULL);
+}
+
+static void do_state(const char *step, char **args, int count) {
+    char values[1024] = "devices=", driver[128];
+    for (int i = 0; i < count; i++) {
+        driver_of(args[i], driver, sizeof driver);
+        size_t used = strlen(values);
+        snprintf(values + used, sizeof values - used, "%s%s:%s", i ? "," : "", args[i],
+                 device_exists(args[i]) ? driver : "absent");
+    }
+    result(step, 0, values);
+}
+
+static void do_groups(void) {
+    DIR *groups = opendir("/sys/kernel/iommu_groups");
+    if (!groups) {
+        say("E no /sys/kernel/iommu_groups: %s", errno_name(errno));
+        return;
+    }
+    struct dirent *group;
+    while ((group = readdir(groups))) {
+        if (group->d_name[0] == '.') continue;
+        char path[300], line[2048];
+        snprintf(path, sizeof path, "/sys/kernel/iommu_groups/%s/devices", group->d_name);
+        snprintf(line, sizeof line, "G %s", group->d_name);
+        DIR *devices = opendir(path);
+        struct dirent *device;
+        while (devices && (device = readdir(devices))) {
+            if (device->d_name[0] == '.') continue;
+            size_t used = strlen(line);
+            snprintf(line + used, sizeof line - used, " %s", device->d_name);
+        }
+        if (devices) closedir(devices);
+        say("%s", line);
+    }
+    closedir(groups);
+}
+
+/* ---- opening files -------------------------------------------------------------------------- */
+
+static int group_number(const char *device, char *buffer, size_t size) {
+    char path[256], target[256];
+    device_path(path, sizeof path, device, "iommu_group");
+    ssize_t length = readlink(path, target, sizeof target - 1);
+    if (length < 0) {
+        return errno;
+    }
+    target[length] = 0;
+    snprintf(buffer, size, "%s", strrchr(target, '/') + 1);
+    return 0;
+}
+
+/* The /dev/vfio/devices node of a device bound to a VFIO driver, from its vfio-dev directory. */
+static int cdev_path(const char *device, char *buffer, size_t size) {
+    char path[256];
+    device_path(path, sizeof path, device, "vfio-dev");
+    DIR *dir = opendir(path);
+    if (!dir) {
+        return ENOENT;
+    }
+    struct dirent *entry;
+    int err = ENOENT;
+    while ((entry = readdir(dir))) {
+        if (strncmp(entry->d_name, "vfio", 4) == 0) {
+            snprintf(buffer, size, "/dev/vfio/devices/%s", entry->d_name);
+            err = 0;
+            break;
+        }
+    }
+    closedir(dir);
+    return err;
+}
+
+static void do_open(const char *step, char **args, int count) {
+    struct name *n = name_of(args[0]);
+    char path[256], number_text[32];
+    int err = 0;
+    if (strcmp(args[1], "container") == 0) {
+        snprintf(path, sizeof path, "/dev/vfio/vfio");
+    } else if (strcmp(args[1], "iommufd") == 0) {
+        snprintf(path, sizeof path, "/dev/iommu");
+    } else if (strcmp(args[1], "vfio-group") == 0 && count > 2) {
+        err = group_number(args[2], number_text, sizeof number_text);
+        snprintf(path, sizeof path, "/dev/vfio/%s", number_text);
+    } else if (strcmp(args[1], "cdev") == 0 && count > 2) {
+        err = cdev_path(args[2], path, sizeof path);
+    } else {
+        say("E step %s: open of unknown kind %s", step, args[1]);
+        return;
+    }
+    if (err == 0) {
+        n->fd = open(path, O_RDWR | O_CLOEXEC);
+        err = n->fd < 0 ? errno : 0;
+    }
+    result(step, err, NULL);
+}
+
+static void do_close(const char *step, char **args) {
+    struct name *n = find_name(args[0]);
+    int err = 0;
+    if (!n || n->fd < 0) {
+        err = EBADF;
+    } else {
+        err = close(n->fd) < 0 ? errno : 0;
+        n->fd = -1;
+    }
+    result(step, err, NULL);
+    /* a close is what a blocked unbind waits for: give its completion time to arrive */
+    collect_pending(step, pending_count ? 1500 : 0);
+}
+
+/* ---- VFIO group and container ---------------------------------------------------------------- */
+
+static void do_group_status(const char *step, char **args) {
+    struct vfio_group_status status = {.argsz = sizeof status};
+    int err = ioctl_errno(fd_of(args[0]), VFIO_GROUP_GET_STATUS, &status);
+    char values[64] = "flags=";
+    if (status.flags & VFIO_GROUP_FLAGS_VIABLE) strcat(values, "VIABLE");
+    if (status.flags & VFIO_GROUP_FLAGS_CONTAINER_SET) {
+        strcat(values, status.flags & VFIO_GROUP_FLAGS_VIABLE ? ",CONTAINER_SET" : "CONTAINER_SET");
+    }
+    result(step, err, values);
+}
+
+static void do_set_container(const char *step, char **args) {
+    int container = fd_of(args[1]);
+    result(step, ioctl_errno(fd_of(args[0]), VFIO_GROUP_SET_CONTAINER, &container), NULL);
+}
+
+static void do_unset_container(const char *step, char **args) {
+    result(step, ioctl(fd_of(args[0]), VFIO_GROUP_UNSET_CONTAINER) < 0 ? errno : 0, NULL);
+}
+
+static void do_set_iommu(const char *step, char **args) {
+    long type = atol(args[1]);
+    result(step, ioctl(fd_of(args[0]), VFIO_SET_IOMMU, type) < 0 ? errno : 0, NULL);
+}
+
+static void do_get_device_fd(const char *step, char **args) {
+    struct name *n = name_of(args[2]);
+    n->fd = ioctl(fd_of(args[0]), VFIO_GROUP_GET_DEVICE_FD, args[1]);
+    result(step, n->fd < 0 ? errno : 0, NULL);
+}
+
+/* User memory for a DMA map: type1 pins the caller's pages, so the vaddr the scenario names must
+ * be backed. Already-mapped ranges stay as they are. */
+static void back_user_range(uint64_t vaddr, uint64_t size) {
+    uint64_t page = 4096, start = vaddr & ~(page - 1), end = (vaddr + size + page - 1) & ~(page - 1);
+    if (size == 0 || end <= start || end - start > (1ULL << 32)) {
+        return;
+    }
+    mmap((void *)start, end - start, PROT_READ | PROT_WRITE,
+         MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE | MAP_NORESERVE, -1, 0);
+}
+
+static void do_map_dma(const char *step, char **args) {
+    struct vfio_iommu_type1_dma_map map = {.argsz = sizeof map};
+    map.iova = number(args[1]);
+    map.vaddr = number(args[2]);
+    map.size = number(args[3]);
+    if (strchr(args[4], 'r')) map.flags |= VFIO_DMA_MAP_FLAG_READ;
+    if (strchr(args[4], 'w')) map.flags |= VFIO_DMA_MAP_FLAG_WRITE;
+    back_user_range(map.vaddr, map.size);
+    result(step, ioctl_errno(fd_of(args[0]), VFIO_IOMMU_MAP_DMA, &map), NULL);
+}
+
+static void do_unmap_dma(const char *step, char **args) {
+    struct vfio_iommu_type1_dma_unmap unmap = {.argsz = sizeof unmap};
+    unmap.iova = number(args[1]);
+    unmap.size = number(args[2]);
+    if (atoi(args[3])) unmap.flags |= VFIO_DMA_UNMAP_FLAG_ALL;
+    int err = ioctl_errno(fd_of(args[0]), VFIO_IOMMU_UNMAP_DMA, &unmap);
+    char values[64];
+    snprintf(values, sizeof values, "size=%llu", (unsigned long long)unmap.size);
+    result(step, err, values);
+}
+
+/* ---- iommufd and cdev ------------------------------------------------------------------------- */
+
+/* The id an iommufd call should use for a name: an object's id, a bound cdev's device id, or 0,
+ * which iommufd never allocates, for names that were never created. */
+static uint32_t object_id(const char *label) {
+    struct name *n = find_name(label);
+    if (!n) return 0;
+    return n->id ? n->id : n->devid;
+}
+
+static void do_cdev_bind(const char *step, char **args) {
+    struct name *cdev = name_of(args[0]);
+    struct vfio_device_bind_iommufd bind = {.argsz = sizeof bind, .iommufd = fd_of(args[1])};
+    int err = ioctl_errno(cdev->fd, VFIO_DEVICE_BIND_IOMMUFD, &bind);
+    char values[64] = "";
+    if (err == 0) {
+        cdev->devid = bind.out_devid;
+        snprintf(values, sizeof values, "devid=%u", bind.out_devid);
+    }
+    result(step, err, values);
+}
+
+static void do_cdev_attach(const char *step, char **args) {
+    struct vfio_device_attach_iommufd_pt attach = {.argsz = sizeof attach, .pt_id = object_id(args[1])};
+    int err = ioctl_errno(fd_of(args[0]), VFIO_DEVICE_ATTACH_IOMMUFD_PT, &attach);
+    char values[64];
+    snprintf(values, sizeof values, "pt_id=%u", attach.pt_id);
+    result(step, err, values);
+}
+
+static void do_cdev_detach(const char *step, char **args) {
+    struct vfio_device_detach_iommufd_pt detach = {.argsz = sizeof detach};
+    result(step, ioctl_errno(fd_of(args[0]), VFIO_DEVICE_DETACH_IOMMUFD_PT, &detach), NULL);
+}
+
+static void do_ioas_alloc(const char *step, char **args) {
+    struct iommu_ioas_alloc alloc = {.size = sizeof alloc};
+    int err = ioctl_errno(fd_of(args[0]), IOMMU_IOAS_ALLOC, &alloc);
+    char values[64] = "";
+    if (err == 0) {
+        struct name *n = name_of(args[1]);
+        n->id = alloc.out_ioas_id;
+        snprintf(values, sizeof values, "id=%u", alloc.out_ioas_id);
+    }
+    result(step, err, values);
+}
+
+static void do_hwpt_alloc(const char *step, char **args) {
+    struct iommu_hwpt_alloc alloc = {.size = sizeof alloc};
+    alloc.dev_id = object_id(args[1]);
+    alloc.pt_id = object_id(args[2]);
+    int err = ioctl_errno(fd_of(args[0]), IOMMU_HWPT_ALLOC, &alloc);
+    char values[64] = "";
+    if (err == 0) {
+        struct name *n = name_of(args[3]);
+        n->id = alloc.out_hwpt_id;
+        snprintf(values, sizeof values, "id=%u", alloc.out_hwpt_id);
+    }
+    result(step, err, values);
+}
+
+static void do_destroy(const char *step, char **args) {
+    struct iommu_destroy destroy = {.size = sizeof destroy, .id = object_id(args[1])};
+    result(step, ioctl_errno(fd_of(args[0]), IOMMU_DESTROY, &destroy), NULL);
+}
+
+/* ioas-map IOMMUFD IOAS IOVA|- LENGTH FLAGS: the kernel pins user memory, so a buffer of the length
+ * is made for every map. */
+static void do_ioas_map(const char *step, char **args) {
+    struct iommu_ioas_map map = {.size = sizeof map, .ioas_id = object_id(args[1])};
+    map.length = number(args[3]);
+    if (strcmp(args[2], "-") != 0) map.iova = number(args[2]);
+    if (strstr(args[4], "FIXED_IOVA")) map.flags |= IOMMU_IOAS_MAP_FIXED_IOVA;
+    if (strstr(args[4], "READABLE")) map.flags |= IOMMU_IOAS_MAP_READABLE;
+    if (strstr(args[4], "WRITEABLE")) map.flags |= IOMMU_IOAS_MAP_WRITEABLE;
+    void *buffer = MAP_FAILED;
+    if (map.length > 0 && map.length <= (1ULL << 32)) {
+        buffer = mmap(NULL, map.length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    }
+    map.user_va = buffer == MAP_FAILED ? 4096 : (uint64_t)(uintptr_t)buffer;
+    int err = ioctl_errno(fd_of(args[0]), IOMMU_IOAS_MAP, &map);
+    char values[64];
+    snprintf(values, sizeof values, "iova=%llu", (unsigned long long)map.iova);
+    result(step, err, values);
+}
+
+static void do_ioas_unmap(const char *step, char **args) {
+    struct iommu_ioas_unmap unmap = {.size = sizeof unmap, .ioas_id = object_id(args[1])};
+    unmap.iova = number(args[2]);
+    unmap.length = number(args[3]);
+    int err = ioctl_errno(fd_of(args[0]), IOMMU_IOAS_UNMAP, &unmap);
+    char values[64];
+    snprintf(values, sizeof values, "length=%llu", (unsigned long long)unmap.length);
+    result(step, err, values);
+}
+
+static void do_iova_ranges(const char *step, char **args) {
+    struct iommu_iova_range ranges[64];
+    struct iommu_ioas_iova_ranges query = {.size = sizeof query, .ioas_id = object_id(args[1])};
+    query.num_iovas = (uint32_t)number(args[2]);
+    if (query.num_iovas > 64) query.num_iovas = 64;
+    query.allowed_iovas = (uint64_t)(uintptr_t)ranges;
+    int err = ioctl_errno(fd_of(args[0]), IOMMU_IOAS_IOVA_RANGES, &query);
+    char values[2048];
+    int used = snprintf(values, sizeof values, "num=%u alignment=%llu ranges=", query.num_iovas,
+                        (unsigned long long)query.out_iova_alignment);
+    for (uint32_t i = 0; err == 0 && i < query.num_iovas && used < (int)sizeof values - 64; i++) {
+        used += snprintf(values + used, sizeof values - used, "%s%llu-%llu", i ? "," : "",
+                         (unsigned long long)ranges[i].start, (unsigned long long)ranges[i].last);
+    }
+    if (err == EMSGSIZE) {
+        say("R %s EMSGSIZE num=%u", step, query.num_iovas);
+        return;
+    }
+    result(step, err, values);
+}
+
+/* allow-iovas IOMMUFD IOAS start-last,start-last|- */
+static void do_allow_iovas(const char *step, char **args) {
+    struct iommu_iova_range ranges[32];
+    uint32_t count = 0;
+    char *text = args[2], *save = NULL;
+    for (char *range = strtok_r(text, ",", &save); range && count < 32 && strcmp(range, "-") != 0;
+         range = strtok_r(NULL, ",", &save)) {
+        char *dash = strchr(range, '-');
+        ranges[count].start = strtoull(range, NULL, 0);
+        ranges[count].last = dash ? strtoull(dash + 1, NULL, 0) : 0;
+        count++;
+    }
+    struct iommu_ioas_allow_iovas allow = {.size = sizeof allow, .ioas_id = object_id(args[1])};
+    allow.num_iovas = count;
+    allow.allowed_iovas = (uint64_t)(uintptr_t)ranges;
+    result(step, ioctl_errno(fd_of(args[0]), IOMMU_IOAS_ALLOW_IOVAS, &allow), NULL);
+}
+
+/* ---- start, modules, the script loop ------------------------------------------------------ */
+
+static void mount_basics(void) {
+    mkdir("/proc", 0755);
+    mkdir("/sys", 0755);
+    mkdir("/dev", 0755);
+    mount("proc", "/proc", "proc", 0, NULL);
+    mount("sysfs", "/sys", "sysfs", 0, NULL);
+    mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
+}
+
+static void load_modules(void) {
+    FILE *order = fopen("/modules/order", "r");
+    char line[256];
+    while (order && fgets(line, sizeof line, order)) {
+        line[strcspn(line, "\n")] = 0;
+        if (!*line) continue;
+        int fd = open(line, O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || (syscall(SYS_finit_module, fd, "", 0) != 0 && errno != EEXIST)) {
+            say("E module %s: %s", line, errno_name(errno));
+        }
+        if (fd >= 0) close(fd);
+    }
+    if (order) fclose(order);
+}
+
+/* Devices appear asynchronously after modules load and at boot: wait for the PCI bus to settle. */
+static void settle(void) {
+    for (int i = 0; i < 50 && access("/sys/kernel/iommu_groups/0", F_OK) != 0; i++) {
+        usleep(100000);
+    }
+}
+
+static int split(char *line, char **words, int max) {
+    int count = 0;
+    for (char *save = NULL, *word = strtok_r(line, " \t\n", &save); word && count < max;
+         word = strtok_r(NULL, " \t\n", &save)) {
+        words[count++] = word;
+    }
+    return count;
+}
+
+struct verb {
+    const char *name;
+    int args;
+    void (*run)(const char *step, char **args);
+};
+
+static void do_sysfs_verb(const char *step, char **args) { do_sysfs_write(step, args[0], args[1], args[2]); }
+
+static const struct verb verbs[] = {
+    {"bind", 3, do_bind},
+    {"unbind", 1, do_unbind},
+    {"probe", 1, do_probe},
+    {"remove", 1, do_remove},
+    {"add", 1, do_add},
+    {"sysfs", 3, do_sysfs_verb},
+    {"close", 1, do_close},
+    {"group-status", 1, do_group_status},
+    {"set-container", 2, do_set_container},
+    {"unset-container", 1, do_unset_container},
+    {"set-iommu", 2, do_set_iommu},
+    {"get-device-fd", 3, do_get_device_fd},
+    {"map-dma", 5, do_map_dma},
+    {"unmap-dma", 4, do_unmap_dma},
+    {"cdev-bind", 2, do_cdev_bind},
+    {"cdev-attach", 2, do_cdev_attach},
+    {"cdev-detach", 1, do_cdev_detach},
+    {"ioas-alloc", 2, do_ioas_alloc},
+    {"hwpt-alloc", 4, do_hwpt_alloc},
+    {"destroy", 2, do_destroy},
+    {"ioas-map", 5, do_ioas_map},
+    {"ioas-unmap", 4, do_ioas_unmap},
+    {"iova-ranges", 3, do_iova_ranges},
+    {"allow-iovas", 3, do_allow_iovas},
+};
+
+static void run_line(char *line) {
+    char *words[MAX_ARGS + 2];
+    int count = split(line, words, MAX_ARGS + 2);
+    if (count < 2 || words[0][0] == '#') {
+        return;
+    }
+    const char *step = words[0], *verb = words[1];
+    char **args = words + 2;
+    int argc = count - 2;
+    if (strcmp(verb, "groups") == 0) {
+        do_groups();
+    } else if (strcmp(verb, "modules") == 0) {
+        load_modules();
+        settle();
+    } else if (strcmp(verb, "open") == 0 && argc >= 2) {
+        do_open(step, args, argc);
+    } else if (strcmp(verb, "state") == 0) {
+        do_state(step, args, argc);
+    } else {
+        for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++) {
+            if (strcmp(verb, verbs[i].name) == 0) {
+                if (argc < verbs[i].args) {
+                    say("E step %s: %s needs %d arguments", step, verb, verbs[i].args);
+                } else {
+                    verbs[i].run(step, args);
+                }
+                collect_pending(step, 0);
+                return;
+            }
+        }
+        say("E step %s: unknown verb %s", step, verb);
+    }
+    collect_pending(step, 0);
+}
+
+int main(void) {
+    mount_basics();
+    out = fopen("/dev/ttyS1", "w");
+    if (!out) {
+        out = stdout;
+    }
+    say("A custody-agent ready");
+    FILE *script = fopen("/script", "r");
+    char line[1024];
+    while (script && fgets(line, sizeof line, script)) {
+        run_line(line);
+    }
+    /* writes still blocked at the end get a last chance once every descriptor is closed */
+    for (int i = 0; i < name_count; i++) {
+        if (names[i].fd >= 0) close(names[i].fd);
+    }
+    collect_pending("end", pending_count ? 3000 : 0);
+    say("END");
+    fflush(out);
+    sync();
+    reboot(LINUX_REBOOT_CMD_POWER_OFF);
+    return 0;
+}

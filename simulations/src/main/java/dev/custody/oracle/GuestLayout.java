@@ -1,0 +1,235 @@
+package dev.custody.oracle;
+
+import dev.custody.model.DeviceId;
+import dev.custody.model.DeviceSpec;
+import dev.custody.model.DriverSpec;
+import dev.custody.model.GroupId;
+import dev.custody.model.IommuSpec;
+import dev.custody.model.Topology;
+import dev.custody.scenario.Scenario;
+import dev.custody.scenario.Step;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SequencedMap;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * How a scenario's topology becomes a q35 VM: every scenario group is one slot on the root bus, a
+ * lone device as a single function (root-complex endpoints are isolated), a group of several as the
+ * functions of one multifunction slot without ACS, which the kernel puts in one group. A device
+ * whose scenario uses a kernel-DMA driver is a QEMU device whose guest driver plays that driver
+ * (nvme for "nvme", virtio-pci for any other); a device that uses none is QEMU's edu device, which
+ * no guest driver matches, so probing it binds nothing, as in the scenario.
+ */
+public final class GuestLayout {
+    /** Managed-DMA drivers the guest kernel really has; the scenario's own managed drivers it has not. */
+    static final Set<String> GUEST_MANAGED_DRIVERS = Set.of("vfio-pci", "pci-stub");
+    private static final int FIRST_SLOT = 0x03;
+    private static final int LAST_SLOT = 0x1e;
+    /** 4K, 2M and 1G: what QEMU's VT-d advertises (second-level large pages). */
+    private static final long VTD_PAGE_SIZES = (1L << 12) | (1L << 21) | (1L << 30);
+
+    private final Topology topology;
+    private final SequencedMap<DeviceId, GuestDevice> devices;
+    private final int addressWidth;
+
+    private GuestLayout(Topology topology, SequencedMap<DeviceId, GuestDevice> devices, int addressWidth) {
+        this.topology = topology;
+        this.devices = devices;
+        this.addressWidth = addressWidth;
+    }
+
+    public static GuestLayout of(Scenario scenario) throws NotRealisable {
+        Topology topology = scenario.topology();
+        int width = iommuWidth(scenario);
+        Map<DeviceId, String> played = playedDrivers(scenario);
+        SequencedMap<GroupId, List<DeviceSpec>> groups = groups(scenario);
+        if (groups.size() > LAST_SLOT - FIRST_SLOT + 1) {
+            throw new NotRealisable(scenario.source() + ": " + groups.size() + " groups; the VM's root bus has room for "
+                    + (LAST_SLOT - FIRST_SLOT + 1));
+        }
+        SequencedMap<DeviceId, GuestDevice> devices = new LinkedHashMap<>();
+        int slot = FIRST_SLOT;
+        for (List<DeviceSpec> members : groups.values()) {
+            if (members.size() > 8) {
+                throw new NotRealisable(scenario.source() + ": group of " + members.get(0).id() + " has "
+                        + members.size() + " devices; a slot has 8 functions");
+            }
+            for (int function = 0; function < members.size(); function++) {
+                DeviceSpec spec = members.get(function);
+                Optional<String> driver = Optional.ofNullable(played.get(spec.id()));
+                GuestDevice.Kind kind = driver.isEmpty() ? GuestDevice.Kind.PLAIN
+                        : driver.get().equals("nvme") ? GuestDevice.Kind.NVME : GuestDevice.Kind.NET;
+                String address = String.format("0000:00:%02x.%d", slot, function);
+                devices.put(spec.id(), new GuestDevice(spec.id(), address, kind, driver));
+            }
+            slot++;
+        }
+        return new GuestLayout(topology, devices, width);
+    }
+
+    public SequencedMap<DeviceId, GuestDevice> devices() {
+        return devices;
+    }
+
+    public GuestDevice device(DeviceId id) {
+        GuestDevice device = devices.get(id);
+        if (device == null) {
+            throw new IllegalArgumentException("no guest device for " + id);
+        }
+        return device;
+    }
+
+    public Optional<GuestDevice> byAddress(String address) {
+        return devices.values().stream().filter(d -> d.address().equals(address)).findFirst();
+    }
+
+    public Topology topology() {
+        return topology;
+    }
+
+    /** The intel-iommu option and one -device per endpoint, in slot and function order. */
+    public List<String> qemuArguments() {
+        List<String> args = new ArrayList<>();
+        args.add("-global");
+        args.add("intel-iommu.aw-bits=" + addressWidth);
+        for (GuestDevice device : devices.values()) {
+            String[] parts = device.address().split("[:.]");
+            int slot = Integer.parseInt(parts[2], 16);
+            int function = Integer.parseInt(parts[3]);
+            boolean multifunction = function == 0 && devices.values().stream()
+                    .anyMatch(d -> d.address().startsWith(device.address().substring(0, 10)) && !d.equals(device));
+            StringBuilder arg = new StringBuilder(device.kind().qemuDevice)
+                    .append(",addr=").append(String.format("%02x.%d", slot, function));
+            if (multifunction) {
+                arg.append(",multifunction=on");
+            }
+            if (device.kind() == GuestDevice.Kind.NVME) {
+                arg.append(",serial=custody").append(slot).append(function);
+            }
+            args.add("-device");
+            args.add(arg.toString());
+        }
+        return args;
+    }
+
+    /**
+     * The guest driver that stands for a scenario driver on a device: VFIO's and pci-stub are
+     * themselves; a kernel-DMA driver is the device's native one.
+     */
+    public String guestDriver(DeviceId device, String scenarioDriver) {
+        if (GUEST_MANAGED_DRIVERS.contains(scenarioDriver)) {
+            return scenarioDriver;
+        }
+        return device(device).kind().nativeDriver().orElse(scenarioDriver);
+    }
+
+    /** The scenario's name for what the guest reports bound ("none" is no driver). */
+    public Optional<String> scenarioDriver(DeviceId device, String guestDriver) {
+        if (guestDriver.equals("none")) {
+            return Optional.empty();
+        }
+        GuestDevice guest = device(device);
+        if (guest.kind().nativeDriver().filter(guestDriver::equals).isPresent()) {
+            return guest.playedDriver().or(() -> Optional.of(guestDriver));
+        }
+        return Optional.of(guestDriver);
+    }
+
+    private static int iommuWidth(Scenario scenario) throws NotRealisable {
+        Topology topology = scenario.topology();
+        if (topology.iommus().size() != 1) {
+            throw new NotRealisable(scenario.source() + ": topology has " + topology.iommus().size()
+                    + " IOMMU instances; the VM has one intel-iommu");
+        }
+        IommuSpec iommu = topology.iommus().firstEntry().getValue();
+        if (iommu.pageSizeBitmap() != VTD_PAGE_SIZES) {
+            throw new NotRealisable(scenario.source() + ": IOMMU " + iommu.name() + " has page sizes 0x"
+                    + Long.toHexString(iommu.pageSizeBitmap()) + "; QEMU's VT-d offers 4K, 2M and 1G");
+        }
+        if (iommu.addressWidth() != 48 && iommu.addressWidth() != 39) {
+            throw new NotRealisable(scenario.source() + ": IOMMU " + iommu.name() + " has address width "
+                    + iommu.addressWidth() + "; QEMU's VT-d offers 39 or 48");
+        }
+        for (DeviceSpec device : topology.devices().values()) {
+            if (device.iommu().isEmpty()) {
+                throw new NotRealisable(scenario.source() + ": device " + device.id() + " has no IOMMU; every VM device sits behind one");
+            }
+            if (device.requireDirect()) {
+                throw new NotRealisable(scenario.source() + ": device " + device.id()
+                        + " requires a direct mapping (RMRR); QEMU's VT-d reports none");
+            }
+            if (device.group().isEmpty()) {
+                throw new NotRealisable(scenario.source() + ": device " + device.id() + " has no group");
+            }
+        }
+        return iommu.addressWidth();
+    }
+
+    private static SequencedMap<GroupId, List<DeviceSpec>> groups(Scenario scenario) {
+        SequencedMap<GroupId, List<DeviceSpec>> groups = new TreeMap<>(java.util.Comparator.comparingInt(GroupId::number));
+        for (DeviceSpec device : scenario.topology().devices().values()) {
+            groups.computeIfAbsent(device.group().orElseThrow(), g -> new ArrayList<>()).add(device);
+        }
+        return groups;
+    }
+
+    /** For each device, the one kernel-DMA driver its scenario uses, which its guest driver plays. */
+    private static Map<DeviceId, String> playedDrivers(Scenario scenario) throws NotRealisable {
+        Topology topology = scenario.topology();
+        Map<DeviceId, Set<String>> used = new LinkedHashMap<>();
+        for (DeviceSpec device : topology.devices().values()) {
+            Set<String> names = used.computeIfAbsent(device.id(), d -> new LinkedHashSet<>());
+            device.bootDriver().ifPresent(names::add);
+            device.matches().stream().filter(m -> isKernelDma(topology, m)).findFirst().ifPresent(names::add);
+            for (String match : device.matches()) {
+                if (!isKernelDma(topology, match) && !GUEST_MANAGED_DRIVERS.contains(match)) {
+                    throw new NotRealisable(scenario.source() + ": device " + device.id() + " matches " + match
+                            + ", a driver the guest kernel does not have");
+                }
+                if (GUEST_MANAGED_DRIVERS.contains(match)) {
+                    throw new NotRealisable(scenario.source() + ": device " + device.id() + " matches " + match
+                            + " by id; the guest's " + match + " matches no ids");
+                }
+            }
+        }
+        for (Step step : scenario.steps()) {
+            if (!step.op().equals("driver.bind") && !step.op().equals("driver.override")) {
+                continue;
+            }
+            Optional<String> driver = step.field("driver").filter(n -> n.isTextual()).map(n -> n.textValue());
+            DeviceId device = new DeviceId(step.field("device").map(n -> n.asText()).orElse(""));
+            if (driver.isEmpty() || !used.containsKey(device)) {
+                continue;
+            }
+            if (!isKernelDma(topology, driver.get()) && !GUEST_MANAGED_DRIVERS.contains(driver.get())) {
+                throw new NotRealisable(scenario.source() + ": step " + step.number() + ": driver " + driver.get()
+                        + " does not exist in the guest kernel");
+            }
+            used.get(device).add(driver.get());
+        }
+        Map<DeviceId, String> played = new LinkedHashMap<>();
+        for (var entry : used.entrySet()) {
+            List<String> kernelDma = entry.getValue().stream().filter(n -> isKernelDma(topology, n)).distinct().toList();
+            if (kernelDma.size() > 1) {
+                throw new NotRealisable(scenario.source() + ": device " + entry.getKey() + " uses kernel-DMA drivers "
+                        + kernelDma + "; its guest device has one native driver");
+            }
+            kernelDma.stream().findFirst().ifPresent(d -> played.put(entry.getKey(), d));
+        }
+        return played;
+    }
+
+    static boolean isKernelDma(Topology topology, String driver) {
+        return topology.driver(driver).map(d -> !d.managedDma()).orElse(false);
+    }
+
+    static Optional<DriverSpec> spec(Topology topology, String driver) {
+        return topology.driver(driver);
+    }
+}
