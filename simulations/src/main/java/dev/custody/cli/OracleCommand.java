@@ -1,0 +1,190 @@
+package dev.custody.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.custody.oracle.FileComparison;
+import dev.custody.oracle.KernelRun;
+import dev.custody.oracle.NotRealisable;
+import dev.custody.oracle.Oracle;
+import dev.custody.oracle.OracleReport;
+import dev.custody.oracle.ScenarioFiles;
+import dev.custody.oracle.ScenarioRecorder;
+import dev.custody.oracle.vm.KernelCatalog;
+import dev.custody.oracle.vm.OracleHome;
+import dev.custody.oracle.RandomWalkScenarios;
+import dev.custody.scenario.Scenario;
+import dev.custody.scenario.ScenarioException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code custody oracle}: scenarios against a real Linux kernel in a QEMU VM. */
+@Command(name = "oracle", mixinStandardHelpOptions = true,
+        description = {"Runs scenarios against a real Linux kernel booted in QEMU (TCG) with a small guest agent,",
+                "and compares the kernel's answers with the engine's."},
+        subcommands = {OracleCommand.Run.class, OracleCommand.Diff.class, OracleCommand.Kernels.class})
+public final class OracleCommand {
+    static final int AGREE = 0;
+    static final int DISAGREE = 1;
+    static final int INVALID = 2;
+
+    /** Options every VM-running subcommand shares. */
+    static final class VmOptions {
+        @Option(names = "--kernel", defaultValue = Oracle.AUTO, paramLabel = "NAME",
+                description = {"A kernel from `custody oracle kernels`, or auto: the iommufd kernel for scenarios",
+                        "that use iommufd or cdevs (built on first use), else the default one. Default: ${DEFAULT-VALUE}."})
+        String kernel;
+
+        @Option(names = "--timeout", defaultValue = "180", paramLabel = "SECONDS",
+                description = "Longest one VM run may take. Default: ${DEFAULT-VALUE}.")
+        int timeoutSeconds;
+
+        Oracle oracle() {
+            return new Oracle(OracleHome.find(), Duration.ofSeconds(timeoutSeconds), kernel, System.err::println);
+        }
+    }
+
+    static List<Scenario> parseAll(List<String> arguments) {
+        List<Scenario> scenarios = new ArrayList<>();
+        for (Path file : ScenarioFiles.expand(arguments)) {
+            scenarios.add(ScenarioFiles.parse(file));
+        }
+        return scenarios;
+    }
+
+    @Command(name = "run", mixinStandardHelpOptions = true,
+            description = {"Runs each file in the VM and prints the kernel's answers as `custody scenario run` prints",
+                    "the engine's (JSON Lines, with a kernel field). Files that need what the VM cannot provide",
+                    "are reported as skipped. Exit 0 when every expectation held, 1 otherwise, 2 for invalid files."})
+    static final class Run implements Callable<Integer> {
+        @Parameters(arity = "1..*", paramLabel = "FILE", description = "Scenario files or directories of them.")
+        List<String> files;
+
+        @Mixin
+        VmOptions vm;
+
+        @Override
+        public Integer call() {
+            PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+            ObjectMapper json = new ObjectMapper();
+            List<Scenario> scenarios;
+            try {
+                scenarios = parseAll(files);
+            } catch (ScenarioException invalid) {
+                System.err.println("custody: invalid scenario: " + invalid.getMessage());
+                return INVALID;
+            }
+            Oracle oracle = vm.oracle();
+            boolean allHeld = true;
+            for (Scenario scenario : scenarios) {
+                try {
+                    KernelRun run = oracle.run(scenario);
+                    if (!run.usable()) {
+                        System.err.println("custody: " + scenario.source() + ": " + run.failure().orElseThrow());
+                        allHeld = false;
+                        continue;
+                    }
+                    for (ObjectNode line : run.lines()) {
+                        out.println(line);
+                        allHeld &= !line.has("match") || line.get("match").asBoolean();
+                    }
+                    run.topologyDifferences().forEach(d -> out.println(json.createObjectNode().put("topology", d)));
+                } catch (NotRealisable why) {
+                    out.println(json.createObjectNode().put("file", scenario.source()).put("skipped", why.getMessage()));
+                }
+            }
+            return allHeld ? AGREE : DISAGREE;
+        }
+    }
+
+    @Command(name = "diff", mixinStandardHelpOptions = true,
+            description = {"Runs each file on the engine and in the VM and reports every step where they disagree,",
+                    "per file and in total (steps agreeing / steps compared). Exit 1 if any step or any group",
+                    "differs, 0 otherwise, 2 for invalid files."})
+    static final class Diff implements Callable<Integer> {
+        @Parameters(arity = "0..*", paramLabel = "FILE", description = "Scenario files or directories of them.")
+        List<String> files = new ArrayList<>();
+
+        @Mixin
+        VmOptions vm;
+
+        @Option(names = "--record", description = "Write the kernel's answers into the files as expectations.")
+        boolean record;
+
+        @Option(names = "--random", defaultValue = "0", paramLabel = "N",
+                description = "Also compare N generated random-walk scenarios (user-space calls only).")
+        int random;
+
+        @Option(names = "--seed", defaultValue = "1", description = "Seed of the random walks. Default: ${DEFAULT-VALUE}.")
+        long seed;
+
+        @Option(names = "--steps", defaultValue = "60", description = "Steps per random walk. Default: ${DEFAULT-VALUE}.")
+        int steps;
+
+        @Option(names = "--json", description = "One JSON object per file and a total, instead of text.")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            List<Scenario> scenarios;
+            try {
+                scenarios = parseAll(files);
+            } catch (ScenarioException invalid) {
+                System.err.println("custody: invalid scenario: " + invalid.getMessage());
+                return INVALID;
+            }
+            if (scenarios.isEmpty() && random == 0) {
+                System.err.println("custody: give scenario files, directories or --random N");
+                return INVALID;
+            }
+            scenarios.addAll(RandomWalkScenarios.generate(random, seed, steps));
+            Oracle oracle = vm.oracle();
+            PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+            OracleReport report = new OracleReport(out, json);
+            for (Scenario scenario : scenarios) {
+                FileComparison comparison;
+                if (record && !scenario.source().startsWith(RandomWalkScenarios.SOURCE_PREFIX)) {
+                    comparison = recordOne(oracle, scenario);
+                } else {
+                    comparison = oracle.compare(scenario);
+                }
+                report.file(comparison);
+            }
+            report.total();
+            return report.allAgree() ? AGREE : DISAGREE;
+        }
+
+        private static FileComparison recordOne(Oracle oracle, Scenario scenario) {
+            try {
+                KernelRun run = oracle.run(scenario);
+                if (run.usable()) {
+                    ScenarioRecorder.record(Path.of(scenario.source()), run);
+                }
+                return Oracle.compare(scenario, run);
+            } catch (NotRealisable why) {
+                return FileComparison.notRealisable(scenario.source(), why.getMessage());
+            }
+        }
+    }
+
+    @Command(name = "kernels", mixinStandardHelpOptions = true,
+            description = "Lists the kernels the oracle can boot and whether each has iommufd and VFIO cdevs.")
+    static final class Kernels implements Callable<Integer> {
+        @Override
+        public Integer call() {
+            for (KernelCatalog.Entry entry : KernelCatalog.standard(OracleHome.find()).list()) {
+                System.out.printf("%-28s %-14s %s%n", entry.name(), entry.iommufd() ? "iommufd+cdev" : "group/container",
+                        entry.state());
+            }
+            return AGREE;
+        }
+    }
+}

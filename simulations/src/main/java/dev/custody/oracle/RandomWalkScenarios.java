@@ -1,0 +1,239 @@
+package dev.custody.oracle;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.custody.model.DeviceId;
+import dev.custody.scenario.ModelEngine;
+import dev.custody.scenario.Scenario;
+import dev.custody.scenario.ScenarioParser;
+import dev.custody.scenario.ScenarioRunner;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * Seeded random walks of user-space calls (driver core through sysfs, the VFIO group and container
+ * path, iommufd and cdevs) over a fixed four-device topology, for `custody oracle diff --random`.
+ * Names are drawn from what earlier steps opened, closed ones included, so misuse is exercised too.
+ * One rule keeps walks comparable: no driver-core call on a device whose unbind the model says is
+ * still blocked, because the kernel would hold the device lock and that call would wait as well.
+ */
+public final class RandomWalkScenarios {
+    public static final String SOURCE_PREFIX = "random-walk";
+    private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
+    private static final List<String> DEVICES = List.of("0000:00:03.0", "0000:00:03.1", "0000:00:04.0", "0000:00:05.0");
+    private static final List<Integer> GROUPS = List.of(1, 2, 3);
+
+    private final SplittableRandom random;
+    private final String source;
+    private final ArrayNode steps = JSON.arrayNode();
+    private final List<String> groupFds = new ArrayList<>();
+    private final List<String> containers = new ArrayList<>();
+    private final List<String> deviceFds = new ArrayList<>();
+    private final List<String> iommufds = new ArrayList<>();
+    private final List<String> cdevs = new ArrayList<>();
+    private final List<String> objects = new ArrayList<>();
+    private int names;
+
+    private RandomWalkScenarios(long seed, String source) {
+        this.random = new SplittableRandom(seed);
+        this.source = source;
+    }
+
+    public static List<Scenario> generate(int count, long seed, int length) {
+        List<Scenario> scenarios = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            String source = SOURCE_PREFIX + "-seed-" + seed + "-" + i;
+            RandomWalkScenarios walk = new RandomWalkScenarios(seed * 1_000_003L + i, source);
+            scenarios.add(walk.walk(length));
+        }
+        return scenarios;
+    }
+
+    private Scenario walk(int length) {
+        for (int i = 0; i < length; i++) {
+            steps.add(next());
+        }
+        return parse();
+    }
+
+    private Scenario parse() {
+        ObjectNode root = JSON.objectNode();
+        root.put("name", source);
+        root.put("description", "generated user-space random walk");
+        root.set("topology", topology());
+        root.set("steps", steps.deepCopy());
+        return ScenarioParser.parse(source, root.toString());
+    }
+
+    private static ObjectNode topology() {
+        ObjectNode topology = JSON.objectNode();
+        topology.putArray("iommus").addObject().put("name", "dmar0");
+        ArrayNode devices = topology.putArray("devices");
+        device(devices, DEVICES.get(0), 1, "e1000e", true);
+        device(devices, DEVICES.get(1), 1, null, false);
+        device(devices, DEVICES.get(2), 2, "nvme", true);
+        device(devices, DEVICES.get(3), 3, null, false);
+        return topology;
+    }
+
+    private static void device(ArrayNode devices, String name, int group, String driver, boolean bound) {
+        ObjectNode device = devices.addObject().put("name", name).put("iommu", "dmar0").put("group", group);
+        if (driver != null) {
+            device.putArray("matches").add(driver);
+            if (bound) {
+                device.put("driver", driver);
+            }
+        }
+    }
+
+    private ObjectNode next() {
+        while (true) {
+            ObjectNode step = candidate();
+            if (step != null) {
+                return step;
+            }
+        }
+    }
+
+    /** A random call, or null when the one drawn cannot be made now (then another is drawn). */
+    private ObjectNode candidate() {
+        int pick = random.nextInt(100);
+        if (pick < 18) {
+            return driverCore();
+        }
+        if (pick < 50) {
+            return vfio();
+        }
+        if (pick < 88) {
+            return iommufd();
+        }
+        if (pick < 95) {
+            return close();
+        }
+        return step("state").put("group", GROUPS.get(random.nextInt(GROUPS.size())));
+    }
+
+    private ObjectNode driverCore() {
+        String device = any(DEVICES);
+        if (blocked(device)) {
+            return null;
+        }
+        return switch (random.nextInt(5)) {
+            case 0, 1 -> step("driver.bind").put("device", device).put("driver", driverFor(device));
+            case 2 -> step("driver.unbind").put("device", device);
+            case 3 -> random.nextBoolean() ? step("driver.override").put("device", device).put("driver", "vfio-pci")
+                    : step("driver.override").put("device", device).putNull("driver");
+            default -> step("driver.probe").put("device", device);
+        };
+    }
+
+    private String driverFor(String device) {
+        int pick = random.nextInt(10);
+        if (pick < 6) {
+            return "vfio-pci";
+        }
+        if (pick < 8) {
+            return "pci-stub";
+        }
+        return device.equals(DEVICES.get(2)) ? "nvme" : device.equals(DEVICES.get(0)) ? "e1000e" : "vfio-pci";
+    }
+
+    private ObjectNode vfio() {
+        return switch (random.nextInt(9)) {
+            case 0, 1 -> step("vfio.group.open").put("group", GROUPS.get(random.nextInt(GROUPS.size())))
+                    .put("as", fresh("g", groupFds));
+            case 2 -> step("vfio.container.open").put("as", fresh("c", containers));
+            case 3 -> groupFds.isEmpty() || containers.isEmpty() ? null
+                    : step("vfio.group.set_container").put("fd", any(groupFds)).put("container", any(containers));
+            case 4 -> containers.isEmpty() ? null : step("vfio.container.set_iommu").put("fd", any(containers))
+                    .put("type", random.nextInt(4) == 0 ? "type1" : "type1v2");
+            case 5 -> groupFds.isEmpty() ? null : step("vfio.group.get_device_fd").put("fd", any(groupFds))
+                    .put("device", any(DEVICES)).put("as", fresh("d", deviceFds));
+            case 6 -> groupFds.isEmpty() ? null : random.nextBoolean() ? step("vfio.group.status").put("fd", any(groupFds))
+                    : step("vfio.group.unset_container").put("fd", any(groupFds));
+            case 7 -> containers.isEmpty() ? null : mapDma();
+            default -> containers.isEmpty() ? null : step("vfio.unmap_dma").put("container", any(containers))
+                    .put("iova", page(random.nextInt(8))).put("size", page(1 + random.nextInt(4)));
+        };
+    }
+
+    private ObjectNode mapDma() {
+        ObjectNode step = step("vfio.map_dma").put("container", any(containers)).put("iova", page(random.nextInt(8)))
+                .put("vaddr", "0x" + Long.toHexString(0x10000000L + page(random.nextInt(64))))
+                .put("size", page(1 + random.nextInt(4)));
+        step.putArray("flags").add("READ").add("WRITE");
+        return step;
+    }
+
+    private ObjectNode iommufd() {
+        return switch (random.nextInt(11)) {
+            case 0 -> step("iommufd.open").put("as", fresh("i", iommufds));
+            case 1, 2 -> step("cdev.open").put("device", any(DEVICES)).put("as", fresh("v", cdevs));
+            case 3 -> cdevs.isEmpty() || iommufds.isEmpty() ? null
+                    : step("cdev.bind").put("fd", any(cdevs)).put("iommufd", any(iommufds));
+            case 4 -> iommufds.isEmpty() ? null
+                    : step("iommufd.ioas_alloc").put("iommufd", any(iommufds)).put("as", fresh("a", objects));
+            case 5, 6 -> cdevs.isEmpty() || objects.isEmpty() ? null
+                    : step("cdev.attach").put("fd", any(cdevs)).put("pt", any(objects));
+            case 7 -> cdevs.isEmpty() ? null : step("cdev.detach").put("fd", any(cdevs));
+            case 8 -> cdevs.isEmpty() || objects.isEmpty() || iommufds.isEmpty() ? null
+                    : step("iommufd.hwpt_alloc").put("iommufd", any(iommufds)).put("device", any(cdevs))
+                    .put("pt", any(objects)).put("as", fresh("h", objects));
+            case 9 -> objects.isEmpty() || iommufds.isEmpty() ? null
+                    : step("iommufd.destroy").put("iommufd", any(iommufds)).put("id", any(objects));
+            default -> objects.isEmpty() ? null : ioasMap();
+        };
+    }
+
+    private ObjectNode ioasMap() {
+        String ioas = any(objects);
+        if (random.nextInt(3) == 0) {
+            return step("iommufd.ioas_unmap").put("ioas", ioas).put("iova", page(16 * random.nextInt(4)))
+                    .put("length", page(16));
+        }
+        ObjectNode step = step("iommufd.ioas_map").put("ioas", ioas).put("length", page(1 + random.nextInt(16)));
+        ArrayNode flags = step.putArray("flags").add("READABLE").add("WRITEABLE");
+        if (random.nextBoolean()) {
+            step.put("iova", page(16 * random.nextInt(4)));
+            flags.add("FIXED_IOVA");
+        }
+        return step;
+    }
+
+    private ObjectNode close() {
+        return switch (random.nextInt(5)) {
+            case 0 -> groupFds.isEmpty() ? null : step("vfio.group.close").put("fd", any(groupFds));
+            case 1 -> containers.isEmpty() ? null : step("vfio.container.close").put("fd", any(containers));
+            case 2 -> deviceFds.isEmpty() ? null : step("vfio.device.close").put("fd", any(deviceFds));
+            case 3 -> iommufds.isEmpty() ? null : step("iommufd.close").put("fd", any(iommufds));
+            default -> cdevs.isEmpty() ? null : step("cdev.close").put("fd", any(cdevs));
+        };
+    }
+
+    /** Whether the model says an unbind or removal of the device is blocked after the steps so far. */
+    private boolean blocked(String device) {
+        ModelEngine engine = new ModelEngine();
+        ScenarioRunner.run(parse(), engine, line -> { });
+        return engine.state().device(new DeviceId(device)).pending().isPresent();
+    }
+
+    private ObjectNode step(String op) {
+        return JSON.objectNode().put("op", op);
+    }
+
+    private String fresh(String prefix, List<String> pool) {
+        String name = prefix + (++names);
+        pool.add(name);
+        return name;
+    }
+
+    private String any(List<String> pool) {
+        return pool.get(random.nextInt(pool.size()));
+    }
+
+    private static long page(int pages) {
+        return pages * 4096L;
+    }
+}
