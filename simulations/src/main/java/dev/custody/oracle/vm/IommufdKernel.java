@@ -32,6 +32,8 @@ public final class IommufdKernel {
     static final Path SCRIPT = Path.of("scripts", "oracle-kernel.sh");
     /** A cold build is about 6 minutes on 2 idle cores; a busy machine can take several times that. */
     static final Duration BUILD_TIMEOUT = Duration.ofMinutes(90);
+    /** A kernel build writes its log at least this often (every compiled file adds a line). */
+    static final Duration BUILD_ACTIVITY = Duration.ofMinutes(3);
 
     private final Path home;
     private final Path tarball;
@@ -74,6 +76,28 @@ public final class IommufdKernel {
         return kernelsDir.resolve(key).resolve("bzImage");
     }
 
+    /**
+     * The build log of a build that seems to be under way: the script's work directory exists and its
+     * log was written within {@link #BUILD_ACTIVITY}. The script takes no lock, so a second build
+     * started now would delete the first one's tree; this is how both Java and people can tell.
+     */
+    public Optional<Path> buildUnderWay() {
+        if (!sourceAvailable() || !Files.isRegularFile(home.resolve(FRAGMENT))) {
+            return Optional.empty();
+        }
+        Path cache = expectedBzImage().getParent();
+        Path log = cache.resolve("build.log");
+        try {
+            if (Files.isDirectory(cache.resolve("build")) && Files.isRegularFile(log)
+                    && Files.getLastModifiedTime(log).toInstant().isAfter(java.time.Instant.now().minus(BUILD_ACTIVITY))) {
+                return Optional.of(log);
+            }
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+        return Optional.empty();
+    }
+
     /** The kernel if the cache already holds it. */
     public Optional<Kernel> ifBuilt() {
         if (!sourceAvailable() || !Files.isRegularFile(home.resolve(FRAGMENT))) {
@@ -96,11 +120,16 @@ public final class IommufdKernel {
         if (built.isPresent()) {
             return built.get();
         }
+        Optional<Path> running = buildUnderWay();
+        if (running.isPresent()) {
+            throw new IllegalStateException("the iommufd kernel is being built by another process (log: " + running.get()
+                    + "); run again when it has finished");
+        }
         try {
             Files.createDirectories(kernelsDir);
             try (FileChannel lockFile = FileChannel.open(kernelsDir.resolve(".build.lock"),
                             StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-                    FileLock lock = lockFile.lock()) {
+                    FileLock _ = lockFile.lock()) {
                 List<String> command = List.of("env", "CUSTODY_KERNEL_CACHE=" + kernelsDir,
                         "bash", home.resolve(SCRIPT).toString());
                 Commands.Output output = Commands.run(command, home, BUILD_TIMEOUT, progress);

@@ -103,6 +103,8 @@ public final class KernelCatalog {
         String state;
         if (built.isPresent()) {
             state = "built: " + built.get().bzImage();
+        } else if (iommufd.buildUnderWay().isPresent()) {
+            state = "being built now: see " + iommufd.buildUnderWay().get();
         } else if (!iommufd.sourceAvailable()) {
             state = "unavailable: install Debian's " + IommufdKernel.PACKAGE + " to build it";
         } else {

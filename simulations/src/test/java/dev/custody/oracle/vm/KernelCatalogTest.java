@@ -114,6 +114,25 @@ class KernelCatalogTest {
     }
 
     @Test
+    void aBuildUnderWayIsListedAndNotStartedTwice() throws Exception {
+        IommufdKernel iommufd = new IommufdKernel(home, tarball, kernels, Optional.of(VERSION));
+        Path cache = iommufd.expectedBzImage().getParent();
+        Files.createDirectories(cache.resolve("build"));
+        Path log = Files.writeString(cache.resolve("build.log"), "  CC      kernel/fork.o\n");
+        KernelCatalog catalog = catalog(Optional.of(VERSION));
+
+        assertEquals("being built now: see " + log, catalog.list().getLast().state());
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> catalog.resolve("iommufd-6.12.117", line -> {}));
+        assertTrue(e.getMessage().contains("being built by another process"), e.getMessage());
+
+        // A log nobody has written to for long is a failed build's leftover, not a build under way.
+        Files.setLastModifiedTime(log, java.nio.file.attribute.FileTime.from(
+                java.time.Instant.now().minus(IommufdKernel.BUILD_ACTIVITY).minusSeconds(60)));
+        assertEquals("not built yet: built on first use (~6-15 min)", catalog.list().getLast().state());
+    }
+
+    @Test
     void withoutDpkgTheKeyUsesTheTarballsMtimeLikeTheScript() throws Exception {
         Files.setLastModifiedTime(tarball, java.nio.file.attribute.FileTime.fromMillis(1_700_000_000_000L));
         IommufdKernel iommufd = new IommufdKernel(home, tarball, kernels, Optional.empty());
