@@ -44,6 +44,12 @@ public final class VirtualMachine {
     public VmResult run(VmRequest request) {
         Path executable = locate(qemu).orElseThrow(() -> new IllegalStateException(
                 qemu + " is not installed (not found on PATH); install Debian's qemu-system-x86"));
+        // QEMU would say only "could not load kernel"; name the kernel and the usual cause instead.
+        Path bzImage = request.kernel().bzImage();
+        if (!Files.isReadable(bzImage)) {
+            throw new IllegalStateException("kernel " + request.kernel().name() + ": " + bzImage
+                    + (Files.exists(bzImage) ? " is not readable by this user" : " does not exist"));
+        }
         Path work;
         try {
             work = Files.createTempDirectory("custody-vm-");

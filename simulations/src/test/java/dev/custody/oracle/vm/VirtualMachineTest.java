@@ -20,8 +20,23 @@ class VirtualMachineTest {
     @TempDir
     Path dir;
 
-    private static Kernel fakeKernel(Path dir) {
-        return new Kernel("fake", "0", dir.resolve("bzImage"), Optional.empty(), false);
+    private static Kernel fakeKernel(Path dir) throws Exception {
+        Path bzImage = dir.resolve("bzImage");
+        if (!Files.exists(bzImage)) {
+            Files.writeString(bzImage, "not a kernel");
+        }
+        return new Kernel("fake", "0", bzImage, Optional.empty(), false);
+    }
+
+    @Test
+    void aMissingKernelImageIsNamed() throws Exception {
+        Path fakeQemu = Files.writeString(dir.resolve("fake-qemu"), "#!/bin/sh\nexit 0\n");
+        assertTrue(fakeQemu.toFile().setExecutable(true));
+        Kernel gone = new Kernel("gone-1.0", "1.0", dir.resolve("no-such-bzImage"), Optional.empty(), false);
+        VmRequest request = new VmRequest(gone, List.of(), "", TIMEOUT, dir.resolve("agent"));
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> new VirtualMachine(fakeQemu.toString()).run(request));
+        assertEquals("kernel gone-1.0: " + dir.resolve("no-such-bzImage") + " does not exist", e.getMessage());
     }
 
     @Test
@@ -37,7 +52,7 @@ class VirtualMachineTest {
     }
 
     @Test
-    void aMissingQemuNamesTheDebianPackage() {
+    void aMissingQemuNamesTheDebianPackage() throws Exception {
         VmRequest request = new VmRequest(fakeKernel(dir), List.of(), "", TIMEOUT, dir.resolve("agent"));
         IllegalStateException e = assertThrows(IllegalStateException.class,
                 () -> new VirtualMachine("qemu-system-x86_64-not-here").run(request));
@@ -45,7 +60,7 @@ class VirtualMachineTest {
     }
 
     @Test
-    void deviceArgumentsMustBeQemuOptions() {
+    void deviceArgumentsMustBeQemuOptions() throws Exception {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new VmRequest(fakeKernel(dir), List.of("virtio-rng-pci"), "", TIMEOUT, dir.resolve("agent")));
         assertTrue(e.getMessage().contains("[-device, virtio-rng-pci]"), e.getMessage());
