@@ -1,8 +1,6 @@
 package dev.custody.entity;
 
 import dev.custody.model.event.KernelEvent;
-import dev.custody.model.state.DomainState;
-import dev.custody.model.state.DomainUse;
 import dev.custody.model.state.KernelState;
 import dev.custody.nativeio.pagetable.IoMapping;
 import dev.custody.nativeio.pagetable.IoPageTable;
@@ -26,7 +24,7 @@ final class DomainPageTable implements AutoCloseable {
         this.table = table;
     }
 
-    /** The page table of the entity's domain, when it is a caller's paging domain (the one the kernel API maps). */
+    /** The page table of the entity's domain, when it is a paging domain somebody maps (a caller, type1, an IOAS). */
     static Optional<DomainPageTable> of(KernelState slice) {
         return mappingsOf(slice).map(mappings -> {
             long sizes = mappings.pageSizeBitmap() & PageSizeBitmap.SUPPORTED;
@@ -44,9 +42,7 @@ final class DomainPageTable implements AutoCloseable {
 
     static Optional<IommuDomainMappings> mappingsOf(KernelState slice) {
         return slice.domains().values().stream().findFirst()
-                .map(DomainState::use)
-                .filter(use -> use instanceof DomainUse.KernelCaller)
-                .map(use -> ((DomainUse.KernelCaller) use).mappings());
+                .flatMap(domain -> domain.use().pageTable());
     }
 
     /** Applies a persisted map or unmap to the real table. */

@@ -114,7 +114,9 @@ final class StepScope {
             switch (use) {
                 case DomainUse.GroupCore core -> groups.add(core.group());
                 case DomainUse.Container c -> file(state, c.container());
+                case DomainUse.Type1Paging c -> file(state, c.container());
                 case DomainUse.Hwpt h -> file(state, h.iommufd());
+                case DomainUse.HwptPaging h -> file(state, h.iommufd());
                 case DomainUse.KernelCaller k -> { }
             }
         });

@@ -30,7 +30,9 @@ import dev.custody.model.state.IommufdObject.Ioas;
 import dev.custody.model.state.OpenFile.CdevFile;
 import dev.custody.model.state.OpenFile.IommufdFile;
 import dev.custody.model.state.Sorted;
+import dev.custody.model.IommuSpec;
 import dev.custody.rules.mapping.IoasSpace;
+import dev.custody.rules.mapping.IommuDomainMappings;
 import java.util.List;
 import java.util.Optional;
 
@@ -74,7 +76,7 @@ public final class IommufdRules {
         }
         Tx.Mark before = tx.mark();
         Hwpt hwpt = addHwpt(tx, ctx.id(), ioas.id(), idev.device(), label, false);
-        Outcome<Reply> reserved = IoasReservations.addDomain(tx, ctx.id(), hwpt);
+        Outcome<Reply> reserved = joinIoas(tx, ctx.id(), hwpt);
         if (!reserved.isOk()) {
             tx.rollback(before);
             return reserved;
@@ -159,7 +161,7 @@ public final class IommufdRules {
             chosen = reusable.orElseGet(() -> addHwpt(tx, ctxId, ioas.id(), idev.device(),
                     label.orElse("hwpt" + tx.state().fileAs(ctxId, IommufdFile.class).nextObject()), true));
             if (created) {
-                Outcome<Reply> reserved = IoasReservations.addDomain(tx, ctxId, chosen);
+                Outcome<Reply> reserved = joinIoas(tx, ctxId, chosen);
                 if (!reserved.isOk()) {
                     tx.rollback(before);
                     return reserved;
@@ -271,11 +273,26 @@ public final class IommufdRules {
         return id;
     }
 
+    /**
+     * iopt_table_add_domain: the domain's reserved regions join the IOAS, then the IOAS fills the
+     * domain's page table with every area it already has.
+     */
+    private static Outcome<Reply> joinIoas(Tx tx, FileId ctxId, Hwpt hwpt) {
+        Outcome<Reply> reserved = IoasReservations.addDomain(tx, ctxId, hwpt);
+        if (!reserved.isOk()) {
+            return reserved;
+        }
+        IoasSpace space = ((Ioas) tx.state().fileAs(ctxId, IommufdFile.class).objects().get(hwpt.ioas())).space();
+        return DomainTables.fillIoas(tx, hwpt.domain(), space);
+    }
+
     private static Hwpt addHwpt(Tx tx, FileId ctxId, ObjectId ioas, DeviceId device, String label, boolean auto) {
         ObjectId id = new ObjectId(tx.state().fileAs(ctxId, IommufdFile.class).nextObject());
         DomainId domain = tx.nextDomainId();
-        tx.emit(new DomainAllocated(new DomainState(domain, label, DomainKind.PAGING,
-                tx.state().spec(device).iommu().orElseThrow(), new DomainUse.Hwpt(ctxId, id))));
+        String iommu = tx.state().spec(device).iommu().orElseThrow();
+        IommuSpec spec = tx.state().topology().iommus().get(iommu);
+        tx.emit(new DomainAllocated(new DomainState(domain, label, DomainKind.PAGING, iommu, new DomainUse.HwptPaging(
+                ctxId, id, IommuDomainMappings.empty(spec.pageSizeBitmap(), spec.addressWidth())))));
         Hwpt hwpt = new Hwpt(id, label, ioas, domain, auto);
         tx.emit(new IommufdObjectAdded(ctxId, hwpt));
         return hwpt;

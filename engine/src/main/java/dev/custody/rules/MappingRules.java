@@ -78,7 +78,11 @@ public final class MappingRules {
     public static Outcome<Reply> iovaToPhys(Tx tx, DomainId id, long iova) {
         DomainState domain = tx.state().domain(id);
         long paddr = switch (domain.use()) {
+            // the domain's own page table, as iommu_iova_to_phys walks it
             case DomainUse.KernelCaller caller -> caller.mappings().iovaToPhys(iova);
+            case DomainUse.Type1Paging type1 -> type1.table().iovaToPhys(iova);
+            case DomainUse.HwptPaging hwpt -> hwpt.table().iovaToPhys(iova);
+            // journals written before domains held tables: derived from the owner's bookkeeping
             case DomainUse.Container c -> tx.state().file(c.container())
                     .flatMap(f -> ((VfioContainer) f).iommu()).map(dma -> dma.translate(iova).orElse(0)).orElse(0L);
             case DomainUse.Hwpt h -> tx.state().file(h.iommufd())
@@ -109,11 +113,18 @@ public final class MappingRules {
                     yield fail(Errno.EINVAL, "container " + container.label() + " has no IOMMU driver (VFIO_SET_IOMMU)");
                 }
                 MappingStep<Type1DmaSpace, Long> step = container.iommu().get().map(iova, vaddr, size, read, write);
-                if (step.outcome().isOk()) {
-                    tx.emit(new Type1Mapped(container.id(), iova, vaddr, size, read, write));
-                    yield Results.OK;
+                if (!step.outcome().isOk()) {
+                    yield step.outcome().castFailure();
                 }
-                yield step.outcome().castFailure();
+                Tx.Mark before = tx.mark();
+                tx.emit(new Type1Mapped(container.id(), iova, vaddr, size, read, write));
+                // vfio_iommu_map: into every domain of the container; a refusal unwinds the whole map
+                Outcome<Reply> domains = DomainTables.followType1(tx, container.id(), container.iommu().get(), step.state());
+                if (!domains.isOk()) {
+                    tx.rollback(before);
+                    yield domains;
+                }
+                yield Results.OK;
             }
             case IommufdFile ctx -> {
                 if (!read && !write) {
@@ -140,6 +151,7 @@ public final class MappingRules {
                 MappingStep<Type1DmaSpace, Long> step = container.iommu().get().unmap(iova, size, all);
                 if (step.outcome().isOk() && step.value() > 0) {
                     tx.emit(new Type1Unmapped(container.id(), iova, size, all));
+                    DomainTables.followType1(tx, container.id(), container.iommu().get(), step.state()); // unmaps never fail
                 }
                 yield amount("size", step.outcome());
             }
@@ -150,6 +162,7 @@ public final class MappingRules {
                 if (!step.state().equals(space)) {
                     tx.emit(all ? new IoasUnmapped(ctx.id(), ioas, 0, Addresses.ULONG_MAX, false)
                             : new IoasUnmapped(ctx.id(), ioas, iova, size, true));
+                    DomainTables.followIoas(tx, ctx.id(), ioas, space, step.state()); // unmaps never fail
                 }
                 return amount("size", step.outcome());
             }).orElseGet(() -> noCompatIoas(ctx));
@@ -183,6 +196,7 @@ public final class MappingRules {
         MappingStep<IoasSpace, Long> step = space.unmap(iova, length);
         if (!step.state().equals(space)) {
             tx.emit(new IoasUnmapped(ctx, ioas.get(), iova, length, false)); // also the areas removed before an ENOENT
+            DomainTables.followIoas(tx, ctx, ioas.get(), space, step.state()); // unmaps never fail
         }
         return amount("length", step.outcome());
     }
@@ -226,7 +240,14 @@ public final class MappingRules {
         if (!(step.outcome() instanceof Outcome.Ok<Long> ok)) {
             return step.outcome().castFailure();
         }
+        Tx.Mark before = tx.mark();
         tx.emit(new IoasMapped(ctx, ioas, ok.value(), length, read, write));
+        // iopt_map_pages -> iopt_area_fill_domains: into every domain on the IOAS, or not at all
+        Outcome<Reply> domains = DomainTables.followIoas(tx, ctx, ioas, space, step.state());
+        if (!domains.isOk()) {
+            tx.rollback(before);
+            return domains;
+        }
         return reportIova ? Results.ok(new Reply.Amount("iova", ok.value())) : Results.OK;
     }
 
@@ -274,7 +295,9 @@ public final class MappingRules {
         DomainState domain = tx.state().domain(id);
         String owner = switch (domain.use()) {
             case DomainUse.Container c -> "its VFIO container";
+            case DomainUse.Type1Paging c -> "its VFIO container";
             case DomainUse.Hwpt h -> "its iommufd IOAS";
+            case DomainUse.HwptPaging h -> "its iommufd IOAS";
             case DomainUse.GroupCore g -> domain.kind() == DomainKind.BLOCKED ? "nobody (it blocks all DMA)"
                     : "the DMA API";
             case DomainUse.KernelCaller k -> "its caller";

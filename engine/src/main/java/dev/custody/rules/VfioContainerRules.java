@@ -25,6 +25,7 @@ import dev.custody.model.state.OpenFile.VfioContainer;
 import dev.custody.model.state.OpenFile.VfioGroupFile;
 import dev.custody.model.state.Sorted;
 import dev.custody.model.IommuSpec;
+import dev.custody.rules.mapping.IommuDomainMappings;
 import dev.custody.rules.mapping.Type1DmaSpace;
 import dev.custody.rules.mapping.Type1Version;
 import java.util.List;
@@ -151,9 +152,18 @@ public final class VfioContainerRules {
         if (domain == null) {
             domain = tx.nextDomainId();
             String label = container.domains().isEmpty() ? container.label() : container.label() + "@" + iommu;
+            IommuSpec spec = tx.state().topology().iommus().get(iommu);
             tx.emit(new DomainAllocated(new DomainState(domain, label, DomainKind.PAGING, iommu,
-                    new DomainUse.Container(containerId))));
+                    new DomainUse.Type1Paging(containerId, IommuDomainMappings.empty(spec.pageSizeBitmap(),
+                            spec.addressWidth())))));
             tx.emit(new ContainerDomainSet(containerId, iommu, Optional.of(domain)));
+            if (container.iommu().isPresent()) {
+                // vfio_iommu_replay: a domain new to the container gets every vfio_dma already there
+                Outcome<Reply> filled = DomainTables.fillType1(tx, domain, container.iommu().get());
+                if (!filled.isOk()) {
+                    return filled;
+                }
+            }
         }
         return DomainRules.attachGroup(tx, tx.state().group(groupId).orElseThrow(), domain);
     }

@@ -207,6 +207,27 @@ final class GoldenSamples {
         for (KernelEvent event : events()) {
             all.put(event.getClass(), event);
         }
+        all.putAll(pagingDomainUses());
+        return all;
+    }
+
+    /** A type1 domain's table: a 2 MiB leaf and a 4 KiB leaf, at the pseudo-physical addresses of their vaddrs. */
+    static IommuDomainMappings type1Table() {
+        return IommuDomainMappings.empty(IommuSpec.DEFAULT_PAGE_SIZES, 48)
+                .map(0x1_0000_0000L, 0x7f00_0000_0000L, 0x20_0000L, Prot.READ_WRITE).state()
+                .map(0x1000L, 0x7f12_3456_7000L, 0x1000L, new Prot(true, false)).state();
+    }
+
+    /**
+     * The uses of domains that hold their own page table (added after the first golden files); inside a
+     * journal they travel in the DomainAllocated that creates the domain and in snapshots.
+     */
+    static SequencedMap<Class<?>, Object> pagingDomainUses() {
+        SequencedMap<Class<?>, Object> all = new LinkedHashMap<>();
+        all.put(DomainUse.Type1Paging.class, new DomainUse.Type1Paging(CONTAINER, type1Table()));
+        all.put(DomainUse.HwptPaging.class, new DomainUse.HwptPaging(IOMMUFD, HWPT_OBJ,
+                IommuDomainMappings.empty(IommuSpec.SIZE_4K | IommuSpec.SIZE_2M, 39)
+                        .map(0x10_0000L, 0x7f00_0010_0000L, 0x20_0000L, Prot.READ_WRITE).state()));
         return all;
     }
 }

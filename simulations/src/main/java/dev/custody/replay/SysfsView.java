@@ -103,6 +103,10 @@ public final class SysfsView {
                     .orElse("container file " + container.container().number() + " (closed)");
             case DomainUse.Hwpt hwpt -> "areas of the IOAS behind hwpt " + hwpt.hwpt() + " (iommufd file "
                     + hwpt.iommufd().number() + ")";
+            case DomainUse.Type1Paging type1 -> count(type1.table().runs().size(), "mapping run") + " (container file "
+                    + type1.container().number() + ")";
+            case DomainUse.HwptPaging hwpt -> count(hwpt.table().runs().size(), "mapping run") + " (IOAS behind hwpt "
+                    + hwpt.hwpt() + ", iommufd file " + hwpt.iommufd().number() + ")";
         };
     }
 

@@ -52,7 +52,9 @@ final class Reachability {
         }
         boolean belongs = switch (domain.use()) {
             case DomainUse.Container c -> holdsContainer(state, owner, c.container());
+            case DomainUse.Type1Paging c -> holdsContainer(state, owner, c.container());
             case DomainUse.Hwpt h -> owner.equals(OwnerId.iommufd(h.iommufd(), labelOf(state, h.iommufd())));
+            case DomainUse.HwptPaging h -> owner.equals(OwnerId.iommufd(h.iommufd(), labelOf(state, h.iommufd())));
             case DomainUse.KernelCaller k -> !owner.key().startsWith("vfio-group:") && !owner.key().startsWith("iommufd:");
             case DomainUse.GroupCore core -> false; // the default domain while owned is G4's
         };

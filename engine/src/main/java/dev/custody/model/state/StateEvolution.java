@@ -101,7 +101,7 @@ final class StateEvolution {
     private static KernelState kernelMappings(KernelState s, dev.custody.model.DomainId id,
                                               UnaryOperator<IommuDomainMappings> change) {
         return new KernelState(s.topology(), s.devices(), s.groups(), Sorted.update(s.domains(), id, d ->
-                d.withUse(new DomainUse.KernelCaller(change.apply(((DomainUse.KernelCaller) d.use()).mappings())))),
+                d.withUse(d.use().withPageTable(change.apply(d.use().pageTable().orElseThrow())))),
                 s.files(), s.nextDomain(), s.nextFile());
     }
 

@@ -56,7 +56,7 @@ public final class Registrations {
     private Registrations() {}
 
     /** The next id to hand out. Raise it whenever an id is taken. */
-    public static final int NEXT_FREE_ID = 120;
+    public static final int NEXT_FREE_ID = 122;
 
     private static final Map<Integer, Class<?>> BY_ID = table();
     private static final Map<Class<?>, Integer> BY_CLASS = reverse(BY_ID);
@@ -158,6 +158,9 @@ public final class Registrations {
         t.put(117, IoasSpace.class);
         t.put(118, IovaRange.class);
         t.put(119, Type1Version.class);
+        // --- later additions, in the order they were made ---
+        t.put(120, DomainUse.Type1Paging.class); // a container's domain with its own page table
+        t.put(121, DomainUse.HwptPaging.class); // a HWPT's domain with its own page table
         return Collections.unmodifiableMap(t);
     }
 
