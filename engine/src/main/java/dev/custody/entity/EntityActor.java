@@ -39,8 +39,11 @@ public final class EntityActor extends EventSourcedBehaviorWithEnforcedReplies<E
 
     public record Inspect(ActorRef<EntityState> replyTo) implements Message {}
 
-    /** iova_to_phys through this domain's real page table (0 when unmapped or not a paging domain). */
-    public record Translate(long iova, ActorRef<Long> replyTo) implements Message {}
+    /**
+     * iova_to_phys through this domain's real page table (0 when unmapped or not a paging domain), once
+     * decision {@code afterSeq} is applied: the coordinator may ask before that decision's events arrive.
+     */
+    public record Translate(long iova, long afterSeq, ActorRef<Long> replyTo) implements Message {}
 
     /** The real page table of a caller's paging domain; built after recovery, closed when the actor stops. */
     private Optional<DomainPageTable> pageTable = Optional.empty();
@@ -73,9 +76,15 @@ public final class EntityActor extends EventSourcedBehaviorWithEnforcedReplies<E
         return newCommandHandlerWithReplyBuilder().forAnyState()
                 .onCommand(Apply.class, this::onApply)
                 .onCommand(Inspect.class, (state, inspect) -> Effect().reply(inspect.replyTo(), state))
-                .onCommand(Translate.class, (state, translate) -> Effect().reply(translate.replyTo(),
-                        pageTable.map(t -> t.translate(translate.iova())).orElse(0L)))
+                .onCommand(Translate.class, this::onTranslate)
                 .build();
+    }
+
+    private ReplyEffect<Stamped, EntityState> onTranslate(EntityState state, Translate translate) {
+        if (state.lastSeq() < translate.afterSeq()) {
+            return Effect().stash(); // answered after the Apply that brings the decision it must see
+        }
+        return Effect().reply(translate.replyTo(), pageTable.map(t -> t.translate(translate.iova())).orElse(0L));
     }
 
     private ReplyEffect<Stamped, EntityState> onApply(EntityState state, Apply apply) {
@@ -90,7 +99,8 @@ public final class EntityActor extends EventSourcedBehaviorWithEnforcedReplies<E
         }
         List<Stamped> records = apply.events().stream().map(e -> new Stamped(apply.seq(), e)).toList();
         return Effect().persist(records).thenRun(persisted -> followPageTable(persisted, apply.events()))
-                .thenReply(apply.replyTo(), persisted -> ack);
+                .thenReply(apply.replyTo(), persisted -> ack)
+                .thenUnstashAll(); // translations waiting for this decision
     }
 
     /** Keeps the real page table in step with the persisted mapping set, and checks it against it. */

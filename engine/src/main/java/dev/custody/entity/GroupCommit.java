@@ -45,6 +45,17 @@ final class GroupCommit {
         return !intents.isEmpty();
     }
 
+    /** The number of the newest waiting intent with events for this entity, or 0. */
+    long lastIntentFor(EntityId entity) {
+        long last = 0;
+        for (Intent intent : intents) {
+            if (intent.taken().events().stream().anyMatch(e -> EventRouting.entityOf(e).equals(entity))) {
+                last = intent.taken().seq();
+            }
+        }
+        return last;
+    }
+
     void intent(KernelJournal.DecisionTaken taken, ActorRef<Decision> caller, Decision decision) {
         intents.add(new Intent(taken, caller, decision));
         decidedState = decision.state();

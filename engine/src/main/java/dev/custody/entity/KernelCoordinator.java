@@ -69,6 +69,13 @@ public final class KernelCoordinator
 
     private record EntityApplied(EntityActor.Applied applied) implements Message {}
 
+    /** A domain actor's page table answered a read the model had decided (or did not answer in time). */
+    private record TableAnswered(ActorRef<Decision> caller, Decision modelDecision, Optional<Long> paddr,
+                                 Optional<Throwable> failure) implements Message {}
+
+    /** How long a page-table read may wait for its domain actor (which may first recover from the journal). */
+    static final Duration TABLE_READ_TIMEOUT = Duration.ofSeconds(30);
+
     /** Re-sends the applies of decisions still unconfirmed since the last tick (a lost message, a crashed entity). */
     private enum Redrive implements Message { TICK }
 
@@ -158,7 +165,12 @@ public final class KernelCoordinator
                     return Effect().noReply();
                 })
                 .onCommand(TranslateInDomain.class, (state, translate) -> {
-                    entity(EntityId.of(translate.domain())).tell(new EntityActor.Translate(translate.iova(), translate.replyTo()));
+                    EntityId domain = EntityId.of(translate.domain());
+                    entity(domain).tell(new EntityActor.Translate(translate.iova(), lastDecisionFor(domain), translate.replyTo()));
+                    return Effect().noReply();
+                })
+                .onCommand(TableAnswered.class, (state, answered) -> {
+                    answered.caller().tell(tableAnswer(answered));
                     return Effect().noReply();
                 })
                 .onCommand(EntityStopped.class, (state, stopped) -> {
@@ -205,7 +217,13 @@ public final class KernelCoordinator
                             new Topology(new java.util.LinkedHashMap<>(), new java.util.LinkedHashMap<>(),
                                     new java.util.LinkedHashMap<>()))));
         }
-        Decision decision = Kernel.decide(batch.stateFor(state.kernel().get()), execute.command());
+        KernelState now = batch.stateFor(state.kernel().get());
+        Decision decision = Kernel.decide(now, execute.command());
+        Optional<PageTableRead> read = PageTableRead.of(now, execute.command(), decision);
+        if (read.isPresent()) {
+            readPageTable(read.get(), execute.replyTo(), decision);
+            return Effect().noReply();
+        }
         if (decision.events().isEmpty()) {
             if (!batch.hasIntents()) {
                 return Effect().reply(execute.replyTo(), decision); // nothing changed, nothing to make durable
@@ -218,6 +236,34 @@ public final class KernelCoordinator
         batch.intent(taken, execute.replyTo(), decision);
         scheduleFlush();
         return Effect().noReply();
+    }
+
+    /**
+     * Asks the domain actor's real page table, after every decision sent or about to be sent to it:
+     * the model has decided against those, so the table must have applied them too.
+     */
+    private void readPageTable(PageTableRead read, ActorRef<Decision> caller, Decision modelDecision) {
+        EntityId domain = EntityId.of(read.domain());
+        long after = lastDecisionFor(domain);
+        context.ask(Long.class, entity(domain), TABLE_READ_TIMEOUT,
+                replyTo -> new EntityActor.Translate(read.iova(), after, replyTo),
+                (paddr, failure) -> new TableAnswered(caller, modelDecision, Optional.ofNullable(paddr),
+                        Optional.ofNullable(failure)));
+    }
+
+    /** The last decision with events for this entity, sent to it or still waiting for its write; 0 for none. */
+    private long lastDecisionFor(EntityId entity) {
+        long sent = lastSent.getOrDefault(entity, 0L);
+        return Math.max(sent == EntityActor.UNKNOWN_PREVIOUS ? 0 : sent, batch.lastIntentFor(entity));
+    }
+
+    /** The table's answer in the model's reply shape; a table that did not answer is a fault, said as such. */
+    private static Decision tableAnswer(TableAnswered answered) {
+        Outcome<Reply> outcome = answered.paddr()
+                .<Outcome<Reply>>map(paddr -> Outcome.ok(new Reply.Amount("paddr", paddr)))
+                .orElseGet(() -> Outcome.fail(Errno.EAGAIN, "the page table of the domain did not answer: "
+                        + answered.failure().map(Throwable::getMessage).orElse("no reason")));
+        return new Decision(List.of(), outcome, answered.modelDecision().state());
     }
 
     private void scheduleFlush() {

@@ -141,16 +141,20 @@ public final class Kernel {
 
     /** A domain argument: a domain, or an iommufd HWPT standing for its domain. */
     private static Outcome<Reply> withDomain(Tx tx, Handle handle, Function<DomainId, Outcome<Reply>> operation) {
-        Optional<DomainId> domain = switch (handle) {
-            case Handle.Domain d -> Optional.of(d.id()).filter(tx.state().domains()::containsKey);
-            case Handle.IommufdObject o -> tx.state().file(o.iommufd())
+        return domainOf(tx.state(), handle).map(operation).orElseGet(() -> fail(Errno.ENOENT, "no such domain (" + describe(tx, handle) + ")"));
+    }
+
+    /** The domain a domain argument names: a domain that exists, or the domain of an iommufd HWPT. */
+    public static Optional<DomainId> domainOf(KernelState state, Handle handle) {
+        return switch (handle) {
+            case Handle.Domain d -> Optional.of(d.id()).filter(state.domains()::containsKey);
+            case Handle.IommufdObject o -> state.file(o.iommufd())
                     .filter(f -> f instanceof OpenFile.IommufdFile)
                     .map(f -> ((OpenFile.IommufdFile) f).objects().get(o.id()))
                     .filter(obj -> obj instanceof IommufdObject.Hwpt)
                     .map(obj -> ((IommufdObject.Hwpt) obj).domain());
             default -> Optional.empty();
         };
-        return domain.map(operation).orElseGet(() -> fail(Errno.ENOENT, "no such domain (" + describe(tx, handle) + ")"));
     }
 
     private static String describe(Tx tx, Handle handle) {
