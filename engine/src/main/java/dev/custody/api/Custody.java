@@ -268,6 +268,16 @@ public final class Custody {
     }
 
     /**
+     * The real (off-heap) page table of any domain that has one (a caller's, a VFIO container's, an
+     * iommufd HWPT's), as its actor holds it after every decision made so far: for audits and tests
+     * that compare it with the mappings the journal proves. Empty for a domain without a table.
+     */
+    public CompletionStage<Optional<dev.custody.entity.TableDump>> pageTable(dev.custody.model.DomainId domain) {
+        return AskPattern.ask(coordinator, replyTo -> new KernelCoordinator.DumpDomainTable(domain, replyTo), timeout,
+                runtime.system().scheduler());
+    }
+
+    /**
      * After a restart, the capabilities of the caller-allocated domains the journal holds: the
      * control process that owns this engine gets back what it held before (capabilities themselves
      * are never journaled).

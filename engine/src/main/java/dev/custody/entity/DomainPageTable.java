@@ -78,6 +78,10 @@ final class DomainPageTable implements AutoCloseable {
                 : expected.get(actual.size()).toString();
     }
 
+    TableDump dump() {
+        return new TableDump(table.leaves(), table.checksum());
+    }
+
     long translate(long iova) {
         return table.iovaToPhys(iova);
     }

@@ -45,7 +45,10 @@ public final class EntityActor extends EventSourcedBehaviorWithEnforcedReplies<E
      */
     public record Translate(long iova, long afterSeq, ActorRef<Long> replyTo) implements Message {}
 
-    /** The real page table of a caller's paging domain; built after recovery, closed when the actor stops. */
+    /** This domain's real page table, once decision {@code afterSeq} is applied; empty when it has none. */
+    public record DumpTable(long afterSeq, ActorRef<java.util.Optional<TableDump>> replyTo) implements Message {}
+
+    /** The real page table of a paging domain somebody maps; built after recovery, closed when the actor stops. */
     private Optional<DomainPageTable> pageTable = Optional.empty();
 
 
@@ -77,6 +80,8 @@ public final class EntityActor extends EventSourcedBehaviorWithEnforcedReplies<E
                 .onCommand(Apply.class, this::onApply)
                 .onCommand(Inspect.class, (state, inspect) -> Effect().reply(inspect.replyTo(), state))
                 .onCommand(Translate.class, this::onTranslate)
+                .onCommand(DumpTable.class, (state, dump) -> state.lastSeq() < dump.afterSeq() ? Effect().stash()
+                        : Effect().reply(dump.replyTo(), pageTable.map(DomainPageTable::dump)))
                 .build();
     }
 

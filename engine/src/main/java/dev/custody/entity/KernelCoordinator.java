@@ -64,6 +64,9 @@ public final class KernelCoordinator
     /** Translates an IOVA through a domain actor's real page table. */
     public record TranslateInDomain(dev.custody.model.DomainId domain, long iova, ActorRef<Long> replyTo) implements Message {}
 
+    /** The leaves and checksum of a domain actor's real page table, after every decision the model has made. */
+    public record DumpDomainTable(dev.custody.model.DomainId domain, ActorRef<Optional<TableDump>> replyTo) implements Message {}
+
     /** Stops the engine's actors; the journal keeps everything for the next start. */
     public record Stop(ActorRef<Long> replyTo) implements Message {}
 
@@ -167,6 +170,11 @@ public final class KernelCoordinator
                 .onCommand(TranslateInDomain.class, (state, translate) -> {
                     EntityId domain = EntityId.of(translate.domain());
                     entity(domain).tell(new EntityActor.Translate(translate.iova(), lastDecisionFor(domain), translate.replyTo()));
+                    return Effect().noReply();
+                })
+                .onCommand(DumpDomainTable.class, (state, dump) -> {
+                    EntityId domain = EntityId.of(dump.domain());
+                    entity(domain).tell(new EntityActor.DumpTable(lastDecisionFor(domain), dump.replyTo()));
                     return Effect().noReply();
                 })
                 .onCommand(TableAnswered.class, (state, answered) -> {
