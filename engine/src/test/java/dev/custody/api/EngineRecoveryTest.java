@@ -45,6 +45,7 @@ public class EngineRecoveryTest extends InMemoryRuntimeTest {
         assertEquals(before, after, "the coordinator recovers the identical state");
         assertEquals(List.of(), Invariants.check(after), "invariants hold after recovery");
         assertEntitiesMatch(recovered, after);
+        assertTrue(PageTableAudit.assertTablesMatchOwners(recovered, after) > 0, "the walk left domains with tables");
         recovered.stop().toCompletableFuture().join();
     }
 

@@ -6,6 +6,8 @@ import com.typesafe.config.Config;
 import dev.custody.api.Custody;
 import dev.custody.api.CustodyRuntime;
 import dev.custody.api.EngineRecoveryTest;
+import dev.custody.api.PageTableAudit;
+import dev.custody.api.UserDomainPageTablesTest;
 import dev.custody.invariants.Invariants;
 import dev.custody.model.Command;
 import dev.custody.model.Topology;
@@ -40,6 +42,34 @@ class H2EngineRecoveryTest {
         recoverAfter(Journals.h2(data).withFallback(com.typesafe.config.ConfigFactory.parseString("custody.snapshot-every = 7")), 8);
     }
 
+    /**
+     * Type1 and IOAS mappings through the H2 journal with a snapshot every 3 events: in a new actor
+     * system each domain actor rebuilds its real table from a snapshot plus the events after it.
+     */
+    @Test
+    void userDomainTablesAreRebuiltFromH2AndItsSnapshots() {
+        Config journal = Journals.h2(data).withFallback(com.typesafe.config.ConfigFactory.parseString("custody.snapshot-every = 3"));
+        SchemaCreator.createIfMissing(journal);
+        KernelState before;
+        try (CustodyRuntime runtime = CustodyRuntime.start(journal)) {
+            Custody engine = Custody.start(runtime, "h2-tables", UserDomainPageTablesTest.machine(), TIMEOUT)
+                    .toCompletableFuture().join();
+            UserDomainPageTablesTest.mapThroughType1AndIoas(engine);
+            before = engine.state().toCompletableFuture().join();
+            assertEquals(4, PageTableAudit.assertTablesMatchOwners(engine, before));
+            engine.stop().toCompletableFuture().join();
+        }
+        try (CustodyRuntime runtime = CustodyRuntime.start(journal)) {
+            Custody engine = Custody.start(runtime, "h2-tables", UserDomainPageTablesTest.machine(), TIMEOUT)
+                    .toCompletableFuture().join();
+            KernelState after = engine.state().toCompletableFuture().join();
+            assertEquals(before, after);
+            assertEquals(4, PageTableAudit.assertTablesMatchOwners(engine, after), "tables rebuilt from H2");
+            EngineRecoveryTest.assertEntitiesMatch(engine, after);
+            engine.stop().toCompletableFuture().join();
+        }
+    }
+
     private void recoverAfter(Config journal, long seed) {
         Topology topology = ModelRandomWalkTest.topology();
         List<Command> commands = new RandomWalk(topology, false).commands(seed, 600);
@@ -65,6 +95,7 @@ class H2EngineRecoveryTest {
             assertEquals(before, after, "the coordinator recovers the identical state from H2");
             assertEquals(List.of(), Invariants.check(after));
             EngineRecoveryTest.assertEntitiesMatch(engine, after);
+            PageTableAudit.assertTablesMatchOwners(engine, after);
             engine.stop().toCompletableFuture().join();
         }
     }
