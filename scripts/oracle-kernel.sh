@@ -12,7 +12,12 @@ if [[ -z "$tarball" ]]; then
 fi
 version=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null || stat -c %Y "$tarball")
 key="linux-${version//[^A-Za-z0-9.+-]/_}-$(sha256sum "$fragment" | cut -c1-12)"
-cache="${CUSTODY_KERNEL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/custody/kernels}/$key"
+kernels="${CUSTODY_KERNEL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/custody/kernels}"
+cache="$kernels/$key"
+mkdir -p "$kernels"
+# One build at a time per cache: a second caller waits for the first and then finds its bzImage.
+exec 9>"$kernels/.build.lock"
+flock 9
 if [[ -f "$cache/bzImage" ]]; then
   echo "$cache/bzImage"
   exit 0
