@@ -1,0 +1,62 @@
+package dev.custody.oracle;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.custody.model.DeviceId;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class GuestLayoutTest {
+
+    @Test
+    void everyGroupIsOneRootSlotAndItsDevicesAreFunctions() throws NotRealisable {
+        GuestLayout layout = GuestLayout.of(OracleScenarios.withSteps(""));
+        assertEquals("0000:00:03.0", layout.device(new DeviceId("0000:00:03.0")).address());
+        assertEquals("0000:00:03.1", layout.device(new DeviceId("0000:00:03.1")).address());
+        assertEquals("0000:00:04.0", layout.device(new DeviceId("0000:00:04.0")).address());
+        assertEquals("0000:00:05.0", layout.device(new DeviceId("0000:00:05.0")).address());
+        List<String> args = layout.qemuArguments();
+        assertEquals(List.of("-global", "intel-iommu.aw-bits=48",
+                "-device", "virtio-net-pci,addr=03.0,multifunction=on",
+                "-device", "edu,addr=03.1",
+                "-device", "nvme,addr=04.0,serial=custody40",
+                "-device", "edu,addr=05.0"), args);
+    }
+
+    @Test
+    void kernelDmaDriversArePlayedByTheGuestsNativeDriverAndNamedBack() throws NotRealisable {
+        GuestLayout layout = GuestLayout.of(OracleScenarios.withSteps(""));
+        DeviceId nic = new DeviceId("0000:00:03.0");
+        assertEquals("virtio-pci", layout.guestDriver(nic, "e1000e"));
+        assertEquals("vfio-pci", layout.guestDriver(nic, "vfio-pci"));
+        assertEquals(Optional.of("e1000e"), layout.scenarioDriver(nic, "virtio-pci"));
+        assertEquals(Optional.of("pci-stub"), layout.scenarioDriver(nic, "pci-stub"));
+        assertEquals(Optional.empty(), layout.scenarioDriver(nic, "none"));
+        assertEquals("nvme", layout.guestDriver(new DeviceId("0000:00:04.0"), "nvme"));
+    }
+
+    @Test
+    void whatTheVmCannotProvideIsRefusedWithTheReason() {
+        NotRealisable twoIommus = assertThrows(NotRealisable.class, () -> GuestLayout.of(OracleScenarios.withTopology("""
+                { "iommus": [ { "name": "a" }, { "name": "b" } ],
+                  "devices": [ { "name": "x", "iommu": "a", "group": 1 }, { "name": "y", "iommu": "b", "group": 2 } ] }""",
+                "")));
+        assertTrue(twoIommus.getMessage().contains("2 IOMMU instances"), twoIommus.getMessage());
+
+        NotRealisable direct = assertThrows(NotRealisable.class, () -> GuestLayout.of(OracleScenarios.withTopology("""
+                { "iommus": [ { "name": "a" } ],
+                  "devices": [ { "name": "x", "iommu": "a", "group": 1, "requireDirect": true } ] }""", "")));
+        assertTrue(direct.getMessage().contains("x requires a direct mapping"), direct.getMessage());
+
+        NotRealisable twoDrivers = assertThrows(NotRealisable.class, () -> GuestLayout.of(OracleScenarios.withSteps("""
+                { "op": "driver.bind", "device": "0000:00:04.0", "driver": "e1000e" }""")));
+        assertTrue(twoDrivers.getMessage().contains("0000:00:04.0 uses kernel-DMA drivers"), twoDrivers.getMessage());
+
+        NotRealisable port = assertThrows(NotRealisable.class, () -> GuestLayout.of(OracleScenarios.withSteps("""
+                { "op": "driver.bind", "device": "0000:00:04.0", "driver": "pcieport" }""")));
+        assertTrue(port.getMessage().contains("step 1: driver pcieport does not exist"), port.getMessage());
+    }
+}
