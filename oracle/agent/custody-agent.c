@@ -346,12 +346,15 @@ static void do_remove(const char *step, char **args) {
     do_sysfs_write(step, "all", path, "1");
 }
 
+/* add DEVICE RESCAN: the rescan file of the bus the device sits on (a bridge's own one rescans
+ * only behind it, so other absent devices stay absent), or /sys/bus/pci/rescan. */
 static void do_add(const char *step, char **args) {
     if (device_exists(args[0])) {
         result(step, EEXIST, NULL);
         return;
     }
-    struct write_op op = {.path = "/sys/bus/pci/rescan", .value = "1", .ignore_error = 0};
+    struct write_op op = {.value = "1", .ignore_error = 0};
+    snprintf(op.path, sizeof op.path, "%s", args[1]);
     int err = run_writes(step, &op, 1, ~0ULL);
     if (err == 0 && !device_exists(args[0])) {
         err = ENODEV;
@@ -724,7 +727,7 @@ static const struct verb verbs[] = {
     {"unbind", 1, do_unbind},
     {"probe", 1, do_probe},
     {"remove", 1, do_remove},
-    {"add", 1, do_add},
+    {"add", 2, do_add},
     {"sysfs", 3, do_sysfs_verb},
     {"close", 1, do_close},
     {"group-status", 1, do_group_status},

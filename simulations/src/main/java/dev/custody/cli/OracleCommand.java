@@ -39,8 +39,9 @@ public final class OracleCommand {
     /** Options every VM-running subcommand shares. */
     static final class VmOptions {
         @Option(names = "--kernel", defaultValue = Oracle.AUTO, paramLabel = "NAME",
-                description = {"A kernel from `custody oracle kernels`, or auto: the iommufd kernel for scenarios",
-                        "that use iommufd or cdevs (built on first use), else the default one. Default: ${DEFAULT-VALUE}."})
+                description = {"A kernel from `custody oracle kernels`; iommufd: the kernel with iommufd and VFIO cdevs",
+                        "(built on first use); auto: that one for scenarios that use iommufd or cdevs, else the",
+                        "distribution's. Default: ${DEFAULT-VALUE}."})
         String kernel;
 
         @Option(names = "--timeout", defaultValue = "180", paramLabel = "SECONDS",

@@ -21,7 +21,13 @@ import java.util.TreeMap;
 /**
  * How a scenario's topology becomes a q35 VM: every scenario group is one slot on the root bus, a
  * lone device as a single function (root-complex endpoints are isolated), a group of several as the
- * functions of one multifunction slot without ACS, which the kernel puts in one group. A device
+ * functions of one multifunction slot without ACS, which the kernel puts in one group. A group with
+ * a device that comes and goes (absent at start, device.add, device.remove) sits behind its own
+ * pcie-pci-bridge instead: a function hot-added to a multifunction slot is given a group of its own
+ * (the kernel probes its IOMMU before it marks the function multifunction), while a device behind a
+ * conventional bridge aliases to the bridge and joins the bridge's group, and the bridge's own
+ * rescan file brings back only its devices. The bridge is a member of that group without a driver,
+ * which changes nothing the scenario can observe. A device
  * whose scenario uses a kernel-DMA driver is a QEMU device whose guest driver plays that driver
  * (nvme for "nvme", virtio-pci for any other); a device that uses none is QEMU's edu device, which
  * no guest driver matches, so probing it binds nothing, as in the scenario.
@@ -31,6 +37,8 @@ public final class GuestLayout {
     static final Set<String> GUEST_MANAGED_DRIVERS = Set.of("vfio-pci", "pci-stub");
     private static final int FIRST_SLOT = 0x03;
     private static final int LAST_SLOT = 0x1e;
+    /** Slots 1..8 of a bridge's secondary bus; the firmware numbers bridges' buses 1, 2, ... in slot order. */
+    private static final int MAX_BEHIND_BRIDGE = 8;
     /** 4K, 2M and 1G: what QEMU's VT-d advertises (second-level large pages). */
     private static final long VTD_PAGE_SIZES = (1L << 12) | (1L << 21) | (1L << 30);
 
@@ -53,20 +61,26 @@ public final class GuestLayout {
             throw new NotRealisable(scenario.source() + ": " + groups.size() + " groups; the VM's root bus has room for "
                     + (LAST_SLOT - FIRST_SLOT + 1));
         }
+        Set<DeviceId> hotplugged = hotplugged(scenario);
         SequencedMap<DeviceId, GuestDevice> devices = new LinkedHashMap<>();
         int slot = FIRST_SLOT;
+        int bridges = 0;
         for (List<DeviceSpec> members : groups.values()) {
-            if (members.size() > 8) {
+            boolean behindBridge = members.stream().anyMatch(m -> hotplugged.contains(m.id()));
+            if (members.size() > (behindBridge ? MAX_BEHIND_BRIDGE : 8)) {
                 throw new NotRealisable(scenario.source() + ": group of " + members.get(0).id() + " has "
-                        + members.size() + " devices; a slot has 8 functions");
+                        + members.size() + " devices; the VM realises at most 8 in one group");
             }
-            for (int function = 0; function < members.size(); function++) {
-                DeviceSpec spec = members.get(function);
+            Optional<String> bridge = behindBridge ? Optional.of(String.format("0000:00:%02x.0", slot)) : Optional.empty();
+            int bus = behindBridge ? ++bridges : 0;
+            for (int index = 0; index < members.size(); index++) {
+                DeviceSpec spec = members.get(index);
                 Optional<String> driver = Optional.ofNullable(played.get(spec.id()));
                 GuestDevice.Kind kind = driver.isEmpty() ? GuestDevice.Kind.PLAIN
                         : driver.get().equals("nvme") ? GuestDevice.Kind.NVME : GuestDevice.Kind.NET;
-                String address = String.format("0000:00:%02x.%d", slot, function);
-                devices.put(spec.id(), new GuestDevice(spec.id(), address, kind, driver));
+                String address = behindBridge ? String.format("0000:%02x:%02x.0", bus, index + 1)
+                        : String.format("0000:00:%02x.%d", slot, index);
+                devices.put(spec.id(), new GuestDevice(spec.id(), address, kind, driver, bridge));
             }
             slot++;
         }
@@ -99,6 +113,23 @@ public final class GuestLayout {
         args.add("-global");
         args.add("intel-iommu.aw-bits=" + addressWidth);
         for (GuestDevice device : devices.values()) {
+            if (device.bridge().isPresent()) {
+                String bridge = device.bridge().get();
+                String id = "bridge" + bridge.substring(8, 10);
+                if (!args.contains("pcie-pci-bridge,id=" + id + ",addr=" + bridge.substring(8, 10) + ".0")) {
+                    args.add("-device");
+                    args.add("pcie-pci-bridge,id=" + id + ",addr=" + bridge.substring(8, 10) + ".0");
+                }
+                String slot = device.address().substring(8, 10);
+                StringBuilder arg = new StringBuilder(device.kind().qemuDevice).append(",bus=").append(id)
+                        .append(",addr=").append(slot).append(".0");
+                if (device.kind() == GuestDevice.Kind.NVME) {
+                    arg.append(",serial=custody").append(id).append(slot);
+                }
+                args.add("-device");
+                args.add(arg.toString());
+                continue;
+            }
             String[] parts = device.address().split("[:.]");
             int slot = Integer.parseInt(parts[2], 16);
             int function = Integer.parseInt(parts[3]);
@@ -139,6 +170,15 @@ public final class GuestLayout {
             return guest.playedDriver().or(() -> Optional.of(guestDriver));
         }
         return Optional.of(guestDriver);
+    }
+
+    /** Devices that are absent at start or that a step adds or removes. */
+    private static Set<DeviceId> hotplugged(Scenario scenario) {
+        Set<DeviceId> devices = new java.util.HashSet<>();
+        scenario.topology().devices().values().stream().filter(d -> !d.present()).forEach(d -> devices.add(d.id()));
+        scenario.steps().stream().filter(s -> s.op().equals("device.add") || s.op().equals("device.remove"))
+                .forEach(s -> devices.add(new DeviceId(s.field("device").map(n -> n.asText()).orElse(""))));
+        return devices;
     }
 
     private static int iommuWidth(Scenario scenario) throws NotRealisable {

@@ -67,7 +67,7 @@ public final class GuestScript {
 
     private String translate(Step step) throws NotRealisable {
         return switch (step.op()) {
-            case "device.add" -> "add " + address(step);
+            case "device.add" -> "add " + address(step) + " " + layout.device(device(step)).rescanPath();
             case "device.remove" -> "remove " + address(step);
             case "driver.bind" -> bind(step);
             case "driver.unbind" -> "unbind " + address(step);

@@ -17,6 +17,8 @@ import java.util.function.Consumer;
  */
 public final class Oracle {
     public static final String AUTO = "auto";
+    /** The kernel with iommufd and VFIO cdevs whatever its version: the one the recorded suite uses. */
+    public static final String IOMMUFD = "iommufd";
 
     private final KernelCatalog catalog;
     private final Path home;
@@ -38,6 +40,9 @@ public final class Oracle {
     }
 
     public Kernel kernelFor(Scenario scenario) {
+        if (kernelChoice.equals(IOMMUFD)) {
+            return catalog.resolveDefault(true, progress);
+        }
         if (!kernelChoice.equals(AUTO)) {
             return catalog.resolve(kernelChoice, progress);
         }

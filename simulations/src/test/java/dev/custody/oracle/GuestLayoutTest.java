@@ -12,18 +12,22 @@ import org.junit.jupiter.api.Test;
 class GuestLayoutTest {
 
     @Test
-    void everyGroupIsOneRootSlotAndItsDevicesAreFunctions() throws NotRealisable {
+    void everyGroupIsOneRootSlotAndItsDevicesAreFunctionsOrBehindABridgeWhenTheyComeAndGo() throws NotRealisable {
         GuestLayout layout = GuestLayout.of(OracleScenarios.withSteps(""));
         assertEquals("0000:00:03.0", layout.device(new DeviceId("0000:00:03.0")).address());
         assertEquals("0000:00:03.1", layout.device(new DeviceId("0000:00:03.1")).address());
         assertEquals("0000:00:04.0", layout.device(new DeviceId("0000:00:04.0")).address());
-        assertEquals("0000:00:05.0", layout.device(new DeviceId("0000:00:05.0")).address());
+        assertEquals("0000:01:01.0", layout.device(new DeviceId("0000:00:05.0")).address(),
+                "a device absent at start sits behind its group's own bridge, on bus 1");
+        assertEquals("/sys/bus/pci/devices/0000:00:05.0/rescan", layout.device(new DeviceId("0000:00:05.0")).rescanPath());
+        assertEquals("/sys/bus/pci/rescan", layout.device(new DeviceId("0000:00:04.0")).rescanPath());
         List<String> args = layout.qemuArguments();
         assertEquals(List.of("-global", "intel-iommu.aw-bits=48",
                 "-device", "virtio-net-pci,addr=03.0,multifunction=on",
                 "-device", "edu,addr=03.1",
                 "-device", "nvme,addr=04.0,serial=custody40",
-                "-device", "edu,addr=05.0"), args);
+                "-device", "pcie-pci-bridge,id=bridge05,addr=05.0",
+                "-device", "edu,bus=bridge05,addr=01.0"), args);
     }
 
     @Test

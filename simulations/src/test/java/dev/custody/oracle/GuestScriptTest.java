@@ -19,9 +19,9 @@ class GuestScriptTest {
         List<String> lines = script(OracleScenarios.withSteps(""));
         assertEquals(List.of("- modules", "- groups",
                 "- unbind 0000:00:03.0", "- bind 0000:00:03.0 virtio-pci 0",
-                "- unbind 0000:00:03.1", "- unbind 0000:00:04.0", "- unbind 0000:00:05.0",
-                "- remove 0000:00:05.0",
-                "- state 0000:00:03.0 0000:00:03.1 0000:00:04.0 0000:00:05.0"), lines);
+                "- unbind 0000:00:03.1", "- unbind 0000:00:04.0", "- unbind 0000:01:01.0",
+                "- remove 0000:01:01.0",
+                "- state 0000:00:03.0 0000:00:03.1 0000:00:04.0 0000:01:01.0"), lines);
     }
 
     @Test

@@ -33,7 +33,7 @@ class KernelLinesTest {
     void answersBecomeLinesWithScenarioNamesAndTheKernel() throws NotRealisable {
         GuestLayout layout = GuestLayout.of(SCENARIO);
         AgentAnswers answers = answers("A ready", "G 7 0000:00:03.1 0000:00:03.0", "G 8 0000:00:04.0",
-                "G 9 0000:00:05.0", "G 0 0000:00:00.0", "R 1 ok",
+                "G 9 0000:00:05.0 0000:01:01.0", "G 0 0000:00:00.0", "R 1 ok",
                 "R 2 ok driver=virtio-pci", "R 3 ENODEV", "R 4 ok", "R 5 ok id=1",
                 "R 6 ok devices=0000:00:03.0:virtio-pci,0000:00:03.1:none", "END");
         List<ObjectNode> lines = KernelLines.of(SCENARIO, layout, answers, KERNEL.name());
@@ -50,7 +50,7 @@ class KernelLinesTest {
     void aGroupTheGuestSplitIsReported() throws NotRealisable {
         GuestLayout layout = GuestLayout.of(SCENARIO);
         List<String> differences = GuestGroups.differences(layout,
-                answers("G 1 0000:00:03.0", "G 2 0000:00:03.1", "G 3 0000:00:04.0", "G 4 0000:00:05.0").groups());
+                answers("G 1 0000:00:03.0", "G 2 0000:00:03.1", "G 3 0000:00:04.0", "G 4 0000:01:01.0").groups());
         assertEquals(1, differences.size(), differences.toString());
         assertTrue(differences.get(0).startsWith("group 1 [0000:00:03.0, 0000:00:03.1] is not one group"));
     }
