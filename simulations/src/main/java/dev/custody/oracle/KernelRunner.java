@@ -46,7 +46,7 @@ public final class KernelRunner {
         if (vm.kernelPanicked()) {
             int last = answers.steps().keySet().stream().mapToInt(Integer::intValue).max().orElse(0);
             return Optional.of("kernel " + kernel.name() + " crashed during step " + (last + 1) + ": "
-                    + String.join(" | ", crashSummary(vm.consoleLog())));
+                    + String.join(" | ", KernelCrash.summary(vm.consoleLog())));
         }
         if (vm.timedOut() || !answers.finished()) {
             String why = vm.timedOut() ? "the VM did not finish in time" : "the guest agent did not finish";
@@ -76,24 +76,6 @@ public final class KernelRunner {
         }
         return wrong.isEmpty() ? Optional.empty()
                 : Optional.of("the guest could not set up the starting drivers: " + String.join("; ", wrong));
-    }
-
-    /** The BUG or oops line and the first calls of its trace: what a kernel engineer reads first. */
-    private static List<String> crashSummary(String console) {
-        List<String> summary = new ArrayList<>();
-        boolean inTrace = false;
-        for (String line : console.lines().toList()) {
-            String text = line.replaceFirst("^\\[[ 0-9.]+\\] ?", "").strip();
-            if (summary.isEmpty() && (text.startsWith("kernel BUG") || text.startsWith("BUG:") || text.contains("corruption")
-                    || text.startsWith("Oops") || text.startsWith("WARNING:"))) {
-                summary.add(text);
-            } else if (!summary.isEmpty() && text.equals("Call Trace:")) {
-                inTrace = true;
-            } else if (inTrace && summary.size() < 7 && text.matches("[a-z_][a-zA-Z0-9_.]*\\+0x.*")) {
-                summary.add(text);
-            }
-        }
-        return summary.isEmpty() ? List.of("see the console (Kernel panic)") : summary;
     }
 
     private static String problems(AgentAnswers answers) {
