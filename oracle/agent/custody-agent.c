@@ -559,11 +559,16 @@ static void do_cdev_bind(const char *step, char **args) {
     result(step, err, values);
 }
 
+/* cdev-attach CDEV PT [AS]: the kernel answers the id of the HWPT it used; an automatic one is
+ * known by the step's AS from then on, as the scenario knows it. */
 static void do_cdev_attach(const char *step, char **args) {
     struct vfio_device_attach_iommufd_pt attach = {.argsz = sizeof attach, .pt_id = object_id(args[1])};
     int err = ioctl_errno(fd_of(args[0]), VFIO_DEVICE_ATTACH_IOMMUFD_PT, &attach);
     char values[64];
     snprintf(values, sizeof values, "pt_id=%u", attach.pt_id);
+    if (err == 0 && args[2] && attach.pt_id != object_id(args[1])) {
+        name_of(args[2])->id = attach.pt_id;
+    }
     result(step, err, values);
 }
 
@@ -612,11 +617,15 @@ static void do_ioas_map(const char *step, char **args) {
     if (strstr(args[4], "FIXED_IOVA")) map.flags |= IOMMU_IOAS_MAP_FIXED_IOVA;
     if (strstr(args[4], "READABLE")) map.flags |= IOMMU_IOAS_MAP_READABLE;
     if (strstr(args[4], "WRITEABLE")) map.flags |= IOMMU_IOAS_MAP_WRITEABLE;
+    /* The kernel aligns a chosen IOVA like the user pointer, up to the length's power of two and
+     * 2 MiB (iopt_alloc_iova); scenarios have no pointer and assume one aligned that well. */
+    uint64_t align = 4096;
+    while (align < map.length && align < (2ULL << 20)) align <<= 1;
     void *buffer = MAP_FAILED;
     if (map.length > 0 && map.length <= (1ULL << 32)) {
-        buffer = mmap(NULL, map.length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        buffer = mmap(NULL, map.length + align, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     }
-    map.user_va = buffer == MAP_FAILED ? 4096 : (uint64_t)(uintptr_t)buffer;
+    map.user_va = buffer == MAP_FAILED ? 4096 : ((uint64_t)(uintptr_t)buffer + align - 1) & ~(align - 1);
     int err = ioctl_errno(fd_of(args[0]), IOMMU_IOAS_MAP, &map);
     char values[64];
     snprintf(values, sizeof values, "iova=%llu", (unsigned long long)map.iova);
@@ -750,7 +759,7 @@ static const struct verb verbs[] = {
 };
 
 static void run_line(char *line) {
-    char *words[MAX_ARGS + 2];
+    char *words[MAX_ARGS + 2] = {0};
     int count = split(line, words, MAX_ARGS + 2);
     if (count < 2 || words[0][0] == '#') {
         return;

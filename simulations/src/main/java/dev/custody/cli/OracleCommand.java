@@ -130,6 +130,10 @@ public final class OracleCommand {
         @Option(names = "--steps", defaultValue = "60", description = "Steps per random walk. Default: ${DEFAULT-VALUE}.")
         int steps;
 
+        @Option(names = "--emit", paramLabel = "DIR",
+                description = "Write each random walk into DIR as a scenario file and compare that file (with --record, record it).")
+        Path emit;
+
         @Option(names = "--json", description = "One JSON object per file and a total, instead of text.")
         boolean json;
 
@@ -146,13 +150,25 @@ public final class OracleCommand {
                 System.err.println("custody: give scenario files, directories or --random N");
                 return INVALID;
             }
-            scenarios.addAll(RandomWalkScenarios.generate(random, seed, steps));
+            List<Scenario> walks = RandomWalkScenarios.generate(random, seed, steps);
+            if (emit != null) {
+                try {
+                    for (Scenario walk : walks) {
+                        scenarios.add(ScenarioFiles.parse(RandomWalkScenarios.write(walk, emit)));
+                    }
+                } catch (java.io.UncheckedIOException e) {
+                    System.err.println("custody: cannot write the walks into " + emit + ": " + e.getCause().getMessage());
+                    return INVALID;
+                }
+            } else {
+                scenarios.addAll(walks);
+            }
             Oracle oracle = vm.oracle();
             PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
             OracleReport report = new OracleReport(out, json);
             for (Scenario scenario : scenarios) {
                 FileComparison comparison;
-                if (record && !scenario.source().startsWith(RandomWalkScenarios.SOURCE_PREFIX)) {
+                if (record && java.nio.file.Files.isRegularFile(Path.of(scenario.source()))) {
                     comparison = recordOne(oracle, scenario);
                 } else {
                     comparison = oracle.compare(scenario);

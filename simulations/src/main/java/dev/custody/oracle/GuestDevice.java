@@ -10,9 +10,13 @@ import java.util.Optional;
 public record GuestDevice(DeviceId scenarioName, String address, Kind kind, Optional<String> playedDriver,
                           Optional<String> bridge) {
 
-    /** The sysfs file that brings the device back after a removal: its bridge's rescan, else the whole bus's. */
+    /**
+     * The sysfs file that brings the device back after a removal: the rescan of the bridge's own bus
+     * (a device's rescan file rescans the bus it sits on, which would bring back every absent device),
+     * else the whole hierarchy's.
+     */
     public String rescanPath() {
-        return bridge.map(b -> "/sys/bus/pci/devices/" + b + "/rescan").orElse("/sys/bus/pci/rescan");
+        return bridge.isPresent() ? "/sys/class/pci_bus/" + address.substring(0, 7) + "/rescan" : "/sys/bus/pci/rescan";
     }
 
     /** QEMU devices used as endpoints, with the guest kernel's driver for each (none for edu). */

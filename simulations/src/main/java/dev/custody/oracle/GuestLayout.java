@@ -226,6 +226,10 @@ public final class GuestLayout {
         for (DeviceSpec device : topology.devices().values()) {
             Set<String> names = used.computeIfAbsent(device.id(), d -> new LinkedHashSet<>());
             device.bootDriver().ifPresent(names::add);
+            if (device.bootDriver().filter(d -> !isKernelDma(topology, d) && !GUEST_MANAGED_DRIVERS.contains(d)).isPresent()) {
+                throw new NotRealisable(scenario.source() + ": device " + device.id() + " starts bound to "
+                        + device.bootDriver().get() + ", which the VM's endpoints cannot be bound to");
+            }
             device.matches().stream().filter(m -> isKernelDma(topology, m)).findFirst().ifPresent(names::add);
             for (String match : device.matches()) {
                 if (!isKernelDma(topology, match) && !GUEST_MANAGED_DRIVERS.contains(match)) {

@@ -89,7 +89,7 @@ public final class GuestScript {
             case "iommufd.open" -> "open " + as(step) + " iommufd";
             case "cdev.open" -> "open " + as(step) + " cdev " + address(step);
             case "cdev.bind" -> "cdev-bind " + name(step, "fd") + " " + name(step, "iommufd");
-            case "cdev.attach" -> "cdev-attach " + name(step, "fd") + " " + name(step, "pt");
+            case "cdev.attach" -> "cdev-attach " + name(step, "fd") + " " + name(step, "pt") + " " + as(step);
             case "cdev.detach" -> "cdev-detach " + name(step, "fd");
             case "iommufd.ioas_alloc" -> allocate(step, "ioas-alloc " + name(step, "iommufd") + " " + as(step));
             case "iommufd.hwpt_alloc" -> allocate(step, "hwpt-alloc " + name(step, "iommufd") + " "

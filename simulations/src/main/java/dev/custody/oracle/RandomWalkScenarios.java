@@ -51,6 +51,24 @@ public final class RandomWalkScenarios {
         return scenarios;
     }
 
+    /** Writes a walk into {@code dir} as {@code <source>.json} in the corpus's layout; returns the file. */
+    public static java.nio.file.Path write(Scenario walk, java.nio.file.Path dir) {
+        ObjectNode root = JSON.objectNode();
+        root.put("name", walk.name());
+        root.put("description", walk.description().orElse(""));
+        root.set("topology", topology());
+        ArrayNode list = root.putArray("steps");
+        walk.steps().forEach(step -> list.add(step.node()));
+        try {
+            java.nio.file.Files.createDirectories(dir);
+            java.nio.file.Path file = dir.resolve(walk.source() + ".json");
+            java.nio.file.Files.writeString(file, ScenarioRecorder.format(root));
+            return file;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     private Scenario walk(int length) {
         for (int i = 0; i < length; i++) {
             steps.add(next());

@@ -17,7 +17,8 @@ import java.util.Map;
 /**
  * {@code custody oracle diff --record}: writes the kernel's answers into a scenario file as its
  * expectations (expect, completes and the values the kernel reports), and names the kernel in a
- * top-level {@code recorded} field. Everything else in the file stays. The file is replaced
+ * top-level {@code recorded} field. Everything else in the file stays, expectState and the value
+ * fields only the engine can answer included. The file is replaced
  * atomically, so an interrupted recording leaves the old file.
  */
 public final class ScenarioRecorder {
@@ -49,15 +50,21 @@ public final class ScenarioRecorder {
         } else {
             step.remove("completes");
         }
-        step.remove("expectValue");
-        if (kernel.has("value")) {
-            ObjectNode value = kernel.get("value").deepCopy();
-            if (value.path("pt").asText().equals(KernelLines.AUTO_PT)) {
-                value.remove("pt");
-            }
-            if (!value.isEmpty()) {
-                step.set("expectValue", value);
-            }
+        if (!kernel.has("value")) {
+            return;
+        }
+        // the kernel's observable fields replace the file's; fields only the engine can answer
+        // (a group's owner count, owner and domain) stay as the file had them
+        ObjectNode value = step.has("expectValue") && step.get("expectValue").isObject()
+                ? (ObjectNode) step.get("expectValue") : JSON.createObjectNode();
+        kernel.get("value").properties().forEach(field -> value.set(field.getKey(), field.getValue()));
+        if (value.path("pt").asText().equals(KernelLines.AUTO_PT)) {
+            value.remove("pt");
+        }
+        if (value.isEmpty()) {
+            step.remove("expectValue");
+        } else {
+            step.set("expectValue", value);
         }
     }
 

@@ -19,7 +19,7 @@ class GuestLayoutTest {
         assertEquals("0000:00:04.0", layout.device(new DeviceId("0000:00:04.0")).address());
         assertEquals("0000:01:01.0", layout.device(new DeviceId("0000:00:05.0")).address(),
                 "a device absent at start sits behind its group's own bridge, on bus 1");
-        assertEquals("/sys/bus/pci/devices/0000:00:05.0/rescan", layout.device(new DeviceId("0000:00:05.0")).rescanPath());
+        assertEquals("/sys/class/pci_bus/0000:01/rescan", layout.device(new DeviceId("0000:00:05.0")).rescanPath());
         assertEquals("/sys/bus/pci/rescan", layout.device(new DeviceId("0000:00:04.0")).rescanPath());
         List<String> args = layout.qemuArguments();
         assertEquals(List.of("-global", "intel-iommu.aw-bits=48",
