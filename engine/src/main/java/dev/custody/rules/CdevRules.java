@@ -24,10 +24,14 @@ import java.util.Optional;
 public final class CdevRules {
     private CdevRules() {}
 
-    /** open: succeeds for any registered VFIO device, bound or not. */
+    /**
+     * open: succeeds for any registered VFIO device, bound or not. An unregistered one (never bound
+     * to a VFIO driver, or being unbound: unregistering deletes the node before it waits) has no
+     * /dev/vfio/devices node, so open(2) answers ENOENT (checked against 6.12 with `custody oracle`).
+     */
     public static Outcome<Reply> open(Tx tx, DeviceId device, String label) {
         if (!tx.state().boundToVfio(device) || tx.state().device(device).pending().isPresent()) {
-            return fail(Errno.ENODEV, device + " is not a registered VFIO device");
+            return fail(Errno.ENOENT, device + " is not a registered VFIO device, so it has no cdev node");
         }
         CdevFile file = new CdevFile(tx.nextFileId(), label, true, device, Optional.empty());
         tx.emit(new FileOpened(file));

@@ -30,10 +30,14 @@ import java.util.Optional;
 public final class VfioGroupRules {
     private VfioGroupRules() {}
 
-    /** open(/dev/vfio/N): single opener, and never beside a cdev-bound sibling (spec 4, V1, V2). */
+    /**
+     * open(/dev/vfio/N): single opener, and never beside a cdev-bound sibling (spec 4, V1, V2). A
+     * group with no VFIO device has no node at all, so open(2) answers ENOENT (checked against 6.12
+     * with `custody oracle`); the kernel's own ENODEV is for an open racing the last removal.
+     */
     public static Outcome<Reply> open(Tx tx, GroupId groupId, String label) {
         if (tx.state().vfioDevicesOf(groupId).isEmpty()) {
-            return fail(Errno.ENODEV, "group " + groupId + " has no VFIO device");
+            return fail(Errno.ENOENT, "group " + groupId + " has no VFIO device, so no /dev/vfio node");
         }
         if (tx.state().openedGroupFile(groupId).isPresent()) {
             return fail(Errno.EBUSY, "group " + groupId + " is already open as "

@@ -14,6 +14,7 @@ import java.util.Optional;
 /** Runs scenarios in the VM with the guest agent and turns the agent's answers into lines. */
 public final class KernelRunner {
     private static final int CONSOLE_TAIL_LINES = 25;
+    private static final int BOOT_RETRIES = 2;
 
     private final VirtualMachine machine;
     private final Path agent;
@@ -35,6 +36,11 @@ public final class KernelRunner {
         String script = GuestScript.of(scenario, layout);
         VmResult vm = machine.run(new VmRequest(kernel, layout.qemuArguments(), script, timeout, agent));
         AgentAnswers answers = AgentAnswers.parse(vm.agentLines());
+        for (int retry = 0; retry < BOOT_RETRIES && vm.kernelPanicked() && answers.setUp().isEmpty(); retry++) {
+            // a crash before the agent did anything is the emulated machine's, not the scenario's
+            vm = machine.run(new VmRequest(kernel, layout.qemuArguments(), script, timeout, agent));
+            answers = AgentAnswers.parse(vm.agentLines());
+        }
         String name = kernel.name();
         Optional<String> failure = failure(vm, answers, layout, kernel);
         List<String> topology = failure.isPresent() ? List.of() : GuestGroups.differences(layout, answers.groups());
