@@ -74,15 +74,33 @@ public final class IommufdDmaMapper implements DmaMapper {
     @Override
     public int map(long iova, long address, long length, boolean read, boolean write) {
         ensureOpen();
-        int flags = Iommufd.MAP_FIXED_IOVA | (read ? Iommufd.MAP_READABLE : 0) | (write ? Iommufd.MAP_WRITEABLE : 0);
+        int result = ioasMap(Iommufd.MAP_FIXED_IOVA, iova, address, length, read, write);
+        return Math.min(result, 0);
+    }
+
+    /**
+     * Maps {@code length} bytes at an iova the kernel chooses (no {@code IOMMU_IOAS_MAP_FIXED_IOVA}):
+     * a free range inside the allowed ranges that keeps the address's offset within its page.
+     *
+     * @return the chosen iova, or -errno (ENOSPC when no free range is large enough). The kernel
+     *     never allocates in the top half of the 64-bit space, so a valid iova is never negative.
+     */
+    public long mapAnywhere(long address, long length, boolean read, boolean write) {
+        ensureOpen();
+        int result = ioasMap(0, 0, address, length, read, write);
+        return result < 0 ? result : (long) IoasMap.IOVA.get(mapArg);
+    }
+
+    /** One IOMMU_IOAS_MAP; on success the kernel has written the iova it used back into {@link #mapArg}. */
+    private int ioasMap(int placement, long iova, long address, long length, boolean read, boolean write) {
+        int flags = placement | (read ? Iommufd.MAP_READABLE : 0) | (write ? Iommufd.MAP_WRITEABLE : 0);
         IoasMap.SIZE.set(mapArg, (int) IoasMap.LAYOUT.byteSize());
         IoasMap.FLAGS.set(mapArg, flags);
         IoasMap.IOAS_ID.set(mapArg, ioasId);
         IoasMap.USER_VA.set(mapArg, address);
         IoasMap.LENGTH.set(mapArg, length);
         IoasMap.IOVA.set(mapArg, iova);
-        int result = Libc.ioctl(fd, Iommufd.IOMMU_IOAS_MAP, mapArg);
-        return Math.min(result, 0);
+        return Libc.ioctl(fd, Iommufd.IOMMU_IOAS_MAP, mapArg);
     }
 
     /** The kernel refuses to split an area: the range must cover whole earlier maps. */
@@ -99,6 +117,20 @@ public final class IommufdDmaMapper implements DmaMapper {
 
     /** The IOAS's allowed iova ranges as {start, last} pairs (last inclusive). */
     public List<long[]> iovaRanges() {
+        return queryIovaRanges().ranges();
+    }
+
+    /**
+     * The alignment the IOAS requires of iova, length and the address's page offset: 1 while no
+     * hardware domain or in-kernel access is attached, the IOMMU's smallest page after that.
+     */
+    public long iovaAlignment() {
+        return queryIovaRanges().alignment();
+    }
+
+    private record IovaRangesAnswer(List<long[]> ranges, long alignment) {}
+
+    private IovaRangesAnswer queryIovaRanges() {
         ensureOpen();
         try (Arena call = Arena.ofConfined()) {
             MemorySegment query = call.allocate(IoasIovaRanges.LAYOUT);
@@ -123,7 +155,7 @@ public final class IommufdDmaMapper implements DmaMapper {
                     long base = i * IovaRange.LAYOUT.byteSize();
                     out.add(new long[] {(long) IovaRange.START.get(ranges, base), (long) IovaRange.LAST.get(ranges, base)});
                 }
-                return out;
+                return new IovaRangesAnswer(out, (long) IoasIovaRanges.OUT_IOVA_ALIGNMENT.get(query));
             }
         }
     }

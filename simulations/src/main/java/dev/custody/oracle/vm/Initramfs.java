@@ -23,6 +23,7 @@ import java.util.Set;
  *   <li>empty {@code /dev /proc /sys} for the agent to mount devtmpfs, proc and sysfs on, and
  *       {@code /dev/console}, which the kernel opens for init's stdin/stdout/stderr before anything is
  *       mounted.</li>
+ *   <li>whatever {@link GuestFile}s the caller adds (a JDK, its libraries).</li>
  * </ul>
  */
 public final class Initramfs {
@@ -31,6 +32,8 @@ public final class Initramfs {
             "pci-stub", "virtio_pci", "virtio_net", "virtio_rng", "nvme", "e1000e", "ahci");
     /** Where the agent finds its load order. */
     public static final String MODULE_ORDER = "/modules/order";
+    /** The entries every archive has; extra entries may not replace them. */
+    static final Set<String> STANDARD = Set.of("dev", "proc", "sys", "modules", "dev/console", "init", "script");
 
     private Initramfs() {}
 
@@ -41,6 +44,21 @@ public final class Initramfs {
      * @return what was planned for the modules (empty lists without a modules directory)
      */
     public static ModuleOrder.Plan write(Path out, Path agentBinary, String script, Optional<Path> modulesDir) {
+        return write(out, agentBinary, script, modulesDir, List.of());
+    }
+
+    /**
+     * Writes the archive with {@code extra} entries after the standard ones, in their order.
+     *
+     * @throws IllegalArgumentException when an extra entry has the path of a standard one
+     */
+    public static ModuleOrder.Plan write(Path out, Path agentBinary, String script, Optional<Path> modulesDir,
+            List<GuestFile> extra) {
+        for (GuestFile file : extra) {
+            if (STANDARD.contains(file.path()) || file.path().startsWith("modules/")) {
+                throw new IllegalArgumentException("the initramfs already has " + file.path());
+            }
+        }
         ModuleOrder.Plan plan = modulesDir.map(dir -> ModuleOrder.resolve(dir, AGENT_MODULES))
                 .orElse(new ModuleOrder.Plan(List.of(), List.of(), List.of()));
         try (OutputStream file = new BufferedOutputStream(Files.newOutputStream(out));
@@ -62,6 +80,19 @@ public final class Initramfs {
                 order.append("/modules/").append(name).append('\n');
             }
             cpio.file(MODULE_ORDER.substring(1), 0644, order.toString().getBytes(StandardCharsets.UTF_8));
+            for (GuestFile entry : extra) {
+                switch (entry.kind()) {
+                    case DIRECTORY -> cpio.directory(entry.path(), entry.mode());
+                    case SYMLINK -> cpio.symlink(entry.path(), entry.target().orElseThrow());
+                    case FILE -> {
+                        if (entry.source().isPresent()) {
+                            cpio.file(entry.path(), entry.mode(), entry.source().get());
+                        } else {
+                            cpio.file(entry.path(), entry.mode(), entry.data().orElseThrow());
+                        }
+                    }
+                }
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the initramfs " + out, e);
         }

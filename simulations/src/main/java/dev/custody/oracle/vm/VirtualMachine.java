@@ -75,7 +75,8 @@ public final class VirtualMachine {
         Path console = work.resolve("console.log");
         Path agent = work.resolve("agent.out");
         Path qemuLog = work.resolve("qemu.log");
-        Initramfs.write(initramfs, request.agentBinary(), request.script(), request.kernel().modulesDir());
+        Initramfs.write(initramfs, request.agentBinary(), request.script(), request.kernel().modulesDir(),
+                request.guestFiles());
         List<String> command = command(executable.toString(), request.kernel().bzImage(), initramfs, console, agent,
                 request.deviceArgs());
         try {
@@ -141,7 +142,7 @@ public final class VirtualMachine {
     }
 
     /** A path as given, or the first executable of that name on PATH. */
-    static Optional<Path> locate(String executable) {
+    public static Optional<Path> locate(String executable) {
         if (executable.contains("/")) {
             Path path = Path.of(executable);
             return Files.isExecutable(path) ? Optional.of(path) : Optional.empty();

@@ -15,10 +15,20 @@ import java.util.Objects;
  * @param script      the agent's script, placed at {@code /script}
  * @param timeout     after this the VM is killed and the result says {@code timedOut}
  * @param agentBinary the static agent, placed at {@code /init} (see {@link AgentBinary})
+ * @param guestFiles  more entries for the initramfs (see {@link Initramfs#write(Path, Path, String,
+ *                    java.util.Optional, List)}); none for the oracle's agent. The kernel unpacks them
+ *                    into guest RAM.
  */
-public record VmRequest(Kernel kernel, List<String> deviceArgs, String script, Duration timeout, Path agentBinary) {
+public record VmRequest(Kernel kernel, List<String> deviceArgs, String script, Duration timeout, Path agentBinary,
+        List<GuestFile> guestFiles) {
+    /** A run of the agent: nothing in the initramfs beyond what it always has. */
+    public VmRequest(Kernel kernel, List<String> deviceArgs, String script, Duration timeout, Path agentBinary) {
+        this(kernel, deviceArgs, script, timeout, agentBinary, List.of());
+    }
+
     public VmRequest {
         Objects.requireNonNull(kernel, "kernel");
+        guestFiles = List.copyOf(guestFiles);
         Objects.requireNonNull(script, "script");
         Objects.requireNonNull(timeout, "timeout");
         Objects.requireNonNull(agentBinary, "agentBinary");

@@ -1,0 +1,54 @@
+package dev.custody.oracle;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.custody.oracle.vm.IommufdKernel;
+import dev.custody.oracle.vm.Kernel;
+import dev.custody.oracle.vm.OracleHome;
+import dev.custody.oracle.vm.VirtualMachine;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The native module's iommufd backend against a real {@code /dev/iommu}: the self-check runs in a
+ * JVM inside the oracle's iommufd VM and every check must pass. The host has no iommufd, so this is
+ * the only place the FFM bindings meet the kernel's implementation rather than its headers.
+ *
+ * <p>Skipped when QEMU, gcc or the iommufd kernel is missing; the kernel takes minutes to build, so
+ * the test never builds it ({@code custody oracle kernels} / {@code scripts/oracle-kernel.sh} do).
+ */
+class NativeBackendInGuestTest {
+    /** Boot (~5 s), JVM start and checks under TCG, with room for a loaded machine. */
+    private static final Duration TIMEOUT = Duration.ofMinutes(5);
+
+    @Test
+    void everySelfCheckPassesOnTheIommufdKernel() {
+        assumeTrue(VirtualMachine.locate(VirtualMachine.QEMU).isPresent(),
+                "SKIPPED: qemu-system-x86_64 is not installed (Debian's qemu-system-x86)");
+        assumeTrue(VirtualMachine.locate("gcc").isPresent(), "SKIPPED: gcc is not installed (it compiles the guest's init)");
+        Path home = OracleHome.find();
+        Optional<Kernel> kernel = IommufdKernel.standard(home).ifBuilt();
+        assumeTrue(kernel.isPresent(), "SKIPPED: the iommufd kernel is not built (scripts/oracle-kernel.sh, ~6-15 min);"
+                + " the native backend was not run against a real /dev/iommu");
+        assumeTrue(Files.isExecutable(Path.of(System.getProperty("java.home"), "bin", "jlink")),
+                "SKIPPED: this JVM is not a full JDK (no jlink to build the guest's runtime)");
+
+        NativeCheckResult result = NativeCheck.standard(home, kernel.get(), TIMEOUT).run();
+
+        String diagnosis = result.diagnosis();
+        assertFalse(result.vm().timedOut(), "waited " + TIMEOUT + " for the guest JVM to finish the checks and power off\n"
+                + diagnosis);
+        assertEquals(List.of(), result.failed(), diagnosis);
+        assertTrue(result.passed().size() >= 20, "too few checks ran\n" + diagnosis);
+        assertTrue(result.allPassed(), diagnosis);
+        System.out.println("native self-check in the guest: " + result.summary().orElseThrow() + " in "
+                + result.vm().elapsed().toMillis() + " ms");
+    }
+}
