@@ -30,7 +30,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "oracle", mixinStandardHelpOptions = true,
         description = {"Runs scenarios against a real Linux kernel booted in QEMU (TCG) with a small guest agent,",
                 "and compares the kernel's answers with the engine's."},
-        subcommands = {OracleCommand.Run.class, OracleCommand.Diff.class, OracleCommand.Kernels.class})
+        subcommands = {OracleCommand.Run.class, OracleCommand.Diff.class, OracleCommand.Kernels.class, NativeCheckCommand.class})
 public final class OracleCommand {
     static final int AGREE = 0;
     static final int DISAGREE = 1;
