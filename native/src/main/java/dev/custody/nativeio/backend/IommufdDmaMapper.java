@@ -70,7 +70,14 @@ public final class IommufdDmaMapper implements DmaMapper {
         return ioasId;
     }
 
-    /** @param address a user virtual address of this process, backed by memory the kernel can pin */
+    /**
+     * Unlike the soft table, an IOAS with no hardware domain attached (a process without a VFIO
+     * device) takes any byte alignment: its iova alignment is 1 until a domain or access raises it to
+     * the IOMMU's page size, so misalignment is EINVAL only after an attach (seen on Linux 6.12 by
+     * {@link IommufdSelfCheck}).
+     *
+     * @param address a user virtual address of this process, backed by memory the kernel can pin
+     */
     @Override
     public int map(long iova, long address, long length, boolean read, boolean write) {
         ensureOpen();
