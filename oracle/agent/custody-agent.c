@@ -106,9 +106,18 @@ static struct name *name_of(const char *label) {
     return fresh;
 }
 
+/* A descriptor number this process never has open: what a closed or never-opened name stands for,
+ * so the kernel answers as it does for a stale fd (EBADF) and not as for a negative one. */
+#define CLOSED_FD 1000
+
 static int fd_of(const char *label) {
     struct name *n = find_name(label);
-    return n ? n->fd : -1;
+    return n && n->fd >= 0 ? n->fd : CLOSED_FD;
+}
+
+static int index_of(const char *label) {
+    struct name *n = find_name(label);
+    return n ? (int)(n - names) : -1;
 }
 
 static uint64_t number(const char *text) {
@@ -465,6 +474,7 @@ static void do_close(const char *step, char **args) {
     } else {
         err = close(n->fd) < 0 ? errno : 0;
         n->fd = -1;
+        n->devid = 0; /* a cdev's device object dies with its fd */
     }
     result(step, err, NULL);
     /* a close is what a blocked unbind waits for: give its completion time to arrive */
@@ -547,6 +557,21 @@ static uint32_t object_id(const char *label) {
     return n->id ? n->id : n->devid;
 }
 
+/* The iommufd an object's ioctls go through: the one it was created in (closed: a stale fd). An
+ * object that does not exist has no id; its calls go through an iommufd of our own with id 0, which
+ * the kernel never allocates, so they get the kernel's answer for a missing object. */
+static int object_fd(const char *label) {
+    static int spare = -1;
+    struct name *n = find_name(label);
+    if (n && n->id && n->ictx >= 0) {
+        return names[n->ictx].fd >= 0 ? names[n->ictx].fd : CLOSED_FD;
+    }
+    if (spare < 0) {
+        spare = open("/dev/iommu", O_RDWR | O_CLOEXEC);
+    }
+    return spare >= 0 ? spare : CLOSED_FD;
+}
+
 static void do_cdev_bind(const char *step, char **args) {
     struct name *cdev = name_of(args[0]);
     struct vfio_device_bind_iommufd bind = {.argsz = sizeof bind, .iommufd = fd_of(args[1])};
@@ -554,6 +579,7 @@ static void do_cdev_bind(const char *step, char **args) {
     char values[64] = "";
     if (err == 0) {
         cdev->devid = bind.out_devid;
+        cdev->bound_ictx = index_of(args[1]);
         snprintf(values, sizeof values, "devid=%u", bind.out_devid);
     }
     result(step, err, values);
@@ -566,8 +592,11 @@ static void do_cdev_attach(const char *step, char **args) {
     int err = ioctl_errno(fd_of(args[0]), VFIO_DEVICE_ATTACH_IOMMUFD_PT, &attach);
     char values[64];
     snprintf(values, sizeof values, "pt_id=%u", attach.pt_id);
-    if (err == 0 && args[2] && attach.pt_id != object_id(args[1])) {
-        name_of(args[2])->id = attach.pt_id;
+    struct name *cdev = find_name(args[0]);
+    if (err == 0 && args[2] && attach.pt_id != object_id(args[1]) && cdev) {
+        struct name *automatic = name_of(args[2]);
+        automatic->id = attach.pt_id;
+        automatic->ictx = cdev->bound_ictx;
     }
     result(step, err, values);
 }
@@ -584,6 +613,7 @@ static void do_ioas_alloc(const char *step, char **args) {
     if (err == 0) {
         struct name *n = name_of(args[1]);
         n->id = alloc.out_ioas_id;
+        n->ictx = index_of(args[0]);
         snprintf(values, sizeof values, "id=%u", alloc.out_ioas_id);
     }
     result(step, err, values);
@@ -598,14 +628,23 @@ static void do_hwpt_alloc(const char *step, char **args) {
     if (err == 0) {
         struct name *n = name_of(args[3]);
         n->id = alloc.out_hwpt_id;
+        n->ictx = index_of(args[0]);
         snprintf(values, sizeof values, "id=%u", alloc.out_hwpt_id);
     }
     result(step, err, values);
 }
 
+/* A destroyed object's name stands for nothing afterwards: the kernel may hand its id to a new
+ * object, and the scenario's name must not reach that one. */
 static void do_destroy(const char *step, char **args) {
     struct iommu_destroy destroy = {.size = sizeof destroy, .id = object_id(args[1])};
-    result(step, ioctl_errno(fd_of(args[0]), IOMMU_DESTROY, &destroy), NULL);
+    int err = ioctl_errno(fd_of(args[0]), IOMMU_DESTROY, &destroy);
+    struct name *n = find_name(args[1]);
+    if (err == 0 && n && n->id) {
+        n->id = 0;
+        n->ictx = -1;
+    }
+    result(step, err, NULL);
 }
 
 /* ioas-map IOMMUFD IOAS IOVA|- LENGTH FLAGS: the kernel pins user memory, so a buffer of the length
@@ -626,7 +665,7 @@ static void do_ioas_map(const char *step, char **args) {
         buffer = mmap(NULL, map.length + align, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     }
     map.user_va = buffer == MAP_FAILED ? 4096 : ((uint64_t)(uintptr_t)buffer + align - 1) & ~(align - 1);
-    int err = ioctl_errno(fd_of(args[0]), IOMMU_IOAS_MAP, &map);
+    int err = ioctl_errno(object_fd(args[1]), IOMMU_IOAS_MAP, &map);
     char values[64];
     snprintf(values, sizeof values, "iova=%llu", (unsigned long long)map.iova);
     result(step, err, values);
@@ -636,7 +675,7 @@ static void do_ioas_unmap(const char *step, char **args) {
     struct iommu_ioas_unmap unmap = {.size = sizeof unmap, .ioas_id = object_id(args[1])};
     unmap.iova = number(args[2]);
     unmap.length = number(args[3]);
-    int err = ioctl_errno(fd_of(args[0]), IOMMU_IOAS_UNMAP, &unmap);
+    int err = ioctl_errno(object_fd(args[1]), IOMMU_IOAS_UNMAP, &unmap);
     char values[64];
     snprintf(values, sizeof values, "length=%llu", (unsigned long long)unmap.length);
     result(step, err, values);
@@ -648,7 +687,7 @@ static void do_iova_ranges(const char *step, char **args) {
     query.num_iovas = (uint32_t)number(args[2]);
     if (query.num_iovas > 64) query.num_iovas = 64;
     query.allowed_iovas = (uint64_t)(uintptr_t)ranges;
-    int err = ioctl_errno(fd_of(args[0]), IOMMU_IOAS_IOVA_RANGES, &query);
+    int err = ioctl_errno(object_fd(args[1]), IOMMU_IOAS_IOVA_RANGES, &query);
     char values[2048];
     int used = snprintf(values, sizeof values, "num=%u alignment=%llu ranges=", query.num_iovas,
                         (unsigned long long)query.out_iova_alignment);
@@ -678,7 +717,7 @@ static void do_allow_iovas(const char *step, char **args) {
     struct iommu_ioas_allow_iovas allow = {.size = sizeof allow, .ioas_id = object_id(args[1])};
     allow.num_iovas = count;
     allow.allowed_iovas = (uint64_t)(uintptr_t)ranges;
-    result(step, ioctl_errno(fd_of(args[0]), IOMMU_IOAS_ALLOW_IOVAS, &allow), NULL);
+    result(step, ioctl_errno(object_fd(args[1]), IOMMU_IOAS_ALLOW_IOVAS, &allow), NULL);
 }
 
 /* ---- start, modules, the script loop ------------------------------------------------------ */

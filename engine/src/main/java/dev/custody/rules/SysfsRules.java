@@ -77,7 +77,16 @@ public final class SysfsRules {
                 Optional.of(Describe.domainOf(state, group, group.domain())),
                 Optional.of(state.domain(group.defaultDomain()).kind().sysfsName()),
                 group.devices().stream()
-                        .map(d -> new Reply.DeviceDriver(d.name(), state.device(d).driver()))
+                        .map(d -> new Reply.DeviceDriver(d.name(), sysfsDriver(state, d)))
                         .toList()));
+    }
+
+    /**
+     * The driver link sysfs shows. An unbind blocked in the driver's remove (vfio-pci waiting for
+     * its fds) has already removed the link (driver_sysfs_remove runs before device_remove), although
+     * the device still holds the driver until remove returns; checked on 6.12 with `custody oracle`.
+     */
+    private static Optional<String> sysfsDriver(KernelState state, dev.custody.model.DeviceId device) {
+        return state.device(device).pending().isPresent() ? Optional.empty() : state.device(device).driver();
     }
 }

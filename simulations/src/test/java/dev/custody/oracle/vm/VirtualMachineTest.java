@@ -44,10 +44,10 @@ class VirtualMachineTest {
         List<String> command = VirtualMachine.command("qemu", Path.of("/k/bzImage"), Path.of("/w/i.cpio"),
                 Path.of("/w/console.log"), Path.of("/w/agent.out"), List.of("-device", "virtio-rng-pci"));
         String line = String.join(" ", command);
-        assertTrue(line.startsWith("qemu -machine q35,kernel-irqchip=split -accel tcg,thread=multi -cpu max -m 1024 -smp 2 "
+        assertTrue(line.startsWith("qemu -machine q35,kernel-irqchip=split -accel tcg,thread=multi -cpu max -m 1024 -smp 1 "
                 + "-device intel-iommu,intremap=on,caching-mode=on -nic none -display none -no-reboot "), line);
         assertTrue(line.contains(" -kernel /k/bzImage -initrd /w/i.cpio "), line);
-        assertTrue(command.contains("console=ttyS0 intel_iommu=on iommu=nopt panic=-1 loglevel=4"), line);
+        assertTrue(command.contains("console=ttyS0 intel_iommu=on iommu=nopt panic=-1 loglevel=4 no_timer_check"), line);
         assertTrue(line.endsWith(" -serial file:/w/console.log -serial file:/w/agent.out -device virtio-rng-pci"), line);
     }
 
