@@ -634,17 +634,11 @@ static void do_hwpt_alloc(const char *step, char **args) {
     result(step, err, values);
 }
 
-/* A destroyed object's name stands for nothing afterwards: the kernel may hand its id to a new
- * object, and the scenario's name must not reach that one. */
+/* A destroyed object's name keeps its number, as a program keeps an id: the kernel gives the
+ * lowest free id to the next object, and the old name then reaches that one (so does the engine). */
 static void do_destroy(const char *step, char **args) {
     struct iommu_destroy destroy = {.size = sizeof destroy, .id = object_id(args[1])};
-    int err = ioctl_errno(fd_of(args[0]), IOMMU_DESTROY, &destroy);
-    struct name *n = find_name(args[1]);
-    if (err == 0 && n && n->id) {
-        n->id = 0;
-        n->ictx = -1;
-    }
-    result(step, err, NULL);
+    result(step, ioctl_errno(fd_of(args[0]), IOMMU_DESTROY, &destroy), NULL);
 }
 
 /* ioas-map IOMMUFD IOAS IOVA|- LENGTH FLAGS: the kernel pins user memory, so a buffer of the length

@@ -122,7 +122,7 @@ public final class IommufdRules {
         if (!claimed.isOk()) {
             return claimed.castFailure();
         }
-        ObjectId id = new ObjectId(ctx.nextObject());
+        ObjectId id = freeId(ctx);
         tx.emit(new IommufdObjectAdded(ctxId, new IommufdObject.Device(id, label, device, Optional.empty())));
         return Outcome.ok(id);
     }
@@ -159,7 +159,7 @@ public final class IommufdRules {
             Optional<Hwpt> reusable = autoHwptFor(tx, ctx, ioas.id(), current.or(() -> groupHwpt), tx.state().iommuOf(group));
             created = reusable.isEmpty();
             chosen = reusable.orElseGet(() -> addHwpt(tx, ctxId, ioas.id(), idev.device(),
-                    label.orElse("hwpt" + tx.state().fileAs(ctxId, IommufdFile.class).nextObject()), true));
+                    label.orElse("hwpt" + freeId(tx.state().fileAs(ctxId, IommufdFile.class)).number()), true));
             if (created) {
                 Outcome<Reply> reserved = joinIoas(tx, ctxId, chosen);
                 if (!reserved.isOk()) {
@@ -255,20 +255,36 @@ public final class IommufdRules {
     }
 
     /** Resolves a handle to an object of this context: other contexts' objects do not exist here. */
+    /**
+     * The object an id names in this context. An id is a number in the context's table, whatever
+     * context it came from: an IOAS id or a device id of another iommufd names whatever object has
+     * that number here (the kernel's xarray lookup), which a scenario can do by mixing contexts.
+     */
     static Optional<IommufdObject> object(Tx tx, IommufdFile ctx, Handle handle) {
         return switch (handle) {
-            case Handle.IommufdObject o when o.iommufd().equals(ctx.id()) -> Optional.ofNullable(ctx.objects().get(o.id()));
+            case Handle.IommufdObject o -> Optional.ofNullable(ctx.objects().get(o.id()));
             case Handle.File f -> tx.state().file(f.id())
                     .filter(file -> file instanceof CdevFile)
                     .flatMap(file -> ((CdevFile) file).binding())
-                    .filter(ref -> ref.iommufd().equals(ctx.id()))
-                    .map(ref -> ctx.objects().get(ref.idev()));
+                    .flatMap(ref -> Optional.ofNullable(ctx.objects().get(ref.idev())));
             default -> Optional.empty();
         };
     }
 
+    /**
+     * The id the kernel gives a new object: the lowest free one from 1 (xa_alloc on an
+     * XA_FLAGS_ALLOC1 xarray), so a destroyed object's id is given again.
+     */
+    static ObjectId freeId(IommufdFile ctx) {
+        int candidate = 1;
+        while (ctx.objects().containsKey(new ObjectId(candidate))) {
+            candidate++;
+        }
+        return new ObjectId(candidate);
+    }
+
     private static ObjectId addIoas(Tx tx, FileId ctxId, String label) {
-        ObjectId id = new ObjectId(tx.state().fileAs(ctxId, IommufdFile.class).nextObject());
+        ObjectId id = freeId(tx.state().fileAs(ctxId, IommufdFile.class));
         tx.emit(new IommufdObjectAdded(ctxId, new Ioas(id, label, IoasSpace.empty())));
         return id;
     }
@@ -287,7 +303,7 @@ public final class IommufdRules {
     }
 
     private static Hwpt addHwpt(Tx tx, FileId ctxId, ObjectId ioas, DeviceId device, String label, boolean auto) {
-        ObjectId id = new ObjectId(tx.state().fileAs(ctxId, IommufdFile.class).nextObject());
+        ObjectId id = freeId(tx.state().fileAs(ctxId, IommufdFile.class));
         DomainId domain = tx.nextDomainId();
         String iommu = tx.state().spec(device).iommu().orElseThrow();
         IommuSpec spec = tx.state().topology().iommus().get(iommu);

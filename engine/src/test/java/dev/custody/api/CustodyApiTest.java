@@ -56,7 +56,7 @@ class CustodyApiTest extends InMemoryRuntimeTest {
 
         VfioContainerFd container = ok(engine.openContainer("vm1"));
         Outcome<VfioGroupFd> tooEarly = engine.openGroup(1, "g1").toCompletableFuture().join();
-        assertEquals("ENODEV", tooEarly.resultName(), "no VFIO device in the group yet");
+        assertEquals("ENOENT", tooEarly.resultName(), "no VFIO device in the group yet, so no /dev/vfio node");
 
         for (String device : List.of("0000:00:03.0", "0000:00:03.1")) {
             ok(engine.unbind(device));

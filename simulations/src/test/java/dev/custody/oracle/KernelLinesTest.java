@@ -66,7 +66,7 @@ class KernelLinesTest {
     @Test
     void comparisonNamesEveryStepWhereTheEngineAndTheKernelDiffer() throws NotRealisable {
         GuestLayout layout = GuestLayout.of(SCENARIO);
-        AgentAnswers answers = answers("R 1 ok", "R 2 ok driver=none", "R 3 ENOENT", "R 4 ok", "R 5 ok id=1",
+        AgentAnswers answers = answers("R 1 ok", "R 2 ok driver=none", "R 3 EBUSY", "R 4 ok", "R 5 ok id=1",
                 "R 6 ok devices=0000:00:03.0:none,0000:00:03.1:none", "END");
         KernelRun run = new KernelRun("test.json", KERNEL, KernelLines.of(SCENARIO, layout, answers, KERNEL.name()),
                 answers, List.of(), Optional.empty(), Duration.ZERO);
@@ -74,7 +74,7 @@ class KernelLinesTest {
         assertEquals(6, comparison.compared());
         List<String> found = comparison.disagreements().stream()
                 .map(d -> d.step() + " " + d.field() + " " + d.engine() + " " + d.kernel()).toList();
-        assertEquals(List.of("2 value.driver \"e1000e\" null", "3 result \"ENODEV\" \"ENOENT\"",
+        assertEquals(List.of("2 value.driver \"e1000e\" null", "3 result \"ENOENT\" \"EBUSY\"",
                 "6 value.devices [{\"device\":\"0000:00:03.0\",\"driver\":\"e1000e\"},{\"device\":\"0000:00:03.1\",\"driver\":null}]"
                         + " [{\"device\":\"0000:00:03.0\",\"driver\":null},{\"device\":\"0000:00:03.1\",\"driver\":null}]"), found);
         assertEquals(3, comparison.agreeing());
