@@ -17,4 +17,4 @@ missing=("${missing[@]/#xz/xz-utils}")
 if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
-./custody oracle diff oracle/recorded --kernel iommufd --random "${CUSTODY_ORACLE_WALKS:-4}" --seed "${CUSTODY_ORACLE_SEED:-2026}"
+./custody oracle diff engine/src/test/resources/scenarios examples oracle/recorded --kernel iommufd --random "${CUSTODY_ORACLE_WALKS:-4}" --seed "${CUSTODY_ORACLE_SEED:-2026}"

@@ -15,16 +15,20 @@ import org.junit.jupiter.api.TestFactory;
 
 /**
  * Every scenario file of the repository runs through the pure model and must hold every
- * expectation with no kernel invariant broken: section 9's rows, the rule families, the examples.
+ * expectation with no kernel invariant broken: section 9's rows, the rule families, the examples,
+ * and the walks recorded against the real kernel.
  */
 class ScenarioCorpusTest {
     private static final Path CORPUS = Path.of("src/test/resources/scenarios");
     private static final Path EXAMPLES = Path.of("../examples");
+    /** Random walks whose expectations are the real kernel's answers (`custody oracle diff --record`). */
+    private static final Path KERNEL_RECORDED = Path.of("../oracle/recorded");
 
     @TestFactory
     Stream<DynamicTest> everyScenarioHolds() throws IOException {
         List<Path> files = new ArrayList<>(list(CORPUS));
         files.addAll(list(EXAMPLES));
+        files.addAll(list(KERNEL_RECORDED));
         assertTrue(files.size() > 50, "expected the scenario corpus, found " + files.size() + " files");
         return files.stream().map(file -> DynamicTest.dynamicTest(file.getFileName().toString(), () -> {
             Scenario scenario = ScenarioParser.parse(file.toString(), Files.readString(file));

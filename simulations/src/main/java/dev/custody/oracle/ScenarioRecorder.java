@@ -68,7 +68,7 @@ public final class ScenarioRecorder {
         }
     }
 
-    /** The corpus's layout: top-level fields pretty, then one step per line. */
+    /** The corpus's layout: top-level fields pretty-printed, the steps one per line. */
     static String format(ObjectNode root) throws JsonProcessingException {
         StringBuilder text = new StringBuilder("{\n");
         Iterator<Map.Entry<String, JsonNode>> fields = root.properties().iterator();
@@ -83,7 +83,8 @@ public final class ScenarioRecorder {
                 }
                 text.append("  ]");
             } else {
-                text.append(JSON.writeValueAsString(field.getValue()));
+                text.append(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(field.getValue())
+                        .replace(System.lineSeparator(), "\n").replace("\n", "\n  "));
             }
             text.append(fields.hasNext() ? ",\n" : "\n");
         }
