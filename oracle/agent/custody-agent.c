@@ -281,12 +281,15 @@ static void driver_of(const char *device, char *buffer, size_t size) {
     snprintf(buffer, size, "%s", base ? base + 1 : target);
 }
 
+static int device_exists(const char *device);
+
 /* bind DEVICE DRIVER WITH_OVERRIDE: vfio-pci and pci-stub match no ids, so an explicit bind sets
  * driver_override around the bind, as an administrator does. */
 static void do_bind(const char *step, char **args) {
     struct write_op ops[3];
     int count = 0;
-    int with_override = atoi(args[2]);
+    /* a device that is not there has no driver_override to write: the bind alone answers */
+    int with_override = atoi(args[2]) && device_exists(args[0]);
     if (with_override) {
         device_path(ops[count].path, sizeof ops[count].path, args[0], "driver_override");
         snprintf(ops[count].value, sizeof ops[count].value, "%s", args[1]);

@@ -67,9 +67,18 @@ public final class CdevRules {
         if (openElsewhere(tx, cdev)) {
             return fail(Errno.EINVAL, cdev.device() + " is already open through another fd");
         }
+        Tx.Mark before = tx.mark();
         Outcome<ObjectId> bound = IommufdRules.bindDevice(tx, ctx.get().id(), cdev.device(), cdev.label());
         if (!(bound instanceof Outcome.Ok<ObjectId> idev)) {
             return bound.castFailure();
+        }
+        if (tx.state().device(cdev.device()).pending().isPresent()) {
+            // The first open runs vfio-pci's open_device, whose reset only try-locks the device:
+            // the blocked unbind holds that lock, so the open fails and the bind is undone
+            // (vfio_pci_core_enable, pci_try_reset_function; checked on 6.12 with custody oracle).
+            tx.rollback(before);
+            return fail(Errno.EAGAIN, cdev.device() + " is being unbound and holds its device lock; "
+                    + "the first open cannot reset it");
         }
         tx.emit(new CdevBindingSet(cdev.id(), Optional.of(new IommufdRef(ctx.get().id(), idev.value()))));
         return Results.ok(new Reply.Bound(idev.value().number()));

@@ -110,9 +110,10 @@ public final class DriverCore {
         return OK;
     }
 
+    /** sysfs driver_override: a removed device has no sysfs directory, so the write finds no file. */
     public static Outcome<Reply> override(Tx tx, DeviceId id, Optional<String> driver) {
         if (!tx.state().device(id).present()) {
-            return fail(Errno.ENODEV, id + " is not present");
+            return fail(Errno.ENOENT, id + " is not present, so it has no driver_override file");
         }
         tx.emit(new DriverOverrideSet(id, driver));
         return OK;

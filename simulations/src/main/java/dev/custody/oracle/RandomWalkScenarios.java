@@ -24,6 +24,7 @@ public final class RandomWalkScenarios {
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
     private static final List<String> DEVICES = List.of("0000:00:03.0", "0000:00:03.1", "0000:00:04.0", "0000:00:05.0");
     private static final List<Integer> GROUPS = List.of(1, 2, 3);
+    private static final String HOTPLUGGED = "0000:00:03.1";
 
     private final SplittableRandom random;
     private final String source;
@@ -138,12 +139,16 @@ public final class RandomWalkScenarios {
         if (blocked(device)) {
             return null;
         }
-        return switch (random.nextInt(5)) {
-            case 0, 1 -> step("driver.bind").put("device", device).put("driver", driverFor(device));
-            case 2 -> step("driver.unbind").put("device", device);
-            case 3 -> random.nextBoolean() ? step("driver.override").put("device", device).put("driver", "vfio-pci")
+        return switch (random.nextInt(11)) {
+            case 0, 1, 2, 3 -> step("driver.bind").put("device", device).put("driver", driverFor(device));
+            case 4, 5 -> step("driver.unbind").put("device", device);
+            case 6, 7 -> random.nextBoolean() ? step("driver.override").put("device", device).put("driver", "vfio-pci")
                     : step("driver.override").put("device", device).putNull("driver");
-            default -> step("driver.probe").put("device", device);
+            case 8, 9 -> step("driver.probe").put("device", device);
+            // hot-plug of the second function of the two-device group: it leaves and comes back
+            // into a group that may be owned by then
+            default -> blocked(HOTPLUGGED) ? null : step(random.nextBoolean() ? "device.remove" : "device.add")
+                    .put("device", HOTPLUGGED);
         };
     }
 
