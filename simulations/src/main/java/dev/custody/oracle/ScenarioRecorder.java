@@ -1,6 +1,5 @@
 package dev.custody.oracle;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -23,6 +22,8 @@ import java.util.Map;
  */
 public final class ScenarioRecorder {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Lines up to this long stay whole, as the corpus is written. */
+    private static final int LINE = 110;
 
     private ScenarioRecorder() {}
 
@@ -68,26 +69,74 @@ public final class ScenarioRecorder {
         }
     }
 
-    /** The corpus's layout: top-level fields pretty-printed, the steps one per line. */
-    static String format(ObjectNode root) throws JsonProcessingException {
-        StringBuilder text = new StringBuilder("{\n");
-        Iterator<Map.Entry<String, JsonNode>> fields = root.properties().iterator();
-        while (fields.hasNext()) {
-            Map.Entry<String, JsonNode> field = fields.next();
-            text.append("  ").append(JSON.writeValueAsString(field.getKey())).append(": ");
-            if (field.getKey().equals("steps")) {
-                text.append("[\n");
-                for (int i = 0; i < field.getValue().size(); i++) {
-                    text.append("    ").append(JSON.writeValueAsString(field.getValue().get(i)))
-                            .append(i + 1 < field.getValue().size() ? ",\n" : "\n");
-                }
-                text.append("  ]");
-            } else {
-                text.append(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(field.getValue())
-                        .replace(System.lineSeparator(), "\n").replace("\n", "\n  "));
-            }
-            text.append(fields.hasNext() ? ",\n" : "\n");
+    /**
+     * The corpus's layout: a field that fits on a line stays on one line, with a space after every
+     * colon and comma; a larger object or array gets one line per member; steps are one per line.
+     */
+    static String format(ObjectNode root) {
+        StringBuilder text = new StringBuilder();
+        write(root, 0, text, false);
+        return text.append('\n').toString();
+    }
+
+    private static void write(JsonNode node, int indent, StringBuilder text, boolean oneMemberPerLine) {
+        String inline = inline(node);
+        if (!oneMemberPerLine && (node.isValueNode() || indent + inline.length() <= LINE)) {
+            text.append(inline);
+            return;
         }
-        return text.append("}\n").toString();
+        String pad = " ".repeat(indent + 2);
+        boolean object = node.isObject();
+        text.append(object ? "{\n" : "[\n");
+        int index = 0;
+        for (Map.Entry<String, JsonNode> member : members(node)) {
+            text.append(pad);
+            if (object) {
+                text.append(quote(member.getKey())).append(": ");
+            }
+            if (member.getKey().equals("steps") && member.getValue().isArray()) {
+                writeSteps(member.getValue(), indent + 2, text);
+            } else {
+                write(member.getValue(), indent + 2, text, false);
+            }
+            text.append(++index < node.size() ? ",\n" : "\n");
+        }
+        text.append(" ".repeat(indent)).append(object ? "}" : "]");
+    }
+
+    private static void writeSteps(JsonNode steps, int indent, StringBuilder text) {
+        text.append("[\n");
+        for (int i = 0; i < steps.size(); i++) {
+            text.append(" ".repeat(indent + 2)).append(inline(steps.get(i))).append(i + 1 < steps.size() ? ",\n" : "\n");
+        }
+        text.append(" ".repeat(indent)).append("]");
+    }
+
+    private static List<Map.Entry<String, JsonNode>> members(JsonNode node) {
+        List<Map.Entry<String, JsonNode>> members = new java.util.ArrayList<>();
+        if (node.isObject()) {
+            node.properties().forEach(members::add);
+        } else {
+            node.forEach(element -> members.add(Map.entry("", element)));
+        }
+        return members;
+    }
+
+    private static String inline(JsonNode node) {
+        if (node.isObject()) {
+            List<String> fields = new java.util.ArrayList<>();
+            node.properties().forEach(f -> fields.add(quote(f.getKey()) + ": " + inline(f.getValue())));
+            return "{" + String.join(", ", fields) + "}";
+        }
+        if (node.isArray()) {
+            List<String> elements = new java.util.ArrayList<>();
+            node.forEach(e -> elements.add(inline(e)));
+            return "[" + String.join(", ", elements) + "]";
+        }
+        return node.toString();
+    }
+
+    private static String quote(String text) {
+        return JSON.getNodeFactory().textNode(text).toString();
     }
 }

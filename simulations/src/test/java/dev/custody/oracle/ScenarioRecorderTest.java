@@ -42,4 +42,31 @@ class ScenarioRecorderTest {
         assertEquals(2, reread.steps().size());
         assertFalse(Files.exists(dir.resolve("s.json.recording")), "the temporary file is moved into place");
     }
+
+    @Test
+    void filesAreWrittenInTheCorpusLayout() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        com.fasterxml.jackson.databind.node.ObjectNode root = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree("""
+                {"name": "n", "topology": {"iommus": [{"name": "dmar0"}], "devices": [
+                  {"name": "0000:00:03.0", "iommu": "dmar0", "group": 1, "matches": ["e1000e"], "driver": "e1000e"},
+                  {"name": "0000:00:03.1", "iommu": "dmar0", "group": 1}]},
+                 "steps": [{"op": "state", "group": 1, "expect": "ok"}, {"op": "driver.unbind", "device": "0000:00:03.0"}]}""");
+        assertEquals("""
+                {
+                  "name": "n",
+                  "topology": {
+                    "iommus": [{"name": "dmar0"}],
+                    "devices": [
+                      {"name": "0000:00:03.0", "iommu": "dmar0", "group": 1, "matches": ["e1000e"], "driver": "e1000e"},
+                      {"name": "0000:00:03.1", "iommu": "dmar0", "group": 1}
+                    ]
+                  },
+                  "steps": [
+                    {"op": "state", "group": 1, "expect": "ok"},
+                    {"op": "driver.unbind", "device": "0000:00:03.0"}
+                  ]
+                }
+                """, ScenarioRecorder.format(root));
+        assertEquals(root, json.readTree(ScenarioRecorder.format(root)), "formatting changes no content");
+    }
 }
