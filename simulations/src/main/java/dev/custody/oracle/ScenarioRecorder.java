@@ -58,10 +58,13 @@ public final class ScenarioRecorder {
         // (a group's owner count, owner and domain) stay as the file had them
         ObjectNode value = step.has("expectValue") && step.get("expectValue").isObject()
                 ? (ObjectNode) step.get("expectValue") : JSON.createObjectNode();
-        kernel.get("value").properties().forEach(field -> value.set(field.getKey(), field.getValue()));
-        if (value.path("pt").asText().equals(KernelLines.AUTO_PT)) {
-            value.remove("pt");
-        }
+        kernel.get("value").properties().forEach(field -> {
+            // an automatic HWPT has no name the kernel knows: the file's name for it stays
+            boolean unnamed = field.getKey().equals("pt") && field.getValue().asText().equals(KernelLines.AUTO_PT);
+            if (!unnamed) {
+                value.set(field.getKey(), field.getValue());
+            }
+        });
         if (value.isEmpty()) {
             step.remove("expectValue");
         } else {

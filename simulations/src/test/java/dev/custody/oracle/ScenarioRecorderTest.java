@@ -69,4 +69,29 @@ class ScenarioRecorderTest {
                 """, ScenarioRecorder.format(root));
         assertEquals(root, json.readTree(ScenarioRecorder.format(root)), "formatting changes no content");
     }
+
+    @Test
+    void anAutomaticHwptKeepsTheFilesNameForItAndEngineOnlyFieldsStay(@TempDir Path dir) throws Exception {
+        String steps = """
+                { "op": "iommufd.open", "as": "X" },
+                { "op": "iommufd.ioas_alloc", "iommufd": "X", "as": "I" },
+                { "op": "cdev.open", "device": "0000:00:04.0", "as": "c" },
+                { "op": "cdev.attach", "fd": "c", "pt": "I", "as": "H1", "expectValue": { "pt": "H1" } },
+                { "op": "state", "group": 1, "expectValue": { "ownerCnt": 1 } }""";
+        Path file = dir.resolve("s.json");
+        Files.writeString(file, "{ \"name\": \"t\", " + OracleScenarios.TOPOLOGY + ", \"steps\": [" + steps + "] }");
+        Scenario scenario = dev.custody.oracle.ScenarioFiles.parse(file);
+        AgentAnswers answers = AgentAnswers.parse(List.of("R 1 ok", "R 2 ok id=1", "R 3 ok", "R 4 ok pt_id=7",
+                "R 5 ok devices=0000:00:03.0:virtio-pci,0000:00:03.1:none", "END"));
+        Kernel kernel = new Kernel("k", "6.12.0", Path.of("bzImage"), Optional.empty(), true);
+        KernelRun run = new KernelRun(file.toString(), kernel,
+                KernelLines.of(scenario, GuestLayout.of(scenario), answers, "k"), answers, List.of(), Optional.empty(), Duration.ZERO);
+
+        ScenarioRecorder.record(file, run);
+
+        JsonNode recorded = new ObjectMapper().readTree(Files.readString(file)).get("steps");
+        assertEquals("H1", recorded.get(3).get("expectValue").get("pt").asText(), "the kernel only says it was automatic");
+        assertEquals(1, recorded.get(4).get("expectValue").get("ownerCnt").asInt(), "the kernel cannot see owner counts");
+        assertEquals("e1000e", recorded.get(4).get("expectValue").get("devices").get(0).get("driver").asText());
+    }
 }
