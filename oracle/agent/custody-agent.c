@@ -281,15 +281,26 @@ static void driver_of(const char *device, char *buffer, size_t size) {
     snprintf(buffer, size, "%s", base ? base + 1 : target);
 }
 
-static int device_exists(const char *device);
+/* Whether the device's driver_override is unset ("(null)"); a missing file counts as set. */
+static int override_unset(const char *device) {
+    char path[256], text[64] = "";
+    device_path(path, sizeof path, device, "driver_override");
+    FILE *file = fopen(path, "r");
+    if (!file) {
+        return 0;
+    }
+    int unset = fgets(text, sizeof text, file) == NULL || strncmp(text, "(null)", 6) == 0;
+    fclose(file);
+    return unset;
+}
 
-/* bind DEVICE DRIVER WITH_OVERRIDE: vfio-pci and pci-stub match no ids, so an explicit bind sets
- * driver_override around the bind, as an administrator does. */
+/* bind DEVICE DRIVER MAY_OVERRIDE: vfio-pci and pci-stub match no ids, so an explicit bind sets
+ * driver_override around the bind, as an administrator does, when no override is set; an
+ * override the scenario set stays and decides, as it does in the kernel. */
 static void do_bind(const char *step, char **args) {
     struct write_op ops[3];
     int count = 0;
-    /* a device that is not there has no driver_override to write: the bind alone answers */
-    int with_override = atoi(args[2]) && device_exists(args[0]);
+    int with_override = atoi(args[2]) && override_unset(args[0]);
     if (with_override) {
         device_path(ops[count].path, sizeof ops[count].path, args[0], "driver_override");
         snprintf(ops[count].value, sizeof ops[count].value, "%s", args[1]);

@@ -10,6 +10,11 @@ import java.util.Optional;
 public record GuestDevice(DeviceId scenarioName, String address, Kind kind, Optional<String> playedDriver,
                           Optional<String> bridge) {
 
+    /** Ports and the host bridge are the machine's: the scenario's drivers and set-up leave them alone. */
+    public boolean isEndpoint() {
+        return kind != Kind.ROOT_PORT && kind != Kind.HOST_BRIDGE;
+    }
+
     /**
      * The sysfs file that brings the device back after a removal: the rescan of the bridge's own bus
      * (a device's rescan file rescans the bus it sits on, which would bring back every absent device),
@@ -23,7 +28,11 @@ public record GuestDevice(DeviceId scenarioName, String address, Kind kind, Opti
     public enum Kind {
         NET("virtio-net-pci", "virtio-pci"),
         NVME("nvme", "nvme"),
-        PLAIN("edu", null);
+        PLAIN("edu", null),
+        /** A PCIe root port of a scenario's "pci" form: the guest binds pcieport to it at boot. */
+        ROOT_PORT("pcie-root-port", "pcieport"),
+        /** q35's own host bridge at 00:00.0, which a "pci" form lists too. */
+        HOST_BRIDGE(null, null);
 
         final String qemuDevice;
         final String nativeDriver;

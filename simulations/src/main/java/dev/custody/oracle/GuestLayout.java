@@ -46,16 +46,25 @@ public final class GuestLayout {
     private final SequencedMap<DeviceId, GuestDevice> devices;
     private final int addressWidth;
 
-    private GuestLayout(Topology topology, SequencedMap<DeviceId, GuestDevice> devices, int addressWidth) {
+    /** The QEMU arguments of a "pci" form, which gives its own hierarchy; empty for the slot layout. */
+    private final Optional<List<String>> hierarchyArguments;
+
+    private GuestLayout(Topology topology, SequencedMap<DeviceId, GuestDevice> devices, int addressWidth,
+                        Optional<List<String>> hierarchyArguments) {
         this.topology = topology;
         this.devices = devices;
         this.addressWidth = addressWidth;
+        this.hierarchyArguments = hierarchyArguments;
     }
 
     public static GuestLayout of(Scenario scenario) throws NotRealisable {
         Topology topology = scenario.topology();
         int width = iommuWidth(scenario);
         Map<DeviceId, String> played = playedDrivers(scenario);
+        Optional<PciGuestHierarchy> hierarchy = PciGuestHierarchy.of(scenario, played);
+        if (hierarchy.isPresent()) {
+            return new GuestLayout(topology, hierarchy.get().devices(), width, Optional.of(hierarchy.get().arguments()));
+        }
         SequencedMap<GroupId, List<DeviceSpec>> groups = groups(scenario);
         if (groups.size() > LAST_SLOT - FIRST_SLOT + 1) {
             throw new NotRealisable(scenario.source() + ": " + groups.size() + " groups; the VM's root bus has room for "
@@ -84,7 +93,7 @@ public final class GuestLayout {
             }
             slot++;
         }
-        return new GuestLayout(topology, devices, width);
+        return new GuestLayout(topology, devices, width, Optional.empty());
     }
 
     public SequencedMap<DeviceId, GuestDevice> devices() {
@@ -112,6 +121,10 @@ public final class GuestLayout {
         List<String> args = new ArrayList<>();
         args.add("-global");
         args.add("intel-iommu.aw-bits=" + addressWidth);
+        if (hierarchyArguments.isPresent()) {
+            args.addAll(hierarchyArguments.get());
+            return args;
+        }
         for (GuestDevice device : devices.values()) {
             if (device.bridge().isPresent()) {
                 String bridge = device.bridge().get();
@@ -225,8 +238,9 @@ public final class GuestLayout {
         Map<DeviceId, Set<String>> used = new LinkedHashMap<>();
         for (DeviceSpec device : topology.devices().values()) {
             Set<String> names = used.computeIfAbsent(device.id(), d -> new LinkedHashSet<>());
-            device.bootDriver().ifPresent(names::add);
-            if (device.bootDriver().filter(d -> !isKernelDma(topology, d) && !GUEST_MANAGED_DRIVERS.contains(d)).isPresent()) {
+            device.bootDriver().filter(d -> !d.equals(PciGuestHierarchy.PORT_DRIVER)).ifPresent(names::add);
+            if (device.bootDriver().filter(d -> !isKernelDma(topology, d) && !GUEST_MANAGED_DRIVERS.contains(d)
+                    && !(d.equals(PciGuestHierarchy.PORT_DRIVER) && PciGuestHierarchy.isRootPort(scenario, device.id()))).isPresent()) {
                 throw new NotRealisable(scenario.source() + ": device " + device.id() + " starts bound to "
                         + device.bootDriver().get() + ", which the VM's endpoints cannot be bound to");
             }

@@ -28,7 +28,6 @@ public final class GuestScript {
 
     private final GuestLayout layout;
     private final Scenario scenario;
-    private final Map<DeviceId, String> override = new HashMap<>();
     /** Which iommufd an IOAS or HWPT name was allocated from: the agent needs the fd for its ioctls. */
     private final Map<String, String> objectContext = new HashMap<>();
     private final List<String> lines = new ArrayList<>();
@@ -53,6 +52,9 @@ public final class GuestScript {
         lines.add("- groups");
         for (GuestDevice device : layout.devices().values()) {
             DeviceSpec spec = layout.topology().device(device.scenarioName());
+            if (!device.isEndpoint()) {
+                continue;
+            }
             lines.add("- unbind " + device.address());
             spec.bootDriver().ifPresent(driver -> lines.add("- bind " + device.address() + " "
                     + layout.guestDriver(spec.id(), driver) + " " + (needsOverride(driver) ? 1 : 0)));
@@ -110,11 +112,11 @@ public final class GuestScript {
         };
     }
 
+    /** The agent reads the device's override when it binds: a scenario's override may have failed. */
     private String bind(Step step) throws NotRealisable {
         DeviceId device = device(step);
         String driver = text(step, "driver");
-        boolean temporaryOverride = needsOverride(driver) && override.get(device) == null;
-        return "bind " + address(step) + " " + layout.guestDriver(device, driver) + " " + (temporaryOverride ? 1 : 0);
+        return "bind " + address(step) + " " + layout.guestDriver(device, driver) + " " + (needsOverride(driver) ? 1 : 0);
     }
 
     /** vfio-pci and pci-stub match no ids: an explicit bind of them goes through driver_override. */
@@ -125,7 +127,6 @@ public final class GuestScript {
     private String override(Step step) throws NotRealisable {
         DeviceId device = device(step);
         Optional<String> driver = step.field("driver").filter(JsonNode::isTextual).map(JsonNode::textValue);
-        override.put(device, driver.orElse(null));
         return "sysfs all /sys/bus/pci/devices/" + address(step) + "/driver_override "
                 + driver.map(d -> layout.guestDriver(device, d)).orElse("-");
     }

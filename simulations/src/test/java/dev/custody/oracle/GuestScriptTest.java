@@ -25,7 +25,7 @@ class GuestScriptTest {
     }
 
     @Test
-    void vfioBindsGoThroughATemporaryOverrideUnlessTheScenarioSetOne() throws NotRealisable {
+    void vfioBindsMayGoThroughATemporaryOverrideWhichTheAgentUsesOnlyWhenNoneIsSet() throws NotRealisable {
         List<String> lines = script(OracleScenarios.withSteps("""
                 { "op": "driver.bind", "device": "0000:00:04.0", "driver": "vfio-pci" },
                 { "op": "driver.override", "device": "0000:00:04.0", "driver": "vfio-pci" },
@@ -35,7 +35,7 @@ class GuestScriptTest {
         List<String> steps = lines.stream().filter(l -> !l.startsWith("-")).toList();
         assertEquals(List.of("1 bind 0000:00:04.0 vfio-pci 1",
                 "2 sysfs all /sys/bus/pci/devices/0000:00:04.0/driver_override vfio-pci",
-                "3 bind 0000:00:04.0 vfio-pci 0",
+                "3 bind 0000:00:04.0 vfio-pci 1",
                 "4 sysfs all /sys/bus/pci/devices/0000:00:04.0/driver_override -",
                 "5 bind 0000:00:04.0 nvme 0"), steps);
     }
