@@ -1,8 +1,9 @@
 /*
  * The C yardstick for `custody bench pagetable`: the same x86-64 four-level I/O page table and the
  * same iommu_map/iommu_unmap semantics as the Java IoPageTable (largest-page selection, EEXIST with
- * rollback, whole-leaf unmap, empty table pages released to a free list, live-entry counts), and
- * the same benchmark operations. Not part of the product; compiled with gcc -O2 at bench time.
+ * rollback, whole-leaf unmap, empty table pages released to a free list, live-entry counts), the
+ * same algorithm (one walk per table page, then consecutive entries filled or cleared), and the
+ * same benchmark operations. Not part of the product; compiled with gcc -O2 at bench time.
  *
  * Usage: pagetable_yardstick WARMUP_MS ROUND_MS ROUNDS
  * Prints one line per benchmark: "bench NAME NS_PER_OP".
@@ -109,7 +110,9 @@ static uint64_t pick(const struct table *t, uint64_t iova, uint64_t paddr, uint6
     return highest_bit(candidates);
 }
 
-static int map_one(struct table *t, uint64_t iova, uint64_t paddr, int leaf_level, uint64_t prot) {
+/* The table page at leaf_level on the way to iova, creating missing tables; -1 when a larger leaf
+ * is in the way (nothing was created then). As IoPageTable.tableFor. */
+static int table_for(struct table *t, uint64_t iova, int leaf_level) {
     int page = t->root;
     for (int level = t->root_level; level > leaf_level; level--) {
         int i = index_of(iova, level);
@@ -119,16 +122,31 @@ static int map_one(struct table *t, uint64_t iova, uint64_t paddr, int leaf_leve
             store(&t->pool, page, i, ((uint64_t) child << PAGE_SHIFT) | READ | WRITE);
             page = child;
         } else if (is_leaf(e, level)) {
-            return 0;
+            return -1;
         } else {
             page = table_page(e);
         }
     }
-    int i = index_of(iova, leaf_level);
-    if (present(load(&t->pool, page, i))) return 0;
-    uint64_t e = (paddr & ADDRESS_MASK) | prot;
-    store(&t->pool, page, i, leaf_level == 1 ? e : e | PS_BIT);
+    return page;
+}
+
+/* Stores first, first + step, ... into count entries from index from when all are 0; else 0. */
+static int fill_if_empty(struct pool *p, int page, int from, int count, uint64_t first, uint64_t step) {
+    uint64_t *slot = entry_at(p, page, from);
+    for (int k = 0; k < count; k++) if (slot[k]) return 0;
+    int stored = 0;
+    for (int k = 0; k < count; k++, first += step) { slot[k] = first; stored += first != 0; }
+    p->live[page] += stored;
     return 1;
+}
+
+/* Zeroes consecutive non-zero entries having every bit of required, at most max; returns how many. */
+static int clear_run(struct pool *p, int page, int from, int max, uint64_t required) {
+    uint64_t *slot = entry_at(p, page, from);
+    int cleared = 0;
+    while (cleared < max && slot[cleared] && (slot[cleared] & required) == required) slot[cleared++] = 0;
+    p->live[page] -= cleared;
+    return cleared;
 }
 
 static int walk_to_leaf(struct table *t, uint64_t iova) {
@@ -145,23 +163,27 @@ static int walk_to_leaf(struct table *t, uint64_t iova) {
     abort();
 }
 
-static void remove_leaf_on_path(struct table *t, int leaf_level) {
-    store(&t->pool, t->path_page[leaf_level], t->path_index[leaf_level], 0);
+static void release_empty_tables_on_path(struct table *t, int leaf_level) {
     for (int level = leaf_level; level < t->root_level && t->pool.live[t->path_page[level]] == 0; level++) {
         pool_release(&t->pool, t->path_page[level]);
         store(&t->pool, t->path_page[level + 1], t->path_index[level + 1], 0);
     }
 }
 
+/* One walk per table page: the leaf found and the same-size leaves after it are cleared in one pass. */
 static uint64_t unmap_from(struct table *t, uint64_t iova, uint64_t size) {
     uint64_t removed = 0, position = iova;
     while (removed < size && position < t->iova_limit) {
         int leaf_level = walk_to_leaf(t, position);
         if (leaf_level == 0) break;
-        remove_leaf_on_path(t, leaf_level);
-        uint64_t leaf = 1ULL << shift_of(leaf_level);
-        removed += leaf;
-        position = (position & -leaf) + leaf;
+        uint64_t leaf = 1ULL << shift_of(leaf_level), remaining = size - removed;
+        uint64_t wanted = remaining / leaf + (remaining % leaf != 0);
+        int first = t->path_index[leaf_level];
+        int max = (uint64_t) (ENTRIES - first) < wanted ? ENTRIES - first : (int) wanted;
+        int cleared = clear_run(&t->pool, t->path_page[leaf_level], first, max, leaf_level == 1 ? 0 : PS_BIT);
+        release_empty_tables_on_path(t, leaf_level);
+        removed += cleared * leaf;
+        position = (position & -leaf) + cleared * leaf;
     }
     return removed;
 }
@@ -174,13 +196,20 @@ static int pt_map(struct table *t, uint64_t iova, uint64_t paddr, uint64_t size,
     if ((int64_t) iova < 0 || (int64_t) paddr < 0 || (int64_t) size < 0
         || size > t->iova_limit - iova || size > PHYSICAL_LIMIT - paddr) return -22;
     uint64_t prot = (r ? READ : 0) | (w ? WRITE : 0), mapped = 0;
+    /* One walk per leaf table; the picked size cannot change inside one (see IoPageTable.map). */
     while (mapped < size) {
-        uint64_t ps = pick(t, iova + mapped, paddr + mapped, size - mapped);
-        if (!map_one(t, iova + mapped, paddr + mapped, level_of(ps), prot)) {
+        uint64_t va = iova + mapped, pa = paddr + mapped;
+        uint64_t ps = pick(t, va, pa, size - mapped);
+        int leaf_level = level_of(ps), first = index_of(va, leaf_level);
+        uint64_t fit = (size - mapped) / ps;
+        int count = (uint64_t) (ENTRIES - first) < fit ? ENTRIES - first : (int) fit;
+        int page = table_for(t, va, leaf_level);
+        uint64_t e = (pa & ADDRESS_MASK) | prot;
+        if (page < 0 || !fill_if_empty(&t->pool, page, first, count, leaf_level == 1 ? e : e | PS_BIT, ps)) {
             unmap_from(t, iova, mapped);
             return -17;
         }
-        mapped += ps;
+        mapped += count * ps;
     }
     return 0;
 }

@@ -113,15 +113,28 @@ public final class IoPageTable implements AutoCloseable {
         int prot = (read ? IoMapping.READ : 0) | (write ? IoMapping.WRITE : 0);
         long mapped = 0;
         while (mapped < size) {
-            long pageSize = pageSizes.pick(iova + mapped, paddr + mapped, size - mapped);
-            if (!mapOnePage(iova + mapped, paddr + mapped, PageTableEntry.levelOf(pageSize), prot)) {
+            long chunkIova = iova + mapped;
+            long chunkPaddr = paddr + mapped;
+            long pageSize = pageSizes.pick(chunkIova, chunkPaddr, size - mapped);
+            int leafLevel = PageTableEntry.levelOf(pageSize);
+            // One walk per leaf table, not per chunk. Inside one table the size picked stays the
+            // same while at least a page of it remains: iova and paddr both advance by pageSize,
+            // so they keep its alignment, and iova can only become aligned to a larger page size
+            // at the start of the next table.
+            int first = index(chunkIova, leafLevel);
+            int count = (int) Math.min(ENTRIES_PER_TABLE - first, (size - mapped) / pageSize);
+            int page = tableFor(chunkIova, leafLevel);
+            if (page < 0 || !pool.fillIfEmpty(page, first, count,
+                    PageTableEntry.leaf(chunkPaddr, leafLevel, prot), pageSize)) {
                 // As the kernel's iommu_map: undo the chunks already mapped. They tile
                 // [iova, iova + mapped) exactly, and unmapping frees the tables they created.
+                // This run stored nothing (fillIfEmpty checks before it stores) and allocated
+                // no table (see tableFor).
                 long undone = unmapFrom(iova, mapped);
                 assert undone == mapped : "rollback removed " + undone + " of " + mapped;
                 return MapResult.EEXIST;
             }
-            mapped += pageSize;
+            mapped += count * pageSize;
         }
         return MapResult.OK;
     }
@@ -285,30 +298,27 @@ public final class IoPageTable implements AutoCloseable {
         return pages;
     }
 
-    /** Installs one leaf; false when something is already mapped there (nothing changed then). */
-    private boolean mapOnePage(long iova, long paddr, int leafLevel, int prot) {
+    /**
+     * The table page at {@code leafLevel} on the way to {@code iova}, creating the tables that are
+     * missing; -1 when a larger leaf already maps iova (nothing changed then: a table is only
+     * created below a missing entry, and below a fresh table nothing can be in the way).
+     */
+    private int tableFor(long iova, int leafLevel) {
         int page = root;
         for (int level = rootLevel; level > leafLevel; level--) {
             int i = index(iova, level);
             long entry = pool.load(page, i);
             if (!isPresent(entry)) {
-                // A fresh table is empty, so no conflict can be found below it: nothing to undo.
                 int child = pool.allocate();
                 pool.store(page, i, PageTableEntry.table(child));
                 page = child;
             } else if (isLeaf(entry, level)) {
-                return false;
+                return -1;
             } else {
                 page = PageTableEntry.tablePage(entry);
             }
         }
-        int i = index(iova, leafLevel);
-        if (isPresent(pool.load(page, i))) {
-            // A leaf, or a table which by the invariant maps something.
-            return false;
-        }
-        pool.store(page, i, PageTableEntry.leaf(paddr, leafLevel, prot));
-        return true;
+        return page;
     }
 
     private long unmapFrom(long iova, long size) {
@@ -319,10 +329,22 @@ public final class IoPageTable implements AutoCloseable {
             if (leafLevel == 0) {
                 break;
             }
-            removeLeafOnPath(leafLevel);
+            // The leaf found and the leaves of the same size that follow it in the same table
+            // page are removed in one pass; a walk is needed again only at the next table, at a
+            // table entry (smaller leaves below) or at a hole (where the next walk stops).
             long leafSize = bytesCovered(leafLevel);
-            removed += leafSize;
-            position = (position & -leafSize) + leafSize;
+            long remaining = size - removed;
+            long wanted = remaining / leafSize + (remaining % leafSize != 0 ? 1 : 0);
+            int first = pathIndex[leafLevel];
+            int max = (int) Math.min(ENTRIES_PER_TABLE - first, wanted);
+            // Above level 1 only entries with the page-size bit are leaves; others are tables.
+            long leafBit = leafLevel == 1 ? 0 : PageTableEntry.PAGE_SIZE;
+            int cleared = pool.clearRun(pathPage[leafLevel], first, max, leafBit);
+            assert cleared >= 1 : "the walk found a leaf at index " + first;
+            releaseEmptyTablesOnPath(leafLevel);
+            removed += cleared * leafSize;
+            // The first leaf may start below position: the whole of it was removed.
+            position = (position & -leafSize) + cleared * leafSize;
         }
         return removed;
     }
@@ -349,9 +371,8 @@ public final class IoPageTable implements AutoCloseable {
         throw new IllegalStateException("walk for 0x" + Long.toHexString(iova) + " passed level 1");
     }
 
-    /** Clears the leaf the last walk found and releases the table pages that empties. */
-    private void removeLeafOnPath(int leafLevel) {
-        pool.store(pathPage[leafLevel], pathIndex[leafLevel], 0);
+    /** Releases the table pages on the last walk's path that clearing leaves at leafLevel emptied. */
+    private void releaseEmptyTablesOnPath(int leafLevel) {
         for (int level = leafLevel; level < rootLevel && pool.liveEntries(pathPage[level]) == 0; level++) {
             pool.release(pathPage[level]);
             pool.store(pathPage[level + 1], pathIndex[level + 1], 0);

@@ -97,6 +97,59 @@ final class TablePagePool implements AutoCloseable {
         liveEntries[page] += (entry != 0 ? 1 : 0) - (previous != 0 ? 1 : 0);
     }
 
+    /**
+     * Stores {@code first}, {@code first + step}, {@code first + 2 * step}, ... into the
+     * {@code count} entries of {@code page} from index {@code from}, but only when all of them
+     * are 0; otherwise changes nothing and returns false. One bounds and in-use check for the
+     * whole run instead of one per entry: this is what makes a contiguous map cheap per page.
+     */
+    boolean fillIfEmpty(int page, int from, int count, long first, long step) {
+        ensureOpen();
+        checkInUse(page);
+        Objects.checkFromIndexSize(from, count, ENTRIES_PER_PAGE);
+        MemorySegment slab = slabOf(page);
+        long base = entryOffset(page, from);
+        for (int k = 0; k < count; k++) {
+            if ((long) ENTRY.get(slab, base + k * ENTRY_BYTES) != 0) {
+                return false;
+            }
+        }
+        int stored = 0;
+        long entry = first;
+        for (int k = 0; k < count; k++, entry += step) {
+            ENTRY.set(slab, base + k * ENTRY_BYTES, entry);
+            stored += entry != 0 ? 1 : 0;
+        }
+        liveEntries[page] += stored;
+        return true;
+    }
+
+    /**
+     * Zeroes consecutive entries of {@code page} from index {@code from}, at most {@code max},
+     * while each is non-zero and has every bit of {@code required} set.
+     *
+     * @return how many entries were zeroed
+     */
+    int clearRun(int page, int from, int max, long required) {
+        ensureOpen();
+        checkInUse(page);
+        Objects.checkFromIndexSize(from, max, ENTRIES_PER_PAGE);
+        MemorySegment slab = slabOf(page);
+        long base = entryOffset(page, from);
+        int cleared = 0;
+        while (cleared < max) {
+            long offset = base + cleared * ENTRY_BYTES;
+            long entry = (long) ENTRY.get(slab, offset);
+            if (entry == 0 || (entry & required) != required) {
+                break;
+            }
+            ENTRY.set(slab, offset, 0L);
+            cleared++;
+        }
+        liveEntries[page] -= cleared;
+        return cleared;
+    }
+
     int liveEntries(int page) {
         ensureOpen();
         checkInUse(page);

@@ -63,4 +63,38 @@ class TablePagePoolTest {
         assertThrows(IllegalStateException.class, () -> pool.load(page, 0));
         assertThrows(IllegalStateException.class, pool::allocate);
     }
+
+    @Test
+    void fillsARunOnlyWhenEveryEntryOfItIsEmpty() {
+        try (TablePagePool pool = new TablePagePool(4)) {
+            int page = pool.allocate();
+            pool.store(page, 20, 0x9003);
+            assertEquals(false, pool.fillIfEmpty(page, 10, 11, 0x1003, 0x1000), "index 20 is taken");
+            assertEquals(0, pool.load(page, 10));
+            assertEquals(1, pool.liveEntries(page));
+
+            assertEquals(true, pool.fillIfEmpty(page, 10, 10, 0x1003, 0x1000));
+            assertEquals(0x1003, pool.load(page, 10));
+            assertEquals(0xA003, pool.load(page, 19));
+            assertEquals(11, pool.liveEntries(page));
+            assertThrows(IndexOutOfBoundsException.class, () -> pool.fillIfEmpty(page, 510, 3, 0x1003, 0x1000));
+        }
+    }
+
+    @Test
+    void clearsARunUpToTheFirstEntryThatIsZeroOrLacksTheRequiredBits() {
+        try (TablePagePool pool = new TablePagePool(4)) {
+            int page = pool.allocate();
+            assertEquals(true, pool.fillIfEmpty(page, 0, 8, 0x1083, 0x1000));
+            pool.store(page, 3, 0x5003); // no 0x80 bit
+            assertEquals(3, pool.clearRun(page, 0, 8, 0x80));
+            assertEquals(5, pool.liveEntries(page));
+            assertEquals(4, pool.clearRun(page, 3, 4, 0), "stops after max entries");
+            assertEquals(1, pool.liveEntries(page));
+            assertEquals(0, pool.clearRun(page, 0, 3, 0), "index 0 is already empty");
+            assertEquals(1, pool.clearRun(page, 7, 1, 0));
+            assertEquals(0, pool.liveEntries(page));
+            pool.release(page);
+        }
+    }
 }
