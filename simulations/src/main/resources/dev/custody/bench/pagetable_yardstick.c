@@ -130,10 +130,25 @@ static int table_for(struct table *t, uint64_t iova, int leaf_level) {
     return page;
 }
 
+/* As TablePagePool: runs of at least BULK_MIN entries are checked with memcmp against a page of
+ * zeroes and cleared with memset (the counterparts of MemorySegment.mismatch and fill). */
+#define BULK_MIN 16
+static const uint64_t zero_page[ENTRIES];
+
 /* Stores first, first + step, ... into count entries from index from when all are 0; else 0. */
 static int fill_if_empty(struct pool *p, int page, int from, int count, uint64_t first, uint64_t step) {
     uint64_t *slot = entry_at(p, page, from);
-    for (int k = 0; k < count; k++) if (slot[k]) return 0;
+    if (count == 1) { /* a single leaf, as in TablePagePool */
+        if (*slot) return 0;
+        *slot = first;
+        p->live[page] += first != 0;
+        return 1;
+    }
+    if (count < BULK_MIN) {
+        for (int k = 0; k < count; k++) if (slot[k]) return 0;
+    } else if (memcmp(slot, zero_page, sizeof(uint64_t) * count) != 0) {
+        return 0;
+    }
     int stored = 0;
     for (int k = 0; k < count; k++, first += step) { slot[k] = first; stored += first != 0; }
     p->live[page] += stored;
@@ -143,8 +158,16 @@ static int fill_if_empty(struct pool *p, int page, int from, int count, uint64_t
 /* Zeroes consecutive non-zero entries having every bit of required, at most max; returns how many. */
 static int clear_run(struct pool *p, int page, int from, int max, uint64_t required) {
     uint64_t *slot = entry_at(p, page, from);
+    if (max == 1) {
+        if (!*slot || (*slot & required) != required) return 0;
+        *slot = 0;
+        p->live[page]--;
+        return 1;
+    }
     int cleared = 0;
-    while (cleared < max && slot[cleared] && (slot[cleared] & required) == required) slot[cleared++] = 0;
+    while (cleared < max && slot[cleared] && (slot[cleared] & required) == required) cleared++;
+    if (cleared < BULK_MIN) for (int k = 0; k < cleared; k++) slot[k] = 0;
+    else memset(slot, 0, sizeof(uint64_t) * cleared);
     p->live[page] -= cleared;
     return cleared;
 }
@@ -177,7 +200,7 @@ static uint64_t unmap_from(struct table *t, uint64_t iova, uint64_t size) {
         int leaf_level = walk_to_leaf(t, position);
         if (leaf_level == 0) break;
         uint64_t leaf = 1ULL << shift_of(leaf_level), remaining = size - removed;
-        uint64_t wanted = remaining / leaf + (remaining % leaf != 0);
+        uint64_t wanted = (remaining >> shift_of(leaf_level)) + ((remaining & (leaf - 1)) != 0);
         int first = t->path_index[leaf_level];
         int max = (uint64_t) (ENTRIES - first) < wanted ? ENTRIES - first : (int) wanted;
         int cleared = clear_run(&t->pool, t->path_page[leaf_level], first, max, leaf_level == 1 ? 0 : PS_BIT);
@@ -201,7 +224,7 @@ static int pt_map(struct table *t, uint64_t iova, uint64_t paddr, uint64_t size,
         uint64_t va = iova + mapped, pa = paddr + mapped;
         uint64_t ps = pick(t, va, pa, size - mapped);
         int leaf_level = level_of(ps), first = index_of(va, leaf_level);
-        uint64_t fit = (size - mapped) / ps;
+        uint64_t fit = (size - mapped) >> shift_of(leaf_level);
         int count = (uint64_t) (ENTRIES - first) < fit ? ENTRIES - first : (int) fit;
         int page = table_for(t, va, leaf_level);
         uint64_t e = (pa & ADDRESS_MASK) | prot;

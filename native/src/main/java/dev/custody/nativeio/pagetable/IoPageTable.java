@@ -122,7 +122,7 @@ public final class IoPageTable implements AutoCloseable {
             // so they keep its alignment, and iova can only become aligned to a larger page size
             // at the start of the next table.
             int first = index(chunkIova, leafLevel);
-            int count = (int) Math.min(ENTRIES_PER_TABLE - first, (size - mapped) / pageSize);
+            int count = (int) Math.min(ENTRIES_PER_TABLE - first, (size - mapped) >>> PageTableEntry.shift(leafLevel));
             int page = tableFor(chunkIova, leafLevel);
             if (page < 0 || !pool.fillIfEmpty(page, first, count,
                     PageTableEntry.leaf(chunkPaddr, leafLevel, prot), pageSize)) {
@@ -334,7 +334,8 @@ public final class IoPageTable implements AutoCloseable {
             // table entry (smaller leaves below) or at a hole (where the next walk stops).
             long leafSize = bytesCovered(leafLevel);
             long remaining = size - removed;
-            long wanted = remaining / leafSize + (remaining % leafSize != 0 ? 1 : 0);
+            // Leaves needed to reach size, rounded up (shifts: this runs on every unmap).
+            long wanted = (remaining >>> PageTableEntry.shift(leafLevel)) + ((remaining & (leafSize - 1)) != 0 ? 1 : 0);
             int first = pathIndex[leafLevel];
             int max = (int) Math.min(ENTRIES_PER_TABLE - first, wanted);
             // Above level 1 only entries with the page-size bit are leaves; others are tables.

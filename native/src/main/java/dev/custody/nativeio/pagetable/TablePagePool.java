@@ -28,6 +28,16 @@ final class TablePagePool implements AutoCloseable {
     /** Coordinates (MemorySegment slab, long byteOffset); plain aligned 8-byte access. */
     private static final VarHandle ENTRY = ValueLayout.JAVA_LONG.varHandle();
 
+    /**
+     * Runs of at least this many entries are checked and cleared with the bulk segment
+     * operations; shorter ones (a single 4K, 2M or 1G leaf) entry by entry, because the bulk
+     * calls cost more to set up than they save on a few entries.
+     */
+    private static final int BULK_MIN_ENTRIES = 16;
+
+    /** One page of zeroes to compare runs against; read-only, lives as long as the class. */
+    private static final MemorySegment ZERO_PAGE = Arena.global().allocate(PAGE_BYTES).asReadOnly();
+
     private final Arena arena = Arena.ofShared();
     private final int pagesPerSlab;
     private final int slabShift;
@@ -109,8 +119,25 @@ final class TablePagePool implements AutoCloseable {
         Objects.checkFromIndexSize(from, count, ENTRIES_PER_PAGE);
         MemorySegment slab = slabOf(page);
         long base = entryOffset(page, from);
-        for (int k = 0; k < count; k++) {
-            if ((long) ENTRY.get(slab, base + k * ENTRY_BYTES) != 0) {
+        if (count == 1) {
+            // A single leaf (every 2M or 1G map, most 4K ones): no loop to set up.
+            if ((long) ENTRY.get(slab, base) != 0) {
+                return false;
+            }
+            ENTRY.set(slab, base, first);
+            liveEntries[page] += first != 0 ? 1 : 0;
+            return true;
+        }
+        if (count < BULK_MIN_ENTRIES) {
+            for (int k = 0; k < count; k++) {
+                if ((long) ENTRY.get(slab, base + k * ENTRY_BYTES) != 0) {
+                    return false;
+                }
+            }
+        } else {
+            // mismatch is a vectorised compare; -1 means the run equals zeroes throughout.
+            long bytes = count * ENTRY_BYTES;
+            if (MemorySegment.mismatch(slab, base, base + bytes, ZERO_PAGE, 0, bytes) != -1) {
                 return false;
             }
         }
@@ -136,15 +163,30 @@ final class TablePagePool implements AutoCloseable {
         Objects.checkFromIndexSize(from, max, ENTRIES_PER_PAGE);
         MemorySegment slab = slabOf(page);
         long base = entryOffset(page, from);
+        if (max == 1) {
+            // Unmapping a single leaf: no loop to set up.
+            long entry = (long) ENTRY.get(slab, base);
+            if (entry == 0 || (entry & required) != required) {
+                return 0;
+            }
+            ENTRY.set(slab, base, 0L);
+            liveEntries[page]--;
+            return 1;
+        }
         int cleared = 0;
         while (cleared < max) {
-            long offset = base + cleared * ENTRY_BYTES;
-            long entry = (long) ENTRY.get(slab, offset);
+            long entry = (long) ENTRY.get(slab, base + cleared * ENTRY_BYTES);
             if (entry == 0 || (entry & required) != required) {
                 break;
             }
-            ENTRY.set(slab, offset, 0L);
             cleared++;
+        }
+        if (cleared < BULK_MIN_ENTRIES) {
+            for (int k = 0; k < cleared; k++) {
+                ENTRY.set(slab, base + k * ENTRY_BYTES, 0L);
+            }
+        } else {
+            slab.asSlice(base, cleared * ENTRY_BYTES).fill((byte) 0);
         }
         liveEntries[page] -= cleared;
         return cleared;

@@ -78,6 +78,17 @@ class TablePagePoolTest {
             assertEquals(0xA003, pool.load(page, 19));
             assertEquals(11, pool.liveEntries(page));
             assertThrows(IndexOutOfBoundsException.class, () -> pool.fillIfEmpty(page, 510, 3, 0x1003, 0x1000));
+
+            // Long runs take the bulk path: a conflict in the last entry still stores nothing.
+            pool.store(page, 511, 0x9003);
+            assertEquals(false, pool.fillIfEmpty(page, 100, 412, 0x1003, 0x1000));
+            assertEquals(0, pool.load(page, 100));
+            assertEquals(true, pool.fillIfEmpty(page, 100, 411, 0x1003, 0x1000));
+            assertEquals(0x1003 + 410 * 0x1000, pool.load(page, 510));
+            assertEquals(1 + 10 + 411 + 1, pool.liveEntries(page));
+            assertEquals(412, pool.clearRun(page, 100, 412, 0), "the long run and the entry after it");
+            assertEquals(0, pool.load(page, 300));
+            assertEquals(11, pool.liveEntries(page));
         }
     }
 
