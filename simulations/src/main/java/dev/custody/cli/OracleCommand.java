@@ -53,6 +53,19 @@ public final class OracleCommand {
         }
     }
 
+    /**
+     * What cannot be done is said in one line, with exit 2: a kernel that is not in the catalog, a
+     * missing QEMU or kernel source, a failed kernel or agent build.
+     */
+    static Integer reportingFailures(java.util.function.Supplier<Integer> work) {
+        try {
+            return work.get();
+        } catch (IllegalArgumentException | IllegalStateException | java.io.UncheckedIOException cannot) {
+            System.err.println("custody: oracle: " + cannot.getMessage());
+            return INVALID;
+        }
+    }
+
     static List<Scenario> parseAll(List<String> arguments) {
         List<Scenario> scenarios = new ArrayList<>();
         for (Path file : ScenarioFiles.expand(arguments)) {
@@ -74,6 +87,10 @@ public final class OracleCommand {
 
         @Override
         public Integer call() {
+            return OracleCommand.reportingFailures(this::execute);
+        }
+
+        private Integer execute() {
             PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
             ObjectMapper json = new ObjectMapper();
             List<Scenario> scenarios;
@@ -81,6 +98,9 @@ public final class OracleCommand {
                 scenarios = parseAll(files);
             } catch (ScenarioException invalid) {
                 System.err.println("custody: invalid scenario: " + invalid.getMessage());
+                return INVALID;
+            } catch (java.io.UncheckedIOException unreadable) {
+                System.err.println("custody: " + unreadable.getMessage() + ": " + unreadable.getCause().getMessage());
                 return INVALID;
             }
             Oracle oracle = vm.oracle();
@@ -139,11 +159,18 @@ public final class OracleCommand {
 
         @Override
         public Integer call() {
+            return OracleCommand.reportingFailures(this::compare);
+        }
+
+        private Integer compare() {
             List<Scenario> scenarios;
             try {
                 scenarios = parseAll(files);
             } catch (ScenarioException invalid) {
                 System.err.println("custody: invalid scenario: " + invalid.getMessage());
+                return INVALID;
+            } catch (java.io.UncheckedIOException unreadable) {
+                System.err.println("custody: " + unreadable.getMessage() + ": " + unreadable.getCause().getMessage());
                 return INVALID;
             }
             if (scenarios.isEmpty() && random == 0) {

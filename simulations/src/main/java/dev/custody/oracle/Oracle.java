@@ -50,7 +50,8 @@ public final class Oracle {
     }
 
     public KernelRun run(Scenario scenario) throws NotRealisable {
-        GuestLayout.of(scenario);
+        // what the VM cannot do is known before any kernel is chosen, let alone built
+        GuestScript.of(scenario, GuestLayout.of(scenario));
         Kernel kernel = kernelFor(scenario);
         if (KernelRunner.needsIommufd(scenario) && !kernel.iommufd()) {
             throw new NotRealisable(scenario.source() + ": uses iommufd or VFIO cdevs, which kernel " + kernel.name()
