@@ -49,7 +49,12 @@ public final class OracleCommand {
         int timeoutSeconds;
 
         Oracle oracle() {
-            return new Oracle(OracleHome.find(), Duration.ofSeconds(timeoutSeconds), kernel, System.err::println);
+            return with(kernel);
+        }
+
+        /** The same settings with another kernel. */
+        Oracle with(String otherKernel) {
+            return new Oracle(OracleHome.find(), Duration.ofSeconds(timeoutSeconds), otherKernel, System.err::println);
         }
     }
 
@@ -154,6 +159,11 @@ public final class OracleCommand {
                 description = "Write each random walk into DIR as a scenario file and compare that file (with --record, record it).")
         Path emit;
 
+        @Option(names = "--versus", paramLabel = "KERNEL",
+                description = {"Compare two kernels instead of the engine with a kernel: --kernel against this one,",
+                        "step by step (where kernel versions differ)."})
+        String versus;
+
         @Option(names = "--json", description = "One JSON object per file and a total, instead of text.")
         boolean json;
 
@@ -192,6 +202,9 @@ public final class OracleCommand {
             }
             Oracle oracle = vm.oracle();
             PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+            if (versus != null) {
+                return versus(oracle, vm.with(versus), scenarios, out);
+            }
             OracleReport report = new OracleReport(out, json);
             for (Scenario scenario : scenarios) {
                 FileComparison comparison;
@@ -204,6 +217,31 @@ public final class OracleCommand {
             }
             report.total();
             return report.allAgree() ? AGREE : DISAGREE;
+        }
+
+        /** Kernel against kernel: every step where --kernel and --versus answer differently. */
+        private Integer versus(Oracle first, Oracle second, List<Scenario> scenarios, PrintStream out) {
+            OracleReport report = new OracleReport(out, json, vm.kernel, versus);
+            for (Scenario scenario : scenarios) {
+                report.file(bothKernels(first, second, scenario));
+            }
+            report.total();
+            return report.allAgree() ? AGREE : DISAGREE;
+        }
+
+        private static FileComparison bothKernels(Oracle first, Oracle second, Scenario scenario) {
+            try {
+                KernelRun one = first.run(scenario);
+                KernelRun other = second.run(scenario);
+                for (KernelRun run : List.of(one, other)) {
+                    if (!run.usable()) {
+                        return FileComparison.failed(scenario.source(), run.kernel().name(), run.failure().orElseThrow());
+                    }
+                }
+                return dev.custody.oracle.Comparison.ofKernels(scenario, one, other);
+            } catch (NotRealisable why) {
+                return FileComparison.notRealisable(scenario.source(), why.getMessage());
+            }
         }
 
         private static FileComparison recordOne(Oracle oracle, Scenario scenario) {

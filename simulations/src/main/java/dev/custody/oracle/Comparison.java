@@ -43,6 +43,19 @@ public final class Comparison {
                 kernel.topologyDifferences(), Optional.empty(), false);
     }
 
+    /**
+     * Two kernels compared with each other on one scenario: where kernel versions differ. The first
+     * run stands where the engine stands in {@link #of}; group differences of either run count.
+     */
+    public static FileComparison ofKernels(Scenario scenario, KernelRun first, KernelRun second) {
+        FileComparison steps = of(scenario, first.stepLines(), second);
+        List<String> groups = new ArrayList<>();
+        first.topologyDifferences().forEach(d -> groups.add(first.kernel().name() + ": " + d));
+        second.topologyDifferences().forEach(d -> groups.add(second.kernel().name() + ": " + d));
+        return new FileComparison(scenario.source(), first.kernel().name() + " vs " + second.kernel().name(),
+                steps.compared(), steps.agreeing(), steps.disagreements(), groups, Optional.empty(), false);
+    }
+
     private static List<StepDisagreement> compare(Step step, ObjectNode engine, ObjectNode guest, Set<String> named) {
         List<StepDisagreement> found = new ArrayList<>();
         if (!engine.get("result").equals(guest.get("result"))) {

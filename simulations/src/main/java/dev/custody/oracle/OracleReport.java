@@ -18,9 +18,19 @@ public final class OracleReport {
     private long compared;
     private long agreeing;
 
-    public OracleReport(PrintStream out, boolean json) {
+    private final String left;
+    private final String right;
+
+    /** {@code left} and {@code right} name the two sides in text: "engine" and "kernel", or two kernels. */
+    public OracleReport(PrintStream out, boolean json, String left, String right) {
         this.out = out;
         this.json = json;
+        this.left = left;
+        this.right = right;
+    }
+
+    public OracleReport(PrintStream out, boolean json) {
+        this(out, json, "engine", "kernel");
     }
 
     public void file(FileComparison comparison) {
@@ -39,7 +49,7 @@ public final class OracleReport {
         if (json) {
             out.println(asJson(comparison));
         } else {
-            out.println(asText(comparison));
+            out.println(asText(comparison, left, right));
         }
     }
 
@@ -59,7 +69,7 @@ public final class OracleReport {
         return disagreeingFiles == 0 && failed == 0;
     }
 
-    private static String asText(FileComparison c) {
+    private static String asText(FileComparison c, String left, String right) {
         StringBuilder text = new StringBuilder("oracle: ").append(c.file());
         if (c.skipped().isPresent()) {
             return text.append(c.runFailed() ? ": FAILED TO RUN on " + c.kernel() + ": " : ": not realisable: ")
@@ -69,7 +79,8 @@ public final class OracleReport {
                 .append(" steps agree");
         for (StepDisagreement d : c.disagreements()) {
             text.append("\n  step ").append(d.step()).append(' ').append(d.op()).append(' ').append(d.field())
-                    .append(": engine ").append(d.engine()).append(", kernel ").append(d.kernel());
+                    .append(": ").append(left).append(' ').append(d.engine()).append(", ").append(right).append(' ')
+                    .append(d.kernel());
         }
         c.topologyDifferences().forEach(t -> text.append("\n  topology: ").append(t));
         return text.toString();

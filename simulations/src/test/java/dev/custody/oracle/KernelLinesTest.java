@@ -80,4 +80,26 @@ class KernelLinesTest {
         assertEquals(3, comparison.agreeing());
         assertFalse(comparison.agrees());
     }
+
+    @Test
+    void twoKernelsAreComparedWithEachOtherStepByStep() throws NotRealisable {
+        GuestLayout layout = GuestLayout.of(SCENARIO);
+        Kernel older = new Kernel("older", "6.1.0", Path.of("a"), Optional.empty(), true);
+        AgentAnswers first = answers("R 1 ok", "R 2 ok driver=virtio-pci", "R 3 ENOENT", "R 4 ok", "R 5 ok id=1",
+                "R 6 ok devices=0000:00:03.0:virtio-pci,0000:00:03.1:none", "END");
+        AgentAnswers second = answers("R 1 ok", "R 2 ok driver=virtio-pci", "R 3 ENODEV", "R 4 ok", "R 5 ok id=1",
+                "R 6 ok devices=0000:00:03.0:virtio-pci,0000:00:03.1:none", "END");
+        KernelRun one = new KernelRun("test.json", older, KernelLines.of(SCENARIO, layout, first, "older"), first,
+                List.of(), Optional.empty(), Duration.ZERO);
+        KernelRun other = new KernelRun("test.json", KERNEL, KernelLines.of(SCENARIO, layout, second, KERNEL.name()), second,
+                List.of("group 1 split"), Optional.empty(), Duration.ZERO);
+
+        FileComparison comparison = Comparison.ofKernels(SCENARIO, one, other);
+
+        assertEquals("older vs test-kernel", comparison.kernel());
+        assertEquals(List.of("3 result \"ENOENT\" \"ENODEV\""), comparison.disagreements().stream()
+                .map(d -> d.step() + " " + d.field() + " " + d.engine() + " " + d.kernel()).toList());
+        assertEquals(List.of("test-kernel: group 1 split"), comparison.topologyDifferences());
+        assertEquals(5, comparison.agreeing());
+    }
 }
