@@ -45,7 +45,11 @@
 #define MAX_NAMES 256
 #define MAX_PENDING 16
 #define MAX_ARGS 16
-#define WRITE_PATIENCE_MS 3000
+/* How long a sysfs write may take before it counts as blocked. Removing a driver can legitimately
+ * take seconds under emulation (nvme shuts its controller down); a write that waits in VFIO's
+ * unregister for user space to close its fds is recognised at once by where it sleeps. */
+#define WRITE_PATIENCE_MS 20000
+#define WRITE_POLL_MS 100
 
 static FILE *out;
 
@@ -202,6 +206,20 @@ static void child_writes(int report, struct write_op *ops, int count, uint64_t c
     _exit(0);
 }
 
+/* Whether the writer sleeps in VFIO waiting for a device's fds to close (its wchan names the VFIO
+ * function it waits in), the wait the scenario format calls PENDING. */
+static int waits_for_user_space(pid_t pid) {
+    char path[64], where[128] = "";
+    snprintf(path, sizeof path, "/proc/%d/wchan", (int)pid);
+    FILE *file = fopen(path, "r");
+    if (!file) {
+        return 0;
+    }
+    int found = fgets(where, sizeof where, file) != NULL && strstr(where, "vfio") != NULL;
+    fclose(file);
+    return found;
+}
+
 /* Returns the errno of the writes, 0, or -1 when they did not finish in time (PENDING). */
 static int run_writes(const char *step, struct write_op *ops, int count, uint64_t caps) {
     int pipe_fds[2];
@@ -216,7 +234,14 @@ static int run_writes(const char *step, struct write_op *ops, int count, uint64_
     }
     close(pipe_fds[1]);
     struct pollfd wait_for = {pipe_fds[0], POLLIN, 0};
-    if (poll(&wait_for, 1, WRITE_PATIENCE_MS) == 1) {
+    int ready = 0;
+    for (int waited = 0; waited < WRITE_PATIENCE_MS && !ready; waited += WRITE_POLL_MS) {
+        ready = poll(&wait_for, 1, WRITE_POLL_MS) == 1;
+        if (!ready && waits_for_user_space(pid)) {
+            break;
+        }
+    }
+    if (ready) {
         int err = EIO;
         if (read(pipe_fds[0], &err, sizeof err) != sizeof err) {
             err = EIO;

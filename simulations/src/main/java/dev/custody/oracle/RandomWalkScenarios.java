@@ -22,12 +22,42 @@ import java.util.SplittableRandom;
 public final class RandomWalkScenarios {
     public static final String SOURCE_PREFIX = "random-walk";
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
-    private static final List<String> DEVICES = List.of("0000:00:03.0", "0000:00:03.1", "0000:00:04.0", "0000:00:05.0");
     private static final List<Integer> GROUPS = List.of(1, 2, 3);
-    private static final String HOTPLUGGED = "0000:00:03.1";
-    /** The devices that use no kernel-DMA driver, realised as QEMU's edu device, which has no reset. */
-    private static final java.util.Set<String> WITHOUT_RESET = java.util.Set.of("0000:00:03.1", "0000:00:05.0");
 
+    /**
+     * The walks' machines, taken in turn. Each device: name, group, the kernel-DMA driver it
+     * matches (null for none) and whether it starts bound to it. The hot-plugged device is the
+     * last function of group 1, so group 1 sits behind a bridge in the VM; devices without a
+     * kernel-DMA driver are the VM's reset-less stand-in.
+     */
+    record WalkTopology(List<String> devices, List<Integer> groups, List<String> drivers, List<Boolean> bound,
+                        String hotplugged) {
+        java.util.Set<String> withoutReset() {
+            java.util.Set<String> none = new java.util.HashSet<>();
+            for (int i = 0; i < devices.size(); i++) {
+                if (drivers.get(i) == null) {
+                    none.add(devices.get(i));
+                }
+            }
+            return none;
+        }
+
+        String driverOf(String device) {
+            return drivers.get(devices.indexOf(device));
+        }
+    }
+
+    static final List<WalkTopology> TOPOLOGIES = List.of(
+            new WalkTopology(List.of("0000:00:03.0", "0000:00:03.1", "0000:00:04.0", "0000:00:05.0"), List.of(1, 1, 2, 3),
+                    java.util.Arrays.asList("e1000e", null, "nvme", null), List.of(true, false, true, false), "0000:00:03.1"),
+            new WalkTopology(List.of("0000:00:03.0", "0000:00:03.1", "0000:00:03.2", "0000:00:04.0", "0000:00:05.0"),
+                    List.of(1, 1, 1, 2, 3), java.util.Arrays.asList("nvme", "e1000e", null, null, "e1000e"),
+                    List.of(true, false, false, false, true), "0000:00:03.2"));
+
+    private final WalkTopology machine;
+    private final List<String> deviceNames;
+    private final String hotplugged;
+    private final java.util.Set<String> resetless;
     private final SplittableRandom random;
     private final String source;
     private final ArrayNode steps = JSON.arrayNode();
@@ -40,16 +70,20 @@ public final class RandomWalkScenarios {
     private final java.util.Map<String, String> cdevDevice = new java.util.HashMap<>();
     private int names;
 
-    private RandomWalkScenarios(long seed, String source) {
+    private RandomWalkScenarios(long seed, String source, WalkTopology machine) {
         this.random = new SplittableRandom(seed);
         this.source = source;
+        this.machine = machine;
+        this.deviceNames = machine.devices();
+        this.hotplugged = machine.hotplugged();
+        this.resetless = machine.withoutReset();
     }
 
     public static List<Scenario> generate(int count, long seed, int length) {
         List<Scenario> scenarios = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             String source = SOURCE_PREFIX + "-seed-" + seed + "-" + i;
-            RandomWalkScenarios walk = new RandomWalkScenarios(seed * 1_000_003L + i, source);
+            RandomWalkScenarios walk = new RandomWalkScenarios(seed * 1_000_003L + i, source, TOPOLOGIES.get(i % TOPOLOGIES.size()));
             scenarios.add(walk.walk(length));
         }
         return scenarios;
@@ -60,7 +94,9 @@ public final class RandomWalkScenarios {
         ObjectNode root = JSON.objectNode();
         root.put("name", walk.name());
         root.put("description", walk.description().orElse(""));
-        root.set("topology", topology());
+        List<String> names = walk.topology().devices().keySet().stream().map(DeviceId::name).toList();
+        root.set("topology", topology(TOPOLOGIES.stream().filter(t -> t.devices().equals(names)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException(walk.source() + " is not a generated walk"))));
         ArrayNode list = root.putArray("steps");
         walk.steps().forEach(step -> list.add(step.node()));
         try {
@@ -84,19 +120,18 @@ public final class RandomWalkScenarios {
         ObjectNode root = JSON.objectNode();
         root.put("name", source);
         root.put("description", "generated user-space random walk");
-        root.set("topology", topology());
+        root.set("topology", topology(machine));
         root.set("steps", steps.deepCopy());
         return ScenarioParser.parse(source, root.toString());
     }
 
-    private static ObjectNode topology() {
+    private static ObjectNode topology(WalkTopology machine) {
         ObjectNode topology = JSON.objectNode();
         topology.putArray("iommus").addObject().put("name", "dmar0");
         ArrayNode devices = topology.putArray("devices");
-        device(devices, DEVICES.get(0), 1, "e1000e", true);
-        device(devices, DEVICES.get(1), 1, null, false);
-        device(devices, DEVICES.get(2), 2, "nvme", true);
-        device(devices, DEVICES.get(3), 3, null, false);
+        for (int i = 0; i < machine.devices().size(); i++) {
+            device(devices, machine.devices().get(i), machine.groups().get(i), machine.drivers().get(i), machine.bound().get(i));
+        }
         return topology;
     }
 
@@ -141,7 +176,7 @@ public final class RandomWalkScenarios {
     }
 
     private ObjectNode driverCore() {
-        String device = any(DEVICES);
+        String device = any(deviceNames);
         if (blocked(device)) {
             return null;
         }
@@ -153,8 +188,8 @@ public final class RandomWalkScenarios {
             case 8, 9 -> step("driver.probe").put("device", device);
             // hot-plug of the second function of the two-device group: it leaves and comes back
             // into a group that may be owned by then
-            default -> blocked(HOTPLUGGED) ? null : step(random.nextBoolean() ? "device.remove" : "device.add")
-                    .put("device", HOTPLUGGED);
+            default -> blocked(hotplugged) ? null : step(random.nextBoolean() ? "device.remove" : "device.add")
+                    .put("device", hotplugged);
         };
     }
 
@@ -166,7 +201,8 @@ public final class RandomWalkScenarios {
         if (pick < 8) {
             return "pci-stub";
         }
-        return device.equals(DEVICES.get(2)) ? "nvme" : device.equals(DEVICES.get(0)) ? "e1000e" : "vfio-pci";
+        String own = machine.driverOf(device);
+        return own != null ? own : "vfio-pci";
     }
 
     private ObjectNode vfio() {
@@ -179,7 +215,7 @@ public final class RandomWalkScenarios {
             case 4 -> containers.isEmpty() ? null : step("vfio.container.set_iommu").put("fd", any(containers))
                     .put("type", random.nextInt(4) == 0 ? "type1" : "type1v2");
             case 5 -> groupFds.isEmpty() ? null : step("vfio.group.get_device_fd").put("fd", any(groupFds))
-                    .put("device", any(DEVICES)).put("as", fresh("d", deviceFds));
+                    .put("device", any(deviceNames)).put("as", fresh("d", deviceFds));
             case 6 -> groupFds.isEmpty() ? null : random.nextBoolean() ? step("vfio.group.status").put("fd", any(groupFds))
                     : step("vfio.group.unset_container").put("fd", any(groupFds));
             case 7 -> containers.isEmpty() ? null : mapDma();
@@ -202,7 +238,7 @@ public final class RandomWalkScenarios {
         return switch (random.nextInt(11)) {
             case 0 -> step("iommufd.open").put("as", fresh("i", iommufds));
             case 1, 2 -> {
-                String device = any(DEVICES);
+                String device = any(deviceNames);
                 ObjectNode open = step("cdev.open").put("device", device).put("as", fresh("v", cdevs));
                 cdevDevice.put(open.get("as").asText(), device);
                 yield open;
@@ -229,7 +265,7 @@ public final class RandomWalkScenarios {
      */
     private ObjectNode cdevBind(String cdev) {
         String device = cdevDevice.get(cdev);
-        if (WITHOUT_RESET.contains(device) && blocked(device)) {
+        if (resetless.contains(device) && blocked(device)) {
             return null;
         }
         return step("cdev.bind").put("fd", cdev).put("iommufd", any(iommufds));
