@@ -59,13 +59,19 @@ public final class OracleCommand {
     }
 
     /**
-     * What cannot be done is said in one line, with exit 2: a kernel that is not in the catalog, a
-     * missing QEMU or kernel source, a failed kernel or agent build.
+     * What cannot be done is said in one line, with exit 2: an invalid or unreadable file, a kernel
+     * that is not in the catalog, a missing QEMU or kernel source, a failed kernel or agent build.
      */
     static Integer reportingFailures(java.util.function.Supplier<Integer> work) {
         try {
             return work.get();
-        } catch (IllegalArgumentException | IllegalStateException | java.io.UncheckedIOException cannot) {
+        } catch (ScenarioException invalid) {
+            System.err.println("custody: invalid scenario: " + invalid.getMessage());
+            return INVALID;
+        } catch (java.io.UncheckedIOException unreadable) {
+            System.err.println("custody: " + unreadable.getMessage() + ": " + unreadable.getCause().getMessage());
+            return INVALID;
+        } catch (IllegalArgumentException | IllegalStateException cannot) {
             System.err.println("custody: oracle: " + cannot.getMessage());
             return INVALID;
         }
@@ -98,16 +104,7 @@ public final class OracleCommand {
         private Integer execute() {
             PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
             ObjectMapper json = new ObjectMapper();
-            List<Scenario> scenarios;
-            try {
-                scenarios = parseAll(files);
-            } catch (ScenarioException invalid) {
-                System.err.println("custody: invalid scenario: " + invalid.getMessage());
-                return INVALID;
-            } catch (java.io.UncheckedIOException unreadable) {
-                System.err.println("custody: " + unreadable.getMessage() + ": " + unreadable.getCause().getMessage());
-                return INVALID;
-            }
+            List<Scenario> scenarios = parseAll(files);
             Oracle oracle = vm.oracle();
             boolean allHeld = true;
             for (Scenario scenario : scenarios) {
@@ -173,16 +170,7 @@ public final class OracleCommand {
         }
 
         private Integer compare() {
-            List<Scenario> scenarios;
-            try {
-                scenarios = parseAll(files);
-            } catch (ScenarioException invalid) {
-                System.err.println("custody: invalid scenario: " + invalid.getMessage());
-                return INVALID;
-            } catch (java.io.UncheckedIOException unreadable) {
-                System.err.println("custody: " + unreadable.getMessage() + ": " + unreadable.getCause().getMessage());
-                return INVALID;
-            }
+            List<Scenario> scenarios = parseAll(files);
             if (scenarios.isEmpty() && random == 0) {
                 System.err.println("custody: give scenario files, directories or --random N");
                 return INVALID;

@@ -45,4 +45,13 @@ class OracleCommandTest {
         assertTrue(run.out().contains("\"total\":{\"files\":1,\"compared\":0,\"agreeing\":0,\"disagreeingFiles\":0,\"skipped\":1,\"failed\":0}"),
                 run.out());
     }
+
+    @Test
+    void anInvalidFileIsNamedWithExit2AndNothingRuns() throws Exception {
+        Path file = scenario("{\"op\": \"no.such.op\"}");
+        CliRun run = CliRun.of("oracle", "run", file.toString(), "--kernel", "no-such-kernel");
+        assertEquals(2, run.status(), run.err());
+        assertTrue(run.err().contains("invalid scenario") && run.err().contains("unknown op"), run.err());
+        assertEquals("", run.out());
+    }
 }
