@@ -45,5 +45,18 @@ public record GuestDevice(DeviceId scenarioName, String address, Kind kind, Opti
         public Optional<String> nativeDriver() {
             return Optional.ofNullable(nativeDriver);
         }
+
+        /**
+         * The endpoint that plays a scenario's kernel-DMA driver: nvme for "nvme", virtio for any
+         * other, edu for none. Behind a bridge it is always virtio: removing one device there clears
+         * the VT-d context of the bridge's requester id, which its siblings share, so their DMA
+         * faults; nvme's remove then waits out its command timeouts, virtio's does not.
+         */
+        static Kind playing(Optional<String> driver, boolean behindBridge) {
+            if (driver.isEmpty()) {
+                return PLAIN;
+            }
+            return driver.get().equals("nvme") && !behindBridge ? NVME : NET;
+        }
     }
 }

@@ -85,11 +85,7 @@ public final class GuestLayout {
             for (int index = 0; index < members.size(); index++) {
                 DeviceSpec spec = members.get(index);
                 Optional<String> driver = Optional.ofNullable(played.get(spec.id()));
-                // Behind a bridge every kernel driver is played by virtio: removing one device there
-                // clears the VT-d context of the bridge's requester id, which its siblings share, so
-                // their DMA faults; nvme's remove then waits out its command timeouts, virtio's does not.
-                GuestDevice.Kind kind = driver.isEmpty() ? GuestDevice.Kind.PLAIN
-                        : driver.get().equals("nvme") && !behindBridge ? GuestDevice.Kind.NVME : GuestDevice.Kind.NET;
+                GuestDevice.Kind kind = GuestDevice.Kind.playing(driver, behindBridge);
                 String address = behindBridge ? String.format("0000:%02x:%02x.0", bus, index + 1)
                         : String.format("0000:00:%02x.%d", slot, index);
                 devices.put(spec.id(), new GuestDevice(spec.id(), address, kind, driver, bridge));

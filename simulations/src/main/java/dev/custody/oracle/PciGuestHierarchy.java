@@ -74,8 +74,7 @@ record PciGuestHierarchy(SequencedMap<DeviceId, GuestDevice> devices, List<Strin
                         + "; the VM realises root ports and endpoints of a pci form");
             }
             Optional<String> driver = Optional.ofNullable(played.get(id));
-            GuestDevice.Kind kind = driver.isEmpty() ? GuestDevice.Kind.PLAIN
-                    : driver.get().equals("nvme") ? GuestDevice.Kind.NVME : GuestDevice.Kind.NET;
+            GuestDevice.Kind kind = GuestDevice.Kind.playing(driver, false);
             StringBuilder argument = new StringBuilder(kind.qemuDevice);
             if (bus != 0) {
                 String port = portOfBus.get(bus);
