@@ -3,7 +3,7 @@ package dev.custody.cli;
 import dev.custody.oracle.NativeCheck;
 import dev.custody.oracle.NativeCheckResult;
 import dev.custody.oracle.vm.KernelCatalog;
-import dev.custody.oracle.vm.OracleHome;
+import dev.custody.oracle.vm.OracleFiles;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -25,7 +25,7 @@ final class NativeCheckCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-        Path home = OracleHome.find();
+        Path home = OracleFiles.unpacked();
         var kernel = KernelCatalog.standard(home).resolveDefault(true);
         NativeCheckResult result = NativeCheck.standard(home, kernel, Duration.ofSeconds(timeoutSeconds)).run();
         result.lines().forEach(out::println);

@@ -10,7 +10,7 @@ import dev.custody.oracle.OracleReport;
 import dev.custody.oracle.ScenarioFiles;
 import dev.custody.oracle.ScenarioRecorder;
 import dev.custody.oracle.vm.KernelCatalog;
-import dev.custody.oracle.vm.OracleHome;
+import dev.custody.oracle.vm.OracleFiles;
 import dev.custody.oracle.RandomWalkScenarios;
 import dev.custody.scenario.Scenario;
 import dev.custody.scenario.ScenarioException;
@@ -54,7 +54,7 @@ public final class OracleCommand {
 
         /** The same settings with another kernel. */
         Oracle with(String otherKernel) {
-            return new Oracle(OracleHome.find(), Duration.ofSeconds(timeoutSeconds), otherKernel, System.err::println);
+            return new Oracle(OracleFiles.unpacked(), Duration.ofSeconds(timeoutSeconds), otherKernel, System.err::println);
         }
     }
 
@@ -250,7 +250,7 @@ public final class OracleCommand {
     static final class Kernels implements Callable<Integer> {
         @Override
         public Integer call() {
-            for (KernelCatalog.Entry entry : KernelCatalog.standard(OracleHome.find()).list()) {
+            for (KernelCatalog.Entry entry : KernelCatalog.standard(OracleFiles.unpacked()).list()) {
                 System.out.printf("%-28s %-14s %s%n", entry.name(), entry.iommufd() ? "iommufd+cdev" : "group/container",
                         entry.state());
             }

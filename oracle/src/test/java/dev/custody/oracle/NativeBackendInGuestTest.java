@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.custody.oracle.vm.IommufdKernel;
 import dev.custody.oracle.vm.Kernel;
-import dev.custody.oracle.vm.OracleHome;
+import dev.custody.oracle.vm.OracleFiles;
 import dev.custody.oracle.vm.VirtualMachine;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
  * the only place the FFM bindings meet the kernel's implementation rather than its headers.
  *
  * <p>Skipped when QEMU, gcc or the iommufd kernel is missing; the kernel takes minutes to build, so
- * the test never builds it ({@code custody oracle kernels} / {@code scripts/oracle-kernel.sh} do).
+ * the test never builds it ({@code custody oracle kernels} / the oracle's first use does).
  */
 class NativeBackendInGuestTest {
     /** Boot (~5 s), JVM start and checks under TCG, with room for a loaded machine. */
@@ -33,9 +33,9 @@ class NativeBackendInGuestTest {
         assumeTrue(VirtualMachine.locate(VirtualMachine.QEMU).isPresent(),
                 "SKIPPED: qemu-system-x86_64 is not installed (Debian's qemu-system-x86)");
         assumeTrue(VirtualMachine.locate("gcc").isPresent(), "SKIPPED: gcc is not installed (it compiles the guest's init)");
-        Path home = OracleHome.find();
+        Path home = OracleFiles.unpacked();
         Optional<Kernel> kernel = IommufdKernel.standard(home).ifBuilt();
-        assumeTrue(kernel.isPresent(), "SKIPPED: the iommufd kernel is not built (scripts/oracle-kernel.sh, ~6-15 min);"
+        assumeTrue(kernel.isPresent(), "SKIPPED: the iommufd kernel is not built (`custody oracle diff --kernel iommufd` builds it once, ~6-25 min);"
                 + " the native backend was not run against a real /dev/iommu");
         assumeTrue(Files.isExecutable(Path.of(System.getProperty("java.home"), "bin", "jlink")),
                 "SKIPPED: this JVM is not a full JDK (no jlink to build the guest's runtime)");

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Builds the oracle's iommufd kernel (Debian's linux-source-6.12 with oracle/kernel-iommufd.config)
-# once per machine and prints the path of its bzImage. The cache key is the source package version
-# and the config fragment's hash, so a changed fragment or source builds a new kernel beside the old.
+# Builds the oracle's iommufd kernel (Debian's linux-source-6.12 with kernel-iommufd.config, which
+# lies beside this script) once per machine and prints the path of its bzImage. The cache key is
+# the source package version and the config fragment's hash, so a changed fragment or source builds
+# a new kernel beside the old.
 set -euo pipefail
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-fragment="$here/oracle/kernel-iommufd.config"
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+fragment="$here/kernel-iommufd.config"
 tarball=$(ls /usr/src/linux-source-6.12.tar.xz 2>/dev/null || true)
 if [[ -z "$tarball" ]]; then
   echo "oracle-kernel: /usr/src/linux-source-6.12.tar.xz is missing; install Debian's linux-source-6.12" >&2

@@ -16,12 +16,12 @@ import java.util.List;
 /**
  * Runs the native module's {@link IommufdSelfCheck} inside the oracle's iommufd VM, so the FFM
  * bindings meet a real {@code /dev/iommu}: the guest's root is a jlinked JDK, its host libraries,
- * the native module's classes and a small static init ({@code oracle/agent/java-init.c}) that runs
+ * the native module's classes and a small static init ({@code agent/java-init.c} of {@link dev.custody.oracle.vm.OracleFiles}) that runs
  * the JVM with its output on the second serial port and powers off.
  */
 public final class NativeCheck {
     /** The init's source inside the repository. */
-    public static final Path INIT_SOURCE = Path.of("oracle", "agent", "java-init.c");
+    public static final Path INIT_SOURCE = dev.custody.oracle.vm.OracleFiles.INIT_SOURCE;
     /** Where the native classes go in the guest. */
     static final String CLASSES = "custody-native.jar";
     /**

@@ -17,7 +17,8 @@ import java.util.function.Consumer;
 
 /**
  * The kernel with iommufd and VFIO cdev, which no Debian kernel has: Debian's linux-source-6.12 built
- * by {@code scripts/oracle-kernel.sh} with {@code oracle/kernel-iommufd.config}, everything built in.
+ * by the oracle's {@code kernel/oracle-kernel.sh} with {@code kernel/kernel-iommufd.config} (resources of this
+ * module, see {@link OracleFiles}), everything built in.
  *
  * <p>Whether it is built is answered without running the script (listing kernels must not start a
  * build), so the cache key is computed here exactly as the script computes it: package version with
@@ -28,8 +29,8 @@ import java.util.function.Consumer;
 public final class IommufdKernel {
     static final String PACKAGE = "linux-source-6.12";
     static final Path DEBIAN_TARBALL = Path.of("/usr/src/linux-source-6.12.tar.xz");
-    static final Path FRAGMENT = Path.of("oracle", "kernel-iommufd.config");
-    static final Path SCRIPT = Path.of("scripts", "oracle-kernel.sh");
+    static final Path FRAGMENT = OracleFiles.KERNEL_FRAGMENT;
+    static final Path SCRIPT = OracleFiles.KERNEL_SCRIPT;
     /** A cold build is about 6 minutes on 2 idle cores; a busy machine can take several times that. */
     static final Duration BUILD_TIMEOUT = Duration.ofMinutes(90);
     /** A kernel build writes its log at least this often (every compiled file adds a line). */

@@ -16,7 +16,7 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
- * A scenario's steps as the guest agent's script (oracle/agent/custody-agent.c): one line per step
+ * A scenario's steps as the guest agent's script (the module resource dev/custody/oracle/agent/custody-agent.c): one line per step
  * with the step's number, after set-up lines that give the guest the scenario's starting drivers.
  * Only what user space can do is realised; an in-kernel call (the iommu.* ops, probe fault
  * injection) makes the scenario not realisable, named by its step.

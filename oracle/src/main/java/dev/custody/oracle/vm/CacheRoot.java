@@ -6,7 +6,7 @@ import java.util.Map;
 /**
  * Where the oracle keeps what it builds once per machine (the iommufd kernel, the compiled agent,
  * the extracted uapi headers): {@code ${XDG_CACHE_HOME:-$HOME/.cache}/custody}, the same root
- * {@code scripts/oracle-kernel.sh} uses, so a kernel built by the script is found from Java and the
+ * the oracle's kernel build script uses, so a kernel built by the script is found from Java and the
  * other way round. Nothing is cached inside the repository.
  */
 public final class CacheRoot {

@@ -18,8 +18,8 @@ import java.util.List;
  * tarball's identity.
  */
 public final class AgentBinary {
-    /** The agent's source inside the repository. */
-    public static final Path SOURCE = Path.of("oracle", "agent", "custody-agent.c");
+    /** The agent's source inside the oracle's files ({@link OracleFiles}). */
+    public static final Path SOURCE = OracleFiles.AGENT_SOURCE;
     static final Duration COMPILE_TIMEOUT = Duration.ofMinutes(5);
     /** gcc's flags; they are part of the cache key, so changing them recompiles. */
     static final List<String> FLAGS = List.of("-static", "-O2", "-Wall", "-Werror");
@@ -37,7 +37,7 @@ public final class AgentBinary {
         return new AgentBinary(CacheRoot.custody(), IommufdKernel.DEBIAN_TARBALL);
     }
 
-    /** The repository's agent source. */
+    /** The agent source inside the oracle's files. */
     public static Path defaultSource(Path home) {
         return home.resolve(SOURCE);
     }
