@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.custody.api.KernelEngine;
 import dev.custody.invariants.Invariants;
 import dev.custody.invariants.Violation;
 import dev.custody.model.Command;
@@ -44,7 +45,7 @@ public final class ScenarioRunner {
     private ScenarioRunner() {}
 
     /** Runs the scenario; each line goes to {@code out}. A boot that fails is an invalid file. */
-    public static Summary run(Scenario scenario, ScenarioEngine engine, Consumer<ObjectNode> out) {
+    public static Summary run(Scenario scenario, KernelEngine engine, Consumer<ObjectNode> out) {
         Decision booted = engine.boot(scenario.topology());
         if (!booted.outcome().isOk()) {
             throw ScenarioException.atField(scenario.source(), "topology",
@@ -55,10 +56,11 @@ public final class ScenarioRunner {
         StepTranslator translator = new StepTranslator(names);
         int mismatches = 0;
         int violations = 0;
+        // each decision carries the state after it, so the next step's "before" needs no extra question
+        KernelState before = booted.state();
         for (Step step : scenario.steps()) {
-            KernelState before = engine.state();
             Command command = translator.translate(step);
-            Decision decision = engine.execute(command);
+            Decision decision = engine.decide(command, scenario.source() + "#" + step.number());
             bindName(step, decision.outcome(), names);
 
             ObjectNode line = JSON.objectNode();
@@ -91,6 +93,7 @@ public final class ScenarioRunner {
                 }
             }
             out.accept(line);
+            before = decision.state();
         }
         Summary summary = new Summary(scenario.source(), scenario.steps().size(), mismatches, violations);
         ObjectNode last = JSON.objectNode();

@@ -1,5 +1,7 @@
 package dev.custody.scenario;
 
+import dev.custody.api.ActorEngine;
+import dev.custody.api.ModelEngine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

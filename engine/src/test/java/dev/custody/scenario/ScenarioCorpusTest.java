@@ -1,5 +1,6 @@
 package dev.custody.scenario;
 
+import dev.custody.api.ModelEngine;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 

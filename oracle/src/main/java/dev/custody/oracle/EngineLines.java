@@ -1,7 +1,7 @@
 package dev.custody.oracle;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.custody.scenario.ModelEngine;
+import dev.custody.api.ModelEngine;
 import dev.custody.scenario.Scenario;
 import dev.custody.scenario.ScenarioRunner;
 import java.util.ArrayList;

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.custody.model.DeviceId;
-import dev.custody.scenario.ModelEngine;
+import dev.custody.api.ModelEngine;
 import dev.custody.scenario.Scenario;
 import dev.custody.scenario.ScenarioParser;
 import dev.custody.scenario.ScenarioRunner;

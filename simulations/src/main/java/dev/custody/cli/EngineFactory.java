@@ -1,9 +1,9 @@
 package dev.custody.cli;
 
 import dev.custody.api.CustodyRuntime;
-import dev.custody.scenario.ActorEngine;
-import dev.custody.scenario.ModelEngine;
-import dev.custody.scenario.ScenarioEngine;
+import dev.custody.api.ActorEngine;
+import dev.custody.api.ModelEngine;
+import dev.custody.api.KernelEngine;
 import java.time.Duration;
 import java.util.UUID;
 
@@ -23,7 +23,7 @@ final class EngineFactory implements AutoCloseable {
         this.journal = journal;
     }
 
-    ScenarioEngine next() {
+    KernelEngine next() {
         return switch (choice) {
             case rules -> new ModelEngine();
             case actors -> {

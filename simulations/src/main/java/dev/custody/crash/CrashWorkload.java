@@ -1,7 +1,9 @@
 package dev.custody.crash;
 
 import com.typesafe.config.Config;
-import dev.custody.api.Custody;
+import dev.custody.api.ActorEngine;
+import dev.custody.api.KernelEngine;
+import dev.custody.rules.Decision;
 import dev.custody.api.CustodyRuntime;
 import dev.custody.invariants.Invariants;
 import dev.custody.model.Command;
@@ -39,13 +41,17 @@ public final class CrashWorkload {
         try (CustodyRuntime runtime = CustodyRuntime.start(journal)) {
             say(new WorkloadLine.Recovering());
             long start = System.nanoTime();
-            Custody engine = Custody.start(runtime, instance, topology, TIMEOUT).toCompletableFuture().join();
-            long lastSeq = engine.quiesce().toCompletableFuture().join();
-            KernelState state = engine.state().toCompletableFuture().join();
+            ActorEngine engine = new ActorEngine(runtime, instance, TIMEOUT);
+            Decision started = engine.boot(topology);
+            if (!started.outcome().isOk()) {
+                throw new IllegalStateException(started.outcome().explanation().orElse("the engine did not start"));
+            }
+            long lastSeq = engine.custody().quiesce().toCompletableFuture().join();
+            KernelState state = engine.state();
             long millis = (System.nanoTime() - start) / 1_000_000;
             say(new WorkloadLine.Recovered(millis, lastSeq, StateDigest.of(state), Invariants.check(state).size()));
             if (verifyOnly) {
-                engine.stop().toCompletableFuture().join();
+                engine.close();
                 say(new WorkloadLine.Done());
                 return 0;
             }
@@ -55,20 +61,20 @@ public final class CrashWorkload {
                     .map(agent -> race(engine, agent, latest, operationPrefix, maxOperations))
                     .toArray(CompletableFuture[]::new);
             CompletableFuture.allOf(lanes).join();
-            engine.stop().toCompletableFuture().join();
+            engine.close();
             return 0;
         }
     }
 
     /** One agent's calls, one after another; the agents together race each other. */
-    private CompletableFuture<Void> race(Custody engine, Agent agent, AtomicReference<KernelState> latest,
+    private CompletableFuture<Void> race(KernelEngine engine, Agent agent, AtomicReference<KernelState> latest,
                                          String prefix, long maxOperations) {
         CompletableFuture<Void> finished = new CompletableFuture<>();
         next(engine, agent, latest, prefix, maxOperations, finished);
         return finished;
     }
 
-    private void next(Custody engine, Agent agent, AtomicReference<KernelState> latest, String prefix,
+    private void next(KernelEngine engine, Agent agent, AtomicReference<KernelState> latest, String prefix,
                       long maxOperations, CompletableFuture<Void> finished) {
         long n = issued.incrementAndGet();
         if (n > maxOperations) {
@@ -77,7 +83,7 @@ public final class CrashWorkload {
         }
         Command command = agent.next();
         String operationId = prefix + "-" + n;
-        engine.decide(command, operationId).whenComplete((decision, failure) -> {
+        engine.submit(command, operationId).whenComplete((decision, failure) -> {
             if (failure != null) {
                 finished.completeExceptionally(failure);
                 return;

@@ -1,5 +1,8 @@
 package dev.custody.sim;
 
+import dev.custody.api.ActorEngine;
+import dev.custody.api.KernelEngine;
+import dev.custody.api.ModelEngine;
 import dev.custody.invariants.Violation;
 import dev.custody.model.Command;
 import dev.custody.model.Topology;
@@ -7,6 +10,7 @@ import dev.custody.model.state.GroupState;
 import dev.custody.model.state.KernelState;
 import dev.custody.rules.Decision;
 import dev.custody.rules.Describe;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -35,11 +39,15 @@ public final class Simulation {
     }
 
     public SimResult run(LongConsumer progress) {
-        try (SimEngine engine = settings.actors()
-                ? new ActorSimEngine(settings.journal().orElseThrow(), "sim-" + Long.toHexString(settings.seed())
-                        + "-" + Long.toHexString(System.nanoTime()), topology)
-                : new ModelSimEngine(topology, settings.mutants())) {
-            if (!settings.deterministic() && engine instanceof ActorSimEngine actors) {
+        try (KernelEngine engine = settings.actors()
+                ? ActorEngine.onJournal(settings.journal().orElseThrow(), "sim-" + Long.toHexString(settings.seed())
+                        + "-" + Long.toHexString(System.nanoTime()), Duration.ofSeconds(60))
+                : new ModelEngine(settings.mutants())) {
+            Decision booted = engine.boot(topology);
+            if (!booted.outcome().isOk()) {
+                throw new IllegalStateException("the simulated machine does not boot: " + booted.outcome().explanation().orElse(""));
+            }
+            if (!settings.deterministic() && engine instanceof ActorEngine actors) {
                 return runPipelined(actors, progress);
             }
             Recorder recorder = new Recorder(engine.state(), settings.actors());
@@ -51,7 +59,7 @@ public final class Simulation {
                 runConcurrent(engine, agents, recorder, progress, start);
             }
             long elapsed = System.nanoTime() - start;
-            if (engine instanceof ActorSimEngine actors && recorder.failure().isEmpty()) {
+            if (engine instanceof ActorEngine actors && recorder.failure().isEmpty()) {
                 recorder.checkJournal(actors);
             }
             Optional<SimResult.Failure> failure = recorder.failure().map(f -> new SimResult.Failure(f.step(), f.violations(),
@@ -61,7 +69,7 @@ public final class Simulation {
         }
     }
 
-    private void runDeterministic(SimEngine engine, List<Agent> agents, Recorder recorder, LongConsumer progress, long start) {
+    private void runDeterministic(KernelEngine engine, List<Agent> agents, Recorder recorder, LongConsumer progress, long start) {
         Random scheduler = new Random(settings.seed());
         for (long i = 0; i < settings.operations() && !recorder.stopped() && !timeUp(start); i++) {
             Agent agent = agents.get(scheduler.nextInt(agents.size()));
@@ -70,7 +78,7 @@ public final class Simulation {
         }
     }
 
-    private void runConcurrent(SimEngine engine, List<Agent> agents, Recorder recorder, LongConsumer progress, long start) {
+    private void runConcurrent(KernelEngine engine, List<Agent> agents, Recorder recorder, LongConsumer progress, long start) {
         AtomicLong issued = new AtomicLong();
         List<Thread> threads = new ArrayList<>();
         for (Agent agent : agents) {
@@ -96,7 +104,7 @@ public final class Simulation {
      * Real concurrency: one thread per agent, each call in flight while others are decided; the
      * checks follow the journal's order through the engine's change stream.
      */
-    private SimResult runPipelined(ActorSimEngine engine, LongConsumer progress) {
+    private SimResult runPipelined(ActorEngine engine, LongConsumer progress) {
         JournalOrderChecker checker = new JournalOrderChecker(engine.state());
         AutoCloseable subscription = engine.custody().subscribe(checker::journaled).toCompletableFuture().join();
         List<Agent> agents = Agents.all(settings, topology, checker::shadow);
@@ -147,7 +155,7 @@ public final class Simulation {
                     "the engine's state differs from the fold of the journaled decisions")));
         }
         if (checker.failure().isEmpty()) {
-            List<Violation> lost = engine.restartAndAudit(checker.shadow());
+            List<Violation> lost = RestartAudit.restartAndAudit(engine, checker.shadow());
             if (!lost.isEmpty()) {
                 checker.fail(lost);
             }
@@ -190,7 +198,7 @@ public final class Simulation {
     }
 
     /** One agent's call; in concurrent runs the recorder orders the checks by decision. */
-    private void call(SimEngine engine, Agent agent, Recorder recorder, long index) {
+    private void call(KernelEngine engine, Agent agent, Recorder recorder, long index) {
         Command command = agent.next();
         String operationId = agent.name() + "-" + index;
         long t0 = System.nanoTime();
@@ -230,7 +238,7 @@ public final class Simulation {
             return current;
         }
 
-        synchronized Decision decide(SimEngine engine, String agent, Command command, String operationId) {
+        synchronized Decision decide(KernelEngine engine, String agent, Command command, String operationId) {
             KernelState before = current;
             Decision decision;
             try {
@@ -280,7 +288,7 @@ public final class Simulation {
          * boot decision plus every acknowledged decision with events, and its recovered state is the
          * fold of what this run saw.
          */
-        synchronized void checkJournal(ActorSimEngine engine) {
+        synchronized void checkJournal(ActorEngine engine) {
             long journaled = engine.custody().quiesce().toCompletableFuture().join();
             KernelState recovered = engine.state();
             List<Violation> found = new ArrayList<>();
@@ -293,7 +301,7 @@ public final class Simulation {
                         "the engine's state differs from the fold of the acknowledged decisions"));
             }
             if (found.isEmpty()) {
-                found.addAll(engine.restartAndAudit(current));
+                found.addAll(RestartAudit.restartAndAudit(engine, current));
             }
             if (!found.isEmpty()) {
                 failure = Optional.of(new Failed(trace.size(), found));

@@ -1,6 +1,6 @@
 package dev.custody.bench.journal;
 
-import dev.custody.api.Custody;
+import dev.custody.api.KernelEngine;
 import dev.custody.model.Command;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,13 +17,16 @@ import org.HdrHistogram.Histogram;
 final class ActorRun {
     private ActorRun() {}
 
+    /** Operation ids of the calls, unique within the process (the journal records them). */
+    private static final AtomicLong OPERATIONS = new AtomicLong();
+
     /** The measured phase, and the events of both phases (what a full recovery replays). */
     record Result(Throughput throughput, long totalDecisions, long totalEvents) {}
 
-    static Result run(Custody custody, Workload workload, long warmupMillis, long measureMillis) {
+    static Result run(KernelEngine engine, Workload workload, long warmupMillis, long measureMillis) {
         List<OwnershipCaller> callers = workload.newCallers();
-        Phase warmup = Phase.run(custody, callers, warmupMillis);
-        Phase measured = Phase.run(custody, callers, measureMillis);
+        Phase warmup = Phase.run(engine, callers, warmupMillis);
+        Phase measured = Phase.run(engine, callers, measureMillis);
         Histogram latency = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
         measured.latencies.forEach(latency::add);
         Throughput throughput = new Throughput(measured.calls.get(), measured.decisions.get(), measured.events.get(),
@@ -36,11 +39,11 @@ final class ActorRun {
      * Runs the workload until at least {@code events} kernel events have been journaled (in phases of
      * two seconds, the callers carrying on their scripts), and returns how many were.
      */
-    static long writeEvents(Custody custody, Workload workload, long events) {
+    static long writeEvents(KernelEngine engine, Workload workload, long events) {
         List<OwnershipCaller> callers = workload.newCallers();
         long written = 0;
         while (written < events) {
-            written += Phase.run(custody, callers, 2000).events.get();
+            written += Phase.run(engine, callers, 2000).events.get();
         }
         return written;
     }
@@ -54,7 +57,7 @@ final class ActorRun {
         final List<Histogram> latencies = new ArrayList<>();
         double seconds;
 
-        static Phase run(Custody custody, List<OwnershipCaller> callers, long millis) {
+        static Phase run(KernelEngine engine, List<OwnershipCaller> callers, long millis) {
             Phase phase = new Phase();
             long start = System.nanoTime();
             long deadline = start + millis * 1_000_000;
@@ -64,7 +67,7 @@ final class ActorRun {
                 phase.latencies.add(histogram);
                 CompletableFuture<Void> finished = new CompletableFuture<>();
                 done.add(finished);
-                phase.issue(custody, caller, histogram, deadline, finished);
+                phase.issue(engine, caller, histogram, deadline, finished);
             }
             CompletableFuture.allOf(done.toArray(CompletableFuture[]::new)).join();
             phase.seconds = (System.nanoTime() - start) / 1e9;
@@ -72,7 +75,7 @@ final class ActorRun {
         }
 
         /** One call; its answer issues the caller's next (the ask completes later, so no stack builds up). */
-        private void issue(Custody custody, OwnershipCaller caller, Histogram histogram, long deadline,
+        private void issue(KernelEngine engine, OwnershipCaller caller, Histogram histogram, long deadline,
                            CompletableFuture<Void> finished) {
             if (System.nanoTime() >= deadline) {
                 finished.complete(null);
@@ -80,7 +83,7 @@ final class ActorRun {
             }
             Command command = caller.next();
             long sent = System.nanoTime();
-            custody.decide(command).whenComplete((decision, failure) -> {
+            engine.submit(command, "bench-" + OPERATIONS.incrementAndGet()).whenComplete((decision, failure) -> {
                 if (failure != null) {
                     finished.completeExceptionally(failure);
                     return;
@@ -92,7 +95,7 @@ final class ActorRun {
                     events.addAndGet(decision.events().size());
                 }
                 caller.observe(decision.outcome());
-                issue(custody, caller, histogram, deadline, finished);
+                issue(engine, caller, histogram, deadline, finished);
             });
         }
     }

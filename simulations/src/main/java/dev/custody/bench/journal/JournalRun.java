@@ -1,6 +1,7 @@
 package dev.custody.bench.journal;
 
 import com.typesafe.config.Config;
+import dev.custody.api.ActorEngine;
 import dev.custody.api.Custody;
 import dev.custody.api.CustodyRuntime;
 import dev.custody.persistence.SchemaCreator;
@@ -22,10 +23,11 @@ final class JournalRun {
         SchemaCreator.createIfMissing(target.config());
         String instance = "bench-" + UUID.randomUUID().toString().substring(0, 8); // a PostgreSQL database is reused
         ActorRun.Result result;
-        try (CustodyRuntime runtime = CustodyRuntime.start(target.config())) {
-            Custody custody = Custody.start(runtime, instance, workload.topology(), TIMEOUT).toCompletableFuture().join();
-            result = ActorRun.run(custody, workload, settings.warmupMillis(), settings.measureMillis());
-            custody.stop().toCompletableFuture().join();
+        try (ActorEngine engine = ActorEngine.onJournal(target.config(), instance, TIMEOUT)) {
+            if (!engine.boot(workload.topology()).outcome().isOk()) {
+                throw new IllegalStateException("the bench machine does not boot on " + target.name());
+            }
+            result = ActorRun.run(engine, workload, settings.warmupMillis(), settings.measureMillis());
         }
         if (!target.isJdbc()) {
             return new JournalResult(target.name(), result.throughput(), Double.NaN, Double.NaN, null);

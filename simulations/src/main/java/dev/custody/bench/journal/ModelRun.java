@@ -3,9 +3,8 @@ package dev.custody.bench.journal;
 import dev.custody.entity.KernelJournal;
 import dev.custody.entity.Stamped;
 import dev.custody.model.Command;
-import dev.custody.model.state.KernelState;
 import dev.custody.rules.Decision;
-import dev.custody.rules.Kernel;
+import dev.custody.api.ModelEngine;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -21,18 +20,18 @@ final class ModelRun {
 
     static Result run(Workload workload, long warmupMillis, long measureMillis) {
         List<OwnershipCaller> callers = workload.newCallers();
-        KernelState state = Kernel.boot(workload.topology()).state();
+        ModelEngine engine = ModelEngine.booted(workload.topology(), java.util.Set.of());
         List<Object> samples = new ArrayList<>();
-        state = loop(callers, state, warmupMillis, samples, new long[3]);
+        loop(callers, engine, warmupMillis, samples, new long[3]);
         long[] counts = new long[3];
         long start = System.nanoTime();
-        loop(callers, state, measureMillis, null, counts);
+        loop(callers, engine, measureMillis, null, counts);
         double seconds = (System.nanoTime() - start) / 1e9;
         return new Result(new Throughput(counts[0], counts[1], counts[2], seconds, null), List.copyOf(samples));
     }
 
     /** counts: calls, decisions with events, events. */
-    private static KernelState loop(List<OwnershipCaller> callers, KernelState state, long millis, List<Object> samples,
+    private static void loop(List<OwnershipCaller> callers, ModelEngine engine, long millis, List<Object> samples,
                                     long[] counts) {
         long deadline = System.nanoTime() + millis * 1_000_000;
         long seq = 1;
@@ -40,8 +39,7 @@ final class ModelRun {
             for (int round = 0; round < 64; round++) { // read the clock every 64 rounds, not every call
                 for (OwnershipCaller caller : callers) {
                     Command command = caller.next();
-                    Decision decision = Kernel.decide(state, command);
-                    state = decision.state();
+                    Decision decision = engine.decide(command, "bench-model");
                     caller.observe(decision.outcome());
                     counts[0]++;
                     if (!decision.events().isEmpty()) {
@@ -58,6 +56,5 @@ final class ModelRun {
                 }
             }
         }
-        return state;
     }
 }

@@ -1,7 +1,7 @@
 package dev.custody.bench.journal;
 
 import com.typesafe.config.Config;
-import dev.custody.api.Custody;
+import dev.custody.api.ActorEngine;
 import dev.custody.api.CustodyRuntime;
 import dev.custody.persistence.Journals;
 import dev.custody.persistence.SchemaCreator;
@@ -58,11 +58,14 @@ public final class RecoveryBench {
             long written;
             double writeSeconds;
             try (CustodyRuntime runtime = CustodyRuntime.start(config)) {
-                Custody custody = Custody.start(runtime, instance, workload.topology(), TIMEOUT).toCompletableFuture().join();
+                ActorEngine engine = new ActorEngine(runtime, instance, TIMEOUT);
+                if (!engine.boot(workload.topology()).outcome().isOk()) {
+                    throw new IllegalStateException("the bench machine does not boot");
+                }
                 long start = System.nanoTime();
-                written = ActorRun.writeEvents(custody, workload, length);
+                written = ActorRun.writeEvents(engine, workload, length);
                 writeSeconds = (System.nanoTime() - start) / 1e9;
-                custody.halt().toCompletableFuture().join(); // stopped as a kill stops it: nothing is flushed on purpose
+                engine.custody().halt().toCompletableFuture().join(); // stopped as a kill stops it: nothing is flushed on purpose
             }
             JournalTarget target = new JournalTarget("h2", config);
             double full = JournalRun.timedStart(target.withoutSnapshots(), instance, workload);
