@@ -1,5 +1,6 @@
 package dev.custody.cli;
 
+import dev.custody.persistence.JournalSpec;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.custody.crash.CrashSettings;
 import dev.custody.crash.CrashTest;
@@ -30,7 +31,7 @@ public final class CrashTestCommand implements Callable<Integer> {
     @Option(names = "--journal", description = "h2:DIR or a jdbc:postgresql: URL. Default: an H2 file in a new temporary directory.")
     String journal;
 
-    @Option(names = "--instance", defaultValue = JournalDefaults.INSTANCE, description = "Engine instance name. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--instance", defaultValue = JournalSpec.DEFAULT_INSTANCE, description = "Engine instance name. Default: ${DEFAULT-VALUE}.")
     String instance;
 
     @Option(names = "--groups", defaultValue = "8", description = "IOMMU groups of the raced machine. Default: ${DEFAULT-VALUE}.")
@@ -49,9 +50,9 @@ public final class CrashTestCommand implements Callable<Integer> {
             return 2;
         }
         String spelling = journal != null ? journal : "h2:" + Files.createTempDirectory("custody-crash-test");
-        JournalOption option;
+        JournalSpec option;
         try {
-            option = JournalDefaults.durable(spelling).prepared();
+            option = JournalSpec.durable(spelling).prepared();
         } catch (IllegalArgumentException bad) {
             System.err.println("custody crash-test: " + bad.getMessage());
             return 2;

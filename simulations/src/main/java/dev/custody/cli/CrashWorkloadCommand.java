@@ -1,5 +1,6 @@
 package dev.custody.cli;
 
+import dev.custody.persistence.JournalSpec;
 import dev.custody.crash.CrashWorkload;
 import dev.custody.sim.SimTopology;
 import java.io.PrintStream;
@@ -15,7 +16,7 @@ public final class CrashWorkloadCommand implements Callable<Integer> {
     @Option(names = "--journal", required = true)
     String journal;
 
-    @Option(names = "--instance", defaultValue = JournalDefaults.INSTANCE)
+    @Option(names = "--instance", defaultValue = JournalSpec.DEFAULT_INSTANCE)
     String instance;
 
     @Option(names = "--seed", required = true)
@@ -39,7 +40,7 @@ public final class CrashWorkloadCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-        return new CrashWorkload(out).run(JournalDefaults.durable(journal).prepared().config(), instance,
+        return new CrashWorkload(out).run(JournalSpec.durable(journal).prepared().config(), instance,
                 SimTopology.generate(topologySeed, groups), seed, operationPrefix, verifyOnly, maxOperations);
     }
 }

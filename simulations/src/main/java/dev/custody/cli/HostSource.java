@@ -1,5 +1,6 @@
 package dev.custody.cli;
 
+import dev.custody.topology.host.HostInputException;
 import dev.custody.topology.sysfs.SysfsCapture;
 import dev.custody.topology.sysfs.SysfsCaptureWriter;
 import java.io.IOException;
@@ -32,7 +33,7 @@ final class HostSource {
         }
         var live = Path.of(TopologyCommand.LIVE_DEVICES);
         if (!Files.isDirectory(live)) {
-            throw new BadInput(live.toString(), "PCI devices", "not a directory (no PCI here?); use --sysfs DIR");
+            throw new HostInputException(live.toString(), "PCI devices", "not a directory (no PCI here?); use --sysfs DIR");
         }
         var temporary = Files.createTempDirectory("custody-pci-");
         try {

@@ -1,5 +1,6 @@
 package dev.custody.cli;
 
+import dev.custody.topology.host.HostInputException;
 import dev.custody.topology.GroupingPolicy;
 import dev.custody.topology.PciAddress;
 import java.util.HashSet;
@@ -32,10 +33,10 @@ final class PolicyOptions {
                 try {
                     override.add(PciAddress.parse(knob.substring(ACS_OVERRIDE.length())));
                 } catch (IllegalArgumentException e) {
-                    throw new BadInput("--policy", "acs-override", e.getMessage());
+                    throw new HostInputException("--policy", "acs-override", e.getMessage());
                 }
             } else {
-                throw new BadInput("--policy", knob, "unknown knob (known: %s, %s, %sADDRESS)"
+                throw new HostInputException("--policy", knob, "unknown knob (known: %s, %s, %sADDRESS)"
                         .formatted(SLOT_GROUPS, BUS_GROUPS, ACS_OVERRIDE));
             }
         }

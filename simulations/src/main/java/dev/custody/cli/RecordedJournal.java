@@ -1,5 +1,6 @@
 package dev.custody.cli;
 
+import dev.custody.persistence.JournalSpec;
 import dev.custody.replay.BadJournal;
 import dev.custody.replay.JournalHistory;
 import dev.custody.replay.JournalReader;
@@ -12,14 +13,14 @@ final class RecordedJournal {
     @Option(names = "--journal", required = true, description = "h2:DIR or a jdbc:postgresql: URL.")
     String journal;
 
-    @Option(names = "--instance", defaultValue = JournalDefaults.INSTANCE,
+    @Option(names = "--instance", defaultValue = JournalSpec.DEFAULT_INSTANCE,
             description = "The engine instance whose journal to read. Default: ${DEFAULT-VALUE}.")
     String instance;
 
     /** The engine's recorded history, or empty after telling the user why it cannot be read. */
     Optional<JournalHistory> read(String command) {
         try {
-            return Optional.of(JournalReader.read(JournalDefaults.durable(journal).config(), instance));
+            return Optional.of(JournalReader.read(JournalSpec.durable(journal).config(), instance));
         } catch (IllegalArgumentException | BadJournal bad) {
             System.err.println("custody " + command + ": " + bad.getMessage());
             return Optional.empty();

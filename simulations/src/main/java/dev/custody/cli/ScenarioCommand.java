@@ -1,5 +1,7 @@
 package dev.custody.cli;
 
+import dev.custody.persistence.JournalSpec;
+import dev.custody.sim.ScenarioEngines;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.custody.scenario.Scenario;
 import dev.custody.scenario.ScenarioException;
@@ -38,9 +40,7 @@ public final class ScenarioCommand {
 
         @picocli.CommandLine.Option(names = "--engine", defaultValue = "rules",
                 description = "rules (the pure model, sequential) or actors (the journaled engine). Default: ${DEFAULT-VALUE}.")
-        EngineChoice engine;
-
-        enum EngineChoice { rules, actors }
+        ScenarioEngines.Kind engine;
 
         @picocli.CommandLine.Option(names = "--journal", defaultValue = "memory",
                 description = "For --engine actors: memory, h2:DIR or a jdbc:postgresql: URL. Default: ${DEFAULT-VALUE}.")
@@ -64,14 +64,14 @@ public final class ScenarioCommand {
                 }
             }
             boolean allPassed = true;
-            JournalOption journalOption;
+            JournalSpec journalOption;
             try {
-                journalOption = JournalOption.parse(journal);
+                journalOption = JournalSpec.parse(journal);
             } catch (IllegalArgumentException bad) {
                 System.err.println("custody: " + bad.getMessage());
                 return INVALID_FILE;
             }
-            try (EngineFactory engines = new EngineFactory(engine, journalOption)) {
+            try (ScenarioEngines engines = new ScenarioEngines(engine, journalOption)) {
                 for (Scenario scenario : scenarios) {
                     allPassed &= runOne(scenario, engines);
                 }
@@ -84,7 +84,7 @@ public final class ScenarioCommand {
             return allPassed ? ALL_HELD : SOME_FAILED;
         }
 
-        private boolean runOne(Scenario scenario, EngineFactory engines) {
+        private boolean runOne(Scenario scenario, ScenarioEngines engines) {
             return ScenarioRunner.run(scenario, engines.next(), line -> {
                 try {
                     out.println(json.writeValueAsString(line));

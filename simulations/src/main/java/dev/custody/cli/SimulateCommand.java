@@ -1,5 +1,6 @@
 package dev.custody.cli;
 
+import dev.custody.persistence.JournalSpec;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.custody.rules.Mutant;
 import dev.custody.sim.ScenarioEmitter;
@@ -123,10 +124,10 @@ public final class SimulateCommand implements Callable<Integer> {
         if (!engine.equals("actors") && !engine.equals("rules")) {
             throw new IllegalArgumentException("--engine must be actors or rules");
         }
-        JournalOption journalOption = actors ? JournalOption.parse(journal).prepared() : null;
+        JournalSpec journalOption = actors ? JournalSpec.parse(journal).prepared() : null;
         return new SimSettings(seed != null ? seed : new java.util.Random().nextLong() & 0xffffffffL, groups, ops,
                 Optional.ofNullable(duration).map(SimulateCommand::parseDuration), deterministic,
-                Optional.ofNullable(journalOption).map(JournalOption::config), actors ? journal : "none", mutants,
+                Optional.ofNullable(journalOption).map(JournalSpec::config), actors ? journal : "none", mutants,
                 vfioUsers, iommufdUsers);
     }
 

@@ -1,5 +1,6 @@
 package dev.custody.cli;
 
+import dev.custody.topology.host.HostInputException;
 import dev.custody.topology.sysfs.SysfsCapture;
 import dev.custody.topology.sysfs.SysfsCaptureWriter;
 import java.io.IOException;
@@ -25,12 +26,12 @@ final class TopologyCapture implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        return TopologyExits.guard(() -> {
+        return TopologyCommand.guard(() -> {
             if (!Files.isDirectory(from)) {
-                throw new BadInput(from.toString(), "PCI devices", "not a directory (no PCI here?)");
+                throw new HostInputException(from.toString(), "PCI devices", "not a directory (no PCI here?)");
             }
             if (Files.exists(out) && (!Files.isDirectory(out) || hasEntries(out))) {
-                throw new BadInput(out.toString(), "--out", "exists and is not an empty directory");
+                throw new HostInputException(out.toString(), "--out", "exists and is not an empty directory");
             }
             var notes = SysfsCaptureWriter.capture(from, out);
             notes.forEach(n -> System.err.println("custody: note: " + n));

@@ -1,5 +1,10 @@
 package dev.custody.cli;
 
+import dev.custody.topology.host.HostInputException;
+import dev.custody.topology.sysfs.MalformedCaptureException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 
 /** {@code custody topology ...}: PCI hierarchies, the IOMMU groups they form, and guest layouts. */
@@ -17,4 +22,23 @@ public final class TopologyCommand {
 
     /** Where a live host lists its PCI functions. */
     static final String LIVE_DEVICES = "/sys/bus/pci/devices";
+
+    /** Turns the ways topology input can be wrong into exit status 2 with one line naming file and field. */
+    static int guard(Callable<Integer> command) {
+        try {
+            return command.call();
+        } catch (MalformedCaptureException | HostInputException e) {
+            System.err.println("custody: bad input: " + e.getMessage());
+        } catch (UncheckedIOException e) {
+            System.err.println("custody: bad input: " + e.getCause().getMessage());
+        } catch (IOException e) {
+            System.err.println("custody: bad input: " + e.getMessage());
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+        return TopologyCommand.BAD_INPUT;
+    }
 }
+

@@ -1,5 +1,8 @@
 package dev.custody.cli;
 
+import dev.custody.topology.host.HostGroups;
+import dev.custody.topology.host.KernelComparison;
+import dev.custody.topology.host.ScenarioTopologyFile;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.custody.topology.GroupDerivation;
@@ -38,7 +41,7 @@ final class TopologyImport implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        return TopologyExits.guard(() -> {
+        return TopologyCommand.guard(() -> {
             var policy = policyOptions.policy();
             var loaded = source.load();
             var topology = loaded.capture().topology();

@@ -1,5 +1,9 @@
 package dev.custody.cli;
 
+import dev.custody.topology.host.GuestPlan;
+import dev.custody.topology.host.GuestPlanner;
+import dev.custody.topology.host.HostGroups;
+import dev.custody.topology.host.VmAssignment;
 import dev.custody.topology.GroupDerivation;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -30,7 +34,7 @@ final class TopologyPlanGuest implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        return TopologyExits.guard(() -> {
+        return TopologyCommand.guard(() -> {
             var loaded = source.load();
             loaded.notes().forEach(n -> System.err.println("custody: note: " + n));
             var topology = loaded.capture().topology();

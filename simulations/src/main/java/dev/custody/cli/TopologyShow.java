@@ -1,5 +1,7 @@
 package dev.custody.cli;
 
+import dev.custody.topology.host.KernelComparison;
+import dev.custody.topology.host.PciTree;
 import dev.custody.topology.GroupDerivation;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -20,7 +22,7 @@ final class TopologyShow implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        return TopologyExits.guard(() -> {
+        return TopologyCommand.guard(() -> {
             var policy = policyOptions.policy();
             var loaded = source.load();
             loaded.notes().forEach(n -> System.err.println("custody: note: " + n));

@@ -1,4 +1,4 @@
-package dev.custody.cli;
+package dev.custody.topology.host;
 
 import dev.custody.topology.GroupingResult;
 import dev.custody.topology.PciAddress;
@@ -15,19 +15,19 @@ import java.util.Set;
  * @param differences  every derived membership the kernel does not have, and every one it has that
  *                     was not derived; empty when there is nothing to compare with
  */
-record KernelComparison(GroupingResult derived, Optional<List<Set<PciAddress>>> kernelGroups, List<String> differences) {
+public record KernelComparison(GroupingResult derived, Optional<List<Set<PciAddress>>> kernelGroups, List<String> differences) {
 
-    static KernelComparison of(PciTopology topology, GroupingResult derived, boolean ignoreKernelGroups) {
+    public static KernelComparison of(PciTopology topology, GroupingResult derived, boolean ignoreKernelGroups) {
         var reported = ReportedGroups.of(topology);
         if (ignoreKernelGroups || reported.isEmpty()) return new KernelComparison(derived, Optional.empty(), List.of());
         return new KernelComparison(derived, Optional.of(reported), ReportedGroups.differences(derived, topology));
     }
 
-    List<List<String>> derivedAddresses() {
+    public List<List<String>> derivedAddresses() {
         return derived.groups().stream().map(g -> g.addresses().stream().map(PciAddress::toString).toList()).toList();
     }
 
-    Optional<List<List<String>>> kernelAddresses() {
+    public Optional<List<List<String>>> kernelAddresses() {
         return kernelGroups.map(groups -> groups.stream().map(g -> g.stream().map(PciAddress::toString).toList()).toList());
     }
 }

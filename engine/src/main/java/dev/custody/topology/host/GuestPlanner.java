@@ -1,4 +1,4 @@
-package dev.custody.cli;
+package dev.custody.topology.host;
 
 import dev.custody.topology.PciAddress;
 import dev.custody.topology.PciFunction;
@@ -19,15 +19,15 @@ import java.util.stream.Collectors;
  * Refuses assignments that would share a group between this VM and another VM or the host, since
  * VFIO's viability rule (spec 2.7) would refuse them at run time anyway.
  */
-final class GuestPlanner {
+public final class GuestPlanner {
 
     /** Buses each pxb-pcie reserves: its root bus, the root port's and a bridge's secondary. */
-    static final int BUSES_PER_GROUP = 16;
-    static final int MAX_GROUPS = 0xff / BUSES_PER_GROUP - 1;
+    public static final int BUSES_PER_GROUP = 16;
+    public static final int MAX_GROUPS = 0xff / BUSES_PER_GROUP - 1;
 
     private GuestPlanner() {}
 
-    static GuestPlan plan(PciTopology topology, HostGroups groups, VmAssignment vm, List<VmAssignment> others) {
+    public static GuestPlan plan(PciTopology topology, HostGroups groups, VmAssignment vm, List<VmAssignment> others) {
         var reasons = new ArrayList<String>();
         var everyVm = new ArrayList<VmAssignment>();
         everyVm.add(vm);

@@ -1,4 +1,4 @@
-package dev.custody.cli;
+package dev.custody.topology.host;
 
 import dev.custody.topology.GroupingResult;
 import dev.custody.topology.PciAddress;
@@ -16,13 +16,13 @@ import java.util.TreeMap;
  * reports them (they are what VFIO will enforce), else the derived ones. A function the kernel put
  * in no group (an IOMMU's own function, say) is in none here either.
  */
-record HostGroups(SortedMap<Integer, List<PciAddress>> groups, boolean fromKernel) {
+public record HostGroups(SortedMap<Integer, List<PciAddress>> groups, boolean fromKernel) {
 
-    HostGroups {
+    public HostGroups {
         groups = Collections.unmodifiableSortedMap(new TreeMap<>(groups));
     }
 
-    static HostGroups of(PciTopology topology, GroupingResult derived, boolean ignoreKernelGroups) {
+    public static HostGroups of(PciTopology topology, GroupingResult derived, boolean ignoreKernelGroups) {
         var kernel = new TreeMap<Integer, List<PciAddress>>();
         if (!ignoreKernelGroups) {
             for (var f : topology.functions()) {
@@ -35,11 +35,11 @@ record HostGroups(SortedMap<Integer, List<PciAddress>> groups, boolean fromKerne
         return new HostGroups(fromDerivation, false);
     }
 
-    Optional<Integer> numberOf(PciAddress address) {
+    public Optional<Integer> numberOf(PciAddress address) {
         return groups.entrySet().stream().filter(e -> e.getValue().contains(address)).map(Map.Entry::getKey).findFirst();
     }
 
-    String origin() {
+    public String origin() {
         return fromKernel ? "the kernel's iommu_group" : "derived";
     }
 }

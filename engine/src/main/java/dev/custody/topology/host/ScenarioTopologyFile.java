@@ -1,4 +1,4 @@
-package dev.custody.cli;
+package dev.custody.topology.host;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -12,13 +12,13 @@ import java.util.TreeSet;
  * steps yet: one IOMMU, each function named by its address, bound drivers as boot drivers. Drivers
  * the built-in catalogue lacks are listed as kernel-DMA drivers, which is what most host drivers are.
  */
-final class ScenarioTopologyFile {
+public final class ScenarioTopologyFile {
 
-    static final String IOMMU = "iommu0";
+    public static final String IOMMU = "iommu0";
 
     private ScenarioTopologyFile() {}
 
-    static ObjectNode of(PciTopology topology, HostGroups groups, ObjectMapper json) {
+    public static ObjectNode of(PciTopology topology, HostGroups groups, ObjectMapper json) {
         var file = json.createObjectNode();
         file.put("name", "imported-topology");
         file.put("description", "A host's PCI functions; groups " + groups.origin() + ". Add steps to use it.");

@@ -1,4 +1,4 @@
-package dev.custody.cli;
+package dev.custody.topology.host;
 
 import dev.custody.topology.DeviceKind;
 import dev.custody.topology.PciAddress;
@@ -13,20 +13,20 @@ import java.util.TreeSet;
  *
  * @param label how refusals name this VM ("this VM", "--vm-groups #2")
  */
-record VmAssignment(String label, Set<PciAddress> functions) {
+public record VmAssignment(String label, Set<PciAddress> functions) {
 
-    VmAssignment {
+    public VmAssignment {
         functions = Set.copyOf(functions);
     }
 
-    static VmAssignment parse(String label, String option, Iterable<String> items, PciTopology topology, HostGroups groups) {
+    public static VmAssignment parse(String label, String option, Iterable<String> items, PciTopology topology, HostGroups groups) {
         var functions = new TreeSet<PciAddress>();
         for (var raw : items) {
             var item = raw.strip();
             if (item.matches("[0-9]+")) {
                 var members = groups.groups().get(Integer.parseInt(item));
                 if (members == null) {
-                    throw new BadInput(option, item, "no group " + item + " (groups: " + groups.groups().keySet() + ", " + groups.origin() + ")");
+                    throw new HostInputException(option, item, "no group " + item + " (groups: " + groups.groups().keySet() + ", " + groups.origin() + ")");
                 }
                 functions.addAll(members);
                 continue;
@@ -35,16 +35,16 @@ record VmAssignment(String label, Set<PciAddress> functions) {
             try {
                 address = PciAddress.parse(item);
             } catch (IllegalArgumentException e) {
-                throw new BadInput(option, item, "neither a group number nor a PCI address");
+                throw new HostInputException(option, item, "neither a group number nor a PCI address");
             }
-            if (topology.function(address).isEmpty()) throw new BadInput(option, item, "no such PCI function");
+            if (topology.function(address).isEmpty()) throw new HostInputException(option, item, "no such PCI function");
             functions.add(address);
         }
         return new VmAssignment(label, functions);
     }
 
     /** Whether a guest can take this function: bridges and host bridges stay with the host. */
-    static boolean assignable(PciFunction function) {
+    public static boolean assignable(PciFunction function) {
         return !function.isBridge() && function.kind() != DeviceKind.HOST_BRIDGE;
     }
 }

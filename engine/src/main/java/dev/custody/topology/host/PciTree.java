@@ -1,4 +1,4 @@
-package dev.custody.cli;
+package dev.custody.topology.host;
 
 import dev.custody.topology.BusAddress;
 import dev.custody.topology.GroupingResult;
@@ -12,7 +12,7 @@ import java.util.List;
  * every bridge its secondary bus. Each function is annotated with its kind, ids, derived group, the
  * kernel's group number when the capture has one, and its driver.
  */
-final class PciTree {
+public final class PciTree {
 
     private final PciTopology topology;
     private final GroupingResult groups;
@@ -23,7 +23,7 @@ final class PciTree {
         this.groups = groups;
     }
 
-    static List<String> render(PciTopology topology, GroupingResult groups) {
+    public static List<String> render(PciTopology topology, GroupingResult groups) {
         var tree = new PciTree(topology, groups);
         for (var segment : topology.segments()) {
             for (var bus : segment.buses()) {

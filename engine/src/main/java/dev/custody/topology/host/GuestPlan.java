@@ -1,9 +1,9 @@
-package dev.custody.cli;
+package dev.custody.topology.host;
 
 import java.util.List;
 
 /** The outcome of planning a guest: QEMU arguments with comments, or the reasons it was refused. */
-sealed interface GuestPlan {
+public sealed interface GuestPlan {
 
     /** Lines to print: {@code #} comments and one {@code -device ...} argument per line. */
     record Planned(List<String> lines) implements GuestPlan {

@@ -1,8 +1,6 @@
-package dev.custody.cli;
+package dev.custody.persistence;
 
 import com.typesafe.config.Config;
-import dev.custody.persistence.Journals;
-import dev.custody.persistence.SchemaCreator;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -10,32 +8,44 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The {@code --journal} option: {@code memory}, {@code h2:DIR} (an embedded H2 file in DIR, the
+ * A journal as users spell it: {@code memory}, {@code h2:DIR} (an embedded H2 file in DIR, the
  * durable default) or a PostgreSQL JDBC URL ({@code jdbc:postgresql://127.0.0.1:5432/db?user=u&password=p}).
  */
-record JournalOption(String spelling, Config config) {
+public record JournalSpec(String spelling, Config config) {
 
-    static JournalOption parse(String text) {
+    /** The engine instance name the crash harness writes and replay/inspect read by default. */
+    public static final String DEFAULT_INSTANCE = "custody";
+
+    public static JournalSpec parse(String text) {
         if (text.equals("memory")) {
-            return new JournalOption(text, Journals.inMemory());
+            return new JournalSpec(text, Journals.inMemory());
         }
         if (text.startsWith("h2:")) {
             String dir = text.substring(3);
             if (dir.isBlank()) {
                 throw new IllegalArgumentException("--journal h2: needs a directory, e.g. h2:custody-data");
             }
-            return new JournalOption(text, Journals.h2(Path.of(dir)));
+            return new JournalSpec(text, Journals.h2(Path.of(dir)));
         }
         if (text.startsWith("jdbc:postgresql:")) {
             Map<String, String> query = query(text);
-            return new JournalOption(text, Journals.postgres(text, query.getOrDefault("user", "postgres"),
+            return new JournalSpec(text, Journals.postgres(text, query.getOrDefault("user", "postgres"),
                     query.getOrDefault("password", "")));
         }
         throw new IllegalArgumentException("--journal must be memory, h2:DIR or a jdbc:postgresql: URL, not \"" + text + "\"");
     }
 
+    /** A journal a later process can read: the in-memory one dies with the process that wrote it. */
+    public static JournalSpec durable(String spelling) {
+        JournalSpec spec = parse(spelling);
+        if (spelling.equals("memory")) {
+            throw new IllegalArgumentException("--journal memory holds nothing once its process is gone; give h2:DIR or a jdbc:postgresql: URL");
+        }
+        return spec;
+    }
+
     /** Creates the journal's tables when they are missing (a no-op in memory). */
-    JournalOption prepared() {
+    public JournalSpec prepared() {
         SchemaCreator.createIfMissing(config);
         return this;
     }

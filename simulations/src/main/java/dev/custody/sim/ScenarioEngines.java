@@ -1,5 +1,6 @@
-package dev.custody.cli;
+package dev.custody.sim;
 
+import dev.custody.persistence.JournalSpec;
 import dev.custody.api.CustodyRuntime;
 import dev.custody.api.ActorEngine;
 import dev.custody.api.ModelEngine;
@@ -11,19 +12,22 @@ import java.util.UUID;
  * A fresh engine per scenario file: the pure model, or a journaled actor engine on one shared
  * runtime (one actor-system start for all files), each under its own persistence ids.
  */
-final class EngineFactory implements AutoCloseable {
-    private final ScenarioCommand.Run.EngineChoice choice;
-    private final JournalOption journal;
+public final class ScenarioEngines implements AutoCloseable {
+    /** rules: the pure model; actors: the journaled actor engine. */
+    public enum Kind { rules, actors }
+
+    private final Kind choice;
+    private final JournalSpec journal;
     private final String runId = UUID.randomUUID().toString().substring(0, 8);
     private CustodyRuntime runtime;
     private int count;
 
-    EngineFactory(ScenarioCommand.Run.EngineChoice choice, JournalOption journal) {
+    public ScenarioEngines(Kind choice, JournalSpec journal) {
         this.choice = choice;
         this.journal = journal;
     }
 
-    KernelEngine next() {
+    public KernelEngine next() {
         return switch (choice) {
             case rules -> new ModelEngine();
             case actors -> {
