@@ -58,12 +58,12 @@ public final class ActorEngine implements KernelEngine {
     }
 
     @Override
-    public CompletionStage<Decision> submit(Command command, String operationId) {
+    public CompletionStage<Decision> submit(Command<?> command, String operationId) {
         return custody.decide(command, operationId);
     }
 
     @Override
-    public Decision decide(Command command, String operationId) {
+    public Decision decide(Command<?> command, String operationId) {
         return await(submit(command, operationId));
     }
 

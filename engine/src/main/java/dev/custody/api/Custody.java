@@ -6,13 +6,21 @@ import dev.custody.model.DeviceId;
 import dev.custody.model.Errno;
 import dev.custody.model.FileId;
 import dev.custody.model.GroupId;
+import dev.custody.model.GroupStatusFlag;
 import dev.custody.model.Handle;
+import dev.custody.model.IoasMapFlag;
+import dev.custody.model.IommuType;
+import dev.custody.model.IovaSpan;
 import dev.custody.model.Outcome;
+import dev.custody.model.ProcessCapability;
 import dev.custody.model.Reply;
 import dev.custody.model.Topology;
+import dev.custody.model.Type1MapFlag;
 import dev.custody.model.state.KernelState;
+import dev.custody.ops.Operations;
 import dev.custody.rules.Decision;
 import java.time.Duration;
+import java.util.EnumSet;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
@@ -71,7 +79,7 @@ public final class Custody {
      * reports is persisted. For tools that replay recorded operations (scenario runs, simulations):
      * commands name files by number, so embedders should use the capability methods below instead.
      */
-    public CompletionStage<Decision> decide(Command command) {
+    public CompletionStage<Decision> decide(Command<?> command) {
         return decide(command, instance + "-" + operations.incrementAndGet());
     }
 
@@ -80,13 +88,14 @@ public final class Custody {
      * decision. A caller that must find its acknowledged operations in the journal after a crash (the
      * crash harness) names them itself: the generated ids restart at 1 with every start of the engine.
      */
-    public CompletionStage<Decision> decide(Command command, String operationId) {
+    public CompletionStage<Decision> decide(Command<?> command, String operationId) {
         return AskPattern.ask(coordinator, replyTo -> new KernelCoordinator.Execute(command, operationId, replyTo),
                 timeout, runtime.system().scheduler());
     }
 
-    public CompletionStage<Outcome<Reply>> execute(Command command) {
-        return decide(command).thenApply(Decision::outcome);
+    /** Decides and journals one operation; its outcome is typed by the command's reply. */
+    public <R extends Reply> CompletionStage<Outcome<R>> execute(Command<R> command) {
+        return decide(command).thenApply(decision -> Operations.typed(command, decision.outcome()));
     }
 
     /** The engine's current state (as the rules see it; every entity holds its slice of it). */
@@ -159,7 +168,8 @@ public final class Custody {
     }
 
     public CompletionStage<Outcome<Void>> setIommu(VfioContainerFd container, boolean type1v2) {
-        return checked(() -> done(new Command.ContainerSetIommu(handle(container), type1v2 ? "type1v2" : "type1")), container);
+        return checked(() -> done(new Command.ContainerSetIommu(handle(container), type1v2 ? IommuType.TYPE1V2 : IommuType.TYPE1)),
+                container);
     }
 
     public CompletionStage<Outcome<VfioDeviceFd>> deviceFd(VfioGroupFd group, String device, String label) {
@@ -170,12 +180,12 @@ public final class Custody {
     /** VFIO_IOMMU_MAP_DMA on the container (spec 4). */
     public CompletionStage<Outcome<Void>> mapDma(VfioContainerFd container, long iova, long vaddr, long size,
                                                  boolean read, boolean write) {
-        java.util.Set<String> flags = new java.util.LinkedHashSet<>();
+        EnumSet<Type1MapFlag> flags = EnumSet.noneOf(Type1MapFlag.class);
         if (read) {
-            flags.add("READ");
+            flags.add(Type1MapFlag.READ);
         }
         if (write) {
-            flags.add("WRITE");
+            flags.add(Type1MapFlag.WRITE);
         }
         return checked(() -> done(new Command.Type1MapDma(handle(container), iova, vaddr, size, flags)), container);
     }
@@ -203,7 +213,7 @@ public final class Custody {
     /** VFIO_DEVICE_BIND_IOMMUFD: claims the device's group for the iommufd; the devid. */
     public CompletionStage<Outcome<Integer>> bind(CdevFd cdev, IommufdFd iommufd) {
         return checked(() -> execute(new Command.CdevBind(handle(cdev), handle(iommufd)))
-                .thenApply(o -> map(o, r -> ((Reply.Bound) r).devid())), cdev, iommufd);
+                .thenApply(o -> map(o, Reply.Bound::devid)), cdev, iommufd);
     }
 
     /** VFIO_DEVICE_ATTACH_IOMMUFD_PT to an IOAS (an automatic HWPT) or a HWPT; replaces when attached. */
@@ -213,8 +223,7 @@ public final class Custody {
             case HwptRef hwpt -> new Handle.IommufdObject(hwpt.iommufd, hwpt.id);
             default -> new Handle.Number(-1);
         };
-        return checked(() -> execute(new Command.CdevAttach(handle(cdev), pt, Optional.of(label))).thenApply(o -> map(o, r -> {
-            Reply.Attached attached = (Reply.Attached) r;
+        return checked(() -> execute(new Command.CdevAttach(handle(cdev), pt, Optional.of(label))).thenApply(o -> map(o, attached -> {
             Handle.IommufdObject object = (Handle.IommufdObject) attached.hwpt();
             return new HwptRef(issuer, object.iommufd(), object.id(), attached.label());
         })), cdev, pageTable);
@@ -227,12 +236,12 @@ public final class Custody {
     /** IOMMU_IOAS_MAP at a fixed IOVA, or anywhere when {@code iova} is empty; the IOVA used. */
     public CompletionStage<Outcome<Long>> map(IoasRef ioas, java.util.OptionalLong iova, long length, boolean read,
                                               boolean write) {
-        java.util.Set<String> flags = new java.util.LinkedHashSet<>();
+        EnumSet<IoasMapFlag> flags = EnumSet.noneOf(IoasMapFlag.class);
         if (read) {
-            flags.add("READABLE");
+            flags.add(IoasMapFlag.READABLE);
         }
         if (write) {
-            flags.add("WRITEABLE");
+            flags.add(IoasMapFlag.WRITEABLE);
         }
         return checked(() -> amount(new Command.IoasMap(new Handle.IommufdObject(ioas.iommufd, ioas.id), iova, length, flags)),
                 ioas);
@@ -292,7 +301,7 @@ public final class Custody {
     // ---- driver core (spec 3) ----
 
     public CompletionStage<Outcome<Optional<String>>> probe(String device) {
-        return execute(new Command.DriverProbe(new DeviceId(device))).thenApply(o -> map(o, r -> ((Reply.Probed) r).driver()));
+        return execute(new Command.DriverProbe(new DeviceId(device))).thenApply(o -> map(o, Reply.Probed::driver));
     }
 
     public CompletionStage<Outcome<Void>> driverOverride(String device, Optional<String> driver) {
@@ -369,9 +378,9 @@ public final class Custody {
     // ---- VFIO and iommufd queries and objects (spec 4, 5) ----
 
     /** VFIO_GROUP_GET_STATUS flags, in the order VIABLE, CONTAINER_SET. */
-    public CompletionStage<Outcome<java.util.List<String>>> groupStatus(VfioGroupFd group) {
+    public CompletionStage<Outcome<java.util.List<GroupStatusFlag>>> groupStatus(VfioGroupFd group) {
         return checked(() -> execute(new Command.GroupStatus(handle(group)))
-                .thenApply(o -> map(o, r -> ((Reply.GroupStatus) r).flags())), group);
+                .thenApply(o -> map(o, Reply.GroupStatus::flags)), group);
     }
 
     /** IOMMU_HWPT_ALLOC: an explicit paging HWPT on the IOAS for the bound cdev's device. */
@@ -387,17 +396,17 @@ public final class Custody {
         return checked(() -> done(new Command.Destroy(handle(iommufd), handle(object))), iommufd, object);
     }
 
-    public CompletionStage<Outcome<java.util.List<long[]>>> iovaRanges(IoasRef ioas) {
+    public CompletionStage<Outcome<java.util.List<IovaSpan>>> iovaRanges(IoasRef ioas) {
         return checked(() -> execute(new Command.IoasIovaRanges(handle(ioas), Integer.MAX_VALUE))
-                .thenApply(o -> map(o, r -> ((Reply.IovaRanges) r).ranges())), ioas);
+                .thenApply(o -> map(o, Reply.IovaRanges::ranges)), ioas);
     }
 
-    public CompletionStage<Outcome<Void>> allowIovas(IoasRef ioas, java.util.List<long[]> ranges) {
+    public CompletionStage<Outcome<Void>> allowIovas(IoasRef ioas, java.util.List<IovaSpan> ranges) {
         return checked(() -> done(new Command.IoasAllowIovas(handle(ioas), ranges)), ioas);
     }
 
     /** sysfs /sys/kernel/iommu_groups/N/type (needs CAP_SYS_ADMIN and CAP_SYS_RAWIO in {@code capabilities}). */
-    public CompletionStage<Outcome<Void>> setGroupType(int group, String type, java.util.Set<String> capabilities) {
+    public CompletionStage<Outcome<Void>> setGroupType(int group, String type, java.util.Set<ProcessCapability> capabilities) {
         return done(new Command.SysfsGroupType(new GroupId(group), type, capabilities));
     }
 
@@ -437,20 +446,20 @@ public final class Custody {
 
     private static final AtomicLong LISTENERS = new AtomicLong();
 
-    private CompletionStage<Outcome<Void>> done(Command command) {
+    private CompletionStage<Outcome<Void>> done(Command<Reply.None> command) {
         return execute(command).thenApply(o -> map(o, r -> null));
     }
 
-    private CompletionStage<Outcome<Long>> amount(Command command) {
-        return execute(command).thenApply(o -> map(o, r -> ((Reply.Amount) r).value()));
+    private CompletionStage<Outcome<Long>> amount(Command<Reply.Amount> command) {
+        return execute(command).thenApply(o -> map(o, Reply.Amount::value));
     }
 
-    private <T> CompletionStage<Outcome<T>> created(Command command, java.util.function.Function<Handle, T> wrap) {
-        return execute(command).thenApply(o -> map(o, r -> wrap.apply(((Reply.Created) r).handle())));
+    private <T> CompletionStage<Outcome<T>> created(Command<Reply.Created> command, java.util.function.Function<Handle, T> wrap) {
+        return execute(command).thenApply(o -> map(o, r -> wrap.apply(r.handle())));
     }
 
-    private static <T> Outcome<T> map(Outcome<Reply> outcome, java.util.function.Function<Reply, T> value) {
-        return outcome instanceof Outcome.Ok<Reply> ok ? Outcome.ok(value.apply(ok.value())) : outcome.castFailure();
+    private static <R extends Reply, T> Outcome<T> map(Outcome<R> outcome, java.util.function.Function<R, T> value) {
+        return outcome instanceof Outcome.Ok<R> ok ? Outcome.ok(value.apply(ok.value())) : outcome.castFailure();
     }
 
     /** Refuses capabilities another engine issued: they prove nothing here. */

@@ -20,10 +20,10 @@ public interface KernelEngine extends AutoCloseable {
     Decision boot(Topology topology);
 
     /** Decides one command; the stage completes with the decision once it is as durable as the engine makes it. */
-    CompletionStage<Decision> submit(Command command, String operationId);
+    CompletionStage<Decision> submit(Command<?> command, String operationId);
 
     /** As {@link #submit}, waiting for the decision. */
-    Decision decide(Command command, String operationId);
+    Decision decide(Command<?> command, String operationId);
 
     /** The state after every decision answered so far. */
     KernelState state();

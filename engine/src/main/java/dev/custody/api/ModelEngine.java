@@ -4,6 +4,7 @@ import dev.custody.model.Command;
 import dev.custody.model.Topology;
 import dev.custody.model.state.KernelState;
 import dev.custody.rules.Decision;
+import dev.custody.ops.Operations;
 import dev.custody.rules.Kernel;
 import dev.custody.rules.Mutant;
 import java.util.Set;
@@ -45,13 +46,13 @@ public final class ModelEngine implements KernelEngine {
     }
 
     @Override
-    public CompletionStage<Decision> submit(Command command, String operationId) {
+    public CompletionStage<Decision> submit(Command<?> command, String operationId) {
         return CompletableFuture.completedFuture(decide(command, operationId));
     }
 
     @Override
-    public synchronized Decision decide(Command command, String operationId) {
-        Decision decision = Kernel.decide(state, command, mutants);
+    public synchronized Decision decide(Command<?> command, String operationId) {
+        Decision decision = Operations.decide(state, command, mutants);
         state = decision.state();
         return decision;
     }

@@ -7,6 +7,7 @@ import dev.custody.model.Reply;
 import dev.custody.model.Topology;
 import dev.custody.model.event.KernelEvent;
 import dev.custody.model.state.KernelState;
+import dev.custody.ops.Operations;
 import dev.custody.rules.Decision;
 import dev.custody.rules.Kernel;
 import java.time.Duration;
@@ -46,7 +47,7 @@ public final class KernelCoordinator
     /** Boots the machine on first start; on a journal that exists, checks it belongs to the topology. */
     public record Start(Topology topology, ActorRef<Decision> replyTo) implements Message {}
 
-    public record Execute(Command command, String operationId, ActorRef<Decision> replyTo) implements Message {}
+    public record Execute(Command<?> command, String operationId, ActorRef<Decision> replyTo) implements Message {}
 
     public record GetKernel(ActorRef<Optional<KernelState>> replyTo) implements Message {}
 
@@ -226,7 +227,7 @@ public final class KernelCoordinator
                                     new java.util.LinkedHashMap<>()))));
         }
         KernelState now = batch.stateFor(state.kernel().get());
-        Decision decision = Kernel.decide(now, execute.command());
+        Decision decision = Operations.decide(now, execute.command());
         Optional<PageTableRead> read = PageTableRead.of(now, execute.command(), decision);
         if (read.isPresent()) {
             readPageTable(read.get(), execute.replyTo(), decision);

@@ -16,7 +16,7 @@ import java.util.Optional;
  */
 record PageTableRead(DomainId domain, long iova) {
 
-    static Optional<PageTableRead> of(KernelState state, Command command, Decision decision) {
+    static Optional<PageTableRead> of(KernelState state, Command<?> command, Decision decision) {
         if (!(command instanceof Command.IovaToPhys read) || !decision.outcome().isOk()) {
             return Optional.empty();
         }

@@ -1,70 +1,102 @@
 package dev.custody.model;
 
+import dev.custody.model.Reply.Amount;
+import dev.custody.model.Reply.Attached;
+import dev.custody.model.Reply.Bound;
+import dev.custody.model.Reply.Created;
+import dev.custody.model.Reply.GroupView;
+import dev.custody.model.Reply.IovaRanges;
+import dev.custody.model.Reply.None;
+import dev.custody.model.Reply.Probed;
+import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 
-/** One kernel operation a caller asks for; the scenario ops map onto these one to one. */
-public sealed interface Command {
+/**
+ * One kernel operation a caller asks for, typed by the reply it gets when it succeeds. Each has one
+ * entry in the operation catalogue ({@code dev.custody.ops.Operations}), which gives its scenario
+ * name, its arguments both ways, the rule that decides it and how the oracle's guest agent performs it.
+ */
+public sealed interface Command<R extends Reply> {
 
-    // driver core (spec 3)
-    record DeviceAdd(DeviceId device) implements Command {}
-    record DeviceRemove(DeviceId device) implements Command {}
-    record DriverBind(DeviceId device, String driver) implements Command {}
-    record DriverUnbind(DeviceId device) implements Command {}
-    record DriverOverride(DeviceId device, Optional<String> driver) implements Command {}
-    record DriverProbe(DeviceId device) implements Command {}
-    record FailNextProbe(DeviceId device, Errno errno) implements Command {}
+    // driver core: sysfs bind/unbind/driver_override/drivers_probe, hot-plug, probe fault injection
+    record DeviceAdd(DeviceId device) implements Command<None> {}
+    record DeviceRemove(DeviceId device) implements Command<None> {}
+    record DriverBind(DeviceId device, String driver) implements Command<None> {}
+    record DriverUnbind(DeviceId device) implements Command<None> {}
+    record DriverOverride(DeviceId device, Optional<String> driver) implements Command<None> {}
+    record DriverProbe(DeviceId device) implements Command<Probed> {}
+    record FailNextProbe(DeviceId device, Errno errno) implements Command<None> {}
 
-    // IOMMU core as called by in-kernel code (spec 2)
-    record UseDefaultDomain(DeviceId device) implements Command {}
-    record UnuseDefaultDomain(DeviceId device) implements Command {}
-    record GroupClaim(GroupId group, Optional<String> owner) implements Command {}
-    record GroupRelease(GroupId group) implements Command {}
-    record DeviceClaim(DeviceId device, Optional<String> owner) implements Command {}
-    record DeviceRelease(DeviceId device) implements Command {}
-    record DomainAlloc(DeviceId device, String label) implements Command {}
-    record DomainFree(Handle domain) implements Command {}
-    record AttachDevice(Handle domain, DeviceId device) implements Command {}
-    record DetachDevice(Handle domain, DeviceId device) implements Command {}
-    record AttachGroup(Handle domain, GroupId group) implements Command {}
-    record DetachGroup(Handle domain, GroupId group) implements Command {}
-    record ReplaceDomain(GroupId group, Optional<Handle> domain) implements Command {}
-    record AttachShared(Handle domain, DeviceId device) implements Command {}
-    record DetachShared(Handle domain, DeviceId device) implements Command {}
+    // the IOMMU core as in-kernel code calls it
+    record UseDefaultDomain(DeviceId device) implements Command<None> {}
+    record UnuseDefaultDomain(DeviceId device) implements Command<None> {}
+    record GroupClaim(GroupId group, Optional<String> owner) implements Command<None> {}
+    record GroupRelease(GroupId group) implements Command<None> {}
+    record DeviceClaim(DeviceId device, Optional<String> owner) implements Command<None> {}
+    record DeviceRelease(DeviceId device) implements Command<None> {}
+    record DomainAlloc(DeviceId device, String label) implements Command<Created> {}
+    record DomainFree(Handle domain) implements Command<None> {}
+    record AttachDevice(Handle domain, DeviceId device) implements Command<None> {}
+    record DetachDevice(Handle domain, DeviceId device) implements Command<None> {}
+    record AttachGroup(Handle domain, GroupId group) implements Command<None> {}
+    record DetachGroup(Handle domain, GroupId group) implements Command<None> {}
+    record ReplaceDomain(GroupId group, Optional<Handle> domain) implements Command<None> {}
+    record AttachShared(Handle domain, DeviceId device) implements Command<None> {}
+    record DetachShared(Handle domain, DeviceId device) implements Command<None> {}
 
-    // VFIO group and container path (spec 4)
-    record ContainerOpen(String label) implements Command {}
-    record ContainerSetIommu(Handle fd, String type) implements Command {}
-    record GroupOpen(GroupId group, String label) implements Command {}
-    record GroupStatus(Handle fd) implements Command {}
-    record SetContainer(Handle fd, Handle container) implements Command {}
-    record UnsetContainer(Handle fd) implements Command {}
-    record GetDeviceFd(Handle fd, DeviceId device, String label) implements Command {}
+    // the VFIO group and container path
+    record ContainerOpen(String label) implements Command<Created> {}
+    record ContainerSetIommu(Handle fd, IommuType type) implements Command<None> {}
+    record GroupOpen(GroupId group, String label) implements Command<Created> {}
+    record GroupStatus(Handle fd) implements Command<Reply.GroupStatus> {}
+    record SetContainer(Handle fd, Handle container) implements Command<None> {}
+    record UnsetContainer(Handle fd) implements Command<None> {}
+    record GetDeviceFd(Handle fd, DeviceId device, String label) implements Command<Created> {}
     /** close(2) of any fd: group, container, device, cdev, iommufd. */
-    record Close(Handle fd) implements Command {}
+    record Close(Handle fd) implements Command<None> {}
 
-    // iommufd and VFIO cdev path (spec 5)
-    record IommufdOpen(String label) implements Command {}
-    record CdevOpen(DeviceId device, String label) implements Command {}
-    record CdevBind(Handle fd, Handle iommufd) implements Command {}
-    record CdevAttach(Handle fd, Handle pt, Optional<String> label) implements Command {}
-    record CdevDetach(Handle fd) implements Command {}
-    record IoasAlloc(Handle iommufd, String label) implements Command {}
-    record HwptAlloc(Handle iommufd, Handle device, Handle pt, String label) implements Command {}
-    record Destroy(Handle iommufd, Handle id) implements Command {}
+    // iommufd and the VFIO cdev path
+    record IommufdOpen(String label) implements Command<Created> {}
+    record CdevOpen(DeviceId device, String label) implements Command<Created> {}
+    record CdevBind(Handle fd, Handle iommufd) implements Command<Bound> {}
+    record CdevAttach(Handle fd, Handle pt, Optional<String> label) implements Command<Attached> {}
+    record CdevDetach(Handle fd) implements Command<None> {}
+    record IoasAlloc(Handle iommufd, String label) implements Command<Created> {}
+    record HwptAlloc(Handle iommufd, Handle device, Handle pt, String label) implements Command<Created> {}
+    record Destroy(Handle iommufd, Handle id) implements Command<None> {}
 
-    // map/unmap bookkeeping (spec 2 iommu_map, spec 4 type1, spec 5 IOAS)
-    record IommuMap(Handle domain, long iova, long paddr, long size, boolean read, boolean write) implements Command {}
-    record IommuUnmap(Handle domain, long iova, long size) implements Command {}
-    record IovaToPhys(Handle domain, long iova) implements Command {}
-    record Type1MapDma(Handle container, long iova, long vaddr, long size, Set<String> flags) implements Command {}
-    record Type1UnmapDma(Handle container, long iova, long size, boolean all) implements Command {}
-    record IoasMap(Handle ioas, java.util.OptionalLong iova, long length, Set<String> flags) implements Command {}
-    record IoasUnmap(Handle ioas, long iova, long length) implements Command {}
-    record IoasIovaRanges(Handle ioas, long capacity) implements Command {}
-    record IoasAllowIovas(Handle ioas, java.util.List<long[]> ranges) implements Command {}
+    // map/unmap: iommu_map on a caller's domain, type1 on a container, the IOAS of iommufd
+    record IommuMap(Handle domain, long iova, long paddr, long size, boolean read, boolean write) implements Command<Amount> {}
+    record IommuUnmap(Handle domain, long iova, long size) implements Command<Amount> {}
+    record IovaToPhys(Handle domain, long iova) implements Command<Amount> {}
+    record Type1MapDma(Handle container, long iova, long vaddr, long size, Set<Type1MapFlag> flags) implements Command<None> {
+        public Type1MapDma {
+            flags = Set.copyOf(flags);
+        }
+    }
+    record Type1UnmapDma(Handle container, long iova, long size, boolean all) implements Command<Amount> {}
+    record IoasMap(Handle ioas, OptionalLong iova, long length, Set<IoasMapFlag> flags) implements Command<Amount> {
+        public IoasMap {
+            flags = Set.copyOf(flags);
+        }
+    }
+    record IoasUnmap(Handle ioas, long iova, long length) implements Command<Amount> {}
+    record IoasIovaRanges(Handle ioas, long capacity) implements Command<IovaRanges> {}
+    /** Each range is {@code [start, last]}, both inclusive. */
+    record IoasAllowIovas(Handle ioas, List<IovaSpan> ranges) implements Command<None> {
+        public IoasAllowIovas {
+            ranges = List.copyOf(ranges);
+        }
+    }
 
-    // sysfs (spec 6)
-    record SysfsGroupType(GroupId group, String value, Set<String> capabilities) implements Command {}
-    record QueryGroup(GroupId group) implements Command {}
+    // sysfs
+    record SysfsGroupType(GroupId group, String value, Set<ProcessCapability> capabilities) implements Command<None> {
+        public SysfsGroupType {
+            capabilities = Set.copyOf(capabilities);
+        }
+    }
+    /** Reads one group as sysfs shows it; changes nothing. */
+    record QueryGroup(GroupId group) implements Command<GroupView> {}
 }

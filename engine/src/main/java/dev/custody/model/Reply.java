@@ -14,7 +14,11 @@ public sealed interface Reply {
     record Probed(Optional<String> driver) implements Reply {}
 
     /** VFIO_GROUP_GET_STATUS flags in the order VIABLE, CONTAINER_SET. */
-    record GroupStatus(List<String> flags) implements Reply {}
+    record GroupStatus(List<GroupStatusFlag> flags) implements Reply {
+        public GroupStatus {
+            flags = List.copyOf(flags);
+        }
+    }
 
     /** VFIO_DEVICE_BIND_IOMMUFD: out_devid. */
     record Bound(int devid) implements Reply {}
@@ -25,8 +29,12 @@ public sealed interface Reply {
     /** A byte count or address: {@code field} is the scenario name ("mapped", "unmapped", "size", ...). */
     record Amount(String field, long value) implements Reply {}
 
-    /** IOMMU_IOAS_IOVA_RANGES. */
-    record IovaRanges(List<long[]> ranges, long alignment) implements Reply {}
+    /** IOMMU_IOAS_IOVA_RANGES: the usable ranges, {@code [start, last]} each. */
+    record IovaRanges(List<IovaSpan> ranges, long alignment) implements Reply {
+        public IovaRanges {
+            ranges = List.copyOf(ranges);
+        }
+    }
 
     /** The `state` op: one group seen as sysfs would. */
     record GroupView(GroupId group, int ownerCnt, Optional<String> owner, Optional<String> domain,

@@ -6,6 +6,9 @@ import dev.custody.model.DomainId;
 import dev.custody.model.Errno;
 import dev.custody.model.FileId;
 import dev.custody.model.Handle;
+import dev.custody.model.IoasMapFlag;
+import dev.custody.model.IovaSpan;
+import dev.custody.model.Type1MapFlag;
 import dev.custody.model.ObjectId;
 import dev.custody.model.Outcome;
 import dev.custody.model.Reply;
@@ -45,8 +48,6 @@ import java.util.Set;
 public final class MappingRules {
     private MappingRules() {}
 
-    private static final Set<String> TYPE1_FLAGS = Set.of("READ", "WRITE");
-    private static final Set<String> IOAS_FLAGS = Set.of("READABLE", "WRITEABLE", "FIXED_IOVA");
 
     /** iommu_map on a caller's paging domain. */
     public static Outcome<Reply> iommuMap(Tx tx, DomainId id, long iova, long paddr, long size, Prot prot) {
@@ -96,17 +97,13 @@ public final class MappingRules {
     }
 
     /** VFIO_IOMMU_MAP_DMA on a container, or on an iommufd's VFIO compat layer. */
-    public static Outcome<Reply> type1Map(Tx tx, Handle fd, long iova, long vaddr, long size, Set<String> flags) {
+    public static Outcome<Reply> type1Map(Tx tx, Handle fd, long iova, long vaddr, long size, Set<Type1MapFlag> flags) {
         Fd<OpenFile> file = Fd.open(tx.state(), fd);
         if (!file.found()) {
             return file.error();
         }
-        Optional<String> unknown = flags.stream().filter(f -> !TYPE1_FLAGS.contains(f)).findFirst();
-        if (unknown.isPresent()) {
-            return fail(Errno.EINVAL, "unknown MAP_DMA flag " + unknown.get());
-        }
-        boolean read = flags.contains("READ");
-        boolean write = flags.contains("WRITE");
+        boolean read = flags.contains(Type1MapFlag.READ);
+        boolean write = flags.contains(Type1MapFlag.WRITE);
         return switch (file.get()) {
             case VfioContainer container -> {
                 if (container.iommu().isEmpty()) {
@@ -171,18 +168,14 @@ public final class MappingRules {
     }
 
     /** IOMMU_IOAS_MAP (spec 5); answers {"iova": n}, the IOVA used. */
-    public static Outcome<Reply> ioasMap(Tx tx, Handle ioasHandle, OptionalLong iova, long length, Set<String> flags) {
+    public static Outcome<Reply> ioasMap(Tx tx, Handle ioasHandle, OptionalLong iova, long length, Set<IoasMapFlag> flags) {
         Optional<ObjectId> ioas = resolveIoas(tx, ioasHandle);
         if (ioas.isEmpty()) {
             return ioasMissing(tx, ioasHandle);
         }
-        Optional<String> unknown = flags.stream().filter(f -> !IOAS_FLAGS.contains(f)).findFirst();
-        if (unknown.isPresent()) {
-            return fail(Errno.EOPNOTSUPP, "unknown IOAS_MAP flag " + unknown.get());
-        }
-        OptionalLong fixed = iova.isPresent() ? iova : flags.contains("FIXED_IOVA") ? OptionalLong.of(0) : OptionalLong.empty();
+        OptionalLong fixed = iova.isPresent() ? iova : flags.contains(IoasMapFlag.FIXED_IOVA) ? OptionalLong.of(0) : OptionalLong.empty();
         FileId ctx = ((Handle.IommufdObject) ioasHandle).iommufd();
-        return ioasMapAt(tx, ctx, ioas.get(), fixed, length, flags.contains("READABLE"), flags.contains("WRITEABLE"), true);
+        return ioasMapAt(tx, ctx, ioas.get(), fixed, length, flags.contains(IoasMapFlag.READABLE), flags.contains(IoasMapFlag.WRITEABLE), true);
     }
 
     /** IOMMU_IOAS_UNMAP; answers {"length": bytes}. */
@@ -212,19 +205,19 @@ public final class MappingRules {
         if (!(answer instanceof Outcome.Ok<IovaRangesAnswer> ok)) {
             return answer.castFailure();
         }
-        List<long[]> ranges = ok.value().ranges().stream().map(r -> new long[] {r.start(), r.last()}).toList();
+        List<IovaSpan> ranges = ok.value().ranges().stream().map(r -> new IovaSpan(r.start(), r.last())).toList();
         return Results.ok(new Reply.IovaRanges(ranges, ok.value().alignment()));
     }
 
     /** IOMMU_IOAS_ALLOW_IOVAS: replaces the allowed list atomically. */
-    public static Outcome<Reply> allowIovas(Tx tx, Handle ioasHandle, List<long[]> ranges) {
+    public static Outcome<Reply> allowIovas(Tx tx, Handle ioasHandle, List<IovaSpan> ranges) {
         Optional<ObjectId> ioas = resolveIoas(tx, ioasHandle);
         if (ioas.isEmpty()) {
             return ioasMissing(tx, ioasHandle);
         }
         FileId ctx = ((Handle.IommufdObject) ioasHandle).iommufd();
         IoasSpace space = ioasSpace(tx, ctx, ioas.get()).orElseThrow();
-        List<RequestedRange> requested = ranges.stream().map(r -> new RequestedRange(r[0], r[1])).toList();
+        List<RequestedRange> requested = ranges.stream().map(r -> new RequestedRange(r.start(), r.last())).toList();
         MappingStep<IoasSpace, Integer> step = space.allowIovas(requested);
         if (!step.outcome().isOk()) {
             return step.outcome().castFailure();

@@ -6,6 +6,7 @@ import static dev.custody.rules.Results.fail;
 import dev.custody.model.DomainId;
 import dev.custody.model.Errno;
 import dev.custody.model.GroupId;
+import dev.custody.model.ProcessCapability;
 import dev.custody.model.Outcome;
 import dev.custody.model.Reply;
 import dev.custody.model.event.KernelEvent.DefaultDomainSet;
@@ -30,8 +31,8 @@ public final class SysfsRules {
             "auto", DomainKind.DMA); // auto: the IOMMU's own default, DMA in this model
 
     /** iommu_group_store_type (spec 6, >= 6.4). */
-    public static Outcome<Reply> storeType(Tx tx, GroupId groupId, String value, Set<String> caps) {
-        if (!caps.contains("SYS_ADMIN") || !caps.contains("SYS_RAWIO")) {
+    public static Outcome<Reply> storeType(Tx tx, GroupId groupId, String value, Set<ProcessCapability> caps) {
+        if (!caps.contains(ProcessCapability.SYS_ADMIN) || !caps.contains(ProcessCapability.SYS_RAWIO)) {
             return fail(Errno.EACCES, "writing the group type needs CAP_SYS_ADMIN and CAP_SYS_RAWIO");
         }
         Optional<GroupState> found = tx.state().group(groupId);

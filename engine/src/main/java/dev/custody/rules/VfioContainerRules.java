@@ -8,6 +8,7 @@ import dev.custody.model.Errno;
 import dev.custody.model.FileId;
 import dev.custody.model.GroupId;
 import dev.custody.model.Handle;
+import dev.custody.model.IommuType;
 import dev.custody.model.Outcome;
 import dev.custody.model.Reply;
 import dev.custody.model.event.KernelEvent.ContainerDomainSet;
@@ -42,15 +43,15 @@ public final class VfioContainerRules {
     }
 
     /** VFIO_SET_IOMMU on a container, or on an iommufd through its VFIO compat layer (spec 4). */
-    public static Outcome<Reply> setIommu(Tx tx, Handle fd, String type) {
+    public static Outcome<Reply> setIommu(Tx tx, Handle fd, IommuType type) {
         Fd<OpenFile> file = Fd.open(tx.state(), fd);
         if (!file.found()) {
             return file.error();
         }
         Optional<Type1Version> version = switch (type) {
-            case "type1" -> Optional.of(Type1Version.V1);
-            case "type1v2" -> Optional.of(Type1Version.V2);
-            default -> Optional.empty();
+            case TYPE1 -> Optional.of(Type1Version.V1);
+            case TYPE1V2 -> Optional.of(Type1Version.V2);
+            case SPAPR_TCE, NOIOMMU -> Optional.empty();
         };
         return switch (file.get()) {
             case VfioContainer container -> setContainerIommu(tx, container, type, version);
@@ -67,7 +68,7 @@ public final class VfioContainerRules {
         };
     }
 
-    private static Outcome<Reply> setContainerIommu(Tx tx, VfioContainer container, String type,
+    private static Outcome<Reply> setContainerIommu(Tx tx, VfioContainer container, IommuType type,
                                                     Optional<Type1Version> version) {
         List<VfioGroupFile> groups = tx.state().groupFilesIn(container.id());
         if (groups.isEmpty()) {

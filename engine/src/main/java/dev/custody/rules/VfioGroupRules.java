@@ -6,6 +6,7 @@ import static dev.custody.rules.Results.fail;
 import dev.custody.model.DeviceId;
 import dev.custody.model.Errno;
 import dev.custody.model.GroupId;
+import dev.custody.model.GroupStatusFlag;
 import dev.custody.model.Handle;
 import dev.custody.model.ObjectId;
 import dev.custody.model.Outcome;
@@ -63,10 +64,10 @@ public final class VfioGroupRules {
             return fail(Errno.ENODEV, "group of " + file.get().label() + " is gone");
         }
         if (file.get().hasContainerOrIommufd()) {
-            return Results.ok(new Reply.GroupStatus(List.of("VIABLE", "CONTAINER_SET")));
+            return Results.ok(new Reply.GroupStatus(List.of(GroupStatusFlag.VIABLE, GroupStatusFlag.CONTAINER_SET)));
         }
         GroupState group = tx.state().group(file.get().group().get()).orElseThrow();
-        return Results.ok(new Reply.GroupStatus(group.ownerCnt() == 0 ? List.of("VIABLE") : List.of()));
+        return Results.ok(new Reply.GroupStatus(group.ownerCnt() == 0 ? List.of(GroupStatusFlag.VIABLE) : List.of()));
     }
 
     /** VFIO_GROUP_SET_CONTAINER with a container or an iommufd (spec 4). */

@@ -1,5 +1,6 @@
 package dev.custody.scenario;
 
+import dev.custody.ops.U64;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Optional;
 

@@ -1,5 +1,6 @@
 package dev.custody.scenario;
 
+import dev.custody.ops.U64;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -24,14 +25,14 @@ final class ReplyJson {
             case Reply.Probed p -> value.put("driver", p.driver().orElse(null));
             case Reply.GroupStatus s -> {
                 ArrayNode flags = value.putArray("flags");
-                s.flags().forEach(flags::add);
+                s.flags().forEach(flag -> flags.add(flag.name()));
             }
             case Reply.Bound b -> value.put("devid", b.devid());
             case Reply.Attached a -> value.put("pt", a.label());
             case Reply.Amount a -> value.put(a.field(), U64.unsigned(a.value()));
             case Reply.IovaRanges r -> {
                 ArrayNode ranges = value.putArray("ranges");
-                r.ranges().forEach(range -> ranges.addArray().add(U64.unsigned(range[0])).add(U64.unsigned(range[1])));
+                r.ranges().forEach(range -> ranges.addArray().add(U64.unsigned(range.start())).add(U64.unsigned(range.last())));
                 value.put("alignment", U64.unsigned(r.alignment()));
             }
             case Reply.GroupView v -> {

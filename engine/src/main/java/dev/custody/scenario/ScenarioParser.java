@@ -1,13 +1,20 @@
 package dev.custody.scenario;
 
+import dev.custody.ops.U64;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.custody.model.DeviceId;
 import dev.custody.model.Errno;
+import dev.custody.model.IommuType;
 import dev.custody.model.Topology;
+import dev.custody.ops.Arg;
+import dev.custody.ops.ArgKind;
+import dev.custody.ops.Operation;
+import dev.custody.ops.Operations;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
@@ -46,7 +53,11 @@ public final class ScenarioParser {
         return new Scenario(source, name, description, topology, new StepValidator(source, topology).validate(steps));
     }
 
-    /** Checks every step's op, fields and names against the op table. */
+    /** Fields every step may carry besides its operation's arguments. */
+    static final Set<String> COMMON_FIELDS =
+            Set.of("op", "as", "expect", "expectValue", "expectState", "completes", "comment", "description");
+
+    /** Checks every step's op, fields and names against the operation catalogue. */
     private record StepValidator(String file, Topology topology) {
 
         List<Step> validate(JsonNode steps) {
@@ -63,7 +74,7 @@ public final class ScenarioParser {
                     throw ScenarioException.atStep(file, number, "op", "is required");
                 }
                 int at = number;
-                Ops.Op spec = Ops.find(op.textValue()).orElseThrow(() -> ScenarioException.atStep(file,
+                Operation<?> spec = Operations.find(op.textValue()).orElseThrow(() -> ScenarioException.atStep(file,
                         at, "op", "unknown op \"" + op.textValue() + "\""));
                 Step step = new Step(number, spec.name(), (ObjectNode) node);
                 checkFields(step, spec, names);
@@ -73,16 +84,16 @@ public final class ScenarioParser {
             return valid;
         }
 
-        private void checkFields(Step step, Ops.Op spec, Set<String> names) {
+        private void checkFields(Step step, Operation<?> spec, Set<String> names) {
             Iterator<Map.Entry<String, JsonNode>> fields = step.node().properties().iterator();
             while (fields.hasNext()) {
                 String field = fields.next().getKey();
-                if (!Ops.COMMON_FIELDS.contains(field) && !spec.args().containsKey(field)) {
+                if (!COMMON_FIELDS.contains(field) && spec.arg(field).isEmpty()) {
                     throw fieldError(step, field, "is not an argument of " + spec.name() + " (arguments: "
-                            + String.join(", ", spec.args().keySet()) + ")");
+                            + String.join(", ", spec.args().stream().map(Arg::name).toList()) + ")");
                 }
             }
-            for (Ops.Arg arg : spec.args().values()) {
+            for (Arg arg : spec.args()) {
                 Optional<JsonNode> value = step.field(arg.name());
                 if (value.isEmpty()) {
                     if (arg.required()) {
@@ -106,7 +117,7 @@ public final class ScenarioParser {
             step.field("expectState").ifPresent(v -> checkExpectState(step, v));
         }
 
-        private void checkArg(Step step, Ops.Arg arg, JsonNode value, Set<String> names) {
+        private void checkArg(Step step, Arg arg, JsonNode value, Set<String> names) {
             String field = arg.name();
             switch (arg.kind()) {
                 case DEVICE -> {
@@ -147,14 +158,21 @@ public final class ScenarioParser {
                     }
                 }
                 case FLAGS -> {
+                    List<String> known = Arrays.stream(arg.flags().orElseThrow().getEnumConstants()).map(Enum::name).toList();
                     if (!value.isArray()) {
-                        throw fieldError(step, field, "must be a list of names");
+                        throw fieldError(step, field, "must be a list of names (" + String.join(", ", known) + ")");
                     }
                     value.forEach(flag -> {
-                        if (!flag.isTextual()) {
-                            throw fieldError(step, field, "must be a list of names, found " + flag);
+                        if (!flag.isTextual() || !known.contains(flag.textValue())) {
+                            throw fieldError(step, field, "unknown flag " + flag + " (known: " + String.join(", ", known) + ")");
                         }
                     });
+                }
+                case IOMMU_TYPE -> {
+                    if (!value.isTextual() || IommuType.byScenarioName(value.textValue()).isEmpty()) {
+                        throw fieldError(step, field, "unknown IOMMU type " + value + " (known: " + String.join(", ",
+                                Arrays.stream(IommuType.values()).map(IommuType::scenarioName).toList()) + ")");
+                    }
                 }
                 case BOOL -> {
                     if (!value.isBoolean()) {

@@ -1,5 +1,6 @@
 package dev.custody.scenario;
 
+import dev.custody.ops.U64;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -17,6 +18,7 @@ import dev.custody.model.event.KernelEvent;
 import dev.custody.model.state.GroupState;
 import dev.custody.model.state.KernelState;
 import dev.custody.model.state.OpenFile;
+import dev.custody.ops.Operations;
 import dev.custody.rules.Decision;
 import dev.custody.rules.Describe;
 import java.util.ArrayList;
@@ -53,13 +55,12 @@ public final class ScenarioRunner {
         }
         Map<String, Handle> names = new HashMap<>();
         Map<DeviceId, Integer> pendingSince = new HashMap<>();
-        StepTranslator translator = new StepTranslator(names);
         int mismatches = 0;
         int violations = 0;
         // each decision carries the state after it, so the next step's "before" needs no extra question
         KernelState before = booted.state();
         for (Step step : scenario.steps()) {
-            Command command = translator.translate(step);
+            Command<?> command = Operations.read(step.op(), step.number(), step.node(), names);
             Decision decision = engine.decide(command, scenario.source() + "#" + step.number());
             bindName(step, decision.outcome(), names);
 
@@ -116,13 +117,13 @@ public final class ScenarioRunner {
     }
 
     /** Groups the step named (directly, through a device or an fd) plus every group it changed. */
-    private static SortedSet<GroupId> touchedGroups(Step step, Command command, KernelState before, Decision decision) {
+    private static SortedSet<GroupId> touchedGroups(Step step, Command<?> command, KernelState before, Decision decision) {
         SortedSet<GroupId> groups = new TreeSet<>();
         step.field("group").flatMap(U64::exact).ifPresent(n -> groups.add(new GroupId(n.intValue())));
         step.field("device").filter(JsonNode::isTextual).map(d -> new DeviceId(d.textValue()))
                 .filter(before.devices()::containsKey)
                 .flatMap(d -> before.spec(d).group()).ifPresent(groups::add);
-        for (Handle handle : handles(command)) {
+        for (Handle handle : Operations.handles(command)) {
             if (handle instanceof Handle.File f) {
                 before.file(f.id()).flatMap(file -> groupOfFile(before, file)).ifPresent(groups::add);
             }
@@ -134,21 +135,6 @@ public final class ScenarioRunner {
         }
         before.groups().keySet().stream().filter(g -> !decision.state().groups().containsKey(g)).forEach(groups::add);
         return groups;
-    }
-
-    private static List<Handle> handles(Command command) {
-        List<Handle> handles = new ArrayList<>();
-        for (var component : command.getClass().getRecordComponents()) {
-            try {
-                Object value = component.getAccessor().invoke(command);
-                if (value instanceof Handle h) {
-                    handles.add(h);
-                }
-            } catch (ReflectiveOperationException e) {
-                throw new IllegalStateException("cannot read " + component.getName() + " of " + command, e);
-            }
-        }
-        return handles;
     }
 
     private static Optional<GroupId> groupOfFile(KernelState state, OpenFile file) {

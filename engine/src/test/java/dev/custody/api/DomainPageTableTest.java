@@ -35,7 +35,7 @@ class DomainPageTableTest extends InMemoryRuntimeTest {
         List<Long> before = probes.stream().map(iova -> ok(engine.translate(domain, iova))).toList();
         assertEquals(List.of(0x80000000L, 0x80123456L, 0x9000L, 0x9fffL, 0L, 0xbabcL, 0L, 0L), before);
         for (long iova : probes) {
-            Outcome<Reply> model = engine.execute(new Command.IovaToPhys(new Handle.Domain(domain.id), iova))
+            Outcome<Reply.Amount> model = engine.execute(new Command.IovaToPhys(new Handle.Domain(domain.id), iova))
                     .toCompletableFuture().join();
             assertEquals(Outcome.ok(new Reply.Amount("paddr", ok(engine.translate(domain, iova)))), model, "iova " + iova);
         }

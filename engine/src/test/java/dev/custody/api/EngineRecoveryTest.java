@@ -1,5 +1,6 @@
 package dev.custody.api;
 
+import dev.custody.ops.Operations;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -27,11 +28,11 @@ public class EngineRecoveryTest extends InMemoryRuntimeTest {
     @Test
     void aRestartedEngineRecoversEveryEntity() {
         Topology topology = ModelRandomWalkTest.topology();
-        List<Command> commands = new RandomWalk(topology, false).commands(42, 2500);
+        List<Command<?>> commands = new RandomWalk(topology, false).commands(42, 2500);
         Custody engine = startEngine("recovery", topology);
         KernelState model = Kernel.boot(topology).state();
-        for (Command command : commands) {
-            Decision modelDecision = Kernel.decide(model, command);
+        for (Command<?> command : commands) {
+            Decision modelDecision = Operations.decide(model, command);
             Decision actorDecision = engine.decide(command).toCompletableFuture().join();
             assertEquals(modelDecision.outcome(), actorDecision.outcome(), "answer to " + command);
             model = modelDecision.state();

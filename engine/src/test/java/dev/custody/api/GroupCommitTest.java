@@ -1,5 +1,6 @@
 package dev.custody.api;
 
+import dev.custody.ops.Operations;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.custody.invariants.Invariants;
@@ -27,15 +28,15 @@ class GroupCommitTest extends InMemoryRuntimeTest {
     @Test
     void callsInFlightTogetherGetTheSequentialAnswers() {
         Topology topology = ModelRandomWalkTest.topology();
-        List<Command> commands = new RandomWalk(topology, false).commands(7, 3000);
+        List<Command<?>> commands = new RandomWalk(topology, false).commands(7, 3000);
         Custody engine = Custody.start(runtime, "group-commit", topology, TIMEOUT).toCompletableFuture().join();
         List<CompletableFuture<Decision>> answers = new ArrayList<>();
-        for (Command command : commands) {
+        for (Command<?> command : commands) {
             answers.add(engine.decide(command).toCompletableFuture()); // no waiting: all in flight
         }
         KernelState model = Kernel.boot(topology).state();
         for (int i = 0; i < commands.size(); i++) {
-            Decision expected = Kernel.decide(model, commands.get(i));
+            Decision expected = Operations.decide(model, commands.get(i));
             assertEquals(expected.outcome(), answers.get(i).join().outcome(), "answer " + i + " to " + commands.get(i));
             model = expected.state();
         }

@@ -93,7 +93,7 @@ public final class PageTableAudit {
     private static void assertTranslationsAgree(Custody engine, DomainId domain, List<Mapping> leaves) {
         for (Mapping leaf : leaves.subList(0, Math.min(leaves.size(), 16))) {
             for (long offset : new long[] {0, leaf.size() / 2 + 0x123, leaf.size() - 1}) {
-                Outcome<Reply> answer = engine.execute(new Command.IovaToPhys(new Handle.Domain(domain), leaf.iova() + offset))
+                Outcome<Reply.Amount> answer = engine.execute(new Command.IovaToPhys(new Handle.Domain(domain), leaf.iova() + offset))
                         .toCompletableFuture().join();
                 assertEquals(Outcome.ok(new Reply.Amount("paddr", leaf.paddr() + offset)), answer,
                         "iova_to_phys in domain " + domain + " at " + Long.toHexString(leaf.iova() + offset));

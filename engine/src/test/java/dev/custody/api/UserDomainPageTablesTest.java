@@ -10,6 +10,9 @@ import dev.custody.model.DomainId;
 import dev.custody.model.DriverSpec;
 import dev.custody.model.GroupId;
 import dev.custody.model.Handle;
+import dev.custody.model.IoasMapFlag;
+import dev.custody.model.IommuType;
+import dev.custody.model.Type1MapFlag;
 import dev.custody.model.IommuSpec;
 import dev.custody.model.Outcome;
 import dev.custody.model.Reply;
@@ -61,10 +64,10 @@ public class UserDomainPageTablesTest extends InMemoryRuntimeTest {
         Handle c1 = created(engine, new Command.ContainerOpen("c1"));
         Handle g1 = created(engine, new Command.GroupOpen(new GroupId(1), "g1"));
         ok(engine, new Command.SetContainer(g1, c1));
-        ok(engine, new Command.ContainerSetIommu(c1, "type1v2"));
-        Set<String> rw = Set.of("READ", "WRITE");
+        ok(engine, new Command.ContainerSetIommu(c1, IommuType.TYPE1V2));
+        Set<Type1MapFlag> rw = Set.of(Type1MapFlag.READ, Type1MapFlag.WRITE);
         ok(engine, new Command.Type1MapDma(c1, 0x20_0000L, 0x7f12_0020_0000L, 0x40_0000L, rw)); // two 2M leaves
-        ok(engine, new Command.Type1MapDma(c1, 0x1000L, 0x7f12_3456_7000L, 0x3000L, Set.of("READ")));
+        ok(engine, new Command.Type1MapDma(c1, 0x1000L, 0x7f12_3456_7000L, 0x3000L, Set.of(Type1MapFlag.READ)));
         Handle g2 = created(engine, new Command.GroupOpen(new GroupId(2), "g2"));
         ok(engine, new Command.SetContainer(g2, c1)); // a second domain, c1@dmar1, replayed from the list
         ok(engine, new Command.Type1MapDma(c1, 0x4000_0000L, 0x7f00_4000_0000L, 0x20_0000L, rw));
@@ -72,7 +75,7 @@ public class UserDomainPageTablesTest extends InMemoryRuntimeTest {
 
         Handle x = created(engine, new Command.IommufdOpen("X"));
         Handle ioas = created(engine, new Command.IoasAlloc(x, "I"));
-        Set<String> readWrite = Set.of("READABLE", "WRITEABLE");
+        Set<IoasMapFlag> readWrite = Set.of(IoasMapFlag.READABLE, IoasMapFlag.WRITEABLE);
         ok(engine, new Command.IoasMap(ioas, OptionalLong.of(0x10_0000L), 0x20_0000L, readWrite)); // before any HWPT
         Handle cA = created(engine, new Command.CdevOpen(SSD, "cA"));
         ok(engine, new Command.CdevBind(cA, x));
@@ -80,7 +83,7 @@ public class UserDomainPageTablesTest extends InMemoryRuntimeTest {
         Handle cB = created(engine, new Command.CdevOpen(FPGA, "cB"));
         ok(engine, new Command.CdevBind(cB, x));
         ok(engine, new Command.HwptAlloc(x, cB, ioas, "H2")); // on dmar1, filled from the IOAS
-        ok(engine, new Command.IoasMap(ioas, OptionalLong.of(0x4000_0000L), 0x1000L, Set.of("READABLE")));
+        ok(engine, new Command.IoasMap(ioas, OptionalLong.of(0x4000_0000L), 0x1000L, Set.of(IoasMapFlag.READABLE)));
         ok(engine, new Command.IoasMap(ioas, OptionalLong.of(0x8000_0000L), 0x40_0000L, readWrite));
         ok(engine, new Command.IoasUnmap(ioas, 0x10_0000L, 0x20_0000L));
 
@@ -125,19 +128,20 @@ public class UserDomainPageTablesTest extends InMemoryRuntimeTest {
     }
 
     private static long paddr(Custody engine, DomainId domain, long iova) {
-        Outcome<Reply> answer = engine.execute(new Command.IovaToPhys(new Handle.Domain(domain), iova)).toCompletableFuture().join();
+        Outcome<Reply.Amount> answer = engine.execute(new Command.IovaToPhys(new Handle.Domain(domain), iova))
+                .toCompletableFuture().join();
         assertTrue(answer.isOk(), answer.toString());
-        return ((Reply.Amount) ((Outcome.Ok<Reply>) answer).value()).value();
+        return ((Outcome.Ok<Reply.Amount>) answer).value().value();
     }
 
-    private static void ok(Custody engine, Command command) {
-        Outcome<Reply> answer = engine.execute(command).toCompletableFuture().join();
+    private static void ok(Custody engine, Command<?> command) {
+        Outcome<?> answer = engine.execute(command).toCompletableFuture().join();
         assertTrue(answer.isOk(), command + " -> " + answer);
     }
 
-    private static Handle created(Custody engine, Command command) {
-        Outcome<Reply> answer = engine.execute(command).toCompletableFuture().join();
+    private static Handle created(Custody engine, Command<Reply.Created> command) {
+        Outcome<Reply.Created> answer = engine.execute(command).toCompletableFuture().join();
         assertTrue(answer.isOk(), command + " -> " + answer);
-        return ((Reply.Created) ((Outcome.Ok<Reply>) answer).value()).handle();
+        return ((Outcome.Ok<Reply.Created>) answer).value().handle();
     }
 }

@@ -1,5 +1,6 @@
 package dev.custody.invariants;
 
+import dev.custody.ops.Operations;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -58,8 +59,8 @@ class InvariantsTest {
     }
 
     private static KernelState run(KernelState state, Command... commands) {
-        for (Command command : commands) {
-            var decision = Kernel.decide(state, command);
+        for (Command<?> command : commands) {
+            var decision = Operations.decide(state, command);
             assertTrue(decision.outcome().isOk(), command + " -> " + decision.outcome());
             state = decision.state();
         }

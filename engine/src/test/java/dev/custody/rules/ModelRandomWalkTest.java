@@ -1,5 +1,6 @@
 package dev.custody.rules;
 
+import dev.custody.ops.Operations;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -52,7 +53,7 @@ public class ModelRandomWalkTest {
     }
 
     /** The property every step must keep. */
-    static Optional<String> holds(KernelState before, Command command, Decision decision, boolean callerBroke) {
+    static Optional<String> holds(KernelState before, Command<?> command, Decision decision, boolean callerBroke) {
         // after a caller broke a contract (spec 7 "I"), the kernel promises nothing more
         List<Violation> kernel = callerBroke ? List.of() : Invariants.checkStep(before, decision.state(), decision.outcome())
                 .stream().filter(v -> v.kind() == Violation.Kind.KERNEL).toList();
@@ -62,7 +63,7 @@ public class ModelRandomWalkTest {
         if (decision.outcome() instanceof Outcome.Failed<?> && !ownership(decision.state()).equals(ownership(before))) {
             return Optional.of("refused with " + decision.outcome().resultName() + " but changed a group's ownership");
         }
-        if (!Kernel.decide(before, command).equals(decision)) {
+        if (!Operations.decide(before, command).equals(decision)) {
             return Optional.of("the same command on the same state decided differently");
         }
         if (!before.applyAll(decision.events()).equals(decision.state())) {
@@ -108,8 +109,8 @@ public class ModelRandomWalkTest {
             RandomWalk walk = new RandomWalk(topology(), inKernelCalls);
             for (long seed : SEEDS) {
                 KernelState state = Kernel.boot(topology()).state();
-                for (Command command : walk.commands(seed, STEPS * 3)) {
-                    Decision decision = Kernel.decide(state, command);
+                for (Command<?> command : walk.commands(seed, STEPS * 3)) {
+                    Decision decision = Operations.decide(state, command);
                     results.merge(command.getClass().getSimpleName() + "=" + decision.outcome().resultName(), 1L, Long::sum);
                     state = decision.state();
                 }

@@ -1,5 +1,6 @@
 package dev.custody.scenario;
 
+import dev.custody.ops.U64;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

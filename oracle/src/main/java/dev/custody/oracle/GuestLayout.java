@@ -1,5 +1,6 @@
 package dev.custody.oracle;
 
+import dev.custody.ops.NotRealisable;
 import dev.custody.model.DeviceId;
 import dev.custody.model.DeviceSpec;
 import dev.custody.model.DriverSpec;

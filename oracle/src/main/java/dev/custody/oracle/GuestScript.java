@@ -1,14 +1,17 @@
 package dev.custody.oracle;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.custody.model.Command;
 import dev.custody.model.DeviceId;
 import dev.custody.model.DeviceSpec;
 import dev.custody.model.GroupId;
+import dev.custody.model.Handle;
+import dev.custody.ops.AgentContext;
+import dev.custody.ops.NotRealisable;
+import dev.custody.ops.Operation;
 import dev.custody.scenario.Scenario;
 import dev.custody.scenario.Step;
-import dev.custody.scenario.U64;
-import java.math.BigInteger;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,30 +19,29 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
- * A scenario's steps as the guest agent's script (the module resource dev/custody/oracle/agent/custody-agent.c): one line per step
- * with the step's number, after set-up lines that give the guest the scenario's starting drivers.
- * Only what user space can do is realised; an in-kernel call (the iommu.* ops, probe fault
- * injection) makes the scenario not realisable, named by its step.
+ * A scenario's steps as the guest agent's script (the module resource
+ * dev/custody/oracle/agent/custody-agent.c): one line per step with the step's number, after set-up
+ * lines that give the guest the scenario's starting drivers. Each line is the operation catalogue's
+ * agent line for the step; this class only says where the scenario's devices and objects are in the
+ * guest. What only kernel code can do (the iommu.* calls, probe fault injection) makes the scenario
+ * not realisable, named by its step.
  */
-public final class GuestScript {
+public final class GuestScript implements AgentContext {
     private static final Pattern TOKEN = Pattern.compile("[A-Za-z0-9_.:+@#-]+");
-    /** iova_ranges without num asks for every range; the agent's buffer holds this many. */
-    private static final int ALL_RANGES = 64;
 
     private final GuestLayout layout;
-    private final Scenario scenario;
     /** Which iommufd an IOAS or HWPT name was allocated from: the agent needs the fd for its ioctls. */
     private final Map<String, String> objectContext = new HashMap<>();
     private final List<String> lines = new ArrayList<>();
+    private Step step;
 
-    private GuestScript(GuestLayout layout, Scenario scenario) {
+    private GuestScript(GuestLayout layout) {
         this.layout = layout;
-        this.scenario = scenario;
     }
 
     /** The whole script: set-up, then every step. */
     public static String of(Scenario scenario, GuestLayout layout) throws NotRealisable {
-        GuestScript script = new GuestScript(layout, scenario);
+        GuestScript script = new GuestScript(layout);
         script.setUp();
         for (Step step : scenario.steps()) {
             script.lines.add(step.number() + " " + script.translate(step));
@@ -57,7 +59,7 @@ public final class GuestScript {
             }
             lines.add("- unbind " + device.address());
             spec.bootDriver().ifPresent(driver -> lines.add("- bind " + device.address() + " "
-                    + layout.guestDriver(spec.id(), driver) + " " + (needsOverride(driver) ? 1 : 0)));
+                    + layout.guestDriver(spec.id(), driver) + " " + (bindsThroughOverride(driver) ? 1 : 0)));
         }
         for (GuestDevice device : layout.devices().values()) {
             if (!layout.topology().device(device.scenarioName()).present()) {
@@ -67,191 +69,106 @@ public final class GuestScript {
         lines.add("- state " + String.join(" ", layout.devices().values().stream().map(GuestDevice::address).toList()));
     }
 
+    /** The step read as a command, names left as names, and turned into the catalogue's agent line. */
     private String translate(Step step) throws NotRealisable {
-        return switch (step.op()) {
-            case "device.add" -> "add " + address(step) + " " + layout.device(device(step)).rescanPath();
-            case "device.remove" -> "remove " + address(step);
-            case "driver.bind" -> bind(step);
-            case "driver.unbind" -> "unbind " + address(step);
-            case "driver.override" -> override(step);
-            case "driver.probe" -> "probe " + address(step);
-            case "vfio.container.open" -> "open " + as(step) + " container";
-            case "vfio.container.set_iommu" -> "set-iommu " + name(step, "fd") + " " + iommuType(step);
-            case "vfio.container.close", "vfio.group.close", "vfio.device.close", "iommufd.close", "cdev.close" ->
-                    "close " + name(step, "fd");
-            case "vfio.group.open" -> "open " + as(step) + " vfio-group " + groupAddress(step);
-            case "vfio.group.status" -> "group-status " + name(step, "fd");
-            case "vfio.group.set_container" -> "set-container " + name(step, "fd") + " " + name(step, "container");
-            case "vfio.group.unset_container" -> "unset-container " + name(step, "fd");
-            case "vfio.group.get_device_fd" -> "get-device-fd " + name(step, "fd") + " " + address(step) + " " + as(step);
-            case "vfio.map_dma" -> "map-dma " + name(step, "container") + " " + number(step, "iova") + " "
-                    + number(step, "vaddr") + " " + number(step, "size") + " " + type1Flags(step);
-            case "vfio.unmap_dma" -> "unmap-dma " + name(step, "container") + " " + optionalNumber(step, "iova") + " "
-                    + optionalNumber(step, "size") + " " + (step.field("all").map(JsonNode::asBoolean).orElse(false) ? 1 : 0);
-            case "iommufd.open" -> "open " + as(step) + " iommufd";
-            case "cdev.open" -> "open " + as(step) + " cdev " + address(step);
-            case "cdev.bind" -> "cdev-bind " + name(step, "fd") + " " + name(step, "iommufd");
-            case "cdev.attach" -> "cdev-attach " + name(step, "fd") + " " + name(step, "pt") + " " + as(step);
-            case "cdev.detach" -> "cdev-detach " + name(step, "fd");
-            case "iommufd.ioas_alloc" -> allocate(step, "ioas-alloc " + name(step, "iommufd") + " " + as(step));
-            case "iommufd.hwpt_alloc" -> allocate(step, "hwpt-alloc " + name(step, "iommufd") + " "
-                    + name(step, "device") + " " + name(step, "pt") + " " + as(step));
-            case "iommufd.destroy" -> "destroy " + name(step, "iommufd") + " " + name(step, "id");
-            case "iommufd.ioas_map" -> "ioas-map " + context(step) + " " + name(step, "ioas") + " "
-                    + (step.has("iova") ? number(step, "iova") : "-") + " " + number(step, "length") + " " + ioasFlags(step);
-            case "iommufd.ioas_unmap" -> "ioas-unmap " + context(step) + " " + name(step, "ioas") + " "
-                    + number(step, "iova") + " " + number(step, "length");
-            case "iommufd.iova_ranges" -> "iova-ranges " + context(step) + " " + name(step, "ioas") + " "
-                    + (step.has("num") ? number(step, "num") : String.valueOf(ALL_RANGES));
-            case "iommufd.allow_iovas" -> "allow-iovas " + context(step) + " " + name(step, "ioas") + " " + ranges(step);
-            case "sysfs.group_type" -> "sysfs " + capabilities(step) + " /sys/bus/pci/devices/" + groupAddress(step)
-                    + "/iommu_group/type " + token(step, "value", text(step, "value"));
-            case "state" -> "state " + String.join(" ", groupAddresses(step));
-            default -> throw new NotRealisable(where(step) + step.op() + " is an in-kernel call; the guest agent "
-                    + "does only what user space can do");
-        };
-    }
-
-    /** The agent reads the device's override when it binds: a scenario's override may have failed. */
-    private String bind(Step step) throws NotRealisable {
-        DeviceId device = device(step);
-        String driver = text(step, "driver");
-        return "bind " + address(step) + " " + layout.guestDriver(device, driver) + " " + (needsOverride(driver) ? 1 : 0);
-    }
-
-    /** vfio-pci and pci-stub match no ids: an explicit bind of them goes through driver_override. */
-    private static boolean needsOverride(String driver) {
-        return GuestLayout.GUEST_MANAGED_DRIVERS.contains(driver);
-    }
-
-    private String override(Step step) throws NotRealisable {
-        DeviceId device = device(step);
-        Optional<String> driver = step.field("driver").filter(JsonNode::isTextual).map(JsonNode::textValue);
-        return "sysfs all /sys/bus/pci/devices/" + address(step) + "/driver_override "
-                + driver.map(d -> layout.guestDriver(device, d)).orElse("-");
-    }
-
-    private String allocate(Step step, String line) throws NotRealisable {
-        objectContext.put(as(step), name(step, "iommufd"));
-        return line;
-    }
-
-    /** The iommufd an IOAS was allocated from; a name never allocated gets a name never opened (EBADF). */
-    private String context(Step step) throws NotRealisable {
-        return objectContext.getOrDefault(name(step, "ioas"), "@no-iommufd");
-    }
-
-    private static String iommuType(Step step) throws NotRealisable {
-        return switch (text(step, "type")) {
-            case "type1" -> "1";
-            case "type1v2" -> "3";
-            default -> "255";
-        };
-    }
-
-    private static String type1Flags(Step step) {
-        StringBuilder flags = new StringBuilder();
-        step.field("flags").ifPresent(list -> list.forEach(f -> {
-            if (f.asText().equals("READ")) flags.append('r');
-            if (f.asText().equals("WRITE")) flags.append('w');
-        }));
-        return flags.isEmpty() ? "-" : flags.toString();
-    }
-
-    private static String ioasFlags(Step step) {
-        List<String> flags = new ArrayList<>();
-        step.field("flags").ifPresent(list -> list.forEach(f -> flags.add(f.asText())));
-        return flags.isEmpty() ? "-" : String.join(",", flags);
-    }
-
-    private static String ranges(Step step) throws NotRealisable {
-        List<String> ranges = new ArrayList<>();
-        JsonNode list = step.field("ranges").orElseThrow(() -> new NotRealisable(where(step) + "ranges is missing"));
-        for (JsonNode range : list) {
-            ranges.add(unsigned(range.get(0)) + "-" + unsigned(range.get(1)));
+        this.step = step;
+        Operation<?> operation = dev.custody.ops.Operations.find(step.op()).orElseThrow();
+        Command<?> command = operation.read(step.number(), step.node(), Map.of());
+        try {
+            return operation.agentLine(command, this);
+        } catch (NotRealisable why) {
+            throw new NotRealisable(where() + why.getMessage());
         }
-        return ranges.isEmpty() ? "-" : String.join(",", ranges);
     }
 
-    private static String capabilities(Step step) {
-        Optional<JsonNode> caps = step.field("caps");
-        if (caps.isEmpty()) {
-            return "all";
-        }
-        List<String> names = new ArrayList<>();
-        caps.get().forEach(c -> names.add(c.asText()));
-        return names.isEmpty() ? "none" : String.join(",", names);
-    }
-
-    private DeviceId device(Step step) throws NotRealisable {
-        DeviceId device = new DeviceId(text(step, "device"));
+    @Override
+    public String address(DeviceId device) throws NotRealisable {
         if (!layout.devices().containsKey(device)) {
-            throw new NotRealisable(where(step) + "device " + device + " is not in the topology");
+            throw new NotRealisable("device " + device + " is not in the topology");
         }
-        return device;
+        return layout.device(device).address();
     }
 
-    private String address(Step step) throws NotRealisable {
-        return layout.device(device(step)).address();
-    }
-
-    private List<GuestDevice> groupMembers(Step step) throws NotRealisable {
-        GroupId group = new GroupId(U64.exact(step.field("group").orElseThrow()).orElseThrow().intValue());
-        List<GuestDevice> members = layout.devices().values().stream()
-                .filter(d -> layout.topology().device(d.scenarioName()).group().equals(Optional.of(group))).toList();
-        if (members.isEmpty()) {
-            throw new NotRealisable(where(step) + "group " + group.number() + " has no device in the topology");
-        }
-        return members;
+    @Override
+    public String rescanPath(DeviceId device) throws NotRealisable {
+        address(device);
+        return layout.device(device).rescanPath();
     }
 
     /** A group is reached through any of its devices' sysfs links; the first present one is taken. */
-    private String groupAddress(Step step) throws NotRealisable {
-        List<GuestDevice> members = groupMembers(step);
+    @Override
+    public String groupAddress(GroupId group) throws NotRealisable {
+        List<GuestDevice> members = members(group);
         return members.stream().filter(d -> layout.topology().device(d.scenarioName()).present()).findFirst()
                 .orElse(members.get(0)).address();
     }
 
-    private List<String> groupAddresses(Step step) throws NotRealisable {
-        return groupMembers(step).stream().sorted(java.util.Comparator.comparing(d -> d.scenarioName().toString()))
+    @Override
+    public List<String> groupAddresses(GroupId group) throws NotRealisable {
+        return members(group).stream().sorted(Comparator.comparing(d -> d.scenarioName().toString()))
                 .map(GuestDevice::address).toList();
     }
 
-    private String name(Step step, String field) throws NotRealisable {
-        return token(step, field, text(step, field));
+    @Override
+    public String guestDriver(DeviceId device, String driver) throws NotRealisable {
+        address(device);
+        return layout.guestDriver(device, driver);
     }
 
-    private String as(Step step) throws NotRealisable {
-        String name = step.as().orElse("@step" + step.number());
-        return token(step, "as", name);
+    /** vfio-pci and pci-stub match no ids: an explicit bind of them goes through driver_override. */
+    @Override
+    public boolean bindsThroughOverride(String driver) {
+        return GuestLayout.GUEST_MANAGED_DRIVERS.contains(driver);
     }
 
-    private static String token(Step step, String field, String value) throws NotRealisable {
+    @Override
+    public String name(Handle handle) throws NotRealisable {
+        return switch (handle) {
+            case Handle.Unbound named -> token("name", named.name());
+            case Handle.Number number -> Long.toString(number.value());
+            default -> throw new IllegalStateException("a scenario step names objects, not " + handle);
+        };
+    }
+
+    @Override
+    public String created(String label) throws NotRealisable {
+        return token("as", label);
+    }
+
+    @Override
+    public String unnamed() {
+        return "@step" + step.number();
+    }
+
+    @Override
+    public String token(String field, String value) throws NotRealisable {
         if (!TOKEN.matcher(value).matches() || value.equals("-")) {
-            throw new NotRealisable(where(step) + field + " \"" + value + "\" cannot be passed to the guest agent");
+            throw new NotRealisable(field + " \"" + value + "\" cannot be passed to the guest agent");
         }
         return value;
     }
 
-    private static String text(Step step, String field) throws NotRealisable {
-        return step.field(field).filter(n -> !n.isNull()).map(JsonNode::asText)
-                .orElseThrow(() -> new NotRealisable(where(step) + field + " is missing"));
+    @Override
+    public void allocatedFrom(String label, Handle iommufd) throws NotRealisable {
+        objectContext.put(created(label), name(iommufd));
     }
 
-    private static String number(Step step, String field) throws NotRealisable {
-        return unsigned(step.field(field).orElseThrow(() -> new NotRealisable(where(step) + field + " is missing")));
+    /** The iommufd an IOAS was allocated from; a name never allocated gets a name never opened (EBADF). */
+    @Override
+    public String iommufdOf(Handle object) throws NotRealisable {
+        return objectContext.getOrDefault(name(object), "@no-iommufd");
     }
 
-    private static String optionalNumber(Step step, String field) throws NotRealisable {
-        return step.has(field) ? number(step, field) : "0";
+    private List<GuestDevice> members(GroupId group) throws NotRealisable {
+        List<GuestDevice> members = layout.devices().values().stream()
+                .filter(d -> layout.topology().device(d.scenarioName()).group().equals(Optional.of(group))).toList();
+        if (members.isEmpty()) {
+            throw new NotRealisable("group " + group.number() + " has no device in the topology");
+        }
+        return members;
     }
 
-    private static String unsigned(JsonNode node) {
-        BigInteger value = U64.exact(node).orElse(BigInteger.ZERO);
-        return "0x" + U64.unsigned(value.longValue()).toString(16);
-    }
-
-    private static String where(Step step) {
+    private String where() {
         return "step " + step.number() + " (" + step.op() + "): ";
     }
 }

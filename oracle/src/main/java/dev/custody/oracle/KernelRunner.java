@@ -1,5 +1,6 @@
 package dev.custody.oracle;
 
+import dev.custody.ops.NotRealisable;
 import dev.custody.oracle.vm.Kernel;
 import dev.custody.oracle.vm.VirtualMachine;
 import dev.custody.oracle.vm.VmRequest;

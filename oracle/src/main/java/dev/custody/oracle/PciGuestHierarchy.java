@@ -1,10 +1,11 @@
 package dev.custody.oracle;
 
+import dev.custody.ops.NotRealisable;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.custody.model.DeviceId;
 import dev.custody.scenario.Scenario;
-import dev.custody.scenario.U64;
+import dev.custody.ops.U64;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -3,13 +3,27 @@ package dev.custody.oracle;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.custody.model.Command;
 import dev.custody.model.DeviceId;
+import dev.custody.model.GroupId;
+import dev.custody.model.Handle;
+import dev.custody.model.IoasMapFlag;
+import dev.custody.model.IommuType;
+import dev.custody.model.IovaSpan;
+import dev.custody.model.ProcessCapability;
+import dev.custody.model.Type1MapFlag;
+import dev.custody.ops.Operations;
+import dev.custody.ops.StepWriter;
 import dev.custody.api.ModelEngine;
 import dev.custody.scenario.Scenario;
 import dev.custody.scenario.ScenarioParser;
 import dev.custody.scenario.ScenarioRunner;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
 import java.util.SplittableRandom;
 
 /**
@@ -172,24 +186,24 @@ public final class RandomWalkScenarios {
         if (pick < 97) {
             return groupType();
         }
-        return step("state").put("group", GROUPS.get(random.nextInt(GROUPS.size())));
+        return step(new Command.QueryGroup(anyGroup()));
     }
 
     private ObjectNode driverCore() {
-        String device = any(deviceNames);
+        String device = pick(deviceNames);
         if (blocked(device)) {
             return null;
         }
+        DeviceId id = new DeviceId(device);
         return switch (random.nextInt(11)) {
-            case 0, 1, 2, 3 -> step("driver.bind").put("device", device).put("driver", driverFor(device));
-            case 4, 5 -> step("driver.unbind").put("device", device);
-            case 6, 7 -> random.nextBoolean() ? step("driver.override").put("device", device).put("driver", "vfio-pci")
-                    : step("driver.override").put("device", device).putNull("driver");
-            case 8, 9 -> step("driver.probe").put("device", device);
+            case 0, 1, 2, 3 -> step(new Command.DriverBind(id, driverFor(device)));
+            case 4, 5 -> step(new Command.DriverUnbind(id));
+            case 6, 7 -> step(new Command.DriverOverride(id, random.nextBoolean() ? Optional.of("vfio-pci") : Optional.empty()));
+            case 8, 9 -> step(new Command.DriverProbe(id));
             // hot-plug of the second function of the two-device group: it leaves and comes back
             // into a group that may be owned by then
-            default -> blocked(hotplugged) ? null : step(random.nextBoolean() ? "device.remove" : "device.add")
-                    .put("device", hotplugged);
+            default -> blocked(hotplugged) ? null : step(random.nextBoolean()
+                    ? new Command.DeviceRemove(new DeviceId(hotplugged)) : new Command.DeviceAdd(new DeviceId(hotplugged)));
         };
     }
 
@@ -207,53 +221,46 @@ public final class RandomWalkScenarios {
 
     private ObjectNode vfio() {
         return switch (random.nextInt(9)) {
-            case 0, 1 -> step("vfio.group.open").put("group", GROUPS.get(random.nextInt(GROUPS.size())))
-                    .put("as", fresh("g", groupFds));
-            case 2 -> step("vfio.container.open").put("as", fresh("c", containers));
+            case 0, 1 -> step(new Command.GroupOpen(anyGroup(), fresh("g", groupFds)));
+            case 2 -> step(new Command.ContainerOpen(fresh("c", containers)));
             case 3 -> groupFds.isEmpty() || containers.isEmpty() ? null
-                    : step("vfio.group.set_container").put("fd", any(groupFds)).put("container", any(containers));
-            case 4 -> containers.isEmpty() ? null : step("vfio.container.set_iommu").put("fd", any(containers))
-                    .put("type", random.nextInt(4) == 0 ? "type1" : "type1v2");
-            case 5 -> groupFds.isEmpty() ? null : step("vfio.group.get_device_fd").put("fd", any(groupFds))
-                    .put("device", any(deviceNames)).put("as", fresh("d", deviceFds));
-            case 6 -> groupFds.isEmpty() ? null : random.nextBoolean() ? step("vfio.group.status").put("fd", any(groupFds))
-                    : step("vfio.group.unset_container").put("fd", any(groupFds));
+                    : step(new Command.SetContainer(any(groupFds), any(containers)));
+            case 4 -> containers.isEmpty() ? null : step(new Command.ContainerSetIommu(any(containers),
+                    random.nextInt(4) == 0 ? IommuType.TYPE1 : IommuType.TYPE1V2));
+            case 5 -> groupFds.isEmpty() ? null : step(new Command.GetDeviceFd(any(groupFds),
+                    new DeviceId(pick(deviceNames)), fresh("d", deviceFds)));
+            case 6 -> groupFds.isEmpty() ? null : random.nextBoolean() ? step(new Command.GroupStatus(any(groupFds)))
+                    : step(new Command.UnsetContainer(any(groupFds)));
             case 7 -> containers.isEmpty() ? null : mapDma();
             default -> containers.isEmpty() ? null : random.nextInt(4) == 0
-                    ? step("vfio.unmap_dma").put("container", any(containers)).put("all", true)
-                    : step("vfio.unmap_dma").put("container", any(containers))
-                    .put("iova", page(random.nextInt(8))).put("size", page(1 + random.nextInt(4)));
+                    ? step(new Command.Type1UnmapDma(any(containers), 0, 0, true))
+                    : step(new Command.Type1UnmapDma(any(containers), page(random.nextInt(8)), page(1 + random.nextInt(4)), false));
         };
     }
 
     private ObjectNode mapDma() {
-        ObjectNode step = step("vfio.map_dma").put("container", any(containers)).put("iova", page(random.nextInt(8)))
-                .put("vaddr", "0x" + Long.toHexString(0x10000000L + page(random.nextInt(64))))
-                .put("size", page(1 + random.nextInt(4)));
-        step.putArray("flags").add("READ").add("WRITE");
-        return step;
+        return step(new Command.Type1MapDma(any(containers), page(random.nextInt(8)), 0x10000000L + page(random.nextInt(64)),
+                page(1 + random.nextInt(4)), EnumSet.allOf(Type1MapFlag.class)));
     }
 
     private ObjectNode iommufd() {
         return switch (random.nextInt(11)) {
-            case 0 -> step("iommufd.open").put("as", fresh("i", iommufds));
+            case 0 -> step(new Command.IommufdOpen(fresh("i", iommufds)));
             case 1, 2 -> {
-                String device = any(deviceNames);
-                ObjectNode open = step("cdev.open").put("device", device).put("as", fresh("v", cdevs));
-                cdevDevice.put(open.get("as").asText(), device);
-                yield open;
+                String device = pick(deviceNames);
+                String cdev = fresh("v", cdevs);
+                cdevDevice.put(cdev, device);
+                yield step(new Command.CdevOpen(new DeviceId(device), cdev));
             }
-            case 3 -> cdevs.isEmpty() || iommufds.isEmpty() ? null : cdevBind(any(cdevs));
-            case 4 -> iommufds.isEmpty() ? null
-                    : step("iommufd.ioas_alloc").put("iommufd", any(iommufds)).put("as", fresh("a", objects));
+            case 3 -> cdevs.isEmpty() || iommufds.isEmpty() ? null : cdevBind(pick(cdevs));
+            case 4 -> iommufds.isEmpty() ? null : step(new Command.IoasAlloc(any(iommufds), fresh("a", objects)));
             case 5, 6 -> cdevs.isEmpty() || objects.isEmpty() ? null
-                    : step("cdev.attach").put("fd", any(cdevs)).put("pt", any(objects));
-            case 7 -> cdevs.isEmpty() ? null : step("cdev.detach").put("fd", any(cdevs));
+                    : step(new Command.CdevAttach(any(cdevs), any(objects), Optional.empty()));
+            case 7 -> cdevs.isEmpty() ? null : step(new Command.CdevDetach(any(cdevs)));
             case 8 -> cdevs.isEmpty() || objects.isEmpty() || iommufds.isEmpty() ? null
-                    : step("iommufd.hwpt_alloc").put("iommufd", any(iommufds)).put("device", any(cdevs))
-                    .put("pt", any(objects)).put("as", fresh("h", objects));
+                    : step(new Command.HwptAlloc(any(iommufds), any(cdevs), any(objects), fresh("h", objects)));
             case 9 -> objects.isEmpty() || iommufds.isEmpty() ? null
-                    : step("iommufd.destroy").put("iommufd", any(iommufds)).put("id", any(objects));
+                    : step(new Command.Destroy(any(iommufds), any(objects)));
             default -> objects.isEmpty() ? null : ioasMap();
         };
     }
@@ -268,51 +275,48 @@ public final class RandomWalkScenarios {
         if (resetless.contains(device) && blocked(device)) {
             return null;
         }
-        return step("cdev.bind").put("fd", cdev).put("iommufd", any(iommufds));
+        return step(new Command.CdevBind(new Handle.Unbound(cdev), any(iommufds)));
     }
 
     private ObjectNode ioasMap() {
-        String ioas = any(objects);
+        Handle ioas = any(objects);
         int kind = random.nextInt(8);
         if (kind == 0) {
-            return step("iommufd.iova_ranges").put("ioas", ioas).put("num", random.nextInt(4));
+            return step(new Command.IoasIovaRanges(ioas, random.nextInt(4)));
         }
         if (kind == 1) {
-            ObjectNode step = step("iommufd.allow_iovas").put("ioas", ioas);
             long start = page(16 * random.nextInt(4));
-            step.putArray("ranges").addArray().add(start).add(start + page(64) - 1);
-            return step;
+            return step(new Command.IoasAllowIovas(ioas, List.of(new IovaSpan(start, start + page(64) - 1))));
         }
         if (kind <= 3) {
-            return step("iommufd.ioas_unmap").put("ioas", ioas).put("iova", page(16 * random.nextInt(4)))
-                    .put("length", page(16));
+            return step(new Command.IoasUnmap(ioas, page(16 * random.nextInt(4)), page(16)));
         }
-        ObjectNode step = step("iommufd.ioas_map").put("ioas", ioas).put("length", page(1 + random.nextInt(16)));
-        ArrayNode flags = step.putArray("flags").add("READABLE").add("WRITEABLE");
+        long length = page(1 + random.nextInt(16));
+        EnumSet<IoasMapFlag> flags = EnumSet.of(IoasMapFlag.READABLE, IoasMapFlag.WRITEABLE);
+        OptionalLong iova = OptionalLong.empty();
         if (random.nextBoolean()) {
-            step.put("iova", page(16 * random.nextInt(4)));
-            flags.add("FIXED_IOVA");
+            iova = OptionalLong.of(page(16 * random.nextInt(4)));
+            flags.add(IoasMapFlag.FIXED_IOVA);
         }
-        return step;
+        return step(new Command.IoasMap(ioas, iova, length, flags));
     }
 
     /** The sysfs group type, sometimes written without the capabilities it needs. */
     private ObjectNode groupType() {
-        ObjectNode step = step("sysfs.group_type").put("group", GROUPS.get(random.nextInt(GROUPS.size())))
-                .put("value", List.of("DMA", "DMA-FQ", "identity", "auto").get(random.nextInt(4)));
-        if (random.nextInt(4) == 0) {
-            step.putArray("caps").add("SYS_RAWIO");
-        }
-        return step;
+        GroupId group = anyGroup();
+        String value = List.of("DMA", "DMA-FQ", "identity", "auto").get(random.nextInt(4));
+        Set<ProcessCapability> capabilities = random.nextInt(4) == 0 ? EnumSet.of(ProcessCapability.SYS_RAWIO)
+                : EnumSet.allOf(ProcessCapability.class);
+        return step(new Command.SysfsGroupType(group, value, capabilities));
     }
 
     private ObjectNode close() {
         return switch (random.nextInt(5)) {
-            case 0 -> groupFds.isEmpty() ? null : step("vfio.group.close").put("fd", any(groupFds));
-            case 1 -> containers.isEmpty() ? null : step("vfio.container.close").put("fd", any(containers));
-            case 2 -> deviceFds.isEmpty() ? null : step("vfio.device.close").put("fd", any(deviceFds));
-            case 3 -> iommufds.isEmpty() ? null : step("iommufd.close").put("fd", any(iommufds));
-            default -> cdevs.isEmpty() ? null : step("cdev.close").put("fd", any(cdevs));
+            case 0 -> groupFds.isEmpty() ? null : close("vfio.group.close", groupFds);
+            case 1 -> containers.isEmpty() ? null : close("vfio.container.close", containers);
+            case 2 -> deviceFds.isEmpty() ? null : close("vfio.device.close", deviceFds);
+            case 3 -> iommufds.isEmpty() ? null : close("iommufd.close", iommufds);
+            default -> cdevs.isEmpty() ? null : close("cdev.close", cdevs);
         };
     }
 
@@ -323,8 +327,18 @@ public final class RandomWalkScenarios {
         return engine.state().device(new DeviceId(device)).pending().isPresent();
     }
 
-    private ObjectNode step(String op) {
-        return JSON.objectNode().put("op", op);
+    /** The call as a step, written by the operation catalogue; objects are named as this walk names them. */
+    private static ObjectNode step(Command<?> command) {
+        return Operations.write(command, StepWriter::rawName);
+    }
+
+    /** close(2), spelled for the kind of fd the pool holds. */
+    private ObjectNode close(String spelling, List<String> pool) {
+        return Operations.find(spelling).orElseThrow().write(new Command.Close(any(pool)), StepWriter::rawName);
+    }
+
+    private GroupId anyGroup() {
+        return new GroupId(GROUPS.get(random.nextInt(GROUPS.size())));
     }
 
     private String fresh(String prefix, List<String> pool) {
@@ -333,7 +347,12 @@ public final class RandomWalkScenarios {
         return name;
     }
 
-    private String any(List<String> pool) {
+    /** A name from the pool, as a command refers to it: a name that may or may not be bound by now. */
+    private Handle any(List<String> pool) {
+        return new Handle.Unbound(pick(pool));
+    }
+
+    private String pick(List<String> pool) {
         return pool.get(random.nextInt(pool.size()));
     }
 

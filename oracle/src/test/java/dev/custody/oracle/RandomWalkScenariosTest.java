@@ -1,5 +1,6 @@
 package dev.custody.oracle;
 
+import dev.custody.ops.NotRealisable;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,5 +1,6 @@
 package dev.custody.persistence;
 
+import dev.custody.ops.Operations;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.typesafe.config.Config;
@@ -72,15 +73,15 @@ class H2EngineRecoveryTest {
 
     private void recoverAfter(Config journal, long seed) {
         Topology topology = ModelRandomWalkTest.topology();
-        List<Command> commands = new RandomWalk(topology, false).commands(seed, 600);
+        List<Command<?>> commands = new RandomWalk(topology, false).commands(seed, 600);
         SchemaCreator.createIfMissing(journal);
 
         KernelState before;
         KernelState model = Kernel.boot(topology).state();
         try (CustodyRuntime runtime = CustodyRuntime.start(journal)) {
             Custody engine = Custody.start(runtime, "h2", topology, TIMEOUT).toCompletableFuture().join();
-            for (Command command : commands) {
-                var expected = Kernel.decide(model, command);
+            for (Command<?> command : commands) {
+                var expected = Operations.decide(model, command);
                 assertEquals(expected.outcome(), engine.execute(command).toCompletableFuture().join(), command.toString());
                 model = expected.state();
             }

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.custody.oracle.FileComparison;
 import dev.custody.oracle.KernelRun;
-import dev.custody.oracle.NotRealisable;
+import dev.custody.ops.NotRealisable;
 import dev.custody.oracle.Oracle;
 import dev.custody.oracle.OracleReport;
 import dev.custody.oracle.ScenarioFiles;

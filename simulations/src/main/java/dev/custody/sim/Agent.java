@@ -15,5 +15,5 @@ public interface Agent {
     Command next();
 
     /** The answer to the call {@link #next} returned. */
-    void observe(Command command, Outcome<Reply> outcome);
+    void observe(Command<?> command, Outcome<Reply> outcome);
 }

@@ -1,5 +1,6 @@
 package dev.custody.sim;
 
+import dev.custody.ops.Operations;
 import dev.custody.invariants.Violation;
 import dev.custody.model.Command;
 import dev.custody.model.state.KernelState;
@@ -15,8 +16,8 @@ import java.util.List;
 final class Differential {
     private Differential() {}
 
-    static List<Violation> check(KernelState before, Command command, Decision engine) {
-        Decision model = Kernel.decide(before, command);
+    static List<Violation> check(KernelState before, Command<?> command, Decision engine) {
+        Decision model = Operations.decide(before, command);
         if (model.outcome().equals(engine.outcome()) && model.events().equals(engine.events())) {
             return List.of();
         }

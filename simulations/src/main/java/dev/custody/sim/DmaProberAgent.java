@@ -39,7 +39,7 @@ final class DmaProberAgent implements Agent {
     }
 
     @Override
-    public void observe(Command command, Outcome<Reply> outcome) {
+    public void observe(Command<?> command, Outcome<Reply> outcome) {
         // the prober only asks; Reachability judges every group after every event
     }
 }

@@ -47,7 +47,7 @@ final class DriverCoreAgent implements Agent {
     }
 
     @Override
-    public void observe(Command command, Outcome<Reply> outcome) {
+    public void observe(Command<?> command, Outcome<Reply> outcome) {
         // an administrator does not remember: every call is chosen afresh
     }
 }

@@ -1,6 +1,7 @@
 package dev.custody.sim;
 
 import dev.custody.model.Command;
+import dev.custody.model.IoasMapFlag;
 import dev.custody.model.DeviceId;
 import dev.custody.model.GroupId;
 import dev.custody.model.Handle;
@@ -49,7 +50,7 @@ final class IommufdUserAgent extends PlannedAgent {
             long iova = 0x200000L * (1 + random.nextInt(16));
             step(null, () -> memory.latest("ioas").map(io -> new Command.IoasMap(io,
                     fixed ? OptionalLong.of(iova) : OptionalLong.empty(), 0x1000L << random.nextInt(9),
-                    Set.of("READABLE", "WRITEABLE"))));
+                    Set.of(IoasMapFlag.READABLE, IoasMapFlag.WRITEABLE))));
         }
         if (random.nextBoolean()) {
             step(null, () -> memory.latest("ioas").map(io -> new Command.IoasUnmap(io, 0, -1L)));

@@ -1,5 +1,6 @@
 package dev.custody.sim;
 
+import dev.custody.ops.Operations;
 import dev.custody.api.OwnershipChange;
 import dev.custody.invariants.Violation;
 import dev.custody.model.Command;
@@ -22,7 +23,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * changed nothing are not journaled and cannot change any invariant; they are counted, not checked.
  */
 final class JournalOrderChecker {
-    private record Call(String agent, Command command) {}
+    private record Call(String agent, Command<?> command) {}
 
     private final Map<String, Call> calls = new ConcurrentHashMap<>();
     private final AtomicBoolean stopped = new AtomicBoolean();
@@ -38,7 +39,7 @@ final class JournalOrderChecker {
     }
 
     /** Registers a call before it is sent, so its decision can be matched when it is journaled. */
-    void sent(String operationId, String agent, Command command) {
+    void sent(String operationId, String agent, Command<?> command) {
         calls.put(operationId, new Call(agent, command));
     }
 
@@ -58,7 +59,7 @@ final class JournalOrderChecker {
             return;
         }
         KernelState before = shadow;
-        Decision model = Kernel.decide(before, call.command());
+        Decision model = Operations.decide(before, call.command());
         List<Violation> found = new ArrayList<>();
         if (!model.events().equals(change.events())) {
             found.add(new Violation("D0", Violation.Kind.KERNEL, List.of(call.command().getClass().getSimpleName()),

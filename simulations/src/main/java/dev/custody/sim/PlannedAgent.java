@@ -26,7 +26,7 @@ abstract class PlannedAgent implements Agent {
     protected final Topology topology;
     private final List<GroupId> groups;
     protected final AgentMemory memory = new AgentMemory();
-    private final Deque<Supplier<Optional<Command>>> plan = new ArrayDeque<>();
+    private final Deque<Supplier<Optional<Command<?>>>> plan = new ArrayDeque<>();
     private Optional<String> lastRole = Optional.empty();
 
     PlannedAgent(String name, long seed, Topology topology) {
@@ -51,7 +51,7 @@ abstract class PlannedAgent implements Agent {
                 memory.forgetAll();
                 planLife();
             }
-            Optional<Command> command = plan.poll().get();
+            Optional<Command<?>> command = plan.poll().get();
             if (command.isPresent()) {
                 return command.get();
             }
@@ -59,12 +59,12 @@ abstract class PlannedAgent implements Agent {
     }
 
     @Override
-    public final void observe(Command command, Outcome<Reply> outcome) {
+    public final void observe(Command<?> command, Outcome<Reply> outcome) {
         lastRole.ifPresent(role -> memory.remember(role, outcome));
     }
 
     /** Adds a step; what it creates is remembered under {@code role} (null: nothing to remember). */
-    protected final void step(String role, Supplier<Optional<Command>> command) {
+    protected final void step(String role, Supplier<Optional<Command<?>>> command) {
         plan.add(() -> {
             lastRole = Optional.ofNullable(role);
             return command.get();
@@ -80,7 +80,7 @@ abstract class PlannedAgent implements Agent {
     }
 
     /** A call on the newest objects of two roles, when both exist. */
-    protected final Optional<Command> pair(String first, String second, BiFunction<Handle, Handle, Command> make) {
+    protected final Optional<Command<?>> pair(String first, String second, BiFunction<Handle, Handle, Command<?>> make) {
         Optional<Handle> a = memory.latest(first);
         Optional<Handle> b = memory.latest(second);
         return a.isPresent() && b.isPresent() ? Optional.of(make.apply(a.get(), b.get())) : Optional.empty();

@@ -55,7 +55,7 @@ final class SharedDomainAgent implements Agent {
     }
 
     @Override
-    public void observe(Command command, Outcome<Reply> outcome) {
+    public void observe(Command<?> command, Outcome<Reply> outcome) {
         if (allocating) {
             memory.remember("domain", outcome);
         }

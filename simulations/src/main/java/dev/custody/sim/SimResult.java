@@ -27,7 +27,7 @@ public record SimResult(SimSettings settings, Topology topology, long operations
         return elapsedNanos == 0 ? 0 : operations * 1e9 / elapsedNanos;
     }
 
-    public List<Command> minimalCommands() {
+    public List<Command<?>> minimalCommands() {
         return violation.map(f -> f.minimal().stream().map(TraceEntry::command).toList()).orElse(List.of());
     }
 }

@@ -180,7 +180,7 @@ public final class Simulation {
     }
 
     /** The engine failed to answer (a timeout, a crashed actor): that is a finding, not a crash of the run. */
-    static Violation engineError(String operationId, Command command, RuntimeException broken) {
+    static Violation engineError(String operationId, Command<?> command, RuntimeException broken) {
         return new Violation("E1", Violation.Kind.KERNEL, List.of(operationId, command.getClass().getSimpleName()),
                 "the engine did not answer: " + broken);
     }
@@ -238,7 +238,7 @@ public final class Simulation {
             return current;
         }
 
-        synchronized Decision decide(KernelEngine engine, String agent, Command command, String operationId) {
+        synchronized Decision decide(KernelEngine engine, String agent, Command<?> command, String operationId) {
             KernelState before = current;
             Decision decision;
             try {

@@ -13,7 +13,7 @@ final class Stats {
     private final Map<String, Histogram> latencies = new TreeMap<>();
     private long operations;
 
-    synchronized void record(Command command, Outcome<?> outcome, long nanos) {
+    synchronized void record(Command<?> command, Outcome<?> outcome, long nanos) {
         String op = command.getClass().getSimpleName();
         outcomes.computeIfAbsent(op, o -> new TreeMap<>()).merge(outcome.resultName(), 1L, Long::sum);
         latencies.computeIfAbsent(op, o -> new Histogram(TimeUnit.SECONDS.toNanos(60), 3))

@@ -7,7 +7,7 @@ import dev.custody.model.Reply;
 import java.util.Optional;
 
 /** One decided call in decision order: what was asked, by whom, what it answered, what it created. */
-public record TraceEntry(String agent, Command command, Outcome<Reply> outcome) {
+public record TraceEntry(String agent, Command<?> command, Outcome<Reply> outcome) {
 
     Optional<Handle> created() {
         if (outcome instanceof Outcome.Ok<Reply> ok) {

@@ -1,5 +1,6 @@
 package dev.custody.sim;
 
+import dev.custody.ops.Operations;
 import dev.custody.invariants.Violation;
 import dev.custody.model.Command;
 import dev.custody.model.Handle;
@@ -70,7 +71,7 @@ final class TraceShrinker {
         List<TraceEntry> replayed = new ArrayList<>();
         for (TraceEntry entry : trace) {
             Command command = rename(entry.command(), renamed);
-            Decision decision = Kernel.decide(state, command, mutants);
+            Decision decision = Operations.decide(state, command, mutants);
             TraceEntry now = new TraceEntry(entry.agent(), command, decision.outcome());
             replayed.add(now);
             entry.created().ifPresent(original -> now.created().ifPresent(fresh -> renamed.put(original, fresh)));
@@ -83,7 +84,7 @@ final class TraceShrinker {
     }
 
     /** The command with each object it names replaced by the replay's object created in the same call. */
-    static Command rename(Command command, Map<Handle, Handle> renamed) {
+    static Command rename(Command<?> command, Map<Handle, Handle> renamed) {
         RecordComponent[] components = command.getClass().getRecordComponents();
         Object[] values = new Object[components.length];
         Class<?>[] types = new Class<?>[components.length];

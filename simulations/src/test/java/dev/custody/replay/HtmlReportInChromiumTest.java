@@ -1,5 +1,6 @@
 package dev.custody.replay;
 
+import dev.custody.ops.Operations;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -56,14 +57,14 @@ class HtmlReportInChromiumTest {
     private static JournalHistory history() {
         Topology topology = SimTopology.generate(1, 3);
         DeviceId nic = new DeviceId("0000:00:01.0");
-        List<Command> commands = List.of(new Command.DriverUnbind(nic), new Command.DriverBind(nic, "vfio-pci"),
+        List<Command<?>> commands = List.of(new Command.DriverUnbind(nic), new Command.DriverBind(nic, "vfio-pci"),
                 new Command.GroupOpen(new dev.custody.model.GroupId(1), "g1"));
         Decision boot = Kernel.boot(topology);
         List<RecordedDecision> decisions = new ArrayList<>();
         decisions.add(new RecordedDecision(1, "boot", boot.events(), Instant.EPOCH));
         var state = boot.state();
-        for (Command command : commands) {
-            Decision decision = Kernel.decide(state, command);
+        for (Command<?> command : commands) {
+            Decision decision = Operations.decide(state, command);
             decisions.add(new RecordedDecision(decisions.size() + 1, "op-" + decisions.size(), decision.events(),
                     Instant.EPOCH.plusSeconds(decisions.size())));
             state = decision.state();

@@ -1,6 +1,7 @@
 package dev.custody.bench.journal;
 
 import dev.custody.model.Command;
+import dev.custody.model.IommuType;
 import dev.custody.model.DeviceId;
 import dev.custody.model.GroupId;
 import dev.custody.model.Handle;
@@ -31,7 +32,7 @@ final class OwnershipCaller {
     private final Map<String, Handle> handles = new HashMap<>();
     private Optional<String> pendingRole = Optional.empty();
 
-    private record Step(String role, Supplier<Optional<Command>> command) {}
+    private record Step(String role, Supplier<Optional<Command<?>>> command) {}
 
     /** {@code members}: the present devices of each group the caller owns (every list non-empty), in a fixed order. */
     OwnershipCaller(String name, long seed, Map<GroupId, List<DeviceId>> members) {
@@ -48,7 +49,7 @@ final class OwnershipCaller {
                 planLife();
             }
             Step step = plan.poll();
-            Optional<Command> command = step.command().get();
+            Optional<Command<?>> command = step.command().get();
             if (command.isPresent()) {
                 pendingRole = Optional.ofNullable(step.role());
                 return command.get();
@@ -84,7 +85,7 @@ final class OwnershipCaller {
         step("container", new Command.ContainerOpen(name + "-c"));
         step("group", new Command.GroupOpen(group, name + "-g"));
         step(null, () -> both("group", "container", Command.SetContainer::new));
-        step(null, () -> with("container", c -> new Command.ContainerSetIommu(c, "type1v2")));
+        step(null, () -> with("container", c -> new Command.ContainerSetIommu(c, IommuType.TYPE1V2)));
         step("device", () -> with("group", g -> new Command.GetDeviceFd(g, device, name + "-d")));
         step(null, () -> with("device", Command.Close::new));
         step(null, () -> with("group", Command.UnsetContainer::new));
@@ -103,22 +104,22 @@ final class OwnershipCaller {
         step(null, () -> with("iommufd", Command.Close::new));
     }
 
-    private Optional<Command> with(String role, java.util.function.Function<Handle, Command> make) {
+    private Optional<Command<?>> with(String role, java.util.function.Function<Handle, Command<?>> make) {
         return Optional.ofNullable(handles.get(role)).map(make);
     }
 
-    private Optional<Command> both(String first, String second,
-                                   java.util.function.BiFunction<Handle, Handle, Command> make) {
+    private Optional<Command<?>> both(String first, String second,
+                                   java.util.function.BiFunction<Handle, Handle, Command<?>> make) {
         Handle a = handles.get(first);
         Handle b = handles.get(second);
         return a != null && b != null ? Optional.of(make.apply(a, b)) : Optional.empty();
     }
 
-    private void step(String role, Command command) {
+    private void step(String role, Command<?> command) {
         plan.add(new Step(role, () -> Optional.of(command)));
     }
 
-    private void step(String role, Supplier<Optional<Command>> command) {
+    private void step(String role, Supplier<Optional<Command<?>>> command) {
         plan.add(new Step(role, command));
     }
 }

@@ -1,4 +1,4 @@
-package dev.custody.scenario;
+package dev.custody.ops;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.math.BigInteger;

@@ -1,7 +1,7 @@
-package dev.custody.scenario;
+package dev.custody.ops;
 
 /** The kinds of step arguments, each validated before anything runs. */
-enum ArgKind {
+public enum ArgKind {
     /** A device of the topology, by name. */
     DEVICE,
     /** A group number. */
@@ -22,8 +22,10 @@ enum ArgKind {
     NUMBER,
     /** An errno name. */
     ERRNO,
-    /** A list of flag names. */
+    /** A list of flag names, each a constant of the argument's flag enum. */
     FLAGS,
+    /** An IOMMU model for VFIO_SET_IOMMU by its scenario name ("type1", "type1v2", ...). */
+    IOMMU_TYPE,
     BOOL,
     /** A list of [start, last] pairs. */
     RANGES,

@@ -1,0 +1,11 @@
+package dev.custody.ops;
+
+/** Who makes an operation in a real system, which decides who may make it in a run. */
+public enum Caller {
+    /** A process: sysfs writes, open/close and ioctls on /dev/vfio and /dev/iommu. The oracle's agent can make it. */
+    USER_SPACE,
+    /** Kernel code calling the IOMMU core (a driver, VFIO or iommufd inside the kernel); only the model can make it. */
+    IN_KERNEL,
+    /** The test harness itself: probe fault injection and reading a group's state. */
+    HARNESS
+}
