@@ -57,7 +57,7 @@ class GuestScriptTest {
                 "4 ioas-map X A 0x10000 0x1000 READABLE,FIXED_IOVA",
                 "5 iova-ranges X A 64",
                 "6 open g vfio-group 0000:00:03.0",
-                "7 unmap-dma g 0 0 1"), steps);
+                "7 unmap-dma g 0x0 0x0 1"), steps);
     }
 
     @Test
