@@ -36,11 +36,11 @@ final class ActorSimEngine implements SimEngine {
         custody = start();
         KernelState recovered = state();
         if (!recovered.equals(expected)) {
-            return java.util.List.of(new dev.custody.invariants.Violation("J2", dev.custody.invariants.Violation.Kind.KERNEL,
+            return java.util.List.of(new dev.custody.invariants.Violation(dev.custody.invariants.Invariant.J2,
                     java.util.List.of("journal"), "the restarted engine recovered a state other than the acknowledged one"));
         }
         return dev.custody.api.EntityAudit.compare(custody, expected, 5).stream()
-                .map(d -> new dev.custody.invariants.Violation("J4", dev.custody.invariants.Violation.Kind.KERNEL,
+                .map(d -> new dev.custody.invariants.Violation(dev.custody.invariants.Invariant.J4,
                         java.util.List.of(d.entity().kind() + " " + d.entity().key()), "after a restart " + d))
                 .toList();
     }
