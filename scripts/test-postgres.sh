@@ -58,10 +58,13 @@ custody_pg_start() {
 
 custody_pg_stop() {
   if [ -n "${CUSTODY_PG_DIR:-}" ] && [ -d "$CUSTODY_PG_DIR" ]; then
+    local said=""
     if [ -f "$CUSTODY_PG_DIR/data/postmaster.pid" ]; then
       "${CUSTODY_PG_CTL[@]}" -m fast -w stop >/dev/null 2>&1 || true
-      echo "test-postgres: stopped the throwaway cluster"
+      said="test-postgres: stopped the throwaway cluster"
     fi
     rm -rf "$CUSTODY_PG_DIR"
+    # Said last: when the reader of the output is gone (./test | head), the echo kills the shell.
+    [ -z "$said" ] || echo "$said"
   fi
 }
