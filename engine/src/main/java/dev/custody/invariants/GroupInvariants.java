@@ -1,6 +1,5 @@
 package dev.custody.invariants;
 
-import dev.custody.invariants.Violation.Kind;
 import dev.custody.model.DeviceId;
 import dev.custody.model.DriverSpec;
 import dev.custody.model.state.Claimant;
@@ -14,7 +13,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 
-/** The IOMMU-core and driver-core invariants of spec 7 (G1-G8, G10, G11, D1, D3) over one state. */
+/** The IOMMU-core and driver-core invariants (G1-G8, G10, G11, D3; docs/invariants.md) over one state. */
 final class GroupInvariants {
     private GroupInvariants() {}
 
@@ -24,44 +23,45 @@ final class GroupInvariants {
             String g = "group " + group.id();
             int count = group.ownerCnt();
             if (group.isOwned() && count < 1) {
-                out.add(new Violation("G1", Kind.KERNEL, List.of(g), "owner " + group.owner().get() + " with owner_cnt 0"));
+                out.add(new Violation(Invariant.G1, List.of(g), "owner " + group.owner().get() + " with owner_cnt 0"));
             }
             if (!group.isOwned() && count > 0 && !kernelClaims(group).equals(expectedKernelClaims(state, group))) {
-                out.add(new Violation("G2", Kind.CALLER, List.of(g), "owner_cnt " + count + " counts " + kernelClaims(group)
+                out.add(new Violation(Invariant.G2, List.of(g), "owner_cnt " + count + " counts " + kernelClaims(group)
                         + " but the bound kernel DMA drivers are " + expectedKernelClaims(state, group).keySet()));
             }
             List<DeviceId> kernelBound = kernelBound(state, group);
             if (group.isOwned() && !kernelBound.isEmpty()) {
-                out.add(new Violation("G3", Kind.KERNEL, objects(g, kernelBound), "owned by " + group.owner().get()
+                out.add(new Violation(Invariant.G3, objects(g, kernelBound), "owned by " + group.owner().get()
                         + " while kernel DMA drivers are bound"));
             }
             if (group.isOwned() && group.onDefaultDomain()) {
-                out.add(new Violation("G4", Kind.KERNEL, List.of(g), "owned by " + group.owner().get() + " but on its default domain"));
+                out.add(new Violation(Invariant.G4, List.of(g), "owned by " + group.owner().get() + " but on its default domain"));
             }
             if (count == 0 && group.isOwned()) {
-                out.add(new Violation("G5", Kind.KERNEL, List.of(g), "owner_cnt 0 but owner " + group.owner().get()));
+                out.add(new Violation(Invariant.G5, List.of(g), "owner_cnt 0 but owner " + group.owner().get()));
             }
             if (count == 0 && !group.onDefaultDomain()) {
-                out.add(new Violation("G6", Kind.CALLER, List.of(g), "no owner and no kernel user, yet not on its default domain"));
+                out.add(new Violation(Invariant.G6, List.of(g), "no owner and no kernel user, yet not on its default domain"));
             }
             if (!group.isOwned() && count > 0 && !group.onDefaultDomain() && group.devices().size() != 1) {
-                out.add(new Violation("G7", Kind.CALLER, List.of(g), "kernel users with a private domain on "
+                out.add(new Violation(Invariant.G7, List.of(g), "kernel users with a private domain on "
                         + group.devices().size() + " devices"));
             }
             checkDomain(state, group, out);
             if (group.isOwned() && group.blockingDomain().isEmpty()
                     && !group.owner().get().key().startsWith("shared-domain:")) {
-                out.add(new Violation("G11", Kind.KERNEL, List.of(g), "claimed but no blocking domain was allocated"));
+                out.add(new Violation(Invariant.G11, List.of(g), "claimed but no blocking domain was allocated"));
             }
             for (DeviceId device : kernelBound) {
                 int claims = group.claimsOf(Claimant.device(device));
                 if (group.isOwned()) {
-                    out.add(new Violation("D3", Kind.KERNEL, List.of(g, device.name()),
+                    out.add(new Violation(Invariant.D3_OWNED, List.of(g, device.name()),
                             "a bound kernel DMA driver under owner " + group.owner().get()));
                 } else if (claims != 1) {
-                    // only raw use/unuse calls unbalance it (spec 8.5); driver-core walks assert it never happens
-                    out.add(new Violation("D3", Kind.CALLER, List.of(g, device.name()), "a bound kernel DMA driver contributes "
-                            + claims + " to owner_cnt (use/unuse outside dma_configure/dma_cleanup, spec 8.5)"));
+                    // only raw use/unuse calls unbalance it (as a re-probe without dma_cleanup once did in the
+                    // kernel); driver-core walks assert it never happens
+                    out.add(new Violation(Invariant.D3_COUNTED, List.of(g, device.name()), "a bound kernel DMA driver contributes "
+                            + claims + " to owner_cnt (use/unuse outside dma_configure/dma_cleanup)"));
                 }
             }
         }
@@ -98,7 +98,7 @@ final class GroupInvariants {
     }
 
     private static void g10(DomainState domain, DomainUse.GroupCore core, List<Violation> out) {
-        out.add(new Violation("G10", Kind.KERNEL, List.of("group " + core.group(), domain.id().toString()),
+        out.add(new Violation(Invariant.G10, List.of("group " + core.group(), domain.id().toString()),
                 "the group is gone but its " + domain.label() + " domain was not freed"));
     }
 
@@ -106,14 +106,14 @@ final class GroupInvariants {
     private static void checkDomain(KernelState state, GroupState group, List<Violation> out) {
         for (var id : List.of(group.domain(), group.defaultDomain())) {
             if (!state.domains().containsKey(id)) {
-                out.add(new Violation("G8", Kind.KERNEL, List.of("group " + group.id(), id.toString()), "uses a freed domain"));
+                out.add(new Violation(Invariant.G8, List.of("group " + group.id(), id.toString()), "uses a freed domain"));
                 return;
             }
         }
         String iommu = state.iommuOf(group);
         DomainState domain = state.domain(group.domain());
         if (!domain.iommu().equals(iommu)) {
-            out.add(new Violation("G8", Kind.KERNEL, List.of("group " + group.id(), domain.label()),
+            out.add(new Violation(Invariant.G8, List.of("group " + group.id(), domain.label()),
                     "attached to a domain of IOMMU " + domain.iommu() + ", devices sit behind " + iommu));
         }
     }
@@ -128,7 +128,7 @@ final class GroupInvariants {
         return expected;
     }
 
-    /** Devices of the group bound to a driver without driver_managed_dma (spec 3). */
+    /** Devices of the group bound to a driver without driver_managed_dma (docs/kernel-rules.md, driver core). */
     static List<DeviceId> kernelBound(KernelState state, GroupState group) {
         List<DeviceId> bound = new ArrayList<>();
         for (DeviceId device : group.devices()) {

@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Evaluates the invariants of spec section 7 over a whole state, and the transition invariants
+ * Evaluates the invariants of docs/invariants.md over a whole state, and the transition invariants
  * (G9, G11, G12) over one step. G13 (no third domain during a switch) and D2 (hook order) concern
  * moments inside one kernel call that a state between calls cannot show; the rules guarantee them
  * by construction (a switch is one event; dma_configure precedes the bound event). V5
@@ -42,13 +42,13 @@ public final class Invariants {
             }
             String g = "group " + old.id();
             if (outcome instanceof Outcome.Failed && !now.get().domain().equals(old.domain())) {
-                out.add(new Violation("G12", Violation.Kind.KERNEL, List.of(g), "a failed operation changed the domain"));
+                out.add(new Violation(Invariant.G12, List.of(g), "a failed operation changed the domain"));
             }
             if (!old.pasids().isEmpty() && (!now.get().owner().equals(old.owner()) || now.get().ownerCnt() != old.ownerCnt())) {
-                out.add(new Violation("G9", Violation.Kind.KERNEL, List.of(g), "ownership changed with PASIDs attached"));
+                out.add(new Violation(Invariant.G9, List.of(g), "ownership changed with PASIDs attached"));
             }
             if (old.blockingDomain().isPresent() && !now.get().blockingDomain().equals(old.blockingDomain())) {
-                out.add(new Violation("G11", Violation.Kind.KERNEL, List.of(g), "the blocking domain changed before the group emptied"));
+                out.add(new Violation(Invariant.G11, List.of(g), "the blocking domain changed before the group emptied"));
             }
         }
         return out;

@@ -1,6 +1,5 @@
 package dev.custody.invariants;
 
-import dev.custody.invariants.Violation.Kind;
 import dev.custody.model.state.IommufdObject;
 import dev.custody.model.state.KernelState;
 import dev.custody.model.state.OpenFile.IommufdFile;
@@ -12,7 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-/** V9 (IOAS) and V10 (type1) of spec 7: address-space bookkeeping that must never overlap. */
+/** V9 (IOAS) and V10 (type1): address-space bookkeeping that must never overlap. */
 final class MappingInvariants {
     private MappingInvariants() {}
 
@@ -32,19 +31,19 @@ final class MappingInvariants {
         for (IoasArea area : areas) {
             IovaRange range = IovaRange.ofLength(area.iova(), area.length());
             if (ranges.stream().anyMatch(range::intersects)) {
-                return violation("V9", name, "area " + range + " overlaps another area");
+                return violation(Invariant.V9, name, "area " + range + " overlaps another area");
             }
             if (reserved.stream().anyMatch(range::intersects)) {
-                return violation("V9", name, "area " + range + " overlaps a reserved range");
+                return violation(Invariant.V9, name, "area " + range + " overlaps a reserved range");
             }
             if (Long.remainderUnsigned(area.iova(), alignment) != 0 || Long.remainderUnsigned(area.length(), alignment) != 0) {
-                return violation("V9", name, "area " + range + " is not aligned to " + alignment);
+                return violation(Invariant.V9, name, "area " + range + " is not aligned to " + alignment);
             }
             ranges.add(range);
         }
         for (IovaRange range : allowed) {
             if (reserved.stream().anyMatch(range::intersects)) {
-                return violation("V9", name, "allowed range " + range + " overlaps a reserved range");
+                return violation(Invariant.V9, name, "allowed range " + range + " overlaps a reserved range");
             }
         }
         return Optional.empty();
@@ -56,17 +55,17 @@ final class MappingInvariants {
         for (DmaMapping entry : entries) {
             IovaRange range = IovaRange.ofLength(entry.iova(), entry.size());
             if (ranges.stream().anyMatch(range::intersects)) {
-                return violation("V10", name, "mapping " + range + " overlaps another mapping");
+                return violation(Invariant.V10, name, "mapping " + range + " overlaps another mapping");
             }
             if (!valid.isEmpty() && valid.stream().noneMatch(v -> v.contains(range))) {
-                return violation("V10", name, "mapping " + range + " lies outside the valid IOVA ranges");
+                return violation(Invariant.V10, name, "mapping " + range + " lies outside the valid IOVA ranges");
             }
             ranges.add(range);
         }
         return Optional.empty();
     }
 
-    private static Optional<Violation> violation(String id, String object, String message) {
-        return Optional.of(new Violation(id, Kind.KERNEL, List.of(object), message));
+    private static Optional<Violation> violation(Invariant broken, String object, String message) {
+        return Optional.of(new Violation(broken, List.of(object), message));
     }
 }

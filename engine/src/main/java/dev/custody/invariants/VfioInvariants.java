@@ -1,6 +1,5 @@
 package dev.custody.invariants;
 
-import dev.custody.invariants.Violation.Kind;
 import dev.custody.model.GroupId;
 import dev.custody.model.OwnerId;
 import dev.custody.model.state.GroupState;
@@ -16,7 +15,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
 
-/** The VFIO and iommufd invariants of spec 7 (V1-V4, V6-V8). */
+/** The VFIO and iommufd invariants (V1-V4, V6-V8; docs/invariants.md). */
 final class VfioInvariants {
     private VfioInvariants() {}
 
@@ -25,10 +24,10 @@ final class VfioInvariants {
                 .collect(Collectors.groupingBy(f -> f.group().get(), Collectors.counting()));
         filesPerGroup.forEach((group, count) -> {
             if (count > 1) {
-                out.add(new Violation("V1", Kind.KERNEL, List.of("group " + group), count + " open group files"));
+                out.add(new Violation(Invariant.V1, List.of("group " + group), count + " open group files"));
             }
             if (state.cdevBoundCount(group) > 0) {
-                out.add(new Violation("V2", Kind.KERNEL, List.of("group " + group),
+                out.add(new Violation(Invariant.V2, List.of("group " + group),
                         "group file open while " + state.cdevBoundCount(group) + " cdev(s) are bound"));
             }
         });
@@ -38,7 +37,7 @@ final class VfioInvariants {
             boolean hasIommu = file.container().map(c -> state.fileAs(c, VfioContainer.class).iommu().isPresent()).orElse(false)
                     || file.iommufd().isPresent() || device.binding().isPresent();
             if (!hasIommu) {
-                out.add(new Violation("V6", Kind.KERNEL, List.of(device.label(), file.label()),
+                out.add(new Violation(Invariant.V6, List.of(device.label(), file.label()),
                         "device fd without a container IOMMU driver or an iommufd"));
             }
         });
@@ -46,7 +45,7 @@ final class VfioInvariants {
         state.filesOf(CdevFile.class).filter(c -> c.binding().isPresent()).forEach(cdev -> {
             Optional<IommufdFile> ctx = state.file(cdev.binding().get().iommufd()).map(f -> (IommufdFile) f);
             if (ctx.isEmpty() || !(ctx.get().objects().get(cdev.binding().get().idev()) instanceof IommufdObject.Device)) {
-                out.add(new Violation("V7", Kind.KERNEL, List.of(cdev.label()), "bound cdev without its iommufd device object"));
+                out.add(new Violation(Invariant.V7, List.of(cdev.label()), "bound cdev without its iommufd device object"));
             }
         });
     }
@@ -57,13 +56,13 @@ final class VfioInvariants {
             return;
         }
         if (state.file(file.container().get()).filter(f -> f instanceof VfioContainer).isEmpty()) {
-            out.add(new Violation("V3", Kind.KERNEL, List.of(file.label()), "attached to a container that is gone"));
+            out.add(new Violation(Invariant.V3, List.of(file.label()), "attached to a container that is gone"));
             return;
         }
         Optional<GroupState> group = state.group(file.group().get());
         OwnerId owner = OwnerId.vfioGroupFile(file.id(), file.label());
         if (group.isEmpty() || !group.get().owner().equals(Optional.of(owner)) || group.get().ownerCnt() != 1) {
-            out.add(new Violation("V4", Kind.KERNEL, List.of(file.label(), "group " + file.group().get()),
+            out.add(new Violation(Invariant.V4, List.of(file.label(), "group " + file.group().get()),
                     "container set but the group is not owned by " + file.label() + " with owner_cnt 1"));
         }
     }
@@ -78,7 +77,7 @@ final class VfioInvariants {
             Optional<GroupState> group = groupId.flatMap(state::group);
             if (group.isEmpty() || !group.get().owner().equals(Optional.of(owner))
                     || group.get().ownerCnt() != devices.size()) {
-                out.add(new Violation("V7", Kind.KERNEL, List.of(ctx.label(), "group " + groupId.map(String::valueOf).orElse("?")),
+                out.add(new Violation(Invariant.V7, List.of(ctx.label(), "group " + groupId.map(String::valueOf).orElse("?")),
                         devices.size() + " bound device(s) but the group is not owned by " + ctx.label()
                                 + " with that many claims"));
                 return;
@@ -90,7 +89,7 @@ final class VfioInvariants {
                     && !(ctx.objects().get(d.hwpt().get()) instanceof IommufdObject.Hwpt));
             if (attachedMissing || hwpts.size() > 1
                     || (hwpts.size() == 1 && !group.get().domain().equals(hwpts.get(0).domain()))) {
-                out.add(new Violation("V8", Kind.KERNEL, List.of(ctx.label(), "group " + groupId.get()),
+                out.add(new Violation(Invariant.V8, List.of(ctx.label(), "group " + groupId.get()),
                         "attached devices do not share one HWPT that the group uses"));
             }
         });

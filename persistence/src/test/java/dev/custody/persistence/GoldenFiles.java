@@ -60,8 +60,10 @@ final class GoldenFiles {
 
     /**
      * Writes a golden file for every sample that has none yet (existing files are never overwritten:
-     * they are what older versions wrote). Run from the repository root:
-     * {@code ./test -pl persistence -am -Dtest=GoldenFileWriter -Dsurefire.failIfNoSpecifiedTests=false -Dcustody.golden.write=persistence/src/test/resources/golden}
+     * they are what older versions wrote). Run from the repository root (the directory must be absolute:
+     * the tests run in the module's directory):
+     * {@code ./test -pl persistence -am -Dtest=GoldenFileWriter -Dsurefire.failIfNoSpecifiedTests=false
+     * -Dcustody.golden.write=$PWD/persistence/src/test/resources/golden}
      */
     static void writeMissing(Path directory) throws IOException {
         Files.createDirectories(directory);

@@ -2,6 +2,7 @@ package dev.custody.sim;
 
 import dev.custody.ops.Operations;
 import dev.custody.api.OwnershipChange;
+import dev.custody.invariants.Invariant;
 import dev.custody.invariants.Violation;
 import dev.custody.model.Command;
 import dev.custody.model.state.GroupState;
@@ -52,7 +53,7 @@ final class JournalOrderChecker {
             // not one of this run's calls: still folded, or every later check would use a stale state
             shadow = shadow.applyAll(change.events());
             if (!change.operationId().equals("boot")) {
-                fail(List.of(new Violation("J3", Violation.Kind.KERNEL, List.of(change.operationId()),
+                fail(List.of(new Violation(Invariant.J3, List.of(change.operationId()),
                         "the journal holds a decision no agent asked for")));
             }
             notifyAll();
@@ -62,7 +63,7 @@ final class JournalOrderChecker {
         Decision model = Operations.decide(before, call.command());
         List<Violation> found = new ArrayList<>();
         if (!model.events().equals(change.events())) {
-            found.add(new Violation("D0", Violation.Kind.KERNEL, List.of(call.command().getClass().getSimpleName()),
+            found.add(new Violation(Invariant.D0, List.of(call.command().getClass().getSimpleName()),
                     "the engine journaled " + change.events().size() + " events; the model decides "
                             + model.events().size() + " on the same state"));
         }

@@ -1,5 +1,6 @@
 package dev.custody.sim;
 
+import dev.custody.invariants.Invariant;
 import dev.custody.invariants.Violation;
 import dev.custody.model.FileId;
 import dev.custody.model.OwnerId;
@@ -31,7 +32,7 @@ final class Reachability {
             Optional<String> problem = group.owner().isPresent()
                     ? ownedProblem(state, group, group.owner().get(), domain)
                     : kernelProblem(group, domain);
-            problem.ifPresent(p -> out.add(new Violation("R1", Violation.Kind.KERNEL,
+            problem.ifPresent(p -> out.add(new Violation(Invariant.R1,
                     List.of("group " + group.id(), domain.label()), p)));
         }
         return out;

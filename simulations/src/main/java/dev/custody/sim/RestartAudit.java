@@ -2,6 +2,7 @@ package dev.custody.sim;
 
 import dev.custody.api.ActorEngine;
 import dev.custody.api.EntityAudit;
+import dev.custody.invariants.Invariant;
 import dev.custody.invariants.Violation;
 import dev.custody.model.state.KernelState;
 import java.util.List;
@@ -18,11 +19,11 @@ final class RestartAudit {
         engine.restart();
         KernelState recovered = engine.state();
         if (!recovered.equals(expected)) {
-            return List.of(new Violation("J2", Violation.Kind.KERNEL, List.of("journal"),
+            return List.of(new Violation(Invariant.J2, List.of("journal"),
                     "the restarted engine recovered a state other than the acknowledged one"));
         }
         return EntityAudit.compare(engine.custody(), expected, 5).stream()
-                .map(d -> new Violation("J4", Violation.Kind.KERNEL, List.of(d.entity().kind() + " " + d.entity().key()),
+                .map(d -> new Violation(Invariant.J4, List.of(d.entity().kind() + " " + d.entity().key()),
                         "after a restart " + d))
                 .toList();
     }

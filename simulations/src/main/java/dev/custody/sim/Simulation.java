@@ -3,6 +3,7 @@ package dev.custody.sim;
 import dev.custody.api.ActorEngine;
 import dev.custody.api.KernelEngine;
 import dev.custody.api.ModelEngine;
+import dev.custody.invariants.Invariant;
 import dev.custody.invariants.Violation;
 import dev.custody.model.Command;
 import dev.custody.model.Topology;
@@ -143,15 +144,15 @@ public final class Simulation {
         long elapsed = System.nanoTime() - start;
         long journaled = engine.custody().quiesce().toCompletableFuture().join();
         if (!checker.awaitChecked(changing.get(), java.time.Duration.ofSeconds(60)) && checker.failure().isEmpty()) {
-            checker.fail(List.of(new Violation("J1", Violation.Kind.KERNEL, List.of("journal"), changing.get()
+            checker.fail(List.of(new Violation(Invariant.J1, List.of("journal"), changing.get()
                     + " calls changed the state but only " + checker.checked() + " decisions reached the journal's stream")));
         }
         if (checker.failure().isEmpty() && journaled != changing.get() + 1) {
-            checker.fail(List.of(new Violation("J1", Violation.Kind.KERNEL, List.of("journal"), "the journal holds "
+            checker.fail(List.of(new Violation(Invariant.J1, List.of("journal"), "the journal holds "
                     + (journaled - 1) + " decisions after boot but " + changing.get() + " were acknowledged")));
         }
         if (checker.failure().isEmpty() && !engine.state().equals(checker.shadow())) {
-            checker.fail(List.of(new Violation("J2", Violation.Kind.KERNEL, List.of("journal"),
+            checker.fail(List.of(new Violation(Invariant.J2, List.of("journal"),
                     "the engine's state differs from the fold of the journaled decisions")));
         }
         if (checker.failure().isEmpty()) {
@@ -181,7 +182,7 @@ public final class Simulation {
 
     /** The engine failed to answer (a timeout, a crashed actor): that is a finding, not a crash of the run. */
     static Violation engineError(String operationId, Command<?> command, RuntimeException broken) {
-        return new Violation("E1", Violation.Kind.KERNEL, List.of(operationId, command.getClass().getSimpleName()),
+        return new Violation(Invariant.E1, List.of(operationId, command.getClass().getSimpleName()),
                 "the engine did not answer: " + broken);
     }
 
@@ -293,11 +294,11 @@ public final class Simulation {
             KernelState recovered = engine.state();
             List<Violation> found = new ArrayList<>();
             if (journaled != acknowledged + 1) {
-                found.add(new Violation("J1", Violation.Kind.KERNEL, List.of("journal"), "the journal holds "
+                found.add(new Violation(Invariant.J1, List.of("journal"), "the journal holds "
                         + (journaled - 1) + " decisions after boot but " + acknowledged + " were acknowledged"));
             }
             if (!recovered.equals(current)) {
-                found.add(new Violation("J2", Violation.Kind.KERNEL, List.of("journal"),
+                found.add(new Violation(Invariant.J2, List.of("journal"),
                         "the engine's state differs from the fold of the acknowledged decisions"));
             }
             if (found.isEmpty()) {

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The replay report rendered by headless Chromium: its script counts the chart's laid-out stretches,
- * so a page that does not render (or a chart with nothing in it) fails. Chromium is required: CI installs it.
+ * so a page that does not render (or a chart with nothing in it) fails. Chromium is required: ./test installs it.
  */
 class HtmlReportInChromiumTest {
 
@@ -75,7 +75,8 @@ class HtmlReportInChromiumTest {
     private static String dumpDom(Path page) throws IOException, InterruptedException {
         String browser = List.of("chromium", "chromium-browser", "google-chrome").stream()
                 .filter(HtmlReportInChromiumTest::onPath).findFirst()
-                .orElseGet(() -> fail("headless Chromium is required for this test (CI installs the chromium package)"));
+                .orElseGet(() -> fail("chromium is not installed: this test renders the report in headless Chromium"
+                        + " (Debian's chromium; ./test installs it when run as root)"));
         Process process = new ProcessBuilder(browser, "--headless", "--no-sandbox", "--disable-gpu",
                 "--disable-background-networking", "--dump-dom", page.toUri().toString())
                 .redirectError(ProcessBuilder.Redirect.DISCARD).start();

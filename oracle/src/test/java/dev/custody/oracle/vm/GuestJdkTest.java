@@ -3,7 +3,6 @@ package dev.custody.oracle.vm;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,8 +40,9 @@ class GuestJdkTest {
     @Test
     void theGuestGetsTheRuntimeAndTheLibrariesItsLoaderLooksFor() {
         Path javaHome = Path.of(System.getProperty("java.home"));
-        assumeTrue(Files.isExecutable(javaHome.resolve("bin/jlink")), "this JVM is not a full JDK (no jlink)");
-        assumeTrue(VirtualMachine.locate("ldd").isPresent(), "ldd is not installed (Debian's libc-bin)");
+        assertTrue(Files.isExecutable(javaHome.resolve("bin/jlink")), "this JVM is not a full JDK (no jlink): run the tests"
+                + " with a JDK 25, as ./test does");
+        assertTrue(VirtualMachine.locate("ldd").isPresent(), "ldd is not installed (Debian's libc-bin)");
 
         GuestJdk.Contents contents = new GuestJdk(javaHome, cache).contents();
 

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,7 +47,7 @@ class InitramfsGuestFilesTest {
 
     @Test
     void cpioReadsTheSymlinkAsOne() throws Exception {
-        assumeTrue(VirtualMachine.locate("cpio").isPresent(), "cpio is not installed (Debian's cpio)");
+        assertTrue(VirtualMachine.locate("cpio").isPresent(), "cpio is not installed (Debian's cpio; ./test installs it when run as root)");
         Path agent = Files.write(dir.resolve("agent"), new byte[] {1});
         Path out = dir.resolve("initramfs.cpio");
         Initramfs.write(out, agent, "", Optional.empty(), List.of(GuestFile.directory("lib"), GuestFile.symlink("lib64", "lib")));
