@@ -75,6 +75,8 @@ final class DriverCoreOperations {
                     .read(s -> new DriverProbe(s.device("device")))
                     .write((c, w) -> w.device("device", c.device()))
                     .agent((c, a) -> "probe " + a.address(c.device()))
+                    .agentValue((c, r, v) -> v.put("driver",
+                            r.scenarioDriver(c.device(), r.text("driver").orElse("none")).orElse(null)))
                     .generate(d -> new DriverProbe(d.device()))
                     .build(),
             Operation.define("driver.fail_next_probe", HARNESS, FailNextProbe.class, Reply.None.class)

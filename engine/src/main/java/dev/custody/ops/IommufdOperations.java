@@ -63,6 +63,7 @@ final class IommufdOperations {
                     .read(s -> new CdevBind(s.ref("fd"), s.ref("iommufd")))
                     .write((c, w) -> w.ref("fd", c.fd()).ref("iommufd", c.iommufd()))
                     .agent((c, a) -> "cdev-bind " + a.name(c.fd()) + " " + a.name(c.iommufd()))
+                    .agentValue((c, r, v) -> v.put("devid", r.number("devid")))
                     .generate(d -> new CdevBind(d.handle(HandleKind.CDEV), d.handle(HandleKind.IOMMUFD)))
                     .build(),
             // the name, when the step gives one, names the HWPT the device ends up attached to
@@ -73,6 +74,7 @@ final class IommufdOperations {
                     .write((c, w) -> w.ref("fd", c.fd()).ref("pt", c.pt()).as(c.label()))
                     .agent((c, a) -> "cdev-attach " + a.name(c.fd()) + " " + a.name(c.pt()) + " "
                             + (c.label().isPresent() ? a.created(c.label().get()) : a.unnamed()))
+                    .agentValue((c, r, v) -> v.put("pt", r.objectName(r.text("pt_id").orElse(""))))
                     .generate(d -> new CdevAttach(d.handle(HandleKind.CDEV), d.handle(HandleKind.PAGE_TABLE),
                             java.util.Optional.of(d.label())))
                     .build(),
@@ -131,6 +133,7 @@ final class IommufdOperations {
                     .agent((c, a) -> "ioas-map " + a.iommufdOf(c.ioas()) + " " + a.name(c.ioas()) + " "
                             + (c.iova().isPresent() ? AgentContext.hex(c.iova().getAsLong()) : "-") + " "
                             + AgentContext.hex(c.length()) + " " + names(c.flags()))
+                    .agentValue((c, r, v) -> v.put("iova", r.number("iova")))
                     .generate(d -> new IoasMap(d.handle(HandleKind.IOAS),
                             d.coin() ? OptionalLong.empty() : OptionalLong.of(0x1000L * d.below(64)),
                             0x1000L * (1 + d.below(4)), EnumSet.of(IoasMapFlag.READABLE, IoasMapFlag.WRITEABLE)))
@@ -142,6 +145,7 @@ final class IommufdOperations {
                     .write((c, w) -> w.ref("ioas", c.ioas()).address("iova", c.iova()).address("length", c.length()))
                     .agent((c, a) -> "ioas-unmap " + a.iommufdOf(c.ioas()) + " " + a.name(c.ioas()) + " "
                             + AgentContext.hex(c.iova()) + " " + AgentContext.hex(c.length()))
+                    .agentValue((c, r, v) -> v.put("length", r.number("length")))
                     .generate(d -> new IoasUnmap(d.handle(HandleKind.IOAS), 0x1000L * d.below(64), 0x1000L * (1 + d.below(8))))
                     .build(),
             Operation.define("iommufd.iova_ranges", USER_SPACE, IoasIovaRanges.class, Reply.IovaRanges.class)
@@ -151,6 +155,16 @@ final class IommufdOperations {
                     .write((c, w) -> w.ref("ioas", c.ioas()).count("num", c.capacity()))
                     .agent((c, a) -> "iova-ranges " + a.iommufdOf(c.ioas()) + " " + a.name(c.ioas()) + " "
                             + (c.capacity() == ALL_RANGES ? String.valueOf(AGENT_RANGE_BUFFER) : AgentContext.hex(c.capacity())))
+                    .agentValue((c, r, v) -> {
+                        var ranges = v.putArray("ranges");
+                        r.text("ranges").filter(text -> !text.isEmpty()).ifPresent(text -> {
+                            for (String range : text.split(",")) {
+                                String[] ends = range.split("-");
+                                ranges.addArray().add(new java.math.BigInteger(ends[0])).add(new java.math.BigInteger(ends[1]));
+                            }
+                        });
+                        v.put("alignment", r.number("alignment"));
+                    })
                     .generate(d -> new IoasIovaRanges(d.handle(HandleKind.IOAS), d.below(4)))
                     .build(),
             Operation.define("iommufd.allow_iovas", USER_SPACE, IoasAllowIovas.class, Reply.None.class)

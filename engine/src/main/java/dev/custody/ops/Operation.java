@@ -17,7 +17,8 @@ import java.util.function.Function;
 /**
  * Everything about one operation, said once: its scenario name, who makes it, its command and reply
  * types, its arguments and how they are read from and written to a scenario step, the rule that
- * decides it, how the oracle's guest agent performs it, and how a generator makes a plausible call.
+ * decides it, how the oracle's guest agent performs it and reads its answer back, and how a generator
+ * makes a plausible call.
  */
 public final class Operation<C extends Command<?>> {
 
@@ -39,6 +40,12 @@ public final class Operation<C extends Command<?>> {
         String line(C command, AgentContext agent) throws NotRealisable;
     }
 
+    /** Writes the step's value from what the guest agent printed for it, as the engine's value is written. */
+    @FunctionalInterface
+    public interface AgentValue<C> {
+        void read(C command, AgentReply reply, ObjectNode value);
+    }
+
     /** A plausible call, its arguments drawn from {@code draw}. */
     @FunctionalInterface
     public interface Generator<C> {
@@ -54,6 +61,7 @@ public final class Operation<C extends Command<?>> {
     private final Reader<C> reader;
     private final Writer<C> writer;
     private final Optional<AgentLine<C>> agent;
+    private final Optional<AgentValue<C>> agentValue;
     private final Optional<Generator<C>> generator;
 
     private Operation(Builder<C> b) {
@@ -66,6 +74,7 @@ public final class Operation<C extends Command<?>> {
         this.reader = Objects.requireNonNull(b.reader, () -> b.name + " has no reader");
         this.writer = Objects.requireNonNull(b.writer, () -> b.name + " has no writer");
         this.agent = Optional.ofNullable(b.agent);
+        this.agentValue = Optional.ofNullable(b.agentValue);
         this.generator = Optional.ofNullable(b.generator);
         if (caller == Caller.USER_SPACE && agent.isEmpty()) {
             throw new IllegalStateException(name + " is made from user space, so the guest agent must be able to make it");
@@ -132,6 +141,16 @@ public final class Operation<C extends Command<?>> {
         return agent.get().line(this.command.cast(command), context);
     }
 
+    /** The step's value as the guest agent's answer gives it; empty for operations whose answer has no value. */
+    public Optional<ObjectNode> agentValue(Command<?> command, AgentReply reply) {
+        if (agentValue.isEmpty()) {
+            return Optional.empty();
+        }
+        ObjectNode value = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        agentValue.get().read(this.command.cast(command), reply, value);
+        return Optional.of(value);
+    }
+
     /** A call made up by this operation's generator. */
     public C generate(Draw draw) {
         return generator.orElseThrow(() -> new IllegalStateException(name + " has no generator")).generate(draw);
@@ -153,6 +172,7 @@ public final class Operation<C extends Command<?>> {
         private Reader<C> reader;
         private Writer<C> writer;
         private AgentLine<C> agent;
+        private AgentValue<C> agentValue;
         private Generator<C> generator;
 
         private Builder(String name, Caller caller, Class<C> command, Class<? extends Reply> reply) {
@@ -184,6 +204,12 @@ public final class Operation<C extends Command<?>> {
 
         public Builder<C> agent(AgentLine<C> agent) {
             this.agent = agent;
+            return this;
+        }
+
+        /** How the step's value is read from the agent's answer, for operations whose success has a value. */
+        public Builder<C> agentValue(AgentValue<C> agentValue) {
+            this.agentValue = agentValue;
             return this;
         }
 

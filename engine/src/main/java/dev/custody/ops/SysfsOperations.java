@@ -39,6 +39,8 @@ final class SysfsOperations {
                     .write((c, w) -> w.group("group", c.group()))
                     // reading sysfs changes nothing, so the agent can do it: it prints each member's driver and group
                     .agent((c, a) -> "state " + String.join(" ", a.groupAddresses(c.group())))
+                    // what user space can see of a group: its devices' drivers, not its owner or domain
+                    .agentValue((c, r, v) -> v.set("devices", r.devices()))
                     .generate(d -> new QueryGroup(d.group()))
                     .build());
 

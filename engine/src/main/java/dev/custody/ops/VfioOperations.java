@@ -67,6 +67,10 @@ final class VfioOperations {
                     .read(s -> new GroupStatus(s.ref("fd")))
                     .write((c, w) -> w.ref("fd", c.fd()))
                     .agent((c, a) -> "group-status " + a.name(c.fd()))
+                    .agentValue((c, r, v) -> {
+                        var flags = v.putArray("flags");
+                        r.text("flags").filter(f -> !f.isEmpty()).ifPresent(f -> List.of(f.split(",")).forEach(flags::add));
+                    })
                     .generate(d -> new GroupStatus(d.handle(HandleKind.GROUP_FILE)))
                     .build(),
             // the container may be an iommufd: VFIO's compat layer on /dev/iommu
@@ -120,6 +124,7 @@ final class VfioOperations {
                             .bool("all", c.all()))
                     .agent((c, a) -> "unmap-dma " + a.name(c.container()) + " " + AgentContext.hex(c.iova()) + " "
                             + AgentContext.hex(c.size()) + " " + (c.all() ? 1 : 0))
+                    .agentValue((c, r, v) -> v.put("size", r.number("size")))
                     .generate(d -> new Type1UnmapDma(d.handle(HandleKind.CONTAINER), 0x1000L * d.below(64),
                             0x1000L * (1 + d.below(8)), false))
                     .build()),

@@ -4,11 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.custody.model.Command;
 import dev.custody.model.DeviceId;
+import dev.custody.ops.AgentReply;
+import dev.custody.ops.Operation;
+import dev.custody.ops.Operations;
 import dev.custody.scenario.Expectations;
 import dev.custody.scenario.Scenario;
 import dev.custody.scenario.Step;
-import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -100,39 +103,32 @@ public final class KernelLines {
         return names;
     }
 
-    private static Optional<JsonNode> value(Step step, AgentAnswers.Answer answer, GuestLayout layout,
-                                            Map<String, String> objectNames) {
-        ObjectNode value = JSON.objectNode();
-        switch (step.op()) {
-            case "driver.probe" -> {
-                DeviceId device = new DeviceId(step.field("device").orElseThrow().asText());
-                value.put("driver", layout.scenarioDriver(device, answer.value("driver").orElse("none")).orElse(null));
+    /** The step's value read from the agent's answer by the step's operation, in the scenario's names. */
+    private static Optional<ObjectNode> value(Step step, AgentAnswers.Answer answer, GuestLayout layout,
+                                              Map<String, String> objectNames) {
+        Operation<?> operation = Operations.find(step.op()).orElseThrow();
+        Command<?> command = operation.read(step.number(), step.node(), Map.of());
+        return operation.agentValue(command, new AgentReply() {
+            @Override
+            public Optional<String> text(String name) {
+                return answer.value(name);
             }
-            case "vfio.group.status" -> {
-                ArrayNode flags = value.putArray("flags");
-                answer.value("flags").filter(f -> !f.isEmpty()).ifPresent(f -> List.of(f.split(",")).forEach(flags::add));
+
+            @Override
+            public Optional<String> scenarioDriver(DeviceId device, String guestDriver) {
+                return layout.scenarioDriver(device, guestDriver);
             }
-            case "vfio.unmap_dma" -> value.put("size", number(answer, "size"));
-            case "cdev.bind" -> value.put("devid", number(answer, "devid"));
-            case "cdev.attach" -> value.put("pt", objectNames.getOrDefault(answer.value("pt_id").orElse(""), AUTO_PT));
-            case "iommufd.ioas_map" -> value.put("iova", number(answer, "iova"));
-            case "iommufd.ioas_unmap" -> value.put("length", number(answer, "length"));
-            case "iommufd.iova_ranges" -> {
-                ArrayNode ranges = value.putArray("ranges");
-                answer.value("ranges").filter(r -> !r.isEmpty()).ifPresent(text -> {
-                    for (String range : text.split(",")) {
-                        String[] ends = range.split("-");
-                        ranges.addArray().add(new BigInteger(ends[0])).add(new BigInteger(ends[1]));
-                    }
-                });
-                value.put("alignment", number(answer, "alignment"));
+
+            @Override
+            public String objectName(String id) {
+                return objectNames.getOrDefault(id, AUTO_PT);
             }
-            case "state" -> value.set("devices", devices(answer, layout));
-            default -> {
-                return Optional.empty();
+
+            @Override
+            public ArrayNode devices() {
+                return KernelLines.devices(answer, layout);
             }
-        }
-        return Optional.of(value);
+        });
     }
 
     /** {@code devices=ADDR:DRIVER,...} as scenario devices sorted by name with scenario driver names. */
@@ -158,9 +154,5 @@ public final class KernelLines {
         entries.sort(java.util.Comparator.comparing(n -> n.get("device").asText()));
         entries.forEach(devices::add);
         return devices;
-    }
-
-    private static BigInteger number(AgentAnswers.Answer answer, String name) {
-        return new BigInteger(answer.value(name).orElse("0"));
     }
 }
