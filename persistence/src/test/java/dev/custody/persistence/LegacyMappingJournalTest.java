@@ -46,9 +46,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A journal written before mapping events carried their effect still recovers, to the state today's
  * rules reach. {@code legacy/mapping-decisions.bin} holds the decisions of {@link LegacyMappingWorkload}
- * as the engine journaled them then (written by that version: an int count, then each record as an int
- * length and its Kryo bytes, manifest 11): their map and unmap facts are requests (ids 55, 56, 59, 61),
- * which are upcast with the state they applied to wherever a journal is folded.
+ * as the engine journaled them then, written by that version (commit bea7f41) as an int count, then
+ * each record as an int length and its Kryo bytes (manifest 11). Their map and unmap facts are
+ * requests (ids 55, 56, 59, 61), upcast with the state they applied to wherever a journal is folded.
  */
 class LegacyMappingJournalTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
