@@ -1,7 +1,10 @@
 package dev.custody.entity;
 
+import dev.custody.model.event.KernelEvent;
 import dev.custody.model.state.KernelState;
 import dev.custody.model.state.Sorted;
+import dev.custody.rules.LegacyEvents;
+import java.util.List;
 import java.util.Optional;
 import java.util.SortedMap;
 
@@ -20,8 +23,17 @@ public record CoordinatorState(Optional<KernelState> kernel, long lastSeq,
         return new CoordinatorState(Optional.of(initial), lastSeq, open);
     }
 
+    /**
+     * Folds a journaled decision. Events in the form of an older journal are upcast with the state
+     * they apply to, and the decision is kept open in its current form, so that everything the
+     * coordinator sends on (to entities, to subscribers) is in the current form.
+     */
     public CoordinatorState taken(KernelJournal.DecisionTaken decision) {
-        return taken(decision, kernel.orElseThrow().applyAll(decision.events()));
+        KernelState before = kernel.orElseThrow();
+        List<KernelEvent> events = LegacyEvents.upcastAll(before, decision.events());
+        KernelJournal.DecisionTaken current = events == decision.events() ? decision
+                : new KernelJournal.DecisionTaken(decision.seq(), decision.operationId(), events);
+        return taken(current, before.applyAll(events));
     }
 
     /** As {@link #taken(KernelJournal.DecisionTaken)}, when the state the events lead to is already known. */

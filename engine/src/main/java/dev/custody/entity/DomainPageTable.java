@@ -1,13 +1,14 @@
 package dev.custody.entity;
 
+import dev.custody.model.event.DomainEvent;
 import dev.custody.model.event.KernelEvent;
+import dev.custody.model.mapping.IommuDomainMappings;
+import dev.custody.model.mapping.Mapping;
 import dev.custody.model.state.KernelState;
 import dev.custody.nativeio.pagetable.IoMapping;
 import dev.custody.nativeio.pagetable.IoPageTable;
 import dev.custody.nativeio.pagetable.MapResult;
 import dev.custody.nativeio.pagetable.PageSizeBitmap;
-import dev.custody.rules.mapping.IommuDomainMappings;
-import dev.custody.rules.mapping.Mapping;
 import java.util.List;
 import java.util.Optional;
 
@@ -45,11 +46,12 @@ final class DomainPageTable implements AutoCloseable {
                 .flatMap(domain -> domain.use().pageTable());
     }
 
-    /** Applies a persisted map or unmap to the real table. */
+    /** Applies a persisted map or unmap to the real table: the leaves the rules decided, one by one. */
     void apply(KernelEvent event) {
         switch (event) {
-            case KernelEvent.DomainMapped m -> table.map(m.iova(), m.paddr(), m.size(), m.read(), m.write());
-            case KernelEvent.DomainUnmapped u -> table.unmap(u.iova(), u.size());
+            case DomainEvent.DomainLeavesMapped m -> m.leaves().forEach(leaf -> table.map(leaf.iova(), leaf.paddr(),
+                    leaf.size(), leaf.prot().read(), leaf.prot().write()));
+            case DomainEvent.DomainLeavesUnmapped u -> u.leaves().forEach(leaf -> table.unmap(leaf.iova(), leaf.size()));
             default -> { }
         }
     }

@@ -1,6 +1,7 @@
 package dev.custody.entity;
 
 import dev.custody.model.event.KernelEvent;
+import dev.custody.rules.LegacyEvents;
 import java.time.Duration;
 import java.util.Optional;
 import org.apache.pekko.actor.typed.PostStop;
@@ -102,8 +103,10 @@ public final class EntityActor extends EventSourcedBehaviorWithEnforcedReplies<E
             // applying this one first would make the earlier one look like a repeat and lose it
             return Effect().noReply();
         }
-        List<Stamped> records = apply.events().stream().map(e -> new Stamped(apply.seq(), e)).toList();
-        return Effect().persist(records).thenRun(persisted -> followPageTable(persisted, apply.events()))
+        // a decision an older version left open may hold events in an older form: journal the current one
+        List<KernelEvent> events = LegacyEvents.upcastAll(state.slice(), apply.events());
+        List<Stamped> records = events.stream().map(e -> new Stamped(apply.seq(), e)).toList();
+        return Effect().persist(records).thenRun(persisted -> followPageTable(persisted, events))
                 .thenReply(apply.replyTo(), persisted -> ack)
                 .thenUnstashAll(); // translations waiting for this decision
     }

@@ -4,11 +4,22 @@ import dev.custody.model.DeviceId;
 import dev.custody.model.DomainId;
 import dev.custody.model.FileId;
 import dev.custody.model.GroupId;
+import dev.custody.model.SubjectId;
 
 /** One kernel object that is its own journaled actor; its persistence id is {@code kind|key}. */
 public record EntityId(Kind kind, String key) implements Comparable<EntityId> {
 
     public enum Kind { DEVICE, GROUP, DOMAIN, FILE }
+
+    /** The entity that journals the events about {@code subject}. */
+    public static EntityId of(SubjectId subject) {
+        return switch (subject) {
+            case DeviceId device -> of(device);
+            case GroupId group -> of(group);
+            case DomainId domain -> of(domain);
+            case FileId file -> of(file);
+        };
+    }
 
     public static EntityId of(DeviceId id) {
         return new EntityId(Kind.DEVICE, id.name());

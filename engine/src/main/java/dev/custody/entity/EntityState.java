@@ -6,6 +6,7 @@ import dev.custody.model.event.KernelEvent;
 import dev.custody.model.state.DeviceState;
 import dev.custody.model.state.KernelState;
 import dev.custody.model.state.Sorted;
+import dev.custody.rules.LegacyEvents;
 import java.util.LinkedHashMap;
 import java.util.List;
 
@@ -28,11 +29,12 @@ public record EntityState(long lastSeq, KernelState slice) implements JournalRec
         return new EntityState(0, empty);
     }
 
+    /** One journaled event; one in the form of an older journal is upcast with this slice first. */
     public EntityState apply(Stamped stamped) {
-        return new EntityState(stamped.seq(), slice.apply(stamped.event()));
+        return new EntityState(stamped.seq(), slice.applyAll(LegacyEvents.upcast(slice, stamped.event())));
     }
 
     public EntityState applyAll(long seq, List<KernelEvent> events) {
-        return new EntityState(seq, slice.applyAll(events));
+        return new EntityState(seq, slice.applyAll(LegacyEvents.upcastAll(slice, events)));
     }
 }

@@ -1,12 +1,13 @@
 package dev.custody.invariants;
 
+import dev.custody.model.mapping.DmaMapping;
+import dev.custody.model.mapping.IoasArea;
+import dev.custody.model.mapping.IovaRange;
 import dev.custody.model.state.IommufdObject;
 import dev.custody.model.state.KernelState;
 import dev.custody.model.state.OpenFile.IommufdFile;
 import dev.custody.model.state.OpenFile.VfioContainer;
-import dev.custody.rules.mapping.DmaMapping;
-import dev.custody.rules.mapping.IoasArea;
-import dev.custody.rules.mapping.IovaRange;
+import dev.custody.rules.mapping.IoasSpaceRules;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -18,7 +19,7 @@ final class MappingInvariants {
     static void check(KernelState state, List<Violation> out) {
         state.filesOf(IommufdFile.class).forEach(ctx -> ctx.objects().values().stream()
                 .filter(o -> o instanceof IommufdObject.Ioas).map(o -> (IommufdObject.Ioas) o)
-                .forEach(ioas -> ioas(ctx.label() + "/" + ioas.label(), ioas.space().areas(), ioas.space().reserved(),
+                .forEach(ioas -> ioas(ctx.label() + "/" + ioas.label(), ioas.space().areas(), IoasSpaceRules.reserved(ioas.space()),
                         ioas.space().allowed(), ioas.space().iovaAlignment()).ifPresent(out::add)));
         state.filesOf(VfioContainer.class).forEach(c -> c.iommu().flatMap(dma ->
                 type1(c.label(), dma.entries(), dma.validRanges())).ifPresent(out::add));

@@ -4,6 +4,10 @@ import dev.custody.model.DeviceId;
 import dev.custody.model.DomainId;
 import dev.custody.model.FileId;
 import dev.custody.model.GroupId;
+import dev.custody.model.event.DeviceEvent;
+import dev.custody.model.event.DomainEvent;
+import dev.custody.model.event.FileEvent;
+import dev.custody.model.event.GroupEvent;
 import dev.custody.model.event.KernelEvent;
 import dev.custody.model.state.DomainUse;
 import dev.custody.model.state.GroupState;
@@ -45,54 +49,13 @@ final class StepScope {
         return groups;
     }
 
+    /** An event touches the groups around its subject, found by the kind of subject. */
     private void touch(KernelState state, KernelEvent event) {
         switch (event) {
-            case KernelEvent.GroupCreated e -> groups.add(e.group());
-            case KernelEvent.GroupDestroyed e -> groups.add(e.group());
-            case KernelEvent.DeviceJoinedGroup e -> groups.add(e.group());
-            case KernelEvent.DeviceLeftGroup e -> groups.add(e.group());
-            case KernelEvent.ClaimAdded e -> groups.add(e.group());
-            case KernelEvent.ClaimDropped e -> groups.add(e.group());
-            case KernelEvent.OwnershipTaken e -> groups.add(e.group());
-            case KernelEvent.OwnershipReleased e -> groups.add(e.group());
-            case KernelEvent.BlockingDomainSet e -> groups.add(e.group());
-            case KernelEvent.DefaultDomainSet e -> groups.add(e.group());
-            case KernelEvent.GroupDomainSet e -> groups.add(e.group());
-            case KernelEvent.DeviceAdded e -> device(state, e.device());
-            case KernelEvent.DeviceRemoved e -> device(state, e.device());
-            case KernelEvent.DriverBound e -> device(state, e.device());
-            case KernelEvent.DriverUnbound e -> device(state, e.device());
-            case KernelEvent.DriverOverrideSet e -> device(state, e.device());
-            case KernelEvent.ProbeFailureArmed e -> device(state, e.device());
-            case KernelEvent.ProbeFailureConsumed e -> device(state, e.device());
-            case KernelEvent.ReleaseBlocked e -> device(state, e.device());
-            case KernelEvent.DomainAllocated e -> domain(state, e.domain().id());
-            case KernelEvent.DomainFreed e -> domain(state, e.domain());
-            case KernelEvent.DomainKindSet e -> domain(state, e.domain());
-            case KernelEvent.DomainMapped e -> domain(state, e.domain());
-            case KernelEvent.DomainUnmapped e -> domain(state, e.domain());
-            case KernelEvent.FileOpened e -> file(state, e.file().id());
-            case KernelEvent.FdClosed e -> file(state, e.file());
-            case KernelEvent.FileReleased e -> file(state, e.file());
-            case KernelEvent.GroupFileContainerSet e -> file(state, e.groupFile());
-            case KernelEvent.GroupFileIommufdSet e -> file(state, e.groupFile());
-            case KernelEvent.GroupFileDetached e -> file(state, e.groupFile());
-            case KernelEvent.ContainerIommuDriverSet e -> file(state, e.container());
-            case KernelEvent.ContainerDomainSet e -> file(state, e.container());
-            case KernelEvent.CdevBindingSet e -> file(state, e.cdev());
-            case KernelEvent.IommufdObjectAdded e -> file(state, e.iommufd());
-            case KernelEvent.IommufdObjectRemoved e -> file(state, e.iommufd());
-            case KernelEvent.IommufdDeviceAttached e -> file(state, e.iommufd());
-            case KernelEvent.CompatIoasSet e -> file(state, e.iommufd());
-            case KernelEvent.Type1GeometrySet e -> file(state, e.container());
-            case KernelEvent.Type1Mapped e -> file(state, e.container());
-            case KernelEvent.Type1Unmapped e -> file(state, e.container());
-            case KernelEvent.IoasMapped e -> file(state, e.iommufd());
-            case KernelEvent.IoasUnmapped e -> file(state, e.iommufd());
-            case KernelEvent.IoasAllowed e -> file(state, e.iommufd());
-            case KernelEvent.IoasReserved e -> file(state, e.iommufd());
-            case KernelEvent.IoasUnreserved e -> file(state, e.iommufd());
-            case KernelEvent.IoasAlignmentSet e -> file(state, e.iommufd());
+            case GroupEvent e -> groups.add(e.subject());
+            case DeviceEvent e -> device(state, e.subject());
+            case DomainEvent e -> domain(state, e.subject());
+            case FileEvent e -> file(state, e.subject());
         }
     }
 

@@ -39,7 +39,7 @@ import dev.custody.rules.GroupRules;
 import dev.custody.rules.Kernel;
 import dev.custody.rules.MappingRules;
 import dev.custody.rules.SharedAttachRules;
-import dev.custody.rules.mapping.Prot;
+import dev.custody.model.mapping.Prot;
 import java.util.List;
 import java.util.Optional;
 

@@ -7,19 +7,19 @@ import static dev.custody.rules.Results.warn;
 import dev.custody.model.DeviceId;
 import dev.custody.model.DomainId;
 import dev.custody.model.Errno;
+import dev.custody.model.GroupId;
 import dev.custody.model.Handle;
+import dev.custody.model.IommuSpec;
 import dev.custody.model.Outcome;
 import dev.custody.model.Reply;
-import dev.custody.model.event.KernelEvent.DomainAllocated;
-import dev.custody.model.event.KernelEvent.DomainFreed;
-import dev.custody.model.event.KernelEvent.GroupDomainSet;
+import dev.custody.model.event.DomainEvent.DomainAllocated;
+import dev.custody.model.event.DomainEvent.DomainFreed;
+import dev.custody.model.event.GroupEvent.GroupDomainSet;
+import dev.custody.model.mapping.IommuDomainMappings;
 import dev.custody.model.state.DomainKind;
 import dev.custody.model.state.DomainState;
 import dev.custody.model.state.DomainUse;
 import dev.custody.model.state.GroupState;
-import dev.custody.model.GroupId;
-import dev.custody.model.IommuSpec;
-import dev.custody.rules.mapping.IommuDomainMappings;
 import java.util.Optional;
 
 /** Domain switching and the in-kernel attach API (spec 2.8-2.12). */

@@ -6,47 +6,44 @@ import dev.custody.model.FileId;
 import dev.custody.model.ObjectId;
 import dev.custody.model.Outcome;
 import dev.custody.model.Reply;
-import dev.custody.model.event.KernelEvent.DomainMapped;
-import dev.custody.model.event.KernelEvent.DomainUnmapped;
+import dev.custody.model.event.DomainEvent.DomainLeavesMapped;
+import dev.custody.model.event.DomainEvent.DomainLeavesUnmapped;
+import dev.custody.model.mapping.DmaMapping;
+import dev.custody.model.mapping.IoasArea;
+import dev.custody.model.mapping.IoasSpace;
+import dev.custody.model.mapping.IommuDomainMappings;
+import dev.custody.model.mapping.Mapping;
+import dev.custody.model.mapping.Prot;
+import dev.custody.model.mapping.Type1DmaSpace;
 import dev.custody.model.state.DomainState;
 import dev.custody.model.state.IommufdObject;
 import dev.custody.model.state.KernelState;
 import dev.custody.model.state.OpenFile.IommufdFile;
 import dev.custody.model.state.OpenFile.VfioContainer;
-import dev.custody.rules.mapping.DmaMapping;
-import dev.custody.rules.mapping.IoasArea;
-import dev.custody.rules.mapping.IoasSpace;
-import dev.custody.rules.mapping.IommuDomainMappings;
+import dev.custody.rules.mapping.DomainMapRules;
 import dev.custody.rules.mapping.MappingStep;
-import dev.custody.rules.mapping.Prot;
 import dev.custody.rules.mapping.PseudoPhysical;
-import dev.custody.rules.mapping.Type1DmaSpace;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * The page tables of the domains user space maps through an owner: type1 maps every vfio_dma into
  * each domain of its container (vfio_iommu_map, vfio_iommu_replay for a new domain), iommufd maps every
  * area of an IOAS into each HWPT domain on it (iopt_fill_domain, iopt_area_fill_domains). Each change
- * becomes a per-domain DomainMapped/DomainUnmapped, which is what the domain's actor applies to its
- * real table.
+ * becomes a per-domain DomainLeavesMapped/DomainLeavesUnmapped with the leaves iommu_map/iommu_unmap
+ * decided, which is what the domain's actor applies to its real table.
  */
 final class DomainTables {
     private DomainTables() {}
 
-    /** The container's vfio_dma list went from {@code before} to {@code after}: every domain follows. */
-    static Outcome<Reply> followType1(Tx tx, FileId container, Type1DmaSpace before, Type1DmaSpace after) {
+    /** The container's vfio_dma list changed by {@code step}: every domain of it follows. */
+    static Outcome<Reply> followType1(Tx tx, FileId container, MappingStep<?, DmaMapping, ?> step) {
         List<DomainId> domains = type1Domains(tx.state(), container);
-        Set<DmaMapping> kept = new HashSet<>(after.entries());
-        Set<DmaMapping> old = new HashSet<>(before.entries());
         for (DomainId domain : domains) {
-            before.entries().stream().filter(e -> !kept.contains(e))
-                    .forEach(e -> unmap(tx, domain, e.iova(), e.size()));
+            step.removed().forEach(e -> unmap(tx, domain, e.iova(), e.size()));
         }
         for (DomainId domain : domains) {
-            for (DmaMapping added : after.entries().stream().filter(e -> !old.contains(e)).toList()) {
+            for (DmaMapping added : step.added()) {
                 Outcome<Reply> mapped = map(tx, domain, added.iova(), PseudoPhysical.ofUserAddress(added.vaddr()),
                         added.size(), added.prot());
                 if (!mapped.isOk()) {
@@ -57,17 +54,14 @@ final class DomainTables {
         return Results.OK;
     }
 
-    /** The IOAS's areas went from {@code before} to {@code after}: every HWPT domain on it follows. */
-    static Outcome<Reply> followIoas(Tx tx, FileId ctx, ObjectId ioas, IoasSpace before, IoasSpace after) {
+    /** The IOAS's areas changed by {@code step}: every HWPT domain on it follows. */
+    static Outcome<Reply> followIoas(Tx tx, FileId ctx, ObjectId ioas, MappingStep<?, IoasArea, ?> step) {
         List<DomainId> domains = ioasDomains(tx.state(), ctx, ioas);
-        Set<IoasArea> kept = new HashSet<>(after.areas());
-        Set<IoasArea> old = new HashSet<>(before.areas());
         for (DomainId domain : domains) {
-            before.areas().stream().filter(a -> !kept.contains(a))
-                    .forEach(a -> unmap(tx, domain, a.iova(), a.length()));
+            step.removed().forEach(a -> unmap(tx, domain, a.iova(), a.length()));
         }
         for (DomainId domain : domains) {
-            for (IoasArea added : after.areas().stream().filter(a -> !old.contains(a)).toList()) {
+            for (IoasArea added : step.added()) {
                 Outcome<Reply> mapped = map(tx, domain, added.iova(), PseudoPhysical.ofIoasIova(added.iova()),
                         added.length(), added.prot());
                 if (!mapped.isOk()) {
@@ -127,18 +121,23 @@ final class DomainTables {
     private static Outcome<Reply> map(Tx tx, DomainId domain, long iova, long paddr, long size, Prot prot) {
         DomainState state = tx.state().domain(domain);
         IommuDomainMappings table = state.use().pageTable().orElseThrow();
-        MappingStep<IommuDomainMappings, Long> step = table.map(iova, paddr, size, prot);
+        MappingStep<IommuDomainMappings, Mapping, Long> step = DomainMapRules.map(table, iova, paddr, size, prot);
         if (!step.outcome().isOk()) {
             // the driver's iommu_map refused it: the kernel unwinds the whole map or attach with its errno
             Errno errno = step.outcome() instanceof Outcome.Failed<Long> failed ? failed.errno() : Errno.EINVAL;
             return Outcome.fail(errno, "domain " + state.label() + " cannot map it: "
                     + step.outcome().explanation().orElse(step.outcome().resultName()));
         }
-        tx.emit(new DomainMapped(domain, iova, paddr, size, prot.read(), prot.write()));
+        tx.emit(new DomainLeavesMapped(domain, step.added()));
         return Results.OK;
     }
 
+    /** iommu_unmap of one vfio_dma or area: the leaves it covers go, as the domain's table holds them. */
     private static void unmap(Tx tx, DomainId domain, long iova, long size) {
-        tx.emit(new DomainUnmapped(domain, iova, size));
+        IommuDomainMappings table = tx.state().domain(domain).use().pageTable().orElseThrow();
+        MappingStep<IommuDomainMappings, Mapping, Long> step = DomainMapRules.unmap(table, iova, size);
+        if (step.changedElements()) {
+            tx.emit(new DomainLeavesUnmapped(domain, step.removed()));
+        }
     }
 }

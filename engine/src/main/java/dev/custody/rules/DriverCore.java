@@ -10,20 +10,20 @@ import dev.custody.model.Errno;
 import dev.custody.model.GroupId;
 import dev.custody.model.Outcome;
 import dev.custody.model.Reply;
-import dev.custody.model.event.KernelEvent.DeviceAdded;
-import dev.custody.model.event.KernelEvent.DeviceJoinedGroup;
-import dev.custody.model.event.KernelEvent.DeviceLeftGroup;
-import dev.custody.model.event.KernelEvent.DeviceRemoved;
-import dev.custody.model.event.KernelEvent.DomainAllocated;
-import dev.custody.model.event.KernelEvent.DomainFreed;
-import dev.custody.model.event.KernelEvent.DriverBound;
-import dev.custody.model.event.KernelEvent.DriverOverrideSet;
-import dev.custody.model.event.KernelEvent.DriverUnbound;
-import dev.custody.model.event.KernelEvent.GroupCreated;
-import dev.custody.model.event.KernelEvent.GroupDestroyed;
-import dev.custody.model.event.KernelEvent.ProbeFailureArmed;
-import dev.custody.model.event.KernelEvent.ProbeFailureConsumed;
-import dev.custody.model.event.KernelEvent.ReleaseBlocked;
+import dev.custody.model.event.DeviceEvent.DeviceAdded;
+import dev.custody.model.event.DeviceEvent.DeviceRemoved;
+import dev.custody.model.event.DeviceEvent.DriverBound;
+import dev.custody.model.event.DeviceEvent.DriverOverrideSet;
+import dev.custody.model.event.DeviceEvent.DriverUnbound;
+import dev.custody.model.event.DeviceEvent.ProbeFailureArmed;
+import dev.custody.model.event.DeviceEvent.ProbeFailureConsumed;
+import dev.custody.model.event.DeviceEvent.ReleaseBlocked;
+import dev.custody.model.event.DomainEvent.DomainAllocated;
+import dev.custody.model.event.DomainEvent.DomainFreed;
+import dev.custody.model.event.GroupEvent.DeviceJoinedGroup;
+import dev.custody.model.event.GroupEvent.DeviceLeftGroup;
+import dev.custody.model.event.GroupEvent.GroupCreated;
+import dev.custody.model.event.GroupEvent.GroupDestroyed;
 import dev.custody.model.state.DeviceState;
 import dev.custody.model.state.DomainKind;
 import dev.custody.model.state.DomainState;
@@ -260,7 +260,7 @@ public final class DriverCore {
         tx.emit(new DeviceJoinedGroup(groupId.get(), id));
         GroupState joined = tx.state().group(groupId.get()).orElseThrow();
         if (tx.mutated(Mutant.HOT_ADD_DEFAULT_DOMAIN) && joined.isOwned()) {
-            tx.emit(new dev.custody.model.event.KernelEvent.GroupDomainSet(joined.id(), joined.defaultDomain()));
+            tx.emit(new dev.custody.model.event.GroupEvent.GroupDomainSet(joined.id(), joined.defaultDomain()));
         }
     }
 

@@ -6,14 +6,16 @@ import dev.custody.model.IommuSpec;
 import dev.custody.model.ObjectId;
 import dev.custody.model.Outcome;
 import dev.custody.model.Reply;
-import dev.custody.model.event.KernelEvent.IoasAlignmentSet;
-import dev.custody.model.event.KernelEvent.IoasReserved;
-import dev.custody.model.event.KernelEvent.IoasUnreserved;
+import dev.custody.model.event.FileEvent.IoasAlignmentSet;
+import dev.custody.model.event.FileEvent.IoasReserved;
+import dev.custody.model.event.FileEvent.IoasUnreserved;
+import dev.custody.model.mapping.IoasArea;
+import dev.custody.model.mapping.IoasSpace;
+import dev.custody.model.mapping.IovaRange;
 import dev.custody.model.state.IommufdObject;
 import dev.custody.model.state.IommufdObject.Hwpt;
 import dev.custody.model.state.OpenFile.IommufdFile;
-import dev.custody.rules.mapping.IoasSpace;
-import dev.custody.rules.mapping.IovaRange;
+import dev.custody.rules.mapping.IoasSpaceRules;
 import dev.custody.rules.mapping.MappingStep;
 import java.util.List;
 import java.util.Optional;
@@ -62,7 +64,7 @@ final class IoasReservations {
         if (ranges.isEmpty()) {
             return Results.OK;
         }
-        MappingStep<IoasSpace, Integer> step = space(tx, ctx, ioas).orElseThrow().addReserved(owner, ranges);
+        MappingStep<IoasSpace, IoasArea, Integer> step = IoasSpaceRules.addReserved(space(tx, ctx, ioas).orElseThrow(), owner, ranges);
         if (!step.outcome().isOk()) {
             return step.outcome().castFailure();
         }
@@ -70,14 +72,19 @@ final class IoasReservations {
         return Results.OK;
     }
 
-    /** iova_alignment is the largest smallest-page among the IOAS's domains, 1 with none. */
+    /**
+     * iova_alignment is the largest smallest-page among the IOAS's domains, 1 with none. An area the new
+     * alignment would cut keeps the old one; filling the new domain then refuses that area, which
+     * unwinds the attach.
+     */
     private static void realign(Tx tx, FileId ctx, ObjectId ioas) {
         IommufdFile file = tx.state().fileAs(ctx, IommufdFile.class);
         long alignment = file.objects().values().stream()
                 .filter(o -> o instanceof Hwpt h && h.ioas().equals(ioas))
                 .mapToLong(o -> iommuOf(tx, (Hwpt) o).minPageSize())
                 .max().orElse(1);
-        if (space(tx, ctx, ioas).orElseThrow().iovaAlignment() != alignment) {
+        IoasSpace space = space(tx, ctx, ioas).orElseThrow();
+        if (space.iovaAlignment() != alignment && IoasSpaceRules.setIovaAlignment(space, alignment).outcome().isOk()) {
             tx.emit(new IoasAlignmentSet(ctx, ioas, alignment));
         }
     }

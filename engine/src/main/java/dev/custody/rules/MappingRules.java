@@ -12,13 +12,20 @@ import dev.custody.model.Type1MapFlag;
 import dev.custody.model.ObjectId;
 import dev.custody.model.Outcome;
 import dev.custody.model.Reply;
-import dev.custody.model.event.KernelEvent.DomainMapped;
-import dev.custody.model.event.KernelEvent.DomainUnmapped;
-import dev.custody.model.event.KernelEvent.IoasAllowed;
-import dev.custody.model.event.KernelEvent.IoasMapped;
-import dev.custody.model.event.KernelEvent.IoasUnmapped;
-import dev.custody.model.event.KernelEvent.Type1Mapped;
-import dev.custody.model.event.KernelEvent.Type1Unmapped;
+import dev.custody.model.event.DomainEvent.DomainLeavesMapped;
+import dev.custody.model.event.DomainEvent.DomainLeavesUnmapped;
+import dev.custody.model.event.FileEvent.IoasAllowed;
+import dev.custody.model.event.FileEvent.IoasAreasUnmapped;
+import dev.custody.model.event.FileEvent.IoasMapped;
+import dev.custody.model.event.FileEvent.Type1EntriesUnmapped;
+import dev.custody.model.event.FileEvent.Type1Mapped;
+import dev.custody.model.mapping.DmaMapping;
+import dev.custody.model.mapping.IoasArea;
+import dev.custody.model.mapping.IoasSpace;
+import dev.custody.model.mapping.IommuDomainMappings;
+import dev.custody.model.mapping.Mapping;
+import dev.custody.model.mapping.Prot;
+import dev.custody.model.mapping.Type1DmaSpace;
 import dev.custody.model.state.DomainKind;
 import dev.custody.model.state.DomainState;
 import dev.custody.model.state.DomainUse;
@@ -26,15 +33,12 @@ import dev.custody.model.state.IommufdObject;
 import dev.custody.model.state.OpenFile;
 import dev.custody.model.state.OpenFile.IommufdFile;
 import dev.custody.model.state.OpenFile.VfioContainer;
-import dev.custody.rules.mapping.Addresses;
-import dev.custody.rules.mapping.IoasSpace;
-import dev.custody.rules.mapping.IommuDomainMappings;
-import dev.custody.rules.mapping.IovaRange;
+import dev.custody.rules.mapping.DomainMapRules;
+import dev.custody.rules.mapping.IoasSpaceRules;
 import dev.custody.rules.mapping.IovaRangesAnswer;
 import dev.custody.rules.mapping.MappingStep;
-import dev.custody.rules.mapping.Prot;
 import dev.custody.rules.mapping.RequestedRange;
-import dev.custody.rules.mapping.Type1DmaSpace;
+import dev.custody.rules.mapping.Type1DmaRules;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -55,9 +59,9 @@ public final class MappingRules {
         if (mappings.isEmpty()) {
             return notCallerMapped(tx, id);
         }
-        MappingStep<IommuDomainMappings, Long> step = mappings.get().map(iova, paddr, size, prot);
+        MappingStep<IommuDomainMappings, Mapping, Long> step = DomainMapRules.map(mappings.get(), iova, paddr, size, prot);
         if (step.outcome().isOk() && step.value() > 0) {
-            tx.emit(new DomainMapped(id, iova, paddr, size, prot.read(), prot.write()));
+            tx.emit(new DomainLeavesMapped(id, step.added()));
         }
         return amount("mapped", step.outcome());
     }
@@ -68,9 +72,9 @@ public final class MappingRules {
         if (mappings.isEmpty()) {
             return notCallerMapped(tx, id);
         }
-        MappingStep<IommuDomainMappings, Long> step = mappings.get().unmap(iova, size);
+        MappingStep<IommuDomainMappings, Mapping, Long> step = DomainMapRules.unmap(mappings.get(), iova, size);
         if (step.outcome().isOk() && step.value() > 0) {
-            tx.emit(new DomainUnmapped(id, iova, size));
+            tx.emit(new DomainLeavesUnmapped(id, step.removed()));
         }
         return amount("unmapped", step.outcome());
     }
@@ -109,14 +113,15 @@ public final class MappingRules {
                 if (container.iommu().isEmpty()) {
                     yield fail(Errno.EINVAL, "container " + container.label() + " has no IOMMU driver (VFIO_SET_IOMMU)");
                 }
-                MappingStep<Type1DmaSpace, Long> step = container.iommu().get().map(iova, vaddr, size, read, write);
+                MappingStep<Type1DmaSpace, DmaMapping, Long> step = Type1DmaRules.map(container.iommu().get(), iova, vaddr,
+                        size, read, write);
                 if (!step.outcome().isOk()) {
                     yield step.outcome().castFailure();
                 }
                 Tx.Mark before = tx.mark();
                 tx.emit(new Type1Mapped(container.id(), iova, vaddr, size, read, write));
                 // vfio_iommu_map: into every domain of the container; a refusal unwinds the whole map
-                Outcome<Reply> domains = DomainTables.followType1(tx, container.id(), container.iommu().get(), step.state());
+                Outcome<Reply> domains = DomainTables.followType1(tx, container.id(), step);
                 if (!domains.isOk()) {
                     tx.rollback(before);
                     yield domains;
@@ -145,21 +150,20 @@ public final class MappingRules {
                 if (container.iommu().isEmpty()) {
                     yield fail(Errno.EINVAL, "container " + container.label() + " has no IOMMU driver (VFIO_SET_IOMMU)");
                 }
-                MappingStep<Type1DmaSpace, Long> step = container.iommu().get().unmap(iova, size, all);
+                MappingStep<Type1DmaSpace, DmaMapping, Long> step = Type1DmaRules.unmap(container.iommu().get(), iova, size, all);
                 if (step.outcome().isOk() && step.value() > 0) {
-                    tx.emit(new Type1Unmapped(container.id(), iova, size, all));
-                    DomainTables.followType1(tx, container.id(), container.iommu().get(), step.state()); // unmaps never fail
+                    tx.emit(new Type1EntriesUnmapped(container.id(), step.removed()));
+                    DomainTables.followType1(tx, container.id(), step); // unmaps never fail
                 }
                 yield amount("size", step.outcome());
             }
             case IommufdFile ctx -> compat(tx, ctx).map(ioas -> {
                 IoasSpace space = ioasSpace(tx, ctx.id(), ioas).orElseThrow();
-                int flags = all ? IoasSpace.COMPAT_UNMAP_FLAG_ALL : 0;
-                MappingStep<IoasSpace, Long> step = space.unmapCompat(flags, iova, size);
-                if (!step.state().equals(space)) {
-                    tx.emit(all ? new IoasUnmapped(ctx.id(), ioas, 0, Addresses.ULONG_MAX, false)
-                            : new IoasUnmapped(ctx.id(), ioas, iova, size, true));
-                    DomainTables.followIoas(tx, ctx.id(), ioas, space, step.state()); // unmaps never fail
+                int flags = all ? IoasSpaceRules.COMPAT_UNMAP_FLAG_ALL : 0;
+                MappingStep<IoasSpace, IoasArea, Long> step = IoasSpaceRules.unmapCompat(space, flags, iova, size);
+                if (step.changedElements()) {
+                    tx.emit(new IoasAreasUnmapped(ctx.id(), ioas, step.removed()));
+                    DomainTables.followIoas(tx, ctx.id(), ioas, step); // unmaps never fail
                 }
                 return amount("size", step.outcome());
             }).orElseGet(() -> noCompatIoas(ctx));
@@ -186,10 +190,10 @@ public final class MappingRules {
         }
         FileId ctx = ((Handle.IommufdObject) ioasHandle).iommufd();
         IoasSpace space = ioasSpace(tx, ctx, ioas.get()).orElseThrow();
-        MappingStep<IoasSpace, Long> step = space.unmap(iova, length);
-        if (!step.state().equals(space)) {
-            tx.emit(new IoasUnmapped(ctx, ioas.get(), iova, length, false)); // also the areas removed before an ENOENT
-            DomainTables.followIoas(tx, ctx, ioas.get(), space, step.state()); // unmaps never fail
+        MappingStep<IoasSpace, IoasArea, Long> step = IoasSpaceRules.unmap(space, iova, length);
+        if (step.changedElements()) {
+            tx.emit(new IoasAreasUnmapped(ctx, ioas.get(), step.removed())); // also the areas removed before an ENOENT
+            DomainTables.followIoas(tx, ctx, ioas.get(), step); // unmaps never fail
         }
         return amount("length", step.outcome());
     }
@@ -201,7 +205,7 @@ public final class MappingRules {
             return ioasMissing(tx, ioasHandle);
         }
         IoasSpace space = ioasSpace(tx, ((Handle.IommufdObject) ioasHandle).iommufd(), ioas.get()).orElseThrow();
-        Outcome<IovaRangesAnswer> answer = space.queryIovaRanges(capacity);
+        Outcome<IovaRangesAnswer> answer = IoasSpaceRules.queryIovaRanges(space, capacity);
         if (!(answer instanceof Outcome.Ok<IovaRangesAnswer> ok)) {
             return answer.castFailure();
         }
@@ -218,25 +222,25 @@ public final class MappingRules {
         FileId ctx = ((Handle.IommufdObject) ioasHandle).iommufd();
         IoasSpace space = ioasSpace(tx, ctx, ioas.get()).orElseThrow();
         List<RequestedRange> requested = ranges.stream().map(r -> new RequestedRange(r.start(), r.last())).toList();
-        MappingStep<IoasSpace, Integer> step = space.allowIovas(requested);
+        MappingStep<IoasSpace, IoasArea, Integer> step = IoasSpaceRules.allowIovas(space, requested);
         if (!step.outcome().isOk()) {
             return step.outcome().castFailure();
         }
-        tx.emit(new IoasAllowed(ctx, ioas.get(), requested.stream().map(r -> new IovaRange(r.start(), r.last())).toList()));
+        tx.emit(new IoasAllowed(ctx, ioas.get(), step.state().allowed()));
         return Results.OK;
     }
 
     private static Outcome<Reply> ioasMapAt(Tx tx, FileId ctx, ObjectId ioas, OptionalLong iova, long length,
                                             boolean read, boolean write, boolean reportIova) {
         IoasSpace space = ioasSpace(tx, ctx, ioas).orElseThrow();
-        MappingStep<IoasSpace, Long> step = space.map(iova, length, read, write);
+        MappingStep<IoasSpace, IoasArea, Long> step = IoasSpaceRules.map(space, iova, length, read, write);
         if (!(step.outcome() instanceof Outcome.Ok<Long> ok)) {
             return step.outcome().castFailure();
         }
         Tx.Mark before = tx.mark();
         tx.emit(new IoasMapped(ctx, ioas, ok.value(), length, read, write));
         // iopt_map_pages -> iopt_area_fill_domains: into every domain on the IOAS, or not at all
-        Outcome<Reply> domains = DomainTables.followIoas(tx, ctx, ioas, space, step.state());
+        Outcome<Reply> domains = DomainTables.followIoas(tx, ctx, ioas, step);
         if (!domains.isOk()) {
             tx.rollback(before);
             return domains;

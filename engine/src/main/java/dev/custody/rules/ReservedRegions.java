@@ -1,8 +1,8 @@
 package dev.custody.rules;
 
 import dev.custody.model.IommuSpec;
-import dev.custody.rules.mapping.Addresses;
-import dev.custody.rules.mapping.IovaRange;
+import dev.custody.model.mapping.Addresses;
+import dev.custody.model.mapping.IovaRange;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -9,13 +9,17 @@ import dev.custody.model.FileId;
 import dev.custody.model.GroupId;
 import dev.custody.model.Handle;
 import dev.custody.model.IommuType;
+import dev.custody.model.IommuSpec;
 import dev.custody.model.Outcome;
 import dev.custody.model.Reply;
-import dev.custody.model.event.KernelEvent.ContainerDomainSet;
-import dev.custody.model.event.KernelEvent.ContainerIommuDriverSet;
-import dev.custody.model.event.KernelEvent.DomainAllocated;
-import dev.custody.model.event.KernelEvent.DomainFreed;
-import dev.custody.model.event.KernelEvent.FileOpened;
+import dev.custody.model.event.DomainEvent.DomainAllocated;
+import dev.custody.model.event.DomainEvent.DomainFreed;
+import dev.custody.model.event.FileEvent.ContainerDomainSet;
+import dev.custody.model.event.FileEvent.ContainerIommuDriverSet;
+import dev.custody.model.event.FileEvent.FileOpened;
+import dev.custody.model.mapping.IommuDomainMappings;
+import dev.custody.model.mapping.Type1DmaSpace;
+import dev.custody.model.mapping.Type1Version;
 import dev.custody.model.state.DomainKind;
 import dev.custody.model.state.DomainState;
 import dev.custody.model.state.DomainUse;
@@ -25,10 +29,6 @@ import dev.custody.model.state.OpenFile.IommufdFile;
 import dev.custody.model.state.OpenFile.VfioContainer;
 import dev.custody.model.state.OpenFile.VfioGroupFile;
 import dev.custody.model.state.Sorted;
-import dev.custody.model.IommuSpec;
-import dev.custody.rules.mapping.IommuDomainMappings;
-import dev.custody.rules.mapping.Type1DmaSpace;
-import dev.custody.rules.mapping.Type1Version;
 import java.util.List;
 import java.util.Optional;
 
@@ -98,7 +98,7 @@ public final class VfioContainerRules {
         return Type1DmaSpace.empty(version).withPageSize(geometry.pageSize()).withValidRanges(geometry.validRanges());
     }
 
-    private record Geometry(long pageSize, List<dev.custody.rules.mapping.IovaRange> validRanges) {}
+    private record Geometry(long pageSize, List<dev.custody.model.mapping.IovaRange> validRanges) {}
 
     /**
      * vfio_update_pgsize_bitmap and the iova list: pg is the smallest page every IOMMU of the
@@ -131,14 +131,14 @@ public final class VfioContainerRules {
         Geometry geometry = geometry(tx, groups);
         Type1DmaSpace dma = container.iommu().get();
         for (var mapping : dma.entries()) {
-            var range = dev.custody.rules.mapping.IovaRange.ofLength(mapping.iova(), mapping.size());
+            var range = dev.custody.model.mapping.IovaRange.ofLength(mapping.iova(), mapping.size());
             if (geometry.validRanges().stream().noneMatch(valid -> valid.contains(range))) {
                 return fail(Errno.EINVAL, "mapping " + range + " of container " + container.label()
                         + " lies outside the IOVA ranges the joining IOMMU allows");
             }
         }
         if (geometry.pageSize() != dma.pageSize() || !geometry.validRanges().equals(dma.validRanges())) {
-            tx.emit(new dev.custody.model.event.KernelEvent.Type1GeometrySet(containerId, geometry.pageSize(),
+            tx.emit(new dev.custody.model.event.FileEvent.Type1GeometrySet(containerId, geometry.pageSize(),
                     geometry.validRanges()));
         }
         return OK;

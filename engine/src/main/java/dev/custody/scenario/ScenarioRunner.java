@@ -14,6 +14,7 @@ import dev.custody.model.GroupId;
 import dev.custody.model.Handle;
 import dev.custody.model.Outcome;
 import dev.custody.model.Reply;
+import dev.custody.model.event.DeviceEvent;
 import dev.custody.model.event.KernelEvent;
 import dev.custody.model.state.GroupState;
 import dev.custody.model.state.KernelState;
@@ -173,10 +174,10 @@ public final class ScenarioRunner {
                                                   Map<DeviceId, Integer> pendingSince) {
         List<Integer> completed = new ArrayList<>();
         for (KernelEvent event : decision.events()) {
-            if (event instanceof KernelEvent.ReleaseBlocked blocked) {
+            if (event instanceof DeviceEvent.ReleaseBlocked blocked) {
                 pendingSince.put(blocked.device(), step.number());
             }
-            if (event instanceof KernelEvent.DriverUnbound unbound && before.device(unbound.device()).pending().isPresent()) {
+            if (event instanceof DeviceEvent.DriverUnbound unbound && before.device(unbound.device()).pending().isPresent()) {
                 Integer since = pendingSince.remove(unbound.device());
                 if (since != null) {
                     completed.add(since);

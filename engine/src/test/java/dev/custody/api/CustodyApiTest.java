@@ -11,6 +11,7 @@ import dev.custody.model.GroupId;
 import dev.custody.model.IommuSpec;
 import dev.custody.model.Outcome;
 import dev.custody.model.Topology;
+import dev.custody.model.event.GroupEvent;
 import dev.custody.model.event.KernelEvent;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -49,7 +50,7 @@ class CustodyApiTest extends InMemoryRuntimeTest {
         CompletableFuture<Void> sawRelease = new CompletableFuture<>();
         AutoCloseable subscription = engine.subscribe(change -> {
             changes.add(change);
-            if (change.events().stream().anyMatch(e -> e instanceof KernelEvent.OwnershipReleased)) {
+            if (change.events().stream().anyMatch(e -> e instanceof GroupEvent.OwnershipReleased)) {
                 sawRelease.complete(null);
             }
         }).toCompletableFuture().join();

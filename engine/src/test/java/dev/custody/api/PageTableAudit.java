@@ -10,6 +10,10 @@ import dev.custody.model.Handle;
 import dev.custody.model.IommuSpec;
 import dev.custody.model.Outcome;
 import dev.custody.model.Reply;
+import dev.custody.model.mapping.DmaMapping;
+import dev.custody.model.mapping.IoasArea;
+import dev.custody.model.mapping.IommuDomainMappings;
+import dev.custody.model.mapping.Mapping;
 import dev.custody.model.state.DomainState;
 import dev.custody.model.state.DomainUse;
 import dev.custody.model.state.IommufdObject;
@@ -18,10 +22,7 @@ import dev.custody.model.state.OpenFile;
 import dev.custody.nativeio.pagetable.IoMapping;
 import dev.custody.nativeio.pagetable.IoPageTable;
 import dev.custody.nativeio.pagetable.PageSizeBitmap;
-import dev.custody.rules.mapping.DmaMapping;
-import dev.custody.rules.mapping.IoasArea;
-import dev.custody.rules.mapping.IommuDomainMappings;
-import dev.custody.rules.mapping.Mapping;
+import dev.custody.rules.mapping.DomainMapRules;
 import dev.custody.rules.mapping.PseudoPhysical;
 import java.util.ArrayList;
 import java.util.List;
@@ -84,7 +85,7 @@ public final class PageTableAudit {
     }
 
     private static IommuDomainMappings mapped(IommuDomainMappings table, long iova, long paddr, long size, Object what) {
-        var step = table.map(iova, paddr, size, what instanceof DmaMapping e ? e.prot() : ((IoasArea) what).prot());
+        var step = DomainMapRules.map(table, iova, paddr, size, what instanceof DmaMapping e ? e.prot() : ((IoasArea) what).prot());
         assertTrue(step.outcome().isOk(), what + " does not map: " + step.outcome());
         return step.state();
     }

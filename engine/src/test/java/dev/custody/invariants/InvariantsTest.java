@@ -17,8 +17,12 @@ import dev.custody.model.ObjectId;
 import dev.custody.model.Outcome;
 import dev.custody.model.OwnerId;
 import dev.custody.model.Topology;
+import dev.custody.model.event.DeviceEvent.*;
+import dev.custody.model.event.DomainEvent.*;
+import dev.custody.model.event.FileEvent.*;
+import dev.custody.model.event.GroupEvent.*;
 import dev.custody.model.event.KernelEvent;
-import dev.custody.model.event.KernelEvent.*;
+import dev.custody.model.mapping.IommuDomainMappings;
 import dev.custody.model.state.Claimant;
 import dev.custody.model.state.DomainKind;
 import dev.custody.model.state.DomainState;
@@ -29,7 +33,6 @@ import dev.custody.model.state.KernelState;
 import dev.custody.model.state.OpenFile;
 import dev.custody.model.state.Sorted;
 import dev.custody.rules.Kernel;
-import dev.custody.rules.mapping.IommuDomainMappings;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Optional;
@@ -58,7 +61,7 @@ class InvariantsTest {
         return Kernel.boot(topology).state();
     }
 
-    private static KernelState run(KernelState state, Command... commands) {
+    private static KernelState run(KernelState state, Command<?>... commands) {
         for (Command<?> command : commands) {
             var decision = Operations.decide(state, command);
             assertTrue(decision.outcome().isOk(), command + " -> " + decision.outcome());

@@ -3,10 +3,10 @@ package dev.custody.invariants;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.custody.rules.mapping.DmaMapping;
-import dev.custody.rules.mapping.IoasArea;
-import dev.custody.rules.mapping.IovaRange;
-import dev.custody.rules.mapping.Prot;
+import dev.custody.model.mapping.DmaMapping;
+import dev.custody.model.mapping.IoasArea;
+import dev.custody.model.mapping.IovaRange;
+import dev.custody.model.mapping.Prot;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;

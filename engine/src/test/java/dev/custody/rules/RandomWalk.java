@@ -107,7 +107,7 @@ public final class RandomWalk {
         List<Command<?>> commands = new ArrayList<>();
         boolean callerBroke = false;
         for (Step step : steps) {
-            Command command = command(step, created);
+            Command<?> command = command(step, created);
             commands.add(command);
             Decision decision = Operations.decide(state, command);
             callerBroke |= Invariants.check(state).stream().anyMatch(v -> v.kind() == Violation.Kind.CALLER);

@@ -8,8 +8,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The golden files: {@code golden/<id>-<Class>.bin} under the test resources, listed in
@@ -69,13 +71,20 @@ final class GoldenFiles {
         Files.createDirectories(directory);
         Path manifest = directory.resolve("manifest.tsv");
         StringBuilder text = new StringBuilder(Files.exists(manifest) ? Files.readString(manifest)
-                : "# registration id\tclass\tfile (written by GoldenFiles.writeMissing; never edit or delete)\n");
+                : "# registration id\tclass\tfile (written by GoldenFiles.writeMissing; never delete a line or a file:"
+                        + " a renamed class keeps its id and file, only its name here follows)\n");
+        Set<Integer> written = new HashSet<>();
+        for (String line : text.toString().split("\n")) {
+            if (!line.isBlank() && !line.startsWith("#")) {
+                written.add(Integer.parseInt(line.split("\t")[0]));
+            }
+        }
         KryoJournalSerializer serializer = new KryoJournalSerializer();
         for (Map.Entry<Class<?>, Object> sample : GoldenSamples.all().entrySet()) {
             int id = Registrations.idOf(sample.getKey()).orElseThrow();
             String file = fileName(id, sample.getKey());
-            if (Files.exists(directory.resolve(file))) {
-                continue;
+            if (written.contains(id) || Files.exists(directory.resolve(file))) {
+                continue; // an id keeps the bytes it was first written with, also after its class was renamed
             }
             Files.write(directory.resolve(file), serializer.toBinary(sample.getValue()));
             text.append(id).append('\t').append(sample.getKey().getName()).append('\t').append(file).append('\n');

@@ -1,6 +1,9 @@
 package dev.custody.persistence;
 
-import static dev.custody.model.event.KernelEvent.*;
+import static dev.custody.model.event.DeviceEvent.*;
+import static dev.custody.model.event.DomainEvent.*;
+import static dev.custody.model.event.FileEvent.*;
+import static dev.custody.model.event.GroupEvent.*;
 
 import dev.custody.entity.CoordinatorState;
 import dev.custody.entity.EntityState;
@@ -17,6 +20,15 @@ import dev.custody.model.ObjectId;
 import dev.custody.model.OwnerId;
 import dev.custody.model.Topology;
 import dev.custody.model.event.KernelEvent;
+import dev.custody.model.mapping.DmaMapping;
+import dev.custody.model.mapping.IoasArea;
+import dev.custody.model.mapping.IoasSpace;
+import dev.custody.model.mapping.IommuDomainMappings;
+import dev.custody.model.mapping.IovaRange;
+import dev.custody.model.mapping.Mapping;
+import dev.custody.model.mapping.Prot;
+import dev.custody.model.mapping.Type1DmaSpace;
+import dev.custody.model.mapping.Type1Version;
 import dev.custody.model.state.Claimant;
 import dev.custody.model.state.DeviceState;
 import dev.custody.model.state.DomainKind;
@@ -28,18 +40,11 @@ import dev.custody.model.state.KernelState;
 import dev.custody.model.state.OpenFile;
 import dev.custody.model.state.PendingRelease;
 import dev.custody.model.state.Sorted;
-import dev.custody.rules.mapping.IoasSpace;
-import dev.custody.rules.mapping.IommuDomainMappings;
-import dev.custody.rules.mapping.IovaRange;
-import dev.custody.rules.mapping.Prot;
-import dev.custody.rules.mapping.RequestedRange;
-import dev.custody.rules.mapping.Type1DmaSpace;
-import dev.custody.rules.mapping.Type1Version;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.SequencedMap;
 
 /**
@@ -79,28 +84,30 @@ final class GoldenSamples {
         return new Topology(iommus, Topology.catalogueWith(List.of()), devices);
     }
 
-    /** A 2 MiB leaf and a 4 KiB leaf. */
+    /** A 2 MiB leaf and a 4 KiB leaf (what mapping 0x201000 bytes at 0x200000 splits into). */
     static IommuDomainMappings kernelMappings() {
-        return IommuDomainMappings.empty(IommuSpec.DEFAULT_PAGE_SIZES, 48)
-                .map(0x200000L, 0x4020_0000L, 0x201000L, Prot.READ_WRITE).state();
+        return IommuDomainMappings.empty(IommuSpec.DEFAULT_PAGE_SIZES, 48).withLeaves(List.of(
+                new Mapping(0x200000L, 0x4020_0000L, 0x20_0000L, Prot.READ_WRITE),
+                new Mapping(0x400000L, 0x4040_0000L, 0x1000L, Prot.READ_WRITE)));
     }
 
     /** Mapped at 4 KiB, then the page size grew and the valid ranges shrank, as when a group joins. */
     static Type1DmaSpace type1() {
-        Type1DmaSpace space = Type1DmaSpace.empty(Type1Version.V2)
-                .map(0x1000L, 0x7f12_3456_7000L, 0x3000L, true, false).state()
-                .map(0x1_0000_0000L, 0x7f00_0000_0000L, 0x20_0000L, true, true).state();
-        return space.withPageSize(0x20_0000L).withEntryLimit(4096)
+        return Type1DmaSpace.empty(Type1Version.V2).withEntries(List.of(
+                        new DmaMapping(0x1000L, 0x7f12_3456_7000L, 0x3000L, Prot.READ),
+                        new DmaMapping(0x1_0000_0000L, 0x7f00_0000_0000L, 0x20_0000L, Prot.READ_WRITE)))
+                .withPageSize(0x20_0000L).withEntryLimit(4096)
                 .withValidRanges(List.of(new IovaRange(0, 0xfedf_ffffL), new IovaRange(0xfef0_0000L, (1L << 39) - 1)));
     }
 
+    /** Two owners' reserved ranges, an allowed range, a fixed area and one placed after it. */
     static IoasSpace ioas() {
-        IoasSpace space = IoasSpace.empty().setIovaAlignment(0x1000L).state()
-                .addReserved("device " + NIC_FN1, List.of(new IovaRange(0xfee0_0000L, 0xfeef_ffffL))).state()
-                .addReserved("domain " + HWPT, List.of(new IovaRange(1L << 48, -1L))).state()
-                .allowIovas(List.of(new RequestedRange(0x10_0000L, 0x7fff_ffffL))).state();
-        space = space.map(OptionalLong.of(0x10_0000L), 0x20_0000L, true, true).state();
-        return space.map(OptionalLong.empty(), 0x1000L, true, false).state();
+        return IoasSpace.empty().withIovaAlignment(0x1000L)
+                .withReserved("device " + NIC_FN1, List.of(new IovaRange(0xfee0_0000L, 0xfeef_ffffL)))
+                .withReserved("domain " + HWPT, List.of(new IovaRange(1L << 48, -1L)))
+                .withAllowed(List.of(new IovaRange(0x10_0000L, 0x7fff_ffffL)))
+                .withAreas(List.of(new IoasArea(0x10_0000L, 0x20_0000L, Prot.READ_WRITE),
+                        new IoasArea(0x30_0000L, 0x1000L, Prot.READ)));
     }
 
     static KernelState kernel() {
@@ -174,18 +181,25 @@ final class GoldenSamples {
                 new IommufdObjectRemoved(IOMMUFD, HWPT_OBJ),
                 new IommufdDeviceAttached(IOMMUFD, IDEV, Optional.of(HWPT_OBJ)),
                 new CompatIoasSet(IOMMUFD, IOAS),
-                new DomainMapped(KDRV, 0x40_0000L, 0x1_2340_0000L, 0x20_0000L, true, false),
-                new DomainUnmapped(KDRV, 0x40_0000L, 0x20_0000L),
+                new LegacyDomainMapped(KDRV, 0x40_0000L, 0x1_2340_0000L, 0x20_0000L, true, false),
+                new LegacyDomainUnmapped(KDRV, 0x40_0000L, 0x20_0000L),
                 new Type1GeometrySet(CONTAINER, 0x1000L, List.of(new IovaRange(0, 0xfedf_ffffL),
                         new IovaRange(0xfef0_0000L, (1L << 48) - 1))),
                 new Type1Mapped(CONTAINER, 0x10_0000L, 0x7f55_0000_0000L, 0x4000L, true, true),
-                new Type1Unmapped(CONTAINER, 0, 0, true),
+                new LegacyType1Unmapped(CONTAINER, 0, 0, true),
                 new IoasMapped(IOMMUFD, IOAS, 0x20_0000L, 0x1000L, true, true),
-                new IoasUnmapped(IOMMUFD, IOAS, 0x20_0000L, 0x1000L, true),
+                new LegacyIoasUnmapped(IOMMUFD, IOAS, 0x20_0000L, 0x1000L, true),
                 new IoasAllowed(IOMMUFD, IOAS, List.of(new IovaRange(0x10_0000L, 0x7fff_ffffL))),
                 new IoasReserved(IOMMUFD, IOAS, "device " + NIC, List.of(new IovaRange(0xfee0_0000L, 0xfeef_ffffL))),
                 new IoasUnreserved(IOMMUFD, IOAS, "device " + NIC),
-                new IoasAlignmentSet(IOMMUFD, IOAS, 0x20_0000L));
+                new IoasAlignmentSet(IOMMUFD, IOAS, 0x20_0000L),
+                // the effects that replaced the requests of ids 55, 56, 59 and 61
+                new DomainLeavesMapped(KDRV, List.of(new Mapping(0x40_0000L, 0x1_2340_0000L, 0x20_0000L, Prot.READ),
+                        new Mapping(0x60_0000L, 0x1_2360_0000L, 0x1000L, Prot.READ_WRITE))),
+                new DomainLeavesUnmapped(KDRV, List.of(new Mapping(0x40_0000L, 0x1_2340_0000L, 0x20_0000L, Prot.READ))),
+                new Type1EntriesUnmapped(CONTAINER, List.of(new DmaMapping(0x10_0000L, 0x7f55_0000_0000L, 0x4000L,
+                        Prot.READ_WRITE), new DmaMapping(0x20_0000L, 0x7f55_0010_0000L, 0x1000L, Prot.WRITE))),
+                new IoasAreasUnmapped(IOMMUFD, IOAS, List.of(new IoasArea(0x20_0000L, 0x1000L, Prot.READ_WRITE))));
     }
 
     static KernelJournal.DecisionTaken decision() {
@@ -213,9 +227,18 @@ final class GoldenSamples {
 
     /** A type1 domain's table: a 2 MiB leaf and a 4 KiB leaf, at the pseudo-physical addresses of their vaddrs. */
     static IommuDomainMappings type1Table() {
-        return IommuDomainMappings.empty(IommuSpec.DEFAULT_PAGE_SIZES, 48)
-                .map(0x1_0000_0000L, 0x7f00_0000_0000L, 0x20_0000L, Prot.READ_WRITE).state()
-                .map(0x1000L, 0x7f12_3456_7000L, 0x1000L, new Prot(true, false)).state();
+        return IommuDomainMappings.empty(IommuSpec.DEFAULT_PAGE_SIZES, 48).withLeaves(List.of(
+                new Mapping(0x1_0000_0000L, 0x7f00_0000_0000L, 0x20_0000L, Prot.READ_WRITE),
+                new Mapping(0x1000L, 0x7f12_3456_7000L, 0x1000L, Prot.READ)));
+    }
+
+    /** 2 MiB at a 1 MiB-aligned IOVA on a domain without 1 GiB pages: 512 leaves of 4 KiB. */
+    static IommuDomainMappings hwptTable() {
+        List<Mapping> leaves = new ArrayList<>();
+        for (long offset = 0; offset < 0x20_0000L; offset += 0x1000L) {
+            leaves.add(new Mapping(0x10_0000L + offset, 0x7f00_0010_0000L + offset, 0x1000L, Prot.READ_WRITE));
+        }
+        return IommuDomainMappings.empty(IommuSpec.SIZE_4K | IommuSpec.SIZE_2M, 39).withLeaves(leaves);
     }
 
     /**
@@ -225,9 +248,7 @@ final class GoldenSamples {
     static SequencedMap<Class<?>, Object> pagingDomainUses() {
         SequencedMap<Class<?>, Object> all = new LinkedHashMap<>();
         all.put(DomainUse.Type1Paging.class, new DomainUse.Type1Paging(CONTAINER, type1Table()));
-        all.put(DomainUse.HwptPaging.class, new DomainUse.HwptPaging(IOMMUFD, HWPT_OBJ,
-                IommuDomainMappings.empty(IommuSpec.SIZE_4K | IommuSpec.SIZE_2M, 39)
-                        .map(0x10_0000L, 0x7f00_0010_0000L, 0x20_0000L, Prot.READ_WRITE).state()));
+        all.put(DomainUse.HwptPaging.class, new DomainUse.HwptPaging(IOMMUFD, HWPT_OBJ, hwptTable()));
         return all;
     }
 }

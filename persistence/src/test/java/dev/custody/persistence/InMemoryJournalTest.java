@@ -6,6 +6,7 @@ import com.typesafe.config.ConfigFactory;
 import dev.custody.entity.EntityId;
 import dev.custody.entity.EntityState;
 import dev.custody.entity.Stamped;
+import dev.custody.model.event.DeviceEvent;
 import dev.custody.model.event.KernelEvent;
 import java.time.Duration;
 import java.util.Optional;
@@ -34,8 +35,8 @@ class InMemoryJournalTest {
         ActorRef<RecordEntity.Command> first = KIT.spawn(RecordEntity.create("inmem|device", expected, Stamped.class,
                 EntityState::apply, failures.ref()));
         for (int seq = 1; seq <= 7; seq++) {
-            Stamped record = new Stamped(seq, seq % 2 == 1 ? new KernelEvent.DeviceAdded(GoldenSamples.NIC)
-                    : new KernelEvent.DriverOverrideSet(GoldenSamples.NIC, Optional.of("vfio-pci-" + seq)));
+            Stamped record = new Stamped(seq, seq % 2 == 1 ? new DeviceEvent.DeviceAdded(GoldenSamples.NIC)
+                    : new DeviceEvent.DriverOverrideSet(GoldenSamples.NIC, Optional.of("vfio-pci-" + seq)));
             first.tell(new RecordEntity.Persist(record, done.ref()));
             done.expectMessage(Duration.ofSeconds(5), Done.getInstance());
             expected = expected.apply(record);

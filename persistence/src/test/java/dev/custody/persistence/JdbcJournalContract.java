@@ -1,6 +1,8 @@
 package dev.custody.persistence;
 
-import static dev.custody.model.event.KernelEvent.*;
+import static dev.custody.model.event.DeviceEvent.*;
+import static dev.custody.model.event.DomainEvent.*;
+import static dev.custody.model.event.GroupEvent.*;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

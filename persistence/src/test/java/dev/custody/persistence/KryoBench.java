@@ -2,6 +2,9 @@ package dev.custody.persistence;
 
 import dev.custody.entity.KernelJournal;
 import dev.custody.entity.Stamped;
+import dev.custody.model.event.DeviceEvent;
+import dev.custody.model.event.FileEvent;
+import dev.custody.model.event.GroupEvent;
 import dev.custody.model.event.KernelEvent;
 import java.io.NotSerializableException;
 import java.util.LinkedHashMap;
@@ -25,10 +28,10 @@ public final class KryoBench {
     public static void main(String[] args) throws NotSerializableException {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
         Map<String, Object> samples = new LinkedHashMap<>();
-        samples.put("Stamped(DriverBound)", new Stamped(12, new KernelEvent.DriverBound(GoldenSamples.NIC, "vfio-pci")));
-        samples.put("Stamped(ClaimAdded)", new Stamped(12, new KernelEvent.ClaimAdded(GoldenSamples.GROUP,
+        samples.put("Stamped(DriverBound)", new Stamped(12, new DeviceEvent.DriverBound(GoldenSamples.NIC, "vfio-pci")));
+        samples.put("Stamped(ClaimAdded)", new Stamped(12, new GroupEvent.ClaimAdded(GoldenSamples.GROUP,
                 dev.custody.model.state.Claimant.device(GoldenSamples.NIC))));
-        samples.put("Stamped(IoasMapped)", new Stamped(12, new KernelEvent.IoasMapped(GoldenSamples.IOMMUFD,
+        samples.put("Stamped(IoasMapped)", new Stamped(12, new FileEvent.IoasMapped(GoldenSamples.IOMMUFD,
                 GoldenSamples.IOAS, 0x20_0000L, 0x1000L, true, true)));
         samples.put("DecisionTaken(3 events)", GoldenSamples.decision());
         samples.put("DecisionApplied", new KernelJournal.DecisionApplied(12));

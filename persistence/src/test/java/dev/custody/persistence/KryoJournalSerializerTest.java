@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.custody.entity.KernelJournal;
 import dev.custody.entity.Stamped;
+import dev.custody.model.event.DeviceEvent;
 import dev.custody.model.event.KernelEvent;
 import dev.custody.persistence.kryo.Registrations;
 import java.io.NotSerializableException;
@@ -51,7 +52,7 @@ class KryoJournalSerializerTest {
 
     @Test
     void truncatedOrPaddedBytesNameTheManifestAndClass() throws Exception {
-        Stamped stamped = new Stamped(3, new KernelEvent.DriverBound(GoldenSamples.NIC, "vfio-pci"));
+        Stamped stamped = new Stamped(3, new DeviceEvent.DriverBound(GoldenSamples.NIC, "vfio-pci"));
         byte[] bytes = serializer.toBinary(stamped);
         String manifest = serializer.manifest(stamped);
         NotSerializableException truncated = assertThrows(NotSerializableException.class,

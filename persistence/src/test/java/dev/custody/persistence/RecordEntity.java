@@ -17,7 +17,7 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 /**
  * A test-only entity that journals engine records the way the engine's actors will: events tagged with
  * {@link Journals#TIMELINE_TAG}, the state folded by the engine's own functions, a snapshot every 5
- * events. A failed recovery is reported to {@code failures} with the message a user would see.
+ * events (or none). A failed recovery is reported to {@code failures} with the message a user would see.
  */
 final class RecordEntity<E extends JournalRecord, S extends JournalRecord> extends EventSourcedBehavior<RecordEntity.Command, E, S> {
 
@@ -31,19 +31,27 @@ final class RecordEntity<E extends JournalRecord, S extends JournalRecord> exten
     private final BiFunction<S, E, S> fold;
     private final Class<E> eventType;
     private final ActorRef<String> failures;
+    private final boolean snapshots;
 
     private RecordEntity(String persistenceId, S empty, Class<E> eventType, BiFunction<S, E, S> fold,
-                         ActorRef<String> failures) {
+                         ActorRef<String> failures, boolean snapshots) {
         super(PersistenceId.ofUniqueId(persistenceId));
         this.empty = empty;
         this.fold = fold;
         this.eventType = eventType;
         this.failures = failures;
+        this.snapshots = snapshots;
     }
 
     static <E extends JournalRecord, S extends JournalRecord> Behavior<Command> create(String persistenceId, S empty,
             Class<E> eventType, BiFunction<S, E, S> fold, ActorRef<String> failures) {
-        return new RecordEntity<>(persistenceId, empty, eventType, fold, failures);
+        return new RecordEntity<>(persistenceId, empty, eventType, fold, failures, true);
+    }
+
+    /** As {@link #create}, without snapshots: whoever recovers the journal later folds every record. */
+    static <E extends JournalRecord, S extends JournalRecord> Behavior<Command> withoutSnapshots(String persistenceId,
+            S empty, Class<E> eventType, BiFunction<S, E, S> fold, ActorRef<String> failures) {
+        return new RecordEntity<>(persistenceId, empty, eventType, fold, failures, false);
     }
 
     @Override
@@ -72,7 +80,7 @@ final class RecordEntity<E extends JournalRecord, S extends JournalRecord> exten
 
     @Override
     public RetentionCriteria retentionCriteria() {
-        return RetentionCriteria.snapshotEvery(5, 2);
+        return snapshots ? RetentionCriteria.snapshotEvery(5, 2) : RetentionCriteria.disabled();
     }
 
     @Override

@@ -81,7 +81,7 @@ public final class CrashWorkload {
             finished.complete(null);
             return;
         }
-        Command command = agent.next();
+        Command<?> command = agent.next();
         String operationId = prefix + "-" + n;
         engine.submit(command, operationId).whenComplete((decision, failure) -> {
             if (failure != null) {

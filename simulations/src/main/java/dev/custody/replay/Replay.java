@@ -1,13 +1,16 @@
 package dev.custody.replay;
 
+import dev.custody.model.event.KernelEvent;
 import dev.custody.model.state.KernelState;
+import dev.custody.rules.LegacyEvents;
 import java.util.List;
 import java.util.function.Consumer;
 
 /**
  * Folds a journal's decisions through the pure model's event handlers ({@link KernelState#apply}),
- * from the empty machine of its topology. Nothing is decided again: the events are facts, and the
- * fold is the same one the coordinator recovers by, so its result is the engine's recovered state.
+ * from the empty machine of its topology. Nothing is decided again: the events are facts (those an
+ * older journal holds as requests are upcast first, as the coordinator does), and the fold is the same
+ * one the coordinator recovers by, so its result is the engine's recovered state.
  */
 public final class Replay {
     private Replay() {}
@@ -19,8 +22,12 @@ public final class Replay {
             if (decision.seq() > lastSeq) {
                 break;
             }
-            KernelState after = state.applyAll(decision.events());
-            ReplayStep step = new ReplayStep(decision, state, after);
+            // an older journal's map/unmap requests become the facts they stood for, with the state they applied to
+            List<KernelEvent> events = LegacyEvents.upcastAll(state, decision.events());
+            KernelState after = state.applyAll(events);
+            RecordedDecision current = events == decision.events() ? decision
+                    : new RecordedDecision(decision.seq(), decision.operationId(), events, decision.time());
+            ReplayStep step = new ReplayStep(current, state, after);
             observers.forEach(observer -> observer.accept(step));
             state = after;
         }

@@ -12,7 +12,7 @@ public interface Agent {
     String name();
 
     /** The agent's next call; it may depend on the answers to its earlier calls. */
-    Command next();
+    Command<?> next();
 
     /** The answer to the call {@link #next} returned. */
     void observe(Command<?> command, Outcome<Reply> outcome);

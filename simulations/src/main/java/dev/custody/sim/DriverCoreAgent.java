@@ -27,7 +27,7 @@ final class DriverCoreAgent implements Agent {
     }
 
     @Override
-    public Command next() {
+    public Command<?> next() {
         DeviceId device = devices.get(random.nextInt(devices.size()));
         int roll = random.nextInt(100);
         if (roll < 38) {

@@ -45,7 +45,7 @@ abstract class PlannedAgent implements Agent {
     }
 
     @Override
-    public final Command next() {
+    public final Command<?> next() {
         while (true) {
             if (plan.isEmpty()) {
                 memory.forgetAll();

@@ -33,7 +33,7 @@ final class SharedDomainAgent implements Agent {
     }
 
     @Override
-    public Command next() {
+    public Command<?> next() {
         DeviceId device = devices.get(random.nextInt(devices.size()));
         Optional<Handle> domain = memory.any("domain", random);
         int roll = random.nextInt(100);

@@ -119,7 +119,7 @@ public final class Simulation {
             threads.add(Thread.ofPlatform().name("agent-" + agent.name()).start(() -> {
                 long i;
                 while ((i = issued.getAndIncrement()) < settings.operations() && !checker.stopped() && !timeUp(start)) {
-                    Command command = agent.next();
+                    Command<?> command = agent.next();
                     String operationId = agent.name() + "-" + i;
                     checker.sent(operationId, agent.name(), command);
                     long t0 = System.nanoTime();
@@ -200,7 +200,7 @@ public final class Simulation {
 
     /** One agent's call; in concurrent runs the recorder orders the checks by decision. */
     private void call(KernelEngine engine, Agent agent, Recorder recorder, long index) {
-        Command command = agent.next();
+        Command<?> command = agent.next();
         String operationId = agent.name() + "-" + index;
         long t0 = System.nanoTime();
         Decision decision = recorder.decide(engine, agent.name(), command, operationId);

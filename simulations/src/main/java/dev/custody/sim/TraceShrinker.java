@@ -70,7 +70,7 @@ final class TraceShrinker {
         Map<Handle, Handle> renamed = new HashMap<>();
         List<TraceEntry> replayed = new ArrayList<>();
         for (TraceEntry entry : trace) {
-            Command command = rename(entry.command(), renamed);
+            Command<?> command = rename(entry.command(), renamed);
             Decision decision = Operations.decide(state, command, mutants);
             TraceEntry now = new TraceEntry(entry.agent(), command, decision.outcome());
             replayed.add(now);
@@ -84,7 +84,7 @@ final class TraceShrinker {
     }
 
     /** The command with each object it names replaced by the replay's object created in the same call. */
-    static Command rename(Command<?> command, Map<Handle, Handle> renamed) {
+    static Command<?> rename(Command<?> command, Map<Handle, Handle> renamed) {
         RecordComponent[] components = command.getClass().getRecordComponents();
         Object[] values = new Object[components.length];
         Class<?>[] types = new Class<?>[components.length];

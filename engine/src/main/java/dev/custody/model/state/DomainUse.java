@@ -3,7 +3,7 @@ package dev.custody.model.state;
 import dev.custody.model.FileId;
 import dev.custody.model.GroupId;
 import dev.custody.model.ObjectId;
-import dev.custody.rules.mapping.IommuDomainMappings;
+import dev.custody.model.mapping.IommuDomainMappings;
 import java.util.Optional;
 
 /**

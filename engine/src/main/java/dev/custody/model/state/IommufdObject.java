@@ -3,7 +3,7 @@ package dev.custody.model.state;
 import dev.custody.model.DeviceId;
 import dev.custody.model.DomainId;
 import dev.custody.model.ObjectId;
-import dev.custody.rules.mapping.IoasSpace;
+import dev.custody.model.mapping.IoasSpace;
 import java.util.Optional;
 
 /** The objects of one iommufd context (spec 5). */

@@ -5,8 +5,8 @@ import dev.custody.model.DomainId;
 import dev.custody.model.FileId;
 import dev.custody.model.GroupId;
 import dev.custody.model.ObjectId;
-import dev.custody.rules.mapping.Type1DmaSpace;
-import dev.custody.rules.mapping.Type1Version;
+import dev.custody.model.mapping.Type1DmaSpace;
+import dev.custody.model.mapping.Type1Version;
 import java.util.Optional;
 import java.util.SortedMap;
 

@@ -1,28 +1,51 @@
 package dev.custody.model.state;
 
 import dev.custody.model.DeviceId;
+import dev.custody.model.DomainId;
+import dev.custody.model.FileId;
+import dev.custody.model.GroupId;
+import dev.custody.model.ObjectId;
+import dev.custody.model.event.DeviceEvent.*;
+import dev.custody.model.event.DeviceEvent;
+import dev.custody.model.event.DomainEvent.*;
+import dev.custody.model.event.DomainEvent;
+import dev.custody.model.event.FileEvent.*;
+import dev.custody.model.event.FileEvent;
+import dev.custody.model.event.GroupEvent.*;
+import dev.custody.model.event.GroupEvent;
 import dev.custody.model.event.KernelEvent;
-import dev.custody.model.event.KernelEvent.*;
+import dev.custody.model.event.LegacyEvent;
+import dev.custody.model.mapping.IoasSpace;
+import dev.custody.model.mapping.IommuDomainMappings;
+import dev.custody.model.mapping.Type1DmaSpace;
 import dev.custody.model.state.OpenFile.CdevFile;
 import dev.custody.model.state.OpenFile.IommufdFile;
 import dev.custody.model.state.OpenFile.VfioContainer;
 import dev.custody.model.state.OpenFile.VfioGroupFile;
+import java.util.List;
 import java.util.Map;
-import dev.custody.rules.mapping.IoasSpace;
-import dev.custody.rules.mapping.IommuDomainMappings;
-import dev.custody.rules.mapping.Prot;
-import dev.custody.rules.mapping.RequestedRange;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.function.UnaryOperator;
 
-/** The event handlers: how each fact changes the state. No decisions are taken here. */
+/**
+ * The event handlers: how each fact changes the state. No decisions are taken here: a mapping fact
+ * carries the leaves, entries or areas the rules decided, and is applied as it is.
+ */
 final class StateEvolution {
     private StateEvolution() {}
 
     static KernelState apply(KernelState s, KernelEvent event) {
+        return switch (event) {
+            case DeviceEvent e -> applyDevice(s, e);
+            case GroupEvent e -> applyGroup(s, e);
+            case DomainEvent e -> applyDomain(s, e);
+            case FileEvent e -> applyFile(s, e);
+        };
+    }
+
+    private static KernelState applyDevice(KernelState s, DeviceEvent event) {
         return switch (event) {
             case DeviceAdded e -> devices(s, e.device(), d -> d.withPresent(true));
             case DeviceRemoved e -> withDevices(s, Sorted.put(s.devices(), e.device(), DeviceState.absent(e.device())));
@@ -32,7 +55,11 @@ final class StateEvolution {
             case ProbeFailureArmed e -> devices(s, e.device(), d -> d.withFailNextProbe(Optional.of(e.errno())));
             case ProbeFailureConsumed e -> devices(s, e.device(), d -> d.withFailNextProbe(Optional.empty()));
             case ReleaseBlocked e -> devices(s, e.device(), d -> d.withPending(Optional.of(e.what())));
+        };
+    }
 
+    private static KernelState applyGroup(KernelState s, GroupEvent event) {
+        return switch (event) {
             case GroupCreated e -> withGroups(s, Sorted.put(s.groups(), e.group(), GroupState.created(e.group(), e.defaultDomain())));
             case GroupDestroyed e -> withGroups(s, Sorted.remove(s.groups(), e.group()));
             case DeviceJoinedGroup e -> group(s, e.group(), g -> g.withDevices(Sorted.with(g.devices(), e.device())));
@@ -44,7 +71,11 @@ final class StateEvolution {
             case BlockingDomainSet e -> group(s, e.group(), g -> g.withBlockingDomain(e.domain()));
             case DefaultDomainSet e -> group(s, e.group(), g -> g.withDefaultDomain(e.domain()));
             case GroupDomainSet e -> group(s, e.group(), g -> g.withDomain(e.domain()));
+        };
+    }
 
+    private static KernelState applyDomain(KernelState s, DomainEvent event) {
+        return switch (event) {
             case DomainAllocated e -> new KernelState(s.topology(), s.devices(), s.groups(),
                     Sorted.put(s.domains(), e.domain().id(), e.domain()), s.files(),
                     Math.max(s.nextDomain(), e.domain().id().number() + 1), s.nextFile());
@@ -52,7 +83,14 @@ final class StateEvolution {
                     Sorted.remove(s.domains(), e.domain()), s.files(), s.nextDomain(), s.nextFile());
             case DomainKindSet e -> new KernelState(s.topology(), s.devices(), s.groups(),
                     Sorted.update(s.domains(), e.domain(), d -> d.withKind(e.kind())), s.files(), s.nextDomain(), s.nextFile());
+            case DomainLeavesMapped e -> pageTable(s, e.domain(), table -> table.withLeaves(e.leaves()));
+            case DomainLeavesUnmapped e -> pageTable(s, e.domain(), table -> table.withoutLeaves(e.leaves()));
+            case LegacyEvent e -> throw notUpcast(e);
+        };
+    }
 
+    private static KernelState applyFile(KernelState s, FileEvent event) {
+        return switch (event) {
             case FileOpened e -> new KernelState(s.topology(), s.devices(), s.groups(), s.domains(),
                     Sorted.put(s.files(), e.file().id(), e.file()), s.nextDomain(),
                     Math.max(s.nextFile(), e.file().id().number() + 1));
@@ -76,37 +114,36 @@ final class StateEvolution {
                     Sorted.update(c.objects(), e.device(), o -> ((IommufdObject.Device) o).withHwpt(e.hwpt())),
                     c.nextObject()));
             case CompatIoasSet e -> file(s, e.iommufd(), IommufdFile.class, c -> c.withCompatIoas(Optional.of(e.ioas())));
-
-            case DomainMapped e -> kernelMappings(s, e.domain(),
-                    m -> m.map(e.iova(), e.paddr(), e.size(), new Prot(e.read(), e.write())).state());
-            case DomainUnmapped e -> kernelMappings(s, e.domain(), m -> m.unmap(e.iova(), e.size()).state());
-            case Type1GeometrySet e -> file(s, e.container(), VfioContainer.class, c -> c.withIommu(c.iommu().map(
-                    dma -> dma.withPageSize(e.pageSize()).withValidRanges(e.validRanges()))));
-            case Type1Mapped e -> file(s, e.container(), VfioContainer.class, c -> c.withIommu(c.iommu().map(
-                    dma -> dma.map(e.iova(), e.vaddr(), e.size(), e.read(), e.write()).state())));
-            case Type1Unmapped e -> file(s, e.container(), VfioContainer.class, c -> c.withIommu(c.iommu().map(
-                    dma -> dma.unmap(e.iova(), e.size(), e.all()).state())));
-            case IoasMapped e -> ioas(s, e.iommufd(), e.ioas(), space -> space.map(OptionalLong.of(e.iova()),
-                    e.length(), e.read(), e.write()).state());
-            case IoasUnmapped e -> ioas(s, e.iommufd(), e.ioas(), space -> (e.compat()
-                    ? space.unmapCompat(e.iova(), e.length()) : space.unmap(e.iova(), e.length())).state());
-            case IoasAllowed e -> ioas(s, e.iommufd(), e.ioas(), space -> space.allowIovas(e.ranges().stream()
-                    .map(r -> new RequestedRange(r.start(), r.last())).toList()).state());
-            case IoasReserved e -> ioas(s, e.iommufd(), e.ioas(), space -> space.addReserved(e.owner(), e.ranges()).state());
-            case IoasUnreserved e -> ioas(s, e.iommufd(), e.ioas(), space -> space.removeReserved(e.owner()).state());
-            case IoasAlignmentSet e -> ioas(s, e.iommufd(), e.ioas(), space -> space.setIovaAlignment(e.alignment()).state());
+            case Type1GeometrySet e -> type1(s, e.container(), dma -> dma.withPageSize(e.pageSize()).withValidRanges(e.validRanges()));
+            case Type1Mapped e -> type1(s, e.container(), dma -> dma.withEntries(List.of(e.entry())));
+            case Type1EntriesUnmapped e -> type1(s, e.container(), dma -> dma.withoutEntries(e.entries()));
+            case IoasMapped e -> ioas(s, e.iommufd(), e.ioas(), space -> space.withAreas(List.of(e.area())));
+            case IoasAreasUnmapped e -> ioas(s, e.iommufd(), e.ioas(), space -> space.withoutAreas(e.areas()));
+            case IoasAllowed e -> ioas(s, e.iommufd(), e.ioas(), space -> space.withAllowed(e.ranges()));
+            case IoasReserved e -> ioas(s, e.iommufd(), e.ioas(), space -> space.withReserved(e.owner(), e.ranges()));
+            case IoasUnreserved e -> ioas(s, e.iommufd(), e.ioas(), space -> space.withoutReserved(e.owner()));
+            case IoasAlignmentSet e -> ioas(s, e.iommufd(), e.ioas(), space -> space.withIovaAlignment(e.alignment()));
+            case LegacyEvent e -> throw notUpcast(e);
         };
     }
 
-    private static KernelState kernelMappings(KernelState s, dev.custody.model.DomainId id,
-                                              UnaryOperator<IommuDomainMappings> change) {
+    /** A legacy fact names a request, not its effect; the rules turn it into facts before it gets here. */
+    private static IllegalStateException notUpcast(LegacyEvent event) {
+        return new IllegalStateException(event + " is in the form of an older journal: "
+                + "upcast it with the rules (LegacyEvents) before applying it");
+    }
+
+    private static KernelState pageTable(KernelState s, DomainId id, UnaryOperator<IommuDomainMappings> change) {
         return new KernelState(s.topology(), s.devices(), s.groups(), Sorted.update(s.domains(), id, d ->
                 d.withUse(d.use().withPageTable(change.apply(d.use().pageTable().orElseThrow())))),
                 s.files(), s.nextDomain(), s.nextFile());
     }
 
-    private static KernelState ioas(KernelState s, dev.custody.model.FileId ctx, dev.custody.model.ObjectId id,
-                                    UnaryOperator<IoasSpace> change) {
+    private static KernelState type1(KernelState s, FileId container, UnaryOperator<Type1DmaSpace> change) {
+        return file(s, container, VfioContainer.class, c -> c.withIommu(c.iommu().map(change)));
+    }
+
+    private static KernelState ioas(KernelState s, FileId ctx, ObjectId id, UnaryOperator<IoasSpace> change) {
         return file(s, ctx, IommufdFile.class, c -> c.withObjects(Sorted.update(c.objects(), id,
                 o -> ((IommufdObject.Ioas) o).withSpace(change.apply(((IommufdObject.Ioas) o).space()))), c.nextObject()));
     }
@@ -133,19 +170,19 @@ final class StateEvolution {
         return new KernelState(s.topology(), devices, s.groups(), s.domains(), s.files(), s.nextDomain(), s.nextFile());
     }
 
-    private static KernelState group(KernelState s, dev.custody.model.GroupId id, UnaryOperator<GroupState> change) {
+    private static KernelState group(KernelState s, GroupId id, UnaryOperator<GroupState> change) {
         return withGroups(s, Sorted.update(s.groups(), id, change));
     }
 
-    private static KernelState withGroups(KernelState s, SortedMap<dev.custody.model.GroupId, GroupState> groups) {
+    private static KernelState withGroups(KernelState s, SortedMap<GroupId, GroupState> groups) {
         return new KernelState(s.topology(), s.devices(), groups, s.domains(), s.files(), s.nextDomain(), s.nextFile());
     }
 
-    private static KernelState files(KernelState s, SortedMap<dev.custody.model.FileId, OpenFile> files) {
+    private static KernelState files(KernelState s, SortedMap<FileId, OpenFile> files) {
         return new KernelState(s.topology(), s.devices(), s.groups(), s.domains(), files, s.nextDomain(), s.nextFile());
     }
 
-    private static <F extends OpenFile> KernelState file(KernelState s, dev.custody.model.FileId id, Class<F> kind,
+    private static <F extends OpenFile> KernelState file(KernelState s, FileId id, Class<F> kind,
                                                          UnaryOperator<F> change) {
         return files(s, Sorted.update(s.files(), id, f -> change.apply(kind.cast(f))));
     }

@@ -1,11 +1,14 @@
 package dev.custody.rules.mapping;
 
-import static dev.custody.rules.mapping.Addresses.PAGE_SIZE;
-import static dev.custody.rules.mapping.Addresses.ULONG_MAX;
-import static dev.custody.rules.mapping.Addresses.hex;
+import static dev.custody.model.mapping.Addresses.PAGE_SIZE;
+import static dev.custody.model.mapping.Addresses.ULONG_MAX;
+import static dev.custody.model.mapping.Addresses.hex;
 
 import dev.custody.model.Errno;
 import dev.custody.model.Outcome;
+import dev.custody.model.mapping.Addresses;
+import dev.custody.model.mapping.IoasSpace;
+import dev.custody.model.mapping.IovaRange;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;

@@ -1,5 +1,7 @@
 package dev.custody.rules.mapping;
 
+import dev.custody.model.mapping.IoasSpace;
+
 /**
  * The physical addresses the model puts into the page tables of user-mapped domains. The model pins no
  * real pages, so each user mapping gets a deterministic stand-in that keeps the alignment of the user

@@ -1,5 +1,7 @@
 package dev.custody.rules.mapping;
 
+import dev.custody.model.mapping.Addresses;
+import dev.custody.model.mapping.IovaRange;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;

@@ -1,6 +1,9 @@
 package dev.custody.rules.mapping;
 
-import static dev.custody.rules.mapping.Addresses.hex;
+import static dev.custody.model.mapping.Addresses.hex;
+
+import dev.custody.model.mapping.Addresses;
+import dev.custody.model.mapping.IovaRange;
 
 /**
  * A {start, last} pair exactly as userspace passed it, not yet checked: IOMMU_IOAS_ALLOW_IOVAS must be

@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.custody.model.Errno;
 import dev.custody.model.Outcome;
+import dev.custody.model.mapping.IommuDomainMappings;
+import dev.custody.model.mapping.Mapping;
+import dev.custody.model.mapping.Prot;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -116,18 +119,20 @@ class IommuDomainMappingsModelTest {
                     long paddr = random.nextBoolean() ? iova + 0x10_0000 : address(random);
                     long size = size(random);
                     Prot prot = random.nextInt(20) == 0 ? new Prot(false, false) : Prot.parse(random.nextBoolean() ? "r" : "rw");
-                    MappingStep<IommuDomainMappings, Long> step = model.map(iova, paddr, size, prot);
+                    MappingStep<IommuDomainMappings, Mapping, Long> step = DomainMapRules.map(model, iova, paddr, size, prot);
                     Outcome<Long> expected = reference.map(iova, paddr, size, prot);
                     assertEquals(expected.resultName(), step.outcome().resultName(), where + " map");
                     if (expected.isOk()) {
                         assertEquals(expected, step.outcome(), where + " map");
                     }
+                    assertEquals(step.state(), model.withoutLeaves(step.removed()).withLeaves(step.added()), where + " map effect");
                     model = step.state();
                 } else if (kind < 8) {
                     long iova = address(random);
                     long size = size(random);
-                    MappingStep<IommuDomainMappings, Long> step = model.unmap(iova, size);
+                    MappingStep<IommuDomainMappings, Mapping, Long> step = DomainMapRules.unmap(model, iova, size);
                     assertEquals(reference.unmap(iova, size), step.value(), where + " unmap");
+                    assertEquals(step.state(), model.withoutLeaves(step.removed()).withLeaves(step.added()), where + " unmap effect");
                     model = step.state();
                 } else {
                     long probe = address(random) + random.nextInt((int) PAGE);

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.custody.model.mapping.Addresses;
+import dev.custody.model.mapping.IovaRange;
 import java.util.List;
 import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;

@@ -15,7 +15,7 @@ final class StepAssertions {
     private StepAssertions() {}
 
     /** The step failed with {@code errno}, kept the state it started from and gave a reason. */
-    static <S, T> void assertFails(Errno errno, S before, MappingStep<S, T> step) {
+    static <S, E, T> void assertFails(Errno errno, S before, MappingStep<S, E, T> step) {
         if (!(step.outcome() instanceof Outcome.Failed<T> failed)) {
             fail("expected " + errno + " but got " + step.outcome());
             return;
@@ -29,7 +29,7 @@ final class StepAssertions {
      * The step failed with {@code errno} after work it keeps (an IOAS unmap stopped by a cut area) and
      * left a state equal to {@code expectedState}.
      */
-    static <S, T> void assertFailsLeaving(Errno errno, S expectedState, MappingStep<S, T> step) {
+    static <S, E, T> void assertFailsLeaving(Errno errno, S expectedState, MappingStep<S, E, T> step) {
         if (!(step.outcome() instanceof Outcome.Failed<T> failed)) {
             fail("expected " + errno + " but got " + step.outcome());
             return;
@@ -40,7 +40,7 @@ final class StepAssertions {
     }
 
     /** The step succeeded with {@code value}; returns the new state. */
-    static <S, T> S assertOk(T value, MappingStep<S, T> step) {
+    static <S, E, T> S assertOk(T value, MappingStep<S, E, T> step) {
         assertTrue(step.outcome().isOk(), () -> "expected ok but got " + step.outcome());
         assertEquals(value, step.value());
         return step.state();

@@ -4,6 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.custody.model.Errno;
 import dev.custody.model.Outcome;
+import dev.custody.model.mapping.DmaMapping;
+import dev.custody.model.mapping.IovaRange;
+import dev.custody.model.mapping.Type1DmaSpace;
+import dev.custody.model.mapping.Type1Version;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
@@ -133,15 +137,17 @@ class Type1DmaSpaceModelTest {
                     long size = size(random);
                     boolean read = random.nextInt(10) != 0;
                     boolean write = random.nextBoolean();
-                    MappingStep<Type1DmaSpace, Long> step = model.map(iova, vaddr, size, read, write);
+                    MappingStep<Type1DmaSpace, DmaMapping, Long> step = Type1DmaRules.map(model, iova, vaddr, size, read, write);
                     Outcome<Long> expected = reference.map(iova, vaddr, size, read, write);
                     assertEquals(expected, normalised(step.outcome()), where + " map");
+                    assertEquals(step.state(), model.withoutEntries(step.removed()).withEntries(step.added()), where + " map effect");
                     model = step.state();
                 } else if (kind < 8) {
                     long iova = address(random);
                     long size = random.nextInt(30) == 0 ? 0xffff_ffff_ffff_f000L : size(random);
-                    MappingStep<Type1DmaSpace, Long> step = model.unmap(iova, size, false);
+                    MappingStep<Type1DmaSpace, DmaMapping, Long> step = Type1DmaRules.unmap(model, iova, size, false);
                     assertEquals(reference.unmap(iova, size), normalised(step.outcome()), where + " unmap");
+                    assertEquals(step.state(), model.withoutEntries(step.removed()).withEntries(step.added()), where + " unmap effect");
                     model = step.state();
                 } else {
                     long probe = address(random) + random.nextInt((int) PAGE);

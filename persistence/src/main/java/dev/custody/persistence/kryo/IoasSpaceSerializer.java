@@ -1,27 +1,20 @@
 package dev.custody.persistence.kryo;
 
 import com.esotericsoftware.kryo.Kryo;
+import com.esotericsoftware.kryo.KryoException;
 import com.esotericsoftware.kryo.Serializer;
 import com.esotericsoftware.kryo.io.Input;
 import com.esotericsoftware.kryo.io.Output;
-import dev.custody.rules.mapping.IoasArea;
-import dev.custody.rules.mapping.IoasSpace;
-import dev.custody.rules.mapping.IovaRange;
-import dev.custody.rules.mapping.RequestedRange;
+import dev.custody.model.mapping.IoasArea;
+import dev.custody.model.mapping.IoasSpace;
+import dev.custody.model.mapping.IovaRange;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalLong;
 import java.util.SortedMap;
 
-/**
- * Alignment, reserved ranges per owner, allowed ranges, areas; rebuilt in that order. The order is
- * the one the kernel's own checks allow: reserved and allowed ranges never intersect each other or an
- * area, and every area is aligned to the current alignment (a misaligned area refuses a new one).
- */
+/** Alignment, reserved ranges per owner, allowed ranges, areas; read back as those values, nothing decided again. */
 final class IoasSpaceSerializer extends Serializer<IoasSpace> {
-    private static final PrivateField<SortedMap<String, List<IovaRange>>> RESERVED =
-            PrivateField.of(IoasSpace.class, "reservedByOwner");
-
     IoasSpaceSerializer() {
         super(false, true);
     }
@@ -29,7 +22,7 @@ final class IoasSpaceSerializer extends Serializer<IoasSpace> {
     @Override
     public void write(Kryo kryo, Output output, IoasSpace space) {
         output.writeVarLong(space.iovaAlignment(), true);
-        SortedMap<String, List<IovaRange>> reserved = RESERVED.get(space);
+        SortedMap<String, List<IovaRange>> reserved = space.reservedByOwner();
         output.writeVarInt(reserved.size(), true);
         for (Map.Entry<String, List<IovaRange>> owner : reserved.entrySet()) {
             FieldCodecs.writeString(output, owner.getKey());
@@ -49,28 +42,23 @@ final class IoasSpaceSerializer extends Serializer<IoasSpace> {
         long alignment = input.readVarLong(true);
         IoasSpace space;
         try {
-            space = Steps.accepted(IoasSpace.empty().setIovaAlignment(alignment), "IoasSpace alignment");
+            space = IoasSpace.empty().withIovaAlignment(alignment);
         } catch (IllegalArgumentException e) {
-            throw new com.esotericsoftware.kryo.KryoException("corrupt IoasSpace: " + e.getMessage(), e);
+            throw new KryoException("corrupt IoasSpace: " + e.getMessage(), e);
         }
         int owners = Bounded.count(input, "IoasSpace reserved owners");
         for (int n = 0; n < owners; n++) {
             String owner = FieldCodecs.readString(input);
-            space = Steps.accepted(space.addReserved(owner, Ranges.read(input)), "IoasSpace reserved ranges of " + owner);
+            space = space.withReserved(owner, Ranges.read(input));
         }
-        List<RequestedRange> allowed = Ranges.read(input).stream()
-                .map(range -> new RequestedRange(range.start(), range.last())).toList();
-        if (!allowed.isEmpty()) {
-            space = Steps.accepted(space.allowIovas(allowed), "IoasSpace allowed ranges");
-        }
-        int areas = Bounded.count(input, "IoasSpace areas");
-        for (int n = 0; n < areas; n++) {
+        space = space.withAllowed(Ranges.read(input));
+        int count = Bounded.count(input, "IoasSpace areas");
+        List<IoasArea> areas = new ArrayList<>(count);
+        for (int n = 0; n < count; n++) {
             long iova = input.readVarLong(true);
             long length = input.readVarLong(true);
-            int bits = input.readByte();
-            space = Steps.accepted(space.map(OptionalLong.of(iova), length, (bits & 1) != 0, (bits & 2) != 0),
-                    "IoasSpace area " + n);
+            areas.add(new IoasArea(iova, length, Bits.prot(input.readByte())));
         }
-        return space;
+        return space.withAreas(Ranges.ascendingAndDisjoint(areas, IoasArea::range, "IoasSpace area"));
     }
 }

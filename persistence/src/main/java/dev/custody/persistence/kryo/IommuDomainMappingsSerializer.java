@@ -1,17 +1,16 @@
 package dev.custody.persistence.kryo;
 
 import com.esotericsoftware.kryo.Kryo;
+import com.esotericsoftware.kryo.KryoException;
 import com.esotericsoftware.kryo.Serializer;
 import com.esotericsoftware.kryo.io.Input;
 import com.esotericsoftware.kryo.io.Output;
-import dev.custody.rules.mapping.IommuDomainMappings;
-import dev.custody.rules.mapping.Mapping;
-import dev.custody.rules.mapping.Prot;
+import dev.custody.model.mapping.IommuDomainMappings;
+import dev.custody.model.mapping.Mapping;
+import java.util.ArrayList;
+import java.util.List;
 
-/**
- * Page-size bitmap, address width and the leaves. Read back by mapping each leaf alone: a leaf is one
- * supported, aligned page size, so iommu_map() splits it into exactly that one leaf again.
- */
+/** Page-size bitmap, address width and the leaves; read back as those leaves, nothing decided again. */
 final class IommuDomainMappingsSerializer extends Serializer<IommuDomainMappings> {
     IommuDomainMappingsSerializer() {
         super(false, true);
@@ -38,17 +37,16 @@ final class IommuDomainMappingsSerializer extends Serializer<IommuDomainMappings
         try {
             mappings = IommuDomainMappings.empty(bitmap, width);
         } catch (IllegalArgumentException e) {
-            throw new com.esotericsoftware.kryo.KryoException("corrupt IommuDomainMappings: " + e.getMessage(), e);
+            throw new KryoException("corrupt IommuDomainMappings: " + e.getMessage(), e);
         }
-        int leaves = Bounded.count(input, "IommuDomainMappings leaves");
-        for (int n = 0; n < leaves; n++) {
+        int count = Bounded.count(input, "IommuDomainMappings leaves");
+        List<Mapping> leaves = new ArrayList<>(count);
+        for (int n = 0; n < count; n++) {
             long iova = input.readVarLong(true);
             long paddr = input.readVarLong(true);
             long size = input.readVarLong(true);
-            int bits = input.readByte();
-            mappings = Steps.accepted(mappings.map(iova, paddr, size, new Prot((bits & 1) != 0, (bits & 2) != 0)),
-                    "IommuDomainMappings leaf " + n);
+            leaves.add(new Mapping(iova, paddr, size, Bits.prot(input.readByte())));
         }
-        return mappings;
+        return mappings.withLeaves(Ranges.ascendingAndDisjoint(leaves, Mapping::range, "IommuDomainMappings leaf"));
     }
 }

@@ -3,9 +3,10 @@ package dev.custody.persistence.kryo;
 import com.esotericsoftware.kryo.KryoException;
 import com.esotericsoftware.kryo.io.Input;
 import com.esotericsoftware.kryo.io.Output;
-import dev.custody.rules.mapping.IovaRange;
+import dev.custody.model.mapping.IovaRange;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 
 /** A list of IOVA ranges inside the mapping serializers: count, then start and last of each. */
 final class Ranges {
@@ -32,5 +33,26 @@ final class Ranges {
             }
         }
         return List.copyOf(ranges);
+    }
+
+    /**
+     * Refuses a corrupt list of leaves, entries or areas: each must cover at least one byte without
+     * wrapping, and each must start after the one before it ends (as the bookkeeping only ever holds).
+     */
+    static <T> List<T> ascendingAndDisjoint(List<T> elements, Function<T, IovaRange> range, String what) {
+        IovaRange previous = null;
+        for (T element : elements) {
+            IovaRange current;
+            try {
+                current = range.apply(element);
+            } catch (IllegalArgumentException e) {
+                throw new KryoException("corrupt " + what + " " + element + ": " + e.getMessage(), e);
+            }
+            if (previous != null && Long.compareUnsigned(current.start(), previous.last()) <= 0) {
+                throw new KryoException("corrupt " + what + ": " + element + " does not start after " + previous);
+            }
+            previous = current;
+        }
+        return elements;
     }
 }

@@ -17,7 +17,19 @@ import dev.custody.model.IommuSpec;
 import dev.custody.model.ObjectId;
 import dev.custody.model.OwnerId;
 import dev.custody.model.Topology;
-import dev.custody.model.event.KernelEvent;
+import dev.custody.model.event.DeviceEvent;
+import dev.custody.model.event.DomainEvent;
+import dev.custody.model.event.FileEvent;
+import dev.custody.model.event.GroupEvent;
+import dev.custody.model.mapping.DmaMapping;
+import dev.custody.model.mapping.IoasArea;
+import dev.custody.model.mapping.IoasSpace;
+import dev.custody.model.mapping.IommuDomainMappings;
+import dev.custody.model.mapping.IovaRange;
+import dev.custody.model.mapping.Mapping;
+import dev.custody.model.mapping.Prot;
+import dev.custody.model.mapping.Type1DmaSpace;
+import dev.custody.model.mapping.Type1Version;
 import dev.custody.model.state.Claimant;
 import dev.custody.model.state.DeviceState;
 import dev.custody.model.state.DomainKind;
@@ -28,11 +40,6 @@ import dev.custody.model.state.IommufdObject;
 import dev.custody.model.state.KernelState;
 import dev.custody.model.state.OpenFile;
 import dev.custody.model.state.PendingRelease;
-import dev.custody.rules.mapping.IoasSpace;
-import dev.custody.rules.mapping.IommuDomainMappings;
-import dev.custody.rules.mapping.IovaRange;
-import dev.custody.rules.mapping.Type1DmaSpace;
-import dev.custody.rules.mapping.Type1Version;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -50,13 +57,15 @@ import java.util.OptionalInt;
  *   <li>ids stay below 126 where possible: Kryo writes id + 2 as a varint, one byte up to 127.</li>
  * </ul>
  * Ids 0-9 are Kryo's own (primitives and String). Blocks: 10 journal records, 20 events, 70 state,
- * 100 model values, 115 mapping bookkeeping.
+ * 100 model values, 115 mapping bookkeeping. The event classes were renamed when they were split by
+ * subject (DeviceEvent, GroupEvent, DomainEvent, FileEvent); the ids did not change, and the four
+ * events in the form of older journals keep theirs as {@code Legacy...} records.
  */
 public final class Registrations {
     private Registrations() {}
 
     /** The next id to hand out. Raise it whenever an id is taken. */
-    public static final int NEXT_FREE_ID = 122;
+    public static final int NEXT_FREE_ID = 126;
 
     private static final Map<Integer, Class<?>> BY_ID = table();
     private static final Map<Class<?>, Integer> BY_CLASS = reverse(BY_ID);
@@ -70,54 +79,58 @@ public final class Registrations {
         t.put(13, Stamped.class);
         t.put(14, CoordinatorState.class);
         t.put(15, EntityState.class);
-        // --- kernel events (dev.custody.model.event.KernelEvent), in declaration order ---
-        t.put(20, KernelEvent.DeviceAdded.class);
-        t.put(21, KernelEvent.DeviceRemoved.class);
-        t.put(22, KernelEvent.DriverBound.class);
-        t.put(23, KernelEvent.DriverUnbound.class);
-        t.put(24, KernelEvent.DriverOverrideSet.class);
-        t.put(25, KernelEvent.ProbeFailureArmed.class);
-        t.put(26, KernelEvent.ProbeFailureConsumed.class);
-        t.put(27, KernelEvent.ReleaseBlocked.class);
-        t.put(28, KernelEvent.GroupCreated.class);
-        t.put(29, KernelEvent.GroupDestroyed.class);
-        t.put(30, KernelEvent.DeviceJoinedGroup.class);
-        t.put(31, KernelEvent.DeviceLeftGroup.class);
-        t.put(32, KernelEvent.ClaimAdded.class);
-        t.put(33, KernelEvent.ClaimDropped.class);
-        t.put(34, KernelEvent.OwnershipTaken.class);
-        t.put(35, KernelEvent.OwnershipReleased.class);
-        t.put(36, KernelEvent.BlockingDomainSet.class);
-        t.put(37, KernelEvent.DefaultDomainSet.class);
-        t.put(38, KernelEvent.GroupDomainSet.class);
-        t.put(39, KernelEvent.DomainAllocated.class);
-        t.put(40, KernelEvent.DomainFreed.class);
-        t.put(41, KernelEvent.DomainKindSet.class);
-        t.put(42, KernelEvent.FileOpened.class);
-        t.put(43, KernelEvent.FdClosed.class);
-        t.put(44, KernelEvent.FileReleased.class);
-        t.put(45, KernelEvent.GroupFileContainerSet.class);
-        t.put(46, KernelEvent.GroupFileIommufdSet.class);
-        t.put(47, KernelEvent.GroupFileDetached.class);
-        t.put(48, KernelEvent.ContainerIommuDriverSet.class);
-        t.put(49, KernelEvent.ContainerDomainSet.class);
-        t.put(50, KernelEvent.CdevBindingSet.class);
-        t.put(51, KernelEvent.IommufdObjectAdded.class);
-        t.put(52, KernelEvent.IommufdObjectRemoved.class);
-        t.put(53, KernelEvent.IommufdDeviceAttached.class);
-        t.put(54, KernelEvent.CompatIoasSet.class);
-        t.put(55, KernelEvent.DomainMapped.class);
-        t.put(56, KernelEvent.DomainUnmapped.class);
-        t.put(57, KernelEvent.Type1GeometrySet.class);
-        t.put(58, KernelEvent.Type1Mapped.class);
-        t.put(59, KernelEvent.Type1Unmapped.class);
-        t.put(60, KernelEvent.IoasMapped.class);
-        t.put(61, KernelEvent.IoasUnmapped.class);
-        t.put(62, KernelEvent.IoasAllowed.class);
-        t.put(63, KernelEvent.IoasReserved.class);
-        t.put(64, KernelEvent.IoasUnreserved.class);
-        t.put(65, KernelEvent.IoasAlignmentSet.class);
-        // 66-69: free for new events
+        // --- kernel events (dev.custody.model.event), in the order they were first declared ---
+        t.put(20, DeviceEvent.DeviceAdded.class);
+        t.put(21, DeviceEvent.DeviceRemoved.class);
+        t.put(22, DeviceEvent.DriverBound.class);
+        t.put(23, DeviceEvent.DriverUnbound.class);
+        t.put(24, DeviceEvent.DriverOverrideSet.class);
+        t.put(25, DeviceEvent.ProbeFailureArmed.class);
+        t.put(26, DeviceEvent.ProbeFailureConsumed.class);
+        t.put(27, DeviceEvent.ReleaseBlocked.class);
+        t.put(28, GroupEvent.GroupCreated.class);
+        t.put(29, GroupEvent.GroupDestroyed.class);
+        t.put(30, GroupEvent.DeviceJoinedGroup.class);
+        t.put(31, GroupEvent.DeviceLeftGroup.class);
+        t.put(32, GroupEvent.ClaimAdded.class);
+        t.put(33, GroupEvent.ClaimDropped.class);
+        t.put(34, GroupEvent.OwnershipTaken.class);
+        t.put(35, GroupEvent.OwnershipReleased.class);
+        t.put(36, GroupEvent.BlockingDomainSet.class);
+        t.put(37, GroupEvent.DefaultDomainSet.class);
+        t.put(38, GroupEvent.GroupDomainSet.class);
+        t.put(39, DomainEvent.DomainAllocated.class);
+        t.put(40, DomainEvent.DomainFreed.class);
+        t.put(41, DomainEvent.DomainKindSet.class);
+        t.put(42, FileEvent.FileOpened.class);
+        t.put(43, FileEvent.FdClosed.class);
+        t.put(44, FileEvent.FileReleased.class);
+        t.put(45, FileEvent.GroupFileContainerSet.class);
+        t.put(46, FileEvent.GroupFileIommufdSet.class);
+        t.put(47, FileEvent.GroupFileDetached.class);
+        t.put(48, FileEvent.ContainerIommuDriverSet.class);
+        t.put(49, FileEvent.ContainerDomainSet.class);
+        t.put(50, FileEvent.CdevBindingSet.class);
+        t.put(51, FileEvent.IommufdObjectAdded.class);
+        t.put(52, FileEvent.IommufdObjectRemoved.class);
+        t.put(53, FileEvent.IommufdDeviceAttached.class);
+        t.put(54, FileEvent.CompatIoasSet.class);
+        t.put(55, DomainEvent.LegacyDomainMapped.class); // was DomainMapped: a request, upcast on reading
+        t.put(56, DomainEvent.LegacyDomainUnmapped.class); // was DomainUnmapped
+        t.put(57, FileEvent.Type1GeometrySet.class);
+        t.put(58, FileEvent.Type1Mapped.class);
+        t.put(59, FileEvent.LegacyType1Unmapped.class); // was Type1Unmapped
+        t.put(60, FileEvent.IoasMapped.class);
+        t.put(61, FileEvent.LegacyIoasUnmapped.class); // was IoasUnmapped
+        t.put(62, FileEvent.IoasAllowed.class);
+        t.put(63, FileEvent.IoasReserved.class);
+        t.put(64, FileEvent.IoasUnreserved.class);
+        t.put(65, FileEvent.IoasAlignmentSet.class);
+        // the effects that replaced the requests of 55, 56, 59 and 61
+        t.put(66, DomainEvent.DomainLeavesMapped.class);
+        t.put(67, DomainEvent.DomainLeavesUnmapped.class);
+        t.put(68, FileEvent.Type1EntriesUnmapped.class);
+        t.put(69, FileEvent.IoasAreasUnmapped.class);
         // --- state (dev.custody.model.state) ---
         t.put(70, KernelState.class);
         t.put(71, DeviceState.class);
@@ -152,7 +165,7 @@ public final class Registrations {
         t.put(108, IommuSpec.class);
         t.put(109, DriverSpec.class);
         t.put(110, DeviceSpec.class);
-        // --- mapping bookkeeping (dev.custody.rules.mapping) ---
+        // --- mapping bookkeeping (dev.custody.model.mapping; before the split, dev.custody.rules.mapping) ---
         t.put(115, IommuDomainMappings.class);
         t.put(116, Type1DmaSpace.class);
         t.put(117, IoasSpace.class);
@@ -161,6 +174,10 @@ public final class Registrations {
         // --- later additions, in the order they were made ---
         t.put(120, DomainUse.Type1Paging.class); // a container's domain with its own page table
         t.put(121, DomainUse.HwptPaging.class); // a HWPT's domain with its own page table
+        t.put(122, Mapping.class); // a page-table leaf, in DomainLeavesMapped/DomainLeavesUnmapped
+        t.put(123, DmaMapping.class); // a vfio_dma entry, in Type1EntriesUnmapped
+        t.put(124, IoasArea.class); // an IOAS area, in IoasAreasUnmapped
+        t.put(125, Prot.class); // the permission inside the three above
         return Collections.unmodifiableMap(t);
     }
 

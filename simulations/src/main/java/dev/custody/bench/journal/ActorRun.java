@@ -81,7 +81,7 @@ final class ActorRun {
                 finished.complete(null);
                 return;
             }
-            Command command = caller.next();
+            Command<?> command = caller.next();
             long sent = System.nanoTime();
             engine.submit(command, "bench-" + OPERATIONS.incrementAndGet()).whenComplete((decision, failure) -> {
                 if (failure != null) {

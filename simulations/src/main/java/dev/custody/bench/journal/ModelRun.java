@@ -38,7 +38,7 @@ final class ModelRun {
         while (System.nanoTime() < deadline) {
             for (int round = 0; round < 64; round++) { // read the clock every 64 rounds, not every call
                 for (OwnershipCaller caller : callers) {
-                    Command command = caller.next();
+                    Command<?> command = caller.next();
                     Decision decision = engine.decide(command, "bench-model");
                     caller.observe(decision.outcome());
                     counts[0]++;

@@ -43,7 +43,7 @@ final class OwnershipCaller {
     }
 
     /** The next call; steps whose handle an earlier refusal never produced are skipped. */
-    Command next() {
+    Command<?> next() {
         while (true) {
             if (plan.isEmpty()) {
                 planLife();

@@ -1,4 +1,4 @@
-package dev.custody.rules.mapping;
+package dev.custody.model.mapping;
 
 import java.util.OptionalLong;
 

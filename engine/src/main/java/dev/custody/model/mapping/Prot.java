@@ -1,4 +1,4 @@
-package dev.custody.rules.mapping;
+package dev.custody.model.mapping;
 
 /** The read/write permission of a mapping, from the device's point of view. */
 public record Prot(boolean read, boolean write) {

@@ -1,4 +1,4 @@
-package dev.custody.rules.mapping;
+package dev.custody.model.mapping;
 
 /** One iommufd {@code iopt_area}: {@code [iova, iova + length)} mapped with {@code prot}. */
 public record IoasArea(long iova, long length, Prot prot) {

@@ -1,8 +1,8 @@
-package dev.custody.rules.mapping;
+package dev.custody.model.mapping;
 
-import static dev.custody.rules.mapping.Addresses.hex;
-import static dev.custody.rules.mapping.Addresses.lessOrEqual;
-import static dev.custody.rules.mapping.Addresses.lessThan;
+import static dev.custody.model.mapping.Addresses.hex;
+import static dev.custody.model.mapping.Addresses.lessOrEqual;
+import static dev.custody.model.mapping.Addresses.lessThan;
 
 /**
  * An inclusive range {@code [start, last]} of unsigned 64-bit addresses, the way the kernel's

@@ -1,0 +1,35 @@
+package dev.custody.model.event;
+
+import dev.custody.model.DeviceId;
+import dev.custody.model.DomainId;
+import dev.custody.model.GroupId;
+import dev.custody.model.OwnerId;
+import dev.custody.model.state.Claimant;
+
+/** A fact about one IOMMU group (spec 1, 2); the group is named by {@link #group()}. */
+public sealed interface GroupEvent extends KernelEvent {
+
+    GroupId group();
+
+    @Override
+    default GroupId subject() {
+        return group();
+    }
+
+    record GroupCreated(GroupId group, DomainId defaultDomain) implements GroupEvent {}
+    record GroupDestroyed(GroupId group) implements GroupEvent {}
+    record DeviceJoinedGroup(GroupId group, DeviceId device) implements GroupEvent {}
+    record DeviceLeftGroup(GroupId group, DeviceId device) implements GroupEvent {}
+    /** owner_cnt++: a kernel DMA user (owner NULL) or one more claim by the current owner. */
+    record ClaimAdded(GroupId group, Claimant claimant) implements GroupEvent {}
+    /** owner_cnt--. */
+    record ClaimDropped(GroupId group, Claimant claimant) implements GroupEvent {}
+    /** owner = owner, owner_cnt = 1 (spec 2.3 step 3). */
+    record OwnershipTaken(GroupId group, OwnerId owner, Claimant claimant) implements GroupEvent {}
+    /** owner = NULL, owner_cnt = 0 (spec 2.4). */
+    record OwnershipReleased(GroupId group) implements GroupEvent {}
+    record BlockingDomainSet(GroupId group, DomainId domain) implements GroupEvent {}
+    record DefaultDomainSet(GroupId group, DomainId domain) implements GroupEvent {}
+    /** group->domain = domain: every device of the group now translates through it. */
+    record GroupDomainSet(GroupId group, DomainId domain) implements GroupEvent {}
+}

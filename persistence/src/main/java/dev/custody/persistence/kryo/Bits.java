@@ -1,0 +1,12 @@
+package dev.custody.persistence.kryo;
+
+import dev.custody.model.mapping.Prot;
+
+/** The prot byte of the mapping serializers: IOMMU_READ = 1, IOMMU_WRITE = 2 ({@link Prot#bits()}). */
+final class Bits {
+    private Bits() {}
+
+    static Prot prot(int bits) {
+        return new Prot((bits & 1) != 0, (bits & 2) != 0);
+    }
+}
