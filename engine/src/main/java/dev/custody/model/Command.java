@@ -49,6 +49,8 @@ public sealed interface Command<R extends Reply> {
     // the VFIO group and container path
     record ContainerOpen(String label) implements Command<Created> {}
     record ContainerSetIommu(Handle fd, IommuType type) implements Command<None> {}
+    /** VFIO_CHECK_EXTENSION: whether the container (or an iommufd's VFIO compat layer) offers the IOMMU model. */
+    record ContainerCheckExtension(Handle fd, IommuType type) implements Command<Amount> {}
     record GroupOpen(GroupId group, String label) implements Command<Created> {}
     record GroupStatus(Handle fd) implements Command<Reply.GroupStatus> {}
     record SetContainer(Handle fd, Handle container) implements Command<None> {}

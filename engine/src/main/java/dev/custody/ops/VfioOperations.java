@@ -12,6 +12,7 @@ import static dev.custody.ops.ArgKind.REF;
 import static dev.custody.ops.Caller.USER_SPACE;
 
 import dev.custody.model.Command.Close;
+import dev.custody.model.Command.ContainerCheckExtension;
 import dev.custody.model.Command.ContainerOpen;
 import dev.custody.model.Command.ContainerSetIommu;
 import dev.custody.model.Command.GetDeviceFd;
@@ -52,6 +53,16 @@ final class VfioOperations {
                     .agent((c, a) -> "set-iommu " + a.name(c.fd()) + " " + c.type().uapiNumber())
                     .generate(d -> new ContainerSetIommu(d.handle(HandleKind.CONTAINER),
                             d.coin() ? IommuType.TYPE1V2 : IommuType.TYPE1))
+                    .build(),
+            Operation.define("vfio.container.check_extension", USER_SPACE, ContainerCheckExtension.class, Reply.Amount.class)
+                    .args(required("fd", REF), required("type", IOMMU_TYPE))
+                    .rule((tx, c) -> VfioContainerRules.checkExtension(tx, c.fd(), c.type()))
+                    .read(s -> new ContainerCheckExtension(s.ref("fd"), s.iommuType("type")))
+                    .write((c, w) -> w.ref("fd", c.fd()).iommuType("type", c.type()))
+                    .agent((c, a) -> "check-extension " + a.name(c.fd()) + " " + c.type().uapiNumber())
+                    .agentValue((c, r, v) -> v.put("supported", r.number("supported")))
+                    .generate(d -> new ContainerCheckExtension(d.handle(d.coin() ? HandleKind.CONTAINER : HandleKind.IOMMUFD),
+                            d.pick(List.of(IommuType.values()))))
                     .build(),
             Operation.define("vfio.group.open", USER_SPACE, GroupOpen.class, Reply.Created.class)
                     .args(required("group", GROUP))

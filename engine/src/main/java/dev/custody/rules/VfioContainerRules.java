@@ -42,6 +42,25 @@ public final class VfioContainerRules {
         return Results.ok(new Reply.Created(new Handle.File(container.id())));
     }
 
+    /**
+     * VFIO_CHECK_EXTENSION, answered 1 or 0. On a container (vfio_container_ioctl_check_extension)
+     * the type1 driver answers whether or not it is set yet; on an iommufd the compat layer does
+     * (iommufd_vfio_check_extension). Both offer exactly the two type1 models here: there is no
+     * sPAPR driver, and no-IOMMU mode is off (CONFIG_VFIO_NOIOMMU unset, as on the oracle's kernel).
+     */
+    public static Outcome<Reply> checkExtension(Tx tx, Handle fd, IommuType type) {
+        Fd<OpenFile> file = Fd.open(tx.state(), fd);
+        if (!file.found()) {
+            return file.error();
+        }
+        boolean type1 = type == IommuType.TYPE1 || type == IommuType.TYPE1V2;
+        return switch (file.get()) {
+            case VfioContainer _, IommufdFile _ -> Results.ok(new Reply.Amount("supported", type1 ? 1 : 0));
+            // vfio_group_fops_unl_ioctl and the device fds have no such ioctl
+            default -> fail(Errno.ENOTTY, "fd " + file.get().label() + " is not a VFIO container");
+        };
+    }
+
     /** VFIO_SET_IOMMU on a container, or on an iommufd through its VFIO compat layer (spec 4). */
     public static Outcome<Reply> setIommu(Tx tx, Handle fd, IommuType type) {
         Fd<OpenFile> file = Fd.open(tx.state(), fd);

@@ -547,6 +547,15 @@ static void do_set_iommu(const char *step, char **args) {
     result(step, ioctl(fd_of(args[0]), VFIO_SET_IOMMU, type) < 0 ? errno : 0, NULL);
 }
 
+/* VFIO_CHECK_EXTENSION answers with the ioctl's return value itself: 1 offered, 0 not. */
+static void do_check_extension(const char *step, char **args) {
+    long answer = ioctl(fd_of(args[0]), VFIO_CHECK_EXTENSION, atol(args[1]));
+    int err = answer < 0 ? errno : 0;
+    char values[32];
+    snprintf(values, sizeof values, "supported=%ld", answer);
+    result(step, err, values);
+}
+
 static void do_get_device_fd(const char *step, char **args) {
     struct name *n = name_of(args[2]);
     n->fd = ioctl(fd_of(args[0]), VFIO_GROUP_GET_DEVICE_FD, args[1]);
@@ -815,6 +824,7 @@ static const struct verb verbs[] = {
     {"set-container", 2, do_set_container},
     {"unset-container", 1, do_unset_container},
     {"set-iommu", 2, do_set_iommu},
+    {"check-extension", 2, do_check_extension},
     {"get-device-fd", 3, do_get_device_fd},
     {"map-dma", 5, do_map_dma},
     {"unmap-dma", 4, do_unmap_dma},
