@@ -51,7 +51,7 @@ public final class Custody {
                                                  Duration timeout) {
         return runtime.spawn(KernelCoordinator.create(instance, runtime.snapshotEvery()),
                         "engine-" + instance + "-" + GENERATION.incrementAndGet(), timeout)
-                .thenCompose(coordinator -> AskPattern.<KernelCoordinator.Message, Decision>ask(coordinator,
+                .thenCompose(coordinator -> AskPattern.<KernelCoordinator.Message, Decision>askWithStatus(coordinator,
                                 replyTo -> new KernelCoordinator.Start(topology, replyTo), timeout,
                                 runtime.system().scheduler())
                         .thenApply(started -> {
@@ -79,10 +79,12 @@ public final class Custody {
      * As {@link #decide(Command)} under the caller's operation id, which the journal records with the
      * decision. A caller that must find its acknowledged operations in the journal after a crash (the
      * crash harness) names them itself: the generated ids restart at 1 with every start of the engine.
+     * Fails (with a message saying what could not be written) when the engine cannot journal it.
      */
     public CompletionStage<Decision> decide(Command command, String operationId) {
-        return AskPattern.ask(coordinator, replyTo -> new KernelCoordinator.Execute(command, operationId, replyTo),
-                timeout, runtime.system().scheduler());
+        return AskPattern.askWithStatus(coordinator,
+                replyTo -> new KernelCoordinator.Execute(command, operationId, replyTo), timeout,
+                runtime.system().scheduler());
     }
 
     public CompletionStage<Outcome<Reply>> execute(Command command) {
@@ -96,9 +98,13 @@ public final class Custody {
                 .thenApply(Optional::orElseThrow);
     }
 
-    /** Completes when no decision is waiting for its entities any more, with the last decision's number. */
+    /**
+     * Completes when no decision is waiting for its entities any more, with the last decision's number;
+     * fails when a write it waits for cannot be made.
+     */
     public CompletionStage<Long> quiesce() {
-        return AskPattern.ask(coordinator, KernelCoordinator.AwaitQuiet::new, timeout, runtime.system().scheduler());
+        return AskPattern.askWithStatus(coordinator, KernelCoordinator.AwaitQuiet::new, timeout,
+                runtime.system().scheduler());
     }
 
     /** One entity's own journaled state, recovered from its journal if its actor is not running. */
