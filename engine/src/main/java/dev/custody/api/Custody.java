@@ -40,35 +40,58 @@ public final class Custody {
     private final Duration timeout;
     private final AtomicLong operations = new AtomicLong();
 
-    /** Actor names must be unique while a stopped engine's actor may still be terminating. */
+    /**
+     * Coordinator names differ per incarnation: the guardian may not yet have released the name of
+     * one that has just terminated when the next one starts.
+     */
     private static final AtomicLong GENERATION = new AtomicLong();
 
+    private final CustodyRuntime.Incarnation incarnation;
+
     private Custody(CustodyRuntime runtime, ActorRef<KernelCoordinator.Message> coordinator, String instance,
-                    Duration timeout) {
+                    Duration timeout, CustodyRuntime.Incarnation incarnation) {
         this.runtime = runtime;
         this.coordinator = coordinator;
         this.instance = instance;
         this.timeout = timeout;
+        this.incarnation = incarnation;
     }
 
     /**
      * Starts (or recovers) engine {@code instance} for the topology. Fails when the instance's
-     * journal belongs to another topology, or when a boot driver cannot bind.
+     * journal belongs to another topology, when a boot driver cannot bind, when the boot cannot be
+     * written, or when the instance already runs on this runtime; an incarnation that is stopping is
+     * waited for, so that one engine's actors never write beside another's.
      */
     public static CompletionStage<Custody> start(CustodyRuntime runtime, String instance, Topology topology,
                                                  Duration timeout) {
-        return runtime.spawn(KernelCoordinator.create(instance, runtime.snapshotEvery()),
+        return runtime.reserve(instance).thenCompose(incarnation -> runtime
+                .spawn(KernelCoordinator.create(instance, runtime.snapshotEvery()),
                         "engine-" + instance + "-" + GENERATION.incrementAndGet(), timeout)
-                .thenCompose(coordinator -> AskPattern.<KernelCoordinator.Message, Decision>ask(coordinator,
+                .whenComplete((coordinator, notSpawned) -> {
+                    if (notSpawned != null) {
+                        incarnation.terminated.complete(null);
+                    } else {
+                        runtime.terminated(coordinator, timeout)
+                                .whenComplete((gone, unwatched) -> incarnation.terminated.complete(null));
+                    }
+                })
+                .thenCompose(coordinator -> AskPattern.<KernelCoordinator.Message, Decision>askWithStatus(coordinator,
                                 replyTo -> new KernelCoordinator.Start(topology, replyTo), timeout,
                                 runtime.system().scheduler())
-                        .thenApply(started -> {
-                            if (!started.outcome().isOk()) {
-                                throw new IllegalStateException("engine " + instance + " did not start: "
-                                        + started.outcome().explanation().orElse(started.outcome().resultName()));
+                        .handle((started, failure) -> {
+                            if (failure == null && started.outcome().isOk()) {
+                                return new Custody(runtime, coordinator, instance, timeout, incarnation);
                             }
-                            return new Custody(runtime, coordinator, instance, timeout);
-                        }));
+                            // a start that fails leaves no coordinator behind to write to the journal
+                            incarnation.stopping();
+                            coordinator.tell(new KernelCoordinator.Stop(runtime.system().ignoreRef()));
+                            Throwable cause = failure instanceof java.util.concurrent.CompletionException c && c.getCause() != null
+                                    ? c.getCause() : failure;
+                            throw new IllegalStateException("engine " + instance + " did not start: " + (cause != null
+                                    ? cause.getMessage()
+                                    : started.outcome().explanation().orElse(started.outcome().resultName())), cause);
+                        })));
     }
 
     /** The identity every capability this engine issues carries. */
@@ -87,10 +110,12 @@ public final class Custody {
      * As {@link #decide(Command)} under the caller's operation id, which the journal records with the
      * decision. A caller that must find its acknowledged operations in the journal after a crash (the
      * crash harness) names them itself: the generated ids restart at 1 with every start of the engine.
+     * Fails (with a message saying what could not be written) when the engine cannot journal it.
      */
     public CompletionStage<Decision> decide(Command<?> command, String operationId) {
-        return AskPattern.ask(coordinator, replyTo -> new KernelCoordinator.Execute(command, operationId, replyTo),
-                timeout, runtime.system().scheduler());
+        return AskPattern.askWithStatus(coordinator,
+                replyTo -> new KernelCoordinator.Execute(command, operationId, replyTo), timeout,
+                runtime.system().scheduler());
     }
 
     /** Decides and journals one operation; its outcome is typed by the command's reply. */
@@ -105,9 +130,13 @@ public final class Custody {
                 .thenApply(Optional::orElseThrow);
     }
 
-    /** Completes when no decision is waiting for its entities any more, with the last decision's number. */
+    /**
+     * Completes when no decision is waiting for its entities any more, with the last decision's number;
+     * fails when a write it waits for cannot be made.
+     */
     public CompletionStage<Long> quiesce() {
-        return AskPattern.ask(coordinator, KernelCoordinator.AwaitQuiet::new, timeout, runtime.system().scheduler());
+        return AskPattern.askWithStatus(coordinator, KernelCoordinator.AwaitQuiet::new, timeout,
+                runtime.system().scheduler());
     }
 
     /** One entity's own journaled state, recovered from its journal if its actor is not running. */
@@ -129,6 +158,7 @@ public final class Custody {
      * stay open in the journal and are completed by the next start.
      */
     public CompletionStage<Long> halt() {
+        incarnation.stopping();
         CompletionStage<Void> gone = runtime.terminated(coordinator, timeout);
         return AskPattern.<KernelCoordinator.Message, Long>ask(coordinator, KernelCoordinator.Stop::new, timeout,
                 runtime.system().scheduler()).thenCombine(gone, (last, terminated) -> last);

@@ -18,8 +18,46 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
 public final class CustodyRuntime implements AutoCloseable {
     private final ActorSystem<SpawnProtocol.Command> system;
 
+    /**
+     * The incarnation of each engine instance on this runtime, until its coordinator (and so every
+     * entity actor under it) has terminated: one writer per persistence id, never two.
+     */
+    private final java.util.Map<String, Incarnation> incarnations = new java.util.HashMap<>();
+
+    /** One engine instance's coordinator: terminated once it and all its entity actors are gone. */
+    static final class Incarnation {
+        final java.util.concurrent.CompletableFuture<Void> terminated = new java.util.concurrent.CompletableFuture<>();
+        private volatile boolean stopping;
+
+        void stopping() {
+            stopping = true;
+        }
+    }
+
     private CustodyRuntime(ActorSystem<SpawnProtocol.Command> system) {
         this.system = system;
+    }
+
+    /**
+     * Reserves {@code instance} for a new incarnation. While an earlier one is stopping, the new one
+     * waits for it to terminate (its entities may still be writing); while one runs, it is refused.
+     */
+    synchronized CompletionStage<Incarnation> reserve(String instance) {
+        Incarnation earlier = incarnations.get(instance);
+        if (earlier != null && !earlier.terminated.isDone() && !earlier.stopping) {
+            return java.util.concurrent.CompletableFuture.failedFuture(new IllegalStateException("engine " + instance
+                    + " is already running on this runtime; stop or halt it before starting it again"));
+        }
+        Incarnation next = new Incarnation();
+        incarnations.put(instance, next);
+        next.terminated.whenComplete((done, failure) -> release(instance, next));
+        CompletionStage<Void> gone = earlier == null ? java.util.concurrent.CompletableFuture.completedFuture(null)
+                : earlier.terminated.exceptionally(failure -> null);
+        return gone.thenApply(previousGone -> next);
+    }
+
+    private synchronized void release(String instance, Incarnation incarnation) {
+        incarnations.remove(instance, incarnation);
     }
 
     /**

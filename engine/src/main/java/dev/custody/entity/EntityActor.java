@@ -5,6 +5,8 @@ import dev.custody.rules.LegacyEvents;
 import java.time.Duration;
 import java.util.Optional;
 import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.persistence.typed.JournalPersistFailed;
+import org.apache.pekko.persistence.typed.JournalPersistRejected;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 import java.util.List;
@@ -21,7 +23,9 @@ import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 /**
  * One device, group, domain or file as an event-sourced actor: it persists the events of each
  * decision that concern it and answers for its own state. Re-delivery of a decision it already
- * applied (after a coordinator crash) is acknowledged without writing twice.
+ * applied (after a coordinator crash) is acknowledged without writing twice. A write the journal
+ * fails is reported to the coordinator; the actor then restarts with backoff, recovers from its
+ * journal, and takes the decision again when the coordinator sends it again.
  */
 public final class EntityActor extends EventSourcedBehaviorWithEnforcedReplies<EntityActor.Message, Stamped, EntityState> {
 
@@ -32,11 +36,18 @@ public final class EntityActor extends EventSourcedBehaviorWithEnforcedReplies<E
      * decision sent to this entity before it ({@link #UNKNOWN_PREVIOUS} when the coordinator cannot
      * know, after a recovery, in which case every earlier one was applied).
      */
-    public record Apply(long seq, long previous, List<KernelEvent> events, ActorRef<Applied> replyTo) implements Message {}
+    public record Apply(long seq, long previous, List<KernelEvent> events, ActorRef<Report> replyTo) implements Message {}
 
     public static final long UNKNOWN_PREVIOUS = -1;
 
-    public record Applied(EntityId entity, long seq) {}
+    /** What an entity tells the coordinator about a decision sent to it. */
+    public sealed interface Report {}
+
+    /** Decision {@code seq}'s events are persisted (now, or before a crash). */
+    public record Applied(EntityId entity, long seq) implements Report {}
+
+    /** The journal failed the write of decision {@code seq}; the entity restarts and recovers. */
+    public record WriteFailed(EntityId entity, long seq, String cause) implements Report {}
 
     public record Inspect(ActorRef<EntityState> replyTo) implements Message {}
 
@@ -52,6 +63,8 @@ public final class EntityActor extends EventSourcedBehaviorWithEnforcedReplies<E
     /** The real page table of a paging domain somebody maps; built after recovery, closed when the actor stops. */
     private Optional<DomainPageTable> pageTable = Optional.empty();
 
+    /** The decision whose write is under way: the one a journal failure is about. */
+    private Optional<Apply> writing = Optional.empty();
 
     private final EntityId id;
 
@@ -106,7 +119,11 @@ public final class EntityActor extends EventSourcedBehaviorWithEnforcedReplies<E
         // a decision an older version left open may hold events in an older form: journal the current one
         List<KernelEvent> events = LegacyEvents.upcastAll(state.slice(), apply.events());
         List<Stamped> records = events.stream().map(e -> new Stamped(apply.seq(), e)).toList();
-        return Effect().persist(records).thenRun(persisted -> followPageTable(persisted, events))
+        writing = Optional.of(apply);
+        return Effect().persist(records).thenRun(persisted -> {
+                    writing = Optional.empty();
+                    followPageTable(persisted, events);
+                })
                 .thenReply(apply.replyTo(), persisted -> ack)
                 .thenUnstashAll(); // translations waiting for this decision
     }
@@ -145,8 +162,16 @@ public final class EntityActor extends EventSourcedBehaviorWithEnforcedReplies<E
                                 }));
                     }
                 })
+                .onSignal(JournalPersistFailed.class, (state, failed) -> reportWriteFailed(failed.getFailure()))
+                .onSignal(JournalPersistRejected.class, (state, rejected) -> reportWriteFailed(rejected.getFailure()))
                 .onSignal(PostStop.instance(), state -> pageTable.ifPresent(DomainPageTable::close))
                 .build();
+    }
+
+    /** Tells the coordinator at once, so its callers need not wait for a confirmation that cannot come. */
+    private void reportWriteFailed(Throwable failure) {
+        writing.ifPresent(apply -> apply.replyTo().tell(new WriteFailed(id, apply.seq(), JournalFailures.describe(failure))));
+        writing = Optional.empty();
     }
 
     @Override

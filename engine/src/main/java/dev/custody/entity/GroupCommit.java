@@ -5,8 +5,6 @@ import dev.custody.rules.Decision;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Optional;
-import org.apache.pekko.actor.typed.ActorRef;
 
 /**
  * What the coordinator has decided or confirmed since its last journal write, to be written in one
@@ -14,21 +12,20 @@ import org.apache.pekko.actor.typed.ActorRef;
  * write is under way is decided at once, against the state the waiting intents lead to, and all of
  * their intents and all confirmed decisions' marks share the next write. Nothing here is answered or
  * fanned out before that write: the order intent, effect, mark, answer is kept for each decision.
+ *
+ * @param <C> who waits for an answer
  */
-final class GroupCommit {
+final class GroupCommit<C> {
 
     /** A decided intent waiting for the write, with who waits for its answer. */
-    record Intent(KernelJournal.DecisionTaken taken, ActorRef<Decision> caller, Decision decision) {}
+    record Intent<C>(KernelJournal.DecisionTaken taken, C caller, Decision decision) {}
 
     /** A decision that changed nothing, decided against not-yet-written intents: answered after them. */
-    record Answer(ActorRef<Decision> caller, Decision decision) {}
+    record Answer<C>(C caller, Decision decision) {}
 
-    /** A decision every entity has confirmed; its mark waits for the write, then its caller is answered. */
-    record Confirmed(KernelJournal.DecisionTaken taken, Optional<ActorRef<Decision>> caller, Optional<Decision> decision) {}
-
-    private final List<Intent> intents = new ArrayList<>();
-    private final List<Answer> answers = new ArrayList<>();
-    private final List<Confirmed> confirmed = new ArrayList<>();
+    private final List<Intent<C>> intents = new ArrayList<>();
+    private final List<Answer<C>> answers = new ArrayList<>();
+    private final List<DecisionDelivery.Confirmed<C>> confirmed = new ArrayList<>();
     private KernelState decidedState;
 
     /** The state the next command is decided against: the journaled state plus the waiting intents. */
@@ -48,7 +45,7 @@ final class GroupCommit {
     /** The number of the newest waiting intent with events for this entity, or 0. */
     long lastIntentFor(EntityId entity) {
         long last = 0;
-        for (Intent intent : intents) {
+        for (Intent<C> intent : intents) {
             if (intent.taken().events().stream().anyMatch(e -> EventRouting.entityOf(e).equals(entity))) {
                 last = intent.taken().seq();
             }
@@ -56,16 +53,17 @@ final class GroupCommit {
         return last;
     }
 
-    void intent(KernelJournal.DecisionTaken taken, ActorRef<Decision> caller, Decision decision) {
-        intents.add(new Intent(taken, caller, decision));
+    void intent(KernelJournal.DecisionTaken taken, C caller, Decision decision) {
+        intents.add(new Intent<>(taken, caller, decision));
         decidedState = decision.state();
     }
 
-    void answer(ActorRef<Decision> caller, Decision decision) {
-        answers.add(new Answer(caller, decision));
+    void answer(C caller, Decision decision) {
+        answers.add(new Answer<>(caller, decision));
     }
 
-    void confirmed(Confirmed decision) {
+    /** A decision every entity has confirmed: its mark waits for the write, then its caller is answered. */
+    void confirmed(DecisionDelivery.Confirmed<C> decision) {
         confirmed.add(decision);
     }
 
@@ -74,10 +72,10 @@ final class GroupCommit {
     }
 
     /** Takes everything out for one write; the batch is empty afterwards. */
-    Written drain() {
-        List<Confirmed> marks = new ArrayList<>(confirmed);
+    Written<C> drain() {
+        List<DecisionDelivery.Confirmed<C>> marks = new ArrayList<>(confirmed);
         marks.sort(Comparator.comparingLong(c -> c.taken().seq())); // subscribers hear decisions in order
-        Written written = new Written(List.copyOf(marks), List.copyOf(intents), List.copyOf(answers));
+        Written<C> written = new Written<>(List.copyOf(marks), List.copyOf(intents), List.copyOf(answers));
         intents.clear();
         answers.clear();
         confirmed.clear();
@@ -86,7 +84,7 @@ final class GroupCommit {
     }
 
     /** One write's content: marks first, then intents, in decision order. */
-    record Written(List<Confirmed> marks, List<Intent> intents, List<Answer> answers) {
+    record Written<C>(List<DecisionDelivery.Confirmed<C>> marks, List<Intent<C>> intents, List<Answer<C>> answers) {
         List<KernelJournal> records() {
             List<KernelJournal> records = new ArrayList<>();
             marks.forEach(mark -> records.add(new KernelJournal.DecisionApplied(mark.taken().seq())));

@@ -11,16 +11,23 @@ import dev.custody.ops.Operations;
 import dev.custody.rules.Decision;
 import dev.custody.rules.Kernel;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.BackoffSupervisorStrategy;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.persistence.typed.JournalPersistFailed;
+import org.apache.pekko.persistence.typed.JournalPersistRejected;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
@@ -35,24 +42,35 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * first (intent), then each device, group, domain and file actor persists its part (effect), and
  * only then is the caller answered. One coordinator serializes decisions the way the kernel's locks
  * do, so the actors' answers are the pure model's answers; a decision whose effect a crash cut
- * short is re-driven when the coordinator recovers. Writes are group commits ({@link GroupCommit}):
- * the intents decided and the marks confirmed while one write is under way share the next one, so
- * throughput is not bounded by one journal round trip per decision and per mark.
+ * short is re-driven when the coordinator recovers. Writes are group commits ({@link GroupCommit});
+ * which entity owes which confirmation, what is sent again and when, and the order of publication
+ * are {@link DecisionDelivery}'s: this class is the actor wiring around the two.
+ *
+ * <p>A write the journal fails never leaves a caller waiting for its timeout: the callers that write
+ * would have answered get an error at once and the coordinator restarts with backoff from its
+ * journal; the callers of decisions an entity cannot write get an error once it has failed twice.
  */
 public final class KernelCoordinator
         extends EventSourcedBehaviorWithEnforcedReplies<KernelCoordinator.Message, KernelJournal, CoordinatorState> {
 
     public sealed interface Message {}
 
-    /** Boots the machine on first start; on a journal that exists, checks it belongs to the topology. */
-    public record Start(Topology topology, ActorRef<Decision> replyTo) implements Message {}
+    /**
+     * Boots the machine on first start; on a journal that exists, checks it belongs to the topology.
+     * An error when the boot cannot be written.
+     */
+    public record Start(Topology topology, ActorRef<StatusReply<Decision>> replyTo) implements Message {}
 
-    public record Execute(Command<?> command, String operationId, ActorRef<Decision> replyTo) implements Message {}
+    /** Decides and journals one command; an error (not a decision) when the engine cannot write it. */
+    public record Execute(Command<?> command, String operationId, ActorRef<StatusReply<Decision>> replyTo) implements Message {}
 
     public record GetKernel(ActorRef<Optional<KernelState>> replyTo) implements Message {}
 
-    /** Answers once no decision waits for its entities: what a clean shutdown or a test waits for. */
-    public record AwaitQuiet(ActorRef<Long> replyTo) implements Message {}
+    /**
+     * Answers once no decision waits for its entities: what a clean shutdown or a test waits for; an
+     * error when a write that must happen first has failed.
+     */
+    public record AwaitQuiet(ActorRef<StatusReply<Long>> replyTo) implements Message {}
 
     /** Asks one entity for its own state (recovering it from its journal if it is not running). */
     public record InspectEntity(EntityId entity, ActorRef<EntityState> replyTo) implements Message {}
@@ -71,34 +89,45 @@ public final class KernelCoordinator
     /** Stops the engine's actors; the journal keeps everything for the next start. */
     public record Stop(ActorRef<Long> replyTo) implements Message {}
 
-    private record EntityApplied(EntityActor.Applied applied) implements Message {}
+    private record EntityReported(EntityActor.Report report) implements Message {}
+
+    private record EntityStopped(EntityId entity) implements Message {}
 
     /** A domain actor's page table answered a read the model had decided (or did not answer in time). */
-    private record TableAnswered(ActorRef<Decision> caller, Decision modelDecision, Optional<Long> paddr,
+    private record TableAnswered(ActorRef<StatusReply<Decision>> caller, Decision modelDecision, Optional<Long> paddr,
                                  Optional<Throwable> failure) implements Message {}
 
     /** How long a page-table read may wait for its domain actor (which may first recover from the journal). */
     static final Duration TABLE_READ_TIMEOUT = Duration.ofSeconds(30);
 
-    /** Re-sends the applies of decisions still unconfirmed since the last tick (a lost message, a crashed entity). */
+    /** Sends again the parts still unconfirmed ({@link DecisionDelivery#resendsDue}). */
     private enum Redrive implements Message { TICK }
 
     /** Writes what {@link GroupCommit} holds; sent to itself, so it comes after every command already waiting. */
     private enum Flush implements Message { NOW }
 
-    static final Duration REDRIVE_EVERY = Duration.ofMillis(500);
+    static final Duration REDRIVE_EVERY = Duration.ofMillis(250);
+
+    /**
+     * A failed journal write restarts the coordinator from its journal, with backoff; the entities
+     * keep running (and so stay the only writer of their journals), and commands wait in the stash.
+     */
+    private static final BackoffSupervisorStrategy RESTART_AFTER_WRITE_FAILURE =
+            SupervisorStrategy.restartWithBackoff(Duration.ofMillis(50), Duration.ofSeconds(2), 0.2)
+                    .withStopChildren(false).withStashCapacity(100_000);
 
     /** The tag on every decision, so one ordered timeline of the engine can be read back. */
     public static final String TAG = "custody";
 
-
     private final ActorContext<Message> context;
     private final String instance;
-    private final ActorRef<EntityActor.Applied> ackAdapter;
+    private final ActorRef<EntityActor.Report> reports;
+    /** One reference per entity: a stopped one is replaced only once it has terminated, so one writer per id. */
     private final Map<EntityId, ActorRef<EntityActor.Message>> entities = new HashMap<>();
-    private final Map<Long, InFlight> inFlight = new HashMap<>();
-    private final List<AwaitQuiet> quietWaiters = new java.util.ArrayList<>();
-    private final GroupCommit batch = new GroupCommit();
+    private final DecisionDelivery<ActorRef<StatusReply<Decision>>> delivery = new DecisionDelivery<>();
+    private final GroupCommit<ActorRef<StatusReply<Decision>>> batch = new GroupCommit<>();
+    private final List<ActorRef<StatusReply<Long>>> quietWaiters = new ArrayList<>();
+    private final Set<ActorRef<KernelJournal.DecisionTaken>> subscribers = new java.util.LinkedHashSet<>();
     /**
      * The kernel state each intent being written leads to, as the rules already computed it when
      * deciding: the event handler takes it instead of folding the events a second time on the one
@@ -106,48 +135,28 @@ public final class KernelCoordinator
      */
     private final Map<KernelJournal.DecisionTaken, KernelState> decidedStates = new java.util.IdentityHashMap<>();
     private boolean flushScheduled;
-
-    /** A decision whose entity writes are not all confirmed, and who waits for it. */
-    private record InFlight(KernelJournal.DecisionTaken taken, Set<EntityId> waiting, Optional<ActorRef<Decision>> caller,
-                            Optional<Decision> decision, Map<EntityId, Long> previous) {}
-
-    /**
-     * For each entity, the last decision sent to it: every Apply names its entity's previous decision,
-     * so an entity never applies a decision before an earlier one it lost (a failed write, a lost message).
-     */
-    private final Map<EntityId, Long> lastSent = new HashMap<>();
-
-    /** What recovery found already applied: decisions up to {@code recoveredLastSeq} not left open. */
-    private long recoveredLastSeq;
-    private Set<Long> openAtRecovery = Set.of();
-
-    private record EntityStopped(EntityId entity) implements Message {}
-
-    private final Set<ActorRef<KernelJournal.DecisionTaken>> subscribers = new java.util.LinkedHashSet<>();
-
-    /** Applied decisions waiting for an earlier one: subscribers hear about decisions in sequence order. */
-    private final java.util.TreeMap<Long, KernelJournal.DecisionTaken> unpublished = new java.util.TreeMap<>();
-    private long nextToPublish = 1;
-
-    /** {@code snapshotEvery}: events between snapshots, 0 when the journal has no snapshot store. */
-    public static Behavior<Message> create(String instance, int snapshotEvery) {
-        return Behaviors.withTimers(timers -> Behaviors.setup(context -> {
-            timers.startTimerWithFixedDelay(Redrive.TICK, REDRIVE_EVERY);
-            return new KernelCoordinator(context, instance, snapshotEvery);
-        }));
-    }
-
-    private Set<Long> unconfirmedAtLastTick = Set.of();
+    /** The write under way: if the journal fails it, the callers it would have answered are told. */
+    private Optional<GroupCommit.Written<ActorRef<StatusReply<Decision>>>> writing = Optional.empty();
+    private Optional<ActorRef<StatusReply<Decision>>> booting = Optional.empty();
+    private final TimerScheduler<Message> timers;
 
     /** Events between snapshots for the coordinator and its entities; 0 for none. */
     private final int snapshotEvery;
 
-    private KernelCoordinator(ActorContext<Message> context, String instance, int snapshotEvery) {
-        super(PersistenceId.ofUniqueId(instance + "|kernel"));
+    /** {@code snapshotEvery}: events between snapshots, 0 when the journal has no snapshot store. */
+    public static Behavior<Message> create(String instance, int snapshotEvery) {
+        return Behaviors.withTimers(timers -> Behaviors.setup(context -> new KernelCoordinator(context, timers, instance,
+                snapshotEvery)));
+    }
+
+    private KernelCoordinator(ActorContext<Message> context, TimerScheduler<Message> timers, String instance,
+                              int snapshotEvery) {
+        super(PersistenceId.ofUniqueId(instance + "|kernel"), RESTART_AFTER_WRITE_FAILURE);
         this.context = context;
+        this.timers = timers;
         this.instance = instance;
         this.snapshotEvery = snapshotEvery;
-        this.ackAdapter = context.messageAdapter(EntityActor.Applied.class, EntityApplied::new);
+        this.reports = context.messageAdapter(EntityActor.Report.class, EntityReported::new);
     }
 
     @Override
@@ -162,7 +171,7 @@ public final class KernelCoordinator
                 .onCommand(Execute.class, this::onExecute)
                 .onCommand(GetKernel.class, (state, get) -> Effect().reply(get.replyTo(), state.kernel()))
                 .onCommand(AwaitQuiet.class, this::onAwaitQuiet)
-                .onCommand(EntityApplied.class, this::onEntityApplied)
+                .onCommand(EntityReported.class, this::onEntityReported)
                 .onCommand(Flush.class, (state, flush) -> onFlush())
                 .onCommand(InspectEntity.class, (state, inspect) -> {
                     entity(inspect.entity()).tell(new EntityActor.Inspect(inspect.replyTo()));
@@ -179,15 +188,15 @@ public final class KernelCoordinator
                     return Effect().noReply();
                 })
                 .onCommand(TableAnswered.class, (state, answered) -> {
-                    answered.caller().tell(tableAnswer(answered));
+                    answered.caller().tell(StatusReply.success(tableAnswer(answered)));
                     return Effect().noReply();
                 })
                 .onCommand(EntityStopped.class, (state, stopped) -> {
-                    entities.remove(stopped.entity()); // the re-drive tick sends again, to a fresh one
+                    entities.remove(stopped.entity()); // terminated: the next send starts a fresh one
                     return Effect().noReply();
                 })
                 .onCommand(Redrive.class, (state, tick) -> {
-                    redrive(state);
+                    deliver(delivery.resendsDue(Instant.now()));
                     return Effect().noReply();
                 })
                 .onCommand(Subscribe.class, (state, subscribe) -> {
@@ -207,24 +216,28 @@ public final class KernelCoordinator
             boolean same = state.kernel().get().topology().equals(start.topology());
             Outcome<Reply> answer = same ? Outcome.ok(Reply.NONE)
                     : Outcome.fail(Errno.EINVAL, "the journal of engine " + instance + " belongs to another topology");
-            return Effect().reply(start.replyTo(), new Decision(List.of(), answer, state.kernel().get()));
+            return Effect().reply(start.replyTo(), StatusReply.success(new Decision(List.of(), answer, state.kernel().get())));
         }
         Decision boot = Kernel.boot(start.topology());
         if (!boot.outcome().isOk()) {
-            return Effect().reply(start.replyTo(), boot);
+            return Effect().reply(start.replyTo(), StatusReply.success(boot));
         }
         KernelJournal.DecisionTaken decision = new KernelJournal.DecisionTaken(1, "boot", boot.events());
+        booting = Optional.of(start.replyTo());
         return Effect().persist(List.of(new KernelJournal.Started(start.topology()), decision))
-                .thenRun(after -> fanOut(decision, Optional.of(start.replyTo()), Optional.of(boot)))
+                .thenRun(after -> {
+                    booting = Optional.empty();
+                    deliver(delivery.send(decision, Optional.of(start.replyTo()), Optional.of(boot), Instant.now()));
+                })
                 .thenNoReply();
     }
 
     private ReplyEffect<KernelJournal, CoordinatorState> onExecute(CoordinatorState state, Execute execute) {
         if (state.kernel().isEmpty()) {
-            return Effect().reply(execute.replyTo(), new Decision(List.of(),
+            return Effect().reply(execute.replyTo(), StatusReply.success(new Decision(List.of(),
                     Outcome.fail(Errno.ENODEV, "engine " + instance + " has not been started"), KernelState.empty(
                             new Topology(new java.util.LinkedHashMap<>(), new java.util.LinkedHashMap<>(),
-                                    new java.util.LinkedHashMap<>()))));
+                                    new java.util.LinkedHashMap<>())))));
         }
         KernelState now = batch.stateFor(state.kernel().get());
         Decision decision = Operations.decide(now, execute.command());
@@ -235,7 +248,8 @@ public final class KernelCoordinator
         }
         if (decision.events().isEmpty()) {
             if (!batch.hasIntents()) {
-                return Effect().reply(execute.replyTo(), decision); // nothing changed, nothing to make durable
+                // nothing changed, nothing to make durable
+                return Effect().reply(execute.replyTo(), StatusReply.success(decision));
             }
             batch.answer(execute.replyTo(), decision); // it saw intents not yet written: answer after them
             return Effect().noReply();
@@ -251,7 +265,7 @@ public final class KernelCoordinator
      * Asks the domain actor's real page table, after every decision sent or about to be sent to it:
      * the model has decided against those, so the table must have applied them too.
      */
-    private void readPageTable(PageTableRead read, ActorRef<Decision> caller, Decision modelDecision) {
+    private void readPageTable(PageTableRead read, ActorRef<StatusReply<Decision>> caller, Decision modelDecision) {
         EntityId domain = EntityId.of(read.domain());
         long after = lastDecisionFor(domain);
         context.ask(Long.class, entity(domain), TABLE_READ_TIMEOUT,
@@ -262,8 +276,7 @@ public final class KernelCoordinator
 
     /** The last decision with events for this entity, sent to it or still waiting for its write; 0 for none. */
     private long lastDecisionFor(EntityId entity) {
-        long sent = lastSent.getOrDefault(entity, 0L);
-        return Math.max(sent == EntityActor.UNKNOWN_PREVIOUS ? 0 : sent, batch.lastIntentFor(entity));
+        return Math.max(delivery.lastSentTo(entity), batch.lastIntentFor(entity));
     }
 
     /** The table's answer in the model's reply shape; a table that did not answer is a fault, said as such. */
@@ -284,105 +297,107 @@ public final class KernelCoordinator
 
     /**
      * One journal write for every intent decided and every decision confirmed since the last one;
-     * then the intents fan out and the confirmed decisions' callers are answered.
+     * then the confirmed decisions' callers are answered and published, and the intents are delivered.
      */
     private ReplyEffect<KernelJournal, CoordinatorState> onFlush() {
         flushScheduled = false;
         if (batch.isEmpty()) {
             return Effect().noReply();
         }
-        GroupCommit.Written written = batch.drain();
+        GroupCommit.Written<ActorRef<StatusReply<Decision>>> written = batch.drain();
         written.intents().forEach(intent -> decidedStates.put(intent.taken(), intent.decision().state()));
+        writing = Optional.of(written);
         return Effect().persist(written.records())
                 .thenRun(after -> {
-                    for (GroupCommit.Confirmed done : written.marks()) {
-                        done.caller().ifPresent(caller -> caller.tell(done.decision().orElseThrow()));
-                        publishInOrder(done.taken());
+                    writing = Optional.empty();
+                    Instant now = Instant.now();
+                    for (DecisionDelivery.Confirmed<ActorRef<StatusReply<Decision>>> done : written.marks()) {
+                        done.caller().ifPresent(caller -> caller.tell(StatusReply.success(done.decision().orElseThrow())));
+                        delivery.marked(done.taken()).forEach(next -> subscribers.forEach(s -> s.tell(next)));
                     }
-                    for (GroupCommit.Intent intent : written.intents()) {
-                        fanOut(intent.taken(), Optional.of(intent.caller()), Optional.of(intent.decision()));
+                    for (GroupCommit.Intent<ActorRef<StatusReply<Decision>>> intent : written.intents()) {
+                        deliver(delivery.send(intent.taken(), Optional.of(intent.caller()), Optional.of(intent.decision()), now));
                     }
-                    written.answers().forEach(answer -> answer.caller().tell(answer.decision()));
+                    written.answers().forEach(answer -> answer.caller().tell(StatusReply.success(answer.decision())));
                     releaseQuietWaiters(after);
                 })
                 .thenNoReply();
     }
 
-    private ReplyEffect<KernelJournal, CoordinatorState> onEntityApplied(CoordinatorState state, EntityApplied message) {
-        long seq = message.applied().seq();
-        InFlight flight = inFlight.get(seq);
-        if (flight == null) {
-            return Effect().noReply();
+    private ReplyEffect<KernelJournal, CoordinatorState> onEntityReported(CoordinatorState state, EntityReported message) {
+        switch (message.report()) {
+            case EntityActor.Applied applied -> delivery.confirm(applied.entity(), applied.seq()).ifPresent(done -> {
+                batch.confirmed(done);
+                scheduleFlush(); // the mark shares the next write with other marks and new intents
+            });
+            case EntityActor.WriteFailed failed -> {
+                var failure = delivery.writeFailed(failed.entity(), failed.seq(), failed.cause(), Instant.now());
+                deliver(failure.resend()); // taken once the entity has restarted
+                failure.refusals().forEach(refusal -> refusal.caller().tell(StatusReply.error(
+                        "engine " + instance + ": " + refusal.reason())));
+                if (failure.cannotWrite()) {
+                    refuseQuietWaiters("engine " + instance + " cannot become quiet: " + failure.reason());
+                }
+            }
         }
-        flight.waiting().remove(message.applied().entity());
-        if (!flight.waiting().isEmpty()) {
-            return Effect().noReply();
-        }
-        inFlight.remove(seq);
-        batch.confirmed(new GroupCommit.Confirmed(flight.taken(), flight.caller(), flight.decision()));
-        scheduleFlush(); // the mark shares the next write with other marks and new intents
         return Effect().noReply();
     }
 
     private ReplyEffect<KernelJournal, CoordinatorState> onAwaitQuiet(CoordinatorState state, AwaitQuiet await) {
         if (quiet()) {
-            return Effect().reply(await.replyTo(), state.lastSeq());
+            return Effect().reply(await.replyTo(), StatusReply.success(state.lastSeq()));
         }
-        quietWaiters.add(await);
+        quietWaiters.add(await.replyTo());
         return Effect().noReply();
-    }
-
-    /** Entities confirm decisions in any order; the change stream must follow the journal's. */
-    private void publishInOrder(KernelJournal.DecisionTaken applied) {
-        unpublished.put(applied.seq(), applied);
-        while (true) {
-            // decisions applied before a crash are never confirmed again: step over them
-            while (nextToPublish <= recoveredLastSeq && !openAtRecovery.contains(nextToPublish)) {
-                nextToPublish++;
-            }
-            if (unpublished.isEmpty() || unpublished.firstKey() > nextToPublish) {
-                break;
-            }
-            KernelJournal.DecisionTaken next = unpublished.pollFirstEntry().getValue();
-            subscribers.forEach(subscriber -> subscriber.tell(next));
-            nextToPublish = next.seq() + 1;
-        }
     }
 
     /** No decision waits for its entities, its write or its mark. */
     private boolean quiet() {
-        return inFlight.isEmpty() && batch.isEmpty();
+        return delivery.idle() && batch.isEmpty();
     }
 
     private void releaseQuietWaiters(CoordinatorState state) {
         if (quiet()) {
-            quietWaiters.forEach(w -> w.replyTo().tell(state.lastSeq()));
+            quietWaiters.forEach(waiter -> waiter.tell(StatusReply.success(state.lastSeq())));
             quietWaiters.clear();
         }
     }
 
-    private void redrive(CoordinatorState state) {
-        for (long seq : new java.util.TreeSet<>(unconfirmedAtLastTick)) { // oldest first: entities apply in order
-            InFlight flight = inFlight.get(seq);
-            if (flight != null) {
-                var byEntity = EventRouting.split(flight.taken().events());
-                flight.waiting().forEach(entity -> entity(entity).tell(
-                        new EntityActor.Apply(seq, flight.previous().get(entity), byEntity.get(entity), ackAdapter)));
-            }
-        }
-        unconfirmedAtLastTick = Set.copyOf(inFlight.keySet());
+    private void refuseQuietWaiters(String reason) {
+        quietWaiters.forEach(waiter -> waiter.tell(StatusReply.error(reason)));
+        quietWaiters.clear();
     }
 
-    /** Sends each entity its events of the decision; the caller hears back when all have persisted. */
-    private void fanOut(KernelJournal.DecisionTaken decision, Optional<ActorRef<Decision>> caller,
-                        Optional<Decision> answer) {
-        var byEntity = EventRouting.split(decision.events());
-        Map<EntityId, Long> previous = new HashMap<>();
-        byEntity.keySet().forEach(entity -> previous.put(entity, lastSent.getOrDefault(entity, EntityActor.UNKNOWN_PREVIOUS)));
-        byEntity.keySet().forEach(entity -> lastSent.put(entity, decision.seq()));
-        inFlight.put(decision.seq(), new InFlight(decision, new HashSet<>(byEntity.keySet()), caller, answer, previous));
-        byEntity.forEach((entity, events) ->
-                entity(entity).tell(new EntityActor.Apply(decision.seq(), previous.get(entity), events, ackAdapter)));
+    /**
+     * The journal failed the coordinator's write. The decisions it would have recorded and those
+     * decided against them since are not answered: their callers get an error now. Decisions it would
+     * have marked are applied by every entity: they go back in flight with their callers and get
+     * their mark after the restart. The supervisor then restarts the coordinator from its journal.
+     */
+    private void writeFailed(Throwable failure) {
+        String cause = JournalFailures.describe(failure);
+        Instant now = Instant.now();
+        booting.ifPresent(caller -> caller.tell(StatusReply.error("engine " + instance + " could not write its boot to"
+                + " the journal (" + cause + ")")));
+        booting = Optional.empty();
+        writing.ifPresent(written -> refuseUnwritten(written, now, "engine " + instance + " could not write to its journal ("
+                + cause + "); the operation was not answered and may not have happened: the engine restarts from its journal"));
+        writing = Optional.empty();
+        refuseUnwritten(batch.drain(), now, "engine " + instance + " could not write to its journal (" + cause
+                + ") before this operation, which was decided after that write and is not recorded");
+        decidedStates.clear();
+        flushScheduled = false;
+        refuseQuietWaiters("engine " + instance + " could not write to its journal (" + cause + ")");
+    }
+
+    private void refuseUnwritten(GroupCommit.Written<ActorRef<StatusReply<Decision>>> written, Instant now, String reason) {
+        written.marks().forEach(mark -> delivery.reopen(mark, now));
+        written.intents().forEach(intent -> intent.caller().tell(StatusReply.error(reason)));
+        written.answers().forEach(answer -> answer.caller().tell(StatusReply.error(reason)));
+    }
+
+    private void deliver(List<DecisionDelivery.Part> parts) {
+        parts.forEach(part -> entity(part.entity()).tell(new EntityActor.Apply(part.seq(), part.previous(), part.events(), reports)));
     }
 
     private ActorRef<EntityActor.Message> entity(EntityId id) {
@@ -409,12 +424,13 @@ public final class KernelCoordinator
     public SignalHandler<CoordinatorState> signalHandler() {
         return newSignalHandlerBuilder()
                 .onSignal(RecoveryCompleted.instance(), state -> {
-                    recoveredLastSeq = state.lastSeq();
-                    openAtRecovery = Set.copyOf(state.open().keySet());
-                    nextToPublish = state.open().isEmpty() ? state.lastSeq() + 1 : state.open().firstKey();
-                    // intents a crash left without their effect: drive them again (entities ignore repeats)
-                    state.open().values().forEach(open -> fanOut(open, Optional.empty(), Optional.empty()));
+                    // intents a crash (or a failed write) left without their effect: delivered again
+                    deliver(delivery.recovered(state.lastSeq(), state.open(), Instant.now()));
+                    // (re)started here: a restart after a failed write cancels the actor's timers
+                    timers.startTimerWithFixedDelay(Redrive.TICK, REDRIVE_EVERY);
                 })
+                .onSignal(JournalPersistFailed.class, (state, failed) -> writeFailed(failed.getFailure()))
+                .onSignal(JournalPersistRejected.class, (state, rejected) -> writeFailed(rejected.getFailure()))
                 .build();
     }
 

@@ -19,10 +19,14 @@ import java.util.Locale;
  * Creates the JDBC journal's tables when they are missing, with the DDL scripts that ship inside
  * pekko-persistence-jdbc (so the schema is exactly the plugin's). Safe to run on every start: when all
  * tables exist nothing runs, and otherwise every statement is made idempotent ("IF NOT EXISTS" added
- * to the index statements the scripts lack it on), so a half-created schema is completed.
+ * to the index statements the scripts lack it on), so a half-created schema is completed. On H2 it is
+ * also the first opening of the file after a crash, and finishes the commits the crash interrupted
+ * ({@link H2InterruptedCommits}) before the journal plugin's pool opens it.
  */
 public final class SchemaCreator {
     private SchemaCreator() {}
+
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SchemaCreator.class);
 
     private static final String DB = "pekko-persistence-jdbc.shared-databases.slick.db.";
     private static final List<String> TABLES = List.of("event_journal", "event_tag", "snapshot");
@@ -36,6 +40,10 @@ public final class SchemaCreator {
         String script = scriptFor(url);
         try (Connection connection = DriverManager.getConnection(url, config.getString(DB + "user"),
                 config.getString(DB + "password"))) {
+            if (url.startsWith("jdbc:h2:")) {
+                H2InterruptedCommits.finish(connection)
+                        .forEach(finished -> LOG.warn("finished a commit a crash interrupted in {}: {}", url, finished));
+            }
             if (missingTables(connection).isEmpty()) {
                 return;
             }
