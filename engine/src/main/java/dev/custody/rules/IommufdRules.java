@@ -254,7 +254,6 @@ public final class IommufdRules {
                 .forEach(id -> tx.emit(new IommufdObjectRemoved(ctxId, id)));
     }
 
-    /** Resolves a handle to an object of this context: other contexts' objects do not exist here. */
     /**
      * The object an id names in this context. An id is a number in the context's table, whatever
      * context it came from: an IOAS id or a device id of another iommufd names whatever object has

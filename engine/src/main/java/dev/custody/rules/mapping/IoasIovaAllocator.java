@@ -58,10 +58,10 @@ final class IoasIovaAllocator {
         return RangeUnion.intersect(space.allowed(), List.of(SEARCH_WINDOW));
     }
 
-    /** The aligned start of {@code hole} when {@code length} bytes still fit after aligning. */
     /** x86-64's huge page, the cap iopt_alloc_iova puts on the alignment it asks for. */
     static final long HPAGE_SIZE = 2L << 20;
 
+    /** The aligned start of {@code hole} when {@code length} bytes still fit after aligning. */
     private static OptionalLong fit(IovaRange hole, long length, long alignment) {
         OptionalLong aligned = Addresses.alignUp(hole.start(), alignment);
         if (aligned.isEmpty() || !hole.contains(aligned.getAsLong())) {

@@ -84,6 +84,8 @@ public final class IommufdSelfCheck {
         }
     }
 
+    // reinterpret: the buffer is the 4 pages this method just mapped, so the size given is its own
+    @SuppressWarnings("restricted")
     private void mapperLifecycle() {
         long buffer = Libc.mmap(4 * PAGE, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS, -1, 0);
         if (!check("mmap-buffer", true, buffer > 0, "4 pages at 0x" + Long.toHexString(buffer))) {
