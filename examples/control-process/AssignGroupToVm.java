@@ -45,7 +45,7 @@ public class AssignGroupToVm {
             must("map 1 GiB of guest memory at IOVA 0", custody.mapDma(container, 0, 0x7f0000000000L, 1L << 30, true, true));
             print("VM running", custody);
 
-            // While the VM owns the group, no host driver may bind to a function of it (spec 3).
+            // While the VM owns the group, no host driver may bind to a function of it (dma_configure: EBUSY).
             must("unbind vfio-pci from the idle " + NIC.get(1), custody.unbind(NIC.get(1)));
             Outcome<Void> refused = custody.bind(NIC.get(1), "e1000e").toCompletableFuture().join();
             System.out.println("host binding e1000e to " + NIC.get(1) + " while the VM runs: " + refused.resultName()

@@ -170,12 +170,12 @@ public final class Custody {
 
     // ---- the capability API: what a hypervisor control process calls ----
 
-    /** sysfs bind of a driver to a device (spec 3). */
+    /** sysfs bind of a driver to a device (bind_store). */
     public CompletionStage<Outcome<Void>> bind(String device, String driver) {
         return done(new Command.DriverBind(new DeviceId(device), driver));
     }
 
-    /** sysfs unbind; PENDING while the device's VFIO fds are open (spec 4). */
+    /** sysfs unbind; PENDING while the device's VFIO fds are open (vfio_unregister_group_dev waits). */
     public CompletionStage<Outcome<Void>> unbind(String device) {
         return done(new Command.DriverUnbind(new DeviceId(device)));
     }
@@ -188,7 +188,7 @@ public final class Custody {
         return created(new Command.GroupOpen(new GroupId(group), label), h -> new VfioGroupFd(issuer, file(h), label));
     }
 
-    /** VFIO_GROUP_SET_CONTAINER: claims the whole group for this group fd (spec 4). */
+    /** VFIO_GROUP_SET_CONTAINER: claims the whole group for this group fd (iommu_group_claim_dma_owner). */
     public CompletionStage<Outcome<Void>> setContainer(VfioGroupFd group, VfioContainerFd container) {
         return checked(() -> done(new Command.SetContainer(handle(group), handle(container))), group, container);
     }
@@ -207,7 +207,7 @@ public final class Custody {
                 h -> new VfioDeviceFd(issuer, file(h), label)), group);
     }
 
-    /** VFIO_IOMMU_MAP_DMA on the container (spec 4). */
+    /** VFIO_IOMMU_MAP_DMA on the container (vfio_dma_do_map). */
     public CompletionStage<Outcome<Void>> mapDma(VfioContainerFd container, long iova, long vaddr, long size,
                                                  boolean read, boolean write) {
         EnumSet<Type1MapFlag> flags = EnumSet.noneOf(Type1MapFlag.class);
@@ -286,7 +286,7 @@ public final class Custody {
         return created(new Command.DomainAlloc(new DeviceId(device), label), h -> new DomainRef(issuer, ((Handle.Domain) h).id(), label));
     }
 
-    /** iommu_map into the caller's domain: the bytes mapped (spec 2, the kernel's iommu_map rules). */
+    /** iommu_map into the caller's domain: the bytes mapped (the kernel's iommu_map rules). */
     public CompletionStage<Outcome<Long>> map(DomainRef domain, long iova, long paddr, long size, boolean read, boolean write) {
         return checked(() -> amount(new Command.IommuMap(handle(domain), iova, paddr, size, read, write)), domain);
     }
@@ -328,7 +328,7 @@ public final class Custody {
                 .toList());
     }
 
-    // ---- driver core (spec 3) ----
+    // ---- driver core ----
 
     public CompletionStage<Outcome<Optional<String>>> probe(String device) {
         return execute(new Command.DriverProbe(new DeviceId(device))).thenApply(o -> map(o, Reply.Probed::driver));
@@ -346,7 +346,7 @@ public final class Custody {
         return done(new Command.DeviceRemove(new DeviceId(device)));
     }
 
-    // ---- the IOMMU core as in-kernel callers use it (spec 2) ----
+    // ---- the IOMMU core as in-kernel callers use it ----
 
     public CompletionStage<Outcome<Void>> useDefaultDomain(String device) {
         return done(new Command.UseDefaultDomain(new DeviceId(device)));
@@ -405,7 +405,7 @@ public final class Custody {
         return checked(() -> done(new Command.DomainFree(handle(domain))), domain);
     }
 
-    // ---- VFIO and iommufd queries and objects (spec 4, 5) ----
+    // ---- VFIO and iommufd queries and objects ----
 
     /** VFIO_GROUP_GET_STATUS flags, in the order VIABLE, CONTAINER_SET. */
     public CompletionStage<Outcome<java.util.List<GroupStatusFlag>>> groupStatus(VfioGroupFd group) {
@@ -440,7 +440,7 @@ public final class Custody {
         return done(new Command.SysfsGroupType(new GroupId(group), type, capabilities));
     }
 
-    /** close(2): releasing what the file owned, in the kernel's order (spec 4, 5). */
+    /** close(2): releasing what the file owned, in the kernel's order (docs/kernel-rules.md, close rows). */
     public CompletionStage<Outcome<Void>> close(Capability file) {
         return checked(() -> done(new Command.Close(handle(file))), file);
     }

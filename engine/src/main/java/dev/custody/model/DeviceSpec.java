@@ -6,7 +6,7 @@ import java.util.Optional;
 
 /**
  * A device of the topology: its IOMMU and group (absent for a device without an IOMMU), the drivers
- * whose id tables match it, the firmware 1:1 requirement (spec 2.3), whether it is present at start,
+ * whose id tables match it, the firmware 1:1 requirement (require_direct), whether it is present at start,
  * and the driver bound at boot.
  */
 public record DeviceSpec(DeviceId id, Optional<String> iommu, Optional<GroupId> group, List<String> matches,

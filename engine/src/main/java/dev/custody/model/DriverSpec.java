@@ -4,7 +4,7 @@ import java.util.Objects;
 
 /**
  * A device driver as the ownership rules see it. {@code managedDma} is the bus driver's
- * driver_managed_dma flag (spec 3); {@code vfio} registers bound devices with VFIO (spec 4).
+ * driver_managed_dma flag; {@code vfio} registers bound devices with VFIO (vfio_register_group_dev).
  */
 public record DriverSpec(String name, boolean managedDma, boolean vfio) {
     public DriverSpec {

@@ -3,7 +3,7 @@ package dev.custody.model;
 import java.util.Objects;
 
 /**
- * The opaque cookie of an exclusive DMA owner (spec 1: only ever compared for equality). {@code key}
+ * The opaque cookie of an exclusive DMA owner (the kernel only compares the pointer). {@code key}
  * is the identity (a VFIO group file, an iommufd context, a shared domain, an in-kernel caller's
  * cookie); {@code label} is what users see: the fd's name, the domain's name, the caller's string.
  */

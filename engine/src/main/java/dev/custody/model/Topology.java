@@ -10,7 +10,7 @@ import java.util.SequencedMap;
 public record Topology(SequencedMap<String, IommuSpec> iommus, SequencedMap<String, DriverSpec> drivers,
                        SequencedMap<DeviceId, DeviceSpec> devices) {
 
-    /** The drivers every topology has unless it redefines them (scenario-format.md). */
+    /** The drivers every topology has unless it redefines them (docs/scenario-format.md, Topology). */
     public static final List<DriverSpec> BUILT_IN_DRIVERS = List.of(
             new DriverSpec("vfio-pci", true, true),
             new DriverSpec("pci-stub", true, false),

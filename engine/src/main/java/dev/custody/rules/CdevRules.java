@@ -20,7 +20,7 @@ import dev.custody.model.state.OpenFile.IommufdRef;
 import dev.custody.model.state.OpenFile.VfioDeviceFile;
 import java.util.Optional;
 
-/** The VFIO device cdev, /dev/vfio/devices/vfioX (drivers/vfio/device_cdev.c, spec 5). */
+/** The VFIO device cdev, /dev/vfio/devices/vfioX (drivers/vfio/device_cdev.c). */
 public final class CdevRules {
     private CdevRules() {}
 
@@ -38,7 +38,7 @@ public final class CdevRules {
         return Results.ok(new Reply.Created(new Handle.File(file.id())));
     }
 
-    /** VFIO_DEVICE_BIND_IOMMUFD, errors in the kernel's order (spec 5). */
+    /** VFIO_DEVICE_BIND_IOMMUFD, errors in the kernel's order (vfio_df_ioctl_bind_iommufd). */
     public static Outcome<Reply> bind(Tx tx, Handle fd, Handle iommufd) {
         Fd<OpenFile> any = Fd.open(tx.state(), fd);
         if (!any.found()) {
@@ -84,7 +84,7 @@ public final class CdevRules {
         return Results.ok(new Reply.Bound(idev.value().number()));
     }
 
-    /** VFIO_DEVICE_ATTACH_IOMMUFD_PT: attach, or replace when attached (spec 5). */
+    /** VFIO_DEVICE_ATTACH_IOMMUFD_PT: attach, or replace when attached (vfio_iommufd_physical_attach_ioas). */
     public static Outcome<Reply> attach(Tx tx, Handle fd, Handle pt, Optional<String> label) {
         Fd<CdevFile> cdev = Fd.of(tx.state(), fd, CdevFile.class, Errno.ENOTTY);
         if (!cdev.found()) {
@@ -115,7 +115,7 @@ public final class CdevRules {
         return OK;
     }
 
-    /** Unbind at close: detach, release the claim, unblock the group (spec 5). */
+    /** Unbind at close: detach, release the claim, unblock the group (vfio_df_unbind_iommufd). */
     static void unbind(Tx tx, CdevFile cdev) {
         IommufdRef ref = cdev.binding().orElseThrow();
         IommufdRules.unbindDevice(tx, ref.iommufd(), ref.idev());

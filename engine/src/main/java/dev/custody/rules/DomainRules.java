@@ -22,23 +22,23 @@ import dev.custody.model.state.DomainUse;
 import dev.custody.model.state.GroupState;
 import java.util.Optional;
 
-/** Domain switching and the in-kernel attach API (spec 2.8-2.12). */
+/** Domain switching and the in-kernel attach API (drivers/iommu/iommu.c). */
 public final class DomainRules {
     private DomainRules() {}
 
     /**
-     * __iommu_group_set_domain_internal without MUST_SUCCEED (spec 2.12): every device must accept
+     * __iommu_group_set_domain_internal without MUST_SUCCEED: every device must accept
      * the domain, else nothing changes (G12).
      */
     public static Outcome<Reply> setDomain(Tx tx, GroupId groupId, DomainId target) {
         GroupState group = tx.state().groups().get(groupId);
         if (group.domain().equals(target)) {
-            return OK; // spec 2.12: already there
+            return OK; // already there
         }
         DomainState domain = tx.state().domain(target);
         for (DeviceId device : group.devices()) {
             if (domain.kind() == DomainKind.BLOCKED && tx.state().spec(device).requireDirect()) {
-                // spec 2.3.4: firmware 1:1 mappings (RMRR) forbid a blocking domain
+                // __iommu_device_set_domain: firmware 1:1 mappings (RMRR) forbid a blocking domain
                 return fail(Errno.EINVAL, device + " requires direct (firmware 1:1) mappings and cannot be blocked");
             }
             String iommu = tx.state().spec(device).iommu().orElse("");
@@ -51,14 +51,14 @@ public final class DomainRules {
         return OK;
     }
 
-    /** The NOFAIL form (spec 2.11): the core's own default/blocking switches always take effect. */
+    /** __iommu_group_set_domain_nofail: the core's own default/blocking switches always take effect. */
     static void setDomainNoFail(Tx tx, GroupId groupId, DomainId target) {
         if (!tx.state().groups().get(groupId).domain().equals(target)) {
             tx.emit(new GroupDomainSet(groupId, target));
         }
     }
 
-    /** __iommu_group_set_core_domain (spec 2.11): blocking while owned, else default. */
+    /** __iommu_group_set_core_domain: blocking while owned, else default. */
     static void setCoreDomain(Tx tx, GroupId groupId) {
         GroupState group = tx.state().groups().get(groupId);
         DomainId target = group.isOwned() && group.blockingDomain().isPresent()
@@ -66,7 +66,7 @@ public final class DomainRules {
         setDomainNoFail(tx, groupId, target);
     }
 
-    /** __iommu_attach_group (spec 2.8, 2.9): only over a core domain, only a domain of the same IOMMU. */
+    /** __iommu_attach_group: only over a core domain, only a domain of the same IOMMU. */
     static Outcome<Reply> attachGroup(Tx tx, GroupState group, DomainId target) {
         if (!group.onCoreDomain()) {
             return fail(Errno.EBUSY, "group " + group.id() + " is already attached to domain "
@@ -94,7 +94,7 @@ public final class DomainRules {
         return Results.ok(new Reply.Created(new Handle.Domain(id)));
     }
 
-    /** iommu_domain_free. Freeing a domain a group still uses is the use-after-free of spec 8.3: refused. */
+    /** iommu_domain_free. Freeing a domain a group still uses is a use-after-free: refused (docs/decisions.md). */
     public static Outcome<Reply> free(Tx tx, DomainId id) {
         if (!tx.state().domains().containsKey(id)) {
             return fail(Errno.ENOENT, id + " was already freed");
@@ -106,13 +106,13 @@ public final class DomainRules {
         Optional<GroupState> user = tx.state().groups().values().stream().filter(g -> g.domain().equals(id)).findFirst();
         if (user.isPresent()) {
             return warn("domain " + domain.label() + " is still attached to group " + user.get().id()
-                    + " (use-after-free, spec 8.3): not freed");
+                    + " (use-after-free): not freed");
         }
         tx.emit(new DomainFreed(id));
         return OK;
     }
 
-    /** iommu_attach_device: single-device groups only (spec 2.8). */
+    /** iommu_attach_device: single-device groups only. */
     public static Outcome<Reply> attachDevice(Tx tx, DomainId domain, DeviceId device) {
         Optional<GroupState> group = tx.state().groupOf(device);
         if (group.isEmpty()) {
@@ -125,7 +125,7 @@ public final class DomainRules {
         return attachGroup(tx, group.get(), domain);
     }
 
-    /** iommu_detach_device (spec 2.8). */
+    /** iommu_detach_device. */
     public static Outcome<Reply> detachDevice(Tx tx, DomainId domain, DeviceId device) {
         Optional<GroupState> group = tx.state().groupOf(device);
         if (group.isEmpty()) {
@@ -140,18 +140,18 @@ public final class DomainRules {
         return OK;
     }
 
-    /** iommu_attach_group (spec 2.9). */
+    /** iommu_attach_group. */
     public static Outcome<Reply> attachGroupOp(Tx tx, DomainId domain, GroupState group) {
         return attachGroup(tx, group, domain);
     }
 
-    /** iommu_detach_group: the domain argument is ignored (spec 2.9). */
+    /** iommu_detach_group: the domain argument is ignored. */
     public static Outcome<Reply> detachGroupOp(Tx tx, GroupState group) {
         setCoreDomain(tx, group.id());
         return OK;
     }
 
-    /** iommu_group_replace_domain: no busy or owner check, the caller owns the group (spec 2.10). */
+    /** iommu_group_replace_domain: no busy or owner check, the caller owns the group. */
     public static Outcome<Reply> replace(Tx tx, GroupState group, Optional<DomainId> domain) {
         if (domain.isEmpty()) {
             return fail(Errno.EINVAL, "replace with a NULL domain");

@@ -33,18 +33,18 @@ import dev.custody.model.state.PendingRelease;
 import java.util.List;
 import java.util.Optional;
 
-/** The driver core (drivers/base/dd.c, bus.c) as it touches DMA ownership (spec 3). */
+/** The driver core (drivers/base/dd.c, bus.c) as it touches DMA ownership (docs/kernel-rules.md, Driver core). */
 public final class DriverCore {
     private DriverCore() {}
 
-    /** How really_probe ended: the kernel tells dma_configure errors from probe() errors (spec 3). */
+    /** How really_probe ended: it returns probe() errors positive, to tell them from dma_configure's. */
     private sealed interface ProbeResult {
         record Bound() implements ProbeResult {}
         record DmaConfigureFailed(Outcome<Reply> error) implements ProbeResult {}
         record ProbeFailed(Errno errno, String reason) implements ProbeResult {}
     }
 
-    /** sysfs bind: bind_store -> device_driver_attach (spec 3). */
+    /** sysfs bind: bind_store -> device_driver_attach. */
     public static Outcome<Reply> bind(Tx tx, DeviceId id, String driverName) {
         DeviceState device = tx.state().device(id);
         if (!device.present()) {
@@ -64,7 +64,7 @@ public final class DriverCore {
         };
     }
 
-    /** sysfs drivers_probe: try every matching driver in order (spec 3). */
+    /** sysfs drivers_probe: drivers_probe_store -> bus_rescan_devices_helper, matching drivers in order. */
     public static Outcome<Reply> probe(Tx tx, DeviceId id) {
         DeviceState device = tx.state().device(id);
         if (!device.present()) {
@@ -92,7 +92,7 @@ public final class DriverCore {
         return Results.ok(new Reply.Probed(Optional.empty()));
     }
 
-    /** sysfs unbind (spec 3); a VFIO driver blocks while the device has VFIO fds (spec 4). */
+    /** sysfs unbind (unbind_store); a VFIO driver blocks in vfio_unregister_group_dev while VFIO fds are open. */
     public static Outcome<Reply> unbind(Tx tx, DeviceId id) {
         DeviceState device = tx.state().device(id);
         if (!device.present() || device.driver().isEmpty()) {
@@ -125,7 +125,7 @@ public final class DriverCore {
         return OK;
     }
 
-    /** Hot-add: the device joins its group on the group's current domain (spec 8.12), then autoprobe. */
+    /** Hot-add: the device joins its group on the group's current domain (__iommu_probe_device), then autoprobe. */
     public static Outcome<Reply> add(Tx tx, DeviceId id) {
         if (tx.state().device(id).present()) {
             return fail(Errno.EEXIST, id + " is already present");
@@ -136,7 +136,7 @@ public final class DriverCore {
         return OK;
     }
 
-    /** Hot-remove: unbind (blocking on VFIO fds like unbind), then leave the group (spec 7 G10). */
+    /** Hot-remove: unbind (blocking on VFIO fds like unbind), then leave the group (invariant G10). */
     public static Outcome<Reply> remove(Tx tx, DeviceId id) {
         DeviceState device = tx.state().device(id);
         if (!device.present()) {
@@ -166,7 +166,7 @@ public final class DriverCore {
         return bind(tx, id, driverName);
     }
 
-    /** Completes an unbind or removal that waited for the device's last VFIO fd (spec 4). */
+    /** Completes an unbind or removal that waited for the device's last VFIO fd (vfio_unregister_group_dev). */
     static void completePendingRelease(Tx tx, DeviceId id) {
         DeviceState device = tx.state().device(id);
         if (device.pending().isEmpty() || tx.state().vfioFdsOf(id) > 0) {
@@ -183,10 +183,10 @@ public final class DriverCore {
         return tx.state().boundToVfio(id) && tx.state().vfioFdsOf(id) > 0;
     }
 
-    /** really_probe (spec 3): dma_configure, probe(), and dma_cleanup on any later failure. */
+    /** really_probe: dma_configure, probe(), and dma_cleanup on any later failure. */
     private static ProbeResult reallyProbe(Tx tx, DeviceId id, DriverSpec driver) {
         if (!driver.managedDma() && !tx.mutated(Mutant.PROBE_NOT_RECORDED)) {
-            Outcome<Reply> configured = GroupRules.useDefaultDomain(tx, id); // spec 3 step 3
+            Outcome<Reply> configured = GroupRules.useDefaultDomain(tx, id); // bus dma_configure, before probe()
             if (!configured.isOk()) {
                 return new ProbeResult.DmaConfigureFailed(configured);
             }
@@ -194,18 +194,18 @@ public final class DriverCore {
         Optional<dev.custody.model.Errno> injected = tx.state().device(id).failNextProbe();
         if (injected.isPresent()) {
             tx.emit(new ProbeFailureConsumed(id));
-            dmaCleanup(tx, id, driver); // spec 3 step 7
+            dmaCleanup(tx, id, driver); // really_probe's probe_failed path
             return new ProbeResult.ProbeFailed(injected.get(), driver.name() + " probe() of " + id + " returned -" + injected.get());
         }
         if (driver.vfio() && tx.state().groupOf(id).isEmpty()) {
-            dmaCleanup(tx, id, driver); // spec 4: VFIO registration needs an IOMMU group
+            dmaCleanup(tx, id, driver); // vfio_group_find_or_alloc: no IOMMU group, -EINVAL
             return new ProbeResult.ProbeFailed(Errno.EINVAL, id + " has no IOMMU group; " + driver.name() + " cannot register it");
         }
         tx.emit(new DriverBound(id, driver.name()));
         return new ProbeResult.Bound();
     }
 
-    /** __device_release_driver: remove() (VFIO unregisters here), then dma_cleanup (spec 3). */
+    /** __device_release_driver: remove() (VFIO unregisters here), then dma_cleanup. */
     private static void releaseDriver(Tx tx, DeviceId id) {
         DriverSpec driver = driver(tx, tx.state().device(id).driver().orElseThrow());
         tx.emit(new DriverUnbound(id));

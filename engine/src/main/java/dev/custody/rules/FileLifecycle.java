@@ -20,7 +20,7 @@ import java.util.Optional;
 
 /**
  * close(2) and the release that follows when a file's last reference goes: the order in which
- * VFIO and iommufd give ownership back (spec 4 "Close of the group fd", spec 5 "Close of a bound cdev").
+ * VFIO and iommufd give ownership back (vfio_group_fops_release, vfio_df_unbind_iommufd, iommufd_fops_release).
  */
 public final class FileLifecycle {
     private FileLifecycle() {}

@@ -24,21 +24,21 @@ import dev.custody.model.state.GroupState;
 import java.util.Optional;
 
 /**
- * DMA ownership of an IOMMU group (drivers/iommu/iommu.c, spec 2.1-2.7). Each method is one kernel
+ * DMA ownership of an IOMMU group (drivers/iommu/iommu.c). Each method is one kernel
  * entry point running under group->mutex; callers are named in the comment.
  */
 public final class GroupRules {
     private GroupRules() {}
 
-    /** iommu_device_use_default_domain, from the bus dma_configure (spec 2.1). */
+    /** iommu_device_use_default_domain, from the bus dma_configure. */
     public static Outcome<Reply> useDefaultDomain(Tx tx, DeviceId device) {
         Optional<GroupState> found = tx.state().groupOf(device);
         if (found.isEmpty()) {
-            return OK; // spec 2.1.1: no group, nothing counted
+            return OK; // no group, nothing counted
         }
         GroupState group = found.get();
         if (group.ownerCnt() > 0) {
-            // spec 2.1.2: only joins kernel users that are still on the default domain
+            // only joins kernel users that are still on the default domain
             if (group.isOwned()) {
                 return fail(Errno.EBUSY, "group " + group.id() + " is owned by " + Describe.holders(tx.state(), group));
             }
@@ -50,15 +50,15 @@ public final class GroupRules {
                 return fail(Errno.EBUSY, "group " + group.id() + " has PASID attachments");
             }
         }
-        tx.emit(new ClaimAdded(group.id(), Claimant.device(device))); // spec 2.1.3
+        tx.emit(new ClaimAdded(group.id(), Claimant.device(device))); // owner_cnt++
         return OK;
     }
 
-    /** iommu_device_unuse_default_domain, from the bus dma_cleanup (spec 2.2). */
+    /** iommu_device_unuse_default_domain, from the bus dma_cleanup. */
     public static Outcome<Reply> unuseDefaultDomain(Tx tx, DeviceId device) {
         Optional<GroupState> found = tx.state().groupOf(device);
         if (found.isEmpty()) {
-            return OK; // spec 2.2: no group, no-op
+            return OK; // no group, no-op
         }
         GroupState group = found.get();
         if (group.ownerCnt() == 0 || !group.pasids().isEmpty()) {
@@ -78,31 +78,31 @@ public final class GroupRules {
         return OK;
     }
 
-    /** iommu_group_claim_dma_owner, from VFIO SET_CONTAINER and in-kernel callers (spec 2.3). */
+    /** iommu_group_claim_dma_owner, from VFIO SET_CONTAINER and in-kernel callers. */
     public static Outcome<Reply> claimGroup(Tx tx, GroupState group, Optional<OwnerId> owner) {
         if (owner.isEmpty()) {
-            return fail(Errno.EINVAL, "claim with a NULL owner (the kernel WARNs)"); // spec 2.3.1
+            return fail(Errno.EINVAL, "claim with a NULL owner (the kernel WARNs)"); // WARN_ON(!owner)
         }
         if (group.ownerCnt() != 0 && !tx.mutated(Mutant.CLAIM_IGNORES_KERNEL_USERS)) {
-            return fail(Errno.EPERM, "group " + group.id() + " has " + Describe.holders(tx.state(), group)); // spec 2.3.2
+            return fail(Errno.EPERM, "group " + group.id() + " has " + Describe.holders(tx.state(), group)); // any owner_cnt
         }
         return takeOwnership(tx, group, owner.get(), Claimant.GROUP);
     }
 
-    /** iommu_group_release_dma_owner (spec 2.4). */
+    /** iommu_group_release_dma_owner -> __iommu_release_dma_ownership. */
     public static Outcome<Reply> releaseGroup(Tx tx, GroupState group) {
         if (group.ownerCnt() == 0 || group.owner().isEmpty() || !group.pasids().isEmpty()) {
             return warn("release of group " + group.id() + " that has no exclusive owner ("
                     + Describe.holders(tx.state(), group) + ")");
         }
-        tx.emit(new OwnershipReleased(group.id())); // spec 2.4: owner_cnt = 0 whatever the count was
+        tx.emit(new OwnershipReleased(group.id())); // owner_cnt = 0 whatever the count was
         if (!tx.mutated(Mutant.RELEASE_KEEPS_DOMAIN)) {
             DomainRules.setDomainNoFail(tx, group.id(), group.defaultDomain());
         }
         return OK;
     }
 
-    /** iommu_device_claim_dma_owner, from iommufd_device_bind (spec 2.5). */
+    /** iommu_device_claim_dma_owner, from iommufd_device_bind. */
     public static Outcome<Reply> claimDevice(Tx tx, DeviceId device, Optional<OwnerId> owner) {
         if (owner.isEmpty()) {
             return fail(Errno.EINVAL, "claim with a NULL owner (the kernel WARNs)");
@@ -117,13 +117,13 @@ public final class GroupRules {
                 return fail(Errno.EPERM, "group " + group.id() + " has " + Describe.holders(tx.state(), group)
                         + ", not " + owner.get().label());
             }
-            tx.emit(new ClaimAdded(group.id(), Claimant.device(device))); // spec 2.5: same owner shares the group
+            tx.emit(new ClaimAdded(group.id(), Claimant.device(device))); // same owner shares the group
             return OK;
         }
         return takeOwnership(tx, group, owner.get(), Claimant.device(device));
     }
 
-    /** iommu_device_release_dma_owner, from iommufd_device_unbind (spec 2.6). */
+    /** iommu_device_release_dma_owner, from iommufd_device_unbind. */
     public static Outcome<Reply> releaseDevice(Tx tx, DeviceId device) {
         Optional<GroupState> found = tx.state().groupOf(device);
         if (found.isEmpty()) {
@@ -133,7 +133,7 @@ public final class GroupRules {
         if (group.ownerCnt() > 1) {
             Claimant claimant = Claimant.device(device);
             if (group.owner().isEmpty() || group.claimsOf(claimant) == 0) {
-                // spec 2.6 pitfall: the kernel decrements blindly; a caller bug, refused here
+                // the kernel decrements blindly; a caller bug, refused here (docs/decisions.md, Bookkeeping)
                 return warn(device + " holds no claim on group " + group.id() + " ("
                         + Describe.holders(tx.state(), group) + "): not decremented");
             }
@@ -144,7 +144,7 @@ public final class GroupRules {
     }
 
     /**
-     * __iommu_take_dma_ownership (spec 2.3.3): only from the default domain, through the blocking
+     * __iommu_take_dma_ownership: only from the default domain, through the blocking
      * domain, allocated on first use and kept until the group empties (G11).
      */
     static Outcome<Reply> takeOwnership(Tx tx, GroupState group, OwnerId owner, Claimant claimant) {

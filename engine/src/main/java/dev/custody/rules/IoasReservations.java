@@ -21,7 +21,7 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * What an IOAS may not use, kept in step with its domains and devices (spec 5): a domain reserves
+ * What an IOAS may not use, kept in step with its domains and devices: a domain reserves
  * everything past its IOMMU's aperture and raises the IOAS's alignment to its smallest page
  * (iopt_table_add_domain); an attached device reserves its reserved regions, the MSI window
  * (iopt_table_enforce_dev_resv_regions). Either fails with EADDRINUSE over an area or allowed range.

@@ -36,7 +36,7 @@ import dev.custody.model.state.Sorted;
 import java.util.List;
 import java.util.Optional;
 
-/** iommufd objects and device attachment (drivers/iommu/iommufd, spec 5). */
+/** iommufd objects and device attachment (drivers/iommu/iommufd). */
 public final class IommufdRules {
     private IommufdRules() {}
 
@@ -56,7 +56,7 @@ public final class IommufdRules {
         return Results.ok(new Reply.Created(new Handle.IommufdObject(ctx.get().id(), id)));
     }
 
-    /** IOMMU_HWPT_ALLOC of a paging HWPT on an IOAS (spec 5). */
+    /** IOMMU_HWPT_ALLOC of a paging HWPT on an IOAS (iommufd_hwpt_alloc). */
     public static Outcome<Reply> allocateHwpt(Tx tx, Handle fd, Handle device, Handle pt, String label) {
         Fd<IommufdFile> found = Fd.of(tx.state(), fd, IommufdFile.class, Errno.ENOTTY);
         if (!found.found()) {
@@ -84,7 +84,7 @@ public final class IommufdRules {
         return Results.ok(new Reply.Created(new Handle.IommufdObject(ctx.id(), hwpt.id())));
     }
 
-    /** IOMMU_DESTROY (spec 5): unknown -> ENOENT, still referenced -> EBUSY. */
+    /** IOMMU_DESTROY (iommufd_destroy): unknown -> ENOENT, still referenced -> EBUSY. */
     public static Outcome<Reply> destroy(Tx tx, Handle fd, Handle id) {
         Fd<IommufdFile> found = Fd.of(tx.state(), fd, IommufdFile.class, Errno.ENOTTY);
         if (!found.found()) {
@@ -115,7 +115,7 @@ public final class IommufdRules {
         };
     }
 
-    /** iommufd_device_bind: claim the device for this context (spec 5 step 5, spec 2.5). */
+    /** iommufd_device_bind: claim the device for this context (iommu_device_claim_dma_owner). */
     static Outcome<ObjectId> bindDevice(Tx tx, FileId ctxId, DeviceId device, String label) {
         IommufdFile ctx = tx.state().fileAs(ctxId, IommufdFile.class);
         Outcome<Reply> claimed = GroupRules.claimDevice(tx, device, Optional.of(OwnerId.iommufd(ctxId, ctx.label())));
@@ -135,7 +135,7 @@ public final class IommufdRules {
         tx.emit(new IommufdObjectRemoved(ctxId, idev));
     }
 
-    /** iommufd_device_attach / replace (spec 5, VFIO_DEVICE_ATTACH_IOMMUFD_PT). */
+    /** iommufd_device_attach / replace (VFIO_DEVICE_ATTACH_IOMMUFD_PT). */
     static Outcome<Reply> attach(Tx tx, FileId ctxId, ObjectId idevId, ObjectId target, Optional<String> label) {
         IommufdFile ctx = tx.state().fileAs(ctxId, IommufdFile.class);
         IommufdObject.Device idev = device(tx, ctxId, idevId);
@@ -192,7 +192,7 @@ public final class IommufdRules {
         return Results.ok(new Reply.Attached(new Handle.IommufdObject(ctxId, chosen.id()), chosen.label(), created));
     }
 
-    /** Replace moves the whole igroup at once through iommu_group_replace_domain (spec 5, 2.10). */
+    /** Replace moves the whole igroup at once through iommu_group_replace_domain (iommufd_device_do_replace). */
     private static Outcome<Reply> replace(Tx tx, FileId ctxId, GroupState group, Hwpt current, Hwpt chosen,
                                           boolean created, Tx.Mark before) {
         if (current.id().equals(chosen.id())) {
@@ -213,7 +213,7 @@ public final class IommufdRules {
         return Results.ok(new Reply.Attached(new Handle.IommufdObject(ctxId, chosen.id()), chosen.label(), created));
     }
 
-    /** iommufd_device_detach: the last device of the igroup takes the group back to blocking (spec 5). */
+    /** iommufd_device_detach: the last device of the igroup takes the group back to blocking. */
     static void detach(Tx tx, FileId ctxId, ObjectId idevId) {
         IommufdObject.Device idev = device(tx, ctxId, idevId);
         if (idev.hwpt().isEmpty()) {
@@ -242,7 +242,7 @@ public final class IommufdRules {
         return id;
     }
 
-    /** The last reference went: destroy every object leaf-first (spec 5). */
+    /** The last reference went: destroy every object leaf-first (iommufd_fops_release). */
     static void destroyAll(Tx tx, FileId ctxId) {
         IommufdFile ctx = tx.state().fileAs(ctxId, IommufdFile.class);
         ctx.objects().values().stream().filter(o -> o instanceof IommufdObject.Device).toList()

@@ -45,8 +45,8 @@ import java.util.OptionalLong;
 import java.util.Set;
 
 /**
- * map/unmap through the three user-visible paths: the in-kernel iommu_map API (spec 2), VFIO type1
- * (spec 4) and the iommufd IOAS (spec 5). The arithmetic lives in {@code rules.mapping}; this class
+ * map/unmap through the three user-visible paths: the in-kernel iommu_map API, VFIO type1
+ * and the iommufd IOAS. The arithmetic lives in {@code rules.mapping}; this class
  * picks the address space, turns accepted changes into events and answers lookups.
  */
 public final class MappingRules {
@@ -66,7 +66,7 @@ public final class MappingRules {
         return amount("mapped", step.outcome());
     }
 
-    /** iommu_unmap: returns the bytes removed, never an error (spec 2, issue: misaligned -> 0). */
+    /** iommu_unmap: returns the bytes removed, never an error (__iommu_unmap: misaligned -> 0). */
     public static Outcome<Reply> iommuUnmap(Tx tx, DomainId id, long iova, long size) {
         Optional<IommuDomainMappings> mappings = kernelMappings(tx, id);
         if (mappings.isEmpty()) {
@@ -171,7 +171,7 @@ public final class MappingRules {
         };
     }
 
-    /** IOMMU_IOAS_MAP (spec 5); answers {"iova": n}, the IOVA used. */
+    /** IOMMU_IOAS_MAP (iommufd_ioas_map); answers {"iova": n}, the IOVA used. */
     public static Outcome<Reply> ioasMap(Tx tx, Handle ioasHandle, OptionalLong iova, long length, Set<IoasMapFlag> flags) {
         Optional<ObjectId> ioas = resolveIoas(tx, ioasHandle);
         if (ioas.isEmpty()) {

@@ -21,7 +21,7 @@ import java.util.Optional;
 
 /**
  * iommu_attach_device_shared / iommu_detach_device_shared: the unmerged 2021 interface, modelled
- * with the owner count as scenario-format.md states ("same domain joins, another is rejected").
+ * with the owner count as docs/scenario-format.md states ("same domain joins, another is rejected").
  */
 public final class SharedAttachRules {
     private SharedAttachRules() {}

@@ -22,7 +22,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
-/** /sys/kernel/iommu_groups/N/type and the read-only group view (spec 6). */
+/** /sys/kernel/iommu_groups/N/type and the read-only group view (docs/kernel-rules.md, sysfs group type). */
 public final class SysfsRules {
     private SysfsRules() {}
 
@@ -30,7 +30,7 @@ public final class SysfsRules {
             "identity", DomainKind.IDENTITY, "DMA", DomainKind.DMA, "DMA-FQ", DomainKind.DMA_FQ,
             "auto", DomainKind.DMA); // auto: the IOMMU's own default, DMA in this model
 
-    /** iommu_group_store_type (spec 6, >= 6.4). */
+    /** iommu_group_store_type (>= 6.4). */
     public static Outcome<Reply> storeType(Tx tx, GroupId groupId, String value, Set<ProcessCapability> caps) {
         if (!caps.contains(ProcessCapability.SYS_ADMIN) || !caps.contains(ProcessCapability.SYS_RAWIO)) {
             return fail(Errno.EACCES, "writing the group type needs CAP_SYS_ADMIN and CAP_SYS_RAWIO");

@@ -32,7 +32,7 @@ import dev.custody.model.state.Sorted;
 import java.util.List;
 import java.util.Optional;
 
-/** The VFIO container, /dev/vfio/vfio, with the type1 IOMMU driver (drivers/vfio/container.c, spec 4). */
+/** The VFIO container, /dev/vfio/vfio, with the type1 IOMMU driver (drivers/vfio/container.c). */
 public final class VfioContainerRules {
     private VfioContainerRules() {}
 
@@ -61,7 +61,7 @@ public final class VfioContainerRules {
         };
     }
 
-    /** VFIO_SET_IOMMU on a container, or on an iommufd through its VFIO compat layer (spec 4). */
+    /** VFIO_SET_IOMMU on a container, or on an iommufd through its VFIO compat layer (iommufd_vfio_set_iommu). */
     public static Outcome<Reply> setIommu(Tx tx, Handle fd, IommuType type) {
         Fd<OpenFile> file = Fd.open(tx.state(), fd);
         if (!file.found()) {

@@ -27,12 +27,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-/** The VFIO group fd, /dev/vfio/N (drivers/vfio/group.c, spec 4). */
+/** The VFIO group fd, /dev/vfio/N (drivers/vfio/group.c). */
 public final class VfioGroupRules {
     private VfioGroupRules() {}
 
     /**
-     * open(/dev/vfio/N): single opener, and never beside a cdev-bound sibling (spec 4, V1, V2). A
+     * open(/dev/vfio/N): single opener, and never beside a cdev-bound sibling (invariants V1, V2). A
      * group with no VFIO device has no node at all, so open(2) answers ENOENT (checked against 6.12
      * with `custody oracle`); the kernel's own ENODEV is for an open racing the last removal.
      */
@@ -54,7 +54,7 @@ public final class VfioGroupRules {
         return Results.ok(new Reply.Created(new Handle.File(file.id())));
     }
 
-    /** VFIO_GROUP_GET_STATUS (spec 4). */
+    /** VFIO_GROUP_GET_STATUS (vfio_group_ioctl_get_status). */
     public static Outcome<Reply> status(Tx tx, Handle fd) {
         Fd<VfioGroupFile> file = Fd.of(tx.state(), fd, VfioGroupFile.class, Errno.ENOTTY);
         if (!file.found()) {
@@ -70,7 +70,7 @@ public final class VfioGroupRules {
         return Results.ok(new Reply.GroupStatus(group.ownerCnt() == 0 ? List.of(GroupStatusFlag.VIABLE) : List.of()));
     }
 
-    /** VFIO_GROUP_SET_CONTAINER with a container or an iommufd (spec 4). */
+    /** VFIO_GROUP_SET_CONTAINER with a container or an iommufd (vfio_group_ioctl_set_container). */
     public static Outcome<Reply> setContainer(Tx tx, Handle fd, Handle containerFd) {
         Fd<VfioGroupFile> file = Fd.of(tx.state(), fd, VfioGroupFile.class, Errno.ENOTTY);
         if (!file.found()) {
@@ -119,14 +119,14 @@ public final class VfioGroupRules {
         return OK;
     }
 
-    /** The iommufd compat path: no ownership is claimed until GET_DEVICE_FD (spec 4). */
+    /** The iommufd compat path: no ownership is claimed until GET_DEVICE_FD (vfio_df_iommufd_bind). */
     private static Outcome<Reply> attachIommufd(Tx tx, VfioGroupFile file, IommufdFile iommufd) {
         IommufdRules.compatIoas(tx, iommufd.id());
         tx.emit(new GroupFileIommufdSet(file.id(), Optional.of(iommufd.id())));
         return OK;
     }
 
-    /** VFIO_GROUP_UNSET_CONTAINER (spec 4). */
+    /** VFIO_GROUP_UNSET_CONTAINER (vfio_group_ioctl_unset_container). */
     public static Outcome<Reply> unsetContainer(Tx tx, Handle fd) {
         Fd<VfioGroupFile> file = Fd.of(tx.state(), fd, VfioGroupFile.class, Errno.ENOTTY);
         if (!file.found()) {
@@ -150,7 +150,7 @@ public final class VfioGroupRules {
         return OK;
     }
 
-    /** VFIO_GROUP_GET_DEVICE_FD (spec 4). */
+    /** VFIO_GROUP_GET_DEVICE_FD (vfio_group_ioctl_get_device_fd). */
     public static Outcome<Reply> getDeviceFd(Tx tx, Handle fd, DeviceId device, String label) {
         Fd<VfioGroupFile> found = Fd.of(tx.state(), fd, VfioGroupFile.class, Errno.ENOTTY);
         if (!found.found()) {

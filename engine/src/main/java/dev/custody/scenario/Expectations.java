@@ -7,7 +7,7 @@ import java.util.Map;
 
 /**
  * Compares an expectation with what happened: objects by the fields the expectation names, lists
- * element by element, numbers numerically in either spelling (scenario-format.md).
+ * element by element, numbers numerically in either spelling (docs/scenario-format.md).
  */
 public final class Expectations {
     private Expectations() {}

@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.custody.model.Reply;
 import java.util.Optional;
 
-/** The {@code value} object of a step line, per op (scenario-format.md "Operations"). */
+/** The {@code value} object of a step line, per op (docs/scenario-format.md, Operations). */
 final class ReplyJson {
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
 

@@ -24,7 +24,7 @@ import java.util.Set;
 
 /**
  * Reads a scenario file and validates all of it before anything runs: an invalid file gets one
- * message naming the file, the step and the field (scenario-format.md, exit status 2).
+ * message naming the file, the step and the field (docs/scenario-format.md, exit status 2).
  */
 public final class ScenarioParser {
     private static final ObjectMapper JSON = new ObjectMapper();

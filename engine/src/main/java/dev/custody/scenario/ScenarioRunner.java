@@ -33,7 +33,7 @@ import java.util.function.Consumer;
 
 /**
  * Runs a scenario step by step against an engine and writes one JSON object per step, then a
- * summary (scenario-format.md "Output"). Invariants are checked after every step.
+ * summary (docs/scenario-format.md, Output). Invariants are checked after every step.
  */
 public final class ScenarioRunner {
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;

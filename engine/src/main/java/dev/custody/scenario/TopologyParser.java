@@ -19,7 +19,7 @@ import java.util.Optional;
 import java.util.SequencedMap;
 
 /**
- * The {@code topology} object of a scenario file (scenario-format.md "Topology fields"): per-device
+ * The {@code topology} object of a scenario file (docs/scenario-format.md, Topology): per-device
  * groups in {@code devices}, or a PCI hierarchy in {@code pci} whose groups are derived.
  */
 final class TopologyParser {

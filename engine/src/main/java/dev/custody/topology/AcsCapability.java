@@ -26,7 +26,7 @@ public record AcsCapability(Set<AcsFlag> supported, Set<AcsFlag> enabled) {
     /**
      * Whether every requested flag is on. A control the hardware does not implement counts as
      * hard-wired on, except egress control, which is always needed explicitly (kernel
-     * pci_acs_flags_enabled; spec 6).
+     * pci_acs_flags_enabled).
      */
     public boolean allEnabled(Set<AcsFlag> requested) {
         var needed = EnumSet.noneOf(AcsFlag.class);

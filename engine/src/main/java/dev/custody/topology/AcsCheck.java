@@ -5,7 +5,7 @@ import java.util.List;
 
 /**
  * The kernel's pci_acs_enabled and pci_acs_path_enabled for the flags group formation requires
- * (SV|RR|CR|UF, spec 6), plus the policy's per-device override.
+ * (SV|RR|CR|UF, REQ_ACS_FLAGS), plus the policy's per-device override.
  */
 public final class AcsCheck {
 

@@ -13,7 +13,7 @@ public enum AcsFlag {
     EC(0x20, "P2P egress control"),
     DT(0x40, "direct translated P2P");
 
-    /** What pci_device_group requires for isolation: SV|RR|CR|UF (spec 6, REQ_ACS_FLAGS). */
+    /** What pci_device_group requires for isolation: SV|RR|CR|UF (REQ_ACS_FLAGS). */
     public static final Set<AcsFlag> REQUIRED_FOR_ISOLATION = Set.copyOf(EnumSet.of(SV, RR, CR, UF));
 
     private final int bit;

@@ -4,7 +4,7 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * A device-specific ACS quirk (kernel pci_dev_specific_acs_enabled, spec 6): vouches for
+ * A device-specific ACS quirk (kernel pci_dev_specific_acs_enabled): vouches for
  * isolation the standard capability does not show. Empty means "no opinion, ask the capability".
  */
 public sealed interface AcsQuirk {

@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
-/** The device-specific ACS quirk table, first opinion wins (spec 6). A representative subset. */
+/** The device-specific ACS quirk table, first opinion wins (pci_dev_specific_acs_enabled). A representative subset. */
 public final class AcsQuirks {
 
     public static final List<AcsQuirk> TABLE = List.of(

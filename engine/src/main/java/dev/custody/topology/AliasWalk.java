@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Step 1 of pci_device_group (spec 6), after pci_for_each_dma_alias: the function itself, then
+ * Step 1 of pci_device_group, after pci_for_each_dma_alias: the function itself, then
  * every upstream bridge that takes over the requester ID of what is below it. PCIe root and switch
  * ports forward IDs untouched; a PCIe-to-PCI bridge tags requests with its secondary bus and devfn
  * 00.0; a conventional bridge or a PCI-to-PCIe bridge with its own ID.

@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * A device that issues DMA with a requester ID other than its own (kernel quirks.c, spec 6).
+ * A device that issues DMA with a requester ID other than its own (kernel quirks.c).
  * Each kind knows which functions it matches and which devfns on the same bus they alias.
  */
 public sealed interface DmaAliasQuirk {

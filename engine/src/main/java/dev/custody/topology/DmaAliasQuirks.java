@@ -3,7 +3,7 @@ package dev.custody.topology;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The DMA alias quirk table (spec 6): which devices alias which devfns, and why. */
+/** The DMA alias quirk table (kernel quirks.c): which devices alias which devfns, and why. */
 public final class DmaAliasQuirks {
 
     private static final int RICOH = 0x1180;

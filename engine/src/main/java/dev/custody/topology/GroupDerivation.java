@@ -9,7 +9,7 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Derives IOMMU groups the way pci_device_group does (spec 6), one function at a time in the
+ * Derives IOMMU groups the way pci_device_group does, one function at a time in the
  * kernel's probe order, because a function can only join groups that exist when it is probed.
  */
 public final class GroupDerivation {

@@ -1,7 +1,7 @@
 package dev.custody.topology;
 
 /**
- * Why a function ended up in its group: each step of pci_device_group (spec 6) or policy knob that
+ * Why a function ended up in its group: each step of pci_device_group or policy knob that
  * decided something about it, in the order they happened. {@link #describe()} is the human text.
  */
 public sealed interface JoinReason {

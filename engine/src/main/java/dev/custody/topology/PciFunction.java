@@ -5,7 +5,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
- * One PCI function with everything group formation reads (spec 6).
+ * One PCI function with everything group formation (pci_device_group) reads.
  *
  * @param expressType      the PCIe capability's device/port type; empty for conventional PCI
  * @param multifunctionBit bit 7 of the header type register

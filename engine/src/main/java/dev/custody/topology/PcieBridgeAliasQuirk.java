@@ -3,7 +3,7 @@ package dev.custody.topology;
 import java.util.List;
 
 /**
- * quirk_use_pcie_bridge_dma_alias (spec 6): PCIe-to-PCI bridges that lack a PCIe capability and so
+ * quirk_use_pcie_bridge_dma_alias: PCIe-to-PCI bridges that lack a PCIe capability and so
  * look conventional. Below a PCIe port they tag downstream requests with the secondary bus and
  * devfn 00.0, as a PCIe-to-PCI bridge would. Either way the bridge is the alias the walk visits,
  * so grouping is the same; only the requester ID in the explanation differs.

@@ -7,7 +7,7 @@ import java.util.List;
  * The order in which the kernel adds PCI devices, and hence probes them for IOMMU groups:
  * segments and root buses in number order; on each bus every function in devfn order, then each
  * bridge's secondary bus in turn, depth first (the bus scan adds a bus's devices before it
- * descends below its bridges). Group joining depends on this order (spec 6).
+ * descends below its bridges, pci_bus_add_devices). Group joining depends on this order.
  */
 public final class ProbeOrder {
 

@@ -40,7 +40,7 @@ import java.util.SequencedMap;
 import org.junit.jupiter.api.Test;
 
 /**
- * Each invariant of spec section 7 is broken on purpose, by applying events the rules would never
+ * Each invariant of docs/invariants.md is broken on purpose, by applying events the rules would never
  * decide, and must be reported by name. A state the rules reach must report nothing.
  */
 class InvariantsTest {

@@ -54,7 +54,7 @@ public class ModelRandomWalkTest {
 
     /** The property every step must keep. */
     static Optional<String> holds(KernelState before, Command<?> command, Decision decision, boolean callerBroke) {
-        // after a caller broke a contract (spec 7 "I"), the kernel promises nothing more
+        // after a caller broke a contract (a CALLER invariant), the kernel promises nothing more
         List<Violation> kernel = callerBroke ? List.of() : Invariants.checkStep(before, decision.state(), decision.outcome())
                 .stream().filter(v -> v.kind() == Violation.Kind.KERNEL).toList();
         if (!kernel.isEmpty()) {

@@ -59,7 +59,7 @@ public final class RandomWalk {
 
     /**
      * Why a step broke the property, or empty when it held. {@code callerBroke}: an earlier step left
-     * a caller contract (spec 7 "I") broken, after which the kernel promises nothing more.
+     * a caller contract (a CALLER invariant) broken, after which the kernel promises nothing more.
      */
     interface Property {
         Optional<String> check(KernelState before, Command<?> command, Decision decision, boolean callerBroke);

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.TestFactory;
 
 /**
  * Every scenario file of the repository runs through the pure model and must hold every
- * expectation with no kernel invariant broken: section 9's rows, the rule families, the examples,
+ * expectation with no kernel invariant broken: the conformance cases, the rule families, the examples,
  * and the walks recorded against the real kernel.
  */
 class ScenarioCorpusTest {

@@ -10,7 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The output lines of scenario-format.md: numbering, result, reason, state, value, completes, summary. */
+/** The output lines of docs/scenario-format.md: numbering, result, reason, state, value, completes, summary. */
 class ScenarioRunnerTest {
 
     private static List<ObjectNode> run(String json) {

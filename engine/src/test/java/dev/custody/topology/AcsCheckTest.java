@@ -10,7 +10,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** pci_acs_enabled for SV|RR|CR|UF, one row per port type and quirk (spec 6). */
+/** pci_acs_enabled for SV|RR|CR|UF (REQ_ACS_FLAGS), one row per port type and quirk. */
 class AcsCheckTest {
 
     static Stream<Arguments> verdicts() {

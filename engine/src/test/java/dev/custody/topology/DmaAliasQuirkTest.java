@@ -16,7 +16,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * DMA alias quirks (spec 6). Every function here has ACS enabled, so only the alias can put two
+ * DMA alias quirks (kernel quirks.c). Every function here has ACS enabled, so only the alias can put two
  * functions in one group.
  */
 class DmaAliasQuirkTest {

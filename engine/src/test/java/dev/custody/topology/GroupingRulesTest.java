@@ -19,7 +19,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** One row per grouping rule of pci_device_group (spec 6), with the reason it must give. */
+/** One row per grouping rule of pci_device_group, with the reason it must give. */
 class GroupingRulesTest {
 
     record Case(String name, List<PciFunction> functions, List<List<String>> expected, String device, String reason) {

@@ -11,7 +11,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.api.Test;
 
-/** The q35 guest must group exactly as the kernel grouped it (spec 6). */
+/** The q35 guest must group exactly as the kernel grouped it (pci_device_group). */
 class Q35GroupingTest {
 
     private final GroupingResult result = GroupDerivation.derive(Q35Layout.topology());

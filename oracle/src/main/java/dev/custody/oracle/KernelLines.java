@@ -19,7 +19,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The kernel's answers as the lines of {@code custody scenario run} (scenario-format.md "Output"),
+ * The kernel's answers as the lines of {@code custody scenario run} (docs/scenario-format.md, Output),
  * with the kernel's name in a {@code kernel} field. Values carry what user space can observe; the
  * owner count and the attached domain cannot be read from outside the kernel, so {@code state}
  * lines have the drivers only.

@@ -20,12 +20,12 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
-/** {@code custody scenario run FILE...}: the black-box contract of scenario-format.md. */
-@Command(name = "scenario", description = "Run scenario files (spec/scenario-format.md).",
+/** {@code custody scenario run FILE...}: the black-box contract of docs/scenario-format.md. */
+@Command(name = "scenario", description = "Run scenario files (docs/scenario-format.md).",
         mixinStandardHelpOptions = true, subcommands = ScenarioCommand.Run.class)
 public final class ScenarioCommand {
 
-    /** Exit statuses of scenario-format.md. */
+    /** Exit statuses of docs/scenario-format.md. */
     static final int ALL_HELD = 0;
     static final int SOME_FAILED = 1;
     static final int INVALID_FILE = 2;

@@ -11,7 +11,7 @@ import java.util.Optional;
 import java.util.Random;
 
 /**
- * An in-kernel user of the shared-attach interface (scenario-format.md): allocates a domain for a
+ * An in-kernel user of the shared-attach interface (docs/scenario-format.md): allocates a domain for a
  * device, attaches devices of its group to the same or a different domain, detaches, frees.
  */
 final class SharedDomainAgent implements Agent {

@@ -8,7 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Everything checked after every event: the invariants of spec section 7 (both kinds: no agent makes
+ * Everything checked after every event: the invariants of docs/invariants.md (both kinds: no agent makes
  * raw in-kernel calls that could break a caller contract, so any violation is the engine's) and DMA
  * reachability.
  */

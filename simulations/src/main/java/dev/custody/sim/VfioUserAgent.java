@@ -27,7 +27,7 @@ final class VfioUserAgent extends PlannedAgent {
     protected void planLife() {
         GroupId group = anyGroup();
         List<DeviceId> members = members(group);
-        // often the whole group; sometimes one function while its siblings keep their drivers (spec 8.1)
+        // often the whole group; sometimes one function while its siblings keep their drivers (a kernel-DMA one: EPERM)
         List<DeviceId> taken = random.nextBoolean() ? members : List.of(members.get(random.nextInt(members.size())));
         takeForVfio(taken);
         step("container", () -> Optional.of(new Command.ContainerOpen(name() + "-c")));

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-/** {@code custody scenario run}: JSON Lines out, exit 0 / 1 / 2 as scenario-format.md says. */
+/** {@code custody scenario run}: JSON Lines out, exit 0 / 1 / 2 as docs/scenario-format.md says. */
 class ScenarioCommandTest {
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();

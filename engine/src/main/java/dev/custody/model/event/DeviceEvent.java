@@ -5,7 +5,7 @@ import dev.custody.model.Errno;
 import dev.custody.model.state.PendingRelease;
 import java.util.Optional;
 
-/** A fact about one device (the driver core, spec 3); the device is named by {@link #device()}. */
+/** A fact about one device (the driver core); the device is named by {@link #device()}. */
 public sealed interface DeviceEvent extends KernelEvent {
 
     DeviceId device();

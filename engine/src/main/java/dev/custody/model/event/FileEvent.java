@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * A fact about one open file of user space (spec 4, 5): a VFIO group or device fd, a container, an
+ * A fact about one open file of user space (VFIO, iommufd): a VFIO group or device fd, a container, an
  * iommufd, a cdev. Each record names the file by its role (groupFile, container, iommufd, cdev);
  * {@link #subject()} is that file.
  */

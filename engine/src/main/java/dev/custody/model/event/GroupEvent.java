@@ -6,7 +6,7 @@ import dev.custody.model.GroupId;
 import dev.custody.model.OwnerId;
 import dev.custody.model.state.Claimant;
 
-/** A fact about one IOMMU group (spec 1, 2); the group is named by {@link #group()}. */
+/** A fact about one IOMMU group (struct iommu_group); the group is named by {@link #group()}. */
 public sealed interface GroupEvent extends KernelEvent {
 
     GroupId group();
@@ -24,9 +24,9 @@ public sealed interface GroupEvent extends KernelEvent {
     record ClaimAdded(GroupId group, Claimant claimant) implements GroupEvent {}
     /** owner_cnt--. */
     record ClaimDropped(GroupId group, Claimant claimant) implements GroupEvent {}
-    /** owner = owner, owner_cnt = 1 (spec 2.3 step 3). */
+    /** owner = owner, owner_cnt = 1 (__iommu_take_dma_ownership). */
     record OwnershipTaken(GroupId group, OwnerId owner, Claimant claimant) implements GroupEvent {}
-    /** owner = NULL, owner_cnt = 0 (spec 2.4). */
+    /** owner = NULL, owner_cnt = 0 (__iommu_release_dma_ownership). */
     record OwnershipReleased(GroupId group) implements GroupEvent {}
     record BlockingDomainSet(GroupId group, DomainId domain) implements GroupEvent {}
     record DefaultDomainSet(GroupId group, DomainId domain) implements GroupEvent {}

@@ -14,7 +14,7 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 
 /**
- * An iommufd IOAS (spec 5): its areas by IOVA, the reserved ranges each owner (a device, a domain's
+ * An iommufd IOAS (struct io_pagetable): its areas by IOVA, the reserved ranges each owner (a device, a domain's
  * aperture) put there, the userspace-allowed ranges and the IOVA alignment the attached domains need.
  * Immutable; every {@code with...} puts or takes what the rules decided (the IOAS_MAP, UNMAP and
  * ALLOW_IOVAS decisions and IOVA allocation are in {@code rules.mapping}).

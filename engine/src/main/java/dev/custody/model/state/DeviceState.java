@@ -6,7 +6,7 @@ import java.util.Optional;
 
 /**
  * One device as the driver core sees it. {@code pending}: an unbind (or removal) of its VFIO driver
- * is blocked until the device's last VFIO fd closes (spec 4).
+ * is blocked until the device's last VFIO fd closes (vfio_unregister_group_dev).
  */
 public record DeviceState(DeviceId id, boolean present, Optional<String> driver, Optional<String> override,
                           Optional<Errno> failNextProbe, Optional<PendingRelease> pending) {

@@ -5,7 +5,7 @@ import java.util.Objects;
 
 /**
  * One IOMMU domain. {@code label} is the name users see ("default" and "blocking" are reported per
- * group instead); {@code iommu} names the IOMMU instance whose ops allocated it (spec 2.8: ops must match).
+ * group instead); {@code iommu} names the IOMMU instance whose ops allocated it (ops must match to attach).
  */
 public record DomainState(DomainId id, String label, DomainKind kind, String iommu, DomainUse use) {
     public DomainState {

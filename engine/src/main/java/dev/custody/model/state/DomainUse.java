@@ -27,10 +27,10 @@ public sealed interface DomainUse {
     /** An iommufd HWPT's domain as older journals recorded it: no table (see {@link Container}). Only read back. */
     record Hwpt(FileId iommufd, ObjectId hwpt) implements DomainUse {}
 
-    /** A VFIO type1 container's domain: type1 maps every vfio_dma of the container into its table (spec 4). */
+    /** A VFIO type1 container's domain: type1 maps every vfio_dma of the container into its table (vfio_iommu_map). */
     record Type1Paging(FileId container, IommuDomainMappings table) implements DomainUse {}
 
-    /** An iommufd HWPT's domain: its table holds every area of the HWPT's IOAS (spec 5, iopt_fill_domain). */
+    /** An iommufd HWPT's domain: its table holds every area of the HWPT's IOAS (iopt_fill_domain). */
     record HwptPaging(FileId iommufd, ObjectId hwpt, IommuDomainMappings table) implements DomainUse {}
 
     /** The domain's own I/O page table, when it is a paging domain somebody maps. */

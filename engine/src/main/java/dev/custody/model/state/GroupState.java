@@ -10,7 +10,7 @@ import java.util.SortedMap;
 import java.util.SortedSet;
 
 /**
- * struct iommu_group's ownership fields (spec 1). owner_cnt is derived from {@code claims}: while
+ * struct iommu_group's ownership fields. owner_cnt is derived from {@code claims}: while
  * {@code owner} is empty the claimants are kernel DMA-API users, otherwise they are the owner's claims.
  */
 public record GroupState(GroupId id, SortedSet<DeviceId> devices, DomainId defaultDomain,
@@ -38,7 +38,7 @@ public record GroupState(GroupId id, SortedSet<DeviceId> devices, DomainId defau
         return domain.equals(defaultDomain);
     }
 
-    /** default or blocking: the domains the core itself manages (spec 2.8 "core domain"). */
+    /** default or blocking: the domains the core itself manages (__iommu_group_set_core_domain). */
     public boolean onCoreDomain() {
         return onDefaultDomain() || blockingDomain.map(domain::equals).orElse(false);
     }

@@ -6,7 +6,7 @@ import dev.custody.model.ObjectId;
 import dev.custody.model.mapping.IoasSpace;
 import java.util.Optional;
 
-/** The objects of one iommufd context (spec 5). */
+/** The objects of one iommufd context (struct iommufd_ctx's objects xarray). */
 public sealed interface IommufdObject {
     ObjectId id();
 

@@ -101,7 +101,7 @@ public record KernelState(Topology topology, SortedMap<DeviceId, DeviceState> de
         return group(group).map(g -> g.devices().stream().filter(this::boundToVfio).toList()).orElse(List.of());
     }
 
-    /** The live /dev/vfio/N file of a group: vfio_group->opened_file (spec 4, V1). */
+    /** The live /dev/vfio/N file of a group: vfio_group->opened_file (invariant V1). */
     public Optional<OpenFile.VfioGroupFile> openedGroupFile(GroupId group) {
         return filesOf(OpenFile.VfioGroupFile.class).filter(f -> f.group().equals(Optional.of(group))).findFirst();
     }
@@ -116,7 +116,7 @@ public record KernelState(Topology topology, SortedMap<DeviceId, DeviceState> de
         return filesOf(OpenFile.VfioGroupFile.class).filter(f -> f.container().equals(Optional.of(container))).toList();
     }
 
-    /** cdev_device_open_cnt of a group: its devices bound through a VFIO cdev (spec 5, V2). */
+    /** cdev_device_open_cnt of a group: its devices bound through a VFIO cdev (invariant V2). */
     public long cdevBoundCount(GroupId group) {
         return filesOf(OpenFile.CdevFile.class)
                 .filter(f -> f.binding().isPresent() && spec(f.device()).group().equals(Optional.of(group)))

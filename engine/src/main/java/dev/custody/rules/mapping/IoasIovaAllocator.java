@@ -32,7 +32,7 @@ final class IoasIovaAllocator {
 
     static Outcome<Long> choose(IoasSpace space, long length) {
         if (Long.compareUnsigned(length, ULONG_MAX >>> 1) >= 0) {
-            // spec 5 (no FIXED_IOVA): length >= ULONG_MAX / 2 -> EOVERFLOW
+            // iopt_alloc_iova (no FIXED_IOVA): length >= ULONG_MAX / 2 -> EOVERFLOW
             return Outcome.fail(Errno.EOVERFLOW, "length " + hex(length) + " is too large to place automatically");
         }
         long alignment = Addresses.max(Math.min(Addresses.roundUpPowerOfTwo(length), HPAGE_SIZE), space.iovaAlignment());
@@ -46,7 +46,7 @@ final class IoasIovaAllocator {
                 }
             }
         }
-        // spec 5 (no FIXED_IOVA): no hole in the allowed space -> ENOSPC
+        // iopt_alloc_iova (no FIXED_IOVA): no hole in the allowed space -> ENOSPC
         return Outcome.fail(Errno.ENOSPC, "no free IOVA hole of length " + hex(length) + " aligned to " + hex(alignment));
     }
 

@@ -18,10 +18,10 @@ import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
- * What iommufd decides on an IOAS (spec 5): IOAS_MAP (with the IOVA it picks), IOAS_UNMAP and the VFIO
- * compat unmap, ALLOW_IOVAS, the reserved ranges of devices and domains and the alignment domains
- * impose. Each answer comes with the areas it removed and added; pinning and the domains themselves
- * are not modelled here.
+ * What iommufd decides on an IOAS (ioas.c, io_pagetable.c): IOAS_MAP (with the IOVA it picks),
+ * IOAS_UNMAP and the VFIO compat unmap, ALLOW_IOVAS, the reserved ranges of devices and domains and
+ * the alignment domains impose. Each answer comes with the areas it removed and added; pinning and
+ * the domains themselves are not modelled here.
  */
 public final class IoasSpaceRules {
     private IoasSpaceRules() {}
@@ -57,13 +57,13 @@ public final class IoasSpaceRules {
         for (IovaRange range : ranges) {
             List<IoasArea> areas = space.areasIntersecting(range);
             if (!areas.isEmpty()) {
-                // spec 5: a reserved range intersecting an existing area -> EADDRINUSE
+                // iopt_reserve_iova: a reserved range intersecting an existing area -> EADDRINUSE
                 return MappingStep.fail(space, Errno.EADDRINUSE, "reserved range " + range + " of " + owner
                         + " intersects the mapped area " + areas.getFirst());
             }
             Optional<IovaRange> allowedHit = space.allowed().stream().filter(range::intersects).findFirst();
             if (allowedHit.isPresent()) {
-                // spec 5: a reserved range intersecting an allowed range -> EADDRINUSE
+                // iopt_reserve_iova: a reserved range intersecting an allowed range -> EADDRINUSE
                 return MappingStep.fail(space, Errno.EADDRINUSE, "reserved range " + range + " of " + owner
                         + " intersects the allowed range " + allowedHit.get());
             }
@@ -81,13 +81,13 @@ public final class IoasSpaceRules {
         List<IovaRange> accepted = new ArrayList<>();
         for (RequestedRange candidate : requested) {
             if (!candidate.isProper()) {
-                // spec 5: start >= last -> EINVAL
+                // iommufd_ioas_load_iovas: start >= last -> EINVAL
                 return MappingStep.fail(space, Errno.EINVAL, "allowed range " + candidate + " has start >= last");
             }
             IovaRange range = candidate.toRange();
             Optional<IovaRange> overlap = accepted.stream().filter(range::intersects).findFirst();
             if (overlap.isPresent()) {
-                // spec 5: two input ranges overlapping -> EINVAL
+                // iommufd_ioas_load_iovas: two input ranges overlapping -> EINVAL
                 return MappingStep.fail(space, Errno.EINVAL, "allowed range " + range + " overlaps " + overlap.get());
             }
             accepted.add(range);
@@ -96,7 +96,7 @@ public final class IoasSpaceRules {
         for (IovaRange range : accepted) {
             Optional<IovaRange> hit = reserved.stream().filter(range::intersects).findFirst();
             if (hit.isPresent()) {
-                // spec 5: an allowed range intersecting a reserved range -> EADDRINUSE, old list kept
+                // iopt_set_allow_iova: an allowed range intersecting a reserved range -> EADDRINUSE, old list kept
                 return MappingStep.fail(space, Errno.EADDRINUSE, "allowed range " + range
                         + " intersects the reserved range " + hit.get());
             }
@@ -111,17 +111,17 @@ public final class IoasSpaceRules {
     public static MappingStep<IoasSpace, IoasArea, Long> map(IoasSpace space, OptionalLong iova, long length,
                                                              boolean readable, boolean writeable) {
         if (iova.orElse(0) == ULONG_MAX || length == ULONG_MAX) {
-            // spec 5: iova or length >= ULONG_MAX -> EOVERFLOW
+            // iommufd_ioas_map: iova or length >= ULONG_MAX -> EOVERFLOW
             return MappingStep.fail(space, Errno.EOVERFLOW, "iova " + hex(iova.orElse(0)) + " or length " + hex(length)
                     + " is ULONG_MAX");
         }
         if (!readable && !writeable) {
-            // spec 5: neither READABLE nor WRITEABLE -> EINVAL
+            // iommufd_ioas_map: neither READABLE nor WRITEABLE -> EINVAL
             return MappingStep.fail(space, Errno.EINVAL, "a mapping must be READABLE or WRITEABLE");
         }
         long alignment = space.iovaAlignment();
         if (length == 0 || !isAligned(length, alignment)) {
-            // spec 5: length 0 or not aligned to iova_alignment -> EINVAL
+            // iopt_alloc_area_pages: length 0 or not aligned to iova_alignment -> EINVAL
             return MappingStep.fail(space, Errno.EINVAL, "length " + hex(length) + " is 0 or not a multiple of the IOVA alignment "
                     + hex(alignment));
         }
@@ -142,11 +142,11 @@ public final class IoasSpaceRules {
     public static MappingStep<IoasSpace, IoasArea, Long> mapRaw(IoasSpace space, int flags, long iova, long length) {
         int unknown = flags & ~(FLAG_FIXED_IOVA | FLAG_WRITEABLE | FLAG_READABLE);
         if (unknown != 0) {
-            // spec 5: unknown flags -> EOPNOTSUPP
+            // iommufd_ioas_map: unknown flags -> EOPNOTSUPP
             return MappingStep.fail(space, Errno.EOPNOTSUPP, "unknown IOAS_MAP flags " + hex(Integer.toUnsignedLong(unknown)));
         }
         if (iova == ULONG_MAX) {
-            // spec 5: iova >= ULONG_MAX -> EOVERFLOW, whether or not it is FIXED
+            // iommufd_ioas_map: iova >= ULONG_MAX -> EOVERFLOW, whether or not it is FIXED
             return MappingStep.fail(space, Errno.EOVERFLOW, "iova " + hex(iova) + " is ULONG_MAX");
         }
         OptionalLong fixed = (flags & FLAG_FIXED_IOVA) != 0 ? OptionalLong.of(iova) : OptionalLong.empty();
@@ -220,7 +220,7 @@ public final class IoasSpaceRules {
     public static Outcome<IovaRangesAnswer> queryIovaRanges(IoasSpace space, long capacity) {
         List<IovaRange> ranges = iovaRanges(space);
         if (Long.compareUnsigned(capacity, ranges.size()) < 0) {
-            // spec 5: num_iovas too small -> EMSGSIZE, num_iovas set to the needed count
+            // iommufd_ioas_iova_ranges: num_iovas too small -> EMSGSIZE, num_iovas set to the needed count
             return Outcome.fail(Errno.EMSGSIZE, "num_iovas " + capacity + " is too small: " + ranges.size() + " ranges needed");
         }
         return Outcome.ok(new IovaRangesAnswer(ranges, space.iovaAlignment()));
@@ -229,23 +229,23 @@ public final class IoasSpaceRules {
     private static Outcome<Long> checkFixed(IoasSpace space, long iova, long length) {
         long alignment = space.iovaAlignment();
         if (!isAligned(iova, alignment)) {
-            // spec 5 (FIXED_IOVA): iova misaligned -> EINVAL
+            // iopt_check_iova (FIXED_IOVA): iova misaligned -> EINVAL
             return Outcome.fail(Errno.EINVAL, "iova " + hex(iova) + " is not a multiple of the IOVA alignment " + hex(alignment));
         }
         OptionalLong last = Addresses.lastOf(iova, length);
         if (last.isEmpty()) {
-            // spec 5 (FIXED_IOVA): iova + length - 1 overflows -> EOVERFLOW
+            // iopt_check_iova (FIXED_IOVA): iova + length - 1 overflows -> EOVERFLOW
             return Outcome.fail(Errno.EOVERFLOW, "iova " + hex(iova) + " plus length " + hex(length) + " wraps past 2^64");
         }
         IovaRange wanted = new IovaRange(iova, last.getAsLong());
         Optional<IovaRange> reservedHit = space.allReserved().stream().filter(wanted::intersects).findFirst();
         if (reservedHit.isPresent()) {
-            // spec 5 (FIXED_IOVA): hits a reserved range -> EINVAL
+            // iopt_check_iova (FIXED_IOVA): hits a reserved range -> EINVAL
             return Outcome.fail(Errno.EINVAL, "iova range " + wanted + " hits the reserved range " + reservedHit.get());
         }
         List<IoasArea> clash = space.areasIntersecting(wanted);
         if (!clash.isEmpty()) {
-            // spec 5 (FIXED_IOVA): overlaps an existing area -> EEXIST
+            // iopt_check_iova (FIXED_IOVA): overlaps an existing area -> EEXIST
             return Outcome.fail(Errno.EEXIST, "iova range " + wanted + " overlaps the area " + clash.getFirst());
         }
         // io_pagetable.c iopt_check_iova: no allowed-list check; the allowed list restricts automatic placement only

@@ -15,8 +15,9 @@ import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
- * What VFIO type1's MAP_DMA and UNMAP_DMA decide on a container's vfio_dma list (spec 4): accepted or
- * refused, and which entries come and go. Pinning and the IOMMU domains themselves are not modelled.
+ * What VFIO type1's MAP_DMA and UNMAP_DMA (vfio_dma_do_map, vfio_dma_do_unmap) decide on a container's
+ * vfio_dma list: accepted or refused, and which entries come and go. Pinning and the IOMMU domains
+ * themselves are not modelled.
  */
 public final class Type1DmaRules {
     private Type1DmaRules() {}
@@ -26,38 +27,38 @@ public final class Type1DmaRules {
                                                                    boolean read, boolean write) {
         long pageSize = space.pageSize();
         if (!read && !write) {
-            // spec 4: neither READ nor WRITE -> EINVAL
+            // vfio_dma_do_map: neither READ nor WRITE -> EINVAL
             return MappingStep.fail(space, Errno.EINVAL, "a DMA mapping must allow READ or WRITE");
         }
         if (size == 0) {
-            // spec 4: size 0 -> EINVAL
+            // vfio_dma_do_map: size 0 -> EINVAL
             return MappingStep.fail(space, Errno.EINVAL, "size 0 maps nothing");
         }
         if (!isAligned(size | iova | vaddr, pageSize)) {
-            // spec 4: size, iova or vaddr not a multiple of pg -> EINVAL
+            // vfio_dma_do_map: size, iova or vaddr not a multiple of pg -> EINVAL
             return MappingStep.fail(space, Errno.EINVAL, "iova " + hex(iova) + ", vaddr " + hex(vaddr) + " and size "
                     + hex(size) + " must all be multiples of the page size " + hex(pageSize));
         }
         OptionalLong last = Addresses.lastOf(iova, size);
         if (last.isEmpty() || Addresses.lastOf(vaddr, size).isEmpty()) {
-            // spec 4: iova or vaddr wraps -> EINVAL
+            // vfio_dma_do_map: iova or vaddr wraps -> EINVAL
             return MappingStep.fail(space, Errno.EINVAL, "iova " + hex(iova) + " or vaddr " + hex(vaddr)
                     + " plus size " + hex(size) + " wraps past 2^64");
         }
         IovaRange wanted = new IovaRange(iova, last.getAsLong());
         Optional<DmaMapping> clash = space.firstEntryIntersecting(wanted);
         if (clash.isPresent()) {
-            // spec 4: any overlap with an existing mapping -> EEXIST
+            // vfio_dma_do_map: any overlap with an existing mapping -> EEXIST
             return MappingStep.fail(space, Errno.EEXIST, "iova range " + wanted + " overlaps the mapping " + clash.get());
         }
         if (space.entryCount() >= space.entryLimit()) {
-            // spec 4: dma_avail exhausted -> ENOSPC
+            // vfio_dma_do_map: dma_avail exhausted -> ENOSPC
             return MappingStep.fail(space, Errno.ENOSPC, "the container already holds its limit of "
                     + space.entryLimit() + " DMA mappings");
         }
         List<IovaRange> validRanges = space.validRanges();
         if (!validRanges.isEmpty() && validRanges.stream().noneMatch(valid -> valid.contains(wanted))) {
-            // spec 4: range not inside one valid IOVA range -> EINVAL
+            // vfio_dma_do_map: range not inside one valid IOVA range -> EINVAL
             return MappingStep.fail(space, Errno.EINVAL, "iova range " + wanted + " is not inside one valid IOVA range "
                     + validRanges);
         }
@@ -69,26 +70,26 @@ public final class Type1DmaRules {
     public static MappingStep<Type1DmaSpace, DmaMapping, Long> unmap(Type1DmaSpace space, long iova, long size, boolean all) {
         long pageSize = space.pageSize();
         if (!isAligned(iova, pageSize)) {
-            // spec 4: iova not a multiple of pg -> EINVAL
+            // vfio_dma_do_unmap: iova not a multiple of pg -> EINVAL
             return MappingStep.fail(space, Errno.EINVAL, "iova " + hex(iova) + " is not a multiple of the page size "
                     + hex(pageSize));
         }
         if (all) {
             if (iova != 0 || size != 0) {
-                // spec 4: FLAG_ALL with a non-zero iova or size -> EINVAL
+                // vfio_dma_do_unmap: FLAG_ALL with a non-zero iova or size -> EINVAL
                 return MappingStep.fail(space, Errno.EINVAL, "unmap-all takes iova 0 and size 0, not iova "
                         + hex(iova) + " size " + hex(size));
             }
             return remove(space, space.entries());
         }
         if (size == 0 || !isAligned(size, pageSize)) {
-            // spec 4: size 0 or not a multiple of pg -> EINVAL
+            // vfio_dma_do_unmap: size 0 or not a multiple of pg -> EINVAL
             return MappingStep.fail(space, Errno.EINVAL, "size " + hex(size) + " is 0 or not a multiple of the page size "
                     + hex(pageSize));
         }
         OptionalLong last = Addresses.lastOf(iova, size);
         if (last.isEmpty()) {
-            // spec 4: a wrapping range -> EINVAL
+            // vfio_dma_do_unmap: a wrapping range -> EINVAL
             return MappingStep.fail(space, Errno.EINVAL, "iova " + hex(iova) + " plus size " + hex(size) + " wraps past 2^64");
         }
         IovaRange request = new IovaRange(iova, last.getAsLong());
@@ -101,20 +102,20 @@ public final class Type1DmaRules {
         Optional<DmaMapping> bisected = atFirst.filter(entry -> !request.contains(entry.range()))
                 .or(() -> atLast.filter(entry -> !request.contains(entry.range())));
         if (bisected.isPresent()) {
-            // spec 4 (v2): the range's first or last page is inside a mapping that extends beyond it -> EINVAL
+            // vfio_dma_do_unmap (v2): first or last page inside a mapping that extends beyond it -> EINVAL
             return MappingStep.fail(space, Errno.EINVAL, "range " + request + " bisects the mapping " + bisected.get());
         }
-        // spec 4 (v2): every mapping fully inside is removed; none there -> success with 0
+        // vfio_dma_do_unmap (v2): every mapping fully inside is removed; none there -> success with 0
         return remove(space, space.entriesStartingIn(request));
     }
 
     private static MappingStep<Type1DmaSpace, DmaMapping, Long> unmapV1(Type1DmaSpace space, IovaRange request) {
         Optional<DmaMapping> first = space.firstEntryIntersecting(request);
         if (first.isPresent() && Long.compareUnsigned(first.get().iova(), request.start()) < 0) {
-            // spec 4 (v1): a request starting inside a mapping succeeds with size 0 and removes nothing
+            // vfio_dma_do_unmap (v1): a request starting inside a mapping succeeds with size 0 and removes nothing
             return MappingStep.ok(space, 0L);
         }
-        // spec 4 (v1): covering a mapping's first byte removes the whole mapping, even past the range
+        // vfio_dma_do_unmap (v1): covering a mapping's first byte removes the whole mapping, even past the range
         return remove(space, space.entriesStartingIn(request));
     }
 

@@ -17,7 +17,7 @@ import java.util.stream.Collectors;
  * one multifunction slot, so the guest groups them together as the host does; a group spread over
  * several slots sits behind a pcie-pci-bridge, which makes the guest group all of it as one.
  * Refuses assignments that would share a group between this VM and another VM or the host, since
- * VFIO's viability rule (spec 2.7) would refuse them at run time anyway.
+ * VFIO's viability rule (iommu_group_dma_owner_claimed) would refuse them at run time anyway.
  */
 public final class GuestPlanner {
 

@@ -8,7 +8,7 @@ import dev.custody.topology.PciTopology;
 import java.util.TreeSet;
 
 /**
- * A host's topology as a scenario file (scenario-format.md) with explicit per-device groups and no
+ * A host's topology as a scenario file (docs/scenario-format.md) with explicit per-device groups and no
  * steps yet: one IOMMU, each function named by its address, bound drivers as boot drivers. Drivers
  * the built-in catalogue lacks are listed as kernel-DMA drivers, which is what most host drivers are.
  */

@@ -11,7 +11,7 @@ import java.util.HashSet;
 import java.util.Optional;
 
 /**
- * Reads the fields group formation depends on (spec 6) from a binary config space image as sysfs
+ * Reads the fields group formation (pci_device_group) depends on from a binary config space image as sysfs
  * hands it out: the type 0/1 header, the PCI Express capability's device/port type, and the ACS
  * Extended Capability. Little-endian, offsets per the PCI and PCIe base specifications.
  */

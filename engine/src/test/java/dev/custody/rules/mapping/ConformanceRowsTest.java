@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
 
-/** The mapping rows of spec section 9, one test per row ("p" is a 4K page). */
+/** The mapping conformance cases, one test per case ("p" is a 4K page); each is also a corpus scenario. */
 class ConformanceRowsTest {
 
     static final long P = 0x1000;
