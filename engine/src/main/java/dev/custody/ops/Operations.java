@@ -58,12 +58,20 @@ public final class Operations {
 
     /** The operation a command is written as by default. */
     public static Operation<?> of(Command<?> command) {
-        List<Operation<?>> operations = forCommand(command.getClass());
-        if (operations.isEmpty()) {
-            throw new IllegalStateException(command.getClass().getSimpleName() + " has no operation in the catalogue");
-        }
-        return operations.getFirst();
+        return PRIMARY.get(command.getClass());
     }
+
+    /** The first operation of each command class, looked up once per class: every decision asks for it. */
+    private static final ClassValue<Operation<?>> PRIMARY = new ClassValue<>() {
+        @Override
+        protected Operation<?> computeValue(Class<?> type) {
+            List<Operation<?>> operations = forCommand(type);
+            if (operations.isEmpty()) {
+                throw new IllegalStateException(type.getSimpleName() + " has no operation in the catalogue");
+            }
+            return operations.getFirst();
+        }
+    };
 
     /** The pure model's decision of {@code command} from {@code state}. */
     public static Decision decide(KernelState state, Command<?> command) {
