@@ -37,53 +37,89 @@ class LayeringTest {
 
     @ArchTest
     static final ArchRule modelDependsOnNothingButTheJdk = classes()
-            .that().resideInAPackage("dev.custody.model..")
-            .should().onlyDependOnClassesThat().resideInAnyPackage("dev.custody.model..", "java..")
+            .that()
+            .resideInAPackage("dev.custody.model..")
+            .should()
+            .onlyDependOnClassesThat()
+            .resideInAnyPackage("dev.custody.model..", "java..")
             .because("the model's values and state are what every other layer is built from");
 
     @ArchTest
     static final ArchRule rulesUseNoFrameworkAndNoIo = noClasses()
-            .that().resideInAPackage("dev.custody.rules..")
-            .should().dependOnClassesThat().resideInAnyPackage("org.apache.pekko..", "com.fasterxml..",
-                    "com.esotericsoftware..", "java.io..", "java.nio.file..", "java.net..", "java.sql..",
+            .that()
+            .resideInAPackage("dev.custody.rules..")
+            .should()
+            .dependOnClassesThat()
+            .resideInAnyPackage(
+                    "org.apache.pekko..",
+                    "com.fasterxml..",
+                    "com.esotericsoftware..",
+                    "java.io..",
+                    "java.nio.file..",
+                    "java.net..",
+                    "java.sql..",
                     "java.util.concurrent..")
             .because("the rules are pure functions of (state, command), the same in actors, simulator and replay");
 
     @ArchTest
     static final ArchRule rulesStartNoThreads = noClasses()
-            .that().resideInAPackage("dev.custody.rules..")
-            .should().dependOnClassesThat().areAssignableTo(Thread.class)
+            .that()
+            .resideInAPackage("dev.custody.rules..")
+            .should()
+            .dependOnClassesThat()
+            .areAssignableTo(Thread.class)
             .because("a decision runs on whatever thread decides it and never starts another");
 
     @ArchTest
     static final ArchRule rulesReadNoClock = noClasses()
-            .that().resideInAPackage("dev.custody.rules..")
-            .should().dependOnClassesThat().belongToAnyOf(Clock.class, Instant.class, InstantSource.class)
-            .orShould().callMethod(System.class, "currentTimeMillis")
-            .orShould().callMethod(System.class, "nanoTime")
-            .orShould().callMethodWhere(target(name("now")).and(target(owner(resideInJavaTime()))))
+            .that()
+            .resideInAPackage("dev.custody.rules..")
+            .should()
+            .dependOnClassesThat()
+            .belongToAnyOf(Clock.class, Instant.class, InstantSource.class)
+            .orShould()
+            .callMethod(System.class, "currentTimeMillis")
+            .orShould()
+            .callMethod(System.class, "nanoTime")
+            .orShould()
+            .callMethodWhere(target(name("now")).and(target(owner(resideInJavaTime()))))
             .because("the same state and command must decide the same way at any time");
 
     @ArchTest
     static final ArchRule rulesDrawNoRandomNumbers = noClasses()
-            .that().resideInAPackage("dev.custody.rules..")
-            .should().dependOnClassesThat().areAssignableTo(Random.class)
-            .orShould().dependOnClassesThat().areAssignableTo(SecureRandom.class)
+            .that()
+            .resideInAPackage("dev.custody.rules..")
+            .should()
+            .dependOnClassesThat()
+            .areAssignableTo(Random.class)
+            .orShould()
+            .dependOnClassesThat()
+            .areAssignableTo(SecureRandom.class)
             .because("a decision is a function of the state and the command only");
 
     @ArchTest
     static final ArchRule rulesKnowNothingBuiltOnThem = noClasses()
-            .that().resideInAPackage("dev.custody.rules..")
-            .should().dependOnClassesThat().resideInAnyPackage("dev.custody.entity..", "dev.custody.api..",
-                    "dev.custody.scenario..", "dev.custody.invariants..")
+            .that()
+            .resideInAPackage("dev.custody.rules..")
+            .should()
+            .dependOnClassesThat()
+            .resideInAnyPackage(
+                    "dev.custody.entity..", "dev.custody.api..", "dev.custody.scenario..", "dev.custody.invariants..")
             .because("actors, the API, scenarios and invariant checks use the rules, never the reverse");
 
     /** The engine module's own classes, not those of the modules on its class path. */
     @Test
     void theEngineModuleHoldsNoSerializerAndNoJdbc() throws URISyntaxException {
-        Path engineClasses = Path.of(KernelEvent.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        Path engineClasses = Path.of(KernelEvent.class
+                .getProtectionDomain()
+                .getCodeSource()
+                .getLocation()
+                .toURI());
         JavaClasses engine = new ClassFileImporter().importLocations(Set.of(Location.of(engineClasses)));
-        noClasses().should().dependOnClassesThat().resideInAnyPackage("com.esotericsoftware..", "java.sql..", "javax.sql..")
+        noClasses()
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage("com.esotericsoftware..", "java.sql..", "javax.sql..")
                 .because("Kryo and JDBC are the persistence module's")
                 .check(engine);
     }

@@ -53,7 +53,8 @@ public final class ActorEngine implements KernelEngine {
             custody = await(Custody.start(runtime, instance, topology, timeout));
             return new Decision(List.of(), Outcome.ok(Reply.NONE), state());
         } catch (IllegalStateException refused) {
-            return new Decision(List.of(), Outcome.fail(Errno.EINVAL, refused.getMessage()), KernelState.empty(topology));
+            return new Decision(
+                    List.of(), Outcome.fail(Errno.EINVAL, refused.getMessage()), KernelState.empty(topology));
         }
     }
 

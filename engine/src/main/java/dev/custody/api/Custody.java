@@ -48,8 +48,12 @@ public final class Custody {
 
     private final CustodyRuntime.Incarnation incarnation;
 
-    private Custody(CustodyRuntime runtime, ActorRef<KernelCoordinator.Message> coordinator, String instance,
-                    Duration timeout, CustodyRuntime.Incarnation incarnation) {
+    private Custody(
+            CustodyRuntime runtime,
+            ActorRef<KernelCoordinator.Message> coordinator,
+            String instance,
+            Duration timeout,
+            CustodyRuntime.Incarnation incarnation) {
         this.runtime = runtime;
         this.coordinator = coordinator;
         this.instance = instance;
@@ -63,35 +67,48 @@ public final class Custody {
      * written, or when the instance already runs on this runtime; an incarnation that is stopping is
      * waited for, so that one engine's actors never write beside another's.
      */
-    public static CompletionStage<Custody> start(CustodyRuntime runtime, String instance, Topology topology,
-                                                 Duration timeout) {
-        return runtime.reserve(instance).thenCompose(incarnation -> runtime
-                .spawn(KernelCoordinator.create(instance, runtime.snapshotEvery()),
-                        "engine-" + instance + "-" + GENERATION.incrementAndGet(), timeout)
-                .whenComplete((coordinator, notSpawned) -> {
-                    if (notSpawned != null) {
-                        incarnation.terminated.complete(null);
-                    } else {
-                        runtime.terminated(coordinator, timeout)
-                                .whenComplete((gone, unwatched) -> incarnation.terminated.complete(null));
-                    }
-                })
-                .thenCompose(coordinator -> AskPattern.<KernelCoordinator.Message, Decision>askWithStatus(coordinator,
-                                replyTo -> new KernelCoordinator.Start(topology, replyTo), timeout,
-                                runtime.system().scheduler())
-                        .handle((started, failure) -> {
-                            if (failure == null && started.outcome().isOk()) {
-                                return new Custody(runtime, coordinator, instance, timeout, incarnation);
+    public static CompletionStage<Custody> start(
+            CustodyRuntime runtime, String instance, Topology topology, Duration timeout) {
+        return runtime.reserve(instance)
+                .thenCompose(incarnation -> runtime.spawn(
+                                KernelCoordinator.create(instance, runtime.snapshotEvery()),
+                                "engine-" + instance + "-" + GENERATION.incrementAndGet(),
+                                timeout)
+                        .whenComplete((coordinator, notSpawned) -> {
+                            if (notSpawned != null) {
+                                incarnation.terminated.complete(null);
+                            } else {
+                                runtime.terminated(coordinator, timeout)
+                                        .whenComplete((gone, unwatched) -> incarnation.terminated.complete(null));
                             }
-                            // a start that fails leaves no coordinator behind to write to the journal
-                            incarnation.stopping();
-                            coordinator.tell(new KernelCoordinator.Stop(runtime.system().ignoreRef()));
-                            Throwable cause = failure instanceof java.util.concurrent.CompletionException c && c.getCause() != null
-                                    ? c.getCause() : failure;
-                            throw new IllegalStateException("engine " + instance + " did not start: " + (cause != null
-                                    ? cause.getMessage()
-                                    : started.outcome().explanation().orElse(started.outcome().resultName())), cause);
-                        })));
+                        })
+                        .thenCompose(coordinator -> AskPattern.<KernelCoordinator.Message, Decision>askWithStatus(
+                                        coordinator,
+                                        replyTo -> new KernelCoordinator.Start(topology, replyTo),
+                                        timeout,
+                                        runtime.system().scheduler())
+                                .handle((started, failure) -> {
+                                    if (failure == null && started.outcome().isOk()) {
+                                        return new Custody(runtime, coordinator, instance, timeout, incarnation);
+                                    }
+                                    // a start that fails leaves no coordinator behind to write to the journal
+                                    incarnation.stopping();
+                                    coordinator.tell(new KernelCoordinator.Stop(
+                                            runtime.system().ignoreRef()));
+                                    Throwable cause = failure instanceof java.util.concurrent.CompletionException c
+                                                    && c.getCause() != null
+                                            ? c.getCause()
+                                            : failure;
+                                    throw new IllegalStateException(
+                                            "engine " + instance + " did not start: "
+                                                    + (cause != null
+                                                            ? cause.getMessage()
+                                                            : started.outcome()
+                                                                    .explanation()
+                                                                    .orElse(started.outcome()
+                                                                            .resultName())),
+                                            cause);
+                                })));
     }
 
     /** The identity every capability this engine issues carries. */
@@ -113,8 +130,10 @@ public final class Custody {
      * Fails (with a message saying what could not be written) when the engine cannot journal it.
      */
     public CompletionStage<Decision> decide(Command<?> command, String operationId) {
-        return AskPattern.askWithStatus(coordinator,
-                replyTo -> new KernelCoordinator.Execute(command, operationId, replyTo), timeout,
+        return AskPattern.askWithStatus(
+                coordinator,
+                replyTo -> new KernelCoordinator.Execute(command, operationId, replyTo),
+                timeout,
                 runtime.system().scheduler());
     }
 
@@ -125,8 +144,11 @@ public final class Custody {
 
     /** The engine's current state (as the rules see it; every entity holds its slice of it). */
     public CompletionStage<KernelState> state() {
-        return AskPattern.<KernelCoordinator.Message, Optional<KernelState>>ask(coordinator,
-                        KernelCoordinator.GetKernel::new, timeout, runtime.system().scheduler())
+        return AskPattern.<KernelCoordinator.Message, Optional<KernelState>>ask(
+                        coordinator,
+                        KernelCoordinator.GetKernel::new,
+                        timeout,
+                        runtime.system().scheduler())
                 .thenApply(Optional::orElseThrow);
     }
 
@@ -135,14 +157,20 @@ public final class Custody {
      * fails when a write it waits for cannot be made.
      */
     public CompletionStage<Long> quiesce() {
-        return AskPattern.askWithStatus(coordinator, KernelCoordinator.AwaitQuiet::new, timeout,
+        return AskPattern.askWithStatus(
+                coordinator,
+                KernelCoordinator.AwaitQuiet::new,
+                timeout,
                 runtime.system().scheduler());
     }
 
     /** One entity's own journaled state, recovered from its journal if its actor is not running. */
     public CompletionStage<dev.custody.entity.EntityState> inspect(dev.custody.entity.EntityId entity) {
-        return AskPattern.ask(coordinator, replyTo -> new KernelCoordinator.InspectEntity(entity, replyTo),
-                timeout, runtime.system().scheduler());
+        return AskPattern.ask(
+                coordinator,
+                replyTo -> new KernelCoordinator.InspectEntity(entity, replyTo),
+                timeout,
+                runtime.system().scheduler());
     }
 
     /**
@@ -160,8 +188,12 @@ public final class Custody {
     public CompletionStage<Long> halt() {
         incarnation.stopping();
         CompletionStage<Void> gone = runtime.terminated(coordinator, timeout);
-        return AskPattern.<KernelCoordinator.Message, Long>ask(coordinator, KernelCoordinator.Stop::new, timeout,
-                runtime.system().scheduler()).thenCombine(gone, (last, terminated) -> last);
+        return AskPattern.<KernelCoordinator.Message, Long>ask(
+                        coordinator,
+                        KernelCoordinator.Stop::new,
+                        timeout,
+                        runtime.system().scheduler())
+                .thenCombine(gone, (last, terminated) -> last);
     }
 
     public String instance() {
@@ -198,18 +230,23 @@ public final class Custody {
     }
 
     public CompletionStage<Outcome<Void>> setIommu(VfioContainerFd container, boolean type1v2) {
-        return checked(() -> done(new Command.ContainerSetIommu(handle(container), type1v2 ? IommuType.TYPE1V2 : IommuType.TYPE1)),
+        return checked(
+                () -> done(new Command.ContainerSetIommu(
+                        handle(container), type1v2 ? IommuType.TYPE1V2 : IommuType.TYPE1)),
                 container);
     }
 
     public CompletionStage<Outcome<VfioDeviceFd>> deviceFd(VfioGroupFd group, String device, String label) {
-        return checked(() -> created(new Command.GetDeviceFd(handle(group), new DeviceId(device), label),
-                h -> new VfioDeviceFd(issuer, file(h), label)), group);
+        return checked(
+                () -> created(
+                        new Command.GetDeviceFd(handle(group), new DeviceId(device), label),
+                        h -> new VfioDeviceFd(issuer, file(h), label)),
+                group);
     }
 
     /** VFIO_IOMMU_MAP_DMA on the container (vfio_dma_do_map). */
-    public CompletionStage<Outcome<Void>> mapDma(VfioContainerFd container, long iova, long vaddr, long size,
-                                                 boolean read, boolean write) {
+    public CompletionStage<Outcome<Void>> mapDma(
+            VfioContainerFd container, long iova, long vaddr, long size, boolean read, boolean write) {
         EnumSet<Type1MapFlag> flags = EnumSet.noneOf(Type1MapFlag.class);
         if (read) {
             flags.add(Type1MapFlag.READ);
@@ -230,10 +267,12 @@ public final class Custody {
     }
 
     public CompletionStage<Outcome<IoasRef>> allocateIoas(IommufdFd iommufd, String label) {
-        return checked(() -> created(new Command.IoasAlloc(handle(iommufd), label), h -> {
-            Handle.IommufdObject object = (Handle.IommufdObject) h;
-            return new IoasRef(issuer, object.iommufd(), object.id(), label);
-        }), iommufd);
+        return checked(
+                () -> created(new Command.IoasAlloc(handle(iommufd), label), h -> {
+                    Handle.IommufdObject object = (Handle.IommufdObject) h;
+                    return new IoasRef(issuer, object.iommufd(), object.id(), label);
+                }),
+                iommufd);
     }
 
     public CompletionStage<Outcome<CdevFd>> openCdev(String device, String label) {
@@ -242,8 +281,11 @@ public final class Custody {
 
     /** VFIO_DEVICE_BIND_IOMMUFD: claims the device's group for the iommufd; the devid. */
     public CompletionStage<Outcome<Integer>> bind(CdevFd cdev, IommufdFd iommufd) {
-        return checked(() -> execute(new Command.CdevBind(handle(cdev), handle(iommufd)))
-                .thenApply(o -> map(o, Reply.Bound::devid)), cdev, iommufd);
+        return checked(
+                () -> execute(new Command.CdevBind(handle(cdev), handle(iommufd)))
+                        .thenApply(o -> map(o, Reply.Bound::devid)),
+                cdev,
+                iommufd);
     }
 
     /** VFIO_DEVICE_ATTACH_IOMMUFD_PT to an IOAS (an automatic HWPT) or a HWPT; replaces when attached. */
@@ -253,10 +295,14 @@ public final class Custody {
             case HwptRef hwpt -> new Handle.IommufdObject(hwpt.iommufd, hwpt.id);
             default -> new Handle.Number(-1);
         };
-        return checked(() -> execute(new Command.CdevAttach(handle(cdev), pt, Optional.of(label))).thenApply(o -> map(o, attached -> {
-            Handle.IommufdObject object = (Handle.IommufdObject) attached.hwpt();
-            return new HwptRef(issuer, object.iommufd(), object.id(), attached.label());
-        })), cdev, pageTable);
+        return checked(
+                () -> execute(new Command.CdevAttach(handle(cdev), pt, Optional.of(label)))
+                        .thenApply(o -> map(o, attached -> {
+                            Handle.IommufdObject object = (Handle.IommufdObject) attached.hwpt();
+                            return new HwptRef(issuer, object.iommufd(), object.id(), attached.label());
+                        })),
+                cdev,
+                pageTable);
     }
 
     public CompletionStage<Outcome<Void>> detach(CdevFd cdev) {
@@ -264,8 +310,8 @@ public final class Custody {
     }
 
     /** IOMMU_IOAS_MAP at a fixed IOVA, or anywhere when {@code iova} is empty; the IOVA used. */
-    public CompletionStage<Outcome<Long>> map(IoasRef ioas, java.util.OptionalLong iova, long length, boolean read,
-                                              boolean write) {
+    public CompletionStage<Outcome<Long>> map(
+            IoasRef ioas, java.util.OptionalLong iova, long length, boolean read, boolean write) {
         EnumSet<IoasMapFlag> flags = EnumSet.noneOf(IoasMapFlag.class);
         if (read) {
             flags.add(IoasMapFlag.READABLE);
@@ -273,21 +319,27 @@ public final class Custody {
         if (write) {
             flags.add(IoasMapFlag.WRITEABLE);
         }
-        return checked(() -> amount(new Command.IoasMap(new Handle.IommufdObject(ioas.iommufd, ioas.id), iova, length, flags)),
+        return checked(
+                () -> amount(new Command.IoasMap(new Handle.IommufdObject(ioas.iommufd, ioas.id), iova, length, flags)),
                 ioas);
     }
 
     public CompletionStage<Outcome<Long>> unmap(IoasRef ioas, long iova, long length) {
-        return checked(() -> amount(new Command.IoasUnmap(new Handle.IommufdObject(ioas.iommufd, ioas.id), iova, length)), ioas);
+        return checked(
+                () -> amount(new Command.IoasUnmap(new Handle.IommufdObject(ioas.iommufd, ioas.id), iova, length)),
+                ioas);
     }
 
     /** iommu_paging_domain_alloc for a device: a domain the caller maps itself. */
     public CompletionStage<Outcome<DomainRef>> allocateDomain(String device, String label) {
-        return created(new Command.DomainAlloc(new DeviceId(device), label), h -> new DomainRef(issuer, ((Handle.Domain) h).id(), label));
+        return created(
+                new Command.DomainAlloc(new DeviceId(device), label),
+                h -> new DomainRef(issuer, ((Handle.Domain) h).id(), label));
     }
 
     /** iommu_map into the caller's domain: the bytes mapped (the kernel's iommu_map rules). */
-    public CompletionStage<Outcome<Long>> map(DomainRef domain, long iova, long paddr, long size, boolean read, boolean write) {
+    public CompletionStage<Outcome<Long>> map(
+            DomainRef domain, long iova, long paddr, long size, boolean read, boolean write) {
         return checked(() -> amount(new Command.IommuMap(handle(domain), iova, paddr, size, read, write)), domain);
     }
 
@@ -301,9 +353,14 @@ public final class Custody {
      * rebuilt from the journal on recovery and checks against the journaled mappings; 0 when unmapped.
      */
     public CompletionStage<Outcome<Long>> translate(DomainRef domain, long iova) {
-        return checked(() -> AskPattern.<KernelCoordinator.Message, Long>ask(coordinator,
-                replyTo -> new KernelCoordinator.TranslateInDomain(domain.id, iova, replyTo), timeout,
-                runtime.system().scheduler()).thenApply(Outcome::ok), domain);
+        return checked(
+                () -> AskPattern.<KernelCoordinator.Message, Long>ask(
+                                coordinator,
+                                replyTo -> new KernelCoordinator.TranslateInDomain(domain.id, iova, replyTo),
+                                timeout,
+                                runtime.system().scheduler())
+                        .thenApply(Outcome::ok),
+                domain);
     }
 
     /**
@@ -312,7 +369,10 @@ public final class Custody {
      * that compare it with the mappings the journal proves. Empty for a domain without a table.
      */
     public CompletionStage<Optional<dev.custody.entity.TableDump>> pageTable(dev.custody.model.DomainId domain) {
-        return AskPattern.ask(coordinator, replyTo -> new KernelCoordinator.DumpDomainTable(domain, replyTo), timeout,
+        return AskPattern.ask(
+                coordinator,
+                replyTo -> new KernelCoordinator.DumpDomainTable(domain, replyTo),
+                timeout,
                 runtime.system().scheduler());
     }
 
@@ -409,16 +469,22 @@ public final class Custody {
 
     /** VFIO_GROUP_GET_STATUS flags, in the order VIABLE, CONTAINER_SET. */
     public CompletionStage<Outcome<java.util.List<GroupStatusFlag>>> groupStatus(VfioGroupFd group) {
-        return checked(() -> execute(new Command.GroupStatus(handle(group)))
-                .thenApply(o -> map(o, Reply.GroupStatus::flags)), group);
+        return checked(
+                () -> execute(new Command.GroupStatus(handle(group))).thenApply(o -> map(o, Reply.GroupStatus::flags)),
+                group);
     }
 
     /** IOMMU_HWPT_ALLOC: an explicit paging HWPT on the IOAS for the bound cdev's device. */
-    public CompletionStage<Outcome<HwptRef>> allocateHwpt(IommufdFd iommufd, CdevFd device, IoasRef ioas, String label) {
-        return checked(() -> created(new Command.HwptAlloc(handle(iommufd), handle(device), handle(ioas), label), h -> {
-            Handle.IommufdObject object = (Handle.IommufdObject) h;
-            return new HwptRef(issuer, object.iommufd(), object.id(), label);
-        }), iommufd, device, ioas);
+    public CompletionStage<Outcome<HwptRef>> allocateHwpt(
+            IommufdFd iommufd, CdevFd device, IoasRef ioas, String label) {
+        return checked(
+                () -> created(new Command.HwptAlloc(handle(iommufd), handle(device), handle(ioas), label), h -> {
+                    Handle.IommufdObject object = (Handle.IommufdObject) h;
+                    return new HwptRef(issuer, object.iommufd(), object.id(), label);
+                }),
+                iommufd,
+                device,
+                ioas);
     }
 
     /** IOMMU_DESTROY of an IOAS or HWPT. */
@@ -427,8 +493,10 @@ public final class Custody {
     }
 
     public CompletionStage<Outcome<java.util.List<IovaSpan>>> iovaRanges(IoasRef ioas) {
-        return checked(() -> execute(new Command.IoasIovaRanges(handle(ioas), Integer.MAX_VALUE))
-                .thenApply(o -> map(o, Reply.IovaRanges::ranges)), ioas);
+        return checked(
+                () -> execute(new Command.IoasIovaRanges(handle(ioas), Integer.MAX_VALUE))
+                        .thenApply(o -> map(o, Reply.IovaRanges::ranges)),
+                ioas);
     }
 
     public CompletionStage<Outcome<Void>> allowIovas(IoasRef ioas, java.util.List<IovaSpan> ranges) {
@@ -436,7 +504,8 @@ public final class Custody {
     }
 
     /** sysfs /sys/kernel/iommu_groups/N/type (needs CAP_SYS_ADMIN and CAP_SYS_RAWIO in {@code capabilities}). */
-    public CompletionStage<Outcome<Void>> setGroupType(int group, String type, java.util.Set<ProcessCapability> capabilities) {
+    public CompletionStage<Outcome<Void>> setGroupType(
+            int group, String type, java.util.Set<ProcessCapability> capabilities) {
         return done(new Command.SysfsGroupType(new GroupId(group), type, capabilities));
     }
 
@@ -455,21 +524,24 @@ public final class Custody {
      * thread at a time. Close the returned handle to stop.
      */
     public CompletionStage<AutoCloseable> subscribe(java.util.function.Consumer<OwnershipChange> listener) {
-        org.apache.pekko.actor.typed.Behavior<Object> relay = org.apache.pekko.actor.typed.javadsl.Behaviors.receive(Object.class)
+        org.apache.pekko.actor.typed.Behavior<Object> relay = org.apache.pekko.actor.typed.javadsl.Behaviors.receive(
+                        Object.class)
                 .onMessage(dev.custody.entity.KernelJournal.DecisionTaken.class, taken -> {
                     listener.accept(new OwnershipChange(taken.seq(), taken.operationId(), taken.events()));
                     return org.apache.pekko.actor.typed.javadsl.Behaviors.same();
                 })
                 .onMessageEquals(STOP_RELAY, org.apache.pekko.actor.typed.javadsl.Behaviors::stopped)
                 .build();
-        return runtime.spawn(relay, "listener-" + LISTENERS.incrementAndGet(), timeout).thenApply(ref -> {
-            org.apache.pekko.actor.typed.ActorRef<dev.custody.entity.KernelJournal.DecisionTaken> subscriber = ref.narrow();
-            coordinator.tell(new KernelCoordinator.Subscribe(subscriber));
-            return () -> {
-                coordinator.tell(new KernelCoordinator.Unsubscribe(subscriber));
-                ref.tell(STOP_RELAY);
-            };
-        });
+        return runtime.spawn(relay, "listener-" + LISTENERS.incrementAndGet(), timeout)
+                .thenApply(ref -> {
+                    org.apache.pekko.actor.typed.ActorRef<dev.custody.entity.KernelJournal.DecisionTaken> subscriber =
+                            ref.narrow();
+                    coordinator.tell(new KernelCoordinator.Subscribe(subscriber));
+                    return () -> {
+                        coordinator.tell(new KernelCoordinator.Unsubscribe(subscriber));
+                        ref.tell(STOP_RELAY);
+                    };
+                });
     }
 
     private static final Object STOP_RELAY = "stop-relay";
@@ -484,7 +556,8 @@ public final class Custody {
         return execute(command).thenApply(o -> map(o, Reply.Amount::value));
     }
 
-    private <T> CompletionStage<Outcome<T>> created(Command<Reply.Created> command, java.util.function.Function<Handle, T> wrap) {
+    private <T> CompletionStage<Outcome<T>> created(
+            Command<Reply.Created> command, java.util.function.Function<Handle, T> wrap) {
         return execute(command).thenApply(o -> map(o, r -> wrap.apply(r.handle())));
     }
 
@@ -493,12 +566,12 @@ public final class Custody {
     }
 
     /** Refuses capabilities another engine issued: they prove nothing here. */
-    private <T> CompletionStage<Outcome<T>> checked(java.util.function.Supplier<CompletionStage<Outcome<T>>> operation,
-                                                    Capability... capabilities) {
+    private <T> CompletionStage<Outcome<T>> checked(
+            java.util.function.Supplier<CompletionStage<Outcome<T>>> operation, Capability... capabilities) {
         for (Capability capability : capabilities) {
             if (!capability.issuedBy(issuer)) {
-                return java.util.concurrent.CompletableFuture.completedFuture(Outcome.fail(Errno.EBADF,
-                        capability + " was not issued by engine " + instance));
+                return java.util.concurrent.CompletableFuture.completedFuture(
+                        Outcome.fail(Errno.EBADF, capability + " was not issued by engine " + instance));
             }
         }
         return operation.get();

@@ -51,7 +51,8 @@ public final class CustodyRuntime implements AutoCloseable {
         Incarnation next = new Incarnation();
         incarnations.put(instance, next);
         next.terminated.whenComplete((done, failure) -> release(instance, next));
-        CompletionStage<Void> gone = earlier == null ? java.util.concurrent.CompletableFuture.completedFuture(null)
+        CompletionStage<Void> gone = earlier == null
+                ? java.util.concurrent.CompletableFuture.completedFuture(null)
                 : earlier.terminated.exceptionally(failure -> null);
         return gone.thenApply(previousGone -> next);
     }
@@ -92,14 +93,19 @@ public final class CustodyRuntime implements AutoCloseable {
         if (config.getString("pekko.persistence.snapshot-store.plugin").isEmpty()) {
             return 0;
         }
-        return config.hasPath("custody.snapshot-every") ? config.getInt("custody.snapshot-every") : DEFAULT_SNAPSHOT_EVERY;
+        return config.hasPath("custody.snapshot-every")
+                ? config.getInt("custody.snapshot-every")
+                : DEFAULT_SNAPSHOT_EVERY;
     }
 
     static final int DEFAULT_SNAPSHOT_EVERY = 500;
 
     <T> CompletionStage<ActorRef<T>> spawn(Behavior<T> behavior, String name, Duration timeout) {
-        return AskPattern.ask(system, replyTo -> new SpawnProtocol.Spawn<>(behavior, name, Props.empty(), replyTo),
-                timeout, system.scheduler());
+        return AskPattern.ask(
+                system,
+                replyTo -> new SpawnProtocol.Spawn<>(behavior, name, Props.empty(), replyTo),
+                timeout,
+                system.scheduler());
     }
 
     /** Completes when the actor (and so all its children) has terminated. */

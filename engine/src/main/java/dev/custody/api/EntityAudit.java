@@ -24,8 +24,9 @@ public final class EntityAudit {
     public record Difference(EntityId entity, Optional<Object> expected, Optional<Object> actual) {
         @Override
         public String toString() {
-            return entity.kind() + " " + entity.key() + ": its journal holds " + actual.map(Object::toString).orElse("nothing")
-                    + " but the decisions made it " + expected.map(Object::toString).orElse("nothing");
+            return entity.kind() + " " + entity.key() + ": its journal holds "
+                    + actual.map(Object::toString).orElse("nothing") + " but the decisions made it "
+                    + expected.map(Object::toString).orElse("nothing");
         }
     }
 
@@ -49,7 +50,9 @@ public final class EntityAudit {
     private static List<EntityId> entities(KernelState state) {
         List<EntityId> entities = new ArrayList<>();
         state.topology().devices().keySet().forEach(d -> entities.add(EntityId.of(d)));
-        new TreeSet<>(state.topology().devices().values().stream().flatMap(d -> d.group().stream()).toList())
+        new TreeSet<>(state.topology().devices().values().stream()
+                        .flatMap(d -> d.group().stream())
+                        .toList())
                 .forEach(g -> entities.add(EntityId.of(g)));
         for (int domain = 1; domain < state.nextDomain(); domain++) {
             entities.add(EntityId.of(new DomainId(domain)));
@@ -62,11 +65,12 @@ public final class EntityAudit {
 
     /** The entity's own object in a state (the whole engine's, or the entity's slice). */
     private static Optional<Object> project(KernelState state, EntityId entity) {
-        return Optional.ofNullable(switch (entity.kind()) {
-            case DEVICE -> state.devices().get(new DeviceId(entity.key()));
-            case GROUP -> state.groups().get(new GroupId(Integer.parseInt(entity.key())));
-            case DOMAIN -> state.domains().get(new DomainId(Integer.parseInt(entity.key())));
-            case FILE -> state.files().get(new FileId(Integer.parseInt(entity.key())));
-        });
+        return Optional.ofNullable(
+                switch (entity.kind()) {
+                    case DEVICE -> state.devices().get(new DeviceId(entity.key()));
+                    case GROUP -> state.groups().get(new GroupId(Integer.parseInt(entity.key())));
+                    case DOMAIN -> state.domains().get(new DomainId(Integer.parseInt(entity.key())));
+                    case FILE -> state.files().get(new FileId(Integer.parseInt(entity.key())));
+                });
     }
 }

@@ -3,8 +3,8 @@ package dev.custody.api;
 import dev.custody.model.Command;
 import dev.custody.model.Topology;
 import dev.custody.model.state.KernelState;
-import dev.custody.rules.Decision;
 import dev.custody.ops.Operations;
+import dev.custody.rules.Decision;
 import dev.custody.rules.Kernel;
 import dev.custody.rules.Mutant;
 import java.util.Set;
@@ -33,7 +33,8 @@ public final class ModelEngine implements KernelEngine {
         ModelEngine engine = new ModelEngine(mutants);
         Decision boot = engine.boot(topology);
         if (!boot.outcome().isOk()) {
-            throw new IllegalStateException("the topology does not boot: " + boot.outcome().explanation().orElse(""));
+            throw new IllegalStateException("the topology does not boot: "
+                    + boot.outcome().explanation().orElse(""));
         }
         return engine;
     }
@@ -63,6 +64,5 @@ public final class ModelEngine implements KernelEngine {
     }
 
     @Override
-    public void close() {
-    }
+    public void close() {}
 }

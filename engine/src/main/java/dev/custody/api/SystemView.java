@@ -12,19 +12,33 @@ import java.util.Optional;
  */
 public record SystemView(List<Group> groups) {
 
-    public record Group(int group, List<Device> devices, Optional<String> owner, int ownerCnt, String domain,
-                        String defaultType, boolean hasBlockingDomain) {}
+    public record Group(
+            int group,
+            List<Device> devices,
+            Optional<String> owner,
+            int ownerCnt,
+            String domain,
+            String defaultType,
+            boolean hasBlockingDomain) {}
 
     public record Device(String name, Optional<String> driver) {}
 
     public static SystemView of(KernelState state) {
-        return new SystemView(state.groups().values().stream().map(g -> group(state, g)).toList());
+        return new SystemView(
+                state.groups().values().stream().map(g -> group(state, g)).toList());
     }
 
     private static Group group(KernelState state, GroupState g) {
-        List<Device> devices = g.devices().stream().map(d -> new Device(d.name(), state.device(d).driver())).toList();
-        return new Group(g.id().number(), devices, g.owner().map(o -> o.label()), g.ownerCnt(),
-                Describe.domainOf(state, g, g.domain()), state.domain(g.defaultDomain()).kind().sysfsName(),
+        List<Device> devices = g.devices().stream()
+                .map(d -> new Device(d.name(), state.device(d).driver()))
+                .toList();
+        return new Group(
+                g.id().number(),
+                devices,
+                g.owner().map(o -> o.label()),
+                g.ownerCnt(),
+                Describe.domainOf(state, g, g.domain()),
+                state.domain(g.defaultDomain()).kind().sysfsName(),
                 g.blockingDomain().isPresent());
     }
 

@@ -12,8 +12,9 @@ import java.util.SortedMap;
  * The coordinator's state, also its snapshot: the whole modelled kernel (the fold of every decision),
  * the last decision's number, and the decisions whose entity writes are not all confirmed yet.
  */
-public record CoordinatorState(Optional<KernelState> kernel, long lastSeq,
-                               SortedMap<Long, KernelJournal.DecisionTaken> open) implements JournalRecord {
+public record CoordinatorState(
+        Optional<KernelState> kernel, long lastSeq, SortedMap<Long, KernelJournal.DecisionTaken> open)
+        implements JournalRecord {
 
     public static CoordinatorState empty() {
         return new CoordinatorState(Optional.empty(), 0, Sorted.emptyMap());
@@ -31,7 +32,8 @@ public record CoordinatorState(Optional<KernelState> kernel, long lastSeq,
     public CoordinatorState taken(KernelJournal.DecisionTaken decision) {
         KernelState before = kernel.orElseThrow();
         List<KernelEvent> events = LegacyEvents.upcastAll(before, decision.events());
-        KernelJournal.DecisionTaken current = events == decision.events() ? decision
+        KernelJournal.DecisionTaken current = events == decision.events()
+                ? decision
                 : new KernelJournal.DecisionTaken(decision.seq(), decision.operationId(), events);
         return taken(current, before.applyAll(events));
     }

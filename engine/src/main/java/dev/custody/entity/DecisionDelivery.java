@@ -65,8 +65,13 @@ final class DecisionDelivery<C> {
         final Optional<Decision> decision;
         Instant sentAt;
 
-        InFlight(KernelJournal.DecisionTaken taken, SequencedMap<EntityId, List<KernelEvent>> parts,
-                 Map<EntityId, Long> previous, Optional<C> caller, Optional<Decision> decision, Instant sentAt) {
+        InFlight(
+                KernelJournal.DecisionTaken taken,
+                SequencedMap<EntityId, List<KernelEvent>> parts,
+                Map<EntityId, Long> previous,
+                Optional<C> caller,
+                Optional<Decision> decision,
+                Instant sentAt) {
             this.taken = taken;
             this.parts = parts;
             this.previous = previous;
@@ -90,9 +95,11 @@ final class DecisionDelivery<C> {
 
     /** Marked decisions waiting for an earlier one: subscribers hear about decisions in sequence order. */
     private final TreeMap<Long, KernelJournal.DecisionTaken> unpublished = new TreeMap<>();
+
     private long nextToPublish = 1;
     /** What recovery found: decisions up to {@code recoveredLastSeq} not left open were applied before it. */
     private long recoveredLastSeq;
+
     private Set<Long> openAtRecovery = Set.of();
 
     /** Delivers a decision whose intent is durable: the parts to send now, one per entity it concerns. */
@@ -162,9 +169,12 @@ final class DecisionDelivery<C> {
             resend.add(flight.part(entity));
             flight.sentAt = now;
             if (cannotWrite && flight.caller.isPresent()) {
-                refusals.add(new Refusal<>(flight.caller.get(), "decision " + flight.taken.seq() + " is in the journal, but "
-                        + reason + "; it is sent again until the entity writes it, and completed on the next start"
-                        + " at the latest"));
+                refusals.add(new Refusal<>(
+                        flight.caller.get(),
+                        "decision " + flight.taken.seq() + " is in the journal, but "
+                                + reason
+                                + "; it is sent again until the entity writes it, and completed on the next start"
+                                + " at the latest"));
                 flight.caller = Optional.empty(); // refused once, never answered as well
             }
         }
@@ -176,11 +186,19 @@ final class DecisionDelivery<C> {
      * to be sent at once; its entities have applied it and confirm again without writing.
      */
     void reopen(Confirmed<C> decision, Instant now) {
-        SequencedMap<EntityId, List<KernelEvent>> parts = EventRouting.split(decision.taken().events());
+        SequencedMap<EntityId, List<KernelEvent>> parts =
+                EventRouting.split(decision.taken().events());
         Map<EntityId, Long> previous = new HashMap<>();
         parts.keySet().forEach(entity -> previous.put(entity, EntityActor.UNKNOWN_PREVIOUS));
-        inFlight.put(decision.taken().seq(), new InFlight<>(decision.taken(), parts, previous, decision.caller(),
-                decision.decision(), now.minus(RESEND_AFTER)));
+        inFlight.put(
+                decision.taken().seq(),
+                new InFlight<>(
+                        decision.taken(),
+                        parts,
+                        previous,
+                        decision.caller(),
+                        decision.decision(),
+                        now.minus(RESEND_AFTER)));
     }
 
     /** A confirmed decision's mark is durable: the decisions that can be published now, in order. */

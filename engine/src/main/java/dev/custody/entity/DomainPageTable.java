@@ -29,9 +29,15 @@ final class DomainPageTable implements AutoCloseable {
     static Optional<DomainPageTable> of(KernelState slice) {
         return mappingsOf(slice).map(mappings -> {
             long sizes = mappings.pageSizeBitmap() & PageSizeBitmap.SUPPORTED;
-            DomainPageTable built = new DomainPageTable(new IoPageTable(new PageSizeBitmap(sizes), mappings.addressWidth()));
+            DomainPageTable built =
+                    new DomainPageTable(new IoPageTable(new PageSizeBitmap(sizes), mappings.addressWidth()));
             for (Mapping leaf : mappings.runs()) {
-                MapResult result = built.table.map(leaf.iova(), leaf.paddr(), leaf.size(), leaf.prot().read(), leaf.prot().write());
+                MapResult result = built.table.map(
+                        leaf.iova(),
+                        leaf.paddr(),
+                        leaf.size(),
+                        leaf.prot().read(),
+                        leaf.prot().write());
                 if (result != MapResult.OK) {
                     built.close();
                     throw new IllegalStateException("the journaled mapping " + leaf + " does not map: " + result);
@@ -42,25 +48,36 @@ final class DomainPageTable implements AutoCloseable {
     }
 
     static Optional<IommuDomainMappings> mappingsOf(KernelState slice) {
-        return slice.domains().values().stream().findFirst()
+        return slice.domains().values().stream()
+                .findFirst()
                 .flatMap(domain -> domain.use().pageTable());
     }
 
     /** Applies a persisted map or unmap to the real table: the leaves the rules decided, one by one. */
     void apply(KernelEvent event) {
         switch (event) {
-            case DomainEvent.DomainLeavesMapped m -> m.leaves().forEach(leaf -> table.map(leaf.iova(), leaf.paddr(),
-                    leaf.size(), leaf.prot().read(), leaf.prot().write()));
-            case DomainEvent.DomainLeavesUnmapped u -> u.leaves().forEach(leaf -> table.unmap(leaf.iova(), leaf.size()));
-            default -> { }
+            case DomainEvent.DomainLeavesMapped m ->
+                m.leaves()
+                        .forEach(leaf -> table.map(
+                                leaf.iova(),
+                                leaf.paddr(),
+                                leaf.size(),
+                                leaf.prot().read(),
+                                leaf.prot().write()));
+            case DomainEvent.DomainLeavesUnmapped u ->
+                u.leaves().forEach(leaf -> table.unmap(leaf.iova(), leaf.size()));
+            default -> {}
         }
     }
 
     /** A difference between the real table and the journaled mapping set, if any. */
     Optional<String> differenceFrom(IommuDomainMappings journaled) {
         List<IoMapping> expected = journaled.runs().stream()
-                .map(m -> new IoMapping(m.iova(), m.paddr(), m.size(), (m.prot().read() ? IoMapping.READ : 0)
-                        | (m.prot().write() ? IoMapping.WRITE : 0)))
+                .map(m -> new IoMapping(
+                        m.iova(),
+                        m.paddr(),
+                        m.size(),
+                        (m.prot().read() ? IoMapping.READ : 0) | (m.prot().write() ? IoMapping.WRITE : 0)))
                 .toList();
         List<IoMapping> actual = table.leaves();
         if (actual.equals(expected)) {
@@ -76,7 +93,8 @@ final class DomainPageTable implements AutoCloseable {
                 return actual.get(i) + " vs " + expected.get(i);
             }
         }
-        return actual.size() > expected.size() ? actual.get(expected.size()).toString()
+        return actual.size() > expected.size()
+                ? actual.get(expected.size()).toString()
                 : expected.get(actual.size()).toString();
     }
 

@@ -3,22 +3,22 @@ package dev.custody.entity;
 import dev.custody.model.event.KernelEvent;
 import dev.custody.rules.LegacyEvents;
 import java.time.Duration;
-import java.util.Optional;
-import org.apache.pekko.actor.typed.PostStop;
-import org.apache.pekko.persistence.typed.JournalPersistFailed;
-import org.apache.pekko.persistence.typed.JournalPersistRejected;
-import org.apache.pekko.persistence.typed.RecoveryCompleted;
-import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 import java.util.List;
-import org.apache.pekko.actor.typed.SupervisorStrategy;
+import java.util.Optional;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.persistence.typed.JournalPersistFailed;
+import org.apache.pekko.persistence.typed.JournalPersistRejected;
 import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 
 /**
  * One device, group, domain or file as an event-sourced actor: it persists the events of each
@@ -27,7 +27,8 @@ import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
  * fails is reported to the coordinator; the actor then restarts with backoff, recovers from its
  * journal, and takes the decision again when the coordinator sends it again.
  */
-public final class EntityActor extends EventSourcedBehaviorWithEnforcedReplies<EntityActor.Message, Stamped, EntityState> {
+public final class EntityActor
+        extends EventSourcedBehaviorWithEnforcedReplies<EntityActor.Message, Stamped, EntityState> {
 
     public sealed interface Message {}
 
@@ -36,7 +37,8 @@ public final class EntityActor extends EventSourcedBehaviorWithEnforcedReplies<E
      * decision sent to this entity before it ({@link #UNKNOWN_PREVIOUS} when the coordinator cannot
      * know, after a recovery, in which case every earlier one was applied).
      */
-    public record Apply(long seq, long previous, List<KernelEvent> events, ActorRef<Report> replyTo) implements Message {}
+    public record Apply(long seq, long previous, List<KernelEvent> events, ActorRef<Report> replyTo)
+            implements Message {}
 
     public static final long UNKNOWN_PREVIOUS = -1;
 
@@ -77,7 +79,8 @@ public final class EntityActor extends EventSourcedBehaviorWithEnforcedReplies<E
 
     private EntityActor(String instance, EntityId id, int snapshotEvery) {
         // a failed write restarts the entity, which recovers from its journal; the coordinator re-sends
-        super(PersistenceId.ofUniqueId(id.persistenceId(instance)),
+        super(
+                PersistenceId.ofUniqueId(id.persistenceId(instance)),
                 SupervisorStrategy.restartWithBackoff(Duration.ofMillis(50), Duration.ofSeconds(2), 0.2));
         this.id = id;
         this.snapshotEvery = snapshotEvery;
@@ -90,12 +93,16 @@ public final class EntityActor extends EventSourcedBehaviorWithEnforcedReplies<E
 
     @Override
     public CommandHandlerWithReply<Message, Stamped, EntityState> commandHandler() {
-        return newCommandHandlerWithReplyBuilder().forAnyState()
+        return newCommandHandlerWithReplyBuilder()
+                .forAnyState()
                 .onCommand(Apply.class, this::onApply)
                 .onCommand(Inspect.class, (state, inspect) -> Effect().reply(inspect.replyTo(), state))
                 .onCommand(Translate.class, this::onTranslate)
-                .onCommand(DumpTable.class, (state, dump) -> state.lastSeq() < dump.afterSeq() ? Effect().stash()
-                        : Effect().reply(dump.replyTo(), pageTable.map(DomainPageTable::dump)))
+                .onCommand(
+                        DumpTable.class,
+                        (state, dump) -> state.lastSeq() < dump.afterSeq()
+                                ? Effect().stash()
+                                : Effect().reply(dump.replyTo(), pageTable.map(DomainPageTable::dump)))
                 .build();
     }
 
@@ -103,7 +110,10 @@ public final class EntityActor extends EventSourcedBehaviorWithEnforcedReplies<E
         if (state.lastSeq() < translate.afterSeq()) {
             return Effect().stash(); // answered after the Apply that brings the decision it must see
         }
-        return Effect().reply(translate.replyTo(), pageTable.map(t -> t.translate(translate.iova())).orElse(0L));
+        return Effect()
+                .reply(
+                        translate.replyTo(),
+                        pageTable.map(t -> t.translate(translate.iova())).orElse(0L));
     }
 
     private ReplyEffect<Stamped, EntityState> onApply(EntityState state, Apply apply) {
@@ -118,9 +128,12 @@ public final class EntityActor extends EventSourcedBehaviorWithEnforcedReplies<E
         }
         // a decision an older version left open may hold events in an older form: journal the current one
         List<KernelEvent> events = LegacyEvents.upcastAll(state.slice(), apply.events());
-        List<Stamped> records = events.stream().map(e -> new Stamped(apply.seq(), e)).toList();
+        List<Stamped> records =
+                events.stream().map(e -> new Stamped(apply.seq(), e)).toList();
         writing = Optional.of(apply);
-        return Effect().persist(records).thenRun(persisted -> {
+        return Effect()
+                .persist(records)
+                .thenRun(persisted -> {
                     writing = Optional.empty();
                     followPageTable(persisted, events);
                 })
@@ -141,7 +154,8 @@ public final class EntityActor extends EventSourcedBehaviorWithEnforcedReplies<E
         } else {
             events.forEach(pageTable.get()::apply);
         }
-        pageTable.ifPresent(table -> table.differenceFrom(DomainPageTable.mappingsOf(state.slice()).orElseThrow())
+        pageTable.ifPresent(table -> table.differenceFrom(
+                        DomainPageTable.mappingsOf(state.slice()).orElseThrow())
                 .ifPresent(difference -> {
                     throw new IllegalStateException("domain " + id.key() + ": " + difference);
                 }));
@@ -156,7 +170,8 @@ public final class EntityActor extends EventSourcedBehaviorWithEnforcedReplies<E
                         // rebuilt from the journaled mapping set, then proven equal to it
                         pageTable = DomainPageTable.of(state.slice());
                         pageTable.ifPresent(table -> table.differenceFrom(DomainPageTable.mappingsOf(state.slice())
-                                .orElseThrow()).ifPresent(difference -> {
+                                        .orElseThrow())
+                                .ifPresent(difference -> {
                                     throw new IllegalStateException("domain " + id.key() + " recovered a page table "
                                             + "that differs from its journal: " + difference);
                                 }));
@@ -170,7 +185,8 @@ public final class EntityActor extends EventSourcedBehaviorWithEnforcedReplies<E
 
     /** Tells the coordinator at once, so its callers need not wait for a confirmation that cannot come. */
     private void reportWriteFailed(Throwable failure) {
-        writing.ifPresent(apply -> apply.replyTo().tell(new WriteFailed(id, apply.seq(), JournalFailures.describe(failure))));
+        writing.ifPresent(
+                apply -> apply.replyTo().tell(new WriteFailed(id, apply.seq(), JournalFailures.describe(failure))));
         writing = Optional.empty();
     }
 

@@ -9,7 +9,12 @@ import dev.custody.model.SubjectId;
 /** One kernel object that is its own journaled actor; its persistence id is {@code kind|key}. */
 public record EntityId(Kind kind, String key) implements Comparable<EntityId> {
 
-    public enum Kind { DEVICE, GROUP, DOMAIN, FILE }
+    public enum Kind {
+        DEVICE,
+        GROUP,
+        DOMAIN,
+        FILE
+    }
 
     /** The entity that journals the events about {@code subject}. */
     public static EntityId of(SubjectId subject) {
@@ -44,7 +49,8 @@ public record EntityId(Kind kind, String key) implements Comparable<EntityId> {
 
     /** An actor name: persistence ids contain characters actor names do not allow. */
     public String actorName() {
-        return kind.name().toLowerCase() + "-" + java.net.URLEncoder.encode(key, java.nio.charset.StandardCharsets.UTF_8);
+        return kind.name().toLowerCase() + "-"
+                + java.net.URLEncoder.encode(key, java.nio.charset.StandardCharsets.UTF_8);
     }
 
     @Override

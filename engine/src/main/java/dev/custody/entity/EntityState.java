@@ -16,15 +16,22 @@ import java.util.List;
  */
 public record EntityState(long lastSeq, KernelState slice) implements JournalRecord {
 
-    private static final Topology NONE = new Topology(new LinkedHashMap<>(), new LinkedHashMap<>(), new LinkedHashMap<>());
+    private static final Topology NONE =
+            new Topology(new LinkedHashMap<>(), new LinkedHashMap<>(), new LinkedHashMap<>());
 
     public static EntityState initial(EntityId id) {
-        KernelState empty = new KernelState(NONE, Sorted.emptyMap(), Sorted.emptyMap(), Sorted.emptyMap(),
-                Sorted.emptyMap(), 1, 1);
+        KernelState empty =
+                new KernelState(NONE, Sorted.emptyMap(), Sorted.emptyMap(), Sorted.emptyMap(), Sorted.emptyMap(), 1, 1);
         if (id.kind() == EntityId.Kind.DEVICE) {
             DeviceId device = new DeviceId(id.key());
-            empty = new KernelState(NONE, Sorted.put(empty.devices(), device, DeviceState.absent(device)),
-                    empty.groups(), empty.domains(), empty.files(), 1, 1);
+            empty = new KernelState(
+                    NONE,
+                    Sorted.put(empty.devices(), device, DeviceState.absent(device)),
+                    empty.groups(),
+                    empty.domains(),
+                    empty.files(),
+                    1,
+                    1);
         }
         return new EntityState(0, empty);
     }

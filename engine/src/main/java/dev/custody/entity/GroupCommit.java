@@ -46,7 +46,8 @@ final class GroupCommit<C> {
     long lastIntentFor(EntityId entity) {
         long last = 0;
         for (Intent<C> intent : intents) {
-            if (intent.taken().events().stream().anyMatch(e -> EventRouting.entityOf(e).equals(entity))) {
+            if (intent.taken().events().stream()
+                    .anyMatch(e -> EventRouting.entityOf(e).equals(entity))) {
                 last = intent.taken().seq();
             }
         }
@@ -87,7 +88,8 @@ final class GroupCommit<C> {
     record Written<C>(List<DecisionDelivery.Confirmed<C>> marks, List<Intent<C>> intents, List<Answer<C>> answers) {
         List<KernelJournal> records() {
             List<KernelJournal> records = new ArrayList<>();
-            marks.forEach(mark -> records.add(new KernelJournal.DecisionApplied(mark.taken().seq())));
+            marks.forEach(mark ->
+                    records.add(new KernelJournal.DecisionApplied(mark.taken().seq())));
             intents.forEach(intent -> records.add(intent.taken()));
             return records;
         }

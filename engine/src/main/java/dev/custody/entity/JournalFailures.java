@@ -17,7 +17,8 @@ final class JournalFailures {
     }
 
     private static String firstLine(Throwable t) {
-        String message = t.getMessage() == null ? "" : t.getMessage().lines().findFirst().orElse("");
+        String message =
+                t.getMessage() == null ? "" : t.getMessage().lines().findFirst().orElse("");
         return t.getClass().getSimpleName() + (message.isEmpty() ? "" : ": " + message);
     }
 }

@@ -19,8 +19,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.BackoffSupervisorStrategy;
+import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -62,7 +62,8 @@ public final class KernelCoordinator
     public record Start(Topology topology, ActorRef<StatusReply<Decision>> replyTo) implements Message {}
 
     /** Decides and journals one command; an error (not a decision) when the engine cannot write it. */
-    public record Execute(Command<?> command, String operationId, ActorRef<StatusReply<Decision>> replyTo) implements Message {}
+    public record Execute(Command<?> command, String operationId, ActorRef<StatusReply<Decision>> replyTo)
+            implements Message {}
 
     public record GetKernel(ActorRef<Optional<KernelState>> replyTo) implements Message {}
 
@@ -81,10 +82,12 @@ public final class KernelCoordinator
     public record Unsubscribe(ActorRef<KernelJournal.DecisionTaken> subscriber) implements Message {}
 
     /** Translates an IOVA through a domain actor's real page table. */
-    public record TranslateInDomain(dev.custody.model.DomainId domain, long iova, ActorRef<Long> replyTo) implements Message {}
+    public record TranslateInDomain(dev.custody.model.DomainId domain, long iova, ActorRef<Long> replyTo)
+            implements Message {}
 
     /** The leaves and checksum of a domain actor's real page table, after every decision the model has made. */
-    public record DumpDomainTable(dev.custody.model.DomainId domain, ActorRef<Optional<TableDump>> replyTo) implements Message {}
+    public record DumpDomainTable(dev.custody.model.DomainId domain, ActorRef<Optional<TableDump>> replyTo)
+            implements Message {}
 
     /** Stops the engine's actors; the journal keeps everything for the next start. */
     public record Stop(ActorRef<Long> replyTo) implements Message {}
@@ -94,17 +97,25 @@ public final class KernelCoordinator
     private record EntityStopped(EntityId entity) implements Message {}
 
     /** A domain actor's page table answered a read the model had decided (or did not answer in time). */
-    private record TableAnswered(ActorRef<StatusReply<Decision>> caller, Decision modelDecision, Optional<Long> paddr,
-                                 Optional<Throwable> failure) implements Message {}
+    private record TableAnswered(
+            ActorRef<StatusReply<Decision>> caller,
+            Decision modelDecision,
+            Optional<Long> paddr,
+            Optional<Throwable> failure)
+            implements Message {}
 
     /** How long a page-table read may wait for its domain actor (which may first recover from the journal). */
     static final Duration TABLE_READ_TIMEOUT = Duration.ofSeconds(30);
 
     /** Sends again the parts still unconfirmed ({@link DecisionDelivery#resendsDue}). */
-    private enum Redrive implements Message { TICK }
+    private enum Redrive implements Message {
+        TICK
+    }
 
     /** Writes what {@link GroupCommit} holds; sent to itself, so it comes after every command already waiting. */
-    private enum Flush implements Message { NOW }
+    private enum Flush implements Message {
+        NOW
+    }
 
     static final Duration REDRIVE_EVERY = Duration.ofMillis(250);
 
@@ -112,9 +123,10 @@ public final class KernelCoordinator
      * A failed journal write restarts the coordinator from its journal, with backoff; the entities
      * keep running (and so stay the only writer of their journals), and commands wait in the stash.
      */
-    private static final BackoffSupervisorStrategy RESTART_AFTER_WRITE_FAILURE =
-            SupervisorStrategy.restartWithBackoff(Duration.ofMillis(50), Duration.ofSeconds(2), 0.2)
-                    .withStopChildren(false).withStashCapacity(100_000);
+    private static final BackoffSupervisorStrategy RESTART_AFTER_WRITE_FAILURE = SupervisorStrategy.restartWithBackoff(
+                    Duration.ofMillis(50), Duration.ofSeconds(2), 0.2)
+            .withStopChildren(false)
+            .withStashCapacity(100_000);
 
     /** The tag on every decision, so one ordered timeline of the engine can be read back. */
     public static final String TAG = "custody";
@@ -124,6 +136,7 @@ public final class KernelCoordinator
     private final ActorRef<EntityActor.Report> reports;
     /** One reference per entity: a stopped one is replaced only once it has terminated, so one writer per id. */
     private final Map<EntityId, ActorRef<EntityActor.Message>> entities = new HashMap<>();
+
     private final DecisionDelivery<ActorRef<StatusReply<Decision>>> delivery = new DecisionDelivery<>();
     private final GroupCommit<ActorRef<StatusReply<Decision>>> batch = new GroupCommit<>();
     private final List<ActorRef<StatusReply<Long>>> quietWaiters = new ArrayList<>();
@@ -134,9 +147,11 @@ public final class KernelCoordinator
      * actor every decision passes through. Identity-keyed; empty during recovery, which folds.
      */
     private final Map<KernelJournal.DecisionTaken, KernelState> decidedStates = new java.util.IdentityHashMap<>();
+
     private boolean flushScheduled;
     /** The write under way: if the journal fails it, the callers it would have answered are told. */
     private Optional<GroupCommit.Written<ActorRef<StatusReply<Decision>>>> writing = Optional.empty();
+
     private Optional<ActorRef<StatusReply<Decision>>> booting = Optional.empty();
     private final TimerScheduler<Message> timers;
 
@@ -145,12 +160,12 @@ public final class KernelCoordinator
 
     /** {@code snapshotEvery}: events between snapshots, 0 when the journal has no snapshot store. */
     public static Behavior<Message> create(String instance, int snapshotEvery) {
-        return Behaviors.withTimers(timers -> Behaviors.setup(context -> new KernelCoordinator(context, timers, instance,
-                snapshotEvery)));
+        return Behaviors.withTimers(
+                timers -> Behaviors.setup(context -> new KernelCoordinator(context, timers, instance, snapshotEvery)));
     }
 
-    private KernelCoordinator(ActorContext<Message> context, TimerScheduler<Message> timers, String instance,
-                              int snapshotEvery) {
+    private KernelCoordinator(
+            ActorContext<Message> context, TimerScheduler<Message> timers, String instance, int snapshotEvery) {
         super(PersistenceId.ofUniqueId(instance + "|kernel"), RESTART_AFTER_WRITE_FAILURE);
         this.context = context;
         this.timers = timers;
@@ -166,7 +181,8 @@ public final class KernelCoordinator
 
     @Override
     public CommandHandlerWithReply<Message, KernelJournal, CoordinatorState> commandHandler() {
-        return newCommandHandlerWithReplyBuilder().forAnyState()
+        return newCommandHandlerWithReplyBuilder()
+                .forAnyState()
                 .onCommand(Start.class, this::onStart)
                 .onCommand(Execute.class, this::onExecute)
                 .onCommand(GetKernel.class, (state, get) -> Effect().reply(get.replyTo(), state.kernel()))
@@ -179,7 +195,9 @@ public final class KernelCoordinator
                 })
                 .onCommand(TranslateInDomain.class, (state, translate) -> {
                     EntityId domain = EntityId.of(translate.domain());
-                    entity(domain).tell(new EntityActor.Translate(translate.iova(), lastDecisionFor(domain), translate.replyTo()));
+                    entity(domain)
+                            .tell(new EntityActor.Translate(
+                                    translate.iova(), lastDecisionFor(domain), translate.replyTo()));
                     return Effect().noReply();
                 })
                 .onCommand(DumpDomainTable.class, (state, dump) -> {
@@ -214,9 +232,14 @@ public final class KernelCoordinator
     private ReplyEffect<KernelJournal, CoordinatorState> onStart(CoordinatorState state, Start start) {
         if (state.kernel().isPresent()) {
             boolean same = state.kernel().get().topology().equals(start.topology());
-            Outcome<Reply> answer = same ? Outcome.ok(Reply.NONE)
+            Outcome<Reply> answer = same
+                    ? Outcome.ok(Reply.NONE)
                     : Outcome.fail(Errno.EINVAL, "the journal of engine " + instance + " belongs to another topology");
-            return Effect().reply(start.replyTo(), StatusReply.success(new Decision(List.of(), answer, state.kernel().get())));
+            return Effect()
+                    .reply(
+                            start.replyTo(),
+                            StatusReply.success(new Decision(
+                                    List.of(), answer, state.kernel().get())));
         }
         Decision boot = Kernel.boot(start.topology());
         if (!boot.outcome().isOk()) {
@@ -224,7 +247,8 @@ public final class KernelCoordinator
         }
         KernelJournal.DecisionTaken decision = new KernelJournal.DecisionTaken(1, "boot", boot.events());
         booting = Optional.of(start.replyTo());
-        return Effect().persist(List.of(new KernelJournal.Started(start.topology()), decision))
+        return Effect()
+                .persist(List.of(new KernelJournal.Started(start.topology()), decision))
                 .thenRun(after -> {
                     booting = Optional.empty();
                     deliver(delivery.send(decision, Optional.of(start.replyTo()), Optional.of(boot), Instant.now()));
@@ -234,10 +258,16 @@ public final class KernelCoordinator
 
     private ReplyEffect<KernelJournal, CoordinatorState> onExecute(CoordinatorState state, Execute execute) {
         if (state.kernel().isEmpty()) {
-            return Effect().reply(execute.replyTo(), StatusReply.success(new Decision(List.of(),
-                    Outcome.fail(Errno.ENODEV, "engine " + instance + " has not been started"), KernelState.empty(
-                            new Topology(new java.util.LinkedHashMap<>(), new java.util.LinkedHashMap<>(),
-                                    new java.util.LinkedHashMap<>())))));
+            return Effect()
+                    .reply(
+                            execute.replyTo(),
+                            StatusReply.success(new Decision(
+                                    List.of(),
+                                    Outcome.fail(Errno.ENODEV, "engine " + instance + " has not been started"),
+                                    KernelState.empty(new Topology(
+                                            new java.util.LinkedHashMap<>(),
+                                            new java.util.LinkedHashMap<>(),
+                                            new java.util.LinkedHashMap<>())))));
         }
         KernelState now = batch.stateFor(state.kernel().get());
         Decision decision = Operations.decide(now, execute.command());
@@ -254,8 +284,8 @@ public final class KernelCoordinator
             batch.answer(execute.replyTo(), decision); // it saw intents not yet written: answer after them
             return Effect().noReply();
         }
-        KernelJournal.DecisionTaken taken = new KernelJournal.DecisionTaken(batch.nextSeq(state.lastSeq()),
-                execute.operationId(), decision.events());
+        KernelJournal.DecisionTaken taken = new KernelJournal.DecisionTaken(
+                batch.nextSeq(state.lastSeq()), execute.operationId(), decision.events());
         batch.intent(taken, execute.replyTo(), decision);
         scheduleFlush();
         return Effect().noReply();
@@ -268,10 +298,13 @@ public final class KernelCoordinator
     private void readPageTable(PageTableRead read, ActorRef<StatusReply<Decision>> caller, Decision modelDecision) {
         EntityId domain = EntityId.of(read.domain());
         long after = lastDecisionFor(domain);
-        context.ask(Long.class, entity(domain), TABLE_READ_TIMEOUT,
+        context.ask(
+                Long.class,
+                entity(domain),
+                TABLE_READ_TIMEOUT,
                 replyTo -> new EntityActor.Translate(read.iova(), after, replyTo),
-                (paddr, failure) -> new TableAnswered(caller, modelDecision, Optional.ofNullable(paddr),
-                        Optional.ofNullable(failure)));
+                (paddr, failure) -> new TableAnswered(
+                        caller, modelDecision, Optional.ofNullable(paddr), Optional.ofNullable(failure)));
     }
 
     /** The last decision with events for this entity, sent to it or still waiting for its write; 0 for none. */
@@ -283,8 +316,10 @@ public final class KernelCoordinator
     private static Decision tableAnswer(TableAnswered answered) {
         Outcome<Reply> outcome = answered.paddr()
                 .<Outcome<Reply>>map(paddr -> Outcome.ok(new Reply.Amount("paddr", paddr)))
-                .orElseGet(() -> Outcome.fail(Errno.EAGAIN, "the page table of the domain did not answer: "
-                        + answered.failure().map(Throwable::getMessage).orElse("no reason")));
+                .orElseGet(() -> Outcome.fail(
+                        Errno.EAGAIN,
+                        "the page table of the domain did not answer: "
+                                + answered.failure().map(Throwable::getMessage).orElse("no reason")));
         return new Decision(List.of(), outcome, answered.modelDecision().state());
     }
 
@@ -305,18 +340,24 @@ public final class KernelCoordinator
             return Effect().noReply();
         }
         GroupCommit.Written<ActorRef<StatusReply<Decision>>> written = batch.drain();
-        written.intents().forEach(intent -> decidedStates.put(intent.taken(), intent.decision().state()));
+        written.intents()
+                .forEach(intent ->
+                        decidedStates.put(intent.taken(), intent.decision().state()));
         writing = Optional.of(written);
-        return Effect().persist(written.records())
+        return Effect()
+                .persist(written.records())
                 .thenRun(after -> {
                     writing = Optional.empty();
                     Instant now = Instant.now();
                     for (DecisionDelivery.Confirmed<ActorRef<StatusReply<Decision>>> done : written.marks()) {
-                        done.caller().ifPresent(caller -> caller.tell(StatusReply.success(done.decision().orElseThrow())));
+                        done.caller()
+                                .ifPresent(caller -> caller.tell(
+                                        StatusReply.success(done.decision().orElseThrow())));
                         delivery.marked(done.taken()).forEach(next -> subscribers.forEach(s -> s.tell(next)));
                     }
                     for (GroupCommit.Intent<ActorRef<StatusReply<Decision>>> intent : written.intents()) {
-                        deliver(delivery.send(intent.taken(), Optional.of(intent.caller()), Optional.of(intent.decision()), now));
+                        deliver(delivery.send(
+                                intent.taken(), Optional.of(intent.caller()), Optional.of(intent.decision()), now));
                     }
                     written.answers().forEach(answer -> answer.caller().tell(StatusReply.success(answer.decision())));
                     releaseQuietWaiters(after);
@@ -324,17 +365,20 @@ public final class KernelCoordinator
                 .thenNoReply();
     }
 
-    private ReplyEffect<KernelJournal, CoordinatorState> onEntityReported(CoordinatorState state, EntityReported message) {
+    private ReplyEffect<KernelJournal, CoordinatorState> onEntityReported(
+            CoordinatorState state, EntityReported message) {
         switch (message.report()) {
-            case EntityActor.Applied applied -> delivery.confirm(applied.entity(), applied.seq()).ifPresent(done -> {
-                batch.confirmed(done);
-                scheduleFlush(); // the mark shares the next write with other marks and new intents
-            });
+            case EntityActor.Applied applied ->
+                delivery.confirm(applied.entity(), applied.seq()).ifPresent(done -> {
+                    batch.confirmed(done);
+                    scheduleFlush(); // the mark shares the next write with other marks and new intents
+                });
             case EntityActor.WriteFailed failed -> {
                 var failure = delivery.writeFailed(failed.entity(), failed.seq(), failed.cause(), Instant.now());
                 deliver(failure.resend()); // taken once the entity has restarted
-                failure.refusals().forEach(refusal -> refusal.caller().tell(StatusReply.error(
-                        "engine " + instance + ": " + refusal.reason())));
+                failure.refusals()
+                        .forEach(refusal -> refusal.caller()
+                                .tell(StatusReply.error("engine " + instance + ": " + refusal.reason())));
                 if (failure.cannotWrite()) {
                     refuseQuietWaiters("engine " + instance + " cannot become quiet: " + failure.reason());
                 }
@@ -377,32 +421,42 @@ public final class KernelCoordinator
     private void writeFailed(Throwable failure) {
         String cause = JournalFailures.describe(failure);
         Instant now = Instant.now();
-        booting.ifPresent(caller -> caller.tell(StatusReply.error("engine " + instance + " could not write its boot to"
-                + " the journal (" + cause + ")")));
+        booting.ifPresent(caller -> caller.tell(StatusReply.error(
+                "engine " + instance + " could not write its boot to" + " the journal (" + cause + ")")));
         booting = Optional.empty();
-        writing.ifPresent(written -> refuseUnwritten(written, now, "engine " + instance + " could not write to its journal ("
-                + cause + "); the operation was not answered and may not have happened: the engine restarts from its journal"));
+        writing.ifPresent(
+                written -> refuseUnwritten(
+                        written,
+                        now,
+                        "engine " + instance + " could not write to its journal (" + cause
+                                + "); the operation was not answered and may not have happened: the engine restarts from its journal"));
         writing = Optional.empty();
-        refuseUnwritten(batch.drain(), now, "engine " + instance + " could not write to its journal (" + cause
-                + ") before this operation, which was decided after that write and is not recorded");
+        refuseUnwritten(
+                batch.drain(),
+                now,
+                "engine " + instance + " could not write to its journal (" + cause
+                        + ") before this operation, which was decided after that write and is not recorded");
         decidedStates.clear();
         flushScheduled = false;
         refuseQuietWaiters("engine " + instance + " could not write to its journal (" + cause + ")");
     }
 
-    private void refuseUnwritten(GroupCommit.Written<ActorRef<StatusReply<Decision>>> written, Instant now, String reason) {
+    private void refuseUnwritten(
+            GroupCommit.Written<ActorRef<StatusReply<Decision>>> written, Instant now, String reason) {
         written.marks().forEach(mark -> delivery.reopen(mark, now));
         written.intents().forEach(intent -> intent.caller().tell(StatusReply.error(reason)));
         written.answers().forEach(answer -> answer.caller().tell(StatusReply.error(reason)));
     }
 
     private void deliver(List<DecisionDelivery.Part> parts) {
-        parts.forEach(part -> entity(part.entity()).tell(new EntityActor.Apply(part.seq(), part.previous(), part.events(), reports)));
+        parts.forEach(part ->
+                entity(part.entity()).tell(new EntityActor.Apply(part.seq(), part.previous(), part.events(), reports)));
     }
 
     private ActorRef<EntityActor.Message> entity(EntityId id) {
         return entities.computeIfAbsent(id, e -> {
-            ActorRef<EntityActor.Message> child = context.spawn(EntityActor.create(instance, e, snapshotEvery), e.actorName());
+            ActorRef<EntityActor.Message> child =
+                    context.spawn(EntityActor.create(instance, e, snapshotEvery), e.actorName());
             context.watchWith(child, new EntityStopped(e)); // a stopped entity is started again on next use
             return child;
         });
@@ -410,8 +464,11 @@ public final class KernelCoordinator
 
     @Override
     public EventHandler<CoordinatorState, KernelJournal> eventHandler() {
-        return newEventHandlerBuilder().forAnyState()
-                .onEvent(KernelJournal.Started.class, (state, started) -> state.started(KernelState.empty(started.topology())))
+        return newEventHandlerBuilder()
+                .forAnyState()
+                .onEvent(
+                        KernelJournal.Started.class,
+                        (state, started) -> state.started(KernelState.empty(started.topology())))
                 .onEvent(KernelJournal.DecisionTaken.class, (state, taken) -> {
                     KernelState decided = decidedStates.remove(taken);
                     return decided == null ? state.taken(taken) : state.taken(taken, decided);

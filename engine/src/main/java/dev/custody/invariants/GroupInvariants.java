@@ -23,51 +23,77 @@ final class GroupInvariants {
             String g = "group " + group.id();
             int count = group.ownerCnt();
             if (group.isOwned() && count < 1) {
-                out.add(new Violation(Invariant.G1, List.of(g), "owner " + group.owner().get() + " with owner_cnt 0"));
+                out.add(new Violation(
+                        Invariant.G1, List.of(g), "owner " + group.owner().get() + " with owner_cnt 0"));
             }
             if (!group.isOwned() && count > 0 && !kernelClaims(group).equals(expectedKernelClaims(state, group))) {
-                out.add(new Violation(Invariant.G2, List.of(g), "owner_cnt " + count + " counts " + kernelClaims(group)
-                        + " but the bound kernel DMA drivers are " + expectedKernelClaims(state, group).keySet()));
+                out.add(new Violation(
+                        Invariant.G2,
+                        List.of(g),
+                        "owner_cnt " + count + " counts " + kernelClaims(group)
+                                + " but the bound kernel DMA drivers are "
+                                + expectedKernelClaims(state, group).keySet()));
             }
             List<DeviceId> kernelBound = kernelBound(state, group);
             if (group.isOwned() && !kernelBound.isEmpty()) {
-                out.add(new Violation(Invariant.G3, objects(g, kernelBound), "owned by " + group.owner().get()
-                        + " while kernel DMA drivers are bound"));
+                out.add(new Violation(
+                        Invariant.G3,
+                        objects(g, kernelBound),
+                        "owned by " + group.owner().get() + " while kernel DMA drivers are bound"));
             }
             if (group.isOwned() && group.onDefaultDomain()) {
-                out.add(new Violation(Invariant.G4, List.of(g), "owned by " + group.owner().get() + " but on its default domain"));
+                out.add(new Violation(
+                        Invariant.G4, List.of(g), "owned by " + group.owner().get() + " but on its default domain"));
             }
             if (count == 0 && group.isOwned()) {
-                out.add(new Violation(Invariant.G5, List.of(g), "owner_cnt 0 but owner " + group.owner().get()));
+                out.add(new Violation(
+                        Invariant.G5,
+                        List.of(g),
+                        "owner_cnt 0 but owner " + group.owner().get()));
             }
             if (count == 0 && !group.onDefaultDomain()) {
-                out.add(new Violation(Invariant.G6, List.of(g), "no owner and no kernel user, yet not on its default domain"));
+                out.add(new Violation(
+                        Invariant.G6, List.of(g), "no owner and no kernel user, yet not on its default domain"));
             }
-            if (!group.isOwned() && count > 0 && !group.onDefaultDomain() && group.devices().size() != 1) {
-                out.add(new Violation(Invariant.G7, List.of(g), "kernel users with a private domain on "
-                        + group.devices().size() + " devices"));
+            if (!group.isOwned()
+                    && count > 0
+                    && !group.onDefaultDomain()
+                    && group.devices().size() != 1) {
+                out.add(new Violation(
+                        Invariant.G7,
+                        List.of(g),
+                        "kernel users with a private domain on "
+                                + group.devices().size() + " devices"));
             }
             checkDomain(state, group, out);
-            if (group.isOwned() && group.blockingDomain().isEmpty()
+            if (group.isOwned()
+                    && group.blockingDomain().isEmpty()
                     && !group.owner().get().key().startsWith("shared-domain:")) {
                 out.add(new Violation(Invariant.G11, List.of(g), "claimed but no blocking domain was allocated"));
             }
             for (DeviceId device : kernelBound) {
                 int claims = group.claimsOf(Claimant.device(device));
                 if (group.isOwned()) {
-                    out.add(new Violation(Invariant.D3_OWNED, List.of(g, device.name()),
-                            "a bound kernel DMA driver under owner " + group.owner().get()));
+                    out.add(new Violation(
+                            Invariant.D3_OWNED,
+                            List.of(g, device.name()),
+                            "a bound kernel DMA driver under owner "
+                                    + group.owner().get()));
                 } else if (claims != 1) {
                     // only raw use/unuse calls unbalance it (as a re-probe without dma_cleanup once did in the
                     // kernel); driver-core walks assert it never happens
-                    out.add(new Violation(Invariant.D3_COUNTED, List.of(g, device.name()), "a bound kernel DMA driver contributes "
-                            + claims + " to owner_cnt (use/unuse outside dma_configure/dma_cleanup)"));
+                    out.add(new Violation(
+                            Invariant.D3_COUNTED,
+                            List.of(g, device.name()),
+                            "a bound kernel DMA driver contributes " + claims
+                                    + " to owner_cnt (use/unuse outside dma_configure/dma_cleanup)"));
                 }
             }
         }
         if (withG10) {
             for (DomainState domain : state.domains().values()) {
-                if (domain.use() instanceof DomainUse.GroupCore core && state.group(core.group()).isEmpty()) {
+                if (domain.use() instanceof DomainUse.GroupCore core
+                        && state.group(core.group()).isEmpty()) {
                     g10(domain, core, out);
                 }
             }
@@ -79,14 +105,18 @@ final class GroupInvariants {
     }
 
     /** G10 for the groups a step emptied: their default and blocking domains must be gone too. */
-    static void checkVanished(KernelState before, KernelState after, java.util.Collection<dev.custody.model.GroupId> groups,
-                              List<Violation> out) {
+    static void checkVanished(
+            KernelState before,
+            KernelState after,
+            java.util.Collection<dev.custody.model.GroupId> groups,
+            List<Violation> out) {
         for (var id : groups) {
             Optional<GroupState> old = before.group(id);
             if (old.isEmpty() || after.group(id).isPresent()) {
                 continue;
             }
-            List<dev.custody.model.DomainId> core = new ArrayList<>(List.of(old.get().defaultDomain()));
+            List<dev.custody.model.DomainId> core =
+                    new ArrayList<>(List.of(old.get().defaultDomain()));
             old.get().blockingDomain().ifPresent(core::add);
             for (var domainId : core) {
                 DomainState domain = after.domains().get(domainId);
@@ -98,7 +128,9 @@ final class GroupInvariants {
     }
 
     private static void g10(DomainState domain, DomainUse.GroupCore core, List<Violation> out) {
-        out.add(new Violation(Invariant.G10, List.of("group " + core.group(), domain.id().toString()),
+        out.add(new Violation(
+                Invariant.G10,
+                List.of("group " + core.group(), domain.id().toString()),
                 "the group is gone but its " + domain.label() + " domain was not freed"));
     }
 
@@ -106,14 +138,17 @@ final class GroupInvariants {
     private static void checkDomain(KernelState state, GroupState group, List<Violation> out) {
         for (var id : List.of(group.domain(), group.defaultDomain())) {
             if (!state.domains().containsKey(id)) {
-                out.add(new Violation(Invariant.G8, List.of("group " + group.id(), id.toString()), "uses a freed domain"));
+                out.add(new Violation(
+                        Invariant.G8, List.of("group " + group.id(), id.toString()), "uses a freed domain"));
                 return;
             }
         }
         String iommu = state.iommuOf(group);
         DomainState domain = state.domain(group.domain());
         if (!domain.iommu().equals(iommu)) {
-            out.add(new Violation(Invariant.G8, List.of("group " + group.id(), domain.label()),
+            out.add(new Violation(
+                    Invariant.G8,
+                    List.of("group " + group.id(), domain.label()),
                     "attached to a domain of IOMMU " + domain.iommu() + ", devices sit behind " + iommu));
         }
     }

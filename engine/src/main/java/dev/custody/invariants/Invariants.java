@@ -44,11 +44,13 @@ public final class Invariants {
             if (outcome instanceof Outcome.Failed && !now.get().domain().equals(old.domain())) {
                 out.add(new Violation(Invariant.G12, List.of(g), "a failed operation changed the domain"));
             }
-            if (!old.pasids().isEmpty() && (!now.get().owner().equals(old.owner()) || now.get().ownerCnt() != old.ownerCnt())) {
+            if (!old.pasids().isEmpty()
+                    && (!now.get().owner().equals(old.owner()) || now.get().ownerCnt() != old.ownerCnt())) {
                 out.add(new Violation(Invariant.G9, List.of(g), "ownership changed with PASIDs attached"));
             }
             if (old.blockingDomain().isPresent() && !now.get().blockingDomain().equals(old.blockingDomain())) {
-                out.add(new Violation(Invariant.G11, List.of(g), "the blocking domain changed before the group emptied"));
+                out.add(new Violation(
+                        Invariant.G11, List.of(g), "the blocking domain changed before the group emptied"));
             }
         }
         return out;
@@ -59,8 +61,11 @@ public final class Invariants {
      * groups and the files and domains around them). It finds every violation the decision caused;
      * violations that were already there before it and that it did not touch are not repeated.
      */
-    public static List<Violation> checkStepIncrementally(KernelState before, KernelState after, Outcome<?> outcome,
-                                                         List<dev.custody.model.event.KernelEvent> events) {
+    public static List<Violation> checkStepIncrementally(
+            KernelState before,
+            KernelState after,
+            Outcome<?> outcome,
+            List<dev.custody.model.event.KernelEvent> events) {
         if (events.isEmpty()) {
             return List.of(); // nothing changed: every invariant is as it was
         }

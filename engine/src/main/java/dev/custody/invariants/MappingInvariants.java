@@ -17,17 +17,26 @@ final class MappingInvariants {
     private MappingInvariants() {}
 
     static void check(KernelState state, List<Violation> out) {
-        state.filesOf(IommufdFile.class).forEach(ctx -> ctx.objects().values().stream()
-                .filter(o -> o instanceof IommufdObject.Ioas).map(o -> (IommufdObject.Ioas) o)
-                .forEach(ioas -> ioas(ctx.label() + "/" + ioas.label(), ioas.space().areas(), IoasSpaceRules.reserved(ioas.space()),
-                        ioas.space().allowed(), ioas.space().iovaAlignment()).ifPresent(out::add)));
-        state.filesOf(VfioContainer.class).forEach(c -> c.iommu().flatMap(dma ->
-                type1(c.label(), dma.entries(), dma.validRanges())).ifPresent(out::add));
+        state.filesOf(IommufdFile.class)
+                .forEach(ctx -> ctx.objects().values().stream()
+                        .filter(o -> o instanceof IommufdObject.Ioas)
+                        .map(o -> (IommufdObject.Ioas) o)
+                        .forEach(ioas -> ioas(
+                                        ctx.label() + "/" + ioas.label(),
+                                        ioas.space().areas(),
+                                        IoasSpaceRules.reserved(ioas.space()),
+                                        ioas.space().allowed(),
+                                        ioas.space().iovaAlignment())
+                                .ifPresent(out::add)));
+        state.filesOf(VfioContainer.class)
+                .forEach(c -> c.iommu()
+                        .flatMap(dma -> type1(c.label(), dma.entries(), dma.validRanges()))
+                        .ifPresent(out::add));
     }
 
     /** V9: areas pairwise disjoint, clear of reserved ranges and aligned; allowed ranges clear of reserved. */
-    static Optional<Violation> ioas(String name, List<IoasArea> areas, List<IovaRange> reserved, List<IovaRange> allowed,
-                                    long alignment) {
+    static Optional<Violation> ioas(
+            String name, List<IoasArea> areas, List<IovaRange> reserved, List<IovaRange> allowed, long alignment) {
         List<IovaRange> ranges = new ArrayList<>();
         for (IoasArea area : areas) {
             IovaRange range = IovaRange.ofLength(area.iova(), area.length());
@@ -37,7 +46,8 @@ final class MappingInvariants {
             if (reserved.stream().anyMatch(range::intersects)) {
                 return violation(Invariant.V9, name, "area " + range + " overlaps a reserved range");
             }
-            if (Long.remainderUnsigned(area.iova(), alignment) != 0 || Long.remainderUnsigned(area.length(), alignment) != 0) {
+            if (Long.remainderUnsigned(area.iova(), alignment) != 0
+                    || Long.remainderUnsigned(area.length(), alignment) != 0) {
                 return violation(Invariant.V9, name, "area " + range + " is not aligned to " + alignment);
             }
             ranges.add(range);

@@ -68,7 +68,8 @@ final class StepScope {
     /** The groups a domain serves or belongs to. */
     private void domain(KernelState state, DomainId domain) {
         for (GroupState group : state.groups().values()) {
-            if (group.domain().equals(domain) || group.defaultDomain().equals(domain)
+            if (group.domain().equals(domain)
+                    || group.defaultDomain().equals(domain)
                     || group.blockingDomain().equals(Optional.of(domain))) {
                 groups.add(group.id());
             }
@@ -80,7 +81,7 @@ final class StepScope {
                 case DomainUse.Type1Paging c -> file(state, c.container());
                 case DomainUse.Hwpt h -> file(state, h.iommufd());
                 case DomainUse.HwptPaging h -> file(state, h.iommufd());
-                case DomainUse.KernelCaller k -> { }
+                case DomainUse.KernelCaller k -> {}
             }
         });
     }
@@ -93,10 +94,13 @@ final class StepScope {
                 case OpenFile.VfioGroupFile g -> g.group().ifPresent(groups::add);
                 case OpenFile.VfioDeviceFile d -> device(state, d.device());
                 case OpenFile.CdevFile c -> device(state, c.device());
-                case OpenFile.VfioContainer c -> state.groupFilesIn(c.id()).forEach(g -> g.group().ifPresent(groups::add));
-                case OpenFile.IommufdFile x -> x.objects().values().stream()
-                        .filter(o -> o instanceof IommufdObject.Device).map(o -> ((IommufdObject.Device) o).device())
-                        .forEach(d -> device(state, d));
+                case OpenFile.VfioContainer c ->
+                    state.groupFilesIn(c.id()).forEach(g -> g.group().ifPresent(groups::add));
+                case OpenFile.IommufdFile x ->
+                    x.objects().values().stream()
+                            .filter(o -> o instanceof IommufdObject.Device)
+                            .map(o -> ((IommufdObject.Device) o).device())
+                            .forEach(d -> device(state, d));
             }
         });
     }
@@ -133,20 +137,32 @@ final class StepScope {
         Map<FileId, OpenFile> files = new HashMap<>();
         keptFiles.forEach(id -> state.file(id).ifPresent(f -> files.put(id, f)));
         // every domain stays (shared, not copied): the checks of a reduced state leave G10 out
-        return new KernelState(state.topology(), state.devices(), Sorted.map(keptGroups), state.domains(),
-                Sorted.map(files), state.nextDomain(), state.nextFile());
+        return new KernelState(
+                state.topology(),
+                state.devices(),
+                Sorted.map(keptGroups),
+                state.domains(),
+                Sorted.map(files),
+                state.nextDomain(),
+                state.nextFile());
     }
 
     /** The groups a file's invariants read: its own, or its devices'. */
     private static List<GroupId> groupsOf(KernelState state, OpenFile file) {
         return switch (file) {
             case OpenFile.VfioGroupFile g -> g.group().stream().toList();
-            case OpenFile.VfioDeviceFile d -> state.spec(d.device()).group().stream().toList();
+            case OpenFile.VfioDeviceFile d ->
+                state.spec(d.device()).group().stream().toList();
             case OpenFile.CdevFile c -> state.spec(c.device()).group().stream().toList();
-            case OpenFile.VfioContainer c -> state.groupFilesIn(c.id()).stream().flatMap(g -> g.group().stream()).toList();
-            case OpenFile.IommufdFile x -> x.objects().values().stream()
-                    .filter(o -> o instanceof IommufdObject.Device)
-                    .flatMap(o -> state.spec(((IommufdObject.Device) o).device()).group().stream()).toList();
+            case OpenFile.VfioContainer c ->
+                state.groupFilesIn(c.id()).stream()
+                        .flatMap(g -> g.group().stream())
+                        .toList();
+            case OpenFile.IommufdFile x ->
+                x.objects().values().stream()
+                        .filter(o -> o instanceof IommufdObject.Device)
+                        .flatMap(o -> state.spec(((IommufdObject.Device) o).device()).group().stream())
+                        .toList();
         };
     }
 
@@ -156,10 +172,16 @@ final class StepScope {
 
     private static List<FileId> referenced(OpenFile file) {
         return switch (file) {
-            case OpenFile.VfioGroupFile g -> java.util.stream.Stream.concat(g.container().stream(), g.iommufd().stream()).toList();
-            case OpenFile.VfioDeviceFile d -> java.util.stream.Stream.concat(java.util.stream.Stream.of(d.groupFile()),
-                    d.binding().map(OpenFile.IommufdRef::iommufd).stream()).toList();
-            case OpenFile.CdevFile c -> c.binding().map(OpenFile.IommufdRef::iommufd).stream().toList();
+            case OpenFile.VfioGroupFile g ->
+                java.util.stream.Stream.concat(g.container().stream(), g.iommufd().stream())
+                        .toList();
+            case OpenFile.VfioDeviceFile d ->
+                java.util.stream.Stream.concat(
+                                java.util.stream.Stream.of(d.groupFile()),
+                                d.binding().map(OpenFile.IommufdRef::iommufd).stream())
+                        .toList();
+            case OpenFile.CdevFile c ->
+                c.binding().map(OpenFile.IommufdRef::iommufd).stream().toList();
             case OpenFile.VfioContainer c -> List.of();
             case OpenFile.IommufdFile x -> List.of();
         };

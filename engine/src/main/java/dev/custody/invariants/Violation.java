@@ -10,7 +10,10 @@ import java.util.List;
  * driver). It stays here rather than in {@link Invariant} because callers filter violations by it.
  */
 public record Violation(Invariant broken, List<String> objects, String message) {
-    public enum Kind { KERNEL, CALLER }
+    public enum Kind {
+        KERNEL,
+        CALLER
+    }
 
     public Violation {
         objects = List.copyOf(objects);

@@ -22,69 +22,111 @@ public sealed interface Command<R extends Reply> {
 
     // driver core: sysfs bind/unbind/driver_override/drivers_probe, hot-plug, probe fault injection
     record DeviceAdd(DeviceId device) implements Command<None> {}
+
     record DeviceRemove(DeviceId device) implements Command<None> {}
+
     record DriverBind(DeviceId device, String driver) implements Command<None> {}
+
     record DriverUnbind(DeviceId device) implements Command<None> {}
+
     record DriverOverride(DeviceId device, Optional<String> driver) implements Command<None> {}
+
     record DriverProbe(DeviceId device) implements Command<Probed> {}
+
     record FailNextProbe(DeviceId device, Errno errno) implements Command<None> {}
 
     // the IOMMU core as in-kernel code calls it
     record UseDefaultDomain(DeviceId device) implements Command<None> {}
+
     record UnuseDefaultDomain(DeviceId device) implements Command<None> {}
+
     record GroupClaim(GroupId group, Optional<String> owner) implements Command<None> {}
+
     record GroupRelease(GroupId group) implements Command<None> {}
+
     record DeviceClaim(DeviceId device, Optional<String> owner) implements Command<None> {}
+
     record DeviceRelease(DeviceId device) implements Command<None> {}
+
     record DomainAlloc(DeviceId device, String label) implements Command<Created> {}
+
     record DomainFree(Handle domain) implements Command<None> {}
+
     record AttachDevice(Handle domain, DeviceId device) implements Command<None> {}
+
     record DetachDevice(Handle domain, DeviceId device) implements Command<None> {}
+
     record AttachGroup(Handle domain, GroupId group) implements Command<None> {}
+
     record DetachGroup(Handle domain, GroupId group) implements Command<None> {}
+
     record ReplaceDomain(GroupId group, Optional<Handle> domain) implements Command<None> {}
+
     record AttachShared(Handle domain, DeviceId device) implements Command<None> {}
+
     record DetachShared(Handle domain, DeviceId device) implements Command<None> {}
 
     // the VFIO group and container path
     record ContainerOpen(String label) implements Command<Created> {}
+
     record ContainerSetIommu(Handle fd, IommuType type) implements Command<None> {}
     /** VFIO_CHECK_EXTENSION: whether the container (or an iommufd's VFIO compat layer) offers the IOMMU model. */
     record ContainerCheckExtension(Handle fd, IommuType type) implements Command<Amount> {}
+
     record GroupOpen(GroupId group, String label) implements Command<Created> {}
+
     record GroupStatus(Handle fd) implements Command<Reply.GroupStatus> {}
+
     record SetContainer(Handle fd, Handle container) implements Command<None> {}
+
     record UnsetContainer(Handle fd) implements Command<None> {}
+
     record GetDeviceFd(Handle fd, DeviceId device, String label) implements Command<Created> {}
     /** close(2) of any fd: group, container, device, cdev, iommufd. */
     record Close(Handle fd) implements Command<None> {}
 
     // iommufd and the VFIO cdev path
     record IommufdOpen(String label) implements Command<Created> {}
+
     record CdevOpen(DeviceId device, String label) implements Command<Created> {}
+
     record CdevBind(Handle fd, Handle iommufd) implements Command<Bound> {}
+
     record CdevAttach(Handle fd, Handle pt, Optional<String> label) implements Command<Attached> {}
+
     record CdevDetach(Handle fd) implements Command<None> {}
+
     record IoasAlloc(Handle iommufd, String label) implements Command<Created> {}
+
     record HwptAlloc(Handle iommufd, Handle device, Handle pt, String label) implements Command<Created> {}
+
     record Destroy(Handle iommufd, Handle id) implements Command<None> {}
 
     // map/unmap: iommu_map on a caller's domain, type1 on a container, the IOAS of iommufd
-    record IommuMap(Handle domain, long iova, long paddr, long size, boolean read, boolean write) implements Command<Amount> {}
+    record IommuMap(Handle domain, long iova, long paddr, long size, boolean read, boolean write)
+            implements Command<Amount> {}
+
     record IommuUnmap(Handle domain, long iova, long size) implements Command<Amount> {}
+
     record IovaToPhys(Handle domain, long iova) implements Command<Amount> {}
-    record Type1MapDma(Handle container, long iova, long vaddr, long size, Set<Type1MapFlag> flags) implements Command<None> {
+
+    record Type1MapDma(Handle container, long iova, long vaddr, long size, Set<Type1MapFlag> flags)
+            implements Command<None> {
         public Type1MapDma {
             flags = Set.copyOf(flags);
         }
     }
+
     record Type1UnmapDma(Handle container, long iova, long size, boolean all) implements Command<Amount> {}
+
     record IoasMap(Handle ioas, OptionalLong iova, long length, Set<IoasMapFlag> flags) implements Command<Amount> {
         public IoasMap {
             flags = Set.copyOf(flags);
         }
     }
+
     record IoasUnmap(Handle ioas, long iova, long length) implements Command<Amount> {}
+
     record IoasIovaRanges(Handle ioas, long capacity) implements Command<IovaRanges> {}
     /** Each range is {@code [start, last]}, both inclusive. */
     record IoasAllowIovas(Handle ioas, List<IovaSpan> ranges) implements Command<None> {

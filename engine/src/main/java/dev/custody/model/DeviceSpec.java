@@ -9,8 +9,14 @@ import java.util.Optional;
  * whose id tables match it, the firmware 1:1 requirement (require_direct), whether it is present at start,
  * and the driver bound at boot.
  */
-public record DeviceSpec(DeviceId id, Optional<String> iommu, Optional<GroupId> group, List<String> matches,
-                         boolean requireDirect, boolean present, Optional<String> bootDriver) {
+public record DeviceSpec(
+        DeviceId id,
+        Optional<String> iommu,
+        Optional<GroupId> group,
+        List<String> matches,
+        boolean requireDirect,
+        boolean present,
+        Optional<String> bootDriver) {
     public DeviceSpec {
         Objects.requireNonNull(id);
         matches = List.copyOf(matches);

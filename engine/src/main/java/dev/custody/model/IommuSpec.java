@@ -16,7 +16,8 @@ public record IommuSpec(String name, long pageSizeBitmap, int addressWidth) {
             throw new IllegalArgumentException("IOMMU " + name + " supports no page size");
         }
         if (addressWidth < 12 || addressWidth > 64) {
-            throw new IllegalArgumentException("IOMMU " + name + ": address width " + addressWidth + " is not in 12..64");
+            throw new IllegalArgumentException(
+                    "IOMMU " + name + ": address width " + addressWidth + " is not in 12..64");
         }
     }
 

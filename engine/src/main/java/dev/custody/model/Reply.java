@@ -37,8 +37,14 @@ public sealed interface Reply {
     }
 
     /** The `state` op: one group seen as sysfs would. */
-    record GroupView(GroupId group, int ownerCnt, Optional<String> owner, Optional<String> domain,
-                     Optional<String> type, List<DeviceDriver> devices) implements Reply {}
+    record GroupView(
+            GroupId group,
+            int ownerCnt,
+            Optional<String> owner,
+            Optional<String> domain,
+            Optional<String> type,
+            List<DeviceDriver> devices)
+            implements Reply {}
 
     record DeviceDriver(String device, Optional<String> driver) {}
 

@@ -7,8 +7,10 @@ import java.util.Optional;
 import java.util.SequencedMap;
 
 /** The static machine: IOMMU instances, the driver catalogue and the devices, each by name. */
-public record Topology(SequencedMap<String, IommuSpec> iommus, SequencedMap<String, DriverSpec> drivers,
-                       SequencedMap<DeviceId, DeviceSpec> devices) {
+public record Topology(
+        SequencedMap<String, IommuSpec> iommus,
+        SequencedMap<String, DriverSpec> drivers,
+        SequencedMap<DeviceId, DeviceSpec> devices) {
 
     /** The drivers every topology has unless it redefines them (docs/scenario-format.md, Topology). */
     public static final List<DriverSpec> BUILT_IN_DRIVERS = List.of(

@@ -66,8 +66,11 @@ final class DriverCoreOperations {
                     .read(s -> new DriverOverride(s.device("device"), s.nullableText("driver")))
                     .write((c, w) -> w.device("device", c.device()).nullableText("driver", c.driver()))
                     .agent((c, a) -> "sysfs all /sys/bus/pci/devices/" + a.address(c.device()) + "/driver_override "
-                            + (c.driver().isPresent() ? a.guestDriver(c.device(), c.driver().get()) : "-"))
-                    .generate(d -> new DriverOverride(d.device(), d.coin() ? Optional.of("vfio-pci") : Optional.empty()))
+                            + (c.driver().isPresent()
+                                    ? a.guestDriver(c.device(), c.driver().get())
+                                    : "-"))
+                    .generate(
+                            d -> new DriverOverride(d.device(), d.coin() ? Optional.of("vfio-pci") : Optional.empty()))
                     .build(),
             Operation.define("driver.probe", USER_SPACE, DriverProbe.class, Reply.Probed.class)
                     .args(required("device", DEVICE))
@@ -75,8 +78,10 @@ final class DriverCoreOperations {
                     .read(s -> new DriverProbe(s.device("device")))
                     .write((c, w) -> w.device("device", c.device()))
                     .agent((c, a) -> "probe " + a.address(c.device()))
-                    .agentValue((c, r, v) -> v.put("driver",
-                            r.scenarioDriver(c.device(), r.text("driver").orElse("none")).orElse(null)))
+                    .agentValue((c, r, v) -> v.put(
+                            "driver",
+                            r.scenarioDriver(c.device(), r.text("driver").orElse("none"))
+                                    .orElse(null)))
                     .generate(d -> new DriverProbe(d.device()))
                     .build(),
             Operation.define("driver.fail_next_probe", HARNESS, FailNextProbe.class, Reply.None.class)

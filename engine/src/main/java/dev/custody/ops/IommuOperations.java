@@ -34,12 +34,12 @@ import dev.custody.model.Command.UseDefaultDomain;
 import dev.custody.model.Handle;
 import dev.custody.model.OwnerId;
 import dev.custody.model.Reply;
+import dev.custody.model.mapping.Prot;
 import dev.custody.rules.DomainRules;
 import dev.custody.rules.GroupRules;
 import dev.custody.rules.Kernel;
 import dev.custody.rules.MappingRules;
 import dev.custody.rules.SharedAttachRules;
-import dev.custody.model.mapping.Prot;
 import java.util.List;
 import java.util.Optional;
 
@@ -68,7 +68,9 @@ final class IommuOperations {
                     .build(),
             Operation.define("iommu.group_claim", IN_KERNEL, GroupClaim.class, Reply.None.class)
                     .args(required("group", GROUP), required("owner", NULLABLE_TEXT))
-                    .rule((tx, c) -> withGroup(tx, c.group(),
+                    .rule((tx, c) -> withGroup(
+                            tx,
+                            c.group(),
                             g -> GroupRules.claimGroup(tx, g, c.owner().map(OwnerId::kernelCaller))))
                     .read(s -> new GroupClaim(s.group("group"), s.nullableText("owner")))
                     .write((c, w) -> w.group("group", c.group()).nullableText("owner", c.owner()))
@@ -83,7 +85,8 @@ final class IommuOperations {
                     .build(),
             Operation.define("iommu.device_claim", IN_KERNEL, DeviceClaim.class, Reply.None.class)
                     .args(required("device", DEVICE), required("owner", NULLABLE_TEXT))
-                    .rule((tx, c) -> GroupRules.claimDevice(tx, c.device(), c.owner().map(OwnerId::kernelCaller)))
+                    .rule((tx, c) ->
+                            GroupRules.claimDevice(tx, c.device(), c.owner().map(OwnerId::kernelCaller)))
                     .read(s -> new DeviceClaim(s.device("device"), s.nullableText("owner")))
                     .write((c, w) -> w.device("device", c.device()).nullableText("owner", c.owner()))
                     .generate(d -> new DeviceClaim(d.device(), Optional.of(d.pick(List.of("k1", "k2")))))
@@ -125,8 +128,8 @@ final class IommuOperations {
                     .build(),
             Operation.define("iommu.attach_group", IN_KERNEL, AttachGroup.class, Reply.None.class)
                     .args(required("domain", REF), required("group", GROUP))
-                    .rule((tx, c) -> Kernel.withGroupAndDomain(tx, c.group(), c.domain(),
-                            (g, id) -> DomainRules.attachGroupOp(tx, id, g)))
+                    .rule((tx, c) -> Kernel.withGroupAndDomain(
+                            tx, c.group(), c.domain(), (g, id) -> DomainRules.attachGroupOp(tx, id, g)))
                     .read(s -> new AttachGroup(s.ref("domain"), s.group("group")))
                     .write((c, w) -> w.ref("domain", c.domain()).group("group", c.group()))
                     .generate(d -> new AttachGroup(d.handle(HandleKind.DOMAIN), d.group()))
@@ -141,9 +144,13 @@ final class IommuOperations {
                     .build(),
             Operation.define("iommu.replace_domain", IN_KERNEL, ReplaceDomain.class, Reply.None.class)
                     .args(required("group", GROUP), required("domain", NULLABLE_REF))
-                    .rule((tx, c) -> withGroup(tx, c.group(), g -> c.domain().isEmpty()
-                            ? DomainRules.replace(tx, g, Optional.empty())
-                            : withDomain(tx, c.domain().get(), id -> DomainRules.replace(tx, g, Optional.of(id)))))
+                    .rule((tx, c) -> withGroup(
+                            tx,
+                            c.group(),
+                            g -> c.domain().isEmpty()
+                                    ? DomainRules.replace(tx, g, Optional.empty())
+                                    : withDomain(
+                                            tx, c.domain().get(), id -> DomainRules.replace(tx, g, Optional.of(id)))))
                     .read(s -> new ReplaceDomain(s.group("group"), s.nullableRef("domain")))
                     .write((c, w) -> w.group("group", c.group()).nullableRef("domain", c.domain()))
                     .generate(d -> new ReplaceDomain(d.group(), Optional.of(d.handle(HandleKind.DOMAIN))))
@@ -163,29 +170,54 @@ final class IommuOperations {
                     .generate(d -> new DetachShared(d.handle(HandleKind.DOMAIN), d.device()))
                     .build(),
             Operation.define("iommu.map", IN_KERNEL, IommuMap.class, Reply.Amount.class)
-                    .args(required("domain", REF), required("iova", NUMBER), required("paddr", NUMBER),
-                            required("size", NUMBER), optional("prot", PROT))
-                    .rule((tx, c) -> withDomain(tx, c.domain(), id -> MappingRules.iommuMap(tx, id, c.iova(), c.paddr(),
-                            c.size(), new Prot(c.read(), c.write()))))
-                    .read(s -> new IommuMap(s.ref("domain"), s.number("iova"), s.number("paddr"), s.number("size"),
-                            s.readable("prot"), s.writable("prot")))
-                    .write((c, w) -> w.ref("domain", c.domain()).address("iova", c.iova()).address("paddr", c.paddr())
-                            .address("size", c.size()).prot("prot", c.read(), c.write()))
-                    .generate(d -> new IommuMap(d.handle(HandleKind.DOMAIN), 0x200000L * d.below(8), 0x200000L * d.below(8),
-                            0x1000L << d.below(12), true, true))
+                    .args(
+                            required("domain", REF),
+                            required("iova", NUMBER),
+                            required("paddr", NUMBER),
+                            required("size", NUMBER),
+                            optional("prot", PROT))
+                    .rule((tx, c) -> withDomain(
+                            tx,
+                            c.domain(),
+                            id -> MappingRules.iommuMap(
+                                    tx, id, c.iova(), c.paddr(), c.size(), new Prot(c.read(), c.write()))))
+                    .read(s -> new IommuMap(
+                            s.ref("domain"),
+                            s.number("iova"),
+                            s.number("paddr"),
+                            s.number("size"),
+                            s.readable("prot"),
+                            s.writable("prot")))
+                    .write((c, w) -> w.ref("domain", c.domain())
+                            .address("iova", c.iova())
+                            .address("paddr", c.paddr())
+                            .address("size", c.size())
+                            .prot("prot", c.read(), c.write()))
+                    .generate(d -> new IommuMap(
+                            d.handle(HandleKind.DOMAIN),
+                            0x200000L * d.below(8),
+                            0x200000L * d.below(8),
+                            0x1000L << d.below(12),
+                            true,
+                            true))
                     .build(),
             Operation.define("iommu.unmap", IN_KERNEL, IommuUnmap.class, Reply.Amount.class)
                     .args(required("domain", REF), required("iova", NUMBER), required("size", NUMBER))
-                    .rule((tx, c) -> withDomain(tx, c.domain(), id -> MappingRules.iommuUnmap(tx, id, c.iova(), c.size())))
+                    .rule((tx, c) ->
+                            withDomain(tx, c.domain(), id -> MappingRules.iommuUnmap(tx, id, c.iova(), c.size())))
                     .read(s -> new IommuUnmap(s.ref("domain"), s.number("iova"), s.number("size")))
-                    .write((c, w) -> w.ref("domain", c.domain()).address("iova", c.iova()).address("size", c.size()))
-                    .generate(d -> new IommuUnmap(d.handle(HandleKind.DOMAIN), 0x200000L * d.below(8), 0x1000L << d.below(12)))
+                    .write((c, w) -> w.ref("domain", c.domain())
+                            .address("iova", c.iova())
+                            .address("size", c.size()))
+                    .generate(d ->
+                            new IommuUnmap(d.handle(HandleKind.DOMAIN), 0x200000L * d.below(8), 0x1000L << d.below(12)))
                     .build(),
             Operation.define("iommu.iova_to_phys", IN_KERNEL, IovaToPhys.class, Reply.Amount.class)
                     .args(required("domain", REF), required("iova", NUMBER))
                     .rule((tx, c) -> withDomain(tx, c.domain(), id -> MappingRules.iovaToPhys(tx, id, c.iova())))
                     .read(s -> new IovaToPhys(s.ref("domain"), s.number("iova")))
                     .write((c, w) -> w.ref("domain", c.domain()).address("iova", c.iova()))
-                    .generate(d -> new IovaToPhys(d.handle(HandleKind.DOMAIN), 0x200000L * d.below(8) + 0x1000L * d.below(4)))
+                    .generate(d ->
+                            new IovaToPhys(d.handle(HandleKind.DOMAIN), 0x200000L * d.below(8) + 0x1000L * d.below(4)))
                     .build());
 }

@@ -14,8 +14,8 @@ import dev.custody.model.Command.CdevDetach;
 import dev.custody.model.Command.CdevOpen;
 import dev.custody.model.Command.Destroy;
 import dev.custody.model.Command.HwptAlloc;
-import dev.custody.model.Command.IoasAllowIovas;
 import dev.custody.model.Command.IoasAlloc;
+import dev.custody.model.Command.IoasAllowIovas;
 import dev.custody.model.Command.IoasIovaRanges;
 import dev.custody.model.Command.IoasMap;
 import dev.custody.model.Command.IoasUnmap;
@@ -74,8 +74,11 @@ final class IommufdOperations {
                     .write((c, w) -> w.ref("fd", c.fd()).ref("pt", c.pt()).as(c.label()))
                     .agent((c, a) -> "cdev-attach " + a.name(c.fd()) + " " + a.name(c.pt()) + " "
                             + (c.label().isPresent() ? a.created(c.label().get()) : a.unnamed()))
-                    .agentValue((c, r, v) -> v.put("pt", r.objectName(r.text("pt_id").orElse(""))))
-                    .generate(d -> new CdevAttach(d.handle(HandleKind.CDEV), d.handle(HandleKind.PAGE_TABLE),
+                    .agentValue((c, r, v) ->
+                            v.put("pt", r.objectName(r.text("pt_id").orElse(""))))
+                    .generate(d -> new CdevAttach(
+                            d.handle(HandleKind.CDEV),
+                            d.handle(HandleKind.PAGE_TABLE),
                             java.util.Optional.of(d.label())))
                     .build(),
             Operation.define("cdev.detach", USER_SPACE, CdevDetach.class, Reply.None.class)
@@ -102,14 +105,20 @@ final class IommufdOperations {
                     .args(required("iommufd", REF), required("device", REF), required("pt", REF))
                     .rule((tx, c) -> IommufdRules.allocateHwpt(tx, c.iommufd(), c.device(), c.pt(), c.label()))
                     .read(s -> new HwptAlloc(s.ref("iommufd"), s.ref("device"), s.ref("pt"), s.label()))
-                    .write((c, w) -> w.ref("iommufd", c.iommufd()).ref("device", c.device()).ref("pt", c.pt()).as(c.label()))
+                    .write((c, w) -> w.ref("iommufd", c.iommufd())
+                            .ref("device", c.device())
+                            .ref("pt", c.pt())
+                            .as(c.label()))
                     .agent((c, a) -> {
                         a.allocatedFrom(c.label(), c.iommufd());
-                        return "hwpt-alloc " + a.name(c.iommufd()) + " " + a.name(c.device()) + " " + a.name(c.pt()) + " "
-                                + a.created(c.label());
+                        return "hwpt-alloc " + a.name(c.iommufd()) + " " + a.name(c.device()) + " " + a.name(c.pt())
+                                + " " + a.created(c.label());
                     })
-                    .generate(d -> new HwptAlloc(d.handle(HandleKind.IOMMUFD), d.handle(HandleKind.CDEV),
-                            d.handle(HandleKind.IOAS), d.label()))
+                    .generate(d -> new HwptAlloc(
+                            d.handle(HandleKind.IOMMUFD),
+                            d.handle(HandleKind.CDEV),
+                            d.handle(HandleKind.IOAS),
+                            d.label()))
                     .build(),
             Operation.define("iommufd.destroy", USER_SPACE, Destroy.class, Reply.None.class)
                     .args(required("iommufd", REF), required("id", REF))
@@ -120,10 +129,16 @@ final class IommufdOperations {
                     .generate(d -> new Destroy(d.handle(HandleKind.IOMMUFD), d.handle(HandleKind.PAGE_TABLE)))
                     .build(),
             Operation.define("iommufd.ioas_map", USER_SPACE, IoasMap.class, Reply.Amount.class)
-                    .args(required("ioas", REF), optional("iova", NUMBER), required("length", NUMBER),
+                    .args(
+                            required("ioas", REF),
+                            optional("iova", NUMBER),
+                            required("length", NUMBER),
                             Arg.flags("flags", IoasMapFlag.class))
                     .rule((tx, c) -> MappingRules.ioasMap(tx, c.ioas(), c.iova(), c.length(), c.flags()))
-                    .read(s -> new IoasMap(s.ref("ioas"), s.optionalNumber("iova"), s.number("length"),
+                    .read(s -> new IoasMap(
+                            s.ref("ioas"),
+                            s.optionalNumber("iova"),
+                            s.number("length"),
                             s.flags("flags", IoasMapFlag.class)))
                     .write((c, w) -> {
                         w.ref("ioas", c.ioas());
@@ -134,33 +149,42 @@ final class IommufdOperations {
                             + (c.iova().isPresent() ? AgentContext.hex(c.iova().getAsLong()) : "-") + " "
                             + AgentContext.hex(c.length()) + " " + names(c.flags()))
                     .agentValue((c, r, v) -> v.put("iova", r.number("iova")))
-                    .generate(d -> new IoasMap(d.handle(HandleKind.IOAS),
+                    .generate(d -> new IoasMap(
+                            d.handle(HandleKind.IOAS),
                             d.coin() ? OptionalLong.empty() : OptionalLong.of(0x1000L * d.below(64)),
-                            0x1000L * (1 + d.below(4)), EnumSet.of(IoasMapFlag.READABLE, IoasMapFlag.WRITEABLE)))
+                            0x1000L * (1 + d.below(4)),
+                            EnumSet.of(IoasMapFlag.READABLE, IoasMapFlag.WRITEABLE)))
                     .build(),
             Operation.define("iommufd.ioas_unmap", USER_SPACE, IoasUnmap.class, Reply.Amount.class)
                     .args(required("ioas", REF), required("iova", NUMBER), required("length", NUMBER))
                     .rule((tx, c) -> MappingRules.ioasUnmap(tx, c.ioas(), c.iova(), c.length()))
                     .read(s -> new IoasUnmap(s.ref("ioas"), s.number("iova"), s.number("length")))
-                    .write((c, w) -> w.ref("ioas", c.ioas()).address("iova", c.iova()).address("length", c.length()))
+                    .write((c, w) ->
+                            w.ref("ioas", c.ioas()).address("iova", c.iova()).address("length", c.length()))
                     .agent((c, a) -> "ioas-unmap " + a.iommufdOf(c.ioas()) + " " + a.name(c.ioas()) + " "
                             + AgentContext.hex(c.iova()) + " " + AgentContext.hex(c.length()))
                     .agentValue((c, r, v) -> v.put("length", r.number("length")))
-                    .generate(d -> new IoasUnmap(d.handle(HandleKind.IOAS), 0x1000L * d.below(64), 0x1000L * (1 + d.below(8))))
+                    .generate(d ->
+                            new IoasUnmap(d.handle(HandleKind.IOAS), 0x1000L * d.below(64), 0x1000L * (1 + d.below(8))))
                     .build(),
             Operation.define("iommufd.iova_ranges", USER_SPACE, IoasIovaRanges.class, Reply.IovaRanges.class)
                     .args(required("ioas", REF), optional("num", NUMBER))
                     .rule((tx, c) -> MappingRules.iovaRanges(tx, c.ioas(), c.capacity()))
-                    .read(s -> new IoasIovaRanges(s.ref("ioas"), s.optionalNumber("num").orElse(ALL_RANGES)))
+                    .read(s -> new IoasIovaRanges(
+                            s.ref("ioas"), s.optionalNumber("num").orElse(ALL_RANGES)))
                     .write((c, w) -> w.ref("ioas", c.ioas()).count("num", c.capacity()))
                     .agent((c, a) -> "iova-ranges " + a.iommufdOf(c.ioas()) + " " + a.name(c.ioas()) + " "
-                            + (c.capacity() == ALL_RANGES ? String.valueOf(AGENT_RANGE_BUFFER) : AgentContext.hex(c.capacity())))
+                            + (c.capacity() == ALL_RANGES
+                                    ? String.valueOf(AGENT_RANGE_BUFFER)
+                                    : AgentContext.hex(c.capacity())))
                     .agentValue((c, r, v) -> {
                         var ranges = v.putArray("ranges");
                         r.text("ranges").filter(text -> !text.isEmpty()).ifPresent(text -> {
                             for (String range : text.split(",")) {
                                 String[] ends = range.split("-");
-                                ranges.addArray().add(new java.math.BigInteger(ends[0])).add(new java.math.BigInteger(ends[1]));
+                                ranges.addArray()
+                                        .add(new java.math.BigInteger(ends[0]))
+                                        .add(new java.math.BigInteger(ends[1]));
                             }
                         });
                         v.put("alignment", r.number("alignment"));
@@ -172,10 +196,12 @@ final class IommufdOperations {
                     .rule((tx, c) -> MappingRules.allowIovas(tx, c.ioas(), c.ranges()))
                     .read(s -> new IoasAllowIovas(s.ref("ioas"), s.ranges("ranges")))
                     .write((c, w) -> w.ref("ioas", c.ioas()).ranges("ranges", c.ranges()))
-                    .agent((c, a) -> "allow-iovas " + a.iommufdOf(c.ioas()) + " " + a.name(c.ioas()) + " " + ranges(c.ranges()))
+                    .agent((c, a) ->
+                            "allow-iovas " + a.iommufdOf(c.ioas()) + " " + a.name(c.ioas()) + " " + ranges(c.ranges()))
                     .generate(d -> {
                         long start = 0x10000L * d.below(4);
-                        return new IoasAllowIovas(d.handle(HandleKind.IOAS), List.of(new IovaSpan(start, start + 0x40000L - 1)));
+                        return new IoasAllowIovas(
+                                d.handle(HandleKind.IOAS), List.of(new IovaSpan(start, start + 0x40000L - 1)));
                     })
                     .build());
 
@@ -184,7 +210,10 @@ final class IommufdOperations {
     }
 
     private static String ranges(List<IovaSpan> ranges) {
-        return ranges.isEmpty() ? "-" : ranges.stream()
-                .map(r -> AgentContext.hex(r.start()) + "-" + AgentContext.hex(r.last())).collect(Collectors.joining(","));
+        return ranges.isEmpty()
+                ? "-"
+                : ranges.stream()
+                        .map(r -> AgentContext.hex(r.start()) + "-" + AgentContext.hex(r.last()))
+                        .collect(Collectors.joining(","));
     }
 }

@@ -77,13 +77,14 @@ public final class Operation<C extends Command<?>> {
         this.agentValue = Optional.ofNullable(b.agentValue);
         this.generator = Optional.ofNullable(b.generator);
         if (caller == Caller.USER_SPACE && agent.isEmpty()) {
-            throw new IllegalStateException(name + " is made from user space, so the guest agent must be able to make it");
+            throw new IllegalStateException(
+                    name + " is made from user space, so the guest agent must be able to make it");
         }
     }
 
     /** Starts the description of an operation. */
-    public static <R extends Reply, C extends Command<R>> Builder<C> define(String name, Caller caller, Class<C> command,
-                                                                         Class<R> reply) {
+    public static <R extends Reply, C extends Command<R>> Builder<C> define(
+            String name, Caller caller, Class<C> command, Class<R> reply) {
         return new Builder<>(name, caller, command, reply);
     }
 
@@ -135,8 +136,9 @@ public final class Operation<C extends Command<?>> {
     /** The guest agent's line for the command; in-kernel and harness calls are not realisable in a VM. */
     public String agentLine(Command<?> command, AgentContext context) throws NotRealisable {
         if (agent.isEmpty()) {
-            throw new NotRealisable(name + " is " + (caller == Caller.IN_KERNEL ? "an in-kernel call" : "a harness call")
-                    + "; the guest agent does only what user space can do");
+            throw new NotRealisable(
+                    name + " is " + (caller == Caller.IN_KERNEL ? "an in-kernel call" : "a harness call")
+                            + "; the guest agent does only what user space can do");
         }
         return agent.get().line(this.command.cast(command), context);
     }
@@ -153,7 +155,9 @@ public final class Operation<C extends Command<?>> {
 
     /** A call made up by this operation's generator. */
     public C generate(Draw draw) {
-        return generator.orElseThrow(() -> new IllegalStateException(name + " has no generator")).generate(draw);
+        return generator
+                .orElseThrow(() -> new IllegalStateException(name + " has no generator"))
+                .generate(draw);
     }
 
     @Override

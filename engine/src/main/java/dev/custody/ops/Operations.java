@@ -31,8 +31,14 @@ import java.util.stream.Stream;
 public final class Operations {
     private Operations() {}
 
-    private static final List<Operation<?>> ALL = Stream.of(DriverCoreOperations.ALL, IommuOperations.ALL,
-            VfioOperations.ALL, IommufdOperations.ALL, SysfsOperations.ALL).flatMap(List::stream).toList();
+    private static final List<Operation<?>> ALL = Stream.of(
+                    DriverCoreOperations.ALL,
+                    IommuOperations.ALL,
+                    VfioOperations.ALL,
+                    IommufdOperations.ALL,
+                    SysfsOperations.ALL)
+            .flatMap(List::stream)
+            .toList();
 
     private static final Map<String, Operation<?>> BY_NAME = byName();
     /** The first operation listed for a command is how the command is written when nothing says otherwise. */
@@ -126,18 +132,24 @@ public final class Operations {
 
     /** The devices a command names. */
     public static List<DeviceId> devices(Command<?> command) {
-        return arguments(command, ArgKind.DEVICE).map(v -> new DeviceId(v.textValue())).toList();
+        return arguments(command, ArgKind.DEVICE)
+                .map(v -> new DeviceId(v.textValue()))
+                .toList();
     }
 
     /** The groups a command names. */
     public static List<GroupId> groups(Command<?> command) {
-        return arguments(command, ArgKind.GROUP).map(v -> new GroupId(v.intValue())).toList();
+        return arguments(command, ArgKind.GROUP)
+                .map(v -> new GroupId(v.intValue()))
+                .toList();
     }
 
     private static Stream<JsonNode> arguments(Command<?> command, ArgKind kind) {
         Operation<?> operation = of(command);
         ObjectNode step = operation.write(command, StepWriter::rawName);
-        return operation.args().stream().filter(a -> a.kind() == kind).map(a -> step.get(a.name()))
+        return operation.args().stream()
+                .filter(a -> a.kind() == kind)
+                .map(a -> step.get(a.name()))
                 .filter(v -> v != null && !v.isNull());
     }
 
@@ -149,8 +161,8 @@ public final class Operations {
         if (outcome instanceof Outcome.Ok<Reply> ok) {
             Class<? extends Reply> expected = of(command).reply();
             if (!expected.isInstance(ok.value())) {
-                throw new IllegalStateException(of(command).name() + " answered " + ok.value() + ", not a "
-                        + expected.getSimpleName());
+                throw new IllegalStateException(
+                        of(command).name() + " answered " + ok.value() + ", not a " + expected.getSimpleName());
             }
             @SuppressWarnings("unchecked") // checked just above against the catalogue's reply type of C
             Outcome<R> typed = (Outcome<R>) outcome;

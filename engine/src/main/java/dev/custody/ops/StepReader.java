@@ -107,7 +107,9 @@ public final class StepReader {
 
     public List<IovaSpan> ranges(String field) {
         List<IovaSpan> ranges = new ArrayList<>();
-        value(field).forEach(r -> ranges.add(new IovaSpan(U64.bits(r.get(0)).orElseThrow(), U64.bits(r.get(1)).orElseThrow())));
+        value(field)
+                .forEach(r -> ranges.add(new IovaSpan(
+                        U64.bits(r.get(0)).orElseThrow(), U64.bits(r.get(1)).orElseThrow())));
         return ranges;
     }
 
@@ -119,7 +121,8 @@ public final class StepReader {
     /** The step's name for what it creates, or a readable one: the op's object and the step number. */
     public String label() {
         return as().orElseGet(() -> {
-            String noun = op.substring(op.lastIndexOf('.') + 1).replace("_alloc", "").replace("get_device_fd", "device");
+            String noun =
+                    op.substring(op.lastIndexOf('.') + 1).replace("_alloc", "").replace("get_device_fd", "device");
             return noun + "@step" + number;
         });
     }
@@ -133,8 +136,9 @@ public final class StepReader {
     }
 
     private JsonNode value(String field) {
-        return present(field).orElseThrow(() -> new IllegalStateException(
-                "step " + number + " (" + op + ") has no " + field + "; the scenario parser should have refused it"));
+        return present(field)
+                .orElseThrow(() -> new IllegalStateException("step " + number + " (" + op + ") has no " + field
+                        + "; the scenario parser should have refused it"));
     }
 
     private Optional<JsonNode> present(String field) {

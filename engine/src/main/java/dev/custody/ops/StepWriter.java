@@ -117,7 +117,8 @@ public final class StepWriter {
 
     public StepWriter ranges(String field, List<IovaSpan> ranges) {
         ArrayNode list = step.putArray(field);
-        ranges.forEach(r -> list.addArray().add("0x" + Long.toUnsignedString(r.start(), 16))
+        ranges.forEach(r -> list.addArray()
+                .add("0x" + Long.toUnsignedString(r.start(), 16))
                 .add("0x" + Long.toUnsignedString(r.last(), 16)));
         return this;
     }

@@ -26,11 +26,14 @@ final class SysfsOperations {
             Operation.define("sysfs.group_type", USER_SPACE, SysfsGroupType.class, Reply.None.class)
                     .args(required("group", GROUP), required("value", TEXT), Arg.flags("caps", ProcessCapability.class))
                     .rule((tx, c) -> SysfsRules.storeType(tx, c.group(), c.value(), c.capabilities()))
-                    .read(s -> new SysfsGroupType(s.group("group"), s.text("value"), s.flags("caps", ProcessCapability.class, ROOT)))
-                    .write((c, w) -> w.group("group", c.group()).text("value", c.value()).flags("caps", c.capabilities()))
+                    .read(s -> new SysfsGroupType(
+                            s.group("group"), s.text("value"), s.flags("caps", ProcessCapability.class, ROOT)))
+                    .write((c, w) ->
+                            w.group("group", c.group()).text("value", c.value()).flags("caps", c.capabilities()))
                     .agent((c, a) -> "sysfs " + capabilities(c) + " /sys/bus/pci/devices/" + a.groupAddress(c.group())
                             + "/iommu_group/type " + a.token("value", c.value()))
-                    .generate(d -> new SysfsGroupType(d.group(), d.pick(List.of("identity", "DMA", "DMA-FQ", "auto")), ROOT))
+                    .generate(d ->
+                            new SysfsGroupType(d.group(), d.pick(List.of("identity", "DMA", "DMA-FQ", "auto")), ROOT))
                     .build(),
             Operation.define("state", HARNESS, QueryGroup.class, Reply.GroupView.class)
                     .args(required("group", GROUP))
@@ -49,7 +52,8 @@ final class SysfsOperations {
         if (c.capabilities().containsAll(ROOT)) {
             return "all";
         }
-        return c.capabilities().isEmpty() ? "none"
+        return c.capabilities().isEmpty()
+                ? "none"
                 : c.capabilities().stream().sorted().map(Enum::name).collect(Collectors.joining(","));
     }
 }

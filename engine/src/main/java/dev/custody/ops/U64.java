@@ -41,7 +41,9 @@ public final class U64 {
 
     /** The value as the kernel's u64 bits in a long; empty when out of [-2^63, 2^64). */
     public static Optional<Long> bits(JsonNode node) {
-        return exact(node).filter(v -> v.compareTo(MIN) >= 0 && v.compareTo(TWO_64) < 0).map(BigInteger::longValue);
+        return exact(node)
+                .filter(v -> v.compareTo(MIN) >= 0 && v.compareTo(TWO_64) < 0)
+                .map(BigInteger::longValue);
     }
 
     /** A u64 held in a long, as an exact non-negative number for output. */

@@ -37,7 +37,7 @@ import java.util.stream.Stream;
 final class VfioOperations {
     private VfioOperations() {}
 
-    static final List<Operation<?>> ALL = Stream.<Operation<?>>concat(Stream.of(
+    private static final List<Operation<?>> CALLS = List.of(
             Operation.define("vfio.container.open", USER_SPACE, ContainerOpen.class, Reply.Created.class)
                     .rule((tx, c) -> VfioContainerRules.open(tx, c.label()))
                     .read(s -> new ContainerOpen(s.label()))
@@ -50,18 +50,25 @@ final class VfioOperations {
                     .rule((tx, c) -> VfioContainerRules.setIommu(tx, c.fd(), c.type()))
                     .read(s -> new ContainerSetIommu(s.ref("fd"), s.iommuType("type")))
                     .write((c, w) -> w.ref("fd", c.fd()).iommuType("type", c.type()))
-                    .agent((c, a) -> "set-iommu " + a.name(c.fd()) + " " + c.type().uapiNumber())
-                    .generate(d -> new ContainerSetIommu(d.handle(HandleKind.CONTAINER),
-                            d.coin() ? IommuType.TYPE1V2 : IommuType.TYPE1))
+                    .agent((c, a) ->
+                            "set-iommu " + a.name(c.fd()) + " " + c.type().uapiNumber())
+                    .generate(d -> new ContainerSetIommu(
+                            d.handle(HandleKind.CONTAINER), d.coin() ? IommuType.TYPE1V2 : IommuType.TYPE1))
                     .build(),
-            Operation.define("vfio.container.check_extension", USER_SPACE, ContainerCheckExtension.class, Reply.Amount.class)
+            Operation.define(
+                            "vfio.container.check_extension",
+                            USER_SPACE,
+                            ContainerCheckExtension.class,
+                            Reply.Amount.class)
                     .args(required("fd", REF), required("type", IOMMU_TYPE))
                     .rule((tx, c) -> VfioContainerRules.checkExtension(tx, c.fd(), c.type()))
                     .read(s -> new ContainerCheckExtension(s.ref("fd"), s.iommuType("type")))
                     .write((c, w) -> w.ref("fd", c.fd()).iommuType("type", c.type()))
-                    .agent((c, a) -> "check-extension " + a.name(c.fd()) + " " + c.type().uapiNumber())
+                    .agent((c, a) ->
+                            "check-extension " + a.name(c.fd()) + " " + c.type().uapiNumber())
                     .agentValue((c, r, v) -> v.put("supported", r.number("supported")))
-                    .generate(d -> new ContainerCheckExtension(d.handle(d.coin() ? HandleKind.CONTAINER : HandleKind.IOMMUFD),
+                    .generate(d -> new ContainerCheckExtension(
+                            d.handle(d.coin() ? HandleKind.CONTAINER : HandleKind.IOMMUFD),
                             d.pick(List.of(IommuType.values()))))
                     .build(),
             Operation.define("vfio.group.open", USER_SPACE, GroupOpen.class, Reply.Created.class)
@@ -80,7 +87,9 @@ final class VfioOperations {
                     .agent((c, a) -> "group-status " + a.name(c.fd()))
                     .agentValue((c, r, v) -> {
                         var flags = v.putArray("flags");
-                        r.text("flags").filter(f -> !f.isEmpty()).ifPresent(f -> List.of(f.split(",")).forEach(flags::add));
+                        r.text("flags")
+                                .filter(f -> !f.isEmpty())
+                                .ifPresent(f -> List.of(f.split(",")).forEach(flags::add));
                     })
                     .generate(d -> new GroupStatus(d.handle(HandleKind.GROUP_FILE)))
                     .build(),
@@ -91,7 +100,8 @@ final class VfioOperations {
                     .read(s -> new SetContainer(s.ref("fd"), s.ref("container")))
                     .write((c, w) -> w.ref("fd", c.fd()).ref("container", c.container()))
                     .agent((c, a) -> "set-container " + a.name(c.fd()) + " " + a.name(c.container()))
-                    .generate(d -> new SetContainer(d.handle(HandleKind.GROUP_FILE),
+                    .generate(d -> new SetContainer(
+                            d.handle(HandleKind.GROUP_FILE),
                             d.handle(d.coin() ? HandleKind.CONTAINER : HandleKind.IOMMUFD)))
                     .build(),
             // the ioctl names no container; a step may say which one it means, for the reader
@@ -107,45 +117,76 @@ final class VfioOperations {
                     .args(required("fd", REF), required("device", DEVICE))
                     .rule((tx, c) -> VfioGroupRules.getDeviceFd(tx, c.fd(), c.device(), c.label()))
                     .read(s -> new GetDeviceFd(s.ref("fd"), s.device("device"), s.label()))
-                    .write((c, w) -> w.ref("fd", c.fd()).device("device", c.device()).as(c.label()))
+                    .write((c, w) ->
+                            w.ref("fd", c.fd()).device("device", c.device()).as(c.label()))
                     .agent((c, a) -> "get-device-fd " + a.name(c.fd()) + " " + a.address(c.device()) + " "
                             + a.created(c.label()))
                     .generate(d -> new GetDeviceFd(d.handle(HandleKind.GROUP_FILE), d.device(), d.label()))
                     .build(),
             Operation.define("vfio.map_dma", USER_SPACE, Type1MapDma.class, Reply.None.class)
-                    .args(required("container", REF), required("iova", NUMBER), required("vaddr", NUMBER),
-                            required("size", NUMBER), Arg.flags("flags", Type1MapFlag.class))
+                    .args(
+                            required("container", REF),
+                            required("iova", NUMBER),
+                            required("vaddr", NUMBER),
+                            required("size", NUMBER),
+                            Arg.flags("flags", Type1MapFlag.class))
                     .rule((tx, c) -> MappingRules.type1Map(tx, c.container(), c.iova(), c.vaddr(), c.size(), c.flags()))
-                    .read(s -> new Type1MapDma(s.ref("container"), s.number("iova"), s.number("vaddr"), s.number("size"),
+                    .read(s -> new Type1MapDma(
+                            s.ref("container"),
+                            s.number("iova"),
+                            s.number("vaddr"),
+                            s.number("size"),
                             s.flags("flags", Type1MapFlag.class)))
-                    .write((c, w) -> w.ref("container", c.container()).address("iova", c.iova())
-                            .address("vaddr", c.vaddr()).address("size", c.size()).flags("flags", c.flags()))
+                    .write((c, w) -> w.ref("container", c.container())
+                            .address("iova", c.iova())
+                            .address("vaddr", c.vaddr())
+                            .address("size", c.size())
+                            .flags("flags", c.flags()))
                     .agent((c, a) -> "map-dma " + a.name(c.container()) + " " + AgentContext.hex(c.iova()) + " "
                             + AgentContext.hex(c.vaddr()) + " " + AgentContext.hex(c.size()) + " " + access(c))
-                    .generate(d -> new Type1MapDma(d.handle(HandleKind.CONTAINER), 0x1000L * d.below(64),
-                            0x1000L * d.below(64), 0x1000L * (1 + d.below(4)), EnumSet.allOf(Type1MapFlag.class)))
+                    .generate(d -> new Type1MapDma(
+                            d.handle(HandleKind.CONTAINER),
+                            0x1000L * d.below(64),
+                            0x1000L * d.below(64),
+                            0x1000L * (1 + d.below(4)),
+                            EnumSet.allOf(Type1MapFlag.class)))
                     .build(),
             Operation.define("vfio.unmap_dma", USER_SPACE, Type1UnmapDma.class, Reply.Amount.class)
-                    .args(required("container", REF), optional("iova", NUMBER), optional("size", NUMBER),
+                    .args(
+                            required("container", REF),
+                            optional("iova", NUMBER),
+                            optional("size", NUMBER),
                             optional("all", BOOL))
                     .rule((tx, c) -> MappingRules.type1Unmap(tx, c.container(), c.iova(), c.size(), c.all()))
-                    .read(s -> new Type1UnmapDma(s.ref("container"), s.optionalNumber("iova").orElse(0),
-                            s.optionalNumber("size").orElse(0), s.bool("all")))
-                    .write((c, w) -> w.ref("container", c.container()).address("iova", c.iova()).address("size", c.size())
+                    .read(s -> new Type1UnmapDma(
+                            s.ref("container"),
+                            s.optionalNumber("iova").orElse(0),
+                            s.optionalNumber("size").orElse(0),
+                            s.bool("all")))
+                    .write((c, w) -> w.ref("container", c.container())
+                            .address("iova", c.iova())
+                            .address("size", c.size())
                             .bool("all", c.all()))
                     .agent((c, a) -> "unmap-dma " + a.name(c.container()) + " " + AgentContext.hex(c.iova()) + " "
                             + AgentContext.hex(c.size()) + " " + (c.all() ? 1 : 0))
                     .agentValue((c, r, v) -> v.put("size", r.number("size")))
-                    .generate(d -> new Type1UnmapDma(d.handle(HandleKind.CONTAINER), 0x1000L * d.below(64),
-                            0x1000L * (1 + d.below(8)), false))
-                    .build()),
-            // close(2) is one call whatever the fd; scenarios name it by the kind of file they close
-            Stream.of("vfio.container.close", "vfio.group.close", "vfio.device.close").map(VfioOperations::close))
+                    .generate(d -> new Type1UnmapDma(
+                            d.handle(HandleKind.CONTAINER), 0x1000L * d.below(64), 0x1000L * (1 + d.below(8)), false))
+                    .build());
+
+    // close(2) is one call whatever the fd; scenarios name it by the kind of file they close
+    private static final List<Operation<?>> CLOSES = Stream.of(
+                    "vfio.container.close", "vfio.group.close", "vfio.device.close")
+            .<Operation<?>>map(VfioOperations::close)
             .toList();
+
+    static final List<Operation<?>> ALL =
+            Stream.concat(CALLS.stream(), CLOSES.stream()).toList();
 
     /** The agent's access letters: r, w, rw, or - for neither. */
     private static String access(Type1MapDma c) {
-        String letters = (c.flags().contains(Type1MapFlag.READ) ? "r" : "") + (c.flags().contains(Type1MapFlag.WRITE) ? "w" : "");
+        String letters = (c.flags().contains(Type1MapFlag.READ) ? "r" : "")
+                + (c.flags().contains(Type1MapFlag.WRITE) ? "w" : "");
         return letters.isEmpty() ? "-" : letters;
     }
 
@@ -157,6 +198,7 @@ final class VfioOperations {
                 .write((c, w) -> w.ref("fd", c.fd()))
                 .agent((c, a) -> "close " + a.name(c.fd()));
         // one of the five spellings generates closes of any fd, so a walk closes no more often than it opens
-        return (name.equals("vfio.device.close") ? close.generate(d -> new Close(d.handle(HandleKind.ANY))) : close).build();
+        return (name.equals("vfio.device.close") ? close.generate(d -> new Close(d.handle(HandleKind.ANY))) : close)
+                .build();
     }
 }

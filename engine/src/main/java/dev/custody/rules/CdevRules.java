@@ -30,7 +30,8 @@ public final class CdevRules {
      * /dev/vfio/devices node, so open(2) answers ENOENT (checked against 6.12 with `custody oracle`).
      */
     public static Outcome<Reply> open(Tx tx, DeviceId device, String label) {
-        if (!tx.state().boundToVfio(device) || tx.state().device(device).pending().isPresent()) {
+        if (!tx.state().boundToVfio(device)
+                || tx.state().device(device).pending().isPresent()) {
             return fail(Errno.ENOENT, device + " is not a registered VFIO device, so it has no cdev node");
         }
         CdevFile file = new CdevFile(tx.nextFileId(), label, true, device, Optional.empty());
@@ -48,14 +49,19 @@ public final class CdevRules {
             return fail(Errno.EINVAL, "iommufd " + n.value() + " is negative");
         }
         if (any.get() instanceof VfioDeviceFile) {
-            return fail(Errno.EINVAL, "BIND_IOMMUFD is only for cdev fds, " + any.get().label() + " came from a group");
+            return fail(
+                    Errno.EINVAL,
+                    "BIND_IOMMUFD is only for cdev fds, " + any.get().label() + " came from a group");
         }
         if (!(any.get() instanceof CdevFile cdev)) {
             return fail(Errno.ENOTTY, "fd " + any.get().label() + " is not a VFIO cdev");
         }
         GroupId group = tx.state().spec(cdev.device()).group().orElseThrow();
         if (tx.state().openedGroupFile(group).isPresent()) {
-            return fail(Errno.EBUSY, "group " + group + " is open as " + tx.state().openedGroupFile(group).get().label());
+            return fail(
+                    Errno.EBUSY,
+                    "group " + group + " is open as "
+                            + tx.state().openedGroupFile(group).get().label());
         }
         if (cdev.binding().isPresent()) {
             return fail(Errno.EINVAL, cdev.label() + " is already bound");
@@ -77,10 +83,12 @@ public final class CdevRules {
             // the blocked unbind holds that lock, so the open fails and the bind is undone
             // (vfio_pci_core_enable, pci_try_reset_function; checked on 6.12 with custody oracle).
             tx.rollback(before);
-            return fail(Errno.EAGAIN, cdev.device() + " is being unbound and holds its device lock; "
-                    + "the first open cannot reset it");
+            return fail(
+                    Errno.EAGAIN,
+                    cdev.device() + " is being unbound and holds its device lock; " + "the first open cannot reset it");
         }
-        tx.emit(new CdevBindingSet(cdev.id(), Optional.of(new IommufdRef(ctx.get().id(), idev.value()))));
+        tx.emit(new CdevBindingSet(
+                cdev.id(), Optional.of(new IommufdRef(ctx.get().id(), idev.value()))));
         return Results.ok(new Reply.Bound(idev.value().number()));
     }
 
@@ -111,7 +119,10 @@ public final class CdevRules {
         if (cdev.get().binding().isEmpty()) {
             return fail(Errno.EINVAL, cdev.get().label() + " is not bound to an iommufd");
         }
-        IommufdRules.detach(tx, cdev.get().binding().get().iommufd(), cdev.get().binding().get().idev());
+        IommufdRules.detach(
+                tx,
+                cdev.get().binding().get().iommufd(),
+                cdev.get().binding().get().idev());
         return OK;
     }
 
@@ -124,9 +135,14 @@ public final class CdevRules {
 
     /** The cdev path allows one open of a device; the group path's opens count too (vfio_df_open). */
     private static boolean openElsewhere(Tx tx, CdevFile cdev) {
-        boolean otherCdev = tx.state().filesOf(CdevFile.class)
-                .anyMatch(c -> !c.id().equals(cdev.id()) && c.device().equals(cdev.device()) && c.binding().isPresent());
-        boolean groupPath = tx.state().filesOf(VfioDeviceFile.class).anyMatch(f -> f.device().equals(cdev.device()));
+        boolean otherCdev = tx.state()
+                .filesOf(CdevFile.class)
+                .anyMatch(c -> !c.id().equals(cdev.id())
+                        && c.device().equals(cdev.device())
+                        && c.binding().isPresent());
+        boolean groupPath = tx.state()
+                .filesOf(VfioDeviceFile.class)
+                .anyMatch(f -> f.device().equals(cdev.device()));
         return otherCdev || groupPath;
     }
 }

@@ -14,7 +14,8 @@ public final class Describe {
     /** "1 kernel DMA user (0000:00:03.0 bound to e1000e)" or "owner g1 with 2 claims (...)". */
     public static String holders(KernelState state, GroupState group) {
         int count = group.ownerCnt();
-        String who = group.claims().keySet().stream().map(c -> claimant(state, c)).collect(Collectors.joining(", "));
+        String who =
+                group.claims().keySet().stream().map(c -> claimant(state, c)).collect(Collectors.joining(", "));
         if (group.owner().isEmpty()) {
             return count + " kernel DMA user" + (count == 1 ? "" : "s") + (who.isEmpty() ? "" : " (" + who + ")");
         }

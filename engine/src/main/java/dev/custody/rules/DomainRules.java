@@ -43,8 +43,10 @@ public final class DomainRules {
             }
             String iommu = tx.state().spec(device).iommu().orElse("");
             if (!domain.iommu().equals(iommu)) {
-                return fail(Errno.EINVAL, "domain " + domain.label() + " belongs to IOMMU " + domain.iommu()
-                        + ", " + device + " sits behind " + iommu);
+                return fail(
+                        Errno.EINVAL,
+                        "domain " + domain.label() + " belongs to IOMMU " + domain.iommu() + ", " + device
+                                + " sits behind " + iommu);
             }
         }
         tx.emit(new GroupDomainSet(groupId, target));
@@ -62,20 +64,25 @@ public final class DomainRules {
     static void setCoreDomain(Tx tx, GroupId groupId) {
         GroupState group = tx.state().groups().get(groupId);
         DomainId target = group.isOwned() && group.blockingDomain().isPresent()
-                ? group.blockingDomain().get() : group.defaultDomain();
+                ? group.blockingDomain().get()
+                : group.defaultDomain();
         setDomainNoFail(tx, groupId, target);
     }
 
     /** __iommu_attach_group: only over a core domain, only a domain of the same IOMMU. */
     static Outcome<Reply> attachGroup(Tx tx, GroupState group, DomainId target) {
         if (!group.onCoreDomain()) {
-            return fail(Errno.EBUSY, "group " + group.id() + " is already attached to domain "
-                    + Describe.domainOf(tx.state(), group, group.domain()));
+            return fail(
+                    Errno.EBUSY,
+                    "group " + group.id() + " is already attached to domain "
+                            + Describe.domainOf(tx.state(), group, group.domain()));
         }
         DomainState domain = tx.state().domain(target);
         if (!domain.iommu().equals(tx.state().iommuOf(group))) {
-            return fail(Errno.EINVAL, "domain " + domain.label() + " belongs to IOMMU " + domain.iommu()
-                    + ", group " + group.id() + " to " + tx.state().iommuOf(group));
+            return fail(
+                    Errno.EINVAL,
+                    "domain " + domain.label() + " belongs to IOMMU " + domain.iommu() + ", group " + group.id()
+                            + " to " + tx.state().iommuOf(group));
         }
         return setDomain(tx, group.id(), target);
     }
@@ -89,7 +96,11 @@ public final class DomainRules {
         }
         DomainId id = tx.nextDomainId();
         IommuSpec spec = tx.state().topology().iommus().get(iommu.get());
-        tx.emit(new DomainAllocated(new DomainState(id, label, DomainKind.PAGING, iommu.get(),
+        tx.emit(new DomainAllocated(new DomainState(
+                id,
+                label,
+                DomainKind.PAGING,
+                iommu.get(),
                 new DomainUse.KernelCaller(IommuDomainMappings.empty(spec.pageSizeBitmap(), spec.addressWidth())))));
         return Results.ok(new Reply.Created(new Handle.Domain(id)));
     }
@@ -103,10 +114,12 @@ public final class DomainRules {
         if (!(domain.use() instanceof DomainUse.KernelCaller)) {
             return warn("domain " + domain.label() + " is not the caller's to free");
         }
-        Optional<GroupState> user = tx.state().groups().values().stream().filter(g -> g.domain().equals(id)).findFirst();
+        Optional<GroupState> user = tx.state().groups().values().stream()
+                .filter(g -> g.domain().equals(id))
+                .findFirst();
         if (user.isPresent()) {
-            return warn("domain " + domain.label() + " is still attached to group " + user.get().id()
-                    + " (use-after-free): not freed");
+            return warn("domain " + domain.label() + " is still attached to group "
+                    + user.get().id() + " (use-after-free): not freed");
         }
         tx.emit(new DomainFreed(id));
         return OK;
@@ -119,8 +132,10 @@ public final class DomainRules {
             return fail(Errno.ENODEV, device + " has no IOMMU group");
         }
         if (group.get().devices().size() != 1) {
-            return fail(Errno.EINVAL, "group " + group.get().id() + " has " + group.get().devices().size()
-                    + " devices; iommu_attach_device needs exactly 1");
+            return fail(
+                    Errno.EINVAL,
+                    "group " + group.get().id() + " has "
+                            + group.get().devices().size() + " devices; iommu_attach_device needs exactly 1");
         }
         return attachGroup(tx, group.get(), domain);
     }

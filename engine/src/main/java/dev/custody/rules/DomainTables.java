@@ -44,8 +44,13 @@ final class DomainTables {
         }
         for (DomainId domain : domains) {
             for (DmaMapping added : step.added()) {
-                Outcome<Reply> mapped = map(tx, domain, added.iova(), PseudoPhysical.ofUserAddress(added.vaddr()),
-                        added.size(), added.prot());
+                Outcome<Reply> mapped = map(
+                        tx,
+                        domain,
+                        added.iova(),
+                        PseudoPhysical.ofUserAddress(added.vaddr()),
+                        added.size(),
+                        added.prot());
                 if (!mapped.isOk()) {
                     return mapped;
                 }
@@ -62,8 +67,13 @@ final class DomainTables {
         }
         for (DomainId domain : domains) {
             for (IoasArea added : step.added()) {
-                Outcome<Reply> mapped = map(tx, domain, added.iova(), PseudoPhysical.ofIoasIova(added.iova()),
-                        added.length(), added.prot());
+                Outcome<Reply> mapped = map(
+                        tx,
+                        domain,
+                        added.iova(),
+                        PseudoPhysical.ofIoasIova(added.iova()),
+                        added.length(),
+                        added.prot());
                 if (!mapped.isOk()) {
                     return mapped;
                 }
@@ -75,8 +85,8 @@ final class DomainTables {
     /** vfio_iommu_replay: a domain new to the container gets every vfio_dma already there. */
     static Outcome<Reply> fillType1(Tx tx, DomainId domain, Type1DmaSpace space) {
         for (DmaMapping entry : space.entries()) {
-            Outcome<Reply> mapped = map(tx, domain, entry.iova(), PseudoPhysical.ofUserAddress(entry.vaddr()),
-                    entry.size(), entry.prot());
+            Outcome<Reply> mapped = map(
+                    tx, domain, entry.iova(), PseudoPhysical.ofUserAddress(entry.vaddr()), entry.size(), entry.prot());
             if (!mapped.isOk()) {
                 return mapped;
             }
@@ -87,8 +97,8 @@ final class DomainTables {
     /** iopt_table_add_domain -> iopt_fill_domain: a domain new to the IOAS gets every area already there. */
     static Outcome<Reply> fillIoas(Tx tx, DomainId domain, IoasSpace space) {
         for (IoasArea area : space.areas()) {
-            Outcome<Reply> mapped = map(tx, domain, area.iova(), PseudoPhysical.ofIoasIova(area.iova()),
-                    area.length(), area.prot());
+            Outcome<Reply> mapped =
+                    map(tx, domain, area.iova(), PseudoPhysical.ofIoasIova(area.iova()), area.length(), area.prot());
             if (!mapped.isOk()) {
                 return mapped;
             }
@@ -98,24 +108,33 @@ final class DomainTables {
 
     /** The domains of a container that hold a page table (older journals' container domains have none). */
     static List<DomainId> type1Domains(KernelState state, FileId container) {
-        return state.file(container).filter(f -> f instanceof VfioContainer)
-                .map(f -> ((VfioContainer) f).domains().values().stream()
-                        .filter(d -> hasTable(state, d)).toList())
+        return state.file(container)
+                .filter(f -> f instanceof VfioContainer)
+                .map(f -> ((VfioContainer) f)
+                        .domains().values().stream()
+                                .filter(d -> hasTable(state, d))
+                                .toList())
                 .orElse(List.of());
     }
 
     /** The HWPT domains on an IOAS that hold a page table. */
     static List<DomainId> ioasDomains(KernelState state, FileId ctx, ObjectId ioas) {
-        return state.file(ctx).filter(f -> f instanceof IommufdFile)
-                .map(f -> ((IommufdFile) f).objects().values().stream()
-                        .filter(o -> o instanceof IommufdObject.Hwpt h && h.ioas().equals(ioas))
-                        .map(o -> ((IommufdObject.Hwpt) o).domain())
-                        .filter(d -> hasTable(state, d)).toList())
+        return state.file(ctx)
+                .filter(f -> f instanceof IommufdFile)
+                .map(f -> ((IommufdFile) f)
+                        .objects().values().stream()
+                                .filter(o -> o instanceof IommufdObject.Hwpt h
+                                        && h.ioas().equals(ioas))
+                                .map(o -> ((IommufdObject.Hwpt) o).domain())
+                                .filter(d -> hasTable(state, d))
+                                .toList())
                 .orElse(List.of());
     }
 
     private static boolean hasTable(KernelState state, DomainId domain) {
-        return Optional.ofNullable(state.domains().get(domain)).flatMap(d -> d.use().pageTable()).isPresent();
+        return Optional.ofNullable(state.domains().get(domain))
+                .flatMap(d -> d.use().pageTable())
+                .isPresent();
     }
 
     private static Outcome<Reply> map(Tx tx, DomainId domain, long iova, long paddr, long size, Prot prot) {
@@ -125,8 +144,10 @@ final class DomainTables {
         if (!step.outcome().isOk()) {
             // the driver's iommu_map refused it: the kernel unwinds the whole map or attach with its errno
             Errno errno = step.outcome() instanceof Outcome.Failed<Long> failed ? failed.errno() : Errno.EINVAL;
-            return Outcome.fail(errno, "domain " + state.label() + " cannot map it: "
-                    + step.outcome().explanation().orElse(step.outcome().resultName()));
+            return Outcome.fail(
+                    errno,
+                    "domain " + state.label() + " cannot map it: "
+                            + step.outcome().explanation().orElse(step.outcome().resultName()));
         }
         tx.emit(new DomainLeavesMapped(domain, step.added()));
         return Results.OK;

@@ -40,7 +40,9 @@ public final class DriverCore {
     /** How really_probe ended: it returns probe() errors positive, to tell them from dma_configure's. */
     private sealed interface ProbeResult {
         record Bound() implements ProbeResult {}
+
         record DmaConfigureFailed(Outcome<Reply> error) implements ProbeResult {}
+
         record ProbeFailed(Errno errno, String reason) implements ProbeResult {}
     }
 
@@ -51,10 +53,13 @@ public final class DriverCore {
             return fail(Errno.ENODEV, id + " is not present");
         }
         if (device.override().isPresent() && !device.override().get().equals(driverName)) {
-            return fail(Errno.ENODEV, id + " has driver_override " + device.override().get() + "; " + driverName + " does not match");
+            return fail(
+                    Errno.ENODEV,
+                    id + " has driver_override " + device.override().get() + "; " + driverName + " does not match");
         }
         if (device.driver().isPresent()) {
-            return fail(Errno.EBUSY, id + " is already bound to " + device.driver().get()); // __driver_probe_device
+            return fail(
+                    Errno.EBUSY, id + " is already bound to " + device.driver().get()); // __driver_probe_device
         }
         DriverSpec driver = driver(tx, driverName);
         return switch (reallyProbe(tx, id, driver)) {
@@ -81,8 +86,10 @@ public final class DriverCore {
                 }
                 case ProbeResult.DmaConfigureFailed f -> {
                     // bus_rescan_devices_helper fails, drivers_probe_store answers -EINVAL (checked on 6.12)
-                    return fail(Errno.EINVAL, "probing " + candidate + " failed in dma_configure: "
-                            + f.error().explanation().orElse(f.error().resultName()));
+                    return fail(
+                            Errno.EINVAL,
+                            "probing " + candidate + " failed in dma_configure: "
+                                    + f.error().explanation().orElse(f.error().resultName()));
                 }
                 case ProbeResult.ProbeFailed f -> {
                     // probe() errors are ignored so that the next driver can try its luck
@@ -147,7 +154,8 @@ public final class DriverCore {
         }
         if (device.driver().isPresent() && blocksOnVfioFds(tx, id)) {
             tx.emit(new ReleaseBlocked(id, PendingRelease.REMOVE));
-            return Outcome.pending(id + " removal waits until its " + tx.state().vfioFdsOf(id) + " open VFIO fd(s) are closed");
+            return Outcome.pending(
+                    id + " removal waits until its " + tx.state().vfioFdsOf(id) + " open VFIO fd(s) are closed");
         }
         if (device.driver().isPresent()) {
             releaseDriver(tx, id);
@@ -195,11 +203,13 @@ public final class DriverCore {
         if (injected.isPresent()) {
             tx.emit(new ProbeFailureConsumed(id));
             dmaCleanup(tx, id, driver); // really_probe's probe_failed path
-            return new ProbeResult.ProbeFailed(injected.get(), driver.name() + " probe() of " + id + " returned -" + injected.get());
+            return new ProbeResult.ProbeFailed(
+                    injected.get(), driver.name() + " probe() of " + id + " returned -" + injected.get());
         }
         if (driver.vfio() && tx.state().groupOf(id).isEmpty()) {
             dmaCleanup(tx, id, driver); // vfio_group_find_or_alloc: no IOMMU group, -EINVAL
-            return new ProbeResult.ProbeFailed(Errno.EINVAL, id + " has no IOMMU group; " + driver.name() + " cannot register it");
+            return new ProbeResult.ProbeFailed(
+                    Errno.EINVAL, id + " has no IOMMU group; " + driver.name() + " cannot register it");
         }
         tx.emit(new DriverBound(id, driver.name()));
         return new ProbeResult.Bound();
@@ -241,7 +251,9 @@ public final class DriverCore {
     }
 
     private static DriverSpec driver(Tx tx, String name) {
-        return tx.state().topology().driver(name)
+        return tx.state()
+                .topology()
+                .driver(name)
                 .orElseThrow(() -> new IllegalArgumentException("unknown driver " + name));
     }
 
@@ -253,8 +265,12 @@ public final class DriverCore {
         }
         if (tx.state().group(groupId.get()).isEmpty()) {
             DomainId defaultDomain = tx.nextDomainId();
-            tx.emit(new DomainAllocated(new DomainState(defaultDomain, "default", DomainKind.DMA,
-                    tx.state().spec(id).iommu().orElseThrow(), new DomainUse.GroupCore(groupId.get()))));
+            tx.emit(new DomainAllocated(new DomainState(
+                    defaultDomain,
+                    "default",
+                    DomainKind.DMA,
+                    tx.state().spec(id).iommu().orElseThrow(),
+                    new DomainUse.GroupCore(groupId.get()))));
             tx.emit(new GroupCreated(groupId.get(), defaultDomain));
         }
         tx.emit(new DeviceJoinedGroup(groupId.get(), id));
@@ -273,13 +289,15 @@ public final class DriverCore {
             tx.emit(new DeviceLeftGroup(group.id(), id));
             if (group.devices().size() == 1) {
                 if (group.ownerCnt() != 0 || !group.onDefaultDomain()) {
-                    result = Outcome.warn("group " + group.id() + " emptied while " + Describe.holders(tx.state(), group)
-                            + " on domain " + Describe.domainOf(tx.state(), group, group.domain()) + " (G10)");
+                    result =
+                            Outcome.warn("group " + group.id() + " emptied while " + Describe.holders(tx.state(), group)
+                                    + " on domain " + Describe.domainOf(tx.state(), group, group.domain()) + " (G10)");
                 }
                 tx.emit(new GroupDestroyed(group.id()));
                 tx.state().domains().values().stream()
                         .filter(d -> d.use().equals(new DomainUse.GroupCore(group.id())))
-                        .map(DomainState::id).toList()
+                        .map(DomainState::id)
+                        .toList()
                         .forEach(d -> tx.emit(new DomainFreed(d)));
             }
         }

@@ -40,15 +40,17 @@ record Fd<F extends OpenFile>(Optional<F> file, Outcome<Reply> error) {
             return new Fd<>(Optional.empty(), any.error());
         }
         if (!kind.isInstance(any.get())) {
-            return new Fd<>(Optional.empty(), Results.fail(wrongKind, "fd " + any.get().label() + " is not a "
-                    + kindName(kind)));
+            return new Fd<>(
+                    Optional.empty(),
+                    Results.fail(wrongKind, "fd " + any.get().label() + " is not a " + kindName(kind)));
         }
         return new Fd<>(Optional.of(kind.cast(any.get())), Results.OK);
     }
 
     static String describe(KernelState state, Handle handle) {
         return switch (handle) {
-            case Handle.File f -> "fd " + state.file(f.id()).map(OpenFile::label).orElse(f.id().toString());
+            case Handle.File f ->
+                "fd " + state.file(f.id()).map(OpenFile::label).orElse(f.id().toString());
             case Handle.Number n -> "fd " + n.value();
             case Handle.Unbound u -> "\"" + u.name() + "\" (its creating step failed)";
             case Handle.Domain d -> "domain " + Describe.domain(state, d.id());

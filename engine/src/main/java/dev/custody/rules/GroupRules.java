@@ -43,8 +43,10 @@ public final class GroupRules {
                 return fail(Errno.EBUSY, "group " + group.id() + " is owned by " + Describe.holders(tx.state(), group));
             }
             if (!group.onDefaultDomain()) {
-                return fail(Errno.EBUSY, "group " + group.id() + " is attached to domain "
-                        + Describe.domainOf(tx.state(), group, group.domain()) + ", not its default domain");
+                return fail(
+                        Errno.EBUSY,
+                        "group " + group.id() + " is attached to domain "
+                                + Describe.domainOf(tx.state(), group, group.domain()) + ", not its default domain");
             }
             if (!group.pasids().isEmpty()) {
                 return fail(Errno.EBUSY, "group " + group.id() + " has PASID attachments");
@@ -84,7 +86,9 @@ public final class GroupRules {
             return fail(Errno.EINVAL, "claim with a NULL owner (the kernel WARNs)"); // WARN_ON(!owner)
         }
         if (group.ownerCnt() != 0 && !tx.mutated(Mutant.CLAIM_IGNORES_KERNEL_USERS)) {
-            return fail(Errno.EPERM, "group " + group.id() + " has " + Describe.holders(tx.state(), group)); // any owner_cnt
+            return fail(
+                    Errno.EPERM,
+                    "group " + group.id() + " has " + Describe.holders(tx.state(), group)); // any owner_cnt
         }
         return takeOwnership(tx, group, owner.get(), Claimant.GROUP);
     }
@@ -114,8 +118,10 @@ public final class GroupRules {
         GroupState group = found.get();
         if (group.ownerCnt() > 0) {
             if (!group.owner().equals(owner)) {
-                return fail(Errno.EPERM, "group " + group.id() + " has " + Describe.holders(tx.state(), group)
-                        + ", not " + owner.get().label());
+                return fail(
+                        Errno.EPERM,
+                        "group " + group.id() + " has " + Describe.holders(tx.state(), group) + ", not "
+                                + owner.get().label());
             }
             tx.emit(new ClaimAdded(group.id(), Claimant.device(device))); // same owner shares the group
             return OK;
@@ -149,8 +155,10 @@ public final class GroupRules {
      */
     static Outcome<Reply> takeOwnership(Tx tx, GroupState group, OwnerId owner, Claimant claimant) {
         if (!group.onDefaultDomain()) {
-            return fail(Errno.EBUSY, "group " + group.id() + " is attached to domain "
-                    + Describe.domainOf(tx.state(), group, group.domain()) + ", not its default domain");
+            return fail(
+                    Errno.EBUSY,
+                    "group " + group.id() + " is attached to domain "
+                            + Describe.domainOf(tx.state(), group, group.domain()) + ", not its default domain");
         }
         if (!group.pasids().isEmpty()) {
             return fail(Errno.EBUSY, "group " + group.id() + " has PASID attachments");
@@ -166,8 +174,8 @@ public final class GroupRules {
 
     private static DomainId allocateBlocking(Tx tx, GroupState group) {
         DomainId id = tx.nextDomainId();
-        tx.emit(new DomainAllocated(new DomainState(id, "blocking", DomainKind.BLOCKED, tx.state().iommuOf(group),
-                new DomainUse.GroupCore(group.id()))));
+        tx.emit(new DomainAllocated(new DomainState(
+                id, "blocking", DomainKind.BLOCKED, tx.state().iommuOf(group), new DomainUse.GroupCore(group.id()))));
         tx.emit(new BlockingDomainSet(group.id(), id));
         return id;
     }

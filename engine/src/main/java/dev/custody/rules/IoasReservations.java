@@ -31,7 +31,8 @@ final class IoasReservations {
 
     static Outcome<Reply> addDomain(Tx tx, FileId ctx, Hwpt hwpt) {
         IommuSpec iommu = iommuOf(tx, hwpt);
-        Outcome<Reply> reserved = reserve(tx, ctx, hwpt.ioas(), domainOwner(hwpt), ReservedRegions.beyondAperture(iommu));
+        Outcome<Reply> reserved =
+                reserve(tx, ctx, hwpt.ioas(), domainOwner(hwpt), ReservedRegions.beyondAperture(iommu));
         if (reserved.isOk()) {
             realign(tx, ctx, hwpt.ioas());
         }
@@ -47,7 +48,8 @@ final class IoasReservations {
     }
 
     /** A device leaves one IOAS's reserved list and joins another's, as attach/replace/detach move it. */
-    static Outcome<Reply> moveDevice(Tx tx, FileId ctx, DeviceId device, Optional<ObjectId> from, Optional<ObjectId> to) {
+    static Outcome<Reply> moveDevice(
+            Tx tx, FileId ctx, DeviceId device, Optional<ObjectId> from, Optional<ObjectId> to) {
         if (from.equals(to)) {
             return Results.OK;
         }
@@ -64,7 +66,8 @@ final class IoasReservations {
         if (ranges.isEmpty()) {
             return Results.OK;
         }
-        MappingStep<IoasSpace, IoasArea, Integer> step = IoasSpaceRules.addReserved(space(tx, ctx, ioas).orElseThrow(), owner, ranges);
+        MappingStep<IoasSpace, IoasArea, Integer> step =
+                IoasSpaceRules.addReserved(space(tx, ctx, ioas).orElseThrow(), owner, ranges);
         if (!step.outcome().isOk()) {
             return step.outcome().castFailure();
         }
@@ -82,15 +85,20 @@ final class IoasReservations {
         long alignment = file.objects().values().stream()
                 .filter(o -> o instanceof Hwpt h && h.ioas().equals(ioas))
                 .mapToLong(o -> iommuOf(tx, (Hwpt) o).minPageSize())
-                .max().orElse(1);
+                .max()
+                .orElse(1);
         IoasSpace space = space(tx, ctx, ioas).orElseThrow();
-        if (space.iovaAlignment() != alignment && IoasSpaceRules.setIovaAlignment(space, alignment).outcome().isOk()) {
+        if (space.iovaAlignment() != alignment
+                && IoasSpaceRules.setIovaAlignment(space, alignment).outcome().isOk()) {
             tx.emit(new IoasAlignmentSet(ctx, ioas, alignment));
         }
     }
 
     private static IommuSpec iommuOf(Tx tx, Hwpt hwpt) {
-        return tx.state().topology().iommus().get(tx.state().domain(hwpt.domain()).iommu());
+        return tx.state()
+                .topology()
+                .iommus()
+                .get(tx.state().domain(hwpt.domain()).iommu());
     }
 
     private static String domainOwner(Hwpt hwpt) {
@@ -98,7 +106,8 @@ final class IoasReservations {
     }
 
     private static Optional<IoasSpace> space(Tx tx, FileId ctx, ObjectId ioas) {
-        return Optional.ofNullable(tx.state().fileAs(ctx, IommufdFile.class).objects().get(ioas))
+        return Optional.ofNullable(
+                        tx.state().fileAs(ctx, IommufdFile.class).objects().get(ioas))
                 .filter(o -> o instanceof IommufdObject.Ioas)
                 .map(o -> ((IommufdObject.Ioas) o).space());
     }

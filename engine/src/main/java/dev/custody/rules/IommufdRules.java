@@ -65,7 +65,8 @@ public final class IommufdRules {
         IommufdFile ctx = found.get();
         Optional<IommufdObject> dev = object(tx, ctx, device);
         if (!(dev.orElse(null) instanceof IommufdObject.Device idev)) {
-            return fail(Errno.ENOENT, "dev_id " + Fd.describe(tx.state(), device) + " is not a device of " + ctx.label());
+            return fail(
+                    Errno.ENOENT, "dev_id " + Fd.describe(tx.state(), device) + " is not a device of " + ctx.label());
         }
         Optional<IommufdObject> parent = object(tx, ctx, pt);
         if (parent.isEmpty()) {
@@ -97,7 +98,8 @@ public final class IommufdRules {
         }
         return switch (object.get()) {
             case Ioas ioas -> {
-                List<String> users = hwptsOf(ctx, ioas.id()).stream().map(Hwpt::label).toList();
+                List<String> users =
+                        hwptsOf(ctx, ioas.id()).stream().map(Hwpt::label).toList();
                 if (!users.isEmpty()) {
                     yield fail(Errno.EBUSY, "IOAS " + ioas.label() + " is used by HWPT " + String.join(", ", users));
                 }
@@ -156,10 +158,18 @@ public final class IommufdRules {
             chosen = hwpt;
         } else {
             Ioas ioas = (Ioas) object;
-            Optional<Hwpt> reusable = autoHwptFor(tx, ctx, ioas.id(), current.or(() -> groupHwpt), tx.state().iommuOf(group));
+            Optional<Hwpt> reusable = autoHwptFor(
+                    tx, ctx, ioas.id(), current.or(() -> groupHwpt), tx.state().iommuOf(group));
             created = reusable.isEmpty();
-            chosen = reusable.orElseGet(() -> addHwpt(tx, ctxId, ioas.id(), idev.device(),
-                    label.orElse("hwpt" + freeId(tx.state().fileAs(ctxId, IommufdFile.class)).number()), true));
+            chosen = reusable.orElseGet(() -> addHwpt(
+                    tx,
+                    ctxId,
+                    ioas.id(),
+                    idev.device(),
+                    label.orElse("hwpt"
+                            + freeId(tx.state().fileAs(ctxId, IommufdFile.class))
+                                    .number()),
+                    true));
             if (created) {
                 Outcome<Reply> reserved = joinIoas(tx, ctxId, chosen);
                 if (!reserved.isOk()) {
@@ -168,8 +178,8 @@ public final class IommufdRules {
                 }
             }
         }
-        Outcome<Reply> deviceRegions = IoasReservations.moveDevice(tx, ctxId, idev.device(),
-                current.map(Hwpt::ioas), Optional.of(chosen.ioas()));
+        Outcome<Reply> deviceRegions = IoasReservations.moveDevice(
+                tx, ctxId, idev.device(), current.map(Hwpt::ioas), Optional.of(chosen.ioas()));
         if (!deviceRegions.isOk()) {
             tx.rollback(before);
             return deviceRegions;
@@ -179,7 +189,10 @@ public final class IommufdRules {
         }
         if (groupHwpt.isPresent() && !groupHwpt.get().id().equals(chosen.id())) {
             tx.rollback(before);
-            return fail(Errno.EINVAL, "group " + group.id() + " is already attached to HWPT " + groupHwpt.get().label());
+            return fail(
+                    Errno.EINVAL,
+                    "group " + group.id() + " is already attached to HWPT "
+                            + groupHwpt.get().label());
         }
         if (groupHwpt.isEmpty()) {
             Outcome<Reply> attached = DomainRules.attachGroup(tx, group, chosen.domain()); // first device of the group
@@ -193,8 +206,8 @@ public final class IommufdRules {
     }
 
     /** Replace moves the whole igroup at once through iommu_group_replace_domain (iommufd_device_do_replace). */
-    private static Outcome<Reply> replace(Tx tx, FileId ctxId, GroupState group, Hwpt current, Hwpt chosen,
-                                          boolean created, Tx.Mark before) {
+    private static Outcome<Reply> replace(
+            Tx tx, FileId ctxId, GroupState group, Hwpt current, Hwpt chosen, boolean created, Tx.Mark before) {
         if (current.id().equals(chosen.id())) {
             return Results.ok(new Reply.Attached(new Handle.IommufdObject(ctxId, chosen.id()), chosen.label(), false));
         }
@@ -220,7 +233,8 @@ public final class IommufdRules {
             return; // detaching when not attached is a silent no-op
         }
         ObjectId hwpt = idev.hwpt().get();
-        ObjectId ioas = ((Hwpt) tx.state().fileAs(ctxId, IommufdFile.class).objects().get(hwpt)).ioas();
+        ObjectId ioas =
+                ((Hwpt) tx.state().fileAs(ctxId, IommufdFile.class).objects().get(hwpt)).ioas();
         IoasReservations.moveDevice(tx, ctxId, idev.device(), Optional.of(ioas), Optional.empty());
         tx.emit(new IommufdDeviceAttached(ctxId, idevId, Optional.empty()));
         GroupState group = tx.state().groupOf(idev.device()).orElseThrow();
@@ -245,12 +259,17 @@ public final class IommufdRules {
     /** The last reference went: destroy every object leaf-first (iommufd_fops_release). */
     static void destroyAll(Tx tx, FileId ctxId) {
         IommufdFile ctx = tx.state().fileAs(ctxId, IommufdFile.class);
-        ctx.objects().values().stream().filter(o -> o instanceof IommufdObject.Device).toList()
+        ctx.objects().values().stream()
+                .filter(o -> o instanceof IommufdObject.Device)
+                .toList()
                 .forEach(d -> unbindDevice(tx, ctxId, d.id()));
         tx.state().fileAs(ctxId, IommufdFile.class).objects().values().stream()
-                .filter(o -> o instanceof Hwpt).map(o -> (Hwpt) o).toList()
+                .filter(o -> o instanceof Hwpt)
+                .map(o -> (Hwpt) o)
+                .toList()
                 .forEach(h -> removeHwpt(tx, ctxId, h));
-        tx.state().fileAs(ctxId, IommufdFile.class).objects().keySet().stream().toList()
+        tx.state().fileAs(ctxId, IommufdFile.class).objects().keySet().stream()
+                .toList()
                 .forEach(id -> tx.emit(new IommufdObjectRemoved(ctxId, id)));
     }
 
@@ -262,10 +281,12 @@ public final class IommufdRules {
     static Optional<IommufdObject> object(Tx tx, IommufdFile ctx, Handle handle) {
         return switch (handle) {
             case Handle.IommufdObject o -> Optional.ofNullable(ctx.objects().get(o.id()));
-            case Handle.File f -> tx.state().file(f.id())
-                    .filter(file -> file instanceof CdevFile)
-                    .flatMap(file -> ((CdevFile) file).binding())
-                    .flatMap(ref -> Optional.ofNullable(ctx.objects().get(ref.idev())));
+            case Handle.File f ->
+                tx.state()
+                        .file(f.id())
+                        .filter(file -> file instanceof CdevFile)
+                        .flatMap(file -> ((CdevFile) file).binding())
+                        .flatMap(ref -> Optional.ofNullable(ctx.objects().get(ref.idev())));
             default -> Optional.empty();
         };
     }
@@ -297,7 +318,8 @@ public final class IommufdRules {
         if (!reserved.isOk()) {
             return reserved;
         }
-        IoasSpace space = ((Ioas) tx.state().fileAs(ctxId, IommufdFile.class).objects().get(hwpt.ioas())).space();
+        IoasSpace space =
+                ((Ioas) tx.state().fileAs(ctxId, IommufdFile.class).objects().get(hwpt.ioas())).space();
         return DomainTables.fillIoas(tx, hwpt.domain(), space);
     }
 
@@ -306,8 +328,13 @@ public final class IommufdRules {
         DomainId domain = tx.nextDomainId();
         String iommu = tx.state().spec(device).iommu().orElseThrow();
         IommuSpec spec = tx.state().topology().iommus().get(iommu);
-        tx.emit(new DomainAllocated(new DomainState(domain, label, DomainKind.PAGING, iommu, new DomainUse.HwptPaging(
-                ctxId, id, IommuDomainMappings.empty(spec.pageSizeBitmap(), spec.addressWidth())))));
+        tx.emit(new DomainAllocated(new DomainState(
+                domain,
+                label,
+                DomainKind.PAGING,
+                iommu,
+                new DomainUse.HwptPaging(
+                        ctxId, id, IommuDomainMappings.empty(spec.pageSizeBitmap(), spec.addressWidth())))));
         Hwpt hwpt = new Hwpt(id, label, ioas, domain, auto);
         tx.emit(new IommufdObjectAdded(ctxId, hwpt));
         return hwpt;
@@ -321,13 +348,16 @@ public final class IommufdRules {
 
     private static void destroyIfUnusedAuto(Tx tx, FileId ctxId, ObjectId hwptId) {
         IommufdFile ctx = tx.state().fileAs(ctxId, IommufdFile.class);
-        if (ctx.objects().get(hwptId) instanceof Hwpt hwpt && hwpt.auto() && devicesOn(ctx, hwptId).isEmpty()) {
+        if (ctx.objects().get(hwptId) instanceof Hwpt hwpt
+                && hwpt.auto()
+                && devicesOn(ctx, hwptId).isEmpty()) {
             removeHwpt(tx, ctxId, hwpt);
         }
     }
 
     /** An auto HWPT of the IOAS for this IOMMU, preferring the one the device or its group already uses. */
-    private static Optional<Hwpt> autoHwptFor(Tx tx, IommufdFile ctx, ObjectId ioas, Optional<Hwpt> inUse, String iommu) {
+    private static Optional<Hwpt> autoHwptFor(
+            Tx tx, IommufdFile ctx, ObjectId ioas, Optional<Hwpt> inUse, String iommu) {
         if (inUse.isPresent() && inUse.get().auto() && inUse.get().ioas().equals(ioas)) {
             return inUse;
         }
@@ -338,20 +368,24 @@ public final class IommufdRules {
 
     private static List<Hwpt> hwptsOf(IommufdFile ctx, ObjectId ioas) {
         return ctx.objects().values().stream()
-                .filter(o -> o instanceof Hwpt h && h.ioas().equals(ioas)).map(o -> (Hwpt) o).toList();
+                .filter(o -> o instanceof Hwpt h && h.ioas().equals(ioas))
+                .map(o -> (Hwpt) o)
+                .toList();
     }
 
     private static List<IommufdObject.Device> devicesOn(IommufdFile ctx, ObjectId hwpt) {
         return ctx.objects().values().stream()
                 .filter(o -> o instanceof IommufdObject.Device d && d.hwpt().equals(Optional.of(hwpt)))
-                .map(o -> (IommufdObject.Device) o).toList();
+                .map(o -> (IommufdObject.Device) o)
+                .toList();
     }
 
     static List<IommufdObject.Device> groupDevices(Tx tx, IommufdFile ctx, GroupId group) {
         return ctx.objects().values().stream()
                 .filter(o -> o instanceof IommufdObject.Device d
                         && tx.state().spec(d.device()).group().equals(Optional.of(group)))
-                .map(o -> (IommufdObject.Device) o).toList();
+                .map(o -> (IommufdObject.Device) o)
+                .toList();
     }
 
     /** igroup->hwpt: the HWPT the group's attached devices in this context use (V8). */
@@ -363,6 +397,7 @@ public final class IommufdRules {
     }
 
     private static IommufdObject.Device device(Tx tx, FileId ctxId, ObjectId idev) {
-        return (IommufdObject.Device) tx.state().fileAs(ctxId, IommufdFile.class).objects().get(idev);
+        return (IommufdObject.Device)
+                tx.state().fileAs(ctxId, IommufdFile.class).objects().get(idev);
     }
 }

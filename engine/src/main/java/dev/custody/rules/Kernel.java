@@ -9,10 +9,8 @@ import dev.custody.model.Errno;
 import dev.custody.model.GroupId;
 import dev.custody.model.Handle;
 import dev.custody.model.Outcome;
-import dev.custody.model.OwnerId;
 import dev.custody.model.Reply;
 import dev.custody.model.Topology;
-import dev.custody.model.mapping.Prot;
 import dev.custody.model.state.GroupState;
 import dev.custody.model.state.IommufdObject;
 import dev.custody.model.state.KernelState;
@@ -39,7 +37,8 @@ public final class Kernel {
     }
 
     /** Decides {@code command} with {@code rule} from {@code state}, with deliberately wrong rules on (see {@link Mutant}). */
-    public static <C> Decision decide(KernelState state, C command, Rule<? super C> rule, java.util.Set<Mutant> mutants) {
+    public static <C> Decision decide(
+            KernelState state, C command, Rule<? super C> rule, java.util.Set<Mutant> mutants) {
         Tx tx = new Tx(state, mutants);
         Outcome<Reply> outcome = rule.decide(tx, command);
         return new Decision(tx.events(), outcome, tx.state());
@@ -58,11 +57,17 @@ public final class Kernel {
         }
         for (DeviceSpec device : topology.devices().values()) {
             if (device.bootDriver().isPresent()) {
-                Outcome<Reply> bound = DriverCore.bootBind(tx, device.id(), device.bootDriver().get());
+                Outcome<Reply> bound =
+                        DriverCore.bootBind(tx, device.id(), device.bootDriver().get());
                 if (!bound.isOk()) {
-                    return new Decision(tx.events(), Outcome.fail(Errno.EINVAL, "boot: " + device.id() + " could not bind "
-                            + device.bootDriver().get() + ": " + bound.resultName() + " "
-                            + bound.explanation().orElse("")), tx.state());
+                    return new Decision(
+                            tx.events(),
+                            Outcome.fail(
+                                    Errno.EINVAL,
+                                    "boot: " + device.id() + " could not bind "
+                                            + device.bootDriver().get() + ": " + bound.resultName() + " "
+                                            + bound.explanation().orElse("")),
+                            tx.state());
                 }
             }
         }
@@ -71,29 +76,34 @@ public final class Kernel {
 
     /** A group argument names a group that exists only while it has devices. */
     public static Outcome<Reply> withGroup(Tx tx, GroupId id, Function<GroupState, Outcome<Reply>> operation) {
-        return tx.state().group(id).map(operation)
+        return tx.state()
+                .group(id)
+                .map(operation)
                 .orElseGet(() -> fail(Errno.ENODEV, "group " + id + " has no devices"));
     }
 
-    public static Outcome<Reply> withGroupAndDomain(Tx tx, GroupId group, Handle domain,
-                                                     BiFunction<GroupState, DomainId, Outcome<Reply>> operation) {
+    public static Outcome<Reply> withGroupAndDomain(
+            Tx tx, GroupId group, Handle domain, BiFunction<GroupState, DomainId, Outcome<Reply>> operation) {
         return withGroup(tx, group, g -> withDomain(tx, domain, d -> operation.apply(g, d)));
     }
 
     /** A domain argument: a domain, or an iommufd HWPT standing for its domain. */
     public static Outcome<Reply> withDomain(Tx tx, Handle handle, Function<DomainId, Outcome<Reply>> operation) {
-        return domainOf(tx.state(), handle).map(operation).orElseGet(() -> fail(Errno.ENOENT, "no such domain (" + describe(tx, handle) + ")"));
+        return domainOf(tx.state(), handle)
+                .map(operation)
+                .orElseGet(() -> fail(Errno.ENOENT, "no such domain (" + describe(tx, handle) + ")"));
     }
 
     /** The domain a domain argument names: a domain that exists, or the domain of an iommufd HWPT. */
     public static Optional<DomainId> domainOf(KernelState state, Handle handle) {
         return switch (handle) {
             case Handle.Domain d -> Optional.of(d.id()).filter(state.domains()::containsKey);
-            case Handle.IommufdObject o -> state.file(o.iommufd())
-                    .filter(f -> f instanceof OpenFile.IommufdFile)
-                    .map(f -> ((OpenFile.IommufdFile) f).objects().get(o.id()))
-                    .filter(obj -> obj instanceof IommufdObject.Hwpt)
-                    .map(obj -> ((IommufdObject.Hwpt) obj).domain());
+            case Handle.IommufdObject o ->
+                state.file(o.iommufd())
+                        .filter(f -> f instanceof OpenFile.IommufdFile)
+                        .map(f -> ((OpenFile.IommufdFile) f).objects().get(o.id()))
+                        .filter(obj -> obj instanceof IommufdObject.Hwpt)
+                        .map(obj -> ((IommufdObject.Hwpt) obj).domain());
             default -> Optional.empty();
         };
     }

@@ -44,26 +44,35 @@ public final class LegacyEvents {
         }
         return switch (legacy) {
             case LegacyDomainMapped e -> {
-                var step = DomainMapRules.map(pageTable(state, e.domain()), e.iova(), e.paddr(), e.size(),
-                        new Prot(e.read(), e.write()));
+                var step = DomainMapRules.map(
+                        pageTable(state, e.domain()), e.iova(), e.paddr(), e.size(), new Prot(e.read(), e.write()));
                 yield step.changedElements() ? List.of(new DomainLeavesMapped(e.domain(), step.added())) : List.of();
             }
             case LegacyDomainUnmapped e -> {
                 var step = DomainMapRules.unmap(pageTable(state, e.domain()), e.iova(), e.size());
-                yield step.changedElements() ? List.of(new DomainLeavesUnmapped(e.domain(), step.removed())) : List.of();
+                yield step.changedElements()
+                        ? List.of(new DomainLeavesUnmapped(e.domain(), step.removed()))
+                        : List.of();
             }
             case LegacyType1Unmapped e -> {
                 // a container without the type1 driver was left as it was
-                Optional<Type1DmaSpace> space = state.fileAs(e.container(), VfioContainer.class).iommu();
+                Optional<Type1DmaSpace> space =
+                        state.fileAs(e.container(), VfioContainer.class).iommu();
                 var step = space.map(dma -> Type1DmaRules.unmap(dma, e.iova(), e.size(), e.all()));
-                yield step.filter(MappingStep::changedElements)
-                        .<KernelEvent>map(s -> new Type1EntriesUnmapped(e.container(), s.removed())).stream().toList();
+                yield step
+                        .filter(MappingStep::changedElements)
+                        .<KernelEvent>map(s -> new Type1EntriesUnmapped(e.container(), s.removed()))
+                        .stream()
+                        .toList();
             }
             case LegacyIoasUnmapped e -> {
                 IoasSpace space = ioasSpace(state, e);
-                var step = e.compat() ? IoasSpaceRules.unmapCompat(space, e.iova(), e.length())
+                var step = e.compat()
+                        ? IoasSpaceRules.unmapCompat(space, e.iova(), e.length())
                         : IoasSpaceRules.unmap(space, e.iova(), e.length());
-                yield step.changedElements() ? List.of(new IoasAreasUnmapped(e.iommufd(), e.ioas(), step.removed())) : List.of();
+                yield step.changedElements()
+                        ? List.of(new IoasAreasUnmapped(e.iommufd(), e.ioas(), step.removed()))
+                        : List.of();
             }
         };
     }
@@ -87,12 +96,15 @@ public final class LegacyEvents {
     }
 
     private static IommuDomainMappings pageTable(KernelState state, DomainId id) {
-        return state.domain(id).use().pageTable()
+        return state.domain(id)
+                .use()
+                .pageTable()
                 .orElseThrow(() -> new IllegalStateException(id + " has no page table to map or unmap"));
     }
 
     private static IoasSpace ioasSpace(KernelState state, LegacyIoasUnmapped e) {
-        if (!(state.fileAs(e.iommufd(), IommufdFile.class).objects().get(e.ioas()) instanceof IommufdObject.Ioas ioas)) {
+        if (!(state.fileAs(e.iommufd(), IommufdFile.class).objects().get(e.ioas())
+                instanceof IommufdObject.Ioas ioas)) {
             throw new IllegalStateException("object " + e.ioas() + " of " + e.iommufd() + " is not an IOAS");
         }
         return ioas.space();

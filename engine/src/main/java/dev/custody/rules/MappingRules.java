@@ -8,10 +8,10 @@ import dev.custody.model.FileId;
 import dev.custody.model.Handle;
 import dev.custody.model.IoasMapFlag;
 import dev.custody.model.IovaSpan;
-import dev.custody.model.Type1MapFlag;
 import dev.custody.model.ObjectId;
 import dev.custody.model.Outcome;
 import dev.custody.model.Reply;
+import dev.custody.model.Type1MapFlag;
 import dev.custody.model.event.DomainEvent.DomainLeavesMapped;
 import dev.custody.model.event.DomainEvent.DomainLeavesUnmapped;
 import dev.custody.model.event.FileEvent.IoasAllowed;
@@ -52,14 +52,14 @@ import java.util.Set;
 public final class MappingRules {
     private MappingRules() {}
 
-
     /** iommu_map on a caller's paging domain. */
     public static Outcome<Reply> iommuMap(Tx tx, DomainId id, long iova, long paddr, long size, Prot prot) {
         Optional<IommuDomainMappings> mappings = kernelMappings(tx, id);
         if (mappings.isEmpty()) {
             return notCallerMapped(tx, id);
         }
-        MappingStep<IommuDomainMappings, Mapping, Long> step = DomainMapRules.map(mappings.get(), iova, paddr, size, prot);
+        MappingStep<IommuDomainMappings, Mapping, Long> step =
+                DomainMapRules.map(mappings.get(), iova, paddr, size, prot);
         if (step.outcome().isOk() && step.value() > 0) {
             tx.emit(new DomainLeavesMapped(id, step.added()));
         }
@@ -88,13 +88,20 @@ public final class MappingRules {
             case DomainUse.Type1Paging type1 -> type1.table().iovaToPhys(iova);
             case DomainUse.HwptPaging hwpt -> hwpt.table().iovaToPhys(iova);
             // journals written before domains held tables: derived from the owner's bookkeeping
-            case DomainUse.Container c -> tx.state().file(c.container())
-                    .flatMap(f -> ((VfioContainer) f).iommu()).map(dma -> dma.translate(iova).orElse(0)).orElse(0L);
-            case DomainUse.Hwpt h -> tx.state().file(h.iommufd())
-                    .map(f -> ((IommufdFile) f).objects().get(h.hwpt()))
-                    .map(hwpt -> ((IommufdObject.Hwpt) hwpt).ioas())
-                    .flatMap(ioas -> ioasSpace(tx, h.iommufd(), ioas))
-                    .map(space -> space.translate(iova).orElse(0)).orElse(0L);
+            case DomainUse.Container c ->
+                tx.state()
+                        .file(c.container())
+                        .flatMap(f -> ((VfioContainer) f).iommu())
+                        .map(dma -> dma.translate(iova).orElse(0))
+                        .orElse(0L);
+            case DomainUse.Hwpt h ->
+                tx.state()
+                        .file(h.iommufd())
+                        .map(f -> ((IommufdFile) f).objects().get(h.hwpt()))
+                        .map(hwpt -> ((IommufdObject.Hwpt) hwpt).ioas())
+                        .flatMap(ioas -> ioasSpace(tx, h.iommufd(), ioas))
+                        .map(space -> space.translate(iova).orElse(0))
+                        .orElse(0L);
             case DomainUse.GroupCore core -> domain.kind() == DomainKind.IDENTITY ? iova : 0L;
         };
         return Results.ok(new Reply.Amount("paddr", paddr));
@@ -111,10 +118,11 @@ public final class MappingRules {
         return switch (file.get()) {
             case VfioContainer container -> {
                 if (container.iommu().isEmpty()) {
-                    yield fail(Errno.EINVAL, "container " + container.label() + " has no IOMMU driver (VFIO_SET_IOMMU)");
+                    yield fail(
+                            Errno.EINVAL, "container " + container.label() + " has no IOMMU driver (VFIO_SET_IOMMU)");
                 }
-                MappingStep<Type1DmaSpace, DmaMapping, Long> step = Type1DmaRules.map(container.iommu().get(), iova, vaddr,
-                        size, read, write);
+                MappingStep<Type1DmaSpace, DmaMapping, Long> step =
+                        Type1DmaRules.map(container.iommu().get(), iova, vaddr, size, read, write);
                 if (!step.outcome().isOk()) {
                     yield step.outcome().castFailure();
                 }
@@ -132,7 +140,8 @@ public final class MappingRules {
                 if (!read && !write) {
                     yield fail(Errno.EINVAL, "MAP_DMA needs READ or WRITE");
                 }
-                yield compat(tx, ctx).map(ioas -> ioasMapAt(tx, ctx.id(), ioas, OptionalLong.of(iova), size, read, write, false))
+                yield compat(tx, ctx)
+                        .map(ioas -> ioasMapAt(tx, ctx.id(), ioas, OptionalLong.of(iova), size, read, write, false))
                         .orElseGet(() -> noCompatIoas(ctx));
             }
             default -> fail(Errno.ENOTTY, "fd " + file.get().label() + " is not a VFIO container");
@@ -148,38 +157,55 @@ public final class MappingRules {
         return switch (file.get()) {
             case VfioContainer container -> {
                 if (container.iommu().isEmpty()) {
-                    yield fail(Errno.EINVAL, "container " + container.label() + " has no IOMMU driver (VFIO_SET_IOMMU)");
+                    yield fail(
+                            Errno.EINVAL, "container " + container.label() + " has no IOMMU driver (VFIO_SET_IOMMU)");
                 }
-                MappingStep<Type1DmaSpace, DmaMapping, Long> step = Type1DmaRules.unmap(container.iommu().get(), iova, size, all);
+                MappingStep<Type1DmaSpace, DmaMapping, Long> step =
+                        Type1DmaRules.unmap(container.iommu().get(), iova, size, all);
                 if (step.outcome().isOk() && step.value() > 0) {
                     tx.emit(new Type1EntriesUnmapped(container.id(), step.removed()));
                     DomainTables.followType1(tx, container.id(), step); // unmaps never fail
                 }
                 yield amount("size", step.outcome());
             }
-            case IommufdFile ctx -> compat(tx, ctx).map(ioas -> {
-                IoasSpace space = ioasSpace(tx, ctx.id(), ioas).orElseThrow();
-                int flags = all ? IoasSpaceRules.COMPAT_UNMAP_FLAG_ALL : 0;
-                MappingStep<IoasSpace, IoasArea, Long> step = IoasSpaceRules.unmapCompat(space, flags, iova, size);
-                if (step.changedElements()) {
-                    tx.emit(new IoasAreasUnmapped(ctx.id(), ioas, step.removed()));
-                    DomainTables.followIoas(tx, ctx.id(), ioas, step); // unmaps never fail
-                }
-                return amount("size", step.outcome());
-            }).orElseGet(() -> noCompatIoas(ctx));
+            case IommufdFile ctx ->
+                compat(tx, ctx)
+                        .map(ioas -> {
+                            IoasSpace space = ioasSpace(tx, ctx.id(), ioas).orElseThrow();
+                            int flags = all ? IoasSpaceRules.COMPAT_UNMAP_FLAG_ALL : 0;
+                            MappingStep<IoasSpace, IoasArea, Long> step =
+                                    IoasSpaceRules.unmapCompat(space, flags, iova, size);
+                            if (step.changedElements()) {
+                                tx.emit(new IoasAreasUnmapped(ctx.id(), ioas, step.removed()));
+                                DomainTables.followIoas(tx, ctx.id(), ioas, step); // unmaps never fail
+                            }
+                            return amount("size", step.outcome());
+                        })
+                        .orElseGet(() -> noCompatIoas(ctx));
             default -> fail(Errno.ENOTTY, "fd " + file.get().label() + " is not a VFIO container");
         };
     }
 
     /** IOMMU_IOAS_MAP (iommufd_ioas_map); answers {"iova": n}, the IOVA used. */
-    public static Outcome<Reply> ioasMap(Tx tx, Handle ioasHandle, OptionalLong iova, long length, Set<IoasMapFlag> flags) {
+    public static Outcome<Reply> ioasMap(
+            Tx tx, Handle ioasHandle, OptionalLong iova, long length, Set<IoasMapFlag> flags) {
         Optional<ObjectId> ioas = resolveIoas(tx, ioasHandle);
         if (ioas.isEmpty()) {
             return ioasMissing(tx, ioasHandle);
         }
-        OptionalLong fixed = iova.isPresent() ? iova : flags.contains(IoasMapFlag.FIXED_IOVA) ? OptionalLong.of(0) : OptionalLong.empty();
+        OptionalLong fixed = iova.isPresent()
+                ? iova
+                : flags.contains(IoasMapFlag.FIXED_IOVA) ? OptionalLong.of(0) : OptionalLong.empty();
         FileId ctx = ((Handle.IommufdObject) ioasHandle).iommufd();
-        return ioasMapAt(tx, ctx, ioas.get(), fixed, length, flags.contains(IoasMapFlag.READABLE), flags.contains(IoasMapFlag.WRITEABLE), true);
+        return ioasMapAt(
+                tx,
+                ctx,
+                ioas.get(),
+                fixed,
+                length,
+                flags.contains(IoasMapFlag.READABLE),
+                flags.contains(IoasMapFlag.WRITEABLE),
+                true);
     }
 
     /** IOMMU_IOAS_UNMAP; answers {"length": bytes}. */
@@ -204,12 +230,15 @@ public final class MappingRules {
         if (ioas.isEmpty()) {
             return ioasMissing(tx, ioasHandle);
         }
-        IoasSpace space = ioasSpace(tx, ((Handle.IommufdObject) ioasHandle).iommufd(), ioas.get()).orElseThrow();
+        IoasSpace space = ioasSpace(tx, ((Handle.IommufdObject) ioasHandle).iommufd(), ioas.get())
+                .orElseThrow();
         Outcome<IovaRangesAnswer> answer = IoasSpaceRules.queryIovaRanges(space, capacity);
         if (!(answer instanceof Outcome.Ok<IovaRangesAnswer> ok)) {
             return answer.castFailure();
         }
-        List<IovaSpan> ranges = ok.value().ranges().stream().map(r -> new IovaSpan(r.start(), r.last())).toList();
+        List<IovaSpan> ranges = ok.value().ranges().stream()
+                .map(r -> new IovaSpan(r.start(), r.last()))
+                .toList();
         return Results.ok(new Reply.IovaRanges(ranges, ok.value().alignment()));
     }
 
@@ -221,7 +250,9 @@ public final class MappingRules {
         }
         FileId ctx = ((Handle.IommufdObject) ioasHandle).iommufd();
         IoasSpace space = ioasSpace(tx, ctx, ioas.get()).orElseThrow();
-        List<RequestedRange> requested = ranges.stream().map(r -> new RequestedRange(r.start(), r.last())).toList();
+        List<RequestedRange> requested = ranges.stream()
+                .map(r -> new RequestedRange(r.start(), r.last()))
+                .toList();
         MappingStep<IoasSpace, IoasArea, Integer> step = IoasSpaceRules.allowIovas(space, requested);
         if (!step.outcome().isOk()) {
             return step.outcome().castFailure();
@@ -230,8 +261,15 @@ public final class MappingRules {
         return Results.OK;
     }
 
-    private static Outcome<Reply> ioasMapAt(Tx tx, FileId ctx, ObjectId ioas, OptionalLong iova, long length,
-                                            boolean read, boolean write, boolean reportIova) {
+    private static Outcome<Reply> ioasMapAt(
+            Tx tx,
+            FileId ctx,
+            ObjectId ioas,
+            OptionalLong iova,
+            long length,
+            boolean read,
+            boolean write,
+            boolean reportIova) {
         IoasSpace space = ioasSpace(tx, ctx, ioas).orElseThrow();
         MappingStep<IoasSpace, IoasArea, Long> step = IoasSpaceRules.map(space, iova, length, read, write);
         if (!(step.outcome() instanceof Outcome.Ok<Long> ok)) {
@@ -249,7 +287,8 @@ public final class MappingRules {
     }
 
     static Optional<IoasSpace> ioasSpace(Tx tx, FileId ctx, ObjectId ioas) {
-        return tx.state().file(ctx)
+        return tx.state()
+                .file(ctx)
                 .map(f -> ((IommufdFile) f).objects().get(ioas))
                 .filter(o -> o instanceof IommufdObject.Ioas)
                 .map(o -> ((IommufdObject.Ioas) o).space());
@@ -260,7 +299,9 @@ public final class MappingRules {
         if (!(handle instanceof Handle.IommufdObject object)) {
             return Optional.empty();
         }
-        return tx.state().file(object.iommufd()).filter(OpenFile::fdOpen)
+        return tx.state()
+                .file(object.iommufd())
+                .filter(OpenFile::fdOpen)
                 .map(f -> ((IommufdFile) f).objects().get(object.id()))
                 .filter(o -> o instanceof IommufdObject.Ioas)
                 .map(IommufdObject::id);
@@ -284,7 +325,8 @@ public final class MappingRules {
 
     private static Optional<IommuDomainMappings> kernelMappings(Tx tx, DomainId id) {
         return tx.state().domain(id).use() instanceof DomainUse.KernelCaller caller
-                ? Optional.of(caller.mappings()) : Optional.empty();
+                ? Optional.of(caller.mappings())
+                : Optional.empty();
     }
 
     /** Only a caller-allocated paging domain is the caller's to map; others are mapped by their owner. */
@@ -295,11 +337,13 @@ public final class MappingRules {
             case DomainUse.Type1Paging c -> "its VFIO container";
             case DomainUse.Hwpt h -> "its iommufd IOAS";
             case DomainUse.HwptPaging h -> "its iommufd IOAS";
-            case DomainUse.GroupCore g -> domain.kind() == DomainKind.BLOCKED ? "nobody (it blocks all DMA)"
-                    : "the DMA API";
+            case DomainUse.GroupCore g ->
+                domain.kind() == DomainKind.BLOCKED ? "nobody (it blocks all DMA)" : "the DMA API";
             case DomainUse.KernelCaller k -> "its caller";
         };
-        return fail(Errno.EINVAL, "domain " + domain.label() + " is not a caller's paging domain; it is mapped by " + owner);
+        return fail(
+                Errno.EINVAL,
+                "domain " + domain.label() + " is not a caller's paging domain; it is mapped by " + owner);
     }
 
     private static Outcome<Reply> amount(String field, Outcome<Long> outcome) {

@@ -32,8 +32,12 @@ public final class SharedAttachRules {
             return fail(Errno.ENODEV, device + " has no IOMMU group");
         }
         GroupState group = found.get();
-        boolean kernelDriver = tx.state().device(device).driver().flatMap(tx.state().topology()::driver)
-                .map(d -> !d.managedDma()).orElse(false);
+        boolean kernelDriver = tx.state()
+                .device(device)
+                .driver()
+                .flatMap(tx.state().topology()::driver)
+                .map(d -> !d.managedDma())
+                .orElse(false);
         if (kernelDriver) {
             return fail(Errno.EPERM, device + " is bound to a kernel DMA driver");
         }
@@ -56,16 +60,20 @@ public final class SharedAttachRules {
     }
 
     /** The same checks as taking ownership, then straight onto the shared domain. */
-    private static Outcome<Reply> attachFirst(Tx tx, GroupState group, DomainState domain, OwnerId shared,
-                                              DeviceId device) {
+    private static Outcome<Reply> attachFirst(
+            Tx tx, GroupState group, DomainState domain, OwnerId shared, DeviceId device) {
         if (!group.onCoreDomain() || !group.pasids().isEmpty()) {
-            return fail(Errno.EBUSY, "group " + group.id() + " is on domain "
-                    + Describe.domainOf(tx.state(), group, group.domain()) + " or has PASID attachments");
+            return fail(
+                    Errno.EBUSY,
+                    "group " + group.id() + " is on domain " + Describe.domainOf(tx.state(), group, group.domain())
+                            + " or has PASID attachments");
         }
         if (!domain.iommu().equals(tx.state().iommuOf(group))) {
             return fail(Errno.EINVAL, "domain " + domain.label() + " belongs to IOMMU " + domain.iommu());
         }
-        Optional<DeviceId> direct = group.devices().stream().filter(d -> tx.state().spec(d).requireDirect()).findFirst();
+        Optional<DeviceId> direct = group.devices().stream()
+                .filter(d -> tx.state().spec(d).requireDirect())
+                .findFirst();
         if (direct.isPresent()) {
             return fail(Errno.EINVAL, direct.get() + " requires direct (firmware 1:1) mappings");
         }

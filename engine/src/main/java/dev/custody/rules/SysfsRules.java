@@ -6,8 +6,8 @@ import static dev.custody.rules.Results.fail;
 import dev.custody.model.DomainId;
 import dev.custody.model.Errno;
 import dev.custody.model.GroupId;
-import dev.custody.model.ProcessCapability;
 import dev.custody.model.Outcome;
+import dev.custody.model.ProcessCapability;
 import dev.custody.model.Reply;
 import dev.custody.model.event.DomainEvent.DomainAllocated;
 import dev.custody.model.event.DomainEvent.DomainFreed;
@@ -27,8 +27,14 @@ public final class SysfsRules {
     private SysfsRules() {}
 
     private static final Map<String, DomainKind> WRITABLE_TYPES = Map.of(
-            "identity", DomainKind.IDENTITY, "DMA", DomainKind.DMA, "DMA-FQ", DomainKind.DMA_FQ,
-            "auto", DomainKind.DMA); // auto: the IOMMU's own default, DMA in this model
+            "identity",
+            DomainKind.IDENTITY,
+            "DMA",
+            DomainKind.DMA,
+            "DMA-FQ",
+            DomainKind.DMA_FQ,
+            "auto",
+            DomainKind.DMA); // auto: the IOMMU's own default, DMA in this model
 
     /** iommu_group_store_type (>= 6.4). */
     public static Outcome<Reply> storeType(Tx tx, GroupId groupId, String value, Set<ProcessCapability> caps) {
@@ -56,8 +62,8 @@ public final class SysfsRules {
             return OK;
         }
         DomainId replacement = tx.nextDomainId();
-        tx.emit(new DomainAllocated(new DomainState(replacement, "default", wanted, current.iommu(),
-                new DomainUse.GroupCore(groupId))));
+        tx.emit(new DomainAllocated(
+                new DomainState(replacement, "default", wanted, current.iommu(), new DomainUse.GroupCore(groupId))));
         tx.emit(new DefaultDomainSet(groupId, replacement));
         if (group.domain().equals(current.id())) {
             DomainRules.setDomainNoFail(tx, groupId, replacement);
@@ -70,11 +76,14 @@ public final class SysfsRules {
     public static Outcome<Reply> view(KernelState state, GroupId groupId) {
         Optional<GroupState> found = state.group(groupId);
         if (found.isEmpty()) {
-            return Outcome.ok(new Reply.GroupView(groupId, 0, Optional.empty(), Optional.empty(), Optional.empty(),
-                    java.util.List.of()));
+            return Outcome.ok(new Reply.GroupView(
+                    groupId, 0, Optional.empty(), Optional.empty(), Optional.empty(), java.util.List.of()));
         }
         GroupState group = found.get();
-        return Outcome.ok(new Reply.GroupView(groupId, group.ownerCnt(), group.owner().map(o -> o.label()),
+        return Outcome.ok(new Reply.GroupView(
+                groupId,
+                group.ownerCnt(),
+                group.owner().map(o -> o.label()),
                 Optional.of(Describe.domainOf(state, group, group.domain())),
                 Optional.of(state.domain(group.defaultDomain()).kind().sysfsName()),
                 group.devices().stream()
@@ -88,6 +97,8 @@ public final class SysfsRules {
      * the device still holds the driver until remove returns; checked on 6.12 with `custody oracle`.
      */
     private static Optional<String> sysfsDriver(KernelState state, dev.custody.model.DeviceId device) {
-        return state.device(device).pending().isPresent() ? Optional.empty() : state.device(device).driver();
+        return state.device(device).pending().isPresent()
+                ? Optional.empty()
+                : state.device(device).driver();
     }
 }

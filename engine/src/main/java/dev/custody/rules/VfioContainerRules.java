@@ -8,8 +8,8 @@ import dev.custody.model.Errno;
 import dev.custody.model.FileId;
 import dev.custody.model.GroupId;
 import dev.custody.model.Handle;
-import dev.custody.model.IommuType;
 import dev.custody.model.IommuSpec;
+import dev.custody.model.IommuType;
 import dev.custody.model.Outcome;
 import dev.custody.model.Reply;
 import dev.custody.model.event.DomainEvent.DomainAllocated;
@@ -87,22 +87,25 @@ public final class VfioContainerRules {
         };
     }
 
-    private static Outcome<Reply> setContainerIommu(Tx tx, VfioContainer container, IommuType type,
-                                                    Optional<Type1Version> version) {
+    private static Outcome<Reply> setContainerIommu(
+            Tx tx, VfioContainer container, IommuType type, Optional<Type1Version> version) {
         List<VfioGroupFile> groups = tx.state().groupFilesIn(container.id());
         if (groups.isEmpty()) {
             return fail(Errno.EINVAL, "container " + container.label() + " has no group yet");
         }
         if (container.iommuDriver().isPresent()) {
-            return fail(Errno.EINVAL, "container " + container.label() + " already has an IOMMU driver ("
-                    + container.iommuDriver().get() + ")");
+            return fail(
+                    Errno.EINVAL,
+                    "container " + container.label() + " already has an IOMMU driver ("
+                            + container.iommuDriver().get() + ")");
         }
         if (version.isEmpty()) {
             return fail(Errno.ENODEV, "no VFIO IOMMU driver accepts type " + type);
         }
         Tx.Mark before = tx.mark();
         for (VfioGroupFile file : groups) {
-            Outcome<Reply> attached = attachGroup(tx, container.id(), file.group().orElseThrow());
+            Outcome<Reply> attached =
+                    attachGroup(tx, container.id(), file.group().orElseThrow());
             if (!attached.isOk()) {
                 tx.rollback(before);
                 return attached;
@@ -113,7 +116,8 @@ public final class VfioContainerRules {
     }
 
     private static Type1DmaSpace emptyDmaSpace(Tx tx, List<VfioGroupFile> groups, Type1Version version) {
-        Geometry geometry = geometry(tx, groups.stream().map(f -> f.group().orElseThrow()).toList());
+        Geometry geometry =
+                geometry(tx, groups.stream().map(f -> f.group().orElseThrow()).toList());
         return Type1DmaSpace.empty(version).withPageSize(geometry.pageSize()).withValidRanges(geometry.validRanges());
     }
 
@@ -152,13 +156,15 @@ public final class VfioContainerRules {
         for (var mapping : dma.entries()) {
             var range = dev.custody.model.mapping.IovaRange.ofLength(mapping.iova(), mapping.size());
             if (geometry.validRanges().stream().noneMatch(valid -> valid.contains(range))) {
-                return fail(Errno.EINVAL, "mapping " + range + " of container " + container.label()
-                        + " lies outside the IOVA ranges the joining IOMMU allows");
+                return fail(
+                        Errno.EINVAL,
+                        "mapping " + range + " of container " + container.label()
+                                + " lies outside the IOVA ranges the joining IOMMU allows");
             }
         }
         if (geometry.pageSize() != dma.pageSize() || !geometry.validRanges().equals(dma.validRanges())) {
-            tx.emit(new dev.custody.model.event.FileEvent.Type1GeometrySet(containerId, geometry.pageSize(),
-                    geometry.validRanges()));
+            tx.emit(new dev.custody.model.event.FileEvent.Type1GeometrySet(
+                    containerId, geometry.pageSize(), geometry.validRanges()));
         }
         return OK;
     }
@@ -173,13 +179,18 @@ public final class VfioContainerRules {
             domain = tx.nextDomainId();
             String label = container.domains().isEmpty() ? container.label() : container.label() + "@" + iommu;
             IommuSpec spec = tx.state().topology().iommus().get(iommu);
-            tx.emit(new DomainAllocated(new DomainState(domain, label, DomainKind.PAGING, iommu,
-                    new DomainUse.Type1Paging(containerId, IommuDomainMappings.empty(spec.pageSizeBitmap(),
-                            spec.addressWidth())))));
+            tx.emit(new DomainAllocated(new DomainState(
+                    domain,
+                    label,
+                    DomainKind.PAGING,
+                    iommu,
+                    new DomainUse.Type1Paging(
+                            containerId, IommuDomainMappings.empty(spec.pageSizeBitmap(), spec.addressWidth())))));
             tx.emit(new ContainerDomainSet(containerId, iommu, Optional.of(domain)));
             if (container.iommu().isPresent()) {
                 // vfio_iommu_replay: a domain new to the container gets every vfio_dma already there
-                Outcome<Reply> filled = DomainTables.fillType1(tx, domain, container.iommu().get());
+                Outcome<Reply> filled =
+                        DomainTables.fillType1(tx, domain, container.iommu().get());
                 if (!filled.isOk()) {
                     return filled;
                 }
@@ -195,7 +206,8 @@ public final class VfioContainerRules {
         VfioContainer container = tx.state().fileAs(containerId, VfioContainer.class);
         String iommu = tx.state().iommuOf(group);
         DomainId domain = container.domains().get(iommu);
-        boolean stillUsed = tx.state().groups().values().stream().anyMatch(g -> g.domain().equals(domain));
+        boolean stillUsed =
+                tx.state().groups().values().stream().anyMatch(g -> g.domain().equals(domain));
         if (domain != null && !stillUsed) {
             tx.emit(new ContainerDomainSet(containerId, iommu, Optional.empty()));
             tx.emit(new DomainFreed(domain));
@@ -205,7 +217,8 @@ public final class VfioContainerRules {
     /** The last group left: the IOMMU driver is released with its mappings (vfio_container_detach_group). */
     static void afterGroupLeft(Tx tx, FileId containerId) {
         List<GroupId> remaining = tx.state().groupFilesIn(containerId).stream()
-                .flatMap(f -> f.group().stream()).toList();
+                .flatMap(f -> f.group().stream())
+                .toList();
         if (!remaining.isEmpty()) {
             regeometry(tx, containerId, remaining); // a leaving group can only widen what is allowed
             return;

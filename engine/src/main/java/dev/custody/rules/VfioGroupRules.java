@@ -41,15 +41,19 @@ public final class VfioGroupRules {
             return fail(Errno.ENOENT, "group " + groupId + " has no VFIO device, so no /dev/vfio node");
         }
         if (tx.state().openedGroupFile(groupId).isPresent()) {
-            return fail(Errno.EBUSY, "group " + groupId + " is already open as "
-                    + tx.state().openedGroupFile(groupId).get().label());
+            return fail(
+                    Errno.EBUSY,
+                    "group " + groupId + " is already open as "
+                            + tx.state().openedGroupFile(groupId).get().label());
         }
         if (tx.state().cdevBoundCount(groupId) > 0) {
-            return fail(Errno.EBUSY, "group " + groupId + " has " + tx.state().cdevBoundCount(groupId)
-                    + " device(s) bound through VFIO cdevs");
+            return fail(
+                    Errno.EBUSY,
+                    "group " + groupId + " has " + tx.state().cdevBoundCount(groupId)
+                            + " device(s) bound through VFIO cdevs");
         }
-        VfioGroupFile file = new VfioGroupFile(tx.nextFileId(), label, true, Optional.of(groupId),
-                Optional.empty(), Optional.empty());
+        VfioGroupFile file = new VfioGroupFile(
+                tx.nextFileId(), label, true, Optional.of(groupId), Optional.empty(), Optional.empty());
         tx.emit(new FileOpened(file));
         return Results.ok(new Reply.Created(new Handle.File(file.id())));
     }
@@ -97,14 +101,15 @@ public final class VfioGroupRules {
     private static Outcome<Reply> attachContainer(Tx tx, VfioGroupFile file, VfioContainer container) {
         GroupState group = tx.state().group(file.group().orElseThrow()).orElseThrow();
         Tx.Mark before = tx.mark();
-        Outcome<Reply> claimed = GroupRules.claimGroup(tx, group,
-                Optional.of(OwnerId.vfioGroupFile(file.id(), file.label())));
+        Outcome<Reply> claimed =
+                GroupRules.claimGroup(tx, group, Optional.of(OwnerId.vfioGroupFile(file.id(), file.label())));
         if (!claimed.isOk()) {
             return claimed;
         }
         if (container.iommuDriver().isPresent()) {
             List<GroupId> members = new ArrayList<>(tx.state().groupFilesIn(container.id()).stream()
-                    .map(f -> f.group().orElseThrow()).toList());
+                    .map(f -> f.group().orElseThrow())
+                    .toList());
             members.add(group.id());
             Outcome<Reply> attached = VfioContainerRules.regeometry(tx, container.id(), members);
             if (attached.isOk()) {
@@ -138,8 +143,10 @@ public final class VfioGroupRules {
         if (file.get().container().isPresent()) {
             long devicesOpen = openDevices(tx, file.get().id()).size();
             if (devicesOpen > 0) {
-                return fail(Errno.EBUSY, file.get().label() + " has " + devicesOpen + " device(s) open (container_users "
-                        + (devicesOpen + 1) + ")");
+                return fail(
+                        Errno.EBUSY,
+                        file.get().label() + " has " + devicesOpen + " device(s) open (container_users "
+                                + (devicesOpen + 1) + ")");
             }
             detachContainer(tx, file.get().id());
         }
@@ -163,17 +170,23 @@ public final class VfioGroupRules {
         boolean registered = tx.state().vfioDevicesOf(file.group().get()).contains(device)
                 && tx.state().device(device).pending().isEmpty();
         if (!registered) {
-            return fail(Errno.ENODEV, device + " is not a VFIO device of group " + file.group().get());
+            return fail(
+                    Errno.ENODEV,
+                    device + " is not a VFIO device of group " + file.group().get());
         }
         if (!file.hasContainerOrIommufd()) {
             return fail(Errno.EINVAL, file.label() + " has no container or iommufd");
         }
         if (file.container().isPresent()
-                && tx.state().fileAs(file.container().get(), VfioContainer.class).iommuDriver().isEmpty()) {
+                && tx.state()
+                        .fileAs(file.container().get(), VfioContainer.class)
+                        .iommuDriver()
+                        .isEmpty()) {
             return fail(Errno.EINVAL, "container of " + file.label() + " has no IOMMU driver (VFIO_SET_IOMMU)");
         }
         List<VfioDeviceFile> sameDevice = tx.state().deviceFilesOf(file.id()).stream()
-                .filter(f -> f.device().equals(device)).toList();
+                .filter(f -> f.device().equals(device))
+                .toList();
         Optional<IommufdRef> binding = sameDevice.stream().findFirst().flatMap(VfioDeviceFile::binding);
         if (sameDevice.isEmpty() && file.iommufd().isPresent()) {
             Outcome<IommufdRef> bound = bindThroughCompat(tx, file.iommufd().get(), device);
@@ -229,7 +242,8 @@ public final class VfioGroupRules {
     }
 
     static void dropIommufd(Tx tx, dev.custody.model.FileId groupFile) {
-        dev.custody.model.FileId iommufd = tx.state().fileAs(groupFile, VfioGroupFile.class).iommufd().orElseThrow();
+        dev.custody.model.FileId iommufd =
+                tx.state().fileAs(groupFile, VfioGroupFile.class).iommufd().orElseThrow();
         tx.emit(new GroupFileIommufdSet(groupFile, Optional.empty()));
         FileLifecycle.releaseIfUnused(tx, iommufd);
     }

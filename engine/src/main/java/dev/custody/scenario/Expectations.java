@@ -1,7 +1,7 @@
 package dev.custody.scenario;
 
-import dev.custody.ops.U64;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.custody.ops.U64;
 import java.util.Iterator;
 import java.util.Map;
 
@@ -43,8 +43,11 @@ public final class Expectations {
             }
             return true;
         }
-        if (U64.exact(expected).isPresent() && U64.exact(actual).isPresent()
-                && (expected.isNumber() || actual.isNumber() || expected.asText().startsWith("0x"))) {
+        if (U64.exact(expected).isPresent()
+                && U64.exact(actual).isPresent()
+                && (expected.isNumber()
+                        || actual.isNumber()
+                        || expected.asText().startsWith("0x"))) {
             return U64.sameNumber(expected, actual);
         }
         if (expected.isBoolean()) {

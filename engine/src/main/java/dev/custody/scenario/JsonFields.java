@@ -1,7 +1,7 @@
 package dev.custody.scenario;
 
-import dev.custody.ops.U64;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.custody.ops.U64;
 import java.util.List;
 import java.util.Optional;
 
@@ -49,24 +49,27 @@ record JsonFields(String file) {
     }
 
     int integer(JsonNode node, String where) {
-        return U64.exact(node).filter(v -> v.bitLength() < 31).map(v -> v.intValue())
+        return U64.exact(node)
+                .filter(v -> v.bitLength() < 31)
+                .map(v -> v.intValue())
                 .orElseThrow(() -> ScenarioException.atField(file, where, "must be an integer, not " + node));
     }
 
     /** A number in 0..max, as a JSON number or a "0x" string (ids and bus numbers read best in hex). */
     int bounded(JsonNode node, String where, int max) {
-        return U64.exact(node).filter(v -> v.signum() >= 0 && v.bitLength() < 31 && v.intValue() <= max)
+        return U64.exact(node)
+                .filter(v -> v.signum() >= 0 && v.bitLength() < 31 && v.intValue() <= max)
                 .map(v -> v.intValue())
-                .orElseThrow(() -> ScenarioException.atField(file, where,
-                        "must be a number 0..0x%x (like \"0x%x\"), not %s".formatted(max, max, node)));
+                .orElseThrow(() -> ScenarioException.atField(
+                        file, where, "must be a number 0..0x%x (like \"0x%x\"), not %s".formatted(max, max, node)));
     }
 
     /** Refuses fields outside {@code known}, so a misspelt field is not silently ignored. */
     void onlyKnown(JsonNode node, List<String> known, String where) {
         for (var field : (Iterable<String>) () -> node.fieldNames()) {
             if (!known.contains(field)) {
-                throw ScenarioException.atField(file, where + "." + field,
-                        "is not a field here (fields: " + String.join(", ", known) + ")");
+                throw ScenarioException.atField(
+                        file, where + "." + field, "is not a field here (fields: " + String.join(", ", known) + ")");
             }
         }
     }

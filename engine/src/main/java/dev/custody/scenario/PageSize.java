@@ -1,7 +1,7 @@
 package dev.custody.scenario;
 
-import dev.custody.ops.U64;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.custody.ops.U64;
 import java.util.Optional;
 
 /** Page sizes written as "4K", "2M", "1G" or as numbers; they must be powers of two of at least 4 KiB. */

@@ -13,8 +13,11 @@ import java.util.Map;
  *
  * @param where each function's field path, for error messages ({@code topology.pci.functions[3]})
  */
-record PciForm(PciTopology topology, GroupingPolicy policy, Map<PciAddress, JsonNode> functions,
-               Map<PciAddress, String> where) {
+record PciForm(
+        PciTopology topology,
+        GroupingPolicy policy,
+        Map<PciAddress, JsonNode> functions,
+        Map<PciAddress, String> where) {
 
     PciForm {
         functions = Map.copyOf(functions);

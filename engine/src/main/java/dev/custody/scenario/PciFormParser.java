@@ -23,8 +23,22 @@ import java.util.Set;
 final class PciFormParser {
 
     /** Fields of one function: the hardware, then the scenario fields of the per-device form. */
-    static final List<String> FUNCTION_FIELDS = List.of("address", "vendor", "device", "class", "subsystem",
-            "multifunction", "express", "acs", "bridge", "iommu", "matches", "driver", "present", "requireDirect");
+    static final List<String> FUNCTION_FIELDS = List.of(
+            "address",
+            "vendor",
+            "device",
+            "class",
+            "subsystem",
+            "multifunction",
+            "express",
+            "acs",
+            "bridge",
+            "iommu",
+            "matches",
+            "driver",
+            "present",
+            "requireDirect");
+
     private static final String WHERE = "topology.pci";
 
     private final String file;
@@ -64,7 +78,8 @@ final class PciFormParser {
 
     private PciFunction function(JsonNode node, String at) {
         var address = address(node.get("address"), at + ".address");
-        var builder = PciFunctionBuilder.function(address.toString(),
+        var builder = PciFunctionBuilder.function(
+                address.toString(),
                 json.bounded(required(node, "vendor", at), at + ".vendor", 0xffff),
                 json.bounded(required(node, "device", at), at + ".device", 0xffff));
         if (node.has("class")) builder.classCode(json.bounded(node.get("class"), at + ".class", 0xffffff));
@@ -73,7 +88,8 @@ final class PciFormParser {
             String s = at + ".subsystem";
             if (!sub.isObject()) throw ScenarioException.atField(file, s, "must be {\"vendor\": ..., \"device\": ...}");
             json.onlyKnown(sub, List.of("vendor", "device"), s);
-            builder.subsystem(json.bounded(required(sub, "vendor", s), s + ".vendor", 0xffff),
+            builder.subsystem(
+                    json.bounded(required(sub, "vendor", s), s + ".vendor", 0xffff),
                     json.bounded(required(sub, "device", s), s + ".device", 0xffff));
         }
         if (json.bool(node, "multifunction", at)) builder.multifunction();
@@ -82,11 +98,13 @@ final class PciFormParser {
         if (node.has("bridge")) {
             var bridge = node.get("bridge");
             String b = at + ".bridge";
-            if (!bridge.isObject()) throw ScenarioException.atField(file, b, "must be {\"secondary\": ..., \"subordinate\": ...}");
+            if (!bridge.isObject())
+                throw ScenarioException.atField(file, b, "must be {\"secondary\": ..., \"subordinate\": ...}");
             json.onlyKnown(bridge, List.of("secondary", "subordinate"), b);
             int secondary = json.bounded(required(bridge, "secondary", b), b + ".secondary", 0xff);
             int subordinate = bridge.has("subordinate")
-                    ? json.bounded(bridge.get("subordinate"), b + ".subordinate", 0xff) : secondary;
+                    ? json.bounded(bridge.get("subordinate"), b + ".subordinate", 0xff)
+                    : secondary;
             if (subordinate < secondary) {
                 throw ScenarioException.atField(file, b + ".subordinate", "is below the secondary bus");
             }
@@ -100,7 +118,8 @@ final class PciFormParser {
     }
 
     private PciAddress address(JsonNode node, String at) {
-        if (node == null || !node.isTextual()) throw ScenarioException.atField(file, at, "is required, like \"0000:00:03.1\"");
+        if (node == null || !node.isTextual())
+            throw ScenarioException.atField(file, at, "is required, like \"0000:00:03.1\"");
         try {
             return PciAddress.parse(node.textValue());
         } catch (IllegalArgumentException e) {
@@ -120,9 +139,19 @@ final class PciFormParser {
     }
 
     private PciePortType expressType(String text, String at) {
-        return Arrays.stream(PciePortType.values()).filter(t -> spelling(t).equals(text)).findFirst()
-                .orElseThrow(() -> ScenarioException.atField(file, at, "unknown PCIe port type \"" + text + "\" (one of: "
-                        + String.join(", ", Arrays.stream(PciePortType.values()).map(PciFormParser::spelling).toList()) + ")"));
+        return Arrays.stream(PciePortType.values())
+                .filter(t -> spelling(t).equals(text))
+                .findFirst()
+                .orElseThrow(() -> ScenarioException.atField(
+                        file,
+                        at,
+                        "unknown PCIe port type \"" + text + "\" (one of: "
+                                + String.join(
+                                        ", ",
+                                        Arrays.stream(PciePortType.values())
+                                                .map(PciFormParser::spelling)
+                                                .toList())
+                                + ")"));
     }
 
     /**
@@ -130,7 +159,8 @@ final class PciFormParser {
      * pci_enable_acs switches on: the supported ones among SV, RR, CR and UF.
      */
     private AcsCapability acs(JsonNode node, String at) {
-        if (!node.isObject()) throw ScenarioException.atField(file, at, "must be {\"supported\": [...], \"enabled\": [...]}");
+        if (!node.isObject())
+            throw ScenarioException.atField(file, at, "must be {\"supported\": [...], \"enabled\": [...]}");
         json.onlyKnown(node, List.of("supported", "enabled"), at);
         var supported = flags(node.get("supported"), at + ".supported");
         Set<AcsFlag> enabled;
@@ -148,9 +178,11 @@ final class PciFormParser {
         var flags = EnumSet.noneOf(AcsFlag.class);
         for (JsonNode flag : json.array(list, at, true)) {
             var name = flag.asText();
-            flags.add(Arrays.stream(AcsFlag.values()).filter(f -> f.name().equals(name)).findFirst()
-                    .orElseThrow(() -> ScenarioException.atField(file, at, "unknown ACS flag \"" + name
-                            + "\" (one of: SV, TB, RR, CR, UF, EC, DT)")));
+            flags.add(Arrays.stream(AcsFlag.values())
+                    .filter(f -> f.name().equals(name))
+                    .findFirst()
+                    .orElseThrow(() -> ScenarioException.atField(
+                            file, at, "unknown ACS flag \"" + name + "\" (one of: SV, TB, RR, CR, UF, EC, DT)")));
         }
         return flags;
     }

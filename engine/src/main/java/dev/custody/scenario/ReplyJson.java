@@ -1,10 +1,10 @@
 package dev.custody.scenario;
 
-import dev.custody.ops.U64;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.custody.model.Reply;
+import dev.custody.ops.U64;
 import java.util.Optional;
 
 /** The {@code value} object of a step line, per op (docs/scenario-format.md, Operations). */
@@ -32,7 +32,10 @@ final class ReplyJson {
             case Reply.Amount a -> value.put(a.field(), U64.unsigned(a.value()));
             case Reply.IovaRanges r -> {
                 ArrayNode ranges = value.putArray("ranges");
-                r.ranges().forEach(range -> ranges.addArray().add(U64.unsigned(range.start())).add(U64.unsigned(range.last())));
+                r.ranges()
+                        .forEach(range -> ranges.addArray()
+                                .add(U64.unsigned(range.start()))
+                                .add(U64.unsigned(range.last())));
                 value.put("alignment", U64.unsigned(r.alignment()));
             }
             case Reply.GroupView v -> {
@@ -41,7 +44,10 @@ final class ReplyJson {
                 value.put("domain", v.domain().orElse(null));
                 value.put("type", v.type().orElse(null));
                 ArrayNode devices = value.putArray("devices");
-                v.devices().forEach(d -> devices.addObject().put("device", d.device()).put("driver", d.driver().orElse(null)));
+                v.devices()
+                        .forEach(d -> devices.addObject()
+                                .put("device", d.device())
+                                .put("driver", d.driver().orElse(null)));
             }
         }
         return Optional.of(value);

@@ -38,7 +38,8 @@ public final class ScenarioException extends RuntimeException {
     private static String format(String file, Optional<Integer> step, Optional<String> field, String problem) {
         StringBuilder where = new StringBuilder(file);
         step.ifPresent(s -> where.append(": step ").append(s));
-        field.ifPresent(f -> where.append(step.isPresent() ? ", field " : ": field ").append(f));
+        field.ifPresent(
+                f -> where.append(step.isPresent() ? ", field " : ": field ").append(f));
         return where + ": " + problem;
     }
 }

@@ -1,6 +1,5 @@
 package dev.custody.scenario;
 
-import dev.custody.ops.U64;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -13,6 +12,7 @@ import dev.custody.ops.Arg;
 import dev.custody.ops.ArgKind;
 import dev.custody.ops.Operation;
 import dev.custody.ops.Operations;
+import dev.custody.ops.U64;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -36,16 +36,21 @@ public final class ScenarioParser {
         try {
             root = JSON.readTree(text);
         } catch (JsonProcessingException e) {
-            throw new ScenarioException(source, Optional.empty(), Optional.empty(),
-                    "not valid JSON: " + e.getOriginalMessage() + " at line " + e.getLocation().getLineNr()
-                            + ", column " + e.getLocation().getColumnNr());
+            throw new ScenarioException(
+                    source,
+                    Optional.empty(),
+                    Optional.empty(),
+                    "not valid JSON: " + e.getOriginalMessage() + " at line "
+                            + e.getLocation().getLineNr() + ", column "
+                            + e.getLocation().getColumnNr());
         }
         if (root == null || !root.isObject()) {
             throw new ScenarioException(source, Optional.empty(), Optional.empty(), "must be a JSON object");
         }
         Topology topology = new TopologyParser(source).parse(root.get("topology"));
         String name = root.hasNonNull("name") ? root.get("name").asText() : source;
-        Optional<String> description = Optional.ofNullable(root.get("description")).map(JsonNode::asText);
+        Optional<String> description =
+                Optional.ofNullable(root.get("description")).map(JsonNode::asText);
         JsonNode steps = root.get("steps");
         if (steps == null || !steps.isArray()) {
             throw ScenarioException.atField(source, "steps", "must be a list");
@@ -74,8 +79,9 @@ public final class ScenarioParser {
                     throw ScenarioException.atStep(file, number, "op", "is required");
                 }
                 int at = number;
-                Operation<?> spec = Operations.find(op.textValue()).orElseThrow(() -> ScenarioException.atStep(file,
-                        at, "op", "unknown op \"" + op.textValue() + "\""));
+                Operation<?> spec = Operations.find(op.textValue())
+                        .orElseThrow(() ->
+                                ScenarioException.atStep(file, at, "op", "unknown op \"" + op.textValue() + "\""));
                 Step step = new Step(number, spec.name(), (ObjectNode) node);
                 checkFields(step, spec, names);
                 step.as().ifPresent(names::add);
@@ -85,12 +91,18 @@ public final class ScenarioParser {
         }
 
         private void checkFields(Step step, Operation<?> spec, Set<String> names) {
-            Iterator<Map.Entry<String, JsonNode>> fields = step.node().properties().iterator();
+            Iterator<Map.Entry<String, JsonNode>> fields =
+                    step.node().properties().iterator();
             while (fields.hasNext()) {
                 String field = fields.next().getKey();
                 if (!COMMON_FIELDS.contains(field) && spec.arg(field).isEmpty()) {
-                    throw fieldError(step, field, "is not an argument of " + spec.name() + " (arguments: "
-                            + String.join(", ", spec.args().stream().map(Arg::name).toList()) + ")");
+                    throw fieldError(
+                            step,
+                            field,
+                            "is not an argument of " + spec.name() + " (arguments: "
+                                    + String.join(
+                                            ", ",
+                                            spec.args().stream().map(Arg::name).toList()) + ")");
                 }
             }
             for (Arg arg : spec.args()) {
@@ -126,14 +138,19 @@ public final class ScenarioParser {
                     }
                 }
                 case GROUP -> {
-                    if (U64.exact(value).filter(v -> v.signum() >= 0 && v.bitLength() < 31).isEmpty()) {
+                    if (U64.exact(value)
+                            .filter(v -> v.signum() >= 0 && v.bitLength() < 31)
+                            .isEmpty()) {
                         throw fieldError(step, field, "must be a group number, not " + value);
                     }
                 }
                 case DRIVER -> {
                     if (!value.isTextual() || topology.driver(value.textValue()).isEmpty()) {
-                        throw fieldError(step, field, "unknown driver " + value + " (known: "
-                                + String.join(", ", topology.drivers().keySet()) + ")");
+                        throw fieldError(
+                                step,
+                                field,
+                                "unknown driver " + value + " (known: "
+                                        + String.join(", ", topology.drivers().keySet()) + ")");
                     }
                 }
                 case OVERRIDE, NULLABLE_TEXT -> {
@@ -149,7 +166,8 @@ public final class ScenarioParser {
                 case REF, NULLABLE_REF -> checkRef(step, field, value, names, arg.kind() == ArgKind.NULLABLE_REF);
                 case NUMBER -> {
                     if (U64.bits(value).isEmpty()) {
-                        throw fieldError(step, field, "must be a 64-bit number (JSON number or \"0x...\"), not " + value);
+                        throw fieldError(
+                                step, field, "must be a 64-bit number (JSON number or \"0x...\"), not " + value);
                     }
                 }
                 case ERRNO -> {
@@ -158,20 +176,32 @@ public final class ScenarioParser {
                     }
                 }
                 case FLAGS -> {
-                    List<String> known = Arrays.stream(arg.flags().orElseThrow().getEnumConstants()).map(Enum::name).toList();
+                    List<String> known = Arrays.stream(arg.flags().orElseThrow().getEnumConstants())
+                            .map(Enum::name)
+                            .toList();
                     if (!value.isArray()) {
                         throw fieldError(step, field, "must be a list of names (" + String.join(", ", known) + ")");
                     }
                     value.forEach(flag -> {
                         if (!flag.isTextual() || !known.contains(flag.textValue())) {
-                            throw fieldError(step, field, "unknown flag " + flag + " (known: " + String.join(", ", known) + ")");
+                            throw fieldError(
+                                    step, field, "unknown flag " + flag + " (known: " + String.join(", ", known) + ")");
                         }
                     });
                 }
                 case IOMMU_TYPE -> {
-                    if (!value.isTextual() || IommuType.byScenarioName(value.textValue()).isEmpty()) {
-                        throw fieldError(step, field, "unknown IOMMU type " + value + " (known: " + String.join(", ",
-                                Arrays.stream(IommuType.values()).map(IommuType::scenarioName).toList()) + ")");
+                    if (!value.isTextual()
+                            || IommuType.byScenarioName(value.textValue()).isEmpty()) {
+                        throw fieldError(
+                                step,
+                                field,
+                                "unknown IOMMU type " + value + " (known: "
+                                        + String.join(
+                                                ", ",
+                                                Arrays.stream(IommuType.values())
+                                                        .map(IommuType::scenarioName)
+                                                        .toList())
+                                        + ")");
                     }
                 }
                 case BOOL -> {
@@ -184,7 +214,9 @@ public final class ScenarioParser {
                         throw fieldError(step, field, "must be a list of [start, last] pairs");
                     }
                     value.forEach(range -> {
-                        if (!range.isArray() || range.size() != 2 || U64.bits(range.get(0)).isEmpty()
+                        if (!range.isArray()
+                                || range.size() != 2
+                                || U64.bits(range.get(0)).isEmpty()
                                 || U64.bits(range.get(1)).isEmpty()) {
                             throw fieldError(step, field, "must be a list of [start, last] pairs, found " + range);
                         }
@@ -208,9 +240,12 @@ public final class ScenarioParser {
             if (U64.exact(value).isPresent() && !value.isTextual()) {
                 return; // a raw number: fd -1, object id 0
             }
-            throw fieldError(step, field, value.isTextual()
-                    ? "name \"" + value.textValue() + "\" is not defined by an earlier step's \"as\""
-                    : "must be a name or a number, not " + value);
+            throw fieldError(
+                    step,
+                    field,
+                    value.isTextual()
+                            ? "name \"" + value.textValue() + "\" is not defined by an earlier step's \"as\""
+                            : "must be a name or a number, not " + value);
         }
 
         private void checkExpect(Step step, JsonNode expect) {
@@ -218,8 +253,12 @@ public final class ScenarioParser {
                 throw fieldError(step, "expect", "must be a string");
             }
             String text = expect.textValue();
-            if (!text.equals("ok") && !text.equals("WARN") && !text.equals("PENDING") && errno(text).isEmpty()) {
-                throw fieldError(step, "expect", "must be \"ok\", \"WARN\", \"PENDING\" or an errno name, not \"" + text + "\"");
+            if (!text.equals("ok")
+                    && !text.equals("WARN")
+                    && !text.equals("PENDING")
+                    && errno(text).isEmpty()) {
+                throw fieldError(
+                        step, "expect", "must be \"ok\", \"WARN\", \"PENDING\" or an errno name, not \"" + text + "\"");
             }
         }
 
@@ -232,7 +271,8 @@ public final class ScenarioParser {
             }
             for (JsonNode entry : entries) {
                 if (!entry.isObject() || U64.exact(entry.get("group")).isEmpty()) {
-                    throw fieldError(step, "expectState", "must be an object with a \"group\" number (or a list of them)");
+                    throw fieldError(
+                            step, "expectState", "must be an object with a \"group\" number (or a list of them)");
                 }
             }
         }

@@ -1,6 +1,5 @@
 package dev.custody.scenario;
 
-import dev.custody.ops.U64;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -20,6 +19,7 @@ import dev.custody.model.state.GroupState;
 import dev.custody.model.state.KernelState;
 import dev.custody.model.state.OpenFile;
 import dev.custody.ops.Operations;
+import dev.custody.ops.U64;
 import dev.custody.rules.Decision;
 import dev.custody.rules.Describe;
 import java.util.ArrayList;
@@ -51,7 +51,9 @@ public final class ScenarioRunner {
     public static Summary run(Scenario scenario, KernelEngine engine, Consumer<ObjectNode> out) {
         Decision booted = engine.boot(scenario.topology());
         if (!booted.outcome().isOk()) {
-            throw ScenarioException.atField(scenario.source(), "topology",
+            throw ScenarioException.atField(
+                    scenario.source(),
+                    "topology",
                     booted.outcome().explanation().orElse("the topology does not boot"));
         }
         Map<String, Handle> names = new HashMap<>();
@@ -78,8 +80,12 @@ public final class ScenarioRunner {
             completions(step, decision, before, pendingSince).ifPresent(c -> line.set("completes", c));
 
             List<Violation> found = Invariants.checkStep(before, decision.state(), decision.outcome());
-            List<Violation> kernel = found.stream().filter(v -> v.kind() == Violation.Kind.KERNEL).toList();
-            List<Violation> caller = found.stream().filter(v -> v.kind() == Violation.Kind.CALLER).toList();
+            List<Violation> kernel = found.stream()
+                    .filter(v -> v.kind() == Violation.Kind.KERNEL)
+                    .toList();
+            List<Violation> caller = found.stream()
+                    .filter(v -> v.kind() == Violation.Kind.CALLER)
+                    .toList();
             if (!kernel.isEmpty()) {
                 line.set("violations", violations(kernel));
                 violations += kernel.size();
@@ -100,7 +106,9 @@ public final class ScenarioRunner {
         Summary summary = new Summary(scenario.source(), scenario.steps().size(), mismatches, violations);
         ObjectNode last = JSON.objectNode();
         ObjectNode body = last.putObject("summary");
-        body.put("steps", summary.steps()).put("mismatches", mismatches).put("violations", violations)
+        body.put("steps", summary.steps())
+                .put("mismatches", mismatches)
+                .put("violations", violations)
                 .put("file", scenario.source());
         out.accept(last);
         return summary;
@@ -113,17 +121,21 @@ public final class ScenarioRunner {
         switch (ok.value()) {
             case Reply.Created c -> names.put(step.as().get(), c.handle());
             case Reply.Attached a -> names.put(step.as().get(), a.hwpt());
-            default -> { }
+            default -> {}
         }
     }
 
     /** Groups the step named (directly, through a device or an fd) plus every group it changed. */
-    private static SortedSet<GroupId> touchedGroups(Step step, Command<?> command, KernelState before, Decision decision) {
+    private static SortedSet<GroupId> touchedGroups(
+            Step step, Command<?> command, KernelState before, Decision decision) {
         SortedSet<GroupId> groups = new TreeSet<>();
         step.field("group").flatMap(U64::exact).ifPresent(n -> groups.add(new GroupId(n.intValue())));
-        step.field("device").filter(JsonNode::isTextual).map(d -> new DeviceId(d.textValue()))
+        step.field("device")
+                .filter(JsonNode::isTextual)
+                .map(d -> new DeviceId(d.textValue()))
                 .filter(before.devices()::containsKey)
-                .flatMap(d -> before.spec(d).group()).ifPresent(groups::add);
+                .flatMap(d -> before.spec(d).group())
+                .ifPresent(groups::add);
         for (Handle handle : Operations.handles(command)) {
             if (handle instanceof Handle.File f) {
                 before.file(f.id()).flatMap(file -> groupOfFile(before, file)).ifPresent(groups::add);
@@ -134,7 +146,9 @@ public final class ScenarioRunner {
                 groups.add(group.id());
             }
         }
-        before.groups().keySet().stream().filter(g -> !decision.state().groups().containsKey(g)).forEach(groups::add);
+        before.groups().keySet().stream()
+                .filter(g -> !decision.state().groups().containsKey(g))
+                .forEach(groups::add);
         return groups;
     }
 
@@ -165,19 +179,22 @@ public final class ScenarioRunner {
         Optional<GroupState> group = state.group(id);
         node.put("ownerCnt", group.map(GroupState::ownerCnt).orElse(0));
         node.put("owner", group.flatMap(GroupState::owner).map(o -> o.label()).orElse(null));
-        node.put("domain", group.map(g -> Describe.domainOf(state, g, g.domain())).orElse(null));
+        node.put(
+                "domain",
+                group.map(g -> Describe.domainOf(state, g, g.domain())).orElse(null));
         return node;
     }
 
     /** A step that let a blocked unbind or removal finish reports the step that started it. */
-    private static Optional<JsonNode> completions(Step step, Decision decision, KernelState before,
-                                                  Map<DeviceId, Integer> pendingSince) {
+    private static Optional<JsonNode> completions(
+            Step step, Decision decision, KernelState before, Map<DeviceId, Integer> pendingSince) {
         List<Integer> completed = new ArrayList<>();
         for (KernelEvent event : decision.events()) {
             if (event instanceof DeviceEvent.ReleaseBlocked blocked) {
                 pendingSince.put(blocked.device(), step.number());
             }
-            if (event instanceof DeviceEvent.DriverUnbound unbound && before.device(unbound.device()).pending().isPresent()) {
+            if (event instanceof DeviceEvent.DriverUnbound unbound
+                    && before.device(unbound.device()).pending().isPresent()) {
                 Integer since = pendingSince.remove(unbound.device());
                 if (since != null) {
                     completed.add(since);
@@ -196,7 +213,8 @@ public final class ScenarioRunner {
     }
 
     private static boolean matches(Step step, ObjectNode line, KernelState state) {
-        boolean match = step.expect().map(e -> e.equals(line.get("result").asText())).orElse(true);
+        boolean match =
+                step.expect().map(e -> e.equals(line.get("result").asText())).orElse(true);
         if (step.expectCompletes().isPresent()) {
             match &= Expectations.matches(step.expectCompletes().get(), line.get("completes"));
         }
@@ -212,7 +230,8 @@ public final class ScenarioRunner {
                 entries.add(expected);
             }
             for (JsonNode entry : entries) {
-                GroupId group = new GroupId(U64.exact(entry.get("group")).orElseThrow().intValue());
+                GroupId group =
+                        new GroupId(U64.exact(entry.get("group")).orElseThrow().intValue());
                 match &= Expectations.matches(entry, groupState(state, group));
             }
         }

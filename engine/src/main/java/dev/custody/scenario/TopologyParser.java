@@ -52,9 +52,11 @@ final class TopologyParser {
         for (JsonNode iommu : json.array(list, "topology.iommus", true)) {
             String where = "topology.iommus[" + iommus.size() + "]";
             String name = json.text(iommu, "name", where);
-            long pageSizes = iommu.has("pageSizes") ? pageSizes(iommu.get("pageSizes"), where + ".pageSizes")
+            long pageSizes = iommu.has("pageSizes")
+                    ? pageSizes(iommu.get("pageSizes"), where + ".pageSizes")
                     : IommuSpec.DEFAULT_PAGE_SIZES;
-            int width = iommu.has("addressWidth") ? json.integer(iommu.get("addressWidth"), where + ".addressWidth")
+            int width = iommu.has("addressWidth")
+                    ? json.integer(iommu.get("addressWidth"), where + ".addressWidth")
                     : IommuSpec.DEFAULT_ADDRESS_WIDTH;
             if (width < 12 || width > 64) {
                 throw ScenarioException.atField(file, where + ".addressWidth", "must be 12..64, not " + width);
@@ -70,14 +72,16 @@ final class TopologyParser {
         List<DriverSpec> drivers = new ArrayList<>();
         for (JsonNode driver : json.array(list, "topology.drivers", false)) {
             String where = "topology.drivers[" + drivers.size() + "]";
-            drivers.add(new DriverSpec(json.text(driver, "name", where), json.bool(driver, "managedDma", where),
+            drivers.add(new DriverSpec(
+                    json.text(driver, "name", where),
+                    json.bool(driver, "managedDma", where),
                     json.bool(driver, "vfio", where)));
         }
         return drivers;
     }
 
-    private SequencedMap<DeviceId, DeviceSpec> devices(JsonNode list, Map<String, IommuSpec> iommus,
-                                                       Map<String, DriverSpec> drivers) {
+    private SequencedMap<DeviceId, DeviceSpec> devices(
+            JsonNode list, Map<String, IommuSpec> iommus, Map<String, DriverSpec> drivers) {
         SequencedMap<DeviceId, DeviceSpec> devices = new LinkedHashMap<>();
         Map<GroupId, String> groupIommu = new HashMap<>();
         int index = 0;
@@ -85,8 +89,10 @@ final class TopologyParser {
             String where = "topology.devices[" + index++ + "]";
             DeviceId id = new DeviceId(json.text(device, "name", where));
             Optional<String> iommu = iommu(device, where, iommus);
-            Optional<GroupId> group = device.has("group") && !device.get("group").isNull()
-                    ? Optional.of(new GroupId(json.integer(device.get("group"), where + ".group"))) : Optional.empty();
+            Optional<GroupId> group =
+                    device.has("group") && !device.get("group").isNull()
+                            ? Optional.of(new GroupId(json.integer(device.get("group"), where + ".group")))
+                            : Optional.empty();
             if (group.isPresent() && iommu.isEmpty()) {
                 iommu = Optional.of(onlyIommu(iommus, where));
             }
@@ -109,8 +115,8 @@ final class TopologyParser {
      * numbered in the order the kernel would allocate them, and each function is a device named by
      * its address. Without any IOMMU the functions have no groups, as on a host without one.
      */
-    private SequencedMap<DeviceId, DeviceSpec> pciDevices(JsonNode pci, Map<String, IommuSpec> iommus,
-                                                          Map<String, DriverSpec> drivers) {
+    private SequencedMap<DeviceId, DeviceSpec> pciDevices(
+            JsonNode pci, Map<String, IommuSpec> iommus, Map<String, DriverSpec> drivers) {
         PciForm form = new PciFormParser(file).parse(pci);
         GroupingResult grouping = GroupDerivation.derive(form.topology(), form.policy());
         SequencedMap<DeviceId, DeviceSpec> devices = new LinkedHashMap<>();
@@ -151,14 +157,21 @@ final class TopologyParser {
     private void sameIommu(Map<GroupId, String> groupIommu, GroupId group, String iommu, String where) {
         String previous = groupIommu.putIfAbsent(group, iommu);
         if (previous != null && !previous.equals(iommu)) {
-            throw ScenarioException.atField(file, where + ".iommu", "group " + group
-                    + " is already behind " + previous + "; a group sits behind one IOMMU");
+            throw ScenarioException.atField(
+                    file,
+                    where + ".iommu",
+                    "group " + group + " is already behind " + previous + "; a group sits behind one IOMMU");
         }
     }
 
     /** The fields both forms share: {@code matches}, {@code present}, {@code driver}, {@code requireDirect}. */
-    private DeviceSpec device(JsonNode device, String where, DeviceId id, Optional<String> iommu,
-                              Optional<GroupId> group, Map<String, DriverSpec> drivers) {
+    private DeviceSpec device(
+            JsonNode device,
+            String where,
+            DeviceId id,
+            Optional<String> iommu,
+            Optional<GroupId> group,
+            Map<String, DriverSpec> drivers) {
         List<String> matches = new ArrayList<>();
         for (JsonNode match : json.array(device.get("matches"), where + ".matches", false)) {
             matches.add(knownDriver(match.asText(), drivers, where + ".matches"));
@@ -174,8 +187,8 @@ final class TopologyParser {
 
     private String knownDriver(String name, Map<String, DriverSpec> drivers, String where) {
         if (!drivers.containsKey(name)) {
-            throw ScenarioException.atField(file, where, "unknown driver " + name + " (known: "
-                    + String.join(", ", drivers.keySet()) + ")");
+            throw ScenarioException.atField(
+                    file, where, "unknown driver " + name + " (known: " + String.join(", ", drivers.keySet()) + ")");
         }
         return name;
     }
@@ -183,8 +196,9 @@ final class TopologyParser {
     private long pageSizes(JsonNode node, String where) {
         long bitmap = 0;
         for (JsonNode size : json.array(node, where, true)) {
-            long bytes = PageSize.parse(size).orElseThrow(() -> ScenarioException.atField(file, where,
-                    "page size " + size + " is not a power of two like \"4K\", \"2M\" or 4096"));
+            long bytes = PageSize.parse(size)
+                    .orElseThrow(() -> ScenarioException.atField(
+                            file, where, "page size " + size + " is not a power of two like \"4K\", \"2M\" or 4096"));
             bitmap |= bytes;
         }
         if (bitmap == 0) {

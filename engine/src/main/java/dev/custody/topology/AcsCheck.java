@@ -24,8 +24,12 @@ public final class AcsCheck {
         }
         var opinion = AcsQuirks.opinionOn(f);
         if (opinion.isPresent()) {
-            return new AcsVerdict(address, opinion.get().isolated(), "device-specific ACS quirk " + opinion.get().quirk().name(),
-                    AcsVerdict.Source.DEVICE_QUIRK, false);
+            return new AcsVerdict(
+                    address,
+                    opinion.get().isolated(),
+                    "device-specific ACS quirk " + opinion.get().quirk().name(),
+                    AcsVerdict.Source.DEVICE_QUIRK,
+                    false);
         }
         if (f.expressType().isEmpty()) {
             // A shared conventional bus lets any device see any other's DMA.
@@ -33,13 +37,22 @@ public final class AcsCheck {
         }
         return switch (f.expressType().get()) {
             case PCI_TO_PCIE_BRIDGE, PCIE_TO_PCI_BRIDGE, RC_EVENT_COLLECTOR ->
-                    new AcsVerdict(address, false, "ACS never applies to a " + f.expressType().get().description(),
-                            AcsVerdict.Source.NEVER, false);
+                new AcsVerdict(
+                        address,
+                        false,
+                        "ACS never applies to a " + f.expressType().get().description(),
+                        AcsVerdict.Source.NEVER,
+                        false);
             case ROOT_PORT, SWITCH_DOWNSTREAM_PORT -> byCapability(f);
-            case ENDPOINT, SWITCH_UPSTREAM_PORT, LEGACY_ENDPOINT, RC_INTEGRATED_ENDPOINT -> f.isMultifunction()
-                    ? byCapability(f)
-                    : new AcsVerdict(address, true, "single-function " + f.expressType().get().description()
-                            + " needs no ACS", AcsVerdict.Source.NOT_APPLICABLE, false);
+            case ENDPOINT, SWITCH_UPSTREAM_PORT, LEGACY_ENDPOINT, RC_INTEGRATED_ENDPOINT ->
+                f.isMultifunction()
+                        ? byCapability(f)
+                        : new AcsVerdict(
+                                address,
+                                true,
+                                "single-function " + f.expressType().get().description() + " needs no ACS",
+                                AcsVerdict.Source.NOT_APPLICABLE,
+                                false);
         };
     }
 
@@ -77,7 +90,11 @@ public final class AcsCheck {
         var missing = f.acs().get().missing(AcsFlag.REQUIRED_FOR_ISOLATION);
         return missing.isEmpty()
                 ? new AcsVerdict(address, true, "ACS SV|RR|CR|UF enabled", AcsVerdict.Source.CAPABILITY, false)
-                : new AcsVerdict(address, false, "ACS " + missing.stream().sorted().map(Enum::name).toList()
-                        + " not enabled", AcsVerdict.Source.CAPABILITY, false);
+                : new AcsVerdict(
+                        address,
+                        false,
+                        "ACS " + missing.stream().sorted().map(Enum::name).toList() + " not enabled",
+                        AcsVerdict.Source.CAPABILITY,
+                        false);
     }
 }

@@ -9,12 +9,21 @@ import java.util.Set;
 public final class AcsQuirks {
 
     public static final List<AcsQuirk> TABLE = List.of(
-            new AcsQuirk.MultifunctionEndpointWithoutPeerToPeer("Solarflare", Set.of(
-                    new PciIds(0x1924, 0x0903), new PciIds(0x1924, 0x0923), new PciIds(0x1924, 0x0a03))),
-            new AcsQuirk.MultifunctionEndpointWithoutPeerToPeer("Intel NIC", Set.of(
-                    new PciIds(0x8086, 0x10c9), new PciIds(0x8086, 0x10e6), new PciIds(0x8086, 0x10e7),
-                    new PciIds(0x8086, 0x10e8), new PciIds(0x8086, 0x1521), new PciIds(0x8086, 0x1522),
-                    new PciIds(0x8086, 0x1523), new PciIds(0x8086, 0x1524), new PciIds(0x8086, 0x10fb))),
+            new AcsQuirk.MultifunctionEndpointWithoutPeerToPeer(
+                    "Solarflare",
+                    Set.of(new PciIds(0x1924, 0x0903), new PciIds(0x1924, 0x0923), new PciIds(0x1924, 0x0a03))),
+            new AcsQuirk.MultifunctionEndpointWithoutPeerToPeer(
+                    "Intel NIC",
+                    Set.of(
+                            new PciIds(0x8086, 0x10c9),
+                            new PciIds(0x8086, 0x10e6),
+                            new PciIds(0x8086, 0x10e7),
+                            new PciIds(0x8086, 0x10e8),
+                            new PciIds(0x8086, 0x1521),
+                            new PciIds(0x8086, 0x1522),
+                            new PciIds(0x8086, 0x1523),
+                            new PciIds(0x8086, 0x1524),
+                            new PciIds(0x8086, 0x10fb))),
             new AcsQuirk.IntelPchRootPort(intelPchRootPorts()),
             new AcsQuirk.IntelRcIntegratedEndpoint());
 

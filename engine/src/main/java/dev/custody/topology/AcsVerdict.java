@@ -8,5 +8,11 @@ package dev.custody.topology;
 public record AcsVerdict(PciAddress device, boolean isolated, String grounds, Source source, boolean unsafe) {
 
     /** Where the answer came from, so explanations can name overrides and quirks. */
-    public enum Source { OVERRIDE, DEVICE_QUIRK, CAPABILITY, NOT_APPLICABLE, NEVER }
+    public enum Source {
+        OVERRIDE,
+        DEVICE_QUIRK,
+        CAPABILITY,
+        NOT_APPLICABLE,
+        NEVER
+    }
 }

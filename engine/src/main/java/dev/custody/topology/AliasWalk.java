@@ -24,7 +24,8 @@ final class AliasWalk {
         var visits = new ArrayList<Visit>();
         visits.add(new Visit(start, start.address(), Optional.empty()));
         var bus = start.address().busAddress();
-        for (var bridge = topology.upstreamBridge(bus); bridge.isPresent();
+        for (var bridge = topology.upstreamBridge(bus);
+                bridge.isPresent();
                 bridge = topology.upstreamBridge(bridge.get().address().busAddress())) {
             aliasingVisit(topology, bridge.get()).ifPresent(visits::add);
         }
@@ -33,7 +34,8 @@ final class AliasWalk {
 
     private static Optional<Visit> aliasingVisit(PciTopology topology, PciFunction bridge) {
         var address = bridge.address();
-        var secondaryDevfn0 = new PciAddress(address.segment(), bridge.bridgeBuses().orElseThrow().secondary(), 0, 0);
+        var secondaryDevfn0 = new PciAddress(
+                address.segment(), bridge.bridgeBuses().orElseThrow().secondary(), 0, 0);
         if (bridge.expressType().isPresent()) {
             return switch (bridge.expressType().get()) {
                 case PCIE_TO_PCI_BRIDGE -> Optional.of(visit(bridge, secondaryDevfn0, false));

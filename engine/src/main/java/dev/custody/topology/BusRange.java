@@ -4,9 +4,11 @@ package dev.custody.topology;
 public record BusRange(int secondary, int subordinate) {
 
     public BusRange {
-        if (secondary < 0 || secondary > 0xff) throw new IllegalArgumentException("secondary bus out of range: " + secondary);
+        if (secondary < 0 || secondary > 0xff)
+            throw new IllegalArgumentException("secondary bus out of range: " + secondary);
         if (subordinate < secondary || subordinate > 0xff) {
-            throw new IllegalArgumentException("subordinate bus %d below secondary %d".formatted(subordinate, secondary));
+            throw new IllegalArgumentException(
+                    "subordinate bus %d below secondary %d".formatted(subordinate, secondary));
         }
     }
 

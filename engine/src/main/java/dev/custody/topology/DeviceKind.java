@@ -25,8 +25,12 @@ public enum DeviceKind {
 
     public boolean isBridge() {
         return switch (this) {
-            case ROOT_PORT, SWITCH_UPSTREAM_PORT, SWITCH_DOWNSTREAM_PORT, PCIE_TO_PCI_BRIDGE,
-                 PCI_TO_PCIE_BRIDGE, PCI_TO_PCI_BRIDGE -> true;
+            case ROOT_PORT,
+                    SWITCH_UPSTREAM_PORT,
+                    SWITCH_DOWNSTREAM_PORT,
+                    PCIE_TO_PCI_BRIDGE,
+                    PCI_TO_PCIE_BRIDGE,
+                    PCI_TO_PCI_BRIDGE -> true;
             default -> false;
         };
     }

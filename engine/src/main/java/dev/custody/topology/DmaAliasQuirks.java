@@ -49,8 +49,10 @@ public final class DmaAliasQuirks {
         for (int device : new int[] {0x3d40, 0x3d41}) {
             table.add(new DmaAliasQuirk.FunctionZero("Glenfly", new PciIds(GLENFLY, device)));
         }
-        for (int device : new int[] {0x9120, 0x9123, 0x9125, 0x9128, 0x9130, 0x9170, 0x9172, 0x917a,
-                0x9182, 0x9183, 0x91a0, 0x9215, 0x9220, 0x9230, 0x9235}) {
+        for (int device : new int[] {
+            0x9120, 0x9123, 0x9125, 0x9128, 0x9130, 0x9170, 0x9172, 0x917a, 0x9182, 0x9183, 0x91a0, 0x9215, 0x9220,
+            0x9230, 0x9235
+        }) {
             table.add(new DmaAliasQuirk.FunctionOne("Marvell 88SE9xxx", new PciIds(MARVELL_EXT, device)));
         }
         for (int device : new int[] {0x0642, 0x0645}) {
@@ -58,12 +60,12 @@ public final class DmaAliasQuirks {
         }
         table.add(new DmaAliasQuirk.FunctionOne("JMicron JMB388 ESD", new PciIds(JMICRON, 0x2392)));
         for (int subsystemDevice : new int[] {0x02bb, 0x02bc}) {
-            table.add(new DmaAliasQuirk.FixedDevfn("Adaptec", new PciIds(ADAPTEC2, 0x0285),
-                    new PciIds(ADAPTEC2, subsystemDevice), 1 << 3));
+            table.add(new DmaAliasQuirk.FixedDevfn(
+                    "Adaptec", new PciIds(ADAPTEC2, 0x0285), new PciIds(ADAPTEC2, subsystemDevice), 1 << 3));
         }
         for (int device : new int[] {0x2260, 0x2264}) {
-            table.add(new DmaAliasQuirk.FixedDevfns("Intel MIC x200", new PciIds(INTEL, device),
-                    List.of(0x10 << 3, 0x11 << 3, 0x12 << 3 | 3)));
+            table.add(new DmaAliasQuirk.FixedDevfns(
+                    "Intel MIC x200", new PciIds(INTEL, device), List.of(0x10 << 3, 0x11 << 3, 0x12 << 3 | 3)));
         }
         return List.copyOf(table);
     }

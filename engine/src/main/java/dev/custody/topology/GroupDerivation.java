@@ -73,7 +73,8 @@ public final class GroupDerivation {
                 break;
             }
             var failing = path.getLast();
-            reasons.add(new JoinReason.NoAcsPathAtBridge(bridge.address(), bridge.kind(), failing.device(), failing.grounds()));
+            reasons.add(new JoinReason.NoAcsPathAtBridge(
+                    bridge.address(), bridge.kind(), failing.device(), failing.grounds()));
             pdev = bridge;
             if (groupOf.containsKey(pdev.address())) {
                 join(function, groupOf.get(pdev.address()), reasons);
@@ -86,7 +87,8 @@ public final class GroupDerivation {
         Set<Integer> visitedDevfns = new HashSet<>();
         var found = aliasGroup(pdev, visitedDevfns);
         if (found.isEmpty()) {
-            if (policy.trustMultifunctionIsolation() && pdev.isMultifunction()) noteIsolation(acs.verdict(pdev), reasons);
+            if (policy.trustMultifunctionIsolation() && pdev.isMultifunction())
+                noteIsolation(acs.verdict(pdev), reasons);
             found = functionAliasGroup(pdev, visitedDevfns);
         }
         if (found.isEmpty() && policy.groupByBus()) found = busGroup(function);
@@ -108,12 +110,14 @@ public final class GroupDerivation {
         var own = groupOf.get(device.address());
         if (own != null) return Optional.of(new Found(own, List.of()));
         for (var other : order) {
-            if (other == device || !other.address().busAddress().equals(device.address().busAddress())) continue;
+            if (other == device
+                    || !other.address().busAddress().equals(device.address().busAddress())) continue;
             var aliases = DmaAliasQuirks.aliasesBetween(device, other);
             if (aliases.isEmpty()) continue;
             var alias = aliases.getFirst();
             var aliasing = alias.alias().equals(other.address()) ? device.address() : other.address();
-            var reason = new JoinReason.DmaAliasQuirkMatch(aliasing, alias.alias(), alias.quirk().name());
+            var reason = new JoinReason.DmaAliasQuirkMatch(
+                    aliasing, alias.alias(), alias.quirk().name());
             var found = aliasGroup(other, visitedDevfns).or(() -> functionAliasGroup(other, visitedDevfns));
             if (found.isPresent()) return Optional.of(found.get().prefixed(reason));
         }
@@ -155,7 +159,8 @@ public final class GroupDerivation {
     }
 
     private static boolean sameSlot(PciFunction a, PciFunction b) {
-        return a.address().busAddress().equals(b.address().busAddress()) && a.address().device() == b.address().device();
+        return a.address().busAddress().equals(b.address().busAddress())
+                && a.address().device() == b.address().device();
     }
 
     /** Overrides and quirks that made something count as isolated are worth naming. */
@@ -164,7 +169,7 @@ public final class GroupDerivation {
         switch (verdict.source()) {
             case OVERRIDE -> reasons.add(new JoinReason.IsolatedByAcsOverride(verdict.device()));
             case DEVICE_QUIRK -> reasons.add(new JoinReason.IsolatedByAcsQuirk(verdict.device(), verdict.grounds()));
-            default -> { }
+            default -> {}
         }
     }
 

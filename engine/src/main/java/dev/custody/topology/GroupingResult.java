@@ -16,14 +16,19 @@ public record GroupingResult(List<IommuGroup> groups) {
     }
 
     public Optional<GroupMember> member(PciAddress address) {
-        return groups.stream().flatMap(g -> g.members().stream()).filter(m -> m.address().equals(address)).findFirst();
+        return groups.stream()
+                .flatMap(g -> g.members().stream())
+                .filter(m -> m.address().equals(address))
+                .findFirst();
     }
 
     /** A human listing: one line per group, then one indented line per member with its reasons. */
     public String explain() {
-        return groups.stream().map(g -> "group " + g.number() + "\n" + g.members().stream()
-                        .map(m -> "  " + m.address() + ": " + String.join("; ", m.reasonTexts()))
-                        .collect(Collectors.joining("\n")))
+        return groups.stream()
+                .map(g -> "group " + g.number() + "\n"
+                        + g.members().stream()
+                                .map(m -> "  " + m.address() + ": " + String.join("; ", m.reasonTexts()))
+                                .collect(Collectors.joining("\n")))
                 .collect(Collectors.joining("\n"));
     }
 }

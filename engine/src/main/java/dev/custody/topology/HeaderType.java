@@ -2,7 +2,9 @@ package dev.custody.topology;
 
 /** The config header layout (header type register, bits 6:0). */
 public enum HeaderType {
-    NORMAL(0), PCI_BRIDGE(1), CARDBUS_BRIDGE(2);
+    NORMAL(0),
+    PCI_BRIDGE(1),
+    CARDBUS_BRIDGE(2);
 
     private final int code;
 

@@ -37,7 +37,8 @@ public sealed interface JoinReason {
     /** Step 3: a DMA alias quirk ties two functions on one bus together. */
     record DmaAliasQuirkMatch(PciAddress aliasing, PciAddress aliased, String quirk) implements JoinReason {
         public String describe() {
-            return "DMA alias quirk %s: %s issues DMA as %s".formatted(quirk, aliasing.shortName(), aliased.shortName());
+            return "DMA alias quirk %s: %s issues DMA as %s"
+                    .formatted(quirk, aliasing.shortName(), aliased.shortName());
         }
     }
 

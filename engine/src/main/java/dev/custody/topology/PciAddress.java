@@ -25,8 +25,11 @@ public record PciAddress(int segment, int bus, int device, int function) impleme
             throw new IllegalArgumentException("not a PCI address (want 0000:00:03.1): '" + text + "'");
         }
         int segment = m.group(1) == null ? 0 : Integer.parseInt(m.group(1), 16);
-        return new PciAddress(segment, Integer.parseInt(m.group(2), 16),
-                Integer.parseInt(m.group(3), 16), Integer.parseInt(m.group(4), 16));
+        return new PciAddress(
+                segment,
+                Integer.parseInt(m.group(2), 16),
+                Integer.parseInt(m.group(3), 16),
+                Integer.parseInt(m.group(4), 16));
     }
 
     /** The 8-bit device/function number the requester ID carries. */

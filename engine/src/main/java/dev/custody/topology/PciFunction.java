@@ -42,7 +42,8 @@ public record PciFunction(
             throw new IllegalArgumentException(address + ": a bridge header needs secondary/subordinate bus numbers");
         }
         if (headerType != HeaderType.PCI_BRIDGE && bridgeBuses.isPresent()) {
-            throw new IllegalArgumentException(address + ": only a bridge header has secondary/subordinate bus numbers");
+            throw new IllegalArgumentException(
+                    address + ": only a bridge header has secondary/subordinate bus numbers");
         }
     }
 
@@ -75,9 +76,9 @@ public record PciFunction(
                 case PCIE_TO_PCI_BRIDGE -> DeviceKind.PCIE_TO_PCI_BRIDGE;
                 case PCI_TO_PCIE_BRIDGE -> DeviceKind.PCI_TO_PCIE_BRIDGE;
                 case RC_INTEGRATED_ENDPOINT, RC_EVENT_COLLECTOR ->
-                        classCode.isHostBridge() ? DeviceKind.HOST_BRIDGE : DeviceKind.RC_INTEGRATED_ENDPOINT;
+                    classCode.isHostBridge() ? DeviceKind.HOST_BRIDGE : DeviceKind.RC_INTEGRATED_ENDPOINT;
                 case ENDPOINT, LEGACY_ENDPOINT ->
-                        classCode.isHostBridge() ? DeviceKind.HOST_BRIDGE : DeviceKind.PCIE_ENDPOINT;
+                    classCode.isHostBridge() ? DeviceKind.HOST_BRIDGE : DeviceKind.PCIE_ENDPOINT;
             };
         }
         if (classCode.isHostBridge()) return DeviceKind.HOST_BRIDGE;

@@ -86,7 +86,17 @@ public final class PciFunctionBuilder {
     }
 
     public PciFunction build() {
-        return new PciFunction(address, ids, subsystem, classCode, headerType, multifunctionBit, expressType, acs,
-                bridgeBuses, driver, reportedGroup);
+        return new PciFunction(
+                address,
+                ids,
+                subsystem,
+                classCode,
+                headerType,
+                multifunctionBit,
+                expressType,
+                acs,
+                bridgeBuses,
+                driver,
+                reportedGroup);
     }
 }

@@ -18,7 +18,9 @@ import java.util.TreeMap;
 public record PciTopology(List<PciFunction> functions) {
 
     public PciTopology {
-        functions = functions.stream().sorted(Comparator.comparing(PciFunction::address)).toList();
+        functions = functions.stream()
+                .sorted(Comparator.comparing(PciFunction::address))
+                .toList();
         checkUniqueAddresses(functions);
         checkBridgeBuses(functions);
     }
@@ -39,7 +41,8 @@ public record PciTopology(List<PciFunction> functions) {
     public Optional<PciFunction> upstreamBridge(BusAddress bus) {
         return functions.stream()
                 .filter(f -> f.address().segment() == bus.segment())
-                .filter(f -> f.bridgeBuses().map(r -> r.secondary() == bus.bus()).orElse(false))
+                .filter(f ->
+                        f.bridgeBuses().map(r -> r.secondary() == bus.bus()).orElse(false))
                 .findFirst();
     }
 
@@ -48,7 +51,9 @@ public record PciTopology(List<PciFunction> functions) {
     }
 
     public List<PciFunction> functionsOn(BusAddress bus) {
-        return functions.stream().filter(f -> f.address().busAddress().equals(bus)).toList();
+        return functions.stream()
+                .filter(f -> f.address().busAddress().equals(bus))
+                .toList();
     }
 
     /** The functions of one slot (same bus and device number), function 0 first. */
@@ -62,24 +67,31 @@ public record PciTopology(List<PciFunction> functions) {
     public List<PciSlot> slots() {
         var slots = new TreeMap<PciAddress, List<PciFunction>>();
         for (var f : functions) {
-            slots.computeIfAbsent(f.address().withDevfn(f.address().device() << 3), k -> new ArrayList<>()).add(f);
+            slots.computeIfAbsent(f.address().withDevfn(f.address().device() << 3), k -> new ArrayList<>())
+                    .add(f);
         }
         return slots.entrySet().stream()
-                .map(e -> new PciSlot(e.getKey().busAddress(), e.getKey().device(), e.getValue())).toList();
+                .map(e -> new PciSlot(e.getKey().busAddress(), e.getKey().device(), e.getValue()))
+                .toList();
     }
 
     /** Segment -> buses view, including buses that only exist as some bridge's (empty) secondary. */
     public List<PciSegment> segments() {
         var buses = new TreeMap<BusAddress, List<PciAddress>>();
         for (var f : functions) {
-            buses.computeIfAbsent(f.address().busAddress(), b -> new ArrayList<>()).add(f.address());
-            f.bridgeBuses().ifPresent(r ->
-                    buses.computeIfAbsent(new BusAddress(f.address().segment(), r.secondary()), b -> new ArrayList<>()));
+            buses.computeIfAbsent(f.address().busAddress(), b -> new ArrayList<>())
+                    .add(f.address());
+            f.bridgeBuses()
+                    .ifPresent(r -> buses.computeIfAbsent(
+                            new BusAddress(f.address().segment(), r.secondary()), b -> new ArrayList<>()));
         }
         var bySegment = new TreeMap<Integer, List<PciBus>>();
-        buses.forEach((bus, devices) -> bySegment.computeIfAbsent(bus.segment(), s -> new ArrayList<>())
+        buses.forEach((bus, devices) -> bySegment
+                .computeIfAbsent(bus.segment(), s -> new ArrayList<>())
                 .add(new PciBus(bus, upstreamBridge(bus).map(PciFunction::address), devices)));
-        return bySegment.entrySet().stream().map(e -> new PciSegment(e.getKey(), e.getValue())).toList();
+        return bySegment.entrySet().stream()
+                .map(e -> new PciSegment(e.getKey(), e.getValue()))
+                .toList();
     }
 
     private static void checkUniqueAddresses(List<PciFunction> functions) {
@@ -98,8 +110,8 @@ public record PciTopology(List<PciFunction> functions) {
             var secondary = new BusAddress(f.address().segment(), range.secondary());
             var previous = owner.putIfAbsent(secondary, f.address());
             if (previous != null) {
-                throw new IllegalArgumentException("bridges %s and %s both claim secondary bus %s"
-                        .formatted(previous, f.address(), secondary));
+                throw new IllegalArgumentException(
+                        "bridges %s and %s both claim secondary bus %s".formatted(previous, f.address(), secondary));
             }
             if (range.contains(f.address().bus())) {
                 throw new IllegalArgumentException("bridge %s has its own bus %02x inside its bus range %02x-%02x"

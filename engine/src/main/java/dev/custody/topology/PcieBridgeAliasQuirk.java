@@ -11,10 +11,10 @@ import java.util.List;
 public final class PcieBridgeAliasQuirk {
 
     static final List<PciIds> DEVICES = List.of(
-            new PciIds(0x1b21, 0x1080),  // ASMedia ASM1083/1085
-            new PciIds(0x10e3, 0x8113),  // Tundra Tsi384
-            new PciIds(0x1283, 0x8892),  // ITE 8892
-            new PciIds(0x1283, 0x8893),  // ITE 8893
+            new PciIds(0x1b21, 0x1080), // ASMedia ASM1083/1085
+            new PciIds(0x10e3, 0x8113), // Tundra Tsi384
+            new PciIds(0x1283, 0x8892), // ITE 8892
+            new PciIds(0x1283, 0x8893), // ITE 8893
             new PciIds(0x8086, 0x244e)); // Intel 82801 PCI bridge
 
     private PcieBridgeAliasQuirk() {}

@@ -30,8 +30,8 @@ public final class ProbeOrder {
         var onBus = topology.functionsOn(bus);
         order.addAll(onBus);
         for (var function : onBus) {
-            function.bridgeBuses().ifPresent(range ->
-                    visit(topology, new BusAddress(bus.segment(), range.secondary()), order));
+            function.bridgeBuses()
+                    .ifPresent(range -> visit(topology, new BusAddress(bus.segment(), range.secondary()), order));
         }
     }
 }

@@ -18,7 +18,9 @@ public final class ReportedGroups {
     public static List<Set<PciAddress>> of(PciTopology topology) {
         var byNumber = new TreeMap<Integer, Set<PciAddress>>();
         for (var f : topology.functions()) {
-            f.reportedGroup().ifPresent(n -> byNumber.computeIfAbsent(n, k -> new TreeSet<>()).add(f.address()));
+            f.reportedGroup()
+                    .ifPresent(n ->
+                            byNumber.computeIfAbsent(n, k -> new TreeSet<>()).add(f.address()));
         }
         return List.copyOf(byNumber.values());
     }
@@ -27,10 +29,16 @@ public final class ReportedGroups {
     public static List<String> differences(GroupingResult derived, PciTopology reported) {
         var reportedSets = of(reported);
         if (reportedSets.isEmpty()) return List.of("the capture reports no IOMMU groups (no IOMMU, or it is off)");
-        var derivedSets = derived.groups().stream().map(g -> (Set<PciAddress>) new TreeSet<>(g.addresses())).toList();
+        var derivedSets = derived.groups().stream()
+                .map(g -> (Set<PciAddress>) new TreeSet<>(g.addresses()))
+                .toList();
         var lines = new ArrayList<String>();
-        derivedSets.stream().filter(s -> !reportedSets.contains(s)).forEach(s -> lines.add("derived but not reported: " + s));
-        reportedSets.stream().filter(s -> !derivedSets.contains(s)).forEach(s -> lines.add("reported but not derived: " + s));
+        derivedSets.stream()
+                .filter(s -> !reportedSets.contains(s))
+                .forEach(s -> lines.add("derived but not reported: " + s));
+        reportedSets.stream()
+                .filter(s -> !derivedSets.contains(s))
+                .forEach(s -> lines.add("reported but not derived: " + s));
         return List.copyOf(lines);
     }
 }

@@ -69,7 +69,9 @@ class CrashBetweenIntentAndEffectTest {
         iommus.put("dmar0", new IommuSpec("dmar0", IommuSpec.DEFAULT_PAGE_SIZES, 48));
         SequencedMap<DeviceId, DeviceSpec> devices = new LinkedHashMap<>();
         for (DeviceId id : List.of(A, B)) {
-            devices.put(id, new DeviceSpec(id, Optional.of("dmar0"), Optional.of(G), List.of(), false, true, Optional.empty()));
+            devices.put(
+                    id,
+                    new DeviceSpec(id, Optional.of("dmar0"), Optional.of(G), List.of(), false, true, Optional.empty()));
         }
         return new Topology(iommus, Topology.catalogueWith(List.<DriverSpec>of()), devices);
     }
@@ -79,35 +81,44 @@ class CrashBetweenIntentAndEffectTest {
         String coordinator = "crash|kernel";
         String device = "crash|device|" + A.name();
         String group = "crash|group|1";
-        Custody engine = Custody.start(runtime, "crash", groupOfTwo(), TIMEOUT).toCompletableFuture().join();
+        Custody engine = Custody.start(runtime, "crash", groupOfTwo(), TIMEOUT)
+                .toCompletableFuture()
+                .join();
         journal.expectNextPersistedClass(coordinator, KernelJournal.Started.class);
         journal.expectNextPersistedClass(coordinator, KernelJournal.DecisionTaken.class);
         journal.expectNextPersistedClass(coordinator, KernelJournal.DecisionApplied.class);
         journal.expectNextPersistedClass(device, Stamped.class); // booted: A joined its group
 
         journal.failNextNPersisted(group, Integer.MAX_VALUE); // the group's journal write keeps failing
-        CompletableFuture<Decision> caller = engine.decide(new Command.DriverBind(A, "e1000e")).toCompletableFuture();
-        KernelJournal.DecisionTaken intent = journal.expectNextPersistedClass(coordinator, KernelJournal.DecisionTaken.class);
+        CompletableFuture<Decision> caller =
+                engine.decide(new Command.DriverBind(A, "e1000e")).toCompletableFuture();
+        KernelJournal.DecisionTaken intent =
+                journal.expectNextPersistedClass(coordinator, KernelJournal.DecisionTaken.class);
         Stamped devicesHalf = journal.expectNextPersistedClass(device, Stamped.class);
         assertEquals(intent.seq(), devicesHalf.seq());
         // the caller is never told the decision before every part is persisted: it waits, or, once the
         // group has failed its write twice, it is told that the group cannot write
         if (caller.isDone()) {
-            Throwable refused = assertThrows(CompletionException.class, caller::join).getCause();
+            Throwable refused =
+                    assertThrows(CompletionException.class, caller::join).getCause();
             assertTrue(refused.getMessage().contains("group 1 cannot write"), refused.getMessage());
         }
 
         engine.halt().toCompletableFuture().join(); // the crash
         journal.resetPolicy();
 
-        Custody recovered = Custody.start(runtime, "crash", groupOfTwo(), TIMEOUT).toCompletableFuture().join();
+        Custody recovered = Custody.start(runtime, "crash", groupOfTwo(), TIMEOUT)
+                .toCompletableFuture()
+                .join();
         recovered.quiesce().toCompletableFuture().join(); // the open intent has been driven to its end
         KernelState state = recovered.state().toCompletableFuture().join();
         GroupState g = state.groups().get(G);
         assertEquals(Optional.of("e1000e"), state.device(A).driver());
         assertEquals(1, g.ownerCnt(), "the bind is done, not half-done");
         EngineRecoveryTest.assertEntitiesMatch(recovered, state);
-        assertTrue(journal.persistedInStorage(group).stream().anyMatch(e -> e instanceof Stamped s && s.seq() == intent.seq()),
+        assertTrue(
+                journal.persistedInStorage(group).stream()
+                        .anyMatch(e -> e instanceof Stamped s && s.seq() == intent.seq()),
                 "the group persisted its half of the interrupted decision");
     }
 
@@ -118,10 +129,14 @@ class CrashBetweenIntentAndEffectTest {
      */
     @Test
     void aFailedWriteNeverLetsALaterDecisionOvertakeAnEarlierOne() {
-        Custody engine = Custody.start(runtime, "reorder", groupOfTwo(), TIMEOUT).toCompletableFuture().join();
+        Custody engine = Custody.start(runtime, "reorder", groupOfTwo(), TIMEOUT)
+                .toCompletableFuture()
+                .join();
         journal.failNextPersisted("reorder|group|1");
-        CompletableFuture<Decision> first = engine.decide(new Command.DriverBind(A, "e1000e")).toCompletableFuture();
-        CompletableFuture<Decision> second = engine.decide(new Command.DriverBind(B, "e1000e")).toCompletableFuture();
+        CompletableFuture<Decision> first =
+                engine.decide(new Command.DriverBind(A, "e1000e")).toCompletableFuture();
+        CompletableFuture<Decision> second =
+                engine.decide(new Command.DriverBind(B, "e1000e")).toCompletableFuture();
         assertTrue(first.join().outcome().isOk());
         assertTrue(second.join().outcome().isOk());
         engine.quiesce().toCompletableFuture().join();

@@ -12,7 +12,6 @@ import dev.custody.model.IommuSpec;
 import dev.custody.model.Outcome;
 import dev.custody.model.Topology;
 import dev.custody.model.event.GroupEvent;
-import dev.custody.model.event.KernelEvent;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Optional;
@@ -31,8 +30,16 @@ class CustodyApiTest extends InMemoryRuntimeTest {
         SequencedMap<DeviceId, DeviceSpec> devices = new LinkedHashMap<>();
         for (String name : List.of("0000:00:03.0", "0000:00:03.1")) {
             DeviceId id = new DeviceId(name);
-            devices.put(id, new DeviceSpec(id, Optional.of("dmar0"), Optional.of(new GroupId(1)), List.of(), false,
-                    true, Optional.of("e1000e")));
+            devices.put(
+                    id,
+                    new DeviceSpec(
+                            id,
+                            Optional.of("dmar0"),
+                            Optional.of(new GroupId(1)),
+                            List.of(),
+                            false,
+                            true,
+                            Optional.of("e1000e")));
         }
         return new Topology(iommus, Topology.catalogueWith(List.<DriverSpec>of()), devices);
     }
@@ -45,18 +52,23 @@ class CustodyApiTest extends InMemoryRuntimeTest {
 
     @Test
     void assignAMultiDeviceGroupToAVmAndGiveItBack() throws Exception {
-        Custody engine = Custody.start(runtime, "api-assign", machine(), TIMEOUT).toCompletableFuture().join();
+        Custody engine = Custody.start(runtime, "api-assign", machine(), TIMEOUT)
+                .toCompletableFuture()
+                .join();
         List<OwnershipChange> changes = new CopyOnWriteArrayList<>();
         CompletableFuture<Void> sawRelease = new CompletableFuture<>();
         AutoCloseable subscription = engine.subscribe(change -> {
-            changes.add(change);
-            if (change.events().stream().anyMatch(e -> e instanceof GroupEvent.OwnershipReleased)) {
-                sawRelease.complete(null);
-            }
-        }).toCompletableFuture().join();
+                    changes.add(change);
+                    if (change.events().stream().anyMatch(e -> e instanceof GroupEvent.OwnershipReleased)) {
+                        sawRelease.complete(null);
+                    }
+                })
+                .toCompletableFuture()
+                .join();
 
         VfioContainerFd container = ok(engine.openContainer("vm1"));
-        Outcome<VfioGroupFd> tooEarly = engine.openGroup(1, "g1").toCompletableFuture().join();
+        Outcome<VfioGroupFd> tooEarly =
+                engine.openGroup(1, "g1").toCompletableFuture().join();
         assertEquals("ENOENT", tooEarly.resultName(), "no VFIO device in the group yet, so no /dev/vfio node");
 
         for (String device : List.of("0000:00:03.0", "0000:00:03.1")) {
@@ -69,15 +81,19 @@ class CustodyApiTest extends InMemoryRuntimeTest {
         VfioDeviceFd nic = ok(engine.deviceFd(group, "0000:00:03.0", "nic"));
         ok(engine.mapDma(container, 0x100000, 0x7f0000000000L, 0x200000, true, true));
 
-        SystemView.Group owned = engine.inspect().toCompletableFuture().join().group(1).orElseThrow();
+        SystemView.Group owned =
+                engine.inspect().toCompletableFuture().join().group(1).orElseThrow();
         assertEquals(Optional.of("g1"), owned.owner());
         assertEquals("vm1", owned.domain());
-        assertEquals("EBUSY", engine.unsetContainer(group).toCompletableFuture().join().resultName(),
+        assertEquals(
+                "EBUSY",
+                engine.unsetContainer(group).toCompletableFuture().join().resultName(),
                 "a device fd is open");
 
         ok(engine.close(nic));
         ok(engine.close(group));
-        SystemView.Group released = engine.inspect().toCompletableFuture().join().group(1).orElseThrow();
+        SystemView.Group released =
+                engine.inspect().toCompletableFuture().join().group(1).orElseThrow();
         assertEquals(Optional.empty(), released.owner());
         assertEquals("default", released.domain());
 
@@ -91,32 +107,54 @@ class CustodyApiTest extends InMemoryRuntimeTest {
 
     @Test
     void aCapabilityFromAnotherEngineProvesNothing() {
-        Custody first = Custody.start(runtime, "api-first", machine(), TIMEOUT).toCompletableFuture().join();
-        Custody second = Custody.start(runtime, "api-second", machine(), TIMEOUT).toCompletableFuture().join();
+        Custody first = Custody.start(runtime, "api-first", machine(), TIMEOUT)
+                .toCompletableFuture()
+                .join();
+        Custody second = Custody.start(runtime, "api-second", machine(), TIMEOUT)
+                .toCompletableFuture()
+                .join();
         ok(first.unbind("0000:00:03.0"));
         ok(first.bind("0000:00:03.0", "vfio-pci"));
         ok(second.unbind("0000:00:03.0"));
         ok(second.bind("0000:00:03.0", "vfio-pci"));
         VfioGroupFd firstsGroup = ok(first.openGroup(1, "g1"));
         Outcome<Void> forged = second.close(firstsGroup).toCompletableFuture().join();
-        assertEquals(new Outcome.Failed<Void>(Errno.EBADF, firstsGroup + " was not issued by engine api-second"), forged);
-        assertEquals("EBUSY", second.openGroup(1, "again").thenCompose(g -> second.openGroup(1, "again2"))
-                .toCompletableFuture().join().resultName(), "the second engine's own group is open once");
+        assertEquals(
+                new Outcome.Failed<Void>(Errno.EBADF, firstsGroup + " was not issued by engine api-second"), forged);
+        assertEquals(
+                "EBUSY",
+                second.openGroup(1, "again")
+                        .thenCompose(g -> second.openGroup(1, "again2"))
+                        .toCompletableFuture()
+                        .join()
+                        .resultName(),
+                "the second engine's own group is open once");
         first.stop().toCompletableFuture().join();
         second.stop().toCompletableFuture().join();
     }
 
     @Test
     void theInKernelAndIommufdOperationsAnswerLikeTheKernel() {
-        Custody engine = Custody.start(runtime, "api-ops", machine(), TIMEOUT).toCompletableFuture().join();
-        assertEquals("EPERM", engine.claimGroup(1, "caller").toCompletableFuture().join().resultName(),
+        Custody engine = Custody.start(runtime, "api-ops", machine(), TIMEOUT)
+                .toCompletableFuture()
+                .join();
+        assertEquals(
+                "EPERM",
+                engine.claimGroup(1, "caller").toCompletableFuture().join().resultName(),
                 "e1000e holds the group");
         ok(engine.unbind("0000:00:03.0"));
         ok(engine.unbind("0000:00:03.1"));
         DomainRef shared = ok(engine.allocateDomain("0000:00:03.0", "S"));
         ok(engine.attachShared(shared, "0000:00:03.0"));
         ok(engine.attachShared(shared, "0000:00:03.1"));
-        assertEquals(Optional.of("S"), engine.inspect().toCompletableFuture().join().group(1).orElseThrow().owner());
+        assertEquals(
+                Optional.of("S"),
+                engine.inspect()
+                        .toCompletableFuture()
+                        .join()
+                        .group(1)
+                        .orElseThrow()
+                        .owner());
         ok(engine.detachShared(shared, "0000:00:03.0"));
         ok(engine.detachShared(shared, "0000:00:03.1"));
         ok(engine.freeDomain(shared));
@@ -128,8 +166,14 @@ class CustodyApiTest extends InMemoryRuntimeTest {
         assertEquals(2, ok(engine.bind(cdev, iommufd)), "object ids are per context, in order: the IOAS took 1");
         HwptRef hwpt = ok(engine.allocateHwpt(iommufd, cdev, ioas, "H"));
         ok(engine.attach(cdev, hwpt, "H"));
-        assertEquals("EBUSY", engine.destroy(iommufd, hwpt).toCompletableFuture().join().resultName(), "attached");
-        assertEquals("EBUSY", engine.destroy(iommufd, ioas).toCompletableFuture().join().resultName(), "used by H");
+        assertEquals(
+                "EBUSY",
+                engine.destroy(iommufd, hwpt).toCompletableFuture().join().resultName(),
+                "attached");
+        assertEquals(
+                "EBUSY",
+                engine.destroy(iommufd, ioas).toCompletableFuture().join().resultName(),
+                "used by H");
         assertEquals(0x200000L, ok(engine.map(ioas, java.util.OptionalLong.empty(), 0x200000, true, true)));
         ok(engine.close(cdev));
         ok(engine.destroy(iommufd, hwpt));

@@ -1,6 +1,5 @@
 package dev.custody.api;
 
-import dev.custody.ops.Operations;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -8,6 +7,7 @@ import dev.custody.invariants.Invariants;
 import dev.custody.model.Command;
 import dev.custody.model.Topology;
 import dev.custody.model.state.KernelState;
+import dev.custody.ops.Operations;
 import dev.custody.rules.Decision;
 import dev.custody.rules.Kernel;
 import dev.custody.rules.ModelRandomWalkTest;
@@ -22,7 +22,9 @@ import org.junit.jupiter.api.Test;
 public class EngineRecoveryTest extends InMemoryRuntimeTest {
 
     private static Custody startEngine(String instance, Topology topology) {
-        return Custody.start(runtime, instance, topology, TIMEOUT).toCompletableFuture().join();
+        return Custody.start(runtime, instance, topology, TIMEOUT)
+                .toCompletableFuture()
+                .join();
     }
 
     @Test
@@ -33,7 +35,8 @@ public class EngineRecoveryTest extends InMemoryRuntimeTest {
         KernelState model = Kernel.boot(topology).state();
         for (Command<?> command : commands) {
             Decision modelDecision = Operations.decide(model, command);
-            Decision actorDecision = engine.decide(command).toCompletableFuture().join();
+            Decision actorDecision =
+                    engine.decide(command).toCompletableFuture().join();
             assertEquals(modelDecision.outcome(), actorDecision.outcome(), "answer to " + command);
             model = modelDecision.state();
         }
@@ -62,7 +65,8 @@ public class EngineRecoveryTest extends InMemoryRuntimeTest {
             for (Command<?> command : commands) {
                 end = Operations.decide(end, command).state();
             }
-            if (end.domains().values().stream().anyMatch(d -> d.use().pageTable().isPresent())) {
+            if (end.domains().values().stream()
+                    .anyMatch(d -> d.use().pageTable().isPresent())) {
                 return commands;
             }
         }
@@ -76,8 +80,8 @@ public class EngineRecoveryTest extends InMemoryRuntimeTest {
         engine.stop().toCompletableFuture().join();
         Topology smaller = new Topology(topology.iommus(), topology.drivers(), new java.util.LinkedHashMap<>());
         var failure = Custody.start(runtime, "other-topology", smaller, TIMEOUT).toCompletableFuture();
-        Throwable thrown = org.junit.jupiter.api.Assertions.assertThrows(java.util.concurrent.CompletionException.class,
-                failure::join);
+        Throwable thrown = org.junit.jupiter.api.Assertions.assertThrows(
+                java.util.concurrent.CompletionException.class, failure::join);
         assertTrue(thrown.getCause().getMessage().contains("belongs to another topology"), thrown.toString());
     }
 

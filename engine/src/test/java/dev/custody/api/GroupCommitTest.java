@@ -1,12 +1,12 @@
 package dev.custody.api;
 
-import dev.custody.ops.Operations;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.custody.invariants.Invariants;
 import dev.custody.model.Command;
 import dev.custody.model.Topology;
 import dev.custody.model.state.KernelState;
+import dev.custody.ops.Operations;
 import dev.custody.rules.Decision;
 import dev.custody.rules.Kernel;
 import dev.custody.rules.ModelRandomWalkTest;
@@ -29,7 +29,9 @@ class GroupCommitTest extends InMemoryRuntimeTest {
     void callsInFlightTogetherGetTheSequentialAnswers() {
         Topology topology = ModelRandomWalkTest.topology();
         List<Command<?>> commands = new RandomWalk(topology, false).commands(7, 3000);
-        Custody engine = Custody.start(runtime, "group-commit", topology, TIMEOUT).toCompletableFuture().join();
+        Custody engine = Custody.start(runtime, "group-commit", topology, TIMEOUT)
+                .toCompletableFuture()
+                .join();
         List<CompletableFuture<Decision>> answers = new ArrayList<>();
         for (Command<?> command : commands) {
             answers.add(engine.decide(command).toCompletableFuture()); // no waiting: all in flight
@@ -46,7 +48,9 @@ class GroupCommitTest extends InMemoryRuntimeTest {
         EngineRecoveryTest.assertEntitiesMatch(engine, before);
         engine.stop().toCompletableFuture().join();
 
-        Custody recovered = Custody.start(runtime, "group-commit", topology, TIMEOUT).toCompletableFuture().join();
+        Custody recovered = Custody.start(runtime, "group-commit", topology, TIMEOUT)
+                .toCompletableFuture()
+                .join();
         KernelState after = recovered.state().toCompletableFuture().join();
         assertEquals(before, after, "folding the journal gives the state the decisions computed");
         assertEquals(List.of(), Invariants.check(after));

@@ -39,6 +39,7 @@ import org.junit.jupiter.api.Test;
 class JournalWriteFailureTest {
     /** Long, so that an answer within {@link #PROMPTLY} cannot be the ask timing out. */
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
+
     private static final long PROMPTLY = 10;
     private static final DeviceId A = new DeviceId("0000:00:03.0");
     private static final DeviceId B = new DeviceId("0000:00:03.1");
@@ -69,7 +70,9 @@ class JournalWriteFailureTest {
         iommus.put("dmar0", new IommuSpec("dmar0", IommuSpec.DEFAULT_PAGE_SIZES, 48));
         SequencedMap<DeviceId, DeviceSpec> devices = new LinkedHashMap<>();
         for (DeviceId id : List.of(A, B)) {
-            devices.put(id, new DeviceSpec(id, Optional.of("dmar0"), Optional.of(G), List.of(), false, true, Optional.empty()));
+            devices.put(
+                    id,
+                    new DeviceSpec(id, Optional.of("dmar0"), Optional.of(G), List.of(), false, true, Optional.empty()));
         }
         return new Topology(iommus, Topology.catalogueWith(List.<DriverSpec>of()), devices);
     }
@@ -88,15 +91,22 @@ class JournalWriteFailureTest {
 
     @Test
     void anEntityThatCannotWriteGivesItsCallerAPromptErrorAndTheDecisionCompletesLater() {
-        Custody engine = Custody.start(runtime, "stuck", groupOfTwo(), TIMEOUT).toCompletableFuture().join();
+        Custody engine = Custody.start(runtime, "stuck", groupOfTwo(), TIMEOUT)
+                .toCompletableFuture()
+                .join();
         journal.failNextNPersisted("stuck|group|1", Integer.MAX_VALUE);
-        CompletableFuture<Decision> caller = engine.decide(new Command.DriverBind(A, "e1000e")).toCompletableFuture();
+        CompletableFuture<Decision> caller =
+                engine.decide(new Command.DriverBind(A, "e1000e")).toCompletableFuture();
         Throwable refused = failureOf(caller);
-        assertTrue(refused.getMessage().contains("group 1 cannot write to the journal")
-                && refused.getMessage().contains("is in the journal"), refused.getMessage());
+        assertTrue(
+                refused.getMessage().contains("group 1 cannot write to the journal")
+                        && refused.getMessage().contains("is in the journal"),
+                refused.getMessage());
 
         Throwable notQuiet = failureOf(engine.quiesce().toCompletableFuture());
-        assertTrue(notQuiet.getMessage().contains("cannot become quiet") && notQuiet.getMessage().contains("group 1"),
+        assertTrue(
+                notQuiet.getMessage().contains("cannot become quiet")
+                        && notQuiet.getMessage().contains("group 1"),
                 notQuiet.getMessage());
 
         journal.resetPolicy(); // the journal takes writes again: the durable intent is completed
@@ -110,13 +120,18 @@ class JournalWriteFailureTest {
 
     @Test
     void aFailedCoordinatorWriteGivesItsCallerAPromptErrorAndTheEngineGoesOn() {
-        Custody engine = Custody.start(runtime, "restarts", groupOfTwo(), TIMEOUT).toCompletableFuture().join();
+        Custody engine = Custody.start(runtime, "restarts", groupOfTwo(), TIMEOUT)
+                .toCompletableFuture()
+                .join();
         engine.quiesce().toCompletableFuture().join();
         journal.failNextPersisted("restarts|kernel");
-        Throwable refused = failureOf(engine.decide(new Command.DriverBind(A, "e1000e")).toCompletableFuture());
+        Throwable refused =
+                failureOf(engine.decide(new Command.DriverBind(A, "e1000e")).toCompletableFuture());
         assertTrue(refused.getMessage().contains("could not write to its journal"), refused.getMessage());
 
-        Decision next = engine.decide(new Command.DriverBind(B, "e1000e")).toCompletableFuture().join();
+        Decision next = engine.decide(new Command.DriverBind(B, "e1000e"))
+                .toCompletableFuture()
+                .join();
         assertTrue(next.outcome().isOk(), "the coordinator restarted from its journal and decides again");
         engine.quiesce().toCompletableFuture().join();
         KernelState state = engine.state().toCompletableFuture().join();
@@ -129,16 +144,23 @@ class JournalWriteFailureTest {
     /** A decision every entity has applied but whose mark the journal failed is still answered, after the restart. */
     @Test
     void aDecisionWhoseMarkCouldNotBeWrittenIsAnsweredAfterTheRestart() {
-        Custody engine = Custody.start(runtime, "mark", groupOfTwo(), TIMEOUT).toCompletableFuture().join();
+        Custody engine = Custody.start(runtime, "mark", groupOfTwo(), TIMEOUT)
+                .toCompletableFuture()
+                .join();
         engine.quiesce().toCompletableFuture().join();
-        journal.failNextNOpsCond((persistenceId, operation) -> persistenceId.equals("mark|kernel")
-                && operation instanceof WriteEvents write
-                && write.getBatch().stream().anyMatch(e -> e instanceof KernelJournal.DecisionApplied), 1);
-        Decision bind = engine.decide(new Command.DriverBind(A, "e1000e")).toCompletableFuture()
-                .orTimeout(PROMPTLY, TimeUnit.SECONDS).join();
+        journal.failNextNOpsCond(
+                (persistenceId, operation) -> persistenceId.equals("mark|kernel")
+                        && operation instanceof WriteEvents write
+                        && write.getBatch().stream().anyMatch(e -> e instanceof KernelJournal.DecisionApplied),
+                1);
+        Decision bind = engine.decide(new Command.DriverBind(A, "e1000e"))
+                .toCompletableFuture()
+                .orTimeout(PROMPTLY, TimeUnit.SECONDS)
+                .join();
         assertTrue(bind.outcome().isOk());
         engine.quiesce().toCompletableFuture().join();
-        assertTrue(journal.persistedInStorage("mark|kernel").stream()
+        assertTrue(
+                journal.persistedInStorage("mark|kernel").stream()
                         .anyMatch(e -> e instanceof KernelJournal.DecisionApplied applied && applied.seq() == 2),
                 "the mark was written after the restart");
         engine.stop().toCompletableFuture().join();
@@ -147,7 +169,8 @@ class JournalWriteFailureTest {
     @Test
     void anUnwrittenBootFailsTheStart() {
         journal.failNextPersisted("boot|kernel");
-        Throwable refused = failureOf(Custody.start(runtime, "boot", groupOfTwo(), TIMEOUT).toCompletableFuture());
+        Throwable refused =
+                failureOf(Custody.start(runtime, "boot", groupOfTwo(), TIMEOUT).toCompletableFuture());
         Throwable cause = refused instanceof CompletionException c ? c.getCause() : refused;
         assertTrue(cause.getMessage().contains("could not write its boot"), cause.getMessage());
     }

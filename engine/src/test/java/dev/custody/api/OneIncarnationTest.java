@@ -22,14 +22,18 @@ class OneIncarnationTest extends InMemoryRuntimeTest {
     private static final Topology TOPOLOGY = ModelRandomWalkTest.topology();
 
     private static Custody start(String instance) {
-        return Custody.start(runtime, instance, TOPOLOGY, TIMEOUT).toCompletableFuture().join();
+        return Custody.start(runtime, instance, TOPOLOGY, TIMEOUT)
+                .toCompletableFuture()
+                .join();
     }
 
     private static final DeviceId DEVICE = TOPOLOGY.devices().firstEntry().getKey();
 
     /** A change every incarnation can see: the device's driver_override. */
     private static void overrideDriver(Custody engine) {
-        var decision = engine.decide(new Command.DriverOverride(DEVICE, Optional.of("vfio-pci"))).toCompletableFuture().join();
+        var decision = engine.decide(new Command.DriverOverride(DEVICE, Optional.of("vfio-pci")))
+                .toCompletableFuture()
+                .join();
         assertTrue(decision.outcome().isOk(), decision.outcome().toString());
     }
 
@@ -64,8 +68,11 @@ class OneIncarnationTest extends InMemoryRuntimeTest {
     void aStartThatFailsLeavesNothingRunning() {
         start("refused").stop().toCompletableFuture().join();
         Topology other = new Topology(TOPOLOGY.iommus(), TOPOLOGY.drivers(), new java.util.LinkedHashMap<>());
-        CompletionException refused = assertThrows(CompletionException.class,
-                () -> Custody.start(runtime, "refused", other, TIMEOUT).toCompletableFuture().join());
+        CompletionException refused = assertThrows(
+                CompletionException.class,
+                () -> Custody.start(runtime, "refused", other, TIMEOUT)
+                        .toCompletableFuture()
+                        .join());
         assertTrue(refused.getCause().getMessage().contains("belongs to another topology"), refused.toString());
         start("refused").stop().toCompletableFuture().join(); // not "already running"
     }

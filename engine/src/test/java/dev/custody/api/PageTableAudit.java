@@ -42,13 +42,15 @@ public final class PageTableAudit {
         int checked = 0;
         for (DomainState domain : state.domains().values()) {
             Optional<List<Mapping>> expected = expectedLeaves(state, domain);
-            Optional<TableDump> dump = engine.pageTable(domain.id()).toCompletableFuture().join();
+            Optional<TableDump> dump =
+                    engine.pageTable(domain.id()).toCompletableFuture().join();
             assertEquals(expected.isPresent(), dump.isPresent(), "domain " + domain.label() + " has a table");
             if (expected.isEmpty()) {
                 continue;
             }
             IommuSpec spec = state.topology().iommus().get(domain.iommu());
-            List<IoMapping> leaves = expected.get().stream().map(PageTableAudit::ioMapping).toList();
+            List<IoMapping> leaves =
+                    expected.get().stream().map(PageTableAudit::ioMapping).toList();
             assertEquals(leaves, dump.get().leaves(), "leaves of domain " + domain.label());
             assertEquals(checksumOf(spec, leaves), dump.get().checksum(), "checksum of domain " + domain.label());
             assertTranslationsAgree(engine, domain.id(), expected.get());
@@ -66,7 +68,8 @@ public final class PageTableAudit {
             case DomainUse.Type1Paging type1 -> {
                 OpenFile.VfioContainer container = state.fileAs(type1.container(), OpenFile.VfioContainer.class);
                 for (DmaMapping entry : container.iommu().orElseThrow().entries()) {
-                    table = mapped(table, entry.iova(), PseudoPhysical.ofUserAddress(entry.vaddr()), entry.size(), entry);
+                    table = mapped(
+                            table, entry.iova(), PseudoPhysical.ofUserAddress(entry.vaddr()), entry.size(), entry);
                 }
             }
             case DomainUse.HwptPaging hwpt -> {
@@ -84,8 +87,10 @@ public final class PageTableAudit {
         return Optional.of(table.runs());
     }
 
-    private static IommuDomainMappings mapped(IommuDomainMappings table, long iova, long paddr, long size, Object what) {
-        var step = DomainMapRules.map(table, iova, paddr, size, what instanceof DmaMapping e ? e.prot() : ((IoasArea) what).prot());
+    private static IommuDomainMappings mapped(
+            IommuDomainMappings table, long iova, long paddr, long size, Object what) {
+        var step = DomainMapRules.map(
+                table, iova, paddr, size, what instanceof DmaMapping e ? e.prot() : ((IoasArea) what).prot());
         assertTrue(step.outcome().isOk(), what + " does not map: " + step.outcome());
         return step.state();
     }
@@ -94,26 +99,37 @@ public final class PageTableAudit {
     private static void assertTranslationsAgree(Custody engine, DomainId domain, List<Mapping> leaves) {
         for (Mapping leaf : leaves.subList(0, Math.min(leaves.size(), 16))) {
             for (long offset : new long[] {0, leaf.size() / 2 + 0x123, leaf.size() - 1}) {
-                Outcome<Reply.Amount> answer = engine.execute(new Command.IovaToPhys(new Handle.Domain(domain), leaf.iova() + offset))
-                        .toCompletableFuture().join();
-                assertEquals(Outcome.ok(new Reply.Amount("paddr", leaf.paddr() + offset)), answer,
+                Outcome<Reply.Amount> answer = engine.execute(
+                                new Command.IovaToPhys(new Handle.Domain(domain), leaf.iova() + offset))
+                        .toCompletableFuture()
+                        .join();
+                assertEquals(
+                        Outcome.ok(new Reply.Amount("paddr", leaf.paddr() + offset)),
+                        answer,
                         "iova_to_phys in domain " + domain + " at " + Long.toHexString(leaf.iova() + offset));
             }
         }
     }
 
     private static IoMapping ioMapping(Mapping leaf) {
-        return new IoMapping(leaf.iova(), leaf.paddr(), leaf.size(),
+        return new IoMapping(
+                leaf.iova(),
+                leaf.paddr(),
+                leaf.size(),
                 (leaf.prot().read() ? IoMapping.READ : 0) | (leaf.prot().write() ? IoMapping.WRITE : 0));
     }
 
     /** The checksum a fresh native table holding these leaves reports. */
     private static long checksumOf(IommuSpec spec, List<IoMapping> leaves) {
-        try (IoPageTable fresh = new IoPageTable(new PageSizeBitmap(spec.pageSizeBitmap() & PageSizeBitmap.SUPPORTED),
-                spec.addressWidth())) {
+        try (IoPageTable fresh = new IoPageTable(
+                new PageSizeBitmap(spec.pageSizeBitmap() & PageSizeBitmap.SUPPORTED), spec.addressWidth())) {
             List<IoMapping> copy = new ArrayList<>(leaves);
             for (IoMapping leaf : copy) {
-                fresh.map(leaf.iova(), leaf.paddr(), leaf.size(), (leaf.prot() & IoMapping.READ) != 0,
+                fresh.map(
+                        leaf.iova(),
+                        leaf.paddr(),
+                        leaf.size(),
+                        (leaf.prot() & IoMapping.READ) != 0,
                         (leaf.prot() & IoMapping.WRITE) != 0);
             }
             return fresh.checksum();

@@ -11,12 +11,12 @@ import dev.custody.model.DriverSpec;
 import dev.custody.model.GroupId;
 import dev.custody.model.Handle;
 import dev.custody.model.IoasMapFlag;
-import dev.custody.model.IommuType;
-import dev.custody.model.Type1MapFlag;
 import dev.custody.model.IommuSpec;
+import dev.custody.model.IommuType;
 import dev.custody.model.Outcome;
 import dev.custody.model.Reply;
 import dev.custody.model.Topology;
+import dev.custody.model.Type1MapFlag;
 import dev.custody.model.state.KernelState;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -47,8 +47,16 @@ public class UserDomainPageTablesTest extends InMemoryRuntimeTest {
         SequencedMap<DeviceId, DeviceSpec> devices = new LinkedHashMap<>();
         List<DeviceId> all = List.of(NIC, GPU, SSD, FPGA);
         for (int n = 0; n < all.size(); n++) {
-            devices.put(all.get(n), new DeviceSpec(all.get(n), Optional.of(n % 2 == 0 ? "dmar0" : "dmar1"),
-                    Optional.of(new GroupId(n + 1)), List.of(), false, true, Optional.empty()));
+            devices.put(
+                    all.get(n),
+                    new DeviceSpec(
+                            all.get(n),
+                            Optional.of(n % 2 == 0 ? "dmar0" : "dmar1"),
+                            Optional.of(new GroupId(n + 1)),
+                            List.of(),
+                            false,
+                            true,
+                            Optional.empty()));
         }
         return new Topology(iommus, Topology.catalogueWith(List.<DriverSpec>of()), devices);
     }
@@ -90,15 +98,22 @@ public class UserDomainPageTablesTest extends InMemoryRuntimeTest {
         KernelState state = engine.state().toCompletableFuture().join();
         SequencedMap<String, DomainId> domains = new LinkedHashMap<>();
         for (String label : List.of("c1", "c1@dmar1", "H1", "H2")) {
-            domains.put(label, state.domains().values().stream().filter(d -> d.label().equals(label))
-                    .findFirst().orElseThrow(() -> new AssertionError("no domain " + label)).id());
+            domains.put(
+                    label,
+                    state.domains().values().stream()
+                            .filter(d -> d.label().equals(label))
+                            .findFirst()
+                            .orElseThrow(() -> new AssertionError("no domain " + label))
+                            .id());
         }
         return domains;
     }
 
     @Test
     void type1AndIoasMappingsReachEveryDomainTableAndSurviveARestart() {
-        Custody engine = Custody.start(runtime, "user-tables", machine(), TIMEOUT).toCompletableFuture().join();
+        Custody engine = Custody.start(runtime, "user-tables", machine(), TIMEOUT)
+                .toCompletableFuture()
+                .join();
         SequencedMap<String, DomainId> domains = mapThroughType1AndIoas(engine);
         KernelState state = engine.state().toCompletableFuture().join();
         assertEquals(4, PageTableAudit.assertTablesMatchOwners(engine, state));
@@ -111,25 +126,36 @@ public class UserDomainPageTablesTest extends InMemoryRuntimeTest {
         assertEquals(0L, paddr(engine, domains.get("H1"), 0x10_0000L), "unmapped from every HWPT");
         engine.stop().toCompletableFuture().join();
 
-        Custody recovered = Custody.start(runtime, "user-tables", machine(), TIMEOUT).toCompletableFuture().join();
+        Custody recovered = Custody.start(runtime, "user-tables", machine(), TIMEOUT)
+                .toCompletableFuture()
+                .join();
         KernelState after = recovered.state().toCompletableFuture().join();
         assertEquals(state, after);
         assertEquals(4, PageTableAudit.assertTablesMatchOwners(recovered, after), "tables rebuilt from the journal");
         EngineRecoveryTest.assertEntitiesMatch(recovered, after);
 
-        Handle x = new Handle.File(after.files().values().stream().filter(f -> f.label().equals("X")).findFirst()
-                .orElseThrow().id());
+        Handle x = new Handle.File(after.files().values().stream()
+                .filter(f -> f.label().equals("X"))
+                .findFirst()
+                .orElseThrow()
+                .id());
         var h2 = after.domains().get(domains.get("H2"));
         var hwpt = ((dev.custody.model.state.DomainUse.HwptPaging) h2.use()).hwpt();
         ok(recovered, new Command.Destroy(x, new Handle.IommufdObject(((Handle.File) x).id(), hwpt)));
-        assertTrue(recovered.pageTable(domains.get("H2")).toCompletableFuture().join().isEmpty(),
+        assertTrue(
+                recovered
+                        .pageTable(domains.get("H2"))
+                        .toCompletableFuture()
+                        .join()
+                        .isEmpty(),
                 "a destroyed HWPT's domain has no table any more");
         recovered.stop().toCompletableFuture().join();
     }
 
     private static long paddr(Custody engine, DomainId domain, long iova) {
         Outcome<Reply.Amount> answer = engine.execute(new Command.IovaToPhys(new Handle.Domain(domain), iova))
-                .toCompletableFuture().join();
+                .toCompletableFuture()
+                .join();
         assertTrue(answer.isOk(), answer.toString());
         return ((Outcome.Ok<Reply.Amount>) answer).value().value();
     }
@@ -140,7 +166,8 @@ public class UserDomainPageTablesTest extends InMemoryRuntimeTest {
     }
 
     private static Handle created(Custody engine, Command<Reply.Created> command) {
-        Outcome<Reply.Created> answer = engine.execute(command).toCompletableFuture().join();
+        Outcome<Reply.Created> answer =
+                engine.execute(command).toCompletableFuture().join();
         assertTrue(answer.isOk(), command + " -> " + answer);
         return ((Outcome.Ok<Reply.Created>) answer).value().handle();
     }

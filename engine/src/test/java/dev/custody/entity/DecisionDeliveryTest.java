@@ -29,7 +29,8 @@ class DecisionDeliveryTest {
     /** A decision with one event for the device (when asked) and one for the group. */
     private static KernelJournal.DecisionTaken decision(long seq, boolean device) {
         KernelEvent groupEvent = new GroupEvent.GroupDomainSet(new GroupId(1), new DomainId((int) seq));
-        List<KernelEvent> events = device ? List.of(new DeviceEvent.DeviceAdded(new DeviceId("0000:00:03.0")), groupEvent)
+        List<KernelEvent> events = device
+                ? List.of(new DeviceEvent.DeviceAdded(new DeviceId("0000:00:03.0")), groupEvent)
                 : List.of(groupEvent);
         return new KernelJournal.DecisionTaken(seq, "op-" + seq, events);
     }
@@ -39,14 +40,18 @@ class DecisionDeliveryTest {
     }
 
     private static List<String> described(List<DecisionDelivery.Part> parts) {
-        return parts.stream().map(p -> p.entity().key() + "@" + p.seq() + "<" + p.previous()).toList();
+        return parts.stream()
+                .map(p -> p.entity().key() + "@" + p.seq() + "<" + p.previous())
+                .toList();
     }
 
     @Test
     void eachEntityGetsItsEventsWithTheDecisionSentToItBefore() {
         List<DecisionDelivery.Part> first = send(1, true, "a");
         assertEquals(List.of("0000:00:03.0@1<" + UNKNOWN, "1@1<" + UNKNOWN), described(first));
-        assertEquals(List.of(new DeviceEvent.DeviceAdded(new DeviceId("0000:00:03.0"))), first.getFirst().events());
+        assertEquals(
+                List.of(new DeviceEvent.DeviceAdded(new DeviceId("0000:00:03.0"))),
+                first.getFirst().events());
         assertEquals(List.of("1@2<1"), described(send(2, false, "b")), "the group is told decision 1 came before");
         assertEquals(2, delivery.lastSentTo(GROUP));
         assertEquals(1, delivery.lastSentTo(DEVICE));
@@ -73,17 +78,24 @@ class DecisionDeliveryTest {
         Instant early = T0.plus(DecisionDelivery.RESEND_AFTER).minusMillis(1);
         assertEquals(List.of(), delivery.resendsDue(early));
         Instant due = T0.plus(DecisionDelivery.RESEND_AFTER);
-        assertEquals(List.of("1@1<" + UNKNOWN, "1@2<1"), described(delivery.resendsDue(due)),
+        assertEquals(
+                List.of("1@1<" + UNKNOWN, "1@2<1"),
+                described(delivery.resendsDue(due)),
                 "only what is unconfirmed, decision 1 before decision 2, each with its previous decision");
         assertEquals(List.of(), delivery.resendsDue(due.plusMillis(1)), "sent again: the delay starts over");
-        assertEquals(2, delivery.resendsDue(due.plus(DecisionDelivery.RESEND_AFTER)).size());
+        assertEquals(
+                2, delivery.resendsDue(due.plus(DecisionDelivery.RESEND_AFTER)).size());
     }
 
     @Test
     void decisionsArePublishedInDecisionOrderWhateverTheOrderOfTheirMarks() {
         assertEquals(List.of(), delivery.marked(decision(2, false)));
         assertEquals(List.of(), delivery.marked(decision(3, false)));
-        assertEquals(List.of(1L, 2L, 3L), delivery.marked(decision(1, false)).stream().map(KernelJournal.DecisionTaken::seq).toList());
+        assertEquals(
+                List.of(1L, 2L, 3L),
+                delivery.marked(decision(1, false)).stream()
+                        .map(KernelJournal.DecisionTaken::seq)
+                        .toList());
         assertEquals(List.of(), delivery.marked(decision(2, false)), "a decision is published once");
     }
 
@@ -93,16 +105,26 @@ class DecisionDeliveryTest {
         open.put(3L, decision(3, true));
         open.put(4L, decision(4, false));
         List<DecisionDelivery.Part> parts = delivery.recovered(5, open, T0);
-        assertEquals(List.of("0000:00:03.0@3<" + UNKNOWN, "1@3<" + UNKNOWN, "1@4<3"), described(parts),
+        assertEquals(
+                List.of("0000:00:03.0@3<" + UNKNOWN, "1@3<" + UNKNOWN, "1@4<3"),
+                described(parts),
                 "what came before an open decision is unknown after a crash; between open ones it is known");
         delivery.confirm(DEVICE, 3);
         var three = delivery.confirm(GROUP, 3).orElseThrow();
         assertEquals(Optional.empty(), three.caller(), "nobody waits for a decision re-driven after a crash");
-        assertEquals(List.of(3L), delivery.marked(three.taken()).stream().map(KernelJournal.DecisionTaken::seq).toList(),
+        assertEquals(
+                List.of(3L),
+                delivery.marked(three.taken()).stream()
+                        .map(KernelJournal.DecisionTaken::seq)
+                        .toList(),
                 "1 and 2 were applied before the crash and are stepped over");
         send(6, false, "c");
         assertEquals(List.of(), delivery.marked(decision(6, false)), "6 waits for 4, still open");
-        assertEquals(List.of(4L, 6L), delivery.marked(decision(4, false)).stream().map(KernelJournal.DecisionTaken::seq).toList(),
+        assertEquals(
+                List.of(4L, 6L),
+                delivery.marked(decision(4, false)).stream()
+                        .map(KernelJournal.DecisionTaken::seq)
+                        .toList(),
                 "5 was applied before the crash");
     }
 
@@ -112,7 +134,8 @@ class DecisionDeliveryTest {
         TreeMap<Long, KernelJournal.DecisionTaken> open = new TreeMap<>();
         open.put(1L, decision(1, false));
         assertEquals(List.of(), delivery.recovered(1, open, T0), "already in flight: not sent a second time");
-        assertEquals(Optional.of("caller"), delivery.confirm(GROUP, 1).orElseThrow().caller());
+        assertEquals(
+                Optional.of("caller"), delivery.confirm(GROUP, 1).orElseThrow().caller());
     }
 
     @Test
@@ -139,14 +162,22 @@ class DecisionDeliveryTest {
 
         var twice = delivery.writeFailed(GROUP, 1, "lock timeout", T0.plusSeconds(1));
         assertTrue(twice.cannotWrite());
-        assertEquals(List.of("first", "second"), twice.refusals().stream().map(DecisionDelivery.Refusal::caller).toList(),
+        assertEquals(
+                List.of("first", "second"),
+                twice.refusals().stream().map(DecisionDelivery.Refusal::caller).toList(),
                 "decision 3 does not wait for the group");
         String reason = twice.refusals().getFirst().reason();
-        assertTrue(reason.contains("decision 1 is in the journal") && reason.contains("group 1 cannot write")
-                && reason.contains("2 failed writes") && reason.contains("lock timeout"), reason);
+        assertTrue(
+                reason.contains("decision 1 is in the journal")
+                        && reason.contains("group 1 cannot write")
+                        && reason.contains("2 failed writes")
+                        && reason.contains("lock timeout"),
+                reason);
 
         delivery.confirm(DEVICE, 1);
-        assertEquals(Optional.empty(), delivery.confirm(GROUP, 1).orElseThrow().caller(),
+        assertEquals(
+                Optional.empty(),
+                delivery.confirm(GROUP, 1).orElseThrow().caller(),
                 "a refused caller is not answered as well when the write succeeds later");
     }
 
@@ -167,9 +198,12 @@ class DecisionDeliveryTest {
         Instant restart = T0.plus(Duration.ofSeconds(3));
         delivery.reopen(confirmed, restart);
         assertFalse(delivery.idle());
-        assertEquals(List.of("0000:00:03.0@1<" + UNKNOWN, "1@1<" + UNKNOWN), described(delivery.resendsDue(restart)),
+        assertEquals(
+                List.of("0000:00:03.0@1<" + UNKNOWN, "1@1<" + UNKNOWN),
+                described(delivery.resendsDue(restart)),
                 "due at once; the entities applied it and confirm again without writing");
         delivery.confirm(DEVICE, 1);
-        assertEquals(Optional.of("caller"), delivery.confirm(GROUP, 1).orElseThrow().caller());
+        assertEquals(
+                Optional.of("caller"), delivery.confirm(GROUP, 1).orElseThrow().caller());
     }
 }

@@ -23,8 +23,12 @@ class InvariantsDocumentTest {
     @Test
     void theDocumentListsEveryInvariantWithItsStatement() throws IOException {
         List<String> documented = tableRows(Files.readAllLines(document()));
-        List<String> expected = Arrays.stream(Invariant.values()).map(InvariantsDocumentTest::row).toList();
-        assertEquals(String.join("\n", expected), String.join("\n", documented),
+        List<String> expected = Arrays.stream(Invariant.values())
+                .map(InvariantsDocumentTest::row)
+                .toList();
+        assertEquals(
+                String.join("\n", expected),
+                String.join("\n", documented),
                 "docs/invariants.md must list exactly the Invariant enum; the table should read:\n\n" + HEADER + "\n"
                         + "|---|---|---|\n" + expected.stream().collect(Collectors.joining("\n")) + "\n");
     }
@@ -67,6 +71,7 @@ class InvariantsDocumentTest {
                 return candidate;
             }
         }
-        throw new AssertionError("docs/invariants.md not found above " + Path.of("").toAbsolutePath());
+        throw new AssertionError(
+                "docs/invariants.md not found above " + Path.of("").toAbsolutePath());
     }
 }

@@ -1,6 +1,5 @@
 package dev.custody.invariants;
 
-import dev.custody.ops.Operations;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -32,6 +31,7 @@ import dev.custody.model.state.IommufdObject;
 import dev.custody.model.state.KernelState;
 import dev.custody.model.state.OpenFile;
 import dev.custody.model.state.Sorted;
+import dev.custody.ops.Operations;
 import dev.custody.rules.Kernel;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -54,9 +54,12 @@ class InvariantsTest {
         SequencedMap<String, IommuSpec> iommus = new LinkedHashMap<>();
         iommus.put("dmar0", new IommuSpec("dmar0", IommuSpec.DEFAULT_PAGE_SIZES, 48));
         SequencedMap<DeviceId, DeviceSpec> devices = new LinkedHashMap<>();
-        devices.put(A, new DeviceSpec(A, Optional.of("dmar0"), Optional.of(G), List.of(), false, true, Optional.empty()));
-        devices.put(B, new DeviceSpec(B, Optional.of("dmar0"), Optional.of(G), List.of(), false, true, Optional.empty()));
-        devices.put(C, new DeviceSpec(C, Optional.of("dmar0"), Optional.of(H), List.of(), false, true, Optional.empty()));
+        devices.put(
+                A, new DeviceSpec(A, Optional.of("dmar0"), Optional.of(G), List.of(), false, true, Optional.empty()));
+        devices.put(
+                B, new DeviceSpec(B, Optional.of("dmar0"), Optional.of(G), List.of(), false, true, Optional.empty()));
+        devices.put(
+                C, new DeviceSpec(C, Optional.of("dmar0"), Optional.of(H), List.of(), false, true, Optional.empty()));
         Topology topology = new Topology(iommus, Topology.catalogueWith(List.<DriverSpec>of()), devices);
         return Kernel.boot(topology).state();
     }
@@ -84,8 +87,11 @@ class InvariantsTest {
     }
 
     private static DomainId paging(KernelState state) {
-        return state.domains().values().stream().filter(d -> d.kind() == DomainKind.PAGING)
-                .map(DomainState::id).findFirst().orElseThrow();
+        return state.domains().values().stream()
+                .filter(d -> d.kind() == DomainKind.PAGING)
+                .map(DomainState::id)
+                .findFirst()
+                .orElseThrow();
     }
 
     private static KernelState withPagingDomain(KernelState state, DeviceId device) {
@@ -94,8 +100,12 @@ class InvariantsTest {
 
     @Test
     void statesTheRulesReachReportNothing() {
-        KernelState state = run(booted(), new Command.DriverBind(A, "e1000e"), new Command.DriverBind(C, "vfio-pci"),
-                new Command.ContainerOpen("c1"), new Command.GroupOpen(H, "g2"));
+        KernelState state = run(
+                booted(),
+                new Command.DriverBind(A, "e1000e"),
+                new Command.DriverBind(C, "vfio-pci"),
+                new Command.ContainerOpen("c1"),
+                new Command.GroupOpen(H, "g2"));
         assertEquals(List.of(), Invariants.check(state));
     }
 
@@ -111,7 +121,9 @@ class InvariantsTest {
     void g2_kernelUseWithoutABoundDriver() {
         KernelState state = broken(booted(), new ClaimAdded(G, Claimant.device(A)));
         List<Violation> found = Invariants.check(state);
-        assertTrue(found.stream().anyMatch(v -> v.invariant().equals("G2") && v.kind() == Violation.Kind.CALLER), found.toString());
+        assertTrue(
+                found.stream().anyMatch(v -> v.invariant().equals("G2") && v.kind() == Violation.Kind.CALLER),
+                found.toString());
     }
 
     @Test
@@ -154,10 +166,17 @@ class InvariantsTest {
     void g9_ownershipChangeWithPasids() {
         KernelState before = booted();
         GroupState group = before.groups().get(H).withPasids(Sorted.set(List.of(1)));
-        before = new KernelState(before.topology(), before.devices(), Sorted.put(before.groups(), H, group),
-                before.domains(), before.files(), before.nextDomain(), before.nextFile());
+        before = new KernelState(
+                before.topology(),
+                before.devices(),
+                Sorted.put(before.groups(), H, group),
+                before.domains(),
+                before.files(),
+                before.nextDomain(),
+                before.nextFile());
         KernelState after = broken(before, new ClaimAdded(H, Claimant.device(C)));
-        assertTrue(Invariants.checkStep(before, after, Outcome.ok()).stream().anyMatch(v -> v.invariant().equals("G9")));
+        assertTrue(Invariants.checkStep(before, after, Outcome.ok()).stream()
+                .anyMatch(v -> v.invariant().equals("G9")));
     }
 
     @Test
@@ -169,7 +188,9 @@ class InvariantsTest {
     @Test
     void g11_claimWithoutBlockingDomain() {
         KernelState state = withPagingDomain(booted(), C);
-        state = broken(state, new GroupDomainSet(H, paging(state)),
+        state = broken(
+                state,
+                new GroupDomainSet(H, paging(state)),
                 new OwnershipTaken(H, OwnerId.kernelCaller("o"), Claimant.GROUP));
         assertReports("G11", state);
     }
@@ -178,52 +199,70 @@ class InvariantsTest {
     void g12_failedOperationMovedTheDomain() {
         KernelState before = withPagingDomain(booted(), C);
         KernelState after = broken(before, new GroupDomainSet(H, paging(before)));
-        assertTrue(Invariants.checkStep(before, after, Outcome.fail(Errno.EBUSY, "test"))
-                .stream().anyMatch(v -> v.invariant().equals("G12")));
+        assertTrue(Invariants.checkStep(before, after, Outcome.fail(Errno.EBUSY, "test")).stream()
+                .anyMatch(v -> v.invariant().equals("G12")));
     }
 
     @Test
     void d3_kernelDriverCountedTwiceIsTheCallersBug() {
-        KernelState state = broken(run(booted(), new Command.DriverBind(C, "e1000e")), new ClaimAdded(H, Claimant.device(C)));
-        assertTrue(Invariants.check(state).stream().anyMatch(v -> v.invariant().equals("D3") && v.kind() == Violation.Kind.CALLER));
+        KernelState state =
+                broken(run(booted(), new Command.DriverBind(C, "e1000e")), new ClaimAdded(H, Claimant.device(C)));
+        assertTrue(Invariants.check(state).stream()
+                .anyMatch(v -> v.invariant().equals("D3") && v.kind() == Violation.Kind.CALLER));
     }
 
     @Test
     void d3_kernelDriverUnderAnOwnerIsTheEnginesBug() {
-        KernelState state = broken(run(booted(), new Command.DriverBind(C, "e1000e")),
+        KernelState state = broken(
+                run(booted(), new Command.DriverBind(C, "e1000e")),
                 new OwnershipTaken(H, OwnerId.kernelCaller("o"), Claimant.GROUP));
-        assertTrue(Invariants.check(state).stream().anyMatch(v -> v.invariant().equals("D3") && v.kind() == Violation.Kind.KERNEL));
+        assertTrue(Invariants.check(state).stream()
+                .anyMatch(v -> v.invariant().equals("D3") && v.kind() == Violation.Kind.KERNEL));
     }
 
     @Test
     void d3_kernelDriverNotCountedIsReported() {
-        KernelState state = broken(run(booted(), new Command.DriverBind(C, "e1000e")), new ClaimDropped(H, Claimant.device(C)));
+        KernelState state =
+                broken(run(booted(), new Command.DriverBind(C, "e1000e")), new ClaimDropped(H, Claimant.device(C)));
         assertReports("D3", state);
     }
 
     @Test
     void v1_twoOpenFilesForOneGroup() {
         KernelState state = run(booted(), new Command.DriverBind(C, "vfio-pci"), new Command.GroupOpen(H, "g2"));
-        state = broken(state, new FileOpened(new OpenFile.VfioGroupFile(new FileId(99), "again", true, Optional.of(H),
-                Optional.empty(), Optional.empty())));
+        state = broken(
+                state,
+                new FileOpened(new OpenFile.VfioGroupFile(
+                        new FileId(99), "again", true, Optional.of(H), Optional.empty(), Optional.empty())));
         assertReports("V1", state);
     }
 
     @Test
     void v2_groupFileBesideABoundCdev() {
-        KernelState state = run(booted(), new Command.DriverBind(C, "vfio-pci"), new Command.GroupOpen(H, "g2"),
+        KernelState state = run(
+                booted(),
+                new Command.DriverBind(C, "vfio-pci"),
+                new Command.GroupOpen(H, "g2"),
                 new Command.CdevOpen(C, "cdev"));
-        FileId cdev = state.filesOf(OpenFile.CdevFile.class).findFirst().orElseThrow().id();
-        state = broken(state, new CdevBindingSet(cdev, Optional.of(new OpenFile.IommufdRef(new FileId(98), new ObjectId(1)))));
+        FileId cdev =
+                state.filesOf(OpenFile.CdevFile.class).findFirst().orElseThrow().id();
+        state = broken(
+                state, new CdevBindingSet(cdev, Optional.of(new OpenFile.IommufdRef(new FileId(98), new ObjectId(1)))));
         assertReports("V2", state);
     }
 
     @Test
     void v3AndV4_containerBookkeeping() {
-        KernelState state = run(booted(), new Command.DriverBind(C, "vfio-pci"), new Command.GroupOpen(H, "g2"),
+        KernelState state = run(
+                booted(),
+                new Command.DriverBind(C, "vfio-pci"),
+                new Command.GroupOpen(H, "g2"),
                 new Command.ContainerOpen("c1"));
         FileId group = state.openedGroupFile(H).orElseThrow().id();
-        FileId container = state.filesOf(OpenFile.VfioContainer.class).findFirst().orElseThrow().id();
+        FileId container = state.filesOf(OpenFile.VfioContainer.class)
+                .findFirst()
+                .orElseThrow()
+                .id();
         assertReports("V4", broken(state, new GroupFileContainerSet(group, Optional.of(container))));
         assertReports("V3", broken(state, new GroupFileContainerSet(group, Optional.of(new FileId(97)))));
     }
@@ -232,31 +271,51 @@ class InvariantsTest {
     void v6_deviceFdWithoutIommu() {
         KernelState state = run(booted(), new Command.DriverBind(C, "vfio-pci"), new Command.GroupOpen(H, "g2"));
         FileId group = state.openedGroupFile(H).orElseThrow().id();
-        state = broken(state, new FileOpened(new OpenFile.VfioDeviceFile(new FileId(96), "dev", true, C, group, Optional.empty())));
+        state = broken(
+                state,
+                new FileOpened(new OpenFile.VfioDeviceFile(new FileId(96), "dev", true, C, group, Optional.empty())));
         assertReports("V6", state);
     }
 
     @Test
     void v7AndV8_iommufdBookkeeping() {
-        KernelState state = run(booted(), new Command.DriverBind(A, "vfio-pci"), new Command.DriverBind(B, "vfio-pci"),
+        KernelState state = run(
+                booted(),
+                new Command.DriverBind(A, "vfio-pci"),
+                new Command.DriverBind(B, "vfio-pci"),
                 new Command.IommufdOpen("X"));
-        FileId ctx = state.filesOf(OpenFile.IommufdFile.class).findFirst().orElseThrow().id();
-        KernelState unclaimed = broken(state, new IommufdObjectAdded(ctx,
-                new IommufdObject.Device(new ObjectId(1), "a", A, Optional.empty())));
+        FileId ctx = state.filesOf(OpenFile.IommufdFile.class)
+                .findFirst()
+                .orElseThrow()
+                .id();
+        KernelState unclaimed = broken(
+                state,
+                new IommufdObjectAdded(ctx, new IommufdObject.Device(new ObjectId(1), "a", A, Optional.empty())));
         assertReports("V7", unclaimed);
 
         KernelState claimed = run(state, new Command.DeviceClaim(A, Optional.of("unused")));
         DomainId d1 = new DomainId(90);
         DomainId d2 = new DomainId(91);
-        KernelState split = broken(booted().apply(new DomainAllocated(new DomainState(d1, "H1", DomainKind.PAGING, "dmar0",
+        KernelState split = broken(
+                booted().apply(new DomainAllocated(new DomainState(
+                        d1,
+                        "H1",
+                        DomainKind.PAGING,
+                        "dmar0",
                         new DomainUse.KernelCaller(IommuDomainMappings.empty(IommuSpec.DEFAULT_PAGE_SIZES, 48))))),
-                new DomainAllocated(new DomainState(d2, "H2", DomainKind.PAGING, "dmar0",
+                new DomainAllocated(new DomainState(
+                        d2,
+                        "H2",
+                        DomainKind.PAGING,
+                        "dmar0",
                         new DomainUse.KernelCaller(IommuDomainMappings.empty(IommuSpec.DEFAULT_PAGE_SIZES, 48)))),
                 new FileOpened(new OpenFile.IommufdFile(ctx, "X", true, Sorted.emptyMap(), 1, Optional.empty())),
                 new IommufdObjectAdded(ctx, new IommufdObject.Hwpt(new ObjectId(1), "H1", new ObjectId(9), d1, false)),
                 new IommufdObjectAdded(ctx, new IommufdObject.Hwpt(new ObjectId(2), "H2", new ObjectId(9), d2, false)),
-                new IommufdObjectAdded(ctx, new IommufdObject.Device(new ObjectId(3), "a", A, Optional.of(new ObjectId(1)))),
-                new IommufdObjectAdded(ctx, new IommufdObject.Device(new ObjectId(4), "b", B, Optional.of(new ObjectId(2)))),
+                new IommufdObjectAdded(
+                        ctx, new IommufdObject.Device(new ObjectId(3), "a", A, Optional.of(new ObjectId(1)))),
+                new IommufdObjectAdded(
+                        ctx, new IommufdObject.Device(new ObjectId(4), "b", B, Optional.of(new ObjectId(2)))),
                 new OwnershipTaken(G, OwnerId.iommufd(ctx, "X"), Claimant.device(A)),
                 new ClaimAdded(G, Claimant.device(B)),
                 new GroupDomainSet(G, d1));

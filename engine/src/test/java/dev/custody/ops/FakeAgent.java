@@ -62,8 +62,7 @@ final class FakeAgent implements AgentContext {
     }
 
     @Override
-    public void allocatedFrom(String label, Handle iommufd) {
-    }
+    public void allocatedFrom(String label, Handle iommufd) {}
 
     @Override
     public String iommufdOf(Handle object) {

@@ -21,7 +21,9 @@ class OperationsTest {
     @Test
     void everyCommandHasAnOperationAndEveryOperationACommand() {
         List<String> missing = Arrays.stream(Command.class.getPermittedSubclasses())
-                .filter(type -> Operations.forCommand(type).isEmpty()).map(Class::getSimpleName).toList();
+                .filter(type -> Operations.forCommand(type).isEmpty())
+                .map(Class::getSimpleName)
+                .toList();
         assertTrue(missing.isEmpty(), "commands without an operation in the catalogue: " + missing);
         Set<Class<?>> commands = Set.of(Command.class.getPermittedSubclasses());
         for (Operation<?> operation : Operations.all()) {
@@ -34,10 +36,14 @@ class OperationsTest {
         for (Operation<?> operation : Operations.all()) {
             assertEquals(operation, Operations.find(operation.name()).orElseThrow());
         }
-        Set<Class<?>> generated = Operations.all().stream().filter(Operation::generates).map(Operation::command)
+        Set<Class<?>> generated = Operations.all().stream()
+                .filter(Operation::generates)
+                .map(Operation::command)
                 .collect(Collectors.toSet());
-        List<String> never = Arrays.stream(Command.class.getPermittedSubclasses()).filter(t -> !generated.contains(t))
-                .map(Class::getSimpleName).toList();
+        List<String> never = Arrays.stream(Command.class.getPermittedSubclasses())
+                .filter(t -> !generated.contains(t))
+                .map(Class::getSimpleName)
+                .toList();
         assertTrue(never.isEmpty(), "no generator makes " + never);
     }
 
@@ -48,7 +54,8 @@ class OperationsTest {
         for (Operation<?> operation : Operations.all()) {
             Operation<?> generating = generatorOf(operation);
             for (long seed = 0; seed < 200; seed++) {
-                Command<?> command = generating.generate(new SymbolicDraw(seed * 31 + operation.name().hashCode()));
+                Command<?> command = generating.generate(
+                        new SymbolicDraw(seed * 31 + operation.name().hashCode()));
                 ObjectNode step = operation.write(command, StepWriter::rawName);
                 Command<?> read = Operations.read(operation.name(), 7, step, Map.of());
                 if (!read.equals(command)) {
@@ -89,8 +96,11 @@ class OperationsTest {
 
     @Test
     void closeIsOneCommandWithOneSpellingPerKindOfFile() {
-        assertEquals(List.of("vfio.container.close", "vfio.group.close", "vfio.device.close", "iommufd.close", "cdev.close"),
-                Operations.forCommand(Command.Close.class).stream().map(Operation::name).toList());
+        assertEquals(
+                List.of("vfio.container.close", "vfio.group.close", "vfio.device.close", "iommufd.close", "cdev.close"),
+                Operations.forCommand(Command.Close.class).stream()
+                        .map(Operation::name)
+                        .toList());
     }
 
     /** One call of the operation, from its own generator or, for the other spellings of close, from the one that has it. */
@@ -99,7 +109,11 @@ class OperationsTest {
     }
 
     private static Operation<?> generatorOf(Operation<?> operation) {
-        return operation.generates() ? operation
-                : Operations.forCommand(operation.command()).stream().filter(Operation::generates).findFirst().orElseThrow();
+        return operation.generates()
+                ? operation
+                : Operations.forCommand(operation.command()).stream()
+                        .filter(Operation::generates)
+                        .findFirst()
+                        .orElseThrow();
     }
 }

@@ -41,7 +41,9 @@ final class SymbolicDraw implements Draw {
 
     @Override
     public Handle handle(HandleKind kind) {
-        return below(8) == 0 ? new Handle.Number(below(2) == 0 ? -1 : 0) : new Handle.Unbound(kind.name().toLowerCase() + below(4));
+        return below(8) == 0
+                ? new Handle.Number(below(2) == 0 ? -1 : 0)
+                : new Handle.Unbound(kind.name().toLowerCase() + below(4));
     }
 
     @Override

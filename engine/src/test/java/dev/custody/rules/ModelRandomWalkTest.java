@@ -1,7 +1,5 @@
 package dev.custody.rules;
 
-import dev.custody.ops.Operations;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -16,6 +14,7 @@ import dev.custody.model.IommuSpec;
 import dev.custody.model.Outcome;
 import dev.custody.model.Topology;
 import dev.custody.model.state.KernelState;
+import dev.custody.ops.Operations;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Optional;
@@ -28,7 +27,9 @@ import org.junit.jupiter.api.Test;
  * kernel invariant, never change a group when refused with an errno, and decide the same way twice.
  */
 public class ModelRandomWalkTest {
-    private static final long[] SEEDS = {1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144, 233, 377, 610, 987, 1597, 2584, 4181, 6765, 10946};
+    private static final long[] SEEDS = {
+        1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144, 233, 377, 610, 987, 1597, 2584, 4181, 6765, 10946
+    };
     private static final int STEPS = 400;
 
     public static Topology topology() {
@@ -45,22 +46,40 @@ public class ModelRandomWalkTest {
         return new Topology(iommus, Topology.catalogueWith(List.<DriverSpec>of()), devices);
     }
 
-    private static void device(SequencedMap<DeviceId, DeviceSpec> devices, String name, String iommu, int group,
-                               List<String> matches, boolean requireDirect, boolean present) {
+    private static void device(
+            SequencedMap<DeviceId, DeviceSpec> devices,
+            String name,
+            String iommu,
+            int group,
+            List<String> matches,
+            boolean requireDirect,
+            boolean present) {
         DeviceId id = new DeviceId(name);
-        devices.put(id, new DeviceSpec(id, Optional.of(iommu), Optional.of(new GroupId(group)), matches, requireDirect,
-                present, Optional.empty()));
+        devices.put(
+                id,
+                new DeviceSpec(
+                        id,
+                        Optional.of(iommu),
+                        Optional.of(new GroupId(group)),
+                        matches,
+                        requireDirect,
+                        present,
+                        Optional.empty()));
     }
 
     /** The property every step must keep. */
     static Optional<String> holds(KernelState before, Command<?> command, Decision decision, boolean callerBroke) {
         // after a caller broke a contract (a CALLER invariant), the kernel promises nothing more
-        List<Violation> kernel = callerBroke ? List.of() : Invariants.checkStep(before, decision.state(), decision.outcome())
-                .stream().filter(v -> v.kind() == Violation.Kind.KERNEL).toList();
+        List<Violation> kernel = callerBroke
+                ? List.of()
+                : Invariants.checkStep(before, decision.state(), decision.outcome()).stream()
+                        .filter(v -> v.kind() == Violation.Kind.KERNEL)
+                        .toList();
         if (!kernel.isEmpty()) {
             return Optional.of("invariants broken: " + kernel);
         }
-        if (decision.outcome() instanceof Outcome.Failed<?> && !ownership(decision.state()).equals(ownership(before))) {
+        if (decision.outcome() instanceof Outcome.Failed<?>
+                && !ownership(decision.state()).equals(ownership(before))) {
             return Optional.of("refused with " + decision.outcome().resultName() + " but changed a group's ownership");
         }
         if (!Operations.decide(before, command).equals(decision)) {
@@ -78,7 +97,8 @@ public class ModelRandomWalkTest {
      */
     private static List<String> ownership(KernelState state) {
         return state.groups().values().stream()
-                .map(g -> g.id() + ":" + g.owner() + ":" + g.claims() + ":" + g.domain() + ":" + g.devices()).toList();
+                .map(g -> g.id() + ":" + g.owner() + ":" + g.claims() + ":" + g.domain() + ":" + g.devices())
+                .toList();
     }
 
     @Test
@@ -111,25 +131,48 @@ public class ModelRandomWalkTest {
                 KernelState state = Kernel.boot(topology()).state();
                 for (Command<?> command : walk.commands(seed, STEPS * 3)) {
                     Decision decision = Operations.decide(state, command);
-                    results.merge(command.getClass().getSimpleName() + "=" + decision.outcome().resultName(), 1L, Long::sum);
+                    results.merge(
+                            command.getClass().getSimpleName() + "="
+                                    + decision.outcome().resultName(),
+                            1L,
+                            Long::sum);
                     state = decision.state();
                 }
             }
         }
-        List<String> deep = List.of("SetContainer=ok", "ContainerSetIommu=ok", "GetDeviceFd=ok", "CdevBind=ok",
-                "CdevAttach=ok", "HwptAlloc=ok", "IoasMap=ok", "Type1MapDma=ok", "IommuMap=ok", "AttachDevice=ok",
-                "DriverUnbind=PENDING", "UnsetContainer=ok", "GroupOpen=EBUSY", "CdevBind=EPERM");
-        List<String> unreached = deep.stream().filter(k -> !results.containsKey(k)).toList();
-        assertTrue(unreached.isEmpty(), "the walk never reached " + unreached + "; it saw: "
-                + results.keySet().stream().collect(Collectors.joining(", ")));
+        List<String> deep = List.of(
+                "SetContainer=ok",
+                "ContainerSetIommu=ok",
+                "GetDeviceFd=ok",
+                "CdevBind=ok",
+                "CdevAttach=ok",
+                "HwptAlloc=ok",
+                "IoasMap=ok",
+                "Type1MapDma=ok",
+                "IommuMap=ok",
+                "AttachDevice=ok",
+                "DriverUnbind=PENDING",
+                "UnsetContainer=ok",
+                "GroupOpen=EBUSY",
+                "CdevBind=EPERM");
+        List<String> unreached =
+                deep.stream().filter(k -> !results.containsKey(k)).toList();
+        assertTrue(
+                unreached.isEmpty(),
+                "the walk never reached " + unreached + "; it saw: "
+                        + results.keySet().stream().collect(Collectors.joining(", ")));
     }
 
     @Test
     void shrinkingFindsAShortSequence() {
         RandomWalk walk = new RandomWalk(topology(), true);
-        RandomWalk.Property noVfioOwner = (before, command, decision, callerBroke) -> decision.state().groups().values().stream()
-                .anyMatch(g -> g.owner().map(o -> o.key().startsWith("vfio-group:")).orElse(false))
-                ? Optional.of("a VFIO group file owns a group") : Optional.empty();
+        RandomWalk.Property noVfioOwner =
+                (before, command, decision, callerBroke) -> decision.state().groups().values().stream()
+                                .anyMatch(g -> g.owner()
+                                        .map(o -> o.key().startsWith("vfio-group:"))
+                                        .orElse(false))
+                        ? Optional.of("a VFIO group file owns a group")
+                        : Optional.empty();
         RandomWalk.Failure failure = null;
         for (long seed : SEEDS) {
             failure = walk.run(seed, STEPS, noVfioOwner).orElse(null);
@@ -154,15 +197,16 @@ public class ModelRandomWalkTest {
             RandomWalk walk = new RandomWalk(topology(), inKernelCalls);
             RandomWalk.Property agree = (before, command, decision, callerBroke) -> {
                 java.util.Set<String> full = keys(Invariants.checkStep(before, decision.state(), decision.outcome()));
-                java.util.Set<String> incremental = keys(Invariants.checkStepIncrementally(before, decision.state(),
-                        decision.outcome(), decision.events()));
+                java.util.Set<String> incremental = keys(Invariants.checkStepIncrementally(
+                        before, decision.state(), decision.outcome(), decision.events()));
                 java.util.Set<String> caused = new java.util.TreeSet<>(full);
                 caused.removeAll(keys(Invariants.check(before)));
                 if (!full.containsAll(incremental)) {
                     return Optional.of("incremental reports what full does not: " + incremental + " vs " + full);
                 }
                 if (!incremental.containsAll(caused)) {
-                    return Optional.of("incremental misses violations the step caused: " + caused + " vs " + incremental);
+                    return Optional.of(
+                            "incremental misses violations the step caused: " + caused + " vs " + incremental);
                 }
                 return Optional.empty();
             };
@@ -173,6 +217,8 @@ public class ModelRandomWalkTest {
     }
 
     private static java.util.Set<String> keys(List<Violation> violations) {
-        return violations.stream().map(v -> v.invariant() + v.objects()).collect(Collectors.toCollection(java.util.TreeSet::new));
+        return violations.stream()
+                .map(v -> v.invariant() + v.objects())
+                .collect(Collectors.toCollection(java.util.TreeSet::new));
     }
 }

@@ -3,11 +3,6 @@ package dev.custody.rules;
 import dev.custody.invariants.Invariants;
 import dev.custody.invariants.Violation;
 import dev.custody.model.Command;
-import dev.custody.ops.Caller;
-import dev.custody.ops.Draw;
-import dev.custody.ops.HandleKind;
-import dev.custody.ops.Operation;
-import dev.custody.ops.Operations;
 import dev.custody.model.DeviceId;
 import dev.custody.model.GroupId;
 import dev.custody.model.Handle;
@@ -17,6 +12,11 @@ import dev.custody.model.Topology;
 import dev.custody.model.state.IommufdObject;
 import dev.custody.model.state.KernelState;
 import dev.custody.model.state.OpenFile;
+import dev.custody.ops.Caller;
+import dev.custody.ops.Draw;
+import dev.custody.ops.HandleKind;
+import dev.custody.ops.Operation;
+import dev.custody.ops.Operations;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -38,7 +38,8 @@ public final class RandomWalk {
      * The calls that open the deeper paths (a claimed group, a device fd, a bound cdev) are drawn twice
      * as often as the others, or a walk of a few hundred steps seldom gets past them.
      */
-    private static final Set<String> DRAWN_TWICE = Set.of("vfio.group.set_container", "vfio.group.get_device_fd", "cdev.bind");
+    private static final Set<String> DRAWN_TWICE =
+            Set.of("vfio.group.set_container", "vfio.group.get_device_fd", "cdev.bind");
 
     /** The operations a walk draws from: every one with a generator, the in-kernel ones only when asked for. */
     private final List<Operation<?>> operations;
@@ -50,11 +51,16 @@ public final class RandomWalk {
         this.topology = topology;
         this.inKernelCalls = inKernelCalls;
         this.devices = List.copyOf(topology.devices().keySet());
-        this.groups = topology.devices().values().stream().flatMap(d -> d.group().stream()).distinct().toList();
-        this.operations = Operations.all().stream().filter(Operation::generates)
+        this.groups = topology.devices().values().stream()
+                .flatMap(d -> d.group().stream())
+                .distinct()
+                .toList();
+        this.operations = Operations.all().stream()
+                .filter(Operation::generates)
                 .filter(op -> inKernelCalls || op.caller() != Caller.IN_KERNEL)
                 .flatMap(op -> java.util.Collections.nCopies(DRAWN_TWICE.contains(op.name()) ? 2 : 1, op).stream())
-                .<Operation<?>>map(op -> op).toList();
+                .<Operation<?>>map(op -> op)
+                .toList();
     }
 
     /**
@@ -75,10 +81,14 @@ public final class RandomWalk {
 
     record Failure(long seed, List<Command<?>> commands, String why) {
         String report() {
-            StringBuilder text = new StringBuilder("seed " + seed + ": " + why + "\nminimal sequence ("
-                    + commands.size() + " commands):\n");
+            StringBuilder text = new StringBuilder(
+                    "seed " + seed + ": " + why + "\nminimal sequence (" + commands.size() + " commands):\n");
             for (int i = 0; i < commands.size(); i++) {
-                text.append("  ").append(i + 1).append(". ").append(commands.get(i)).append('\n');
+                text.append("  ")
+                        .append(i + 1)
+                        .append(". ")
+                        .append(commands.get(i))
+                        .append('\n');
             }
             return text.toString();
         }
@@ -96,7 +106,8 @@ public final class RandomWalk {
 
     /** The commands of a plain run without checking anything (for coverage statistics). */
     public List<Command<?>> commands(long seed, int steps) {
-        return replay(generate(seed, steps), (b, c, d, broke) -> Optional.empty()).commands();
+        return replay(generate(seed, steps), (b, c, d, broke) -> Optional.empty())
+                .commands();
     }
 
     private record Replay(List<Command<?>> commands, Optional<String> failure) {}
@@ -113,13 +124,14 @@ public final class RandomWalk {
             callerBroke |= Invariants.check(state).stream().anyMatch(v -> v.kind() == Violation.Kind.CALLER);
             Optional<String> broken = property.check(state, command, decision, callerBroke);
             if (broken.isPresent()) {
-                return new Replay(commands, Optional.of("step " + commands.size() + " " + command + ": " + broken.get()));
+                return new Replay(
+                        commands, Optional.of("step " + commands.size() + " " + command + ": " + broken.get()));
             }
             if (decision.outcome() instanceof Outcome.Ok<Reply> ok) {
                 switch (ok.value()) {
                     case Reply.Created c -> created.add(new Typed(c.handle(), kindOf(decision.state(), c.handle())));
                     case Reply.Attached a -> created.add(new Typed(a.hwpt(), HandleKind.HWPT));
-                    default -> { }
+                    default -> {}
                 }
             }
             state = decision.state();
@@ -132,26 +144,34 @@ public final class RandomWalk {
     private static HandleKind kindOf(KernelState state, Handle handle) {
         return switch (handle) {
             case Handle.Domain d -> HandleKind.DOMAIN;
-            case Handle.File f -> switch (state.file(f.id()).orElseThrow()) {
-                case OpenFile.VfioGroupFile g -> HandleKind.GROUP_FILE;
-                case OpenFile.VfioContainer c -> HandleKind.CONTAINER;
-                case OpenFile.VfioDeviceFile d -> HandleKind.DEVICE_FILE;
-                case OpenFile.IommufdFile i -> HandleKind.IOMMUFD;
-                case OpenFile.CdevFile c -> HandleKind.CDEV;
-            };
-            case Handle.IommufdObject o -> state.file(o.iommufd())
-                    .map(f -> ((OpenFile.IommufdFile) f).objects().get(o.id()) instanceof IommufdObject.Ioas
-                            ? HandleKind.IOAS : HandleKind.HWPT)
-                    .orElse(HandleKind.ANY);
+            case Handle.File f ->
+                switch (state.file(f.id()).orElseThrow()) {
+                    case OpenFile.VfioGroupFile g -> HandleKind.GROUP_FILE;
+                    case OpenFile.VfioContainer c -> HandleKind.CONTAINER;
+                    case OpenFile.VfioDeviceFile d -> HandleKind.DEVICE_FILE;
+                    case OpenFile.IommufdFile i -> HandleKind.IOMMUFD;
+                    case OpenFile.CdevFile c -> HandleKind.CDEV;
+                };
+            case Handle.IommufdObject o ->
+                state.file(o.iommufd())
+                        .map(f -> ((OpenFile.IommufdFile) f).objects().get(o.id()) instanceof IommufdObject.Ioas
+                                ? HandleKind.IOAS
+                                : HandleKind.HWPT)
+                        .orElse(HandleKind.ANY);
             default -> HandleKind.ANY;
         };
     }
 
     /** The k-th newest created object of the kind (any kind for a negative k); fd -1 when there is none. */
     private static Handle resolve(List<Typed> created, int reference, HandleKind wanted) {
-        List<Typed> candidates = created.stream().filter(t -> reference < 0 || wanted == HandleKind.ANY || t.kind() == wanted
-                || (wanted == HandleKind.PAGE_TABLE && (t.kind() == HandleKind.IOAS || t.kind() == HandleKind.HWPT))
-                || (wanted == HandleKind.DOMAIN && t.kind() == HandleKind.HWPT)).toList();
+        List<Typed> candidates = created.stream()
+                .filter(t -> reference < 0
+                        || wanted == HandleKind.ANY
+                        || t.kind() == wanted
+                        || (wanted == HandleKind.PAGE_TABLE
+                                && (t.kind() == HandleKind.IOAS || t.kind() == HandleKind.HWPT))
+                        || (wanted == HandleKind.DOMAIN && t.kind() == HandleKind.HWPT))
+                .toList();
         if (candidates.isEmpty()) {
             return new Handle.Number(-1);
         }
@@ -161,7 +181,8 @@ public final class RandomWalk {
 
     /** Truncate after the failing step, then drop single steps while the property still fails. */
     private List<Step> shrink(List<Step> steps, Property property) {
-        List<Step> current = new ArrayList<>(steps.subList(0, replay(steps, property).commands().size()));
+        List<Step> current = new ArrayList<>(
+                steps.subList(0, replay(steps, property).commands().size()));
         boolean progress = true;
         while (progress) {
             progress = false;

@@ -1,12 +1,12 @@
 package dev.custody.scenario;
 
-import dev.custody.api.ActorEngine;
-import dev.custody.api.ModelEngine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.custody.api.ActorEngine;
 import dev.custody.api.CustodyRuntime;
+import dev.custody.api.ModelEngine;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,17 +45,19 @@ class ActorEngineDifferentialTest {
             }
         }
         assertTrue(files.size() > 50, "expected the scenario corpus");
-        return files.stream().map(file -> DynamicTest.dynamicTest(file.getFileName().toString(), () -> {
-            Scenario scenario = ScenarioParser.parse(file.toString(), Files.readString(file));
-            List<ObjectNode> model = new ArrayList<>();
-            ScenarioRunner.run(scenario, new ModelEngine(), model::add);
-            List<ObjectNode> actors = new ArrayList<>();
-            String instance = "diff-" + file.getFileName().toString().replace(".json", "");
-            ScenarioRunner.run(scenario, new ActorEngine(runtime, instance, Duration.ofSeconds(20)), actors::add);
-            assertEquals(model.size(), actors.size(), file + ": line count");
-            for (int i = 0; i < model.size(); i++) {
-                assertEquals(model.get(i), actors.get(i), file + ": line " + (i + 1));
-            }
-        }));
+        return files.stream()
+                .map(file -> DynamicTest.dynamicTest(file.getFileName().toString(), () -> {
+                    Scenario scenario = ScenarioParser.parse(file.toString(), Files.readString(file));
+                    List<ObjectNode> model = new ArrayList<>();
+                    ScenarioRunner.run(scenario, new ModelEngine(), model::add);
+                    List<ObjectNode> actors = new ArrayList<>();
+                    String instance = "diff-" + file.getFileName().toString().replace(".json", "");
+                    ScenarioRunner.run(
+                            scenario, new ActorEngine(runtime, instance, Duration.ofSeconds(20)), actors::add);
+                    assertEquals(model.size(), actors.size(), file + ": line count");
+                    for (int i = 0; i < model.size(); i++) {
+                        assertEquals(model.get(i), actors.get(i), file + ": line " + (i + 1));
+                    }
+                }));
     }
 }

@@ -1,10 +1,10 @@
 package dev.custody.scenario;
 
-import dev.custody.api.ModelEngine;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.custody.api.ModelEngine;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,18 +31,20 @@ class ScenarioCorpusTest {
         files.addAll(list(EXAMPLES));
         files.addAll(list(KERNEL_RECORDED));
         assertTrue(files.size() > 50, "expected the scenario corpus, found " + files.size() + " files");
-        return files.stream().map(file -> DynamicTest.dynamicTest(file.getFileName().toString(), () -> {
-            Scenario scenario = ScenarioParser.parse(file.toString(), Files.readString(file));
-            List<ObjectNode> lines = new ArrayList<>();
-            ScenarioRunner.Summary summary = ScenarioRunner.run(scenario, new ModelEngine(), lines::add);
-            if (!summary.passed()) {
-                StringBuilder why = new StringBuilder(file + ": " + summary.mismatches() + " mismatches, "
-                        + summary.violations() + " invariant violations\n");
-                lines.stream().filter(l -> l.path("match").asBoolean(true) == false || l.has("violations"))
-                        .forEach(l -> why.append("  ").append(l).append('\n'));
-                fail(why.toString());
-            }
-        }));
+        return files.stream()
+                .map(file -> DynamicTest.dynamicTest(file.getFileName().toString(), () -> {
+                    Scenario scenario = ScenarioParser.parse(file.toString(), Files.readString(file));
+                    List<ObjectNode> lines = new ArrayList<>();
+                    ScenarioRunner.Summary summary = ScenarioRunner.run(scenario, new ModelEngine(), lines::add);
+                    if (!summary.passed()) {
+                        StringBuilder why = new StringBuilder(file + ": " + summary.mismatches() + " mismatches, "
+                                + summary.violations() + " invariant violations\n");
+                        lines.stream()
+                                .filter(l -> l.path("match").asBoolean(true) == false || l.has("violations"))
+                                .forEach(l -> why.append("  ").append(l).append('\n'));
+                        fail(why.toString());
+                    }
+                }));
     }
 
     private static List<Path> list(Path dir) throws IOException {

@@ -1,14 +1,14 @@
 package dev.custody.scenario;
 
-import dev.custody.ops.U64;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.custody.ops.U64;
 import java.util.Optional;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
 /** Invalid files are refused before anything runs, with the file, the step and the field named. */
 class ScenarioParserTest {
@@ -22,18 +22,21 @@ class ScenarioParserTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @CsvSource(delimiter = '|', value = {
-            "unknown op            | {\"op\": \"driver.bnd\", \"device\": \"A\"}                          | 1 | op",
-            "missing argument      | {\"op\": \"driver.bind\", \"device\": \"A\"}                         | 1 | driver",
-            "unknown device        | {\"op\": \"driver.bind\", \"device\": \"Z\", \"driver\": \"e1000e\"} | 1 | device",
-            "unknown driver        | {\"op\": \"driver.bind\", \"device\": \"A\", \"driver\": \"igb\"}    | 1 | driver",
-            "undefined name        | {\"op\": \"vfio.group.status\", \"fd\": \"g1\"}                      | 1 | fd",
-            "bad number            | {\"op\": \"iommu.unmap\", \"domain\": 0, \"iova\": \"0xZZ\", \"size\": 1} | 1 | iova",
-            "unknown field         | {\"op\": \"state\", \"group\": 1, \"grop\": 2}                       | 1 | grop",
-            "bad expectation       | {\"op\": \"state\", \"group\": 1, \"expect\": \"EWHAT\"}             | 1 | expect",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "unknown op            | {\"op\": \"driver.bnd\", \"device\": \"A\"}                          | 1 | op",
+                "missing argument      | {\"op\": \"driver.bind\", \"device\": \"A\"}                         | 1 | driver",
+                "unknown device        | {\"op\": \"driver.bind\", \"device\": \"Z\", \"driver\": \"e1000e\"} | 1 | device",
+                "unknown driver        | {\"op\": \"driver.bind\", \"device\": \"A\", \"driver\": \"igb\"}    | 1 | driver",
+                "undefined name        | {\"op\": \"vfio.group.status\", \"fd\": \"g1\"}                      | 1 | fd",
+                "bad number            | {\"op\": \"iommu.unmap\", \"domain\": 0, \"iova\": \"0xZZ\", \"size\": 1} | 1 | iova",
+                "unknown field         | {\"op\": \"state\", \"group\": 1, \"grop\": 2}                       | 1 | grop",
+                "bad expectation       | {\"op\": \"state\", \"group\": 1, \"expect\": \"EWHAT\"}             | 1 | expect",
+            })
     void namesFileStepAndField(String why, String step, int number, String field) {
-        ScenarioException e = assertThrows(ScenarioException.class,
+        ScenarioException e = assertThrows(
+                ScenarioException.class,
                 () -> ScenarioParser.parse("bad.json", file("{\"op\": \"state\", \"group\": 1}, " + step)));
         assertEquals("bad.json", e.file());
         assertEquals(Optional.of(number + 1), e.step(), e.getMessage());
@@ -43,14 +46,19 @@ class ScenarioParserTest {
 
     @Test
     void aNameDefinedLaterIsStillUndefinedEarlier() {
-        ScenarioException e = assertThrows(ScenarioException.class, () -> ScenarioParser.parse("late.json", file(
-                "{\"op\": \"vfio.group.status\", \"fd\": \"g1\"}, {\"op\": \"vfio.group.open\", \"group\": 1, \"as\": \"g1\"}")));
+        ScenarioException e = assertThrows(
+                ScenarioException.class,
+                () -> ScenarioParser.parse(
+                        "late.json",
+                        file(
+                                "{\"op\": \"vfio.group.status\", \"fd\": \"g1\"}, {\"op\": \"vfio.group.open\", \"group\": 1, \"as\": \"g1\"}")));
         assertEquals(Optional.of(1), e.step());
     }
 
     @Test
     void malformedJsonNamesTheLine() {
-        ScenarioException e = assertThrows(ScenarioException.class, () -> ScenarioParser.parse("broken.json", "{\n\"steps\": [,]}"));
+        ScenarioException e =
+                assertThrows(ScenarioException.class, () -> ScenarioParser.parse("broken.json", "{\n\"steps\": [,]}"));
         assertTrue(e.getMessage().contains("broken.json") && e.getMessage().contains("line 2"), e.getMessage());
     }
 
@@ -65,10 +73,11 @@ class ScenarioParserTest {
 
     @Test
     void numbersInBothSpellingsAndAllSixtyFourBits() {
-        Scenario s = ScenarioParser.parse("n.json", file(
-                "{\"op\": \"iommu.iova_to_phys\", \"domain\": -1, \"iova\": \"0xffffffffffffffff\"}"));
+        Scenario s = ScenarioParser.parse(
+                "n.json", file("{\"op\": \"iommu.iova_to_phys\", \"domain\": -1, \"iova\": \"0xffffffffffffffff\"}"));
         assertEquals(-1L, U64.bits(s.steps().get(0).field("iova").orElseThrow()).orElseThrow());
-        assertTrue(U64.sameNumber(new com.fasterxml.jackson.databind.node.TextNode("0x10"),
+        assertTrue(U64.sameNumber(
+                new com.fasterxml.jackson.databind.node.TextNode("0x10"),
                 com.fasterxml.jackson.databind.node.IntNode.valueOf(16)));
     }
 }

@@ -1,11 +1,11 @@
 package dev.custody.scenario;
 
-import dev.custody.api.ModelEngine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.custody.api.ModelEngine;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -44,11 +44,17 @@ class ScenarioRunnerTest {
         assertEquals(5, setContainer.get("step").asInt());
         assertEquals("vfio.group.set_container", setContainer.get("op").asText());
         assertEquals("EPERM", setContainer.get("result").asText());
-        assertEquals("group 1 has 1 kernel DMA user (0000:00:03.0 bound to e1000e)", setContainer.get("reason").asText());
-        assertEquals("{\"group\":1,\"ownerCnt\":1,\"owner\":null,\"domain\":\"default\"}", setContainer.get("state").toString());
+        assertEquals(
+                "group 1 has 1 kernel DMA user (0000:00:03.0 bound to e1000e)",
+                setContainer.get("reason").asText());
+        assertEquals(
+                "{\"group\":1,\"ownerCnt\":1,\"owner\":null,\"domain\":\"default\"}",
+                setContainer.get("state").toString());
         assertTrue(setContainer.get("match").asBoolean());
         assertFalse(lines.get(3).has("match"), "a step without expectations has no match field");
-        assertEquals("{\"summary\":{\"steps\":5,\"mismatches\":0,\"violations\":0,\"file\":\"t.json\"}}", lines.get(5).toString());
+        assertEquals(
+                "{\"summary\":{\"steps\":5,\"mismatches\":0,\"violations\":0,\"file\":\"t.json\"}}",
+                lines.get(5).toString());
     }
 
     @Test
@@ -68,7 +74,9 @@ class ScenarioRunnerTest {
                    {"op": "iommufd.ioas_alloc", "iommufd": "X", "as": "I"},
                    {"op": "iommufd.iova_ranges", "ioas": "I",
                     "expectValue": {"ranges": [[0, "0xffffffffffffffff"]], "alignment": "0x1"}}]}""");
-        assertEquals("[[0,18446744073709551615]]", lines.get(3).get("value").get("ranges").toString());
+        assertEquals(
+                "[[0,18446744073709551615]]",
+                lines.get(3).get("value").get("ranges").toString());
         assertTrue(lines.get(3).get("match").asBoolean(), lines.get(3).toString());
     }
 

@@ -17,39 +17,89 @@ class AcsCheckTest {
         var isolating = AcsCapability.isolating();
         return Stream.of(
                 Arguments.of("conventional device", function("00:01.0", 1, 1).build(), false, AcsVerdict.Source.NEVER),
-                Arguments.of("PCIe-to-PCI bridge even with ACS",
-                        function("00:01.0", 1, 1).express(PciePortType.PCIE_TO_PCI_BRIDGE).acs(isolating).bridge(1, 1).build(),
-                        false, AcsVerdict.Source.NEVER),
-                Arguments.of("root port with ACS",
-                        function("00:01.0", 1, 1).express(PciePortType.ROOT_PORT).acs(isolating).bridge(1, 1).build(),
-                        true, AcsVerdict.Source.CAPABILITY),
-                Arguments.of("downstream port without ACS",
-                        function("00:01.0", 1, 1).express(PciePortType.SWITCH_DOWNSTREAM_PORT).bridge(1, 1).build(),
-                        false, AcsVerdict.Source.CAPABILITY),
-                Arguments.of("single-function endpoint",
-                        function("00:01.0", 1, 1).express(PciePortType.ENDPOINT).build(), true,
-                        AcsVerdict.Source.NOT_APPLICABLE),
-                Arguments.of("single-function upstream port",
-                        function("00:01.0", 1, 1).express(PciePortType.SWITCH_UPSTREAM_PORT).bridge(1, 1).build(), true,
-                        AcsVerdict.Source.NOT_APPLICABLE),
-                Arguments.of("function 1 of an endpoint counts as multifunction",
-                        function("00:01.1", 1, 1).express(PciePortType.ENDPOINT).build(), false,
+                Arguments.of(
+                        "PCIe-to-PCI bridge even with ACS",
+                        function("00:01.0", 1, 1)
+                                .express(PciePortType.PCIE_TO_PCI_BRIDGE)
+                                .acs(isolating)
+                                .bridge(1, 1)
+                                .build(),
+                        false,
+                        AcsVerdict.Source.NEVER),
+                Arguments.of(
+                        "root port with ACS",
+                        function("00:01.0", 1, 1)
+                                .express(PciePortType.ROOT_PORT)
+                                .acs(isolating)
+                                .bridge(1, 1)
+                                .build(),
+                        true,
                         AcsVerdict.Source.CAPABILITY),
-                Arguments.of("egress control is needed explicitly only when asked; SV alone missing fails",
-                        function("00:01.0", 1, 1).express(PciePortType.ROOT_PORT)
-                                .acs(new AcsCapability(AcsFlag.REQUIRED_FOR_ISOLATION, Set.of(AcsFlag.RR, AcsFlag.CR, AcsFlag.UF)))
-                                .bridge(1, 1).build(), false, AcsVerdict.Source.CAPABILITY),
-                Arguments.of("Intel PCH root port without ACS capability",
-                        function("00:1c.0", 0x8086, 0x1c10).express(PciePortType.ROOT_PORT).bridge(1, 1).build(), true,
+                Arguments.of(
+                        "downstream port without ACS",
+                        function("00:01.0", 1, 1)
+                                .express(PciePortType.SWITCH_DOWNSTREAM_PORT)
+                                .bridge(1, 1)
+                                .build(),
+                        false,
+                        AcsVerdict.Source.CAPABILITY),
+                Arguments.of(
+                        "single-function endpoint",
+                        function("00:01.0", 1, 1).express(PciePortType.ENDPOINT).build(),
+                        true,
+                        AcsVerdict.Source.NOT_APPLICABLE),
+                Arguments.of(
+                        "single-function upstream port",
+                        function("00:01.0", 1, 1)
+                                .express(PciePortType.SWITCH_UPSTREAM_PORT)
+                                .bridge(1, 1)
+                                .build(),
+                        true,
+                        AcsVerdict.Source.NOT_APPLICABLE),
+                Arguments.of(
+                        "function 1 of an endpoint counts as multifunction",
+                        function("00:01.1", 1, 1).express(PciePortType.ENDPOINT).build(),
+                        false,
+                        AcsVerdict.Source.CAPABILITY),
+                Arguments.of(
+                        "egress control is needed explicitly only when asked; SV alone missing fails",
+                        function("00:01.0", 1, 1)
+                                .express(PciePortType.ROOT_PORT)
+                                .acs(new AcsCapability(
+                                        AcsFlag.REQUIRED_FOR_ISOLATION, Set.of(AcsFlag.RR, AcsFlag.CR, AcsFlag.UF)))
+                                .bridge(1, 1)
+                                .build(),
+                        false,
+                        AcsVerdict.Source.CAPABILITY),
+                Arguments.of(
+                        "Intel PCH root port without ACS capability",
+                        function("00:1c.0", 0x8086, 0x1c10)
+                                .express(PciePortType.ROOT_PORT)
+                                .bridge(1, 1)
+                                .build(),
+                        true,
                         AcsVerdict.Source.DEVICE_QUIRK),
-                Arguments.of("Intel root port not in the PCH list",
-                        function("00:1c.0", 0x8086, 0x1c20).express(PciePortType.ROOT_PORT).bridge(1, 1).build(), false,
+                Arguments.of(
+                        "Intel root port not in the PCH list",
+                        function("00:1c.0", 0x8086, 0x1c20)
+                                .express(PciePortType.ROOT_PORT)
+                                .bridge(1, 1)
+                                .build(),
+                        false,
                         AcsVerdict.Source.CAPABILITY),
-                Arguments.of("Intel RCiEP, multifunction, no ACS",
-                        function("00:14.0", 0x8086, 0x7ae0).express(PciePortType.RC_INTEGRATED_ENDPOINT).multifunction().build(),
-                        true, AcsVerdict.Source.DEVICE_QUIRK),
-                Arguments.of("Intel conventional function on the root bus: not an RCiEP",
-                        function("00:1f.0", 0x8086, 0x2918).multifunction().build(), false, AcsVerdict.Source.NEVER));
+                Arguments.of(
+                        "Intel RCiEP, multifunction, no ACS",
+                        function("00:14.0", 0x8086, 0x7ae0)
+                                .express(PciePortType.RC_INTEGRATED_ENDPOINT)
+                                .multifunction()
+                                .build(),
+                        true,
+                        AcsVerdict.Source.DEVICE_QUIRK),
+                Arguments.of(
+                        "Intel conventional function on the root bus: not an RCiEP",
+                        function("00:1f.0", 0x8086, 0x2918).multifunction().build(),
+                        false,
+                        AcsVerdict.Source.NEVER));
     }
 
     @ParameterizedTest(name = "{0}")

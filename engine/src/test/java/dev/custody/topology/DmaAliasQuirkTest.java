@@ -22,62 +22,121 @@ import org.junit.jupiter.params.provider.MethodSource;
 class DmaAliasQuirkTest {
 
     private static PciFunction isolatedEndpoint(String address, int vendor, int device) {
-        return function(address, vendor, device).express(PciePortType.ENDPOINT).multifunction()
-                .acs(AcsCapability.isolating()).build();
+        return function(address, vendor, device)
+                .express(PciePortType.ENDPOINT)
+                .multifunction()
+                .acs(AcsCapability.isolating())
+                .build();
     }
 
     static Stream<Arguments> aliasingPairs() {
         return Stream.of(
                 // quirk_dma_func0_alias: the function other than 0 aliases function 0
-                Arguments.of("Ricoh e832 function 3 aliases function 0", 0x1180, 0xe832, "05:00.3", "05:00.0",
+                Arguments.of(
+                        "Ricoh e832 function 3 aliases function 0",
+                        0x1180,
+                        0xe832,
+                        "05:00.3",
+                        "05:00.0",
                         "DMA alias quirk Ricoh function 0: 05:00.3 issues DMA as 05:00.0"),
-                Arguments.of("Ricoh e476 function 1 aliases function 0", 0x1180, 0xe476, "05:00.1", "05:00.0",
+                Arguments.of(
+                        "Ricoh e476 function 1 aliases function 0",
+                        0x1180,
+                        0xe476,
+                        "05:00.1",
+                        "05:00.0",
                         "DMA alias quirk Ricoh function 0: 05:00.1 issues DMA as 05:00.0"),
-                Arguments.of("Glenfly 3d40 function 1 aliases function 0", 0x6766, 0x3d40, "05:00.1", "05:00.0",
+                Arguments.of(
+                        "Glenfly 3d40 function 1 aliases function 0",
+                        0x6766,
+                        0x3d40,
+                        "05:00.1",
+                        "05:00.0",
                         "DMA alias quirk Glenfly function 0: 05:00.1 issues DMA as 05:00.0"),
-                Arguments.of("Glenfly 3d41 function 1 aliases function 0", 0x6766, 0x3d41, "05:00.1", "05:00.0",
+                Arguments.of(
+                        "Glenfly 3d41 function 1 aliases function 0",
+                        0x6766,
+                        0x3d41,
+                        "05:00.1",
+                        "05:00.0",
                         "DMA alias quirk Glenfly function 0: 05:00.1 issues DMA as 05:00.0"),
                 // quirk_dma_func1_alias: function 0 aliases function 1
-                Arguments.of("Marvell 9220", 0x1b4b, 0x9220, "05:00.0", "05:00.1",
+                Arguments.of(
+                        "Marvell 9220",
+                        0x1b4b,
+                        0x9220,
+                        "05:00.0",
+                        "05:00.1",
                         "DMA alias quirk Marvell 88SE9xxx function 1: 05:00.0 issues DMA as 05:00.1"),
-                Arguments.of("Marvell 9230", 0x1b4b, 0x9230, "05:00.0", "05:00.1",
+                Arguments.of(
+                        "Marvell 9230",
+                        0x1b4b,
+                        0x9230,
+                        "05:00.0",
+                        "05:00.1",
                         "DMA alias quirk Marvell 88SE9xxx function 1: 05:00.0 issues DMA as 05:00.1"),
-                Arguments.of("Marvell 9235", 0x1b4b, 0x9235, "05:00.0", "05:00.1",
+                Arguments.of(
+                        "Marvell 9235",
+                        0x1b4b,
+                        0x9235,
+                        "05:00.0",
+                        "05:00.1",
                         "DMA alias quirk Marvell 88SE9xxx function 1: 05:00.0 issues DMA as 05:00.1"),
-                Arguments.of("TTI 0642", 0x1103, 0x0642, "05:00.0", "05:00.1",
+                Arguments.of(
+                        "TTI 0642",
+                        0x1103,
+                        0x0642,
+                        "05:00.0",
+                        "05:00.1",
                         "DMA alias quirk TTI function 1: 05:00.0 issues DMA as 05:00.1"),
-                Arguments.of("TTI 0645", 0x1103, 0x0645, "05:00.0", "05:00.1",
+                Arguments.of(
+                        "TTI 0645",
+                        0x1103,
+                        0x0645,
+                        "05:00.0",
+                        "05:00.1",
                         "DMA alias quirk TTI function 1: 05:00.0 issues DMA as 05:00.1"));
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("aliasingPairs")
-    void aliasingFunctionsShareAGroup(String name, int vendor, int device, String aliasing, String aliased,
-                                      String reason) {
-        var topology = PciTopology.of(List.of(rootPortWithAcs("00:1c.0", 5),
-                isolatedEndpoint(aliasing, vendor, device), isolatedEndpoint(aliased, vendor, device)));
+    void aliasingFunctionsShareAGroup(
+            String name, int vendor, int device, String aliasing, String aliased, String reason) {
+        var topology = PciTopology.of(List.of(
+                rootPortWithAcs("00:1c.0", 5),
+                isolatedEndpoint(aliasing, vendor, device),
+                isolatedEndpoint(aliased, vendor, device)));
         var result = GroupDerivation.derive(topology);
         boolean aliasingFirst = PciAddress.parse(aliasing).compareTo(PciAddress.parse(aliased)) < 0;
         var probedFirst = aliasingFirst ? aliasing : aliased;
         var probedSecond = aliasingFirst ? aliased : aliasing;
         assertEquals(groups("00:1c.0", probedFirst + " " + probedSecond), shortNames(result), result.explain());
         // The second one probed is the one that joins, and it names the quirk.
-        assertTrue(result.member(PciAddress.parse(probedSecond)).orElseThrow().reasonTexts().contains(reason),
+        assertTrue(
+                result.member(PciAddress.parse(probedSecond))
+                        .orElseThrow()
+                        .reasonTexts()
+                        .contains(reason),
                 result.explain());
     }
 
     @Test
     void theSameIdsWithoutTheQuirkStayApart() {
-        var topology = PciTopology.of(List.of(rootPortWithAcs("00:1c.0", 5),
-                isolatedEndpoint("05:00.0", 0x1180, 0xe822), isolatedEndpoint("05:00.3", 0x1180, 0xe822)));
+        var topology = PciTopology.of(List.of(
+                rootPortWithAcs("00:1c.0", 5),
+                isolatedEndpoint("05:00.0", 0x1180, 0xe822),
+                isolatedEndpoint("05:00.3", 0x1180, 0xe822)));
         assertEquals(groups("00:1c.0", "05:00.0", "05:00.3"), shortNames(GroupDerivation.derive(topology)));
     }
 
     @Test
     void marvellWithoutARealFunctionOneIsAlone() {
         // The alias names a phantom function: nothing to join.
-        var topology = PciTopology.of(List.of(rootPortWithAcs("00:1c.0", 5),
-                function("05:00.0", 0x1b4b, 0x9230).express(PciePortType.ENDPOINT).build()));
+        var topology = PciTopology.of(List.of(
+                rootPortWithAcs("00:1c.0", 5),
+                function("05:00.0", 0x1b4b, 0x9230)
+                        .express(PciePortType.ENDPOINT)
+                        .build()));
         assertEquals(groups("00:1c.0", "05:00.0"), shortNames(GroupDerivation.derive(topology)));
     }
 
@@ -91,8 +150,11 @@ class DmaAliasQuirkTest {
     @ParameterizedTest(name = "subsystem 9005:{0}")
     @MethodSource("adaptecSubsystems")
     void adaptecAliasesFixedDevfnOnlyForItsSubsystems(int subsystemDevice, List<List<String>> expected) {
-        var topology = PciTopology.of(List.of(function("00:01.0", GENERIC, 0x0300).build(),
-                function("00:0a.0", 0x9005, 0x0285).subsystem(0x9005, subsystemDevice).build()));
+        var topology = PciTopology.of(List.of(
+                function("00:01.0", GENERIC, 0x0300).build(),
+                function("00:0a.0", 0x9005, 0x0285)
+                        .subsystem(0x9005, subsystemDevice)
+                        .build()));
         var result = GroupDerivation.derive(topology);
         assertEquals(expected, shortNames(result), result.explain());
     }
@@ -100,9 +162,13 @@ class DmaAliasQuirkTest {
     @Test
     void anAliasedDeviceProbedLaterJoinsTheAliasingOne() {
         // 00:01.0 is probed first and allocates; the Adaptec board at 00:0a.0 finds it through its alias.
-        var topology = PciTopology.of(List.of(function("00:01.0", GENERIC, 0x0300).build(),
+        var topology = PciTopology.of(List.of(
+                function("00:01.0", GENERIC, 0x0300).build(),
                 function("00:0a.0", 0x9005, 0x0285).subsystem(0x9005, 0x02bb).build()));
-        var reasons = GroupDerivation.derive(topology).member(PciAddress.parse("00:0a.0")).orElseThrow().reasonTexts();
+        var reasons = GroupDerivation.derive(topology)
+                .member(PciAddress.parse("00:0a.0"))
+                .orElseThrow()
+                .reasonTexts();
         assertEquals(List.of("DMA alias quirk Adaptec fixed alias 01.0: 00:0a.0 issues DMA as 00:01.0"), reasons);
     }
 }

@@ -9,7 +9,9 @@ final class GroupAssertions {
     private GroupAssertions() {}
 
     static List<List<String>> groups(String... groups) {
-        return Arrays.stream(groups).map(g -> Arrays.stream(g.split(" ")).toList()).toList();
+        return Arrays.stream(groups)
+                .map(g -> Arrays.stream(g.split(" ")).toList())
+                .toList();
     }
 
     static List<List<String>> shortNames(GroupingResult result) {

@@ -17,12 +17,18 @@ final class Parts {
     }
 
     static PciFunction rootPortWithAcs(String address, int bus) {
-        return function(address, GENERIC, 0x0100).express(PciePortType.ROOT_PORT)
-                .acs(AcsCapability.isolating()).bridge(bus, bus).build();
+        return function(address, GENERIC, 0x0100)
+                .express(PciePortType.ROOT_PORT)
+                .acs(AcsCapability.isolating())
+                .bridge(bus, bus)
+                .build();
     }
 
     static PciFunction rootPortWithoutAcs(String address, int bus) {
-        return function(address, GENERIC, 0x0101).express(PciePortType.ROOT_PORT).bridge(bus, bus).build();
+        return function(address, GENERIC, 0x0101)
+                .express(PciePortType.ROOT_PORT)
+                .bridge(bus, bus)
+                .build();
     }
 
     static PciFunction pcieEndpoint(String address) {

@@ -11,10 +11,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class PciAddressTest {
 
     @ParameterizedTest
-    @CsvSource({
-            "0000:00:03.1, 0, 0, 3, 1, 0x19",
-            "00:1f.3, 0, 0, 31, 3, 0xfb",
-            "0001:80:00.0, 1, 128, 0, 0, 0x00"})
+    @CsvSource({"0000:00:03.1, 0, 0, 3, 1, 0x19", "00:1f.3, 0, 0, 31, 3, 0xfb", "0001:80:00.0, 1, 128, 0, 0, 0x00"})
     void parses(String text, int segment, int bus, int device, int function, String devfn) {
         var address = PciAddress.parse(text);
         assertEquals(new PciAddress(segment, bus, device, function), address);

@@ -22,16 +22,20 @@ class PciTopologyTest {
         var segments = Q35Layout.topology().segments();
         assertEquals(1, segments.size());
         var buses = segments.getFirst().buses();
-        assertEquals(List.of(0, 1, 2, 3), buses.stream().map(b -> b.address().bus()).toList());
+        assertEquals(
+                List.of(0, 1, 2, 3), buses.stream().map(b -> b.address().bus()).toList());
         assertEquals(Optional.empty(), buses.get(0).upstreamBridge());
         assertEquals(Optional.of(PciAddress.parse("00:04.0")), buses.get(2).upstreamBridge());
-        assertEquals(List.of(PciAddress.parse("02:01.0"), PciAddress.parse("02:02.0")), buses.get(2).functions());
+        assertEquals(
+                List.of(PciAddress.parse("02:01.0"), PciAddress.parse("02:02.0")),
+                buses.get(2).functions());
     }
 
     @Test
     void slotsGatherFunctions() {
         var slots = Q35Layout.topology().slots();
-        var ich9 = slots.stream().filter(s -> s.name().equals("00:1f")).findFirst().orElseThrow();
+        var ich9 =
+                slots.stream().filter(s -> s.name().equals("00:1f")).findFirst().orElseThrow();
         assertEquals(3, ich9.functions().size());
         assertTrue(ich9.isMultifunction());
     }
@@ -49,17 +53,22 @@ class PciTopologyTest {
     @ParameterizedTest(name = "{0} is a {1}")
     @MethodSource("kinds")
     void kindsFollowClassAndPortType(String address, DeviceKind kind) {
-        assertEquals(kind, Q35Layout.topology().require(PciAddress.parse(address)).kind());
+        assertEquals(
+                kind, Q35Layout.topology().require(PciAddress.parse(address)).kind());
     }
 
     static Stream<Arguments> invalid() {
         return Stream.of(
                 Arguments.of(List.of(conventional("00:01.0"), conventional("00:01.0")), "listed twice"),
-                Arguments.of(List.of(rootPortWithAcs("00:01.0", 1), rootPortWithAcs("00:02.0", 1)),
+                Arguments.of(
+                        List.of(rootPortWithAcs("00:01.0", 1), rootPortWithAcs("00:02.0", 1)),
                         "both claim secondary bus 0000:01"),
                 Arguments.of(List.of(function("01:00.0", 1, 1).bridge(1, 1).build()), "its own bus 01 inside"),
-                Arguments.of(List.of(function("01:00.0", 1, 1).bridge(2, 2).build(),
-                        function("02:00.0", 1, 1).bridge(1, 1).build()), "bridge loop above"));
+                Arguments.of(
+                        List.of(
+                                function("01:00.0", 1, 1).bridge(2, 2).build(),
+                                function("02:00.0", 1, 1).bridge(1, 1).build()),
+                        "bridge loop above"));
     }
 
     @ParameterizedTest

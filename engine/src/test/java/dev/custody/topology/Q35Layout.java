@@ -19,28 +19,58 @@ public final class Q35Layout {
 
     /** What QEMU's root port advertises (SV TB RR CR UF) and what Linux enables (SV RR CR UF). */
     static final AcsCapability ROOT_PORT_ACS = new AcsCapability(
-            java.util.Set.of(AcsFlag.SV, AcsFlag.TB, AcsFlag.RR, AcsFlag.CR, AcsFlag.UF), AcsFlag.REQUIRED_FOR_ISOLATION);
+            java.util.Set.of(AcsFlag.SV, AcsFlag.TB, AcsFlag.RR, AcsFlag.CR, AcsFlag.UF),
+            AcsFlag.REQUIRED_FOR_ISOLATION);
 
     private Q35Layout() {}
 
     public static List<PciFunction> functions() {
         return List.of(
                 function("0000:00:00.0", INTEL, 0x29c0).classCode(0x060000).build(),
-                function("0000:00:02.0", REDHAT, 0x000c).express(PciePortType.ROOT_PORT).acs(ROOT_PORT_ACS)
-                        .bridge(1, 1).build(),
-                function("0000:01:00.0", REDHAT, 0x0010).classCode(0x010802).express(PciePortType.ENDPOINT).build(),
-                function("0000:00:03.0", VIRTIO, 0x1000).classCode(0x020000).multifunction().build(),
-                function("0000:00:03.1", REDHAT, 0x0010).classCode(0x010802)
-                        .express(PciePortType.RC_INTEGRATED_ENDPOINT).build(),
-                function("0000:00:04.0", REDHAT, 0x000e).express(PciePortType.PCIE_TO_PCI_BRIDGE).bridge(2, 2).build(),
+                function("0000:00:02.0", REDHAT, 0x000c)
+                        .express(PciePortType.ROOT_PORT)
+                        .acs(ROOT_PORT_ACS)
+                        .bridge(1, 1)
+                        .build(),
+                function("0000:01:00.0", REDHAT, 0x0010)
+                        .classCode(0x010802)
+                        .express(PciePortType.ENDPOINT)
+                        .build(),
+                function("0000:00:03.0", VIRTIO, 0x1000)
+                        .classCode(0x020000)
+                        .multifunction()
+                        .build(),
+                function("0000:00:03.1", REDHAT, 0x0010)
+                        .classCode(0x010802)
+                        .express(PciePortType.RC_INTEGRATED_ENDPOINT)
+                        .build(),
+                function("0000:00:04.0", REDHAT, 0x000e)
+                        .express(PciePortType.PCIE_TO_PCI_BRIDGE)
+                        .bridge(2, 2)
+                        .build(),
                 function("0000:02:01.0", INTEL, 0x100e).classCode(0x020000).build(),
                 function("0000:02:02.0", VIRTIO, 0x1000).classCode(0x020000).build(),
-                function("0000:00:05.0", REDHAT, 0x000c).express(PciePortType.ROOT_PORT).acs(ROOT_PORT_ACS)
-                        .bridge(3, 3).build(),
-                function("0000:03:00.0", INTEL, 0x10d3).classCode(0x020000).express(PciePortType.ENDPOINT).build(),
-                function("0000:00:1f.0", INTEL, 0x2918).classCode(0x060100).multifunction().build(),
-                function("0000:00:1f.2", INTEL, 0x2922).classCode(0x010601).multifunction().build(),
-                function("0000:00:1f.3", INTEL, 0x2930).classCode(0x0c0500).multifunction().build());
+                function("0000:00:05.0", REDHAT, 0x000c)
+                        .express(PciePortType.ROOT_PORT)
+                        .acs(ROOT_PORT_ACS)
+                        .bridge(3, 3)
+                        .build(),
+                function("0000:03:00.0", INTEL, 0x10d3)
+                        .classCode(0x020000)
+                        .express(PciePortType.ENDPOINT)
+                        .build(),
+                function("0000:00:1f.0", INTEL, 0x2918)
+                        .classCode(0x060100)
+                        .multifunction()
+                        .build(),
+                function("0000:00:1f.2", INTEL, 0x2922)
+                        .classCode(0x010601)
+                        .multifunction()
+                        .build(),
+                function("0000:00:1f.3", INTEL, 0x2930)
+                        .classCode(0x0c0500)
+                        .multifunction()
+                        .build());
     }
 
     public static PciTopology topology() {

@@ -8,8 +8,13 @@ import java.util.Optional;
 import java.util.TreeMap;
 
 /** The guest agent's answer lines, parsed (the line format is documented in custody-agent.c). */
-public record AgentAnswers(Map<Integer, Answer> steps, List<Answer> setUp, Map<Integer, List<Completion>> completions,
-                           List<List<String>> groups, List<String> problems, boolean finished) {
+public record AgentAnswers(
+        Map<Integer, Answer> steps,
+        List<Answer> setUp,
+        Map<Integer, List<Completion>> completions,
+        List<List<String>> groups,
+        List<String> problems,
+        boolean finished) {
 
     /** One step's answer: ok, an errno name or PENDING, and named values. */
     public record Answer(String result, Map<String, String> values) {
@@ -46,14 +51,15 @@ public record AgentAnswers(Map<Integer, Answer> steps, List<Answer> setUp, Map<I
                 }
                 case "C" -> {
                     if (words.length == 4 && !words[2].equals("end")) {
-                        completions.computeIfAbsent(Integer.parseInt(words[2]), s -> new ArrayList<>())
+                        completions
+                                .computeIfAbsent(Integer.parseInt(words[2]), s -> new ArrayList<>())
                                 .add(new Completion(Integer.parseInt(words[1]), words[3]));
                     }
                 }
                 case "G" -> groups.add(List.of(words).subList(2, words.length));
                 case "E" -> problems.add(line.substring(1).strip());
                 case "END" -> finished = true;
-                default -> { }
+                default -> {}
             }
         }
         return new AgentAnswers(steps, setUp, completions, groups, problems, finished);

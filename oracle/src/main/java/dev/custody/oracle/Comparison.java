@@ -39,8 +39,15 @@ public final class Comparison {
             }
             disagreements.addAll(found);
         }
-        return new FileComparison(scenario.source(), kernel.kernel().name(), compared, agreeing, disagreements,
-                kernel.topologyDifferences(), Optional.empty(), false);
+        return new FileComparison(
+                scenario.source(),
+                kernel.kernel().name(),
+                compared,
+                agreeing,
+                disagreements,
+                kernel.topologyDifferences(),
+                Optional.empty(),
+                false);
     }
 
     /**
@@ -52,8 +59,15 @@ public final class Comparison {
         List<String> groups = new ArrayList<>();
         first.topologyDifferences().forEach(d -> groups.add(first.kernel().name() + ": " + d));
         second.topologyDifferences().forEach(d -> groups.add(second.kernel().name() + ": " + d));
-        return new FileComparison(scenario.source(), first.kernel().name() + " vs " + second.kernel().name(),
-                steps.compared(), steps.agreeing(), steps.disagreements(), groups, Optional.empty(), false);
+        return new FileComparison(
+                scenario.source(),
+                first.kernel().name() + " vs " + second.kernel().name(),
+                steps.compared(),
+                steps.agreeing(),
+                steps.disagreements(),
+                groups,
+                Optional.empty(),
+                false);
     }
 
     private static List<StepDisagreement> compare(Step step, ObjectNode engine, ObjectNode guest, Set<String> named) {
@@ -64,7 +78,8 @@ public final class Comparison {
         }
         JsonNode engineCompletes = engine.get("completes");
         JsonNode guestCompletes = guest.get("completes");
-        if (!Expectations.matches(engineCompletes, guestCompletes) || !Expectations.matches(guestCompletes, engineCompletes)) {
+        if (!Expectations.matches(engineCompletes, guestCompletes)
+                || !Expectations.matches(guestCompletes, engineCompletes)) {
             found.add(disagreement(step, "completes", engineCompletes, guestCompletes));
         }
         JsonNode guestValue = guest.get("value");
@@ -78,7 +93,8 @@ public final class Comparison {
             JsonNode kernelField = guestValue.get(field);
             JsonNode engineField = engineValue.get(field);
             if (step.op().equals("cdev.attach") && field.equals("pt") && engineField != null) {
-                engineField = TextNode.valueOf(named.contains(engineField.asText()) ? engineField.asText() : KernelLines.AUTO_PT);
+                engineField = TextNode.valueOf(
+                        named.contains(engineField.asText()) ? engineField.asText() : KernelLines.AUTO_PT);
             }
             if (!Expectations.matches(kernelField, engineField)) {
                 found.add(disagreement(step, "value." + field, engineField, kernelField));
@@ -90,7 +106,8 @@ public final class Comparison {
     /** Names the scenario gives to IOASes and HWPTs it allocates: the pts an attach can name. */
     private static Set<String> namedObjects(Scenario scenario) {
         Set<String> named = new HashSet<>();
-        scenario.steps().stream().filter(s -> s.op().equals("iommufd.ioas_alloc") || s.op().equals("iommufd.hwpt_alloc"))
+        scenario.steps().stream()
+                .filter(s -> s.op().equals("iommufd.ioas_alloc") || s.op().equals("iommufd.hwpt_alloc"))
                 .forEach(s -> s.as().ifPresent(named::add));
         return named;
     }

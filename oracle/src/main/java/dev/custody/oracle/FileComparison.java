@@ -8,9 +8,15 @@ import java.util.Optional;
  * in the VM (a fact about the file), or its run failed ({@code runFailed}: the VM or the agent went
  * wrong, which fails the comparison).
  */
-public record FileComparison(String file, String kernel, int compared, int agreeing,
-                             List<StepDisagreement> disagreements, List<String> topologyDifferences,
-                             Optional<String> skipped, boolean runFailed) {
+public record FileComparison(
+        String file,
+        String kernel,
+        int compared,
+        int agreeing,
+        List<StepDisagreement> disagreements,
+        List<String> topologyDifferences,
+        Optional<String> skipped,
+        boolean runFailed) {
 
     public static FileComparison notRealisable(String file, String why) {
         return new FileComparison(file, "", 0, 0, List.of(), List.of(), Optional.of(why), false);

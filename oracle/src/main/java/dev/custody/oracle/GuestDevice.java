@@ -7,8 +7,8 @@ import java.util.Optional;
  * One scenario device as the VM realises it: its guest PCI address, the QEMU device that stands for
  * it, and the scenario's name for the kernel-DMA driver that the guest's native driver plays.
  */
-public record GuestDevice(DeviceId scenarioName, String address, Kind kind, Optional<String> playedDriver,
-                          Optional<String> bridge) {
+public record GuestDevice(
+        DeviceId scenarioName, String address, Kind kind, Optional<String> playedDriver, Optional<String> bridge) {
 
     /** Ports and the host bridge are the machine's: the scenario's drivers and set-up leave them alone. */
     public boolean isEndpoint() {

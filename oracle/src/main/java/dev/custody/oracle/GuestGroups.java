@@ -19,9 +19,15 @@ final class GuestGroups {
 
     static List<String> differences(GuestLayout layout, List<List<String>> kernelGroups) {
         Map<GroupId, Set<DeviceId>> expected = new TreeMap<>();
-        layout.devices().values().forEach(d -> expected
-                .computeIfAbsent(layout.topology().device(d.scenarioName()).group().orElseThrow(), g -> new TreeSet<>())
-                .add(d.scenarioName()));
+        layout.devices()
+                .values()
+                .forEach(d -> expected.computeIfAbsent(
+                                layout.topology()
+                                        .device(d.scenarioName())
+                                        .group()
+                                        .orElseThrow(),
+                                g -> new TreeSet<>())
+                        .add(d.scenarioName()));
         List<Set<DeviceId>> formed = new ArrayList<>();
         for (List<String> group : kernelGroups) {
             Set<DeviceId> members = new TreeSet<>();
@@ -36,7 +42,8 @@ final class GuestGroups {
             return differences;
         }
         for (var entry : expected.entrySet()) {
-            Optional<Set<DeviceId>> match = formed.stream().filter(f -> f.equals(entry.getValue())).findFirst();
+            Optional<Set<DeviceId>> match =
+                    formed.stream().filter(f -> f.equals(entry.getValue())).findFirst();
             if (match.isEmpty()) {
                 differences.add("group " + entry.getKey().number() + " " + entry.getValue()
                         + " is not one group in the guest, which formed " + formed);

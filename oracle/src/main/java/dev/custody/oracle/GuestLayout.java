@@ -1,12 +1,12 @@
 package dev.custody.oracle;
 
-import dev.custody.ops.NotRealisable;
 import dev.custody.model.DeviceId;
 import dev.custody.model.DeviceSpec;
 import dev.custody.model.DriverSpec;
 import dev.custody.model.GroupId;
 import dev.custody.model.IommuSpec;
 import dev.custody.model.Topology;
+import dev.custody.ops.NotRealisable;
 import dev.custody.scenario.Scenario;
 import dev.custody.scenario.Step;
 import java.util.ArrayList;
@@ -36,6 +36,7 @@ import java.util.TreeMap;
 public final class GuestLayout {
     /** Managed-DMA drivers the guest kernel really has; the scenario's own managed drivers it has not. */
     static final Set<String> GUEST_MANAGED_DRIVERS = Set.of("vfio-pci", "pci-stub");
+
     private static final int FIRST_SLOT = 0x03;
     private static final int LAST_SLOT = 0x1e;
     /** Slots 1..8 of a bridge's secondary bus; the firmware numbers bridges' buses 1, 2, ... in slot order. */
@@ -50,8 +51,11 @@ public final class GuestLayout {
     /** The QEMU arguments of a "pci" form, which gives its own hierarchy; empty for the slot layout. */
     private final Optional<List<String>> hierarchyArguments;
 
-    private GuestLayout(Topology topology, SequencedMap<DeviceId, GuestDevice> devices, int addressWidth,
-                        Optional<List<String>> hierarchyArguments) {
+    private GuestLayout(
+            Topology topology,
+            SequencedMap<DeviceId, GuestDevice> devices,
+            int addressWidth,
+            Optional<List<String>> hierarchyArguments) {
         this.topology = topology;
         this.devices = devices;
         this.addressWidth = addressWidth;
@@ -64,12 +68,16 @@ public final class GuestLayout {
         Map<DeviceId, String> played = playedDrivers(scenario);
         Optional<PciGuestHierarchy> hierarchy = PciGuestHierarchy.of(scenario, played);
         if (hierarchy.isPresent()) {
-            return new GuestLayout(topology, hierarchy.get().devices(), width, Optional.of(hierarchy.get().arguments()));
+            return new GuestLayout(
+                    topology,
+                    hierarchy.get().devices(),
+                    width,
+                    Optional.of(hierarchy.get().arguments()));
         }
         SequencedMap<GroupId, List<DeviceSpec>> groups = groups(scenario);
         if (groups.size() > LAST_SLOT - FIRST_SLOT + 1) {
-            throw new NotRealisable(scenario.source() + ": " + groups.size() + " groups; the VM's root bus has room for "
-                    + (LAST_SLOT - FIRST_SLOT + 1));
+            throw new NotRealisable(scenario.source() + ": " + groups.size()
+                    + " groups; the VM's root bus has room for " + (LAST_SLOT - FIRST_SLOT + 1));
         }
         Set<DeviceId> hotplugged = hotplugged(scenario);
         SequencedMap<DeviceId, GuestDevice> devices = new LinkedHashMap<>();
@@ -78,16 +86,19 @@ public final class GuestLayout {
         for (List<DeviceSpec> members : groups.values()) {
             boolean behindBridge = members.stream().anyMatch(m -> hotplugged.contains(m.id()));
             if (members.size() > (behindBridge ? MAX_BEHIND_BRIDGE : 8)) {
-                throw new NotRealisable(scenario.source() + ": group of " + members.get(0).id() + " has "
-                        + members.size() + " devices; the VM realises at most 8 in one group");
+                throw new NotRealisable(
+                        scenario.source() + ": group of " + members.get(0).id() + " has " + members.size()
+                                + " devices; the VM realises at most 8 in one group");
             }
-            Optional<String> bridge = behindBridge ? Optional.of(String.format("0000:00:%02x.0", slot)) : Optional.empty();
+            Optional<String> bridge =
+                    behindBridge ? Optional.of(String.format("0000:00:%02x.0", slot)) : Optional.empty();
             int bus = behindBridge ? ++bridges : 0;
             for (int index = 0; index < members.size(); index++) {
                 DeviceSpec spec = members.get(index);
                 Optional<String> driver = Optional.ofNullable(played.get(spec.id()));
                 GuestDevice.Kind kind = GuestDevice.Kind.playing(driver, behindBridge);
-                String address = behindBridge ? String.format("0000:%02x:%02x.0", bus, index + 1)
+                String address = behindBridge
+                        ? String.format("0000:%02x:%02x.0", bus, index + 1)
                         : String.format("0000:00:%02x.%d", slot, index);
                 devices.put(spec.id(), new GuestDevice(spec.id(), address, kind, driver, bridge));
             }
@@ -109,7 +120,9 @@ public final class GuestLayout {
     }
 
     public Optional<GuestDevice> byAddress(String address) {
-        return devices.values().stream().filter(d -> d.address().equals(address)).findFirst();
+        return devices.values().stream()
+                .filter(d -> d.address().equals(address))
+                .findFirst();
     }
 
     public Topology topology() {
@@ -134,8 +147,12 @@ public final class GuestLayout {
                     args.add("pcie-pci-bridge,id=" + id + ",addr=" + bridge.substring(8, 10) + ".0");
                 }
                 String slot = device.address().substring(8, 10);
-                StringBuilder arg = new StringBuilder(device.kind().qemuDevice).append(",bus=").append(id)
-                        .append(",addr=").append(slot).append(".0");
+                StringBuilder arg = new StringBuilder(device.kind().qemuDevice)
+                        .append(",bus=")
+                        .append(id)
+                        .append(",addr=")
+                        .append(slot)
+                        .append(".0");
                 if (device.kind() == GuestDevice.Kind.NVME) {
                     arg.append(",serial=custody").append(id).append(slot);
                 }
@@ -146,10 +163,13 @@ public final class GuestLayout {
             String[] parts = device.address().split("[:.]");
             int slot = Integer.parseInt(parts[2], 16);
             int function = Integer.parseInt(parts[3]);
-            boolean multifunction = function == 0 && devices.values().stream()
-                    .anyMatch(d -> d.address().startsWith(device.address().substring(0, 10)) && !d.equals(device));
+            boolean multifunction = function == 0
+                    && devices.values().stream()
+                            .anyMatch(d ->
+                                    d.address().startsWith(device.address().substring(0, 10)) && !d.equals(device));
             StringBuilder arg = new StringBuilder(device.kind().qemuDevice)
-                    .append(",addr=").append(String.format("%02x.%d", slot, function));
+                    .append(",addr=")
+                    .append(String.format("%02x.%d", slot, function));
             if (multifunction) {
                 arg.append(",multifunction=on");
             }
@@ -188,17 +208,21 @@ public final class GuestLayout {
     /** Devices that are absent at start or that a step adds or removes. */
     private static Set<DeviceId> hotplugged(Scenario scenario) {
         Set<DeviceId> devices = new java.util.HashSet<>();
-        scenario.topology().devices().values().stream().filter(d -> !d.present()).forEach(d -> devices.add(d.id()));
-        scenario.steps().stream().filter(s -> s.op().equals("device.add") || s.op().equals("device.remove"))
-                .forEach(s -> devices.add(new DeviceId(s.field("device").map(n -> n.asText()).orElse(""))));
+        scenario.topology().devices().values().stream()
+                .filter(d -> !d.present())
+                .forEach(d -> devices.add(d.id()));
+        scenario.steps().stream()
+                .filter(s -> s.op().equals("device.add") || s.op().equals("device.remove"))
+                .forEach(s -> devices.add(
+                        new DeviceId(s.field("device").map(n -> n.asText()).orElse(""))));
         return devices;
     }
 
     private static int iommuWidth(Scenario scenario) throws NotRealisable {
         Topology topology = scenario.topology();
         if (topology.iommus().size() != 1) {
-            throw new NotRealisable(scenario.source() + ": topology has " + topology.iommus().size()
-                    + " IOMMU instances; the VM has one intel-iommu");
+            throw new NotRealisable(scenario.source() + ": topology has "
+                    + topology.iommus().size() + " IOMMU instances; the VM has one intel-iommu");
         }
         IommuSpec iommu = topology.iommus().firstEntry().getValue();
         if (iommu.pageSizeBitmap() != VTD_PAGE_SIZES) {
@@ -211,7 +235,8 @@ public final class GuestLayout {
         }
         for (DeviceSpec device : topology.devices().values()) {
             if (device.iommu().isEmpty()) {
-                throw new NotRealisable(scenario.source() + ": device " + device.id() + " has no IOMMU; every VM device sits behind one");
+                throw new NotRealisable(scenario.source() + ": device " + device.id()
+                        + " has no IOMMU; every VM device sits behind one");
             }
             if (device.requireDirect()) {
                 throw new NotRealisable(scenario.source() + ": device " + device.id()
@@ -225,9 +250,11 @@ public final class GuestLayout {
     }
 
     private static SequencedMap<GroupId, List<DeviceSpec>> groups(Scenario scenario) {
-        SequencedMap<GroupId, List<DeviceSpec>> groups = new TreeMap<>(java.util.Comparator.comparingInt(GroupId::number));
+        SequencedMap<GroupId, List<DeviceSpec>> groups =
+                new TreeMap<>(java.util.Comparator.comparingInt(GroupId::number));
         for (DeviceSpec device : scenario.topology().devices().values()) {
-            groups.computeIfAbsent(device.group().orElseThrow(), g -> new ArrayList<>()).add(device);
+            groups.computeIfAbsent(device.group().orElseThrow(), g -> new ArrayList<>())
+                    .add(device);
         }
         return groups;
     }
@@ -238,13 +265,22 @@ public final class GuestLayout {
         Map<DeviceId, Set<String>> used = new LinkedHashMap<>();
         for (DeviceSpec device : topology.devices().values()) {
             Set<String> names = used.computeIfAbsent(device.id(), d -> new LinkedHashSet<>());
-            device.bootDriver().filter(d -> !d.equals(PciGuestHierarchy.PORT_DRIVER)).ifPresent(names::add);
-            if (device.bootDriver().filter(d -> !isKernelDma(topology, d) && !GUEST_MANAGED_DRIVERS.contains(d)
-                    && !(d.equals(PciGuestHierarchy.PORT_DRIVER) && PciGuestHierarchy.isRootPort(scenario, device.id()))).isPresent()) {
+            device.bootDriver()
+                    .filter(d -> !d.equals(PciGuestHierarchy.PORT_DRIVER))
+                    .ifPresent(names::add);
+            if (device.bootDriver()
+                    .filter(d -> !isKernelDma(topology, d)
+                            && !GUEST_MANAGED_DRIVERS.contains(d)
+                            && !(d.equals(PciGuestHierarchy.PORT_DRIVER)
+                                    && PciGuestHierarchy.isRootPort(scenario, device.id())))
+                    .isPresent()) {
                 throw new NotRealisable(scenario.source() + ": device " + device.id() + " starts bound to "
                         + device.bootDriver().get() + ", which the VM's endpoints cannot be bound to");
             }
-            device.matches().stream().filter(m -> isKernelDma(topology, m)).findFirst().ifPresent(names::add);
+            device.matches().stream()
+                    .filter(m -> isKernelDma(topology, m))
+                    .findFirst()
+                    .ifPresent(names::add);
             for (String match : device.matches()) {
                 if (!isKernelDma(topology, match) && !GUEST_MANAGED_DRIVERS.contains(match)) {
                     throw new NotRealisable(scenario.source() + ": device " + device.id() + " matches " + match
@@ -260,8 +296,10 @@ public final class GuestLayout {
             if (!step.op().equals("driver.bind") && !step.op().equals("driver.override")) {
                 continue;
             }
-            Optional<String> driver = step.field("driver").filter(n -> n.isTextual()).map(n -> n.textValue());
-            DeviceId device = new DeviceId(step.field("device").map(n -> n.asText()).orElse(""));
+            Optional<String> driver =
+                    step.field("driver").filter(n -> n.isTextual()).map(n -> n.textValue());
+            DeviceId device =
+                    new DeviceId(step.field("device").map(n -> n.asText()).orElse(""));
             if (driver.isEmpty() || !used.containsKey(device)) {
                 continue;
             }
@@ -273,7 +311,10 @@ public final class GuestLayout {
         }
         Map<DeviceId, String> played = new LinkedHashMap<>();
         for (var entry : used.entrySet()) {
-            List<String> kernelDma = entry.getValue().stream().filter(n -> isKernelDma(topology, n)).distinct().toList();
+            List<String> kernelDma = entry.getValue().stream()
+                    .filter(n -> isKernelDma(topology, n))
+                    .distinct()
+                    .toList();
             if (kernelDma.size() > 1) {
                 throw new NotRealisable(scenario.source() + ": device " + entry.getKey() + " uses kernel-DMA drivers "
                         + kernelDma + "; its guest device has one native driver");

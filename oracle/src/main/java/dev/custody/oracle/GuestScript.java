@@ -32,6 +32,7 @@ public final class GuestScript implements AgentContext {
     private final GuestLayout layout;
     /** Which iommufd an IOAS or HWPT name was allocated from: the agent needs the fd for its ioctls. */
     private final Map<String, String> objectContext = new HashMap<>();
+
     private final List<String> lines = new ArrayList<>();
     private Step step;
 
@@ -58,15 +59,21 @@ public final class GuestScript implements AgentContext {
                 continue;
             }
             lines.add("- unbind " + device.address());
-            spec.bootDriver().ifPresent(driver -> lines.add("- bind " + device.address() + " "
-                    + layout.guestDriver(spec.id(), driver) + " " + (bindsThroughOverride(driver) ? 1 : 0)));
+            spec.bootDriver()
+                    .ifPresent(driver -> lines.add("- bind " + device.address() + " "
+                            + layout.guestDriver(spec.id(), driver) + " " + (bindsThroughOverride(driver) ? 1 : 0)));
         }
         for (GuestDevice device : layout.devices().values()) {
             if (!layout.topology().device(device.scenarioName()).present()) {
                 lines.add("- remove " + device.address());
             }
         }
-        lines.add("- state " + String.join(" ", layout.devices().values().stream().map(GuestDevice::address).toList()));
+        lines.add("- state "
+                + String.join(
+                        " ",
+                        layout.devices().values().stream()
+                                .map(GuestDevice::address)
+                                .toList()));
     }
 
     /** The step read as a command, names left as names, and turned into the catalogue's agent line. */
@@ -99,14 +106,19 @@ public final class GuestScript implements AgentContext {
     @Override
     public String groupAddress(GroupId group) throws NotRealisable {
         List<GuestDevice> members = members(group);
-        return members.stream().filter(d -> layout.topology().device(d.scenarioName()).present()).findFirst()
-                .orElse(members.get(0)).address();
+        return members.stream()
+                .filter(d -> layout.topology().device(d.scenarioName()).present())
+                .findFirst()
+                .orElse(members.get(0))
+                .address();
     }
 
     @Override
     public List<String> groupAddresses(GroupId group) throws NotRealisable {
-        return members(group).stream().sorted(Comparator.comparing(d -> d.scenarioName().toString()))
-                .map(GuestDevice::address).toList();
+        return members(group).stream()
+                .sorted(Comparator.comparing(d -> d.scenarioName().toString()))
+                .map(GuestDevice::address)
+                .toList();
     }
 
     @Override
@@ -161,7 +173,8 @@ public final class GuestScript implements AgentContext {
 
     private List<GuestDevice> members(GroupId group) throws NotRealisable {
         List<GuestDevice> members = layout.devices().values().stream()
-                .filter(d -> layout.topology().device(d.scenarioName()).group().equals(Optional.of(group))).toList();
+                .filter(d -> layout.topology().device(d.scenarioName()).group().equals(Optional.of(group)))
+                .toList();
         if (members.isEmpty()) {
             throw new NotRealisable("group " + group.number() + " has no device in the topology");
         }

@@ -15,7 +15,9 @@ final class KernelCrash {
         for (String line : console.lines().toList()) {
             String text = line.replaceFirst("^\\[[ 0-9.]+\\] ?", "").strip();
             if (summary.isEmpty()) {
-                if (text.startsWith("kernel BUG") || text.startsWith("BUG:") || text.startsWith("Oops")
+                if (text.startsWith("kernel BUG")
+                        || text.startsWith("BUG:")
+                        || text.startsWith("Oops")
                         || text.contains("corruption")) {
                     summary.add(text);
                 }

@@ -49,11 +49,13 @@ public final class KernelLines {
                 if (answer.result().equals("ok")) {
                     value(step, answer, layout, objectNames).ifPresent(v -> line.set("value", v));
                     if (step.as().isPresent()) {
-                        answer.value("id").ifPresent(id -> objectNames.put(id, step.as().get()));
+                        answer.value("id")
+                                .ifPresent(id -> objectNames.put(id, step.as().get()));
                     }
                 }
             }
-            completes(answers.completions().getOrDefault(step.number(), List.of())).ifPresent(c -> line.set("completes", c));
+            completes(answers.completions().getOrDefault(step.number(), List.of()))
+                    .ifPresent(c -> line.set("completes", c));
             line.put("kernel", kernel);
             if (step.hasExpectation()) {
                 boolean match = matches(step, line);
@@ -65,8 +67,11 @@ public final class KernelLines {
             lines.add(line);
         }
         ObjectNode summary = JSON.objectNode();
-        summary.putObject("summary").put("steps", scenario.steps().size()).put("mismatches", mismatches)
-                .put("file", scenario.source()).put("kernel", kernel);
+        summary.putObject("summary")
+                .put("steps", scenario.steps().size())
+                .put("mismatches", mismatches)
+                .put("file", scenario.source())
+                .put("kernel", kernel);
         lines.add(summary);
         return lines;
     }
@@ -79,13 +84,17 @@ public final class KernelLines {
             return Optional.of(JSON.numberNode(completions.get(0).pendingStep()));
         }
         ArrayNode list = JSON.arrayNode();
-        completions.stream().mapToInt(AgentAnswers.Completion::pendingStep).sorted().forEach(list::add);
+        completions.stream()
+                .mapToInt(AgentAnswers.Completion::pendingStep)
+                .sorted()
+                .forEach(list::add);
         return Optional.of(list);
     }
 
     /** Expectations the kernel can be held to: the result, completions and observable values. */
     private static boolean matches(Step step, ObjectNode line) {
-        boolean match = step.expect().map(e -> e.equals(line.get("result").asText())).orElse(true);
+        boolean match =
+                step.expect().map(e -> e.equals(line.get("result").asText())).orElse(true);
         if (step.expectCompletes().isPresent()) {
             match &= Expectations.matches(step.expectCompletes().get(), line.get("completes"));
         }
@@ -104,8 +113,8 @@ public final class KernelLines {
     }
 
     /** The step's value read from the agent's answer by the step's operation, in the scenario's names. */
-    private static Optional<ObjectNode> value(Step step, AgentAnswers.Answer answer, GuestLayout layout,
-                                              Map<String, String> objectNames) {
+    private static Optional<ObjectNode> value(
+            Step step, AgentAnswers.Answer answer, GuestLayout layout, Map<String, String> objectNames) {
         Operation<?> operation = Operations.find(step.op()).orElseThrow();
         Command<?> command = operation.read(step.number(), step.node(), Map.of());
         return operation.agentValue(command, new AgentReply() {
@@ -146,7 +155,10 @@ public final class KernelLines {
                 if (!guestDriver.equals("absent")) {
                     ObjectNode node = JSON.objectNode();
                     node.put("device", device.scenarioName().toString());
-                    node.put("driver", layout.scenarioDriver(device.scenarioName(), guestDriver).orElse(null));
+                    node.put(
+                            "driver",
+                            layout.scenarioDriver(device.scenarioName(), guestDriver)
+                                    .orElse(null));
                     entries.add(node);
                 }
             });

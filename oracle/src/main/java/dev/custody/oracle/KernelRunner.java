@@ -37,7 +37,9 @@ public final class KernelRunner {
         String script = GuestScript.of(scenario, layout);
         VmResult vm = machine.run(new VmRequest(kernel, layout.qemuArguments(), script, timeout, agent));
         AgentAnswers answers = AgentAnswers.parse(vm.agentLines());
-        for (int retry = 0; retry < BOOT_RETRIES && vm.kernelPanicked() && answers.setUp().isEmpty(); retry++) {
+        for (int retry = 0;
+                retry < BOOT_RETRIES && vm.kernelPanicked() && answers.setUp().isEmpty();
+                retry++) {
             // a crash before the agent did anything is the emulated machine's, not the scenario's
             vm = machine.run(new VmRequest(kernel, layout.qemuArguments(), script, timeout, agent));
             answers = AgentAnswers.parse(vm.agentLines());
@@ -45,20 +47,30 @@ public final class KernelRunner {
         String name = kernel.name();
         Optional<String> failure = failure(vm, answers, layout, kernel);
         List<String> topology = failure.isPresent() ? List.of() : GuestGroups.differences(layout, answers.groups());
-        return new KernelRun(scenario.source(), kernel, KernelLines.of(scenario, layout, answers, name), answers,
-                topology, failure, vm.elapsed());
+        return new KernelRun(
+                scenario.source(),
+                kernel,
+                KernelLines.of(scenario, layout, answers, name),
+                answers,
+                topology,
+                failure,
+                vm.elapsed());
     }
 
     private static Optional<String> failure(VmResult vm, AgentAnswers answers, GuestLayout layout, Kernel kernel) {
         if (vm.kernelPanicked()) {
-            int last = answers.steps().keySet().stream().mapToInt(Integer::intValue).max().orElse(0);
+            int last = answers.steps().keySet().stream()
+                    .mapToInt(Integer::intValue)
+                    .max()
+                    .orElse(0);
             return Optional.of("kernel " + kernel.name() + " crashed during step " + (last + 1) + ": "
                     + String.join(" | ", KernelCrash.summary(vm.consoleLog())));
         }
         if (vm.timedOut() || !answers.finished()) {
             String why = vm.timedOut() ? "the VM did not finish in time" : "the guest agent did not finish";
             return Optional.of(why + " (kernel " + kernel.name() + ", QEMU status " + vm.exitCode() + ")"
-                    + problems(answers) + "\n" + tail(vm.consoleLog()) + (vm.qemuLog().isBlank() ? "" : "\nQEMU: " + vm.qemuLog().strip()));
+                    + problems(answers) + "\n" + tail(vm.consoleLog())
+                    + (vm.qemuLog().isBlank() ? "" : "\nQEMU: " + vm.qemuLog().strip()));
         }
         if (answers.problems().stream().anyMatch(p -> p.startsWith("step"))) {
             return Optional.of("the guest agent reported problems" + problems(answers));
@@ -74,14 +86,16 @@ public final class KernelRunner {
         AgentAnswers.Answer state = answers.setUp().getLast();
         List<String> wrong = new ArrayList<>();
         for (var node : KernelLines.devices(state, layout)) {
-            var spec = layout.topology().device(new dev.custody.model.DeviceId(node.get("device").asText()));
+            var spec = layout.topology()
+                    .device(new dev.custody.model.DeviceId(node.get("device").asText()));
             String has = node.get("driver").isNull() ? null : node.get("driver").asText();
             String wants = spec.bootDriver().orElse(null);
             if (!java.util.Objects.equals(has, wants)) {
                 wrong.add(spec.id() + " has " + has + " instead of " + wants);
             }
         }
-        return wrong.isEmpty() ? Optional.empty()
+        return wrong.isEmpty()
+                ? Optional.empty()
                 : Optional.of("the guest could not set up the starting drivers: " + String.join("; ", wrong));
     }
 

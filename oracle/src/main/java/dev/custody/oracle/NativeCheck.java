@@ -30,8 +30,8 @@ public final class NativeCheck {
      * with C1); the CDS archive jlink generated (-Xshare:off costs another second); no perf-data file;
      * the serial collector, which starts no GC threads; a small heap.
      */
-    static final List<String> JVM_FLAGS = List.of("-Xint", "-XX:-UsePerfData", "-XX:+UseSerialGC", "-Xmx64m",
-            "--enable-native-access=ALL-UNNAMED");
+    static final List<String> JVM_FLAGS =
+            List.of("-Xint", "-XX:-UsePerfData", "-XX:+UseSerialGC", "-Xmx64m", "--enable-native-access=ALL-UNNAMED");
 
     private final Path home;
     private final Kernel kernel;
@@ -40,10 +40,11 @@ public final class NativeCheck {
     private final VirtualMachine machine;
     private final Duration timeout;
 
-    public NativeCheck(Path home, Kernel kernel, AgentBinary compiler, GuestJdk jdk, VirtualMachine machine,
-            Duration timeout) {
+    public NativeCheck(
+            Path home, Kernel kernel, AgentBinary compiler, GuestJdk jdk, VirtualMachine machine, Duration timeout) {
         if (!kernel.iommufd()) {
-            throw new IllegalArgumentException("kernel " + kernel.name() + " has no /dev/iommu; the check needs the iommufd kernel");
+            throw new IllegalArgumentException(
+                    "kernel " + kernel.name() + " has no /dev/iommu; the check needs the iommufd kernel");
         }
         this.home = home;
         this.kernel = kernel;
@@ -55,7 +56,8 @@ public final class NativeCheck {
 
     /** The machine's compiler, JDK and QEMU. */
     public static NativeCheck standard(Path home, Kernel kernel, Duration timeout) {
-        return new NativeCheck(home, kernel, AgentBinary.standard(), GuestJdk.standard(), new VirtualMachine(), timeout);
+        return new NativeCheck(
+                home, kernel, AgentBinary.standard(), GuestJdk.standard(), new VirtualMachine(), timeout);
     }
 
     public NativeCheckResult run() {
@@ -73,7 +75,9 @@ public final class NativeCheck {
     /** java-init's script: the JVM's environment and command line. */
     static String script(List<String> libraryDirectories) {
         StringBuilder script = new StringBuilder();
-        script.append("env LD_LIBRARY_PATH=").append(String.join(":", libraryDirectories)).append('\n');
+        script.append("env LD_LIBRARY_PATH=")
+                .append(String.join(":", libraryDirectories))
+                .append('\n');
         List<String> args = new ArrayList<>(List.of(GuestJdk.javaExecutable()));
         args.addAll(JVM_FLAGS);
         args.addAll(List.of("-cp", "/" + CLASSES, IommufdSelfCheck.class.getName()));

@@ -28,12 +28,16 @@ public record NativeCheckResult(VmResult vm) {
 
     /** The self-check's final line, absent when it did not get that far. */
     public Optional<String> summary() {
-        return lines().stream().filter(l -> l.startsWith(IommufdSelfCheck.SUMMARY_PREFIX)).findFirst();
+        return lines().stream()
+                .filter(l -> l.startsWith(IommufdSelfCheck.SUMMARY_PREFIX))
+                .findFirst();
     }
 
     /** Every check passed, the JVM exited 0 and the VM powered off by itself. */
     public boolean allPassed() {
-        return vm.ok() && failed().isEmpty() && !passed().isEmpty()
+        return vm.ok()
+                && failed().isEmpty()
+                && !passed().isEmpty()
                 && summary().equals(Optional.of(IommufdSelfCheck.SUMMARY_PREFIX + passed().size() + " passed 0 failed"))
                 && lines().contains(CLEAN_EXIT);
     }
@@ -43,12 +47,16 @@ public record NativeCheckResult(VmResult vm) {
         List<String> console = vm.consoleLog().lines().toList();
         // With -no-reboot a guest that resets (a triple fault early in boot) ends QEMU with status 0
         // before the kernel has printed anything: say so, or the empty output reads as a mystery.
-        boolean silentReset = !vm.timedOut() && vm.exitCode() == 0 && vm.consoleLog().isBlank() && lines().isEmpty();
+        boolean silentReset =
+                !vm.timedOut() && vm.exitCode() == 0 && vm.consoleLog().isBlank() && lines().isEmpty();
         return (vm.timedOut() ? "the VM did not finish within its timeout\n" : "")
-                + (silentReset ? "the guest reset before its console started (QEMU exits 0 on a reset with -no-reboot)\n" : "")
+                + (silentReset
+                        ? "the guest reset before its console started (QEMU exits 0 on a reset with -no-reboot)\n"
+                        : "")
                 + "QEMU status " + vm.exitCode() + ", " + vm.elapsed().toMillis() + " ms\n"
                 + "guest lines:\n  " + String.join("\n  ", lines()) + "\n"
-                + "console tail:\n  " + String.join("\n  ", console.subList(Math.max(0, console.size() - 20), console.size()))
+                + "console tail:\n  "
+                + String.join("\n  ", console.subList(Math.max(0, console.size() - 20), console.size()))
                 + (vm.qemuLog().isBlank() ? "" : "\nQEMU: " + vm.qemuLog().strip());
     }
 }

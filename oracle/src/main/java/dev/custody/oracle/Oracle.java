@@ -75,7 +75,8 @@ public final class Oracle {
     /** Compares a kernel run already made (for --record, which needs the run itself too). */
     public static FileComparison compare(Scenario scenario, KernelRun run) {
         if (!run.usable()) {
-            return FileComparison.failed(scenario.source(), run.kernel().name(), run.failure().orElseThrow());
+            return FileComparison.failed(
+                    scenario.source(), run.kernel().name(), run.failure().orElseThrow());
         }
         return Comparison.of(scenario, EngineLines.of(scenario), run);
     }

@@ -56,12 +56,18 @@ public final class OracleReport {
     public void total() {
         if (json) {
             ObjectNode total = JSON.objectNode();
-            total.putObject("total").put("files", files).put("compared", compared).put("agreeing", agreeing)
-                    .put("disagreeingFiles", disagreeingFiles).put("skipped", skipped).put("failed", failed);
+            total.putObject("total")
+                    .put("files", files)
+                    .put("compared", compared)
+                    .put("agreeing", agreeing)
+                    .put("disagreeingFiles", disagreeingFiles)
+                    .put("skipped", skipped)
+                    .put("failed", failed);
             out.println(total);
             return;
         }
-        out.printf("oracle: total: %d/%d steps agree in %d files (%d with disagreements, %d failed to run, %d not realisable)%n",
+        out.printf(
+                "oracle: total: %d/%d steps agree in %d files (%d with disagreements, %d failed to run, %d not realisable)%n",
                 agreeing, compared, files - skipped - failed, disagreeingFiles, failed, skipped);
     }
 
@@ -73,13 +79,30 @@ public final class OracleReport {
         StringBuilder text = new StringBuilder("oracle: ").append(c.file());
         if (c.skipped().isPresent()) {
             return text.append(c.runFailed() ? ": FAILED TO RUN on " + c.kernel() + ": " : ": not realisable: ")
-                    .append(c.skipped().get()).toString();
+                    .append(c.skipped().get())
+                    .toString();
         }
-        text.append(" on ").append(c.kernel()).append(": ").append(c.agreeing()).append('/').append(c.compared())
+        text.append(" on ")
+                .append(c.kernel())
+                .append(": ")
+                .append(c.agreeing())
+                .append('/')
+                .append(c.compared())
                 .append(" steps agree");
         for (StepDisagreement d : c.disagreements()) {
-            text.append("\n  step ").append(d.step()).append(' ').append(d.op()).append(' ').append(d.field())
-                    .append(": ").append(left).append(' ').append(d.engine()).append(", ").append(right).append(' ')
+            text.append("\n  step ")
+                    .append(d.step())
+                    .append(' ')
+                    .append(d.op())
+                    .append(' ')
+                    .append(d.field())
+                    .append(": ")
+                    .append(left)
+                    .append(' ')
+                    .append(d.engine())
+                    .append(", ")
+                    .append(right)
+                    .append(' ')
                     .append(d.kernel());
         }
         c.topologyDifferences().forEach(t -> text.append("\n  topology: ").append(t));
@@ -88,10 +111,14 @@ public final class OracleReport {
 
     private static ObjectNode asJson(FileComparison c) {
         ObjectNode node = JSON.objectNode();
-        node.put("file", c.file()).put("kernel", c.kernel()).put("compared", c.compared()).put("agreeing", c.agreeing());
+        node.put("file", c.file())
+                .put("kernel", c.kernel())
+                .put("compared", c.compared())
+                .put("agreeing", c.agreeing());
         ArrayNode list = node.putArray("disagreements");
         for (StepDisagreement d : c.disagreements()) {
-            ObjectNode entry = list.addObject().put("step", d.step()).put("op", d.op()).put("field", d.field());
+            ObjectNode entry =
+                    list.addObject().put("step", d.step()).put("op", d.op()).put("field", d.field());
             entry.set("engine", d.engine());
             entry.set("kernel", d.kernel());
         }

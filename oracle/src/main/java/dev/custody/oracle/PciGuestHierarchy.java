@@ -1,11 +1,11 @@
 package dev.custody.oracle;
 
-import dev.custody.ops.NotRealisable;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.custody.model.DeviceId;
-import dev.custody.scenario.Scenario;
+import dev.custody.ops.NotRealisable;
 import dev.custody.ops.U64;
+import dev.custody.scenario.Scenario;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,32 +47,43 @@ record PciGuestHierarchy(SequencedMap<DeviceId, GuestDevice> devices, List<Strin
             boolean multifunction = function.path("multifunction").asBoolean(false) && address.endsWith(".0");
             if (isHostBridge(function)) {
                 if (!address.equals("0000:00:00.0")) {
-                    throw new NotRealisable(scenario.source() + ": host bridge " + address + "; q35 has one, at 00:00.0");
+                    throw new NotRealisable(
+                            scenario.source() + ": host bridge " + address + "; q35 has one, at 00:00.0");
                 }
-                devices.put(id, new GuestDevice(id, address, GuestDevice.Kind.HOST_BRIDGE, Optional.empty(), Optional.empty()));
+                devices.put(
+                        id,
+                        new GuestDevice(id, address, GuestDevice.Kind.HOST_BRIDGE, Optional.empty(), Optional.empty()));
                 continue;
             }
             if (express.equals("root-port")) {
-                if (bus != 0 || !function.has("bridge") || !function.path("acs").path("supported").toString().contains("SV")) {
+                if (bus != 0
+                        || !function.has("bridge")
+                        || !function.path("acs").path("supported").toString().contains("SV")) {
                     throw new NotRealisable(scenario.source() + ": root port " + address
                             + " must sit on bus 0 with ACS and a secondary bus, as QEMU's pcie-root-port does");
                 }
-                int secondary = U64.exact(function.get("bridge").get("secondary")).orElseThrow().intValue();
+                int secondary = U64.exact(function.get("bridge").get("secondary"))
+                        .orElseThrow()
+                        .intValue();
                 if (secondary != portOfBus.size() + 1) {
-                    throw new NotRealisable(scenario.source() + ": root port " + address + " has secondary bus " + secondary
-                            + "; the firmware numbers root ports' buses 1, 2, ... in address order");
+                    throw new NotRealisable(scenario.source() + ": root port " + address + " has secondary bus "
+                            + secondary + "; the firmware numbers root ports' buses 1, 2, ... in address order");
                 }
                 String port = "rp" + (++chassis);
                 portOfBus.put(secondary, port);
                 arguments.add("-device");
                 arguments.add("pcie-root-port,id=" + port + ",chassis=" + chassis + ",addr=" + slot
                         + (multifunction ? ",multifunction=on" : ""));
-                devices.put(id, new GuestDevice(id, address, GuestDevice.Kind.ROOT_PORT, Optional.empty(), Optional.empty()));
+                devices.put(
+                        id,
+                        new GuestDevice(id, address, GuestDevice.Kind.ROOT_PORT, Optional.empty(), Optional.empty()));
                 continue;
             }
-            if (function.has("bridge") || !(express.isEmpty() || express.equals("endpoint") || express.equals("rc-integrated-endpoint"))) {
-                throw new NotRealisable(scenario.source() + ": " + address + " is a " + (express.isEmpty() ? "bridge" : express)
-                        + "; the VM realises root ports and endpoints of a pci form");
+            if (function.has("bridge")
+                    || !(express.isEmpty() || express.equals("endpoint") || express.equals("rc-integrated-endpoint"))) {
+                throw new NotRealisable(
+                        scenario.source() + ": " + address + " is a " + (express.isEmpty() ? "bridge" : express)
+                                + "; the VM realises root ports and endpoints of a pci form");
             }
             Optional<String> driver = Optional.ofNullable(played.get(id));
             GuestDevice.Kind kind = GuestDevice.Kind.playing(driver, false);
@@ -80,7 +91,8 @@ record PciGuestHierarchy(SequencedMap<DeviceId, GuestDevice> devices, List<Strin
             if (bus != 0) {
                 String port = portOfBus.get(bus);
                 if (port == null) {
-                    throw new NotRealisable(scenario.source() + ": " + address + " is on bus " + bus + ", below no root port");
+                    throw new NotRealisable(
+                            scenario.source() + ": " + address + " is on bus " + bus + ", below no root port");
                 }
                 argument.append(",bus=").append(port);
             }
@@ -96,8 +108,10 @@ record PciGuestHierarchy(SequencedMap<DeviceId, GuestDevice> devices, List<Strin
     }
 
     static boolean isRootPort(Scenario scenario, DeviceId device) {
-        return functions(scenario).stream().flatMap(list -> java.util.stream.StreamSupport.stream(list.spliterator(), false))
-                .anyMatch(f -> full(f.get("address").asText()).equals(device.name()) && f.path("express").asText("").equals("root-port"));
+        return functions(scenario).stream()
+                .flatMap(list -> java.util.stream.StreamSupport.stream(list.spliterator(), false))
+                .anyMatch(f -> full(f.get("address").asText()).equals(device.name())
+                        && f.path("express").asText("").equals("root-port"));
     }
 
     /** The file's topology.pci.functions: the parsed scenario keeps only the derived devices. */
@@ -107,7 +121,10 @@ record PciGuestHierarchy(SequencedMap<DeviceId, GuestDevice> devices, List<Strin
             return Optional.empty();
         }
         try {
-            JsonNode functions = JSON.readTree(Files.readString(file)).path("topology").path("pci").path("functions");
+            JsonNode functions = JSON.readTree(Files.readString(file))
+                    .path("topology")
+                    .path("pci")
+                    .path("functions");
             return functions.isArray() ? Optional.of(functions) : Optional.empty();
         } catch (IOException e) {
             return Optional.empty();

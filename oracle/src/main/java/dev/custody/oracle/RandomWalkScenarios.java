@@ -3,6 +3,7 @@ package dev.custody.oracle;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.custody.api.ModelEngine;
 import dev.custody.model.Command;
 import dev.custody.model.DeviceId;
 import dev.custody.model.GroupId;
@@ -14,7 +15,6 @@ import dev.custody.model.ProcessCapability;
 import dev.custody.model.Type1MapFlag;
 import dev.custody.ops.Operations;
 import dev.custody.ops.StepWriter;
-import dev.custody.api.ModelEngine;
 import dev.custody.scenario.Scenario;
 import dev.custody.scenario.ScenarioParser;
 import dev.custody.scenario.ScenarioRunner;
@@ -44,8 +44,8 @@ public final class RandomWalkScenarios {
      * last function of group 1, so group 1 sits behind a bridge in the VM; devices without a
      * kernel-DMA driver are the VM's reset-less stand-in.
      */
-    record WalkTopology(List<String> devices, List<Integer> groups, List<String> drivers, List<Boolean> bound,
-                        String hotplugged) {
+    record WalkTopology(
+            List<String> devices, List<Integer> groups, List<String> drivers, List<Boolean> bound, String hotplugged) {
         java.util.Set<String> withoutReset() {
             java.util.Set<String> none = new java.util.HashSet<>();
             for (int i = 0; i < devices.size(); i++) {
@@ -62,11 +62,18 @@ public final class RandomWalkScenarios {
     }
 
     static final List<WalkTopology> TOPOLOGIES = List.of(
-            new WalkTopology(List.of("0000:00:03.0", "0000:00:03.1", "0000:00:04.0", "0000:00:05.0"), List.of(1, 1, 2, 3),
-                    java.util.Arrays.asList("e1000e", null, "nvme", null), List.of(true, false, true, false), "0000:00:03.1"),
-            new WalkTopology(List.of("0000:00:03.0", "0000:00:03.1", "0000:00:03.2", "0000:00:04.0", "0000:00:05.0"),
-                    List.of(1, 1, 1, 2, 3), java.util.Arrays.asList("nvme", "e1000e", null, null, "e1000e"),
-                    List.of(true, false, false, false, true), "0000:00:03.2"));
+            new WalkTopology(
+                    List.of("0000:00:03.0", "0000:00:03.1", "0000:00:04.0", "0000:00:05.0"),
+                    List.of(1, 1, 2, 3),
+                    java.util.Arrays.asList("e1000e", null, "nvme", null),
+                    List.of(true, false, true, false),
+                    "0000:00:03.1"),
+            new WalkTopology(
+                    List.of("0000:00:03.0", "0000:00:03.1", "0000:00:03.2", "0000:00:04.0", "0000:00:05.0"),
+                    List.of(1, 1, 1, 2, 3),
+                    java.util.Arrays.asList("nvme", "e1000e", null, null, "e1000e"),
+                    List.of(true, false, false, false, true),
+                    "0000:00:03.2"));
 
     private final WalkTopology machine;
     private final List<String> deviceNames;
@@ -97,7 +104,8 @@ public final class RandomWalkScenarios {
         List<Scenario> scenarios = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             String source = SOURCE_PREFIX + "-seed-" + seed + "-" + i;
-            RandomWalkScenarios walk = new RandomWalkScenarios(seed * 1_000_003L + i, source, TOPOLOGIES.get(i % TOPOLOGIES.size()));
+            RandomWalkScenarios walk =
+                    new RandomWalkScenarios(seed * 1_000_003L + i, source, TOPOLOGIES.get(i % TOPOLOGIES.size()));
             scenarios.add(walk.walk(length));
         }
         return scenarios;
@@ -108,9 +116,14 @@ public final class RandomWalkScenarios {
         ObjectNode root = JSON.objectNode();
         root.put("name", walk.name());
         root.put("description", walk.description().orElse(""));
-        List<String> names = walk.topology().devices().keySet().stream().map(DeviceId::name).toList();
-        root.set("topology", topology(TOPOLOGIES.stream().filter(t -> t.devices().equals(names)).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException(walk.source() + " is not a generated walk"))));
+        List<String> names =
+                walk.topology().devices().keySet().stream().map(DeviceId::name).toList();
+        root.set(
+                "topology",
+                topology(TOPOLOGIES.stream()
+                        .filter(t -> t.devices().equals(names))
+                        .findFirst()
+                        .orElseThrow(() -> new IllegalArgumentException(walk.source() + " is not a generated walk"))));
         ArrayNode list = root.putArray("steps");
         walk.steps().forEach(step -> list.add(step.node()));
         try {
@@ -144,13 +157,19 @@ public final class RandomWalkScenarios {
         topology.putArray("iommus").addObject().put("name", "dmar0");
         ArrayNode devices = topology.putArray("devices");
         for (int i = 0; i < machine.devices().size(); i++) {
-            device(devices, machine.devices().get(i), machine.groups().get(i), machine.drivers().get(i), machine.bound().get(i));
+            device(
+                    devices,
+                    machine.devices().get(i),
+                    machine.groups().get(i),
+                    machine.drivers().get(i),
+                    machine.bound().get(i));
         }
         return topology;
     }
 
     private static void device(ArrayNode devices, String name, int group, String driver, boolean bound) {
-        ObjectNode device = devices.addObject().put("name", name).put("iommu", "dmar0").put("group", group);
+        ObjectNode device =
+                devices.addObject().put("name", name).put("iommu", "dmar0").put("group", group);
         if (driver != null) {
             device.putArray("matches").add(driver);
             if (bound) {
@@ -198,12 +217,18 @@ public final class RandomWalkScenarios {
         return switch (random.nextInt(11)) {
             case 0, 1, 2, 3 -> step(new Command.DriverBind(id, driverFor(device)));
             case 4, 5 -> step(new Command.DriverUnbind(id));
-            case 6, 7 -> step(new Command.DriverOverride(id, random.nextBoolean() ? Optional.of("vfio-pci") : Optional.empty()));
+            case 6, 7 ->
+                step(new Command.DriverOverride(id, random.nextBoolean() ? Optional.of("vfio-pci") : Optional.empty()));
             case 8, 9 -> step(new Command.DriverProbe(id));
             // hot-plug of the second function of the two-device group: it leaves and comes back
             // into a group that may be owned by then
-            default -> blocked(hotplugged) ? null : step(random.nextBoolean()
-                    ? new Command.DeviceRemove(new DeviceId(hotplugged)) : new Command.DeviceAdd(new DeviceId(hotplugged)));
+            default ->
+                blocked(hotplugged)
+                        ? null
+                        : step(
+                                random.nextBoolean()
+                                        ? new Command.DeviceRemove(new DeviceId(hotplugged))
+                                        : new Command.DeviceAdd(new DeviceId(hotplugged)));
         };
     }
 
@@ -223,24 +248,44 @@ public final class RandomWalkScenarios {
         return switch (random.nextInt(9)) {
             case 0, 1 -> step(new Command.GroupOpen(anyGroup(), fresh("g", groupFds)));
             case 2 -> step(new Command.ContainerOpen(fresh("c", containers)));
-            case 3 -> groupFds.isEmpty() || containers.isEmpty() ? null
-                    : step(new Command.SetContainer(any(groupFds), any(containers)));
-            case 4 -> containers.isEmpty() ? null : step(new Command.ContainerSetIommu(any(containers),
-                    random.nextInt(4) == 0 ? IommuType.TYPE1 : IommuType.TYPE1V2));
-            case 5 -> groupFds.isEmpty() ? null : step(new Command.GetDeviceFd(any(groupFds),
-                    new DeviceId(pick(deviceNames)), fresh("d", deviceFds)));
-            case 6 -> groupFds.isEmpty() ? null : random.nextBoolean() ? step(new Command.GroupStatus(any(groupFds)))
-                    : step(new Command.UnsetContainer(any(groupFds)));
+            case 3 ->
+                groupFds.isEmpty() || containers.isEmpty()
+                        ? null
+                        : step(new Command.SetContainer(any(groupFds), any(containers)));
+            case 4 ->
+                containers.isEmpty()
+                        ? null
+                        : step(new Command.ContainerSetIommu(
+                                any(containers), random.nextInt(4) == 0 ? IommuType.TYPE1 : IommuType.TYPE1V2));
+            case 5 ->
+                groupFds.isEmpty()
+                        ? null
+                        : step(new Command.GetDeviceFd(
+                                any(groupFds), new DeviceId(pick(deviceNames)), fresh("d", deviceFds)));
+            case 6 ->
+                groupFds.isEmpty()
+                        ? null
+                        : random.nextBoolean()
+                                ? step(new Command.GroupStatus(any(groupFds)))
+                                : step(new Command.UnsetContainer(any(groupFds)));
             case 7 -> containers.isEmpty() ? null : mapDma();
-            default -> containers.isEmpty() ? null : random.nextInt(4) == 0
-                    ? step(new Command.Type1UnmapDma(any(containers), 0, 0, true))
-                    : step(new Command.Type1UnmapDma(any(containers), page(random.nextInt(8)), page(1 + random.nextInt(4)), false));
+            default ->
+                containers.isEmpty()
+                        ? null
+                        : random.nextInt(4) == 0
+                                ? step(new Command.Type1UnmapDma(any(containers), 0, 0, true))
+                                : step(new Command.Type1UnmapDma(
+                                        any(containers), page(random.nextInt(8)), page(1 + random.nextInt(4)), false));
         };
     }
 
     private ObjectNode mapDma() {
-        return step(new Command.Type1MapDma(any(containers), page(random.nextInt(8)), 0x10000000L + page(random.nextInt(64)),
-                page(1 + random.nextInt(4)), EnumSet.allOf(Type1MapFlag.class)));
+        return step(new Command.Type1MapDma(
+                any(containers),
+                page(random.nextInt(8)),
+                0x10000000L + page(random.nextInt(64)),
+                page(1 + random.nextInt(4)),
+                EnumSet.allOf(Type1MapFlag.class)));
     }
 
     private ObjectNode iommufd() {
@@ -254,13 +299,17 @@ public final class RandomWalkScenarios {
             }
             case 3 -> cdevs.isEmpty() || iommufds.isEmpty() ? null : cdevBind(pick(cdevs));
             case 4 -> iommufds.isEmpty() ? null : step(new Command.IoasAlloc(any(iommufds), fresh("a", objects)));
-            case 5, 6 -> cdevs.isEmpty() || objects.isEmpty() ? null
-                    : step(new Command.CdevAttach(any(cdevs), any(objects), Optional.empty()));
+            case 5, 6 ->
+                cdevs.isEmpty() || objects.isEmpty()
+                        ? null
+                        : step(new Command.CdevAttach(any(cdevs), any(objects), Optional.empty()));
             case 7 -> cdevs.isEmpty() ? null : step(new Command.CdevDetach(any(cdevs)));
-            case 8 -> cdevs.isEmpty() || objects.isEmpty() || iommufds.isEmpty() ? null
-                    : step(new Command.HwptAlloc(any(iommufds), any(cdevs), any(objects), fresh("h", objects)));
-            case 9 -> objects.isEmpty() || iommufds.isEmpty() ? null
-                    : step(new Command.Destroy(any(iommufds), any(objects)));
+            case 8 ->
+                cdevs.isEmpty() || objects.isEmpty() || iommufds.isEmpty()
+                        ? null
+                        : step(new Command.HwptAlloc(any(iommufds), any(cdevs), any(objects), fresh("h", objects)));
+            case 9 ->
+                objects.isEmpty() || iommufds.isEmpty() ? null : step(new Command.Destroy(any(iommufds), any(objects)));
             default -> objects.isEmpty() ? null : ioasMap();
         };
     }
@@ -305,7 +354,8 @@ public final class RandomWalkScenarios {
     private ObjectNode groupType() {
         GroupId group = anyGroup();
         String value = List.of("DMA", "DMA-FQ", "identity", "auto").get(random.nextInt(4));
-        Set<ProcessCapability> capabilities = random.nextInt(4) == 0 ? EnumSet.of(ProcessCapability.SYS_RAWIO)
+        Set<ProcessCapability> capabilities = random.nextInt(4) == 0
+                ? EnumSet.of(ProcessCapability.SYS_RAWIO)
                 : EnumSet.allOf(ProcessCapability.class);
         return step(new Command.SysfsGroupType(group, value, capabilities));
     }
@@ -323,7 +373,7 @@ public final class RandomWalkScenarios {
     /** Whether the model says an unbind or removal of the device is blocked after the steps so far. */
     private boolean blocked(String device) {
         ModelEngine engine = new ModelEngine();
-        ScenarioRunner.run(parse(), engine, line -> { });
+        ScenarioRunner.run(parse(), engine, line -> {});
         return engine.state().device(new DeviceId(device)).pending().isPresent();
     }
 

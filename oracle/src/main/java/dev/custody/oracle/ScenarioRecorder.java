@@ -9,7 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
@@ -35,7 +34,9 @@ public final class ScenarioRecorder {
             for (int i = 0; i < steps.size(); i++) {
                 expectations((ObjectNode) steps.get(i), lines.get(i));
             }
-            root.putObject("recorded").put("kernel", run.kernel().name()).put("release", run.kernel().release());
+            root.putObject("recorded")
+                    .put("kernel", run.kernel().name())
+                    .put("release", run.kernel().release());
             Path temporary = file.resolveSibling(file.getFileName() + ".recording");
             Files.writeString(temporary, format(root), StandardCharsets.UTF_8);
             Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
@@ -57,10 +58,12 @@ public final class ScenarioRecorder {
         // the kernel's observable fields replace the file's; fields only the engine can answer
         // (a group's owner count, owner and domain) stay as the file had them
         ObjectNode value = step.has("expectValue") && step.get("expectValue").isObject()
-                ? (ObjectNode) step.get("expectValue") : JSON.createObjectNode();
+                ? (ObjectNode) step.get("expectValue")
+                : JSON.createObjectNode();
         kernel.get("value").properties().forEach(field -> {
             // an automatic HWPT has no name the kernel knows: the file's name for it stays
-            boolean unnamed = field.getKey().equals("pt") && field.getValue().asText().equals(KernelLines.AUTO_PT);
+            boolean unnamed =
+                    field.getKey().equals("pt") && field.getValue().asText().equals(KernelLines.AUTO_PT);
             if (!unnamed) {
                 value.set(field.getKey(), field.getValue());
             }
@@ -110,7 +113,9 @@ public final class ScenarioRecorder {
     private static void writeSteps(JsonNode steps, int indent, StringBuilder text) {
         text.append("[\n");
         for (int i = 0; i < steps.size(); i++) {
-            text.append(" ".repeat(indent + 2)).append(inline(steps.get(i))).append(i + 1 < steps.size() ? ",\n" : "\n");
+            text.append(" ".repeat(indent + 2))
+                    .append(inline(steps.get(i)))
+                    .append(i + 1 < steps.size() ? ",\n" : "\n");
         }
         text.append(" ".repeat(indent)).append("]");
     }

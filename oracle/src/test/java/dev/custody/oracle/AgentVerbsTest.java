@@ -40,8 +40,12 @@ class AgentVerbsTest {
             if (operation.caller() != Caller.USER_SPACE) {
                 continue;
             }
-            Operation<?> generating = operation.generates() ? operation : Operations.forCommand(operation.command())
-                    .stream().filter(Operation::generates).findFirst().orElseThrow();
+            Operation<?> generating = operation.generates()
+                    ? operation
+                    : Operations.forCommand(operation.command()).stream()
+                            .filter(Operation::generates)
+                            .findFirst()
+                            .orElseThrow();
             for (long seed = 0; seed < 20; seed++) {
                 String line = operation.agentLine(generating.generate(new Symbols(seed)), new Layout());
                 String[] words = line.split(" ");
@@ -49,7 +53,8 @@ class AgentVerbsTest {
                 if (needs == null) {
                     problems.add(operation + " writes verb " + words[0] + ", which the agent does not have: " + line);
                 } else if (words.length - 1 < needs) {
-                    problems.add(operation + " gives " + (words.length - 1) + " arguments, the agent reads " + needs + ": " + line);
+                    problems.add(operation + " gives " + (words.length - 1) + " arguments, the agent reads " + needs
+                            + ": " + line);
                 }
             }
         }
@@ -163,8 +168,7 @@ class AgentVerbsTest {
         }
 
         @Override
-        public void allocatedFrom(String label, Handle iommufd) {
-        }
+        public void allocatedFrom(String label, Handle iommufd) {}
 
         @Override
         public String iommufdOf(Handle object) {

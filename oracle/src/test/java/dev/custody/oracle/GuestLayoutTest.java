@@ -1,11 +1,11 @@
 package dev.custody.oracle;
 
-import dev.custody.ops.NotRealisable;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.custody.model.DeviceId;
+import dev.custody.ops.NotRealisable;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -18,17 +18,32 @@ class GuestLayoutTest {
         assertEquals("0000:00:03.0", layout.device(new DeviceId("0000:00:03.0")).address());
         assertEquals("0000:00:03.1", layout.device(new DeviceId("0000:00:03.1")).address());
         assertEquals("0000:00:04.0", layout.device(new DeviceId("0000:00:04.0")).address());
-        assertEquals("0000:01:01.0", layout.device(new DeviceId("0000:00:05.0")).address(),
+        assertEquals(
+                "0000:01:01.0",
+                layout.device(new DeviceId("0000:00:05.0")).address(),
                 "a device absent at start sits behind its group's own bridge, on bus 1");
-        assertEquals("/sys/class/pci_bus/0000:01/rescan", layout.device(new DeviceId("0000:00:05.0")).rescanPath());
-        assertEquals("/sys/bus/pci/rescan", layout.device(new DeviceId("0000:00:04.0")).rescanPath());
+        assertEquals(
+                "/sys/class/pci_bus/0000:01/rescan",
+                layout.device(new DeviceId("0000:00:05.0")).rescanPath());
+        assertEquals(
+                "/sys/bus/pci/rescan",
+                layout.device(new DeviceId("0000:00:04.0")).rescanPath());
         List<String> args = layout.qemuArguments();
-        assertEquals(List.of("-global", "intel-iommu.aw-bits=48",
-                "-device", "virtio-net-pci,addr=03.0,multifunction=on",
-                "-device", "edu,addr=03.1",
-                "-device", "nvme,addr=04.0,serial=custody40",
-                "-device", "pcie-pci-bridge,id=bridge05,addr=05.0",
-                "-device", "edu,bus=bridge05,addr=01.0"), args);
+        assertEquals(
+                List.of(
+                        "-global",
+                        "intel-iommu.aw-bits=48",
+                        "-device",
+                        "virtio-net-pci,addr=03.0,multifunction=on",
+                        "-device",
+                        "edu,addr=03.1",
+                        "-device",
+                        "nvme,addr=04.0,serial=custody40",
+                        "-device",
+                        "pcie-pci-bridge,id=bridge05,addr=05.0",
+                        "-device",
+                        "edu,bus=bridge05,addr=01.0"),
+                args);
     }
 
     @Test
@@ -45,18 +60,20 @@ class GuestLayoutTest {
 
     @Test
     void whatTheVmCannotProvideIsRefusedWithTheReason() {
-        NotRealisable twoIommus = assertThrows(NotRealisable.class, () -> GuestLayout.of(OracleScenarios.withTopology("""
+        NotRealisable twoIommus =
+                assertThrows(NotRealisable.class, () -> GuestLayout.of(OracleScenarios.withTopology("""
                 { "iommus": [ { "name": "a" }, { "name": "b" } ],
-                  "devices": [ { "name": "x", "iommu": "a", "group": 1 }, { "name": "y", "iommu": "b", "group": 2 } ] }""",
-                "")));
+                  "devices": [ { "name": "x", "iommu": "a", "group": 1 }, { "name": "y", "iommu": "b", "group": 2 } ] }""", "")));
         assertTrue(twoIommus.getMessage().contains("2 IOMMU instances"), twoIommus.getMessage());
 
-        NotRealisable direct = assertThrows(NotRealisable.class, () -> GuestLayout.of(OracleScenarios.withTopology("""
+        NotRealisable direct =
+                assertThrows(NotRealisable.class, () -> GuestLayout.of(OracleScenarios.withTopology("""
                 { "iommus": [ { "name": "a" } ],
                   "devices": [ { "name": "x", "iommu": "a", "group": 1, "requireDirect": true } ] }""", "")));
         assertTrue(direct.getMessage().contains("x requires a direct mapping"), direct.getMessage());
 
-        NotRealisable twoDrivers = assertThrows(NotRealisable.class, () -> GuestLayout.of(OracleScenarios.withSteps("""
+        NotRealisable twoDrivers =
+                assertThrows(NotRealisable.class, () -> GuestLayout.of(OracleScenarios.withSteps("""
                 { "op": "driver.bind", "device": "0000:00:04.0", "driver": "e1000e" }""")));
         assertTrue(twoDrivers.getMessage().contains("0000:00:04.0 uses kernel-DMA drivers"), twoDrivers.getMessage());
 

@@ -1,10 +1,10 @@
 package dev.custody.oracle;
 
-import dev.custody.ops.NotRealisable;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.custody.ops.NotRealisable;
 import dev.custody.scenario.Scenario;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -18,11 +18,18 @@ class GuestScriptTest {
     @Test
     void setUpGivesTheStartingDriversRemovesAbsentDevicesAndReportsTheState() throws NotRealisable {
         List<String> lines = script(OracleScenarios.withSteps(""));
-        assertEquals(List.of("- modules", "- groups",
-                "- unbind 0000:00:03.0", "- bind 0000:00:03.0 virtio-pci 0",
-                "- unbind 0000:00:03.1", "- unbind 0000:00:04.0", "- unbind 0000:01:01.0",
-                "- remove 0000:01:01.0",
-                "- state 0000:00:03.0 0000:00:03.1 0000:00:04.0 0000:01:01.0"), lines);
+        assertEquals(
+                List.of(
+                        "- modules",
+                        "- groups",
+                        "- unbind 0000:00:03.0",
+                        "- bind 0000:00:03.0 virtio-pci 0",
+                        "- unbind 0000:00:03.1",
+                        "- unbind 0000:00:04.0",
+                        "- unbind 0000:01:01.0",
+                        "- remove 0000:01:01.0",
+                        "- state 0000:00:03.0 0000:00:03.1 0000:00:04.0 0000:01:01.0"),
+                lines);
     }
 
     @Test
@@ -34,11 +41,14 @@ class GuestScriptTest {
                 { "op": "driver.override", "device": "0000:00:04.0", "driver": null },
                 { "op": "driver.bind", "device": "0000:00:04.0", "driver": "nvme" }"""));
         List<String> steps = lines.stream().filter(l -> !l.startsWith("-")).toList();
-        assertEquals(List.of("1 bind 0000:00:04.0 vfio-pci 1",
-                "2 sysfs all /sys/bus/pci/devices/0000:00:04.0/driver_override vfio-pci",
-                "3 bind 0000:00:04.0 vfio-pci 1",
-                "4 sysfs all /sys/bus/pci/devices/0000:00:04.0/driver_override -",
-                "5 bind 0000:00:04.0 nvme 0"), steps);
+        assertEquals(
+                List.of(
+                        "1 bind 0000:00:04.0 vfio-pci 1",
+                        "2 sysfs all /sys/bus/pci/devices/0000:00:04.0/driver_override vfio-pci",
+                        "3 bind 0000:00:04.0 vfio-pci 1",
+                        "4 sysfs all /sys/bus/pci/devices/0000:00:04.0/driver_override -",
+                        "5 bind 0000:00:04.0 nvme 0"),
+                steps);
     }
 
     @Test
@@ -52,12 +62,16 @@ class GuestScriptTest {
                 { "op": "vfio.group.open", "group": 1, "as": "g" },
                 { "op": "vfio.unmap_dma", "container": "g", "all": true }"""));
         List<String> steps = lines.stream().filter(l -> !l.startsWith("-")).toList();
-        assertEquals(List.of("1 open X iommufd", "2 ioas-alloc X A",
-                "3 ioas-map X A - 0x2000 READABLE,WRITEABLE",
-                "4 ioas-map X A 0x10000 0x1000 READABLE,FIXED_IOVA",
-                "5 iova-ranges X A 64",
-                "6 open g vfio-group 0000:00:03.0",
-                "7 unmap-dma g 0x0 0x0 1"), steps);
+        assertEquals(
+                List.of(
+                        "1 open X iommufd",
+                        "2 ioas-alloc X A",
+                        "3 ioas-map X A - 0x2000 READABLE,WRITEABLE",
+                        "4 ioas-map X A 0x10000 0x1000 READABLE,FIXED_IOVA",
+                        "5 iova-ranges X A 64",
+                        "6 open g vfio-group 0000:00:03.0",
+                        "7 unmap-dma g 0x0 0x0 1"),
+                steps);
     }
 
     @Test
@@ -65,7 +79,8 @@ class GuestScriptTest {
         NotRealisable why = assertThrows(NotRealisable.class, () -> script(OracleScenarios.withSteps("""
                 { "op": "state", "group": 1 },
                 { "op": "iommu.group_claim", "group": 1, "owner": "me" }""")));
-        assertTrue(why.getMessage().startsWith("step 2 (iommu.group_claim): iommu.group_claim is an in-kernel call"),
+        assertTrue(
+                why.getMessage().startsWith("step 2 (iommu.group_claim): iommu.group_claim is an in-kernel call"),
                 why.getMessage());
     }
 }

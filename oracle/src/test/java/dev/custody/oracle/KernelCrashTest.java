@@ -21,9 +21,13 @@ class KernelCrashTest {
                 [    4.892619]  ignored_after_the_trace+0x1/0x2
                 [    4.870596] Kernel panic - not syncing: Attempted to kill init! exitcode=0x0000000b
                 """;
-        assertEquals(List.of("list_del corruption. next->prev should be ff22c3bb41b12d40, but was ff22c3bb7bd43320.",
-                "intel_iommu_attach_device+0x764/0x8c0", "__iommu_attach_device+0x1b/0x90",
-                "vfio_container_attach_group+0x125/0x1b0"), KernelCrash.summary(console));
+        assertEquals(
+                List.of(
+                        "list_del corruption. next->prev should be ff22c3bb41b12d40, but was ff22c3bb7bd43320.",
+                        "intel_iommu_attach_device+0x764/0x8c0",
+                        "__iommu_attach_device+0x1b/0x90",
+                        "vfio_container_attach_group+0x125/0x1b0"),
+                KernelCrash.summary(console));
     }
 
     @Test

@@ -32,21 +32,29 @@ class NativeBackendInGuestTest {
 
     @Test
     void everySelfCheckPassesOnTheIommufdKernel() {
-        assertTrue(VirtualMachine.locate(VirtualMachine.QEMU).isPresent(),
+        assertTrue(
+                VirtualMachine.locate(VirtualMachine.QEMU).isPresent(),
                 "qemu-system-x86_64 is not installed (Debian's qemu-system-x86; scripts/oracle-ci.sh installs it)");
-        assertTrue(VirtualMachine.locate("gcc").isPresent(), "gcc is not installed (it compiles the guest's init; scripts/oracle-ci.sh installs it)");
+        assertTrue(
+                VirtualMachine.locate("gcc").isPresent(),
+                "gcc is not installed (it compiles the guest's init; scripts/oracle-ci.sh installs it)");
         Path home = OracleFiles.unpacked();
         Optional<Kernel> kernel = IommufdKernel.standard(home).ifBuilt();
-        assertTrue(kernel.isPresent(), "the iommufd kernel is not built (the oracle builds it on first use, ~6-25 min;"
-                + " scripts/oracle-ci.sh builds it before it runs this test)");
-        assertTrue(Files.isExecutable(Path.of(System.getProperty("java.home"), "bin", "jlink")),
+        assertTrue(
+                kernel.isPresent(),
+                "the iommufd kernel is not built (the oracle builds it on first use, ~6-25 min;"
+                        + " scripts/oracle-ci.sh builds it before it runs this test)");
+        assertTrue(
+                Files.isExecutable(Path.of(System.getProperty("java.home"), "bin", "jlink")),
                 "this JVM is not a full JDK (no jlink to build the guest's runtime)");
 
-        NativeCheckResult result = NativeCheck.standard(home, kernel.get(), TIMEOUT).run();
+        NativeCheckResult result =
+                NativeCheck.standard(home, kernel.get(), TIMEOUT).run();
 
         String diagnosis = result.diagnosis();
-        assertFalse(result.vm().timedOut(), "waited " + TIMEOUT + " for the guest JVM to finish the checks and power off\n"
-                + diagnosis);
+        assertFalse(
+                result.vm().timedOut(),
+                "waited " + TIMEOUT + " for the guest JVM to finish the checks and power off\n" + diagnosis);
         assertEquals(List.of(), result.failed(), diagnosis);
         assertTrue(result.passed().size() >= 20, "too few checks ran\n" + diagnosis);
         assertTrue(result.allPassed(), diagnosis);

@@ -22,7 +22,8 @@ import org.junit.jupiter.api.Test;
 /** The host side of the native self-check in the guest, without a VM. */
 class NativeCheckTest {
     private static VmResult vm(List<String> lines, int exit) {
-        return new VmResult(lines, "[    8.3] reboot: Power down\n", false, exit, Duration.ofSeconds(6), "", Optional.empty());
+        return new VmResult(
+                lines, "[    8.3] reboot: Power down\n", false, exit, Duration.ofSeconds(6), "", Optional.empty());
     }
 
     @Test
@@ -32,17 +33,19 @@ class NativeCheckTest {
         assertEquals("env LD_LIBRARY_PATH=/lib/x86_64-linux-gnu:/lib64", lines.getFirst());
         assertEquals("arg /jdk/bin/java", lines.get(1));
         assertTrue(lines.contains("arg --enable-native-access=ALL-UNNAMED"), script);
-        assertEquals(List.of("arg -cp", "arg /custody-native.jar", "arg " + IommufdSelfCheck.class.getName()),
+        assertEquals(
+                List.of("arg -cp", "arg /custody-native.jar", "arg " + IommufdSelfCheck.class.getName()),
                 lines.subList(lines.size() - 3, lines.size()));
     }
 
     @Test
     void passesOnlyWhenEveryCheckPassedAndTheJvmExitedCleanly() {
-        List<String> good = List.of("PASS open", "PASS map-fixed 2 pages", "SELF-CHECK 2 passed 0 failed", "java-init: exit 0");
+        List<String> good =
+                List.of("PASS open", "PASS map-fixed 2 pages", "SELF-CHECK 2 passed 0 failed", "java-init: exit 0");
         assertTrue(new NativeCheckResult(vm(good, 0)).allPassed());
 
-        List<String> failing = List.of("PASS open", "FAIL map-fixed expected 0 got -22", "SELF-CHECK 1 passed 1 failed",
-                "java-init: exit 1");
+        List<String> failing = List.of(
+                "PASS open", "FAIL map-fixed expected 0 got -22", "SELF-CHECK 1 passed 1 failed", "java-init: exit 1");
         NativeCheckResult result = new NativeCheckResult(vm(failing, 0));
         assertFalse(result.allPassed());
         assertEquals(List.of("FAIL map-fixed expected 0 got -22"), result.failed());
@@ -50,7 +53,8 @@ class NativeCheckTest {
         List<String> cutShort = List.of("PASS open", "java-init: signal 9");
         assertFalse(new NativeCheckResult(vm(cutShort, 0)).allPassed(), "no summary line");
         assertFalse(new NativeCheckResult(vm(good, 1)).allPassed(), "QEMU failed");
-        List<String> jvmMissing = List.of("java-init: cannot run /jdk/bin/java: No such file or directory", "java-init: exit 127");
+        List<String> jvmMissing =
+                List.of("java-init: cannot run /jdk/bin/java: No such file or directory", "java-init: exit 127");
         assertFalse(new NativeCheckResult(vm(jvmMissing, 0)).allPassed());
     }
 
@@ -63,7 +67,8 @@ class NativeCheckTest {
     @Test
     void aKernelWithoutIommufdIsRefused() {
         Kernel debian = new Kernel("debian-6.1", "6.1", Path.of("/boot/vmlinuz-6.1"), Optional.empty(), false);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
                 () -> NativeCheck.standard(Path.of("."), debian, Duration.ofMinutes(1)));
         assertTrue(e.getMessage().contains("has no /dev/iommu"), e.getMessage());
     }
@@ -79,6 +84,8 @@ class NativeCheckTest {
         }
         assertTrue(names.contains("dev/custody/nativeio/backend/IommufdSelfCheck.class"), names.toString());
         assertTrue(names.contains("dev/custody/nativeio/libc/Libc.class"), names.toString());
-        assertTrue(names.stream().allMatch(n -> n.startsWith("dev/custody/nativeio/") && n.endsWith(".class")), names.toString());
+        assertTrue(
+                names.stream().allMatch(n -> n.startsWith("dev/custody/nativeio/") && n.endsWith(".class")),
+                names.toString());
     }
 }

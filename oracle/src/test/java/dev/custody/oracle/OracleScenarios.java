@@ -23,6 +23,7 @@ final class OracleScenarios {
     }
 
     static Scenario withTopology(String topology, String steps) {
-        return ScenarioParser.parse("test.json", "{ \"name\": \"t\", \"topology\": " + topology + ", \"steps\": [" + steps + "] }");
+        return ScenarioParser.parse(
+                "test.json", "{ \"name\": \"t\", \"topology\": " + topology + ", \"steps\": [" + steps + "] }");
     }
 }

@@ -1,10 +1,10 @@
 package dev.custody.oracle;
 
-import dev.custody.ops.NotRealisable;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.custody.ops.NotRealisable;
 import dev.custody.scenario.Scenario;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -25,7 +25,9 @@ class RandomWalkScenariosTest {
             GuestScript.of(first.get(i), GuestLayout.of(first.get(i)));
         }
         assertNotEquals(steps(first.get(0)), steps(first.get(1)));
-        assertNotEquals(steps(first.get(0)), steps(RandomWalkScenarios.generate(1, 43, 80).get(0)));
+        assertNotEquals(
+                steps(first.get(0)),
+                steps(RandomWalkScenarios.generate(1, 43, 80).get(0)));
         assertTrue(first.get(0).source().startsWith(RandomWalkScenarios.SOURCE_PREFIX));
     }
 }

@@ -27,8 +27,14 @@ class ScenarioRecorderTest {
         Scenario scenario = dev.custody.oracle.ScenarioFiles.parse(file);
         AgentAnswers answers = AgentAnswers.parse(List.of("R 1 ok", "R 2 ok driver=virtio-pci", "END"));
         Kernel kernel = new Kernel("k", "6.12.0", Path.of("bzImage"), Optional.empty(), true);
-        KernelRun run = new KernelRun(file.toString(), kernel,
-                KernelLines.of(scenario, GuestLayout.of(scenario), answers, "k"), answers, List.of(), Optional.empty(), Duration.ZERO);
+        KernelRun run = new KernelRun(
+                file.toString(),
+                kernel,
+                KernelLines.of(scenario, GuestLayout.of(scenario), answers, "k"),
+                answers,
+                List.of(),
+                Optional.empty(),
+                Duration.ZERO);
 
         ScenarioRecorder.record(file, run);
 
@@ -36,7 +42,9 @@ class ScenarioRecorderTest {
         assertEquals("ok", root.get("steps").get(0).get("expect").asText());
         assertEquals("kept", root.get("steps").get(0).get("comment").asText());
         assertEquals("ok", root.get("steps").get(1).get("expect").asText());
-        assertEquals("e1000e", root.get("steps").get(1).get("expectValue").get("driver").asText());
+        assertEquals(
+                "e1000e",
+                root.get("steps").get(1).get("expectValue").get("driver").asText());
         assertEquals("k", root.get("recorded").get("kernel").asText());
         Scenario reread = dev.custody.oracle.ScenarioFiles.parse(file);
         assertEquals(2, reread.steps().size());
@@ -46,7 +54,8 @@ class ScenarioRecorderTest {
     @Test
     void filesAreWrittenInTheCorpusLayout() throws Exception {
         ObjectMapper json = new ObjectMapper();
-        com.fasterxml.jackson.databind.node.ObjectNode root = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree("""
+        com.fasterxml.jackson.databind.node.ObjectNode root =
+                (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree("""
                 {"name": "n", "topology": {"iommus": [{"name": "dmar0"}], "devices": [
                   {"name": "0000:00:03.0", "iommu": "dmar0", "group": 1, "matches": ["e1000e"], "driver": "e1000e"},
                   {"name": "0000:00:03.1", "iommu": "dmar0", "group": 1}]},
@@ -81,17 +90,37 @@ class ScenarioRecorderTest {
         Path file = dir.resolve("s.json");
         Files.writeString(file, "{ \"name\": \"t\", " + OracleScenarios.TOPOLOGY + ", \"steps\": [" + steps + "] }");
         Scenario scenario = dev.custody.oracle.ScenarioFiles.parse(file);
-        AgentAnswers answers = AgentAnswers.parse(List.of("R 1 ok", "R 2 ok id=1", "R 3 ok", "R 4 ok pt_id=7",
-                "R 5 ok devices=0000:00:03.0:virtio-pci,0000:00:03.1:none", "END"));
+        AgentAnswers answers = AgentAnswers.parse(List.of(
+                "R 1 ok",
+                "R 2 ok id=1",
+                "R 3 ok",
+                "R 4 ok pt_id=7",
+                "R 5 ok devices=0000:00:03.0:virtio-pci,0000:00:03.1:none",
+                "END"));
         Kernel kernel = new Kernel("k", "6.12.0", Path.of("bzImage"), Optional.empty(), true);
-        KernelRun run = new KernelRun(file.toString(), kernel,
-                KernelLines.of(scenario, GuestLayout.of(scenario), answers, "k"), answers, List.of(), Optional.empty(), Duration.ZERO);
+        KernelRun run = new KernelRun(
+                file.toString(),
+                kernel,
+                KernelLines.of(scenario, GuestLayout.of(scenario), answers, "k"),
+                answers,
+                List.of(),
+                Optional.empty(),
+                Duration.ZERO);
 
         ScenarioRecorder.record(file, run);
 
         JsonNode recorded = new ObjectMapper().readTree(Files.readString(file)).get("steps");
-        assertEquals("H1", recorded.get(3).get("expectValue").get("pt").asText(), "the kernel only says it was automatic");
-        assertEquals(1, recorded.get(4).get("expectValue").get("ownerCnt").asInt(), "the kernel cannot see owner counts");
-        assertEquals("e1000e", recorded.get(4).get("expectValue").get("devices").get(0).get("driver").asText());
+        assertEquals(
+                "H1", recorded.get(3).get("expectValue").get("pt").asText(), "the kernel only says it was automatic");
+        assertEquals(
+                1, recorded.get(4).get("expectValue").get("ownerCnt").asInt(), "the kernel cannot see owner counts");
+        assertEquals(
+                "e1000e",
+                recorded.get(4)
+                        .get("expectValue")
+                        .get("devices")
+                        .get(0)
+                        .get("driver")
+                        .asText());
     }
 }

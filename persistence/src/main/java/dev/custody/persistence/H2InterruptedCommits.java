@@ -37,7 +37,8 @@ public final class H2InterruptedCommits {
      * to them. Throws, naming the rows that stay locked, when H2 does not let it finish them.
      */
     public static List<String> finish(Connection connection) throws SQLException {
-        SessionLocal session = (SessionLocal) connection.unwrap(JdbcConnection.class).getSession();
+        SessionLocal session =
+                (SessionLocal) connection.unwrap(JdbcConnection.class).getSession();
         Database database = session.getDatabase();
         if (database.isReadOnly() || database.getSessions(false).length > 1) {
             return List.of();
@@ -52,11 +53,15 @@ public final class H2InterruptedCommits {
             try {
                 complete(transactions, leftover);
             } catch (ReflectiveOperationException | RuntimeException e) {
-                throw new IllegalStateException("the H2 journal " + database.getName() + " holds transaction "
-                        + leftover.getId() + ", which a crash interrupted after it committed, and H2 cannot finish it ("
-                        + e + "); until it is finished these entries can be neither read nor written: " + changes
-                        + ". Start it with the H2 version this build names (it finishes such commits when it opens "
-                        + "the journal) or restore the journal from a copy taken before the crash.", e);
+                throw new IllegalStateException(
+                        "the H2 journal " + database.getName() + " holds transaction "
+                                + leftover.getId()
+                                + ", which a crash interrupted after it committed, and H2 cannot finish it ("
+                                + e + "); until it is finished these entries can be neither read nor written: "
+                                + changes
+                                + ". Start it with the H2 version this build names (it finishes such commits when it opens "
+                                + "the journal) or restore the journal from a copy taken before the crash.",
+                        e);
             }
             finished.add("H2 transaction " + leftover.getId() + ": " + changes);
         }
@@ -64,7 +69,8 @@ public final class H2InterruptedCommits {
     }
 
     /** What the commit left half done: H2 2.5.252's own completion of a commit, called for it. */
-    private static void complete(TransactionStore transactions, Transaction leftover) throws ReflectiveOperationException {
+    private static void complete(TransactionStore transactions, Transaction leftover)
+            throws ReflectiveOperationException {
         Method commit = TransactionStore.class.getDeclaredMethod("commit", Transaction.class, boolean.class);
         Method end = TransactionStore.class.getDeclaredMethod("endTransaction", Transaction.class, boolean.class);
         commit.setAccessible(true);

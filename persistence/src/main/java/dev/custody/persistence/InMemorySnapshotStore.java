@@ -34,7 +34,8 @@ public final class InMemorySnapshotStore extends SnapshotStore {
 
     @Override
     public Future<Void> doSaveAsync(SnapshotMetadata metadata, Object snapshot) {
-        byPersistenceId.computeIfAbsent(metadata.persistenceId(), id -> new TreeMap<>())
+        byPersistenceId
+                .computeIfAbsent(metadata.persistenceId(), id -> new TreeMap<>())
                 .put(metadata.sequenceNr(), SelectedSnapshot.create(metadata, snapshot));
         return Futures.successful(null);
     }

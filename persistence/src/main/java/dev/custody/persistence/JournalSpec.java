@@ -29,17 +29,21 @@ public record JournalSpec(String spelling, Config config) {
         }
         if (text.startsWith("jdbc:postgresql:")) {
             Map<String, String> query = query(text);
-            return new JournalSpec(text, Journals.postgres(text, query.getOrDefault("user", "postgres"),
-                    query.getOrDefault("password", "")));
+            return new JournalSpec(
+                    text,
+                    Journals.postgres(
+                            text, query.getOrDefault("user", "postgres"), query.getOrDefault("password", "")));
         }
-        throw new IllegalArgumentException("--journal must be memory, h2:DIR or a jdbc:postgresql: URL, not \"" + text + "\"");
+        throw new IllegalArgumentException(
+                "--journal must be memory, h2:DIR or a jdbc:postgresql: URL, not \"" + text + "\"");
     }
 
     /** A journal a later process can read: the in-memory one dies with the process that wrote it. */
     public static JournalSpec durable(String spelling) {
         JournalSpec spec = parse(spelling);
         if (spelling.equals("memory")) {
-            throw new IllegalArgumentException("--journal memory holds nothing once its process is gone; give h2:DIR or a jdbc:postgresql: URL");
+            throw new IllegalArgumentException(
+                    "--journal memory holds nothing once its process is gone; give h2:DIR or a jdbc:postgresql: URL");
         }
         return spec;
     }
@@ -59,7 +63,9 @@ public record JournalSpec(String spelling, Config config) {
         for (String pair : url.substring(question + 1).split("&")) {
             int equals = pair.indexOf('=');
             if (equals > 0) {
-                parameters.put(pair.substring(0, equals), URLDecoder.decode(pair.substring(equals + 1), StandardCharsets.UTF_8));
+                parameters.put(
+                        pair.substring(0, equals),
+                        URLDecoder.decode(pair.substring(equals + 1), StandardCharsets.UTF_8));
             }
         }
         return parameters;

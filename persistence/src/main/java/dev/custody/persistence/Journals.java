@@ -27,6 +27,7 @@ public final class Journals {
 
     /** The JDBC plugin ids, for a read journal: {@code PersistenceQuery.get(system).getReadJournalFor(..., READ_JOURNAL)}. */
     public static final String JOURNAL = "jdbc-journal";
+
     public static final String SNAPSHOT_STORE = "jdbc-snapshot-store";
     public static final String READ_JOURNAL = "jdbc-read-journal";
 
@@ -36,10 +37,10 @@ public final class Journals {
     /** Pekko's in-memory journal and {@link InMemorySnapshotStore}: for tests and scenario runs. */
     public static Config inMemory() {
         return ConfigFactory.parseMap(Map.of(
-                "pekko.persistence.journal.plugin", "pekko.persistence.journal.inmem",
-                "pekko.persistence.snapshot-store.plugin", "custody-inmem-snapshot-store",
-                "custody-inmem-snapshot-store.class", InMemorySnapshotStore.class.getName(),
-                "custody-inmem-snapshot-store.plugin-dispatcher", "pekko.actor.default-dispatcher"))
+                        "pekko.persistence.journal.plugin", "pekko.persistence.journal.inmem",
+                        "pekko.persistence.snapshot-store.plugin", "custody-inmem-snapshot-store",
+                        "custody-inmem-snapshot-store.class", InMemorySnapshotStore.class.getName(),
+                        "custody-inmem-snapshot-store.plugin-dispatcher", "pekko.actor.default-dispatcher"))
                 .withFallback(serialization());
     }
 
@@ -66,8 +67,8 @@ public final class Journals {
                   serializers { %s = "%s" }
                   serialization-bindings { "dev.custody.entity.JournalRecord" = %s }
                 }
-                """.formatted(KryoJournalSerializer.NAME, KryoJournalSerializer.class.getName(),
-                KryoJournalSerializer.NAME));
+                """.formatted(
+                        KryoJournalSerializer.NAME, KryoJournalSerializer.class.getName(), KryoJournalSerializer.NAME));
     }
 
     /**
@@ -84,12 +85,18 @@ public final class Journals {
                 .withValue("maxConnections", ConfigValueFactory.fromAnyRef(5))
                 .withValue("minConnections", ConfigValueFactory.fromAnyRef(1));
         return ConfigFactory.parseMap(Map.of(
-                        "pekko.persistence.journal.plugin", JOURNAL,
-                        "pekko.persistence.snapshot-store.plugin", SNAPSHOT_STORE,
-                        JOURNAL + ".use-shared-db", "slick",
-                        SNAPSHOT_STORE + ".use-shared-db", "slick",
-                        READ_JOURNAL + ".use-shared-db", "slick",
-                        "pekko-persistence-jdbc.shared-databases.slick.profile", profile))
+                        "pekko.persistence.journal.plugin",
+                        JOURNAL,
+                        "pekko.persistence.snapshot-store.plugin",
+                        SNAPSHOT_STORE,
+                        JOURNAL + ".use-shared-db",
+                        "slick",
+                        SNAPSHOT_STORE + ".use-shared-db",
+                        "slick",
+                        READ_JOURNAL + ".use-shared-db",
+                        "slick",
+                        "pekko-persistence-jdbc.shared-databases.slick.profile",
+                        profile))
                 .withValue("pekko-persistence-jdbc.shared-databases.slick.db", db.root())
                 .withFallback(serialization());
     }

@@ -55,8 +55,8 @@ public final class KryoJournalSerializer extends SerializerWithStringManifest {
             kryo.writeObject(output, record);
             return output.toBytes();
         } catch (RuntimeException e) {
-            throw new IllegalArgumentException(NAME + " cannot write " + record.getClass().getName() + ": "
-                    + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    NAME + " cannot write " + record.getClass().getName() + ": " + e.getMessage(), e);
         } finally {
             KRYOS.free(kryo);
         }
@@ -70,13 +70,16 @@ public final class KryoJournalSerializer extends SerializerWithStringManifest {
             Input input = new Input(bytes);
             Object record = kryo.readObject(input, type);
             if (input.position() != bytes.length) {
-                throw new IllegalStateException((bytes.length - input.position()) + " bytes left over after the record");
+                throw new IllegalStateException(
+                        (bytes.length - input.position()) + " bytes left over after the record");
             }
             return record;
         } catch (RuntimeException e) {
-            NotSerializableException failure = new NotSerializableException(NAME + " cannot read a record with manifest ["
-                    + manifest + "] (" + type.getName() + ", " + bytes.length + " bytes): " + e.getMessage()
-                    + ". The record is corrupt or was written by an incompatible version of " + type.getSimpleName() + ".");
+            NotSerializableException failure =
+                    new NotSerializableException(NAME + " cannot read a record with manifest ["
+                            + manifest + "] (" + type.getName() + ", " + bytes.length + " bytes): " + e.getMessage()
+                            + ". The record is corrupt or was written by an incompatible version of "
+                            + type.getSimpleName() + ".");
             failure.initCause(e);
             throw failure;
         } finally {
@@ -87,8 +90,8 @@ public final class KryoJournalSerializer extends SerializerWithStringManifest {
     private static int idOf(Object record) {
         OptionalInt id = Registrations.idOf(record.getClass());
         if (id.isEmpty()) {
-            throw new IllegalArgumentException(NAME + " cannot write " + record.getClass().getName()
-                    + ": it has no id in " + Registrations.class.getName());
+            throw new IllegalArgumentException(NAME + " cannot write "
+                    + record.getClass().getName() + ": it has no id in " + Registrations.class.getName());
         }
         return id.getAsInt();
     }
@@ -101,8 +104,12 @@ public final class KryoJournalSerializer extends SerializerWithStringManifest {
             throw new NotSerializableException(NAME + " cannot read a record with manifest [" + manifest
                     + "]: a manifest is a registration id (a number). Was the record written by another serializer?");
         }
-        return Registrations.classOf(id).orElseThrow(() -> new NotSerializableException(NAME
-                + " cannot read a record with manifest [" + manifest + "]: no class has that registration id."
-                + " The journal was written by a newer version, or by a version that had a class since removed."));
+        return Registrations.classOf(id)
+                .orElseThrow(
+                        () -> new NotSerializableException(
+                                NAME
+                                        + " cannot read a record with manifest [" + manifest
+                                        + "]: no class has that registration id."
+                                        + " The journal was written by a newer version, or by a version that had a class since removed."));
     }
 }

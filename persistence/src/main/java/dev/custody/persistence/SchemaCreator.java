@@ -38,11 +38,12 @@ public final class SchemaCreator {
         }
         String url = config.getString(DB + "url");
         String script = scriptFor(url);
-        try (Connection connection = DriverManager.getConnection(url, config.getString(DB + "user"),
-                config.getString(DB + "password"))) {
+        try (Connection connection =
+                DriverManager.getConnection(url, config.getString(DB + "user"), config.getString(DB + "password"))) {
             if (url.startsWith("jdbc:h2:")) {
                 H2InterruptedCommits.finish(connection)
-                        .forEach(finished -> LOG.warn("finished a commit a crash interrupted in {}: {}", url, finished));
+                        .forEach(
+                                finished -> LOG.warn("finished a commit a crash interrupted in {}: {}", url, finished));
             }
             if (missingTables(connection).isEmpty()) {
                 return;
@@ -55,8 +56,8 @@ public final class SchemaCreator {
             }
             List<String> stillMissing = missingTables(connection);
             if (!stillMissing.isEmpty()) {
-                throw new IllegalStateException("the journal tables " + stillMissing + " are still missing after running "
-                        + script + " on " + url);
+                throw new IllegalStateException("the journal tables " + stillMissing
+                        + " are still missing after running " + script + " on " + url);
             }
         } catch (SQLException e) {
             throw new IllegalStateException("cannot create the journal tables on " + url + ": " + e.getMessage(), e);
@@ -91,7 +92,8 @@ public final class SchemaCreator {
         String text;
         try (InputStream in = SchemaCreator.class.getClassLoader().getResourceAsStream(resource)) {
             if (in == null) {
-                throw new IllegalStateException(resource + " is not on the class path (pekko-persistence-jdbc missing?)");
+                throw new IllegalStateException(
+                        resource + " is not on the class path (pekko-persistence-jdbc missing?)");
             }
             text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
@@ -109,8 +111,11 @@ public final class SchemaCreator {
         if (upper.contains("IF NOT EXISTS")) {
             return sql;
         }
-        for (String head : List.of("CREATE UNIQUE INDEX CONCURRENTLY", "CREATE INDEX CONCURRENTLY",
-                "CREATE UNIQUE INDEX", "CREATE INDEX")) {
+        for (String head : List.of(
+                "CREATE UNIQUE INDEX CONCURRENTLY",
+                "CREATE INDEX CONCURRENTLY",
+                "CREATE UNIQUE INDEX",
+                "CREATE INDEX")) {
             if (upper.startsWith(head)) {
                 return sql.substring(0, head.length()) + " IF NOT EXISTS" + sql.substring(head.length());
             }

@@ -23,7 +23,8 @@ class GoldenFileTest {
     @Test
     void everyGoldenFileReadsBackAsItsSample() throws Exception {
         List<GoldenFiles.Entry> manifest = GoldenFiles.manifest();
-        assertTrue(manifest.size() >= GoldenSamples.all().size(), "golden manifest has " + manifest.size() + " entries");
+        assertTrue(
+                manifest.size() >= GoldenSamples.all().size(), "golden manifest has " + manifest.size() + " entries");
         for (GoldenFiles.Entry entry : manifest) {
             Class<?> type = Class.forName(entry.className());
             assertEquals(entry.id(), Registrations.idOf(type).orElseThrow(), entry.className() + " changed its id");
@@ -34,7 +35,9 @@ class GoldenFileTest {
 
     @Test
     void everyEventAndRecordClassHasARegistrationAndAGoldenFile() {
-        Set<String> golden = GoldenFiles.manifest().stream().map(GoldenFiles.Entry::className).collect(Collectors.toSet());
+        Set<String> golden = GoldenFiles.manifest().stream()
+                .map(GoldenFiles.Entry::className)
+                .collect(Collectors.toSet());
         List<Class<?>> required = new ArrayList<>(eventRecords(KernelEvent.class));
         required.addAll(JournalRecordClasses.all());
         Set<String> problems = new TreeSet<>();
@@ -64,7 +67,10 @@ class GoldenFileTest {
 
     @Test
     void registrationIdsStayBelowTheNextFreeId() {
-        Registrations.byId().keySet().forEach(id -> assertTrue(id >= 10 && id < Registrations.NEXT_FREE_ID,
-                "id " + id + " is outside 10.." + (Registrations.NEXT_FREE_ID - 1) + "; raise NEXT_FREE_ID"));
+        Registrations.byId()
+                .keySet()
+                .forEach(id -> assertTrue(
+                        id >= 10 && id < Registrations.NEXT_FREE_ID,
+                        "id " + id + " is outside 10.." + (Registrations.NEXT_FREE_ID - 1) + "; raise NEXT_FREE_ID"));
     }
 }

@@ -26,7 +26,8 @@ final class GoldenFiles {
     record Entry(int id, String className, String file) {}
 
     static String fileName(int id, Class<?> type) {
-        return id + "-" + type.getName().substring(type.getPackageName().length() + 1).replace('$', '.') + ".bin";
+        return id + "-"
+                + type.getName().substring(type.getPackageName().length() + 1).replace('$', '.') + ".bin";
     }
 
     static List<Entry> manifest() {
@@ -70,9 +71,11 @@ final class GoldenFiles {
     static void writeMissing(Path directory) throws IOException {
         Files.createDirectories(directory);
         Path manifest = directory.resolve("manifest.tsv");
-        StringBuilder text = new StringBuilder(Files.exists(manifest) ? Files.readString(manifest)
-                : "# registration id\tclass\tfile (written by GoldenFiles.writeMissing; never delete a line or a file:"
-                        + " a renamed class keeps its id and file, only its name here follows)\n");
+        StringBuilder text = new StringBuilder(
+                Files.exists(manifest)
+                        ? Files.readString(manifest)
+                        : "# registration id\tclass\tfile (written by GoldenFiles.writeMissing; never delete a line or a file:"
+                                + " a renamed class keeps its id and file, only its name here follows)\n");
         Set<Integer> written = new HashSet<>();
         for (String line : text.toString().split("\n")) {
             if (!line.isBlank() && !line.startsWith("#")) {
@@ -87,7 +90,12 @@ final class GoldenFiles {
                 continue; // an id keeps the bytes it was first written with, also after its class was renamed
             }
             Files.write(directory.resolve(file), serializer.toBinary(sample.getValue()));
-            text.append(id).append('\t').append(sample.getKey().getName()).append('\t').append(file).append('\n');
+            text.append(id)
+                    .append('\t')
+                    .append(sample.getKey().getName())
+                    .append('\t')
+                    .append(file)
+                    .append('\n');
         }
         Files.writeString(manifest, text.toString());
     }

@@ -77,69 +77,128 @@ final class GoldenSamples {
         iommus.put("dmar0", new IommuSpec("dmar0", IommuSpec.DEFAULT_PAGE_SIZES, 48));
         iommus.put("dmar1", new IommuSpec("dmar1", IommuSpec.SIZE_4K | IommuSpec.SIZE_2M, 39));
         SequencedMap<DeviceId, DeviceSpec> devices = new LinkedHashMap<>();
-        devices.put(NIC, new DeviceSpec(NIC, Optional.of("dmar0"), Optional.of(GROUP), List.of("e1000e", "vfio-pci"),
-                false, true, Optional.of("e1000e")));
-        devices.put(NIC_FN1, new DeviceSpec(NIC_FN1, Optional.of("dmar0"), Optional.of(GROUP), List.of("vfio-pci"),
-                true, false, Optional.empty()));
+        devices.put(
+                NIC,
+                new DeviceSpec(
+                        NIC,
+                        Optional.of("dmar0"),
+                        Optional.of(GROUP),
+                        List.of("e1000e", "vfio-pci"),
+                        false,
+                        true,
+                        Optional.of("e1000e")));
+        devices.put(
+                NIC_FN1,
+                new DeviceSpec(
+                        NIC_FN1,
+                        Optional.of("dmar0"),
+                        Optional.of(GROUP),
+                        List.of("vfio-pci"),
+                        true,
+                        false,
+                        Optional.empty()));
         return new Topology(iommus, Topology.catalogueWith(List.of()), devices);
     }
 
     /** A 2 MiB leaf and a 4 KiB leaf (what mapping 0x201000 bytes at 0x200000 splits into). */
     static IommuDomainMappings kernelMappings() {
-        return IommuDomainMappings.empty(IommuSpec.DEFAULT_PAGE_SIZES, 48).withLeaves(List.of(
-                new Mapping(0x200000L, 0x4020_0000L, 0x20_0000L, Prot.READ_WRITE),
-                new Mapping(0x400000L, 0x4040_0000L, 0x1000L, Prot.READ_WRITE)));
+        return IommuDomainMappings.empty(IommuSpec.DEFAULT_PAGE_SIZES, 48)
+                .withLeaves(List.of(
+                        new Mapping(0x200000L, 0x4020_0000L, 0x20_0000L, Prot.READ_WRITE),
+                        new Mapping(0x400000L, 0x4040_0000L, 0x1000L, Prot.READ_WRITE)));
     }
 
     /** Mapped at 4 KiB, then the page size grew and the valid ranges shrank, as when a group joins. */
     static Type1DmaSpace type1() {
-        return Type1DmaSpace.empty(Type1Version.V2).withEntries(List.of(
+        return Type1DmaSpace.empty(Type1Version.V2)
+                .withEntries(List.of(
                         new DmaMapping(0x1000L, 0x7f12_3456_7000L, 0x3000L, Prot.READ),
                         new DmaMapping(0x1_0000_0000L, 0x7f00_0000_0000L, 0x20_0000L, Prot.READ_WRITE)))
-                .withPageSize(0x20_0000L).withEntryLimit(4096)
+                .withPageSize(0x20_0000L)
+                .withEntryLimit(4096)
                 .withValidRanges(List.of(new IovaRange(0, 0xfedf_ffffL), new IovaRange(0xfef0_0000L, (1L << 39) - 1)));
     }
 
     /** Two owners' reserved ranges, an allowed range, a fixed area and one placed after it. */
     static IoasSpace ioas() {
-        return IoasSpace.empty().withIovaAlignment(0x1000L)
+        return IoasSpace.empty()
+                .withIovaAlignment(0x1000L)
                 .withReserved("device " + NIC_FN1, List.of(new IovaRange(0xfee0_0000L, 0xfeef_ffffL)))
                 .withReserved("domain " + HWPT, List.of(new IovaRange(1L << 48, -1L)))
                 .withAllowed(List.of(new IovaRange(0x10_0000L, 0x7fff_ffffL)))
-                .withAreas(List.of(new IoasArea(0x10_0000L, 0x20_0000L, Prot.READ_WRITE),
+                .withAreas(List.of(
+                        new IoasArea(0x10_0000L, 0x20_0000L, Prot.READ_WRITE),
                         new IoasArea(0x30_0000L, 0x1000L, Prot.READ)));
     }
 
     static KernelState kernel() {
         Map<DeviceId, DeviceState> devices = Map.of(
-                NIC, new DeviceState(NIC, true, Optional.of("vfio-pci"), Optional.of("vfio-pci"), Optional.empty(),
-                        Optional.empty()),
-                NIC_FN1, new DeviceState(NIC_FN1, true, Optional.of("vfio-pci"), Optional.empty(),
-                        Optional.of(Errno.ENODEV), Optional.of(PendingRelease.UNBIND)));
-        GroupState group = new GroupState(GROUP, Sorted.set(List.of(NIC, NIC_FN1)), DEFAULT, Optional.of(BLOCKING), VM,
+                NIC,
+                        new DeviceState(
+                                NIC,
+                                true,
+                                Optional.of("vfio-pci"),
+                                Optional.of("vfio-pci"),
+                                Optional.empty(),
+                                Optional.empty()),
+                NIC_FN1,
+                        new DeviceState(
+                                NIC_FN1,
+                                true,
+                                Optional.of("vfio-pci"),
+                                Optional.empty(),
+                                Optional.of(Errno.ENODEV),
+                                Optional.of(PendingRelease.UNBIND)));
+        GroupState group = new GroupState(
+                GROUP,
+                Sorted.set(List.of(NIC, NIC_FN1)),
+                DEFAULT,
+                Optional.of(BLOCKING),
+                VM,
                 Optional.of(OwnerId.vfioGroupFile(GROUP_FILE, "vfio-group-7")),
-                Sorted.map(Map.of(Claimant.GROUP, 1, Claimant.device(NIC), 2)), Sorted.set(List.of(1, 5)));
+                Sorted.map(Map.of(Claimant.GROUP, 1, Claimant.device(NIC), 2)),
+                Sorted.set(List.of(1, 5)));
         Map<DomainId, DomainState> domains = Map.of(
-                DEFAULT, new DomainState(DEFAULT, "default", DomainKind.DMA_FQ, "dmar0", new DomainUse.GroupCore(GROUP)),
-                BLOCKING, new DomainState(BLOCKING, "blocking", DomainKind.BLOCKED, "dmar0", new DomainUse.GroupCore(GROUP)),
+                DEFAULT,
+                        new DomainState(DEFAULT, "default", DomainKind.DMA_FQ, "dmar0", new DomainUse.GroupCore(GROUP)),
+                BLOCKING,
+                        new DomainState(
+                                BLOCKING, "blocking", DomainKind.BLOCKED, "dmar0", new DomainUse.GroupCore(GROUP)),
                 VM, new DomainState(VM, "vm", DomainKind.PAGING, "dmar0", new DomainUse.Container(CONTAINER)),
-                KDRV, new DomainState(KDRV, "kdrv", DomainKind.PAGING, "dmar0", new DomainUse.KernelCaller(kernelMappings())),
+                KDRV,
+                        new DomainState(
+                                KDRV, "kdrv", DomainKind.PAGING, "dmar0", new DomainUse.KernelCaller(kernelMappings())),
                 HWPT, new DomainState(HWPT, "hwpt", DomainKind.PAGING, "dmar0", new DomainUse.Hwpt(IOMMUFD, HWPT_OBJ)));
         Map<FileId, OpenFile> files = Map.of(
-                GROUP_FILE, new OpenFile.VfioGroupFile(GROUP_FILE, "grp", true, Optional.of(GROUP), Optional.of(CONTAINER),
-                        Optional.empty()),
-                CONTAINER, new OpenFile.VfioContainer(CONTAINER, "ctr", true, Optional.of(type1()),
-                        Sorted.map(Map.of("dmar0", VM))),
-                IOMMUFD, new OpenFile.IommufdFile(IOMMUFD, "iommufd", true, Sorted.map(Map.of(
-                        IOAS, new IommufdObject.Ioas(IOAS, "ioas", ioas()),
-                        HWPT_OBJ, new IommufdObject.Hwpt(HWPT_OBJ, "hwpt", IOAS, HWPT, true),
-                        IDEV, new IommufdObject.Device(IDEV, "idev", NIC_FN1, Optional.of(HWPT_OBJ)))),
-                        4, Optional.of(IOAS)),
+                GROUP_FILE,
+                        new OpenFile.VfioGroupFile(
+                                GROUP_FILE, "grp", true, Optional.of(GROUP), Optional.of(CONTAINER), Optional.empty()),
+                CONTAINER,
+                        new OpenFile.VfioContainer(
+                                CONTAINER, "ctr", true, Optional.of(type1()), Sorted.map(Map.of("dmar0", VM))),
+                IOMMUFD,
+                        new OpenFile.IommufdFile(
+                                IOMMUFD,
+                                "iommufd",
+                                true,
+                                Sorted.map(Map.of(
+                                        IOAS, new IommufdObject.Ioas(IOAS, "ioas", ioas()),
+                                        HWPT_OBJ, new IommufdObject.Hwpt(HWPT_OBJ, "hwpt", IOAS, HWPT, true),
+                                        IDEV, new IommufdObject.Device(IDEV, "idev", NIC_FN1, Optional.of(HWPT_OBJ)))),
+                                4,
+                                Optional.of(IOAS)),
                 DEVICE_FD, new OpenFile.VfioDeviceFile(DEVICE_FD, "nic-fd", true, NIC, GROUP_FILE, Optional.empty()),
-                CDEV, new OpenFile.CdevFile(CDEV, "cdev", false, NIC_FN1,
-                        Optional.of(new OpenFile.IommufdRef(IOMMUFD, IDEV))));
-        return new KernelState(topology(), Sorted.map(devices), Sorted.map(Map.of(GROUP, group)), Sorted.map(domains),
-                Sorted.map(files), 6, 8);
+                CDEV,
+                        new OpenFile.CdevFile(
+                                CDEV, "cdev", false, NIC_FN1, Optional.of(new OpenFile.IommufdRef(IOMMUFD, IDEV))));
+        return new KernelState(
+                topology(),
+                Sorted.map(devices),
+                Sorted.map(Map.of(GROUP, group)),
+                Sorted.map(domains),
+                Sorted.map(files),
+                6,
+                8);
     }
 
     /** One instance of each KernelEvent record, in declaration order. */
@@ -164,8 +223,8 @@ final class GoldenSamples {
                 new BlockingDomainSet(GROUP, BLOCKING),
                 new DefaultDomainSet(GROUP, DEFAULT),
                 new GroupDomainSet(GROUP, VM),
-                new DomainAllocated(new DomainState(KDRV, "kdrv", DomainKind.PAGING, "dmar0",
-                        new DomainUse.KernelCaller(kernelMappings()))),
+                new DomainAllocated(new DomainState(
+                        KDRV, "kdrv", DomainKind.PAGING, "dmar0", new DomainUse.KernelCaller(kernelMappings()))),
                 new DomainFreed(KDRV),
                 new DomainKindSet(DEFAULT, DomainKind.IDENTITY),
                 new FileOpened(new OpenFile.VfioContainer(CONTAINER, "ctr", true, Optional.empty(), Sorted.emptyMap())),
@@ -183,8 +242,10 @@ final class GoldenSamples {
                 new CompatIoasSet(IOMMUFD, IOAS),
                 new LegacyDomainMapped(KDRV, 0x40_0000L, 0x1_2340_0000L, 0x20_0000L, true, false),
                 new LegacyDomainUnmapped(KDRV, 0x40_0000L, 0x20_0000L),
-                new Type1GeometrySet(CONTAINER, 0x1000L, List.of(new IovaRange(0, 0xfedf_ffffL),
-                        new IovaRange(0xfef0_0000L, (1L << 48) - 1))),
+                new Type1GeometrySet(
+                        CONTAINER,
+                        0x1000L,
+                        List.of(new IovaRange(0, 0xfedf_ffffL), new IovaRange(0xfef0_0000L, (1L << 48) - 1))),
                 new Type1Mapped(CONTAINER, 0x10_0000L, 0x7f55_0000_0000L, 0x4000L, true, true),
                 new LegacyType1Unmapped(CONTAINER, 0, 0, true),
                 new IoasMapped(IOMMUFD, IOAS, 0x20_0000L, 0x1000L, true, true),
@@ -194,19 +255,29 @@ final class GoldenSamples {
                 new IoasUnreserved(IOMMUFD, IOAS, "device " + NIC),
                 new IoasAlignmentSet(IOMMUFD, IOAS, 0x20_0000L),
                 // the effects that replaced the requests of ids 55, 56, 59 and 61
-                new DomainLeavesMapped(KDRV, List.of(new Mapping(0x40_0000L, 0x1_2340_0000L, 0x20_0000L, Prot.READ),
-                        new Mapping(0x60_0000L, 0x1_2360_0000L, 0x1000L, Prot.READ_WRITE))),
+                new DomainLeavesMapped(
+                        KDRV,
+                        List.of(
+                                new Mapping(0x40_0000L, 0x1_2340_0000L, 0x20_0000L, Prot.READ),
+                                new Mapping(0x60_0000L, 0x1_2360_0000L, 0x1000L, Prot.READ_WRITE))),
                 new DomainLeavesUnmapped(KDRV, List.of(new Mapping(0x40_0000L, 0x1_2340_0000L, 0x20_0000L, Prot.READ))),
-                new Type1EntriesUnmapped(CONTAINER, List.of(new DmaMapping(0x10_0000L, 0x7f55_0000_0000L, 0x4000L,
-                        Prot.READ_WRITE), new DmaMapping(0x20_0000L, 0x7f55_0010_0000L, 0x1000L, Prot.WRITE))),
+                new Type1EntriesUnmapped(
+                        CONTAINER,
+                        List.of(
+                                new DmaMapping(0x10_0000L, 0x7f55_0000_0000L, 0x4000L, Prot.READ_WRITE),
+                                new DmaMapping(0x20_0000L, 0x7f55_0010_0000L, 0x1000L, Prot.WRITE))),
                 new IoasAreasUnmapped(IOMMUFD, IOAS, List.of(new IoasArea(0x20_0000L, 0x1000L, Prot.READ_WRITE))));
     }
 
     static KernelJournal.DecisionTaken decision() {
-        return new KernelJournal.DecisionTaken(12, "op-0000012", List.of(
-                new ClaimAdded(GROUP, Claimant.device(NIC)),
-                new OwnershipTaken(GROUP, OwnerId.vfioGroupFile(GROUP_FILE, "vfio-group-7"), Claimant.device(NIC)),
-                new GroupDomainSet(GROUP, BLOCKING)));
+        return new KernelJournal.DecisionTaken(
+                12,
+                "op-0000012",
+                List.of(
+                        new ClaimAdded(GROUP, Claimant.device(NIC)),
+                        new OwnershipTaken(
+                                GROUP, OwnerId.vfioGroupFile(GROUP_FILE, "vfio-group-7"), Claimant.device(NIC)),
+                        new GroupDomainSet(GROUP, BLOCKING)));
     }
 
     /** Every journaled top-level class with its instance: records and snapshots first, then events. */
@@ -216,7 +287,9 @@ final class GoldenSamples {
         all.put(KernelJournal.DecisionTaken.class, decision());
         all.put(KernelJournal.DecisionApplied.class, new KernelJournal.DecisionApplied(12));
         all.put(Stamped.class, new Stamped(12, new DriverBound(NIC, "vfio-pci")));
-        all.put(CoordinatorState.class, new CoordinatorState(Optional.of(kernel()), 12, Sorted.map(Map.of(12L, decision()))));
+        all.put(
+                CoordinatorState.class,
+                new CoordinatorState(Optional.of(kernel()), 12, Sorted.map(Map.of(12L, decision()))));
         all.put(EntityState.class, new EntityState(11, kernel()));
         for (KernelEvent event : events()) {
             all.put(event.getClass(), event);
@@ -227,9 +300,10 @@ final class GoldenSamples {
 
     /** A type1 domain's table: a 2 MiB leaf and a 4 KiB leaf, at the pseudo-physical addresses of their vaddrs. */
     static IommuDomainMappings type1Table() {
-        return IommuDomainMappings.empty(IommuSpec.DEFAULT_PAGE_SIZES, 48).withLeaves(List.of(
-                new Mapping(0x1_0000_0000L, 0x7f00_0000_0000L, 0x20_0000L, Prot.READ_WRITE),
-                new Mapping(0x1000L, 0x7f12_3456_7000L, 0x1000L, Prot.READ)));
+        return IommuDomainMappings.empty(IommuSpec.DEFAULT_PAGE_SIZES, 48)
+                .withLeaves(List.of(
+                        new Mapping(0x1_0000_0000L, 0x7f00_0000_0000L, 0x20_0000L, Prot.READ_WRITE),
+                        new Mapping(0x1000L, 0x7f12_3456_7000L, 0x1000L, Prot.READ)));
     }
 
     /** 2 MiB at a 1 MiB-aligned IOVA on a domain without 1 GiB pages: 512 leaves of 4 KiB. */
@@ -238,7 +312,8 @@ final class GoldenSamples {
         for (long offset = 0; offset < 0x20_0000L; offset += 0x1000L) {
             leaves.add(new Mapping(0x10_0000L + offset, 0x7f00_0010_0000L + offset, 0x1000L, Prot.READ_WRITE));
         }
-        return IommuDomainMappings.empty(IommuSpec.SIZE_4K | IommuSpec.SIZE_2M, 39).withLeaves(leaves);
+        return IommuDomainMappings.empty(IommuSpec.SIZE_4K | IommuSpec.SIZE_2M, 39)
+                .withLeaves(leaves);
     }
 
     /**

@@ -1,6 +1,5 @@
 package dev.custody.persistence;
 
-import dev.custody.ops.Operations;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.typesafe.config.Config;
@@ -13,6 +12,7 @@ import dev.custody.invariants.Invariants;
 import dev.custody.model.Command;
 import dev.custody.model.Topology;
 import dev.custody.model.state.KernelState;
+import dev.custody.ops.Operations;
 import dev.custody.rules.Kernel;
 import dev.custody.rules.ModelRandomWalkTest;
 import dev.custody.rules.RandomWalk;
@@ -40,7 +40,10 @@ class H2EngineRecoveryTest {
     /** With a snapshot every 7 events, recovery starts from snapshots of the coordinator and of entities. */
     @Test
     void recoveryFromSnapshotsGivesTheSameEngine() {
-        recoverAfter(Journals.h2(data).withFallback(com.typesafe.config.ConfigFactory.parseString("custody.snapshot-every = 7")), 8);
+        recoverAfter(
+                Journals.h2(data)
+                        .withFallback(com.typesafe.config.ConfigFactory.parseString("custody.snapshot-every = 7")),
+                8);
     }
 
     /**
@@ -49,12 +52,14 @@ class H2EngineRecoveryTest {
      */
     @Test
     void userDomainTablesAreRebuiltFromH2AndItsSnapshots() {
-        Config journal = Journals.h2(data).withFallback(com.typesafe.config.ConfigFactory.parseString("custody.snapshot-every = 3"));
+        Config journal = Journals.h2(data)
+                .withFallback(com.typesafe.config.ConfigFactory.parseString("custody.snapshot-every = 3"));
         SchemaCreator.createIfMissing(journal);
         KernelState before;
         try (CustodyRuntime runtime = CustodyRuntime.start(journal)) {
             Custody engine = Custody.start(runtime, "h2-tables", UserDomainPageTablesTest.machine(), TIMEOUT)
-                    .toCompletableFuture().join();
+                    .toCompletableFuture()
+                    .join();
             UserDomainPageTablesTest.mapThroughType1AndIoas(engine);
             before = engine.state().toCompletableFuture().join();
             assertEquals(4, PageTableAudit.assertTablesMatchOwners(engine, before));
@@ -62,7 +67,8 @@ class H2EngineRecoveryTest {
         }
         try (CustodyRuntime runtime = CustodyRuntime.start(journal)) {
             Custody engine = Custody.start(runtime, "h2-tables", UserDomainPageTablesTest.machine(), TIMEOUT)
-                    .toCompletableFuture().join();
+                    .toCompletableFuture()
+                    .join();
             KernelState after = engine.state().toCompletableFuture().join();
             assertEquals(before, after);
             assertEquals(4, PageTableAudit.assertTablesMatchOwners(engine, after), "tables rebuilt from H2");
@@ -79,10 +85,15 @@ class H2EngineRecoveryTest {
         KernelState before;
         KernelState model = Kernel.boot(topology).state();
         try (CustodyRuntime runtime = CustodyRuntime.start(journal)) {
-            Custody engine = Custody.start(runtime, "h2", topology, TIMEOUT).toCompletableFuture().join();
+            Custody engine = Custody.start(runtime, "h2", topology, TIMEOUT)
+                    .toCompletableFuture()
+                    .join();
             for (Command<?> command : commands) {
                 var expected = Operations.decide(model, command);
-                assertEquals(expected.outcome(), engine.execute(command).toCompletableFuture().join(), command.toString());
+                assertEquals(
+                        expected.outcome(),
+                        engine.execute(command).toCompletableFuture().join(),
+                        command.toString());
                 model = expected.state();
             }
             before = engine.state().toCompletableFuture().join();
@@ -91,7 +102,9 @@ class H2EngineRecoveryTest {
         assertEquals(model, before);
 
         try (CustodyRuntime runtime = CustodyRuntime.start(journal)) {
-            Custody engine = Custody.start(runtime, "h2", topology, TIMEOUT).toCompletableFuture().join();
+            Custody engine = Custody.start(runtime, "h2", topology, TIMEOUT)
+                    .toCompletableFuture()
+                    .join();
             KernelState after = engine.state().toCompletableFuture().join();
             assertEquals(before, after, "the coordinator recovers the identical state from H2");
             assertEquals(List.of(), Invariants.check(after));

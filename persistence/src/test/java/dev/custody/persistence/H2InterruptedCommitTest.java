@@ -23,9 +23,10 @@ import org.junit.jupiter.api.io.TempDir;
  * ("Concurrent update in table event_journal"), on every start.
  */
 class H2InterruptedCommitTest {
-    private static final String ROW = "insert into \"event_journal\" (\"persistence_id\", \"sequence_number\", \"writer\", "
-            + "\"write_timestamp\", \"adapter_manifest\", \"event_payload\", \"event_ser_id\", \"event_ser_manifest\") "
-            + "values ('custody|device|0000:00:04.1', %d, 'w', 0, '', X'01', 1, 'm')";
+    private static final String ROW =
+            "insert into \"event_journal\" (\"persistence_id\", \"sequence_number\", \"writer\", "
+                    + "\"write_timestamp\", \"adapter_manifest\", \"event_payload\", \"event_ser_id\", \"event_ser_manifest\") "
+                    + "values ('custody|device|0000:00:04.1', %d, 'w', 0, '', X'01', 1, 'm')";
 
     @TempDir
     Path data;
@@ -49,7 +50,10 @@ class H2InterruptedCommitTest {
             insert(connection, 15);
             assertEquals(2, rows(connection));
             SQLException again = assertThrows(SQLException.class, () -> insert(connection, 14));
-            assertEquals("23505", again.getSQLState(), "the same row again is a duplicate, not a lock wait: " + again.getMessage());
+            assertEquals(
+                    "23505",
+                    again.getSQLState(),
+                    "the same row again is a duplicate, not a lock wait: " + again.getMessage());
         }
     }
 
@@ -59,7 +63,9 @@ class H2InterruptedCommitTest {
         try (Connection connection = DriverManager.getConnection(url, "sa", "")) {
             var finished = H2InterruptedCommits.finish(connection);
             assertEquals(1, finished.size());
-            assertTrue(finished.getFirst().contains("'custody|device|0000:00:04.1', CAST(14 AS BIGINT)"), finished.getFirst());
+            assertTrue(
+                    finished.getFirst().contains("'custody|device|0000:00:04.1', CAST(14 AS BIGINT)"),
+                    finished.getFirst());
         }
     }
 
@@ -79,8 +85,8 @@ class H2InterruptedCommitTest {
 
     private static int rows(Connection connection) throws SQLException {
         try (Statement statement = connection.createStatement();
-             ResultSet count = statement.executeQuery("select count(*) from \"event_journal\" "
-                     + "where \"persistence_id\" = 'custody|device|0000:00:04.1'")) {
+                ResultSet count = statement.executeQuery("select count(*) from \"event_journal\" "
+                        + "where \"persistence_id\" = 'custody|device|0000:00:04.1'")) {
             count.next();
             return count.getInt(1);
         }

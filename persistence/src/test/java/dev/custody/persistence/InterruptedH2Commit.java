@@ -28,9 +28,11 @@ final class InterruptedH2Commit {
         }
         SessionLocal session = (SessionLocal) ((JdbcConnection) connection).getSession();
         Store store = session.getDatabase().getStore();
-        Method markCommitted = TransactionStore.class.getDeclaredMethod("markUndoLogAsCommitted", int.class, long.class);
+        Method markCommitted =
+                TransactionStore.class.getDeclaredMethod("markUndoLogAsCommitted", int.class, long.class);
         markCommitted.setAccessible(true);
-        markCommitted.invoke(store.getTransactionStore(), session.getTransaction().getId(), 1L);
+        markCommitted.invoke(
+                store.getTransactionStore(), session.getTransaction().getId(), 1L);
         store.getMvStore().commit(); // the marker and the still-uncommitted rows reach the file
         session.getDatabase().shutdownImmediately(); // closes the file and writes nothing more
         try {

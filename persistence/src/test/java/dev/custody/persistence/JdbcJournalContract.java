@@ -53,6 +53,7 @@ abstract class JdbcJournalContract {
 
     /** The pids of one test run, so a shared PostgreSQL database can hold many runs. */
     private final String run = "test-" + UUID.randomUUID();
+
     private final String devicePid = run + "|device|" + GoldenSamples.NIC.name();
     private final String coordinatorPid = run + "|coordinator";
 
@@ -81,11 +82,18 @@ abstract class JdbcJournalContract {
     private static List<KernelJournal> decisions() {
         return List.of(
                 new KernelJournal.Started(GoldenSamples.topology()),
-                new KernelJournal.DecisionTaken(1, "op-1", List.of(
-                        new GroupCreated(GoldenSamples.GROUP, GoldenSamples.DEFAULT),
-                        new DomainAllocated(new DomainState(GoldenSamples.DEFAULT, "default", DomainKind.DMA, "dmar0",
-                                new DomainUse.GroupCore(GoldenSamples.GROUP))),
-                        new DeviceJoinedGroup(GoldenSamples.GROUP, GoldenSamples.NIC))),
+                new KernelJournal.DecisionTaken(
+                        1,
+                        "op-1",
+                        List.of(
+                                new GroupCreated(GoldenSamples.GROUP, GoldenSamples.DEFAULT),
+                                new DomainAllocated(new DomainState(
+                                        GoldenSamples.DEFAULT,
+                                        "default",
+                                        DomainKind.DMA,
+                                        "dmar0",
+                                        new DomainUse.GroupCore(GoldenSamples.GROUP))),
+                                new DeviceJoinedGroup(GoldenSamples.GROUP, GoldenSamples.NIC))),
                 new KernelJournal.DecisionApplied(1));
     }
 
@@ -102,12 +110,17 @@ abstract class JdbcJournalContract {
     }
 
     private ActorRef<RecordEntity.Command> device(ActorTestKit kit, TestProbe<String> failures) {
-        return kit.spawn(RecordEntity.create(devicePid, initialDevice(), Stamped.class, EntityState::apply, failures.ref()));
+        return kit.spawn(
+                RecordEntity.create(devicePid, initialDevice(), Stamped.class, EntityState::apply, failures.ref()));
     }
 
     private ActorRef<RecordEntity.Command> coordinator(ActorTestKit kit, TestProbe<String> failures) {
-        return kit.spawn(RecordEntity.create(coordinatorPid, CoordinatorState.empty(), KernelJournal.class,
-                JdbcJournalContract::fold, failures.ref()));
+        return kit.spawn(RecordEntity.create(
+                coordinatorPid,
+                CoordinatorState.empty(),
+                KernelJournal.class,
+                JdbcJournalContract::fold,
+                failures.ref()));
     }
 
     private ActorTestKit start() {
@@ -162,7 +175,9 @@ abstract class JdbcJournalContract {
                     .getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier());
             List<EventEnvelope> timeline = query.currentEventsByTag(Journals.TIMELINE_TAG, Offset.noOffset())
                     .filter(envelope -> envelope.persistenceId().startsWith(run))
-                    .runWith(Sink.seq(), kit.system()).toCompletableFuture().get(30, TimeUnit.SECONDS);
+                    .runWith(Sink.seq(), kit.system())
+                    .toCompletableFuture()
+                    .get(30, TimeUnit.SECONDS);
             List<Object> expected = new ArrayList<>(stamped());
             expected.addAll(decisions());
             assertEquals(expected, timeline.stream().map(EventEnvelope::event).toList());
@@ -189,16 +204,23 @@ abstract class JdbcJournalContract {
         try {
             TestProbe<String> signals = kit.createTestProbe();
             TestProbe<String> failures = kit.createTestProbe();
-            kit.spawn(FailureWatcher.watching(RecordEntity.create(coordinatorPid, CoordinatorState.empty(),
-                    KernelJournal.class, JdbcJournalContract::fold, signals.ref()), failures.ref()));
+            kit.spawn(FailureWatcher.watching(
+                    RecordEntity.create(
+                            coordinatorPid,
+                            CoordinatorState.empty(),
+                            KernelJournal.class,
+                            JdbcJournalContract::fold,
+                            signals.ref()),
+                    failures.ref()));
             String corrupt = failures.receiveMessage(Duration.ofSeconds(15));
             System.out.println("recovery failure seen by a user (damaged payload): " + corrupt);
             assertTrue(corrupt.contains("PersistenceId [" + coordinatorPid + "]"), corrupt);
             assertTrue(lastKnown(corrupt) < 2, corrupt);
             assertTrue(corrupt.contains("manifest [11]") && corrupt.contains("KernelJournal$DecisionTaken"), corrupt);
 
-            kit.spawn(FailureWatcher.watching(RecordEntity.create(devicePid, initialDevice(), Stamped.class,
-                    EntityState::apply, signals.ref()), failures.ref()));
+            kit.spawn(FailureWatcher.watching(
+                    RecordEntity.create(devicePid, initialDevice(), Stamped.class, EntityState::apply, signals.ref()),
+                    failures.ref()));
             String unknown = failures.receiveMessage(Duration.ofSeconds(15));
             System.out.println("recovery failure seen by a user (unknown manifest): " + unknown);
             assertTrue(unknown.contains("PersistenceId [" + devicePid + "]"), unknown);
@@ -223,10 +245,12 @@ abstract class JdbcJournalContract {
     private void updateRow(String persistenceId, long sequenceNr, String assignment, Object value) throws Exception {
         Config config = journal().withFallback(ConfigFactory.load());
         String db = "pekko-persistence-jdbc.shared-databases.slick.db.";
-        try (Connection connection = DriverManager.getConnection(config.getString(db + "url"),
-                config.getString(db + "user"), config.getString(db + "password"));
-             PreparedStatement update = connection.prepareStatement("UPDATE \"event_journal\" SET " + assignment
-                     + " WHERE \"persistence_id\" = ? AND \"sequence_number\" = ?")) {
+        try (Connection connection = DriverManager.getConnection(
+                        config.getString(db + "url"),
+                        config.getString(db + "user"),
+                        config.getString(db + "password"));
+                PreparedStatement update = connection.prepareStatement("UPDATE \"event_journal\" SET " + assignment
+                        + " WHERE \"persistence_id\" = ? AND \"sequence_number\" = ?")) {
             update.setObject(1, value);
             update.setString(2, persistenceId);
             update.setLong(3, sequenceNr);

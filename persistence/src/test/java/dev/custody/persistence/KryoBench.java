@@ -5,10 +5,8 @@ import dev.custody.entity.Stamped;
 import dev.custody.model.event.DeviceEvent;
 import dev.custody.model.event.FileEvent;
 import dev.custody.model.event.GroupEvent;
-import dev.custody.model.event.KernelEvent;
 import java.io.NotSerializableException;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -28,14 +26,25 @@ public final class KryoBench {
     public static void main(String[] args) throws NotSerializableException {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
         Map<String, Object> samples = new LinkedHashMap<>();
-        samples.put("Stamped(DriverBound)", new Stamped(12, new DeviceEvent.DriverBound(GoldenSamples.NIC, "vfio-pci")));
-        samples.put("Stamped(ClaimAdded)", new Stamped(12, new GroupEvent.ClaimAdded(GoldenSamples.GROUP,
-                dev.custody.model.state.Claimant.device(GoldenSamples.NIC))));
-        samples.put("Stamped(IoasMapped)", new Stamped(12, new FileEvent.IoasMapped(GoldenSamples.IOMMUFD,
-                GoldenSamples.IOAS, 0x20_0000L, 0x1000L, true, true)));
+        samples.put(
+                "Stamped(DriverBound)", new Stamped(12, new DeviceEvent.DriverBound(GoldenSamples.NIC, "vfio-pci")));
+        samples.put(
+                "Stamped(ClaimAdded)",
+                new Stamped(
+                        12,
+                        new GroupEvent.ClaimAdded(
+                                GoldenSamples.GROUP, dev.custody.model.state.Claimant.device(GoldenSamples.NIC))));
+        samples.put(
+                "Stamped(IoasMapped)",
+                new Stamped(
+                        12,
+                        new FileEvent.IoasMapped(
+                                GoldenSamples.IOMMUFD, GoldenSamples.IOAS, 0x20_0000L, 0x1000L, true, true)));
         samples.put("DecisionTaken(3 events)", GoldenSamples.decision());
         samples.put("DecisionApplied", new KernelJournal.DecisionApplied(12));
-        samples.put("EntityState (snapshot, whole sample kernel)", GoldenSamples.all().get(dev.custody.entity.EntityState.class));
+        samples.put(
+                "EntityState (snapshot, whole sample kernel)",
+                GoldenSamples.all().get(dev.custody.entity.EntityState.class));
         KryoJournalSerializer serializer = new KryoJournalSerializer();
         System.out.printf("%-45s %8s %14s%n", "record", "bytes", "ns/round-trip");
         for (Map.Entry<String, Object> sample : samples.entrySet()) {

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.custody.entity.KernelJournal;
 import dev.custody.entity.Stamped;
 import dev.custody.model.event.DeviceEvent;
-import dev.custody.model.event.KernelEvent;
 import dev.custody.persistence.kryo.Registrations;
 import java.io.NotSerializableException;
 import java.util.Arrays;
@@ -27,7 +26,10 @@ class KryoJournalSerializerTest {
             assertEquals(Integer.toString(Registrations.idOf(sample.getKey()).orElseThrow()), manifest);
             Object read = serializer.fromBinary(bytes, manifest);
             assertEquals(sample.getValue(), read, sample.getKey().getName());
-            assertArrayEquals(bytes, serializer.toBinary(read), "bytes are stable for " + sample.getKey().getName());
+            assertArrayEquals(
+                    bytes,
+                    serializer.toBinary(read),
+                    "bytes are stable for " + sample.getKey().getName());
         }
     }
 
@@ -36,17 +38,21 @@ class KryoJournalSerializerTest {
         KernelJournal.DecisionTaken decision = GoldenSamples.decision();
         KernelJournal.DecisionTaken read = (KernelJournal.DecisionTaken)
                 serializer.fromBinary(serializer.toBinary(decision), serializer.manifest(decision));
-        assertThrows(UnsupportedOperationException.class, () -> read.events().add(read.events().getFirst()));
+        assertThrows(
+                UnsupportedOperationException.class,
+                () -> read.events().add(read.events().getFirst()));
     }
 
     @Test
     void anUnknownManifestNamesItself() {
-        NotSerializableException failure = assertThrows(NotSerializableException.class,
-                () -> serializer.fromBinary(new byte[] {1}, "9999"));
-        assertTrue(failure.getMessage().contains("[9999]") && failure.getMessage().contains("no class has that registration id"),
+        NotSerializableException failure =
+                assertThrows(NotSerializableException.class, () -> serializer.fromBinary(new byte[] {1}, "9999"));
+        assertTrue(
+                failure.getMessage().contains("[9999]")
+                        && failure.getMessage().contains("no class has that registration id"),
                 failure.getMessage());
-        NotSerializableException notANumber = assertThrows(NotSerializableException.class,
-                () -> serializer.fromBinary(new byte[] {1}, "dev.custody.Foo"));
+        NotSerializableException notANumber = assertThrows(
+                NotSerializableException.class, () -> serializer.fromBinary(new byte[] {1}, "dev.custody.Foo"));
         assertTrue(notANumber.getMessage().contains("[dev.custody.Foo]"), notANumber.getMessage());
     }
 
@@ -55,11 +61,15 @@ class KryoJournalSerializerTest {
         Stamped stamped = new Stamped(3, new DeviceEvent.DriverBound(GoldenSamples.NIC, "vfio-pci"));
         byte[] bytes = serializer.toBinary(stamped);
         String manifest = serializer.manifest(stamped);
-        NotSerializableException truncated = assertThrows(NotSerializableException.class,
+        NotSerializableException truncated = assertThrows(
+                NotSerializableException.class,
                 () -> serializer.fromBinary(Arrays.copyOf(bytes, bytes.length - 3), manifest));
-        assertTrue(truncated.getMessage().contains("[" + manifest + "]")
-                && truncated.getMessage().contains(Stamped.class.getName()), truncated.getMessage());
-        NotSerializableException padded = assertThrows(NotSerializableException.class,
+        assertTrue(
+                truncated.getMessage().contains("[" + manifest + "]")
+                        && truncated.getMessage().contains(Stamped.class.getName()),
+                truncated.getMessage());
+        NotSerializableException padded = assertThrows(
+                NotSerializableException.class,
                 () -> serializer.fromBinary(Arrays.copyOf(bytes, bytes.length + 2), manifest));
         assertTrue(padded.getMessage().contains("2 bytes left over"), padded.getMessage());
     }
@@ -90,7 +100,8 @@ class KryoJournalSerializerTest {
 
     @Test
     void anUnregisteredClassIsRefusedOnWriting() {
-        IllegalArgumentException failure = assertThrows(IllegalArgumentException.class, () -> serializer.toBinary("text"));
+        IllegalArgumentException failure =
+                assertThrows(IllegalArgumentException.class, () -> serializer.toBinary("text"));
         assertTrue(failure.getMessage().contains("java.lang.String"), failure.getMessage());
     }
 }

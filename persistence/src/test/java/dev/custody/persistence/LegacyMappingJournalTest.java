@@ -61,11 +61,16 @@ class LegacyMappingJournalTest {
 
     @Test
     void theJournalHoldsEveryRequestFormAndNoEffectForm() {
-        Set<Class<?>> kinds = legacyDecisions().stream().flatMap(d -> d.events().stream())
-                .map(Object::getClass).collect(Collectors.toSet());
+        Set<Class<?>> kinds = legacyDecisions().stream()
+                .flatMap(d -> d.events().stream())
+                .map(Object::getClass)
+                .collect(Collectors.toSet());
         assertTrue(kinds.containsAll(List.of(LegacyEvent.class.getPermittedSubclasses())), kinds.toString());
-        for (Class<?> effect : List.of(DomainEvent.DomainLeavesMapped.class, DomainEvent.DomainLeavesUnmapped.class,
-                FileEvent.Type1EntriesUnmapped.class, FileEvent.IoasAreasUnmapped.class)) {
+        for (Class<?> effect : List.of(
+                DomainEvent.DomainLeavesMapped.class,
+                DomainEvent.DomainLeavesUnmapped.class,
+                FileEvent.Type1EntriesUnmapped.class,
+                FileEvent.IoasAreasUnmapped.class)) {
             assertTrue(!kinds.contains(effect), effect.getSimpleName() + " did not exist when the journal was written");
         }
     }
@@ -86,7 +91,9 @@ class LegacyMappingJournalTest {
             fromCurrent = fromCurrent.taken(now);
             assertEquals(fromCurrent.kernel(), fromLegacy.kernel(), "after decision " + old.seq() + " " + old.events());
             // upcast, the requests become exactly the facts the rules emit today (allowed ranges are now sorted)
-            assertEquals(normalised(now.events()), normalised(fromLegacy.open().get(old.seq()).events()),
+            assertEquals(
+                    normalised(now.events()),
+                    normalised(fromLegacy.open().get(old.seq()).events()),
                     "decision " + old.seq());
         }
     }
@@ -117,7 +124,8 @@ class LegacyMappingJournalTest {
         }
         try (CustodyRuntime runtime = CustodyRuntime.start(journal)) {
             Custody engine = Custody.start(runtime, INSTANCE, LegacyMappingWorkload.machine(), TIMEOUT)
-                    .toCompletableFuture().join();
+                    .toCompletableFuture()
+                    .join();
             engine.quiesce().toCompletableFuture().join();
             KernelState recovered = engine.state().toCompletableFuture().join();
             assertEquals(expected, recovered);
@@ -131,13 +139,17 @@ class LegacyMappingJournalTest {
     private void writeLegacyJournal(Config journal) {
         List<KernelJournal.DecisionTaken> legacy = legacyDecisions();
         int applied = legacy.size() - LEFT_OPEN;
-        ActorTestKit kit = ActorTestKit.create("legacy-" + UUID.randomUUID().toString().substring(0, 8),
-                journal.withFallback(ConfigFactory.load()));
+        ActorTestKit kit = ActorTestKit.create(
+                "legacy-" + UUID.randomUUID().toString().substring(0, 8), journal.withFallback(ConfigFactory.load()));
         try {
             TestProbe<String> failures = kit.createTestProbe();
             TestProbe<Done> done = kit.createTestProbe();
-            ActorRef<RecordEntity.Command> coordinator = kit.spawn(RecordEntity.withoutSnapshots(INSTANCE + "|kernel",
-                    CoordinatorState.empty(), KernelJournal.class, LegacyMappingJournalTest::fold, failures.ref()));
+            ActorRef<RecordEntity.Command> coordinator = kit.spawn(RecordEntity.withoutSnapshots(
+                    INSTANCE + "|kernel",
+                    CoordinatorState.empty(),
+                    KernelJournal.class,
+                    LegacyMappingJournalTest::fold,
+                    failures.ref()));
             List<KernelJournal> records = new ArrayList<>();
             records.add(new KernelJournal.Started(LegacyMappingWorkload.machine()));
             records.addAll(legacy);
@@ -146,12 +158,17 @@ class LegacyMappingJournalTest {
 
             SortedMap<EntityId, List<Stamped>> byEntity = new TreeMap<>();
             for (KernelJournal.DecisionTaken decision : legacy.subList(0, applied)) {
-                EventRouting.split(decision.events()).forEach((entity, events) -> events.forEach(event ->
-                        byEntity.computeIfAbsent(entity, e -> new ArrayList<>()).add(new Stamped(decision.seq(), event))));
+                EventRouting.split(decision.events())
+                        .forEach((entity, events) ->
+                                events.forEach(event -> byEntity.computeIfAbsent(entity, e -> new ArrayList<>())
+                                        .add(new Stamped(decision.seq(), event))));
             }
             byEntity.forEach((entity, stamped) -> {
                 ActorRef<RecordEntity.Command> writer = kit.spawn(RecordEntity.withoutSnapshots(
-                        entity.persistenceId(INSTANCE), EntityState.initial(entity), Stamped.class, EntityState::apply,
+                        entity.persistenceId(INSTANCE),
+                        EntityState.initial(entity),
+                        Stamped.class,
+                        EntityState::apply,
                         failures.ref()));
                 stamped.forEach(record -> persist(writer, record, done));
             });
@@ -178,24 +195,33 @@ class LegacyMappingJournalTest {
     private static Map<EntityId, EntityState> entityStates(List<KernelJournal.DecisionTaken> decisions) {
         Map<EntityId, EntityState> states = new HashMap<>();
         for (KernelJournal.DecisionTaken decision : decisions) {
-            EventRouting.split(decision.events()).forEach((entity, events) -> events.forEach(event ->
-                    states.compute(entity, (e, state) -> (state == null ? EntityState.initial(e) : state)
-                            .apply(new Stamped(decision.seq(), event)))));
+            EventRouting.split(decision.events())
+                    .forEach((entity, events) -> events.forEach(event -> states.compute(
+                            entity,
+                            (e, state) -> (state == null ? EntityState.initial(e) : state)
+                                    .apply(new Stamped(decision.seq(), event)))));
         }
         return states;
     }
 
     /** The one difference in form that is not a request: ALLOW_IOVAS now journals its ranges sorted. */
     private static List<KernelEvent> normalised(List<KernelEvent> events) {
-        return events.stream().map(e -> e instanceof IoasAllowed a
-                ? new IoasAllowed(a.iommufd(), a.ioas(), a.ranges().stream().sorted().toList()) : e).toList();
+        return events.stream()
+                .map(e -> e instanceof IoasAllowed a
+                        ? new IoasAllowed(
+                                a.iommufd(),
+                                a.ioas(),
+                                a.ranges().stream().sorted().toList())
+                        : e)
+                .toList();
     }
 
     static List<KernelJournal.DecisionTaken> legacyDecisions() {
         KryoJournalSerializer serializer = new KryoJournalSerializer();
-        try (InputStream resource = LegacyMappingJournalTest.class.getClassLoader()
-                .getResourceAsStream("legacy/mapping-decisions.bin");
-             DataInputStream in = new DataInputStream(resource)) {
+        try (InputStream resource = LegacyMappingJournalTest.class
+                        .getClassLoader()
+                        .getResourceAsStream("legacy/mapping-decisions.bin");
+                DataInputStream in = new DataInputStream(resource)) {
             int count = in.readInt();
             List<KernelJournal.DecisionTaken> decisions = new ArrayList<>(count);
             for (int n = 0; n < count; n++) {

@@ -2,21 +2,21 @@ package dev.custody.persistence;
 
 import dev.custody.entity.KernelJournal;
 import dev.custody.model.Command;
-import dev.custody.model.IoasMapFlag;
-import dev.custody.model.IommuType;
-import dev.custody.model.IovaSpan;
-import dev.custody.model.Type1MapFlag;
-import dev.custody.ops.Operations;
 import dev.custody.model.DeviceId;
 import dev.custody.model.DeviceSpec;
 import dev.custody.model.DriverSpec;
 import dev.custody.model.GroupId;
 import dev.custody.model.Handle;
+import dev.custody.model.IoasMapFlag;
 import dev.custody.model.IommuSpec;
+import dev.custody.model.IommuType;
+import dev.custody.model.IovaSpan;
 import dev.custody.model.Outcome;
 import dev.custody.model.Reply;
 import dev.custody.model.Topology;
+import dev.custody.model.Type1MapFlag;
 import dev.custody.model.state.KernelState;
+import dev.custody.ops.Operations;
 import dev.custody.rules.Decision;
 import dev.custody.rules.Kernel;
 import java.util.ArrayList;
@@ -55,8 +55,16 @@ final class LegacyMappingWorkload {
         SequencedMap<DeviceId, DeviceSpec> devices = new LinkedHashMap<>();
         List<DeviceId> all = List.of(NIC, GPU, SSD, FPGA, DISK, KDEV, VDEV);
         for (int n = 0; n < all.size(); n++) {
-            devices.put(all.get(n), new DeviceSpec(all.get(n), Optional.of(n % 2 == 0 ? "dmar0" : "dmar1"),
-                    Optional.of(new GroupId(n + 1)), List.of(), false, true, Optional.empty()));
+            devices.put(
+                    all.get(n),
+                    new DeviceSpec(
+                            all.get(n),
+                            Optional.of(n % 2 == 0 ? "dmar0" : "dmar1"),
+                            Optional.of(new GroupId(n + 1)),
+                            List.of(),
+                            false,
+                            true,
+                            Optional.empty()));
         }
         return new Topology(iommus, Topology.catalogueWith(List.<DriverSpec>of()), devices);
     }
@@ -101,8 +109,8 @@ final class LegacyMappingWorkload {
         Set<IoasMapFlag> readWrite = Set.of(IoasMapFlag.READABLE, IoasMapFlag.WRITEABLE);
         Handle x = run.created(new Command.IommufdOpen("X"));
         Handle ioas = run.created(new Command.IoasAlloc(x, "I"));
-        run.ok(new Command.IoasAllowIovas(ioas, List.of(new IovaSpan(0x8000_0000L, 0xbfff_ffffL),
-                new IovaSpan(0x10_0000L, 0x7fff_ffffL))));
+        run.ok(new Command.IoasAllowIovas(
+                ioas, List.of(new IovaSpan(0x8000_0000L, 0xbfff_ffffL), new IovaSpan(0x10_0000L, 0x7fff_ffffL))));
         run.ok(new Command.IoasMap(ioas, OptionalLong.of(0x10_0000L), 0x20_0000L, readWrite));
         Handle cA = run.created(new Command.CdevOpen(SSD, "cA"));
         run.ok(new Command.CdevBind(cA, x));
@@ -114,7 +122,8 @@ final class LegacyMappingWorkload {
         run.ok(new Command.IoasMap(ioas, OptionalLong.empty(), 0x3000L, readWrite));
         run.ok(new Command.IoasMap(ioas, OptionalLong.of(0x8000_0000L), 0x40_0000L, readWrite));
         run.ok(new Command.IoasUnmap(ioas, 0x10_0000L, 0x20_0000L));
-        run.refused(new Command.IoasUnmap(ioas, 0x3000_0000L, 0x5000_1000L)); // removes 0x4000_0000, stops at 0x8000_0000
+        run.refused(
+                new Command.IoasUnmap(ioas, 0x3000_0000L, 0x5000_1000L)); // removes 0x4000_0000, stops at 0x8000_0000
 
         // the VFIO compat layer of an iommufd: map, a range unmap, then UNMAP_FLAG_ALL
         Handle y = run.created(new Command.IommufdOpen("Y"));

@@ -25,7 +25,9 @@ class PostgresJournalTest extends JdbcJournalContract {
 
     @Override
     Config journal() {
-        return Journals.postgres(System.getenv(URL), System.getenv().getOrDefault(USER, "postgres"),
+        return Journals.postgres(
+                System.getenv(URL),
+                System.getenv().getOrDefault(USER, "postgres"),
                 System.getenv().getOrDefault(PASSWORD, ""));
     }
 }

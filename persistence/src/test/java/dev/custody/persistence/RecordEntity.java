@@ -19,7 +19,8 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * {@link Journals#TIMELINE_TAG}, the state folded by the engine's own functions, a snapshot every 5
  * events (or none). A failed recovery is reported to {@code failures} with the message a user would see.
  */
-final class RecordEntity<E extends JournalRecord, S extends JournalRecord> extends EventSourcedBehavior<RecordEntity.Command, E, S> {
+final class RecordEntity<E extends JournalRecord, S extends JournalRecord>
+        extends EventSourcedBehavior<RecordEntity.Command, E, S> {
 
     interface Command {}
 
@@ -33,8 +34,13 @@ final class RecordEntity<E extends JournalRecord, S extends JournalRecord> exten
     private final ActorRef<String> failures;
     private final boolean snapshots;
 
-    private RecordEntity(String persistenceId, S empty, Class<E> eventType, BiFunction<S, E, S> fold,
-                         ActorRef<String> failures, boolean snapshots) {
+    private RecordEntity(
+            String persistenceId,
+            S empty,
+            Class<E> eventType,
+            BiFunction<S, E, S> fold,
+            ActorRef<String> failures,
+            boolean snapshots) {
         super(PersistenceId.ofUniqueId(persistenceId));
         this.empty = empty;
         this.fold = fold;
@@ -43,14 +49,14 @@ final class RecordEntity<E extends JournalRecord, S extends JournalRecord> exten
         this.snapshots = snapshots;
     }
 
-    static <E extends JournalRecord, S extends JournalRecord> Behavior<Command> create(String persistenceId, S empty,
-            Class<E> eventType, BiFunction<S, E, S> fold, ActorRef<String> failures) {
+    static <E extends JournalRecord, S extends JournalRecord> Behavior<Command> create(
+            String persistenceId, S empty, Class<E> eventType, BiFunction<S, E, S> fold, ActorRef<String> failures) {
         return new RecordEntity<>(persistenceId, empty, eventType, fold, failures, true);
     }
 
     /** As {@link #create}, without snapshots: whoever recovers the journal later folds every record. */
-    static <E extends JournalRecord, S extends JournalRecord> Behavior<Command> withoutSnapshots(String persistenceId,
-            S empty, Class<E> eventType, BiFunction<S, E, S> fold, ActorRef<String> failures) {
+    static <E extends JournalRecord, S extends JournalRecord> Behavior<Command> withoutSnapshots(
+            String persistenceId, S empty, Class<E> eventType, BiFunction<S, E, S> fold, ActorRef<String> failures) {
         return new RecordEntity<>(persistenceId, empty, eventType, fold, failures, false);
     }
 
@@ -61,9 +67,13 @@ final class RecordEntity<E extends JournalRecord, S extends JournalRecord> exten
 
     @Override
     public CommandHandler<Command, E, S> commandHandler() {
-        return newCommandHandlerBuilder().forAnyState()
-                .onCommand(Persist.class, (state, command) -> Effect().persist(eventType.cast(command.event()))
-                        .thenReply(command.replyTo(), after -> Done.getInstance()))
+        return newCommandHandlerBuilder()
+                .forAnyState()
+                .onCommand(
+                        Persist.class,
+                        (state, command) -> Effect()
+                                .persist(eventType.cast(command.event()))
+                                .thenReply(command.replyTo(), after -> Done.getInstance()))
                 .onCommand(Get.class, (state, command) -> Effect().none().thenReply(command.replyTo(), s -> s))
                 .build();
     }
@@ -86,7 +96,9 @@ final class RecordEntity<E extends JournalRecord, S extends JournalRecord> exten
     @Override
     public SignalHandler<S> signalHandler() {
         return newSignalHandlerBuilder()
-                .onSignal(RecoveryFailed.class, (state, signal) -> failures.tell(signal.getFailure().getMessage()))
+                .onSignal(
+                        RecoveryFailed.class,
+                        (state, signal) -> failures.tell(signal.getFailure().getMessage()))
                 .build();
     }
 }

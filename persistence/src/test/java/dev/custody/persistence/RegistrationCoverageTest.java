@@ -33,7 +33,9 @@ class RegistrationCoverageTest {
                 work.addAll(List.of(parameterized.getActualTypeArguments()));
                 type = parameterized.getRawType();
             }
-            if (!(type instanceof Class<?> c) || c.isPrimitive() || !seen.add(c)
+            if (!(type instanceof Class<?> c)
+                    || c.isPrimitive()
+                    || !seen.add(c)
                     || !c.getName().startsWith("dev.custody.")) {
                 continue;
             }

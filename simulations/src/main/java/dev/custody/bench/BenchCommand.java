@@ -9,14 +9,21 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code custody bench pagetable|journal [--json] [--quick]}. */
-@Command(name = "bench", description = "Run benchmarks.", mixinStandardHelpOptions = true,
+@Command(
+        name = "bench",
+        description = "Run benchmarks.",
+        mixinStandardHelpOptions = true,
         subcommands = {BenchCommand.PageTable.class, JournalCommand.class, RecoveryCommand.class})
 public final class BenchCommand {
 
-    @Command(name = "pagetable", mixinStandardHelpOptions = true,
-            description = {"JMH benchmarks of the off-heap I/O page table (4K, 256 contiguous 4K, 2M, 1G map+unmap,",
-                    "random unmap) and of one FFM downcall, beside the same operations in C (gcc -O2).",
-                    "Prints ns/op for Java and C and their ratio. About 3 minutes; --quick about 40 s."})
+    @Command(
+            name = "pagetable",
+            mixinStandardHelpOptions = true,
+            description = {
+                "JMH benchmarks of the off-heap I/O page table (4K, 256 contiguous 4K, 2M, 1G map+unmap,",
+                "random unmap) and of one FFM downcall, beside the same operations in C (gcc -O2).",
+                "Prints ns/op for Java and C and their ratio. About 3 minutes; --quick about 40 s."
+            })
     public static final class PageTable implements Callable<Integer> {
 
         @Option(names = "--json", description = "Print one JSON object instead of the table.")
@@ -41,7 +48,8 @@ public final class BenchCommand {
             }
             BenchReport report = BenchReport.of(java, c.orElse(Map.of()), settings);
             if (json) {
-                System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+                System.out.println(new ObjectMapper()
+                        .enable(SerializationFeature.INDENT_OUTPUT)
                         .writeValueAsString(report.toJson()));
             } else {
                 System.out.print(report.toText());

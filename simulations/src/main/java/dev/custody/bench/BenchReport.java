@@ -15,6 +15,7 @@ public record BenchReport(List<Row> rows, BenchSettings settings) {
 
     /** The kernel's software benchmark of its page-table code (2025): ns per 4K map, ns per page of 256. */
     static final double KERNEL_4K_MAP_NS = 55;
+
     static final double KERNEL_256_PER_PAGE_NS = 1.5;
 
     private static Map<String, Integer> pagesPerOp() {
@@ -44,26 +45,45 @@ public record BenchReport(List<Row> rows, BenchSettings settings) {
         List<Row> rows = new ArrayList<>();
         PAGES_PER_OP.forEach((name, pages) -> {
             Score score = java.get(name);
-            rows.add(new Row(name, score == null ? Double.NaN : score.nanos(), score == null ? Double.NaN : score.error(),
-                    c.getOrDefault(name, Double.NaN), pages));
+            rows.add(new Row(
+                    name,
+                    score == null ? Double.NaN : score.nanos(),
+                    score == null ? Double.NaN : score.error(),
+                    c.getOrDefault(name, Double.NaN),
+                    pages));
         });
         return new BenchReport(List.copyOf(rows), settings);
     }
 
     public String toText() {
         StringBuilder out = new StringBuilder();
-        out.append(String.format(Locale.ROOT, "%-24s %14s %12s %12s %7s%n", "benchmark", "java ns/op", "+-", "C ns/op", "java/C"));
+        out.append(String.format(
+                Locale.ROOT, "%-24s %14s %12s %12s %7s%n", "benchmark", "java ns/op", "+-", "C ns/op", "java/C"));
         for (Row row : rows) {
-            out.append(String.format(Locale.ROOT, "%-24s %14.2f %12.2f %12.2f %7.2f%n",
-                    row.name(), row.javaNanos(), row.javaError(), row.cNanos(), row.ratio()));
+            out.append(String.format(
+                    Locale.ROOT,
+                    "%-24s %14.2f %12.2f %12.2f %7.2f%n",
+                    row.name(),
+                    row.javaNanos(),
+                    row.javaError(),
+                    row.cNanos(),
+                    row.ratio()));
             if (row.pagesPerOp() > 1) {
-                out.append(String.format(Locale.ROOT, "%-24s %14.2f %12s %12.2f%n", "  per page",
-                        row.javaNanos() / row.pagesPerOp(), "", row.cNanos() / row.pagesPerOp()));
+                out.append(String.format(
+                        Locale.ROOT,
+                        "%-24s %14.2f %12s %12.2f%n",
+                        "  per page",
+                        row.javaNanos() / row.pagesPerOp(),
+                        "",
+                        row.cNanos() / row.pagesPerOp()));
             }
         }
-        out.append(String.format(Locale.ROOT,
+        out.append(String.format(
+                Locale.ROOT,
                 "reference: the kernel's page-table code maps one 4K page in ~%.0f ns and 256 contiguous pages in ~%.1f ns/page"
-                        + " (map only; the rows above are map+unmap)%n", KERNEL_4K_MAP_NS, KERNEL_256_PER_PAGE_NS));
+                        + " (map only; the rows above are map+unmap)%n",
+                KERNEL_4K_MAP_NS,
+                KERNEL_256_PER_PAGE_NS));
         return out.toString();
     }
 
@@ -83,7 +103,9 @@ public record BenchReport(List<Row> rows, BenchSettings settings) {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("unit", "ns/op");
         json.put("settings", settings);
-        json.put("kernel_reference", Map.of("map_4k_ns", KERNEL_4K_MAP_NS, "map_256_contiguous_ns_per_page", KERNEL_256_PER_PAGE_NS));
+        json.put(
+                "kernel_reference",
+                Map.of("map_4k_ns", KERNEL_4K_MAP_NS, "map_256_contiguous_ns_per_page", KERNEL_256_PER_PAGE_NS));
         json.put("benchmarks", list);
         return json;
     }

@@ -21,8 +21,7 @@ public final class CYardstick {
 
     static final String SOURCE = "pagetable_yardstick.c";
 
-    private CYardstick() {
-    }
+    private CYardstick() {}
 
     /**
      * Compiles and runs the yardstick.
@@ -46,8 +45,11 @@ public final class CYardstick {
             }
             Path program = dir.resolve("pagetable_yardstick");
             exec(gcc.get().toString(), "-O2", "-o", program.toString(), source.toString());
-            String output = exec(program.toString(), String.valueOf(settings.warmupIterations() * settings.warmupMillis()),
-                    String.valueOf(settings.measureMillis()), String.valueOf(settings.measureIterations()));
+            String output = exec(
+                    program.toString(),
+                    String.valueOf(settings.warmupIterations() * settings.warmupMillis()),
+                    String.valueOf(settings.measureMillis()),
+                    String.valueOf(settings.measureIterations()));
             return Optional.of(parse(output));
         } finally {
             try (Stream<Path> files = Files.walk(dir)) {
@@ -93,7 +95,8 @@ public final class CYardstick {
             throw new IllegalStateException(command[0] + " did not finish");
         }
         if (process.exitValue() != 0) {
-            throw new IllegalStateException(String.join(" ", command) + " failed (" + process.exitValue() + "):\n" + output);
+            throw new IllegalStateException(
+                    String.join(" ", command) + " failed (" + process.exitValue() + "):\n" + output);
         }
         return output;
     }
@@ -103,7 +106,10 @@ public final class CYardstick {
         if (path == null) {
             return Optional.empty();
         }
-        return Stream.of(path.split(":")).map(dir -> Path.of(dir, name)).filter(Files::isExecutable).findFirst();
+        return Stream.of(path.split(":"))
+                .map(dir -> Path.of(dir, name))
+                .filter(Files::isExecutable)
+                .findFirst();
     }
 
     private static void deleteQuietly(Path path) {

@@ -14,12 +14,10 @@ import org.openjdk.jmh.runner.options.VerboseMode;
 /** Runs the Java side through JMH's runner, in forked JVMs on this JVM's class path. */
 public final class JmhBenchmarks {
 
-    private JmhBenchmarks() {
-    }
+    private JmhBenchmarks() {}
 
     /** A JMH score: the mean and its 99.9% confidence half-width, in ns/op. */
-    public record Score(double nanos, double error) {
-    }
+    public record Score(double nanos, double error) {}
 
     /** @return scores by benchmark method name, in JMH's (alphabetical) order */
     public static Map<String, Score> run(BenchSettings settings) throws RunnerException {
@@ -41,7 +39,11 @@ public final class JmhBenchmarks {
         for (RunResult result : new Runner(options).run()) {
             String benchmark = result.getParams().getBenchmark();
             String name = benchmark.substring(benchmark.lastIndexOf('.') + 1);
-            scores.put(name, new Score(result.getPrimaryResult().getScore(), result.getPrimaryResult().getScoreError()));
+            scores.put(
+                    name,
+                    new Score(
+                            result.getPrimaryResult().getScore(),
+                            result.getPrimaryResult().getScoreError()));
         }
         return scores;
     }

@@ -12,12 +12,16 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code custody bench journal [--json] [--quick] [--postgres URL] [--callers N]}. */
-@Command(name = "journal", mixinStandardHelpOptions = true,
-        description = {"Ownership operations per second through the journaled actors on the in-memory journal, on H2"
-                + " (a temporary directory) and on PostgreSQL (--postgres or CUSTODY_TEST_POSTGRES_URL), beside the"
-                + " pure model on one thread; latency p50/p99; recovery replay rate on H2 and PostgreSQL; Kryo bytes"
-                + " and ns per event.",
-                "About two minutes; --quick about half a minute."})
+@Command(
+        name = "journal",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Ownership operations per second through the journaled actors on the in-memory journal, on H2"
+                    + " (a temporary directory) and on PostgreSQL (--postgres or CUSTODY_TEST_POSTGRES_URL), beside the"
+                    + " pure model on one thread; latency p50/p99; recovery replay rate on H2 and PostgreSQL; Kryo bytes"
+                    + " and ns per event.",
+            "About two minutes; --quick about half a minute."
+        })
 public final class JournalCommand implements Callable<Integer> {
 
     @Option(names = "--json", description = "Print one JSON object instead of the table.")
@@ -26,18 +30,24 @@ public final class JournalCommand implements Callable<Integer> {
     @Option(names = "--quick", description = "Short warm-up and measurement: a smoke run, not figures to quote.")
     boolean quick;
 
-    @Option(names = "--postgres", paramLabel = "URL",
-            description = "A jdbc:postgresql: URL (user and password in its query or CUSTODY_TEST_POSTGRES_USER/_PASSWORD).")
+    @Option(
+            names = "--postgres",
+            paramLabel = "URL",
+            description =
+                    "A jdbc:postgresql: URL (user and password in its query or CUSTODY_TEST_POSTGRES_USER/_PASSWORD).")
     String postgres;
 
-    @Option(names = "--callers", paramLabel = "N", defaultValue = "" + JournalBenchSettings.DEFAULT_CALLERS,
+    @Option(
+            names = "--callers",
+            paramLabel = "N",
+            defaultValue = "" + JournalBenchSettings.DEFAULT_CALLERS,
             description = "Callers with one call in flight each (default ${DEFAULT-VALUE}).")
     int callers;
 
     JournalBenchSettings settings() {
         if (callers < 1 || callers > 1024) {
-            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
-                    "--callers must be between 1 and 1024, not " + callers);
+            throw new picocli.CommandLine.ParameterException(
+                    new picocli.CommandLine(this), "--callers must be between 1 and 1024, not " + callers);
         }
         return JournalBenchSettings.of(quick, callers);
     }
@@ -50,7 +60,8 @@ public final class JournalCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         JournalReport report = JournalBench.run(settings(), postgresChoice());
         if (json) {
-            System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+            System.out.println(new ObjectMapper()
+                    .enable(SerializationFeature.INDENT_OUTPUT)
                     .writeValueAsString(report.toJson()));
         } else {
             System.out.print(report.toText());

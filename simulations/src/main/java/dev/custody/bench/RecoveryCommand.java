@@ -9,17 +9,28 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code custody bench recovery}: restart and replay time as a function of journal length. */
-@Command(name = "recovery", mixinStandardHelpOptions = true,
-        description = {"Writes H2 journals of the given lengths (kernel events) with the journal benchmark's",
-                "workload, halts the engine as a kill would, and times a restart replaying the whole journal,",
-                "a restart from the newest snapshot, and a replay of the journal through the pure model."})
+@Command(
+        name = "recovery",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Writes H2 journals of the given lengths (kernel events) with the journal benchmark's",
+            "workload, halts the engine as a kill would, and times a restart replaying the whole journal,",
+            "a restart from the newest snapshot, and a replay of the journal through the pure model."
+        })
 public final class RecoveryCommand implements Callable<Integer> {
 
-    @Option(names = "--events", split = ",", defaultValue = "10000,100000",
-            description = "Journal lengths in kernel events. Default: ${DEFAULT-VALUE} (add 1000000 for the issue's largest).")
+    @Option(
+            names = "--events",
+            split = ",",
+            defaultValue = "10000,100000",
+            description =
+                    "Journal lengths in kernel events. Default: ${DEFAULT-VALUE} (add 1000000 for the issue's largest).")
     List<Long> events;
 
-    @Option(names = "--callers", defaultValue = "32", description = "Concurrent callers writing the journal. Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--callers",
+            defaultValue = "32",
+            description = "Concurrent callers writing the journal. Default: ${DEFAULT-VALUE}.")
     int callers;
 
     @Option(names = "--json", description = "One JSON array instead of the table.")
@@ -32,12 +43,29 @@ public final class RecoveryCommand implements Callable<Integer> {
             System.out.println(new ObjectMapper().writeValueAsString(points));
             return 0;
         }
-        System.out.printf(Locale.ROOT, "%10s %10s %10s %16s %16s %10s %10s %14s%n", "events", "decisions", "write s",
-                "restart full s", "restart snap s", "read s", "fold s", "replay ev/s");
+        System.out.printf(
+                Locale.ROOT,
+                "%10s %10s %10s %16s %16s %10s %10s %14s%n",
+                "events",
+                "decisions",
+                "write s",
+                "restart full s",
+                "restart snap s",
+                "read s",
+                "fold s",
+                "replay ev/s");
         for (RecoveryBench.Point p : points) {
-            System.out.printf(Locale.ROOT, "%10d %10d %10.1f %16.2f %16.2f %10.2f %10.2f %14.0f%n", p.events(),
-                    p.decisions(), p.writeSeconds(), p.restartFullSeconds(), p.restartSnapshotSeconds(), p.readSeconds(),
-                    p.foldSeconds(), p.replayEventsPerSecond());
+            System.out.printf(
+                    Locale.ROOT,
+                    "%10d %10d %10.1f %16.2f %16.2f %10.2f %10.2f %14.0f%n",
+                    p.events(),
+                    p.decisions(),
+                    p.writeSeconds(),
+                    p.restartFullSeconds(),
+                    p.restartSnapshotSeconds(),
+                    p.readSeconds(),
+                    p.foldSeconds(),
+                    p.replayEventsPerSecond());
         }
         return 0;
     }

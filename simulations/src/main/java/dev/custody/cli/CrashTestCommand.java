@@ -1,9 +1,9 @@
 package dev.custody.cli;
 
-import dev.custody.persistence.JournalSpec;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.custody.crash.CrashSettings;
 import dev.custody.crash.CrashTest;
+import dev.custody.persistence.JournalSpec;
 import dev.custody.persistence.Journals;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -15,29 +15,49 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code custody crash-test}: kill the engine mid-race again and again; prove nothing acknowledged was lost. */
-@Command(name = "crash-test", mixinStandardHelpOptions = true,
+@Command(
+        name = "crash-test",
+        mixinStandardHelpOptions = true,
         header = "Kill the engine mid-race again and again; prove nothing acknowledged was lost.",
-        description = {"Runs the race in a child JVM on a durable journal, SIGKILLs it at a seeded moment (also during",
-                "recovery), audits the journal, restarts on it, and repeats. Exit 0 when lost and violations are",
-                "both 0, 1 otherwise, 2 on bad options."})
+        description = {
+            "Runs the race in a child JVM on a durable journal, SIGKILLs it at a seeded moment (also during",
+            "recovery), audits the journal, restarts on it, and repeats. Exit 0 when lost and violations are",
+            "both 0, 1 otherwise, 2 on bad options."
+        })
 public final class CrashTestCommand implements Callable<Integer> {
 
-    @Option(names = "--cycles", defaultValue = "20", description = "Kill-and-restart cycles. Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--cycles",
+            defaultValue = "20",
+            description = "Kill-and-restart cycles. Default: ${DEFAULT-VALUE}.")
     int cycles;
 
-    @Option(names = "--seed", defaultValue = "1", description = "Seeds the kill points and the race. Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--seed",
+            defaultValue = "1",
+            description = "Seeds the kill points and the race. Default: ${DEFAULT-VALUE}.")
     long seed;
 
-    @Option(names = "--journal", description = "h2:DIR or a jdbc:postgresql: URL. Default: an H2 file in a new temporary directory.")
+    @Option(
+            names = "--journal",
+            description = "h2:DIR or a jdbc:postgresql: URL. Default: an H2 file in a new temporary directory.")
     String journal;
 
-    @Option(names = "--instance", defaultValue = JournalSpec.DEFAULT_INSTANCE, description = "Engine instance name. Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--instance",
+            defaultValue = JournalSpec.DEFAULT_INSTANCE,
+            description = "Engine instance name. Default: ${DEFAULT-VALUE}.")
     String instance;
 
-    @Option(names = "--groups", defaultValue = "8", description = "IOMMU groups of the raced machine. Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--groups",
+            defaultValue = "8",
+            description = "IOMMU groups of the raced machine. Default: ${DEFAULT-VALUE}.")
     int groups;
 
-    @Option(names = "--torn-tail", description = "Once, mid-run: overwrite the tail of the H2 file and see what a restart does.")
+    @Option(
+            names = "--torn-tail",
+            description = "Once, mid-run: overwrite the tail of the H2 file and see what a restart does.")
     boolean tornTail;
 
     @Option(names = "--json", description = "End with one JSON summary object.")
@@ -57,7 +77,8 @@ public final class CrashTestCommand implements Callable<Integer> {
             System.err.println("custody crash-test: " + bad.getMessage());
             return 2;
         }
-        Optional<Path> h2Directory = spelling.startsWith("h2:") ? Optional.of(Path.of(spelling.substring(3))) : Optional.empty();
+        Optional<Path> h2Directory =
+                spelling.startsWith("h2:") ? Optional.of(Path.of(spelling.substring(3))) : Optional.empty();
         Path work = h2Directory.map(d -> d.resolve("crash-test")).orElseGet(() -> temporary());
         Optional<Path> h2File = h2Directory.map(d -> d.resolve(Journals.H2_FILE + ".mv.db"));
         if (tornTail && h2File.isEmpty()) {
@@ -65,9 +86,10 @@ public final class CrashTestCommand implements Callable<Integer> {
             return 2;
         }
         PrintStream progress = json ? System.err : System.out;
-        progress.println("crash test: " + cycles + " cycles, seed " + seed + ", journal " + spelling + ", logs in " + work);
-        CrashSettings settings = new CrashSettings(cycles, seed, spelling, option.config(), work, h2File, tornTail,
-                instance, groups);
+        progress.println(
+                "crash test: " + cycles + " cycles, seed " + seed + ", journal " + spelling + ", logs in " + work);
+        CrashSettings settings =
+                new CrashSettings(cycles, seed, spelling, option.config(), work, h2File, tornTail, instance, groups);
         Map<String, Object> summary = new CrashTest(settings, progress).run();
         if (json) {
             System.out.println(new ObjectMapper().writeValueAsString(summary));

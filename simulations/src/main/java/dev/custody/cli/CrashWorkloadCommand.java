@@ -1,7 +1,7 @@
 package dev.custody.cli;
 
-import dev.custody.persistence.JournalSpec;
 import dev.custody.crash.CrashWorkload;
+import dev.custody.persistence.JournalSpec;
 import dev.custody.sim.SimTopology;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -40,7 +40,14 @@ public final class CrashWorkloadCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-        return new CrashWorkload(out).run(JournalSpec.durable(journal).prepared().config(), instance,
-                SimTopology.generate(topologySeed, groups), seed, operationPrefix, verifyOnly, maxOperations);
+        return new CrashWorkload(out)
+                .run(
+                        JournalSpec.durable(journal).prepared().config(),
+                        instance,
+                        SimTopology.generate(topologySeed, groups),
+                        seed,
+                        operationPrefix,
+                        verifyOnly,
+                        maxOperations);
     }
 }

@@ -5,9 +5,21 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code custody} command line. */
-@Command(name = "custody", mixinStandardHelpOptions = true, version = "custody 0.1.0",
-        subcommands = {SimulateCommand.class, ScenarioCommand.class, OracleCommand.class, TopologyCommand.class, BenchCommand.class,
-                ReplayCommand.class, InspectCommand.class, CrashTestCommand.class, CrashWorkloadCommand.class},
+@Command(
+        name = "custody",
+        mixinStandardHelpOptions = true,
+        version = "custody 0.1.0",
+        subcommands = {
+            SimulateCommand.class,
+            ScenarioCommand.class,
+            OracleCommand.class,
+            TopologyCommand.class,
+            BenchCommand.class,
+            ReplayCommand.class,
+            InspectCommand.class,
+            CrashTestCommand.class,
+            CrashWorkloadCommand.class
+        },
         description = "DMA-ownership state of IOMMU groups, domains and devices, with the Linux kernel's rules.")
 public final class CustodyCli implements Runnable {
 

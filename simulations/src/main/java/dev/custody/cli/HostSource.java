@@ -19,8 +19,11 @@ import picocli.CommandLine.Option;
  */
 final class HostSource {
 
-    @Option(names = "--sysfs", paramLabel = "DIR",
-            description = "A captured tree (see 'topology capture'); default: this host's " + TopologyCommand.LIVE_DEVICES)
+    @Option(
+            names = "--sysfs",
+            paramLabel = "DIR",
+            description =
+                    "A captured tree (see 'topology capture'); default: this host's " + TopologyCommand.LIVE_DEVICES)
     Path sysfs;
 
     /** What was read, and notes about what could not be (unreadable config, missing capabilities). */
@@ -33,7 +36,8 @@ final class HostSource {
         }
         var live = Path.of(TopologyCommand.LIVE_DEVICES);
         if (!Files.isDirectory(live)) {
-            throw new HostInputException(live.toString(), "PCI devices", "not a directory (no PCI here?); use --sysfs DIR");
+            throw new HostInputException(
+                    live.toString(), "PCI devices", "not a directory (no PCI here?); use --sysfs DIR");
         }
         var temporary = Files.createTempDirectory("custody-pci-");
         try {

@@ -15,7 +15,9 @@ import picocli.CommandLine.Option;
  * {@code custody inspect}: the state an engine would recover from its journal, without starting it
  * (starting would re-drive open decisions and so write to the journal an investigator is reading).
  */
-@Command(name = "inspect", mixinStandardHelpOptions = true,
+@Command(
+        name = "inspect",
+        mixinStandardHelpOptions = true,
         description = "The recovered state of an engine's journal, laid out like /sys/kernel/iommu_groups.")
 public final class InspectCommand implements Callable<Integer> {
 
@@ -41,9 +43,11 @@ public final class InspectCommand implements Callable<Integer> {
             out.putAll(SysfsView.json(state));
             System.out.println(new ObjectMapper().writeValueAsString(out));
         } else {
-            System.out.println("engine " + history.instance() + " after decision " + history.decisions().size()
-                    + (history.openDecisions().isEmpty() ? "" : " (open, completed on the next start: "
-                    + history.openDecisions() + ")"));
+            System.out.println("engine " + history.instance() + " after decision "
+                    + history.decisions().size()
+                    + (history.openDecisions().isEmpty()
+                            ? ""
+                            : " (open, completed on the next start: " + history.openDecisions() + ")"));
             System.out.print(SysfsView.text(state));
         }
         return 0;

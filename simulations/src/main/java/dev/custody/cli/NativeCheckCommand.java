@@ -13,12 +13,19 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code custody oracle native-check}: the native module's iommufd backend against the iommufd kernel. */
-@Command(name = "native-check", mixinStandardHelpOptions = true,
-        description = {"Boots the iommufd kernel with a minimal JDK and runs the native module's self-check of its",
-                "/dev/iommu backend (FFM downcalls, uapi layouts) there; prints the guest's PASS/FAIL lines.",
-                "The kernel is built on first use. Exit 0 when every check passed, 1 otherwise."})
+@Command(
+        name = "native-check",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Boots the iommufd kernel with a minimal JDK and runs the native module's self-check of its",
+            "/dev/iommu backend (FFM downcalls, uapi layouts) there; prints the guest's PASS/FAIL lines.",
+            "The kernel is built on first use. Exit 0 when every check passed, 1 otherwise."
+        })
 final class NativeCheckCommand implements Callable<Integer> {
-    @Option(names = "--timeout", defaultValue = "300", paramLabel = "SECONDS",
+    @Option(
+            names = "--timeout",
+            defaultValue = "300",
+            paramLabel = "SECONDS",
             description = "Longest the VM may run. Default: ${DEFAULT-VALUE}.")
     int timeoutSeconds;
 
@@ -27,13 +34,16 @@ final class NativeCheckCommand implements Callable<Integer> {
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         Path home = OracleFiles.unpacked();
         var kernel = KernelCatalog.standard(home).resolveDefault(true);
-        NativeCheckResult result = NativeCheck.standard(home, kernel, Duration.ofSeconds(timeoutSeconds)).run();
+        NativeCheckResult result = NativeCheck.standard(home, kernel, Duration.ofSeconds(timeoutSeconds))
+                .run();
         result.lines().forEach(out::println);
         if (!result.allPassed()) {
-            System.err.println("custody: the native self-check did not pass on " + kernel.name() + "\n" + result.diagnosis());
+            System.err.println(
+                    "custody: the native self-check did not pass on " + kernel.name() + "\n" + result.diagnosis());
             return OracleCommand.DISAGREE;
         }
-        System.err.println("custody: every check passed on " + kernel.name() + " in " + result.vm().elapsed().toMillis() + " ms");
+        System.err.println("custody: every check passed on " + kernel.name() + " in "
+                + result.vm().elapsed().toMillis() + " ms");
         return OracleCommand.AGREE;
     }
 }

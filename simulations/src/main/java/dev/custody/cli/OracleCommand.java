@@ -2,16 +2,16 @@ package dev.custody.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.custody.ops.NotRealisable;
 import dev.custody.oracle.FileComparison;
 import dev.custody.oracle.KernelRun;
-import dev.custody.ops.NotRealisable;
 import dev.custody.oracle.Oracle;
 import dev.custody.oracle.OracleReport;
+import dev.custody.oracle.RandomWalkScenarios;
 import dev.custody.oracle.ScenarioFiles;
 import dev.custody.oracle.ScenarioRecorder;
 import dev.custody.oracle.vm.KernelCatalog;
 import dev.custody.oracle.vm.OracleFiles;
-import dev.custody.oracle.RandomWalkScenarios;
 import dev.custody.scenario.Scenario;
 import dev.custody.scenario.ScenarioException;
 import java.io.PrintStream;
@@ -27,10 +27,19 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code custody oracle}: scenarios against a real Linux kernel in a QEMU VM. */
-@Command(name = "oracle", mixinStandardHelpOptions = true,
-        description = {"Runs scenarios against a real Linux kernel booted in QEMU (TCG) with a small guest agent,",
-                "and compares the kernel's answers with the engine's."},
-        subcommands = {OracleCommand.Run.class, OracleCommand.Diff.class, OracleCommand.Kernels.class, NativeCheckCommand.class})
+@Command(
+        name = "oracle",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Runs scenarios against a real Linux kernel booted in QEMU (TCG) with a small guest agent,",
+            "and compares the kernel's answers with the engine's."
+        },
+        subcommands = {
+            OracleCommand.Run.class,
+            OracleCommand.Diff.class,
+            OracleCommand.Kernels.class,
+            NativeCheckCommand.class
+        })
 public final class OracleCommand {
     static final int AGREE = 0;
     static final int DISAGREE = 1;
@@ -38,13 +47,21 @@ public final class OracleCommand {
 
     /** Options every VM-running subcommand shares. */
     static final class VmOptions {
-        @Option(names = "--kernel", defaultValue = Oracle.AUTO, paramLabel = "NAME",
-                description = {"A kernel from `custody oracle kernels`; iommufd: the kernel with iommufd and VFIO cdevs",
-                        "(built on first use); auto: that one for scenarios that use iommufd or cdevs, else the",
-                        "distribution's. Default: ${DEFAULT-VALUE}."})
+        @Option(
+                names = "--kernel",
+                defaultValue = Oracle.AUTO,
+                paramLabel = "NAME",
+                description = {
+                    "A kernel from `custody oracle kernels`; iommufd: the kernel with iommufd and VFIO cdevs",
+                    "(built on first use); auto: that one for scenarios that use iommufd or cdevs, else the",
+                    "distribution's. Default: ${DEFAULT-VALUE}."
+                })
         String kernel;
 
-        @Option(names = "--timeout", defaultValue = "180", paramLabel = "SECONDS",
+        @Option(
+                names = "--timeout",
+                defaultValue = "180",
+                paramLabel = "SECONDS",
                 description = "Longest one VM run may take. Default: ${DEFAULT-VALUE}.")
         int timeoutSeconds;
 
@@ -54,7 +71,8 @@ public final class OracleCommand {
 
         /** The same settings with another kernel. */
         Oracle with(String otherKernel) {
-            return new Oracle(OracleFiles.unpacked(), Duration.ofSeconds(timeoutSeconds), otherKernel, System.err::println);
+            return new Oracle(
+                    OracleFiles.unpacked(), Duration.ofSeconds(timeoutSeconds), otherKernel, System.err::println);
         }
     }
 
@@ -69,7 +87,8 @@ public final class OracleCommand {
             System.err.println("custody: invalid scenario: " + invalid.getMessage());
             return INVALID;
         } catch (java.io.UncheckedIOException unreadable) {
-            System.err.println("custody: " + unreadable.getMessage() + ": " + unreadable.getCause().getMessage());
+            System.err.println("custody: " + unreadable.getMessage() + ": "
+                    + unreadable.getCause().getMessage());
             return INVALID;
         } catch (IllegalArgumentException | IllegalStateException cannot) {
             System.err.println("custody: oracle: " + cannot.getMessage());
@@ -85,10 +104,14 @@ public final class OracleCommand {
         return scenarios;
     }
 
-    @Command(name = "run", mixinStandardHelpOptions = true,
-            description = {"Runs each file in the VM and prints the kernel's answers as `custody scenario run` prints",
-                    "the engine's (JSON Lines, with a kernel field). Files that need what the VM cannot provide",
-                    "are reported as skipped. Exit 0 when every expectation held, 1 otherwise, 2 for invalid files."})
+    @Command(
+            name = "run",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Runs each file in the VM and prints the kernel's answers as `custody scenario run` prints",
+                "the engine's (JSON Lines, with a kernel field). Files that need what the VM cannot provide",
+                "are reported as skipped. Exit 0 when every expectation held, 1 otherwise, 2 for invalid files."
+            })
     static final class Run implements Callable<Integer> {
         @Parameters(arity = "1..*", paramLabel = "FILE", description = "Scenario files or directories of them.")
         List<String> files;
@@ -111,7 +134,8 @@ public final class OracleCommand {
                 try {
                     KernelRun run = oracle.run(scenario);
                     if (!run.usable()) {
-                        System.err.println("custody: " + scenario.source() + ": " + run.failure().orElseThrow());
+                        System.err.println("custody: " + scenario.source() + ": "
+                                + run.failure().orElseThrow());
                         allHeld = false;
                         continue;
                     }
@@ -119,19 +143,26 @@ public final class OracleCommand {
                         out.println(line);
                         allHeld &= !line.has("match") || line.get("match").asBoolean();
                     }
-                    run.topologyDifferences().forEach(d -> out.println(json.createObjectNode().put("topology", d)));
+                    run.topologyDifferences()
+                            .forEach(d -> out.println(json.createObjectNode().put("topology", d)));
                 } catch (NotRealisable why) {
-                    out.println(json.createObjectNode().put("file", scenario.source()).put("skipped", why.getMessage()));
+                    out.println(json.createObjectNode()
+                            .put("file", scenario.source())
+                            .put("skipped", why.getMessage()));
                 }
             }
             return allHeld ? AGREE : DISAGREE;
         }
     }
 
-    @Command(name = "diff", mixinStandardHelpOptions = true,
-            description = {"Runs each file on the engine and in the VM and reports every step where they disagree,",
-                    "per file and in total (steps agreeing / steps compared). Exit 1 if any step or any group",
-                    "differs, 0 otherwise, 2 for invalid files."})
+    @Command(
+            name = "diff",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Runs each file on the engine and in the VM and reports every step where they disagree,",
+                "per file and in total (steps agreeing / steps compared). Exit 1 if any step or any group",
+                "differs, 0 otherwise, 2 for invalid files."
+            })
     static final class Diff implements Callable<Integer> {
         @Parameters(arity = "0..*", paramLabel = "FILE", description = "Scenario files or directories of them.")
         List<String> files = new ArrayList<>();
@@ -142,23 +173,39 @@ public final class OracleCommand {
         @Option(names = "--record", description = "Write the kernel's answers into the files as expectations.")
         boolean record;
 
-        @Option(names = "--random", defaultValue = "0", paramLabel = "N",
+        @Option(
+                names = "--random",
+                defaultValue = "0",
+                paramLabel = "N",
                 description = "Also compare N generated random-walk scenarios (user-space calls only).")
         int random;
 
-        @Option(names = "--seed", defaultValue = "1", description = "Seed of the random walks. Default: ${DEFAULT-VALUE}.")
+        @Option(
+                names = "--seed",
+                defaultValue = "1",
+                description = "Seed of the random walks. Default: ${DEFAULT-VALUE}.")
         long seed;
 
-        @Option(names = "--steps", defaultValue = "60", description = "Steps per random walk. Default: ${DEFAULT-VALUE}.")
+        @Option(
+                names = "--steps",
+                defaultValue = "60",
+                description = "Steps per random walk. Default: ${DEFAULT-VALUE}.")
         int steps;
 
-        @Option(names = "--emit", paramLabel = "DIR",
-                description = "Write each random walk into DIR as a scenario file and compare that file (with --record, record it).")
+        @Option(
+                names = "--emit",
+                paramLabel = "DIR",
+                description =
+                        "Write each random walk into DIR as a scenario file and compare that file (with --record, record it).")
         Path emit;
 
-        @Option(names = "--versus", paramLabel = "KERNEL",
-                description = {"Compare two kernels instead of the engine with a kernel: --kernel against this one,",
-                        "step by step (where kernel versions differ)."})
+        @Option(
+                names = "--versus",
+                paramLabel = "KERNEL",
+                description = {
+                    "Compare two kernels instead of the engine with a kernel: --kernel against this one,",
+                    "step by step (where kernel versions differ)."
+                })
         String versus;
 
         @Option(names = "--json", description = "One JSON object per file and a total, instead of text.")
@@ -182,7 +229,8 @@ public final class OracleCommand {
                         scenarios.add(ScenarioFiles.parse(RandomWalkScenarios.write(walk, emit)));
                     }
                 } catch (java.io.UncheckedIOException e) {
-                    System.err.println("custody: cannot write the walks into " + emit + ": " + e.getCause().getMessage());
+                    System.err.println("custody: cannot write the walks into " + emit + ": "
+                            + e.getCause().getMessage());
                     return INVALID;
                 }
             } else {
@@ -223,7 +271,10 @@ public final class OracleCommand {
                 KernelRun other = second.run(scenario);
                 for (KernelRun run : List.of(one, other)) {
                     if (!run.usable()) {
-                        return FileComparison.failed(scenario.source(), run.kernel().name(), run.failure().orElseThrow());
+                        return FileComparison.failed(
+                                scenario.source(),
+                                run.kernel().name(),
+                                run.failure().orElseThrow());
                     }
                 }
                 return dev.custody.oracle.Comparison.ofKernels(scenario, one, other);
@@ -245,14 +296,18 @@ public final class OracleCommand {
         }
     }
 
-    @Command(name = "kernels", mixinStandardHelpOptions = true,
+    @Command(
+            name = "kernels",
+            mixinStandardHelpOptions = true,
             description = "Lists the kernels the oracle can boot and whether each has iommufd and VFIO cdevs.")
     static final class Kernels implements Callable<Integer> {
         @Override
         public Integer call() {
-            for (KernelCatalog.Entry entry : KernelCatalog.standard(OracleFiles.unpacked()).list()) {
-                System.out.printf("%-28s %-14s %s%n", entry.name(), entry.iommufd() ? "iommufd+cdev" : "group/container",
-                        entry.state());
+            for (KernelCatalog.Entry entry :
+                    KernelCatalog.standard(OracleFiles.unpacked()).list()) {
+                System.out.printf(
+                        "%-28s %-14s %s%n",
+                        entry.name(), entry.iommufd() ? "iommufd+cdev" : "group/container", entry.state());
             }
             return AGREE;
         }

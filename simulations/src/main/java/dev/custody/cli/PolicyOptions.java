@@ -1,8 +1,8 @@
 package dev.custody.cli;
 
-import dev.custody.topology.host.HostInputException;
 import dev.custody.topology.GroupingPolicy;
 import dev.custody.topology.PciAddress;
+import dev.custody.topology.host.HostInputException;
 import java.util.HashSet;
 import java.util.List;
 import picocli.CommandLine.Option;
@@ -14,11 +14,15 @@ final class PolicyOptions {
     static final String BUS_GROUPS = "group-by-bus";
     static final String ACS_OVERRIDE = "acs-override=";
 
-    @Option(names = "--policy", paramLabel = "KNOB",
-            description = {"Depart from the kernel's grouping (repeatable): " + SLOT_GROUPS
-                    + " (a slot is one group, B:D not B:D.F),",
-                    BUS_GROUPS + " (a bus is one group), " + ACS_OVERRIDE
-                    + "ADDRESS (UNSAFE: treat that function's ACS as enabled)."})
+    @Option(
+            names = "--policy",
+            paramLabel = "KNOB",
+            description = {
+                "Depart from the kernel's grouping (repeatable): " + SLOT_GROUPS
+                        + " (a slot is one group, B:D not B:D.F),",
+                BUS_GROUPS + " (a bus is one group), " + ACS_OVERRIDE
+                        + "ADDRESS (UNSAFE: treat that function's ACS as enabled)."
+            })
     List<String> knobs = List.of();
 
     GroupingPolicy policy() {
@@ -36,8 +40,10 @@ final class PolicyOptions {
                     throw new HostInputException("--policy", "acs-override", e.getMessage());
                 }
             } else {
-                throw new HostInputException("--policy", knob, "unknown knob (known: %s, %s, %sADDRESS)"
-                        .formatted(SLOT_GROUPS, BUS_GROUPS, ACS_OVERRIDE));
+                throw new HostInputException(
+                        "--policy",
+                        knob,
+                        "unknown knob (known: %s, %s, %sADDRESS)".formatted(SLOT_GROUPS, BUS_GROUPS, ACS_OVERRIDE));
             }
         }
         return policy.withAcsOverride(override);
@@ -45,7 +51,9 @@ final class PolicyOptions {
 
     /** A warning for output when the policy trusts ACS the hardware does not provide. */
     static List<String> unsafeNotes(GroupingPolicy policy) {
-        return policy.acsOverride().stream().sorted()
-                .map(a -> "UNSAFE: ACS override for " + a + ": groups may be smaller than the hardware isolates").toList();
+        return policy.acsOverride().stream()
+                .sorted()
+                .map(a -> "UNSAFE: ACS override for " + a + ": groups may be smaller than the hardware isolates")
+                .toList();
     }
 }

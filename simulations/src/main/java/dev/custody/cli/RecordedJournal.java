@@ -13,7 +13,9 @@ final class RecordedJournal {
     @Option(names = "--journal", required = true, description = "h2:DIR or a jdbc:postgresql: URL.")
     String journal;
 
-    @Option(names = "--instance", defaultValue = JournalSpec.DEFAULT_INSTANCE,
+    @Option(
+            names = "--instance",
+            defaultValue = JournalSpec.DEFAULT_INSTANCE,
             description = "The engine instance whose journal to read. Default: ${DEFAULT-VALUE}.")
     String instance;
 

@@ -28,26 +28,39 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code custody replay}: a journal read back through the pure model, checked at every decision. */
-@Command(name = "replay", mixinStandardHelpOptions = true,
+@Command(
+        name = "replay",
+        mixinStandardHelpOptions = true,
         header = "Replay an engine's journal through the pure model and check every invariant.",
-        description = {"Reads an engine's journal (also one a crashed process left), replays every decision's",
-                "events through the pure model and checks every invariant after each. Exit 0 when all held,",
-                "1 on a violation (naming the decision and its operation), 2 when the journal cannot be read."})
+        description = {
+            "Reads an engine's journal (also one a crashed process left), replays every decision's",
+            "events through the pure model and checks every invariant after each. Exit 0 when all held,",
+            "1 on a violation (naming the decision and its operation), 2 when the journal cannot be read."
+        })
 public final class ReplayCommand implements Callable<Integer> {
 
     @picocli.CommandLine.Mixin
     RecordedJournal recorded;
 
-    @Option(names = "--at", paramLabel = "SEQ|TIME", description = "Print the full state after this decision (or at this ISO-8601 instant).")
+    @Option(
+            names = "--at",
+            paramLabel = "SEQ|TIME",
+            description = "Print the full state after this decision (or at this ISO-8601 instant).")
     String at;
 
     @Option(names = "--group", paramLabel = "N", description = "Print this group's history.")
     Integer group;
 
-    @Option(names = "--device", paramLabel = "X", description = "Print this device's history (with its group's ownership).")
+    @Option(
+            names = "--device",
+            paramLabel = "X",
+            description = "Print this device's history (with its group's ownership).")
     String device;
 
-    @Option(names = "--report", paramLabel = "FILE", description = "Write an HTML page with the ownership timeline of every group.")
+    @Option(
+            names = "--report",
+            paramLabel = "FILE",
+            description = "Write an HTML page with the ownership timeline of every group.")
     Path report;
 
     @Option(names = "--json", description = "One JSON object instead of text.")
@@ -62,9 +75,11 @@ public final class ReplayCommand implements Callable<Integer> {
         JournalHistory history = read.get();
         InvariantCheck invariants = new InvariantCheck();
         List<Consumer<ReplayStep>> observers = new ArrayList<>(List.of(invariants));
-        ObjectTimeline timeline = group != null ? ObjectTimeline.ofGroup(group)
-                : device != null ? ObjectTimeline.ofDevice(device) : null;
-        if (device != null && history.topology().devices().keySet().stream().noneMatch(d -> d.name().equals(device))) {
+        ObjectTimeline timeline =
+                group != null ? ObjectTimeline.ofGroup(group) : device != null ? ObjectTimeline.ofDevice(device) : null;
+        if (device != null
+                && history.topology().devices().keySet().stream()
+                        .noneMatch(d -> d.name().equals(device))) {
             System.err.println("custody replay: --device " + device + " is not in the journal's topology");
             return 2;
         }
@@ -99,15 +114,32 @@ public final class ReplayCommand implements Callable<Integer> {
         summary.put("decisions", history.decisions().size());
         summary.put("events", history.eventCount());
         summary.put("openDecisions", history.openDecisions());
-        summary.put("violations", violations.stream().map(v -> Map.of("seq", v.seq(), "operationId", v.operationId(),
-                "invariant", v.violation().invariant(), "message", v.violation().toString())).toList());
+        summary.put(
+                "violations",
+                violations.stream()
+                        .map(v -> Map.of(
+                                "seq",
+                                v.seq(),
+                                "operationId",
+                                v.operationId(),
+                                "invariant",
+                                v.violation().invariant(),
+                                "message",
+                                v.violation().toString()))
+                        .toList());
         summary.put("stateDigest", StateDigest.of(last));
         summary.put("replaySeconds", seconds);
         if (atState != null) {
             summary.put("at", Map.of("seq", atSeq, "state", SysfsView.json(atState)));
         }
         if (timeline != null) {
-            summary.put("timeline", Map.of("object", timeline.title(), "entries", timeline.entries().stream().map(TimelineEntry::json).toList()));
+            summary.put(
+                    "timeline",
+                    Map.of(
+                            "object",
+                            timeline.title(),
+                            "entries",
+                            timeline.entries().stream().map(TimelineEntry::json).toList()));
         }
         if (report != null) {
             summary.put("report", report.toString());
@@ -120,8 +152,13 @@ public final class ReplayCommand implements Callable<Integer> {
         return violations.isEmpty() ? 0 : 1;
     }
 
-    private void printText(JournalHistory history, List<StepViolation> violations, KernelState last, long atSeq,
-                           KernelState atState, ObjectTimeline timeline) {
+    private void printText(
+            JournalHistory history,
+            List<StepViolation> violations,
+            KernelState last,
+            long atSeq,
+            KernelState atState,
+            ObjectTimeline timeline) {
         if (atState != null) {
             System.out.println("state after decision " + atSeq + ":");
             System.out.print(SysfsView.text(atState));
@@ -131,9 +168,11 @@ public final class ReplayCommand implements Callable<Integer> {
             timeline.entries().forEach(e -> System.out.println("  " + e.line()));
         }
         violations.forEach(v -> System.out.println("VIOLATION " + v));
-        System.out.println("instance " + history.instance() + ": " + history.decisions().size() + " decisions, "
-                + history.eventCount() + " events, " + history.openDecisions().size() + " open (taken, not yet applied), "
-                + violations.size() + " violations; state " + StateDigest.of(last));
+        System.out.println(
+                "instance " + history.instance() + ": " + history.decisions().size() + " decisions, "
+                        + history.eventCount() + " events, "
+                        + history.openDecisions().size() + " open (taken, not yet applied), "
+                        + violations.size() + " violations; state " + StateDigest.of(last));
         if (report != null) {
             System.out.println("report written to " + report);
         }

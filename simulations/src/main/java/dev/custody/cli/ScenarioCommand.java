@@ -1,12 +1,12 @@
 package dev.custody.cli;
 
-import dev.custody.persistence.JournalSpec;
-import dev.custody.sim.ScenarioEngines;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.custody.persistence.JournalSpec;
 import dev.custody.scenario.Scenario;
 import dev.custody.scenario.ScenarioException;
 import dev.custody.scenario.ScenarioParser;
 import dev.custody.scenario.ScenarioRunner;
+import dev.custody.sim.ScenarioEngines;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -21,29 +21,43 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 /** {@code custody scenario run FILE...}: the black-box contract of docs/scenario-format.md. */
-@Command(name = "scenario", description = "Run scenario files (docs/scenario-format.md).",
-        mixinStandardHelpOptions = true, subcommands = ScenarioCommand.Run.class)
+@Command(
+        name = "scenario",
+        description = "Run scenario files (docs/scenario-format.md).",
+        mixinStandardHelpOptions = true,
+        subcommands = ScenarioCommand.Run.class)
 public final class ScenarioCommand {
 
     /** Exit statuses of docs/scenario-format.md. */
     static final int ALL_HELD = 0;
+
     static final int SOME_FAILED = 1;
     static final int INVALID_FILE = 2;
 
-    @Command(name = "run", mixinStandardHelpOptions = true,
-            description = {"Runs each file's steps against the engine and prints one JSON object per step,",
-                    "then a summary line per file. Exit 0 when every expectation held and no invariant broke,",
-                    "1 otherwise, 2 when a file is invalid (then nothing runs)."})
+    @Command(
+            name = "run",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Runs each file's steps against the engine and prints one JSON object per step,",
+                "then a summary line per file. Exit 0 when every expectation held and no invariant broke,",
+                "1 otherwise, 2 when a file is invalid (then nothing runs)."
+            })
     static final class Run implements Callable<Integer> {
         @Parameters(arity = "1..*", paramLabel = "FILE", description = "Scenario files; - reads standard input.")
         List<String> files;
 
-        @picocli.CommandLine.Option(names = "--engine", defaultValue = "rules",
-                description = "rules (the pure model, sequential) or actors (the journaled engine). Default: ${DEFAULT-VALUE}.")
+        @picocli.CommandLine.Option(
+                names = "--engine",
+                defaultValue = "rules",
+                description =
+                        "rules (the pure model, sequential) or actors (the journaled engine). Default: ${DEFAULT-VALUE}.")
         ScenarioEngines.Kind engine;
 
-        @picocli.CommandLine.Option(names = "--journal", defaultValue = "memory",
-                description = "For --engine actors: memory, h2:DIR or a jdbc:postgresql: URL. Default: ${DEFAULT-VALUE}.")
+        @picocli.CommandLine.Option(
+                names = "--journal",
+                defaultValue = "memory",
+                description =
+                        "For --engine actors: memory, h2:DIR or a jdbc:postgresql: URL. Default: ${DEFAULT-VALUE}.")
         String journal;
 
         private final PrintStream out = new PrintStream(System.out, false, StandardCharsets.UTF_8);
@@ -59,7 +73,8 @@ public final class ScenarioCommand {
                     System.err.println("custody: invalid scenario: " + invalid.getMessage());
                     return INVALID_FILE;
                 } catch (UncheckedIOException unreadable) {
-                    System.err.println("custody: cannot read " + file + ": " + unreadable.getCause().getMessage());
+                    System.err.println("custody: cannot read " + file + ": "
+                            + unreadable.getCause().getMessage());
                     return INVALID_FILE;
                 }
             }
@@ -86,12 +101,13 @@ public final class ScenarioCommand {
 
         private boolean runOne(Scenario scenario, ScenarioEngines engines) {
             return ScenarioRunner.run(scenario, engines.next(), line -> {
-                try {
-                    out.println(json.writeValueAsString(line));
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            }).passed();
+                        try {
+                            out.println(json.writeValueAsString(line));
+                        } catch (IOException e) {
+                            throw new UncheckedIOException(e);
+                        }
+                    })
+                    .passed();
         }
 
         private static String read(String file) {

@@ -1,14 +1,14 @@
 package dev.custody.cli;
 
-import dev.custody.persistence.JournalSpec;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.custody.persistence.JournalSpec;
 import dev.custody.rules.Mutant;
 import dev.custody.sim.ScenarioEmitter;
+import dev.custody.sim.SimHtmlReport;
 import dev.custody.sim.SimReport;
 import dev.custody.sim.SimResult;
 import dev.custody.sim.SimSettings;
 import dev.custody.sim.Simulation;
-import dev.custody.sim.SimHtmlReport;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,14 +24,20 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code custody simulate}: race driver probes against VFIO and iommufd claims, checking everything after every event. */
-@Command(name = "simulate", mixinStandardHelpOptions = true,
+@Command(
+        name = "simulate",
+        mixinStandardHelpOptions = true,
         header = "Race drivers, VFIO and iommufd users against the engine; check every invariant after every event.",
-        description = {"Races a driver-core admin, QEMU-like VFIO users, iommufd users, an in-kernel shared-domain user",
-                "and a DMA prober against the engine, checks every invariant after every event, and on a violation",
-                "prints the invariant, the seed and a shrunk trace. Exit 0: no violation; 1: a violation; 2: bad options."})
+        description = {
+            "Races a driver-core admin, QEMU-like VFIO users, iommufd users, an in-kernel shared-domain user",
+            "and a DMA prober against the engine, checks every invariant after every event, and on a violation",
+            "prints the invariant, the seed and a shrunk trace. Exit 0: no violation; 1: a violation; 2: bad options."
+        })
 public final class SimulateCommand implements Callable<Integer> {
 
-    @Option(names = "--seed", description = "Seed of the topology, the agents and (deterministic) the schedule. Default: random.")
+    @Option(
+            names = "--seed",
+            description = "Seed of the topology, the agents and (deterministic) the schedule. Default: random.")
     Long seed;
 
     @Option(names = "--ops", defaultValue = "20000", description = "Operations to run. Default: ${DEFAULT-VALUE}.")
@@ -40,27 +46,44 @@ public final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--duration", description = "Stop after this long (e.g. 30s, 2m) if --ops is not reached first.")
     String duration;
 
-    @Option(names = "--groups", defaultValue = "32", description = "IOMMU groups in the generated topology. Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--groups",
+            defaultValue = "32",
+            description = "IOMMU groups in the generated topology. Default: ${DEFAULT-VALUE}.")
     int groups;
 
-    @Option(names = "--vfio-users", defaultValue = "2", description = "VFIO group/container users. Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--vfio-users",
+            defaultValue = "2",
+            description = "VFIO group/container users. Default: ${DEFAULT-VALUE}.")
     int vfioUsers;
 
-    @Option(names = "--iommufd-users", defaultValue = "2", description = "iommufd/cdev users. Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--iommufd-users",
+            defaultValue = "2",
+            description = "iommufd/cdev users. Default: ${DEFAULT-VALUE}.")
     int iommufdUsers;
 
-    @Option(names = "--deterministic", description = "One thread and a seeded scheduler: the same seed gives the same run.")
+    @Option(
+            names = "--deterministic",
+            description = "One thread and a seeded scheduler: the same seed gives the same run.")
     boolean deterministic;
 
-    @Option(names = "--engine", defaultValue = "actors",
+    @Option(
+            names = "--engine",
+            defaultValue = "actors",
             description = "actors (journaled) or rules (the pure model, fastest). Default: ${DEFAULT-VALUE}.")
     String engine;
 
-    @Option(names = "--journal", defaultValue = "h2:custody-data",
+    @Option(
+            names = "--journal",
+            defaultValue = "h2:custody-data",
             description = "For --engine actors: memory, h2:DIR or a jdbc:postgresql: URL. Default: ${DEFAULT-VALUE}.")
     String journal;
 
-    @Option(names = "--mutant", description = "Switch on one deliberately wrong rule (implies --engine rules); see --list-mutants.")
+    @Option(
+            names = "--mutant",
+            description = "Switch on one deliberately wrong rule (implies --engine rules); see --list-mutants.")
     String mutant;
 
     @Option(names = "--list-mutants", description = "List the mutants and exit.")
@@ -105,10 +128,15 @@ public final class SimulateCommand implements Callable<Integer> {
             }
         }
         if (result.violation().isPresent() && emitScenario != null) {
-            Files.writeString(emitScenario, ScenarioEmitter.write("simulate-seed-" + settings.seed(),
-                    "Shrunk trace of custody simulate --seed " + settings.seed() + ": "
-                            + result.violation().get().violations().getFirst(), result.topology(),
-                    result.violation().get().minimal(), settings.mutants()));
+            Files.writeString(
+                    emitScenario,
+                    ScenarioEmitter.write(
+                            "simulate-seed-" + settings.seed(),
+                            "Shrunk trace of custody simulate --seed " + settings.seed() + ": "
+                                    + result.violation().get().violations().getFirst(),
+                            result.topology(),
+                            result.violation().get().minimal(),
+                            settings.mutants()));
             if (!json) {
                 System.out.println("scenario: " + emitScenario + " (custody scenario run " + emitScenario + ")");
             }
@@ -117,26 +145,41 @@ public final class SimulateCommand implements Callable<Integer> {
     }
 
     private SimSettings settings() {
-        Set<Mutant> mutants = mutant == null ? Set.of() : Set.of(Arrays.stream(Mutant.values())
-                .filter(m -> m.cliName().equals(mutant)).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("unknown mutant " + mutant + " (see --list-mutants)")));
+        Set<Mutant> mutants = mutant == null
+                ? Set.of()
+                : Set.of(Arrays.stream(Mutant.values())
+                        .filter(m -> m.cliName().equals(mutant))
+                        .findFirst()
+                        .orElseThrow(() ->
+                                new IllegalArgumentException("unknown mutant " + mutant + " (see --list-mutants)")));
         boolean actors = engine.equals("actors") && mutants.isEmpty();
         if (!engine.equals("actors") && !engine.equals("rules")) {
             throw new IllegalArgumentException("--engine must be actors or rules");
         }
         JournalSpec journalOption = actors ? JournalSpec.parse(journal).prepared() : null;
-        return new SimSettings(seed != null ? seed : new java.util.Random().nextLong() & 0xffffffffL, groups, ops,
-                Optional.ofNullable(duration).map(SimulateCommand::parseDuration), deterministic,
-                Optional.ofNullable(journalOption).map(JournalSpec::config), actors ? journal : "none", mutants,
-                vfioUsers, iommufdUsers);
+        return new SimSettings(
+                seed != null ? seed : new java.util.Random().nextLong() & 0xffffffffL,
+                groups,
+                ops,
+                Optional.ofNullable(duration).map(SimulateCommand::parseDuration),
+                deterministic,
+                Optional.ofNullable(journalOption).map(JournalSpec::config),
+                actors ? journal : "none",
+                mutants,
+                vfioUsers,
+                iommufdUsers);
     }
 
     private SimResult runWithProgress(Simulation simulation, SimSettings settings) {
         if (noProgress || json || System.console() == null) {
-            return simulation.run(done -> { });
+            return simulation.run(done -> {});
         }
-        try (ProgressBar bar = new ProgressBarBuilder().setTaskName("simulate").setInitialMax(settings.operations())
-                .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250).build()) {
+        try (ProgressBar bar = new ProgressBarBuilder()
+                .setTaskName("simulate")
+                .setInitialMax(settings.operations())
+                .setStyle(ProgressBarStyle.ASCII)
+                .setUpdateIntervalMillis(250)
+                .build()) {
             return simulation.run(bar::stepTo);
         }
     }

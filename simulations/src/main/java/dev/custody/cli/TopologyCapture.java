@@ -11,10 +11,14 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code custody topology capture --out DIR}: a live host's PCI devices in the captured layout. */
-@Command(name = "capture", mixinStandardHelpOptions = true,
-        description = {"Copies this host's " + TopologyCommand.LIVE_DEVICES + " into DIR: one directory per function",
-                "with vendor, device, class, config (binary; only the header unless run as root), and",
-                "driver and iommu_group as text files when present. Reads the host; changes nothing."})
+@Command(
+        name = "capture",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Copies this host's " + TopologyCommand.LIVE_DEVICES + " into DIR: one directory per function",
+            "with vendor, device, class, config (binary; only the header unless run as root), and",
+            "driver and iommu_group as text files when present. Reads the host; changes nothing."
+        })
 final class TopologyCapture implements Callable<Integer> {
 
     @Option(names = "--out", paramLabel = "DIR", required = true, description = "An empty or new directory.")

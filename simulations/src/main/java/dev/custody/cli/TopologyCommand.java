@@ -8,11 +8,15 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 
 /** {@code custody topology ...}: PCI hierarchies, the IOMMU groups they form, and guest layouts. */
-@Command(name = "topology", mixinStandardHelpOptions = true,
+@Command(
+        name = "topology",
+        mixinStandardHelpOptions = true,
         header = "Derive IOMMU groups from a PCI hierarchy, compare with the kernel, plan a guest.",
-        description = {"Capture a host's PCI devices, derive IOMMU groups as the kernel does, compare them with",
-                "the kernel's, show why each group formed, and plan a guest layout for assigned groups.",
-                "Exit 0 ok, 1 differences found or plan refused, 2 bad input."},
+        description = {
+            "Capture a host's PCI devices, derive IOMMU groups as the kernel does, compare them with",
+            "the kernel's, show why each group formed, and plan a guest layout for assigned groups.",
+            "Exit 0 ok, 1 differences found or plan refused, 2 bad input."
+        },
         subcommands = {TopologyCapture.class, TopologyImport.class, TopologyShow.class, TopologyPlanGuest.class})
 public final class TopologyCommand {
 
@@ -41,4 +45,3 @@ public final class TopologyCommand {
         return TopologyCommand.BAD_INPUT;
     }
 }
-

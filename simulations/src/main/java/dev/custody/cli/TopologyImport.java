@@ -1,11 +1,11 @@
 package dev.custody.cli;
 
-import dev.custody.topology.host.HostGroups;
-import dev.custody.topology.host.KernelComparison;
-import dev.custody.topology.host.ScenarioTopologyFile;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.custody.topology.GroupDerivation;
+import dev.custody.topology.host.HostGroups;
+import dev.custody.topology.host.KernelComparison;
+import dev.custody.topology.host.ScenarioTopologyFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -14,10 +14,14 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code custody topology import}: derive groups for a host or a capture and compare them with the kernel's. */
-@Command(name = "import", mixinStandardHelpOptions = true,
-        description = {"Reads a host's PCI functions, derives the IOMMU groups as the kernel would, and compares",
-                "them with the kernel's iommu_group when the capture has them, reporting every difference.",
-                "Exit 0 when they agree (or there is nothing to compare), 1 on differences, 2 on bad input."})
+@Command(
+        name = "import",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Reads a host's PCI functions, derives the IOMMU groups as the kernel would, and compares",
+            "them with the kernel's iommu_group when the capture has them, reporting every difference.",
+            "Exit 0 when they agree (or there is nothing to compare), 1 on differences, 2 on bad input."
+        })
 final class TopologyImport implements Callable<Integer> {
 
     @Mixin
@@ -26,15 +30,23 @@ final class TopologyImport implements Callable<Integer> {
     @Mixin
     PolicyOptions policyOptions = new PolicyOptions();
 
-    @Option(names = "--json", description = "Print {\"groups\": [[addresses...]...], \"kernelGroups\": ... or null, \"differences\": [...]}.")
+    @Option(
+            names = "--json",
+            description =
+                    "Print {\"groups\": [[addresses...]...], \"kernelGroups\": ... or null, \"differences\": [...]}.")
     boolean asJson;
 
-    @Option(names = "--ignore-kernel-groups",
-            description = "Derive without comparing, even when the capture has iommu_group files; --out then writes the derived groups.")
+    @Option(
+            names = "--ignore-kernel-groups",
+            description =
+                    "Derive without comparing, even when the capture has iommu_group files; --out then writes the derived groups.")
     boolean ignoreKernelGroups;
 
-    @Option(names = "--out", paramLabel = "FILE",
-            description = "Write a scenario file with this topology (the kernel's groups when known, else the derived ones).")
+    @Option(
+            names = "--out",
+            paramLabel = "FILE",
+            description =
+                    "Write a scenario file with this topology (the kernel's groups when known, else the derived ones).")
     Path out;
 
     private final ObjectMapper json = new ObjectMapper();
@@ -55,7 +67,8 @@ final class TopologyImport implements Callable<Integer> {
                 printText(loaded.source(), comparison);
             }
             if (out != null) {
-                var file = ScenarioTopologyFile.of(topology, HostGroups.of(topology, derived, ignoreKernelGroups), json);
+                var file =
+                        ScenarioTopologyFile.of(topology, HostGroups.of(topology, derived, ignoreKernelGroups), json);
                 Files.writeString(out, json.writerWithDefaultPrettyPrinter().writeValueAsString(file) + "\n");
                 System.err.println("custody: wrote " + out);
             }
@@ -66,7 +79,9 @@ final class TopologyImport implements Callable<Integer> {
     private void printJson(KernelComparison comparison) throws Exception {
         var root = json.createObjectNode();
         root.set("groups", json.valueToTree(comparison.derivedAddresses()));
-        root.set("kernelGroups", comparison.kernelAddresses().<JsonNode>map(json::valueToTree).orElse(json.nullNode()));
+        root.set(
+                "kernelGroups",
+                comparison.kernelAddresses().<JsonNode>map(json::valueToTree).orElse(json.nullNode()));
         root.set("differences", json.valueToTree(comparison.differences()));
         System.out.println(json.writeValueAsString(root));
     }

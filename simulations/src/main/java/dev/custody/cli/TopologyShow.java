@@ -1,17 +1,21 @@
 package dev.custody.cli;
 
+import dev.custody.topology.GroupDerivation;
 import dev.custody.topology.host.KernelComparison;
 import dev.custody.topology.host.PciTree;
-import dev.custody.topology.GroupDerivation;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 /** {@code custody topology show}: the PCI tree annotated with groups and drivers, then why each group formed. */
-@Command(name = "show", mixinStandardHelpOptions = true,
-        description = {"Prints the PCI hierarchy as a tree (like lspci -t) with each function's derived group",
-                "(and the kernel's number when captured) and driver, then every group with the rule that put",
-                "each member there. Exit 0, or 2 on bad input."})
+@Command(
+        name = "show",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Prints the PCI hierarchy as a tree (like lspci -t) with each function's derived group",
+            "(and the kernel's number when captured) and driver, then every group with the rule that put",
+            "each member there. Exit 0, or 2 on bad input."
+        })
 final class TopologyShow implements Callable<Integer> {
 
     @Mixin

@@ -20,8 +20,8 @@ final class AckLog implements AutoCloseable {
 
     AckLog(Path path) {
         try {
-            this.file = Files.newBufferedWriter(path, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-                    StandardOpenOption.APPEND);
+            this.file = Files.newBufferedWriter(
+                    path, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the acknowledgement log " + path, e);
         }

@@ -16,12 +16,21 @@ final class ChildJvm {
     static final int SNAPSHOT_EVERY = 3;
 
     static Process start(List<String> workloadArguments, Path stderr) throws IOException {
-        String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        List<String> command = new ArrayList<>(List.of(java,
-                "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-Xmx512m",
+        String java = ProcessHandle.current()
+                .info()
+                .command()
+                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        List<String> command = new ArrayList<>(List.of(
+                java,
+                "--enable-native-access=ALL-UNNAMED",
+                "--sun-misc-unsafe-memory-access=allow",
+                "-Xmx512m",
                 // snapshots every few events, so that seeded kills also land while a snapshot is written
                 "-Dcustody.snapshot-every=" + SNAPSHOT_EVERY,
-                "-cp", System.getProperty("java.class.path"), "dev.custody.cli.CustodyCli", "crash-workload"));
+                "-cp",
+                System.getProperty("java.class.path"),
+                "dev.custody.cli.CustodyCli",
+                "crash-workload"));
         command.addAll(workloadArguments);
         return new ProcessBuilder(command)
                 .redirectError(ProcessBuilder.Redirect.appendTo(stderr.toFile()))

@@ -20,8 +20,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class ChildRun {
 
-    record Result(Optional<WorkloadLine.Recovered> recovered, boolean done, boolean killed, boolean hung,
-                  int acknowledged, int exitCode, String stderrTail) {}
+    record Result(
+            Optional<WorkloadLine.Recovered> recovered,
+            boolean done,
+            boolean killed,
+            boolean hung,
+            int acknowledged,
+            int exitCode,
+            String stderrTail) {}
 
     private ChildRun() {}
 
@@ -30,15 +36,18 @@ final class ChildRun {
         Files.deleteIfExists(stderr);
         Process child = ChildJvm.start(arguments, stderr);
         AtomicBoolean hung = new AtomicBoolean();
-        CompletableFuture<Void> watchdog = CompletableFuture.runAsync(() -> {
-            hung.set(true);
-            sigkill(child);
-        }, CompletableFuture.delayedExecutor(deadline.toMillis(), TimeUnit.MILLISECONDS));
+        CompletableFuture<Void> watchdog = CompletableFuture.runAsync(
+                () -> {
+                    hung.set(true);
+                    sigkill(child);
+                },
+                CompletableFuture.delayedExecutor(deadline.toMillis(), TimeUnit.MILLISECONDS));
         Optional<WorkloadLine.Recovered> recovered = Optional.empty();
         boolean done = false;
         boolean killed = false;
         int acknowledged = 0;
-        try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+        try (BufferedReader out =
+                new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
             String text;
             while ((text = out.readLine()) != null) {
                 Optional<WorkloadLine> line = WorkloadLine.parse(text);
@@ -56,7 +65,9 @@ final class ChildRun {
                     case WorkloadLine.Acknowledged a -> {
                         log.add(a);
                         acknowledged++;
-                        if (killPoint instanceof KillPoint.AfterAcknowledged k && acknowledged >= k.count() && !killed) {
+                        if (killPoint instanceof KillPoint.AfterAcknowledged k
+                                && acknowledged >= k.count()
+                                && !killed) {
                             sigkill(child);
                             killed = true;
                         }
@@ -85,7 +96,8 @@ final class ChildRun {
             return "";
         }
         List<String> lines = Files.readAllLines(stderr, StandardCharsets.UTF_8).stream()
-                .filter(l -> !l.startsWith("WARNING:")).toList();
+                .filter(l -> !l.startsWith("WARNING:"))
+                .toList();
         return String.join("\n", lines.subList(Math.max(0, lines.size() - 8), lines.size()));
     }
 }

@@ -8,5 +8,13 @@ import java.util.Optional;
  * One crash test: how many cycles, the seed of every kill point, the journal ({@code spelling} is what
  * the child is given), where the logs go, and the H2 file to tear in {@code --torn-tail} mode.
  */
-public record CrashSettings(int cycles, long seed, String journalSpelling, Config journal, Path workDirectory,
-                            Optional<Path> h2File, boolean tornTail, String instance, int groups) {}
+public record CrashSettings(
+        int cycles,
+        long seed,
+        String journalSpelling,
+        Config journal,
+        Path workDirectory,
+        Optional<Path> h2File,
+        boolean tornTail,
+        String instance,
+        int groups) {}

@@ -10,7 +10,6 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 
@@ -44,17 +43,24 @@ public final class CrashTest {
         int tearAt = settings.tornTail() ? Math.max(1, settings.cycles() / 2) : -1;
         try (AckLog log = new AckLog(settings.workDirectory().resolve("acknowledged.log"))) {
             for (int cycle = 1; cycle <= settings.cycles(); cycle++) {
-                KillPoint kill = cycle > 1 && random.nextInt(4) == 0 ? new KillPoint.DuringRecovery()
+                KillPoint kill = cycle > 1 && random.nextInt(4) == 0
+                        ? new KillPoint.DuringRecovery()
                         : new KillPoint.AfterAcknowledged(3 + random.nextInt(60));
                 ChildRun.Result child = ChildRun.run(arguments(cycle, false), stderr(cycle), kill, log, CHILD_DEADLINE);
                 kills += child.killed() ? 1 : 0;
                 List<String> problems = new ArrayList<>(childProblems(child, true));
                 Audit audit = JournalAudit.audit(settings.journal(), settings.instance(), log.all(), child.recovered());
                 problems.addAll(audit.problems());
-                CycleResult result = new CycleResult(cycle, child.killed() ? kill.describe() : "no (exit " + child.exitCode() + ")",
+                CycleResult result = new CycleResult(
+                        cycle,
+                        child.killed() ? kill.describe() : "no (exit " + child.exitCode() + ")",
                         child.recovered().map(WorkloadLine.Recovered::millis).orElse(-1L),
-                        child.recovered().map(WorkloadLine.Recovered::lastSeq).orElse(-1L), child.acknowledged(),
-                        audit.decisions(), audit.events(), audit.lost(), problems);
+                        child.recovered().map(WorkloadLine.Recovered::lastSeq).orElse(-1L),
+                        child.acknowledged(),
+                        audit.decisions(),
+                        audit.events(),
+                        audit.lost(),
+                        problems);
                 cycles.add(result);
                 lost.addAll(audit.lost());
                 violations.addAll(problems);
@@ -65,8 +71,12 @@ public final class CrashTest {
                     tornTail = tearAndRestart(log, cycle);
                 }
             }
-            ChildRun.Result last = ChildRun.run(arguments(settings.cycles() + 1, true), stderr(settings.cycles() + 1),
-                    new KillPoint.Never(), log, CHILD_DEADLINE);
+            ChildRun.Result last = ChildRun.run(
+                    arguments(settings.cycles() + 1, true),
+                    stderr(settings.cycles() + 1),
+                    new KillPoint.Never(),
+                    log,
+                    CHILD_DEADLINE);
             List<String> finalProblems = new ArrayList<>(childProblems(last, false));
             if (!last.done()) {
                 finalProblems.add("the final clean recovery did not finish: " + last.stderrTail());
@@ -75,8 +85,11 @@ public final class CrashTest {
             finalProblems.addAll(audit.problems());
             lost.addAll(audit.lost());
             violations.addAll(finalProblems);
-            progress.println("final recovery: " + last.recovered().map(r -> r.millis() + " ms to decision " + r.lastSeq())
-                    .orElse("none") + "; journal " + audit.decisions() + " decisions / " + audit.events() + " events");
+            progress.println("final recovery: "
+                    + last.recovered()
+                            .map(r -> r.millis() + " ms to decision " + r.lastSeq())
+                            .orElse("none") + "; journal " + audit.decisions() + " decisions / " + audit.events()
+                    + " events");
             finalProblems.forEach(p -> progress.println("  VIOLATION " + p));
             return summary(cycles, kills, log.all().size(), lost, violations, tornTail, last);
         }
@@ -106,8 +119,12 @@ public final class CrashTest {
         TornTail tear = new TornTail(settings.h2File().get());
         report.put("bytesOverwritten", tear.tear(random.nextLong()));
         AckLog scratch = new AckLog(settings.workDirectory().resolve("torn-tail-acknowledged.log"));
-        ChildRun.Result child = ChildRun.run(arguments(cycle * 1000, true), settings.workDirectory().resolve("torn-tail.stderr"),
-                new KillPoint.Never(), scratch, CHILD_DEADLINE);
+        ChildRun.Result child = ChildRun.run(
+                arguments(cycle * 1000, true),
+                settings.workDirectory().resolve("torn-tail.stderr"),
+                new KillPoint.Never(),
+                scratch,
+                CHILD_DEADLINE);
         scratch.close();
         if (!child.done()) {
             report.put("outcome", "refused");
@@ -115,7 +132,9 @@ public final class CrashTest {
             progress.println("torn tail: the engine refused to start: " + firstLine(child.stderrTail()));
         } else {
             Audit audit = JournalAudit.audit(settings.journal(), settings.instance(), log.all(), child.recovered());
-            report.put("outcome", audit.lost().isEmpty() && audit.problems().isEmpty() ? "recovered" : "recovered-differently");
+            report.put(
+                    "outcome",
+                    audit.lost().isEmpty() && audit.problems().isEmpty() ? "recovered" : "recovered-differently");
             report.put("lostAfterTear", audit.lost().size());
             report.put("problemsAfterTear", audit.problems());
             progress.println("torn tail: the engine started; " + audit.lost().size()
@@ -130,10 +149,21 @@ public final class CrashTest {
     }
 
     private List<String> arguments(int cycle, boolean verifyOnly) {
-        List<String> args = new ArrayList<>(List.of("--journal", settings.journalSpelling(), "--instance", settings.instance(),
-                "--seed", Long.toString(settings.seed() + cycle), "--topology-seed", Long.toString(settings.seed()),
-                "--groups", Integer.toString(settings.groups()), "--operation-prefix", "r" + runId + "-c" + cycle,
-                "--max-operations", Long.toString(MAX_OPERATIONS_PER_CHILD)));
+        List<String> args = new ArrayList<>(List.of(
+                "--journal",
+                settings.journalSpelling(),
+                "--instance",
+                settings.instance(),
+                "--seed",
+                Long.toString(settings.seed() + cycle),
+                "--topology-seed",
+                Long.toString(settings.seed()),
+                "--groups",
+                Integer.toString(settings.groups()),
+                "--operation-prefix",
+                "r" + runId + "-c" + cycle,
+                "--max-operations",
+                Long.toString(MAX_OPERATIONS_PER_CHILD)));
         if (verifyOnly) {
             args.add("--verify-only");
         }
@@ -144,18 +174,35 @@ public final class CrashTest {
         return settings.workDirectory().resolve("child-" + cycle + ".stderr");
     }
 
-    private Map<String, Object> summary(List<CycleResult> cycles, int kills, int acknowledged, Set<String> lost,
-                                        Set<String> violations, Map<String, Object> tornTail, ChildRun.Result last) {
+    private Map<String, Object> summary(
+            List<CycleResult> cycles,
+            int kills,
+            int acknowledged,
+            Set<String> lost,
+            Set<String> violations,
+            Map<String, Object> tornTail,
+            ChildRun.Result last) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("cycles", cycles.size());
         out.put("kills", kills);
-        out.put("killsDuringRecovery", cycles.stream().filter(c -> c.killedWhen().equals("during recovery")).count());
+        out.put(
+                "killsDuringRecovery",
+                cycles.stream()
+                        .filter(c -> c.killedWhen().equals("during recovery"))
+                        .count());
         out.put("acknowledged", acknowledged);
         out.put("lost", lost.size());
         out.put("violations", violations.size());
         out.put("seed", settings.seed());
-        out.put("recoveryMillis", cycles.stream().map(CycleResult::recoveryMillis).filter(m -> m >= 0).toList());
-        out.put("finalRecoveryMillis", last.recovered().map(WorkloadLine.Recovered::millis).orElse(-1L));
+        out.put(
+                "recoveryMillis",
+                cycles.stream()
+                        .map(CycleResult::recoveryMillis)
+                        .filter(m -> m >= 0)
+                        .toList());
+        out.put(
+                "finalRecoveryMillis",
+                last.recovered().map(WorkloadLine.Recovered::millis).orElse(-1L));
         out.put("journal", settings.journalSpelling());
         if (tornTail != null) {
             out.put("tornTail", tornTail);
@@ -170,5 +217,4 @@ public final class CrashTest {
     public static boolean passed(Map<String, Object> summary) {
         return ((Number) summary.get("lost")).intValue() == 0 && ((Number) summary.get("violations")).intValue() == 0;
     }
-
 }

@@ -2,14 +2,14 @@ package dev.custody.crash;
 
 import com.typesafe.config.Config;
 import dev.custody.api.ActorEngine;
-import dev.custody.api.KernelEngine;
-import dev.custody.rules.Decision;
 import dev.custody.api.CustodyRuntime;
+import dev.custody.api.KernelEngine;
 import dev.custody.invariants.Invariants;
 import dev.custody.model.Command;
 import dev.custody.model.Topology;
 import dev.custody.model.state.KernelState;
 import dev.custody.replay.StateDigest;
+import dev.custody.rules.Decision;
 import dev.custody.sim.Agent;
 import dev.custody.sim.RaceAgents;
 import java.io.PrintStream;
@@ -35,8 +35,14 @@ public final class CrashWorkload {
     }
 
     /** {@code operationPrefix} makes operation ids unique across the restarts of one crash test. */
-    public int run(Config journal, String instance, Topology topology, long seed, String operationPrefix,
-                   boolean verifyOnly, long maxOperations) {
+    public int run(
+            Config journal,
+            String instance,
+            Topology topology,
+            long seed,
+            String operationPrefix,
+            boolean verifyOnly,
+            long maxOperations) {
         exitWhenParentGoes();
         try (CustodyRuntime runtime = CustodyRuntime.start(journal)) {
             say(new WorkloadLine.Recovering());
@@ -49,7 +55,11 @@ public final class CrashWorkload {
             long lastSeq = engine.custody().quiesce().toCompletableFuture().join();
             KernelState state = engine.state();
             long millis = (System.nanoTime() - start) / 1_000_000;
-            say(new WorkloadLine.Recovered(millis, lastSeq, StateDigest.of(state), Invariants.check(state).size()));
+            say(new WorkloadLine.Recovered(
+                    millis,
+                    lastSeq,
+                    StateDigest.of(state),
+                    Invariants.check(state).size()));
             if (verifyOnly) {
                 engine.close();
                 say(new WorkloadLine.Done());
@@ -67,15 +77,20 @@ public final class CrashWorkload {
     }
 
     /** One agent's calls, one after another; the agents together race each other. */
-    private CompletableFuture<Void> race(KernelEngine engine, Agent agent, AtomicReference<KernelState> latest,
-                                         String prefix, long maxOperations) {
+    private CompletableFuture<Void> race(
+            KernelEngine engine, Agent agent, AtomicReference<KernelState> latest, String prefix, long maxOperations) {
         CompletableFuture<Void> finished = new CompletableFuture<>();
         next(engine, agent, latest, prefix, maxOperations, finished);
         return finished;
     }
 
-    private void next(KernelEngine engine, Agent agent, AtomicReference<KernelState> latest, String prefix,
-                      long maxOperations, CompletableFuture<Void> finished) {
+    private void next(
+            KernelEngine engine,
+            Agent agent,
+            AtomicReference<KernelState> latest,
+            String prefix,
+            long maxOperations,
+            CompletableFuture<Void> finished) {
         long n = issued.incrementAndGet();
         if (n > maxOperations) {
             finished.complete(null);
@@ -89,7 +104,8 @@ public final class CrashWorkload {
                 return;
             }
             // the acknowledgement is on the pipe before anything depends on it
-            say(new WorkloadLine.Acknowledged(operationId, decision.events().size(), EventsDigest.of(decision.events())));
+            say(new WorkloadLine.Acknowledged(
+                    operationId, decision.events().size(), EventsDigest.of(decision.events())));
             latest.set(decision.state());
             agent.observe(command, decision.outcome());
             next(engine, agent, latest, prefix, maxOperations, finished);
@@ -105,16 +121,18 @@ public final class CrashWorkload {
 
     /** The parent holds our standard input open; when it dies we must not race on alone. */
     private static void exitWhenParentGoes() {
-        Thread watcher = new Thread(() -> {
-            try {
-                while (System.in.read() >= 0) {
-                    // nothing is ever sent; reading only notices the end
-                }
-            } catch (java.io.IOException ignored) {
-                // a broken stdin means the same as its end
-            }
-            Runtime.getRuntime().halt(4);
-        }, "parent-watch");
+        Thread watcher = new Thread(
+                () -> {
+                    try {
+                        while (System.in.read() >= 0) {
+                            // nothing is ever sent; reading only notices the end
+                        }
+                    } catch (java.io.IOException ignored) {
+                        // a broken stdin means the same as its end
+                    }
+                    Runtime.getRuntime().halt(4);
+                },
+                "parent-watch");
         watcher.setDaemon(true);
         watcher.start();
     }

@@ -1,12 +1,20 @@
 package dev.custody.crash;
 
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.LinkedHashMap;
 
 /** One start-race-kill cycle and what the audit after it found. */
-record CycleResult(int cycle, String killedWhen, long recoveryMillis, long recoveredAtSeq, int acknowledged,
-                   long decisions, long events, List<String> lost, List<String> problems) {
+record CycleResult(
+        int cycle,
+        String killedWhen,
+        long recoveryMillis,
+        long recoveredAtSeq,
+        int acknowledged,
+        long decisions,
+        long events,
+        List<String> lost,
+        List<String> problems) {
 
     Map<String, Object> json() {
         Map<String, Object> out = new LinkedHashMap<>();
@@ -23,7 +31,8 @@ record CycleResult(int cycle, String killedWhen, long recoveryMillis, long recov
     }
 
     String line() {
-        return "cycle " + cycle + ": killed " + killedWhen + "; recovery " + (recoveryMillis < 0 ? "-" : recoveryMillis + " ms")
+        return "cycle " + cycle + ": killed " + killedWhen + "; recovery "
+                + (recoveryMillis < 0 ? "-" : recoveryMillis + " ms")
                 + " (to decision " + recoveredAtSeq + "); " + acknowledged + " acknowledged; journal " + decisions
                 + " decisions / " + events + " events; lost " + lost.size() + ", violations " + problems.size();
     }

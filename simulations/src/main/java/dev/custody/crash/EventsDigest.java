@@ -13,7 +13,8 @@ final class EventsDigest {
 
     static String of(List<KernelEvent> events) {
         try {
-            byte[] hash = MessageDigest.getInstance("SHA-256").digest(events.toString().getBytes(StandardCharsets.UTF_8));
+            byte[] hash = MessageDigest.getInstance("SHA-256")
+                    .digest(events.toString().getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(hash, 0, 8);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is missing from this JDK", e);

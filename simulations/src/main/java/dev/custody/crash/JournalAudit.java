@@ -21,8 +21,11 @@ import java.util.Optional;
 final class JournalAudit {
     private JournalAudit() {}
 
-    static Audit audit(Config journal, String instance, List<WorkloadLine.Acknowledged> acknowledged,
-                       Optional<WorkloadLine.Recovered> recovered) {
+    static Audit audit(
+            Config journal,
+            String instance,
+            List<WorkloadLine.Acknowledged> acknowledged,
+            Optional<WorkloadLine.Recovered> recovered) {
         JournalHistory history = JournalReader.read(journal, instance);
         Map<String, RecordedDecision> byOperation = new HashMap<>();
         history.decisions().forEach(d -> byOperation.put(d.operationId(), d));
@@ -36,7 +39,8 @@ final class JournalAudit {
             if (decision == null) {
                 lost.add(ack.operationId() + ": acknowledged with " + ack.events() + " events, not in the journal");
             } else if (!EventsDigest.of(decision.events()).equals(ack.eventsDigest())) {
-                lost.add(ack.operationId() + ": decision " + decision.seq() + " holds other events than were acknowledged");
+                lost.add(ack.operationId() + ": decision " + decision.seq()
+                        + " holds other events than were acknowledged");
             }
         }
 
@@ -50,8 +54,10 @@ final class JournalAudit {
                 problems.add("the engine recovered state " + r.digest() + " at decision " + r.lastSeq()
                         + " but replaying the journal to there gives " + replayed);
             }
-            history.openDecisions().stream().filter(seq -> seq <= r.lastSeq()).forEach(seq ->
-                    problems.add("decision " + seq + " was still open after the recovery said it was quiet"));
+            history.openDecisions().stream()
+                    .filter(seq -> seq <= r.lastSeq())
+                    .forEach(seq ->
+                            problems.add("decision " + seq + " was still open after the recovery said it was quiet"));
             if (r.violations() > 0) {
                 problems.add("the recovered engine state breaks " + r.violations() + " invariants");
             }

@@ -35,8 +35,9 @@ public sealed interface WorkloadLine {
         try {
             return switch (f[0]) {
                 case "RECOVERING" -> Optional.of(new Recovering());
-                case "RECOVERED" -> Optional.of(new Recovered(Long.parseLong(f[1]), Long.parseLong(f[2]), f[3],
-                        Integer.parseInt(f[4])));
+                case "RECOVERED" ->
+                    Optional.of(
+                            new Recovered(Long.parseLong(f[1]), Long.parseLong(f[2]), f[3], Integer.parseInt(f[4])));
                 case "ACK" -> Optional.of(new Acknowledged(f[1], Integer.parseInt(f[2]), f[3]));
                 case "DONE" -> Optional.of(new Done());
                 default -> Optional.empty();

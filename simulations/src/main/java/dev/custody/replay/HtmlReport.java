@@ -23,44 +23,79 @@ public final class HtmlReport {
         Map<GroupId, List<OwnershipChart.Stretch>> lanes = chart.stretches();
         int height = 40 + lanes.size() * LANE;
         StringBuilder svg = new StringBuilder();
-        svg.append("<svg id=\"ownership-timeline\" xmlns=\"http://www.w3.org/2000/svg\" width=\"").append(LEFT + WIDTH + 20)
-                .append("\" height=\"").append(height).append("\" role=\"img\" aria-label=\"ownership per group\">\n");
+        svg.append("<svg id=\"ownership-timeline\" xmlns=\"http://www.w3.org/2000/svg\" width=\"")
+                .append(LEFT + WIDTH + 20)
+                .append("\" height=\"")
+                .append(height)
+                .append("\" role=\"img\" aria-label=\"ownership per group\">\n");
         int row = 0;
         for (var lane : lanes.entrySet()) {
             int y = 20 + row * LANE;
-            svg.append("<text class=\"lane-label\" x=\"4\" y=\"").append(y + 16).append("\">group ")
-                    .append(lane.getKey().number()).append("</text>\n");
+            svg.append("<text class=\"lane-label\" x=\"4\" y=\"")
+                    .append(y + 16)
+                    .append("\">group ")
+                    .append(lane.getKey().number())
+                    .append("</text>\n");
             List<OwnershipChart.Stretch> stretches = lane.getValue();
             for (int i = 0; i < stretches.size(); i++) {
                 OwnershipChart.Stretch s = stretches.get(i);
                 long end = i + 1 < stretches.size() ? stretches.get(i + 1).fromSeq() : last + 1;
                 double x = LEFT + WIDTH * (s.fromSeq() - 1) / (double) last;
                 double w = Math.max(1.0, WIDTH * (end - s.fromSeq()) / (double) last);
-                svg.append("<rect class=\"stretch\" x=\"").append(fmt(x)).append("\" y=\"").append(y)
-                        .append("\" width=\"").append(fmt(w)).append("\" height=\"20\" fill=\"").append(color(s.holder()))
-                        .append("\"><title>").append(escape("group " + lane.getKey().number() + " from decision "
-                                + s.fromSeq() + ": " + s.status())).append("</title></rect>\n");
-                svg.append("<circle class=\"change\" cx=\"").append(fmt(x)).append("\" cy=\"").append(y + 10)
-                        .append("\" r=\"2.5\" fill=\"#222\"><title>").append(escape("decision " + s.fromSeq()))
+                svg.append("<rect class=\"stretch\" x=\"")
+                        .append(fmt(x))
+                        .append("\" y=\"")
+                        .append(y)
+                        .append("\" width=\"")
+                        .append(fmt(w))
+                        .append("\" height=\"20\" fill=\"")
+                        .append(color(s.holder()))
+                        .append("\"><title>")
+                        .append(escape("group " + lane.getKey().number() + " from decision " + s.fromSeq() + ": "
+                                + s.status()))
+                        .append("</title></rect>\n");
+                svg.append("<circle class=\"change\" cx=\"")
+                        .append(fmt(x))
+                        .append("\" cy=\"")
+                        .append(y + 10)
+                        .append("\" r=\"2.5\" fill=\"#222\"><title>")
+                        .append(escape("decision " + s.fromSeq()))
                         .append("</title></circle>\n");
             }
             row++;
         }
-        svg.append("<text class=\"axis\" x=\"").append(LEFT).append("\" y=\"").append(height - 4)
-                .append("\">decision 1</text><text class=\"axis\" text-anchor=\"end\" x=\"").append(LEFT + WIDTH)
-                .append("\" y=\"").append(height - 4).append("\">decision ").append(last).append("</text>\n</svg>\n");
+        svg.append("<text class=\"axis\" x=\"")
+                .append(LEFT)
+                .append("\" y=\"")
+                .append(height - 4)
+                .append("\">decision 1</text><text class=\"axis\" text-anchor=\"end\" x=\"")
+                .append(LEFT + WIDTH)
+                .append("\" y=\"")
+                .append(height - 4)
+                .append("\">decision ")
+                .append(last)
+                .append("</text>\n</svg>\n");
 
-        StringBuilder table = new StringBuilder("<table id=\"changes\"><tr><th>group</th><th>decision</th><th>operation</th>"
-                + "<th>before</th><th>after</th></tr>\n");
+        StringBuilder table =
+                new StringBuilder("<table id=\"changes\"><tr><th>group</th><th>decision</th><th>operation</th>"
+                        + "<th>before</th><th>after</th></tr>\n");
         int rows = 0;
         for (var entry : chart.changes().entrySet()) {
             for (OwnershipChart.Change c : entry.getValue()) {
                 if (rows++ >= MAX_TABLE_ROWS) {
                     break;
                 }
-                table.append("<tr><td>").append(entry.getKey().number()).append("</td><td>").append(c.seq())
-                        .append("</td><td>").append(escape(c.operationId())).append("</td><td>").append(escape(c.before()))
-                        .append("</td><td>").append(escape(c.after())).append("</td></tr>\n");
+                table.append("<tr><td>")
+                        .append(entry.getKey().number())
+                        .append("</td><td>")
+                        .append(c.seq())
+                        .append("</td><td>")
+                        .append(escape(c.operationId()))
+                        .append("</td><td>")
+                        .append(escape(c.before()))
+                        .append("</td><td>")
+                        .append(escape(c.after()))
+                        .append("</td></tr>\n");
             }
         }
         table.append("</table>\n");
@@ -87,9 +122,18 @@ public final class HtmlReport {
                 document.body.dataset.renderedStretches = String(drawn);
                 </script>
                 </body></html>
-                """.formatted(escape(history.instance()), escape(history.instance()), history.decisions().size(),
-                history.eventCount(), violations, history.openDecisions().size(), color("free"), color("kernel"),
-                color("gone"), svg, table);
+                """.formatted(
+                        escape(history.instance()),
+                        escape(history.instance()),
+                        history.decisions().size(),
+                        history.eventCount(),
+                        violations,
+                        history.openDecisions().size(),
+                        color("free"),
+                        color("kernel"),
+                        color("gone"),
+                        svg,
+                        table);
     }
 
     private static String color(String holder) {
@@ -106,6 +150,9 @@ public final class HtmlReport {
     }
 
     static String escape(String text) {
-        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+        return text.replace("&", "&amp;")
+                .replace("<", "&lt;")
+                .replace(">", "&gt;")
+                .replace("\"", "&quot;");
     }
 }

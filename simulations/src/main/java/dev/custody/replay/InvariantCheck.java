@@ -19,8 +19,9 @@ public final class InvariantCheck implements Consumer<ReplayStep> {
 
     @Override
     public void accept(ReplayStep step) {
-        Invariants.checkStep(step.before(), step.after(), EVENTS_ARE_FACTS).forEach(v ->
-                violations.add(new StepViolation(step.decision().seq(), step.decision().operationId(), v)));
+        Invariants.checkStep(step.before(), step.after(), EVENTS_ARE_FACTS)
+                .forEach(v -> violations.add(
+                        new StepViolation(step.decision().seq(), step.decision().operationId(), v)));
     }
 
     public List<StepViolation> violations() {

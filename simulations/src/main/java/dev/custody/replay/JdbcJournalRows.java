@@ -26,17 +26,19 @@ final class JdbcJournalRows {
     private static final int FETCH = 10_000;
 
     static boolean applies(Config journal) {
-        return journal.hasPath(DB + "url") && "jdbc-journal".equals(journal.getString("pekko.persistence.journal.plugin"));
+        return journal.hasPath(DB + "url")
+                && "jdbc-journal".equals(journal.getString("pekko.persistence.journal.plugin"));
     }
 
-    static List<EventEnvelope> read(Config journal, String persistenceId) throws SQLException, NotSerializableException {
+    static List<EventEnvelope> read(Config journal, String persistenceId)
+            throws SQLException, NotSerializableException {
         KryoJournalSerializer serializer = new KryoJournalSerializer();
         List<EventEnvelope> envelopes = new ArrayList<>();
         try (Connection connection = connect(journal);
-             PreparedStatement query = connection.prepareStatement("select \"ordering\", \"sequence_number\","
-                     + " \"write_timestamp\", \"event_payload\", \"event_ser_id\", \"event_ser_manifest\""
-                     + " from \"event_journal\" where \"persistence_id\" = ? and \"deleted\" = false"
-                     + " order by \"sequence_number\"")) {
+                PreparedStatement query = connection.prepareStatement("select \"ordering\", \"sequence_number\","
+                        + " \"write_timestamp\", \"event_payload\", \"event_ser_id\", \"event_ser_manifest\""
+                        + " from \"event_journal\" where \"persistence_id\" = ? and \"deleted\" = false"
+                        + " order by \"sequence_number\"")) {
             connection.setAutoCommit(false); // PostgreSQL streams with a fetch size only inside a transaction
             query.setFetchSize(FETCH);
             query.setString(1, persistenceId);
@@ -44,19 +46,25 @@ final class JdbcJournalRows {
                 while (rows.next()) {
                     long sequenceNr = rows.getLong(2);
                     if (rows.getInt(5) != serializer.identifier()) {
-                        throw new NotSerializableException("record " + sequenceNr + " of " + persistenceId
-                                + " was written by serializer " + rows.getInt(5) + ", not " + KryoJournalSerializer.NAME);
+                        throw new NotSerializableException(
+                                "record " + sequenceNr + " of " + persistenceId + " was written by serializer "
+                                        + rows.getInt(5) + ", not " + KryoJournalSerializer.NAME);
                     }
                     Object record;
                     try {
                         record = serializer.fromBinary(rows.getBytes(4), rows.getString(6));
                     } catch (NotSerializableException corrupt) {
                         // unlike a recovery, this read knows exactly which row is damaged: say so
-                        throw new NotSerializableException("record " + sequenceNr + " of " + persistenceId + ": "
-                                + corrupt.getMessage());
+                        throw new NotSerializableException(
+                                "record " + sequenceNr + " of " + persistenceId + ": " + corrupt.getMessage());
                     }
-                    envelopes.add(new EventEnvelope(Sequence.apply(rows.getLong(1)), persistenceId, sequenceNr, record,
-                            rows.getLong(3), scala.Option.empty()));
+                    envelopes.add(new EventEnvelope(
+                            Sequence.apply(rows.getLong(1)),
+                            persistenceId,
+                            sequenceNr,
+                            record,
+                            rows.getLong(3),
+                            scala.Option.empty()));
                 }
             }
             connection.rollback();
@@ -68,9 +76,10 @@ final class JdbcJournalRows {
     static List<String> instances(Config journal) throws SQLException {
         List<String> instances = new ArrayList<>();
         try (Connection connection = connect(journal);
-             PreparedStatement query = connection.prepareStatement("select distinct \"persistence_id\" from \"event_journal\""
-                     + " where \"persistence_id\" like '%|kernel' order by 1");
-             ResultSet rows = query.executeQuery()) {
+                PreparedStatement query =
+                        connection.prepareStatement("select distinct \"persistence_id\" from \"event_journal\""
+                                + " where \"persistence_id\" like '%|kernel' order by 1");
+                ResultSet rows = query.executeQuery()) {
             while (rows.next()) {
                 String id = rows.getString(1);
                 instances.add(id.substring(0, id.length() - "|kernel".length()));
@@ -89,8 +98,9 @@ final class JdbcJournalRows {
             return DriverManager.getConnection(url, journal.getString(DB + "user"), journal.getString(DB + "password"));
         } catch (SQLException missing) {
             if (url.startsWith("jdbc:h2:") && missing.getErrorCode() == 90146) { // DATABASE_NOT_FOUND_WITH_IF_EXISTS_1
-                throw new SQLException("there is no journal at " + url.substring("jdbc:h2:file:".length(), url.indexOf(';'))
-                        + ".mv.db"); // no cause: the reader reports root causes, and this is the clear one
+                throw new SQLException(
+                        "there is no journal at " + url.substring("jdbc:h2:file:".length(), url.indexOf(';'))
+                                + ".mv.db"); // no cause: the reader reports root causes, and this is the clear one
             }
             throw missing;
         }

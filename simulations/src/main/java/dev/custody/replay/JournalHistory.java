@@ -9,8 +9,8 @@ import java.util.Set;
  * Everything the coordinator of one engine instance journaled, in journal order: the topology it
  * started on, every decision (intent), and which decisions every entity confirmed (effect).
  */
-public record JournalHistory(String instance, Topology topology, Instant started, List<RecordedDecision> decisions,
-                             Set<Long> applied) {
+public record JournalHistory(
+        String instance, Topology topology, Instant started, List<RecordedDecision> decisions, Set<Long> applied) {
     public JournalHistory {
         decisions = List.copyOf(decisions);
         applied = Set.copyOf(applied);
@@ -22,6 +22,9 @@ public record JournalHistory(String instance, Topology topology, Instant started
 
     /** Decisions taken whose effect no record confirms: what a crash cut short and no restart completed yet. */
     public List<Long> openDecisions() {
-        return decisions.stream().map(RecordedDecision::seq).filter(seq -> !applied.contains(seq)).toList();
+        return decisions.stream()
+                .map(RecordedDecision::seq)
+                .filter(seq -> !applied.contains(seq))
+                .toList();
     }
 }

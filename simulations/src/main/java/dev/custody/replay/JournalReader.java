@@ -40,16 +40,20 @@ public final class JournalReader {
         }
         ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "custody-replay", settings(journal));
         try {
-            JdbcReadJournal query = PersistenceQuery.get(system)
-                    .getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier());
-            List<EventEnvelope> envelopes = query
-                    .currentEventsByPersistenceId(coordinatorId(instance), 0, Long.MAX_VALUE)
-                    .runWith(Sink.seq(), system).toCompletableFuture().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            JdbcReadJournal query =
+                    PersistenceQuery.get(system).getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier());
+            List<EventEnvelope> envelopes = query.currentEventsByPersistenceId(
+                            coordinatorId(instance), 0, Long.MAX_VALUE)
+                    .runWith(Sink.seq(), system)
+                    .toCompletableFuture()
+                    .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             if (envelopes.isEmpty()) {
                 List<String> instances = instances(query, system);
                 throw new BadJournal("no journal of engine instance \"" + instance + "\" (persistence id "
-                        + coordinatorId(instance) + ")" + (instances.isEmpty() ? "; the journal holds no engine"
-                        : "; instances present: " + String.join(", ", instances)));
+                        + coordinatorId(instance) + ")"
+                        + (instances.isEmpty()
+                                ? "; the journal holds no engine"
+                                : "; instances present: " + String.join(", ", instances)));
             }
             return history(instance, envelopes);
         } catch (BadJournal bad) {
@@ -76,8 +80,10 @@ public final class JournalReader {
             if (envelopes.isEmpty()) {
                 List<String> instances = JdbcJournalRows.instances(journal);
                 throw new BadJournal("no journal of engine instance \"" + instance + "\" (persistence id "
-                        + coordinatorId(instance) + ")" + (instances.isEmpty() ? "; the journal holds no engine"
-                        : "; instances present: " + String.join(", ", instances)));
+                        + coordinatorId(instance) + ")"
+                        + (instances.isEmpty()
+                                ? "; the journal holds no engine"
+                                : "; instances present: " + String.join(", ", instances)));
             }
             return history(instance, envelopes);
         } catch (BadJournal bad) {
@@ -115,18 +121,22 @@ public final class JournalReader {
                     decisions.add(new RecordedDecision(t.seq(), t.operationId(), t.events(), time));
                 }
                 case KernelJournal.DecisionApplied a -> applied.add(a.seq());
-                default -> throw new BadJournal("record " + envelope.sequenceNr() + ": not a coordinator record: "
-                        + envelope.event().getClass().getName());
+                default ->
+                    throw new BadJournal("record " + envelope.sequenceNr() + ": not a coordinator record: "
+                            + envelope.event().getClass().getName());
             }
         }
-        return new JournalHistory(instance, topology.orElseThrow(() -> new BadJournal("no Started record")),
-                started, decisions, applied);
+        return new JournalHistory(
+                instance, topology.orElseThrow(() -> new BadJournal("no Started record")), started, decisions, applied);
     }
 
     private static List<String> instances(JdbcReadJournal query, ActorSystem<Void> system) throws Exception {
-        return query.currentPersistenceIds().filter(id -> id.endsWith("|kernel"))
+        return query.currentPersistenceIds()
+                .filter(id -> id.endsWith("|kernel"))
                 .map(id -> id.substring(0, id.length() - "|kernel".length()))
-                .runWith(Sink.seq(), system).toCompletableFuture().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                .runWith(Sink.seq(), system)
+                .toCompletableFuture()
+                .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private static Config settings(Config journal) {

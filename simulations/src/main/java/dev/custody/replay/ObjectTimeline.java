@@ -37,19 +37,27 @@ public final class ObjectTimeline implements Consumer<ReplayStep> {
 
     @Override
     public void accept(ReplayStep step) {
-        GroupId watched = group.orElseGet(() -> step.after().topology().device(device.orElseThrow()).group()
-                .orElse(new GroupId(-1)));
+        GroupId watched = group.orElseGet(() ->
+                step.after().topology().device(device.orElseThrow()).group().orElse(new GroupId(-1)));
         List<String> events = step.decision().events().stream()
                 .filter(e -> concerns(step.before(), step.after(), watched, e))
-                .map(KernelEvent::toString).toList();
+                .map(KernelEvent::toString)
+                .toList();
         if (events.isEmpty()) {
             return;
         }
         Optional<GroupState> before = step.before().group(watched);
         Optional<GroupState> after = step.after().group(watched);
-        entries.add(new TimelineEntry(step.decision().time(), step.decision().seq(), step.decision().operationId(), events,
-                owner(before), owner(after), before.map(GroupState::ownerCnt).orElse(0),
-                after.map(GroupState::ownerCnt).orElse(0), domain(step.before(), before),
+        entries.add(new TimelineEntry(
+                step.decision().time(),
+                step.decision().seq(),
+                step.decision().operationId(),
+                events,
+                owner(before),
+                owner(after),
+                before.map(GroupState::ownerCnt).orElse(0),
+                after.map(GroupState::ownerCnt).orElse(0),
+                domain(step.before(), before),
                 domain(step.after(), after)));
     }
 
@@ -62,7 +70,8 @@ public final class ObjectTimeline implements Consumer<ReplayStep> {
             return true;
         }
         // a member device's driver events are the group's history too (they add and drop kernel DMA claims)
-        return group.isPresent() && entity.kind() == EntityId.Kind.DEVICE
+        return group.isPresent()
+                && entity.kind() == EntityId.Kind.DEVICE
                 && after.topology().device(new DeviceId(entity.key())).group().equals(Optional.of(watched));
     }
 
@@ -79,6 +88,7 @@ public final class ObjectTimeline implements Consumer<ReplayStep> {
     }
 
     public String title() {
-        return group.map(g -> "group " + g.number()).orElseGet(() -> "device " + device.orElseThrow().name());
+        return group.map(g -> "group " + g.number())
+                .orElseGet(() -> "device " + device.orElseThrow().name());
     }
 }

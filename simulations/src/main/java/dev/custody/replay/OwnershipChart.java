@@ -44,8 +44,12 @@ public final class OwnershipChart implements Consumer<ReplayStep> {
             List<Stretch> lane = stretches.get(id);
             if (step.after().group(id).isEmpty() && !lane.getLast().holder().equals("gone")) {
                 lane.add(new Stretch(step.decision().seq(), "gone", 0, "(no group)"));
-                changes.get(id).add(new Change(step.decision().seq(), step.decision().operationId(),
-                        lane.get(lane.size() - 2).status(), "(no group)"));
+                changes.get(id)
+                        .add(new Change(
+                                step.decision().seq(),
+                                step.decision().operationId(),
+                                lane.get(lane.size() - 2).status(),
+                                "(no group)"));
             }
         }
     }

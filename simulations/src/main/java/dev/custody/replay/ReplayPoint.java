@@ -10,8 +10,8 @@ public record ReplayPoint(String spelling) {
         if (spelling.chars().allMatch(Character::isDigit) && !spelling.isEmpty()) {
             long seq = Long.parseLong(spelling);
             if (seq > history.decisions().size()) {
-                throw new IllegalArgumentException("--at " + seq + ": the journal has " + history.decisions().size()
-                        + " decisions");
+                throw new IllegalArgumentException("--at " + seq + ": the journal has "
+                        + history.decisions().size() + " decisions");
             }
             return seq;
         }
@@ -22,7 +22,10 @@ public record ReplayPoint(String spelling) {
             throw new IllegalArgumentException("--at must be a decision number or an ISO-8601 instant such as "
                     + "2025-01-31T12:00:00Z, not \"" + spelling + "\"");
         }
-        return history.decisions().stream().filter(d -> !d.time().isAfter(at)).mapToLong(RecordedDecision::seq)
-                .max().orElse(0);
+        return history.decisions().stream()
+                .filter(d -> !d.time().isAfter(at))
+                .mapToLong(RecordedDecision::seq)
+                .max()
+                .orElse(0);
     }
 }

@@ -22,10 +22,18 @@ public final class SysfsView {
 
     public static Map<String, Object> json(KernelState state) {
         Map<String, Object> view = new LinkedHashMap<>();
-        view.put("groups", state.groups().values().stream().map(g -> group(state, g)).toList());
-        view.put("devicesWithoutGroup", state.devices().values().stream()
-                .filter(d -> state.groupOf(d.id()).isEmpty()).map(SysfsView::device).toList());
-        view.put("domains", state.domains().values().stream().map(d -> domain(state, d)).toList());
+        view.put(
+                "groups",
+                state.groups().values().stream().map(g -> group(state, g)).toList());
+        view.put(
+                "devicesWithoutGroup",
+                state.devices().values().stream()
+                        .filter(d -> state.groupOf(d.id()).isEmpty())
+                        .map(SysfsView::device)
+                        .toList());
+        view.put(
+                "domains",
+                state.domains().values().stream().map(d -> domain(state, d)).toList());
         return view;
     }
 
@@ -35,25 +43,47 @@ public final class SysfsView {
             out.append("iommu_groups/").append(g.id().number()).append('\n');
             for (var d : g.devices()) {
                 DeviceState device = state.device(d);
-                out.append("  devices/").append(d.name()).append("  driver=")
-                        .append(device.driver().orElse("-")).append('\n');
+                out.append("  devices/")
+                        .append(d.name())
+                        .append("  driver=")
+                        .append(device.driver().orElse("-"))
+                        .append('\n');
             }
-            out.append("  owner=").append(g.owner().map(o -> o.label()).orElse("-"))
-                    .append("  owner_cnt=").append(g.ownerCnt())
-                    .append("  domain=").append(Describe.domainOf(state, g, g.domain()))
-                    .append("  type=").append(state.domain(g.defaultDomain()).kind().sysfsName())
-                    .append("  blocking_domain=").append(g.blockingDomain().map(b -> "yes").orElse("no")).append('\n');
+            out.append("  owner=")
+                    .append(g.owner().map(o -> o.label()).orElse("-"))
+                    .append("  owner_cnt=")
+                    .append(g.ownerCnt())
+                    .append("  domain=")
+                    .append(Describe.domainOf(state, g, g.domain()))
+                    .append("  type=")
+                    .append(state.domain(g.defaultDomain()).kind().sysfsName())
+                    .append("  blocking_domain=")
+                    .append(g.blockingDomain().map(b -> "yes").orElse("no"))
+                    .append('\n');
             if (g.ownerCnt() > 0) {
                 out.append("  held by ").append(Describe.holders(state, g)).append('\n');
             }
         }
-        state.devices().values().stream().filter(d -> state.groupOf(d.id()).isEmpty()).forEach(d ->
-                out.append("devices/").append(d.id().name()).append(d.present() ? "" : " (absent)")
-                        .append("  driver=").append(d.driver().orElse("-")).append('\n'));
+        state.devices().values().stream()
+                .filter(d -> state.groupOf(d.id()).isEmpty())
+                .forEach(d -> out.append("devices/")
+                        .append(d.id().name())
+                        .append(d.present() ? "" : " (absent)")
+                        .append("  driver=")
+                        .append(d.driver().orElse("-"))
+                        .append('\n'));
         for (DomainState d : state.domains().values()) {
-            out.append("domains/").append(d.id().number()).append("  ").append(d.label()).append("  kind=")
-                    .append(d.kind().sysfsName()).append("  iommu=").append(d.iommu())
-                    .append("  ").append(mappings(state, d)).append('\n');
+            out.append("domains/")
+                    .append(d.id().number())
+                    .append("  ")
+                    .append(d.label())
+                    .append("  kind=")
+                    .append(d.kind().sysfsName())
+                    .append("  iommu=")
+                    .append(d.iommu())
+                    .append("  ")
+                    .append(mappings(state, d))
+                    .append('\n');
         }
         return out.toString();
     }
@@ -61,7 +91,9 @@ public final class SysfsView {
     private static Map<String, Object> group(KernelState state, GroupState g) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("group", g.id().number());
-        out.put("devices", g.devices().stream().map(d -> device(state.device(d))).toList());
+        out.put(
+                "devices",
+                g.devices().stream().map(d -> device(state.device(d))).toList());
         out.put("owner", g.owner().map(o -> o.label()).orElse(null));
         out.put("ownerCnt", g.ownerCnt());
         out.put("heldBy", Describe.holders(state, g));
@@ -93,20 +125,29 @@ public final class SysfsView {
     /** Who owns the domain's mappings and how many there are. */
     static String mappings(KernelState state, DomainState d) {
         return switch (d.use()) {
-            case DomainUse.GroupCore core -> "core domain of group " + core.group().number();
-            case DomainUse.KernelCaller caller -> count(caller.mappings().runs().size(), "mapping run") + " (in-kernel caller)";
-            case DomainUse.Container container -> state.file(container.container())
-                    .filter(f -> f instanceof OpenFile.VfioContainer)
-                    .map(f -> ((OpenFile.VfioContainer) f).iommu().map(space -> count(space.entries().size(), "vfio_dma entry"))
-                            .orElse("no type1 IOMMU set"))
-                    .map(s -> s + " (container file " + container.container().number() + ")")
-                    .orElse("container file " + container.container().number() + " (closed)");
-            case DomainUse.Hwpt hwpt -> "areas of the IOAS behind hwpt " + hwpt.hwpt() + " (iommufd file "
-                    + hwpt.iommufd().number() + ")";
-            case DomainUse.Type1Paging type1 -> count(type1.table().runs().size(), "mapping run") + " (container file "
-                    + type1.container().number() + ")";
-            case DomainUse.HwptPaging hwpt -> count(hwpt.table().runs().size(), "mapping run") + " (IOAS behind hwpt "
-                    + hwpt.hwpt() + ", iommufd file " + hwpt.iommufd().number() + ")";
+            case DomainUse.GroupCore core ->
+                "core domain of group " + core.group().number();
+            case DomainUse.KernelCaller caller ->
+                count(caller.mappings().runs().size(), "mapping run") + " (in-kernel caller)";
+            case DomainUse.Container container ->
+                state.file(container.container())
+                        .filter(f -> f instanceof OpenFile.VfioContainer)
+                        .map(f -> ((OpenFile.VfioContainer) f)
+                                .iommu()
+                                .map(space -> count(space.entries().size(), "vfio_dma entry"))
+                                .orElse("no type1 IOMMU set"))
+                        .map(s ->
+                                s + " (container file " + container.container().number() + ")")
+                        .orElse("container file " + container.container().number() + " (closed)");
+            case DomainUse.Hwpt hwpt ->
+                "areas of the IOAS behind hwpt " + hwpt.hwpt() + " (iommufd file "
+                        + hwpt.iommufd().number() + ")";
+            case DomainUse.Type1Paging type1 ->
+                count(type1.table().runs().size(), "mapping run") + " (container file "
+                        + type1.container().number() + ")";
+            case DomainUse.HwptPaging hwpt ->
+                count(hwpt.table().runs().size(), "mapping run") + " (IOAS behind hwpt " + hwpt.hwpt()
+                        + ", iommufd file " + hwpt.iommufd().number() + ")";
         };
     }
 
@@ -121,6 +162,8 @@ public final class SysfsView {
     }
 
     public static List<String> groupNumbers(KernelState state) {
-        return state.groups().keySet().stream().map(g -> Integer.toString(g.number())).toList();
+        return state.groups().keySet().stream()
+                .map(g -> Integer.toString(g.number()))
+                .toList();
     }
 }

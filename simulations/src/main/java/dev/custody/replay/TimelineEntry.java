@@ -4,9 +4,17 @@ import java.time.Instant;
 import java.util.List;
 
 /** One decision as it touched one group or device: what happened and how the group's ownership moved. */
-public record TimelineEntry(Instant time, long seq, String operationId, List<String> events, String ownerBefore,
-                            String ownerAfter, int ownerCntBefore, int ownerCntAfter, String domainBefore,
-                            String domainAfter) {
+public record TimelineEntry(
+        Instant time,
+        long seq,
+        String operationId,
+        List<String> events,
+        String ownerBefore,
+        String ownerAfter,
+        int ownerCntBefore,
+        int ownerCntAfter,
+        String domainBefore,
+        String domainAfter) {
 
     /** For JSON output: the time as ISO-8601 text. */
     public java.util.Map<String, Object> json() {

@@ -15,9 +15,11 @@ final class AgentMemory {
     void remember(String role, Outcome<Reply> outcome) {
         if (outcome instanceof Outcome.Ok<Reply> ok) {
             switch (ok.value()) {
-                case Reply.Created c -> byRole.computeIfAbsent(role, r -> new ArrayList<>()).add(c.handle());
-                case Reply.Attached a -> byRole.computeIfAbsent(role, r -> new ArrayList<>()).add(a.hwpt());
-                default -> { }
+                case Reply.Created c ->
+                    byRole.computeIfAbsent(role, r -> new ArrayList<>()).add(c.handle());
+                case Reply.Attached a ->
+                    byRole.computeIfAbsent(role, r -> new ArrayList<>()).add(a.hwpt());
+                default -> {}
             }
         }
     }

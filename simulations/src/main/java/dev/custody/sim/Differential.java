@@ -1,12 +1,11 @@
 package dev.custody.sim;
 
-import dev.custody.ops.Operations;
 import dev.custody.invariants.Invariant;
 import dev.custody.invariants.Violation;
 import dev.custody.model.Command;
 import dev.custody.model.state.KernelState;
+import dev.custody.ops.Operations;
 import dev.custody.rules.Decision;
-import dev.custody.rules.Kernel;
 import java.util.List;
 
 /**
@@ -22,8 +21,12 @@ final class Differential {
         if (model.outcome().equals(engine.outcome()) && model.events().equals(engine.events())) {
             return List.of();
         }
-        return List.of(new Violation(Invariant.D0, List.of(command.getClass().getSimpleName()),
-                "the engine answered " + engine.outcome().resultName() + " with " + engine.events().size()
-                        + " events; the model answers " + model.outcome().resultName() + " with " + model.events().size()));
+        return List.of(new Violation(
+                Invariant.D0,
+                List.of(command.getClass().getSimpleName()),
+                "the engine answered " + engine.outcome().resultName() + " with "
+                        + engine.events().size() + " events; the model answers "
+                        + model.outcome().resultName() + " with "
+                        + model.events().size()));
     }
 }

@@ -30,7 +30,8 @@ final class DmaProberAgent implements Agent {
 
     @Override
     public Command<?> next() {
-        List<dev.custody.model.DomainId> domains = state.get().groups().values().stream().map(g -> g.domain()).toList();
+        List<dev.custody.model.DomainId> domains =
+                state.get().groups().values().stream().map(g -> g.domain()).toList();
         long iova = 0x200000L * random.nextInt(16) + 0x1000L * random.nextInt(4);
         if (domains.isEmpty()) {
             return new Command.IovaToPhys(new Handle.Number(-1), iova);

@@ -37,7 +37,8 @@ final class DriverCoreAgent implements Agent {
         } else if (roll < 72) {
             return new Command.DriverProbe(device);
         } else if (roll < 80) {
-            return new Command.DriverOverride(device, random.nextBoolean() ? Optional.of("vfio-pci") : Optional.empty());
+            return new Command.DriverOverride(
+                    device, random.nextBoolean() ? Optional.of("vfio-pci") : Optional.empty());
         } else if (roll < 85) {
             return new Command.FailNextProbe(device, random.nextBoolean() ? Errno.ENODEV : Errno.ENOMEM);
         } else if (roll < 93) {

@@ -1,10 +1,10 @@
 package dev.custody.sim;
 
 import dev.custody.model.Command;
-import dev.custody.model.IoasMapFlag;
 import dev.custody.model.DeviceId;
 import dev.custody.model.GroupId;
 import dev.custody.model.Handle;
+import dev.custody.model.IoasMapFlag;
 import dev.custody.model.Topology;
 import java.util.List;
 import java.util.Optional;
@@ -33,7 +33,9 @@ final class IommufdUserAgent extends PlannedAgent {
         for (DeviceId device : used) {
             step("cdev", () -> Optional.of(new Command.CdevOpen(device, name() + "-cdev")));
             step(null, () -> pair("cdev", "iommufd", Command.CdevBind::new));
-            step("hwpt", () -> pair("cdev", "ioas", (c, i) -> new Command.CdevAttach(c, i, Optional.of(name() + "-auto"))));
+            step(
+                    "hwpt",
+                    () -> pair("cdev", "ioas", (c, i) -> new Command.CdevAttach(c, i, Optional.of(name() + "-auto"))));
         }
         if (random.nextBoolean()) {
             step("hwpt", () -> {
@@ -41,16 +43,22 @@ final class IommufdUserAgent extends PlannedAgent {
                 Optional<Handle> c = memory.latest("cdev");
                 Optional<Handle> i = memory.latest("ioas");
                 return x.isPresent() && c.isPresent() && i.isPresent()
-                        ? Optional.of(new Command.HwptAlloc(x.get(), c.get(), i.get(), name() + "-hwpt")) : Optional.empty();
+                        ? Optional.of(new Command.HwptAlloc(x.get(), c.get(), i.get(), name() + "-hwpt"))
+                        : Optional.empty();
             });
             step(null, () -> pair("cdev", "hwpt", (c, h) -> new Command.CdevAttach(c, h, Optional.empty())));
         }
         for (int i = 0; i < random.nextInt(4); i++) {
             boolean fixed = random.nextBoolean();
             long iova = 0x200000L * (1 + random.nextInt(16));
-            step(null, () -> memory.latest("ioas").map(io -> new Command.IoasMap(io,
-                    fixed ? OptionalLong.of(iova) : OptionalLong.empty(), 0x1000L << random.nextInt(9),
-                    Set.of(IoasMapFlag.READABLE, IoasMapFlag.WRITEABLE))));
+            step(
+                    null,
+                    () -> memory.latest("ioas")
+                            .map(io -> new Command.IoasMap(
+                                    io,
+                                    fixed ? OptionalLong.of(iova) : OptionalLong.empty(),
+                                    0x1000L << random.nextInt(9),
+                                    Set.of(IoasMapFlag.READABLE, IoasMapFlag.WRITEABLE))));
         }
         if (random.nextBoolean()) {
             step(null, () -> memory.latest("ioas").map(io -> new Command.IoasUnmap(io, 0, -1L)));
@@ -75,7 +83,4 @@ final class IommufdUserAgent extends PlannedAgent {
         handle.ifPresent(memory::forget);
         return handle;
     }
-
-
-
 }

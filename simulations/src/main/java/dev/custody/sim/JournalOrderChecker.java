@@ -1,15 +1,14 @@
 package dev.custody.sim;
 
-import dev.custody.ops.Operations;
 import dev.custody.api.OwnershipChange;
 import dev.custody.invariants.Invariant;
 import dev.custody.invariants.Violation;
 import dev.custody.model.Command;
 import dev.custody.model.state.GroupState;
 import dev.custody.model.state.KernelState;
+import dev.custody.ops.Operations;
 import dev.custody.rules.Decision;
 import dev.custody.rules.Describe;
-import dev.custody.rules.Kernel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -53,7 +52,9 @@ final class JournalOrderChecker {
             // not one of this run's calls: still folded, or every later check would use a stale state
             shadow = shadow.applyAll(change.events());
             if (!change.operationId().equals("boot")) {
-                fail(List.of(new Violation(Invariant.J3, List.of(change.operationId()),
+                fail(List.of(new Violation(
+                        Invariant.J3,
+                        List.of(change.operationId()),
                         "the journal holds a decision no agent asked for")));
             }
             notifyAll();
@@ -63,7 +64,9 @@ final class JournalOrderChecker {
         Decision model = Operations.decide(before, call.command());
         List<Violation> found = new ArrayList<>();
         if (!model.events().equals(change.events())) {
-            found.add(new Violation(Invariant.D0, List.of(call.command().getClass().getSimpleName()),
+            found.add(new Violation(
+                    Invariant.D0,
+                    List.of(call.command().getClass().getSimpleName()),
                     "the engine journaled " + change.events().size() + " events; the model decides "
                             + model.events().size() + " on the same state"));
         }
@@ -73,7 +76,8 @@ final class JournalOrderChecker {
         checked++;
         shadow = after;
         if (!before.groups().equals(after.groups())) {
-            after.groups().values().stream().filter(g -> !g.equals(before.groups().get(g.id())))
+            after.groups().values().stream()
+                    .filter(g -> !g.equals(before.groups().get(g.id())))
                     .forEach(g -> timeline.add(point(trace.size(), after, g)));
         }
         if (!found.isEmpty()) {
@@ -102,8 +106,12 @@ final class JournalOrderChecker {
     }
 
     private static SimResult.OwnershipPoint point(long step, KernelState state, GroupState group) {
-        return new SimResult.OwnershipPoint(step, group.id().number(), group.owner().map(o -> o.label()).orElse("kernel"),
-                group.ownerCnt(), Describe.domainOf(state, group, group.domain()));
+        return new SimResult.OwnershipPoint(
+                step,
+                group.id().number(),
+                group.owner().map(o -> o.label()).orElse("kernel"),
+                group.ownerCnt(),
+                Describe.domainOf(state, group, group.domain()));
     }
 
     boolean stopped() {

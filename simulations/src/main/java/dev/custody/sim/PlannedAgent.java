@@ -33,7 +33,10 @@ abstract class PlannedAgent implements Agent {
         this.name = name;
         this.random = new Random(seed);
         this.topology = topology;
-        this.groups = topology.devices().values().stream().flatMap(d -> d.group().stream()).distinct().toList();
+        this.groups = topology.devices().values().stream()
+                .flatMap(d -> d.group().stream())
+                .distinct()
+                .toList();
     }
 
     /** Plans the next life: the steps, in order, that {@link #next} will turn into calls. */
@@ -76,11 +79,15 @@ abstract class PlannedAgent implements Agent {
     }
 
     protected final List<DeviceId> members(GroupId group) {
-        return topology.devices().values().stream().filter(d -> d.group().equals(Optional.of(group))).map(d -> d.id()).toList();
+        return topology.devices().values().stream()
+                .filter(d -> d.group().equals(Optional.of(group)))
+                .map(d -> d.id())
+                .toList();
     }
 
     /** A call on the newest objects of two roles, when both exist. */
-    protected final Optional<Command<?>> pair(String first, String second, BiFunction<Handle, Handle, Command<?>> make) {
+    protected final Optional<Command<?>> pair(
+            String first, String second, BiFunction<Handle, Handle, Command<?>> make) {
         Optional<Handle> a = memory.latest(first);
         Optional<Handle> b = memory.latest(second);
         return a.isPresent() && b.isPresent() ? Optional.of(make.apply(a.get(), b.get())) : Optional.empty();

@@ -32,8 +32,8 @@ final class Reachability {
             Optional<String> problem = group.owner().isPresent()
                     ? ownedProblem(state, group, group.owner().get(), domain)
                     : kernelProblem(group, domain);
-            problem.ifPresent(p -> out.add(new Violation(Invariant.R1,
-                    List.of("group " + group.id(), domain.label()), p)));
+            problem.ifPresent(p ->
+                    out.add(new Violation(Invariant.R1, List.of("group " + group.id(), domain.label()), p)));
         }
         return out;
     }
@@ -47,7 +47,8 @@ final class Reachability {
                 + ", a domain user space maps");
     }
 
-    private static Optional<String> ownedProblem(KernelState state, GroupState group, OwnerId owner, DomainState domain) {
+    private static Optional<String> ownedProblem(
+            KernelState state, GroupState group, OwnerId owner, DomainState domain) {
         if (group.blockingDomain().map(domain.id()::equals).orElse(false)) {
             return Optional.empty(); // blocked: reaches nothing
         }
@@ -56,17 +57,21 @@ final class Reachability {
             case DomainUse.Type1Paging c -> holdsContainer(state, owner, c.container());
             case DomainUse.Hwpt h -> owner.equals(OwnerId.iommufd(h.iommufd(), labelOf(state, h.iommufd())));
             case DomainUse.HwptPaging h -> owner.equals(OwnerId.iommufd(h.iommufd(), labelOf(state, h.iommufd())));
-            case DomainUse.KernelCaller k -> !owner.key().startsWith("vfio-group:") && !owner.key().startsWith("iommufd:");
+            case DomainUse.KernelCaller k ->
+                !owner.key().startsWith("vfio-group:") && !owner.key().startsWith("iommufd:");
             case DomainUse.GroupCore core -> false; // the default domain while owned is G4's
         };
-        return belongs ? Optional.empty() : Optional.of("owned by " + owner.label() + " but translating through "
-                + Describe.domainOf(state, group, domain.id()) + ", which " + owner.label() + " does not hold");
+        return belongs
+                ? Optional.empty()
+                : Optional.of("owned by " + owner.label() + " but translating through "
+                        + Describe.domainOf(state, group, domain.id()) + ", which " + owner.label() + " does not hold");
     }
 
     /** Whether the owner is a group file attached to that container (whose domains serve its groups). */
     private static boolean holdsContainer(KernelState state, OwnerId owner, FileId container) {
-        return state.filesOf(OpenFile.VfioGroupFile.class).anyMatch(f -> f.container().equals(Optional.of(container))
-                && OwnerId.vfioGroupFile(f.id(), f.label()).equals(owner));
+        return state.filesOf(OpenFile.VfioGroupFile.class)
+                .anyMatch(f -> f.container().equals(Optional.of(container))
+                        && OwnerId.vfioGroupFile(f.id(), f.label()).equals(owner));
     }
 
     private static String labelOf(KernelState state, FileId file) {

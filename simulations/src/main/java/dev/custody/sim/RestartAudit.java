@@ -19,11 +19,15 @@ final class RestartAudit {
         engine.restart();
         KernelState recovered = engine.state();
         if (!recovered.equals(expected)) {
-            return List.of(new Violation(Invariant.J2, List.of("journal"),
+            return List.of(new Violation(
+                    Invariant.J2,
+                    List.of("journal"),
                     "the restarted engine recovered a state other than the acknowledged one"));
         }
         return EntityAudit.compare(engine.custody(), expected, 5).stream()
-                .map(d -> new Violation(Invariant.J4, List.of(d.entity().kind() + " " + d.entity().key()),
+                .map(d -> new Violation(
+                        Invariant.J4,
+                        List.of(d.entity().kind() + " " + d.entity().key()),
                         "after a restart " + d))
                 .toList();
     }

@@ -47,8 +47,8 @@ public final class ScenarioEmitter {
      * object named as the file names it, so each step's group states can be written as expectations:
      * the file then shows exactly where the correct rules (what `scenario run` uses) part from the run.
      */
-    public static String write(String name, String description, Topology topology, List<TraceEntry> trace,
-                               Set<Mutant> mutants) {
+    public static String write(
+            String name, String description, Topology topology, List<TraceEntry> trace, Set<Mutant> mutants) {
         List<List<ObjectNode>> states = new ArrayList<>();
         List<TraceEntry> relabeled = new ArrayList<>();
         KernelState state = Kernel.boot(topology).state();
@@ -90,8 +90,8 @@ public final class ScenarioEmitter {
         return node;
     }
 
-    private static String write(String name, String description, Topology topology, List<TraceEntry> trace,
-                                List<List<ObjectNode>> states) {
+    private static String write(
+            String name, String description, Topology topology, List<TraceEntry> trace, List<List<ObjectNode>> states) {
         ObjectNode file = JSON.objectNode();
         file.put("name", name);
         file.put("description", description);
@@ -148,7 +148,8 @@ public final class ScenarioEmitter {
     private ObjectNode step(int number, TraceEntry entry) {
         Command<?> command = entry.command();
         Operation<?> operation = command instanceof Command.Close close
-                ? Operations.find(closeOps.getOrDefault(close.fd(), "vfio.device.close")).orElseThrow()
+                ? Operations.find(closeOps.getOrDefault(close.fd(), "vfio.device.close"))
+                        .orElseThrow()
                 : Operations.of(command);
         ObjectNode step = operation.write(command, this::name);
         step.remove("as"); // only what was created gets a name: a failed creation names nothing

@@ -1,10 +1,10 @@
 package dev.custody.sim;
 
-import dev.custody.persistence.JournalSpec;
-import dev.custody.api.CustodyRuntime;
 import dev.custody.api.ActorEngine;
-import dev.custody.api.ModelEngine;
+import dev.custody.api.CustodyRuntime;
 import dev.custody.api.KernelEngine;
+import dev.custody.api.ModelEngine;
+import dev.custody.persistence.JournalSpec;
 import java.time.Duration;
 import java.util.UUID;
 
@@ -14,7 +14,10 @@ import java.util.UUID;
  */
 public final class ScenarioEngines implements AutoCloseable {
     /** rules: the pure model; actors: the journaled actor engine. */
-    public enum Kind { rules, actors }
+    public enum Kind {
+        rules,
+        actors
+    }
 
     private final Kind choice;
     private final JournalSpec journal;

@@ -13,8 +13,9 @@ import org.HdrHistogram.Histogram;
  * distribution per operation kind.
  */
 public final class SimHtmlReport {
-    private static final String[] PALETTE = {"#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948",
-        "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"};
+    private static final String[] PALETTE = {
+        "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"
+    };
 
     private SimHtmlReport() {}
 
@@ -36,10 +37,21 @@ public final class SimHtmlReport {
                 <h2>Report</h2>
                 <pre>%s</pre>
                 </body></html>
-                """.formatted(r.settings().seed(), r.settings().seed(),
-                r.violation().isPresent() ? "VIOLATION: " + escape(r.violation().get().violations().getFirst().toString())
+                """.formatted(
+                r.settings().seed(),
+                r.settings().seed(),
+                r.violation().isPresent()
+                        ? "VIOLATION: "
+                                + escape(r.violation()
+                                        .get()
+                                        .violations()
+                                        .getFirst()
+                                        .toString())
                         : "No violation in " + r.operations() + " operations (" + r.checks() + " invariant checks).",
-                timeline(r), throughput(r), latency(r), escape(SimReport.text(r)));
+                timeline(r),
+                throughput(r),
+                latency(r),
+                escape(SimReport.text(r)));
     }
 
     /** One row per group; a coloured band per owner (grey for the kernel) from each change to the next. */
@@ -66,13 +78,24 @@ public final class SimHtmlReport {
                 if (!owners.contains(owner)) {
                     owners.add(owner);
                 }
-                svg.append("<rect class=\"band\" x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"%s\"><title>ops %d-%d: %s (owner_cnt %d, domain %s)</title></rect>"
-                        .formatted(x, y, w, rowHeight - 2, color(owner), p.step(), end, escape(p.owner()), p.ownerCnt(),
-                                escape(p.domain())));
+                svg.append(
+                        "<rect class=\"band\" x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"%s\"><title>ops %d-%d: %s (owner_cnt %d, domain %s)</title></rect>"
+                                .formatted(
+                                        x,
+                                        y,
+                                        w,
+                                        rowHeight - 2,
+                                        color(owner),
+                                        p.step(),
+                                        end,
+                                        escape(p.owner()),
+                                        p.ownerCnt(),
+                                        escape(p.domain())));
             }
             row++;
         }
-        String legend = owners.stream().map(o -> "<span style=\"color:%s\">&#9632; %s</span>".formatted(color(o), escape(o)))
+        String legend = owners.stream()
+                .map(o -> "<span style=\"color:%s\">&#9632; %s</span>".formatted(color(o), escape(o)))
                 .collect(Collectors.joining());
         return "<svg id=\"ownership\" width=\"%d\" height=\"%d\">%s</svg><p class=\"legend\">%s</p>"
                 .formatted(width, Math.max(20, row * rowHeight + 8), svg, legend);
@@ -95,7 +118,8 @@ public final class SimHtmlReport {
         List<Long> perSecond = r.throughputPerSecond();
         int width = 900;
         int height = 160;
-        long max = Math.max(1, perSecond.stream().mapToLong(Long::longValue).max().orElse(1));
+        long max =
+                Math.max(1, perSecond.stream().mapToLong(Long::longValue).max().orElse(1));
         StringBuilder points = new StringBuilder();
         for (int i = 0; i < perSecond.size(); i++) {
             double x = 40 + (width - 50) * (perSecond.size() == 1 ? 0.5 : (double) i / (perSecond.size() - 1));
@@ -106,7 +130,8 @@ public final class SimHtmlReport {
                 <svg id="throughput" width="%d" height="%d"><polyline fill="none" stroke="#4e79a7" stroke-width="2" points="%s"/>
                 <text x="4" y="14" font-size="10">%d/s</text><text x="4" y="%d" font-size="10">0</text>
                 <text x="%d" y="%d" font-size="10">%d s</text></svg>
-                """.formatted(width, height, points.toString().strip(), max, height - 20, width - 60, height - 4, perSecond.size());
+                """.formatted(
+                width, height, points.toString().strip(), max, height - 20, width - 60, height - 4, perSecond.size());
     }
 
     static String latency(SimResult r) {
@@ -114,7 +139,10 @@ public final class SimHtmlReport {
         int rowHeight = 16;
         int width = 900;
         int left = 160;
-        double max = latencies.values().stream().mapToDouble(h -> SimReport.micros(h, 99.9)).max().orElse(1);
+        double max = latencies.values().stream()
+                .mapToDouble(h -> SimReport.micros(h, 99.9))
+                .max()
+                .orElse(1);
         StringBuilder svg = new StringBuilder();
         int row = 0;
         for (var entry : latencies.entrySet()) {
@@ -128,16 +156,21 @@ public final class SimHtmlReport {
             svg.append(bar("p50", left, y, p50, max, width, "#4e79a7", entry.getKey()));
             row++;
         }
-        return "<svg id=\"latency\" width=\"%d\" height=\"%d\">%s</svg>".formatted(width, Math.max(20, row * rowHeight + 8), svg);
+        return "<svg id=\"latency\" width=\"%d\" height=\"%d\">%s</svg>"
+                .formatted(width, Math.max(20, row * rowHeight + 8), svg);
     }
 
-    private static String bar(String name, int left, int y, double micros, double max, int width, String color, String op) {
+    private static String bar(
+            String name, int left, int y, double micros, double max, int width, String color, String op) {
         double w = Math.max(0.5, (width - left - 10) * micros / Math.max(max, 1e-9));
         return "<rect class=\"latency-%s\" x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"12\" fill=\"%s\"><title>%s %s %.1f us</title></rect>"
                 .formatted(name, left, y, w, color, escape(op), name, micros);
     }
 
     private static String escape(String text) {
-        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+        return text.replace("&", "&amp;")
+                .replace("<", "&lt;")
+                .replace(">", "&gt;")
+                .replace("\"", "&quot;");
     }
 }

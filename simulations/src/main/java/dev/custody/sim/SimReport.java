@@ -21,27 +21,48 @@ public final class SimReport {
     public static String text(SimResult r) {
         StringBuilder out = new StringBuilder();
         SimSettings s = r.settings();
-        out.append(String.format("custody simulate: seed %d, %d groups, %s, %s engine%s%n", s.seed(), s.groups(),
-                s.deterministic() ? "deterministic" : "concurrent", s.actors() ? "actor (" + s.journalName() + ")" : "pure-model",
-                s.mutants().isEmpty() ? "" : ", mutant " + s.mutants().iterator().next().cliName()));
-        out.append(String.format("operations %d, invariant checks %d, violations %d%n", r.operations(), r.checks(),
+        out.append(String.format(
+                "custody simulate: seed %d, %d groups, %s, %s engine%s%n",
+                s.seed(),
+                s.groups(),
+                s.deterministic() ? "deterministic" : "concurrent",
+                s.actors() ? "actor (" + s.journalName() + ")" : "pure-model",
+                s.mutants().isEmpty()
+                        ? ""
+                        : ", mutant " + s.mutants().iterator().next().cliName()));
+        out.append(String.format(
+                "operations %d, invariant checks %d, violations %d%n",
+                r.operations(),
+                r.checks(),
                 r.violation().map(f -> f.violations().size()).orElse(0)));
-        out.append(String.format("throughput %.0f ops/s over %.2f s%n", r.operationsPerSecond(), r.elapsedNanos() / 1e9));
-        out.append(String.format("%n%-20s %-40s %10s %10s %10s%n", "operation", "outcomes", "p50 us", "p99 us", "p99.9 us"));
+        out.append(
+                String.format("throughput %.0f ops/s over %.2f s%n", r.operationsPerSecond(), r.elapsedNanos() / 1e9));
+        out.append(String.format(
+                "%n%-20s %-40s %10s %10s %10s%n", "operation", "outcomes", "p50 us", "p99 us", "p99.9 us"));
         for (Map.Entry<String, Map<String, Long>> op : r.outcomes().entrySet()) {
             Histogram h = r.latencies().get(op.getKey());
-            out.append(String.format("%-20s %-40s %10.1f %10.1f %10.1f%n", op.getKey(), outcomes(op.getValue()),
-                    micros(h, 50), micros(h, 99), micros(h, 99.9)));
+            out.append(String.format(
+                    "%-20s %-40s %10.1f %10.1f %10.1f%n",
+                    op.getKey(), outcomes(op.getValue()), micros(h, 50), micros(h, 99), micros(h, 99.9)));
         }
         r.violation().ifPresent(f -> {
             out.append(String.format("%nVIOLATION at operation %d:%n", f.step()));
             for (Violation v : f.violations()) {
-                out.append("  ").append(v.invariant()).append(" ").append(v.objects()).append(": ").append(v.message()).append('\n');
+                out.append("  ")
+                        .append(v.invariant())
+                        .append(" ")
+                        .append(v.objects())
+                        .append(": ")
+                        .append(v.message())
+                        .append('\n');
             }
-            out.append(String.format("minimal trace (%d calls, seed %d):%n", f.minimal().size(), s.seed()));
+            out.append(String.format(
+                    "minimal trace (%d calls, seed %d):%n", f.minimal().size(), s.seed()));
             for (int i = 0; i < f.minimal().size(); i++) {
                 TraceEntry e = f.minimal().get(i);
-                out.append(String.format("  %3d. %-14s %s -> %s%n", i + 1, e.agent(), e.command(), e.outcome().resultName()));
+                out.append(String.format(
+                        "  %3d. %-14s %s -> %s%n",
+                        i + 1, e.agent(), e.command(), e.outcome().resultName()));
             }
         });
         return out.toString();
@@ -55,7 +76,9 @@ public final class SimReport {
         root.put("deterministic", s.deterministic());
         root.put("engine", s.actors() ? "actors" : "rules");
         root.put("journal", s.actors() ? s.journalName() : null);
-        root.put("mutant", s.mutants().isEmpty() ? null : s.mutants().iterator().next().cliName());
+        root.put(
+                "mutant",
+                s.mutants().isEmpty() ? null : s.mutants().iterator().next().cliName());
         root.put("ops", r.operations());
         root.put("opsPerSecond", Math.round(r.operationsPerSecond())); // a timing figure, repeated under "timing"
         root.put("checks", r.checks());
@@ -69,24 +92,41 @@ public final class SimReport {
             ObjectNode violation = root.putObject("violation");
             violation.put("step", f.step());
             ArrayNode list = violation.putArray("invariants");
-            f.violations().forEach(v -> list.addObject().put("invariant", v.invariant()).put("message", v.message())
-                    .set("objects", JSON.arrayNode().addAll(v.objects().stream().map(JSON::textNode).toList())));
+            f.violations()
+                    .forEach(v -> list.addObject()
+                            .put("invariant", v.invariant())
+                            .put("message", v.message())
+                            .set(
+                                    "objects",
+                                    JSON.arrayNode()
+                                            .addAll(v.objects().stream()
+                                                    .map(JSON::textNode)
+                                                    .toList())));
             ArrayNode trace = violation.putArray("minimalTrace");
-            f.minimal().forEach(e -> trace.addObject().put("agent", e.agent()).put("call", e.command().toString())
-                    .put("result", e.outcome().resultName()));
+            f.minimal()
+                    .forEach(e -> trace.addObject()
+                            .put("agent", e.agent())
+                            .put("call", e.command().toString())
+                            .put("result", e.outcome().resultName()));
         });
         ObjectNode timing = root.putObject("timing");
         timing.put("seconds", r.elapsedNanos() / 1e9);
         timing.put("opsPerSecond", Math.round(r.operationsPerSecond()));
         ObjectNode latency = timing.putObject("latencyMicros");
-        r.latencies().forEach((op, h) -> latency.putObject(op).put("p50", micros(h, 50)).put("p99", micros(h, 99))
-                .put("p999", micros(h, 99.9)));
+        r.latencies()
+                .forEach((op, h) -> latency.putObject(op)
+                        .put("p50", micros(h, 50))
+                        .put("p99", micros(h, 99))
+                        .put("p999", micros(h, 99.9)));
         return root;
     }
 
     private static String outcomes(Map<String, Long> counts) {
         StringBuilder text = new StringBuilder();
-        counts.forEach((result, count) -> text.append(text.isEmpty() ? "" : " ").append(result).append('=').append(count));
+        counts.forEach((result, count) -> text.append(text.isEmpty() ? "" : " ")
+                .append(result)
+                .append('=')
+                .append(count));
         return text.length() > 40 ? text.substring(0, 37) + "..." : text.toString();
     }
 

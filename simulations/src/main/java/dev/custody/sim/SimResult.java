@@ -13,10 +13,17 @@ import org.HdrHistogram.Histogram;
  * {@code minimal} the shortest command sequence found that still breaks it; {@code timeline} the
  * ownership of each group after every step that changed it.
  */
-public record SimResult(SimSettings settings, Topology topology, long operations, long elapsedNanos,
-                        Map<String, Map<String, Long>> outcomes, Map<String, Histogram> latencies,
-                        long checks, Optional<Failure> violation, List<OwnershipPoint> timeline,
-                        List<Long> throughputPerSecond) {
+public record SimResult(
+        SimSettings settings,
+        Topology topology,
+        long operations,
+        long elapsedNanos,
+        Map<String, Map<String, Long>> outcomes,
+        Map<String, Histogram> latencies,
+        long checks,
+        Optional<Failure> violation,
+        List<OwnershipPoint> timeline,
+        List<Long> throughputPerSecond) {
 
     public record Failure(long step, List<Violation> violations, List<TraceEntry> minimal) {}
 
@@ -28,6 +35,8 @@ public record SimResult(SimSettings settings, Topology topology, long operations
     }
 
     public List<Command<?>> minimalCommands() {
-        return violation.map(f -> f.minimal().stream().map(TraceEntry::command).toList()).orElse(List.of());
+        return violation
+                .map(f -> f.minimal().stream().map(TraceEntry::command).toList())
+                .orElse(List.of());
     }
 }

@@ -10,9 +10,17 @@ import java.util.Set;
  * One run's configuration. {@code journal} is used by the actor engine (empty: the pure model);
  * {@code duration}, when present, ends the run before {@code operations} if it comes first.
  */
-public record SimSettings(long seed, int groups, long operations, Optional<Duration> duration, boolean deterministic,
-                          Optional<Config> journal, String journalName, Set<Mutant> mutants, int vfioUsers,
-                          int iommufdUsers) {
+public record SimSettings(
+        long seed,
+        int groups,
+        long operations,
+        Optional<Duration> duration,
+        boolean deterministic,
+        Optional<Config> journal,
+        String journalName,
+        Set<Mutant> mutants,
+        int vfioUsers,
+        int iommufdUsers) {
     public SimSettings {
         mutants = Set.copyOf(mutants);
         if (!mutants.isEmpty() && journal.isPresent()) {

@@ -38,8 +38,16 @@ public final class SimTopology {
                 boolean present = !(size > 1 && function == size - 1 && g % 4 == 0);
                 boolean requireDirect = index % 17 == 16;
                 Optional<String> boot = present && random.nextBoolean() ? Optional.of(driver) : Optional.empty();
-                devices.put(id, new DeviceSpec(id, Optional.of(iommu), Optional.of(new GroupId(g)), List.of(driver),
-                        requireDirect, present, boot));
+                devices.put(
+                        id,
+                        new DeviceSpec(
+                                id,
+                                Optional.of(iommu),
+                                Optional.of(new GroupId(g)),
+                                List.of(driver),
+                                requireDirect,
+                                present,
+                                boot));
                 index++;
             }
         }

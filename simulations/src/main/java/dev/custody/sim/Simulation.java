@@ -41,12 +41,15 @@ public final class Simulation {
 
     public SimResult run(LongConsumer progress) {
         try (KernelEngine engine = settings.actors()
-                ? ActorEngine.onJournal(settings.journal().orElseThrow(), "sim-" + Long.toHexString(settings.seed())
-                        + "-" + Long.toHexString(System.nanoTime()), Duration.ofSeconds(60))
+                ? ActorEngine.onJournal(
+                        settings.journal().orElseThrow(),
+                        "sim-" + Long.toHexString(settings.seed()) + "-" + Long.toHexString(System.nanoTime()),
+                        Duration.ofSeconds(60))
                 : new ModelEngine(settings.mutants())) {
             Decision booted = engine.boot(topology);
             if (!booted.outcome().isOk()) {
-                throw new IllegalStateException("the simulated machine does not boot: " + booted.outcome().explanation().orElse(""));
+                throw new IllegalStateException("the simulated machine does not boot: "
+                        + booted.outcome().explanation().orElse(""));
             }
             if (!settings.deterministic() && engine instanceof ActorEngine actors) {
                 return runPipelined(actors, progress);
@@ -63,14 +66,27 @@ public final class Simulation {
             if (engine instanceof ActorEngine actors && recorder.failure().isEmpty()) {
                 recorder.checkJournal(actors);
             }
-            Optional<SimResult.Failure> failure = recorder.failure().map(f -> new SimResult.Failure(f.step(), f.violations(),
-                    new TraceShrinker(topology, settings.mutants()).shrink(recorder.trace(), f.violations())));
-            return new SimResult(settings, topology, recorder.stats().operations(), elapsed, recorder.stats().outcomes(),
-                    recorder.stats().latencies(), recorder.checks(), failure, recorder.timeline(), recorder.throughput(start));
+            Optional<SimResult.Failure> failure = recorder.failure()
+                    .map(f -> new SimResult.Failure(
+                            f.step(),
+                            f.violations(),
+                            new TraceShrinker(topology, settings.mutants()).shrink(recorder.trace(), f.violations())));
+            return new SimResult(
+                    settings,
+                    topology,
+                    recorder.stats().operations(),
+                    elapsed,
+                    recorder.stats().outcomes(),
+                    recorder.stats().latencies(),
+                    recorder.checks(),
+                    failure,
+                    recorder.timeline(),
+                    recorder.throughput(start));
         }
     }
 
-    private void runDeterministic(KernelEngine engine, List<Agent> agents, Recorder recorder, LongConsumer progress, long start) {
+    private void runDeterministic(
+            KernelEngine engine, List<Agent> agents, Recorder recorder, LongConsumer progress, long start) {
         Random scheduler = new Random(settings.seed());
         for (long i = 0; i < settings.operations() && !recorder.stopped() && !timeUp(start); i++) {
             Agent agent = agents.get(scheduler.nextInt(agents.size()));
@@ -79,13 +95,16 @@ public final class Simulation {
         }
     }
 
-    private void runConcurrent(KernelEngine engine, List<Agent> agents, Recorder recorder, LongConsumer progress, long start) {
+    private void runConcurrent(
+            KernelEngine engine, List<Agent> agents, Recorder recorder, LongConsumer progress, long start) {
         AtomicLong issued = new AtomicLong();
         List<Thread> threads = new ArrayList<>();
         for (Agent agent : agents) {
             threads.add(Thread.ofPlatform().name("agent-" + agent.name()).start(() -> {
                 long i;
-                while ((i = issued.getAndIncrement()) < settings.operations() && !recorder.stopped() && !timeUp(start)) {
+                while ((i = issued.getAndIncrement()) < settings.operations()
+                        && !recorder.stopped()
+                        && !timeUp(start)) {
                     call(engine, agent, recorder, i);
                     progress.accept(recorder.stats().operations());
                 }
@@ -107,7 +126,10 @@ public final class Simulation {
      */
     private SimResult runPipelined(ActorEngine engine, LongConsumer progress) {
         JournalOrderChecker checker = new JournalOrderChecker(engine.state());
-        AutoCloseable subscription = engine.custody().subscribe(checker::journaled).toCompletableFuture().join();
+        AutoCloseable subscription = engine.custody()
+                .subscribe(checker::journaled)
+                .toCompletableFuture()
+                .join();
         List<Agent> agents = Agents.all(settings, topology, checker::shadow);
         Stats stats = new Stats();
         List<Long> completions = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -143,16 +165,25 @@ public final class Simulation {
         threads.forEach(Simulation::join);
         long elapsed = System.nanoTime() - start;
         long journaled = engine.custody().quiesce().toCompletableFuture().join();
-        if (!checker.awaitChecked(changing.get(), java.time.Duration.ofSeconds(60)) && checker.failure().isEmpty()) {
-            checker.fail(List.of(new Violation(Invariant.J1, List.of("journal"), changing.get()
-                    + " calls changed the state but only " + checker.checked() + " decisions reached the journal's stream")));
+        if (!checker.awaitChecked(changing.get(), java.time.Duration.ofSeconds(60))
+                && checker.failure().isEmpty()) {
+            checker.fail(List.of(new Violation(
+                    Invariant.J1,
+                    List.of("journal"),
+                    changing.get() + " calls changed the state but only " + checker.checked()
+                            + " decisions reached the journal's stream")));
         }
         if (checker.failure().isEmpty() && journaled != changing.get() + 1) {
-            checker.fail(List.of(new Violation(Invariant.J1, List.of("journal"), "the journal holds "
-                    + (journaled - 1) + " decisions after boot but " + changing.get() + " were acknowledged")));
+            checker.fail(List.of(new Violation(
+                    Invariant.J1,
+                    List.of("journal"),
+                    "the journal holds " + (journaled - 1) + " decisions after boot but " + changing.get()
+                            + " were acknowledged")));
         }
         if (checker.failure().isEmpty() && !engine.state().equals(checker.shadow())) {
-            checker.fail(List.of(new Violation(Invariant.J2, List.of("journal"),
+            checker.fail(List.of(new Violation(
+                    Invariant.J2,
+                    List.of("journal"),
                     "the engine's state differs from the fold of the journaled decisions")));
         }
         if (checker.failure().isEmpty()) {
@@ -166,8 +197,11 @@ public final class Simulation {
         } catch (Exception ignored) {
             // the listener is stopped with the runtime anyway
         }
-        Optional<SimResult.Failure> failure = checker.failure().map(f -> new SimResult.Failure(f.step(), f.violations(),
-                new TraceShrinker(topology, settings.mutants()).shrink(checker.trace(), f.violations())));
+        Optional<SimResult.Failure> failure = checker.failure()
+                .map(f -> new SimResult.Failure(
+                        f.step(),
+                        f.violations(),
+                        new TraceShrinker(topology, settings.mutants()).shrink(checker.trace(), f.violations())));
         List<Long> perSecond = new ArrayList<>();
         for (long at : List.copyOf(completions)) {
             int second = (int) ((at - start) / 1_000_000_000L);
@@ -176,13 +210,24 @@ public final class Simulation {
             }
             perSecond.set(second, perSecond.get(second) + 1);
         }
-        return new SimResult(settings, topology, stats.operations(), elapsed, stats.outcomes(), stats.latencies(),
-                checker.checked(), failure, checker.timeline(), perSecond);
+        return new SimResult(
+                settings,
+                topology,
+                stats.operations(),
+                elapsed,
+                stats.outcomes(),
+                stats.latencies(),
+                checker.checked(),
+                failure,
+                checker.timeline(),
+                perSecond);
     }
 
     /** The engine failed to answer (a timeout, a crashed actor): that is a finding, not a crash of the run. */
     static Violation engineError(String operationId, Command<?> command, RuntimeException broken) {
-        return new Violation(Invariant.E1, List.of(operationId, command.getClass().getSimpleName()),
+        return new Violation(
+                Invariant.E1,
+                List.of(operationId, command.getClass().getSimpleName()),
                 "the engine did not answer: " + broken);
     }
 
@@ -195,7 +240,9 @@ public final class Simulation {
     }
 
     private boolean timeUp(long start) {
-        return settings.duration().map(d -> System.nanoTime() - start > d.toNanos()).orElse(false);
+        return settings.duration()
+                .map(d -> System.nanoTime() - start > d.toNanos())
+                .orElse(false);
     }
 
     /** One agent's call; in concurrent runs the recorder orders the checks by decision. */
@@ -249,8 +296,10 @@ public final class Simulation {
                     failure = Optional.of(new Failed(trace.size(), List.of(engineError(operationId, command, broken))));
                 }
                 stopped.set(true);
-                return new Decision(List.of(), dev.custody.model.Outcome.fail(dev.custody.model.Errno.EFAULT,
-                        "the engine did not answer"), before);
+                return new Decision(
+                        List.of(),
+                        dev.custody.model.Outcome.fail(dev.custody.model.Errno.EFAULT, "the engine did not answer"),
+                        before);
             }
             trace.add(new TraceEntry(agent, command, decision.outcome()));
             completions.add(System.nanoTime());
@@ -269,15 +318,20 @@ public final class Simulation {
             current = decision.state();
             if (!before.groups().equals(current.groups())) {
                 long step = trace.size();
-                current.groups().values().stream().filter(g -> !g.equals(before.groups().get(g.id())))
+                current.groups().values().stream()
+                        .filter(g -> !g.equals(before.groups().get(g.id())))
                         .forEach(g -> timeline.add(point(step, current, g)));
             }
             return decision;
         }
 
         private static SimResult.OwnershipPoint point(long step, KernelState state, GroupState group) {
-            return new SimResult.OwnershipPoint(step, group.id().number(), group.owner().map(o -> o.label()).orElse("kernel"),
-                    group.ownerCnt(), Describe.domainOf(state, group, group.domain()));
+            return new SimResult.OwnershipPoint(
+                    step,
+                    group.id().number(),
+                    group.owner().map(o -> o.label()).orElse("kernel"),
+                    group.ownerCnt(),
+                    Describe.domainOf(state, group, group.domain()));
         }
 
         boolean stopped() {
@@ -294,11 +348,16 @@ public final class Simulation {
             KernelState recovered = engine.state();
             List<Violation> found = new ArrayList<>();
             if (journaled != acknowledged + 1) {
-                found.add(new Violation(Invariant.J1, List.of("journal"), "the journal holds "
-                        + (journaled - 1) + " decisions after boot but " + acknowledged + " were acknowledged"));
+                found.add(new Violation(
+                        Invariant.J1,
+                        List.of("journal"),
+                        "the journal holds " + (journaled - 1) + " decisions after boot but " + acknowledged
+                                + " were acknowledged"));
             }
             if (!recovered.equals(current)) {
-                found.add(new Violation(Invariant.J2, List.of("journal"),
+                found.add(new Violation(
+                        Invariant.J2,
+                        List.of("journal"),
                         "the engine's state differs from the fold of the acknowledged decisions"));
             }
             if (found.isEmpty()) {

@@ -16,7 +16,8 @@ final class Stats {
     synchronized void record(Command<?> command, Outcome<?> outcome, long nanos) {
         String op = command.getClass().getSimpleName();
         outcomes.computeIfAbsent(op, o -> new TreeMap<>()).merge(outcome.resultName(), 1L, Long::sum);
-        latencies.computeIfAbsent(op, o -> new Histogram(TimeUnit.SECONDS.toNanos(60), 3))
+        latencies
+                .computeIfAbsent(op, o -> new Histogram(TimeUnit.SECONDS.toNanos(60), 3))
                 .recordValue(Math.max(1, Math.min(nanos, TimeUnit.SECONDS.toNanos(60))));
         operations++;
     }

@@ -23,8 +23,8 @@ final class StepCheck {
         if (decision.events().isEmpty()) {
             return List.of(); // nothing changed
         }
-        List<Violation> found = new ArrayList<>(Invariants.checkStepIncrementally(before, decision.state(),
-                decision.outcome(), decision.events()));
+        List<Violation> found = new ArrayList<>(
+                Invariants.checkStepIncrementally(before, decision.state(), decision.outcome(), decision.events()));
         found.addAll(Reachability.check(decision.state()));
         return found;
     }

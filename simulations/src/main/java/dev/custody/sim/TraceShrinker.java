@@ -1,11 +1,11 @@
 package dev.custody.sim;
 
-import dev.custody.ops.Operations;
 import dev.custody.invariants.Violation;
 import dev.custody.model.Command;
 import dev.custody.model.Handle;
 import dev.custody.model.Topology;
 import dev.custody.model.state.KernelState;
+import dev.custody.ops.Operations;
 import dev.custody.rules.Decision;
 import dev.custody.rules.Kernel;
 import dev.custody.rules.Mutant;
@@ -50,7 +50,8 @@ final class TraceShrinker {
                 int start = Math.max(0, to - chunk);
                 List<TraceEntry> candidate = new ArrayList<>(current.subList(0, start));
                 candidate.addAll(current.subList(to, current.size()));
-                Optional<List<TraceEntry>> still = candidate.isEmpty() ? Optional.empty() : replay(candidate, invariant);
+                Optional<List<TraceEntry>> still =
+                        candidate.isEmpty() ? Optional.empty() : replay(candidate, invariant);
                 if (still.isPresent()) {
                     current = still.get();
                     removed = true;
@@ -75,7 +76,8 @@ final class TraceShrinker {
             TraceEntry now = new TraceEntry(entry.agent(), command, decision.outcome());
             replayed.add(now);
             entry.created().ifPresent(original -> now.created().ifPresent(fresh -> renamed.put(original, fresh)));
-            if (StepCheck.after(state, decision).stream().anyMatch(v -> v.invariant().equals(invariant))) {
+            if (StepCheck.after(state, decision).stream()
+                    .anyMatch(v -> v.invariant().equals(invariant))) {
                 return Optional.of(replayed);
             }
             state = decision.state();
@@ -92,9 +94,11 @@ final class TraceShrinker {
         try {
             for (int i = 0; i < components.length; i++) {
                 Object value = components[i].getAccessor().invoke(command);
-                Object now = value instanceof Handle h ? renameHandle(h, renamed)
+                Object now = value instanceof Handle h
+                        ? renameHandle(h, renamed)
                         : value instanceof Optional<?> o && o.isPresent() && o.get() instanceof Handle h
-                        ? Optional.of(renameHandle(h, renamed)) : value;
+                                ? Optional.of(renameHandle(h, renamed))
+                                : value;
                 changed |= now != value;
                 values[i] = now;
                 types[i] = components[i].getType();

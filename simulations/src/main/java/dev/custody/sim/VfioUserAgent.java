@@ -1,12 +1,12 @@
 package dev.custody.sim;
 
 import dev.custody.model.Command;
-import dev.custody.model.Type1MapFlag;
-import dev.custody.model.IommuType;
 import dev.custody.model.DeviceId;
 import dev.custody.model.GroupId;
 import dev.custody.model.Handle;
+import dev.custody.model.IommuType;
 import dev.custody.model.Topology;
+import dev.custody.model.Type1MapFlag;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -33,18 +33,30 @@ final class VfioUserAgent extends PlannedAgent {
         step("container", () -> Optional.of(new Command.ContainerOpen(name() + "-c")));
         step("group", () -> Optional.of(new Command.GroupOpen(group, name() + "-g")));
         step(null, () -> pair("group", "container", Command.SetContainer::new));
-        step(null, () -> memory.latest("container").map(c -> new Command.ContainerSetIommu(c,
-                random.nextInt(4) == 0 ? IommuType.TYPE1 : IommuType.TYPE1V2)));
+        step(
+                null,
+                () -> memory.latest("container")
+                        .map(c -> new Command.ContainerSetIommu(
+                                c, random.nextInt(4) == 0 ? IommuType.TYPE1 : IommuType.TYPE1V2)));
         for (DeviceId device : taken) {
             if (random.nextBoolean()) {
-                step("device", () -> memory.latest("group").map(g -> new Command.GetDeviceFd(g, device, name() + "-d")));
+                step(
+                        "device",
+                        () -> memory.latest("group").map(g -> new Command.GetDeviceFd(g, device, name() + "-d")));
             }
         }
         int maps = random.nextInt(4);
         for (int i = 0; i < maps; i++) {
             long iova = 0x200000L * random.nextInt(16);
-            step(null, () -> memory.latest("container").map(c -> new Command.Type1MapDma(c, iova, 0x7f0000000000L + iova,
-                    0x1000L << random.nextInt(10), Set.of(Type1MapFlag.READ, Type1MapFlag.WRITE))));
+            step(
+                    null,
+                    () -> memory.latest("container")
+                            .map(c -> new Command.Type1MapDma(
+                                    c,
+                                    iova,
+                                    0x7f0000000000L + iova,
+                                    0x1000L << random.nextInt(10),
+                                    Set.of(Type1MapFlag.READ, Type1MapFlag.WRITE))));
         }
         if (random.nextInt(3) == 0) {
             step(null, () -> memory.latest("container").map(c -> new Command.Type1UnmapDma(c, 0, 0, true)));
@@ -61,7 +73,8 @@ final class VfioUserAgent extends PlannedAgent {
 
     /** Closes one remaining fd: device fds first when clean, any order when crashing. */
     private Optional<Command<?>> closeOne(boolean crash) {
-        List<String> order = crash ? shuffled(List.of("device", "group", "container")) : List.of("device", "group", "container");
+        List<String> order =
+                crash ? shuffled(List.of("device", "group", "container")) : List.of("device", "group", "container");
         for (String role : order) {
             List<Handle> open = memory.all(role);
             if (!open.isEmpty()) {
@@ -78,7 +91,4 @@ final class VfioUserAgent extends PlannedAgent {
         java.util.Collections.shuffle(copy, random);
         return copy;
     }
-
-
-
 }

@@ -16,7 +16,8 @@ class BenchCommandTest {
 
     private static BenchCommand.PageTable parse(String... args) {
         ParseResult result = new CommandLine(new CustodyCli()).parseArgs(args);
-        return (BenchCommand.PageTable) result.subcommand().subcommand().commandSpec().userObject();
+        return (BenchCommand.PageTable)
+                result.subcommand().subcommand().commandSpec().userObject();
     }
 
     @Test

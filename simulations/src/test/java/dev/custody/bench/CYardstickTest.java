@@ -43,8 +43,10 @@ class CYardstickTest {
 
     @Test
     void reportComputesTheRatioAndLeavesAMissingSideEmpty() {
-        BenchReport report = BenchReport.of(Map.of("map_unmap_4k", new JmhBenchmarks.Score(40, 1)),
-                Map.of("map_unmap_4k", 32.0), BenchSettings.QUICK);
+        BenchReport report = BenchReport.of(
+                Map.of("map_unmap_4k", new JmhBenchmarks.Score(40, 1)),
+                Map.of("map_unmap_4k", 32.0),
+                BenchSettings.QUICK);
         BenchReport.Row row = report.rows().getFirst();
         assertEquals(1.25, row.ratio(), 1e-9);
         @SuppressWarnings("unchecked")

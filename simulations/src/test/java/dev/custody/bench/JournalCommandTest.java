@@ -30,37 +30,57 @@ class JournalCommandTest {
         JournalCommand command = parse("bench", "journal");
         assertFalse(command.json);
         assertEquals(JournalBenchSettings.of(false, 32), command.settings());
-        assertTrue(command.settings().measureMillis() > JournalBenchSettings.of(true, 32).measureMillis());
+        assertTrue(command.settings().measureMillis()
+                > JournalBenchSettings.of(true, 32).measureMillis());
     }
 
     @Test
     void quickJsonCallersAndPostgresInAnyOrder() {
-        JournalCommand command = parse("bench", "journal", "--postgres", "jdbc:postgresql://db:5432/c?user=u&password=p",
-                "--json", "--callers", "8", "--quick");
+        JournalCommand command = parse(
+                "bench",
+                "journal",
+                "--postgres",
+                "jdbc:postgresql://db:5432/c?user=u&password=p",
+                "--json",
+                "--callers",
+                "8",
+                "--quick");
         assertTrue(command.json);
         assertEquals(JournalBenchSettings.of(true, 8), command.settings());
-        assertEquals(Optional.of(new JournalBench.Postgres("jdbc:postgresql://db:5432/c?user=u&password=p", "u", "p")),
+        assertEquals(
+                Optional.of(new JournalBench.Postgres("jdbc:postgresql://db:5432/c?user=u&password=p", "u", "p")),
                 command.postgresChoice());
     }
 
     @Test
     void callersOutOfRangeAreRefused() {
-        assertThrows(CommandLine.ParameterException.class, () -> parse("bench", "journal", "--callers", "0").settings());
+        assertThrows(
+                CommandLine.ParameterException.class,
+                () -> parse("bench", "journal", "--callers", "0").settings());
     }
 
     @Test
     void postgresComesFromTheOptionThenTheTestSuitesVariables() {
-        Map<String, String> env = Map.of(PostgresChoice.URL, "jdbc:postgresql://ci/custody",
-                PostgresChoice.USER, "ci", PostgresChoice.PASSWORD, "secret");
-        assertEquals(Optional.of(new JournalBench.Postgres("jdbc:postgresql://ci/custody", "ci", "secret")),
+        Map<String, String> env = Map.of(
+                PostgresChoice.URL,
+                "jdbc:postgresql://ci/custody",
+                PostgresChoice.USER,
+                "ci",
+                PostgresChoice.PASSWORD,
+                "secret");
+        assertEquals(
+                Optional.of(new JournalBench.Postgres("jdbc:postgresql://ci/custody", "ci", "secret")),
                 PostgresChoice.resolve(Optional.empty(), env));
-        assertEquals(Optional.of(new JournalBench.Postgres("jdbc:postgresql://opt/db", "ci", "secret")),
+        assertEquals(
+                Optional.of(new JournalBench.Postgres("jdbc:postgresql://opt/db", "ci", "secret")),
                 PostgresChoice.resolve(Optional.of("jdbc:postgresql://opt/db"), env));
-        assertEquals(Optional.of(new JournalBench.Postgres("jdbc:postgresql://opt/db", "postgres", "")),
+        assertEquals(
+                Optional.of(new JournalBench.Postgres("jdbc:postgresql://opt/db", "postgres", "")),
                 PostgresChoice.resolve(Optional.of("jdbc:postgresql://opt/db"), Map.of()));
         assertEquals(Optional.empty(), PostgresChoice.resolve(Optional.empty(), Map.of()));
         assertEquals(Optional.empty(), PostgresChoice.resolve(Optional.empty(), Map.of(PostgresChoice.URL, " ")));
-        assertThrows(IllegalArgumentException.class, () -> PostgresChoice.resolve(Optional.of("jdbc:h2:mem:x"), Map.of()));
+        assertThrows(
+                IllegalArgumentException.class, () -> PostgresChoice.resolve(Optional.of("jdbc:h2:mem:x"), Map.of()));
     }
 
     @Test

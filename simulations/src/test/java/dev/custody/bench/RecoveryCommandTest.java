@@ -24,7 +24,9 @@ class RecoveryCommandTest {
     @Test
     void aLengthThatIsNoNumberIsRefused() {
         StringWriter err = new StringWriter();
-        int status = new CommandLine(new RecoveryCommand()).setErr(new PrintWriter(err)).execute("--events", "ten");
+        int status = new CommandLine(new RecoveryCommand())
+                .setErr(new PrintWriter(err))
+                .execute("--events", "ten");
         assertEquals(2, status);
         assertTrue(err.toString().contains("--events"), err.toString());
     }

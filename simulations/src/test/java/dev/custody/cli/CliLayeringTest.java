@@ -24,19 +24,30 @@ class CliLayeringTest {
             .importPackages("dev.custody");
 
     private static final List<Class<? extends java.lang.annotation.Annotation>> PICOCLI_MEMBERS = List.of(
-            CommandLine.Option.class, CommandLine.Parameters.class, CommandLine.Mixin.class, CommandLine.ArgGroup.class);
+            CommandLine.Option.class,
+            CommandLine.Parameters.class,
+            CommandLine.Mixin.class,
+            CommandLine.ArgGroup.class);
 
     @Test
     void everyCliClassIsACommandOrItsOptions() {
-        classes().that().resideInAPackage("dev.custody.cli").and().areTopLevelClasses()
+        classes()
+                .that()
+                .resideInAPackage("dev.custody.cli")
+                .and()
+                .areTopLevelClasses()
                 .should(beACommandOrOptions())
                 .check(CLASSES);
     }
 
     @Test
     void nothingOutsideTheCliDependsOnIt() {
-        noClasses().that().resideOutsideOfPackage("dev.custody.cli")
-                .should().dependOnClassesThat().resideInAPackage("dev.custody.cli")
+        noClasses()
+                .that()
+                .resideOutsideOfPackage("dev.custody.cli")
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage("dev.custody.cli")
                 .check(CLASSES);
     }
 
@@ -48,9 +59,11 @@ class CliLayeringTest {
                 boolean options = type.getFields().stream()
                         .anyMatch(field -> PICOCLI_MEMBERS.stream().anyMatch(field::isAnnotatedWith));
                 if (!command && !options) {
-                    events.add(SimpleConditionEvent.violated(type, type.getName()
-                            + " is neither a @Command nor a holder of @Option/@Parameters/@Mixin/@ArgGroup fields;"
-                            + " move its logic out of the command line"));
+                    events.add(SimpleConditionEvent.violated(
+                            type,
+                            type.getName()
+                                    + " is neither a @Command nor a holder of @Option/@Parameters/@Mixin/@ArgGroup fields;"
+                                    + " move its logic out of the command line"));
                 }
             }
         };

@@ -18,9 +18,15 @@ class ControlProcessExampleTest {
         String java = ProcessHandle.current().info().command().orElse("java");
         String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         Path example = Path.of("..", "examples", "control-process", "AssignGroupToVm.java");
-        Process process = new ProcessBuilder(List.of(java, "--enable-native-access=ALL-UNNAMED",
-                "--sun-misc-unsafe-memory-access=allow", "-cp", classPath, example.toString()))
-                .redirectErrorStream(true).start();
+        Process process = new ProcessBuilder(List.of(
+                        java,
+                        "--enable-native-access=ALL-UNNAMED",
+                        "--sun-misc-unsafe-memory-access=allow",
+                        "-cp",
+                        classPath,
+                        example.toString()))
+                .redirectErrorStream(true)
+                .start();
         boolean finished = process.waitFor(120, TimeUnit.SECONDS);
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(finished, "the example did not finish within 120 s (waited for the process to exit):\n" + output);

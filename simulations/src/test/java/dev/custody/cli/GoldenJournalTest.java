@@ -26,7 +26,10 @@ class GoldenJournalTest {
         }
         CliRun run = CliRun.of("replay", "--journal", "h2:" + data);
         assertEquals(0, run.status(), run.err());
-        assertTrue(run.out().contains("instance custody: 8 decisions, 72 events, 0 open (taken, not yet applied), "
-                + "0 violations; state af151c65f36783e0ea989306"), run.out());
+        assertTrue(
+                run.out()
+                        .contains("instance custody: 8 decisions, 72 events, 0 open (taken, not yet applied), "
+                                + "0 violations; state af151c65f36783e0ea989306"),
+                run.out());
     }
 }

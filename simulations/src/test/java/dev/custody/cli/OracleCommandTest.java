@@ -1,6 +1,5 @@
 package dev.custody.cli;
 
-import dev.custody.ops.NotRealisable;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -41,9 +40,13 @@ class OracleCommandTest {
         Path file = scenario("{\"op\": \"iommu.group_claim\", \"group\": 1, \"owner\": \"me\"}");
         CliRun run = CliRun.of("oracle", "diff", file.toString(), "--kernel", "no-such-kernel", "--json");
         assertEquals(0, run.status(), run.err());
-        assertTrue(run.out().contains("\"skipped\":\"step 1 (iommu.group_claim): iommu.group_claim is an in-kernel call"),
+        assertTrue(
+                run.out().contains("\"skipped\":\"step 1 (iommu.group_claim): iommu.group_claim is an in-kernel call"),
                 run.out());
-        assertTrue(run.out().contains("\"total\":{\"files\":1,\"compared\":0,\"agreeing\":0,\"disagreeingFiles\":0,\"skipped\":1,\"failed\":0}"),
+        assertTrue(
+                run.out()
+                        .contains(
+                                "\"total\":{\"files\":1,\"compared\":0,\"agreeing\":0,\"disagreeingFiles\":0,\"skipped\":1,\"failed\":0}"),
                 run.out());
     }
 

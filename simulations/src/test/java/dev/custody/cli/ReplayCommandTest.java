@@ -35,10 +35,16 @@ class ReplayCommandTest {
         var config = Journals.h2(data);
         SchemaCreator.createIfMissing(config);
         try (CustodyRuntime runtime = CustodyRuntime.start(config)) {
-            Custody engine = Custody.start(runtime, "custody", topology, TIMEOUT).toCompletableFuture().join();
+            Custody engine = Custody.start(runtime, "custody", topology, TIMEOUT)
+                    .toCompletableFuture()
+                    .join();
             engine.execute(new Command.DriverUnbind(NIC)).toCompletableFuture().join();
-            engine.execute(new Command.DriverBind(NIC, "vfio-pci")).toCompletableFuture().join();
-            engine.execute(new Command.GroupOpen(new dev.custody.model.GroupId(1), "g1")).toCompletableFuture().join();
+            engine.execute(new Command.DriverBind(NIC, "vfio-pci"))
+                    .toCompletableFuture()
+                    .join();
+            engine.execute(new Command.GroupOpen(new dev.custody.model.GroupId(1), "g1"))
+                    .toCompletableFuture()
+                    .join();
             engine.stop().toCompletableFuture().join();
         }
         journal = "h2:" + data;
@@ -97,8 +103,8 @@ class ReplayCommandTest {
         var config = Journals.h2(data);
         String url = config.getString("pekko-persistence-jdbc.shared-databases.slick.db.url");
         try (var connection = java.sql.DriverManager.getConnection(url, "sa", "");
-             var damage = connection.prepareStatement("update \"event_journal\" set \"event_payload\" = ?"
-                     + " where \"persistence_id\" = 'custody|kernel' and \"sequence_number\" = 2")) {
+                var damage = connection.prepareStatement("update \"event_journal\" set \"event_payload\" = ?"
+                        + " where \"persistence_id\" = 'custody|kernel' and \"sequence_number\" = 2")) {
             damage.setBytes(1, new byte[] {1, 2, 3});
             assertEquals(1, damage.executeUpdate());
         }

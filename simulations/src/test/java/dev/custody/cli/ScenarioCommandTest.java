@@ -62,7 +62,13 @@ class ScenarioCommandTest {
 
     @Test
     void aMismatchExitsOne() throws IOException {
-        assertEquals(1, run("scenario", "run", scenario("good.json", "ok").toString(), scenario("bad.json", "EBUSY").toString()));
+        assertEquals(
+                1,
+                run(
+                        "scenario",
+                        "run",
+                        scenario("good.json", "ok").toString(),
+                        scenario("bad.json", "EBUSY").toString()));
         assertTrue(out.toString(StandardCharsets.UTF_8).contains("\"match\":false"));
     }
 

@@ -42,11 +42,14 @@ class TopologyCaptureTest {
         var run = CliRun.of("topology", "capture", "--from", fakeHost().toString(), "--out", out.toString());
         assertEquals(0, run.status(), run.err());
         assertTrue(run.out().contains("captured 13 PCI functions"), run.out());
-        assertEquals("nvme", Files.readString(out.resolve("0000:01:00.0/driver")).strip());
+        assertEquals(
+                "nvme", Files.readString(out.resolve("0000:01:00.0/driver")).strip());
         var imported = CliRun.of("topology", "import", "--sysfs", out.toString(), "--json");
         assertEquals(0, imported.status(), imported.err());
-        assertEquals("{\"groups\":" + TopologyImportTest.Q35_GROUPS + ",\"kernelGroups\":" + TopologyImportTest.Q35_GROUPS
-                + ",\"differences\":[]}", imported.out().strip());
+        assertEquals(
+                "{\"groups\":" + TopologyImportTest.Q35_GROUPS + ",\"kernelGroups\":" + TopologyImportTest.Q35_GROUPS
+                        + ",\"differences\":[]}",
+                imported.out().strip());
     }
 
     @Test

@@ -27,7 +27,9 @@ class TopologyImportTest {
     void jsonAgreesWithTheKernelAndExitsZero() {
         var run = CliRun.of("topology", "import", "--sysfs", CliRun.Q35.toString(), "--json");
         assertEquals(0, run.status(), run.err());
-        assertEquals("{\"groups\":" + Q35_GROUPS + ",\"kernelGroups\":" + Q35_GROUPS + ",\"differences\":[]}", run.out().strip());
+        assertEquals(
+                "{\"groups\":" + Q35_GROUPS + ",\"kernelGroups\":" + Q35_GROUPS + ",\"differences\":[]}",
+                run.out().strip());
     }
 
     @Test
@@ -44,8 +46,12 @@ class TopologyImportTest {
         Files.writeString(capture.resolve("0000:00:03.1/iommu_group"), "9\n");
         var run = CliRun.of("topology", "import", "--sysfs", capture.toString(), "--json");
         assertEquals(1, run.status(), run.err());
-        assertTrue(run.out().contains("\"differences\":[\"derived but not reported: [0000:00:03.0, 0000:00:03.1]\","
-                + "\"reported but not derived: [0000:00:03.0]\",\"reported but not derived: [0000:00:03.1]\"]"), run.out());
+        assertTrue(
+                run.out()
+                        .contains(
+                                "\"differences\":[\"derived but not reported: [0000:00:03.0, 0000:00:03.1]\","
+                                        + "\"reported but not derived: [0000:00:03.0]\",\"reported but not derived: [0000:00:03.1]\"]"),
+                run.out());
     }
 
     @Test
@@ -54,12 +60,15 @@ class TopologyImportTest {
         Files.writeString(capture.resolve("0000:00:03.1/iommu_group"), "9\n");
         var run = CliRun.of("topology", "import", "--sysfs", capture.toString(), "--json", "--ignore-kernel-groups");
         assertEquals(0, run.status(), run.err());
-        assertEquals("{\"groups\":" + Q35_GROUPS + ",\"kernelGroups\":null,\"differences\":[]}", run.out().strip());
+        assertEquals(
+                "{\"groups\":" + Q35_GROUPS + ",\"kernelGroups\":null,\"differences\":[]}",
+                run.out().strip());
     }
 
     @Test
     void aPolicyKnobChangesTheGroupsAndTheDifferencesShow() {
-        var run = CliRun.of("topology", "import", "--sysfs", CliRun.Q35.toString(), "--json", "--policy", "group-by-bus");
+        var run =
+                CliRun.of("topology", "import", "--sysfs", CliRun.Q35.toString(), "--json", "--policy", "group-by-bus");
         assertEquals(1, run.status());
         assertTrue(run.out().startsWith("{\"groups\":[[\"0000:00:00.0\",\"0000:00:02.0\","), run.out());
     }
@@ -75,7 +84,8 @@ class TopologyImportTest {
         var file = dir.resolve("host.json");
         var run = CliRun.of("topology", "import", "--sysfs", CliRun.Q35.toString(), "--out", file.toString());
         assertEquals(0, run.status(), run.err());
-        var topology = ScenarioParser.parse(file.toString(), Files.readString(file)).topology();
+        var topology =
+                ScenarioParser.parse(file.toString(), Files.readString(file)).topology();
         assertEquals(13, topology.devices().size());
         var nvme = topology.device(new DeviceId("0000:00:03.1"));
         assertEquals(Optional.of(new GroupId(2)), nvme.group());

@@ -23,26 +23,30 @@ class TopologyPlanGuestTest {
     void aMultifunctionGroupStaysOneSlotBehindItsOwnHostBridgeAndRootPort() {
         var run = plan("--groups", "2");
         assertEquals(0, run.status(), run.out() + run.err());
-        assertEquals(List.of(
-                "-device pxb-pcie,id=pxb-g2,bus_nr=16,bus=pcie.0",
-                "-device pcie-root-port,id=rp-g2,bus=pxb-g2,chassis=1,slot=0,addr=00.0",
-                "-device vfio-pci,host=0000:00:03.0,bus=rp-g2,addr=00.0,multifunction=on",
-                "-device vfio-pci,host=0000:00:03.1,bus=rp-g2,addr=00.1"), devices(run));
+        assertEquals(
+                List.of(
+                        "-device pxb-pcie,id=pxb-g2,bus_nr=16,bus=pcie.0",
+                        "-device pcie-root-port,id=rp-g2,bus=pxb-g2,chassis=1,slot=0,addr=00.0",
+                        "-device vfio-pci,host=0000:00:03.0,bus=rp-g2,addr=00.0,multifunction=on",
+                        "-device vfio-pci,host=0000:00:03.1,bus=rp-g2,addr=00.1"),
+                devices(run));
     }
 
     @Test
     void aGroupBehindAConventionalBridgeGetsAGuestPciBridgeAndTheHostBridgeStays() {
         var run = plan("--groups", "3,7");
         assertEquals(0, run.status(), run.out() + run.err());
-        assertEquals(List.of(
-                "-device pxb-pcie,id=pxb-g3,bus_nr=16,bus=pcie.0",
-                "-device pcie-root-port,id=rp-g3,bus=pxb-g3,chassis=1,slot=0,addr=00.0",
-                "-device pcie-pci-bridge,id=br-g3,bus=rp-g3,addr=00.0",
-                "-device vfio-pci,host=0000:02:01.0,bus=br-g3,addr=01.0",
-                "-device vfio-pci,host=0000:02:02.0,bus=br-g3,addr=02.0",
-                "-device pxb-pcie,id=pxb-g7,bus_nr=32,bus=pcie.0",
-                "-device pcie-root-port,id=rp-g7,bus=pxb-g7,chassis=2,slot=0,addr=00.0",
-                "-device vfio-pci,host=0000:03:00.0,bus=rp-g7,addr=00.0"), devices(run));
+        assertEquals(
+                List.of(
+                        "-device pxb-pcie,id=pxb-g3,bus_nr=16,bus=pcie.0",
+                        "-device pcie-root-port,id=rp-g3,bus=pxb-g3,chassis=1,slot=0,addr=00.0",
+                        "-device pcie-pci-bridge,id=br-g3,bus=rp-g3,addr=00.0",
+                        "-device vfio-pci,host=0000:02:01.0,bus=br-g3,addr=01.0",
+                        "-device vfio-pci,host=0000:02:02.0,bus=br-g3,addr=02.0",
+                        "-device pxb-pcie,id=pxb-g7,bus_nr=32,bus=pcie.0",
+                        "-device pcie-root-port,id=rp-g7,bus=pxb-g7,chassis=2,slot=0,addr=00.0",
+                        "-device vfio-pci,host=0000:03:00.0,bus=rp-g7,addr=00.0"),
+                devices(run));
         assertTrue(run.out().contains("stays with the host") && run.out().contains("0000:00:04.0"), run.out());
     }
 
@@ -50,8 +54,10 @@ class TopologyPlanGuestTest {
     void assigningPartOfAGroupIsRefusedNamingWhatStaysWithTheHost() {
         var run = plan("--groups", "0000:00:03.1");
         assertEquals(1, run.status());
-        assertEquals("refused: this VM splits group 2: it takes 0000:00:03.1 but 0000:00:03.0 would stay with the host;"
-                + " assign the whole group", run.out().strip());
+        assertEquals(
+                "refused: this VM splits group 2: it takes 0000:00:03.1 but 0000:00:03.0 would stay with the host;"
+                        + " assign the whole group",
+                run.out().strip());
     }
 
     @Test

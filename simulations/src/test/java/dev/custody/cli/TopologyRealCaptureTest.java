@@ -23,7 +23,8 @@ class TopologyRealCaptureTest {
         JsonNode json = new ObjectMapper().readTree(run.out());
         assertEquals(6, json.get("groups").size(), run.out());
         json.get("groups").forEach(group -> assertEquals(1, group.size(), "a group of one: " + group));
-        assertTrue(json.get("kernelGroups") == null || json.get("kernelGroups").isNull(), "the guest has no IOMMU groups");
+        assertTrue(
+                json.get("kernelGroups") == null || json.get("kernelGroups").isNull(), "the guest has no IOMMU groups");
         assertEquals(0, json.get("differences").size());
     }
 }

@@ -14,21 +14,30 @@ class TopologyShowTest {
         var run = CliRun.of("topology", "show", "--sysfs", CliRun.Q35.toString());
         assertEquals(0, run.status(), run.err());
         var lines = run.out().lines().toList();
-        assertEquals(List.of(
-                "[0000:00] root bus",
-                "+- 00.0 host bridge [8086:29c0]  group 0 (kernel 0)  driver -",
-                "+- 02.0 root port [1b36:000c]  group 1 (kernel 1)  driver pcieport",
-                "|  \\- [0000:01]",
-                "|     \\- 00.0 PCIe endpoint [1b36:0010]  group 6 (kernel 6)  driver nvme"), lines.subList(0, 5));
-        assertTrue(lines.contains("|     \\- 02.0 conventional PCI device [1af4:1000]  group 3 (kernel 3)  driver virtio-pci"), run.out());
-        assertTrue(lines.contains("\\- 1f.3 conventional PCI device [8086:2930]  group 5 (kernel 5)  driver -"), run.out());
+        assertEquals(
+                List.of(
+                        "[0000:00] root bus",
+                        "+- 00.0 host bridge [8086:29c0]  group 0 (kernel 0)  driver -",
+                        "+- 02.0 root port [1b36:000c]  group 1 (kernel 1)  driver pcieport",
+                        "|  \\- [0000:01]",
+                        "|     \\- 00.0 PCIe endpoint [1b36:0010]  group 6 (kernel 6)  driver nvme"),
+                lines.subList(0, 5));
+        assertTrue(
+                lines.contains(
+                        "|     \\- 02.0 conventional PCI device [1af4:1000]  group 3 (kernel 3)  driver virtio-pci"),
+                run.out());
+        assertTrue(
+                lines.contains("\\- 1f.3 conventional PCI device [8086:2930]  group 5 (kernel 5)  driver -"),
+                run.out());
     }
 
     @Test
     void everyGroupSaysWhyItFormed() {
         var run = CliRun.of("topology", "show", "--sysfs", CliRun.Q35.toString());
         assertTrue(run.out().contains("why each group formed:"), run.out());
-        assertTrue(run.out().contains("0000:02:02.0: behind PCIe-to-PCI bridge 00:04.0 (its requests appear as 02:00.0)"), run.out());
+        assertTrue(
+                run.out().contains("0000:02:02.0: behind PCIe-to-PCI bridge 00:04.0 (its requests appear as 02:00.0)"),
+                run.out());
         assertTrue(run.out().contains("0000:00:1f.3: multifunction slot 00:1f without ACS (with 00:1f.0)"), run.out());
         assertTrue(!run.out().contains("differences from the kernel"), run.out());
     }

@@ -9,7 +9,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -27,10 +26,19 @@ class CrashTestRunTest {
     void threeKillsLoseNothingAcknowledged() throws Exception {
         var journal = Journals.h2(data);
         SchemaCreator.createIfMissing(journal);
-        var settings = new CrashSettings(3, 42, "h2:" + data, journal, data.resolve("crash-test"),
-                Optional.of(data.resolve(Journals.H2_FILE + ".mv.db")), false, "custody", 6);
+        var settings = new CrashSettings(
+                3,
+                42,
+                "h2:" + data,
+                journal,
+                data.resolve("crash-test"),
+                Optional.of(data.resolve(Journals.H2_FILE + ".mv.db")),
+                false,
+                "custody",
+                6);
         var progress = new ByteArrayOutputStream();
-        Map<String, Object> summary = new CrashTest(settings, new PrintStream(progress, true, StandardCharsets.UTF_8)).run();
+        Map<String, Object> summary =
+                new CrashTest(settings, new PrintStream(progress, true, StandardCharsets.UTF_8)).run();
         String log = progress.toString(StandardCharsets.UTF_8);
         assertEquals(3, summary.get("cycles"), log);
         assertEquals(3, summary.get("kills"), log);

@@ -1,6 +1,5 @@
 package dev.custody.replay;
 
-import dev.custody.ops.Operations;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -8,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import dev.custody.model.Command;
 import dev.custody.model.DeviceId;
 import dev.custody.model.Topology;
+import dev.custody.ops.Operations;
 import dev.custody.rules.Decision;
 import dev.custody.rules.Kernel;
 import dev.custody.sim.SimTopology;
@@ -42,12 +42,14 @@ class HtmlReportInChromiumTest {
         Path page = dir.resolve("report.html");
         String html = HtmlReport.render(history, chart, 0);
         Files.writeString(page, html, StandardCharsets.UTF_8);
-        assertTrue(!html.contains("http://") || html.contains("xmlns=\"http://www.w3.org/2000/svg\""), "nothing fetched");
+        assertTrue(
+                !html.contains("http://") || html.contains("xmlns=\"http://www.w3.org/2000/svg\""), "nothing fetched");
 
         String dom = dumpDom(page);
         Matcher rendered = Pattern.compile("data-rendered-stretches=\"(\\d+)\"").matcher(dom);
         assertTrue(rendered.find(), dom);
-        long stretches = chart.stretches().values().stream().mapToLong(List::size).sum();
+        long stretches =
+                chart.stretches().values().stream().mapToLong(List::size).sum();
         assertEquals(stretches, Long.parseLong(rendered.group(1)), "every stretch of the chart was laid out");
         assertTrue(stretches >= 3, "the history changed ownership: " + stretches);
         assertTrue(dom.contains("id=\"ownership-timeline\""));
@@ -57,7 +59,9 @@ class HtmlReportInChromiumTest {
     private static JournalHistory history() {
         Topology topology = SimTopology.generate(1, 3);
         DeviceId nic = new DeviceId("0000:00:01.0");
-        List<Command<?>> commands = List.of(new Command.DriverUnbind(nic), new Command.DriverBind(nic, "vfio-pci"),
+        List<Command<?>> commands = List.of(
+                new Command.DriverUnbind(nic),
+                new Command.DriverBind(nic, "vfio-pci"),
                 new Command.GroupOpen(new dev.custody.model.GroupId(1), "g1"));
         Decision boot = Kernel.boot(topology);
         List<RecordedDecision> decisions = new ArrayList<>();
@@ -65,7 +69,10 @@ class HtmlReportInChromiumTest {
         var state = boot.state();
         for (Command<?> command : commands) {
             Decision decision = Operations.decide(state, command);
-            decisions.add(new RecordedDecision(decisions.size() + 1, "op-" + decisions.size(), decision.events(),
+            decisions.add(new RecordedDecision(
+                    decisions.size() + 1,
+                    "op-" + decisions.size(),
+                    decision.events(),
                     Instant.EPOCH.plusSeconds(decisions.size())));
             state = decision.state();
         }
@@ -74,12 +81,20 @@ class HtmlReportInChromiumTest {
 
     private static String dumpDom(Path page) throws IOException, InterruptedException {
         String browser = List.of("chromium", "chromium-browser", "google-chrome").stream()
-                .filter(HtmlReportInChromiumTest::onPath).findFirst()
+                .filter(HtmlReportInChromiumTest::onPath)
+                .findFirst()
                 .orElseGet(() -> fail("chromium is not installed: this test renders the report in headless Chromium"
                         + " (Debian's chromium; ./test installs it when run as root)"));
-        Process process = new ProcessBuilder(browser, "--headless", "--no-sandbox", "--disable-gpu",
-                "--disable-background-networking", "--dump-dom", page.toUri().toString())
-                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        Process process = new ProcessBuilder(
+                        browser,
+                        "--headless",
+                        "--no-sandbox",
+                        "--disable-gpu",
+                        "--disable-background-networking",
+                        "--dump-dom",
+                        page.toUri().toString())
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
         String dom = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(process.waitFor(2, TimeUnit.MINUTES), "chromium did not finish");
         return dom;

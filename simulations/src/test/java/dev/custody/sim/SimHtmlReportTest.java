@@ -27,14 +27,25 @@ class SimHtmlReportTest {
 
     @Test
     void chromiumRendersThePlots() throws IOException, InterruptedException {
-        SimResult result = new Simulation(new SimSettings(3, 16, 2000, Optional.empty(), true, Optional.empty(), "none",
-                Set.of(), 2, 2)).run(n -> { });
+        SimResult result = new Simulation(
+                        new SimSettings(3, 16, 2000, Optional.empty(), true, Optional.empty(), "none", Set.of(), 2, 2))
+                .run(n -> {});
         Path page = Files.writeString(dir.resolve("report.html"), SimHtmlReport.html(result));
         String chromium = chromium();
-        Process browser = new ProcessBuilder(List.of(chromium, "--headless", "--no-sandbox", "--disable-gpu",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-                "--user-data-dir=" + dir.resolve("profile"), "--dump-dom", page.toUri().toString()))
-                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        Process browser = new ProcessBuilder(List.of(
+                        chromium,
+                        "--headless",
+                        "--no-sandbox",
+                        "--disable-gpu",
+                        "--disable-background-networking",
+                        "--disable-component-update",
+                        "--disable-sync",
+                        "--no-first-run",
+                        "--user-data-dir=" + dir.resolve("profile"),
+                        "--dump-dom",
+                        page.toUri().toString()))
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
         String dom = new String(browser.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(browser.waitFor(60, TimeUnit.SECONDS), "chromium did not exit within 60 s");
         assertEquals(0, browser.exitValue(), "chromium failed");
@@ -46,10 +57,14 @@ class SimHtmlReportTest {
     }
 
     private static String chromium() {
-        return Stream.concat(Stream.of(Path.of("/usr/bin/chromium")),
+        return Stream.concat(
+                        Stream.of(Path.of("/usr/bin/chromium")),
                         Stream.of(System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator))
-                                .filter(d -> !d.isEmpty()).map(d -> Path.of(d, "chromium")))
-                .filter(Files::isExecutable).findFirst().map(Path::toString)
+                                .filter(d -> !d.isEmpty())
+                                .map(d -> Path.of(d, "chromium")))
+                .filter(Files::isExecutable)
+                .findFirst()
+                .map(Path::toString)
                 .orElseGet(() -> fail("chromium is not installed: this test renders the report in headless Chromium"
                         + " (Debian's chromium; ./test installs it when run as root)"));
     }

@@ -16,11 +16,18 @@ public sealed interface DeviceEvent extends KernelEvent {
     }
 
     record DeviceAdded(DeviceId device) implements DeviceEvent {}
+
     record DeviceRemoved(DeviceId device) implements DeviceEvent {}
+
     record DriverBound(DeviceId device, String driver) implements DeviceEvent {}
+
     record DriverUnbound(DeviceId device) implements DeviceEvent {}
+
     record DriverOverrideSet(DeviceId device, Optional<String> driver) implements DeviceEvent {}
+
     record ProbeFailureArmed(DeviceId device, Errno errno) implements DeviceEvent {}
+
     record ProbeFailureConsumed(DeviceId device) implements DeviceEvent {}
+
     record ReleaseBlocked(DeviceId device, PendingRelease what) implements DeviceEvent {}
 }

@@ -17,8 +17,11 @@ public sealed interface GroupEvent extends KernelEvent {
     }
 
     record GroupCreated(GroupId group, DomainId defaultDomain) implements GroupEvent {}
+
     record GroupDestroyed(GroupId group) implements GroupEvent {}
+
     record DeviceJoinedGroup(GroupId group, DeviceId device) implements GroupEvent {}
+
     record DeviceLeftGroup(GroupId group, DeviceId device) implements GroupEvent {}
     /** owner_cnt++: a kernel DMA user (owner NULL) or one more claim by the current owner. */
     record ClaimAdded(GroupId group, Claimant claimant) implements GroupEvent {}
@@ -28,7 +31,9 @@ public sealed interface GroupEvent extends KernelEvent {
     record OwnershipTaken(GroupId group, OwnerId owner, Claimant claimant) implements GroupEvent {}
     /** owner = NULL, owner_cnt = 0 (__iommu_release_dma_ownership). */
     record OwnershipReleased(GroupId group) implements GroupEvent {}
+
     record BlockingDomainSet(GroupId group, DomainId domain) implements GroupEvent {}
+
     record DefaultDomainSet(GroupId group, DomainId domain) implements GroupEvent {}
     /** group->domain = domain: every device of the group now translates through it. */
     record GroupDomainSet(GroupId group, DomainId domain) implements GroupEvent {}

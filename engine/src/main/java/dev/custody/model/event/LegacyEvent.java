@@ -7,5 +7,8 @@ package dev.custody.model.event;
  * are folded, the rules first turn it into the facts it stood for, with the state it applied to
  * ({@code rules.LegacyEvents.upcast}). The rules never emit one.
  */
-public sealed interface LegacyEvent permits DomainEvent.LegacyDomainMapped, DomainEvent.LegacyDomainUnmapped,
-        FileEvent.LegacyType1Unmapped, FileEvent.LegacyIoasUnmapped {}
+public sealed interface LegacyEvent
+        permits DomainEvent.LegacyDomainMapped,
+                DomainEvent.LegacyDomainUnmapped,
+                FileEvent.LegacyType1Unmapped,
+                FileEvent.LegacyIoasUnmapped {}

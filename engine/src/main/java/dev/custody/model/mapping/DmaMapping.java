@@ -2,7 +2,6 @@ package dev.custody.model.mapping;
 
 import static dev.custody.model.mapping.Addresses.hex;
 
-
 /** One type1 {@code vfio_dma}: {@code [iova, iova + size)} backed by user memory at {@code vaddr}. */
 public record DmaMapping(long iova, long vaddr, long size, Prot prot) {
 

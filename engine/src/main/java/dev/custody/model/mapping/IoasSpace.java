@@ -32,8 +32,11 @@ public final class IoasSpace {
     private final List<IovaRange> allowed;
     private final long iovaAlignment;
 
-    private IoasSpace(NavigableMap<Long, IoasArea> areasByIova, SortedMap<String, List<IovaRange>> reservedByOwner,
-            List<IovaRange> allowed, long iovaAlignment) {
+    private IoasSpace(
+            NavigableMap<Long, IoasArea> areasByIova,
+            SortedMap<String, List<IovaRange>> reservedByOwner,
+            List<IovaRange> allowed,
+            long iovaAlignment) {
         this.areasByIova = areasByIova;
         this.reservedByOwner = reservedByOwner;
         this.allowed = allowed;
@@ -90,7 +93,8 @@ public final class IoasSpace {
     public List<IoasArea> areasIntersecting(IovaRange range) {
         List<IoasArea> touched = new ArrayList<>();
         areaCovering(range.start()).ifPresent(touched::add);
-        touched.addAll(areasByIova.subMap(range.start(), false, range.last(), true).values());
+        touched.addAll(
+                areasByIova.subMap(range.start(), false, range.last(), true).values());
         return touched;
     }
 
@@ -140,7 +144,8 @@ public final class IoasSpace {
 
     /** The allowed list replaced by {@code ranges} (kept ascending); an empty list clears it. */
     public IoasSpace withAllowed(Collection<IovaRange> ranges) {
-        return new IoasSpace(areasByIova, reservedByOwner, ranges.stream().sorted().toList(), iovaAlignment);
+        return new IoasSpace(
+                areasByIova, reservedByOwner, ranges.stream().sorted().toList(), iovaAlignment);
     }
 
     /** The IOVA alignment the attached domains require, a power of two (1 with no domain). */
@@ -173,7 +178,7 @@ public final class IoasSpace {
 
     @Override
     public String toString() {
-        return "IoasSpace(areas " + areas() + ", reserved " + reservedByOwner + ", allowed " + allowed
-                + ", alignment " + hex(iovaAlignment) + ")";
+        return "IoasSpace(areas " + areas() + ", reserved " + reservedByOwner + ", allowed " + allowed + ", alignment "
+                + hex(iovaAlignment) + ")";
     }
 }

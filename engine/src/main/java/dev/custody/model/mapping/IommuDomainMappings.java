@@ -91,7 +91,9 @@ public final class IommuDomainMappings {
 
     /** The physical address {@code iova} translates to, or 0 when nothing maps it (iommu_iova_to_phys). */
     public long iovaToPhys(long iova) {
-        return leafCovering(iova).map(leaf -> leaf.paddr() + (iova - leaf.iova())).orElse(0L);
+        return leafCovering(iova)
+                .map(leaf -> leaf.paddr() + (iova - leaf.iova()))
+                .orElse(0L);
     }
 
     /** Every leaf, ascending by iova. */

@@ -20,8 +20,11 @@ public record IovaRange(long start, long last) implements Comparable<IovaRange> 
 
     /** {@code [start, start + length)}; the caller has checked that length is non-zero and it does not wrap. */
     public static IovaRange ofLength(long start, long length) {
-        return new IovaRange(start, Addresses.lastOf(start, length).orElseThrow(
-                () -> new IllegalArgumentException("range at " + hex(start) + " of length " + hex(length) + " wraps")));
+        return new IovaRange(
+                start,
+                Addresses.lastOf(start, length)
+                        .orElseThrow(() -> new IllegalArgumentException(
+                                "range at " + hex(start) + " of length " + hex(length) + " wraps")));
     }
 
     public boolean contains(long address) {

@@ -2,7 +2,6 @@ package dev.custody.model.mapping;
 
 import static dev.custody.model.mapping.Addresses.hex;
 
-
 /** One leaf of an I/O page table: {@code [iova, iova + size)} translates to {@code paddr}. */
 public record Mapping(long iova, long paddr, long size, Prot prot) {
 

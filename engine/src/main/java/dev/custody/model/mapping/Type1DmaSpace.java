@@ -20,6 +20,7 @@ public final class Type1DmaSpace {
 
     /** The module parameter dma_entry_limit's default. */
     public static final int DEFAULT_ENTRY_LIMIT = 65535;
+
     public static final long DEFAULT_PAGE_SIZE = 4096;
     /** A 48-bit aperture with no reserved regions. */
     public static final List<IovaRange> DEFAULT_VALID_RANGES = List.of(new IovaRange(0, (1L << 48) - 1));
@@ -30,7 +31,11 @@ public final class Type1DmaSpace {
     private final List<IovaRange> validRanges;
     private final NavigableMap<Long, DmaMapping> entriesByIova;
 
-    private Type1DmaSpace(Type1Version version, long pageSize, int entryLimit, List<IovaRange> validRanges,
+    private Type1DmaSpace(
+            Type1Version version,
+            long pageSize,
+            int entryLimit,
+            List<IovaRange> validRanges,
             NavigableMap<Long, DmaMapping> entriesByIova) {
         this.version = version;
         this.pageSize = pageSize;
@@ -40,7 +45,11 @@ public final class Type1DmaSpace {
     }
 
     public static Type1DmaSpace empty(Type1Version version) {
-        return new Type1DmaSpace(version, DEFAULT_PAGE_SIZE, DEFAULT_ENTRY_LIMIT, DEFAULT_VALID_RANGES,
+        return new Type1DmaSpace(
+                version,
+                DEFAULT_PAGE_SIZE,
+                DEFAULT_ENTRY_LIMIT,
+                DEFAULT_VALID_RANGES,
                 new TreeMap<>(Long::compareUnsigned));
     }
 
@@ -133,13 +142,16 @@ public final class Type1DmaSpace {
 
     /** The entries whose first byte lies in {@code range}, ascending by IOVA. */
     public List<DmaMapping> entriesStartingIn(IovaRange range) {
-        return List.copyOf(entriesByIova.subMap(range.start(), true, range.last(), true).values());
+        return List.copyOf(
+                entriesByIova.subMap(range.start(), true, range.last(), true).values());
     }
 
     /** The user address {@code iova} is backed by, if a mapping covers it. */
     public OptionalLong translate(long iova) {
         Optional<DmaMapping> entry = entryCovering(iova);
-        return entry.isPresent() ? OptionalLong.of(entry.get().vaddr() + (iova - entry.get().iova())) : OptionalLong.empty();
+        return entry.isPresent()
+                ? OptionalLong.of(entry.get().vaddr() + (iova - entry.get().iova()))
+                : OptionalLong.empty();
     }
 
     private NavigableMap<Long, DmaMapping> copyOfEntries() {

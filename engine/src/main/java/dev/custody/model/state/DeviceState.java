@@ -8,8 +8,13 @@ import java.util.Optional;
  * One device as the driver core sees it. {@code pending}: an unbind (or removal) of its VFIO driver
  * is blocked until the device's last VFIO fd closes (vfio_unregister_group_dev).
  */
-public record DeviceState(DeviceId id, boolean present, Optional<String> driver, Optional<String> override,
-                          Optional<Errno> failNextProbe, Optional<PendingRelease> pending) {
+public record DeviceState(
+        DeviceId id,
+        boolean present,
+        Optional<String> driver,
+        Optional<String> override,
+        Optional<Errno> failNextProbe,
+        Optional<PendingRelease> pending) {
 
     public static DeviceState absent(DeviceId id) {
         return new DeviceState(id, false, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());

@@ -13,13 +13,26 @@ import java.util.SortedSet;
  * struct iommu_group's ownership fields. owner_cnt is derived from {@code claims}: while
  * {@code owner} is empty the claimants are kernel DMA-API users, otherwise they are the owner's claims.
  */
-public record GroupState(GroupId id, SortedSet<DeviceId> devices, DomainId defaultDomain,
-                         Optional<DomainId> blockingDomain, DomainId domain, Optional<OwnerId> owner,
-                         SortedMap<Claimant, Integer> claims, SortedSet<Integer> pasids) {
+public record GroupState(
+        GroupId id,
+        SortedSet<DeviceId> devices,
+        DomainId defaultDomain,
+        Optional<DomainId> blockingDomain,
+        DomainId domain,
+        Optional<OwnerId> owner,
+        SortedMap<Claimant, Integer> claims,
+        SortedSet<Integer> pasids) {
 
     public static GroupState created(GroupId id, DomainId defaultDomain) {
-        return new GroupState(id, Sorted.set(java.util.List.of()), defaultDomain, Optional.empty(), defaultDomain,
-                Optional.empty(), Sorted.emptyMap(), Sorted.set(java.util.List.of()));
+        return new GroupState(
+                id,
+                Sorted.set(java.util.List.of()),
+                defaultDomain,
+                Optional.empty(),
+                defaultDomain,
+                Optional.empty(),
+                Sorted.emptyMap(),
+                Sorted.set(java.util.List.of()));
     }
 
     public int ownerCnt() {

@@ -18,16 +18,21 @@ import java.util.stream.Stream;
  * The whole modelled kernel: the static topology plus every device, group, domain and open file.
  * Immutable; {@link #apply} is the only way to a new state, which is what makes it event-sourced.
  */
-public record KernelState(Topology topology, SortedMap<DeviceId, DeviceState> devices,
-                          SortedMap<GroupId, GroupState> groups, SortedMap<DomainId, DomainState> domains,
-                          SortedMap<FileId, OpenFile> files, int nextDomain, int nextFile) {
+public record KernelState(
+        Topology topology,
+        SortedMap<DeviceId, DeviceState> devices,
+        SortedMap<GroupId, GroupState> groups,
+        SortedMap<DomainId, DomainState> domains,
+        SortedMap<FileId, OpenFile> files,
+        int nextDomain,
+        int nextFile) {
 
     /** All devices absent and unbound; the boot sequence (adds, boot drivers) runs as rules on top. */
     public static KernelState empty(Topology topology) {
         Map<DeviceId, DeviceState> devices = new LinkedHashMap<>();
         topology.devices().keySet().forEach(id -> devices.put(id, DeviceState.absent(id)));
-        return new KernelState(topology, Sorted.map(devices), Sorted.emptyMap(), Sorted.emptyMap(),
-                Sorted.emptyMap(), 1, 3);
+        return new KernelState(
+                topology, Sorted.map(devices), Sorted.emptyMap(), Sorted.emptyMap(), Sorted.emptyMap(), 1, 3);
     }
 
     public KernelState apply(KernelEvent event) {
@@ -86,34 +91,44 @@ public record KernelState(Topology topology, SortedMap<DeviceId, DeviceState> de
 
     /** The IOMMU instance name of a group (all devices of a group sit behind one IOMMU). */
     public String iommuOf(GroupState group) {
-        return group.devices().stream().findFirst()
+        return group.devices().stream()
+                .findFirst()
                 .flatMap(d -> spec(d).iommu())
                 .orElseThrow(() -> new IllegalStateException("group " + group.id() + " has no device"));
     }
 
     public boolean boundToVfio(DeviceId id) {
         DeviceState device = device(id);
-        return device.present() && device.driver().flatMap(topology::driver).map(d -> d.vfio()).orElse(false);
+        return device.present()
+                && device.driver().flatMap(topology::driver).map(d -> d.vfio()).orElse(false);
     }
 
     /** Devices of the group that are registered with VFIO (bound to a VFIO driver). */
     public List<DeviceId> vfioDevicesOf(GroupId group) {
-        return group(group).map(g -> g.devices().stream().filter(this::boundToVfio).toList()).orElse(List.of());
+        return group(group)
+                .map(g -> g.devices().stream().filter(this::boundToVfio).toList())
+                .orElse(List.of());
     }
 
     /** The live /dev/vfio/N file of a group: vfio_group->opened_file (invariant V1). */
     public Optional<OpenFile.VfioGroupFile> openedGroupFile(GroupId group) {
-        return filesOf(OpenFile.VfioGroupFile.class).filter(f -> f.group().equals(Optional.of(group))).findFirst();
+        return filesOf(OpenFile.VfioGroupFile.class)
+                .filter(f -> f.group().equals(Optional.of(group)))
+                .findFirst();
     }
 
     /** Device fds of the group path that reference this group file (each pins the file). */
     public List<OpenFile.VfioDeviceFile> deviceFilesOf(FileId groupFile) {
-        return filesOf(OpenFile.VfioDeviceFile.class).filter(f -> f.groupFile().equals(groupFile)).toList();
+        return filesOf(OpenFile.VfioDeviceFile.class)
+                .filter(f -> f.groupFile().equals(groupFile))
+                .toList();
     }
 
     /** Group files attached to a container (container->group_list). */
     public List<OpenFile.VfioGroupFile> groupFilesIn(FileId container) {
-        return filesOf(OpenFile.VfioGroupFile.class).filter(f -> f.container().equals(Optional.of(container))).toList();
+        return filesOf(OpenFile.VfioGroupFile.class)
+                .filter(f -> f.container().equals(Optional.of(container)))
+                .toList();
     }
 
     /** cdev_device_open_cnt of a group: its devices bound through a VFIO cdev (invariant V2). */
@@ -125,8 +140,12 @@ public record KernelState(Topology topology, SortedMap<DeviceId, DeviceState> de
 
     /** Every VFIO fd that keeps a device's vfio registration busy (device fds and cdevs, bound or not). */
     public long vfioFdsOf(DeviceId device) {
-        long deviceFiles = filesOf(OpenFile.VfioDeviceFile.class).filter(f -> f.device().equals(device)).count();
-        long cdevs = filesOf(OpenFile.CdevFile.class).filter(f -> f.device().equals(device)).count();
+        long deviceFiles = filesOf(OpenFile.VfioDeviceFile.class)
+                .filter(f -> f.device().equals(device))
+                .count();
+        long cdevs = filesOf(OpenFile.CdevFile.class)
+                .filter(f -> f.device().equals(device))
+                .count();
         return deviceFiles + cdevs;
     }
 

@@ -25,8 +25,14 @@ public sealed interface OpenFile {
     OpenFile withFdClosed();
 
     /** /dev/vfio/N. {@code group} is empty once the group's last VFIO device went away (ioctls: ENODEV). */
-    record VfioGroupFile(FileId id, String label, boolean fdOpen, Optional<GroupId> group,
-                         Optional<FileId> container, Optional<FileId> iommufd) implements OpenFile {
+    record VfioGroupFile(
+            FileId id,
+            String label,
+            boolean fdOpen,
+            Optional<GroupId> group,
+            Optional<FileId> container,
+            Optional<FileId> iommufd)
+            implements OpenFile {
         public VfioGroupFile withContainer(Optional<FileId> now) {
             return new VfioGroupFile(id, label, fdOpen, group, now, iommufd);
         }
@@ -53,8 +59,9 @@ public sealed interface OpenFile {
      * /dev/vfio/vfio: once SET_IOMMU ran, the type1 driver's vfio_dma list (which also says v1 or v2),
      * and the container's domains per IOMMU instance.
      */
-    record VfioContainer(FileId id, String label, boolean fdOpen, Optional<Type1DmaSpace> iommu,
-                         SortedMap<String, DomainId> domains) implements OpenFile {
+    record VfioContainer(
+            FileId id, String label, boolean fdOpen, Optional<Type1DmaSpace> iommu, SortedMap<String, DomainId> domains)
+            implements OpenFile {
         public VfioContainer withIommu(Optional<Type1DmaSpace> now) {
             return new VfioContainer(id, label, fdOpen, now, domains);
         }
@@ -74,8 +81,9 @@ public sealed interface OpenFile {
     }
 
     /** A device fd from VFIO_GROUP_GET_DEVICE_FD; on an iommufd-backed group it holds a bound idev. */
-    record VfioDeviceFile(FileId id, String label, boolean fdOpen, DeviceId device, FileId groupFile,
-                          Optional<IommufdRef> binding) implements OpenFile {
+    record VfioDeviceFile(
+            FileId id, String label, boolean fdOpen, DeviceId device, FileId groupFile, Optional<IommufdRef> binding)
+            implements OpenFile {
         @Override
         public VfioDeviceFile withFdClosed() {
             return new VfioDeviceFile(id, label, false, device, groupFile, binding);
@@ -96,8 +104,14 @@ public sealed interface OpenFile {
     }
 
     /** /dev/iommu: an iommufd context with its objects. */
-    record IommufdFile(FileId id, String label, boolean fdOpen, SortedMap<ObjectId, IommufdObject> objects,
-                       int nextObject, Optional<ObjectId> compatIoas) implements OpenFile {
+    record IommufdFile(
+            FileId id,
+            String label,
+            boolean fdOpen,
+            SortedMap<ObjectId, IommufdObject> objects,
+            int nextObject,
+            Optional<ObjectId> compatIoas)
+            implements OpenFile {
         public IommufdFile withObjects(SortedMap<ObjectId, IommufdObject> now, int next) {
             return new IommufdFile(id, label, fdOpen, now, next, compatIoas);
         }

@@ -26,13 +26,16 @@ public final class DomainMapRules {
      * added leaves are the split into pages. Size 0 with aligned addresses succeeds with 0 and changes
      * nothing.
      */
-    public static MappingStep<IommuDomainMappings, Mapping, Long> map(IommuDomainMappings table, long iova, long paddr,
-                                                                      long size, Prot prot) {
+    public static MappingStep<IommuDomainMappings, Mapping, Long> map(
+            IommuDomainMappings table, long iova, long paddr, long size, Prot prot) {
         long minPage = table.minPageSize();
         if (!isAligned(iova | paddr | size, minPage)) {
             // iommu.c __iommu_map: iova, paddr and size must be aligned to the smallest page -> EINVAL
-            return MappingStep.fail(table, Errno.EINVAL, "iova " + hex(iova) + ", paddr " + hex(paddr)
-                    + " and size " + hex(size) + " must all be multiples of the smallest page " + hex(minPage));
+            return MappingStep.fail(
+                    table,
+                    Errno.EINVAL,
+                    "iova " + hex(iova) + ", paddr " + hex(paddr) + " and size " + hex(size)
+                            + " must all be multiples of the smallest page " + hex(minPage));
         }
         if (size == 0) {
             // iommu.c __iommu_map: after the alignment check the while (size) loop maps nothing -> 0, no change
@@ -46,20 +49,26 @@ public final class DomainMapRules {
         OptionalLong lastPhys = Addresses.lastOf(paddr, size);
         if (last.isEmpty() || lastPhys.isEmpty()) {
             // choice: a range that wraps past 2^64 (iova or paddr) is an argument error -> EINVAL
-            return MappingStep.fail(table, Errno.EINVAL, "iova " + hex(iova) + " or paddr " + hex(paddr)
-                    + " plus size " + hex(size) + " wraps past 2^64");
+            return MappingStep.fail(
+                    table,
+                    Errno.EINVAL,
+                    "iova " + hex(iova) + " or paddr " + hex(paddr) + " plus size " + hex(size) + " wraps past 2^64");
         }
         int width = table.addressWidth();
         if (width < 64 && Long.compareUnsigned(last.getAsLong(), lastIovaOfWidth(width)) > 0) {
             // choice: beyond the domain's address width -> EINVAL (VT-d itself answers EFAULT here)
-            return MappingStep.fail(table, Errno.EINVAL, "range [" + hex(iova) + ", " + hex(last.getAsLong())
-                    + "] goes past the " + width + "-bit limit " + hex(lastIovaOfWidth(width)));
+            return MappingStep.fail(
+                    table,
+                    Errno.EINVAL,
+                    "range [" + hex(iova) + ", " + hex(last.getAsLong()) + "] goes past the " + width + "-bit limit "
+                            + hex(lastIovaOfWidth(width)));
         }
         IovaRange wanted = new IovaRange(iova, last.getAsLong());
         Optional<Mapping> clash = table.firstLeafIntersecting(wanted);
         if (clash.isPresent()) {
             // the page-table drivers refuse to overwrite a present entry -> EEXIST, nothing changes
-            return MappingStep.fail(table, Errno.EEXIST, "iova range " + wanted + " overlaps the mapping " + clash.get());
+            return MappingStep.fail(
+                    table, Errno.EEXIST, "iova range " + wanted + " overlaps the mapping " + clash.get());
         }
         List<Mapping> leaves = new ArrayList<>();
         long position = iova;
@@ -80,7 +89,8 @@ public final class DomainMapRules {
      * Unmaps from {@code iova} for up to {@code size} bytes; the value is the number of bytes removed,
      * which may exceed {@code size} when a large leaf is only partly covered.
      */
-    public static MappingStep<IommuDomainMappings, Mapping, Long> unmap(IommuDomainMappings table, long iova, long size) {
+    public static MappingStep<IommuDomainMappings, Mapping, Long> unmap(
+            IommuDomainMappings table, long iova, long size) {
         if (!isAligned(iova | size, table.minPageSize())) {
             // iommu.c __iommu_unmap: misaligned iova or size -> returns 0 unmapped, not an error
             return MappingStep.ok(table, 0L);

@@ -35,7 +35,8 @@ final class IoasIovaAllocator {
             // iopt_alloc_iova (no FIXED_IOVA): length >= ULONG_MAX / 2 -> EOVERFLOW
             return Outcome.fail(Errno.EOVERFLOW, "length " + hex(length) + " is too large to place automatically");
         }
-        long alignment = Addresses.max(Math.min(Addresses.roundUpPowerOfTwo(length), HPAGE_SIZE), space.iovaAlignment());
+        long alignment =
+                Addresses.max(Math.min(Addresses.roundUpPowerOfTwo(length), HPAGE_SIZE), space.iovaAlignment());
         List<IovaRange> used = new ArrayList<>(space.allReserved());
         used.addAll(space.areaRanges());
         for (IovaRange span : searchSpans(space)) {
@@ -47,7 +48,8 @@ final class IoasIovaAllocator {
             }
         }
         // iopt_alloc_iova (no FIXED_IOVA): no hole in the allowed space -> ENOSPC
-        return Outcome.fail(Errno.ENOSPC, "no free IOVA hole of length " + hex(length) + " aligned to " + hex(alignment));
+        return Outcome.fail(
+                Errno.ENOSPC, "no free IOVA hole of length " + hex(length) + " aligned to " + hex(alignment));
     }
 
     /** The allowed ranges clipped to the search window, or the whole window when none are set. */

@@ -28,6 +28,7 @@ public final class IoasSpaceRules {
 
     /** The uapi bits of struct iommu_ioas_map's flags. */
     public static final int FLAG_FIXED_IOVA = 1;
+
     public static final int FLAG_WRITEABLE = 1 << 1;
     public static final int FLAG_READABLE = 1 << 2;
 
@@ -45,27 +46,34 @@ public final class IoasSpaceRules {
         for (IoasArea area : space.areas()) {
             if (!isAligned(area.iova() | area.length(), alignment)) {
                 // io_pagetable.c iopt_check_iova_alignment: a misaligned existing area -> EADDRINUSE
-                return MappingStep.fail(space, Errno.EADDRINUSE, "the area " + area + " is not aligned to " + hex(alignment));
+                return MappingStep.fail(
+                        space, Errno.EADDRINUSE, "the area " + area + " is not aligned to " + hex(alignment));
             }
         }
         return MappingStep.ok(space.withIovaAlignment(alignment), alignment);
     }
 
     /** Adds {@code owner}'s reserved ranges (a device's reserved regions, a domain's aperture edges). */
-    public static MappingStep<IoasSpace, IoasArea, Integer> addReserved(IoasSpace space, String owner,
-                                                                       Collection<IovaRange> ranges) {
+    public static MappingStep<IoasSpace, IoasArea, Integer> addReserved(
+            IoasSpace space, String owner, Collection<IovaRange> ranges) {
         for (IovaRange range : ranges) {
             List<IoasArea> areas = space.areasIntersecting(range);
             if (!areas.isEmpty()) {
                 // iopt_reserve_iova: a reserved range intersecting an existing area -> EADDRINUSE
-                return MappingStep.fail(space, Errno.EADDRINUSE, "reserved range " + range + " of " + owner
-                        + " intersects the mapped area " + areas.getFirst());
+                return MappingStep.fail(
+                        space,
+                        Errno.EADDRINUSE,
+                        "reserved range " + range + " of " + owner + " intersects the mapped area " + areas.getFirst());
             }
-            Optional<IovaRange> allowedHit = space.allowed().stream().filter(range::intersects).findFirst();
+            Optional<IovaRange> allowedHit =
+                    space.allowed().stream().filter(range::intersects).findFirst();
             if (allowedHit.isPresent()) {
                 // iopt_reserve_iova: a reserved range intersecting an allowed range -> EADDRINUSE
-                return MappingStep.fail(space, Errno.EADDRINUSE, "reserved range " + range + " of " + owner
-                        + " intersects the allowed range " + allowedHit.get());
+                return MappingStep.fail(
+                        space,
+                        Errno.EADDRINUSE,
+                        "reserved range " + range + " of " + owner + " intersects the allowed range "
+                                + allowedHit.get());
             }
         }
         return MappingStep.ok(space.withReserved(owner, ranges), ranges.size());
@@ -73,11 +81,13 @@ public final class IoasSpaceRules {
 
     /** Drops every reserved range {@code owner} added (its device detached); the value is how many. */
     public static MappingStep<IoasSpace, IoasArea, Integer> removeReserved(IoasSpace space, String owner) {
-        return MappingStep.ok(space.withoutReserved(owner), space.reservedBy(owner).size());
+        return MappingStep.ok(
+                space.withoutReserved(owner), space.reservedBy(owner).size());
     }
 
     /** IOMMU_IOAS_ALLOW_IOVAS: replaces the allowed list; an empty list clears it. */
-    public static MappingStep<IoasSpace, IoasArea, Integer> allowIovas(IoasSpace space, List<RequestedRange> requested) {
+    public static MappingStep<IoasSpace, IoasArea, Integer> allowIovas(
+            IoasSpace space, List<RequestedRange> requested) {
         List<IovaRange> accepted = new ArrayList<>();
         for (RequestedRange candidate : requested) {
             if (!candidate.isProper()) {
@@ -85,7 +95,8 @@ public final class IoasSpaceRules {
                 return MappingStep.fail(space, Errno.EINVAL, "allowed range " + candidate + " has start >= last");
             }
             IovaRange range = candidate.toRange();
-            Optional<IovaRange> overlap = accepted.stream().filter(range::intersects).findFirst();
+            Optional<IovaRange> overlap =
+                    accepted.stream().filter(range::intersects).findFirst();
             if (overlap.isPresent()) {
                 // iommufd_ioas_load_iovas: two input ranges overlapping -> EINVAL
                 return MappingStep.fail(space, Errno.EINVAL, "allowed range " + range + " overlaps " + overlap.get());
@@ -94,11 +105,14 @@ public final class IoasSpaceRules {
         }
         List<IovaRange> reserved = reserved(space);
         for (IovaRange range : accepted) {
-            Optional<IovaRange> hit = reserved.stream().filter(range::intersects).findFirst();
+            Optional<IovaRange> hit =
+                    reserved.stream().filter(range::intersects).findFirst();
             if (hit.isPresent()) {
                 // iopt_set_allow_iova: an allowed range intersecting a reserved range -> EADDRINUSE, old list kept
-                return MappingStep.fail(space, Errno.EADDRINUSE, "allowed range " + range
-                        + " intersects the reserved range " + hit.get());
+                return MappingStep.fail(
+                        space,
+                        Errno.EADDRINUSE,
+                        "allowed range " + range + " intersects the reserved range " + hit.get());
             }
         }
         return MappingStep.ok(space.withAllowed(accepted), accepted.size());
@@ -108,12 +122,14 @@ public final class IoasSpaceRules {
      * IOMMU_IOAS_MAP. {@code iova} present means FIXED_IOVA; absent lets the IOAS choose. The value is
      * the IOVA of the new area, the added element the area.
      */
-    public static MappingStep<IoasSpace, IoasArea, Long> map(IoasSpace space, OptionalLong iova, long length,
-                                                             boolean readable, boolean writeable) {
+    public static MappingStep<IoasSpace, IoasArea, Long> map(
+            IoasSpace space, OptionalLong iova, long length, boolean readable, boolean writeable) {
         if (iova.orElse(0) == ULONG_MAX || length == ULONG_MAX) {
             // iommufd_ioas_map: iova or length >= ULONG_MAX -> EOVERFLOW
-            return MappingStep.fail(space, Errno.EOVERFLOW, "iova " + hex(iova.orElse(0)) + " or length " + hex(length)
-                    + " is ULONG_MAX");
+            return MappingStep.fail(
+                    space,
+                    Errno.EOVERFLOW,
+                    "iova " + hex(iova.orElse(0)) + " or length " + hex(length) + " is ULONG_MAX");
         }
         if (!readable && !writeable) {
             // iommufd_ioas_map: neither READABLE nor WRITEABLE -> EINVAL
@@ -122,10 +138,13 @@ public final class IoasSpaceRules {
         long alignment = space.iovaAlignment();
         if (length == 0 || !isAligned(length, alignment)) {
             // iopt_alloc_area_pages: length 0 or not aligned to iova_alignment -> EINVAL
-            return MappingStep.fail(space, Errno.EINVAL, "length " + hex(length) + " is 0 or not a multiple of the IOVA alignment "
-                    + hex(alignment));
+            return MappingStep.fail(
+                    space,
+                    Errno.EINVAL,
+                    "length " + hex(length) + " is 0 or not a multiple of the IOVA alignment " + hex(alignment));
         }
-        Outcome<Long> placed = iova.isPresent() ? checkFixed(space, iova.getAsLong(), length)
+        Outcome<Long> placed = iova.isPresent()
+                ? checkFixed(space, iova.getAsLong(), length)
                 : IoasIovaAllocator.choose(space, length);
         if (!(placed instanceof Outcome.Ok<Long> ok)) {
             return MappingStep.refused(space, placed);
@@ -143,7 +162,8 @@ public final class IoasSpaceRules {
         int unknown = flags & ~(FLAG_FIXED_IOVA | FLAG_WRITEABLE | FLAG_READABLE);
         if (unknown != 0) {
             // iommufd_ioas_map: unknown flags -> EOPNOTSUPP
-            return MappingStep.fail(space, Errno.EOPNOTSUPP, "unknown IOAS_MAP flags " + hex(Integer.toUnsignedLong(unknown)));
+            return MappingStep.fail(
+                    space, Errno.EOPNOTSUPP, "unknown IOAS_MAP flags " + hex(Integer.toUnsignedLong(unknown)));
         }
         if (iova == ULONG_MAX) {
             // iommufd_ioas_map: iova >= ULONG_MAX -> EOVERFLOW, whether or not it is FIXED
@@ -165,12 +185,14 @@ public final class IoasSpaceRules {
         }
         if (iova == ULONG_MAX || length == ULONG_MAX) {
             // ioas.c iommufd_ioas_unmap: iova or length >= ULONG_MAX -> EOVERFLOW
-            return MappingStep.fail(space, Errno.EOVERFLOW, "iova " + hex(iova) + " or length " + hex(length) + " is ULONG_MAX");
+            return MappingStep.fail(
+                    space, Errno.EOVERFLOW, "iova " + hex(iova) + " or length " + hex(length) + " is ULONG_MAX");
         }
         MappingStep<IoasSpace, IoasArea, Long> step = unmapIova(space, iova, length);
         if (step.outcome() instanceof Outcome.Ok<Long> ok && ok.value() == 0) {
             // ioas.c iommufd_ioas_unmap: nothing unmapped -> ENOENT on the native ioctl
-            return MappingStep.fail(space, Errno.ENOENT, "no area in the range starting at " + hex(iova) + " of length " + hex(length));
+            return MappingStep.fail(
+                    space, Errno.ENOENT, "no area in the range starting at " + hex(iova) + " of length " + hex(length));
         }
         return step;
     }
@@ -191,12 +213,16 @@ public final class IoasSpaceRules {
         int unknown = flags & ~COMPAT_UNMAP_FLAG_ALL;
         if (unknown != 0) {
             // vfio_compat.c iommufd_vfio_unmap_dma: flags other than UNMAP_FLAG_ALL -> EINVAL
-            return MappingStep.fail(space, Errno.EINVAL, "unsupported VFIO unmap flags " + hex(Integer.toUnsignedLong(unknown)));
+            return MappingStep.fail(
+                    space, Errno.EINVAL, "unsupported VFIO unmap flags " + hex(Integer.toUnsignedLong(unknown)));
         }
         if ((flags & COMPAT_UNMAP_FLAG_ALL) != 0) {
             if (iova != 0 || size != 0) {
                 // vfio_compat.c iommufd_vfio_unmap_dma: UNMAP_FLAG_ALL with a non-zero iova or size -> EINVAL
-                return MappingStep.fail(space, Errno.EINVAL, "UNMAP_FLAG_ALL needs iova 0 and size 0, not " + hex(iova) + " and " + hex(size));
+                return MappingStep.fail(
+                        space,
+                        Errno.EINVAL,
+                        "UNMAP_FLAG_ALL needs iova 0 and size 0, not " + hex(iova) + " and " + hex(size));
             }
             // vfio_compat.c iommufd_vfio_unmap_dma: iopt_unmap_all, which succeeds even when empty
             return unmapIovaRange(space, IovaRange.EVERYTHING);
@@ -221,7 +247,8 @@ public final class IoasSpaceRules {
         List<IovaRange> ranges = iovaRanges(space);
         if (Long.compareUnsigned(capacity, ranges.size()) < 0) {
             // iommufd_ioas_iova_ranges: num_iovas too small -> EMSGSIZE, num_iovas set to the needed count
-            return Outcome.fail(Errno.EMSGSIZE, "num_iovas " + capacity + " is too small: " + ranges.size() + " ranges needed");
+            return Outcome.fail(
+                    Errno.EMSGSIZE, "num_iovas " + capacity + " is too small: " + ranges.size() + " ranges needed");
         }
         return Outcome.ok(new IovaRangesAnswer(ranges, space.iovaAlignment()));
     }
@@ -230,15 +257,18 @@ public final class IoasSpaceRules {
         long alignment = space.iovaAlignment();
         if (!isAligned(iova, alignment)) {
             // iopt_check_iova (FIXED_IOVA): iova misaligned -> EINVAL
-            return Outcome.fail(Errno.EINVAL, "iova " + hex(iova) + " is not a multiple of the IOVA alignment " + hex(alignment));
+            return Outcome.fail(
+                    Errno.EINVAL, "iova " + hex(iova) + " is not a multiple of the IOVA alignment " + hex(alignment));
         }
         OptionalLong last = Addresses.lastOf(iova, length);
         if (last.isEmpty()) {
             // iopt_check_iova (FIXED_IOVA): iova + length - 1 overflows -> EOVERFLOW
-            return Outcome.fail(Errno.EOVERFLOW, "iova " + hex(iova) + " plus length " + hex(length) + " wraps past 2^64");
+            return Outcome.fail(
+                    Errno.EOVERFLOW, "iova " + hex(iova) + " plus length " + hex(length) + " wraps past 2^64");
         }
         IovaRange wanted = new IovaRange(iova, last.getAsLong());
-        Optional<IovaRange> reservedHit = space.allReserved().stream().filter(wanted::intersects).findFirst();
+        Optional<IovaRange> reservedHit =
+                space.allReserved().stream().filter(wanted::intersects).findFirst();
         if (reservedHit.isPresent()) {
             // iopt_check_iova (FIXED_IOVA): hits a reserved range -> EINVAL
             return Outcome.fail(Errno.EINVAL, "iova range " + wanted + " hits the reserved range " + reservedHit.get());
@@ -261,7 +291,8 @@ public final class IoasSpaceRules {
         OptionalLong last = Addresses.lastOf(iova, length);
         if (last.isEmpty()) {
             // io_pagetable.c iopt_unmap_iova: iova + length - 1 overflows -> EOVERFLOW
-            return MappingStep.fail(space, Errno.EOVERFLOW, "iova " + hex(iova) + " plus length " + hex(length) + " wraps past 2^64");
+            return MappingStep.fail(
+                    space, Errno.EOVERFLOW, "iova " + hex(iova) + " plus length " + hex(length) + " wraps past 2^64");
         }
         return unmapIovaRange(space, new IovaRange(iova, last.getAsLong()));
     }
@@ -276,7 +307,8 @@ public final class IoasSpaceRules {
         long bytes = 0;
         for (IoasArea area : space.areasIntersecting(request)) {
             if (!request.contains(area.range())) {
-                // io_pagetable.c iopt_unmap_iova_range: an area reaching outside the range -> ENOENT, earlier removals stand
+                // io_pagetable.c iopt_unmap_iova_range: an area reaching outside the range -> ENOENT, earlier removals
+                // stand
                 String reason = "range " + request + " cuts the area " + area
                         + (bytes == 0 ? "" : " (" + hex(bytes) + " bytes below it were already unmapped)");
                 return removed.isEmpty()

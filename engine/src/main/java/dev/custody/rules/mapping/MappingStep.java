@@ -53,8 +53,8 @@ public record MappingStep<S, E, T>(S state, Outcome<T> outcome, List<E> removed,
      * The one failure that keeps work already done: an IOAS unmap that stopped at an area it would cut,
      * after removing the wholly covered areas below it (see the class comment).
      */
-    static <S, E, T> MappingStep<S, E, T> failAfterPartialUnmap(S stateAfterRemovals, Errno errno, String reason,
-                                                                List<E> removed) {
+    static <S, E, T> MappingStep<S, E, T> failAfterPartialUnmap(
+            S stateAfterRemovals, Errno errno, String reason, List<E> removed) {
         return new MappingStep<>(stateAfterRemovals, Outcome.fail(errno, reason), removed, List.of());
     }
 

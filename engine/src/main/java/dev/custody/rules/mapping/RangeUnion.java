@@ -21,7 +21,9 @@ public final class RangeUnion {
                 boolean touches = previous.last() == Addresses.ULONG_MAX
                         || Addresses.lessOrEqual(range.start(), previous.last() + 1);
                 if (touches) {
-                    merged.set(merged.size() - 1, new IovaRange(previous.start(), Addresses.max(previous.last(), range.last())));
+                    merged.set(
+                            merged.size() - 1,
+                            new IovaRange(previous.start(), Addresses.max(previous.last(), range.last())));
                     continue;
                 }
             }

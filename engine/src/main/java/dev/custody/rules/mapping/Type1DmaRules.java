@@ -23,8 +23,8 @@ public final class Type1DmaRules {
     private Type1DmaRules() {}
 
     /** VFIO_IOMMU_MAP_DMA; the value is the number of bytes mapped, the added entry the new vfio_dma. */
-    public static MappingStep<Type1DmaSpace, DmaMapping, Long> map(Type1DmaSpace space, long iova, long vaddr, long size,
-                                                                   boolean read, boolean write) {
+    public static MappingStep<Type1DmaSpace, DmaMapping, Long> map(
+            Type1DmaSpace space, long iova, long vaddr, long size, boolean read, boolean write) {
         long pageSize = space.pageSize();
         if (!read && !write) {
             // vfio_dma_do_map: neither READ nor WRITE -> EINVAL
@@ -36,61 +36,75 @@ public final class Type1DmaRules {
         }
         if (!isAligned(size | iova | vaddr, pageSize)) {
             // vfio_dma_do_map: size, iova or vaddr not a multiple of pg -> EINVAL
-            return MappingStep.fail(space, Errno.EINVAL, "iova " + hex(iova) + ", vaddr " + hex(vaddr) + " and size "
-                    + hex(size) + " must all be multiples of the page size " + hex(pageSize));
+            return MappingStep.fail(
+                    space,
+                    Errno.EINVAL,
+                    "iova " + hex(iova) + ", vaddr " + hex(vaddr) + " and size " + hex(size)
+                            + " must all be multiples of the page size " + hex(pageSize));
         }
         OptionalLong last = Addresses.lastOf(iova, size);
         if (last.isEmpty() || Addresses.lastOf(vaddr, size).isEmpty()) {
             // vfio_dma_do_map: iova or vaddr wraps -> EINVAL
-            return MappingStep.fail(space, Errno.EINVAL, "iova " + hex(iova) + " or vaddr " + hex(vaddr)
-                    + " plus size " + hex(size) + " wraps past 2^64");
+            return MappingStep.fail(
+                    space,
+                    Errno.EINVAL,
+                    "iova " + hex(iova) + " or vaddr " + hex(vaddr) + " plus size " + hex(size) + " wraps past 2^64");
         }
         IovaRange wanted = new IovaRange(iova, last.getAsLong());
         Optional<DmaMapping> clash = space.firstEntryIntersecting(wanted);
         if (clash.isPresent()) {
             // vfio_dma_do_map: any overlap with an existing mapping -> EEXIST
-            return MappingStep.fail(space, Errno.EEXIST, "iova range " + wanted + " overlaps the mapping " + clash.get());
+            return MappingStep.fail(
+                    space, Errno.EEXIST, "iova range " + wanted + " overlaps the mapping " + clash.get());
         }
         if (space.entryCount() >= space.entryLimit()) {
             // vfio_dma_do_map: dma_avail exhausted -> ENOSPC
-            return MappingStep.fail(space, Errno.ENOSPC, "the container already holds its limit of "
-                    + space.entryLimit() + " DMA mappings");
+            return MappingStep.fail(
+                    space,
+                    Errno.ENOSPC,
+                    "the container already holds its limit of " + space.entryLimit() + " DMA mappings");
         }
         List<IovaRange> validRanges = space.validRanges();
         if (!validRanges.isEmpty() && validRanges.stream().noneMatch(valid -> valid.contains(wanted))) {
             // vfio_dma_do_map: range not inside one valid IOVA range -> EINVAL
-            return MappingStep.fail(space, Errno.EINVAL, "iova range " + wanted + " is not inside one valid IOVA range "
-                    + validRanges);
+            return MappingStep.fail(
+                    space, Errno.EINVAL, "iova range " + wanted + " is not inside one valid IOVA range " + validRanges);
         }
         List<DmaMapping> added = List.of(new DmaMapping(iova, vaddr, size, new Prot(read, write)));
         return MappingStep.changed(space.withEntries(added), size, List.of(), added);
     }
 
     /** VFIO_IOMMU_UNMAP_DMA; the value is the number of bytes removed (the ioctl's size out). */
-    public static MappingStep<Type1DmaSpace, DmaMapping, Long> unmap(Type1DmaSpace space, long iova, long size, boolean all) {
+    public static MappingStep<Type1DmaSpace, DmaMapping, Long> unmap(
+            Type1DmaSpace space, long iova, long size, boolean all) {
         long pageSize = space.pageSize();
         if (!isAligned(iova, pageSize)) {
             // vfio_dma_do_unmap: iova not a multiple of pg -> EINVAL
-            return MappingStep.fail(space, Errno.EINVAL, "iova " + hex(iova) + " is not a multiple of the page size "
-                    + hex(pageSize));
+            return MappingStep.fail(
+                    space, Errno.EINVAL, "iova " + hex(iova) + " is not a multiple of the page size " + hex(pageSize));
         }
         if (all) {
             if (iova != 0 || size != 0) {
                 // vfio_dma_do_unmap: FLAG_ALL with a non-zero iova or size -> EINVAL
-                return MappingStep.fail(space, Errno.EINVAL, "unmap-all takes iova 0 and size 0, not iova "
-                        + hex(iova) + " size " + hex(size));
+                return MappingStep.fail(
+                        space,
+                        Errno.EINVAL,
+                        "unmap-all takes iova 0 and size 0, not iova " + hex(iova) + " size " + hex(size));
             }
             return remove(space, space.entries());
         }
         if (size == 0 || !isAligned(size, pageSize)) {
             // vfio_dma_do_unmap: size 0 or not a multiple of pg -> EINVAL
-            return MappingStep.fail(space, Errno.EINVAL, "size " + hex(size) + " is 0 or not a multiple of the page size "
-                    + hex(pageSize));
+            return MappingStep.fail(
+                    space,
+                    Errno.EINVAL,
+                    "size " + hex(size) + " is 0 or not a multiple of the page size " + hex(pageSize));
         }
         OptionalLong last = Addresses.lastOf(iova, size);
         if (last.isEmpty()) {
             // vfio_dma_do_unmap: a wrapping range -> EINVAL
-            return MappingStep.fail(space, Errno.EINVAL, "iova " + hex(iova) + " plus size " + hex(size) + " wraps past 2^64");
+            return MappingStep.fail(
+                    space, Errno.EINVAL, "iova " + hex(iova) + " plus size " + hex(size) + " wraps past 2^64");
         }
         IovaRange request = new IovaRange(iova, last.getAsLong());
         return space.version() == Type1Version.V2 ? unmapV2(space, request) : unmapV1(space, request);

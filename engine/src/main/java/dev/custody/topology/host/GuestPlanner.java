@@ -23,6 +23,7 @@ public final class GuestPlanner {
 
     /** Buses each pxb-pcie reserves: its root bus, the root port's and a bridge's secondary. */
     public static final int BUSES_PER_GROUP = 16;
+
     public static final int MAX_GROUPS = 0xff / BUSES_PER_GROUP - 1;
 
     private GuestPlanner() {}
@@ -42,7 +43,8 @@ public final class GuestPlanner {
             }
         }
         if (touched.size() > MAX_GROUPS) {
-            reasons.add("%d groups need more guest bus numbers than one q35 machine has (at most %d)".formatted(touched.size(), MAX_GROUPS));
+            reasons.add("%d groups need more guest bus numbers than one q35 machine has (at most %d)"
+                    .formatted(touched.size(), MAX_GROUPS));
         }
         if (!reasons.isEmpty()) return new GuestPlan.Refused(reasons);
         return new GuestPlan.Planned(arguments(topology, groups, touched));
@@ -52,14 +54,18 @@ public final class GuestPlanner {
     private static List<String> hostSplits(PciTopology topology, HostGroups groups, VmAssignment vm) {
         var reasons = new ArrayList<String>();
         touchedGroups(groups, vm).forEach((group, taken) -> {
-            var left = assignableOf(topology, groups.groups().get(group)).stream().filter(a -> !taken.contains(a)).toList();
+            var left = assignableOf(topology, groups.groups().get(group)).stream()
+                    .filter(a -> !taken.contains(a))
+                    .toList();
             if (!left.isEmpty()) {
                 reasons.add("%s splits group %d: it takes %s but %s would stay with the host; assign the whole group"
                         .formatted(vm.label(), group, names(taken), names(left)));
             }
         });
-        vm.functions().stream().filter(a -> groups.numberOf(a).isEmpty()).forEach(a ->
-                reasons.add("%s takes %s, which is in no IOMMU group; VFIO cannot assign it".formatted(vm.label(), a)));
+        vm.functions().stream()
+                .filter(a -> groups.numberOf(a).isEmpty())
+                .forEach(a -> reasons.add(
+                        "%s takes %s, which is in no IOMMU group; VFIO cannot assign it".formatted(vm.label(), a)));
         return reasons;
     }
 
@@ -67,7 +73,11 @@ public final class GuestPlanner {
     private static List<String> vmSplits(HostGroups groups, List<VmAssignment> vms) {
         var reasons = new ArrayList<String>();
         Map<Integer, List<String>> users = new LinkedHashMap<>();
-        for (var vm : vms) touchedGroups(groups, vm).keySet().forEach(g -> users.computeIfAbsent(g, k -> new ArrayList<>()).add(vm.label()));
+        for (var vm : vms)
+            touchedGroups(groups, vm)
+                    .keySet()
+                    .forEach(g ->
+                            users.computeIfAbsent(g, k -> new ArrayList<>()).add(vm.label()));
         users.forEach((group, labels) -> {
             if (labels.size() > 1) {
                 reasons.add("group %d is split across VMs (%s); one group can belong to one owner only"
@@ -80,17 +90,24 @@ public final class GuestPlanner {
     private static Map<Integer, List<PciAddress>> touchedGroups(HostGroups groups, VmAssignment vm) {
         var touched = new LinkedHashMap<Integer, List<PciAddress>>();
         for (var address : new TreeSet<>(vm.functions())) {
-            groups.numberOf(address).ifPresent(g -> touched.computeIfAbsent(g, k -> new ArrayList<>()).add(address));
+            groups.numberOf(address)
+                    .ifPresent(g ->
+                            touched.computeIfAbsent(g, k -> new ArrayList<>()).add(address));
         }
-        return touched.entrySet().stream().sorted(Map.Entry.comparingByKey())
+        return touched.entrySet().stream()
+                .sorted(Map.Entry.comparingByKey())
                 .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue, (a, b) -> a, LinkedHashMap::new));
     }
 
     private static List<PciAddress> assignableOf(PciTopology topology, List<PciAddress> members) {
-        return members.stream().filter(a -> VmAssignment.assignable(topology.require(a))).sorted().toList();
+        return members.stream()
+                .filter(a -> VmAssignment.assignable(topology.require(a)))
+                .sorted()
+                .toList();
     }
 
-    private static List<String> arguments(PciTopology topology, HostGroups groups, Map<Integer, List<PciAddress>> touched) {
+    private static List<String> arguments(
+            PciTopology topology, HostGroups groups, Map<Integer, List<PciAddress>> touched) {
         var lines = new ArrayList<String>();
         lines.add("# q35 guest: each assigned group behind its own pxb-pcie host bridge and pcie-root-port,");
         lines.add("# so the guest forms the same groups as the host (groups: " + groups.origin() + ")");
@@ -106,10 +123,13 @@ public final class GuestPlanner {
             var port = "rp-g" + group;
             lines.add("# group %d: %s".formatted(group, describe(topology, members)));
             var stays = members.stream().filter(a -> !assigned.contains(a)).toList();
-            if (!stays.isEmpty()) lines.add("#   stays with the host (a bridge is not assignable; VFIO allows it in the group): " + names(stays));
+            if (!stays.isEmpty())
+                lines.add("#   stays with the host (a bridge is not assignable; VFIO allows it in the group): "
+                        + names(stays));
             lines.add("-device pxb-pcie,id=%s,bus_nr=%d,bus=pcie.0".formatted(pxb, index * BUSES_PER_GROUP));
             lines.add("-device pcie-root-port,id=%s,bus=%s,chassis=%d,slot=0,addr=00.0".formatted(port, pxb, index));
-            var slots = assigned.stream().collect(Collectors.groupingBy(PciAddress::slotName, LinkedHashMap::new, Collectors.toList()));
+            var slots = assigned.stream()
+                    .collect(Collectors.groupingBy(PciAddress::slotName, LinkedHashMap::new, Collectors.toList()));
             if (slots.size() == 1) {
                 lines.addAll(slot(slots.values().iterator().next(), port, 0));
             } else {
@@ -127,13 +147,17 @@ public final class GuestPlanner {
         var lines = new ArrayList<String>();
         for (int f = 0; f < functions.size(); f++) {
             var multifunction = f == 0 && functions.size() > 1 ? ",multifunction=on" : "";
-            lines.add("-device vfio-pci,host=%s,bus=%s,addr=%02x.%x%s".formatted(functions.get(f), bus, guestSlot, f, multifunction));
+            lines.add("-device vfio-pci,host=%s,bus=%s,addr=%02x.%x%s"
+                    .formatted(functions.get(f), bus, guestSlot, f, multifunction));
         }
         return lines;
     }
 
     private static String describe(PciTopology topology, List<PciAddress> members) {
-        return members.stream().map(topology::require).map(PciFunction::describe).collect(Collectors.joining(", "));
+        return members.stream()
+                .map(topology::require)
+                .map(PciFunction::describe)
+                .collect(Collectors.joining(", "));
     }
 
     private static String names(List<PciAddress> addresses) {

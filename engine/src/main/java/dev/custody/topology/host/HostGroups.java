@@ -26,7 +26,9 @@ public record HostGroups(SortedMap<Integer, List<PciAddress>> groups, boolean fr
         var kernel = new TreeMap<Integer, List<PciAddress>>();
         if (!ignoreKernelGroups) {
             for (var f : topology.functions()) {
-                f.reportedGroup().ifPresent(n -> kernel.computeIfAbsent(n, k -> new ArrayList<>()).add(f.address()));
+                f.reportedGroup()
+                        .ifPresent(n -> kernel.computeIfAbsent(n, k -> new ArrayList<>())
+                                .add(f.address()));
             }
         }
         if (!kernel.isEmpty()) return new HostGroups(kernel, true);
@@ -36,7 +38,10 @@ public record HostGroups(SortedMap<Integer, List<PciAddress>> groups, boolean fr
     }
 
     public Optional<Integer> numberOf(PciAddress address) {
-        return groups.entrySet().stream().filter(e -> e.getValue().contains(address)).map(Map.Entry::getKey).findFirst();
+        return groups.entrySet().stream()
+                .filter(e -> e.getValue().contains(address))
+                .map(Map.Entry::getKey)
+                .findFirst();
     }
 
     public String origin() {

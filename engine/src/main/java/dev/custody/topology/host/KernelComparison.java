@@ -15,7 +15,8 @@ import java.util.Set;
  * @param differences  every derived membership the kernel does not have, and every one it has that
  *                     was not derived; empty when there is nothing to compare with
  */
-public record KernelComparison(GroupingResult derived, Optional<List<Set<PciAddress>>> kernelGroups, List<String> differences) {
+public record KernelComparison(
+        GroupingResult derived, Optional<List<Set<PciAddress>>> kernelGroups, List<String> differences) {
 
     public static KernelComparison of(PciTopology topology, GroupingResult derived, boolean ignoreKernelGroups) {
         var reported = ReportedGroups.of(topology);
@@ -24,10 +25,14 @@ public record KernelComparison(GroupingResult derived, Optional<List<Set<PciAddr
     }
 
     public List<List<String>> derivedAddresses() {
-        return derived.groups().stream().map(g -> g.addresses().stream().map(PciAddress::toString).toList()).toList();
+        return derived.groups().stream()
+                .map(g -> g.addresses().stream().map(PciAddress::toString).toList())
+                .toList();
     }
 
     public Optional<List<List<String>>> kernelAddresses() {
-        return kernelGroups.map(groups -> groups.stream().map(g -> g.stream().map(PciAddress::toString).toList()).toList());
+        return kernelGroups.map(groups -> groups.stream()
+                .map(g -> g.stream().map(PciAddress::toString).toList())
+                .toList());
     }
 }

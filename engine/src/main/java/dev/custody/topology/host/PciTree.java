@@ -53,7 +53,8 @@ public final class PciTree {
 
     private String label(PciFunction f) {
         var a = f.address();
-        var text = new StringBuilder("%02x.%x %s [%s]".formatted(a.device(), a.function(), f.kind().description(), f.ids()));
+        var text = new StringBuilder(
+                "%02x.%x %s [%s]".formatted(a.device(), a.function(), f.kind().description(), f.ids()));
         groups.groupOf(a).ifPresent(g -> {
             text.append("  group ").append(g.number());
             f.reportedGroup().ifPresent(k -> text.append(" (kernel ").append(k).append(')'));

@@ -28,7 +28,8 @@ public final class ScenarioTopologyFile {
         var devices = json.createArrayNode();
         for (PciFunction f : topology.functions()) {
             var device = devices.addObject().put("name", f.address().toString());
-            groups.numberOf(f.address()).ifPresent(n -> device.put("iommu", IOMMU).put("group", n));
+            groups.numberOf(f.address())
+                    .ifPresent(n -> device.put("iommu", IOMMU).put("group", n));
             f.driver().ifPresent(d -> {
                 device.put("driver", d);
                 if (Topology.BUILT_IN_DRIVERS.stream().noneMatch(b -> b.name().equals(d))) unknownDrivers.add(d);

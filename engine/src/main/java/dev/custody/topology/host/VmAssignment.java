@@ -19,14 +19,19 @@ public record VmAssignment(String label, Set<PciAddress> functions) {
         functions = Set.copyOf(functions);
     }
 
-    public static VmAssignment parse(String label, String option, Iterable<String> items, PciTopology topology, HostGroups groups) {
+    public static VmAssignment parse(
+            String label, String option, Iterable<String> items, PciTopology topology, HostGroups groups) {
         var functions = new TreeSet<PciAddress>();
         for (var raw : items) {
             var item = raw.strip();
             if (item.matches("[0-9]+")) {
                 var members = groups.groups().get(Integer.parseInt(item));
                 if (members == null) {
-                    throw new HostInputException(option, item, "no group " + item + " (groups: " + groups.groups().keySet() + ", " + groups.origin() + ")");
+                    throw new HostInputException(
+                            option,
+                            item,
+                            "no group " + item + " (groups: " + groups.groups().keySet() + ", " + groups.origin()
+                                    + ")");
                 }
                 functions.addAll(members);
                 continue;
@@ -37,7 +42,8 @@ public record VmAssignment(String label, Set<PciAddress> functions) {
             } catch (IllegalArgumentException e) {
                 throw new HostInputException(option, item, "neither a group number nor a PCI address");
             }
-            if (topology.function(address).isEmpty()) throw new HostInputException(option, item, "no such PCI function");
+            if (topology.function(address).isEmpty())
+                throw new HostInputException(option, item, "no such PCI function");
             functions.add(address);
         }
         return new VmAssignment(label, functions);

@@ -50,13 +50,23 @@ public final class ConfigSpaceParser {
         var bridgeBuses = headerType == HeaderType.PCI_BRIDGE ? Optional.of(busRange()) : Optional.<BusRange>empty();
         // A zero subsystem vendor means the board sets none.
         var subsystem = headerType == HeaderType.NORMAL && word(0x2c) != 0
-                ? Optional.of(new PciIds(word(0x2c), word(0x2e))) : Optional.<PciIds>empty();
+                ? Optional.of(new PciIds(word(0x2c), word(0x2e)))
+                : Optional.<PciIds>empty();
         boolean capabilitiesCaptured = bytes.length > HEADER_BYTES;
         boolean extendedCaptured = bytes.length > EXTENDED_START;
         var express = capabilitiesCaptured ? expressType(headerType) : Optional.<PciePortType>empty();
         var acs = extendedCaptured && express.isPresent() ? acs() : Optional.<AcsCapability>empty();
-        return new ParsedConfig(ids, classCode, headerType, (headerByte & 0x80) != 0, bridgeBuses, subsystem,
-                express, acs, capabilitiesCaptured, extendedCaptured);
+        return new ParsedConfig(
+                ids,
+                classCode,
+                headerType,
+                (headerByte & 0x80) != 0,
+                bridgeBuses,
+                subsystem,
+                express,
+                acs,
+                capabilitiesCaptured,
+                extendedCaptured);
     }
 
     private HeaderType headerType(int code) {
@@ -90,8 +100,9 @@ public final class ConfigSpaceParser {
             if (!seen.add(pointer)) throw fault("capability list", "loops back to 0x%02x".formatted(pointer));
             if (u8(pointer) == CAP_ID_EXPRESS) {
                 int type = word(pointer + 2) >> 4 & 0xf;
-                return Optional.of(PciePortType.fromCode(type).orElseThrow(() ->
-                        fault("PCIe capability device/port type", "unknown type %d".formatted(type))));
+                return Optional.of(PciePortType.fromCode(type)
+                        .orElseThrow(
+                                () -> fault("PCIe capability device/port type", "unknown type %d".formatted(type))));
             }
             pointer = u8(pointer + 1) & 0xfc;
         }

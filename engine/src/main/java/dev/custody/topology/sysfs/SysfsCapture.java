@@ -78,40 +78,52 @@ public record SysfsCapture(PciTopology topology, List<String> warnings) {
         agree(configFile, "device id", config.ids().device(), device, DEVICE);
         agree(configFile, "class code", config.classCode().value(), classCode, CLASS);
         if (!config.capabilitiesCaptured()) {
-            warnings.add(address + ": config holds only the header; PCIe and ACS capabilities unknown, taken as absent");
+            warnings.add(
+                    address + ": config holds only the header; PCIe and ACS capabilities unknown, taken as absent");
         } else if (!config.extendedCaptured() && config.expressType().isPresent()) {
             warnings.add(address + ": config ends before the extended space; ACS unknown, taken as absent");
         }
         var driver = optionalText(dir.resolve(DRIVER)).map(text -> {
             if (text.isEmpty() || text.contains("/")) {
-                throw new MalformedCaptureException(dir.resolve(DRIVER), "driver name", "'" + text + "' is not a driver name");
+                throw new MalformedCaptureException(
+                        dir.resolve(DRIVER), "driver name", "'" + text + "' is not a driver name");
             }
             return text;
         });
         var group = optionalText(dir.resolve(IOMMU_GROUP)).map(text -> {
             if (!DECIMAL.matcher(text).matches()) {
-                throw new MalformedCaptureException(dir.resolve(IOMMU_GROUP), "group number", "'" + text + "' is not a number");
+                throw new MalformedCaptureException(
+                        dir.resolve(IOMMU_GROUP), "group number", "'" + text + "' is not a number");
             }
             return Integer.parseInt(text);
         });
-        return new PciFunction(address, config.ids(), config.subsystem(), config.classCode(), config.headerType(),
-                config.multifunctionBit(), config.expressType(), config.acs(), config.bridgeBuses(), driver,
+        return new PciFunction(
+                address,
+                config.ids(),
+                config.subsystem(),
+                config.classCode(),
+                config.headerType(),
+                config.multifunctionBit(),
+                config.expressType(),
+                config.acs(),
+                config.bridgeBuses(),
+                driver,
                 group.map(OptionalInt::of).orElse(OptionalInt.empty()));
     }
 
     private static int hex(Path file, String field, Pattern form) {
         var text = optionalText(file).orElseThrow(() -> new MalformedCaptureException(file, field, "file missing"));
         if (!form.matcher(text).matches()) {
-            throw new MalformedCaptureException(file, field, "'%s' is not of the form %s".formatted(text,
-                    form == HEX16 ? "0x8086" : "0x060400"));
+            throw new MalformedCaptureException(
+                    file, field, "'%s' is not of the form %s".formatted(text, form == HEX16 ? "0x8086" : "0x060400"));
         }
         return Integer.parseInt(text.substring(2), 16);
     }
 
     private static void agree(Path configFile, String field, int inConfig, int inText, String textFile) {
         if (inConfig != inText) {
-            throw new MalformedCaptureException(configFile, field,
-                    "0x%x in config but 0x%x in %s".formatted(inConfig, inText, textFile));
+            throw new MalformedCaptureException(
+                    configFile, field, "0x%x in config but 0x%x in %s".formatted(inConfig, inText, textFile));
         }
     }
 

@@ -23,7 +23,8 @@ class ConformanceRowsTest {
 
     @Test
     void row32FixedMapsOverlappingAnExistingAreaAreEexist() {
-        IoasSpace ioas = assertOk(16 * P, IoasSpaceRules.map(IoasSpace.empty(), OptionalLong.of(16 * P), 2 * P, true, true));
+        IoasSpace ioas =
+                assertOk(16 * P, IoasSpaceRules.map(IoasSpace.empty(), OptionalLong.of(16 * P), 2 * P, true, true));
         assertFails(Errno.EEXIST, ioas, IoasSpaceRules.map(ioas, OptionalLong.of(15 * P), 2 * P, true, true));
         assertFails(Errno.EEXIST, ioas, IoasSpaceRules.map(ioas, OptionalLong.of(16 * P), P, true, true));
     }
@@ -33,7 +34,11 @@ class ConformanceRowsTest {
         IoasSpace ioas = IoasSpace.empty();
         assertFails(Errno.EINVAL, ioas, IoasSpaceRules.mapRaw(ioas, 0, P, P));
         assertFails(Errno.EOPNOTSUPP, ioas, IoasSpaceRules.mapRaw(ioas, 1 << 31, P, P));
-        assertFails(Errno.EOVERFLOW, ioas, IoasSpaceRules.mapRaw(ioas, IoasSpaceRules.FLAG_READABLE | IoasSpaceRules.FLAG_FIXED_IOVA, ULONG_MAX, P));
+        assertFails(
+                Errno.EOVERFLOW,
+                ioas,
+                IoasSpaceRules.mapRaw(
+                        ioas, IoasSpaceRules.FLAG_READABLE | IoasSpaceRules.FLAG_FIXED_IOVA, ULONG_MAX, P));
     }
 
     @Test
@@ -45,14 +50,23 @@ class ConformanceRowsTest {
 
     @Test
     void row36AllowIovasIntersectingReservedThenStartNotBelowLast() {
-        IoasSpace ioas = assertOk(1, IoasSpaceRules.addReserved(IoasSpace.empty(), "msi", List.of(new IovaRange(0xfee0_0000L, 0xfeef_ffffL))));
-        assertFails(Errno.EADDRINUSE, ioas, IoasSpaceRules.allowIovas(ioas, List.of(new RequestedRange(0xfe00_0000L, 0xfeff_ffffL))));
+        IoasSpace ioas = assertOk(
+                1,
+                IoasSpaceRules.addReserved(
+                        IoasSpace.empty(), "msi", List.of(new IovaRange(0xfee0_0000L, 0xfeef_ffffL))));
+        assertFails(
+                Errno.EADDRINUSE,
+                ioas,
+                IoasSpaceRules.allowIovas(ioas, List.of(new RequestedRange(0xfe00_0000L, 0xfeff_ffffL))));
         assertFails(Errno.EINVAL, ioas, IoasSpaceRules.allowIovas(ioas, List.of(new RequestedRange(0x2000, 0x1000))));
     }
 
     @Test
     void row37IovaRangesWithNoRoomIsEmsgsizeNamingTheNeededCount() {
-        IoasSpace ioas = assertOk(1, IoasSpaceRules.addReserved(IoasSpace.empty(), "msi", List.of(new IovaRange(0xfee0_0000L, 0xfeef_ffffL))));
+        IoasSpace ioas = assertOk(
+                1,
+                IoasSpaceRules.addReserved(
+                        IoasSpace.empty(), "msi", List.of(new IovaRange(0xfee0_0000L, 0xfeef_ffffL))));
         Outcome<IovaRangesAnswer> answer = IoasSpaceRules.queryIovaRanges(ioas, 0);
         assertFails(Errno.EMSGSIZE, answer);
         assertTrue(answer.explanation().orElseThrow().contains("2 ranges needed"));
@@ -61,7 +75,9 @@ class ConformanceRowsTest {
 
     @Test
     void row38Type1MapThenOverlapSizeZeroAndNoFlags() {
-        Type1DmaSpace container = assertOk(0x2000L, Type1DmaRules.map(Type1DmaSpace.empty(Type1Version.V2), 0x1000, 0x10_0000, 0x2000, true, true));
+        Type1DmaSpace container = assertOk(
+                0x2000L,
+                Type1DmaRules.map(Type1DmaSpace.empty(Type1Version.V2), 0x1000, 0x10_0000, 0x2000, true, true));
         assertFails(Errno.EEXIST, container, Type1DmaRules.map(container, 0x2000, 0x20_0000, 0x1000, true, true));
         assertFails(Errno.EINVAL, container, Type1DmaRules.map(container, 0x8000, 0x20_0000, 0, true, true));
         assertFails(Errno.EINVAL, container, Type1DmaRules.map(container, 0x8000, 0x20_0000, 0x1000, false, false));

@@ -29,7 +29,9 @@ class IoasSpaceModelTest {
     static final int PAGES = 1024;
     static final long WINDOW_END = PAGES * PAGE;
     static final String[] OWNERS = {"dev-a", "dev-b", "dom"};
-    static final long[] SEEDS = {3, 14, 15, 92, 65, 35, 89, 79, 323, 846, 264, 338, 327, 950, 288, 419, 716, 939, 937, 510};
+    static final long[] SEEDS = {
+        3, 14, 15, 92, 65, 35, 89, 79, 323, 846, 264, 338, 327, 950, 288, 419, 716, 939, 937, 510
+    };
     static final int OPS = 500;
 
     record Span(long start, long last) {
@@ -115,7 +117,10 @@ class IoasSpaceModelTest {
 
         /** Removes contained areas in ascending order; the first cut one stops with ENOENT, keeping the removals. */
         Outcome<Long> removeLowestFirst(Span request, boolean emptyIsSuccess) {
-            List<Span> touched = areas.stream().filter(request::intersects).sorted((a, b) -> Long.compare(a.start(), b.start())).toList();
+            List<Span> touched = areas.stream()
+                    .filter(request::intersects)
+                    .sorted((a, b) -> Long.compare(a.start(), b.start()))
+                    .toList();
             long removed = 0;
             for (Span area : touched) {
                 if (!request.contains(area)) {
@@ -142,7 +147,9 @@ class IoasSpaceModelTest {
                 }
                 spans.add(span);
             }
-            if (spans.stream().anyMatch(s -> reserved.values().stream().flatMap(List::stream).anyMatch(s::intersects))) {
+            if (spans.stream()
+                    .anyMatch(s ->
+                            reserved.values().stream().flatMap(List::stream).anyMatch(s::intersects))) {
                 return Outcome.fail(Errno.EADDRINUSE, "");
             }
             allowed = spans;
@@ -158,7 +165,8 @@ class IoasSpaceModelTest {
         }
 
         Outcome<Long> align(long newAlignment) {
-            if (areas.stream().anyMatch(a -> a.start() % newAlignment != 0 || (a.last() + 1 - a.start()) % newAlignment != 0)) {
+            if (areas.stream()
+                    .anyMatch(a -> a.start() % newAlignment != 0 || (a.last() + 1 - a.start()) % newAlignment != 0)) {
                 return Outcome.fail(Errno.EADDRINUSE, "");
             }
             alignment = newAlignment;
@@ -190,7 +198,9 @@ class IoasSpaceModelTest {
     void randomOperationsAgreeWithThePageReference() {
         for (long seed : SEEDS) {
             Random random = new Random(seed);
-            IoasSpace model = IoasSpaceRules.addReserved(IoasSpace.empty(), "aperture", List.of(new IovaRange(WINDOW_END, Addresses.ULONG_MAX))).state();
+            IoasSpace model = IoasSpaceRules.addReserved(
+                            IoasSpace.empty(), "aperture", List.of(new IovaRange(WINDOW_END, Addresses.ULONG_MAX)))
+                    .state();
             Reference reference = new Reference();
             for (int op = 0; op < OPS; op++) {
                 String where = "seed " + seed + " op " + op;
@@ -214,15 +224,20 @@ class IoasSpaceModelTest {
                     long iova = PAGE * random.nextInt(PAGES);
                     long length = Math.min(PAGE * random.nextInt(48), WINDOW_END - iova);
                     boolean compat = random.nextBoolean();
-                    what = (compat ? "unmap compat " : "unmap ") + Long.toHexString(iova) + "+" + Long.toHexString(length);
-                    step = compat ? IoasSpaceRules.unmapCompat(model, iova, length) : IoasSpaceRules.unmap(model, iova, length);
+                    what = (compat ? "unmap compat " : "unmap ") + Long.toHexString(iova) + "+"
+                            + Long.toHexString(length);
+                    step = compat
+                            ? IoasSpaceRules.unmapCompat(model, iova, length)
+                            : IoasSpaceRules.unmap(model, iova, length);
                     expected = reference.unmap(iova, length, compat);
                 } else if (kind < 15) {
                     List<RequestedRange> requested = new ArrayList<>();
                     int count = random.nextInt(4);
                     for (int i = 0; i < count; i++) {
                         long start = PAGE * random.nextInt(PAGES);
-                        long last = random.nextInt(10) == 0 ? start : Math.min(start + PAGE * (1 + random.nextInt(128)), WINDOW_END) - 1;
+                        long last = random.nextInt(10) == 0
+                                ? start
+                                : Math.min(start + PAGE * (1 + random.nextInt(128)), WINDOW_END) - 1;
                         requested.add(new RequestedRange(start, last));
                     }
                     what = "allow " + requested;
@@ -249,7 +264,9 @@ class IoasSpaceModelTest {
                 } else {
                     boolean compat = random.nextBoolean();
                     what = compat ? "unmap compat UNMAP_FLAG_ALL" : "unmap 0+U64_MAX";
-                    step = compat ? IoasSpaceRules.unmapCompat(model, IoasSpaceRules.COMPAT_UNMAP_FLAG_ALL, 0, 0) : IoasSpaceRules.unmap(model, 0, Addresses.ULONG_MAX);
+                    step = compat
+                            ? IoasSpaceRules.unmapCompat(model, IoasSpaceRules.COMPAT_UNMAP_FLAG_ALL, 0, 0)
+                            : IoasSpaceRules.unmap(model, 0, Addresses.ULONG_MAX);
                     expected = reference.unmapAll();
                 }
                 assertEquals(expected.resultName(), step.outcome().resultName(), where + " " + what);
@@ -260,11 +277,19 @@ class IoasSpaceModelTest {
                     assertSame(model, step.state(), where + " a failed " + what + " must keep the state");
                 }
                 // the areas the step reports are all that changed: what an event carries suffices to apply it
-                assertEquals(step.state().areas(), model.withoutAreas(step.removed()).withAreas(step.added()).areas(),
+                assertEquals(
+                        step.state().areas(),
+                        model.withoutAreas(step.removed())
+                                .withAreas(step.added())
+                                .areas(),
                         where + " effect of " + what);
                 model = step.state();
-                assertEquals(reference.areaStarts(), model.areas().stream().map(IoasArea::iova).toList(), where + " areas after " + what);
-                assertEquals(reference.usable(), IoasSpaceRules.iovaRanges(model), where + " iova ranges after " + what);
+                assertEquals(
+                        reference.areaStarts(),
+                        model.areas().stream().map(IoasArea::iova).toList(),
+                        where + " areas after " + what);
+                assertEquals(
+                        reference.usable(), IoasSpaceRules.iovaRanges(model), where + " iova ranges after " + what);
             }
         }
     }

@@ -66,7 +66,8 @@ class IoasSpaceTest {
 
     @Test
     void fixedMapRefusesReservedRanges() {
-        IoasSpace reserved = assertOk(1, IoasSpaceRules.addReserved(empty, "msi", List.of(new IovaRange(0xfee0_0000L, 0xfeef_ffffL))));
+        IoasSpace reserved = assertOk(
+                1, IoasSpaceRules.addReserved(empty, "msi", List.of(new IovaRange(0xfee0_0000L, 0xfeef_ffffL))));
         assertFails(Errno.EINVAL, reserved, IoasSpaceRules.map(reserved, at(0xfedf_f000L), 2 * P, true, true));
         assertFails(Errno.EINVAL, reserved, IoasSpaceRules.map(reserved, at(0xfeef_f000L), P, true, true));
         mapped(reserved, 0xfef0_0000L, P);
@@ -82,7 +83,8 @@ class IoasSpaceTest {
 
     @Test
     void fixedMapIgnoresTheAllowedList() {
-        IoasSpace allowed = assertOk(1, IoasSpaceRules.allowIovas(empty, List.of(new RequestedRange(0x10_0000, 0x1f_ffff))));
+        IoasSpace allowed =
+                assertOk(1, IoasSpaceRules.allowIovas(empty, List.of(new RequestedRange(0x10_0000, 0x1f_ffff))));
         mapped(allowed, 0x20_0000, P);
         mapped(allowed, 0x1f_f000, 2 * P);
         mapped(allowed, 0, P);
@@ -92,8 +94,14 @@ class IoasSpaceTest {
 
     @Test
     void automaticMapRefusesHugeLengths() {
-        assertFails(Errno.EOVERFLOW, empty, IoasSpaceRules.map(empty, OptionalLong.empty(), 0x7fff_ffff_ffff_ffffL, true, true));
-        assertFails(Errno.EOVERFLOW, empty, IoasSpaceRules.map(empty, OptionalLong.empty(), 0x8000_0000_0000_0000L, true, true));
+        assertFails(
+                Errno.EOVERFLOW,
+                empty,
+                IoasSpaceRules.map(empty, OptionalLong.empty(), 0x7fff_ffff_ffff_ffffL, true, true));
+        assertFails(
+                Errno.EOVERFLOW,
+                empty,
+                IoasSpaceRules.map(empty, OptionalLong.empty(), 0x8000_0000_0000_0000L, true, true));
     }
 
     @Test
@@ -108,24 +116,30 @@ class IoasSpaceTest {
 
     @Test
     void automaticMapTakesTheLowestFittingHoleInsideTheAllowedList() {
-        IoasSpace allowed = assertOk(2, IoasSpaceRules.allowIovas(empty, List.of(
-                new RequestedRange(0x10_0000, 0x10_1fff), new RequestedRange(0x40_0000, 0x4f_ffff))));
+        IoasSpace allowed = assertOk(
+                2,
+                IoasSpaceRules.allowIovas(
+                        empty,
+                        List.of(new RequestedRange(0x10_0000, 0x10_1fff), new RequestedRange(0x40_0000, 0x4f_ffff))));
         IoasSpace one = assertOk(0x10_0000L, IoasSpaceRules.map(allowed, OptionalLong.empty(), 2 * P, true, true));
         assertOk(0x40_0000L, IoasSpaceRules.map(one, OptionalLong.empty(), P, true, true));
     }
 
     @Test
     void automaticMapSkipsReservedRangesAndAreas() {
-        IoasSpace reserved = assertOk(1, IoasSpaceRules.addReserved(empty, "dev", List.of(new IovaRange(P, 4 * P - 1))));
+        IoasSpace reserved =
+                assertOk(1, IoasSpaceRules.addReserved(empty, "dev", List.of(new IovaRange(P, 4 * P - 1))));
         IoasSpace one = assertOk(4 * P, IoasSpaceRules.map(reserved, OptionalLong.empty(), P, true, true));
         assertOk(8 * P, IoasSpaceRules.map(one, OptionalLong.empty(), 4 * P, true, true));
     }
 
     @Test
     void automaticMapWithoutAHoleIsRefused() {
-        IoasSpace full = assertOk(1, IoasSpaceRules.addReserved(empty, "aperture", List.of(new IovaRange(0x10_0000, MAX))));
+        IoasSpace full =
+                assertOk(1, IoasSpaceRules.addReserved(empty, "aperture", List.of(new IovaRange(0x10_0000, MAX))));
         assertFails(Errno.ENOSPC, full, IoasSpaceRules.map(full, OptionalLong.empty(), 0x10_0000, true, true));
-        IoasSpace nearlyFull = assertOk(1, IoasSpaceRules.addReserved(empty, "aperture", List.of(new IovaRange(2 * P, MAX))));
+        IoasSpace nearlyFull =
+                assertOk(1, IoasSpaceRules.addReserved(empty, "aperture", List.of(new IovaRange(2 * P, MAX))));
         assertOk(P, IoasSpaceRules.map(nearlyFull, OptionalLong.empty(), P, true, true));
     }
 
@@ -143,7 +157,9 @@ class IoasSpaceTest {
         assertFails(Errno.EOPNOTSUPP, empty, IoasSpaceRules.mapRaw(empty, 1 << 31, MAX, 0));
         assertFails(Errno.EOVERFLOW, empty, IoasSpaceRules.mapRaw(empty, IoasSpaceRules.FLAG_READABLE, MAX, P));
         assertFails(Errno.EINVAL, empty, IoasSpaceRules.mapRaw(empty, IoasSpaceRules.FLAG_FIXED_IOVA, P, P));
-        assertOk(5 * P, IoasSpaceRules.mapRaw(empty, IoasSpaceRules.FLAG_FIXED_IOVA | IoasSpaceRules.FLAG_WRITEABLE, 5 * P, P));
+        assertOk(
+                5 * P,
+                IoasSpaceRules.mapRaw(empty, IoasSpaceRules.FLAG_FIXED_IOVA | IoasSpaceRules.FLAG_WRITEABLE, 5 * P, P));
         assertOk(P, IoasSpaceRules.mapRaw(empty, IoasSpaceRules.FLAG_READABLE, 5 * P, P));
     }
 
@@ -182,7 +198,8 @@ class IoasSpaceTest {
         StepAssertions.assertFailsLeaving(Errno.ENOENT, onlyTheCutArea, IoasSpaceRules.unmapCompat(three, P, 6 * P));
         // the area above the cut one is not reached
         IoasSpace withHigher = mapped(three, 16 * P, P);
-        StepAssertions.assertFailsLeaving(Errno.ENOENT, mapped(onlyTheCutArea, 16 * P, P), IoasSpaceRules.unmap(withHigher, 0, 5 * P));
+        StepAssertions.assertFailsLeaving(
+                Errno.ENOENT, mapped(onlyTheCutArea, 16 * P, P), IoasSpaceRules.unmap(withHigher, 0, 5 * P));
     }
 
     @Test
@@ -205,8 +222,11 @@ class IoasSpaceTest {
         assertFails(Errno.EINVAL, two, IoasSpaceRules.unmapCompat(two, IoasSpaceRules.COMPAT_UNMAP_FLAG_ALL, P, 0));
         assertFails(Errno.EINVAL, two, IoasSpaceRules.unmapCompat(two, IoasSpaceRules.COMPAT_UNMAP_FLAG_ALL, 0, P));
         assertFails(Errno.EINVAL, two, IoasSpaceRules.unmapCompat(two, IoasSpaceRules.COMPAT_UNMAP_FLAG_ALL, 0, MAX));
-        assertTrue(assertOk(3 * P, IoasSpaceRules.unmapCompat(two, IoasSpaceRules.COMPAT_UNMAP_FLAG_ALL, 0, 0)).areas().isEmpty());
-        assertEquals(empty, assertOk(0L, IoasSpaceRules.unmapCompat(empty, IoasSpaceRules.COMPAT_UNMAP_FLAG_ALL, 0, 0)));
+        assertTrue(assertOk(3 * P, IoasSpaceRules.unmapCompat(two, IoasSpaceRules.COMPAT_UNMAP_FLAG_ALL, 0, 0))
+                .areas()
+                .isEmpty());
+        assertEquals(
+                empty, assertOk(0L, IoasSpaceRules.unmapCompat(empty, IoasSpaceRules.COMPAT_UNMAP_FLAG_ALL, 0, 0)));
     }
 
     @Test
@@ -222,11 +242,15 @@ class IoasSpaceTest {
     @Test
     void compatUnmapOfZeroToU64MaxIsAnOrdinaryRangeNotUnmapAll() {
         IoasSpace two = mapped(mapped(empty, P, P), 8 * P, 2 * P);
-        assertTrue(assertOk(3 * P, IoasSpaceRules.unmapCompat(two, 0, MAX)).areas().isEmpty());
+        assertTrue(
+                assertOk(3 * P, IoasSpaceRules.unmapCompat(two, 0, MAX)).areas().isEmpty());
         // the range ends at 2^64 - 2, so an area holding the last byte is cut, after the lower ones are gone
         IoasSpace top = mapped(empty, MAX - P + 1, P);
-        StepAssertions.assertFailsLeaving(Errno.ENOENT, top, IoasSpaceRules.unmapCompat(mapped(two, MAX - P + 1, P), 0, MAX));
-        assertTrue(assertOk(4 * P, IoasSpaceRules.unmap(mapped(two, MAX - P + 1, P), 0, MAX)).areas().isEmpty());
+        StepAssertions.assertFailsLeaving(
+                Errno.ENOENT, top, IoasSpaceRules.unmapCompat(mapped(two, MAX - P + 1, P), 0, MAX));
+        assertTrue(assertOk(4 * P, IoasSpaceRules.unmap(mapped(two, MAX - P + 1, P), 0, MAX))
+                .areas()
+                .isEmpty());
     }
 
     @Test
@@ -241,38 +265,67 @@ class IoasSpaceTest {
     void allowIovasRefusesStartNotBelowLastAndOverlaps() {
         assertFails(Errno.EINVAL, empty, IoasSpaceRules.allowIovas(empty, List.of(new RequestedRange(P, P))));
         assertFails(Errno.EINVAL, empty, IoasSpaceRules.allowIovas(empty, List.of(new RequestedRange(2 * P, P))));
-        assertFails(Errno.EINVAL, empty, IoasSpaceRules.allowIovas(empty, List.of(
-                new RequestedRange(0, 2 * P), new RequestedRange(2 * P, 4 * P))));
+        assertFails(
+                Errno.EINVAL,
+                empty,
+                IoasSpaceRules.allowIovas(
+                        empty, List.of(new RequestedRange(0, 2 * P), new RequestedRange(2 * P, 4 * P))));
     }
 
     @Test
     void allowIovasRefusesReservedAndKeepsTheOldList() {
         IoasSpace allowed = assertOk(1, IoasSpaceRules.allowIovas(empty, List.of(new RequestedRange(0, 0xffff))));
-        IoasSpace reserved = assertOk(1, IoasSpaceRules.addReserved(allowed, "msi", List.of(new IovaRange(0x10_0000, 0x10_ffff))));
-        IoasSpace refused = assertOk(1, IoasSpaceRules.allowIovas(IoasSpaceRules.allowIovas(IoasSpaceRules.allowIovas(reserved, List.of(new RequestedRange(0x10_f000, 0x11_ffff)))
-                .state(), List.of()).state(), List.of(new RequestedRange(0, 0xffff))));
-        assertFails(Errno.EADDRINUSE, refused, IoasSpaceRules.allowIovas(refused, List.of(new RequestedRange(0x10_f000, 0x11_ffff))));
+        IoasSpace reserved =
+                assertOk(1, IoasSpaceRules.addReserved(allowed, "msi", List.of(new IovaRange(0x10_0000, 0x10_ffff))));
+        IoasSpace refused = assertOk(
+                1,
+                IoasSpaceRules.allowIovas(
+                        IoasSpaceRules.allowIovas(
+                                        IoasSpaceRules.allowIovas(
+                                                        reserved, List.of(new RequestedRange(0x10_f000, 0x11_ffff)))
+                                                .state(),
+                                        List.of())
+                                .state(),
+                        List.of(new RequestedRange(0, 0xffff))));
+        assertFails(
+                Errno.EADDRINUSE,
+                refused,
+                IoasSpaceRules.allowIovas(refused, List.of(new RequestedRange(0x10_f000, 0x11_ffff))));
         assertEquals(List.of(new IovaRange(0, 0xffff)), refused.allowed());
     }
 
     @Test
     void allowIovasWithAnEmptyListClearsIt() {
         IoasSpace allowed = assertOk(1, IoasSpaceRules.allowIovas(empty, List.of(new RequestedRange(0, 0xffff))));
-        assertEquals(List.of(), assertOk(0, IoasSpaceRules.allowIovas(allowed, List.of())).allowed());
+        assertEquals(
+                List.of(),
+                assertOk(0, IoasSpaceRules.allowIovas(allowed, List.of())).allowed());
     }
 
     @Test
     void addReservedRefusesAllowedRangesAndAreas() {
         IoasSpace allowed = assertOk(1, IoasSpaceRules.allowIovas(empty, List.of(new RequestedRange(0, 0xffff))));
-        assertFails(Errno.EADDRINUSE, allowed, IoasSpaceRules.addReserved(allowed, "dev", List.of(new IovaRange(0xf000, 0x1_ffff))));
+        assertFails(
+                Errno.EADDRINUSE,
+                allowed,
+                IoasSpaceRules.addReserved(allowed, "dev", List.of(new IovaRange(0xf000, 0x1_ffff))));
         IoasSpace area = mapped(empty, 0x20_0000, P);
-        assertFails(Errno.EADDRINUSE, area, IoasSpaceRules.addReserved(area, "dev", List.of(new IovaRange(0, 0x20_0000))));
+        assertFails(
+                Errno.EADDRINUSE, area, IoasSpaceRules.addReserved(area, "dev", List.of(new IovaRange(0, 0x20_0000))));
         assertOk(1, IoasSpaceRules.addReserved(area, "dev", List.of(new IovaRange(0, 0x1f_ffff))));
     }
 
     @Test
     void removeReservedDropsOnlyThatOwnersRanges() {
-        IoasSpace both = assertOk(1, IoasSpaceRules.addReserved(assertOk(2, IoasSpaceRules.addReserved(empty, "a", List.of(new IovaRange(0, P - 1), new IovaRange(8 * P, 9 * P - 1)))), "b", List.of(new IovaRange(4 * P, 5 * P - 1))));
+        IoasSpace both = assertOk(
+                1,
+                IoasSpaceRules.addReserved(
+                        assertOk(
+                                2,
+                                IoasSpaceRules.addReserved(
+                                        empty, "a", List.of(new IovaRange(0, P - 1), new IovaRange(8 * P, 9 * P - 1)))),
+                        "b",
+                        List.of(new IovaRange(4 * P, 5 * P - 1))));
         IoasSpace onlyB = assertOk(2, IoasSpaceRules.removeReserved(both, "a"));
         assertEquals(List.of(new IovaRange(4 * P, 5 * P - 1)), IoasSpaceRules.reserved(onlyB));
         assertEquals(onlyB, assertOk(0, IoasSpaceRules.removeReserved(onlyB, "a")));
@@ -281,17 +334,26 @@ class IoasSpaceTest {
     @Test
     void iovaRangesAreTheHolesOfTheReservedRanges() {
         assertEquals(List.of(IovaRange.EVERYTHING), IoasSpaceRules.iovaRanges(empty));
-        IoasSpace reserved = assertOk(2, IoasSpaceRules.addReserved(empty, "dom", List.of(new IovaRange(0, P - 1), new IovaRange(1L << 48, MAX))));
-        reserved = assertOk(1, IoasSpaceRules.addReserved(reserved, "msi", List.of(new IovaRange(0xfee0_0000L, 0xfeef_ffffL))));
-        assertEquals(List.of(new IovaRange(P, 0xfedf_ffffL), new IovaRange(0xfef0_0000L, (1L << 48) - 1)), IoasSpaceRules.iovaRanges(reserved));
+        IoasSpace reserved = assertOk(
+                2,
+                IoasSpaceRules.addReserved(
+                        empty, "dom", List.of(new IovaRange(0, P - 1), new IovaRange(1L << 48, MAX))));
+        reserved = assertOk(
+                1, IoasSpaceRules.addReserved(reserved, "msi", List.of(new IovaRange(0xfee0_0000L, 0xfeef_ffffL))));
+        assertEquals(
+                List.of(new IovaRange(P, 0xfedf_ffffL), new IovaRange(0xfef0_0000L, (1L << 48) - 1)),
+                IoasSpaceRules.iovaRanges(reserved));
     }
 
     @Test
     void iovaRangesIgnoreTheAllowedList() {
-        IoasSpace reserved = assertOk(1, IoasSpaceRules.addReserved(empty, "dom", List.of(new IovaRange(0x10_0000, MAX))));
+        IoasSpace reserved =
+                assertOk(1, IoasSpaceRules.addReserved(empty, "dom", List.of(new IovaRange(0x10_0000, MAX))));
         IoasSpace allowed = assertOk(1, IoasSpaceRules.allowIovas(reserved, List.of(new RequestedRange(P, 0xf_ffff))));
         assertEquals(List.of(new IovaRange(0, 0xf_ffff)), IoasSpaceRules.iovaRanges(allowed));
-        assertEquals(Outcome.ok(new IovaRangesAnswer(List.of(new IovaRange(0, 0xf_ffff)), 1)), IoasSpaceRules.queryIovaRanges(allowed, 1));
+        assertEquals(
+                Outcome.ok(new IovaRangesAnswer(List.of(new IovaRange(0, 0xf_ffff)), 1)),
+                IoasSpaceRules.queryIovaRanges(allowed, 1));
     }
 
     @Test

@@ -24,7 +24,9 @@ class IommuDomainMappingsModelTest {
     static final long PAGE = 0x1000;
     static final long BITMAP = 0x1000 | 0x4000 | 0x1_0000; // 4K | 16K | 64K keeps the space small
     static final int WIDTH = 24;
-    static final long[] SEEDS = {1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144, 233, 377, 610, 987, 1597, 2584, 4181, 6765, 10946};
+    static final long[] SEEDS = {
+        1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144, 233, 377, 610, 987, 1597, 2584, 4181, 6765, 10946
+    };
     static final int OPS = 500;
 
     /** One 4K page of the reference: which leaf holds it and what it translates to. */
@@ -118,21 +120,30 @@ class IommuDomainMappingsModelTest {
                     long iova = address(random);
                     long paddr = random.nextBoolean() ? iova + 0x10_0000 : address(random);
                     long size = size(random);
-                    Prot prot = random.nextInt(20) == 0 ? new Prot(false, false) : Prot.parse(random.nextBoolean() ? "r" : "rw");
-                    MappingStep<IommuDomainMappings, Mapping, Long> step = DomainMapRules.map(model, iova, paddr, size, prot);
+                    Prot prot = random.nextInt(20) == 0
+                            ? new Prot(false, false)
+                            : Prot.parse(random.nextBoolean() ? "r" : "rw");
+                    MappingStep<IommuDomainMappings, Mapping, Long> step =
+                            DomainMapRules.map(model, iova, paddr, size, prot);
                     Outcome<Long> expected = reference.map(iova, paddr, size, prot);
                     assertEquals(expected.resultName(), step.outcome().resultName(), where + " map");
                     if (expected.isOk()) {
                         assertEquals(expected, step.outcome(), where + " map");
                     }
-                    assertEquals(step.state(), model.withoutLeaves(step.removed()).withLeaves(step.added()), where + " map effect");
+                    assertEquals(
+                            step.state(),
+                            model.withoutLeaves(step.removed()).withLeaves(step.added()),
+                            where + " map effect");
                     model = step.state();
                 } else if (kind < 8) {
                     long iova = address(random);
                     long size = size(random);
                     MappingStep<IommuDomainMappings, Mapping, Long> step = DomainMapRules.unmap(model, iova, size);
                     assertEquals(reference.unmap(iova, size), step.value(), where + " unmap");
-                    assertEquals(step.state(), model.withoutLeaves(step.removed()).withLeaves(step.added()), where + " unmap effect");
+                    assertEquals(
+                            step.state(),
+                            model.withoutLeaves(step.removed()).withLeaves(step.added()),
+                            where + " unmap effect");
                     model = step.state();
                 } else {
                     long probe = address(random) + random.nextInt((int) PAGE);

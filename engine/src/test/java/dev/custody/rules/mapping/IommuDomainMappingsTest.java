@@ -65,7 +65,8 @@ class IommuDomainMappingsTest {
         IommuDomainMappings wide = IommuDomainMappings.empty(VTD_BITMAP, 64);
         assertFails(Errno.EINVAL, wide, DomainMapRules.map(wide, 0xffff_ffff_ffff_f000L, 0, 2 * K4, Prot.READ));
         assertFails(Errno.EINVAL, wide, DomainMapRules.map(wide, 0, 0xffff_ffff_ffff_f000L, 2 * K4, Prot.READ));
-        IommuDomainMappings top = assertOk(K4, DomainMapRules.map(wide, 0xffff_ffff_ffff_f000L, 0xffff_ffff_ffff_f000L, K4, Prot.READ));
+        IommuDomainMappings top =
+                assertOk(K4, DomainMapRules.map(wide, 0xffff_ffff_ffff_f000L, 0xffff_ffff_ffff_f000L, K4, Prot.READ));
         assertEquals(0xffff_ffff_ffff_ffffL, top.iovaToPhys(0xffff_ffff_ffff_ffffL));
         assertEquals(K4, assertUnmapped(DomainMapRules.unmap(top, 0xffff_ffff_ffff_f000L, K4)));
     }
@@ -79,12 +80,15 @@ class IommuDomainMappingsTest {
     @Test
     void eachChunkUsesTheLargestPageTheAlignmentAllows() {
         // [2M - 4K, 4M + 8K): one 4K page up to 2M, one 2M page, two 4K pages
-        IommuDomainMappings mapped = assertOk(M2 + 3 * K4, DomainMapRules.map(empty, M2 - K4, M2 - K4, M2 + 3 * K4, Prot.READ_WRITE));
-        assertEquals(List.of(
-                new Mapping(M2 - K4, M2 - K4, K4, Prot.READ_WRITE),
-                new Mapping(M2, M2, M2, Prot.READ_WRITE),
-                new Mapping(2 * M2, 2 * M2, K4, Prot.READ_WRITE),
-                new Mapping(2 * M2 + K4, 2 * M2 + K4, K4, Prot.READ_WRITE)), mapped.runs());
+        IommuDomainMappings mapped =
+                assertOk(M2 + 3 * K4, DomainMapRules.map(empty, M2 - K4, M2 - K4, M2 + 3 * K4, Prot.READ_WRITE));
+        assertEquals(
+                List.of(
+                        new Mapping(M2 - K4, M2 - K4, K4, Prot.READ_WRITE),
+                        new Mapping(M2, M2, M2, Prot.READ_WRITE),
+                        new Mapping(2 * M2, 2 * M2, K4, Prot.READ_WRITE),
+                        new Mapping(2 * M2 + K4, 2 * M2 + K4, K4, Prot.READ_WRITE)),
+                mapped.runs());
     }
 
     @Test
@@ -157,7 +161,10 @@ class IommuDomainMappingsTest {
         expected = 31 * expected + K4;
         expected = 31 * expected + 3;
         assertEquals(expected, mapped.checksum());
-        assertNotEquals(mapped.checksum(), assertOk(K4, DomainMapRules.map(empty, K4, 2 * K4, K4, Prot.READ)).checksum());
+        assertNotEquals(
+                mapped.checksum(),
+                assertOk(K4, DomainMapRules.map(empty, K4, 2 * K4, K4, Prot.READ))
+                        .checksum());
     }
 
     @Test

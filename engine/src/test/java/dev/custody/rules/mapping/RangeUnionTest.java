@@ -18,21 +18,29 @@ class RangeUnionTest {
     @Test
     void mergeJoinsTouchingAndOverlappingRangesInUnsignedOrder() {
         List<IovaRange> merged = RangeUnion.merge(List.of(
-                new IovaRange(0x8000_0000_0000_0000L, MAX), new IovaRange(0, 9), new IovaRange(10, 20), new IovaRange(15, 30)));
+                new IovaRange(0x8000_0000_0000_0000L, MAX),
+                new IovaRange(0, 9),
+                new IovaRange(10, 20),
+                new IovaRange(15, 30)));
         assertEquals(List.of(new IovaRange(0, 30), new IovaRange(0x8000_0000_0000_0000L, MAX)), merged);
     }
 
     @Test
     void holesCoverTheTopOfTheAddressSpace() {
-        assertEquals(List.of(new IovaRange(10, MAX)), RangeUnion.holes(List.of(new IovaRange(0, 9)), IovaRange.EVERYTHING));
-        assertEquals(List.of(new IovaRange(0, MAX - 1)), RangeUnion.holes(List.of(new IovaRange(MAX, MAX)), IovaRange.EVERYTHING));
+        assertEquals(
+                List.of(new IovaRange(10, MAX)), RangeUnion.holes(List.of(new IovaRange(0, 9)), IovaRange.EVERYTHING));
+        assertEquals(
+                List.of(new IovaRange(0, MAX - 1)),
+                RangeUnion.holes(List.of(new IovaRange(MAX, MAX)), IovaRange.EVERYTHING));
         assertEquals(List.of(), RangeUnion.holes(List.of(IovaRange.EVERYTHING), IovaRange.EVERYTHING));
     }
 
     @Test
     void intersectKeepsOnlyCommonParts() {
-        assertEquals(List.of(new IovaRange(5, 9), new IovaRange(20, 25)), RangeUnion.intersect(
-                List.of(new IovaRange(0, 9), new IovaRange(20, 30)), List.of(new IovaRange(5, 25))));
+        assertEquals(
+                List.of(new IovaRange(5, 9), new IovaRange(20, 25)),
+                RangeUnion.intersect(
+                        List.of(new IovaRange(0, 9), new IovaRange(20, 30)), List.of(new IovaRange(5, 25))));
     }
 
     @Test

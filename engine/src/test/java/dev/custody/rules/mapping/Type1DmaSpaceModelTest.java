@@ -25,7 +25,9 @@ class Type1DmaSpaceModelTest {
     static final long MIB = 0x10_0000;
     static final int LIMIT = 12;
     static final List<IovaRange> VALID = List.of(new IovaRange(0, 8 * MIB - 1), new IovaRange(9 * MIB, 16 * MIB - 1));
-    static final long[] SEEDS = {7, 11, 19, 23, 42, 99, 123, 256, 311, 404, 512, 777, 1000, 1234, 2024, 3141, 4242, 5000, 8080, 9999};
+    static final long[] SEEDS = {
+        7, 11, 19, 23, 42, 99, 123, 256, 311, 404, 512, 777, 1000, 1234, 2024, 3141, 4242, 5000, 8080, 9999
+    };
     static final int OPS = 500;
 
     record Entry(long iova, long vaddr, long size) {}
@@ -126,7 +128,8 @@ class Type1DmaSpaceModelTest {
     private static void run(Type1Version version) {
         for (long seed : SEEDS) {
             Random random = new Random(seed);
-            Type1DmaSpace model = Type1DmaSpace.empty(version).withEntryLimit(LIMIT).withValidRanges(VALID);
+            Type1DmaSpace model =
+                    Type1DmaSpace.empty(version).withEntryLimit(LIMIT).withValidRanges(VALID);
             Reference reference = new Reference(version == Type1Version.V2);
             for (int op = 0; op < OPS; op++) {
                 String where = version + " seed " + seed + " op " + op;
@@ -137,17 +140,24 @@ class Type1DmaSpaceModelTest {
                     long size = size(random);
                     boolean read = random.nextInt(10) != 0;
                     boolean write = random.nextBoolean();
-                    MappingStep<Type1DmaSpace, DmaMapping, Long> step = Type1DmaRules.map(model, iova, vaddr, size, read, write);
+                    MappingStep<Type1DmaSpace, DmaMapping, Long> step =
+                            Type1DmaRules.map(model, iova, vaddr, size, read, write);
                     Outcome<Long> expected = reference.map(iova, vaddr, size, read, write);
                     assertEquals(expected, normalised(step.outcome()), where + " map");
-                    assertEquals(step.state(), model.withoutEntries(step.removed()).withEntries(step.added()), where + " map effect");
+                    assertEquals(
+                            step.state(),
+                            model.withoutEntries(step.removed()).withEntries(step.added()),
+                            where + " map effect");
                     model = step.state();
                 } else if (kind < 8) {
                     long iova = address(random);
                     long size = random.nextInt(30) == 0 ? 0xffff_ffff_ffff_f000L : size(random);
                     MappingStep<Type1DmaSpace, DmaMapping, Long> step = Type1DmaRules.unmap(model, iova, size, false);
                     assertEquals(reference.unmap(iova, size), normalised(step.outcome()), where + " unmap");
-                    assertEquals(step.state(), model.withoutEntries(step.removed()).withEntries(step.added()), where + " unmap effect");
+                    assertEquals(
+                            step.state(),
+                            model.withoutEntries(step.removed()).withEntries(step.added()),
+                            where + " unmap effect");
                     model = step.state();
                 } else {
                     long probe = address(random) + random.nextInt((int) PAGE);
@@ -155,7 +165,10 @@ class Type1DmaSpaceModelTest {
                         assertEquals(reference.translate(probe), model.translate(probe), where + " translate");
                     }
                 }
-                assertEquals(reference.starts(), model.entries().stream().map(DmaMapping::iova).toList(), where + " entries");
+                assertEquals(
+                        reference.starts(),
+                        model.entries().stream().map(DmaMapping::iova).toList(),
+                        where + " entries");
             }
         }
     }

@@ -74,7 +74,8 @@ class Type1DmaSpaceTest {
 
     @Test
     void mapMustFitInsideOneValidRange() {
-        Type1DmaSpace holes = v2.withValidRanges(List.of(new IovaRange(0, 0xfedf_ffffL), new IovaRange(0xfef0_0000L, (1L << 48) - 1)));
+        Type1DmaSpace holes = v2.withValidRanges(
+                List.of(new IovaRange(0, 0xfedf_ffffL), new IovaRange(0xfef0_0000L, (1L << 48) - 1)));
         assertFails(Errno.EINVAL, holes, Type1DmaRules.map(holes, 0xfee0_0000L, 0, PG, true, true));
         assertFails(Errno.EINVAL, holes, Type1DmaRules.map(holes, 0xfedf_f000L, 0, 2 * PG, true, true));
         assertFails(Errno.EINVAL, v2, Type1DmaRules.map(v2, 1L << 48, 0, PG, true, true));
@@ -90,8 +91,12 @@ class Type1DmaSpaceTest {
     void unmapAllTakesZeroIovaAndSize() {
         assertFails(Errno.EINVAL, v2, Type1DmaRules.unmap(v2, PG, 0, true));
         assertFails(Errno.EINVAL, v2, Type1DmaRules.unmap(v2, 0, PG, true));
-        Type1DmaSpace two = assertOk(PG, Type1DmaRules.map(assertOk(2 * PG, Type1DmaRules.map(v2, 0, 0, 2 * PG, true, true)), 8 * PG, 0, PG, true, true));
-        assertTrue(assertOk(3 * PG, Type1DmaRules.unmap(two, 0, 0, true)).entries().isEmpty());
+        Type1DmaSpace two = assertOk(
+                PG,
+                Type1DmaRules.map(
+                        assertOk(2 * PG, Type1DmaRules.map(v2, 0, 0, 2 * PG, true, true)), 8 * PG, 0, PG, true, true));
+        assertTrue(
+                assertOk(3 * PG, Type1DmaRules.unmap(two, 0, 0, true)).entries().isEmpty());
         assertOk(0L, Type1DmaRules.unmap(v2, 0, 0, true));
     }
 

@@ -29,9 +29,9 @@ final class ConfigImage {
             put16(bytes, 0x2e, s.device());
         });
         f.expressType().ifPresent(type -> {
-            put16(bytes, 0x06, 0x10);             // status: capability list present
+            put16(bytes, 0x06, 0x10); // status: capability list present
             bytes[0x34] = 0x40;
-            bytes[0x40] = 0x10;                   // PCI Express capability, last in the list
+            bytes[0x40] = 0x10; // PCI Express capability, last in the list
             put16(bytes, 0x42, 0x2 | type.code() << 4);
         });
         f.acs().ifPresent(acs -> {

@@ -65,7 +65,9 @@ class ConfigSpaceParserTest {
     void aCleanExtendedSpaceMeansNoAcs() {
         var b = downstreamPort();
         put32(b, 0x100, 0);
-        assertEquals(Optional.<AcsCapability>empty(), ConfigSpaceParser.parse(FILE, b).acs());
+        assertEquals(
+                Optional.<AcsCapability>empty(),
+                ConfigSpaceParser.parse(FILE, b).acs());
     }
 
     @Test

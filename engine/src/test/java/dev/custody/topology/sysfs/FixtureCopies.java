@@ -22,7 +22,10 @@ final class FixtureCopies {
     /** Relative paths of every regular file, sorted. */
     static List<String> files(Path root) throws IOException {
         try (var walk = Files.walk(root)) {
-            return walk.filter(Files::isRegularFile).map(p -> root.relativize(p).toString()).sorted().toList();
+            return walk.filter(Files::isRegularFile)
+                    .map(p -> root.relativize(p).toString())
+                    .sorted()
+                    .toList();
         }
     }
 }

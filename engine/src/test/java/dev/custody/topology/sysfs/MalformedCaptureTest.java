@@ -36,43 +36,109 @@ class MalformedCaptureTest {
 
     static Stream<Case> damages() {
         return Stream.of(
-                new Case("vendor without 0x", c -> text(c, NVME + "/vendor", "1b36"),
-                        NVME + "/vendor", "vendor id", "'1b36' is not of the form 0x8086"),
-                new Case("class too short", c -> text(c, NVME + "/class", "0x0108"),
-                        NVME + "/class", "class code", "'0x0108' is not of the form 0x060400"),
-                new Case("device file missing", c -> Files.delete(c.resolve(NVME + "/device")),
-                        NVME + "/device", "device id", "file missing"),
-                new Case("config missing", c -> Files.delete(c.resolve(NVME + "/config")),
-                        NVME + "/config", "config", "file missing"),
-                new Case("config shorter than a header", c -> truncate(c, NVME + "/config", 10),
-                        NVME + "/config", "header", "10 bytes, the header alone needs 64"),
-                new Case("config longer than 4096", c -> Files.write(c.resolve(NVME + "/config"), new byte[4097]),
-                        NVME + "/config", "size", "4097 bytes, config space is at most 4096"),
-                new Case("vendor file disagrees with config", c -> text(c, NVME + "/vendor", "0x8086"),
-                        NVME + "/config", "vendor id", "0x1b36 in config but 0x8086 in vendor"),
-                new Case("group number not a number", c -> text(c, NVME + "/iommu_group", "six"),
-                        NVME + "/iommu_group", "group number", "'six' is not a number"),
-                new Case("directory not an address", c -> Files.move(c.resolve(NVME), c.resolve("nvme0")),
-                        "nvme0", "directory name", "not a PCI address (want 0000:00:03.1): 'nvme0'"),
-                new Case("unknown header layout", c -> poke(c, NVME + "/config", 0x0e, 0x05),
-                        NVME + "/config", "header type", "unknown layout 5"),
-                new Case("subordinate bus below secondary", c -> poke(c, ROOT_PORT + "/config", 0x1a, 0x00),
-                        ROOT_PORT + "/config", "secondary/subordinate bus", "subordinate bus 0 below secondary 3"),
-                new Case("capability list loops", c -> {
-                    poke(c, NVME + "/config", 0x40, 0x01);
-                    poke(c, NVME + "/config", 0x41, 0x40);
-                }, NVME + "/config", "capability list", "loops back to 0x40"),
-                new Case("capability pointer into the header", c -> poke(c, NVME + "/config", 0x34, 0x20),
-                        NVME + "/config", "capability list", "pointer 0x20 outside the capability area"),
-                new Case("unknown PCIe port type", c -> poke(c, NVME + "/config", 0x42, 0xf2),
-                        NVME + "/config", "PCIe capability device/port type", "unknown type 15"),
-                new Case("extended capability list loops", c -> {
-                    poke(c, ROOT_PORT + "/config", 0x100, 0x01);
-                    poke(c, ROOT_PORT + "/config", 0x102, 0x01);
-                    poke(c, ROOT_PORT + "/config", 0x103, 0x10);
-                }, ROOT_PORT + "/config", "extended capability list", "loops back to 0x100"),
-                new Case("two bridges claim one bus", c -> poke(c, ROOT_PORT + "/config", 0x19, 0x01),
-                        "", "bridge bus numbers", "bridges 0000:00:02.0 and 0000:00:05.0 both claim secondary bus 0000:01"));
+                new Case(
+                        "vendor without 0x",
+                        c -> text(c, NVME + "/vendor", "1b36"),
+                        NVME + "/vendor",
+                        "vendor id",
+                        "'1b36' is not of the form 0x8086"),
+                new Case(
+                        "class too short",
+                        c -> text(c, NVME + "/class", "0x0108"),
+                        NVME + "/class",
+                        "class code",
+                        "'0x0108' is not of the form 0x060400"),
+                new Case(
+                        "device file missing",
+                        c -> Files.delete(c.resolve(NVME + "/device")),
+                        NVME + "/device",
+                        "device id",
+                        "file missing"),
+                new Case(
+                        "config missing",
+                        c -> Files.delete(c.resolve(NVME + "/config")),
+                        NVME + "/config",
+                        "config",
+                        "file missing"),
+                new Case(
+                        "config shorter than a header",
+                        c -> truncate(c, NVME + "/config", 10),
+                        NVME + "/config",
+                        "header",
+                        "10 bytes, the header alone needs 64"),
+                new Case(
+                        "config longer than 4096",
+                        c -> Files.write(c.resolve(NVME + "/config"), new byte[4097]),
+                        NVME + "/config",
+                        "size",
+                        "4097 bytes, config space is at most 4096"),
+                new Case(
+                        "vendor file disagrees with config",
+                        c -> text(c, NVME + "/vendor", "0x8086"),
+                        NVME + "/config",
+                        "vendor id",
+                        "0x1b36 in config but 0x8086 in vendor"),
+                new Case(
+                        "group number not a number",
+                        c -> text(c, NVME + "/iommu_group", "six"),
+                        NVME + "/iommu_group",
+                        "group number",
+                        "'six' is not a number"),
+                new Case(
+                        "directory not an address",
+                        c -> Files.move(c.resolve(NVME), c.resolve("nvme0")),
+                        "nvme0",
+                        "directory name",
+                        "not a PCI address (want 0000:00:03.1): 'nvme0'"),
+                new Case(
+                        "unknown header layout",
+                        c -> poke(c, NVME + "/config", 0x0e, 0x05),
+                        NVME + "/config",
+                        "header type",
+                        "unknown layout 5"),
+                new Case(
+                        "subordinate bus below secondary",
+                        c -> poke(c, ROOT_PORT + "/config", 0x1a, 0x00),
+                        ROOT_PORT + "/config",
+                        "secondary/subordinate bus",
+                        "subordinate bus 0 below secondary 3"),
+                new Case(
+                        "capability list loops",
+                        c -> {
+                            poke(c, NVME + "/config", 0x40, 0x01);
+                            poke(c, NVME + "/config", 0x41, 0x40);
+                        },
+                        NVME + "/config",
+                        "capability list",
+                        "loops back to 0x40"),
+                new Case(
+                        "capability pointer into the header",
+                        c -> poke(c, NVME + "/config", 0x34, 0x20),
+                        NVME + "/config",
+                        "capability list",
+                        "pointer 0x20 outside the capability area"),
+                new Case(
+                        "unknown PCIe port type",
+                        c -> poke(c, NVME + "/config", 0x42, 0xf2),
+                        NVME + "/config",
+                        "PCIe capability device/port type",
+                        "unknown type 15"),
+                new Case(
+                        "extended capability list loops",
+                        c -> {
+                            poke(c, ROOT_PORT + "/config", 0x100, 0x01);
+                            poke(c, ROOT_PORT + "/config", 0x102, 0x01);
+                            poke(c, ROOT_PORT + "/config", 0x103, 0x10);
+                        },
+                        ROOT_PORT + "/config",
+                        "extended capability list",
+                        "loops back to 0x100"),
+                new Case(
+                        "two bridges claim one bus",
+                        c -> poke(c, ROOT_PORT + "/config", 0x19, 0x01),
+                        "",
+                        "bridge bus numbers",
+                        "bridges 0000:00:02.0 and 0000:00:05.0 both claim secondary bus 0000:01"));
     }
 
     @ParameterizedTest(name = "{0}")

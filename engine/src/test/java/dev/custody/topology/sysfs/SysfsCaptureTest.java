@@ -26,7 +26,8 @@ class SysfsCaptureTest {
 
     static Path committedFixture() {
         try {
-            return Path.of(SysfsCaptureTest.class.getResource(Q35Capture.RESOURCE).toURI());
+            return Path.of(
+                    SysfsCaptureTest.class.getResource(Q35Capture.RESOURCE).toURI());
         } catch (URISyntaxException e) {
             throw new IllegalStateException(e);
         }
@@ -43,9 +44,13 @@ class SysfsCaptureTest {
     void recoversTheHierarchyFromBridgeBusNumbers() {
         var topology = SysfsCapture.read(committedFixture()).topology();
         var bus2 = PciAddress.parse("02:01.0").busAddress();
-        assertEquals(PciAddress.parse("00:04.0"), topology.upstreamBridge(bus2).orElseThrow().address());
+        assertEquals(
+                PciAddress.parse("00:04.0"),
+                topology.upstreamBridge(bus2).orElseThrow().address());
         assertTrue(topology.isRootBus(PciAddress.parse("00:1f.0").busAddress()));
-        assertEquals(PciePortType.ROOT_PORT, topology.require(PciAddress.parse("00:05.0")).expressType().orElseThrow());
+        assertEquals(
+                PciePortType.ROOT_PORT,
+                topology.require(PciAddress.parse("00:05.0")).expressType().orElseThrow());
     }
 
     @Test
@@ -61,14 +66,16 @@ class SysfsCaptureTest {
         Files.writeString(copy.resolve("0000:00:03.1/iommu_group"), "9\n");
         var topology = SysfsCapture.read(copy).topology();
         var differences = ReportedGroups.differences(GroupDerivation.derive(topology), topology);
-        assertTrue(differences.contains("derived but not reported: [0000:00:03.0, 0000:00:03.1]"), differences::toString);
+        assertTrue(
+                differences.contains("derived but not reported: [0000:00:03.0, 0000:00:03.1]"), differences::toString);
         assertTrue(differences.contains("reported but not derived: [0000:00:03.1]"), differences::toString);
     }
 
     @Test
     void aCaptureWithoutGroupsSaysSo() {
         var topology = dev.custody.topology.Q35Layout.topology();
-        assertEquals(List.of("the capture reports no IOMMU groups (no IOMMU, or it is off)"),
+        assertEquals(
+                List.of("the capture reports no IOMMU groups (no IOMMU, or it is off)"),
                 ReportedGroups.differences(GroupDerivation.derive(topology), topology));
     }
 
@@ -78,7 +85,9 @@ class SysfsCaptureTest {
         var committed = FixtureCopies.files(committedFixture());
         assertEquals(committed, FixtureCopies.files(fresh));
         for (var file : committed) {
-            assertArrayEquals(Files.readAllBytes(committedFixture().resolve(file)), Files.readAllBytes(fresh.resolve(file)),
+            assertArrayEquals(
+                    Files.readAllBytes(committedFixture().resolve(file)),
+                    Files.readAllBytes(fresh.resolve(file)),
                     file);
         }
     }
@@ -90,7 +99,9 @@ class SysfsCaptureTest {
         Files.write(config, java.util.Arrays.copyOf(Files.readAllBytes(config), 64));
         var capture = SysfsCapture.read(copy);
         assertFalse(capture.topology().require(PciAddress.parse("01:00.0")).isPcie());
-        assertEquals(List.of("0000:01:00.0: config holds only the header; PCIe and ACS capabilities unknown, "
-                + "taken as absent"), capture.warnings());
+        assertEquals(
+                List.of("0000:01:00.0: config holds only the header; PCIe and ACS capabilities unknown, "
+                        + "taken as absent"),
+                capture.warnings());
     }
 }

@@ -23,7 +23,10 @@ class SysfsCaptureWriterTest {
 
     /** Turns the fixture's text files into the symlinks sysfs really has. */
     private void makeHostLike() throws IOException {
-        for (var device : FixtureCopies.files(host).stream().map(f -> host.resolve(f).getParent()).distinct().toList()) {
+        for (var device : FixtureCopies.files(host).stream()
+                .map(f -> host.resolve(f).getParent())
+                .distinct()
+                .toList()) {
             relink(device.resolve("driver"), "../../../bus/pci/drivers/");
             relink(device.resolve("iommu_group"), "../../../kernel/iommu_groups/");
         }
@@ -43,7 +46,8 @@ class SysfsCaptureWriterTest {
         Files.createDirectories(host.resolve("not-a-device"));
         var notes = SysfsCaptureWriter.capture(host, out);
         assertEquals(List.of("not-a-device: not a PCI address, skipped"), notes);
-        assertEquals(PciTopology.of(Q35Capture.functions()), SysfsCapture.read(out).topology());
+        assertEquals(
+                PciTopology.of(Q35Capture.functions()), SysfsCapture.read(out).topology());
     }
 
     @Test

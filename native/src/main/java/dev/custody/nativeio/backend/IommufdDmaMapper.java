@@ -160,7 +160,9 @@ public final class IommufdDmaMapper implements DmaMapper {
                 List<long[]> out = new ArrayList<>(count);
                 for (int i = 0; i < count; i++) {
                     long base = i * IovaRange.LAYOUT.byteSize();
-                    out.add(new long[] {(long) IovaRange.START.get(ranges, base), (long) IovaRange.LAST.get(ranges, base)});
+                    out.add(new long[] {
+                        (long) IovaRange.START.get(ranges, base), (long) IovaRange.LAST.get(ranges, base)
+                    });
                 }
                 return new IovaRangesAnswer(out, (long) IoasIovaRanges.OUT_IOVA_ALIGNMENT.get(query));
             }

@@ -33,6 +33,7 @@ import java.util.stream.Stream;
 public final class IommufdSelfCheck {
     /** Starts the last line: {@code SELF-CHECK <passed> passed <failed> failed}. */
     public static final String SUMMARY_PREFIX = "SELF-CHECK ";
+
     private static final long PAGE = 4096;
     private static final int ENOENT = Libc.ENOENT;
     private static final int EBADF = Libc.EBADF;
@@ -87,7 +88,8 @@ public final class IommufdSelfCheck {
     // reinterpret: the buffer is the 4 pages this method just mapped, so the size given is its own
     @SuppressWarnings("restricted")
     private void mapperLifecycle() {
-        long buffer = Libc.mmap(4 * PAGE, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS, -1, 0);
+        long buffer =
+                Libc.mmap(4 * PAGE, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS, -1, 0);
         if (!check("mmap-buffer", true, buffer > 0, "4 pages at 0x" + Long.toHexString(buffer))) {
             return;
         }
@@ -123,18 +125,30 @@ public final class IommufdSelfCheck {
         check("iova-ranges", "[0x0-0xffffffffffffffff]", describe(ranges), "allowed ranges of an empty IOAS");
         check("iova-alignment", 1L, mapper.iovaAlignment(), "no domain attached, so byte granular");
 
-        check("map-fixed", 0, mapper.map(FIXED_IOVA, buffer, FIXED_LENGTH, true, true),
+        check(
+                "map-fixed",
+                0,
+                mapper.map(FIXED_IOVA, buffer, FIXED_LENGTH, true, true),
                 "2 pages at iova 0x" + Long.toHexString(FIXED_IOVA));
-        check("map-overlap", -EEXIST, mapper.map(FIXED_IOVA + PAGE, buffer, PAGE, true, false),
+        check(
+                "map-overlap",
+                -EEXIST,
+                mapper.map(FIXED_IOVA + PAGE, buffer, PAGE, true, false),
                 "a page inside the first map");
-        check("map-no-access", -EINVAL, mapper.map(0x20_0000, buffer, PAGE, false, false),
+        check(
+                "map-no-access",
+                -EINVAL,
+                mapper.map(0x20_0000, buffer, PAGE, false, false),
                 "neither readable nor writeable");
         check("map-zero-length", -EINVAL, mapper.map(0x20_0000, buffer, 0, true, true), "length 0");
 
         long chosen = mapper.mapAnywhere(buffer + PAGE, FIXED_LENGTH, true, false);
         boolean clear = chosen + FIXED_LENGTH <= FIXED_IOVA || chosen >= FIXED_IOVA + FIXED_LENGTH;
         // The allocator starts above page 0, keeps the address's page offset and avoids used ranges.
-        check("map-anywhere", true, chosen >= PAGE && chosen % PAGE == 0 && clear,
+        check(
+                "map-anywhere",
+                true,
+                chosen >= PAGE && chosen % PAGE == 0 && clear,
                 "kernel chose iova 0x" + Long.toHexString(chosen));
         check("unmap-anywhere", FIXED_LENGTH, mapper.unmap(chosen, FIXED_LENGTH), "bytes back at the chosen iova");
 
@@ -142,10 +156,17 @@ public final class IommufdSelfCheck {
         check("unmap-nothing", (long) -ENOENT, mapper.unmap(0x4000_0000L, PAGE), "a range with no area");
         check("unmap-zero-length", (long) -EINVAL, mapper.unmap(FIXED_IOVA, 0), "length 0");
         check("unmap-fixed", FIXED_LENGTH, mapper.unmap(FIXED_IOVA, FIXED_LENGTH), "bytes unmapped");
-        check("remap-after-unmap", 0, mapper.map(FIXED_IOVA, buffer, FIXED_LENGTH, true, true), "the range is free again");
+        check(
+                "remap-after-unmap",
+                0,
+                mapper.map(FIXED_IOVA, buffer, FIXED_LENGTH, true, true),
+                "the range is free again");
 
         // With alignment 1 the kernel takes an iova and length that are not page multiples.
-        check("map-unaligned", 0, mapper.map(0x30_0001, buffer + 1, PAGE - 1, true, false),
+        check(
+                "map-unaligned",
+                0,
+                mapper.map(0x30_0001, buffer + 1, PAGE - 1, true, false),
                 "iova 0x300001, 4095 bytes");
         check("map-second", 0, mapper.map(0x40_0000, buffer + 2 * PAGE, 2 * PAGE, false, true), "write-only");
         // iova 0 with length U64_MAX is IOMMU_IOAS_UNMAP's "everything" form.
@@ -164,7 +185,10 @@ public final class IommufdSelfCheck {
         try {
             int id = ioasAlloc(fd, 0, (int) Iommufd.IoasAlloc.LAYOUT.byteSize());
             check("raw-ioas-alloc", true, id >= 1, "ioas id " + id);
-            check("ioas-alloc-flags", -EOPNOTSUPP, ioasAlloc(fd, 1, (int) Iommufd.IoasAlloc.LAYOUT.byteSize()),
+            check(
+                    "ioas-alloc-flags",
+                    -EOPNOTSUPP,
+                    ioasAlloc(fd, 1, (int) Iommufd.IoasAlloc.LAYOUT.byteSize()),
                     "flags must be 0");
             // The kernel refuses a size below the end of the struct's last required field.
             check("ioas-alloc-short", -EINVAL, ioasAlloc(fd, 0, 8), "size 8 of 12");
@@ -174,8 +198,11 @@ public final class IommufdSelfCheck {
                 MemorySegment unknown = call.allocate(Iommufd.Destroy.LAYOUT);
                 Iommufd.Destroy.SIZE.set(unknown, (int) Iommufd.Destroy.LAYOUT.byteSize());
                 // Number 0x7f is below iommufd's base (0x80) and not a VFIO compat request either.
-                check("unknown-request", -ENOTTY, Libc.ioctl(fd, dev.custody.nativeio.uapi.Ioctl.io(Iommufd.TYPE, 0x7f),
-                        unknown), "_IO(';', 0x7f)");
+                check(
+                        "unknown-request",
+                        -ENOTTY,
+                        Libc.ioctl(fd, dev.custody.nativeio.uapi.Ioctl.io(Iommufd.TYPE, 0x7f), unknown),
+                        "_IO(';', 0x7f)");
             }
         } finally {
             check("raw-close", 0, Libc.close(fd), "fd " + fd);
@@ -206,20 +233,23 @@ public final class IommufdSelfCheck {
     private static long openDescriptorsOn(Path device) {
         try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
             return fds.filter(fd -> {
-                try {
-                    return Files.readSymbolicLink(fd).equals(device);
-                } catch (IOException gone) {
-                    return false; // the descriptor Files.list itself used, closed by now
-                }
-            }).count();
+                        try {
+                            return Files.readSymbolicLink(fd).equals(device);
+                        } catch (IOException gone) {
+                            return false; // the descriptor Files.list itself used, closed by now
+                        }
+                    })
+                    .count();
         } catch (IOException e) {
             throw new IllegalStateException("cannot list /proc/self/fd", e);
         }
     }
 
     private static String describe(List<long[]> ranges) {
-        return ranges.stream().map(r -> "0x" + Long.toHexString(r[0]) + "-0x" + Long.toHexString(r[1]))
-                .toList().toString();
+        return ranges.stream()
+                .map(r -> "0x" + Long.toHexString(r[0]) + "-0x" + Long.toHexString(r[1]))
+                .toList()
+                .toString();
     }
 
     private boolean check(String name, Object expected, Object actual, String detail) {

@@ -12,7 +12,8 @@ public record IoMapping(long iova, long paddr, long size, int prot) {
 
     public IoMapping {
         if (iova < 0 || paddr < 0 || size <= 0) {
-            throw new IllegalArgumentException("negative address or non-positive size: " + describe(iova, paddr, size, prot));
+            throw new IllegalArgumentException(
+                    "negative address or non-positive size: " + describe(iova, paddr, size, prot));
         }
         if (prot == 0 || (prot & ~(READ | WRITE)) != 0) {
             throw new IllegalArgumentException("prot must be a non-empty mix of READ and WRITE: " + prot);
@@ -45,7 +46,8 @@ public record IoMapping(long iova, long paddr, long size, int prot) {
     }
 
     private static String describe(long iova, long paddr, long size, int prot) {
-        return String.format("[iova 0x%x -> paddr 0x%x, size 0x%x, %s%s]", iova, paddr, size,
-                (prot & READ) != 0 ? "r" : "-", (prot & WRITE) != 0 ? "w" : "-");
+        return String.format(
+                "[iova 0x%x -> paddr 0x%x, size 0x%x, %s%s]",
+                iova, paddr, size, (prot & READ) != 0 ? "r" : "-", (prot & WRITE) != 0 ? "w" : "-");
     }
 }

@@ -17,8 +17,7 @@ public final class IoMappingChecksum {
     static final long FNV_OFFSET_BASIS = 0xcbf29ce484222325L;
     static final long FNV_PRIME = 0x100000001b3L;
 
-    private IoMappingChecksum() {
-    }
+    private IoMappingChecksum() {}
 
     public static long of(List<IoMapping> runs) {
         long hash = FNV_OFFSET_BASIS;

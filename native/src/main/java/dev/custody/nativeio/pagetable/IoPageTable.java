@@ -59,8 +59,8 @@ public final class IoPageTable implements AutoCloseable {
      */
     public IoPageTable(PageSizeBitmap pageSizes, int addressWidth, int pagesPerSlab) {
         if (addressWidth < MIN_ADDRESS_WIDTH || addressWidth > MAX_ADDRESS_WIDTH) {
-            throw new IllegalArgumentException("address width " + addressWidth + " outside "
-                    + MIN_ADDRESS_WIDTH + ".." + MAX_ADDRESS_WIDTH);
+            throw new IllegalArgumentException(
+                    "address width " + addressWidth + " outside " + MIN_ADDRESS_WIDTH + ".." + MAX_ADDRESS_WIDTH);
         }
         int levels = (addressWidth - PAGE_SHIFT + 8) / 9;
         if (PageTableEntry.levelOf(pageSizes.largest()) > levels) {
@@ -124,8 +124,9 @@ public final class IoPageTable implements AutoCloseable {
             int first = index(chunkIova, leafLevel);
             int count = (int) Math.min(ENTRIES_PER_TABLE - first, (size - mapped) >>> PageTableEntry.shift(leafLevel));
             int page = tableFor(chunkIova, leafLevel);
-            if (page < 0 || !pool.fillIfEmpty(page, first, count,
-                    PageTableEntry.leaf(chunkPaddr, leafLevel, prot), pageSize)) {
+            if (page < 0
+                    || !pool.fillIfEmpty(
+                            page, first, count, PageTableEntry.leaf(chunkPaddr, leafLevel, prot), pageSize)) {
                 // As the kernel's iommu_map: undo the chunks already mapped. They tile
                 // [iova, iova + mapped) exactly, and unmapping frees the tables they created.
                 // This run stored nothing (fillIfEmpty checks before it stores) and allocated
@@ -267,30 +268,37 @@ public final class IoPageTable implements AutoCloseable {
             }
             long iova = baseIova + ((long) i << PageTableEntry.shift(level));
             if (!isPresent(entry)) {
-                throw new IllegalStateException(String.format("non-zero entry 0x%x without R/W at iova 0x%x level %d", entry, iova, level));
+                throw new IllegalStateException(
+                        String.format("non-zero entry 0x%x without R/W at iova 0x%x level %d", entry, iova, level));
             }
             present++;
             if (iova >= iovaLimit) {
                 throw new IllegalStateException(String.format("entry beyond the address width at iova 0x%x", iova));
             }
             if (isLeaf(entry, level)) {
-                long allowedBits = PageTableEntry.ADDRESS_MASK | PageTableEntry.PROT_MASK | (level > 1 ? PageTableEntry.PAGE_SIZE : 0);
+                long allowedBits = PageTableEntry.ADDRESS_MASK
+                        | PageTableEntry.PROT_MASK
+                        | (level > 1 ? PageTableEntry.PAGE_SIZE : 0);
                 if ((entry & ~allowedBits) != 0 || (PageTableEntry.address(entry) & (bytesCovered(level) - 1)) != 0) {
-                    throw new IllegalStateException(String.format("malformed leaf 0x%x at iova 0x%x level %d", entry, iova, level));
+                    throw new IllegalStateException(
+                            String.format("malformed leaf 0x%x at iova 0x%x level %d", entry, iova, level));
                 }
                 if (((pageSizes.bits() >>> PageTableEntry.shift(level)) & 1) == 0) {
-                    throw new IllegalStateException(String.format("leaf of unsupported size at iova 0x%x level %d", iova, level));
+                    throw new IllegalStateException(
+                            String.format("leaf of unsupported size at iova 0x%x level %d", iova, level));
                 }
             } else {
                 int child = PageTableEntry.tablePage(entry);
                 if (!pool.isInUse(child)) {
-                    throw new IllegalStateException(String.format("entry at iova 0x%x points to free page %d", iova, child));
+                    throw new IllegalStateException(
+                            String.format("entry at iova 0x%x points to free page %d", iova, child));
                 }
                 pages += checkTable(child, level - 1, iova);
             }
         }
         if (present != pool.liveEntries(page)) {
-            throw new IllegalStateException("page " + page + " counts " + pool.liveEntries(page) + " entries but holds " + present);
+            throw new IllegalStateException(
+                    "page " + page + " counts " + pool.liveEntries(page) + " entries but holds " + present);
         }
         if (present == 0 && page != root) {
             throw new IllegalStateException("empty table page " + page + " was not released");
@@ -391,7 +399,8 @@ public final class IoPageTable implements AutoCloseable {
             remaining--;
             long iova = baseIova + ((long) i << PageTableEntry.shift(level));
             if (isLeaf(entry, level)) {
-                out.add(new IoMapping(iova, PageTableEntry.address(entry), bytesCovered(level), PageTableEntry.prot(entry)));
+                out.add(new IoMapping(
+                        iova, PageTableEntry.address(entry), bytesCovered(level), PageTableEntry.prot(entry)));
             } else {
                 collectLeaves(PageTableEntry.tablePage(entry), level - 1, iova, out);
             }

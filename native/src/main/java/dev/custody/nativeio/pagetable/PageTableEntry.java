@@ -15,9 +15,9 @@ package dev.custody.nativeio.pagetable;
  */
 final class PageTableEntry {
 
-    static final long READ = 1L;               // bit 0: present / readable
-    static final long WRITE = 1L << 1;         // bit 1: writable
-    static final long PAGE_SIZE = 1L << 7;     // bit 7: leaf at level 2 or 3
+    static final long READ = 1L; // bit 0: present / readable
+    static final long WRITE = 1L << 1; // bit 1: writable
+    static final long PAGE_SIZE = 1L << 7; // bit 7: leaf at level 2 or 3
     static final long ADDRESS_MASK = 0x000F_FFFF_FFFF_F000L; // bits 12..51
     static final long PROT_MASK = READ | WRITE;
 
@@ -28,8 +28,7 @@ final class PageTableEntry {
     /** Physical addresses are 52 bits wide in this format. */
     static final long PHYSICAL_LIMIT = 1L << 52;
 
-    private PageTableEntry() {
-    }
+    private PageTableEntry() {}
 
     static boolean isPresent(long entry) {
         return (entry & PROT_MASK) != 0;

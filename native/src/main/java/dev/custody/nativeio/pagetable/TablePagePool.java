@@ -36,7 +36,8 @@ final class TablePagePool implements AutoCloseable {
     private static final int BULK_MIN_ENTRIES = 16;
 
     /** One page of zeroes to compare runs against; read-only, lives as long as the class. */
-    private static final MemorySegment ZERO_PAGE = Arena.global().allocate(PAGE_BYTES).asReadOnly();
+    private static final MemorySegment ZERO_PAGE =
+            Arena.global().allocate(PAGE_BYTES).asReadOnly();
 
     private final Arena arena = Arena.ofShared();
     private final int pagesPerSlab;
@@ -54,6 +55,7 @@ final class TablePagePool implements AutoCloseable {
      * (a separate BitSet cost a visible share of a 4K map).
      */
     private int[] liveEntries = new int[0];
+
     private static final int NOT_IN_USE = -1;
     private int inUseCount;
     private boolean closed;

@@ -18,8 +18,7 @@ public final class Ioctl {
     static final int SIZE_SHIFT = TYPE_SHIFT + TYPE_BITS;
     static final int DIR_SHIFT = SIZE_SHIFT + SIZE_BITS;
 
-    private Ioctl() {
-    }
+    private Ioctl() {}
 
     /**
      * {@code _IOC(dir, type, nr, size)}. The result is an unsigned 32-bit value widened to a long,
@@ -27,10 +26,12 @@ public final class Ioctl {
      */
     public static long ioc(int direction, int type, int nr, long size) {
         if ((direction & ~3) != 0 || (type & ~0xff) != 0 || (nr & ~0xff) != 0 || (size >>> SIZE_BITS) != 0) {
-            throw new IllegalArgumentException("ioctl field out of range: dir " + direction + " type " + type
-                    + " nr " + nr + " size " + size);
+            throw new IllegalArgumentException(
+                    "ioctl field out of range: dir " + direction + " type " + type + " nr " + nr + " size " + size);
         }
-        return ((long) direction << DIR_SHIFT) | ((long) type << TYPE_SHIFT) | ((long) nr << NR_SHIFT)
+        return ((long) direction << DIR_SHIFT)
+                | ((long) type << TYPE_SHIFT)
+                | ((long) nr << NR_SHIFT)
                 | (size << SIZE_SHIFT);
     }
 

@@ -20,6 +20,7 @@ public final class Iommufd {
 
     /** IOMMUFD_TYPE, the character ';'. */
     public static final int TYPE = ';';
+
     static final int CMD_BASE = 0x80;
     static final int CMD_DESTROY = CMD_BASE;
     static final int CMD_IOAS_ALLOC = CMD_BASE + 1;
@@ -35,80 +36,77 @@ public final class Iommufd {
 
     /** enum iommufd_ioas_map_flags. */
     public static final int MAP_FIXED_IOVA = 1;
+
     public static final int MAP_WRITEABLE = 1 << 1;
     public static final int MAP_READABLE = 1 << 2;
 
-    private Iommufd() {
-    }
+    private Iommufd() {}
 
     /** struct iommu_destroy. */
     public static final class Destroy {
         public static final StructLayout LAYOUT = MemoryLayout.structLayout(
-                JAVA_INT.withName("size"),
-                JAVA_INT.withName("id")).withName("iommu_destroy");
+                        JAVA_INT.withName("size"), JAVA_INT.withName("id"))
+                .withName("iommu_destroy");
         public static final VarHandle SIZE = Uapi.field(LAYOUT, "size");
         public static final VarHandle ID = Uapi.field(LAYOUT, "id");
 
-        private Destroy() {
-        }
+        private Destroy() {}
     }
 
     /** struct iommu_ioas_alloc. */
     public static final class IoasAlloc {
         public static final StructLayout LAYOUT = MemoryLayout.structLayout(
-                JAVA_INT.withName("size"),
-                JAVA_INT.withName("flags"),
-                JAVA_INT.withName("out_ioas_id")).withName("iommu_ioas_alloc");
+                        JAVA_INT.withName("size"), JAVA_INT.withName("flags"), JAVA_INT.withName("out_ioas_id"))
+                .withName("iommu_ioas_alloc");
         public static final VarHandle SIZE = Uapi.field(LAYOUT, "size");
         public static final VarHandle FLAGS = Uapi.field(LAYOUT, "flags");
         public static final VarHandle OUT_IOAS_ID = Uapi.field(LAYOUT, "out_ioas_id");
 
-        private IoasAlloc() {
-        }
+        private IoasAlloc() {}
     }
 
     /** struct iommu_iova_range: an inclusive interval. */
     public static final class IovaRange {
         public static final StructLayout LAYOUT = MemoryLayout.structLayout(
-                JAVA_LONG.withName("start"),
-                JAVA_LONG.withName("last")).withName("iommu_iova_range");
+                        JAVA_LONG.withName("start"), JAVA_LONG.withName("last"))
+                .withName("iommu_iova_range");
         // Coordinates (MemorySegment array, long offset): ranges come as an array, so the base stays free.
         public static final VarHandle START = LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("start"));
         public static final VarHandle LAST = LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("last"));
 
-        private IovaRange() {
-        }
+        private IovaRange() {}
     }
 
     /** struct iommu_ioas_iova_ranges. */
     public static final class IoasIovaRanges {
         public static final StructLayout LAYOUT = MemoryLayout.structLayout(
-                JAVA_INT.withName("size"),
-                JAVA_INT.withName("ioas_id"),
-                JAVA_INT.withName("num_iovas"),
-                JAVA_INT.withName("__reserved"),
-                JAVA_LONG.withName("allowed_iovas"),
-                JAVA_LONG.withName("out_iova_alignment")).withName("iommu_ioas_iova_ranges");
+                        JAVA_INT.withName("size"),
+                        JAVA_INT.withName("ioas_id"),
+                        JAVA_INT.withName("num_iovas"),
+                        JAVA_INT.withName("__reserved"),
+                        JAVA_LONG.withName("allowed_iovas"),
+                        JAVA_LONG.withName("out_iova_alignment"))
+                .withName("iommu_ioas_iova_ranges");
         public static final VarHandle SIZE = Uapi.field(LAYOUT, "size");
         public static final VarHandle IOAS_ID = Uapi.field(LAYOUT, "ioas_id");
         public static final VarHandle NUM_IOVAS = Uapi.field(LAYOUT, "num_iovas");
         public static final VarHandle ALLOWED_IOVAS = Uapi.field(LAYOUT, "allowed_iovas");
         public static final VarHandle OUT_IOVA_ALIGNMENT = Uapi.field(LAYOUT, "out_iova_alignment");
 
-        private IoasIovaRanges() {
-        }
+        private IoasIovaRanges() {}
     }
 
     /** struct iommu_ioas_map. */
     public static final class IoasMap {
         public static final StructLayout LAYOUT = MemoryLayout.structLayout(
-                JAVA_INT.withName("size"),
-                JAVA_INT.withName("flags"),
-                JAVA_INT.withName("ioas_id"),
-                JAVA_INT.withName("__reserved"),
-                JAVA_LONG.withName("user_va"),
-                JAVA_LONG.withName("length"),
-                JAVA_LONG.withName("iova")).withName("iommu_ioas_map");
+                        JAVA_INT.withName("size"),
+                        JAVA_INT.withName("flags"),
+                        JAVA_INT.withName("ioas_id"),
+                        JAVA_INT.withName("__reserved"),
+                        JAVA_LONG.withName("user_va"),
+                        JAVA_LONG.withName("length"),
+                        JAVA_LONG.withName("iova"))
+                .withName("iommu_ioas_map");
         public static final VarHandle SIZE = Uapi.field(LAYOUT, "size");
         public static final VarHandle FLAGS = Uapi.field(LAYOUT, "flags");
         public static final VarHandle IOAS_ID = Uapi.field(LAYOUT, "ioas_id");
@@ -116,23 +114,22 @@ public final class Iommufd {
         public static final VarHandle LENGTH = Uapi.field(LAYOUT, "length");
         public static final VarHandle IOVA = Uapi.field(LAYOUT, "iova");
 
-        private IoasMap() {
-        }
+        private IoasMap() {}
     }
 
     /** struct iommu_ioas_unmap; length is in/out: the bytes actually unmapped come back in it. */
     public static final class IoasUnmap {
         public static final StructLayout LAYOUT = MemoryLayout.structLayout(
-                JAVA_INT.withName("size"),
-                JAVA_INT.withName("ioas_id"),
-                JAVA_LONG.withName("iova"),
-                JAVA_LONG.withName("length")).withName("iommu_ioas_unmap");
+                        JAVA_INT.withName("size"),
+                        JAVA_INT.withName("ioas_id"),
+                        JAVA_LONG.withName("iova"),
+                        JAVA_LONG.withName("length"))
+                .withName("iommu_ioas_unmap");
         public static final VarHandle SIZE = Uapi.field(LAYOUT, "size");
         public static final VarHandle IOAS_ID = Uapi.field(LAYOUT, "ioas_id");
         public static final VarHandle IOVA = Uapi.field(LAYOUT, "iova");
         public static final VarHandle LENGTH = Uapi.field(LAYOUT, "length");
 
-        private IoasUnmap() {
-        }
+        private IoasUnmap() {}
     }
 }

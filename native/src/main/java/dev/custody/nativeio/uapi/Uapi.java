@@ -8,8 +8,7 @@ import java.lang.invoke.VarHandle;
 /** Helpers shared by the uapi layout classes. */
 final class Uapi {
 
-    private Uapi() {
-    }
+    private Uapi() {}
 
     /**
      * A handle on one field of {@code struct} with the base offset fixed at 0, so callers write

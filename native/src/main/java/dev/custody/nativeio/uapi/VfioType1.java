@@ -29,25 +29,24 @@ public final class VfioType1 {
     public static final int DMA_UNMAP_FLAG_ALL = 1 << 1;
     public static final int DMA_UNMAP_FLAG_VADDR = 1 << 2;
 
-    private VfioType1() {
-    }
+    private VfioType1() {}
 
     /** struct vfio_iommu_type1_dma_map. */
     public static final class DmaMap {
         public static final StructLayout LAYOUT = MemoryLayout.structLayout(
-                JAVA_INT.withName("argsz"),
-                JAVA_INT.withName("flags"),
-                JAVA_LONG.withName("vaddr"),
-                JAVA_LONG.withName("iova"),
-                JAVA_LONG.withName("size")).withName("vfio_iommu_type1_dma_map");
+                        JAVA_INT.withName("argsz"),
+                        JAVA_INT.withName("flags"),
+                        JAVA_LONG.withName("vaddr"),
+                        JAVA_LONG.withName("iova"),
+                        JAVA_LONG.withName("size"))
+                .withName("vfio_iommu_type1_dma_map");
         public static final VarHandle ARGSZ = Uapi.field(LAYOUT, "argsz");
         public static final VarHandle FLAGS = Uapi.field(LAYOUT, "flags");
         public static final VarHandle VADDR = Uapi.field(LAYOUT, "vaddr");
         public static final VarHandle IOVA = Uapi.field(LAYOUT, "iova");
         public static final VarHandle SIZE = Uapi.field(LAYOUT, "size");
 
-        private DmaMap() {
-        }
+        private DmaMap() {}
     }
 
     /**
@@ -56,16 +55,16 @@ public final class VfioType1 {
      */
     public static final class DmaUnmap {
         public static final StructLayout LAYOUT = MemoryLayout.structLayout(
-                JAVA_INT.withName("argsz"),
-                JAVA_INT.withName("flags"),
-                JAVA_LONG.withName("iova"),
-                JAVA_LONG.withName("size")).withName("vfio_iommu_type1_dma_unmap");
+                        JAVA_INT.withName("argsz"),
+                        JAVA_INT.withName("flags"),
+                        JAVA_LONG.withName("iova"),
+                        JAVA_LONG.withName("size"))
+                .withName("vfio_iommu_type1_dma_unmap");
         public static final VarHandle ARGSZ = Uapi.field(LAYOUT, "argsz");
         public static final VarHandle FLAGS = Uapi.field(LAYOUT, "flags");
         public static final VarHandle IOVA = Uapi.field(LAYOUT, "iova");
         public static final VarHandle SIZE = Uapi.field(LAYOUT, "size");
 
-        private DmaUnmap() {
-        }
+        private DmaUnmap() {}
     }
 }

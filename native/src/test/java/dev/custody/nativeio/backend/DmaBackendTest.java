@@ -17,7 +17,8 @@ class DmaBackendTest {
     void prefersIommufdExactlyWhenTheDeviceNodeExists(@TempDir Path dir) throws IOException {
         assertEquals(DmaBackend.SOFT, DmaBackend.preferred(dir.resolve("iommu")));
         assertEquals(DmaBackend.IOMMUFD, DmaBackend.preferred(Files.createFile(dir.resolve("iommu"))));
-        assertEquals(Files.exists(Path.of("/dev/iommu")) ? DmaBackend.IOMMUFD : DmaBackend.SOFT, DmaBackend.preferred());
+        assertEquals(
+                Files.exists(Path.of("/dev/iommu")) ? DmaBackend.IOMMUFD : DmaBackend.SOFT, DmaBackend.preferred());
     }
 
     @Test
@@ -37,11 +38,11 @@ class DmaBackendTest {
     void iommufdOnADeviceThatIsNotIommufdFailsWithTheErrnoAndLeaksNoFd() {
         // /dev/null accepts open but not iommufd's requests: IOMMU_IOAS_ALLOC reaches the kernel
         // through the real downcall and comes back ENOTTY.
-        IllegalStateException refused = assertThrows(IllegalStateException.class,
-                () -> IommufdDmaMapper.open(Path.of("/dev/null")));
+        IllegalStateException refused =
+                assertThrows(IllegalStateException.class, () -> IommufdDmaMapper.open(Path.of("/dev/null")));
         assertTrue(refused.getMessage().contains("errno 25"), refused.getMessage());
-        IllegalStateException missing = assertThrows(IllegalStateException.class,
-                () -> IommufdDmaMapper.open(Path.of("/nonexistent-custody-test/iommu")));
+        IllegalStateException missing = assertThrows(
+                IllegalStateException.class, () -> IommufdDmaMapper.open(Path.of("/nonexistent-custody-test/iommu")));
         assertTrue(missing.getMessage().contains("errno 2"), missing.getMessage());
     }
 }

@@ -18,9 +18,11 @@ class IommufdDmaMapperTest {
 
     @BeforeEach
     void needsDevIommu() {
-        Assumptions.assumeTrue(Files.exists(DmaBackend.DEV_IOMMU),
+        Assumptions.assumeTrue(
+                Files.exists(DmaBackend.DEV_IOMMU),
                 "SKIPPED: /dev/iommu does not exist on this machine (no iommufd); the real-kernel backend was not exercised");
-        Assumptions.assumeTrue(Files.isReadable(DmaBackend.DEV_IOMMU) && Files.isWritable(DmaBackend.DEV_IOMMU),
+        Assumptions.assumeTrue(
+                Files.isReadable(DmaBackend.DEV_IOMMU) && Files.isWritable(DmaBackend.DEV_IOMMU),
                 "SKIPPED: /dev/iommu exists but this user cannot open it read-write");
     }
 

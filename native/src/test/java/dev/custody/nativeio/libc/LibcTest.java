@@ -42,7 +42,8 @@ class LibcTest {
     @SuppressWarnings("restricted") // giving the raw mmap address a size is the point of the test
     void mapsWritesAndUnmapsAnonymousMemory() {
         long length = 4096;
-        long address = Libc.mmap(length, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS, -1, 0);
+        long address =
+                Libc.mmap(length, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS, -1, 0);
         assertTrue(address > 0, "mmap returned " + address);
         MemorySegment page = MemorySegment.ofAddress(address).reinterpret(length);
         assertEquals(0L, page.get(ValueLayout.JAVA_LONG, 8), "anonymous memory starts zeroed");

@@ -33,15 +33,17 @@ class IoMappingChecksumTest {
 
     @Test
     void matchesTheGoldenValueForTwoRuns() {
-        assertEquals(0xe406017e679bd244L, IoMappingChecksum.of(List.of(
-                new IoMapping(0, SIZE_4K, SIZE_4K, IoMapping.READ | IoMapping.WRITE),
-                new IoMapping(SIZE_2M, 2 * SIZE_2M, SIZE_2M, IoMapping.WRITE))));
+        assertEquals(
+                0xe406017e679bd244L,
+                IoMappingChecksum.of(List.of(
+                        new IoMapping(0, SIZE_4K, SIZE_4K, IoMapping.READ | IoMapping.WRITE),
+                        new IoMapping(SIZE_2M, 2 * SIZE_2M, SIZE_2M, IoMapping.WRITE))));
     }
 
     @Test
     void dependsOnTheTranslationNotOnThePageSizesUsed() {
         try (IoPageTable huge = new IoPageTable(PageSizeBitmap.ALL, 48);
-             IoPageTable small = new IoPageTable(new PageSizeBitmap(SIZE_4K), 48)) {
+                IoPageTable small = new IoPageTable(new PageSizeBitmap(SIZE_4K), 48)) {
             assertEquals(MapResult.OK, huge.map(0, SIZE_2M, SIZE_2M, true, true));
             assertEquals(MapResult.OK, small.map(0, SIZE_2M, SIZE_2M, true, true));
             assertNotEquals(huge.leaves(), small.leaves());

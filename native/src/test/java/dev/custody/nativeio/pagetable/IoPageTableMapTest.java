@@ -87,10 +87,11 @@ class IoPageTableMapTest {
         long iova = 3 * SIZE_1G;
         long paddr = 5 * SIZE_1G;
         assertEquals(MapResult.OK, table.map(iova, paddr, SIZE_1G + SIZE_2M + SIZE_4K, true, false));
-        assertEquals(List.of(
-                new IoMapping(iova, paddr, SIZE_1G, IoMapping.READ),
-                new IoMapping(iova + SIZE_1G, paddr + SIZE_1G, SIZE_2M, IoMapping.READ),
-                new IoMapping(iova + SIZE_1G + SIZE_2M, paddr + SIZE_1G + SIZE_2M, SIZE_4K, IoMapping.READ)),
+        assertEquals(
+                List.of(
+                        new IoMapping(iova, paddr, SIZE_1G, IoMapping.READ),
+                        new IoMapping(iova + SIZE_1G, paddr + SIZE_1G, SIZE_2M, IoMapping.READ),
+                        new IoMapping(iova + SIZE_1G + SIZE_2M, paddr + SIZE_1G + SIZE_2M, SIZE_4K, IoMapping.READ)),
                 table.leaves());
         assertEquals(List.of(new IoMapping(iova, paddr, SIZE_1G + SIZE_2M + SIZE_4K, IoMapping.READ)), table.dump());
     }
@@ -101,7 +102,9 @@ class IoPageTableMapTest {
         long iova = SIZE_2M - SIZE_4K;
         long paddr = 4 * SIZE_2M - SIZE_4K;
         assertEquals(MapResult.OK, table.map(iova, paddr, SIZE_2M + 2 * SIZE_4K, true, true));
-        assertEquals(List.of(SIZE_4K, SIZE_2M, SIZE_4K), table.leaves().stream().map(IoMapping::size).toList());
+        assertEquals(
+                List.of(SIZE_4K, SIZE_2M, SIZE_4K),
+                table.leaves().stream().map(IoMapping::size).toList());
     }
 
     @Test
@@ -163,7 +166,9 @@ class IoPageTableMapTest {
 
         assertEquals(MapResult.EEXIST, table.map(SIZE_1G, 0, SIZE_2M, true, true), "same range");
         assertEquals(MapResult.EEXIST, table.map(SIZE_1G + SIZE_4K, 0, SIZE_4K, true, true), "inside a 2M leaf");
-        assertEquals(MapResult.EEXIST, table.map(SIZE_1G + 4 * SIZE_2M, 0, SIZE_2M, true, true),
+        assertEquals(
+                MapResult.EEXIST,
+                table.map(SIZE_1G + 4 * SIZE_2M, 0, SIZE_2M, true, true),
                 "2M over a table holding a 4K leaf");
         assertEquals(MapResult.EEXIST, table.map(SIZE_1G, 0, SIZE_1G, true, true), "1G over a table");
         assertEquals(MapResult.EEXIST, table.map(0, 0, 2 * SIZE_1G, true, true), "1G chunks, the second conflicts");
@@ -198,10 +203,11 @@ class IoPageTableMapTest {
         assertEquals(MapResult.OK, table.map(SIZE_4K, SIZE_4K, SIZE_4K, true, false));
         assertEquals(MapResult.OK, table.map(2 * SIZE_4K, 9 * SIZE_4K, SIZE_4K, true, false));
         assertEquals(MapResult.OK, table.map(3 * SIZE_4K, 10 * SIZE_4K, SIZE_4K, true, false));
-        assertEquals(List.of(
-                new IoMapping(0, 0, SIZE_4K, RW),
-                new IoMapping(SIZE_4K, SIZE_4K, SIZE_4K, IoMapping.READ),
-                new IoMapping(2 * SIZE_4K, 9 * SIZE_4K, 2 * SIZE_4K, IoMapping.READ)),
+        assertEquals(
+                List.of(
+                        new IoMapping(0, 0, SIZE_4K, RW),
+                        new IoMapping(SIZE_4K, SIZE_4K, SIZE_4K, IoMapping.READ),
+                        new IoMapping(2 * SIZE_4K, 9 * SIZE_4K, 2 * SIZE_4K, IoMapping.READ)),
                 table.dump());
     }
 

@@ -21,19 +21,21 @@ class IoPageTableModelTest {
     private static final int STEPS = 1000;
     /** Most iovas fall in this window so requests collide often. */
     private static final long IOVA_WINDOW = 8 * SIZE_1G;
+
     private static final long PADDR_WINDOW = 64 * SIZE_1G;
     /** Requests the reference splits into more leaves are redrawn, to keep each step cheap. */
     private static final int MAX_LEAVES_PER_REQUEST = 600;
+
     private static final int LEAF_BUDGET = 1500;
     private static final int DEEP_CHECK_INTERVAL = 10;
 
     private static final long[] BITMAPS = {
-            SIZE_4K | SIZE_2M | SIZE_1G,
-            SIZE_4K | SIZE_2M,
-            SIZE_4K | SIZE_2M | SIZE_1G,
-            SIZE_4K | SIZE_1G,
-            SIZE_2M | SIZE_1G,
-            SIZE_4K,
+        SIZE_4K | SIZE_2M | SIZE_1G,
+        SIZE_4K | SIZE_2M,
+        SIZE_4K | SIZE_2M | SIZE_1G,
+        SIZE_4K | SIZE_1G,
+        SIZE_2M | SIZE_1G,
+        SIZE_4K,
     };
 
     static LongStream seeds() {
@@ -50,14 +52,19 @@ class IoPageTableModelTest {
         try (IoPageTable table = new IoPageTable(new PageSizeBitmap(bitmap), width, 16)) {
             Requests requests = new Requests(random, reference, bitmap, 1L << width);
             for (int step = 0; step < STEPS; step++) {
-                String where = "seed " + seed + " step " + step + " (bitmap 0x" + Long.toHexString(bitmap) + ", width " + width + "): ";
+                String where = "seed " + seed + " step " + step + " (bitmap 0x" + Long.toHexString(bitmap) + ", width "
+                        + width + "): ";
                 // Past a few thousand leaves only unmap, so per-step comparisons stay cheap.
                 if (reference.leafCount() < LEAF_BUDGET && random.nextInt(100) < 55) {
                     Requests.Map map = requests.nextMap();
                     where += "map " + map;
                     MapResult expected = reference.map(map.iova(), map.paddr(), map.size(), map.prot());
-                    MapResult actual = table.map(map.iova(), map.paddr(), map.size(),
-                            (map.prot() & IoMapping.READ) != 0, (map.prot() & IoMapping.WRITE) != 0);
+                    MapResult actual = table.map(
+                            map.iova(),
+                            map.paddr(),
+                            map.size(),
+                            (map.prot() & IoMapping.READ) != 0,
+                            (map.prot() & IoMapping.WRITE) != 0);
                     assertEquals(expected, actual, where);
                 } else {
                     Requests.Unmap unmap = requests.nextUnmap();
@@ -79,7 +86,8 @@ class IoPageTableModelTest {
         }
     }
 
-    private static void compare(ReferencePageTable reference, IoPageTable table, SplittableRandom random, String where, boolean deep) {
+    private static void compare(
+            ReferencePageTable reference, IoPageTable table, SplittableRandom random, String where, boolean deep) {
         if (deep) {
             // A full scan of every table page: too slow for every step, and the checks below
             // catch any difference in behaviour on the very step it appears.
@@ -95,13 +103,25 @@ class IoPageTableModelTest {
 
         for (int i = 0; i < 8; i++) {
             long iova = random.nextLong(IOVA_WINDOW);
-            assertEquals(reference.iovaToPhys(iova), table.iovaToPhys(iova), where + " iovaToPhys 0x" + Long.toHexString(iova));
+            assertEquals(
+                    reference.iovaToPhys(iova),
+                    table.iovaToPhys(iova),
+                    where + " iovaToPhys 0x" + Long.toHexString(iova));
         }
         List<IoMapping> leaves = reference.leaves();
         if (!leaves.isEmpty()) {
             IoMapping leaf = leaves.get(random.nextInt(leaves.size()));
-            for (long iova : new long[] {leaf.iova(), leaf.iova() + random.nextLong(leaf.size()), leaf.iovaEnd() - 1, leaf.iovaEnd(), leaf.iova() - 1}) {
-                assertEquals(reference.iovaToPhys(iova), table.iovaToPhys(iova), where + " iovaToPhys 0x" + Long.toHexString(iova) + " near " + leaf);
+            for (long iova : new long[] {
+                leaf.iova(),
+                leaf.iova() + random.nextLong(leaf.size()),
+                leaf.iovaEnd() - 1,
+                leaf.iovaEnd(),
+                leaf.iova() - 1
+            }) {
+                assertEquals(
+                        reference.iovaToPhys(iova),
+                        table.iovaToPhys(iova),
+                        where + " iovaToPhys 0x" + Long.toHexString(iova) + " near " + leaf);
             }
         }
     }
@@ -111,8 +131,8 @@ class IoPageTableModelTest {
         int common = Math.min(expected.size(), actual.size());
         for (int i = 0; i < common; i++) {
             if (!expected.get(i).equals(actual.get(i))) {
-                fail(where + ": first difference at #" + i + ": expected " + expected.get(i) + " but was " + actual.get(i)
-                        + " (" + expected.size() + " expected, " + actual.size() + " actual)");
+                fail(where + ": first difference at #" + i + ": expected " + expected.get(i) + " but was "
+                        + actual.get(i) + " (" + expected.size() + " expected, " + actual.size() + " actual)");
             }
         }
         if (expected.size() != actual.size()) {
@@ -174,7 +194,9 @@ class IoPageTableModelTest {
             if (!leaves.isEmpty() && kind < 40) {
                 // Inside an existing leaf, often not at its start.
                 IoMapping leaf = leaves.get(random.nextInt(leaves.size()));
-                iova = random.nextBoolean() ? leaf.iova() : leaf.iova() + alignDown(random.nextLong(leaf.size()), SIZE_4K);
+                iova = random.nextBoolean()
+                        ? leaf.iova()
+                        : leaf.iova() + alignDown(random.nextLong(leaf.size()), SIZE_4K);
             } else if (!leaves.isEmpty() && kind < 70) {
                 // A whole run, as a caller unmapping what it mapped; sometimes from inside it.
                 List<IoMapping> runs = reference.runs();

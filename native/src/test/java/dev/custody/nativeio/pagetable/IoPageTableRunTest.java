@@ -131,7 +131,8 @@ class IoPageTableRunTest {
         assertEquals(MapResult.OK, table.map(BASE + SIZE_2M, PADDR, SIZE_2M, true, true));
         List<IoMapping> before = table.dump();
         // 4K leaves from below the 2M leaf run into it.
-        assertEquals(MapResult.EEXIST, table.map(BASE + SIZE_2M - 2 * SIZE_4K, PADDR + SIZE_4K, 4 * SIZE_4K, true, true));
+        assertEquals(
+                MapResult.EEXIST, table.map(BASE + SIZE_2M - 2 * SIZE_4K, PADDR + SIZE_4K, 4 * SIZE_4K, true, true));
         assertEquals(before, table.dump());
         assertEquals(1 + 2, table.allocatedTablePages());
     }
@@ -148,8 +149,10 @@ class IoPageTableRunTest {
     void unmapOfARunReportsOnlyWhatWasAskedForWhenMoreFollows() {
         assertEquals(MapResult.OK, table.map(BASE, PADDR + SIZE_4K, 100 * SIZE_4K, true, true));
         assertEquals(30 * SIZE_4K, table.unmap(BASE + 20 * SIZE_4K, 30 * SIZE_4K));
-        assertEquals(List.of(
-                new IoMapping(BASE, PADDR + SIZE_4K, 20 * SIZE_4K, RW),
-                new IoMapping(BASE + 50 * SIZE_4K, PADDR + 51 * SIZE_4K, 50 * SIZE_4K, RW)), table.dump());
+        assertEquals(
+                List.of(
+                        new IoMapping(BASE, PADDR + SIZE_4K, 20 * SIZE_4K, RW),
+                        new IoMapping(BASE + 50 * SIZE_4K, PADDR + 51 * SIZE_4K, 50 * SIZE_4K, RW)),
+                table.dump());
     }
 }

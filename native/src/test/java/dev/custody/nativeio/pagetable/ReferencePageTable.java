@@ -12,7 +12,9 @@ import java.util.TreeMap;
  */
 final class ReferencePageTable {
 
-    private static final long[] SIZES_DESCENDING = {PageSizeBitmap.SIZE_1G, PageSizeBitmap.SIZE_2M, PageSizeBitmap.SIZE_4K};
+    private static final long[] SIZES_DESCENDING = {
+        PageSizeBitmap.SIZE_1G, PageSizeBitmap.SIZE_2M, PageSizeBitmap.SIZE_4K
+    };
 
     private final long pageSizeBits;
     private final long smallest;
@@ -40,7 +42,10 @@ final class ReferencePageTable {
         for (long done = 0; done < size; ) {
             for (long pageSize : SIZES_DESCENDING) {
                 boolean supported = (pageSizeBits & pageSize) != 0;
-                if (supported && pageSize <= size - done && (iova + done) % pageSize == 0 && (paddr + done) % pageSize == 0) {
+                if (supported
+                        && pageSize <= size - done
+                        && (iova + done) % pageSize == 0
+                        && (paddr + done) % pageSize == 0) {
                     chunks.add(new IoMapping(iova + done, paddr + done, pageSize, prot));
                     done += pageSize;
                     break;
@@ -103,8 +108,13 @@ final class ReferencePageTable {
         List<IoMapping> runs = new ArrayList<>();
         for (IoMapping leaf : leaves.values()) {
             IoMapping last = runs.isEmpty() ? null : runs.getLast();
-            if (last != null && last.iovaEnd() == leaf.iova() && last.paddr() + last.size() == leaf.paddr() && last.prot() == leaf.prot()) {
-                runs.set(runs.size() - 1, new IoMapping(last.iova(), last.paddr(), last.size() + leaf.size(), last.prot()));
+            if (last != null
+                    && last.iovaEnd() == leaf.iova()
+                    && last.paddr() + last.size() == leaf.paddr()
+                    && last.prot() == leaf.prot()) {
+                runs.set(
+                        runs.size() - 1,
+                        new IoMapping(last.iova(), last.paddr(), last.size() + leaf.size(), last.prot()));
             } else {
                 runs.add(leaf);
             }

@@ -40,9 +40,14 @@ class UapiLayoutTest {
     private static Map<String, GroupLayout> structs() {
         Map<String, GroupLayout> structs = new LinkedHashMap<>();
         for (GroupLayout layout : List.of(
-                Iommufd.Destroy.LAYOUT, Iommufd.IoasAlloc.LAYOUT, Iommufd.IovaRange.LAYOUT,
-                Iommufd.IoasIovaRanges.LAYOUT, Iommufd.IoasMap.LAYOUT, Iommufd.IoasUnmap.LAYOUT,
-                VfioType1.DmaMap.LAYOUT, VfioType1.DmaUnmap.LAYOUT)) {
+                Iommufd.Destroy.LAYOUT,
+                Iommufd.IoasAlloc.LAYOUT,
+                Iommufd.IovaRange.LAYOUT,
+                Iommufd.IoasIovaRanges.LAYOUT,
+                Iommufd.IoasMap.LAYOUT,
+                Iommufd.IoasUnmap.LAYOUT,
+                VfioType1.DmaMap.LAYOUT,
+                VfioType1.DmaUnmap.LAYOUT)) {
             structs.put(layout.name().orElseThrow(), layout);
         }
         return structs;
@@ -72,8 +77,10 @@ class UapiLayoutTest {
     @Test
     void javaLayoutsMatchTheKernelHeaders(@TempDir Path dir) throws Exception {
         Path gcc = findOnPath("gcc");
-        assertNotNull(gcc, "gcc is not installed: the uapi layouts are compared with the C headers"
-                + " (Debian's gcc; ./test installs it when run as root)");
+        assertNotNull(
+                gcc,
+                "gcc is not installed: the uapi layouts are compared with the C headers"
+                        + " (Debian's gcc; ./test installs it when run as root)");
         try (InputStream restated = getClass().getResourceAsStream("iommufd-abi-restated.h")) {
             assertNotNull(restated, "iommufd-abi-restated.h beside the test");
             Files.copy(restated, dir.resolve("iommufd-abi-restated.h"));
@@ -81,8 +88,17 @@ class UapiLayoutTest {
         Path source = dir.resolve("uapi_layouts.c");
         Files.writeString(source, cProgram());
         Path program = dir.resolve("uapi_layouts");
-        run(dir, gcc.toString(), "-std=gnu11", "-Wall", "-Werror", "-I", dir.toString(),
-                "-o", program.toString(), source.toString());
+        run(
+                dir,
+                gcc.toString(),
+                "-std=gnu11",
+                "-Wall",
+                "-Werror",
+                "-I",
+                dir.toString(),
+                "-o",
+                program.toString(),
+                source.toString());
         String output = run(dir, program.toString());
 
         Map<String, Long> fromC = new TreeMap<>();
@@ -147,14 +163,19 @@ class UapiLayoutTest {
                         .formatted(name, field, name, field));
             }
         });
-        CONSTANTS.keySet().forEach(name -> c.append(
-                "    printf(\"const %s %%llu\\n\", (unsigned long long) (%s));\n".formatted(name, name)));
+        CONSTANTS
+                .keySet()
+                .forEach(name -> c.append(
+                        "    printf(\"const %s %%llu\\n\", (unsigned long long) (%s));\n".formatted(name, name)));
         c.append("    return 0;\n#endif\n}\n");
         return c.toString();
     }
 
     private static String run(Path dir, String... command) throws IOException, InterruptedException {
-        Process process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+        Process process = new ProcessBuilder(command)
+                .directory(dir.toFile())
+                .redirectErrorStream(true)
+                .start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!process.waitFor(60, TimeUnit.SECONDS)) {
             process.destroyForcibly();

@@ -20,6 +20,7 @@ import java.util.List;
 public final class AgentBinary {
     /** The agent's source inside the oracle's files ({@link OracleFiles}). */
     public static final Path SOURCE = OracleFiles.AGENT_SOURCE;
+
     static final Duration COMPILE_TIMEOUT = Duration.ofMinutes(5);
     /** gcc's flags; they are part of the cache key, so changing them recompiles. */
     static final List<String> FLAGS = List.of("-static", "-O2", "-Wall", "-Werror");
@@ -62,7 +63,12 @@ public final class AgentBinary {
             try {
                 List<String> command = new java.util.ArrayList<>(List.of("gcc"));
                 command.addAll(FLAGS);
-                command.addAll(List.of("-I", include.toString(), "-o", partial.toString(), source.toAbsolutePath().toString()));
+                command.addAll(List.of(
+                        "-I",
+                        include.toString(),
+                        "-o",
+                        partial.toString(),
+                        source.toAbsolutePath().toString()));
                 Commands.check(command, null, COMPILE_TIMEOUT);
                 Files.move(partial, binary, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } finally {

@@ -26,13 +26,15 @@ public final class ClassesJar {
     public static byte[] of(Class<?> anchor, String prefix) {
         Path location;
         try {
-            location = Path.of(anchor.getProtectionDomain().getCodeSource().getLocation().toURI());
+            location = Path.of(
+                    anchor.getProtectionDomain().getCodeSource().getLocation().toURI());
         } catch (URISyntaxException | NullPointerException e) {
             throw new IllegalStateException("cannot tell where " + anchor.getName() + " was loaded from", e);
         }
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (JarOutputStream jar = new JarOutputStream(bytes)) {
-            int count = Files.isDirectory(location) ? fromDirectory(location, prefix, jar) : fromJar(location, prefix, jar);
+            int count =
+                    Files.isDirectory(location) ? fromDirectory(location, prefix, jar) : fromJar(location, prefix, jar);
             if (count == 0) {
                 throw new IllegalStateException("no classes under " + prefix + " in " + location);
             }
@@ -62,8 +64,10 @@ public final class ClassesJar {
     private static int fromJar(Path source, String prefix, JarOutputStream jar) throws IOException {
         int count = 0;
         try (JarFile in = new JarFile(source.toFile())) {
-            for (JarEntry entry : in.stream().filter(e -> e.getName().startsWith(prefix) && e.getName().endsWith(".class"))
-                    .sorted(java.util.Comparator.comparing(JarEntry::getName)).toList()) {
+            for (JarEntry entry : in.stream()
+                    .filter(e -> e.getName().startsWith(prefix) && e.getName().endsWith(".class"))
+                    .sorted(java.util.Comparator.comparing(JarEntry::getName))
+                    .toList()) {
                 jar.putNextEntry(new JarEntry(entry.getName()));
                 try (InputStream data = in.getInputStream(entry)) {
                     data.transferTo(jar);

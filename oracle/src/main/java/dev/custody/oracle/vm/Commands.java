@@ -37,8 +37,10 @@ final class Commands {
             throw new IllegalStateException("cannot run " + command.getFirst() + ": " + e.getMessage(), e);
         }
         // Both pipes are drained concurrently so a chatty tool cannot block on a full pipe.
-        CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> drain(process.getInputStream(), line -> {}));
-        CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> drain(process.getErrorStream(), stderrLines));
+        CompletableFuture<String> out =
+                CompletableFuture.supplyAsync(() -> drain(process.getInputStream(), line -> {}));
+        CompletableFuture<String> err =
+                CompletableFuture.supplyAsync(() -> drain(process.getErrorStream(), stderrLines));
         try {
             if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 Processes.killTree(process);

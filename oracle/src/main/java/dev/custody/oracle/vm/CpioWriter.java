@@ -95,8 +95,8 @@ final class CpioWriter implements AutoCloseable {
         byte[] nameBytes = name.getBytes(StandardCharsets.UTF_8);
         StringBuilder header = new StringBuilder("070701");
         int ino = name.equals(TRAILER) ? 0 : inode++;
-        for (long field : new long[] {ino, mode, 0, 0, nlink, 0, size, 0, 0, rdevMajor, rdevMinor,
-                nameBytes.length + 1, 0}) {
+        for (long field :
+                new long[] {ino, mode, 0, 0, nlink, 0, size, 0, 0, rdevMajor, rdevMinor, nameBytes.length + 1, 0}) {
             header.append(String.format("%08x", field));
         }
         write(header.toString().getBytes(StandardCharsets.US_ASCII));

@@ -17,9 +17,13 @@ import java.util.Optional;
  * @param data   a regular file's contents given directly (when there is no host file)
  * @param target a symbolic link's target
  */
-public record GuestFile(String path, int mode, Kind kind, Optional<Path> source, Optional<byte[]> data,
-        Optional<String> target) {
-    public enum Kind { DIRECTORY, FILE, SYMLINK }
+public record GuestFile(
+        String path, int mode, Kind kind, Optional<Path> source, Optional<byte[]> data, Optional<String> target) {
+    public enum Kind {
+        DIRECTORY,
+        FILE,
+        SYMLINK
+    }
 
     public GuestFile {
         Objects.requireNonNull(path, "path");

@@ -29,10 +29,16 @@ public final class GuestJdk {
      * java.base is all the self-check needs, and fewer modules start faster under TCG; the CDS archive
      * saves the guest JVM about a second of class loading.
      */
-    static final List<String> JLINK_OPTIONS = List.of("--add-modules", "java.base", "--strip-debug",
-            "--no-header-files", "--no-man-pages", "--generate-cds-archive");
+    static final List<String> JLINK_OPTIONS = List.of(
+            "--add-modules",
+            "java.base",
+            "--strip-debug",
+            "--no-header-files",
+            "--no-man-pages",
+            "--generate-cds-archive");
     /** The archive for heaps over 32 GB (no compressed oops): the guest's small heap never uses it. */
     static final String UNUSED_ARCHIVE = "classes_nocoops.jsa";
+
     static final Duration JLINK_TIMEOUT = Duration.ofMinutes(5);
     static final Duration LDD_TIMEOUT = Duration.ofMinutes(1);
 
@@ -62,7 +68,8 @@ public final class GuestJdk {
             throw new IllegalStateException(javaHome + " is a runtime without jlink; run custody with a full JDK 25");
         }
         String version = System.getProperty("java.runtime.version");
-        String key = AgentBinary.key(javaHome.toAbsolutePath().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8),
+        String key = AgentBinary.key(
+                javaHome.toAbsolutePath().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8),
                 version + " " + String.join(" ", JLINK_OPTIONS));
         Path image = cacheRoot.resolve("guest-jdk").resolve(key);
         if (Files.isExecutable(image.resolve("bin").resolve("java"))) {
@@ -71,7 +78,8 @@ public final class GuestJdk {
         try {
             Files.createDirectories(image.getParent());
             // jlink wants a directory that does not exist; build beside the final place, then rename it in.
-            Path partial = image.resolveSibling(key + ".partial-" + ProcessHandle.current().pid());
+            Path partial = image.resolveSibling(
+                    key + ".partial-" + ProcessHandle.current().pid());
             UapiHeaders.deleteTree(partial);
             List<String> command = new ArrayList<>(List.of(jlink.toString()));
             command.addAll(JLINK_OPTIONS);
@@ -124,7 +132,8 @@ public final class GuestJdk {
                     continue; // 14 MB the kernel would unpack for nothing
                 }
                 files.add(GuestFile.copy(guest, Files.isExecutable(path) ? 0755 : 0644, path));
-                if (path.getFileName().toString().endsWith(".so") || path.getParent().getFileName().toString().equals("bin")) {
+                if (path.getFileName().toString().endsWith(".so")
+                        || path.getParent().getFileName().toString().equals("bin")) {
                     elf.add(path);
                 }
             }
@@ -143,7 +152,8 @@ public final class GuestJdk {
         for (String library : libraries) {
             try {
                 // Copy what the host path resolves to: on Debian /lib is a symlink to usr/lib.
-                files.add(GuestFile.copy(library.substring(1), 0755, Path.of(library).toRealPath()));
+                files.add(GuestFile.copy(
+                        library.substring(1), 0755, Path.of(library).toRealPath()));
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot resolve " + library, e);
             }

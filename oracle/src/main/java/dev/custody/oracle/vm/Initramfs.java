@@ -28,8 +28,18 @@ import java.util.Set;
  */
 public final class Initramfs {
     /** The drivers the agent may need; those a kernel lacks or has built in are left out. */
-    public static final List<String> AGENT_MODULES = List.of("vfio", "vfio_iommu_type1", "vfio-pci-core", "vfio-pci",
-            "pci-stub", "virtio_pci", "virtio_net", "virtio_rng", "nvme", "e1000e", "ahci");
+    public static final List<String> AGENT_MODULES = List.of(
+            "vfio",
+            "vfio_iommu_type1",
+            "vfio-pci-core",
+            "vfio-pci",
+            "pci-stub",
+            "virtio_pci",
+            "virtio_net",
+            "virtio_rng",
+            "nvme",
+            "e1000e",
+            "ahci");
     /** Where the agent finds its load order. */
     public static final String MODULE_ORDER = "/modules/order";
     /** The entries every archive has; extra entries may not replace them. */
@@ -52,14 +62,15 @@ public final class Initramfs {
      *
      * @throws IllegalArgumentException when an extra entry has the path of a standard one
      */
-    public static ModuleOrder.Plan write(Path out, Path agentBinary, String script, Optional<Path> modulesDir,
-            List<GuestFile> extra) {
+    public static ModuleOrder.Plan write(
+            Path out, Path agentBinary, String script, Optional<Path> modulesDir, List<GuestFile> extra) {
         for (GuestFile file : extra) {
             if (STANDARD.contains(file.path()) || file.path().startsWith("modules/")) {
                 throw new IllegalArgumentException("the initramfs already has " + file.path());
             }
         }
-        ModuleOrder.Plan plan = modulesDir.map(dir -> ModuleOrder.resolve(dir, AGENT_MODULES))
+        ModuleOrder.Plan plan = modulesDir
+                .map(dir -> ModuleOrder.resolve(dir, AGENT_MODULES))
                 .orElse(new ModuleOrder.Plan(List.of(), List.of(), List.of()));
         try (OutputStream file = new BufferedOutputStream(Files.newOutputStream(out));
                 CpioWriter cpio = new CpioWriter(file)) {
@@ -76,7 +87,10 @@ public final class Initramfs {
                 if (!names.add(name)) {
                     throw new IllegalStateException("two modules named " + name + " in the load order");
                 }
-                cpio.file("modules/" + name, 0644, Files.readAllBytes(modulesDir.orElseThrow().resolve(relative)));
+                cpio.file(
+                        "modules/" + name,
+                        0644,
+                        Files.readAllBytes(modulesDir.orElseThrow().resolve(relative)));
                 order.append("/modules/").append(name).append('\n');
             }
             cpio.file(MODULE_ORDER.substring(1), 0644, order.toString().getBytes(StandardCharsets.UTF_8));

@@ -73,7 +73,8 @@ public final class IommufdKernel {
     /** Where the script puts (or has put) the bzImage. */
     public Path expectedBzImage() {
         String version = packageVersion.orElseGet(this::tarballMtime);
-        String key = "linux-" + version.replaceAll("[^A-Za-z0-9.+-]", "_") + "-" + fragmentHash().substring(0, 12);
+        String key = "linux-" + version.replaceAll("[^A-Za-z0-9.+-]", "_") + "-"
+                + fragmentHash().substring(0, 12);
         return kernelsDir.resolve(key).resolve("bzImage");
     }
 
@@ -89,8 +90,11 @@ public final class IommufdKernel {
         Path cache = expectedBzImage().getParent();
         Path log = cache.resolve("build.log");
         try {
-            if (Files.isDirectory(cache.resolve("build")) && Files.isRegularFile(log)
-                    && Files.getLastModifiedTime(log).toInstant().isAfter(java.time.Instant.now().minus(BUILD_ACTIVITY))) {
+            if (Files.isDirectory(cache.resolve("build"))
+                    && Files.isRegularFile(log)
+                    && Files.getLastModifiedTime(log)
+                            .toInstant()
+                            .isAfter(java.time.Instant.now().minus(BUILD_ACTIVITY))) {
                 return Optional.of(log);
             }
         } catch (IOException e) {
@@ -123,22 +127,26 @@ public final class IommufdKernel {
         }
         Optional<Path> running = buildUnderWay();
         if (running.isPresent()) {
-            throw new IllegalStateException("the iommufd kernel is being built by another process (log: " + running.get()
-                    + "); run again when it has finished");
+            throw new IllegalStateException("the iommufd kernel is being built by another process (log: "
+                    + running.get() + "); run again when it has finished");
         }
         try {
             Files.createDirectories(kernelsDir);
-            try (FileChannel lockFile = FileChannel.open(kernelsDir.resolve(".build.lock"),
-                            StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            try (FileChannel lockFile = FileChannel.open(
+                            kernelsDir.resolve(".build.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
                     FileLock _ = lockFile.lock()) {
-                List<String> command = List.of("env", "CUSTODY_KERNEL_CACHE=" + kernelsDir,
-                        "bash", home.resolve(SCRIPT).toString());
+                List<String> command = List.of(
+                        "env",
+                        "CUSTODY_KERNEL_CACHE=" + kernelsDir,
+                        "bash",
+                        home.resolve(SCRIPT).toString());
                 Commands.Output output = Commands.run(command, home, BUILD_TIMEOUT, progress);
                 if (output.exitCode() != 0) {
-                    throw new IllegalStateException("building the iommufd kernel failed (exit " + output.exitCode()
-                            + "):\n" + output.stderr());
+                    throw new IllegalStateException(
+                            "building the iommufd kernel failed (exit " + output.exitCode() + "):\n" + output.stderr());
                 }
-                List<String> lines = output.stdout().lines().filter(l -> !l.isBlank()).toList();
+                List<String> lines =
+                        output.stdout().lines().filter(l -> !l.isBlank()).toList();
                 if (lines.isEmpty()) {
                     throw new IllegalStateException(SCRIPT + " printed no bzImage path");
                 }
@@ -181,8 +189,8 @@ public final class IommufdKernel {
     /** The installed version of a Debian package, empty when dpkg is absent or does not know it. */
     static Optional<String> dpkgVersion(String pkg) {
         try {
-            Commands.Output output = Commands.run(List.of("dpkg-query", "-W", "-f=${Version}", pkg), null,
-                    Duration.ofSeconds(30), line -> {});
+            Commands.Output output = Commands.run(
+                    List.of("dpkg-query", "-W", "-f=${Version}", pkg), null, Duration.ofSeconds(30), line -> {});
             String version = output.stdout().strip();
             return output.exitCode() == 0 && !version.isEmpty() ? Optional.of(version) : Optional.empty();
         } catch (IllegalStateException e) {

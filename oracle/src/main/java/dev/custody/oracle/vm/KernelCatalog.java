@@ -48,7 +48,8 @@ public final class KernelCatalog {
     public List<Entry> list() {
         List<Entry> entries = new ArrayList<>();
         for (Kernel kernel : distributionKernels()) {
-            entries.add(new Entry(kernel.name(), kernel.iommufd(), "installed: " + kernel.bzImage(), Optional.of(kernel)));
+            entries.add(
+                    new Entry(kernel.name(), kernel.iommufd(), "installed: " + kernel.bzImage(), Optional.of(kernel)));
         }
         entries.add(iommufdEntry());
         return entries;
@@ -88,12 +89,16 @@ public final class KernelCatalog {
      */
     public Kernel resolveDefault(boolean needIommufd, Consumer<String> progress) {
         if (needIommufd) {
-            return distributionKernels().stream().filter(Kernel::iommufd).findFirst()
+            return distributionKernels().stream()
+                    .filter(Kernel::iommufd)
+                    .findFirst()
                     .orElseGet(() -> iommufd.build(progress));
         }
         List<Kernel> distribution = distributionKernels();
         String running = System.getProperty("os.version");
-        return distribution.stream().filter(k -> k.release().equals(running)).findFirst()
+        return distribution.stream()
+                .filter(k -> k.release().equals(running))
+                .findFirst()
                 .or(() -> distribution.stream().findFirst())
                 .orElseGet(() -> iommufd.build(progress));
     }
@@ -122,7 +127,8 @@ public final class KernelCatalog {
             return files.filter(f -> f.getFileName().toString().startsWith("vmlinuz-") && Files.isRegularFile(f))
                     .map(this::distributionKernel)
                     .flatMap(Optional::stream)
-                    .sorted(Comparator.comparing(Kernel::release, KernelCatalog::compareReleases).reversed())
+                    .sorted(Comparator.comparing(Kernel::release, KernelCatalog::compareReleases)
+                            .reversed())
                     .toList();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list " + bootDir, e);
@@ -135,7 +141,11 @@ public final class KernelCatalog {
         if (!Files.isRegularFile(modules.resolve("modules.dep"))) {
             return Optional.empty();
         }
-        return Optional.of(new Kernel(DEBIAN_PREFIX + release, release, vmlinuz, Optional.of(modules),
+        return Optional.of(new Kernel(
+                DEBIAN_PREFIX + release,
+                release,
+                vmlinuz,
+                Optional.of(modules),
                 configHasIommufd(bootDir.resolve("config-" + release))));
     }
 

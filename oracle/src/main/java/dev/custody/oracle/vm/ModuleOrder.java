@@ -72,7 +72,8 @@ public final class ModuleOrder {
     }
 
     /** Depth first, dependencies before the module; modules.dep lists them so that the last loads first. */
-    private static void visit(String path, Map<String, List<String>> deps, LinkedHashSet<String> order, Set<String> onPath) {
+    private static void visit(
+            String path, Map<String, List<String>> deps, LinkedHashSet<String> order, Set<String> onPath) {
         if (order.contains(path)) {
             return;
         }
@@ -100,7 +101,8 @@ public final class ModuleOrder {
     private static List<String> lines(Path file, boolean required) {
         if (!Files.isRegularFile(file)) {
             if (required) {
-                throw new IllegalStateException(file + " is missing; the kernel's modules are not installed (or run depmod)");
+                throw new IllegalStateException(
+                        file + " is missing; the kernel's modules are not installed (or run depmod)");
             }
             return List.of();
         }

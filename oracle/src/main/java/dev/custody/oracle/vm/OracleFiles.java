@@ -22,6 +22,7 @@ import java.util.Map;
 public final class OracleFiles {
     /** Relative paths inside the directory; the same under {@code dev/custody/oracle/} on the class path. */
     public static final Path KERNEL_SCRIPT = Path.of("kernel", "oracle-kernel.sh");
+
     public static final Path KERNEL_FRAGMENT = Path.of("kernel", "kernel-iommufd.config");
     public static final Path AGENT_SOURCE = Path.of("agent", "custody-agent.c");
     public static final Path INIT_SOURCE = Path.of("agent", "java-init.c");
@@ -72,7 +73,8 @@ public final class OracleFiles {
             String name = RESOURCE_ROOT + file.toString().replace('\\', '/');
             try (InputStream in = OracleFiles.class.getResourceAsStream(name)) {
                 if (in == null) {
-                    throw new IllegalStateException("the oracle's resource " + name + " is missing from the class path");
+                    throw new IllegalStateException(
+                            "the oracle's resource " + name + " is missing from the class path");
                 }
                 contents.put(file, in.readAllBytes());
             } catch (IOException e) {

@@ -22,6 +22,7 @@ import java.util.List;
 public final class UapiHeaders {
     /** The headers taken from the tarball, relative to its {@code include/uapi}. */
     static final List<String> HEADERS = List.of("linux/iommufd.h", "linux/vfio.h");
+
     static final Duration EXTRACT_TIMEOUT = Duration.ofMinutes(10);
 
     private UapiHeaders() {}
@@ -29,7 +30,8 @@ public final class UapiHeaders {
     /** A stable text for the tarball's identity, part of every cache key that depends on it. */
     static String tarballKey(Path tarball) {
         try {
-            return Files.size(tarball) + "-" + Files.getLastModifiedTime(tarball).toInstant().getEpochSecond();
+            return Files.size(tarball) + "-"
+                    + Files.getLastModifiedTime(tarball).toInstant().getEpochSecond();
         } catch (IOException e) {
             throw new IllegalStateException(tarball + " is missing; install Debian's " + IommufdKernel.PACKAGE, e);
         }
@@ -45,8 +47,14 @@ public final class UapiHeaders {
             Files.createDirectories(dir.getParent());
             Path scratch = Files.createTempDirectory(dir.getParent(), "extract-");
             try {
-                List<String> command = new ArrayList<>(List.of("tar", "-xJf", tarball.toString(), "-C", scratch.toString(),
-                        "--strip-components=1", "--wildcards"));
+                List<String> command = new ArrayList<>(List.of(
+                        "tar",
+                        "-xJf",
+                        tarball.toString(),
+                        "-C",
+                        scratch.toString(),
+                        "--strip-components=1",
+                        "--wildcards"));
                 // The tarball's top directory is linux-source-6.12/; matching any top keeps us independent of it.
                 HEADERS.forEach(h -> command.add("*/include/uapi/" + h));
                 Commands.check(command, null, EXTRACT_TIMEOUT);
@@ -77,7 +85,8 @@ public final class UapiHeaders {
      * the kernel-only annotations ({@code __user} appears in vfio.h).
      */
     static String installed(String header) {
-        return header.replaceAll("\\b__user\\b\\s?", "").replaceAll("\\b__force\\b\\s?", "")
+        return header.replaceAll("\\b__user\\b\\s?", "")
+                .replaceAll("\\b__force\\b\\s?", "")
                 .replaceAll("\\b__iomem\\b\\s?", "");
     }
 

@@ -26,6 +26,7 @@ public final class VirtualMachine {
     public static final String QEMU = "qemu-system-x86_64";
     /** Set to 1 (or -Dcustody.oracle.keep=true) to keep each run's directory for inspection. */
     public static final String KEEP_ENV = "CUSTODY_ORACLE_KEEP";
+
     static final String KEEP_PROPERTY = "custody.oracle.keep";
     /**
      * no_timer_check: under TCG on a loaded host the boot's check that the timer interrupt arrives
@@ -47,8 +48,9 @@ public final class VirtualMachine {
 
     /** Runs one VM to its end or to the request's timeout. */
     public VmResult run(VmRequest request) {
-        Path executable = locate(qemu).orElseThrow(() -> new IllegalStateException(
-                qemu + " is not installed (not found on PATH); install Debian's qemu-system-x86"));
+        Path executable = locate(qemu)
+                .orElseThrow(() -> new IllegalStateException(
+                        qemu + " is not installed (not found on PATH); install Debian's qemu-system-x86"));
         // QEMU would say only "could not load kernel"; name the kernel and the usual cause instead.
         Path bzImage = request.kernel().bzImage();
         if (!Files.isReadable(bzImage)) {
@@ -80,22 +82,31 @@ public final class VirtualMachine {
         Path console = work.resolve("console.log");
         Path agent = work.resolve("agent.out");
         Path qemuLog = work.resolve("qemu.log");
-        Initramfs.write(initramfs, request.agentBinary(), request.script(), request.kernel().modulesDir(),
+        Initramfs.write(
+                initramfs,
+                request.agentBinary(),
+                request.script(),
+                request.kernel().modulesDir(),
                 request.guestFiles());
-        List<String> command = command(executable.toString(), request.kernel().bzImage(), initramfs, console, agent,
-                request.deviceArgs());
+        List<String> command = command(
+                executable.toString(), request.kernel().bzImage(), initramfs, console, agent, request.deviceArgs());
         try {
             // For reproducing a kept run by hand: the command line, quoted for a shell.
-            Files.writeString(work.resolve("command"), String.join(" ", command.stream().map(VirtualMachine::quote).toList()) + "\n");
+            Files.writeString(
+                    work.resolve("command"),
+                    String.join(" ", command.stream().map(VirtualMachine::quote).toList()) + "\n");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         long start = System.nanoTime();
         Process process;
         try {
-            process = new ProcessBuilder(command).directory(work.toFile())
+            process = new ProcessBuilder(command)
+                    .directory(work.toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                    .redirectErrorStream(true).redirectOutput(qemuLog.toFile()).start();
+                    .redirectErrorStream(true)
+                    .redirectOutput(qemuLog.toFile())
+                    .start();
         } catch (IOException e) {
             throw new IllegalStateException("cannot start " + executable + ": " + e.getMessage(), e);
         }
@@ -111,30 +122,50 @@ public final class VirtualMachine {
             Processes.killTree(process);
         }
         Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
-        return new VmResult(read(agent).lines().map(l -> l.replace("\r", "")).toList(), read(console), timedOut,
-                process.exitValue(), elapsed, read(qemuLog), keep ? Optional.of(work) : Optional.empty());
+        return new VmResult(
+                read(agent).lines().map(l -> l.replace("\r", "")).toList(),
+                read(console),
+                timedOut,
+                process.exitValue(),
+                elapsed,
+                read(qemuLog),
+                keep ? Optional.of(work) : Optional.empty());
     }
 
     /** The QEMU command line; {@code deviceArgs} come last so they can refer to nothing but the q35 buses. */
-    static List<String> command(String qemu, Path bzImage, Path initramfs, Path console, Path agent,
-            List<String> deviceArgs) {
-        List<String> command = new ArrayList<>(List.of(qemu,
-                "-machine", "q35,kernel-irqchip=split",
-                "-accel", "tcg,thread=multi",
-                "-cpu", "max",
-                "-m", "1024",
+    static List<String> command(
+            String qemu, Path bzImage, Path initramfs, Path console, Path agent, List<String> deviceArgs) {
+        List<String> command = new ArrayList<>(List.of(
+                qemu,
+                "-machine",
+                "q35,kernel-irqchip=split",
+                "-accel",
+                "tcg,thread=multi",
+                "-cpu",
+                "max",
+                "-m",
+                "1024",
                 // One vCPU: with two, TCG sometimes lets a vCPU run code the other is patching
                 // (static keys), and the guest oopses on a stray int3 in scheduler code.
-                "-smp", "1",
-                "-device", "intel-iommu,intremap=on,caching-mode=on",
-                "-nic", "none",
-                "-display", "none",
+                "-smp",
+                "1",
+                "-device",
+                "intel-iommu,intremap=on,caching-mode=on",
+                "-nic",
+                "none",
+                "-display",
+                "none",
                 "-no-reboot",
-                "-kernel", bzImage.toString(),
-                "-initrd", initramfs.toString(),
-                "-append", APPEND,
-                "-serial", "file:" + console,
-                "-serial", "file:" + agent));
+                "-kernel",
+                bzImage.toString(),
+                "-initrd",
+                initramfs.toString(),
+                "-append",
+                APPEND,
+                "-serial",
+                "file:" + console,
+                "-serial",
+                "file:" + agent));
         command.addAll(deviceArgs);
         return command;
     }

@@ -19,7 +19,12 @@ import java.util.Objects;
  *                    java.util.Optional, List)}); none for the oracle's agent. The kernel unpacks them
  *                    into guest RAM.
  */
-public record VmRequest(Kernel kernel, List<String> deviceArgs, String script, Duration timeout, Path agentBinary,
+public record VmRequest(
+        Kernel kernel,
+        List<String> deviceArgs,
+        String script,
+        Duration timeout,
+        Path agentBinary,
         List<GuestFile> guestFiles) {
     /** A run of the agent: nothing in the initramfs beyond what it always has. */
     public VmRequest(Kernel kernel, List<String> deviceArgs, String script, Duration timeout, Path agentBinary) {
@@ -35,8 +40,8 @@ public record VmRequest(Kernel kernel, List<String> deviceArgs, String script, D
         deviceArgs = List.copyOf(deviceArgs);
         if (!deviceArgs.isEmpty() && !deviceArgs.getFirst().startsWith("-")) {
             // A bare "virtio-rng-pci" would be taken by QEMU as a disk image: refuse it here, clearly.
-            throw new IllegalArgumentException("deviceArgs are QEMU arguments such as [-device, virtio-rng-pci], not "
-                    + deviceArgs);
+            throw new IllegalArgumentException(
+                    "deviceArgs are QEMU arguments such as [-device, virtio-rng-pci], not " + deviceArgs);
         }
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("timeout must be positive: " + timeout);

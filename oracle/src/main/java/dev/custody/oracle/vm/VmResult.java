@@ -18,8 +18,14 @@ import java.util.Optional;
  * @param workDir    the run's directory (initramfs, serial files) when it was kept; see
  *                   {@link VirtualMachine#KEEP_ENV}
  */
-public record VmResult(List<String> agentLines, String consoleLog, boolean timedOut, int exitCode, Duration elapsed,
-        String qemuLog, Optional<Path> workDir) {
+public record VmResult(
+        List<String> agentLines,
+        String consoleLog,
+        boolean timedOut,
+        int exitCode,
+        Duration elapsed,
+        String qemuLog,
+        Optional<Path> workDir) {
     public VmResult {
         agentLines = List.copyOf(agentLines);
     }

@@ -20,19 +20,30 @@ import org.junit.jupiter.api.io.TempDir;
 class AgentBinaryTest {
     @TempDir
     Path dir;
+
     Path tarball;
     Path cache;
 
     @BeforeEach
     void fakeSource() throws Exception {
-        assertTrue(VirtualMachine.locate("gcc").isPresent(), "gcc is not installed (Debian's gcc; ./test installs it when run as root)");
+        assertTrue(
+                VirtualMachine.locate("gcc").isPresent(),
+                "gcc is not installed (Debian's gcc; ./test installs it when run as root)");
         Path uapi = Files.createDirectories(dir.resolve("src/linux-source-6.12/include/uapi/linux"));
         // The marker proves the private include directory comes before /usr/include; __user must be stripped.
         Files.writeString(uapi.resolve("iommufd.h"), "#define CUSTODY_FAKE_IOMMUFD 42\n");
         Files.writeString(uapi.resolve("vfio.h"), "#include <linux/types.h>\nstruct fake { __u64 __user *data; };\n");
         tarball = dir.resolve("linux-source-6.12.tar.xz");
-        Commands.check(List.of("tar", "-cJf", tarball.toString(), "-C", dir.resolve("src").toString(), "linux-source-6.12"),
-                dir, Duration.ofSeconds(60));
+        Commands.check(
+                List.of(
+                        "tar",
+                        "-cJf",
+                        tarball.toString(),
+                        "-C",
+                        dir.resolve("src").toString(),
+                        "linux-source-6.12"),
+                dir,
+                Duration.ofSeconds(60));
         cache = dir.resolve("cache");
     }
 
@@ -66,7 +77,8 @@ class AgentBinaryTest {
     @Test
     void aWarningFailsTheBuildWithGccsMessage() throws Exception {
         Path source = source("bad.c", "int main(void) { int unused; return 0; }\n");
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> new AgentBinary(cache, tarball).build(source));
+        IllegalStateException e =
+                assertThrows(IllegalStateException.class, () -> new AgentBinary(cache, tarball).build(source));
         assertTrue(e.getMessage().contains("unused"), e.getMessage());
         try (var files = Files.walk(cache.resolve("agent"))) {
             assertEquals(0, files.filter(Files::isRegularFile).count(), "no partial binary is left in the cache");

@@ -32,7 +32,8 @@ class InitramfsTest {
             cpio.file("empty", 0644, new byte[0]);
         }
         List<CpioReader.Entry> entries = CpioReader.read(bytes.toByteArray());
-        assertEquals(List.of("dev", "dev/console", "init", "a/longer-name.txt", "empty"),
+        assertEquals(
+                List.of("dev", "dev/console", "init", "a/longer-name.txt", "empty"),
                 entries.stream().map(CpioReader.Entry::name).toList());
         assertEquals(0040755, entries.get(0).mode());
         assertEquals(0020600, entries.get(1).mode());
@@ -73,23 +74,33 @@ class InitramfsTest {
         assertEquals(0100755, entries.get("init").mode());
         assertArrayEquals(Files.readAllBytes(agent), entries.get("init").data());
         assertEquals("open 0000:00:03.0\n", entries.get("script").text());
-        assertEquals("/modules/vfio.ko\n/modules/vfio-pci-core.ko\n/modules/vfio-pci.ko\n", entries.get("modules/order").text());
+        assertEquals(
+                "/modules/vfio.ko\n/modules/vfio-pci-core.ko\n/modules/vfio-pci.ko\n",
+                entries.get("modules/order").text());
         assertEquals("core", entries.get("modules/vfio-pci-core.ko").text());
     }
 
     @Test
     void aKernelWithoutModulesGetsAnEmptyOrderAndCpioListsTheArchive() throws Exception {
-        assertTrue(VirtualMachine.locate("cpio").isPresent(), "cpio is not installed (Debian's cpio; ./test installs it when run as root)");
+        assertTrue(
+                VirtualMachine.locate("cpio").isPresent(),
+                "cpio is not installed (Debian's cpio; ./test installs it when run as root)");
         Path agent = Files.write(dir.resolve("agent"), new byte[] {1});
         Path out = dir.resolve("initramfs.cpio");
         Initramfs.write(out, agent, "", Optional.empty());
         String listing = Commands.check(List.of("cpio", "-t", "-F", out.toString()), dir, Duration.ofSeconds(30));
-        assertEquals(List.of("dev", "proc", "sys", "modules", "dev/console", "init", "script", "modules/order"),
+        assertEquals(
+                List.of("dev", "proc", "sys", "modules", "dev/console", "init", "script", "modules/order"),
                 listing.lines().toList());
         String verbose = Commands.check(List.of("cpio", "-tv", "-F", out.toString()), dir, Duration.ofSeconds(30));
         assertTrue(verbose.lines().anyMatch(l -> l.startsWith("-rwxr-xr-x") && l.endsWith(" init")), verbose);
         assertTrue(verbose.lines().anyMatch(l -> l.startsWith("crw-------") && l.endsWith(" dev/console")), verbose);
-        assertEquals("", CpioReader.read(Files.readAllBytes(out)).stream()
-                .filter(e -> e.name().equals("modules/order")).findFirst().orElseThrow().text());
+        assertEquals(
+                "",
+                CpioReader.read(Files.readAllBytes(out)).stream()
+                        .filter(e -> e.name().equals("modules/order"))
+                        .findFirst()
+                        .orElseThrow()
+                        .text());
     }
 }

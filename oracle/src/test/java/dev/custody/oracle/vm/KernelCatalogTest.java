@@ -21,6 +21,7 @@ class KernelCatalogTest {
 
     @TempDir
     Path dir;
+
     Path boot;
     Path modules;
     Path home;
@@ -43,7 +44,8 @@ class KernelCatalogTest {
 
     private void distributionKernel(String release, boolean iommufdConfig) throws Exception {
         Files.writeString(boot.resolve("vmlinuz-" + release), "image");
-        Files.writeString(boot.resolve("config-" + release),
+        Files.writeString(
+                boot.resolve("config-" + release),
                 iommufdConfig ? "CONFIG_IOMMUFD=y\nCONFIG_VFIO_DEVICE_CDEV=y\n" : "# CONFIG_IOMMUFD is not set\n");
         Files.createDirectories(modules.resolve(release));
         Files.writeString(modules.resolve(release).resolve("modules.dep"), "");
@@ -56,7 +58,8 @@ class KernelCatalogTest {
     @Test
     void listsKernelsWithModulesNewestFirstAndTheUnbuiltIommufdKernel() {
         List<KernelCatalog.Entry> entries = catalog(Optional.of(VERSION)).list();
-        assertEquals(List.of("debian-6.12.9-amd64", "debian-6.1.0-56-amd64", "iommufd-6.12.117"),
+        assertEquals(
+                List.of("debian-6.12.9-amd64", "debian-6.1.0-56-amd64", "iommufd-6.12.117"),
                 entries.stream().map(KernelCatalog.Entry::name).toList());
         Kernel newest = entries.get(0).kernel().orElseThrow();
         assertEquals("6.12.9-amd64", newest.release());
@@ -74,7 +77,9 @@ class KernelCatalogTest {
     void aBuiltIommufdKernelIsFoundWhereTheScriptPutsItAndResolvesWithoutABuild() throws Exception {
         IommufdKernel iommufd = new IommufdKernel(home, tarball, kernels, Optional.of(VERSION));
         Path bzImage = iommufd.expectedBzImage();
-        assertTrue(bzImage.getParent().getFileName().toString().startsWith("linux-6.12.117-1_deb12u1-"), bzImage.toString());
+        assertTrue(
+                bzImage.getParent().getFileName().toString().startsWith("linux-6.12.117-1_deb12u1-"),
+                bzImage.toString());
         assertEquals(kernels, bzImage.getParent().getParent());
         Files.createDirectories(bzImage.getParent());
         Files.writeString(bzImage, "image");
@@ -95,21 +100,26 @@ class KernelCatalogTest {
         Kernel plain = catalog.resolveDefault(false, line -> {});
         assertTrue(plain.name().startsWith("debian-"), plain.name());
         // The fake 6.12.9 kernel's config has IOMMUFD, so it serves without building ours.
-        assertEquals("debian-6.12.9-amd64", catalog.resolveDefault(true, line -> {}).name());
-        assertEquals("debian-6.1.0-56-amd64", catalog.resolve("debian-6.1.0-56-amd64", line -> {}).name());
+        assertEquals(
+                "debian-6.12.9-amd64", catalog.resolveDefault(true, line -> {}).name());
+        assertEquals(
+                "debian-6.1.0-56-amd64",
+                catalog.resolve("debian-6.1.0-56-amd64", line -> {}).name());
     }
 
     @Test
     void unknownNamesAndAMissingSourceAreExplained() throws Exception {
         KernelCatalog catalog = catalog(Optional.of(VERSION));
-        IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
-                () -> catalog.resolve("debian-4.19", line -> {}));
+        IllegalArgumentException unknown =
+                assertThrows(IllegalArgumentException.class, () -> catalog.resolve("debian-4.19", line -> {}));
         assertTrue(unknown.getMessage().contains("debian-6.1.0-56-amd64, iommufd-6.12.117"), unknown.getMessage());
 
         Files.delete(tarball);
-        assertEquals("unavailable: install Debian's linux-source-6.12 to build it", catalog.list().getLast().state());
-        IllegalStateException missing = assertThrows(IllegalStateException.class,
-                () -> catalog.resolve("iommufd-6.12.117", line -> {}));
+        assertEquals(
+                "unavailable: install Debian's linux-source-6.12 to build it",
+                catalog.list().getLast().state());
+        IllegalStateException missing =
+                assertThrows(IllegalStateException.class, () -> catalog.resolve("iommufd-6.12.117", line -> {}));
         assertTrue(missing.getMessage().contains("linux-source-6.12"), missing.getMessage());
     }
 
@@ -122,14 +132,19 @@ class KernelCatalogTest {
         KernelCatalog catalog = catalog(Optional.of(VERSION));
 
         assertEquals("being built now: see " + log, catalog.list().getLast().state());
-        IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> catalog.resolve("iommufd-6.12.117", line -> {}));
+        IllegalStateException e =
+                assertThrows(IllegalStateException.class, () -> catalog.resolve("iommufd-6.12.117", line -> {}));
         assertTrue(e.getMessage().contains("being built by another process"), e.getMessage());
 
         // A log nobody has written to for long is a failed build's leftover, not a build under way.
-        Files.setLastModifiedTime(log, java.nio.file.attribute.FileTime.from(
-                java.time.Instant.now().minus(IommufdKernel.BUILD_ACTIVITY).minusSeconds(60)));
-        assertEquals("not built yet: built on first use (~6-15 min)", catalog.list().getLast().state());
+        Files.setLastModifiedTime(
+                log,
+                java.nio.file.attribute.FileTime.from(java.time.Instant.now()
+                        .minus(IommufdKernel.BUILD_ACTIVITY)
+                        .minusSeconds(60)));
+        assertEquals(
+                "not built yet: built on first use (~6-15 min)",
+                catalog.list().getLast().state());
     }
 
     @Test
@@ -137,7 +152,9 @@ class KernelCatalogTest {
         Files.setLastModifiedTime(tarball, java.nio.file.attribute.FileTime.fromMillis(1_700_000_000_000L));
         IommufdKernel iommufd = new IommufdKernel(home, tarball, kernels, Optional.empty());
         assertEquals("iommufd-6.12", iommufd.name());
-        assertTrue(iommufd.expectedBzImage().toString().contains("/linux-1700000000-"), iommufd.expectedBzImage().toString());
+        assertTrue(
+                iommufd.expectedBzImage().toString().contains("/linux-1700000000-"),
+                iommufd.expectedBzImage().toString());
     }
 
     @Test
@@ -155,7 +172,8 @@ class KernelCatalogTest {
     @Test
     @Tag("oracle-vm")
     void theBuildScriptFindsTheKernelWhereJavaExpectsIt() throws Exception {
-        assertTrue(Files.isRegularFile(IommufdKernel.DEBIAN_TARBALL),
+        assertTrue(
+                Files.isRegularFile(IommufdKernel.DEBIAN_TARBALL),
                 "Debian's linux-source-6.12 is not installed (scripts/oracle-ci.sh installs it)");
         Optional<String> version = IommufdKernel.dpkgVersion(IommufdKernel.PACKAGE);
         assertTrue(version.isPresent(), "dpkg does not know linux-source-6.12");
@@ -171,9 +189,16 @@ class KernelCatalogTest {
             Path stub = Files.writeString(bin.resolve(tool), "#!/bin/sh\necho 'no build in this test' >&2\nexit 3\n");
             stub.toFile().setExecutable(true);
         }
-        Commands.Output output = Commands.run(List.of("env", "CUSTODY_KERNEL_CACHE=" + kernels,
-                "PATH=" + bin + ":" + System.getenv("PATH"), "bash",
-                files.resolve(IommufdKernel.SCRIPT).toString()), files, Duration.ofSeconds(60), line -> {});
+        Commands.Output output = Commands.run(
+                List.of(
+                        "env",
+                        "CUSTODY_KERNEL_CACHE=" + kernels,
+                        "PATH=" + bin + ":" + System.getenv("PATH"),
+                        "bash",
+                        files.resolve(IommufdKernel.SCRIPT).toString()),
+                files,
+                Duration.ofSeconds(60),
+                line -> {});
         assertEquals(0, output.exitCode(), output.stderr());
         assertEquals(expected.toString(), output.stdout().strip());
         assertEquals(expected, iommufd.build(line -> {}).bzImage());

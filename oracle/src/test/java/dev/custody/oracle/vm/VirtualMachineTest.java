@@ -34,34 +34,45 @@ class VirtualMachineTest {
         assertTrue(fakeQemu.toFile().setExecutable(true));
         Kernel gone = new Kernel("gone-1.0", "1.0", dir.resolve("no-such-bzImage"), Optional.empty(), false);
         VmRequest request = new VmRequest(gone, List.of(), "", TIMEOUT, dir.resolve("agent"));
-        IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> new VirtualMachine(fakeQemu.toString()).run(request));
+        IllegalStateException e =
+                assertThrows(IllegalStateException.class, () -> new VirtualMachine(fakeQemu.toString()).run(request));
         assertEquals("kernel gone-1.0: " + dir.resolve("no-such-bzImage") + " does not exist", e.getMessage());
     }
 
     @Test
     void theCommandLineIsTheOraclesMachineWithTheCallersDevicesLast() {
-        List<String> command = VirtualMachine.command("qemu", Path.of("/k/bzImage"), Path.of("/w/i.cpio"),
-                Path.of("/w/console.log"), Path.of("/w/agent.out"), List.of("-device", "virtio-rng-pci"));
+        List<String> command = VirtualMachine.command(
+                "qemu",
+                Path.of("/k/bzImage"),
+                Path.of("/w/i.cpio"),
+                Path.of("/w/console.log"),
+                Path.of("/w/agent.out"),
+                List.of("-device", "virtio-rng-pci"));
         String line = String.join(" ", command);
-        assertTrue(line.startsWith("qemu -machine q35,kernel-irqchip=split -accel tcg,thread=multi -cpu max -m 1024 -smp 1 "
-                + "-device intel-iommu,intremap=on,caching-mode=on -nic none -display none -no-reboot "), line);
+        assertTrue(
+                line.startsWith(
+                        "qemu -machine q35,kernel-irqchip=split -accel tcg,thread=multi -cpu max -m 1024 -smp 1 "
+                                + "-device intel-iommu,intremap=on,caching-mode=on -nic none -display none -no-reboot "),
+                line);
         assertTrue(line.contains(" -kernel /k/bzImage -initrd /w/i.cpio "), line);
-        assertTrue(command.contains("console=ttyS0 intel_iommu=on iommu=nopt panic=-1 loglevel=4 no_timer_check"), line);
-        assertTrue(line.endsWith(" -serial file:/w/console.log -serial file:/w/agent.out -device virtio-rng-pci"), line);
+        assertTrue(
+                command.contains("console=ttyS0 intel_iommu=on iommu=nopt panic=-1 loglevel=4 no_timer_check"), line);
+        assertTrue(
+                line.endsWith(" -serial file:/w/console.log -serial file:/w/agent.out -device virtio-rng-pci"), line);
     }
 
     @Test
     void aMissingQemuNamesTheDebianPackage() throws Exception {
         VmRequest request = new VmRequest(fakeKernel(dir), List.of(), "", TIMEOUT, dir.resolve("agent"));
-        IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> new VirtualMachine("qemu-system-x86_64-not-here").run(request));
+        IllegalStateException e = assertThrows(
+                IllegalStateException.class, () -> new VirtualMachine("qemu-system-x86_64-not-here").run(request));
         assertTrue(e.getMessage().contains("install Debian's qemu-system-x86"), e.getMessage());
     }
 
     @Test
     void deviceArgumentsMustBeQemuOptions() throws Exception {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
                 () -> new VmRequest(fakeKernel(dir), List.of("virtio-rng-pci"), "", TIMEOUT, dir.resolve("agent")));
         assertTrue(e.getMessage().contains("[-device, virtio-rng-pci]"), e.getMessage());
     }
@@ -70,8 +81,8 @@ class VirtualMachineTest {
     @Test
     void aHungVmIsKilledWithItsChildrenAtTheTimeout() throws Exception {
         Path childPid = dir.resolve("child.pid");
-        Path fakeQemu = Files.writeString(dir.resolve("fake-qemu"),
-                "#!/bin/sh\nsleep 600 &\necho $! > " + childPid + "\nwait\n");
+        Path fakeQemu = Files.writeString(
+                dir.resolve("fake-qemu"), "#!/bin/sh\nsleep 600 &\necho $! > " + childPid + "\nwait\n");
         assertTrue(fakeQemu.toFile().setExecutable(true));
         Path agent = Files.write(dir.resolve("agent"), new byte[] {1});
         Duration timeout = Duration.ofSeconds(2);
@@ -94,7 +105,8 @@ class VirtualMachineTest {
 
     @Test
     void qemusOwnComplaintsAreInTheResult() throws Exception {
-        Path fakeQemu = Files.writeString(dir.resolve("fake-qemu"),
+        Path fakeQemu = Files.writeString(
+                dir.resolve("fake-qemu"),
                 "#!/bin/sh\necho \"qemu-system-x86_64: -device nope: 'nope' is not a valid device model name\" >&2\nexit 1\n");
         assertTrue(fakeQemu.toFile().setExecutable(true));
         Path agent = Files.write(dir.resolve("agent"), new byte[] {1});
@@ -116,14 +128,21 @@ class VirtualMachineTest {
     @Test
     @Tag("oracle-vm")
     void bootsTheDebianKernelAndCollectsTheAgentsAnswers() throws Exception {
-        assertTrue(VirtualMachine.locate(VirtualMachine.QEMU).isPresent(),
+        assertTrue(
+                VirtualMachine.locate(VirtualMachine.QEMU).isPresent(),
                 "qemu-system-x86_64 is not installed (Debian's qemu-system-x86; scripts/oracle-ci.sh installs it)");
         assertTrue(VirtualMachine.locate("gcc").isPresent(), "gcc is not installed (Debian's gcc)");
-        assertTrue(Files.isRegularFile(IommufdKernel.DEBIAN_TARBALL),
+        assertTrue(
+                Files.isRegularFile(IommufdKernel.DEBIAN_TARBALL),
                 "Debian's linux-source-6.12 is not installed (the agent's uapi headers come from it; scripts/oracle-ci.sh installs it)");
-        List<Kernel> kernels = new KernelCatalog(Path.of("/boot"), Path.of("/lib/modules"),
-                new IommufdKernel(dir, dir.resolve("none"), dir, Optional.empty())).distributionKernels();
-        assertTrue(!kernels.isEmpty(), "no /boot/vmlinuz-* with /lib/modules (Debian's linux-image-amd64; scripts/oracle-ci.sh installs it)");
+        List<Kernel> kernels = new KernelCatalog(
+                        Path.of("/boot"),
+                        Path.of("/lib/modules"),
+                        new IommufdKernel(dir, dir.resolve("none"), dir, Optional.empty()))
+                .distributionKernels();
+        assertTrue(
+                !kernels.isEmpty(),
+                "no /boot/vmlinuz-* with /lib/modules (Debian's linux-image-amd64; scripts/oracle-ci.sh installs it)");
         Kernel kernel = kernels.getFirst();
         assertTrue(Files.isReadable(kernel.bzImage()), kernel.bzImage() + " is not readable by this user");
 
@@ -133,8 +152,8 @@ class VirtualMachineTest {
         }
         Path agent = AgentBinary.standard().build(source);
 
-        VmResult result = new VirtualMachine().run(new VmRequest(kernel, List.of("-device", "virtio-rng-pci"),
-                "the script\n", TIMEOUT, agent));
+        VmResult result = new VirtualMachine()
+                .run(new VmRequest(kernel, List.of("-device", "virtio-rng-pci"), "the script\n", TIMEOUT, agent));
 
         String diagnosis = "agent: " + result.agentLines() + "\nqemu: " + result.qemuLog() + "\nconsole tail: "
                 + tail(result.consoleLog());
@@ -145,13 +164,16 @@ class VirtualMachineTest {
         assertEquals("hello", lines.getFirst(), diagnosis);
         assertTrue(lines.contains("script the script"), diagnosis);
         assertTrue(lines.stream().noneMatch(l -> l.contains("\r")), diagnosis);
-        List<String> modules = lines.stream().filter(l -> l.startsWith("module ")).toList();
+        List<String> modules =
+                lines.stream().filter(l -> l.startsWith("module ")).toList();
         assertFalse(modules.isEmpty(), diagnosis);
         assertTrue(modules.stream().allMatch(l -> l.endsWith(" ok")), diagnosis);
         assertTrue(lines.contains("vfio-pci present"), "the vfio-pci module loaded: " + diagnosis);
         // The emulated IOMMU puts every PCI function in a group, the added virtio-rng (vendor 0x1af4) included.
         assertTrue(lines.stream().anyMatch(l -> l.matches("group \\d+ 0000:00:00\\.0 0x8086 .*")), diagnosis);
-        assertTrue(lines.stream().anyMatch(l -> l.matches("group \\d+ 0000:00:0[0-9a-f]\\.0 0x1af4 0x10(05|44)")), diagnosis);
+        assertTrue(
+                lines.stream().anyMatch(l -> l.matches("group \\d+ 0000:00:0[0-9a-f]\\.0 0x1af4 0x10(05|44)")),
+                diagnosis);
         assertEquals("bye", lines.getLast(), diagnosis);
         if (!VirtualMachine.keep()) {
             assertEquals(Optional.empty(), result.workDir(), "the run's directory is deleted unless kept");

@@ -47,51 +47,63 @@ final class FieldCodecs {
             return enumCodec(raw);
         }
         if (raw == OptionalLong.class) {
-            return codec((k, o, v) -> {
-                OptionalLong value = (OptionalLong) v;
-                o.writeBoolean(value.isPresent());
-                if (value.isPresent()) {
-                    o.writeVarLong(value.getAsLong(), true);
-                }
-            }, (k, i) -> i.readBoolean() ? OptionalLong.of(i.readVarLong(true)) : OptionalLong.empty());
+            return codec(
+                    (k, o, v) -> {
+                        OptionalLong value = (OptionalLong) v;
+                        o.writeBoolean(value.isPresent());
+                        if (value.isPresent()) {
+                            o.writeVarLong(value.getAsLong(), true);
+                        }
+                    },
+                    (k, i) -> i.readBoolean() ? OptionalLong.of(i.readVarLong(true)) : OptionalLong.empty());
         }
         if (raw == Optional.class) {
             FieldCodec element = of(argument(type, 0));
-            return codec((k, o, v) -> {
-                Optional<?> value = (Optional<?>) v;
-                o.writeBoolean(value.isPresent());
-                if (value.isPresent()) {
-                    element.write(k, o, value.get());
-                }
-            }, (k, i) -> i.readBoolean() ? Optional.of(element.read(k, i)) : Optional.empty());
+            return codec(
+                    (k, o, v) -> {
+                        Optional<?> value = (Optional<?>) v;
+                        o.writeBoolean(value.isPresent());
+                        if (value.isPresent()) {
+                            element.write(k, o, value.get());
+                        }
+                    },
+                    (k, i) -> i.readBoolean() ? Optional.of(element.read(k, i)) : Optional.empty());
         }
         if (raw == List.class) {
             FieldCodec element = of(argument(type, 0));
-            return codec((k, o, v) -> writeAll(k, o, (List<?>) v, element),
+            return codec(
+                    (k, o, v) -> writeAll(k, o, (List<?>) v, element),
                     (k, i) -> List.copyOf(readAll(k, i, element, "list")));
         }
         if (raw == SortedSet.class) {
             FieldCodec element = of(argument(type, 0));
-            return codec((k, o, v) -> {
-                requireNaturalOrder(((SortedSet<?>) v).comparator());
-                writeAll(k, o, (SortedSet<?>) v, element);
-            }, (k, i) -> Sorted.set(readAll(k, i, element, "sorted set")));
+            return codec(
+                    (k, o, v) -> {
+                        requireNaturalOrder(((SortedSet<?>) v).comparator());
+                        writeAll(k, o, (SortedSet<?>) v, element);
+                    },
+                    (k, i) -> Sorted.set(readAll(k, i, element, "sorted set")));
         }
         if (raw == SortedMap.class) {
             FieldCodec key = of(argument(type, 0));
             FieldCodec value = of(argument(type, 1));
-            return codec((k, o, v) -> {
-                requireNaturalOrder(((SortedMap<?, ?>) v).comparator());
-                writeEntries(k, o, (Map<?, ?>) v, key, value);
-            }, (k, i) -> Sorted.map(readEntries(k, i, key, value)));
+            return codec(
+                    (k, o, v) -> {
+                        requireNaturalOrder(((SortedMap<?, ?>) v).comparator());
+                        writeEntries(k, o, (Map<?, ?>) v, key, value);
+                    },
+                    (k, i) -> Sorted.map(readEntries(k, i, key, value)));
         }
         if (raw == SequencedMap.class) {
             FieldCodec key = of(argument(type, 0));
             FieldCodec value = of(argument(type, 1));
-            return codec((k, o, v) -> writeEntries(k, o, (Map<?, ?>) v, key, value),
+            return codec(
+                    (k, o, v) -> writeEntries(k, o, (Map<?, ?>) v, key, value),
                     (k, i) -> Collections.unmodifiableSequencedMap(readEntries(k, i, key, value)));
         }
-        if (raw.isInterface() || raw.isArray() || java.util.Collection.class.isAssignableFrom(raw)
+        if (raw.isInterface()
+                || raw.isArray()
+                || java.util.Collection.class.isAssignableFrom(raw)
                 || Map.class.isAssignableFrom(raw)) {
             if (raw.isInterface() && raw.isSealed()) {
                 return codec(Kryo::writeClassAndObject, Kryo::readClassAndObject);

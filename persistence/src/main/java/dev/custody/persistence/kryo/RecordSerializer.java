@@ -64,7 +64,8 @@ final class RecordSerializer<T extends Record> extends Serializer<T> {
             try {
                 codecs[n].write(kryo, output, value);
             } catch (KryoException | IllegalArgumentException e) {
-                throw new KryoException("cannot write " + type.getSimpleName() + "." + names[n] + ": " + e.getMessage(), e);
+                throw new KryoException(
+                        "cannot write " + type.getSimpleName() + "." + names[n] + ": " + e.getMessage(), e);
             }
         }
     }
@@ -82,8 +83,8 @@ final class RecordSerializer<T extends Record> extends Serializer<T> {
         try {
             return type.cast(constructor.invokeExact(values));
         } catch (Throwable e) {
-            throw new KryoException("the constructor of " + type.getSimpleName() + " refused "
-                    + Arrays.toString(values) + ": " + e, e);
+            throw new KryoException(
+                    "the constructor of " + type.getSimpleName() + " refused " + Arrays.toString(values) + ": " + e, e);
         }
     }
 }

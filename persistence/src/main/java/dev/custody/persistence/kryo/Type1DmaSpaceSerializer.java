@@ -51,7 +51,9 @@ final class Type1DmaSpaceSerializer extends Serializer<Type1DmaSpace> {
             entries.add(new DmaMapping(iova, vaddr, size, Bits.prot(input.readByte())));
         }
         try {
-            return Type1DmaSpace.empty(version).withPageSize(pageSize).withValidRanges(validRanges)
+            return Type1DmaSpace.empty(version)
+                    .withPageSize(pageSize)
+                    .withValidRanges(validRanges)
                     .withEntryLimit(entryLimit)
                     .withEntries(Ranges.ascendingAndDisjoint(entries, DmaMapping::range, "Type1DmaSpace entry"));
         } catch (IllegalArgumentException e) {

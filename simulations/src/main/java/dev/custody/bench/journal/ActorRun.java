@@ -29,9 +29,11 @@ final class ActorRun {
         Phase measured = Phase.run(engine, callers, measureMillis);
         Histogram latency = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
         measured.latencies.forEach(latency::add);
-        Throughput throughput = new Throughput(measured.calls.get(), measured.decisions.get(), measured.events.get(),
-                measured.seconds, latency);
-        return new Result(throughput, warmup.decisions.get() + measured.decisions.get(),
+        Throughput throughput = new Throughput(
+                measured.calls.get(), measured.decisions.get(), measured.events.get(), measured.seconds, latency);
+        return new Result(
+                throughput,
+                warmup.decisions.get() + measured.decisions.get(),
                 warmup.events.get() + measured.events.get());
     }
 
@@ -55,6 +57,7 @@ final class ActorRun {
         final AtomicLong events = new AtomicLong();
         /** One per caller: a caller's answers arrive one after another, so its histogram needs no lock. */
         final List<Histogram> latencies = new ArrayList<>();
+
         double seconds;
 
         static Phase run(KernelEngine engine, List<OwnershipCaller> callers, long millis) {
@@ -75,8 +78,12 @@ final class ActorRun {
         }
 
         /** One call; its answer issues the caller's next (the ask completes later, so no stack builds up). */
-        private void issue(KernelEngine engine, OwnershipCaller caller, Histogram histogram, long deadline,
-                           CompletableFuture<Void> finished) {
+        private void issue(
+                KernelEngine engine,
+                OwnershipCaller caller,
+                Histogram histogram,
+                long deadline,
+                CompletableFuture<Void> finished) {
             if (System.nanoTime() >= deadline) {
                 finished.complete(null);
                 return;

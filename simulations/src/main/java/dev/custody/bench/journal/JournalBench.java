@@ -34,10 +34,15 @@ public final class JournalBench {
         if (postgres.isPresent()) {
             progress("actors on PostgreSQL (then two restarts)");
             Postgres pg = postgres.get();
-            journals.add(JournalRun.run(new JournalTarget("postgres", Journals.postgres(pg.url(), pg.user(), pg.password())),
-                    workload, settings));
+            journals.add(JournalRun.run(
+                    new JournalTarget("postgres", Journals.postgres(pg.url(), pg.user(), pg.password())),
+                    workload,
+                    settings));
         }
-        int groups = (int) workload.topology().devices().values().stream().flatMap(d -> d.group().stream()).distinct().count();
+        int groups = (int) workload.topology().devices().values().stream()
+                .flatMap(d -> d.group().stream())
+                .distinct()
+                .count();
         return new JournalReport(settings, groups, model.throughput(), List.copyOf(journals), kryo);
     }
 

@@ -10,6 +10,8 @@ public record JournalBenchSettings(long warmupMillis, long measureMillis, int ca
     public static final int DEFAULT_CALLERS = 32;
 
     public static JournalBenchSettings of(boolean quick, int callers) {
-        return quick ? new JournalBenchSettings(1_500, 3_000, callers) : new JournalBenchSettings(5_000, 15_000, callers);
+        return quick
+                ? new JournalBenchSettings(1_500, 3_000, callers)
+                : new JournalBenchSettings(5_000, 15_000, callers);
     }
 }

@@ -38,8 +38,12 @@ final class JournalRun {
         double snapshotted = timedStart(target.config(), instance, workload);
         Recovery recovery = new Recovery(rows[0], result.totalEvents() + bootEvents, full, snapshotted);
         long decisions = result.totalDecisions() + 1; // the boot decision
-        return new JournalResult(target.name(), result.throughput(), (double) rows[0] / decisions,
-                (double) rows[1] / decisions, recovery);
+        return new JournalResult(
+                target.name(),
+                result.throughput(),
+                (double) rows[0] / decisions,
+                (double) rows[1] / decisions,
+                recovery);
     }
 
     /**
@@ -48,11 +52,18 @@ final class JournalRun {
      */
     static double timedStart(Config config, String instance, Workload workload) {
         try (CustodyRuntime runtime = CustodyRuntime.start(config)) {
-            Custody warm = Custody.start(runtime, instance + "-warm" + UUID.randomUUID().toString().substring(0, 4),
-                    workload.topology(), TIMEOUT).toCompletableFuture().join();
+            Custody warm = Custody.start(
+                            runtime,
+                            instance + "-warm" + UUID.randomUUID().toString().substring(0, 4),
+                            workload.topology(),
+                            TIMEOUT)
+                    .toCompletableFuture()
+                    .join();
             warm.stop().toCompletableFuture().join();
             long start = System.nanoTime();
-            Custody custody = Custody.start(runtime, instance, workload.topology(), TIMEOUT).toCompletableFuture().join();
+            Custody custody = Custody.start(runtime, instance, workload.topology(), TIMEOUT)
+                    .toCompletableFuture()
+                    .join();
             custody.state().toCompletableFuture().join();
             double seconds = (System.nanoTime() - start) / 1e9;
             custody.stop().toCompletableFuture().join();

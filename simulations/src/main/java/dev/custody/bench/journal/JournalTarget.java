@@ -19,17 +19,19 @@ record JournalTarget(String name, Config config) {
 
     /** The same journal without its snapshot store: a start then replays every record from the first. */
     Config withoutSnapshots() {
-        return config.withValue("pekko.persistence.snapshot-store.plugin",
-                com.typesafe.config.ConfigValueFactory.fromAnyRef(""));
+        return config.withValue(
+                "pekko.persistence.snapshot-store.plugin", com.typesafe.config.ConfigValueFactory.fromAnyRef(""));
     }
 
     /** Journal rows of engine {@code instance}: {coordinator's, all entities'}. Only while no runtime holds an H2 file. */
     long[] rows(String instance) {
         String sql = "select sum(case when persistence_id = ? then 1 else 0 end), count(*) from event_journal"
                 + " where persistence_id like ?";
-        try (Connection connection = DriverManager.getConnection(config.getString(DB + "url"),
-                config.getString(DB + "user"), config.getString(DB + "password"));
-             PreparedStatement query = connection.prepareStatement(sql)) {
+        try (Connection connection = DriverManager.getConnection(
+                        config.getString(DB + "url"),
+                        config.getString(DB + "user"),
+                        config.getString(DB + "password"));
+                PreparedStatement query = connection.prepareStatement(sql)) {
             query.setString(1, instance + "|kernel");
             query.setString(2, instance + "|%");
             try (ResultSet result = query.executeQuery()) {

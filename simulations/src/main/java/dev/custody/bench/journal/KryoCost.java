@@ -13,12 +13,20 @@ import java.util.List;
  * coordinator intent ({@link KernelJournal.DecisionTaken}, all events of one decision). A plain loop
  * with warm-up, as the serializer's own micro-benchmark does; good to some percent on a quiet machine.
  */
-record KryoCost(int stampedSamples, double stampedBytes, double stampedNanos,
-                int decisionSamples, double decisionBytes, double decisionNanos) {
+record KryoCost(
+        int stampedSamples,
+        double stampedBytes,
+        double stampedNanos,
+        int decisionSamples,
+        double decisionBytes,
+        double decisionNanos) {
 
     static KryoCost measure(List<Object> samples, long millis) {
-        List<Object> stamped = samples.stream().filter(s -> s instanceof Stamped).toList();
-        List<Object> decisions = samples.stream().filter(s -> s instanceof KernelJournal.DecisionTaken).toList();
+        List<Object> stamped =
+                samples.stream().filter(s -> s instanceof Stamped).toList();
+        List<Object> decisions = samples.stream()
+                .filter(s -> s instanceof KernelJournal.DecisionTaken)
+                .toList();
         KryoJournalSerializer serializer = new KryoJournalSerializer();
         double[] s = measure(serializer, stamped, millis / 2);
         double[] d = measure(serializer, decisions, millis / 2);
@@ -41,7 +49,8 @@ record KryoCost(int stampedSamples, double stampedBytes, double stampedNanos,
     }
 
     /** {round trips, nanoseconds}. */
-    private static long[] loop(KryoJournalSerializer serializer, List<Object> records, String[] manifests, long millis) {
+    private static long[] loop(
+            KryoJournalSerializer serializer, List<Object> records, String[] manifests, long millis) {
         long start = System.nanoTime();
         long deadline = start + millis * 1_000_000;
         long count = 0;

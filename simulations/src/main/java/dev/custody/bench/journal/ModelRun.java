@@ -1,10 +1,10 @@
 package dev.custody.bench.journal;
 
+import dev.custody.api.ModelEngine;
 import dev.custody.entity.KernelJournal;
 import dev.custody.entity.Stamped;
 import dev.custody.model.Command;
 import dev.custody.rules.Decision;
-import dev.custody.api.ModelEngine;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -31,8 +31,8 @@ final class ModelRun {
     }
 
     /** counts: calls, decisions with events, events. */
-    private static void loop(List<OwnershipCaller> callers, ModelEngine engine, long millis, List<Object> samples,
-                                    long[] counts) {
+    private static void loop(
+            List<OwnershipCaller> callers, ModelEngine engine, long millis, List<Object> samples, long[] counts) {
         long deadline = System.nanoTime() + millis * 1_000_000;
         long seq = 1;
         while (System.nanoTime() < deadline) {

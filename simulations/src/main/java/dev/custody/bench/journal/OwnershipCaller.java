@@ -1,10 +1,10 @@
 package dev.custody.bench.journal;
 
 import dev.custody.model.Command;
-import dev.custody.model.IommuType;
 import dev.custody.model.DeviceId;
 import dev.custody.model.GroupId;
 import dev.custody.model.Handle;
+import dev.custody.model.IommuType;
 import dev.custody.model.Outcome;
 import dev.custody.model.Reply;
 import java.util.ArrayDeque;
@@ -59,7 +59,9 @@ final class OwnershipCaller {
 
     /** The answer to the call {@link #next} returned: remembers the handle it created, if any. */
     void observe(Outcome<Reply> outcome) {
-        if (pendingRole.isPresent() && outcome instanceof Outcome.Ok<Reply> ok && ok.value() instanceof Reply.Created created) {
+        if (pendingRole.isPresent()
+                && outcome instanceof Outcome.Ok<Reply> ok
+                && ok.value() instanceof Reply.Created created) {
             handles.put(pendingRole.get(), created.handle());
         }
         pendingRole = Optional.empty();
@@ -108,8 +110,8 @@ final class OwnershipCaller {
         return Optional.ofNullable(handles.get(role)).map(make);
     }
 
-    private Optional<Command<?>> both(String first, String second,
-                                   java.util.function.BiFunction<Handle, Handle, Command<?>> make) {
+    private Optional<Command<?>> both(
+            String first, String second, java.util.function.BiFunction<Handle, Handle, Command<?>> make) {
         Handle a = handles.get(first);
         Handle b = handles.get(second);
         return a != null && b != null ? Optional.of(make.apply(a, b)) : Optional.empty();

@@ -18,7 +18,8 @@ public final class PostgresChoice {
     public static final String PASSWORD = "CUSTODY_TEST_POSTGRES_PASSWORD";
 
     public static Optional<JournalBench.Postgres> resolve(Optional<String> option, Map<String, String> environment) {
-        Optional<String> url = option.or(() -> Optional.ofNullable(environment.get(URL)).filter(u -> !u.isBlank()));
+        Optional<String> url =
+                option.or(() -> Optional.ofNullable(environment.get(URL)).filter(u -> !u.isBlank()));
         if (url.isEmpty()) {
             return Optional.empty();
         }
@@ -38,7 +39,9 @@ public final class PostgresChoice {
             for (String pair : url.substring(question + 1).split("&")) {
                 int equals = pair.indexOf('=');
                 if (equals > 0) {
-                    parameters.put(pair.substring(0, equals), URLDecoder.decode(pair.substring(equals + 1), StandardCharsets.UTF_8));
+                    parameters.put(
+                            pair.substring(0, equals),
+                            URLDecoder.decode(pair.substring(equals + 1), StandardCharsets.UTF_8));
                 }
             }
         }

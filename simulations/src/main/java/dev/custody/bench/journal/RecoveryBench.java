@@ -25,8 +25,14 @@ public final class RecoveryBench {
     private static final Duration TIMEOUT = Duration.ofMinutes(10);
 
     /** One journal length: seconds to write it, to restart without and with snapshots, to replay it. */
-    public record Point(long events, long decisions, double writeSeconds, double restartFullSeconds,
-                        double restartSnapshotSeconds, double readSeconds, double foldSeconds) {
+    public record Point(
+            long events,
+            long decisions,
+            double writeSeconds,
+            double restartFullSeconds,
+            double restartSnapshotSeconds,
+            double readSeconds,
+            double foldSeconds) {
         public double replaySeconds() {
             return readSeconds + foldSeconds;
         }
@@ -65,7 +71,10 @@ public final class RecoveryBench {
                 long start = System.nanoTime();
                 written = ActorRun.writeEvents(engine, workload, length);
                 writeSeconds = (System.nanoTime() - start) / 1e9;
-                engine.custody().halt().toCompletableFuture().join(); // stopped as a kill stops it: nothing is flushed on purpose
+                engine.custody()
+                        .halt()
+                        .toCompletableFuture()
+                        .join(); // stopped as a kill stops it: nothing is flushed on purpose
             }
             JournalTarget target = new JournalTarget("h2", config);
             double full = JournalRun.timedStart(target.withoutSnapshots(), instance, workload);

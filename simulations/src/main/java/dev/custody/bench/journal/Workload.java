@@ -29,7 +29,8 @@ record Workload(Topology topology, int callers, long seed) {
         Map<GroupId, List<DeviceId>> present = new LinkedHashMap<>();
         for (DeviceSpec device : topology.devices().values()) {
             if (device.present() && device.group().isPresent()) {
-                present.computeIfAbsent(device.group().get(), g -> new ArrayList<>()).add(device.id());
+                present.computeIfAbsent(device.group().get(), g -> new ArrayList<>())
+                        .add(device.id());
             }
         }
         List<Map<GroupId, List<DeviceId>>> dealt = new ArrayList<>();

@@ -19,7 +19,11 @@ class JournalReportTest {
         Throughput h2 = new Throughput(2_000, 1_800, 4_000, 2.0, latency);
         JournalResult memory = new JournalResult("memory", h2, Double.NaN, Double.NaN, null);
         JournalResult onH2 = new JournalResult("h2", h2, 1.5, 2.5, new Recovery(10_000, 12_000, 0.5, 0.05));
-        return new JournalReport(JournalBenchSettings.of(true, 8), 16, model, List.of(memory, onH2),
+        return new JournalReport(
+                JournalBenchSettings.of(true, 8),
+                16,
+                model,
+                List.of(memory, onH2),
                 new KryoCost(10, 14.5, 900, 5, 45.5, 1100));
     }
 
@@ -27,7 +31,10 @@ class JournalReportTest {
     void tableHasEveryJournalTheRatioAndTheRecovery() {
         String text = report().toText();
         assertTrue(text.contains("8 callers"), text);
-        assertTrue(text.matches("(?s).*\\nh2\\s+1000\\s+900\\s+2000\\s+100\\.0\\s+2\\.00\\s+2\\.00\\s+4\\.00\\s+3600\\n.*"), text);
+        assertTrue(
+                text.matches(
+                        "(?s).*\\nh2\\s+1000\\s+900\\s+2000\\s+100\\.0\\s+2\\.00\\s+2\\.00\\s+4\\.00\\s+3600\\n.*"),
+                text);
         assertTrue(text.matches("(?s).*\\nh2\\s+10000\\s+0\\.500\\s+20000\\s+12000\\s+24000\\s+0\\.050\\n.*"), text);
         assertTrue(text.matches("(?s).*\\nmemory .* - +- *\\n.*"), "rows are not counted in memory: " + text);
         assertTrue(text.contains("14.5 bytes"), text);
