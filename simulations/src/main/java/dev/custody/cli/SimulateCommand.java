@@ -3,6 +3,7 @@ package dev.custody.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.custody.persistence.JournalSpec;
 import dev.custody.rules.Mutant;
+import dev.custody.sim.CheckMode;
 import dev.custody.sim.ScenarioEmitter;
 import dev.custody.sim.SimHtmlReport;
 import dev.custody.sim.SimReport;
@@ -89,6 +90,14 @@ public final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--list-mutants", description = "List the mutants and exit.")
     boolean listMutants;
 
+    @Option(
+            names = "--check",
+            defaultValue = "incremental",
+            description = "incremental (what each decision touched) or full (every invariant over the whole"
+                    + " state after every decision: slower, the reference). Both stop at the same first"
+                    + " violation. Default: ${DEFAULT-VALUE}.")
+    String check;
+
     @Option(names = "--emit-scenario", description = "On a violation, write the shrunk trace as a scenario file.")
     Path emitScenario;
 
@@ -156,6 +165,10 @@ public final class SimulateCommand implements Callable<Integer> {
         if (!engine.equals("actors") && !engine.equals("rules")) {
             throw new IllegalArgumentException("--engine must be actors or rules");
         }
+        CheckMode checkMode = Arrays.stream(CheckMode.values())
+                .filter(m -> m.cliName().equals(check))
+                .findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("--check must be incremental or full"));
         JournalSpec journalOption = actors ? JournalSpec.parse(journal).prepared() : null;
         return new SimSettings(
                 seed != null ? seed : new java.util.Random().nextLong() & 0xffffffffL,
@@ -167,7 +180,8 @@ public final class SimulateCommand implements Callable<Integer> {
                 actors ? journal : "none",
                 mutants,
                 vfioUsers,
-                iommufdUsers);
+                iommufdUsers,
+                checkMode);
     }
 
     private SimResult runWithProgress(Simulation simulation, SimSettings settings) {

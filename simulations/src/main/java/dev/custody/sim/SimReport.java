@@ -27,9 +27,10 @@ public final class SimReport {
                 s.groups(),
                 s.deterministic() ? "deterministic" : "concurrent",
                 s.actors() ? "actor (" + s.journalName() + ")" : "pure-model",
-                s.mutants().isEmpty()
-                        ? ""
-                        : ", mutant " + s.mutants().iterator().next().cliName()));
+                (s.mutants().isEmpty()
+                                ? ""
+                                : ", mutant " + s.mutants().iterator().next().cliName())
+                        + (s.check() == CheckMode.FULL ? ", full checks" : "")));
         out.append(String.format(
                 "operations %d, invariant checks %d, violations %d%n",
                 r.operations(),
@@ -79,6 +80,7 @@ public final class SimReport {
         root.put(
                 "mutant",
                 s.mutants().isEmpty() ? null : s.mutants().iterator().next().cliName());
+        root.put("check", s.check().cliName());
         root.put("ops", r.operations());
         root.put("opsPerSecond", Math.round(r.operationsPerSecond())); // a timing figure, repeated under "timing"
         root.put("checks", r.checks());

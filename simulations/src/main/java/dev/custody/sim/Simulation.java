@@ -54,7 +54,7 @@ public final class Simulation {
             if (!settings.deterministic() && engine instanceof ActorEngine actors) {
                 return runPipelined(actors, progress);
             }
-            Recorder recorder = new Recorder(engine.state(), settings.actors());
+            Recorder recorder = new Recorder(engine.state(), settings.actors(), settings.check());
             List<Agent> agents = Agents.all(settings, topology, recorder::current);
             long start = System.nanoTime();
             if (settings.deterministic()) {
@@ -70,7 +70,8 @@ public final class Simulation {
                     .map(f -> new SimResult.Failure(
                             f.step(),
                             f.violations(),
-                            new TraceShrinker(topology, settings.mutants()).shrink(recorder.trace(), f.violations())));
+                            new TraceShrinker(topology, settings.mutants(), settings.check())
+                                    .shrink(recorder.trace(), f.violations())));
             return new SimResult(
                     settings,
                     topology,
@@ -125,7 +126,7 @@ public final class Simulation {
      * checks follow the journal's order through the engine's change stream.
      */
     private SimResult runPipelined(ActorEngine engine, LongConsumer progress) {
-        JournalOrderChecker checker = new JournalOrderChecker(engine.state());
+        JournalOrderChecker checker = new JournalOrderChecker(engine.state(), settings.check());
         AutoCloseable subscription = engine.custody()
                 .subscribe(checker::journaled)
                 .toCompletableFuture()
@@ -201,7 +202,8 @@ public final class Simulation {
                 .map(f -> new SimResult.Failure(
                         f.step(),
                         f.violations(),
-                        new TraceShrinker(topology, settings.mutants()).shrink(checker.trace(), f.violations())));
+                        new TraceShrinker(topology, settings.mutants(), settings.check())
+                                .shrink(checker.trace(), f.violations())));
         List<Long> perSecond = new ArrayList<>();
         for (long at : List.copyOf(completions)) {
             int second = (int) ((at - start) / 1_000_000_000L);
@@ -273,12 +275,14 @@ public final class Simulation {
         record Failed(long step, List<Violation> violations) {}
 
         private final boolean differential;
+        private final CheckMode check;
         private long acknowledged;
 
         /** {@code differential}: re-decide each call on the pure model and compare (the actor engine's check). */
-        Recorder(KernelState initial, boolean differential) {
+        Recorder(KernelState initial, boolean differential, CheckMode check) {
             this.current = initial;
             this.differential = differential;
+            this.check = check;
             initial.groups().values().forEach(g -> timeline.add(point(0, initial, g)));
         }
 
@@ -303,7 +307,7 @@ public final class Simulation {
             }
             trace.add(new TraceEntry(agent, command, decision.outcome()));
             completions.add(System.nanoTime());
-            List<Violation> violations = new ArrayList<>(StepCheck.after(before, decision));
+            List<Violation> violations = new ArrayList<>(StepCheck.after(before, decision, check));
             if (differential) {
                 violations.addAll(Differential.check(before, command, decision));
             }
@@ -316,12 +320,9 @@ public final class Simulation {
                 stopped.set(true);
             }
             current = decision.state();
-            if (!before.groups().equals(current.groups())) {
-                long step = trace.size();
-                current.groups().values().stream()
-                        .filter(g -> !g.equals(before.groups().get(g.id())))
-                        .forEach(g -> timeline.add(point(step, current, g)));
-            }
+            long step = trace.size();
+            ChangedGroups.of(before, current, decision.events(), check)
+                    .forEach(g -> timeline.add(point(step, current, g)));
             return decision;
         }
 
