@@ -152,18 +152,28 @@ public final class PersistentSortedMap<K, V> extends AbstractMap<K, V> implement
             return value == null ? List.of() : definition.terms.apply(value);
         }
 
+        /** Files the key anew: only the terms it leaves and the terms it joins are touched. */
         Indexed<K, V, T> replaced(K key, V old, V now) {
-            return (old == null ? this : removed(key, old)).with(key, now);
+            Collection<? extends T> before = termsOf(old);
+            Collection<? extends T> after = termsOf(now);
+            PersistentSortedMap<T, PersistentSortedSet<K>> next = keysByTerm;
+            for (T term : before) {
+                if (!after.contains(term)) {
+                    next = without(next, term, key);
+                }
+            }
+            for (T term : after) {
+                if (!before.contains(term)) {
+                    next = with(next, term, key);
+                }
+            }
+            return next == keysByTerm ? this : new Indexed<>(definition, next);
         }
 
         Indexed<K, V, T> removed(K key, V old) {
             PersistentSortedMap<T, PersistentSortedSet<K>> next = keysByTerm;
             for (T term : termsOf(old)) {
-                PersistentSortedSet<K> keys = next.get(term);
-                if (keys != null) {
-                    PersistentSortedSet<K> fewer = keys.minus(key);
-                    next = fewer.isEmpty() ? next.minus(term) : next.plus(term, fewer);
-                }
+                next = without(next, term, key);
             }
             return next == keysByTerm ? this : new Indexed<>(definition, next);
         }
@@ -171,10 +181,25 @@ public final class PersistentSortedMap<K, V> extends AbstractMap<K, V> implement
         Indexed<K, V, T> with(K key, V now) {
             PersistentSortedMap<T, PersistentSortedSet<K>> next = keysByTerm;
             for (T term : termsOf(now)) {
-                PersistentSortedSet<K> keys = next.get(term);
-                next = next.plus(term, (keys == null ? PersistentSortedSet.<K>empty() : keys).plus(key));
+                next = with(next, term, key);
             }
             return next == keysByTerm ? this : new Indexed<>(definition, next);
+        }
+
+        private static <K, T> PersistentSortedMap<T, PersistentSortedSet<K>> with(
+                PersistentSortedMap<T, PersistentSortedSet<K>> index, T term, K key) {
+            PersistentSortedSet<K> keys = index.get(term);
+            return index.plus(term, (keys == null ? PersistentSortedSet.<K>empty() : keys).plus(key));
+        }
+
+        private static <K, T> PersistentSortedMap<T, PersistentSortedSet<K>> without(
+                PersistentSortedMap<T, PersistentSortedSet<K>> index, T term, K key) {
+            PersistentSortedSet<K> keys = index.get(term);
+            if (keys == null) {
+                return index;
+            }
+            PersistentSortedSet<K> fewer = keys.minus(key);
+            return fewer.isEmpty() ? index.minus(term) : index.plus(term, fewer);
         }
 
         SortedSet<K> keysUnder(Object term) {
