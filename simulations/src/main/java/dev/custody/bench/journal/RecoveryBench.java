@@ -24,8 +24,9 @@ public final class RecoveryBench {
 
     private static final Duration TIMEOUT = Duration.ofMinutes(10);
 
-    /** One journal length: seconds to write it, to restart without and with snapshots, to replay it. */
+    /** One journal length on a host of {@code groups}: seconds to write it, restart without and with snapshots, replay it. */
     public record Point(
+            int groups,
             long events,
             long decisions,
             double writeSeconds,
@@ -47,19 +48,27 @@ public final class RecoveryBench {
     }
 
     public static List<Point> run(List<Long> lengths, int callers) {
+        return run(lengths, callers, Workload.defaultGroups(callers));
+    }
+
+    public static List<Point> run(List<Long> lengths, int callers, int groups) {
         List<Point> points = new ArrayList<>();
         for (long length : lengths) {
-            points.add(measure(length, callers));
+            points.add(measure(length, Workload.of(callers, groups)));
         }
         return points;
     }
 
-    private static Point measure(long length, int callers) {
+    /** The host size the benchmark uses when none is given. */
+    public static int defaultGroups(int callers) {
+        return Workload.defaultGroups(callers);
+    }
+
+    private static Point measure(long length, Workload workload) {
         Path dir = TemporaryDirectory.create("custody-recovery-bench");
         try {
             Config config = Journals.h2(dir);
             SchemaCreator.createIfMissing(config);
-            Workload workload = Workload.of(callers);
             String instance = "recovery";
             long written;
             double writeSeconds;
@@ -85,7 +94,15 @@ public final class RecoveryBench {
             start = System.nanoTime();
             Replay.fold(history);
             double fold = (System.nanoTime() - start) / 1e9;
-            return new Point(written, history.decisions().size(), writeSeconds, full, snapshotted, read, fold);
+            return new Point(
+                    workload.groups(),
+                    written,
+                    history.decisions().size(),
+                    writeSeconds,
+                    full,
+                    snapshotted,
+                    read,
+                    fold);
         } finally {
             TemporaryDirectory.delete(dir);
         }
