@@ -27,17 +27,22 @@ import java.util.function.Function;
  *
  * <p>A map can carry one {@link Index}: for every value, the terms it is filed under (a group under
  * the domains it uses, say), kept up to date by {@code plus} and {@code minus}, so that "which keys
- * are filed under this term" is a lookup and not a scan. The index is not part of the map's value.
+ * are filed under this term" is a lookup and not a scan. The index is built the first time it is
+ * asked (a map nobody asks, such as a state cut down for a check, never pays for it) and from then on
+ * kept by every map made from this one. It is not part of the map's value.
  */
 public final class PersistentSortedMap<K, V> extends AbstractMap<K, V> implements SortedMap<K, V> {
-    private static final PersistentSortedMap<?, ?> EMPTY = new PersistentSortedMap<>(null, null);
+    private static final PersistentSortedMap<?, ?> EMPTY = new PersistentSortedMap<>(null, null, null);
 
     private final Node<K, V> root;
-    private final Indexed<K, V, ?> index;
+    private final Index<? super V, ?> filing; // null: no index
+    // built on first use; a race builds it twice, harmlessly: it is immutable and published whole
+    private Indexed<K, V, ?> index;
     private int hash; // 0: not computed yet (as String's)
 
-    private PersistentSortedMap(Node<K, V> root, Indexed<K, V, ?> index) {
+    private PersistentSortedMap(Node<K, V> root, Index<? super V, ?> filing, Indexed<K, V, ?> index) {
         this.root = root;
+        this.filing = filing;
         this.index = index;
     }
 
@@ -69,7 +74,7 @@ public final class PersistentSortedMap<K, V> extends AbstractMap<K, V> implement
             values[n] = entry.getValue();
             n++;
         }
-        return n == 0 ? empty() : new PersistentSortedMap<>(AvlTree.fromSorted(keys, values, 0, n), null);
+        return n == 0 ? empty() : new PersistentSortedMap<>(AvlTree.fromSorted(keys, values, 0, n), null, null);
     }
 
     /** This map with {@code key} mapped to {@code value}: this very map when it already maps the key to that value. */
@@ -79,7 +84,8 @@ public final class PersistentSortedMap<K, V> extends AbstractMap<K, V> implement
         if (now == root) {
             return this;
         }
-        return new PersistentSortedMap<>(now, index == null ? null : index.replaced(key, get(key), value));
+        Indexed<K, V, ?> built = index;
+        return new PersistentSortedMap<>(now, filing, built == null ? null : built.replaced(key, get(key), value));
     }
 
     /** This map without {@code key}: this very map when it has no such key. */
@@ -90,7 +96,8 @@ public final class PersistentSortedMap<K, V> extends AbstractMap<K, V> implement
             return this;
         }
         Node<K, V> now = AvlTree.remove(root, key);
-        return new PersistentSortedMap<>(now, index == null ? null : index.removed(old.key, old.value));
+        Indexed<K, V, ?> built = index;
+        return new PersistentSortedMap<>(now, filing, built == null ? null : built.removed(old.key, old.value));
     }
 
     /** The entry at {@code position} in key order, in O(log n). */
@@ -112,21 +119,22 @@ public final class PersistentSortedMap<K, V> extends AbstractMap<K, V> implement
         }
     }
 
-    /** The same entries filed by {@code by}: this map when it already is, else a copy with the index built. */
+    /** The same entries filed by {@code by}: this map when it already is, else the same tree with that index. */
     public PersistentSortedMap<K, V> indexedBy(Index<? super V, ?> by) {
-        if (index != null && index.definition == by) {
-            return this;
-        }
-        Indexed<K, V, ?> built = Indexed.build(by, this);
-        return new PersistentSortedMap<>(root, built);
+        return filing == by ? this : new PersistentSortedMap<>(root, by, null);
     }
 
     /** The keys whose values are filed under {@code term}, in key order; fails on a map without an index. */
     public SortedSet<K> keysUnder(Object term) {
-        if (index == null) {
+        if (filing == null) {
             throw new IllegalStateException("the map has no index");
         }
-        return index.keysUnder(term);
+        Indexed<K, V, ?> built = index;
+        if (built == null) {
+            built = Indexed.build(filing, this);
+            index = built;
+        }
+        return built.keysUnder(term);
     }
 
     /** An index in effect: term -> the keys filed under it, itself persistent. */
