@@ -54,6 +54,12 @@ public final class SimulateCommand implements Callable<Integer> {
     int groups;
 
     @Option(
+            names = "--active-groups",
+            description = "The agents work on the first N groups only and the others stay idle, so the same"
+                    + " operations can run on hosts of any size. Default: every group.")
+    Integer activeGroups;
+
+    @Option(
             names = "--vfio-users",
             defaultValue = "2",
             description = "VFIO group/container users. Default: ${DEFAULT-VALUE}.")
@@ -181,7 +187,8 @@ public final class SimulateCommand implements Callable<Integer> {
                 mutants,
                 vfioUsers,
                 iommufdUsers,
-                checkMode);
+                checkMode,
+                activeGroups != null ? activeGroups : groups);
     }
 
     private SimResult runWithProgress(Simulation simulation, SimSettings settings) {

@@ -30,7 +30,8 @@ public final class SimReport {
                 (s.mutants().isEmpty()
                                 ? ""
                                 : ", mutant " + s.mutants().iterator().next().cliName())
-                        + (s.check() == CheckMode.FULL ? ", full checks" : "")));
+                        + (s.check() == CheckMode.FULL ? ", full checks" : "")
+                        + (s.activeGroups() < s.groups() ? ", agents on the first " + s.activeGroups() : "")));
         out.append(String.format(
                 "operations %d, invariant checks %d, violations %d%n",
                 r.operations(),
@@ -80,6 +81,7 @@ public final class SimReport {
         root.put(
                 "mutant",
                 s.mutants().isEmpty() ? null : s.mutants().iterator().next().cliName());
+        root.put("activeGroups", s.activeGroups());
         root.put("check", s.check().cliName());
         root.put("ops", r.operations());
         root.put("opsPerSecond", Math.round(r.operationsPerSecond())); // a timing figure, repeated under "timing"
