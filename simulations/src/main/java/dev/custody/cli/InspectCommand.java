@@ -40,6 +40,7 @@ public final class InspectCommand implements Callable<Integer> {
             out.put("instance", history.instance());
             out.put("lastDecision", history.decisions().size());
             out.put("openDecisions", history.openDecisions());
+            out.put("notes", history.notes());
             out.putAll(SysfsView.json(state));
             System.out.println(new ObjectMapper().writeValueAsString(out));
         } else {

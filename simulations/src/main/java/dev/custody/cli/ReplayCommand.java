@@ -114,6 +114,7 @@ public final class ReplayCommand implements Callable<Integer> {
         summary.put("decisions", history.decisions().size());
         summary.put("events", history.eventCount());
         summary.put("openDecisions", history.openDecisions());
+        summary.put("notes", history.notes());
         summary.put(
                 "violations",
                 violations.stream()

@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.custody.entity.KernelJournal;
 import dev.custody.model.Topology;
+import dev.custody.persistence.ReadOnlyJournal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -35,7 +36,7 @@ public final class JournalReader {
     }
 
     public static JournalHistory read(Config journal, String instance) {
-        if (JdbcJournalRows.applies(journal)) {
+        if (ReadOnlyJournal.applies(journal)) {
             return readRows(journal, instance);
         }
         ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "custody-replay", settings(journal));
@@ -55,7 +56,7 @@ public final class JournalReader {
                                 ? "; the journal holds no engine"
                                 : "; instances present: " + String.join(", ", instances)));
             }
-            return history(instance, envelopes);
+            return history(instance, envelopes, List.of());
         } catch (BadJournal bad) {
             throw bad;
         } catch (java.util.concurrent.ExecutionException e) {
@@ -73,19 +74,22 @@ public final class JournalReader {
         }
     }
 
-    /** A JDBC journal (H2, PostgreSQL): its rows read directly, in large fetches. */
+    /**
+     * A JDBC journal (H2, PostgreSQL): its rows read directly, in large fetches, from a {@link
+     * ReadOnlyJournal}, so the journal under investigation does not change by a byte.
+     */
     private static JournalHistory readRows(Config journal, String instance) {
-        try {
-            List<EventEnvelope> envelopes = JdbcJournalRows.read(journal, coordinatorId(instance));
+        try (ReadOnlyJournal evidence = ReadOnlyJournal.open(journal)) {
+            List<EventEnvelope> envelopes = JdbcJournalRows.read(evidence.connection(), coordinatorId(instance));
             if (envelopes.isEmpty()) {
-                List<String> instances = JdbcJournalRows.instances(journal);
+                List<String> instances = JdbcJournalRows.instances(evidence.connection());
                 throw new BadJournal("no journal of engine instance \"" + instance + "\" (persistence id "
                         + coordinatorId(instance) + ")"
                         + (instances.isEmpty()
                                 ? "; the journal holds no engine"
                                 : "; instances present: " + String.join(", ", instances)));
             }
-            return history(instance, envelopes);
+            return history(instance, envelopes, evidence.notes());
         } catch (BadJournal bad) {
             throw bad;
         } catch (Exception e) {
@@ -93,7 +97,7 @@ public final class JournalReader {
         }
     }
 
-    private static JournalHistory history(String instance, List<EventEnvelope> envelopes) {
+    private static JournalHistory history(String instance, List<EventEnvelope> envelopes, List<String> notes) {
         Optional<Topology> topology = Optional.empty();
         Instant started = Instant.EPOCH;
         List<RecordedDecision> decisions = new ArrayList<>();
@@ -127,7 +131,12 @@ public final class JournalReader {
             }
         }
         return new JournalHistory(
-                instance, topology.orElseThrow(() -> new BadJournal("no Started record")), started, decisions, applied);
+                instance,
+                topology.orElseThrow(() -> new BadJournal("no Started record")),
+                started,
+                decisions,
+                applied,
+                notes);
     }
 
     private static List<String> instances(JdbcReadJournal query, ActorSystem<Void> system) throws Exception {
