@@ -99,6 +99,7 @@ abstract class JdbcJournalContract {
 
     private static CoordinatorState fold(CoordinatorState state, KernelJournal record) {
         return switch (record) {
+            case KernelJournal.Header header -> state;
             case KernelJournal.Started started -> state.started(KernelState.empty(started.topology()));
             case KernelJournal.DecisionTaken taken -> state.taken(taken);
             case KernelJournal.DecisionApplied applied -> state.applied(applied.seq());
@@ -216,7 +217,8 @@ abstract class JdbcJournalContract {
             System.out.println("recovery failure seen by a user (damaged payload): " + corrupt);
             assertTrue(corrupt.contains("PersistenceId [" + coordinatorPid + "]"), corrupt);
             assertTrue(lastKnown(corrupt) < 2, corrupt);
-            assertTrue(corrupt.contains("manifest [11]") && corrupt.contains("KernelJournal$DecisionTaken"), corrupt);
+            assertTrue(
+                    corrupt.contains("manifest [11@v1]") && corrupt.contains("KernelJournal$DecisionTaken"), corrupt);
 
             kit.spawn(FailureWatcher.watching(
                     RecordEntity.create(devicePid, initialDevice(), Stamped.class, EntityState::apply, signals.ref()),

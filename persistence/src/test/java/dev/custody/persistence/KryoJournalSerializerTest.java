@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.custody.entity.JournalFormat;
 import dev.custody.entity.KernelJournal;
 import dev.custody.entity.Stamped;
 import dev.custody.model.event.DeviceEvent;
@@ -23,8 +24,8 @@ class KryoJournalSerializerTest {
         for (Map.Entry<Class<?>, Object> sample : GoldenSamples.all().entrySet()) {
             byte[] bytes = serializer.toBinary(sample.getValue());
             String manifest = serializer.manifest(sample.getValue());
-            assertEquals(Integer.toString(Registrations.idOf(sample.getKey()).orElseThrow()), manifest);
-            Object read = serializer.fromBinary(bytes, manifest);
+            assertEquals(Registrations.idOf(sample.getKey()).orElseThrow() + "@v" + JournalFormat.CURRENT, manifest);
+            Object read = serializer.readValue(bytes, manifest);
             assertEquals(sample.getValue(), read, sample.getKey().getName());
             assertArrayEquals(
                     bytes,

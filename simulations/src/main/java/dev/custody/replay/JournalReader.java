@@ -2,6 +2,7 @@ package dev.custody.replay;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import dev.custody.entity.JournalFormat;
 import dev.custody.entity.KernelJournal;
 import dev.custody.model.Topology;
 import dev.custody.persistence.ReadOnlyJournal;
@@ -98,6 +99,7 @@ public final class JournalReader {
     }
 
     private static JournalHistory history(String instance, List<EventEnvelope> envelopes, List<String> notes) {
+        Optional<KernelJournal.Header> header = Optional.empty();
         Optional<Topology> topology = Optional.empty();
         Instant started = Instant.EPOCH;
         List<RecordedDecision> decisions = new ArrayList<>();
@@ -105,28 +107,44 @@ public final class JournalReader {
         for (EventEnvelope envelope : envelopes) {
             Instant time = Instant.ofEpochMilli(envelope.timestamp());
             switch (envelope.event()) {
+                case KernelJournal.Header h -> {
+                    if (header.isPresent() || topology.isPresent()) {
+                        throw new BadJournal("record " + envelope.sequenceNr() + " of " + coordinatorId(instance)
+                                + ": a Header after the journal began");
+                    }
+                    try {
+                        JournalFormat.requireReadable(h);
+                    } catch (IllegalStateException newer) {
+                        throw new BadJournal("record " + envelope.sequenceNr() + " of " + coordinatorId(instance) + ": "
+                                + newer.getMessage());
+                    }
+                    header = Optional.of(h);
+                }
                 case KernelJournal.Started s -> {
                     if (topology.isPresent()) {
-                        throw new BadJournal("record " + envelope.sequenceNr() + ": a second Started record");
+                        throw new BadJournal("record " + envelope.sequenceNr() + " of " + coordinatorId(instance)
+                                + ": a second Started record");
                     }
                     topology = Optional.of(s.topology());
                     started = time;
                 }
                 case KernelJournal.DecisionTaken t -> {
                     if (topology.isEmpty()) {
-                        throw new BadJournal("record " + envelope.sequenceNr() + ": decision " + t.seq()
-                                + " before the Started record");
+                        throw new BadJournal("record " + envelope.sequenceNr() + " of " + coordinatorId(instance)
+                                + ": decision " + t.seq() + " before the Started record");
                     }
                     long expected = decisions.size() + 1L;
                     if (t.seq() != expected) {
-                        throw new BadJournal("record " + envelope.sequenceNr() + ": decision " + t.seq() + " ("
-                                + t.operationId() + ") where decision " + expected + " was due");
+                        throw new BadJournal("record " + envelope.sequenceNr() + " of " + coordinatorId(instance)
+                                + ": decision " + t.seq() + " (" + t.operationId() + ") where decision " + expected
+                                + " was due");
                     }
                     decisions.add(new RecordedDecision(t.seq(), t.operationId(), t.events(), time));
                 }
                 case KernelJournal.DecisionApplied a -> applied.add(a.seq());
                 default ->
-                    throw new BadJournal("record " + envelope.sequenceNr() + ": not a coordinator record: "
+                    throw new BadJournal("record " + envelope.sequenceNr() + " of " + coordinatorId(instance)
+                            + ": not a coordinator record: "
                             + envelope.event().getClass().getName());
             }
         }
@@ -136,6 +154,7 @@ public final class JournalReader {
                 started,
                 decisions,
                 applied,
+                header,
                 notes);
     }
 
