@@ -108,6 +108,8 @@ public final class Journals {
                         SNAPSHOT_STORE,
                         JOURNAL + ".use-shared-db",
                         "slick",
+                        JOURNAL + ".dao",
+                        NamingJournalDao.class.getName(),
                         SNAPSHOT_STORE + ".use-shared-db",
                         "slick",
                         READ_JOURNAL + ".use-shared-db",

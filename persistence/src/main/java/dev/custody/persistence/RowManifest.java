@@ -14,14 +14,19 @@ record RowManifest(String text, int id, int format) {
         int at = manifest.indexOf('@');
         String id = at < 0 ? manifest : manifest.substring(0, at);
         String version = at < 0 ? "" : manifest.substring(at + 1);
-        if (!digits(id) || (at >= 0 && !(version.startsWith("v") && digits(version.substring(1))))) {
+        boolean versioned = at >= 0;
+        if (!digits(id)
+                || versioned
+                        && !(version.startsWith("v")
+                                && digits(version.substring(1))
+                                && Integer.parseInt(version.substring(1)) >= 1)) {
             throw new NotSerializableException(KryoJournalSerializer.NAME + " cannot read a record with manifest ["
                     + manifest + "]: a manifest is a registration id, then @v and the journal format (\"11@v"
                     + JournalFormat.CURRENT + "\") or, in older rows, the id alone. Was the record written by"
                     + " another serializer?");
         }
-        int format = at < 0 ? 0 : Integer.parseInt(version.substring(1));
-        if (format < 1 && at >= 0 || format > JournalFormat.CURRENT) {
+        int format = versioned ? Integer.parseInt(version.substring(1)) : 0;
+        if (format > JournalFormat.CURRENT) {
             throw new NotSerializableException(KryoJournalSerializer.NAME + " cannot read a record with manifest ["
                     + manifest + "]: it was written in journal format " + format + ", and "
                     + JournalFormat.custodyVersion() + " reads formats 0 to " + JournalFormat.CURRENT
