@@ -12,11 +12,14 @@ import com.esotericsoftware.kryo.io.Output;
 final class Delimited {
     private Delimited() {}
 
-    static void write(Output output, Runnable value) {
-        int lengthAt = output.position();
+    /** Keeps a byte for the length of the value about to be written; give the result to {@link #end}. */
+    static int begin(Output output) {
         output.writeByte(0);
-        int start = output.position();
-        value.run();
+        return output.position();
+    }
+
+    /** Writes the length of the value written since {@code start} in front of it. */
+    static void end(Output output, int start) {
         int length = output.position() - start;
         int extra = varIntLength(length) - 1;
         if (extra > 0) {
@@ -27,7 +30,7 @@ final class Delimited {
             System.arraycopy(buffer, start, buffer, start + extra, length);
         }
         int end = output.position();
-        output.setPosition(lengthAt);
+        output.setPosition(start - 1);
         output.writeVarInt(length, true);
         output.setPosition(end);
     }

@@ -42,6 +42,7 @@ final class RecordSerializer<T extends Record> extends Serializer<T> {
     private record Field(
             int tag,
             String name,
+            String label,
             FieldCodec codec,
             int component,
             MethodHandle accessor,
@@ -53,11 +54,15 @@ final class RecordSerializer<T extends Record> extends Serializer<T> {
     }
 
     private final Class<T> type;
+    /** The class's simple name, and labels for refusals, made once: reading a record allocates no text. */
+    private final String name;
+    private final String countLabel;
+    private final String skippedLabel;
     private final FormatContext context;
     /** Live fields in tag order: the order they are written in. */
     private final Field[] written;
-    /** Every field the table names, live or retired, by tag. */
-    private final Map<Integer, Field> byTag = new HashMap<>();
+    /** Every field the table names, live or retired, by tag (null where a tag is unknown). */
+    private final Field[] byTag;
     /** Format 0: the unversioned fields in tag order, live and retired. */
     private final Field[] positional;
     /** Live fields an older record may lack, with their default, by component index. */
@@ -70,6 +75,9 @@ final class RecordSerializer<T extends Record> extends Serializer<T> {
     RecordSerializer(Class<T> type, List<Line> lines, FormatContext context) {
         super(false, true);
         this.type = type;
+        this.name = type.getSimpleName();
+        this.countLabel = name + " field count";
+        this.skippedLabel = name + " field of an unknown or retired tag";
         this.context = context;
         this.check = ValueChecks.forType(type);
         RecordComponent[] components = type.getRecordComponents();
@@ -81,15 +89,16 @@ final class RecordSerializer<T extends Record> extends Serializer<T> {
         List<Field> live = new ArrayList<>();
         List<Field> unversioned = new ArrayList<>();
         MethodHandles.Lookup lookup = MethodHandles.lookup();
+        byTag = new Field[lines.stream().mapToInt(Line::tag).max().orElse(0) + 1];
         try {
             Set<String> liveNames = new HashSet<>();
             for (Line line : lines) {
-                if (byTag.containsKey(line.tag())) {
+                if (byTag[line.tag()] != null) {
                     throw new IllegalArgumentException("tag " + line.tag() + " is given twice");
                 }
                 Field field;
                 if (line.retired()) {
-                    field = retired(line);
+                    field = retired(line, type);
                 } else {
                     Integer index = componentIndex.get(line.name());
                     if (index == null || !liveNames.add(line.name())) {
@@ -106,6 +115,7 @@ final class RecordSerializer<T extends Record> extends Serializer<T> {
                     field = new Field(
                             line.tag(),
                             line.name(),
+                            name + "." + line.name(),
                             FieldCodecs.of(declared),
                             index,
                             lookup.unreflect(component.getAccessor())
@@ -115,7 +125,7 @@ final class RecordSerializer<T extends Record> extends Serializer<T> {
                     live.add(field);
                     byComponent[index] = field;
                 }
-                byTag.put(line.tag(), field);
+                byTag[line.tag()] = field;
                 if (line.presence() == Presence.UNVERSIONED) {
                     unversioned.add(field);
                 }
@@ -141,10 +151,11 @@ final class RecordSerializer<T extends Record> extends Serializer<T> {
     }
 
     /** A retired field: records of format 0 hold it when it was unversioned, so its type must still read. */
-    private static Field retired(Line line) {
+    private static Field retired(Line line, Class<?> type) {
         FieldCodec codec =
                 line.presence() == Presence.UNVERSIONED ? FieldCodecs.of(TypeNames.parse(line.type())) : null;
-        return new Field(line.tag(), line.name(), codec, -1, null, line.presence(), null);
+        String label = type.getSimpleName() + "." + line.name() + " (retired)";
+        return new Field(line.tag(), line.name(), label, codec, -1, null, line.presence(), null);
     }
 
     /** The natural default of the field's type, or the class's static {@code default<Name>()}. */
@@ -193,35 +204,37 @@ final class RecordSerializer<T extends Record> extends Serializer<T> {
             try {
                 value = field.accessor().invokeExact((Object) record);
             } catch (Throwable e) {
-                throw new KryoException("cannot read " + type.getSimpleName() + "." + field.name(), e);
+                throw new KryoException("cannot read " + field.label(), e);
             }
             if (value == null) {
-                throw new KryoException("cannot write " + type.getSimpleName() + "." + field.name() + ": null");
+                throw new KryoException("cannot write " + field.label() + ": null");
             }
             try {
                 output.writeVarInt(field.tag() << 1 | (field.codec().varint() ? 0 : 1), true);
                 if (field.codec().varint()) {
                     field.codec().write(kryo, output, value);
                 } else {
-                    Delimited.write(output, () -> field.codec().write(kryo, output, value));
+                    int start = Delimited.begin(output);
+                    field.codec().write(kryo, output, value);
+                    Delimited.end(output, start);
                 }
             } catch (KryoException | IllegalArgumentException e) {
                 throw new KryoException(
-                        "cannot write " + type.getSimpleName() + "." + field.name() + ": " + e.getMessage(), e);
+                        "cannot write " + field.label() + ": " + e.getMessage(), e);
             }
         }
     }
 
     @Override
     public T read(Kryo kryo, Input input, Class<? extends T> ignored) {
-        context.enter(type.getSimpleName());
+        context.enter(name);
         try {
             Object[] values = context.positional() ? readPositional(kryo, input) : readTagged(kryo, input);
             T record;
             try {
                 record = type.cast(constructor.invokeExact(values));
             } catch (Throwable e) {
-                throw new KryoException("the constructor of " + type.getSimpleName() + " refused "
+                throw new KryoException("the constructor of " + name + " refused "
                         + abbreviated(Arrays.toString(values)) + ": " + e);
             }
             check.accept(record);
@@ -242,7 +255,7 @@ final class RecordSerializer<T extends Record> extends Serializer<T> {
         }
         for (Field field : byComponent) {
             if (field.presence() == Presence.REQUIRED) {
-                throw new KryoException("corrupt " + type.getSimpleName() + ": the class has no record of format 0");
+                throw new KryoException("corrupt " + name + ": the class has no record of format 0");
             }
             if (field.presence() == Presence.DEFAULTED) {
                 values[field.component()] = field.absent();
@@ -253,30 +266,34 @@ final class RecordSerializer<T extends Record> extends Serializer<T> {
 
     private Object[] readTagged(Kryo kryo, Input input) {
         Object[] values = new Object[byComponent.length];
-        int count = Bounded.count(input, type.getSimpleName() + " field count");
-        Set<Integer> seen = new HashSet<>();
+        int count = Bounded.count(input, countLabel);
+        long seen = 0; // tags below 64; a later tag is checked through the value it already has
         for (int n = 0; n < count; n++) {
             int key = input.readVarInt(true);
             int tag = key >>> 1;
             boolean delimited = (key & 1) == 1;
-            if (!seen.add(tag)) {
-                throw new KryoException("corrupt " + type.getSimpleName() + ": field tag " + tag + " appears twice");
+            if (tag < 64 && (seen & 1L << tag) != 0) {
+                throw new KryoException("corrupt " + name + ": field tag " + tag + " appears twice");
             }
-            Field field = byTag.get(tag);
+            seen |= tag < 64 ? 1L << tag : 0;
+            Field field = tag < byTag.length ? byTag[tag] : null;
             if (field == null || !field.live()) {
                 skip(input, delimited, tag); // retired, or added by a newer build: not ours to read
                 continue;
             }
             if (delimited == field.codec().varint()) {
-                throw new KryoException("corrupt " + type.getSimpleName() + "." + field.name() + ": tag " + tag
+                throw new KryoException("corrupt " + field.label() + ": tag " + tag
                         + (delimited ? " has a length" : " has no length"));
+            }
+            if (values[field.component()] != null) {
+                throw new KryoException("corrupt " + name + ": field tag " + tag + " appears twice");
             }
             values[field.component()] = delimited ? readDelimited(kryo, input, field) : readValue(kryo, input, field);
         }
         for (Field field : byComponent) {
             if (values[field.component()] == null) {
                 if (field.presence() != Presence.DEFAULTED) {
-                    throw new KryoException("corrupt " + type.getSimpleName() + ": the field " + field.name() + " (tag "
+                    throw new KryoException("corrupt " + name + ": the field " + field.name() + " (tag "
                             + field.tag() + ") is missing");
                 }
                 values[field.component()] = field.absent();
@@ -286,11 +303,11 @@ final class RecordSerializer<T extends Record> extends Serializer<T> {
     }
 
     private Object readDelimited(Kryo kryo, Input input, Field field) {
-        int length = Delimited.length(input, type.getSimpleName() + "." + field.name());
+        int length = Delimited.length(input, field.label());
         int start = input.position();
         Object value = readValue(kryo, input, field);
         if (input.position() - start != length) {
-            throw new KryoException("corrupt " + type.getSimpleName() + "." + field.name() + ": " + length
+            throw new KryoException("corrupt " + field.label() + ": " + length
                     + " bytes announced, " + (input.position() - start) + " read");
         }
         return value;
@@ -300,13 +317,13 @@ final class RecordSerializer<T extends Record> extends Serializer<T> {
         try {
             return field.codec().read(kryo, input);
         } catch (KryoException | IllegalArgumentException | IndexOutOfBoundsException e) {
-            throw new KryoException("in " + type.getSimpleName() + "." + field.name() + ": " + e.getMessage(), e);
+            throw new KryoException("in " + field.label() + ": " + e.getMessage(), e);
         }
     }
 
     private void skip(Input input, boolean delimited, int tag) {
         if (delimited) {
-            int length = Delimited.length(input, type.getSimpleName() + " tag " + tag);
+            int length = Delimited.length(input, skippedLabel);
             input.setPosition(input.position() + length);
         } else {
             input.readVarLong(true);
