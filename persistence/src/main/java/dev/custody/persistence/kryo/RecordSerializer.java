@@ -56,6 +56,7 @@ final class RecordSerializer<T extends Record> extends Serializer<T> {
     private final Class<T> type;
     /** The class's simple name, and labels for refusals, made once: reading a record allocates no text. */
     private final String name;
+
     private final String countLabel;
     private final String skippedLabel;
     private final FormatContext context;
@@ -219,8 +220,7 @@ final class RecordSerializer<T extends Record> extends Serializer<T> {
                     Delimited.end(output, start);
                 }
             } catch (KryoException | IllegalArgumentException e) {
-                throw new KryoException(
-                        "cannot write " + field.label() + ": " + e.getMessage(), e);
+                throw new KryoException("cannot write " + field.label() + ": " + e.getMessage(), e);
             }
         }
     }
@@ -234,8 +234,8 @@ final class RecordSerializer<T extends Record> extends Serializer<T> {
             try {
                 record = type.cast(constructor.invokeExact(values));
             } catch (Throwable e) {
-                throw new KryoException("the constructor of " + name + " refused "
-                        + abbreviated(Arrays.toString(values)) + ": " + e);
+                throw new KryoException(
+                        "the constructor of " + name + " refused " + abbreviated(Arrays.toString(values)) + ": " + e);
             }
             check.accept(record);
             return record;
@@ -282,8 +282,8 @@ final class RecordSerializer<T extends Record> extends Serializer<T> {
                 continue;
             }
             if (delimited == field.codec().varint()) {
-                throw new KryoException("corrupt " + field.label() + ": tag " + tag
-                        + (delimited ? " has a length" : " has no length"));
+                throw new KryoException(
+                        "corrupt " + field.label() + ": tag " + tag + (delimited ? " has a length" : " has no length"));
             }
             if (values[field.component()] != null) {
                 throw new KryoException("corrupt " + name + ": field tag " + tag + " appears twice");
@@ -293,8 +293,8 @@ final class RecordSerializer<T extends Record> extends Serializer<T> {
         for (Field field : byComponent) {
             if (values[field.component()] == null) {
                 if (field.presence() != Presence.DEFAULTED) {
-                    throw new KryoException("corrupt " + name + ": the field " + field.name() + " (tag "
-                            + field.tag() + ") is missing");
+                    throw new KryoException("corrupt " + name + ": the field " + field.name() + " (tag " + field.tag()
+                            + ") is missing");
                 }
                 values[field.component()] = field.absent();
             }
@@ -307,8 +307,8 @@ final class RecordSerializer<T extends Record> extends Serializer<T> {
         int start = input.position();
         Object value = readValue(kryo, input, field);
         if (input.position() - start != length) {
-            throw new KryoException("corrupt " + field.label() + ": " + length
-                    + " bytes announced, " + (input.position() - start) + " read");
+            throw new KryoException("corrupt " + field.label() + ": " + length + " bytes announced, "
+                    + (input.position() - start) + " read");
         }
         return value;
     }
