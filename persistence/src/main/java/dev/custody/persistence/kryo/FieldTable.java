@@ -27,8 +27,8 @@ import java.util.TreeMap;
  *   <li>state {@code retired}: no longer a component; records that hold it skip it.
  * </ul>
  *
- * A class with no line takes tags in declaration order (and {@code RegistrationCoverageTest} asks for
- * its lines). Lines are only ever added; a rename changes the name only, never the tag.
+ * A class with no line takes tags in declaration order (and {@code FieldTableTest} asks for its
+ * lines). Lines are only ever added; a rename changes the name only, never the tag.
  */
 final class FieldTable {
     static final String RESOURCE = "journal-fields.tsv";

@@ -66,7 +66,7 @@ final class RecordSerializer<T extends Record> extends Serializer<T> {
     private final Field[] byTag;
     /** Format 0: the unversioned fields in tag order, live and retired. */
     private final Field[] positional;
-    /** Live fields an older record may lack, with their default, by component index. */
+    /** Live fields by component index (the constructor's order), each with its default if it has one. */
     private final Field[] byComponent;
 
     private final MethodHandle constructor;
