@@ -41,7 +41,8 @@ final class EventJson {
         }
     }
 
-    private static JsonNode json(Object value) {
+    /** Any value as JSON: records by their components, Optionals as their value or null, ids as their one field. */
+    static JsonNode json(Object value) {
         return switch (value) {
             case null -> Messages.NODES.nullNode();
             case String s -> Messages.NODES.textNode(s);
@@ -62,9 +63,7 @@ final class EventJson {
                 m.forEach((k, v) -> map.set(String.valueOf(k instanceof Record r ? json(r).asText() : k), json(v)));
                 yield map;
             }
-            case Record r
-            when r.getClass().getRecordComponents().length == 1 ->
-                json(read(r.getClass().getRecordComponents()[0], r));
+            case Record r when isIdentifier(r) -> json(read(r.getClass().getRecordComponents()[0], r));
             case Record r -> {
                 ObjectNode nested = Messages.NODES.objectNode();
                 fields(nested, r);
@@ -72,6 +71,16 @@ final class EventJson {
             }
             default -> Messages.NODES.textNode(value.toString());
         };
+    }
+
+    /** A record of one text or number field is an identifier (a device name, a group number). */
+    private static boolean isIdentifier(Record value) {
+        RecordComponent[] components = value.getClass().getRecordComponents();
+        if (components.length != 1) {
+            return false;
+        }
+        Class<?> type = components[0].getType();
+        return type == String.class || type == int.class || type == long.class;
     }
 
     private static Object read(RecordComponent component, Record value) {

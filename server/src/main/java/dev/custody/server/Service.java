@@ -220,7 +220,7 @@ final class Service {
 
     private ObjectNode queryState() {
         KernelState now = await(custody.state(), "the engine's state");
-        return Messages.ok(Messages.JSON.valueToTree(settings.stateView().apply(now)), null);
+        return Messages.ok((ObjectNode) EventJson.json(settings.stateView().apply(now)), null);
     }
 
     private static ObjectNode queryOperations() {
