@@ -304,6 +304,11 @@ public final class ControlServer implements AutoCloseable {
         return metrics.map(m -> OptionalInt.of(m.port())).orElseGet(OptionalInt::empty);
     }
 
+    /** Where the server keeps its state log and audit log, if anywhere. */
+    java.nio.file.Path stateDirectoryForTests() {
+        return settings.stateDirectory().orElseThrow();
+    }
+
     public int connections() {
         return service.connectionCount();
     }
