@@ -365,6 +365,29 @@ public final class ControlServer implements AutoCloseable {
         closed.countDown();
     }
 
+    /**
+     * Stops as a SIGKILL would, for tests of what the next start puts back: the socket and every
+     * connection go at once, nothing is released and nothing more is written to the state log.
+     */
+    void crash() {
+        closing.set(true);
+        service.crash();
+        try {
+            listener.close();
+            Files.deleteIfExists(settings.socket());
+        } catch (IOException ignored) {
+            // a crash does not tidy up
+        }
+        for (Connection connection : service.connections()) {
+            connection.close();
+        }
+        reaper.shutdownNow();
+        metrics.ifPresent(MetricsEndpoint::close);
+        state.close();
+        service.audit().close();
+        closed.countDown();
+    }
+
     private void awaitQuietly() {
         try {
             closed.await();

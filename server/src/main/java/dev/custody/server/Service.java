@@ -64,6 +64,7 @@ final class Service {
     private final AtomicLong connectionNumbers = new AtomicLong();
     private final Instant started = Instant.now();
     private volatile boolean draining;
+    private volatile boolean crashed;
 
     Service(
             Custody custody,
@@ -107,7 +108,15 @@ final class Service {
         if (connections.remove(connection) != null) {
             metrics.connections.decrementAndGet();
         }
-        release(connection.table());
+        if (!crashed) {
+            release(connection.table());
+        }
+    }
+
+    /** A test's stand-in for SIGKILL: connections that end from now on release nothing. */
+    void crash() {
+        crashed = true;
+        draining = true;
     }
 
     int connectionCount() {
@@ -565,7 +574,7 @@ final class Service {
         return "serve-" + boot + "-" + internalOperations.incrementAndGet();
     }
 
-    private static String fingerprint(Request request) {
+    static String fingerprint(Request request) {
         ObjectNode node = Messages.NODES.objectNode();
         node.put("execute", request.execute());
         node.set("arguments", request.arguments());
