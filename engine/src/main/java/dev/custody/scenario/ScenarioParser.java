@@ -72,6 +72,17 @@ public final class ScenarioParser {
         return new Scenario(source, name, description, topology, new StepValidator(source, topology).validate(steps));
     }
 
+    /**
+     * Validates one step on its own, as {@link #parse} validates each step of a file: the op, its
+     * fields and their value forms against {@code topology}, and that every name it uses is one of
+     * {@code names}. For callers that receive steps one at a time (the control socket); the message
+     * of the {@link ScenarioException} names {@code source}, the step number and the field.
+     */
+    public static Step validateStep(
+            String source, Topology topology, java.util.Collection<String> names, int number, ObjectNode node) {
+        return new StepValidator(source, topology).validateOne(number, node, new HashSet<>(names));
+    }
+
     /** Fields every step may carry besides its operation's arguments. */
     static final Set<String> COMMON_FIELDS =
             Set.of("op", "as", "expect", "expectValue", "expectState", "completes", "comment", "description");
@@ -85,23 +96,27 @@ public final class ScenarioParser {
             int number = 0;
             for (JsonNode node : steps) {
                 number++;
-                if (!node.isObject()) {
-                    throw ScenarioException.atStep(file, number, "(step)", "must be an object");
-                }
-                JsonNode op = node.get("op");
-                if (op == null || !op.isTextual()) {
-                    throw ScenarioException.atStep(file, number, "op", "is required");
-                }
-                int at = number;
-                Operation<?> spec = Operations.find(op.textValue())
-                        .orElseThrow(() ->
-                                ScenarioException.atStep(file, at, "op", "unknown op \"" + op.textValue() + "\""));
-                Step step = new Step(number, spec.name(), (ObjectNode) node);
-                checkFields(step, spec, names);
-                step.as().ifPresent(names::add);
-                valid.add(step);
+                valid.add(validateOne(number, node, names));
             }
             return valid;
+        }
+
+        /** One step; the name it binds with {@code "as"} is added to {@code names}. */
+        Step validateOne(int number, JsonNode node, Set<String> names) {
+            if (!node.isObject()) {
+                throw ScenarioException.atStep(file, number, "(step)", "must be an object");
+            }
+            JsonNode op = node.get("op");
+            if (op == null || !op.isTextual()) {
+                throw ScenarioException.atStep(file, number, "op", "is required");
+            }
+            Operation<?> spec = Operations.find(op.textValue())
+                    .orElseThrow(() ->
+                            ScenarioException.atStep(file, number, "op", "unknown op \"" + op.textValue() + "\""));
+            Step step = new Step(number, spec.name(), (ObjectNode) node);
+            checkFields(step, spec, names);
+            step.as().ifPresent(names::add);
+            return step;
         }
 
         private void checkFields(Step step, Operation<?> spec, Set<String> names) {

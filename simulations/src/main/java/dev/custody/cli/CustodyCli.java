@@ -24,7 +24,9 @@ import picocli.CommandLine.Command;
             ReplayCommand.class,
             InspectCommand.class,
             CrashTestCommand.class,
-            CrashWorkloadCommand.class
+            CrashWorkloadCommand.class,
+            ServeCommand.class,
+            CtlCommand.class
         },
         description = "DMA-ownership state of IOMMU groups, domains and devices, with the Linux kernel's rules.")
 public final class CustodyCli implements Runnable {
