@@ -1,6 +1,7 @@
 package dev.custody.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.custody.api.HeapNeed;
 import dev.custody.persistence.JournalSpec;
 import dev.custody.rules.Mutant;
 import dev.custody.sim.CheckMode;
@@ -9,6 +10,7 @@ import dev.custody.sim.SimHtmlReport;
 import dev.custody.sim.SimReport;
 import dev.custody.sim.SimResult;
 import dev.custody.sim.SimSettings;
+import dev.custody.sim.SimTopology;
 import dev.custody.sim.Simulation;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -127,6 +129,15 @@ public final class SimulateCommand implements Callable<Integer> {
             settings = settings();
         } catch (IllegalArgumentException bad) {
             System.err.println("custody simulate: " + bad.getMessage());
+            return 2;
+        }
+        Optional<String> tooLarge = HeapNeed.refusal(
+                settings.groups(),
+                SimTopology.devices(settings.groups()),
+                settings.actors(),
+                Runtime.getRuntime().maxMemory());
+        if (tooLarge.isPresent()) { // before the host is built: never an OutOfMemoryError halfway
+            System.err.println("custody simulate: " + tooLarge.get());
             return 2;
         }
         Simulation simulation = new Simulation(settings);
