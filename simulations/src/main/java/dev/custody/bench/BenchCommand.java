@@ -15,6 +15,7 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         subcommands = {
             BenchCommand.PageTable.class,
+            HeapCommand.class,
             JournalCommand.class,
             RecoveryCommand.class,
             ServeBenchCommand.class
