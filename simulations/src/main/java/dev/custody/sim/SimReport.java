@@ -116,6 +116,8 @@ public final class SimReport {
         ObjectNode timing = root.putObject("timing");
         timing.put("seconds", r.elapsedNanos() / 1e9);
         timing.put("opsPerSecond", Math.round(r.operationsPerSecond()));
+        timing.put("cpuSeconds", r.cpuNanos() / 1e9);
+        timing.put("opsPerCpuSecond", Math.round(r.operationsPerCpuSecond()));
         ObjectNode latency = timing.putObject("latencyMicros");
         r.latencies()
                 .forEach((op, h) -> latency.putObject(op)

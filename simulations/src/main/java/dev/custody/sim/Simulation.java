@@ -62,12 +62,14 @@ public final class Simulation {
             Recorder recorder = new Recorder(engine.state(), settings.actors(), settings.check());
             List<Agent> agents = Agents.all(settings, workedOn, recorder::current);
             long start = System.nanoTime();
+            long cpuStart = ProcessCpu.nanos();
             if (settings.deterministic()) {
                 runDeterministic(engine, agents, recorder, progress, start);
             } else {
                 runConcurrent(engine, agents, recorder, progress, start);
             }
             long elapsed = System.nanoTime() - start;
+            long cpu = ProcessCpu.nanos() - cpuStart;
             if (engine instanceof ActorEngine actors && recorder.failure().isEmpty()) {
                 recorder.checkJournal(actors);
             }
@@ -82,6 +84,7 @@ public final class Simulation {
                     topology,
                     recorder.stats().operations(),
                     elapsed,
+                    cpu,
                     recorder.stats().outcomes(),
                     recorder.stats().latencies(),
                     recorder.checks(),
@@ -142,6 +145,7 @@ public final class Simulation {
         AtomicLong issued = new AtomicLong();
         AtomicLong changing = new AtomicLong();
         long start = System.nanoTime();
+        long cpuStart = ProcessCpu.nanos();
         List<Thread> threads = new ArrayList<>();
         for (Agent agent : agents) {
             threads.add(Thread.ofPlatform().name("agent-" + agent.name()).start(() -> {
@@ -170,6 +174,7 @@ public final class Simulation {
         }
         threads.forEach(Simulation::join);
         long elapsed = System.nanoTime() - start;
+        long cpu = ProcessCpu.nanos() - cpuStart;
         long journaled = engine.custody().quiesce().toCompletableFuture().join();
         if (!checker.awaitChecked(changing.get(), java.time.Duration.ofSeconds(60))
                 && checker.failure().isEmpty()) {
@@ -222,6 +227,7 @@ public final class Simulation {
                 topology,
                 stats.operations(),
                 elapsed,
+                cpu,
                 stats.outcomes(),
                 stats.latencies(),
                 checker.checked(),
