@@ -15,6 +15,7 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         subcommands = {
             BenchCommand.PageTable.class,
+            FoldCommand.class,
             HeapCommand.class,
             JournalCommand.class,
             RecoveryCommand.class,

@@ -44,6 +44,11 @@ public final class Simulation {
         return topology;
     }
 
+    /** The part of the host the agents work on: its first {@code activeGroups} groups. */
+    Topology workedOn() {
+        return workedOn;
+    }
+
     public SimResult run(LongConsumer progress) {
         try (KernelEngine engine = settings.actors()
                 ? ActorEngine.onJournal(
