@@ -97,7 +97,9 @@ public final class JournalReader {
         Optional<Topology> topology = Optional.empty();
         Instant started = Instant.EPOCH;
         List<RecordedDecision> decisions = new ArrayList<>();
+        List<RecordedAnswer> answered = new ArrayList<>();
         Set<Long> applied = new HashSet<>();
+        long appliedThrough = 0;
         for (EventEnvelope envelope : envelopes) {
             Instant time = Instant.ofEpochMilli(envelope.timestamp());
             switch (envelope.event()) {
@@ -120,14 +122,41 @@ public final class JournalReader {
                     }
                     decisions.add(new RecordedDecision(t.seq(), t.operationId(), t.events(), time));
                 }
+                case KernelJournal.Decided d -> {
+                    if (topology.isEmpty()) {
+                        throw new BadJournal("record " + envelope.sequenceNr() + ": decision " + d.seq()
+                                + " before the Started record");
+                    }
+                    long expected = decisions.size() + 1L;
+                    if (d.seq() != expected) {
+                        throw new BadJournal("record " + envelope.sequenceNr() + ": decision " + d.seq() + " ("
+                                + d.command().operationId() + ") where decision " + expected + " was due");
+                    }
+                    decisions.add(new RecordedDecision(
+                            d.seq(),
+                            d.command().operationId(),
+                            d.events(),
+                            time,
+                            Optional.of(d.command()),
+                            Optional.of(d.answer())));
+                }
+                case KernelJournal.Answered a ->
+                    answered.add(new RecordedAnswer(a.afterSeq(), a.command(), a.answer(), time));
                 case KernelJournal.DecisionApplied a -> applied.add(a.seq());
+                case KernelJournal.AppliedThrough a -> appliedThrough = Math.max(appliedThrough, a.seq());
                 default ->
                     throw new BadJournal("record " + envelope.sequenceNr() + ": not a coordinator record: "
                             + envelope.event().getClass().getName());
             }
         }
         return new JournalHistory(
-                instance, topology.orElseThrow(() -> new BadJournal("no Started record")), started, decisions, applied);
+                instance,
+                topology.orElseThrow(() -> new BadJournal("no Started record")),
+                started,
+                decisions,
+                applied,
+                appliedThrough,
+                answered);
     }
 
     private static List<String> instances(JdbcReadJournal query, ActorSystem<Void> system) throws Exception {

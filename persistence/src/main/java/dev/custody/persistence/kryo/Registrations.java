@@ -2,9 +2,13 @@ package dev.custody.persistence.kryo;
 
 import com.esotericsoftware.kryo.Kryo;
 import com.esotericsoftware.kryo.Serializer;
+import dev.custody.entity.AnswerRecord;
+import dev.custody.entity.CommandRecord;
+import dev.custody.entity.CoordinatorSnapshot;
 import dev.custody.entity.CoordinatorState;
 import dev.custody.entity.EntityState;
 import dev.custody.entity.KernelJournal;
+import dev.custody.entity.RecentOperation;
 import dev.custody.entity.Stamped;
 import dev.custody.model.DeviceId;
 import dev.custody.model.DeviceSpec;
@@ -65,7 +69,7 @@ public final class Registrations {
     private Registrations() {}
 
     /** The next id to hand out. Raise it whenever an id is taken. */
-    public static final int NEXT_FREE_ID = 126;
+    public static final int NEXT_FREE_ID = 133;
 
     private static final Map<Integer, Class<?>> BY_ID = table();
     private static final Map<Class<?>, Integer> BY_CLASS = reverse(BY_ID);
@@ -178,6 +182,14 @@ public final class Registrations {
         t.put(123, DmaMapping.class); // a vfio_dma entry, in Type1EntriesUnmapped
         t.put(124, IoasArea.class); // an IOAS area, in IoasAreasUnmapped
         t.put(125, Prot.class); // the permission inside the three above
+        // every message recorded: the coordinator's records since then, and what is inside them
+        t.put(126, KernelJournal.Decided.class); // a decision with its command and answer (was DecisionTaken)
+        t.put(127, KernelJournal.Answered.class); // a command that changed nothing
+        t.put(128, KernelJournal.AppliedThrough.class); // how far every entity has written (was DecisionApplied)
+        t.put(129, CommandRecord.class);
+        t.put(130, AnswerRecord.class);
+        t.put(131, CoordinatorSnapshot.class); // the coordinator's snapshot (was CoordinatorState)
+        t.put(132, RecentOperation.class); // a caller-named operation and its answer, in the snapshot
         return Collections.unmodifiableMap(t);
     }
 

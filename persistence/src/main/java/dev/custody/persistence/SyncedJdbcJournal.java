@@ -1,0 +1,70 @@
+package dev.custody.persistence;
+
+import com.typesafe.config.Config;
+import dev.custody.entity.KernelJournal;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.persistence.AtomicWrite;
+import org.apache.pekko.persistence.PersistentRepr;
+import org.apache.pekko.persistence.jdbc.journal.JdbcAsyncWriteJournal;
+import scala.collection.immutable.Seq;
+import scala.concurrent.Future;
+import scala.jdk.javaapi.CollectionConverters;
+import scala.jdk.javaapi.FutureConverters;
+import scala.runtime.BoxedUnit;
+import scala.util.Try;
+
+/**
+ * The coordinator's journal on an embedded H2 file: the JDBC journal, whose write completes only once
+ * it is on stable storage. H2 commits to its page cache; after the commit this journal asks {@link
+ * H2GroupSync} to store and fsync, and concurrent writes share one sync. The entities' journals stay on
+ * the plain JDBC journal: they are derived from the coordinator's, which is synced after every write
+ * the coordinator answers a caller with, and a sync covers everything committed before it.
+ *
+ * <p>A write that holds nothing but the coordinator's record of how far the entities are ({@link
+ * KernelJournal.AppliedThrough}) is not synced: nobody is answered with it, and losing it only means
+ * delivering those decisions once more, which the entities recognise.
+ */
+public final class SyncedJdbcJournal extends JdbcAsyncWriteJournal {
+
+    private static final String DB = "pekko-persistence-jdbc.shared-databases.slick.db.";
+
+    private final H2GroupSync sync;
+
+    public SyncedJdbcJournal(Config config) {
+        super(config);
+        Config root = context().system().settings().config();
+        this.sync = new H2GroupSync(
+                root.getString(DB + "url"), root.getString(DB + "user"), root.getString(DB + "password"));
+    }
+
+    @Override
+    public Future<Seq<Try<BoxedUnit>>> asyncWriteMessages(Seq<AtomicWrite> messages) {
+        Future<Seq<Try<BoxedUnit>>> written = super.asyncWriteMessages(messages);
+        if (!answersSomebody(messages)) {
+            return written;
+        }
+        CompletionStage<Seq<Try<BoxedUnit>>> synced = FutureConverters.asJava(written)
+                .thenCompose(results -> sync.request().thenApply(done -> results));
+        return FutureConverters.asScala(synced);
+    }
+
+    private static boolean answersSomebody(Seq<AtomicWrite> messages) {
+        for (AtomicWrite write : CollectionConverters.asJava(messages)) {
+            for (PersistentRepr repr : CollectionConverters.asJava(write.payload())) {
+                if (!(repr.payload() instanceof KernelJournal.AppliedThrough)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public void postStop() {
+        try {
+            super.postStop();
+        } finally {
+            sync.close();
+        }
+    }
+}
