@@ -103,7 +103,7 @@ public final class CustodyRuntime implements AutoCloseable {
     static final int DEFAULT_SNAPSHOT_EVERY = 500;
 
     /**
-     * How the coordinators on this runtime run: {@code custody.coordinator-snapshot-every} (default ten
+     * How the coordinators on this runtime run: {@code custody.coordinator-snapshot-every} (default twenty
      * times the entities'), {@code custody.coordinator-journal} (a journal plugin whose writes are on
      * stable storage when they complete; default the journal's own), {@code custody.passivate-after}
      * and {@code custody.max-live-entities}.

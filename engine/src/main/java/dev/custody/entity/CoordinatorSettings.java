@@ -20,9 +20,9 @@ public record CoordinatorSettings(
     public static final Duration DEFAULT_PASSIVATE_AFTER = Duration.ofSeconds(10);
     public static final int DEFAULT_MAX_LIVE_ENTITIES = 5_000;
 
-    /** The defaults with {@code snapshotEvery} for the entities and ten times as many records for the coordinator. */
+    /** The defaults with {@code snapshotEvery} for the entities and twenty times as many records for the coordinator (its snapshot holds the whole machine and the recent operation ids, some hundreds of kilobytes). */
     public static CoordinatorSettings of(int snapshotEvery) {
         return new CoordinatorSettings(
-                snapshotEvery, snapshotEvery * 10, "", DEFAULT_PASSIVATE_AFTER, DEFAULT_MAX_LIVE_ENTITIES);
+                snapshotEvery, snapshotEvery * 20, "", DEFAULT_PASSIVATE_AFTER, DEFAULT_MAX_LIVE_ENTITIES);
     }
 }
