@@ -32,6 +32,23 @@ public final class PowerCutFiles extends FilePathWrapper {
     private static final PowerCutFiles INSTANCE = new PowerCutFiles();
     private static final Map<String, DurableImage> IMAGES = new ConcurrentHashMap<>();
 
+    /**
+     * How long every write of a database file takes on top of the real one: a slow disk, on which H2's
+     * own background stores are still under way when somebody else syncs.
+     */
+    private static volatile long writeDelayNanos;
+
+    static void slowWrites(java.time.Duration delay) {
+        writeDelayNanos = delay.toNanos();
+    }
+
+    private static void writeDelay() {
+        long delay = writeDelayNanos;
+        if (delay > 0) {
+            java.util.concurrent.locks.LockSupport.parkNanos(delay); // a slow device, not synchronisation
+        }
+    }
+
     /** H2 makes one per path, by reflection. */
     public PowerCutFiles() {}
 
@@ -132,6 +149,7 @@ public final class PowerCutFiles extends FilePathWrapper {
 
         @Override
         public synchronized int write(ByteBuffer src, long position) throws IOException {
+            writeDelay();
             byte[] bytes = remaining(src);
             int written = real.write(src, position);
             image.written(position, java.util.Arrays.copyOf(bytes, written));
@@ -140,6 +158,7 @@ public final class PowerCutFiles extends FilePathWrapper {
 
         @Override
         public synchronized int write(ByteBuffer src) throws IOException {
+            writeDelay();
             long position = real.position();
             byte[] bytes = remaining(src);
             int written = real.write(src);
