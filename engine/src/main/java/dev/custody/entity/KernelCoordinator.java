@@ -308,7 +308,7 @@ public final class KernelCoordinator
                 boot.events());
         booting = Optional.of(start.replyTo());
         return Effect()
-                .persist(List.of(new KernelJournal.Started(start.topology()), decided))
+                .persist(List.of(JournalFormat.header(), new KernelJournal.Started(start.topology()), decided))
                 .thenRun(after -> {
                     booting = Optional.empty();
                     start.replyTo().tell(StatusReply.success(boot));
@@ -619,6 +619,10 @@ public final class KernelCoordinator
     public EventHandler<CoordinatorLedger, KernelJournal> eventHandler() {
         return newEventHandlerBuilder()
                 .forAnyState()
+                .onEvent(KernelJournal.Header.class, (ledger, header) -> {
+                    JournalFormat.requireReadable(header); // a newer format fails the recovery, naming both
+                    return ledger;
+                })
                 .onEvent(KernelJournal.Started.class, (ledger, started) -> ledger.started(started.topology()))
                 .onEvent(
                         KernelJournal.Decided.class,
@@ -645,9 +649,9 @@ public final class KernelCoordinator
     }
 
     /**
-     * Decisions (and the machine they are about) are the timeline; answers that changed nothing and
-     * the entities' progress are not, and an untagged row is cheaper to write (a tagged one also needs
-     * its generated ordering back for the tag table).
+     * Decisions (and the machine they are about) are the timeline; the header, answers that changed
+     * nothing and the entities' progress are not, and an untagged row is cheaper to write (a tagged one
+     * also needs its generated ordering back for the tag table).
      */
     @Override
     public Set<String> tagsFor(KernelJournal event) {

@@ -5,16 +5,24 @@ import dev.custody.model.event.KernelEvent;
 import java.util.List;
 
 /**
- * The coordinator's journal, the engine's source of truth: the machine it governs, then every command
- * it answered, in the order it decided them. A command that changed the machine is a numbered decision
- * ({@link Decided}) with its events; one that did not (a refusal, a query) is {@link Answered}. The
- * entities' journals follow from the decisions; {@link AppliedThrough} says how far they have, and
- * every decision after it is delivered again on recovery.
+ * The coordinator's journal, the engine's source of truth: which format and which build wrote it
+ * ({@link Header}), the machine it governs, then every command it answered, in the order it decided
+ * them. A command that changed the machine is a numbered decision ({@link Decided}) with its events;
+ * one that did not (a refusal, a query) is {@link Answered}. The entities' journals follow from the
+ * decisions; {@link AppliedThrough} says how far they have, and every decision after it is delivered
+ * again on recovery.
  *
  * <p>Journals written before every message was recorded hold {@link DecisionTaken} and {@link
  * DecisionApplied} instead; they are read as they are and never written any more.
  */
 public sealed interface KernelJournal extends JournalRecord {
+
+    /**
+     * The first record of a journal begun since records are versioned ({@link JournalFormat}): the format
+     * version and the Custody version that wrote it. A journal whose format is newer than the reading
+     * build's is refused. Journals begun before have none (format 0).
+     */
+    record Header(int formatVersion, String writtenBy) implements KernelJournal {}
 
     /** The first record of an engine: the topology all later events refer to. */
     record Started(Topology topology) implements KernelJournal {}

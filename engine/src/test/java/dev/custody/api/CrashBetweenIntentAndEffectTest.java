@@ -85,6 +85,7 @@ class CrashBetweenIntentAndEffectTest {
                 .toCompletableFuture()
                 .join();
         engine.quiesce().toCompletableFuture().join(); // the boot is applied everywhere, and recorded so
+        journal.expectNextPersistedClass(coordinator, KernelJournal.Header.class);
         journal.expectNextPersistedClass(coordinator, KernelJournal.Started.class);
         journal.expectNextPersistedClass(coordinator, KernelJournal.Decided.class);
         journal.expectNextPersistedClass(coordinator, KernelJournal.AppliedThrough.class);

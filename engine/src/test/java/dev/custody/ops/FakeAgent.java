@@ -6,7 +6,7 @@ import dev.custody.model.Handle;
 import java.util.List;
 
 /** An agent context that places every device at a fixed address and names objects by their scenario names. */
-final class FakeAgent implements AgentContext {
+public final class FakeAgent implements AgentContext {
     @Override
     public String address(DeviceId device) {
         return "0000:00:0" + Math.abs(device.name().hashCode() % 8) + ".0";

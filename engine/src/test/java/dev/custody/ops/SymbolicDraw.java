@@ -11,11 +11,11 @@ import java.util.SplittableRandom;
  * them (a name, or a raw number such as fd -1), so a command can be written and read back without
  * a running kernel.
  */
-final class SymbolicDraw implements Draw {
+public final class SymbolicDraw implements Draw {
     private final SplittableRandom random;
     private int labels;
 
-    SymbolicDraw(long seed) {
+    public SymbolicDraw(long seed) {
         this.random = new SplittableRandom(seed);
     }
 

@@ -2,16 +2,11 @@ package dev.custody.oracle;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.custody.model.DeviceId;
-import dev.custody.model.GroupId;
-import dev.custody.model.Handle;
-import dev.custody.ops.AgentContext;
 import dev.custody.ops.Caller;
-import dev.custody.ops.Draw;
-import dev.custody.ops.HandleKind;
-import dev.custody.ops.NotRealisable;
+import dev.custody.ops.FakeAgent;
 import dev.custody.ops.Operation;
 import dev.custody.ops.Operations;
+import dev.custody.ops.SymbolicDraw;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -19,7 +14,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -47,7 +41,7 @@ class AgentVerbsTest {
                             .findFirst()
                             .orElseThrow();
             for (long seed = 0; seed < 20; seed++) {
-                String line = operation.agentLine(generating.generate(new Symbols(seed)), new Layout());
+                String line = operation.agentLine(generating.generate(new SymbolicDraw(seed)), new FakeAgent());
                 String[] words = line.split(" ");
                 Integer needs = verbs.get(words[0]);
                 if (needs == null) {
@@ -76,103 +70,5 @@ class AgentVerbsTest {
         verbs.put("open", 2);
         verbs.put("state", 1);
         return verbs;
-    }
-
-    private static final class Symbols implements Draw {
-        private final SplittableRandom random;
-
-        Symbols(long seed) {
-            this.random = new SplittableRandom(seed);
-        }
-
-        @Override
-        public int below(int bound) {
-            return random.nextInt(bound);
-        }
-
-        @Override
-        public DeviceId device() {
-            return new DeviceId("0000:00:03.0");
-        }
-
-        @Override
-        public GroupId group() {
-            return new GroupId(1);
-        }
-
-        @Override
-        public String driver() {
-            return pick(List.of("vfio-pci", "e1000e"));
-        }
-
-        @Override
-        public Handle handle(HandleKind kind) {
-            return new Handle.Unbound("x" + below(3));
-        }
-
-        @Override
-        public String label() {
-            return "made";
-        }
-    }
-
-    private static final class Layout implements AgentContext {
-        @Override
-        public String address(DeviceId device) {
-            return device.name();
-        }
-
-        @Override
-        public String rescanPath(DeviceId device) {
-            return "/sys/bus/pci/rescan";
-        }
-
-        @Override
-        public String groupAddress(GroupId group) {
-            return "0000:00:03.0";
-        }
-
-        @Override
-        public List<String> groupAddresses(GroupId group) {
-            return List.of("0000:00:03.0");
-        }
-
-        @Override
-        public String guestDriver(DeviceId device, String driver) {
-            return driver;
-        }
-
-        @Override
-        public boolean bindsThroughOverride(String driver) {
-            return false;
-        }
-
-        @Override
-        public String name(Handle handle) throws NotRealisable {
-            return handle instanceof Handle.Unbound u ? u.name() : "-1";
-        }
-
-        @Override
-        public String created(String label) {
-            return label;
-        }
-
-        @Override
-        public String unnamed() {
-            return "@step1";
-        }
-
-        @Override
-        public String token(String field, String text) {
-            return text;
-        }
-
-        @Override
-        public void allocatedFrom(String label, Handle iommufd) {}
-
-        @Override
-        public String iommufdOf(Handle object) {
-            return "x0";
-        }
     }
 }

@@ -67,7 +67,25 @@ public final class Journals {
 
     /** The default: an embedded H2 database file {@value #H2_FILE} in {@code dataDirectory}; no server. */
     public static Config h2(Path dataDirectory) {
-        return h2At("file:" + dataDirectory.toAbsolutePath().resolve(H2_FILE));
+        return h2At(h2FileLocation(dataDirectory));
+    }
+
+    /**
+     * {@code file:} and the database file in {@code dataDirectory}, made absolute and normal. H2 reads
+     * everything after a ';' in the URL as settings (INIT=RUNSCRIPT runs a script), so a directory
+     * holding one, or a control character, is refused rather than pasted into the URL.
+     */
+    static String h2FileLocation(Path dataDirectory) {
+        String directory = dataDirectory.toAbsolutePath().normalize().toString();
+        for (int n = 0; n < directory.length(); n++) {
+            char c = directory.charAt(n);
+            if (c == ';' || Character.isISOControl(c)) {
+                throw new IllegalArgumentException("an H2 journal directory may not contain "
+                        + (c == ';' ? "';' (it starts JDBC URL settings)" : "control characters")
+                        + ": \"" + dataDirectory + "\"");
+            }
+        }
+        return "file:" + Path.of(directory).resolve(H2_FILE);
     }
 
     /**
@@ -131,6 +149,8 @@ public final class Journals {
                         SNAPSHOT_STORE,
                         JOURNAL + ".use-shared-db",
                         "slick",
+                        JOURNAL + ".dao",
+                        NamingJournalDao.class.getName(),
                         SNAPSHOT_STORE + ".use-shared-db",
                         "slick",
                         READ_JOURNAL + ".use-shared-db",

@@ -50,7 +50,8 @@ class AnswerCheckTest {
     }
 
     private static List<StepViolation> judge(List<RecordedDecision> decisions, List<RecordedAnswer> answered) {
-        JournalHistory history = new JournalHistory("t", TOPOLOGY, Instant.EPOCH, decisions, Set.of(), 0, answered);
+        JournalHistory history = new JournalHistory(
+                "t", TOPOLOGY, Instant.EPOCH, decisions, Set.of(), 0, answered, Optional.empty(), List.of());
         AnswerCheck answers = new AnswerCheck(history);
         InvariantCheck invariants = new InvariantCheck();
         KernelState last = Replay.fold(history, Long.MAX_VALUE, List.of(answers, invariants));
