@@ -99,7 +99,8 @@ public final class Journals {
         Config synced = ConfigFactory.defaultReference()
                 .getConfig(JOURNAL)
                 .withValue("class", ConfigValueFactory.fromAnyRef(SyncedJdbcJournal.class.getName()))
-                .withValue("use-shared-db", ConfigValueFactory.fromAnyRef("slick"));
+                .withValue("use-shared-db", ConfigValueFactory.fromAnyRef("slick"))
+                .withValue("dao", ConfigValueFactory.fromAnyRef(NamingJournalDao.class.getName()));
         return jdbc("slick.jdbc.H2Profile$", "org.h2.Driver", url, "sa", "")
                 .withValue(SYNCED_JOURNAL, synced.root())
                 .withValue("custody.coordinator-journal", ConfigValueFactory.fromAnyRef(SYNCED_JOURNAL));
