@@ -37,8 +37,12 @@ public final class CrashTest {
     private final Random random;
     private final String runId = Long.toString(System.nanoTime() % 1_000_000, 36);
 
+    /** The mode the settings name: SIGKILL, or power loss (which boots the oracle's VM). */
     public CrashTest(CrashSettings settings, PrintStream progress) {
-        this(settings, new SigkillMode(settings), progress);
+        this(
+                settings,
+                settings.powerLoss() ? PowerLossMode.create(settings, progress::println) : new SigkillMode(settings),
+                progress);
     }
 
     CrashTest(CrashSettings settings, CrashMode mode, PrintStream progress) {
