@@ -24,7 +24,11 @@ public final class RecoveryBench {
 
     private static final Duration TIMEOUT = Duration.ofMinutes(10);
 
-    /** One journal length on a host of {@code groups}: seconds to write it, restart without and with snapshots, replay it. */
+    /**
+     * One journal length on a host of {@code groups}: seconds to write it, to restart without and
+     * with snapshots, to replay it; and its size on disk after the run, beside the size H2 compacts it
+     * to.
+     */
     public record Point(
             int groups,
             long events,
@@ -33,7 +37,17 @@ public final class RecoveryBench {
             double restartFullSeconds,
             double restartSnapshotSeconds,
             double readSeconds,
-            double foldSeconds) {
+            double foldSeconds,
+            long fileBytes,
+            long compactedBytes) {
+        public double bytesPerEvent() {
+            return (double) fileBytes / events;
+        }
+
+        public double compactedBytesPerEvent() {
+            return (double) compactedBytes / events;
+        }
+
         public double replaySeconds() {
             return readSeconds + foldSeconds;
         }
@@ -85,6 +99,7 @@ public final class RecoveryBench {
                         .toCompletableFuture()
                         .join(); // stopped as a kill stops it: nothing is flushed on purpose
             }
+            JournalFootprint footprint = JournalFootprint.of(dir); // as the killed engine left it
             JournalTarget target = new JournalTarget("h2", config);
             double full = JournalRun.timedStart(target.withoutSnapshots(), instance, workload);
             double snapshotted = JournalRun.timedStart(config, instance, workload);
@@ -102,7 +117,9 @@ public final class RecoveryBench {
                     full,
                     snapshotted,
                     read,
-                    fold);
+                    fold,
+                    footprint.fileBytes(),
+                    footprint.compactedBytes());
         } finally {
             TemporaryDirectory.delete(dir);
         }
