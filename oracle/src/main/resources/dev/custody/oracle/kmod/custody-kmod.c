@@ -5,7 +5,11 @@
  * that scenarios with in-kernel steps run against the real kernel too. It also registers two PCI
  * drivers that stand for a scenario's drivers: custody-dma, which uses the DMA API (its probe runs
  * after the bus's dma_configure counted it), and custody-managed, with driver_managed_dma set, as
- * vfio-pci and pci-stub have it. Their probe succeeds unless the agent asked the next one to fail.
+ * vfio-pci and pci-stub have it; their probe always succeeds.
+ *
+ * Probe failures are injected for any driver: a kprobe on the PCI bus's probe (pci_device_probe,
+ * which the driver core calls after dma_configure) makes the device's next probe return the errno
+ * the agent asked for without running it, as the kernel's function error injection does.
  *
  * Every call goes straight to the kernel's function with the caller's arguments; the module only
  * turns names into pointers. Where it decides anything itself, the comment says so: a domain name
@@ -24,7 +28,9 @@
 #include <linux/kprobes.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/linkage.h>
 #include <linux/mutex.h>
+#include <linux/objtool.h>
 #include <linux/pci.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -64,6 +70,8 @@ struct probe_failure {
 int iommu_group_replace_domain(struct iommu_group *group, struct iommu_domain *new_domain);
 
 static DEFINE_MUTEX(custody_lock);
+/* the probe failures are read in the kprobe's handler, which must not sleep */
+static DEFINE_SPINLOCK(failures_lock);
 static struct named_domain domains[MAX_DOMAINS];
 static struct owner owners[MAX_OWNERS];
 static struct probe_failure failures[MAX_FAILS];
@@ -267,9 +275,10 @@ static int detach_shared(struct named_domain *slot, struct device *dev)
 
 static int take_failure(const char *device)
 {
+	unsigned long flags;
 	int i, error = 0;
 
-	mutex_lock(&custody_lock);
+	spin_lock_irqsave(&failures_lock, flags);
 	for (i = 0; i < MAX_FAILS; i++) {
 		if (failures[i].device[0] && strcmp(failures[i].device, device) == 0) {
 			error = failures[i].error;
@@ -277,23 +286,66 @@ static int take_failure(const char *device)
 			break;
 		}
 	}
-	mutex_unlock(&custody_lock);
+	spin_unlock_irqrestore(&failures_lock, flags);
 	return error;
 }
 
 static int fail_next_probe(const char *device, int error)
 {
-	int i;
+	unsigned long flags;
+	int i, ret = -ENOSPC;
 
+	spin_lock_irqsave(&failures_lock, flags);
 	for (i = 0; i < MAX_FAILS; i++) {
 		if (!failures[i].device[0] || strcmp(failures[i].device, device) == 0) {
 			strscpy(failures[i].device, device, sizeof(failures[i].device));
 			failures[i].error = error;
-			return 0;
+			ret = 0;
+			break;
 		}
 	}
-	return -ENOSPC;
+	spin_unlock_irqrestore(&failures_lock, flags);
+	return ret;
 }
+
+/* Where a failed probe resumes: a function that only returns, as just_return_func is for the
+ * kernel's error injection (not built into the oracle kernel). */
+asmlinkage void custody_just_return(void);
+asm(".pushsection .text\n"
+    ".type custody_just_return, @function\n"
+    "custody_just_return:\n"
+    ANNOTATE_NOENDBR
+    ASM_RET
+    ".size custody_just_return, .-custody_just_return\n"
+    ".popsection\n");
+
+static unsigned long just_return = (unsigned long)&custody_just_return;
+
+/* At pci_device_probe's entry: a device asked to fail returns the errno at once (just_return_func). */
+static int fail_probe_entry(struct kprobe *probe, struct pt_regs *regs)
+{
+	struct device *dev = (struct device *)regs->di;
+	int error = take_failure(dev_name(dev));
+
+	if (!error)
+		return 0;
+	regs->ax = (unsigned long)(long)-error;
+	regs->ip = just_return;
+	return 1;
+}
+
+/* Runs after a probe that was let through; its presence alone matters: it keeps the
+ * probe an int3 one: an optimised (jump) kprobe ignores the pre-handler's new ip, as the kernel's
+ * fail_function knows. */
+static void probe_entry_done(struct kprobe *probe, struct pt_regs *regs, unsigned long flags)
+{
+}
+
+static struct kprobe probe_failures = {
+	.symbol_name = "pci_device_probe",
+	.pre_handler = fail_probe_entry,
+	.post_handler = probe_entry_done,
+};
 
 /* ---- the calls ----------------------------------------------------------------------------------- */
 
@@ -490,7 +542,7 @@ static struct miscdevice custody_device = {
 
 static int custody_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
-	return -take_failure(pci_name(pdev));
+	return 0;
 }
 
 static void custody_remove(struct pci_dev *pdev)
@@ -526,12 +578,17 @@ static int __init custody_init(void)
 	unuse_default_domain = (void *)lookup_symbol("iommu_device_unuse_default_domain");
 	dma_domain_of = (void *)lookup_symbol("iommu_get_dma_domain");
 	if (!use_default_domain || !unuse_default_domain || !dma_domain_of) {
-		pr_err("custody-kmod: cannot find the IOMMU core's unexported functions\n");
+		pr_err("custody-kmod: cannot find the kernel's unexported functions\n");
 		return -ENOENT;
+	}
+	ret = register_kprobe(&probe_failures);
+	if (ret) {
+		pr_err("custody-kmod: cannot probe pci_device_probe: %d\n", ret);
+		return ret;
 	}
 	ret = misc_register(&custody_device);
 	if (ret)
-		return ret;
+		goto no_device;
 	ret = pci_register_driver(&custody_dma_driver);
 	if (ret)
 		goto no_dma_driver;
@@ -543,6 +600,8 @@ no_managed_driver:
 	pci_unregister_driver(&custody_dma_driver);
 no_dma_driver:
 	misc_deregister(&custody_device);
+no_device:
+	unregister_kprobe(&probe_failures);
 	return ret;
 }
 
@@ -551,6 +610,7 @@ static void __exit custody_exit(void)
 	pci_unregister_driver(&custody_managed_driver);
 	pci_unregister_driver(&custody_dma_driver);
 	misc_deregister(&custody_device);
+	unregister_kprobe(&probe_failures);
 }
 
 module_init(custody_init);
