@@ -347,6 +347,26 @@ static struct kprobe probe_failures = {
 	.post_handler = probe_entry_done,
 };
 
+/*
+ * The module's own decision: a map over an IOVA that already translates is refused with EEXIST
+ * before iommu_map is called. VT-d (6.12) does not check: for a 4K map inside a present 2M or 1G
+ * leaf, pfn_to_dma_pte takes the leaf for a table and writes into the memory it maps (a page fault
+ * in the guest when that memory is not RAM), and a map over a leaf of its own size only WARNs. The
+ * model refuses as the io-pgtable drivers do; such a step compares the model with this check, not
+ * with the kernel. Misaligned calls go on to iommu_map, which refuses them first.
+ */
+static bool translates_any(struct iommu_domain *domain, u64 iova, u64 paddr, u64 size)
+{
+	u64 at;
+
+	if (!IS_ALIGNED(iova | paddr | size, SZ_4K) || iova + size < iova)
+		return false;
+	for (at = iova; at < iova + size; at += SZ_4K)
+		if (iommu_iova_to_phys(domain, at))
+			return true;
+	return false;
+}
+
 /* ---- the calls ----------------------------------------------------------------------------------- */
 
 /* A call on a group, reached through the first present member device. */
@@ -460,6 +480,8 @@ static long mapping_call(unsigned int op, struct custody_kmod_call *call)
 		slot->domain = NULL;
 		return 0;
 	case CUSTODY_KMOD_MAP:
+		if (translates_any(domain, call->iova, call->paddr, call->size))
+			return -EEXIST;
 		ret = iommu_map(domain, call->iova, call->paddr, call->size, call->prot, GFP_KERNEL);
 		call->out = ret ? 0 : call->size;
 		return ret;
