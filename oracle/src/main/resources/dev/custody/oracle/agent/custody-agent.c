@@ -731,6 +731,51 @@ static void do_destroy(const char *step, char **args) {
     result(step, ioctl_errno(fd_of(args[0]), IOMMU_DESTROY, &destroy), NULL);
 }
 
+/* The buffers behind IOAS areas, so that a physical address an HWPT translates to can be named as the
+ * model names it: the synthetic user address USER_ADDRESS_BASE + the area's IOVA + the offset
+ * (IoasSpace in the engine). Buffers are never unmapped, so a page found here still backs its area. */
+#define USER_ADDRESS_BASE 0x7f0000000000ULL
+#define MAX_AREAS 256
+static struct {
+    uint64_t user_va, length, iova;
+} areas[MAX_AREAS];
+static int area_count;
+
+static void remember_area(uint64_t user_va, uint64_t length, uint64_t iova) {
+    if (area_count < MAX_AREAS) {
+        areas[area_count].user_va = user_va;
+        areas[area_count].length = length;
+        areas[area_count].iova = iova;
+        area_count++;
+    }
+}
+
+/* The model's address for a physical address pinned behind an area: the page whose frame it is
+ * (from /proc/self/pagemap, which shows frames to a privileged reader), or the address itself when
+ * no area's page has that frame, so a translation into memory the areas do not hold disagrees. */
+static uint64_t model_address(uint64_t paddr) {
+    int pagemap = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+    if (pagemap < 0) return paddr;
+    uint64_t frame = paddr >> 12, found = paddr;
+    static uint64_t entries[512];
+    for (int i = area_count - 1; i >= 0 && found == paddr; i--) {
+        uint64_t pages = areas[i].length / 4096;
+        for (uint64_t first = 0; first < pages && found == paddr; first += 512) {
+            size_t want = (size_t)(pages - first < 512 ? pages - first : 512) * sizeof entries[0];
+            off_t at = (off_t)((areas[i].user_va / 4096 + first) * sizeof entries[0]);
+            ssize_t got = pread(pagemap, entries, want, at);
+            for (ssize_t k = 0; got > 0 && k < got / (ssize_t)sizeof entries[0]; k++) {
+                if ((entries[k] >> 63) & 1 && (entries[k] & ((1ULL << 55) - 1)) == frame) {
+                    found = USER_ADDRESS_BASE + areas[i].iova + (first + (uint64_t)k) * 4096 + (paddr & 4095);
+                    break;
+                }
+            }
+        }
+    }
+    close(pagemap);
+    return found;
+}
+
 /* ioas-map IOMMUFD IOAS IOVA|- LENGTH FLAGS: the kernel pins user memory, so a buffer of the length
  * is made for every map. */
 static void do_ioas_map(const char *step, char **args) {
@@ -750,6 +795,7 @@ static void do_ioas_map(const char *step, char **args) {
     }
     map.user_va = buffer == MAP_FAILED ? 4096 : ((uint64_t)(uintptr_t)buffer + align - 1) & ~(align - 1);
     int err = ioctl_errno(object_fd(args[1]), IOMMU_IOAS_MAP, &map);
+    if (!err && buffer != MAP_FAILED) remember_area(map.user_va, map.length, map.iova);
     char values[64];
     snprintf(values, sizeof values, "iova=%llu", (unsigned long long)map.iova);
     result(step, err, values);
@@ -876,6 +922,8 @@ static void do_kmod(const char *step, char **args) {
     char values[64] = "";
     if (op == CUSTODY_KMOD_MAP) snprintf(values, sizeof values, "mapped=%llu", (unsigned long long)call.out);
     if (op == CUSTODY_KMOD_UNMAP) snprintf(values, sizeof values, "unmapped=%llu", (unsigned long long)call.out);
+    /* an iommufd HWPT translates into pinned user pages: name them as the model does */
+    if (op == CUSTODY_KMOD_IOVA_TO_PHYS && call.domain[0] == '@' && call.out) call.out = model_address(call.out);
     if (op == CUSTODY_KMOD_IOVA_TO_PHYS) snprintf(values, sizeof values, "paddr=%llu", (unsigned long long)call.out);
     result(step, err, values);
 }
