@@ -21,12 +21,13 @@ import java.util.TreeMap;
  * How a scenario's topology becomes a q35 VM: every scenario group is one slot on the root bus, a
  * lone device as a single function (root-complex endpoints are isolated), a group of several as the
  * functions of one multifunction slot without ACS, which the kernel puts in one group. A group with
- * a device that comes and goes (absent at start, device.add, device.remove) sits behind its own
- * pcie-pci-bridge instead: a function hot-added to a multifunction slot is given a group of its own
+ * a device that comes back (absent at start, device.add) sits behind its own pcie-pci-bridge instead: a function hot-added to a multifunction slot is given a group of its own
  * (the kernel probes its IOMMU before it marks the function multifunction), while a device behind a
  * conventional bridge aliases to the bridge and joins the bridge's group, and the bridge's own
- * rescan file brings back only its devices. The bridge is a member of that group without a driver,
- * which changes nothing the scenario can observe. A device
+ * rescan file brings back only its devices. The bridge is a member of that group without a driver:
+ * the group never empties (a device only removed therefore stays on the root bus, so that removing
+ * a claimed group's last device WARNs as in the file), and iommu_attach_device, which wants a group
+ * of one device, refuses it (such a file is not realisable). A device
  * whose scenario uses a kernel-DMA driver is a QEMU device whose guest driver plays that driver
  * (nvme for "nvme", virtio-pci for any other); a device that uses none is QEMU's edu device, which
  * no guest driver matches, so probing it binds nothing, as in the scenario.
@@ -90,12 +91,15 @@ public final class GuestLayout {
             throw new NotRealisable(scenario.source() + ": " + groups.size()
                     + " groups; the VM's root bus has room for " + (LAST_SLOT - FIRST_SLOT + 1));
         }
-        Set<DeviceId> hotplugged = hotplugged(scenario);
+        Set<DeviceId> addedLater = addedLater(scenario);
         SequencedMap<DeviceId, GuestDevice> devices = new LinkedHashMap<>();
         int slot = FIRST_SLOT;
         int bridges = 0;
         for (List<DeviceSpec> members : groups.values()) {
-            boolean behindBridge = members.stream().anyMatch(m -> hotplugged.contains(m.id()));
+            boolean behindBridge = members.stream().anyMatch(m -> addedLater.contains(m.id()));
+            if (behindBridge) {
+                refuseSingleDeviceCalls(scenario, members);
+            }
             if (members.size() > (behindBridge ? MAX_BEHIND_BRIDGE : 8)) {
                 throw new NotRealisable(
                         scenario.source() + ": group of " + members.get(0).id() + " has " + members.size()
@@ -281,14 +285,30 @@ public final class GuestLayout {
         return Optional.of(guestDriver);
     }
 
-    /** Devices that are absent at start or that a step adds or removes. */
-    private static Set<DeviceId> hotplugged(Scenario scenario) {
+    /** The in-kernel calls that need a group of exactly one device (iommu_attach_device and its detach). */
+    private static final Set<String> SINGLE_DEVICE_GROUP_CALLS = Set.of("iommu.attach_device", "iommu.detach_device");
+
+    private static void refuseSingleDeviceCalls(Scenario scenario, List<DeviceSpec> members) throws NotRealisable {
+        Set<String> names = new java.util.HashSet<>();
+        members.forEach(m -> names.add(m.id().name()));
+        for (var step : scenario.steps()) {
+            String device = step.field("device").map(n -> n.asText()).orElse("");
+            if (SINGLE_DEVICE_GROUP_CALLS.contains(step.op()) && names.contains(device)) {
+                throw new NotRealisable(scenario.source() + ": " + step.op() + " on " + device
+                        + ", whose group has a device added later: the VM puts that group behind a"
+                        + " pcie-pci-bridge, a member of the group, and iommu_attach_device needs a group of one");
+            }
+        }
+    }
+
+    /** Devices that are absent at start or that a step adds. */
+    private static Set<DeviceId> addedLater(Scenario scenario) {
         Set<DeviceId> devices = new java.util.HashSet<>();
         scenario.topology().devices().values().stream()
                 .filter(d -> !d.present())
                 .forEach(d -> devices.add(d.id()));
         scenario.steps().stream()
-                .filter(s -> s.op().equals("device.add") || s.op().equals("device.remove"))
+                .filter(s -> s.op().equals("device.add"))
                 .forEach(s -> devices.add(
                         new DeviceId(s.field("device").map(n -> n.asText()).orElse(""))));
         return devices;
