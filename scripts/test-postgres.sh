@@ -35,7 +35,14 @@ custody_pg_start() {
   trap custody_pg_stop EXIT
   chmod 755 "$CUSTODY_PG_DIR"
   [ "$(id -u)" != 0 ] || chown postgres "$CUSTODY_PG_DIR"
-  "${as[@]}" "$bindir/initdb" -D "$CUSTODY_PG_DIR/data" -U postgres -A trust -E UTF8 --no-locale >"$CUSTODY_PG_DIR/initdb.log" 2>&1 \
+  # Every connection, local socket included, needs the password, which only this run knows: a trust
+  # cluster would make any local user its superuser while the tests run.
+  local password
+  password=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+  (umask 077; printf '%s\n' "$password" >"$CUSTODY_PG_DIR/password")
+  [ "$(id -u)" != 0 ] || chown postgres "$CUSTODY_PG_DIR/password"
+  "${as[@]}" "$bindir/initdb" -D "$CUSTODY_PG_DIR/data" -U postgres -A scram-sha-256 --pwfile="$CUSTODY_PG_DIR/password" \
+    -E UTF8 --no-locale >"$CUSTODY_PG_DIR/initdb.log" 2>&1 \
     || { cat "$CUSTODY_PG_DIR/initdb.log" >&2; return 1; }
   CUSTODY_PG_CTL=("${as[@]}" "$bindir/pg_ctl" -D "$CUSTODY_PG_DIR/data")
   # A random port may be taken by someone else: try a few.
@@ -48,11 +55,11 @@ custody_pg_start() {
     fi
     [ "$attempt" != 3 ] || { cat "$CUSTODY_PG_DIR/server.log" >&2; return 1; }
   done
-  "${as[@]}" "$bindir/psql" -q -h "$CUSTODY_PG_DIR" -p "$CUSTODY_PG_PORT" -U postgres -d postgres \
-    -c "CREATE DATABASE custody_test" || return 1
+  PGPASSWORD="$password" "${as[@]}" "$bindir/psql" -q -h "$CUSTODY_PG_DIR" -p "$CUSTODY_PG_PORT" -U postgres \
+    -d postgres -c "CREATE DATABASE custody_test" || return 1
   export CUSTODY_TEST_POSTGRES_URL="jdbc:postgresql://127.0.0.1:$CUSTODY_PG_PORT/custody_test"
   export CUSTODY_TEST_POSTGRES_USER=postgres
-  export CUSTODY_TEST_POSTGRES_PASSWORD=
+  export CUSTODY_TEST_POSTGRES_PASSWORD="$password"
   echo "test-postgres: PostgreSQL $("$bindir/postgres" --version | awk '{print $3}') on 127.0.0.1:$CUSTODY_PG_PORT (stopped on exit)"
 }
 

@@ -19,6 +19,8 @@ custody_missing_test_packages() {
   custody_has_command xz || missing+=(xz-utils)
   # The HTML reports (simulate, replay) are checked in a real headless browser.
   custody_has_command chromium || missing+=(chromium)
+  # The Python client of custody serve is tested against a real server.
+  custody_has_command python3 || missing+=(python3)
   # The PostgreSQL journal tests run against a real server (custody_pg_start starts one).
   custody_pg_bindir >/dev/null || missing+=(postgresql)
   echo "${missing[*]}"

@@ -32,6 +32,7 @@ final class DomainPageTable implements AutoCloseable {
             DomainPageTable built =
                     new DomainPageTable(new IoPageTable(new PageSizeBitmap(sizes), mappings.addressWidth()));
             for (Mapping leaf : mappings.runs()) {
+                built.requireOnePage(leaf);
                 MapResult result = built.table.map(
                         leaf.iova(),
                         leaf.paddr(),
@@ -57,16 +58,39 @@ final class DomainPageTable implements AutoCloseable {
     void apply(KernelEvent event) {
         switch (event) {
             case DomainEvent.DomainLeavesMapped m ->
-                m.leaves()
-                        .forEach(leaf -> table.map(
-                                leaf.iova(),
-                                leaf.paddr(),
-                                leaf.size(),
-                                leaf.prot().read(),
-                                leaf.prot().write()));
+                m.leaves().forEach(leaf -> {
+                    requireOnePage(leaf);
+                    table.map(
+                            leaf.iova(),
+                            leaf.paddr(),
+                            leaf.size(),
+                            leaf.prot().read(),
+                            leaf.prot().write());
+                });
             case DomainEvent.DomainLeavesUnmapped u ->
                 u.leaves().forEach(leaf -> table.unmap(leaf.iova(), leaf.size()));
             default -> {}
+        }
+    }
+
+    /**
+     * A journaled leaf is one page the rules chose: one of this table's page sizes, aligned to it, inside
+     * its address width. Anything else comes from a damaged or crafted journal, and mapping it would split
+     * it into pages (2^28 of them for 2^40 bytes on a 4 KiB table): it is refused before any allocation.
+     */
+    private void requireOnePage(Mapping leaf) {
+        long size = leaf.size();
+        boolean onePage = Long.bitCount(size) == 1 && (table.pageSizes().bits() & size) != 0;
+        boolean aligned = onePage && (leaf.iova() & (size - 1)) == 0 && (leaf.paddr() & (size - 1)) == 0;
+        boolean inside = aligned
+                && Long.compareUnsigned(leaf.iova() + size - 1, leaf.iova()) >= 0
+                && (table.addressWidth() >= 64
+                        || Long.compareUnsigned(leaf.iova() + size - 1, (1L << table.addressWidth()) - 1) <= 0);
+        if (!inside) {
+            throw new IllegalStateException("the journal holds the leaf " + leaf + ", which is not one page of this"
+                    + " domain's table (page sizes 0x"
+                    + Long.toHexString(table.pageSizes().bits()) + ", "
+                    + table.addressWidth() + "-bit addresses): the journal is damaged");
         }
     }
 

@@ -248,7 +248,7 @@ public final class KernelCoordinator
         KernelJournal.DecisionTaken decision = new KernelJournal.DecisionTaken(1, "boot", boot.events());
         booting = Optional.of(start.replyTo());
         return Effect()
-                .persist(List.of(new KernelJournal.Started(start.topology()), decision))
+                .persist(List.of(JournalFormat.header(), new KernelJournal.Started(start.topology()), decision))
                 .thenRun(after -> {
                     booting = Optional.empty();
                     deliver(delivery.send(decision, Optional.of(start.replyTo()), Optional.of(boot), Instant.now()));
@@ -466,6 +466,10 @@ public final class KernelCoordinator
     public EventHandler<CoordinatorState, KernelJournal> eventHandler() {
         return newEventHandlerBuilder()
                 .forAnyState()
+                .onEvent(KernelJournal.Header.class, (state, header) -> {
+                    JournalFormat.requireReadable(header); // a newer format fails the recovery, naming both
+                    return state;
+                })
                 .onEvent(
                         KernelJournal.Started.class,
                         (state, started) -> state.started(KernelState.empty(started.topology())))
@@ -492,13 +496,15 @@ public final class KernelCoordinator
     }
 
     /**
-     * Decisions (and the machine they are about) are the timeline; the applied marks are bookkeeping,
-     * and an untagged row is cheaper to write (a tagged one also needs its generated ordering back
-     * for the tag table).
+     * Decisions (and the machine they are about) are the timeline; the header and the applied marks
+     * are bookkeeping, and an untagged row is cheaper to write (a tagged one also needs its generated
+     * ordering back for the tag table).
      */
     @Override
     public java.util.Set<String> tagsFor(KernelJournal event) {
-        return event instanceof KernelJournal.DecisionApplied ? java.util.Set.of() : java.util.Set.of(TAG);
+        return event instanceof KernelJournal.DecisionApplied || event instanceof KernelJournal.Header
+                ? java.util.Set.of()
+                : java.util.Set.of(TAG);
     }
 
     @Override

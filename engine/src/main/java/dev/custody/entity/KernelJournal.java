@@ -5,10 +5,18 @@ import dev.custody.model.event.KernelEvent;
 import java.util.List;
 
 /**
- * The coordinator's journal: the machine it governs, then every decision as an intent, and a mark
- * once every entity has persisted its part. A decision taken but not applied is re-driven on recovery.
+ * The coordinator's journal: which format and which build wrote it, the machine it governs, then every
+ * decision as an intent, and a mark once every entity has persisted its part. A decision taken but not
+ * applied is re-driven on recovery.
  */
 public sealed interface KernelJournal extends JournalRecord {
+
+    /**
+     * The first record of a journal begun since records are versioned ({@link JournalFormat}): the format
+     * version and the Custody version that wrote it. A journal whose format is newer than the reading
+     * build's is refused. Journals begun before have none (format 0).
+     */
+    record Header(int formatVersion, String writtenBy) implements KernelJournal {}
 
     /** The first record of an engine: the topology all later events refer to. */
     record Started(Topology topology) implements KernelJournal {}

@@ -3,6 +3,8 @@ package dev.custody.ops;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.math.BigInteger;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Numbers of the scenario format: JSON numbers or strings with a 0x prefix, compared numerically,
@@ -12,6 +14,14 @@ public final class U64 {
     private U64() {}
 
     private static final BigInteger TWO_64 = BigInteger.ONE.shiftLeft(64);
+    /**
+     * The spellings of a number in a string: 0x and hex digits, or decimal digits, either with a
+     * leading minus (fd -1). Lengths are bounded (a u64 has 16 hex or 20 decimal digits; leading
+     * zeros are allowed up to 64 characters), so no string can make parsing slow.
+     */
+    private static final Pattern HEX = Pattern.compile("(-?)0[xX]([0-9a-fA-F]{1,64})");
+
+    private static final Pattern DECIMAL = Pattern.compile("-?[0-9]{1,64}");
     private static final BigInteger MIN = BigInteger.valueOf(Long.MIN_VALUE);
 
     /** The exact value, or empty when the node is not a number in either spelling. */
@@ -24,17 +34,12 @@ public final class U64 {
         }
         if (node.isTextual()) {
             String text = node.textValue().trim();
-            try {
-                if (text.startsWith("0x") || text.startsWith("0X")) {
-                    return Optional.of(new BigInteger(text.substring(2), 16));
-                }
-                if (text.startsWith("-0x")) {
-                    return Optional.of(new BigInteger(text.substring(3), 16).negate());
-                }
-                return Optional.of(new BigInteger(text));
-            } catch (NumberFormatException notANumber) {
-                return Optional.empty();
+            Matcher hex = HEX.matcher(text);
+            if (hex.matches()) {
+                BigInteger magnitude = new BigInteger(hex.group(2), 16);
+                return Optional.of(hex.group(1).isEmpty() ? magnitude : magnitude.negate());
             }
+            return DECIMAL.matcher(text).matches() ? Optional.of(new BigInteger(text)) : Optional.empty();
         }
         return Optional.empty();
     }

@@ -7,13 +7,16 @@ import dev.custody.model.Reply;
 import dev.custody.ops.U64;
 import java.util.Optional;
 
-/** The {@code value} object of a step line, per op (docs/scenario-format.md, Operations). */
-final class ReplyJson {
+/**
+ * The {@code value} object of a step line, per op (docs/scenario-format.md, Operations); the control
+ * socket answers with the same object.
+ */
+public final class ReplyJson {
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
 
     private ReplyJson() {}
 
-    static Optional<ObjectNode> value(Reply reply) {
+    public static Optional<ObjectNode> value(Reply reply) {
         ObjectNode value = JSON.objectNode();
         switch (reply) {
             case Reply.None n -> {

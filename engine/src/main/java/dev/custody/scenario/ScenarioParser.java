@@ -1,6 +1,9 @@
 package dev.custody.scenario;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -27,7 +30,19 @@ import java.util.Set;
  * message naming the file, the step and the field (docs/scenario-format.md, exit status 2).
  */
 public final class ScenarioParser {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * Scenario files are input from anyone: a key given twice is an error (Jackson would keep the last),
+     * and nesting, number and string sizes are bounded far above what any scenario needs, so that no
+     * file can exhaust the stack, the heap or the parser's time.
+     */
+    private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder()
+                    .maxNestingDepth(64)
+                    .maxNumberLength(64)
+                    .maxStringLength(1 << 16)
+                    .build())
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .build());
 
     private ScenarioParser() {}
 
@@ -36,13 +51,12 @@ public final class ScenarioParser {
         try {
             root = JSON.readTree(text);
         } catch (JsonProcessingException e) {
+            String where = e.getLocation() == null
+                    ? ""
+                    : " at line " + e.getLocation().getLineNr() + ", column "
+                            + e.getLocation().getColumnNr();
             throw new ScenarioException(
-                    source,
-                    Optional.empty(),
-                    Optional.empty(),
-                    "not valid JSON: " + e.getOriginalMessage() + " at line "
-                            + e.getLocation().getLineNr() + ", column "
-                            + e.getLocation().getColumnNr());
+                    source, Optional.empty(), Optional.empty(), "not valid JSON: " + e.getOriginalMessage() + where);
         }
         if (root == null || !root.isObject()) {
             throw new ScenarioException(source, Optional.empty(), Optional.empty(), "must be a JSON object");
@@ -58,6 +72,17 @@ public final class ScenarioParser {
         return new Scenario(source, name, description, topology, new StepValidator(source, topology).validate(steps));
     }
 
+    /**
+     * Validates one step on its own, as {@link #parse} validates each step of a file: the op, its
+     * fields and their value forms against {@code topology}, and that every name it uses is one of
+     * {@code names}. For callers that receive steps one at a time (the control socket); the message
+     * of the {@link ScenarioException} names {@code source}, the step number and the field.
+     */
+    public static Step validateStep(
+            String source, Topology topology, java.util.Collection<String> names, int number, ObjectNode node) {
+        return new StepValidator(source, topology).validateOne(number, node, new HashSet<>(names));
+    }
+
     /** Fields every step may carry besides its operation's arguments. */
     static final Set<String> COMMON_FIELDS =
             Set.of("op", "as", "expect", "expectValue", "expectState", "completes", "comment", "description");
@@ -71,23 +96,27 @@ public final class ScenarioParser {
             int number = 0;
             for (JsonNode node : steps) {
                 number++;
-                if (!node.isObject()) {
-                    throw ScenarioException.atStep(file, number, "(step)", "must be an object");
-                }
-                JsonNode op = node.get("op");
-                if (op == null || !op.isTextual()) {
-                    throw ScenarioException.atStep(file, number, "op", "is required");
-                }
-                int at = number;
-                Operation<?> spec = Operations.find(op.textValue())
-                        .orElseThrow(() ->
-                                ScenarioException.atStep(file, at, "op", "unknown op \"" + op.textValue() + "\""));
-                Step step = new Step(number, spec.name(), (ObjectNode) node);
-                checkFields(step, spec, names);
-                step.as().ifPresent(names::add);
-                valid.add(step);
+                valid.add(validateOne(number, node, names));
             }
             return valid;
+        }
+
+        /** One step; the name it binds with {@code "as"} is added to {@code names}. */
+        Step validateOne(int number, JsonNode node, Set<String> names) {
+            if (!node.isObject()) {
+                throw ScenarioException.atStep(file, number, "(step)", "must be an object");
+            }
+            JsonNode op = node.get("op");
+            if (op == null || !op.isTextual()) {
+                throw ScenarioException.atStep(file, number, "op", "is required");
+            }
+            Operation<?> spec = Operations.find(op.textValue())
+                    .orElseThrow(() ->
+                            ScenarioException.atStep(file, number, "op", "unknown op \"" + op.textValue() + "\""));
+            Step step = new Step(number, spec.name(), (ObjectNode) node);
+            checkFields(step, spec, names);
+            step.as().ifPresent(names::add);
+            return step;
         }
 
         private void checkFields(Step step, Operation<?> spec, Set<String> names) {
@@ -237,7 +266,7 @@ public final class ScenarioParser {
             if (value.isTextual() && names.contains(value.textValue())) {
                 return;
             }
-            if (U64.exact(value).isPresent() && !value.isTextual()) {
+            if (U64.bits(value).isPresent() && !value.isTextual()) {
                 return; // a raw number: fd -1, object id 0
             }
             throw fieldError(
@@ -270,7 +299,7 @@ public final class ScenarioParser {
                 entries.add(expectState);
             }
             for (JsonNode entry : entries) {
-                if (!entry.isObject() || U64.exact(entry.get("group")).isEmpty()) {
+                if (!entry.isObject() || !isGroupNumber(entry.get("group"))) {
                     throw fieldError(
                             step, "expectState", "must be an object with a \"group\" number (or a list of them)");
                 }
@@ -280,6 +309,13 @@ public final class ScenarioParser {
         private ScenarioException fieldError(Step step, String field, String problem) {
             return ScenarioException.atStep(file, step.number(), field, problem);
         }
+    }
+
+    /** A group number: an iommu_group id, 0 to 2^31 - 1. */
+    static boolean isGroupNumber(JsonNode value) {
+        return U64.exact(value)
+                .filter(v -> v.signum() >= 0 && v.bitLength() < 31)
+                .isPresent();
     }
 
     static Optional<Errno> errno(String name) {

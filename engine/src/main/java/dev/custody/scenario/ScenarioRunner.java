@@ -75,8 +75,7 @@ public final class ScenarioRunner {
                 ReplyJson.value(ok.value()).ifPresent(v -> line.set("value", v));
             }
             decision.outcome().explanation().ifPresent(r -> line.put("reason", r));
-            SortedSet<GroupId> touched = touchedGroups(step, command, before, decision);
-            putState(line, touched, decision.state());
+            stateField(step, command, before, decision).ifPresent(state -> line.set("state", state));
             completions(step, decision, before, pendingSince).ifPresent(c -> line.set("completes", c));
 
             List<Violation> found = Invariants.checkStep(before, decision.state(), decision.outcome());
@@ -161,16 +160,22 @@ public final class ScenarioRunner {
         };
     }
 
-    private static void putState(ObjectNode line, SortedSet<GroupId> groups, KernelState state) {
+    /**
+     * The {@code "state"} member of a step's line: every group the step named (directly, through a
+     * device or an fd) or changed, as the decision left it; empty when there is none. {@code before}
+     * is the state the decision was taken against. The control socket answers with the same member.
+     */
+    public static Optional<JsonNode> stateField(Step step, Command<?> command, KernelState before, Decision decision) {
+        SortedSet<GroupId> groups = touchedGroups(step, command, before, decision);
         if (groups.isEmpty()) {
-            return;
+            return Optional.empty();
         }
         if (groups.size() == 1) {
-            line.set("state", groupState(state, groups.first()));
-            return;
+            return Optional.of(groupState(decision.state(), groups.first()));
         }
-        ArrayNode list = line.putArray("state");
-        groups.forEach(g -> list.add(groupState(state, g)));
+        ArrayNode list = JSON.arrayNode();
+        groups.forEach(g -> list.add(groupState(decision.state(), g)));
+        return Optional.of(list);
     }
 
     static ObjectNode groupState(KernelState state, GroupId id) {

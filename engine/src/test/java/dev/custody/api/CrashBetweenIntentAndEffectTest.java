@@ -84,6 +84,7 @@ class CrashBetweenIntentAndEffectTest {
         Custody engine = Custody.start(runtime, "crash", groupOfTwo(), TIMEOUT)
                 .toCompletableFuture()
                 .join();
+        journal.expectNextPersistedClass(coordinator, KernelJournal.Header.class);
         journal.expectNextPersistedClass(coordinator, KernelJournal.Started.class);
         journal.expectNextPersistedClass(coordinator, KernelJournal.DecisionTaken.class);
         journal.expectNextPersistedClass(coordinator, KernelJournal.DecisionApplied.class);

@@ -33,6 +33,12 @@ class ScenarioParserTest {
                 "bad number            | {\"op\": \"iommu.unmap\", \"domain\": 0, \"iova\": \"0xZZ\", \"size\": 1} | 1 | iova",
                 "unknown field         | {\"op\": \"state\", \"group\": 1, \"grop\": 2}                       | 1 | grop",
                 "bad expectation       | {\"op\": \"state\", \"group\": 1, \"expect\": \"EWHAT\"}             | 1 | expect",
+                "signed hex digits     | {\"op\": \"iommu.unmap\", \"domain\": 0, \"iova\": \"0x-1000\", \"size\": 1} | 1 | iova",
+                "fd beyond a long      | {\"op\": \"vfio.group.status\", \"fd\": 1180591620717411303424}      | 1 | fd",
+                "group beyond an int   | {\"op\": \"state\", \"group\": 4294967297}                       | 1 | group",
+                "expectState group too big | {\"op\": \"state\", \"group\": 1, \"expectState\": {\"group\": 4294967297}} | 1 | expectState",
+                "unknown flag          | {\"op\": \"vfio.map_dma\", \"container\": 0, \"iova\": 0, \"vaddr\": 0, \"size\": 4096, \"flags\": [\"EXEC\"]} | 1 | flags",
+                "unknown IOMMU type    | {\"op\": \"vfio.container.set_iommu\", \"fd\": 0, \"type\": \"type9\"} | 1 | type",
             })
     void namesFileStepAndField(String why, String step, int number, String field) {
         ScenarioException e = assertThrows(
@@ -42,6 +48,25 @@ class ScenarioParserTest {
         assertEquals(Optional.of(number + 1), e.step(), e.getMessage());
         assertEquals(Optional.of(field), e.field(), e.getMessage());
         assertTrue(e.getMessage().startsWith("bad.json: step " + (number + 1) + ", field " + field), e.getMessage());
+    }
+
+    /** Input from anyone must not be able to crash, slow down or silently change the parser's reading. */
+    @Test
+    void hostileFilesAreRefusedAsInvalid() {
+        String duplicate = file("{\"op\": \"state\", \"group\": 1, \"expect\": \"ok\", \"expect\": \"EBUSY\"}");
+        ScenarioException twice =
+                assertThrows(ScenarioException.class, () -> ScenarioParser.parse("dup.json", duplicate));
+        assertTrue(twice.getMessage().contains("Duplicate field 'expect'"), twice.getMessage());
+
+        String deep = "[".repeat(5000) + "]".repeat(5000);
+        ScenarioException nested = assertThrows(ScenarioException.class, () -> ScenarioParser.parse("deep.json", deep));
+        assertTrue(nested.getMessage().startsWith("deep.json: not valid JSON"), nested.getMessage());
+
+        String longHex = file(
+                "{\"op\": \"iommu.unmap\", \"domain\": 0, \"iova\": \"0x" + "1".repeat(2_000_000) + "\", \"size\": 1}");
+        // refused by its length before any digit is converted (it took over a minute to parse)
+        ScenarioException huge = assertThrows(ScenarioException.class, () -> ScenarioParser.parse("hex.json", longHex));
+        assertTrue(huge.getMessage().startsWith("hex.json: not valid JSON"), huge.getMessage());
     }
 
     @Test

@@ -46,9 +46,26 @@ public final class Journals {
 
     /** The default: an embedded H2 database file {@value #H2_FILE} in {@code dataDirectory}; no server. */
     public static Config h2(Path dataDirectory) {
-        String url = "jdbc:h2:file:" + dataDirectory.toAbsolutePath().resolve(H2_FILE)
-                + ";DATABASE_TO_UPPER=false;WRITE_DELAY=0";
+        String url = h2FileUrl(dataDirectory) + ";DATABASE_TO_UPPER=false;WRITE_DELAY=0";
         return jdbc("slick.jdbc.H2Profile$", "org.h2.Driver", url, "sa", "");
+    }
+
+    /**
+     * {@code jdbc:h2:file:} and the database file in {@code dataDirectory}, made absolute and normal. H2
+     * reads everything after a ';' in the URL as settings (INIT=RUNSCRIPT runs a script), so a directory
+     * holding one, or a control character, is refused rather than pasted into the URL.
+     */
+    static String h2FileUrl(Path dataDirectory) {
+        String directory = dataDirectory.toAbsolutePath().normalize().toString();
+        for (int n = 0; n < directory.length(); n++) {
+            char c = directory.charAt(n);
+            if (c == ';' || Character.isISOControl(c)) {
+                throw new IllegalArgumentException("an H2 journal directory may not contain "
+                        + (c == ';' ? "';' (it starts JDBC URL settings)" : "control characters")
+                        + ": \"" + dataDirectory + "\"");
+            }
+        }
+        return "jdbc:h2:file:" + Path.of(directory).resolve(H2_FILE);
     }
 
     /** A PostgreSQL database, e.g. {@code jdbc:postgresql://127.0.0.1:5432/custody}; same tables as H2. */
@@ -91,6 +108,8 @@ public final class Journals {
                         SNAPSHOT_STORE,
                         JOURNAL + ".use-shared-db",
                         "slick",
+                        JOURNAL + ".dao",
+                        NamingJournalDao.class.getName(),
                         SNAPSHOT_STORE + ".use-shared-db",
                         "slick",
                         READ_JOURNAL + ".use-shared-db",

@@ -295,6 +295,8 @@ final class GoldenSamples {
             all.put(event.getClass(), event);
         }
         all.putAll(pagingDomainUses());
+        // added with versioned records (journal format 1)
+        all.put(KernelJournal.Header.class, new KernelJournal.Header(1, "Custody 0.1.0-SNAPSHOT"));
         return all;
     }
 

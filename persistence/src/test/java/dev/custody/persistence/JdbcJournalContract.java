@@ -44,7 +44,8 @@ import org.junit.jupiter.api.Test;
 /**
  * What every JDBC journal must do, run against H2 and PostgreSQL: persist real engine records, recover
  * them in a new ActorSystem (through snapshots and events), read them back as one tagged timeline, and
- * refuse a damaged row with a message naming the persistence id, the sequence number and the record.
+ * refuse a damaged row with a message naming the persistence id, the damaged row's sequence number and
+ * the record.
  */
 abstract class JdbcJournalContract {
 
@@ -99,6 +100,7 @@ abstract class JdbcJournalContract {
 
     private static CoordinatorState fold(CoordinatorState state, KernelJournal record) {
         return switch (record) {
+            case KernelJournal.Header header -> state;
             case KernelJournal.Started started -> state.started(KernelState.empty(started.topology()));
             case KernelJournal.DecisionTaken taken -> state.taken(taken);
             case KernelJournal.DecisionApplied applied -> state.applied(applied.seq());
@@ -216,7 +218,11 @@ abstract class JdbcJournalContract {
             System.out.println("recovery failure seen by a user (damaged payload): " + corrupt);
             assertTrue(corrupt.contains("PersistenceId [" + coordinatorPid + "]"), corrupt);
             assertTrue(lastKnown(corrupt) < 2, corrupt);
-            assertTrue(corrupt.contains("manifest [11]") && corrupt.contains("KernelJournal$DecisionTaken"), corrupt);
+            assertTrue(
+                    corrupt.contains("the row with sequence number 2 of persistence id " + coordinatorPid),
+                    "the damaged row, not only the last one read: " + corrupt);
+            assertTrue(
+                    corrupt.contains("manifest [11@v1]") && corrupt.contains("KernelJournal$DecisionTaken"), corrupt);
 
             kit.spawn(FailureWatcher.watching(
                     RecordEntity.create(devicePid, initialDevice(), Stamped.class, EntityState::apply, signals.ref()),
@@ -225,6 +231,7 @@ abstract class JdbcJournalContract {
             System.out.println("recovery failure seen by a user (unknown manifest): " + unknown);
             assertTrue(unknown.contains("PersistenceId [" + devicePid + "]"), unknown);
             assertTrue(lastKnown(unknown) >= 10 && lastKnown(unknown) < 12, unknown);
+            assertTrue(unknown.contains("the row with sequence number 12 of persistence id " + devicePid), unknown);
             assertTrue(unknown.contains("manifest [9999]"), unknown);
         } finally {
             kit.shutdownTestKit();

@@ -185,6 +185,7 @@ class LegacyMappingJournalTest {
 
     private static CoordinatorState fold(CoordinatorState state, KernelJournal record) {
         return switch (record) {
+            case KernelJournal.Header header -> state;
             case KernelJournal.Started started -> state.started(KernelState.empty(started.topology()));
             case KernelJournal.DecisionTaken taken -> state.taken(taken);
             case KernelJournal.DecisionApplied applied -> state.applied(applied.seq());

@@ -13,7 +13,12 @@ import picocli.CommandLine.Option;
         name = "bench",
         description = "Run benchmarks.",
         mixinStandardHelpOptions = true,
-        subcommands = {BenchCommand.PageTable.class, JournalCommand.class, RecoveryCommand.class})
+        subcommands = {
+            BenchCommand.PageTable.class,
+            JournalCommand.class,
+            RecoveryCommand.class,
+            ServeBenchCommand.class
+        })
 public final class BenchCommand {
 
     @Command(

@@ -3,7 +3,6 @@ package dev.custody.bench;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -88,15 +87,25 @@ public final class CYardstick {
     }
 
     private static String exec(String... command) throws IOException, InterruptedException {
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!process.waitFor(5, TimeUnit.MINUTES)) {
-            process.destroyForcibly();
-            throw new IllegalStateException(command[0] + " did not finish");
-        }
-        if (process.exitValue() != 0) {
-            throw new IllegalStateException(
-                    String.join(" ", command) + " failed (" + process.exitValue() + "):\n" + output);
+        // output to a file, so the wait below is what bounds the run (reading a pipe to its end would not)
+        Path log = Files.createTempFile("custody-yardstick-", ".out");
+        String output;
+        try {
+            Process process = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
+                    .redirectOutput(log.toFile())
+                    .start();
+            if (!process.waitFor(5, TimeUnit.MINUTES)) {
+                process.destroyForcibly();
+                throw new IllegalStateException(command[0] + " did not finish within 5 minutes");
+            }
+            output = Files.readString(log);
+            if (process.exitValue() != 0) {
+                throw new IllegalStateException(
+                        String.join(" ", command) + " failed (" + process.exitValue() + "):\n" + output);
+            }
+        } finally {
+            Files.deleteIfExists(log);
         }
         return output;
     }

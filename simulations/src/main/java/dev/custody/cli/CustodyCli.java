@@ -1,6 +1,12 @@
 package dev.custody.cli;
 
 import dev.custody.bench.BenchCommand;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -18,7 +24,9 @@ import picocli.CommandLine.Command;
             ReplayCommand.class,
             InspectCommand.class,
             CrashTestCommand.class,
-            CrashWorkloadCommand.class
+            CrashWorkloadCommand.class,
+            ServeCommand.class,
+            CtlCommand.class
         },
         description = "DMA-ownership state of IOMMU groups, domains and devices, with the Linux kernel's rules.")
 public final class CustodyCli implements Runnable {
@@ -31,9 +39,49 @@ public final class CustodyCli implements Runnable {
         spec.commandLine().usage(System.out);
     }
 
+    /** An error of the command line itself, not of the input: never 1 ("mismatch or violation") or 2 ("bad input"). */
+    static final int INTERNAL_ERROR = 3;
+
     public static void main(String[] args) {
         // initialize logging before any actor system logs from another thread (else SLF4J replays noisily)
         org.slf4j.LoggerFactory.getILoggerFactory();
-        System.exit(new CommandLine(new CustodyCli()).execute(args));
+        System.exit(commandLine().execute(args));
+    }
+
+    static CommandLine commandLine() {
+        return new CommandLine(new CustodyCli()).setExecutionExceptionHandler(new InternalErrors(System.err));
+    }
+
+    /**
+     * What a command did not expect (a bug, a crashed engine) is one line on standard error naming a
+     * log file that holds the stack trace, and exit status 3, so scripts can tell it from a finding.
+     */
+    static final class InternalErrors implements CommandLine.IExecutionExceptionHandler {
+        private final PrintStream err;
+
+        InternalErrors(PrintStream err) {
+            this.err = err;
+        }
+
+        @Override
+        public int handleExecutionException(Exception failure, CommandLine command, CommandLine.ParseResult parsed) {
+            String where;
+            try {
+                Path log = Files.createTempFile("custody-internal-error-", ".log");
+                StringWriter trace = new StringWriter();
+                failure.printStackTrace(new PrintWriter(trace));
+                Files.writeString(log, "custody " + String.join(" ", parsed.originalArgs()) + "\n" + trace);
+                where = "details in " + log;
+            } catch (IOException | RuntimeException unwritable) {
+                where = "no log could be written: " + unwritable.getMessage();
+            }
+            err.println("custody " + command.getCommandName() + ": internal error ("
+                    + failure.getClass().getSimpleName()
+                    + (failure.getMessage() == null
+                            ? ""
+                            : ": " + failure.getMessage().lines().findFirst().orElse(""))
+                    + "); " + where);
+            return INTERNAL_ERROR;
+        }
     }
 }

@@ -38,12 +38,14 @@ public final class InspectCommand implements Callable<Integer> {
         if (json) {
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("instance", history.instance());
+            out.put("format", history.format());
             out.put("lastDecision", history.decisions().size());
             out.put("openDecisions", history.openDecisions());
+            out.put("notes", history.notes());
             out.putAll(SysfsView.json(state));
             System.out.println(new ObjectMapper().writeValueAsString(out));
         } else {
-            System.out.println("engine " + history.instance() + " after decision "
+            System.out.println("engine " + history.instance() + " (" + history.format() + ") after decision "
                     + history.decisions().size()
                     + (history.openDecisions().isEmpty()
                             ? ""

@@ -19,10 +19,16 @@ final class RecordedJournal {
             description = "The engine instance whose journal to read. Default: ${DEFAULT-VALUE}.")
     String instance;
 
-    /** The engine's recorded history, or empty after telling the user why it cannot be read. */
+    /**
+     * The engine's recorded history, or empty after telling the user why it cannot be read. Reading never
+     * changes the journal (it is opened read only); how it was read, when that matters, goes to standard error.
+     */
     Optional<JournalHistory> read(String command) {
         try {
-            return Optional.of(JournalReader.read(JournalSpec.durable(journal).config(), instance));
+            JournalHistory history =
+                    JournalReader.read(JournalSpec.durable(journal).config(), instance);
+            history.notes().forEach(note -> System.err.println("custody " + command + ": note: " + note));
+            return Optional.of(history);
         } catch (IllegalArgumentException | BadJournal bad) {
             System.err.println("custody " + command + ": " + bad.getMessage());
             return Optional.empty();

@@ -111,9 +111,11 @@ public final class ReplayCommand implements Callable<Integer> {
 
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("instance", history.instance());
+        summary.put("format", history.format());
         summary.put("decisions", history.decisions().size());
         summary.put("events", history.eventCount());
         summary.put("openDecisions", history.openDecisions());
+        summary.put("notes", history.notes());
         summary.put(
                 "violations",
                 violations.stream()

@@ -1,10 +1,8 @@
 package dev.custody.replay;
 
-import com.typesafe.config.Config;
 import dev.custody.persistence.KryoJournalSerializer;
 import java.io.NotSerializableException;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -17,28 +15,23 @@ import org.apache.pekko.persistence.query.Sequence;
  * Reads one persistence id's rows straight from the JDBC journal's table, in sequence order, with
  * large fetches, and decodes them with the journal's own serializer. A whole-journal replay through
  * persistence query pays per row for a stream element it does not need; this is the same data,
- * read about as fast as the database hands it over. Read only.
+ * read about as fast as the database hands it over. Read only: the connection is a
+ * {@link dev.custody.persistence.ReadOnlyJournal}'s.
  */
 final class JdbcJournalRows {
     private JdbcJournalRows() {}
 
-    private static final String DB = "pekko-persistence-jdbc.shared-databases.slick.db.";
     private static final int FETCH = 10_000;
 
-    static boolean applies(Config journal) {
-        return journal.hasPath(DB + "url")
-                && "jdbc-journal".equals(journal.getString("pekko.persistence.journal.plugin"));
-    }
-
-    static List<EventEnvelope> read(Config journal, String persistenceId)
+    static List<EventEnvelope> read(Connection connection, String persistenceId)
             throws SQLException, NotSerializableException {
         KryoJournalSerializer serializer = new KryoJournalSerializer();
         List<EventEnvelope> envelopes = new ArrayList<>();
-        try (Connection connection = connect(journal);
-                PreparedStatement query = connection.prepareStatement("select \"ordering\", \"sequence_number\","
-                        + " \"write_timestamp\", \"event_payload\", \"event_ser_id\", \"event_ser_manifest\""
-                        + " from \"event_journal\" where \"persistence_id\" = ? and \"deleted\" = false"
-                        + " order by \"sequence_number\"")) {
+        boolean autoCommit = connection.getAutoCommit();
+        try (PreparedStatement query = connection.prepareStatement("select \"ordering\", \"sequence_number\","
+                + " \"write_timestamp\", \"event_payload\", \"event_ser_id\", \"event_ser_manifest\""
+                + " from \"event_journal\" where \"persistence_id\" = ? and \"deleted\" = false"
+                + " order by \"sequence_number\"")) {
             connection.setAutoCommit(false); // PostgreSQL streams with a fetch size only inside a transaction
             query.setFetchSize(FETCH);
             query.setString(1, persistenceId);
@@ -67,16 +60,17 @@ final class JdbcJournalRows {
                             scala.Option.empty()));
                 }
             }
+        } finally {
             connection.rollback();
+            connection.setAutoCommit(autoCommit);
         }
         return envelopes;
     }
 
     /** The engine instances the journal holds (persistence ids {@code <instance>|kernel}). */
-    static List<String> instances(Config journal) throws SQLException {
+    static List<String> instances(Connection connection) throws SQLException {
         List<String> instances = new ArrayList<>();
-        try (Connection connection = connect(journal);
-                PreparedStatement query =
+        try (PreparedStatement query =
                         connection.prepareStatement("select distinct \"persistence_id\" from \"event_journal\""
                                 + " where \"persistence_id\" like '%|kernel' order by 1");
                 ResultSet rows = query.executeQuery()) {
@@ -86,23 +80,5 @@ final class JdbcJournalRows {
             }
         }
         return instances;
-    }
-
-    /** Read only: an embedded H2 database that does not exist is refused, never created empty. */
-    private static Connection connect(Config journal) throws SQLException {
-        String url = journal.getString(DB + "url");
-        if (url.startsWith("jdbc:h2:")) {
-            url = url + ";IFEXISTS=TRUE";
-        }
-        try {
-            return DriverManager.getConnection(url, journal.getString(DB + "user"), journal.getString(DB + "password"));
-        } catch (SQLException missing) {
-            if (url.startsWith("jdbc:h2:") && missing.getErrorCode() == 90146) { // DATABASE_NOT_FOUND_WITH_IF_EXISTS_1
-                throw new SQLException(
-                        "there is no journal at " + url.substring("jdbc:h2:file:".length(), url.indexOf(';'))
-                                + ".mv.db"); // no cause: the reader reports root causes, and this is the clear one
-            }
-            throw missing;
-        }
     }
 }

@@ -1,19 +1,41 @@
 package dev.custody.replay;
 
+import dev.custody.entity.KernelJournal;
 import dev.custody.model.Topology;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
  * Everything the coordinator of one engine instance journaled, in journal order: the topology it
- * started on, every decision (intent), and which decisions every entity confirmed (effect).
+ * started on, every decision (intent), and which decisions every entity confirmed (effect); the
+ * journal's Header (its format and writer; none in a journal of format 0); and what the reader must
+ * know about how it was read ({@code notes}, e.g. from a repaired copy).
  */
 public record JournalHistory(
-        String instance, Topology topology, Instant started, List<RecordedDecision> decisions, Set<Long> applied) {
+        String instance,
+        Topology topology,
+        Instant started,
+        List<RecordedDecision> decisions,
+        Set<Long> applied,
+        Optional<KernelJournal.Header> header,
+        List<String> notes) {
     public JournalHistory {
         decisions = List.copyOf(decisions);
         applied = Set.copyOf(applied);
+        notes = List.copyOf(notes);
+    }
+
+    public JournalHistory(
+            String instance, Topology topology, Instant started, List<RecordedDecision> decisions, Set<Long> applied) {
+        this(instance, topology, started, decisions, applied, Optional.empty(), List.of());
+    }
+
+    /** "journal format 1, written by Custody 0.2.0", or format 0 for a journal begun before versioning. */
+    public String format() {
+        return header.map(h -> "journal format " + h.formatVersion() + ", written by " + h.writtenBy())
+                .orElse("journal format 0 (begun before records were versioned)");
     }
 
     public long eventCount() {

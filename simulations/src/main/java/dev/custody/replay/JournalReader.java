@@ -2,8 +2,10 @@ package dev.custody.replay;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import dev.custody.entity.JournalFormat;
 import dev.custody.entity.KernelJournal;
 import dev.custody.model.Topology;
+import dev.custody.persistence.ReadOnlyJournal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -35,7 +37,7 @@ public final class JournalReader {
     }
 
     public static JournalHistory read(Config journal, String instance) {
-        if (JdbcJournalRows.applies(journal)) {
+        if (ReadOnlyJournal.applies(journal)) {
             return readRows(journal, instance);
         }
         ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "custody-replay", settings(journal));
@@ -55,7 +57,7 @@ public final class JournalReader {
                                 ? "; the journal holds no engine"
                                 : "; instances present: " + String.join(", ", instances)));
             }
-            return history(instance, envelopes);
+            return history(instance, envelopes, List.of());
         } catch (BadJournal bad) {
             throw bad;
         } catch (java.util.concurrent.ExecutionException e) {
@@ -73,19 +75,22 @@ public final class JournalReader {
         }
     }
 
-    /** A JDBC journal (H2, PostgreSQL): its rows read directly, in large fetches. */
+    /**
+     * A JDBC journal (H2, PostgreSQL): its rows read directly, in large fetches, from a {@link
+     * ReadOnlyJournal}, so the journal under investigation does not change by a byte.
+     */
     private static JournalHistory readRows(Config journal, String instance) {
-        try {
-            List<EventEnvelope> envelopes = JdbcJournalRows.read(journal, coordinatorId(instance));
+        try (ReadOnlyJournal evidence = ReadOnlyJournal.open(journal)) {
+            List<EventEnvelope> envelopes = JdbcJournalRows.read(evidence.connection(), coordinatorId(instance));
             if (envelopes.isEmpty()) {
-                List<String> instances = JdbcJournalRows.instances(journal);
+                List<String> instances = JdbcJournalRows.instances(evidence.connection());
                 throw new BadJournal("no journal of engine instance \"" + instance + "\" (persistence id "
                         + coordinatorId(instance) + ")"
                         + (instances.isEmpty()
                                 ? "; the journal holds no engine"
                                 : "; instances present: " + String.join(", ", instances)));
             }
-            return history(instance, envelopes);
+            return history(instance, envelopes, evidence.notes());
         } catch (BadJournal bad) {
             throw bad;
         } catch (Exception e) {
@@ -93,7 +98,8 @@ public final class JournalReader {
         }
     }
 
-    private static JournalHistory history(String instance, List<EventEnvelope> envelopes) {
+    private static JournalHistory history(String instance, List<EventEnvelope> envelopes, List<String> notes) {
+        Optional<KernelJournal.Header> header = Optional.empty();
         Optional<Topology> topology = Optional.empty();
         Instant started = Instant.EPOCH;
         List<RecordedDecision> decisions = new ArrayList<>();
@@ -101,33 +107,55 @@ public final class JournalReader {
         for (EventEnvelope envelope : envelopes) {
             Instant time = Instant.ofEpochMilli(envelope.timestamp());
             switch (envelope.event()) {
+                case KernelJournal.Header h -> {
+                    if (header.isPresent() || topology.isPresent()) {
+                        throw new BadJournal("record " + envelope.sequenceNr() + " of " + coordinatorId(instance)
+                                + ": a Header after the journal began");
+                    }
+                    try {
+                        JournalFormat.requireReadable(h);
+                    } catch (IllegalStateException newer) {
+                        throw new BadJournal("record " + envelope.sequenceNr() + " of " + coordinatorId(instance) + ": "
+                                + newer.getMessage());
+                    }
+                    header = Optional.of(h);
+                }
                 case KernelJournal.Started s -> {
                     if (topology.isPresent()) {
-                        throw new BadJournal("record " + envelope.sequenceNr() + ": a second Started record");
+                        throw new BadJournal("record " + envelope.sequenceNr() + " of " + coordinatorId(instance)
+                                + ": a second Started record");
                     }
                     topology = Optional.of(s.topology());
                     started = time;
                 }
                 case KernelJournal.DecisionTaken t -> {
                     if (topology.isEmpty()) {
-                        throw new BadJournal("record " + envelope.sequenceNr() + ": decision " + t.seq()
-                                + " before the Started record");
+                        throw new BadJournal("record " + envelope.sequenceNr() + " of " + coordinatorId(instance)
+                                + ": decision " + t.seq() + " before the Started record");
                     }
                     long expected = decisions.size() + 1L;
                     if (t.seq() != expected) {
-                        throw new BadJournal("record " + envelope.sequenceNr() + ": decision " + t.seq() + " ("
-                                + t.operationId() + ") where decision " + expected + " was due");
+                        throw new BadJournal("record " + envelope.sequenceNr() + " of " + coordinatorId(instance)
+                                + ": decision " + t.seq() + " (" + t.operationId() + ") where decision " + expected
+                                + " was due");
                     }
                     decisions.add(new RecordedDecision(t.seq(), t.operationId(), t.events(), time));
                 }
                 case KernelJournal.DecisionApplied a -> applied.add(a.seq());
                 default ->
-                    throw new BadJournal("record " + envelope.sequenceNr() + ": not a coordinator record: "
+                    throw new BadJournal("record " + envelope.sequenceNr() + " of " + coordinatorId(instance)
+                            + ": not a coordinator record: "
                             + envelope.event().getClass().getName());
             }
         }
         return new JournalHistory(
-                instance, topology.orElseThrow(() -> new BadJournal("no Started record")), started, decisions, applied);
+                instance,
+                topology.orElseThrow(() -> new BadJournal("no Started record")),
+                started,
+                decisions,
+                applied,
+                header,
+                notes);
     }
 
     private static List<String> instances(JdbcReadJournal query, ActorSystem<Void> system) throws Exception {

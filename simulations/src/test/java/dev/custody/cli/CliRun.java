@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.stream.Stream;
-import picocli.CommandLine;
 
 /** Runs the command line once with standard output and error captured. */
 record CliRun(int status, String out, String err) {
@@ -24,7 +23,7 @@ record CliRun(int status, String out, String err) {
         System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
         System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
         try {
-            int status = new CommandLine(new CustodyCli()).execute(args);
+            int status = CustodyCli.commandLine().execute(args);
             return new CliRun(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
         } finally {
             System.setOut(savedOut);

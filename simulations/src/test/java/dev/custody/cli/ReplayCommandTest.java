@@ -58,6 +58,7 @@ class ReplayCommandTest {
         assertTrue(summary.get("decisions").asInt() >= 3, run.out());
         assertEquals(0, summary.get("violations").size());
         assertEquals(0, summary.get("openDecisions").size());
+        assertTrue(summary.get("format").asText().startsWith("journal format 1, written by Custody "), run.out());
     }
 
     @Test

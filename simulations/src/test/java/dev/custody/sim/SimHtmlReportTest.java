@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -45,9 +44,15 @@ class SimHtmlReportTest {
                         "--dump-dom",
                         page.toUri().toString()))
                 .redirectError(ProcessBuilder.Redirect.DISCARD)
+                // to a file, so the wait below is what bounds the run (reading a pipe to its end would not)
+                .redirectOutput(dir.resolve("dom.html").toFile())
                 .start();
-        String dom = new String(browser.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(browser.waitFor(60, TimeUnit.SECONDS), "chromium did not exit within 60 s");
+        boolean exited = browser.waitFor(60, TimeUnit.SECONDS);
+        if (!exited) {
+            browser.destroyForcibly();
+        }
+        assertTrue(exited, "chromium did not exit within 60 s");
+        String dom = Files.readString(dir.resolve("dom.html"));
         assertEquals(0, browser.exitValue(), "chromium failed");
         assertTrue(dom.contains("<svg id=\"ownership\""), "ownership timeline missing");
         assertTrue(dom.contains("class=\"band\""), "no ownership band was drawn");

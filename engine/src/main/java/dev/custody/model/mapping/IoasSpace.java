@@ -132,6 +132,16 @@ public final class IoasSpace {
         return new IoasSpace(areasByIova, next, allowed, iovaAlignment);
     }
 
+    /**
+     * Every owner's reserved ranges replaced by {@code reserved} at once: a journal's snapshot rebuilds
+     * an IOAS with many owners in one step, not one copy of the whole map per owner.
+     */
+    public IoasSpace withAllReserved(Map<String, List<IovaRange>> reserved) {
+        TreeMap<String, List<IovaRange>> next = new TreeMap<>();
+        reserved.forEach((owner, ranges) -> next.put(owner, List.copyOf(ranges)));
+        return new IoasSpace(areasByIova, next, allowed, iovaAlignment);
+    }
+
     /** Without any range {@code owner} reserved. */
     public IoasSpace withoutReserved(String owner) {
         if (!reservedByOwner.containsKey(owner)) {

@@ -4,12 +4,10 @@ import dev.custody.topology.PciAddress;
 import dev.custody.topology.PciFunction;
 import dev.custody.topology.PciTopology;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.regex.Pattern;
 
@@ -33,6 +31,8 @@ public record SysfsCapture(PciTopology topology, List<String> warnings) {
     private static final Pattern HEX16 = Pattern.compile("0x[0-9a-fA-F]{4}");
     private static final Pattern HEX24 = Pattern.compile("0x[0-9a-fA-F]{6}");
     private static final Pattern DECIMAL = Pattern.compile("[0-9]{1,9}");
+    /** What the driver core allows in a driver's name, as far as a capture can show one. */
+    private static final Pattern DRIVER_NAME = Pattern.compile("[A-Za-z0-9_.+-]{1,64}");
 
     public SysfsCapture {
         warnings = List.copyOf(warnings);
@@ -83,17 +83,15 @@ public record SysfsCapture(PciTopology topology, List<String> warnings) {
         } else if (!config.extendedCaptured() && config.expressType().isPresent()) {
             warnings.add(address + ": config ends before the extended space; ACS unknown, taken as absent");
         }
-        var driver = optionalText(dir.resolve(DRIVER)).map(text -> {
-            if (text.isEmpty() || text.contains("/")) {
-                throw new MalformedCaptureException(
-                        dir.resolve(DRIVER), "driver name", "'" + text + "' is not a driver name");
+        var driver = CaptureFiles.text(dir.resolve(DRIVER), "driver name").map(text -> {
+            if (!DRIVER_NAME.matcher(text).matches()) {
+                throw new MalformedCaptureException(dir.resolve(DRIVER), "driver name", "not a driver name");
             }
             return text;
         });
-        var group = optionalText(dir.resolve(IOMMU_GROUP)).map(text -> {
+        var group = CaptureFiles.text(dir.resolve(IOMMU_GROUP), "group number").map(text -> {
             if (!DECIMAL.matcher(text).matches()) {
-                throw new MalformedCaptureException(
-                        dir.resolve(IOMMU_GROUP), "group number", "'" + text + "' is not a number");
+                throw new MalformedCaptureException(dir.resolve(IOMMU_GROUP), "group number", "not a group number");
             }
             return Integer.parseInt(text);
         });
@@ -112,10 +110,11 @@ public record SysfsCapture(PciTopology topology, List<String> warnings) {
     }
 
     private static int hex(Path file, String field, Pattern form) {
-        var text = optionalText(file).orElseThrow(() -> new MalformedCaptureException(file, field, "file missing"));
+        var text = CaptureFiles.text(file, field)
+                .orElseThrow(() -> new MalformedCaptureException(file, field, "file missing"));
         if (!form.matcher(text).matches()) {
             throw new MalformedCaptureException(
-                    file, field, "'%s' is not of the form %s".formatted(text, form == HEX16 ? "0x8086" : "0x060400"));
+                    file, field, "not of the form %s".formatted(form == HEX16 ? "0x8086" : "0x060400"));
         }
         return Integer.parseInt(text.substring(2), 16);
     }
@@ -127,21 +126,8 @@ public record SysfsCapture(PciTopology topology, List<String> warnings) {
         }
     }
 
-    private static Optional<String> optionalText(Path file) {
-        if (!Files.exists(file)) return Optional.empty();
-        try {
-            return Optional.of(Files.readString(file, StandardCharsets.US_ASCII).strip());
-        } catch (IOException e) {
-            throw new MalformedCaptureException(file, "text", "unreadable: " + e.getMessage(), e);
-        }
-    }
-
     private static byte[] bytes(Path file) {
-        if (!Files.exists(file)) throw new MalformedCaptureException(file, "config", "file missing");
-        try {
-            return Files.readAllBytes(file);
-        } catch (IOException e) {
-            throw new MalformedCaptureException(file, "config", "unreadable: " + e.getMessage(), e);
-        }
+        return CaptureFiles.read(file, "config")
+                .orElseThrow(() -> new MalformedCaptureException(file, "config", "file missing"));
     }
 }

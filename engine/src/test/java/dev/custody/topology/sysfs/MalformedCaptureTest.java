@@ -41,13 +41,13 @@ class MalformedCaptureTest {
                         c -> text(c, NVME + "/vendor", "1b36"),
                         NVME + "/vendor",
                         "vendor id",
-                        "'1b36' is not of the form 0x8086"),
+                        "not of the form 0x8086"),
                 new Case(
                         "class too short",
                         c -> text(c, NVME + "/class", "0x0108"),
                         NVME + "/class",
                         "class code",
-                        "'0x0108' is not of the form 0x060400"),
+                        "not of the form 0x060400"),
                 new Case(
                         "device file missing",
                         c -> Files.delete(c.resolve(NVME + "/device")),
@@ -70,8 +70,8 @@ class MalformedCaptureTest {
                         "config longer than 4096",
                         c -> Files.write(c.resolve(NVME + "/config"), new byte[4097]),
                         NVME + "/config",
-                        "size",
-                        "4097 bytes, config space is at most 4096"),
+                        "config",
+                        "more than 4096 bytes, larger than any sysfs file"),
                 new Case(
                         "vendor file disagrees with config",
                         c -> text(c, NVME + "/vendor", "0x8086"),
@@ -83,7 +83,7 @@ class MalformedCaptureTest {
                         c -> text(c, NVME + "/iommu_group", "six"),
                         NVME + "/iommu_group",
                         "group number",
-                        "'six' is not a number"),
+                        "not a group number"),
                 new Case(
                         "directory not an address",
                         c -> Files.move(c.resolve(NVME), c.resolve("nvme0")),
@@ -133,6 +133,33 @@ class MalformedCaptureTest {
                         ROOT_PORT + "/config",
                         "extended capability list",
                         "loops back to 0x100"),
+                new Case(
+                        "config is a symbolic link",
+                        c -> {
+                            Files.delete(c.resolve(NVME + "/config"));
+                            Files.createSymbolicLink(c.resolve(NVME + "/config"), Path.of("/dev/zero"));
+                        },
+                        NVME + "/config",
+                        "config",
+                        "a symbolic link; a capture holds plain files only"),
+                new Case(
+                        "vendor is a link to another user's file",
+                        c -> {
+                            Files.delete(c.resolve(NVME + "/vendor"));
+                            Files.createSymbolicLink(c.resolve(NVME + "/vendor"), c.resolve(ROOT_PORT + "/config"));
+                        },
+                        NVME + "/vendor",
+                        "vendor id",
+                        "a symbolic link; a capture holds plain files only"),
+                new Case(
+                        "driver is a directory",
+                        c -> {
+                            Files.deleteIfExists(c.resolve(NVME + "/driver"));
+                            Files.createDirectory(c.resolve(NVME + "/driver"));
+                        },
+                        NVME + "/driver",
+                        "driver name",
+                        "not a regular file"),
                 new Case(
                         "two bridges claim one bus",
                         c -> poke(c, ROOT_PORT + "/config", 0x19, 0x01),

@@ -12,5 +12,14 @@ import com.esotericsoftware.kryo.io.Output;
 interface FieldCodec {
     void write(Kryo kryo, Output output, Object value);
 
+    /** The value, never null: a record field, an element or an Optional's content is never absent. */
     Object read(Kryo kryo, Input input);
+
+    /**
+     * Whether the value is written as exactly one varint (numbers and booleans): a tagged field of such
+     * a type needs no length, and a reader that does not know the tag skips it by reading one varint.
+     */
+    default boolean varint() {
+        return false;
+    }
 }

@@ -13,14 +13,23 @@ import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 
-/** Alignment, reserved ranges per owner, allowed ranges, areas; read back as those values, nothing decided again. */
+/**
+ * Alignment, reserved ranges per owner, allowed ranges, areas; read back as those values, nothing decided
+ * again. Versioned rows begin with {@link #LAYOUT}.
+ */
 final class IoasSpaceSerializer extends Serializer<IoasSpace> {
-    IoasSpaceSerializer() {
+    static final int LAYOUT = 1;
+
+    private final FormatContext context;
+
+    IoasSpaceSerializer(FormatContext context) {
         super(false, true);
+        this.context = context;
     }
 
     @Override
     public void write(Kryo kryo, Output output, IoasSpace space) {
+        output.writeVarInt(LAYOUT, true);
         output.writeVarLong(space.iovaAlignment(), true);
         SortedMap<String, List<IovaRange>> reserved = space.reservedByOwner();
         output.writeVarInt(reserved.size(), true);
@@ -39,6 +48,16 @@ final class IoasSpaceSerializer extends Serializer<IoasSpace> {
 
     @Override
     public IoasSpace read(Kryo kryo, Input input, Class<? extends IoasSpace> type) {
+        context.enter("IoasSpace");
+        try {
+            return readSpace(input);
+        } finally {
+            context.leave();
+        }
+    }
+
+    private IoasSpace readSpace(Input input) {
+        Layouts.require(context, input, LAYOUT, "IoasSpace");
         long alignment = input.readVarLong(true);
         IoasSpace space;
         try {
@@ -47,17 +66,23 @@ final class IoasSpaceSerializer extends Serializer<IoasSpace> {
             throw new KryoException("corrupt IoasSpace: " + e.getMessage(), e);
         }
         int owners = Bounded.count(input, "IoasSpace reserved owners");
+        Map<String, List<IovaRange>> reserved = new java.util.HashMap<>();
         for (int n = 0; n < owners; n++) {
             String owner = FieldCodecs.readString(input);
-            space = space.withReserved(owner, Ranges.read(input));
+            if (reserved.put(owner, Ranges.read(input)) != null) {
+                throw new KryoException("corrupt IoasSpace: the reserved owner " + owner + " appears twice");
+            }
         }
+        space = space.withAllReserved(reserved);
         space = space.withAllowed(Ranges.read(input));
         int count = Bounded.count(input, "IoasSpace areas");
         List<IoasArea> areas = new ArrayList<>(count);
         for (int n = 0; n < count; n++) {
             long iova = input.readVarLong(true);
             long length = input.readVarLong(true);
-            areas.add(new IoasArea(iova, length, Bits.prot(input.readByte())));
+            IoasArea area = new IoasArea(iova, length, Bits.prot(input.readByte()));
+            ValueChecks.forType(IoasArea.class).accept(area);
+            areas.add(area);
         }
         return space.withAreas(Ranges.ascendingAndDisjoint(areas, IoasArea::range, "IoasSpace area"));
     }

@@ -10,14 +10,25 @@ import dev.custody.model.mapping.Mapping;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Page-size bitmap, address width and the leaves; read back as those leaves, nothing decided again. */
+/**
+ * Page-size bitmap, address width and the leaves; read back as those leaves, nothing decided again.
+ * Every leaf read must be one page of the table's sizes inside its width ({@link ValueChecks#leafOf}),
+ * so a crafted leaf cannot make a rebuilt table allocate more than the row's bytes announce. Versioned
+ * rows begin with the layout's number ({@link #LAYOUT}).
+ */
 final class IommuDomainMappingsSerializer extends Serializer<IommuDomainMappings> {
-    IommuDomainMappingsSerializer() {
+    static final int LAYOUT = 1;
+
+    private final FormatContext context;
+
+    IommuDomainMappingsSerializer(FormatContext context) {
         super(false, true);
+        this.context = context;
     }
 
     @Override
     public void write(Kryo kryo, Output output, IommuDomainMappings mappings) {
+        output.writeVarInt(LAYOUT, true);
         output.writeVarLong(mappings.pageSizeBitmap(), true);
         output.writeVarInt(mappings.addressWidth(), true);
         output.writeVarInt(mappings.runs().size(), true);
@@ -31,22 +42,30 @@ final class IommuDomainMappingsSerializer extends Serializer<IommuDomainMappings
 
     @Override
     public IommuDomainMappings read(Kryo kryo, Input input, Class<? extends IommuDomainMappings> type) {
-        long bitmap = input.readVarLong(true);
-        int width = input.readVarInt(true);
-        IommuDomainMappings mappings;
+        context.enter("IommuDomainMappings");
         try {
-            mappings = IommuDomainMappings.empty(bitmap, width);
-        } catch (IllegalArgumentException e) {
-            throw new KryoException("corrupt IommuDomainMappings: " + e.getMessage(), e);
+            Layouts.require(context, input, LAYOUT, "IommuDomainMappings");
+            long bitmap = input.readVarLong(true);
+            int width = input.readVarInt(true);
+            IommuDomainMappings mappings;
+            try {
+                mappings = IommuDomainMappings.empty(bitmap, width);
+            } catch (IllegalArgumentException e) {
+                throw new KryoException("corrupt IommuDomainMappings: " + e.getMessage(), e);
+            }
+            int count = Bounded.count(input, "IommuDomainMappings leaves");
+            List<Mapping> leaves = new ArrayList<>(count);
+            for (int n = 0; n < count; n++) {
+                long iova = input.readVarLong(true);
+                long paddr = input.readVarLong(true);
+                long size = input.readVarLong(true);
+                Mapping leaf = new Mapping(iova, paddr, size, Bits.prot(input.readByte()));
+                ValueChecks.leafOf(mappings, leaf);
+                leaves.add(leaf);
+            }
+            return mappings.withLeaves(Ranges.ascendingAndDisjoint(leaves, Mapping::range, "IommuDomainMappings leaf"));
+        } finally {
+            context.leave();
         }
-        int count = Bounded.count(input, "IommuDomainMappings leaves");
-        List<Mapping> leaves = new ArrayList<>(count);
-        for (int n = 0; n < count; n++) {
-            long iova = input.readVarLong(true);
-            long paddr = input.readVarLong(true);
-            long size = input.readVarLong(true);
-            leaves.add(new Mapping(iova, paddr, size, Bits.prot(input.readByte())));
-        }
-        return mappings.withLeaves(Ranges.ascendingAndDisjoint(leaves, Mapping::range, "IommuDomainMappings leaf"));
     }
 }

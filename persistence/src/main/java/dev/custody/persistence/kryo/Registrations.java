@@ -65,7 +65,13 @@ public final class Registrations {
     private Registrations() {}
 
     /** The next id to hand out. Raise it whenever an id is taken. */
-    public static final int NEXT_FREE_ID = 126;
+    public static final int NEXT_FREE_ID = 127;
+
+    /**
+     * The first id registered after journal records were versioned (format 1): classes from here on
+     * were never written in the positional records of format 0, and a row of format 0 for one is corrupt.
+     */
+    public static final int FIRST_VERSIONED_ID = 126;
 
     private static final Map<Integer, Class<?>> BY_ID = table();
     private static final Map<Class<?>, Integer> BY_CLASS = reverse(BY_ID);
@@ -178,6 +184,8 @@ public final class Registrations {
         t.put(123, DmaMapping.class); // a vfio_dma entry, in Type1EntriesUnmapped
         t.put(124, IoasArea.class); // an IOAS area, in IoasAreasUnmapped
         t.put(125, Prot.class); // the permission inside the three above
+        // --- from here on, classes of versioned journals only (FIRST_VERSIONED_ID) ---
+        t.put(126, KernelJournal.Header.class); // a journal's first record: its format and writer
         return Collections.unmodifiableMap(t);
     }
 
@@ -207,29 +215,37 @@ public final class Registrations {
 
     /** A Kryo that knows exactly the table: anything else fails with "Class is not registered". */
     public static Kryo newKryo() {
+        return newKryo(BY_ID, FieldTable.standard(), new FormatContext());
+    }
+
+    /**
+     * A Kryo for {@code table} (id to class) whose records take their tags from {@code fields}, its
+     * serializers sharing {@code context}: the journal's own table, or a test's variant of it.
+     */
+    static Kryo newKryo(Map<Integer, Class<?>> table, FieldTable fields, FormatContext context) {
         Kryo kryo = new Kryo();
         kryo.setRegistrationRequired(true);
         kryo.setReferences(false);
-        BY_ID.forEach((id, type) -> kryo.register(type, serializerFor(type), id));
+        table.forEach((id, type) -> kryo.register(type, serializerFor(id, type, fields, context), id));
         return kryo;
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
-    private static Serializer<?> serializerFor(Class<?> type) {
+    private static Serializer<?> serializerFor(int id, Class<?> type, FieldTable fields, FormatContext context) {
         if (type == IommuDomainMappings.class) {
-            return new IommuDomainMappingsSerializer();
+            return new IommuDomainMappingsSerializer(context);
         }
         if (type == Type1DmaSpace.class) {
-            return new Type1DmaSpaceSerializer();
+            return new Type1DmaSpaceSerializer(context);
         }
         if (type == IoasSpace.class) {
-            return new IoasSpaceSerializer();
+            return new IoasSpaceSerializer(context);
         }
         if (type.isEnum()) {
             return new EnumSerializer(type);
         }
         if (type.isRecord()) {
-            return new RecordSerializer(type);
+            return new RecordSerializer(type, fields.linesOf(id, type), context);
         }
         throw new IllegalStateException("no serializer for " + type.getName());
     }

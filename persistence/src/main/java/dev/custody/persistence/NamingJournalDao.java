@@ -1,0 +1,99 @@
+package dev.custody.persistence;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.Optional;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.japi.Pair;
+import org.apache.pekko.persistence.PersistentRepr;
+import org.apache.pekko.persistence.jdbc.config.EventJournalTableConfiguration;
+import org.apache.pekko.persistence.jdbc.config.JournalConfig;
+import org.apache.pekko.persistence.jdbc.journal.dao.DefaultJournalDao;
+import org.apache.pekko.serialization.Serialization;
+import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.scaladsl.Source;
+import scala.Tuple2;
+import scala.concurrent.ExecutionContext;
+import scala.util.Failure;
+import scala.util.Try;
+import slick.jdbc.JdbcBackend;
+import slick.jdbc.JdbcProfile;
+
+/**
+ * The JDBC journal's reads, with the damaged row named: when a row of a recovery cannot be read, the
+ * failure names the persistence id and the sequence number of that row, not only Pekko's "last known
+ * sequence number" (the last row recovered before it, or less: rows are read in batches). The row is
+ * the first after the last one read, looked up in the table when the failure happens.
+ */
+public final class NamingJournalDao extends DefaultJournalDao {
+    private final JdbcBackend.JdbcDatabaseDef database;
+    private final EventJournalTableConfiguration table;
+
+    public NamingJournalDao(
+            JdbcBackend.JdbcDatabaseDef db,
+            JdbcProfile profile,
+            JournalConfig journalConfig,
+            Serialization serialization,
+            ExecutionContext ec,
+            Materializer mat) {
+        super(db, profile, journalConfig, serialization, ec, mat);
+        this.database = db;
+        this.table = journalConfig.eventJournalTableConfiguration();
+    }
+
+    @Override
+    public Source<Try<Tuple2<PersistentRepr, Object>>, NotUsed> messages(
+            String persistenceId, long fromSequenceNr, long toSequenceNr, long max) {
+        return super.messages(persistenceId, fromSequenceNr, toSequenceNr, max)
+                .asJava()
+                .statefulMap(
+                        () -> fromSequenceNr - 1,
+                        (Long lastRead, Try<Tuple2<PersistentRepr, Object>> row) -> {
+                            if (row.isSuccess()) {
+                                return Pair.create(row.get()._1().sequenceNr(), row);
+                            }
+                            Throwable cause = ((Failure<Tuple2<PersistentRepr, Object>>) row).exception();
+                            return Pair.create(
+                                    lastRead,
+                                    new Failure<Tuple2<PersistentRepr, Object>>(named(persistenceId, lastRead, cause)));
+                        },
+                        lastRead -> Optional.empty())
+                .asScala();
+    }
+
+    private Throwable named(String persistenceId, long lastRead, Throwable cause) {
+        String row = damagedRow(persistenceId, lastRead)
+                .map(seq -> "the row with sequence number " + seq)
+                .orElse("the row after sequence number " + lastRead);
+        java.io.NotSerializableException named = new java.io.NotSerializableException(
+                row + " of persistence id " + persistenceId + " cannot be read: " + cause.getMessage());
+        named.initCause(cause);
+        return named;
+    }
+
+    /** The first row of {@code persistenceId} after {@code lastRead}: the one that failed. */
+    private Optional<Long> damagedRow(String persistenceId, long lastRead) {
+        String name = table.schemaName().isDefined()
+                ? quoted(table.schemaName().get()) + "." + quoted(table.tableName())
+                : quoted(table.tableName());
+        String sql = "select min(" + quoted(table.columnNames().sequenceNumber()) + ") from " + name + " where "
+                + quoted(table.columnNames().persistenceId()) + " = ? and "
+                + quoted(table.columnNames().sequenceNumber()) + " > ?";
+        try (Connection connection = database.source().createConnection();
+                PreparedStatement query = connection.prepareStatement(sql)) {
+            query.setString(1, persistenceId);
+            query.setLong(2, lastRead);
+            try (ResultSet result = query.executeQuery()) {
+                return result.next() && result.getObject(1) != null ? Optional.of(result.getLong(1)) : Optional.empty();
+            }
+        } catch (SQLException | RuntimeException e) {
+            return Optional.empty(); // the failure is reported without the number rather than not at all
+        }
+    }
+
+    private static String quoted(String identifier) {
+        return "\"" + identifier.replace("\"", "\"\"") + "\"";
+    }
+}

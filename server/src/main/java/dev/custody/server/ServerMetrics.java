@@ -1,0 +1,110 @@
+package dev.custody.server;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.distribution.HistogramSnapshot;
+import io.micrometer.core.instrument.distribution.ValueAtPercentile;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The server's Micrometer meters (a Prometheus registry, scraped on 127.0.0.1 when a metrics port is
+ * given): decisions, refusals by errno, the time a journaled decision takes (its journal writes),
+ * operations the engine is deciding, and connections. {@code query-metrics} answers from them too.
+ */
+final class ServerMetrics {
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final Counter decisions;
+    private final Counter journaled;
+    private final Map<String, Counter> refusals = new ConcurrentHashMap<>();
+    private final Timer journaledLatency;
+    private final Timer answerLatency;
+    final AtomicInteger connections = new AtomicInteger();
+    final AtomicInteger deciding = new AtomicInteger();
+
+    ServerMetrics(String instance) {
+        registry.config().commonTags("instance", instance);
+        decisions = Counter.builder("custody.decisions")
+                .description("operations the engine decided for clients")
+                .register(registry);
+        journaled = Counter.builder("custody.decisions.journaled")
+                .description("decisions with events, journaled before they were answered")
+                .register(registry);
+        journaledLatency = Timer.builder("custody.decision.journaled")
+                .description("from sending a journaled decision to the engine to its answer (its journal writes)")
+                .publishPercentiles(0.5, 0.99)
+                .register(registry);
+        answerLatency = Timer.builder("custody.request")
+                .description("from reading a request to writing its answer")
+                .publishPercentiles(0.5, 0.99)
+                .register(registry);
+        Gauge.builder("custody.connections", connections, AtomicInteger::get)
+                .description("open client connections")
+                .register(registry);
+        Gauge.builder("custody.decisions.open", deciding, AtomicInteger::get)
+                .description("operations sent to the engine and not answered yet")
+                .register(registry);
+    }
+
+    void decided(String result, boolean wasJournaled, long nanos) {
+        decisions.increment();
+        if (wasJournaled) {
+            journaled.increment();
+            journaledLatency.record(nanos, TimeUnit.NANOSECONDS);
+        }
+        if (!result.equals("ok") && !result.equals("PENDING") && !result.equals("WARN")) {
+            refused(result);
+        }
+    }
+
+    void refused(String errorClass) {
+        refusals.computeIfAbsent(
+                        errorClass,
+                        c -> Counter.builder("custody.refusals")
+                                .description("refused requests by errno")
+                                .tag("errno", c)
+                                .register(registry))
+                .increment();
+    }
+
+    void answered(Duration took) {
+        answerLatency.record(took);
+    }
+
+    String scrape() {
+        return registry.scrape();
+    }
+
+    ObjectNode json() {
+        ObjectNode node = Messages.NODES.objectNode();
+        node.put("decisions", (long) decisions.count());
+        node.put("journaled", (long) journaled.count());
+        ObjectNode byErrno = node.putObject("refusals");
+        refusals.entrySet().stream()
+                .sorted(Map.Entry.comparingByKey())
+                .forEach(e -> byErrno.put(e.getKey(), (long) e.getValue().count()));
+        node.set("journaledLatencyMs", latency(journaledLatency));
+        node.set("requestLatencyMs", latency(answerLatency));
+        node.put("openDecisions", deciding.get());
+        node.put("connections", connections.get());
+        return node;
+    }
+
+    private static ObjectNode latency(Timer timer) {
+        ObjectNode node = Messages.NODES.objectNode();
+        HistogramSnapshot snapshot = timer.takeSnapshot();
+        node.put("count", snapshot.count());
+        for (ValueAtPercentile p : snapshot.percentileValues()) {
+            node.put(p.percentile() == 0.5 ? "p50" : "p99", p.value(TimeUnit.MILLISECONDS));
+        }
+        node.put("max", snapshot.max(TimeUnit.MILLISECONDS));
+        return node;
+    }
+}

@@ -1,0 +1,83 @@
+package dev.custody.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.custody.model.FileId;
+import dev.custody.model.Handle;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads the state log a previous run of the server left: its holders with their names and files,
+ * the answers it gave to requests with an opid, and the intents it recorded without an answer (the
+ * run died between asking the engine and answering). What to do with each is {@link ControlServer}'s.
+ */
+final class ServerRecovery {
+
+    /** An opid request the previous run sent (or was about to send) and never recorded an answer for. */
+    record Dangling(
+            String operationId,
+            String table,
+            String op,
+            int number,
+            ObjectNode step,
+            String fingerprint,
+            Map<String, Handle> names) {}
+
+    record Recovered(
+            Map<String, HandleTable> tables, Map<String, RetryCache.Answer> answers, List<Dangling> dangling) {}
+
+    private ServerRecovery() {}
+
+    static Recovered read(Path log) throws IOException {
+        List<JsonNode> records = JsonLines.read(log);
+        Map<String, RetryCache.Answer> answers = new LinkedHashMap<>();
+        for (JsonNode r : records) {
+            if (r.path("t").asText().equals("answer")) {
+                answers.put(
+                        r.path("operation").asText(),
+                        new RetryCache.Answer(r.path("fingerprint").asText(), (ObjectNode) r.get("answer")));
+            }
+        }
+        Map<String, HandleTable> tables = new LinkedHashMap<>();
+        Map<String, Dangling> dangling = new LinkedHashMap<>();
+        for (JsonNode r : records) {
+            String table = r.path("table").asText();
+            switch (r.path("t").asText()) {
+                case "table" ->
+                    tables.put(table, new HandleTable(table, r.path("owner").asText()));
+                case "bind" -> known(tables, table).bind(r.path("name").asText(), HandleCodec.read(r.get("handle")));
+                case "file" ->
+                    known(tables, table).opened(new FileId(r.path("file").intValue()));
+                case "release" -> known(tables, table).markReleased();
+                case "intent" -> {
+                    String operation = r.path("operation").asText();
+                    if (!answers.containsKey(operation)) {
+                        dangling.put(
+                                operation,
+                                new Dangling(
+                                        operation,
+                                        table,
+                                        r.path("op").asText(),
+                                        r.path("number").asInt(),
+                                        (ObjectNode) r.get("step"),
+                                        r.path("fingerprint").asText(),
+                                        new HashMap<>(known(tables, table).names())));
+                    }
+                }
+                default -> {
+                    // answers were read above; an unknown record is from a newer server and is skipped
+                }
+            }
+        }
+        return new Recovered(tables, answers, List.copyOf(dangling.values()));
+    }
+
+    private static HandleTable known(Map<String, HandleTable> tables, String key) {
+        return tables.computeIfAbsent(key, k -> new HandleTable(k, "(unknown)"));
+    }
+}

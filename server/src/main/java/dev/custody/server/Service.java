@@ -1,0 +1,615 @@
+package dev.custody.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.custody.api.Custody;
+import dev.custody.api.OwnershipChange;
+import dev.custody.model.Command;
+import dev.custody.model.FileId;
+import dev.custody.model.Handle;
+import dev.custody.model.Outcome;
+import dev.custody.model.Reply;
+import dev.custody.model.state.KernelState;
+import dev.custody.model.state.OpenFile;
+import dev.custody.ops.Operation;
+import dev.custody.ops.Operations;
+import dev.custody.rules.Decision;
+import dev.custody.scenario.ScenarioException;
+import dev.custody.scenario.ScenarioParser;
+import dev.custody.scenario.Step;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Answers requests: every operation of the catalogue, read as a scenario step and decided by the
+ * engine, and the server's own commands (docs/protocol.md). Shared by all connections; each request
+ * is answered on its connection's thread.
+ */
+final class Service {
+    private static final Logger LOG = LoggerFactory.getLogger(Service.class);
+    /** Requests are read as steps of a file of this name in validation messages, which the answer strips. */
+    private static final String SOURCE = "request";
+
+    private static final ObjectMapper CANONICAL =
+            new ObjectMapper().configure(JsonNodeFeature.WRITE_PROPERTIES_SORTED, true);
+
+    private final Custody custody;
+    private final ServerSettings settings;
+    private final Timeline timeline;
+    private final StateLog state;
+    private final AuditLog audit;
+    private final RefusalRecorder refusals;
+    final ServerMetrics metrics;
+    private final RetryCache retries;
+    private final PendingCalls pending = new PendingCalls();
+    private final Map<String, HandleTable> holders;
+    private final Map<Connection, Boolean> connections = new ConcurrentHashMap<>();
+    private final String boot = Long.toString(System.currentTimeMillis(), 36);
+    private final AtomicLong internalOperations = new AtomicLong();
+    private final AtomicLong connectionNumbers = new AtomicLong();
+    private final Instant started = Instant.now();
+    private volatile boolean draining;
+    private volatile boolean crashed;
+
+    Service(
+            Custody custody,
+            ServerSettings settings,
+            Timeline timeline,
+            StateLog state,
+            AuditLog audit,
+            ServerMetrics metrics,
+            RetryCache retries,
+            Map<String, HandleTable> holders) {
+        this.custody = custody;
+        this.settings = settings;
+        this.timeline = timeline;
+        this.state = state;
+        this.audit = audit;
+        this.refusals = audit;
+        this.metrics = metrics;
+        this.retries = retries;
+        this.holders = holders;
+    }
+
+    // ---- connections ----
+
+    String nextConnectionKey() {
+        return "connection:" + boot + ":" + connectionNumbers.incrementAndGet();
+    }
+
+    HandleTable connectionTable(String key, PeerCredentials peer) {
+        HandleTable table = new HandleTable(key, peer.user());
+        state.table(table);
+        return table;
+    }
+
+    void opened(Connection connection) {
+        connections.put(connection, Boolean.TRUE);
+        metrics.connections.incrementAndGet();
+    }
+
+    /** The connection is gone: its files are closed in order, as the kernel closes a dead process's fds. */
+    void closed(Connection connection) {
+        if (connections.remove(connection) != null) {
+            metrics.connections.decrementAndGet();
+        }
+        if (!crashed) {
+            release(connection.table());
+        }
+    }
+
+    /** A test's stand-in for SIGKILL: connections that end from now on release nothing. */
+    void crash() {
+        crashed = true;
+        draining = true;
+    }
+
+    int connectionCount() {
+        return connections.size();
+    }
+
+    java.util.Collection<Connection> connections() {
+        return connections.keySet();
+    }
+
+    void drain() {
+        draining = true;
+    }
+
+    boolean draining() {
+        return draining;
+    }
+
+    AuditLog audit() {
+        return audit;
+    }
+
+    // ---- the engine's publication ----
+
+    /** Every journaled decision, in journal order: the timeline first, then the subscribers. */
+    void published(OwnershipChange change) {
+        timeline.published(change);
+        ObjectNode event = null;
+        for (Connection connection : connections.keySet()) {
+            if (connection.subscribed()) {
+                if (event == null) {
+                    event = Messages.event("DECISION", EventJson.decision(change), Instant.now());
+                }
+                connection.send(event);
+            }
+        }
+    }
+
+    // ---- requests ----
+
+    /** The answer to one request line, with its id; never throws for anything the client sent. */
+    ObjectNode answer(Connection connection, byte[] line, int length) {
+        long start = System.nanoTime();
+        Request request;
+        try {
+            request = Request.parse(line, length);
+        } catch (ProtocolError error) {
+            metrics.refused(error.errorClass());
+            return error.message();
+        }
+        ObjectNode answer;
+        try {
+            answer = execute(connection, request);
+        } catch (ProtocolError error) {
+            metrics.refused(error.errorClass());
+            audit.answered(
+                    caller(connection, request),
+                    request.execute(),
+                    request.opid(),
+                    error.errorClass(),
+                    error.origin(),
+                    Optional.empty());
+            answer = error.message();
+        } catch (RuntimeException bug) {
+            LOG.error("request {} failed", request.execute(), bug);
+            answer = Messages.error("EIO", "the server failed: " + bug, "server", request.id());
+        }
+        metrics.answered(Duration.ofNanos(System.nanoTime() - start));
+        return answer;
+    }
+
+    private ObjectNode execute(Connection connection, Request request) {
+        if (draining) {
+            throw new ProtocolError("ESHUTDOWN", "the server is shutting down", "server", request.id());
+        }
+        return switch (request.execute()) {
+            case "query-status" -> withId(queryStatus(), request);
+            case "query-state" -> withId(queryState(), request);
+            case "query-metrics" -> withId(Messages.ok(metrics.json(), null), request);
+            case "query-operations" -> withId(queryOperations(), request);
+            case "subscribe" -> {
+                connection.subscribe(true);
+                yield withId(Messages.ok(Messages.NODES.objectNode(), null), request);
+            }
+            case "unsubscribe" -> {
+                connection.subscribe(false);
+                yield withId(Messages.ok(Messages.NODES.objectNode(), null), request);
+            }
+            case "holder.release" -> holderRelease(connection, request);
+            default -> operation(connection, request);
+        };
+    }
+
+    private static ObjectNode withId(ObjectNode answer, Request request) {
+        if (request.id() != null) {
+            answer.set("id", request.id());
+        }
+        return answer;
+    }
+
+    private ObjectNode queryStatus() {
+        ObjectNode body = Messages.NODES.objectNode();
+        body.put("ready", !draining);
+        body.put("instance", settings.instance());
+        body.put("lastDecision", timeline.lastSeq());
+        body.put("uptimeSeconds", Duration.between(started, Instant.now()).toSeconds());
+        body.put("connections", connections.size());
+        return Messages.ok(body, null);
+    }
+
+    private ObjectNode queryState() {
+        KernelState now = await(custody.state(), "the engine's state");
+        return Messages.ok((ObjectNode) EventJson.json(settings.stateView().apply(now)), null);
+    }
+
+    private static ObjectNode queryOperations() {
+        ObjectNode body = Messages.NODES.objectNode();
+        ArrayNode list = body.putArray("operations");
+        for (Operation<?> operation : Operations.all()) {
+            ObjectNode op = list.addObject();
+            op.put("name", operation.name());
+            op.put("caller", operation.caller().name());
+            ArrayNode args = op.putArray("arguments");
+            operation
+                    .args()
+                    .forEach(a -> args.addObject()
+                            .put("name", a.name())
+                            .put("kind", a.kind().name())
+                            .put("required", a.required()));
+        }
+        return Messages.ok(body, null);
+    }
+
+    private ObjectNode holderRelease(Connection connection, Request request) {
+        mayAct(connection, request);
+        String name = request.holder()
+                .or(() -> Optional.ofNullable(request.arguments().get("holder"))
+                        .filter(JsonNode::isTextual)
+                        .map(JsonNode::textValue))
+                .orElseThrow(() -> ProtocolError.invalid("holder.release needs \"holder\": NAME", request.id()));
+        HandleTable table = holders.get(HandleTable.HOLDER_PREFIX + name);
+        if (table == null) {
+            throw new ProtocolError("ENOENT", "no holder named \"" + name + "\"", "server", request.id());
+        }
+        if (!table.owner().equals(connection.peer().user())
+                && !connection.grant().allGroups()) {
+            throw ProtocolError.denied("holder \"" + name + "\" belongs to user " + table.owner(), request.id());
+        }
+        List<FileId> closed = release(table);
+        holders.remove(table.key(), table);
+        ObjectNode body = Messages.NODES.objectNode();
+        ArrayNode files = body.putArray("closed");
+        closed.forEach(f -> files.add(f.number()));
+        audit.answered(caller(connection, request), "holder.release", request.opid(), "ok", "server", Optional.empty());
+        return withId(Messages.ok(body, null), request);
+    }
+
+    private void mayAct(Connection connection, Request request) {
+        if (!connection.grant().act()) {
+            String reason = "this user " + connection.grant().describe() + "; " + request.execute() + " acts";
+            refusals.refused(caller(connection, request), request.execute(), request.opid(), reason);
+            metrics.refused("EACCES");
+            throw ProtocolError.denied(reason, request.id());
+        }
+    }
+
+    /** An operation of the catalogue, read as a scenario step would be, decided by the engine. */
+    private ObjectNode operation(Connection connection, Request request) {
+        Operation<?> operation = Operations.find(request.execute())
+                .orElseThrow(() -> new ProtocolError(
+                        "ENOSYS",
+                        "unknown operation \"" + request.execute() + "\" (query-operations lists them)",
+                        "server",
+                        request.id()));
+        mayAct(connection, request);
+        HandleTable table =
+                request.holder().map(name -> holder(name, connection, request)).orElse(connection.table());
+        Optional<String> operationId = request.opid().map(o -> operationId(connection.peer(), o));
+        String fingerprint = fingerprint(request);
+        if (operationId.isPresent()) {
+            Optional<ObjectNode> earlier = earlierAnswer(operationId.get(), fingerprint, request);
+            if (earlier.isPresent()) {
+                return earlier.get();
+            }
+        }
+        boolean remembered = false;
+        table.lock.lock();
+        try {
+            if (table.released()) {
+                throw new ProtocolError("ENOENT", "holder " + table.key() + " was released", "server", request.id());
+            }
+            ObjectNode node = request.arguments().deepCopy();
+            for (String reserved : List.of("op", "as")) {
+                if (node.has(reserved)) {
+                    throw ProtocolError.invalid(
+                            "\"" + reserved + "\" is a request member, not an argument", request.id());
+                }
+            }
+            node.put("op", operation.name());
+            request.as().ifPresent(as -> node.put("as", as));
+            int number = connection.nextStepNumber();
+            Step step;
+            try {
+                step = ScenarioParser.validateStep(
+                        SOURCE, settings.topology(), table.names().keySet(), number, node);
+            } catch (ScenarioException invalid) {
+                throw ProtocolError.invalid(argumentProblem(invalid), request.id());
+            }
+            Command<?> command = Operations.read(operation.name(), number, node, table.names());
+            Optional<String> refused = Policy.refusal(connection.grant(), operation, command, timeline.current());
+            if (refused.isPresent()) {
+                refusals.refused(caller(connection, request), request.execute(), operationId, refused.get());
+                metrics.refused("EACCES");
+                throw ProtocolError.denied(refused.get(), request.id());
+            }
+            operationId.ifPresent(id -> state.intent(id, table, operation.name(), number, node, fingerprint));
+            String engineId = operationId.orElseGet(this::internalOperationId);
+            DecisionEvent jfr = new DecisionEvent();
+            jfr.begin();
+            Decided decided;
+            try {
+                decided = decide(command, engineId, connection, request.id(), operation.name());
+            } catch (EngineFailure failure) {
+                operationId.ifPresent(retries::forget);
+                remembered = true;
+                throw new ProtocolError("EIO", failure.getMessage(), "server", request.id());
+            }
+            bind(table, step, decided.decision().outcome());
+            ObjectNode answer = StepAnswers.of(
+                    step, command, decided.before(), decided.decision(), decided.seq(), completes(connection, decided));
+            operationId.ifPresent(id -> {
+                RetryCache.Answer kept = new RetryCache.Answer(fingerprint, answer.deepCopy());
+                state.answered(id, kept);
+                retries.remember(id, kept);
+            });
+            remembered = true;
+            String result = StepAnswers.result(answer);
+            metrics.decided(result, decided.seq().isPresent(), decided.nanos());
+            audit.answered(caller(connection, request), operation.name(), operationId, result, "kernel", decided.seq());
+            jfr.operation = operation.name();
+            jfr.result = result;
+            jfr.operationId = engineId;
+            jfr.user = connection.peer().user();
+            jfr.seq = decided.seq().orElse(0L);
+            jfr.commit();
+            notifyCompleted(decided, connection, request.id());
+            return withId(answer, request);
+        } finally {
+            table.lock.unlock();
+            if (!remembered) {
+                operationId.ifPresent(retries::forget);
+            }
+        }
+    }
+
+    /** A retry's answer, the one given the first time; empty when this is the first time. */
+    private Optional<ObjectNode> earlierAnswer(String operationId, String fingerprint, Request request) {
+        RetryCache.Lookup lookup = retries.claim(operationId);
+        RetryCache.Answer answer = switch (lookup) {
+            case RetryCache.Known known -> known.answer();
+            case RetryCache.Running running -> {
+                try {
+                    yield running.answer().get(settings.engineTimeout().toMillis(), TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new ProtocolError("EINTR", "interrupted", "server", request.id());
+                } catch (ExecutionException | TimeoutException e) {
+                    throw new ProtocolError(
+                            "EAGAIN", "the first request with this opid is still running", "server", request.id());
+                }
+            }
+            case RetryCache.Proceed proceed -> null;
+        };
+        if (lookup instanceof RetryCache.Running && answer == null) {
+            // the first one failed in the engine and was forgotten: this one runs it again
+            return earlierAnswer(operationId, fingerprint, request);
+        }
+        if (answer == null) {
+            return Optional.empty();
+        }
+        if (!answer.fingerprint().equals(fingerprint)) {
+            throw new ProtocolError(
+                    "EEXIST",
+                    "opid \"" + request.opid().orElseThrow() + "\" was used for another request",
+                    "server",
+                    request.id());
+        }
+        return Optional.of(withId(answer.message().deepCopy(), request));
+    }
+
+    /** What a decision came to, with the state it was taken against and its journal number. */
+    record Decided(
+            Decision decision, KernelState before, Optional<Long> seq, List<PendingCalls.Call> completed, long nanos) {}
+
+    /** The engine could not decide or journal the operation: it may or may not have happened. */
+    static final class EngineFailure extends Exception {
+        EngineFailure(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    private Decided decide(Command<?> command, String operationId, Connection connection, JsonNode id, String op)
+            throws EngineFailure {
+        CompletableFuture<Timeline.Before> published = timeline.expect(operationId);
+        long start = System.nanoTime();
+        metrics.deciding.incrementAndGet();
+        Decision decision;
+        try {
+            decision = custody.decide(command, operationId)
+                    .toCompletableFuture()
+                    .get(settings.engineTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            timeline.abandoned(operationId);
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            throw new EngineFailure("the engine did not decide " + op + ": " + cause.getMessage()
+                    + "; it may or may not have happened (retry with the same opid to find out)");
+        } catch (InterruptedException e) {
+            timeline.abandoned(operationId);
+            Thread.currentThread().interrupt();
+            throw new EngineFailure("interrupted while the engine decided " + op);
+        } finally {
+            metrics.deciding.decrementAndGet();
+        }
+        long nanos = System.nanoTime() - start;
+        boolean journaled = !decision.events().isEmpty();
+        timeline.answered(operationId, journaled, decision.state());
+        Timeline.Before before;
+        if (journaled) {
+            try {
+                before = published.get(settings.engineTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            } catch (ExecutionException | TimeoutException e) {
+                timeline.abandoned(operationId);
+                throw new EngineFailure("decision of " + op + " was answered but not published in time");
+            } catch (InterruptedException e) {
+                timeline.abandoned(operationId);
+                Thread.currentThread().interrupt();
+                throw new EngineFailure("interrupted while waiting for the publication of " + op);
+            }
+        } else {
+            before = new Timeline.Before(decision.state(), 0);
+        }
+        List<PendingCalls.Call> completed = pending.update(decision.events(), before.state(), connection, id, op);
+        return new Decided(
+                decision, before.state(), journaled ? Optional.of(before.seq()) : Optional.empty(), completed, nanos);
+    }
+
+    /** The calls of this connection the decision let finish, as {@code scenario run} writes {@code completes}. */
+    private static Optional<JsonNode> completes(Connection connection, Decided decided) {
+        List<JsonNode> ids = decided.completed().stream()
+                .filter(c -> c.connection() == connection && c.id() != null)
+                .map(PendingCalls.Call::id)
+                .toList();
+        if (ids.isEmpty()) {
+            return Optional.empty();
+        }
+        if (ids.size() == 1) {
+            return Optional.of(ids.getFirst());
+        }
+        ArrayNode list = Messages.NODES.arrayNode();
+        ids.forEach(list::add);
+        return Optional.of(list);
+    }
+
+    /** Each completed call's connection hears of it, whoever let it finish. */
+    private void notifyCompleted(Decided decided, Connection by, JsonNode byId) {
+        for (PendingCalls.Call call : decided.completed()) {
+            ObjectNode data = Messages.NODES.objectNode();
+            if (call.id() != null) {
+                data.set("id", call.id());
+            }
+            data.put("op", call.op());
+            data.put("device", call.device().name());
+            decided.seq().ifPresent(s -> data.put("seq", s));
+            data.put("byThisConnection", call.connection() == by);
+            call.connection().send(Messages.event("COMPLETED", data, Instant.now()));
+        }
+    }
+
+    private void bind(HandleTable table, Step step, Outcome<Reply> outcome) {
+        if (!(outcome instanceof Outcome.Ok<Reply> ok)) {
+            return;
+        }
+        Handle created = switch (ok.value()) {
+            case Reply.Created c -> c.handle();
+            case Reply.Attached a -> a.hwpt();
+            default -> null;
+        };
+        if (created == null) {
+            return;
+        }
+        if (created instanceof Handle.File f && ok.value() instanceof Reply.Created) {
+            table.opened(f.id());
+            state.opened(table, f.id());
+        }
+        step.as().ifPresent(name -> {
+            table.bind(name, created);
+            state.bound(table, name, created);
+        });
+    }
+
+    /** Closes every file of the table that is still open, in ascending order; the table is then gone. */
+    List<FileId> release(HandleTable table) {
+        List<FileId> closed = new ArrayList<>();
+        table.lock.lock();
+        try {
+            if (table.released()) {
+                return closed;
+            }
+            for (FileId file : table.files()) {
+                boolean open =
+                        timeline.current().file(file).map(OpenFile::fdOpen).orElse(false);
+                if (!open) {
+                    continue;
+                }
+                try {
+                    Decided decided = decide(
+                            new Command.Close(new Handle.File(file)), internalOperationId(), null, null, "close");
+                    if (decided.decision().outcome().isOk()) {
+                        closed.add(file);
+                    }
+                    notifyCompleted(decided, null, null);
+                } catch (EngineFailure failure) {
+                    LOG.warn("could not close {} of {}: {}", file, table.key(), failure.getMessage());
+                }
+            }
+            table.markReleased();
+            state.released(table);
+        } finally {
+            table.lock.unlock();
+        }
+        return closed;
+    }
+
+    private HandleTable holder(String name, Connection connection, Request request) {
+        String key = HandleTable.HOLDER_PREFIX + name;
+        HandleTable table = holders.computeIfAbsent(key, k -> {
+            HandleTable created = new HandleTable(k, connection.peer().user());
+            state.table(created);
+            return created;
+        });
+        if (!table.owner().equals(connection.peer().user())) {
+            String reason = "holder \"" + name + "\" belongs to user " + table.owner();
+            refusals.refused(caller(connection, request), request.execute(), request.opid(), reason);
+            throw ProtocolError.denied(reason, request.id());
+        }
+        return table;
+    }
+
+    /** An opid names an operation of one user: another user's equal opid is another operation. */
+    static String operationId(PeerCredentials peer, String opid) {
+        return "opid:" + peer.user() + ":" + opid;
+    }
+
+    private String internalOperationId() {
+        return "serve-" + boot + "-" + internalOperations.incrementAndGet();
+    }
+
+    static String fingerprint(Request request) {
+        ObjectNode node = Messages.NODES.objectNode();
+        node.put("execute", request.execute());
+        node.set("arguments", request.arguments());
+        request.as().ifPresent(a -> node.put("as", a));
+        request.holder().ifPresent(h -> node.put("holder", h));
+        try {
+            return CANONICAL.writeValueAsString(node);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The validator's message without the scenario file and step it names: "arguments.FIELD: problem". */
+    private static String argumentProblem(ScenarioException invalid) {
+        String message = invalid.getMessage();
+        String problem = message.substring(message.indexOf(": ", message.indexOf(": ") + 1) + 2);
+        return invalid.field()
+                .map(f -> f.equals("op") || f.equals("as") ? f : "arguments." + f)
+                .map(f -> f + ": " + problem)
+                .orElse(problem);
+    }
+
+    private static CallerIdentity caller(Connection connection, Request request) {
+        return new CallerIdentity(
+                connection.peer(), connection.key(), request.holder().orElse(null));
+    }
+
+    private <T> T await(java.util.concurrent.CompletionStage<T> stage, String what) {
+        try {
+            return stage.toCompletableFuture().get(settings.engineTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new ProtocolError("EIO", "could not read " + what + ": " + e, "server", null);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ProtocolError("EINTR", "interrupted", "server", null);
+        }
+    }
+}

@@ -1,0 +1,162 @@
+package dev.custody.cli;
+
+import com.typesafe.config.ConfigFactory;
+import dev.custody.api.Custody;
+import dev.custody.api.CustodyRuntime;
+import dev.custody.model.Topology;
+import dev.custody.persistence.JournalSpec;
+import dev.custody.replay.SysfsView;
+import dev.custody.server.ControlServer;
+import dev.custody.server.Limits;
+import dev.custody.server.Policy;
+import dev.custody.server.ServerSettings;
+import dev.custody.server.TopologySources;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code custody serve}: the engine behind a Unix socket (docs/protocol.md). */
+@Command(
+        name = "serve",
+        mixinStandardHelpOptions = true,
+        header = "Serve the engine on a Unix socket, QMP-style JSON lines (docs/protocol.md).",
+        description = {
+            "Starts the engine on its journal (recovering it), then listens on --socket (mode 0600). SIGTERM",
+            "answers what was accepted, closes every connection's files and stops. Exit 2 on bad options."
+        })
+public final class ServeCommand implements Callable<Integer> {
+
+    @Option(names = "--socket", required = true, paramLabel = "PATH", description = "The Unix socket to create.")
+    Path socket;
+
+    @Option(
+            names = "--journal",
+            defaultValue = "h2:custody-data",
+            description = "memory, h2:DIR or a jdbc:postgresql: URL. Default: ${DEFAULT-VALUE}.")
+    String journal;
+
+    @Option(
+            names = "--topology",
+            paramLabel = "FILE",
+            description = "A scenario file whose topology (or pci form) is the machine; its steps are ignored.")
+    Path topology;
+
+    @Mixin
+    HostSource host = new HostSource();
+
+    @Option(
+            names = "--instance",
+            defaultValue = JournalSpec.DEFAULT_INSTANCE,
+            description = "Engine instance name. Default: ${DEFAULT-VALUE}.")
+    String instance;
+
+    @Option(
+            names = "--access-policy",
+            paramLabel = "FILE",
+            description = "Who may connect and act on which groups (docs/protocol.md). Default: only this user.")
+    Path accessPolicy;
+
+    @Option(
+            names = "--state",
+            paramLabel = "DIR",
+            description = "Holders, opid answers and the audit log. Default: DIR/serve for h2:DIR, else memory.")
+    Path state;
+
+    @Option(names = "--metrics-port", paramLabel = "PORT", description = "Prometheus text on 127.0.0.1:PORT/metrics.")
+    Integer metricsPort;
+
+    @Option(
+            names = "--max-line-bytes",
+            defaultValue = "" + Limits.DEFAULT_MAX_LINE_BYTES,
+            description = "Longest request line. Default: ${DEFAULT-VALUE}.")
+    int maxLineBytes;
+
+    @Option(
+            names = "--max-connections",
+            defaultValue = "" + Limits.DEFAULT_MAX_CONNECTIONS,
+            description = "Connections at once. Default: ${DEFAULT-VALUE}.")
+    int maxConnections;
+
+    @Option(
+            names = "--idle-timeout",
+            defaultValue = "600",
+            paramLabel = "SECONDS",
+            description = "Close a connection silent this long (0: never). Default: ${DEFAULT-VALUE}.")
+    long idleSeconds;
+
+    @Override
+    public Integer call() throws Exception {
+        JournalSpec spec;
+        Topology machine;
+        Limits limits;
+        Policy policy;
+        try {
+            spec = JournalSpec.parse(journal).prepared();
+            machine = topology != null ? TopologySources.scenarioFile(topology) : loadHost();
+            limits = Limits.defaults()
+                    .withMaxLineBytes(maxLineBytes)
+                    .withMaxConnections(maxConnections)
+                    .withIdleTimeout(Duration.ofSeconds(idleSeconds));
+            policy = accessPolicy != null ? Policy.read(accessPolicy) : Policy.ownerOnly();
+        } catch (RuntimeException | java.io.IOException bad) {
+            System.err.println("custody serve: " + bad.getMessage());
+            return 2;
+        }
+        Optional<Path> stateDirectory = Optional.ofNullable(state)
+                .or(() -> journal.startsWith("h2:")
+                        ? Optional.of(Path.of(journal.substring(3)).resolve("serve"))
+                        : Optional.empty());
+        boolean durable = !journal.equals("memory");
+        ServerSettings settings = ServerSettings.of(socket, instance, machine)
+                .withLimits(limits)
+                .withPolicy(policy)
+                .withState(
+                        durable ? stateDirectory : Optional.empty(),
+                        durable ? Optional.of(spec.config()) : Optional.empty())
+                .withMetricsPort(metricsPort == null ? OptionalInt.empty() : OptionalInt.of(metricsPort))
+                .withStateView(SysfsView::json);
+        // SIGTERM runs our hook, which needs the engine: Pekko must not stop itself on the same signal
+        CustodyRuntime runtime = CustodyRuntime.start(spec.config()
+                .withFallback(ConfigFactory.parseString("pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off")));
+        Custody custody;
+        ControlServer server;
+        try {
+            custody = Custody.start(runtime, instance, machine, settings.engineTimeout())
+                    .toCompletableFuture()
+                    .get(settings.engineTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            server = ControlServer.start(settings, custody);
+        } catch (Exception failed) {
+            System.err.println("custody serve: " + failed.getMessage());
+            runtime.close();
+            return 1;
+        }
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            server.close();
+                            custody.stop().toCompletableFuture().join();
+                            runtime.close();
+                        },
+                        "custody-serve-shutdown"));
+        System.err.println("custody serve: ready on " + socket + " (engine " + instance + ", journal " + journal
+                + server.metricsPort().stream()
+                        .mapToObj(p -> ", metrics on 127.0.0.1:" + p)
+                        .findFirst()
+                        .orElse("")
+                + ")");
+        server.awaitClosed();
+        return 0;
+    }
+
+    private Topology loadHost() throws java.io.IOException {
+        var loaded = host.load();
+        loaded.notes().forEach(n -> System.err.println("custody serve: note: " + n));
+        return TopologySources.capture(loaded.capture(), loaded.source());
+    }
+}
