@@ -126,7 +126,13 @@ static struct name *name_of(const char *label) {
 
 static int fd_of(const char *label) {
     struct name *n = find_name(label);
-    return n && n->fd >= 0 ? n->fd : CLOSED_FD;
+    if (n && n->fd >= 0) return n->fd;
+    /* A negative number is passed as itself, as a program would pass it: the kernel refuses it
+     * before it looks up any fd (BIND_IOMMUFD: EINVAL for iommufd < 0, not EBADF). */
+    char *end;
+    long value = strtol(label, &end, 10);
+    if (!n && *label && !*end && value < 0) return (int)value;
+    return CLOSED_FD;
 }
 
 static int index_of(const char *label) {
