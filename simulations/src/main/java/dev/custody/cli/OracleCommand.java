@@ -9,6 +9,7 @@ import dev.custody.oracle.KernelRun;
 import dev.custody.oracle.Oracle;
 import dev.custody.oracle.OracleReport;
 import dev.custody.oracle.RandomWalkScenarios;
+import dev.custody.oracle.ResultCoverage;
 import dev.custody.oracle.ScenarioFiles;
 import dev.custody.oracle.ScenarioRecorder;
 import dev.custody.oracle.vm.KernelCatalog;
@@ -247,6 +248,15 @@ public final class OracleCommand {
         boolean json;
 
         @Option(
+                names = "--coverage",
+                paramLabel = "FILE",
+                description = {
+                    "Write the (operation, result) pairs seen into FILE as a Markdown table: each result",
+                    "the kernel gave, and each the engine gave that the kernel was never seen to give."
+                })
+        Path coverage;
+
+        @Option(
                 names = "--allow-skips",
                 arity = "0..1",
                 fallbackValue = ANY_SKIP,
@@ -298,6 +308,7 @@ public final class OracleCommand {
                 return versus(oracle, vm.with(versus), scenarios, out, skips);
             }
             OracleReport report = new OracleReport(out, json, skips);
+            ResultCoverage seen = new ResultCoverage();
             for (Scenario scenario : scenarios) {
                 FileComparison comparison;
                 if (record && java.nio.file.Files.isRegularFile(Path.of(scenario.source()))) {
@@ -306,8 +317,25 @@ public final class OracleCommand {
                     comparison = oracle.compare(scenario);
                 }
                 report.file(comparison);
+                if (comparison.skipped().isPresent() && !comparison.runFailed()) {
+                    seen.addEngineOnly(scenario);
+                } else {
+                    seen.add(comparison);
+                }
             }
             report.total();
+            if (coverage != null) {
+                try {
+                    java.nio.file.Files.write(coverage, seen.markdown(), StandardCharsets.UTF_8);
+                } catch (java.io.IOException e) {
+                    System.err.println("custody: cannot write " + coverage + ": " + e.getMessage());
+                    return INVALID;
+                }
+                if (!json) {
+                    out.println("oracle: coverage: " + seen.seenFromKernel() + " (operation, result) pairs seen from"
+                            + " the kernel, " + seen.engineOnly() + " only from the engine; table in " + coverage);
+                }
+            }
             return report.passed() ? AGREE : DISAGREE;
         }
 
