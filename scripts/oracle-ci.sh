@@ -17,6 +17,8 @@ done
 [ -f /usr/include/libelf.h ] || missing+=(libelf-dev)
 [ -f /usr/include/openssl/ssl.h ] || missing+=(libssl-dev)
 command -v depmod >/dev/null 2>&1 || missing+=(kmod)
+# The power-loss crash test formats and reads its VM's disk with e2fsprogs.
+custody_has_e2fsprogs || missing+=(e2fsprogs)
 # The VM tests also boot Debian's own packaged kernel, with its modules.
 compgen -G "/boot/vmlinuz-*" >/dev/null || missing+=(linux-image-amd64)
 missing=("${missing[@]/#xz/xz-utils}")

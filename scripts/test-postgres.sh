@@ -1,6 +1,7 @@
 # Sourced by ./test: a throwaway PostgreSQL cluster on a loopback port for the journal tests. It
 # exports the cluster's JDBC URL in CUSTODY_TEST_POSTGRES_URL and is stopped and deleted when the
 # calling shell exits. A URL already set in the environment is used as it is, and nothing is started.
+# CUSTODY_PG_FSYNC=on keeps fsync on (benchmarks of durable commits); the tests run with it off.
 # The server binaries come from Debian's postgresql package (scripts/test-prerequisites.sh).
 
 custody_pg_bindir() { # prints the directory of initdb/pg_ctl, newest version first
@@ -49,7 +50,7 @@ custody_pg_start() {
   local attempt
   for attempt in 1 2 3; do
     CUSTODY_PG_PORT=$(( 20000 + RANDOM % 20000 ))
-    if "${CUSTODY_PG_CTL[@]}" -o "-k $CUSTODY_PG_DIR -h 127.0.0.1 -p $CUSTODY_PG_PORT -c fsync=off" \
+    if "${CUSTODY_PG_CTL[@]}" -o "-k $CUSTODY_PG_DIR -h 127.0.0.1 -p $CUSTODY_PG_PORT -c fsync=${CUSTODY_PG_FSYNC:-off}" \
         -l "$CUSTODY_PG_DIR/server.log" -w start >/dev/null; then
       break
     fi

@@ -17,6 +17,8 @@ custody_missing_test_packages() {
   custody_has_command cpio || missing+=(cpio)
   custody_has_command file || missing+=(file)
   custody_has_command xz || missing+=(xz-utils)
+  # The power-loss crash test's disk image is made and read on the host with e2fsprogs.
+  custody_has_e2fsprogs || missing+=(e2fsprogs)
   # The HTML reports (simulate, replay) are checked in a real headless browser.
   custody_has_command chromium || missing+=(chromium)
   # The Python client of custody serve is tested against a real server.
@@ -29,6 +31,13 @@ custody_missing_test_packages() {
 custody_has_command() { # an executable of that name on PATH
   local path
   path=$(command -v "$1" 2>/dev/null) && [ -x "$path" ]
+}
+
+custody_has_e2fsprogs() { # in /usr/sbin, which a user's PATH may lack
+  local tool
+  for tool in mkfs.ext4 e2fsck debugfs dumpe2fs; do
+    custody_has_command "$tool" || [ -x "/usr/sbin/$tool" ] || [ -x "/sbin/$tool" ] || return 1
+  done
 }
 
 custody_has_static_libc() {

@@ -38,7 +38,12 @@ public final class Custody {
     private final ActorRef<KernelCoordinator.Message> coordinator;
     private final String instance;
     private final Duration timeout;
-    private final AtomicLong operations = new AtomicLong();
+    private final AtomicLong operations;
+    /** Who the journal records as the sender of this handle's operations. */
+    private final String caller;
+
+    /** The caller every operation is recorded under unless the handle names another ({@link #as}). */
+    public static final String DEFAULT_CALLER = "api";
 
     /**
      * Coordinator names differ per incarnation: the guardian may not yet have released the name of
@@ -53,12 +58,35 @@ public final class Custody {
             ActorRef<KernelCoordinator.Message> coordinator,
             String instance,
             Duration timeout,
-            CustodyRuntime.Incarnation incarnation) {
+            CustodyRuntime.Incarnation incarnation,
+            String caller,
+            Object issuer,
+            AtomicLong operations) {
         this.runtime = runtime;
         this.coordinator = coordinator;
         this.instance = instance;
         this.timeout = timeout;
         this.incarnation = incarnation;
+        this.caller = caller;
+        this.issuer = issuer;
+        this.operations = operations;
+    }
+
+    /**
+     * This engine, with every operation recorded in the journal as sent by {@code caller} (a VM, a
+     * control-plane component): the same engine and the same capabilities, under another name. An
+     * operation id of the caller's own is that caller's: another caller may use the same id.
+     */
+    public Custody as(String caller) {
+        if (caller.isBlank()) {
+            throw new IllegalArgumentException("a caller needs a name");
+        }
+        return new Custody(runtime, coordinator, instance, timeout, incarnation, caller, issuer, operations);
+    }
+
+    /** Who this handle's operations are recorded as sent by. */
+    public String caller() {
+        return caller;
     }
 
     /**
@@ -71,7 +99,7 @@ public final class Custody {
             CustodyRuntime runtime, String instance, Topology topology, Duration timeout) {
         return runtime.reserve(instance)
                 .thenCompose(incarnation -> runtime.spawn(
-                                KernelCoordinator.create(instance, runtime.snapshotEvery()),
+                                KernelCoordinator.create(instance, runtime.coordinatorSettings()),
                                 "engine-" + instance + "-" + GENERATION.incrementAndGet(),
                                 timeout)
                         .whenComplete((coordinator, notSpawned) -> {
@@ -89,7 +117,15 @@ public final class Custody {
                                         runtime.system().scheduler())
                                 .handle((started, failure) -> {
                                     if (failure == null && started.outcome().isOk()) {
-                                        return new Custody(runtime, coordinator, instance, timeout, incarnation);
+                                        return new Custody(
+                                                runtime,
+                                                coordinator,
+                                                instance,
+                                                timeout,
+                                                incarnation,
+                                                DEFAULT_CALLER,
+                                                new Object(),
+                                                new AtomicLong());
                                     }
                                     // a start that fails leaves no coordinator behind to write to the journal
                                     incarnation.stopping();
@@ -111,28 +147,37 @@ public final class Custody {
                                 })));
     }
 
-    /** The identity every capability this engine issues carries. */
-    private final Object issuer = new Object();
+    /** The identity every capability this engine issues carries (shared by every {@link #as} view). */
+    private final Object issuer;
 
     /**
-     * Decides and journals one operation given as a command; the answer comes after every event it
-     * reports is persisted. For tools that replay recorded operations (scenario runs, simulations):
-     * commands name files by number, so embedders should use the capability methods below instead.
+     * Decides and journals one operation given as a command; the answer comes once the command's
+     * record (with its events, when it changed the machine) is on stable storage. For tools that
+     * replay recorded operations (scenario runs, simulations): commands name files by number, so
+     * embedders should use the capability methods below instead. The journal records it under an
+     * operation id the engine makes up, which is not one to retry with.
      */
     public CompletionStage<Decision> decide(Command<?> command) {
-        return decide(command, instance + "-" + operations.incrementAndGet());
+        return send(command, instance + "-" + operations.incrementAndGet(), false);
     }
 
     /**
-     * As {@link #decide(Command)} under the caller's operation id, which the journal records with the
-     * decision. A caller that must find its acknowledged operations in the journal after a crash (the
-     * crash harness) names them itself: the generated ids restart at 1 with every start of the engine.
-     * Fails (with a message saying what could not be written) when the engine cannot journal it.
+     * As {@link #decide(Command)} under the caller's own operation id, which the journal records with
+     * the command. A retry under the same id (by the same {@link #caller}) is answered with the first
+     * answer and never decided twice, also after a restart, as long as the id is among the engine's
+     * last 10,000 caller-named operations. A caller that must find its acknowledged operations in the
+     * journal after a crash (the crash harness) names them itself. Fails (with a message saying what
+     * could not be written) when the engine cannot journal it, or when the id was given to another
+     * command before.
      */
     public CompletionStage<Decision> decide(Command<?> command, String operationId) {
+        return send(command, operationId, true);
+    }
+
+    private CompletionStage<Decision> send(Command<?> command, String operationId, boolean callersId) {
         return AskPattern.askWithStatus(
                 coordinator,
-                replyTo -> new KernelCoordinator.Execute(command, operationId, replyTo),
+                replyTo -> new KernelCoordinator.Execute(command, caller, operationId, callersId, replyTo),
                 timeout,
                 runtime.system().scheduler());
     }
@@ -153,13 +198,28 @@ public final class Custody {
     }
 
     /**
-     * Completes when no decision is waiting for its entities any more, with the last decision's number;
-     * fails when a write it waits for cannot be made.
+     * Completes when every device, group, domain and file actor has written every decision so far
+     * (and the journal records that), with the last decision's number; fails when an entity cannot
+     * write or a write it waits for cannot be made. Answers do not wait for this; tools that read the
+     * entities' journals, and a clean stop, do.
      */
     public CompletionStage<Long> quiesce() {
         return AskPattern.askWithStatus(
                 coordinator,
                 KernelCoordinator.AwaitQuiet::new,
+                timeout,
+                runtime.system().scheduler());
+    }
+
+    /**
+     * How many device, group, domain and file actors run now. An actor unused for a while is stopped
+     * (custody.passivate-after, custody.max-live-entities) and started again, from its journal, when it
+     * is next needed: for diagnostics, and for tests of that.
+     */
+    public CompletionStage<Integer> liveEntities() {
+        return AskPattern.ask(
+                coordinator,
+                KernelCoordinator.CountEntities::new,
                 timeout,
                 runtime.system().scheduler());
     }
@@ -182,8 +242,8 @@ public final class Custody {
     }
 
     /**
-     * Stops the actors at once, as a crash would: decisions whose entity writes are not confirmed
-     * stay open in the journal and are completed by the next start.
+     * Stops the actors at once, as a crash would: decisions some entity has not written yet stay open
+     * in the journal and are completed by the next start.
      */
     public CompletionStage<Long> halt() {
         incarnation.stopping();

@@ -72,7 +72,9 @@ public final class CustodyRuntime implements AutoCloseable {
                 pekko.log-dead-letters-during-shutdown = off
                 pekko.actor.allow-java-serialization = off
                 pekko.coordinated-shutdown.exit-jvm = off
-                """)).withFallback(ConfigFactory.load());
+                """))
+                .withFallback(ConfigFactory.load())
+                .resolve(); // a journal may refer to the plugins' defaults
         return new CustodyRuntime(ActorSystem.create(SpawnProtocol.create(), "custody", config));
     }
 
@@ -85,8 +87,8 @@ public final class CustodyRuntime implements AutoCloseable {
     }
 
     /**
-     * Events between snapshots: {@code custody.snapshot-every} (default 500), or 0 when the journal
-     * has no snapshot store (Pekko's plain in-memory journal).
+     * Events between snapshots of an entity: {@code custody.snapshot-every} (default 500), or 0 when
+     * the journal has no snapshot store (Pekko's plain in-memory journal).
      */
     int snapshotEvery() {
         var config = system.settings().config();
@@ -99,6 +101,32 @@ public final class CustodyRuntime implements AutoCloseable {
     }
 
     static final int DEFAULT_SNAPSHOT_EVERY = 500;
+
+    /**
+     * How the coordinators on this runtime run: {@code custody.coordinator-snapshot-every} (default twenty
+     * times the entities'), {@code custody.coordinator-journal} (a journal plugin whose writes are on
+     * stable storage when they complete; default the journal's own), {@code custody.passivate-after}
+     * and {@code custody.max-live-entities}.
+     */
+    dev.custody.entity.CoordinatorSettings coordinatorSettings() {
+        var config = system.settings().config();
+        var defaults = dev.custody.entity.CoordinatorSettings.of(snapshotEvery());
+        int coordinatorEvery = snapshotEvery() == 0
+                ? 0
+                : config.hasPath("custody.coordinator-snapshot-every")
+                        ? config.getInt("custody.coordinator-snapshot-every")
+                        : defaults.coordinatorSnapshotEvery();
+        return new dev.custody.entity.CoordinatorSettings(
+                defaults.entitySnapshotEvery(),
+                coordinatorEvery,
+                config.hasPath("custody.coordinator-journal") ? config.getString("custody.coordinator-journal") : "",
+                config.hasPath("custody.passivate-after")
+                        ? config.getDuration("custody.passivate-after")
+                        : defaults.passivateAfter(),
+                config.hasPath("custody.max-live-entities")
+                        ? config.getInt("custody.max-live-entities")
+                        : defaults.maxLiveEntities());
+    }
 
     <T> CompletionStage<ActorRef<T>> spawn(Behavior<T> behavior, String name, Duration timeout) {
         return AskPattern.ask(

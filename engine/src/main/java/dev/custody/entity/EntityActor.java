@@ -1,6 +1,7 @@
 package dev.custody.entity;
 
 import dev.custody.model.event.KernelEvent;
+import dev.custody.model.state.KernelState;
 import dev.custody.rules.LegacyEvents;
 import java.time.Duration;
 import java.util.List;
@@ -21,11 +22,13 @@ import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 
 /**
- * One device, group, domain or file as an event-sourced actor: it persists the events of each
- * decision that concern it and answers for its own state. Re-delivery of a decision it already
- * applied (after a coordinator crash) is acknowledged without writing twice. A write the journal
- * fails is reported to the coordinator; the actor then restarts with backoff, recovers from its
- * journal, and takes the decision again when the coordinator sends it again.
+ * One device, group, domain or file as an event-sourced actor: it persists its events of the
+ * coordinator's decisions, many decisions in one write when it has fallen behind, and answers for its
+ * own state. A decision it has already written (delivered again after a crash or a lost message) is
+ * confirmed without writing twice: its journal is derived from the coordinator's, by decision number.
+ * A write the journal fails is reported to the coordinator; the actor then restarts with backoff,
+ * recovers from its journal, and takes the batch again when the coordinator sends it again. The
+ * coordinator stops it when it has been idle for a while and starts it again on the next use.
  */
 public final class EntityActor
         extends EventSourcedBehaviorWithEnforcedReplies<EntityActor.Message, Stamped, EntityState> {
@@ -33,22 +36,35 @@ public final class EntityActor
     public sealed interface Message {}
 
     /**
-     * Persist these events of decision {@code seq}, then acknowledge. {@code previous} is the last
-     * decision sent to this entity before it ({@link #UNKNOWN_PREVIOUS} when the coordinator cannot
-     * know, after a recovery, in which case every earlier one was applied).
+     * Persist these events (of one or more decisions, in decision order), then confirm the last
+     * decision. {@code previous} is the last decision this entity confirmed before them ({@link
+     * #UNKNOWN_PREVIOUS} when the coordinator cannot know, after a recovery or a stop, in which case
+     * every earlier one was applied).
      */
-    public record Apply(long seq, long previous, List<KernelEvent> events, ActorRef<Report> replyTo)
-            implements Message {}
+    public record Apply(long previous, List<Stamped> events, ActorRef<Report> replyTo) implements Message {
+        public Apply {
+            events = List.copyOf(events);
+        }
+
+        long lastSeq() {
+            return events.getLast().seq();
+        }
+    }
+
+    /** Stop: the coordinator has nothing in flight for this entity and will start it again when it needs it. */
+    public enum Passivate implements Message {
+        NOW
+    }
 
     public static final long UNKNOWN_PREVIOUS = -1;
 
     /** What an entity tells the coordinator about a decision sent to it. */
     public sealed interface Report {}
 
-    /** Decision {@code seq}'s events are persisted (now, or before a crash). */
+    /** Every decision up to {@code seq} sent to this entity is persisted (now, or before a crash). */
     public record Applied(EntityId entity, long seq) implements Report {}
 
-    /** The journal failed the write of decision {@code seq}; the entity restarts and recovers. */
+    /** The journal failed the write of the batch ending at decision {@code seq}; the entity restarts and recovers. */
     public record WriteFailed(EntityId entity, long seq, String cause) implements Report {}
 
     public record Inspect(ActorRef<EntityState> replyTo) implements Message {}
@@ -96,6 +112,7 @@ public final class EntityActor
         return newCommandHandlerWithReplyBuilder()
                 .forAnyState()
                 .onCommand(Apply.class, this::onApply)
+                .onCommand(Passivate.class, (state, stop) -> Effect().stop().thenNoReply())
                 .onCommand(Inspect.class, (state, inspect) -> Effect().reply(inspect.replyTo(), state))
                 .onCommand(Translate.class, this::onTranslate)
                 .onCommand(
@@ -117,8 +134,8 @@ public final class EntityActor
     }
 
     private ReplyEffect<Stamped, EntityState> onApply(EntityState state, Apply apply) {
-        Applied ack = new Applied(id, apply.seq());
-        if (apply.seq() <= state.lastSeq()) {
+        Applied ack = new Applied(id, apply.lastSeq());
+        if (apply.lastSeq() <= state.lastSeq()) {
             return Effect().reply(apply.replyTo(), ack); // already persisted before a crash: idempotent
         }
         if (apply.previous() != UNKNOWN_PREVIOUS && apply.previous() > state.lastSeq()) {
@@ -126,10 +143,8 @@ public final class EntityActor
             // applying this one first would make the earlier one look like a repeat and lose it
             return Effect().noReply();
         }
-        // a decision an older version left open may hold events in an older form: journal the current one
-        List<KernelEvent> events = LegacyEvents.upcastAll(state.slice(), apply.events());
-        List<Stamped> records =
-                events.stream().map(e -> new Stamped(apply.seq(), e)).toList();
+        List<Stamped> records = newEvents(state, apply.events());
+        List<KernelEvent> events = records.stream().map(Stamped::event).toList();
         writing = Optional.of(apply);
         return Effect()
                 .persist(records)
@@ -138,7 +153,32 @@ public final class EntityActor
                     followPageTable(persisted, events);
                 })
                 .thenReply(apply.replyTo(), persisted -> ack)
-                .thenUnstashAll(); // translations waiting for this decision
+                .thenUnstashAll(); // translations waiting for these decisions
+    }
+
+    /**
+     * The events of decisions this entity has not written yet. A decision an older version left open
+     * may hold events in an older form: the current form is journaled, upcast with the slice each
+     * event applies to.
+     */
+    private static List<Stamped> newEvents(EntityState state, List<Stamped> events) {
+        List<Stamped> fresh = new java.util.ArrayList<>(events.size());
+        KernelState slice = state.slice();
+        boolean legacy = events.stream().anyMatch(s -> s.event() instanceof dev.custody.model.event.LegacyEvent);
+        for (Stamped stamped : events) {
+            if (stamped.seq() <= state.lastSeq()) {
+                continue;
+            }
+            if (!legacy) {
+                fresh.add(stamped);
+                continue;
+            }
+            for (KernelEvent event : LegacyEvents.upcast(slice, stamped.event())) {
+                fresh.add(new Stamped(stamped.seq(), event));
+                slice = slice.apply(event);
+            }
+        }
+        return fresh;
     }
 
     /** Keeps the real page table in step with the persisted mapping set, and checks it against it. */
@@ -186,7 +226,7 @@ public final class EntityActor
     /** Tells the coordinator at once, so its callers need not wait for a confirmation that cannot come. */
     private void reportWriteFailed(Throwable failure) {
         writing.ifPresent(
-                apply -> apply.replyTo().tell(new WriteFailed(id, apply.seq(), JournalFailures.describe(failure))));
+                apply -> apply.replyTo().tell(new WriteFailed(id, apply.lastSeq(), JournalFailures.describe(failure))));
         writing = Optional.empty();
     }
 

@@ -3,95 +3,138 @@ package dev.custody.entity;
 import dev.custody.model.state.KernelState;
 import dev.custody.rules.Decision;
 import java.util.ArrayList;
-import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 
 /**
- * What the coordinator has decided or confirmed since its last journal write, to be written in one
- * go: a journal round trip costs far more than a decision, so every command that arrives while a
- * write is under way is decided at once, against the state the waiting intents lead to, and all of
- * their intents and all confirmed decisions' marks share the next write. Nothing here is answered or
- * fanned out before that write: the order intent, effect, mark, answer is kept for each decision.
+ * What the coordinator has decided since its last journal write, to be written in one go: a durable
+ * write costs far more than a decision, so every command that arrives while a write is under way is
+ * decided at once, against the state the waiting decisions lead to, and all of them (decisions and
+ * refusals alike) share the next write and its sync. No decision is answered or delivered before that
+ * write. A command that changed nothing is answered with the write of the decisions it was decided
+ * against, or at once when it saw none waiting ({@link #answeredAtOnce}); its own record goes into the
+ * next write either way.
  *
  * @param <C> who waits for an answer
  */
 final class GroupCommit<C> {
 
-    /** A decided intent waiting for the write, with who waits for its answer. */
-    record Intent<C>(KernelJournal.DecisionTaken taken, C caller, Decision decision) {}
+    /**
+     * One answered command waiting for the write: its record ({@link KernelJournal.Decided} or
+     * {@link KernelJournal.Answered}), the decision, and who waits for it (the caller, then any retry
+     * that came under the same operation id meanwhile).
+     */
+    static final class Entry<C> {
+        final KernelJournal record;
+        final Decision decision;
+        final List<C> callers = new ArrayList<>(1);
+        /** Its callers were answered when it was decided: it changed nothing and saw only durable decisions. */
+        boolean answered;
 
-    /** A decision that changed nothing, decided against not-yet-written intents: answered after them. */
-    record Answer<C>(C caller, Decision decision) {}
+        Entry(KernelJournal record, Decision decision, C caller) {
+            this.record = record;
+            this.decision = decision;
+            if (caller != null) {
+                this.callers.add(caller);
+            }
+        }
 
-    private final List<Intent<C>> intents = new ArrayList<>();
-    private final List<Answer<C>> answers = new ArrayList<>();
-    private final List<DecisionDelivery.Confirmed<C>> confirmed = new ArrayList<>();
+        CommandRecord command() {
+            return switch (record) {
+                case KernelJournal.Decided d -> d.command();
+                case KernelJournal.Answered a -> a.command();
+                default -> throw new IllegalStateException("not a command's record: " + record);
+            };
+        }
+    }
+
+    private List<Entry<C>> entries = new ArrayList<>();
+    private final Map<String, Entry<C>> byOperation = new HashMap<>();
+    private int decisions;
     private KernelState decidedState;
 
-    /** The state the next command is decided against: the journaled state plus the waiting intents. */
+    /** The state the next command is decided against: the journaled state plus the waiting decisions. */
     KernelState stateFor(KernelState journaled) {
-        return intents.isEmpty() ? journaled : decidedState;
+        return decisions == 0 ? journaled : decidedState;
     }
 
-    /** The number the next intent gets. */
+    /** The number the next decision gets. */
     long nextSeq(long journaledLastSeq) {
-        return journaledLastSeq + intents.size() + 1;
+        return journaledLastSeq + decisions + 1;
     }
 
-    boolean hasIntents() {
-        return !intents.isEmpty();
+    /** The newest decision, journaled or waiting: what a command decided now is decided after. */
+    long lastSeq(long journaledLastSeq) {
+        return journaledLastSeq + decisions;
     }
 
-    /** The number of the newest waiting intent with events for this entity, or 0. */
+    /** The number of the newest waiting decision with events for this entity, or 0. */
     long lastIntentFor(EntityId entity) {
         long last = 0;
-        for (Intent<C> intent : intents) {
-            if (intent.taken().events().stream()
-                    .anyMatch(e -> EventRouting.entityOf(e).equals(entity))) {
-                last = intent.taken().seq();
+        for (Entry<C> entry : entries) {
+            if (entry.record instanceof KernelJournal.Decided decided
+                    && decided.events().stream()
+                            .anyMatch(e -> EventRouting.entityOf(e).equals(entity))) {
+                last = decided.seq();
             }
         }
         return last;
     }
 
-    void intent(KernelJournal.DecisionTaken taken, C caller, Decision decision) {
-        intents.add(new Intent<>(taken, caller, decision));
+    void decided(KernelJournal.Decided record, C caller, Decision decision) {
+        add(new Entry<>(record, decision, caller));
+        decisions++;
         decidedState = decision.state();
     }
 
-    void answer(C caller, Decision decision) {
-        answers.add(new Answer<>(caller, decision));
+    void answered(KernelJournal.Answered record, C caller, Decision decision) {
+        add(new Entry<>(record, decision, caller));
     }
 
-    /** A decision every entity has confirmed: its mark waits for the write, then its caller is answered. */
-    void confirmed(DecisionDelivery.Confirmed<C> decision) {
-        confirmed.add(decision);
+    /** A command that changed nothing whose caller has been answered already: only its record waits. */
+    void recorded(KernelJournal.Answered record, Decision decision) {
+        Entry<C> entry = new Entry<>(record, decision, null);
+        entry.answered = true;
+        add(entry);
+    }
+
+    /**
+     * A command that changed nothing, decided when no decision waited for its write: every decision it
+     * saw is durable, so its caller is answered now; its record waits for the next write.
+     */
+    boolean answeredAtOnce(KernelJournal.Answered record, C caller, Decision decision) {
+        Entry<C> entry = new Entry<>(record, decision, caller);
+        entry.answered = decisions == 0;
+        add(entry);
+        return entry.answered;
+    }
+
+    /** The waiting command the caller named with this id of its own, if one waits. */
+    Optional<Entry<C>> pending(String caller, String operationId) {
+        return Optional.ofNullable(byOperation.get(RecentOperation.key(caller, operationId)));
     }
 
     boolean isEmpty() {
-        return intents.isEmpty() && answers.isEmpty() && confirmed.isEmpty();
+        return entries.isEmpty();
     }
 
     /** Takes everything out for one write; the batch is empty afterwards. */
-    Written<C> drain() {
-        List<DecisionDelivery.Confirmed<C>> marks = new ArrayList<>(confirmed);
-        marks.sort(Comparator.comparingLong(c -> c.taken().seq())); // subscribers hear decisions in order
-        Written<C> written = new Written<>(List.copyOf(marks), List.copyOf(intents), List.copyOf(answers));
-        intents.clear();
-        answers.clear();
-        confirmed.clear();
+    List<Entry<C>> drain() {
+        List<Entry<C>> written = entries;
+        entries = new ArrayList<>();
+        byOperation.clear();
+        decisions = 0;
         decidedState = null;
         return written;
     }
 
-    /** One write's content: marks first, then intents, in decision order. */
-    record Written<C>(List<DecisionDelivery.Confirmed<C>> marks, List<Intent<C>> intents, List<Answer<C>> answers) {
-        List<KernelJournal> records() {
-            List<KernelJournal> records = new ArrayList<>();
-            marks.forEach(mark ->
-                    records.add(new KernelJournal.DecisionApplied(mark.taken().seq())));
-            intents.forEach(intent -> records.add(intent.taken()));
-            return records;
+    private void add(Entry<C> entry) {
+        entries.add(entry);
+        CommandRecord command = entry.command();
+        if (command.callersId()) {
+            byOperation.put(RecentOperation.key(command.caller(), command.operationId()), entry);
         }
     }
 }

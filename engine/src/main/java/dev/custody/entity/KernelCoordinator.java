@@ -1,6 +1,7 @@
 package dev.custody.entity;
 
 import dev.custody.model.Command;
+import dev.custody.model.DomainId;
 import dev.custody.model.Errno;
 import dev.custody.model.Outcome;
 import dev.custody.model.Reply;
@@ -13,7 +14,8 @@ import dev.custody.rules.Kernel;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -30,6 +32,7 @@ import org.apache.pekko.persistence.typed.JournalPersistFailed;
 import org.apache.pekko.persistence.typed.JournalPersistRejected;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.SnapshotAdapter;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
@@ -38,20 +41,22 @@ import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 
 /**
- * Decides every operation through the pure rules and makes it durable: the decision is persisted
- * first (intent), then each device, group, domain and file actor persists its part (effect), and
- * only then is the caller answered. One coordinator serializes decisions the way the kernel's locks
- * do, so the actors' answers are the pure model's answers; a decision whose effect a crash cut
- * short is re-driven when the coordinator recovers. Writes are group commits ({@link GroupCommit});
- * which entity owes which confirmation, what is sent again and when, and the order of publication
- * are {@link DecisionDelivery}'s: this class is the actor wiring around the two.
+ * Decides every operation through the pure rules and records it in its journal, the engine's source
+ * of truth: every command with its caller, operation id and answer, and for a decision that changes
+ * the machine its events. A caller is answered once its command's record is on stable storage; many
+ * callers share one write and its sync ({@link GroupCommit}). The device, group, domain and file
+ * actors then journal their parts of the decisions, off the answer path ({@link DecisionDelivery});
+ * how far they have is recorded lazily ({@link KernelJournal.AppliedThrough}), and whatever a crash
+ * cut short is delivered again when the coordinator recovers. One coordinator serializes decisions
+ * the way the kernel's locks do, so the actors' answers are the pure model's answers.
  *
- * <p>A write the journal fails never leaves a caller waiting for its timeout: the callers that write
- * would have answered get an error at once and the coordinator restarts with backoff from its
- * journal; the callers of decisions an entity cannot write get an error once it has failed twice.
+ * <p>A caller that names an operation with an id of its own gets the first answer again when it
+ * retries under that id, also after a restart ({@link RecentOperations}). A write the journal fails
+ * never leaves a caller waiting for its timeout: the callers that write would have answered get an
+ * error at once and the coordinator restarts with backoff from its journal.
  */
 public final class KernelCoordinator
-        extends EventSourcedBehaviorWithEnforcedReplies<KernelCoordinator.Message, KernelJournal, CoordinatorState> {
+        extends EventSourcedBehaviorWithEnforcedReplies<KernelCoordinator.Message, KernelJournal, CoordinatorLedger> {
 
     public sealed interface Message {}
 
@@ -61,15 +66,25 @@ public final class KernelCoordinator
      */
     public record Start(Topology topology, ActorRef<StatusReply<Decision>> replyTo) implements Message {}
 
-    /** Decides and journals one command; an error (not a decision) when the engine cannot write it. */
-    public record Execute(Command<?> command, String operationId, ActorRef<StatusReply<Decision>> replyTo)
+    /**
+     * Decides, records and answers one command from {@code caller}. {@code callersId}: the operation
+     * id is the caller's own, so a retry under it gets the first answer. An error (not a decision)
+     * when the engine cannot write it, or when the caller used the id for another command.
+     */
+    public record Execute(
+            Command<?> command,
+            String caller,
+            String operationId,
+            boolean callersId,
+            ActorRef<StatusReply<Decision>> replyTo)
             implements Message {}
 
     public record GetKernel(ActorRef<Optional<KernelState>> replyTo) implements Message {}
 
     /**
-     * Answers once no decision waits for its entities: what a clean shutdown or a test waits for; an
-     * error when a write that must happen first has failed.
+     * Answers once every entity has written every decision and the journal records that: what a clean
+     * shutdown or a test waits for; an error when an entity cannot write or a write that must happen
+     * first has failed.
      */
     public record AwaitQuiet(ActorRef<StatusReply<Long>> replyTo) implements Message {}
 
@@ -81,13 +96,14 @@ public final class KernelCoordinator
 
     public record Unsubscribe(ActorRef<KernelJournal.DecisionTaken> subscriber) implements Message {}
 
-    /** Translates an IOVA through a domain actor's real page table. */
-    public record TranslateInDomain(dev.custody.model.DomainId domain, long iova, ActorRef<Long> replyTo)
-            implements Message {}
+    /** Translates an IOVA through a domain actor's real page table, once it has applied every decision for it. */
+    public record TranslateInDomain(DomainId domain, long iova, ActorRef<Long> replyTo) implements Message {}
 
     /** The leaves and checksum of a domain actor's real page table, after every decision the model has made. */
-    public record DumpDomainTable(dev.custody.model.DomainId domain, ActorRef<Optional<TableDump>> replyTo)
-            implements Message {}
+    public record DumpDomainTable(DomainId domain, ActorRef<Optional<TableDump>> replyTo) implements Message {}
+
+    /** How many entity actors run (or are stopping) now: idle ones are stopped and come back on demand. */
+    public record CountEntities(ActorRef<Integer> replyTo) implements Message {}
 
     /** Stops the engine's actors; the journal keeps everything for the next start. */
     public record Stop(ActorRef<Long> replyTo) implements Message {}
@@ -96,9 +112,14 @@ public final class KernelCoordinator
 
     private record EntityStopped(EntityId entity) implements Message {}
 
+    /** A page-table read for the model's answer, asked of the coordinator so that it reaches the live incarnation. */
+    private record ReadTable(EntityId domain, EntityActor.Translate translate) implements Message {}
+
     /** A domain actor's page table answered a read the model had decided (or did not answer in time). */
     private record TableAnswered(
             ActorRef<StatusReply<Decision>> caller,
+            CommandRecord command,
+            long afterSeq,
             Decision modelDecision,
             Optional<Long> paddr,
             Optional<Throwable> failure)
@@ -107,8 +128,8 @@ public final class KernelCoordinator
     /** How long a page-table read may wait for its domain actor (which may first recover from the journal). */
     static final Duration TABLE_READ_TIMEOUT = Duration.ofSeconds(30);
 
-    /** Sends again the parts still unconfirmed ({@link DecisionDelivery#resendsDue}). */
-    private enum Redrive implements Message {
+    /** Resends, passivation and the lazy write of how far the entities are. */
+    private enum Tick implements Message {
         TICK
     }
 
@@ -117,7 +138,16 @@ public final class KernelCoordinator
         NOW
     }
 
-    static final Duration REDRIVE_EVERY = Duration.ofMillis(250);
+    static final Duration TICK_EVERY = Duration.ofMillis(250);
+
+    /**
+     * Decisions the entities may fall behind by before new commands wait: what keeps the memory of
+     * undelivered parts bounded when the entities' journals are slower than the coordinator's.
+     */
+    static final int MAX_UNAPPLIED = 10_000;
+
+    /** An entity stopped for lack of room (not for idleness) has been unused for at least this long. */
+    private static final Duration MIN_IDLE = Duration.ofMillis(500);
 
     /**
      * A failed journal write restarts the coordinator from its journal, with backoff; the entities
@@ -131,107 +161,133 @@ public final class KernelCoordinator
     /** The tag on every decision, so one ordered timeline of the engine can be read back. */
     public static final String TAG = "custody";
 
+    /** The caller the boot is recorded under. */
+    public static final String ENGINE = "custody";
+
     private final ActorContext<Message> context;
     private final String instance;
+    private final CoordinatorSettings settings;
     private final ActorRef<EntityActor.Report> reports;
-    /** One reference per entity: a stopped one is replaced only once it has terminated, so one writer per id. */
-    private final Map<EntityId, ActorRef<EntityActor.Message>> entities = new HashMap<>();
+    private final LiveEntities entities;
 
-    private final DecisionDelivery<ActorRef<StatusReply<Decision>>> delivery = new DecisionDelivery<>();
+    private final DecisionDelivery delivery = new DecisionDelivery();
     private final GroupCommit<ActorRef<StatusReply<Decision>>> batch = new GroupCommit<>();
     private final List<ActorRef<StatusReply<Long>>> quietWaiters = new ArrayList<>();
-    private final Set<ActorRef<KernelJournal.DecisionTaken>> subscribers = new java.util.LinkedHashSet<>();
+    private final Set<ActorRef<KernelJournal.DecisionTaken>> subscribers = new LinkedHashSet<>();
     /**
-     * The kernel state each intent being written leads to, as the rules already computed it when
+     * The kernel state each decision being written leads to, as the rules already computed it when
      * deciding: the event handler takes it instead of folding the events a second time on the one
      * actor every decision passes through. Identity-keyed; empty during recovery, which folds.
      */
-    private final Map<KernelJournal.DecisionTaken, KernelState> decidedStates = new java.util.IdentityHashMap<>();
+    private final Map<KernelJournal.Decided, KernelState> decidedStates = new IdentityHashMap<>();
 
     private boolean flushScheduled;
     /** The write under way: if the journal fails it, the callers it would have answered are told. */
-    private Optional<GroupCommit.Written<ActorRef<StatusReply<Decision>>>> writing = Optional.empty();
+    private Optional<List<GroupCommit.Entry<ActorRef<StatusReply<Decision>>>>> writing = Optional.empty();
 
     private Optional<ActorRef<StatusReply<Decision>>> booting = Optional.empty();
+    /** Commands wait in the stash while the entities are {@link #MAX_UNAPPLIED} decisions behind. */
+    private boolean holding;
+
     private final TimerScheduler<Message> timers;
 
-    /** Events between snapshots for the coordinator and its entities; 0 for none. */
-    private final int snapshotEvery;
-
-    /** {@code snapshotEvery}: events between snapshots, 0 when the journal has no snapshot store. */
-    public static Behavior<Message> create(String instance, int snapshotEvery) {
+    public static Behavior<Message> create(String instance, CoordinatorSettings settings) {
         return Behaviors.withTimers(
-                timers -> Behaviors.setup(context -> new KernelCoordinator(context, timers, instance, snapshotEvery)));
+                timers -> Behaviors.setup(context -> new KernelCoordinator(context, timers, instance, settings)));
     }
 
     private KernelCoordinator(
-            ActorContext<Message> context, TimerScheduler<Message> timers, String instance, int snapshotEvery) {
+            ActorContext<Message> context,
+            TimerScheduler<Message> timers,
+            String instance,
+            CoordinatorSettings settings) {
         super(PersistenceId.ofUniqueId(instance + "|kernel"), RESTART_AFTER_WRITE_FAILURE);
         this.context = context;
         this.timers = timers;
         this.instance = instance;
-        this.snapshotEvery = snapshotEvery;
+        this.settings = settings;
         this.reports = context.messageAdapter(EntityActor.Report.class, EntityReported::new);
+        this.entities = new LiveEntities(entity -> {
+            ActorRef<EntityActor.Message> child = context.spawn(
+                    EntityActor.create(instance, entity, settings.entitySnapshotEvery()), entity.actorName());
+            context.watchWith(child, new EntityStopped(entity)); // a stopped entity is started again on next use
+            return child;
+        });
     }
 
     @Override
-    public CoordinatorState emptyState() {
-        return CoordinatorState.empty();
+    public CoordinatorLedger emptyState() {
+        return CoordinatorLedger.empty();
     }
 
     @Override
-    public CommandHandlerWithReply<Message, KernelJournal, CoordinatorState> commandHandler() {
+    public String journalPluginId() {
+        return settings.journalPluginId();
+    }
+
+    @Override
+    public CommandHandlerWithReply<Message, KernelJournal, CoordinatorLedger> commandHandler() {
         return newCommandHandlerWithReplyBuilder()
                 .forAnyState()
                 .onCommand(Start.class, this::onStart)
                 .onCommand(Execute.class, this::onExecute)
-                .onCommand(GetKernel.class, (state, get) -> Effect().reply(get.replyTo(), state.kernel()))
+                .onCommand(GetKernel.class, (ledger, get) -> Effect().reply(get.replyTo(), ledger.kernel()))
                 .onCommand(AwaitQuiet.class, this::onAwaitQuiet)
                 .onCommand(EntityReported.class, this::onEntityReported)
-                .onCommand(Flush.class, (state, flush) -> onFlush())
-                .onCommand(InspectEntity.class, (state, inspect) -> {
-                    entity(inspect.entity()).tell(new EntityActor.Inspect(inspect.replyTo()));
+                .onCommand(Flush.class, (ledger, flush) -> onFlush(ledger))
+                .onCommand(InspectEntity.class, (ledger, inspect) -> {
+                    tell(inspect.entity(), new EntityActor.Inspect(inspect.replyTo()));
                     return Effect().noReply();
                 })
-                .onCommand(TranslateInDomain.class, (state, translate) -> {
+                .onCommand(TranslateInDomain.class, (ledger, translate) -> {
                     EntityId domain = EntityId.of(translate.domain());
-                    entity(domain)
-                            .tell(new EntityActor.Translate(
-                                    translate.iova(), lastDecisionFor(domain), translate.replyTo()));
+                    tell(
+                            domain,
+                            new EntityActor.Translate(translate.iova(), lastDecisionFor(domain), translate.replyTo()));
                     return Effect().noReply();
                 })
-                .onCommand(DumpDomainTable.class, (state, dump) -> {
+                .onCommand(DumpDomainTable.class, (ledger, dump) -> {
                     EntityId domain = EntityId.of(dump.domain());
-                    entity(domain).tell(new EntityActor.DumpTable(lastDecisionFor(domain), dump.replyTo()));
+                    tell(domain, new EntityActor.DumpTable(lastDecisionFor(domain), dump.replyTo()));
                     return Effect().noReply();
                 })
-                .onCommand(TableAnswered.class, (state, answered) -> {
-                    answered.caller().tell(StatusReply.success(tableAnswer(answered)));
+                .onCommand(ReadTable.class, (ledger, read) -> {
+                    tell(read.domain(), read.translate());
                     return Effect().noReply();
                 })
-                .onCommand(EntityStopped.class, (state, stopped) -> {
-                    entities.remove(stopped.entity()); // terminated: the next send starts a fresh one
+                .onCommand(TableAnswered.class, (ledger, answered) -> {
+                    // the table has applied every decision the read waited for, so those are durable:
+                    // answered now, recorded with the next write
+                    Decision decision = tableAnswer(answered);
+                    answered.caller().tell(StatusReply.success(decision));
+                    batch.recorded(
+                            new KernelJournal.Answered(
+                                    answered.afterSeq(), answered.command(), AnswerRecord.of(decision.outcome())),
+                            decision);
+                    scheduleFlush();
                     return Effect().noReply();
                 })
-                .onCommand(Redrive.class, (state, tick) -> {
-                    deliver(delivery.resendsDue(Instant.now()));
+                .onCommand(EntityStopped.class, (ledger, stopped) -> {
+                    entities.terminated(stopped.entity(), System.nanoTime());
                     return Effect().noReply();
                 })
-                .onCommand(Subscribe.class, (state, subscribe) -> {
+                .onCommand(Tick.class, (ledger, tick) -> onTick(ledger))
+                .onCommand(CountEntities.class, (ledger, count) -> Effect().reply(count.replyTo(), entities.count()))
+                .onCommand(Subscribe.class, (ledger, subscribe) -> {
                     subscribers.add(subscribe.subscriber());
                     return Effect().noReply();
                 })
-                .onCommand(Unsubscribe.class, (state, unsubscribe) -> {
+                .onCommand(Unsubscribe.class, (ledger, unsubscribe) -> {
                     subscribers.remove(unsubscribe.subscriber());
                     return Effect().noReply();
                 })
-                .onCommand(Stop.class, (state, stop) -> Effect().stop().thenReply(stop.replyTo(), s -> s.lastSeq()))
+                .onCommand(Stop.class, (ledger, stop) -> Effect().stop().thenReply(stop.replyTo(), l -> l.lastSeq()))
                 .build();
     }
 
-    private ReplyEffect<KernelJournal, CoordinatorState> onStart(CoordinatorState state, Start start) {
-        if (state.kernel().isPresent()) {
-            boolean same = state.kernel().get().topology().equals(start.topology());
+    private ReplyEffect<KernelJournal, CoordinatorLedger> onStart(CoordinatorLedger ledger, Start start) {
+        if (ledger.kernel().isPresent()) {
+            boolean same = ledger.kernel().get().topology().equals(start.topology());
             Outcome<Reply> answer = same
                     ? Outcome.ok(Reply.NONE)
                     : Outcome.fail(Errno.EINVAL, "the journal of engine " + instance + " belongs to another topology");
@@ -239,25 +295,30 @@ public final class KernelCoordinator
                     .reply(
                             start.replyTo(),
                             StatusReply.success(new Decision(
-                                    List.of(), answer, state.kernel().get())));
+                                    List.of(), answer, ledger.kernel().get())));
         }
         Decision boot = Kernel.boot(start.topology());
         if (!boot.outcome().isOk()) {
             return Effect().reply(start.replyTo(), StatusReply.success(boot));
         }
-        KernelJournal.DecisionTaken decision = new KernelJournal.DecisionTaken(1, "boot", boot.events());
+        KernelJournal.Decided decided = new KernelJournal.Decided(
+                1,
+                new CommandRecord(ENGINE, "boot", false, CommandText.BOOT),
+                AnswerRecord.of(boot.outcome()),
+                boot.events());
         booting = Optional.of(start.replyTo());
         return Effect()
-                .persist(List.of(JournalFormat.header(), new KernelJournal.Started(start.topology()), decision))
+                .persist(List.of(JournalFormat.header(), new KernelJournal.Started(start.topology()), decided))
                 .thenRun(after -> {
                     booting = Optional.empty();
-                    deliver(delivery.send(decision, Optional.of(start.replyTo()), Optional.of(boot), Instant.now()));
+                    start.replyTo().tell(StatusReply.success(boot));
+                    deliver(delivery.send(decided.taken(), Instant.now()));
                 })
                 .thenNoReply();
     }
 
-    private ReplyEffect<KernelJournal, CoordinatorState> onExecute(CoordinatorState state, Execute execute) {
-        if (state.kernel().isEmpty()) {
+    private ReplyEffect<KernelJournal, CoordinatorLedger> onExecute(CoordinatorLedger ledger, Execute execute) {
+        if (ledger.kernel().isEmpty()) {
             return Effect()
                     .reply(
                             execute.replyTo(),
@@ -269,42 +330,107 @@ public final class KernelCoordinator
                                             new java.util.LinkedHashMap<>(),
                                             new java.util.LinkedHashMap<>())))));
         }
-        KernelState now = batch.stateFor(state.kernel().get());
+        if (holding) {
+            return Effect().stash(); // the entities are far behind: taken again once they catch up
+        }
+        CommandRecord command =
+                CommandRecord.of(execute.caller(), execute.operationId(), execute.callersId(), execute.command());
+        KernelState now = batch.stateFor(ledger.kernel().get());
+        if (execute.callersId()) {
+            Optional<ReplyEffect<KernelJournal, CoordinatorLedger>> repeat = retried(ledger, execute, command, now);
+            if (repeat.isPresent()) {
+                return repeat.get();
+            }
+        }
         Decision decision = Operations.decide(now, execute.command());
+        long after = batch.lastSeq(ledger.lastSeq());
         Optional<PageTableRead> read = PageTableRead.of(now, execute.command(), decision);
         if (read.isPresent()) {
-            readPageTable(read.get(), execute.replyTo(), decision);
+            readPageTable(read.get(), execute.replyTo(), command, after, decision);
             return Effect().noReply();
         }
+        AnswerRecord answer = AnswerRecord.of(decision.outcome());
         if (decision.events().isEmpty()) {
-            if (!batch.hasIntents()) {
-                // nothing changed, nothing to make durable
-                return Effect().reply(execute.replyTo(), StatusReply.success(decision));
-            }
-            batch.answer(execute.replyTo(), decision); // it saw intents not yet written: answer after them
+            answerOrWait(new KernelJournal.Answered(after, command, answer), execute.replyTo(), decision);
             return Effect().noReply();
         }
-        KernelJournal.DecisionTaken taken = new KernelJournal.DecisionTaken(
-                batch.nextSeq(state.lastSeq()), execute.operationId(), decision.events());
-        batch.intent(taken, execute.replyTo(), decision);
+        batch.decided(
+                new KernelJournal.Decided(batch.nextSeq(ledger.lastSeq()), command, answer, decision.events()),
+                execute.replyTo(),
+                decision);
         scheduleFlush();
         return Effect().noReply();
+    }
+
+    /**
+     * A command that changed nothing: answered now when every decision it saw is durable, else with the
+     * write of those it saw; its record is in the next write either way.
+     */
+    private void answerOrWait(
+            KernelJournal.Answered record, ActorRef<StatusReply<Decision>> caller, Decision decision) {
+        if (batch.answeredAtOnce(record, caller, decision)) {
+            caller.tell(StatusReply.success(decision));
+        }
+        scheduleFlush();
+    }
+
+    /**
+     * A command under an operation id its caller used before: the first answer again (once it is on
+     * stable storage), or an error when the id was used for another command. Empty for a new id.
+     */
+    private Optional<ReplyEffect<KernelJournal, CoordinatorLedger>> retried(
+            CoordinatorLedger ledger, Execute execute, CommandRecord command, KernelState now) {
+        Optional<GroupCommit.Entry<ActorRef<StatusReply<Decision>>>> waiting =
+                batch.pending(execute.caller(), execute.operationId());
+        if (waiting.isPresent()) {
+            if (waiting.get().command().digest() != command.digest()) {
+                return Optional.of(Effect().reply(execute.replyTo(), StatusReply.error(reused(execute))));
+            }
+            if (waiting.get().answered) {
+                return Optional.of(Effect().reply(execute.replyTo(), StatusReply.success(waiting.get().decision)));
+            }
+            waiting.get().callers.add(execute.replyTo()); // answered with the first, after the same write
+            return Optional.of(Effect().noReply());
+        }
+        return ledger.recent(execute.caller(), execute.operationId())
+                .map(first -> first.digest() == command.digest()
+                        ? Effect()
+                                .reply(
+                                        execute.replyTo(),
+                                        StatusReply.success(new Decision(
+                                                List.of(), first.answer().outcome(), now)))
+                        : Effect().reply(execute.replyTo(), StatusReply.error(reused(execute))));
+    }
+
+    private String reused(Execute execute) {
+        return "engine " + instance + ": operation id " + execute.operationId() + " of " + execute.caller()
+                + " was given to another command before";
     }
 
     /**
      * Asks the domain actor's real page table, after every decision sent or about to be sent to it:
      * the model has decided against those, so the table must have applied them too.
      */
-    private void readPageTable(PageTableRead read, ActorRef<StatusReply<Decision>> caller, Decision modelDecision) {
+    private void readPageTable(
+            PageTableRead read,
+            ActorRef<StatusReply<Decision>> caller,
+            CommandRecord command,
+            long afterSeq,
+            Decision modelDecision) {
         EntityId domain = EntityId.of(read.domain());
         long after = lastDecisionFor(domain);
         context.ask(
                 Long.class,
-                entity(domain),
+                context.getSelf(),
                 TABLE_READ_TIMEOUT,
-                replyTo -> new EntityActor.Translate(read.iova(), after, replyTo),
+                replyTo -> new ReadTable(domain, new EntityActor.Translate(read.iova(), after, replyTo)),
                 (paddr, failure) -> new TableAnswered(
-                        caller, modelDecision, Optional.ofNullable(paddr), Optional.ofNullable(failure)));
+                        caller,
+                        command,
+                        afterSeq,
+                        modelDecision,
+                        Optional.ofNullable(paddr),
+                        Optional.ofNullable(failure)));
     }
 
     /** The last decision with events for this entity, sent to it or still waiting for its write; 0 for none. */
@@ -331,80 +457,118 @@ public final class KernelCoordinator
     }
 
     /**
-     * One journal write for every intent decided and every decision confirmed since the last one;
-     * then the confirmed decisions' callers are answered and published, and the intents are delivered.
+     * One journal write for every command answered since the last one, with how far the entities have
+     * come when that moved on; then the callers are answered, and the decisions delivered to the
+     * entities and told to the listeners, in decision order.
      */
-    private ReplyEffect<KernelJournal, CoordinatorState> onFlush() {
+    private ReplyEffect<KernelJournal, CoordinatorLedger> onFlush(CoordinatorLedger ledger) {
         flushScheduled = false;
-        if (batch.isEmpty()) {
+        long through = delivery.appliedThrough();
+        boolean markDue = through > ledger.appliedThrough();
+        if (batch.isEmpty() && !markDue) {
             return Effect().noReply();
         }
-        GroupCommit.Written<ActorRef<StatusReply<Decision>>> written = batch.drain();
-        written.intents()
-                .forEach(intent ->
-                        decidedStates.put(intent.taken(), intent.decision().state()));
+        List<GroupCommit.Entry<ActorRef<StatusReply<Decision>>>> written = batch.drain();
+        List<KernelJournal> records = new ArrayList<>(written.size() + 1);
+        if (markDue) {
+            records.add(new KernelJournal.AppliedThrough(through));
+        }
+        for (GroupCommit.Entry<ActorRef<StatusReply<Decision>>> entry : written) {
+            records.add(entry.record);
+            if (entry.record instanceof KernelJournal.Decided decided) {
+                decidedStates.put(decided, entry.decision.state());
+            }
+        }
         writing = Optional.of(written);
         return Effect()
-                .persist(written.records())
+                .persist(records)
                 .thenRun(after -> {
                     writing = Optional.empty();
                     Instant now = Instant.now();
-                    for (DecisionDelivery.Confirmed<ActorRef<StatusReply<Decision>>> done : written.marks()) {
-                        done.caller()
-                                .ifPresent(caller -> caller.tell(
-                                        StatusReply.success(done.decision().orElseThrow())));
-                        delivery.marked(done.taken()).forEach(next -> subscribers.forEach(s -> s.tell(next)));
+                    for (GroupCommit.Entry<ActorRef<StatusReply<Decision>>> entry : written) {
+                        if (!entry.answered) {
+                            StatusReply<Decision> answer = StatusReply.success(entry.decision);
+                            entry.callers.forEach(caller -> caller.tell(answer));
+                        }
+                        if (entry.record instanceof KernelJournal.Decided decided) {
+                            KernelJournal.DecisionTaken taken = decided.taken();
+                            deliver(delivery.send(taken, now));
+                            subscribers.forEach(subscriber -> subscriber.tell(taken));
+                        }
                     }
-                    for (GroupCommit.Intent<ActorRef<StatusReply<Decision>>> intent : written.intents()) {
-                        deliver(delivery.send(
-                                intent.taken(), Optional.of(intent.caller()), Optional.of(intent.decision()), now));
-                    }
-                    written.answers().forEach(answer -> answer.caller().tell(StatusReply.success(answer.decision())));
                     releaseQuietWaiters(after);
                 })
                 .thenNoReply();
     }
 
-    private ReplyEffect<KernelJournal, CoordinatorState> onEntityReported(
-            CoordinatorState state, EntityReported message) {
+    private ReplyEffect<KernelJournal, CoordinatorLedger> onEntityReported(
+            CoordinatorLedger ledger, EntityReported message) {
+        Instant now = Instant.now();
         switch (message.report()) {
-            case EntityActor.Applied applied ->
-                delivery.confirm(applied.entity(), applied.seq()).ifPresent(done -> {
-                    batch.confirmed(done);
-                    scheduleFlush(); // the mark shares the next write with other marks and new intents
-                });
+            case EntityActor.Applied applied -> {
+                deliver(delivery.confirm(applied.entity(), applied.seq(), now));
+                if (!quietWaiters.isEmpty()) {
+                    releaseQuietWaiters(ledger);
+                }
+            }
             case EntityActor.WriteFailed failed -> {
-                var failure = delivery.writeFailed(failed.entity(), failed.seq(), failed.cause(), Instant.now());
+                var failure = delivery.writeFailed(failed.entity(), failed.seq(), failed.cause(), now);
                 deliver(failure.resend()); // taken once the entity has restarted
-                failure.refusals()
-                        .forEach(refusal -> refusal.caller()
-                                .tell(StatusReply.error("engine " + instance + ": " + refusal.reason())));
                 if (failure.cannotWrite()) {
-                    refuseQuietWaiters("engine " + instance + " cannot become quiet: " + failure.reason());
+                    refuseQuietWaiters("engine " + instance + " cannot become quiet: " + failure.reason()
+                            + "; its decisions are in the journal and are written when it can,"
+                            + " on the next start at the latest");
                 }
             }
         }
+        if (holding && delivery.unappliedCount() < MAX_UNAPPLIED / 2) {
+            holding = false;
+            return Effect().none().thenNoReply().thenUnstashAll();
+        }
+        if (!holding && delivery.unappliedCount() >= MAX_UNAPPLIED) {
+            holding = true;
+        }
         return Effect().noReply();
     }
 
-    private ReplyEffect<KernelJournal, CoordinatorState> onAwaitQuiet(CoordinatorState state, AwaitQuiet await) {
-        if (quiet()) {
-            return Effect().reply(await.replyTo(), StatusReply.success(state.lastSeq()));
+    /** Resends what went unconfirmed, stops idle entities, and writes how far the entities are when nothing else will. */
+    private ReplyEffect<KernelJournal, CoordinatorLedger> onTick(CoordinatorLedger ledger) {
+        Instant now = Instant.now();
+        deliver(delivery.resendsDue(now));
+        long nanos = System.nanoTime();
+        entities.passivate(
+                        nanos,
+                        settings.passivateAfter().toNanos(),
+                        settings.maxLiveEntities(),
+                        MIN_IDLE.toNanos(),
+                        entity -> delivery.idle(entity) && batch.lastIntentFor(entity) == 0)
+                .forEach(delivery::forget);
+        if (delivery.appliedThrough() > ledger.appliedThrough()) {
+            scheduleFlush(); // alone when no command comes: a lazy write, answered to nobody
         }
+        return Effect().noReply();
+    }
+
+    private ReplyEffect<KernelJournal, CoordinatorLedger> onAwaitQuiet(CoordinatorLedger ledger, AwaitQuiet await) {
         quietWaiters.add(await.replyTo());
+        releaseQuietWaiters(ledger);
         return Effect().noReply();
     }
 
-    /** No decision waits for its entities, its write or its mark. */
-    private boolean quiet() {
-        return delivery.idle() && batch.isEmpty();
-    }
-
-    private void releaseQuietWaiters(CoordinatorState state) {
-        if (quiet()) {
-            quietWaiters.forEach(waiter -> waiter.tell(StatusReply.success(state.lastSeq())));
-            quietWaiters.clear();
+    /**
+     * Answers the quiet waiters once every entity has confirmed every decision and the journal says
+     * so; when only that record is missing, it is written now.
+     */
+    private void releaseQuietWaiters(CoordinatorLedger ledger) {
+        if (quietWaiters.isEmpty() || !delivery.idle() || !batch.isEmpty() || writing.isPresent()) {
+            return;
         }
+        if (ledger.appliedThrough() < ledger.lastSeq()) {
+            scheduleFlush();
+            return;
+        }
+        quietWaiters.forEach(waiter -> waiter.tell(StatusReply.success(ledger.lastSeq())));
+        quietWaiters.clear();
     }
 
     private void refuseQuietWaiters(String reason) {
@@ -413,27 +577,23 @@ public final class KernelCoordinator
     }
 
     /**
-     * The journal failed the coordinator's write. The decisions it would have recorded and those
-     * decided against them since are not answered: their callers get an error now. Decisions it would
-     * have marked are applied by every entity: they go back in flight with their callers and get
-     * their mark after the restart. The supervisor then restarts the coordinator from its journal.
+     * The journal failed the coordinator's write. The commands it would have recorded and those
+     * decided against them since are not answered: their callers get an error now. The supervisor
+     * then restarts the coordinator from its journal; the entities and the delivery keep going.
      */
     private void writeFailed(Throwable failure) {
         String cause = JournalFailures.describe(failure);
-        Instant now = Instant.now();
         booting.ifPresent(caller -> caller.tell(StatusReply.error(
                 "engine " + instance + " could not write its boot to" + " the journal (" + cause + ")")));
         booting = Optional.empty();
         writing.ifPresent(
-                written -> refuseUnwritten(
+                written -> refuse(
                         written,
-                        now,
                         "engine " + instance + " could not write to its journal (" + cause
                                 + "); the operation was not answered and may not have happened: the engine restarts from its journal"));
         writing = Optional.empty();
-        refuseUnwritten(
+        refuse(
                 batch.drain(),
-                now,
                 "engine " + instance + " could not write to its journal (" + cause
                         + ") before this operation, which was decided after that write and is not recorded");
         decidedStates.clear();
@@ -441,75 +601,86 @@ public final class KernelCoordinator
         refuseQuietWaiters("engine " + instance + " could not write to its journal (" + cause + ")");
     }
 
-    private void refuseUnwritten(
-            GroupCommit.Written<ActorRef<StatusReply<Decision>>> written, Instant now, String reason) {
-        written.marks().forEach(mark -> delivery.reopen(mark, now));
-        written.intents().forEach(intent -> intent.caller().tell(StatusReply.error(reason)));
-        written.answers().forEach(answer -> answer.caller().tell(StatusReply.error(reason)));
+    private static void refuse(List<GroupCommit.Entry<ActorRef<StatusReply<Decision>>>> entries, String reason) {
+        entries.stream()
+                .filter(entry -> !entry.answered)
+                .forEach(entry -> entry.callers.forEach(caller -> caller.tell(StatusReply.error(reason))));
     }
 
-    private void deliver(List<DecisionDelivery.Part> parts) {
-        parts.forEach(part ->
-                entity(part.entity()).tell(new EntityActor.Apply(part.seq(), part.previous(), part.events(), reports)));
+    private void deliver(List<DecisionDelivery.Batch> batches) {
+        batches.forEach(part -> tell(part.entity(), new EntityActor.Apply(part.previous(), part.events(), reports)));
     }
 
-    private ActorRef<EntityActor.Message> entity(EntityId id) {
-        return entities.computeIfAbsent(id, e -> {
-            ActorRef<EntityActor.Message> child =
-                    context.spawn(EntityActor.create(instance, e, snapshotEvery), e.actorName());
-            context.watchWith(child, new EntityStopped(e)); // a stopped entity is started again on next use
-            return child;
-        });
+    private void tell(EntityId entity, EntityActor.Message message) {
+        entities.tell(entity, message, System.nanoTime());
     }
 
     @Override
-    public EventHandler<CoordinatorState, KernelJournal> eventHandler() {
+    public EventHandler<CoordinatorLedger, KernelJournal> eventHandler() {
         return newEventHandlerBuilder()
                 .forAnyState()
-                .onEvent(KernelJournal.Header.class, (state, header) -> {
+                .onEvent(KernelJournal.Header.class, (ledger, header) -> {
                     JournalFormat.requireReadable(header); // a newer format fails the recovery, naming both
-                    return state;
+                    return ledger;
                 })
+                .onEvent(KernelJournal.Started.class, (ledger, started) -> ledger.started(started.topology()))
                 .onEvent(
-                        KernelJournal.Started.class,
-                        (state, started) -> state.started(KernelState.empty(started.topology())))
-                .onEvent(KernelJournal.DecisionTaken.class, (state, taken) -> {
-                    KernelState decided = decidedStates.remove(taken);
-                    return decided == null ? state.taken(taken) : state.taken(taken, decided);
-                })
-                .onEvent(KernelJournal.DecisionApplied.class, (state, applied) -> state.applied(applied.seq()))
+                        KernelJournal.Decided.class,
+                        (ledger, decided) -> ledger.decided(decided, decidedStates.remove(decided)))
+                .onEvent(KernelJournal.Answered.class, CoordinatorLedger::answered)
+                .onEvent(KernelJournal.AppliedThrough.class, (ledger, applied) -> ledger.appliedThrough(applied.seq()))
+                .onEvent(KernelJournal.DecisionTaken.class, CoordinatorLedger::taken)
+                .onEvent(KernelJournal.DecisionApplied.class, (ledger, applied) -> ledger.applied(applied.seq()))
                 .build();
     }
 
     @Override
-    public SignalHandler<CoordinatorState> signalHandler() {
+    public SignalHandler<CoordinatorLedger> signalHandler() {
         return newSignalHandlerBuilder()
-                .onSignal(RecoveryCompleted.instance(), state -> {
-                    // intents a crash (or a failed write) left without their effect: delivered again
-                    deliver(delivery.recovered(state.lastSeq(), state.open(), Instant.now()));
+                .onSignal(RecoveryCompleted.instance(), ledger -> {
+                    // decisions a crash (or a failed write) left without their effect: delivered again
+                    deliver(delivery.recovered(ledger.lastSeq(), ledger.open().values(), Instant.now()));
                     // (re)started here: a restart after a failed write cancels the actor's timers
-                    timers.startTimerWithFixedDelay(Redrive.TICK, REDRIVE_EVERY);
+                    timers.startTimerWithFixedDelay(Tick.TICK, TICK_EVERY);
                 })
-                .onSignal(JournalPersistFailed.class, (state, failed) -> writeFailed(failed.getFailure()))
-                .onSignal(JournalPersistRejected.class, (state, rejected) -> writeFailed(rejected.getFailure()))
+                .onSignal(JournalPersistFailed.class, (ledger, failed) -> writeFailed(failed.getFailure()))
+                .onSignal(JournalPersistRejected.class, (ledger, rejected) -> writeFailed(rejected.getFailure()))
                 .build();
     }
 
     /**
-     * Decisions (and the machine they are about) are the timeline; the header and the applied marks
-     * are bookkeeping, and an untagged row is cheaper to write (a tagged one also needs its generated
-     * ordering back for the tag table).
+     * Decisions (and the machine they are about) are the timeline; the header, answers that changed
+     * nothing and the entities' progress are not, and an untagged row is cheaper to write (a tagged one
+     * also needs its generated ordering back for the tag table).
      */
     @Override
-    public java.util.Set<String> tagsFor(KernelJournal event) {
-        return event instanceof KernelJournal.DecisionApplied || event instanceof KernelJournal.Header
-                ? java.util.Set.of()
-                : java.util.Set.of(TAG);
+    public Set<String> tagsFor(KernelJournal event) {
+        return event instanceof KernelJournal.Decided || event instanceof KernelJournal.Started
+                ? Set.of(TAG)
+                : Set.of();
     }
 
     @Override
     public RetentionCriteria retentionCriteria() {
-        return snapshotEvery > 0 ? RetentionCriteria.snapshotEvery(snapshotEvery, 2) : RetentionCriteria.disabled();
+        return settings.coordinatorSnapshotEvery() > 0
+                ? RetentionCriteria.snapshotEvery(settings.coordinatorSnapshotEvery(), 2)
+                : RetentionCriteria.disabled();
+    }
+
+    /** Snapshots are {@link CoordinatorSnapshot}s; those of older versions are {@link CoordinatorState}s. */
+    @Override
+    public SnapshotAdapter<CoordinatorLedger> snapshotAdapter() {
+        return new SnapshotAdapter<>() {
+            @Override
+            public Object toJournal(CoordinatorLedger ledger) {
+                return ledger.snapshot();
+            }
+
+            @Override
+            public CoordinatorLedger fromJournal(Object snapshot) {
+                return CoordinatorLedger.of(snapshot);
+            }
+        };
     }
 
     /** The events of one entity in a decision, for tests and replay tools. */

@@ -5,9 +5,15 @@ import dev.custody.model.event.KernelEvent;
 import java.util.List;
 
 /**
- * The coordinator's journal: which format and which build wrote it, the machine it governs, then every
- * decision as an intent, and a mark once every entity has persisted its part. A decision taken but not
- * applied is re-driven on recovery.
+ * The coordinator's journal, the engine's source of truth: which format and which build wrote it
+ * ({@link Header}), the machine it governs, then every command it answered, in the order it decided
+ * them. A command that changed the machine is a numbered decision ({@link Decided}) with its events;
+ * one that did not (a refusal, a query) is {@link Answered}. The entities' journals follow from the
+ * decisions; {@link AppliedThrough} says how far they have, and every decision after it is delivered
+ * again on recovery.
+ *
+ * <p>Journals written before every message was recorded hold {@link DecisionTaken} and {@link
+ * DecisionApplied} instead; they are read as they are and never written any more.
  */
 public sealed interface KernelJournal extends JournalRecord {
 
@@ -21,13 +27,38 @@ public sealed interface KernelJournal extends JournalRecord {
     /** The first record of an engine: the topology all later events refer to. */
     record Started(Topology topology) implements KernelJournal {}
 
-    /** The rules decided these events for one operation (intent). {@code seq} counts from 1. */
+    /** A decision of an older journal: its events, without the command or the answer. {@code seq} counts from 1. */
     record DecisionTaken(long seq, String operationId, List<KernelEvent> events) implements KernelJournal {
         public DecisionTaken {
             events = List.copyOf(events);
         }
     }
 
-    /** Every entity has persisted its events of decision {@code seq} (effect). */
+    /** An older journal's mark: every entity has persisted its events of decision {@code seq}. */
     record DecisionApplied(long seq) implements KernelJournal {}
+
+    /**
+     * Decision {@code seq} (counted from 1, the boot): the command, its answer and the events the rules
+     * decided for it. The caller was answered once this record was on stable storage.
+     */
+    record Decided(long seq, CommandRecord command, AnswerRecord answer, List<KernelEvent> events)
+            implements KernelJournal {
+        public Decided {
+            events = List.copyOf(events);
+        }
+
+        /** The decision as the entities and listeners get it. */
+        public DecisionTaken taken() {
+            return new DecisionTaken(seq, command.operationId(), events);
+        }
+    }
+
+    /**
+     * A command that changed nothing (refused, or a query), decided against the machine as decision
+     * {@code afterSeq} left it; answered once this record was on stable storage.
+     */
+    record Answered(long afterSeq, CommandRecord command, AnswerRecord answer) implements KernelJournal {}
+
+    /** Every entity has persisted its events of every decision up to {@code seq}. Written lazily, never awaited. */
+    record AppliedThrough(long seq) implements KernelJournal {}
 }

@@ -34,9 +34,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A crash between the intent and its effect: the coordinator has persisted a bind (the device's
- * half is durable too) but the group's write keeps failing when the engine dies. The caller was never
- * told the decision (at most that the group cannot write); the restarted engine completes the bind,
- * so the result is "done", never half.
+ * half is durable too) but the group's write keeps failing when the engine dies. The caller was told
+ * the decision as soon as the coordinator's record of it was durable; the restarted engine completes
+ * the bind from that record, so the result is "done", never half.
  */
 class CrashBetweenIntentAndEffectTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
@@ -84,26 +84,26 @@ class CrashBetweenIntentAndEffectTest {
         Custody engine = Custody.start(runtime, "crash", groupOfTwo(), TIMEOUT)
                 .toCompletableFuture()
                 .join();
+        engine.quiesce().toCompletableFuture().join(); // the boot is applied everywhere, and recorded so
         journal.expectNextPersistedClass(coordinator, KernelJournal.Header.class);
         journal.expectNextPersistedClass(coordinator, KernelJournal.Started.class);
-        journal.expectNextPersistedClass(coordinator, KernelJournal.DecisionTaken.class);
-        journal.expectNextPersistedClass(coordinator, KernelJournal.DecisionApplied.class);
+        journal.expectNextPersistedClass(coordinator, KernelJournal.Decided.class);
+        journal.expectNextPersistedClass(coordinator, KernelJournal.AppliedThrough.class);
         journal.expectNextPersistedClass(device, Stamped.class); // booted: A joined its group
 
         journal.failNextNPersisted(group, Integer.MAX_VALUE); // the group's journal write keeps failing
-        CompletableFuture<Decision> caller =
-                engine.decide(new Command.DriverBind(A, "e1000e")).toCompletableFuture();
-        KernelJournal.DecisionTaken intent =
-                journal.expectNextPersistedClass(coordinator, KernelJournal.DecisionTaken.class);
+        Decision answered = engine.decide(new Command.DriverBind(A, "e1000e"))
+                .toCompletableFuture()
+                .join();
+        assertTrue(answered.outcome().isOk(), "answered once the coordinator's record is durable");
+        KernelJournal.Decided intent = journal.expectNextPersistedClass(coordinator, KernelJournal.Decided.class);
         Stamped devicesHalf = journal.expectNextPersistedClass(device, Stamped.class);
         assertEquals(intent.seq(), devicesHalf.seq());
-        // the caller is never told the decision before every part is persisted: it waits, or, once the
-        // group has failed its write twice, it is told that the group cannot write
-        if (caller.isDone()) {
-            Throwable refused =
-                    assertThrows(CompletionException.class, caller::join).getCause();
-            assertTrue(refused.getMessage().contains("group 1 cannot write"), refused.getMessage());
-        }
+        Throwable notQuiet = assertThrows(
+                        CompletionException.class,
+                        () -> engine.quiesce().toCompletableFuture().join())
+                .getCause();
+        assertTrue(notQuiet.getMessage().contains("group 1 cannot write"), notQuiet.getMessage());
 
         engine.halt().toCompletableFuture().join(); // the crash
         journal.resetPolicy();
@@ -126,7 +126,7 @@ class CrashBetweenIntentAndEffectTest {
     /**
      * One failed write on the group, then two binds that both touch it: the second must not be
      * applied before the first (or the first would later look like a repeat and be dropped), and
-     * both callers are answered only once the group has really persisted both claims.
+     * once the engine is quiet the group has really persisted both claims.
      */
     @Test
     void aFailedWriteNeverLetsALaterDecisionOvertakeAnEarlierOne() {

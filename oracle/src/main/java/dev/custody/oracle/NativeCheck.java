@@ -5,6 +5,7 @@ import dev.custody.oracle.vm.AgentBinary;
 import dev.custody.oracle.vm.ClassesJar;
 import dev.custody.oracle.vm.GuestFile;
 import dev.custody.oracle.vm.GuestJdk;
+import dev.custody.oracle.vm.JavaInitScript;
 import dev.custody.oracle.vm.Kernel;
 import dev.custody.oracle.vm.VirtualMachine;
 import dev.custody.oracle.vm.VmRequest;
@@ -74,16 +75,12 @@ public final class NativeCheck {
 
     /** java-init's script: the JVM's environment and command line. */
     static String script(List<String> libraryDirectories) {
-        StringBuilder script = new StringBuilder();
-        script.append("env LD_LIBRARY_PATH=")
-                .append(String.join(":", libraryDirectories))
-                .append('\n');
         List<String> args = new ArrayList<>(List.of(GuestJdk.javaExecutable()));
         args.addAll(JVM_FLAGS);
         args.addAll(List.of("-cp", "/" + CLASSES, IommufdSelfCheck.class.getName()));
-        for (String arg : args) {
-            script.append("arg ").append(arg).append('\n');
-        }
-        return script.toString();
+        return new JavaInitScript()
+                .env("LD_LIBRARY_PATH=" + String.join(":", libraryDirectories))
+                .command(args)
+                .text();
     }
 }

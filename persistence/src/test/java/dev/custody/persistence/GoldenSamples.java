@@ -5,9 +5,13 @@ import static dev.custody.model.event.DomainEvent.*;
 import static dev.custody.model.event.FileEvent.*;
 import static dev.custody.model.event.GroupEvent.*;
 
+import dev.custody.entity.AnswerRecord;
+import dev.custody.entity.CommandRecord;
+import dev.custody.entity.CoordinatorSnapshot;
 import dev.custody.entity.CoordinatorState;
 import dev.custody.entity.EntityState;
 import dev.custody.entity.KernelJournal;
+import dev.custody.entity.RecentOperation;
 import dev.custody.entity.Stamped;
 import dev.custody.model.DeviceId;
 import dev.custody.model.DeviceSpec;
@@ -297,6 +301,42 @@ final class GoldenSamples {
         all.putAll(pagingDomainUses());
         // added with versioned records (journal format 1)
         all.put(KernelJournal.Header.class, new KernelJournal.Header(1, "Custody 0.1.0-SNAPSHOT"));
+        all.putAll(recordedMessages());
+        return all;
+    }
+
+    /** VFIO_GROUP_SET_CONTAINER by a QEMU, as the coordinator records it since every message is journaled. */
+    static CommandRecord setContainer() {
+        return new CommandRecord(
+                "qemu-vm7",
+                "vm7-attach-3",
+                true,
+                "{\"op\":\"vfio.group.set_container\",\"fd\":\"fd:3\",\"container\":\"fd:4\"}");
+    }
+
+    /**
+     * The coordinator's records since every message is journaled (added after the first golden files):
+     * a decision with its command and answer, a refusal, the entities' progress, and the snapshot.
+     */
+    static SequencedMap<Class<?>, Object> recordedMessages() {
+        SequencedMap<Class<?>, Object> all = new LinkedHashMap<>();
+        KernelJournal.Decided decided = new KernelJournal.Decided(
+                12, setContainer(), new AnswerRecord("ok", "", ""), decision().events());
+        AnswerRecord refused =
+                new AnswerRecord("EPERM", "group 7 has 1 kernel DMA user (0000:01:00.1 bound to e1000e)", "");
+        CommandRecord probe = new CommandRecord(
+                "driver-core", "probe-41", false, "{\"op\":\"driver.probe\",\"device\":\"0000:01:00.1\"}");
+        all.put(KernelJournal.Decided.class, decided);
+        all.put(KernelJournal.Answered.class, new KernelJournal.Answered(12, setContainer(), refused));
+        all.put(KernelJournal.AppliedThrough.class, new KernelJournal.AppliedThrough(11));
+        all.put(CommandRecord.class, probe);
+        all.put(AnswerRecord.class, new AnswerRecord("ok", "", "{\"created\":\"fd:4\"}"));
+        RecentOperation recent =
+                new RecentOperation("qemu-vm7", "vm7-attach-3", setContainer().digest(), refused);
+        all.put(RecentOperation.class, recent);
+        all.put(
+                CoordinatorSnapshot.class,
+                new CoordinatorSnapshot(Optional.of(kernel()), 12, 11, List.of(decision()), List.of(recent)));
         return all;
     }
 

@@ -1,5 +1,6 @@
 package dev.custody.persistence;
 
+import dev.custody.entity.CoordinatorSnapshot;
 import dev.custody.entity.CoordinatorState;
 import dev.custody.entity.EntityState;
 import dev.custody.entity.JournalRecord;
@@ -17,7 +18,7 @@ final class JournalRecordClasses {
 
     static List<Class<?>> all() {
         List<Class<?>> all = new ArrayList<>(List.of(KernelJournal.class.getPermittedSubclasses()));
-        all.addAll(List.of(Stamped.class, CoordinatorState.class, EntityState.class));
+        all.addAll(List.of(Stamped.class, CoordinatorState.class, CoordinatorSnapshot.class, EntityState.class));
         all.forEach(type -> {
             if (!JournalRecord.class.isAssignableFrom(type)) {
                 throw new IllegalStateException(type + " is not a JournalRecord");

@@ -67,7 +67,7 @@ class RefusedJournalTest {
         update(3, "\"event_payload\"", payload -> Arrays.copyOf((byte[]) payload, ((byte[]) payload).length / 2));
         String failure = startAndFail();
         assertTrue(failure.contains("the row with sequence number 3 of persistence id " + COORDINATOR), failure);
-        assertTrue(failure.contains("manifest [11@v1]"), failure);
+        assertTrue(failure.contains("manifest [127@v1]"), failure);
     }
 
     @Test

@@ -31,6 +31,11 @@ final class JournalLookup {
 
     private JournalLookup() {}
 
+    /** A decision as an older journal (DecisionTaken) or one that records every message (Decided) holds it. */
+    private static Object decision(Object record) {
+        return record instanceof KernelJournal.Decided decided ? decided.taken() : record;
+    }
+
     static Map<String, Found> find(Config journal, String instance, Set<String> operationIds) throws Exception {
         Map<String, Found> found = new HashMap<>();
         if (operationIds.isEmpty()) {
@@ -54,7 +59,7 @@ final class JournalLookup {
             for (EventEnvelope envelope : envelopes) {
                 if (envelope.event() instanceof KernelJournal.Started started) {
                     state = KernelState.empty(started.topology());
-                } else if (envelope.event() instanceof KernelJournal.DecisionTaken taken && state != null) {
+                } else if (decision(envelope.event()) instanceof KernelJournal.DecisionTaken taken && state != null) {
                     if (operationIds.contains(taken.operationId())) {
                         found.put(taken.operationId(), new Found(taken.seq(), taken.events(), state));
                     }

@@ -15,7 +15,8 @@ import picocli.CommandLine.Option;
         description = {
             "Writes H2 journals of the given lengths (kernel events) with the journal benchmark's",
             "workload, halts the engine as a kill would, and times a restart replaying the whole journal,",
-            "a restart from the newest snapshot, and a replay of the journal through the pure model."
+            "a restart from the newest snapshot, and a replay of the journal through the pure model;",
+            "prints the journal's bytes on disk per kernel event, and per event once H2 compacts a copy."
         })
 public final class RecoveryCommand implements Callable<Integer> {
 
@@ -45,7 +46,7 @@ public final class RecoveryCommand implements Callable<Integer> {
         }
         System.out.printf(
                 Locale.ROOT,
-                "%10s %10s %10s %16s %16s %10s %10s %14s%n",
+                "%10s %10s %10s %16s %16s %10s %10s %14s %12s %12s%n",
                 "events",
                 "decisions",
                 "write s",
@@ -53,11 +54,13 @@ public final class RecoveryCommand implements Callable<Integer> {
                 "restart snap s",
                 "read s",
                 "fold s",
-                "replay ev/s");
+                "replay ev/s",
+                "disk B/ev",
+                "compact B/ev");
         for (RecoveryBench.Point p : points) {
             System.out.printf(
                     Locale.ROOT,
-                    "%10d %10d %10.1f %16.2f %16.2f %10.2f %10.2f %14.0f%n",
+                    "%10d %10d %10.1f %16.2f %16.2f %10.2f %10.2f %14.0f %12.1f %12.1f%n",
                     p.events(),
                     p.decisions(),
                     p.writeSeconds(),
@@ -65,7 +68,9 @@ public final class RecoveryCommand implements Callable<Integer> {
                     p.restartSnapshotSeconds(),
                     p.readSeconds(),
                     p.foldSeconds(),
-                    p.replayEventsPerSecond());
+                    p.replayEventsPerSecond(),
+                    p.bytesPerEvent(),
+                    p.compactedBytesPerEvent());
         }
         return 0;
     }

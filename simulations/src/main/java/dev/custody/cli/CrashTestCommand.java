@@ -21,8 +21,9 @@ import picocli.CommandLine.Option;
         header = "Kill the engine mid-race again and again; prove nothing acknowledged was lost.",
         description = {
             "Runs the race in a child JVM on a durable journal, SIGKILLs it at a seeded moment (also during",
-            "recovery), audits the journal, restarts on it, and repeats. Exit 0 when lost and violations are",
-            "both 0, 1 otherwise, 2 on bad options."
+            "recovery), audits the journal, restarts on it, and repeats. With --power-loss the child runs in",
+            "the oracle's VM with its H2 journal on a virtual disk, and a kill is a power cut of the VM.",
+            "Exit 0 when lost and violations are both 0, 1 otherwise, 2 on bad options."
         })
 public final class CrashTestCommand implements Callable<Integer> {
 
@@ -60,6 +61,12 @@ public final class CrashTestCommand implements Callable<Integer> {
             description = "Once, mid-run: overwrite the tail of the H2 file and see what a restart does.")
     boolean tornTail;
 
+    @Option(
+            names = "--power-loss",
+            description = "Run the child in the oracle's VM (H2 journal on a virtual disk) and kill the whole VM:"
+                    + " the guest's page cache is lost as in a power cut. Needs QEMU and the iommufd kernel.")
+    boolean powerLoss;
+
     @Option(names = "--json", description = "End with one JSON summary object.")
     boolean json;
 
@@ -67,6 +74,22 @@ public final class CrashTestCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (cycles < 1) {
             System.err.println("custody crash-test: --cycles must be at least 1");
+            return 2;
+        }
+        // an H2 journal unless a PostgreSQL one is given; options are checked before anything is created
+        boolean h2 = journal == null || journal.startsWith("h2:");
+        if (tornTail && !h2) {
+            System.err.println("custody crash-test: --torn-tail tears an H2 file; give --journal h2:DIR");
+            return 2;
+        }
+        if (powerLoss && !h2) {
+            System.err.println("custody crash-test: --power-loss puts an H2 journal on the VM's disk; give --journal"
+                    + " h2:DIR (it holds the disk image and a copy of the journal after each power cut)");
+            return 2;
+        }
+        if (powerLoss && tornTail) {
+            System.err.println("custody crash-test: --torn-tail tears the host's H2 file; it does not combine with"
+                    + " --power-loss, whose journal is on the VM's disk");
             return 2;
         }
         String spelling = journal != null ? journal : "h2:" + Files.createTempDirectory("custody-crash-test");
@@ -81,16 +104,20 @@ public final class CrashTestCommand implements Callable<Integer> {
                 spelling.startsWith("h2:") ? Optional.of(Path.of(spelling.substring(3))) : Optional.empty();
         Path work = h2Directory.map(d -> d.resolve("crash-test")).orElseGet(() -> temporary());
         Optional<Path> h2File = h2Directory.map(d -> d.resolve(Journals.H2_FILE + ".mv.db"));
-        if (tornTail && h2File.isEmpty()) {
-            System.err.println("custody crash-test: --torn-tail tears an H2 file; give --journal h2:DIR");
+        PrintStream progress = json ? System.err : System.out;
+        progress.println("crash test: " + cycles + " cycles, seed " + seed + ", journal " + spelling + ", "
+                + (powerLoss ? "power cuts of the oracle's VM" : "SIGKILLs") + ", logs in " + work);
+        CrashSettings settings = new CrashSettings(
+                cycles, seed, spelling, option.config(), work, h2File, tornTail, instance, groups, powerLoss);
+        CrashTest test;
+        try {
+            test = new CrashTest(settings, progress);
+        } catch (IllegalStateException | IllegalArgumentException cannot) {
+            // no QEMU, no kernel source, no e2fsprogs: say what is missing rather than a stack trace
+            System.err.println("custody crash-test: " + cannot.getMessage());
             return 2;
         }
-        PrintStream progress = json ? System.err : System.out;
-        progress.println(
-                "crash test: " + cycles + " cycles, seed " + seed + ", journal " + spelling + ", logs in " + work);
-        CrashSettings settings =
-                new CrashSettings(cycles, seed, spelling, option.config(), work, h2File, tornTail, instance, groups);
-        Map<String, Object> summary = new CrashTest(settings, progress).run();
+        Map<String, Object> summary = test.run();
         if (json) {
             System.out.println(new ObjectMapper().writeValueAsString(summary));
         } else {
@@ -98,9 +125,19 @@ public final class CrashTestCommand implements Callable<Integer> {
                     + summary.get("killsDuringRecovery") + " during recovery), " + summary.get("acknowledged")
                     + " acknowledged, lost " + summary.get("lost") + ", violations " + summary.get("violations")
                     + ", seed " + summary.get("seed") + "; recovery ms per cycle " + summary.get("recoveryMillis")
-                    + (summary.containsKey("tornTail") ? "; torn tail " + summary.get("tornTail") : ""));
+                    + (summary.containsKey("tornTail") ? "; torn tail " + tornOutcomes(summary.get("tornTail")) : "")
+                    + (summary.containsKey("stoppedEarly") ? "; stopped early: " + summary.get("stoppedEarly") : ""));
         }
         return CrashTest.passed(summary) ? 0 : 1;
+    }
+
+    /** The outcome of each torn-tail restart (the details were printed as they happened). */
+    private static String tornOutcomes(Object reports) {
+        return ((java.util.List<?>) reports)
+                .stream()
+                        .map(r -> String.valueOf(((Map<?, ?>) r).get("outcome")))
+                        .toList()
+                        .toString();
     }
 
     private static Path temporary() {

@@ -37,6 +37,11 @@ public final class CrashWorkloadCommand implements Callable<Integer> {
     @Option(names = "--verify-only", description = "Recover, report, stop cleanly.")
     boolean verifyOnly;
 
+    @Option(
+            names = "--no-parent-watch",
+            description = "Do not exit when standard input ends (in a VM, the machine's end is the child's).")
+    boolean noParentWatch;
+
     @Override
     public Integer call() {
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
@@ -48,6 +53,7 @@ public final class CrashWorkloadCommand implements Callable<Integer> {
                         seed,
                         operationPrefix,
                         verifyOnly,
-                        maxOperations);
+                        maxOperations,
+                        !noParentWatch);
     }
 }

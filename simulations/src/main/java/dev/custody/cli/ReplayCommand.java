@@ -2,6 +2,7 @@ package dev.custody.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.custody.model.state.KernelState;
+import dev.custody.replay.AnswerCheck;
 import dev.custody.replay.HtmlReport;
 import dev.custody.replay.InvariantCheck;
 import dev.custody.replay.JournalHistory;
@@ -34,7 +35,9 @@ import picocli.CommandLine.Option;
         header = "Replay an engine's journal through the pure model and check every invariant.",
         description = {
             "Reads an engine's journal (also one a crashed process left), replays every decision's",
-            "events through the pure model and checks every invariant after each. Exit 0 when all held,",
+            "events through the pure model and checks every invariant after each, with the answer the",
+            "journal recorded; decides every recorded command again, refusals included, and checks that",
+            "it gets the same answer and that a refusal changed nothing (G12). Exit 0 when all held,",
             "1 on a violation (naming the decision and its operation), 2 when the journal cannot be read."
         })
 public final class ReplayCommand implements Callable<Integer> {
@@ -74,7 +77,8 @@ public final class ReplayCommand implements Callable<Integer> {
         }
         JournalHistory history = read.get();
         InvariantCheck invariants = new InvariantCheck();
-        List<Consumer<ReplayStep>> observers = new ArrayList<>(List.of(invariants));
+        AnswerCheck answers = new AnswerCheck(history);
+        List<Consumer<ReplayStep>> observers = new ArrayList<>(List.of(invariants, answers));
         ObjectTimeline timeline =
                 group != null ? ObjectTimeline.ofGroup(group) : device != null ? ObjectTimeline.ofDevice(device) : null;
         if (device != null
@@ -84,7 +88,7 @@ public final class ReplayCommand implements Callable<Integer> {
             return 2;
         }
         if (timeline != null) {
-            observers.add(timeline);
+            observers.add(timeline.withAttempts(history));
         }
         OwnershipChart chart = new OwnershipChart();
         if (report != null) {
@@ -92,6 +96,11 @@ public final class ReplayCommand implements Callable<Integer> {
         }
         long startNanos = System.nanoTime();
         KernelState last = Replay.fold(history, Long.MAX_VALUE, observers);
+        long lastSeq = history.decisions().size();
+        answers.finish(lastSeq, last);
+        if (timeline != null) {
+            timeline.finish(lastSeq, last);
+        }
         double seconds = (System.nanoTime() - startNanos) / 1e9;
         KernelState atState = null;
         long atSeq = 0;
@@ -104,7 +113,8 @@ public final class ReplayCommand implements Callable<Integer> {
             }
             atState = Replay.fold(history, atSeq, List.of());
         }
-        List<StepViolation> violations = invariants.violations();
+        List<StepViolation> violations = new ArrayList<>(invariants.violations());
+        violations.addAll(answers.violations());
         if (report != null) {
             Files.writeString(report, HtmlReport.render(history, chart, violations.size()), StandardCharsets.UTF_8);
         }
@@ -115,6 +125,8 @@ public final class ReplayCommand implements Callable<Integer> {
         summary.put("decisions", history.decisions().size());
         summary.put("events", history.eventCount());
         summary.put("openDecisions", history.openDecisions());
+        summary.put("answeredUnchanged", history.answered().size());
+        summary.put("commandsDecidedAgain", answers.commands());
         summary.put("notes", history.notes());
         summary.put(
                 "violations",
@@ -173,6 +185,7 @@ public final class ReplayCommand implements Callable<Integer> {
         System.out.println(
                 "instance " + history.instance() + ": " + history.decisions().size() + " decisions, "
                         + history.eventCount() + " events, "
+                        + history.answered().size() + " commands that changed nothing, "
                         + history.openDecisions().size() + " open (taken, not yet applied), "
                         + violations.size() + " violations; state " + StateDigest.of(last));
         if (report != null) {

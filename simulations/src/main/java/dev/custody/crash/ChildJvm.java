@@ -1,6 +1,7 @@
 package dev.custody.crash;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,25 +16,29 @@ final class ChildJvm {
     /** Frequent snapshots in the child: the crash test kills during snapshot writes as well. */
     static final int SNAPSHOT_EVERY = 3;
 
-    static Process start(List<String> workloadArguments, Path stderr) throws IOException {
+    /** The command line's entry point; the workload is its hidden {@code crash-workload} command. */
+    static final String MAIN_CLASS = "dev.custody.cli.CustodyCli";
+
+    /** What every workload JVM runs with, on this host or in a VM. */
+    static final List<String> WORKLOAD_OPTIONS = List.of(
+            "--enable-native-access=ALL-UNNAMED",
+            "--sun-misc-unsafe-memory-access=allow",
+            // snapshots every few events, so that seeded kills also land while a snapshot is written
+            "-Dcustody.snapshot-every=" + SNAPSHOT_EVERY);
+
+    static JvmChild start(List<String> workloadArguments, Path stderr) throws IOException {
+        Files.deleteIfExists(stderr);
         String java = ProcessHandle.current()
                 .info()
                 .command()
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        List<String> command = new ArrayList<>(List.of(
-                java,
-                "--enable-native-access=ALL-UNNAMED",
-                "--sun-misc-unsafe-memory-access=allow",
-                "-Xmx512m",
-                // snapshots every few events, so that seeded kills also land while a snapshot is written
-                "-Dcustody.snapshot-every=" + SNAPSHOT_EVERY,
-                "-cp",
-                System.getProperty("java.class.path"),
-                "dev.custody.cli.CustodyCli",
-                "crash-workload"));
+        List<String> command = new ArrayList<>(List.of(java, "-Xmx512m"));
+        command.addAll(WORKLOAD_OPTIONS);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), MAIN_CLASS, "crash-workload"));
         command.addAll(workloadArguments);
-        return new ProcessBuilder(command)
+        Process process = new ProcessBuilder(command)
                 .redirectError(ProcessBuilder.Redirect.appendTo(stderr.toFile()))
                 .start();
+        return new JvmChild(process, stderr);
     }
 }

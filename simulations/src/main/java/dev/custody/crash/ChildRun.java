@@ -1,103 +1,172 @@
 package dev.custody.crash;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Pattern;
 
 /**
  * Runs one workload child to its end: reads its protocol lines as they come, logs every acknowledgement,
- * SIGKILLs it at the kill point, and then drains what it wrote before dying. Waiting is on the child's
- * output and exit only; a deadline kills a child that hangs.
+ * kills it at the kill point, and then drains what it wrote before dying. Every wait is bounded
+ * ({@link Bounds}): a child that does not do the next thing in time is killed, and the result names
+ * what it did not do ({@link Stall}).
  */
 final class ChildRun {
+    /** Non-protocol lines kept for messages (a guest's "java-init: exit 1", a stray log line). */
+    private static final int OTHER_LINES_KEPT = 20;
 
+    /**
+     * @param killed      the child was killed at the kill point (not because it stalled)
+     * @param stall       the first bound that expired, if one did
+     * @param exit        how it ended ("status 1", "the VM ended (QEMU status 0)")
+     * @param diagnostics its stderr or console, then its non-protocol output lines
+     */
     record Result(
             Optional<WorkloadLine.Recovered> recovered,
             boolean done,
             boolean killed,
-            boolean hung,
+            Optional<Stall> stall,
             int acknowledged,
-            int exitCode,
-            String stderrTail) {}
+            String exit,
+            String diagnostics) {
+
+        /**
+         * The diagnostics in a few lines for a message: the first exception and the last cause named
+         * (a stack trace's end is picocli's frames), else the last lines; the JVM's warnings left out.
+         */
+        String tail() {
+            List<String> lines = diagnostics
+                    .lines()
+                    .filter(l -> !l.isBlank() && !l.startsWith("WARNING:"))
+                    .toList();
+            List<String> exceptions = lines.stream()
+                    .filter(l -> !l.startsWith("\t") && EXCEPTION.matcher(l).find())
+                    .toList();
+            if (!exceptions.isEmpty()) {
+                List<String> named = new ArrayList<>(List.of(exceptions.getFirst()));
+                exceptions.stream()
+                        .filter(l -> l.startsWith("Caused by:"))
+                        .reduce((first, second) -> second)
+                        .filter(c -> !c.equals(exceptions.getFirst()))
+                        .ifPresent(named::add);
+                lines.stream().filter(l -> l.startsWith("java-init:")).forEach(named::add);
+                return String.join("\n", named);
+            }
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 8), lines.size()));
+        }
+    }
+
+    /** A line that names a Java exception or error. */
+    private static final Pattern EXCEPTION = Pattern.compile("[\\w.$]+(Exception|Error)\\b");
+    /** Terminal colours (picocli colours the stack traces it prints). */
+    private static final Pattern ANSI = Pattern.compile("\u001B\\[[0-9;]*m");
 
     private ChildRun() {}
 
-    static Result run(List<String> arguments, Path stderr, KillPoint killPoint, AckLog log, Duration deadline)
-            throws IOException, InterruptedException {
-        Files.deleteIfExists(stderr);
-        Process child = ChildJvm.start(arguments, stderr);
-        AtomicBoolean hung = new AtomicBoolean();
-        CompletableFuture<Void> watchdog = CompletableFuture.runAsync(
-                () -> {
-                    hung.set(true);
-                    sigkill(child);
-                },
-                CompletableFuture.delayedExecutor(deadline.toMillis(), TimeUnit.MILLISECONDS));
+    static Result run(WorkloadChild child, KillPoint killPoint, AckLog log, Bounds bounds) throws InterruptedException {
+        LineFeed feed = new LineFeed(child.protocol(), "workload");
         Optional<WorkloadLine.Recovered> recovered = Optional.empty();
+        Optional<Stall> stall = Optional.empty();
+        List<String> other = new ArrayList<>();
         boolean done = false;
         boolean killed = false;
         int acknowledged = 0;
-        try (BufferedReader out =
-                new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
-            String text;
-            while ((text = out.readLine()) != null) {
-                Optional<WorkloadLine> line = WorkloadLine.parse(text);
-                if (line.isEmpty()) {
-                    continue;
+        Waiting waiting = new Waiting(Stall.Phase.START, bounds.start());
+        while (true) {
+            LineFeed.Next next = feed.next(waiting.remaining());
+            if (next instanceof LineFeed.Next.End) {
+                break;
+            }
+            if (next instanceof LineFeed.Next.Silence) {
+                if (stall.isEmpty()) {
+                    stall = Optional.of(new Stall(waiting.phase, waiting.bound, 0));
                 }
-                switch (line.get()) {
-                    case WorkloadLine.Recovering r -> {
-                        if (killPoint instanceof KillPoint.DuringRecovery && !killed) {
-                            sigkill(child);
-                            killed = true;
-                        }
+                child.kill();
+                if (waiting.phase == Stall.Phase.EXIT) {
+                    break; // it outlived its kill; what it still writes cannot matter
+                }
+                waiting = new Waiting(Stall.Phase.EXIT, bounds.exit());
+                continue;
+            }
+            String text = ((LineFeed.Next.Line) next).text();
+            Optional<WorkloadLine> line = WorkloadLine.parse(text);
+            if (line.isEmpty()) {
+                other.add(text);
+                if (other.size() > OTHER_LINES_KEPT) {
+                    other.removeFirst();
+                }
+                continue;
+            }
+            switch (line.get()) {
+                case WorkloadLine.Recovering r -> {
+                    if (waiting.phase != Stall.Phase.START) {
+                        break;
                     }
-                    case WorkloadLine.Recovered r -> recovered = Optional.of(r);
-                    case WorkloadLine.Acknowledged a -> {
-                        log.add(a);
-                        acknowledged++;
-                        if (killPoint instanceof KillPoint.AfterAcknowledged k
-                                && acknowledged >= k.count()
-                                && !killed) {
-                            sigkill(child);
-                            killed = true;
-                        }
+                    if (killPoint instanceof KillPoint.DuringRecovery) {
+                        child.kill();
+                        killed = true;
+                        waiting = new Waiting(Stall.Phase.EXIT, bounds.exit());
+                    } else {
+                        waiting = new Waiting(Stall.Phase.RECOVERY, bounds.recovery());
                     }
-                    case WorkloadLine.Done d -> done = true;
+                }
+                case WorkloadLine.Recovered r -> {
+                    recovered = Optional.of(r);
+                    if (waiting.phase == Stall.Phase.RECOVERY) {
+                        waiting = killPoint instanceof KillPoint.Never
+                                ? new Waiting(Stall.Phase.STOP, bounds.stop())
+                                : new Waiting(Stall.Phase.RACE, bounds.quiet());
+                    }
+                }
+                case WorkloadLine.Acknowledged a -> {
+                    // also after the kill: the child answered it before it died
+                    log.add(a);
+                    acknowledged++;
+                    if (waiting.phase != Stall.Phase.RACE) {
+                        break;
+                    }
+                    if (killPoint instanceof KillPoint.AfterAcknowledged k && acknowledged >= k.count()) {
+                        child.kill();
+                        killed = true;
+                        waiting = new Waiting(Stall.Phase.EXIT, bounds.exit());
+                    } else {
+                        waiting = new Waiting(Stall.Phase.RACE, bounds.quiet());
+                    }
+                }
+                case WorkloadLine.Done d -> {
+                    done = true;
+                    waiting = new Waiting(Stall.Phase.EXIT, bounds.exit());
                 }
             }
-        } finally {
-            watchdog.cancel(false);
         }
-        int exit = child.waitFor();
-        killed &= !hung.get();
-        return new Result(recovered, done, killed, hung.get(), acknowledged, exit, tail(stderr));
+        if (!child.awaitExit(bounds.exit())) {
+            stall = stall.or(() -> Optional.of(new Stall(Stall.Phase.EXIT, bounds.exit(), 0)));
+            child.kill();
+            child.awaitExit(bounds.exit());
+        }
+        int count = acknowledged;
+        stall = stall.map(s -> new Stall(s.phase(), s.bound(), count));
+        String diagnostics = ANSI.matcher(
+                        child.diagnostics() + (other.isEmpty() ? "" : "\n" + String.join("\n", other)))
+                .replaceAll("");
+        return new Result(recovered, done, killed, stall, acknowledged, child.exitDescription(), diagnostics);
     }
 
-    /**
-     * SIGKILL through the process handle: {@code Process.destroyForcibly} would also close our end of the
-     * pipe, losing the acknowledgements the child wrote just before it died.
-     */
-    private static void sigkill(Process child) {
-        child.toHandle().destroyForcibly();
-    }
+    /** What the child is being waited for, and until when. */
+    private static final class Waiting {
+        final Stall.Phase phase;
+        final Duration bound;
+        final long deadline;
 
-    private static String tail(Path stderr) throws IOException {
-        if (!Files.exists(stderr)) {
-            return "";
+        Waiting(Stall.Phase phase, Duration bound) {
+            this.phase = phase;
+            this.bound = bound;
+            this.deadline = System.nanoTime() + bound.toNanos();
         }
-        List<String> lines = Files.readAllLines(stderr, StandardCharsets.UTF_8).stream()
-                .filter(l -> !l.startsWith("WARNING:"))
-                .toList();
-        return String.join("\n", lines.subList(Math.max(0, lines.size() - 8), lines.size()));
+
+        Duration remaining() {
+            return Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+        }
     }
 }

@@ -3,32 +3,51 @@ package dev.custody.crash;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
- * The crash harness: start the race in a child JVM on a durable journal, SIGKILL it at a seeded moment
+ * The crash harness: start the race in a child on a durable journal, kill it at a seeded moment
  * (mid-race, or during the recovery itself), audit the journal it left, restart on the same journal,
- * and repeat; at the end, one clean recovery that must complete every open decision.
+ * and repeat; at the end, one clean recovery that must complete every open decision. How the child
+ * runs and what a kill takes away is the {@link CrashMode}'s: a SIGKILL of a JVM, or a power cut of
+ * the VM it runs in.
  */
 public final class CrashTest {
-    private static final Duration CHILD_DEADLINE = Duration.ofMinutes(3);
     private static final long MAX_OPERATIONS_PER_CHILD = 200_000;
+    /** Cycles in a row whose engine did not recover before the run stops: every further one would cost its bounds. */
+    static final int STOP_AFTER_UNRECOVERED = 3;
+    /** Reading and replaying the journal after a kill; far above what it takes (seconds). */
+    static final Duration AUDIT_BOUND = Duration.ofMinutes(15);
 
     private final CrashSettings settings;
+    private final CrashMode mode;
     private final PrintStream progress;
     private final Random random;
     private final String runId = Long.toString(System.nanoTime() % 1_000_000, 36);
 
+    /** The mode the settings name: SIGKILL, or power loss (which boots the oracle's VM). */
     public CrashTest(CrashSettings settings, PrintStream progress) {
+        this(
+                settings,
+                settings.powerLoss() ? PowerLossMode.create(settings, progress::println) : new SigkillMode(settings),
+                progress);
+    }
+
+    CrashTest(CrashSettings settings, CrashMode mode, PrintStream progress) {
         this.settings = settings;
+        this.mode = mode;
         this.progress = progress;
         this.random = new Random(settings.seed());
     }
@@ -38,120 +57,185 @@ public final class CrashTest {
         List<CycleResult> cycles = new ArrayList<>();
         Set<String> lost = new LinkedHashSet<>();
         Set<String> violations = new LinkedHashSet<>();
-        Map<String, Object> tornTail = null;
+        List<TornTailReport> tornTails = new ArrayList<>();
+        Optional<String> stoppedEarly = Optional.empty();
         int kills = 0;
+        int unrecovered = 0;
         int tearAt = settings.tornTail() ? Math.max(1, settings.cycles() / 2) : -1;
-        try (AckLog log = new AckLog(settings.workDirectory().resolve("acknowledged.log"))) {
+        try (AckLog log = new AckLog(settings.workDirectory().resolve("acknowledged.log"));
+                CrashMode _ = mode) {
             for (int cycle = 1; cycle <= settings.cycles(); cycle++) {
                 KillPoint kill = cycle > 1 && random.nextInt(4) == 0
                         ? new KillPoint.DuringRecovery()
                         : new KillPoint.AfterAcknowledged(3 + random.nextInt(60));
-                ChildRun.Result child = ChildRun.run(arguments(cycle, false), stderr(cycle), kill, log, CHILD_DEADLINE);
+                long started = System.nanoTime();
+                ChildRun.Result child = runChild(arguments(cycle, false), "child-" + cycle, kill, log);
                 kills += child.killed() ? 1 : 0;
-                List<String> problems = new ArrayList<>(childProblems(child, true));
-                Audit audit = JournalAudit.audit(settings.journal(), settings.instance(), log.all(), child.recovered());
-                problems.addAll(audit.problems());
+                List<String> problems = new ArrayList<>(childProblems(child, true, cycle));
+                Optional<Audit> audit = audit(log.all(), child.recovered(), "after cycle " + cycle, problems);
+                audit.ifPresent(a -> problems.addAll(a.problems()));
+                Optional<TornTailReport> torn = Optional.empty();
+                if (audit.isPresent() && cycle == tearAt) {
+                    TornTailReport report = tearAndRestart(log, cycle);
+                    if (report.outcome().equals(TornTailReport.STUCK)) {
+                        problems.addAll(report.problems()); // a restart that neither recovers nor refuses is a hang
+                    }
+                    torn = Optional.of(report);
+                }
                 CycleResult result = new CycleResult(
                         cycle,
-                        child.killed() ? kill.describe() : "no (exit " + child.exitCode() + ")",
+                        child.killed() ? kill.describe() : "no (" + child.exit() + ")",
                         child.recovered().map(WorkloadLine.Recovered::millis).orElse(-1L),
                         child.recovered().map(WorkloadLine.Recovered::lastSeq).orElse(-1L),
                         child.acknowledged(),
-                        audit.decisions(),
-                        audit.events(),
-                        audit.lost(),
-                        problems);
+                        audit.map(Audit::decisions).orElse(-1L),
+                        audit.map(Audit::events).orElse(-1L),
+                        audit.map(Audit::lost).orElse(List.of()),
+                        problems,
+                        torn,
+                        (System.nanoTime() - started) / 1_000_000);
                 cycles.add(result);
-                lost.addAll(audit.lost());
+                audit.ifPresent(a -> lost.addAll(a.lost()));
                 violations.addAll(problems);
+                torn.ifPresent(tornTails::add);
                 progress.println(result.line());
+                torn.ifPresent(t -> progress.println("  " + t.line()));
                 problems.forEach(p -> progress.println("  VIOLATION " + p));
-                audit.lost().forEach(l -> progress.println("  LOST " + l));
-                if (cycle == tearAt) {
-                    tornTail = tearAndRestart(log, cycle);
+                audit.ifPresent(a -> a.lost().forEach(l -> progress.println("  LOST " + l)));
+                if (audit.isEmpty()) {
+                    stoppedEarly = Optional.of("the journal could not be audited after cycle " + cycle);
+                    break;
+                }
+                unrecovered = child.recovered().isPresent() ? 0 : unrecovered + 1;
+                if (unrecovered >= STOP_AFTER_UNRECOVERED) {
+                    stoppedEarly = Optional.of("the engine did not recover in " + unrecovered
+                            + " cycles in a row (cycles " + (cycle - unrecovered + 1) + " to " + cycle + ")");
+                    break;
                 }
             }
-            ChildRun.Result last = ChildRun.run(
-                    arguments(settings.cycles() + 1, true),
-                    stderr(settings.cycles() + 1),
-                    new KillPoint.Never(),
-                    log,
-                    CHILD_DEADLINE);
-            List<String> finalProblems = new ArrayList<>(childProblems(last, false));
-            if (!last.done()) {
-                finalProblems.add("the final clean recovery did not finish: " + last.stderrTail());
+            stoppedEarly.ifPresent(why -> progress.println("stopping early: " + why));
+            Optional<ChildRun.Result> last = Optional.empty();
+            if (stoppedEarly.isEmpty() || unrecovered > 0) {
+                last = Optional.of(finalRecovery(log, cycles.size(), lost, violations));
             }
-            Audit audit = JournalAudit.audit(settings.journal(), settings.instance(), log.all(), last.recovered());
-            finalProblems.addAll(audit.problems());
-            lost.addAll(audit.lost());
-            violations.addAll(finalProblems);
-            progress.println("final recovery: "
-                    + last.recovered()
-                            .map(r -> r.millis() + " ms to decision " + r.lastSeq())
-                            .orElse("none") + "; journal " + audit.decisions() + " decisions / " + audit.events()
-                    + " events");
-            finalProblems.forEach(p -> progress.println("  VIOLATION " + p));
-            return summary(cycles, kills, log.all().size(), lost, violations, tornTail, last);
+            return summary(cycles, kills, log.all().size(), lost, violations, tornTails, last, stoppedEarly);
         }
     }
 
-    /** A child that died on its own, hung, or never got to recover is a failure of the engine under test. */
-    private List<String> childProblems(ChildRun.Result child, boolean expectKill) {
+    /** A last child that only recovers and stops: it must complete every open decision and stop cleanly. */
+    private ChildRun.Result finalRecovery(AckLog log, int cycles, Set<String> lost, Set<String> violations)
+            throws IOException, InterruptedException {
+        ChildRun.Result last =
+                runChild(arguments(cycles + 1, true), "child-" + (cycles + 1), new KillPoint.Never(), log);
+        String where = "in the final clean recovery, after cycle " + cycles + "'s " + mode.killName();
         List<String> problems = new ArrayList<>();
-        if (child.hung()) {
-            problems.add("the child hung and was killed after " + CHILD_DEADLINE + ": " + child.stderrTail());
+        last.stall().ifPresent(s -> problems.add(s.describe(where)));
+        if (last.stall().isEmpty() && !last.done()) {
+            problems.add("the final clean recovery did not finish (" + last.exit() + "): " + last.tail());
+        }
+        Optional<Audit> audit = audit(log.all(), last.recovered(), "after the final recovery", problems);
+        audit.ifPresent(a -> problems.addAll(a.problems()));
+        audit.ifPresent(a -> lost.addAll(a.lost()));
+        violations.addAll(problems);
+        progress.println("final recovery: "
+                + last.recovered()
+                        .map(r -> r.millis() + " ms to decision " + r.lastSeq())
+                        .orElse("none")
+                + audit.map(a -> "; journal " + a.decisions() + " decisions / " + a.events() + " events")
+                        .orElse(""));
+        problems.forEach(p -> progress.println("  VIOLATION " + p));
+        return last;
+    }
+
+    private ChildRun.Result runChild(List<String> arguments, String name, KillPoint kill, AckLog log)
+            throws IOException, InterruptedException {
+        try (WorkloadChild child = mode.start(arguments, name)) {
+            return ChildRun.run(child, kill, log, mode.bounds());
+        }
+    }
+
+    /**
+     * A child that got stuck, died on its own, or was never killed is a failure of the engine under test;
+     * {@code cycle}'s stall is said with where it happened (its recovery follows the previous cycle's kill).
+     */
+    private List<String> childProblems(ChildRun.Result child, boolean expectKill, int cycle) {
+        List<String> problems = new ArrayList<>();
+        if (child.stall().isPresent()) {
+            Stall stall = child.stall().get();
+            boolean recovering = stall.phase() == Stall.Phase.START || stall.phase() == Stall.Phase.RECOVERY;
+            String where = recovering && cycle > 1
+                    ? "after cycle " + (cycle - 1) + "'s " + mode.killName()
+                    : "in cycle " + cycle;
+            problems.add(stall.describe(where) + lastWords(child));
         } else if (expectKill && !child.killed()) {
-            problems.add("the child exited by itself with status " + child.exitCode() + ": " + child.stderrTail());
+            problems.add("the child of cycle " + cycle + " ended by itself (" + child.exit() + ")" + lastWords(child));
         }
         return problems;
     }
 
-    /**
-     * Tears the tail of the H2 file, starts a clean recovery on it and records what the engine did;
-     * then puts the intact file back so the remaining cycles continue from the real journal.
-     */
-    private Map<String, Object> tearAndRestart(AckLog log, int cycle) throws IOException, InterruptedException {
-        Map<String, Object> report = new LinkedHashMap<>();
-        if (settings.h2File().isEmpty()) {
-            report.put("outcome", "skipped: --torn-tail needs an H2 journal");
-            return report;
-        }
-        TornTail tear = new TornTail(settings.h2File().get());
-        report.put("bytesOverwritten", tear.tear(random.nextLong()));
-        AckLog scratch = new AckLog(settings.workDirectory().resolve("torn-tail-acknowledged.log"));
-        ChildRun.Result child = ChildRun.run(
-                arguments(cycle * 1000, true),
-                settings.workDirectory().resolve("torn-tail.stderr"),
-                new KillPoint.Never(),
-                scratch,
-                CHILD_DEADLINE);
-        scratch.close();
-        if (!child.done()) {
-            report.put("outcome", "refused");
-            report.put("message", child.stderrTail());
-            progress.println("torn tail: the engine refused to start: " + firstLine(child.stderrTail()));
-        } else {
-            Audit audit = JournalAudit.audit(settings.journal(), settings.instance(), log.all(), child.recovered());
-            report.put(
-                    "outcome",
-                    audit.lost().isEmpty() && audit.problems().isEmpty() ? "recovered" : "recovered-differently");
-            report.put("lostAfterTear", audit.lost().size());
-            report.put("problemsAfterTear", audit.problems());
-            progress.println("torn tail: the engine started; " + audit.lost().size()
-                    + " acknowledged operations missing, " + audit.problems().size() + " problems");
-        }
-        tear.restore();
-        return report;
+    private static String lastWords(ChildRun.Result child) {
+        String tail = child.tail();
+        return tail.isEmpty() ? "" : ": " + tail;
     }
 
-    private static String firstLine(String text) {
-        return text.lines().filter(l -> !l.isBlank()).findFirst().orElse("(no message)");
+    /**
+     * The journal as the kill left it, audited within {@link #AUDIT_BOUND}; empty when that could not be
+     * done (a problem says why, and the run stops: a reader still holding the journal would spoil the rest).
+     */
+    private Optional<Audit> audit(
+            List<WorkloadLine.Acknowledged> acknowledged,
+            Optional<WorkloadLine.Recovered> recovered,
+            String when,
+            List<String> problems)
+            throws InterruptedException {
+        CompletableFuture<Audit> audit = CompletableFuture.supplyAsync(
+                () -> {
+                    try {
+                        return JournalAudit.audit(
+                                mode.journalAfterKill(), settings.instance(), acknowledged, recovered);
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                },
+                task -> Thread.ofPlatform().daemon().name("crash-audit").start(task));
+        try {
+            return Optional.of(audit.get(AUDIT_BOUND.toMillis(), TimeUnit.MILLISECONDS));
+        } catch (TimeoutException e) {
+            problems.add("reading the journal " + when + " did not finish within " + AUDIT_BOUND.toMinutes() + " min");
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            problems.add("the journal could not be audited " + when + ": " + cause.getMessage());
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Tears the tail of the H2 file, starts a clean recovery on it and records what happened; then puts
+     * the intact file back so the remaining cycles continue from the real journal.
+     */
+    private TornTailReport tearAndRestart(AckLog log, int cycle) throws IOException, InterruptedException {
+        TornTail tear = new TornTail(settings.h2File().orElseThrow());
+        long bytes = tear.tear(random.nextLong());
+        ChildRun.Result restart;
+        Optional<Audit> audit = Optional.empty();
+        try (AckLog scratch = new AckLog(settings.workDirectory().resolve("torn-tail-acknowledged.log"))) {
+            restart = runChild(arguments(cycle * 1000, true), "torn-tail", new KillPoint.Never(), scratch);
+        }
+        if (restart.done() && restart.stall().isEmpty()) {
+            List<String> problems = new ArrayList<>();
+            audit = audit(log.all(), restart.recovered(), "after the torn-tail restart", problems);
+            if (audit.isEmpty()) {
+                audit = Optional.of(new Audit(-1, -1, List.of(), problems));
+            }
+        }
+        tear.restore();
+        return TornTailReport.of(cycle, bytes, restart, audit);
     }
 
     private List<String> arguments(int cycle, boolean verifyOnly) {
         List<String> args = new ArrayList<>(List.of(
                 "--journal",
-                settings.journalSpelling(),
+                mode.journalSpelling(),
                 "--instance",
                 settings.instance(),
                 "--seed",
@@ -170,19 +254,17 @@ public final class CrashTest {
         return args;
     }
 
-    private Path stderr(int cycle) {
-        return settings.workDirectory().resolve("child-" + cycle + ".stderr");
-    }
-
     private Map<String, Object> summary(
             List<CycleResult> cycles,
             int kills,
             int acknowledged,
             Set<String> lost,
             Set<String> violations,
-            Map<String, Object> tornTail,
-            ChildRun.Result last) {
+            List<TornTailReport> tornTails,
+            Optional<ChildRun.Result> last,
+            Optional<String> stoppedEarly) {
         Map<String, Object> out = new LinkedHashMap<>();
+        out.put("mode", mode.killName());
         out.put("cycles", cycles.size());
         out.put("kills", kills);
         out.put(
@@ -202,10 +284,13 @@ public final class CrashTest {
                         .toList());
         out.put(
                 "finalRecoveryMillis",
-                last.recovered().map(WorkloadLine.Recovered::millis).orElse(-1L));
+                last.flatMap(ChildRun.Result::recovered)
+                        .map(WorkloadLine.Recovered::millis)
+                        .orElse(-1L));
         out.put("journal", settings.journalSpelling());
-        if (tornTail != null) {
-            out.put("tornTail", tornTail);
+        stoppedEarly.ifPresent(why -> out.put("stoppedEarly", why));
+        if (settings.tornTail()) {
+            out.put("tornTail", tornTails.stream().map(TornTailReport::json).toList());
         }
         out.put("perCycle", cycles.stream().map(CycleResult::json).toList());
         out.put("lostOperations", List.copyOf(lost));

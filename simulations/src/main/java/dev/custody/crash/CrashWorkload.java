@@ -42,8 +42,11 @@ public final class CrashWorkload {
             long seed,
             String operationPrefix,
             boolean verifyOnly,
-            long maxOperations) {
-        exitWhenParentGoes();
+            long maxOperations,
+            boolean watchParent) {
+        if (watchParent) {
+            exitWhenParentGoes();
+        }
         try (CustodyRuntime runtime = CustodyRuntime.start(journal)) {
             say(new WorkloadLine.Recovering());
             long start = System.nanoTime();

@@ -1,6 +1,7 @@
 package dev.custody.crash;
 
 import com.typesafe.config.Config;
+import dev.custody.replay.BadJournal;
 import dev.custody.replay.InvariantCheck;
 import dev.custody.replay.JournalHistory;
 import dev.custody.replay.JournalReader;
@@ -26,7 +27,18 @@ final class JournalAudit {
             String instance,
             List<WorkloadLine.Acknowledged> acknowledged,
             Optional<WorkloadLine.Recovered> recovered) {
-        JournalHistory history = JournalReader.read(journal, instance);
+        JournalHistory history;
+        try {
+            history = JournalReader.read(journal, instance);
+        } catch (BadJournal unreadable) {
+            // after a power cut the journal can be gone entirely; nothing acknowledged can then be confirmed
+            List<String> lost = acknowledged.stream()
+                    .filter(ack -> ack.events() > 0)
+                    .map(ack -> ack.operationId() + ": acknowledged with " + ack.events()
+                            + " events, not in the journal (the journal cannot be read)")
+                    .toList();
+            return new Audit(0, 0, lost, List.of("the journal cannot be read: " + unreadable.getMessage()));
+        }
         Map<String, RecordedDecision> byOperation = new HashMap<>();
         history.decisions().forEach(d -> byOperation.put(d.operationId(), d));
 

@@ -103,7 +103,9 @@ public final class JournalReader {
         Optional<Topology> topology = Optional.empty();
         Instant started = Instant.EPOCH;
         List<RecordedDecision> decisions = new ArrayList<>();
+        List<RecordedAnswer> answered = new ArrayList<>();
         Set<Long> applied = new HashSet<>();
+        long appliedThrough = 0;
         for (EventEnvelope envelope : envelopes) {
             Instant time = Instant.ofEpochMilli(envelope.timestamp());
             switch (envelope.event()) {
@@ -141,7 +143,28 @@ public final class JournalReader {
                     }
                     decisions.add(new RecordedDecision(t.seq(), t.operationId(), t.events(), time));
                 }
+                case KernelJournal.Decided d -> {
+                    if (topology.isEmpty()) {
+                        throw new BadJournal("record " + envelope.sequenceNr() + ": decision " + d.seq()
+                                + " before the Started record");
+                    }
+                    long expected = decisions.size() + 1L;
+                    if (d.seq() != expected) {
+                        throw new BadJournal("record " + envelope.sequenceNr() + ": decision " + d.seq() + " ("
+                                + d.command().operationId() + ") where decision " + expected + " was due");
+                    }
+                    decisions.add(new RecordedDecision(
+                            d.seq(),
+                            d.command().operationId(),
+                            d.events(),
+                            time,
+                            Optional.of(d.command()),
+                            Optional.of(d.answer())));
+                }
+                case KernelJournal.Answered a ->
+                    answered.add(new RecordedAnswer(a.afterSeq(), a.command(), a.answer(), time));
                 case KernelJournal.DecisionApplied a -> applied.add(a.seq());
+                case KernelJournal.AppliedThrough a -> appliedThrough = Math.max(appliedThrough, a.seq());
                 default ->
                     throw new BadJournal("record " + envelope.sequenceNr() + " of " + coordinatorId(instance)
                             + ": not a coordinator record: "
@@ -154,6 +177,8 @@ public final class JournalReader {
                 started,
                 decisions,
                 applied,
+                appliedThrough,
+                answered,
                 header,
                 notes);
     }

@@ -25,9 +25,7 @@ public final class Replay {
             // an older journal's map/unmap requests become the facts they stood for, with the state they applied to
             List<KernelEvent> events = LegacyEvents.upcastAll(state, decision.events());
             KernelState after = state.applyAll(events);
-            RecordedDecision current = events == decision.events()
-                    ? decision
-                    : new RecordedDecision(decision.seq(), decision.operationId(), events, decision.time());
+            RecordedDecision current = events == decision.events() ? decision : decision.withEvents(events);
             ReplayStep step = new ReplayStep(current, state, after);
             observers.forEach(observer -> observer.accept(step));
             state = after;

@@ -28,7 +28,8 @@ class GoldenJournalTest {
         assertEquals(0, run.status(), run.err());
         assertTrue(
                 run.out()
-                        .contains("instance custody: 8 decisions, 72 events, 0 open (taken, not yet applied), "
+                        .contains("instance custody: 8 decisions, 72 events, 0 commands that changed nothing, "
+                                + "0 open (taken, not yet applied), "
                                 + "0 violations; state af151c65f36783e0ea989306"),
                 run.out());
     }

@@ -45,6 +45,11 @@ class ReplayCommandTest {
             engine.execute(new Command.GroupOpen(new dev.custody.model.GroupId(1), "g1"))
                     .toCompletableFuture()
                     .join();
+            // the losing side of a race for the group: refused, and journaled all the same
+            engine.as("qemu-2")
+                    .decide(new Command.GroupOpen(new dev.custody.model.GroupId(1), "g1-again"), "second-open")
+                    .toCompletableFuture()
+                    .join();
             engine.stop().toCompletableFuture().join();
         }
         journal = "h2:" + data;
@@ -59,6 +64,29 @@ class ReplayCommandTest {
         assertEquals(0, summary.get("violations").size());
         assertEquals(0, summary.get("openDecisions").size());
         assertTrue(summary.get("format").asText().startsWith("journal format 1, written by Custody "), run.out());
+    }
+
+    @Test
+    void aGroupsHistoryShowsTheRefusedAttemptsAndReplayDecidesThemAgain() throws Exception {
+        CliRun run = CliRun.of("replay", "--journal", journal, "--group", "1", "--json");
+        assertEquals(0, run.status(), run.err());
+        JsonNode summary = new ObjectMapper().readTree(run.out());
+        assertEquals(0, summary.get("violations").size(), run.out());
+        assertTrue(summary.get("answeredUnchanged").asInt() >= 1, run.out());
+        assertTrue(summary.get("commandsDecidedAgain").asInt() >= 4, run.out());
+        JsonNode refused = null;
+        for (JsonNode entry : summary.get("timeline").get("entries")) {
+            if (entry.get("operationId").asText().equals("second-open")) {
+                refused = entry;
+            }
+        }
+        assertTrue(refused != null, "the refused open is in the group's history: " + run.out());
+        assertEquals("EBUSY", refused.get("result").asText());
+        assertEquals("qemu-2", refused.get("caller").asText());
+        assertEquals(4, refused.get("afterSeq").asInt(), "decided after the first open, decision 4");
+
+        CliRun text = CliRun.of("replay", "--journal", journal, "--group", "1");
+        assertTrue(text.out().contains("second-open by qemu-2") && text.out().contains("-> EBUSY"), text.out());
     }
 
     @Test

@@ -13,8 +13,8 @@ import java.util.TreeSet;
 import java.util.stream.Stream;
 
 /**
- * A Java runtime for the guest, which has no libc or anything else: {@code jlink} of java.base from
- * the JDK running this code (so the guest runs the same Java as the host), plus the host's shared
+ * A Java runtime for the guest, which has no libc or anything else: {@code jlink} of java.base (or
+ * the modules a caller names) from the JDK running this code (so the guest runs the same Java as the host), plus the host's shared
  * libraries that {@code ldd} names for the runtime's executables and libraries (libc, libm, the
  * dynamic loader...), each at the path the loader will look for it.
  *
@@ -29,13 +29,19 @@ public final class GuestJdk {
      * java.base is all the self-check needs, and fewer modules start faster under TCG; the CDS archive
      * saves the guest JVM about a second of class loading.
      */
-    static final List<String> JLINK_OPTIONS = List.of(
-            "--add-modules",
-            "java.base",
-            "--strip-debug",
-            "--no-header-files",
-            "--no-man-pages",
-            "--generate-cds-archive");
+    static final List<String> BASE = List.of("java.base");
+
+    /** jlink's options for a runtime of {@code modules} (and the modules they require). */
+    static List<String> jlinkOptions(List<String> modules) {
+        return List.of(
+                "--add-modules",
+                String.join(",", modules),
+                "--strip-debug",
+                "--no-header-files",
+                "--no-man-pages",
+                "--generate-cds-archive");
+    }
+
     /** The archive for heaps over 32 GB (no compressed oops): the guest's small heap never uses it. */
     static final String UNUSED_ARCHIVE = "classes_nocoops.jsa";
 
@@ -44,16 +50,31 @@ public final class GuestJdk {
 
     private final Path javaHome;
     private final Path cacheRoot;
+    private final List<String> modules;
 
     /** @param javaHome a JDK (with {@code bin/jlink}) */
     public GuestJdk(Path javaHome, Path cacheRoot) {
-        this.javaHome = javaHome;
-        this.cacheRoot = cacheRoot;
+        this(javaHome, cacheRoot, BASE);
     }
 
-    /** The JDK this JVM runs on and the user's cache root. */
+    /** A runtime of {@code modules} (jlink adds the modules they require). */
+    public GuestJdk(Path javaHome, Path cacheRoot, List<String> modules) {
+        if (modules.isEmpty()) {
+            throw new IllegalArgumentException("a runtime needs at least java.base");
+        }
+        this.javaHome = javaHome;
+        this.cacheRoot = cacheRoot;
+        this.modules = List.copyOf(modules);
+    }
+
+    /** java.base from the JDK this JVM runs on, in the user's cache. */
     public static GuestJdk standard() {
-        return new GuestJdk(Path.of(System.getProperty("java.home")), CacheRoot.custody());
+        return standard(BASE);
+    }
+
+    /** {@code modules} from the JDK this JVM runs on, in the user's cache. */
+    public static GuestJdk standard(List<String> modules) {
+        return new GuestJdk(Path.of(System.getProperty("java.home")), CacheRoot.custody(), modules);
     }
 
     /** The guest path of the java launcher. */
@@ -70,7 +91,7 @@ public final class GuestJdk {
         String version = System.getProperty("java.runtime.version");
         String key = AgentBinary.key(
                 javaHome.toAbsolutePath().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8),
-                version + " " + String.join(" ", JLINK_OPTIONS));
+                version + " " + String.join(" ", jlinkOptions(modules)));
         Path image = cacheRoot.resolve("guest-jdk").resolve(key);
         if (Files.isExecutable(image.resolve("bin").resolve("java"))) {
             return image;
@@ -82,7 +103,7 @@ public final class GuestJdk {
                     key + ".partial-" + ProcessHandle.current().pid());
             UapiHeaders.deleteTree(partial);
             List<String> command = new ArrayList<>(List.of(jlink.toString()));
-            command.addAll(JLINK_OPTIONS);
+            command.addAll(jlinkOptions(modules));
             command.addAll(List.of("--output", partial.toString()));
             Commands.check(command, null, JLINK_TIMEOUT);
             try {

@@ -28,6 +28,8 @@ public final class VirtualMachine {
     public static final String KEEP_ENV = "CUSTODY_ORACLE_KEEP";
 
     static final String KEEP_PROPERTY = "custody.oracle.keep";
+    /** The agent's port of a started VM: QEMU's standard output, a pipe to the caller. */
+    static final String STREAMED_AGENT_PORT = "stdio";
     /**
      * no_timer_check: under TCG on a loaded host the boot's check that the timer interrupt arrives
      * through the remapped IO-APIC can miss, and the kernel then panics ("timer doesn't work through
@@ -48,6 +50,48 @@ public final class VirtualMachine {
 
     /** Runs one VM to its end or to the request's timeout. */
     public VmResult run(VmRequest request) {
+        Path executable = executable(request);
+        Path work = workDirectory();
+        boolean keep = keep();
+        try {
+            return run(request, executable, work, keep);
+        } finally {
+            if (!keep) {
+                deleteWork(work);
+            }
+        }
+    }
+
+    /**
+     * Starts one VM whose agent port (the second serial port, {@code /dev/ttyS1}) the caller reads as
+     * the guest writes it, from QEMU's standard output, for runs where the host decides when the VM
+     * ends (and may kill it as a power cut would). The request's timeout still bounds the whole run.
+     */
+    public RunningVm start(VmRequest request) {
+        Path executable = executable(request);
+        Path work = workDirectory();
+        boolean keep = keep();
+        try {
+            Path console = work.resolve("console.log");
+            Path qemuLog = work.resolve("qemu.log");
+            List<String> command = prepare(request, executable, work, console, STREAMED_AGENT_PORT);
+            Process process = new ProcessBuilder(command)
+                    .directory(work.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                    .redirectError(qemuLog.toFile())
+                    .start();
+            return new RunningVm(process, request.timeout(), work, console, qemuLog, keep);
+        } catch (IOException | RuntimeException e) {
+            if (!keep) {
+                deleteWork(work);
+            }
+            throw e instanceof IOException io
+                    ? new IllegalStateException("cannot start " + executable + ": " + io.getMessage(), io)
+                    : (RuntimeException) e;
+        }
+    }
+
+    private Path executable(VmRequest request) {
         Path executable = locate(qemu)
                 .orElseThrow(() -> new IllegalStateException(
                         qemu + " is not installed (not found on PATH); install Debian's qemu-system-x86"));
@@ -57,31 +101,28 @@ public final class VirtualMachine {
             throw new IllegalStateException("kernel " + request.kernel().name() + ": " + bzImage
                     + (Files.exists(bzImage) ? " is not readable by this user" : " does not exist"));
         }
-        Path work;
+        return executable;
+    }
+
+    private static Path workDirectory() {
         try {
-            work = Files.createTempDirectory("custody-vm-");
+            return Files.createTempDirectory("custody-vm-");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        boolean keep = keep();
+    }
+
+    static void deleteWork(Path work) {
         try {
-            return run(request, executable, work, keep);
-        } finally {
-            if (!keep) {
-                try {
-                    UapiHeaders.deleteTree(work);
-                } catch (IOException e) {
-                    System.err.println("custody: could not delete " + work + ": " + e.getMessage());
-                }
-            }
+            UapiHeaders.deleteTree(work);
+        } catch (IOException e) {
+            System.err.println("custody: could not delete " + work + ": " + e.getMessage());
         }
     }
 
-    private VmResult run(VmRequest request, Path executable, Path work, boolean keep) {
+    /** Writes the initramfs and the reproducible command line into {@code work}; returns the command. */
+    private static List<String> prepare(VmRequest request, Path executable, Path work, Path console, String agentPort) {
         Path initramfs = work.resolve("initramfs.cpio");
-        Path console = work.resolve("console.log");
-        Path agent = work.resolve("agent.out");
-        Path qemuLog = work.resolve("qemu.log");
         Initramfs.write(
                 initramfs,
                 request.agentBinary(),
@@ -89,7 +130,7 @@ public final class VirtualMachine {
                 request.kernel().modulesDir(),
                 request.guestFiles());
         List<String> command = command(
-                executable.toString(), request.kernel().bzImage(), initramfs, console, agent, request.deviceArgs());
+                executable.toString(), request.kernel().bzImage(), initramfs, console, agentPort, request.deviceArgs());
         try {
             // For reproducing a kept run by hand: the command line, quoted for a shell.
             Files.writeString(
@@ -98,6 +139,14 @@ public final class VirtualMachine {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        return command;
+    }
+
+    private VmResult run(VmRequest request, Path executable, Path work, boolean keep) {
+        Path console = work.resolve("console.log");
+        Path agent = work.resolve("agent.out");
+        Path qemuLog = work.resolve("qemu.log");
+        List<String> command = prepare(request, executable, work, console, "file:" + agent);
         long start = System.nanoTime();
         Process process;
         try {
@@ -132,9 +181,19 @@ public final class VirtualMachine {
                 keep ? Optional.of(work) : Optional.empty());
     }
 
-    /** The QEMU command line; {@code deviceArgs} come last so they can refer to nothing but the q35 buses. */
+    /** The QEMU command line with the agent's port written to the file {@code agent}. */
     static List<String> command(
             String qemu, Path bzImage, Path initramfs, Path console, Path agent, List<String> deviceArgs) {
+        return command(qemu, bzImage, initramfs, console, "file:" + agent, deviceArgs);
+    }
+
+    /**
+     * The QEMU command line; {@code agentPort} is the second serial port's backend ({@code file:PATH},
+     * or {@code stdio} for QEMU's standard output), and {@code deviceArgs} come last so they can refer
+     * to nothing but the q35 buses.
+     */
+    static List<String> command(
+            String qemu, Path bzImage, Path initramfs, Path console, String agentPort, List<String> deviceArgs) {
         List<String> command = new ArrayList<>(List.of(
                 qemu,
                 "-machine",
@@ -165,7 +224,7 @@ public final class VirtualMachine {
                 "-serial",
                 "file:" + console,
                 "-serial",
-                "file:" + agent));
+                agentPort));
         command.addAll(deviceArgs);
         return command;
     }

@@ -1,13 +1,16 @@
 /*
- * java-init: /init of the initramfs in which `custody oracle native-check` runs a JVM. It mounts
- * what a JVM expects (proc for /proc/self, sysfs, devtmpfs for /dev/iommu and the serial ports),
- * starts the program /script describes with its stdout and stderr on /dev/ttyS1 (the port the host
- * reads), reports how it ended there too, and powers the VM off: PID 1 must never exit, the kernel
- * would panic.
+ * java-init: /init of the initramfs in which the oracle runs a JVM (`custody oracle native-check`,
+ * `custody crash-test --power-loss`). It mounts what a JVM expects (proc for /proc/self, sysfs,
+ * devtmpfs for /dev/iommu, the disks and the serial ports) and the disks /script names, starts the
+ * program /script describes with its stdout and stderr on /dev/ttyS1 (the port the host reads),
+ * reports how it ended there too, and powers the VM off: PID 1 must never exit, the kernel would
+ * panic. Powering off syncs first, so what the program wrote reaches the disks.
  *
  * /script, one directive per line, so the host decides the command line and this file stays fixed:
- *   env NAME=VALUE   an environment variable of the program
- *   arg VALUE        the next argv element (the first is the program's path)
+ *   env NAME=VALUE            an environment variable of the program
+ *   arg VALUE                 the next argv element (the first is the program's path)
+ *   mount DEVICE DIR FSTYPE   mount a disk before the program starts (DIR is created)
+ *   stderr PATH               the program's stderr goes there instead of /dev/ttyS1
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,8 +27,13 @@
 #define MAX_ITEMS 128
 #define MAX_LINE 4096
 
+#define MAX_MOUNTS 4
+
 static char *args[MAX_ITEMS + 1];
 static char *envs[MAX_ITEMS + 1];
+static char *mounts[MAX_MOUNTS][3]; /* device, directory, file system type */
+static int nmounts;
+static char *stderr_path;
 
 static void power_off(void) {
     sync();
@@ -47,6 +55,22 @@ static const char *read_script(void) {
             args[nargs++] = strdup(line + 4);
         else if (strncmp(line, "env ", 4) == 0 && nenvs < MAX_ITEMS)
             envs[nenvs++] = strdup(line + 4);
+        else if (strncmp(line, "stderr ", 7) == 0)
+            stderr_path = strdup(line + 7);
+        else if (strncmp(line, "mount ", 6) == 0 && nmounts < MAX_MOUNTS) {
+            char *fields = strdup(line + 6);
+            char *device = strtok(fields, " ");
+            char *dir = strtok(NULL, " ");
+            char *type = strtok(NULL, " ");
+            if (!device || !dir || !type || strtok(NULL, " ")) {
+                fclose(script);
+                return "a mount line needs DEVICE DIR FSTYPE";
+            }
+            mounts[nmounts][0] = device;
+            mounts[nmounts][1] = dir;
+            mounts[nmounts][2] = type;
+            nmounts++;
+        }
         else if (line[0] != '\0') {
             fclose(script);
             return "unknown /script line or too many lines";
@@ -76,12 +100,31 @@ int main(void) {
         power_off();
     }
 
+    for (int i = 0; i < nmounts; i++) {
+        mkdir(mounts[i][1], 0755);
+        if (mount(mounts[i][0], mounts[i][1], mounts[i][2], 0, NULL) != 0) {
+            fprintf(report, "java-init: cannot mount %s on %s (%s): %s\n", mounts[i][0], mounts[i][1], mounts[i][2],
+                    strerror(errno));
+            fclose(report);
+            power_off();
+        }
+    }
+    int err = out;
+    if (stderr_path) {
+        err = open(stderr_path, O_WRONLY | O_NOCTTY);
+        if (err < 0) {
+            fprintf(report, "java-init: cannot open %s for stderr: %s\n", stderr_path, strerror(errno));
+            fclose(report);
+            power_off();
+        }
+    }
+
     pid_t child = fork();
     if (child == 0) {
         dup2(out, STDOUT_FILENO);
-        dup2(out, STDERR_FILENO);
+        dup2(err, STDERR_FILENO);
         execve(args[0], args, envs);
-        fprintf(stderr, "java-init: cannot run %s: %s\n", args[0], strerror(errno));
+        dprintf(out, "java-init: cannot run %s: %s\n", args[0], strerror(errno));
         _exit(127);
     }
     int status = 0;

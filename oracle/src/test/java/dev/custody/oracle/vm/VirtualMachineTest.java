@@ -62,6 +62,64 @@ class VirtualMachineTest {
     }
 
     @Test
+    void aStartedVmHasItsAgentPortOnQemusStandardOutput() {
+        List<String> command = VirtualMachine.command(
+                "qemu",
+                Path.of("/k/bzImage"),
+                Path.of("/w/i.cpio"),
+                Path.of("/w/console.log"),
+                VirtualMachine.STREAMED_AGENT_PORT,
+                List.of("-drive", "file=/d.img,format=raw,if=none,id=disk0,cache=writeback"));
+        String line = String.join(" ", command);
+        assertTrue(
+                line.endsWith(" -serial file:/w/console.log -serial stdio -drive "
+                        + "file=/d.img,format=raw,if=none,id=disk0,cache=writeback"),
+                line);
+    }
+
+    /** The power-loss crash test reads a running guest's lines and kills QEMU mid-run; here a stand-in QEMU. */
+    @Test
+    void aStartedVmStreamsWhatTheGuestWritesAndDiesAtOnceWhenKilled() throws Exception {
+        Path arguments = dir.resolve("arguments");
+        Path fakeQemu = Files.writeString(
+                dir.resolve("fake-qemu"),
+                "#!/bin/sh\necho \"$@\" > " + arguments
+                        + "\nprintf 'ACK a 1 x\\r\\nACK b 2 y\\r\\n'\nexec sleep 600\n");
+        assertTrue(fakeQemu.toFile().setExecutable(true));
+        Path agent = Files.write(dir.resolve("agent"), new byte[] {1});
+
+        try (RunningVm vm = new VirtualMachine(fakeQemu.toString())
+                .start(new VmRequest(fakeKernel(dir), List.of(), "", TIMEOUT, agent))) {
+            var lines = new java.io.BufferedReader(
+                    new java.io.InputStreamReader(vm.agentOutput(), java.nio.charset.StandardCharsets.UTF_8));
+            assertEquals("ACK a 1 x", lines.readLine());
+            assertEquals("ACK b 2 y", lines.readLine());
+            assertEquals(Optional.empty(), vm.exitCode(), "it runs until killed");
+
+            vm.kill();
+
+            assertTrue(vm.awaitExit(Processes.REAP), "SIGKILL ends it");
+            assertEquals(Optional.of(137), vm.exitCode());
+            assertEquals(null, lines.readLine(), "the agent port ends with QEMU");
+            assertFalse(vm.timedOut());
+        }
+        assertTrue(Files.readString(arguments).contains(" -serial stdio"), Files.readString(arguments));
+    }
+
+    @Test
+    void aStartedVmIsKilledAtItsTimeout() throws Exception {
+        Path fakeQemu = Files.writeString(dir.resolve("fake-qemu"), "#!/bin/sh\nexec sleep 600\n");
+        assertTrue(fakeQemu.toFile().setExecutable(true));
+        Path agent = Files.write(dir.resolve("agent"), new byte[] {1});
+
+        try (RunningVm vm = new VirtualMachine(fakeQemu.toString())
+                .start(new VmRequest(fakeKernel(dir), List.of(), "", Duration.ofSeconds(1), agent))) {
+            assertTrue(vm.awaitExit(TIMEOUT), "the timeout ended it");
+            assertTrue(vm.timedOut());
+        }
+    }
+
+    @Test
     void aMissingQemuNamesTheDebianPackage() throws Exception {
         VmRequest request = new VmRequest(fakeKernel(dir), List.of(), "", TIMEOUT, dir.resolve("agent"));
         IllegalStateException e = assertThrows(

@@ -2,9 +2,13 @@ package dev.custody.persistence.kryo;
 
 import com.esotericsoftware.kryo.Kryo;
 import com.esotericsoftware.kryo.Serializer;
+import dev.custody.entity.AnswerRecord;
+import dev.custody.entity.CommandRecord;
+import dev.custody.entity.CoordinatorSnapshot;
 import dev.custody.entity.CoordinatorState;
 import dev.custody.entity.EntityState;
 import dev.custody.entity.KernelJournal;
+import dev.custody.entity.RecentOperation;
 import dev.custody.entity.Stamped;
 import dev.custody.model.DeviceId;
 import dev.custody.model.DeviceSpec;
@@ -65,7 +69,7 @@ public final class Registrations {
     private Registrations() {}
 
     /** The next id to hand out. Raise it whenever an id is taken. */
-    public static final int NEXT_FREE_ID = 127;
+    public static final int NEXT_FREE_ID = 134;
 
     /**
      * The first id registered after journal records were versioned (format 1): classes from here on
@@ -186,6 +190,14 @@ public final class Registrations {
         t.put(125, Prot.class); // the permission inside the three above
         // --- from here on, classes of versioned journals only (FIRST_VERSIONED_ID) ---
         t.put(126, KernelJournal.Header.class); // a journal's first record: its format and writer
+        // every message recorded: the coordinator's records since then, and what is inside them
+        t.put(127, KernelJournal.Decided.class); // a decision with its command and answer (was DecisionTaken)
+        t.put(128, KernelJournal.Answered.class); // a command that changed nothing
+        t.put(129, KernelJournal.AppliedThrough.class); // how far every entity has written (was DecisionApplied)
+        t.put(130, CommandRecord.class);
+        t.put(131, AnswerRecord.class);
+        t.put(132, CoordinatorSnapshot.class); // the coordinator's snapshot (was CoordinatorState)
+        t.put(133, RecentOperation.class); // a caller-named operation and its answer, in the snapshot
         return Collections.unmodifiableMap(t);
     }
 

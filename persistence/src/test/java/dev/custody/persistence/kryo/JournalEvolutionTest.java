@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.typesafe.config.Config;
 import dev.custody.api.Custody;
 import dev.custody.api.CustodyRuntime;
+import dev.custody.entity.AnswerRecord;
+import dev.custody.entity.CommandRecord;
 import dev.custody.entity.JournalFormat;
 import dev.custody.entity.KernelJournal;
 import dev.custody.entity.Stamped;
@@ -56,8 +58,16 @@ class JournalEvolutionTest {
     /** Stamped (id 13) with a field added: a default of its type (empty). */
     record StampedWithCause(long seq, KernelEvent event, Optional<String> cause) {}
 
-    /** DecisionTaken (id 11) with a field added whose default the class declares. */
+    /** DecisionTaken (id 11, an older journal's decision) with a field added whose default the class declares. */
     record DecisionTakenWithOrigin(long seq, String operationId, List<KernelEvent> events, String origin) {
+        static String defaultOrigin() {
+            return "before origins were journaled";
+        }
+    }
+
+    /** Decided (id 127) with a field added whose default the class declares. */
+    record DecidedWithOrigin(
+            long seq, CommandRecord command, AnswerRecord answer, List<KernelEvent> events, String origin) {
         static String defaultOrigin() {
             return "before origins were journaled";
         }
@@ -99,7 +109,7 @@ class JournalEvolutionTest {
 
     @Test
     void aLaterBuildWhoseRecordsGainedFieldsReadsTodaysJournalWithTheirDefaults() {
-        Map<Integer, Class<?>> later = variant(Map.of(13, StampedWithCause.class, 11, DecisionTakenWithOrigin.class));
+        Map<Integer, Class<?>> later = variant(Map.of(13, StampedWithCause.class, 127, DecidedWithOrigin.class));
         JournalCodec laterCodec = JournalCodec.of(later, FieldTable.standard().completedFor(later));
         JournalCodec today = JournalCodec.standard();
         int stamped = 0;
@@ -112,10 +122,10 @@ class JournalEvolutionTest {
                     assertEquals(new StampedWithCause(s.seq(), s.event(), Optional.empty()), then, row.toString());
                     stamped++;
                 }
-                case KernelJournal.DecisionTaken d -> {
+                case KernelJournal.Decided d -> {
                     assertEquals(
-                            new DecisionTakenWithOrigin(
-                                    d.seq(), d.operationId(), d.events(), "before origins were journaled"),
+                            new DecidedWithOrigin(
+                                    d.seq(), d.command(), d.answer(), d.events(), "before origins were journaled"),
                             then);
                     decisions++;
                 }
@@ -144,7 +154,8 @@ class JournalEvolutionTest {
 
     @Test
     void theLaterBuildReadsRecordsOfFormatZeroToo() {
-        Map<Integer, Class<?>> later = variant(Map.of(13, StampedWithCause.class, 11, DecisionTakenWithOrigin.class));
+        Map<Integer, Class<?>> later = variant(
+                Map.of(13, StampedWithCause.class, 11, DecisionTakenWithOrigin.class, 127, DecidedWithOrigin.class));
         JournalCodec laterCodec = JournalCodec.of(later, FieldTable.standard().completedFor(later));
         StampedWithCause stamped =
                 (StampedWithCause) laterCodec.read(golden("13-Stamped.bin"), StampedWithCause.class, 0);
@@ -171,7 +182,8 @@ class JournalEvolutionTest {
 
     @Test
     void todaysBuildReadsTheLaterBuildsRecordsSkippingWhatItDoesNotKnow() {
-        Map<Integer, Class<?>> later = variant(Map.of(13, StampedWithCause.class, 11, DecisionTakenWithOrigin.class));
+        Map<Integer, Class<?>> later = variant(
+                Map.of(13, StampedWithCause.class, 11, DecisionTakenWithOrigin.class, 127, DecidedWithOrigin.class));
         JournalCodec laterCodec = JournalCodec.of(later, FieldTable.standard().completedFor(later));
         JournalCodec today = JournalCodec.standard();
         KernelEvent bound = new DeviceEvent.DriverBound(NIC, "vfio-pci");

@@ -24,7 +24,10 @@ public final class RecoveryBench {
 
     private static final Duration TIMEOUT = Duration.ofMinutes(10);
 
-    /** One journal length: seconds to write it, to restart without and with snapshots, to replay it. */
+    /**
+     * One journal length: seconds to write it, to restart without and with snapshots, to replay it;
+     * and its size on disk after the run, beside the size H2 compacts it to.
+     */
     public record Point(
             long events,
             long decisions,
@@ -32,7 +35,17 @@ public final class RecoveryBench {
             double restartFullSeconds,
             double restartSnapshotSeconds,
             double readSeconds,
-            double foldSeconds) {
+            double foldSeconds,
+            long fileBytes,
+            long compactedBytes) {
+        public double bytesPerEvent() {
+            return (double) fileBytes / events;
+        }
+
+        public double compactedBytesPerEvent() {
+            return (double) compactedBytes / events;
+        }
+
         public double replaySeconds() {
             return readSeconds + foldSeconds;
         }
@@ -76,6 +89,7 @@ public final class RecoveryBench {
                         .toCompletableFuture()
                         .join(); // stopped as a kill stops it: nothing is flushed on purpose
             }
+            JournalFootprint footprint = JournalFootprint.of(dir); // as the killed engine left it
             JournalTarget target = new JournalTarget("h2", config);
             double full = JournalRun.timedStart(target.withoutSnapshots(), instance, workload);
             double snapshotted = JournalRun.timedStart(config, instance, workload);
@@ -85,7 +99,16 @@ public final class RecoveryBench {
             start = System.nanoTime();
             Replay.fold(history);
             double fold = (System.nanoTime() - start) / 1e9;
-            return new Point(written, history.decisions().size(), writeSeconds, full, snapshotted, read, fold);
+            return new Point(
+                    written,
+                    history.decisions().size(),
+                    writeSeconds,
+                    full,
+                    snapshotted,
+                    read,
+                    fold,
+                    footprint.fileBytes(),
+                    footprint.compactedBytes());
         } finally {
             TemporaryDirectory.delete(dir);
         }
