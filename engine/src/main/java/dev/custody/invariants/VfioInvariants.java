@@ -36,17 +36,20 @@ final class VfioInvariants {
         });
         state.filesOf(VfioGroupFile.class).forEach(file -> checkGroupFile(state, file, out));
         state.filesOf(VfioDeviceFile.class).forEach(device -> {
-            VfioGroupFile file = state.fileAs(device.groupFile(), VfioGroupFile.class);
-            boolean hasIommu = file.container()
+            // on the iommufd path the group file may be gone already: nothing pins it there
+            Optional<VfioGroupFile> file = state.file(device.groupFile())
+                    .filter(f -> f instanceof VfioGroupFile)
+                    .map(f -> (VfioGroupFile) f);
+            boolean hasIommu = file.flatMap(VfioGroupFile::container)
                             .map(c ->
                                     state.fileAs(c, VfioContainer.class).iommu().isPresent())
                             .orElse(false)
-                    || file.iommufd().isPresent()
+                    || file.flatMap(VfioGroupFile::iommufd).isPresent()
                     || device.binding().isPresent();
             if (!hasIommu) {
                 out.add(new Violation(
                         Invariant.V6,
-                        List.of(device.label(), file.label()),
+                        List.of(device.label(), file.map(VfioGroupFile::label).orElse("closed group file")),
                         "device fd without a container IOMMU driver or an iommufd"));
             }
         });

@@ -27,8 +27,8 @@ public interface AgentContext {
     /** The guest driver that plays {@code driver} for {@code device}. */
     String guestDriver(DeviceId device, String driver) throws NotRealisable;
 
-    /** Whether binding {@code driver} needs a driver_override first (drivers that match no ids). */
-    boolean bindsThroughOverride(String driver);
+    /** Whether binding {@code driver} to {@code device} needs a driver_override first (drivers that match no ids). */
+    boolean bindsThroughOverride(DeviceId device, String driver);
 
     /** The agent's token for an object a step refers to. */
     String name(Handle handle) throws NotRealisable;

@@ -49,7 +49,7 @@ final class DriverCoreOperations {
                     .write((c, w) -> w.device("device", c.device()).text("driver", c.driver()))
                     // the agent reads the device's override when it binds: a scenario's override may have failed
                     .agent((c, a) -> "bind " + a.address(c.device()) + " " + a.guestDriver(c.device(), c.driver()) + " "
-                            + (a.bindsThroughOverride(c.driver()) ? 1 : 0))
+                            + (a.bindsThroughOverride(c.device(), c.driver()) ? 1 : 0))
                     .generate(d -> new DriverBind(d.device(), d.driver()))
                     .build(),
             Operation.define("driver.unbind", USER_SPACE, DriverUnbind.class, Reply.None.class)
@@ -89,6 +89,11 @@ final class DriverCoreOperations {
                     .rule((tx, c) -> DriverCore.failNextProbe(tx, c.device(), c.errno()))
                     .read(s -> new FailNextProbe(s.device("device"), s.errno("errno")))
                     .write((c, w) -> w.device("device", c.device()).errno("errno", c.errno()))
+                    // the oracle's test module fails the next probe of its stand-in drivers
+                    .agent((c, a) -> KernelCall.of("fail-next-probe")
+                            .device(a, c.device())
+                            .errno(c.errno().number())
+                            .line())
                     .generate(d -> new FailNextProbe(d.device(), Errno.ENODEV))
                     .build());
 }

@@ -46,7 +46,7 @@ import java.util.Optional;
 /**
  * The IOMMU core as kernel code calls it: default-domain use, DMA ownership claims, domains and
  * their attachment, and iommu_map/iommu_unmap on a caller's own domain. No process can make these
- * calls, so the oracle's VM cannot either; the model judges them against the kernel's code.
+ * calls; in the oracle's VM the test module makes them for the agent ({@link KernelCall}).
  */
 final class IommuOperations {
     private IommuOperations() {}
@@ -57,6 +57,9 @@ final class IommuOperations {
                     .rule((tx, c) -> GroupRules.useDefaultDomain(tx, c.device()))
                     .read(s -> new UseDefaultDomain(s.device("device")))
                     .write((c, w) -> w.device("device", c.device()))
+                    .agent((c, a) -> KernelCall.of("use-default-domain")
+                            .device(a, c.device())
+                            .line())
                     .generate(d -> new UseDefaultDomain(d.device()))
                     .build(),
             Operation.define("iommu.unuse_default_domain", IN_KERNEL, UnuseDefaultDomain.class, Reply.None.class)
@@ -64,6 +67,9 @@ final class IommuOperations {
                     .rule((tx, c) -> GroupRules.unuseDefaultDomain(tx, c.device()))
                     .read(s -> new UnuseDefaultDomain(s.device("device")))
                     .write((c, w) -> w.device("device", c.device()))
+                    .agent((c, a) -> KernelCall.of("unuse-default-domain")
+                            .device(a, c.device())
+                            .line())
                     .generate(d -> new UnuseDefaultDomain(d.device()))
                     .build(),
             Operation.define("iommu.group_claim", IN_KERNEL, GroupClaim.class, Reply.None.class)
@@ -74,6 +80,10 @@ final class IommuOperations {
                             g -> GroupRules.claimGroup(tx, g, c.owner().map(OwnerId::kernelCaller))))
                     .read(s -> new GroupClaim(s.group("group"), s.nullableText("owner")))
                     .write((c, w) -> w.group("group", c.group()).nullableText("owner", c.owner()))
+                    .agent((c, a) -> KernelCall.of("group-claim")
+                            .group(a, c.group())
+                            .owner(a, c.owner())
+                            .line())
                     .generate(d -> new GroupClaim(d.group(), Optional.of(d.pick(List.of("k1", "k2")))))
                     .build(),
             Operation.define("iommu.group_release", IN_KERNEL, GroupRelease.class, Reply.None.class)
@@ -81,6 +91,8 @@ final class IommuOperations {
                     .rule((tx, c) -> withGroup(tx, c.group(), g -> GroupRules.releaseGroup(tx, g)))
                     .read(s -> new GroupRelease(s.group("group")))
                     .write((c, w) -> w.group("group", c.group()))
+                    .agent((c, a) ->
+                            KernelCall.of("group-release").group(a, c.group()).line())
                     .generate(d -> new GroupRelease(d.group()))
                     .build(),
             Operation.define("iommu.device_claim", IN_KERNEL, DeviceClaim.class, Reply.None.class)
@@ -89,6 +101,10 @@ final class IommuOperations {
                             GroupRules.claimDevice(tx, c.device(), c.owner().map(OwnerId::kernelCaller)))
                     .read(s -> new DeviceClaim(s.device("device"), s.nullableText("owner")))
                     .write((c, w) -> w.device("device", c.device()).nullableText("owner", c.owner()))
+                    .agent((c, a) -> KernelCall.of("device-claim")
+                            .device(a, c.device())
+                            .owner(a, c.owner())
+                            .line())
                     .generate(d -> new DeviceClaim(d.device(), Optional.of(d.pick(List.of("k1", "k2")))))
                     .build(),
             Operation.define("iommu.device_release", IN_KERNEL, DeviceRelease.class, Reply.None.class)
@@ -96,6 +112,9 @@ final class IommuOperations {
                     .rule((tx, c) -> GroupRules.releaseDevice(tx, c.device()))
                     .read(s -> new DeviceRelease(s.device("device")))
                     .write((c, w) -> w.device("device", c.device()))
+                    .agent((c, a) -> KernelCall.of("device-release")
+                            .device(a, c.device())
+                            .line())
                     .generate(d -> new DeviceRelease(d.device()))
                     .build(),
             Operation.define("iommu.domain_alloc", IN_KERNEL, DomainAlloc.class, Reply.Created.class)
@@ -103,6 +122,10 @@ final class IommuOperations {
                     .rule((tx, c) -> DomainRules.allocate(tx, c.device(), c.label()))
                     .read(s -> new DomainAlloc(s.device("device"), s.label()))
                     .write((c, w) -> w.device("device", c.device()).as(c.label()))
+                    .agent((c, a) -> KernelCall.of("domain-alloc")
+                            .device(a, c.device())
+                            .created(a, c.label())
+                            .line())
                     .generate(d -> new DomainAlloc(d.device(), d.label()))
                     .build(),
             Operation.define("iommu.domain_free", IN_KERNEL, DomainFree.class, Reply.None.class)
@@ -110,6 +133,8 @@ final class IommuOperations {
                     .rule((tx, c) -> withDomain(tx, c.domain(), id -> DomainRules.free(tx, id)))
                     .read(s -> new DomainFree(s.ref("domain")))
                     .write((c, w) -> w.ref("domain", c.domain()))
+                    .agent((c, a) ->
+                            KernelCall.of("domain-free").domain(a, c.domain()).line())
                     .generate(d -> new DomainFree(d.handle(HandleKind.DOMAIN)))
                     .build(),
             Operation.define("iommu.attach_device", IN_KERNEL, AttachDevice.class, Reply.None.class)
@@ -117,6 +142,10 @@ final class IommuOperations {
                     .rule((tx, c) -> withDomain(tx, c.domain(), id -> DomainRules.attachDevice(tx, id, c.device())))
                     .read(s -> new AttachDevice(s.ref("domain"), s.device("device")))
                     .write((c, w) -> w.ref("domain", c.domain()).device("device", c.device()))
+                    .agent((c, a) -> KernelCall.of("attach-device")
+                            .device(a, c.device())
+                            .domain(a, c.domain())
+                            .line())
                     .generate(d -> new AttachDevice(d.handle(HandleKind.DOMAIN), d.device()))
                     .build(),
             Operation.define("iommu.detach_device", IN_KERNEL, DetachDevice.class, Reply.None.class)
@@ -124,6 +153,10 @@ final class IommuOperations {
                     .rule((tx, c) -> withDomain(tx, c.domain(), id -> DomainRules.detachDevice(tx, id, c.device())))
                     .read(s -> new DetachDevice(s.ref("domain"), s.device("device")))
                     .write((c, w) -> w.ref("domain", c.domain()).device("device", c.device()))
+                    .agent((c, a) -> KernelCall.of("detach-device")
+                            .device(a, c.device())
+                            .domain(a, c.domain())
+                            .line())
                     .generate(d -> new DetachDevice(d.handle(HandleKind.DOMAIN), d.device()))
                     .build(),
             Operation.define("iommu.attach_group", IN_KERNEL, AttachGroup.class, Reply.None.class)
@@ -132,6 +165,10 @@ final class IommuOperations {
                             tx, c.group(), c.domain(), (g, id) -> DomainRules.attachGroupOp(tx, id, g)))
                     .read(s -> new AttachGroup(s.ref("domain"), s.group("group")))
                     .write((c, w) -> w.ref("domain", c.domain()).group("group", c.group()))
+                    .agent((c, a) -> KernelCall.of("attach-group")
+                            .group(a, c.group())
+                            .domain(a, c.domain())
+                            .line())
                     .generate(d -> new AttachGroup(d.handle(HandleKind.DOMAIN), d.group()))
                     .build(),
             // the domain is optional: iommu_detach_group() takes it, but only the group's state decides
@@ -140,6 +177,10 @@ final class IommuOperations {
                     .rule((tx, c) -> withGroup(tx, c.group(), g -> DomainRules.detachGroupOp(tx, g)))
                     .read(s -> new DetachGroup(s.nullableRef("domain").orElse(new Handle.Number(0)), s.group("group")))
                     .write((c, w) -> w.ref("domain", c.domain()).group("group", c.group()))
+                    .agent((c, a) -> KernelCall.of("detach-group")
+                            .group(a, c.group())
+                            .domain(a, c.domain())
+                            .line())
                     .generate(d -> new DetachGroup(d.handle(HandleKind.DOMAIN), d.group()))
                     .build(),
             Operation.define("iommu.replace_domain", IN_KERNEL, ReplaceDomain.class, Reply.None.class)
@@ -153,6 +194,10 @@ final class IommuOperations {
                                             tx, c.domain().get(), id -> DomainRules.replace(tx, g, Optional.of(id)))))
                     .read(s -> new ReplaceDomain(s.group("group"), s.nullableRef("domain")))
                     .write((c, w) -> w.group("group", c.group()).nullableRef("domain", c.domain()))
+                    .agent((c, a) -> KernelCall.of("replace-domain")
+                            .group(a, c.group())
+                            .domain(a, c.domain())
+                            .line())
                     .generate(d -> new ReplaceDomain(d.group(), Optional.of(d.handle(HandleKind.DOMAIN))))
                     .build(),
             Operation.define("iommu.attach_shared", IN_KERNEL, AttachShared.class, Reply.None.class)
@@ -160,6 +205,10 @@ final class IommuOperations {
                     .rule((tx, c) -> withDomain(tx, c.domain(), id -> SharedAttachRules.attach(tx, id, c.device())))
                     .read(s -> new AttachShared(s.ref("domain"), s.device("device")))
                     .write((c, w) -> w.ref("domain", c.domain()).device("device", c.device()))
+                    .agent((c, a) -> KernelCall.of("attach-shared")
+                            .device(a, c.device())
+                            .domain(a, c.domain())
+                            .line())
                     .generate(d -> new AttachShared(d.handle(HandleKind.DOMAIN), d.device()))
                     .build(),
             Operation.define("iommu.detach_shared", IN_KERNEL, DetachShared.class, Reply.None.class)
@@ -167,6 +216,10 @@ final class IommuOperations {
                     .rule((tx, c) -> withDomain(tx, c.domain(), id -> SharedAttachRules.detach(tx, id, c.device())))
                     .read(s -> new DetachShared(s.ref("domain"), s.device("device")))
                     .write((c, w) -> w.ref("domain", c.domain()).device("device", c.device()))
+                    .agent((c, a) -> KernelCall.of("detach-shared")
+                            .device(a, c.device())
+                            .domain(a, c.domain())
+                            .line())
                     .generate(d -> new DetachShared(d.handle(HandleKind.DOMAIN), d.device()))
                     .build(),
             Operation.define("iommu.map", IN_KERNEL, IommuMap.class, Reply.Amount.class)
@@ -193,6 +246,12 @@ final class IommuOperations {
                             .address("paddr", c.paddr())
                             .address("size", c.size())
                             .prot("prot", c.read(), c.write()))
+                    .agent((c, a) -> KernelCall.of("map")
+                            .domain(a, c.domain())
+                            .range(c.iova(), c.paddr(), c.size())
+                            .prot(c.read(), c.write())
+                            .line())
+                    .agentValue((c, r, v) -> v.put("mapped", r.number("mapped")))
                     .generate(d -> new IommuMap(
                             d.handle(HandleKind.DOMAIN),
                             0x200000L * d.below(8),
@@ -209,6 +268,11 @@ final class IommuOperations {
                     .write((c, w) -> w.ref("domain", c.domain())
                             .address("iova", c.iova())
                             .address("size", c.size()))
+                    .agent((c, a) -> KernelCall.of("unmap")
+                            .domain(a, c.domain())
+                            .range(c.iova(), 0, c.size())
+                            .line())
+                    .agentValue((c, r, v) -> v.put("unmapped", r.number("unmapped")))
                     .generate(d ->
                             new IommuUnmap(d.handle(HandleKind.DOMAIN), 0x200000L * d.below(8), 0x1000L << d.below(12)))
                     .build(),
@@ -217,6 +281,11 @@ final class IommuOperations {
                     .rule((tx, c) -> withDomain(tx, c.domain(), id -> MappingRules.iovaToPhys(tx, id, c.iova())))
                     .read(s -> new IovaToPhys(s.ref("domain"), s.number("iova")))
                     .write((c, w) -> w.ref("domain", c.domain()).address("iova", c.iova()))
+                    .agent((c, a) -> KernelCall.of("iova-to-phys")
+                            .domain(a, c.domain())
+                            .range(c.iova(), 0, 0)
+                            .line())
+                    .agentValue((c, r, v) -> v.put("paddr", r.number("paddr")))
                     .generate(d ->
                             new IovaToPhys(d.handle(HandleKind.DOMAIN), 0x200000L * d.below(8) + 0x1000L * d.below(4)))
                     .build());

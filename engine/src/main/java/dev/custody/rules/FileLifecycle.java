@@ -58,7 +58,13 @@ public final class FileLifecycle {
         return switch (file) {
             case VfioDeviceFile device -> false;
             case CdevFile cdev -> false;
-            case VfioGroupFile group -> !state.deviceFilesOf(group.id()).isEmpty();
+            // vfio_group_use_container takes a reference on the group file for each device opened
+            // through a container; the iommufd path takes none (vfio_df_group_open), so there the
+            // group file goes with its fd even while device files stay open (found by custody oracle
+            // on 6.12)
+            case VfioGroupFile group ->
+                group.container().isPresent()
+                        && !state.deviceFilesOf(group.id()).isEmpty();
             case VfioContainer container -> !state.groupFilesIn(container.id()).isEmpty();
             case IommufdFile ctx ->
                 state.files().values().stream().anyMatch(f -> switch (f) {

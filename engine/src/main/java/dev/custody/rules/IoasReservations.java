@@ -31,6 +31,19 @@ final class IoasReservations {
 
     static Outcome<Reply> addDomain(Tx tx, FileId ctx, Hwpt hwpt) {
         IommuSpec iommu = iommuOf(tx, hwpt);
+        IoasSpace space = space(tx, ctx, hwpt.ioas()).orElseThrow();
+        long alignment = Math.max(iommu.minPageSize(), space.iovaAlignment());
+        // iopt_table_add_domain -> iopt_check_iova_alignment: before anything else, every area must
+        // already suit the alignment the new domain raises the IOAS to (found by custody oracle on 6.12)
+        Optional<IoasArea> cut = space.areas().stream()
+                .filter(a -> a.iova() % alignment != 0 || a.length() % alignment != 0)
+                .findFirst();
+        if (alignment != space.iovaAlignment() && cut.isPresent()) {
+            return Results.fail(
+                    dev.custody.model.Errno.EADDRINUSE,
+                    "area " + cut.get() + " is not aligned to " + alignment
+                            + ", the IOVA alignment the new domain needs");
+        }
         Outcome<Reply> reserved =
                 reserve(tx, ctx, hwpt.ioas(), domainOwner(hwpt), ReservedRegions.beyondAperture(iommu));
         if (reserved.isOk()) {
@@ -76,9 +89,8 @@ final class IoasReservations {
     }
 
     /**
-     * iova_alignment is the largest smallest-page among the IOAS's domains, 1 with none. An area the new
-     * alignment would cut keeps the old one; filling the new domain then refuses that area, which
-     * unwinds the attach.
+     * iova_alignment is the largest smallest-page among the IOAS's domains, 1 with none. A domain whose
+     * alignment an area would not suit was refused before it got here (addDomain).
      */
     private static void realign(Tx tx, FileId ctx, ObjectId ioas) {
         IommufdFile file = tx.state().fileAs(ctx, IommufdFile.class);

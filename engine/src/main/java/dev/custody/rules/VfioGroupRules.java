@@ -184,7 +184,9 @@ public final class VfioGroupRules {
                         .isEmpty()) {
             return fail(Errno.EINVAL, "container of " + file.label() + " has no IOMMU driver (VFIO_SET_IOMMU)");
         }
-        List<VfioDeviceFile> sameDevice = tx.state().deviceFilesOf(file.id()).stream()
+        // device->open_count counts every open of the device, through this group file or an earlier one
+        List<VfioDeviceFile> sameDevice = tx.state()
+                .filesOf(VfioDeviceFile.class)
                 .filter(f -> f.device().equals(device))
                 .toList();
         Optional<IommufdRef> binding = sameDevice.stream().findFirst().flatMap(VfioDeviceFile::binding);

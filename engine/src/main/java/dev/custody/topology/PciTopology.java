@@ -23,6 +23,7 @@ public record PciTopology(List<PciFunction> functions) {
                 .toList();
         checkUniqueAddresses(functions);
         checkBridgeBuses(functions);
+        functions = PortTypeFixups.apply(functions);
     }
 
     public static PciTopology of(Collection<PciFunction> functions) {

@@ -33,7 +33,7 @@ public final class FakeAgent implements AgentContext {
     }
 
     @Override
-    public boolean bindsThroughOverride(String driver) {
+    public boolean bindsThroughOverride(DeviceId device, String driver) {
         return driver.equals("vfio-pci");
     }
 

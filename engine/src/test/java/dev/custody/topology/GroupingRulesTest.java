@@ -245,6 +245,38 @@ class GroupingRulesTest {
                         "01:00.1",
                         "device-specific ACS quirk Intel NIC multifunction endpoint without peer-to-peer"),
                 new Case(
+                        "a downstream port right below a root port acts as the upstream port it must be",
+                        List.of(
+                                rootPortWithAcs("00:02.0", 1),
+                                function("01:00.0", GENERIC, 0x0401)
+                                        .express(PciePortType.SWITCH_DOWNSTREAM_PORT)
+                                        .bridge(2, 3)
+                                        .build(),
+                                function("02:00.0", GENERIC, 0x0401)
+                                        .express(PciePortType.SWITCH_DOWNSTREAM_PORT)
+                                        .bridge(3, 3)
+                                        .build(),
+                                pcieEndpoint("03:00.0")),
+                        groups("00:02.0", "01:00.0", "02:00.0 03:00.0"),
+                        "02:00.0",
+                        "allocated group 2"),
+                new Case(
+                        "an upstream port below an upstream port acts as a downstream port, which needs ACS",
+                        List.of(
+                                rootPortWithAcs("00:02.0", 1),
+                                function("01:00.0", GENERIC, 0x0400)
+                                        .express(PciePortType.SWITCH_UPSTREAM_PORT)
+                                        .bridge(2, 3)
+                                        .build(),
+                                function("02:00.0", GENERIC, 0x0400)
+                                        .express(PciePortType.SWITCH_UPSTREAM_PORT)
+                                        .bridge(3, 3)
+                                        .build(),
+                                pcieEndpoint("03:00.0")),
+                        groups("00:02.0", "01:00.0", "02:00.0 03:00.0"),
+                        "03:00.0",
+                        "02:00.0"),
+                new Case(
                         "separate root buses and segments stay apart",
                         List.of(
                                 conventional("0000:00:00.0"),

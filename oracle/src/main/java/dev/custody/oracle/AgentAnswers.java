@@ -7,13 +7,19 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 
-/** The guest agent's answer lines, parsed (the line format is documented in custody-agent.c). */
+/**
+ * The guest agent's answer lines, parsed (the line format is documented in custody-agent.c).
+ * Set-up lines answer as step "-"; those the harness must find again have a name of their own
+ * ("-kernel", "-kmod"), kept in {@code facts}. {@code hungAt} is the step the agent gave up on.
+ */
 public record AgentAnswers(
         Map<Integer, Answer> steps,
         List<Answer> setUp,
+        Map<String, Answer> facts,
         Map<Integer, List<Completion>> completions,
         List<List<String>> groups,
         List<String> problems,
+        Optional<String> hungAt,
         boolean finished) {
 
     /** One step's answer: ok, an errno name or PENDING, and named values. */
@@ -29,6 +35,8 @@ public record AgentAnswers(
     public static AgentAnswers parse(List<String> lines) {
         Map<Integer, Answer> steps = new TreeMap<>();
         List<Answer> setUp = new ArrayList<>();
+        Map<String, Answer> facts = new LinkedHashMap<>();
+        Optional<String> hungAt = Optional.empty();
         Map<Integer, List<Completion>> completions = new TreeMap<>();
         List<List<String>> groups = new ArrayList<>();
         List<String> problems = new ArrayList<>();
@@ -45,6 +53,8 @@ public record AgentAnswers(
                     Answer answer = new Answer(words[2], values(words));
                     if (words[1].equals("-")) {
                         setUp.add(answer);
+                    } else if (words[1].startsWith("-")) {
+                        facts.put(words[1].substring(1), answer);
                     } else {
                         steps.put(Integer.parseInt(words[1]), answer);
                     }
@@ -58,11 +68,12 @@ public record AgentAnswers(
                 }
                 case "G" -> groups.add(List.of(words).subList(2, words.length));
                 case "E" -> problems.add(line.substring(1).strip());
+                case "H" -> hungAt = Optional.of(words.length > 1 ? words[1] : "?");
                 case "END" -> finished = true;
                 default -> {}
             }
         }
-        return new AgentAnswers(steps, setUp, completions, groups, problems, finished);
+        return new AgentAnswers(steps, setUp, facts, completions, groups, problems, hungAt, finished);
     }
 
     private static Map<String, String> values(String[] words) {

@@ -24,6 +24,7 @@ public final class Comparison {
 
     public static FileComparison of(Scenario scenario, List<ObjectNode> engineLines, KernelRun kernel) {
         List<StepDisagreement> disagreements = new ArrayList<>();
+        List<StepOutcome> outcomes = new ArrayList<>();
         Set<String> named = namedObjects(scenario);
         int compared = 0;
         int agreeing = 0;
@@ -33,6 +34,10 @@ public final class Comparison {
             ObjectNode engine = engineLines.get(i);
             ObjectNode guest = kernelLines.get(i);
             List<StepDisagreement> found = compare(step, engine, guest, named);
+            outcomes.add(new StepOutcome(
+                    step.op(),
+                    engine.path("result").asText(),
+                    guest.path("result").asText()));
             compared++;
             if (found.isEmpty()) {
                 agreeing++;
@@ -47,7 +52,8 @@ public final class Comparison {
                 disagreements,
                 kernel.topologyDifferences(),
                 Optional.empty(),
-                false);
+                false,
+                outcomes);
     }
 
     /**
@@ -67,7 +73,8 @@ public final class Comparison {
                 steps.disagreements(),
                 groups,
                 Optional.empty(),
-                false);
+                false,
+                steps.outcomes());
     }
 
     private static List<StepDisagreement> compare(Step step, ObjectNode engine, ObjectNode guest, Set<String> named) {

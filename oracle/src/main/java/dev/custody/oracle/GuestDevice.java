@@ -10,9 +10,9 @@ import java.util.Optional;
 public record GuestDevice(
         DeviceId scenarioName, String address, Kind kind, Optional<String> playedDriver, Optional<String> bridge) {
 
-    /** Ports and the host bridge are the machine's: the scenario's drivers and set-up leave them alone. */
+    /** Ports, bridges and the host bridge are the machine's: the set-up binds them nothing of its own. */
     public boolean isEndpoint() {
-        return kind != Kind.ROOT_PORT && kind != Kind.HOST_BRIDGE;
+        return !kind.bridge && kind != Kind.HOST_BRIDGE;
     }
 
     /**
@@ -24,22 +24,57 @@ public record GuestDevice(
         return bridge.isPresent() ? "/sys/class/pci_bus/" + address.substring(0, 7) + "/rescan" : "/sys/bus/pci/rescan";
     }
 
-    /** QEMU devices used as endpoints, with the guest kernel's driver for each (none for edu). */
+    /** QEMU devices used as endpoints, ports and bridges, with the guest kernel's driver for each. */
     public enum Kind {
-        NET("virtio-net-pci", "virtio-pci"),
-        NVME("nvme", "nvme"),
-        PLAIN("edu", null),
-        /** A PCIe root port of a scenario's "pci" form: the guest binds pcieport to it at boot. */
-        ROOT_PORT("pcie-root-port", "pcieport"),
+        NET("virtio-net-pci", "virtio-pci", "1af4 1000"),
+        NVME("nvme", "nvme", "1b36 0010"),
+        E1000E("e1000e", "e1000e", "8086 10d3"),
+        E1000("e1000", "e1000", "8086 100e"),
+        PLAIN("edu", null, "1234 11e8"),
+        /** PCIe ports: the guest binds pcieport to them at boot. */
+        ROOT_PORT("pcie-root-port", "pcieport", null, true),
+        SWITCH_UPSTREAM_PORT("x3130-upstream", "pcieport", null, true),
+        SWITCH_DOWNSTREAM_PORT("xio3130-downstream", "pcieport", null, true),
+        /** Bridges to conventional PCI, which nothing binds; the devices behind them alias to them. */
+        PCIE_TO_PCI_BRIDGE("pcie-pci-bridge", null, null, true),
+        PCI_BRIDGE("pci-bridge", null, null, true),
         /** q35's own host bridge at 00:00.0, which a "pci" form lists too. */
-        HOST_BRIDGE(null, null);
+        HOST_BRIDGE(null, null, null),
+        /** q35's own ICH9 functions at 00:1f.0, .2 and .3, which every q35 machine has, in one group. */
+        Q35_LPC(null, null, "8086 2918"),
+        Q35_SATA(null, "ahci", "8086 2922"),
+        Q35_SMBUS(null, "i801_smbus", "8086 2930");
 
         final String qemuDevice;
         final String nativeDriver;
+        /** Vendor and device id as the new_id file of a driver takes them. */
+        final String pciId;
 
-        Kind(String qemuDevice, String nativeDriver) {
+        final boolean bridge;
+
+        Kind(String qemuDevice, String nativeDriver, String pciId) {
+            this(qemuDevice, nativeDriver, pciId, false);
+        }
+
+        Kind(String qemuDevice, String nativeDriver, String pciId, boolean bridge) {
             this.qemuDevice = qemuDevice;
             this.nativeDriver = nativeDriver;
+            this.pciId = pciId;
+            this.bridge = bridge;
+        }
+
+        /** "vendor device" in hexadecimal, for a driver's new_id. */
+        public Optional<String> pciId() {
+            return Optional.ofNullable(pciId);
+        }
+
+        public boolean isBridge() {
+            return bridge;
+        }
+
+        /** Whether QEMU adds it to every q35 machine (nothing on the command line makes it). */
+        public boolean builtIn() {
+            return qemuDevice == null;
         }
 
         public Optional<String> nativeDriver() {
@@ -57,6 +92,25 @@ public record GuestDevice(
                 return PLAIN;
             }
             return driver.get().equals("nvme") && !behindBridge ? NVME : NET;
+        }
+
+        /**
+         * The endpoint of a machine's own hierarchy: the QEMU device whose guest driver is the scenario's
+         * where QEMU has one (e1000e, e1000, nvme), else as {@link #playing}.
+         */
+        static Kind machine(Optional<String> driver, boolean behindConventional) {
+            if (driver.isPresent() && !behindConventional) {
+                switch (driver.get()) {
+                    case "e1000e" -> {
+                        return E1000E;
+                    }
+                    case "e1000" -> {
+                        return E1000;
+                    }
+                    default -> {}
+                }
+            }
+            return playing(driver, behindConventional);
         }
     }
 }

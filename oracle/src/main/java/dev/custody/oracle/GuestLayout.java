@@ -8,10 +8,8 @@ import dev.custody.model.IommuSpec;
 import dev.custody.model.Topology;
 import dev.custody.ops.NotRealisable;
 import dev.custody.scenario.Scenario;
-import dev.custody.scenario.Step;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -23,12 +21,13 @@ import java.util.TreeMap;
  * How a scenario's topology becomes a q35 VM: every scenario group is one slot on the root bus, a
  * lone device as a single function (root-complex endpoints are isolated), a group of several as the
  * functions of one multifunction slot without ACS, which the kernel puts in one group. A group with
- * a device that comes and goes (absent at start, device.add, device.remove) sits behind its own
- * pcie-pci-bridge instead: a function hot-added to a multifunction slot is given a group of its own
+ * a device that comes back (absent at start, device.add) sits behind its own pcie-pci-bridge instead: a function hot-added to a multifunction slot is given a group of its own
  * (the kernel probes its IOMMU before it marks the function multifunction), while a device behind a
  * conventional bridge aliases to the bridge and joins the bridge's group, and the bridge's own
- * rescan file brings back only its devices. The bridge is a member of that group without a driver,
- * which changes nothing the scenario can observe. A device
+ * rescan file brings back only its devices. The bridge is a member of that group without a driver:
+ * the group never empties (a device only removed therefore stays on the root bus, so that removing
+ * a claimed group's last device WARNs as in the file), and iommu_attach_device, which wants a group
+ * of one device, refuses it (such a file is not realisable). A device
  * whose scenario uses a kernel-DMA driver is a QEMU device whose guest driver plays that driver
  * (nvme for "nvme", virtio-pci for any other); a device that uses none is QEMU's edu device, which
  * no guest driver matches, so probing it binds nothing, as in the scenario.
@@ -47,44 +46,60 @@ public final class GuestLayout {
     private final Topology topology;
     private final SequencedMap<DeviceId, GuestDevice> devices;
     private final int addressWidth;
+    private final DriverCast cast;
 
-    /** The QEMU arguments of a "pci" form, which gives its own hierarchy; empty for the slot layout. */
+    /** The QEMU arguments of a hierarchy the file gives (a "pci" form, a machine's file); empty for the slot layout. */
     private final Optional<List<String>> hierarchyArguments;
 
     private GuestLayout(
             Topology topology,
             SequencedMap<DeviceId, GuestDevice> devices,
             int addressWidth,
+            DriverCast cast,
             Optional<List<String>> hierarchyArguments) {
         this.topology = topology;
         this.devices = devices;
         this.addressWidth = addressWidth;
+        this.cast = cast;
         this.hierarchyArguments = hierarchyArguments;
     }
 
     public static GuestLayout of(Scenario scenario) throws NotRealisable {
         Topology topology = scenario.topology();
         int width = iommuWidth(scenario);
-        Map<DeviceId, String> played = playedDrivers(scenario);
-        Optional<PciGuestHierarchy> hierarchy = PciGuestHierarchy.of(scenario, played);
+        Set<DeviceId> pciPorts = PciGuestHierarchy.ports(scenario);
+        Optional<MachineFile> machine = pciPorts.isEmpty() ? MachineFile.of(scenario) : Optional.empty();
+        Set<DeviceId> ports = machine.map(MachineFile::ports).orElse(pciPorts);
+        DriverCast cast =
+                DriverCast.of(scenario, ports, machine.map(MachineFile::builtIn).orElse(Map.of()));
+        Map<DeviceId, String> played = cast.nativePlayed();
+        Optional<PciGuestHierarchy> hierarchy = machine.isPresent()
+                ? Optional.of(machine.get().hierarchy(played))
+                : PciGuestHierarchy.of(scenario, played);
         if (hierarchy.isPresent()) {
-            return new GuestLayout(
-                    topology,
-                    hierarchy.get().devices(),
-                    width,
-                    Optional.of(hierarchy.get().arguments()));
+            return checked(
+                    scenario,
+                    new GuestLayout(
+                            topology,
+                            hierarchy.get().devices(),
+                            width,
+                            cast,
+                            Optional.of(hierarchy.get().arguments())));
         }
         SequencedMap<GroupId, List<DeviceSpec>> groups = groups(scenario);
         if (groups.size() > LAST_SLOT - FIRST_SLOT + 1) {
             throw new NotRealisable(scenario.source() + ": " + groups.size()
                     + " groups; the VM's root bus has room for " + (LAST_SLOT - FIRST_SLOT + 1));
         }
-        Set<DeviceId> hotplugged = hotplugged(scenario);
+        Set<DeviceId> addedLater = addedLater(scenario);
         SequencedMap<DeviceId, GuestDevice> devices = new LinkedHashMap<>();
         int slot = FIRST_SLOT;
         int bridges = 0;
         for (List<DeviceSpec> members : groups.values()) {
-            boolean behindBridge = members.stream().anyMatch(m -> hotplugged.contains(m.id()));
+            boolean behindBridge = members.stream().anyMatch(m -> addedLater.contains(m.id()));
+            if (behindBridge) {
+                refuseSingleDeviceCalls(scenario, members);
+            }
             if (members.size() > (behindBridge ? MAX_BEHIND_BRIDGE : 8)) {
                 throw new NotRealisable(
                         scenario.source() + ": group of " + members.get(0).id() + " has " + members.size()
@@ -104,7 +119,51 @@ public final class GuestLayout {
             }
             slot++;
         }
-        return new GuestLayout(topology, devices, width, Optional.empty());
+        return checked(scenario, new GuestLayout(topology, devices, width, cast, Optional.empty()));
+    }
+
+    /**
+     * custody-dma matches the devices it stands in on through a dynamic id, which every device of the
+     * same QEMU kind matches too; another device of that kind that the scenario probes (drivers_probe,
+     * hot-add) would then find it where the file says it does not. The set-up unbinds what the id
+     * bound at once.
+     */
+    private static GuestLayout checked(Scenario scenario, GuestLayout layout) throws NotRealisable {
+        Set<DeviceId> probed = new java.util.HashSet<>();
+        scenario.steps().stream()
+                .filter(s -> s.op().equals("driver.probe") || s.op().equals("device.add"))
+                .forEach(s -> probed.add(
+                        new DeviceId(s.field("device").map(n -> n.asText()).orElse(""))));
+        for (DeviceId device : layout.cast.dmaStandIn().keySet()) {
+            GuestDevice.Kind kind = layout.device(device).kind();
+            Optional<GuestDevice> other = layout.devices.values().stream()
+                    .filter(d -> !d.scenarioName().equals(device) && d.kind() == kind)
+                    .filter(d -> probed.contains(d.scenarioName()))
+                    .findFirst();
+            if (other.isPresent()) {
+                throw new NotRealisable(scenario.source() + ": custody-dma stands in for "
+                        + layout.cast.dmaStandIn().get(device) + " on " + device + " through its id, which "
+                        + other.get().scenarioName() + " has too");
+            }
+            if (kind.pciId().isEmpty()) {
+                throw new NotRealisable(scenario.source() + ": " + device + " has no id custody-dma can match");
+            }
+        }
+        return layout;
+    }
+
+    /** Whether the guest needs the oracle's test module for this layout's drivers. */
+    public boolean usesTestModule() {
+        return cast.usesTestModule();
+    }
+
+    /** "driver vendor device" for each dynamic id the set-up gives a stand-in driver. */
+    public List<String> dynamicIds() {
+        return cast.dmaStandIn().keySet().stream()
+                .map(d ->
+                        DriverCast.DMA_STAND_IN + " " + device(d).kind().pciId().orElseThrow())
+                .distinct()
+                .toList();
     }
 
     public SequencedMap<DeviceId, GuestDevice> devices() {
@@ -184,19 +243,40 @@ public final class GuestLayout {
 
     /**
      * The guest driver that stands for a scenario driver on a device: VFIO's and pci-stub are
-     * themselves; a kernel-DMA driver is the device's native one.
+     * themselves, the test module's drivers stand in where {@link DriverCast} says, a kernel-DMA
+     * driver is the device's native one, and a port's pcieport is its own.
      */
     public String guestDriver(DeviceId device, String scenarioDriver) {
+        Optional<String> standIn = cast.standIn(device, scenarioDriver);
+        if (standIn.isPresent()) {
+            return standIn.get();
+        }
         if (GUEST_MANAGED_DRIVERS.contains(scenarioDriver)) {
             return scenarioDriver;
         }
-        return device(device).kind().nativeDriver().orElse(scenarioDriver);
+        GuestDevice guest = device(device);
+        if (guest.playedDriver().filter(scenarioDriver::equals).isPresent()
+                || (scenarioDriver.equals(PciGuestHierarchy.PORT_DRIVER)
+                        && guest.kind().nativeDriver().equals(Optional.of(scenarioDriver)))) {
+            return guest.kind().nativeDriver().orElse(scenarioDriver);
+        }
+        return scenarioDriver;
+    }
+
+    /** Whether binding the scenario's driver on the device goes through driver_override (it matches no ids). */
+    public boolean bindsThroughOverride(DeviceId device, String scenarioDriver) {
+        return GUEST_MANAGED_DRIVERS.contains(scenarioDriver)
+                || cast.standIn(device, scenarioDriver).equals(Optional.of(DriverCast.MANAGED_STAND_IN));
     }
 
     /** The scenario's name for what the guest reports bound ("none" is no driver). */
     public Optional<String> scenarioDriver(DeviceId device, String guestDriver) {
         if (guestDriver.equals("none")) {
             return Optional.empty();
+        }
+        Optional<String> played = cast.played(device, guestDriver);
+        if (played.isPresent()) {
+            return played;
         }
         GuestDevice guest = device(device);
         if (guest.kind().nativeDriver().filter(guestDriver::equals).isPresent()) {
@@ -205,14 +285,30 @@ public final class GuestLayout {
         return Optional.of(guestDriver);
     }
 
-    /** Devices that are absent at start or that a step adds or removes. */
-    private static Set<DeviceId> hotplugged(Scenario scenario) {
+    /** The in-kernel calls that need a group of exactly one device (iommu_attach_device and its detach). */
+    private static final Set<String> SINGLE_DEVICE_GROUP_CALLS = Set.of("iommu.attach_device", "iommu.detach_device");
+
+    private static void refuseSingleDeviceCalls(Scenario scenario, List<DeviceSpec> members) throws NotRealisable {
+        Set<String> names = new java.util.HashSet<>();
+        members.forEach(m -> names.add(m.id().name()));
+        for (var step : scenario.steps()) {
+            String device = step.field("device").map(n -> n.asText()).orElse("");
+            if (SINGLE_DEVICE_GROUP_CALLS.contains(step.op()) && names.contains(device)) {
+                throw new NotRealisable(scenario.source() + ": " + step.op() + " on " + device
+                        + ", whose group has a device added later: the VM puts that group behind a"
+                        + " pcie-pci-bridge, a member of the group, and iommu_attach_device needs a group of one");
+            }
+        }
+    }
+
+    /** Devices that are absent at start or that a step adds. */
+    private static Set<DeviceId> addedLater(Scenario scenario) {
         Set<DeviceId> devices = new java.util.HashSet<>();
         scenario.topology().devices().values().stream()
                 .filter(d -> !d.present())
                 .forEach(d -> devices.add(d.id()));
         scenario.steps().stream()
-                .filter(s -> s.op().equals("device.add") || s.op().equals("device.remove"))
+                .filter(s -> s.op().equals("device.add"))
                 .forEach(s -> devices.add(
                         new DeviceId(s.field("device").map(n -> n.asText()).orElse(""))));
         return devices;
@@ -259,73 +355,8 @@ public final class GuestLayout {
         return groups;
     }
 
-    /** For each device, the one kernel-DMA driver its scenario uses, which its guest driver plays. */
-    private static Map<DeviceId, String> playedDrivers(Scenario scenario) throws NotRealisable {
-        Topology topology = scenario.topology();
-        Map<DeviceId, Set<String>> used = new LinkedHashMap<>();
-        for (DeviceSpec device : topology.devices().values()) {
-            Set<String> names = used.computeIfAbsent(device.id(), d -> new LinkedHashSet<>());
-            device.bootDriver()
-                    .filter(d -> !d.equals(PciGuestHierarchy.PORT_DRIVER))
-                    .ifPresent(names::add);
-            if (device.bootDriver()
-                    .filter(d -> !isKernelDma(topology, d)
-                            && !GUEST_MANAGED_DRIVERS.contains(d)
-                            && !(d.equals(PciGuestHierarchy.PORT_DRIVER)
-                                    && PciGuestHierarchy.isRootPort(scenario, device.id())))
-                    .isPresent()) {
-                throw new NotRealisable(scenario.source() + ": device " + device.id() + " starts bound to "
-                        + device.bootDriver().get() + ", which the VM's endpoints cannot be bound to");
-            }
-            device.matches().stream()
-                    .filter(m -> isKernelDma(topology, m))
-                    .findFirst()
-                    .ifPresent(names::add);
-            for (String match : device.matches()) {
-                if (!isKernelDma(topology, match) && !GUEST_MANAGED_DRIVERS.contains(match)) {
-                    throw new NotRealisable(scenario.source() + ": device " + device.id() + " matches " + match
-                            + ", a driver the guest kernel does not have");
-                }
-                if (GUEST_MANAGED_DRIVERS.contains(match)) {
-                    throw new NotRealisable(scenario.source() + ": device " + device.id() + " matches " + match
-                            + " by id; the guest's " + match + " matches no ids");
-                }
-            }
-        }
-        for (Step step : scenario.steps()) {
-            if (!step.op().equals("driver.bind") && !step.op().equals("driver.override")) {
-                continue;
-            }
-            Optional<String> driver =
-                    step.field("driver").filter(n -> n.isTextual()).map(n -> n.textValue());
-            DeviceId device =
-                    new DeviceId(step.field("device").map(n -> n.asText()).orElse(""));
-            if (driver.isEmpty() || !used.containsKey(device)) {
-                continue;
-            }
-            if (!isKernelDma(topology, driver.get()) && !GUEST_MANAGED_DRIVERS.contains(driver.get())) {
-                throw new NotRealisable(scenario.source() + ": step " + step.number() + ": driver " + driver.get()
-                        + " does not exist in the guest kernel");
-            }
-            used.get(device).add(driver.get());
-        }
-        Map<DeviceId, String> played = new LinkedHashMap<>();
-        for (var entry : used.entrySet()) {
-            List<String> kernelDma = entry.getValue().stream()
-                    .filter(n -> isKernelDma(topology, n))
-                    .distinct()
-                    .toList();
-            if (kernelDma.size() > 1) {
-                throw new NotRealisable(scenario.source() + ": device " + entry.getKey() + " uses kernel-DMA drivers "
-                        + kernelDma + "; its guest device has one native driver");
-            }
-            kernelDma.stream().findFirst().ifPresent(d -> played.put(entry.getKey(), d));
-        }
-        return played;
-    }
-
     static boolean isKernelDma(Topology topology, String driver) {
-        return topology.driver(driver).map(d -> !d.managedDma()).orElse(false);
+        return DriverCast.isKernelDma(topology, driver);
     }
 
     static Optional<DriverSpec> spec(Topology topology, String driver) {

@@ -42,26 +42,48 @@ public final class GuestScript implements AgentContext {
 
     /** The whole script: set-up, then every step. */
     public static String of(Scenario scenario, GuestLayout layout) throws NotRealisable {
+        return of(scenario, layout, false);
+    }
+
+    /** The whole script; with {@code testModule} the agent first loads the oracle's test module. */
+    public static String of(Scenario scenario, GuestLayout layout, boolean testModule) throws NotRealisable {
         GuestScript script = new GuestScript(layout);
-        script.setUp();
+        script.setUp(testModule);
         for (Step step : scenario.steps()) {
             script.lines.add(step.number() + " " + script.translate(step));
         }
         return String.join("\n", script.lines) + "\n";
     }
 
-    private void setUp() {
+    private void setUp(boolean testModule) {
         lines.add("- modules");
+        if (testModule) {
+            lines.add("-kmod load-kmod /" + dev.custody.oracle.vm.TestModule.GUEST_PATH);
+        }
+        lines.add("-kernel kernel");
         lines.add("- groups");
+        layout.dynamicIds().forEach(id -> lines.add("- new-id " + id));
         for (GuestDevice device : layout.devices().values()) {
             DeviceSpec spec = layout.topology().device(device.scenarioName());
             if (!device.isEndpoint()) {
+                // a port keeps the pcieport the guest bound at boot unless the file has it otherwise
+                Optional<String> wanted = spec.bootDriver().map(d -> layout.guestDriver(spec.id(), d));
+                if (device.kind() != GuestDevice.Kind.HOST_BRIDGE
+                        && !wanted.equals(device.kind().nativeDriver())) {
+                    lines.add("- unbind " + device.address());
+                    wanted.ifPresent(driver -> lines.add("- bind " + device.address() + " " + driver + " "
+                            + (layout.bindsThroughOverride(
+                                            spec.id(), spec.bootDriver().get())
+                                    ? 1
+                                    : 0)));
+                }
                 continue;
             }
             lines.add("- unbind " + device.address());
             spec.bootDriver()
                     .ifPresent(driver -> lines.add("- bind " + device.address() + " "
-                            + layout.guestDriver(spec.id(), driver) + " " + (bindsThroughOverride(driver) ? 1 : 0)));
+                            + layout.guestDriver(spec.id(), driver) + " "
+                            + (layout.bindsThroughOverride(spec.id(), driver) ? 1 : 0)));
         }
         for (GuestDevice device : layout.devices().values()) {
             if (!layout.topology().device(device.scenarioName()).present()) {
@@ -127,10 +149,10 @@ public final class GuestScript implements AgentContext {
         return layout.guestDriver(device, driver);
     }
 
-    /** vfio-pci and pci-stub match no ids: an explicit bind of them goes through driver_override. */
+    /** vfio-pci, pci-stub and custody-managed match no ids: an explicit bind of them goes through driver_override. */
     @Override
-    public boolean bindsThroughOverride(String driver) {
-        return GuestLayout.GUEST_MANAGED_DRIVERS.contains(driver);
+    public boolean bindsThroughOverride(DeviceId device, String driver) {
+        return layout.bindsThroughOverride(device, driver);
     }
 
     @Override

@@ -52,6 +52,12 @@ public final class KernelLines {
                         answer.value("id")
                                 .ifPresent(id -> objectNames.put(id, step.as().get()));
                     }
+                    if (step.op().equals("iommufd.destroy")) {
+                        // the destroyed object's id is free again: an automatic HWPT may get it next
+                        step.field("id")
+                                .map(n -> n.asText())
+                                .ifPresent(name -> objectNames.values().remove(name));
+                    }
                 }
             }
             completes(answers.completions().getOrDefault(step.number(), List.of()))

@@ -2,6 +2,7 @@ package dev.custody.oracle;
 
 import dev.custody.ops.NotRealisable;
 import dev.custody.oracle.vm.Kernel;
+import dev.custody.oracle.vm.TestModule;
 import dev.custody.oracle.vm.VirtualMachine;
 import dev.custody.oracle.vm.VmRequest;
 import dev.custody.oracle.vm.VmResult;
@@ -32,18 +33,42 @@ public final class KernelRunner {
         return scenario.steps().stream().anyMatch(s -> s.op().startsWith("iommufd.") || s.op().startsWith("cdev."));
     }
 
+    /** Does the scenario make in-kernel calls, which need the oracle's test module in the guest? */
+    public static boolean needsTestModule(Scenario scenario) {
+        return scenario.steps().stream()
+                .map(s -> dev.custody.ops.Operations.find(s.op()).orElseThrow())
+                .anyMatch(op -> op.caller() != dev.custody.ops.Caller.USER_SPACE
+                        && !op.name().equals("state"));
+    }
+
     public KernelRun run(Scenario scenario, Kernel kernel) throws NotRealisable {
+        return run(scenario, kernel, Optional.empty());
+    }
+
+    /**
+     * Runs the scenario; with {@code testModule} the module goes into the initramfs and the agent
+     * loads it first. A kernel or guest that cannot be used at all is a {@link KernelUnusable}.
+     */
+    public KernelRun run(Scenario scenario, Kernel kernel, Optional<Path> testModule) throws NotRealisable {
         GuestLayout layout = GuestLayout.of(scenario);
-        String script = GuestScript.of(scenario, layout);
-        VmResult vm = machine.run(new VmRequest(kernel, layout.qemuArguments(), script, timeout, agent));
+        String script = GuestScript.of(scenario, layout, testModule.isPresent());
+        VmRequest request = new VmRequest(
+                kernel,
+                layout.qemuArguments(),
+                script,
+                timeout,
+                agent,
+                testModule.map(m -> List.of(TestModule.inGuest(m))).orElse(List.of()));
+        VmResult vm = machine.run(request);
         AgentAnswers answers = AgentAnswers.parse(vm.agentLines());
         for (int retry = 0;
                 retry < BOOT_RETRIES && vm.kernelPanicked() && answers.setUp().isEmpty();
                 retry++) {
             // a crash before the agent did anything is the emulated machine's, not the scenario's
-            vm = machine.run(new VmRequest(kernel, layout.qemuArguments(), script, timeout, agent));
+            vm = machine.run(request);
             answers = AgentAnswers.parse(vm.agentLines());
         }
+        unusable(scenario, vm, answers, kernel, testModule.isPresent());
         String name = kernel.name();
         Optional<String> failure = failure(vm, answers, layout, kernel);
         List<String> topology = failure.isPresent() ? List.of() : GuestGroups.differences(layout, answers.groups());
@@ -55,6 +80,61 @@ public final class KernelRunner {
                 topology,
                 failure,
                 vm.elapsed());
+    }
+
+    /** What makes the kernel or guest unusable, said in one line (bad input, not a finding). */
+    private static void unusable(
+            Scenario scenario, VmResult vm, AgentAnswers answers, Kernel kernel, boolean testModule) {
+        String name = "kernel " + kernel.name();
+        if (vm.agentLines().stream().noneMatch(l -> l.startsWith("A "))) {
+            String why = vm.kernelPanicked()
+                    ? "it panicked: " + String.join(" | ", KernelCrash.summary(vm.consoleLog()))
+                    : vm.timedOut() ? "nothing within " + vm.elapsed().toSeconds() + " s" : "QEMU: " + firstLine(vm);
+            throw new KernelUnusable(name + " (" + kernel.bzImage() + ") does not boot to the guest agent: " + why);
+        }
+        AgentAnswers.Answer facts = answers.facts().get("kernel");
+        if (kernel.iommufd() && facts != null && facts.value("iommufd").equals(Optional.of("0"))) {
+            throw new KernelUnusable(
+                    name + " (" + kernel.bzImage() + ") has no /dev/iommu: it was built without IOMMUFD");
+        }
+        AgentAnswers.Answer module = answers.facts().get("kmod");
+        if (testModule && module != null && !module.result().equals("ok")) {
+            throw new KernelUnusable("the oracle's test module does not load into " + name + ": " + module.result()
+                    + moduleMessage(vm.consoleLog()));
+        }
+        if (answers.hungAt().isPresent() || (vm.timedOut() && !vm.kernelPanicked())) {
+            int step = answers.hungAt()
+                    .filter(s -> s.matches("[0-9]+"))
+                    .map(Integer::parseInt)
+                    .orElseGet(() -> answers.steps().keySet().stream()
+                                    .mapToInt(Integer::intValue)
+                                    .max()
+                                    .orElse(0)
+                            + 1);
+            String op = scenario.steps().stream()
+                    .filter(s -> s.number() == step)
+                    .map(s -> " (" + s.op() + ")")
+                    .findFirst()
+                    .orElse(answers.hungAt().isPresent() ? " (set-up)" : "");
+            throw new KernelUnusable(scenario.source() + ": the guest hung at step " + step + op + " on " + name
+                    + (answers.hungAt().isPresent()
+                            ? ": no answer within the agent's per-step limit"
+                            : ": the VM did not finish within " + vm.elapsed().toSeconds() + " s"));
+        }
+    }
+
+    /** The kernel's own words about a module it refused ("Unknown symbol ...", "invalid module format"). */
+    private static String moduleMessage(String console) {
+        return console.lines()
+                .map(l -> l.replaceFirst("^\\[[ 0-9.]+\\] ?", "").strip())
+                .filter(l -> l.startsWith("custody_kmod") || l.startsWith("custody-kmod"))
+                .findFirst()
+                .map(l -> " (" + l + ")")
+                .orElse("");
+    }
+
+    private static String firstLine(VmResult vm) {
+        return vm.qemuLog().lines().findFirst().orElse("exit status " + vm.exitCode());
     }
 
     private static Optional<String> failure(VmResult vm, AgentAnswers answers, GuestLayout layout, Kernel kernel) {

@@ -4,8 +4,15 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
 
-/** What `custody oracle diff` prints: each file's agreement and disagreements, then the total. */
+/**
+ * What `custody oracle diff` prints: each file's agreement and disagreements, then the total, and
+ * why the check fails when it does. It fails when a step or group differs, a run failed, nothing
+ * was compared, or a file was skipped as not realisable without being allowed to be
+ * ({@link AllowedSkips}).
+ */
 public final class OracleReport {
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
 
@@ -20,17 +27,23 @@ public final class OracleReport {
 
     private final String left;
     private final String right;
+    private final AllowedSkips allowedSkips;
+    /** Files skipped without being allowed to be, and listed files that ran: each fails the check. */
+    private final List<String> unallowedSkips = new ArrayList<>();
+
+    private final List<String> staleListings = new ArrayList<>();
 
     /** {@code left} and {@code right} name the two sides in text: "engine" and "kernel", or two kernels. */
-    public OracleReport(PrintStream out, boolean json, String left, String right) {
+    public OracleReport(PrintStream out, boolean json, String left, String right, AllowedSkips allowedSkips) {
         this.out = out;
         this.json = json;
         this.left = left;
         this.right = right;
+        this.allowedSkips = allowedSkips;
     }
 
-    public OracleReport(PrintStream out, boolean json) {
-        this(out, json, "engine", "kernel");
+    public OracleReport(PrintStream out, boolean json, AllowedSkips allowedSkips) {
+        this(out, json, "engine", "kernel", allowedSkips);
     }
 
     public void file(FileComparison comparison) {
@@ -40,9 +53,18 @@ public final class OracleReport {
                 failed++;
             } else {
                 skipped++;
+                if (allowedSkips.allows(comparison.file()).isEmpty()) {
+                    unallowedSkips.add(
+                            comparison.file() + ": " + comparison.skipped().get());
+                }
             }
-        } else if (!comparison.agrees()) {
-            disagreeingFiles++;
+        } else {
+            if (!comparison.agrees()) {
+                disagreeingFiles++;
+            }
+            if (allowedSkips.lists(comparison.file())) {
+                staleListings.add(comparison.file());
+            }
         }
         compared += comparison.compared();
         agreeing += comparison.agreeing();
@@ -62,17 +84,44 @@ public final class OracleReport {
                     .put("agreeing", agreeing)
                     .put("disagreeingFiles", disagreeingFiles)
                     .put("skipped", skipped)
-                    .put("failed", failed);
+                    .put("failed", failed)
+                    .put("unallowedSkips", unallowedSkips.size())
+                    .put("passed", passed());
             out.println(total);
             return;
         }
         out.printf(
                 "oracle: total: %d/%d steps agree in %d files (%d with disagreements, %d failed to run, %d not realisable)%n",
                 agreeing, compared, files - skipped - failed, disagreeingFiles, failed, skipped);
+        failures().forEach(f -> out.println("oracle: FAILED: " + f));
     }
 
-    public boolean allAgree() {
-        return disagreeingFiles == 0 && failed == 0;
+    /** Every step and group compared agreed, something was compared, and every skip was allowed. */
+    public boolean passed() {
+        return failures().isEmpty();
+    }
+
+    /** Why the check fails, one line each; empty when it passes. */
+    public List<String> failures() {
+        List<String> why = new ArrayList<>();
+        if (disagreeingFiles > 0) {
+            why.add(disagreeingFiles + " files disagree with the kernel");
+        }
+        if (failed > 0) {
+            why.add(failed + " files failed to run");
+        }
+        if (compared == 0) {
+            why.add("no step was compared (" + files + " files, " + skipped + " not realisable)");
+        }
+        if (!unallowedSkips.isEmpty()) {
+            why.add(unallowedSkips.size() + " files were skipped as not realisable, which the check does not allow"
+                    + " (--allow-skips[=LIST] allows them): " + String.join("; ", unallowedSkips));
+        }
+        if (!staleListings.isEmpty()) {
+            why.add(staleListings.size() + " files listed as not realisable ran: remove them from the list: "
+                    + String.join(", ", staleListings));
+        }
+        return why;
     }
 
     private static String asText(FileComparison c, String left, String right) {

@@ -10,19 +10,18 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.SequencedMap;
-import java.util.TreeMap;
 
 /**
- * A scenario's {@code "pci"} form realised as itself: root ports as QEMU pcie-root-ports (which
- * have ACS), endpoints at the addresses the file gives, on the root bus or below their port. The
- * guest then derives the groups from the same hierarchy, and the comparison of groups checks the
- * derivation too. What QEMU cannot build the same way (switches, conventional bridges, a root port
- * without ACS, bus numbers the firmware would assign differently) is refused.
+ * A scenario's {@code "pci"} form realised as itself: root ports as QEMU pcie-root-ports (with ACS,
+ * or without where the file's has none), switches as x3130 upstream and xio3130 downstream ports,
+ * PCIe-to-PCI bridges as pcie-pci-bridges and conventional bridges as pci-bridges, endpoints at
+ * the addresses the file gives. The guest then derives the groups from the same hierarchy, and the
+ * comparison of groups checks the derivation too ({@link MachineHierarchy}).
  */
 record PciGuestHierarchy(SequencedMap<DeviceId, GuestDevice> devices, List<String> arguments) {
     static final String PORT_DRIVER = "pcieport";
@@ -34,84 +33,96 @@ record PciGuestHierarchy(SequencedMap<DeviceId, GuestDevice> devices, List<Strin
         if (functions.isEmpty()) {
             return Optional.empty();
         }
-        Map<Integer, String> portOfBus = new TreeMap<>();
-        SequencedMap<DeviceId, GuestDevice> devices = new LinkedHashMap<>();
-        List<String> arguments = new ArrayList<>();
-        int chassis = 0;
-        for (JsonNode function : sorted(functions.get())) {
+        List<MachineHierarchy.Node> nodes = new ArrayList<>();
+        for (JsonNode function : functions.get()) {
             String address = full(function.get("address").asText());
             DeviceId id = new DeviceId(address);
-            String express = function.path("express").asText("");
-            int bus = Integer.parseInt(address.substring(5, 7), 16);
-            String slot = address.substring(8);
-            boolean multifunction = function.path("multifunction").asBoolean(false) && address.endsWith(".0");
-            if (isHostBridge(function)) {
-                if (!address.equals("0000:00:00.0")) {
-                    throw new NotRealisable(
-                            scenario.source() + ": host bridge " + address + "; q35 has one, at 00:00.0");
-                }
-                devices.put(
-                        id,
-                        new GuestDevice(id, address, GuestDevice.Kind.HOST_BRIDGE, Optional.empty(), Optional.empty()));
-                continue;
-            }
-            if (express.equals("root-port")) {
-                if (bus != 0
-                        || !function.has("bridge")
-                        || !function.path("acs").path("supported").toString().contains("SV")) {
-                    throw new NotRealisable(scenario.source() + ": root port " + address
-                            + " must sit on bus 0 with ACS and a secondary bus, as QEMU's pcie-root-port does");
-                }
-                int secondary = U64.exact(function.get("bridge").get("secondary"))
-                        .orElseThrow()
-                        .intValue();
-                if (secondary != portOfBus.size() + 1) {
-                    throw new NotRealisable(scenario.source() + ": root port " + address + " has secondary bus "
-                            + secondary + "; the firmware numbers root ports' buses 1, 2, ... in address order");
-                }
-                String port = "rp" + (++chassis);
-                portOfBus.put(secondary, port);
-                arguments.add("-device");
-                arguments.add("pcie-root-port,id=" + port + ",chassis=" + chassis + ",addr=" + slot
-                        + (multifunction ? ",multifunction=on" : ""));
-                devices.put(
-                        id,
-                        new GuestDevice(id, address, GuestDevice.Kind.ROOT_PORT, Optional.empty(), Optional.empty()));
-                continue;
-            }
-            if (function.has("bridge")
-                    || !(express.isEmpty() || express.equals("endpoint") || express.equals("rc-integrated-endpoint"))) {
-                throw new NotRealisable(
-                        scenario.source() + ": " + address + " is a " + (express.isEmpty() ? "bridge" : express)
-                                + "; the VM realises root ports and endpoints of a pci form");
-            }
-            Optional<String> driver = Optional.ofNullable(played.get(id));
-            GuestDevice.Kind kind = GuestDevice.Kind.playing(driver, false);
-            StringBuilder argument = new StringBuilder(kind.qemuDevice);
-            if (bus != 0) {
-                String port = portOfBus.get(bus);
-                if (port == null) {
-                    throw new NotRealisable(
-                            scenario.source() + ": " + address + " is on bus " + bus + ", below no root port");
-                }
-                argument.append(",bus=").append(port);
-            }
-            argument.append(",addr=").append(slot).append(multifunction ? ",multifunction=on" : "");
-            if (kind == GuestDevice.Kind.NVME) {
-                argument.append(",serial=custody").append(address.replaceAll("[:.]", ""));
-            }
-            arguments.add("-device");
-            arguments.add(argument.toString());
-            devices.put(id, new GuestDevice(id, address, kind, driver, Optional.empty()));
+            boolean multifunction = function.path("multifunction").asBoolean(false);
+            OptionalInt secondary = function.has("bridge")
+                    ? OptionalInt.of(U64.exact(function.get("bridge").get("secondary"))
+                            .orElseThrow()
+                            .intValue())
+                    : OptionalInt.empty();
+            GuestDevice.Kind kind = kind(scenario, function, address);
+            boolean acs = function.path("acs").path("supported").toString().contains("SV");
+            Optional<String> driver =
+                    kind.isBridge() || kind.builtIn() ? Optional.empty() : Optional.ofNullable(played.get(id));
+            nodes.add(new MachineHierarchy.Node(
+                    id, address, kind, driver, multifunction, kind == GuestDevice.Kind.ROOT_PORT && !acs, secondary));
         }
-        return Optional.of(new PciGuestHierarchy(devices, arguments));
+        // endpoints behind a conventional bridge are played by virtio (see GuestDevice.Kind.playing)
+        List<MachineHierarchy.Node> cast = new ArrayList<>();
+        for (MachineHierarchy.Node node : nodes) {
+            if (node.kind().isBridge() || node.kind().builtIn()) {
+                cast.add(node);
+                continue;
+            }
+            boolean conventional = behindConventional(node, nodes);
+            cast.add(new MachineHierarchy.Node(
+                    node.id(),
+                    node.address(),
+                    GuestDevice.Kind.playing(node.played(), conventional),
+                    node.played(),
+                    node.multifunction(),
+                    false,
+                    node.declaredSecondary()));
+        }
+        try {
+            return Optional.of(MachineHierarchy.build(cast));
+        } catch (NotRealisable why) {
+            throw new NotRealisable(scenario.source() + ": " + why.getMessage());
+        }
     }
 
-    static boolean isRootPort(Scenario scenario, DeviceId device) {
-        return functions(scenario).stream()
-                .flatMap(list -> java.util.stream.StreamSupport.stream(list.spliterator(), false))
-                .anyMatch(f -> full(f.get("address").asText()).equals(device.name())
-                        && f.path("express").asText("").equals("root-port"));
+    private static GuestDevice.Kind kind(Scenario scenario, JsonNode function, String address) throws NotRealisable {
+        String express = function.path("express").asText("");
+        if (isHostBridge(function)) {
+            return GuestDevice.Kind.HOST_BRIDGE;
+        }
+        return switch (express) {
+            case "root-port" -> GuestDevice.Kind.ROOT_PORT;
+            case "switch-upstream-port" -> GuestDevice.Kind.SWITCH_UPSTREAM_PORT;
+            case "switch-downstream-port" -> GuestDevice.Kind.SWITCH_DOWNSTREAM_PORT;
+            case "pcie-to-pci-bridge" -> GuestDevice.Kind.PCIE_TO_PCI_BRIDGE;
+            case "", "endpoint", "rc-integrated-endpoint", "legacy-endpoint" -> {
+                if (function.has("bridge")) {
+                    yield express.isEmpty() ? GuestDevice.Kind.PCI_BRIDGE : fail(scenario, address, express);
+                }
+                yield GuestDevice.Kind.PLAIN;
+            }
+            default -> fail(scenario, address, express);
+        };
+    }
+
+    private static GuestDevice.Kind fail(Scenario scenario, String address, String express) throws NotRealisable {
+        throw new NotRealisable(
+                scenario.source() + ": " + address + " is a " + express + "; QEMU has no device of that port type");
+    }
+
+    /** Whether a bridge to conventional PCI lies between the node and the root. */
+    private static boolean behindConventional(MachineHierarchy.Node node, List<MachineHierarchy.Node> nodes) {
+        for (MachineHierarchy.Node bridge : nodes) {
+            if (bridge.declaredSecondary().isPresent()
+                    && bridge.declaredSecondary().getAsInt() == node.bus()) {
+                return bridge.kind() == GuestDevice.Kind.PCIE_TO_PCI_BRIDGE
+                        || bridge.kind() == GuestDevice.Kind.PCI_BRIDGE
+                        || behindConventional(bridge, nodes);
+            }
+        }
+        return false;
+    }
+
+    /** The devices the file's pci form has as PCIe ports (their pcieport is the guest's own). */
+    static java.util.Set<DeviceId> ports(Scenario scenario) {
+        java.util.Set<DeviceId> ports = new java.util.HashSet<>();
+        functions(scenario)
+                .ifPresent(list -> list.forEach(f -> {
+                    String express = f.path("express").asText("");
+                    if (express.endsWith("port")) {
+                        ports.add(new DeviceId(full(f.get("address").asText())));
+                    }
+                }));
+        return ports;
     }
 
     /** The file's topology.pci.functions: the parsed scenario keeps only the derived devices. */
@@ -129,14 +140,6 @@ record PciGuestHierarchy(SequencedMap<DeviceId, GuestDevice> devices, List<Strin
         } catch (IOException e) {
             return Optional.empty();
         }
-    }
-
-    /** Bus by bus, each in devfn order: the order QEMU must see ports before what sits below them. */
-    private static List<JsonNode> sorted(JsonNode functions) {
-        List<JsonNode> list = new ArrayList<>();
-        functions.forEach(list::add);
-        list.sort(java.util.Comparator.comparing(f -> full(f.get("address").asText())));
-        return list;
     }
 
     private static boolean isHostBridge(JsonNode function) {

@@ -72,13 +72,30 @@ class GuestLayoutTest {
                   "devices": [ { "name": "x", "iommu": "a", "group": 1, "requireDirect": true } ] }""", "")));
         assertTrue(direct.getMessage().contains("x requires a direct mapping"), direct.getMessage());
 
-        NotRealisable twoDrivers =
-                assertThrows(NotRealisable.class, () -> GuestLayout.of(OracleScenarios.withSteps("""
-                { "op": "driver.bind", "device": "0000:00:04.0", "driver": "e1000e" }""")));
-        assertTrue(twoDrivers.getMessage().contains("0000:00:04.0 uses kernel-DMA drivers"), twoDrivers.getMessage());
+        NotRealisable threeDrivers =
+                assertThrows(NotRealisable.class, () -> GuestLayout.of(OracleScenarios.withTopology("""
+                { "iommus": [ { "name": "a" } ],
+                  "drivers": [ { "name": "x1" }, { "name": "x2" } ],
+                  "devices": [ { "name": "0000:00:04.0", "iommu": "a", "group": 1, "matches": ["nvme", "x1", "x2"] } ] }""", "")));
+        assertTrue(
+                threeDrivers.getMessage().contains("0000:00:04.0 uses kernel-DMA drivers [nvme, x1, x2]"),
+                threeDrivers.getMessage());
+    }
 
-        NotRealisable port = assertThrows(NotRealisable.class, () -> GuestLayout.of(OracleScenarios.withSteps("""
-                { "op": "driver.bind", "device": "0000:00:04.0", "driver": "pcieport" }""")));
-        assertTrue(port.getMessage().contains("step 1: driver pcieport does not exist"), port.getMessage());
+    @Test
+    void aSecondKernelDmaDriverAndAManagedDriverTheGuestLacksArePlayedByTheTestModule() throws NotRealisable {
+        GuestLayout layout = GuestLayout.of(OracleScenarios.withSteps("""
+                { "op": "driver.bind", "device": "0000:00:04.0", "driver": "e1000e" },
+                { "op": "driver.bind", "device": "0000:00:03.1", "driver": "pcieport" }"""));
+        DeviceId nvme = new DeviceId("0000:00:04.0");
+        assertEquals("nvme", layout.guestDriver(nvme, "nvme"));
+        assertEquals("custody-dma", layout.guestDriver(nvme, "e1000e"));
+        assertEquals(Optional.of("e1000e"), layout.scenarioDriver(nvme, "custody-dma"));
+        assertEquals(List.of("custody-dma 1b36 0010"), layout.dynamicIds());
+        DeviceId plain = new DeviceId("0000:00:03.1");
+        assertEquals("custody-managed", layout.guestDriver(plain, "pcieport"));
+        assertTrue(layout.bindsThroughOverride(plain, "pcieport"));
+        assertEquals(Optional.of("pcieport"), layout.scenarioDriver(plain, "custody-managed"));
+        assertTrue(layout.usesTestModule());
     }
 }

@@ -21,6 +21,7 @@ class GuestScriptTest {
         assertEquals(
                 List.of(
                         "- modules",
+                        "-kernel kernel",
                         "- groups",
                         "- unbind 0000:00:03.0",
                         "- bind 0000:00:03.0 virtio-pci 0",
@@ -75,12 +76,32 @@ class GuestScriptTest {
     }
 
     @Test
-    void inKernelCallsMakeTheScenarioNotRealisableNamingTheStep() {
+    void inKernelCallsGoToTheTestModuleWithTheGroupAsItsMembersAddresses() throws NotRealisable {
+        Scenario scenario = OracleScenarios.withSteps("""
+                { "op": "iommu.group_claim", "group": 1, "owner": "me" },
+                { "op": "iommu.domain_alloc", "device": "0000:00:04.0", "as": "d" },
+                { "op": "iommu.map", "domain": "d", "iova": "0x200000", "paddr": "0x400000", "size": "0x1000", "prot": "r" },
+                { "op": "iommu.replace_domain", "group": 2, "domain": null },
+                { "op": "driver.fail_next_probe", "device": "0000:00:04.0", "errno": "ENOMEM" }""");
+        List<String> lines =
+                List.of(GuestScript.of(scenario, GuestLayout.of(scenario), true).split("\n"));
+        assertEquals("-kmod load-kmod /custody-kmod.ko", lines.get(1));
+        List<String> steps = lines.stream().filter(l -> !l.startsWith("-")).toList();
+        assertEquals(
+                List.of(
+                        "1 kmod group-claim 0000:00:03.0,0000:00:03.1 me - 0x0 0x0 0x0 - 0",
+                        "2 kmod domain-alloc 0000:00:04.0 - d 0x0 0x0 0x0 - 0",
+                        "3 kmod map - - d 0x200000 0x400000 0x1000 r 0",
+                        "4 kmod replace-domain 0000:00:04.0 - - 0x0 0x0 0x0 - 0",
+                        "5 kmod fail-next-probe 0000:00:04.0 - - 0x0 0x0 0x0 - 12"),
+                steps);
+    }
+
+    @Test
+    void anOwnerThatCannotBePassedToTheAgentMakesTheScenarioNotRealisableNamingTheStep() {
         NotRealisable why = assertThrows(NotRealisable.class, () -> script(OracleScenarios.withSteps("""
                 { "op": "state", "group": 1 },
-                { "op": "iommu.group_claim", "group": 1, "owner": "me" }""")));
-        assertTrue(
-                why.getMessage().startsWith("step 2 (iommu.group_claim): iommu.group_claim is an in-kernel call"),
-                why.getMessage());
+                { "op": "iommu.group_claim", "group": 1, "owner": "two words" }""")));
+        assertTrue(why.getMessage().startsWith("step 2 (iommu.group_claim): owner \"two words\""), why.getMessage());
     }
 }

@@ -24,11 +24,9 @@ import org.h2.mvstore.MVStore;
  * {@code CHECKPOINT SYNC} then runs while the changes are still on their way to the file. The crash
  * test lost acknowledged decisions to it, and {@code PowerCutDurabilityTest} on a slow disk does.
  *
- * <p>H2 writes each store of changes as a new chunk, and may write over the room of a chunk it no
- * longer needs once {@link Journals#H2_RETENTION_MILLIS} have passed. Whatever H2 stores on its own
- * (its background writer, writes nobody waits for) is synced here within {@link
- * #SYNCED_WITHIN_MILLIS}, well within that time, so the room H2 reuses always belonged to a chunk
- * whose successor is on stable storage: the short retention that keeps the file small is safe.
+ * <p>Whatever H2 stores on its own (its background writer, writes nobody waits for) is synced here
+ * within {@link #SYNCED_WITHIN_MILLIS}, so the entities' rows and the refusals' records, which no
+ * answer waits for, are on stable storage soon after too.
  *
  * <p>Compaction is left to H2's background writer. Compacting from this thread as well (moving chunks
  * together every second) kept a simulation's file within 3 times its compacted size instead of 5,

@@ -3,11 +3,13 @@ package dev.custody.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.custody.ops.NotRealisable;
+import dev.custody.oracle.AllowedSkips;
 import dev.custody.oracle.FileComparison;
 import dev.custody.oracle.KernelRun;
 import dev.custody.oracle.Oracle;
 import dev.custody.oracle.OracleReport;
 import dev.custody.oracle.RandomWalkScenarios;
+import dev.custody.oracle.ResultCoverage;
 import dev.custody.oracle.ScenarioFiles;
 import dev.custody.oracle.ScenarioRecorder;
 import dev.custody.oracle.vm.KernelCatalog;
@@ -44,6 +46,8 @@ public final class OracleCommand {
     static final int AGREE = 0;
     static final int DISAGREE = 1;
     static final int INVALID = 2;
+    /** --allow-skips given without a list. */
+    static final String ANY_SKIP = "<any>";
 
     /** Options every VM-running subcommand shares. */
     static final class VmOptions {
@@ -59,6 +63,25 @@ public final class OracleCommand {
         String kernel;
 
         @Option(
+                names = "--kernel-image",
+                paramLabel = "BZIMAGE",
+                description = {
+                    "Boot this kernel image instead (one you built, with IOMMUFD, VFIO and its drivers built",
+                    "in or given with --modules); it replaces --kernel."
+                })
+        Path kernelImage;
+
+        @Option(
+                names = "--modules",
+                paramLabel = "DIR",
+                description = {
+                    "With --kernel-image: its modules directory (/lib/modules/<release>, with modules.dep),",
+                    "whose VFIO and device drivers the guest loads; a build link there to the kernel's build",
+                    "tree lets the oracle build its test module for in-kernel calls."
+                })
+        Path modules;
+
+        @Option(
                 names = "--timeout",
                 defaultValue = "180",
                 paramLabel = "SECONDS",
@@ -66,6 +89,17 @@ public final class OracleCommand {
         int timeoutSeconds;
 
         Oracle oracle() {
+            if (modules != null && kernelImage == null) {
+                throw new IllegalArgumentException("--modules goes with --kernel-image");
+            }
+            if (kernelImage != null) {
+                return Oracle.withImage(
+                        OracleFiles.unpacked(),
+                        Duration.ofSeconds(timeoutSeconds),
+                        kernelImage,
+                        java.util.Optional.ofNullable(modules),
+                        System.err::println);
+            }
             return with(kernel);
         }
 
@@ -161,7 +195,9 @@ public final class OracleCommand {
             description = {
                 "Runs each file on the engine and in the VM and reports every step where they disagree,",
                 "per file and in total (steps agreeing / steps compared). Exit 1 if any step or any group",
-                "differs, 0 otherwise, 2 for invalid files."
+                "differs, a run fails, nothing was compared or a file was skipped (see --allow-skips), 0",
+                "otherwise; 2 for bad input (an invalid file, a kernel that does not boot or lacks iommufd,",
+                "a test module that does not load, a guest that hangs), in one line."
             })
     static final class Diff implements Callable<Integer> {
         @Parameters(arity = "0..*", paramLabel = "FILE", description = "Scenario files or directories of them.")
@@ -211,9 +247,38 @@ public final class OracleCommand {
         @Option(names = "--json", description = "One JSON object per file and a total, instead of text.")
         boolean json;
 
+        @Option(
+                names = "--coverage",
+                paramLabel = "FILE",
+                description = {
+                    "Write the (operation, result) pairs seen into FILE as a Markdown table: each result",
+                    "the kernel gave, and each the engine gave that the kernel was never seen to give."
+                })
+        Path coverage;
+
+        @Option(
+                names = "--allow-skips",
+                arity = "0..1",
+                fallbackValue = ANY_SKIP,
+                paramLabel = "LIST",
+                description = {
+                    "Pass even when files are not realisable in the VM. Without LIST any file may be skipped;",
+                    "with LIST only the files it names (one per line: path, then why), and a listed file",
+                    "that runs fails the check. Without this option a skipped file, or a run that compared",
+                    "nothing, fails it."
+                })
+        String allowSkips;
+
         @Override
         public Integer call() {
             return OracleCommand.reportingFailures(this::compare);
+        }
+
+        private AllowedSkips allowedSkips() {
+            if (allowSkips == null) {
+                return AllowedSkips.none();
+            }
+            return allowSkips.equals(ANY_SKIP) ? AllowedSkips.any() : AllowedSkips.listedIn(Path.of(allowSkips));
         }
 
         private Integer compare() {
@@ -236,12 +301,14 @@ public final class OracleCommand {
             } else {
                 scenarios.addAll(walks);
             }
+            AllowedSkips skips = allowedSkips();
             Oracle oracle = vm.oracle();
             PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
             if (versus != null) {
-                return versus(oracle, vm.with(versus), scenarios, out);
+                return versus(oracle, vm.with(versus), scenarios, out, skips);
             }
-            OracleReport report = new OracleReport(out, json);
+            OracleReport report = new OracleReport(out, json, skips);
+            ResultCoverage seen = new ResultCoverage();
             for (Scenario scenario : scenarios) {
                 FileComparison comparison;
                 if (record && java.nio.file.Files.isRegularFile(Path.of(scenario.source()))) {
@@ -250,19 +317,37 @@ public final class OracleCommand {
                     comparison = oracle.compare(scenario);
                 }
                 report.file(comparison);
+                if (comparison.skipped().isPresent() && !comparison.runFailed()) {
+                    seen.addEngineOnly(scenario);
+                } else {
+                    seen.add(comparison);
+                }
             }
             report.total();
-            return report.allAgree() ? AGREE : DISAGREE;
+            if (coverage != null) {
+                try {
+                    java.nio.file.Files.write(coverage, seen.markdown(), StandardCharsets.UTF_8);
+                } catch (java.io.IOException e) {
+                    System.err.println("custody: cannot write " + coverage + ": " + e.getMessage());
+                    return INVALID;
+                }
+                if (!json) {
+                    out.println("oracle: coverage: " + seen.seenFromKernel() + " (operation, result) pairs seen from"
+                            + " the kernel, " + seen.engineOnly() + " only from the engine; table in " + coverage);
+                }
+            }
+            return report.passed() ? AGREE : DISAGREE;
         }
 
         /** Kernel against kernel: every step where --kernel and --versus answer differently. */
-        private Integer versus(Oracle first, Oracle second, List<Scenario> scenarios, PrintStream out) {
-            OracleReport report = new OracleReport(out, json, vm.kernel, versus);
+        private Integer versus(
+                Oracle first, Oracle second, List<Scenario> scenarios, PrintStream out, AllowedSkips skips) {
+            OracleReport report = new OracleReport(out, json, vm.kernel, versus, skips);
             for (Scenario scenario : scenarios) {
                 report.file(bothKernels(first, second, scenario));
             }
             report.total();
-            return report.allAgree() ? AGREE : DISAGREE;
+            return report.passed() ? AGREE : DISAGREE;
         }
 
         private static FileComparison bothKernels(Oracle first, Oracle second, Scenario scenario) {

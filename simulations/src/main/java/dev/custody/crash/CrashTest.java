@@ -106,7 +106,13 @@ public final class CrashTest {
                     stoppedEarly = Optional.of("the journal could not be audited after cycle " + cycle);
                     break;
                 }
-                unrecovered = child.recovered().isPresent() ? 0 : unrecovered + 1;
+                // a cycle killed during its recovery on purpose says nothing about whether it would recover
+                boolean cutShortOnPurpose = kill instanceof KillPoint.DuringRecovery && child.killed();
+                if (child.recovered().isPresent()) {
+                    unrecovered = 0;
+                } else if (!cutShortOnPurpose) {
+                    unrecovered++;
+                }
                 if (unrecovered >= STOP_AFTER_UNRECOVERED) {
                     stoppedEarly = Optional.of("the engine did not recover in " + unrecovered
                             + " cycles in a row (cycles " + (cycle - unrecovered + 1) + " to " + cycle + ")");

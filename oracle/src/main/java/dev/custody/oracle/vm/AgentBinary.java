@@ -51,7 +51,19 @@ public final class AgentBinary {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the agent source " + source, e);
         }
-        String key = key(code, UapiHeaders.tarballKey(headerTarball) + " " + String.join(" ", FLAGS));
+        // the test module's interface (kmod/custody-kmod.h beside agent/) is part of the agent's source
+        Path moduleHeaders = source.toAbsolutePath().getParent().resolveSibling("kmod");
+        String interfaceKey = "";
+        Path header = moduleHeaders.resolve(OracleFiles.MODULE_HEADER.getFileName());
+        try {
+            if (Files.isRegularFile(header)) {
+                interfaceKey = key(Files.readAllBytes(header), "");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + header, e);
+        }
+        String key =
+                key(code, UapiHeaders.tarballKey(headerTarball) + " " + String.join(" ", FLAGS) + " " + interfaceKey);
         Path binary = cacheRoot.resolve("agent").resolve(key).resolve("custody-agent");
         if (Files.isExecutable(binary)) {
             return binary;
@@ -66,6 +78,8 @@ public final class AgentBinary {
                 command.addAll(List.of(
                         "-I",
                         include.toString(),
+                        "-I",
+                        moduleHeaders.toString(),
                         "-o",
                         partial.toString(),
                         source.toAbsolutePath().toString()));

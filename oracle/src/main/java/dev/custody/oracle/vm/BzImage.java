@@ -15,14 +15,14 @@ import java.util.Optional;
  * 0x202 and, at 0x20E, a pointer (relative to 0x200) to the version string, whose first word is the
  * release ({@code uname -r}).
  */
-final class BzImage {
+public final class BzImage {
     private static final int HEADER_MAGIC = 0x202;
     private static final int KERNEL_VERSION = 0x20E;
 
     private BzImage() {}
 
     /** The release, or empty when the file is not a bzImage with a version string. */
-    static Optional<String> release(Path bzImage) {
+    public static Optional<String> release(Path bzImage) {
         try (FileChannel channel = FileChannel.open(bzImage)) {
             ByteBuffer head = ByteBuffer.allocate(0x10000).order(ByteOrder.LITTLE_ENDIAN);
             while (head.hasRemaining() && channel.read(head) > 0) {

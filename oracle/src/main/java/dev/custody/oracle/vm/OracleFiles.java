@@ -26,8 +26,14 @@ public final class OracleFiles {
     public static final Path KERNEL_FRAGMENT = Path.of("kernel", "kernel-iommufd.config");
     public static final Path AGENT_SOURCE = Path.of("agent", "custody-agent.c");
     public static final Path INIT_SOURCE = Path.of("agent", "java-init.c");
+    /** The test module, its interface with the agent, and the script that builds it against a kernel. */
+    public static final Path MODULE_SOURCE = Path.of("kmod", "custody-kmod.c");
 
-    static final List<Path> ALL = List.of(KERNEL_SCRIPT, KERNEL_FRAGMENT, AGENT_SOURCE, INIT_SOURCE);
+    public static final Path MODULE_HEADER = Path.of("kmod", "custody-kmod.h");
+    public static final Path MODULE_SCRIPT = Path.of("kmod", "oracle-kmod.sh");
+
+    static final List<Path> ALL = List.of(
+            KERNEL_SCRIPT, KERNEL_FRAGMENT, AGENT_SOURCE, INIT_SOURCE, MODULE_SOURCE, MODULE_HEADER, MODULE_SCRIPT);
     private static final String RESOURCE_ROOT = "/dev/custody/oracle/";
 
     private OracleFiles() {}

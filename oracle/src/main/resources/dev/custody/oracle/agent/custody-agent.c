@@ -5,7 +5,9 @@
  * command to /dev/ttyS1, which the host reads. It powers the VM off at the end.
  *
  * Script lines: "<step> <verb> <args...>", step "-" for set-up commands. Answers:
- *   R <step> <result> [key=value...]    result: ok, an errno name, or PENDING
+ *   R <step> <result> [key=value...]    result: ok, an errno name, PENDING, or WARN when the call
+ *                                       succeeded but the kernel logged a warning while it ran
+ *   H <step>                            the step did not finish within STEP_LIMIT_S; the VM stops
  *   C <step> <at> <result>              a PENDING step finished while step <at> ran
  *   G <group> <device>...               the kernel's IOMMU groups (verb "groups")
  *   E <message>                         the agent could not understand the script
@@ -13,6 +15,7 @@
  * Sysfs writes run in a child process that has closed every other descriptor: a write that blocks
  * (unbinding vfio-pci while a device fd is open) must not hold our descriptors, or it would wait for
  * itself. Such a write is reported PENDING and its completion reported when it comes.
+ * In-kernel calls (verb "kmod") go to the oracle's test module through /dev/custody-kmod.
  */
 #define _GNU_SOURCE
 /* the kernel's uapi headers straight from its source tree still carry the sparse annotation */
@@ -25,6 +28,7 @@
 #include <linux/reboot.h>
 #include <linux/vfio.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -39,6 +43,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "custody-kmod.h"
+
 /* sysfs names are short; a truncated one would fail its open and be reported, not overrun */
 #pragma GCC diagnostic ignored "-Wformat-truncation"
 
@@ -50,6 +56,8 @@
  * unregister for user space to close its fds is recognised at once by where it sleeps. */
 #define WRITE_PATIENCE_MS 20000
 #define WRITE_POLL_MS 100
+/* A step that takes longer than this is a hang: the agent says which and powers the VM off. */
+#define STEP_LIMIT_S 60
 
 static FILE *out;
 
@@ -61,6 +69,8 @@ struct name {
     int ictx;        /* index of the iommufd an object belongs to, -1 if none */
     uint32_t devid;  /* a cdev's device id once bound */
     int bound_ictx;  /* index of the iommufd a cdev is bound to */
+    char device[32]; /* a cdev's PCI address */
+    uint32_t pt;     /* the HWPT a cdev is attached to, 0 when none */
 };
 static struct name names[MAX_NAMES];
 static int name_count;
@@ -116,7 +126,13 @@ static struct name *name_of(const char *label) {
 
 static int fd_of(const char *label) {
     struct name *n = find_name(label);
-    return n && n->fd >= 0 ? n->fd : CLOSED_FD;
+    if (n && n->fd >= 0) return n->fd;
+    /* A negative number is passed as itself, as a program would pass it: the kernel refuses it
+     * before it looks up any fd (BIND_IOMMUFD: EINVAL for iommufd < 0, not EBADF). */
+    char *end;
+    long value = strtol(label, &end, 10);
+    if (!n && *label && !*end && value < 0) return (int)value;
+    return CLOSED_FD;
 }
 
 static int index_of(const char *label) {
@@ -128,7 +144,29 @@ static uint64_t number(const char *text) {
     return strtoull(text, NULL, 0);
 }
 
+/* The kernel log, read from the end: a warning logged while a step ran makes its success a WARN. */
+static int kmsg = -1;
+
+static int kernel_warned(void) {
+    char record[2048];
+    int warned = 0;
+    ssize_t length;
+    while (kmsg >= 0 && (length = read(kmsg, record, sizeof record - 1)) != 0) {
+        if (length < 0) {
+            if (errno == EPIPE) continue; /* records overwritten before we read them */
+            break;
+        }
+        record[length] = 0;
+        if (strstr(record, "WARNING: CPU:")) warned = 1;
+    }
+    return warned;
+}
+
 static void result(const char *step, int err, const char *values) {
+    if (kernel_warned() && err == 0) {
+        say("R %s WARN", step);
+        return;
+    }
     if (err == 0) {
         say("R %s ok%s%s", step, values && *values ? " " : "", values ? values : "");
     } else {
@@ -494,6 +532,7 @@ static void do_open(const char *step, char **args, int count) {
         snprintf(path, sizeof path, "/dev/vfio/%s", number_text);
     } else if (strcmp(args[1], "cdev") == 0 && count > 2) {
         err = cdev_path(args[2], path, sizeof path);
+        snprintf(n->device, sizeof n->device, "%s", args[2]);
     } else {
         say("E step %s: open of unknown kind %s", step, args[1]);
         return;
@@ -514,6 +553,7 @@ static void do_close(const char *step, char **args) {
         err = close(n->fd) < 0 ? errno : 0;
         n->fd = -1;
         n->devid = 0; /* a cdev's device object dies with its fd */
+        n->pt = 0;
     }
     result(step, err, NULL);
     /* a close is what a blocked unbind waits for: give its completion time to arrive */
@@ -641,6 +681,9 @@ static void do_cdev_attach(const char *step, char **args) {
     char values[64];
     snprintf(values, sizeof values, "pt_id=%u", attach.pt_id);
     struct name *cdev = find_name(args[0]);
+    if (err == 0 && cdev) {
+        cdev->pt = attach.pt_id;
+    }
     if (err == 0 && args[2] && attach.pt_id != object_id(args[1]) && cdev) {
         struct name *automatic = name_of(args[2]);
         automatic->id = attach.pt_id;
@@ -651,7 +694,12 @@ static void do_cdev_attach(const char *step, char **args) {
 
 static void do_cdev_detach(const char *step, char **args) {
     struct vfio_device_detach_iommufd_pt detach = {.argsz = sizeof detach};
-    result(step, ioctl_errno(fd_of(args[0]), VFIO_DEVICE_DETACH_IOMMUFD_PT, &detach), NULL);
+    int err = ioctl_errno(fd_of(args[0]), VFIO_DEVICE_DETACH_IOMMUFD_PT, &detach);
+    struct name *cdev = find_name(args[0]);
+    if (err == 0 && cdev) {
+        cdev->pt = 0;
+    }
+    result(step, err, NULL);
 }
 
 static void do_ioas_alloc(const char *step, char **args) {
@@ -689,6 +737,51 @@ static void do_destroy(const char *step, char **args) {
     result(step, ioctl_errno(fd_of(args[0]), IOMMU_DESTROY, &destroy), NULL);
 }
 
+/* The buffers behind IOAS areas, so that a physical address an HWPT translates to can be named as the
+ * model names it: the synthetic user address USER_ADDRESS_BASE + the area's IOVA + the offset
+ * (IoasSpace in the engine). Buffers are never unmapped, so a page found here still backs its area. */
+#define USER_ADDRESS_BASE 0x7f0000000000ULL
+#define MAX_AREAS 256
+static struct {
+    uint64_t user_va, length, iova;
+} areas[MAX_AREAS];
+static int area_count;
+
+static void remember_area(uint64_t user_va, uint64_t length, uint64_t iova) {
+    if (area_count < MAX_AREAS) {
+        areas[area_count].user_va = user_va;
+        areas[area_count].length = length;
+        areas[area_count].iova = iova;
+        area_count++;
+    }
+}
+
+/* The model's address for a physical address pinned behind an area: the page whose frame it is
+ * (from /proc/self/pagemap, which shows frames to a privileged reader), or the address itself when
+ * no area's page has that frame, so a translation into memory the areas do not hold disagrees. */
+static uint64_t model_address(uint64_t paddr) {
+    int pagemap = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+    if (pagemap < 0) return paddr;
+    uint64_t frame = paddr >> 12, found = paddr;
+    static uint64_t entries[512];
+    for (int i = area_count - 1; i >= 0 && found == paddr; i--) {
+        uint64_t pages = areas[i].length / 4096;
+        for (uint64_t first = 0; first < pages && found == paddr; first += 512) {
+            size_t want = (size_t)(pages - first < 512 ? pages - first : 512) * sizeof entries[0];
+            off_t at = (off_t)((areas[i].user_va / 4096 + first) * sizeof entries[0]);
+            ssize_t got = pread(pagemap, entries, want, at);
+            for (ssize_t k = 0; got > 0 && k < got / (ssize_t)sizeof entries[0]; k++) {
+                if ((entries[k] >> 63) & 1 && (entries[k] & ((1ULL << 55) - 1)) == frame) {
+                    found = USER_ADDRESS_BASE + areas[i].iova + (first + (uint64_t)k) * 4096 + (paddr & 4095);
+                    break;
+                }
+            }
+        }
+    }
+    close(pagemap);
+    return found;
+}
+
 /* ioas-map IOMMUFD IOAS IOVA|- LENGTH FLAGS: the kernel pins user memory, so a buffer of the length
  * is made for every map. */
 static void do_ioas_map(const char *step, char **args) {
@@ -708,6 +801,7 @@ static void do_ioas_map(const char *step, char **args) {
     }
     map.user_va = buffer == MAP_FAILED ? 4096 : ((uint64_t)(uintptr_t)buffer + align - 1) & ~(align - 1);
     int err = ioctl_errno(object_fd(args[1]), IOMMU_IOAS_MAP, &map);
+    if (!err && buffer != MAP_FAILED) remember_area(map.user_va, map.length, map.iova);
     char values[64];
     snprintf(values, sizeof values, "iova=%llu", (unsigned long long)map.iova);
     result(step, err, values);
@@ -762,6 +856,84 @@ static void do_allow_iovas(const char *step, char **args) {
     result(step, ioctl_errno(object_fd(args[1]), IOMMU_IOAS_ALLOW_IOVAS, &allow), NULL);
 }
 
+/* ---- in-kernel calls through the test module ------------------------------------------------- */
+
+static const struct {
+    const char *name;
+    int op;
+} kmod_ops[] = {
+    {"use-default-domain", CUSTODY_KMOD_USE_DEFAULT_DOMAIN},
+    {"unuse-default-domain", CUSTODY_KMOD_UNUSE_DEFAULT_DOMAIN},
+    {"group-claim", CUSTODY_KMOD_GROUP_CLAIM},
+    {"group-release", CUSTODY_KMOD_GROUP_RELEASE},
+    {"device-claim", CUSTODY_KMOD_DEVICE_CLAIM},
+    {"device-release", CUSTODY_KMOD_DEVICE_RELEASE},
+    {"domain-alloc", CUSTODY_KMOD_DOMAIN_ALLOC},
+    {"domain-free", CUSTODY_KMOD_DOMAIN_FREE},
+    {"attach-device", CUSTODY_KMOD_ATTACH_DEVICE},
+    {"detach-device", CUSTODY_KMOD_DETACH_DEVICE},
+    {"attach-group", CUSTODY_KMOD_ATTACH_GROUP},
+    {"detach-group", CUSTODY_KMOD_DETACH_GROUP},
+    {"replace-domain", CUSTODY_KMOD_REPLACE_DOMAIN},
+    {"attach-shared", CUSTODY_KMOD_ATTACH_SHARED},
+    {"detach-shared", CUSTODY_KMOD_DETACH_SHARED},
+    {"map", CUSTODY_KMOD_MAP},
+    {"unmap", CUSTODY_KMOD_UNMAP},
+    {"iova-to-phys", CUSTODY_KMOD_IOVA_TO_PHYS},
+    {"fail-next-probe", CUSTODY_KMOD_FAIL_NEXT_PROBE},
+};
+
+/* A domain argument as the module takes it: an iommufd HWPT is reached through a device attached
+ * to it ("@ADDR": the module asks for that device's domain); any other name is a domain the module
+ * allocated under that name. */
+static void kmod_domain(const char *label, char *buffer, size_t size) {
+    struct name *object = find_name(label);
+    if (object && object->id && object->ictx >= 0) {
+        for (int i = 0; i < name_count; i++) {
+            if (names[i].pt == object->id && names[i].bound_ictx == object->ictx && names[i].fd >= 0) {
+                snprintf(buffer, size, "@%s", names[i].device);
+                return;
+            }
+        }
+    }
+    snprintf(buffer, size, "%s", strcmp(label, "-") == 0 ? "" : label);
+}
+
+static void text_arg(char *buffer, size_t size, const char *arg) {
+    snprintf(buffer, size, "%s", strcmp(arg, "-") == 0 ? "" : arg);
+}
+
+/* kmod OP DEVICES OWNER DOMAIN IOVA PADDR SIZE PROT ERRNO, "-" for an argument the call has not */
+static void do_kmod(const char *step, char **args) {
+    int op = 0;
+    for (size_t i = 0; i < sizeof kmod_ops / sizeof kmod_ops[0]; i++) {
+        if (strcmp(args[0], kmod_ops[i].name) == 0) op = kmod_ops[i].op;
+    }
+    if (!op) {
+        say("E step %s: unknown in-kernel call %s", step, args[0]);
+        return;
+    }
+    static int module = -1;
+    if (module < 0) module = open(CUSTODY_KMOD_DEVICE, O_RDWR | O_CLOEXEC);
+    struct custody_kmod_call call = {0};
+    text_arg(call.device, sizeof call.device, args[1]);
+    text_arg(call.owner, sizeof call.owner, args[2]);
+    kmod_domain(args[3], call.domain, sizeof call.domain);
+    call.iova = number(args[4]);
+    call.paddr = number(args[5]);
+    call.size = number(args[6]);
+    call.prot = (strchr(args[7], 'r') ? 1 : 0) | (strchr(args[7], 'w') ? 2 : 0);
+    call.error = (int)number(args[8]);
+    int err = module < 0 ? ENODEV : ioctl_errno(module, CUSTODY_KMOD_IOCTL(op), &call);
+    char values[64] = "";
+    if (op == CUSTODY_KMOD_MAP) snprintf(values, sizeof values, "mapped=%llu", (unsigned long long)call.out);
+    if (op == CUSTODY_KMOD_UNMAP) snprintf(values, sizeof values, "unmapped=%llu", (unsigned long long)call.out);
+    /* an iommufd HWPT translates into pinned user pages: name them as the model does */
+    if (op == CUSTODY_KMOD_IOVA_TO_PHYS && call.domain[0] == '@' && call.out) call.out = model_address(call.out);
+    if (op == CUSTODY_KMOD_IOVA_TO_PHYS) snprintf(values, sizeof values, "paddr=%llu", (unsigned long long)call.out);
+    result(step, err, values);
+}
+
 /* ---- start, modules, the script loop ------------------------------------------------------ */
 
 static void mount_basics(void) {
@@ -788,6 +960,25 @@ static void load_modules(void) {
     if (order) fclose(order);
 }
 
+/* kmod PATH: the test module; its load answers like a step, so a module that does not load is named. */
+static void load_test_module(const char *step, const char *path) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int err = fd < 0 ? errno : 0;
+    if (fd >= 0 && syscall(SYS_finit_module, fd, "", 0) != 0 && errno != EEXIST) {
+        err = errno;
+    }
+    if (fd >= 0) close(fd);
+    result(step, err, NULL);
+}
+
+/* What the kernel offers the agent: iommufd, VFIO's container, the test module's device. */
+static void report_kernel(const char *step) {
+    char values[128];
+    snprintf(values, sizeof values, "iommufd=%d container=%d kmod=%d", access("/dev/iommu", F_OK) == 0,
+             access("/dev/vfio/vfio", F_OK) == 0, access(CUSTODY_KMOD_DEVICE, F_OK) == 0);
+    result(step, 0, values);
+}
+
 /* Devices appear asynchronously after modules load and at boot: wait for the PCI bus to settle. */
 static void settle(void) {
     for (int i = 0; i < 50 && access("/sys/kernel/iommu_groups/0", F_OK) != 0; i++) {
@@ -811,6 +1002,17 @@ struct verb {
 };
 
 static void do_sysfs_verb(const char *step, char **args) { do_sysfs_write(step, args[0], args[1], args[2]); }
+
+/* new-id DRIVER VENDOR DEVICE: a dynamic id, which makes the driver match devices with that id */
+static void do_new_id(const char *step, char **args) {
+    char path[256], value[64];
+    snprintf(path, sizeof path, "/sys/bus/pci/drivers/%s/new_id", args[0]);
+    snprintf(value, sizeof value, "%s %s", args[1], args[2]);
+    struct write_op op = {.ignore_error = 0};
+    snprintf(op.path, sizeof op.path, "%s", path);
+    snprintf(op.value, sizeof op.value, "%s", value);
+    report_writes(step, run_writes(step, &op, 1, ~0ULL), NULL);
+}
 
 static const struct verb verbs[] = {
     {"bind", 3, do_bind},
@@ -838,6 +1040,8 @@ static const struct verb verbs[] = {
     {"ioas-unmap", 4, do_ioas_unmap},
     {"iova-ranges", 3, do_iova_ranges},
     {"allow-iovas", 3, do_allow_iovas},
+    {"kmod", 9, do_kmod},
+    {"new-id", 3, do_new_id},
 };
 
 static void run_line(char *line) {
@@ -854,6 +1058,10 @@ static void run_line(char *line) {
     } else if (strcmp(verb, "modules") == 0) {
         load_modules();
         settle();
+    } else if (strcmp(verb, "load-kmod") == 0 && argc >= 1) {
+        load_test_module(step, args[0]);
+    } else if (strcmp(verb, "kernel") == 0) {
+        report_kernel(step);
     } else if (strcmp(verb, "open") == 0 && argc >= 2) {
         do_open(step, args, argc);
     } else if (strcmp(verb, "state") == 0) {
@@ -875,17 +1083,38 @@ static void run_line(char *line) {
     collect_pending(step, 0);
 }
 
+static char current_step[32] = "-";
+
+/* A step that hangs: say which (with write(2), which a signal handler may call) and stop the VM. */
+static void step_limit(int signal) {
+    (void)signal;
+    char line[64];
+    int length = snprintf(line, sizeof line, "H %s\n", current_step);
+    if (write(fileno(out), line, length) < 0) {
+        _exit(1);
+    }
+    sync();
+    reboot(LINUX_REBOOT_CMD_POWER_OFF);
+}
+
 int main(void) {
     mount_basics();
     out = fopen("/dev/ttyS1", "w");
     if (!out) {
         out = stdout;
     }
+    kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (kmsg >= 0) lseek(kmsg, 0, SEEK_END);
+    signal(SIGALRM, step_limit);
     say("A custody-agent ready");
     FILE *script = fopen("/script", "r");
     char line[1024];
     while (script && fgets(line, sizeof line, script)) {
+        sscanf(line, "%31s", current_step);
+        kernel_warned(); /* what the kernel logged before the step is not the step's */
+        alarm(STEP_LIMIT_S);
         run_line(line);
+        alarm(0);
     }
     /* writes still blocked at the end get a last chance once every descriptor is closed */
     for (int i = 0; i < name_count; i++) {

@@ -2,7 +2,8 @@
 # Builds the oracle's iommufd kernel (Debian's linux-source-6.12 with kernel-iommufd.config, which
 # lies beside this script) once per machine and prints the path of its bzImage. The cache key is
 # the source package version and the config fragment's hash, so a changed fragment or source builds
-# a new kernel beside the old.
+# a new kernel beside the old. Beside the bzImage it keeps extmod/, what building an external module
+# against this kernel needs (as Debian's linux-headers package holds it), for oracle-module.sh.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 fragment="$here/kernel-iommufd.config"
@@ -19,7 +20,7 @@ mkdir -p "$kernels"
 # One build at a time per cache: a second caller waits for the first and then finds its bzImage.
 exec 9>"$kernels/.build.lock"
 flock 9
-if [[ -f "$cache/bzImage" ]]; then
+if [[ -f "$cache/bzImage" && -f "$cache/extmod/Module.symvers" ]]; then
   echo "$cache/bzImage"
   exit 0
 fi
@@ -34,11 +35,16 @@ echo "oracle-kernel: building $key (a few minutes, once per machine); log: $cach
   make -s x86_64_defconfig
   scripts/kconfig/merge_config.sh -m .config "$fragment"
   make -s olddefconfig
-  for option in IOMMUFD VFIO_DEVICE_CDEV VFIO_PCI INTEL_IOMMU VFIO_IOMMU_TYPE1; do
+  for option in MODULES IOMMUFD VFIO_DEVICE_CDEV VFIO_PCI INTEL_IOMMU VFIO_IOMMU_TYPE1; do
     grep -q "^CONFIG_${option}=y" .config || { echo "CONFIG_${option} did not stick" >&2; exit 1; }
   done
-  make -j"$(nproc)" bzImage
+  make -j"$(nproc)" bzImage modules
+  rm -rf "$cache/extmod.tmp"
+  srctree=. SRCARCH=x86 CC=gcc HOSTCC=gcc MAKE=make sh scripts/package/install-extmod-build "$cache/extmod.tmp"
+  cp .config "$cache/extmod.tmp/.config"
 } >"$cache/build.log" 2>&1 || { echo "oracle-kernel: build failed; see $cache/build.log" >&2; tail -20 "$cache/build.log" >&2; exit 1; }
+rm -rf "$cache/extmod"
+mv "$cache/extmod.tmp" "$cache/extmod"
 cp "$work/arch/x86/boot/bzImage" "$cache/bzImage.tmp"
 cp "$work/.config" "$cache/config"
 mv "$cache/bzImage.tmp" "$cache/bzImage"
