@@ -10,6 +10,7 @@ import dev.custody.model.state.KernelState;
 import dev.custody.rules.Decision;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -49,6 +50,10 @@ public final class ActorEngine implements KernelEngine {
     @Override
     public Decision boot(Topology topology) {
         this.topology = topology;
+        Optional<String> tooLarge = HeapNeed.refusal(topology, true);
+        if (tooLarge.isPresent()) { // refused before the entities start, not by an OutOfMemoryError among them
+            return new Decision(List.of(), Outcome.fail(Errno.ENOMEM, tooLarge.get()), KernelState.empty(topology));
+        }
         try {
             custody = await(Custody.start(runtime, instance, topology, timeout));
             return new Decision(List.of(), Outcome.ok(Reply.NONE), state());

@@ -1,12 +1,16 @@
 package dev.custody.api;
 
 import dev.custody.model.Command;
+import dev.custody.model.Errno;
+import dev.custody.model.Outcome;
 import dev.custody.model.Topology;
 import dev.custody.model.state.KernelState;
 import dev.custody.ops.Operations;
 import dev.custody.rules.Decision;
 import dev.custody.rules.Kernel;
 import dev.custody.rules.Mutant;
+import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -41,6 +45,10 @@ public final class ModelEngine implements KernelEngine {
 
     @Override
     public synchronized Decision boot(Topology topology) {
+        Optional<String> tooLarge = HeapNeed.refusal(topology, false);
+        if (tooLarge.isPresent()) { // refused before the state is built, not by an OutOfMemoryError in it
+            return new Decision(List.of(), Outcome.fail(Errno.ENOMEM, tooLarge.get()), KernelState.empty(topology));
+        }
         Decision booted = Kernel.boot(topology);
         state = booted.state();
         return booted;

@@ -1,11 +1,14 @@
 package dev.custody.invariants;
 
+import dev.custody.model.GroupId;
 import dev.custody.model.Outcome;
 import dev.custody.model.state.GroupState;
 import dev.custody.model.state.KernelState;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.SortedSet;
+import java.util.TreeSet;
 
 /**
  * Evaluates the invariants of docs/invariants.md over a whole state, and the transition invariants
@@ -54,6 +57,16 @@ public final class Invariants {
             }
         }
         return out;
+    }
+
+    /**
+     * The groups one decision's events can have changed an invariant about (directly, or through a
+     * device, a domain or a file, in the state before and after), in group order; every other group
+     * is as it was.
+     */
+    public static SortedSet<GroupId> touchedGroups(
+            KernelState before, KernelState after, List<dev.custody.model.event.KernelEvent> events) {
+        return new TreeSet<>(StepScope.of(before, after, events).groups());
     }
 
     /**

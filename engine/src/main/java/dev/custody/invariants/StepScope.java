@@ -67,12 +67,8 @@ final class StepScope {
 
     /** The groups a domain serves or belongs to. */
     private void domain(KernelState state, DomainId domain) {
-        for (GroupState group : state.groups().values()) {
-            if (group.domain().equals(domain)
-                    || group.defaultDomain().equals(domain)
-                    || group.blockingDomain().equals(Optional.of(domain))) {
-                groups.add(group.id());
-            }
+        for (GroupState group : state.groupsReferencing(domain)) { // an index lookup, not a scan of every group
+            groups.add(group.id());
         }
         Optional.ofNullable(state.domains().get(domain)).map(d -> d.use()).ifPresent(use -> {
             switch (use) {

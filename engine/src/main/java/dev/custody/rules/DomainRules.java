@@ -114,9 +114,7 @@ public final class DomainRules {
         if (!(domain.use() instanceof DomainUse.KernelCaller)) {
             return warn("domain " + domain.label() + " is not the caller's to free");
         }
-        Optional<GroupState> user = tx.state().groups().values().stream()
-                .filter(g -> g.domain().equals(id))
-                .findFirst();
+        Optional<GroupState> user = tx.state().groupsOn(id).stream().findFirst();
         if (user.isPresent()) {
             return warn("domain " + domain.label() + " is still attached to group "
                     + user.get().id() + " (use-after-free): not freed");

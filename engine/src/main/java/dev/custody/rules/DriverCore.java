@@ -294,8 +294,7 @@ public final class DriverCore {
                                     + " on domain " + Describe.domainOf(tx.state(), group, group.domain()) + " (G10)");
                 }
                 tx.emit(new GroupDestroyed(group.id()));
-                tx.state().domains().values().stream()
-                        .filter(d -> d.use().equals(new DomainUse.GroupCore(group.id())))
+                tx.state().coreDomainsOf(group.id()).stream()
                         .map(DomainState::id)
                         .toList()
                         .forEach(d -> tx.emit(new DomainFreed(d)));

@@ -82,7 +82,7 @@ public final class LegacyEvents {
      * the state the events before it led to. The list itself when it holds no legacy event.
      */
     public static List<KernelEvent> upcastAll(KernelState state, List<KernelEvent> events) {
-        if (events.stream().noneMatch(e -> e instanceof LegacyEvent)) {
+        if (!anyLegacy(events)) {
             return events;
         }
         List<KernelEvent> current = new ArrayList<>(events.size());
@@ -93,6 +93,16 @@ public final class LegacyEvents {
             current.addAll(facts);
         }
         return List.copyOf(current);
+    }
+
+    /** A plain loop: replay and recovery ask this for every decision of a journal. */
+    private static boolean anyLegacy(List<KernelEvent> events) {
+        for (KernelEvent event : events) {
+            if (event instanceof LegacyEvent) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static IommuDomainMappings pageTable(KernelState state, DomainId id) {

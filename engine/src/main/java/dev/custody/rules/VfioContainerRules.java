@@ -206,8 +206,7 @@ public final class VfioContainerRules {
         VfioContainer container = tx.state().fileAs(containerId, VfioContainer.class);
         String iommu = tx.state().iommuOf(group);
         DomainId domain = container.domains().get(iommu);
-        boolean stillUsed =
-                tx.state().groups().values().stream().anyMatch(g -> g.domain().equals(domain));
+        boolean stillUsed = domain != null && !tx.state().groupsOn(domain).isEmpty();
         if (domain != null && !stillUsed) {
             tx.emit(new ContainerDomainSet(containerId, iommu, Optional.empty()));
             tx.emit(new DomainFreed(domain));

@@ -15,6 +15,8 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         subcommands = {
             BenchCommand.PageTable.class,
+            FoldCommand.class,
+            HeapCommand.class,
             JournalCommand.class,
             RecoveryCommand.class,
             ServeBenchCommand.class

@@ -44,6 +44,13 @@ public final class JournalCommand implements Callable<Integer> {
             description = "Callers with one call in flight each (default ${DEFAULT-VALUE}).")
     int callers;
 
+    @Option(
+            names = "--groups",
+            paramLabel = "N",
+            description =
+                    "IOMMU groups of the host, dealt out to the callers (default: twice the callers, at least 16).")
+    Integer groups;
+
     JournalBenchSettings settings() {
         if (callers < 1 || callers > 1024) {
             throw new picocli.CommandLine.ParameterException(
@@ -58,7 +65,7 @@ public final class JournalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        JournalReport report = JournalBench.run(settings(), postgresChoice());
+        JournalReport report = JournalBench.run(settings(), postgresChoice(), Optional.ofNullable(groups));
         if (json) {
             System.out.println(new ObjectMapper()
                     .enable(SerializationFeature.INDENT_OUTPUT)

@@ -34,19 +34,27 @@ public final class RecoveryCommand implements Callable<Integer> {
             description = "Concurrent callers writing the journal. Default: ${DEFAULT-VALUE}.")
     int callers;
 
+    @Option(
+            names = "--groups",
+            description =
+                    "IOMMU groups of the host the journal is written on. Default: twice the callers, at" + " least 16.")
+    Integer groups;
+
     @Option(names = "--json", description = "One JSON array instead of the table.")
     boolean json;
 
     @Override
     public Integer call() throws Exception {
-        List<RecoveryBench.Point> points = RecoveryBench.run(events, callers);
+        List<RecoveryBench.Point> points =
+                RecoveryBench.run(events, callers, groups != null ? groups : RecoveryBench.defaultGroups(callers));
         if (json) {
             System.out.println(new ObjectMapper().writeValueAsString(points));
             return 0;
         }
         System.out.printf(
                 Locale.ROOT,
-                "%10s %10s %10s %16s %16s %10s %10s %14s %12s %12s%n",
+                "%8s %10s %10s %10s %16s %16s %10s %10s %14s %12s %12s%n",
+                "groups",
                 "events",
                 "decisions",
                 "write s",
@@ -60,7 +68,8 @@ public final class RecoveryCommand implements Callable<Integer> {
         for (RecoveryBench.Point p : points) {
             System.out.printf(
                     Locale.ROOT,
-                    "%10d %10d %10.1f %16.2f %16.2f %10.2f %10.2f %14.0f %12.1f %12.1f%n",
+                    "%8d %10d %10d %10.1f %16.2f %16.2f %10.2f %10.2f %14.0f %12.1f %12.1f%n",
+                    p.groups(),
                     p.events(),
                     p.decisions(),
                     p.writeSeconds(),

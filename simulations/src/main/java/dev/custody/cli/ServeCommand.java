@@ -3,6 +3,7 @@ package dev.custody.cli;
 import com.typesafe.config.ConfigFactory;
 import dev.custody.api.Custody;
 import dev.custody.api.CustodyRuntime;
+import dev.custody.api.HeapNeed;
 import dev.custody.model.Topology;
 import dev.custody.persistence.JournalSpec;
 import dev.custody.replay.SysfsView;
@@ -99,6 +100,10 @@ public final class ServeCommand implements Callable<Integer> {
         try {
             spec = JournalSpec.parse(journal).prepared();
             machine = topology != null ? TopologySources.scenarioFile(topology) : loadHost();
+            Optional<String> tooLarge = HeapNeed.refusal(machine, true);
+            if (tooLarge.isPresent()) { // before the entities start: never an OutOfMemoryError halfway
+                throw new IllegalArgumentException(tooLarge.get());
+            }
             limits = Limits.defaults()
                     .withMaxLineBytes(maxLineBytes)
                     .withMaxConnections(maxConnections)

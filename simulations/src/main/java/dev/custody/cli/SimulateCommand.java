@@ -1,13 +1,16 @@
 package dev.custody.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.custody.api.HeapNeed;
 import dev.custody.persistence.JournalSpec;
 import dev.custody.rules.Mutant;
+import dev.custody.sim.CheckMode;
 import dev.custody.sim.ScenarioEmitter;
 import dev.custody.sim.SimHtmlReport;
 import dev.custody.sim.SimReport;
 import dev.custody.sim.SimResult;
 import dev.custody.sim.SimSettings;
+import dev.custody.sim.SimTopology;
 import dev.custody.sim.Simulation;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -53,6 +56,12 @@ public final class SimulateCommand implements Callable<Integer> {
     int groups;
 
     @Option(
+            names = "--active-groups",
+            description = "The agents work on the first N groups only and the others stay idle, so the same"
+                    + " operations can run on hosts of any size. Default: every group.")
+    Integer activeGroups;
+
+    @Option(
             names = "--vfio-users",
             defaultValue = "2",
             description = "VFIO group/container users. Default: ${DEFAULT-VALUE}.")
@@ -89,6 +98,14 @@ public final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--list-mutants", description = "List the mutants and exit.")
     boolean listMutants;
 
+    @Option(
+            names = "--check",
+            defaultValue = "incremental",
+            description = "incremental (what each decision touched) or full (every invariant over the whole"
+                    + " state after every decision: slower, the reference). Both stop at the same first"
+                    + " violation. Default: ${DEFAULT-VALUE}.")
+    String check;
+
     @Option(names = "--emit-scenario", description = "On a violation, write the shrunk trace as a scenario file.")
     Path emitScenario;
 
@@ -112,6 +129,15 @@ public final class SimulateCommand implements Callable<Integer> {
             settings = settings();
         } catch (IllegalArgumentException bad) {
             System.err.println("custody simulate: " + bad.getMessage());
+            return 2;
+        }
+        Optional<String> tooLarge = HeapNeed.refusal(
+                settings.groups(),
+                SimTopology.devices(settings.groups()),
+                settings.actors(),
+                Runtime.getRuntime().maxMemory());
+        if (tooLarge.isPresent()) { // before the host is built: never an OutOfMemoryError halfway
+            System.err.println("custody simulate: " + tooLarge.get());
             return 2;
         }
         Simulation simulation = new Simulation(settings);
@@ -156,6 +182,10 @@ public final class SimulateCommand implements Callable<Integer> {
         if (!engine.equals("actors") && !engine.equals("rules")) {
             throw new IllegalArgumentException("--engine must be actors or rules");
         }
+        CheckMode checkMode = Arrays.stream(CheckMode.values())
+                .filter(m -> m.cliName().equals(check))
+                .findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("--check must be incremental or full"));
         JournalSpec journalOption = actors ? JournalSpec.parse(journal).prepared() : null;
         return new SimSettings(
                 seed != null ? seed : new java.util.Random().nextLong() & 0xffffffffL,
@@ -167,7 +197,9 @@ public final class SimulateCommand implements Callable<Integer> {
                 actors ? journal : "none",
                 mutants,
                 vfioUsers,
-                iommufdUsers);
+                iommufdUsers,
+                checkMode,
+                activeGroups != null ? activeGroups : groups);
     }
 
     private SimResult runWithProgress(Simulation simulation, SimSettings settings) {

@@ -33,8 +33,11 @@ final class JournalOrderChecker {
     private Optional<Simulation.Recorder.Failed> failure = Optional.empty();
     private long checked;
 
-    JournalOrderChecker(KernelState initial) {
+    private final CheckMode check;
+
+    JournalOrderChecker(KernelState initial, CheckMode check) {
         this.shadow = initial;
+        this.check = check;
         initial.groups().values().forEach(g -> timeline.add(point(0, initial, g)));
     }
 
@@ -71,15 +74,12 @@ final class JournalOrderChecker {
                             + model.events().size() + " on the same state"));
         }
         KernelState after = before.applyAll(change.events());
-        found.addAll(StepCheck.after(before, new Decision(change.events(), model.outcome(), after)));
+        found.addAll(StepCheck.after(before, new Decision(change.events(), model.outcome(), after), check));
         trace.add(new TraceEntry(call.agent(), call.command(), model.outcome()));
         checked++;
         shadow = after;
-        if (!before.groups().equals(after.groups())) {
-            after.groups().values().stream()
-                    .filter(g -> !g.equals(before.groups().get(g.id())))
-                    .forEach(g -> timeline.add(point(trace.size(), after, g)));
-        }
+        ChangedGroups.of(before, after, change.events(), check)
+                .forEach(g -> timeline.add(point(trace.size(), after, g)));
         if (!found.isEmpty()) {
             failure = Optional.of(new Simulation.Recorder.Failed(trace.size(), found));
             stopped.set(true);

@@ -8,8 +8,11 @@ import dev.custody.model.Outcome;
 import dev.custody.model.Reply;
 import dev.custody.model.Topology;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.function.BiFunction;
@@ -25,6 +28,7 @@ abstract class PlannedAgent implements Agent {
     protected final Random random;
     protected final Topology topology;
     private final List<GroupId> groups;
+    private final Map<GroupId, List<DeviceId>> members = new HashMap<>();
     protected final AgentMemory memory = new AgentMemory();
     private final Deque<Supplier<Optional<Command<?>>>> plan = new ArrayDeque<>();
     private Optional<String> lastRole = Optional.empty();
@@ -37,6 +41,12 @@ abstract class PlannedAgent implements Agent {
                 .flatMap(d -> d.group().stream())
                 .distinct()
                 .toList();
+        // looked up on every planned life: gathered once, in topology order, not searched each time
+        topology.devices()
+                .values()
+                .forEach(d -> d.group()
+                        .ifPresent(g -> members.computeIfAbsent(g, k -> new ArrayList<>())
+                                .add(d.id())));
     }
 
     /** Plans the next life: the steps, in order, that {@link #next} will turn into calls. */
@@ -79,10 +89,7 @@ abstract class PlannedAgent implements Agent {
     }
 
     protected final List<DeviceId> members(GroupId group) {
-        return topology.devices().values().stream()
-                .filter(d -> d.group().equals(Optional.of(group)))
-                .map(d -> d.id())
-                .toList();
+        return List.copyOf(members.getOrDefault(group, List.of()));
     }
 
     /** A call on the newest objects of two roles, when both exist. */

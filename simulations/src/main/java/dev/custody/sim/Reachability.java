@@ -1,32 +1,47 @@
 package dev.custody.sim;
 
 import dev.custody.invariants.Invariant;
+import dev.custody.invariants.Invariants;
 import dev.custody.invariants.Violation;
+import dev.custody.model.DomainId;
 import dev.custody.model.FileId;
+import dev.custody.model.GroupId;
 import dev.custody.model.OwnerId;
+import dev.custody.model.event.FileEvent;
+import dev.custody.model.event.KernelEvent;
 import dev.custody.model.state.DomainState;
 import dev.custody.model.state.DomainUse;
 import dev.custody.model.state.GroupState;
+import dev.custody.model.state.IommufdObject;
 import dev.custody.model.state.KernelState;
 import dev.custody.model.state.OpenFile;
 import dev.custody.rules.Describe;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.SortedSet;
 
 /**
- * Who a group's devices can reach by DMA, checked for every group after every event: the domain a
- * group translates through must belong to whoever holds the group. A kernel driver must never reach
- * a user's mappings, and a user's device must never reach anything its owner did not map.
+ * Who a group's devices can reach by DMA, checked after every event: the domain a group translates
+ * through must belong to whoever holds the group. A kernel driver must never reach a user's mappings,
+ * and a user's device must never reach anything its owner did not map.
  */
 final class Reachability {
     private Reachability() {}
 
+    /** Every group (the full check). */
     static List<Violation> check(KernelState state) {
+        return check(state, state.groups().keySet());
+    }
+
+    /** The given groups, in the order given (group order for a sorted set); groups gone are skipped. */
+    static List<Violation> check(KernelState state, Collection<GroupId> groups) {
         List<Violation> out = new ArrayList<>();
-        for (GroupState group : state.groups().values()) {
-            if (!state.domains().containsKey(group.domain())) {
-                continue; // G8 names a freed domain
+        for (GroupId id : groups) {
+            GroupState group = state.groups().get(id);
+            if (group == null || !state.domains().containsKey(group.domain())) {
+                continue; // gone, or G8 names a freed domain
             }
             DomainState domain = state.domain(group.domain());
             Optional<String> problem = group.owner().isPresent()
@@ -36,6 +51,38 @@ final class Reachability {
                     out.add(new Violation(Invariant.R1, List.of("group " + group.id(), domain.label()), p)));
         }
         return out;
+    }
+
+    /**
+     * The groups whose reachability one decision can have changed: those its events touched (as the
+     * invariants scope them), and the groups translating through a domain of a file the events name,
+     * whose owner's hold on that file decides whether the domain is theirs.
+     */
+    static SortedSet<GroupId> scope(KernelState before, KernelState after, List<KernelEvent> events) {
+        SortedSet<GroupId> groups = Invariants.touchedGroups(before, after, events);
+        for (KernelEvent event : events) {
+            if (event instanceof FileEvent e) {
+                for (KernelState state : List.of(before, after)) {
+                    for (DomainId domain : domainsOf(state, e.subject())) {
+                        state.groupsOn(domain).forEach(g -> groups.add(g.id()));
+                    }
+                }
+            }
+        }
+        return groups;
+    }
+
+    /** The domains a container or an iommufd context allocated (its type1 domains, its HWPTs'). */
+    private static List<DomainId> domainsOf(KernelState state, FileId file) {
+        return switch (state.file(file).orElse(null)) {
+            case OpenFile.VfioContainer c -> List.copyOf(c.domains().values());
+            case OpenFile.IommufdFile x ->
+                x.objects().values().stream()
+                        .filter(o -> o instanceof IommufdObject.Hwpt)
+                        .map(o -> ((IommufdObject.Hwpt) o).domain())
+                        .toList();
+            case null, default -> List.of();
+        };
     }
 
     /** Without an owner the group is the kernel's: its default domain, or a driver's private paging domain. */

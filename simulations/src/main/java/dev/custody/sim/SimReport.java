@@ -27,9 +27,11 @@ public final class SimReport {
                 s.groups(),
                 s.deterministic() ? "deterministic" : "concurrent",
                 s.actors() ? "actor (" + s.journalName() + ")" : "pure-model",
-                s.mutants().isEmpty()
-                        ? ""
-                        : ", mutant " + s.mutants().iterator().next().cliName()));
+                (s.mutants().isEmpty()
+                                ? ""
+                                : ", mutant " + s.mutants().iterator().next().cliName())
+                        + (s.check() == CheckMode.FULL ? ", full checks" : "")
+                        + (s.activeGroups() < s.groups() ? ", agents on the first " + s.activeGroups() : "")));
         out.append(String.format(
                 "operations %d, invariant checks %d, violations %d%n",
                 r.operations(),
@@ -79,6 +81,8 @@ public final class SimReport {
         root.put(
                 "mutant",
                 s.mutants().isEmpty() ? null : s.mutants().iterator().next().cliName());
+        root.put("activeGroups", s.activeGroups());
+        root.put("check", s.check().cliName());
         root.put("ops", r.operations());
         root.put("opsPerSecond", Math.round(r.operationsPerSecond())); // a timing figure, repeated under "timing"
         root.put("checks", r.checks());
@@ -112,6 +116,8 @@ public final class SimReport {
         ObjectNode timing = root.putObject("timing");
         timing.put("seconds", r.elapsedNanos() / 1e9);
         timing.put("opsPerSecond", Math.round(r.operationsPerSecond()));
+        timing.put("cpuSeconds", r.cpuNanos() / 1e9);
+        timing.put("opsPerCpuSecond", Math.round(r.operationsPerCpuSecond()));
         ObjectNode latency = timing.putObject("latencyMicros");
         r.latencies()
                 .forEach((op, h) -> latency.putObject(op)

@@ -11,13 +11,15 @@ import org.HdrHistogram.Histogram;
 /**
  * What a run came to. {@code violation} is the first broken check, with the step that broke it;
  * {@code minimal} the shortest command sequence found that still breaks it; {@code timeline} the
- * ownership of each group after every step that changed it.
+ * ownership of each group after every step that changed it. {@code cpuNanos} is the process's CPU
+ * time over the same span as {@code elapsedNanos}.
  */
 public record SimResult(
         SimSettings settings,
         Topology topology,
         long operations,
         long elapsedNanos,
+        long cpuNanos,
         Map<String, Map<String, Long>> outcomes,
         Map<String, Histogram> latencies,
         long checks,
@@ -32,6 +34,14 @@ public record SimResult(
 
     public double operationsPerSecond() {
         return elapsedNanos == 0 ? 0 : operations * 1e9 / elapsedNanos;
+    }
+
+    /**
+     * Operations per second of the process's CPU time (every thread: deciding, checking, journaling,
+     * collecting): on a machine shared with other work this varies far less than the wall-clock rate.
+     */
+    public double operationsPerCpuSecond() {
+        return cpuNanos == 0 ? 0 : operations * 1e9 / cpuNanos;
     }
 
     public List<Command<?>> minimalCommands() {

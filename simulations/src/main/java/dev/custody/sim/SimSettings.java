@@ -8,7 +8,10 @@ import java.util.Set;
 
 /**
  * One run's configuration. {@code journal} is used by the actor engine (empty: the pure model);
- * {@code duration}, when present, ends the run before {@code operations} if it comes first.
+ * {@code duration}, when present, ends the run before {@code operations} if it comes first; {@code check}
+ * says how much is checked after each decision. The agents work on the first {@code activeGroups} of the
+ * host's {@code groups} and leave the others idle, as most functions of a large host are: the same
+ * operations then run on hosts of any size.
  */
 public record SimSettings(
         long seed,
@@ -20,12 +23,74 @@ public record SimSettings(
         String journalName,
         Set<Mutant> mutants,
         int vfioUsers,
-        int iommufdUsers) {
+        int iommufdUsers,
+        CheckMode check,
+        int activeGroups) {
     public SimSettings {
         mutants = Set.copyOf(mutants);
+        java.util.Objects.requireNonNull(check);
+        if (activeGroups < 1 || activeGroups > groups) {
+            throw new IllegalArgumentException(
+                    "the agents can work on 1 to " + groups + " groups of the host, not " + activeGroups);
+        }
         if (!mutants.isEmpty() && journal.isPresent()) {
             throw new IllegalArgumentException("mutants switch on wrong rules in the pure model: use --engine rules");
         }
+    }
+
+    /** Checked incrementally after each decision, as every run is unless asked otherwise. */
+    public SimSettings(
+            long seed,
+            int groups,
+            long operations,
+            Optional<Duration> duration,
+            boolean deterministic,
+            Optional<Config> journal,
+            String journalName,
+            Set<Mutant> mutants,
+            int vfioUsers,
+            int iommufdUsers) {
+        this(
+                seed,
+                groups,
+                operations,
+                duration,
+                deterministic,
+                journal,
+                journalName,
+                mutants,
+                vfioUsers,
+                iommufdUsers,
+                CheckMode.INCREMENTAL,
+                groups);
+    }
+
+    /** Every group active. */
+    public SimSettings(
+            long seed,
+            int groups,
+            long operations,
+            Optional<Duration> duration,
+            boolean deterministic,
+            Optional<Config> journal,
+            String journalName,
+            Set<Mutant> mutants,
+            int vfioUsers,
+            int iommufdUsers,
+            CheckMode check) {
+        this(
+                seed,
+                groups,
+                operations,
+                duration,
+                deterministic,
+                journal,
+                journalName,
+                mutants,
+                vfioUsers,
+                iommufdUsers,
+                check,
+                groups);
     }
 
     public boolean actors() {

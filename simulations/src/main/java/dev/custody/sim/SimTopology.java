@@ -22,6 +22,15 @@ public final class SimTopology {
 
     private static final int[] GROUP_SIZES = {1, 2, 1, 3, 1, 2, 4, 1};
 
+    /** The devices {@link #generate} puts on a host of {@code groups} groups, without building it. */
+    public static long devices(int groups) {
+        long devices = 0;
+        for (int g = 1; g <= groups; g++) {
+            devices += GROUP_SIZES[(g - 1) % GROUP_SIZES.length];
+        }
+        return devices;
+    }
+
     public static Topology generate(long seed, int groups) {
         Random random = new Random(seed);
         SequencedMap<String, IommuSpec> iommus = new LinkedHashMap<>();

@@ -29,14 +29,24 @@ import java.util.function.LongConsumer;
 public final class Simulation {
     private final SimSettings settings;
     private final Topology topology;
+    private final Topology workedOn;
 
     public Simulation(SimSettings settings) {
         this.settings = settings;
         this.topology = SimTopology.generate(settings.seed(), settings.groups());
+        // a smaller machine of the same seed is the host's first groups: what the agents work on
+        this.workedOn = settings.activeGroups() == settings.groups()
+                ? topology
+                : SimTopology.generate(settings.seed(), settings.activeGroups());
     }
 
     public Topology topology() {
         return topology;
+    }
+
+    /** The part of the host the agents work on: its first {@code activeGroups} groups. */
+    Topology workedOn() {
+        return workedOn;
     }
 
     public SimResult run(LongConsumer progress) {
@@ -54,15 +64,17 @@ public final class Simulation {
             if (!settings.deterministic() && engine instanceof ActorEngine actors) {
                 return runPipelined(actors, progress);
             }
-            Recorder recorder = new Recorder(engine.state(), settings.actors());
-            List<Agent> agents = Agents.all(settings, topology, recorder::current);
+            Recorder recorder = new Recorder(engine.state(), settings.actors(), settings.check());
+            List<Agent> agents = Agents.all(settings, workedOn, recorder::current);
             long start = System.nanoTime();
+            long cpuStart = ProcessCpu.nanos();
             if (settings.deterministic()) {
                 runDeterministic(engine, agents, recorder, progress, start);
             } else {
                 runConcurrent(engine, agents, recorder, progress, start);
             }
             long elapsed = System.nanoTime() - start;
+            long cpu = ProcessCpu.nanos() - cpuStart;
             if (engine instanceof ActorEngine actors && recorder.failure().isEmpty()) {
                 recorder.checkJournal(actors);
             }
@@ -70,12 +82,14 @@ public final class Simulation {
                     .map(f -> new SimResult.Failure(
                             f.step(),
                             f.violations(),
-                            new TraceShrinker(topology, settings.mutants()).shrink(recorder.trace(), f.violations())));
+                            new TraceShrinker(topology, settings.mutants(), settings.check())
+                                    .shrink(recorder.trace(), f.violations())));
             return new SimResult(
                     settings,
                     topology,
                     recorder.stats().operations(),
                     elapsed,
+                    cpu,
                     recorder.stats().outcomes(),
                     recorder.stats().latencies(),
                     recorder.checks(),
@@ -125,17 +139,18 @@ public final class Simulation {
      * checks follow the journal's order through the engine's change stream.
      */
     private SimResult runPipelined(ActorEngine engine, LongConsumer progress) {
-        JournalOrderChecker checker = new JournalOrderChecker(engine.state());
+        JournalOrderChecker checker = new JournalOrderChecker(engine.state(), settings.check());
         AutoCloseable subscription = engine.custody()
                 .subscribe(checker::journaled)
                 .toCompletableFuture()
                 .join();
-        List<Agent> agents = Agents.all(settings, topology, checker::shadow);
+        List<Agent> agents = Agents.all(settings, workedOn, checker::shadow);
         Stats stats = new Stats();
         List<Long> completions = java.util.Collections.synchronizedList(new ArrayList<>());
         AtomicLong issued = new AtomicLong();
         AtomicLong changing = new AtomicLong();
         long start = System.nanoTime();
+        long cpuStart = ProcessCpu.nanos();
         List<Thread> threads = new ArrayList<>();
         for (Agent agent : agents) {
             threads.add(Thread.ofPlatform().name("agent-" + agent.name()).start(() -> {
@@ -164,6 +179,7 @@ public final class Simulation {
         }
         threads.forEach(Simulation::join);
         long elapsed = System.nanoTime() - start;
+        long cpu = ProcessCpu.nanos() - cpuStart;
         long journaled = engine.custody().quiesce().toCompletableFuture().join();
         if (!checker.awaitChecked(changing.get(), java.time.Duration.ofSeconds(60))
                 && checker.failure().isEmpty()) {
@@ -201,7 +217,8 @@ public final class Simulation {
                 .map(f -> new SimResult.Failure(
                         f.step(),
                         f.violations(),
-                        new TraceShrinker(topology, settings.mutants()).shrink(checker.trace(), f.violations())));
+                        new TraceShrinker(topology, settings.mutants(), settings.check())
+                                .shrink(checker.trace(), f.violations())));
         List<Long> perSecond = new ArrayList<>();
         for (long at : List.copyOf(completions)) {
             int second = (int) ((at - start) / 1_000_000_000L);
@@ -215,6 +232,7 @@ public final class Simulation {
                 topology,
                 stats.operations(),
                 elapsed,
+                cpu,
                 stats.outcomes(),
                 stats.latencies(),
                 checker.checked(),
@@ -273,12 +291,14 @@ public final class Simulation {
         record Failed(long step, List<Violation> violations) {}
 
         private final boolean differential;
+        private final CheckMode check;
         private long acknowledged;
 
         /** {@code differential}: re-decide each call on the pure model and compare (the actor engine's check). */
-        Recorder(KernelState initial, boolean differential) {
+        Recorder(KernelState initial, boolean differential, CheckMode check) {
             this.current = initial;
             this.differential = differential;
+            this.check = check;
             initial.groups().values().forEach(g -> timeline.add(point(0, initial, g)));
         }
 
@@ -303,7 +323,7 @@ public final class Simulation {
             }
             trace.add(new TraceEntry(agent, command, decision.outcome()));
             completions.add(System.nanoTime());
-            List<Violation> violations = new ArrayList<>(StepCheck.after(before, decision));
+            List<Violation> violations = new ArrayList<>(StepCheck.after(before, decision, check));
             if (differential) {
                 violations.addAll(Differential.check(before, command, decision));
             }
@@ -316,12 +336,9 @@ public final class Simulation {
                 stopped.set(true);
             }
             current = decision.state();
-            if (!before.groups().equals(current.groups())) {
-                long step = trace.size();
-                current.groups().values().stream()
-                        .filter(g -> !g.equals(before.groups().get(g.id())))
-                        .forEach(g -> timeline.add(point(step, current, g)));
-            }
+            long step = trace.size();
+            ChangedGroups.of(before, current, decision.events(), check)
+                    .forEach(g -> timeline.add(point(step, current, g)));
             return decision;
         }
 

@@ -16,16 +16,31 @@ final class StepCheck {
     private StepCheck() {}
 
     /**
-     * Only what the decision's events touched is checked (a run stops at its first violation, so
-     * every state it checks from is clean; a test proves incremental and full checking agree).
+     * Incrementally, only what the decision's events touched is checked (a run stops at its first
+     * violation, so every state it checks from is clean; {@code StepCheckTest} proves on random steps
+     * that incremental and full checking agree). A decision without events changed nothing.
      */
-    static List<Violation> after(KernelState before, Decision decision) {
+    static List<Violation> after(KernelState before, Decision decision, CheckMode mode) {
         if (decision.events().isEmpty()) {
             return List.of(); // nothing changed
         }
-        List<Violation> found = new ArrayList<>(
-                Invariants.checkStepIncrementally(before, decision.state(), decision.outcome(), decision.events()));
-        found.addAll(Reachability.check(decision.state()));
-        return found;
+        KernelState after = decision.state();
+        return switch (mode) {
+            case INCREMENTAL -> {
+                List<Violation> found = new ArrayList<>(
+                        Invariants.checkStepIncrementally(before, after, decision.outcome(), decision.events()));
+                found.addAll(Reachability.check(after, Reachability.scope(before, after, decision.events())));
+                yield found;
+            }
+            case FULL -> {
+                List<Violation> found = new ArrayList<>(Invariants.checkStep(before, after, decision.outcome()));
+                found.addAll(Reachability.check(after));
+                yield found;
+            }
+        };
+    }
+
+    static List<Violation> after(KernelState before, Decision decision) {
+        return after(before, decision, CheckMode.INCREMENTAL);
     }
 }

@@ -28,10 +28,16 @@ final class TraceShrinker {
 
     private final Topology topology;
     private final Set<Mutant> mutants;
+    private final CheckMode check;
 
-    TraceShrinker(Topology topology, Set<Mutant> mutants) {
+    TraceShrinker(Topology topology, Set<Mutant> mutants, CheckMode check) {
         this.topology = topology;
         this.mutants = Set.copyOf(mutants);
+        this.check = check;
+    }
+
+    TraceShrinker(Topology topology, Set<Mutant> mutants) {
+        this(topology, mutants, CheckMode.INCREMENTAL);
     }
 
     List<TraceEntry> shrink(List<TraceEntry> trace, List<Violation> found) {
@@ -76,7 +82,7 @@ final class TraceShrinker {
             TraceEntry now = new TraceEntry(entry.agent(), command, decision.outcome());
             replayed.add(now);
             entry.created().ifPresent(original -> now.created().ifPresent(fresh -> renamed.put(original, fresh)));
-            if (StepCheck.after(state, decision).stream()
+            if (StepCheck.after(state, decision, check).stream()
                     .anyMatch(v -> v.invariant().equals(invariant))) {
                 return Optional.of(replayed);
             }

@@ -53,6 +53,12 @@ class JournalCommandTest {
     }
 
     @Test
+    void theHostSizeIsOptional() {
+        assertEquals(null, parse("bench", "journal").groups);
+        assertEquals(4096, parse("bench", "journal", "--groups", "4096").groups);
+    }
+
+    @Test
     void callersOutOfRangeAreRefused() {
         assertThrows(
                 CommandLine.ParameterException.class,

@@ -19,6 +19,9 @@ class RecoveryCommandTest {
         assertEquals(List.of(10_000L, 1_000_000L), command.events);
         assertEquals(8, command.callers);
         assertTrue(command.json);
+        assertEquals(null, command.groups);
+        new CommandLine(command).parseArgs("--groups", "4096");
+        assertEquals(4096, command.groups);
     }
 
     @Test

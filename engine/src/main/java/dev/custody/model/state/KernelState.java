@@ -7,16 +7,24 @@ import dev.custody.model.FileId;
 import dev.custody.model.GroupId;
 import dev.custody.model.Topology;
 import dev.custody.model.event.KernelEvent;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
+import java.util.SortedSet;
 import java.util.stream.Stream;
 
 /**
  * The whole modelled kernel: the static topology plus every device, group, domain and open file.
  * Immutable; {@link #apply} is the only way to a new state, which is what makes it event-sourced.
+ *
+ * <p>Its maps are persistent ({@link PersistentSortedMap}): applying an event copies one path of the
+ * map it changes and shares everything else with the state before, so a step costs O(log n) in the
+ * size of the host and every earlier state stays valid. The groups are indexed by the domains they
+ * use and the domains by the group whose core domain they are, so that "who uses this domain" is a
+ * lookup ({@link #groupsOn}, {@link #groupsReferencing}, {@link #coreDomainsOf}), not a scan.
  */
 public record KernelState(
         Topology topology,
@@ -26,6 +34,25 @@ public record KernelState(
         SortedMap<FileId, OpenFile> files,
         int nextDomain,
         int nextFile) {
+
+    /** A group is filed under its domain, its default domain and its blocking domain. */
+    private static final PersistentSortedMap.Index<GroupState, DomainId> GROUPS_BY_DOMAIN =
+            new PersistentSortedMap.Index<>(g -> g.blockingDomain().isEmpty()
+                    ? List.of(g.domain(), g.defaultDomain())
+                    : List.of(g.domain(), g.defaultDomain(), g.blockingDomain().get()));
+
+    /** A group's default or blocking domain is filed under its group. */
+    private static final PersistentSortedMap.Index<DomainState, GroupId> CORE_DOMAINS_BY_GROUP =
+            new PersistentSortedMap.Index<>(
+                    d -> d.use() instanceof DomainUse.GroupCore core ? List.of(core.group()) : List.of());
+
+    /** Any maps are taken (copied once into persistent maps, indexed); the state's own are kept as they are. */
+    public KernelState {
+        devices = PersistentSortedMap.copyOf(devices);
+        groups = PersistentSortedMap.copyOf(groups).indexedBy(GROUPS_BY_DOMAIN);
+        domains = PersistentSortedMap.copyOf(domains).indexedBy(CORE_DOMAINS_BY_GROUP);
+        files = PersistentSortedMap.copyOf(files);
+    }
 
     /** All devices absent and unbound; the boot sequence (adds, boot drivers) runs as rules on top. */
     public static KernelState empty(Topology topology) {
@@ -79,6 +106,36 @@ public record KernelState(
             throw new IllegalStateException("unknown domain " + id);
         }
         return domain;
+    }
+
+    /** The group at {@code position} in group order (0 is the lowest group number), in O(log n). */
+    public GroupState groupAt(int position) {
+        return ((PersistentSortedMap<GroupId, GroupState>) groups)
+                .entryAt(position)
+                .getValue();
+    }
+
+    /** The groups that translate through {@code domain} now (group->domain), in group order. */
+    public List<GroupState> groupsOn(DomainId domain) {
+        return groupsReferencing(domain).stream()
+                .filter(g -> g.domain().equals(domain))
+                .toList();
+    }
+
+    /** The groups whose domain, default domain or blocking domain is {@code domain}, in group order. */
+    public List<GroupState> groupsReferencing(DomainId domain) {
+        SortedSet<GroupId> ids = ((PersistentSortedMap<GroupId, GroupState>) groups).keysUnder(domain);
+        List<GroupState> found = new ArrayList<>(ids.size());
+        ids.forEach(id -> found.add(groups.get(id)));
+        return found;
+    }
+
+    /** The domains allocated as the group's default or blocking domain ({@link DomainUse.GroupCore}), in domain order. */
+    public List<DomainState> coreDomainsOf(GroupId group) {
+        SortedSet<DomainId> ids = ((PersistentSortedMap<DomainId, DomainState>) domains).keysUnder(group);
+        List<DomainState> found = new ArrayList<>(ids.size());
+        ids.forEach(id -> found.add(domains.get(id)));
+        return found;
     }
 
     public Optional<OpenFile> file(FileId id) {

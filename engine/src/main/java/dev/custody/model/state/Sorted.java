@@ -1,39 +1,34 @@
 package dev.custody.model.state;
 
 import java.util.Collection;
-import java.util.Collections;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.SortedSet;
-import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.function.UnaryOperator;
 
 /**
- * Copy-on-write helpers for the sorted, unmodifiable collections inside state records. Sorted
- * collections keep every listing (outputs, reasons, invariant reports) deterministic.
+ * The sorted, immutable collections inside state records, and their changes. Sorted collections keep
+ * every listing (outputs, reasons, invariant reports) deterministic; they are persistent
+ * ({@link PersistentSortedMap}, {@link PersistentSortedSet}), so a change costs O(log n) and shares
+ * the rest with the collection it came from, whatever the size of the host.
  */
 public final class Sorted {
     private Sorted() {}
 
     public static <K, V> SortedMap<K, V> map(Map<K, V> source) {
-        return Collections.unmodifiableSortedMap(new TreeMap<>(source));
+        return PersistentSortedMap.copyOf(source);
     }
 
     public static <K, V> SortedMap<K, V> emptyMap() {
-        return Collections.unmodifiableSortedMap(new TreeMap<>());
+        return PersistentSortedMap.empty();
     }
 
     public static <K, V> SortedMap<K, V> put(Map<K, V> source, K key, V value) {
-        TreeMap<K, V> copy = new TreeMap<>(source);
-        copy.put(key, value);
-        return Collections.unmodifiableSortedMap(copy);
+        return PersistentSortedMap.copyOf(source).plus(key, value);
     }
 
     public static <K, V> SortedMap<K, V> remove(Map<K, V> source, K key) {
-        TreeMap<K, V> copy = new TreeMap<>(source);
-        copy.remove(key);
-        return Collections.unmodifiableSortedMap(copy);
+        return PersistentSortedMap.copyOf(source).minus(key);
     }
 
     /** Replaces the value under an existing key; fails loudly on a missing key, which is a bug. */
@@ -46,18 +41,14 @@ public final class Sorted {
     }
 
     public static <E> SortedSet<E> set(Collection<E> source) {
-        return Collections.unmodifiableSortedSet(new TreeSet<>(source));
+        return PersistentSortedSet.copyOf(source);
     }
 
     public static <E> SortedSet<E> with(Collection<E> source, E element) {
-        TreeSet<E> copy = new TreeSet<>(source);
-        copy.add(element);
-        return Collections.unmodifiableSortedSet(copy);
+        return PersistentSortedSet.copyOf(source).plus(element);
     }
 
     public static <E> SortedSet<E> without(Collection<E> source, E element) {
-        TreeSet<E> copy = new TreeSet<>(source);
-        copy.remove(element);
-        return Collections.unmodifiableSortedSet(copy);
+        return PersistentSortedSet.copyOf(source).minus(element);
     }
 }

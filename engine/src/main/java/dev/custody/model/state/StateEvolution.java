@@ -26,7 +26,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
-import java.util.TreeMap;
 import java.util.function.UnaryOperator;
 
 /**
@@ -225,17 +224,11 @@ final class StateEvolution {
     }
 
     private static <K> SortedMap<K, Integer> adjust(SortedMap<K, Integer> counts, K key, int delta) {
-        TreeMap<K, Integer> copy = new TreeMap<>(counts);
-        int now = copy.getOrDefault(key, 0) + delta;
+        int now = counts.getOrDefault(key, 0) + delta;
         if (now < 0) {
             throw new IllegalStateException("owner_cnt of " + key + " would go negative");
         }
-        if (now == 0) {
-            copy.remove(key);
-        } else {
-            copy.put(key, now);
-        }
-        return copy;
+        return now == 0 ? Sorted.remove(counts, key) : Sorted.put(counts, key, now);
     }
 
     private static KernelState devices(KernelState s, DeviceId id, UnaryOperator<DeviceState> change) {

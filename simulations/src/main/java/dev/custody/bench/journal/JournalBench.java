@@ -16,7 +16,14 @@ public final class JournalBench {
     public record Postgres(String url, String user, String password) {}
 
     public static JournalReport run(JournalBenchSettings settings, Optional<Postgres> postgres) {
-        Workload workload = Workload.of(settings.callers());
+        return run(settings, postgres, Optional.empty());
+    }
+
+    /** On a host of {@code groups} IOMMU groups when given, else on twice the callers' (at least 16). */
+    public static JournalReport run(
+            JournalBenchSettings settings, Optional<Postgres> postgres, Optional<Integer> groups) {
+        Workload workload =
+                groups.map(g -> Workload.of(settings.callers(), g)).orElseGet(() -> Workload.of(settings.callers()));
         progress("the pure model on one thread");
         ModelRun.Result model = ModelRun.run(workload, settings.warmupMillis(), settings.measureMillis());
         progress("Kryo on the model's records");
@@ -39,11 +46,7 @@ public final class JournalBench {
                     workload,
                     settings));
         }
-        int groups = (int) workload.topology().devices().values().stream()
-                .flatMap(d -> d.group().stream())
-                .distinct()
-                .count();
-        return new JournalReport(settings, groups, model.throughput(), List.copyOf(journals), kryo);
+        return new JournalReport(settings, workload.groups(), model.throughput(), List.copyOf(journals), kryo);
     }
 
     private static void progress(String what) {

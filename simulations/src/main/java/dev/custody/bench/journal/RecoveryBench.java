@@ -25,10 +25,12 @@ public final class RecoveryBench {
     private static final Duration TIMEOUT = Duration.ofMinutes(10);
 
     /**
-     * One journal length: seconds to write it, to restart without and with snapshots, to replay it;
-     * and its size on disk after the run, beside the size H2 compacts it to.
+     * One journal length on a host of {@code groups}: seconds to write it, to restart without and
+     * with snapshots, to replay it; and its size on disk after the run, beside the size H2 compacts it
+     * to.
      */
     public record Point(
+            int groups,
             long events,
             long decisions,
             double writeSeconds,
@@ -60,19 +62,27 @@ public final class RecoveryBench {
     }
 
     public static List<Point> run(List<Long> lengths, int callers) {
+        return run(lengths, callers, Workload.defaultGroups(callers));
+    }
+
+    public static List<Point> run(List<Long> lengths, int callers, int groups) {
         List<Point> points = new ArrayList<>();
         for (long length : lengths) {
-            points.add(measure(length, callers));
+            points.add(measure(length, Workload.of(callers, groups)));
         }
         return points;
     }
 
-    private static Point measure(long length, int callers) {
+    /** The host size the benchmark uses when none is given. */
+    public static int defaultGroups(int callers) {
+        return Workload.defaultGroups(callers);
+    }
+
+    private static Point measure(long length, Workload workload) {
         Path dir = TemporaryDirectory.create("custody-recovery-bench");
         try {
             Config config = Journals.h2(dir);
             SchemaCreator.createIfMissing(config);
-            Workload workload = Workload.of(callers);
             String instance = "recovery";
             long written;
             double writeSeconds;
@@ -100,6 +110,7 @@ public final class RecoveryBench {
             Replay.fold(history);
             double fold = (System.nanoTime() - start) / 1e9;
             return new Point(
+                    workload.groups(),
                     written,
                     history.decisions().size(),
                     writeSeconds,

@@ -21,7 +21,28 @@ record Workload(Topology topology, int callers, long seed) {
 
     /** Two groups per caller at least, so a caller's next life can start on another group. */
     static Workload of(int callers) {
-        return new Workload(SimTopology.generate(SEED, Math.max(16, callers * 2)), callers, SEED);
+        return of(callers, defaultGroups(callers));
+    }
+
+    /** A host of {@code groups} IOMMU groups, dealt out to the callers (at least one each). */
+    static Workload of(int callers, int groups) {
+        if (groups < callers) {
+            throw new IllegalArgumentException(
+                    groups + " groups cannot be dealt out to " + callers + " callers: give each at least one");
+        }
+        return new Workload(SimTopology.generate(SEED, groups), callers, SEED);
+    }
+
+    static int defaultGroups(int callers) {
+        return Math.max(16, callers * 2);
+    }
+
+    /** The host size: IOMMU groups in the topology. */
+    int groups() {
+        return (int) topology.devices().values().stream()
+                .flatMap(d -> d.group().stream())
+                .distinct()
+                .count();
     }
 
     /** Fresh callers at the start of their scripts (each run of the workload needs its own). */
