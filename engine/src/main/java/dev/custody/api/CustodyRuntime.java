@@ -72,6 +72,9 @@ public final class CustodyRuntime implements AutoCloseable {
                 pekko.log-dead-letters-during-shutdown = off
                 pekko.actor.allow-java-serialization = off
                 pekko.coordinated-shutdown.exit-jvm = off
+                # the coordinator stashes while it writes; booting a host of thousands of groups
+                # sends it a report from every entity at once, and a full stash drops them
+                pekko.persistence.typed.stash-capacity = 262144
                 """))
                 .withFallback(ConfigFactory.load())
                 .resolve(); // a journal may refer to the plugins' defaults

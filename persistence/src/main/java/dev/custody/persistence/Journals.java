@@ -44,6 +44,15 @@ public final class Journals {
                 .withFallback(serialization());
     }
 
+    /**
+     * How many writes may wait in the JDBC journal's queue (its {@code bufferSize}, 1,000 by default).
+     * Booting a host starts an actor per device, group and domain, and each writes its part of the boot
+     * at once: on a 4,096-group host (about 12,000 entities) the queue overflowed, every write after it
+     * failed, Pekko's circuit breaker opened, and entities failed their recovery although the journal
+     * was fine. A waiting write is a few hundred bytes.
+     */
+    static final String WRITE_QUEUE_ROWS = "100000";
+
     /** The coordinator's journal plugin on H2: the JDBC journal, synced after each write ({@link SyncedJdbcJournal}). */
     public static final String SYNCED_JOURNAL = "custody-synced-journal";
 
@@ -152,6 +161,8 @@ public final class Journals {
                         NamingJournalDao.class.getName(),
                         SNAPSHOT_STORE + ".use-shared-db",
                         "slick",
+                        JOURNAL + ".bufferSize",
+                        WRITE_QUEUE_ROWS,
                         READ_JOURNAL + ".use-shared-db",
                         "slick",
                         "pekko-persistence-jdbc.shared-databases.slick.profile",
