@@ -127,10 +127,14 @@ final class H2GroupSync implements AutoCloseable {
 
     private void syncNow() throws SQLException {
         open();
+        if (store.isClosed()) {
+            throw new SQLException("the H2 journal is closed: nothing more can be made durable");
+        }
         store.commit(); // what is committed and not yet stored, or nothing when H2's writer took it
         FileStore<?> file = store.getFileStore();
-        // waits for the stores under way (H2's writer's included), then forces the file
-        file.executeFileStoreOperation(file::sync);
+        // under H2's store lock (so never beside a close or another store's start), waits for the
+        // stores under way (H2's writer's included), then forces the file
+        store.executeFilestoreOperation(file::sync);
         writesAtLastSync = file.getWriteCount();
         synchronized (lock) {
             syncs++;

@@ -53,6 +53,14 @@ public final class Journals {
      */
     static final String WRITE_QUEUE_ROWS = "100000";
 
+    /**
+     * How long one journal or snapshot call may take before Pekko's circuit breaker fails it (its
+     * default is 10 s). A crash test on a machine at load 9 saw the coordinator's snapshot load take
+     * longer twice in a row after a SIGKILL, and the engine gave up its recovery although the database
+     * was only slow; a local database that is slow is busy, not gone.
+     */
+    static final String CALL_TIMEOUT = "30s";
+
     /** The coordinator's journal plugin on H2: the JDBC journal, synced after each write ({@link SyncedJdbcJournal}). */
     public static final String SYNCED_JOURNAL = "custody-synced-journal";
 
@@ -107,7 +115,8 @@ public final class Journals {
                 .getConfig(JOURNAL)
                 .withValue("class", ConfigValueFactory.fromAnyRef(SyncedJdbcJournal.class.getName()))
                 .withValue("use-shared-db", ConfigValueFactory.fromAnyRef("slick"))
-                .withValue("dao", ConfigValueFactory.fromAnyRef(NamingJournalDao.class.getName()));
+                .withValue("dao", ConfigValueFactory.fromAnyRef(NamingJournalDao.class.getName()))
+                .withValue("circuit-breaker.call-timeout", ConfigValueFactory.fromAnyRef(CALL_TIMEOUT));
         return jdbc("slick.jdbc.H2Profile$", "org.h2.Driver", url, "sa", "")
                 .withValue(SYNCED_JOURNAL, synced.root())
                 .withValue("custody.coordinator-journal", ConfigValueFactory.fromAnyRef(SYNCED_JOURNAL));
@@ -163,6 +172,10 @@ public final class Journals {
                         "slick",
                         JOURNAL + ".bufferSize",
                         WRITE_QUEUE_ROWS,
+                        JOURNAL + ".circuit-breaker.call-timeout",
+                        CALL_TIMEOUT,
+                        SNAPSHOT_STORE + ".circuit-breaker.call-timeout",
+                        CALL_TIMEOUT,
                         READ_JOURNAL + ".use-shared-db",
                         "slick",
                         "pekko-persistence-jdbc.shared-databases.slick.profile",
