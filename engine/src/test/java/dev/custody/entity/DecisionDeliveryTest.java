@@ -98,6 +98,44 @@ class DecisionDeliveryTest {
     }
 
     @Test
+    void aBatchThatStaysUnconfirmedWaitsTwiceAsLongEachTimeUntilItsEntityAnswers() {
+        send(1, true);
+        delivery.confirm(DEVICE, 1, T0);
+        Instant first = T0.plus(DecisionDelivery.RESEND_AFTER);
+        assertEquals(1, delivery.resendsDue(first).size());
+        Instant second = first.plus(DecisionDelivery.RESEND_AFTER.multipliedBy(2));
+        assertEquals(List.of(), delivery.resendsDue(second.minusMillis(1)), "the second wait is twice the first");
+        assertEquals(1, delivery.resendsDue(second).size());
+        Instant late = second;
+        for (int resend = 0; resend < 5; resend++) { // 2 s, 4 s, 8 s, 16 s, and the wait no longer grows
+            late = late.plus(Duration.ofHours(1));
+            assertEquals(1, delivery.resendsDue(late).size());
+        }
+        assertEquals(
+                List.of(),
+                delivery.resendsDue(
+                        late.plus(DecisionDelivery.LONGEST_RESEND_WAIT).minusMillis(1)),
+                "the wait stops growing at the longest");
+        assertEquals(
+                1,
+                delivery.resendsDue(late.plus(DecisionDelivery.LONGEST_RESEND_WAIT))
+                        .size());
+
+        Instant confirmedAt = late.plus(DecisionDelivery.LONGEST_RESEND_WAIT);
+        delivery.confirm(GROUP, 1, confirmedAt);
+        delivery.send(decision(2, false), confirmedAt);
+        assertEquals(
+                List.of(),
+                delivery.resendsDue(
+                        confirmedAt.plus(DecisionDelivery.RESEND_AFTER).minusMillis(1)));
+        assertEquals(
+                1,
+                delivery.resendsDue(confirmedAt.plus(DecisionDelivery.RESEND_AFTER))
+                        .size(),
+                "a confirmed entity's next batch waits the first delay again");
+    }
+
+    @Test
     void recoveryDeliversTheOpenDecisionsAndKnowsTheEarlierOnesApplied() {
         List<DecisionDelivery.Batch> parts = delivery.recovered(5, List.of(decision(4, true), decision(5, false)), T0);
         assertEquals(List.of("0000:00:03.0:[4]<" + UNKNOWN, "1:[4]<" + UNKNOWN), described(parts));
