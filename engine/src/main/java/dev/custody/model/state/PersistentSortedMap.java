@@ -285,23 +285,28 @@ public final class PersistentSortedMap<K, V> extends AbstractMap<K, V> implement
         return () -> new AvlTree.InOrder<>(root);
     }
 
+    /** The entries in key order, each seen as {@code part} of it: the entry, its key or its value. */
+    private <T> Iterator<T> inOrder(Function<Node<K, V>, T> part) {
+        Iterator<Node<K, V>> nodes = new AvlTree.InOrder<>(root);
+        return new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return nodes.hasNext();
+            }
+
+            @Override
+            public T next() {
+                return part.apply(nodes.next());
+            }
+        };
+    }
+
     @Override
     public Set<Map.Entry<K, V>> entrySet() {
         return new AbstractSet<>() {
             @Override
             public Iterator<Map.Entry<K, V>> iterator() {
-                Iterator<Node<K, V>> nodes = new AvlTree.InOrder<>(root);
-                return new Iterator<>() {
-                    @Override
-                    public boolean hasNext() {
-                        return nodes.hasNext();
-                    }
-
-                    @Override
-                    public Map.Entry<K, V> next() {
-                        return nodes.next();
-                    }
-                };
+                return inOrder(node -> node);
             }
 
             @Override
@@ -325,18 +330,7 @@ public final class PersistentSortedMap<K, V> extends AbstractMap<K, V> implement
         return new AbstractSet<>() {
             @Override
             public Iterator<K> iterator() {
-                Iterator<Node<K, V>> nodes = new AvlTree.InOrder<>(root);
-                return new Iterator<>() {
-                    @Override
-                    public boolean hasNext() {
-                        return nodes.hasNext();
-                    }
-
-                    @Override
-                    public K next() {
-                        return nodes.next().key;
-                    }
-                };
+                return inOrder(node -> node.key);
             }
 
             @Override
@@ -356,18 +350,7 @@ public final class PersistentSortedMap<K, V> extends AbstractMap<K, V> implement
         return new AbstractCollection<>() {
             @Override
             public Iterator<V> iterator() {
-                Iterator<Node<K, V>> nodes = new AvlTree.InOrder<>(root);
-                return new Iterator<>() {
-                    @Override
-                    public boolean hasNext() {
-                        return nodes.hasNext();
-                    }
-
-                    @Override
-                    public V next() {
-                        return nodes.next().value;
-                    }
-                };
+                return inOrder(node -> node.value);
             }
 
             @Override
