@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.custody.api.Custody;
+import dev.custody.api.EngineAdmin;
 import dev.custody.api.OwnershipChange;
 import dev.custody.model.Command;
 import dev.custody.model.FileId;
@@ -48,7 +48,7 @@ final class Service {
     private static final ObjectMapper CANONICAL =
             new ObjectMapper().configure(JsonNodeFeature.WRITE_PROPERTIES_SORTED, true);
 
-    private final Custody custody;
+    private final EngineAdmin custody;
     private final ServerSettings settings;
     private final Timeline timeline;
     private final StateLog state;
@@ -67,7 +67,7 @@ final class Service {
     private volatile boolean crashed;
 
     Service(
-            Custody custody,
+            EngineAdmin custody,
             ServerSettings settings,
             Timeline timeline,
             StateLog state,
