@@ -1,5 +1,6 @@
 import dev.custody.api.Custody;
 import dev.custody.api.CustodyRuntime;
+import dev.custody.api.EngineAdmin;
 import dev.custody.api.SystemView;
 import dev.custody.api.VfioContainerFd;
 import dev.custody.api.VfioDeviceFd;
@@ -30,7 +31,10 @@ public class AssignGroupToVm {
 
     public static void main(String[] args) {
         try (CustodyRuntime runtime = CustodyRuntime.start(CustodyRuntime.inMemoryJournal())) {
-            Custody custody = Custody.start(runtime, "host", host(), Duration.ofSeconds(10)).toCompletableFuture().join();
+            // The process that starts the engine keeps its admin; the VM's components get only the
+            // capability API, and act through the files and domains it hands them.
+            EngineAdmin admin = EngineAdmin.start(runtime, "host", host(), Duration.ofSeconds(10)).toCompletableFuture().join();
+            Custody custody = admin.custody();
 
             // The VM starts: the host lets go of the NIC, vfio-pci takes both functions.
             for (String function : NIC) {
@@ -61,7 +65,7 @@ public class AssignGroupToVm {
                 must("bind e1000e to " + function, custody.bind(function, "e1000e"));
             }
             print("VM gone", custody);
-            custody.stop().toCompletableFuture().join();
+            admin.stop().toCompletableFuture().join();
         }
     }
 

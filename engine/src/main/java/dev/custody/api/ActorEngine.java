@@ -20,7 +20,8 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * The journaled actors as an engine: every command is decided by the coordinator, persisted by the
- * entities it touches, and only then answered. Its decisions must equal the pure model's.
+ * entities it touches, and only then answered. Its decisions must equal the pure model's. It
+ * started its engine, so it holds the engine's {@link EngineAdmin}.
  */
 public final class ActorEngine implements KernelEngine {
     private final CustodyRuntime runtime;
@@ -28,7 +29,7 @@ public final class ActorEngine implements KernelEngine {
     private final String instance;
     private final Duration timeout;
     private Topology topology;
-    private volatile Custody custody;
+    private volatile EngineAdmin custody;
 
     /** An engine on a runtime the caller shares between engines and closes itself. */
     public ActorEngine(CustodyRuntime runtime, String instance, Duration timeout) {
@@ -55,7 +56,7 @@ public final class ActorEngine implements KernelEngine {
             return new Decision(List.of(), Outcome.fail(Errno.ENOMEM, tooLarge.get()), KernelState.empty(topology));
         }
         try {
-            custody = await(Custody.start(runtime, instance, topology, timeout));
+            custody = await(EngineAdmin.start(runtime, instance, topology, timeout));
             return new Decision(List.of(), Outcome.ok(Reply.NONE), state());
         } catch (IllegalStateException refused) {
             return new Decision(
@@ -78,15 +79,15 @@ public final class ActorEngine implements KernelEngine {
         return await(custody.state());
     }
 
-    /** The engine itself, for callers that subscribe, quiesce or inspect entities. */
-    public Custody custody() {
+    /** The engine's admin, for callers that subscribe, quiesce or inspect entities. */
+    public EngineAdmin admin() {
         return custody;
     }
 
     /** Stops the engine cleanly and starts it again on its journal, as a restarted process would. */
     public void restart() {
         await(custody.stop());
-        custody = await(Custody.start(runtime, instance, topology, timeout));
+        custody = await(EngineAdmin.start(runtime, instance, topology, timeout));
     }
 
     @Override

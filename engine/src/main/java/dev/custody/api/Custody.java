@@ -1,6 +1,7 @@
 package dev.custody.api;
 
 import dev.custody.entity.KernelCoordinator;
+import dev.custody.entity.Precondition;
 import dev.custody.model.Command;
 import dev.custody.model.DeviceId;
 import dev.custody.model.Errno;
@@ -12,10 +13,12 @@ import dev.custody.model.IoasMapFlag;
 import dev.custody.model.IommuType;
 import dev.custody.model.IovaSpan;
 import dev.custody.model.Outcome;
+import dev.custody.model.OwnerId;
 import dev.custody.model.ProcessCapability;
 import dev.custody.model.Reply;
 import dev.custody.model.Topology;
 import dev.custody.model.Type1MapFlag;
+import dev.custody.model.state.GroupState;
 import dev.custody.model.state.KernelState;
 import dev.custody.ops.Operations;
 import dev.custody.rules.Decision;
@@ -28,10 +31,13 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 
 /**
- * One engine: the source of truth for who may DMA where on one machine. Every operation goes
- * through the kernel's rules, is journaled before it is answered, and comes back as the kernel's
- * {@link Outcome}. Start it on a {@link CustodyRuntime}; an engine whose journal already exists
- * recovers its state instead of booting.
+ * One engine as its callers use it: the source of truth for who may DMA where on one machine. Every
+ * operation goes through the kernel's rules, is journaled before it is answered, and comes back as
+ * the kernel's {@link Outcome}. Whatever changes who owns what takes the {@link Capability} the
+ * kernel would want held (an open file, a domain, a DMA claim's owner); this object itself proves
+ * nothing, so a control process can hand it to every component it runs. Raw commands, the whole
+ * state and the engine's life belong to the {@link EngineAdmin} that started it
+ * (docs/capabilities.md).
  */
 public final class Custody {
     private final CustodyRuntime runtime;
@@ -93,9 +99,10 @@ public final class Custody {
      * Starts (or recovers) engine {@code instance} for the topology. Fails when the instance's
      * journal belongs to another topology, when a boot driver cannot bind, when the boot cannot be
      * written, or when the instance already runs on this runtime; an incarnation that is stopping is
-     * waited for, so that one engine's actors never write beside another's.
+     * waited for, so that one engine's actors never write beside another's. Only
+     * {@link EngineAdmin#start} calls it: the starter keeps the admin.
      */
-    public static CompletionStage<Custody> start(
+    static CompletionStage<Custody> start(
             CustodyRuntime runtime, String instance, Topology topology, Duration timeout) {
         return runtime.reserve(instance)
                 .thenCompose(incarnation -> runtime.spawn(
@@ -150,45 +157,39 @@ public final class Custody {
     /** The identity every capability this engine issues carries (shared by every {@link #as} view). */
     private final Object issuer;
 
-    /**
-     * Decides and journals one operation given as a command; the answer comes once the command's
-     * record (with its events, when it changed the machine) is on stable storage. For tools that
-     * replay recorded operations (scenario runs, simulations): commands name files by number, so
-     * embedders should use the capability methods below instead. The journal records it under an
-     * operation id the engine makes up, which is not one to retry with.
-     */
-    public CompletionStage<Decision> decide(Command<?> command) {
-        return send(command, instance + "-" + operations.incrementAndGet(), false);
+    /** {@link EngineAdmin#decide(Command)}: commands name objects by number, so they are the admin's. */
+    CompletionStage<Decision> decide(Command<?> command) {
+        return send(command, instance + "-" + operations.incrementAndGet(), false, Precondition.NONE);
     }
 
-    /**
-     * As {@link #decide(Command)} under the caller's own operation id, which the journal records with
-     * the command. A retry under the same id (by the same {@link #caller}) is answered with the first
-     * answer and never decided twice, also after a restart, as long as the id is among the engine's
-     * last 10,000 caller-named operations. A caller that must find its acknowledged operations in the
-     * journal after a crash (the crash harness) names them itself. Fails (with a message saying what
-     * could not be written) when the engine cannot journal it, or when the id was given to another
-     * command before.
-     */
-    public CompletionStage<Decision> decide(Command<?> command, String operationId) {
-        return send(command, operationId, true);
+    /** {@link EngineAdmin#decide(Command, String)}. */
+    CompletionStage<Decision> decide(Command<?> command, String operationId) {
+        return send(command, operationId, true, Precondition.NONE);
     }
 
-    private CompletionStage<Decision> send(Command<?> command, String operationId, boolean callersId) {
+    private CompletionStage<Decision> send(
+            Command<?> command, String operationId, boolean callersId, Precondition precondition) {
         return AskPattern.askWithStatus(
                 coordinator,
-                replyTo -> new KernelCoordinator.Execute(command, caller, operationId, callersId, replyTo),
+                replyTo ->
+                        new KernelCoordinator.Execute(command, caller, operationId, callersId, precondition, replyTo),
                 timeout,
                 runtime.system().scheduler());
     }
 
-    /** Decides and journals one operation; its outcome is typed by the command's reply. */
-    public <R extends Reply> CompletionStage<Outcome<R>> execute(Command<R> command) {
-        return decide(command).thenApply(decision -> Operations.typed(command, decision.outcome()));
+    /** One operation a capability method made, typed by its reply, decided only if the caller holds what it must. */
+    private <R extends Reply> CompletionStage<Outcome<R>> execute(Command<R> command, Precondition precondition) {
+        return send(command, instance + "-" + operations.incrementAndGet(), false, precondition)
+                .thenApply(decision -> Operations.typed(command, decision.outcome()));
     }
 
-    /** The engine's current state (as the rules see it; every entity holds its slice of it). */
-    public CompletionStage<KernelState> state() {
+    /** {@link EngineAdmin#execute}. */
+    <R extends Reply> CompletionStage<Outcome<R>> execute(Command<R> command) {
+        return execute(command, Precondition.NONE);
+    }
+
+    /** {@link EngineAdmin#state}. */
+    CompletionStage<KernelState> state() {
         return AskPattern.<KernelCoordinator.Message, Optional<KernelState>>ask(
                         coordinator,
                         KernelCoordinator.GetKernel::new,
@@ -197,13 +198,8 @@ public final class Custody {
                 .thenApply(Optional::orElseThrow);
     }
 
-    /**
-     * Completes when every device, group, domain and file actor has written every decision so far
-     * (and the journal records that), with the last decision's number; fails when an entity cannot
-     * write or a write it waits for cannot be made. Answers do not wait for this; tools that read the
-     * entities' journals, and a clean stop, do.
-     */
-    public CompletionStage<Long> quiesce() {
+    /** {@link EngineAdmin#quiesce}. */
+    CompletionStage<Long> quiesce() {
         return AskPattern.askWithStatus(
                 coordinator,
                 KernelCoordinator.AwaitQuiet::new,
@@ -211,12 +207,8 @@ public final class Custody {
                 runtime.system().scheduler());
     }
 
-    /**
-     * How many device, group, domain and file actors run now. An actor unused for a while is stopped
-     * (custody.passivate-after, custody.max-live-entities) and started again, from its journal, when it
-     * is next needed: for diagnostics, and for tests of that.
-     */
-    public CompletionStage<Integer> liveEntities() {
+    /** {@link EngineAdmin#liveEntities}. */
+    CompletionStage<Integer> liveEntities() {
         return AskPattern.ask(
                 coordinator,
                 KernelCoordinator.CountEntities::new,
@@ -224,8 +216,8 @@ public final class Custody {
                 runtime.system().scheduler());
     }
 
-    /** One entity's own journaled state, recovered from its journal if its actor is not running. */
-    public CompletionStage<dev.custody.entity.EntityState> inspect(dev.custody.entity.EntityId entity) {
+    /** {@link EngineAdmin#inspect}. */
+    CompletionStage<dev.custody.entity.EntityState> inspect(dev.custody.entity.EntityId entity) {
         return AskPattern.ask(
                 coordinator,
                 replyTo -> new KernelCoordinator.InspectEntity(entity, replyTo),
@@ -233,19 +225,13 @@ public final class Custody {
                 runtime.system().scheduler());
     }
 
-    /**
-     * Waits for in-flight decisions, then stops the engine's actors and completes once they are gone;
-     * the journal keeps everything, and a new {@link #start} of the instance recovers it.
-     */
-    public CompletionStage<Long> stop() {
+    /** {@link EngineAdmin#stop}. */
+    CompletionStage<Long> stop() {
         return quiesce().thenCompose(quiet -> halt());
     }
 
-    /**
-     * Stops the actors at once, as a crash would: decisions some entity has not written yet stay open
-     * in the journal and are completed by the next start.
-     */
-    public CompletionStage<Long> halt() {
+    /** {@link EngineAdmin#halt}. */
+    CompletionStage<Long> halt() {
         incarnation.stopping();
         CompletionStage<Void> gone = runtime.terminated(coordinator, timeout);
         return AskPattern.<KernelCoordinator.Message, Long>ask(
@@ -424,11 +410,15 @@ public final class Custody {
     }
 
     /**
-     * The real (off-heap) page table of any domain that has one (a caller's, a VFIO container's, an
-     * iommufd HWPT's), as its actor holds it after every decision made so far: for audits and tests
-     * that compare it with the mappings the journal proves. Empty for a domain without a table.
+     * The real (off-heap) page table of the caller's domain, as its actor holds it after every
+     * decision made so far. Empty when the domain has no table (freed).
      */
-    public CompletionStage<Optional<dev.custody.entity.TableDump>> pageTable(dev.custody.model.DomainId domain) {
+    public CompletionStage<Outcome<Optional<dev.custody.entity.TableDump>>> pageTable(DomainRef domain) {
+        return checked(() -> pageTable(domain.id).thenApply(Outcome::ok), domain);
+    }
+
+    /** {@link EngineAdmin#pageTable}: any domain's, by number. */
+    CompletionStage<Optional<dev.custody.entity.TableDump>> pageTable(dev.custody.model.DomainId domain) {
         return AskPattern.ask(
                 coordinator,
                 replyTo -> new KernelCoordinator.DumpDomainTable(domain, replyTo),
@@ -436,15 +426,21 @@ public final class Custody {
                 runtime.system().scheduler());
     }
 
-    /**
-     * After a restart, the capabilities of the caller-allocated domains the journal holds: the
-     * control process that owns this engine gets back what it held before (capabilities themselves
-     * are never journaled).
-     */
-    public CompletionStage<java.util.List<DomainRef>> recoveredDomains() {
+    /** {@link EngineAdmin#recoveredDomains}. */
+    CompletionStage<java.util.List<DomainRef>> recoveredDomains() {
         return state().thenApply(state -> state.domains().values().stream()
                 .filter(d -> d.use() instanceof dev.custody.model.state.DomainUse.KernelCaller)
                 .map(d -> new DomainRef(issuer, d.id(), d.label()))
+                .toList());
+    }
+
+    /** {@link EngineAdmin#recoveredOwners}. */
+    CompletionStage<java.util.List<DmaOwner>> recoveredOwners() {
+        return state().thenApply(state -> state.groups().values().stream()
+                .flatMap(g -> g.owner().stream())
+                .filter(o -> o.key().startsWith(OwnerId.kernelCaller("").key()))
+                .distinct()
+                .map(o -> new DmaOwner(issuer, o))
                 .toList());
     }
 
@@ -476,21 +472,40 @@ public final class Custody {
         return done(new Command.UnuseDefaultDomain(new DeviceId(device)));
     }
 
-    /** iommu_group_claim_dma_owner with the caller's owner cookie. */
-    public CompletionStage<Outcome<Void>> claimGroup(int group, String owner) {
-        return done(new Command.GroupClaim(new GroupId(group), Optional.of(owner)));
+    /**
+     * iommu_group_claim_dma_owner under a new owner cookie: the owner, which releasing the claim
+     * (and replacing the group's domain) needs.
+     */
+    public CompletionStage<Outcome<DmaOwner>> claimGroup(int group, String label) {
+        String cookie = DmaOwner.newCookie(label);
+        return claimed(new Command.GroupClaim(new GroupId(group), Optional.of(cookie)), cookie);
     }
 
-    public CompletionStage<Outcome<Void>> releaseGroup(int group) {
-        return done(new Command.GroupRelease(new GroupId(group)));
+    /** iommu_group_release_dma_owner, by the claim's owner only: another owner's token is EPERM. */
+    public CompletionStage<Outcome<Void>> releaseGroup(DmaOwner owner, int group) {
+        GroupId id = new GroupId(group);
+        return checked(
+                () -> done(new Command.GroupRelease(id), now -> owns(owner, now.group(id), "group " + id)), owner);
     }
 
-    public CompletionStage<Outcome<Void>> claimDevice(String device, String owner) {
-        return done(new Command.DeviceClaim(new DeviceId(device), Optional.of(owner)));
+    /** iommu_device_claim_dma_owner under a new owner cookie: the owner. */
+    public CompletionStage<Outcome<DmaOwner>> claimDevice(String device, String label) {
+        String cookie = DmaOwner.newCookie(label);
+        return claimed(new Command.DeviceClaim(new DeviceId(device), Optional.of(cookie)), cookie);
     }
 
-    public CompletionStage<Outcome<Void>> releaseDevice(String device) {
-        return done(new Command.DeviceRelease(new DeviceId(device)));
+    /** iommu_device_claim_dma_owner by an owner that holds a claim already: one more device of the group. */
+    public CompletionStage<Outcome<Void>> claimDevice(DmaOwner owner, String device) {
+        return checked(
+                () -> done(new Command.DeviceClaim(new DeviceId(device), Optional.of(owner.owner.label()))), owner);
+    }
+
+    /** iommu_device_release_dma_owner, by the claim's owner only: another owner's token is EPERM. */
+    public CompletionStage<Outcome<Void>> releaseDevice(DmaOwner owner, String device) {
+        DeviceId id = new DeviceId(device);
+        return checked(
+                () -> done(new Command.DeviceRelease(id), now -> owns(owner, now.groupOf(id), "the group of " + id)),
+                owner);
     }
 
     public CompletionStage<Outcome<Void>> attachDevice(DomainRef domain, String device) {
@@ -505,12 +520,34 @@ public final class Custody {
         return checked(() -> done(new Command.AttachGroup(handle(domain), new GroupId(group))), domain);
     }
 
+    /**
+     * iommu_detach_group. The kernel ignores the domain argument and trusts its caller; here the group
+     * must be attached to the caller's domain (EPERM otherwise), or any domain's holder could take
+     * another user's translation away.
+     */
     public CompletionStage<Outcome<Void>> detachGroup(DomainRef domain, int group) {
-        return checked(() -> done(new Command.DetachGroup(handle(domain), new GroupId(group))), domain);
+        GroupId id = new GroupId(group);
+        return checked(
+                () -> done(
+                        new Command.DetachGroup(handle(domain), id),
+                        now -> now.group(id)
+                                .filter(g -> !g.domain().equals(domain.id))
+                                .map(g -> "group " + id + " is not attached to " + domain)),
+                domain);
     }
 
-    public CompletionStage<Outcome<Void>> replaceDomain(int group, DomainRef domain) {
-        return checked(() -> done(new Command.ReplaceDomain(new GroupId(group), Optional.of(handle(domain)))), domain);
+    /**
+     * iommu_group_replace_domain, which the kernel leaves to the group's owner (iommufd): the owner's
+     * token and the new domain's. A group {@code owner} has not claimed is EPERM.
+     */
+    public CompletionStage<Outcome<Void>> replaceDomain(DmaOwner owner, int group, DomainRef domain) {
+        GroupId id = new GroupId(group);
+        return checked(
+                () -> done(
+                        new Command.ReplaceDomain(id, Optional.of(handle(domain))),
+                        now -> owns(owner, now.group(id), "group " + id)),
+                owner,
+                domain);
     }
 
     public CompletionStage<Outcome<Void>> attachShared(DomainRef domain, String device) {
@@ -609,7 +646,24 @@ public final class Custody {
     private static final AtomicLong LISTENERS = new AtomicLong();
 
     private CompletionStage<Outcome<Void>> done(Command<Reply.None> command) {
-        return execute(command).thenApply(o -> map(o, r -> null));
+        return done(command, Precondition.NONE);
+    }
+
+    private CompletionStage<Outcome<Void>> done(Command<Reply.None> command, Precondition precondition) {
+        return execute(command, precondition).thenApply(o -> map(o, r -> null));
+    }
+
+    private CompletionStage<Outcome<DmaOwner>> claimed(Command<Reply.None> claim, String cookie) {
+        return execute(claim, Precondition.NONE)
+                .thenApply(o -> map(o, r -> new DmaOwner(issuer, OwnerId.kernelCaller(cookie))));
+    }
+
+    /** Why {@code owner} may not act on the group as its owner: empty when it holds the group's claim. */
+    private static Optional<String> owns(DmaOwner owner, Optional<GroupState> group, String what) {
+        boolean holds = group.flatMap(GroupState::owner)
+                .filter(o -> o.key().equals(owner.owner.key()))
+                .isPresent();
+        return holds ? Optional.empty() : Optional.of(what + " is not claimed by " + owner);
     }
 
     private CompletionStage<Outcome<Long>> amount(Command<Reply.Amount> command) {
@@ -651,6 +705,7 @@ public final class Custody {
             case IoasRef o -> new Handle.IommufdObject(o.iommufd, o.id);
             case HwptRef o -> new Handle.IommufdObject(o.iommufd, o.id);
             case DomainRef d -> new Handle.Domain(d.id);
+            case DmaOwner o -> new Handle.Unbound(o.toString()); // a claim is not a file: it names nothing
         };
     }
 }

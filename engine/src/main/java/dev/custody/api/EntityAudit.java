@@ -31,7 +31,7 @@ public final class EntityAudit {
     }
 
     /** Every entity the state has ever named, asked for its own state; at most {@code limit} differences. */
-    public static List<Difference> compare(Custody engine, KernelState expected, int limit) {
+    public static List<Difference> compare(EngineAdmin engine, KernelState expected, int limit) {
         List<Difference> found = new ArrayList<>();
         for (EntityId entity : entities(expected)) {
             EntityState own = engine.inspect(entity).toCompletableFuture().join();

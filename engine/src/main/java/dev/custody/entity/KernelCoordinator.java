@@ -70,12 +70,14 @@ public final class KernelCoordinator
      * Decides, records and answers one command from {@code caller}. {@code callersId}: the operation
      * id is the caller's own, so a retry under it gets the first answer. An error (not a decision)
      * when the engine cannot write it, or when the caller used the id for another command.
+     * {@code precondition}: what the caller must hold, checked just before the decision.
      */
     public record Execute(
             Command<?> command,
             String caller,
             String operationId,
             boolean callersId,
+            Precondition precondition,
             ActorRef<StatusReply<Decision>> replyTo)
             implements Message {}
 
@@ -341,6 +343,14 @@ public final class KernelCoordinator
             if (repeat.isPresent()) {
                 return repeat.get();
             }
+        }
+        Optional<String> refused = execute.precondition().refusal(now);
+        if (refused.isPresent()) {
+            return Effect()
+                    .reply(
+                            execute.replyTo(),
+                            StatusReply.success(
+                                    new Decision(List.of(), Outcome.fail(Errno.EPERM, refused.get()), now)));
         }
         Decision decision = Operations.decide(now, execute.command());
         long after = batch.lastSeq(ledger.lastSeq());

@@ -81,7 +81,7 @@ class CrashBetweenIntentAndEffectTest {
         String coordinator = "crash|kernel";
         String device = "crash|device|" + A.name();
         String group = "crash|group|1";
-        Custody engine = Custody.start(runtime, "crash", groupOfTwo(), TIMEOUT)
+        EngineAdmin engine = EngineAdmin.start(runtime, "crash", groupOfTwo(), TIMEOUT)
                 .toCompletableFuture()
                 .join();
         engine.quiesce().toCompletableFuture().join(); // the boot is applied everywhere, and recorded so
@@ -108,7 +108,7 @@ class CrashBetweenIntentAndEffectTest {
         engine.halt().toCompletableFuture().join(); // the crash
         journal.resetPolicy();
 
-        Custody recovered = Custody.start(runtime, "crash", groupOfTwo(), TIMEOUT)
+        EngineAdmin recovered = EngineAdmin.start(runtime, "crash", groupOfTwo(), TIMEOUT)
                 .toCompletableFuture()
                 .join();
         recovered.quiesce().toCompletableFuture().join(); // the open intent has been driven to its end
@@ -130,7 +130,7 @@ class CrashBetweenIntentAndEffectTest {
      */
     @Test
     void aFailedWriteNeverLetsALaterDecisionOvertakeAnEarlierOne() {
-        Custody engine = Custody.start(runtime, "reorder", groupOfTwo(), TIMEOUT)
+        EngineAdmin engine = EngineAdmin.start(runtime, "reorder", groupOfTwo(), TIMEOUT)
                 .toCompletableFuture()
                 .join();
         journal.failNextPersisted("reorder|group|1");

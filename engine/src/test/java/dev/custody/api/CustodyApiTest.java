@@ -52,12 +52,14 @@ class CustodyApiTest extends InMemoryRuntimeTest {
 
     @Test
     void assignAMultiDeviceGroupToAVmAndGiveItBack() throws Exception {
-        Custody engine = Custody.start(runtime, "api-assign", machine(), TIMEOUT)
+        EngineAdmin engineAdmin = EngineAdmin.start(runtime, "api-assign", machine(), TIMEOUT)
                 .toCompletableFuture()
                 .join();
+        Custody engine = engineAdmin.custody();
         List<OwnershipChange> changes = new CopyOnWriteArrayList<>();
         CompletableFuture<Void> sawRelease = new CompletableFuture<>();
-        AutoCloseable subscription = engine.subscribe(change -> {
+        AutoCloseable subscription = engineAdmin
+                .subscribe(change -> {
                     changes.add(change);
                     if (change.events().stream().anyMatch(e -> e instanceof GroupEvent.OwnershipReleased)) {
                         sawRelease.complete(null);
@@ -102,17 +104,19 @@ class CustodyApiTest extends InMemoryRuntimeTest {
         for (int i = 1; i < changes.size(); i++) {
             assertTrue(changes.get(i).seq() > changes.get(i - 1).seq(), "changes arrive in decision order");
         }
-        engine.stop().toCompletableFuture().join();
+        engineAdmin.stop().toCompletableFuture().join();
     }
 
     @Test
     void aCapabilityFromAnotherEngineProvesNothing() {
-        Custody first = Custody.start(runtime, "api-first", machine(), TIMEOUT)
+        EngineAdmin firstAdmin = EngineAdmin.start(runtime, "api-first", machine(), TIMEOUT)
                 .toCompletableFuture()
                 .join();
-        Custody second = Custody.start(runtime, "api-second", machine(), TIMEOUT)
+        Custody first = firstAdmin.custody();
+        EngineAdmin secondAdmin = EngineAdmin.start(runtime, "api-second", machine(), TIMEOUT)
                 .toCompletableFuture()
                 .join();
+        Custody second = secondAdmin.custody();
         ok(first.unbind("0000:00:03.0"));
         ok(first.bind("0000:00:03.0", "vfio-pci"));
         ok(second.unbind("0000:00:03.0"));
@@ -129,15 +133,16 @@ class CustodyApiTest extends InMemoryRuntimeTest {
                         .join()
                         .resultName(),
                 "the second engine's own group is open once");
-        first.stop().toCompletableFuture().join();
-        second.stop().toCompletableFuture().join();
+        firstAdmin.stop().toCompletableFuture().join();
+        secondAdmin.stop().toCompletableFuture().join();
     }
 
     @Test
     void theInKernelAndIommufdOperationsAnswerLikeTheKernel() {
-        Custody engine = Custody.start(runtime, "api-ops", machine(), TIMEOUT)
+        EngineAdmin engineAdmin = EngineAdmin.start(runtime, "api-ops", machine(), TIMEOUT)
                 .toCompletableFuture()
                 .join();
+        Custody engine = engineAdmin.custody();
         assertEquals(
                 "EPERM",
                 engine.claimGroup(1, "caller").toCompletableFuture().join().resultName(),
@@ -178,6 +183,6 @@ class CustodyApiTest extends InMemoryRuntimeTest {
         ok(engine.close(cdev));
         ok(engine.destroy(iommufd, hwpt));
         ok(engine.destroy(iommufd, ioas));
-        engine.stop().toCompletableFuture().join();
+        engineAdmin.stop().toCompletableFuture().join();
     }
 }

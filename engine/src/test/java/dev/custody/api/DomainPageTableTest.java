@@ -24,9 +24,10 @@ class DomainPageTableTest extends InMemoryRuntimeTest {
 
     @Test
     void translationsComeFromTheRealPageTableAndSurviveARestart() {
-        Custody engine = Custody.start(runtime, "page-table", CustodyApiTest.machine(), TIMEOUT)
+        EngineAdmin engineAdmin = EngineAdmin.start(runtime, "page-table", CustodyApiTest.machine(), TIMEOUT)
                 .toCompletableFuture()
                 .join();
+        Custody engine = engineAdmin.custody();
         DomainRef domain = ok(engine.allocateDomain("0000:00:03.0", "D"));
         assertEquals(0x200000L, ok(engine.map(domain, 0x40000000L, 0x80000000L, 0x200000, true, true)), "one 2M page");
         assertEquals(0x3000L, ok(engine.map(domain, 0x1000, 0x9000, 0x3000, true, false)), "three 4K pages");
@@ -43,24 +44,26 @@ class DomainPageTableTest extends InMemoryRuntimeTest {
                 probes.stream().map(iova -> ok(engine.translate(domain, iova))).toList();
         assertEquals(List.of(0x80000000L, 0x80123456L, 0x9000L, 0x9fffL, 0L, 0xbabcL, 0L, 0L), before);
         for (long iova : probes) {
-            Outcome<Reply.Amount> model = engine.execute(new Command.IovaToPhys(new Handle.Domain(domain.id), iova))
+            Outcome<Reply.Amount> model = engineAdmin
+                    .execute(new Command.IovaToPhys(new Handle.Domain(domain.id), iova))
                     .toCompletableFuture()
                     .join();
             assertEquals(
                     Outcome.ok(new Reply.Amount("paddr", ok(engine.translate(domain, iova)))), model, "iova " + iova);
         }
-        engine.stop().toCompletableFuture().join();
+        engineAdmin.stop().toCompletableFuture().join();
 
-        Custody recovered = Custody.start(runtime, "page-table", CustodyApiTest.machine(), TIMEOUT)
+        EngineAdmin recoveredAdmin = EngineAdmin.start(runtime, "page-table", CustodyApiTest.machine(), TIMEOUT)
                 .toCompletableFuture()
                 .join();
+        Custody recovered = recoveredAdmin.custody();
         DomainRef same =
-                recovered.recoveredDomains().toCompletableFuture().join().getFirst();
+                recoveredAdmin.recoveredDomains().toCompletableFuture().join().getFirst();
         assertEquals("D", same.label());
         assertEquals(
                 before,
                 probes.stream().map(iova -> ok(recovered.translate(same, iova))).toList(),
                 "the page table rebuilt from the journal translates the same");
-        recovered.stop().toCompletableFuture().join();
+        recoveredAdmin.stop().toCompletableFuture().join();
     }
 }

@@ -21,8 +21,8 @@ import org.junit.jupiter.api.Test;
  */
 public class EngineRecoveryTest extends InMemoryRuntimeTest {
 
-    private static Custody startEngine(String instance, Topology topology) {
-        return Custody.start(runtime, instance, topology, TIMEOUT)
+    private static EngineAdmin startEngine(String instance, Topology topology) {
+        return EngineAdmin.start(runtime, instance, topology, TIMEOUT)
                 .toCompletableFuture()
                 .join();
     }
@@ -31,7 +31,7 @@ public class EngineRecoveryTest extends InMemoryRuntimeTest {
     void aRestartedEngineRecoversEveryEntity() {
         Topology topology = ModelRandomWalkTest.topology();
         List<Command<?>> commands = walkLeavingPageTables(topology);
-        Custody engine = startEngine("recovery", topology);
+        EngineAdmin engine = startEngine("recovery", topology);
         KernelState model = Kernel.boot(topology).state();
         for (Command<?> command : commands) {
             Decision modelDecision = Operations.decide(model, command);
@@ -44,7 +44,7 @@ public class EngineRecoveryTest extends InMemoryRuntimeTest {
         assertEquals(model, before);
         engine.stop().toCompletableFuture().join();
 
-        Custody recovered = startEngine("recovery", topology);
+        EngineAdmin recovered = startEngine("recovery", topology);
         KernelState after = recovered.state().toCompletableFuture().join();
         assertEquals(before, after, "the coordinator recovers the identical state");
         assertEquals(List.of(), Invariants.check(after), "invariants hold after recovery");
@@ -76,17 +76,18 @@ public class EngineRecoveryTest extends InMemoryRuntimeTest {
     @Test
     void aJournalOfAnotherTopologyIsRefused() {
         Topology topology = ModelRandomWalkTest.topology();
-        Custody engine = startEngine("other-topology", topology);
+        EngineAdmin engine = startEngine("other-topology", topology);
         engine.stop().toCompletableFuture().join();
         Topology smaller = new Topology(topology.iommus(), topology.drivers(), new java.util.LinkedHashMap<>());
-        var failure = Custody.start(runtime, "other-topology", smaller, TIMEOUT).toCompletableFuture();
+        var failure =
+                EngineAdmin.start(runtime, "other-topology", smaller, TIMEOUT).toCompletableFuture();
         Throwable thrown = org.junit.jupiter.api.Assertions.assertThrows(
                 java.util.concurrent.CompletionException.class, failure::join);
         assertTrue(thrown.getCause().getMessage().contains("belongs to another topology"), thrown.toString());
     }
 
     /** Every entity's own journaled object equals the coordinator's view of it. */
-    public static void assertEntitiesMatch(Custody engine, KernelState state) {
+    public static void assertEntitiesMatch(EngineAdmin engine, KernelState state) {
         assertEquals(List.of(), EntityAudit.compare(engine, state, 5));
     }
 }

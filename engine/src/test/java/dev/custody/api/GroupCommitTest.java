@@ -29,7 +29,7 @@ class GroupCommitTest extends InMemoryRuntimeTest {
     void callsInFlightTogetherGetTheSequentialAnswers() {
         Topology topology = ModelRandomWalkTest.topology();
         List<Command<?>> commands = new RandomWalk(topology, false).commands(7, 3000);
-        Custody engine = Custody.start(runtime, "group-commit", topology, TIMEOUT)
+        EngineAdmin engine = EngineAdmin.start(runtime, "group-commit", topology, TIMEOUT)
                 .toCompletableFuture()
                 .join();
         List<CompletableFuture<Decision>> answers = new ArrayList<>();
@@ -48,7 +48,7 @@ class GroupCommitTest extends InMemoryRuntimeTest {
         EngineRecoveryTest.assertEntitiesMatch(engine, before);
         engine.stop().toCompletableFuture().join();
 
-        Custody recovered = Custody.start(runtime, "group-commit", topology, TIMEOUT)
+        EngineAdmin recovered = EngineAdmin.start(runtime, "group-commit", topology, TIMEOUT)
                 .toCompletableFuture()
                 .join();
         KernelState after = recovered.state().toCompletableFuture().join();

@@ -69,23 +69,23 @@ class IdempotentRetryTest {
         return new Topology(iommus, Topology.catalogueWith(List.<DriverSpec>of()), devices);
     }
 
-    private Custody engine(String instance) {
-        return Custody.start(runtime, instance, groupOfTwo(), TIMEOUT)
+    private EngineAdmin engine(String instance) {
+        return EngineAdmin.start(runtime, instance, groupOfTwo(), TIMEOUT)
                 .toCompletableFuture()
                 .join();
     }
 
-    private static Decision decide(Custody engine, Command<?> command, String operationId) {
+    private static Decision decide(EngineAdmin engine, Command<?> command, String operationId) {
         return engine.decide(command, operationId).toCompletableFuture().join();
     }
 
-    private static int nextFile(Custody engine) {
+    private static int nextFile(EngineAdmin engine) {
         return engine.state().toCompletableFuture().join().nextFile();
     }
 
     @Test
     void aRetryGetsTheFirstAnswerAndChangesNothingAgain() {
-        Custody vm1 = engine("retry").as("vm1");
+        EngineAdmin vm1 = engine("retry").as("vm1");
         Decision first = decide(vm1, new Command.ContainerOpen("c"), "open-1");
         assertTrue(first.outcome().isOk());
         int files = nextFile(vm1);
@@ -101,7 +101,7 @@ class IdempotentRetryTest {
 
     @Test
     void aRefusalIsRepeatedEvenWhenTheCallWouldNowSucceed() {
-        Custody engine = engine("refusal");
+        EngineAdmin engine = engine("refusal");
         Decision refused = decide(engine, new Command.GroupOpen(G, "g"), "open-group");
         assertEquals("ENOENT", refused.outcome().resultName(), "no VFIO device in the group yet");
         for (DeviceId device : List.of(A, B)) {
@@ -120,7 +120,7 @@ class IdempotentRetryTest {
 
     @Test
     void theFirstAnswerSurvivesARestart() {
-        Custody engine = engine("restart");
+        EngineAdmin engine = engine("restart");
         Decision container = decide(engine, new Command.ContainerOpen("c"), "c-1");
         for (int n = 0; n < 8; n++) { // past the coordinator's snapshot, every 3 records
             decide(engine, new Command.DriverOverride(A, Optional.of(n % 2 == 0 ? "vfio-pci" : "e1000e")), "o-" + n);
@@ -129,7 +129,7 @@ class IdempotentRetryTest {
         int files = nextFile(engine);
         engine.stop().toCompletableFuture().join();
 
-        Custody again = engine("restart");
+        EngineAdmin again = engine("restart");
         assertEquals(
                 container.outcome(),
                 decide(again, new Command.ContainerOpen("c"), "c-1").outcome());
@@ -142,7 +142,7 @@ class IdempotentRetryTest {
 
     @Test
     void retriesWhileTheFirstWaitsForItsWriteShareItsAnswer() {
-        Custody engine = engine("in-flight");
+        EngineAdmin engine = engine("in-flight");
         List<CompletableFuture<Decision>> answers = new ArrayList<>();
         for (int n = 0; n < 40; n++) {
             answers.add(engine.decide(new Command.ContainerOpen("c"), "same").toCompletableFuture());
@@ -155,7 +155,7 @@ class IdempotentRetryTest {
 
     @Test
     void anIdGivenToAnotherCommandIsRefused() {
-        Custody engine = engine("reused");
+        EngineAdmin engine = engine("reused");
         decide(engine, new Command.ContainerOpen("c"), "x");
         CompletionException refused =
                 assertThrows(CompletionException.class, () -> decide(engine, new Command.IommufdOpen("i"), "x"));

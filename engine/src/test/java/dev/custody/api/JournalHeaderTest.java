@@ -55,7 +55,7 @@ class JournalHeaderTest {
 
     @Test
     void aNewJournalBeginsWithItsFormatAndWriter() {
-        Custody.start(runtime, "fresh", machine(), Duration.ofSeconds(10))
+        EngineAdmin.start(runtime, "fresh", machine(), Duration.ofSeconds(10))
                 .toCompletableFuture()
                 .join();
         KernelJournal.Header header = journal.expectNextPersistedClass("fresh|kernel", KernelJournal.Header.class);
@@ -71,7 +71,7 @@ class JournalHeaderTest {
         journal.persistForRecovery("later|kernel", List.of(newer, new KernelJournal.Started(machine())));
         assertThrows(
                 RuntimeException.class,
-                () -> Custody.start(runtime, "later", machine(), Duration.ofSeconds(2))
+                () -> EngineAdmin.start(runtime, "later", machine(), Duration.ofSeconds(2))
                         .toCompletableFuture()
                         .join());
         assertEquals(List.of(newer, new KernelJournal.Started(machine())), journal.persistedInStorage("later|kernel"));

@@ -93,7 +93,7 @@ class JournalWriteFailureTest {
 
     @Test
     void anEntityThatCannotWriteLeavesTheAnswerAloneAndTheDecisionCompletesLater() {
-        Custody engine = Custody.start(runtime, "stuck", groupOfTwo(), TIMEOUT)
+        EngineAdmin engine = EngineAdmin.start(runtime, "stuck", groupOfTwo(), TIMEOUT)
                 .toCompletableFuture()
                 .join();
         journal.failNextNPersisted("stuck|group|1", Integer.MAX_VALUE);
@@ -120,7 +120,7 @@ class JournalWriteFailureTest {
 
     @Test
     void aFailedCoordinatorWriteGivesItsCallerAPromptErrorAndTheEngineGoesOn() {
-        Custody engine = Custody.start(runtime, "restarts", groupOfTwo(), TIMEOUT)
+        EngineAdmin engine = EngineAdmin.start(runtime, "restarts", groupOfTwo(), TIMEOUT)
                 .toCompletableFuture()
                 .join();
         engine.quiesce().toCompletableFuture().join();
@@ -144,7 +144,7 @@ class JournalWriteFailureTest {
     /** A failed write of how far the entities are costs no caller anything: it is written after the restart. */
     @Test
     void aProgressRecordThatCouldNotBeWrittenIsWrittenAfterTheRestart() {
-        Custody engine = Custody.start(runtime, "mark", groupOfTwo(), TIMEOUT)
+        EngineAdmin engine = EngineAdmin.start(runtime, "mark", groupOfTwo(), TIMEOUT)
                 .toCompletableFuture()
                 .join();
         engine.quiesce().toCompletableFuture().join();
@@ -174,8 +174,8 @@ class JournalWriteFailureTest {
     @Test
     void anUnwrittenBootFailsTheStart() {
         journal.failNextPersisted("boot|kernel");
-        Throwable refused =
-                failureOf(Custody.start(runtime, "boot", groupOfTwo(), TIMEOUT).toCompletableFuture());
+        Throwable refused = failureOf(
+                EngineAdmin.start(runtime, "boot", groupOfTwo(), TIMEOUT).toCompletableFuture());
         Throwable cause = refused instanceof CompletionException c ? c.getCause() : refused;
         assertTrue(cause.getMessage().contains("could not write its boot"), cause.getMessage());
     }

@@ -21,8 +21,8 @@ import org.junit.jupiter.api.Test;
 class OneIncarnationTest extends InMemoryRuntimeTest {
     private static final Topology TOPOLOGY = ModelRandomWalkTest.topology();
 
-    private static Custody start(String instance) {
-        return Custody.start(runtime, instance, TOPOLOGY, TIMEOUT)
+    private static EngineAdmin start(String instance) {
+        return EngineAdmin.start(runtime, instance, TOPOLOGY, TIMEOUT)
                 .toCompletableFuture()
                 .join();
     }
@@ -30,35 +30,35 @@ class OneIncarnationTest extends InMemoryRuntimeTest {
     private static final DeviceId DEVICE = TOPOLOGY.devices().firstEntry().getKey();
 
     /** A change every incarnation can see: the device's driver_override. */
-    private static void overrideDriver(Custody engine) {
+    private static void overrideDriver(EngineAdmin engine) {
         var decision = engine.decide(new Command.DriverOverride(DEVICE, Optional.of("vfio-pci")))
                 .toCompletableFuture()
                 .join();
         assertTrue(decision.outcome().isOk(), decision.outcome().toString());
     }
 
-    private static Optional<String> overrideIn(Custody engine) {
+    private static Optional<String> overrideIn(EngineAdmin engine) {
         return engine.state().toCompletableFuture().join().device(DEVICE).override();
     }
 
     @Test
     void aSecondStartWhileTheEngineRunsIsRefused() {
-        Custody engine = start("solo");
+        EngineAdmin engine = start("solo");
         CompletionException refused = assertThrows(CompletionException.class, () -> start("solo"));
         assertTrue(refused.getCause().getMessage().contains("engine solo is already running"), refused.toString());
         overrideDriver(engine); // the running engine is untouched
         engine.stop().toCompletableFuture().join();
-        Custody again = start("solo");
+        EngineAdmin again = start("solo");
         assertEquals(Optional.of("vfio-pci"), overrideIn(again), "the next incarnation recovered what the first wrote");
         again.stop().toCompletableFuture().join();
     }
 
     @Test
     void aStartWhileTheEngineIsHaltingWaitsForItToBeGone() {
-        Custody engine = start("halting");
+        EngineAdmin engine = start("halting");
         overrideDriver(engine);
         CompletableFuture<Long> halted = engine.halt().toCompletableFuture(); // not waited for
-        Custody next = start("halting");
+        EngineAdmin next = start("halting");
         assertEquals(Optional.of("vfio-pci"), overrideIn(next));
         halted.join();
         next.stop().toCompletableFuture().join();
@@ -70,7 +70,7 @@ class OneIncarnationTest extends InMemoryRuntimeTest {
         Topology other = new Topology(TOPOLOGY.iommus(), TOPOLOGY.drivers(), new java.util.LinkedHashMap<>());
         CompletionException refused = assertThrows(
                 CompletionException.class,
-                () -> Custody.start(runtime, "refused", other, TIMEOUT)
+                () -> EngineAdmin.start(runtime, "refused", other, TIMEOUT)
                         .toCompletableFuture()
                         .join());
         assertTrue(refused.getCause().getMessage().contains("belongs to another topology"), refused.toString());

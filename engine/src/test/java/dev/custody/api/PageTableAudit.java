@@ -38,7 +38,7 @@ public final class PageTableAudit {
     private PageTableAudit() {}
 
     /** Checks every domain with a table; returns how many it checked. */
-    public static int assertTablesMatchOwners(Custody engine, KernelState state) {
+    public static int assertTablesMatchOwners(EngineAdmin engine, KernelState state) {
         int checked = 0;
         for (DomainState domain : state.domains().values()) {
             Optional<List<Mapping>> expected = expectedLeaves(state, domain);
@@ -96,7 +96,7 @@ public final class PageTableAudit {
     }
 
     /** iova_to_phys through the engine (answered by the table) at the first, a middle and the last byte of each leaf. */
-    private static void assertTranslationsAgree(Custody engine, DomainId domain, List<Mapping> leaves) {
+    private static void assertTranslationsAgree(EngineAdmin engine, DomainId domain, List<Mapping> leaves) {
         for (Mapping leaf : leaves.subList(0, Math.min(leaves.size(), 16))) {
             for (long offset : new long[] {0, leaf.size() / 2 + 0x123, leaf.size() - 1}) {
                 Outcome<Reply.Amount> answer = engine.execute(

@@ -50,12 +50,12 @@ class PassivationTest {
         runtime.close();
     }
 
-    private static int live(Custody engine) {
+    private static int live(EngineAdmin engine) {
         return engine.liveEntities().toCompletableFuture().join();
     }
 
     /** Waits, at most {@link #STOPPED_WITHIN}, until at most {@code max} entity actors run. */
-    private static void awaitAtMost(Custody engine, int max) throws InterruptedException {
+    private static void awaitAtMost(EngineAdmin engine, int max) throws InterruptedException {
         long deadline = System.nanoTime() + STOPPED_WITHIN.toNanos();
         while (live(engine) > max) {
             if (System.nanoTime() > deadline) {
@@ -69,7 +69,7 @@ class PassivationTest {
     @Test
     void idleActorsStopAndComeBackWithWhatTheirJournalsHold() throws InterruptedException {
         Topology topology = ModelRandomWalkTest.topology();
-        Custody engine = Custody.start(runtime, "idle", topology, TIMEOUT)
+        EngineAdmin engine = EngineAdmin.start(runtime, "idle", topology, TIMEOUT)
                 .toCompletableFuture()
                 .join();
         List<Command<?>> commands = new RandomWalk(topology, false).commands(5, 1500);

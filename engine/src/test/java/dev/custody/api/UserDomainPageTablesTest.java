@@ -65,7 +65,7 @@ public class UserDomainPageTablesTest extends InMemoryRuntimeTest {
      * Maps through a type1 container spanning both IOMMUs and through an IOAS with two HWPTs, with
      * maps before and after each domain joined and unmaps afterwards. Returns the domains by label.
      */
-    public static SequencedMap<String, DomainId> mapThroughType1AndIoas(Custody engine) {
+    public static SequencedMap<String, DomainId> mapThroughType1AndIoas(EngineAdmin engine) {
         for (DeviceId device : List.of(NIC, GPU, SSD, FPGA)) {
             ok(engine, new Command.DriverBind(device, "vfio-pci"));
         }
@@ -111,7 +111,7 @@ public class UserDomainPageTablesTest extends InMemoryRuntimeTest {
 
     @Test
     void type1AndIoasMappingsReachEveryDomainTableAndSurviveARestart() {
-        Custody engine = Custody.start(runtime, "user-tables", machine(), TIMEOUT)
+        EngineAdmin engine = EngineAdmin.start(runtime, "user-tables", machine(), TIMEOUT)
                 .toCompletableFuture()
                 .join();
         SequencedMap<String, DomainId> domains = mapThroughType1AndIoas(engine);
@@ -126,7 +126,7 @@ public class UserDomainPageTablesTest extends InMemoryRuntimeTest {
         assertEquals(0L, paddr(engine, domains.get("H1"), 0x10_0000L), "unmapped from every HWPT");
         engine.stop().toCompletableFuture().join();
 
-        Custody recovered = Custody.start(runtime, "user-tables", machine(), TIMEOUT)
+        EngineAdmin recovered = EngineAdmin.start(runtime, "user-tables", machine(), TIMEOUT)
                 .toCompletableFuture()
                 .join();
         KernelState after = recovered.state().toCompletableFuture().join();
@@ -152,7 +152,7 @@ public class UserDomainPageTablesTest extends InMemoryRuntimeTest {
         recovered.stop().toCompletableFuture().join();
     }
 
-    private static long paddr(Custody engine, DomainId domain, long iova) {
+    private static long paddr(EngineAdmin engine, DomainId domain, long iova) {
         Outcome<Reply.Amount> answer = engine.execute(new Command.IovaToPhys(new Handle.Domain(domain), iova))
                 .toCompletableFuture()
                 .join();
@@ -160,12 +160,12 @@ public class UserDomainPageTablesTest extends InMemoryRuntimeTest {
         return ((Outcome.Ok<Reply.Amount>) answer).value().value();
     }
 
-    private static void ok(Custody engine, Command<?> command) {
+    private static void ok(EngineAdmin engine, Command<?> command) {
         Outcome<?> answer = engine.execute(command).toCompletableFuture().join();
         assertTrue(answer.isOk(), command + " -> " + answer);
     }
 
-    private static Handle created(Custody engine, Command<Reply.Created> command) {
+    private static Handle created(EngineAdmin engine, Command<Reply.Created> command) {
         Outcome<Reply.Created> answer =
                 engine.execute(command).toCompletableFuture().join();
         assertTrue(answer.isOk(), command + " -> " + answer);

@@ -3,8 +3,8 @@ package dev.custody.persistence;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.typesafe.config.Config;
-import dev.custody.api.Custody;
 import dev.custody.api.CustodyRuntime;
+import dev.custody.api.EngineAdmin;
 import dev.custody.api.EngineRecoveryTest;
 import dev.custody.api.PageTableAudit;
 import dev.custody.api.UserDomainPageTablesTest;
@@ -57,7 +57,7 @@ class H2EngineRecoveryTest {
         SchemaCreator.createIfMissing(journal);
         KernelState before;
         try (CustodyRuntime runtime = CustodyRuntime.start(journal)) {
-            Custody engine = Custody.start(runtime, "h2-tables", UserDomainPageTablesTest.machine(), TIMEOUT)
+            EngineAdmin engine = EngineAdmin.start(runtime, "h2-tables", UserDomainPageTablesTest.machine(), TIMEOUT)
                     .toCompletableFuture()
                     .join();
             UserDomainPageTablesTest.mapThroughType1AndIoas(engine);
@@ -66,7 +66,7 @@ class H2EngineRecoveryTest {
             engine.stop().toCompletableFuture().join();
         }
         try (CustodyRuntime runtime = CustodyRuntime.start(journal)) {
-            Custody engine = Custody.start(runtime, "h2-tables", UserDomainPageTablesTest.machine(), TIMEOUT)
+            EngineAdmin engine = EngineAdmin.start(runtime, "h2-tables", UserDomainPageTablesTest.machine(), TIMEOUT)
                     .toCompletableFuture()
                     .join();
             KernelState after = engine.state().toCompletableFuture().join();
@@ -85,7 +85,7 @@ class H2EngineRecoveryTest {
         KernelState before;
         KernelState model = Kernel.boot(topology).state();
         try (CustodyRuntime runtime = CustodyRuntime.start(journal)) {
-            Custody engine = Custody.start(runtime, "h2", topology, TIMEOUT)
+            EngineAdmin engine = EngineAdmin.start(runtime, "h2", topology, TIMEOUT)
                     .toCompletableFuture()
                     .join();
             for (Command<?> command : commands) {
@@ -102,7 +102,7 @@ class H2EngineRecoveryTest {
         assertEquals(model, before);
 
         try (CustodyRuntime runtime = CustodyRuntime.start(journal)) {
-            Custody engine = Custody.start(runtime, "h2", topology, TIMEOUT)
+            EngineAdmin engine = EngineAdmin.start(runtime, "h2", topology, TIMEOUT)
                     .toCompletableFuture()
                     .join();
             KernelState after = engine.state().toCompletableFuture().join();

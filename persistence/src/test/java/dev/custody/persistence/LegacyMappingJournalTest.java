@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import dev.custody.api.Custody;
 import dev.custody.api.CustodyRuntime;
+import dev.custody.api.EngineAdmin;
 import dev.custody.api.EngineRecoveryTest;
 import dev.custody.api.PageTableAudit;
 import dev.custody.entity.CoordinatorState;
@@ -123,7 +123,7 @@ class LegacyMappingJournalTest {
             expected = expected.applyAll(decision.events());
         }
         try (CustodyRuntime runtime = CustodyRuntime.start(journal)) {
-            Custody engine = Custody.start(runtime, INSTANCE, LegacyMappingWorkload.machine(), TIMEOUT)
+            EngineAdmin engine = EngineAdmin.start(runtime, INSTANCE, LegacyMappingWorkload.machine(), TIMEOUT)
                     .toCompletableFuture()
                     .join();
             engine.quiesce().toCompletableFuture().join();

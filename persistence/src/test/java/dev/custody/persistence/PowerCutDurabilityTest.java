@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigValueFactory;
-import dev.custody.api.Custody;
 import dev.custody.api.CustodyRuntime;
+import dev.custody.api.EngineAdmin;
 import dev.custody.entity.KernelJournal;
 import dev.custody.model.Command;
 import dev.custody.model.DeviceId;
@@ -153,7 +153,7 @@ class PowerCutDurabilityTest {
         long forcesBefore;
         long forcesAfter;
         try (CustodyRuntime runtime = CustodyRuntime.start(journal)) {
-            Custody engine = Custody.start(runtime, INSTANCE, machine, TIMEOUT)
+            EngineAdmin engine = EngineAdmin.start(runtime, INSTANCE, machine, TIMEOUT)
                     .toCompletableFuture()
                     .join();
             forcesBefore = image.forces();
@@ -173,7 +173,7 @@ class PowerCutDurabilityTest {
     }
 
     private CompletableFuture<Void> flip(
-            Custody engine,
+            EngineAdmin engine,
             DeviceId device,
             int call,
             Set<String> answered,

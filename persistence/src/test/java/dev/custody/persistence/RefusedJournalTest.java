@@ -9,8 +9,8 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.IThrowableProxy;
 import ch.qos.logback.core.read.ListAppender;
 import com.typesafe.config.Config;
-import dev.custody.api.Custody;
 import dev.custody.api.CustodyRuntime;
+import dev.custody.api.EngineAdmin;
 import dev.custody.entity.KernelJournal;
 import dev.custody.model.Command;
 import java.nio.file.Path;
@@ -47,7 +47,7 @@ class RefusedJournalTest {
         journal = Journals.h2(data);
         SchemaCreator.createIfMissing(journal);
         try (CustodyRuntime runtime = CustodyRuntime.start(journal)) {
-            Custody engine = Custody.start(runtime, INSTANCE, GoldenSamples.topology(), Duration.ofSeconds(60))
+            EngineAdmin engine = EngineAdmin.start(runtime, INSTANCE, GoldenSamples.topology(), Duration.ofSeconds(60))
                     .toCompletableFuture()
                     .join();
             engine.execute(new Command.DriverUnbind(GoldenSamples.NIC))
@@ -98,7 +98,7 @@ class RefusedJournalTest {
         try (CustodyRuntime runtime = CustodyRuntime.start(journal)) {
             assertThrows(
                     RuntimeException.class,
-                    () -> Custody.start(runtime, INSTANCE, GoldenSamples.topology(), Duration.ofSeconds(3))
+                    () -> EngineAdmin.start(runtime, INSTANCE, GoldenSamples.topology(), Duration.ofSeconds(3))
                             .toCompletableFuture()
                             .join());
         } finally {

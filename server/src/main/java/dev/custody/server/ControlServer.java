@@ -1,7 +1,7 @@
 package dev.custody.server;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.custody.api.Custody;
+import dev.custody.api.EngineAdmin;
 import dev.custody.model.Command;
 import dev.custody.model.FileId;
 import dev.custody.model.Handle;
@@ -87,12 +87,16 @@ public final class ControlServer implements AutoCloseable {
         this.acceptor = Thread.ofPlatform().name("custody-serve-accept").start(this::accept);
     }
 
-    /** Starts serving {@code custody}, which has recovered its journal. */
-    public static ControlServer start(ServerSettings settings, Custody custody) throws Exception {
+    /**
+     * Starts serving the engine {@code custody}, which has recovered its journal. The server needs the
+     * engine's admin: it is the process that holds every connection's files, and the names a client
+     * gives them are looked up in that client's own table only (docs/capabilities.md).
+     */
+    public static ControlServer start(ServerSettings settings, EngineAdmin custody) throws Exception {
         return start(settings, custody, PeerIdentity.KERNEL);
     }
 
-    static ControlServer start(ServerSettings settings, Custody custody, PeerIdentity identity) throws Exception {
+    static ControlServer start(ServerSettings settings, EngineAdmin custody, PeerIdentity identity) throws Exception {
         Optional<Path> stateLogPath = settings.stateDirectory().map(d -> d.resolve(STATE_LOG));
         ServerRecovery.Recovered recovered = stateLogPath.isPresent()
                 ? ServerRecovery.read(stateLogPath.get())

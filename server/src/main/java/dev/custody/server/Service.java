@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.custody.api.Custody;
+import dev.custody.api.EngineAdmin;
 import dev.custody.api.OwnershipChange;
 import dev.custody.model.Command;
 import dev.custody.model.FileId;
@@ -48,7 +48,7 @@ final class Service {
     private static final ObjectMapper CANONICAL =
             new ObjectMapper().configure(JsonNodeFeature.WRITE_PROPERTIES_SORTED, true);
 
-    private final Custody custody;
+    private final EngineAdmin custody;
     private final ServerSettings settings;
     private final Timeline timeline;
     private final StateLog state;
@@ -67,7 +67,7 @@ final class Service {
     private volatile boolean crashed;
 
     Service(
-            Custody custody,
+            EngineAdmin custody,
             ServerSettings settings,
             Timeline timeline,
             StateLog state,
@@ -317,6 +317,7 @@ final class Service {
             }
             node.put("op", operation.name());
             request.as().ifPresent(as -> node.put("as", as));
+            namesOnlyItsOwn(operation, node, table, request);
             int number = connection.nextStepNumber();
             Step step;
             try {
@@ -368,6 +369,34 @@ final class Service {
             table.lock.unlock();
             if (!remembered) {
                 operationId.ifPresent(retries::forget);
+            }
+        }
+    }
+
+    /**
+     * A name in an argument that refers to a file or object is looked up in this table alone, as an
+     * fd number means something only in its own process: a name the table does not hold (another
+     * connection's, a released one, one whose opening failed) is EBADF. A number names nothing
+     * either, and the kernel's rules answer it so.
+     */
+    private static void namesOnlyItsOwn(Operation<?> operation, ObjectNode node, HandleTable table, Request request) {
+        for (var arg : operation.args()) {
+            JsonNode value = node.get(arg.name());
+            boolean reference =
+                    arg.kind() == dev.custody.ops.ArgKind.REF || arg.kind() == dev.custody.ops.ArgKind.NULLABLE_REF;
+            if (reference
+                    && value != null
+                    && value.isTextual()
+                    && !table.names().containsKey(value.textValue())) {
+                throw new ProtocolError(
+                        "EBADF",
+                        "arguments." + arg.name() + ": \"" + value.textValue() + "\" names nothing "
+                                + (table.isHolder()
+                                        ? "holder " + table.key().substring(HandleTable.HOLDER_PREFIX.length())
+                                        : "this connection")
+                                + " opened",
+                        "server",
+                        request.id());
             }
         }
     }

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.custody.api.Custody;
 import dev.custody.api.CustodyRuntime;
+import dev.custody.api.EngineAdmin;
 import dev.custody.model.Command;
 import dev.custody.model.state.KernelState;
 import dev.custody.model.state.OpenFile;
@@ -47,7 +47,7 @@ class RestartTest {
         JsonNode firstOpen;
         String user;
         try (CustodyRuntime runtime = CustodyRuntime.start(journal.config())) {
-            Custody custody = Custody.start(runtime, "restart", settings.topology(), TIMEOUT)
+            EngineAdmin custody = EngineAdmin.start(runtime, "restart", settings.topology(), TIMEOUT)
                     .toCompletableFuture()
                     .get(60, TimeUnit.SECONDS);
             ControlServer server = ControlServer.start(settings, custody);
@@ -89,7 +89,7 @@ class RestartTest {
         }
 
         try (CustodyRuntime runtime = CustodyRuntime.start(journal.config())) {
-            Custody custody = Custody.start(runtime, "restart", settings.topology(), TIMEOUT)
+            EngineAdmin custody = EngineAdmin.start(runtime, "restart", settings.topology(), TIMEOUT)
                     .toCompletableFuture()
                     .get(60, TimeUnit.SECONDS);
             try (ControlServer server = ControlServer.start(settings, custody);

@@ -1,7 +1,7 @@
 package dev.custody.server;
 
-import dev.custody.api.Custody;
 import dev.custody.api.CustodyRuntime;
+import dev.custody.api.EngineAdmin;
 import dev.custody.model.Topology;
 import dev.custody.persistence.Journals;
 import java.nio.file.Files;
@@ -16,7 +16,7 @@ final class ServerFixture implements AutoCloseable {
     private static final AtomicInteger INSTANCES = new AtomicInteger();
 
     final Path directory;
-    final Custody custody;
+    final EngineAdmin custody;
     final ControlServer server;
     private final CustodyRuntime runtime;
     private final boolean ownsRuntime;
@@ -32,7 +32,7 @@ final class ServerFixture implements AutoCloseable {
         this.ownsRuntime = ownsRuntime;
         this.directory = Files.createTempDirectory("custody-serve-test");
         String instance = "serve-test-" + INSTANCES.incrementAndGet();
-        this.custody = Custody.start(runtime, instance, topology, Duration.ofSeconds(30))
+        this.custody = EngineAdmin.start(runtime, instance, topology, Duration.ofSeconds(30))
                 .toCompletableFuture()
                 .get(60, TimeUnit.SECONDS);
         ServerSettings settings =

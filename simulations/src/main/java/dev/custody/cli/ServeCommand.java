@@ -1,8 +1,8 @@
 package dev.custody.cli;
 
 import com.typesafe.config.ConfigFactory;
-import dev.custody.api.Custody;
 import dev.custody.api.CustodyRuntime;
+import dev.custody.api.EngineAdmin;
 import dev.custody.api.HeapNeed;
 import dev.custody.model.Topology;
 import dev.custody.persistence.JournalSpec;
@@ -129,10 +129,10 @@ public final class ServeCommand implements Callable<Integer> {
         // SIGTERM runs our hook, which needs the engine: Pekko must not stop itself on the same signal
         CustodyRuntime runtime = CustodyRuntime.start(spec.config()
                 .withFallback(ConfigFactory.parseString("pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off")));
-        Custody custody;
+        EngineAdmin custody;
         ControlServer server;
         try {
-            custody = Custody.start(runtime, instance, machine, settings.engineTimeout())
+            custody = EngineAdmin.start(runtime, instance, machine, settings.engineTimeout())
                     .toCompletableFuture()
                     .get(settings.engineTimeout().toMillis(), TimeUnit.MILLISECONDS);
             server = ControlServer.start(settings, custody);

@@ -55,7 +55,7 @@ public final class CrashWorkload {
             if (!started.outcome().isOk()) {
                 throw new IllegalStateException(started.outcome().explanation().orElse("the engine did not start"));
             }
-            long lastSeq = engine.custody().quiesce().toCompletableFuture().join();
+            long lastSeq = engine.admin().quiesce().toCompletableFuture().join();
             KernelState state = engine.state();
             long millis = (System.nanoTime() - start) / 1_000_000;
             say(new WorkloadLine.Recovered(

@@ -24,7 +24,7 @@ final class RestartAudit {
                     List.of("journal"),
                     "the restarted engine recovered a state other than the acknowledged one"));
         }
-        return EntityAudit.compare(engine.custody(), expected, 5).stream()
+        return EntityAudit.compare(engine.admin(), expected, 5).stream()
                 .map(d -> new Violation(
                         Invariant.J4,
                         List.of(d.entity().kind() + " " + d.entity().key()),

@@ -140,7 +140,7 @@ public final class Simulation {
      */
     private SimResult runPipelined(ActorEngine engine, LongConsumer progress) {
         JournalOrderChecker checker = new JournalOrderChecker(engine.state(), settings.check());
-        AutoCloseable subscription = engine.custody()
+        AutoCloseable subscription = engine.admin()
                 .subscribe(checker::journaled)
                 .toCompletableFuture()
                 .join();
@@ -180,7 +180,7 @@ public final class Simulation {
         threads.forEach(Simulation::join);
         long elapsed = System.nanoTime() - start;
         long cpu = ProcessCpu.nanos() - cpuStart;
-        long journaled = engine.custody().quiesce().toCompletableFuture().join();
+        long journaled = engine.admin().quiesce().toCompletableFuture().join();
         if (!checker.awaitChecked(changing.get(), java.time.Duration.ofSeconds(60))
                 && checker.failure().isEmpty()) {
             checker.fail(List.of(new Violation(
@@ -361,7 +361,7 @@ public final class Simulation {
          * fold of what this run saw.
          */
         synchronized void checkJournal(ActorEngine engine) {
-            long journaled = engine.custody().quiesce().toCompletableFuture().join();
+            long journaled = engine.admin().quiesce().toCompletableFuture().join();
             KernelState recovered = engine.state();
             List<Violation> found = new ArrayList<>();
             if (journaled != acknowledged + 1) {

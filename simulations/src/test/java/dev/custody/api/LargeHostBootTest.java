@@ -37,7 +37,7 @@ class LargeHostBootTest {
         SchemaCreator.createIfMissing(journal);
         Topology host = SimTopology.generate(11, GROUPS);
         try (CustodyRuntime runtime = CustodyRuntime.start(journal)) {
-            Custody engine = Custody.start(runtime, "large", host, BOUND)
+            EngineAdmin engine = EngineAdmin.start(runtime, "large", host, BOUND)
                     .toCompletableFuture()
                     .get(BOUND.toSeconds(), TimeUnit.SECONDS);
             long quietAt = engine.quiesce().toCompletableFuture().get(BOUND.toSeconds(), TimeUnit.SECONDS);

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.custody.api.Custody;
 import dev.custody.api.CustodyRuntime;
+import dev.custody.api.EngineAdmin;
 import dev.custody.model.Command;
 import dev.custody.model.DeviceId;
 import dev.custody.model.Topology;
@@ -35,7 +35,7 @@ class ReplayCommandTest {
         var config = Journals.h2(data);
         SchemaCreator.createIfMissing(config);
         try (CustodyRuntime runtime = CustodyRuntime.start(config)) {
-            Custody engine = Custody.start(runtime, "custody", topology, TIMEOUT)
+            EngineAdmin engine = EngineAdmin.start(runtime, "custody", topology, TIMEOUT)
                     .toCompletableFuture()
                     .join();
             engine.execute(new Command.DriverUnbind(NIC)).toCompletableFuture().join();

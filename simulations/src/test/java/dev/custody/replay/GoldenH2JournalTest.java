@@ -3,8 +3,8 @@ package dev.custody.replay;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.typesafe.config.Config;
-import dev.custody.api.Custody;
 import dev.custody.api.CustodyRuntime;
+import dev.custody.api.EngineAdmin;
 import dev.custody.entity.CoordinatorState;
 import dev.custody.model.state.KernelState;
 import dev.custody.persistence.Journals;
@@ -56,7 +56,8 @@ class GoldenH2JournalTest {
         Config journal = Journals.h2(copyOfTheJournal());
         SchemaCreator.createIfMissing(journal);
         try (CustodyRuntime runtime = CustodyRuntime.start(journal)) {
-            Custody engine = Custody.start(runtime, GoldenH2Workload.INSTANCE, GoldenH2Workload.topology(), TIMEOUT)
+            EngineAdmin engine = EngineAdmin.start(
+                            runtime, GoldenH2Workload.INSTANCE, GoldenH2Workload.topology(), TIMEOUT)
                     .toCompletableFuture()
                     .join();
             engine.quiesce().toCompletableFuture().join();

@@ -39,7 +39,7 @@ class GoldenH2JournalWriter {
         SchemaCreator.createIfMissing(journal);
         try (ActorEngine engine = ActorEngine.onJournal(journal, GoldenH2Workload.INSTANCE, Duration.ofSeconds(60))) {
             GoldenH2Workload.run(engine);
-            engine.custody().quiesce().toCompletableFuture().join();
+            engine.admin().quiesce().toCompletableFuture().join();
         }
         // what H2 leaves is mostly free pages: compact it so the fixture stays small
         String db = "pekko-persistence-jdbc.shared-databases.slick.db.";

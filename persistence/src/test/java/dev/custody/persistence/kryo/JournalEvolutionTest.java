@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
-import dev.custody.api.Custody;
 import dev.custody.api.CustodyRuntime;
+import dev.custody.api.EngineAdmin;
 import dev.custody.entity.AnswerRecord;
 import dev.custody.entity.CommandRecord;
 import dev.custody.entity.JournalFormat;
@@ -91,7 +91,7 @@ class JournalEvolutionTest {
         Config config = Journals.h2(data);
         SchemaCreator.createIfMissing(config);
         try (CustodyRuntime runtime = CustodyRuntime.start(config)) {
-            Custody engine = Custody.start(runtime, "evolve", machine(), TIMEOUT)
+            EngineAdmin engine = EngineAdmin.start(runtime, "evolve", machine(), TIMEOUT)
                     .toCompletableFuture()
                     .join();
             engine.execute(new Command.DriverUnbind(NIC)).toCompletableFuture().join();

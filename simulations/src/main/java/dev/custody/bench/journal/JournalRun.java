@@ -2,8 +2,8 @@ package dev.custody.bench.journal;
 
 import com.typesafe.config.Config;
 import dev.custody.api.ActorEngine;
-import dev.custody.api.Custody;
 import dev.custody.api.CustodyRuntime;
+import dev.custody.api.EngineAdmin;
 import dev.custody.persistence.SchemaCreator;
 import dev.custody.rules.Kernel;
 import java.time.Duration;
@@ -47,12 +47,12 @@ final class JournalRun {
     }
 
     /**
-     * Seconds from {@code Custody.start} to the answer of {@code state()}, in a new actor system. A
+     * Seconds from {@code EngineAdmin.start} to the answer of {@code state()}, in a new actor system. A
      * throw-away engine starts first, so the connection pool and plugins are up before the clock runs.
      */
     static double timedStart(Config config, String instance, Workload workload) {
         try (CustodyRuntime runtime = CustodyRuntime.start(config)) {
-            Custody warm = Custody.start(
+            EngineAdmin warm = EngineAdmin.start(
                             runtime,
                             instance + "-warm" + UUID.randomUUID().toString().substring(0, 4),
                             workload.topology(),
@@ -61,7 +61,7 @@ final class JournalRun {
                     .join();
             warm.stop().toCompletableFuture().join();
             long start = System.nanoTime();
-            Custody custody = Custody.start(runtime, instance, workload.topology(), TIMEOUT)
+            EngineAdmin custody = EngineAdmin.start(runtime, instance, workload.topology(), TIMEOUT)
                     .toCompletableFuture()
                     .join();
             custody.state().toCompletableFuture().join();

@@ -94,7 +94,7 @@ public final class RecoveryBench {
                 long start = System.nanoTime();
                 written = ActorRun.writeEvents(engine, workload, length);
                 writeSeconds = (System.nanoTime() - start) / 1e9;
-                engine.custody()
+                engine.admin()
                         .halt()
                         .toCompletableFuture()
                         .join(); // stopped as a kill stops it: nothing is flushed on purpose

@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.Config;
-import dev.custody.api.Custody;
 import dev.custody.api.CustodyRuntime;
+import dev.custody.api.EngineAdmin;
 import dev.custody.model.Topology;
 import dev.custody.scenario.ScenarioParser;
 import dev.custody.server.ControlClient;
@@ -50,7 +50,7 @@ public final class ServeBench {
         Path directory = Files.createTempDirectory("custody-bench-serve");
         Topology topology = topology(clients);
         try (CustodyRuntime runtime = CustodyRuntime.start(journal)) {
-            Custody custody = Custody.start(runtime, "bench-serve", topology, Duration.ofSeconds(60))
+            EngineAdmin custody = EngineAdmin.start(runtime, "bench-serve", topology, Duration.ofSeconds(60))
                     .toCompletableFuture()
                     .get(120, TimeUnit.SECONDS);
             ServerSettings settings = ServerSettings.of(directory.resolve("custody.sock"), "bench-serve", topology);

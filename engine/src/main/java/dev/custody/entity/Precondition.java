@@ -1,0 +1,20 @@
+package dev.custody.entity;
+
+import dev.custody.model.state.KernelState;
+import java.util.Optional;
+
+/**
+ * What the caller must hold for its command to be decided at all, checked by the coordinator
+ * against the very state it decides on, so that no other decision comes between the check and the
+ * command. The embedding API uses it for what the kernel's rules do not check because the kernel
+ * trusts its in-kernel callers (only the owner releases its claim). A refusal is answered EPERM and
+ * is not journaled: the command never reached the kernel's rules. It is answered at once, so it may
+ * rest on a decision not yet on stable storage; it changed nothing, and a retry checks again.
+ */
+@FunctionalInterface
+public interface Precondition {
+    /** Empty when the command may be decided, else why the caller may not send it. */
+    Optional<String> refusal(KernelState now);
+
+    Precondition NONE = now -> Optional.empty();
+}
