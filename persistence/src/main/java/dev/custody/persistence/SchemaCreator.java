@@ -19,14 +19,10 @@ import java.util.Locale;
  * Creates the JDBC journal's tables when they are missing, with the DDL scripts that ship inside
  * pekko-persistence-jdbc (so the schema is exactly the plugin's). Safe to run on every start: when all
  * tables exist nothing runs, and otherwise every statement is made idempotent ("IF NOT EXISTS" added
- * to the index statements the scripts lack it on), so a half-created schema is completed. On H2 it is
- * also the first opening of the file after a crash, and finishes the commits the crash interrupted
- * ({@link H2InterruptedCommits}) before the journal plugin's pool opens it.
+ * to the index statements the scripts lack it on), so a half-created schema is completed.
  */
 public final class SchemaCreator {
     private SchemaCreator() {}
-
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SchemaCreator.class);
 
     private static final String DB = "pekko-persistence-jdbc.shared-databases.slick.db.";
     private static final List<String> TABLES = List.of("event_journal", "event_tag", "snapshot");
@@ -40,11 +36,6 @@ public final class SchemaCreator {
         String script = scriptFor(url);
         try (Connection connection =
                 DriverManager.getConnection(url, config.getString(DB + "user"), config.getString(DB + "password"))) {
-            if (url.startsWith("jdbc:h2:")) {
-                H2InterruptedCommits.finish(connection)
-                        .forEach(
-                                finished -> LOG.warn("finished a commit a crash interrupted in {}: {}", url, finished));
-            }
             if (missingTables(connection).isEmpty()) {
                 return;
             }
@@ -60,7 +51,8 @@ public final class SchemaCreator {
                         + " are still missing after running " + script + " on " + url);
             }
         } catch (SQLException e) {
-            throw new IllegalStateException("cannot create the journal tables on " + url + ": " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "cannot create the journal tables on " + url + ": " + e.getMessage() + H2FileFormat.hintFor(e), e);
         }
     }
 

@@ -2,7 +2,6 @@ package dev.custody.persistence;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
 import java.nio.file.Path;
@@ -16,11 +15,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The journal that never started again: a crash inside an H2 commit left an entity's row committed
- * (H2's undo log says so) but still stored as uncommitted. H2 2.5.252 registers such a transaction as
- * committed when it opens the file and then never finishes it, so the row stays invisible and locked
- * for good: the entity recovers without it, is sent the decision again, and its insert of the same
- * persistence id and sequence number waits for the dead transaction until the lock times out
- * ("Concurrent update in table event_journal"), on every start.
+ * (H2's undo log says so) but still stored as uncommitted. H2 2.5.252 registered such a transaction as
+ * committed when it opened the file and then never finished it, so the row stayed invisible and
+ * locked for good: the entity recovered without it, was sent the decision again, and its insert of the
+ * same persistence id and sequence number waited for the dead transaction until the lock timed out
+ * ("Concurrent update in table event_journal"), on every start. H2 2.3.232, which the build pins,
+ * finishes the commit when it opens the file; these tests fail on an H2 that does not.
  */
 class H2InterruptedCommitTest {
     private static final String ROW =
@@ -32,21 +32,10 @@ class H2InterruptedCommitTest {
     Path data;
 
     @Test
-    void h2AloneLeavesTheCommittedRowLockedAndInvisible() throws Exception {
+    void h2FinishesTheCommitWhenItOpensTheFileSoTheRowIsThereAndTheNextOneCanBeWritten() throws Exception {
         String url = journalWithAnInterruptedCommit();
-        try (Connection plain = DriverManager.getConnection(url + ";LOCK_TIMEOUT=200", "sa", "")) {
-            assertEquals(0, rows(plain), "H2 does not show the row its undo log says is committed");
-            SQLException insert = assertThrows(SQLException.class, () -> insert(plain, 14));
-            assertTrue(insert.getMessage().contains("Timeout trying to lock table"), insert.getMessage());
-        }
-    }
-
-    @Test
-    void preparingTheJournalFinishesTheCommitSoTheRowIsThereAndTheNextOneCanBeWritten() throws Exception {
-        String url = journalWithAnInterruptedCommit();
-        SchemaCreator.createIfMissing(Journals.h2(data)); // what every start on a JDBC journal runs first
         try (Connection connection = DriverManager.getConnection(url + ";LOCK_TIMEOUT=200", "sa", "")) {
-            assertEquals(1, rows(connection), "the committed row is visible");
+            assertEquals(1, rows(connection), "the row H2's undo log says is committed is visible");
             insert(connection, 15);
             assertEquals(2, rows(connection));
             SQLException again = assertThrows(SQLException.class, () -> insert(connection, 14));
@@ -58,14 +47,12 @@ class H2InterruptedCommitTest {
     }
 
     @Test
-    void whatWasFinishedNamesTheRow() throws Exception {
+    void theJournalsStartOnSuchAFileWritesTheNextRow() throws Exception {
         String url = journalWithAnInterruptedCommit();
-        try (Connection connection = DriverManager.getConnection(url, "sa", "")) {
-            var finished = H2InterruptedCommits.finish(connection);
-            assertEquals(1, finished.size());
-            assertTrue(
-                    finished.getFirst().contains("'custody|device|0000:00:04.1', CAST(14 AS BIGINT)"),
-                    finished.getFirst());
+        SchemaCreator.createIfMissing(Journals.h2(data)); // what every start on a JDBC journal runs first
+        try (Connection connection = DriverManager.getConnection(url + ";LOCK_TIMEOUT=200", "sa", "")) {
+            insert(connection, 15);
+            assertEquals(2, rows(connection));
         }
     }
 

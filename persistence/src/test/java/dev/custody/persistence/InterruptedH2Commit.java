@@ -28,11 +28,7 @@ final class InterruptedH2Commit {
         }
         SessionLocal session = (SessionLocal) ((JdbcConnection) connection).getSession();
         Store store = session.getDatabase().getStore();
-        Method markCommitted =
-                TransactionStore.class.getDeclaredMethod("markUndoLogAsCommitted", int.class, long.class);
-        markCommitted.setAccessible(true);
-        markCommitted.invoke(
-                store.getTransactionStore(), session.getTransaction().getId(), 1L);
+        markCommitted(store.getTransactionStore(), session.getTransaction().getId());
         store.getMvStore().commit(); // the marker and the still-uncommitted rows reach the file
         session.getDatabase().shutdownImmediately(); // closes the file and writes nothing more
         try {
@@ -40,5 +36,20 @@ final class InterruptedH2Commit {
         } catch (SQLException | RuntimeException closedUnderneath) {
             // its database is gone already
         }
+    }
+
+    /** H2's own marking of an undo log as committed: {@code (id)} in 2.3, {@code (id, time)} in 2.5. */
+    private static void markCommitted(TransactionStore transactions, int transactionId) throws Exception {
+        Method mark;
+        Object[] arguments;
+        try {
+            mark = TransactionStore.class.getDeclaredMethod("markUndoLogAsCommitted", int.class);
+            arguments = new Object[] {transactionId};
+        } catch (NoSuchMethodException newerH2) {
+            mark = TransactionStore.class.getDeclaredMethod("markUndoLogAsCommitted", int.class, long.class);
+            arguments = new Object[] {transactionId, 1L};
+        }
+        mark.setAccessible(true);
+        mark.invoke(transactions, arguments);
     }
 }

@@ -41,7 +41,6 @@ public final class InspectCommand implements Callable<Integer> {
             out.put("format", history.format());
             out.put("lastDecision", history.decisions().size());
             out.put("openDecisions", history.openDecisions());
-            out.put("notes", history.notes());
             out.putAll(SysfsView.json(state));
             System.out.println(new ObjectMapper().writeValueAsString(out));
         } else {

@@ -21,13 +21,12 @@ final class RecordedJournal {
 
     /**
      * The engine's recorded history, or empty after telling the user why it cannot be read. Reading never
-     * changes the journal (it is opened read only); how it was read, when that matters, goes to standard error.
+     * changes the journal (it is opened read only).
      */
     Optional<JournalHistory> read(String command) {
         try {
             JournalHistory history =
                     JournalReader.read(JournalSpec.durable(journal).config(), instance);
-            history.notes().forEach(note -> System.err.println("custody " + command + ": note: " + note));
             return Optional.of(history);
         } catch (IllegalArgumentException | BadJournal bad) {
             System.err.println("custody " + command + ": " + bad.getMessage());

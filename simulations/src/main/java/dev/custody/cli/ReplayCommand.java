@@ -127,7 +127,6 @@ public final class ReplayCommand implements Callable<Integer> {
         summary.put("openDecisions", history.openDecisions());
         summary.put("answeredUnchanged", history.answered().size());
         summary.put("commandsDecidedAgain", answers.commands());
-        summary.put("notes", history.notes());
         summary.put(
                 "violations",
                 violations.stream()

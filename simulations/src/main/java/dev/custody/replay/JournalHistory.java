@@ -11,9 +11,8 @@ import java.util.Set;
  * Everything the coordinator of one engine instance journaled, in journal order: the topology it
  * started on, every decision (intent), which decisions every entity confirmed (effect: one by one in
  * an older journal, {@code applied}; up to {@code appliedThrough} in one that records every message),
- * the commands that changed nothing ({@code answered}; an older journal did not record them), the
- * journal's Header (its format and writer; none in a journal of format 0), and what the reader must
- * know about how it was read ({@code notes}, e.g. from a repaired copy).
+ * the commands that changed nothing ({@code answered}; an older journal did not record them) and the
+ * journal's Header (its format and writer; none in a journal of format 0).
  */
 public record JournalHistory(
         String instance,
@@ -23,19 +22,17 @@ public record JournalHistory(
         Set<Long> applied,
         long appliedThrough,
         List<RecordedAnswer> answered,
-        Optional<KernelJournal.Header> header,
-        List<String> notes) {
+        Optional<KernelJournal.Header> header) {
     public JournalHistory {
         decisions = List.copyOf(decisions);
         applied = Set.copyOf(applied);
         answered = List.copyOf(answered);
-        notes = List.copyOf(notes);
     }
 
     /** The history of an older journal: decisions and their marks only. */
     public JournalHistory(
             String instance, Topology topology, Instant started, List<RecordedDecision> decisions, Set<Long> applied) {
-        this(instance, topology, started, decisions, applied, 0, List.of(), Optional.empty(), List.of());
+        this(instance, topology, started, decisions, applied, 0, List.of(), Optional.empty());
     }
 
     /** "journal format 1, written by Custody 0.2.0", or format 0 for a journal begun before versioning. */

@@ -57,7 +57,7 @@ public final class JournalReader {
                                 ? "; the journal holds no engine"
                                 : "; instances present: " + String.join(", ", instances)));
             }
-            return history(instance, envelopes, List.of());
+            return history(instance, envelopes);
         } catch (BadJournal bad) {
             throw bad;
         } catch (java.util.concurrent.ExecutionException e) {
@@ -90,7 +90,7 @@ public final class JournalReader {
                                 ? "; the journal holds no engine"
                                 : "; instances present: " + String.join(", ", instances)));
             }
-            return history(instance, envelopes, evidence.notes());
+            return history(instance, envelopes);
         } catch (BadJournal bad) {
             throw bad;
         } catch (Exception e) {
@@ -98,7 +98,7 @@ public final class JournalReader {
         }
     }
 
-    private static JournalHistory history(String instance, List<EventEnvelope> envelopes, List<String> notes) {
+    private static JournalHistory history(String instance, List<EventEnvelope> envelopes) {
         Optional<KernelJournal.Header> header = Optional.empty();
         Optional<Topology> topology = Optional.empty();
         Instant started = Instant.EPOCH;
@@ -179,8 +179,7 @@ public final class JournalReader {
                 applied,
                 appliedThrough,
                 answered,
-                header,
-                notes);
+                header);
     }
 
     private static List<String> instances(JdbcReadJournal query, ActorSystem<Void> system) throws Exception {

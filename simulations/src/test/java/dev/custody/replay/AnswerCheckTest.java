@@ -50,8 +50,8 @@ class AnswerCheckTest {
     }
 
     private static List<StepViolation> judge(List<RecordedDecision> decisions, List<RecordedAnswer> answered) {
-        JournalHistory history = new JournalHistory(
-                "t", TOPOLOGY, Instant.EPOCH, decisions, Set.of(), 0, answered, Optional.empty(), List.of());
+        JournalHistory history =
+                new JournalHistory("t", TOPOLOGY, Instant.EPOCH, decisions, Set.of(), 0, answered, Optional.empty());
         AnswerCheck answers = new AnswerCheck(history);
         InvariantCheck invariants = new InvariantCheck();
         KernelState last = Replay.fold(history, Long.MAX_VALUE, List.of(answers, invariants));
