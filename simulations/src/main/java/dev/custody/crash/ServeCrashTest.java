@@ -9,6 +9,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -71,7 +72,9 @@ public final class ServeCrashTest {
         ServeGate gate = new ServeGate();
         ServeTally tally = new ServeTally();
         int kills = 0;
+        int killsDuringRecovery = 0;
         int unrecovered = 0;
+        long lastReadyMillis = 10_000; // before the first start, a guess of how long a start takes
         long finalReadyMillis = -1;
         String user = System.getProperty("user.name");
         List<Thread> threads = new ArrayList<>();
@@ -83,50 +86,34 @@ public final class ServeCrashTest {
             }
             try {
                 for (int cycle = 1; cycle <= settings.cycles(); cycle++) {
-                    int killAfter = KILL_AFTER_AT_LEAST + random.nextInt(KILL_AFTER_SPREAD);
+                    // a quarter of the restarts are killed again while the server recovers, as the engine's crash test
+                    // does
+                    KillPoint kill = cycle > 1 && random.nextInt(4) == 0
+                            ? new KillPoint.DuringRecovery()
+                            : new KillPoint.AfterAcknowledged(KILL_AFTER_AT_LEAST + random.nextInt(KILL_AFTER_SPREAD));
+                    double recoveryFraction = 0.3 + 0.6 * random.nextDouble();
                     long started = System.nanoTime();
                     ServeTally.Counts before = tally.counts();
-                    List<String> problems = new ArrayList<>();
-                    long readyMillis = -1;
-                    long lastSeq = -1;
-                    boolean killed = false;
-                    try (ServeChild child =
-                            ServeChild.start(serveArguments(topology), work.resolve("serve-" + cycle + ".stderr"))) {
-                        readyMillis = child.awaitReady(bounds.start().plus(bounds.recovery()));
-                        if (readyMillis < 0) {
-                            problems.add("custody serve did not become ready within "
-                                    + bounds.start().plus(bounds.recovery()).toSeconds() + " s "
-                                    + (cycle > 1 ? "after cycle " + (cycle - 1) + "'s SIGKILL" : "in cycle 1")
-                                    + " (" + child.exitDescription() + "): " + child.tail());
-                        } else {
-                            user = Files.getOwner(socket()).getName();
-                            lastSeq = lastDecision();
-                            gate.open(ServeGate.Phase.LOAD, cycle, lastSeq);
-                            if (!tally.awaitAnswered(
-                                    before.answered() + killAfter,
-                                    bounds.quiet().toMillis())) {
-                                problems.add("custody serve answered nothing for "
-                                        + bounds.quiet().toSeconds()
-                                        + " s in cycle " + cycle + " (after "
-                                        + tally.counts().minus(before).answered() + " answers): " + child.tail());
-                            } else {
-                                killed = true;
-                            }
-                        }
-                        child.kill();
-                        if (!child.awaitExit(bounds.exit())) {
-                            problems.add("custody serve did not end within "
-                                    + bounds.exit().toSeconds() + " s of its SIGKILL in cycle " + cycle);
-                        }
+                    ServerRun server = runServer(cycle, topology, kill, recoveryFraction, lastReadyMillis, gate, tally);
+                    List<String> problems = new ArrayList<>(server.problems());
+                    if (server.readyMillis() >= 0) {
+                        user = server.user();
+                        lastReadyMillis = server.readyMillis();
                     }
+                    boolean killed = server.killed().isPresent();
+                    boolean killedDuringRecovery =
+                            killed && kill instanceof KillPoint.DuringRecovery && server.readyMillis() < 0;
+                    long readyMillis = server.readyMillis();
+                    long lastSeq = server.lastSeq();
                     kills += killed ? 1 : 0;
+                    killsDuringRecovery += killedDuringRecovery ? 1 : 0;
                     ServeTally.Counts counts = tally.counts().minus(before);
                     problems.addAll(tally.drainProblems());
                     Optional<Audit> audit = audit(answers.all(), user, false, "after cycle " + cycle, problems);
                     audit.ifPresent(a -> problems.addAll(a.problems()));
                     CycleResult result = new CycleResult(
                             cycle,
-                            killed ? "after " + killAfter + " answers" : "no",
+                            server.killed().orElse("no"),
                             readyMillis,
                             lastSeq,
                             (int) counts.answered(),
@@ -147,7 +134,11 @@ public final class ServeCrashTest {
                         stoppedEarly = Optional.of("the journal could not be audited after cycle " + cycle);
                         break;
                     }
-                    unrecovered = readyMillis < 0 ? unrecovered + 1 : 0;
+                    if (readyMillis >= 0) {
+                        unrecovered = 0;
+                    } else if (!killedDuringRecovery) {
+                        unrecovered++;
+                    }
                     if (unrecovered >= CrashTest.STOP_AFTER_UNRECOVERED) {
                         stoppedEarly = Optional.of("custody serve did not become ready in " + unrecovered
                                 + " cycles in a row (cycles " + (cycle - unrecovered + 1) + " to " + cycle + ")");
@@ -170,6 +161,7 @@ public final class ServeCrashTest {
             return summary(
                     cycles,
                     kills,
+                    killsDuringRecovery,
                     answers.all().size(),
                     tally.counts(),
                     lost,
@@ -177,6 +169,79 @@ public final class ServeCrashTest {
                     finalReadyMillis,
                     stoppedEarly);
         }
+    }
+
+    /** One server's life in a cycle: whether and when it was killed, how long it took to be ready, what went wrong. */
+    record ServerRun(Optional<String> killed, long readyMillis, long lastSeq, String user, List<String> problems) {}
+
+    /**
+     * Starts the server and kills it at the kill point: while it recovers ({@code recoveryFraction} of
+     * the last start's time to ready, so in the engine's or the server's own recovery rather than in
+     * the JVM's start), or once the clients got that many answers.
+     */
+    private ServerRun runServer(
+            int cycle,
+            Path topology,
+            KillPoint kill,
+            double recoveryFraction,
+            long lastReadyMillis,
+            ServeGate gate,
+            ServeTally tally)
+            throws IOException, InterruptedException {
+        List<String> problems = new ArrayList<>();
+        Optional<String> killed = Optional.empty();
+        long readyMillis = -1;
+        long lastSeq = -1;
+        String user = System.getProperty("user.name");
+        ServeTally.Counts before = tally.counts();
+        Duration startBound = bounds.start().plus(bounds.recovery());
+        try (ServeChild child = ServeChild.start(
+                serveArguments(topology), settings.workDirectory().resolve("serve-" + cycle + ".stderr"))) {
+            if (kill instanceof KillPoint.DuringRecovery) {
+                long killAt = Math.round(lastReadyMillis * recoveryFraction);
+                readyMillis = child.awaitReady(Duration.ofMillis(killAt));
+                if (readyMillis < 0 && child.alive()) {
+                    child.kill();
+                    killed = Optional.of("during recovery (" + killAt + " ms after the start)");
+                } else if (readyMillis < 0) {
+                    problems.add("custody serve ended by itself in cycle " + cycle + " (" + child.exitDescription()
+                            + "): " + child.tail());
+                }
+            } else {
+                readyMillis = child.awaitReady(startBound);
+                if (readyMillis < 0) {
+                    problems.add("custody serve did not become ready within " + startBound.toSeconds() + " s "
+                            + (cycle > 1 ? "after cycle " + (cycle - 1) + "'s SIGKILL" : "in cycle 1") + " ("
+                            + child.exitDescription() + "): " + child.tail());
+                }
+            }
+            if (readyMillis >= 0 && kill instanceof KillPoint.AfterAcknowledged after) {
+                user = Files.getOwner(socket()).getName();
+                lastSeq = lastDecision();
+                gate.open(ServeGate.Phase.LOAD, cycle, lastSeq);
+                if (tally.awaitAnswered(
+                        before.answered() + after.count(), bounds.quiet().toMillis())) {
+                    killed = Optional.of("after " + after.count() + " answers");
+                } else {
+                    problems.add("custody serve answered nothing for "
+                            + bounds.quiet().toSeconds() + " s in cycle "
+                            + cycle + " (after " + tally.counts().minus(before).answered() + " answers): "
+                            + child.tail());
+                }
+            } else if (readyMillis >= 0) {
+                // ready before the moment picked to kill its recovery: killed at once, before any load
+                user = Files.getOwner(socket()).getName();
+                lastSeq = lastDecision();
+                killed = Optional.of("as soon as it was ready (after " + readyMillis
+                        + " ms, before the moment picked to kill its recovery)");
+            }
+            child.kill();
+            if (!child.awaitExit(bounds.exit())) {
+                problems.add("custody serve did not end within " + bounds.exit().toSeconds()
+                        + " s of its SIGKILL in cycle " + cycle);
+            }
+        }
+        return new ServerRun(killed, readyMillis, lastSeq, user, problems);
     }
 
     /**
@@ -289,6 +354,7 @@ public final class ServeCrashTest {
     private Map<String, Object> summary(
             List<ServeCycleResult> cycles,
             int kills,
+            int killsDuringRecovery,
             int answered,
             ServeTally.Counts counts,
             Set<String> lost,
@@ -299,7 +365,7 @@ public final class ServeCrashTest {
         out.put("mode", "SIGKILL of custody serve");
         out.put("cycles", cycles.size());
         out.put("kills", kills);
-        out.put("killsDuringRecovery", 0);
+        out.put("killsDuringRecovery", killsDuringRecovery);
         out.put("clients", clients);
         out.put("acknowledged", answered);
         out.put("retries", counts.retries());
