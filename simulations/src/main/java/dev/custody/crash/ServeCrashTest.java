@@ -26,7 +26,8 @@ import java.util.concurrent.TimeoutException;
 /**
  * {@code crash-test --serve}: {@code custody serve} in a child JVM on a durable journal, {@code clients}
  * client threads here driving VMs' lives through its socket with an opid on every request, and a
- * SIGKILL of the server at a seeded moment mid-load. After each kill the journal is audited against
+ * SIGKILL of the server at a seeded moment mid-load (or, in about one restart in four, while it
+ * recovers). After each kill the journal is audited against
  * every answer the clients got ({@link ServeAudit}); the server is started again on the same journal
  * and state directory, and the clients reconnect, send again the requests that got no answer (same
  * opid) and a sample of answered ones, whose answers must equal the first. A last server gets every
@@ -86,8 +87,7 @@ public final class ServeCrashTest {
             }
             try {
                 for (int cycle = 1; cycle <= settings.cycles(); cycle++) {
-                    // a quarter of the restarts are killed again while the server recovers, as the engine's crash test
-                    // does
+                    // as in the engine's crash test, a quarter of the restarts are killed again while they recover
                     KillPoint kill = cycle > 1 && random.nextInt(4) == 0
                             ? new KillPoint.DuringRecovery()
                             : new KillPoint.AfterAcknowledged(KILL_AFTER_AT_LEAST + random.nextInt(KILL_AFTER_SPREAD));
