@@ -17,6 +17,8 @@ final class CoordinatorLog {
     private long recoveryStarted = System.nanoTime();
     private long recordsRead;
     private int restarts;
+    /** Pekko signals a failed recovery more than once (the cause, then the cause wrapped): said once. */
+    private boolean refusalLogged;
 
     CoordinatorLog(String instance) {
         this.instance = instance;
@@ -80,6 +82,10 @@ final class CoordinatorLog {
     }
 
     void refused(Throwable failure) {
+        if (refusalLogged) {
+            return;
+        }
+        refusalLogged = true;
         LOG.warn("engine {} refused its journal and does not start: {}", instance, failure.getMessage());
     }
 
