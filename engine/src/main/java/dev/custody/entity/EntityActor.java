@@ -14,6 +14,7 @@ import org.apache.pekko.persistence.typed.JournalPersistFailed;
 import org.apache.pekko.persistence.typed.JournalPersistRejected;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.RecoveryFailed;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
@@ -217,6 +218,12 @@ public final class EntityActor
                                 }));
                     }
                 })
+                .onSignal(
+                        RecoveryFailed.class,
+                        (state, failed) -> CoordinatorLog.LOG.warn(
+                                "{} refused its journal: {}",
+                                persistenceId().id(),
+                                failed.getFailure().getMessage()))
                 .onSignal(JournalPersistFailed.class, (state, failed) -> reportWriteFailed(failed.getFailure()))
                 .onSignal(JournalPersistRejected.class, (state, rejected) -> reportWriteFailed(rejected.getFailure()))
                 .onSignal(PostStop.instance(), state -> pageTable.ifPresent(DomainPageTable::close))

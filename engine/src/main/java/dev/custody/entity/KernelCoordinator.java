@@ -32,6 +32,7 @@ import org.apache.pekko.persistence.typed.JournalPersistFailed;
 import org.apache.pekko.persistence.typed.JournalPersistRejected;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.RecoveryFailed;
 import org.apache.pekko.persistence.typed.SnapshotAdapter;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
@@ -192,6 +193,8 @@ public final class KernelCoordinator
     private boolean holding;
 
     private final TimerScheduler<Message> timers;
+    private final CoordinatorLog log;
+    private boolean recovering = true;
 
     public static Behavior<Message> create(String instance, CoordinatorSettings settings) {
         return Behaviors.withTimers(
@@ -208,6 +211,7 @@ public final class KernelCoordinator
         this.timers = timers;
         this.instance = instance;
         this.settings = settings;
+        this.log = new CoordinatorLog(instance);
         this.reports = context.messageAdapter(EntityActor.Report.class, EntityReported::new);
         this.entities = new LiveEntities(entity -> {
             ActorRef<EntityActor.Message> child = context.spawn(
@@ -283,7 +287,10 @@ public final class KernelCoordinator
                     subscribers.remove(unsubscribe.subscriber());
                     return Effect().noReply();
                 })
-                .onCommand(Stop.class, (ledger, stop) -> Effect().stop().thenReply(stop.replyTo(), l -> l.lastSeq()))
+                .onCommand(Stop.class, (ledger, stop) -> {
+                    log.stopped(ledger.lastSeq());
+                    return Effect().stop().thenReply(stop.replyTo(), l -> l.lastSeq());
+                })
                 .build();
     }
 
@@ -313,6 +320,7 @@ public final class KernelCoordinator
                 .persist(List.of(JournalFormat.header(), new KernelJournal.Started(start.topology()), decided))
                 .thenRun(after -> {
                     booting = Optional.empty();
+                    log.booted(start.topology());
                     start.replyTo().tell(StatusReply.success(boot));
                     deliver(delivery.send(decided.taken(), Instant.now()));
                 })
@@ -523,6 +531,7 @@ public final class KernelCoordinator
             }
             case EntityActor.WriteFailed failed -> {
                 var failure = delivery.writeFailed(failed.entity(), failed.seq(), failed.cause(), now);
+                log.entityWriteFailed(failed.entity(), failed.seq(), failed.cause(), failure.cannotWrite());
                 deliver(failure.resend()); // taken once the entity has restarted
                 if (failure.cannotWrite()) {
                     refuseQuietWaiters("engine " + instance + " cannot become quiet: " + failure.reason()
@@ -593,6 +602,8 @@ public final class KernelCoordinator
      */
     private void writeFailed(Throwable failure) {
         String cause = JournalFailures.describe(failure);
+        log.writeFailed(cause);
+        recovering = true;
         booting.ifPresent(caller -> caller.tell(StatusReply.error(
                 "engine " + instance + " could not write its boot to" + " the journal (" + cause + ")")));
         booting = Optional.empty();
@@ -627,7 +638,7 @@ public final class KernelCoordinator
 
     @Override
     public EventHandler<CoordinatorLedger, KernelJournal> eventHandler() {
-        return newEventHandlerBuilder()
+        EventHandler<CoordinatorLedger, KernelJournal> records = newEventHandlerBuilder()
                 .forAnyState()
                 .onEvent(KernelJournal.Header.class, (ledger, header) -> {
                     JournalFormat.requireReadable(header); // a newer format fails the recovery, naming both
@@ -642,17 +653,26 @@ public final class KernelCoordinator
                 .onEvent(KernelJournal.DecisionTaken.class, CoordinatorLedger::taken)
                 .onEvent(KernelJournal.DecisionApplied.class, (ledger, applied) -> ledger.applied(applied.seq()))
                 .build();
+        return (ledger, record) -> {
+            if (recovering) {
+                log.replayed(); // how much a recovery read, for its log line
+            }
+            return records.apply(ledger, record);
+        };
     }
 
     @Override
     public SignalHandler<CoordinatorLedger> signalHandler() {
         return newSignalHandlerBuilder()
                 .onSignal(RecoveryCompleted.instance(), ledger -> {
+                    recovering = false;
+                    log.recovered(ledger);
                     // decisions a crash (or a failed write) left without their effect: delivered again
                     deliver(delivery.recovered(ledger.lastSeq(), ledger.open().values(), Instant.now()));
                     // (re)started here: a restart after a failed write cancels the actor's timers
                     timers.startTimerWithFixedDelay(Tick.TICK, TICK_EVERY);
                 })
+                .onSignal(RecoveryFailed.class, (ledger, failed) -> log.refused(failed.getFailure()))
                 .onSignal(JournalPersistFailed.class, (ledger, failed) -> writeFailed(failed.getFailure()))
                 .onSignal(JournalPersistRejected.class, (ledger, rejected) -> writeFailed(rejected.getFailure()))
                 .build();

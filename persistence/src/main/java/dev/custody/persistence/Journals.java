@@ -109,9 +109,15 @@ public final class Journals {
      * An embedded H2 database at an H2 location ({@code file:/path/name}, or one of H2's file system
      * wrappers, which is how tests watch what reaches the disk). The coordinator writes through {@link
      * #SYNCED_JOURNAL}, so an answer follows an fsync; the entities write through the plain journal.
+     *
+     * <p>{@code DB_CLOSE_ON_EXIT=FALSE}: the runtime closes the database itself, after the engine has
+     * stopped. H2's own shutdown hook closed it under a {@code custody serve} stopping on SIGTERM, whose
+     * engine then could not write its last decisions' effects (crash-test --serve found them open); a
+     * process that exits without closing leaves the file as a SIGKILL does, which recovery handles.
      */
     public static Config h2At(String location) {
-        String url = "jdbc:h2:" + location + ";DATABASE_TO_UPPER=false;WRITE_DELAY=" + H2_WRITE_DELAY_MILLIS;
+        String url = "jdbc:h2:" + location + ";DATABASE_TO_UPPER=false;DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY="
+                + H2_WRITE_DELAY_MILLIS;
         Config synced = ConfigFactory.defaultReference()
                 .getConfig(JOURNAL)
                 .withValue("class", ConfigValueFactory.fromAnyRef(SyncedJdbcJournal.class.getName()))

@@ -10,10 +10,15 @@ import java.util.concurrent.CompletableFuture;
  * The answers given to requests that carried an {@code opid}, so that a retry gets the original
  * answer and is never applied twice, also across restarts (the answers are in the state log).
  *
- * <p>A thin layer on purpose: once the engine answers a repeated operation id with its original
- * decision from the journal, this class, {@link DanglingIntents} and the answer records of the state
- * log go, and the server passes the opid on alone. Until then it keeps the newest {@value #KEPT}
- * answers.
+ * <p>The engine answers a repeated operation id too ({@code Custody.decide(command, operationId)}),
+ * and the server passes the opid on, so nothing is decided twice either way. This layer stays because
+ * the engine's memory is not enough for the protocol's promise: it keeps a retried command's outcome
+ * (result, reason, value) but not the answer's decision number ({@code seq}) or the groups' state at
+ * the decision, so its answer to a repeat would differ from the first one; and it forgets after its
+ * newest 10,000 caller-named operations, when a repeat is decided again. This class keeps the newest
+ * {@value #KEPT} answers as they were sent, and {@link JournalLookup} finds an unanswered request's
+ * decision in the whole journal. Giving both up needs the engine to keep the decision number with
+ * each remembered operation (a field of its snapshot record) and a longer memory.
  */
 final class RetryCache {
     static final int KEPT = 200_000;

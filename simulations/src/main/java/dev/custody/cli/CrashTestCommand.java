@@ -3,6 +3,7 @@ package dev.custody.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.custody.crash.CrashSettings;
 import dev.custody.crash.CrashTest;
+import dev.custody.crash.ServeCrashTest;
 import dev.custody.persistence.JournalSpec;
 import dev.custody.persistence.Journals;
 import java.io.PrintStream;
@@ -22,7 +23,8 @@ import picocli.CommandLine.Option;
         description = {
             "Runs the race in a child JVM on a durable journal, SIGKILLs it at a seeded moment (also during",
             "recovery), audits the journal, restarts on it, and repeats. With --power-loss the child runs in",
-            "the oracle's VM with its H2 journal on a virtual disk, and a kill is a power cut of the VM.",
+            "the oracle's VM with its H2 journal on a virtual disk, and a kill is a power cut of the VM. With",
+            "--serve the child is custody serve, driven through its socket by client threads with opids.",
             "Exit 0 when lost and violations are both 0, 1 otherwise, 2 on bad options."
         })
 public final class CrashTestCommand implements Callable<Integer> {
@@ -67,6 +69,19 @@ public final class CrashTestCommand implements Callable<Integer> {
                     + " the guest's page cache is lost as in a power cut. Needs QEMU and the iommufd kernel.")
     boolean powerLoss;
 
+    @Option(
+            names = "--serve",
+            description = "Kill custody serve instead, while --clients clients drive it through its socket with opids;"
+                    + " they retry what got no answer after the restart, and repeat answered requests, whose"
+                    + " answers must not change.")
+    boolean serve;
+
+    @Option(
+            names = "--clients",
+            defaultValue = "16",
+            description = "With --serve: client connections, one VM and IOMMU group each. Default: ${DEFAULT-VALUE}.")
+    int clients;
+
     @Option(names = "--json", description = "End with one JSON summary object.")
     boolean json;
 
@@ -92,6 +107,15 @@ public final class CrashTestCommand implements Callable<Integer> {
                     + " --power-loss, whose journal is on the VM's disk");
             return 2;
         }
+        if (serve && (powerLoss || tornTail)) {
+            System.err.println("custody crash-test: --serve SIGKILLs custody serve on this host; it does not combine"
+                    + " with --power-loss or --torn-tail");
+            return 2;
+        }
+        if (serve && (clients < 1 || clients > 250)) {
+            System.err.println("custody crash-test: --clients must be between 1 and 250, not " + clients);
+            return 2;
+        }
         String spelling = journal != null ? journal : "h2:" + Files.createTempDirectory("custody-crash-test");
         JournalSpec option;
         try {
@@ -106,9 +130,15 @@ public final class CrashTestCommand implements Callable<Integer> {
         Optional<Path> h2File = h2Directory.map(d -> d.resolve(Journals.H2_FILE + ".mv.db"));
         PrintStream progress = json ? System.err : System.out;
         progress.println("crash test: " + cycles + " cycles, seed " + seed + ", journal " + spelling + ", "
-                + (powerLoss ? "power cuts of the oracle's VM" : "SIGKILLs") + ", logs in " + work);
+                + (powerLoss
+                        ? "power cuts of the oracle's VM"
+                        : serve ? "SIGKILLs of custody serve under " + clients + " clients" : "SIGKILLs")
+                + ", logs in " + work);
         CrashSettings settings = new CrashSettings(
                 cycles, seed, spelling, option.config(), work, h2File, tornTail, instance, groups, powerLoss);
+        if (serve) {
+            return report(new ServeCrashTest(settings, clients, progress).run());
+        }
         CrashTest test;
         try {
             test = new CrashTest(settings, progress);
@@ -117,13 +147,24 @@ public final class CrashTestCommand implements Callable<Integer> {
             System.err.println("custody crash-test: " + cannot.getMessage());
             return 2;
         }
-        Map<String, Object> summary = test.run();
+        return report(test.run());
+    }
+
+    private int report(Map<String, Object> summary) throws java.io.IOException {
         if (json) {
             System.out.println(new ObjectMapper().writeValueAsString(summary));
         } else {
             System.out.println("summary: " + summary.get("cycles") + " cycles, " + summary.get("kills") + " kills ("
                     + summary.get("killsDuringRecovery") + " during recovery), " + summary.get("acknowledged")
-                    + " acknowledged, lost " + summary.get("lost") + ", violations " + summary.get("violations")
+                    + " acknowledged"
+                    + (summary.containsKey("retries")
+                            ? " (" + summary.get("retries") + " retried after no answer, "
+                                    + summary.get("retriesDecidedBeforeTheKill") + " of them decided before the kill; "
+                                    + summary.get("repeats")
+                                    + " answered ones repeated, " + summary.get("mismatchedRetries")
+                                    + " answered differently)"
+                            : "")
+                    + ", lost " + summary.get("lost") + ", violations " + summary.get("violations")
                     + ", seed " + summary.get("seed") + "; recovery ms per cycle " + summary.get("recoveryMillis")
                     + (summary.containsKey("tornTail") ? "; torn tail " + tornOutcomes(summary.get("tornTail")) : "")
                     + (summary.containsKey("stoppedEarly") ? "; stopped early: " + summary.get("stoppedEarly") : ""));

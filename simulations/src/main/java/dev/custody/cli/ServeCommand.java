@@ -4,6 +4,7 @@ import com.typesafe.config.ConfigFactory;
 import dev.custody.api.CustodyRuntime;
 import dev.custody.api.EngineAdmin;
 import dev.custody.api.HeapNeed;
+import dev.custody.crash.ParentWatch;
 import dev.custody.model.Topology;
 import dev.custody.persistence.JournalSpec;
 import dev.custody.replay.SysfsView;
@@ -91,8 +92,17 @@ public final class ServeCommand implements Callable<Integer> {
             description = "Close a connection silent this long (0: never). Default: ${DEFAULT-VALUE}.")
     long idleSeconds;
 
+    @Option(
+            names = "--exit-with-stdin",
+            hidden = true,
+            description = "Halt when standard input ends (crash-test --serve: the child dies with its parent).")
+    boolean exitWithStdin;
+
     @Override
     public Integer call() throws Exception {
+        if (exitWithStdin) {
+            ParentWatch.start();
+        }
         JournalSpec spec;
         Topology machine;
         Limits limits;

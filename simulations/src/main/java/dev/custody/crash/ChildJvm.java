@@ -7,7 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Starts {@code custody crash-workload} in a new JVM: the same java binary and class path as this
+ * Starts {@code custody crash-workload} (or, for {@code --serve}, {@code custody serve}) in a new JVM: the same java binary and class path as this
  * one, so the child runs exactly the code under test; its errors go to a file, its protocol to us.
  */
 final class ChildJvm {
@@ -28,17 +28,22 @@ final class ChildJvm {
 
     static JvmChild start(List<String> workloadArguments, Path stderr) throws IOException {
         Files.deleteIfExists(stderr);
+        Process process = new ProcessBuilder(command("crash-workload", workloadArguments))
+                .redirectError(ProcessBuilder.Redirect.appendTo(stderr.toFile()))
+                .start();
+        return new JvmChild(process, stderr);
+    }
+
+    /** The java command line that runs {@code custody SUBCOMMAND ARGUMENTS...} on this JVM's class path. */
+    static List<String> command(String subcommand, List<String> arguments) {
         String java = ProcessHandle.current()
                 .info()
                 .command()
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         List<String> command = new ArrayList<>(List.of(java, "-Xmx512m"));
         command.addAll(WORKLOAD_OPTIONS);
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), MAIN_CLASS, "crash-workload"));
-        command.addAll(workloadArguments);
-        Process process = new ProcessBuilder(command)
-                .redirectError(ProcessBuilder.Redirect.appendTo(stderr.toFile()))
-                .start();
-        return new JvmChild(process, stderr);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), MAIN_CLASS, subcommand));
+        command.addAll(arguments);
+        return command;
     }
 }

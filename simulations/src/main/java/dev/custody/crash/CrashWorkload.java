@@ -45,7 +45,7 @@ public final class CrashWorkload {
             long maxOperations,
             boolean watchParent) {
         if (watchParent) {
-            exitWhenParentGoes();
+            ParentWatch.start();
         }
         try (CustodyRuntime runtime = CustodyRuntime.start(journal)) {
             say(new WorkloadLine.Recovering());
@@ -120,23 +120,5 @@ public final class CrashWorkload {
             out.println(line.text());
             out.flush();
         }
-    }
-
-    /** The parent holds our standard input open; when it dies we must not race on alone. */
-    private static void exitWhenParentGoes() {
-        Thread watcher = new Thread(
-                () -> {
-                    try {
-                        while (System.in.read() >= 0) {
-                            // nothing is ever sent; reading only notices the end
-                        }
-                    } catch (java.io.IOException ignored) {
-                        // a broken stdin means the same as its end
-                    }
-                    Runtime.getRuntime().halt(4);
-                },
-                "parent-watch");
-        watcher.setDaemon(true);
-        watcher.start();
     }
 }

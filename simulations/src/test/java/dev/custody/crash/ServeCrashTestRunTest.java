@@ -1,0 +1,57 @@
+package dev.custody.crash;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.custody.persistence.Journals;
+import dev.custody.persistence.SchemaCreator;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code crash-test --serve} on an H2 journal: two SIGKILLs of {@code custody serve} under 16 clients
+ * lose no answered decision, every request that got no answer is retried with its opid, every
+ * repeated answer equals the first, and the last server stops cleanly with nothing open.
+ */
+class ServeCrashTestRunTest {
+
+    @TempDir
+    Path data;
+
+    @Test
+    @Timeout(value = 8, unit = java.util.concurrent.TimeUnit.MINUTES)
+    void twoKillsOfTheServerLoseNoAnswerAndChangeNoRetry() throws Exception {
+        var journal = Journals.h2(data);
+        SchemaCreator.createIfMissing(journal);
+        var settings = new CrashSettings(
+                2, 5, "h2:" + data, journal, data.resolve("crash-test"), Optional.empty(), false, "custody", 0);
+        var progress = new ByteArrayOutputStream();
+        Map<String, Object> summary =
+                new ServeCrashTest(settings, 16, new PrintStream(progress, true, StandardCharsets.UTF_8)).run();
+        String log = progress.toString(StandardCharsets.UTF_8);
+
+        assertEquals(2, summary.get("cycles"), log);
+        assertEquals(2, summary.get("kills"), log);
+        assertEquals(0, summary.get("lost"), log);
+        assertEquals(0, summary.get("violations"), log);
+        assertEquals(0L, summary.get("mismatchedRetries"), log);
+        assertTrue(CrashTest.passed(summary), log);
+        // a kill leaves each connected client with a request in flight, retried after the restart
+        long retries = ((Number) summary.get("retries")).longValue();
+        assertTrue(retries > 0 && retries <= 2 * 16, log);
+        assertTrue(((Number) summary.get("repeats")).longValue() >= 2 * 16, log);
+        assertTrue(((Number) summary.get("acknowledged")).intValue() >= 2 * ServeCrashTest.KILL_AFTER_AT_LEAST, log);
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> perCycle = (List<Map<String, Object>>) summary.get("perCycle");
+        assertEquals(0L, perCycle.getFirst().get("retries"), "nothing to retry before the first kill: " + log);
+        assertTrue(log.contains("final check: resent 16 unanswered"), log);
+    }
+}
