@@ -49,7 +49,7 @@ public record JournalSpec(String spelling, Config config) {
 
     /** What a child process is given as its {@code --journal}: no password file, its password in {@link #childEnvironment}. */
     public String childSpelling() {
-        return JournalCredentials.withoutPasswordFile(spelling);
+        return spelling.startsWith("jdbc:postgresql:") ? JournalCredentials.withoutPasswordFile(spelling) : spelling;
     }
 
     /** The environment a child process needs to open this journal: its password, if it has one. */

@@ -75,6 +75,8 @@ class JournalCredentialsTest {
         assertFalse(spec.redacted().contains(SECRET), spec.redacted());
         assertEquals("jdbc:postgresql://db:5432/c?user=u", spec.redacted());
         assertEquals(Map.of(), JournalSpec.parse("h2:" + dir).childEnvironment(), "H2 has no password");
+        String h2 = "h2:" + dir.resolve("odd?passwordFile=name");
+        assertEquals(h2, JournalSpec.parse(h2).childSpelling(), "an H2 directory is a path, not a URL");
     }
 
     @Test
