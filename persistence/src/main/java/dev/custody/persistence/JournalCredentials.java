@@ -5,11 +5,15 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -19,7 +23,8 @@ import java.util.regex.Pattern;
  * printed wherever the journal setting is (reports, progress, JSON, the crash test's children's
  * command lines, error messages). So a {@code --journal} URL may not hold one: it comes from the
  * environment variable {@value #PASSWORD_VARIABLE}, or from a file the URL names with {@value
- * #PASSWORD_FILE}{@code =FILE} (its first line). A child process is given it in its environment.
+ * #PASSWORD_FILE}{@code =FILE} (its first line; a file other users can read is refused). A child
+ * process is given it in its environment.
  */
 public final class JournalCredentials {
     private JournalCredentials() {}
@@ -116,6 +121,7 @@ public final class JournalCredentials {
 
     private static String readPasswordFile(String file) {
         try {
+            refuseShared(Path.of(file));
             List<String> lines = Files.readAllLines(Path.of(file), StandardCharsets.UTF_8);
             if (lines.isEmpty() || lines.getFirst().isEmpty()) {
                 throw new IllegalArgumentException(
@@ -125,6 +131,20 @@ public final class JournalCredentials {
         } catch (IOException e) {
             throw new IllegalArgumentException(
                     "cannot read the journal password file " + file + " (" + PASSWORD_FILE + "=): " + e, e);
+        }
+    }
+
+    /** As libpq ignores a .pgpass others can read: a password others can read is no longer a secret. */
+    private static void refuseShared(Path file) throws IOException {
+        if (!Files.getFileStore(file).supportsFileAttributeView(PosixFileAttributeView.class)) {
+            return;
+        }
+        Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(file);
+        if (permissions.contains(PosixFilePermission.GROUP_READ)
+                || permissions.contains(PosixFilePermission.OTHERS_READ)) {
+            throw new IllegalArgumentException("the journal password file " + file + " can be read by other users ("
+                    + PosixFilePermissions.toString(permissions) + "); make it readable by you alone: chmod 600 "
+                    + file);
         }
     }
 

@@ -50,12 +50,24 @@ class JournalCredentialsTest {
     @Test
     void aPasswordFileInTheUrlWinsAndTheDriverNeverSeesItsName() throws Exception {
         Path file = Files.writeString(dir.resolve("journal-password"), SECRET + "\nignored\n");
+        Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         String spelling = "jdbc:postgresql://db:5432/c?passwordFile=" + file + "&user=u";
         JournalSpec spec = JournalSpec.parse(spelling, Map.of(JournalCredentials.PASSWORD_VARIABLE, "other"));
         assertEquals(SECRET, spec.config().getString(DB + "password"));
         assertEquals("jdbc:postgresql://db:5432/c?user=u", spec.config().getString(DB + "url"));
         assertEquals("jdbc:postgresql://db:5432/c?user=u", spec.childSpelling());
         assertEquals(Map.of(JournalCredentials.PASSWORD_VARIABLE, SECRET), spec.childEnvironment());
+    }
+
+    @Test
+    void aPasswordFileOthersCanReadIsRefused() throws Exception {
+        Path file = Files.writeString(dir.resolve("shared-password"), SECRET + "\n");
+        Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        IllegalArgumentException refused = assertThrows(
+                IllegalArgumentException.class,
+                () -> JournalSpec.parse("jdbc:postgresql://db/c?passwordFile=" + file, Map.of()));
+        assertTrue(refused.getMessage().contains("chmod 600 " + file), refused.getMessage());
+        assertFalse(refused.getMessage().contains(SECRET), refused.getMessage());
     }
 
     @Test

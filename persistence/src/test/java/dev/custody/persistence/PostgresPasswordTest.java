@@ -48,6 +48,7 @@ class PostgresPasswordTest {
     @Test
     void thePasswordFromAFileOpensTheJournal() throws Exception {
         Path file = Files.writeString(dir.resolve("password"), password + "\n");
+        Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         JournalSpec.parse(spelling("&passwordFile=" + file), Map.of()).prepared();
     }
 

@@ -107,6 +107,7 @@ class JournalCommandTest {
                         Optional.of("jdbc:postgresql://db/c"),
                         Map.of(JournalCredentials.PASSWORD_VARIABLE, "fromenv", PostgresChoice.PASSWORD, "test")));
         Path file = Files.writeString(dir.resolve("pw"), "fromfile\n");
+        Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         assertEquals(
                 Optional.of(new JournalBench.Postgres("jdbc:postgresql://db/c?user=u", "u", "fromfile")),
                 PostgresChoice.resolve(

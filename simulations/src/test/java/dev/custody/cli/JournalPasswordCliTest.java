@@ -122,6 +122,7 @@ class JournalPasswordCliTest {
         Path file = dir.resolve("password");
         if (!Files.exists(file)) {
             Files.writeString(file, password() + "\n");
+            Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         }
         return redactedUrl();
     }
