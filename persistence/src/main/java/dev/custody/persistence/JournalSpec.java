@@ -1,22 +1,29 @@
 package dev.custody.persistence;
 
 import com.typesafe.config.Config;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
  * A journal as users spell it: {@code memory}, {@code h2:DIR} (an embedded H2 file in DIR, the
- * durable default) or a PostgreSQL JDBC URL ({@code jdbc:postgresql://127.0.0.1:5432/db?user=u&password=p}).
+ * durable default) or a PostgreSQL JDBC URL ({@code jdbc:postgresql://127.0.0.1:5432/db?user=u}),
+ * whose password comes from the environment or a file, never from the URL ({@link JournalCredentials}).
+ * Print a journal setting only as {@link #redacted()}: the configuration holds the password.
  */
 public record JournalSpec(String spelling, Config config) {
+
+    private static final String DB = "pekko-persistence-jdbc.shared-databases.slick.db.";
 
     /** The engine instance name the crash harness writes and replay/inspect read by default. */
     public static final String DEFAULT_INSTANCE = "custody";
 
+    /** The journal {@code text} names; a PostgreSQL password from this process's environment or a file. */
     public static JournalSpec parse(String text) {
+        return parse(text, System.getenv());
+    }
+
+    /** The journal {@code text} names; a PostgreSQL password from {@code environment} or a file. */
+    public static JournalSpec parse(String text, Map<String, String> environment) {
         if (text.equals("memory")) {
             return new JournalSpec(text, Journals.inMemory());
         }
@@ -28,14 +35,41 @@ public record JournalSpec(String spelling, Config config) {
             return new JournalSpec(text, Journals.h2(Path.of(dir)));
         }
         if (text.startsWith("jdbc:postgresql:")) {
-            Map<String, String> query = query(text);
-            return new JournalSpec(
-                    text,
-                    Journals.postgres(
-                            text, query.getOrDefault("user", "postgres"), query.getOrDefault("password", "")));
+            JournalCredentials.Login login = JournalCredentials.postgres(text, environment);
+            return new JournalSpec(text, Journals.postgres(login.url(), login.user(), login.password()));
         }
-        throw new IllegalArgumentException(
-                "--journal must be memory, h2:DIR or a jdbc:postgresql: URL, not \"" + text + "\"");
+        throw new IllegalArgumentException("--journal must be memory, h2:DIR or a jdbc:postgresql: URL, not \""
+                + JournalCredentials.redacted(text) + "\"");
+    }
+
+    /** The spelling as it may be printed: any password in it hidden. */
+    public String redacted() {
+        return JournalCredentials.redacted(spelling);
+    }
+
+    /** What a child process is given as its {@code --journal}: no password file, its password in {@link #childEnvironment}. */
+    public String childSpelling() {
+        return spelling.startsWith("jdbc:postgresql:") ? JournalCredentials.withoutPasswordFile(spelling) : spelling;
+    }
+
+    /** The environment a child process needs to open this journal: its password, if it has one. */
+    public Map<String, String> childEnvironment() {
+        return childEnvironment(config);
+    }
+
+    /** The environment a child process needs to open the journal {@code config} configures: its password, if any. */
+    public static Map<String, String> childEnvironment(Config config) {
+        if (!config.hasPath(DB + "password")
+                || config.getString(DB + "password").isEmpty()) {
+            return Map.of();
+        }
+        return Map.of(JournalCredentials.PASSWORD_VARIABLE, config.getString(DB + "password"));
+    }
+
+    /** The record's own toString would print the configuration, password included. */
+    @Override
+    public String toString() {
+        return "JournalSpec[" + redacted() + "]";
     }
 
     /** A journal a later process can read: the in-memory one dies with the process that wrote it. */
@@ -52,22 +86,5 @@ public record JournalSpec(String spelling, Config config) {
     public JournalSpec prepared() {
         SchemaCreator.createIfMissing(config);
         return this;
-    }
-
-    private static Map<String, String> query(String url) {
-        Map<String, String> parameters = new LinkedHashMap<>();
-        int question = url.indexOf('?');
-        if (question < 0) {
-            return parameters;
-        }
-        for (String pair : url.substring(question + 1).split("&")) {
-            int equals = pair.indexOf('=');
-            if (equals > 0) {
-                parameters.put(
-                        pair.substring(0, equals),
-                        URLDecoder.decode(pair.substring(equals + 1), StandardCharsets.UTF_8));
-            }
-        }
-        return parameters;
     }
 }

@@ -136,7 +136,7 @@ public final class Journals {
      */
     public static Config postgres(String jdbcUrl, String user, String password) {
         if (!jdbcUrl.startsWith("jdbc:postgresql:")) {
-            throw new IllegalArgumentException("not a PostgreSQL JDBC URL: " + jdbcUrl);
+            throw new IllegalArgumentException("not a PostgreSQL JDBC URL: " + JournalCredentials.redacted(jdbcUrl));
         }
         return jdbc("slick.jdbc.PostgresProfile$", "org.postgresql.Driver", jdbcUrl, user, password);
     }

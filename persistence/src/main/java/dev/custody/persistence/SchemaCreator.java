@@ -48,11 +48,13 @@ public final class SchemaCreator {
             List<String> stillMissing = missingTables(connection);
             if (!stillMissing.isEmpty()) {
                 throw new IllegalStateException("the journal tables " + stillMissing
-                        + " are still missing after running " + script + " on " + url);
+                        + " are still missing after running " + script + " on " + JournalCredentials.redacted(url));
             }
         } catch (SQLException e) {
             throw new IllegalStateException(
-                    "cannot create the journal tables on " + url + ": " + e.getMessage() + H2FileFormat.hintFor(e), e);
+                    "cannot create the journal tables on " + JournalCredentials.redacted(url) + ": " + e.getMessage()
+                            + H2FileFormat.hintFor(e),
+                    e);
         }
     }
 
@@ -63,7 +65,8 @@ public final class SchemaCreator {
         if (url.startsWith("jdbc:postgresql:")) {
             return "schema/postgres/postgres-create-schema.sql";
         }
-        throw new IllegalArgumentException("no journal schema for " + url + " (H2 and PostgreSQL are supported)");
+        throw new IllegalArgumentException(
+                "no journal schema for " + JournalCredentials.redacted(url) + " (H2 and PostgreSQL are supported)");
     }
 
     static List<String> missingTables(Connection connection) throws SQLException {

@@ -33,8 +33,9 @@ public final class JournalCommand implements Callable<Integer> {
     @Option(
             names = "--postgres",
             paramLabel = "URL",
-            description =
-                    "A jdbc:postgresql: URL (user and password in its query or CUSTODY_TEST_POSTGRES_USER/_PASSWORD).")
+            description = "A jdbc:postgresql: URL (user in its query or CUSTODY_TEST_POSTGRES_USER; password in"
+                    + " passwordFile=FILE in its query, CUSTODY_JOURNAL_PASSWORD or"
+                    + " CUSTODY_TEST_POSTGRES_PASSWORD, never in the URL).")
     String postgres;
 
     @Option(
@@ -65,7 +66,14 @@ public final class JournalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        JournalReport report = JournalBench.run(settings(), postgresChoice(), Optional.ofNullable(groups));
+        Optional<JournalBench.Postgres> postgresChoice;
+        try {
+            postgresChoice = postgresChoice();
+        } catch (IllegalArgumentException bad) {
+            System.err.println("custody bench journal: " + bad.getMessage());
+            return 2;
+        }
+        JournalReport report = JournalBench.run(settings(), postgresChoice, Optional.ofNullable(groups));
         if (json) {
             System.out.println(new ObjectMapper()
                     .enable(SerializationFeature.INDENT_OUTPUT)

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.custody.crash.CrashSettings;
 import dev.custody.crash.CrashTest;
 import dev.custody.crash.ServeCrashTest;
+import dev.custody.persistence.JournalCredentials;
 import dev.custody.persistence.JournalSpec;
 import dev.custody.persistence.Journals;
 import java.io.PrintStream;
@@ -43,7 +44,8 @@ public final class CrashTestCommand implements Callable<Integer> {
 
     @Option(
             names = "--journal",
-            description = "h2:DIR or a jdbc:postgresql: URL. Default: an H2 file in a new temporary directory.")
+            description = "h2:DIR or a jdbc:postgresql: URL (its password in " + JournalCredentials.PASSWORD_VARIABLE
+                    + " or passwordFile=FILE). Default: an H2 file in a new temporary directory.")
     String journal;
 
     @Option(
@@ -129,13 +131,22 @@ public final class CrashTestCommand implements Callable<Integer> {
         Path work = h2Directory.map(d -> d.resolve("crash-test")).orElseGet(() -> temporary());
         Optional<Path> h2File = h2Directory.map(d -> d.resolve(Journals.H2_FILE + ".mv.db"));
         PrintStream progress = json ? System.err : System.out;
-        progress.println("crash test: " + cycles + " cycles, seed " + seed + ", journal " + spelling + ", "
+        progress.println("crash test: " + cycles + " cycles, seed " + seed + ", journal " + option.redacted() + ", "
                 + (powerLoss
                         ? "power cuts of the oracle's VM"
                         : serve ? "SIGKILLs of custody serve under " + clients + " clients" : "SIGKILLs")
                 + ", logs in " + work);
         CrashSettings settings = new CrashSettings(
-                cycles, seed, spelling, option.config(), work, h2File, tornTail, instance, groups, powerLoss);
+                cycles,
+                seed,
+                option.childSpelling(),
+                option.config(),
+                work,
+                h2File,
+                tornTail,
+                instance,
+                groups,
+                powerLoss);
         if (serve) {
             return report(new ServeCrashTest(settings, clients, progress).run());
         }

@@ -159,7 +159,7 @@ public final class ServeCommand implements Callable<Integer> {
                             runtime.close();
                         },
                         "custody-serve-shutdown"));
-        System.err.println("custody serve: ready on " + socket + " (engine " + instance + ", journal " + journal
+        System.err.println("custody serve: ready on " + socket + " (engine " + instance + ", journal " + spec.redacted()
                 + server.metricsPort().stream()
                         .mapToObj(p -> ", metrics on 127.0.0.1:" + p)
                         .findFirst()

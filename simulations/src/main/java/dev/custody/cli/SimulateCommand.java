@@ -2,6 +2,7 @@ package dev.custody.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.custody.api.HeapNeed;
+import dev.custody.persistence.JournalCredentials;
 import dev.custody.persistence.JournalSpec;
 import dev.custody.rules.Mutant;
 import dev.custody.sim.CheckMode;
@@ -87,7 +88,8 @@ public final class SimulateCommand implements Callable<Integer> {
     @Option(
             names = "--journal",
             defaultValue = "h2:custody-data",
-            description = "For --engine actors: memory, h2:DIR or a jdbc:postgresql: URL. Default: ${DEFAULT-VALUE}.")
+            description = "For --engine actors: memory, h2:DIR or a jdbc:postgresql: URL (its password in "
+                    + JournalCredentials.PASSWORD_VARIABLE + " or passwordFile=FILE). Default: ${DEFAULT-VALUE}.")
     String journal;
 
     @Option(
@@ -194,7 +196,7 @@ public final class SimulateCommand implements Callable<Integer> {
                 Optional.ofNullable(duration).map(SimulateCommand::parseDuration),
                 deterministic,
                 Optional.ofNullable(journalOption).map(JournalSpec::config),
-                actors ? journal : "none",
+                actors ? journalOption.redacted() : "none",
                 mutants,
                 vfioUsers,
                 iommufdUsers,

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Starts {@code custody crash-workload} (or, for {@code --serve}, {@code custody serve}) in a new JVM: the same java binary and class path as this
@@ -26,12 +27,22 @@ final class ChildJvm {
             // snapshots every few events, so that seeded kills also land while a snapshot is written
             "-Dcustody.snapshot-every=" + SNAPSHOT_EVERY);
 
-    static JvmChild start(List<String> workloadArguments, Path stderr) throws IOException {
+    /**
+     * Starts the child. {@code environment} is added to ours: it carries what may not be on a command
+     * line, which every user of the machine can read (the journal's password).
+     */
+    static JvmChild start(List<String> workloadArguments, Path stderr, Map<String, String> environment)
+            throws IOException {
         Files.deleteIfExists(stderr);
-        Process process = new ProcessBuilder(command("crash-workload", workloadArguments))
-                .redirectError(ProcessBuilder.Redirect.appendTo(stderr.toFile()))
-                .start();
-        return new JvmChild(process, stderr);
+        return new JvmChild(process(workloadArguments, stderr, environment).start(), stderr);
+    }
+
+    /** The child's process, not yet started. */
+    static ProcessBuilder process(List<String> workloadArguments, Path stderr, Map<String, String> environment) {
+        ProcessBuilder process = new ProcessBuilder(command("crash-workload", workloadArguments))
+                .redirectError(ProcessBuilder.Redirect.appendTo(stderr.toFile()));
+        process.environment().putAll(environment);
+        return process;
     }
 
     /** The java command line that runs {@code custody SUBCOMMAND ARGUMENTS...} on this JVM's class path. */

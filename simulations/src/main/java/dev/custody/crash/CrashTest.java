@@ -1,5 +1,6 @@
 package dev.custody.crash;
 
+import dev.custody.persistence.JournalCredentials;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -238,7 +239,8 @@ public final class CrashTest {
         return TornTailReport.of(cycle, bytes, restart, audit);
     }
 
-    private List<String> arguments(int cycle, boolean verifyOnly) {
+    /** A child's command-line arguments: they show in the process list, so they hold no password. */
+    List<String> arguments(int cycle, boolean verifyOnly) {
         List<String> args = new ArrayList<>(List.of(
                 "--journal",
                 mode.journalSpelling(),
@@ -293,7 +295,7 @@ public final class CrashTest {
                 last.flatMap(ChildRun.Result::recovered)
                         .map(WorkloadLine.Recovered::millis)
                         .orElse(-1L));
-        out.put("journal", settings.journalSpelling());
+        out.put("journal", JournalCredentials.redacted(settings.journalSpelling()));
         stoppedEarly.ifPresent(why -> out.put("stoppedEarly", why));
         if (settings.tornTail()) {
             out.put("tornTail", tornTails.stream().map(TornTailReport::json).toList());

@@ -39,12 +39,14 @@ final class ServeChild implements AutoCloseable {
     }
 
     /** Starts {@code custody serve ARGUMENTS... --exit-with-stdin}; its standard error goes to {@code log}. */
-    static ServeChild start(List<String> serveArguments, Path log) throws IOException {
+    static ServeChild start(List<String> serveArguments, Path log, java.util.Map<String, String> environment)
+            throws IOException {
         List<String> arguments = new java.util.ArrayList<>(serveArguments);
         arguments.add("--exit-with-stdin");
-        Process process = new ProcessBuilder(ChildJvm.command("serve", arguments))
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .start();
+        ProcessBuilder builder = new ProcessBuilder(ChildJvm.command("serve", arguments))
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        builder.environment().putAll(environment); // the journal's password: never on a command line
+        Process process = builder.start();
         return new ServeChild(process, log);
     }
 

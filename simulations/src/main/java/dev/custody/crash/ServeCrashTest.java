@@ -3,6 +3,7 @@ package dev.custody.crash;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.custody.bench.serve.VmLife;
+import dev.custody.persistence.JournalSpec;
 import dev.custody.server.ControlClient;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -196,7 +197,9 @@ public final class ServeCrashTest {
         ServeTally.Counts before = tally.counts();
         Duration startBound = bounds.start().plus(bounds.recovery());
         try (ServeChild child = ServeChild.start(
-                serveArguments(topology), settings.workDirectory().resolve("serve-" + cycle + ".stderr"))) {
+                serveArguments(topology),
+                settings.workDirectory().resolve("serve-" + cycle + ".stderr"),
+                JournalSpec.childEnvironment(settings.journal()))) {
             if (kill instanceof KillPoint.DuringRecovery) {
                 long killAt = Math.round(lastReadyMillis * recoveryFraction);
                 readyMillis = child.awaitReady(Duration.ofMillis(killAt));
@@ -261,7 +264,9 @@ public final class ServeCrashTest {
         long readyMillis;
         String user = System.getProperty("user.name");
         try (ServeChild child = ServeChild.start(
-                serveArguments(topology), settings.workDirectory().resolve("serve-final.stderr"))) {
+                serveArguments(topology),
+                settings.workDirectory().resolve("serve-final.stderr"),
+                JournalSpec.childEnvironment(settings.journal()))) {
             readyMillis = child.awaitReady(bounds.start().plus(bounds.recovery()));
             if (readyMillis < 0) {
                 problems.add("custody serve did not become ready for the final check within "

@@ -1,6 +1,7 @@
 package dev.custody.crash;
 
 import com.typesafe.config.Config;
+import dev.custody.persistence.JournalSpec;
 import java.io.IOException;
 import java.util.List;
 
@@ -33,7 +34,10 @@ final class SigkillMode implements CrashMode {
 
     @Override
     public WorkloadChild start(List<String> workloadArguments, String name) throws IOException {
-        return ChildJvm.start(workloadArguments, settings.workDirectory().resolve(name + ".stderr"));
+        return ChildJvm.start(
+                workloadArguments,
+                settings.workDirectory().resolve(name + ".stderr"),
+                JournalSpec.childEnvironment(settings.journal()));
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.custody.sim;
 
 import com.typesafe.config.Config;
+import dev.custody.persistence.JournalCredentials;
 import dev.custody.rules.Mutant;
 import java.time.Duration;
 import java.util.Optional;
@@ -11,7 +12,8 @@ import java.util.Set;
  * {@code duration}, when present, ends the run before {@code operations} if it comes first; {@code check}
  * says how much is checked after each decision. The agents work on the first {@code activeGroups} of the
  * host's {@code groups} and leave the others idle, as most functions of a large host are: the same
- * operations then run on hosts of any size.
+ * operations then run on hosts of any size. {@code journalName} is how reports name the journal, any
+ * password in it hidden; the configuration holds the password, so {@link #toString} leaves it out.
  */
 public record SimSettings(
         long seed,
@@ -28,6 +30,7 @@ public record SimSettings(
         int activeGroups) {
     public SimSettings {
         mutants = Set.copyOf(mutants);
+        journalName = JournalCredentials.redacted(journalName); // it is printed in every report
         java.util.Objects.requireNonNull(check);
         if (activeGroups < 1 || activeGroups > groups) {
             throw new IllegalArgumentException(
@@ -95,5 +98,11 @@ public record SimSettings(
 
     public boolean actors() {
         return journal.isPresent();
+    }
+
+    @Override
+    public String toString() {
+        return "SimSettings[seed " + seed + ", " + groups + " groups, " + operations + " operations, journal "
+                + journalName + "]";
     }
 }

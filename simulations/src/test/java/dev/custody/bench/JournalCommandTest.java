@@ -9,11 +9,15 @@ import dev.custody.bench.journal.JournalBench;
 import dev.custody.bench.journal.JournalBenchSettings;
 import dev.custody.bench.journal.PostgresChoice;
 import dev.custody.cli.CustodyCli;
+import dev.custody.persistence.JournalCredentials;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 import picocli.CommandLine.ParseResult;
 
@@ -40,7 +44,7 @@ class JournalCommandTest {
                 "bench",
                 "journal",
                 "--postgres",
-                "jdbc:postgresql://db:5432/c?user=u&password=p",
+                "jdbc:postgresql://db:5432/c?user=u",
                 "--json",
                 "--callers",
                 "8",
@@ -48,8 +52,9 @@ class JournalCommandTest {
         assertTrue(command.json);
         assertEquals(JournalBenchSettings.of(true, 8), command.settings());
         assertEquals(
-                Optional.of(new JournalBench.Postgres("jdbc:postgresql://db:5432/c?user=u&password=p", "u", "p")),
-                command.postgresChoice());
+                "jdbc:postgresql://db:5432/c?user=u",
+                command.postgresChoice().orElseThrow().url());
+        assertEquals("u", command.postgresChoice().orElseThrow().user());
     }
 
     @Test
@@ -87,6 +92,30 @@ class JournalCommandTest {
         assertEquals(Optional.empty(), PostgresChoice.resolve(Optional.empty(), Map.of(PostgresChoice.URL, " ")));
         assertThrows(
                 IllegalArgumentException.class, () -> PostgresChoice.resolve(Optional.of("jdbc:h2:mem:x"), Map.of()));
+    }
+
+    @Test
+    void aPasswordInThePostgresUrlIsRefusedAndComesFromTheEnvironmentOrAFile(@TempDir Path dir) throws Exception {
+        IllegalArgumentException refused = assertThrows(
+                IllegalArgumentException.class,
+                () -> PostgresChoice.resolve(Optional.of("jdbc:postgresql://db/c?user=u&password=s3cret"), Map.of()));
+        assertFalse(refused.getMessage().contains("s3cret"), refused.getMessage());
+        assertTrue(refused.getMessage().contains(JournalCredentials.PASSWORD_VARIABLE), refused.getMessage());
+        assertEquals(
+                Optional.of(new JournalBench.Postgres("jdbc:postgresql://db/c", "postgres", "fromenv")),
+                PostgresChoice.resolve(
+                        Optional.of("jdbc:postgresql://db/c"),
+                        Map.of(JournalCredentials.PASSWORD_VARIABLE, "fromenv", PostgresChoice.PASSWORD, "test")));
+        Path file = Files.writeString(dir.resolve("pw"), "fromfile\n");
+        Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        assertEquals(
+                Optional.of(new JournalBench.Postgres("jdbc:postgresql://db/c?user=u", "u", "fromfile")),
+                PostgresChoice.resolve(
+                        Optional.of("jdbc:postgresql://db/c?user=u&passwordFile=" + file),
+                        Map.of(JournalCredentials.PASSWORD_VARIABLE, "fromenv")));
+        assertFalse(new JournalBench.Postgres("jdbc:postgresql://db/c", "u", "s3cret")
+                .toString()
+                .contains("s3cret"));
     }
 
     @Test

@@ -101,6 +101,11 @@ public final class IommuDomainMappings {
         return List.copyOf(leavesByIova.values());
     }
 
+    /** How many leaves the table holds. */
+    public int leafCount() {
+        return leavesByIova.size();
+    }
+
     public boolean isEmpty() {
         return leavesByIova.isEmpty();
     }

@@ -22,6 +22,15 @@ public final class DomainMapRules {
     private DomainMapRules() {}
 
     /**
+     * The most leaves one domain's table may hold. The model keeps every leaf (on the heap, and in the
+     * domain actor's off-heap page table), so one {@code iommu.map} of 1 TiB in 4 KiB pages would be
+     * 2^28 leaves and end the process; a map that would pass this answers ENOMEM, as the kernel does when
+     * it cannot allocate the page-table pages (docs/decisions.md, "IOMMU domain page table"). 2^18 leaves are 1 GiB in
+     * 4 KiB pages, 512 GiB in 2 MiB pages.
+     */
+    public static final int MAX_LEAVES_PER_DOMAIN = 1 << 18;
+
+    /**
      * Maps {@code [iova, iova + size)} to {@code paddr}; the value is the number of bytes mapped, the
      * added leaves are the split into pages. Size 0 with aligned addresses succeeds with 0 and changes
      * nothing.
@@ -75,6 +84,14 @@ public final class DomainMapRules {
         long physical = paddr;
         long remaining = size;
         while (remaining != 0) {
+            if (table.leafCount() + leaves.size() >= MAX_LEAVES_PER_DOMAIN) {
+                // choice: the model's bound on a table's leaves -> ENOMEM, as a failed page-table allocation
+                return MappingStep.fail(
+                        table,
+                        Errno.ENOMEM,
+                        "mapping " + hex(size) + " bytes at " + hex(iova) + " would take domain's page table past "
+                                + MAX_LEAVES_PER_DOMAIN + " leaves (it holds " + table.leafCount() + ")");
+            }
             // iommu.c __iommu_map: each step maps the largest page iommu_pgsize() allows
             long pageSize = largestPageFitting(table.pageSizeBitmap(), position | physical, remaining);
             leaves.add(new Mapping(position, physical, pageSize, prot));

@@ -1,5 +1,6 @@
 package dev.custody.bench.journal;
 
+import dev.custody.persistence.JournalCredentials;
 import dev.custody.persistence.Journals;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -13,7 +14,13 @@ import java.util.Optional;
 public final class JournalBench {
     private JournalBench() {}
 
-    public record Postgres(String url, String user, String password) {}
+    public record Postgres(String url, String user, String password) {
+        /** The record's own toString would print the password. */
+        @Override
+        public String toString() {
+            return "Postgres[" + JournalCredentials.redacted(url) + ", user " + user + "]";
+        }
+    }
 
     public static JournalReport run(JournalBenchSettings settings, Optional<Postgres> postgres) {
         return run(settings, postgres, Optional.empty());

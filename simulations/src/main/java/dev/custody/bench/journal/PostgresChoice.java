@@ -1,14 +1,16 @@
 package dev.custody.bench.journal;
 
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
+import dev.custody.persistence.JournalCredentials;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 
 /**
  * Which PostgreSQL the journal benchmark uses: {@code --postgres URL}, else the test suite's
- * CUSTODY_TEST_POSTGRES_URL (with its _USER and _PASSWORD), else none. User and password may also
- * be given in the URL's query ({@code ?user=u&password=p}); the default user is postgres.
+ * CUSTODY_TEST_POSTGRES_URL, else none. The user is the URL's {@code user=}, else
+ * CUSTODY_TEST_POSTGRES_USER, else postgres. The password never comes from the URL (it would show in
+ * the process list): {@code passwordFile=FILE} in the URL, else CUSTODY_JOURNAL_PASSWORD, else
+ * CUSTODY_TEST_POSTGRES_PASSWORD ({@link JournalCredentials}).
  */
 public final class PostgresChoice {
     private PostgresChoice() {}
@@ -24,27 +26,15 @@ public final class PostgresChoice {
             return Optional.empty();
         }
         if (!url.get().startsWith("jdbc:postgresql:")) {
-            throw new IllegalArgumentException("--postgres needs a jdbc:postgresql: URL, not \"" + url.get() + "\"");
+            throw new IllegalArgumentException(
+                    "--postgres needs a jdbc:postgresql: URL, not \"" + JournalCredentials.redacted(url.get()) + "\"");
         }
-        Map<String, String> query = query(url.get());
-        String user = query.getOrDefault("user", environment.getOrDefault(USER, "postgres"));
-        String password = query.getOrDefault("password", environment.getOrDefault(PASSWORD, ""));
-        return Optional.of(new JournalBench.Postgres(url.get(), user, password));
-    }
-
-    private static Map<String, String> query(String url) {
-        Map<String, String> parameters = new java.util.LinkedHashMap<>();
-        int question = url.indexOf('?');
-        if (question >= 0) {
-            for (String pair : url.substring(question + 1).split("&")) {
-                int equals = pair.indexOf('=');
-                if (equals > 0) {
-                    parameters.put(
-                            pair.substring(0, equals),
-                            URLDecoder.decode(pair.substring(equals + 1), StandardCharsets.UTF_8));
-                }
-            }
+        Map<String, String> passwords = new HashMap<>(environment);
+        if (!passwords.containsKey(JournalCredentials.PASSWORD_VARIABLE) && environment.containsKey(PASSWORD)) {
+            passwords.put(JournalCredentials.PASSWORD_VARIABLE, environment.get(PASSWORD));
         }
-        return parameters;
+        JournalCredentials.Login login =
+                JournalCredentials.postgres(url.get(), passwords, environment.getOrDefault(USER, "postgres"));
+        return Optional.of(new JournalBench.Postgres(login.url(), login.user(), login.password()));
     }
 }
