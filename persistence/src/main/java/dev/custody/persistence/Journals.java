@@ -61,6 +61,14 @@ public final class Journals {
      */
     static final String CALL_TIMEOUT = "30s";
 
+    /**
+     * How long an entity's recovery waits for its snapshot or its next event before it fails (Pekko's
+     * {@code recovery-event-timeout}, 30 s by default). A power-loss crash test's VM, emulated on a
+     * machine at load 15, took longer than that to hand the coordinator its snapshot after a cut, and
+     * the engine refused to start on a journal that was intact; slow is not broken.
+     */
+    static final String RECOVERY_WAIT = "120s";
+
     /** The coordinator's journal plugin on H2: the JDBC journal, synced after each write ({@link SyncedJdbcJournal}). */
     public static final String SYNCED_JOURNAL = "custody-synced-journal";
 
@@ -123,7 +131,8 @@ public final class Journals {
                 .withValue("class", ConfigValueFactory.fromAnyRef(SyncedJdbcJournal.class.getName()))
                 .withValue("use-shared-db", ConfigValueFactory.fromAnyRef("slick"))
                 .withValue("dao", ConfigValueFactory.fromAnyRef(NamingJournalDao.class.getName()))
-                .withValue("circuit-breaker.call-timeout", ConfigValueFactory.fromAnyRef(CALL_TIMEOUT));
+                .withValue("circuit-breaker.call-timeout", ConfigValueFactory.fromAnyRef(CALL_TIMEOUT))
+                .withValue("recovery-event-timeout", ConfigValueFactory.fromAnyRef(RECOVERY_WAIT));
         return jdbc("slick.jdbc.H2Profile$", "org.h2.Driver", url, "sa", "")
                 .withValue(SYNCED_JOURNAL, synced.root())
                 .withValue("custody.coordinator-journal", ConfigValueFactory.fromAnyRef(SYNCED_JOURNAL));
@@ -187,6 +196,7 @@ public final class Journals {
                         "slick",
                         "pekko-persistence-jdbc.shared-databases.slick.profile",
                         profile))
+                .withValue(JOURNAL + ".recovery-event-timeout", ConfigValueFactory.fromAnyRef(RECOVERY_WAIT))
                 .withValue("pekko-persistence-jdbc.shared-databases.slick.db", db.root())
                 .withFallback(serialization());
     }

@@ -109,8 +109,7 @@ class ActorEngineDifferentialTest {
                                 expectedEntityRows(model, instance), entityRows(instance), file + ": entity journals");
                         KernelState expected = model.state();
                         assertEquals(expected, actors.state(), file + ": the recovered state");
-                        assertEquals(
-                                List.of(), EntityAudit.compare(actors.admin(), expected, 5), file + ": entities");
+                        assertEquals(List.of(), EntityAudit.compare(actors.admin(), expected, 5), file + ": entities");
                         PageTableAudit.assertTablesMatchOwners(actors.admin(), expected);
                     }
                 }));
