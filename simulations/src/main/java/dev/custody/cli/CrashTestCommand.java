@@ -3,6 +3,8 @@ package dev.custody.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.custody.crash.CrashSettings;
 import dev.custody.crash.CrashTest;
+import dev.custody.output.OutputFile;
+import dev.custody.output.Outputs;
 import dev.custody.persistence.JournalSpec;
 import dev.custody.persistence.Journals;
 import java.io.PrintStream;
@@ -70,6 +72,13 @@ public final class CrashTestCommand implements Callable<Integer> {
     @Option(names = "--json", description = "End with one JSON summary object.")
     boolean json;
 
+    @Option(
+            names = "--trace",
+            paramLabel = "FILE",
+            description = "Write a Chrome/Perfetto trace-event JSON file of the journal the run left (ownership"
+                    + " spans per group and device, every decision, violations) with each cycle's kill marked.")
+    Path trace;
+
     @Override
     public Integer call() throws Exception {
         if (cycles < 1) {
@@ -92,6 +101,19 @@ public final class CrashTestCommand implements Callable<Integer> {
                     + " --power-loss, whose journal is on the VM's disk");
             return 2;
         }
+        try (Outputs outputs = new Outputs()) {
+            OutputFile traceFile;
+            try {
+                traceFile = trace != null ? outputs.claim("--trace", trace) : null;
+            } catch (OutputFile.BadOutput bad) { // before anything runs
+                System.err.println("custody crash-test: " + bad.getMessage());
+                return 2;
+            }
+            return crashTest(traceFile);
+        }
+    }
+
+    private int crashTest(OutputFile traceFile) throws Exception {
         String spelling = journal != null ? journal : "h2:" + Files.createTempDirectory("custody-crash-test");
         JournalSpec option;
         try {
@@ -117,7 +139,24 @@ public final class CrashTestCommand implements Callable<Integer> {
             System.err.println("custody crash-test: " + cannot.getMessage());
             return 2;
         }
-        Map<String, Object> summary = test.run();
+        java.io.OutputStream traceStream = traceFile != null ? traceFile.outputStream() : null;
+        if (traceStream != null) {
+            test.traceTo(traceStream);
+        }
+        Map<String, Object> summary;
+        try {
+            summary = test.run();
+        } finally {
+            if (traceStream != null) {
+                traceStream.close(); // written and closed by the run unless it failed
+            }
+        }
+        if (traceFile != null && "written".equals(summary.get("trace"))) {
+            traceFile.commit();
+            progress.println("trace: " + trace + " (open it in ui.perfetto.dev or chrome://tracing)");
+        } else if (traceFile != null) {
+            progress.println("trace: " + summary.get("trace"));
+        }
         if (json) {
             System.out.println(new ObjectMapper().writeValueAsString(summary));
         } else {
