@@ -39,7 +39,11 @@ final class CrashTrace {
             return Optional.of("the journal cannot be read: " + unreadable.getMessage());
         }
         InvariantCheck invariants = new InvariantCheck();
-        JournalTrace trace = new JournalTrace(out, history, List.of(invariants::violations));
+        JournalTrace trace = new JournalTrace(
+                out,
+                history,
+                List.of(invariants::violations),
+                markers.stream().map(Marker::at).min(Instant::compareTo));
         try {
             Replay.fold(history, Long.MAX_VALUE, List.of(invariants, trace));
             markers.forEach(m -> trace.marker(m.name(), m.at(), m.args()));

@@ -29,6 +29,11 @@ public final class HtmlReport {
 
     /** {@code csvName}: the file beside the page with every change ({@link #changesCsv}); null when none. */
     public static String render(JournalHistory history, OwnershipChart chart, int violations, String csvName) {
+        return render(history, chart, violations, csvName, MAX_TABLE_ROWS);
+    }
+
+    static String render(
+            JournalHistory history, OwnershipChart chart, int violations, String csvName, int maxTableRows) {
         long last = Math.max(1, chart.lastSeq());
         Map<GroupId, List<OwnershipChart.Stretch>> lanes = chart.stretches();
         List<String> owners = new ArrayList<>();
@@ -98,7 +103,7 @@ public final class HtmlReport {
         outer:
         for (var entry : chart.changes().entrySet()) {
             for (OwnershipChart.Change c : entry.getValue()) {
-                if (rows++ >= MAX_TABLE_ROWS) {
+                if (rows++ >= maxTableRows) {
                     break outer;
                 }
                 table.append("<tr><td>")
@@ -116,11 +121,11 @@ public final class HtmlReport {
         }
         table.append("</table>\n");
         String tableNote;
-        if (totalChanges > MAX_TABLE_ROWS) {
+        if (totalChanges > maxTableRows) {
             tableNote =
                     "<p id=\"table-cut\" class=\"cut\">The table shows the first %,d of %,d ownership changes (in group order, so the later groups are missing). %s</p>"
                             .formatted(
-                                    MAX_TABLE_ROWS,
+                                    maxTableRows,
                                     totalChanges,
                                     csvName != null
                                             ? "Every change is in <a href=\"" + escape(csvName) + "\">"

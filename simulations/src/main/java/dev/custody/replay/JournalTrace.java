@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -16,7 +17,7 @@ import java.util.function.Supplier;
  * A journal's trace ({@link OwnershipTrace}) as the replay folds it: every decision at the time its
  * row was written, each command the journal recorded as changing nothing at its own row's time just
  * before the decision that followed it, and every violation the replay's checks found at the decision
- * that broke it. Time zero is the journal's first decision (the boot). Observe after the checks.
+ * that broke it. Time zero is the journal's first decision (the boot), or an earlier marker's time. Observe after the checks.
  */
 public final class JournalTrace implements Consumer<ReplayStep> {
     private final OwnershipTrace trace;
@@ -28,9 +29,19 @@ public final class JournalTrace implements Consumer<ReplayStep> {
 
     /** {@code checks}: the violations found so far by each check that observes the fold before this. */
     public JournalTrace(OutputStream out, JournalHistory history, List<Supplier<List<StepViolation>>> checks) {
-        this.zero = history.decisions().isEmpty()
+        this(out, history, checks, Optional.empty());
+    }
+
+    /** {@code earliest}: a marker's time before the journal's first decision, which then becomes time zero. */
+    public JournalTrace(
+            OutputStream out,
+            JournalHistory history,
+            List<Supplier<List<StepViolation>>> checks,
+            Optional<Instant> earliest) {
+        Instant first = history.decisions().isEmpty()
                 ? history.started()
                 : history.decisions().getFirst().time();
+        this.zero = earliest.filter(e -> e.isBefore(first)).orElse(first);
         this.trace = new OwnershipTrace(out, dev.custody.model.state.KernelState.empty(history.topology()), 0);
         this.answered = history.answered().stream()
                 .sorted(Comparator.comparingLong(RecordedAnswer::afterSeq))
