@@ -153,7 +153,7 @@ public final class OwnershipTrace implements AutoCloseable {
             markersNamed = true;
         }
         lastTs = Math.max(lastTs, ts);
-        out.instant(RUN, MARKERS_TID, name, "run", ts, 'p', args);
+        out.instant(RUN, MARKERS_TID, name, "run", ts, 'p', new TreeMap<>(args));
     }
 
     private boolean markersNamed;
@@ -168,7 +168,7 @@ public final class OwnershipTrace implements AutoCloseable {
             }
         }
         open.clear();
-        Map<String, Object> other = new LinkedHashMap<>(about);
+        Map<String, Object> other = new TreeMap<>(about); // in name order: a seed's trace is the same file
         other.put("decisions", decisions);
         other.put("violations", violations);
         other.put("groupTracks", groupTracks.size());

@@ -96,6 +96,31 @@ class SimulateTraceTest {
     }
 
     @Test
+    void aConcurrentRunOnTheJournaledEngineTracesEveryCallOnTheWallClock() throws IOException {
+        Path trace = dir.resolve("concurrent.json");
+        CliRun run = CliRun.of(
+                "simulate",
+                "--journal",
+                "memory",
+                "--seed",
+                "5",
+                "--groups",
+                "6",
+                "--ops",
+                "2000",
+                "--json",
+                "--trace",
+                trace.toString());
+        assertEquals(0, run.status(), run.err());
+        var contents = TraceEventFormat.check(JSON.readTree(trace.toFile()));
+        long calls = contents.onTrack("decisions", "decisions").stream()
+                .filter(e -> e.get("ph").asText().equals("i"))
+                .count();
+        assertEquals(2000, calls, "journaled decisions and calls that changed nothing");
+        assertTrue(contents.otherData().get("clock").asText().startsWith("wall clock"));
+    }
+
+    @Test
     void aViolationIsMarkedOverTheWholeTraceAndOnItsObjects() throws IOException {
         Path trace = dir.resolve("bug.json");
         CliRun run = CliRun.of(
