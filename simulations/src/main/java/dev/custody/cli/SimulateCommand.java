@@ -18,6 +18,7 @@ import dev.custody.sim.SimTopology;
 import dev.custody.sim.SimTrace;
 import dev.custody.sim.Simulation;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -194,6 +195,7 @@ public final class SimulateCommand implements Callable<Integer> {
             throws IOException {
         Simulation simulation = new Simulation(settings);
         SimResult result;
+        long traceNanos = 0;
         if (traceFile != null) {
             try (SimTrace simTrace = new SimTrace(traceFile.outputStream(), settings.deterministic())) {
                 result = runWithProgress(simulation, settings, simTrace);
@@ -206,6 +208,7 @@ public final class SimulateCommand implements Callable<Integer> {
                         result.operations(),
                         "engine",
                         settings.actors() ? "actors (" + settings.journalName() + ")" : "rules"));
+                traceNanos = simTrace.spentNanos();
             }
             traceFile.commit();
         } else {
@@ -230,7 +233,9 @@ public final class SimulateCommand implements Callable<Integer> {
             }
         }
         if (traceFile != null && !json) {
-            System.out.println("trace: " + trace + " (open it in ui.perfetto.dev or chrome://tracing)");
+            System.out.printf(
+                    "trace: %s (%,d bytes, %.2f s spent writing it; open it in ui.perfetto.dev or chrome://tracing)%n",
+                    trace, Files.size(trace), traceNanos / 1e9);
         }
         if (result.violation().isPresent() && scenario != null) {
             scenario.write(ScenarioEmitter.write(

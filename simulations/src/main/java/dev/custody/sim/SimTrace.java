@@ -24,6 +24,7 @@ public final class SimTrace implements DecisionObserver, AutoCloseable {
     private OwnershipTrace trace;
     private long startNanos;
     private long seq;
+    private long spentNanos;
 
     public SimTrace(OutputStream out, boolean sequenceClock) {
         this.out = out;
@@ -46,6 +47,7 @@ public final class SimTrace implements DecisionObserver, AutoCloseable {
             KernelState after,
             List<KernelEvent> events,
             List<Violation> found) {
+        long t0 = System.nanoTime();
         seq++;
         double ts = now();
         trace.decision(
@@ -61,6 +63,7 @@ public final class SimTrace implements DecisionObserver, AutoCloseable {
                 after,
                 events);
         found.forEach(v -> trace.violation(seq, operationId, v, ts));
+        spentNanos += System.nanoTime() - t0;
     }
 
     @Override
@@ -71,6 +74,7 @@ public final class SimTrace implements DecisionObserver, AutoCloseable {
 
     /** Closes the open spans and writes what the trace is; {@code about} adds the command's own facts. */
     public synchronized void finish(Map<String, ?> about) {
+        long t0 = System.nanoTime();
         Map<String, Object> other = new LinkedHashMap<>(about);
         other.put(
                 "clock",
@@ -78,6 +82,15 @@ public final class SimTrace implements DecisionObserver, AutoCloseable {
                         ? "sequence: call n of the run at n microseconds (deterministic run)"
                         : "wall clock: microseconds since the machine booted, taken as each call's checks ran");
         trace.finish(other);
+        spentNanos += System.nanoTime() - t0;
+    }
+
+    /**
+     * Time spent deriving and writing the trace, on the calls' path (the run waits for it): what
+     * {@code --trace} adds to a run, less what the lock adds between concurrent agents.
+     */
+    public synchronized long spentNanos() {
+        return spentNanos;
     }
 
     @Override
