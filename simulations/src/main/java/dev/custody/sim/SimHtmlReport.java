@@ -139,7 +139,7 @@ public final class SimHtmlReport {
                 """.formatted(
                         points.toString().strip(),
                         Svg.xAxis(x, left, right, bottom, "seconds since the start of the run"),
-                        Svg.yAxis(y, left, bottom, top, "operations per second"));
+                        Svg.yAxis(y, left, bottom, top, "ops/s"));
     }
 
     /** p50, p99 and p99.9 of every operation kind as dots on a log10 axis of microseconds. */
