@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.custody.crash.CrashSettings;
 import dev.custody.crash.CrashTest;
 import dev.custody.crash.ServeCrashTest;
+import dev.custody.output.OutputFile;
+import dev.custody.output.Outputs;
 import dev.custody.persistence.JournalCredentials;
 import dev.custody.persistence.JournalSpec;
 import dev.custody.persistence.Journals;
@@ -87,6 +89,13 @@ public final class CrashTestCommand implements Callable<Integer> {
     @Option(names = "--json", description = "End with one JSON summary object.")
     boolean json;
 
+    @Option(
+            names = "--trace",
+            paramLabel = "FILE",
+            description = "Write a Chrome/Perfetto trace-event JSON file of the journal the run left (ownership"
+                    + " spans per group and device, every decision, violations) with each cycle's kill marked.")
+    Path trace;
+
     @Override
     public Integer call() throws Exception {
         if (cycles < 1) {
@@ -114,10 +123,28 @@ public final class CrashTestCommand implements Callable<Integer> {
                     + " with --power-loss or --torn-tail");
             return 2;
         }
+        if (serve && trace != null) {
+            System.err.println("custody crash-test: --trace is not written in --serve mode yet; run replay --trace on"
+                    + " the journal the run left");
+            return 2;
+        }
         if (serve && (clients < 1 || clients > 250)) {
             System.err.println("custody crash-test: --clients must be between 1 and 250, not " + clients);
             return 2;
         }
+        try (Outputs outputs = new Outputs()) {
+            OutputFile traceFile;
+            try {
+                traceFile = trace != null ? outputs.claim("--trace", trace) : null;
+            } catch (OutputFile.BadOutput bad) { // before anything runs
+                System.err.println("custody crash-test: " + bad.getMessage());
+                return 2;
+            }
+            return crashTest(traceFile);
+        }
+    }
+
+    private int crashTest(OutputFile traceFile) throws Exception {
         String spelling = journal != null ? journal : "h2:" + Files.createTempDirectory("custody-crash-test");
         JournalSpec option;
         try {
@@ -158,7 +185,25 @@ public final class CrashTestCommand implements Callable<Integer> {
             System.err.println("custody crash-test: " + cannot.getMessage());
             return 2;
         }
-        return report(test.run());
+        java.io.OutputStream traceStream = traceFile != null ? traceFile.outputStream() : null;
+        if (traceStream != null) {
+            test.traceTo(traceStream);
+        }
+        Map<String, Object> summary;
+        try {
+            summary = test.run();
+        } finally {
+            if (traceStream != null) {
+                traceStream.close(); // written and closed by the run unless it failed
+            }
+        }
+        if (traceFile != null && "written".equals(summary.get("trace"))) {
+            traceFile.commit();
+            progress.println("trace: " + trace + " (open it in ui.perfetto.dev or chrome://tracing)");
+        } else if (traceFile != null) {
+            progress.println("trace: " + summary.get("trace"));
+        }
+        return report(summary);
     }
 
     private int report(Map<String, Object> summary) throws java.io.IOException {

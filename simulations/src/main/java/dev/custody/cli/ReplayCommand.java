@@ -2,10 +2,13 @@ package dev.custody.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.custody.model.state.KernelState;
+import dev.custody.output.OutputFile;
+import dev.custody.output.Outputs;
 import dev.custody.replay.AnswerCheck;
 import dev.custody.replay.HtmlReport;
 import dev.custody.replay.InvariantCheck;
 import dev.custody.replay.JournalHistory;
+import dev.custody.replay.JournalTrace;
 import dev.custody.replay.ObjectTimeline;
 import dev.custody.replay.OwnershipChart;
 import dev.custody.replay.Replay;
@@ -16,8 +19,6 @@ import dev.custody.replay.StepViolation;
 import dev.custody.replay.SysfsView;
 import dev.custody.replay.TimelineEntry;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -63,14 +64,44 @@ public final class ReplayCommand implements Callable<Integer> {
     @Option(
             names = "--report",
             paramLabel = "FILE",
-            description = "Write an HTML page with the ownership timeline of every group.")
+            description = "Write an HTML page with the ownership timeline of every group, and beside it every"
+                    + " ownership change as CSV (FILE's name with .csv).")
     Path report;
+
+    @Option(
+            names = "--trace",
+            paramLabel = "FILE",
+            description = "Write a Chrome/Perfetto trace-event JSON file: a track per group and per device with"
+                    + " their ownership spans, every recorded command as an instant with its result, violations"
+                    + " marked; at the times the journal recorded.")
+    Path trace;
 
     @Option(names = "--json", description = "One JSON object instead of text.")
     boolean json;
 
     @Override
     public Integer call() throws IOException {
+        try (Outputs outputs = new Outputs()) {
+            OutputFile html = null;
+            OutputFile csv = null;
+            OutputFile traceFile = null;
+            try {
+                if (report != null) {
+                    html = outputs.claim("--report", report);
+                    csv = outputs.claim("--report", OutputFile.beside(report, ".csv"));
+                }
+                if (trace != null) {
+                    traceFile = outputs.claim("--trace", trace);
+                }
+            } catch (OutputFile.BadOutput bad) { // before the journal is read: nothing is written
+                System.err.println("custody replay: " + bad.getMessage());
+                return 2;
+            }
+            return replay(html, csv, traceFile);
+        }
+    }
+
+    private int replay(OutputFile html, OutputFile csv, OutputFile traceFile) throws IOException {
         java.util.Optional<JournalHistory> read = recorded.read("replay");
         if (read.isEmpty()) {
             return 2;
@@ -94,10 +125,38 @@ public final class ReplayCommand implements Callable<Integer> {
         if (report != null) {
             observers.add(chart);
         }
+        JournalTrace journalTrace = null;
+        if (traceFile != null) { // after the checks, so it marks what they found at the decision that broke it
+            journalTrace = new JournalTrace(
+                    traceFile.outputStream(), history, List.of(invariants::violations, answers::violations));
+            observers.add(journalTrace);
+        }
         long startNanos = System.nanoTime();
-        KernelState last = Replay.fold(history, Long.MAX_VALUE, observers);
+        KernelState last;
         long lastSeq = history.decisions().size();
-        answers.finish(lastSeq, last);
+        try {
+            last = Replay.fold(history, Long.MAX_VALUE, observers);
+            answers.finish(lastSeq, last);
+            if (journalTrace != null) {
+                journalTrace.finish(
+                        lastSeq,
+                        Map.of(
+                                "command",
+                                "custody replay",
+                                "instance",
+                                history.instance(),
+                                "format",
+                                history.format(),
+                                "clock",
+                                "journal: microseconds since the first decision's row was written, as each"
+                                        + " row's time was recorded"));
+                traceFile.commit();
+            }
+        } finally {
+            if (journalTrace != null) {
+                journalTrace.close();
+            }
+        }
         if (timeline != null) {
             timeline.finish(lastSeq, last);
         }
@@ -115,8 +174,13 @@ public final class ReplayCommand implements Callable<Integer> {
         }
         List<StepViolation> violations = new ArrayList<>(invariants.violations());
         violations.addAll(answers.violations());
-        if (report != null) {
-            Files.writeString(report, HtmlReport.render(history, chart, violations.size()), StandardCharsets.UTF_8);
+        if (html != null) {
+            csv.write(HtmlReport.changesCsv(chart));
+            html.write(HtmlReport.render(
+                    history,
+                    chart,
+                    violations.size(),
+                    csv.target().getFileName().toString()));
         }
 
         Map<String, Object> summary = new LinkedHashMap<>();
@@ -156,6 +220,10 @@ public final class ReplayCommand implements Callable<Integer> {
         }
         if (report != null) {
             summary.put("report", report.toString());
+            summary.put("reportData", OutputFile.beside(report, ".csv").toString());
+        }
+        if (trace != null) {
+            summary.put("trace", trace.toString());
         }
         if (json) {
             System.out.println(new ObjectMapper().writeValueAsString(summary));
@@ -188,7 +256,11 @@ public final class ReplayCommand implements Callable<Integer> {
                         + history.openDecisions().size() + " open (taken, not yet applied), "
                         + violations.size() + " violations; state " + StateDigest.of(last));
         if (report != null) {
-            System.out.println("report written to " + report);
+            System.out.println("report written to " + report + " (every ownership change: "
+                    + OutputFile.beside(report, ".csv") + ")");
+        }
+        if (trace != null) {
+            System.out.println("trace written to " + trace + " (open it in ui.perfetto.dev or chrome://tracing)");
         }
     }
 }

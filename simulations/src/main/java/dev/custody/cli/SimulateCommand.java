@@ -2,22 +2,29 @@ package dev.custody.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.custody.api.HeapNeed;
+import dev.custody.output.OutputFile;
+import dev.custody.output.Outputs;
 import dev.custody.persistence.JournalCredentials;
 import dev.custody.persistence.JournalSpec;
 import dev.custody.rules.Mutant;
 import dev.custody.sim.CheckMode;
+import dev.custody.sim.DecisionObserver;
 import dev.custody.sim.ScenarioEmitter;
 import dev.custody.sim.SimHtmlReport;
 import dev.custody.sim.SimReport;
+import dev.custody.sim.SimReportData;
 import dev.custody.sim.SimResult;
 import dev.custody.sim.SimSettings;
 import dev.custody.sim.SimTopology;
+import dev.custody.sim.SimTrace;
 import dev.custody.sim.Simulation;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -111,8 +118,20 @@ public final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--emit-scenario", description = "On a violation, write the shrunk trace as a scenario file.")
     Path emitScenario;
 
-    @Option(names = "--report", description = "Write an HTML report with plots to this file.")
+    @Option(
+            names = "--report",
+            paramLabel = "FILE",
+            description = "Write an HTML report with charts to this file, and beside it their data (FILE's name"
+                    + " with .json) and the latency distribution of all calls (.hgrm, HdrHistogram's format).")
     Path report;
+
+    @Option(
+            names = "--trace",
+            paramLabel = "FILE",
+            description = "Write a Chrome/Perfetto trace-event JSON file: a track per group and per device with"
+                    + " their ownership spans, every call as an instant with its result, violations marked."
+                    + " Its clock: the call's sequence number with --deterministic, else the wall clock.")
+    Path trace;
 
     @Option(names = "--json", description = "Print one JSON summary instead of the text report.")
     boolean json;
@@ -142,29 +161,92 @@ public final class SimulateCommand implements Callable<Integer> {
             System.err.println("custody simulate: " + tooLarge.get());
             return 2;
         }
+        try (Outputs outputs = new Outputs()) {
+            OutputFile html = null;
+            OutputFile data = null;
+            OutputFile hgrm = null;
+            OutputFile traceFile = null;
+            OutputFile scenario = null;
+            try {
+                if (report != null) {
+                    html = outputs.claim("--report", report);
+                    data = outputs.claim("--report", OutputFile.beside(report, ".json"));
+                    hgrm = outputs.claim("--report", OutputFile.beside(report, ".hgrm"));
+                }
+                if (trace != null) {
+                    traceFile = outputs.claim("--trace", trace);
+                }
+                if (emitScenario != null) {
+                    scenario = outputs.claim("--emit-scenario", emitScenario);
+                }
+            } catch (OutputFile.BadOutput bad) { // before the run: nothing is written
+                System.err.println("custody simulate: " + bad.getMessage());
+                return 2;
+            }
+            return run(settings, html, data, hgrm, traceFile, scenario);
+        }
+    }
+
+    private int run(
+            SimSettings settings,
+            OutputFile html,
+            OutputFile data,
+            OutputFile hgrm,
+            OutputFile traceFile,
+            OutputFile scenario)
+            throws IOException {
         Simulation simulation = new Simulation(settings);
-        SimResult result = runWithProgress(simulation, settings);
+        SimResult result;
+        long traceNanos = 0;
+        if (traceFile != null) {
+            try (SimTrace simTrace = new SimTrace(traceFile.outputStream(), settings.deterministic())) {
+                result = runWithProgress(simulation, settings, simTrace);
+                simTrace.finish(Map.of(
+                        "command",
+                        "custody simulate",
+                        "seed",
+                        settings.seed(),
+                        "operations",
+                        result.operations(),
+                        "engine",
+                        settings.actors() ? "actors (" + settings.journalName() + ")" : "rules"));
+                traceNanos = simTrace.spentNanos();
+            }
+            traceFile.commit();
+        } else {
+            result = runWithProgress(simulation, settings, DecisionObserver.NONE);
+        }
         if (json) {
             System.out.println(new ObjectMapper().writeValueAsString(SimReport.json(result)));
         } else {
             System.out.print(SimReport.text(result));
         }
-        if (report != null) {
-            Files.writeString(report, SimHtmlReport.html(result));
+        if (html != null) {
+            data.write(SimReportData.json(result));
+            hgrm.write(SimReportData.hgrm(result));
+            html.write(SimHtmlReport.html(
+                    result,
+                    List.of(
+                            data.target().getFileName().toString(),
+                            hgrm.target().getFileName().toString())));
             if (!json) {
-                System.out.println("report: " + report);
+                System.out.println("report: " + report + " (data: "
+                        + data.target().getFileName() + ", " + hgrm.target().getFileName() + ")");
             }
         }
-        if (result.violation().isPresent() && emitScenario != null) {
-            Files.writeString(
-                    emitScenario,
-                    ScenarioEmitter.write(
-                            "simulate-seed-" + settings.seed(),
-                            "Shrunk trace of custody simulate --seed " + settings.seed() + ": "
-                                    + result.violation().get().violations().getFirst(),
-                            result.topology(),
-                            result.violation().get().minimal(),
-                            settings.mutants()));
+        if (traceFile != null && !json) {
+            System.out.printf(
+                    "trace: %s (%,d bytes, %.2f s spent writing it; open it in ui.perfetto.dev or chrome://tracing)%n",
+                    trace, Files.size(trace), traceNanos / 1e9);
+        }
+        if (result.violation().isPresent() && scenario != null) {
+            scenario.write(ScenarioEmitter.write(
+                    "simulate-seed-" + settings.seed(),
+                    "Shrunk trace of custody simulate --seed " + settings.seed() + ": "
+                            + result.violation().get().violations().getFirst(),
+                    result.topology(),
+                    result.violation().get().minimal(),
+                    settings.mutants()));
             if (!json) {
                 System.out.println("scenario: " + emitScenario + " (custody scenario run " + emitScenario + ")");
             }
@@ -204,9 +286,9 @@ public final class SimulateCommand implements Callable<Integer> {
                 activeGroups != null ? activeGroups : groups);
     }
 
-    private SimResult runWithProgress(Simulation simulation, SimSettings settings) {
+    private SimResult runWithProgress(Simulation simulation, SimSettings settings, DecisionObserver observer) {
         if (noProgress || json || System.console() == null) {
-            return simulation.run(done -> {});
+            return simulation.run(done -> {}, observer);
         }
         try (ProgressBar bar = new ProgressBarBuilder()
                 .setTaskName("simulate")
@@ -214,7 +296,7 @@ public final class SimulateCommand implements Callable<Integer> {
                 .setStyle(ProgressBarStyle.ASCII)
                 .setUpdateIntervalMillis(250)
                 .build()) {
-            return simulation.run(bar::stepTo);
+            return simulation.run(bar::stepTo, observer);
         }
     }
 

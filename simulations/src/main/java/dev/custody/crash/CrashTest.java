@@ -37,6 +37,8 @@ public final class CrashTest {
     private final PrintStream progress;
     private final Random random;
     private final String runId = Long.toString(System.nanoTime() % 1_000_000, 36);
+    private final CrashTrace marks = new CrashTrace();
+    private Optional<java.io.OutputStream> trace = Optional.empty();
 
     /** The mode the settings name: SIGKILL, or power loss (which boots the oracle's VM). */
     public CrashTest(CrashSettings settings, PrintStream progress) {
@@ -51,6 +53,11 @@ public final class CrashTest {
         this.mode = mode;
         this.progress = progress;
         this.random = new Random(settings.seed());
+    }
+
+    /** Write the run's trace to {@code out} at its end ({@link CrashTrace}); the summary's "trace" says if it was. */
+    public void traceTo(java.io.OutputStream out) {
+        this.trace = Optional.of(out);
     }
 
     public Map<String, Object> run() throws IOException, InterruptedException {
@@ -70,7 +77,17 @@ public final class CrashTest {
                         ? new KillPoint.DuringRecovery()
                         : new KillPoint.AfterAcknowledged(3 + random.nextInt(60));
                 long started = System.nanoTime();
+                marks.mark("cycle " + cycle + " starts", Map.of("cycle", cycle, "killPoint", kill.describe()));
                 ChildRun.Result child = runChild(arguments(cycle, false), "child-" + cycle, kill, log);
+                marks.mark(
+                        child.killed() ? "cycle " + cycle + ": " + mode.killName() : "cycle " + cycle + " ended",
+                        Map.of(
+                                "cycle",
+                                cycle,
+                                "killed",
+                                child.killed() ? kill.describe() : "no (" + child.exit() + ")",
+                                "acknowledged",
+                                child.acknowledged()));
                 kills += child.killed() ? 1 : 0;
                 List<String> problems = new ArrayList<>(childProblems(child, true, cycle));
                 Optional<Audit> audit = audit(log.all(), child.recovered(), "after cycle " + cycle, problems);
@@ -125,13 +142,22 @@ public final class CrashTest {
             if (stoppedEarly.isEmpty() || unrecovered > 0) {
                 last = Optional.of(finalRecovery(log, cycles.size(), lost, violations));
             }
-            return summary(cycles, kills, log.all().size(), lost, violations, tornTails, last, stoppedEarly);
+            Map<String, Object> summary =
+                    summary(cycles, kills, log.all().size(), lost, violations, tornTails, last, stoppedEarly);
+            if (trace.isPresent()) {
+                Optional<String> notWritten =
+                        marks.write(trace.get(), mode.journalAfterKill(), settings.instance(), mode.killName());
+                summary.put(
+                        "trace", notWritten.map(why -> "not written: " + why).orElse("written"));
+            }
+            return summary;
         }
     }
 
     /** A last child that only recovers and stops: it must complete every open decision and stop cleanly. */
     private ChildRun.Result finalRecovery(AckLog log, int cycles, Set<String> lost, Set<String> violations)
             throws IOException, InterruptedException {
+        marks.mark("final recovery", Map.of("afterCycle", cycles));
         ChildRun.Result last =
                 runChild(arguments(cycles + 1, true), "child-" + (cycles + 1), new KillPoint.Never(), log);
         String where = "in the final clean recovery, after cycle " + cycles + "'s " + mode.killName();
@@ -223,6 +249,7 @@ public final class CrashTest {
     private TornTailReport tearAndRestart(AckLog log, int cycle) throws IOException, InterruptedException {
         TornTail tear = new TornTail(settings.h2File().orElseThrow());
         long bytes = tear.tear(random.nextLong());
+        marks.mark("torn tail after cycle " + cycle, Map.of("cycle", cycle, "bytes", bytes));
         ChildRun.Result restart;
         Optional<Audit> audit = Optional.empty();
         try (AckLog scratch = new AckLog(settings.workDirectory().resolve("torn-tail-acknowledged.log"))) {

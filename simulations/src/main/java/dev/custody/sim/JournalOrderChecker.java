@@ -35,7 +35,10 @@ final class JournalOrderChecker {
 
     private final CheckMode check;
 
-    JournalOrderChecker(KernelState initial, CheckMode check) {
+    private final DecisionObserver observer;
+
+    JournalOrderChecker(KernelState initial, CheckMode check, DecisionObserver observer) {
+        this.observer = observer;
         this.shadow = initial;
         this.check = check;
         initial.groups().values().forEach(g -> timeline.add(point(0, initial, g)));
@@ -76,6 +79,15 @@ final class JournalOrderChecker {
         KernelState after = before.applyAll(change.events());
         found.addAll(StepCheck.after(before, new Decision(change.events(), model.outcome(), after), check));
         trace.add(new TraceEntry(call.agent(), call.command(), model.outcome()));
+        observer.decided(
+                call.agent(),
+                change.operationId(),
+                call.command(),
+                model.outcome(),
+                before,
+                after,
+                change.events(),
+                found);
         checked++;
         shadow = after;
         ChangedGroups.of(before, after, change.events(), check)
@@ -141,6 +153,7 @@ final class JournalOrderChecker {
     synchronized void fail(List<Violation> found) {
         if (failure.isEmpty()) {
             failure = Optional.of(new Simulation.Recorder.Failed(trace.size(), found));
+            observer.failed(found);
         }
         stopped.set(true);
         notifyAll();

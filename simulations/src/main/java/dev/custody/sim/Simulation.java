@@ -50,6 +50,11 @@ public final class Simulation {
     }
 
     public SimResult run(LongConsumer progress) {
+        return run(progress, DecisionObserver.NONE);
+    }
+
+    /** The run, telling {@code observer} every call in decision order (a trace of it). */
+    public SimResult run(LongConsumer progress, DecisionObserver observer) {
         try (KernelEngine engine = settings.actors()
                 ? ActorEngine.onJournal(
                         settings.journal().orElseThrow(),
@@ -61,10 +66,11 @@ public final class Simulation {
                 throw new IllegalStateException("the simulated machine does not boot: "
                         + booted.outcome().explanation().orElse(""));
             }
+            observer.started(engine.state());
             if (!settings.deterministic() && engine instanceof ActorEngine actors) {
-                return runPipelined(actors, progress);
+                return runPipelined(actors, progress, observer);
             }
-            Recorder recorder = new Recorder(engine.state(), settings.actors(), settings.check());
+            Recorder recorder = new Recorder(engine.state(), settings.actors(), settings.check(), observer);
             List<Agent> agents = Agents.all(settings, workedOn, recorder::current);
             long start = System.nanoTime();
             long cpuStart = ProcessCpu.nanos();
@@ -138,8 +144,8 @@ public final class Simulation {
      * Real concurrency: one thread per agent, each call in flight while others are decided; the
      * checks follow the journal's order through the engine's change stream.
      */
-    private SimResult runPipelined(ActorEngine engine, LongConsumer progress) {
-        JournalOrderChecker checker = new JournalOrderChecker(engine.state(), settings.check());
+    private SimResult runPipelined(ActorEngine engine, LongConsumer progress, DecisionObserver observer) {
+        JournalOrderChecker checker = new JournalOrderChecker(engine.state(), settings.check(), observer);
         AutoCloseable subscription = engine.admin()
                 .subscribe(checker::journaled)
                 .toCompletableFuture()
@@ -171,6 +177,17 @@ public final class Simulation {
                     completions.add(System.nanoTime());
                     if (!decision.events().isEmpty()) {
                         changing.incrementAndGet();
+                    } else {
+                        // not journaled, so not in the journal's order: told as it is answered
+                        observer.decided(
+                                agent.name(),
+                                operationId,
+                                command,
+                                decision.outcome(),
+                                null,
+                                null,
+                                List.of(),
+                                List.of());
                     }
                     agent.observe(command, decision.outcome());
                     progress.accept(stats.operations());
@@ -294,8 +311,11 @@ public final class Simulation {
         private final CheckMode check;
         private long acknowledged;
 
+        private final DecisionObserver observer;
+
         /** {@code differential}: re-decide each call on the pure model and compare (the actor engine's check). */
-        Recorder(KernelState initial, boolean differential, CheckMode check) {
+        Recorder(KernelState initial, boolean differential, CheckMode check, DecisionObserver observer) {
+            this.observer = observer;
             this.current = initial;
             this.differential = differential;
             this.check = check;
@@ -314,6 +334,7 @@ public final class Simulation {
             } catch (RuntimeException broken) {
                 if (failure.isEmpty()) {
                     failure = Optional.of(new Failed(trace.size(), List.of(engineError(operationId, command, broken))));
+                    observer.failed(failure.get().violations());
                 }
                 stopped.set(true);
                 return new Decision(
@@ -335,6 +356,15 @@ public final class Simulation {
                 failure = Optional.of(new Failed(trace.size(), violations));
                 stopped.set(true);
             }
+            observer.decided(
+                    agent,
+                    operationId,
+                    command,
+                    decision.outcome(),
+                    before,
+                    decision.state(),
+                    decision.events(),
+                    violations);
             current = decision.state();
             long step = trace.size();
             ChangedGroups.of(before, current, decision.events(), check)
@@ -382,6 +412,7 @@ public final class Simulation {
             }
             if (!found.isEmpty()) {
                 failure = Optional.of(new Failed(trace.size(), found));
+                observer.failed(found);
             }
         }
 

@@ -36,4 +36,26 @@ class CrashTestCommandTest {
         assertEquals(2, run.status());
         assertTrue(run.err().contains("--torn-tail tears an H2 file"), run.err());
     }
+
+    @Test
+    void aTraceInAMissingDirectoryIsRefusedBeforeAnyChildStarts() throws Exception {
+        CliRun run = CliRun.of(
+                "crash-test",
+                "--cycles",
+                "1",
+                "--journal",
+                "h2:" + dir,
+                "--trace",
+                dir.resolve("missing/t.json").toString());
+        assertEquals(2, run.status(), run.out() + run.err());
+        assertEquals(1, run.err().strip().lines().count(), run.err());
+        assertTrue(
+                run.err().startsWith("custody crash-test: --trace ")
+                        && run.err().contains("does not exist"),
+                run.err());
+        assertEquals("", run.out(), "nothing ran");
+        try (var left = Files.list(dir)) {
+            assertEquals(java.util.List.of(), left.toList(), "no journal, no logs, no trace");
+        }
+    }
 }

@@ -151,4 +151,56 @@ class ReplayCommandTest {
         assertTrue(run.err().contains("there is no journal at"), run.err());
         assertTrue(!java.nio.file.Files.exists(nowhere), "the reader created " + nowhere);
     }
+
+    @Test
+    void theTraceHoldsTheJournalsDecisionsTheRefusalAndTheOwnershipSpans() throws Exception {
+        Path trace = data.resolve("journal-trace.json");
+        CliRun run = CliRun.of("replay", "--journal", journal, "--trace", trace.toString(), "--json");
+        assertEquals(0, run.status(), run.err());
+        var contents = dev.custody.trace.TraceEventFormat.check(new ObjectMapper().readTree(trace.toFile()));
+        var calls = contents.onTrack("decisions", "decisions");
+        JsonNode refused = calls.stream()
+                .filter(e -> e.get("args").get("operationId").asText().equals("second-open"))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("the refused open is an instant: " + calls));
+        assertEquals("vfio.group.open", refused.get("name").asText());
+        assertEquals("EBUSY", refused.get("args").get("errno").asText());
+        assertEquals("qemu-2", refused.get("args").get("caller").asText());
+        assertTrue(calls.stream().anyMatch(e -> e.get("name").asText().equals("boot")), "the boot decision");
+        assertTrue(contents.otherData().get("clock").asText().startsWith("journal"));
+        // the NIC did kernel DMA for e1000e, then was bound to vfio-pci (no DMA until a user claims it)
+        var nic = contents.onTrack("devices", NIC.name()).stream()
+                .filter(e -> e.get("ph").asText().equals("B"))
+                .map(e -> e.get("name").asText())
+                .toList();
+        assertTrue(nic.contains("kernel DMA") && nic.contains("bound vfio-pci"), nic.toString());
+        assertEquals(
+                trace.toString(),
+                new ObjectMapper().readTree(run.out()).get("trace").asText());
+    }
+
+    @Test
+    void theReportHasEveryChangeBesideItAsCsv() throws Exception {
+        Path report = data.resolve("replay.html");
+        CliRun run = CliRun.of("replay", "--journal", journal, "--report", report.toString());
+        assertEquals(0, run.status(), run.err());
+        String csv = java.nio.file.Files.readString(data.resolve("replay.csv"));
+        assertTrue(csv.startsWith("group,decision,operation_id,before,after\r\n"), csv);
+        assertTrue(csv.lines().count() >= 3, csv);
+        String html = java.nio.file.Files.readString(report);
+        assertTrue(html.contains("href=\"replay.csv\"") && html.contains("class=\"axis x-axis\""), html);
+    }
+
+    @Test
+    void aTraceInAMissingDirectoryIsRefusedBeforeTheJournalIsRead() {
+        CliRun run = CliRun.of(
+                "replay",
+                "--journal",
+                journal,
+                "--trace",
+                data.resolve("no/such/dir/t.json").toString());
+        assertEquals(2, run.status(), run.out() + run.err());
+        assertEquals(1, run.err().strip().lines().count(), run.err());
+        assertTrue(run.err().startsWith("custody replay: --trace ") && run.err().contains("does not exist"), run.err());
+    }
 }

@@ -43,11 +43,24 @@ class CrashTestRunTest {
                 "custody",
                 6);
         var progress = new ByteArrayOutputStream();
-        Map<String, Object> summary =
-                new CrashTest(settings, new PrintStream(progress, true, StandardCharsets.UTF_8)).run();
+        var trace = new ByteArrayOutputStream();
+        CrashTest test = new CrashTest(settings, new PrintStream(progress, true, StandardCharsets.UTF_8));
+        test.traceTo(trace);
+        Map<String, Object> summary = test.run();
         String log = progress.toString(StandardCharsets.UTF_8);
         assertEquals(3, summary.get("cycles"), log);
         assertEquals(3, summary.get("kills"), log);
+        assertEquals("written", summary.get("trace"), log);
+        var contents = dev.custody.trace.TraceEventFormat.check(
+                new com.fasterxml.jackson.databind.ObjectMapper().readTree(trace.toByteArray()));
+        List<String> kills = contents.onTrack("decisions", "run").stream()
+                .map(e -> e.get("name").asText())
+                .filter(n -> n.matches("cycle \\d+: SIGKILL"))
+                .toList();
+        assertEquals(3, kills.size(), "each kill is marked: " + contents.onTrack("decisions", "run"));
+        assertTrue(
+                contents.otherData().get("decisions").asInt() > 3,
+                contents.otherData().toString());
         assertEquals(0, summary.get("lost"), log);
         assertEquals(0, summary.get("violations"), log);
         assertTrue(((Number) summary.get("acknowledged")).intValue() > 0, log);
