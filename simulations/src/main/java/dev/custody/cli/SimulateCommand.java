@@ -216,10 +216,21 @@ public final class SimulateCommand implements Callable<Integer> {
         } else {
             result = runWithProgress(simulation, settings, DecisionObserver.NONE);
         }
+        Optional<String> replay = replayCommand(settings, simulation.instance());
         if (json) {
-            System.out.println(new ObjectMapper().writeValueAsString(SimReport.json(result)));
+            var report = SimReport.json(result);
+            if (settings.actors()) {
+                report.put("instance", simulation.instance());
+                report.put("replay", replay.orElse(null));
+            }
+            System.out.println(new ObjectMapper().writeValueAsString(report));
         } else {
             System.out.print(SimReport.text(result));
+            if (settings.actors()) {
+                System.out.println(replay.map(command -> "\njournal " + settings.journalName() + ", instance "
+                                + simulation.instance() + "; open it with: " + command)
+                        .orElse("\ninstance " + simulation.instance() + " (in memory: gone with this process)"));
+            }
         }
         if (html != null) {
             data.write(SimReportData.json(result));
@@ -314,5 +325,19 @@ public final class SimulateCommand implements Callable<Integer> {
         } catch (NumberFormatException bad) {
             throw new IllegalArgumentException("--duration must look like 30s, 2m or 500ms, not " + text);
         }
+    }
+
+    /** The {@code custody replay} command that opens what this run journaled; none for the in-memory journal. */
+    static Optional<String> replayCommand(SimSettings settings, String instance) {
+        if (!settings.actors() || settings.journalName().equals("memory")) {
+            return Optional.empty();
+        }
+        return Optional.of(
+                "./custody replay --journal " + shellQuoted(settings.journalName()) + " --instance " + instance);
+    }
+
+    /** {@code text} as one shell word: as it is when plain, else in single quotes. */
+    private static String shellQuoted(String text) {
+        return text.matches("[A-Za-z0-9_@%+=:,./-]+") ? text : "'" + text.replace("'", "'\\''") + "'";
     }
 }

@@ -30,9 +30,12 @@ public final class Simulation {
     private final SimSettings settings;
     private final Topology topology;
     private final Topology workedOn;
+    private final String instance;
 
     public Simulation(SimSettings settings) {
         this.settings = settings;
+        // one engine instance per run, so runs on one journal never mix; printed so replay can find it
+        this.instance = "sim-" + Long.toHexString(settings.seed()) + "-" + Long.toHexString(System.nanoTime());
         this.topology = SimTopology.generate(settings.seed(), settings.groups());
         // a smaller machine of the same seed is the host's first groups: what the agents work on
         this.workedOn = settings.activeGroups() == settings.groups()
@@ -42,6 +45,11 @@ public final class Simulation {
 
     public Topology topology() {
         return topology;
+    }
+
+    /** The engine instance the actor engine journals this run under ({@code replay --instance}). */
+    public String instance() {
+        return instance;
     }
 
     /** The part of the host the agents work on: its first {@code activeGroups} groups. */
@@ -56,10 +64,7 @@ public final class Simulation {
     /** The run, telling {@code observer} every call in decision order (a trace of it). */
     public SimResult run(LongConsumer progress, DecisionObserver observer) {
         try (KernelEngine engine = settings.actors()
-                ? ActorEngine.onJournal(
-                        settings.journal().orElseThrow(),
-                        "sim-" + Long.toHexString(settings.seed()) + "-" + Long.toHexString(System.nanoTime()),
-                        Duration.ofSeconds(60))
+                ? ActorEngine.onJournal(settings.journal().orElseThrow(), instance, Duration.ofSeconds(60))
                 : new ModelEngine(settings.mutants())) {
             Decision booted = engine.boot(topology);
             if (!booted.outcome().isOk()) {
