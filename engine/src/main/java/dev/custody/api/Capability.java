@@ -9,7 +9,16 @@ package dev.custody.api;
  * caller.
  */
 public abstract sealed class Capability
-        permits VfioGroupFd, VfioContainerFd, VfioDeviceFd, IommufdFd, CdevFd, IoasRef, HwptRef, DomainRef, DmaOwner {
+        permits VfioGroupFd,
+                VfioContainerFd,
+                VfioDeviceFd,
+                IommufdFd,
+                CdevFd,
+                IoasRef,
+                HwptRef,
+                DomainRef,
+                DmaOwner,
+                DefaultDomainUse {
     private final Object issuer;
     private final String label;
 

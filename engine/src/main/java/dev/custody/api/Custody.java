@@ -464,12 +464,34 @@ public final class Custody {
 
     // ---- the IOMMU core as in-kernel callers use it ----
 
-    public CompletionStage<Outcome<Void>> useDefaultDomain(String device) {
-        return done(new Command.UseDefaultDomain(new DeviceId(device)));
+    /**
+     * iommu_device_use_default_domain: one use of the device group's default domain (a kernel DMA owner
+     * in its owner_cnt), which only {@link #unuseDefaultDomain} of the use returned gives back.
+     */
+    public CompletionStage<Outcome<DefaultDomainUse>> useDefaultDomain(String device) {
+        return execute(new Command.UseDefaultDomain(new DeviceId(device)), Precondition.NONE)
+                .thenApply(o -> map(o, r -> new DefaultDomainUse(issuer, device)));
     }
 
-    public CompletionStage<Outcome<Void>> unuseDefaultDomain(String device) {
-        return done(new Command.UnuseDefaultDomain(new DeviceId(device)));
+    /**
+     * iommu_device_unuse_default_domain of one use, once: a use given back already (or another engine's)
+     * is EBADF, as closing a closed fd is.
+     */
+    public CompletionStage<Outcome<Void>> unuseDefaultDomain(DefaultDomainUse use) {
+        return checked(
+                () -> {
+                    if (!use.giveBack()) {
+                        return java.util.concurrent.CompletableFuture.completedFuture(
+                                Outcome.fail(Errno.EBADF, use + " was given back already"));
+                    }
+                    return done(new Command.UnuseDefaultDomain(new DeviceId(use.device)))
+                            .whenComplete((outcome, failed) -> {
+                                if (failed != null || !outcome.isOk()) {
+                                    use.keep();
+                                }
+                            });
+                },
+                use);
     }
 
     /**
@@ -706,6 +728,7 @@ public final class Custody {
             case HwptRef o -> new Handle.IommufdObject(o.iommufd, o.id);
             case DomainRef d -> new Handle.Domain(d.id);
             case DmaOwner o -> new Handle.Unbound(o.toString()); // a claim is not a file: it names nothing
+            case DefaultDomainUse u -> new Handle.Unbound(u.toString()); // a use is not a file either
         };
     }
 }

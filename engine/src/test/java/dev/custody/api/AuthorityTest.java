@@ -116,6 +116,42 @@ class AuthorityTest extends InMemoryRuntimeTest {
     }
 
     @Test
+    void aDefaultDomainUseIsGivenBackOnceAndOnlyWithItsToken() {
+        EngineAdmin admin = EngineAdmin.start(runtime, "authority-default-use", machine(), TIMEOUT)
+                .toCompletableFuture()
+                .join();
+        EngineAdmin other = EngineAdmin.start(runtime, "authority-default-use-other", machine(), TIMEOUT)
+                .toCompletableFuture()
+                .join();
+        Custody engine = admin.custody();
+        DefaultDomainUse driver = ok(engine.useDefaultDomain(SPARE));
+        DefaultDomainUse elsewhere = ok(other.custody().useDefaultDomain(SPARE));
+        assertEquals(1, ownerCnt(engine, 2), "the driver's use holds the group for kernel DMA");
+        refused(Errno.EPERM, engine.claimGroup(2, "user"), "a claim under a kernel driver's use");
+
+        refused(Errno.EBADF, engine.unuseDefaultDomain(elsewhere), "another engine's use");
+        assertEquals(1, ownerCnt(engine, 2), "the driver's use is still counted");
+        ok(engine.unuseDefaultDomain(driver));
+        assertEquals(0, ownerCnt(engine, 2));
+        refused(Errno.EBADF, engine.unuseDefaultDomain(driver), "a use given back already");
+        DefaultDomainUse second = ok(engine.useDefaultDomain(SPARE));
+        refused(Errno.EBADF, engine.unuseDefaultDomain(driver), "an old use does not give back a new one");
+        assertEquals(1, ownerCnt(engine, 2), "the second use is still counted");
+        ok(engine.unuseDefaultDomain(second));
+        other.stop().toCompletableFuture().join();
+        admin.stop().toCompletableFuture().join();
+    }
+
+    private static int ownerCnt(Custody engine, int group) {
+        return engine.inspect()
+                .toCompletableFuture()
+                .join()
+                .group(group)
+                .orElseThrow()
+                .ownerCnt();
+    }
+
+    @Test
     void aDeviceClaimIsReleasedByItsOwnerOnly() {
         EngineAdmin admin = EngineAdmin.start(runtime, "authority-device", machine(), TIMEOUT)
                 .toCompletableFuture()
