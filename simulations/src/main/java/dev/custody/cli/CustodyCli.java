@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
 @Command(
         name = "custody",
         mixinStandardHelpOptions = true,
-        version = "custody 0.1.0",
+        versionProvider = BuildVersion.class,
         subcommands = {
             SimulateCommand.class,
             ScenarioCommand.class,
