@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
 @Command(
         name = "custody",
         mixinStandardHelpOptions = true,
-        versionProvider = BuildVersion.class,
+        versionProvider = CustodyCli.Version.class,
         subcommands = {
             SimulateCommand.class,
             ScenarioCommand.class,
@@ -82,6 +82,14 @@ public final class CustodyCli implements Runnable {
                             : ": " + failure.getMessage().lines().findFirst().orElse(""))
                     + "); " + where);
             return INTERNAL_ERROR;
+        }
+    }
+
+    /** {@code --version}: the build's version and commit. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {dev.custody.build.BuildInfo.versionLine()};
         }
     }
 }
