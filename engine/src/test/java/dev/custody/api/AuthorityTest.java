@@ -91,9 +91,7 @@ class AuthorityTest extends InMemoryRuntimeTest {
 
     @Test
     void anInKernelCallerReleasesOnlyItsOwnClaim() {
-        EngineAdmin admin = EngineAdmin.start(runtime, "authority-release", machine(), TIMEOUT)
-                .toCompletableFuture()
-                .join();
+        EngineAdmin admin = started("authority-release", machine());
         Custody engine = admin.custody();
         Vm.start(engine);
         DmaOwner stranger = ok(engine.claimGroup(2, "stranger"));
@@ -117,12 +115,8 @@ class AuthorityTest extends InMemoryRuntimeTest {
 
     @Test
     void aDefaultDomainUseIsGivenBackOnceAndOnlyWithItsToken() {
-        EngineAdmin admin = EngineAdmin.start(runtime, "authority-default-use", machine(), TIMEOUT)
-                .toCompletableFuture()
-                .join();
-        EngineAdmin other = EngineAdmin.start(runtime, "authority-default-use-other", machine(), TIMEOUT)
-                .toCompletableFuture()
-                .join();
+        EngineAdmin admin = started("authority-default-use", machine());
+        EngineAdmin other = started("authority-default-use-other", machine());
         Custody engine = admin.custody();
         DefaultDomainUse driver = ok(engine.useDefaultDomain(SPARE));
         DefaultDomainUse elsewhere = ok(other.custody().useDefaultDomain(SPARE));
@@ -153,9 +147,7 @@ class AuthorityTest extends InMemoryRuntimeTest {
 
     @Test
     void aDeviceClaimIsReleasedByItsOwnerOnly() {
-        EngineAdmin admin = EngineAdmin.start(runtime, "authority-device", machine(), TIMEOUT)
-                .toCompletableFuture()
-                .join();
+        EngineAdmin admin = started("authority-device", machine());
         Custody engine = admin.custody();
         DmaOwner owner = ok(engine.claimDevice(SPARE, "iommufd-like"));
         DmaOwner other = ok(engine.claimGroup(1, "other"));
@@ -176,12 +168,8 @@ class AuthorityTest extends InMemoryRuntimeTest {
 
     @Test
     void anotherEnginesCapabilitiesProveNothingHereWhateverNumbersTheyHold() {
-        EngineAdmin mine = EngineAdmin.start(runtime, "authority-mine", machine(), TIMEOUT)
-                .toCompletableFuture()
-                .join();
-        EngineAdmin forger = EngineAdmin.start(runtime, "authority-forger", machine(), TIMEOUT)
-                .toCompletableFuture()
-                .join();
+        EngineAdmin mine = started("authority-mine", machine());
+        EngineAdmin forger = started("authority-forger", machine());
         Custody engine = mine.custody();
         Vm vm = Vm.start(engine);
         // the forger's engine runs the same steps, so its files and domains have the same numbers
@@ -206,16 +194,12 @@ class AuthorityTest extends InMemoryRuntimeTest {
 
     @Test
     void recoveredCapabilitiesGoToTheAdminAndOldOnesDieWithTheIncarnation() {
-        EngineAdmin admin = EngineAdmin.start(runtime, "authority-recovery", machine(), TIMEOUT)
-                .toCompletableFuture()
-                .join();
+        EngineAdmin admin = started("authority-recovery", machine());
         DmaOwner before = ok(admin.custody().claimGroup(2, "driver"));
         DomainRef domain = ok(admin.custody().allocateDomain(NIC, "mine"));
         admin.stop().toCompletableFuture().join();
 
-        EngineAdmin again = EngineAdmin.start(runtime, "authority-recovery", machine(), TIMEOUT)
-                .toCompletableFuture()
-                .join();
+        EngineAdmin again = started("authority-recovery", machine());
         Custody engine = again.custody();
         refused(Errno.EBADF, engine.releaseGroup(before, 2), "a token of the engine before the restart");
         refused(Errno.EBADF, engine.freeDomain(domain), "a domain of the engine before the restart");

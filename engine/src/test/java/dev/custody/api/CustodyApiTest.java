@@ -52,9 +52,7 @@ class CustodyApiTest extends InMemoryRuntimeTest {
 
     @Test
     void assignAMultiDeviceGroupToAVmAndGiveItBack() throws Exception {
-        EngineAdmin engineAdmin = EngineAdmin.start(runtime, "api-assign", machine(), TIMEOUT)
-                .toCompletableFuture()
-                .join();
+        EngineAdmin engineAdmin = started("api-assign", machine());
         Custody engine = engineAdmin.custody();
         List<OwnershipChange> changes = new CopyOnWriteArrayList<>();
         CompletableFuture<Void> sawRelease = new CompletableFuture<>();
@@ -109,13 +107,9 @@ class CustodyApiTest extends InMemoryRuntimeTest {
 
     @Test
     void aCapabilityFromAnotherEngineProvesNothing() {
-        EngineAdmin firstAdmin = EngineAdmin.start(runtime, "api-first", machine(), TIMEOUT)
-                .toCompletableFuture()
-                .join();
+        EngineAdmin firstAdmin = started("api-first", machine());
         Custody first = firstAdmin.custody();
-        EngineAdmin secondAdmin = EngineAdmin.start(runtime, "api-second", machine(), TIMEOUT)
-                .toCompletableFuture()
-                .join();
+        EngineAdmin secondAdmin = started("api-second", machine());
         Custody second = secondAdmin.custody();
         ok(first.unbind("0000:00:03.0"));
         ok(first.bind("0000:00:03.0", "vfio-pci"));
@@ -139,9 +133,7 @@ class CustodyApiTest extends InMemoryRuntimeTest {
 
     @Test
     void theInKernelAndIommufdOperationsAnswerLikeTheKernel() {
-        EngineAdmin engineAdmin = EngineAdmin.start(runtime, "api-ops", machine(), TIMEOUT)
-                .toCompletableFuture()
-                .join();
+        EngineAdmin engineAdmin = started("api-ops", machine());
         Custody engine = engineAdmin.custody();
         assertEquals(
                 "EPERM",

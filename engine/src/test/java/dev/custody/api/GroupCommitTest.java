@@ -29,9 +29,7 @@ class GroupCommitTest extends InMemoryRuntimeTest {
     void callsInFlightTogetherGetTheSequentialAnswers() {
         Topology topology = ModelRandomWalkTest.topology();
         List<Command<?>> commands = new RandomWalk(topology, false).commands(7, 3000);
-        EngineAdmin engine = EngineAdmin.start(runtime, "group-commit", topology, TIMEOUT)
-                .toCompletableFuture()
-                .join();
+        EngineAdmin engine = started("group-commit", topology);
         List<CompletableFuture<Decision>> answers = new ArrayList<>();
         for (Command<?> command : commands) {
             answers.add(engine.decide(command).toCompletableFuture()); // no waiting: all in flight
@@ -48,9 +46,7 @@ class GroupCommitTest extends InMemoryRuntimeTest {
         EngineRecoveryTest.assertEntitiesMatch(engine, before);
         engine.stop().toCompletableFuture().join();
 
-        EngineAdmin recovered = EngineAdmin.start(runtime, "group-commit", topology, TIMEOUT)
-                .toCompletableFuture()
-                .join();
+        EngineAdmin recovered = started("group-commit", topology);
         KernelState after = recovered.state().toCompletableFuture().join();
         assertEquals(before, after, "folding the journal gives the state the decisions computed");
         assertEquals(List.of(), Invariants.check(after));

@@ -21,4 +21,11 @@ abstract class InMemoryRuntimeTest {
     static void stopRuntime() {
         runtime.close();
     }
+
+    /** A new engine instance on the shared runtime, booted on {@code topology}, once it is ready. */
+    static EngineAdmin started(String instance, dev.custody.model.Topology topology) {
+        return EngineAdmin.start(runtime, instance, topology, TIMEOUT)
+                .toCompletableFuture()
+                .join();
+    }
 }

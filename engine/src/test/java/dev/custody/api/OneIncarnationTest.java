@@ -68,11 +68,7 @@ class OneIncarnationTest extends InMemoryRuntimeTest {
     void aStartThatFailsLeavesNothingRunning() {
         start("refused").stop().toCompletableFuture().join();
         Topology other = new Topology(TOPOLOGY.iommus(), TOPOLOGY.drivers(), new java.util.LinkedHashMap<>());
-        CompletionException refused = assertThrows(
-                CompletionException.class,
-                () -> EngineAdmin.start(runtime, "refused", other, TIMEOUT)
-                        .toCompletableFuture()
-                        .join());
+        CompletionException refused = assertThrows(CompletionException.class, () -> started("refused", other));
         assertTrue(refused.getCause().getMessage().contains("belongs to another topology"), refused.toString());
         start("refused").stop().toCompletableFuture().join(); // not "already running"
     }

@@ -111,9 +111,7 @@ public class UserDomainPageTablesTest extends InMemoryRuntimeTest {
 
     @Test
     void type1AndIoasMappingsReachEveryDomainTableAndSurviveARestart() {
-        EngineAdmin engine = EngineAdmin.start(runtime, "user-tables", machine(), TIMEOUT)
-                .toCompletableFuture()
-                .join();
+        EngineAdmin engine = started("user-tables", machine());
         SequencedMap<String, DomainId> domains = mapThroughType1AndIoas(engine);
         KernelState state = engine.state().toCompletableFuture().join();
         assertEquals(4, PageTableAudit.assertTablesMatchOwners(engine, state));
@@ -126,9 +124,7 @@ public class UserDomainPageTablesTest extends InMemoryRuntimeTest {
         assertEquals(0L, paddr(engine, domains.get("H1"), 0x10_0000L), "unmapped from every HWPT");
         engine.stop().toCompletableFuture().join();
 
-        EngineAdmin recovered = EngineAdmin.start(runtime, "user-tables", machine(), TIMEOUT)
-                .toCompletableFuture()
-                .join();
+        EngineAdmin recovered = started("user-tables", machine());
         KernelState after = recovered.state().toCompletableFuture().join();
         assertEquals(state, after);
         assertEquals(4, PageTableAudit.assertTablesMatchOwners(recovered, after), "tables rebuilt from the journal");

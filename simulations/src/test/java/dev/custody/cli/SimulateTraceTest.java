@@ -182,10 +182,7 @@ class SimulateTraceTest {
                 "100",
                 "--trace",
                 notADirectory.resolve("t.json").toString());
-        assertEquals(2, run.status(), run.out() + run.err());
-        assertEquals(1, run.err().strip().lines().count(), run.err());
-        assertTrue(run.err().contains("--trace") && run.err().contains("is not a directory"), run.err());
-        assertEquals("", run.out(), "nothing ran");
+        refusedBeforeTheRun(run, "--trace", "is not a directory");
     }
 
     @Test
@@ -198,10 +195,7 @@ class SimulateTraceTest {
                 "100",
                 "--report",
                 dir.resolve("missing/r.html").toString());
-        assertEquals(2, run.status(), run.out() + run.err());
-        assertEquals(1, run.err().strip().lines().count(), run.err());
-        assertTrue(run.err().contains("--report") && run.err().contains("does not exist"), run.err());
-        assertEquals("", run.out(), "nothing ran");
+        refusedBeforeTheRun(run, "--report", "does not exist");
     }
 
     @Test
@@ -221,5 +215,13 @@ class SimulateTraceTest {
         try (Stream<Path> left = Files.list(dir)) {
             assertEquals(List.of(), left.toList(), "no report, no data file, no temporary file");
         }
+    }
+
+    /** Exit 2 with one line naming the option and the problem, and no output: nothing ran. */
+    private static void refusedBeforeTheRun(CliRun run, String option, String problem) {
+        assertEquals(2, run.status(), run.out() + run.err());
+        assertEquals(1, run.err().strip().lines().count(), run.err());
+        assertTrue(run.err().contains(option) && run.err().contains(problem), run.err());
+        assertEquals("", run.out(), "nothing ran");
     }
 }
