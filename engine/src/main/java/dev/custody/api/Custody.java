@@ -1,5 +1,6 @@
 package dev.custody.api;
 
+import dev.custody.entity.HostPort;
 import dev.custody.entity.KernelCoordinator;
 import dev.custody.entity.Precondition;
 import dev.custody.model.Command;
@@ -104,9 +105,15 @@ public final class Custody {
      */
     static CompletionStage<Custody> start(
             CustodyRuntime runtime, String instance, Topology topology, Duration timeout) {
+        return start(runtime, instance, topology, timeout, HostPort.NONE);
+    }
+
+    /** As {@link #start(CustodyRuntime, String, Topology, Duration)}, carrying decisions out on {@code host}. */
+    static CompletionStage<Custody> start(
+            CustodyRuntime runtime, String instance, Topology topology, Duration timeout, HostPort host) {
         return runtime.reserve(instance)
                 .thenCompose(incarnation -> runtime.spawn(
-                                KernelCoordinator.create(instance, runtime.coordinatorSettings()),
+                                KernelCoordinator.create(instance, runtime.coordinatorSettings(), host),
                                 "engine-" + instance + "-" + GENERATION.incrementAndGet(),
                                 timeout)
                         .whenComplete((coordinator, notSpawned) -> {
@@ -165,6 +172,15 @@ public final class Custody {
     /** {@link EngineAdmin#decide(Command, String)}. */
     CompletionStage<Decision> decide(Command<?> command, String operationId) {
         return send(command, operationId, true, Precondition.NONE);
+    }
+
+    /** {@link EngineAdmin#observe}. */
+    CompletionStage<Decision> observe(Command<?> command, String seen) {
+        return AskPattern.askWithStatus(
+                coordinator,
+                replyTo -> new KernelCoordinator.Observe(command, seen, replyTo),
+                timeout,
+                runtime.system().scheduler());
     }
 
     private CompletionStage<Decision> send(

@@ -2,6 +2,7 @@ package dev.custody.api;
 
 import dev.custody.entity.EntityId;
 import dev.custody.entity.EntityState;
+import dev.custody.entity.HostPort;
 import dev.custody.entity.TableDump;
 import dev.custody.model.Command;
 import dev.custody.model.DomainId;
@@ -37,7 +38,17 @@ public final class EngineAdmin {
      */
     public static CompletionStage<EngineAdmin> start(
             CustodyRuntime runtime, String instance, Topology topology, Duration timeout) {
-        return Custody.start(runtime, instance, topology, timeout).thenApply(EngineAdmin::new);
+        return start(runtime, instance, topology, timeout, HostPort.NONE);
+    }
+
+    /**
+     * As {@link #start(CustodyRuntime, String, Topology, Duration)}, in live host mode: every decision the
+     * model does not refuse is carried out on {@code host} before it is answered, and the caller gets the
+     * kernel's answer (docs/live-host.md).
+     */
+    public static CompletionStage<EngineAdmin> start(
+            CustodyRuntime runtime, String instance, Topology topology, Duration timeout, HostPort host) {
+        return Custody.start(runtime, instance, topology, timeout, host).thenApply(EngineAdmin::new);
     }
 
     /** The engine as callers use it, with capabilities only: what a control process hands out. */
@@ -77,6 +88,15 @@ public final class EngineAdmin {
      */
     public CompletionStage<Decision> decide(Command<?> command, String operationId) {
         return custody.decide(command, operationId);
+    }
+
+    /**
+     * A change seen on the host behind the engine's back (a driver unbound by hand, a device unplugged):
+     * decided and journaled as the command that makes the model follow it, from caller "host", never
+     * carried out. The decision says whether the model could follow (an answer other than ok is drift).
+     */
+    public CompletionStage<Decision> observe(Command<?> command, String seen) {
+        return custody.observe(command, seen);
     }
 
     /** As {@link #decide(Command)}, with the outcome typed by the command's reply. */

@@ -119,7 +119,7 @@ public final class CoordinatorLedger {
     CoordinatorLedger decided(KernelJournal.Decided decided, KernelState next) {
         CoordinatorLedger ledger = changing();
         if (decided.command().callersId()) {
-            ledger.recent.remember(RecentOperation.of(decided.command(), decided.answer()));
+            ledger.recent.remember(RecentOperation.of(decided.command(), decided.given()));
         }
         return next == null ? ledger.taken(decided.taken()) : ledger.taken(decided.taken(), next);
     }
@@ -127,7 +127,7 @@ public final class CoordinatorLedger {
     CoordinatorLedger answered(KernelJournal.Answered answered) {
         CoordinatorLedger ledger = changing();
         if (answered.command().callersId()) {
-            ledger.recent.remember(RecentOperation.of(answered.command(), answered.answer()));
+            ledger.recent.remember(RecentOperation.of(answered.command(), answered.given()));
         }
         return ledger;
     }

@@ -89,6 +89,18 @@ final class CoordinatorLog {
         LOG.warn("engine {} refused its journal and does not start: {}", instance, failure.getMessage());
     }
 
+    void drift(CommandRecord command, AnswerRecord model, HostRecord host) {
+        LOG.warn(
+                "engine {}: drift on {} from {}: the model answered {}, the kernel {} ({}); the caller gets the"
+                        + " kernel's answer and the model follows what the host shows",
+                instance,
+                command.operation(),
+                command.caller(),
+                model.result(),
+                host.kernel().result(),
+                host.action());
+    }
+
     void stopped(long lastSeq) {
         LOG.info("engine {} stopped at decision {}", instance, lastSeq);
     }

@@ -82,6 +82,13 @@ public final class KernelCoordinator
             ActorRef<StatusReply<Decision>> replyTo)
             implements Message {}
 
+    /**
+     * A change seen on the host behind the engine's back (live host mode): decided and recorded as the
+     * command that makes the model follow it, from caller {@value #HOST_CALLER}, and never carried out.
+     */
+    public record Observe(Command<?> command, String seen, ActorRef<StatusReply<Decision>> replyTo)
+            implements Message {}
+
     public record GetKernel(ActorRef<Optional<KernelState>> replyTo) implements Message {}
 
     /**
@@ -167,9 +174,16 @@ public final class KernelCoordinator
     /** The caller the boot is recorded under. */
     public static final String ENGINE = "custody";
 
+    /** The caller a change seen on the host is recorded from. */
+    public static final String HOST_CALLER = "host";
+
     private final ActorContext<Message> context;
     private final String instance;
     private final CoordinatorSettings settings;
+    private final HostPort host;
+    /** Changes seen on the host so far in this incarnation: they number their records' operation ids. */
+    private long observed;
+
     private final ActorRef<EntityActor.Report> reports;
     private final LiveEntities entities;
 
@@ -197,20 +211,27 @@ public final class KernelCoordinator
     private boolean recovering = true;
 
     public static Behavior<Message> create(String instance, CoordinatorSettings settings) {
+        return create(instance, settings, HostPort.NONE);
+    }
+
+    /** A coordinator whose accepted decisions are carried out on {@code host} (live host mode). */
+    public static Behavior<Message> create(String instance, CoordinatorSettings settings, HostPort host) {
         return Behaviors.withTimers(
-                timers -> Behaviors.setup(context -> new KernelCoordinator(context, timers, instance, settings)));
+                timers -> Behaviors.setup(context -> new KernelCoordinator(context, timers, instance, settings, host)));
     }
 
     private KernelCoordinator(
             ActorContext<Message> context,
             TimerScheduler<Message> timers,
             String instance,
-            CoordinatorSettings settings) {
+            CoordinatorSettings settings,
+            HostPort host) {
         super(PersistenceId.ofUniqueId(instance + "|kernel"), RESTART_AFTER_WRITE_FAILURE);
         this.context = context;
         this.timers = timers;
         this.instance = instance;
         this.settings = settings;
+        this.host = host;
         this.log = new CoordinatorLog(instance);
         this.reports = context.messageAdapter(EntityActor.Report.class, EntityReported::new);
         this.entities = new LiveEntities(entity -> {
@@ -237,6 +258,7 @@ public final class KernelCoordinator
                 .forAnyState()
                 .onCommand(Start.class, this::onStart)
                 .onCommand(Execute.class, this::onExecute)
+                .onCommand(Observe.class, this::onObserve)
                 .onCommand(GetKernel.class, (ledger, get) -> Effect().reply(get.replyTo(), ledger.kernel()))
                 .onCommand(AwaitQuiet.class, this::onAwaitQuiet)
                 .onCommand(EntityReported.class, this::onEntityReported)
@@ -360,24 +382,81 @@ public final class KernelCoordinator
                             StatusReply.success(
                                     new Decision(List.of(), Outcome.fail(Errno.EPERM, refused.get()), now)));
         }
+        Optional<String> outside = host.refusal(now, execute.command());
+        if (outside.isPresent()) {
+            Outcome<Reply> eacces = Outcome.fail(Errno.EACCES, outside.get());
+            AnswerRecord answer = AnswerRecord.of(eacces);
+            answerOrWait(
+                    new KernelJournal.Answered(
+                            batch.lastSeq(ledger.lastSeq()),
+                            command,
+                            answer,
+                            Optional.of(new HostRecord(HostRecord.OUTSIDE_ALLOW_LIST, outside.get(), answer))),
+                    execute.replyTo(),
+                    new Decision(List.of(), eacces, now));
+            return Effect().noReply();
+        }
         Decision decision = Operations.decide(now, execute.command());
-        long after = batch.lastSeq(ledger.lastSeq());
         Optional<PageTableRead> read = PageTableRead.of(now, execute.command(), decision);
         if (read.isPresent()) {
-            readPageTable(read.get(), execute.replyTo(), command, after, decision);
+            readPageTable(read.get(), execute.replyTo(), command, batch.lastSeq(ledger.lastSeq()), decision);
             return Effect().noReply();
         }
-        AnswerRecord answer = AnswerRecord.of(decision.outcome());
-        if (decision.events().isEmpty()) {
-            answerOrWait(new KernelJournal.Answered(after, command, answer), execute.replyTo(), decision);
-            return Effect().noReply();
-        }
-        batch.decided(
-                new KernelJournal.Decided(batch.nextSeq(ledger.lastSeq()), command, answer, decision.events()),
-                execute.replyTo(),
-                decision);
-        scheduleFlush();
+        Optional<HostRecord> carried = decision.outcome() instanceof Outcome.Failed<?>
+                ? Optional.empty() // a refusal is answered without touching the kernel
+                : host.carryOut(now, execute.command(), decision);
+        record(ledger, command, now, decision, carried, execute.replyTo());
         return Effect().noReply();
+    }
+
+    /** A change seen on the host: decided as the command that makes the model follow it, never carried out. */
+    private ReplyEffect<KernelJournal, CoordinatorLedger> onObserve(CoordinatorLedger ledger, Observe observe) {
+        if (ledger.kernel().isEmpty() || holding) {
+            return holding ? Effect().stash() : Effect().reply(observe.replyTo(), StatusReply.error("not started"));
+        }
+        KernelState now = batch.stateFor(ledger.kernel().get());
+        CommandRecord command = CommandRecord.of(
+                HOST_CALLER, "seen-" + ledger.lastSeq() + "-" + (++observed), false, observe.command());
+        Decision decision = Operations.decide(now, observe.command());
+        HostRecord seen = new HostRecord(HostRecord.SEEN, observe.seen(), new AnswerRecord("ok", "", ""));
+        record(ledger, command, now, decision, Optional.of(seen), observe.replyTo());
+        return Effect().noReply();
+    }
+
+    /**
+     * Records a decided command for the next write: with its events as a decision, or as an answer when it
+     * changed nothing. In live host mode the caller gets the kernel's answer ({@link HostDecision}) and a
+     * drift brings the model back to what the host shows.
+     */
+    private void record(
+            CoordinatorLedger ledger,
+            CommandRecord command,
+            KernelState now,
+            Decision model,
+            Optional<HostRecord> carried,
+            ActorRef<StatusReply<Decision>> caller) {
+        AnswerRecord answer = AnswerRecord.of(model.outcome());
+        Decision given = HostDecision.given(now, model, carried);
+        if (given.events().isEmpty()) {
+            answerOrWait(
+                    new KernelJournal.Answered(batch.lastSeq(ledger.lastSeq()), command, answer, carried),
+                    caller,
+                    given);
+        } else {
+            batch.decided(
+                    new KernelJournal.Decided(
+                            batch.nextSeq(ledger.lastSeq()), command, answer, given.events(), carried),
+                    caller,
+                    given);
+            scheduleFlush();
+        }
+        if (HostDecision.drifted(model, carried)) {
+            log.drift(command, answer, carried.get());
+            ActorRef<StatusReply<Decision>> nobody = context.getSystem().ignoreRef();
+            for (HostPort.Observation seen : host.resync(given.state(), command.read())) {
+                context.getSelf().tell(new Observe(seen.command(), seen.seen(), nobody));
+            }
+        }
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.custody.entity;
 import dev.custody.model.Topology;
 import dev.custody.model.event.KernelEvent;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The coordinator's journal, the engine's source of truth: which format and which build wrote it
@@ -39,12 +40,24 @@ public sealed interface KernelJournal extends JournalRecord {
 
     /**
      * Decision {@code seq} (counted from 1, the boot): the command, its answer and the events the rules
-     * decided for it. The caller was answered once this record was on stable storage.
+     * decided for it. The caller was answered once this record was on stable storage. In live host mode
+     * {@code host} says what was carried out and what the kernel answered ({@link HostRecord}).
      */
-    record Decided(long seq, CommandRecord command, AnswerRecord answer, List<KernelEvent> events)
+    record Decided(
+            long seq, CommandRecord command, AnswerRecord answer, List<KernelEvent> events, Optional<HostRecord> host)
             implements KernelJournal {
         public Decided {
             events = List.copyOf(events);
+        }
+
+        /** A decision of an engine that carries nothing out on a host. */
+        public Decided(long seq, CommandRecord command, AnswerRecord answer, List<KernelEvent> events) {
+            this(seq, command, answer, events, Optional.empty());
+        }
+
+        /** The answer the caller was given: the kernel's in live host mode, else the model's. */
+        public AnswerRecord given() {
+            return host.map(HostRecord::kernel).orElse(answer);
         }
 
         /** The decision as the entities and listeners get it. */
@@ -54,10 +67,23 @@ public sealed interface KernelJournal extends JournalRecord {
     }
 
     /**
-     * A command that changed nothing (refused, or a query), decided against the machine as decision
-     * {@code afterSeq} left it; answered once this record was on stable storage.
+     * A command that changed nothing (refused, or a query, or in live host mode one the kernel refused
+     * although the model had not), decided against the machine as decision {@code afterSeq} left it;
+     * answered once this record was on stable storage.
      */
-    record Answered(long afterSeq, CommandRecord command, AnswerRecord answer) implements KernelJournal {}
+    record Answered(long afterSeq, CommandRecord command, AnswerRecord answer, Optional<HostRecord> host)
+            implements KernelJournal {
+
+        /** A command of an engine that carries nothing out on a host. */
+        public Answered(long afterSeq, CommandRecord command, AnswerRecord answer) {
+            this(afterSeq, command, answer, Optional.empty());
+        }
+
+        /** The answer the caller was given: the kernel's in live host mode, else the model's. */
+        public AnswerRecord given() {
+            return host.map(HostRecord::kernel).orElse(answer);
+        }
+    }
 
     /** Every entity has persisted its events of every decision up to {@code seq}. Written lazily, never awaited. */
     record AppliedThrough(long seq) implements KernelJournal {}

@@ -7,6 +7,7 @@ import dev.custody.entity.CommandRecord;
 import dev.custody.entity.CoordinatorSnapshot;
 import dev.custody.entity.CoordinatorState;
 import dev.custody.entity.EntityState;
+import dev.custody.entity.HostRecord;
 import dev.custody.entity.KernelJournal;
 import dev.custody.entity.RecentOperation;
 import dev.custody.entity.Stamped;
@@ -198,6 +199,7 @@ public final class Registrations {
         t.put(131, AnswerRecord.class);
         t.put(132, CoordinatorSnapshot.class); // the coordinator's snapshot (was CoordinatorState)
         t.put(133, RecentOperation.class); // a caller-named operation and its answer, in the snapshot
+        t.put(134, HostRecord.class); // live host mode: what was carried out and the kernel's answer
         return Collections.unmodifiableMap(t);
     }
 

@@ -1,0 +1,25 @@
+package dev.custody.live;
+
+import java.util.Map;
+
+/**
+ * What performs the guest agent's lines on the live host: the native module's FFM agent on a real host,
+ * a fake in tests. One line at a time, from the coordinator's thread.
+ */
+@FunctionalInterface
+public interface HostCalls {
+
+    /**
+     * The kernel's answer to one line: {@code result} "ok", an errno's name, "PENDING" (a sysfs write
+     * still blocked in the kernel) or "WARN" (it succeeded and the kernel logged a warning meanwhile),
+     * and the values the call printed ({@code devid=3}).
+     */
+    record Answer(String result, Map<String, String> values) {
+        public Answer {
+            values = Map.copyOf(values);
+        }
+    }
+
+    /** Performs {@code line} ("VERB ARGS...", as the operation catalogue renders it) as step {@code step}. */
+    Answer perform(String step, String line);
+}

@@ -1,0 +1,132 @@
+package dev.custody.live;
+
+import dev.custody.entity.AnswerRecord;
+import dev.custody.entity.HostPort;
+import dev.custody.entity.HostRecord;
+import dev.custody.model.Command;
+import dev.custody.model.Errno;
+import dev.custody.model.state.KernelState;
+import dev.custody.ops.NotRealisable;
+import dev.custody.ops.Operation;
+import dev.custody.ops.Operations;
+import dev.custody.rules.Decision;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiFunction;
+
+/**
+ * Live host mode's {@link HostPort}: a command the model accepted is carried out on the host as the
+ * operation catalogue's agent line, performed by {@link HostCalls} (the native module's FFM agent), and
+ * the kernel's answer is compared with the model's. In {@code dryRun} nothing is carried out: the line
+ * that would have been is recorded. Commands outside the {@link AllowList} are refused before anything
+ * is decided. What user space cannot do (the in-kernel {@code iommu.*} calls, probe fault injection) is
+ * decided by the model alone and carries nothing out.
+ */
+public final class LiveHost implements HostPort {
+    private final HostCalls calls;
+    private final AllowList allowed;
+    private final boolean dryRun;
+    private final BiFunction<KernelState, Command<?>, List<Observation>> resync;
+    private final AtomicLong carriedOut = new AtomicLong();
+    private final AtomicLong drifts = new AtomicLong();
+    private final AtomicLong refused = new AtomicLong();
+    private long steps;
+
+    /**
+     * @param resync what the host shows now for a command's objects after a drift, as the changes that
+     *     make the model follow (read from sysfs)
+     */
+    public LiveHost(
+            HostCalls calls,
+            AllowList allowed,
+            boolean dryRun,
+            BiFunction<KernelState, Command<?>, List<Observation>> resync) {
+        this.calls = calls;
+        this.allowed = allowed;
+        this.dryRun = dryRun;
+        this.resync = resync;
+    }
+
+    @Override
+    public Optional<String> refusal(KernelState before, Command<?> command) {
+        Optional<String> outside = allowed.refusal(before.topology(), command);
+        outside.ifPresent(why -> refused.incrementAndGet());
+        return outside;
+    }
+
+    @Override
+    public Optional<HostRecord> carryOut(KernelState before, Command<?> command, Decision model) {
+        Operation<?> operation = Operations.of(command);
+        String line;
+        try {
+            line = operation.agentLine(command, new LiveAgentContext(before.topology(), model));
+        } catch (NotRealisable userSpaceCannot) {
+            return Optional.empty();
+        }
+        AnswerRecord predicted = AnswerRecord.of(model.outcome());
+        if (dryRun) {
+            return Optional.of(new HostRecord(HostRecord.DRY_RUN, line, predicted));
+        }
+        HostCalls.Answer answer = calls.perform("live" + (++steps), line);
+        carriedOut.incrementAndGet();
+        AnswerRecord kernel = kernelAnswer(answer, predicted, line);
+        HostRecord record = new HostRecord(HostRecord.CARRIED_OUT, line, kernel);
+        if (record.drifted(predicted)) {
+            drifts.incrementAndGet();
+        }
+        return Optional.of(record);
+    }
+
+    @Override
+    public List<Observation> resync(KernelState after, Command<?> command) {
+        return resync.apply(after, command);
+    }
+
+    /** Commands carried out on the host so far. */
+    public long carriedOut() {
+        return carriedOut.get();
+    }
+
+    /** Answers of the kernel that were not the model's (changes the model could not follow count too). */
+    public long drifts() {
+        return drifts.get();
+    }
+
+    /** Commands refused because they name something outside the allow-list. */
+    public long refusedOutsideAllowList() {
+        return refused.get();
+    }
+
+    public boolean dryRun() {
+        return dryRun;
+    }
+
+    /**
+     * The kernel's answer as the journal records it. The value of an ok answer is the model's when the
+     * model said ok too: the handles in it are the model's names, which the agent maps to the kernel's
+     * descriptors and ids. An errno outside the model's vocabulary (EIO from a failing device, say) is
+     * recorded as EINVAL with the kernel's own errno named in the reason, so it still reads as drift.
+     */
+    private static AnswerRecord kernelAnswer(HostCalls.Answer answer, AnswerRecord predicted, String line) {
+        String result = answer.result();
+        String said = "the kernel answered " + result + " to \"" + line + "\"" + values(answer);
+        return switch (result) {
+            case "ok" -> new AnswerRecord("ok", "", predicted.ok() ? predicted.value() : "");
+            case "WARN", "PENDING" -> new AnswerRecord(result, said, "");
+            default ->
+                known(result)
+                        ? new AnswerRecord(result, said, "")
+                        : new AnswerRecord(Errno.EINVAL.name(), said + " (an errno the model does not know)", "");
+        };
+    }
+
+    private static boolean known(String errno) {
+        return Arrays.stream(Errno.values()).anyMatch(e -> e.name().equals(errno));
+    }
+
+    private static String values(HostCalls.Answer answer) {
+        return answer.values().isEmpty() ? "" : " " + answer.values();
+    }
+}

@@ -1,0 +1,211 @@
+package dev.custody.live;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import dev.custody.api.CustodyRuntime;
+import dev.custody.api.EngineAdmin;
+import dev.custody.entity.HostPort;
+import dev.custody.model.Command;
+import dev.custody.model.DeviceId;
+import dev.custody.model.DeviceSpec;
+import dev.custody.model.DriverSpec;
+import dev.custody.model.GroupId;
+import dev.custody.model.IommuSpec;
+import dev.custody.model.Topology;
+import dev.custody.model.state.KernelState;
+import dev.custody.rules.Decision;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Optional;
+import java.util.SequencedMap;
+import org.apache.pekko.persistence.testkit.PersistenceTestKitPlugin;
+import org.apache.pekko.persistence.testkit.PersistenceTestKitSnapshotPlugin;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Live host mode through the engine: an accepted decision is carried out as the catalogue's agent line
+ * and answered with the kernel's result; a drift is answered with the kernel's result and changes the
+ * model only as far as the kernel acted, also after a restart; the allow-list refuses with EACCES before
+ * anything is decided; a dry run carries nothing out; a change seen on the host is followed.
+ */
+class LiveHostTest {
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+    private static final DeviceId A = new DeviceId("0000:00:03.0");
+    private static final DeviceId B = new DeviceId("0000:00:03.1");
+    private static final DeviceId DISK = new DeviceId("0000:00:1f.2");
+
+    private CustodyRuntime runtime;
+    private final FakeHost kernel = new FakeHost();
+
+    @BeforeEach
+    void start() {
+        runtime = CustodyRuntime.start(PersistenceTestKitPlugin.config()
+                .withFallback(PersistenceTestKitSnapshotPlugin.config())
+                .withFallback(ConfigFactory.parseString("""
+                        pekko.persistence.testkit.events.serialize = off
+                        pekko.persistence.testkit.snapshots.serialize = off
+                        """)));
+    }
+
+    @AfterEach
+    void stop() {
+        runtime.close();
+    }
+
+    /** Two NICs in group 1, the boot disk alone in group 2 with its driver bound. */
+    static Topology host() {
+        SequencedMap<String, IommuSpec> iommus = new LinkedHashMap<>();
+        iommus.put("dmar0", new IommuSpec("dmar0", IommuSpec.DEFAULT_PAGE_SIZES, 48));
+        SequencedMap<DeviceId, DeviceSpec> devices = new LinkedHashMap<>();
+        for (DeviceId nic : List.of(A, B)) {
+            devices.put(nic, device(nic, 1, Optional.empty()));
+        }
+        devices.put(DISK, device(DISK, 2, Optional.of("ahci")));
+        return new Topology(iommus, Topology.catalogueWith(List.<DriverSpec>of()), devices);
+    }
+
+    private static DeviceSpec device(DeviceId id, int group, Optional<String> driver) {
+        return new DeviceSpec(
+                id, Optional.of("dmar0"), Optional.of(new GroupId(group)), List.of(), false, true, driver);
+    }
+
+    private EngineAdmin live(String instance, boolean dryRun, HostPort.Observation... afterDrift) {
+        LiveHost host =
+                new LiveHost(kernel, AllowList.parse("group:1"), dryRun, (state, command) -> List.of(afterDrift));
+        return EngineAdmin.start(runtime, instance, host(), TIMEOUT, host)
+                .toCompletableFuture()
+                .join();
+    }
+
+    private static Decision decide(EngineAdmin engine, Command<?> command) {
+        return engine.decide(command).toCompletableFuture().join();
+    }
+
+    private static Optional<String> driverOf(EngineAdmin engine, DeviceId device) {
+        KernelState state = engine.state().toCompletableFuture().join();
+        return state.device(device).driver();
+    }
+
+    @Test
+    void anAcceptedDecisionIsCarriedOutAsTheCataloguesLine() {
+        EngineAdmin engine = live("agreed", false);
+        Decision bound = decide(engine, new Command.DriverBind(A, "vfio-pci"));
+        assertTrue(bound.outcome().isOk(), bound.outcome().toString());
+        Decision container = decide(engine, new Command.ContainerOpen("c"));
+        assertTrue(container.outcome().isOk());
+        assertEquals(
+                List.of("bind 0000:00:03.0 vfio-pci 1", "open f" + fileOf(container) + " container"), kernel.performed);
+        assertEquals(Optional.of("vfio-pci"), driverOf(engine, A));
+        engine.stop().toCompletableFuture().join();
+    }
+
+    @Test
+    void aRefusalOfTheModelNeverReachesTheKernel() {
+        EngineAdmin engine = live("refused", false);
+        Decision refused = decide(engine, new Command.GroupOpen(new GroupId(1), "g"));
+        assertEquals("ENOENT", refused.outcome().resultName(), "no VFIO driver in the group yet");
+        assertEquals(List.of(), kernel.performed);
+        engine.stop().toCompletableFuture().join();
+    }
+
+    @Test
+    void aDriftIsAnsweredWithTheKernelsResultAndChangesNothingTheKernelRefused() {
+        kernel.answersNext("EBUSY");
+        EngineAdmin engine = live("drift", false);
+        Decision drifted = decide(engine, new Command.DriverBind(A, "vfio-pci"));
+        assertEquals("EBUSY", drifted.outcome().resultName(), "the kernel's answer, not the model's ok");
+        assertEquals(Optional.empty(), driverOf(engine, A), "the kernel refused, so nothing was bound");
+        engine.stop().toCompletableFuture().join();
+
+        EngineAdmin again = live("drift", false);
+        assertEquals(Optional.empty(), driverOf(again, A), "recovery replays the kernel's refusal, not the model's ok");
+        assertTrue(
+                decide(again, new Command.DriverBind(A, "vfio-pci")).outcome().isOk());
+        again.stop().toCompletableFuture().join();
+    }
+
+    @Test
+    void aRetryOfADriftedCallGetsTheKernelsAnswerAgain() {
+        kernel.answersNext("EBUSY");
+        EngineAdmin engine = live("drift-retry", false);
+        assertEquals(
+                "EBUSY",
+                engine.decide(new Command.DriverBind(A, "vfio-pci"), "bind-a")
+                        .toCompletableFuture()
+                        .join()
+                        .outcome()
+                        .resultName());
+        assertEquals(
+                "EBUSY",
+                engine.decide(new Command.DriverBind(A, "vfio-pci"), "bind-a")
+                        .toCompletableFuture()
+                        .join()
+                        .outcome()
+                        .resultName());
+        assertEquals(1, kernel.performed.size(), "a retry is answered from the journal, never carried out again");
+        engine.stop().toCompletableFuture().join();
+    }
+
+    @Test
+    void afterADriftTheModelFollowsWhatTheHostShows() {
+        kernel.answersNext("EBUSY");
+        EngineAdmin engine = live(
+                "resync", false, new HostPort.Observation(new Command.DriverBind(A, "e1000e"), "sysfs: e1000e bound"));
+        decide(engine, new Command.DriverBind(A, "vfio-pci"));
+        engine.quiesce().toCompletableFuture().join();
+        assertEquals(Optional.of("e1000e"), driverOf(engine, A), "what the resync saw");
+        assertEquals(1, kernel.performed.size(), "what is seen is never carried out");
+        engine.stop().toCompletableFuture().join();
+    }
+
+    @Test
+    void aDeviceOutsideTheAllowListIsRefusedWithEaccesBeforeAnythingIsDecided() {
+        EngineAdmin engine = live("allow", false);
+        Decision unbind = decide(engine, new Command.DriverUnbind(DISK));
+        assertEquals("EACCES", unbind.outcome().resultName());
+        assertTrue(
+                unbind.outcome().explanation().orElse("").contains("device 0000:00:1f.2 outside the allow-list"),
+                unbind.outcome().explanation().orElse(""));
+        assertEquals(
+                "EACCES",
+                decide(engine, new Command.GroupOpen(new GroupId(2), "g"))
+                        .outcome()
+                        .resultName());
+        assertEquals(List.of(), kernel.performed, "the boot disk was never touched");
+        assertEquals(Optional.of("ahci"), driverOf(engine, DISK));
+        engine.stop().toCompletableFuture().join();
+    }
+
+    @Test
+    void aDryRunDecidesAndJournalsButCarriesNothingOut() {
+        EngineAdmin engine = live("dry", true);
+        assertTrue(
+                decide(engine, new Command.DriverBind(A, "vfio-pci")).outcome().isOk());
+        assertEquals(List.of(), kernel.performed);
+        assertEquals(Optional.of("vfio-pci"), driverOf(engine, A), "the model decided it");
+        engine.stop().toCompletableFuture().join();
+    }
+
+    @Test
+    void aChangeSeenOnTheHostIsFollowedAndNeverCarriedOut() {
+        EngineAdmin engine = live("seen", false);
+        decide(engine, new Command.DriverBind(A, "vfio-pci"));
+        Decision seen = engine.observe(new Command.DriverUnbind(A), "uevent: unbind of 0000:00:03.0 from vfio-pci")
+                .toCompletableFuture()
+                .join();
+        assertTrue(seen.outcome().isOk(), seen.outcome().toString());
+        assertEquals(Optional.empty(), driverOf(engine, A));
+        assertEquals(List.of("bind 0000:00:03.0 vfio-pci 1"), kernel.performed);
+        engine.stop().toCompletableFuture().join();
+    }
+
+    private static int fileOf(Decision created) {
+        var reply = (dev.custody.model.Reply.Created) ((dev.custody.model.Outcome.Ok<?>) created.outcome()).value();
+        return ((dev.custody.model.Handle.File) reply.handle()).id().number();
+    }
+}
