@@ -10,6 +10,7 @@ import dev.custody.entity.CommandRecord;
 import dev.custody.entity.CoordinatorSnapshot;
 import dev.custody.entity.CoordinatorState;
 import dev.custody.entity.EntityState;
+import dev.custody.entity.HostRecord;
 import dev.custody.entity.KernelJournal;
 import dev.custody.entity.RecentOperation;
 import dev.custody.entity.Stamped;
@@ -302,6 +303,14 @@ final class GoldenSamples {
         // added with versioned records (journal format 1)
         all.put(KernelJournal.Header.class, new KernelJournal.Header(1, "Custody 0.1.0-SNAPSHOT"));
         all.putAll(recordedMessages());
+        // added with live host mode
+        all.put(
+                HostRecord.class,
+                new HostRecord(
+                        HostRecord.CARRIED_OUT,
+                        "bind 0000:01:00.0 vfio-pci 1",
+                        new AnswerRecord(
+                                "EBUSY", "the kernel answered EBUSY to \"bind 0000:01:00.0 vfio-pci 1\"", "")));
         return all;
     }
 

@@ -67,11 +67,17 @@ public final class AnswerCheck implements Consumer<ReplayStep> {
     private void judgeAnswered(long upTo, KernelState state) {
         while (next < answered.size() && answered.get(next).afterSeq() <= upTo) {
             RecordedAnswer answer = answered.get(next++);
+            if (answer.host().isPresent() && !answer.host().get().decidedByRules()) {
+                continue; // refused by the host's allow-list before the rules were asked
+            }
             commands++;
             Command<?> command = answer.command().read();
             Decision again = Operations.decide(state, command);
             String result = AnswerRecord.of(again.outcome()).result();
-            if (!again.events().isEmpty()) {
+            boolean kernelRefused = answer.host()
+                    .map(h -> h.drifted(answer.answer()) && h.kernelRefused())
+                    .orElse(false);
+            if (!again.events().isEmpty() && !kernelRefused) {
                 violations.add(violation(
                         answer,
                         answer.answer().ok() ? Invariant.D0 : Invariant.G12,

@@ -159,10 +159,11 @@ public final class JournalReader {
                             d.events(),
                             time,
                             Optional.of(d.command()),
-                            Optional.of(d.answer())));
+                            Optional.of(d.answer()),
+                            d.host()));
                 }
                 case KernelJournal.Answered a ->
-                    answered.add(new RecordedAnswer(a.afterSeq(), a.command(), a.answer(), time));
+                    answered.add(new RecordedAnswer(a.afterSeq(), a.command(), a.answer(), time, a.host()));
                 case KernelJournal.DecisionApplied a -> applied.add(a.seq());
                 case KernelJournal.AppliedThrough a -> appliedThrough = Math.max(appliedThrough, a.seq());
                 default ->

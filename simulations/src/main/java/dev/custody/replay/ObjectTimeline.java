@@ -76,8 +76,8 @@ public final class ObjectTimeline implements Consumer<ReplayStep> {
                     domain(state, now),
                     false,
                     attempt.command().caller(),
-                    attempt.answer().result(),
-                    attempt.answer().reason()));
+                    attempt.givenResult(),
+                    attempt.givenReason()));
         }
     }
 
@@ -146,8 +146,14 @@ public final class ObjectTimeline implements Consumer<ReplayStep> {
                 domain(step.after(), after),
                 true,
                 step.decision().command().map(c -> c.caller()).orElse(""),
-                step.decision().answer().map(a -> a.result()).orElse(""),
-                step.decision().answer().map(a -> a.reason()).orElse("")));
+                step.decision()
+                        .answer()
+                        .map(a -> HostText.result(a, step.decision().host()))
+                        .orElse(""),
+                step.decision()
+                        .answer()
+                        .map(a -> HostText.reason(a, step.decision().host()))
+                        .orElse("")));
     }
 
     private boolean concerns(KernelState before, KernelState after, GroupId watched, KernelEvent event) {

@@ -1,10 +1,12 @@
 package dev.custody.replay;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.custody.entity.AnswerRecord;
 import dev.custody.entity.CommandRecord;
 import dev.custody.entity.CommandText;
+import dev.custody.entity.HostRecord;
 import dev.custody.invariants.Invariant;
 import dev.custody.model.Command;
 import dev.custody.model.DeviceId;
@@ -59,6 +61,45 @@ class AnswerCheckTest {
         List<StepViolation> all = new java.util.ArrayList<>(answers.violations());
         all.addAll(invariants.violations());
         return all;
+    }
+
+    private static RecordedAnswer answeredOnTheHost(Command<?> command, String model, HostRecord host) {
+        return new RecordedAnswer(
+                1,
+                CommandRecord.of("vm", "op", true, command),
+                new AnswerRecord(model, model.equals("ok") ? "" : "recorded", ""),
+                Instant.EPOCH,
+                Optional.of(host));
+    }
+
+    @Test
+    void aCallTheKernelRefusedAfterTheModelAcceptedItIsDriftNotAViolation() {
+        Command<?> unbind = new Command.DriverUnbind(NIC); // the rules unbind it, the kernel said EBUSY
+        HostRecord kernel = new HostRecord(
+                HostRecord.CARRIED_OUT, "unbind 0000:00:01.0", new AnswerRecord("EBUSY", "the kernel answered", ""));
+        RecordedAnswer drifted = answeredOnTheHost(unbind, "ok", kernel);
+        assertEquals(List.of(), judge(List.of(boot()), List.of(drifted)));
+        assertEquals("EBUSY (drift: the model answered ok)", drifted.givenResult());
+        assertTrue(drifted.givenReason().endsWith("carried-out: unbind 0000:00:01.0"), drifted.givenReason());
+    }
+
+    @Test
+    void aModelAnswerTheRulesWouldNotGiveIsStillReportedOnALiveJournal() {
+        Command<?> unbind = new Command.DriverUnbind(NIC);
+        HostRecord kernel = new HostRecord(
+                HostRecord.CARRIED_OUT, "unbind 0000:00:01.0", new AnswerRecord("EBUSY", "the kernel answered", ""));
+        List<StepViolation> found = judge(List.of(boot()), List.of(answeredOnTheHost(unbind, "ENODEV", kernel)));
+        assertEquals(1, found.size(), "the recorded model answer is checked against the rules: " + found);
+    }
+
+    @Test
+    void aRefusalByTheAllowListIsNotTheRules() {
+        Command<?> unbind = new Command.DriverUnbind(NIC);
+        HostRecord outside = new HostRecord(
+                HostRecord.OUTSIDE_ALLOW_LIST,
+                "device 0000:00:01.0 outside the allow-list",
+                new AnswerRecord("EACCES", "", ""));
+        assertEquals(List.of(), judge(List.of(boot()), List.of(answeredOnTheHost(unbind, "EACCES", outside))));
     }
 
     @Test

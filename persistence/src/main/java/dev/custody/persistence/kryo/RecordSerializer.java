@@ -199,30 +199,49 @@ final class RecordSerializer<T extends Record> extends Serializer<T> {
 
     @Override
     public void write(Kryo kryo, Output output, T record) {
-        output.writeVarInt(written.length, true);
-        for (Field field : written) {
-            Object value;
+        Object[] values = new Object[written.length];
+        int count = 0;
+        for (int i = 0; i < written.length; i++) {
+            Field field = written[i];
             try {
-                value = field.accessor().invokeExact((Object) record);
+                values[i] = field.accessor().invokeExact((Object) record);
             } catch (Throwable e) {
                 throw new KryoException("cannot read " + field.label(), e);
             }
-            if (value == null) {
+            if (values[i] == null) {
                 throw new KryoException("cannot write " + field.label() + ": null");
+            }
+            if (!atItsDefault(field, values[i])) {
+                count++;
+            }
+        }
+        output.writeVarInt(count, true);
+        for (int i = 0; i < written.length; i++) {
+            Field field = written[i];
+            if (atItsDefault(field, values[i])) {
+                continue;
             }
             try {
                 output.writeVarInt(field.tag() << 1 | (field.codec().varint() ? 0 : 1), true);
                 if (field.codec().varint()) {
-                    field.codec().write(kryo, output, value);
+                    field.codec().write(kryo, output, values[i]);
                 } else {
                     int start = Delimited.begin(output);
-                    field.codec().write(kryo, output, value);
+                    field.codec().write(kryo, output, values[i]);
                     Delimited.end(output, start);
                 }
             } catch (KryoException | IllegalArgumentException e) {
                 throw new KryoException("cannot write " + field.label() + ": " + e.getMessage(), e);
             }
         }
+    }
+
+    /**
+     * A field added later that holds the value older records are read with is left out: a record that
+     * does not use what a later version added is written byte for byte as before it.
+     */
+    private static boolean atItsDefault(Field field, Object value) {
+        return field.presence() == Presence.DEFAULTED && value.equals(field.absent());
     }
 
     @Override

@@ -1,0 +1,34 @@
+package dev.custody.replay;
+
+import dev.custody.entity.AnswerRecord;
+import dev.custody.entity.HostRecord;
+import java.util.Optional;
+
+/**
+ * A recorded answer as an investigator reads it in a timeline: the result the caller was given (the
+ * kernel's, in live host mode), marked when it drifted from the model's, and the reason followed by what
+ * the host did (the line carried out, the line a dry run did not, the change seen, the allow-list).
+ */
+final class HostText {
+    private HostText() {}
+
+    static String result(AnswerRecord model, Optional<HostRecord> host) {
+        if (host.isEmpty()) {
+            return model.result();
+        }
+        HostRecord record = host.get();
+        return record.drifted(model)
+                ? record.kernel().result() + " (drift: the model answered " + model.result() + ")"
+                : record.kernel().result();
+    }
+
+    static String reason(AnswerRecord model, Optional<HostRecord> host) {
+        if (host.isEmpty()) {
+            return model.reason();
+        }
+        HostRecord record = host.get();
+        String reason = record.drifted(model) ? record.kernel().reason() : model.reason();
+        String did = record.kind() + ": " + record.action();
+        return reason.isEmpty() ? did : reason + "; " + did;
+    }
+}
