@@ -318,10 +318,17 @@ public final class KernelCoordinator
 
     private ReplyEffect<KernelJournal, CoordinatorLedger> onStart(CoordinatorLedger ledger, Start start) {
         if (ledger.kernel().isPresent()) {
-            boolean same = ledger.kernel().get().topology().equals(start.topology());
+            Topology recorded = ledger.kernel().get().topology();
+            // a live host's drivers change while the engine is down: the caller reconciles them after the start
+            boolean same = host == HostPort.NONE
+                    ? recorded.equals(start.topology())
+                    : SameHardware.of(recorded, start.topology());
             Outcome<Reply> answer = same
                     ? Outcome.ok(Reply.NONE)
-                    : Outcome.fail(Errno.EINVAL, "the journal of engine " + instance + " belongs to another topology");
+                    : Outcome.fail(
+                            Errno.EINVAL,
+                            "the journal of engine " + instance + " belongs to another "
+                                    + (host == HostPort.NONE ? "topology" : "machine (its PCI devices differ)"));
             return Effect()
                     .reply(
                             start.replyTo(),

@@ -204,6 +204,31 @@ class LiveHostTest {
         engine.stop().toCompletableFuture().join();
     }
 
+    @Test
+    void aRestartOnTheSameHardwareStartsWhateverItsDriversAreNow() {
+        EngineAdmin engine = live("restart", false);
+        decide(engine, new Command.DriverBind(A, "vfio-pci"));
+        engine.stop().toCompletableFuture().join();
+
+        SequencedMap<DeviceId, DeviceSpec> now = new LinkedHashMap<>(host().devices());
+        now.put(A, device(A, 1, Optional.of("e1000e"))); // rebound while the engine was down
+        Topology rebound = new Topology(host().iommus(), host().drivers(), now);
+        LiveHost host = new LiveHost(kernel, AllowList.parse("group:1"), false, (state, command) -> List.of());
+        EngineAdmin again = EngineAdmin.start(runtime, "restart", rebound, TIMEOUT, host)
+                .toCompletableFuture()
+                .join();
+        assertEquals(Optional.of("vfio-pci"), driverOf(again, A), "the journal's state, until reconciled");
+        again.stop().toCompletableFuture().join();
+
+        now.put(new DeviceId("0000:00:04.0"), device(new DeviceId("0000:00:04.0"), 3, Optional.empty()));
+        Topology grown = new Topology(host().iommus(), host().drivers(), now);
+        var refused =
+                EngineAdmin.start(runtime, "restart", grown, TIMEOUT, host).toCompletableFuture();
+        var failure = org.junit.jupiter.api.Assertions.assertThrows(
+                java.util.concurrent.CompletionException.class, refused::join);
+        assertTrue(failure.getMessage().contains("another machine (its PCI devices differ)"), failure.getMessage());
+    }
+
     private static int fileOf(Decision created) {
         var reply = (dev.custody.model.Reply.Created) ((dev.custody.model.Outcome.Ok<?>) created.outcome()).value();
         return ((dev.custody.model.Handle.File) reply.handle()).id().number();
