@@ -120,7 +120,7 @@ public final class ControlServer implements AutoCloseable {
         RetryCache retries = new RetryCache();
         recovered.answers().forEach(retries::restore);
         Map<String, HandleTable> holders = new ConcurrentHashMap<>();
-        ServerMetrics serverMetrics = new ServerMetrics(settings.instance());
+        ServerMetrics serverMetrics = new ServerMetrics(settings.instance(), settings.live());
         Service service = new Service(custody, settings, timeline, state, audit, serverMetrics, retries, holders);
         AutoCloseable subscription = await(custody.subscribe(service::published), settings);
 

@@ -1,6 +1,7 @@
 package dev.custody.server;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.custody.live.LiveHost;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
@@ -10,6 +11,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -29,8 +31,22 @@ final class ServerMetrics {
     final AtomicInteger connections = new AtomicInteger();
     final AtomicInteger deciding = new AtomicInteger();
 
-    ServerMetrics(String instance) {
+    private final Optional<LiveHost> live;
+
+    ServerMetrics(String instance, Optional<LiveHost> live) {
+        this.live = live;
         registry.config().commonTags("instance", instance);
+        live.ifPresent(host -> {
+            Gauge.builder("custody.host.carried", host, LiveHost::carriedOut)
+                    .description("decisions carried out on the live host")
+                    .register(registry);
+            Gauge.builder("custody.host.drifts", host, LiveHost::drifts)
+                    .description("kernel answers that were not the model's (live host mode)")
+                    .register(registry);
+            Gauge.builder("custody.host.outside", host, LiveHost::refusedOutsideAllowList)
+                    .description("requests refused with EACCES: outside the allow-list")
+                    .register(registry);
+        });
         decisions = Counter.builder("custody.decisions")
                 .description("operations the engine decided for clients")
                 .register(registry);
@@ -94,6 +110,13 @@ final class ServerMetrics {
         node.set("requestLatencyMs", latency(answerLatency));
         node.put("openDecisions", deciding.get());
         node.put("connections", connections.get());
+        live.ifPresent(host -> {
+            ObjectNode onHost = node.putObject("host");
+            onHost.put("dryRun", host.dryRun());
+            onHost.put("carriedOut", host.carriedOut());
+            onHost.put("drifts", host.drifts());
+            onHost.put("outsideAllowList", host.refusedOutsideAllowList());
+        });
         return node;
     }
 

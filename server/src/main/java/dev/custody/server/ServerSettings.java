@@ -2,6 +2,7 @@ package dev.custody.server;
 
 import com.typesafe.config.Config;
 import dev.custody.api.SystemView;
+import dev.custody.live.LiveHost;
 import dev.custody.model.Topology;
 import dev.custody.model.state.KernelState;
 import java.nio.file.Path;
@@ -22,6 +23,8 @@ import java.util.function.Function;
  *     the server looks there for operations it sent but never recorded an answer for
  * @param metricsPort a Prometheus endpoint on 127.0.0.1 at this port (0: any free port)
  * @param stateView what {@code query-state} answers for a state
+ * @param live the host the engine carries its decisions out on, in live host mode: {@code query-metrics}
+ *     counts what it carried out, its drifts and its refusals by the allow-list
  */
 public record ServerSettings(
         Path socket,
@@ -34,7 +37,8 @@ public record ServerSettings(
         OptionalInt metricsPort,
         Duration engineTimeout,
         Function<KernelState, Object> stateView,
-        String version) {
+        String version,
+        Optional<LiveHost> live) {
 
     public static final String VERSION = "0.1.0";
 
@@ -51,7 +55,8 @@ public record ServerSettings(
                 OptionalInt.empty(),
                 Duration.ofSeconds(60),
                 SystemView::of,
-                VERSION);
+                VERSION,
+                Optional.empty());
     }
 
     public ServerSettings withLimits(Limits value) {
@@ -66,7 +71,8 @@ public record ServerSettings(
                 metricsPort,
                 engineTimeout,
                 stateView,
-                version);
+                version,
+                live);
     }
 
     public ServerSettings withPolicy(Policy value) {
@@ -81,7 +87,8 @@ public record ServerSettings(
                 metricsPort,
                 engineTimeout,
                 stateView,
-                version);
+                version,
+                live);
     }
 
     public ServerSettings withState(Optional<Path> directory, Optional<Config> journal) {
@@ -96,7 +103,8 @@ public record ServerSettings(
                 metricsPort,
                 engineTimeout,
                 stateView,
-                version);
+                version,
+                live);
     }
 
     public ServerSettings withMetricsPort(OptionalInt port) {
@@ -111,7 +119,8 @@ public record ServerSettings(
                 port,
                 engineTimeout,
                 stateView,
-                version);
+                version,
+                live);
     }
 
     public ServerSettings withStateView(Function<KernelState, Object> view) {
@@ -126,6 +135,23 @@ public record ServerSettings(
                 metricsPort,
                 engineTimeout,
                 view,
-                version);
+                version,
+                live);
+    }
+
+    public ServerSettings withLive(LiveHost host) {
+        return new ServerSettings(
+                socket,
+                instance,
+                topology,
+                limits,
+                policy,
+                stateDirectory,
+                durableJournal,
+                metricsPort,
+                engineTimeout,
+                stateView,
+                version,
+                Optional.of(host));
     }
 }
