@@ -85,6 +85,18 @@ public final class LiveSysfsFixture {
         Files.writeString(device(root, address).resolve(DRIVER_OVERRIDE), driver.orElse("(null)") + "\n");
     }
 
+    /**
+     * A hot-plug of one of the q35 functions after {@link #remove}: its entry comes back, as a new
+     * device would, with no driver and no override.
+     */
+    public static void plugBack(Path root, String address) throws IOException {
+        var topology = PciTopology.of(q35());
+        var dir = realDirectory(root, topology, PciAddress.parse(address));
+        Files.deleteIfExists(dir.resolve(SysfsCapture.DRIVER));
+        Files.writeString(dir.resolve(DRIVER_OVERRIDE), "(null)\n");
+        Files.createSymbolicLink(device(root, address), root.resolve(DEVICES).relativize(dir));
+    }
+
     /** A hot-unplug: the {@code bus/pci/devices} entry goes (the directory with it, here only the link). */
     public static void remove(Path root, String address) throws IOException {
         Files.delete(device(root, address));
