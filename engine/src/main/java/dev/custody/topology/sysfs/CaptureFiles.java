@@ -14,7 +14,9 @@ import java.util.Optional;
  * How a capture's files are read. A capture may come from someone else, and root may import it, so
  * a file is read only when it is a plain file in the capture (never a symbolic link, a device or a
  * FIFO, which could point at {@code /dev/zero} or at another user's file), and never beyond what a
- * sysfs attribute can hold. Errors name the file and the field, never what the file holds.
+ * sysfs attribute can hold. The two files the live sysfs shows as links ({@code driver},
+ * {@code iommu_group}) are read as the link's name, never followed, so the live tree and a capture
+ * read alike. Errors name the file and the field, never what the file holds.
  */
 final class CaptureFiles {
     /** A sysfs attribute is at most one page; PCIe config space is 4 KiB too. */
@@ -50,6 +52,32 @@ final class CaptureFiles {
             throw new MalformedCaptureException(
                     file, field, "unreadable: " + e.getClass().getSimpleName(), e);
         }
+    }
+
+    /**
+     * What a file that sysfs shows as a symbolic link says: the last element of the link's target
+     * ({@code driver -> ../../../bus/pci/drivers/nvme} says {@code nvme}), read without following the
+     * link; or, in a capture, which holds plain files only, the text the capture wrote in its place.
+     * Empty when it is absent.
+     */
+    static Optional<String> linkNameOrText(Path file, String field) {
+        if (!Files.isSymbolicLink(file)) {
+            return text(file, field);
+        }
+        Path target;
+        try {
+            target = Files.readSymbolicLink(file);
+        } catch (NoSuchFileException vanished) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new MalformedCaptureException(
+                    file, field, "unreadable link: " + e.getClass().getSimpleName(), e);
+        }
+        Path name = target.getFileName();
+        if (name == null) {
+            throw new MalformedCaptureException(file, field, "a symbolic link to no named file");
+        }
+        return Optional.of(name.toString());
     }
 
     /** The file as ASCII text without surrounding white space, or empty when it is absent. */

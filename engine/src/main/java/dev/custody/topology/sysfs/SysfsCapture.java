@@ -17,6 +17,11 @@ import java.util.regex.Pattern;
  * {@code config}, and optionally {@code driver} and {@code iommu_group}. The hierarchy is
  * recovered from the bridges' secondary/subordinate bus numbers.
  *
+ * <p>The live {@code /sys/bus/pci/devices} has the same shape and reads alike: its entries are
+ * symbolic links to the functions' directories, and its {@code driver} and {@code iommu_group} are
+ * symbolic links whose target's name is the driver or the group number (a capture holds that name
+ * as text). Only those two may be links; every other file is read only when it is a plain file.
+ *
  * @param warnings what the capture could not tell (for example a config read without privilege)
  */
 public record SysfsCapture(PciTopology topology, List<String> warnings) {
@@ -83,18 +88,21 @@ public record SysfsCapture(PciTopology topology, List<String> warnings) {
         } else if (!config.extendedCaptured() && config.expressType().isPresent()) {
             warnings.add(address + ": config ends before the extended space; ACS unknown, taken as absent");
         }
-        var driver = CaptureFiles.text(dir.resolve(DRIVER), "driver name").map(text -> {
-            if (!DRIVER_NAME.matcher(text).matches()) {
-                throw new MalformedCaptureException(dir.resolve(DRIVER), "driver name", "not a driver name");
-            }
-            return text;
-        });
-        var group = CaptureFiles.text(dir.resolve(IOMMU_GROUP), "group number").map(text -> {
-            if (!DECIMAL.matcher(text).matches()) {
-                throw new MalformedCaptureException(dir.resolve(IOMMU_GROUP), "group number", "not a group number");
-            }
-            return Integer.parseInt(text);
-        });
+        var driver = CaptureFiles.linkNameOrText(dir.resolve(DRIVER), "driver name")
+                .map(text -> {
+                    if (!DRIVER_NAME.matcher(text).matches()) {
+                        throw new MalformedCaptureException(dir.resolve(DRIVER), "driver name", "not a driver name");
+                    }
+                    return text;
+                });
+        var group = CaptureFiles.linkNameOrText(dir.resolve(IOMMU_GROUP), "group number")
+                .map(text -> {
+                    if (!DECIMAL.matcher(text).matches()) {
+                        throw new MalformedCaptureException(
+                                dir.resolve(IOMMU_GROUP), "group number", "not a group number");
+                    }
+                    return Integer.parseInt(text);
+                });
         return new PciFunction(
                 address,
                 config.ids(),

@@ -43,7 +43,8 @@ public final class Libc {
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
-    private static final StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
+    /** The errno slot every downcall of this package writes; {@link Sockets} allocates it too. */
+    static final StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
     /** Coordinates (MemorySegment capture, long baseOffset). */
     private static final VarHandle ERRNO = CAPTURE_LAYOUT.varHandle(PathElement.groupElement("errno"));
 
@@ -132,13 +133,13 @@ public final class Libc {
         }
     }
 
-    private static int errnoOf(MemorySegment capture) {
+    static int errnoOf(MemorySegment capture) {
         return (int) ERRNO.get(capture, 0L);
     }
 
     // Restricted: linking native code needs --enable-native-access, which the launcher grants.
     @SuppressWarnings("restricted")
-    private static MethodHandle downcall(String name, FunctionDescriptor descriptor, Linker.Option... extra) {
+    static MethodHandle downcall(String name, FunctionDescriptor descriptor, Linker.Option... extra) {
         MemorySegment symbol =
                 LINKER.defaultLookup().find(name).orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name));
         Linker.Option[] options = new Linker.Option[extra.length + 1];
@@ -148,7 +149,7 @@ public final class Libc {
     }
 
     /** invokeExact declares Throwable; the downcalls themselves throw nothing checked. */
-    private static RuntimeException rethrow(Throwable unexpected) {
+    static RuntimeException rethrow(Throwable unexpected) {
         if (unexpected instanceof RuntimeException runtime) {
             throw runtime;
         }
