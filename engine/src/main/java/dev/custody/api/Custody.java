@@ -175,10 +175,10 @@ public final class Custody {
     }
 
     /** {@link EngineAdmin#observe}. */
-    CompletionStage<Decision> observe(Command<?> command, String seen) {
+    CompletionStage<Decision> observe(HostPort.Observation observation) {
         return AskPattern.askWithStatus(
                 coordinator,
-                replyTo -> new KernelCoordinator.Observe(command, seen, replyTo),
+                replyTo -> new KernelCoordinator.Observe(observation, replyTo),
                 timeout,
                 runtime.system().scheduler());
     }

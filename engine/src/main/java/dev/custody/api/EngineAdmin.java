@@ -96,7 +96,12 @@ public final class EngineAdmin {
      * carried out. The decision says whether the model could follow (an answer other than ok is drift).
      */
     public CompletionStage<Decision> observe(Command<?> command, String seen) {
-        return custody.observe(command, seen);
+        return observe(new HostPort.Observation(command, seen));
+    }
+
+    /** As {@link #observe(Command, String)}, dropped (answered ok, recording nothing) when no longer needed. */
+    public CompletionStage<Decision> observe(HostPort.Observation observation) {
+        return custody.observe(observation);
     }
 
     /** As {@link #decide(Command)}, with the outcome typed by the command's reply. */

@@ -5,6 +5,7 @@ import dev.custody.model.state.KernelState;
 import dev.custody.rules.Decision;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 /**
  * The host kernel behind a coordinator, in live host mode: where an accepted decision is carried out
@@ -31,10 +32,22 @@ public interface HostPort {
         public List<Observation> resync(KernelState after, Command<?> command) {
             return List.of();
         }
+
+        @Override
+        public void drifted(CommandRecord command, AnswerRecord model, HostRecord host) {}
     };
 
-    /** A change the host shows that the model does not know yet, as the command that makes it follow. */
-    record Observation(Command<?> command, String seen) {}
+    /**
+     * A change the host shows that the model does not know yet, as the command that makes it follow.
+     * {@code stillNeeded} says, against the state the coordinator is about to decide it on, whether the
+     * model still differs: a change the engine made itself, seen before its decision was recorded, is
+     * then dropped instead of followed twice.
+     */
+    record Observation(Command<?> command, String seen, Predicate<KernelState> stillNeeded) {
+        public Observation(Command<?> command, String seen) {
+            this(command, seen, state -> true);
+        }
+    }
 
     /**
      * Why {@code command} may not touch this host (a device or group outside the allow-list): it is then
@@ -51,4 +64,10 @@ public interface HostPort {
 
     /** After a drift on {@code command}: what the host shows now for the objects it touched, for the model to follow. */
     List<Observation> resync(KernelState after, Command<?> command);
+
+    /**
+     * The kernel answered {@code command} otherwise than the model, or the model could not follow a change
+     * seen on the host: told once per drift, after it is recorded for the next journal write.
+     */
+    void drifted(CommandRecord command, AnswerRecord model, HostRecord host);
 }

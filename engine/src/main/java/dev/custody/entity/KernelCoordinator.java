@@ -86,7 +86,7 @@ public final class KernelCoordinator
      * A change seen on the host behind the engine's back (live host mode): decided and recorded as the
      * command that makes the model follow it, from caller {@value #HOST_CALLER}, and never carried out.
      */
-    public record Observe(Command<?> command, String seen, ActorRef<StatusReply<Decision>> replyTo)
+    public record Observe(HostPort.Observation observation, ActorRef<StatusReply<Decision>> replyTo)
             implements Message {}
 
     public record GetKernel(ActorRef<Optional<KernelState>> replyTo) implements Message {}
@@ -422,10 +422,17 @@ public final class KernelCoordinator
             return holding ? Effect().stash() : Effect().reply(observe.replyTo(), StatusReply.error("not started"));
         }
         KernelState now = batch.stateFor(ledger.kernel().get());
+        HostPort.Observation observation = observe.observation();
+        if (!observation.stillNeeded().test(now)) {
+            return Effect()
+                    .reply(
+                            observe.replyTo(),
+                            StatusReply.success(new Decision(List.of(), Outcome.ok(Reply.NONE), now)));
+        }
         CommandRecord command = CommandRecord.of(
-                HOST_CALLER, "seen-" + ledger.lastSeq() + "-" + (++observed), false, observe.command());
-        Decision decision = Operations.decide(now, observe.command());
-        HostRecord seen = new HostRecord(HostRecord.SEEN, observe.seen(), new AnswerRecord("ok", "", ""));
+                HOST_CALLER, "seen-" + ledger.lastSeq() + "-" + (++observed), false, observation.command());
+        Decision decision = Operations.decide(now, observation.command());
+        HostRecord seen = new HostRecord(HostRecord.SEEN, observation.seen(), new AnswerRecord("ok", "", ""));
         record(ledger, command, now, decision, Optional.of(seen), observe.replyTo());
         return Effect().noReply();
     }
@@ -459,9 +466,10 @@ public final class KernelCoordinator
         }
         if (HostDecision.drifted(model, carried)) {
             log.drift(command, answer, carried.get());
+            host.drifted(command, answer, carried.get());
             ActorRef<StatusReply<Decision>> nobody = context.getSystem().ignoreRef();
             for (HostPort.Observation seen : host.resync(given.state(), command.read())) {
-                context.getSelf().tell(new Observe(seen.command(), seen.seen(), nobody));
+                context.getSelf().tell(new Observe(seen, nobody));
             }
         }
     }

@@ -1,6 +1,7 @@
 package dev.custody.live;
 
 import dev.custody.entity.AnswerRecord;
+import dev.custody.entity.CommandRecord;
 import dev.custody.entity.HostPort;
 import dev.custody.entity.HostRecord;
 import dev.custody.model.Command;
@@ -72,16 +73,17 @@ public final class LiveHost implements HostPort {
         HostCalls.Answer answer = calls.perform("live" + (++steps), line);
         carriedOut.incrementAndGet();
         AnswerRecord kernel = kernelAnswer(answer, predicted, line);
-        HostRecord record = new HostRecord(HostRecord.CARRIED_OUT, line, kernel);
-        if (record.drifted(predicted)) {
-            drifts.incrementAndGet();
-        }
-        return Optional.of(record);
+        return Optional.of(new HostRecord(HostRecord.CARRIED_OUT, line, kernel));
     }
 
     @Override
     public List<Observation> resync(KernelState after, Command<?> command) {
         return resync.apply(after, command);
+    }
+
+    @Override
+    public void drifted(CommandRecord command, AnswerRecord model, HostRecord host) {
+        drifts.incrementAndGet();
     }
 
     /** Commands carried out on the host so far. */

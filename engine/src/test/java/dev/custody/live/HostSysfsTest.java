@@ -1,8 +1,8 @@
 package dev.custody.live;
 
-import static dev.custody.live.LiveHost.AUDIO;
-import static dev.custody.live.LiveHost.E1000;
-import static dev.custody.live.LiveHost.E1000_ADDRESS;
+import static dev.custody.live.Q35LiveHost.AUDIO;
+import static dev.custody.live.Q35LiveHost.E1000;
+import static dev.custody.live.Q35LiveHost.E1000_ADDRESS;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -28,7 +28,7 @@ class HostSysfsTest {
 
     @Test
     void readsEveryFunctionsDriverOverrideAndGroup() throws IOException {
-        LiveHost host = LiveHost.q35(sys);
+        Q35LiveHost host = Q35LiveHost.q35(sys);
         HostView view = host.sysfs.read();
         assertTrue(view.complete());
         assertEquals(LiveSysfsFixture.q35().size(), view.devices().size());
@@ -43,7 +43,7 @@ class HostSysfsTest {
 
     @Test
     void keysDevicesAsTheImportedModelDoes() throws IOException {
-        LiveHost host = LiveHost.q35(sys);
+        Q35LiveHost host = Q35LiveHost.q35(sys);
         assertEquals(
                 List.copyOf(host.topology().devices().keySet()),
                 List.copyOf(host.sysfs.read().devices().keySet()));
@@ -51,14 +51,14 @@ class HostSysfsTest {
 
     @Test
     void readsTheTopologyThroughTheCaptureReader() throws IOException {
-        LiveHost host = LiveHost.q35(sys);
+        Q35LiveHost host = Q35LiveHost.q35(sys);
         assertEquals(
                 PciTopology.of(LiveSysfsFixture.q35()), host.sysfs.topology().topology());
     }
 
     @Test
     void anOverrideIsReadAndNullIsNone() throws IOException {
-        LiveHost host = LiveHost.q35(sys);
+        Q35LiveHost host = Q35LiveHost.q35(sys);
         LiveSysfsFixture.override(sys, E1000_ADDRESS, Optional.of("vfio-pci"));
         assertEquals(Optional.of("vfio-pci"), host.sysfs.device(E1000).override());
         LiveSysfsFixture.override(sys, E1000_ADDRESS, Optional.empty());
@@ -67,7 +67,7 @@ class HostSysfsTest {
 
     @Test
     void aRemovedFunctionIsAbsentInBothKindsOfView() throws IOException {
-        LiveHost host = LiveHost.q35(sys);
+        Q35LiveHost host = Q35LiveHost.q35(sys);
         LiveSysfsFixture.remove(sys, E1000_ADDRESS);
         HostView complete = host.sysfs.read();
         assertFalse(complete.devices().containsKey(E1000), "a complete view lists present devices");
@@ -80,14 +80,14 @@ class HostSysfsTest {
 
     @Test
     void entriesThatAreNotAddressesAreNotFunctions() throws IOException {
-        LiveHost host = LiveHost.q35(sys);
+        Q35LiveHost host = Q35LiveHost.q35(sys);
         Files.createDirectories(sys.resolve("bus/pci/devices/not-a-function"));
         assertEquals(LiveSysfsFixture.q35().size(), host.sysfs.read().devices().size());
     }
 
     @Test
     void aDriverThatIsNotALinkIsNamedAsBadInput() throws IOException {
-        LiveHost host = LiveHost.q35(sys);
+        Q35LiveHost host = Q35LiveHost.q35(sys);
         Path driver = sys.resolve("bus/pci/devices/" + E1000_ADDRESS + "/driver");
         LiveSysfsFixture.unbind(sys, E1000_ADDRESS);
         Files.writeString(driver, "e1000\n");
@@ -97,7 +97,7 @@ class HostSysfsTest {
 
     @Test
     void anOverrideThatIsNotADriverNameIsNamedAsBadInput() throws IOException {
-        LiveHost host = LiveHost.q35(sys);
+        Q35LiveHost host = Q35LiveHost.q35(sys);
         Path override = sys.resolve("bus/pci/devices/" + E1000_ADDRESS + "/driver_override");
         Files.writeString(override, "two words\n");
         var error = assertThrows(HostInputException.class, () -> host.sysfs.device(E1000));
@@ -114,7 +114,7 @@ class HostSysfsTest {
 
     @Test
     void aDeviceThatNeverWasIsAbsent() throws IOException {
-        LiveHost host = LiveHost.q35(sys);
+        Q35LiveHost host = Q35LiveHost.q35(sys);
         assertEquals(HostDevice.absent(new DeviceId("0000:07:00.0")), host.sysfs.device(new DeviceId("0000:07:00.0")));
     }
 }

@@ -1,9 +1,9 @@
 package dev.custody.live;
 
-import static dev.custody.live.LiveHost.AUDIO;
-import static dev.custody.live.LiveHost.E1000;
-import static dev.custody.live.LiveHost.E1000_ADDRESS;
-import static dev.custody.live.LiveHost.VIRTIO_NET;
+import static dev.custody.live.Q35LiveHost.AUDIO;
+import static dev.custody.live.Q35LiveHost.E1000;
+import static dev.custody.live.Q35LiveHost.E1000_ADDRESS;
+import static dev.custody.live.Q35LiveHost.VIRTIO_NET;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -48,7 +48,7 @@ class HostWatcherTest {
     @TempDir
     Path sys;
 
-    private LiveHost host;
+    private Q35LiveHost host;
     private final LinkedBlockingQueue<Report> reports = new LinkedBlockingQueue<>();
     private HostWatcher watcher;
 
@@ -56,7 +56,7 @@ class HostWatcherTest {
 
     @BeforeEach
     void writeTheTree() throws IOException {
-        host = LiveHost.q35(sys);
+        host = Q35LiveHost.q35(sys);
     }
 
     @AfterEach
@@ -156,7 +156,7 @@ class HostWatcherTest {
                 .rescanEvery(NEVER)
                 .start(this::record);
         // the engine's own unbind: the model first, then the kernel, whose uevent comes back
-        model.updateAndGet(state -> LiveHost.apply(state, new Command.DriverUnbind(E1000)));
+        model.updateAndGet(state -> Q35LiveHost.apply(state, new Command.DriverUnbind(E1000)));
         LiveSysfsFixture.unbind(sys, E1000_ADDRESS);
         uevents.send(UeventAction.UNBIND, E1000, Optional.of("e1000"));
         // someone else's unbind

@@ -1,10 +1,10 @@
 package dev.custody.live;
 
-import static dev.custody.live.LiveHost.AUDIO;
-import static dev.custody.live.LiveHost.E1000;
-import static dev.custody.live.LiveHost.E1000_ADDRESS;
-import static dev.custody.live.LiveHost.NVME;
-import static dev.custody.live.LiveHost.VIRTIO_NET;
+import static dev.custody.live.Q35LiveHost.AUDIO;
+import static dev.custody.live.Q35LiveHost.E1000;
+import static dev.custody.live.Q35LiveHost.E1000_ADDRESS;
+import static dev.custody.live.Q35LiveHost.NVME;
+import static dev.custody.live.Q35LiveHost.VIRTIO_NET;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.custody.live.ExternalChange.DeviceAdded;
@@ -34,12 +34,12 @@ class ReconciliationTest {
     @TempDir
     Path sys;
 
-    private LiveHost host;
+    private Q35LiveHost host;
     private KernelState model;
 
     @BeforeEach
     void bootTheModelFromTheTree() throws IOException {
-        host = LiveHost.q35(sys);
+        host = Q35LiveHost.q35(sys);
         model = host.bootedModel();
     }
 
@@ -49,7 +49,7 @@ class ReconciliationTest {
 
     /** Applies each change's command in order; afterwards the model must show what the host shows. */
     private void followAndAgree(List<ExternalChange> changes) {
-        for (ExternalChange change : changes) model = LiveHost.apply(model, change.asCommand());
+        for (ExternalChange change : changes) model = Q35LiveHost.apply(model, change.asCommand());
         assertEquals(List.of(), differences(), "after following " + changes);
     }
 
@@ -118,7 +118,7 @@ class ReconciliationTest {
     @Test
     void aDeviceThatCameBackIsAddedThenBound() throws IOException {
         LiveSysfsFixture.remove(sys, NVME.name());
-        model = LiveHost.apply(model, new Command.DeviceRemove(NVME));
+        model = Q35LiveHost.apply(model, new Command.DeviceRemove(NVME));
         LiveSysfsFixture.plugBack(sys, NVME.name());
         var changes = differences();
         assertEquals(List.of(new DeviceAdded(NVME)), changes, "back, and nothing bound yet");
@@ -129,7 +129,7 @@ class ReconciliationTest {
         followAndAgree(changes);
 
         LiveSysfsFixture.remove(sys, NVME.name());
-        model = LiveHost.apply(model, new Command.DeviceRemove(NVME));
+        model = Q35LiveHost.apply(model, new Command.DeviceRemove(NVME));
         LiveSysfsFixture.plugBack(sys, NVME.name());
         LiveSysfsFixture.bind(sys, NVME.name(), "nvme");
         assertEquals(List.of(new DeviceAdded(NVME), new DriverBound(NVME, "nvme")), differences());

@@ -18,7 +18,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 
 /** A q35 host as a live sysfs tree, and the model imported from it as {@code custody serve} imports a capture. */
-final class LiveHost {
+final class Q35LiveHost {
 
     static final DeviceId E1000 = new DeviceId("0000:02:01.0");
     static final DeviceId VIRTIO_NET = new DeviceId("0000:02:02.0");
@@ -29,14 +29,14 @@ final class LiveHost {
     final Path root;
     final HostSysfs sysfs;
 
-    private LiveHost(Path root) {
+    private Q35LiveHost(Path root) {
         this.root = root;
         this.sysfs = new HostSysfs(root);
     }
 
-    static LiveHost q35(Path root) throws IOException {
+    static Q35LiveHost q35(Path root) throws IOException {
         LiveSysfsFixture.write(root, LiveSysfsFixture.q35());
-        return new LiveHost(root);
+        return new Q35LiveHost(root);
     }
 
     /** The topology as imported from this tree (the kernel's groups, drivers as boot drivers). */

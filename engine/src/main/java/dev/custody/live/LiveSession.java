@@ -1,0 +1,121 @@
+package dev.custody.live;
+
+import dev.custody.api.EngineAdmin;
+import dev.custody.entity.HostPort;
+import dev.custody.model.Command;
+import dev.custody.model.state.KernelState;
+import dev.custody.rules.Decision;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Live host mode around a started engine: at start it reconciles what the journal says with what the
+ * host shows (a driver bound or unbound while the engine was down enters the journal as a change seen
+ * on the host), then a {@link HostWatcher} follows what changes behind the engine's back, within about
+ * half a second. {@link #resyncFrom} gives the {@link LiveHost} its reading after a drift.
+ */
+public final class LiveSession implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger("dev.custody.engine");
+    /** Reconciliation reads the host again after a change the model refused; this many times at most. */
+    static final int ROUNDS = 5;
+
+    private final EngineAdmin engine;
+    private final Duration timeout;
+    private final List<Decision> reconciled = new ArrayList<>();
+    private HostWatcher watcher;
+
+    private LiveSession(EngineAdmin engine, Duration timeout) {
+        this.engine = engine;
+        this.timeout = timeout;
+    }
+
+    /**
+     * Reconciles, then watches. {@code watching} builds the watcher (uevents or not, how often it rescans);
+     * the session gives it the model to compare against.
+     */
+    public static LiveSession start(
+            EngineAdmin engine, HostSysfs sysfs, HostWatcher.Builder watching, Duration timeout) {
+        LiveSession session = new LiveSession(engine, timeout);
+        session.reconcile(sysfs);
+        session.watcher = watching.againstModel(session::model).start((changes, view) -> {
+            KernelState model = session.model();
+            for (ExternalChange change : changes) {
+                if (HostObservations.followable(model, change)) {
+                    session.follow(HostObservations.observation(change, view, "seen on the host"));
+                } else {
+                    LOG.warn("live host: cannot follow {}: the engine's topology does not have it", change.describe());
+                }
+            }
+        });
+        return session;
+    }
+
+    /** After a drift: what the host shows now, as the changes that bring the model back to it. */
+    public static BiFunction<KernelState, Command<?>, List<HostPort.Observation>> resyncFrom(HostSysfs sysfs) {
+        return (state, command) -> HostObservations.of(state, sysfs.read(), "read again after a drift");
+    }
+
+    /** What the start's reconciliation decided, in order: the model following the host. */
+    public List<Decision> reconciled() {
+        return List.copyOf(reconciled);
+    }
+
+    public boolean readsUevents() {
+        return watcher.readsUevents();
+    }
+
+    @Override
+    public void close() {
+        if (watcher != null) {
+            watcher.close();
+        }
+    }
+
+    private void reconcile(HostSysfs sysfs) {
+        for (int round = 0; round < ROUNDS; round++) {
+            List<HostPort.Observation> differences = HostObservations.of(model(), sysfs.read(), "found at start");
+            if (differences.isEmpty()) {
+                return;
+            }
+            for (HostPort.Observation observation : differences) {
+                Decision followed = follow(observation);
+                reconciled.add(followed);
+                if (!followed.outcome().isOk()) {
+                    break; // the host moved on, or an earlier change makes this one moot: read it again
+                }
+            }
+        }
+        LOG.warn("live host: the model still differs from the host after {} readings", ROUNDS);
+    }
+
+    private Decision follow(HostPort.Observation observation) {
+        Decision decision = join(engine.observe(observation).toCompletableFuture());
+        if (!decision.outcome().isOk()) {
+            LOG.warn(
+                    "live host: the model cannot follow {}: {}",
+                    observation.seen(),
+                    decision.outcome().explanation().orElse(decision.outcome().resultName()));
+        }
+        return decision;
+    }
+
+    private KernelState model() {
+        return join(engine.state().toCompletableFuture());
+    }
+
+    private <T> T join(java.util.concurrent.CompletableFuture<T> future) {
+        try {
+            return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while the engine decided a change seen on the host");
+        } catch (Exception failed) {
+            throw new IllegalStateException("the engine did not decide a change seen on the host: " + failed, failed);
+        }
+    }
+}

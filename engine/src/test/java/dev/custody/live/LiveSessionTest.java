@@ -1,0 +1,145 @@
+package dev.custody.live;
+
+import static dev.custody.live.Q35LiveHost.E1000;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.custody.api.CustodyRuntime;
+import dev.custody.api.EngineAdmin;
+import dev.custody.model.Command;
+import dev.custody.model.state.KernelState;
+import dev.custody.topology.sysfs.LiveSysfsFixture;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A live session on a sysfs tree standing in for the host: what changed while the engine was down is
+ * reconciled at start, what changes behind its back afterwards is followed, and the engine's own call
+ * coming back from the host is not followed a second time.
+ */
+class LiveSessionTest {
+    private static final Duration TIMEOUT = Duration.ofSeconds(30);
+    /** How long a change on the host may take to reach the model here: rescans every 50 ms. */
+    private static final Duration FOLLOWS_WITHIN = Duration.ofSeconds(10);
+
+    @TempDir
+    Path root;
+
+    private CustodyRuntime runtime;
+    private Q35LiveHost host;
+    private EngineAdmin engine;
+    private LiveSession session;
+    private LiveHost live;
+    /** The fake kernel writes what it is asked to do into the tree, as the real one would. */
+    private final FakeHost kernel = new FakeHost();
+
+    @BeforeEach
+    void start() throws Exception {
+        runtime = CustodyRuntime.start(CustodyRuntime.inMemoryJournal());
+        host = Q35LiveHost.q35(root);
+        live = new LiveHost(
+                (step, line) -> {
+                    if (line.startsWith("unbind ")) {
+                        unbindInTree(line.split(" ")[1]);
+                    }
+                    return kernel.perform(step, line);
+                },
+                AllowList.parse(E1000.name()),
+                false,
+                LiveSession.resyncFrom(host.sysfs));
+        engine = EngineAdmin.start(runtime, "session-" + System.nanoTime(), host.topology(), TIMEOUT, live)
+                .toCompletableFuture()
+                .get(30, TimeUnit.SECONDS);
+    }
+
+    @AfterEach
+    void stop() {
+        if (session != null) {
+            session.close();
+        }
+        engine.stop().toCompletableFuture().join();
+        runtime.close();
+    }
+
+    private void unbindInTree(String address) {
+        try {
+            LiveSysfsFixture.unbind(root, address);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private LiveSession session() {
+        return LiveSession.start(
+                engine,
+                host.sysfs,
+                HostWatcher.on(host.sysfs).withoutUevents().rescanEvery(Duration.ofMillis(50)),
+                TIMEOUT);
+    }
+
+    private KernelState model() {
+        return engine.state().toCompletableFuture().join();
+    }
+
+    /** Polls the model until {@code holds}, at most {@link #FOLLOWS_WITHIN}; says what it waited for. */
+    private void awaitModel(String what, Predicate<KernelState> holds) throws InterruptedException {
+        long deadline = System.nanoTime() + FOLLOWS_WITHIN.toNanos();
+        while (!holds.test(model())) {
+            assertTrue(System.nanoTime() < deadline, "the model did not follow " + what + " within " + FOLLOWS_WITHIN);
+            Thread.onSpinWait();
+            Thread.sleep(10); // a polling interval, not a synchronization: the deadline bounds it
+        }
+    }
+
+    @Test
+    void aDriverUnboundWhileTheEngineWasDownIsReconciledAtStart() throws Exception {
+        assertEquals(Optional.of("e1000"), model().device(E1000).driver());
+        LiveSysfsFixture.unbind(root, E1000.name());
+        session = session();
+        assertEquals(1, session.reconciled().size(), session.reconciled().toString());
+        assertTrue(session.reconciled().getFirst().outcome().isOk());
+        assertEquals(Optional.empty(), model().device(E1000).driver());
+    }
+
+    @Test
+    void aBindBehindTheEnginesBackIsFollowed() throws Exception {
+        session = session();
+        assertEquals(List.of(), session.reconciled(), "the tree and the model agree at start");
+        LiveSysfsFixture.unbind(root, E1000.name());
+        awaitModel("the unbind of " + E1000, m -> m.device(E1000).driver().isEmpty());
+        LiveSysfsFixture.bind(root, E1000.name(), "e1000");
+        awaitModel(
+                "the bind of e1000 to " + E1000, m -> m.device(E1000).driver().equals(Optional.of("e1000")));
+        assertEquals(List.of(), kernel.performed, "what is seen is never carried out");
+    }
+
+    @Test
+    void theEnginesOwnCallIsNotFollowedTwice() throws Exception {
+        session = session();
+        KernelState before = model();
+        HostView beforeUnbind = host.sysfs.read();
+        assertTrue(engine.decide(new Command.DriverUnbind(E1000))
+                .toCompletableFuture()
+                .join()
+                .outcome()
+                .isOk());
+        assertEquals(List.of("unbind " + E1000.name()), kernel.performed);
+        // what a watcher that read the host before the model recorded the unbind would hand on
+        HostView afterUnbind = host.sysfs.read();
+        var late = HostObservations.of(before, afterUnbind, "seen on the host");
+        assertEquals(1, late.size(), "against the model before the unbind, the host shows a change: " + late);
+        assertEquals(beforeUnbind.device(E1000).get().driver(), Optional.of("e1000"));
+        var answered = engine.observe(late.getFirst()).toCompletableFuture().join();
+        assertTrue(answered.outcome().isOk());
+        assertEquals(List.of(), answered.events(), "dropped: the model already shows it");
+        assertEquals(0, live.drifts(), "nothing the model refused, nothing drifted");
+    }
+}
