@@ -36,13 +36,16 @@ public final class LiveSession implements AutoCloseable {
 
     /**
      * Reconciles, then watches. {@code watching} builds the watcher (uevents or not, how often it rescans);
-     * the session gives it the model to compare against.
+     * the session gives it the model to compare against. In a dry run the model decides what the host
+     * never does, so the watcher compares each reading with the one before instead: only what really
+     * changed on the host is followed.
      */
     public static LiveSession start(
-            EngineAdmin engine, HostSysfs sysfs, HostWatcher.Builder watching, Duration timeout) {
+            EngineAdmin engine, HostSysfs sysfs, HostWatcher.Builder watching, boolean dryRun, Duration timeout) {
         LiveSession session = new LiveSession(engine, timeout);
         session.reconcile(sysfs);
-        session.watcher = watching.againstModel(session::model).start((changes, view) -> {
+        HostWatcher.Builder compared = dryRun ? watching : watching.againstModel(session::model);
+        session.watcher = compared.start((changes, view) -> {
             KernelState model = session.model();
             for (ExternalChange change : changes) {
                 if (HostObservations.followable(model, change)) {

@@ -82,6 +82,7 @@ class LiveSessionTest {
                 engine,
                 host.sysfs,
                 HostWatcher.on(host.sysfs).withoutUevents().rescanEvery(Duration.ofMillis(50)),
+                false,
                 TIMEOUT);
     }
 
