@@ -39,19 +39,30 @@ public final class HostAgentMain {
         }
         Path moduleOrder = Path.of(args.length > 1 ? args[1] : "/modules/order");
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        try (BufferedReader script = Files.newBufferedReader(Path.of(args[0]), StandardCharsets.UTF_8)) {
+            run(script, HostPaths.standard(), moduleOrder, out);
+        }
+        out.flush();
+    }
+
+    /**
+     * Performs every line of {@code script} on the kernel at {@code paths}, printing the answers to
+     * {@code out}, then closes the agent and prints END; a step that hangs stops the JVM.
+     */
+    public static void run(BufferedReader script, HostPaths paths, Path moduleOrder, PrintStream out)
+            throws IOException, InterruptedException {
         ScheduledExecutorService watch = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread thread = new Thread(r, "step-limit");
             thread.setDaemon(true);
             return thread;
         });
-        try (BufferedReader script = Files.newBufferedReader(Path.of(args[0]), StandardCharsets.UTF_8)) {
-            run(script, HostPaths.standard(), moduleOrder, out, watch);
+        try {
+            run(script, paths, moduleOrder, out, watch);
+        } finally {
+            watch.shutdownNow();
         }
-        watch.shutdownNow();
-        out.flush();
     }
 
-    /** Performs every line of {@code script}, then closes the agent and prints END. */
     static void run(
             BufferedReader script, HostPaths paths, Path moduleOrder, PrintStream out, ScheduledExecutorService watch)
             throws IOException, InterruptedException {

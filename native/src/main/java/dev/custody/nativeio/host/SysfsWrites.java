@@ -45,6 +45,16 @@ final class SysfsWrites {
     private record Pending(String step, CompletableFuture<Integer> done) {}
 
     private final List<Pending> pendings = new ArrayList<>();
+    private final Duration patience;
+
+    SysfsWrites() {
+        this(WRITE_PATIENCE);
+    }
+
+    /** @param patience how long a write may take before it is answered PENDING */
+    SysfsWrites(Duration patience) {
+        this.patience = patience;
+    }
 
     /** @return the writes' errno, 0, or {@link #PENDING} when they did not finish in time */
     int run(String step, List<Write> writes, long capabilities) {
@@ -52,7 +62,7 @@ final class SysfsWrites {
         CompletableFuture<Integer> done = new CompletableFuture<>();
         Thread.ofPlatform().daemon().name("sysfs-write-" + step).start(() -> writeAll(writes, capabilities, tid, done));
         long waited = 0;
-        while (waited < WRITE_PATIENCE.toMillis()) {
+        while (waited < patience.toMillis()) {
             try {
                 return done.get(WRITE_POLL.toMillis(), TimeUnit.MILLISECONDS);
             } catch (TimeoutException stillWriting) {
