@@ -19,10 +19,14 @@ public final class KernelRunner {
     private static final int BOOT_RETRIES = 2;
 
     private final VirtualMachine machine;
-    private final Path agent;
+    private final GuestAgent agent;
     private final Duration timeout;
 
     public KernelRunner(VirtualMachine machine, Path agent, Duration timeout) {
+        this(machine, new GuestAgent.C(agent), timeout);
+    }
+
+    public KernelRunner(VirtualMachine machine, GuestAgent agent, Duration timeout) {
         this.machine = machine;
         this.agent = agent;
         this.timeout = timeout;
@@ -52,12 +56,11 @@ public final class KernelRunner {
     public KernelRun run(Scenario scenario, Kernel kernel, Optional<Path> testModule) throws NotRealisable {
         GuestLayout layout = GuestLayout.of(scenario);
         String script = GuestScript.of(scenario, layout, testModule.isPresent());
-        VmRequest request = new VmRequest(
+        VmRequest request = agent.request(
                 kernel,
                 layout.qemuArguments(),
                 script,
                 timeout,
-                agent,
                 testModule.map(m -> List.of(TestModule.inGuest(m))).orElse(List.of()));
         VmResult vm = machine.run(request);
         AgentAnswers answers = AgentAnswers.parse(vm.agentLines());

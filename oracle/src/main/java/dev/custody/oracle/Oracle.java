@@ -1,7 +1,6 @@
 package dev.custody.oracle;
 
 import dev.custody.ops.NotRealisable;
-import dev.custody.oracle.vm.AgentBinary;
 import dev.custody.oracle.vm.BzImage;
 import dev.custody.oracle.vm.Kernel;
 import dev.custody.oracle.vm.KernelCatalog;
@@ -37,6 +36,8 @@ public final class Oracle {
 
     private final Map<Path, Optional<Path>> testModules = new HashMap<>();
     private KernelRunner runner;
+    /** The guest's agent: "c" (custody-agent.c) or "java" (HostAgentMain on a guest JVM). */
+    private String agent = "c";
 
     public Oracle(Path home, Duration timeout, String kernelChoice, Consumer<String> progress) {
         this(home, timeout, kernelChoice, progress, Optional.empty());
@@ -71,6 +72,20 @@ public final class Oracle {
         String release = BzImage.release(bzImage).orElse("unknown");
         Kernel kernel = new Kernel("image-" + release, release, bzImage.toAbsolutePath(), modules, true);
         return new Oracle(home, timeout, IOMMUFD, progress, Optional.of(kernel));
+    }
+
+    /**
+     * The same oracle with {@code agent} ("c" or "java") performing the scripts in the guest; the
+     * Java one is the host agent of the native module, so its answers can be checked against the C
+     * agent's on the same corpus.
+     */
+    public Oracle withAgent(String agent) {
+        if (!agent.equals("c") && !agent.equals("java")) {
+            throw new IllegalArgumentException("--agent is c or java, not " + agent);
+        }
+        this.agent = agent;
+        this.runner = null;
+        return this;
     }
 
     public List<KernelCatalog.Entry> kernels() {
@@ -138,8 +153,7 @@ public final class Oracle {
 
     private KernelRunner runner() {
         if (runner == null) {
-            Path agent = AgentBinary.standard().build(AgentBinary.defaultSource(home));
-            runner = new KernelRunner(new VirtualMachine(), agent, timeout);
+            runner = new KernelRunner(new VirtualMachine(), GuestAgent.named(agent, home), timeout);
         }
         return runner;
     }

@@ -88,17 +88,29 @@ public final class OracleCommand {
                 description = "Longest one VM run may take. Default: ${DEFAULT-VALUE}.")
         int timeoutSeconds;
 
+        @Option(
+                names = "--agent",
+                defaultValue = "c",
+                paramLabel = "c|java",
+                description = {
+                    "What performs the script in the guest: c, the guest agent (custody-agent.c), or java,",
+                    "the same interpreter in Java through FFM on a jlinked JDK, which the corpus checks.",
+                    "Default: ${DEFAULT-VALUE}."
+                })
+        String agent;
+
         Oracle oracle() {
             if (modules != null && kernelImage == null) {
                 throw new IllegalArgumentException("--modules goes with --kernel-image");
             }
             if (kernelImage != null) {
                 return Oracle.withImage(
-                        OracleFiles.unpacked(),
-                        Duration.ofSeconds(timeoutSeconds),
-                        kernelImage,
-                        java.util.Optional.ofNullable(modules),
-                        System.err::println);
+                                OracleFiles.unpacked(),
+                                Duration.ofSeconds(timeoutSeconds),
+                                kernelImage,
+                                java.util.Optional.ofNullable(modules),
+                                System.err::println)
+                        .withAgent(agent);
             }
             return with(kernel);
         }
@@ -106,7 +118,11 @@ public final class OracleCommand {
         /** The same settings with another kernel. */
         Oracle with(String otherKernel) {
             return new Oracle(
-                    OracleFiles.unpacked(), Duration.ofSeconds(timeoutSeconds), otherKernel, System.err::println);
+                            OracleFiles.unpacked(),
+                            Duration.ofSeconds(timeoutSeconds),
+                            otherKernel,
+                            System.err::println)
+                    .withAgent(agent);
         }
     }
 

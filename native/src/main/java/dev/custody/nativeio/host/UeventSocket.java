@@ -3,7 +3,7 @@ package dev.custody.nativeio.host;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
-import dev.custody.nativeio.libc.ErrnoNames;
+import dev.custody.nativeio.libc.ErrnoMessages;
 import dev.custody.nativeio.libc.Libc;
 import dev.custody.nativeio.libc.Sockets;
 import java.lang.foreign.Arena;
@@ -104,12 +104,12 @@ public final class UeventSocket implements UeventSource {
         while (true) {
             long remaining = deadline - System.nanoTime();
             int ready = Sockets.poll(fd, Sockets.POLLIN, remaining <= 0 ? 0 : millisRoundedUp(remaining));
-            if (ready == -ErrnoNames.EINTR) continue;
+            if (ready == -ErrnoMessages.EINTR) continue;
             if (ready < 0) throw new UeventSocketException("poll on the uevent socket", -ready);
             if (ready == 0) return Optional.empty();
             long length = Sockets.recvfrom(fd, buffer, Sockets.MSG_DONTWAIT | MSG_TRUNC, source);
-            if (length == -ErrnoNames.EAGAIN || length == -ErrnoNames.EINTR) continue;
-            if (length == -ErrnoNames.ENOBUFS) {
+            if (length == -ErrnoMessages.EAGAIN || length == -ErrnoMessages.EINTR) continue;
+            if (length == -ErrnoMessages.ENOBUFS) {
                 lost++;
                 problems.accept("the kernel dropped uevents: the socket's receive buffer overflowed");
                 return Optional.empty();

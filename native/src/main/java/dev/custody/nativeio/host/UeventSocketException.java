@@ -1,6 +1,6 @@
 package dev.custody.nativeio.host;
 
-import dev.custody.nativeio.libc.ErrnoNames;
+import dev.custody.nativeio.libc.ErrnoMessages;
 import java.io.IOException;
 
 /** A uevent socket call failed; the message names the call and the errno. */
@@ -8,7 +8,7 @@ public final class UeventSocketException extends IOException {
     private final int errno;
 
     UeventSocketException(String what, int errno) {
-        super(what + ": " + ErrnoNames.of(errno));
+        super(what + ": " + ErrnoMessages.of(errno));
         this.errno = errno;
     }
 

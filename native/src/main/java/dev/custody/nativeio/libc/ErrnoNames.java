@@ -1,44 +1,33 @@
 package dev.custody.nativeio.libc;
 
-import java.util.Map;
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
 
-/**
- * The symbolic names of the errno values the native code meets, so that an error message says
- * {@code EACCES (permission denied)} rather than a bare number.
- */
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+
+/** An errno's symbolic name ("EBUSY") as glibc's strerrorname_np gives it, so answers name errors as C programs do. */
 public final class ErrnoNames {
+    /** What a number glibc has no name for is called. */
+    public static final String UNKNOWN = "EUNKNOWN";
 
-    public static final int EPERM = 1;
-    public static final int EINTR = 4;
-    public static final int EAGAIN = 11;
-    public static final int ENOMEM = 12;
-    public static final int EACCES = 13;
-    public static final int ENFILE = 23;
-    public static final int EMFILE = 24;
-    public static final int EPROTONOSUPPORT = 93;
-    public static final int EAFNOSUPPORT = 97;
-    public static final int ENOBUFS = 105;
-
-    private static final Map<Integer, String> NAMES = Map.ofEntries(
-            Map.entry(EPERM, "EPERM (operation not permitted)"),
-            Map.entry(Libc.ENOENT, "ENOENT (no such file or directory)"),
-            Map.entry(EINTR, "EINTR (interrupted by a signal)"),
-            Map.entry(Libc.EBADF, "EBADF (bad file descriptor)"),
-            Map.entry(EAGAIN, "EAGAIN (try again)"),
-            Map.entry(ENOMEM, "ENOMEM (out of memory)"),
-            Map.entry(EACCES, "EACCES (permission denied)"),
-            Map.entry(Libc.EINVAL, "EINVAL (invalid argument)"),
-            Map.entry(ENFILE, "ENFILE (too many open files in the system)"),
-            Map.entry(EMFILE, "EMFILE (too many open files in this process)"),
-            Map.entry(Libc.ENOTTY, "ENOTTY (inappropriate ioctl)"),
-            Map.entry(EPROTONOSUPPORT, "EPROTONOSUPPORT (protocol not supported)"),
-            Map.entry(EAFNOSUPPORT, "EAFNOSUPPORT (address family not supported)"),
-            Map.entry(ENOBUFS, "ENOBUFS (no buffer space available)"));
+    // const char *strerrorname_np(int errnum)
+    private static final MethodHandle STRERRORNAME_NP =
+            Downcalls.plain("strerrorname_np", FunctionDescriptor.of(ADDRESS, JAVA_INT));
 
     private ErrnoNames() {}
 
-    /** The name and meaning of a positive errno, or {@code errno N} for one this table lacks. */
+    /** The name of {@code errno} (positive), or {@link #UNKNOWN}. */
+    @SuppressWarnings("restricted") // reinterpret: the name is a NUL-terminated static string of libc
     public static String of(int errno) {
-        return NAMES.getOrDefault(errno, "errno " + errno);
+        try {
+            MemorySegment name = (MemorySegment) STRERRORNAME_NP.invokeExact(errno);
+            return name.equals(MemorySegment.NULL)
+                    ? UNKNOWN
+                    : name.reinterpret(64).getString(0);
+        } catch (Throwable unexpected) {
+            throw Downcalls.rethrow(unexpected);
+        }
     }
 }

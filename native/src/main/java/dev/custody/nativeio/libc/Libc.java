@@ -7,11 +7,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout.PathElement;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 
 /**
  * The few libc calls the real IOMMU backend needs ({@code /dev/iommu}, VFIO type1), as FFM
@@ -27,7 +24,9 @@ import java.lang.invoke.VarHandle;
 public final class Libc {
 
     public static final int O_RDONLY = 0;
+    public static final int O_WRONLY = 1;
     public static final int O_RDWR = 2;
+    public static final int O_NONBLOCK = 0x800;
     public static final int O_CLOEXEC = 0x80000;
 
     public static final int PROT_READ = 1;
@@ -35,33 +34,28 @@ public final class Libc {
     public static final int MAP_SHARED = 0x01;
     public static final int MAP_PRIVATE = 0x02;
     public static final int MAP_ANONYMOUS = 0x20;
+    public static final int MAP_NORESERVE = 0x4000;
+    public static final int MAP_FIXED_NOREPLACE = 0x100000;
 
     public static final int ENOENT = 2;
     public static final int EBADF = 9;
     public static final int EINVAL = 22;
     public static final int ENOTTY = 25;
 
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
-    /** The errno slot every downcall of this package writes; {@link Sockets} allocates it too. */
-    static final StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
-    /** Coordinates (MemorySegment capture, long baseOffset). */
-    private static final VarHandle ERRNO = CAPTURE_LAYOUT.varHandle(PathElement.groupElement("errno"));
-
     // int open(const char *path, int flags, ... /* mode_t mode */)
-    private static final MethodHandle OPEN = downcall(
+    private static final MethodHandle OPEN = Downcalls.capturing(
             "open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2));
     // int close(int fd)
-    private static final MethodHandle CLOSE = downcall("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle CLOSE = Downcalls.capturing("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     // int ioctl(int fd, unsigned long request, ... /* void *arg */)
-    private static final MethodHandle IOCTL = downcall(
+    private static final MethodHandle IOCTL = Downcalls.capturing(
             "ioctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), Linker.Option.firstVariadicArg(2));
     // void *mmap(void *addr, size_t length, int prot, int flags, int fd, off_t offset)
-    private static final MethodHandle MMAP = downcall(
+    private static final MethodHandle MMAP = Downcalls.capturing(
             "mmap", FunctionDescriptor.of(JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
     // int munmap(void *addr, size_t length)
     private static final MethodHandle MUNMAP =
-            downcall("munmap", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
+            Downcalls.capturing("munmap", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
 
     /** mmap's MAP_FAILED, (void *) -1. */
     private static final long MAP_FAILED = -1L;
@@ -71,7 +65,7 @@ public final class Libc {
     /** @return a file descriptor, or -errno */
     public static int open(String path, int flags) {
         try (Arena call = Arena.ofConfined()) {
-            MemorySegment errno = call.allocate(CAPTURE_LAYOUT);
+            MemorySegment errno = call.allocate(Downcalls.CAPTURE_LAYOUT);
             int fd = (int) OPEN.invokeExact(errno, call.allocateFrom(path), flags, 0);
             return fd >= 0 ? fd : -errnoOf(errno);
         } catch (Throwable unexpected) {
@@ -82,7 +76,7 @@ public final class Libc {
     /** @return 0, or -errno */
     public static int close(int fd) {
         try (Arena call = Arena.ofConfined()) {
-            MemorySegment errno = call.allocate(CAPTURE_LAYOUT);
+            MemorySegment errno = call.allocate(Downcalls.CAPTURE_LAYOUT);
             int result = (int) CLOSE.invokeExact(errno, fd);
             return result == 0 ? 0 : -errnoOf(errno);
         } catch (Throwable unexpected) {
@@ -97,7 +91,7 @@ public final class Libc {
      */
     public static int ioctl(int fd, long request, MemorySegment argument) {
         try (Arena call = Arena.ofConfined()) {
-            MemorySegment errno = call.allocate(CAPTURE_LAYOUT);
+            MemorySegment errno = call.allocate(Downcalls.CAPTURE_LAYOUT);
             int result = (int) IOCTL.invokeExact(errno, fd, request, argument);
             return result >= 0 ? result : -errnoOf(errno);
         } catch (Throwable unexpected) {
@@ -114,9 +108,26 @@ public final class Libc {
      */
     public static long mmap(long length, int prot, int flags, int fd, long offset) {
         try (Arena call = Arena.ofConfined()) {
-            MemorySegment errno = call.allocate(CAPTURE_LAYOUT);
+            MemorySegment errno = call.allocate(Downcalls.CAPTURE_LAYOUT);
             long address = (long) MMAP.invokeExact(errno, MemorySegment.NULL, length, prot, flags, fd, offset);
             return address == MAP_FAILED ? -errnoOf(errno) : address;
+        } catch (Throwable unexpected) {
+            throw rethrow(unexpected);
+        }
+    }
+
+    /**
+     * Maps {@code length} bytes at {@code address} (with {@link #MAP_FIXED_NOREPLACE}, only where
+     * nothing is mapped yet).
+     *
+     * @return the mapping's address, or -errno
+     */
+    public static long mmapAt(long address, long length, int prot, int flags, int fd, long offset) {
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment errno = call.allocate(Downcalls.CAPTURE_LAYOUT);
+            long mapped =
+                    (long) MMAP.invokeExact(errno, MemorySegment.ofAddress(address), length, prot, flags, fd, offset);
+            return mapped == MAP_FAILED ? -errnoOf(errno) : mapped;
         } catch (Throwable unexpected) {
             throw rethrow(unexpected);
         }
@@ -125,7 +136,7 @@ public final class Libc {
     /** @return 0, or -errno */
     public static int munmap(long address, long length) {
         try (Arena call = Arena.ofConfined()) {
-            MemorySegment errno = call.allocate(CAPTURE_LAYOUT);
+            MemorySegment errno = call.allocate(Downcalls.CAPTURE_LAYOUT);
             int result = (int) MUNMAP.invokeExact(errno, address, length);
             return result == 0 ? 0 : -errnoOf(errno);
         } catch (Throwable unexpected) {
@@ -133,29 +144,11 @@ public final class Libc {
         }
     }
 
-    static int errnoOf(MemorySegment capture) {
-        return (int) ERRNO.get(capture, 0L);
+    private static int errnoOf(MemorySegment capture) {
+        return Downcalls.errnoOf(capture);
     }
 
-    // Restricted: linking native code needs --enable-native-access, which the launcher grants.
-    @SuppressWarnings("restricted")
-    static MethodHandle downcall(String name, FunctionDescriptor descriptor, Linker.Option... extra) {
-        MemorySegment symbol =
-                LINKER.defaultLookup().find(name).orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name));
-        Linker.Option[] options = new Linker.Option[extra.length + 1];
-        options[0] = CAPTURE_ERRNO;
-        System.arraycopy(extra, 0, options, 1, extra.length);
-        return LINKER.downcallHandle(symbol, descriptor, options);
-    }
-
-    /** invokeExact declares Throwable; the downcalls themselves throw nothing checked. */
-    static RuntimeException rethrow(Throwable unexpected) {
-        if (unexpected instanceof RuntimeException runtime) {
-            throw runtime;
-        }
-        if (unexpected instanceof Error error) {
-            throw error;
-        }
-        throw new IllegalStateException("downcall failed", unexpected);
+    private static RuntimeException rethrow(Throwable unexpected) {
+        return Downcalls.rethrow(unexpected);
     }
 }

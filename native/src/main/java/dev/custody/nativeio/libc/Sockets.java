@@ -40,18 +40,18 @@ public final class Sockets {
 
     // int socket(int domain, int type, int protocol)
     private static final MethodHandle SOCKET =
-            Libc.downcall("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+            Downcalls.capturing("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
     // int bind(int fd, const struct sockaddr *addr, socklen_t len)
     private static final MethodHandle BIND =
-            Libc.downcall("bind", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+            Downcalls.capturing("bind", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
     // int setsockopt(int fd, int level, int name, const void *value, socklen_t len)
-    private static final MethodHandle SETSOCKOPT = Libc.downcall(
+    private static final MethodHandle SETSOCKOPT = Downcalls.capturing(
             "setsockopt", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
     // int poll(struct pollfd *fds, nfds_t nfds, int timeout)
     private static final MethodHandle POLL =
-            Libc.downcall("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+            Downcalls.capturing("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
     // ssize_t recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *src, socklen_t *srclen)
-    private static final MethodHandle RECVFROM = Libc.downcall(
+    private static final MethodHandle RECVFROM = Downcalls.capturing(
             "recvfrom", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS));
 
     private Sockets() {}
@@ -59,11 +59,11 @@ public final class Sockets {
     /** @return a socket descriptor, or -errno */
     public static int socket(int domain, int type, int protocol) {
         try (Arena call = Arena.ofConfined()) {
-            MemorySegment errno = call.allocate(Libc.CAPTURE_LAYOUT);
+            MemorySegment errno = call.allocate(Downcalls.CAPTURE_LAYOUT);
             int fd = (int) SOCKET.invokeExact(errno, domain, type, protocol);
-            return fd >= 0 ? fd : -Libc.errnoOf(errno);
+            return fd >= 0 ? fd : -Downcalls.errnoOf(errno);
         } catch (Throwable unexpected) {
-            throw Libc.rethrow(unexpected);
+            throw Downcalls.rethrow(unexpected);
         }
     }
 
@@ -73,23 +73,23 @@ public final class Sockets {
      */
     public static int bind(int fd, MemorySegment address) {
         try (Arena call = Arena.ofConfined()) {
-            MemorySegment errno = call.allocate(Libc.CAPTURE_LAYOUT);
+            MemorySegment errno = call.allocate(Downcalls.CAPTURE_LAYOUT);
             int result = (int) BIND.invokeExact(errno, fd, address, (int) address.byteSize());
-            return result == 0 ? 0 : -Libc.errnoOf(errno);
+            return result == 0 ? 0 : -Downcalls.errnoOf(errno);
         } catch (Throwable unexpected) {
-            throw Libc.rethrow(unexpected);
+            throw Downcalls.rethrow(unexpected);
         }
     }
 
     /** An int-valued option. @return 0, or -errno */
     public static int setsockopt(int fd, int level, int name, int value) {
         try (Arena call = Arena.ofConfined()) {
-            MemorySegment errno = call.allocate(Libc.CAPTURE_LAYOUT);
+            MemorySegment errno = call.allocate(Downcalls.CAPTURE_LAYOUT);
             MemorySegment option = call.allocateFrom(JAVA_INT, value);
             int result = (int) SETSOCKOPT.invokeExact(errno, fd, level, name, option, (int) JAVA_INT.byteSize());
-            return result == 0 ? 0 : -Libc.errnoOf(errno);
+            return result == 0 ? 0 : -Downcalls.errnoOf(errno);
         } catch (Throwable unexpected) {
-            throw Libc.rethrow(unexpected);
+            throw Downcalls.rethrow(unexpected);
         }
     }
 
@@ -102,15 +102,15 @@ public final class Sockets {
      */
     public static int poll(int fd, short events, int timeoutMillis) {
         try (Arena call = Arena.ofConfined()) {
-            MemorySegment errno = call.allocate(Libc.CAPTURE_LAYOUT);
+            MemorySegment errno = call.allocate(Downcalls.CAPTURE_LAYOUT);
             MemorySegment pollfd = call.allocate(POLLFD);
             pollfd.set(JAVA_INT, 0, fd);
             pollfd.set(JAVA_SHORT, POLLFD_EVENTS, events);
             int ready = (int) POLL.invokeExact(errno, pollfd, 1L, timeoutMillis);
-            if (ready < 0) return -Libc.errnoOf(errno);
+            if (ready < 0) return -Downcalls.errnoOf(errno);
             return ready == 0 ? 0 : Short.toUnsignedInt(pollfd.get(JAVA_SHORT, POLLFD_REVENTS));
         } catch (Throwable unexpected) {
-            throw Libc.rethrow(unexpected);
+            throw Downcalls.rethrow(unexpected);
         }
     }
 
@@ -122,13 +122,13 @@ public final class Sockets {
      */
     public static long recvfrom(int fd, MemorySegment buffer, int flags, MemorySegment source) {
         try (Arena call = Arena.ofConfined()) {
-            MemorySegment errno = call.allocate(Libc.CAPTURE_LAYOUT);
+            MemorySegment errno = call.allocate(Downcalls.CAPTURE_LAYOUT);
             MemorySegment sourceLength = call.allocateFrom(JAVA_INT, (int) source.byteSize());
             long received =
                     (long) RECVFROM.invokeExact(errno, fd, buffer, buffer.byteSize(), flags, source, sourceLength);
-            return received >= 0 ? received : -Libc.errnoOf(errno);
+            return received >= 0 ? received : -Downcalls.errnoOf(errno);
         } catch (Throwable unexpected) {
-            throw Libc.rethrow(unexpected);
+            throw Downcalls.rethrow(unexpected);
         }
     }
 }

@@ -24,15 +24,19 @@ public final class Iommufd {
     static final int CMD_BASE = 0x80;
     static final int CMD_DESTROY = CMD_BASE;
     static final int CMD_IOAS_ALLOC = CMD_BASE + 1;
+    static final int CMD_IOAS_ALLOW_IOVAS = CMD_BASE + 2;
     static final int CMD_IOAS_IOVA_RANGES = CMD_BASE + 4;
     static final int CMD_IOAS_MAP = CMD_BASE + 5;
     static final int CMD_IOAS_UNMAP = CMD_BASE + 6;
+    static final int CMD_HWPT_ALLOC = CMD_BASE + 9;
 
     public static final long IOMMU_DESTROY = Ioctl.io(TYPE, CMD_DESTROY);
     public static final long IOMMU_IOAS_ALLOC = Ioctl.io(TYPE, CMD_IOAS_ALLOC);
     public static final long IOMMU_IOAS_IOVA_RANGES = Ioctl.io(TYPE, CMD_IOAS_IOVA_RANGES);
     public static final long IOMMU_IOAS_MAP = Ioctl.io(TYPE, CMD_IOAS_MAP);
     public static final long IOMMU_IOAS_UNMAP = Ioctl.io(TYPE, CMD_IOAS_UNMAP);
+    public static final long IOMMU_IOAS_ALLOW_IOVAS = Ioctl.io(TYPE, CMD_IOAS_ALLOW_IOVAS);
+    public static final long IOMMU_HWPT_ALLOC = Ioctl.io(TYPE, CMD_HWPT_ALLOC);
 
     /** enum iommufd_ioas_map_flags. */
     public static final int MAP_FIXED_IOVA = 1;
@@ -131,5 +135,48 @@ public final class Iommufd {
         public static final VarHandle LENGTH = Uapi.field(LAYOUT, "length");
 
         private IoasUnmap() {}
+    }
+
+    /** struct iommu_ioas_allow_iovas: allowed_iovas points at num_iovas {@link IovaRange}s. */
+    public static final class IoasAllowIovas {
+        public static final StructLayout LAYOUT = MemoryLayout.structLayout(
+                        JAVA_INT.withName("size"),
+                        JAVA_INT.withName("ioas_id"),
+                        JAVA_INT.withName("num_iovas"),
+                        JAVA_INT.withName("__reserved"),
+                        JAVA_LONG.withName("allowed_iovas"))
+                .withName("iommu_ioas_allow_iovas");
+        public static final VarHandle SIZE = Uapi.field(LAYOUT, "size");
+        public static final VarHandle IOAS_ID = Uapi.field(LAYOUT, "ioas_id");
+        public static final VarHandle NUM_IOVAS = Uapi.field(LAYOUT, "num_iovas");
+        public static final VarHandle ALLOWED_IOVAS = Uapi.field(LAYOUT, "allowed_iovas");
+
+        private IoasAllowIovas() {}
+    }
+
+    /**
+     * struct iommu_hwpt_alloc as Linux 6.11 and later have it (with fault_id); older kernels accept
+     * the longer size as long as the fields they do not know are zero.
+     */
+    public static final class HwptAlloc {
+        public static final StructLayout LAYOUT = MemoryLayout.structLayout(
+                        JAVA_INT.withName("size"),
+                        JAVA_INT.withName("flags"),
+                        JAVA_INT.withName("dev_id"),
+                        JAVA_INT.withName("pt_id"),
+                        JAVA_INT.withName("out_hwpt_id"),
+                        JAVA_INT.withName("__reserved"),
+                        JAVA_INT.withName("data_type"),
+                        JAVA_INT.withName("data_len"),
+                        JAVA_LONG.withName("data_uptr"),
+                        JAVA_INT.withName("fault_id"),
+                        JAVA_INT.withName("__reserved2"))
+                .withName("iommu_hwpt_alloc");
+        public static final VarHandle SIZE = Uapi.field(LAYOUT, "size");
+        public static final VarHandle DEV_ID = Uapi.field(LAYOUT, "dev_id");
+        public static final VarHandle PT_ID = Uapi.field(LAYOUT, "pt_id");
+        public static final VarHandle OUT_HWPT_ID = Uapi.field(LAYOUT, "out_hwpt_id");
+
+        private HwptAlloc() {}
     }
 }

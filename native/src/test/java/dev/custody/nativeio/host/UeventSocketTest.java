@@ -66,6 +66,6 @@ class UeventSocketTest {
                         + " EPROTONOSUPPORT (protocol not supported)",
                 error.getMessage());
         assertEquals(93, error.errno());
-        assertEquals("errno 4095", dev.custody.nativeio.libc.ErrnoNames.of(4095));
+        assertEquals("errno 4095", dev.custody.nativeio.libc.ErrnoMessages.of(4095));
     }
 }

@@ -47,7 +47,8 @@ class UapiLayoutTest {
                 Iommufd.IoasMap.LAYOUT,
                 Iommufd.IoasUnmap.LAYOUT,
                 VfioType1.DmaMap.LAYOUT,
-                VfioType1.DmaUnmap.LAYOUT)) {
+                VfioType1.DmaUnmap.LAYOUT,
+                Vfio.GroupStatus.LAYOUT)) {
             structs.put(layout.name().orElseThrow(), layout);
         }
         return structs;
@@ -64,6 +65,14 @@ class UapiLayoutTest {
         constants.put("IOMMU_IOAS_MAP_WRITEABLE", (long) Iommufd.MAP_WRITEABLE);
         constants.put("IOMMU_IOAS_MAP_READABLE", (long) Iommufd.MAP_READABLE);
         constants.put("VFIO_IOMMU_MAP_DMA", VfioType1.VFIO_IOMMU_MAP_DMA);
+        constants.put("VFIO_CHECK_EXTENSION", Vfio.VFIO_CHECK_EXTENSION);
+        constants.put("VFIO_SET_IOMMU", Vfio.VFIO_SET_IOMMU);
+        constants.put("VFIO_GROUP_GET_STATUS", Vfio.VFIO_GROUP_GET_STATUS);
+        constants.put("VFIO_GROUP_SET_CONTAINER", Vfio.VFIO_GROUP_SET_CONTAINER);
+        constants.put("VFIO_GROUP_UNSET_CONTAINER", Vfio.VFIO_GROUP_UNSET_CONTAINER);
+        constants.put("VFIO_GROUP_GET_DEVICE_FD", Vfio.VFIO_GROUP_GET_DEVICE_FD);
+        constants.put("VFIO_GROUP_FLAGS_VIABLE", (long) Vfio.GROUP_FLAGS_VIABLE);
+        constants.put("VFIO_GROUP_FLAGS_CONTAINER_SET", (long) Vfio.GROUP_FLAGS_CONTAINER_SET);
         constants.put("VFIO_IOMMU_UNMAP_DMA", VfioType1.VFIO_IOMMU_UNMAP_DMA);
         constants.put("VFIO_DMA_MAP_FLAG_READ", (long) VfioType1.DMA_MAP_FLAG_READ);
         constants.put("VFIO_DMA_MAP_FLAG_WRITE", (long) VfioType1.DMA_MAP_FLAG_WRITE);

@@ -1,0 +1,309 @@
+package dev.custody.nativeio.host;
+
+import static dev.custody.nativeio.host.HostContext.ioctlErrno;
+import static dev.custody.nativeio.host.HostContext.values;
+
+import dev.custody.nativeio.libc.Libc;
+import dev.custody.nativeio.uapi.Iommufd;
+import dev.custody.nativeio.uapi.Vfio;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Optional;
+import java.util.SequencedMap;
+
+/** iommufd and VFIO device cdevs: binding, attaching, IOAS and HWPT objects, IOAS maps and ranges. */
+final class IommufdVerbs implements AutoCloseable {
+    private static final long PAGE = 4096;
+    private static final long MOST_MAPPED = 1L << 32;
+    private static final long MOST_ALIGNED = 2L << 20;
+    private static final int MAX_RANGES = 64;
+    private static final int MAX_ALLOWED = 32;
+    private static final int EMSGSIZE = 90;
+
+    private final HostContext host;
+    private final IoasAreas areas;
+    /** An iommufd of our own for calls about objects that do not exist (id 0, which the kernel never gives). */
+    private int spare = -1;
+
+    IommufdVerbs(HostContext host, IoasAreas areas) {
+        this.host = host;
+        this.areas = areas;
+    }
+
+    List<Verb> verbs() {
+        return List.of(
+                new Verb("cdev-bind", 2, this::cdevBind),
+                new Verb("cdev-attach", 2, this::cdevAttach),
+                new Verb("cdev-detach", 1, this::cdevDetach),
+                new Verb("ioas-alloc", 2, this::ioasAlloc),
+                new Verb("hwpt-alloc", 4, this::hwptAlloc),
+                new Verb("destroy", 2, this::destroy),
+                new Verb("ioas-map", 5, this::ioasMap),
+                new Verb("ioas-unmap", 4, this::ioasUnmap),
+                new Verb("iova-ranges", 3, this::iovaRanges),
+                new Verb("allow-iovas", 3, this::allowIovas));
+    }
+
+    /** The id a call should use for a name: an object's id, a bound cdev's device id, or 0 for names never created. */
+    int objectId(String label) {
+        return host.names.find(label).map(n -> n.id != 0 ? n.id : n.devid).orElse(0);
+    }
+
+    /**
+     * The iommufd an object's calls go through: the one it was created in (closed: a stale fd). An
+     * object that does not exist goes through an iommufd of our own with id 0, which the kernel never
+     * allocates, so its calls get the kernel's answer for a missing object.
+     */
+    private int objectFd(String label) {
+        Optional<AgentName> name = host.names.find(label);
+        if (name.isPresent() && name.get().id != 0 && name.get().ictx != null) {
+            int fd = name.get().ictx.fd;
+            return fd >= 0 ? fd : AgentNames.CLOSED_FD;
+        }
+        if (spare < 0) {
+            int fd = Libc.open(host.paths.device("iommu").toString(), Libc.O_RDWR | Libc.O_CLOEXEC);
+            spare = fd < 0 ? -1 : fd;
+        }
+        return spare >= 0 ? spare : AgentNames.CLOSED_FD;
+    }
+
+    private AgentAnswer cdevBind(String step, List<String> args) {
+        AgentName cdev = host.names.of(args.get(0));
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment bind = call.allocate(Vfio.BindIommufd.LAYOUT);
+            Vfio.BindIommufd.ARGSZ.set(bind, (int) Vfio.BindIommufd.LAYOUT.byteSize());
+            Vfio.BindIommufd.IOMMUFD.set(bind, host.names.fd(args.get(1)));
+            int err = ioctlErrno(cdev.fd, Vfio.VFIO_DEVICE_BIND_IOMMUFD, bind);
+            SequencedMap<String, String> values = new LinkedHashMap<>();
+            if (err == 0) {
+                cdev.devid = (int) Vfio.BindIommufd.OUT_DEVID.get(bind);
+                cdev.boundIctx = host.names.find(args.get(1)).orElse(null);
+                values.put("devid", Integer.toUnsignedString(cdev.devid));
+            }
+            return host.result(step, err, values);
+        }
+    }
+
+    /**
+     * cdev-attach CDEV PT [AS]: the kernel answers the id of the HWPT it used; an automatic one is
+     * known by the step's AS from then on, as the scenario knows it.
+     */
+    private AgentAnswer cdevAttach(String step, List<String> args) {
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment attach = call.allocate(Vfio.AttachIommufdPt.LAYOUT);
+            Vfio.AttachIommufdPt.ARGSZ.set(attach, (int) Vfio.AttachIommufdPt.LAYOUT.byteSize());
+            Vfio.AttachIommufdPt.PT_ID.set(attach, objectId(args.get(1)));
+            int err = ioctlErrno(host.names.fd(args.get(0)), Vfio.VFIO_DEVICE_ATTACH_IOMMUFD_PT, attach);
+            int ptId = (int) Vfio.AttachIommufdPt.PT_ID.get(attach);
+            Optional<AgentName> cdev = host.names.find(args.get(0));
+            if (err == 0 && cdev.isPresent()) {
+                cdev.get().pt = ptId;
+            }
+            if (err == 0 && args.size() > 2 && ptId != objectId(args.get(1)) && cdev.isPresent()) {
+                AgentName automatic = host.names.of(args.get(2));
+                automatic.id = ptId;
+                automatic.ictx = cdev.get().boundIctx;
+            }
+            return host.result(step, err, values("pt_id", Integer.toUnsignedString(ptId)));
+        }
+    }
+
+    private AgentAnswer cdevDetach(String step, List<String> args) {
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment detach = call.allocate(Vfio.DetachIommufdPt.LAYOUT);
+            Vfio.DetachIommufdPt.ARGSZ.set(detach, (int) Vfio.DetachIommufdPt.LAYOUT.byteSize());
+            int err = ioctlErrno(host.names.fd(args.get(0)), Vfio.VFIO_DEVICE_DETACH_IOMMUFD_PT, detach);
+            if (err == 0) {
+                host.names.find(args.get(0)).ifPresent(cdev -> cdev.pt = 0);
+            }
+            return host.result(step, err);
+        }
+    }
+
+    private AgentAnswer ioasAlloc(String step, List<String> args) {
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment alloc = call.allocate(Iommufd.IoasAlloc.LAYOUT);
+            Iommufd.IoasAlloc.SIZE.set(alloc, (int) Iommufd.IoasAlloc.LAYOUT.byteSize());
+            int err = ioctlErrno(host.names.fd(args.get(0)), Iommufd.IOMMU_IOAS_ALLOC, alloc);
+            SequencedMap<String, String> values = new LinkedHashMap<>();
+            if (err == 0) {
+                int id = (int) Iommufd.IoasAlloc.OUT_IOAS_ID.get(alloc);
+                created(args.get(1), id, args.get(0));
+                values.put("id", Integer.toUnsignedString(id));
+            }
+            return host.result(step, err, values);
+        }
+    }
+
+    private AgentAnswer hwptAlloc(String step, List<String> args) {
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment alloc = call.allocate(Iommufd.HwptAlloc.LAYOUT);
+            Iommufd.HwptAlloc.SIZE.set(alloc, (int) Iommufd.HwptAlloc.LAYOUT.byteSize());
+            Iommufd.HwptAlloc.DEV_ID.set(alloc, objectId(args.get(1)));
+            Iommufd.HwptAlloc.PT_ID.set(alloc, objectId(args.get(2)));
+            int err = ioctlErrno(host.names.fd(args.get(0)), Iommufd.IOMMU_HWPT_ALLOC, alloc);
+            SequencedMap<String, String> values = new LinkedHashMap<>();
+            if (err == 0) {
+                int id = (int) Iommufd.HwptAlloc.OUT_HWPT_ID.get(alloc);
+                created(args.get(3), id, args.get(0));
+                values.put("id", Integer.toUnsignedString(id));
+            }
+            return host.result(step, err, values);
+        }
+    }
+
+    private void created(String label, int id, String iommufd) {
+        AgentName name = host.names.of(label);
+        name.id = id;
+        name.ictx = host.names.find(iommufd).orElse(null);
+    }
+
+    /**
+     * A destroyed object's name keeps its number, as a program keeps an id: the kernel gives the
+     * lowest free id to the next object, and the old name then reaches that one (so does the engine).
+     */
+    private AgentAnswer destroy(String step, List<String> args) {
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment destroy = call.allocate(Iommufd.Destroy.LAYOUT);
+            Iommufd.Destroy.SIZE.set(destroy, (int) Iommufd.Destroy.LAYOUT.byteSize());
+            Iommufd.Destroy.ID.set(destroy, objectId(args.get(1)));
+            return host.result(step, ioctlErrno(host.names.fd(args.get(0)), Iommufd.IOMMU_DESTROY, destroy));
+        }
+    }
+
+    /**
+     * ioas-map IOMMUFD IOAS IOVA|- LENGTH FLAGS: the kernel pins user memory, so a buffer of the
+     * length is made for every map, aligned as the kernel aligns a chosen IOVA like the user pointer
+     * (up to the length's power of two and 2 MiB, iopt_alloc_iova): scenarios have no pointer and
+     * assume one aligned that well.
+     */
+    private AgentAnswer ioasMap(String step, List<String> args) throws BadLine {
+        long length = AgentNumbers.number(args.get(3));
+        long iova = args.get(2).equals("-") ? 0 : AgentNumbers.number(args.get(2));
+        String flagsText = args.get(4);
+        int flags = (flagsText.contains("FIXED_IOVA") ? Iommufd.MAP_FIXED_IOVA : 0)
+                | (flagsText.contains("READABLE") ? Iommufd.MAP_READABLE : 0)
+                | (flagsText.contains("WRITEABLE") ? Iommufd.MAP_WRITEABLE : 0);
+        long align = PAGE;
+        while (Long.compareUnsigned(align, length) < 0 && align < MOST_ALIGNED) {
+            align <<= 1;
+        }
+        long buffer = -1;
+        if (length != 0 && Long.compareUnsigned(length, MOST_MAPPED) <= 0) {
+            buffer = Libc.mmap(
+                    length + align,
+                    Libc.PROT_READ | Libc.PROT_WRITE,
+                    Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS | Libc.MAP_NORESERVE,
+                    -1,
+                    0);
+        }
+        boolean backed = buffer > 0;
+        long userVa = backed ? (buffer + align - 1) & ~(align - 1) : PAGE;
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment map = call.allocate(Iommufd.IoasMap.LAYOUT);
+            Iommufd.IoasMap.SIZE.set(map, (int) Iommufd.IoasMap.LAYOUT.byteSize());
+            Iommufd.IoasMap.FLAGS.set(map, flags);
+            Iommufd.IoasMap.IOAS_ID.set(map, objectId(args.get(1)));
+            Iommufd.IoasMap.USER_VA.set(map, userVa);
+            Iommufd.IoasMap.LENGTH.set(map, length);
+            Iommufd.IoasMap.IOVA.set(map, iova);
+            int err = ioctlErrno(objectFd(args.get(1)), Iommufd.IOMMU_IOAS_MAP, map);
+            long mapped = (long) Iommufd.IoasMap.IOVA.get(map);
+            if (err == 0 && backed) {
+                areas.remember(userVa, length, mapped);
+            }
+            return host.result(step, err, values("iova", Long.toUnsignedString(mapped)));
+        }
+    }
+
+    private AgentAnswer ioasUnmap(String step, List<String> args) throws BadLine {
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment unmap = call.allocate(Iommufd.IoasUnmap.LAYOUT);
+            Iommufd.IoasUnmap.SIZE.set(unmap, (int) Iommufd.IoasUnmap.LAYOUT.byteSize());
+            Iommufd.IoasUnmap.IOAS_ID.set(unmap, objectId(args.get(1)));
+            Iommufd.IoasUnmap.IOVA.set(unmap, AgentNumbers.number(args.get(2)));
+            Iommufd.IoasUnmap.LENGTH.set(unmap, AgentNumbers.number(args.get(3)));
+            int err = ioctlErrno(objectFd(args.get(1)), Iommufd.IOMMU_IOAS_UNMAP, unmap);
+            long length = (long) Iommufd.IoasUnmap.LENGTH.get(unmap);
+            return host.result(step, err, values("length", Long.toUnsignedString(length)));
+        }
+    }
+
+    /** iova-ranges IOMMUFD IOAS NUM: room for NUM ranges (at most 64); too little room is EMSGSIZE with the number needed. */
+    private AgentAnswer iovaRanges(String step, List<String> args) throws BadLine {
+        int room = (int) AgentNumbers.number(args.get(2));
+        if (Integer.compareUnsigned(room, MAX_RANGES) > 0) {
+            room = MAX_RANGES;
+        }
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment ranges = call.allocate(Iommufd.IovaRange.LAYOUT, MAX_RANGES);
+            MemorySegment query = call.allocate(Iommufd.IoasIovaRanges.LAYOUT);
+            Iommufd.IoasIovaRanges.SIZE.set(query, (int) Iommufd.IoasIovaRanges.LAYOUT.byteSize());
+            Iommufd.IoasIovaRanges.IOAS_ID.set(query, objectId(args.get(1)));
+            Iommufd.IoasIovaRanges.NUM_IOVAS.set(query, room);
+            Iommufd.IoasIovaRanges.ALLOWED_IOVAS.set(query, ranges.address());
+            int err = ioctlErrno(objectFd(args.get(1)), Iommufd.IOMMU_IOAS_IOVA_RANGES, query);
+            int num = (int) Iommufd.IoasIovaRanges.NUM_IOVAS.get(query);
+            if (err == EMSGSIZE) {
+                // answered as it is, without a look at the kernel log, as the agent does
+                return AgentAnswer.result(step, "EMSGSIZE", values("num", Integer.toUnsignedString(num)));
+            }
+            List<String> found = new ArrayList<>();
+            for (int i = 0; err == 0 && Integer.compareUnsigned(i, num) < 0 && i < MAX_RANGES; i++) {
+                long offset = i * Iommufd.IovaRange.LAYOUT.byteSize();
+                found.add(Long.toUnsignedString((long) Iommufd.IovaRange.START.get(ranges, offset)) + "-"
+                        + Long.toUnsignedString((long) Iommufd.IovaRange.LAST.get(ranges, offset)));
+            }
+            long alignment = (long) Iommufd.IoasIovaRanges.OUT_IOVA_ALIGNMENT.get(query);
+            return host.result(
+                    step,
+                    err,
+                    values(
+                            "num", Integer.toUnsignedString(num),
+                            "alignment", Long.toUnsignedString(alignment),
+                            "ranges", String.join(",", found)));
+        }
+    }
+
+    /** allow-iovas IOMMUFD IOAS START-LAST,START-LAST|-: at most 32 ranges, "-" for none. */
+    private AgentAnswer allowIovas(String step, List<String> args) throws BadLine {
+        List<long[]> allowed = new ArrayList<>();
+        for (String range : args.get(2).split(",")) {
+            if (range.isEmpty()) {
+                continue;
+            }
+            if (range.equals("-") || allowed.size() == MAX_ALLOWED) {
+                break;
+            }
+            int dash = range.indexOf('-');
+            long start = AgentNumbers.number(dash < 0 ? range : range.substring(0, dash));
+            long last = dash < 0 ? 0 : AgentNumbers.number(range.substring(dash + 1));
+            allowed.add(new long[] {start, last});
+        }
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment ranges = call.allocate(Iommufd.IovaRange.LAYOUT, MAX_ALLOWED);
+            for (int i = 0; i < allowed.size(); i++) {
+                long offset = i * Iommufd.IovaRange.LAYOUT.byteSize();
+                Iommufd.IovaRange.START.set(ranges, offset, allowed.get(i)[0]);
+                Iommufd.IovaRange.LAST.set(ranges, offset, allowed.get(i)[1]);
+            }
+            MemorySegment allow = call.allocate(Iommufd.IoasAllowIovas.LAYOUT);
+            Iommufd.IoasAllowIovas.SIZE.set(allow, (int) Iommufd.IoasAllowIovas.LAYOUT.byteSize());
+            Iommufd.IoasAllowIovas.IOAS_ID.set(allow, objectId(args.get(1)));
+            Iommufd.IoasAllowIovas.NUM_IOVAS.set(allow, allowed.size());
+            Iommufd.IoasAllowIovas.ALLOWED_IOVAS.set(allow, ranges.address());
+            return host.result(step, ioctlErrno(objectFd(args.get(1)), Iommufd.IOMMU_IOAS_ALLOW_IOVAS, allow));
+        }
+    }
+
+    @Override
+    public void close() {
+        if (spare >= 0) {
+            Libc.close(spare);
+            spare = -1;
+        }
+    }
+}
