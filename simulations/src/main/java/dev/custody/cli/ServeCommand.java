@@ -5,6 +5,7 @@ import dev.custody.api.CustodyRuntime;
 import dev.custody.api.EngineAdmin;
 import dev.custody.api.HeapNeed;
 import dev.custody.crash.ParentWatch;
+import dev.custody.live.LiveMode;
 import dev.custody.model.Topology;
 import dev.custody.persistence.JournalSpec;
 import dev.custody.replay.SysfsView;
@@ -93,6 +94,20 @@ public final class ServeCommand implements Callable<Integer> {
     long idleSeconds;
 
     @Option(
+            names = "--host",
+            description = "Live host mode: carry every decision out on this host's kernel (root; docs/live-host.md).")
+    boolean live;
+
+    @Option(
+            names = "--allow",
+            paramLabel = "DEVICES|GROUPS",
+            description = "With --host: the only devices it may act on, PCI addresses and group:N, comma-separated.")
+    String allow;
+
+    @Option(names = "--dry-run", description = "With --host: decide and journal, carry nothing out.")
+    boolean dryRun;
+
+    @Option(
             names = "--exit-with-stdin",
             hidden = true,
             description = "Halt when standard input ends (crash-test --serve: the child dies with its parent).")
@@ -107,7 +122,13 @@ public final class ServeCommand implements Callable<Integer> {
         Topology machine;
         Limits limits;
         Policy policy;
+        Optional<LiveMode> liveMode;
         try {
+            if (!live && (allow != null || dryRun)) {
+                throw new IllegalArgumentException("--allow and --dry-run belong to live host mode: add --host");
+            }
+            liveMode =
+                    live ? Optional.of(LiveMode.check(allow, dryRun, topology != null || host.sysfs != null)) : none();
             spec = JournalSpec.parse(journal).prepared();
             machine = topology != null ? TopologySources.scenarioFile(topology) : loadHost();
             Optional<String> tooLarge = HeapNeed.refusal(machine, true);
@@ -141,20 +162,31 @@ public final class ServeCommand implements Callable<Integer> {
                 .withFallback(ConfigFactory.parseString("pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off")));
         EngineAdmin custody;
         ControlServer server;
+        Optional<LiveMode.Running> onHost = Optional.empty();
         try {
-            custody = EngineAdmin.start(runtime, instance, machine, settings.engineTimeout())
-                    .toCompletableFuture()
-                    .get(settings.engineTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            if (liveMode.isPresent()) {
+                onHost = Optional.of(liveMode.get().start(runtime, instance, machine, settings.engineTimeout()));
+                custody = onHost.get().engine();
+                settings = settings.withLive(onHost.get().host());
+                System.err.println("custody serve: " + onHost.get().describe());
+            } else {
+                custody = EngineAdmin.start(runtime, instance, machine, settings.engineTimeout())
+                        .toCompletableFuture()
+                        .get(settings.engineTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            }
             server = ControlServer.start(settings, custody);
         } catch (Exception failed) {
             System.err.println("custody serve: " + failed.getMessage());
+            onHost.ifPresent(LiveMode.Running::close);
             runtime.close();
             return 1;
         }
+        Optional<LiveMode.Running> hostToClose = onHost;
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(
                         () -> {
                             server.close();
+                            hostToClose.ifPresent(LiveMode.Running::close);
                             custody.stop().toCompletableFuture().join();
                             runtime.close();
                         },
@@ -167,6 +199,10 @@ public final class ServeCommand implements Callable<Integer> {
                 + ")");
         server.awaitClosed();
         return 0;
+    }
+
+    private static Optional<LiveMode> none() {
+        return Optional.empty();
     }
 
     private Topology loadHost() throws java.io.IOException {
