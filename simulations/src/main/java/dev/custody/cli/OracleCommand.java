@@ -40,7 +40,8 @@ import picocli.CommandLine.Parameters;
             OracleCommand.Run.class,
             OracleCommand.Diff.class,
             OracleCommand.Kernels.class,
-            NativeCheckCommand.class
+            NativeCheckCommand.class,
+            LiveCheckCommand.class
         })
 public final class OracleCommand {
     static final int AGREE = 0;

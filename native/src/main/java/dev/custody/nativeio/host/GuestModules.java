@@ -13,14 +13,14 @@ import java.util.List;
  * that order; then a wait for the PCI bus to settle, since devices appear asynchronously after
  * their drivers load.
  */
-final class GuestModules {
+public final class GuestModules {
     static final Duration SETTLE_LIMIT = Duration.ofSeconds(5);
     static final Duration SETTLE_POLL = Duration.ofMillis(100);
 
     private GuestModules() {}
 
     /** Loads each module of {@code order}; returns what failed, as "module PATH: ERRNO". */
-    static List<String> load(Path order) {
+    public static List<String> load(Path order) {
         List<String> problems = new ArrayList<>();
         List<String> lines;
         try {
@@ -42,7 +42,7 @@ final class GuestModules {
     }
 
     /** Waits until the kernel has its first IOMMU group, at most {@link #SETTLE_LIMIT}. */
-    static void settle(HostPaths paths) throws InterruptedException {
+    public static void settle(HostPaths paths) throws InterruptedException {
         Path first = paths.sysfs().resolve("kernel/iommu_groups/0");
         for (long waited = 0;
                 waited < SETTLE_LIMIT.toMillis() && !Files.exists(first);

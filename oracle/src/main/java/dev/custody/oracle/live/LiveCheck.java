@@ -1,0 +1,90 @@
+package dev.custody.oracle.live;
+
+import dev.custody.model.DeviceId;
+import dev.custody.ops.NotRealisable;
+import dev.custody.oracle.GuestLayout;
+import dev.custody.oracle.vm.AgentBinary;
+import dev.custody.oracle.vm.GuestClassPath;
+import dev.custody.oracle.vm.GuestFile;
+import dev.custody.oracle.vm.GuestJdk;
+import dev.custody.oracle.vm.JavaInitScript;
+import dev.custody.oracle.vm.Kernel;
+import dev.custody.oracle.vm.OracleFiles;
+import dev.custody.oracle.vm.VirtualMachine;
+import dev.custody.oracle.vm.VmRequest;
+import dev.custody.oracle.vm.VmResult;
+import dev.custody.scenario.Scenario;
+import dev.custody.scenario.ScenarioParser;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Runs {@link LiveSelfCheck} inside the oracle's iommufd VM: a q35 machine with an emulated IOMMU, an
+ * e1000e that live mode drives through VFIO and a virtio-net unbound behind its back; the guest's root
+ * is a jlinked JDK and this JVM's class path, so the engine, its actors and the FFM agent run there as
+ * {@code custody serve --host} runs them on a real host.
+ */
+public final class LiveCheck {
+    /** The machine: two endpoints, each alone in its group, with the guest drivers they boot with. */
+    static final String MACHINE = """
+            {"name": "live-check",
+             "topology": {"iommus": [{"name": "dmar0"}],
+              "devices": [
+               {"name": "nic", "iommu": "dmar0", "group": 1, "driver": "e1000e"},
+               {"name": "other", "iommu": "dmar0", "group": 2, "driver": "virtio-pci"}]},
+             "steps": []}
+            """;
+
+    /** The JDK modules the engine needs (Pekko's management and naming, H2's and Kryo's). */
+    static final List<String> MODULES = List.of(
+            "java.base", "java.logging", "java.management", "java.naming", "java.sql", "java.xml", "jdk.unsupported");
+
+    /** Pekko and the engine under TCG: C1 only, a small heap, no GC threads to speak of. */
+    static final List<String> JVM_FLAGS = List.of(
+            "-Xmx384m",
+            "-XX:TieredStopAtLevel=1",
+            "-XX:+UseSerialGC",
+            "-XX:-UsePerfData",
+            "--enable-native-access=ALL-UNNAMED",
+            "--sun-misc-unsafe-memory-access=allow");
+
+    private final Path home;
+    private final Kernel kernel;
+    private final Duration timeout;
+
+    public LiveCheck(Path home, Kernel kernel, Duration timeout) {
+        if (!kernel.iommufd()) {
+            throw new IllegalArgumentException(
+                    "kernel " + kernel.name() + " has no /dev/iommu; the live check needs the iommufd kernel");
+        }
+        this.home = home;
+        this.kernel = kernel;
+        this.timeout = timeout;
+    }
+
+    public LiveCheckResult run() throws NotRealisable {
+        Scenario machine = ScenarioParser.parse("live-check", MACHINE);
+        GuestLayout layout = GuestLayout.of(machine);
+        String nic = layout.device(new DeviceId("nic")).address();
+        String other = layout.device(new DeviceId("other")).address();
+        Path init = AgentBinary.standard().build(home.resolve(OracleFiles.INIT_SOURCE));
+        GuestJdk.Contents runtime = GuestJdk.standard(MODULES).contents();
+        GuestClassPath.Contents classPath = GuestClassPath.current();
+        List<GuestFile> files = new ArrayList<>(runtime.files());
+        files.addAll(classPath.files());
+        files.add(GuestFile.directory("tmp"));
+        List<String> command = new ArrayList<>(List.of(GuestJdk.javaExecutable()));
+        command.addAll(JVM_FLAGS);
+        command.addAll(List.of("-cp", classPath.classPath(), LiveSelfCheck.class.getName(), nic, other));
+        String script = new JavaInitScript()
+                .env("LD_LIBRARY_PATH=" + String.join(":", runtime.libraryDirectories()))
+                .stderr("/dev/ttyS0")
+                .command(command)
+                .text();
+        VmResult vm =
+                new VirtualMachine().run(new VmRequest(kernel, layout.qemuArguments(), script, timeout, init, files));
+        return new LiveCheckResult(vm);
+    }
+}
