@@ -1,0 +1,51 @@
+package dev.custody.oracle.live;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.custody.oracle.vm.IommufdKernel;
+import dev.custody.oracle.vm.Kernel;
+import dev.custody.oracle.vm.OracleFiles;
+import dev.custody.oracle.vm.VirtualMachine;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Live host mode on a real kernel: the engine, its actors and the FFM agent run inside the oracle's
+ * iommufd VM as {@code custody serve --host} runs them; every call of a VFIO user's life is carried out
+ * with the model's answer, and a driver unbound behind the engine's back is followed within a second.
+ *
+ * <p>Tagged {@code oracle-vm}: not part of {@code ./test}; {@code scripts/oracle-ci.sh} runs it once
+ * QEMU is installed and the iommufd kernel built.
+ */
+@Tag("oracle-vm")
+class LiveModeInGuestTest {
+    /** Boot, the JVM and Pekko under TCG (about 50 s on an idle machine), with room for a loaded one. */
+    private static final Duration TIMEOUT = Duration.ofMinutes(10);
+
+    @Test
+    void aVfioUsersCallsAreCarriedOutWithoutDriftAndAnUnbindBehindItsBackIsFollowed() throws Exception {
+        assertTrue(
+                VirtualMachine.locate(VirtualMachine.QEMU).isPresent(),
+                "qemu-system-x86_64 is not installed (scripts/oracle-ci.sh installs it)");
+        Path home = OracleFiles.unpacked();
+        Optional<Kernel> kernel = IommufdKernel.standard(home).ifBuilt();
+        assertTrue(kernel.isPresent(), "the iommufd kernel is not built (scripts/oracle-ci.sh builds it first)");
+
+        LiveCheckResult result = new LiveCheck(home, kernel.get(), TIMEOUT).run();
+
+        String diagnosis = String.join("\n", result.lines()) + "\n" + result.diagnosis();
+        assertFalse(result.vm().timedOut(), "waited " + TIMEOUT + " for the guest to finish\n" + diagnosis);
+        assertEquals(List.of(), result.failed(), diagnosis);
+        assertTrue(result.passed().stream().anyMatch(l -> l.startsWith("PASS no drift 0 drifts")), diagnosis);
+        assertTrue(result.passed().stream().anyMatch(l -> l.startsWith("PASS followed within")), diagnosis);
+        assertTrue(result.allPassed(), diagnosis);
+        System.out.println("live mode in the guest: " + result.summary().orElseThrow() + " in "
+                + result.vm().elapsed().toMillis() + " ms");
+    }
+}
