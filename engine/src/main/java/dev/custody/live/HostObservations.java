@@ -2,7 +2,9 @@ package dev.custody.live;
 
 import dev.custody.entity.HostPort;
 import dev.custody.model.Command;
+import dev.custody.model.Handle;
 import dev.custody.model.state.KernelState;
+import dev.custody.model.state.OpenFile;
 import java.util.List;
 import java.util.Optional;
 
@@ -30,6 +32,46 @@ final class HostObservations {
                 change.asCommand(),
                 how + ": " + change.describe(),
                 state -> Reconciliation.differences(state, only).contains(change));
+    }
+
+    /**
+     * The files a recovered journal says are open, closed: a new process has none of the descriptors the
+     * previous one held (the kernel closed them when it died, releasing what they held), so the model
+     * follows that. Device files first, then groups, containers and iommufds, as their holders' close
+     * order would have it.
+     */
+    static List<HostPort.Observation> lostDescriptors(KernelState recovered) {
+        return recovered.files().values().stream()
+                .filter(OpenFile::fdOpen)
+                .sorted(java.util.Comparator.comparingInt(HostObservations::closeOrder)
+                        .thenComparing(OpenFile::id))
+                .map(file -> new HostPort.Observation(
+                        new Command.Close(new Handle.File(file.id())),
+                        "at start: " + kind(file) + " \"" + file.label() + "\" (fd "
+                                + file.id().number()
+                                + ") was held by the engine's previous process, and its descriptor went with it",
+                        state -> state.file(file.id()).map(OpenFile::fdOpen).orElse(false)))
+                .toList();
+    }
+
+    private static int closeOrder(OpenFile file) {
+        return switch (file) {
+            case OpenFile.VfioDeviceFile d -> 0;
+            case OpenFile.CdevFile c -> 0;
+            case OpenFile.VfioGroupFile g -> 1;
+            case OpenFile.VfioContainer c -> 2;
+            case OpenFile.IommufdFile i -> 3;
+        };
+    }
+
+    private static String kind(OpenFile file) {
+        return switch (file) {
+            case OpenFile.VfioDeviceFile d -> "the VFIO device file";
+            case OpenFile.CdevFile c -> "the VFIO cdev";
+            case OpenFile.VfioGroupFile g -> "the VFIO group file";
+            case OpenFile.VfioContainer c -> "the VFIO container";
+            case OpenFile.IommufdFile i -> "the iommufd";
+        };
     }
 
     /** The model can take the change as a command: its device is known, a bound driver is in its catalogue. */

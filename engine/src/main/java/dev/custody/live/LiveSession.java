@@ -15,8 +15,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Live host mode around a started engine: at start it reconciles what the journal says with what the
- * host shows (a driver bound or unbound while the engine was down enters the journal as a change seen
- * on the host), then a {@link HostWatcher} follows what changes behind the engine's back, within about
+ * host shows (the files the journal says are open are closed, since their descriptors went with the
+ * previous process; a driver bound or unbound while the engine was down enters the journal as a change
+ * seen on the host), then a {@link HostWatcher} follows what changes behind the engine's back, within about
  * half a second. {@link #resyncFrom} gives the {@link LiveHost} its reading after a drift.
  */
 public final class LiveSession implements AutoCloseable {
@@ -80,6 +81,10 @@ public final class LiveSession implements AutoCloseable {
     }
 
     private void reconcile(HostSysfs sysfs) {
+        for (HostPort.Observation lost : HostObservations.lostDescriptors(model())) {
+            LOG.warn("live host: {}; the model closes it", lost.seen());
+            reconciled.add(follow(lost));
+        }
         for (int round = 0; round < ROUNDS; round++) {
             List<HostPort.Observation> differences = HostObservations.of(model(), sysfs.read(), "found at start");
             if (differences.isEmpty()) {

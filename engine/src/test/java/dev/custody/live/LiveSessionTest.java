@@ -111,6 +111,29 @@ class LiveSessionTest {
     }
 
     @Test
+    void filesHeldBeforeARestartAreClosedAtStartBecauseTheirDescriptorsWentWithTheProcess() throws Exception {
+        assertTrue(engine.decide(new Command.ContainerOpen("c"))
+                .toCompletableFuture()
+                .join()
+                .outcome()
+                .isOk());
+        assertTrue(engine.decide(new Command.IommufdOpen("i"))
+                .toCompletableFuture()
+                .join()
+                .outcome()
+                .isOk());
+        assertEquals(
+                2, model().files().values().stream().filter(f -> f.fdOpen()).count());
+        session = session(); // the start of a new process on this journal
+        assertEquals(2, session.reconciled().size(), session.reconciled().toString());
+        assertTrue(session.reconciled().stream().allMatch(d -> d.outcome().isOk()));
+        assertEquals(
+                0, model().files().values().stream().filter(f -> f.fdOpen()).count(), "the model closed them");
+        assertEquals(
+                2, kernel.performed.size(), "the two opens were carried out, the closes never: " + kernel.performed);
+    }
+
+    @Test
     void aBindBehindTheEnginesBackIsFollowed() throws Exception {
         session = session();
         assertEquals(List.of(), session.reconciled(), "the tree and the model agree at start");
