@@ -61,7 +61,7 @@ public final class NativeCheck {
                 home, kernel, AgentBinary.standard(), GuestJdk.standard(), new VirtualMachine(), timeout);
     }
 
-    public NativeCheckResult run() {
+    public GuestCheckResult run() {
         Path init = compiler.build(home.resolve(INIT_SOURCE));
         GuestJdk.Contents runtime = jdk.contents();
         List<GuestFile> files = new ArrayList<>(runtime.files());
@@ -70,7 +70,7 @@ public final class NativeCheck {
         String script = script(runtime.libraryDirectories());
         // The initramfs (about 80 MB) and the JVM fit the oracle's 1 GiB VM: they need about 384 MiB,
         // and with 256 the unpacking runs out of memory and /jdk/bin/java is missing.
-        return new NativeCheckResult(machine.run(new VmRequest(kernel, List.of(), script, timeout, init, files)));
+        return new GuestCheckResult(machine.run(new VmRequest(kernel, List.of(), script, timeout, init, files)));
     }
 
     /** java-init's script: the JVM's environment and command line. */

@@ -48,7 +48,7 @@ class NativeBackendInGuestTest {
                 Files.isExecutable(Path.of(System.getProperty("java.home"), "bin", "jlink")),
                 "this JVM is not a full JDK (no jlink to build the guest's runtime)");
 
-        NativeCheckResult result =
+        GuestCheckResult result =
                 NativeCheck.standard(home, kernel.get(), TIMEOUT).run();
 
         String diagnosis = result.diagnosis();

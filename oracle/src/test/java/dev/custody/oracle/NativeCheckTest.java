@@ -42,26 +42,26 @@ class NativeCheckTest {
     void passesOnlyWhenEveryCheckPassedAndTheJvmExitedCleanly() {
         List<String> good =
                 List.of("PASS open", "PASS map-fixed 2 pages", "SELF-CHECK 2 passed 0 failed", "java-init: exit 0");
-        assertTrue(new NativeCheckResult(vm(good, 0)).allPassed());
+        assertTrue(new GuestCheckResult(vm(good, 0)).allPassed());
 
         List<String> failing = List.of(
                 "PASS open", "FAIL map-fixed expected 0 got -22", "SELF-CHECK 1 passed 1 failed", "java-init: exit 1");
-        NativeCheckResult result = new NativeCheckResult(vm(failing, 0));
+        GuestCheckResult result = new GuestCheckResult(vm(failing, 0));
         assertFalse(result.allPassed());
         assertEquals(List.of("FAIL map-fixed expected 0 got -22"), result.failed());
 
         List<String> cutShort = List.of("PASS open", "java-init: signal 9");
-        assertFalse(new NativeCheckResult(vm(cutShort, 0)).allPassed(), "no summary line");
-        assertFalse(new NativeCheckResult(vm(good, 1)).allPassed(), "QEMU failed");
+        assertFalse(new GuestCheckResult(vm(cutShort, 0)).allPassed(), "no summary line");
+        assertFalse(new GuestCheckResult(vm(good, 1)).allPassed(), "QEMU failed");
         List<String> jvmMissing =
                 List.of("java-init: cannot run /jdk/bin/java: No such file or directory", "java-init: exit 127");
-        assertFalse(new NativeCheckResult(vm(jvmMissing, 0)).allPassed());
+        assertFalse(new GuestCheckResult(vm(jvmMissing, 0)).allPassed());
     }
 
     @Test
     void anEmptyRunThatEndedByItselfIsReportedAsAGuestReset() {
         VmResult silent = new VmResult(List.of(), "", false, 0, Duration.ofSeconds(9), "", Optional.empty());
-        assertTrue(new NativeCheckResult(silent).diagnosis().contains("the guest reset before its console started"));
+        assertTrue(new GuestCheckResult(silent).diagnosis().contains("the guest reset before its console started"));
     }
 
     @Test

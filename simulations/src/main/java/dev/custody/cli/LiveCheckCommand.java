@@ -1,7 +1,7 @@
 package dev.custody.cli;
 
+import dev.custody.oracle.GuestCheckResult;
 import dev.custody.oracle.live.LiveCheck;
-import dev.custody.oracle.live.LiveCheckResult;
 import dev.custody.oracle.vm.KernelCatalog;
 import dev.custody.oracle.vm.OracleFiles;
 import java.io.PrintStream;
@@ -35,7 +35,7 @@ final class LiveCheckCommand implements Callable<Integer> {
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         Path home = OracleFiles.unpacked();
         var kernel = KernelCatalog.standard(home).resolveDefault(true);
-        LiveCheckResult result = new LiveCheck(home, kernel, Duration.ofSeconds(timeoutSeconds)).run();
+        GuestCheckResult result = new LiveCheck(home, kernel, Duration.ofSeconds(timeoutSeconds)).run();
         result.lines().forEach(out::println);
         if (!result.allPassed()) {
             System.err.println("custody: the live check did not pass on " + kernel.name() + "\n" + result.diagnosis());

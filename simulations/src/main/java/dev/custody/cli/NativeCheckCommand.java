@@ -1,7 +1,7 @@
 package dev.custody.cli;
 
+import dev.custody.oracle.GuestCheckResult;
 import dev.custody.oracle.NativeCheck;
-import dev.custody.oracle.NativeCheckResult;
 import dev.custody.oracle.vm.KernelCatalog;
 import dev.custody.oracle.vm.OracleFiles;
 import java.io.PrintStream;
@@ -34,7 +34,7 @@ final class NativeCheckCommand implements Callable<Integer> {
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         Path home = OracleFiles.unpacked();
         var kernel = KernelCatalog.standard(home).resolveDefault(true);
-        NativeCheckResult result = NativeCheck.standard(home, kernel, Duration.ofSeconds(timeoutSeconds))
+        GuestCheckResult result = NativeCheck.standard(home, kernel, Duration.ofSeconds(timeoutSeconds))
                 .run();
         result.lines().forEach(out::println);
         if (!result.allPassed()) {

@@ -2,6 +2,7 @@ package dev.custody.oracle.live;
 
 import dev.custody.model.DeviceId;
 import dev.custody.ops.NotRealisable;
+import dev.custody.oracle.GuestCheckResult;
 import dev.custody.oracle.GuestLayout;
 import dev.custody.oracle.vm.AgentBinary;
 import dev.custody.oracle.vm.GuestClassPath;
@@ -64,7 +65,7 @@ public final class LiveCheck {
         this.timeout = timeout;
     }
 
-    public LiveCheckResult run() throws NotRealisable {
+    public GuestCheckResult run() throws NotRealisable {
         Scenario machine = ScenarioParser.parse("live-check", MACHINE);
         GuestLayout layout = GuestLayout.of(machine);
         String nic = layout.device(new DeviceId("nic")).address();
@@ -85,6 +86,6 @@ public final class LiveCheck {
                 .text();
         VmResult vm =
                 new VirtualMachine().run(new VmRequest(kernel, layout.qemuArguments(), script, timeout, init, files));
-        return new LiveCheckResult(vm);
+        return new GuestCheckResult(vm, LiveSelfCheck.SUMMARY_PREFIX);
     }
 }

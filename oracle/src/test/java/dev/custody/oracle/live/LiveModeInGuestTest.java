@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.custody.oracle.GuestCheckResult;
 import dev.custody.oracle.vm.IommufdKernel;
 import dev.custody.oracle.vm.Kernel;
 import dev.custody.oracle.vm.OracleFiles;
@@ -37,7 +38,7 @@ class LiveModeInGuestTest {
         Optional<Kernel> kernel = IommufdKernel.standard(home).ifBuilt();
         assertTrue(kernel.isPresent(), "the iommufd kernel is not built (scripts/oracle-ci.sh builds it first)");
 
-        LiveCheckResult result = new LiveCheck(home, kernel.get(), TIMEOUT).run();
+        GuestCheckResult result = new LiveCheck(home, kernel.get(), TIMEOUT).run();
 
         String diagnosis = String.join("\n", result.lines()) + "\n" + result.diagnosis();
         assertFalse(result.vm().timedOut(), "waited " + TIMEOUT + " for the guest to finish\n" + diagnosis);

@@ -6,11 +6,18 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * What the self-check printed in the guest, and how the VM ended.
+ * What a self-check printed in the guest ({@code PASS}/{@code FAIL} lines, then a summary starting with
+ * {@code summaryPrefix}), and how the VM ended: the native module's (native-check) and live host mode's
+ * (live-check).
  *
  * @param vm the run; its agent lines are the self-check's lines, then java-init's {@code exit N}
  */
-public record NativeCheckResult(VmResult vm) {
+public record GuestCheckResult(VmResult vm, String summaryPrefix) {
+    /** The native module's self-check. */
+    public GuestCheckResult(VmResult vm) {
+        this(vm, IommufdSelfCheck.SUMMARY_PREFIX);
+    }
+
     /** java-init's last line when the JVM exited with status 0. */
     static final String CLEAN_EXIT = "java-init: exit 0";
 
@@ -28,9 +35,7 @@ public record NativeCheckResult(VmResult vm) {
 
     /** The self-check's final line, absent when it did not get that far. */
     public Optional<String> summary() {
-        return lines().stream()
-                .filter(l -> l.startsWith(IommufdSelfCheck.SUMMARY_PREFIX))
-                .findFirst();
+        return lines().stream().filter(l -> l.startsWith(summaryPrefix)).findFirst();
     }
 
     /** Every check passed, the JVM exited 0 and the VM powered off by itself. */
@@ -38,7 +43,7 @@ public record NativeCheckResult(VmResult vm) {
         return vm.ok()
                 && failed().isEmpty()
                 && !passed().isEmpty()
-                && summary().equals(Optional.of(IommufdSelfCheck.SUMMARY_PREFIX + passed().size() + " passed 0 failed"))
+                && summary().equals(Optional.of(summaryPrefix + passed().size() + " passed 0 failed"))
                 && lines().contains(CLEAN_EXIT);
     }
 
