@@ -14,7 +14,6 @@ import dev.custody.oracle.vm.OracleFiles;
 import dev.custody.oracle.vm.VirtualMachine;
 import dev.custody.oracle.vm.VmRequest;
 import dev.custody.oracle.vm.VmResult;
-import dev.custody.scenario.Scenario;
 import dev.custody.scenario.ScenarioParser;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -66,10 +65,20 @@ public final class LiveCheck {
     }
 
     public GuestCheckResult run() throws NotRealisable {
-        Scenario machine = ScenarioParser.parse("live-check", MACHINE);
-        GuestLayout layout = GuestLayout.of(machine);
-        String nic = layout.device(new DeviceId("nic")).address();
-        String other = layout.device(new DeviceId("other")).address();
+        return run(LiveSelfCheck.class.getName(), addresses(), LiveSelfCheck.SUMMARY_PREFIX);
+    }
+
+    /** The guest addresses of the endpoint driven through VFIO and of the one unbound behind the engine's back. */
+    public static List<String> addresses() throws NotRealisable {
+        GuestLayout layout = GuestLayout.of(ScenarioParser.parse("live-check", MACHINE));
+        return List.of(
+                layout.device(new DeviceId("nic")).address(),
+                layout.device(new DeviceId("other")).address());
+    }
+
+    /** Boots the machine and runs {@code mainClass} with {@code arguments} on this class path. */
+    public GuestCheckResult run(String mainClass, List<String> arguments, String summaryPrefix) throws NotRealisable {
+        GuestLayout layout = GuestLayout.of(ScenarioParser.parse("live-check", MACHINE));
         Path init = AgentBinary.standard().build(home.resolve(OracleFiles.INIT_SOURCE));
         GuestJdk.Contents runtime = GuestJdk.standard(MODULES).contents();
         GuestClassPath.Contents classPath = GuestClassPath.current();
@@ -78,7 +87,8 @@ public final class LiveCheck {
         files.add(GuestFile.directory("tmp"));
         List<String> command = new ArrayList<>(List.of(GuestJdk.javaExecutable()));
         command.addAll(JVM_FLAGS);
-        command.addAll(List.of("-cp", classPath.classPath(), LiveSelfCheck.class.getName(), nic, other));
+        command.addAll(List.of("-cp", classPath.classPath(), mainClass));
+        command.addAll(arguments);
         String script = new JavaInitScript()
                 .env("LD_LIBRARY_PATH=" + String.join(":", runtime.libraryDirectories()))
                 .stderr("/dev/ttyS0")
@@ -86,6 +96,6 @@ public final class LiveCheck {
                 .text();
         VmResult vm =
                 new VirtualMachine().run(new VmRequest(kernel, layout.qemuArguments(), script, timeout, init, files));
-        return new GuestCheckResult(vm, LiveSelfCheck.SUMMARY_PREFIX);
+        return new GuestCheckResult(vm, summaryPrefix);
     }
 }

@@ -182,7 +182,7 @@ public final class LiveSelfCheck {
     }
 
     /** The topology as {@code custody serve} imports this host's: the kernel's groups, drivers as boot drivers. */
-    static Topology imported(HostSysfs sysfs) {
+    public static Topology imported(HostSysfs sysfs) {
         var pci = sysfs.topology().topology();
         var derived = GroupDerivation.derive(pci, GroupingPolicy.KERNEL);
         var file = ScenarioTopologyFile.of(pci, HostGroups.of(pci, derived, false), new ObjectMapper());
