@@ -1,5 +1,6 @@
 package dev.custody.cli;
 
+import dev.custody.crash.LiveCrashCheck;
 import dev.custody.oracle.GuestCheckResult;
 import dev.custody.oracle.live.LiveCheck;
 import dev.custody.oracle.vm.KernelCatalog;
@@ -8,6 +9,8 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -30,12 +33,27 @@ final class LiveCheckCommand implements Callable<Integer> {
             description = "Longest the VM may run. Default: ${DEFAULT-VALUE}.")
     int timeoutSeconds;
 
+    @Option(
+            names = "--kill",
+            description = "Instead: SIGKILL the engine while it holds a VFIO group, restart it on its journal and"
+                    + " check the reconciliation and the group held again.")
+    boolean kill;
+
     @Override
     public Integer call() throws Exception {
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         Path home = OracleFiles.unpacked();
         var kernel = KernelCatalog.standard(home).resolveDefault(true);
-        GuestCheckResult result = new LiveCheck(home, kernel, Duration.ofSeconds(timeoutSeconds)).run();
+        LiveCheck machine = new LiveCheck(home, kernel, Duration.ofSeconds(timeoutSeconds));
+        GuestCheckResult result;
+        if (kill) {
+            List<String> arguments = new ArrayList<>(List.of("drive"));
+            arguments.addAll(LiveCheck.addresses());
+            arguments.add(LiveCrashCheck.GUEST_JOURNAL);
+            result = machine.run(LiveCrashCheck.class.getName(), arguments, LiveCrashCheck.SUMMARY_PREFIX);
+        } else {
+            result = machine.run();
+        }
         result.lines().forEach(out::println);
         if (!result.allPassed()) {
             System.err.println("custody: the live check did not pass on " + kernel.name() + "\n" + result.diagnosis());

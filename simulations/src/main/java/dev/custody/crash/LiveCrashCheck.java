@@ -47,6 +47,9 @@ import java.util.concurrent.TimeUnit;
  */
 public final class LiveCrashCheck {
     public static final String SUMMARY_PREFIX = "LIVE-CRASH ";
+    /** Where the journal is in the guest: its RAM file system lives as long as the boot, which is enough. */
+    public static final String GUEST_JOURNAL = "/tmp/live-crash-journal";
+
     private static final Duration TIMEOUT = Duration.ofSeconds(180);
 
     private final PrintStream out;

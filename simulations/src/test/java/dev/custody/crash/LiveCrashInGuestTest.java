@@ -38,7 +38,7 @@ class LiveCrashInGuestTest {
         assertTrue(kernel.isPresent(), "the iommufd kernel is not built (scripts/oracle-ci.sh builds it first)");
         List<String> arguments = new ArrayList<>(List.of("drive"));
         arguments.addAll(LiveCheck.addresses());
-        arguments.add("/tmp/live-crash-journal");
+        arguments.add(LiveCrashCheck.GUEST_JOURNAL);
 
         GuestCheckResult result = new LiveCheck(home, kernel.get(), TIMEOUT)
                 .run(LiveCrashCheck.class.getName(), arguments, LiveCrashCheck.SUMMARY_PREFIX);
@@ -49,6 +49,7 @@ class LiveCrashInGuestTest {
         assertTrue(
                 result.passed().stream().anyMatch(l -> l.startsWith("PASS open group after the restart")), diagnosis);
         assertTrue(result.allPassed(), diagnosis);
+        result.lines().forEach(System.out::println);
         System.out.println("live crash in the guest: " + result.summary().orElseThrow() + " in "
                 + result.vm().elapsed().toMillis() + " ms");
     }
