@@ -9,16 +9,14 @@ import dev.custody.model.DeviceId;
 import dev.custody.model.GroupId;
 import dev.custody.model.Handle;
 import dev.custody.model.IommuType;
-import dev.custody.model.Outcome;
-import dev.custody.model.Reply;
 import dev.custody.model.Topology;
 import dev.custody.model.Type1MapFlag;
 import dev.custody.model.state.KernelState;
 import dev.custody.nativeio.host.GuestModules;
 import dev.custody.nativeio.host.HostPaths;
+import dev.custody.oracle.live.GuestChecks;
 import dev.custody.oracle.live.LiveSelfCheck;
 import dev.custody.persistence.JournalSpec;
-import dev.custody.rules.Decision;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
@@ -53,11 +51,11 @@ public final class LiveCrashCheck {
     private static final Duration TIMEOUT = Duration.ofSeconds(180);
 
     private final PrintStream out;
-    private int passed;
-    private int failed;
+    private final GuestChecks checks;
 
     private LiveCrashCheck(PrintStream out) {
         this.out = out;
+        this.checks = new GuestChecks(out);
     }
 
     /** The child's line once it holds the group: the driver kills it then. */
@@ -73,20 +71,20 @@ public final class LiveCrashCheck {
                 out.println(HOLDING);
                 Thread.sleep(TIMEOUT.toMillis()); // until the driver's SIGKILL
             } else {
-                GuestModules.load(Path.of("/modules/order")).forEach(problem -> out.println("NOTE " + problem));
+                GuestModules.load(Path.of("/modules/order")).forEach(check.checks::note);
                 GuestModules.settle(HostPaths.standard());
                 check.killWhileHolding(args);
                 check.run(false, new DeviceId(args[1]), new DeviceId(args[2]), Path.of(args[3]));
             }
         } catch (Exception | Error broken) {
-            check.check("run", false, "stopped: " + broken);
+            check.checks.check("run", false, "stopped: " + broken);
             broken.printStackTrace();
         }
         if (!hold) {
-            out.println(SUMMARY_PREFIX + check.passed + " passed " + check.failed + " failed");
+            check.checks.summary(SUMMARY_PREFIX);
         }
         out.flush();
-        Runtime.getRuntime().halt(check.failed == 0 ? 0 : 1);
+        Runtime.getRuntime().halt(check.checks.allPassed() ? 0 : 1);
     }
 
     /** Runs {@code hold} in a child JVM like this one, passes its lines on, and SIGKILLs it once it holds the group. */
@@ -107,15 +105,18 @@ public final class LiveCrashCheck {
                 if (line.equals(HOLDING)) {
                     holding = true;
                 } else if (line.startsWith("PASS ") || line.startsWith("FAIL ")) {
-                    check("before the kill: " + line.substring(5), line.startsWith("PASS "), "");
+                    checks.check("before the kill: " + line.substring(5), line.startsWith("PASS "), "");
                 } else {
                     out.println(line);
                 }
             }
         }
-        check("the engine holds the group when it is killed", holding, "child " + child.pid());
+        checks.check("the engine holds the group when it is killed", holding, "child " + child.pid());
         child.destroyForcibly(); // SIGKILL
-        check("killed", child.waitFor(30, TimeUnit.SECONDS), "exit " + (child.isAlive() ? "none" : child.exitValue()));
+        checks.check(
+                "killed",
+                child.waitFor(30, TimeUnit.SECONDS),
+                "exit " + (child.isAlive() ? "none" : child.exitValue()));
     }
 
     private void run(boolean hold, DeviceId nic, DeviceId other, Path journal) throws Exception {
@@ -129,32 +130,32 @@ public final class LiveCrashCheck {
                 JournalSpec.parse("h2:" + journal).prepared().config());
         LiveMode.Running live =
                 LiveMode.check(nic + "," + other, false, false).start(runtime, "live-crash", machine, TIMEOUT);
-        out.println("NOTE " + live.describe());
+        checks.note(live.describe());
         EngineAdmin engine = live.engine();
         if (hold) {
-            agreed(engine, "unbind", new Command.DriverUnbind(nic));
-            agreed(engine, "bind vfio-pci", new Command.DriverBind(nic, "vfio-pci"));
+            checks.agreed(engine, "unbind", new Command.DriverUnbind(nic));
+            checks.agreed(engine, "bind vfio-pci", new Command.DriverBind(nic, "vfio-pci"));
             holdGroup(engine, group, "before the kill");
-            check("no drift", live.host().drifts() == 0, live.host().drifts() + " drifts");
+            checks.check("no drift", live.host().drifts() == 0, live.host().drifts() + " drifts");
             return; // the engine runs on, holding the group, until it is killed
         }
-        check(
+        checks.check(
                 "files closed at start",
                 live.session().reconciled().size() == 2
                         && live.session().reconciled().stream()
                                 .allMatch(d -> d.outcome().isOk()),
                 live.session().reconciled().size() + " changes found at start");
         KernelState recovered = engine.state().toCompletableFuture().join();
-        check(
+        checks.check(
                 "the model holds no file",
                 recovered.files().values().stream().noneMatch(f -> f.fdOpen()),
                 recovered.files().size() + " files");
-        check(
+        checks.check(
                 "still vfio-pci's",
                 recovered.device(nic).driver().equals(Optional.of("vfio-pci")),
                 recovered.device(nic).driver().toString());
         holdGroup(engine, group, "after the restart");
-        check(
+        checks.check(
                 "no drift",
                 live.host().drifts() == 0,
                 live.host().drifts() + " drifts in " + live.host().carriedOut() + " calls carried out");
@@ -165,43 +166,16 @@ public final class LiveCrashCheck {
 
     /** A VFIO user's set-up of the group: the kernel must agree at every step. */
     private void holdGroup(EngineAdmin engine, GroupId group, String when) {
-        Handle container = created(agreed(engine, "open container " + when, new Command.ContainerOpen("c")));
-        Handle groupFd = created(agreed(engine, "open group " + when, new Command.GroupOpen(group, "g")));
-        agreed(engine, "set container " + when, new Command.SetContainer(groupFd, container));
-        agreed(engine, "set iommu " + when, new Command.ContainerSetIommu(container, IommuType.TYPE1V2));
-        agreed(
+        Handle container =
+                GuestChecks.created(checks.agreed(engine, "open container " + when, new Command.ContainerOpen("c")));
+        Handle groupFd =
+                GuestChecks.created(checks.agreed(engine, "open group " + when, new Command.GroupOpen(group, "g")));
+        checks.agreed(engine, "set container " + when, new Command.SetContainer(groupFd, container));
+        checks.agreed(engine, "set iommu " + when, new Command.ContainerSetIommu(container, IommuType.TYPE1V2));
+        checks.agreed(
                 engine,
                 "map " + when,
                 new Command.Type1MapDma(
                         container, 0x100000, 0x7f0000000000L, 0x200000, Set.of(Type1MapFlag.READ, Type1MapFlag.WRITE)));
-    }
-
-    private Decision agreed(EngineAdmin engine, String name, Command<?> command) {
-        Decision decision = engine.decide(command).toCompletableFuture().join();
-        check(
-                name,
-                decision.outcome().isOk(),
-                decision.outcome().resultName()
-                        + decision.outcome()
-                                .explanation()
-                                .map(e -> " (" + e + ")")
-                                .orElse(""));
-        return decision;
-    }
-
-    private static Handle created(Decision decision) {
-        if (decision.outcome() instanceof Outcome.Ok<Reply> ok && ok.value() instanceof Reply.Created created) {
-            return created.handle();
-        }
-        return new Handle.Number(-1);
-    }
-
-    private void check(String name, boolean ok, String detail) {
-        if (ok) {
-            passed++;
-        } else {
-            failed++;
-        }
-        out.println((ok ? "PASS " : "FAIL ") + name + " " + detail);
     }
 }

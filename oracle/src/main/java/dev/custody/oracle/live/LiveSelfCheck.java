@@ -9,8 +9,6 @@ import dev.custody.model.Command;
 import dev.custody.model.DeviceId;
 import dev.custody.model.Handle;
 import dev.custody.model.IommuType;
-import dev.custody.model.Outcome;
-import dev.custody.model.Reply;
 import dev.custody.model.Topology;
 import dev.custody.model.state.KernelState;
 import dev.custody.nativeio.host.GuestModules;
@@ -48,11 +46,11 @@ public final class LiveSelfCheck {
     private static final Duration TIMEOUT = Duration.ofSeconds(120);
 
     private final PrintStream out;
-    private int passed;
-    private int failed;
+    private final GuestChecks checks;
 
     private LiveSelfCheck(PrintStream out) {
         this.out = out;
+        this.checks = new GuestChecks(out);
     }
 
     public static void main(String[] args) throws Exception {
@@ -62,21 +60,20 @@ public final class LiveSelfCheck {
         try {
             check.run(new DeviceId(args[0]), new DeviceId(args[1]));
         } catch (Exception | Error broken) {
-            check.fail("run", "stopped: " + broken);
+            check.checks.check("run", false, "stopped: " + broken);
             broken.printStackTrace();
         } finally {
-            out.println(SUMMARY_PREFIX + check.passed + " passed " + check.failed + " failed");
-            status = check.failed == 0 ? 0 : 1;
+            check.checks.summary(SUMMARY_PREFIX);
+            status = check.checks.allPassed() ? 0 : 1;
         }
-        out.flush();
         Runtime.getRuntime().halt(status);
     }
 
     private void run(DeviceId nic, DeviceId other) throws Exception {
-        GuestModules.load(Path.of("/modules/order")).forEach(problem -> out.println("NOTE " + problem));
+        GuestModules.load(Path.of("/modules/order")).forEach(checks::note);
         GuestModules.settle(HostPaths.standard());
         Topology machine = imported(new HostSysfs(HostSysfs.DEFAULT_ROOT));
-        check(
+        checks.check(
                 "topology",
                 machine.devices().containsKey(nic) && machine.devices().containsKey(other),
                 machine.devices().size() + " functions from /sys");
@@ -84,21 +81,22 @@ public final class LiveSelfCheck {
         try (CustodyRuntime runtime = CustodyRuntime.start(CustodyRuntime.inMemoryJournal());
                 LiveMode.Running live = LiveMode.check(nic + "," + other, false, false)
                         .start(runtime, "live-check", machine, TIMEOUT)) {
-            out.println("NOTE " + live.describe());
+            checks.note(live.describe());
             EngineAdmin engine = live.engine();
-            agreed(engine, "unbind", new Command.DriverUnbind(nic));
-            agreed(engine, "bind vfio-pci", new Command.DriverBind(nic, "vfio-pci"));
-            check(
+            checks.agreed(engine, "unbind", new Command.DriverUnbind(nic));
+            checks.agreed(engine, "bind vfio-pci", new Command.DriverBind(nic, "vfio-pci"));
+            checks.check(
                     "sysfs shows vfio-pci",
                     driverLink(nic).equals(Optional.of("vfio-pci")),
                     driverLink(nic).toString());
-            Handle container = created(agreed(engine, "open container", new Command.ContainerOpen("c")));
+            Handle container =
+                    GuestChecks.created(checks.agreed(engine, "open container", new Command.ContainerOpen("c")));
             int group = machine.device(nic).group().orElseThrow().number();
-            Handle groupFd = created(agreed(
+            Handle groupFd = GuestChecks.created(checks.agreed(
                     engine, "open group " + group, new Command.GroupOpen(new dev.custody.model.GroupId(group), "g")));
-            agreed(engine, "set container", new Command.SetContainer(groupFd, container));
-            agreed(engine, "set iommu", new Command.ContainerSetIommu(container, IommuType.TYPE1V2));
-            agreed(
+            checks.agreed(engine, "set container", new Command.SetContainer(groupFd, container));
+            checks.agreed(engine, "set iommu", new Command.ContainerSetIommu(container, IommuType.TYPE1V2));
+            checks.agreed(
                     engine,
                     "map",
                     new Command.Type1MapDma(
@@ -107,10 +105,10 @@ public final class LiveSelfCheck {
                             0x7f0000000000L,
                             0x200000,
                             Set.of(dev.custody.model.Type1MapFlag.READ, dev.custody.model.Type1MapFlag.WRITE)));
-            agreed(engine, "unmap", new Command.Type1UnmapDma(container, 0x100000, 0x200000, false));
-            agreed(engine, "close group", new Command.Close(groupFd));
-            agreed(engine, "close container", new Command.Close(container));
-            check(
+            checks.agreed(engine, "unmap", new Command.Type1UnmapDma(container, 0x100000, 0x200000, false));
+            checks.agreed(engine, "close group", new Command.Close(groupFd));
+            checks.agreed(engine, "close container", new Command.Close(container));
+            checks.check(
                     "no drift",
                     live.host().drifts() == 0,
                     live.host().drifts() + " drifts in " + live.host().carriedOut() + " calls carried out");
@@ -119,44 +117,23 @@ public final class LiveSelfCheck {
             Files.writeString(devices().resolve(other.name()).resolve("driver/unbind"), other.name());
             boolean followed = awaitModel(engine, m -> m.device(other).driver().isEmpty());
             long millis = (System.nanoTime() - start) / 1_000_000;
-            check(
+            checks.check(
                     "unbind behind its back",
                     followed,
                     "of " + otherDriver.orElse("?") + " from " + other + " followed in " + millis + " ms");
-            check(
+            checks.check(
                     "followed within " + FOLLOWS_WITHIN.toMillis() + " ms",
                     followed && millis <= FOLLOWS_WITHIN.toMillis(),
                     millis + " ms");
             Decision bindBack = engine.decide(new Command.DriverBind(other, otherDriver.orElse("virtio-pci")))
                     .toCompletableFuture()
                     .join();
-            check(
+            checks.check(
                     "the next answer accounts for it",
                     bindBack.outcome().isOk() && live.host().drifts() == 0,
                     "bind back: " + bindBack.outcome().resultName() + ", drifts "
                             + live.host().drifts());
         }
-    }
-
-    /** The engine's answer, which must be ok and the model's (a drift is answered with the kernel's). */
-    private Decision agreed(EngineAdmin engine, String name, Command<?> command) {
-        Decision decision = engine.decide(command).toCompletableFuture().join();
-        check(
-                name,
-                decision.outcome().isOk(),
-                decision.outcome().resultName()
-                        + decision.outcome()
-                                .explanation()
-                                .map(e -> " (" + e + ")")
-                                .orElse(""));
-        return decision;
-    }
-
-    private static Handle created(Decision decision) {
-        if (decision.outcome() instanceof Outcome.Ok<Reply> ok && ok.value() instanceof Reply.Created created) {
-            return created.handle();
-        }
-        return new Handle.Number(-1);
     }
 
     private boolean awaitModel(EngineAdmin engine, Predicate<KernelState> holds) throws InterruptedException {
@@ -187,19 +164,5 @@ public final class LiveSelfCheck {
         var derived = GroupDerivation.derive(pci, GroupingPolicy.KERNEL);
         var file = ScenarioTopologyFile.of(pci, HostGroups.of(pci, derived, false), new ObjectMapper());
         return ScenarioParser.parse("this host", file.toString()).topology();
-    }
-
-    private void check(String name, boolean ok, String detail) {
-        if (ok) {
-            passed++;
-            out.println("PASS " + name + " " + detail);
-        } else {
-            fail(name, detail);
-        }
-    }
-
-    private void fail(String name, String detail) {
-        failed++;
-        out.println("FAIL " + name + " " + detail);
     }
 }
