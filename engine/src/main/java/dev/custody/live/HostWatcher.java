@@ -232,27 +232,41 @@ public final class HostWatcher implements AutoCloseable {
         lastSeen = lastSeen.updatedWith(fresh);
         if (sinceLast.isEmpty()) return;
         List<ExternalChange> changes;
+        HostView reported = fresh;
         try {
-            changes = model.isPresent() ? againstModel(model.get().get(), fresh, sinceLast) : sinceLast;
+            if (model.isPresent()) {
+                // the model first, the host after: a reading older than the model would show the engine's
+                // own call as undone, and the model would follow that phantom
+                KernelState now = model.get().get();
+                reported = sysfs.read(changedDevices(sinceLast));
+                changes = againstModel(now, reported, sinceLast);
+            } else {
+                changes = sinceLast;
+            }
         } catch (RuntimeException e) {
             LOG.error("the model's state could not be had; {} host change(s) not reported", sinceLast.size(), e);
             return;
         }
         if (changes.isEmpty()) return;
         try {
-            listener.changed(changes, fresh);
+            listener.changed(changes, reported);
         } catch (RuntimeException e) {
             LOG.error("the host watcher's listener failed on {} change(s); watching goes on", changes.size(), e);
         }
     }
 
+    private static Set<DeviceId> changedDevices(List<ExternalChange> sinceLast) {
+        var changed = new TreeSet<DeviceId>();
+        sinceLast.forEach(c -> changed.add(c.device()));
+        return changed;
+    }
+
     /** The model against what the host now shows of the devices that changed. */
     private static List<ExternalChange> againstModel(
             KernelState model, HostView fresh, List<ExternalChange> sinceLast) {
-        var changed = new TreeSet<DeviceId>();
-        sinceLast.forEach(c -> changed.add(c.device()));
-        var concerned =
-                changed.stream().map(id -> fresh.device(id).orElseThrow()).toList();
+        var concerned = changedDevices(sinceLast).stream()
+                .map(id -> fresh.device(id).orElseThrow())
+                .toList();
         HostView seen = HostView.partial(concerned);
         for (DeviceId unknown : Reconciliation.unknownToModel(model, seen)) {
             LOG.warn("{} changed on the host but is not in the model's topology; the model cannot follow", unknown);

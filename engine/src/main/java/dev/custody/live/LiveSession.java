@@ -28,6 +28,10 @@ public final class LiveSession implements AutoCloseable {
     private final EngineAdmin engine;
     private final Duration timeout;
     private final List<Decision> reconciled = new ArrayList<>();
+    /** What the watcher handed on since the start, newest last, each with the model's answer; bounded. */
+    private final java.util.Deque<String> followed = new java.util.concurrent.ConcurrentLinkedDeque<>();
+
+    static final int FOLLOWED_KEPT = 1_000;
     private HostWatcher watcher;
 
     private LiveSession(EngineAdmin engine, Duration timeout) {
@@ -50,7 +54,15 @@ public final class LiveSession implements AutoCloseable {
             KernelState model = session.model();
             for (ExternalChange change : changes) {
                 if (HostObservations.followable(model, change)) {
-                    session.follow(HostObservations.observation(change, view, "seen on the host"));
+                    HostPort.Observation seen = HostObservations.observation(change, view, "seen on the host");
+                    Decision decision = session.follow(seen);
+                    session.followed.add(seen.seen() + ": "
+                            + (decision.events().isEmpty() && decision.outcome().isOk()
+                                    ? "already so"
+                                    : decision.outcome().resultName()));
+                    while (session.followed.size() > FOLLOWED_KEPT) {
+                        session.followed.poll();
+                    }
                 } else {
                     LOG.warn("live host: cannot follow {}: the engine's topology does not have it", change.describe());
                 }
@@ -67,6 +79,14 @@ public final class LiveSession implements AutoCloseable {
     /** What the start's reconciliation decided, in order: the model following the host. */
     public List<Decision> reconciled() {
         return List.copyOf(reconciled);
+    }
+
+    /**
+     * The changes seen on the host since the start, oldest first (at most {@value #FOLLOWED_KEPT}), each with
+     * what the model made of it: {@code ok}, {@code already so} (the model showed it by then), or a refusal.
+     */
+    public List<String> followedSinceStart() {
+        return List.copyOf(followed);
     }
 
     public boolean readsUevents() {

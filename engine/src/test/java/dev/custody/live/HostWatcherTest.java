@@ -169,6 +169,43 @@ class HostWatcherTest {
     }
 
     @Test
+    void aReadingOlderThanTheModelIsNotTakenForAChange() throws Exception {
+        var model = new AtomicReference<KernelState>(host.bootedModel());
+        var uevents = new FakeUevents();
+        var engineBinds = new java.util.concurrent.atomic.AtomicBoolean();
+        watcher = HostWatcher.on(host.sysfs)
+                .againstModel(() -> {
+                    if (engineBinds.compareAndSet(true, false)) {
+                        // the engine's bind completes between the watcher's reading and its look at the model
+                        try {
+                            LiveSysfsFixture.bind(sys, E1000_ADDRESS, "vfio-pci");
+                        } catch (IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                        model.updateAndGet(
+                                state -> Q35LiveHost.apply(state, new Command.DriverBind(E1000, "vfio-pci")));
+                    }
+                    return model.get();
+                })
+                .uevents(uevents)
+                .rescanEvery(NEVER)
+                .start(this::record);
+        // the engine's unbind, then its bind of vfio-pci while the watcher reads the unbind's uevent
+        model.updateAndGet(state -> Q35LiveHost.apply(state, new Command.DriverUnbind(E1000)));
+        LiveSysfsFixture.unbind(sys, E1000_ADDRESS);
+        engineBinds.set(true);
+        uevents.send(UeventAction.UNBIND, E1000, Optional.of("e1000"));
+        // someone else's unbind, which must be the first and only report
+        LiveSysfsFixture.unbind(sys, VIRTIO_NET.name());
+        uevents.send(UeventAction.UNBIND, VIRTIO_NET, Optional.of("virtio-pci"));
+        assertEquals(
+                List.of(new DriverUnbound(VIRTIO_NET, "virtio-pci")),
+                next("someone else's unbind of " + VIRTIO_NET).changes(),
+                "the unbind read before the engine's bind was recorded is not reported as vfio-pci unbound");
+        assertFalse(engineBinds.get(), "the engine's bind happened while the watcher looked at the model");
+    }
+
+    @Test
     void aListenerThatThrowsDoesNotStopTheWatching() throws Exception {
         var uevents = new FakeUevents();
         watcher = HostWatcher.on(host.sysfs).uevents(uevents).rescanEvery(NEVER).start((changes, view) -> {

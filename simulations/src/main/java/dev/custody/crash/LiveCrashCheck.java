@@ -135,6 +135,7 @@ public final class LiveCrashCheck {
         if (hold) {
             checks.agreed(engine, "unbind", new Command.DriverUnbind(nic));
             checks.agreed(engine, "bind vfio-pci", new Command.DriverBind(nic, "vfio-pci"));
+            live.session().followedSinceStart().forEach(f -> checks.note("followed: " + f));
             holdGroup(engine, group, "before the kill");
             checks.check("no drift", live.host().drifts() == 0, live.host().drifts() + " drifts");
             return; // the engine runs on, holding the group, until it is killed
