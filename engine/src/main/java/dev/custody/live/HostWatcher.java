@@ -219,7 +219,11 @@ public final class HostWatcher implements AutoCloseable {
         }
     }
 
-    /** Reads the given devices (or all), and tells the listener what changed since the last reading. */
+    /**
+     * Reads the given devices (or all), and tells the listener what changed since the last reading; against
+     * the model, a full rescan compares every device with the model, so a model left behind by a race with
+     * the engine's own calls is brought back even when the host did not change again.
+     */
     private void look(Optional<Set<DeviceId>> devices) {
         HostView fresh;
         try {
@@ -230,7 +234,8 @@ public final class HostWatcher implements AutoCloseable {
         }
         List<ExternalChange> sinceLast = Reconciliation.differences(lastSeen, fresh);
         lastSeen = lastSeen.updatedWith(fresh);
-        if (sinceLast.isEmpty()) return;
+        boolean wholeModel = model.isPresent() && devices.isEmpty();
+        if (sinceLast.isEmpty() && !wholeModel) return;
         List<ExternalChange> changes;
         HostView reported = fresh;
         try {
@@ -238,8 +243,8 @@ public final class HostWatcher implements AutoCloseable {
                 // the model first, the host after: a reading older than the model would show the engine's
                 // own call as undone, and the model would follow that phantom
                 KernelState now = model.get().get();
-                reported = sysfs.read(changedDevices(sinceLast));
-                changes = againstModel(now, reported, sinceLast);
+                reported = wholeModel ? sysfs.read() : sysfs.read(changedDevices(sinceLast));
+                changes = againstModel(now, reported, changedDevices(sinceLast));
             } else {
                 changes = sinceLast;
             }
@@ -261,15 +266,12 @@ public final class HostWatcher implements AutoCloseable {
         return changed;
     }
 
-    /** The model against what the host now shows of the devices that changed. */
-    private static List<ExternalChange> againstModel(
-            KernelState model, HostView fresh, List<ExternalChange> sinceLast) {
-        var concerned = changedDevices(sinceLast).stream()
-                .map(id -> fresh.device(id).orElseThrow())
-                .toList();
-        HostView seen = HostView.partial(concerned);
+    /** The model against what the host now shows of the devices read; the changed ones it lacks are logged. */
+    private static List<ExternalChange> againstModel(KernelState model, HostView seen, Set<DeviceId> changed) {
         for (DeviceId unknown : Reconciliation.unknownToModel(model, seen)) {
-            LOG.warn("{} changed on the host but is not in the model's topology; the model cannot follow", unknown);
+            if (changed.contains(unknown)) {
+                LOG.warn("{} changed on the host but is not in the model's topology; the model cannot follow", unknown);
+            }
         }
         return Reconciliation.differences(model, seen);
     }

@@ -32,6 +32,9 @@ public final class LiveSession implements AutoCloseable {
     private final java.util.Deque<String> followed = new java.util.concurrent.ConcurrentLinkedDeque<>();
 
     static final int FOLLOWED_KEPT = 1_000;
+    /** Changes the model could not take, left alone while the host keeps showing them (watcher thread only). */
+    private final java.util.Set<ExternalChange> stuck = new java.util.HashSet<>();
+
     private HostWatcher watcher;
 
     private LiveSession(EngineAdmin engine, Duration timeout) {
@@ -50,25 +53,40 @@ public final class LiveSession implements AutoCloseable {
         LiveSession session = new LiveSession(engine, timeout);
         session.reconcile(sysfs);
         HostWatcher.Builder compared = dryRun ? watching : watching.againstModel(session::model);
-        session.watcher = compared.start((changes, view) -> {
-            KernelState model = session.model();
-            for (ExternalChange change : changes) {
-                if (HostObservations.followable(model, change)) {
-                    HostPort.Observation seen = HostObservations.observation(change, view, "seen on the host");
-                    Decision decision = session.follow(seen);
-                    session.followed.add(seen.seen() + ": "
-                            + (decision.events().isEmpty() && decision.outcome().isOk()
-                                    ? "already so"
-                                    : decision.outcome().resultName()));
-                    while (session.followed.size() > FOLLOWED_KEPT) {
-                        session.followed.poll();
-                    }
-                } else {
-                    LOG.warn("live host: cannot follow {}: the engine's topology does not have it", change.describe());
-                }
-            }
-        });
+        session.watcher = compared.start(session::follow);
         return session;
+    }
+
+    /**
+     * What the watcher hands on. A change the model cannot take (a device or driver its topology lacks) or
+     * refused is tried once and logged; a full rescan reports it again every time, and it is left alone
+     * until the host shows it no more.
+     */
+    private void follow(List<ExternalChange> changes, HostView view) {
+        KernelState model = model();
+        stuck.retainAll(changes);
+        for (ExternalChange change : changes) {
+            if (stuck.contains(change)) {
+                continue;
+            }
+            if (!HostObservations.followable(model, change)) {
+                LOG.warn("live host: cannot follow {}: the engine's topology does not have it", change.describe());
+                stuck.add(change);
+                continue;
+            }
+            HostPort.Observation seen = HostObservations.observation(change, view, "seen on the host");
+            Decision decision = follow(seen);
+            if (!decision.outcome().isOk()) {
+                stuck.add(change);
+            }
+            followed.add(seen.seen() + ": "
+                    + (decision.events().isEmpty() && decision.outcome().isOk()
+                            ? "already so"
+                            : decision.outcome().resultName()));
+            while (followed.size() > FOLLOWED_KEPT) {
+                followed.poll();
+            }
+        }
     }
 
     /** After a drift: what the host shows now, as the changes that bring the model back to it. */

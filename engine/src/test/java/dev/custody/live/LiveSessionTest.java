@@ -146,6 +146,23 @@ class LiveSessionTest {
     }
 
     @Test
+    void aModelLeftBehindTheHostIsBroughtBackByTheNextRescanThoughTheHostDidNotChange() throws Exception {
+        session = session();
+        // a race left the model without the driver the host still has
+        assertTrue(engine.observe(new Command.DriverUnbind(E1000), "a phantom, as a race could leave it")
+                .toCompletableFuture()
+                .join()
+                .outcome()
+                .isOk());
+        awaitModel(
+                "the rescan bringing e1000 back on " + E1000,
+                m -> m.device(E1000).driver().equals(Optional.of("e1000")));
+        assertTrue(
+                session.followedSinceStart().stream().anyMatch(f -> f.contains("e1000")),
+                session.followedSinceStart().toString());
+    }
+
+    @Test
     void theEnginesOwnCallIsNotFollowedTwice() throws Exception {
         session = session();
         KernelState before = model();
