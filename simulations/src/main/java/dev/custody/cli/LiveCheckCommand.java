@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
         name = "live-check",
         mixinStandardHelpOptions = true,
         description = {
-            "Boots the iommufd kernel with a q35 machine (an emulated IOMMU, an e1000e and a virtio-net), a",
+            "Boots the iommufd kernel with a q35 machine (an emulated IOMMU and two virtio-net functions), a",
             "JDK and Custody, and runs live host mode there: a VFIO user's calls carried out through the engine",
             "with no drift, and a driver unbound behind its back followed within a second (docs/live-host.md).",
             "Exit 0 when every check passed, 1 otherwise."

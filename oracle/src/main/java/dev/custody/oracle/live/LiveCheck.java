@@ -21,8 +21,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Runs {@link LiveSelfCheck} inside the oracle's iommufd VM: a q35 machine with an emulated IOMMU, an
- * e1000e that live mode drives through VFIO and a virtio-net unbound behind its back; the guest's root
+ * Runs {@link LiveSelfCheck} inside the oracle's iommufd VM: a q35 machine with an emulated IOMMU, a
+ * virtio-net that live mode drives through VFIO and another unbound behind its back; the guest's root
  * is a jlinked JDK and this JVM's class path, so the engine, its actors and the FFM agent run there as
  * {@code custody serve --host} runs them on a real host.
  */
@@ -32,7 +32,7 @@ public final class LiveCheck {
             {"name": "live-check",
              "topology": {"iommus": [{"name": "dmar0"}],
               "devices": [
-               {"name": "nic", "iommu": "dmar0", "group": 1, "driver": "e1000e"},
+               {"name": "nic", "iommu": "dmar0", "group": 1, "driver": "virtio-pci"},
                {"name": "other", "iommu": "dmar0", "group": 2, "driver": "virtio-pci"}]},
              "steps": []}
             """;
