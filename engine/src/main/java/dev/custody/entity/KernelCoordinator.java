@@ -183,6 +183,8 @@ public final class KernelCoordinator
     private final HostPort host;
     /** Changes seen on the host so far in this incarnation: they number their records' operation ids. */
     private long observed;
+    /** Names this incarnation in those ids, so that two incarnations never give one id to two changes. */
+    private final String incarnation = java.util.UUID.randomUUID().toString().substring(0, 8);
 
     private final ActorRef<EntityActor.Report> reports;
     private final LiveEntities entities;
@@ -429,8 +431,8 @@ public final class KernelCoordinator
                             observe.replyTo(),
                             StatusReply.success(new Decision(List.of(), Outcome.ok(Reply.NONE), now)));
         }
-        CommandRecord command = CommandRecord.of(
-                HOST_CALLER, "seen-" + ledger.lastSeq() + "-" + (++observed), false, observation.command());
+        CommandRecord command =
+                CommandRecord.of(HOST_CALLER, "seen-" + incarnation + "-" + (++observed), false, observation.command());
         Decision decision = Operations.decide(now, observation.command());
         HostRecord seen = new HostRecord(HostRecord.SEEN, observation.seen(), new AnswerRecord("ok", "", ""));
         record(ledger, command, now, decision, Optional.of(seen), observe.replyTo());

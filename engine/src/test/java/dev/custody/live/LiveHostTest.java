@@ -74,9 +74,11 @@ class LiveHostTest {
                 id, Optional.of("dmar0"), Optional.of(new GroupId(group)), List.of(), false, true, driver);
     }
 
+    /** The host of the engine {@link #live} started last. */
+    private LiveHost host;
+
     private EngineAdmin live(String instance, boolean dryRun, HostPort.Observation... afterDrift) {
-        LiveHost host =
-                new LiveHost(kernel, AllowList.parse("group:1"), dryRun, (state, command) -> List.of(afterDrift));
+        host = new LiveHost(kernel, AllowList.parse("group:1"), dryRun, (state, command) -> List.of(afterDrift));
         return EngineAdmin.start(runtime, instance, host(), TIMEOUT, host)
                 .toCompletableFuture()
                 .join();
@@ -120,6 +122,8 @@ class LiveHostTest {
         Decision drifted = decide(engine, new Command.DriverBind(A, "vfio-pci"));
         assertEquals("EBUSY", drifted.outcome().resultName(), "the kernel's answer, not the model's ok");
         assertEquals(Optional.empty(), driverOf(engine, A), "the kernel refused, so nothing was bound");
+        assertEquals(1, host.drifts(), "counted for query-metrics");
+        assertEquals(1, host.carriedOut());
         engine.stop().toCompletableFuture().join();
 
         EngineAdmin again = live("drift", false);
@@ -177,6 +181,7 @@ class LiveHostTest {
                         .outcome()
                         .resultName());
         assertEquals(List.of(), kernel.performed, "the boot disk was never touched");
+        assertEquals(2, host.refusedOutsideAllowList());
         assertEquals(Optional.of("ahci"), driverOf(engine, DISK));
         engine.stop().toCompletableFuture().join();
     }
