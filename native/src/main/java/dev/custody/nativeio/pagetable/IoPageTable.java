@@ -127,17 +127,23 @@ public final class IoPageTable implements AutoCloseable {
             if (page < 0
                     || !pool.fillIfEmpty(
                             page, first, count, PageTableEntry.leaf(chunkPaddr, leafLevel, prot), pageSize)) {
-                // As the kernel's iommu_map: undo the chunks already mapped. They tile
-                // [iova, iova + mapped) exactly, and unmapping frees the tables they created.
-                // This run stored nothing (fillIfEmpty checks before it stores) and allocated
-                // no table (see tableFor).
-                long undone = unmapFrom(iova, mapped);
-                assert undone == mapped : "rollback removed " + undone + " of " + mapped;
-                return MapResult.EEXIST;
+                return rollBack(iova, mapped);
             }
             mapped += count * pageSize;
         }
         return MapResult.OK;
+    }
+
+    /**
+     * As the kernel's iommu_map on a conflict: undoes the chunks already mapped. They tile
+     * [iova, iova + mapped) exactly, and unmapping frees the tables they created. The failed run
+     * stored nothing (fillIfEmpty checks before it stores) and allocated no table (see tableFor).
+     * Apart from map so the compiled map stays small enough to be inlined into its callers.
+     */
+    private MapResult rollBack(long iova, long mapped) {
+        long undone = unmapFrom(iova, mapped);
+        assert undone == mapped : "rollback removed " + undone + " of " + mapped;
+        return MapResult.EEXIST;
     }
 
     /**

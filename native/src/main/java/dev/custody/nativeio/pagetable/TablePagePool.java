@@ -25,8 +25,12 @@ final class TablePagePool implements AutoCloseable {
     private static final long ENTRY_BYTES = ValueLayout.JAVA_LONG.byteSize();
     private static final int ENTRIES_PER_PAGE = (int) (PAGE_BYTES / ENTRY_BYTES);
 
-    /** Coordinates (MemorySegment slab, long byteOffset); plain aligned 8-byte access. */
-    private static final VarHandle ENTRY = ValueLayout.JAVA_LONG.varHandle();
+    /**
+     * Coordinates (MemorySegment slab, long byteOffset); plain 8-byte access. The unaligned
+     * layout skips an alignment check per access that could never fail: slabs are page-aligned
+     * and every offset is a multiple of 8.
+     */
+    private static final VarHandle ENTRY = ValueLayout.JAVA_LONG_UNALIGNED.varHandle();
 
     /**
      * Runs of at least this many entries are checked and cleared with the bulk segment
@@ -83,7 +87,6 @@ final class TablePagePool implements AutoCloseable {
 
     /** Returns an empty page to the free list. */
     void release(int page) {
-        ensureOpen();
         checkInUse(page);
         if (liveEntries[page] != 0) {
             throw new IllegalStateException("table page " + page + " still has " + liveEntries[page] + " entries");
@@ -94,13 +97,11 @@ final class TablePagePool implements AutoCloseable {
     }
 
     long load(int page, int index) {
-        ensureOpen();
         checkInUse(page);
         return (long) ENTRY.get(slabOf(page), entryOffset(page, index));
     }
 
     void store(int page, int index, long entry) {
-        ensureOpen();
         checkInUse(page);
         MemorySegment slab = slabOf(page);
         long offset = entryOffset(page, index);
@@ -116,7 +117,6 @@ final class TablePagePool implements AutoCloseable {
      * whole run instead of one per entry: this is what makes a contiguous map cheap per page.
      */
     boolean fillIfEmpty(int page, int from, int count, long first, long step) {
-        ensureOpen();
         checkInUse(page);
         Objects.checkFromIndexSize(from, count, ENTRIES_PER_PAGE);
         MemorySegment slab = slabOf(page);
@@ -130,6 +130,11 @@ final class TablePagePool implements AutoCloseable {
             liveEntries[page] += first != 0 ? 1 : 0;
             return true;
         }
+        return fillRunIfEmpty(slab, base, page, count, first, step);
+    }
+
+    /** {@link #fillIfEmpty} for runs of two or more entries; apart so the one-entry path stays small. */
+    private boolean fillRunIfEmpty(MemorySegment slab, long base, int page, int count, long first, long step) {
         if (count < BULK_MIN_ENTRIES) {
             for (int k = 0; k < count; k++) {
                 if ((long) ENTRY.get(slab, base + k * ENTRY_BYTES) != 0) {
@@ -160,7 +165,6 @@ final class TablePagePool implements AutoCloseable {
      * @return how many entries were zeroed
      */
     int clearRun(int page, int from, int max, long required) {
-        ensureOpen();
         checkInUse(page);
         Objects.checkFromIndexSize(from, max, ENTRIES_PER_PAGE);
         MemorySegment slab = slabOf(page);
@@ -175,6 +179,11 @@ final class TablePagePool implements AutoCloseable {
             liveEntries[page]--;
             return 1;
         }
+        return clearLongRun(slab, base, page, max, required);
+    }
+
+    /** {@link #clearRun} when max is two or more; apart so the one-entry path stays small. */
+    private int clearLongRun(MemorySegment slab, long base, int page, int max, long required) {
         int cleared = 0;
         while (cleared < max) {
             long entry = (long) ENTRY.get(slab, base + cleared * ENTRY_BYTES);
@@ -195,7 +204,6 @@ final class TablePagePool implements AutoCloseable {
     }
 
     int liveEntries(int page) {
-        ensureOpen();
         checkInUse(page);
         return liveEntries[page];
     }
@@ -264,8 +272,14 @@ final class TablePagePool implements AutoCloseable {
         return (page & (pagesPerSlab - 1)) * PAGE_BYTES + index * ENTRY_BYTES;
     }
 
+    /**
+     * Also the open check of every entry access: close empties {@link #liveEntries}, so after it
+     * no page is in use, and the failure reports the closed pool first. One array read then
+     * covers both checks on the hot path.
+     */
     private void checkInUse(int page) {
         if (!isInUse(page)) {
+            ensureOpen();
             throw new IllegalStateException("table page " + page + " is not allocated");
         }
     }
