@@ -157,9 +157,14 @@ class LiveSessionTest {
         awaitModel(
                 "the rescan bringing e1000 back on " + E1000,
                 m -> m.device(E1000).driver().equals(Optional.of("e1000")));
-        assertTrue(
-                session.followedSinceStart().stream().anyMatch(f -> f.contains("e1000")),
-                session.followedSinceStart().toString());
+        // the model follows before the session notes what it followed: wait for the note too
+        long deadline = System.nanoTime() + FOLLOWS_WITHIN.toNanos();
+        while (session.followedSinceStart().stream().noneMatch(f -> f.contains("bound to e1000"))) {
+            assertTrue(
+                    System.nanoTime() < deadline,
+                    "the session never noted the change it followed: " + session.followedSinceStart());
+            Thread.sleep(10); // a polling interval, not a synchronization: the deadline bounds it
+        }
     }
 
     @Test
