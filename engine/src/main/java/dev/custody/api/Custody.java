@@ -48,6 +48,8 @@ public final class Custody {
     private final AtomicLong operations;
     /** Who the journal records as the sender of this handle's operations. */
     private final String caller;
+    /** The caller's own name for this handle's operation ({@link #retrying}), else each gets a new one. */
+    private final Optional<RetryKey> retryKey;
 
     /** The caller every operation is recorded under unless the handle names another ({@link #as}). */
     public static final String DEFAULT_CALLER = "api";
@@ -68,7 +70,8 @@ public final class Custody {
             CustodyRuntime.Incarnation incarnation,
             String caller,
             Object issuer,
-            AtomicLong operations) {
+            AtomicLong operations,
+            Optional<RetryKey> retryKey) {
         this.runtime = runtime;
         this.coordinator = coordinator;
         this.instance = instance;
@@ -77,6 +80,7 @@ public final class Custody {
         this.caller = caller;
         this.issuer = issuer;
         this.operations = operations;
+        this.retryKey = retryKey;
     }
 
     /**
@@ -88,7 +92,19 @@ public final class Custody {
         if (caller.isBlank()) {
             throw new IllegalArgumentException("a caller needs a name");
         }
-        return new Custody(runtime, coordinator, instance, timeout, incarnation, caller, issuer, operations);
+        return new Custody(runtime, coordinator, instance, timeout, incarnation, caller, issuer, operations, retryKey);
+    }
+
+    /**
+     * This engine, with its operation recorded under {@code key}: sending the same operation again
+     * through a view of the same key and caller (after a timeout, say) gets the first answer, once it
+     * is on stable storage, and changes nothing again, also after the engine restarted; sending
+     * another operation under it is refused with an error. One key names one operation. A refusal for
+     * want of a capability is not remembered: a retry checks again.
+     */
+    public Custody retrying(RetryKey key) {
+        return new Custody(
+                runtime, coordinator, instance, timeout, incarnation, caller, issuer, operations, Optional.of(key));
     }
 
     /** Who this handle's operations are recorded as sent by. */
@@ -139,7 +155,8 @@ public final class Custody {
                                                 incarnation,
                                                 DEFAULT_CALLER,
                                                 new Object(),
-                                                new AtomicLong());
+                                                new AtomicLong(),
+                                                Optional.empty());
                                     }
                                     // a start that fails leaves no coordinator behind to write to the journal
                                     incarnation.stopping();
@@ -195,8 +212,10 @@ public final class Custody {
 
     /** One operation a capability method made, typed by its reply, decided only if the caller holds what it must. */
     private <R extends Reply> CompletionStage<Outcome<R>> execute(Command<R> command, Precondition precondition) {
-        return send(command, instance + "-" + operations.incrementAndGet(), false, precondition)
-                .thenApply(decision -> Operations.typed(command, decision.outcome()));
+        CompletionStage<Decision> sent = retryKey.isPresent()
+                ? send(command, retryKey.get().operationId(), true, precondition)
+                : send(command, instance + "-" + operations.incrementAndGet(), false, precondition);
+        return sent.thenApply(decision -> Operations.typed(command, decision.outcome()));
     }
 
     /** {@link EngineAdmin#execute}. */
@@ -460,6 +479,34 @@ public final class Custody {
                 .toList());
     }
 
+    /**
+     * {@link EngineAdmin#recoveredDefaultDomainUses}: per device, the units of its group's owner_cnt it
+     * holds beyond the one its bound driver's dma_configure took (a driver with driver_managed_dma takes
+     * none). The kernel keeps only a count; the model keeps who holds each unit, so a use given by
+     * iommu_device_use_default_domain can be told from a driver's and handed back.
+     */
+    CompletionStage<java.util.List<DefaultDomainUse>> recoveredDefaultDomainUses() {
+        return state().thenApply(state -> {
+            java.util.List<DefaultDomainUse> uses = new java.util.ArrayList<>();
+            for (GroupState group : state.groups().values()) {
+                for (DeviceId device : group.devices()) {
+                    int held = group.claimsOf(dev.custody.model.state.Claimant.device(device));
+                    int byDriver = state.device(device)
+                                    .driver()
+                                    .map(name -> state.topology().drivers().get(name))
+                                    .filter(driver -> driver != null && !driver.managedDma())
+                                    .isPresent()
+                            ? 1
+                            : 0;
+                    for (int n = byDriver; n < held; n++) {
+                        uses.add(new DefaultDomainUse(issuer, device.name()));
+                    }
+                }
+            }
+            return java.util.List.copyOf(uses);
+        });
+    }
+
     // ---- driver core ----
 
     public CompletionStage<Outcome<Optional<String>>> probe(String device) {
@@ -515,7 +562,7 @@ public final class Custody {
      * (and replacing the group's domain) needs.
      */
     public CompletionStage<Outcome<DmaOwner>> claimGroup(int group, String label) {
-        String cookie = DmaOwner.newCookie(label);
+        String cookie = DmaOwner.newCookie(label, retryKey);
         return claimed(new Command.GroupClaim(new GroupId(group), Optional.of(cookie)), cookie);
     }
 
@@ -528,7 +575,7 @@ public final class Custody {
 
     /** iommu_device_claim_dma_owner under a new owner cookie: the owner. */
     public CompletionStage<Outcome<DmaOwner>> claimDevice(String device, String label) {
-        String cookie = DmaOwner.newCookie(label);
+        String cookie = DmaOwner.newCookie(label, retryKey);
         return claimed(new Command.DeviceClaim(new DeviceId(device), Optional.of(cookie)), cookie);
     }
 

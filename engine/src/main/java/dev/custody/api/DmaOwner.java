@@ -17,11 +17,28 @@ public final class DmaOwner extends Capability {
         this.owner = owner;
     }
 
-    /** A new owner's cookie: the caller's label, {@code #}, and 128 random bits in hex. */
-    static String newCookie(String label) {
+    /**
+     * A new owner's cookie: the caller's label, {@code #}, and 128 bits in hex, random, or under a
+     * {@link RetryKey} drawn from the key, so that the operation sent again is the same operation.
+     */
+    static String newCookie(String label, java.util.Optional<RetryKey> retryKey) {
         byte[] secret = new byte[16];
-        RANDOM.nextBytes(secret);
+        if (retryKey.isPresent()) {
+            byte[] digest = sha256(label + "\n" + retryKey.get().operationId());
+            System.arraycopy(digest, 0, secret, 0, secret.length);
+        } else {
+            RANDOM.nextBytes(secret);
+        }
         return label + "#" + java.util.HexFormat.of().formatHex(secret);
+    }
+
+    private static byte[] sha256(String text) {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        } catch (java.security.NoSuchAlgorithmException absent) {
+            throw new IllegalStateException("every Java runtime has SHA-256", absent);
+        }
     }
 
     private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();

@@ -129,6 +129,15 @@ public final class EngineAdmin {
     }
 
     /**
+     * After a restart, one {@link DefaultDomainUse} for each use of a default domain an in-kernel
+     * caller took (iommu_device_use_default_domain) and had not given back, as the journal holds them:
+     * a driver's own use, taken by its probe, is not one of them.
+     */
+    public CompletionStage<List<DefaultDomainUse>> recoveredDefaultDomainUses() {
+        return custody.recoveredDefaultDomainUses();
+    }
+
+    /**
      * The real (off-heap) page table of any domain that has one (a caller's, a VFIO container's, an
      * iommufd HWPT's), as its actor holds it after every decision made so far: for audits and tests
      * that compare it with the mappings the journal proves. Empty for a domain without a table.

@@ -126,7 +126,7 @@ public final class CoordinatorLedger {
 
     CoordinatorLedger answered(KernelJournal.Answered answered) {
         CoordinatorLedger ledger = changing();
-        if (answered.command().callersId()) {
+        if (answered.command().callersId() && !answered.unauthorized()) { // a retry checks its capability again
             ledger.recent.remember(RecentOperation.of(answered.command(), answered.given()));
         }
         return ledger;

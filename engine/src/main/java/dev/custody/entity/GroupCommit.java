@@ -133,7 +133,8 @@ final class GroupCommit<C> {
     private void add(Entry<C> entry) {
         entries.add(entry);
         CommandRecord command = entry.command();
-        if (command.callersId()) {
+        boolean unauthorized = entry.record instanceof KernelJournal.Answered a && a.unauthorized();
+        if (command.callersId() && !unauthorized) { // a refusal for want of a capability is checked again on retry
             byOperation.put(RecentOperation.key(command.caller(), command.operationId()), entry);
         }
     }

@@ -385,11 +385,13 @@ public final class KernelCoordinator
         }
         Optional<String> refused = execute.precondition().refusal(now);
         if (refused.isPresent()) {
-            return Effect()
-                    .reply(
-                            execute.replyTo(),
-                            StatusReply.success(
-                                    new Decision(List.of(), Outcome.fail(Errno.EPERM, refused.get()), now)));
+            Outcome<Reply> eperm = Outcome.fail(Errno.EPERM, refused.get());
+            answerOrWait(
+                    KernelJournal.Answered.unauthorized(
+                            batch.lastSeq(ledger.lastSeq()), command, AnswerRecord.of(eperm)),
+                    execute.replyTo(),
+                    new Decision(List.of(), eperm, now));
+            return Effect().noReply();
         }
         Optional<String> outside = host.refusal(now, execute.command());
         if (outside.isPresent()) {

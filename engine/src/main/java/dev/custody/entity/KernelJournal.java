@@ -69,19 +69,38 @@ public sealed interface KernelJournal extends JournalRecord {
     /**
      * A command that changed nothing (refused, or a query, or in live host mode one the kernel refused
      * although the model had not), decided against the machine as decision {@code afterSeq} left it;
-     * answered once this record was on stable storage.
+     * answered once this record was on stable storage. {@code unauthorized}: refused EPERM before the
+     * rules were asked, because the caller did not hold the capability the command needs ({@link
+     * Precondition}); recorded so that an audit of the journal sees every attempt, and not a decision a
+     * replay can take again.
      */
-    record Answered(long afterSeq, CommandRecord command, AnswerRecord answer, Optional<HostRecord> host)
+    record Answered(
+            long afterSeq, CommandRecord command, AnswerRecord answer, Optional<HostRecord> host, boolean unauthorized)
             implements KernelJournal {
 
         /** A command of an engine that carries nothing out on a host. */
         public Answered(long afterSeq, CommandRecord command, AnswerRecord answer) {
-            this(afterSeq, command, answer, Optional.empty());
+            this(afterSeq, command, answer, Optional.empty(), false);
+        }
+
+        /** A command the rules (or the host's allow-list) answered. */
+        public Answered(long afterSeq, CommandRecord command, AnswerRecord answer, Optional<HostRecord> host) {
+            this(afterSeq, command, answer, host, false);
+        }
+
+        /** A command refused for want of a capability, before the rules were asked. */
+        public static Answered unauthorized(long afterSeq, CommandRecord command, AnswerRecord answer) {
+            return new Answered(afterSeq, command, answer, Optional.empty(), true);
         }
 
         /** The answer the caller was given: the kernel's in live host mode, else the model's. */
         public AnswerRecord given() {
             return host.map(HostRecord::kernel).orElse(answer);
+        }
+
+        /** The rules answered it: neither a missing capability nor the host's allow-list refused it first. */
+        public boolean decidedByRules() {
+            return !unauthorized && host.map(HostRecord::decidedByRules).orElse(true);
         }
     }
 

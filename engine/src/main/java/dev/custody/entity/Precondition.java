@@ -8,8 +8,9 @@ import java.util.Optional;
  * against the very state it decides on, so that no other decision comes between the check and the
  * command. The embedding API uses it for what the kernel's rules do not check because the kernel
  * trusts its in-kernel callers (only the owner releases its claim). A refusal is answered EPERM and
- * is not journaled: the command never reached the kernel's rules. It is answered at once, so it may
- * rest on a decision not yet on stable storage; it changed nothing, and a retry checks again.
+ * journaled as an unauthorized answer ({@link KernelJournal.Answered#unauthorized}), so that an audit
+ * sees every attempt; the command never reached the kernel's rules, and a retry under the same
+ * operation id checks again rather than getting the refusal back.
  */
 @FunctionalInterface
 public interface Precondition {

@@ -2,6 +2,7 @@ package dev.custody.api;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.custody.model.Command;
@@ -213,6 +214,51 @@ class AuthorityTest extends InMemoryRuntimeTest {
     }
 
     @Test
+    void anInKernelCallersDefaultDomainUsesComeBackToTheAdminAfterARestart() {
+        EngineAdmin admin = started("authority-default-recovery", machine());
+        ok(admin.custody().useDefaultDomain(SPARE));
+        ok(admin.custody().useDefaultDomain(SPARE));
+        ok(admin.custody().bind(NIC, "e1000e")); // the driver's own use: not a caller's to give back
+        admin.stop().toCompletableFuture().join();
+
+        EngineAdmin again = started("authority-default-recovery", machine());
+        Custody engine = again.custody();
+        List<DefaultDomainUse> uses =
+                again.recoveredDefaultDomainUses().toCompletableFuture().join();
+        assertEquals(List.of(SPARE, SPARE), uses.stream().map(u -> u.device).toList(), "two uses, none the driver's");
+        for (DefaultDomainUse use : uses) {
+            ok(engine.unuseDefaultDomain(use));
+        }
+        assertEquals(0, ownerCnt(engine, 2), "every recovered use given back");
+        assertEquals(1, ownerCnt(engine, 1), "the bound driver keeps its use");
+        refused(Errno.EBADF, engine.unuseDefaultDomain(uses.getFirst()), "a recovered use, given back already");
+        again.stop().toCompletableFuture().join();
+    }
+
+    @Test
+    void anOperationSentAgainUnderItsRetryKeyGetsTheFirstAnswerAndNoOneElseCanCollectIt() {
+        EngineAdmin admin = started("authority-retry", machine());
+        Custody engine = admin.custody().as("vm1");
+        RetryKey key = RetryKey.random();
+        VfioContainerFd first = ok(engine.retrying(key).openContainer("vm1"));
+        VfioContainerFd again = ok(engine.retrying(key).openContainer("vm1"));
+        assertEquals(first.file, again.file, "one container, not two");
+        VfioContainerFd stranger = ok(engine.retrying(RetryKey.random()).openContainer("vm1"));
+        assertNotEquals(first.file, stranger.file, "another key is another operation");
+
+        RetryKey claim = RetryKey.random();
+        DmaOwner owner = ok(engine.retrying(claim).claimGroup(2, "driver"));
+        DmaOwner sameOwner = ok(engine.retrying(claim).claimGroup(2, "driver"));
+        assertEquals(owner.owner, sameOwner.owner, "the claim sent again is the same claim, under the same cookie");
+        assertThrows(
+                java.util.concurrent.CompletionException.class,
+                () -> join(engine.retrying(claim).openContainer("other")),
+                "a key names one operation");
+        ok(engine.releaseGroup(sameOwner, 2));
+        admin.stop().toCompletableFuture().join();
+    }
+
+    @Test
     void thePublicApiTakesNoRawCommandGivesNoStateAndLeadsNoWayToTheAdmin() {
         for (Method method : Custody.class.getMethods()) {
             if (method.getDeclaringClass() == Object.class) {
@@ -226,7 +272,15 @@ class AuthorityTest extends InMemoryRuntimeTest {
                 assertTrue(!returned.contains(privileged), method + " returns " + privileged);
             }
             assertTrue(
-                    !List.of("recoveredDomains", "recoveredOwners", "decide", "execute", "state", "stop", "halt")
+                    !List.of(
+                                    "recoveredDomains",
+                                    "recoveredOwners",
+                                    "recoveredDefaultDomainUses",
+                                    "decide",
+                                    "execute",
+                                    "state",
+                                    "stop",
+                                    "halt")
                             .contains(method.getName()),
                     method + " belongs to the admin");
         }

@@ -6,12 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
+import dev.custody.entity.KernelJournal;
 import dev.custody.model.Command;
 import dev.custody.model.DeviceId;
 import dev.custody.model.DeviceSpec;
 import dev.custody.model.DriverSpec;
 import dev.custody.model.GroupId;
 import dev.custody.model.IommuSpec;
+import dev.custody.model.Outcome;
 import dev.custody.model.Topology;
 import dev.custody.rules.Decision;
 import java.time.Duration;
@@ -24,6 +26,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import org.apache.pekko.persistence.testkit.PersistenceTestKitPlugin;
 import org.apache.pekko.persistence.testkit.PersistenceTestKitSnapshotPlugin;
+import org.apache.pekko.persistence.testkit.javadsl.PersistenceTestKit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -151,6 +154,44 @@ class IdempotentRetryTest {
         answers.forEach(answer -> assertEquals(first.outcome(), answer.join().outcome()));
         assertEquals(4, nextFile(engine), "one container: files count from 3");
         engine.stop().toCompletableFuture().join();
+    }
+
+    @Test
+    void aRefusalForWantOfACapabilityIsJournaledAndCheckedAgainOnRetry() {
+        EngineAdmin admin = engine("unauthorized");
+        Custody engine = admin.custody();
+        DmaOwner owner = ok(engine.claimGroup(G.number(), "driver"));
+        DomainRef domain = ok(engine.allocateDomain(A.name(), "driver"));
+        RetryKey detach = RetryKey.random();
+        Outcome<Void> early = join(engine.retrying(detach).detachGroup(domain, G.number()));
+        assertEquals("EPERM", early.resultName(), "the group does not use the domain yet: " + early);
+
+        ok(engine.attachGroup(domain, G.number()));
+        Outcome<Void> retried = join(engine.retrying(detach).detachGroup(domain, G.number()));
+        assertTrue(retried.isOk(), "the retry is checked again, not given the refusal back: " + retried);
+        ok(engine.releaseGroup(owner, G.number()));
+        admin.quiesce().toCompletableFuture().join();
+
+        List<KernelJournal.Answered> unauthorized =
+                PersistenceTestKit.create(runtime.system()).persistedInStorage("unauthorized|kernel").stream()
+                        .filter(KernelJournal.Answered.class::isInstance)
+                        .map(KernelJournal.Answered.class::cast)
+                        .filter(KernelJournal.Answered::unauthorized)
+                        .toList();
+        assertEquals(1, unauthorized.size(), "the refusal is in the journal, once: " + unauthorized);
+        assertEquals("EPERM", unauthorized.getFirst().answer().result());
+        assertEquals("iommu.detach_group", unauthorized.getFirst().command().operation());
+        admin.stop().toCompletableFuture().join();
+    }
+
+    private static <T> T ok(java.util.concurrent.CompletionStage<Outcome<T>> stage) {
+        Outcome<T> outcome = join(stage);
+        assertTrue(outcome.isOk(), outcome.toString());
+        return ((Outcome.Ok<T>) outcome).value();
+    }
+
+    private static <T> Outcome<T> join(java.util.concurrent.CompletionStage<Outcome<T>> stage) {
+        return stage.toCompletableFuture().join();
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.custody.persistence;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.custody.entity.AnswerRecord;
 import dev.custody.entity.HostRecord;
@@ -29,6 +30,15 @@ class LiveRecordsRoundTripTest {
         assertEquals(answered, roundTrip(answered));
         assertEquals(
                 "EBUSY", ((KernelJournal.Answered) roundTrip(answered)).given().result());
+    }
+
+    @Test
+    void aRefusalForWantOfACapabilityStaysMarked() throws Exception {
+        var refused = KernelJournal.Answered.unauthorized(
+                4, GoldenSamples.setContainer(), new AnswerRecord("EPERM", "not the owner", ""));
+        var read = (KernelJournal.Answered) roundTrip(refused);
+        assertEquals(refused, read);
+        assertTrue(read.unauthorized() && !read.decidedByRules(), "the mark survives the journal");
     }
 
     @Test

@@ -67,8 +67,8 @@ public final class AnswerCheck implements Consumer<ReplayStep> {
     private void judgeAnswered(long upTo, KernelState state) {
         while (next < answered.size() && answered.get(next).afterSeq() <= upTo) {
             RecordedAnswer answer = answered.get(next++);
-            if (answer.host().isPresent() && !answer.host().get().decidedByRules()) {
-                continue; // refused by the host's allow-list before the rules were asked
+            if (!answer.decidedByRules()) {
+                continue; // refused for want of a capability, or by the host's allow-list, before the rules were asked
             }
             commands++;
             Command<?> command = answer.command().read();

@@ -163,7 +163,8 @@ public final class JournalReader {
                             d.host()));
                 }
                 case KernelJournal.Answered a ->
-                    answered.add(new RecordedAnswer(a.afterSeq(), a.command(), a.answer(), time, a.host()));
+                    answered.add(new RecordedAnswer(
+                            a.afterSeq(), a.command(), a.answer(), time, a.host(), a.unauthorized()));
                 case KernelJournal.DecisionApplied a -> applied.add(a.seq());
                 case KernelJournal.AppliedThrough a -> appliedThrough = Math.max(appliedThrough, a.seq());
                 default ->

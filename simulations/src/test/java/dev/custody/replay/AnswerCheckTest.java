@@ -69,7 +69,8 @@ class AnswerCheckTest {
                 CommandRecord.of("vm", "op", true, command),
                 new AnswerRecord(model, model.equals("ok") ? "" : "recorded", ""),
                 Instant.EPOCH,
-                Optional.of(host));
+                Optional.of(host),
+                false);
     }
 
     @Test
@@ -100,6 +101,19 @@ class AnswerCheckTest {
                 "device 0000:00:01.0 outside the allow-list",
                 new AnswerRecord("EACCES", "", ""));
         assertEquals(List.of(), judge(List.of(boot()), List.of(answeredOnTheHost(unbind, "EACCES", outside))));
+    }
+
+    @Test
+    void aRefusalForWantOfACapabilityIsNotTheRules() {
+        Command<?> unbind = new Command.DriverUnbind(NIC); // the rules would unbind it; the caller held no right to ask
+        RecordedAnswer refused = new RecordedAnswer(
+                1,
+                CommandRecord.of("vm", "op", true, unbind),
+                new AnswerRecord("EPERM", "not the owner", ""),
+                Instant.EPOCH,
+                Optional.empty(),
+                true);
+        assertEquals(List.of(), judge(List.of(boot()), List.of(refused)));
     }
 
     @Test
