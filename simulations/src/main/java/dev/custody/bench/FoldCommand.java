@@ -33,8 +33,8 @@ public final class FoldCommand implements Callable<Integer> {
     @Option(names = "--ops", defaultValue = "200000", description = "Calls made. Default: ${DEFAULT-VALUE}.")
     long ops;
 
-    @Option(names = "--seed", defaultValue = "11", description = "Default: ${DEFAULT-VALUE}.")
-    long seed;
+    @Option(names = "--seed", description = "Seed of the calls made. " + dev.custody.sim.Seeds.DEFAULT)
+    Long givenSeed;
 
     @Option(
             names = "--rounds",
@@ -59,6 +59,8 @@ public final class FoldCommand implements Callable<Integer> {
                 "fold cpu s",
                 "events/s",
                 "x");
+        long seed = dev.custody.sim.Seeds.orFresh(givenSeed);
+        System.out.println("seed " + seed);
         double first = 0;
         for (int size : groups) {
             FoldBench.Point p = FoldBench.run(seed, size, activeGroups, ops, rounds);

@@ -34,6 +34,8 @@ public final class JmhBenchmarks {
                 .jvmArgsAppend("--enable-native-access=ALL-UNNAMED")
                 // Standard output carries the report (or JSON); JMH's own log would garble it.
                 .verbosity(VerboseMode.SILENT)
+                // A benchmark that throws fails the run (exit 3), rather than leaving a silent gap in the table.
+                .shouldFailOnError(true)
                 .build();
         Map<String, Score> scores = new LinkedHashMap<>();
         for (RunResult result : new Runner(options).run()) {

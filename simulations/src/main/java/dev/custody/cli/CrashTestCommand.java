@@ -9,6 +9,7 @@ import dev.custody.output.Outputs;
 import dev.custody.persistence.JournalCredentials;
 import dev.custody.persistence.JournalSpec;
 import dev.custody.persistence.Journals;
+import dev.custody.sim.Seeds;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,11 +39,8 @@ public final class CrashTestCommand implements Callable<Integer> {
             description = "Kill-and-restart cycles. Default: ${DEFAULT-VALUE}.")
     int cycles;
 
-    @Option(
-            names = "--seed",
-            defaultValue = "1",
-            description = "Seeds the kill points and the race. Default: ${DEFAULT-VALUE}.")
-    long seed;
+    @Option(names = "--seed", description = "Seeds the kill points and the race. " + Seeds.DEFAULT)
+    Long givenSeed;
 
     @Option(
             names = "--journal",
@@ -145,6 +143,7 @@ public final class CrashTestCommand implements Callable<Integer> {
     }
 
     private int crashTest(OutputFile traceFile) throws Exception {
+        long seed = Seeds.orFresh(givenSeed);
         String spelling = journal != null ? journal : "h2:" + Files.createTempDirectory("custody-crash-test");
         JournalSpec option;
         try {

@@ -26,7 +26,8 @@ import picocli.CommandLine.Command;
             CrashTestCommand.class,
             CrashWorkloadCommand.class,
             ServeCommand.class,
-            CtlCommand.class
+            CtlCommand.class,
+            ShellFilesCommand.class
         },
         description = "DMA-ownership state of IOMMU groups, domains and devices, with the Linux kernel's rules.")
 public final class CustodyCli implements Runnable {

@@ -5,6 +5,7 @@ import dev.custody.oracle.GuestCheckResult;
 import dev.custody.oracle.live.LiveCheck;
 import dev.custody.oracle.vm.KernelCatalog;
 import dev.custody.oracle.vm.OracleFiles;
+import dev.custody.output.GuestCheckJson;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -34,6 +35,12 @@ final class LiveCheckCommand implements Callable<Integer> {
     int timeoutSeconds;
 
     @Option(
+            names = "--json",
+            description = "Print one JSON object (kernel, passed, elapsedMillis, the passed and failed checks,"
+                    + " summary, diagnosis) instead of the guest's lines.")
+    boolean asJson;
+
+    @Option(
             names = "--kill",
             description = "Instead: SIGKILL the engine while it holds a VFIO group, restart it on its journal and"
                     + " check the reconciliation and the group held again.")
@@ -53,6 +60,10 @@ final class LiveCheckCommand implements Callable<Integer> {
             result = machine.run(LiveCrashCheck.class.getName(), arguments, LiveCrashCheck.SUMMARY_PREFIX);
         } else {
             result = machine.run();
+        }
+        if (asJson) {
+            out.println(GuestCheckJson.of(kernel.name(), result));
+            return result.allPassed() ? OracleCommand.AGREE : OracleCommand.DISAGREE;
         }
         result.lines().forEach(out::println);
         if (!result.allPassed()) {

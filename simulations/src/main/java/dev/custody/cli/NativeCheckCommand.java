@@ -4,6 +4,7 @@ import dev.custody.oracle.GuestCheckResult;
 import dev.custody.oracle.NativeCheck;
 import dev.custody.oracle.vm.KernelCatalog;
 import dev.custody.oracle.vm.OracleFiles;
+import dev.custody.output.GuestCheckJson;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -29,13 +30,23 @@ final class NativeCheckCommand implements Callable<Integer> {
             description = "Longest the VM may run. Default: ${DEFAULT-VALUE}.")
     int timeoutSeconds;
 
+    @Option(
+            names = "--json",
+            description = "Print one JSON object (kernel, passed, elapsedMillis, the passed and failed checks,"
+                    + " summary, diagnosis) instead of the guest's lines.")
+    boolean asJson;
+
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         Path home = OracleFiles.unpacked();
         var kernel = KernelCatalog.standard(home).resolveDefault(true);
         GuestCheckResult result = NativeCheck.standard(home, kernel, Duration.ofSeconds(timeoutSeconds))
                 .run();
+        if (asJson) {
+            out.println(GuestCheckJson.of(kernel.name(), result));
+            return result.allPassed() ? OracleCommand.AGREE : OracleCommand.DISAGREE;
+        }
         result.lines().forEach(out::println);
         if (!result.allPassed()) {
             System.err.println(

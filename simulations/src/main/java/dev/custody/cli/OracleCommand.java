@@ -16,6 +16,7 @@ import dev.custody.oracle.vm.KernelCatalog;
 import dev.custody.oracle.vm.OracleFiles;
 import dev.custody.scenario.Scenario;
 import dev.custody.scenario.ScenarioException;
+import dev.custody.sim.Seeds;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -233,11 +234,8 @@ public final class OracleCommand {
                 description = "Also compare N generated random-walk scenarios (user-space calls only).")
         int random;
 
-        @Option(
-                names = "--seed",
-                defaultValue = "1",
-                description = "Seed of the random walks. Default: ${DEFAULT-VALUE}.")
-        long seed;
+        @Option(names = "--seed", description = "Seed of the random walks. " + Seeds.DEFAULT)
+        Long givenSeed;
 
         @Option(
                 names = "--steps",
@@ -303,6 +301,11 @@ public final class OracleCommand {
             if (scenarios.isEmpty() && random == 0) {
                 System.err.println("custody: give scenario files, directories or --random N");
                 return INVALID;
+            }
+            long seed = Seeds.orFresh(givenSeed);
+            if (random > 0) {
+                System.err.println(
+                        "custody: " + random + " random walks of seed " + seed + " (--seed " + seed + " repeats them)");
             }
             List<Scenario> walks = RandomWalkScenarios.generate(random, seed, steps);
             if (emit != null) {
@@ -403,10 +406,28 @@ public final class OracleCommand {
             mixinStandardHelpOptions = true,
             description = "Lists the kernels the oracle can boot and whether each has iommufd and VFIO cdevs.")
     static final class Kernels implements Callable<Integer> {
+        @Option(
+                names = "--json",
+                description = "Print a JSON array of {\"name\", \"iommufd\": bool, \"state\"} instead of a table.")
+        boolean asJson;
+
         @Override
-        public Integer call() {
-            for (KernelCatalog.Entry entry :
-                    KernelCatalog.standard(OracleFiles.unpacked()).list()) {
+        public Integer call() throws Exception {
+            List<KernelCatalog.Entry> entries =
+                    KernelCatalog.standard(OracleFiles.unpacked()).list();
+            if (asJson) {
+                ObjectMapper json = new ObjectMapper();
+                var all = json.createArrayNode();
+                for (KernelCatalog.Entry entry : entries) {
+                    all.addObject()
+                            .put("name", entry.name())
+                            .put("iommufd", entry.iommufd())
+                            .put("state", entry.state());
+                }
+                System.out.println(json.writeValueAsString(all));
+                return AGREE;
+            }
+            for (KernelCatalog.Entry entry : entries) {
                 System.out.printf(
                         "%-28s %-14s %s%n",
                         entry.name(), entry.iommufd() ? "iommufd+cdev" : "group/container", entry.state());

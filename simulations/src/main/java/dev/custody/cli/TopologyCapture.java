@@ -10,7 +10,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code custody topology capture --out DIR}: a live host's PCI devices in the captured layout. */
+/** {@code custody topology capture --out-dir DIR}: a live host's PCI devices in the captured layout. */
 @Command(
         name = "capture",
         mixinStandardHelpOptions = true,
@@ -21,8 +21,18 @@ import picocli.CommandLine.Option;
         })
 final class TopologyCapture implements Callable<Integer> {
 
-    @Option(names = "--out", paramLabel = "DIR", required = true, description = "An empty or new directory.")
+    @Option(
+            names = "--out-dir",
+            paramLabel = "DIR",
+            required = true,
+            description = "An empty or new directory (--out always names a file).")
     Path out;
+
+    @Option(
+            names = "--json",
+            description = "Print one JSON object: {\"directory\", \"functions\", \"notes\": [...]}; notes"
+                    + " also go to standard error.")
+    boolean asJson;
 
     /** The devices directory to copy; a test points it at a fake host tree. */
     @Option(names = "--from", paramLabel = "DIR", hidden = true)
@@ -35,13 +45,24 @@ final class TopologyCapture implements Callable<Integer> {
                 throw new HostInputException(from.toString(), "PCI devices", "not a directory (no PCI here?)");
             }
             if (Files.exists(out) && (!Files.isDirectory(out) || hasEntries(out))) {
-                throw new HostInputException(out.toString(), "--out", "exists and is not an empty directory");
+                throw new HostInputException(out.toString(), "--out-dir", "exists and is not an empty directory");
             }
             var notes = SysfsCaptureWriter.capture(from, out);
             notes.forEach(n -> System.err.println("custody: note: " + n));
             var capture = SysfsCapture.read(out);
             capture.warnings().forEach(w -> System.err.println("custody: note: " + w));
-            System.out.println("captured " + capture.topology().functions().size() + " PCI functions into " + out);
+            if (asJson) {
+                var json = new com.fasterxml.jackson.databind.ObjectMapper();
+                var root = json.createObjectNode();
+                root.put("directory", out.toString());
+                root.put("functions", capture.topology().functions().size());
+                var all = root.putArray("notes");
+                notes.forEach(all::add);
+                capture.warnings().forEach(all::add);
+                System.out.println(json.writeValueAsString(root));
+            } else {
+                System.out.println("captured " + capture.topology().functions().size() + " PCI functions into " + out);
+            }
             return TopologyCommand.OK;
         });
     }

@@ -29,7 +29,7 @@ final class TopologyPlanGuest implements Callable<Integer> {
     HostSource source = new HostSource();
 
     @Option(
-            names = "--groups",
+            names = "--assign",
             required = true,
             split = ",",
             paramLabel = "N|ADDRESS",
@@ -37,10 +37,16 @@ final class TopologyPlanGuest implements Callable<Integer> {
     List<String> groups;
 
     @Option(
-            names = "--vm-groups",
+            names = "--other-vm",
             paramLabel = "N|ADDRESS,...",
             description = "What each other VM is given (repeat once per VM), to refuse groups split across VMs.")
     List<String> otherVms = List.of();
+
+    @Option(
+            names = "--json",
+            description = "Print one JSON object: {\"planned\": true, \"qemuArguments\": [...]} or"
+                    + " {\"planned\": false, \"refused\": [...]}.")
+    boolean asJson;
 
     @Override
     public Integer call() {
@@ -49,26 +55,40 @@ final class TopologyPlanGuest implements Callable<Integer> {
             loaded.notes().forEach(n -> System.err.println("custody: note: " + n));
             var topology = loaded.capture().topology();
             var hostGroups = HostGroups.of(topology, GroupDerivation.derive(topology), false);
-            var vm = VmAssignment.parse("this VM", "--groups", groups, topology, hostGroups);
+            var vm = VmAssignment.parse("this VM", "--assign", groups, topology, hostGroups);
             var others = new ArrayList<VmAssignment>();
             for (int i = 0; i < otherVms.size(); i++) {
                 others.add(VmAssignment.parse(
-                        "--vm-groups #" + (i + 1),
-                        "--vm-groups",
+                        "--other-vm #" + (i + 1),
+                        "--other-vm",
                         Arrays.asList(otherVms.get(i).split(",")),
                         topology,
                         hostGroups));
             }
-            return switch (GuestPlanner.plan(topology, hostGroups, vm, others)) {
+            var json = new com.fasterxml.jackson.databind.ObjectMapper();
+            var root = json.createObjectNode();
+            int exit = switch (GuestPlanner.plan(topology, hostGroups, vm, others)) {
                 case GuestPlan.Planned planned -> {
-                    planned.lines().forEach(System.out::println);
+                    root.put("planned", true);
+                    planned.lines().forEach(root.putArray("qemuArguments")::add);
+                    if (!asJson) {
+                        planned.lines().forEach(System.out::println);
+                    }
                     yield TopologyCommand.OK;
                 }
                 case GuestPlan.Refused refused -> {
-                    refused.reasons().forEach(r -> System.out.println("refused: " + r));
+                    root.put("planned", false);
+                    refused.reasons().forEach(root.putArray("refused")::add);
+                    if (!asJson) {
+                        refused.reasons().forEach(r -> System.out.println("refused: " + r));
+                    }
                     yield TopologyCommand.DIFFERENCES_OR_REFUSED;
                 }
             };
+            if (asJson) {
+                System.out.println(json.writeValueAsString(root));
+            }
+            return exit;
         });
     }
 }

@@ -39,7 +39,7 @@ class TopologyCaptureTest {
     @Test
     void aCaptureOfTheHostImportsToTheSameGroups() throws IOException {
         var out = dir.resolve("capture");
-        var run = CliRun.of("topology", "capture", "--from", fakeHost().toString(), "--out", out.toString());
+        var run = CliRun.of("topology", "capture", "--from", fakeHost().toString(), "--out-dir", out.toString());
         assertEquals(0, run.status(), run.err());
         assertTrue(run.out().contains("captured 13 PCI functions"), run.out());
         assertEquals(
@@ -56,8 +56,20 @@ class TopologyCaptureTest {
     void aNonEmptyOutputDirectoryIsRefused() throws IOException {
         var out = Files.createDirectories(dir.resolve("busy"));
         Files.writeString(out.resolve("keep"), "x");
-        var run = CliRun.of("topology", "capture", "--from", fakeHost().toString(), "--out", out.toString());
+        var run = CliRun.of("topology", "capture", "--from", fakeHost().toString(), "--out-dir", out.toString());
         assertEquals(2, run.status());
-        assertTrue(run.err().contains("--out: exists and is not an empty directory"), run.err());
+        assertTrue(run.err().contains("--out-dir: exists and is not an empty directory"), run.err());
+    }
+
+    @Test
+    void jsonSaysWhereAndHowMany() throws Exception {
+        var out = dir.resolve("capture-json");
+        var run = CliRun.of(
+                "topology", "capture", "--from", fakeHost().toString(), "--out-dir", out.toString(), "--json");
+        assertEquals(0, run.status(), run.err());
+        var root = new com.fasterxml.jackson.databind.ObjectMapper().readTree(run.out());
+        assertEquals(out.toString(), root.get("directory").asText());
+        assertEquals(13, root.get("functions").asInt());
+        assertTrue(root.get("notes").isArray(), run.out());
     }
 }

@@ -21,7 +21,7 @@ class TopologyPlanGuestTest {
 
     @Test
     void aMultifunctionGroupStaysOneSlotBehindItsOwnHostBridgeAndRootPort() {
-        var run = plan("--groups", "2");
+        var run = plan("--assign", "2");
         assertEquals(0, run.status(), run.out() + run.err());
         assertEquals(
                 List.of(
@@ -34,7 +34,7 @@ class TopologyPlanGuestTest {
 
     @Test
     void aGroupBehindAConventionalBridgeGetsAGuestPciBridgeAndTheHostBridgeStays() {
-        var run = plan("--groups", "3,7");
+        var run = plan("--assign", "3,7");
         assertEquals(0, run.status(), run.out() + run.err());
         assertEquals(
                 List.of(
@@ -52,7 +52,7 @@ class TopologyPlanGuestTest {
 
     @Test
     void assigningPartOfAGroupIsRefusedNamingWhatStaysWithTheHost() {
-        var run = plan("--groups", "0000:00:03.1");
+        var run = plan("--assign", "0000:00:03.1");
         assertEquals(1, run.status());
         assertEquals(
                 "refused: this VM splits group 2: it takes 0000:00:03.1 but 0000:00:03.0 would stay with the host;"
@@ -62,23 +62,43 @@ class TopologyPlanGuestTest {
 
     @Test
     void aGroupSharedWithAnotherVmIsRefused() {
-        var run = plan("--groups", "2,7", "--vm-groups", "03:00.0");
+        var run = plan("--assign", "2,7", "--other-vm", "03:00.0");
         assertEquals(1, run.status());
-        assertTrue(run.out().contains("refused: group 7 is split across VMs (this VM, --vm-groups #1)"), run.out());
+        assertTrue(run.out().contains("refused: group 7 is split across VMs (this VM, --other-vm #1)"), run.out());
         assertEquals(List.of(), devices(run), "a refused plan prints no arguments");
     }
 
     @Test
     void aGroupOfOnlyBridgesIsRefused() {
-        var run = plan("--groups", "1");
+        var run = plan("--assign", "1");
         assertEquals(1, run.status());
         assertTrue(run.out().contains("group 1 has nothing a guest can take"), run.out());
     }
 
     @Test
     void anUnknownGroupIsBadInput() {
-        var run = plan("--groups", "42");
+        var run = plan("--assign", "42");
         assertEquals(2, run.status());
-        assertTrue(run.err().contains("--groups: 42: no group 42"), run.err());
+        assertTrue(run.err().contains("--assign: 42: no group 42"), run.err());
+    }
+
+    @Test
+    void jsonHoldsTheSameArgumentsOrTheRefusals() throws Exception {
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        var planned = plan("--assign", "2", "--json");
+        assertEquals(0, planned.status(), planned.out() + planned.err());
+        var root = json.readTree(planned.out());
+        assertTrue(root.get("planned").asBoolean());
+        List<String> arguments = new java.util.ArrayList<>();
+        root.get("qemuArguments").forEach(a -> arguments.add(a.asText()));
+        assertEquals(
+                devices(plan("--assign", "2")),
+                arguments.stream().filter(l -> l.startsWith("-device ")).toList());
+
+        var refused = plan("--assign", "2,7", "--other-vm", "03:00.0", "--json");
+        assertEquals(1, refused.status(), refused.out() + refused.err());
+        var refusal = json.readTree(refused.out());
+        assertEquals(false, refusal.get("planned").asBoolean());
+        assertTrue(refusal.get("refused").get(0).asText().contains("split across VMs"), refused.out());
     }
 }

@@ -55,4 +55,27 @@ class TopologyShowTest {
         assertEquals(2, run.status());
         assertTrue(run.err().contains("no-such-capture: capture: not a directory"), run.err());
     }
+
+    @Test
+    void jsonHoldsEveryFunctionOnceWithItsGroupAndEveryGroupWithItsReasons() throws Exception {
+        var run = CliRun.of("topology", "show", "--sysfs", CliRun.Q35.toString(), "--json");
+        assertEquals(0, run.status(), run.err());
+        var root = new com.fasterxml.jackson.databind.ObjectMapper().readTree(run.out());
+        assertEquals(13, root.get("functions").size(), run.out());
+        var nvme = java.util.stream.StreamSupport.stream(root.get("functions").spliterator(), false)
+                .filter(f -> f.get("address").asText().equals("0000:01:00.0"))
+                .findFirst()
+                .orElseThrow();
+        assertEquals("nvme", nvme.get("driver").asText());
+        assertEquals(6, nvme.get("group").asInt());
+        assertEquals(6, nvme.get("kernelGroup").asInt());
+        assertEquals("0000:00:02.0", nvme.get("upstream").asText(), "behind root port 00:02.0");
+        int members = 0;
+        for (var group : root.get("groups")) {
+            members += group.get("members").size();
+            group.get("members").forEach(m -> assertTrue(m.get("reasons").isArray(), m.toString()));
+        }
+        assertEquals(13, members, "each function in one group");
+        assertEquals(0, root.get("differences").size());
+    }
 }
