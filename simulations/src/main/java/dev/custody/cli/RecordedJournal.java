@@ -10,13 +10,17 @@ import picocli.CommandLine.Option;
 /** The journal a reading command works on: {@code --journal} and {@code --instance}, read once. */
 final class RecordedJournal {
 
-    @Option(names = "--journal", required = true, description = "h2:DIR or a jdbc:postgresql: URL.")
+    @Option(
+            names = "--journal",
+            defaultValue = "h2:custody-data",
+            description =
+                    "h2:DIR or a jdbc:postgresql: URL. Default: ${DEFAULT-VALUE}, where simulate and serve" + " write.")
     String journal;
 
     @Option(
             names = "--instance",
-            defaultValue = JournalSpec.DEFAULT_INSTANCE,
-            description = "The engine instance whose journal to read. Default: ${DEFAULT-VALUE}.")
+            description = "The engine instance whose journal to read. Default: the journal's only one; with"
+                    + " several, " + JournalSpec.DEFAULT_INSTANCE + " (the others are named).")
     String instance;
 
     /**
@@ -26,7 +30,7 @@ final class RecordedJournal {
     Optional<JournalHistory> read(String command) {
         try {
             JournalHistory history =
-                    JournalReader.read(JournalSpec.durable(journal).config(), instance);
+                    JournalReader.read(JournalSpec.durable(journal).config(), Optional.ofNullable(instance));
             return Optional.of(history);
         } catch (IllegalArgumentException | BadJournal bad) {
             System.err.println("custody " + command + ": " + bad.getMessage());

@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigFactory;
 import dev.custody.entity.JournalFormat;
 import dev.custody.entity.KernelJournal;
 import dev.custody.model.Topology;
+import dev.custody.persistence.JournalSpec;
 import dev.custody.persistence.ReadOnlyJournal;
 import java.time.Duration;
 import java.time.Instant;
@@ -34,6 +35,36 @@ public final class JournalReader {
     /** The persistence id of an instance's coordinator (KernelCoordinator's). */
     public static String coordinatorId(String instance) {
         return instance + "|kernel";
+    }
+
+    /**
+     * The history of {@code instance}, or, when none is named, of the journal's only engine instance
+     * (with several: the one named {@value JournalSpec#DEFAULT_INSTANCE}, else a refusal naming them all).
+     */
+    public static JournalHistory read(Config journal, Optional<String> instance) {
+        if (instance.isPresent()) {
+            return read(journal, instance.get());
+        }
+        if (!ReadOnlyJournal.applies(journal)) {
+            return read(journal, JournalSpec.DEFAULT_INSTANCE);
+        }
+        List<String> instances;
+        try (ReadOnlyJournal evidence = ReadOnlyJournal.open(journal)) {
+            instances = JdbcJournalRows.instances(evidence.connection());
+        } catch (Exception e) {
+            throw new BadJournal("cannot read the journal: " + rootMessage(e));
+        }
+        if (instances.size() == 1) {
+            return readRows(journal, instances.getFirst());
+        }
+        if (instances.isEmpty()) {
+            throw new BadJournal("the journal holds no engine");
+        }
+        if (instances.contains(JournalSpec.DEFAULT_INSTANCE)) {
+            return readRows(journal, JournalSpec.DEFAULT_INSTANCE);
+        }
+        throw new BadJournal("the journal holds " + instances.size() + " engine instances; name one with --instance: "
+                + String.join(", ", instances));
     }
 
     public static JournalHistory read(Config journal, String instance) {
