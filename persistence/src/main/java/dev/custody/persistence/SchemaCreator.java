@@ -51,6 +51,12 @@ public final class SchemaCreator {
                         + " are still missing after running " + script + " on " + JournalCredentials.redacted(url));
             }
         } catch (SQLException e) {
+            if (e.getErrorCode() == org.h2.api.ErrorCode.DATABASE_ALREADY_OPEN_1) {
+                // bad input, not an internal error: the user pointed a second process at one embedded file
+                throw new IllegalArgumentException("the journal " + JournalCredentials.redacted(url)
+                        + " is open in another process (an embedded H2 file has one at a time): stop that process,"
+                        + " or give this one another h2:DIR");
+            }
             throw new IllegalStateException(
                     "cannot create the journal tables on " + JournalCredentials.redacted(url) + ": " + e.getMessage()
                             + H2FileFormat.hintFor(e),
