@@ -121,11 +121,6 @@ public final class CrashTestCommand implements Callable<Integer> {
                     + " with --power-loss or --torn-tail");
             return 2;
         }
-        if (serve && trace != null) {
-            System.err.println("custody crash-test: --trace is not written in --serve mode yet; run replay --trace on"
-                    + " the journal the run left");
-            return 2;
-        }
         if (serve && (clients < 1 || clients > 250)) {
             System.err.println("custody crash-test: --clients must be between 1 and 250, not " + clients);
             return 2;
@@ -174,7 +169,8 @@ public final class CrashTestCommand implements Callable<Integer> {
                 groups,
                 powerLoss);
         if (serve) {
-            return report(new ServeCrashTest(settings, clients, progress).run());
+            ServeCrashTest test = new ServeCrashTest(settings, clients, progress);
+            return report(traced(traceFile, test::traceTo, test::run, progress));
         }
         CrashTest test;
         try {
@@ -184,13 +180,23 @@ public final class CrashTestCommand implements Callable<Integer> {
             System.err.println("custody crash-test: " + cannot.getMessage());
             return 2;
         }
+        return report(traced(traceFile, test::traceTo, test::run, progress));
+    }
+
+    /** The run with its trace going to {@code traceFile} (when asked for), put in place only if it was written. */
+    private Map<String, Object> traced(
+            OutputFile traceFile,
+            java.util.function.Consumer<java.io.OutputStream> traceTo,
+            java.util.concurrent.Callable<Map<String, Object>> run,
+            PrintStream progress)
+            throws Exception {
         java.io.OutputStream traceStream = traceFile != null ? traceFile.outputStream() : null;
         if (traceStream != null) {
-            test.traceTo(traceStream);
+            traceTo.accept(traceStream);
         }
         Map<String, Object> summary;
         try {
-            summary = test.run();
+            summary = run.call();
         } finally {
             if (traceStream != null) {
                 traceStream.close(); // written and closed by the run unless it failed
@@ -202,7 +208,7 @@ public final class CrashTestCommand implements Callable<Integer> {
         } else if (traceFile != null) {
             progress.println("trace: " + summary.get("trace"));
         }
-        return report(summary);
+        return summary;
     }
 
     private int report(Map<String, Object> summary) throws java.io.IOException {

@@ -46,6 +46,8 @@ public final class ServeCrashTest {
     private final Random random;
     private final Bounds bounds = Bounds.JVM;
     private final String runId = Long.toString(System.nanoTime() % 1_000_000, 36);
+    private final CrashTrace marks = new CrashTrace();
+    private Optional<java.io.OutputStream> trace = Optional.empty();
 
     public ServeCrashTest(CrashSettings settings, int clients, PrintStream progress) {
         if (clients < 1 || clients > 250) {
@@ -56,6 +58,11 @@ public final class ServeCrashTest {
         this.clients = clients;
         this.progress = progress;
         this.random = new Random(settings.seed());
+    }
+
+    /** Write the run's trace to {@code out} at its end ({@link CrashTrace}); the summary's "trace" says if it was. */
+    public void traceTo(java.io.OutputStream out) {
+        this.trace = Optional.of(out);
     }
 
     private Path socket() {
@@ -95,7 +102,11 @@ public final class ServeCrashTest {
                     double recoveryFraction = 0.3 + 0.6 * random.nextDouble();
                     long started = System.nanoTime();
                     ServeTally.Counts before = tally.counts();
+                    marks.mark("cycle " + cycle + " starts", Map.of("cycle", cycle, "killPoint", kill.describe()));
                     ServerRun server = runServer(cycle, topology, kill, recoveryFraction, lastReadyMillis, gate, tally);
+                    marks.mark(
+                            server.killed().isPresent() ? "cycle " + cycle + ": SIGKILL" : "cycle " + cycle + " ended",
+                            Map.of("cycle", cycle, "killed", server.killed().orElse("no")));
                     List<String> problems = new ArrayList<>(server.problems());
                     if (server.readyMillis() >= 0) {
                         user = server.user();
@@ -148,6 +159,7 @@ public final class ServeCrashTest {
                 }
                 stoppedEarly.ifPresent(why -> progress.println("stopping early: " + why));
                 ServeTally.Counts before = tally.counts();
+                marks.mark("final recovery", Map.of("afterCycle", cycles.size()));
                 finalReadyMillis = finalCheck(topology, gate, tally, answers, cycles.size(), lost, violations);
                 ServeTally.Counts last = tally.counts().minus(before);
                 progress.println("final check: resent " + last.retries() + " unanswered ("
@@ -159,7 +171,7 @@ public final class ServeCrashTest {
                     thread.join(bounds.exit());
                 }
             }
-            return summary(
+            Map<String, Object> summary = summary(
                     cycles,
                     kills,
                     killsDuringRecovery,
@@ -169,6 +181,13 @@ public final class ServeCrashTest {
                     violations,
                     finalReadyMillis,
                     stoppedEarly);
+            if (trace.isPresent()) { // the journal the final check left, with each cycle's kill on its own track
+                Optional<String> notWritten =
+                        marks.write(trace.get(), settings.journal(), settings.instance(), "SIGKILLs of custody serve");
+                summary.put(
+                        "trace", notWritten.map(why -> "not written: " + why).orElse("written"));
+            }
+            return summary;
         }
     }
 

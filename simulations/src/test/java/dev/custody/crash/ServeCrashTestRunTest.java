@@ -34,9 +34,21 @@ class ServeCrashTestRunTest {
         var settings = new CrashSettings(
                 2, 5, "h2:" + data, journal, data.resolve("crash-test"), Optional.empty(), false, "custody", 0);
         var progress = new ByteArrayOutputStream();
-        Map<String, Object> summary =
-                new ServeCrashTest(settings, 16, new PrintStream(progress, true, StandardCharsets.UTF_8)).run();
+        var trace = new ByteArrayOutputStream();
+        ServeCrashTest test = new ServeCrashTest(settings, 16, new PrintStream(progress, true, StandardCharsets.UTF_8));
+        test.traceTo(trace);
+        Map<String, Object> summary = test.run();
         String log = progress.toString(StandardCharsets.UTF_8);
+        assertEquals("written", summary.get("trace"), log);
+        var contents = dev.custody.trace.TraceEventFormat.check(
+                new com.fasterxml.jackson.databind.ObjectMapper().readTree(trace.toByteArray()));
+        assertEquals(
+                List.of("cycle 1: SIGKILL", "cycle 2: SIGKILL"),
+                contents.onTrack("decisions", "run").stream()
+                        .map(e -> e.get("name").asText())
+                        .filter(n -> n.matches("cycle \\d+: SIGKILL"))
+                        .toList(),
+                "each kill of the server is marked");
 
         assertEquals(2, summary.get("cycles"), log);
         assertEquals(2, summary.get("kills"), log);
