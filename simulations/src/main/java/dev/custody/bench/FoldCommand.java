@@ -42,39 +42,64 @@ public final class FoldCommand implements Callable<Integer> {
             description = "Folds timed, the best kept. Default: ${DEFAULT-VALUE}.")
     int rounds;
 
+    @Option(
+            names = "--json",
+            description = "Print one JSON object: {\"seed\", \"points\": [{groups, activeGroups, decisions,"
+                    + " events, foldCpuSeconds, eventsPerSecond, ratio}]}.")
+    boolean json;
+
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         if (groups.stream().anyMatch(g -> g < activeGroups)) {
             System.err.println(
                     "custody bench fold: every host needs at least --active-groups " + activeGroups + " groups");
             return 2;
         }
-        System.out.printf(
-                Locale.ROOT,
-                "%7s %7s %10s %10s %11s %12s %6s%n",
-                "groups",
-                "active",
-                "decisions",
-                "events",
-                "fold cpu s",
-                "events/s",
-                "x");
         long seed = dev.custody.sim.Seeds.orFresh(givenSeed);
-        System.out.println("seed " + seed);
+        var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        var report = mapper.createObjectNode().put("seed", seed);
+        var points = report.putArray("points");
+        if (!json) {
+            System.out.println("seed " + seed);
+            System.out.printf(
+                    Locale.ROOT,
+                    "%7s %7s %10s %10s %11s %12s %6s%n",
+                    "groups",
+                    "active",
+                    "decisions",
+                    "events",
+                    "fold cpu s",
+                    "events/s",
+                    "x");
+        }
         double first = 0;
         for (int size : groups) {
             FoldBench.Point p = FoldBench.run(seed, size, activeGroups, ops, rounds);
             first = first == 0 ? p.eventsPerSecond() : first;
-            System.out.printf(
-                    Locale.ROOT,
-                    "%7d %7d %10d %10d %11.3f %12.0f %6.2f%n",
-                    p.groups(),
-                    p.activeGroups(),
-                    p.decisions(),
-                    p.events(),
-                    p.bestSeconds(),
-                    p.eventsPerSecond(),
-                    p.eventsPerSecond() / first);
+            double ratio = p.eventsPerSecond() / first;
+            points.addObject()
+                    .put("groups", p.groups())
+                    .put("activeGroups", p.activeGroups())
+                    .put("decisions", p.decisions())
+                    .put("events", p.events())
+                    .put("foldCpuSeconds", p.bestSeconds())
+                    .put("eventsPerSecond", p.eventsPerSecond())
+                    .put("ratio", ratio);
+            if (!json) {
+                System.out.printf(
+                        Locale.ROOT,
+                        "%7d %7d %10d %10d %11.3f %12.0f %6.2f%n",
+                        p.groups(),
+                        p.activeGroups(),
+                        p.decisions(),
+                        p.events(),
+                        p.bestSeconds(),
+                        p.eventsPerSecond(),
+                        ratio);
+            }
+        }
+        if (json) {
+            System.out.println(mapper.writeValueAsString(report));
         }
         return 0;
     }
