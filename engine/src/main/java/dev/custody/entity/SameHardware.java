@@ -7,7 +7,8 @@ import java.util.Optional;
 /**
  * Whether a live host is still the machine its journal was begun on: the same IOMMUs and the same PCI
  * devices in the same groups. Which driver each device has, and whether it is plugged in, are the host's
- * state, not its hardware; live host mode reconciles them after the start.
+ * state, not its hardware; live host mode reconciles them after the start. Which drivers' id tables
+ * match a device is software too (a module loaded since adds one): the journal keeps what it began with.
  */
 final class SameHardware {
     private SameHardware() {}
@@ -24,7 +25,7 @@ final class SameHardware {
                 device.id(),
                 device.iommu(),
                 device.group(),
-                device.matches(),
+                java.util.List.of(),
                 device.requireDirect(),
                 true,
                 Optional.empty());

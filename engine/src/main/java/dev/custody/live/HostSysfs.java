@@ -35,11 +35,14 @@ public final class HostSysfs {
     public static final String DRIVER = "driver";
     public static final String DRIVER_OVERRIDE = "driver_override";
     public static final String IOMMU_GROUP = "iommu_group";
+    public static final String MODALIAS = "modalias";
+    public static final String DRIVERS = "bus/pci/drivers";
 
     /** What driver_override shows when it holds nothing (driver_override_show prints a NULL as "(null)"). */
     private static final String NO_OVERRIDE = "(null)";
 
     private static final Pattern DRIVER_NAME = Pattern.compile("[A-Za-z0-9_.+-]{1,64}");
+    private static final Pattern MODALIAS_FORM = Pattern.compile("pci:[A-Za-z0-9]{1,80}");
     private static final Pattern GROUP_NUMBER = Pattern.compile("[0-9]{1,9}");
     private static final int MAX_ATTRIBUTE_BYTES = 4096;
 
@@ -92,6 +95,39 @@ public final class HostSysfs {
         // removed while read: its files went missing one by one, so what was read means nothing
         if (!Files.isDirectory(dir)) return HostDevice.absent(id);
         return new HostDevice(id, true, driver, override, group);
+    }
+
+    /** The function's {@code modalias} (what its id-table matching goes by), empty when it has none or is gone. */
+    public Optional<String> modalias(DeviceId id) {
+        Path file = devices.resolve(id.name()).resolve(MODALIAS);
+        byte[] bytes;
+        try (InputStream in = Files.newInputStream(file)) {
+            bytes = in.readNBytes(MAX_ATTRIBUTE_BYTES + 1);
+        } catch (NoSuchFileException absent) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new HostInputException(file.toString(), "modalias", "unreadable: " + e.getMessage());
+        }
+        String text = new String(bytes, StandardCharsets.US_ASCII).strip();
+        if (bytes.length > MAX_ATTRIBUTE_BYTES || !MODALIAS_FORM.matcher(text).matches()) {
+            throw new HostInputException(file.toString(), "modalias", "not a PCI modalias");
+        }
+        return Optional.of(text);
+    }
+
+    /** The PCI drivers registered on the host now ({@code ROOT/bus/pci/drivers}), by name, sorted. */
+    public List<String> registeredDrivers() {
+        Path drivers = root.resolve(DRIVERS);
+        try (var entries = Files.list(drivers)) {
+            return entries.map(e -> e.getFileName().toString())
+                    .filter(name -> DRIVER_NAME.matcher(name).matches())
+                    .sorted()
+                    .toList();
+        } catch (NoSuchFileException absent) {
+            return List.of();
+        } catch (IOException e) {
+            throw new HostInputException(drivers.toString(), "PCI drivers", "cannot list: " + e.getMessage());
+        }
     }
 
     private List<DeviceId> presentIds() {

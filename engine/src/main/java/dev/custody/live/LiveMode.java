@@ -15,6 +15,8 @@ import java.util.concurrent.TimeUnit;
  * with what the host shows and watching it.
  */
 public final class LiveMode {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger("dev.custody.engine");
+
     /** Where this host's sysfs and device nodes are. */
     static final Path SYSFS = Path.of("/sys");
 
@@ -54,6 +56,8 @@ public final class LiveMode {
     /** Starts (or recovers) the engine on this host's {@code machine}, reconciles it and starts watching. */
     public Running start(CustodyRuntime runtime, String instance, Topology machine, Duration timeout) throws Exception {
         HostSysfs sysfs = new HostSysfs(SYSFS);
+        machine = HostDriverTables.appliedTo(
+                machine, sysfs, HostDriverTables.ofRunningKernel(note -> LOG.info("live host: {}", note)));
         Optional<AgentCalls> calls = dryRun ? Optional.empty() : Optional.of(AgentCalls.onThisHost());
         HostCalls performing = calls.isPresent()
                 ? calls.get()

@@ -216,7 +216,11 @@ class LiveHostTest {
         engine.stop().toCompletableFuture().join();
 
         SequencedMap<DeviceId, DeviceSpec> now = new LinkedHashMap<>(host().devices());
-        now.put(A, device(A, 1, Optional.of("e1000e"))); // rebound while the engine was down
+        DeviceSpec reboundA = device(A, 1, Optional.of("e1000e")); // rebound while the engine was down,
+        now.put(
+                A,
+                new DeviceSpec( // and a module loaded since whose id table matches it: software, not hardware
+                        A, reboundA.iommu(), reboundA.group(), List.of("e1000e"), false, true, reboundA.bootDriver()));
         Topology rebound = new Topology(host().iommus(), host().drivers(), now);
         LiveHost host = new LiveHost(kernel, AllowList.parse("group:1"), false, (state, command) -> List.of());
         EngineAdmin again = EngineAdmin.start(runtime, "restart", rebound, TIMEOUT, host)
