@@ -100,19 +100,11 @@ public final class HostSysfs {
     /** The function's {@code modalias} (what its id-table matching goes by), empty when it has none or is gone. */
     public Optional<String> modalias(DeviceId id) {
         Path file = devices.resolve(id.name()).resolve(MODALIAS);
-        byte[] bytes;
-        try (InputStream in = Files.newInputStream(file)) {
-            bytes = in.readNBytes(MAX_ATTRIBUTE_BYTES + 1);
-        } catch (NoSuchFileException absent) {
-            return Optional.empty();
-        } catch (IOException e) {
-            throw new HostInputException(file.toString(), "modalias", "unreadable: " + e.getMessage());
-        }
-        String text = new String(bytes, StandardCharsets.US_ASCII).strip();
-        if (bytes.length > MAX_ATTRIBUTE_BYTES || !MODALIAS_FORM.matcher(text).matches()) {
+        Optional<String> text = attribute(file, "modalias");
+        if (text.isPresent() && !MODALIAS_FORM.matcher(text.get()).matches()) {
             throw new HostInputException(file.toString(), "modalias", "not a PCI modalias");
         }
-        return Optional.of(text);
+        return text;
     }
 
     /** The PCI drivers registered on the host now ({@code ROOT/bus/pci/drivers}), by name, sorted. */
@@ -175,22 +167,27 @@ public final class HostSysfs {
 
     /** Empty when it shows {@code (null)}, or when there is no such file (a device being removed). */
     private static Optional<String> override(Path file) {
+        Optional<String> text = attribute(file, "driver_override");
+        if (text.isEmpty() || text.get().isEmpty() || text.get().equals(NO_OVERRIDE)) return Optional.empty();
+        if (!DRIVER_NAME.matcher(text.get()).matches()) {
+            throw new HostInputException(file.toString(), "driver_override", "not a driver name");
+        }
+        return text;
+    }
+
+    /** A sysfs attribute's text, stripped; empty when there is no such file. Never more than an attribute holds. */
+    private static Optional<String> attribute(Path file, String field) {
         byte[] bytes;
         try (InputStream in = Files.newInputStream(file)) {
             bytes = in.readNBytes(MAX_ATTRIBUTE_BYTES + 1);
         } catch (NoSuchFileException absent) {
             return Optional.empty();
         } catch (IOException e) {
-            throw new HostInputException(file.toString(), "driver_override", "unreadable: " + e.getMessage());
+            throw new HostInputException(file.toString(), field, "unreadable: " + e.getMessage());
         }
         if (bytes.length > MAX_ATTRIBUTE_BYTES) {
-            throw new HostInputException(file.toString(), "driver_override", "longer than a sysfs attribute");
+            throw new HostInputException(file.toString(), field, "longer than a sysfs attribute");
         }
-        String text = new String(bytes, StandardCharsets.US_ASCII).strip();
-        if (text.isEmpty() || text.equals(NO_OVERRIDE)) return Optional.empty();
-        if (!DRIVER_NAME.matcher(text).matches()) {
-            throw new HostInputException(file.toString(), "driver_override", "not a driver name");
-        }
-        return Optional.of(text);
+        return Optional.of(new String(bytes, StandardCharsets.US_ASCII).strip());
     }
 }
