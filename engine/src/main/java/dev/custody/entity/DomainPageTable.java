@@ -71,30 +71,35 @@ final class DomainPageTable implements AutoCloseable {
      */
     void apply(KernelEvent event) {
         switch (event) {
-            case DomainEvent.DomainLeavesMapped m ->
-                m.leaves().forEach(run -> {
-                    requireLeaves(run);
-                    for (Mapping leaf : run.leaves()) {
-                        table.map(
-                                leaf.iova(),
-                                leaf.paddr(),
-                                leaf.size(),
-                                leaf.prot().read(),
-                                leaf.prot().write());
-                    }
-                    if (table.allocatedTablePages() > PageTableBudget.HOST_TABLE_PAGES) {
-                        throw new IllegalStateException("the journal's leaves " + run + " took the table past "
-                                + PageTableBudget.HOST_TABLE_PAGES + " table pages: the journal is damaged");
-                    }
-                });
-            case DomainEvent.DomainLeavesUnmapped u ->
-                u.leaves().forEach(run -> {
-                    for (Mapping leaf : run.leaves()) {
-                        table.unmap(leaf.iova(), leaf.size());
-                    }
-                });
+            case DomainEvent.DomainLeavesMapped m -> map(m.leaves());
+            case DomainEvent.DomainRunsMapped m -> map(m.runs());
+            case DomainEvent.DomainLeavesUnmapped u -> unmap(u.leaves());
+            case DomainEvent.DomainRunsUnmapped u -> unmap(u.runs());
             default -> {}
         }
+    }
+
+    private void map(List<Mapping> runs) {
+        runs.forEach(run -> {
+            requireLeaves(run);
+            for (Mapping leaf : run.leaves()) {
+                table.map(
+                        leaf.iova(),
+                        leaf.paddr(),
+                        leaf.size(),
+                        leaf.prot().read(),
+                        leaf.prot().write());
+            }
+            if (table.allocatedTablePages() > PageTableBudget.HOST_TABLE_PAGES) {
+                throw new IllegalStateException("the journal's leaves " + run + " took the table past "
+                        + PageTableBudget.HOST_TABLE_PAGES + " table pages: the journal is damaged");
+            }
+        });
+    }
+
+    /** The run's leaves are contiguous from its IOVA: one unmap takes them all, as it would one by one. */
+    private void unmap(List<Mapping> runs) {
+        runs.forEach(run -> table.unmap(run.iova(), run.length()));
     }
 
     /**

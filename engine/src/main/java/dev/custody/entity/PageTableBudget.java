@@ -35,7 +35,9 @@ final class PageTableBudget {
 
     /** The decision, or ENOMEM with nothing changed when the tables it leads to would not fit. */
     static Decision admit(KernelState before, Decision decision) {
-        boolean maps = decision.events().stream().anyMatch(e -> e instanceof DomainEvent.DomainLeavesMapped);
+        boolean maps = decision.events().stream()
+                .anyMatch(
+                        e -> e instanceof DomainEvent.DomainRunsMapped || e instanceof DomainEvent.DomainLeavesMapped);
         if (!maps || !decision.outcome().isOk()) {
             return decision;
         }

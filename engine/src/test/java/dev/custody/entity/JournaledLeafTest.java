@@ -59,6 +59,12 @@ class JournaledLeafTest {
             table.apply(
                     new DomainEvent.DomainLeavesMapped(KD, List.of(new Mapping(0x1000, 0x5000, FOUR_K, Prot.READ))));
             assertEquals(0x5234, table.translate(0x1234));
+            table.apply(
+                    new DomainEvent.DomainRunsMapped(KD, List.of(new Mapping(0x10000, 0x20000, FOUR_K, Prot.READ, 3))));
+            assertEquals(0x22345, table.translate(0x12345));
+            table.apply(new DomainEvent.DomainRunsUnmapped(
+                    KD, List.of(new Mapping(0x10000, 0x20000, FOUR_K, Prot.READ, 3))));
+            assertEquals(0, table.translate(0x12345));
             for (Mapping bad : List.of(
                     new Mapping(0, 0, 1L << 40, Prot.READ_WRITE), // not a page size of the table
                     new Mapping(0x800, 0, FOUR_K, Prot.READ), // misaligned
@@ -68,7 +74,7 @@ class JournaledLeafTest {
                         Duration.ofSeconds(10),
                         () -> assertThrows(
                                 IllegalStateException.class,
-                                () -> table.apply(new DomainEvent.DomainLeavesMapped(KD, List.of(bad)))));
+                                () -> table.apply(new DomainEvent.DomainRunsMapped(KD, List.of(bad)))));
             }
         }
     }

@@ -144,7 +144,7 @@ class HostileRowsTest {
     void aRunWhoseCountOutgrowsItsAddressesIsRefusedBeforeAnythingExpandsIt() {
         for (long count : new long[] {Long.MAX_VALUE, 1L << 52}) {
             Mapping run = new Mapping(0x1000, 0, 0x1000, Prot.READ_WRITE, count);
-            Stamped stamped = new Stamped(1, new DomainEvent.DomainLeavesMapped(new DomainId(4), List.of(run)));
+            Stamped stamped = new Stamped(1, new DomainEvent.DomainRunsMapped(new DomainId(4), List.of(run)));
             byte[] row = serializer.toBinary(stamped);
             assertTimeoutPreemptively(
                     Duration.ofSeconds(10),
