@@ -164,11 +164,7 @@ class LegacyEventsTest {
                 List.of(new LegacyDomainMapped(KD, 0, 0, 2 * K4, true, true), new LegacyDomainUnmapped(KD, K4, K4));
         assertEquals(
                 List.of(
-                        new DomainRunsMapped(
-                                KD,
-                                List.of(
-                                        new Mapping(0, 0, K4, Prot.READ_WRITE),
-                                        new Mapping(K4, K4, K4, Prot.READ_WRITE))),
+                        new DomainRunsMapped(KD, List.of(new Mapping(0, 0, K4, Prot.READ_WRITE, 2))),
                         new DomainRunsUnmapped(KD, List.of(new Mapping(K4, K4, K4, Prot.READ_WRITE)))),
                 LegacyEvents.upcastAll(empty(), decision));
     }
