@@ -105,7 +105,7 @@ public final class DomainMapRules {
             // drivers never split a leaf: a partly covered large page goes whole and counts whole (VT-d);
             // the position moves on by the leaf's size, so it stays at the same offset in each next leaf
             long wanted = ceilDivide(size - unmapped, leafSize);
-            long taken = Math.min(run.count() - first, wanted);
+            long taken = Addresses.min(run.count() - first, wanted); // unsigned: wanted may pass 2^63
             removed.add(run.slice(first, taken));
             unmapped += taken * leafSize;
             long advanced = position + taken * leafSize;
@@ -141,8 +141,9 @@ public final class DomainMapRules {
                 long misalignment = position & (next - 1);
                 if (misalignment == (physical & (next - 1))) {
                     // both reach next's alignment after the same number of pages
-                    long untilAligned = (next - misalignment) / page;
-                    if (untilAligned < leaves && Long.compareUnsigned(remaining - untilAligned * page, next) >= 0) {
+                    long untilAligned = Long.divideUnsigned(next - misalignment, page);
+                    if (Addresses.lessThan(untilAligned, leaves)
+                            && Addresses.lessOrEqual(next, remaining - untilAligned * page)) {
                         leaves = untilAligned;
                     }
                 }

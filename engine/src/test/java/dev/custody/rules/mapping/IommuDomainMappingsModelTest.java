@@ -2,6 +2,7 @@ package dev.custody.rules.mapping;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.custody.model.Errno;
 import dev.custody.model.Outcome;
@@ -159,6 +160,42 @@ class IommuDomainMappingsModelTest {
             }
             assertEquals(model, rebuiltLeafByLeaf(model, random), "seed " + seed + " rebuilt");
         }
+    }
+
+    /**
+     * The split of one map into runs is iommu_pgsize()'s leaf-by-leaf split, for random page-size bitmaps
+     * (4K always, then any of 8K..1G), addresses that share or do not share their alignment, and lengths
+     * up to 4,096 smallest pages; never more than two runs per page size.
+     */
+    @Test
+    void theSplitIntoRunsIsTheLeafByLeafSplit() {
+        for (long seed = 1; seed <= 2_000; seed++) {
+            Random random = new Random(seed);
+            long bitmap = PAGE | (random.nextLong() & 0x7_ffff_e000L);
+            long iova = PAGE * random.nextInt(1 << 20);
+            long paddr = random.nextBoolean() ? iova + (PAGE << random.nextInt(20)) : PAGE * random.nextInt(1 << 20);
+            long size = PAGE * (1 + random.nextInt(4096));
+            List<Mapping> runs = DomainMapRules.splitIntoRuns(bitmap, iova, paddr, size, Prot.READ);
+            List<Mapping> leaves = new ArrayList<>();
+            runs.forEach(run -> leaves.addAll(run.leaves()));
+            String where = "seed " + seed + " bitmap " + Long.toHexString(bitmap);
+            assertEquals(leafByLeaf(bitmap, iova, paddr, size), leaves, where);
+            assertTrue(runs.size() <= 2 * Long.bitCount(bitmap), where + ": " + runs);
+        }
+    }
+
+    /** __iommu_map's loop as the kernel writes it: one iommu_pgsize() pick per leaf. */
+    private static List<Mapping> leafByLeaf(long bitmap, long iova, long paddr, long size) {
+        List<Mapping> leaves = new ArrayList<>();
+        while (size != 0) {
+            long allowed = bitmap & ((Long.lowestOneBit(iova | paddr) << 1) - 1);
+            long page = Long.highestOneBit(allowed & ((Long.highestOneBit(size) << 1) - 1));
+            leaves.add(new Mapping(iova, paddr, page, Prot.READ));
+            iova += page;
+            paddr += page;
+            size -= page;
+        }
+        return leaves;
     }
 
     /** No two neighbouring runs continue each other: the runs are as long as they can be. */
