@@ -9,6 +9,8 @@ import dev.custody.nativeio.pagetable.IoMapping;
 import dev.custody.nativeio.pagetable.IoPageTable;
 import dev.custody.nativeio.pagetable.MapResult;
 import dev.custody.nativeio.pagetable.PageSizeBitmap;
+import dev.custody.nativeio.pagetable.TablePageCount;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
 
@@ -29,19 +31,28 @@ final class DomainPageTable implements AutoCloseable {
     static Optional<DomainPageTable> of(KernelState slice) {
         return mappingsOf(slice).map(mappings -> {
             long sizes = mappings.pageSizeBitmap() & PageSizeBitmap.SUPPORTED;
+            long pages = PageTableBudget.tablePages(mappings);
+            if (pages > PageTableBudget.HOST_TABLE_PAGES) {
+                // the coordinator never records tables past the budget (PageTableBudget): the journal is damaged
+                throw new IllegalStateException("the journal holds a page table of " + mappings.leafCount()
+                        + " leaves needing " + pages + " table pages, more than the "
+                        + PageTableBudget.HOST_TABLE_PAGES + " a host's domains may hold: the journal is damaged");
+            }
             DomainPageTable built =
                     new DomainPageTable(new IoPageTable(new PageSizeBitmap(sizes), mappings.addressWidth()));
-            for (Mapping leaf : mappings.runs()) {
-                built.requireOnePage(leaf);
-                MapResult result = built.table.map(
-                        leaf.iova(),
-                        leaf.paddr(),
-                        leaf.size(),
-                        leaf.prot().read(),
-                        leaf.prot().write());
-                if (result != MapResult.OK) {
-                    built.close();
-                    throw new IllegalStateException("the journaled mapping " + leaf + " does not map: " + result);
+            for (Mapping run : mappings.runs()) {
+                built.requireLeaves(run);
+                for (Mapping leaf : run.leaves()) {
+                    MapResult result = built.table.map(
+                            leaf.iova(),
+                            leaf.paddr(),
+                            leaf.size(),
+                            leaf.prot().read(),
+                            leaf.prot().write());
+                    if (result != MapResult.OK) {
+                        built.close();
+                        throw new IllegalStateException("the journaled mapping " + leaf + " does not map: " + result);
+                    }
                 }
             }
             return built;
@@ -54,72 +65,102 @@ final class DomainPageTable implements AutoCloseable {
                 .flatMap(domain -> domain.use().pageTable());
     }
 
-    /** Applies a persisted map or unmap to the real table: the leaves the rules decided, one by one. */
+    /**
+     * Applies a persisted map or unmap to the real table: the leaves the rules decided, one by one (the
+     * real table holds every leaf; the coordinator kept them within {@link PageTableBudget}).
+     */
     void apply(KernelEvent event) {
         switch (event) {
-            case DomainEvent.DomainLeavesMapped m ->
-                m.leaves().forEach(leaf -> {
-                    requireOnePage(leaf);
-                    table.map(
-                            leaf.iova(),
-                            leaf.paddr(),
-                            leaf.size(),
-                            leaf.prot().read(),
-                            leaf.prot().write());
-                });
-            case DomainEvent.DomainLeavesUnmapped u ->
-                u.leaves().forEach(leaf -> table.unmap(leaf.iova(), leaf.size()));
+            case DomainEvent.DomainLeavesMapped m -> map(m.leaves());
+            case DomainEvent.DomainRunsMapped m -> map(m.runs());
+            case DomainEvent.DomainLeavesUnmapped u -> unmap(u.leaves());
+            case DomainEvent.DomainRunsUnmapped u -> unmap(u.runs());
             default -> {}
         }
     }
 
+    private void map(List<Mapping> runs) {
+        runs.forEach(run -> {
+            requireLeaves(run);
+            for (Mapping leaf : run.leaves()) {
+                table.map(
+                        leaf.iova(),
+                        leaf.paddr(),
+                        leaf.size(),
+                        leaf.prot().read(),
+                        leaf.prot().write());
+            }
+            if (table.allocatedTablePages() > PageTableBudget.HOST_TABLE_PAGES) {
+                throw new IllegalStateException("the journal's leaves " + run + " took the table past "
+                        + PageTableBudget.HOST_TABLE_PAGES + " table pages: the journal is damaged");
+            }
+        });
+    }
+
+    /** The run's leaves are contiguous from its IOVA: one unmap takes them all, as it would one by one. */
+    private void unmap(List<Mapping> runs) {
+        runs.forEach(run -> table.unmap(run.iova(), run.length()));
+    }
+
     /**
-     * A journaled leaf is one page the rules chose: one of this table's page sizes, aligned to it, inside
-     * its address width. Anything else comes from a damaged or crafted journal, and mapping it would split
-     * it into pages (2^28 of them for 2^40 bytes on a 4 KiB table): it is refused before any allocation.
+     * A journaled run is leaves the rules chose: pages of one of this table's sizes, aligned to it, inside
+     * its address width, and no more than the budget's table pages could hold. Anything else comes from a
+     * damaged or crafted journal, and mapping it would split it into pages (2^28 of them for 2^40 bytes
+     * on a 4 KiB table) or allocate without bound: it is refused before any allocation.
      */
-    private void requireOnePage(Mapping leaf) {
-        long size = leaf.size();
+    private void requireLeaves(Mapping run) {
+        long size = run.size();
         boolean onePage = Long.bitCount(size) == 1 && (table.pageSizes().bits() & size) != 0;
-        boolean aligned = onePage && (leaf.iova() & (size - 1)) == 0 && (leaf.paddr() & (size - 1)) == 0;
-        boolean inside = aligned
-                && Long.compareUnsigned(leaf.iova() + size - 1, leaf.iova()) >= 0
-                && (table.addressWidth() >= 64
-                        || Long.compareUnsigned(leaf.iova() + size - 1, (1L << table.addressWidth()) - 1) <= 0);
-        if (!inside) {
-            throw new IllegalStateException("the journal holds the leaf " + leaf + ", which is not one page of this"
-                    + " domain's table (page sizes 0x"
-                    + Long.toHexString(table.pageSizes().bits()) + ", "
+        boolean aligned = onePage && (run.iova() & (size - 1)) == 0 && (run.paddr() & (size - 1)) == 0;
+        long width = table.addressWidth();
+        // leaves of one size inside the address width: fewer than 2^(width - log2 size) of them
+        boolean fits = aligned && run.count() <= (1L << width) >>> Long.numberOfTrailingZeros(size);
+        boolean inside = fits
+                && Long.compareUnsigned(run.iova() + run.length() - 1, (1L << width) - 1) <= 0
+                && Long.compareUnsigned(run.iova() + run.length() - 1, run.iova()) >= 0;
+        boolean bounded = inside
+                && new TablePageCount(table.addressWidth())
+                                .add(run.iova(), size, run.count())
+                                .pages()
+                        <= PageTableBudget.HOST_TABLE_PAGES;
+        if (!bounded) {
+            throw new IllegalStateException("the journal holds the leaves " + run + ", which are not "
+                    + (inside
+                            ? "within the " + PageTableBudget.HOST_TABLE_PAGES + " table pages a host may hold"
+                            : "pages of this domain's table")
+                    + " (page sizes 0x" + Long.toHexString(table.pageSizes().bits()) + ", "
                     + table.addressWidth() + "-bit addresses): the journal is damaged");
         }
     }
 
-    /** A difference between the real table and the journaled mapping set, if any. */
+    /** A difference between the real table and the journaled mapping set, if any (walked leaf by leaf). */
     Optional<String> differenceFrom(IommuDomainMappings journaled) {
-        List<IoMapping> expected = journaled.runs().stream()
+        List<IoMapping> actual = table.leaves();
+        Iterator<IoMapping> expected = journaled
+                .leaves()
                 .map(m -> new IoMapping(
                         m.iova(),
                         m.paddr(),
                         m.size(),
                         (m.prot().read() ? IoMapping.READ : 0) | (m.prot().write() ? IoMapping.WRITE : 0)))
-                .toList();
-        List<IoMapping> actual = table.leaves();
-        if (actual.equals(expected)) {
-            return Optional.empty();
-        }
-        return Optional.of("page table holds " + actual.size() + " leaves, the journal " + expected.size()
-                + " (first difference near " + firstDifference(actual, expected) + ")");
-    }
-
-    private static String firstDifference(List<IoMapping> actual, List<IoMapping> expected) {
-        for (int i = 0; i < Math.min(actual.size(), expected.size()); i++) {
-            if (!actual.get(i).equals(expected.get(i))) {
-                return actual.get(i) + " vs " + expected.get(i);
+                .iterator();
+        for (IoMapping leaf : actual) {
+            if (!expected.hasNext()) {
+                return Optional.of(differs(actual, journaled, leaf + " is not in the journal"));
+            }
+            IoMapping journaledLeaf = expected.next();
+            if (!leaf.equals(journaledLeaf)) {
+                return Optional.of(differs(actual, journaled, leaf + " vs " + journaledLeaf));
             }
         }
-        return actual.size() > expected.size()
-                ? actual.get(expected.size()).toString()
-                : expected.get(actual.size()).toString();
+        return expected.hasNext()
+                ? Optional.of(differs(actual, journaled, expected.next() + " is not in the table"))
+                : Optional.empty();
+    }
+
+    private static String differs(List<IoMapping> actual, IommuDomainMappings journaled, String where) {
+        return "page table holds " + actual.size() + " leaves, the journal " + journaled.leafCount()
+                + " (first difference near " + where + ")";
     }
 
     TableDump dump() {

@@ -407,7 +407,8 @@ public final class KernelCoordinator
                     new Decision(List.of(), eacces, now));
             return Effect().noReply();
         }
-        Decision decision = Operations.decide(now, execute.command());
+        // the domains' real tables hold every leaf: a map they cannot hold is refused before it is recorded
+        Decision decision = PageTableBudget.admit(now, Operations.decide(now, execute.command()));
         Optional<PageTableRead> read = PageTableRead.of(now, execute.command(), decision);
         if (read.isPresent()) {
             readPageTable(read.get(), execute.replyTo(), command, batch.lastSeq(ledger.lastSeq()), decision);

@@ -6,8 +6,8 @@ import dev.custody.model.FileId;
 import dev.custody.model.ObjectId;
 import dev.custody.model.Outcome;
 import dev.custody.model.Reply;
-import dev.custody.model.event.DomainEvent.DomainLeavesMapped;
-import dev.custody.model.event.DomainEvent.DomainLeavesUnmapped;
+import dev.custody.model.event.DomainEvent.DomainRunsMapped;
+import dev.custody.model.event.DomainEvent.DomainRunsUnmapped;
 import dev.custody.model.mapping.DmaMapping;
 import dev.custody.model.mapping.IoasArea;
 import dev.custody.model.mapping.IoasSpace;
@@ -30,7 +30,7 @@ import java.util.Optional;
  * The page tables of the domains user space maps through an owner: type1 maps every vfio_dma into
  * each domain of its container (vfio_iommu_map, vfio_iommu_replay for a new domain), iommufd maps every
  * area of an IOAS into each HWPT domain on it (iopt_fill_domain, iopt_area_fill_domains). Each change
- * becomes a per-domain DomainLeavesMapped/DomainLeavesUnmapped with the leaves iommu_map/iommu_unmap
+ * becomes a per-domain DomainRunsMapped/DomainRunsUnmapped with the leaves iommu_map/iommu_unmap
  * decided, which is what the domain's actor applies to its real table.
  */
 final class DomainTables {
@@ -149,7 +149,7 @@ final class DomainTables {
                     "domain " + state.label() + " cannot map it: "
                             + step.outcome().explanation().orElse(step.outcome().resultName()));
         }
-        tx.emit(new DomainLeavesMapped(domain, step.added()));
+        tx.emit(new DomainRunsMapped(domain, step.added()));
         return Results.OK;
     }
 
@@ -158,7 +158,7 @@ final class DomainTables {
         IommuDomainMappings table = tx.state().domain(domain).use().pageTable().orElseThrow();
         MappingStep<IommuDomainMappings, Mapping, Long> step = DomainMapRules.unmap(table, iova, size);
         if (step.changedElements()) {
-            tx.emit(new DomainLeavesUnmapped(domain, step.removed()));
+            tx.emit(new DomainRunsUnmapped(domain, step.removed()));
         }
     }
 }

@@ -1,8 +1,8 @@
 package dev.custody.rules;
 
 import dev.custody.model.DomainId;
-import dev.custody.model.event.DomainEvent.DomainLeavesMapped;
-import dev.custody.model.event.DomainEvent.DomainLeavesUnmapped;
+import dev.custody.model.event.DomainEvent.DomainRunsMapped;
+import dev.custody.model.event.DomainEvent.DomainRunsUnmapped;
 import dev.custody.model.event.DomainEvent.LegacyDomainMapped;
 import dev.custody.model.event.DomainEvent.LegacyDomainUnmapped;
 import dev.custody.model.event.FileEvent.IoasAreasUnmapped;
@@ -46,13 +46,11 @@ public final class LegacyEvents {
             case LegacyDomainMapped e -> {
                 var step = DomainMapRules.map(
                         pageTable(state, e.domain()), e.iova(), e.paddr(), e.size(), new Prot(e.read(), e.write()));
-                yield step.changedElements() ? List.of(new DomainLeavesMapped(e.domain(), step.added())) : List.of();
+                yield step.changedElements() ? List.of(new DomainRunsMapped(e.domain(), step.added())) : List.of();
             }
             case LegacyDomainUnmapped e -> {
                 var step = DomainMapRules.unmap(pageTable(state, e.domain()), e.iova(), e.size());
-                yield step.changedElements()
-                        ? List.of(new DomainLeavesUnmapped(e.domain(), step.removed()))
-                        : List.of();
+                yield step.changedElements() ? List.of(new DomainRunsUnmapped(e.domain(), step.removed())) : List.of();
             }
             case LegacyType1Unmapped e -> {
                 // a container without the type1 driver was left as it was

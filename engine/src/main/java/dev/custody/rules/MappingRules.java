@@ -12,8 +12,8 @@ import dev.custody.model.ObjectId;
 import dev.custody.model.Outcome;
 import dev.custody.model.Reply;
 import dev.custody.model.Type1MapFlag;
-import dev.custody.model.event.DomainEvent.DomainLeavesMapped;
-import dev.custody.model.event.DomainEvent.DomainLeavesUnmapped;
+import dev.custody.model.event.DomainEvent.DomainRunsMapped;
+import dev.custody.model.event.DomainEvent.DomainRunsUnmapped;
 import dev.custody.model.event.FileEvent.IoasAllowed;
 import dev.custody.model.event.FileEvent.IoasAreasUnmapped;
 import dev.custody.model.event.FileEvent.IoasMapped;
@@ -61,7 +61,7 @@ public final class MappingRules {
         MappingStep<IommuDomainMappings, Mapping, Long> step =
                 DomainMapRules.map(mappings.get(), iova, paddr, size, prot);
         if (step.outcome().isOk() && step.value() > 0) {
-            tx.emit(new DomainLeavesMapped(id, step.added()));
+            tx.emit(new DomainRunsMapped(id, step.added()));
         }
         return amount("mapped", step.outcome());
     }
@@ -74,7 +74,7 @@ public final class MappingRules {
         }
         MappingStep<IommuDomainMappings, Mapping, Long> step = DomainMapRules.unmap(mappings.get(), iova, size);
         if (step.outcome().isOk() && step.value() > 0) {
-            tx.emit(new DomainLeavesUnmapped(id, step.removed()));
+            tx.emit(new DomainRunsUnmapped(id, step.removed()));
         }
         return amount("unmapped", step.outcome());
     }

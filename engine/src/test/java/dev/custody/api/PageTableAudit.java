@@ -84,7 +84,7 @@ public final class PageTableAudit {
                 return Optional.empty();
             }
         }
-        return Optional.of(table.runs());
+        return Optional.of(table.leaves().toList());
     }
 
     private static IommuDomainMappings mapped(

@@ -9,8 +9,8 @@ import dev.custody.model.IommuSpec;
 import dev.custody.model.ObjectId;
 import dev.custody.model.event.DeviceEvent.DriverBound;
 import dev.custody.model.event.DomainEvent.DomainAllocated;
-import dev.custody.model.event.DomainEvent.DomainLeavesMapped;
-import dev.custody.model.event.DomainEvent.DomainLeavesUnmapped;
+import dev.custody.model.event.DomainEvent.DomainRunsMapped;
+import dev.custody.model.event.DomainEvent.DomainRunsUnmapped;
 import dev.custody.model.event.DomainEvent.LegacyDomainMapped;
 import dev.custody.model.event.DomainEvent.LegacyDomainUnmapped;
 import dev.custody.model.event.FileEvent.FileOpened;
@@ -80,7 +80,7 @@ class LegacyEventsTest {
         List<KernelEvent> facts =
                 LegacyEvents.upcast(empty(), new LegacyDomainMapped(KD, M2 - K4, M2 - K4, M2 + 2 * K4, true, false));
         assertEquals(
-                List.of(new DomainLeavesMapped(
+                List.of(new DomainRunsMapped(
                         KD,
                         List.of(
                                 new Mapping(M2 - K4, M2 - K4, K4, Prot.READ),
@@ -94,7 +94,7 @@ class LegacyEventsTest {
         KernelState state =
                 empty().applyAll(LegacyEvents.upcast(empty(), new LegacyDomainMapped(KD, M2, 0, 2 * M2, true, true)));
         assertEquals(
-                List.of(new DomainLeavesUnmapped(KD, List.of(new Mapping(M2, 0, M2, Prot.READ_WRITE)))),
+                List.of(new DomainRunsUnmapped(KD, List.of(new Mapping(M2, 0, M2, Prot.READ_WRITE)))),
                 LegacyEvents.upcast(state, new LegacyDomainUnmapped(KD, M2, K4)));
         assertEquals(
                 List.of(), LegacyEvents.upcast(state, new LegacyDomainUnmapped(KD, 0x800, K4)), "misaligned: nothing");
@@ -164,12 +164,8 @@ class LegacyEventsTest {
                 List.of(new LegacyDomainMapped(KD, 0, 0, 2 * K4, true, true), new LegacyDomainUnmapped(KD, K4, K4));
         assertEquals(
                 List.of(
-                        new DomainLeavesMapped(
-                                KD,
-                                List.of(
-                                        new Mapping(0, 0, K4, Prot.READ_WRITE),
-                                        new Mapping(K4, K4, K4, Prot.READ_WRITE))),
-                        new DomainLeavesUnmapped(KD, List.of(new Mapping(K4, K4, K4, Prot.READ_WRITE)))),
+                        new DomainRunsMapped(KD, List.of(new Mapping(0, 0, K4, Prot.READ_WRITE, 2))),
+                        new DomainRunsUnmapped(KD, List.of(new Mapping(K4, K4, K4, Prot.READ_WRITE)))),
                 LegacyEvents.upcastAll(empty(), decision));
     }
 

@@ -271,7 +271,15 @@ final class GoldenSamples {
                         List.of(
                                 new DmaMapping(0x10_0000L, 0x7f55_0000_0000L, 0x4000L, Prot.READ_WRITE),
                                 new DmaMapping(0x20_0000L, 0x7f55_0010_0000L, 0x1000L, Prot.WRITE))),
-                new IoasAreasUnmapped(IOMMUFD, IOAS, List.of(new IoasArea(0x20_0000L, 0x1000L, Prot.READ_WRITE))));
+                new IoasAreasUnmapped(IOMMUFD, IOAS, List.of(new IoasArea(0x20_0000L, 0x1000L, Prot.READ_WRITE))),
+                // runs of leaves, which replaced ids 66 and 67: a single leaf, and 1 TiB of 4 KiB leaves
+                new DomainRunsMapped(
+                        KDRV,
+                        List.of(
+                                new Mapping(0x40_0000L, 0x1_2340_0000L, 0x20_0000L, Prot.READ),
+                                new Mapping(0x100_0000_0000L, 0x200_0000_0000L, 0x1000L, Prot.READ_WRITE, 1L << 28))),
+                new DomainRunsUnmapped(
+                        KDRV, List.of(new Mapping(0x100_0000_0000L, 0x200_0000_0000L, 0x1000L, Prot.READ_WRITE, 2))));
     }
 
     static KernelJournal.DecisionTaken decision() {

@@ -13,11 +13,16 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.esotericsoftware.kryo.io.Output;
 import dev.custody.entity.EntityState;
+import dev.custody.entity.Stamped;
+import dev.custody.model.DomainId;
 import dev.custody.model.FileId;
 import dev.custody.model.ObjectId;
+import dev.custody.model.event.DomainEvent;
 import dev.custody.model.mapping.DmaMapping;
 import dev.custody.model.mapping.IoasSpace;
+import dev.custody.model.mapping.IommuDomainMappings;
 import dev.custody.model.mapping.IovaRange;
+import dev.custody.model.mapping.Mapping;
 import dev.custody.model.mapping.Prot;
 import dev.custody.model.mapping.Type1DmaSpace;
 import dev.custody.model.mapping.Type1Version;
@@ -128,6 +133,44 @@ class HostileRowsTest {
             o.writeBoolean(true);
         });
         assertRefused(stamped, "13", "not aligned to its size");
+    }
+
+    /**
+     * A run of leaves carries its count, which the model holds as a number and a domain actor's real
+     * table would expand: a count larger than the pages between its addresses and 2^64 is refused as the
+     * row is read, in an entity's event and in a table, and a table's run past its address width too.
+     */
+    @Test
+    void aRunWhoseCountOutgrowsItsAddressesIsRefusedBeforeAnythingExpandsIt() {
+        for (long count : new long[] {Long.MAX_VALUE, 1L << 52}) {
+            Mapping run = new Mapping(0x1000, 0, 0x1000, Prot.READ_WRITE, count);
+            Stamped stamped = new Stamped(1, new DomainEvent.DomainRunsMapped(new DomainId(4), List.of(run)));
+            byte[] row = serializer.toBinary(stamped);
+            assertTimeoutPreemptively(
+                    Duration.ofSeconds(10),
+                    () -> assertRefused(row, serializer.manifest(stamped), "do not fit below 2^64"));
+        }
+        IommuDomainMappings pastWidth = IommuDomainMappings.empty(0x1000, 48)
+                .withLeaves(List.of(new Mapping(0x1000, 0, 0x1000, Prot.READ_WRITE, 1L << 36)));
+        NotSerializableException refused = refusedValue(
+                serializer.toBinary(pastWidth),
+                Registrations.idOf(IommuDomainMappings.class).orElseThrow() + "@v1");
+        assertTrue(refused.getMessage().contains("beyond the 48-bit address width"), refused.getMessage());
+    }
+
+    /** A table of 2^28 leaves is a row of a few bytes (its runs), and reads back as the same table. */
+    @Test
+    void aTebibyteTableIsWrittenAsItsRuns() throws Exception {
+        IommuDomainMappings table = IommuDomainMappings.empty(0x1000, 48)
+                .withLeaves(List.of(
+                        new Mapping(0, 1L << 40, 0x1000, Prot.READ_WRITE, 1L << 27),
+                        new Mapping((1L << 39) + 0x1000, 0, 0x1000, Prot.READ, (1L << 27) - 1)));
+        byte[] row = serializer.toBinary(table);
+        assertTrue(row.length < 64, row.length + " bytes");
+        assertEquals(
+                table,
+                serializer.readValue(
+                        row, Registrations.idOf(IommuDomainMappings.class).orElseThrow() + "@v1"));
     }
 
     /** DomainId(4) as format 0 writes it: its int, zigzag. */

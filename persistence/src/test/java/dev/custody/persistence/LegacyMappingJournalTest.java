@@ -69,6 +69,8 @@ class LegacyMappingJournalTest {
         for (Class<?> effect : List.of(
                 DomainEvent.DomainLeavesMapped.class,
                 DomainEvent.DomainLeavesUnmapped.class,
+                DomainEvent.DomainRunsMapped.class,
+                DomainEvent.DomainRunsUnmapped.class,
                 FileEvent.Type1EntriesUnmapped.class,
                 FileEvent.IoasAreasUnmapped.class)) {
             assertTrue(!kinds.contains(effect), effect.getSimpleName() + " did not exist when the journal was written");

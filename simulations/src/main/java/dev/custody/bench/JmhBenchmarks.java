@@ -21,15 +21,24 @@ public final class JmhBenchmarks {
 
     /** @return scores by benchmark method name, in JMH's (alphabetical) order */
     public static Map<String, Score> run(BenchSettings settings) throws RunnerException {
-        Options options = new OptionsBuilder()
-                .include("^" + PageTableBenchmark.class.getName().replace(".", "\\.") + "\\.")
-                .include("^" + DowncallBenchmark.class.getName().replace(".", "\\.") + "\\.")
-                .warmupIterations(settings.warmupIterations())
+        return run(settings, TimeUnit.NANOSECONDS, PageTableBenchmark.class, DowncallBenchmark.class);
+    }
+
+    /**
+     * The benchmarks of {@code classes}, scored in {@code unit} (the record's fields are named for the
+     * nanoseconds of the page-table benchmarks; the model's mapping benchmarks score microseconds).
+     */
+    static Map<String, Score> run(BenchSettings settings, TimeUnit unit, Class<?>... classes) throws RunnerException {
+        OptionsBuilder included = new OptionsBuilder();
+        for (Class<?> type : classes) {
+            included.include("^" + type.getName().replace(".", "\\.") + "\\.");
+        }
+        Options options = included.warmupIterations(settings.warmupIterations())
                 .warmupTime(TimeValue.milliseconds(settings.warmupMillis()))
                 .measurementIterations(settings.measureIterations())
                 .measurementTime(TimeValue.milliseconds(settings.measureMillis()))
                 .forks(settings.forks())
-                .timeUnit(TimeUnit.NANOSECONDS)
+                .timeUnit(unit)
                 // The forks need what ./custody gives this JVM: native access for the downcalls.
                 .jvmArgsAppend("--enable-native-access=ALL-UNNAMED")
                 // Standard output carries the report (or JSON); JMH's own log would garble it.

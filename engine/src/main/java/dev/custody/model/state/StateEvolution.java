@@ -108,6 +108,8 @@ final class StateEvolution {
                         s.nextFile());
             case DomainLeavesMapped e -> pageTable(s, e.domain(), table -> table.withLeaves(e.leaves()));
             case DomainLeavesUnmapped e -> pageTable(s, e.domain(), table -> table.withoutLeaves(e.leaves()));
+            case DomainRunsMapped e -> pageTable(s, e.domain(), table -> table.withLeaves(e.runs()));
+            case DomainRunsUnmapped e -> pageTable(s, e.domain(), table -> table.withoutLeaves(e.runs()));
             case LegacyEvent e -> throw notUpcast(e);
         };
     }

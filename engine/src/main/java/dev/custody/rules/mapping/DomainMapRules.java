@@ -16,23 +16,19 @@ import java.util.OptionalLong;
 
 /**
  * What the IOMMU core's iommu_map()/iommu_unmap() decide on one paging domain's page table: whether
- * the call is accepted, and which leaves of the domain's page sizes come and go.
+ * the call is accepted, and which leaves of the domain's page sizes come and go. Both work on runs of
+ * equal leaves ({@link Mapping}), computed arithmetically: a map yields at most two runs per page size
+ * (growing pieces, the body, shrinking pieces) and an unmap one per run it reaches, so no call costs
+ * time or memory in proportion to its leaves (a 1 TiB map in 4 KiB pages is 2^28 of them). The model
+ * has no bound on a table's leaves, as the kernel has none but memory; the actor engine, whose domains
+ * hold real tables, bounds their pages (docs/decisions.md, "IOMMU domain page table").
  */
 public final class DomainMapRules {
     private DomainMapRules() {}
 
     /**
-     * The most leaves one domain's table may hold. The model keeps every leaf (on the heap, and in the
-     * domain actor's off-heap page table), so one {@code iommu.map} of 1 TiB in 4 KiB pages would be
-     * 2^28 leaves and end the process; a map that would pass this answers ENOMEM, as the kernel does when
-     * it cannot allocate the page-table pages (docs/decisions.md, "IOMMU domain page table"). 2^18 leaves are 1 GiB in
-     * 4 KiB pages, 512 GiB in 2 MiB pages.
-     */
-    public static final int MAX_LEAVES_PER_DOMAIN = 1 << 18;
-
-    /**
      * Maps {@code [iova, iova + size)} to {@code paddr}; the value is the number of bytes mapped, the
-     * added leaves are the split into pages. Size 0 with aligned addresses succeeds with 0 and changes
+     * added runs are the split into pages. Size 0 with aligned addresses succeeds with 0 and changes
      * nothing.
      */
     public static MappingStep<IommuDomainMappings, Mapping, Long> map(
@@ -79,26 +75,7 @@ public final class DomainMapRules {
             return MappingStep.fail(
                     table, Errno.EEXIST, "iova range " + wanted + " overlaps the mapping " + clash.get());
         }
-        List<Mapping> leaves = new ArrayList<>();
-        long position = iova;
-        long physical = paddr;
-        long remaining = size;
-        while (remaining != 0) {
-            if (table.leafCount() + leaves.size() >= MAX_LEAVES_PER_DOMAIN) {
-                // choice: the model's bound on a table's leaves -> ENOMEM, as a failed page-table allocation
-                return MappingStep.fail(
-                        table,
-                        Errno.ENOMEM,
-                        "mapping " + hex(size) + " bytes at " + hex(iova) + " would take domain's page table past "
-                                + MAX_LEAVES_PER_DOMAIN + " leaves (it holds " + table.leafCount() + ")");
-            }
-            // iommu.c __iommu_map: each step maps the largest page iommu_pgsize() allows
-            long pageSize = largestPageFitting(table.pageSizeBitmap(), position | physical, remaining);
-            leaves.add(new Mapping(position, physical, pageSize, prot));
-            position += pageSize;
-            physical += pageSize;
-            remaining -= pageSize;
-        }
+        List<Mapping> leaves = splitIntoRuns(table.pageSizeBitmap(), iova, paddr, size, prot);
         return MappingStep.changed(table.withLeaves(leaves), size, List.of(), leaves);
     }
 
@@ -115,17 +92,24 @@ public final class DomainMapRules {
         List<Mapping> removed = new ArrayList<>();
         long position = iova;
         long unmapped = 0;
-        // iommu.c __iommu_unmap: loop while unmapped < size; stop when the driver unmaps nothing
+        // iommu.c __iommu_unmap: loop while unmapped < size; stop when the driver unmaps nothing. Each
+        // pass here takes, in one step, every leaf of one run the loop would take one by one.
         while (Long.compareUnsigned(unmapped, size) < 0) {
-            Optional<Mapping> leaf = table.leafCovering(position);
-            if (leaf.isEmpty()) {
+            Optional<Mapping> found = table.runCovering(position);
+            if (found.isEmpty()) {
                 break;
             }
-            // drivers never split a leaf: a partly covered large page goes whole and counts whole (VT-d)
-            removed.add(leaf.get());
-            unmapped += leaf.get().size();
-            long advanced = position + leaf.get().size();
-            if (Long.compareUnsigned(advanced, position) < 0) {
+            Mapping run = found.get();
+            long leafSize = run.size();
+            long first = Long.divideUnsigned(position - run.iova(), leafSize);
+            // drivers never split a leaf: a partly covered large page goes whole and counts whole (VT-d);
+            // the position moves on by the leaf's size, so it stays at the same offset in each next leaf
+            long wanted = ceilDivide(size - unmapped, leafSize);
+            long taken = Addresses.min(run.count() - first, wanted); // unsigned: wanted may pass 2^63
+            removed.add(run.slice(first, taken));
+            unmapped += taken * leafSize;
+            long advanced = position + taken * leafSize;
+            if (Long.compareUnsigned(advanced, position) <= 0) {
                 break; // the walk ran off the top of the 64-bit space
             }
             position = advanced;
@@ -134,6 +118,47 @@ public final class DomainMapRules {
             return MappingStep.ok(table, 0L);
         }
         return MappingStep.changed(table.withoutLeaves(removed), unmapped, removed, List.of());
+    }
+
+    /**
+     * iommu.c __iommu_map's split of a range into pages, as runs: while the length lasts, iommu_pgsize()
+     * picks the largest page the alignment of iova and paddr and the remaining length allow. The page
+     * picked stays the same until either fewer than one page of it remains, or iova and paddr both
+     * reach the alignment of the next larger page size with at least that page remaining; both points
+     * are computed, so each run costs one step, and the page sizes first grow, then shrink.
+     */
+    static List<Mapping> splitIntoRuns(long pageSizeBitmap, long iova, long paddr, long size, Prot prot) {
+        List<Mapping> runs = new ArrayList<>();
+        long position = iova;
+        long physical = paddr;
+        long remaining = size;
+        while (remaining != 0) {
+            long page = largestPageFitting(pageSizeBitmap, position | physical, remaining);
+            long leaves = Long.divideUnsigned(remaining, page); // until less than a page remains
+            long larger = pageSizeBitmap & -(page << 1); // the supported sizes above page
+            if (page << 1 != 0 && larger != 0) {
+                long next = Long.lowestOneBit(larger);
+                long misalignment = position & (next - 1);
+                if (misalignment == (physical & (next - 1))) {
+                    // both reach next's alignment after the same number of pages
+                    long untilAligned = Long.divideUnsigned(next - misalignment, page);
+                    if (Addresses.lessThan(untilAligned, leaves)
+                            && Addresses.lessOrEqual(next, remaining - untilAligned * page)) {
+                        leaves = untilAligned;
+                    }
+                }
+            }
+            runs.add(new Mapping(position, physical, page, prot, leaves));
+            position += leaves * page;
+            physical += leaves * page;
+            remaining -= leaves * page;
+        }
+        return runs;
+    }
+
+    private static long ceilDivide(long dividend, long divisor) {
+        long quotient = Long.divideUnsigned(dividend, divisor);
+        return Long.remainderUnsigned(dividend, divisor) == 0 ? quotient : quotient + 1;
     }
 
     private static long lastIovaOfWidth(int addressWidth) {

@@ -88,14 +88,56 @@ class IommuDomainMappingsTest {
                         new Mapping(M2, M2, M2, Prot.READ_WRITE),
                         new Mapping(2 * M2, 2 * M2, K4, Prot.READ_WRITE),
                         new Mapping(2 * M2 + K4, 2 * M2 + K4, K4, Prot.READ_WRITE)),
+                mapped.leaves().toList());
+        // held as runs: the two 4K pages at the end continue each other
+        assertEquals(
+                List.of(
+                        new Mapping(M2 - K4, M2 - K4, K4, Prot.READ_WRITE),
+                        new Mapping(M2, M2, M2, Prot.READ_WRITE),
+                        new Mapping(2 * M2, 2 * M2, K4, Prot.READ_WRITE, 2)),
                 mapped.runs());
     }
 
     @Test
     void misalignedPaddrForcesSmallPages() {
         IommuDomainMappings mapped = assertOk(M2, DomainMapRules.map(empty, 0, K4, M2, Prot.READ));
-        assertEquals(512, mapped.runs().size());
+        assertEquals(512, mapped.leafCount());
+        assertEquals(List.of(new Mapping(0, K4, K4, Prot.READ, 512)), mapped.runs());
         assertEquals(K4 + 0x42, mapped.iovaToPhys(0x42));
+    }
+
+    @Test
+    void aMapGrowsThenShrinksItsPagesInAtMostTwoRunsPerSize() {
+        // from 4K below a 1G boundary... to 8K past the next but one: 4K, 2M, 1G, 2M, 4K pieces
+        long iova = G1 - M2 - K4;
+        long size = K4 + M2 + 2 * G1 + M2 + 2 * K4;
+        MappingStep<IommuDomainMappings, Mapping, Long> step = DomainMapRules.map(empty, iova, iova, size, Prot.READ);
+        assertEquals(
+                List.of(
+                        new Mapping(iova, iova, K4, Prot.READ),
+                        new Mapping(G1 - M2, G1 - M2, M2, Prot.READ),
+                        new Mapping(G1, G1, G1, Prot.READ, 2),
+                        new Mapping(3 * G1, 3 * G1, M2, Prot.READ),
+                        new Mapping(3 * G1 + M2, 3 * G1 + M2, K4, Prot.READ, 2)),
+                step.added());
+        assertEquals(size, step.value());
+        assertEquals(1 + 1 + 2 + 1 + 2, step.state().leafCount());
+    }
+
+    @Test
+    void aTebibyteIsAFewRunsAndUnmapsArithmetically() {
+        IommuDomainMappings fourK = IommuDomainMappings.empty(K4, 48);
+        long tib = 1L << 40;
+        IommuDomainMappings mapped = assertOk(tib, DomainMapRules.map(fourK, K4, 0x10_0000_0000L, tib, Prot.READ));
+        assertEquals(1L << 28, mapped.leafCount());
+        assertEquals(1, mapped.runCount());
+        assertEquals(0x10_0000_0000L + tib - 1, mapped.iovaToPhys(tib + K4 - 1));
+        // a hole in the middle splits the run in two; unmapping across it stops at the hole
+        IommuDomainMappings holed = assertOk(K4, DomainMapRules.unmap(mapped, 1L << 39, K4));
+        assertEquals(2, holed.runCount());
+        assertEquals(0, holed.iovaToPhys((1L << 39) + 5));
+        assertEquals(
+                (1L << 39) - K4, (long) DomainMapRules.unmap(holed, K4, tib).value());
     }
 
     @Test

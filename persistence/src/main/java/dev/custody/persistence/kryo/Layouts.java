@@ -21,4 +21,17 @@ final class Layouts {
                     + newest + (layout > newest ? " (it was written by a newer build)" : ""));
         }
     }
+
+    /** As {@link #require}, for a serializer that reads layouts 1 to {@code newest}: the one the row has (1 for format 0). */
+    static int read(FormatContext context, Input input, int newest, String what) {
+        if (context.positional()) {
+            return 1;
+        }
+        int layout = input.readVarInt(true);
+        if (layout < 1 || layout > newest) {
+            throw new KryoException(what + " layout " + layout + " is unknown to this build, which reads layouts 1 to "
+                    + newest + (layout > newest ? " (it was written by a newer build)" : ""));
+        }
+        return layout;
+    }
 }

@@ -11,9 +11,11 @@ import java.util.function.Consumer;
 
 /**
  * What a journaled value must be beyond what its constructor checks, checked as it is read: the values
- * whose sizes later code turns into work or memory. A page-table leaf is one page (a power of two, at
- * an address aligned to it), so rebuilding a table from it allocates one entry, never a range split
- * into 2^28 pages; a type1 entry or an IOAS area covers at least one byte without wrapping.
+ * whose sizes later code turns into work or memory. A run of page-table leaves is pages of one size (a
+ * power of two, at addresses aligned to it) whose count stays inside the 64-bit space (and, in a
+ * table's row, inside its address width), so a count is never more than the addresses it claims; the
+ * model holds a run as one value, and a domain actor's real table bounds what it expands. A type1
+ * entry or an IOAS area covers at least one byte without wrapping.
  */
 final class ValueChecks {
     private ValueChecks() {}
@@ -39,7 +41,11 @@ final class ValueChecks {
         return value -> {};
     }
 
-    /** One page: a power-of-two size, the IOVA and physical address aligned to it, neither wrapping. */
+    /**
+     * Pages of one size: a power-of-two size, the IOVA and physical address aligned to it, and as many
+     * pages as fit between each address and 2^64 (the count is checked against the addresses it implies
+     * before anything multiplies it).
+     */
     static void page(Mapping leaf) {
         long size = leaf.size();
         if (Long.bitCount(size) != 1) {
@@ -49,8 +55,21 @@ final class ValueChecks {
         if ((leaf.iova() & (size - 1)) != 0 || (leaf.paddr() & (size - 1)) != 0) {
             throw new KryoException("corrupt page-table leaf " + leaf + ": not aligned to its size " + hex(size));
         }
-        covers(leaf.iova(), size, "page-table leaf " + leaf);
-        covers(leaf.paddr(), size, "the physical range of page-table leaf " + leaf);
+        int shift = Long.numberOfTrailingZeros(size);
+        long room = Math.min(pagesAbove(leaf.iova(), shift), pagesAbove(leaf.paddr(), shift));
+        if (Long.compareUnsigned(leaf.count(), room) > 0) {
+            throw new KryoException("corrupt page-table leaf run at " + hex(leaf.iova()) + ": " + leaf.count()
+                    + " pages of " + hex(size) + " do not fit below 2^64 (at most " + Long.toUnsignedString(room)
+                    + ")");
+        }
+    }
+
+    /** Pages of 2^shift bytes between the aligned {@code address} and 2^64. */
+    private static long pagesAbove(long address, int shift) {
+        if (shift == 0) {
+            return address == 0 ? -1L : -address; // 2^64 - address, capped at the largest count
+        }
+        return (1L << (64 - shift)) - (address >>> shift);
     }
 
     /** A leaf of {@code mappings}: one of its page sizes, inside its address width. */
@@ -61,7 +80,7 @@ final class ValueChecks {
                     + " is not a page size of its table (bitmap " + hex(mappings.pageSizeBitmap()) + ")");
         }
         int width = mappings.addressWidth();
-        if (width < 64 && Long.compareUnsigned(leaf.iova() + leaf.size() - 1, (1L << width) - 1) > 0) {
+        if (width < 64 && Long.compareUnsigned(leaf.iova() + leaf.length() - 1, (1L << width) - 1) > 0) {
             throw new KryoException("corrupt page-table leaf " + leaf + ": beyond the " + width + "-bit address width");
         }
     }
