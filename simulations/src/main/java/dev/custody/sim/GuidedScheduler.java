@@ -1,0 +1,132 @@
+package dev.custody.sim;
+
+import dev.custody.model.Command;
+import dev.custody.model.GroupId;
+import dev.custody.model.Outcome;
+import dev.custody.model.Reply;
+import dev.custody.model.Topology;
+import dev.custody.model.state.KernelState;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+
+/**
+ * The guided schedule: which role calls next, with which kind of call and which arguments, chosen the
+ * way a coverage-guided fuzzer keeps the inputs that reach new code.
+ *
+ * <ul>
+ *   <li>Every (role, kind of call, aim) has a novelty score: an exponential average of how much new
+ *       {@link Coverage} its recent calls reached. The next call's kind is drawn with weight
+ *       {@code 1 + 8 * score}, so kinds that keep finding new pairs, branches, triples or shapes are
+ *       called more, and every kind keeps a floor so none starves. Scores start optimistic (1).
+ *   <li>The arguments come from the state ({@link GuidedCast}, {@link Pick}): live objects of the caller,
+ *       drivers the device matches, aligned ranges inside the aperture; among fitting targets, one on a
+ *       group shape that kind of call has not met is preferred half the time.
+ *   <li>A share of the calls is aimed at refusals ({@code refusalShare}): whenever the run's refused
+ *       calls so far fall below that share, the next call is aimed at a refusal; otherwise at success.
+ *       The share of refused calls therefore settles at the target whenever aimed calls mostly succeed.
+ * </ul>
+ *
+ * Everything is drawn from one {@link Random} seeded by the run's seed, and the state is the engine's
+ * own, so a seed gives the same calls every time.
+ */
+final class GuidedScheduler {
+    private static final double DECAY = 0.8;
+    private static final int TRIES = 24;
+
+    private final List<GuidedAction.Role> roles;
+    private final List<Slot> slots = new ArrayList<>();
+    private final Random random;
+    private final Topology workedOn;
+    private final double refusalShare;
+    private final Coverage coverage;
+    private long calls;
+    private long refused;
+
+    /** One kind of call of one role with one aim, and how new its recent calls were. */
+    private static final class Slot {
+        final GuidedAction.Role role;
+        final GuidedAction action;
+        final boolean refusal;
+        double score = 1;
+
+        Slot(GuidedAction.Role role, GuidedAction action, boolean refusal) {
+            this.role = role;
+            this.action = action;
+            this.refusal = refusal;
+        }
+    }
+
+    /** The next call: who makes it, what it is, and what the slot it came from was. */
+    record Choice(String agent, Command<?> command, Object slot) {}
+
+    GuidedScheduler(
+            long seed, Topology workedOn, int vfioUsers, int iommufdUsers, double refusalShare, Coverage coverage) {
+        this.random = new Random(seed ^ 0x6775696465644cL);
+        this.workedOn = workedOn;
+        this.refusalShare = refusalShare;
+        this.coverage = coverage;
+        this.roles = GuidedCast.roles(vfioUsers, iommufdUsers);
+        for (boolean refusal : new boolean[] {false, true}) {
+            for (GuidedAction.Role role : roles) {
+                for (GuidedAction action : role.actions()) {
+                    slots.add(new Slot(role, action, refusal));
+                }
+            }
+        }
+    }
+
+    Choice next(KernelState state) {
+        boolean aimRefusal = refused < refusalShare * (calls + 1);
+        List<Slot> open = new ArrayList<>();
+        for (Slot slot : slots) {
+            if (slot.refusal == aimRefusal) {
+                open.add(slot);
+            }
+        }
+        for (int attempt = 0; attempt < TRIES && !open.isEmpty(); attempt++) {
+            Slot slot = draw(open);
+            Pick pick =
+                    new Pick(state, random, slot.role.name(), workedOn, coverage).forOperation(slot.action.operation());
+            Optional<Command<?>> command = (slot.refusal ? slot.action.refused() : slot.action.aimed()).apply(pick);
+            if (command.isPresent()) {
+                return new Choice(slot.role.name(), command.get(), slot);
+            }
+            open.remove(slot); // nothing fits in this state: not this call
+        }
+        // nothing fitted (a host with no devices left): a read of any group is always an answer
+        GroupId group = workedOn.devices().values().iterator().next().group().orElse(new GroupId(1));
+        return new Choice("driver-core", new Command.QueryGroup(group), null);
+    }
+
+    /** Tells the scheduler what the chosen call came to and how new it was. */
+    void observe(Choice choice, Outcome<Reply> outcome, int novelty) {
+        calls++;
+        if (outcome instanceof Outcome.Failed<Reply> || outcome instanceof Outcome.Warned<Reply>) {
+            refused++;
+        }
+        if (choice.slot() instanceof Slot slot) {
+            slot.score = DECAY * slot.score + (1 - DECAY) * novelty;
+        }
+    }
+
+    private Slot draw(List<Slot> open) {
+        double total = 0;
+        for (Slot slot : open) {
+            total += weight(slot);
+        }
+        double at = random.nextDouble() * total;
+        for (Slot slot : open) {
+            at -= weight(slot);
+            if (at < 0) {
+                return slot;
+            }
+        }
+        return open.getLast();
+    }
+
+    private static double weight(Slot slot) {
+        return 1 + 8 * slot.score;
+    }
+}
