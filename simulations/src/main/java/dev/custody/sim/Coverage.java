@@ -52,7 +52,8 @@ final class Coverage {
         return NUMBERS.matcher(QUOTED.matcher(explanation).replaceAll("\"_\"")).replaceAll("#");
     }
 
-    CoverageSummary summary(long refused) {
-        return new CoverageSummary(pairs.size(), triples.size(), shapes.size(), branches.size(), refused);
+    CoverageSummary summary(long refused, long aimedAtRefusal) {
+        return new CoverageSummary(
+                pairs.size(), triples.size(), shapes.size(), branches.size(), refused, aimedAtRefusal);
     }
 }

@@ -223,7 +223,8 @@ final class GuidedCast {
         return new GuidedAction(
                 "GroupOpen",
                 p -> p.group(g -> !p.state.vfioDevicesOf(g.id()).isEmpty()
-                                && p.state.openedGroupFile(g.id()).isEmpty())
+                                && p.state.openedGroupFile(g.id()).isEmpty()
+                                && p.state.cdevBoundCount(g.id()) == 0)
                         .map(g -> new Command.GroupOpen(g.id(), p.label("g"))),
                 p -> p.group(g -> p.state.vfioDevicesOf(g.id()).isEmpty()
                                 || p.state.openedGroupFile(g.id()).isPresent())
@@ -235,7 +236,9 @@ final class GuidedCast {
         return new GuidedAction(
                 "GetDeviceFd",
                 p -> p.myFile(OpenFile.VfioGroupFile.class, g -> g.group().isPresent() && g.hasContainerOrIommufd())
-                        .flatMap(g -> p.one(p.state.vfioDevicesOf(g.group().get()))
+                        .flatMap(g -> p.one(p.state.vfioDevicesOf(g.group().get()).stream()
+                                        .filter(d -> p.state.device(d).pending().isEmpty())
+                                        .toList())
                                 .map(d -> new Command.GetDeviceFd(Pick.file(g), d, p.label("d")))),
                 p -> p.myFile(OpenFile.VfioGroupFile.class, g -> true)
                         .map(g -> new Command.GetDeviceFd(Pick.file(g), p.anyDevice(), p.label("d"))));
@@ -266,7 +269,11 @@ final class GuidedCast {
                 p -> some(new Command.IoasAlloc(p.wrongHandle(), p.label("ioas")))));
         actions.add(new GuidedAction(
                 "CdevOpen",
-                p -> p.device(d -> p.state.boundToVfio(d.id())).map(d -> new Command.CdevOpen(d, p.label("cdev"))),
+                p -> p.mine(OpenFile.CdevFile.class, c -> true).size() < 4
+                        ? p.device(d -> p.state.boundToVfio(d.id())
+                                        && d.pending().isEmpty())
+                                .map(d -> new Command.CdevOpen(d, p.label("cdev")))
+                        : Optional.empty(),
                 p -> p.device(d -> !p.state.boundToVfio(d.id())).map(d -> new Command.CdevOpen(d, p.label("cdev")))));
         actions.add(new GuidedAction(
                 "CdevBind",
@@ -391,8 +398,56 @@ final class GuidedCast {
                         .map(x -> new Command.ContainerSetIommu(Pick.file(x), IommuType.TYPE1V2)),
                 p -> p.myFile(OpenFile.IommufdFile.class, f -> true)
                         .map(x -> new Command.ContainerSetIommu(Pick.file(x), IommuType.SPAPR_TCE))));
+        // type1 calls on /dev/iommu itself: the compat layer maps its IOAS as a container would
+        actions.add(new GuidedAction(
+                "Type1MapDma",
+                p -> p.myFile(OpenFile.IommufdFile.class, f -> true).map(x -> {
+                    long iova = p.iova();
+                    return new Command.Type1MapDma(Pick.file(x), iova, 0x7f00_0000_0000L + iova, p.size(), RW);
+                }),
+                p -> p.myFile(OpenFile.IommufdFile.class, f -> true)
+                        .map(x -> new Command.Type1MapDma(Pick.file(x), p.misaligned(), 0, 0x1000, Set.of()))));
+        actions.add(new GuidedAction(
+                "Type1UnmapDma",
+                p -> p.myFile(OpenFile.IommufdFile.class, f -> true)
+                        .map(x -> p.random.nextInt(3) == 0
+                                ? new Command.Type1UnmapDma(Pick.file(x), 0, 0, true)
+                                : new Command.Type1UnmapDma(Pick.file(x), p.iova(), 0x20_0000L, false)),
+                p -> p.myFile(OpenFile.IommufdFile.class, f -> true)
+                        .map(x -> new Command.Type1UnmapDma(Pick.file(x), 0x1000, 0x1000, true))));
+        actions.add(new GuidedAction(
+                "ContainerCheckExtension",
+                p -> p.myFile(OpenFile.IommufdFile.class, f -> true)
+                        .map(x -> new Command.ContainerCheckExtension(
+                                Pick.file(x), IommuType.values()[p.random.nextInt(IommuType.values().length)])),
+                p -> p.myFile(OpenFile.CdevFile.class, c -> true)
+                        .map(c -> new Command.ContainerCheckExtension(Pick.file(c), IommuType.TYPE1V2))));
         actions.add(close());
         return actions;
+    }
+
+    /**
+     * Whether binding {@code cdev} to {@code ctx} can claim its device: the group has no other holder
+     * (no kernel driver, no other owner) and no other fd of the device is open (vfio_df_open).
+     */
+    private static boolean claimable(Pick p, OpenFile.CdevFile cdev, OpenFile.IommufdFile ctx) {
+        Optional<GroupState> group = p.state.groupOf(cdev.device());
+        if (group.isEmpty()) {
+            return false;
+        }
+        boolean free = group.get().ownerCnt() == 0
+                || group.get()
+                        .owner()
+                        .map(o -> o.key().equals("iommufd:" + ctx.id().number()))
+                        .orElse(false);
+        boolean openElsewhere = p.state
+                        .filesOf(OpenFile.CdevFile.class)
+                        .anyMatch(c ->
+                                c.device().equals(cdev.device()) && c.binding().isPresent())
+                || p.state
+                        .filesOf(OpenFile.VfioDeviceFile.class)
+                        .anyMatch(f -> f.device().equals(cdev.device()));
+        return free && !openElsewhere;
     }
 
     // ---- in-kernel users ----
@@ -476,11 +531,12 @@ final class GuidedCast {
                                 .map(g -> new Command.GroupClaim(g.id(), me)),
                         p -> p.group(g -> g.ownerCnt() > 0 && !ownedByMe(g))
                                 .map(g -> new Command.GroupClaim(g.id(), me))),
-                new GuidedAction(
+                GuidedAction.trusting(
                         "GroupRelease",
                         p -> p.group(g -> ownedByMe(g) && g.claimsOf(Claimant.GROUP) > 0)
                                 .map(g -> new Command.GroupRelease(g.id())),
-                        p -> p.group(g -> g.claimsOf(Claimant.GROUP) == 0).map(g -> new Command.GroupRelease(g.id()))),
+                        // iommu_group_release_dma_owner does not ask who owns: refused only where no one does
+                        p -> p.group(g -> g.owner().isEmpty()).map(g -> new Command.GroupRelease(g.id()))),
                 new GuidedAction(
                         "DeviceClaim",
                         p -> p.device(d -> p.state
@@ -489,14 +545,18 @@ final class GuidedCast {
                                         .orElse(false))
                                 .map(d -> new Command.DeviceClaim(d, me)),
                         p -> some(new Command.DeviceClaim(p.anyDevice(), me))),
-                new GuidedAction(
+                GuidedAction.trusting(
                         "DeviceRelease",
                         p -> p.device(d -> p.state
                                         .groupOf(d.id())
                                         .map(g -> ownedByMe(g) && g.claimsOf(Claimant.device(d.id())) > 0)
                                         .orElse(false))
                                 .map(Command.DeviceRelease::new),
-                        p -> some(new Command.DeviceRelease(p.anyDevice()))),
+                        p -> p.device(d -> p.state
+                                        .groupOf(d.id())
+                                        .map(g -> g.owner().isEmpty())
+                                        .orElse(true))
+                                .map(Command.DeviceRelease::new)),
                 new GuidedAction(
                         "DomainAlloc",
                         p -> p.myDomains(d -> true).size() < 3
@@ -551,9 +611,12 @@ final class GuidedCast {
         Command<?> make(Pick p, Handle domain, GroupState group);
     }
 
-    /** A call on one of the role's domains and a group it owns (aimed) or one it does not (refused). */
+    /**
+     * A call on one of the role's domains and a group it owns. Refused: the same contract (a group the
+     * role owns) with a domain of the other IOMMU, a group already on another domain, or no domain.
+     */
     private static GuidedAction onMyGroup(String op, OnGroup make, boolean attaching) {
-        return new GuidedAction(
+        return GuidedAction.trusting(
                 op,
                 p -> p.one(p.myDomains(d -> true))
                         .flatMap(d -> p.group(g -> ownedByMe(g)
@@ -561,7 +624,7 @@ final class GuidedCast {
                                         && (attaching || g.domain().equals(d.id())))
                                 .map(g -> make.make(p, new Handle.Domain(d.id()), g))),
                 p -> p.one(p.myDomains(d -> true))
-                        .flatMap(d -> p.group(g -> !ownedByMe(g) && !g.devices().isEmpty())
+                        .flatMap(d -> p.group(g -> ownedByMe(g) && !g.devices().isEmpty())
                                 .map(g -> make.make(p, new Handle.Domain(d.id()), g))));
     }
 

@@ -2,8 +2,6 @@ package dev.custody.sim;
 
 import dev.custody.model.Command;
 import dev.custody.model.GroupId;
-import dev.custody.model.Outcome;
-import dev.custody.model.Reply;
 import dev.custody.model.Topology;
 import dev.custody.model.state.KernelState;
 import java.util.ArrayList;
@@ -23,8 +21,12 @@ import java.util.Random;
  *   <li>The arguments come from the state ({@link GuidedCast}, {@link Pick}): live objects of the caller,
  *       drivers the device matches, aligned ranges inside the aperture; among fitting targets, one on a
  *       group shape that kind of call has not met is preferred half the time.
- *   <li>A share of the calls is aimed at refusals ({@code refusalShare}): whenever the run's refused
- *       calls so far fall below that share, the next call is aimed at a refusal; otherwise at success.
+ *   <li>A share of the calls is aimed at refusals ({@code refusalShare}): whenever the calls aimed at a
+ *       refusal so far fall below that share, the next call is aimed at a refusal; otherwise at success.
+ *       The share is exact to one call; the run's refused calls are that share, less the refusals that
+ *       were accepted after all, plus the aimed calls a racing role made fail.
+ *       A refusal is the action's own wrong arguments or, half the time, an aimed call with one
+ *       argument mutated ({@link ArgumentMutator}), so the refusals spread over the rules' checks.
  *       The share of refused calls therefore settles at the target whenever aimed calls mostly succeed.
  * </ul>
  *
@@ -42,7 +44,7 @@ final class GuidedScheduler {
     private final double refusalShare;
     private final Coverage coverage;
     private long calls;
-    private long refused;
+    private long aimedAtRefusal;
 
     /** One kind of call of one role with one aim, and how new its recent calls were. */
     private static final class Slot {
@@ -59,7 +61,7 @@ final class GuidedScheduler {
     }
 
     /** The next call: who makes it, what it is, and what the slot it came from was. */
-    record Choice(String agent, Command<?> command, Object slot) {}
+    record Choice(String agent, Command<?> command, Object slot, boolean aimedAtRefusal) {}
 
     GuidedScheduler(
             long seed, Topology workedOn, int vfioUsers, int iommufdUsers, double refusalShare, Coverage coverage) {
@@ -78,7 +80,7 @@ final class GuidedScheduler {
     }
 
     Choice next(KernelState state) {
-        boolean aimRefusal = refused < refusalShare * (calls + 1);
+        boolean aimRefusal = aimedAtRefusal < refusalShare * (calls + 1);
         List<Slot> open = new ArrayList<>();
         for (Slot slot : slots) {
             if (slot.refusal == aimRefusal) {
@@ -91,20 +93,34 @@ final class GuidedScheduler {
                     new Pick(state, random, slot.role.name(), workedOn, coverage).forOperation(slot.action.operation());
             Optional<Command<?>> command = (slot.refusal ? slot.action.refused() : slot.action.aimed()).apply(pick);
             if (command.isPresent()) {
-                return new Choice(slot.role.name(), command.get(), slot);
+                return new Choice(slot.role.name(), command.get(), slot, slot.refusal);
             }
             open.remove(slot); // nothing fits in this state: not this call
         }
         // nothing fitted (a host with no devices left): a read of any group is always an answer
         GroupId group = workedOn.devices().values().iterator().next().group().orElse(new GroupId(1));
-        return new Choice("driver-core", new Command.QueryGroup(group), null);
+        return new Choice("driver-core", new Command.QueryGroup(group), null, aimRefusal);
     }
 
-    /** Tells the scheduler what the chosen call came to and how new it was. */
-    void observe(Choice choice, Outcome<Reply> outcome, int novelty) {
+    /**
+     * A call aimed at a refusal: half the time the action's own idea of one, half the time a call it
+     * would aim at success with one argument mutated ({@link ArgumentMutator}).
+     */
+    private Optional<Command<?>> refusal(GuidedAction action, Pick pick) {
+        if (action.mutable() && random.nextBoolean()) {
+            Optional<Command<?>> aimed = action.aimed().apply(pick);
+            if (aimed.isPresent()) {
+                return Optional.of(ArgumentMutator.mutate(aimed.get(), pick));
+            }
+        }
+        return action.refused().apply(pick);
+    }
+
+    /** Tells the scheduler how new the chosen call's answer was. */
+    void observe(Choice choice, int novelty) {
         calls++;
-        if (outcome instanceof Outcome.Failed<Reply> || outcome instanceof Outcome.Warned<Reply>) {
-            refused++;
+        if (choice.aimedAtRefusal()) {
+            aimedAtRefusal++;
         }
         if (choice.slot() instanceof Slot slot) {
             slot.score = DECAY * slot.score + (1 - DECAY) * novelty;

@@ -110,8 +110,9 @@ public final class SimReport {
         coverage.put("shapes", r.coverage().shapes());
         coverage.put("branches", r.coverage().branches());
         coverage.put("refused", r.coverage().refused());
-        if (s.schedule() == Schedule.GUIDED) {
+        if (s.deterministic() && s.schedule() == Schedule.GUIDED) {
             coverage.put("refusalShare", s.refusalShare());
+            coverage.put("aimedAtRefusal", r.coverage().aimedAtRefusal());
         }
         r.violation().ifPresent(f -> {
             ObjectNode violation = root.putObject("violation");

@@ -139,7 +139,10 @@ public final class Simulation {
             long t0 = System.nanoTime();
             Decision decision = recorder.decide(engine, choice.agent(), choice.command(), choice.agent() + "-" + i);
             recorder.stats().record(choice.command(), decision.outcome(), System.nanoTime() - t0);
-            scheduler.observe(choice, decision.outcome(), recorder.lastNovelty());
+            scheduler.observe(choice, recorder.lastNovelty());
+            if (choice.aimedAtRefusal()) {
+                recorder.aimedAtRefusal();
+            }
             progress.accept(i + 1);
         }
     }
@@ -345,6 +348,7 @@ public final class Simulation {
         private final Coverage coverage = new Coverage();
         private int lastNovelty;
         private long refused;
+        private long aimedAtRefusal;
 
         /** {@code differential}: re-decide each call on the pure model and compare (the actor engine's check). */
         Recorder(KernelState initial, boolean differential, CheckMode check, DecisionObserver observer) {
@@ -458,6 +462,10 @@ public final class Simulation {
             return stats;
         }
 
+        synchronized void aimedAtRefusal() {
+            aimedAtRefusal++;
+        }
+
         /** How much new coverage the last decided call reached. */
         synchronized int lastNovelty() {
             return lastNovelty;
@@ -469,7 +477,7 @@ public final class Simulation {
         }
 
         synchronized CoverageSummary coverage() {
-            return coverage.summary(refused);
+            return coverage.summary(refused, aimedAtRefusal);
         }
 
         synchronized long checks() {
