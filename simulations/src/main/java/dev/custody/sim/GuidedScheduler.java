@@ -25,8 +25,8 @@ import java.util.Random;
  *       refusal so far fall below that share, the next call is aimed at a refusal; otherwise at success.
  *       The share is exact to one call; the run's refused calls are that share, less the refusals that
  *       were accepted after all, plus the aimed calls a racing role made fail.
- *       A refusal is the action's own wrong arguments or, half the time, an aimed call with one
- *       argument mutated ({@link ArgumentMutator}), so the refusals spread over the rules' checks.
+ *       A refusal is mostly an aimed call with one argument mutated, else the action's own wrong
+ *       arguments ({@link ArgumentMutator}), so the refusals spread over the rules' checks.
  *       The share of refused calls therefore settles at the target whenever aimed calls mostly succeed.
  * </ul>
  *
@@ -103,11 +103,11 @@ final class GuidedScheduler {
     }
 
     /**
-     * A call aimed at a refusal: half the time the action's own idea of one, half the time a call it
-     * would aim at success with one argument mutated ({@link ArgumentMutator}).
+     * A call aimed at a refusal: three times in four a call the action would aim at success with one
+     * argument mutated ({@link ArgumentMutator}), else the action's own idea of a refusal.
      */
     private Optional<Command<?>> refusal(GuidedAction action, Pick pick) {
-        if (action.mutable() && random.nextBoolean()) {
+        if (action.mutable() && random.nextInt(4) != 0) {
             Optional<Command<?>> aimed = action.aimed().apply(pick);
             if (aimed.isPresent()) {
                 return Optional.of(ArgumentMutator.mutate(aimed.get(), pick));
