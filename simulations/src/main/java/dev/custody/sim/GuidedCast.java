@@ -66,7 +66,8 @@ final class GuidedCast {
                 new GuidedAction(
                         "DriverProbe",
                         p -> p.device(d -> d.present() && d.driver().isEmpty()).map(Command.DriverProbe::new),
-                        p -> p.device(d -> !d.present()).map(Command.DriverProbe::new)),
+                        p -> p.device(d -> !d.present() || d.driver().isPresent())
+                                .map(Command.DriverProbe::new)),
                 new GuidedAction(
                         "DriverOverride",
                         p -> p.device(DeviceState::present)
@@ -98,9 +99,12 @@ final class GuidedCast {
                         p -> some(new Command.SysfsGroupType(
                                 p.anyGroupId(),
                                 p.random.nextBoolean() ? "DMA" : "paging",
-                                p.random.nextBoolean()
-                                        ? Set.of(ProcessCapability.SYS_ADMIN)
-                                        : Set.of(ProcessCapability.SYS_ADMIN, ProcessCapability.SYS_RAWIO)))),
+                                List.of(
+                                                Set.<ProcessCapability>of(),
+                                                Set.of(ProcessCapability.SYS_RAWIO),
+                                                Set.of(ProcessCapability.SYS_ADMIN),
+                                                Set.of(ProcessCapability.SYS_ADMIN, ProcessCapability.SYS_RAWIO))
+                                        .get(p.random.nextInt(4))))),
                 new GuidedAction(
                         "QueryGroup",
                         p -> p.group(g -> true).map(g -> new Command.QueryGroup(g.id())),
@@ -392,6 +396,11 @@ final class GuidedCast {
                         .flatMap(g -> p.myFile(OpenFile.IommufdFile.class, f -> true)
                                 .map(x -> new Command.SetContainer(Pick.file(g), Pick.file(x))))));
         actions.add(deviceFd());
+        actions.add(new GuidedAction(
+                "UnsetContainer",
+                p -> p.myFile(OpenFile.VfioGroupFile.class, OpenFile.VfioGroupFile::hasContainerOrIommufd)
+                        .map(g -> new Command.UnsetContainer(Pick.file(g))),
+                p -> some(new Command.UnsetContainer(p.wrongHandle()))));
         actions.add(new GuidedAction(
                 "ContainerSetIommu",
                 p -> p.myFile(OpenFile.IommufdFile.class, f -> true)

@@ -1,6 +1,7 @@
 package dev.custody.sim;
 
 import dev.custody.model.DeviceId;
+import dev.custody.model.DomainId;
 import dev.custody.model.FileId;
 import dev.custody.model.GroupId;
 import dev.custody.model.Handle;
@@ -152,9 +153,12 @@ final class Pick {
                 .toList();
     }
 
-    /** A handle that is probably wrong for any call: a closed fd, fd -1, an object id no one has, any domain. */
+    /**
+     * A handle that is probably wrong for any call: a closed fd, any fd (of another kind, another
+     * process), fd -1, any domain, a domain id that was freed, an iommufd object id no context holds.
+     */
     Handle wrongHandle() {
-        return switch (random.nextInt(4)) {
+        return switch (random.nextInt(6)) {
             case 0 ->
                 one(state.files().values().stream().filter(f -> !f.fdOpen()).toList())
                         .<Handle>map(f -> new Handle.File(f.id()))
@@ -167,6 +171,11 @@ final class Pick {
                 one(List.copyOf(state.domains().keySet()))
                         .<Handle>map(Handle.Domain::new)
                         .orElse(new Handle.Number(-1));
+            case 3 -> new Handle.Domain(new DomainId(1 + random.nextInt(Math.max(1, state.nextDomain()))));
+            case 4 ->
+                one(List.copyOf(state.files().keySet()))
+                        .<Handle>map(f -> new Handle.IommufdObject(f, new ObjectId(1 + random.nextInt(8))))
+                        .orElse(new Handle.Number(0));
             default -> new Handle.Number(-1);
         };
     }
