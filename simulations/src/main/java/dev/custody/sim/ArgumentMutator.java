@@ -30,6 +30,8 @@ final class ArgumentMutator {
         0, 0x123, 0xfee0_0000L, 0xffff_ffff_ffff_f000L, -1L, 1L << 52, 0x7fff_ffff_ffff_f000L, 0x1000
     };
 
+    private static final List<String> DRIVERS = List.of("ahci", "pci-stub", "e1000", "virtio-pci", "pcieport");
+
     static Command<?> mutate(Command<?> command, Pick p) {
         RecordComponent[] components = command.getClass().getRecordComponents();
         Object[] values = new Object[components.length];
@@ -65,7 +67,9 @@ final class ArgumentMutator {
                         ? OptionalLong.empty()
                         : OptionalLong.of(BAD_NUMBERS[p.random.nextInt(BAD_NUMBERS.length)]);
             case Optional<?> o -> o.isPresent() ? Optional.empty() : Optional.of("pci-stub");
-            case String s -> p.random.nextBoolean() ? "no-such-driver" : "pci-stub";
+            // a driver of the catalogue the device does not match; a name of no driver at all is not
+            // a refusal the model gives (bind_store's sysfs file would not exist): the engine rejects it
+            case String s -> DRIVERS.get(p.random.nextInt(DRIVERS.size()));
             case Integer n -> p.random.nextBoolean() ? 0 : -1;
             case Enum<?> e -> {
                 Object[] constants = e.getDeclaringClass().getEnumConstants();

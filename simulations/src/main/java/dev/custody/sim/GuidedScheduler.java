@@ -27,6 +27,9 @@ import java.util.Random;
  *       were accepted after all, plus the aimed calls a racing role made fail.
  *       A refusal is mostly an aimed call with one argument mutated, else the action's own wrong
  *       arguments ({@link ArgumentMutator}), so the refusals spread over the rules' checks.
+ *   <li>The latest calls that reached new coverage form a corpus; one call in eight is a call of the
+ *       corpus again (when aiming at success) or a mutation of one (when aiming at a refusal): a
+ *       fuzzer's way of branching from the inputs that found something.
  *       The share of refused calls therefore settles at the target whenever aimed calls mostly succeed.
  * </ul>
  *
@@ -36,6 +39,7 @@ import java.util.Random;
 final class GuidedScheduler {
     private static final double DECAY = 0.8;
     private static final int TRIES = 24;
+    private static final int CORPUS = 64;
 
     private final List<GuidedAction.Role> roles;
     private final List<Slot> slots = new ArrayList<>();
@@ -45,6 +49,8 @@ final class GuidedScheduler {
     private final Coverage coverage;
     private long calls;
     private long aimedAtRefusal;
+    /** The latest calls that reached new coverage, with their slots: what the fuzzer branches from. */
+    private final java.util.ArrayDeque<Choice> corpus = new java.util.ArrayDeque<>();
 
     /** One kind of call of one role with one aim, and how new its recent calls were. */
     private static final class Slot {
@@ -87,6 +93,10 @@ final class GuidedScheduler {
                 open.add(slot);
             }
         }
+        Optional<Choice> again = fromCorpus(state, aimRefusal);
+        if (again.isPresent()) {
+            return again.get();
+        }
         for (int attempt = 0; attempt < TRIES && !open.isEmpty(); attempt++) {
             Slot slot = draw(open);
             Pick pick =
@@ -116,9 +126,32 @@ final class GuidedScheduler {
         return action.refused().apply(pick);
     }
 
+    /**
+     * One time in eight, a call that reached new coverage before: made again as it was (the state has
+     * moved on, so its answer may be new) or, when aiming at a refusal, with one argument mutated.
+     * Calls of the in-kernel API that trusts its caller are never kept (see {@link GuidedAction#trusting}).
+     */
+    private Optional<Choice> fromCorpus(KernelState state, boolean aimRefusal) {
+        if (corpus.isEmpty() || random.nextInt(8) != 0) {
+            return Optional.empty();
+        }
+        Choice kept = List.copyOf(corpus).get(random.nextInt(corpus.size()));
+        if (!aimRefusal) {
+            return Optional.of(new Choice(kept.agent(), kept.command(), kept.slot(), false));
+        }
+        Pick pick = new Pick(state, random, kept.agent(), workedOn, coverage);
+        return Optional.of(new Choice(kept.agent(), ArgumentMutator.mutate(kept.command(), pick), kept.slot(), true));
+    }
+
     /** Tells the scheduler how new the chosen call's answer was. */
     void observe(Choice choice, int novelty) {
         calls++;
+        if (novelty > 0 && choice.slot() instanceof Slot slot && slot.action.mutable()) {
+            corpus.addLast(choice);
+            if (corpus.size() > CORPUS) {
+                corpus.removeFirst();
+            }
+        }
         if (choice.aimedAtRefusal()) {
             aimedAtRefusal++;
         }
