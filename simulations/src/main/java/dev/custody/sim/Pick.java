@@ -154,10 +154,15 @@ final class Pick {
     }
 
     /**
-     * A handle that is probably wrong for any call: a closed fd, any fd (of another kind, another
-     * process), fd -1, any domain, a domain id that was freed, an iommufd object id no context holds.
+     * A handle that is probably wrong for the call: a closed fd, any fd (of another kind, another
+     * process), fd -1, any domain, a domain id that was freed, an object id no iommufd context holds.
+     * An in-kernel caller ({@link #inKernel}) holds pointers, not numbers: it can only pass what it
+     * had, so its wrong handles are freed domains and nothing at all, never another owner's domain.
      */
     Handle wrongHandle() {
+        if (inKernel()) {
+            return random.nextBoolean() ? freedDomain() : new Handle.Number(-1);
+        }
         return switch (random.nextInt(6)) {
             case 0 ->
                 one(state.files().values().stream().filter(f -> !f.fdOpen()).toList())
@@ -171,13 +176,31 @@ final class Pick {
                 one(List.copyOf(state.domains().keySet()))
                         .<Handle>map(Handle.Domain::new)
                         .orElse(new Handle.Number(-1));
-            case 3 -> new Handle.Domain(new DomainId(1 + random.nextInt(Math.max(1, state.nextDomain()))));
+            case 3 -> freedDomain();
+            // object ids of iommufd contexts only: an object handle naming another kind of fd makes the
+            // rules throw (a ClassCastException in the IOAS lookup) instead of answering
             case 4 ->
-                one(List.copyOf(state.files().keySet()))
-                        .<Handle>map(f -> new Handle.IommufdObject(f, new ObjectId(1 + random.nextInt(8))))
+                one(state.filesOf(OpenFile.IommufdFile.class).toList())
+                        .<Handle>map(f -> new Handle.IommufdObject(f.id(), new ObjectId(1 + random.nextInt(8))))
                         .orElse(new Handle.Number(0));
             default -> new Handle.Number(-1);
         };
+    }
+
+    /** The in-kernel roles: they call with domain pointers they were given, never with fds. */
+    boolean inKernel() {
+        return role.equals("shared-domain") || role.equals("kernel-user");
+    }
+
+    /** A domain id the host no longer has (a pointer kept after iommu_domain_free), else fd -1. */
+    private Handle freedDomain() {
+        for (int attempt = 0; attempt < 8; attempt++) {
+            DomainId id = new DomainId(1 + random.nextInt(Math.max(1, state.nextDomain())));
+            if (!state.domains().containsKey(id)) {
+                return new Handle.Domain(id);
+            }
+        }
+        return new Handle.Number(-1);
     }
 
     static Handle file(OpenFile file) {
