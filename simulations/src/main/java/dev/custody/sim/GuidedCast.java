@@ -120,7 +120,13 @@ final class GuidedCast {
                     List<String> drivers = new ArrayList<>(p.state.spec(d).matches());
                     drivers.add("vfio-pci");
                     drivers.add("pci-stub");
-                    String driver = device.override().orElse(drivers.get(p.random.nextInt(drivers.size())));
+                    // into an owned group only a driver that does not use the DMA API can bind
+                    boolean owned = p.groupOfDevice(d).map(GroupState::isOwned).orElse(false);
+                    String driver = device.override()
+                            .orElse(
+                                    owned
+                                            ? (p.random.nextBoolean() ? "vfio-pci" : "pci-stub")
+                                            : drivers.get(p.random.nextInt(drivers.size())));
                     return new Command.DriverBind(d, driver);
                 }),
                 p -> some(new Command.DriverBind(p.anyDevice(), p.random.nextBoolean() ? "e1000e" : "nvme")));
@@ -158,8 +164,8 @@ final class GuidedCast {
         actions.add(new GuidedAction(
                 "SetContainer",
                 p -> {
-                    Optional<OpenFile.VfioGroupFile> group = p.myFile(
-                            OpenFile.VfioGroupFile.class, g -> g.group().isPresent() && !g.hasContainerOrIommufd());
+                    Optional<OpenFile.VfioGroupFile> group =
+                            p.myFile(OpenFile.VfioGroupFile.class, g -> unclaimedGroupFile(p, g));
                     Optional<OpenFile.VfioContainer> container = p.myFile(OpenFile.VfioContainer.class, c -> true);
                     return group.isPresent() && container.isPresent()
                             ? some(new Command.SetContainer(Pick.file(group.get()), Pick.file(container.get())))
@@ -222,6 +228,13 @@ final class GuidedCast {
         return actions;
     }
 
+    /** A group file not yet in a container whose group no one holds: VFIO_GROUP_SET_CONTAINER can claim it. */
+    private static boolean unclaimedGroupFile(Pick p, OpenFile.VfioGroupFile file) {
+        return file.group().isPresent()
+                && !file.hasContainerOrIommufd()
+                && p.state.group(file.group().get()).map(g -> g.ownerCnt() == 0).orElse(false);
+    }
+
     /** Opens /dev/vfio/N of a group that has a VFIO device and no open group file. */
     private static GuidedAction groupOpen() {
         return new GuidedAction(
@@ -275,7 +288,13 @@ final class GuidedCast {
                 "CdevOpen",
                 p -> p.mine(OpenFile.CdevFile.class, c -> true).size() < 4
                         ? p.device(d -> p.state.boundToVfio(d.id())
-                                        && d.pending().isEmpty())
+                                        && d.pending().isEmpty()
+                                        && p.state
+                                                .groupOf(d.id())
+                                                .map(g -> p.state
+                                                        .openedGroupFile(g.id())
+                                                        .isEmpty())
+                                                .orElse(false))
                                 .map(d -> new Command.CdevOpen(d, p.label("cdev")))
                         : Optional.empty(),
                 p -> p.device(d -> !p.state.boundToVfio(d.id())).map(d -> new Command.CdevOpen(d, p.label("cdev")))));
@@ -330,7 +349,9 @@ final class GuidedCast {
                         .map(h -> new Command.HwptAlloc(Pick.file(h.ctx()), h.handle(), h.handle(), p.label("hwpt")))));
         actions.add(new GuidedAction(
                 "Destroy",
-                p -> p.one(p.myObjects(IommufdObject.class, o -> !(o instanceof IommufdObject.Device)))
+                p -> p.one(p.myObjects(IommufdObject.class, o -> !(o instanceof IommufdObject.Device)).stream()
+                                .filter(o -> unused(o.ctx(), o.object()))
+                                .toList())
                         .map(o -> new Command.Destroy(Pick.file(o.ctx()), o.handle())),
                 p -> p.myFile(OpenFile.IommufdFile.class, f -> true)
                         .map(x -> new Command.Destroy(
@@ -385,8 +406,8 @@ final class GuidedCast {
         actions.add(new GuidedAction(
                 "SetContainer",
                 p -> {
-                    Optional<OpenFile.VfioGroupFile> group = p.myFile(
-                            OpenFile.VfioGroupFile.class, g -> g.group().isPresent() && !g.hasContainerOrIommufd());
+                    Optional<OpenFile.VfioGroupFile> group =
+                            p.myFile(OpenFile.VfioGroupFile.class, g -> unclaimedGroupFile(p, g));
                     Optional<OpenFile.IommufdFile> ctx = p.myFile(OpenFile.IommufdFile.class, f -> true);
                     return group.isPresent() && ctx.isPresent()
                             ? some(new Command.SetContainer(Pick.file(group.get()), Pick.file(ctx.get())))
@@ -449,6 +470,10 @@ final class GuidedCast {
                         .owner()
                         .map(o -> o.key().equals("iommufd:" + ctx.id().number()))
                         .orElse(false);
+        // the group path and the cdev path exclude each other; a device being unbound cannot open
+        free = free
+                && p.state.openedGroupFile(group.get().id()).isEmpty()
+                && p.state.device(cdev.device()).pending().isEmpty();
         boolean openElsewhere = p.state
                         .filesOf(OpenFile.CdevFile.class)
                         .anyMatch(c ->
@@ -457,6 +482,15 @@ final class GuidedCast {
                         .filesOf(OpenFile.VfioDeviceFile.class)
                         .anyMatch(f -> f.device().equals(cdev.device()));
         return free && !openElsewhere;
+    }
+
+    /** An IOAS no HWPT is built on, or a HWPT no device is attached to: IOMMU_DESTROY frees it. */
+    private static boolean unused(OpenFile.IommufdFile ctx, IommufdObject object) {
+        return ctx.objects().values().stream().noneMatch(o -> switch (o) {
+            case IommufdObject.Hwpt h -> h.ioas().equals(object.id());
+            case IommufdObject.Device d -> d.hwpt().map(object.id()::equals).orElse(false);
+            default -> false;
+        });
     }
 
     // ---- in-kernel users ----
@@ -479,6 +513,11 @@ final class GuidedCast {
                                                                 .groupOf(d.id())
                                                                 .get())
                                                         .equals(domain.iommu())
+                                                && heldByNoneOr(
+                                                        p,
+                                                        d.id(),
+                                                        "shared-domain:"
+                                                                + domain.id().number())
                                                 && (d.driver().isEmpty() || p.random.nextInt(4) == 0))
                                         .map(d -> new Command.AttachShared(new Handle.Domain(domain.id()), d))),
                         p -> p.one(p.myDomains(d -> true))
@@ -493,6 +532,15 @@ final class GuidedCast {
                                 .map(domain ->
                                         new Command.DetachShared(new Handle.Domain(domain.id()), p.anyDevice()))),
                 domainFree());
+    }
+
+    /** Whether the device's group has no holder, or only the owner whose key is {@code owner}. */
+    private static boolean heldByNoneOr(Pick p, DeviceId device, String owner) {
+        return p.state
+                .groupOf(device)
+                .map(g -> g.ownerCnt() == 0
+                        || g.owner().map(o -> o.key().equals(owner)).orElse(false))
+                .orElse(false);
     }
 
     /** The devices that joined {@code domain} through the shared-attach interface. */

@@ -27,9 +27,9 @@ import java.util.Random;
  *       were accepted after all, plus the aimed calls a racing role made fail.
  *       A refusal is mostly an aimed call with one argument mutated, else the action's own wrong
  *       arguments ({@link ArgumentMutator}), so the refusals spread over the rules' checks.
- *   <li>The latest calls that reached new coverage form a corpus; one call in eight is a call of the
- *       corpus again (when aiming at success) or a mutation of one (when aiming at a refusal): a
- *       fuzzer's way of branching from the inputs that found something.
+ *   <li>The latest accepted calls that reached new coverage form a corpus; one call in eight branches
+ *       from it: the same kind of call by the same role again (aiming at success) or a mutation of
+ *       the very call (aiming at a refusal), a fuzzer's way of going on from inputs that found something.
  *       The share of refused calls therefore settles at the target whenever aimed calls mostly succeed.
  * </ul>
  *
@@ -127,8 +127,9 @@ final class GuidedScheduler {
     }
 
     /**
-     * One time in eight, a call that reached new coverage before: made again as it was (the state has
-     * moved on, so its answer may be new) or, when aiming at a refusal, with one argument mutated.
+     * One time in eight, a call that reached new coverage and was accepted: when aiming at success,
+     * the same kind of call by the same role with arguments fitted to the state as it is now; when
+     * aiming at a refusal, that very call with one argument mutated.
      * Calls of the in-kernel API that trusts its caller are never kept (see {@link GuidedAction#trusting}).
      */
     private Optional<Choice> fromCorpus(KernelState state, boolean aimRefusal) {
@@ -136,17 +137,19 @@ final class GuidedScheduler {
             return Optional.empty();
         }
         Choice kept = List.copyOf(corpus).get(random.nextInt(corpus.size()));
+        Slot slot = (Slot) kept.slot();
+        Pick pick = new Pick(state, random, kept.agent(), workedOn, coverage).forOperation(slot.action.operation());
         if (!aimRefusal) {
-            return Optional.of(new Choice(kept.agent(), kept.command(), kept.slot(), false));
+            // the same kind of call by the same role, its arguments fitted to the state as it is now
+            return slot.action.aimed().apply(pick).map(c -> new Choice(kept.agent(), c, slot, false));
         }
-        Pick pick = new Pick(state, random, kept.agent(), workedOn, coverage);
-        return Optional.of(new Choice(kept.agent(), ArgumentMutator.mutate(kept.command(), pick), kept.slot(), true));
+        return Optional.of(new Choice(kept.agent(), ArgumentMutator.mutate(kept.command(), pick), slot, true));
     }
 
-    /** Tells the scheduler how new the chosen call's answer was. */
-    void observe(Choice choice, int novelty) {
+    /** Tells the scheduler how new the chosen call's answer was, and whether it was accepted. */
+    void observe(Choice choice, int novelty, boolean accepted) {
         calls++;
-        if (novelty > 0 && choice.slot() instanceof Slot slot && slot.action.mutable()) {
+        if (novelty > 0 && accepted && choice.slot() instanceof Slot slot && slot.action.mutable()) {
             corpus.addLast(choice);
             if (corpus.size() > CORPUS) {
                 corpus.removeFirst();

@@ -139,7 +139,7 @@ public final class Simulation {
             long t0 = System.nanoTime();
             Decision decision = recorder.decide(engine, choice.agent(), choice.command(), choice.agent() + "-" + i);
             recorder.stats().record(choice.command(), decision.outcome(), System.nanoTime() - t0);
-            scheduler.observe(choice, recorder.lastNovelty());
+            scheduler.observe(choice, recorder.lastNovelty(), decision.outcome().isOk());
             if (choice.aimedAtRefusal()) {
                 recorder.aimedAtRefusal();
             }
