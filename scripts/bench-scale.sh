@@ -41,10 +41,15 @@ trap 'rm -rf "$data"' EXIT
 simulate() { # jar ("" for ./custody), then simulate options; prints the JSON summary
   local jar="$1"; shift
   if [ -z "$jar" ]; then
-    "$root/custody" simulate "$@"
+    "$root/custody" simulate --schedule random "$@"
   else
+    # the workload these figures always measured: the random schedule, named to jars that know it
+    local schedule=()
+    if "$JAVA_HOME/bin/java" -jar "$jar" simulate --help 2>/dev/null | grep -q -- --schedule; then
+      schedule=(--schedule random)
+    fi
     "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \
-      -jar "$jar" simulate "$@"
+      -jar "$jar" simulate "${schedule[@]}" "$@"
   fi
 }
 

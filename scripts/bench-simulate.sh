@@ -11,8 +11,8 @@ run() { # label, then simulate options
   "$root/custody" simulate --seed "$seed" --json "$@" |
     python3 -c "import json,sys; d=json.load(sys.stdin); print(f\"$label: {d['ops']} ops, {d['checks']} checked, violations {d['violations']}, {d['timing']['opsPerSecond']} ops/s\")"
 }
-run "pure model, deterministic      " --engine rules --deterministic --ops 200000
-run "actors in memory, deterministic" --journal memory --deterministic --ops 20000
+run "pure model, deterministic      " --engine rules --deterministic --schedule random --ops 200000
+run "actors in memory, deterministic" --journal memory --deterministic --schedule random --ops 20000
 run "actors in memory, concurrent   " --journal memory --ops 20000
-run "actors on H2, deterministic    " --journal "h2:$data/det" --deterministic --ops 20000
+run "actors on H2, deterministic    " --journal "h2:$data/det" --deterministic --schedule random --ops 20000
 run "actors on H2, concurrent       " --journal "h2:$data/con" --ops 20000

@@ -10,6 +10,7 @@ import dev.custody.rules.Mutant;
 import dev.custody.sim.CheckMode;
 import dev.custody.sim.DecisionObserver;
 import dev.custody.sim.ScenarioEmitter;
+import dev.custody.sim.Schedule;
 import dev.custody.sim.SimHtmlReport;
 import dev.custody.sim.SimReport;
 import dev.custody.sim.SimReportData;
@@ -85,6 +86,20 @@ public final class SimulateCommand implements Callable<Integer> {
             names = "--deterministic",
             description = "One thread and a seeded scheduler: the same seed gives the same run.")
     boolean deterministic;
+
+    @Option(
+            names = "--schedule",
+            description = "With --deterministic: guided (prefer calls and arguments that reach new coverage; the"
+                    + " default) or random (a seeded draw of the next agent, as runs before guidance were: their"
+                    + " seeds reproduce with it). Concurrent runs have no schedule.")
+    String schedule;
+
+    @Option(
+            names = "--refusal-share",
+            defaultValue = "0.2",
+            description = "Guided schedule: the share of calls aimed at refusals (bad fds, absent devices,"
+                    + " misaligned ranges), 0 to 1. Default: ${DEFAULT-VALUE}.")
+    double refusalShare;
 
     @Option(
             names = "--engine",
@@ -281,6 +296,19 @@ public final class SimulateCommand implements Callable<Integer> {
                 .filter(m -> m.cliName().equals(check))
                 .findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("--check must be incremental or full"));
+        Schedule scheduleOption = schedule == null
+                ? (deterministic ? Schedule.GUIDED : Schedule.RANDOM)
+                : Arrays.stream(Schedule.values())
+                        .filter(s -> s.cliName().equals(schedule))
+                        .findFirst()
+                        .orElseThrow(() -> new IllegalArgumentException("--schedule must be guided or random"));
+        if (scheduleOption == Schedule.GUIDED && !deterministic) {
+            throw new IllegalArgumentException(
+                    "--schedule guided needs --deterministic (one thread chooses every call)");
+        }
+        if (!(refusalShare >= 0 && refusalShare <= 1)) {
+            throw new IllegalArgumentException("--refusal-share must be between 0 and 1, not " + refusalShare);
+        }
         JournalSpec journalOption = actors ? JournalSpec.parse(journal).prepared() : null;
         return new SimSettings(
                 seed != null ? seed : new java.util.Random().nextLong() & 0xffffffffL,
@@ -294,7 +322,9 @@ public final class SimulateCommand implements Callable<Integer> {
                 vfioUsers,
                 iommufdUsers,
                 checkMode,
-                activeGroups != null ? activeGroups : groups);
+                activeGroups != null ? activeGroups : groups,
+                scheduleOption,
+                refusalShare);
     }
 
     private SimResult runWithProgress(Simulation simulation, SimSettings settings, DecisionObserver observer) {

@@ -39,6 +39,17 @@ public final class SimReport {
                 r.violation().map(f -> f.violations().size()).orElse(0)));
         out.append(
                 String.format("throughput %.0f ops/s over %.2f s%n", r.operationsPerSecond(), r.elapsedNanos() / 1e9));
+        if (r.coverage().pairs() > 0) {
+            out.append(String.format(
+                    "coverage%s: %d (operation, outcome) pairs, %d with group shape, %d shapes, %d rule branches;"
+                            + " %d calls refused%n",
+                    s.deterministic() ? " (" + s.schedule().cliName() + " schedule)" : "",
+                    r.coverage().pairs(),
+                    r.coverage().triples(),
+                    r.coverage().shapes(),
+                    r.coverage().branches(),
+                    r.coverage().refused()));
+        }
         out.append(String.format(
                 "%n%-20s %-40s %10s %10s %10s%n", "operation", "outcomes", "p50 us", "p99 us", "p99.9 us"));
         for (Map.Entry<String, Map<String, Long>> op : r.outcomes().entrySet()) {
@@ -83,6 +94,7 @@ public final class SimReport {
                 s.mutants().isEmpty() ? null : s.mutants().iterator().next().cliName());
         root.put("activeGroups", s.activeGroups());
         root.put("check", s.check().cliName());
+        root.put("schedule", s.deterministic() ? s.schedule().cliName() : null);
         root.put("ops", r.operations());
         root.put("opsPerSecond", Math.round(r.operationsPerSecond())); // a timing figure, repeated under "timing"
         root.put("checks", r.checks());
@@ -92,6 +104,16 @@ public final class SimReport {
             ObjectNode node = outcomes.putObject(op);
             counts.forEach(node::put);
         });
+        ObjectNode coverage = root.putObject("coverage");
+        coverage.put("pairs", r.coverage().pairs());
+        coverage.put("triples", r.coverage().triples());
+        coverage.put("shapes", r.coverage().shapes());
+        coverage.put("branches", r.coverage().branches());
+        coverage.put("refused", r.coverage().refused());
+        if (s.deterministic() && s.schedule() == Schedule.GUIDED) {
+            coverage.put("refusalShare", s.refusalShare());
+            coverage.put("aimedAtRefusal", r.coverage().aimedAtRefusal());
+        }
         r.violation().ifPresent(f -> {
             ObjectNode violation = root.putObject("violation");
             violation.put("step", f.step());

@@ -12,7 +12,7 @@ import org.HdrHistogram.Histogram;
  * What a run came to. {@code violation} is the first broken check, with the step that broke it;
  * {@code minimal} the shortest command sequence found that still breaks it; {@code timeline} the
  * ownership of each group after every step that changed it. {@code cpuNanos} is the process's CPU
- * time over the same span as {@code elapsedNanos}.
+ * time over the same span as {@code elapsedNanos}; {@code coverage} what the run reached ({@link Coverage}).
  */
 public record SimResult(
         SimSettings settings,
@@ -25,7 +25,8 @@ public record SimResult(
         long checks,
         Optional<Failure> violation,
         List<OwnershipPoint> timeline,
-        List<Long> throughputPerSecond) {
+        List<Long> throughputPerSecond,
+        CoverageSummary coverage) {
 
     public record Failure(long step, List<Violation> violations, List<TraceEntry> minimal) {}
 

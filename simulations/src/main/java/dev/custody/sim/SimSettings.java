@@ -27,7 +27,12 @@ public record SimSettings(
         int vfioUsers,
         int iommufdUsers,
         CheckMode check,
-        int activeGroups) {
+        int activeGroups,
+        Schedule schedule,
+        double refusalShare) {
+    /** The share of calls a guided run aims at a refusal unless told otherwise. */
+    public static final double DEFAULT_REFUSAL_SHARE = 0.2;
+
     public SimSettings {
         mutants = Set.copyOf(mutants);
         journalName = JournalCredentials.redacted(journalName); // it is printed in every report
@@ -39,6 +44,63 @@ public record SimSettings(
         if (!mutants.isEmpty() && journal.isPresent()) {
             throw new IllegalArgumentException("mutants switch on wrong rules in the pure model: use --engine rules");
         }
+        java.util.Objects.requireNonNull(schedule);
+        if (schedule == Schedule.GUIDED && !deterministic) {
+            throw new IllegalArgumentException("the guided schedule is one thread's: use it with --deterministic");
+        }
+        if (!(refusalShare >= 0 && refusalShare <= 1)) {
+            throw new IllegalArgumentException("the refusal share is between 0 and 1, not " + refusalShare);
+        }
+    }
+
+    /** The random schedule: every run before coverage guidance, reproduced by its seed. */
+    public SimSettings(
+            long seed,
+            int groups,
+            long operations,
+            Optional<Duration> duration,
+            boolean deterministic,
+            Optional<Config> journal,
+            String journalName,
+            Set<Mutant> mutants,
+            int vfioUsers,
+            int iommufdUsers,
+            CheckMode check,
+            int activeGroups) {
+        this(
+                seed,
+                groups,
+                operations,
+                duration,
+                deterministic,
+                journal,
+                journalName,
+                mutants,
+                vfioUsers,
+                iommufdUsers,
+                check,
+                activeGroups,
+                Schedule.RANDOM,
+                DEFAULT_REFUSAL_SHARE);
+    }
+
+    /** The same run with another schedule and refusal share. */
+    public SimSettings withSchedule(Schedule now, double share) {
+        return new SimSettings(
+                seed,
+                groups,
+                operations,
+                duration,
+                deterministic,
+                journal,
+                journalName,
+                mutants,
+                vfioUsers,
+                iommufdUsers,
+                check,
+                activeGroups,
+                now,
+                share);
     }
 
     /** Checked incrementally after each decision, as every run is unless asked otherwise. */

@@ -106,16 +106,43 @@ public final class Simulation {
                     recorder.checks(),
                     failure,
                     recorder.timeline(),
-                    recorder.throughput(start));
+                    recorder.throughput(start),
+                    recorder.coverage());
         }
     }
 
     private void runDeterministic(
             KernelEngine engine, List<Agent> agents, Recorder recorder, LongConsumer progress, long start) {
+        if (settings.schedule() == Schedule.GUIDED) {
+            runGuided(engine, recorder, progress, start);
+            return;
+        }
         Random scheduler = new Random(settings.seed());
         for (long i = 0; i < settings.operations() && !recorder.stopped() && !timeUp(start); i++) {
             Agent agent = agents.get(scheduler.nextInt(agents.size()));
             call(engine, agent, recorder, i);
+            progress.accept(i + 1);
+        }
+    }
+
+    /** The guided schedule ({@link GuidedScheduler}): its own cast, told how new each call's answer was. */
+    private void runGuided(KernelEngine engine, Recorder recorder, LongConsumer progress, long start) {
+        GuidedScheduler scheduler = new GuidedScheduler(
+                settings.seed(),
+                workedOn,
+                settings.vfioUsers(),
+                settings.iommufdUsers(),
+                settings.refusalShare(),
+                recorder.coverageMap());
+        for (long i = 0; i < settings.operations() && !recorder.stopped() && !timeUp(start); i++) {
+            GuidedScheduler.Choice choice = scheduler.next(recorder.current());
+            long t0 = System.nanoTime();
+            Decision decision = recorder.decide(engine, choice.agent(), choice.command(), choice.agent() + "-" + i);
+            recorder.stats().record(choice.command(), decision.outcome(), System.nanoTime() - t0);
+            scheduler.observe(choice, recorder.lastNovelty(), decision.outcome().isOk());
+            if (choice.aimedAtRefusal()) {
+                recorder.aimedAtRefusal();
+            }
             progress.accept(i + 1);
         }
     }
@@ -260,7 +287,8 @@ public final class Simulation {
                 checker.checked(),
                 failure,
                 checker.timeline(),
-                perSecond);
+                perSecond,
+                CoverageSummary.NONE);
     }
 
     /** The engine failed to answer (a timeout, a crashed actor): that is a finding, not a crash of the run. */
@@ -317,6 +345,10 @@ public final class Simulation {
         private long acknowledged;
 
         private final DecisionObserver observer;
+        private final Coverage coverage = new Coverage();
+        private int lastNovelty;
+        private long refused;
+        private long aimedAtRefusal;
 
         /** {@code differential}: re-decide each call on the pure model and compare (the actor engine's check). */
         Recorder(KernelState initial, boolean differential, CheckMode check, DecisionObserver observer) {
@@ -349,6 +381,11 @@ public final class Simulation {
             }
             trace.add(new TraceEntry(agent, command, decision.outcome()));
             completions.add(System.nanoTime());
+            lastNovelty = coverage.record(before, command, decision.outcome());
+            if (decision.outcome() instanceof dev.custody.model.Outcome.Failed<dev.custody.model.Reply>
+                    || decision.outcome() instanceof dev.custody.model.Outcome.Warned<dev.custody.model.Reply>) {
+                refused++;
+            }
             List<Violation> violations = new ArrayList<>(StepCheck.after(before, decision, check));
             if (differential) {
                 violations.addAll(Differential.check(before, command, decision));
@@ -423,6 +460,24 @@ public final class Simulation {
 
         Stats stats() {
             return stats;
+        }
+
+        synchronized void aimedAtRefusal() {
+            aimedAtRefusal++;
+        }
+
+        /** How much new coverage the last decided call reached. */
+        synchronized int lastNovelty() {
+            return lastNovelty;
+        }
+
+        /** The coverage map itself, for the guided schedule (one thread: no one else writes it meanwhile). */
+        Coverage coverageMap() {
+            return coverage;
+        }
+
+        synchronized CoverageSummary coverage() {
+            return coverage.summary(refused, aimedAtRefusal);
         }
 
         synchronized long checks() {

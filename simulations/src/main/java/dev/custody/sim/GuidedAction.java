@@ -1,0 +1,41 @@
+package dev.custody.sim;
+
+import dev.custody.model.Command;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * One kind of call a guided role makes, with two ways to choose its arguments from the state:
+ * {@code aimed} picks arguments the rules should accept (live objects, matching drivers, aligned
+ * ranges), {@code refused} arguments they should refuse (a stale fd, a device that is absent, a size no
+ * page divides). Either may find nothing fitting in the current state (empty). {@code mutable}: refusals
+ * may also be aimed calls with one argument mutated ({@link ArgumentMutator}).
+ */
+record GuidedAction(
+        String operation,
+        Function<Pick, Optional<Command<?>>> aimed,
+        Function<Pick, Optional<Command<?>>> refused,
+        boolean mutable) {
+
+    GuidedAction(
+            String operation,
+            Function<Pick, Optional<Command<?>>> aimed,
+            Function<Pick, Optional<Command<?>>> refused) {
+        this(operation, aimed, refused, true);
+    }
+
+    /**
+     * A call of the in-kernel API that trusts its caller to own the group (iommu_group_replace_domain,
+     * iommu_attach_group, iommu_group_release_dma_owner...): its refusals keep that contract, so no
+     * argument of it is mutated at random.
+     */
+    static GuidedAction trusting(
+            String operation,
+            Function<Pick, Optional<Command<?>>> aimed,
+            Function<Pick, Optional<Command<?>>> refused) {
+        return new GuidedAction(operation, aimed, refused, false);
+    }
+
+    /** A role: the name its calls carry in the trace, and what it does. */
+    record Role(String name, java.util.List<GuidedAction> actions) {}
+}
