@@ -48,6 +48,10 @@ public final class DriverCore {
 
     /** sysfs bind: bind_store -> device_driver_attach. */
     public static Outcome<Reply> bind(Tx tx, DeviceId id, String driverName) {
+        if (tx.state().topology().driver(driverName).isEmpty()) {
+            // no driver of that name is registered, so /sys/bus/pci/drivers/NAME/bind does not exist: open fails
+            return fail(Errno.ENOENT, "no driver " + driverName + " is registered (no " + driverName + "/bind file)");
+        }
         DeviceState device = tx.state().device(id);
         if (!device.present()) {
             return fail(Errno.ENODEV, id + " is not present");

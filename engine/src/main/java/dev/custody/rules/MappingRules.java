@@ -289,6 +289,7 @@ public final class MappingRules {
     static Optional<IoasSpace> ioasSpace(Tx tx, FileId ctx, ObjectId ioas) {
         return tx.state()
                 .file(ctx)
+                .filter(f -> f instanceof IommufdFile)
                 .map(f -> ((IommufdFile) f).objects().get(ioas))
                 .filter(o -> o instanceof IommufdObject.Ioas)
                 .map(o -> ((IommufdObject.Ioas) o).space());
@@ -302,6 +303,7 @@ public final class MappingRules {
         return tx.state()
                 .file(object.iommufd())
                 .filter(OpenFile::fdOpen)
+                .filter(f -> f instanceof IommufdFile)
                 .map(f -> ((IommufdFile) f).objects().get(object.id()))
                 .filter(o -> o instanceof IommufdObject.Ioas)
                 .map(IommufdObject::id);
@@ -311,6 +313,11 @@ public final class MappingRules {
         if (handle instanceof Handle.IommufdObject object
                 && tx.state().file(object.iommufd()).filter(OpenFile::fdOpen).isEmpty()) {
             return fail(Errno.EBADF, "the iommufd of " + Fd.describe(tx.state(), handle) + " is closed");
+        }
+        if (handle instanceof Handle.IommufdObject object
+                && !(tx.state().file(object.iommufd()).orElseThrow() instanceof IommufdFile)) {
+            // the ioctl reaches another kind of file (a VFIO device fd), whose handler knows no IOMMU_* command
+            return fail(Errno.ENOTTY, "fd " + object.iommufd().number() + " is not an iommufd");
         }
         return fail(Errno.ENOENT, Fd.describe(tx.state(), handle) + " is not an IOAS");
     }
