@@ -3,18 +3,35 @@ package dev.custody.rules;
 /**
  * Deliberately wrong rules, switched on one at a time by {@code custody simulate --mutant} to prove
  * the checks catch real bugs. With none switched on (always, outside that proof) the rules are the
- * kernel's.
+ * kernel's. Where a wrong rule is modelled on an upstream commit, its javadoc quotes the commit's
+ * subject; docs/BENCHMARKS.md has the seed that catches each one and the scenarios that do.
  */
 public enum Mutant {
-    /** VFIO SET_CONTAINER claims the group even though kernel DMA drivers hold it (owner_cnt check skipped). */
+    /**
+     * VFIO SET_CONTAINER claims the group even though kernel DMA drivers hold it (owner_cnt check
+     * skipped): the check "iommu: Add DMA ownership management interfaces" brought.
+     */
     CLAIM_IGNORES_KERNEL_USERS("the container claim ignores kernel users"),
-    /** dma_cleanup decrements owner_cnt even for a device that holds no kernel use (unbalanced unuse). */
+    /**
+     * dma_cleanup decrements owner_cnt even for a device that holds no kernel use (unbalanced unuse).
+     * The kernel itself decrements blindly here; only the model's bookkeeping of who holds the count
+     * tells, so no scenario can catch it. Modelled on no specific commit.
+     */
     UNUSE_IGNORES_COUNT("unuse does not check the count"),
-    /** A device hot-added to an owned group gets the default domain, not the group's current one. */
+    /**
+     * A device hot-added to an owned group gets the default domain, not the group's current one.
+     * Modelled on no specific commit.
+     */
     HOT_ADD_DEFAULT_DOMAIN("a hot-added device gets the default domain in an owned group"),
-    /** Releasing ownership leaves the group on whatever domain the owner had (no switch to default). */
+    /**
+     * Releasing ownership leaves the group on whatever domain the owner had (no switch to default).
+     * Modelled on no specific commit.
+     */
     RELEASE_KEEPS_DOMAIN("release forgets to switch to the default domain"),
-    /** A driver bind is answered before dma_configure is recorded (the use of the default domain is lost). */
+    /**
+     * A driver bind is answered before dma_configure is recorded (the use of the default domain is
+     * lost): it undoes "bus: platform,amba,fsl-mc,PCI: Add device DMA ownership management".
+     */
     PROBE_NOT_RECORDED("a probe is acknowledged before its kernel DMA use is recorded"),
     /**
      * dma_configure lets a kernel driver bind in a group a user owns: the sibling's driver is not
