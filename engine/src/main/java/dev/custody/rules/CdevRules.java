@@ -57,7 +57,7 @@ public final class CdevRules {
             return fail(Errno.ENOTTY, "fd " + any.get().label() + " is not a VFIO cdev");
         }
         GroupId group = tx.state().spec(cdev.device()).group().orElseThrow();
-        if (tx.state().openedGroupFile(group).isPresent()) {
+        if (tx.state().openedGroupFile(group).isPresent() && !tx.mutated(Mutant.CDEV_BIND_IGNORES_GROUP_FILE)) {
             return fail(
                     Errno.EBUSY,
                     "group " + group + " is open as "

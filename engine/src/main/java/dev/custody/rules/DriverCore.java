@@ -112,7 +112,7 @@ public final class DriverCore {
         if (device.pending().isPresent()) {
             return Outcome.pending(id + " is already waiting for its VFIO fds to close");
         }
-        if (blocksOnVfioFds(tx, id)) {
+        if (blocksOnVfioFds(tx, id) && !tx.mutated(Mutant.UNBIND_IGNORES_VFIO_FDS)) {
             tx.emit(new ReleaseBlocked(id, PendingRelease.UNBIND));
             return Outcome.pending(device.driver().get() + " waits in vfio_unregister_group_dev until "
                     + tx.state().vfioFdsOf(id) + " open VFIO fd(s) of " + id + " are closed");
@@ -206,7 +206,9 @@ public final class DriverCore {
         Optional<dev.custody.model.Errno> injected = tx.state().device(id).failNextProbe();
         if (injected.isPresent()) {
             tx.emit(new ProbeFailureConsumed(id));
-            dmaCleanup(tx, id, driver); // really_probe's probe_failed path
+            if (!tx.mutated(Mutant.FAILED_PROBE_SKIPS_CLEANUP)) {
+                dmaCleanup(tx, id, driver); // really_probe's probe_failed path
+            }
             return new ProbeResult.ProbeFailed(
                     injected.get(), driver.name() + " probe() of " + id + " returned -" + injected.get());
         }
@@ -299,6 +301,7 @@ public final class DriverCore {
                 }
                 tx.emit(new GroupDestroyed(group.id()));
                 tx.state().coreDomainsOf(group.id()).stream()
+                        .filter(freed -> !tx.mutated(Mutant.EMPTY_GROUP_KEEPS_DOMAINS))
                         .map(DomainState::id)
                         .toList()
                         .forEach(d -> tx.emit(new DomainFreed(d)));

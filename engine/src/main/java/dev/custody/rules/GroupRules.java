@@ -37,7 +37,7 @@ public final class GroupRules {
             return OK; // no group, nothing counted
         }
         GroupState group = found.get();
-        if (group.ownerCnt() > 0) {
+        if (group.ownerCnt() > 0 && !tx.mutated(Mutant.USE_IGNORES_OWNER)) {
             // only joins kernel users that are still on the default domain
             if (group.isOwned()) {
                 return fail(Errno.EBUSY, "group " + group.id() + " is owned by " + Describe.holders(tx.state(), group));
@@ -117,7 +117,7 @@ public final class GroupRules {
         }
         GroupState group = found.get();
         if (group.ownerCnt() > 0) {
-            if (!group.owner().equals(owner)) {
+            if (!group.owner().equals(owner) && !tx.mutated(Mutant.DEVICE_CLAIM_IGNORES_OWNER)) {
                 return fail(
                         Errno.EPERM,
                         "group " + group.id() + " has " + Describe.holders(tx.state(), group) + ", not "
@@ -136,7 +136,7 @@ public final class GroupRules {
             return warn(device + " has no IOMMU group to release");
         }
         GroupState group = found.get();
-        if (group.ownerCnt() > 1) {
+        if (group.ownerCnt() > 1 && !tx.mutated(Mutant.DEVICE_RELEASE_DROPS_GROUP)) {
             Claimant claimant = Claimant.device(device);
             if (group.owner().isEmpty() || group.claimsOf(claimant) == 0) {
                 // the kernel decrements blindly; a caller bug, refused here (docs/decisions.md, Bookkeeping)
@@ -163,8 +163,11 @@ public final class GroupRules {
         if (!group.pasids().isEmpty()) {
             return fail(Errno.EBUSY, "group " + group.id() + " has PASID attachments");
         }
-        DomainId blocking = group.blockingDomain().orElseGet(() -> allocateBlocking(tx, group));
-        Outcome<Reply> switched = DomainRules.setDomain(tx, group.id(), blocking);
+        DomainId blocking = group.blockingDomain()
+                .filter(reused -> !tx.mutated(Mutant.BLOCKING_REALLOCATED))
+                .orElseGet(() -> allocateBlocking(tx, group));
+        Outcome<Reply> switched =
+                tx.mutated(Mutant.OWNERSHIP_SKIPS_BLOCKING) ? OK : DomainRules.setDomain(tx, group.id(), blocking);
         if (!switched.isOk()) {
             return switched;
         }

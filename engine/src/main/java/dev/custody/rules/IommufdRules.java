@@ -211,7 +211,9 @@ public final class IommufdRules {
         if (current.id().equals(chosen.id())) {
             return Results.ok(new Reply.Attached(new Handle.IommufdObject(ctxId, chosen.id()), chosen.label(), false));
         }
-        Outcome<Reply> replaced = DomainRules.replace(tx, group, Optional.of(chosen.domain()));
+        Outcome<Reply> replaced = tx.mutated(Mutant.REPLACE_KEEPS_OLD_DOMAIN)
+                ? OK
+                : DomainRules.replace(tx, group, Optional.of(chosen.domain()));
         if (!replaced.isOk()) {
             tx.rollback(before);
             return replaced;
@@ -239,7 +241,8 @@ public final class IommufdRules {
         tx.emit(new IommufdDeviceAttached(ctxId, idevId, Optional.empty()));
         GroupState group = tx.state().groupOf(idev.device()).orElseThrow();
         IommufdFile ctx = tx.state().fileAs(ctxId, IommufdFile.class);
-        if (groupHwpt(tx, ctx, group.id(), Optional.empty()).isEmpty()) {
+        if (groupHwpt(tx, ctx, group.id(), Optional.empty()).isEmpty()
+                && !tx.mutated(Mutant.IOMMUFD_DETACH_KEEPS_DOMAIN)) {
             DomainRules.detachGroupOp(tx, group);
         }
         destroyIfUnusedAuto(tx, ctxId, hwpt);

@@ -40,13 +40,13 @@ public final class VfioGroupRules {
         if (tx.state().vfioDevicesOf(groupId).isEmpty()) {
             return fail(Errno.ENOENT, "group " + groupId + " has no VFIO device, so no /dev/vfio node");
         }
-        if (tx.state().openedGroupFile(groupId).isPresent()) {
+        if (tx.state().openedGroupFile(groupId).isPresent() && !tx.mutated(Mutant.GROUP_OPEN_NOT_EXCLUSIVE)) {
             return fail(
                     Errno.EBUSY,
                     "group " + groupId + " is already open as "
                             + tx.state().openedGroupFile(groupId).get().label());
         }
-        if (tx.state().cdevBoundCount(groupId) > 0) {
+        if (tx.state().cdevBoundCount(groupId) > 0 && !tx.mutated(Mutant.GROUP_OPEN_IGNORES_CDEV)) {
             return fail(
                     Errno.EBUSY,
                     "group " + groupId + " has " + tx.state().cdevBoundCount(groupId)
@@ -142,7 +142,7 @@ public final class VfioGroupRules {
         }
         if (file.get().container().isPresent()) {
             long devicesOpen = openDevices(tx, file.get().id()).size();
-            if (devicesOpen > 0) {
+            if (devicesOpen > 0 && !tx.mutated(Mutant.UNSET_IGNORES_OPEN_DEVICES)) {
                 return fail(
                         Errno.EBUSY,
                         file.get().label() + " has " + devicesOpen + " device(s) open (container_users "
