@@ -7,12 +7,24 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.ConfigFactory;
 import dev.custody.entity.AnswerRecord;
 import dev.custody.model.Command;
 import dev.custody.persistence.Journals;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
 import java.io.NotSerializableException;
+import java.io.OutputStream;
 import java.net.ServerSocket;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,6 +36,7 @@ import org.apache.pekko.serialization.SerializationExtension;
 import org.apache.pekko.serialization.Serializers;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** A cluster of one node on 127.0.0.1 and the in-memory journal: routing, passivation, the wire form, joining. */
 class OneNodeClusterTest {
@@ -134,6 +147,42 @@ class OneNodeClusterTest {
             fail("waited " + BOUND.toSeconds() + " s for the node on another journal to be refused and stop");
         }
         assertEquals(1, founder.membersUp(), "the node on another journal was let in");
+    }
+
+    @Test
+    void theRequestSocketAnswersEachLineFromTheInstanceItNames(@TempDir Path dir) throws Exception {
+        int port = freePort();
+        ClusterNode node = node(port, List.of(port), "memory", Duration.ofMinutes(10));
+        Path path = dir.resolve("cluster.sock");
+        ClusterSocket socket = ClusterSocket.start(path, node.engines(), BOUND);
+        try (socket;
+                SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(path));
+                BufferedReader in = new BufferedReader(
+                        new InputStreamReader(Channels.newInputStream(channel), StandardCharsets.UTF_8));
+                OutputStream out = Channels.newOutputStream(channel)) {
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(path)));
+            String requests = String.join(
+                    "\n",
+                    "{\"instance\":\"solo-1\",\"caller\":\"vm-1\",\"opid\":\"op-1\","
+                            + "\"command\":{\"op\":\"vfio.container.open\",\"as\":\"c\"}}",
+                    "{\"instance\":\"nowhere\",\"command\":{\"op\":\"vfio.container.open\",\"as\":\"c\"}}",
+                    "{\"instance\":\"solo-1\",\"command\":{\"op\":\"no.such.op\"}}",
+                    "not json",
+                    "");
+            out.write(requests.getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            ObjectMapper json = new ObjectMapper();
+            JsonNode answered = json.readTree(in.readLine());
+            assertEquals("ok", answered.path("result").asText(), answered.toString());
+            assertEquals(node.address(), answered.path("node").asText());
+            assertTrue(answered.path("value").path("created").asText().startsWith("fd:"), answered.toString());
+            JsonNode unknown = json.readTree(in.readLine());
+            assertTrue(unknown.path("error").asText().contains("no engine instance \"nowhere\""), unknown.toString());
+            JsonNode badOp = json.readTree(in.readLine());
+            assertTrue(badOp.path("error").asText().contains("no.such.op"), badOp.toString());
+            JsonNode notJson = json.readTree(in.readLine());
+            assertTrue(notJson.path("error").asText().startsWith("not JSON"), notJson.toString());
+        }
     }
 
     private static AnswerRecord decide(ClusterNode node, String instance, Command<?> command, String operationId)
