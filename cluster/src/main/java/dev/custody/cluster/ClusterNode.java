@@ -65,6 +65,15 @@ public final class ClusterNode implements AutoCloseable {
                 .count();
     }
 
+    /** Completes once this node is an up member of the cluster (it joined through a seed node, or formed it). */
+    public CompletionStage<Void> up() {
+        java.util.concurrent.CompletableFuture<Void> up = new java.util.concurrent.CompletableFuture<>();
+        org.apache.pekko.cluster.Cluster.get(
+                        org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(runtime.actorSystem()))
+                .registerOnMemberUp(() -> up.complete(null));
+        return up;
+    }
+
     /** Completes when this node's actor system has terminated: after {@link #close}, or once it was downed. */
     public CompletionStage<?> terminated() {
         return runtime.actorSystem().getWhenTerminated();

@@ -108,6 +108,44 @@ public final class ServeCommand implements Callable<Integer> {
     boolean dryRun;
 
     @Option(
+            names = "--cluster",
+            description = "Run as a cluster node: every instance of the fleet is served by whichever node holds it"
+                    + " (docs/cluster.md). Needs --seed-nodes and a jdbc:postgresql: --journal.")
+    boolean cluster;
+
+    @Option(
+            names = "--seed-nodes",
+            paramLabel = "HOST:PORT,...",
+            description = "With --cluster: the nodes to join through, the same list on every node.")
+    String seedNodes;
+
+    @Option(
+            names = "--cluster-host",
+            defaultValue = "127.0.0.1",
+            description = "With --cluster: the address other nodes reach this one at. Default: ${DEFAULT-VALUE}.")
+    String clusterHost;
+
+    @Option(
+            names = "--cluster-port",
+            defaultValue = "2551",
+            description = "With --cluster: this node's cluster (Artery TCP) port. Default: ${DEFAULT-VALUE}.")
+    int clusterPort;
+
+    @Option(
+            names = "--cluster-config",
+            paramLabel = "FILE",
+            description = "With --cluster: Pekko settings (HOCON) put in front of the node's own, e.g. Artery TLS"
+                    + " (docs/cluster.md).")
+    Path clusterConfig;
+
+    @Option(
+            names = "--hosts",
+            defaultValue = "1",
+            description = "With --cluster: the fleet, host-0 ... host-(N-1), each a host kernel of the topology."
+                    + " Default: ${DEFAULT-VALUE}.")
+    int hosts;
+
+    @Option(
             names = "--exit-with-stdin",
             hidden = true,
             description = "Halt when standard input ends (crash-test --serve: the child dies with its parent).")
@@ -117,6 +155,13 @@ public final class ServeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (exitWithStdin) {
             ParentWatch.start();
+        }
+        if (cluster) {
+            return new ClusterServe(this).run();
+        }
+        if (seedNodes != null) {
+            System.err.println("custody serve: --seed-nodes belongs to a cluster node: add --cluster");
+            return 2;
         }
         JournalSpec spec;
         Topology machine;
@@ -205,7 +250,7 @@ public final class ServeCommand implements Callable<Integer> {
         return Optional.empty();
     }
 
-    private Topology loadHost() throws java.io.IOException {
+    Topology loadHost() throws java.io.IOException {
         var loaded = host.load();
         loaded.notes().forEach(n -> System.err.println("custody serve: note: " + n));
         return TopologySources.capture(loaded.capture(), loaded.source());
