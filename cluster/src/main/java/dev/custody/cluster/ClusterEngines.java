@@ -88,6 +88,11 @@ public final class ClusterEngines {
                 });
     }
 
+    /** The refusal of a request for an instance outside the fleet. */
+    String unknown(String instance) {
+        return fleet.unknown(instance);
+    }
+
     public Set<String> instances() {
         return fleet.instances();
     }

@@ -35,7 +35,9 @@ import java.util.concurrent.TimeUnit;
  * </pre>
  *
  * A request that is not answered gets {@code {"instance":...,"error":"..."}}; one without an {@code
- * opid} may be decided twice if it is sent again.
+ * opid} may be decided twice if it is sent again. A connection may pick its instance once, in its first
+ * line ({@code {"instance":"host-3"}}, answered {@code {"instance":"host-3","selected":true}}); its
+ * later lines may then leave the instance out.
  */
 public final class ClusterSocket implements AutoCloseable {
     /** The longest request line; a command is a few hundred bytes. */
@@ -83,11 +85,12 @@ public final class ClusterSocket implements AutoCloseable {
                         new InputStreamReader(Channels.newInputStream(connection), StandardCharsets.UTF_8));
                 OutputStream out = Channels.newOutputStream(connection)) {
             String line;
+            String[] chosen = {""}; // the instance this connection picked, if it did
             while ((line = readLine(in)) != null) {
                 if (line.isBlank()) {
                     continue;
                 }
-                out.write((answer(line) + "\n").getBytes(StandardCharsets.UTF_8));
+                out.write((answer(line, chosen) + "\n").getBytes(StandardCharsets.UTF_8));
                 out.flush();
             }
         } catch (IOException gone) {
@@ -113,8 +116,8 @@ public final class ClusterSocket implements AutoCloseable {
         return line.isEmpty() ? null : line.toString();
     }
 
-    /** The answer line to one request line. */
-    String answer(String line) {
+    /** The answer line to one request line of a connection that picked instance {@code chosen[0]} (or none: ""). */
+    String answer(String line, String[] chosen) {
         ObjectNode reply = JSON.createObjectNode();
         String instance = "";
         try {
@@ -122,9 +125,20 @@ public final class ClusterSocket implements AutoCloseable {
             if (!(request instanceof ObjectNode)) {
                 throw new IllegalArgumentException("a request is a JSON object");
             }
-            instance = text(request, "instance", true);
+            instance = text(request, "instance", chosen[0].isEmpty());
+            if (instance.isEmpty()) {
+                instance = chosen[0];
+            }
             reply.put("instance", instance);
             JsonNode step = request.get("command");
+            if (step == null && request.size() == 1) { // {"instance": ...} alone: the connection picks it
+                if (!engines.instances().contains(instance)) {
+                    throw new UnknownInstanceException(engines.unknown(instance));
+                }
+                chosen[0] = instance;
+                reply.put("selected", true);
+                return reply.toString();
+            }
             if (!(step instanceof ObjectNode)) {
                 throw new IllegalArgumentException(
                         "\"command\" must be an object such as {\"op\":\"vfio.container.open\""

@@ -168,6 +168,8 @@ class OneNodeClusterTest {
                     "{\"instance\":\"nowhere\",\"command\":{\"op\":\"vfio.container.open\",\"as\":\"c\"}}",
                     "{\"instance\":\"solo-1\",\"command\":{\"op\":\"no.such.op\"}}",
                     "not json",
+                    "{\"instance\":\"solo-0\"}",
+                    "{\"opid\":\"op-2\",\"command\":{\"op\":\"vfio.container.open\",\"as\":\"d\"}}",
                     "");
             out.write(requests.getBytes(StandardCharsets.UTF_8));
             out.flush();
@@ -182,6 +184,11 @@ class OneNodeClusterTest {
             assertTrue(badOp.path("error").asText().contains("no.such.op"), badOp.toString());
             JsonNode notJson = json.readTree(in.readLine());
             assertTrue(notJson.path("error").asText().startsWith("not JSON"), notJson.toString());
+            JsonNode selected = json.readTree(in.readLine());
+            assertTrue(selected.path("selected").asBoolean(), selected.toString());
+            JsonNode onChosen = json.readTree(in.readLine());
+            assertEquals("solo-0", onChosen.path("instance").asText(), onChosen.toString());
+            assertEquals("ok", onChosen.path("result").asText(), onChosen.toString());
         }
     }
 

@@ -1,12 +1,18 @@
 package dev.custody.cli;
 
+import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
 import dev.custody.api.CustodyRuntime;
 import dev.custody.api.EngineAdmin;
 import dev.custody.api.HeapNeed;
+import dev.custody.cluster.ClusterServer;
+import dev.custody.cluster.ClusterSettings;
+import dev.custody.cluster.Fleet;
 import dev.custody.crash.ParentWatch;
 import dev.custody.live.LiveMode;
 import dev.custody.model.Topology;
+import dev.custody.persistence.JournalCredentials;
 import dev.custody.persistence.JournalSpec;
 import dev.custody.replay.SysfsView;
 import dev.custody.server.ControlServer;
@@ -157,7 +163,7 @@ public final class ServeCommand implements Callable<Integer> {
             ParentWatch.start();
         }
         if (cluster) {
-            return new ClusterServe(this).run();
+            return serveCluster();
         }
         if (seedNodes != null) {
             System.err.println("custody serve: --seed-nodes belongs to a cluster node: add --cluster");
@@ -246,11 +252,53 @@ public final class ServeCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** {@code --cluster}: one node of a cluster of nodes on one PostgreSQL journal (docs/cluster.md). */
+    private int serveCluster() {
+        ClusterSettings settings;
+        JournalSpec spec;
+        Fleet fleet;
+        Config extra;
+        try {
+            if (live || accessPolicy != null || state != null || metricsPort != null) {
+                throw new IllegalArgumentException("--host, --access-policy, --state and --metrics-port are not"
+                        + " available to a cluster node yet (docs/cluster.md)");
+            }
+            if (seedNodes == null) {
+                throw new IllegalArgumentException(
+                        "--cluster needs --seed-nodes HOST:PORT,... (the same on every node)");
+            }
+            if (!journal.startsWith("jdbc:postgresql:")) {
+                throw new IllegalArgumentException("a cluster's journal is shared by every node: --journal must be a"
+                        + " jdbc:postgresql: URL, not " + JournalCredentials.redacted(journal));
+            }
+            spec = JournalSpec.parse(journal);
+            Topology machine = topology != null ? TopologySources.scenarioFile(topology) : loadHost();
+            Optional<String> tooLarge = HeapNeed.refusal(machine, true);
+            if (tooLarge.isPresent()) {
+                throw new IllegalArgumentException(tooLarge.get());
+            }
+            fleet = Fleet.numbered("host", hosts, machine);
+            // every node must name the same database; the password is never part of what they compare
+            String journalIdentity = JournalCredentials.redacted(JournalCredentials.withoutPasswordFile(journal));
+            settings = ClusterSettings.of(
+                    clusterHost, clusterPort, ClusterSettings.parseSeedNodes(seedNodes), journalIdentity);
+            extra = clusterConfig == null
+                    ? ConfigFactory.empty()
+                    : ConfigFactory.parseFile(
+                            clusterConfig.toFile(),
+                            ConfigParseOptions.defaults().setAllowMissing(false));
+        } catch (RuntimeException | java.io.IOException bad) {
+            System.err.println("custody serve: " + bad.getMessage());
+            return 2;
+        }
+        return ClusterServer.run(settings, spec.config(), spec.redacted(), fleet, socket, extra, System.err);
+    }
+
     private static Optional<LiveMode> none() {
         return Optional.empty();
     }
 
-    Topology loadHost() throws java.io.IOException {
+    private Topology loadHost() throws java.io.IOException {
         var loaded = host.load();
         loaded.notes().forEach(n -> System.err.println("custody serve: note: " + n));
         return TopologySources.capture(loaded.capture(), loaded.source());
