@@ -34,8 +34,10 @@ public final class ClusterNode implements AutoCloseable {
     public static ClusterNode start(
             ClusterSettings settings, Config journal, Fleet fleet, Duration engineTimeout, Config overrides) {
         SchemaCreator.createIfMissing(journal.withFallback(ConfigFactory.load()));
-        CustodyRuntime runtime =
-                CustodyRuntime.start(overrides.withFallback(settings.config()).withFallback(journal));
+        CustodyRuntime runtime = CustodyRuntime.start(overrides
+                .withFallback(settings.config())
+                .withValue(JoinCheck.FLEET, com.typesafe.config.ConfigValueFactory.fromAnyRef(fleet.fingerprint()))
+                .withFallback(journal));
         try {
             return new ClusterNode(runtime, ClusterEngines.start(runtime, fleet, engineTimeout));
         } catch (RuntimeException failed) {

@@ -61,6 +61,22 @@ public final class Fleet {
         return java.util.Collections.unmodifiableSet(hosts.keySet());
     }
 
+    /**
+     * A digest of the instance names, which every node must share: a node given another fleet would
+     * refuse, or start, instances the others route elsewhere ({@link JoinCheck} compares it).
+     */
+    public String fingerprint() {
+        try {
+            var digest = java.security.MessageDigest.getInstance("SHA-256");
+            for (String instance : hosts.keySet()) {
+                digest.update((instance + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
+            return hosts.size() + ":" + java.util.HexFormat.of().formatHex(digest.digest(), 0, 8);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
+    }
+
     /** The refusal of a request for {@code instance}, naming a few instances that do exist. */
     String unknown(String instance) {
         var some = hosts.keySet().stream().limit(5).toList();

@@ -139,13 +139,9 @@ class OneNodeClusterTest {
                 node(first, List.of(first), "jdbc:postgresql://10.0.0.1:5432/fleet", Duration.ofMinutes(10));
         await("the first node to be up", () -> founder.membersUp() == 1);
         int second = freePort();
-        ClusterNode stranger =
-                node(second, List.of(first), "jdbc:postgresql://10.0.0.2:5432/fleet", Duration.ofMinutes(10));
-        try {
-            stranger.terminated().toCompletableFuture().get(BOUND.toSeconds(), TimeUnit.SECONDS);
-        } catch (java.util.concurrent.TimeoutException e) {
-            fail("waited " + BOUND.toSeconds() + " s for the node on another journal to be refused and stop");
-        }
+        refusedWhenJoining(
+                "the node on another journal",
+                () -> node(second, List.of(first), "jdbc:postgresql://10.0.0.2:5432/fleet", Duration.ofMinutes(10)));
         assertEquals(1, founder.membersUp(), "the node on another journal was let in");
     }
 
@@ -189,6 +185,42 @@ class OneNodeClusterTest {
             JsonNode onChosen = json.readTree(in.readLine());
             assertEquals("solo-0", onChosen.path("instance").asText(), onChosen.toString());
             assertEquals("ok", onChosen.path("result").asText(), onChosen.toString());
+        }
+    }
+
+    @Test
+    void aNodeWithAnotherFleetIsRefusedWhenItJoins() throws Exception {
+        int first = freePort();
+        ClusterNode founder = node(first, List.of(first), "memory", Duration.ofMinutes(10));
+        await("the first node to be up", () -> founder.membersUp() == 1);
+        int second = freePort();
+        ClusterSettings settings = ClusterSettings.of("127.0.0.1", second, List.of("127.0.0.1:" + first), "memory");
+        refusedWhenJoining("the node with another fleet", () -> {
+            ClusterNode stranger = ClusterNode.start(
+                    settings,
+                    Journals.inMemory(),
+                    Fleet.numbered("solo", 3, Topologies.twoGroups()),
+                    Duration.ofSeconds(20),
+                    ConfigFactory.empty());
+            nodes.add(stranger);
+            return stranger;
+        });
+        assertEquals(1, founder.membersUp(), "the node with another fleet was let in");
+    }
+
+    /** The node is refused and stops: while it starts (its start then fails), or soon after. */
+    private static void refusedWhenJoining(String what, java.util.function.Supplier<ClusterNode> start)
+            throws Exception {
+        ClusterNode node;
+        try {
+            node = start.get();
+        } catch (IllegalStateException stoppedWhileStarting) {
+            return;
+        }
+        try {
+            node.terminated().toCompletableFuture().get(BOUND.toSeconds(), TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            fail("waited " + BOUND.toSeconds() + " s for " + what + " to be refused and stop");
         }
     }
 
