@@ -160,6 +160,15 @@ public final class CustodyRuntime implements AutoCloseable {
         return system;
     }
 
+    /**
+     * The actor system itself, for what runs beside the engines on it: Cluster Sharding, whose entities
+     * start engines on this runtime ({@code dev.custody.cluster}, docs/cluster.md). Holding it gives no
+     * way into an engine: engines are reached through the {@link EngineAdmin} their start returns.
+     */
+    public ActorSystem<?> actorSystem() {
+        return system;
+    }
+
     @Override
     public void close() {
         system.terminate();

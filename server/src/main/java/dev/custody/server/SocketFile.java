@@ -17,12 +17,12 @@ import java.util.Set;
  * Creates the listening socket file with its mode set before anyone else can reach it. The JDK binds
  * and listens in one call and cannot set a umask, so the socket is created in a new directory only
  * the server's user can enter, given its mode there, and then renamed into place: nobody can connect
- * while its mode is still the umask's.
+ * while its mode is still the umask's. Public for the cluster's request socket (dev.custody.cluster).
  */
-final class SocketFile {
+public final class SocketFile {
     private SocketFile() {}
 
-    static ServerSocketChannel bind(Path socket, Set<PosixFilePermission> mode, int backlog) throws IOException {
+    public static ServerSocketChannel bind(Path socket, Set<PosixFilePermission> mode, int backlog) throws IOException {
         Path target = socket.toAbsolutePath();
         Files.createDirectories(target.getParent());
         refuseIfServed(target);

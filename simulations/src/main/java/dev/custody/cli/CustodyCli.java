@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
             InspectCommand.class,
             CrashTestCommand.class,
             CrashWorkloadCommand.class,
+            ClusterTestCommand.class,
             ServeCommand.class,
             CtlCommand.class,
             ShellFilesCommand.class

@@ -1,12 +1,18 @@
 package dev.custody.cli;
 
+import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
 import dev.custody.api.CustodyRuntime;
 import dev.custody.api.EngineAdmin;
 import dev.custody.api.HeapNeed;
+import dev.custody.cluster.ClusterServer;
+import dev.custody.cluster.ClusterSettings;
+import dev.custody.cluster.Fleet;
 import dev.custody.crash.ParentWatch;
 import dev.custody.live.LiveMode;
 import dev.custody.model.Topology;
+import dev.custody.persistence.JournalCredentials;
 import dev.custody.persistence.JournalSpec;
 import dev.custody.replay.SysfsView;
 import dev.custody.server.ControlServer;
@@ -108,6 +114,44 @@ public final class ServeCommand implements Callable<Integer> {
     boolean dryRun;
 
     @Option(
+            names = "--cluster",
+            description = "Run as a cluster node: every instance of the fleet is served by whichever node holds it"
+                    + " (docs/cluster.md). Needs --seed-nodes and a jdbc:postgresql: --journal.")
+    boolean cluster;
+
+    @Option(
+            names = "--seed-nodes",
+            paramLabel = "HOST:PORT,...",
+            description = "With --cluster: the nodes to join through, the same list on every node.")
+    String seedNodes;
+
+    @Option(
+            names = "--cluster-host",
+            defaultValue = "127.0.0.1",
+            description = "With --cluster: the address other nodes reach this one at. Default: ${DEFAULT-VALUE}.")
+    String clusterHost;
+
+    @Option(
+            names = "--cluster-port",
+            defaultValue = "2551",
+            description = "With --cluster: this node's cluster (Artery TCP) port. Default: ${DEFAULT-VALUE}.")
+    int clusterPort;
+
+    @Option(
+            names = "--cluster-config",
+            paramLabel = "FILE",
+            description = "With --cluster: Pekko settings (HOCON) put in front of the node's own, e.g. Artery TLS"
+                    + " (docs/cluster.md).")
+    Path clusterConfig;
+
+    @Option(
+            names = "--hosts",
+            defaultValue = "1",
+            description = "With --cluster: the fleet, host-0 ... host-(N-1), each a host kernel of the topology."
+                    + " Default: ${DEFAULT-VALUE}.")
+    int hosts;
+
+    @Option(
             names = "--exit-with-stdin",
             hidden = true,
             description = "Halt when standard input ends (crash-test --serve: the child dies with its parent).")
@@ -117,6 +161,13 @@ public final class ServeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (exitWithStdin) {
             ParentWatch.start();
+        }
+        if (cluster) {
+            return serveCluster();
+        }
+        if (seedNodes != null) {
+            System.err.println("custody serve: --seed-nodes belongs to a cluster node: add --cluster");
+            return 2;
         }
         JournalSpec spec;
         Topology machine;
@@ -199,6 +250,48 @@ public final class ServeCommand implements Callable<Integer> {
                 + ")");
         server.awaitClosed();
         return 0;
+    }
+
+    /** {@code --cluster}: one node of a cluster of nodes on one PostgreSQL journal (docs/cluster.md). */
+    private int serveCluster() {
+        ClusterSettings settings;
+        JournalSpec spec;
+        Fleet fleet;
+        Config extra;
+        try {
+            if (live || accessPolicy != null || state != null || metricsPort != null) {
+                throw new IllegalArgumentException("--host, --access-policy, --state and --metrics-port are not"
+                        + " available to a cluster node yet (docs/cluster.md)");
+            }
+            if (seedNodes == null) {
+                throw new IllegalArgumentException(
+                        "--cluster needs --seed-nodes HOST:PORT,... (the same on every node)");
+            }
+            if (!journal.startsWith("jdbc:postgresql:")) {
+                throw new IllegalArgumentException("a cluster's journal is shared by every node: --journal must be a"
+                        + " jdbc:postgresql: URL, not " + JournalCredentials.redacted(journal));
+            }
+            spec = JournalSpec.parse(journal);
+            Topology machine = topology != null ? TopologySources.scenarioFile(topology) : loadHost();
+            Optional<String> tooLarge = HeapNeed.refusal(machine, true);
+            if (tooLarge.isPresent()) {
+                throw new IllegalArgumentException(tooLarge.get());
+            }
+            fleet = Fleet.numbered("host", hosts, machine);
+            // every node must name the same database; the password is never part of what they compare
+            String journalIdentity = JournalCredentials.redacted(JournalCredentials.withoutPasswordFile(journal));
+            settings = ClusterSettings.of(
+                    clusterHost, clusterPort, ClusterSettings.parseSeedNodes(seedNodes), journalIdentity);
+            extra = clusterConfig == null
+                    ? ConfigFactory.empty()
+                    : ConfigFactory.parseFile(
+                            clusterConfig.toFile(),
+                            ConfigParseOptions.defaults().setAllowMissing(false));
+        } catch (RuntimeException | java.io.IOException bad) {
+            System.err.println("custody serve: " + bad.getMessage());
+            return 2;
+        }
+        return ClusterServer.run(settings, spec.config(), spec.redacted(), fleet, socket, extra, System.err);
     }
 
     private static Optional<LiveMode> none() {

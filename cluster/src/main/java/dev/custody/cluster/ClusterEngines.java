@@ -1,0 +1,114 @@
+package dev.custody.cluster;
+
+import dev.custody.api.CustodyRuntime;
+import dev.custody.entity.CommandText;
+import dev.custody.model.Command;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeoutException;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.cluster.typed.Cluster;
+
+/**
+ * The engines of a fleet, reached from any node of the cluster: a request names its instance, and
+ * Cluster Sharding carries it to the node that runs that instance's engine, starting it there (from
+ * the shared journal) when no node does. Every node starts this once, on its own runtime, with the same
+ * fleet; the node then also hosts its share of the instances ({@link EngineShard}).
+ */
+public final class ClusterEngines {
+    private final ClusterSharding sharding;
+    private final Fleet fleet;
+    private final String node;
+    private final EngineTally tally;
+
+    private ClusterEngines(ClusterSharding sharding, Fleet fleet, String node, EngineTally tally) {
+        this.sharding = sharding;
+        this.fleet = fleet;
+        this.node = node;
+        this.tally = tally;
+    }
+
+    /** Joins the sharded engine type on {@code runtime}, whose actor system is a cluster node. */
+    public static ClusterEngines start(CustodyRuntime runtime, Fleet fleet, Duration engineTimeout) {
+        ActorSystem<?> system = runtime.actorSystem();
+        String node = Cluster.get(system).selfMember().address().toString();
+        ClusterSharding sharding = ClusterSharding.get(system);
+        EngineTally tally = new EngineTally();
+        sharding.init(Entity.of(EngineShard.TYPE, context -> {
+                    String instance = context.getEntityId();
+                    return fleet.topology(instance)
+                            .map(topology ->
+                                    EngineShard.create(runtime, instance, topology, engineTimeout, node, tally))
+                            .orElseGet(() -> EngineShard.unknown(fleet.unknown(instance), node));
+                })
+                .withStopMessage(EngineShard.Passivate.INSTANCE));
+        return new ClusterEngines(sharding, fleet, node, tally);
+    }
+
+    /**
+     * Decides {@code command} on engine {@code instance}, wherever it runs, as sent by {@code caller}
+     * under {@code operationId} (empty: the engine makes one up, and a retry may be decided twice).
+     * Completes with the answer once it is on stable storage in the shared journal; fails with {@link
+     * UnknownInstanceException} for an instance the fleet does not hold, and with {@link
+     * EngineUnavailableException} when no answer came (retry under the same operation id).
+     */
+    public CompletionStage<ShardReply.Answered> decide(
+            String instance, Command<?> command, String caller, String operationId, Duration timeout) {
+        if (fleet.topology(instance).isEmpty()) {
+            return CompletableFuture.failedFuture(new UnknownInstanceException(fleet.unknown(instance)));
+        }
+        if (caller.isBlank()) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("a caller needs a name"));
+        }
+        String text = CommandText.write(command);
+        return sharding.entityRefFor(EngineShard.TYPE, instance)
+                .<ShardReply>ask(replyTo -> new EngineShard.Decide(text, caller, operationId, replyTo), timeout)
+                .handle((reply, failure) -> {
+                    if (failure != null) {
+                        Throwable cause =
+                                failure instanceof java.util.concurrent.CompletionException c && c.getCause() != null
+                                        ? c.getCause()
+                                        : failure;
+                        throw new EngineUnavailableException(
+                                cause instanceof TimeoutException
+                                        ? "no answer from engine " + instance + " within " + timeout.toMillis()
+                                                + " ms (its node may have died; the instance moves to a"
+                                                + " survivor): retry under the same operation id"
+                                        : "engine " + instance + ": " + EngineShard.messageOf(cause),
+                                cause);
+                    }
+                    return switch (reply) {
+                        case ShardReply.Answered answered -> answered;
+                        case ShardReply.Failed failed -> throw new EngineUnavailableException(failed.message());
+                    };
+                });
+    }
+
+    /** The refusal of a request for an instance outside the fleet. */
+    String unknown(String instance) {
+        return fleet.unknown(instance);
+    }
+
+    public Set<String> instances() {
+        return fleet.instances();
+    }
+
+    /** How many engines run on this node now: started by a request, gone once passivated or moved. */
+    public int runningHere() {
+        return tally.running();
+    }
+
+    /** How many engine starts this node made (a passivated instance woken again counts again). */
+    public long startedHere() {
+        return tally.started();
+    }
+
+    /** This node's address, as the answers of the instances it holds name it. */
+    public String node() {
+        return node;
+    }
+}

@@ -1,0 +1,224 @@
+package dev.custody.cluster;
+
+import dev.custody.api.CustodyRuntime;
+import dev.custody.api.EngineAdmin;
+import dev.custody.entity.AnswerRecord;
+import dev.custody.entity.CommandText;
+import dev.custody.model.Command;
+import dev.custody.model.Topology;
+import dev.custody.rules.Decision;
+import java.time.Duration;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.StashBuffer;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+
+/**
+ * One engine instance as a Cluster Sharding entity: it starts the engine (its coordinator and entity
+ * actors, all on this node's {@link CustodyRuntime}) when it starts, hands it every request, and stops
+ * it before it stops itself, on passivation and on a shard's handoff to another node.
+ *
+ * <p>Why an instance never has two writers: Cluster Sharding runs an entity on one node at a time,
+ * and starts it elsewhere only after the shard's old home handed it off (this behaviour completes
+ * {@link EngineAdmin#stop} first, so every write of the engine is done) or after that node was downed
+ * and removed, which the Split Brain Resolver does only to a node that cannot reach a majority and so
+ * downs itself as well (docs/cluster.md). A request that arrives while the engine starts waits for it.
+ */
+public final class EngineShard {
+    private EngineShard() {}
+
+    /** The entity type; its entity id is the instance name. */
+    public static final EntityTypeKey<Message> TYPE = EntityTypeKey.create(Message.class, "custody-engine");
+
+    /** How many requests may wait while the engine starts (recovery of a large journal takes a while). */
+    static final int WAITING_REQUESTS = 10_000;
+
+    public sealed interface Message {}
+
+    /**
+     * Decide a command ({@link CommandText}) as {@code caller}, under the caller's operation id when it
+     * is not empty: a retry under the same id (after a node died, say) gets the first answer, never a
+     * second decision, whichever node answers it.
+     */
+    public record Decide(String command, String caller, String operationId, ActorRef<ShardReply> replyTo)
+            implements Message, ClusterMessage {}
+
+    /** Sharding's stop message: passivation of an idle instance, or a handoff. Never sent across nodes. */
+    enum Passivate implements Message {
+        INSTANCE
+    }
+
+    private record Started(EngineAdmin admin) implements Message {}
+
+    private record NotStarted(Throwable cause) implements Message {}
+
+    private record Done(ActorRef<ShardReply> replyTo, Decision decision, Throwable failure) implements Message {}
+
+    private record EngineStopped(boolean cleanly) implements Message {}
+
+    /** The entity of {@code instance}; {@code node} is this node's address, given with every answer. */
+    static Behavior<Message> create(
+            CustodyRuntime runtime,
+            String instance,
+            Topology topology,
+            Duration timeout,
+            String node,
+            EngineTally tally) {
+        return Behaviors.withStash(
+                WAITING_REQUESTS,
+                stash -> Behaviors.setup(context -> {
+                    context.pipeToSelf(
+                            EngineAdmin.start(runtime, instance, topology, timeout),
+                            (admin, failure) -> failure == null ? new Started(admin) : new NotStarted(failure));
+                    return new EngineShard.Run(context, stash, instance, node, tally).starting();
+                }));
+    }
+
+    /** The entity of an instance the fleet does not hold: refuses every request, then stops. */
+    static Behavior<Message> unknown(String refusal, String node) {
+        return Behaviors.receive(Message.class)
+                .onMessage(Decide.class, decide -> {
+                    decide.replyTo().tell(new ShardReply.Failed(refusal, node));
+                    return Behaviors.stopped();
+                })
+                .onMessage(Passivate.class, passivate -> Behaviors.stopped())
+                .build();
+    }
+
+    private static final class Run {
+        private final ActorContext<Message> context;
+        private final StashBuffer<Message> stash;
+        private final String instance;
+        private final String node;
+        private final EngineTally tally;
+        private EngineAdmin admin;
+        private boolean engineStopped;
+
+        Run(
+                ActorContext<Message> context,
+                StashBuffer<Message> stash,
+                String instance,
+                String node,
+                EngineTally tally) {
+            this.context = context;
+            this.tally = tally;
+            this.stash = stash;
+            this.instance = instance;
+            this.node = node;
+        }
+
+        Behavior<Message> starting() {
+            return Behaviors.receive(Message.class)
+                    .onMessage(Started.class, started -> {
+                        admin = started.admin();
+                        tally.start();
+                        return stash.unstashAll(running());
+                    })
+                    .onMessage(NotStarted.class, failed -> {
+                        String why =
+                                "engine " + instance + " could not start on " + node + ": " + messageOf(failed.cause());
+                        context.getLog().warn(why);
+                        stash.forEach(waiting -> refuse(waiting, why));
+                        stash.clear();
+                        return Behaviors.stopped(); // the next request starts it again
+                    })
+                    .onMessage(Message.class, waiting -> {
+                        if (stash.isFull()) {
+                            refuse(
+                                    waiting,
+                                    "engine " + instance + " is starting on " + node + " and already has "
+                                            + WAITING_REQUESTS + " requests waiting; retry");
+                        } else {
+                            stash.stash(waiting);
+                        }
+                        return Behaviors.same();
+                    })
+                    .build();
+        }
+
+        Behavior<Message> running() {
+            return Behaviors.receive(Message.class)
+                    .onMessage(Decide.class, this::decide)
+                    .onMessage(Done.class, this::answer)
+                    .onMessage(Passivate.class, passivate -> {
+                        context.pipeToSelf(admin.stop(), (last, failure) -> new EngineStopped(failure == null));
+                        return stopping();
+                    })
+                    .onSignal(PostStop.class, stop -> halt())
+                    .build();
+        }
+
+        /** Answers the decisions still under way, then stops once the engine has. */
+        private Behavior<Message> stopping() {
+            return Behaviors.receive(Message.class)
+                    .onMessage(Done.class, this::answer)
+                    .onMessage(EngineStopped.class, stopped -> {
+                        engineStopped = stopped.cleanly(); // else PostStop halts what is left
+                        return Behaviors.stopped();
+                    })
+                    .onMessage(Decide.class, decide -> {
+                        refuse(decide, "engine " + instance + " is moving off " + node + "; retry");
+                        return Behaviors.same();
+                    })
+                    .onSignal(PostStop.class, stop -> halt())
+                    .build();
+        }
+
+        private Behavior<Message> decide(Decide decide) {
+            Command<?> command;
+            try {
+                command = CommandText.read(decide.command());
+            } catch (IllegalArgumentException bad) {
+                decide.replyTo().tell(new ShardReply.Failed(bad.getMessage(), node));
+                return Behaviors.same();
+            }
+            EngineAdmin as = admin.as(decide.caller());
+            var decided =
+                    decide.operationId().isEmpty() ? as.decide(command) : as.decide(command, decide.operationId());
+            context.pipeToSelf(decided, (decision, failure) -> new Done(decide.replyTo(), decision, failure));
+            return Behaviors.same();
+        }
+
+        private Behavior<Message> answer(Done done) {
+            done.replyTo()
+                    .tell(
+                            done.failure() == null
+                                    ? new ShardReply.Answered(
+                                            AnswerRecord.of(done.decision().outcome()), node)
+                                    : new ShardReply.Failed(
+                                            "engine " + instance + " on " + node + ": " + messageOf(done.failure()),
+                                            node));
+            return Behaviors.same();
+        }
+
+        /** Stopped other than by passivation (the node shutting down): stop the engine's actors at once. */
+        private Behavior<Message> halt() {
+            if (admin != null) {
+                if (!engineStopped) {
+                    admin.halt();
+                }
+                tally.gone();
+            }
+            return Behaviors.same();
+        }
+
+        private void refuse(Message waiting, String why) {
+            if (waiting instanceof Decide decide) {
+                decide.replyTo().tell(new ShardReply.Failed(why, node));
+            }
+        }
+    }
+
+    static String messageOf(Throwable failure) {
+        Throwable cause = failure;
+        while ((cause instanceof java.util.concurrent.CompletionException
+                        || cause instanceof java.util.concurrent.ExecutionException)
+                && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        return cause.getMessage() != null ? cause.getMessage() : cause.toString();
+    }
+}

@@ -1,0 +1,40 @@
+package dev.custody.cluster;
+
+import com.typesafe.config.Config;
+import java.util.List;
+import org.apache.pekko.cluster.ConfigValidation;
+import org.apache.pekko.cluster.JoinConfigCompatChecker;
+import scala.jdk.javaapi.CollectionConverters;
+
+/**
+ * Refuses a node that joins with another journal, another fleet or another wire protocol: one on
+ * another database would start engines whose journals the others never see (two histories of one host
+ * kernel), one with another fleet would refuse or start instances the others route to it, and one that
+ * speaks another protocol would fail its first request. Pekko runs it on the joining node's
+ * configuration before it lets the node in ({@code pekko.cluster.configuration-compatibility-check}).
+ */
+public final class JoinCheck extends JoinConfigCompatChecker {
+    /** The journal as {@link ClusterSettings#journalIdentity} writes it: never its password. */
+    static final String JOURNAL = "custody.cluster.journal";
+
+    /** The fleet's {@link Fleet#fingerprint}: the same instances on every node. */
+    static final String FLEET = "custody.cluster.fleet";
+
+    /** Raised when the messages between nodes change in a way an older node cannot read. */
+    static final String PROTOCOL = "custody.cluster.protocol";
+
+    static final int PROTOCOL_VERSION = 1;
+
+    private static final scala.collection.immutable.Seq<String> KEYS =
+            CollectionConverters.asScala(List.of(JOURNAL, PROTOCOL, FLEET)).toList();
+
+    @Override
+    public scala.collection.immutable.Seq<String> requiredKeys() {
+        return KEYS;
+    }
+
+    @Override
+    public ConfigValidation check(Config toCheck, Config actualConfig) {
+        return JoinConfigCompatChecker.fullMatch(KEYS, toCheck, actualConfig);
+    }
+}
