@@ -66,7 +66,8 @@ class ServeCrashTestRunTest {
         assertEquals(0L, perCycle.getFirst().get("retries"), "nothing to retry before the first kill: " + log);
         // every client that had reconnected when the last server was killed resends its request: a kill
         // soon after a restart may come before some clients are back, so not always all sixteen
-        var finalCheck = java.util.regex.Pattern.compile("final check: resent (\\d+) unanswered").matcher(log);
+        var finalCheck = java.util.regex.Pattern.compile("final check: resent (\\d+) unanswered")
+                .matcher(log);
         assertTrue(finalCheck.find(), log);
         int resent = Integer.parseInt(finalCheck.group(1));
         assertTrue(resent >= 1 && resent <= 16, "resent " + resent + " after the last kill: " + log);
