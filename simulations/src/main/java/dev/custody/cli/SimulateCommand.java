@@ -9,6 +9,8 @@ import dev.custody.persistence.JournalSpec;
 import dev.custody.rules.Mutant;
 import dev.custody.sim.CheckMode;
 import dev.custody.sim.DecisionObserver;
+import dev.custody.sim.Fleet;
+import dev.custody.sim.FleetReport;
 import dev.custody.sim.ScenarioEmitter;
 import dev.custody.sim.Schedule;
 import dev.custody.sim.SimHtmlReport;
@@ -151,6 +153,15 @@ public final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON summary instead of the text report.")
     boolean json;
 
+    @Option(
+            names = "--hosts",
+            defaultValue = "1",
+            paramLabel = "N",
+            description = "Simulate N host kernels at once in this JVM, host i on seed SEED+i, each with its own"
+                    + " agents and checks (one journal, an engine instance each); reports each host's throughput"
+                    + " and the total. Across cluster nodes: custody cluster-test. Default: ${DEFAULT-VALUE}.")
+    int hosts;
+
     @Option(names = "--no-progress", description = "No progress bar.")
     boolean noProgress;
 
@@ -176,6 +187,9 @@ public final class SimulateCommand implements Callable<Integer> {
             System.err.println("custody simulate: " + tooLarge.get());
             return 2;
         }
+        if (hosts != 1) {
+            return fleet(settings);
+        }
         try (Outputs outputs = new Outputs()) {
             OutputFile html = null;
             OutputFile data = null;
@@ -200,6 +214,32 @@ public final class SimulateCommand implements Callable<Integer> {
             }
             return run(settings, html, data, hgrm, traceFile, scenario);
         }
+    }
+
+    /** {@code --hosts N}: the fleet's hosts at once; exit 1 when any host found a violation. */
+    private int fleet(SimSettings settings) throws IOException {
+        if (hosts < 1) {
+            System.err.println("custody simulate: --hosts must be at least 1, not " + hosts);
+            return 2;
+        }
+        if (report != null || trace != null || emitScenario != null) {
+            System.err.println("custody simulate: --report, --trace and --emit-scenario describe one host's run;"
+                    + " run the host's seed alone for them");
+            return 2;
+        }
+        Fleet.Result fleet;
+        try {
+            fleet = new Fleet(settings, hosts).run();
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while the fleet ran", interrupted);
+        }
+        if (json) {
+            System.out.println(new ObjectMapper().writeValueAsString(FleetReport.json(fleet, settings)));
+        } else {
+            System.out.print(FleetReport.text(fleet, settings));
+        }
+        return fleet.violated().isEmpty() ? 0 : 1;
     }
 
     private int run(

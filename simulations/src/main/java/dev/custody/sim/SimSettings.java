@@ -84,6 +84,25 @@ public record SimSettings(
                 DEFAULT_REFUSAL_SHARE);
     }
 
+    /** The same run on another seed: another host of the fleet ({@link Fleet}). */
+    public SimSettings withSeed(long other) {
+        return new SimSettings(
+                other,
+                groups,
+                operations,
+                duration,
+                deterministic,
+                journal,
+                journalName,
+                mutants,
+                vfioUsers,
+                iommufdUsers,
+                check,
+                activeGroups,
+                schedule,
+                refusalShare);
+    }
+
     /** The same run with another schedule and refusal share. */
     public SimSettings withSchedule(Schedule now, double share) {
         return new SimSettings(

@@ -1,6 +1,7 @@
 package dev.custody.sim;
 
 import dev.custody.api.ActorEngine;
+import dev.custody.api.CustodyRuntime;
 import dev.custody.api.KernelEngine;
 import dev.custody.api.ModelEngine;
 import dev.custody.invariants.Invariant;
@@ -31,9 +32,19 @@ public final class Simulation {
     private final Topology topology;
     private final Topology workedOn;
     private final String instance;
+    private final Optional<CustodyRuntime> shared;
 
     public Simulation(SimSettings settings) {
+        this(settings, Optional.empty());
+    }
+
+    /**
+     * A run whose actor engine starts on {@code shared} (a fleet's hosts share one runtime, each its own
+     * engine instance) rather than on a runtime of its own.
+     */
+    public Simulation(SimSettings settings, Optional<CustodyRuntime> shared) {
         this.settings = settings;
+        this.shared = shared;
         // one engine instance per run, so runs on one journal never mix; printed so replay can find it
         this.instance = "sim-" + Long.toHexString(settings.seed()) + "-" + Long.toHexString(System.nanoTime());
         this.topology = SimTopology.generate(settings.seed(), settings.groups());
@@ -64,7 +75,9 @@ public final class Simulation {
     /** The run, telling {@code observer} every call in decision order (a trace of it). */
     public SimResult run(LongConsumer progress, DecisionObserver observer) {
         try (KernelEngine engine = settings.actors()
-                ? ActorEngine.onJournal(settings.journal().orElseThrow(), instance, Duration.ofSeconds(60))
+                ? shared.map(runtime -> new ActorEngine(runtime, instance, Duration.ofSeconds(60)))
+                        .orElseGet(() -> ActorEngine.onJournal(
+                                settings.journal().orElseThrow(), instance, Duration.ofSeconds(60)))
                 : new ModelEngine(settings.mutants())) {
             Decision booted = engine.boot(topology);
             if (!booted.outcome().isOk()) {
