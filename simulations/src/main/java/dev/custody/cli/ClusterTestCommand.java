@@ -75,14 +75,15 @@ public final class ClusterTestCommand implements Callable<Integer> {
             System.out.println(new ObjectMapper().writeValueAsString(result));
         } else {
             System.out.printf(
-                    "cluster-test: %d nodes, %d hosts, %d kills, seed %d: %d acknowledged, %d lost, %d dual writers,"
-                            + " handoff p50 %.1f s, max %.1f s%n",
+                    "cluster-test: %d nodes, %d hosts, %d kills, seed %d: %d acknowledged, %d lost, %d violations,"
+                            + " %d dual writers, handoff p50 %.1f s, max %.1f s%n",
                     result.nodes(),
                     result.hosts(),
                     result.kills(),
                     result.seed(),
                     result.acknowledged(),
                     result.lost(),
+                    result.violations(),
                     result.dualWriters(),
                     result.handoffSecondsP50(),
                     result.handoffSecondsMax());

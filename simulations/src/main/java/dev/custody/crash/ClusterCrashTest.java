@@ -63,13 +63,14 @@ public final class ClusterCrashTest {
             int kills,
             long acknowledged,
             long lost,
+            long violations,
             long dualWriters,
             double handoffSecondsP50,
             double handoffSecondsMax,
             long seed,
             List<String> problems) {
         public boolean passed() {
-            return lost == 0 && dualWriters == 0 && problems.isEmpty();
+            return lost == 0 && violations == 0 && dualWriters == 0 && problems.isEmpty();
         }
     }
 
@@ -144,6 +145,7 @@ public final class ClusterCrashTest {
         }
         try {
             long lost = audit();
+            long violations = violations();
             long dualWriters = dualWriters();
             long acknowledged = acks.values().stream().mapToLong(List::size).sum();
             Collections.sort(handoffs);
@@ -153,6 +155,7 @@ public final class ClusterCrashTest {
                     settings.kills(),
                     acknowledged,
                     lost,
+                    violations,
                     dualWriters,
                     handoffs.isEmpty() ? 0 : handoffs.get(handoffs.size() / 2),
                     handoffs.isEmpty() ? 0 : handoffs.getLast(),
@@ -310,6 +313,29 @@ public final class ClusterCrashTest {
             }
         }
         return lost;
+    }
+
+    /**
+     * The invariants broken after any decision of any host: each host's journal replayed decision by
+     * decision through the model, every invariant checked after each (what {@code replay} checks). A
+     * host whose journal cannot be read is a problem, not a violation.
+     */
+    private long violations() {
+        long found = 0;
+        for (int h = 0; h < settings.hosts(); h++) {
+            String instance = "host-" + h;
+            try {
+                var history =
+                        dev.custody.replay.JournalReader.read(settings.journal().config(), instance);
+                var invariants = new dev.custody.replay.InvariantCheck();
+                dev.custody.replay.Replay.fold(history, Long.MAX_VALUE, List.of(invariants));
+                invariants.violations().forEach(v -> progress.printf("violation: %s: %s%n", instance, v));
+                found += invariants.violations().size();
+            } catch (dev.custody.replay.BadJournal unreadable) {
+                problems.add(instance + ": its journal cannot be replayed: " + unreadable.getMessage());
+            }
+        }
+        return found;
     }
 
     /** Persistence ids of the fleet whose rows, in sequence order, show a writer again after another wrote. */
