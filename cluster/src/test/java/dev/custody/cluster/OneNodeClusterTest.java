@@ -17,7 +17,6 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.NotSerializableException;
 import java.io.OutputStream;
-import java.net.ServerSocket;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
@@ -65,7 +64,7 @@ class OneNodeClusterTest {
 
     @Test
     void aRequestForAnInstanceOutsideTheFleetIsRefusedSayingSo() throws Exception {
-        int port = freePort();
+        int port = LoopbackPorts.free(1).getFirst();
         ClusterNode node = node(port, List.of(port), "memory", Duration.ofMinutes(10));
         var refused = node.engines()
                 .decide("no-such-host", new Command.ContainerOpen("c"), "test", "op-1", BOUND)
@@ -80,7 +79,7 @@ class OneNodeClusterTest {
 
     @Test
     void anIdleInstancePassivatesAndTheNextRequestWakesItWithItsState() throws Exception {
-        int port = freePort();
+        int port = LoopbackPorts.free(1).getFirst();
         ClusterNode node = node(port, List.of(port), "memory", Duration.ofSeconds(1));
         AnswerRecord first = decide(node, "solo-0", new Command.ContainerOpen("first"), "op-1");
         assertTrue(first.ok(), first.toString());
@@ -99,7 +98,7 @@ class OneNodeClusterTest {
 
     @Test
     void commandsAndAnswersCrossTheWireAsTheyWereAndDamagedBytesAreRefused() throws Exception {
-        int port = freePort();
+        int port = LoopbackPorts.free(1).getFirst();
         ClusterNode node = node(port, List.of(port), "memory", Duration.ofMinutes(10));
         var classic = Adapter.toClassic(node.runtime().actorSystem());
         var serialization = SerializationExtension.get(classic);
@@ -134,11 +133,11 @@ class OneNodeClusterTest {
 
     @Test
     void aNodeOnAnotherJournalIsRefusedWhenItJoins() throws Exception {
-        int first = freePort();
+        int first = LoopbackPorts.free(1).getFirst();
         ClusterNode founder =
                 node(first, List.of(first), "jdbc:postgresql://10.0.0.1:5432/fleet", Duration.ofMinutes(10));
         await("the first node to be up", () -> founder.membersUp() == 1);
-        int second = freePort();
+        int second = LoopbackPorts.free(1).getFirst();
         refusedWhenJoining(
                 "the node on another journal",
                 () -> node(second, List.of(first), "jdbc:postgresql://10.0.0.2:5432/fleet", Duration.ofMinutes(10)));
@@ -147,7 +146,7 @@ class OneNodeClusterTest {
 
     @Test
     void theRequestSocketAnswersEachLineFromTheInstanceItNames(@TempDir Path dir) throws Exception {
-        int port = freePort();
+        int port = LoopbackPorts.free(1).getFirst();
         ClusterNode node = node(port, List.of(port), "memory", Duration.ofMinutes(10));
         Path path = dir.resolve("cluster.sock");
         ClusterSocket socket = ClusterSocket.start(path, node.engines(), BOUND);
@@ -190,10 +189,10 @@ class OneNodeClusterTest {
 
     @Test
     void aNodeWithAnotherFleetIsRefusedWhenItJoins() throws Exception {
-        int first = freePort();
+        int first = LoopbackPorts.free(1).getFirst();
         ClusterNode founder = node(first, List.of(first), "memory", Duration.ofMinutes(10));
         await("the first node to be up", () -> founder.membersUp() == 1);
-        int second = freePort();
+        int second = LoopbackPorts.free(1).getFirst();
         ClusterSettings settings = ClusterSettings.of("127.0.0.1", second, List.of("127.0.0.1:" + first), "memory");
         refusedWhenJoining("the node with another fleet", () -> {
             ClusterNode stranger = ClusterNode.start(
@@ -240,12 +239,6 @@ class OneNodeClusterTest {
                 fail("waited " + BOUND.toSeconds() + " s for " + what);
             }
             Thread.sleep(50); // polling a condition, with a deadline: not a synchronization by sleep
-        }
-    }
-
-    private static int freePort() throws java.io.IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
         }
     }
 }

@@ -10,11 +10,8 @@ import com.typesafe.config.ConfigFactory;
 import dev.custody.entity.AnswerRecord;
 import dev.custody.model.Command;
 import dev.custody.persistence.Journals;
-import java.net.ServerSocket;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -82,7 +79,7 @@ class ThreeNodeHandoffTest {
         // a run of its own: instance names no earlier run on the same database used
         String prefix = "h" + Long.toString(System.currentTimeMillis(), 36);
         Fleet fleet = Fleet.numbered(prefix, INSTANCES, Topologies.twoGroups());
-        List<Integer> ports = freePorts(3);
+        List<Integer> ports = LoopbackPorts.free(3);
         List<String> seeds = ports.stream().map(p -> "127.0.0.1:" + p).toList();
         for (int port : ports) {
             ClusterSettings settings = ClusterSettings.of("127.0.0.1", port, seeds, url)
@@ -174,13 +171,12 @@ class ThreeNodeHandoffTest {
             }
         }
         try (Connection db = DriverManager.getConnection(url, user, password)) {
-            Map<String, List<String>> runs = writerRuns(db, prefix);
+            Map<String, List<String>> runs = WriterRuns.of(db, prefix);
             for (var pid : runs.entrySet()) {
-                List<String> writers = pid.getValue();
-                assertEquals(
-                        writers.stream().distinct().count(),
-                        writers.size(),
-                        "persistence id " + pid.getKey() + " had two writers at once (writer runs " + writers + ")");
+                assertTrue(
+                        !WriterRuns.twoWriters(pid.getValue()),
+                        "persistence id " + pid.getKey() + " had two writers at once (writer runs " + pid.getValue()
+                                + ")");
             }
             for (String instance : moved) {
                 assertTrue(
@@ -223,25 +219,6 @@ class ThreeNodeHandoffTest {
                 .orElseThrow(() -> new AssertionError("no node at " + address));
     }
 
-    /** Per persistence id of the run, its writers in sequence order, one entry per run of rows by one writer. */
-    static Map<String, List<String>> writerRuns(Connection db, String prefix) throws Exception {
-        Map<String, List<String>> runs = new HashMap<>();
-        try (PreparedStatement query = db.prepareStatement("SELECT persistence_id, writer FROM event_journal"
-                + " WHERE persistence_id LIKE ? ORDER BY persistence_id, sequence_number")) {
-            query.setString(1, prefix + "-%");
-            try (ResultSet rows = query.executeQuery()) {
-                while (rows.next()) {
-                    List<String> writers = runs.computeIfAbsent(rows.getString(1), pid -> new ArrayList<>());
-                    String writer = rows.getString(2);
-                    if (writers.isEmpty() || !writers.getLast().equals(writer)) {
-                        writers.add(writer);
-                    }
-                }
-            }
-        }
-        return runs;
-    }
-
     private static void await(String what, BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + BOUND.toNanos();
         while (!condition.getAsBoolean()) {
@@ -249,20 +226,6 @@ class ThreeNodeHandoffTest {
                 fail("waited " + BOUND.toSeconds() + " s for " + what);
             }
             Thread.sleep(50); // polling a condition, with a deadline: not a synchronization by sleep
-        }
-    }
-
-    private static List<Integer> freePorts(int count) throws java.io.IOException {
-        List<ServerSocket> sockets = new ArrayList<>();
-        try {
-            for (int n = 0; n < count; n++) {
-                sockets.add(new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress()));
-            }
-            return sockets.stream().map(ServerSocket::getLocalPort).toList();
-        } finally {
-            for (ServerSocket socket : sockets) {
-                socket.close();
-            }
         }
     }
 }

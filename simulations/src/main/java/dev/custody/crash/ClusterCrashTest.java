@@ -3,16 +3,14 @@ package dev.custody.crash;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.custody.cluster.LoopbackPorts;
+import dev.custody.cluster.WriterRuns;
 import dev.custody.persistence.JournalSpec;
-import java.io.IOException;
 import java.io.PrintStream;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -93,7 +91,7 @@ public final class ClusterCrashTest {
     public Result run() throws Exception {
         topology = settings.workDir().resolve("topology.json");
         Files.writeString(topology, TOPOLOGY);
-        ports.addAll(freePorts(settings.nodes()));
+        ports.addAll(LoopbackPorts.free(settings.nodes()));
         List<Double> handoffs = new ArrayList<>();
         List<Thread> drivers = new ArrayList<>();
         try {
@@ -342,29 +340,14 @@ public final class ClusterCrashTest {
     private long dualWriters() throws Exception {
         var config = settings.journal().config();
         String db = "pekko-persistence-jdbc.shared-databases.slick.db.";
-        Map<String, List<String>> runs = new HashMap<>();
-        try (Connection connection = DriverManager.getConnection(
-                        config.getString(db + "url"),
-                        config.getString(db + "user"),
-                        config.getString(db + "password"));
-                PreparedStatement query = connection.prepareStatement("SELECT persistence_id, writer FROM"
-                        + " event_journal WHERE persistence_id LIKE 'host-%' ORDER BY persistence_id,"
-                        + " sequence_number")) {
-            try (ResultSet rows = query.executeQuery()) {
-                while (rows.next()) {
-                    List<String> writers = runs.computeIfAbsent(rows.getString(1), pid -> new ArrayList<>());
-                    String writer = rows.getString(2);
-                    if (writers.isEmpty() || !writers.getLast().equals(writer)) {
-                        writers.add(writer);
-                    }
-                }
-            }
-        }
         long dual = 0;
-        for (var pid : runs.entrySet()) {
-            if (pid.getValue().stream().distinct().count() != pid.getValue().size()) {
-                progress.printf("two writers: %s, writer runs %s%n", pid.getKey(), pid.getValue());
-                dual++;
+        try (Connection connection = DriverManager.getConnection(
+                config.getString(db + "url"), config.getString(db + "user"), config.getString(db + "password"))) {
+            for (var pid : WriterRuns.of(connection, "host").entrySet()) {
+                if (WriterRuns.twoWriters(pid.getValue())) {
+                    progress.printf("two writers: %s, writer runs %s%n", pid.getKey(), pid.getValue());
+                    dual++;
+                }
             }
         }
         return dual;
@@ -377,20 +360,6 @@ public final class ClusterCrashTest {
                 throw new IllegalStateException("waited " + BOUND.toSeconds() + " s for " + what);
             }
             Thread.sleep(100); // polling a condition, with a deadline
-        }
-    }
-
-    private static List<Integer> freePorts(int count) throws IOException {
-        List<ServerSocket> sockets = new ArrayList<>();
-        try {
-            for (int n = 0; n < count; n++) {
-                sockets.add(new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress()));
-            }
-            return sockets.stream().map(ServerSocket::getLocalPort).toList();
-        } finally {
-            for (ServerSocket socket : sockets) {
-                socket.close();
-            }
         }
     }
 }
