@@ -100,6 +100,11 @@ public sealed interface KernelJournal extends JournalRecord {
 
         /** The rules answered it: neither a missing capability nor the host's allow-list refused it first. */
         public boolean decidedByRules() {
+            return decidedByRules(unauthorized, host);
+        }
+
+        /** {@link #decidedByRules()} of an answer recorded with these marks (replay reads them off the record). */
+        public static boolean decidedByRules(boolean unauthorized, Optional<HostRecord> host) {
             return !unauthorized && host.map(HostRecord::decidedByRules).orElse(true);
         }
     }

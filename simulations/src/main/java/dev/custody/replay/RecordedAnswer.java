@@ -3,6 +3,7 @@ package dev.custody.replay;
 import dev.custody.entity.AnswerRecord;
 import dev.custody.entity.CommandRecord;
 import dev.custody.entity.HostRecord;
+import dev.custody.entity.KernelJournal;
 import java.time.Instant;
 import java.util.Optional;
 
@@ -27,7 +28,7 @@ public record RecordedAnswer(
 
     /** The rules answered it: neither a missing capability nor the host's allow-list refused it first. */
     public boolean decidedByRules() {
-        return !unauthorized && host.map(HostRecord::decidedByRules).orElse(true);
+        return KernelJournal.Answered.decidedByRules(unauthorized, host);
     }
 
     /** The result the caller was given and, when the host had its say, what it did ({@link HostText}). */
