@@ -1,5 +1,6 @@
 package dev.custody.nativeio.host;
 
+import dev.custody.nativeio.libc.Libc;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -103,6 +104,20 @@ public final class HostAgent implements AutoCloseable {
     }
 
     /**
+     * A second descriptor for the open file behind a name (close-on-exec), to hand to another process:
+     * it stays valid when a later line closes the name, until the caller closes it.
+     *
+     * @return the duplicate, or -errno: EBADF when the name stands for no open descriptor
+     */
+    public int duplicate(String name) {
+        if (closed) {
+            return -Libc.EBADF;
+        }
+        OptionalInt fd = descriptor(name);
+        return fd.isPresent() ? Libc.duplicate(fd.getAsInt()) : -Libc.EBADF;
+    }
+
+    /**
      * Closes every descriptor the agent holds; writes still blocked then get {@link #LAST_CHANCE}
      * to finish (their close was what they waited for), reported by {@link #completions()} at "end".
      */
@@ -114,7 +129,7 @@ public final class HostAgent implements AutoCloseable {
         closed = true;
         for (AgentName name : host.names.all()) {
             if (name.fd >= 0) {
-                dev.custody.nativeio.libc.Libc.close(name.fd);
+                Libc.close(name.fd);
                 name.fd = -1;
             }
         }

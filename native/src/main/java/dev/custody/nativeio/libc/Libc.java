@@ -57,6 +57,12 @@ public final class Libc {
     private static final MethodHandle MUNMAP =
             Downcalls.capturing("munmap", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
 
+    // int fcntl(int fd, int cmd, ... /* int arg */)
+    private static final MethodHandle FCNTL = Downcalls.capturing(
+            "fcntl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2));
+    /** fcntl's F_DUPFD_CLOEXEC. */
+    private static final int F_DUPFD_CLOEXEC = 1030;
+
     /** mmap's MAP_FAILED, (void *) -1. */
     private static final long MAP_FAILED = -1L;
 
@@ -79,6 +85,22 @@ public final class Libc {
             MemorySegment errno = call.allocate(Downcalls.CAPTURE_LAYOUT);
             int result = (int) CLOSE.invokeExact(errno, fd);
             return result == 0 ? 0 : -errnoOf(errno);
+        } catch (Throwable unexpected) {
+            throw rethrow(unexpected);
+        }
+    }
+
+    /**
+     * A second descriptor for the same open file, close-on-exec (fcntl F_DUPFD_CLOEXEC): it stays valid
+     * whatever happens to {@code fd} afterwards, until it is closed itself.
+     *
+     * @return the new descriptor, or -errno
+     */
+    public static int duplicate(int fd) {
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment errno = call.allocate(Downcalls.CAPTURE_LAYOUT);
+            int copy = (int) FCNTL.invokeExact(errno, fd, F_DUPFD_CLOEXEC, 0);
+            return copy >= 0 ? copy : -errnoOf(errno);
         } catch (Throwable unexpected) {
             throw rethrow(unexpected);
         }

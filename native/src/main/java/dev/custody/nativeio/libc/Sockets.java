@@ -29,6 +29,7 @@ public final class Sockets {
     public static final int SO_RCVBUFFORCE = 33;
 
     public static final short POLLIN = 0x001;
+    public static final short POLLOUT = 0x004;
     public static final int MSG_DONTWAIT = 0x40;
 
     /** struct pollfd { int fd; short events; short revents; } */

@@ -87,6 +87,21 @@ class HostAgentIoctlTest {
     }
 
     @Test
+    void aDuplicateOutlivesTheNamesClose() {
+        HostTree tree = new HostTree(root).plainNode("iommu");
+        try (HostAgent agent = new HostAgent(tree.paths())) {
+            assertEquals(-dev.custody.nativeio.libc.Libc.EBADF, agent.duplicate("fd1"), "never opened");
+            assertEquals("ok", result(agent, "1", "open fd1 iommufd"));
+            int copy = agent.duplicate("fd1");
+            assertTrue(copy >= 0 && copy != agent.descriptor("fd1").getAsInt(), "a new descriptor: " + copy);
+            assertEquals("ok", result(agent, "2", "close fd1"));
+            assertEquals(-dev.custody.nativeio.libc.Libc.EBADF, agent.duplicate("fd1"));
+            assertEquals(0, dev.custody.nativeio.libc.LibcIo.lseek(copy, 0, 0), "the duplicate is still open");
+            assertEquals(0, dev.custody.nativeio.libc.Libc.close(copy));
+        }
+    }
+
+    @Test
     void kernelSaysWhatTheDevicesOffer() {
         HostTree tree = new HostTree(root).plainNode("iommu");
         try (HostAgent agent = new HostAgent(tree.paths())) {
