@@ -8,7 +8,9 @@ import java.util.Map;
  * {@link HostCalls} on this machine: the native module's FFM agent, which performs the catalogue's lines
  * with the real system calls and keeps the descriptors and object ids behind the model's names. A line
  * it cannot perform (a bug of ours, never the kernel's answer) is reported as EINVAL with its reason, so
- * it shows as drift, never as a crash.
+ * it shows as drift, never as a crash. The coordinator performs lines; a server hands descriptors over
+ * from its connections' threads: the two take turns (the agent's table is not shared safely otherwise),
+ * so a descriptor is never duplicated while a line is closing it.
  */
 public final class AgentCalls implements HostCalls, AutoCloseable {
     private final HostAgent agent;
@@ -22,7 +24,7 @@ public final class AgentCalls implements HostCalls, AutoCloseable {
     }
 
     @Override
-    public Answer perform(String step, String line) {
+    public synchronized Answer perform(String step, String line) {
         return switch (agent.perform(step, line)) {
             case AgentAnswer.Result result -> new Answer(result.result(), result.values());
             case AgentAnswer.Problem problem -> new Answer("EINVAL", Map.of("problem", problem.message()));
@@ -31,7 +33,12 @@ public final class AgentCalls implements HostCalls, AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized int duplicate(String name) {
+        return agent.duplicate(name);
+    }
+
+    @Override
+    public synchronized void close() {
         agent.close();
     }
 }

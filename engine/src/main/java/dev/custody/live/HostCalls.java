@@ -22,4 +22,18 @@ public interface HostCalls {
 
     /** Performs {@code line} ("VERB ARGS...", as the operation catalogue renders it) as step {@code step}. */
     Answer perform(String step, String line);
+
+    /**
+     * A duplicate (close-on-exec) of the real descriptor behind an object's name ({@code f7}), to hand
+     * to the process of the file's holder; the caller closes it. May be called from any thread.
+     *
+     * @return the duplicate, or -errno: EBADF when nothing real is held behind the name (the default:
+     *     a stand-in for the kernel holds no descriptors)
+     */
+    default int duplicate(String name) {
+        return -EBADF;
+    }
+
+    /** The errno of a name with no descriptor behind it. */
+    int EBADF = 9;
 }

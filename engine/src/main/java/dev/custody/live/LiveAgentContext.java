@@ -73,13 +73,18 @@ final class LiveAgentContext implements AgentContext {
     @Override
     public String name(Handle handle) throws NotRealisable {
         return switch (handle) {
-            case Handle.File file -> "f" + file.id().number();
+            case Handle.File file -> fileName(file.id());
             case Handle.Domain domain -> "d" + domain.id().number();
             case Handle.IommufdObject object ->
                 "o" + object.iommufd().number() + "-" + object.id().number();
             case Handle.Number number -> Long.toString(number.value());
             case Handle.Unbound unbound -> throw new NotRealisable("\"" + unbound.name() + "\" names nothing");
         };
+    }
+
+    /** The agent's name for a file: {@code f7} for file 7. */
+    static String fileName(dev.custody.model.FileId file) {
+        return "f" + file.number();
     }
 
     /** The name of what the model decided the command creates. */

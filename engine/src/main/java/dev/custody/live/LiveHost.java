@@ -33,6 +33,7 @@ public final class LiveHost implements HostPort {
     private final AtomicLong carriedOut = new AtomicLong();
     private final AtomicLong drifts = new AtomicLong();
     private final AtomicLong refused = new AtomicLong();
+    private final AtomicLong closedAtStart = new AtomicLong();
     private long steps;
 
     /**
@@ -103,6 +104,41 @@ public final class LiveHost implements HostPort {
 
     public boolean dryRun() {
         return dryRun;
+    }
+
+    /**
+     * Why this host holds no real descriptors to hand to a holder: a dry run opens nothing. Empty when
+     * the agent holds them.
+     */
+    public Optional<String> withoutDescriptors() {
+        return dryRun
+                ? Optional.of("a dry run carries nothing out, so no file was opened on the host and there is no"
+                        + " descriptor to hand over")
+                : Optional.empty();
+    }
+
+    /**
+     * A duplicate (close-on-exec) of the real descriptor the agent holds for {@code file}, to hand to
+     * the process of its holder; the caller closes it.
+     *
+     * @return the duplicate, or -errno: EBADF when the agent holds none for it (its open failed on the
+     *     kernel, or this is a dry run)
+     */
+    public int duplicate(dev.custody.model.FileId file) {
+        return dryRun ? -HostCalls.EBADF : calls.duplicate(LiveAgentContext.fileName(file));
+    }
+
+    /**
+     * The files a recovered journal said were open and the start closed in the model, because their
+     * descriptors went with the previous process ({@link LiveSession}); each is also journaled as a
+     * change seen on the host and logged.
+     */
+    public long closedAtStart() {
+        return closedAtStart.get();
+    }
+
+    void noteClosedAtStart(long files) {
+        closedAtStart.addAndGet(files);
     }
 
     /**

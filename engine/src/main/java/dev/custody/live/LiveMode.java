@@ -69,7 +69,7 @@ public final class LiveMode {
             EngineAdmin engine = EngineAdmin.start(runtime, instance, machine, timeout, host)
                     .toCompletableFuture()
                     .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            LiveSession session = LiveSession.start(engine, sysfs, HostWatcher.on(sysfs), dryRun, timeout);
+            LiveSession session = LiveSession.start(engine, sysfs, HostWatcher.on(sysfs), host, timeout);
             return new Running(engine, host, session, calls, allowed);
         } catch (Exception | Error failed) {
             calls.ifPresent(AgentCalls::close);
@@ -87,7 +87,13 @@ public final class LiveMode {
             return "live host mode" + (host.dryRun() ? " (dry run: nothing is carried out)" : "")
                     + " on this host's kernel, acting only on " + allowed + "; "
                     + session.reconciled().size()
-                    + " changes found at start; watching " + (session.readsUevents() ? "uevents and " : "")
+                    + " changes found at start"
+                    + (session.closedAtStart().isEmpty()
+                            ? ""
+                            : " (" + session.closedAtStart().size()
+                                    + " of them files the journal held, closed: their descriptors went with the"
+                                    + " previous process)")
+                    + "; watching " + (session.readsUevents() ? "uevents and " : "")
                     + "sysfs every " + HostWatcher.RESCAN_INTERVAL.toMillis() + " ms";
         }
 

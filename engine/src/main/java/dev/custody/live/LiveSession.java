@@ -28,6 +28,7 @@ public final class LiveSession implements AutoCloseable {
     private final EngineAdmin engine;
     private final Duration timeout;
     private final List<Decision> reconciled = new ArrayList<>();
+    private final List<String> closedAtStart = new ArrayList<>();
     /** What the watcher handed on since the start, newest last, each with the model's answer; bounded. */
     private final java.util.Deque<String> followed = new java.util.concurrent.ConcurrentLinkedDeque<>();
 
@@ -46,13 +47,15 @@ public final class LiveSession implements AutoCloseable {
      * Reconciles, then watches. {@code watching} builds the watcher (uevents or not, how often it rescans);
      * the session gives it the model to compare against. In a dry run the model decides what the host
      * never does, so the watcher compares each reading with the one before instead: only what really
-     * changed on the host is followed.
+     * changed on the host is followed. The files closed at start are counted on {@code host}, for
+     * {@code query-metrics}.
      */
     public static LiveSession start(
-            EngineAdmin engine, HostSysfs sysfs, HostWatcher.Builder watching, boolean dryRun, Duration timeout) {
+            EngineAdmin engine, HostSysfs sysfs, HostWatcher.Builder watching, LiveHost host, Duration timeout) {
         LiveSession session = new LiveSession(engine, timeout);
         session.reconcile(sysfs);
-        HostWatcher.Builder compared = dryRun ? watching : watching.againstModel(session::model);
+        host.noteClosedAtStart(session.closedAtStart.size());
+        HostWatcher.Builder compared = host.dryRun() ? watching : watching.againstModel(session::model);
         session.watcher = compared.start(session::follow);
         return session;
     }
@@ -100,6 +103,16 @@ public final class LiveSession implements AutoCloseable {
     }
 
     /**
+     * The files the recovered journal said were open and the start closed, each as the change seen on
+     * the host that the journal records for it ("at start: the VFIO group file ... was held by the
+     * engine's previous process, and its descriptor went with it"). The engine does not reopen them:
+     * the kernel released what they held when the previous process died (docs/live-host.md).
+     */
+    public List<String> closedAtStart() {
+        return List.copyOf(closedAtStart);
+    }
+
+    /**
      * The changes seen on the host since the start, oldest first (at most {@value #FOLLOWED_KEPT}), each with
      * what the model made of it: {@code ok}, {@code already so} (the model showed it by then), or a refusal.
      */
@@ -121,7 +134,16 @@ public final class LiveSession implements AutoCloseable {
     private void reconcile(HostSysfs sysfs) {
         for (HostPort.Observation lost : HostObservations.lostDescriptors(model())) {
             LOG.warn("live host: {}; the model closes it", lost.seen());
-            reconciled.add(follow(lost));
+            Decision closed = follow(lost);
+            reconciled.add(closed);
+            if (closed.outcome().isOk()) {
+                closedAtStart.add(lost.seen());
+            }
+        }
+        if (!closedAtStart.isEmpty()) {
+            LOG.warn(
+                    "live host: {} files the journal held were closed at start; their holders must open them again",
+                    closedAtStart.size());
         }
         for (int round = 0; round < ROUNDS; round++) {
             List<HostPort.Observation> differences = HostObservations.of(model(), sysfs.read(), "found at start");

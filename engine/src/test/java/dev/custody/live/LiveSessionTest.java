@@ -38,6 +38,7 @@ class LiveSessionTest {
     private EngineAdmin engine;
     private LiveSession session;
     private LiveHost live;
+    private final String instance = "session-" + System.nanoTime();
     /** The fake kernel writes what it is asked to do into the tree, as the real one would. */
     private final FakeHost kernel = new FakeHost();
 
@@ -55,7 +56,7 @@ class LiveSessionTest {
                 AllowList.parse(E1000.name()),
                 false,
                 LiveSession.resyncFrom(host.sysfs));
-        engine = EngineAdmin.start(runtime, "session-" + System.nanoTime(), host.topology(), TIMEOUT, live)
+        engine = EngineAdmin.start(runtime, instance, host.topology(), TIMEOUT, live)
                 .toCompletableFuture()
                 .get(30, TimeUnit.SECONDS);
     }
@@ -82,7 +83,7 @@ class LiveSessionTest {
                 engine,
                 host.sysfs,
                 HostWatcher.on(host.sysfs).withoutUevents().rescanEvery(Duration.ofMillis(50)),
-                false,
+                live,
                 TIMEOUT);
     }
 
@@ -131,6 +132,48 @@ class LiveSessionTest {
                 0, model().files().values().stream().filter(f -> f.fdOpen()).count(), "the model closed them");
         assertEquals(
                 2, kernel.performed.size(), "the two opens were carried out, the closes never: " + kernel.performed);
+    }
+
+    /**
+     * A new process on the journal: the files it says are open are closed at start, each journaled as a
+     * change seen on the host and counted for query-metrics; nothing is carried out for them (the kernel
+     * closed them with the process).
+     */
+    @Test
+    void aRestartReportsEachFileTheJournalHeldAsClosedAtStart() throws Exception {
+        for (Command<?> open : List.<Command<?>>of(new Command.ContainerOpen("c"), new Command.IommufdOpen("i"))) {
+            assertTrue(
+                    engine.decide(open).toCompletableFuture().join().outcome().isOk());
+        }
+        engine.stop().toCompletableFuture().join();
+        live = new LiveHost(kernel, AllowList.parse(E1000.name()), false, LiveSession.resyncFrom(host.sysfs));
+        engine = EngineAdmin.start(runtime, instance, host.topology(), TIMEOUT, live)
+                .toCompletableFuture()
+                .get(30, TimeUnit.SECONDS);
+        assertEquals(
+                2, model().files().values().stream().filter(f -> f.fdOpen()).count(), "as the journal says");
+
+        session = session();
+        assertEquals(2, session.closedAtStart().size(), session.closedAtStart().toString());
+        assertTrue(
+                session.closedAtStart().getFirst().contains("the VFIO container \"c\""),
+                session.closedAtStart().toString());
+        assertTrue(
+                session.closedAtStart().getLast().contains("the iommufd \"i\""),
+                session.closedAtStart().toString());
+        assertTrue(session.closedAtStart().stream().allMatch(seen -> seen.contains("its descriptor went with it")));
+        assertEquals(2, live.closedAtStart(), "counted for query-metrics");
+        assertEquals(
+                0, model().files().values().stream().filter(f -> f.fdOpen()).count());
+        assertEquals(
+                2,
+                kernel.performed.stream()
+                        .filter(line -> line.startsWith("open "))
+                        .count(),
+                kernel.performed.toString());
+        assertTrue(
+                kernel.performed.stream().noneMatch(line -> line.startsWith("close ")),
+                "the opens were carried out before the restart, the closes never: " + kernel.performed);
     }
 
     @Test

@@ -32,10 +32,16 @@ final class AuditLog implements RefusalRecorder, AutoCloseable {
     }
 
     @Override
-    public void refused(CallerIdentity caller, String execute, Optional<String> operationId, String reason) {
+    public void refused(
+            CallerIdentity caller,
+            String execute,
+            Optional<String> operationId,
+            String errorClass,
+            String origin,
+            String reason) {
         ObjectNode record = base(caller, execute, operationId);
-        record.put("result", "EACCES");
-        record.put("origin", "policy");
+        record.put("result", errorClass);
+        record.put("origin", origin);
         record.put("reason", reason);
         lines.append(record);
     }

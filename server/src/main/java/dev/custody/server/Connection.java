@@ -2,6 +2,11 @@ package dev.custody.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.custody.nativeio.libc.ChannelDescriptors;
+import dev.custody.nativeio.libc.DescriptorPassing;
+import dev.custody.nativeio.libc.ErrnoNames;
+import dev.custody.nativeio.libc.Libc;
+import dev.custody.nativeio.libc.Sockets;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
@@ -21,8 +26,11 @@ import org.slf4j.LoggerFactory;
  */
 final class Connection {
     private static final Logger LOG = LoggerFactory.getLogger(Connection.class);
-    private static final byte[] END = new byte[0];
+    private static final Outgoing END = new Outgoing(new byte[0], new int[0]);
     private static final long FLUSH_WAIT_MILLIS = 5_000;
+
+    /** One message for the writer: a line, and the descriptors that travel with it (the writer closes them). */
+    private record Outgoing(byte[] line, int[] descriptors) {}
 
     private final SocketChannel channel;
     private final Service service;
@@ -31,7 +39,10 @@ final class Connection {
     private final PeerCredentials peer;
     private final Grant grant;
     private final HandleTable table;
-    private final BlockingQueue<byte[]> outbound;
+    private final BlockingQueue<Outgoing> outbound;
+    /** Taken to close the channel, and to duplicate its descriptor while it is surely still the channel's. */
+    private final Object closing = new Object();
+
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicInteger steps = new AtomicInteger();
     private volatile boolean subscribed;
@@ -80,12 +91,35 @@ final class Connection {
 
     /** Queues a message; a client whose queue is full is not reading, and is disconnected. */
     void send(JsonNode message) {
-        if (closed.get()) {
-            return;
+        queue(new Outgoing(Messages.line(message), new int[0]));
+    }
+
+    /**
+     * Queues an answer that carries {@code descriptors} (SCM_RIGHTS, with the line's bytes), after the
+     * messages already queued. The connection owns the descriptors from now on: they are closed once
+     * sent, or when the connection ends first.
+     */
+    void handOver(JsonNode answer, int[] descriptors) {
+        queue(new Outgoing(Messages.line(answer), descriptors.clone()));
+    }
+
+    private void queue(Outgoing message) {
+        if (closed.get() || !outbound.offer(message)) {
+            closeAll(message.descriptors());
+            if (!closed.get()) {
+                LOG.info(
+                        "{} ({}) does not read its answers: {} messages wait; disconnecting",
+                        key,
+                        peer,
+                        outbound.size());
+                close();
+            }
         }
-        if (!outbound.offer(Messages.line(message))) {
-            LOG.info("{} ({}) does not read its answers: {} messages wait; disconnecting", key, peer, outbound.size());
-            close();
+    }
+
+    private static void closeAll(int[] descriptors) {
+        for (int fd : descriptors) {
+            Libc.close(fd);
         }
     }
 
@@ -124,7 +158,10 @@ final class Connection {
                     if (end > 0) {
                         busy = true;
                         try {
-                            send(service.answer(this, line, end));
+                            ObjectNode answer = service.answer(this, line, end);
+                            if (answer != null) { // null: handed over with its descriptors already
+                                send(answer);
+                            }
                         } finally {
                             busy = false;
                             lastHeard = System.nanoTime();
@@ -154,17 +191,76 @@ final class Connection {
     private void write() {
         try {
             while (true) {
-                byte[] message = outbound.take();
+                Outgoing message = outbound.take();
                 if (message == END) {
                     return;
                 }
-                ByteBuffer bytes = ByteBuffer.wrap(message);
+                if (message.descriptors().length > 0) {
+                    try {
+                        sendWithDescriptors(message.line(), message.descriptors());
+                    } finally {
+                        closeAll(message.descriptors()); // the kernel holds its own references once sent
+                    }
+                    continue;
+                }
+                ByteBuffer bytes = ByteBuffer.wrap(message.line());
                 while (bytes.hasRemaining()) {
                     channel.write(bytes);
                 }
             }
         } catch (IOException | InterruptedException gone) {
             close();
+        } finally {
+            for (Outgoing left; (left = outbound.poll()) != null; ) {
+                closeAll(left.descriptors());
+            }
+        }
+    }
+
+    /**
+     * The line through sendmsg with the descriptors attached to its first bytes (the JDK's channel
+     * cannot send control messages). It goes out on a duplicate of the channel's descriptor, taken
+     * while the channel is surely open, so a close from another thread (idle timeout, shutdown) can
+     * never make the number name some other file meanwhile. The JDK may have made the socket
+     * non-blocking (it does for virtual threads), so a full socket buffer is waited out with poll, for
+     * at most {@link #FLUSH_WAIT_MILLIS}: a pinned carrier thread, bounded, for a rare request.
+     */
+    private void sendWithDescriptors(byte[] line, int[] descriptors) throws IOException {
+        int socket;
+        synchronized (closing) {
+            if (closed.get()) {
+                throw new IOException("the connection closed before the descriptors were sent");
+            }
+            socket = Libc.duplicate(ChannelDescriptors.of(channel));
+        }
+        if (socket < 0) {
+            throw new IOException("cannot duplicate the connection's descriptor: " + ErrnoNames.of(-socket));
+        }
+        try {
+            long deadline = System.nanoTime() + FLUSH_WAIT_MILLIS * 1_000_000;
+            int sent = 0;
+            while (sent < line.length) {
+                byte[] rest = sent == 0 ? line : Arrays.copyOfRange(line, sent, line.length);
+                long result = DescriptorPassing.send(
+                        socket,
+                        rest,
+                        sent == 0 ? descriptors : new int[0],
+                        DescriptorPassing.MSG_NOSIGNAL | DescriptorPassing.MSG_DONTWAIT);
+                if (result >= 0) {
+                    sent += (int) result;
+                    continue;
+                }
+                long left = (deadline - System.nanoTime()) / 1_000_000;
+                if (result != -DescriptorPassing.EAGAIN || left <= 0) {
+                    throw new IOException("sending the descriptors failed: "
+                            + (result == -DescriptorPassing.EAGAIN
+                                    ? "the client did not read"
+                                    : ErrnoNames.of((int) -result)));
+                }
+                Sockets.poll(socket, Sockets.POLLOUT, (int) Math.min(left, Integer.MAX_VALUE));
+            }
+        } finally {
+            Libc.close(socket);
         }
     }
 
@@ -198,12 +294,16 @@ final class Connection {
 
     void close() {
         if (closed.compareAndSet(false, true)) {
-            outbound.clear();
+            for (Outgoing left; (left = outbound.poll()) != null; ) {
+                closeAll(left.descriptors());
+            }
             outbound.offer(END);
-            try {
-                channel.close();
-            } catch (IOException ignored) {
-                // closing is all that was asked
+            synchronized (closing) {
+                try {
+                    channel.close();
+                } catch (IOException ignored) {
+                    // closing is all that was asked
+                }
             }
         }
     }

@@ -9,5 +9,17 @@ import java.util.Optional;
  * Until then it is {@link AuditLog}.
  */
 interface RefusalRecorder {
-    void refused(CallerIdentity caller, String execute, Optional<String> operationId, String reason);
+    /** A policy denial: EACCES. */
+    default void refused(CallerIdentity caller, String execute, Optional<String> operationId, String reason) {
+        refused(caller, execute, operationId, "EACCES", "policy", reason);
+    }
+
+    /** A denial with its class and origin: EPERM from the server for another user's holder's descriptors. */
+    void refused(
+            CallerIdentity caller,
+            String execute,
+            Optional<String> operationId,
+            String errorClass,
+            String origin,
+            String reason);
 }

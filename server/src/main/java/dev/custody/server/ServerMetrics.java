@@ -30,6 +30,8 @@ final class ServerMetrics {
     private final Timer answerLatency;
     final AtomicInteger connections = new AtomicInteger();
     final AtomicInteger deciding = new AtomicInteger();
+    /** Descriptors handed to holders over the socket, live host mode only. */
+    final java.util.concurrent.atomic.AtomicLong handedOver = new java.util.concurrent.atomic.AtomicLong();
 
     private final Optional<LiveHost> live;
 
@@ -45,6 +47,13 @@ final class ServerMetrics {
                     .register(registry);
             Gauge.builder("custody.host.outside", host, LiveHost::refusedOutsideAllowList)
                     .description("requests refused with EACCES: outside the allow-list")
+                    .register(registry);
+            Gauge.builder("custody.host.closed.at.start", host, LiveHost::closedAtStart)
+                    .description("files the journal held that the start closed: their descriptors went with the"
+                            + " previous process")
+                    .register(registry);
+            Gauge.builder("custody.host.handed.over", host, h -> handedOver.get())
+                    .description("descriptors handed to holders over the socket (SCM_RIGHTS)")
                     .register(registry);
         });
         decisions = Counter.builder("custody.decisions")
@@ -116,6 +125,8 @@ final class ServerMetrics {
             onHost.put("carriedOut", host.carriedOut());
             onHost.put("drifts", host.drifts());
             onHost.put("outsideAllowList", host.refusedOutsideAllowList());
+            onHost.put("closedAtStart", host.closedAtStart());
+            onHost.put("handedOver", handedOver.get());
         });
         return node;
     }

@@ -157,7 +157,10 @@ final class Service {
 
     // ---- requests ----
 
-    /** The answer to one request line, with its id; never throws for anything the client sent. */
+    /**
+     * The answer to one request line, with its id; never throws for anything the client sent. Null when
+     * the answer is queued on the connection already (with descriptors: holder.take-descriptors).
+     */
     ObjectNode answer(Connection connection, byte[] line, int length) {
         long start = System.nanoTime();
         Request request;
@@ -206,6 +209,7 @@ final class Service {
                 yield withId(Messages.ok(Messages.NODES.objectNode(), null), request);
             }
             case "holder.release" -> holderRelease(connection, request);
+            case "holder.take-descriptors" -> takeDescriptors(connection, request);
             default -> operation(connection, request);
         };
     }
@@ -272,6 +276,68 @@ final class Service {
         closed.forEach(f -> files.add(f.number()));
         audit.answered(caller(connection, request), "holder.release", request.opid(), "ok", "server", Optional.empty());
         return withId(Messages.ok(body, null), request);
+    }
+
+    /**
+     * The real descriptors live host mode holds for the files of the holder the request names (else of
+     * this connection), queued on the connection with the answer as SCM_RIGHTS; null, since the answer
+     * is queued already. A holder's files are a capability of its owner: another user is refused EPERM,
+     * audited as a denial, whatever the policy grants.
+     */
+    private ObjectNode takeDescriptors(Connection connection, Request request) {
+        mayAct(connection, request);
+        Optional<String> none =
+                HandOver.unavailable(settings.live()).or(dev.custody.nativeio.libc.ChannelDescriptors::unavailable);
+        if (none.isPresent()) {
+            throw new ProtocolError("EOPNOTSUPP", none.get(), "server", request.id());
+        }
+        HandleTable table = connection.table();
+        if (request.holder().isPresent()) {
+            String name = request.holder().get();
+            table = holders.get(HandleTable.HOLDER_PREFIX + name);
+            if (table == null) {
+                throw new ProtocolError("ENOENT", "no holder named \"" + name + "\"", "server", request.id());
+            }
+            if (!table.owner().equals(connection.peer().user())) {
+                String reason = "holder \"" + name + "\" belongs to user " + table.owner()
+                        + "; only its holder may take its descriptors";
+                refusals.refused(
+                        caller(connection, request), request.execute(), request.opid(), "EPERM", "server", reason);
+                throw new ProtocolError("EPERM", reason, "server", request.id());
+            }
+        }
+        List<String> names = new ArrayList<>();
+        JsonNode asked = request.arguments().get("names");
+        if (asked != null && !(asked.isArray() && allText(asked))) {
+            throw ProtocolError.invalid("arguments.names: a list of the names of files to take", request.id());
+        }
+        if (asked != null) {
+            asked.forEach(n -> names.add(n.textValue()));
+        }
+        HandOver.Taken taken;
+        table.lock.lock();
+        try {
+            if (table.released()) {
+                throw new ProtocolError("ENOENT", "holder " + table.key() + " was released", "server", request.id());
+            }
+            taken = HandOver.take(settings.live().orElseThrow(), table, names, timeline.current(), request.id());
+        } finally {
+            table.lock.unlock();
+        }
+        metrics.handedOver.addAndGet(taken.descriptors().length);
+        audit.answered(
+                caller(connection, request), request.execute(), request.opid(), "ok", "server", Optional.empty());
+        connection.handOver(withId(Messages.ok(taken.body(), null), request), taken.descriptors());
+        return null;
+    }
+
+    private static boolean allText(JsonNode list) {
+        for (JsonNode item : list) {
+            if (!item.isTextual()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void mayAct(Connection connection, Request request) {

@@ -28,11 +28,22 @@ final class ServerFixture implements AutoCloseable {
             UnaryOperator<ServerSettings> adjust,
             PeerIdentity identity)
             throws Exception {
+        this(runtime, ownsRuntime, topology, adjust, identity, dev.custody.entity.HostPort.NONE);
+    }
+
+    private ServerFixture(
+            CustodyRuntime runtime,
+            boolean ownsRuntime,
+            Topology topology,
+            UnaryOperator<ServerSettings> adjust,
+            PeerIdentity identity,
+            dev.custody.entity.HostPort host)
+            throws Exception {
         this.runtime = runtime;
         this.ownsRuntime = ownsRuntime;
         this.directory = Files.createTempDirectory("custody-serve-test");
         String instance = "serve-test-" + INSTANCES.incrementAndGet();
-        this.custody = EngineAdmin.start(runtime, instance, topology, Duration.ofSeconds(30))
+        this.custody = EngineAdmin.start(runtime, instance, topology, Duration.ofSeconds(30), host)
                 .toCompletableFuture()
                 .get(60, TimeUnit.SECONDS);
         ServerSettings settings =
@@ -53,6 +64,22 @@ final class ServerFixture implements AutoCloseable {
     static ServerFixture start(Topology topology, UnaryOperator<ServerSettings> adjust, PeerIdentity identity)
             throws Exception {
         return new ServerFixture(CustodyRuntime.start(Journals.inMemory()), true, topology, adjust, identity);
+    }
+
+    /** In live host mode on {@code host} (a stand-in for the kernel): the engine carries its decisions out there. */
+    static ServerFixture live(
+            Topology topology,
+            dev.custody.live.LiveHost host,
+            UnaryOperator<ServerSettings> adjust,
+            PeerIdentity identity)
+            throws Exception {
+        return new ServerFixture(
+                CustodyRuntime.start(Journals.inMemory()),
+                true,
+                topology,
+                s -> adjust.apply(s.withLive(host)),
+                identity,
+                host);
     }
 
     /** On a runtime the caller shares between fixtures and closes. */
