@@ -18,8 +18,8 @@ public final class Messages {
     public static final int PROTOCOL = 1;
 
     /** What this server offers beyond the operation catalogue, named in the greeting. */
-    public static final List<String> CAPABILITIES =
-            List.of("opid", "holders", "events", "policy", "query-state", "query-status", "query-metrics");
+    public static final List<String> CAPABILITIES = List.of(
+            "opid", "holders", "events", "policy", "query-state", "query-status", "query-metrics", "take-descriptors");
 
     private Messages() {}
 
