@@ -231,7 +231,11 @@ final class Connection {
             if (closed.get()) {
                 throw new IOException("the connection closed before the descriptors were sent");
             }
-            socket = Libc.duplicate(ChannelDescriptors.of(channel));
+            try {
+                socket = Libc.duplicate(ChannelDescriptors.of(channel));
+            } catch (UnsupportedOperationException unreadable) { // checked before the request was answered
+                throw new IOException("cannot read the connection's descriptor: " + unreadable.getMessage());
+            }
         }
         if (socket < 0) {
             throw new IOException("cannot duplicate the connection's descriptor: " + ErrnoNames.of(-socket));
