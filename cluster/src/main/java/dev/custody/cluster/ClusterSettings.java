@@ -8,7 +8,8 @@ import java.util.List;
 
 /**
  * One node's place in the cluster, as Pekko configuration: where it listens (Artery TCP), which nodes
- * it joins through, how soon a silent node is downed, and when an idle instance passivates.
+ * it joins through, how soon a silent node is downed and its instances move ({@link ClusterTimings}),
+ * and when an idle instance passivates.
  *
  * @param hostname the address other nodes reach this one at (and it binds to); 127.0.0.1 in tests
  * @param port the Artery TCP port; every node needs its own reachable port (docs/cluster.md)
@@ -16,10 +17,8 @@ import java.util.List;
  *     the cluster when none runs yet, so give every node the same list in the same order
  * @param journalIdentity the journal every node must share, as it may be shown (no password); a node
  *     whose journal differs is refused when it joins ({@link JoinCheck})
- * @param stableAfter how long the membership must be unchanged before the Split Brain Resolver downs
- *     the nodes it cannot reach; also how long the survivors wait before starting a downed node's
- *     instances (Pekko's down-removal-margin), the time the downed side has to stop itself
- * @param heartbeatPause how long a node may be silent before the others call it unreachable
+ * @param timings how soon a silent node is downed and its instances move ({@link ClusterTimings}:
+ *     {@link ClusterTimings#NETWORK} unless told, {@link ClusterTimings#LOOPBACK} for nodes on one machine)
  * @param passivateAfter how long an instance may go without a request before its engine is stopped;
  *     the next request starts it again from the journal
  */
@@ -28,17 +27,12 @@ public record ClusterSettings(
         int port,
         List<String> seedNodes,
         String journalIdentity,
-        Duration stableAfter,
-        Duration heartbeatPause,
+        ClusterTimings timings,
         Duration passivateAfter) {
 
     /** The actor system's name, which is part of every node's address; the same on every node. */
     public static final String SYSTEM = "custody";
 
-    /** Pekko's defaults are 20 s and 3 s: 7 s is stable on a LAN and moves a dead node's hosts sooner. */
-    public static final Duration DEFAULT_STABLE_AFTER = Duration.ofSeconds(7);
-
-    public static final Duration DEFAULT_HEARTBEAT_PAUSE = Duration.ofSeconds(3);
     public static final Duration DEFAULT_PASSIVATE_AFTER = Duration.ofMinutes(10);
 
     public ClusterSettings {
@@ -48,29 +42,22 @@ public record ClusterSettings(
         if (seedNodes.isEmpty()) {
             throw new IllegalArgumentException("a cluster node needs at least one seed node (HOST:PORT)");
         }
+        java.util.Objects.requireNonNull(timings, "timings");
         seedNodes = List.copyOf(seedNodes);
         seedNodes.forEach(ClusterSettings::checkHostPort);
     }
 
     public static ClusterSettings of(String hostname, int port, List<String> seedNodes, String journalIdentity) {
         return new ClusterSettings(
-                hostname,
-                port,
-                seedNodes,
-                journalIdentity,
-                DEFAULT_STABLE_AFTER,
-                DEFAULT_HEARTBEAT_PAUSE,
-                DEFAULT_PASSIVATE_AFTER);
+                hostname, port, seedNodes, journalIdentity, ClusterTimings.NETWORK, DEFAULT_PASSIVATE_AFTER);
     }
 
-    public ClusterSettings withTimings(Duration stableAfter, Duration heartbeatPause) {
-        return new ClusterSettings(
-                hostname, port, seedNodes, journalIdentity, stableAfter, heartbeatPause, passivateAfter);
+    public ClusterSettings withTimings(ClusterTimings timings) {
+        return new ClusterSettings(hostname, port, seedNodes, journalIdentity, timings, passivateAfter);
     }
 
     public ClusterSettings withPassivateAfter(Duration passivateAfter) {
-        return new ClusterSettings(
-                hostname, port, seedNodes, journalIdentity, stableAfter, heartbeatPause, passivateAfter);
+        return new ClusterSettings(hostname, port, seedNodes, journalIdentity, timings, passivateAfter);
     }
 
     /** {@code HOST:PORT,HOST:PORT}: how the command line takes seed nodes. */
@@ -117,16 +104,11 @@ public record ClusterSettings(
                 .withValue("pekko.remote.artery.canonical.port", ConfigValueFactory.fromAnyRef(port))
                 .withValue("pekko.cluster.seed-nodes", ConfigValueFactory.fromIterable(seeds))
                 .withValue(
-                        "pekko.cluster.split-brain-resolver.stable-after",
-                        ConfigValueFactory.fromAnyRef(stableAfter.toMillis() + "ms"))
-                .withValue(
-                        "pekko.cluster.failure-detector.acceptable-heartbeat-pause",
-                        ConfigValueFactory.fromAnyRef(heartbeatPause.toMillis() + "ms"))
-                .withValue(
                         "pekko.cluster.sharding.passivation.default-idle-strategy.idle-entity.timeout",
                         ConfigValueFactory.fromAnyRef(passivateAfter.toMillis() + "ms"))
                 .withValue(JoinCheck.JOURNAL, ConfigValueFactory.fromAnyRef(journalIdentity))
                 .withValue(JoinCheck.PROTOCOL, ConfigValueFactory.fromAnyRef(JoinCheck.PROTOCOL_VERSION))
+                .withFallback(timings.config())
                 .withFallback(serialization());
     }
 

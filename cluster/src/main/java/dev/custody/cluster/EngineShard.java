@@ -70,10 +70,11 @@ public final class EngineShard {
         return Behaviors.withStash(
                 WAITING_REQUESTS,
                 stash -> Behaviors.setup(context -> {
+                    long startedAt = System.nanoTime();
                     context.pipeToSelf(
                             EngineAdmin.start(runtime, instance, topology, timeout),
                             (admin, failure) -> failure == null ? new Started(admin) : new NotStarted(failure));
-                    return new EngineShard.Run(context, stash, instance, node, tally).starting();
+                    return new EngineShard.Run(context, stash, instance, node, tally, startedAt).starting();
                 }));
     }
 
@@ -94,6 +95,7 @@ public final class EngineShard {
         private final String instance;
         private final String node;
         private final EngineTally tally;
+        private final long startedAt;
         private EngineAdmin admin;
         private boolean engineStopped;
 
@@ -102,9 +104,11 @@ public final class EngineShard {
                 StashBuffer<Message> stash,
                 String instance,
                 String node,
-                EngineTally tally) {
+                EngineTally tally,
+                long startedAt) {
             this.context = context;
             this.tally = tally;
+            this.startedAt = startedAt;
             this.stash = stash;
             this.instance = instance;
             this.node = node;
@@ -115,6 +119,15 @@ public final class EngineShard {
                     .onMessage(Started.class, started -> {
                         admin = started.admin();
                         tally.start();
+                        // a handoff's last step: how long recovery from the journal took here
+                        context.getLog()
+                                .info(
+                                        "engine {} started on {} in {} ms, {} request(s) waiting",
+                                        instance,
+                                        node,
+                                        java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(
+                                                System.nanoTime() - startedAt),
+                                        stash.size());
                         return stash.unstashAll(running());
                     })
                     .onMessage(NotStarted.class, failed -> {

@@ -207,6 +207,24 @@ class OneNodeClusterTest {
         assertEquals(1, founder.membersUp(), "the node with another fleet was let in");
     }
 
+    @Test
+    void aNodeWithOtherDowningTimingsIsRefusedWhenItJoins() throws Exception {
+        int first = LoopbackPorts.free(1).getFirst();
+        ClusterNode founder = node(first, List.of(first), "memory", Duration.ofMinutes(10));
+        await("the first node to be up", () -> founder.membersUp() == 1);
+        int second = LoopbackPorts.free(1).getFirst();
+        // a loopback node would down the others after 1 s and wait 2 s where they allow themselves 7 s
+        ClusterSettings settings = ClusterSettings.of("127.0.0.1", second, List.of("127.0.0.1:" + first), "memory")
+                .withTimings(ClusterTimings.LOOPBACK);
+        refusedWhenJoining("the node with other downing timings", () -> {
+            ClusterNode stranger = ClusterNode.start(
+                    settings, Journals.inMemory(), FLEET, Duration.ofSeconds(20), ConfigFactory.empty());
+            nodes.add(stranger);
+            return stranger;
+        });
+        assertEquals(1, founder.membersUp(), "the node with other downing timings was let in");
+    }
+
     /** The node is refused and stops: while it starts (its start then fails), or soon after. */
     private static void refusedWhenJoining(String what, java.util.function.Supplier<ClusterNode> start)
             throws Exception {

@@ -82,8 +82,8 @@ class ThreeNodeHandoffTest {
         List<Integer> ports = LoopbackPorts.free(3);
         List<String> seeds = ports.stream().map(p -> "127.0.0.1:" + p).toList();
         for (int port : ports) {
-            ClusterSettings settings = ClusterSettings.of("127.0.0.1", port, seeds, url)
-                    .withTimings(Duration.ofSeconds(2), Duration.ofSeconds(2));
+            ClusterSettings settings =
+                    ClusterSettings.of("127.0.0.1", port, seeds, url).withTimings(ClusterTimings.LOOPBACK);
             nodes.add(ClusterNode.start(settings, journal, fleet, Duration.ofSeconds(20), CRASH_ON_TERMINATE));
         }
         await("all 3 nodes to see 3 members up", () -> nodes.stream().allMatch(n -> n.membersUp() == 3));

@@ -1,6 +1,7 @@
 package dev.custody.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.custody.cluster.ClusterTimings;
 import dev.custody.crash.ClusterCrashTest;
 import dev.custody.persistence.JournalCredentials;
 import dev.custody.persistence.JournalSpec;
@@ -45,6 +46,14 @@ public final class ClusterTestCommand implements Callable<Integer> {
                     + " or passwordFile=FILE).")
     String journal;
 
+    @Option(
+            names = "--cluster-timings",
+            paramLabel = "loopback|network",
+            defaultValue = "loopback",
+            description = "The nodes' serve --cluster-timings: how soon a killed node is downed and its hosts"
+                    + " move (docs/cluster.md). Default: ${DEFAULT-VALUE}.")
+    String clusterTimings;
+
     @Option(names = "--json", description = "Print the result as one JSON object.")
     boolean json;
 
@@ -61,6 +70,7 @@ public final class ClusterTestCommand implements Callable<Integer> {
                 throw new IllegalArgumentException(
                         "--journal must be a jdbc:postgresql: URL, not " + JournalCredentials.redacted(journal));
             }
+            ClusterTimings.named(clusterTimings); // refused here rather than by every node
             spec = JournalSpec.parse(journal).prepared();
         } catch (RuntimeException bad) {
             System.err.println("custody cluster-test: " + bad.getMessage());
@@ -68,7 +78,7 @@ public final class ClusterTestCommand implements Callable<Integer> {
         }
         Path work = Files.createTempDirectory("custody-cluster-test");
         var result = new ClusterCrashTest(
-                        new ClusterCrashTest.Settings(nodes, hosts, kills, seed, spec, work),
+                        new ClusterCrashTest.Settings(nodes, hosts, kills, seed, spec, work, clusterTimings),
                         json ? System.err : System.out)
                 .run();
         if (json) {

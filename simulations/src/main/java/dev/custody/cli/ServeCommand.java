@@ -8,6 +8,7 @@ import dev.custody.api.EngineAdmin;
 import dev.custody.api.HeapNeed;
 import dev.custody.cluster.ClusterServer;
 import dev.custody.cluster.ClusterSettings;
+import dev.custody.cluster.ClusterTimings;
 import dev.custody.cluster.Fleet;
 import dev.custody.crash.ParentWatch;
 import dev.custody.live.LiveMode;
@@ -143,6 +144,15 @@ public final class ServeCommand implements Callable<Integer> {
             description = "With --cluster: Pekko settings (HOCON) put in front of the node's own, e.g. Artery TLS"
                     + " (docs/cluster.md).")
     Path clusterConfig;
+
+    @Option(
+            names = "--cluster-timings",
+            paramLabel = "network|loopback",
+            defaultValue = "network",
+            description = "With --cluster: how soon a silent node is downed and its instances move: network (a"
+                    + " 3 s heartbeat pause, 7 s stable-after) or loopback (1.5 s and 1 s: nodes on one machine"
+                    + " only; docs/cluster.md). Default: ${DEFAULT-VALUE}.")
+    String clusterTimings;
 
     @Option(
             names = "--hosts",
@@ -281,7 +291,8 @@ public final class ServeCommand implements Callable<Integer> {
             // every node must name the same database; the password is never part of what they compare
             String journalIdentity = JournalCredentials.redacted(JournalCredentials.withoutPasswordFile(journal));
             settings = ClusterSettings.of(
-                    clusterHost, clusterPort, ClusterSettings.parseSeedNodes(seedNodes), journalIdentity);
+                            clusterHost, clusterPort, ClusterSettings.parseSeedNodes(seedNodes), journalIdentity)
+                    .withTimings(ClusterTimings.named(clusterTimings));
             extra = clusterConfig == null
                     ? ConfigFactory.empty()
                     : ConfigFactory.parseFile(

@@ -53,7 +53,12 @@ public final class ClusterCrashTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    public record Settings(int nodes, int hosts, int kills, long seed, JournalSpec journal, Path workDir) {}
+    /**
+     * @param timings the nodes' {@code --cluster-timings} profile: {@code loopback} (they all run on
+     *     127.0.0.1) unless a run measures the {@code network} one
+     */
+    public record Settings(
+            int nodes, int hosts, int kills, long seed, JournalSpec journal, Path workDir, String timings) {}
 
     public record Result(
             int nodes,
@@ -96,7 +101,7 @@ public final class ClusterCrashTest {
         List<Thread> drivers = new ArrayList<>();
         try {
             for (int n = 0; n < settings.nodes(); n++) {
-                children.add(startNode(n));
+                children.add(startNode(n, false));
             }
             Random random = new Random(settings.seed());
             for (int h = 0; h < settings.hosts(); h++) {
@@ -110,6 +115,7 @@ public final class ClusterCrashTest {
                     "an acknowledged operation on every host",
                     () -> acks.values().stream().noneMatch(List::isEmpty));
             for (int kill = 1; kill <= settings.kills(); kill++) {
+                restartNodesThatStopped("before kill " + kill);
                 int victim = random.nextInt(settings.nodes());
                 String address = address(victim);
                 List<String> held = acks.entrySet().stream()
@@ -120,14 +126,24 @@ public final class ClusterCrashTest {
                 children.get(victim).destroyForcibly(); // SIGKILL
                 long killedAt = System.nanoTime();
                 children.get(victim).waitFor(10, TimeUnit.SECONDS);
-                progress.printf("kill %d: SIGKILL node %d (%s), holding %s%n", kill, victim, address, held);
-                for (String host : held) {
-                    double seconds = awaitAnswerElsewhere(host, address, killedAt);
-                    handoffs.add(seconds);
-                }
                 progress.printf(
-                        "kill %d: its %d host(s) answered again from survivors; restarting it%n", kill, held.size());
-                children.set(victim, startNode(victim));
+                        "%s kill %d: SIGKILL node %d (%s), holding %s%n",
+                        java.time.LocalTime.now(), kill, victim, address, held);
+                List<Double> moved = new ArrayList<>();
+                for (String host : held) {
+                    moved.add(awaitAnswerElsewhere(host, address, killedAt));
+                }
+                handoffs.addAll(moved);
+                progress.printf(
+                        "%s kill %d: its %d host(s) answered again from survivors after %s s; restarting it%n",
+                        java.time.LocalTime.now(),
+                        kill,
+                        held.size(),
+                        moved.stream()
+                                .sorted()
+                                .map(d -> String.format(java.util.Locale.ROOT, "%.1f", d))
+                                .toList());
+                children.set(victim, startNode(victim, true));
                 Map<String, Integer> before = new HashMap<>();
                 acks.forEach((host, list) -> before.put(host, list.size()));
                 await(
@@ -135,6 +151,11 @@ public final class ClusterCrashTest {
                         () -> acks.entrySet().stream()
                                 .allMatch(e -> e.getValue().size() >= before.get(e.getKey()) + 3));
             }
+            restartNodesThatStopped("after the last kill");
+        } catch (IllegalStateException stuck) {
+            // a wait that ran out or a node that would not start: the run ends here, the audit still runs
+            problems.add(stuck.getMessage());
+            progress.println("cluster-test: " + stuck.getMessage() + "; auditing what was acknowledged");
         } finally {
             driving.set(false);
             for (Thread driver : drivers) {
@@ -171,6 +192,24 @@ public final class ClusterCrashTest {
         }
     }
 
+    /**
+     * A node this test did not kill that is no longer running stopped by itself: the cluster downed it
+     * (it exits with status 1 then, e.g. when it was silent longer than the heartbeat pause on an
+     * overloaded machine) or it failed. That is a problem of the run, reported; the node is started
+     * again so that the kills go on with a majority.
+     */
+    private void restartNodesThatStopped(String when) throws Exception {
+        for (int n = 0; n < children.size(); n++) {
+            Process child = children.get(n);
+            if (!child.isAlive()) {
+                problems.add("node " + n + " (" + address(n) + ") stopped by itself " + when + ", exit status "
+                        + child.exitValue() + " (downed by the cluster, or failed: see its log)");
+                progress.printf("node %d stopped by itself %s (exit %d); restarting it%n", n, when, child.exitValue());
+                children.set(n, startNode(n, true));
+            }
+        }
+    }
+
     private String address(int node) {
         return "pekko://custody@127.0.0.1:" + ports.get(node);
     }
@@ -179,16 +218,27 @@ public final class ClusterCrashTest {
         return settings.workDir().resolve("node" + node + ".sock");
     }
 
-    /** Starts node {@code n} and waits for its socket, which it creates once it is an up member. */
-    private Process startNode(int n) throws Exception {
+    /**
+     * Starts node {@code n} and waits for its socket, which it creates once it is an up member. A node
+     * started again while the others run gets the seed list with itself last: the first seed node of
+     * its own list forms a cluster of its own when no other seed answers within Pekko's {@code
+     * seed-node-timeout} (5 s), which a busy machine can miss, while any other node only ever joins.
+     */
+    private Process startNode(int n, boolean again) throws Exception {
         Files.deleteIfExists(socket(n));
-        List<String> seeds = ports.stream().map(p -> "127.0.0.1:" + p).toList();
+        List<String> seeds =
+                new ArrayList<>(ports.stream().map(p -> "127.0.0.1:" + p).toList());
+        if (again) {
+            Collections.rotate(seeds, -(n + 1)); // node n+1 first, ..., node n last
+        }
         List<String> arguments = List.of(
                 "--cluster",
                 "--seed-nodes",
                 String.join(",", seeds),
                 "--cluster-port",
                 String.valueOf(ports.get(n)),
+                "--cluster-timings",
+                settings.timings(),
                 "--hosts",
                 String.valueOf(settings.hosts()),
                 "--journal",

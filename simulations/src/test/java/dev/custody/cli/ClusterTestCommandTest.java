@@ -21,4 +21,14 @@ class ClusterTestCommandTest {
         refused("--nodes is at least 3", "--nodes", "2", "--journal", "jdbc:postgresql://127.0.0.1:1/x");
         refused("--journal must be a jdbc:postgresql: URL", "--journal", "memory");
     }
+
+    @Test
+    void clusterTimingsAreANamedProfile() {
+        refused(
+                "cluster timings are \"network\" or \"loopback\"",
+                "--cluster-timings",
+                "fast",
+                "--journal",
+                "jdbc:postgresql://127.0.0.1:1/x");
+    }
 }
