@@ -4,8 +4,10 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.List;
 import java.util.Optional;
 import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.Scheduler;
 import org.apache.pekko.japi.Pair;
 import org.apache.pekko.persistence.PersistentRepr;
 import org.apache.pekko.persistence.jdbc.config.EventJournalTableConfiguration;
@@ -13,23 +15,37 @@ import org.apache.pekko.persistence.jdbc.config.JournalConfig;
 import org.apache.pekko.persistence.jdbc.journal.dao.DefaultJournalDao;
 import org.apache.pekko.serialization.Serialization;
 import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.OverflowStrategy;
 import org.apache.pekko.stream.scaladsl.Source;
+import scala.Option;
 import scala.Tuple2;
 import scala.concurrent.ExecutionContext;
+import scala.concurrent.Future;
+import scala.concurrent.duration.FiniteDuration;
+import scala.jdk.javaapi.CollectionConverters;
+import scala.jdk.javaapi.FutureConverters;
 import scala.util.Failure;
 import scala.util.Try;
+import slick.dbio.DBIOAction;
 import slick.jdbc.JdbcBackend;
 import slick.jdbc.JdbcProfile;
+import slick.jdbc.SimpleJdbcAction;
 
 /**
  * The JDBC journal's reads, with the damaged row named: when a row of a recovery cannot be read, the
  * failure names the persistence id and the sequence number of that row, not only Pekko's "last known
  * sequence number" (the last row recovered before it, or less: rows are read in batches). The row is
  * the first after the last one read, looked up in the table when the failure happens.
+ *
+ * <p>A recovery's batch of rows is read with one statement on the database's thread ({@link
+ * ReplayBatchQuery}) rather than streamed through Slick a few rows at a time, and the next batch is read
+ * while the actor takes the one before.
  */
 public final class NamingJournalDao extends DefaultJournalDao {
     private final JdbcBackend.JdbcDatabaseDef database;
     private final EventJournalTableConfiguration table;
+    private final Serialization serialization;
+    private final ReplayBatchQuery batches;
 
     public NamingJournalDao(
             JdbcBackend.JdbcDatabaseDef db,
@@ -41,13 +57,36 @@ public final class NamingJournalDao extends DefaultJournalDao {
         super(db, profile, journalConfig, serialization, ec, mat);
         this.database = db;
         this.table = journalConfig.eventJournalTableConfiguration();
+        this.serialization = serialization;
+        this.batches = new ReplayBatchQuery(table);
+    }
+
+    /**
+     * The plugin's batches, with the next one asked for as soon as one is handed on: the database
+     * reads and decodes batch n+1 while the recovering actor folds batch n, instead of each waiting
+     * for the other. One batch more is held in memory.
+     */
+    @Override
+    public Source<Try<Tuple2<PersistentRepr, Object>>, NotUsed> messagesWithBatch(
+            String persistenceId,
+            long fromSequenceNr,
+            long toSequenceNr,
+            int batchSize,
+            Option<Tuple2<FiniteDuration, Scheduler>> refreshInterval) {
+        return internalBatchStream(persistenceId, fromSequenceNr, toSequenceNr, batchSize, refreshInterval)
+                .asJava()
+                .buffer(1, OverflowStrategy.backpressure())
+                .mapConcat(CollectionConverters::asJava)
+                .asScala();
     }
 
     @Override
     public Source<Try<Tuple2<PersistentRepr, Object>>, NotUsed> messages(
             String persistenceId, long fromSequenceNr, long toSequenceNr, long max) {
-        return super.messages(persistenceId, fromSequenceNr, toSequenceNr, max)
-                .asJava()
+        Future<List<Try<Tuple2<PersistentRepr, Object>>>> batch = run(SimpleJdbcAction.apply(context ->
+                batches.read(context.connection(), serialization, persistenceId, fromSequenceNr, toSequenceNr, max)));
+        return org.apache.pekko.stream.javadsl.Source.completionStage(FutureConverters.asJava(batch))
+                .mapConcat(rows -> rows)
                 .statefulMap(
                         () -> fromSequenceNr - 1,
                         (Long lastRead, Try<Tuple2<PersistentRepr, Object>> row) -> {
@@ -61,6 +100,12 @@ public final class NamingJournalDao extends DefaultJournalDao {
                         },
                         lastRead -> Optional.empty())
                 .asScala();
+    }
+
+    /** Runs a plain JDBC action on the journal's database, on its threads and with its connections. */
+    @SuppressWarnings({"unchecked", "rawtypes"}) // the action's effect type, Scala's Nothing, has no Java spelling
+    private <R> Future<R> run(SimpleJdbcAction<R> action) {
+        return database.run((DBIOAction) action);
     }
 
     private Throwable named(String persistenceId, long lastRead, Throwable cause) {
