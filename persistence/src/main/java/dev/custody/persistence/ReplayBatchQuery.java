@@ -17,12 +17,11 @@ import scala.Tuple2;
 import scala.util.Try;
 
 /**
- * One batch of a recovery's rows, read with one JDBC statement and decoded as the JDBC journal
+ * One batch of a recovery's rows, read with one JDBC statement, and decoded as the JDBC journal
  * decodes them. The plugin streams a batch through Slick, which hands rows over a few at a time, each
  * hand-over a task on another thread: on a 1M-event journal about 30,000 of them for the coordinator
  * alone, and on a loaded machine each waits for a core. This reads the same rows (same conditions, same
- * order, the same limit) in one go on the database's thread and decodes them there, while the
- * recovering actor folds the batch before.
+ * order, the same limit) in one go on the database's thread.
  *
  * <p>The ORDER BY names the unique index's columns from its first, {@code (persistence_id,
  * sequence_number)}: H2 then reads in index order instead of sorting the persistence id's rows first.
@@ -59,14 +58,13 @@ final class ReplayBatchQuery {
 
     /**
      * At most {@code max} rows of {@code persistenceId} from {@code from} to {@code to}, in sequence
-     * order, each decoded by the journal's own {@code fromRow}: a row that cannot be decoded is a
-     * failure in its place, as in the plugin's stream. A database error fails the whole batch, and so
-     * the recovery, as it fails the plugin's stream.
+     * order, as stored: not decoded yet. A database error fails the whole batch, and so the recovery,
+     * as it fails the plugin's stream.
      */
-    List<Try<Tuple2<PersistentRepr, Object>>> read(
-            Connection connection, Serialization serialization, String persistenceId, long from, long to, long max) {
+    List<JournalTables.JournalPekkoSerializationRow> read(
+            Connection connection, String persistenceId, long from, long to, long max) {
         try {
-            return rows(connection, serialization, persistenceId, from, to, max);
+            return rows(connection, persistenceId, from, to, max);
         } catch (SQLException e) {
             throw new IllegalStateException(
                     "cannot read the rows of " + persistenceId + " from sequence number " + from + ": "
@@ -75,11 +73,23 @@ final class ReplayBatchQuery {
         }
     }
 
-    private List<Try<Tuple2<PersistentRepr, Object>>> rows(
-            Connection connection, Serialization serialization, String persistenceId, long from, long to, long max)
-            throws SQLException {
+    /**
+     * Each row decoded by the journal's own {@code fromRow}: a row that cannot be decoded is a failure
+     * in its place, as in the plugin's stream.
+     */
+    static List<Try<Tuple2<PersistentRepr, Object>>> decode(
+            Serialization serialization, List<JournalTables.JournalPekkoSerializationRow> rows) {
+        List<Try<Tuple2<PersistentRepr, Object>>> decoded = new ArrayList<>(rows.size());
+        for (JournalTables.JournalPekkoSerializationRow row : rows) {
+            decoded.add(PekkoSerialization$.MODULE$.fromRow(serialization, row));
+        }
+        return decoded;
+    }
+
+    private List<JournalTables.JournalPekkoSerializationRow> rows(
+            Connection connection, String persistenceId, long from, long to, long max) throws SQLException {
         int limit = (int) Math.min(max, Integer.MAX_VALUE); // what the plugin asks of H2, too
-        List<Try<Tuple2<PersistentRepr, Object>>> rows = new ArrayList<>(Math.min(limit, 1024));
+        List<JournalTables.JournalPekkoSerializationRow> rows = new ArrayList<>(Math.min(limit, 1024));
         try (PreparedStatement query = connection.prepareStatement(sql)) {
             query.setFetchSize(Math.min(limit, 10_000));
             query.setString(1, persistenceId);
@@ -88,7 +98,7 @@ final class ReplayBatchQuery {
             query.setInt(4, limit);
             try (ResultSet result = query.executeQuery()) {
                 while (result.next()) {
-                    rows.add(PekkoSerialization$.MODULE$.fromRow(serialization, row(result)));
+                    rows.add(row(result));
                 }
             }
         }
