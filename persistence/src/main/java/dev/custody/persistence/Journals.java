@@ -54,6 +54,14 @@ public final class Journals {
     static final String WRITE_QUEUE_ROWS = "100000";
 
     /**
+     * How many rows one query of a recovery reads (the JDBC journal's {@code replayBatchSize}, 400 by
+     * default). The coordinator of a 1M-event journal replays about 500,000 rows without a snapshot:
+     * 1,250 queries of 400, each a new statement and a wait for the next. A row is a few hundred bytes,
+     * so a batch holds a few MB while the actor folds it.
+     */
+    static final int REPLAY_BATCH_ROWS = 10_000;
+
+    /**
      * How long one journal or snapshot call may take before Pekko's circuit breaker fails it (its
      * default is 10 s). A crash test on a machine at load 9 saw the coordinator's snapshot load take
      * longer twice in a row after a SIGKILL, and the engine gave up its recovery although the database
@@ -145,7 +153,8 @@ public final class Journals {
                 .withValue("use-shared-db", ConfigValueFactory.fromAnyRef("slick"))
                 .withValue("dao", ConfigValueFactory.fromAnyRef(NamingJournalDao.class.getName()))
                 .withValue("circuit-breaker.call-timeout", ConfigValueFactory.fromAnyRef(CALL_TIMEOUT))
-                .withValue("recovery-event-timeout", ConfigValueFactory.fromAnyRef(RECOVERY_WAIT));
+                .withValue("recovery-event-timeout", ConfigValueFactory.fromAnyRef(RECOVERY_WAIT))
+                .withValue("replayBatchSize", ConfigValueFactory.fromAnyRef(REPLAY_BATCH_ROWS));
         return jdbc("slick.jdbc.H2Profile$", "org.h2.Driver", url, "sa", "")
                 .withValue(SYNCED_JOURNAL, synced.root())
                 .withValue("custody.coordinator-journal", ConfigValueFactory.fromAnyRef(SYNCED_JOURNAL));
@@ -210,6 +219,7 @@ public final class Journals {
                         "pekko-persistence-jdbc.shared-databases.slick.profile",
                         profile))
                 .withValue(JOURNAL + ".recovery-event-timeout", ConfigValueFactory.fromAnyRef(RECOVERY_WAIT))
+                .withValue(JOURNAL + ".replayBatchSize", ConfigValueFactory.fromAnyRef(REPLAY_BATCH_ROWS))
                 .withValue("pekko-persistence-jdbc.shared-databases.slick.db", db.root())
                 .withFallback(serialization());
     }
