@@ -241,6 +241,7 @@ public final class SimulateCommand implements Callable<Integer> {
         }
         Fleet.Result fleet;
         Map<String, Set<String>> nodesOf = Map.of();
+        List<Integer> nodeExits = List.of();
         try {
             if (nodes == 1) {
                 fleet = new Fleet(settings, hosts).run();
@@ -256,7 +257,8 @@ public final class SimulateCommand implements Callable<Integer> {
                         .run();
                 fleet = run.fleet();
                 nodesOf = run.nodesOf();
-                System.err.println("custody simulate: node logs in " + work);
+                nodeExits = run.exits();
+                System.err.println("custody simulate: node logs in " + work + "; nodes exited with " + nodeExits);
             }
         } catch (InterruptedException interrupted) {
             Thread.currentThread().interrupt();
@@ -267,11 +269,15 @@ public final class SimulateCommand implements Callable<Integer> {
             throw new IllegalStateException("the fleet's nodes failed: " + failed.getMessage(), failed);
         }
         if (json) {
-            System.out.println(
-                    new ObjectMapper().writeValueAsString(FleetReport.json(fleet, settings, nodes, nodesOf)));
+            var report = FleetReport.json(fleet, settings, nodes, nodesOf);
+            if (nodes > 1) {
+                nodeExits.forEach(report.putArray("nodeExits")::add);
+            }
+            System.out.println(new ObjectMapper().writeValueAsString(report));
         } else {
             System.out.print(FleetReport.text(fleet, settings, nodes, nodesOf));
         }
+        // the nodes' exit statuses are reported, not judged: see docs/cluster.md on stopping them
         return fleet.violated().isEmpty() ? 0 : 1;
     }
 

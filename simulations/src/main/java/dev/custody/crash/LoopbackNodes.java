@@ -115,6 +115,25 @@ public final class LoopbackNodes {
         }
     }
 
+    /**
+     * Stops the nodes one at a time, the last started first, each leaving the cluster (SIGTERM) and
+     * exiting before the next is told to: nodes that all leave at once lose each other half-way and
+     * down each other. Returns each node's exit status (SIGKILL after 30 s: 137).
+     */
+    public static List<Integer> stopInTurn(List<Process> nodes) throws InterruptedException {
+        List<Integer> exits = new ArrayList<>(Collections.nCopies(nodes.size(), 0));
+        for (int n = nodes.size() - 1; n >= 0; n--) {
+            Process node = nodes.get(n);
+            node.destroy();
+            if (!node.waitFor(30, TimeUnit.SECONDS)) {
+                node.destroyForcibly();
+                node.waitFor(10, TimeUnit.SECONDS);
+            }
+            exits.set(n, node.isAlive() ? -1 : node.exitValue());
+        }
+        return exits;
+    }
+
     static void await(String what, java.util.function.BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + BOUND.toNanos();
         while (!condition.getAsBoolean()) {

@@ -32,8 +32,9 @@ import java.util.concurrent.Future;
  * i}'s agents run on seed {@code SEED+i}.
  */
 public final class NodeFleet {
-    /** The fleet's run, and which nodes decided each host's calls. */
-    public record Result(Fleet.Result fleet, Map<String, Set<String>> nodesOf, List<String> addresses) {}
+    /** The fleet's run, which nodes decided each host's calls, and each node's exit status once stopped. */
+    public record Result(
+            Fleet.Result fleet, Map<String, Set<String>> nodesOf, List<String> addresses, List<Integer> exits) {}
 
     private final SimSettings settings;
     private final int hosts;
@@ -101,7 +102,10 @@ public final class NodeFleet {
             for (int n = 0; n < nodes; n++) {
                 addresses.add(cluster.address(n));
             }
-            return new Result(fleet, nodesOf, addresses);
+            threads.shutdownNow();
+            List<Integer> exits = LoopbackNodes.stopInTurn(started);
+            started.clear();
+            return new Result(fleet, nodesOf, addresses, exits);
         } catch (ExecutionException failed) {
             throw new IllegalStateException(
                     "a host of the fleet failed: " + failed.getCause().getMessage(), failed);

@@ -84,5 +84,6 @@ class SimulateNodesTest {
             host.get("nodes").forEach(node -> decidedOn.add(node.asText()));
         }
         assertEquals(2, decidedOn.size(), "the hosts' instances are spread over both nodes: " + run.out());
+        assertEquals(2, report.get("nodeExits").size(), "both nodes were stopped and waited for: " + run.out());
     }
 }
