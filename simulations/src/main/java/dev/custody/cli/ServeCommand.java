@@ -162,6 +162,14 @@ public final class ServeCommand implements Callable<Integer> {
     int hosts;
 
     @Option(
+            names = "--fleet-prefix",
+            hidden = true,
+            defaultValue = "host",
+            description = "With --cluster: the fleet's names are PREFIX-0 ... (simulate --nodes: a run's own"
+                    + " instances, never an earlier run's journal).")
+    String fleetPrefix;
+
+    @Option(
             names = "--exit-with-stdin",
             hidden = true,
             description = "Halt when standard input ends (crash-test --serve: the child dies with its parent).")
@@ -287,7 +295,7 @@ public final class ServeCommand implements Callable<Integer> {
             if (tooLarge.isPresent()) {
                 throw new IllegalArgumentException(tooLarge.get());
             }
-            fleet = Fleet.numbered("host", hosts, machine);
+            fleet = Fleet.numbered(fleetPrefix, hosts, machine);
             // every node must name the same database; the password is never part of what they compare
             String journalIdentity = JournalCredentials.redacted(JournalCredentials.withoutPasswordFile(journal));
             settings = ClusterSettings.of(

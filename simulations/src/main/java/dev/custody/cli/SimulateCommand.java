@@ -2,6 +2,7 @@ package dev.custody.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.custody.api.HeapNeed;
+import dev.custody.crash.NodeFleet;
 import dev.custody.output.OutputFile;
 import dev.custody.output.Outputs;
 import dev.custody.persistence.JournalCredentials;
@@ -159,8 +160,18 @@ public final class SimulateCommand implements Callable<Integer> {
             paramLabel = "N",
             description = "Simulate N host kernels at once in this JVM, host i on seed SEED+i, each with its own"
                     + " agents and checks (one journal, an engine instance each); reports each host's throughput"
-                    + " and the total. Across cluster nodes: custody cluster-test. Default: ${DEFAULT-VALUE}.")
+                    + " and the total. Default: ${DEFAULT-VALUE}.")
     int hosts;
+
+    @Option(
+            names = "--nodes",
+            defaultValue = "1",
+            paramLabel = "M",
+            description = "With M above 1: start M cluster nodes (serve --cluster JVMs on 127.0.0.1, loopback"
+                    + " timings) on the --journal, a jdbc:postgresql: URL they share; the hosts are instances"
+                    + " Cluster Sharding spreads over them, driven and checked from this JVM (docs/cluster.md)."
+                    + " Default: ${DEFAULT-VALUE} (this JVM only).")
+    int nodes;
 
     @Option(names = "--no-progress", description = "No progress bar.")
     boolean noProgress;
@@ -173,6 +184,7 @@ public final class SimulateCommand implements Callable<Integer> {
         }
         SimSettings settings;
         try {
+            checkNodes();
             settings = settings();
         } catch (IllegalArgumentException bad) {
             System.err.println("custody simulate: " + bad.getMessage());
@@ -187,7 +199,7 @@ public final class SimulateCommand implements Callable<Integer> {
             System.err.println("custody simulate: " + tooLarge.get());
             return 2;
         }
-        if (hosts != 1) {
+        if (hosts != 1 || nodes != 1) {
             return fleet(settings);
         }
         try (Outputs outputs = new Outputs()) {
@@ -228,18 +240,64 @@ public final class SimulateCommand implements Callable<Integer> {
             return 2;
         }
         Fleet.Result fleet;
+        Map<String, Set<String>> nodesOf = Map.of();
+        List<Integer> nodeExits = List.of();
         try {
-            fleet = new Fleet(settings, hosts).run();
+            if (nodes == 1) {
+                fleet = new Fleet(settings, hosts).run();
+            } else {
+                Path work = Files.createTempDirectory("custody-simulate-nodes");
+                NodeFleet.Result run = new NodeFleet(
+                                settings,
+                                hosts,
+                                nodes,
+                                JournalSpec.parse(journal).prepared(),
+                                work,
+                                System.err)
+                        .run();
+                fleet = run.fleet();
+                nodesOf = run.nodesOf();
+                nodeExits = run.exits();
+                System.err.println("custody simulate: node logs in " + work + "; nodes exited with " + nodeExits);
+            }
         } catch (InterruptedException interrupted) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while the fleet ran", interrupted);
+        } catch (IOException | RuntimeException failed) {
+            throw failed;
+        } catch (Exception failed) {
+            throw new IllegalStateException("the fleet's nodes failed: " + failed.getMessage(), failed);
         }
         if (json) {
-            System.out.println(new ObjectMapper().writeValueAsString(FleetReport.json(fleet, settings)));
+            var report = FleetReport.json(fleet, settings, nodes, nodesOf);
+            if (nodes > 1) {
+                nodeExits.forEach(report.putArray("nodeExits")::add);
+            }
+            System.out.println(new ObjectMapper().writeValueAsString(report));
         } else {
-            System.out.print(FleetReport.text(fleet, settings));
+            System.out.print(FleetReport.text(fleet, settings, nodes, nodesOf));
         }
+        // the nodes' exit statuses are reported, not judged: see docs/cluster.md on stopping them
         return fleet.violated().isEmpty() ? 0 : 1;
+    }
+
+    /** {@code --nodes M}: above 1, the nodes share a PostgreSQL journal and run the actor engine. */
+    private void checkNodes() {
+        if (nodes < 1) {
+            throw new IllegalArgumentException("--nodes must be at least 1, not " + nodes);
+        }
+        if (nodes == 1) {
+            return;
+        }
+        if (!journal.startsWith("jdbc:postgresql:")) {
+            throw new IllegalArgumentException("--nodes " + nodes + " needs the journal every node shares:"
+                    + " --journal jdbc:postgresql://HOST:PORT/DB?user=USER, not "
+                    + JournalCredentials.redacted(journal));
+        }
+        if (!engine.equals("actors") || mutant != null) {
+            throw new IllegalArgumentException(
+                    "--nodes runs the journaled engine on the cluster's nodes: no --engine rules or --mutant");
+        }
     }
 
     private int run(

@@ -3,7 +3,6 @@ package dev.custody.crash;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.custody.cluster.LoopbackPorts;
 import dev.custody.cluster.WriterRuns;
 import dev.custody.persistence.JournalSpec;
 import java.io.PrintStream;
@@ -81,7 +80,7 @@ public final class ClusterCrashTest {
 
     private final Settings settings;
     private final PrintStream progress;
-    private final List<Integer> ports = new ArrayList<>();
+    private LoopbackNodes nodes;
     private final List<Process> children = new ArrayList<>();
     private final Map<String, List<Ack>> acks = new ConcurrentHashMap<>();
     private final AtomicBoolean driving = new AtomicBoolean(true);
@@ -96,7 +95,14 @@ public final class ClusterCrashTest {
     public Result run() throws Exception {
         topology = settings.workDir().resolve("topology.json");
         Files.writeString(topology, TOPOLOGY);
-        ports.addAll(LoopbackPorts.free(settings.nodes()));
+        nodes = new LoopbackNodes(new LoopbackNodes.Settings(
+                settings.nodes(),
+                settings.hosts(),
+                "host",
+                topology,
+                settings.journal(),
+                settings.workDir(),
+                settings.timings()));
         List<Double> handoffs = new ArrayList<>();
         List<Thread> drivers = new ArrayList<>();
         try {
@@ -181,14 +187,7 @@ public final class ClusterCrashTest {
                     settings.seed(),
                     List.copyOf(problems));
         } finally {
-            for (Process child : children) {
-                child.destroy();
-            }
-            for (Process child : children) {
-                if (!child.waitFor(30, TimeUnit.SECONDS)) {
-                    child.destroyForcibly();
-                }
-            }
+            LoopbackNodes.stop(children);
         }
     }
 
@@ -211,55 +210,15 @@ public final class ClusterCrashTest {
     }
 
     private String address(int node) {
-        return "pekko://custody@127.0.0.1:" + ports.get(node);
+        return nodes.address(node);
     }
 
     private Path socket(int node) {
-        return settings.workDir().resolve("node" + node + ".sock");
+        return nodes.socket(node);
     }
 
-    /**
-     * Starts node {@code n} and waits for its socket, which it creates once it is an up member. A node
-     * started again while the others run gets the seed list with itself last: the first seed node of
-     * its own list forms a cluster of its own when no other seed answers within Pekko's {@code
-     * seed-node-timeout} (5 s), which a busy machine can miss, while any other node only ever joins.
-     */
     private Process startNode(int n, boolean again) throws Exception {
-        Files.deleteIfExists(socket(n));
-        List<String> seeds =
-                new ArrayList<>(ports.stream().map(p -> "127.0.0.1:" + p).toList());
-        if (again) {
-            Collections.rotate(seeds, -(n + 1)); // node n+1 first, ..., node n last
-        }
-        List<String> arguments = List.of(
-                "--cluster",
-                "--seed-nodes",
-                String.join(",", seeds),
-                "--cluster-port",
-                String.valueOf(ports.get(n)),
-                "--cluster-timings",
-                settings.timings(),
-                "--hosts",
-                String.valueOf(settings.hosts()),
-                "--journal",
-                settings.journal().childSpelling(),
-                "--topology",
-                topology.toString(),
-                "--socket",
-                socket(n).toString());
-        Path log = settings.workDir().resolve("node" + n + ".log");
-        ProcessBuilder builder = new ProcessBuilder(ChildJvm.command("serve", arguments))
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-        builder.environment().putAll(settings.journal().childEnvironment());
-        Process process = builder.start();
-        await(
-                "node " + n + " to join and create its socket (log: " + log + ")",
-                () -> Files.exists(socket(n)) || !process.isAlive());
-        if (!process.isAlive()) {
-            throw new IllegalStateException("node " + n + " stopped while starting; see " + log);
-        }
-        return process;
+        return nodes.start(n, again);
     }
 
     /** One host's client: operations op-0, op-1, ... through random live nodes, each retried under its id. */

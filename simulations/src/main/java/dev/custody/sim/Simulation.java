@@ -33,6 +33,7 @@ public final class Simulation {
     private final Topology workedOn;
     private final String instance;
     private final Optional<CustodyRuntime> shared;
+    private final Optional<KernelEngine> engine;
 
     public Simulation(SimSettings settings) {
         this(settings, Optional.empty());
@@ -45,6 +46,7 @@ public final class Simulation {
     public Simulation(SimSettings settings, Optional<CustodyRuntime> shared) {
         this.settings = settings;
         this.shared = shared;
+        this.engine = Optional.empty();
         // one engine instance per run, so runs on one journal never mix; printed so replay can find it
         this.instance = "sim-" + Long.toHexString(settings.seed()) + "-" + Long.toHexString(System.nanoTime());
         this.topology = SimTopology.generate(settings.seed(), settings.groups());
@@ -52,6 +54,21 @@ public final class Simulation {
         this.workedOn = settings.activeGroups() == settings.groups()
                 ? topology
                 : SimTopology.generate(settings.seed(), settings.activeGroups());
+    }
+
+    /**
+     * A run on an engine made elsewhere ({@code simulate --nodes}: a cluster's instance, whose machine
+     * every node was given), the agents of {@code settings.seed()} working on {@code workedOn}. The
+     * engine's own decisions are what the checks see, so it must hand back whole decisions.
+     */
+    public Simulation(
+            SimSettings settings, Topology topology, Topology workedOn, String instance, KernelEngine engine) {
+        this.settings = settings;
+        this.shared = Optional.empty();
+        this.engine = Optional.of(engine);
+        this.instance = instance;
+        this.topology = topology;
+        this.workedOn = workedOn;
     }
 
     public Topology topology() {
@@ -74,11 +91,13 @@ public final class Simulation {
 
     /** The run, telling {@code observer} every call in decision order (a trace of it). */
     public SimResult run(LongConsumer progress, DecisionObserver observer) {
-        try (KernelEngine engine = settings.actors()
-                ? shared.map(runtime -> new ActorEngine(runtime, instance, Duration.ofSeconds(60)))
-                        .orElseGet(() -> ActorEngine.onJournal(
-                                settings.journal().orElseThrow(), instance, Duration.ofSeconds(60)))
-                : new ModelEngine(settings.mutants())) {
+        try (KernelEngine engine = this.engine.isPresent()
+                ? this.engine.get()
+                : settings.actors()
+                        ? shared.map(runtime -> new ActorEngine(runtime, instance, Duration.ofSeconds(60)))
+                                .orElseGet(() -> ActorEngine.onJournal(
+                                        settings.journal().orElseThrow(), instance, Duration.ofSeconds(60)))
+                        : new ModelEngine(settings.mutants())) {
             Decision booted = engine.boot(topology);
             if (!booted.outcome().isOk()) {
                 throw new IllegalStateException("the simulated machine does not boot: "
@@ -88,7 +107,9 @@ public final class Simulation {
             if (!settings.deterministic() && engine instanceof ActorEngine actors) {
                 return runPipelined(actors, progress, observer);
             }
-            Recorder recorder = new Recorder(engine.state(), settings.actors(), settings.check(), observer);
+            // an engine made elsewhere checks its own answers against the model (it decides on both)
+            Recorder recorder = new Recorder(
+                    engine.state(), settings.actors() && this.engine.isEmpty(), settings.check(), observer);
             List<Agent> agents = Agents.all(settings, workedOn, recorder::current);
             long start = System.nanoTime();
             long cpuStart = ProcessCpu.nanos();
@@ -306,6 +327,10 @@ public final class Simulation {
 
     /** The engine failed to answer (a timeout, a crashed actor): that is a finding, not a crash of the run. */
     static Violation engineError(String operationId, Command<?> command, RuntimeException broken) {
+        if (broken instanceof EngineDisagreement disagreement) {
+            return new Violation(
+                    Invariant.D0, List.of(operationId, command.getClass().getSimpleName()), disagreement.getMessage());
+        }
         return new Violation(
                 Invariant.E1,
                 List.of(operationId, command.getClass().getSimpleName()),
