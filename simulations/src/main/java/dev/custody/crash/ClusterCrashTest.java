@@ -117,7 +117,7 @@ public final class ClusterCrashTest {
                 Thread driver = Thread.ofPlatform().name("drive-" + host).start(() -> drive(host, hostSeed));
                 drivers.add(driver);
             }
-            await(
+            LoopbackNodes.await(
                     "an acknowledged operation on every host",
                     () -> acks.values().stream().noneMatch(List::isEmpty));
             for (int kill = 1; kill <= settings.kills(); kill++) {
@@ -152,7 +152,7 @@ public final class ClusterCrashTest {
                 children.set(victim, startNode(victim, true));
                 Map<String, Integer> before = new HashMap<>();
                 acks.forEach((host, list) -> before.put(host, list.size()));
-                await(
+                LoopbackNodes.await(
                         "3 more acknowledged operations on every host after the restart",
                         () -> acks.entrySet().stream()
                                 .allMatch(e -> e.getValue().size() >= before.get(e.getKey()) + 3));
@@ -360,15 +360,5 @@ public final class ClusterCrashTest {
             }
         }
         return dual;
-    }
-
-    private void await(String what, java.util.function.BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + BOUND.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("waited " + BOUND.toSeconds() + " s for " + what);
-            }
-            Thread.sleep(100); // polling a condition, with a deadline
-        }
     }
 }
