@@ -23,7 +23,7 @@ custody_has_e2fsprogs || missing+=(e2fsprogs)
 compgen -G "/boot/vmlinuz-*" >/dev/null || missing+=(linux-image-amd64)
 missing=("${missing[@]/#xz/xz-utils}")
 custody_install_packages scripts/oracle-ci.sh --no-install-recommends "${missing[@]}" || exit 1
-./custody oracle diff engine/src/test/resources/scenarios examples oracle/recorded --kernel iommufd --allow-skips=oracle/not-realisable.txt ${CUSTODY_ORACLE_COVERAGE:+--coverage "$CUSTODY_ORACLE_COVERAGE"} --random "${CUSTODY_ORACLE_WALKS:-4}" --seed "${CUSTODY_ORACLE_SEED:-2026}"
+./custody oracle diff engine/src/test/resources/scenarios examples oracle/recorded --kernel iommufd --allow-skips=oracle/not-realisable.txt --mutants ${CUSTODY_ORACLE_COVERAGE:+--coverage "$CUSTODY_ORACLE_COVERAGE"} --random "${CUSTODY_ORACLE_WALKS:-4}" --seed "${CUSTODY_ORACLE_SEED:-2026}"
 custody_use_jdk25 || exit 1
 custody_require_maven || exit 1
 mvn -B -ntp verify -Dcustody.test.groups=oracle-vm -Dcustody.test.excludedGroups= -Dsurefire.failIfNoSpecifiedTests=false

@@ -1,5 +1,7 @@
 package dev.custody.rules;
 
+import java.util.Optional;
+
 /**
  * Deliberately wrong rules, switched on one at a time by {@code custody simulate --mutant} to prove
  * the checks catch real bugs. With none switched on (always, outside that proof) the rules are the
@@ -17,7 +19,11 @@ public enum Mutant {
      * The kernel itself decrements blindly here; only the model's bookkeeping of who holds the count
      * tells, so no scenario can catch it. Modelled on no specific commit.
      */
-    UNUSE_IGNORES_COUNT("unuse does not check the count"),
+    UNUSE_IGNORES_COUNT(
+            "unuse does not check the count",
+            "the kernel's iommu_device_unuse_default_domain decrements owner_cnt blindly, as the mutant does;"
+                    + " only the model refuses an unuse by a device that holds no use (docs/decisions.md,"
+                    + " Bookkeeping), and it keeps the count the kernel would"),
     /**
      * A device hot-added to an owned group gets the default domain, not the group's current one.
      * Modelled on no specific commit.
@@ -113,13 +119,28 @@ public enum Mutant {
     FREE_ATTACHED_DOMAIN("a domain in use can be freed");
 
     private final String description;
+    private final String whyTheKernelCannotTell;
 
     Mutant(String description) {
+        this(description, null);
+    }
+
+    Mutant(String description, String whyTheKernelCannotTell) {
         this.description = description;
+        this.whyTheKernelCannotTell = whyTheKernelCannotTell;
     }
 
     public String description() {
         return description;
+    }
+
+    /**
+     * Why no kernel run can catch this mutant, for the few that differ from the model only where the
+     * model departs from the kernel on purpose: a scenario that caught one would disagree with the
+     * kernel. Empty for every mutant the kernel's own answers give away.
+     */
+    public Optional<String> whyTheKernelCannotTell() {
+        return Optional.ofNullable(whyTheKernelCannotTell);
     }
 
     public String cliName() {

@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
@@ -27,18 +26,6 @@ import org.junit.jupiter.params.provider.EnumSource;
 class MutantCorpusTest {
     private static final List<Path> DIRECTORIES =
             List.of(Path.of("src/test/resources/scenarios"), Path.of("../examples"), Path.of("../oracle/recorded"));
-
-    /**
-     * Mutants no scenario can catch, each with the reason. Such a mutant differs from the model only
-     * where the model departs from the kernel on purpose, so a file that caught it would disagree
-     * with the kernel and fail the oracle. The list never outlives its reason: a listed mutant that
-     * some file catches fails the test.
-     */
-    private static final Map<Mutant, String> NOT_VISIBLE_TO_THE_KERNEL = Map.of(
-            Mutant.UNUSE_IGNORES_COUNT,
-            "the kernel's iommu_device_unuse_default_domain decrements owner_cnt blindly, as the mutant"
-                    + " does; only the model refuses an unuse by a device that holds no use (docs/decisions.md,"
-                    + " Bookkeeping), and it keeps the count the kernel would");
 
     private static List<Scenario> corpus;
 
@@ -63,8 +50,10 @@ class MutantCorpusTest {
         List<String> failing = failingFiles(Set.of(mutant));
         System.out.printf(
                 "mutant %-30s caught by %2d of %d scenario files%n", mutant.cliName(), failing.size(), corpus.size());
-        if (NOT_VISIBLE_TO_THE_KERNEL.containsKey(mutant)) {
-            assertEquals(List.of(), failing, mutant + " is listed as invisible to the kernel, yet files catch it");
+        // such a mutant differs from the model only where the model departs from the kernel on purpose,
+        // so a file that caught it would disagree with the kernel; the reason never outlives itself
+        if (mutant.whyTheKernelCannotTell().isPresent()) {
+            assertEquals(List.of(), failing, mutant + " is said to be invisible to the kernel, yet files catch it");
             return;
         }
         assertTrue(!failing.isEmpty(), "no scenario notices " + mutant.cliName() + ": " + mutant.description());

@@ -1,11 +1,13 @@
 package dev.custody.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.custody.ops.NotRealisable;
 import dev.custody.oracle.AllowedSkips;
 import dev.custody.oracle.FileComparison;
 import dev.custody.oracle.KernelRun;
+import dev.custody.oracle.MutantCatches;
 import dev.custody.oracle.Oracle;
 import dev.custody.oracle.OracleReport;
 import dev.custody.oracle.RandomWalkScenarios;
@@ -272,6 +274,15 @@ public final class OracleCommand {
         Path coverage;
 
         @Option(
+                names = "--mutants",
+                description = {
+                    "Also compare each kernel run with the model under each deliberately wrong rule (see",
+                    "simulate --list-mutants), and fail unless the kernel's answers catch every mutant",
+                    "that is not, for a stated reason, invisible to it. Costs no extra VM run."
+                })
+        boolean mutants;
+
+        @Option(
                 names = "--allow-skips",
                 arity = "0..1",
                 fallbackValue = ANY_SKIP,
@@ -329,13 +340,9 @@ public final class OracleCommand {
             }
             OracleReport report = new OracleReport(out, json, skips);
             ResultCoverage seen = new ResultCoverage();
+            MutantCatches catches = new MutantCatches();
             for (Scenario scenario : scenarios) {
-                FileComparison comparison;
-                if (record && java.nio.file.Files.isRegularFile(Path.of(scenario.source()))) {
-                    comparison = recordOne(oracle, scenario);
-                } else {
-                    comparison = oracle.compare(scenario);
-                }
+                FileComparison comparison = compareOne(oracle, scenario, catches);
                 report.file(comparison);
                 if (comparison.skipped().isPresent() && !comparison.runFailed()) {
                     seen.addEngineOnly(scenario);
@@ -344,6 +351,15 @@ public final class OracleCommand {
                 }
             }
             report.total();
+            if (mutants) {
+                if (json) {
+                    ObjectNode line = JsonNodeFactory.instance.objectNode();
+                    line.set("mutantCatches", catches.json());
+                    out.println(line);
+                } else {
+                    catches.print(out);
+                }
+            }
             if (coverage != null) {
                 try {
                     java.nio.file.Files.write(coverage, seen.markdown(), StandardCharsets.UTF_8);
@@ -356,7 +372,28 @@ public final class OracleCommand {
                             + " the kernel, " + seen.engineOnly() + " only from the engine; table in " + coverage);
                 }
             }
-            return report.passed() ? AGREE : DISAGREE;
+            boolean mutantsCaught = !mutants || catches.problems().isEmpty();
+            return report.passed() && mutantsCaught ? AGREE : DISAGREE;
+        }
+
+        /**
+         * Runs one file in the VM and compares it with the engine; with --record, writes the kernel's
+         * answers into the file first, and with --mutants, compares the same run with every mutant.
+         */
+        private FileComparison compareOne(Oracle oracle, Scenario scenario, MutantCatches catches) {
+            KernelRun run;
+            try {
+                run = oracle.run(scenario);
+            } catch (NotRealisable why) {
+                return FileComparison.notRealisable(scenario.source(), why.getMessage());
+            }
+            if (record && run.usable() && java.nio.file.Files.isRegularFile(Path.of(scenario.source()))) {
+                ScenarioRecorder.record(Path.of(scenario.source()), run);
+            }
+            if (mutants) {
+                catches.add(scenario, run);
+            }
+            return Oracle.compare(scenario, run);
         }
 
         /** Kernel against kernel: every step where --kernel and --versus answer differently. */
@@ -383,18 +420,6 @@ public final class OracleCommand {
                     }
                 }
                 return dev.custody.oracle.Comparison.ofKernels(scenario, one, other);
-            } catch (NotRealisable why) {
-                return FileComparison.notRealisable(scenario.source(), why.getMessage());
-            }
-        }
-
-        private static FileComparison recordOne(Oracle oracle, Scenario scenario) {
-            try {
-                KernelRun run = oracle.run(scenario);
-                if (run.usable()) {
-                    ScenarioRecorder.record(Path.of(scenario.source()), run);
-                }
-                return Oracle.compare(scenario, run);
             } catch (NotRealisable why) {
                 return FileComparison.notRealisable(scenario.source(), why.getMessage());
             }

@@ -1,0 +1,155 @@
+package dev.custody.oracle;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.custody.ops.NotRealisable;
+import dev.custody.oracle.vm.Kernel;
+import dev.custody.rules.Mutant;
+import dev.custody.scenario.Scenario;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The check behind {@code custody oracle diff --mutants}, without a VM: a stand-in kernel that answers
+ * as the correct model does. On the files the oracle runs in CI the real kernel answers exactly so
+ * (scripts/oracle-ci.sh fails otherwise), so what this finds there is what the VM run will find.
+ */
+class MutantCatchesTest {
+    private static final List<Path> CORPUS =
+            List.of(Path.of("../engine/src/test/resources/scenarios"), Path.of("../examples"), Path.of("recorded"));
+    private static final Kernel KERNEL = new Kernel("stand-in", "6.12.0", Path.of("bzImage"), Optional.empty(), true);
+
+    @Test
+    void theKernelsAnswersOnTheRealisableCorpusCatchEveryMutantNotSaidToBeUnseen() throws IOException {
+        AllowedSkips notRealisable = AllowedSkips.listedIn(Path.of("not-realisable.txt"));
+        MutantCatches catches = new MutantCatches();
+        int files = 0;
+        for (Scenario scenario : corpus()) {
+            if (notRealisable.allows(scenario.source()).isPresent() || !realisable(scenario)) {
+                continue;
+            }
+            KernelRun standIn = answeringAsTheModel(scenario);
+            assertEquals(
+                    List.of(),
+                    Comparison.of(scenario, EngineLines.of(scenario), standIn).disagreements(),
+                    scenario.source() + ": the stand-in must agree with the correct model");
+            catches.add(scenario, standIn);
+            files++;
+        }
+        assertTrue(files > 50, "expected the realisable corpus, found " + files + " files");
+        assertEquals(List.of(), catches.problems());
+        for (Mutant mutant : Mutant.values()) {
+            assertEquals(
+                    MutantCatches.whyUnseen(mutant).isPresent(),
+                    catches.caughtBy(mutant).isEmpty(),
+                    mutant.cliName() + ": " + catches.caughtBy(mutant));
+        }
+    }
+
+    @Test
+    void aMutantNoFileCatchesFailsTheCheckByName() {
+        Scenario bindOnly = OracleScenarios.withSteps(
+                "{ \"op\": \"driver.bind\", \"device\": \"0000:00:04.0\", \"driver\": \"nvme\" }");
+        MutantCatches catches = new MutantCatches();
+        catches.add(bindOnly, answeringAsTheModel(bindOnly));
+
+        List<String> problems = catches.problems();
+        assertFalse(problems.isEmpty());
+        assertTrue(
+                problems.stream()
+                        .anyMatch(p -> p.startsWith("mutant free-attached-domain ")
+                                && p.contains("agrees with the kernel on all 1 files")),
+                problems.toString());
+        assertTrue(
+                problems.stream().noneMatch(p -> p.contains(Mutant.UNUSE_IGNORES_COUNT.cliName())),
+                problems.toString());
+    }
+
+    @Test
+    void aRunThatFailedCountsForNothing() {
+        Scenario bindOnly = OracleScenarios.withSteps(
+                "{ \"op\": \"driver.bind\", \"device\": \"0000:00:04.0\", \"driver\": \"nvme\" }");
+        MutantCatches catches = new MutantCatches();
+        catches.add(
+                bindOnly,
+                new KernelRun(
+                        "test.json",
+                        KERNEL,
+                        List.of(),
+                        AgentAnswers.parse(List.of()),
+                        List.of(),
+                        Optional.of("no boot"),
+                        Duration.ZERO));
+        assertEquals(List.of(), catches.problems(), "no usable run, so nothing to hold against any mutant");
+        assertEquals(0, catches.json().get("files").asInt());
+    }
+
+    /**
+     * A kernel run whose answers are the correct model's, as the kernel's lines put them (the kernel
+     * cannot know a label an attach gave its automatic HWPT, so such a pt reads "auto"), with the
+     * summary line the runner appends.
+     */
+    private static KernelRun answeringAsTheModel(Scenario scenario) {
+        Set<String> allocated = new HashSet<>();
+        scenario.steps().stream()
+                .filter(s -> s.op().equals("iommufd.ioas_alloc") || s.op().equals("iommufd.hwpt_alloc"))
+                .forEach(s -> s.as().ifPresent(allocated::add));
+        List<ObjectNode> lines = new ArrayList<>();
+        for (ObjectNode line : EngineLines.of(scenario)) {
+            ObjectNode kernel = line.deepCopy();
+            if (kernel.path("op").asText().equals("cdev.attach")
+                    && kernel.get("value") instanceof ObjectNode value
+                    && value.has("pt")
+                    && !allocated.contains(value.get("pt").asText())) {
+                value.put("pt", KernelLines.AUTO_PT);
+            }
+            lines.add(kernel);
+        }
+        lines.add(JsonNodeFactory.instance.objectNode().put("summary", true));
+        return new KernelRun(
+                scenario.source(),
+                KERNEL,
+                lines,
+                AgentAnswers.parse(List.of()),
+                List.of(),
+                Optional.empty(),
+                Duration.ZERO);
+    }
+
+    /** What the oracle finds it cannot run before it picks a kernel (the CI kernel has the rest). */
+    private static boolean realisable(Scenario scenario) {
+        try {
+            GuestScript.of(scenario, GuestLayout.of(scenario));
+            return true;
+        } catch (NotRealisable why) {
+            return false;
+        }
+    }
+
+    private static List<Scenario> corpus() throws IOException {
+        List<Scenario> scenarios = new ArrayList<>();
+        for (Path directory : CORPUS) {
+            try (Stream<Path> files = Files.list(directory)) {
+                for (Path file : files.filter(p -> p.toString().endsWith(".json"))
+                        .sorted()
+                        .toList()) {
+                    scenarios.add(ScenarioFiles.parse(file));
+                }
+            }
+        }
+        return scenarios;
+    }
+}
