@@ -37,7 +37,10 @@ class MutantCatchesTest {
         AllowedSkips notRealisable = AllowedSkips.listedIn(Path.of("not-realisable.txt"));
         MutantCatches catches = new MutantCatches();
         int files = 0;
-        for (Scenario scenario : corpus()) {
+        List<Scenario> ciRun = new ArrayList<>(corpus());
+        // the random walks scripts/oracle-ci.sh adds: 4 of seed 2026, 60 steps each
+        ciRun.addAll(RandomWalkScenarios.generate(4, 2026, 60));
+        for (Scenario scenario : ciRun) {
             if (notRealisable.allows(scenario.source()).isPresent() || !realisable(scenario)) {
                 continue;
             }
