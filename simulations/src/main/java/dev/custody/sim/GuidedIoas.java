@@ -68,10 +68,13 @@ final class GuidedIoas {
         Handle h = i.handle();
         Set<IoasMapFlag> flags = permissions(p);
         boolean unreserved = space.allReserved().isEmpty();
-        switch (p.random.nextInt(12)) {
+        // an IOAS no device or domain has joined yet gets the areas a later join refuses a third of the time
+        switch (p.random.nextInt(unreserved ? 6 : 12)) {
             case 0 -> {
-                // no domain aligns the IOAS yet: a sub-page area is legal, and refuses a domain later
-                long iova = GuidedRanges.freeIova(p, a -> free(space, a + 0x123, 0x1123)) + 0x123;
+                // no domain aligns the IOAS yet: a sub-page area (at an address off the page or with a
+                // length past a page) is legal, and refuses a domain later
+                long offset = p.random.nextBoolean() ? 0x123 : 0;
+                long iova = GuidedRanges.freeIova(p, a -> free(space, a + offset, 0x1123)) + offset;
                 if (space.iovaAlignment() == 1 && free(space, iova, 0x1123)) {
                     return new Command.IoasMap(h, OptionalLong.of(iova), 0x1123, fixed(flags));
                 }
@@ -182,7 +185,10 @@ final class GuidedIoas {
     static GuidedRanges.Span unmapAimed(Pick p, IoasSpace space) {
         List<IoasArea> areas = space.areas();
         if (areas.isEmpty() || p.random.nextInt(6) == 0) {
-            return p.random.nextBoolean() ? new GuidedRanges.Span(0, ULONG_MAX) : new GuidedRanges.Span(p.iova(), HUGE);
+            // everything (accepted even when empty), or a range where probably nothing is mapped
+            return p.random.nextInt(4) != 0
+                    ? new GuidedRanges.Span(0, ULONG_MAX)
+                    : new GuidedRanges.Span(p.iova(), HUGE);
         }
         int[] ij = GuidedRanges.twoIndices(p, areas.size());
         IoasArea first = areas.get(ij[0]);
@@ -229,8 +235,8 @@ final class GuidedIoas {
 
     /**
      * A list the IOAS accepts: none, 128 to 512 MiB above 4 GiB, one 2 MiB range, the first page only
-     * (which automatic placement never uses), two ranges, or, while nothing is reserved, the MSI window
-     * or everything past a 39-bit aperture up to ULONG_MAX. None of them needs to hold what is mapped.
+     * (which automatic placement never uses), two ranges, or, while nothing is reserved, the MSI window,
+     * everything past a 39-bit aperture up to ULONG_MAX, or the top 1 MiB. None of them needs to hold what is mapped.
      */
     private static List<IovaSpan> allowedAimed(Pick p, IoasSpace space) {
         long base = 0x1_0000_0000L;
@@ -242,9 +248,12 @@ final class GuidedIoas {
             case 5 ->
                 space.allReserved().isEmpty()
                         ? List.of(
-                                p.random.nextBoolean()
-                                        ? new IovaSpan(MSI, MSI + MSI_LENGTH - 1)
-                                        : new IovaSpan(1L << 39, ULONG_MAX))
+                                switch (p.random.nextInt(3)) {
+                                    case 0 -> new IovaSpan(MSI, MSI + MSI_LENGTH - 1);
+                                    case 1 -> new IovaSpan(1L << 39, ULONG_MAX);
+                                    // the top 1 MiB: no 2 MiB-aligned start fits below 2^64
+                                    default -> new IovaSpan(ULONG_MAX - MSI_LENGTH + 1, ULONG_MAX);
+                                })
                         : List.of();
             default -> List.of(new IovaSpan(base, base + 0x800_0000L * (1 + p.random.nextInt(4)) - 1));
         };
@@ -262,7 +271,8 @@ final class GuidedIoas {
         };
     }
 
-    // ---- VFIO type1 calls on /dev/iommu: the compat layer maps its IOAS as a container would ----
+    // ---- VFIO type1 calls on /dev/iommu: the compat layer maps its IOAS as a container would; aimed
+    // at an iommufd that has a compat IOAS (a group was set to it), refused on any ----
 
     private static Optional<IoasSpace> compatSpace(OpenFile.IommufdFile ctx) {
         return ctx.compatIoas()
@@ -274,13 +284,14 @@ final class GuidedIoas {
     static GuidedAction compatMap() {
         return new GuidedAction(
                 "Type1MapDma",
-                p -> p.myFile(OpenFile.IommufdFile.class, f -> true).map(x -> {
-                    IoasSpace space = compatSpace(x).orElse(IoasSpace.empty());
-                    long length = GuidedRanges.length(p);
-                    long iova = GuidedRanges.freeIova(p, a -> free(space, a, length));
-                    return new Command.Type1MapDma(
-                            Pick.file(x), iova, 0x7f00_0000_0000L + iova, length, GuidedType1.permissions(p));
-                }),
+                p -> p.myFile(OpenFile.IommufdFile.class, f -> f.compatIoas().isPresent())
+                        .map(x -> {
+                            IoasSpace space = compatSpace(x).orElse(IoasSpace.empty());
+                            long length = GuidedRanges.length(p);
+                            long iova = GuidedRanges.freeIova(p, a -> free(space, a, length));
+                            return new Command.Type1MapDma(
+                                    Pick.file(x), iova, 0x7f00_0000_0000L + iova, length, GuidedType1.permissions(p));
+                        }),
                 p -> p.myFile(OpenFile.IommufdFile.class, f -> true).map(x -> switch (p.random.nextInt(3)) {
                     case 0 -> new Command.Type1MapDma(Pick.file(x), p.iova(), 0x7f00_0000_0000L, PAGE, Set.of());
                     case 1 ->
@@ -292,16 +303,18 @@ final class GuidedIoas {
     static GuidedAction compatUnmap() {
         return new GuidedAction(
                 "Type1UnmapDma",
-                p -> p.myFile(OpenFile.IommufdFile.class, f -> true).map(x -> {
-                    if (p.random.nextInt(4) == 0) {
-                        return new Command.Type1UnmapDma(Pick.file(x), 0, 0, true);
-                    }
-                    GuidedRanges.Span span = unmapAimed(p, compatSpace(x).orElse(IoasSpace.empty()));
-                    if (span.length() == ULONG_MAX) {
-                        return new Command.Type1UnmapDma(Pick.file(x), 0, 0, true);
-                    }
-                    return new Command.Type1UnmapDma(Pick.file(x), span.iova(), span.length(), false);
-                }),
+                p -> p.myFile(OpenFile.IommufdFile.class, f -> f.compatIoas().isPresent())
+                        .map(x -> {
+                            if (p.random.nextInt(4) == 0) {
+                                return new Command.Type1UnmapDma(Pick.file(x), 0, 0, true);
+                            }
+                            GuidedRanges.Span span =
+                                    unmapAimed(p, compatSpace(x).orElse(IoasSpace.empty()));
+                            if (span.length() == ULONG_MAX) {
+                                return new Command.Type1UnmapDma(Pick.file(x), 0, 0, true);
+                            }
+                            return new Command.Type1UnmapDma(Pick.file(x), span.iova(), span.length(), false);
+                        }),
                 p -> p.myFile(OpenFile.IommufdFile.class, f -> true).map(x -> {
                     if (p.random.nextInt(3) == 0) {
                         // UNMAP_FLAG_ALL with an iova or a size

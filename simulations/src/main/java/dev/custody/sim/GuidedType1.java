@@ -143,9 +143,12 @@ final class GuidedType1 {
                         p.one(entries.stream().filter(e -> e.size() > PAGE).toList());
                 if (entry.isPresent()) {
                     DmaMapping e = entry.get();
-                    return p.random.nextBoolean()
-                            ? new Command.Type1UnmapDma(fd, e.iova(), e.size() - PAGE, false)
-                            : new Command.Type1UnmapDma(fd, e.iova() + PAGE, e.size(), false);
+                    // the end inside the entry, the start inside it, or the start below it and the end inside
+                    return switch (p.random.nextInt(3)) {
+                        case 0 -> new Command.Type1UnmapDma(fd, e.iova(), e.size() - PAGE, false);
+                        case 1 -> new Command.Type1UnmapDma(fd, e.iova() + PAGE, e.size(), false);
+                        default -> new Command.Type1UnmapDma(fd, e.iova() - PAGE, e.size(), false);
+                    };
                 }
             }
             case 2 -> {
