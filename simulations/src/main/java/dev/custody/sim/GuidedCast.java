@@ -34,7 +34,7 @@ final class GuidedCast {
         }
         roles.add(new GuidedAction.Role("shared-domain", GuidedSharedDomain.actions()));
         roles.add(new GuidedAction.Role("kernel-user", GuidedKernelUser.actions()));
-        roles.add(new GuidedAction.Role("dma-prober", List.of(prober())));
+        roles.add(new GuidedAction.Role("dma-prober", List.of(GuidedIommuMap.iovaToPhys())));
         return roles;
     }
 
@@ -107,14 +107,5 @@ final class GuidedCast {
                 p -> p.one(p.myDomains(d -> p.state.groupsReferencing(d.id()).isEmpty() || p.random.nextInt(4) == 0))
                         .map(d -> new Command.DomainFree(new Handle.Domain(d.id()))),
                 p -> some(new Command.DomainFree(p.wrongHandle())));
-    }
-
-    private static GuidedAction prober() {
-        return new GuidedAction(
-                "IovaToPhys",
-                p -> p.one(List.copyOf(p.state.domains().keySet()))
-                        .map(d ->
-                                new Command.IovaToPhys(new Handle.Domain(d), p.iova() + 0x1000L * p.random.nextInt(4))),
-                p -> some(new Command.IovaToPhys(new Handle.Number(-1), p.iova())));
     }
 }

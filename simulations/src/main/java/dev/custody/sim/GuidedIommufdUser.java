@@ -3,15 +3,12 @@ package dev.custody.sim;
 import dev.custody.model.Command;
 import dev.custody.model.Handle;
 import dev.custody.model.IommuType;
-import dev.custody.model.IovaSpan;
 import dev.custody.model.state.GroupState;
 import dev.custody.model.state.IommufdObject;
 import dev.custody.model.state.OpenFile;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.OptionalLong;
-import java.util.Set;
 
 /** The guided cast's VMM on iommufd and VFIO cdevs. */
 final class GuidedIommufdUser {
@@ -107,48 +104,10 @@ final class GuidedIommufdUser {
                                 p.one(p.myObjects(IommufdObject.Device.class, d -> true))
                                         .map(Pick.Owned::handle)
                                         .orElse(new Handle.Number(0))))));
-        actions.add(new GuidedAction(
-                "IoasMap",
-                p -> p.one(p.myObjects(IommufdObject.Ioas.class, i -> true))
-                        .map(i -> new Command.IoasMap(
-                                i.handle(),
-                                p.random.nextBoolean() ? OptionalLong.of(p.iova()) : OptionalLong.empty(),
-                                p.size(),
-                                GuidedCast.IOAS_RW)),
-                p -> p.one(p.myObjects(IommufdObject.Ioas.class, i -> true))
-                        .map(i -> new Command.IoasMap(
-                                i.handle(),
-                                OptionalLong.of(p.misaligned()),
-                                p.random.nextBoolean() ? 0 : p.misaligned(),
-                                p.random.nextInt(3) == 0 ? Set.of() : GuidedCast.IOAS_RW))));
-        actions.add(new GuidedAction(
-                "IoasUnmap",
-                p -> p.one(p.myObjects(IommufdObject.Ioas.class, i -> true))
-                        .map(i -> p.random.nextInt(3) == 0
-                                ? new Command.IoasUnmap(i.handle(), 0, -1L)
-                                : new Command.IoasUnmap(i.handle(), p.iova(), 0x20_0000L)),
-                p -> p.one(p.myObjects(IommufdObject.Ioas.class, i -> true))
-                        .map(i -> new Command.IoasUnmap(i.handle(), p.misaligned(), 0x1000))));
-        actions.add(new GuidedAction(
-                "IoasIovaRanges",
-                p -> p.one(p.myObjects(IommufdObject.Ioas.class, i -> true))
-                        .map(i -> new Command.IoasIovaRanges(i.handle(), 1 + p.random.nextInt(8))),
-                p -> p.one(p.myObjects(IommufdObject.Hwpt.class, h -> true))
-                        .map(h -> new Command.IoasIovaRanges(h.handle(), 8))));
-        actions.add(new GuidedAction(
-                "IoasAllowIovas",
-                p -> p.one(p.myObjects(IommufdObject.Ioas.class, i -> true))
-                        .map(i -> new Command.IoasAllowIovas(
-                                i.handle(),
-                                p.random.nextBoolean()
-                                        ? List.of()
-                                        : List.of(new IovaSpan(
-                                                0x1_0000_0000L,
-                                                0x1_0000_0000L + 0x800_0000L * (1 + p.random.nextInt(4)) - 1)))),
-                p -> p.one(p.myObjects(IommufdObject.Ioas.class, i -> true))
-                        .map(i -> new Command.IoasAllowIovas(
-                                i.handle(),
-                                List.of(new IovaSpan(0xfee0_0000L, 0xfeef_ffffL), new IovaSpan(0x2000, 0x1000))))));
+        actions.add(GuidedIoas.map());
+        actions.add(GuidedIoas.unmap());
+        actions.add(GuidedIoas.iovaRanges());
+        actions.add(GuidedIoas.allowIovas());
         // the VFIO group path on an iommufd (the compat layer): a group file set to an iommufd
         actions.add(GuidedCast.groupOpen());
         actions.add(new GuidedAction(
@@ -177,23 +136,8 @@ final class GuidedIommufdUser {
                 p -> p.myFile(OpenFile.IommufdFile.class, f -> true)
                         .map(x -> new Command.ContainerSetIommu(Pick.file(x), IommuType.SPAPR_TCE))));
         // type1 calls on /dev/iommu itself: the compat layer maps its IOAS as a container would
-        actions.add(new GuidedAction(
-                "Type1MapDma",
-                p -> p.myFile(OpenFile.IommufdFile.class, f -> true).map(x -> {
-                    long iova = p.iova();
-                    return new Command.Type1MapDma(
-                            Pick.file(x), iova, 0x7f00_0000_0000L + iova, p.size(), GuidedCast.RW);
-                }),
-                p -> p.myFile(OpenFile.IommufdFile.class, f -> true)
-                        .map(x -> new Command.Type1MapDma(Pick.file(x), p.misaligned(), 0, 0x1000, Set.of()))));
-        actions.add(new GuidedAction(
-                "Type1UnmapDma",
-                p -> p.myFile(OpenFile.IommufdFile.class, f -> true)
-                        .map(x -> p.random.nextInt(3) == 0
-                                ? new Command.Type1UnmapDma(Pick.file(x), 0, 0, true)
-                                : new Command.Type1UnmapDma(Pick.file(x), p.iova(), 0x20_0000L, false)),
-                p -> p.myFile(OpenFile.IommufdFile.class, f -> true)
-                        .map(x -> new Command.Type1UnmapDma(Pick.file(x), 0x1000, 0x1000, true))));
+        actions.add(GuidedIoas.compatMap());
+        actions.add(GuidedIoas.compatUnmap());
         actions.add(new GuidedAction(
                 "ContainerCheckExtension",
                 p -> p.myFile(OpenFile.IommufdFile.class, f -> true)

@@ -80,31 +80,8 @@ final class GuidedKernelUser {
                         (p, d, g) -> new Command.ReplaceDomain(
                                 g.id(), p.random.nextInt(3) == 0 ? Optional.empty() : Optional.of(d)),
                         true),
-                new GuidedAction(
-                        "IommuMap",
-                        p -> p.one(p.myDomains(d -> true)).map(d -> {
-                            long iova = p.iova();
-                            return new Command.IommuMap(
-                                    new Handle.Domain(d.id()),
-                                    iova,
-                                    0x8000_0000L + iova,
-                                    p.size(),
-                                    true,
-                                    p.random.nextBoolean());
-                        }),
-                        p -> p.one(p.myDomains(d -> true))
-                                .map(d -> new Command.IommuMap(
-                                        new Handle.Domain(d.id()),
-                                        p.misaligned(),
-                                        0,
-                                        p.misaligned(),
-                                        false,
-                                        p.random.nextBoolean()))),
-                new GuidedAction(
-                        "IommuUnmap",
-                        p -> p.one(p.myDomains(d -> true))
-                                .map(d -> new Command.IommuUnmap(new Handle.Domain(d.id()), p.iova(), 0x20_0000L)),
-                        p -> GuidedCast.some(new Command.IommuUnmap(p.wrongHandle(), p.misaligned(), 0x1000))),
+                GuidedIommuMap.map(),
+                GuidedIommuMap.unmap(),
                 GuidedCast.domainFree());
     }
 

@@ -6,7 +6,6 @@ import dev.custody.model.state.OpenFile;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 
 /** The guided cast's QEMU on the VFIO group and container path. */
 final class GuidedVfioUser {
@@ -64,30 +63,8 @@ final class GuidedVfioUser {
                 p -> p.myFile(OpenFile.VfioGroupFile.class, g -> true).map(g -> new Command.GroupStatus(Pick.file(g))),
                 p -> GuidedCast.some(new Command.GroupStatus(p.wrongHandle()))));
         actions.add(GuidedCast.deviceFd());
-        actions.add(new GuidedAction(
-                "Type1MapDma",
-                p -> p.myFile(OpenFile.VfioContainer.class, c -> c.iommu().isPresent())
-                        .map(c -> {
-                            long iova = p.iova();
-                            return new Command.Type1MapDma(
-                                    Pick.file(c), iova, 0x7f00_0000_0000L + iova, p.size(), GuidedCast.RW);
-                        }),
-                p -> p.myFile(OpenFile.VfioContainer.class, c -> true)
-                        .map(c -> new Command.Type1MapDma(
-                                Pick.file(c),
-                                p.random.nextBoolean() ? p.misaligned() : 0,
-                                0x7f00_0000_0000L,
-                                p.random.nextBoolean() ? p.misaligned() : 0x1000,
-                                p.random.nextInt(4) == 0 ? Set.of() : GuidedCast.RW))));
-        actions.add(new GuidedAction(
-                "Type1UnmapDma",
-                p -> p.myFile(OpenFile.VfioContainer.class, c -> c.iommu().isPresent())
-                        .map(c -> p.random.nextInt(3) == 0
-                                ? new Command.Type1UnmapDma(Pick.file(c), 0, 0, true)
-                                : new Command.Type1UnmapDma(Pick.file(c), p.iova(), 0x20_0000L, false)),
-                p -> p.myFile(OpenFile.VfioContainer.class, c -> true)
-                        .map(c -> new Command.Type1UnmapDma(
-                                Pick.file(c), p.misaligned(), 0x1000, p.random.nextBoolean()))));
+        actions.add(GuidedType1.map());
+        actions.add(GuidedType1.unmap());
         actions.add(GuidedCast.close());
         return actions;
     }

@@ -1,0 +1,329 @@
+package dev.custody.sim;
+
+import static dev.custody.sim.GuidedRanges.GIGA;
+import static dev.custody.sim.GuidedRanges.HUGE;
+import static dev.custody.sim.GuidedRanges.MSI;
+import static dev.custody.sim.GuidedRanges.MSI_LENGTH;
+import static dev.custody.sim.GuidedRanges.PAGE;
+import static dev.custody.sim.GuidedRanges.TOP_PAGE;
+import static dev.custody.sim.GuidedRanges.ULONG_MAX;
+
+import dev.custody.model.Command;
+import dev.custody.model.Handle;
+import dev.custody.model.IoasMapFlag;
+import dev.custody.model.IovaSpan;
+import dev.custody.model.mapping.IoasArea;
+import dev.custody.model.mapping.IoasSpace;
+import dev.custody.model.mapping.IovaRange;
+import dev.custody.model.state.IommufdObject;
+import dev.custody.model.state.OpenFile;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+
+/**
+ * The guided VMM's calls on an IOAS (IOMMU_IOAS_MAP, _UNMAP, _IOVA_RANGES, _ALLOW_IOVAS) and on the
+ * IOAS behind /dev/iommu's VFIO compat (MAP_DMA, UNMAP_DMA), with the arguments a stress tester
+ * draws: each permission alone, FIXED_IOVA with and without an address, areas the IOAS accepts now
+ * but a domain or device joining later refuses (a sub-page area, the MSI window, past a 39-bit
+ * aperture), unmaps of exactly the areas there, of part of one, of several with the last one cut,
+ * allowed lists that exclude what is mapped, and every kind of wrong IOAS name.
+ */
+final class GuidedIoas {
+    private GuidedIoas() {}
+
+    private static Optional<Pick.Owned<IommufdObject.Ioas>> ioas(Pick p) {
+        return p.one(p.myObjects(IommufdObject.Ioas.class, i -> true));
+    }
+
+    private static boolean free(IoasSpace space, long iova, long length) {
+        return space.areasIntersecting(IovaRange.ofLength(iova, length)).isEmpty()
+                && space.allReserved().stream().noneMatch(IovaRange.ofLength(iova, length)::intersects);
+    }
+
+    /** READABLE and WRITEABLE half the time, else one of them alone. */
+    private static Set<IoasMapFlag> permissions(Pick p) {
+        return switch (p.random.nextInt(4)) {
+            case 0 -> Set.of(IoasMapFlag.READABLE);
+            case 1 -> Set.of(IoasMapFlag.WRITEABLE);
+            default -> GuidedCast.IOAS_RW;
+        };
+    }
+
+    private static Set<IoasMapFlag> fixed(Set<IoasMapFlag> flags) {
+        EnumSet<IoasMapFlag> with = EnumSet.of(IoasMapFlag.FIXED_IOVA);
+        with.addAll(flags);
+        return with;
+    }
+
+    static GuidedAction map() {
+        return new GuidedAction(
+                "IoasMap", p -> ioas(p).map(i -> mapAimed(p, i)), p -> ioas(p).map(i -> mapRefused(p, i)));
+    }
+
+    private static Command<?> mapAimed(Pick p, Pick.Owned<IommufdObject.Ioas> i) {
+        IoasSpace space = i.object().space();
+        Handle h = i.handle();
+        Set<IoasMapFlag> flags = permissions(p);
+        boolean unreserved = space.allReserved().isEmpty();
+        // an IOAS no device or domain has joined yet gets the areas a later join refuses a third of the time
+        switch (p.random.nextInt(unreserved ? 6 : 12)) {
+            case 0 -> {
+                // no domain aligns the IOAS yet: a sub-page area (at an address off the page or with a
+                // length past a page) is legal, and refuses a domain later
+                long offset = p.random.nextBoolean() ? 0x123 : 0;
+                long iova = GuidedRanges.freeIova(p, a -> free(space, a + offset, 0x1123)) + offset;
+                if (space.iovaAlignment() == 1 && free(space, iova, 0x1123)) {
+                    return new Command.IoasMap(h, OptionalLong.of(iova), 0x1123, fixed(flags));
+                }
+            }
+            case 1 -> {
+                // nothing reserves the MSI window or the top of a 39-bit aperture yet: a device or a
+                // domain of the narrow IOMMU joining later finds an area in its reserved range
+                long iova = p.random.nextBoolean() ? MSI : 1L << 39;
+                if (unreserved && free(space, iova, MSI_LENGTH)) {
+                    return new Command.IoasMap(h, OptionalLong.of(iova), MSI_LENGTH, fixed(flags));
+                }
+            }
+            case 2 -> {
+                // FIXED_IOVA with no address: the iova field is 0
+                if (free(space, 0, HUGE)) {
+                    return new Command.IoasMap(h, OptionalLong.empty(), HUGE, fixed(flags));
+                }
+            }
+            case 3 -> {
+                return new Command.IoasMap(h, OptionalLong.empty(), GIGA, flags);
+            }
+            default -> {}
+        }
+        long length = GuidedRanges.length(p);
+        if (p.random.nextBoolean()) {
+            return new Command.IoasMap(h, OptionalLong.empty(), length, flags);
+        }
+        long iova = GuidedRanges.freeIova(p, a -> free(space, a, length));
+        return new Command.IoasMap(h, OptionalLong.of(iova), length, p.random.nextBoolean() ? fixed(flags) : flags);
+    }
+
+    private static Command<?> mapRefused(Pick p, Pick.Owned<IommufdObject.Ioas> i) {
+        IoasSpace space = i.object().space();
+        Handle h = i.handle();
+        Set<IoasMapFlag> rw = GuidedCast.IOAS_RW;
+        List<IoasArea> areas = space.areas();
+        switch (p.random.nextInt(10)) {
+            case 0 -> {
+                return new Command.IoasMap(GuidedRanges.wrongIoas(p), OptionalLong.of(p.iova()), PAGE, rw);
+            }
+            case 1 -> {
+                // FIXED_IOVA onto an area already mapped
+                if (!areas.isEmpty()) {
+                    IoasArea area = p.one(areas).orElseThrow();
+                    return new Command.IoasMap(h, OptionalLong.of(area.iova()), area.length(), rw);
+                }
+            }
+            case 2 -> {
+                return p.random.nextBoolean()
+                        ? new Command.IoasMap(h, OptionalLong.of(ULONG_MAX), PAGE, rw)
+                        : new Command.IoasMap(h, OptionalLong.of(p.iova()), ULONG_MAX, rw);
+            }
+            case 3 -> {
+                // neither READABLE nor WRITEABLE
+                return new Command.IoasMap(
+                        h,
+                        OptionalLong.of(p.iova()),
+                        PAGE,
+                        p.random.nextBoolean() ? Set.of() : Set.of(IoasMapFlag.FIXED_IOVA));
+            }
+            case 4 -> {
+                // an address the domains' page size does not divide, with a length it does
+                if (space.iovaAlignment() > 1) {
+                    return new Command.IoasMap(h, OptionalLong.of(p.iova() + 0x800), PAGE, rw);
+                }
+                return new Command.IoasMap(h, OptionalLong.of(p.iova()), 0, rw);
+            }
+            case 5 -> {
+                return new Command.IoasMap(h, OptionalLong.of(TOP_PAGE), 2 * PAGE, rw);
+            }
+            case 6 -> {
+                // onto a reserved range: a device's MSI window, or past a domain's aperture
+                Optional<IovaRange> reserved = p.one(space.allReserved());
+                long iova = reserved.map(IovaRange::start).orElse(MSI);
+                return new Command.IoasMap(h, OptionalLong.of(iova), PAGE, rw);
+            }
+            case 7 -> {
+                // no room to place it: half of the 64-bit space, or more than a narrow allowed list holds
+                long length = space.allowed().isEmpty() ? 1L << 63 : 4 * GIGA;
+                return new Command.IoasMap(h, OptionalLong.empty(), length, rw);
+            }
+            default -> {}
+        }
+        return new Command.IoasMap(
+                h,
+                OptionalLong.of(p.misaligned()),
+                p.random.nextBoolean() ? 0 : p.misaligned(),
+                p.random.nextInt(3) == 0 ? Set.of() : rw);
+    }
+
+    static GuidedAction unmap() {
+        return new GuidedAction(
+                "IoasUnmap",
+                p -> ioas(p).map(i -> {
+                    GuidedRanges.Span span = unmapAimed(p, i.object().space());
+                    return new Command.IoasUnmap(i.handle(), span.iova(), span.length());
+                }),
+                p -> ioas(p).map(i -> {
+                    if (p.random.nextInt(5) == 0) {
+                        return new Command.IoasUnmap(GuidedRanges.wrongIoas(p), 0, ULONG_MAX);
+                    }
+                    GuidedRanges.Span span = unmapRefused(p, i.object().space());
+                    return new Command.IoasUnmap(i.handle(), span.iova(), span.length());
+                }));
+    }
+
+    /** Exactly one area, or a range from one area's start to a later one's end; else everything. */
+    static GuidedRanges.Span unmapAimed(Pick p, IoasSpace space) {
+        List<IoasArea> areas = space.areas();
+        if (areas.isEmpty() || p.random.nextInt(6) == 0) {
+            // everything (accepted even when empty), or a range where probably nothing is mapped
+            return p.random.nextInt(4) != 0
+                    ? new GuidedRanges.Span(0, ULONG_MAX)
+                    : new GuidedRanges.Span(p.iova(), HUGE);
+        }
+        int[] ij = GuidedRanges.twoIndices(p, areas.size());
+        IoasArea first = areas.get(ij[0]);
+        IoasArea last = p.random.nextBoolean() ? first : areas.get(ij[1]);
+        return new GuidedRanges.Span(first.iova(), last.iova() + last.length() - first.iova());
+    }
+
+    /**
+     * Part of an area (ENOENT), whole areas and then part of the next (ENOENT after unmapping those),
+     * or a malformed range.
+     */
+    static GuidedRanges.Span unmapRefused(Pick p, IoasSpace space) {
+        List<IoasArea> areas = space.areas();
+        if (areas.isEmpty() || p.random.nextInt(3) == 0) {
+            return GuidedRanges.malformed(p);
+        }
+        int[] ij = GuidedRanges.twoIndices(p, areas.size());
+        IoasArea first = areas.get(ij[0]);
+        IoasArea cut = areas.get(ij[1]);
+        long half = Math.max(1, cut.length() / 2);
+        return new GuidedRanges.Span(first.iova(), cut.iova() + half - first.iova());
+    }
+
+    static GuidedAction iovaRanges() {
+        return new GuidedAction(
+                "IoasIovaRanges",
+                p -> ioas(p).map(i -> new Command.IoasIovaRanges(i.handle(), 1 + p.random.nextInt(8))),
+                p -> ioas(p).map(i -> p.random.nextBoolean()
+                        // too small a buffer: EMSGSIZE with the count needed
+                        ? new Command.IoasIovaRanges(i.handle(), 0)
+                        : new Command.IoasIovaRanges(GuidedRanges.wrongIoas(p), 8)));
+    }
+
+    static GuidedAction allowIovas() {
+        return new GuidedAction(
+                "IoasAllowIovas",
+                p -> ioas(p).map(i -> new Command.IoasAllowIovas(
+                        i.handle(), allowedAimed(p, i.object().space()))),
+                p -> ioas(p).map(i -> p.random.nextInt(4) == 0
+                        ? new Command.IoasAllowIovas(GuidedRanges.wrongIoas(p), List.of())
+                        : new Command.IoasAllowIovas(
+                                i.handle(), allowedRefused(p, i.object().space()))));
+    }
+
+    /**
+     * A list the IOAS accepts: none, 128 to 512 MiB above 4 GiB, one 2 MiB range, the first page only
+     * (which automatic placement never uses), two ranges, or, while nothing is reserved, the MSI window,
+     * everything past a 39-bit aperture up to ULONG_MAX, or the top 1 MiB. None of them needs to hold what is mapped.
+     */
+    private static List<IovaSpan> allowedAimed(Pick p, IoasSpace space) {
+        long base = 0x1_0000_0000L;
+        return switch (p.random.nextInt(8)) {
+            case 0, 1 -> List.of();
+            case 2 -> List.of(new IovaSpan(base, base + HUGE - 1));
+            case 3 -> List.of(new IovaSpan(0, PAGE - 1));
+            case 4 -> List.of(new IovaSpan(base, base + HUGE - 1), new IovaSpan(base + GIGA, base + 2 * GIGA - 1));
+            case 5 ->
+                space.allReserved().isEmpty()
+                        ? List.of(
+                                switch (p.random.nextInt(3)) {
+                                    case 0 -> new IovaSpan(MSI, MSI + MSI_LENGTH - 1);
+                                    case 1 -> new IovaSpan(1L << 39, ULONG_MAX);
+                                    // the top 1 MiB: no 2 MiB-aligned start fits below 2^64
+                                    default -> new IovaSpan(ULONG_MAX - MSI_LENGTH + 1, ULONG_MAX);
+                                })
+                        : List.of();
+            default -> List.of(new IovaSpan(base, base + 0x800_0000L * (1 + p.random.nextInt(4)) - 1));
+        };
+    }
+
+    /** Inverted, overlapping, or over a reserved range (the MSI window of an attached device). */
+    private static List<IovaSpan> allowedRefused(Pick p, IoasSpace space) {
+        Optional<IovaRange> reserved = p.one(space.allReserved());
+        return switch (p.random.nextInt(3)) {
+            case 0 -> List.of(new IovaSpan(0x2000, 0x1000));
+            case 1 -> List.of(new IovaSpan(0x10_0000, 0x2f_ffff), new IovaSpan(0x20_0000, 0x3f_ffff));
+            default ->
+                List.of(reserved.map(r -> new IovaSpan(r.start(), r.start() + PAGE - 1))
+                        .orElse(new IovaSpan(MSI, MSI + MSI_LENGTH - 1)));
+        };
+    }
+
+    // ---- VFIO type1 calls on /dev/iommu: the compat layer maps its IOAS as a container would; aimed
+    // at an iommufd that has a compat IOAS (a group was set to it), refused on any ----
+
+    private static Optional<IoasSpace> compatSpace(OpenFile.IommufdFile ctx) {
+        return ctx.compatIoas()
+                .map(id -> ctx.objects().get(id))
+                .filter(o -> o instanceof IommufdObject.Ioas)
+                .map(o -> ((IommufdObject.Ioas) o).space());
+    }
+
+    static GuidedAction compatMap() {
+        return new GuidedAction(
+                "Type1MapDma",
+                p -> p.myFile(OpenFile.IommufdFile.class, f -> f.compatIoas().isPresent())
+                        .map(x -> {
+                            IoasSpace space = compatSpace(x).orElse(IoasSpace.empty());
+                            long length = GuidedRanges.length(p);
+                            long iova = GuidedRanges.freeIova(p, a -> free(space, a, length));
+                            return new Command.Type1MapDma(
+                                    Pick.file(x), iova, 0x7f00_0000_0000L + iova, length, GuidedType1.permissions(p));
+                        }),
+                p -> p.myFile(OpenFile.IommufdFile.class, f -> true).map(x -> switch (p.random.nextInt(3)) {
+                    case 0 -> new Command.Type1MapDma(Pick.file(x), p.iova(), 0x7f00_0000_0000L, PAGE, Set.of());
+                    case 1 ->
+                        new Command.Type1MapDma(Pick.file(x), TOP_PAGE, 0x7f00_0000_0000L, 2 * PAGE, GuidedCast.RW);
+                    default -> new Command.Type1MapDma(Pick.file(x), p.misaligned(), 0, 0x1000, Set.of());
+                }));
+    }
+
+    static GuidedAction compatUnmap() {
+        return new GuidedAction(
+                "Type1UnmapDma",
+                p -> p.myFile(OpenFile.IommufdFile.class, f -> f.compatIoas().isPresent())
+                        .map(x -> {
+                            if (p.random.nextInt(4) == 0) {
+                                return new Command.Type1UnmapDma(Pick.file(x), 0, 0, true);
+                            }
+                            GuidedRanges.Span span =
+                                    unmapAimed(p, compatSpace(x).orElse(IoasSpace.empty()));
+                            if (span.length() == ULONG_MAX) {
+                                return new Command.Type1UnmapDma(Pick.file(x), 0, 0, true);
+                            }
+                            return new Command.Type1UnmapDma(Pick.file(x), span.iova(), span.length(), false);
+                        }),
+                p -> p.myFile(OpenFile.IommufdFile.class, f -> true).map(x -> {
+                    if (p.random.nextInt(3) == 0) {
+                        // UNMAP_FLAG_ALL with an iova or a size
+                        return p.random.nextBoolean()
+                                ? new Command.Type1UnmapDma(Pick.file(x), 0x1000, 0, true)
+                                : new Command.Type1UnmapDma(Pick.file(x), 0, 0x1000, true);
+                    }
+                    GuidedRanges.Span span = unmapRefused(p, compatSpace(x).orElse(IoasSpace.empty()));
+                    return new Command.Type1UnmapDma(Pick.file(x), span.iova(), span.length(), false);
+                }));
+    }
+}

@@ -1,0 +1,89 @@
+package dev.custody.sim;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.custody.invariants.Violation;
+import dev.custody.model.Command;
+import dev.custody.model.Handle;
+import dev.custody.model.Outcome;
+import dev.custody.model.event.FileEvent;
+import dev.custody.model.event.KernelEvent;
+import dev.custody.model.state.DomainUse;
+import dev.custody.model.state.KernelState;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The guided run's map/unmap calls carry the arguments a stress tester draws, so one short run meets
+ * the refusals only such arguments reach: an IOAS unmap that cuts an area after removing the ones below
+ * it, ULONG_MAX and wrapping ranges, a bisected type1 entry, iommu_map on a domain that is not the
+ * caller's, too small an IOVA_RANGES buffer, an allowed list over a reserved range, no room to place a
+ * mapping; and none of it breaks an invariant.
+ */
+class GuidedMappingArgumentsTest {
+
+    private static final long OPS = 8000;
+
+    @Test
+    void aGuidedRunMeetsTheRefusalsOfMalformedAndMisplacedRanges() {
+        Set<String> met = new TreeSet<>();
+        SimSettings settings = new SimSettings(
+                        1, 32, OPS, Optional.empty(), true, Optional.empty(), "none", Set.of(), 2, 2)
+                .withSchedule(Schedule.GUIDED, SimSettings.DEFAULT_REFUSAL_SHARE);
+        SimResult result = new Simulation(settings).run(n -> {}, new DecisionObserver() {
+            @Override
+            public void decided(
+                    String agent,
+                    String operationId,
+                    Command<?> command,
+                    Outcome<?> outcome,
+                    KernelState before,
+                    KernelState after,
+                    List<KernelEvent> events,
+                    List<Violation> violations) {
+                met.add(describe(command, outcome, before, events));
+            }
+        });
+        assertTrue(result.violation().isEmpty(), "the correct rules hold: " + result.violation());
+        for (String expected : List.of(
+                "IoasUnmap ENOENT after a partial unmap",
+                "IoasUnmap EOVERFLOW",
+                "IoasMap EOVERFLOW",
+                "IoasMap EEXIST",
+                "IoasMap ENOSPC",
+                "IoasIovaRanges EMSGSIZE",
+                "IoasAllowIovas EADDRINUSE",
+                "Type1MapDma EEXIST",
+                "Type1UnmapDma EINVAL bisecting an entry",
+                "IommuMap EINVAL on a domain not the caller's",
+                "IommuMap EEXIST")) {
+            assertTrue(met.contains(expected), expected + " not met in " + OPS + " guided calls: " + met);
+        }
+    }
+
+    private static String describe(
+            Command<?> command, Outcome<?> outcome, KernelState before, List<KernelEvent> events) {
+        String op = command.getClass().getSimpleName();
+        String result = outcome.resultName();
+        if (command instanceof Command.IoasUnmap
+                && !outcome.isOk()
+                && events.stream().anyMatch(e -> e instanceof FileEvent.IoasAreasUnmapped)) {
+            return op + " " + result + " after a partial unmap";
+        }
+        if (command instanceof Command.Type1UnmapDma
+                && !outcome.isOk()
+                && outcome.explanation().orElse("").contains("bisects")) {
+            return op + " " + result + " bisecting an entry";
+        }
+        if (command instanceof Command.IommuMap map
+                && map.domain() instanceof Handle.Domain d
+                && before.domains().containsKey(d.id())
+                && !(before.domain(d.id()).use() instanceof DomainUse.KernelCaller)) {
+            return op + " " + result + " on a domain not the caller's";
+        }
+        return op + " " + result;
+    }
+}
