@@ -101,7 +101,9 @@ final class GuidedScheduler {
             Slot slot = draw(open);
             Pick pick =
                     new Pick(state, random, slot.role.name(), workedOn, coverage).forOperation(slot.action.operation());
-            Optional<Command<?>> command = (slot.refusal ? slot.action.refused() : slot.action.aimed()).apply(pick);
+            Optional<Command<?>> command = slot.refusal
+                    ? refusal(slot.action, pick)
+                    : slot.action.aimed().apply(pick);
             if (command.isPresent()) {
                 return new Choice(slot.role.name(), command.get(), slot, slot.refusal);
             }
