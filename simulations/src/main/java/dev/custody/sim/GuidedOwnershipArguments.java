@@ -2,6 +2,7 @@ package dev.custody.sim;
 
 import dev.custody.model.Command;
 import dev.custody.model.Handle;
+import dev.custody.model.IommuType;
 import dev.custody.model.state.Claimant;
 import dev.custody.model.state.DeviceState;
 import dev.custody.model.state.DomainState;
@@ -106,6 +107,19 @@ final class GuidedOwnershipArguments {
 
     static List<GuidedAction> sharedDomain() {
         return List.of(
+                // a first shared attach of a free group behind another IOMMU than the domain's
+                refusalOnly(
+                        "AttachShared",
+                        p -> p.one(p.myDomains(d -> true))
+                                .flatMap(domain -> p.device(d -> d.driver().isEmpty()
+                                                && p.state
+                                                        .groupOf(d.id())
+                                                        .map(g -> g.ownerCnt() == 0
+                                                                && !p.state
+                                                                        .iommuOf(g)
+                                                                        .equals(domain.iommu()))
+                                                        .orElse(false))
+                                        .map(d -> new Command.AttachShared(new Handle.Domain(domain.id()), d)))),
                 // the shared detach of a device of a joined group that did not join itself
                 refusalOnly(
                         "DetachShared",
@@ -142,24 +156,61 @@ final class GuidedOwnershipArguments {
     // ---- a QEMU on the VFIO group and container path ----
 
     static List<GuidedAction> vfioUser() {
-        return List.of(refusalOnly(
-                "GetDeviceFd",
-                p -> p.myFile(OpenFile.VfioGroupFile.class, g -> g.group().isPresent())
-                        .flatMap(g -> {
-                            var group = g.group().get();
-                            // before VFIO_GROUP_SET_CONTAINER, or racing an unbind that waits for the fds
-                            List<dev.custody.model.DeviceId> devices = p.state.vfioDevicesOf(group).stream()
-                                    .filter(d -> !g.hasContainerOrIommufd()
-                                            || p.state.device(d).pending().isPresent())
-                                    .toList();
-                            return p.one(devices).map(d -> new Command.GetDeviceFd(Pick.file(g), d, p.label("d")));
-                        })));
+        return List.of(
+                // VFIO_SET_IOMMU with a type no VFIO IOMMU driver of this host offers
+                refusalOnly(
+                        "ContainerSetIommu",
+                        p -> p.myFile(
+                                        OpenFile.VfioContainer.class,
+                                        c -> c.iommu().isEmpty()
+                                                && !p.state.groupFilesIn(c.id()).isEmpty())
+                                .map(c -> new Command.ContainerSetIommu(
+                                        Pick.file(c),
+                                        p.random.nextBoolean() ? IommuType.SPAPR_TCE : IommuType.NOIOMMU))),
+                refusalOnly(
+                        "GetDeviceFd",
+                        p -> p.myFile(
+                                        OpenFile.VfioGroupFile.class,
+                                        g -> g.group().isPresent())
+                                .flatMap(g -> {
+                                    var group = g.group().get();
+                                    // before VFIO_GROUP_SET_CONTAINER, or racing an unbind that waits for the fds
+                                    List<dev.custody.model.DeviceId> devices = p.state.vfioDevicesOf(group).stream()
+                                            .filter(d -> !g.hasContainerOrIommufd()
+                                                    || p.state
+                                                            .device(d)
+                                                            .pending()
+                                                            .isPresent())
+                                            .toList();
+                                    return p.one(devices)
+                                            .map(d -> new Command.GetDeviceFd(Pick.file(g), d, p.label("d")));
+                                })));
     }
 
     // ---- a VMM on iommufd and VFIO cdevs ----
 
     static List<GuidedAction> iommufdUser() {
         return List.of(
+                // VFIO_DEVICE_ATTACH_IOMMUFD_PT (first attach or replace) to a HWPT whose domain another
+                // IOMMU translates
+                refusalOnly(
+                        "CdevAttach",
+                        p -> p.myFile(OpenFile.CdevFile.class, c -> c.binding().isPresent())
+                                .flatMap(c -> {
+                                    var ctx = p.state.fileAs(c.binding().get().iommufd(), OpenFile.IommufdFile.class);
+                                    Optional<String> iommu =
+                                            p.state.spec(c.device()).iommu();
+                                    return p.one(ctx.objects().values().stream()
+                                                    .filter(o -> o instanceof IommufdObject.Hwpt h
+                                                            && p.state.domains().containsKey(h.domain())
+                                                            && !Optional.of(p.state
+                                                                            .domain(h.domain())
+                                                                            .iommu())
+                                                                    .equals(iommu))
+                                                    .toList())
+                                            .map(h -> new Command.CdevAttach(
+                                                    Pick.file(c), Pick.object(ctx.id(), h.id()), Optional.empty()));
+                                })),
                 // IOMMU_HWPT_ALLOC whose pt_id names a HWPT or a device rather than an IOAS, or an
                 // object of the VMM's other iommufd context
                 refusalOnly(
@@ -168,17 +219,18 @@ final class GuidedOwnershipArguments {
                                 .flatMap(dev -> notAnIoas(p, dev.ctx())
                                         .map(pt -> new Command.HwptAlloc(
                                                 Pick.file(dev.ctx()), dev.handle(), pt, p.label("hwpt"))))),
-                // IOMMU_DESTROY of a HWPT a device is attached to
+                // IOMMU_DESTROY of a HWPT a device is attached to, or of an IOAS a HWPT is built on
                 refusalOnly(
                         "Destroy",
-                        p -> p.one(p.myObjects(IommufdObject.Hwpt.class, h -> true).stream()
-                                        .filter(h -> h.ctx().objects().values().stream()
-                                                .anyMatch(o -> o instanceof IommufdObject.Device d
-                                                        && d.hwpt()
-                                                                .equals(Optional.of(h.object()
-                                                                        .id()))))
+                        p -> p.one(p.myObjects(IommufdObject.class, o -> true).stream()
+                                        .filter(o -> inUse(o.ctx(), o.object()))
                                         .toList())
-                                .map(h -> new Command.Destroy(Pick.file(h.ctx()), h.handle()))),
+                                .map(o -> new Command.Destroy(Pick.file(o.ctx()), o.handle()))),
+                // the first attach of a device to a HWPT other than the one its group's bound siblings use
+                refusalOnly(
+                        "CdevAttach",
+                        p -> p.myFile(OpenFile.CdevFile.class, c -> c.binding().isPresent())
+                                .flatMap(c -> besideSiblings(p, c))),
                 // VFIO_DEVICE_ATTACH_IOMMUFD_PT whose pt names a device, a bound cdev fd, or an object of
                 // another context
                 refusalOnly(
@@ -191,16 +243,33 @@ final class GuidedOwnershipArguments {
                                 })),
                 // VFIO_DEVICE_BIND_IOMMUFD on a device fd of the group path, or with an fd number no
                 // one opened
-                refusalOnly("CdevBind", p -> {
-                    Optional<OpenFile.IommufdFile> ctx = p.myFile(OpenFile.IommufdFile.class, f -> true);
-                    Optional<OpenFile.VfioDeviceFile> groupPath = p.myFile(OpenFile.VfioDeviceFile.class, f -> true);
-                    Optional<OpenFile.CdevFile> cdev = p.myFile(OpenFile.CdevFile.class, c -> true);
-                    if (groupPath.isPresent() && ctx.isPresent() && p.random.nextBoolean()) {
-                        return GuidedCast.some(new Command.CdevBind(Pick.file(groupPath.get()), Pick.file(ctx.get())));
-                    }
-                    return cdev.map(
-                            c -> new Command.CdevBind(Pick.file(c), new Handle.Number(1000 + p.random.nextInt(24))));
-                }));
+                refusalOnly("CdevBind", GuidedOwnershipArguments::wrongBind));
+    }
+
+    /**
+     * VFIO_DEVICE_BIND_IOMMUFD that the kernel refuses: a cdev already bound, a device fd of the group
+     * path, a first bind racing an unbind that waits for this very cdev fd, or an fd number no one
+     * opened as the iommufd.
+     */
+    private static Optional<Command<?>> wrongBind(Pick p) {
+        Optional<OpenFile.IommufdFile> ctx = p.myFile(OpenFile.IommufdFile.class, f -> true);
+        List<Command<?>> calls = new ArrayList<>();
+        if (ctx.isPresent()) {
+            Handle iommufd = Pick.file(ctx.get());
+            p.myFile(OpenFile.CdevFile.class, c -> c.binding().isPresent())
+                    .ifPresent(c -> calls.add(new Command.CdevBind(Pick.file(c), iommufd)));
+            p.myFile(OpenFile.VfioDeviceFile.class, f -> true)
+                    .ifPresent(f -> calls.add(new Command.CdevBind(Pick.file(f), iommufd)));
+            p.myFile(
+                            OpenFile.CdevFile.class,
+                            c -> c.binding().isEmpty()
+                                    && p.state.device(c.device()).pending().isPresent())
+                    .ifPresent(c -> calls.add(new Command.CdevBind(Pick.file(c), iommufd)));
+        }
+        p.myFile(OpenFile.CdevFile.class, c -> true)
+                .ifPresent(c ->
+                        calls.add(new Command.CdevBind(Pick.file(c), new Handle.Number(1000 + p.random.nextInt(24)))));
+        return p.one(calls);
     }
 
     /**
@@ -222,5 +291,41 @@ final class GuidedOwnershipArguments {
             other.objects().keySet().forEach(id -> wrong.add(Pick.object(other.id(), id)));
         }
         return p.one(wrong);
+    }
+
+    /** Whether a device is attached to {@code object} (a HWPT) or a HWPT is built on it (an IOAS). */
+    private static boolean inUse(OpenFile.IommufdFile ctx, IommufdObject object) {
+        return ctx.objects().values().stream().anyMatch(user -> switch (user) {
+            case IommufdObject.Device d -> d.hwpt().equals(Optional.of(object.id()));
+            case IommufdObject.Hwpt h -> h.ioas().equals(object.id());
+            default -> false;
+        });
+    }
+
+    /**
+     * The first attach of the unattached device of {@code cdev} to a HWPT of its context other than
+     * the one a bound sibling of its group is attached to: the group can be on one domain only.
+     */
+    private static Optional<Command<?>> besideSiblings(Pick p, OpenFile.CdevFile cdev) {
+        var ctx = p.state.fileAs(cdev.binding().get().iommufd(), OpenFile.IommufdFile.class);
+        Optional<GroupState> group = p.state.groupOf(cdev.device());
+        if (!(ctx.objects().get(cdev.binding().get().idev()) instanceof IommufdObject.Device self)
+                || self.hwpt().isPresent()
+                || group.isEmpty()) {
+            return Optional.empty();
+        }
+        Optional<dev.custody.model.ObjectId> used = ctx.objects().values().stream()
+                .filter(o -> o instanceof IommufdObject.Device d
+                        && d.hwpt().isPresent()
+                        && group.get().devices().contains(d.device()))
+                .map(o -> ((IommufdObject.Device) o).hwpt().get())
+                .findFirst();
+        if (used.isEmpty()) {
+            return Optional.empty();
+        }
+        return p.one(ctx.objects().values().stream()
+                        .filter(o -> o instanceof IommufdObject.Hwpt && !o.id().equals(used.get()))
+                        .toList())
+                .map(h -> new Command.CdevAttach(Pick.file(cdev), Pick.object(ctx.id(), h.id()), Optional.empty()));
     }
 }
