@@ -27,22 +27,13 @@ final class GuidedCast {
         List<GuidedAction.Role> roles = new ArrayList<>();
         roles.add(new GuidedAction.Role("driver-core", GuidedDriverCore.actions()));
         for (int i = 1; i <= vfioUsers; i++) {
-            roles.add(new GuidedAction.Role(
-                    "qemu" + i,
-                    GuidedOwnershipArguments.with(GuidedVfioUser.actions(), GuidedOwnershipArguments.vfioUser())));
+            roles.add(new GuidedAction.Role("qemu" + i, GuidedVfioUser.actions()));
         }
         for (int i = 1; i <= iommufdUsers; i++) {
-            roles.add(new GuidedAction.Role(
-                    "vmm" + i,
-                    GuidedOwnershipArguments.with(
-                            GuidedIommufdUser.actions(), GuidedOwnershipArguments.iommufdUser())));
+            roles.add(new GuidedAction.Role("vmm" + i, GuidedIommufdUser.actions()));
         }
-        roles.add(new GuidedAction.Role(
-                "shared-domain",
-                GuidedOwnershipArguments.with(GuidedSharedDomain.actions(), GuidedOwnershipArguments.sharedDomain())));
-        roles.add(new GuidedAction.Role(
-                "kernel-user",
-                GuidedOwnershipArguments.with(GuidedKernelUser.actions(), GuidedOwnershipArguments.kernelUser())));
+        roles.add(new GuidedAction.Role("shared-domain", GuidedSharedDomain.actions()));
+        roles.add(new GuidedAction.Role("kernel-user", GuidedKernelUser.actions()));
         roles.add(new GuidedAction.Role("dma-prober", List.of(prober())));
         return roles;
     }

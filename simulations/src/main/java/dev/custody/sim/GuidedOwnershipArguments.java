@@ -29,11 +29,24 @@ import java.util.Optional;
 final class GuidedOwnershipArguments {
     private GuidedOwnershipArguments() {}
 
-    /** {@code own} followed by {@code stray}: a role's calls with its calls of wrong arguments. */
-    static List<GuidedAction> with(List<GuidedAction> own, List<GuidedAction> stray) {
-        List<GuidedAction> all = new ArrayList<>(own);
-        all.addAll(stray);
-        return List.copyOf(all);
+    /** The cast's roles, each followed by its calls of wrong ownership arguments. */
+    static List<GuidedAction.Role> withStrayCalls(List<GuidedAction.Role> cast) {
+        List<GuidedAction.Role> roles = new ArrayList<>();
+        for (GuidedAction.Role role : cast) {
+            List<GuidedAction> stray = role.name().startsWith("qemu")
+                    ? vfioUser()
+                    : role.name().startsWith("vmm")
+                            ? iommufdUser()
+                            : switch (role.name()) {
+                                case "shared-domain" -> sharedDomain();
+                                case "kernel-user" -> kernelUser();
+                                default -> List.of();
+                            };
+            List<GuidedAction> all = new ArrayList<>(role.actions());
+            all.addAll(stray);
+            roles.add(new GuidedAction.Role(role.name(), List.copyOf(all)));
+        }
+        return roles;
     }
 
     private static Optional<Command<?>> none(Pick p) {

@@ -75,7 +75,7 @@ final class GuidedScheduler {
         this.workedOn = workedOn;
         this.refusalShare = refusalShare;
         this.coverage = coverage;
-        this.roles = GuidedCast.roles(vfioUsers, iommufdUsers);
+        this.roles = GuidedOwnershipArguments.withStrayCalls(GuidedCast.roles(vfioUsers, iommufdUsers));
         for (boolean refusal : new boolean[] {false, true}) {
             for (GuidedAction.Role role : roles) {
                 for (GuidedAction action : role.actions()) {
