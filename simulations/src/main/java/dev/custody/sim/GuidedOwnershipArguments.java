@@ -170,6 +170,13 @@ final class GuidedOwnershipArguments {
 
     static List<GuidedAction> vfioUser() {
         return List.of(
+                // open(/dev/vfio/N) of a group a VMM holds through a bound cdev: the two paths exclude
+                // each other
+                refusalOnly(
+                        "GroupOpen",
+                        p -> p.group(g -> p.state.cdevBoundCount(g.id()) > 0
+                                        && p.state.openedGroupFile(g.id()).isEmpty())
+                                .map(g -> new Command.GroupOpen(g.id(), p.label("g")))),
                 // VFIO_SET_IOMMU with a type no VFIO IOMMU driver of this host offers
                 refusalOnly(
                         "ContainerSetIommu",
