@@ -54,10 +54,10 @@ public final class NodeFleet {
     }
 
     public Result run() throws Exception {
-        Topology machine = SimTopology.generate(settings.seed(), settings.groups());
+        Topology machine = SimTopology.forRun(settings.seed(), settings.groups(), settings.schedule());
         Topology workedOn = settings.activeGroups() == settings.groups()
                 ? machine
-                : SimTopology.generate(settings.seed(), settings.activeGroups());
+                : SimTopology.forRun(settings.seed(), settings.activeGroups(), settings.schedule());
         Path topology = workDir.resolve("topology.json");
         Files.writeString(
                 topology,

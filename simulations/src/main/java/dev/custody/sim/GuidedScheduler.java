@@ -75,7 +75,7 @@ final class GuidedScheduler {
         this.workedOn = workedOn;
         this.refusalShare = refusalShare;
         this.coverage = coverage;
-        this.roles = GuidedCast.roles(vfioUsers, iommufdUsers);
+        this.roles = GuidedOwnershipArguments.withStrayCalls(GuidedCast.roles(vfioUsers, iommufdUsers));
         for (boolean refusal : new boolean[] {false, true}) {
             for (GuidedAction.Role role : roles) {
                 for (GuidedAction action : role.actions()) {
@@ -101,7 +101,9 @@ final class GuidedScheduler {
             Slot slot = draw(open);
             Pick pick =
                     new Pick(state, random, slot.role.name(), workedOn, coverage).forOperation(slot.action.operation());
-            Optional<Command<?>> command = (slot.refusal ? slot.action.refused() : slot.action.aimed()).apply(pick);
+            Optional<Command<?>> command = slot.refusal
+                    ? refusal(slot.action, pick)
+                    : slot.action.aimed().apply(pick);
             if (command.isPresent()) {
                 return new Choice(slot.role.name(), command.get(), slot, slot.refusal);
             }

@@ -31,6 +31,30 @@ public final class SimTopology {
         return devices;
     }
 
+    /**
+     * The machine a run of {@code schedule} works on. The random schedule's is {@link #generate}'s, so
+     * every random run stays what it was; the guided schedule's adds a device no IOMMU translates.
+     */
+    public static Topology forRun(long seed, int groups, Schedule schedule) {
+        Topology machine = generate(seed, groups);
+        return schedule == Schedule.GUIDED ? withUntranslatedDevice(machine) : machine;
+    }
+
+    /**
+     * {@code machine} and one NIC on a second PCI segment that no IOMMU translates (a DMAR unit's
+     * scope that leaves the segment out): it joins no group, so vfio-pci cannot take it and the
+     * IOMMU core's calls find no group for it, while kernel drivers bind and unbind as usual.
+     */
+    static Topology withUntranslatedDevice(Topology machine) {
+        SequencedMap<DeviceId, DeviceSpec> devices = new LinkedHashMap<>(machine.devices());
+        DeviceId nic = new DeviceId("0001:00:00.0");
+        devices.put(
+                nic,
+                new DeviceSpec(
+                        nic, Optional.empty(), Optional.empty(), List.of("e1000e"), false, true, Optional.empty()));
+        return new Topology(machine.iommus(), machine.drivers(), devices);
+    }
+
     public static Topology generate(long seed, int groups) {
         Random random = new Random(seed);
         SequencedMap<String, IommuSpec> iommus = new LinkedHashMap<>();

@@ -49,11 +49,11 @@ public final class Simulation {
         this.engine = Optional.empty();
         // one engine instance per run, so runs on one journal never mix; printed so replay can find it
         this.instance = "sim-" + Long.toHexString(settings.seed()) + "-" + Long.toHexString(System.nanoTime());
-        this.topology = SimTopology.generate(settings.seed(), settings.groups());
+        this.topology = SimTopology.forRun(settings.seed(), settings.groups(), settings.schedule());
         // a smaller machine of the same seed is the host's first groups: what the agents work on
         this.workedOn = settings.activeGroups() == settings.groups()
                 ? topology
-                : SimTopology.generate(settings.seed(), settings.activeGroups());
+                : SimTopology.forRun(settings.seed(), settings.activeGroups(), settings.schedule());
     }
 
     /**

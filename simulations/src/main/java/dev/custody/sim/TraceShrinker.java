@@ -21,7 +21,11 @@ import java.util.Set;
 /**
  * Shrinks a failing trace to a short sequence that still breaks the same invariant, replaying on the
  * pure model: drop chunks of calls, halving the chunk size (delta debugging), within a time budget.
- * A dropped call's objects become names that were never bound, so later calls keep their meaning.
+ * A name a call of the trace was given is renamed to what the same call gives on the replay; any
+ * other name is kept as it was. That is every object no call's answer names (a group's default
+ * domain, the device object a cdev bind makes, an iommufd's compat IOAS, a freed domain's id), which
+ * the replay makes again under the same name, and an object whose creating call was dropped: its
+ * name then means whatever it means on the replay, which decides whether the shorter trace still fails.
  */
 final class TraceShrinker {
     private static final long BUDGET_NANOS = 20_000_000_000L;
@@ -120,10 +124,8 @@ final class TraceShrinker {
     }
 
     private static Handle renameHandle(Handle handle, Map<Handle, Handle> renamed) {
-        if (handle instanceof Handle.Number) {
-            return handle;
-        }
-        Handle fresh = renamed.get(handle);
-        return fresh != null ? fresh : new Handle.Unbound("dropped");
+        // iommufd object ids are reused (the lowest free one), so a name is not unbound merely
+        // because a call that created it was dropped: another object may carry it by then
+        return renamed.getOrDefault(handle, handle);
     }
 }
