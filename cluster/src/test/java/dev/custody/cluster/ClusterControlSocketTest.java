@@ -1,0 +1,179 @@
+package dev.custody.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.typesafe.config.ConfigFactory;
+import dev.custody.persistence.Journals;
+import dev.custody.server.Limits;
+import dev.custody.server.Policy;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The control socket of docs/protocol.md on a cluster node of one, on 127.0.0.1 and the in-memory
+ * journal: a connection picks its instance, then speaks the protocol of a single server to it.
+ */
+class ClusterControlSocketTest {
+    static final Duration BOUND = Duration.ofSeconds(30);
+
+    private final List<AutoCloseable> started = new ArrayList<>();
+
+    @AfterEach
+    void stop() throws Exception {
+        for (AutoCloseable each : started.reversed()) {
+            each.close();
+        }
+    }
+
+    private ClusterNode node(Duration passivateAfter) throws java.io.IOException {
+        int port = LoopbackPorts.free(1).getFirst();
+        ClusterSettings settings = ClusterSettings.of("127.0.0.1", port, List.of("127.0.0.1:" + port), "memory")
+                .withPassivateAfter(passivateAfter);
+        ClusterNode node = ClusterNode.start(
+                settings, Journals.inMemory(), OneNodeClusterTest.FLEET, Duration.ofSeconds(20), ConfigFactory.empty());
+        started.add(node);
+        return node;
+    }
+
+    private ClusterControlSocket socket(ClusterNode node, Path path) throws Exception {
+        ClusterControlSocket socket =
+                ClusterControlSocket.start(path, node.engines(), Policy.ownerOnly(), Limits.defaults(), BOUND);
+        started.add(socket);
+        return socket;
+    }
+
+    private ControlLines client(Path path) throws Exception {
+        ControlLines client = new ControlLines(path, BOUND);
+        started.add(client);
+        return client;
+    }
+
+    @Test
+    void aConnectionPicksItsInstanceAndIsAnsweredAsBySingleServer(@TempDir Path dir) throws Exception {
+        ClusterNode node = node(Duration.ofMinutes(10));
+        Path path = dir.resolve("control.sock");
+        socket(node, path);
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(path)));
+
+        ControlLines plane = client(path);
+        JsonNode greeting = plane.call("{\"instance\": \"solo-0\"}");
+        assertEquals("solo-0", greeting.at("/custody/instance").asText(), greeting.toString());
+        assertEquals(node.address(), greeting.at("/custody/node").asText(), greeting.toString());
+        assertEquals(1, greeting.at("/custody/protocol").asInt(), greeting.toString());
+
+        ok(plane.call("{\"execute\": \"driver.bind\", \"id\": 1,"
+                + " \"arguments\": {\"device\": \"0000:00:04.0\", \"driver\": \"vfio-pci\"}}"));
+        // a holder's names, bound by one request and used by the next
+        ok(plane.call("{\"execute\": \"vfio.group.open\", \"arguments\": {\"group\": 2}, \"as\": \"g\","
+                + " \"holder\": \"vm-42\"}"));
+        ok(plane.call("{\"execute\": \"vfio.container.open\", \"as\": \"c\", \"holder\": \"vm-42\"}"));
+        JsonNode set = ok(plane.call("{\"execute\": \"vfio.group.set_container\","
+                + " \"arguments\": {\"fd\": \"g\", \"container\": \"c\"}, \"holder\": \"vm-42\"}"));
+        assertEquals("g", set.at("/return/state/owner").asText(), set.toString());
+        // a name of this connection alone
+        ok(plane.call("{\"execute\": \"vfio.container.open\", \"as\": \"mine\"}"));
+        JsonNode status = ok(plane.call("{\"execute\": \"query-status\", \"id\": \"s\"}"));
+        assertEquals("solo-0", status.at("/return/instance").asText(), status.toString());
+        assertEquals("s", status.get("id").asText(), status.toString());
+        JsonNode descriptors = plane.call("{\"execute\": \"holder.take-descriptors\", \"holder\": \"vm-42\"}");
+        assertEquals("EOPNOTSUPP", descriptors.at("/error/class").asText(), descriptors.toString());
+
+        ControlLines other = client(path);
+        other.call("{\"instance\": \"solo-0\"}");
+        JsonNode notItsName = other.call("{\"execute\": \"vfio.container.check_extension\","
+                + " \"arguments\": {\"fd\": \"mine\", \"type\": \"type1\"}}");
+        assertEquals("EBADF", notItsName.at("/error/class").asText(), notItsName.toString());
+        JsonNode released = ok(other.call("{\"execute\": \"holder.release\", \"holder\": \"vm-42\"}"));
+        assertEquals(2, released.at("/return/closed").size(), released.toString());
+
+        // the other instance is another engine: its own state, its own holders
+        ControlLines elsewhere = client(path);
+        assertEquals(
+                "solo-1",
+                elsewhere
+                        .call("{\"instance\": \"solo-1\"}")
+                        .at("/custody/instance")
+                        .asText());
+        JsonNode noHolder = elsewhere.call("{\"execute\": \"holder.release\", \"holder\": \"vm-42\"}");
+        assertEquals("ENOENT", noHolder.at("/error/class").asText(), noHolder.toString());
+    }
+
+    @Test
+    void aFirstLineThatPicksNoKnownInstanceIsRefusedAndTheConnectionClosed(@TempDir Path dir) throws Exception {
+        ClusterNode node = node(Duration.ofMinutes(10));
+        Path path = dir.resolve("control.sock");
+        socket(node, path);
+
+        ControlLines unknown = client(path);
+        JsonNode refused = unknown.call("{\"instance\": \"no-such-host\"}");
+        assertEquals("ENOENT", refused.at("/error/class").asText(), refused.toString());
+        assertTrue(
+                refused.at("/error/desc").asText().contains("no engine instance \"no-such-host\""), refused.toString());
+        assertNull(unknown.read(), "the connection stayed open");
+
+        ControlLines unpicked = client(path);
+        JsonNode invalid = unpicked.call("{\"execute\": \"query-status\"}");
+        assertEquals("EINVAL", invalid.at("/error/class").asText(), invalid.toString());
+        assertTrue(invalid.at("/error/desc").asText().contains("{\"instance\": NAME}"), invalid.toString());
+        assertNull(unpicked.read(), "the connection stayed open");
+        assertEquals(0, node.engines().startedHere(), "a refused connection started an engine");
+    }
+
+    @Test
+    void aMovingInstanceEndsItsConnectionsSayingSoAndClosesTheirFiles(@TempDir Path dir) throws Exception {
+        ClusterNode node = node(Duration.ofSeconds(1));
+        Path path = dir.resolve("control.sock");
+        socket(node, path);
+
+        ControlLines first = client(path);
+        first.call("{\"instance\": \"solo-0\"}");
+        ok(first.call("{\"execute\": \"driver.bind\","
+                + " \"arguments\": {\"device\": \"0000:00:04.0\", \"driver\": \"vfio-pci\"}}"));
+        ok(first.call("{\"execute\": \"vfio.group.open\", \"arguments\": {\"group\": 2}, \"as\": \"g\"}"));
+        ok(first.call("{\"execute\": \"vfio.container.open\", \"as\": \"c\"}"));
+        JsonNode set = ok(first.call("{\"execute\": \"vfio.group.set_container\","
+                + " \"arguments\": {\"fd\": \"g\", \"container\": \"c\"}}"));
+        assertEquals("g", set.at("/return/state/owner").asText(), set.toString());
+        // idle for the passivation timeout: the instance stops here, as it does when it moves
+        JsonNode ended = first.read();
+        assertEquals("ECONNRESET", ended.at("/error/class").asText(), ended.toString());
+        assertTrue(ended.at("/error/desc").asText().contains("connect again"), ended.toString());
+        assertNull(first.read(), "the connection stayed open");
+        await("the engine solo-0 to stop", () -> node.engines().runningHere() == 0);
+
+        ControlLines again = client(path);
+        again.call("{\"instance\": \"solo-0\"}");
+        JsonNode group = ok(again.call("{\"execute\": \"state\", \"arguments\": {\"group\": 2}}"));
+        assertEquals(2, node.engines().startedHere(), "the reconnection did not start the instance again");
+        // recovered from the journal, with the files of the ended connection closed as it ended
+        assertTrue(group.at("/return/value/owner").isNull(), group.toString());
+        assertEquals(0, group.at("/return/value/ownerCnt").asInt(), group.toString());
+    }
+
+    private static JsonNode ok(JsonNode answer) {
+        assertTrue(answer != null && answer.has("return"), String.valueOf(answer));
+        return answer;
+    }
+
+    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + BOUND.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                fail("waited " + BOUND.toSeconds() + " s for " + what);
+            }
+            Thread.sleep(50); // polling a condition, with a deadline: not a synchronization by sleep
+        }
+    }
+}
