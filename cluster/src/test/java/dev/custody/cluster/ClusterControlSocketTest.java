@@ -39,10 +39,14 @@ class ClusterControlSocketTest {
 
     private ClusterNode node(Duration passivateAfter) throws java.io.IOException {
         int port = LoopbackPorts.free(1).getFirst();
-        ClusterSettings settings = ClusterSettings.of("127.0.0.1", port, List.of("127.0.0.1:" + port), "memory")
+        return node(port, port, OneNodeClusterTest.FLEET, passivateAfter);
+    }
+
+    private ClusterNode node(int port, int seed, Fleet fleet, Duration passivateAfter) {
+        ClusterSettings settings = ClusterSettings.of("127.0.0.1", port, List.of("127.0.0.1:" + seed), "memory")
                 .withPassivateAfter(passivateAfter);
-        ClusterNode node = ClusterNode.start(
-                settings, Journals.inMemory(), OneNodeClusterTest.FLEET, Duration.ofSeconds(20), ConfigFactory.empty());
+        ClusterNode node =
+                ClusterNode.start(settings, Journals.inMemory(), fleet, Duration.ofSeconds(20), ConfigFactory.empty());
         started.add(node);
         return node;
     }
@@ -160,6 +164,102 @@ class ClusterControlSocketTest {
         // recovered from the journal, with the files of the ended connection closed as it ended
         assertTrue(group.at("/return/value/owner").isNull(), group.toString());
         assertEquals(0, group.at("/return/value/ownerCnt").asInt(), group.toString());
+    }
+
+    /**
+     * Two nodes in this JVM, each on its own in-memory journal: enough to route, since an instance
+     * runs on one node at a time; not enough to recover an instance's state on another node (the
+     * PostgreSQL tests do that).
+     */
+    @Test
+    void aConnectionIsAnsweredByTheNodeThatHoldsItsInstanceAndToldWhenItMoves(@TempDir Path dir) throws Exception {
+        Fleet fleet = Fleet.numbered("duo", 8, Topologies.twoGroups());
+        List<Integer> ports = LoopbackPorts.free(2);
+        ClusterNode front = node(ports.get(0), ports.get(0), fleet, Duration.ofMinutes(10));
+        await("the first node to be up", () -> front.membersUp() == 1);
+        ClusterNode holder = node(ports.get(1), ports.get(0), fleet, Duration.ofMinutes(10));
+        await("both nodes to be up", () -> front.membersUp() == 2 && holder.membersUp() == 2);
+        String remote = null;
+        for (String instance : fleet.instances().stream().sorted().toList()) {
+            var answered = front.engines()
+                    .decide(instance, new dev.custody.model.Command.ContainerOpen("probe"), "test", "", BOUND)
+                    .toCompletableFuture()
+                    .get(BOUND.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            if (answered.node().equals(holder.address())) {
+                remote = instance;
+                break;
+            }
+        }
+        assertTrue(remote != null, "no instance of 8 was allocated to the second node");
+        Path path = dir.resolve("control.sock");
+        socket(front, path);
+
+        ControlLines client = client(path);
+        JsonNode greeting = client.call("{\"instance\": \"" + remote + "\"}");
+        assertEquals(remote, greeting.at("/custody/instance").asText(), greeting.toString());
+        assertEquals(holder.address(), greeting.at("/custody/node").asText(), greeting.toString());
+        ok(client.call("{\"execute\": \"vfio.container.open\", \"as\": \"c\", \"opid\": \"op-1\"}"));
+        JsonNode check = ok(client.call("{\"execute\": \"vfio.container.check_extension\","
+                + " \"arguments\": {\"fd\": \"c\", \"type\": \"type1\"}}"));
+        assertTrue(check.has("return"), check.toString());
+        JsonNode status = ok(client.call("{\"execute\": \"query-status\"}"));
+        assertEquals(remote, status.at("/return/instance").asText(), status.toString());
+        assertEquals(1, status.at("/return/connections").asInt(), status.toString());
+
+        // the holder leaves: its instances are handed off to the front node, and the client is told
+        holder.close();
+        JsonNode ended = client.read();
+        assertEquals("ECONNRESET", ended.at("/error/class").asText(), ended.toString());
+        assertNull(client.read(), "the connection stayed open");
+
+        ControlLines again = client(path);
+        JsonNode moved = again.call("{\"instance\": \"" + remote + "\"}");
+        assertEquals(front.address(), moved.at("/custody/node").asText(), moved.toString());
+        ok(again.call("{\"execute\": \"query-status\"}"));
+    }
+
+    @Test
+    void sessionMessagesCrossTheWireAsTheyWereAndDamagedBytesAreRefused() throws Exception {
+        ClusterNode node = node(Duration.ofMinutes(10));
+        var classic = org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(
+                node.runtime().actorSystem());
+        var serialization = org.apache.pekko.serialization.SerializationExtension.get(classic);
+        org.apache.pekko.actor.typed.ActorRef<ControlReply> front =
+                org.apache.pekko.actor.typed.javadsl.Adapter.toTyped(classic.deadLetters());
+        org.apache.pekko.actor.typed.ActorRef<EngineShard.Message> entity =
+                org.apache.pekko.actor.typed.javadsl.Adapter.toTyped(classic.deadLetters());
+        List<ClusterMessage> messages = List.of(
+                new EngineShard.OpenSession("s-1", "alice", "kvm", "custody", front),
+                new EngineShard.SessionLine("s-1", "{\"execute\": \"query-status\", \"id\": \"é\"}", front),
+                new EngineShard.CloseSession("s-1", front),
+                new ControlReply.Opened(entity, node.address()),
+                new ControlReply.Line("{\"return\": {}}"),
+                new ControlReply.Ended(""));
+        for (ClusterMessage message : messages) {
+            var serializer = serialization.findSerializerFor(message);
+            assertTrue(serializer instanceof ClusterMessageSerializer, serializer.toString());
+            byte[] bytes = serializer.toBinary(message);
+            String manifest = org.apache.pekko.serialization.Serializers.manifestFor(serializer, message);
+            Object back = serialization
+                    .deserialize(bytes, serializer.identifier(), manifest)
+                    .get();
+            // an actor reference reads back as a reference to the same path, not the same object
+            assertEquals(withoutRefs(message), withoutRefs(back));
+            byte[] cut = java.util.Arrays.copyOf(bytes, bytes.length - 1);
+            var damaged = serialization.deserialize(cut, serializer.identifier(), manifest);
+            assertTrue(damaged.isFailure(), "a cut " + message.getClass().getSimpleName() + " was read");
+        }
+    }
+
+    /** The message with each actor reference replaced by its path. */
+    private static List<Object> withoutRefs(Object message) throws Exception {
+        List<Object> fields = new ArrayList<>();
+        fields.add(message.getClass());
+        for (var component : message.getClass().getRecordComponents()) {
+            Object value = component.getAccessor().invoke(message);
+            fields.add(value instanceof org.apache.pekko.actor.typed.ActorRef<?> ref ? ref.path() : value);
+        }
+        return fields;
     }
 
     private static JsonNode ok(JsonNode answer) {
