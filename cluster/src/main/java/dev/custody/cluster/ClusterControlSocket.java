@@ -34,6 +34,8 @@ import org.slf4j.LoggerFactory;
  * (SO_PEERCRED), forwards each request line with them to the instance's entity through Cluster
  * Sharding, and relays the answers and events back ({@link ControlFront}). The instance's node
  * applies the access policy, keeps the connection's names and files, and answers (docs/cluster.md).
+ * Of the {@link Limits}, the line length (at most {@link Sessions#MAX_RELAYED_BYTES}) and the queue of
+ * a client that does not read apply; connections are not counted and not timed out when idle.
  */
 public final class ClusterControlSocket implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ClusterControlSocket.class);
@@ -42,7 +44,8 @@ public final class ClusterControlSocket implements AutoCloseable {
     private final ServerSocketChannel listener;
     private final ClusterEngines engines;
     private final Duration timeout;
-    private final Limits limits;
+    private final int maxLineBytes;
+    private final int maxQueuedMessages;
     private final Path path;
     private final String owner;
     private final Set<SocketChannel> open = ConcurrentHashMap.newKeySet();
@@ -54,7 +57,8 @@ public final class ClusterControlSocket implements AutoCloseable {
         this.listener = listener;
         this.engines = engines;
         this.timeout = timeout;
-        this.limits = limits;
+        this.maxLineBytes = Math.min(limits.maxLineBytes(), Sessions.MAX_RELAYED_BYTES);
+        this.maxQueuedMessages = limits.maxQueuedMessages();
         this.path = path;
         this.owner = Files.getOwner(path).getName();
         this.acceptor =
@@ -143,7 +147,7 @@ public final class ClusterControlSocket implements AutoCloseable {
             throws IOException {
         String session = UUID.randomUUID().toString();
         EntityRef<EngineShard.Message> entity = engines.entity(instance);
-        ControlFront.Outbox outbox = new ControlFront.Outbox(limits.maxQueuedMessages());
+        ControlFront.Outbox outbox = new ControlFront.Outbox(maxQueuedMessages);
         ActorRef<ControlFront.Message> front = engines.system()
                 .systemActorOf(
                         ControlFront.create(instance, session, entity, outbox, timeout),
@@ -205,8 +209,8 @@ public final class ClusterControlSocket implements AutoCloseable {
             if (b == '\n') {
                 return text(line);
             }
-            if (line.size() >= limits.maxLineBytes()) {
-                throw new IOException("a request line is limited to " + limits.maxLineBytes() + " bytes");
+            if (line.size() >= maxLineBytes) {
+                throw new IOException("a request line is limited to " + maxLineBytes + " bytes");
             }
             line.write(b);
         }

@@ -27,6 +27,13 @@ final class Sessions {
     /** How long a handoff waits for a session's request being answered before it closes the session. */
     private static final long DRAIN_SECONDS = 30;
 
+    /**
+     * The longest line a session relays between nodes, either way: Artery's largest message is
+     * 256 KiB ({@code maximum-frame-size}), and a longer one would be dropped, leaving its client
+     * waiting. A longer request is refused at the front, a longer answer replaced by an error.
+     */
+    static final int MAX_RELAYED_BYTES = 192 * 1024;
+
     private final InstanceControl control;
     private final ActorRef<EngineShard.Message> entity;
     private final String instance;
@@ -64,7 +71,7 @@ final class Sessions {
             Optional<InstanceControl.Session> opened = control.open(
                     PeerCredentials.of(open.user(), open.group()),
                     open.socketOwner(),
-                    line -> open.front().tell(new ControlReply.Line(line)));
+                    line -> open.front().tell(new ControlReply.Line(relayable(line))));
             if (opened.isEmpty()) {
                 open.front().tell(new ControlReply.Ended("")); // the refusal was its line
             } else {
@@ -149,6 +156,18 @@ final class Sessions {
     void abandon() {
         runs.values().forEach(run -> run.serial.shutdownNow());
         runs.clear();
+    }
+
+    /** The line, or an error saying it is too long to cross between nodes. */
+    static String relayable(String line) {
+        int bytes = line.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        if (bytes <= MAX_RELAYED_BYTES) {
+            return line;
+        }
+        return error(
+                "EMSGSIZE",
+                "an answer of " + bytes + " bytes is more than a cluster node relays (" + MAX_RELAYED_BYTES
+                        + "); ask for less (the state operation answers for one object)");
     }
 
     /** An error line of docs/protocol.md, from the server. */
