@@ -3,6 +3,7 @@ package dev.custody.cluster;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.custody.server.Limits;
+import dev.custody.server.PeerCredentials;
 import dev.custody.server.Policy;
 import dev.custody.server.SocketFile;
 import java.io.ByteArrayOutputStream;
@@ -17,13 +18,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import jdk.net.ExtendedSocketOptions;
 import jdk.net.UnixDomainPrincipal;
-import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.Props;
-import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -145,29 +142,24 @@ public final class ClusterControlSocket implements AutoCloseable {
     private void relay(
             SocketChannel channel, InputStream in, OutputStream out, String instance, UnixDomainPrincipal peer)
             throws IOException {
-        String session = UUID.randomUUID().toString();
-        EntityRef<EngineShard.Message> entity = engines.entity(instance);
         ControlFront.Outbox outbox = new ControlFront.Outbox(maxQueuedMessages);
-        ActorRef<ControlFront.Message> front = engines.system()
-                .systemActorOf(
-                        ControlFront.create(instance, session, entity, outbox, timeout),
-                        "control-" + session,
-                        Props.empty());
-        ActorRef<ControlReply> replies = front.narrow();
         Thread writer = Thread.ofVirtual().name("cluster-control-writer").start(() -> write(channel, out, outbox));
-        entity.tell(new EngineShard.OpenSession(
-                session, peer.user().getName(), peer.group().getName(), owner, replies));
+        ControlSession session = ControlSession.open(
+                engines,
+                instance,
+                PeerCredentials.of(peer.user().getName(), peer.group().getName()),
+                owner,
+                outbox,
+                timeout);
         try {
             String line;
             while ((line = readLine(in)) != null) {
-                if (!line.isBlank()) {
-                    entity.tell(new EngineShard.SessionLine(session, line, replies));
-                }
+                session.send(line);
             }
         } catch (IOException tooLongOrGone) {
             outbox.offer(Sessions.error("EMSGSIZE", tooLongOrGone.getMessage() + "; disconnecting"));
         } finally {
-            front.tell(ControlFront.ClientGone.INSTANCE);
+            session.close();
             try {
                 writer.join(timeout.plusSeconds(5)); // the answers to what the client sent, then the end
             } catch (InterruptedException e) {

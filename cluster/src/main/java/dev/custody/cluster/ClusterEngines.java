@@ -3,12 +3,14 @@ package dev.custody.cluster;
 import dev.custody.api.CustodyRuntime;
 import dev.custody.entity.CommandText;
 import dev.custody.model.Command;
+import dev.custody.server.PeerCredentials;
 import dev.custody.server.Policy;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
@@ -99,6 +101,34 @@ public final class ClusterEngines {
                         case ShardReply.Failed failed -> throw new EngineUnavailableException(failed.message());
                     };
                 });
+    }
+
+    /**
+     * A session of docs/protocol.md with engine {@code instance}, wherever it runs, for a client
+     * {@code peer} of this program (its user: the owner, whom the policy lets do everything), as a
+     * connection to a node's control socket is one. {@code lines} gets the greeting, then the
+     * answers in request order and the events, on Pekko's threads; {@code ended} runs once the
+     * session is over (closed, or its instance moved: then the last line said so). Fails with {@link
+     * UnknownInstanceException} for an instance the fleet does not hold.
+     */
+    public ControlSession control(
+            String instance, PeerCredentials peer, Consumer<String> lines, Runnable ended, Duration timeout) {
+        if (!holds(instance)) {
+            throw new UnknownInstanceException(fleet.unknown(instance));
+        }
+        ControlFront.Sink sink = new ControlFront.Sink() {
+            @Override
+            public boolean offer(String line) {
+                lines.accept(line);
+                return true;
+            }
+
+            @Override
+            public void end() {
+                ended.run();
+            }
+        };
+        return ControlSession.open(this, instance, peer, System.getProperty("user.name"), sink, timeout);
     }
 
     /** The entity of {@code instance}, wherever it runs; started there by the first message. */

@@ -29,8 +29,17 @@ final class ControlFront {
     /** The entity did not answer in time: the session is given up. */
     private record GiveUp(String why) implements Message {}
 
+    /** Where the client's lines go, and the end of them. */
+    interface Sink {
+        /** False when the client has not taken what was given before: the session then ends. */
+        boolean offer(String line);
+
+        /** No more lines: the client's connection (or session) is over. */
+        void end();
+    }
+
     /** The lines for the connection's writer; {@link #END} ends it. */
-    static final class Outbox {
+    static final class Outbox implements Sink {
         static final String END = "";
         private final BlockingQueue<String> lines;
 
@@ -38,13 +47,14 @@ final class ControlFront {
             this.lines = new ArrayBlockingQueue<>(capacity);
         }
 
-        /** False when the client has not read what was queued before: it is disconnected. */
-        boolean offer(String line) {
+        @Override
+        public boolean offer(String line) {
             return lines.offer(line);
         }
 
         /** Ends the writer after what is queued (the writer's queue is bounded: then it ends at once). */
-        void end() {
+        @Override
+        public void end() {
             if (!lines.offer(END)) {
                 lines.clear();
                 lines.offer(END);
@@ -57,7 +67,7 @@ final class ControlFront {
     }
 
     static Behavior<Message> create(
-            String instance, String session, EntityRef<EngineShard.Message> entity, Outbox out, Duration timeout) {
+            String instance, String session, EntityRef<EngineShard.Message> entity, Sink out, Duration timeout) {
         return Behaviors.withTimers(timers -> Behaviors.setup(context -> {
             ActorRef<ControlReply> self = context.getSelf().narrow();
             timers.startSingleTimer(

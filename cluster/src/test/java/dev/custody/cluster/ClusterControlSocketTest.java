@@ -219,6 +219,40 @@ class ClusterControlSocketTest {
     }
 
     @Test
+    void anEmbeddingProgramOpensTheSameSessionWithoutASocket() throws Exception {
+        ClusterNode node = node(Duration.ofMinutes(10));
+        java.util.concurrent.BlockingQueue<String> lines = new java.util.concurrent.LinkedBlockingQueue<>();
+        java.util.concurrent.CountDownLatch ended = new java.util.concurrent.CountDownLatch(1);
+        var me = dev.custody.server.PeerCredentials.of(System.getProperty("user.name"), "any");
+        var refused = org.junit.jupiter.api.Assertions.assertThrows(
+                UnknownInstanceException.class,
+                () -> node.engines().control("no-such-host", me, lines::add, ended::countDown, BOUND));
+        assertTrue(refused.getMessage().contains("no-such-host"), refused.getMessage());
+
+        ControlSession session = node.engines().control("solo-1", me, lines::add, ended::countDown, BOUND);
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        JsonNode greeting = json.readTree(next(lines));
+        assertEquals("solo-1", greeting.at("/custody/instance").asText(), greeting.toString());
+        session.send("{\"execute\": \"vfio.container.open\", \"as\": \"c\", \"id\": 1}");
+        session.send("{\"execute\": \"vfio.container.check_extension\","
+                + " \"arguments\": {\"fd\": \"c\", \"type\": \"type1\"}, \"id\": 2}");
+        JsonNode opened = ok(json.readTree(next(lines)));
+        assertEquals(1, opened.get("id").asInt(), opened.toString());
+        JsonNode checked = ok(json.readTree(next(lines)));
+        assertEquals(2, checked.get("id").asInt(), checked.toString());
+        session.close();
+        assertTrue(ended.await(BOUND.toSeconds(), java.util.concurrent.TimeUnit.SECONDS), "the session did not end");
+    }
+
+    private static String next(java.util.concurrent.BlockingQueue<String> lines) throws InterruptedException {
+        String line = lines.poll(BOUND.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+        if (line == null) {
+            fail("waited " + BOUND.toSeconds() + " s for a line of the session");
+        }
+        return line;
+    }
+
+    @Test
     void sessionMessagesCrossTheWireAsTheyWereAndDamagedBytesAreRefused() throws Exception {
         ClusterNode node = node(Duration.ofMinutes(10));
         var classic = org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(
