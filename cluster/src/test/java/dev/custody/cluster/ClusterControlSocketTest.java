@@ -102,16 +102,15 @@ class ClusterControlSocketTest {
         JsonNode released = ok(other.call("{\"execute\": \"holder.release\", \"holder\": \"vm-42\"}"));
         assertEquals(2, released.at("/return/closed").size(), released.toString());
 
-        // the other instance is another engine: its own state, its own holders
-        ControlLines elsewhere = client(path);
-        assertEquals(
-                "solo-1",
-                elsewhere
-                        .call("{\"instance\": \"solo-1\"}")
-                        .at("/custody/instance")
-                        .asText());
-        JsonNode noHolder = elsewhere.call("{\"execute\": \"holder.release\", \"holder\": \"vm-42\"}");
-        assertEquals("ENOENT", noHolder.at("/error/class").asText(), noHolder.toString());
+        // the other instance is another engine (its own holders), reached as custody ctl --instance does
+        try (var elsewhere = dev.custody.server.ControlClient.connect(path, java.util.Optional.of("solo-1"))) {
+            assertEquals("solo-1", elsewhere.greeting().at("/custody/instance").asText());
+            JsonNode noHolder = elsewhere.call(new com.fasterxml.jackson.databind.ObjectMapper()
+                    .createObjectNode()
+                    .put("execute", "holder.release")
+                    .put("holder", "vm-42"));
+            assertEquals("ENOENT", noHolder.at("/error/class").asText(), noHolder.toString());
+        }
     }
 
     @Test
