@@ -98,7 +98,13 @@ public final class ClusterControlSocket implements AutoCloseable {
                 InputStream in = Channels.newInputStream(channel);
                 OutputStream out = Channels.newOutputStream(channel)) {
             UnixDomainPrincipal peer = channel.getOption(ExtendedSocketOptions.SO_PEERCRED);
-            String first = readLine(in);
+            String first;
+            try {
+                first = readLine(in);
+            } catch (LineTooLong tooLong) {
+                refuse(out, "EMSGSIZE", tooLong.getMessage() + "; disconnecting");
+                return;
+            }
             if (first == null) {
                 return;
             }
@@ -156,8 +162,10 @@ public final class ClusterControlSocket implements AutoCloseable {
             while ((line = readLine(in)) != null) {
                 session.send(line);
             }
-        } catch (IOException tooLongOrGone) {
-            outbox.offer(Sessions.error("EMSGSIZE", tooLongOrGone.getMessage() + "; disconnecting"));
+        } catch (LineTooLong tooLong) {
+            outbox.offer(Sessions.error("EMSGSIZE", tooLong.getMessage() + "; disconnecting"));
+        } catch (IOException gone) {
+            // the client went away, or the session ended and closed the connection
         } finally {
             session.close();
             try {
@@ -202,11 +210,18 @@ public final class ClusterControlSocket implements AutoCloseable {
                 return text(line);
             }
             if (line.size() >= maxLineBytes) {
-                throw new IOException("a request line is limited to " + maxLineBytes + " bytes");
+                throw new LineTooLong("a request line is limited to " + maxLineBytes + " bytes");
             }
             line.write(b);
         }
         return line.size() == 0 ? null : text(line);
+    }
+
+    /** A line over the limit: the client is told, and disconnected. */
+    private static final class LineTooLong extends IOException {
+        LineTooLong(String message) {
+            super(message);
+        }
     }
 
     private static String text(ByteArrayOutputStream line) {

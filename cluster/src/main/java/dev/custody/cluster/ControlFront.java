@@ -80,7 +80,7 @@ final class ControlFront {
                         context.watchWith(
                                 opened.entity(),
                                 new ControlReply.Ended(Sessions.error(
-                                        "ECONNRESET",
+                                        "ESHUTDOWN",
                                         "engine " + instance + " stopped on " + opened.node()
                                                 + " (its node left the cluster, or the instance moved):"
                                                 + " connect again to reach it where it runs next")));

@@ -85,7 +85,7 @@ final class Sessions {
         if (run == null) {
             line.front()
                     .tell(new ControlReply.Ended(error(
-                            "ECONNRESET",
+                            "ESHUTDOWN",
                             "this connection's session is not open on engine " + instance + " at " + node
                                     + " (the instance moved or restarted): connect again")));
             return;
@@ -128,7 +128,7 @@ final class Sessions {
         List<Run> all = new ArrayList<>(runs.values());
         runs.clear();
         String why = error(
-                "ECONNRESET",
+                "ESHUTDOWN",
                 "engine " + instance + " is moving off " + node
                         + " (handed off, or idle): connect again to reach it where it runs next");
         CompletableFuture<Void> done = new CompletableFuture<>();

@@ -151,7 +151,7 @@ class ClusterControlSocketTest {
         assertEquals("g", set.at("/return/state/owner").asText(), set.toString());
         // idle for the passivation timeout: the instance stops here, as it does when it moves
         JsonNode ended = first.read();
-        assertEquals("ECONNRESET", ended.at("/error/class").asText(), ended.toString());
+        assertEquals("ESHUTDOWN", ended.at("/error/class").asText(), ended.toString());
         assertTrue(ended.at("/error/desc").asText().contains("connect again"), ended.toString());
         assertNull(first.read(), "the connection stayed open");
         await("the engine solo-0 to stop", () -> node.engines().runningHere() == 0);
@@ -208,7 +208,7 @@ class ClusterControlSocketTest {
         // the holder leaves: its instances are handed off to the front node, and the client is told
         holder.close();
         JsonNode ended = client.read();
-        assertEquals("ECONNRESET", ended.at("/error/class").asText(), ended.toString());
+        assertEquals("ESHUTDOWN", ended.at("/error/class").asText(), ended.toString());
         assertNull(client.read(), "the connection stayed open");
 
         ControlLines again = client(path);
