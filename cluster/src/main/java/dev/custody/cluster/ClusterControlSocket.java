@@ -18,7 +18,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import jdk.net.ExtendedSocketOptions;
 import jdk.net.UnixDomainPrincipal;
 import org.slf4j.Logger;
@@ -37,6 +40,12 @@ import org.slf4j.LoggerFactory;
 public final class ClusterControlSocket implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ClusterControlSocket.class);
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** How long a connection may wait before its first line, which picks its instance. */
+    static final Duration FIRST_LINE_WAIT = Duration.ofSeconds(5);
+
+    private static final String EXPECTED = "the first line on a cluster node's control socket picks the instance:"
+            + " {\"instance\": NAME} (docs/cluster.md)";
 
     private final ServerSocketChannel listener;
     private final ClusterEngines engines;
@@ -98,15 +107,33 @@ public final class ClusterControlSocket implements AutoCloseable {
                 InputStream in = Channels.newInputStream(channel);
                 OutputStream out = Channels.newOutputStream(channel)) {
             UnixDomainPrincipal peer = channel.getOption(ExtendedSocketOptions.SO_PEERCRED);
+            // a client of a single server waits for a greeting before it writes: tell it, rather than both wait
+            AtomicBoolean answered = new AtomicBoolean();
+            CompletableFuture.delayedExecutor(FIRST_LINE_WAIT.toMillis(), TimeUnit.MILLISECONDS)
+                    .execute(() -> {
+                        if (answered.compareAndSet(false, true)) {
+                            try {
+                                refuse(
+                                        out,
+                                        "EINVAL",
+                                        EXPECTED + "; nothing came within " + FIRST_LINE_WAIT.toSeconds() + " s");
+                                channel.close();
+                            } catch (IOException gone) {
+                                // the client left meanwhile
+                            }
+                        }
+                    });
             String first;
             try {
                 first = readLine(in);
             } catch (LineTooLong tooLong) {
-                refuse(out, "EMSGSIZE", tooLong.getMessage() + "; disconnecting");
+                if (answered.compareAndSet(false, true)) {
+                    refuse(out, "EMSGSIZE", tooLong.getMessage() + "; disconnecting");
+                }
                 return;
             }
-            if (first == null) {
-                return;
+            if (first == null || !answered.compareAndSet(false, true)) {
+                return; // the client left, or was told it waited too long
             }
             String instance;
             try {
@@ -127,8 +154,7 @@ public final class ClusterControlSocket implements AutoCloseable {
 
     /** The instance a first line picks: {@code {"instance": NAME}}, nothing else. */
     static String pickedInstance(String line) {
-        String expected = "the first line on a cluster node's control socket picks the instance:"
-                + " {\"instance\": NAME} (docs/cluster.md)";
+        String expected = EXPECTED;
         JsonNode request;
         try {
             request = JSON.readTree(line);

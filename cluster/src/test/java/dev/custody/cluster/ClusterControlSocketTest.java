@@ -131,6 +131,13 @@ class ClusterControlSocketTest {
         assertEquals("EINVAL", invalid.at("/error/class").asText(), invalid.toString());
         assertTrue(invalid.at("/error/desc").asText().contains("{\"instance\": NAME}"), invalid.toString());
         assertNull(unpicked.read(), "the connection stayed open");
+
+        // a client that waits for a greeting first, as of a single server, is told what to send
+        ControlLines waiting = client(path);
+        JsonNode told = waiting.read();
+        assertEquals("EINVAL", told.at("/error/class").asText(), told.toString());
+        assertTrue(told.at("/error/desc").asText().contains("nothing came within"), told.toString());
+        assertNull(waiting.read(), "the connection stayed open");
         assertEquals(0, node.engines().startedHere(), "a refused connection started an engine");
     }
 
