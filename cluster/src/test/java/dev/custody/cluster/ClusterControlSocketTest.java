@@ -51,6 +51,15 @@ class ClusterControlSocketTest {
         return node;
     }
 
+    /** A node on {@code journal}, whose identity is {@code url} (null: in memory). */
+    private ClusterNode node(int port, int seed, Fleet fleet, com.typesafe.config.Config journal, String url) {
+        ClusterSettings settings =
+                ClusterSettings.of("127.0.0.1", port, List.of("127.0.0.1:" + seed), url == null ? "memory" : url);
+        ClusterNode node = ClusterNode.start(settings, journal, fleet, Duration.ofSeconds(20), ConfigFactory.empty());
+        started.add(node);
+        return node;
+    }
+
     private ClusterControlSocket socket(ClusterNode node, Path path) throws Exception {
         ClusterControlSocket socket =
                 ClusterControlSocket.start(path, node.engines(), Policy.ownerOnly(), Limits.defaults(), BOUND);
@@ -173,17 +182,25 @@ class ClusterControlSocketTest {
     }
 
     /**
-     * Two nodes in this JVM, each on its own in-memory journal: enough to route, since an instance
-     * runs on one node at a time; not enough to recover an instance's state on another node (the
-     * PostgreSQL tests do that).
+     * Two nodes in this JVM, on the shared PostgreSQL journal when there is one (./test starts one),
+     * else each on its own in-memory journal: enough to route, since an instance runs on one node at a
+     * time, but not to recover an instance's state on another node, which is then not checked.
      */
     @Test
     void aConnectionIsAnsweredByTheNodeThatHoldsItsInstanceAndToldWhenItMoves(@TempDir Path dir) throws Exception {
-        Fleet fleet = Fleet.numbered("duo", 8, Topologies.twoGroups());
+        String url = System.getenv(ThreeNodeHandoffTest.URL);
+        com.typesafe.config.Config journal = url == null
+                ? Journals.inMemory()
+                : Journals.postgres(
+                        url,
+                        System.getenv().getOrDefault("CUSTODY_TEST_POSTGRES_USER", "postgres"),
+                        System.getenv().getOrDefault("CUSTODY_TEST_POSTGRES_PASSWORD", ""));
+        // a run of its own: instance names no earlier run on the same database used
+        Fleet fleet = Fleet.numbered("c" + Long.toString(System.currentTimeMillis(), 36), 8, Topologies.twoGroups());
         List<Integer> ports = LoopbackPorts.free(2);
-        ClusterNode front = node(ports.get(0), ports.get(0), fleet, Duration.ofMinutes(10));
+        ClusterNode front = node(ports.get(0), ports.get(0), fleet, journal, url);
         await("the first node to be up", () -> front.membersUp() == 1);
-        ClusterNode holder = node(ports.get(1), ports.get(0), fleet, Duration.ofMinutes(10));
+        ClusterNode holder = node(ports.get(1), ports.get(0), fleet, journal, url);
         await("both nodes to be up", () -> front.membersUp() == 2 && holder.membersUp() == 2);
         String remote = null;
         for (String instance : fleet.instances().stream().sorted().toList()) {
@@ -204,6 +221,8 @@ class ClusterControlSocketTest {
         JsonNode greeting = client.call("{\"instance\": \"" + remote + "\"}");
         assertEquals(remote, greeting.at("/custody/instance").asText(), greeting.toString());
         assertEquals(holder.address(), greeting.at("/custody/node").asText(), greeting.toString());
+        ok(client.call("{\"execute\": \"driver.bind\","
+                + " \"arguments\": {\"device\": \"0000:00:04.0\", \"driver\": \"vfio-pci\"}}"));
         ok(client.call("{\"execute\": \"vfio.container.open\", \"as\": \"c\", \"opid\": \"op-1\"}"));
         JsonNode check = ok(client.call("{\"execute\": \"vfio.container.check_extension\","
                 + " \"arguments\": {\"fd\": \"c\", \"type\": \"type1\"}}"));
@@ -211,6 +230,7 @@ class ClusterControlSocketTest {
         JsonNode status = ok(client.call("{\"execute\": \"query-status\"}"));
         assertEquals(remote, status.at("/return/instance").asText(), status.toString());
         assertEquals(1, status.at("/return/connections").asInt(), status.toString());
+        long before = status.at("/return/lastDecision").asLong();
 
         // the holder leaves: its instances are handed off to the front node, and the client is told
         holder.close();
@@ -221,7 +241,13 @@ class ClusterControlSocketTest {
         ControlLines again = client(path);
         JsonNode moved = again.call("{\"instance\": \"" + remote + "\"}");
         assertEquals(front.address(), moved.at("/custody/node").asText(), moved.toString());
-        ok(again.call("{\"execute\": \"query-status\"}"));
+        JsonNode after = ok(again.call("{\"execute\": \"query-status\"}"));
+        if (url != null) {
+            // recovered from the journal: the decisions of the first node are there, and the driver it bound
+            assertTrue(after.at("/return/lastDecision").asLong() > before, after + " after " + status);
+            JsonNode device = ok(again.call("{\"execute\": \"state\", \"arguments\": {\"group\": 2}}"));
+            assertTrue(device.toString().contains("vfio-pci"), device.toString());
+        }
     }
 
     @Test
