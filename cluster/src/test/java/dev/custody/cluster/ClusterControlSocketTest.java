@@ -223,7 +223,8 @@ class ClusterControlSocketTest {
         assertEquals(holder.address(), greeting.at("/custody/node").asText(), greeting.toString());
         ok(client.call("{\"execute\": \"driver.bind\","
                 + " \"arguments\": {\"device\": \"0000:00:04.0\", \"driver\": \"vfio-pci\"}}"));
-        ok(client.call("{\"execute\": \"vfio.container.open\", \"as\": \"c\", \"opid\": \"op-1\"}"));
+        JsonNode firstOpen =
+                ok(client.call("{\"execute\": \"vfio.container.open\", \"as\": \"c\", \"opid\": \"op-1\"}"));
         JsonNode check = ok(client.call("{\"execute\": \"vfio.container.check_extension\","
                 + " \"arguments\": {\"fd\": \"c\", \"type\": \"type1\"}}"));
         assertTrue(check.has("return"), check.toString());
@@ -247,6 +248,20 @@ class ClusterControlSocketTest {
             assertTrue(after.at("/return/lastDecision").asLong() > before, after + " after " + status);
             JsonNode device = ok(again.call("{\"execute\": \"state\", \"arguments\": {\"group\": 2}}"));
             assertTrue(device.toString().contains("vfio-pci"), device.toString());
+            // a retry of an opid answered before the move gets the first outcome, and is not decided again
+            long last = ok(again.call("{\"execute\": \"query-status\"}"))
+                    .at("/return/lastDecision")
+                    .asLong();
+            JsonNode retried =
+                    ok(again.call("{\"execute\": \"vfio.container.open\", \"as\": \"c\", \"opid\": \"op-1\"}"));
+            assertTrue(firstOpen.at("/return/seq").isNumber(), firstOpen.toString());
+            assertTrue(retried.at("/return/seq").isMissingNode(), "journaled again: " + retried);
+            assertEquals(
+                    last,
+                    ok(again.call("{\"execute\": \"query-status\"}"))
+                            .at("/return/lastDecision")
+                            .asLong(),
+                    "the retry was decided again");
         }
     }
 
