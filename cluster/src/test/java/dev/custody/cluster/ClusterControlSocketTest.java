@@ -231,7 +231,18 @@ class ClusterControlSocketTest {
         JsonNode status = ok(client.call("{\"execute\": \"query-status\"}"));
         assertEquals(remote, status.at("/return/instance").asText(), status.toString());
         assertEquals(1, status.at("/return/connections").asInt(), status.toString());
-        long before = status.at("/return/lastDecision").asLong();
+        // events cross too: a decision another connection causes reaches a subscriber
+        ok(client.call("{\"execute\": \"subscribe\"}"));
+        ControlLines other = client(path);
+        other.call("{\"instance\": \"" + remote + "\"}");
+        JsonNode opened = ok(other.call("{\"execute\": \"vfio.container.open\", \"as\": \"d\"}"));
+        JsonNode event = client.read();
+        assertEquals("DECISION", event.path("event").asText(), event.toString());
+        assertEquals(opened.at("/return/seq").asLong(), event.at("/data/seq").asLong(), event + " for " + opened);
+        // (other stays open: its close would be one more decision, and one more event)
+        long before = ok(client.call("{\"execute\": \"query-status\"}"))
+                .at("/return/lastDecision")
+                .asLong();
 
         // the holder leaves: its instances are handed off to the front node, and the client is told
         holder.close();
