@@ -3,14 +3,18 @@ package dev.custody.cluster;
 import dev.custody.api.CustodyRuntime;
 import dev.custody.entity.CommandText;
 import dev.custody.model.Command;
+import dev.custody.server.PeerCredentials;
+import dev.custody.server.Policy;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
 import org.apache.pekko.cluster.typed.Cluster;
 
 /**
@@ -24,8 +28,11 @@ public final class ClusterEngines {
     private final Fleet fleet;
     private final String node;
     private final EngineTally tally;
+    private final ActorSystem<?> system;
 
-    private ClusterEngines(ClusterSharding sharding, Fleet fleet, String node, EngineTally tally) {
+    private ClusterEngines(
+            ClusterSharding sharding, Fleet fleet, String node, EngineTally tally, ActorSystem<?> system) {
+        this.system = system;
         this.sharding = sharding;
         this.fleet = fleet;
         this.node = node;
@@ -34,6 +41,14 @@ public final class ClusterEngines {
 
     /** Joins the sharded engine type on {@code runtime}, whose actor system is a cluster node. */
     public static ClusterEngines start(CustodyRuntime runtime, Fleet fleet, Duration engineTimeout) {
+        return start(runtime, fleet, engineTimeout, Policy.ownerOnly());
+    }
+
+    /**
+     * As {@link #start(CustodyRuntime, Fleet, Duration)}, with the access policy of the control
+     * sockets' clients ({@link ClusterControlSocket}); every node must be given the same one.
+     */
+    public static ClusterEngines start(CustodyRuntime runtime, Fleet fleet, Duration engineTimeout, Policy policy) {
         ActorSystem<?> system = runtime.actorSystem();
         String node = Cluster.get(system).selfMember().address().toString();
         ClusterSharding sharding = ClusterSharding.get(system);
@@ -42,11 +57,11 @@ public final class ClusterEngines {
                     String instance = context.getEntityId();
                     return fleet.topology(instance)
                             .map(topology ->
-                                    EngineShard.create(runtime, instance, topology, engineTimeout, node, tally))
+                                    EngineShard.create(runtime, instance, topology, engineTimeout, node, tally, policy))
                             .orElseGet(() -> EngineShard.unknown(fleet.unknown(instance), node));
                 })
                 .withStopMessage(EngineShard.Passivate.INSTANCE));
-        return new ClusterEngines(sharding, fleet, node, tally);
+        return new ClusterEngines(sharding, fleet, node, tally, system);
     }
 
     /**
@@ -86,6 +101,48 @@ public final class ClusterEngines {
                         case ShardReply.Failed failed -> throw new EngineUnavailableException(failed.message());
                     };
                 });
+    }
+
+    /**
+     * A session of docs/protocol.md with engine {@code instance}, wherever it runs, for a client
+     * {@code peer} of this program (its user: the owner, whom the policy lets do everything), as a
+     * connection to a node's control socket is one. {@code lines} gets the greeting, then the
+     * answers in request order and the events, on Pekko's threads; {@code ended} runs once the
+     * session is over (closed, or its instance moved: then the last line said so). Fails with {@link
+     * UnknownInstanceException} for an instance the fleet does not hold.
+     */
+    public ControlSession control(
+            String instance, PeerCredentials peer, Consumer<String> lines, Runnable ended, Duration timeout) {
+        if (!holds(instance)) {
+            throw new UnknownInstanceException(fleet.unknown(instance));
+        }
+        ControlFront.Sink sink = new ControlFront.Sink() {
+            @Override
+            public boolean offer(String line) {
+                lines.accept(line);
+                return true;
+            }
+
+            @Override
+            public void end() {
+                ended.run();
+            }
+        };
+        return ControlSession.open(this, instance, peer, System.getProperty("user.name"), sink, timeout);
+    }
+
+    /** The entity of {@code instance}, wherever it runs; started there by the first message. */
+    EntityRef<EngineShard.Message> entity(String instance) {
+        return sharding.entityRefFor(EngineShard.TYPE, instance);
+    }
+
+    /** Whether the fleet holds {@code instance}. */
+    boolean holds(String instance) {
+        return fleet.topology(instance).isPresent();
+    }
+
+    ActorSystem<?> system() {
+        return system;
     }
 
     /** The refusal of a request for an instance outside the fleet. */

@@ -32,6 +32,12 @@ public final class ClusterMessageSerializer extends SerializerWithStringManifest
     private static final String DECIDE = "D";
     private static final String ANSWERED = "A";
     private static final String FAILED = "F";
+    private static final String OPEN_SESSION = "O";
+    private static final String SESSION_LINE = "L";
+    private static final String CLOSE_SESSION = "C";
+    private static final String OPENED = "o";
+    private static final String LINE = "l";
+    private static final String ENDED = "e";
 
     private final ActorRefResolver refs;
 
@@ -50,6 +56,12 @@ public final class ClusterMessageSerializer extends SerializerWithStringManifest
             case EngineShard.Decide d -> DECIDE;
             case ShardReply.Answered a -> ANSWERED;
             case ShardReply.Failed f -> FAILED;
+            case EngineShard.OpenSession o -> OPEN_SESSION;
+            case EngineShard.SessionLine l -> SESSION_LINE;
+            case EngineShard.CloseSession c -> CLOSE_SESSION;
+            case ControlReply.Opened o -> OPENED;
+            case ControlReply.Line l -> LINE;
+            case ControlReply.Ended e -> ENDED;
             default -> throw new IllegalArgumentException("not a cluster message: " + message.getClass());
         };
     }
@@ -75,6 +87,28 @@ public final class ClusterMessageSerializer extends SerializerWithStringManifest
                     write(out, f.message());
                     write(out, f.node());
                 }
+                case EngineShard.OpenSession o -> {
+                    write(out, o.session());
+                    write(out, o.user());
+                    write(out, o.group());
+                    write(out, o.socketOwner());
+                    write(out, refs.toSerializationFormat(o.front()));
+                }
+                case EngineShard.SessionLine l -> {
+                    write(out, l.session());
+                    write(out, l.line());
+                    write(out, refs.toSerializationFormat(l.front()));
+                }
+                case EngineShard.CloseSession c -> {
+                    write(out, c.session());
+                    write(out, refs.toSerializationFormat(c.front()));
+                }
+                case ControlReply.Opened o -> {
+                    write(out, refs.toSerializationFormat(o.entity()));
+                    write(out, o.node());
+                }
+                case ControlReply.Line l -> write(out, l.text());
+                case ControlReply.Ended e -> write(out, e.line());
                 default -> throw new IllegalArgumentException("not a cluster message: " + message.getClass());
             }
         } catch (IOException e) {
@@ -96,6 +130,16 @@ public final class ClusterMessageSerializer extends SerializerWithStringManifest
                 }
                 case ANSWERED -> new ShardReply.Answered(new AnswerRecord(read(in), read(in), read(in)), read(in));
                 case FAILED -> new ShardReply.Failed(read(in), read(in));
+                case OPEN_SESSION ->
+                    new EngineShard.OpenSession(
+                            read(in), read(in), read(in), read(in), refs.<ControlReply>resolveActorRef(read(in)));
+                case SESSION_LINE ->
+                    new EngineShard.SessionLine(read(in), read(in), refs.<ControlReply>resolveActorRef(read(in)));
+                case CLOSE_SESSION ->
+                    new EngineShard.CloseSession(read(in), refs.<ControlReply>resolveActorRef(read(in)));
+                case OPENED -> new ControlReply.Opened(refs.<EngineShard.Message>resolveActorRef(read(in)), read(in));
+                case LINE -> new ControlReply.Line(read(in));
+                case ENDED -> new ControlReply.Ended(read(in));
                 default -> throw new NotSerializableException("unknown cluster message manifest \"" + manifest + "\"");
             };
             if (in.available() > 0) {

@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.custody.api.CustodyRuntime;
 import dev.custody.persistence.SchemaCreator;
+import dev.custody.server.Policy;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
 import java.util.stream.StreamSupport;
@@ -33,13 +34,27 @@ public final class ClusterNode implements AutoCloseable {
      */
     public static ClusterNode start(
             ClusterSettings settings, Config journal, Fleet fleet, Duration engineTimeout, Config overrides) {
+        return start(settings, journal, fleet, engineTimeout, overrides, Policy.ownerOnly());
+    }
+
+    /**
+     * As {@link #start(ClusterSettings, Config, Fleet, Duration, Config)}, with the access policy of the
+     * clients of every node's control socket ({@link ClusterControlSocket}): the same on every node.
+     */
+    public static ClusterNode start(
+            ClusterSettings settings,
+            Config journal,
+            Fleet fleet,
+            Duration engineTimeout,
+            Config overrides,
+            Policy policy) {
         SchemaCreator.createIfMissing(journal.withFallback(ConfigFactory.load()));
         CustodyRuntime runtime = CustodyRuntime.start(overrides
                 .withFallback(settings.config())
                 .withValue(JoinCheck.FLEET, com.typesafe.config.ConfigValueFactory.fromAnyRef(fleet.fingerprint()))
                 .withFallback(journal));
         try {
-            return new ClusterNode(runtime, ClusterEngines.start(runtime, fleet, engineTimeout));
+            return new ClusterNode(runtime, ClusterEngines.start(runtime, fleet, engineTimeout, policy));
         } catch (RuntimeException failed) {
             runtime.close();
             throw failed;

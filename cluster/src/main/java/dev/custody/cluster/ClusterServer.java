@@ -2,9 +2,12 @@ package dev.custody.cluster;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import dev.custody.server.Limits;
+import dev.custody.server.Policy;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -24,6 +27,9 @@ public final class ClusterServer {
     /** How long one request may wait for its engine (a first request also waits for its recovery). */
     static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);
 
+    /** The control socket of docs/protocol.md a node opens besides its request socket, and its policy. */
+    public record Control(Path socket, Policy policy, Limits limits) {}
+
     /**
      * Runs the node to its end; the exit status: 0 after SIGTERM, 1 when it could not start or join,
      * or was stopped by the cluster. {@code extra} goes in front of the node's Pekko settings.
@@ -36,6 +42,22 @@ public final class ClusterServer {
             Path socketPath,
             Config extra,
             PrintStream err) {
+        return run(settings, journal, journalShown, fleet, socketPath, Optional.empty(), extra, err);
+    }
+
+    /**
+     * As {@link #run(ClusterSettings, Config, String, Fleet, Path, Config, PrintStream)}, and with the
+     * control socket of docs/protocol.md when {@code control} is given ({@link ClusterControlSocket}).
+     */
+    public static int run(
+            ClusterSettings settings,
+            Config journal,
+            String journalShown,
+            Fleet fleet,
+            Path socketPath,
+            Optional<Control> control,
+            Config extra,
+            PrintStream err) {
         ClusterNode node;
         try {
             // SIGTERM runs our hook, which leaves the cluster: Pekko must not stop itself on the same signal
@@ -45,7 +67,8 @@ public final class ClusterServer {
                     fleet,
                     REQUEST_TIMEOUT,
                     ConfigFactory.parseString("pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off")
-                            .withFallback(extra));
+                            .withFallback(extra),
+                    control.map(Control::policy).orElseGet(Policy::ownerOnly));
         } catch (RuntimeException failed) {
             err.println("custody serve: cannot start the cluster node: " + failed.getMessage());
             return 1;
@@ -60,26 +83,41 @@ public final class ClusterServer {
             return 1;
         }
         ClusterSocket socket;
+        Optional<ClusterControlSocket> controlSocket = Optional.empty();
         try {
             socket = ClusterSocket.start(socketPath, node.engines(), REQUEST_TIMEOUT);
+            if (control.isPresent()) {
+                Control c = control.get();
+                try {
+                    controlSocket = Optional.of(ClusterControlSocket.start(
+                            c.socket(), node.engines(), c.policy(), c.limits(), REQUEST_TIMEOUT));
+                } catch (java.io.IOException failed) {
+                    socket.close();
+                    throw failed;
+                }
+            }
         } catch (java.io.IOException failed) {
             err.println("custody serve: " + failed.getMessage());
             node.close();
             return 1;
         }
+        Optional<ClusterControlSocket> controlToClose = controlSocket;
         AtomicBoolean leaving = new AtomicBoolean();
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(
                         () -> {
                             leaving.set(true);
+                            controlToClose.ifPresent(ClusterControlSocket::close);
                             socket.close();
                             node.close(); // leaves: its instances are handed off to the other nodes
                         },
                         "custody-serve-shutdown"));
-        err.println("custody serve: cluster node " + settings.address() + " ready on " + socketPath + " ("
+        err.println("custody serve: cluster node " + settings.address() + " ready on " + socketPath
+                + controlSocket.map(c -> " and " + c.path() + " (control)").orElse("") + " ("
                 + fleet.instances().size() + " instances, seed nodes " + settings.seedNodes() + ", journal "
                 + journalShown + ")");
         node.terminated().toCompletableFuture().join();
+        controlSocket.ifPresent(ClusterControlSocket::close);
         socket.close();
         if (leaving.get()) {
             return 0;

@@ -7,7 +7,15 @@ import dev.custody.entity.CommandText;
 import dev.custody.model.Command;
 import dev.custody.model.Topology;
 import dev.custody.rules.Decision;
+import dev.custody.server.InstanceControl;
+import dev.custody.server.Policy;
+import dev.custody.server.ServerSettings;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
@@ -46,12 +54,31 @@ public final class EngineShard {
     public record Decide(String command, String caller, String operationId, ActorRef<ShardReply> replyTo)
             implements Message, ClusterMessage {}
 
+    /**
+     * Open a control session (docs/protocol.md) for a client that connected to {@code front}'s node,
+     * as the kernel of that node recorded it ({@code user}, {@code group}), on a socket that belongs to
+     * {@code socketOwner}: the instance's policy decides what it may do. Its lines go to {@code front}.
+     */
+    public record OpenSession(
+            String session, String user, String group, String socketOwner, ActorRef<ControlReply> front)
+            implements Message, ClusterMessage {}
+
+    /** One request line of session {@code session}, answered to {@code front} after the ones before it. */
+    public record SessionLine(String session, String line, ActorRef<ControlReply> front)
+            implements Message, ClusterMessage {}
+
+    /** The client left: its files are closed in order, then {@code front} hears {@link ControlReply.Ended}. */
+    public record CloseSession(String session, ActorRef<ControlReply> front) implements Message, ClusterMessage {}
+
     /** Sharding's stop message: passivation of an idle instance, or a handoff. Never sent across nodes. */
     enum Passivate implements Message {
         INSTANCE
     }
 
-    private record Started(EngineAdmin admin) implements Message {}
+    private record Started(EngineAdmin admin, InstanceControl control) implements Message {}
+
+    /** A session's front stopped (its node left, or it ended without a word): the session ends too. */
+    private record FrontGone(String session) implements Message {}
 
     private record NotStarted(Throwable cause) implements Message {}
 
@@ -66,16 +93,35 @@ public final class EngineShard {
             Topology topology,
             Duration timeout,
             String node,
-            EngineTally tally) {
+            EngineTally tally,
+            Policy policy) {
         return Behaviors.withStash(
                 WAITING_REQUESTS,
                 stash -> Behaviors.setup(context -> {
                     long startedAt = System.nanoTime();
+                    ServerSettings control = ServerSettings.of(Path.of(""), instance, topology)
+                            .withPolicy(policy)
+                            .withEngineTimeout(timeout);
                     context.pipeToSelf(
-                            EngineAdmin.start(runtime, instance, topology, timeout),
-                            (admin, failure) -> failure == null ? new Started(admin) : new NotStarted(failure));
+                            EngineAdmin.start(runtime, instance, topology, timeout)
+                                    .thenCompose(admin -> startControl(admin, control, node)),
+                            (started, failure) -> failure == null ? started : new NotStarted(failure));
                     return new EngineShard.Run(context, stash, instance, node, tally, startedAt).starting();
                 }));
+    }
+
+    /** The protocol's service over the started engine, started off the actor's thread (it waits for the engine). */
+    private static CompletionStage<Started> startControl(EngineAdmin admin, ServerSettings settings, String node) {
+        return CompletableFuture.supplyAsync(
+                () -> {
+                    try {
+                        return new Started(admin, InstanceControl.start(settings, admin, Optional.of(node)));
+                    } catch (Exception failed) {
+                        admin.halt();
+                        throw new CompletionException(failed);
+                    }
+                },
+                work -> Thread.ofVirtual().name("custody-control-start").start(work));
     }
 
     /** The entity of an instance the fleet does not hold: refuses every request, then stops. */
@@ -85,7 +131,16 @@ public final class EngineShard {
                     decide.replyTo().tell(new ShardReply.Failed(refusal, node));
                     return Behaviors.stopped();
                 })
+                .onMessage(OpenSession.class, open -> {
+                    open.front().tell(new ControlReply.Ended(Sessions.error("ENOENT", refusal)));
+                    return Behaviors.stopped();
+                })
+                .onMessage(SessionLine.class, line -> {
+                    line.front().tell(new ControlReply.Ended(Sessions.error("ENOENT", refusal)));
+                    return Behaviors.stopped();
+                })
                 .onMessage(Passivate.class, passivate -> Behaviors.stopped())
+                .onMessage(Message.class, other -> Behaviors.stopped())
                 .build();
     }
 
@@ -97,6 +152,7 @@ public final class EngineShard {
         private final EngineTally tally;
         private final long startedAt;
         private EngineAdmin admin;
+        private Sessions sessions;
         private boolean engineStopped;
 
         Run(
@@ -118,6 +174,7 @@ public final class EngineShard {
             return Behaviors.receive(Message.class)
                     .onMessage(Started.class, started -> {
                         admin = started.admin();
+                        sessions = new Sessions(started.control(), context.getSelf(), instance, node);
                         tally.start();
                         // a handoff's last step: how long recovery from the journal took here
                         context.getLog()
@@ -156,8 +213,30 @@ public final class EngineShard {
             return Behaviors.receive(Message.class)
                     .onMessage(Decide.class, this::decide)
                     .onMessage(Done.class, this::answer)
+                    .onMessage(OpenSession.class, open -> {
+                        context.watchWith(open.front(), new FrontGone(open.session()));
+                        sessions.open(open);
+                        return Behaviors.same();
+                    })
+                    .onMessage(SessionLine.class, line -> {
+                        sessions.line(line);
+                        return Behaviors.same();
+                    })
+                    .onMessage(CloseSession.class, close -> {
+                        context.unwatch(close.front());
+                        sessions.close(close.session(), close.front());
+                        return Behaviors.same();
+                    })
+                    .onMessage(FrontGone.class, gone -> {
+                        sessions.close(gone.session(), null);
+                        return Behaviors.same();
+                    })
                     .onMessage(Passivate.class, passivate -> {
-                        context.pipeToSelf(admin.stop(), (last, failure) -> new EngineStopped(failure == null));
+                        // as a single server on SIGTERM: each client is told, its files are closed, then the engine
+                        // stops
+                        context.pipeToSelf(
+                                sessions.closeAll().thenCompose(closed -> admin.stop()),
+                                (last, failure) -> new EngineStopped(failure == null));
                         return stopping();
                     })
                     .onSignal(PostStop.class, stop -> halt())
@@ -174,6 +253,10 @@ public final class EngineShard {
                     })
                     .onMessage(Decide.class, decide -> {
                         refuse(decide, "engine " + instance + " is moving off " + node + "; retry");
+                        return Behaviors.same();
+                    })
+                    .onMessage(Message.class, session -> {
+                        refuse(session, "engine " + instance + " is moving off " + node + "; connect again");
                         return Behaviors.same();
                     })
                     .onSignal(PostStop.class, stop -> halt())
@@ -209,6 +292,9 @@ public final class EngineShard {
 
         /** Stopped other than by passivation (the node shutting down): stop the engine's actors at once. */
         private Behavior<Message> halt() {
+            if (sessions != null) {
+                sessions.abandon();
+            }
             if (admin != null) {
                 if (!engineStopped) {
                     admin.halt();
@@ -219,8 +305,12 @@ public final class EngineShard {
         }
 
         private void refuse(Message waiting, String why) {
-            if (waiting instanceof Decide decide) {
-                decide.replyTo().tell(new ShardReply.Failed(why, node));
+            switch (waiting) {
+                case Decide decide -> decide.replyTo().tell(new ShardReply.Failed(why, node));
+                case OpenSession open -> open.front().tell(new ControlReply.Ended(Sessions.error("EAGAIN", why)));
+                case SessionLine line -> line.front().tell(new ControlReply.Ended(Sessions.error("EAGAIN", why)));
+                case CloseSession close -> close.front().tell(new ControlReply.Ended(""));
+                default -> {}
             }
         }
     }

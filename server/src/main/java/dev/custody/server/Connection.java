@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * queue a client never drains, or silence past the idle timeout gets an error and a disconnect.
  * When it ends, its files are closed in order ({@link Service#closed}).
  */
-final class Connection {
+final class Connection implements Client {
     private static final Logger LOG = LoggerFactory.getLogger(Connection.class);
     private static final Outgoing END = new Outgoing(new byte[0], new int[0]);
     private static final long FLUSH_WAIT_MILLIS = 5_000;
@@ -61,36 +61,44 @@ final class Connection {
         this.outbound = new ArrayBlockingQueue<>(limits.maxQueuedMessages());
     }
 
-    String key() {
+    @Override
+    public String key() {
         return key;
     }
 
-    PeerCredentials peer() {
+    @Override
+    public PeerCredentials peer() {
         return peer;
     }
 
-    Grant grant() {
+    @Override
+    public Grant grant() {
         return grant;
     }
 
-    HandleTable table() {
+    @Override
+    public HandleTable table() {
         return table;
     }
 
-    boolean subscribed() {
+    @Override
+    public boolean subscribed() {
         return subscribed;
     }
 
-    void subscribe(boolean on) {
+    @Override
+    public void subscribe(boolean on) {
         subscribed = on;
     }
 
-    int nextStepNumber() {
+    @Override
+    public int nextStepNumber() {
         return steps.incrementAndGet();
     }
 
     /** Queues a message; a client whose queue is full is not reading, and is disconnected. */
-    void send(JsonNode message) {
+    @Override
+    public void send(JsonNode message) {
         queue(new Outgoing(Messages.line(message), new int[0]));
     }
 
@@ -99,7 +107,8 @@ final class Connection {
      * messages already queued. The connection owns the descriptors from now on: they are closed once
      * sent, or when the connection ends first.
      */
-    void handOver(JsonNode answer, int[] descriptors) {
+    @Override
+    public void handOver(JsonNode answer, int[] descriptors) {
         queue(new Outgoing(Messages.line(answer), descriptors.clone()));
     }
 

@@ -24,18 +24,33 @@ public final class ControlClient implements AutoCloseable {
     private final JsonNode greeting;
     private final List<JsonNode> events = new ArrayList<>();
 
-    private ControlClient(SocketChannel channel) throws IOException {
+    private ControlClient(SocketChannel channel, java.util.Optional<String> instance) throws IOException {
         this.channel = channel;
         in.flip();
+        if (instance.isPresent()) {
+            ObjectNode pick = Messages.NODES.objectNode().put("instance", instance.get());
+            ByteBuffer out = ByteBuffer.wrap(Messages.line(pick));
+            while (out.hasRemaining()) {
+                channel.write(out);
+            }
+        }
         this.greeting = read();
     }
 
     /** Connects and reads the greeting (which is an error when the server refused the connection). */
     public static ControlClient connect(Path socket) throws IOException {
+        return connect(socket, java.util.Optional.empty());
+    }
+
+    /**
+     * As {@link #connect(Path)}; on a cluster node's control socket, {@code instance} is the engine
+     * instance the connection picks in its first line (docs/cluster.md), and the greeting answers it.
+     */
+    public static ControlClient connect(Path socket, java.util.Optional<String> instance) throws IOException {
         SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
         try {
             channel.connect(UnixDomainSocketAddress.of(socket));
-            return new ControlClient(channel);
+            return new ControlClient(channel, instance);
         } catch (IOException e) {
             channel.close();
             throw e;

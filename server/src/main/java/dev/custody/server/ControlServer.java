@@ -292,8 +292,8 @@ public final class ControlServer implements AutoCloseable {
 
     private void closeIdle() {
         long now = System.nanoTime();
-        for (Connection connection : service.connections()) {
-            if (connection.closeIfIdle(now)) {
+        for (Client client : service.connections()) {
+            if (client instanceof Connection connection && connection.closeIfIdle(now)) {
                 LOG.info("{} ({}) was idle; disconnected", connection.key(), connection.peer());
             }
         }
@@ -340,8 +340,10 @@ public final class ControlServer implements AutoCloseable {
             LOG.warn("closing the socket: {}", e.getMessage());
         }
         service.drain();
-        for (Connection connection : service.connections()) {
-            connection.stopReading();
+        for (Client client : service.connections()) {
+            if (client instanceof Connection connection) {
+                connection.stopReading();
+            }
         }
         long deadline = System.nanoTime() + settings.engineTimeout().toNanos();
         for (Thread thread : Set.copyOf(serving)) {
@@ -382,8 +384,10 @@ public final class ControlServer implements AutoCloseable {
         } catch (IOException ignored) {
             // a crash does not tidy up
         }
-        for (Connection connection : service.connections()) {
-            connection.close();
+        for (Client client : service.connections()) {
+            if (client instanceof Connection connection) {
+                connection.close();
+            }
         }
         reaper.shutdownNow();
         metrics.ifPresent(MetricsEndpoint::close);

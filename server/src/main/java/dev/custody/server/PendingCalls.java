@@ -17,7 +17,7 @@ import java.util.Map;
  */
 final class PendingCalls {
     /** A call that answered PENDING: who made it, with which request id, for which device. */
-    record Call(Connection connection, JsonNode id, String op, DeviceId device) {}
+    record Call(Client connection, JsonNode id, String op, DeviceId device) {}
 
     private final Map<DeviceId, Call> waiting = new HashMap<>();
 
@@ -26,7 +26,7 @@ final class PendingCalls {
      * for the server's own operations, which never block: a close does not wait).
      */
     synchronized List<Call> update(
-            List<KernelEvent> events, KernelState before, Connection connection, JsonNode id, String op) {
+            List<KernelEvent> events, KernelState before, Client connection, JsonNode id, String op) {
         List<Call> completed = new ArrayList<>();
         for (KernelEvent event : events) {
             if (event instanceof DeviceEvent.ReleaseBlocked blocked && connection != null) {

@@ -204,7 +204,7 @@ public final class Policy {
         };
     }
 
-    Set<PosixFilePermission> socketMode() {
+    public Set<PosixFilePermission> socketMode() {
         return socketMode;
     }
 

@@ -107,6 +107,23 @@ public record ServerSettings(
                 live);
     }
 
+    /** How long a request may wait for the engine's decision. */
+    public ServerSettings withEngineTimeout(Duration value) {
+        return new ServerSettings(
+                socket,
+                instance,
+                topology,
+                limits,
+                policy,
+                stateDirectory,
+                durableJournal,
+                metricsPort,
+                value,
+                stateView,
+                version,
+                live);
+    }
+
     public ServerSettings withMetricsPort(OptionalInt port) {
         return new ServerSettings(
                 socket,

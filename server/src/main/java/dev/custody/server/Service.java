@@ -58,7 +58,7 @@ final class Service {
     private final RetryCache retries;
     private final PendingCalls pending = new PendingCalls();
     private final Map<String, HandleTable> holders;
-    private final Map<Connection, Boolean> connections = new ConcurrentHashMap<>();
+    private final Map<Client, Boolean> connections = new ConcurrentHashMap<>();
     private final String boot = Long.toString(System.currentTimeMillis(), 36);
     private final AtomicLong internalOperations = new AtomicLong();
     private final AtomicLong connectionNumbers = new AtomicLong();
@@ -98,13 +98,13 @@ final class Service {
         return table;
     }
 
-    void opened(Connection connection) {
+    void opened(Client connection) {
         connections.put(connection, Boolean.TRUE);
         metrics.connections.incrementAndGet();
     }
 
     /** The connection is gone: its files are closed in order, as the kernel closes a dead process's fds. */
-    void closed(Connection connection) {
+    void closed(Client connection) {
         if (connections.remove(connection) != null) {
             metrics.connections.decrementAndGet();
         }
@@ -123,7 +123,7 @@ final class Service {
         return connections.size();
     }
 
-    java.util.Collection<Connection> connections() {
+    java.util.Collection<Client> connections() {
         return connections.keySet();
     }
 
@@ -145,7 +145,7 @@ final class Service {
     void published(OwnershipChange change) {
         timeline.published(change);
         ObjectNode event = null;
-        for (Connection connection : connections.keySet()) {
+        for (Client connection : connections.keySet()) {
             if (connection.subscribed()) {
                 if (event == null) {
                     event = Messages.event("DECISION", EventJson.decision(change), Instant.now());
@@ -161,7 +161,7 @@ final class Service {
      * The answer to one request line, with its id; never throws for anything the client sent. Null when
      * the answer is queued on the connection already (with descriptors: holder.take-descriptors).
      */
-    ObjectNode answer(Connection connection, byte[] line, int length) {
+    ObjectNode answer(Client connection, byte[] line, int length) {
         long start = System.nanoTime();
         Request request;
         try {
@@ -191,7 +191,7 @@ final class Service {
         return answer;
     }
 
-    private ObjectNode execute(Connection connection, Request request) {
+    private ObjectNode execute(Client connection, Request request) {
         if (draining) {
             throw new ProtocolError("ESHUTDOWN", "the server is shutting down", "server", request.id());
         }
@@ -254,7 +254,7 @@ final class Service {
         return Messages.ok(body, null);
     }
 
-    private ObjectNode holderRelease(Connection connection, Request request) {
+    private ObjectNode holderRelease(Client connection, Request request) {
         mayAct(connection, request);
         String name = request.holder()
                 .or(() -> Optional.ofNullable(request.arguments().get("holder"))
@@ -284,7 +284,7 @@ final class Service {
      * is queued already. A holder's files are a capability of its owner: another user is refused EPERM,
      * audited as a denial, whatever the policy grants.
      */
-    private ObjectNode takeDescriptors(Connection connection, Request request) {
+    private ObjectNode takeDescriptors(Client connection, Request request) {
         mayAct(connection, request);
         Optional<String> none =
                 HandOver.unavailable(settings.live()).or(dev.custody.nativeio.libc.ChannelDescriptors::unavailable);
@@ -340,7 +340,7 @@ final class Service {
         return true;
     }
 
-    private void mayAct(Connection connection, Request request) {
+    private void mayAct(Client connection, Request request) {
         if (!connection.grant().act()) {
             String reason = "this user " + connection.grant().describe() + "; " + request.execute() + " acts";
             refusals.refused(caller(connection, request), request.execute(), request.opid(), reason);
@@ -350,7 +350,7 @@ final class Service {
     }
 
     /** An operation of the catalogue, read as a scenario step would be, decided by the engine. */
-    private ObjectNode operation(Connection connection, Request request) {
+    private ObjectNode operation(Client connection, Request request) {
         Operation<?> operation = Operations.find(request.execute())
                 .orElseThrow(() -> new ProtocolError(
                         "ENOSYS",
@@ -513,7 +513,7 @@ final class Service {
         }
     }
 
-    private Decided decide(Command<?> command, String operationId, Connection connection, JsonNode id, String op)
+    private Decided decide(Command<?> command, String operationId, Client connection, JsonNode id, String op)
             throws EngineFailure {
         CompletableFuture<Timeline.Before> published = timeline.expect(operationId);
         long start = System.nanoTime();
@@ -559,7 +559,7 @@ final class Service {
     }
 
     /** The calls of this connection the decision let finish, as {@code scenario run} writes {@code completes}. */
-    private static Optional<JsonNode> completes(Connection connection, Decided decided) {
+    private static Optional<JsonNode> completes(Client connection, Decided decided) {
         List<JsonNode> ids = decided.completed().stream()
                 .filter(c -> c.connection() == connection && c.id() != null)
                 .map(PendingCalls.Call::id)
@@ -576,7 +576,7 @@ final class Service {
     }
 
     /** Each completed call's connection hears of it, whoever let it finish. */
-    private void notifyCompleted(Decided decided, Connection by, JsonNode byId) {
+    private void notifyCompleted(Decided decided, Client by, JsonNode byId) {
         for (PendingCalls.Call call : decided.completed()) {
             ObjectNode data = Messages.NODES.objectNode();
             if (call.id() != null) {
@@ -645,7 +645,7 @@ final class Service {
         return closed;
     }
 
-    private HandleTable holder(String name, Connection connection, Request request) {
+    private HandleTable holder(String name, Client connection, Request request) {
         String key = HandleTable.HOLDER_PREFIX + name;
         HandleTable table = holders.computeIfAbsent(key, k -> {
             HandleTable created = new HandleTable(k, connection.peer().user());
@@ -692,7 +692,7 @@ final class Service {
                 .orElse(problem);
     }
 
-    private static CallerIdentity caller(Connection connection, Request request) {
+    private static CallerIdentity caller(Client connection, Request request) {
         return new CallerIdentity(
                 connection.peer(), connection.key(), request.holder().orElse(null));
     }

@@ -36,6 +36,13 @@ public final class CtlCommand implements Callable<Integer> {
     @Option(names = "--opid", paramLabel = "ID", description = "Operation id: a retry gets the first answer.")
     String opid;
 
+    @Option(
+            names = "--instance",
+            paramLabel = "NAME",
+            description = "On a cluster node's control socket (serve --cluster --control-socket): the engine"
+                    + " instance to talk to, wherever it runs.")
+    String instance;
+
     @Option(names = "--json", description = "Print the answer as the server sent it.")
     boolean json;
 
@@ -67,7 +74,7 @@ public final class CtlCommand implements Callable<Integer> {
             request.put("opid", opid);
         }
         JsonNode answer;
-        try (ControlClient client = ControlClient.connect(socket)) {
+        try (ControlClient client = ControlClient.connect(socket, java.util.Optional.ofNullable(instance))) {
             if (client.greeting().has("error")) {
                 print(client.greeting());
                 return 2;

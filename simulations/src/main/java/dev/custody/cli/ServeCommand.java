@@ -127,6 +127,13 @@ public final class ServeCommand implements Callable<Integer> {
     String seedNodes;
 
     @Option(
+            names = "--control-socket",
+            paramLabel = "PATH",
+            description = "With --cluster: also the control socket of docs/protocol.md, for the instance each"
+                    + " connection picks in its first line, {\"instance\": NAME} (docs/cluster.md).")
+    Path controlSocket;
+
+    @Option(
             names = "--cluster-host",
             defaultValue = "127.0.0.1",
             description = "With --cluster: the address other nodes reach this one at. Default: ${DEFAULT-VALUE}.")
@@ -183,8 +190,9 @@ public final class ServeCommand implements Callable<Integer> {
         if (cluster) {
             return serveCluster();
         }
-        if (seedNodes != null) {
-            System.err.println("custody serve: --seed-nodes belongs to a cluster node: add --cluster");
+        if (seedNodes != null || controlSocket != null) {
+            System.err.println("custody serve: " + (seedNodes != null ? "--seed-nodes" : "--control-socket")
+                    + " belongs to a cluster node: add --cluster (a single server's --socket is its control socket)");
             return 2;
         }
         JournalSpec spec;
@@ -276,10 +284,25 @@ public final class ServeCommand implements Callable<Integer> {
         JournalSpec spec;
         Fleet fleet;
         Config extra;
+        Optional<ClusterServer.Control> control = Optional.empty();
         try {
-            if (live || accessPolicy != null || state != null || metricsPort != null) {
-                throw new IllegalArgumentException("--host, --access-policy, --state and --metrics-port are not"
+            if (live || state != null || metricsPort != null) {
+                throw new IllegalArgumentException("--host, --state and --metrics-port are not"
                         + " available to a cluster node yet (docs/cluster.md)");
+            }
+            if (accessPolicy != null && controlSocket == null) {
+                throw new IllegalArgumentException(
+                        "with --cluster, --access-policy is the policy of the --control-socket: add it");
+            }
+            if (controlSocket != null) {
+                control = Optional.of(new ClusterServer.Control(
+                        controlSocket,
+                        accessPolicy == null ? Policy.ownerOnly() : Policy.read(accessPolicy),
+                        new Limits(
+                                maxLineBytes,
+                                maxConnections,
+                                Duration.ofSeconds(idleSeconds),
+                                Limits.DEFAULT_MAX_QUEUED_MESSAGES)));
             }
             if (seedNodes == null) {
                 throw new IllegalArgumentException(
@@ -310,7 +333,7 @@ public final class ServeCommand implements Callable<Integer> {
             System.err.println("custody serve: " + bad.getMessage());
             return 2;
         }
-        return ClusterServer.run(settings, spec.config(), spec.redacted(), fleet, socket, extra, System.err);
+        return ClusterServer.run(settings, spec.config(), spec.redacted(), fleet, socket, control, extra, System.err);
     }
 
     private static Optional<LiveMode> none() {

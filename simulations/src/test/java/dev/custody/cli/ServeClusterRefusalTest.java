@@ -65,6 +65,23 @@ class ServeClusterRefusalTest {
     }
 
     @Test
+    void aControlSocketBelongsToAClusterNodeAndAnAccessPolicyToItsControlSocket() {
+        refused(
+                "--control-socket belongs to a cluster node: add --cluster",
+                "--control-socket",
+                dir.resolve("control.sock").toString());
+        refused(
+                "--access-policy is the policy of the --control-socket",
+                "--cluster",
+                "--access-policy",
+                dir.resolve("policy.json").toString(),
+                "--seed-nodes",
+                "127.0.0.1:2551",
+                "--journal",
+                "jdbc:postgresql://127.0.0.1:1/x");
+    }
+
+    @Test
     void aPasswordInTheJournalUrlIsRefused() {
         refused(
                 "the journal URL holds a password",

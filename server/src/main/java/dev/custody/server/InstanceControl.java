@@ -1,0 +1,241 @@
+package dev.custody.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.custody.api.EngineAdmin;
+import dev.custody.model.state.KernelState;
+import dev.custody.nativeio.libc.Libc;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+
+/**
+ * The protocol of docs/protocol.md over one engine, for clients whose socket is somewhere else: on a
+ * cluster, the node that holds an instance answers the clients that any node accepted. Each client is
+ * a {@link Session} that takes request lines and gives its answers and events, in order, to a
+ * consumer of lines; the transport (a relay between nodes) is the caller's. The answers are those of
+ * {@link ControlServer}: the same operations, names, holders, policy, opids and events.
+ *
+ * <p>What {@link ControlServer} keeps in its state directory (holders, remembered answers, the files of
+ * connections that died with the process) is kept in memory here: when this object goes, the holders
+ * and the answers go with it (docs/cluster.md, "Not yet").
+ */
+public final class InstanceControl implements AutoCloseable {
+    private final ServerSettings settings;
+    private final Service service;
+    private final AutoCloseable subscription;
+    private final Optional<String> node;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private InstanceControl(
+            ServerSettings settings, Service service, AutoCloseable subscription, Optional<String> node) {
+        this.settings = settings;
+        this.service = service;
+        this.subscription = subscription;
+        this.node = node;
+    }
+
+    /**
+     * Starts serving {@code custody}, an engine that has recovered its journal, under {@code settings}
+     * (its instance, topology, policy, limits and engine timeout; not its socket, state directory,
+     * metrics port or live host). {@code node}, when given, is named in the greeting: where the
+     * instance runs now. Blocks until the engine has answered its state.
+     */
+    public static InstanceControl start(ServerSettings settings, EngineAdmin custody, Optional<String> node)
+            throws Exception {
+        if (settings.live().isPresent()) {
+            throw new IllegalArgumentException("live host mode needs the engine's own process: use ControlServer");
+        }
+        long lastSeq = await(custody.quiesce(), settings);
+        KernelState initial = await(custody.state(), settings);
+        Timeline timeline = new Timeline(initial, lastSeq);
+        Map<String, HandleTable> holders = new ConcurrentHashMap<>();
+        Service service = new Service(
+                custody,
+                settings,
+                timeline,
+                new StateLog(JsonLines.none()),
+                new AuditLog(JsonLines.none()),
+                new ServerMetrics(settings.instance(), Optional.empty()),
+                new RetryCache(),
+                holders);
+        AutoCloseable subscription = await(custody.subscribe(service::published), settings);
+        return new InstanceControl(settings, service, subscription, node);
+    }
+
+    /**
+     * A new client, {@code peer} as the kernel of the node it connected to recorded it, on a socket that
+     * belongs to {@code socketOwner} (who may do everything, as on a single server). The first line
+     * {@code out} gets is the greeting, or the policy's refusal: then there is no session.
+     */
+    public Optional<Session> open(PeerCredentials peer, String socketOwner, Consumer<String> out) {
+        Optional<Grant> grant = settings.policy().grantFor(peer, socketOwner);
+        if (grant.isEmpty()) {
+            String reason = peer + " may not use this server (policy: "
+                    + settings.policy().source() + ")";
+            service.audit().connectionRefused(peer, reason);
+            service.metrics.refused("EACCES");
+            out.accept(Messages.text(Messages.error("EACCES", reason, "policy", null)));
+            return Optional.empty();
+        }
+        if (closed.get() || service.draining()) {
+            out.accept(Messages.text(Messages.error("ESHUTDOWN", "the server is shutting down", "server", null)));
+            return Optional.empty();
+        }
+        Session session = new Session(peer, grant.get(), out);
+        service.opened(session);
+        out.accept(Messages.text(greeting()));
+        return Optional.of(session);
+    }
+
+    private ObjectNode greeting() {
+        ObjectNode greeting = Messages.greeting(settings.version(), settings.instance());
+        ObjectNode body = (ObjectNode) greeting.get("custody");
+        node.ifPresent(n -> body.put("node", n));
+        return greeting;
+    }
+
+    /** How many sessions are open. */
+    public int sessions() {
+        return service.connectionCount();
+    }
+
+    /**
+     * Stops as a single server does on SIGTERM: new requests are refused, and every session's files
+     * are closed in order. Its sessions' consumers hear nothing more; telling their clients why is the
+     * transport's. The engine itself is the caller's to stop.
+     */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        service.drain();
+        for (Client client : List.copyOf(service.connections())) {
+            if (client instanceof Session session) {
+                session.close();
+            }
+        }
+        try {
+            subscription.close();
+        } catch (Exception ignored) {
+            // the engine is stopping as well
+        }
+    }
+
+    /** One client: its requests are answered one after another, by {@link #answer}, in the order given. */
+    public final class Session implements Client {
+        private final String key = service.nextConnectionKey();
+        private final PeerCredentials peer;
+        private final Grant grant;
+        private final HandleTable table;
+        private final Consumer<String> out;
+        private final AtomicInteger steps = new AtomicInteger();
+        private final AtomicBoolean ended = new AtomicBoolean();
+        private volatile boolean subscribed;
+
+        private Session(PeerCredentials peer, Grant grant, Consumer<String> out) {
+            this.peer = peer;
+            this.grant = grant;
+            this.out = out;
+            this.table = service.connectionTable(key, peer);
+        }
+
+        /**
+         * Answers one request line (without its newline): the answer goes to the consumer, after any
+         * event the request caused. Blocks while the engine decides; call it from one thread at a time.
+         */
+        public void answer(String line) {
+            if (line.isBlank()) {
+                return;
+            }
+            if (ended.get()) {
+                out.accept(Messages.text(Messages.error("ESHUTDOWN", "the session has ended", "server", null)));
+                return;
+            }
+            byte[] bytes = line.getBytes(StandardCharsets.UTF_8);
+            if (bytes.length > settings.limits().maxLineBytes()) {
+                out.accept(Messages.text(Messages.error(
+                        "EMSGSIZE",
+                        "a request line is limited to " + settings.limits().maxLineBytes() + " bytes",
+                        "server",
+                        null)));
+                return;
+            }
+            ObjectNode answer = service.answer(this, bytes, bytes.length);
+            if (answer != null) {
+                send(answer);
+            }
+        }
+
+        /** The client is gone: its files are closed in order, as the kernel closes a dead process's fds. */
+        public void close() {
+            if (ended.compareAndSet(false, true)) {
+                service.closed(this);
+            }
+        }
+
+        @Override
+        public String key() {
+            return key;
+        }
+
+        @Override
+        public PeerCredentials peer() {
+            return peer;
+        }
+
+        @Override
+        public Grant grant() {
+            return grant;
+        }
+
+        @Override
+        public HandleTable table() {
+            return table;
+        }
+
+        @Override
+        public boolean subscribed() {
+            return subscribed;
+        }
+
+        @Override
+        public void subscribe(boolean on) {
+            subscribed = on;
+        }
+
+        @Override
+        public int nextStepNumber() {
+            return steps.incrementAndGet();
+        }
+
+        @Override
+        public void send(JsonNode message) {
+            if (!ended.get()) {
+                out.accept(Messages.text(message));
+            }
+        }
+
+        /** Never asked for: descriptors need live host mode, which a session's server never has. */
+        @Override
+        public void handOver(JsonNode answer, int[] descriptors) {
+            for (int fd : descriptors) {
+                Libc.close(fd);
+            }
+            send(Messages.error(
+                    "EOPNOTSUPP", "descriptors cannot be handed over from another node", "server", answer.get("id")));
+        }
+    }
+
+    private static <T> T await(CompletionStage<T> stage, ServerSettings settings) throws Exception {
+        return stage.toCompletableFuture().get(settings.engineTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    }
+}
