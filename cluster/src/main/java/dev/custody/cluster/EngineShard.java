@@ -14,6 +14,7 @@ import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.StashBuffer;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 
 /**
@@ -55,7 +56,21 @@ public final class EngineShard {
 
     private record NotStarted(Throwable cause) implements Message {}
 
-    private record Done(ActorRef<ShardReply> replyTo, Decision decision, Throwable failure) implements Message {}
+    private record Done(long request, Decision decision, Throwable failure) implements Message {}
+
+    /** While the journal fails: time to refuse the requests that waited longer than {@link #JOURNAL_DOWN_WAIT}. */
+    private enum Overdue implements Message {
+        CHECK
+    }
+
+    /**
+     * How long a request waits for its answer while the engine's last journal write failed (and none
+     * has succeeded since). A coordinator whose write failed restarts from its journal, and the
+     * requests sent meanwhile wait in its stash until the journal answers again, which may be long
+     * after its callers gave up: they are refused instead, naming the journal, and the engine decides
+     * them once the journal is back (a retry under the same operation id gets that answer).
+     */
+    static final Duration JOURNAL_DOWN_WAIT = Duration.ofSeconds(2);
 
     private record EngineStopped(boolean cleanly) implements Message {}
 
@@ -69,13 +84,13 @@ public final class EngineShard {
             EngineTally tally) {
         return Behaviors.withStash(
                 WAITING_REQUESTS,
-                stash -> Behaviors.setup(context -> {
+                stash -> Behaviors.withTimers(timers -> Behaviors.setup(context -> {
                     long startedAt = System.nanoTime();
                     context.pipeToSelf(
                             EngineAdmin.start(runtime, instance, topology, timeout),
                             (admin, failure) -> failure == null ? new Started(admin) : new NotStarted(failure));
-                    return new EngineShard.Run(context, stash, instance, node, tally, startedAt).starting();
-                }));
+                    return new EngineShard.Run(context, stash, timers, instance, node, tally, startedAt).starting();
+                })));
     }
 
     /** The entity of an instance the fleet does not hold: refuses every request, then stops. */
@@ -92,16 +107,26 @@ public final class EngineShard {
     private static final class Run {
         private final ActorContext<Message> context;
         private final StashBuffer<Message> stash;
+        private final TimerScheduler<Message> timers;
         private final String instance;
         private final String node;
         private final EngineTally tally;
         private final long startedAt;
         private EngineAdmin admin;
         private boolean engineStopped;
+        /** The requests handed to the engine and not answered yet, by number, with when they came. */
+        private final java.util.Map<Long, Pending> pending = new java.util.HashMap<>();
+
+        private long requests;
+        /** The engine's last journal failure, until an answer shows the journal works again. */
+        private String journalFailure;
+
+        private record Pending(ActorRef<ShardReply> replyTo, long sinceNanos) {}
 
         Run(
                 ActorContext<Message> context,
                 StashBuffer<Message> stash,
+                TimerScheduler<Message> timers,
                 String instance,
                 String node,
                 EngineTally tally,
@@ -110,6 +135,7 @@ public final class EngineShard {
             this.tally = tally;
             this.startedAt = startedAt;
             this.stash = stash;
+            this.timers = timers;
             this.instance = instance;
             this.node = node;
         }
@@ -156,6 +182,7 @@ public final class EngineShard {
             return Behaviors.receive(Message.class)
                     .onMessage(Decide.class, this::decide)
                     .onMessage(Done.class, this::answer)
+                    .onMessage(Overdue.class, this::refuseOverdue)
                     .onMessage(Passivate.class, passivate -> {
                         context.pipeToSelf(admin.stop(), (last, failure) -> new EngineStopped(failure == null));
                         return stopping();
@@ -168,6 +195,7 @@ public final class EngineShard {
         private Behavior<Message> stopping() {
             return Behaviors.receive(Message.class)
                     .onMessage(Done.class, this::answer)
+                    .onMessage(Overdue.class, this::refuseOverdue)
                     .onMessage(EngineStopped.class, stopped -> {
                         engineStopped = stopped.cleanly(); // else PostStop halts what is left
                         return Behaviors.stopped();
@@ -191,12 +219,24 @@ public final class EngineShard {
             EngineAdmin as = admin.as(decide.caller());
             var decided =
                     decide.operationId().isEmpty() ? as.decide(command) : as.decide(command, decide.operationId());
-            context.pipeToSelf(decided, (decision, failure) -> new Done(decide.replyTo(), decision, failure));
+            long request = ++requests;
+            pending.put(request, new Pending(decide.replyTo(), System.nanoTime()));
+            context.pipeToSelf(decided, (decision, failure) -> new Done(request, decision, failure));
             return Behaviors.same();
         }
 
         private Behavior<Message> answer(Done done) {
-            done.replyTo()
+            Pending waiting = pending.remove(done.request());
+            if (done.failure() == null) {
+                journalWorks();
+            } else if (messageOf(done.failure()).contains("journal")) {
+                // the coordinator's refusal of a write the journal failed (KernelCoordinator.writeFailed)
+                journalFails(messageOf(done.failure()));
+            }
+            if (waiting == null) {
+                return Behaviors.same(); // refused already, as overdue while the journal failed
+            }
+            waiting.replyTo()
                     .tell(
                             done.failure() == null
                                     ? new ShardReply.Answered(
@@ -204,6 +244,42 @@ public final class EngineShard {
                                     : new ShardReply.Failed(
                                             "engine " + instance + " on " + node + ": " + messageOf(done.failure()),
                                             node));
+            return Behaviors.same();
+        }
+
+        private void journalFails(String failure) {
+            if (journalFailure == null) {
+                timers.startTimerWithFixedDelay(Overdue.CHECK, JOURNAL_DOWN_WAIT.dividedBy(4));
+            }
+            journalFailure = failure;
+        }
+
+        private void journalWorks() {
+            if (journalFailure != null) {
+                journalFailure = null;
+                timers.cancel(Overdue.CHECK);
+            }
+        }
+
+        private Behavior<Message> refuseOverdue(Overdue check) {
+            if (journalFailure == null) {
+                return Behaviors.same();
+            }
+            long before = System.nanoTime() - JOURNAL_DOWN_WAIT.toNanos();
+            var overdue = pending.entrySet().iterator();
+            while (overdue.hasNext()) {
+                Pending waiting = overdue.next().getValue();
+                if (waiting.sinceNanos() < before) {
+                    overdue.remove();
+                    waiting.replyTo()
+                            .tell(new ShardReply.Failed(
+                                    "engine " + instance + " on " + node + ": its journal is unavailable (last error: "
+                                            + journalFailure + "); no answer within " + JOURNAL_DOWN_WAIT.toMillis()
+                                            + " ms, the operation may be decided once the journal is back: retry"
+                                            + " under the same operation id",
+                                    node));
+                }
+            }
             return Behaviors.same();
         }
 
