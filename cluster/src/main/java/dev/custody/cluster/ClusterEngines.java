@@ -38,11 +38,12 @@ public final class ClusterEngines {
         String node = Cluster.get(system).selfMember().address().toString();
         ClusterSharding sharding = ClusterSharding.get(system);
         EngineTally tally = new EngineTally();
+        JournalHealth journal = new JournalHealth();
         sharding.init(Entity.of(EngineShard.TYPE, context -> {
                     String instance = context.getEntityId();
                     return fleet.topology(instance)
-                            .map(topology ->
-                                    EngineShard.create(runtime, instance, topology, engineTimeout, node, tally))
+                            .map(topology -> EngineShard.create(
+                                    runtime, instance, topology, engineTimeout, node, tally, journal))
                             .orElseGet(() -> EngineShard.unknown(fleet.unknown(instance), node));
                 })
                 .withStopMessage(EngineShard.Passivate.INSTANCE));

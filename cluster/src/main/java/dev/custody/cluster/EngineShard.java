@@ -8,6 +8,8 @@ import dev.custody.model.Command;
 import dev.custody.model.Topology;
 import dev.custody.rules.Decision;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
@@ -81,7 +83,8 @@ public final class EngineShard {
             Topology topology,
             Duration timeout,
             String node,
-            EngineTally tally) {
+            EngineTally tally,
+            JournalHealth journal) {
         return Behaviors.withStash(
                 WAITING_REQUESTS,
                 stash -> Behaviors.withTimers(timers -> Behaviors.setup(context -> {
@@ -89,7 +92,9 @@ public final class EngineShard {
                     context.pipeToSelf(
                             EngineAdmin.start(runtime, instance, topology, timeout),
                             (admin, failure) -> failure == null ? new Started(admin) : new NotStarted(failure));
-                    return new EngineShard.Run(context, stash, timers, instance, node, tally, startedAt).starting();
+                    timers.startTimerWithFixedDelay(Overdue.CHECK, JOURNAL_DOWN_WAIT.dividedBy(4));
+                    return new EngineShard.Run(context, stash, timers, instance, node, tally, journal, startedAt)
+                            .starting();
                 })));
     }
 
@@ -111,6 +116,7 @@ public final class EngineShard {
         private final String instance;
         private final String node;
         private final EngineTally tally;
+        private final JournalHealth journal;
         private final long startedAt;
         private EngineAdmin admin;
         private boolean engineStopped;
@@ -130,9 +136,11 @@ public final class EngineShard {
                 String instance,
                 String node,
                 EngineTally tally,
+                JournalHealth journal,
                 long startedAt) {
             this.context = context;
             this.tally = tally;
+            this.journal = journal;
             this.startedAt = startedAt;
             this.stash = stash;
             this.timers = timers;
@@ -143,6 +151,8 @@ public final class EngineShard {
         Behavior<Message> starting() {
             return Behaviors.receive(Message.class)
                     .onMessage(Started.class, started -> {
+                        timers.cancel(Overdue.CHECK);
+                        journal.works(); // it recovered from the journal
                         admin = started.admin();
                         tally.start();
                         // a handoff's last step: how long recovery from the journal took here
@@ -164,6 +174,7 @@ public final class EngineShard {
                         stash.clear();
                         return Behaviors.stopped(); // the next request starts it again
                     })
+                    .onMessage(Overdue.class, this::refuseWaitingForTheJournal)
                     .onMessage(Message.class, waiting -> {
                         if (stash.isFull()) {
                             refuse(
@@ -229,9 +240,11 @@ public final class EngineShard {
             Pending waiting = pending.remove(done.request());
             if (done.failure() == null) {
                 journalWorks();
+                journal.works();
             } else if (messageOf(done.failure()).contains("journal")) {
                 // the coordinator's refusal of a write the journal failed (KernelCoordinator.writeFailed)
                 journalFails(messageOf(done.failure()));
+                journal.failed(messageOf(done.failure()));
             }
             if (waiting == null) {
                 return Behaviors.same(); // refused already, as overdue while the journal failed
@@ -280,6 +293,31 @@ public final class EngineShard {
                                     node));
                 }
             }
+            return Behaviors.same();
+        }
+
+        /**
+         * While the engine starts: once it has been starting for {@link #JOURNAL_DOWN_WAIT} and another
+         * engine of this node found the journal failing, the requests waiting for the start are
+         * refused, naming the journal; the start goes on, and completes once the journal is back.
+         */
+        private Behavior<Message> refuseWaitingForTheJournal(Overdue check) {
+            var failing = journal.failing();
+            if (failing.isEmpty() || System.nanoTime() - startedAt < JOURNAL_DOWN_WAIT.toNanos()) {
+                return Behaviors.same();
+            }
+            String why = "engine " + instance + " is starting on " + node + " and the journal is unavailable (last"
+                    + " error on this node: " + failing.get() + "); retry under the same operation id";
+            List<Message> kept = new ArrayList<>();
+            stash.forEach(waiting -> {
+                if (waiting instanceof Decide) {
+                    refuse(waiting, why);
+                } else {
+                    kept.add(waiting); // a passivation waits for the start, as before
+                }
+            });
+            stash.clear();
+            kept.forEach(stash::stash);
             return Behaviors.same();
         }
 

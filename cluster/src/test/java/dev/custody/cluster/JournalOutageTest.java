@@ -102,7 +102,12 @@ class JournalOutageTest {
         Config journal = Journals.postgres(proxied, user, password);
 
         String prefix = "o" + Long.toString(System.currentTimeMillis(), 36);
-        Fleet fleet = Fleet.numbered(prefix, INSTANCES, Topologies.twoGroups());
+        // the driven instances, and one that is first asked while the journal is gone
+        Fleet fleet = Fleet.numbered(prefix, INSTANCES + 1, Topologies.twoGroups());
+        List<String> driven = java.util.stream.IntStream.range(0, INSTANCES)
+                .mapToObj(i -> prefix + "-" + i)
+                .toList();
+        String cold = prefix + "-" + INSTANCES;
         int port = LoopbackPorts.free(1).getFirst();
         ClusterSettings settings = ClusterSettings.of("127.0.0.1", port, List.of("127.0.0.1:" + port), proxied)
                 .withTimings(ClusterTimings.LOOPBACK);
@@ -111,7 +116,7 @@ class JournalOutageTest {
         ClusterEngines engines = node.engines();
 
         Map<String, List<Call>> calls = new ConcurrentHashMap<>();
-        for (String instance : fleet.instances()) {
+        for (String instance : driven) {
             calls.put(instance, Collections.synchronizedList(new ArrayList<>()));
             Thread driver = new Thread(() -> drive(engines, instance, calls.get(instance)), "drive-" + instance);
             drivers.add(driver);
@@ -120,7 +125,7 @@ class JournalOutageTest {
         await(
                 BOUND,
                 "3 acknowledged operations on every instance before the cut",
-                () -> fleet.instances().stream().allMatch(i -> count(calls, i, c -> c.acknowledged()) >= 3));
+                () -> driven.stream().allMatch(i -> count(calls, i, c -> c.acknowledged()) >= 3));
 
         long cutAt = System.nanoTime();
         proxy.cut();
@@ -129,25 +134,37 @@ class JournalOutageTest {
                 BOUND,
                 "3 failed calls on every instance sent after the journal was cut, one of them " + OUTAGE.toSeconds()
                         + " s after",
-                () -> fleet.instances().stream()
+                () -> driven.stream()
                         .allMatch(i -> count(calls, i, c -> !c.acknowledged() && c.sentNanos() > cutAt) >= 3
                                 && count(calls, i, c -> !c.acknowledged() && c.sentNanos() > lateInOutage) >= 1));
+        long coldSent = System.nanoTime();
+        String coldError = null;
+        try {
+            decideOnce(engines, cold, "cold-0", ASK);
+        } catch (java.util.concurrent.ExecutionException refused) {
+            coldError = describe(refused);
+        }
+        long coldMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - coldSent);
         long restoredAt = System.nanoTime();
         proxy.restore();
         await(
                 RECOVERY_BOUND,
                 "every instance to answer a call sent after the journal came back",
-                () -> fleet.instances().stream()
+                () -> driven.stream()
                         .allMatch(i -> count(calls, i, c -> c.acknowledged() && c.sentNanos() > restoredAt) >= 1));
         await(
                 BOUND,
                 "2 more acknowledged operations on every instance",
-                () -> fleet.instances().stream()
+                () -> driven.stream()
                         .allMatch(i -> count(calls, i, c -> c.acknowledged() && c.sentNanos() > restoredAt) >= 3));
         driving.set(false);
         for (Thread driver : drivers) {
             driver.join(ASK.toMillis() * 2);
         }
+
+        // the instance never started before: its start waited for the journal, and it answers now
+        AnswerRecord coldAnswer = decideOnce(engines, cold, "cold-0", BOUND);
+        assertTrue(coldAnswer.ok(), "instance " + cold + " after the journal came back: " + coldAnswer);
 
         List<Call> all = calls.values().stream()
                 .flatMap(list -> List.copyOf(list).stream())
@@ -157,7 +174,7 @@ class JournalOutageTest {
                 .toList();
         List<Call> failedDuringOutage =
                 duringOutage.stream().filter(c -> !c.acknowledged()).toList();
-        long recoveredMillis = fleet.instances().stream()
+        long recoveredMillis = driven.stream()
                 .mapToLong(i -> calls.get(i).stream()
                         .filter(c -> c.acknowledged() && c.sentNanos() > restoredAt)
                         .mapToLong(c -> TimeUnit.NANOSECONDS.toMillis(c.doneNanos() - restoredAt))
@@ -171,7 +188,8 @@ class JournalOutageTest {
                 + " calls failed meanwhile in "
                 + failedDuringOutage.stream().mapToLong(Call::millis).summaryStatistics()
                 + " ms; every instance answered again " + recoveredMillis + " ms after the journal was back; "
-                + engines.startedHere() + " engine start(s) on the node; the errors: "
+                + engines.startedHere() + " engine start(s) on the node; a request starting " + cold
+                + " during the cut failed after " + coldMillis + " ms; the errors: "
                 + failedDuringOutage.stream()
                         .map(Call::error)
                         .distinct()
@@ -189,10 +207,14 @@ class JournalOutageTest {
                     "the error of call " + failed.operationId() + " on " + failed.instance()
                             + " does not name the journal: " + failed.error());
         }
+        assertTrue(
+                coldError != null && coldError.contains("journal") && coldMillis <= ERROR_BOUND.toMillis(),
+                "a request for " + cold + ", not running when the journal was cut, got after " + coldMillis
+                        + " ms (bound " + ERROR_BOUND.toMillis() + " ms, naming the journal): " + coldError);
         assertSame(engines, node.engines());
 
         // every acknowledged answer is the journal's: a retry gets it again, and the coordinator's journal holds it
-        for (String instance : fleet.instances()) {
+        for (String instance : driven) {
             List<Call> acknowledged =
                     calls.get(instance).stream().filter(Call::acknowledged).toList();
             for (Call ack : acknowledged) {
@@ -218,6 +240,14 @@ class JournalOutageTest {
                         "the journal's answer to acknowledged operation " + ack.operationId() + " on " + instance);
             }
         }
+    }
+
+    private static AnswerRecord decideOnce(ClusterEngines engines, String instance, String operationId, Duration wait)
+            throws Exception {
+        return engines.decide(instance, new Command.ContainerOpen(operationId), CALLER, operationId, wait)
+                .toCompletableFuture()
+                .get(wait.toMillis() * 2, TimeUnit.MILLISECONDS)
+                .answer();
     }
 
     /** Sends operations op-0, op-1, ... to one instance; an operation without an answer is sent again under its id. */
