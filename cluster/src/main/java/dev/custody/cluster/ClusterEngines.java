@@ -2,13 +2,18 @@ package dev.custody.cluster;
 
 import dev.custody.api.CustodyRuntime;
 import dev.custody.entity.CommandText;
+import dev.custody.entity.JournalTrouble;
 import dev.custody.model.Command;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.eventstream.EventStream;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.typed.Cluster;
@@ -39,6 +44,18 @@ public final class ClusterEngines {
         ClusterSharding sharding = ClusterSharding.get(system);
         EngineTally tally = new EngineTally();
         JournalHealth journal = new JournalHealth();
+        // an engine's coordinator says when its journal failed, even a write no caller waits for
+        ActorRef<JournalTrouble> listener = system.systemActorOf(
+                Behaviors.receive(JournalTrouble.class)
+                        .onMessage(JournalTrouble.class, trouble -> {
+                            journal.failed("engine " + trouble.instance() + " could not use its journal ("
+                                    + trouble.cause() + ")");
+                            return Behaviors.same();
+                        })
+                        .build(),
+                "custody-journal-health",
+                Props.empty());
+        system.eventStream().tell(new EventStream.Subscribe<>(JournalTrouble.class, listener));
         sharding.init(Entity.of(EngineShard.TYPE, context -> {
                     String instance = context.getEntityId();
                     return fleet.topology(instance)

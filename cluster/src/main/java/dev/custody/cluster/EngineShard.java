@@ -66,8 +66,8 @@ public final class EngineShard {
     }
 
     /**
-     * How long a request waits for its answer while the engine's last journal write failed (and none
-     * has succeeded since). A coordinator whose write failed restarts from its journal, and the
+     * How long a request waits for its answer while this node's journal fails ({@link JournalHealth}:
+     * an engine of the node could not write to or recover from it, and none has since). A coordinator whose write failed restarts from its journal, and the
      * requests sent meanwhile wait in its stash until the journal answers again, which may be long
      * after its callers gave up: they are refused instead, naming the journal, and the engine decides
      * them once the journal is back (a retry under the same operation id gets that answer).
@@ -124,8 +124,6 @@ public final class EngineShard {
         private final java.util.Map<Long, Pending> pending = new java.util.HashMap<>();
 
         private long requests;
-        /** The engine's last journal failure, until an answer shows the journal works again. */
-        private String journalFailure;
 
         private record Pending(ActorRef<ShardReply> replyTo, long sinceNanos) {}
 
@@ -232,18 +230,22 @@ public final class EngineShard {
                     decide.operationId().isEmpty() ? as.decide(command) : as.decide(command, decide.operationId());
             long request = ++requests;
             pending.put(request, new Pending(decide.replyTo(), System.nanoTime()));
+            if (pending.size() == 1) { // checked while requests wait, in case the journal fails meanwhile
+                timers.startTimerWithFixedDelay(Overdue.CHECK, JOURNAL_DOWN_WAIT.dividedBy(4));
+            }
             context.pipeToSelf(decided, (decision, failure) -> new Done(request, decision, failure));
             return Behaviors.same();
         }
 
         private Behavior<Message> answer(Done done) {
             Pending waiting = pending.remove(done.request());
+            if (pending.isEmpty()) {
+                timers.cancel(Overdue.CHECK);
+            }
             if (done.failure() == null) {
-                journalWorks();
                 journal.works();
             } else if (messageOf(done.failure()).contains("journal")) {
                 // the coordinator's refusal of a write the journal failed (KernelCoordinator.writeFailed)
-                journalFails(messageOf(done.failure()));
                 journal.failed(messageOf(done.failure()));
             }
             if (waiting == null) {
@@ -260,22 +262,9 @@ public final class EngineShard {
             return Behaviors.same();
         }
 
-        private void journalFails(String failure) {
-            if (journalFailure == null) {
-                timers.startTimerWithFixedDelay(Overdue.CHECK, JOURNAL_DOWN_WAIT.dividedBy(4));
-            }
-            journalFailure = failure;
-        }
-
-        private void journalWorks() {
-            if (journalFailure != null) {
-                journalFailure = null;
-                timers.cancel(Overdue.CHECK);
-            }
-        }
-
         private Behavior<Message> refuseOverdue(Overdue check) {
-            if (journalFailure == null) {
+            var failing = journal.failing();
+            if (failing.isEmpty()) {
                 return Behaviors.same();
             }
             long before = System.nanoTime() - JOURNAL_DOWN_WAIT.toNanos();
@@ -287,11 +276,14 @@ public final class EngineShard {
                     waiting.replyTo()
                             .tell(new ShardReply.Failed(
                                     "engine " + instance + " on " + node + ": its journal is unavailable (last error: "
-                                            + journalFailure + "); no answer within " + JOURNAL_DOWN_WAIT.toMillis()
+                                            + failing.get() + "); no answer within " + JOURNAL_DOWN_WAIT.toMillis()
                                             + " ms, the operation may be decided once the journal is back: retry"
                                             + " under the same operation id",
                                     node));
                 }
+            }
+            if (pending.isEmpty()) {
+                timers.cancel(Overdue.CHECK);
             }
             return Behaviors.same();
         }
