@@ -67,10 +67,11 @@ public final class EngineShard {
 
     /**
      * How long a request waits for its answer while this node's journal fails ({@link JournalHealth}:
-     * an engine of the node could not write to or recover from it, and none has since). A coordinator whose write failed restarts from its journal, and the
-     * requests sent meanwhile wait in its stash until the journal answers again, which may be long
-     * after its callers gave up: they are refused instead, naming the journal, and the engine decides
-     * them once the journal is back (a retry under the same operation id gets that answer).
+     * an engine of the node could not write to or recover from it, and none has since). A coordinator
+     * whose write failed restarts from its journal, and the requests sent meanwhile wait in its stash
+     * until the journal answers again, which may be long after its callers gave up: they are refused
+     * instead, naming the journal, and the engine decides them once the journal is back (a retry under
+     * the same operation id gets that answer).
      */
     static final Duration JOURNAL_DOWN_WAIT = Duration.ofSeconds(2);
 
@@ -289,9 +290,10 @@ public final class EngineShard {
         }
 
         /**
-         * While the engine starts: once it has been starting for {@link #JOURNAL_DOWN_WAIT} and another
-         * engine of this node found the journal failing, the requests waiting for the start are
-         * refused, naming the journal; the start goes on, and completes once the journal is back.
+         * While the engine starts: once it has been starting for {@link #JOURNAL_DOWN_WAIT} and the node's
+         * journal is failing (an engine's write or recovery failed, this one's recovery included), the
+         * requests waiting for the start are refused, naming the journal; the start goes on, and
+         * completes once the journal is back.
          */
         private Behavior<Message> refuseWaitingForTheJournal(Overdue check) {
             var failing = journal.failing();
