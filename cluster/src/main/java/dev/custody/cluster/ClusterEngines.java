@@ -2,6 +2,7 @@ package dev.custody.cluster;
 
 import dev.custody.api.CustodyRuntime;
 import dev.custody.entity.CommandText;
+import dev.custody.entity.JournalTrouble;
 import dev.custody.model.Command;
 import dev.custody.server.PeerCredentials;
 import dev.custody.server.Policy;
@@ -11,7 +12,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.eventstream.EventStream;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
@@ -53,11 +58,24 @@ public final class ClusterEngines {
         String node = Cluster.get(system).selfMember().address().toString();
         ClusterSharding sharding = ClusterSharding.get(system);
         EngineTally tally = new EngineTally();
+        JournalHealth journal = new JournalHealth();
+        // an engine's coordinator says when its journal failed, even a write no caller waits for
+        ActorRef<JournalTrouble> listener = system.systemActorOf(
+                Behaviors.receive(JournalTrouble.class)
+                        .onMessage(JournalTrouble.class, trouble -> {
+                            journal.failed("engine " + trouble.instance() + " could not use its journal ("
+                                    + trouble.cause() + ")");
+                            return Behaviors.same();
+                        })
+                        .build(),
+                "custody-journal-health",
+                Props.empty());
+        system.eventStream().tell(new EventStream.Subscribe<>(JournalTrouble.class, listener));
         sharding.init(Entity.of(EngineShard.TYPE, context -> {
                     String instance = context.getEntityId();
                     return fleet.topology(instance)
-                            .map(topology ->
-                                    EngineShard.create(runtime, instance, topology, engineTimeout, node, tally, policy))
+                            .map(topology -> EngineShard.create(
+                                    runtime, instance, topology, engineTimeout, node, tally, policy, journal))
                             .orElseGet(() -> EngineShard.unknown(fleet.unknown(instance), node));
                 })
                 .withStopMessage(EngineShard.Passivate.INSTANCE));

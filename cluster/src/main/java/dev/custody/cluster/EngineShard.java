@@ -12,6 +12,8 @@ import dev.custody.server.Policy;
 import dev.custody.server.ServerSettings;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -22,6 +24,7 @@ import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.StashBuffer;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 
 /**
@@ -82,7 +85,22 @@ public final class EngineShard {
 
     private record NotStarted(Throwable cause) implements Message {}
 
-    private record Done(ActorRef<ShardReply> replyTo, Decision decision, Throwable failure) implements Message {}
+    private record Done(long request, Decision decision, Throwable failure) implements Message {}
+
+    /** While the journal fails: time to refuse the requests that waited longer than {@link #JOURNAL_DOWN_WAIT}. */
+    private enum Overdue implements Message {
+        CHECK
+    }
+
+    /**
+     * How long a request waits for its answer while this node's journal fails ({@link JournalHealth}:
+     * an engine of the node could not write to or recover from it, and none has since). A coordinator
+     * whose write failed restarts from its journal, and the requests sent meanwhile wait in its stash
+     * until the journal answers again, which may be long after its callers gave up: they are refused
+     * instead, naming the journal, and the engine decides them once the journal is back (a retry under
+     * the same operation id gets that answer).
+     */
+    static final Duration JOURNAL_DOWN_WAIT = Duration.ofSeconds(2);
 
     private record EngineStopped(boolean cleanly) implements Message {}
 
@@ -94,10 +112,11 @@ public final class EngineShard {
             Duration timeout,
             String node,
             EngineTally tally,
-            Policy policy) {
+            Policy policy,
+            JournalHealth journal) {
         return Behaviors.withStash(
                 WAITING_REQUESTS,
-                stash -> Behaviors.setup(context -> {
+                stash -> Behaviors.withTimers(timers -> Behaviors.setup(context -> {
                     long startedAt = System.nanoTime();
                     ServerSettings control = ServerSettings.of(Path.of(""), instance, topology)
                             .withPolicy(policy)
@@ -106,8 +125,10 @@ public final class EngineShard {
                             EngineAdmin.start(runtime, instance, topology, timeout)
                                     .thenCompose(admin -> startControl(admin, control, node)),
                             (started, failure) -> failure == null ? started : new NotStarted(failure));
-                    return new EngineShard.Run(context, stash, instance, node, tally, startedAt).starting();
-                }));
+                    timers.startTimerWithFixedDelay(Overdue.CHECK, JOURNAL_DOWN_WAIT.dividedBy(4));
+                    return new EngineShard.Run(context, stash, timers, instance, node, tally, journal, startedAt)
+                            .starting();
+                })));
     }
 
     /** The protocol's service over the started engine, started off the actor's thread (it waits for the engine). */
@@ -147,23 +168,35 @@ public final class EngineShard {
     private static final class Run {
         private final ActorContext<Message> context;
         private final StashBuffer<Message> stash;
+        private final TimerScheduler<Message> timers;
         private final String instance;
         private final String node;
         private final EngineTally tally;
+        private final JournalHealth journal;
         private final long startedAt;
         private EngineAdmin admin;
         private Sessions sessions;
         private boolean engineStopped;
+        /** The requests handed to the engine and not answered yet, by number, with when they came. */
+        private final java.util.Map<Long, Pending> pending = new java.util.HashMap<>();
+
+        private long requests;
+
+        private record Pending(ActorRef<ShardReply> replyTo, long sinceNanos) {}
 
         Run(
                 ActorContext<Message> context,
                 StashBuffer<Message> stash,
+                TimerScheduler<Message> timers,
                 String instance,
                 String node,
                 EngineTally tally,
+                JournalHealth journal,
                 long startedAt) {
             this.context = context;
             this.tally = tally;
+            this.journal = journal;
+            this.timers = timers;
             this.startedAt = startedAt;
             this.stash = stash;
             this.instance = instance;
@@ -173,6 +206,8 @@ public final class EngineShard {
         Behavior<Message> starting() {
             return Behaviors.receive(Message.class)
                     .onMessage(Started.class, started -> {
+                        timers.cancel(Overdue.CHECK);
+                        journal.works(); // it recovered from the journal
                         admin = started.admin();
                         sessions = new Sessions(started.control(), context.getSelf(), instance, node);
                         tally.start();
@@ -195,6 +230,7 @@ public final class EngineShard {
                         stash.clear();
                         return Behaviors.stopped(); // the next request starts it again
                     })
+                    .onMessage(Overdue.class, this::refuseWaitingForTheJournal)
                     .onMessage(Message.class, waiting -> {
                         if (stash.isFull()) {
                             refuse(
@@ -213,6 +249,7 @@ public final class EngineShard {
             return Behaviors.receive(Message.class)
                     .onMessage(Decide.class, this::decide)
                     .onMessage(Done.class, this::answer)
+                    .onMessage(Overdue.class, this::refuseOverdue)
                     .onMessage(OpenSession.class, open -> {
                         context.watchWith(open.front(), new FrontGone(open.session()));
                         sessions.open(open);
@@ -247,6 +284,7 @@ public final class EngineShard {
         private Behavior<Message> stopping() {
             return Behaviors.receive(Message.class)
                     .onMessage(Done.class, this::answer)
+                    .onMessage(Overdue.class, this::refuseOverdue)
                     .onMessage(EngineStopped.class, stopped -> {
                         engineStopped = stopped.cleanly(); // else PostStop halts what is left
                         return Behaviors.stopped();
@@ -274,12 +312,30 @@ public final class EngineShard {
             EngineAdmin as = admin.as(decide.caller());
             var decided =
                     decide.operationId().isEmpty() ? as.decide(command) : as.decide(command, decide.operationId());
-            context.pipeToSelf(decided, (decision, failure) -> new Done(decide.replyTo(), decision, failure));
+            long request = ++requests;
+            pending.put(request, new Pending(decide.replyTo(), System.nanoTime()));
+            if (pending.size() == 1) { // checked while requests wait, in case the journal fails meanwhile
+                timers.startTimerWithFixedDelay(Overdue.CHECK, JOURNAL_DOWN_WAIT.dividedBy(4));
+            }
+            context.pipeToSelf(decided, (decision, failure) -> new Done(request, decision, failure));
             return Behaviors.same();
         }
 
         private Behavior<Message> answer(Done done) {
-            done.replyTo()
+            Pending waiting = pending.remove(done.request());
+            if (pending.isEmpty()) {
+                timers.cancel(Overdue.CHECK);
+            }
+            if (done.failure() == null) {
+                journal.works();
+            } else if (messageOf(done.failure()).contains("journal")) {
+                // the coordinator's refusal of a write the journal failed (KernelCoordinator.writeFailed)
+                journal.failed(messageOf(done.failure()));
+            }
+            if (waiting == null) {
+                return Behaviors.same(); // refused already, as overdue while the journal failed
+            }
+            waiting.replyTo()
                     .tell(
                             done.failure() == null
                                     ? new ShardReply.Answered(
@@ -287,6 +343,58 @@ public final class EngineShard {
                                     : new ShardReply.Failed(
                                             "engine " + instance + " on " + node + ": " + messageOf(done.failure()),
                                             node));
+            return Behaviors.same();
+        }
+
+        private Behavior<Message> refuseOverdue(Overdue check) {
+            var failing = journal.failing();
+            if (failing.isEmpty()) {
+                return Behaviors.same();
+            }
+            long before = System.nanoTime() - JOURNAL_DOWN_WAIT.toNanos();
+            var overdue = pending.entrySet().iterator();
+            while (overdue.hasNext()) {
+                Pending waiting = overdue.next().getValue();
+                if (waiting.sinceNanos() < before) {
+                    overdue.remove();
+                    waiting.replyTo()
+                            .tell(new ShardReply.Failed(
+                                    "engine " + instance + " on " + node + ": its journal is unavailable (last error: "
+                                            + failing.get() + "); no answer within " + JOURNAL_DOWN_WAIT.toMillis()
+                                            + " ms, the operation may be decided once the journal is back: retry"
+                                            + " under the same operation id",
+                                    node));
+                }
+            }
+            if (pending.isEmpty()) {
+                timers.cancel(Overdue.CHECK);
+            }
+            return Behaviors.same();
+        }
+
+        /**
+         * While the engine starts: once it has been starting for {@link #JOURNAL_DOWN_WAIT} and the node's
+         * journal is failing (an engine's write or recovery failed, this one's recovery included), the
+         * requests and control sessions waiting for the start are refused, naming the journal; the start
+         * goes on, and completes once the journal is back.
+         */
+        private Behavior<Message> refuseWaitingForTheJournal(Overdue check) {
+            var failing = journal.failing();
+            if (failing.isEmpty() || System.nanoTime() - startedAt < JOURNAL_DOWN_WAIT.toNanos()) {
+                return Behaviors.same();
+            }
+            String why = "engine " + instance + " is starting on " + node + " and the journal is unavailable (last"
+                    + " error on this node: " + failing.get() + "); retry under the same operation id";
+            List<Message> kept = new ArrayList<>();
+            stash.forEach(waiting -> {
+                if (waiting instanceof Decide || waiting instanceof OpenSession || waiting instanceof SessionLine) {
+                    refuse(waiting, why);
+                } else {
+                    kept.add(waiting); // a passivation waits for the start, as before
+                }
+            });
+            stash.clear();
+            kept.forEach(stash::stash);
             return Behaviors.same();
         }
 

@@ -702,6 +702,7 @@ public final class KernelCoordinator
     private void writeFailed(Throwable failure) {
         String cause = JournalFailures.describe(failure);
         log.writeFailed(cause);
+        publishTrouble(failure);
         recovering = true;
         booting.ifPresent(caller -> caller.tell(StatusReply.error(
                 "engine " + instance + " could not write its boot to" + " the journal (" + cause + ")")));
@@ -719,6 +720,13 @@ public final class KernelCoordinator
         decidedStates.clear();
         flushScheduled = false;
         refuseQuietWaiters("engine " + instance + " could not write to its journal (" + cause + ")");
+    }
+
+    private void publishTrouble(Throwable failure) {
+        context.getSystem()
+                .eventStream()
+                .tell(new org.apache.pekko.actor.typed.eventstream.EventStream.Publish<>(
+                        new JournalTrouble(instance, JournalFailures.describe(failure))));
     }
 
     private static void refuse(List<GroupCommit.Entry<ActorRef<StatusReply<Decision>>>> entries, String reason) {
@@ -771,7 +779,10 @@ public final class KernelCoordinator
                     // (re)started here: a restart after a failed write cancels the actor's timers
                     timers.startTimerWithFixedDelay(Tick.TICK, TICK_EVERY);
                 })
-                .onSignal(RecoveryFailed.class, (ledger, failed) -> log.refused(failed.getFailure()))
+                .onSignal(RecoveryFailed.class, (ledger, failed) -> {
+                    log.refused(failed.getFailure());
+                    publishTrouble(failed.getFailure());
+                })
                 .onSignal(JournalPersistFailed.class, (ledger, failed) -> writeFailed(failed.getFailure()))
                 .onSignal(JournalPersistRejected.class, (ledger, rejected) -> writeFailed(rejected.getFailure()))
                 .build();

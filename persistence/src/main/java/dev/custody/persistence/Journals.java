@@ -77,6 +77,28 @@ public final class Journals {
      */
     static final String RECOVERY_WAIT = "120s";
 
+    /**
+     * How long a journal call waits for a new database connection before it fails (HikariCP's {@code
+     * connectionTimeout}; pekko-persistence-jdbc's reference gives 180 s). With PostgreSQL gone, every
+     * write and recovery waited that long, so the circuit breaker's {@link #CALL_TIMEOUT} failed them
+     * instead, 30 s later, and callers saw a hang rather than an error (JournalOutageTest). A connection
+     * that can be made is made in milliseconds on a reachable server; the pool has as many connections
+     * as threads, so no call waits here for another call's connection. HikariCP requires its
+     * validation timeout to be shorter.
+     */
+    static final String CONNECT_WAIT = "5s";
+
+    static final String CONNECTION_CHECK_WAIT = "2s";
+
+    /**
+     * How long the circuit breaker stays open after {@code max-failures} failed calls before it lets
+     * one call through to try the database again (Pekko's default is 30 s for the journal, 60 s for the
+     * snapshot store). That is how long an engine stays down after its database has come back: with
+     * this, a few seconds. A try while the database is still gone costs one call of {@link
+     * #CONNECT_WAIT}.
+     */
+    static final String BREAKER_RETRY_AFTER = "5s";
+
     /** The coordinator's journal plugin on H2: the JDBC journal, synced after each write ({@link SyncedJdbcJournal}). */
     public static final String SYNCED_JOURNAL = "custody-synced-journal";
 
@@ -154,6 +176,7 @@ public final class Journals {
                 .withValue("use-shared-db", ConfigValueFactory.fromAnyRef("slick"))
                 .withValue("dao", ConfigValueFactory.fromAnyRef(NamingJournalDao.class.getName()))
                 .withValue("circuit-breaker.call-timeout", ConfigValueFactory.fromAnyRef(CALL_TIMEOUT))
+                .withValue("circuit-breaker.reset-timeout", ConfigValueFactory.fromAnyRef(BREAKER_RETRY_AFTER))
                 .withValue("recovery-event-timeout", ConfigValueFactory.fromAnyRef(RECOVERY_WAIT))
                 .withValue("replayBatchSize", ConfigValueFactory.fromAnyRef(REPLAY_BATCH_ROWS));
         return jdbc("slick.jdbc.H2Profile$", "org.h2.Driver", url, "sa", "")
@@ -197,7 +220,9 @@ public final class Journals {
                 .withValue("driver", ConfigValueFactory.fromAnyRef(driver))
                 .withValue("numThreads", ConfigValueFactory.fromAnyRef(5))
                 .withValue("maxConnections", ConfigValueFactory.fromAnyRef(5))
-                .withValue("minConnections", ConfigValueFactory.fromAnyRef(1));
+                .withValue("minConnections", ConfigValueFactory.fromAnyRef(1))
+                .withValue("connectionTimeout", ConfigValueFactory.fromAnyRef(CONNECT_WAIT))
+                .withValue("validationTimeout", ConfigValueFactory.fromAnyRef(CONNECTION_CHECK_WAIT));
         return ConfigFactory.parseMap(Map.of(
                         "pekko.persistence.journal.plugin",
                         JOURNAL,
@@ -220,6 +245,11 @@ public final class Journals {
                         "pekko-persistence-jdbc.shared-databases.slick.profile",
                         profile))
                 .withValue(JOURNAL + ".recovery-event-timeout", ConfigValueFactory.fromAnyRef(RECOVERY_WAIT))
+                .withValue(
+                        JOURNAL + ".circuit-breaker.reset-timeout", ConfigValueFactory.fromAnyRef(BREAKER_RETRY_AFTER))
+                .withValue(
+                        SNAPSHOT_STORE + ".circuit-breaker.reset-timeout",
+                        ConfigValueFactory.fromAnyRef(BREAKER_RETRY_AFTER))
                 .withValue(JOURNAL + ".replayBatchSize", ConfigValueFactory.fromAnyRef(REPLAY_BATCH_ROWS))
                 .withValue("pekko-persistence-jdbc.shared-databases.slick.db", db.root())
                 .withFallback(serialization());
