@@ -25,6 +25,12 @@ final class GuidedVfioUser {
         actions.add(new GuidedAction(
                 "SetContainer",
                 p -> {
+                    if (p.random.nextInt(4) == 0) {
+                        Optional<Command<?>> narrow = GuidedNarrowJoin.intoContainer(p);
+                        if (narrow.isPresent()) {
+                            return narrow;
+                        }
+                    }
                     Optional<OpenFile.VfioGroupFile> group =
                             p.myFile(OpenFile.VfioGroupFile.class, g -> GuidedCast.unclaimedGroupFile(p, g));
                     Optional<OpenFile.VfioContainer> container = p.myFile(OpenFile.VfioContainer.class, c -> true);
