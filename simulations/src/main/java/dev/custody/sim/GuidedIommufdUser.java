@@ -39,12 +39,7 @@ final class GuidedIommufdUser {
                                 .map(d -> new Command.CdevOpen(d, p.label("cdev")))
                         : Optional.empty(),
                 p -> p.device(d -> !p.state.boundToVfio(d.id())).map(d -> new Command.CdevOpen(d, p.label("cdev")))));
-        actions.add(new GuidedAction(
-                "CdevBind",
-                GuidedIommufdUser::bindAimed,
-                p -> (p.random.nextBoolean() ? bindDuringUnbind(p) : Optional.<Command<?>>empty())
-                        .or(() -> p.myFile(OpenFile.CdevFile.class, c -> true)
-                                .map(c -> new Command.CdevBind(Pick.file(c), p.wrongHandle())))));
+        actions.add(new GuidedAction("CdevBind", GuidedIommufdUser::bindAimed, GuidedIommufdUser::bindRefused));
         actions.add(new GuidedAction(
                 "CdevAttach",
                 p -> p.myFile(OpenFile.CdevFile.class, c -> c.binding().isPresent())
@@ -53,7 +48,8 @@ final class GuidedIommufdUser {
                             List<IommufdObject> targets = ctx.objects().values().stream()
                                     .filter(o -> o instanceof IommufdObject.Ioas || o instanceof IommufdObject.Hwpt)
                                     .toList();
-                            List<IommufdObject> refusing = GuidedNarrowJoin.ioasesRefusing(p, c.device(), targets);
+                            List<IommufdObject> refusing =
+                                    GuidedNarrowJoin.targetsRefusing(p, c.device(), ctx, targets);
                             return (!refusing.isEmpty() && p.random.nextInt(4) == 0 ? p.one(refusing) : p.one(targets))
                                     .map(t -> new Command.CdevAttach(
                                             Pick.file(c),
@@ -73,9 +69,7 @@ final class GuidedIommufdUser {
         actions.add(new GuidedAction(
                 "HwptAlloc",
                 p -> p.one(p.myObjects(IommufdObject.Device.class, d -> true))
-                        .flatMap(dev -> p.one(dev.ctx().objects().values().stream()
-                                        .filter(o -> o instanceof IommufdObject.Ioas)
-                                        .toList())
+                        .flatMap(dev -> p.one(hwptParents(p, dev.ctx()))
                                 .map(ioas -> new Command.HwptAlloc(
                                         Pick.file(dev.ctx()),
                                         dev.handle(),
@@ -203,6 +197,23 @@ final class GuidedIommufdUser {
     }
 
     /**
+     * VFIO_DEVICE_BIND_IOMMUFD aimed at a refusal: a quarter of the time a bind racing an unbind
+     * (EAGAIN), a quarter an iommufd given as the device fd (not a VFIO cdev: ENOTTY), else or when
+     * those find nothing one of the role's cdevs with a wrong iommufd.
+     */
+    private static Optional<Command<?>> bindRefused(Pick p) {
+        Optional<Command<?>> special = switch (p.random.nextInt(4)) {
+            case 0 -> bindDuringUnbind(p);
+            case 1 ->
+                p.myFile(OpenFile.IommufdFile.class, f -> true)
+                        .map(x -> new Command.CdevBind(Pick.file(x), Pick.file(x)));
+            default -> Optional.empty();
+        };
+        return special.or(() -> p.myFile(OpenFile.CdevFile.class, c -> true)
+                .map(c -> new Command.CdevBind(Pick.file(c), p.wrongHandle())));
+    }
+
+    /**
      * A bind of a cdev whose device is being unbound (its unbind waits for the open cdev) to a context
      * that can claim it: the claim succeeds, the first open cannot reset the device and the bind is
      * undone (EAGAIN). A VMM racing the admin's unbind makes it; one in eight of the aimed binds.
@@ -252,6 +263,21 @@ final class GuidedIommufdUser {
                         .filesOf(OpenFile.VfioDeviceFile.class)
                         .anyMatch(f -> f.device().equals(cdev.device()));
         return free && !openElsewhere;
+    }
+
+    /**
+     * The IOASes a HWPT can be allocated on, half the time only those with an area over the MSI
+     * window when there are some: the HWPT is accepted (a domain reserves only past its aperture) and
+     * a device attached to it later is refused (its MSI window is taken).
+     */
+    private static List<IommufdObject> hwptParents(Pick p, OpenFile.IommufdFile ctx) {
+        List<IommufdObject> ioases = ctx.objects().values().stream()
+                .filter(o -> o instanceof IommufdObject.Ioas)
+                .toList();
+        List<IommufdObject> overMsi = ioases.stream()
+                .filter(o -> GuidedNarrowJoin.overMsi((IommufdObject.Ioas) o))
+                .toList();
+        return !overMsi.isEmpty() && p.random.nextBoolean() ? overMsi : ioases;
     }
 
     /** An IOAS no HWPT is built on, or a HWPT no device is attached to: IOMMU_DESTROY frees it. */
