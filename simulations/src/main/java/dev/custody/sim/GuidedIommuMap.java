@@ -10,7 +10,6 @@ import dev.custody.model.Handle;
 import dev.custody.model.mapping.IommuDomainMappings;
 import dev.custody.model.mapping.IovaRange;
 import dev.custody.model.mapping.Mapping;
-import dev.custody.model.state.DomainKind;
 import dev.custody.model.state.DomainState;
 import dev.custody.model.state.DomainUse;
 import java.util.List;
@@ -32,19 +31,11 @@ final class GuidedIommuMap {
         return domain.use().pageTable();
     }
 
-    /**
-     * A domain of the host that no in-kernel caller allocated: the core refuses to let a caller map it.
-     * Half the time, when there is one, a domain a container
-     * or an IOAS maps or a blocking domain, which the groups' many default domains would crowd out.
-     */
+    /** A domain of the host that no in-kernel caller allocated: the core refuses to let a caller map it. */
     private static Optional<DomainState> notMine(Pick p) {
-        List<DomainState> others = p.state.domains().values().stream()
+        return p.one(p.state.domains().values().stream()
                 .filter(d -> !(d.use() instanceof DomainUse.KernelCaller))
-                .toList();
-        List<DomainState> rare = others.stream()
-                .filter(d -> !(d.use() instanceof DomainUse.GroupCore) || d.kind() == DomainKind.BLOCKED)
-                .toList();
-        return p.one(!rare.isEmpty() && p.random.nextBoolean() ? rare : others);
+                .toList());
     }
 
     private static boolean free(IommuDomainMappings table, long iova, long size) {
