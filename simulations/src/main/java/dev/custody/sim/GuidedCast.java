@@ -1,6 +1,7 @@
 package dev.custody.sim;
 
 import dev.custody.model.Command;
+import dev.custody.model.GroupId;
 import dev.custody.model.Handle;
 import dev.custody.model.IoasMapFlag;
 import dev.custody.model.Type1MapFlag;
@@ -67,17 +68,31 @@ final class GuidedCast {
                 && p.state.group(file.group().get()).map(g -> g.ownerCnt() == 0).orElse(false);
     }
 
-    /** Opens /dev/vfio/N of a group that has a VFIO device and no open group file. */
+    /**
+     * Opens /dev/vfio/N of a group that has a VFIO device and no open group file; three times in four
+     * one whose devices no cdev has open either, so the VMMs' opened cdevs stay bindable (an open
+     * group file refuses the bind, EBUSY) and their binds mostly succeed.
+     */
     static GuidedAction groupOpen() {
         return new GuidedAction(
                 "GroupOpen",
-                p -> p.group(g -> !p.state.vfioDevicesOf(g.id()).isEmpty()
-                                && p.state.openedGroupFile(g.id()).isEmpty()
-                                && p.state.cdevBoundCount(g.id()) == 0)
-                        .map(g -> new Command.GroupOpen(g.id(), p.label("g"))),
+                p -> {
+                    boolean spareCdevs = p.random.nextInt(4) != 0;
+                    return p.group(g -> !p.state.vfioDevicesOf(g.id()).isEmpty()
+                                    && p.state.openedGroupFile(g.id()).isEmpty()
+                                    && p.state.cdevBoundCount(g.id()) == 0
+                                    && (!spareCdevs || noOpenCdev(p, g.id())))
+                            .map(g -> new Command.GroupOpen(g.id(), p.label("g")));
+                },
                 p -> p.group(g -> p.state.vfioDevicesOf(g.id()).isEmpty()
                                 || p.state.openedGroupFile(g.id()).isPresent())
                         .map(g -> new Command.GroupOpen(g.id(), p.label("g"))));
+    }
+
+    private static boolean noOpenCdev(Pick p, GroupId group) {
+        return p.state
+                .filesOf(OpenFile.CdevFile.class)
+                .noneMatch(c -> c.fdOpen() && p.state.spec(c.device()).group().equals(Optional.of(group)));
     }
 
     /** VFIO_GROUP_GET_DEVICE_FD of a VFIO device of the group, once the group has a container or iommufd. */

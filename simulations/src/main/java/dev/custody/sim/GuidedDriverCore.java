@@ -15,6 +15,9 @@ import java.util.Set;
 final class GuidedDriverCore {
     private GuidedDriverCore() {}
 
+    /** A real driver's name no topology of the simulation registers. */
+    private static final String UNREGISTERED = "ixgbe";
+
     // ---- driver core: sysfs bind/unbind/override, probe, hot-plug, group type ----
 
     static List<GuidedAction> actions() {
@@ -33,7 +36,13 @@ final class GuidedDriverCore {
                         "DriverOverride",
                         p -> p.device(DeviceState::present)
                                 .map(d -> new Command.DriverOverride(
-                                        d, p.random.nextBoolean() ? Optional.of("vfio-pci") : Optional.empty())),
+                                        d,
+                                        switch (p.random.nextInt(8)) {
+                                            case 0, 1, 2, 3 -> Optional.of("vfio-pci");
+                                            // sysfs takes any name: no driver matches until it is cleared
+                                            case 4 -> Optional.of(UNREGISTERED);
+                                            default -> Optional.empty();
+                                        })),
                         p -> p.device(d -> !d.present())
                                 .map(d -> new Command.DriverOverride(d, Optional.of("vfio-pci")))),
                 new GuidedAction(
@@ -76,21 +85,31 @@ final class GuidedDriverCore {
     private static GuidedAction bindMatching() {
         return new GuidedAction(
                 "DriverBind",
-                p -> p.device(d -> d.present() && d.driver().isEmpty()).map(d -> {
-                    DeviceState device = p.state.device(d);
-                    List<String> drivers = new ArrayList<>(p.state.spec(d).matches());
-                    drivers.add("vfio-pci");
-                    drivers.add("pci-stub");
-                    // into an owned group only a driver that does not use the DMA API can bind
-                    boolean owned = p.groupOfDevice(d).map(GroupState::isOwned).orElse(false);
-                    String driver = device.override()
-                            .orElse(
-                                    owned
-                                            ? (p.random.nextBoolean() ? "vfio-pci" : "pci-stub")
-                                            : drivers.get(p.random.nextInt(drivers.size())));
-                    return new Command.DriverBind(d, driver);
-                }),
-                p -> GuidedCast.some(
-                        new Command.DriverBind(p.anyDevice(), p.random.nextBoolean() ? "e1000e" : "nvme")));
+                p -> p.device(d -> d.present()
+                                && d.driver().isEmpty()
+                                && !d.override().map(UNREGISTERED::equals).orElse(false))
+                        .map(d -> {
+                            DeviceState device = p.state.device(d);
+                            List<String> drivers =
+                                    new ArrayList<>(p.state.spec(d).matches());
+                            drivers.add("vfio-pci");
+                            drivers.add("pci-stub");
+                            // into an owned group only a driver that does not use the DMA API can bind
+                            boolean owned =
+                                    p.groupOfDevice(d).map(GroupState::isOwned).orElse(false);
+                            String driver = device.override()
+                                    .orElse(
+                                            owned
+                                                    ? (p.random.nextBoolean() ? "vfio-pci" : "pci-stub")
+                                                    : drivers.get(p.random.nextInt(drivers.size())));
+                            return new Command.DriverBind(d, driver);
+                        }),
+                p -> GuidedCast.some(new Command.DriverBind(
+                        p.anyDevice(),
+                        switch (p.random.nextInt(3)) {
+                            case 0 -> "e1000e";
+                            case 1 -> "nvme";
+                            default -> UNREGISTERED; // no /sys/bus/pci/drivers/ixgbe/bind to open
+                        })));
     }
 }

@@ -1,8 +1,10 @@
 package dev.custody.sim;
 
 import dev.custody.model.Command;
+import dev.custody.model.DeviceId;
 import dev.custody.model.Handle;
 import dev.custody.model.IommuType;
+import dev.custody.model.state.DeviceState;
 import dev.custody.model.state.GroupState;
 import dev.custody.model.state.IommufdObject;
 import dev.custody.model.state.OpenFile;
@@ -32,29 +34,12 @@ final class GuidedIommufdUser {
         actions.add(new GuidedAction(
                 "CdevOpen",
                 p -> p.mine(OpenFile.CdevFile.class, c -> true).size() < 4
-                        ? p.device(d -> p.state.boundToVfio(d.id())
-                                        && d.pending().isEmpty()
-                                        && p.state
-                                                .groupOf(d.id())
-                                                .map(g -> p.state
-                                                        .openedGroupFile(g.id())
-                                                        .isEmpty())
-                                                .orElse(false))
+                        ? (p.random.nextBoolean() ? sibling(p) : Optional.<DeviceId>empty())
+                                .or(() -> p.device(d -> openable(p, d)))
                                 .map(d -> new Command.CdevOpen(d, p.label("cdev")))
                         : Optional.empty(),
                 p -> p.device(d -> !p.state.boundToVfio(d.id())).map(d -> new Command.CdevOpen(d, p.label("cdev")))));
-        actions.add(new GuidedAction(
-                "CdevBind",
-                p -> {
-                    Optional<OpenFile.CdevFile> cdev =
-                            p.myFile(OpenFile.CdevFile.class, c -> c.binding().isEmpty());
-                    Optional<OpenFile.IommufdFile> ctx = p.myFile(OpenFile.IommufdFile.class, f -> true);
-                    return cdev.isPresent() && ctx.isPresent()
-                            ? GuidedCast.some(new Command.CdevBind(Pick.file(cdev.get()), Pick.file(ctx.get())))
-                            : Optional.empty();
-                },
-                p -> p.myFile(OpenFile.CdevFile.class, c -> true)
-                        .map(c -> new Command.CdevBind(Pick.file(c), p.wrongHandle()))));
+        actions.add(new GuidedAction("CdevBind", GuidedIommufdUser::bindAimed, GuidedIommufdUser::bindRefused));
         actions.add(new GuidedAction(
                 "CdevAttach",
                 p -> p.myFile(OpenFile.CdevFile.class, c -> c.binding().isPresent())
@@ -63,7 +48,9 @@ final class GuidedIommufdUser {
                             List<IommufdObject> targets = ctx.objects().values().stream()
                                     .filter(o -> o instanceof IommufdObject.Ioas || o instanceof IommufdObject.Hwpt)
                                     .toList();
-                            return p.one(targets)
+                            List<IommufdObject> refusing =
+                                    GuidedNarrowJoin.targetsRefusing(p, c.device(), ctx, targets);
+                            return (!refusing.isEmpty() && p.random.nextInt(4) == 0 ? p.one(refusing) : p.one(targets))
                                     .map(t -> new Command.CdevAttach(
                                             Pick.file(c),
                                             Pick.object(ctx.id(), t.id()),
@@ -82,9 +69,7 @@ final class GuidedIommufdUser {
         actions.add(new GuidedAction(
                 "HwptAlloc",
                 p -> p.one(p.myObjects(IommufdObject.Device.class, d -> true))
-                        .flatMap(dev -> p.one(dev.ctx().objects().values().stream()
-                                        .filter(o -> o instanceof IommufdObject.Ioas)
-                                        .toList())
+                        .flatMap(dev -> p.one(hwptParents(p, dev.ctx()))
                                 .map(ioas -> new Command.HwptAlloc(
                                         Pick.file(dev.ctx()),
                                         dev.handle(),
@@ -149,11 +134,116 @@ final class GuidedIommufdUser {
         return actions;
     }
 
+    /** A device registered with VFIO, not being unbound, whose group is not open as a group file. */
+    private static boolean openable(Pick p, DeviceState d) {
+        return p.state.boundToVfio(d.id())
+                && d.pending().isEmpty()
+                && p.state
+                        .groupOf(d.id())
+                        .map(g -> p.state.openedGroupFile(g.id()).isEmpty())
+                        .orElse(false);
+    }
+
     /**
-     * Whether binding {@code cdev} to {@code ctx} can claim its device: the group has no other holder
+     * An openable device with no cdev of this role whose group has a device this role's cdev bound:
+     * its cdev can join the same context, two devices of one group in one igroup.
+     */
+    private static Optional<DeviceId> sibling(Pick p) {
+        List<OpenFile.CdevFile> mine = p.mine(OpenFile.CdevFile.class, c -> true);
+        return p.device(d -> openable(p, d)
+                && mine.stream().noneMatch(c -> c.device().equals(d.id()))
+                && mine.stream()
+                        .anyMatch(c -> c.binding().isPresent()
+                                && p.state.groupOf(c.device()).equals(p.state.groupOf(d.id()))));
+    }
+
+    /**
+     * VFIO_DEVICE_BIND_IOMMUFD aimed at success: seven times in eight a cdev and context the bind can
+     * claim (see {@link #claimable}; nothing when there is none), half of those a context that already
+     * holds another device of the group, so two cdevs of one group come to share one context (its
+     * igroup); else any unbound cdev and context, which mostly meets a group another holder has.
+     */
+    private static Optional<Command<?>> bindAimed(Pick p) {
+        List<OpenFile.CdevFile> cdevs =
+                p.mine(OpenFile.CdevFile.class, c -> c.binding().isEmpty());
+        List<OpenFile.IommufdFile> contexts = p.mine(OpenFile.IommufdFile.class, f -> true);
+        if (cdevs.isEmpty() || contexts.isEmpty()) {
+            return Optional.empty();
+        }
+        if (p.random.nextInt(8) == 0) {
+            Optional<Command<?>> waiting = bindDuringUnbind(p);
+            if (waiting.isPresent()) {
+                return waiting;
+            }
+        }
+        if (p.random.nextInt(8) != 0) {
+            List<Command<?>> free = new ArrayList<>();
+            List<Command<?>> shared = new ArrayList<>();
+            for (OpenFile.CdevFile cdev : cdevs) {
+                for (OpenFile.IommufdFile ctx : contexts) {
+                    if (claimable(p, cdev, ctx)) {
+                        Command<?> bind = new Command.CdevBind(Pick.file(cdev), Pick.file(ctx));
+                        free.add(bind);
+                        if (p.state.groupOf(cdev.device()).orElseThrow().ownerCnt() > 0) {
+                            shared.add(bind);
+                        }
+                    }
+                }
+            }
+            return !shared.isEmpty() && p.random.nextBoolean() ? p.one(shared) : p.one(free);
+        }
+        return GuidedCast.some(new Command.CdevBind(
+                Pick.file(p.one(cdevs).orElseThrow()), Pick.file(p.one(contexts).orElseThrow())));
+    }
+
+    /**
+     * VFIO_DEVICE_BIND_IOMMUFD aimed at a refusal: a quarter of the time a bind racing an unbind
+     * (EAGAIN), a quarter an iommufd given as the device fd (not a VFIO cdev: ENOTTY), else or when
+     * those find nothing one of the role's cdevs with a wrong iommufd.
+     */
+    private static Optional<Command<?>> bindRefused(Pick p) {
+        Optional<Command<?>> special = switch (p.random.nextInt(4)) {
+            case 0 -> bindDuringUnbind(p);
+            case 1 ->
+                p.myFile(OpenFile.IommufdFile.class, f -> true)
+                        .map(x -> new Command.CdevBind(Pick.file(x), Pick.file(x)));
+            default -> Optional.empty();
+        };
+        return special.or(() -> p.myFile(OpenFile.CdevFile.class, c -> true)
+                .map(c -> new Command.CdevBind(Pick.file(c), p.wrongHandle())));
+    }
+
+    /**
+     * A bind of a cdev whose device is being unbound (its unbind waits for the open cdev) to a context
+     * that can claim it: the claim succeeds, the first open cannot reset the device and the bind is
+     * undone (EAGAIN). A VMM racing the admin's unbind makes it; one in eight of the aimed binds.
+     */
+    private static Optional<Command<?>> bindDuringUnbind(Pick p) {
+        List<Command<?>> binds = new ArrayList<>();
+        for (OpenFile.CdevFile cdev : p.mine(
+                OpenFile.CdevFile.class,
+                c -> c.binding().isEmpty()
+                        && p.state.device(c.device()).pending().isPresent())) {
+            for (OpenFile.IommufdFile ctx : p.mine(OpenFile.IommufdFile.class, f -> true)) {
+                if (claimsGroup(p, cdev, ctx)) {
+                    binds.add(new Command.CdevBind(Pick.file(cdev), Pick.file(ctx)));
+                }
+            }
+        }
+        return p.one(binds);
+    }
+
+    /**
+     * Whether binding {@code cdev} to {@code ctx} can claim and open its device: the group has no other holder
      * (no kernel driver, no other owner) and no other fd of the device is open (vfio_df_open).
      */
     private static boolean claimable(Pick p, OpenFile.CdevFile cdev, OpenFile.IommufdFile ctx) {
+        // a device being unbound cannot open: see bindDuringUnbind
+        return p.state.device(cdev.device()).pending().isEmpty() && claimsGroup(p, cdev, ctx);
+    }
+
+    /** Whether binding {@code cdev} to {@code ctx} gets past the group claim, device lock aside. */
+    private static boolean claimsGroup(Pick p, OpenFile.CdevFile cdev, OpenFile.IommufdFile ctx) {
         Optional<GroupState> group = p.state.groupOf(cdev.device());
         if (group.isEmpty()) {
             return false;
@@ -163,10 +253,8 @@ final class GuidedIommufdUser {
                         .owner()
                         .map(o -> o.key().equals("iommufd:" + ctx.id().number()))
                         .orElse(false);
-        // the group path and the cdev path exclude each other; a device being unbound cannot open
-        free = free
-                && p.state.openedGroupFile(group.get().id()).isEmpty()
-                && p.state.device(cdev.device()).pending().isEmpty();
+        // the group path and the cdev path exclude each other
+        free = free && p.state.openedGroupFile(group.get().id()).isEmpty();
         boolean openElsewhere = p.state
                         .filesOf(OpenFile.CdevFile.class)
                         .anyMatch(c ->
@@ -175,6 +263,21 @@ final class GuidedIommufdUser {
                         .filesOf(OpenFile.VfioDeviceFile.class)
                         .anyMatch(f -> f.device().equals(cdev.device()));
         return free && !openElsewhere;
+    }
+
+    /**
+     * The IOASes a HWPT can be allocated on, half the time only those with an area over the MSI
+     * window when there are some: the HWPT is accepted (a domain reserves only past its aperture) and
+     * a device attached to it later is refused (its MSI window is taken).
+     */
+    private static List<IommufdObject> hwptParents(Pick p, OpenFile.IommufdFile ctx) {
+        List<IommufdObject> ioases = ctx.objects().values().stream()
+                .filter(o -> o instanceof IommufdObject.Ioas)
+                .toList();
+        List<IommufdObject> overMsi = ioases.stream()
+                .filter(o -> GuidedNarrowJoin.overMsi((IommufdObject.Ioas) o))
+                .toList();
+        return !overMsi.isEmpty() && p.random.nextBoolean() ? overMsi : ioases;
     }
 
     /** An IOAS no HWPT is built on, or a HWPT no device is attached to: IOMMU_DESTROY frees it. */

@@ -55,6 +55,16 @@ final class GuidedType1 {
                 p -> p.myFile(OpenFile.VfioContainer.class, c -> c.iommu().isPresent())
                         .map(c -> {
                             Type1DmaSpace space = dma(c).orElseThrow();
+                            IovaRange high = IovaRange.ofLength(GuidedNarrowJoin.PAST_39_BITS, GuidedRanges.HUGE);
+                            if (p.random.nextInt(GuidedNarrowJoin.narrowGroupWaiting(p) ? 2 : 16) == 0
+                                    && space.validRanges().stream().anyMatch(v -> v.contains(high))
+                                    && space.firstEntryIntersecting(high).isEmpty()) {
+                                // a wide container takes an entry past 2^39, mostly while the role holds
+                                // a group behind a 39-bit IOMMU: that group joining it later is refused
+                                // (vfio_iommu_aper_conflict)
+                                return new Command.Type1MapDma(
+                                        Pick.file(c), high.start(), VADDR, high.length(), permissions(p));
+                            }
                             long size = GuidedRanges.length(p);
                             long iova = GuidedRanges.freeIova(
                                     p,

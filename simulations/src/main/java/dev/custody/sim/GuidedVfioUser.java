@@ -24,15 +24,7 @@ final class GuidedVfioUser {
         actions.add(GuidedCast.groupOpen());
         actions.add(new GuidedAction(
                 "SetContainer",
-                p -> {
-                    Optional<OpenFile.VfioGroupFile> group =
-                            p.myFile(OpenFile.VfioGroupFile.class, g -> GuidedCast.unclaimedGroupFile(p, g));
-                    Optional<OpenFile.VfioContainer> container = p.myFile(OpenFile.VfioContainer.class, c -> true);
-                    return group.isPresent() && container.isPresent()
-                            ? GuidedCast.some(
-                                    new Command.SetContainer(Pick.file(group.get()), Pick.file(container.get())))
-                            : Optional.empty();
-                },
+                GuidedNarrowJoin::setContainer,
                 p -> p.myFile(OpenFile.VfioGroupFile.class, g -> true)
                         .map(g -> new Command.SetContainer(Pick.file(g), p.wrongHandle()))));
         actions.add(new GuidedAction(
