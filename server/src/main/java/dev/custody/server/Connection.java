@@ -14,7 +14,6 @@ import java.util.Arrays;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * queue a client never drains, or silence past the idle timeout gets an error and a disconnect.
  * When it ends, its files are closed in order ({@link Service#closed}).
  */
-final class Connection implements Client {
+final class Connection extends ClientBase {
     private static final Logger LOG = LoggerFactory.getLogger(Connection.class);
     private static final Outgoing END = new Outgoing(new byte[0], new int[0]);
     private static final long FLUSH_WAIT_MILLIS = 5_000;
@@ -35,65 +34,21 @@ final class Connection implements Client {
     private final SocketChannel channel;
     private final Service service;
     private final Limits limits;
-    private final String key;
-    private final PeerCredentials peer;
-    private final Grant grant;
-    private final HandleTable table;
     private final BlockingQueue<Outgoing> outbound;
     /** Taken to close the channel, and to duplicate its descriptor while it is surely still the channel's. */
     private final Object closing = new Object();
 
     private final AtomicBoolean closed = new AtomicBoolean();
-    private final AtomicInteger steps = new AtomicInteger();
-    private volatile boolean subscribed;
     private volatile long lastHeard = System.nanoTime();
     private volatile boolean busy;
     private volatile boolean stopReading;
 
     Connection(SocketChannel channel, Service service, Limits limits, PeerCredentials peer, Grant grant) {
+        super(service, peer, grant);
         this.channel = channel;
         this.service = service;
         this.limits = limits;
-        this.key = service.nextConnectionKey();
-        this.peer = peer;
-        this.grant = grant;
-        this.table = service.connectionTable(key, peer);
         this.outbound = new ArrayBlockingQueue<>(limits.maxQueuedMessages());
-    }
-
-    @Override
-    public String key() {
-        return key;
-    }
-
-    @Override
-    public PeerCredentials peer() {
-        return peer;
-    }
-
-    @Override
-    public Grant grant() {
-        return grant;
-    }
-
-    @Override
-    public HandleTable table() {
-        return table;
-    }
-
-    @Override
-    public boolean subscribed() {
-        return subscribed;
-    }
-
-    @Override
-    public void subscribe(boolean on) {
-        subscribed = on;
-    }
-
-    @Override
-    public int nextStepNumber() {
-        return steps.incrementAndGet();
     }
 
     /** Queues a message; a client whose queue is full is not reading, and is disconnected. */
@@ -118,8 +73,8 @@ final class Connection implements Client {
             if (!closed.get()) {
                 LOG.info(
                         "{} ({}) does not read its answers: {} messages wait; disconnecting",
-                        key,
-                        peer,
+                        key(),
+                        peer(),
                         outbound.size());
                 close();
             }
@@ -135,7 +90,7 @@ final class Connection implements Client {
     /** Serves the connection until it ends; the caller's thread reads, a virtual thread writes. */
     void serve(ObjectNode greeting) {
         service.opened(this);
-        Thread writer = Thread.ofVirtual().name(key + "-writer").start(this::write);
+        Thread writer = Thread.ofVirtual().name(key() + "-writer").start(this::write);
         try {
             send(greeting);
             read();

@@ -13,7 +13,6 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
@@ -131,21 +130,13 @@ public final class InstanceControl implements AutoCloseable {
     }
 
     /** One client: its requests are answered one after another, by {@link #answer}, in the order given. */
-    public final class Session implements Client {
-        private final String key = service.nextConnectionKey();
-        private final PeerCredentials peer;
-        private final Grant grant;
-        private final HandleTable table;
+    public final class Session extends ClientBase {
         private final Consumer<String> out;
-        private final AtomicInteger steps = new AtomicInteger();
         private final AtomicBoolean ended = new AtomicBoolean();
-        private volatile boolean subscribed;
 
         private Session(PeerCredentials peer, Grant grant, Consumer<String> out) {
-            this.peer = peer;
-            this.grant = grant;
+            super(service, peer, grant);
             this.out = out;
-            this.table = service.connectionTable(key, peer);
         }
 
         /**
@@ -180,41 +171,6 @@ public final class InstanceControl implements AutoCloseable {
             if (ended.compareAndSet(false, true)) {
                 service.closed(this);
             }
-        }
-
-        @Override
-        public String key() {
-            return key;
-        }
-
-        @Override
-        public PeerCredentials peer() {
-            return peer;
-        }
-
-        @Override
-        public Grant grant() {
-            return grant;
-        }
-
-        @Override
-        public HandleTable table() {
-            return table;
-        }
-
-        @Override
-        public boolean subscribed() {
-            return subscribed;
-        }
-
-        @Override
-        public void subscribe(boolean on) {
-            subscribed = on;
-        }
-
-        @Override
-        public int nextStepNumber() {
-            return steps.incrementAndGet();
         }
 
         @Override
