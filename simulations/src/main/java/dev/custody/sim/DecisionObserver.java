@@ -6,6 +6,7 @@ import dev.custody.model.Outcome;
 import dev.custody.model.event.KernelEvent;
 import dev.custody.model.state.KernelState;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * Told every call of a simulation in the order its checks see them (decision order), with the state
@@ -32,4 +33,33 @@ public interface DecisionObserver {
 
     /** Violations found after the calls (the journal's audit at the end, an engine that did not answer). */
     default void failed(List<Violation> found) {}
+
+    /** One call as {@link #decided} is told it. */
+    record Call(
+            String agent,
+            String operationId,
+            Command<?> command,
+            Outcome<?> outcome,
+            KernelState before,
+            KernelState after,
+            List<KernelEvent> events,
+            List<Violation> found) {}
+
+    /** An observer of the calls alone, for a reader that wants each as one value. */
+    static DecisionObserver eachCall(Consumer<Call> each) {
+        return new DecisionObserver() {
+            @Override
+            public void decided(
+                    String agent,
+                    String operationId,
+                    Command<?> command,
+                    Outcome<?> outcome,
+                    KernelState before,
+                    KernelState after,
+                    List<KernelEvent> events,
+                    List<Violation> found) {
+                each.accept(new Call(agent, operationId, command, outcome, before, after, events, found));
+            }
+        };
+    }
 }

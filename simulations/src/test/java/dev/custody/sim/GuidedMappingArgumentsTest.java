@@ -2,7 +2,6 @@ package dev.custody.sim;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.custody.invariants.Violation;
 import dev.custody.model.Command;
 import dev.custody.model.Handle;
 import dev.custody.model.Outcome;
@@ -33,20 +32,11 @@ class GuidedMappingArgumentsTest {
         SimSettings settings = new SimSettings(
                         1, 32, OPS, Optional.empty(), true, Optional.empty(), "none", Set.of(), 2, 2)
                 .withSchedule(Schedule.GUIDED, SimSettings.DEFAULT_REFUSAL_SHARE);
-        SimResult result = new Simulation(settings).run(n -> {}, new DecisionObserver() {
-            @Override
-            public void decided(
-                    String agent,
-                    String operationId,
-                    Command<?> command,
-                    Outcome<?> outcome,
-                    KernelState before,
-                    KernelState after,
-                    List<KernelEvent> events,
-                    List<Violation> violations) {
-                met.add(describe(command, outcome, before, events));
-            }
-        });
+        SimResult result = new Simulation(settings)
+                .run(
+                        n -> {},
+                        DecisionObserver.eachCall(call ->
+                                met.add(describe(call.command(), call.outcome(), call.before(), call.events()))));
         assertTrue(result.violation().isEmpty(), "the correct rules hold: " + result.violation());
         for (String expected : List.of(
                 "IoasUnmap ENOENT after a partial unmap",

@@ -4,11 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.custody.invariants.Violation;
-import dev.custody.model.Command;
 import dev.custody.model.DeviceId;
-import dev.custody.model.Outcome;
-import dev.custody.model.event.KernelEvent;
-import dev.custody.model.state.KernelState;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -27,22 +23,12 @@ class GuidedOwnershipArgumentsTest {
                         seed, 32, ops, Optional.empty(), true, Optional.empty(), "none", Set.of(), 2, 2)
                 .withSchedule(Schedule.GUIDED, SimSettings.DEFAULT_REFUSAL_SHARE);
         List<String> calls = new ArrayList<>();
-        new Simulation(settings).run(n -> {}, new DecisionObserver() {
-            @Override
-            public void decided(
-                    String agent,
-                    String operationId,
-                    Command<?> command,
-                    Outcome<?> outcome,
-                    KernelState before,
-                    KernelState after,
-                    List<KernelEvent> events,
-                    List<Violation> found) {
-                calls.add(command.getClass().getSimpleName() + " " + command + " -> " + outcome.resultName() + ": "
-                        + outcome.explanation().orElse(""));
-                violations.addAll(found);
-            }
-        });
+        new Simulation(settings).run(n -> {}, DecisionObserver.eachCall(call -> {
+            calls.add(call.command().getClass().getSimpleName() + " " + call.command() + " -> "
+                    + call.outcome().resultName() + ": "
+                    + call.outcome().explanation().orElse(""));
+            violations.addAll(call.found());
+        }));
         return calls;
     }
 

@@ -4,11 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.custody.invariants.Violation;
-import dev.custody.model.Command;
-import dev.custody.model.Outcome;
-import dev.custody.model.event.KernelEvent;
-import dev.custody.model.state.KernelState;
 import dev.custody.rules.Mutant;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,20 +32,11 @@ class GuidedScheduleTest {
     /** Every call of a run as "agent call -> result", in decision order. */
     private static List<String> trace(SimSettings settings) {
         List<String> calls = new ArrayList<>();
-        new Simulation(settings).run(n -> {}, new DecisionObserver() {
-            @Override
-            public void decided(
-                    String agent,
-                    String operationId,
-                    Command<?> command,
-                    Outcome<?> outcome,
-                    KernelState before,
-                    KernelState after,
-                    List<KernelEvent> events,
-                    List<Violation> violations) {
-                calls.add(agent + " " + command + " -> " + outcome.resultName());
-            }
-        });
+        new Simulation(settings)
+                .run(
+                        n -> {},
+                        DecisionObserver.eachCall(call -> calls.add(call.agent() + " " + call.command() + " -> "
+                                + call.outcome().resultName())));
         return calls;
     }
 
