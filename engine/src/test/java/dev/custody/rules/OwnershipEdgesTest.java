@@ -1,9 +1,10 @@
 package dev.custody.rules;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.custody.api.ModelEngine;
+import dev.custody.scenario.RefusalsChangeNothing;
 import dev.custody.scenario.ScenarioParser;
 import dev.custody.scenario.ScenarioRunner;
 import java.util.ArrayList;
@@ -22,8 +23,10 @@ class OwnershipEdgesTest {
 
     private static void holds(String json) {
         List<ObjectNode> lines = new ArrayList<>();
+        RefusalsChangeNothing engine = new RefusalsChangeNothing();
         ScenarioRunner.Summary summary =
-                ScenarioRunner.run(ScenarioParser.parse("edge.json", json), new ModelEngine(), lines::add);
+                ScenarioRunner.run(ScenarioParser.parse("edge.json", json), engine, lines::add);
+        assertEquals(List.of(), engine.broken(), "a refused call changed the kernel");
         assertTrue(
                 summary.passed(),
                 "expectations or invariants failed:\n"
