@@ -38,9 +38,13 @@ class ContainerGeometryTest {
         String json = """
                 {"name": "geometry",
                  "topology": {"iommus": [{"name": "dmar0", "pageSizes": ["4K", "2M", "1G"], "addressWidth": 48},
-                                         {"name": "dmar1", "pageSizes": ["2M", "1G"], "addressWidth": 39}],
+                                         {"name": "dmar1", "pageSizes": ["2M", "1G"], "addressWidth": 39},
+                                         {"name": "dmar2", "pageSizes": ["2M"], "addressWidth": 48},
+                                         {"name": "dmar3", "pageSizes": ["4K", "2M", "1G"], "addressWidth": 39}],
                    "devices": [{"name": "0000:00:03.0", "iommu": "dmar0", "group": 1, "driver": "vfio-pci"},
-                               {"name": "0000:01:00.0", "iommu": "dmar1", "group": 2, "driver": "vfio-pci"}]},
+                               {"name": "0000:01:00.0", "iommu": "dmar1", "group": 2, "driver": "vfio-pci"},
+                               {"name": "0000:02:00.0", "iommu": "dmar2", "group": 3, "driver": "vfio-pci"},
+                               {"name": "0000:03:00.0", "iommu": "dmar3", "group": 4, "driver": "vfio-pci"}]},
                  "steps": [""" + SETUP + steps + "]}";
         List<ObjectNode> lines = new ArrayList<>();
         RefusalsChangeNothing engine = new RefusalsChangeNothing();
@@ -102,5 +106,22 @@ class ContainerGeometryTest {
                 """);
         assertEquals(4096, space.pageSize());
         assertEquals(validUpTo(WIDE_LAST), space.validRanges());
+    }
+
+    /** The page size and the valid ranges each change on their own. */
+    @Test
+    void thePageSizeAndTheRangesChangeSeparately() {
+        Type1DmaSpace coarser = after("""
+                , {"op": "vfio.group.open", "group": 3, "as": "g3", "expect": "ok"},
+                  {"op": "vfio.group.set_container", "fd": "g3", "container": "c", "expect": "ok"}
+                """);
+        assertEquals(2L << 20, coarser.pageSize());
+        assertEquals(validUpTo(WIDE_LAST), coarser.validRanges());
+        Type1DmaSpace narrower = after("""
+                , {"op": "vfio.group.open", "group": 4, "as": "g4", "expect": "ok"},
+                  {"op": "vfio.group.set_container", "fd": "g4", "container": "c", "expect": "ok"}
+                """);
+        assertEquals(4096, narrower.pageSize());
+        assertEquals(validUpTo(NARROW_LAST), narrower.validRanges());
     }
 }

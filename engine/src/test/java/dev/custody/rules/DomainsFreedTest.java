@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * What a domain leaves behind when it goes: a default domain replaced through sysfs is freed, and a
- * destroyed HWPT gives its IOAS back the aperture and alignment it imposed (iopt_table_remove_domain).
+ * destroyed HWPT gives its IOAS back the aperture and alignment it imposed (iopt_table_remove_domain);
+ * DMA-FQ keeps the domain and changes its type.
  */
 class DomainsFreedTest {
 
@@ -74,5 +75,16 @@ class DomainsFreedTest {
                 {"op": "iommufd.ioas_map", "ioas": "I", "iova": "0x1000", "length": "0x800",
                  "flags": ["READABLE", "WRITEABLE", "FIXED_IOVA"], "expect": "ok"}
                 """);
+    }
+
+    /** DMA to DMA-FQ only adds a flush queue to the default domain: same domain, new type. */
+    @Test
+    void aFlushQueueKeepsTheDefaultDomain() {
+        KernelState before = after("");
+        KernelState state = after("""
+                {"op": "sysfs.group_type", "group": 1, "value": "DMA-FQ", "expect": "ok"},
+                {"op": "state", "group": 1, "expect": "ok", "expectValue": {"type": "DMA-FQ"}}
+                """);
+        assertEquals(before.domains().keySet(), state.domains().keySet());
     }
 }

@@ -25,7 +25,8 @@ import org.junit.jupiter.api.Test;
 class LastUserReleasesTest {
     private static final String TOPOLOGY = """
             "topology": {"iommus": [{"name": "dmar0"}],
-              "devices": [{"name": "0000:00:03.0", "iommu": "dmar0", "group": 1, "driver": "vfio-pci"}]}
+              "devices": [{"name": "0000:00:03.0", "iommu": "dmar0", "group": 1, "driver": "vfio-pci"},
+                          {"name": "0000:00:03.1", "iommu": "dmar0", "group": 1, "driver": "vfio-pci"}]}
             """;
 
     /** Runs the steps (every expectation must hold) and returns the kernel after them. */
@@ -136,5 +137,61 @@ class LastUserReleasesTest {
         nothingLeft(after(open + """
                 , {"op": "vfio.group.close", "fd": "g", "expect": "ok"}
                 """));
+    }
+
+    @Test
+    void aBindingToAnotherIommufdKeepsNothingAlive() {
+        KernelState state = after("""
+                {"op": "iommufd.open", "as": "X", "expect": "ok"},
+                {"op": "iommufd.open", "as": "Y", "expect": "ok"},
+                {"op": "cdev.open", "device": "0000:00:03.0", "as": "v", "expect": "ok"},
+                {"op": "cdev.bind", "fd": "v", "iommufd": "X", "expect": "ok"},
+                {"op": "vfio.group.open", "group": 1, "as": "g", "expect": "EBUSY"},
+                {"op": "iommufd.close", "fd": "Y", "expect": "ok"}
+                """);
+        assertEquals(1, state.filesOf(OpenFile.IommufdFile.class).count(), "only the bound one stays");
+        KernelState compat = after("""
+                {"op": "iommufd.open", "as": "X", "expect": "ok"},
+                {"op": "iommufd.open", "as": "Y", "expect": "ok"},
+                {"op": "vfio.group.open", "group": 1, "as": "g", "expect": "ok"},
+                {"op": "vfio.group.set_container", "fd": "g", "container": "X", "expect": "ok"},
+                {"op": "vfio.group.get_device_fd", "fd": "g", "device": "0000:00:03.0", "as": "d", "expect": "ok"},
+                {"op": "vfio.group.close", "fd": "g", "expect": "ok"},
+                {"op": "iommufd.close", "fd": "Y", "expect": "ok"}
+                """);
+        assertEquals(1, compat.filesOf(OpenFile.IommufdFile.class).count(), "only the one the device uses stays");
+    }
+
+    /** vfio_df_close unbinds a device when its own last file closes, whatever other devices keep open. */
+    @Test
+    void aDeviceIsUnboundWithItsOwnLastFile() {
+        after("""
+                {"op": "iommufd.open", "as": "X", "expect": "ok"},
+                {"op": "vfio.group.open", "group": 1, "as": "g", "expect": "ok"},
+                {"op": "vfio.group.set_container", "fd": "g", "container": "X", "expect": "ok"},
+                {"op": "vfio.group.get_device_fd", "fd": "g", "device": "0000:00:03.0", "as": "dA", "expect": "ok"},
+                {"op": "vfio.group.get_device_fd", "fd": "g", "device": "0000:00:03.1", "as": "dB", "expect": "ok",
+                 "expectState": {"group": 1, "ownerCnt": 2, "owner": "X"}},
+                {"op": "vfio.device.close", "fd": "dA", "expect": "ok",
+                 "expectState": {"group": 1, "ownerCnt": 1, "owner": "X"}}
+                """);
+    }
+
+    /** A replace onto another IOAS makes a new automatic HWPT and destroys the old one with its last device. */
+    @Test
+    void aReplacedAutomaticHwptGoesWithItsLastDevice() {
+        after("""
+                {"op": "iommufd.open", "as": "X", "expect": "ok"},
+                {"op": "iommufd.ioas_alloc", "iommufd": "X", "as": "I1", "expect": "ok"},
+                {"op": "iommufd.ioas_alloc", "iommufd": "X", "as": "I2", "expect": "ok"},
+                {"op": "cdev.open", "device": "0000:00:03.0", "as": "v", "expect": "ok"},
+                {"op": "cdev.bind", "fd": "v", "iommufd": "X", "expect": "ok"},
+                {"op": "cdev.attach", "fd": "v", "pt": "I1", "as": "H1", "expect": "ok"},
+                {"op": "cdev.attach", "fd": "v", "pt": "I2", "as": "H2", "expect": "ok",
+                 "expectState": {"group": 1, "ownerCnt": 1, "owner": "X", "domain": "H2"}},
+                {"op": "iommufd.destroy", "iommufd": "X", "id": "H1", "expect": "ENOENT"},
+                {"op": "iommufd.destroy", "iommufd": "X", "id": "I1", "expect": "ok"},
+                {"op": "iommufd.destroy", "iommufd": "X", "id": "I2", "expect": "EBUSY"}
+                """);
     }
 }
