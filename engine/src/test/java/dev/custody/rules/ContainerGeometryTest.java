@@ -124,4 +124,17 @@ class ContainerGeometryTest {
         assertEquals(4096, narrower.pageSize());
         assertEquals(validUpTo(NARROW_LAST), narrower.validRanges());
     }
+
+    /** A container takes only the type1 IOMMU drivers: SPAPR TCE and no-IOMMU find none (ENODEV). */
+    @Test
+    void aContainerRefusesIommuTypesItHasNoDriverFor() {
+        Type1DmaSpace space = after("""
+                , {"op": "vfio.container.open", "as": "c2", "expect": "ok"},
+                  {"op": "vfio.group.set_container", "fd": "g2", "container": "c2", "expect": "ok"},
+                  {"op": "vfio.container.set_iommu", "fd": "c2", "type": "spapr-tce", "expect": "ENODEV"},
+                  {"op": "vfio.container.set_iommu", "fd": "c2", "type": "noiommu", "expect": "ENODEV"},
+                  {"op": "vfio.container.set_iommu", "fd": "c2", "type": "type1", "expect": "ok"}
+                """);
+        assertEquals(4096, space.pageSize());
+    }
 }

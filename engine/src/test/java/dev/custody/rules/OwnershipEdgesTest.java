@@ -57,7 +57,7 @@ class OwnershipEdgesTest {
 
     /**
      * A device outside any IOMMU: a kernel driver binds with nothing counted, vfio-pci cannot register
-     * it (vfio_group_find_or_alloc, EINVAL), the in-kernel attach finds no group.
+     * it (vfio_group_find_or_alloc, EINVAL), the in-kernel attach, shared attach and detach find no group.
      */
     @Test
     void aDeviceWithoutAnIommuGroup() {
@@ -72,7 +72,9 @@ class OwnershipEdgesTest {
                    {"op": "driver.bind", "device": "0000:00:07.0", "driver": "vfio-pci", "expect": "EINVAL"},
                    {"op": "iommu.domain_alloc", "device": "0000:00:05.0", "as": "D", "expect": "ok"},
                    {"op": "iommu.attach_device", "domain": "D", "device": "0000:00:07.0", "expect": "ENODEV"},
-                   {"op": "iommu.detach_device", "domain": "D", "device": "0000:00:07.0", "expect": "WARN"}
+                   {"op": "iommu.detach_device", "domain": "D", "device": "0000:00:07.0", "expect": "WARN"},
+                   {"op": "iommu.attach_shared", "domain": "D", "device": "0000:00:07.0", "expect": "ENODEV"},
+                   {"op": "iommu.detach_shared", "domain": "D", "device": "0000:00:07.0", "expect": "WARN"}
                  ]}
                 """);
     }
