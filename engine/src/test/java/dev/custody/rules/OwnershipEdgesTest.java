@@ -1,9 +1,10 @@
 package dev.custody.rules;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.custody.api.ModelEngine;
+import dev.custody.scenario.RefusalsChangeNothing;
 import dev.custody.scenario.ScenarioParser;
 import dev.custody.scenario.ScenarioRunner;
 import java.util.ArrayList;
@@ -22,8 +23,10 @@ class OwnershipEdgesTest {
 
     private static void holds(String json) {
         List<ObjectNode> lines = new ArrayList<>();
+        RefusalsChangeNothing engine = new RefusalsChangeNothing();
         ScenarioRunner.Summary summary =
-                ScenarioRunner.run(ScenarioParser.parse("edge.json", json), new ModelEngine(), lines::add);
+                ScenarioRunner.run(ScenarioParser.parse("edge.json", json), engine, lines::add);
+        assertEquals(List.of(), engine.broken(), "a refused call changed the kernel");
         assertTrue(
                 summary.passed(),
                 "expectations or invariants failed:\n"
@@ -54,7 +57,7 @@ class OwnershipEdgesTest {
 
     /**
      * A device outside any IOMMU: a kernel driver binds with nothing counted, vfio-pci cannot register
-     * it (vfio_group_find_or_alloc, EINVAL), the in-kernel attach finds no group.
+     * it (vfio_group_find_or_alloc, EINVAL), the in-kernel attach, shared attach and detach find no group.
      */
     @Test
     void aDeviceWithoutAnIommuGroup() {
@@ -69,7 +72,9 @@ class OwnershipEdgesTest {
                    {"op": "driver.bind", "device": "0000:00:07.0", "driver": "vfio-pci", "expect": "EINVAL"},
                    {"op": "iommu.domain_alloc", "device": "0000:00:05.0", "as": "D", "expect": "ok"},
                    {"op": "iommu.attach_device", "domain": "D", "device": "0000:00:07.0", "expect": "ENODEV"},
-                   {"op": "iommu.detach_device", "domain": "D", "device": "0000:00:07.0", "expect": "WARN"}
+                   {"op": "iommu.detach_device", "domain": "D", "device": "0000:00:07.0", "expect": "WARN"},
+                   {"op": "iommu.attach_shared", "domain": "D", "device": "0000:00:07.0", "expect": "ENODEV"},
+                   {"op": "iommu.detach_shared", "domain": "D", "device": "0000:00:07.0", "expect": "WARN"}
                  ]}
                 """);
     }

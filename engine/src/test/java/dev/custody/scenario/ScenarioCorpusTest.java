@@ -1,10 +1,10 @@
 package dev.custody.scenario;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.custody.api.ModelEngine;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,7 +35,9 @@ class ScenarioCorpusTest {
                 .map(file -> DynamicTest.dynamicTest(file.getFileName().toString(), () -> {
                     Scenario scenario = ScenarioParser.parse(file.toString(), Files.readString(file));
                     List<ObjectNode> lines = new ArrayList<>();
-                    ScenarioRunner.Summary summary = ScenarioRunner.run(scenario, new ModelEngine(), lines::add);
+                    RefusalsChangeNothing engine = new RefusalsChangeNothing();
+                    ScenarioRunner.Summary summary = ScenarioRunner.run(scenario, engine, lines::add);
+                    assertEquals(List.of(), engine.broken(), file + ": a refused call changed the kernel");
                     if (!summary.passed()) {
                         StringBuilder why = new StringBuilder(file + ": " + summary.mismatches() + " mismatches, "
                                 + summary.violations() + " invariant violations\n");
