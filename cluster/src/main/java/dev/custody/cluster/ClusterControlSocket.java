@@ -10,13 +10,17 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -125,7 +129,8 @@ public final class ClusterControlSocket implements AutoCloseable {
                     });
             String first;
             try {
-                first = readLine(in);
+                ByteArrayOutputStream bytes = readLine(in);
+                first = bytes == null ? null : text(bytes).orElse("");
             } catch (LineTooLong tooLong) {
                 if (answered.compareAndSet(false, true)) {
                     refuse(out, "EMSGSIZE", tooLong.getMessage() + "; disconnecting");
@@ -184,9 +189,15 @@ public final class ClusterControlSocket implements AutoCloseable {
                 outbox,
                 timeout);
         try {
-            String line;
+            ByteArrayOutputStream line;
             while ((line = readLine(in)) != null) {
-                session.send(line);
+                Optional<String> text = text(line);
+                if (text.isPresent()) {
+                    session.send(text.get());
+                } else {
+                    // decoded with replacement characters it could outgrow what crosses between nodes
+                    outbox.offer(Sessions.error("EINVAL", "a request line must be UTF-8 text"));
+                }
             }
         } catch (LineTooLong tooLong) {
             outbox.offer(Sessions.error("EMSGSIZE", tooLong.getMessage() + "; disconnecting"));
@@ -227,20 +238,20 @@ public final class ClusterControlSocket implements AutoCloseable {
         out.flush();
     }
 
-    /** One line without its newline (a {@code \r} before it dropped), or null at the end. */
-    private String readLine(InputStream in) throws IOException {
+    /** One line's bytes without its newline, or null at the end. */
+    private ByteArrayOutputStream readLine(InputStream in) throws IOException {
         ByteArrayOutputStream line = new ByteArrayOutputStream();
         int b;
         while ((b = in.read()) >= 0) {
             if (b == '\n') {
-                return text(line);
+                return line;
             }
             if (line.size() >= maxLineBytes) {
                 throw new LineTooLong("a request line is limited to " + maxLineBytes + " bytes");
             }
             line.write(b);
         }
-        return line.size() == 0 ? null : text(line);
+        return line.size() == 0 ? null : line;
     }
 
     /** A line over the limit: the client is told, and disconnected. */
@@ -250,9 +261,20 @@ public final class ClusterControlSocket implements AutoCloseable {
         }
     }
 
-    private static String text(ByteArrayOutputStream line) {
-        String text = line.toString(StandardCharsets.UTF_8);
-        return text.endsWith("\r") ? text.substring(0, text.length() - 1) : text;
+    /** The line as text (a {@code \r} before the newline dropped), or empty when it is not UTF-8. */
+    private static Optional<String> text(ByteArrayOutputStream line) {
+        String text;
+        try {
+            text = StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(line.toByteArray()))
+                    .toString();
+        } catch (CharacterCodingException notText) {
+            return Optional.empty();
+        }
+        return Optional.of(text.endsWith("\r") ? text.substring(0, text.length() - 1) : text);
     }
 
     public Path path() {

@@ -362,7 +362,8 @@ public final class EngineShard {
                                     "engine " + instance + " on " + node + ": its journal is unavailable (last error: "
                                             + failing.get() + "); no answer within " + JOURNAL_DOWN_WAIT.toMillis()
                                             + " ms, the operation may be decided once the journal is back: retry"
-                                            + " under the same operation id",
+                                            + " under the same operation id (a retry of a request without one may"
+                                            + " be decided twice)",
                                     node));
                 }
             }

@@ -14,6 +14,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.typed.ActorRef;
 
 /**
@@ -24,8 +25,19 @@ import org.apache.pekko.actor.typed.ActorRef;
  */
 final class Sessions {
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** How long a handoff waits for a session's request being answered before it closes the session. */
+    /**
+     * How long a handoff waits for the sessions' requests to be answered and their files closed; a
+     * session's close runs after its last request whatever the wait, so no file is released under an
+     * answer still being given.
+     */
     private static final long DRAIN_SECONDS = 30;
+
+    /**
+     * The most requests a session may have waiting unanswered. A single server reads a client's next
+     * request only after answering the last; here lines arrive as fast as the client writes, so a
+     * client that sends without waiting is cut off rather than queued without end.
+     */
+    static final int MAX_WAITING_REQUESTS = 256;
 
     /**
      * The longest line a session relays between nodes, either way: Artery's largest message is
@@ -39,12 +51,19 @@ final class Sessions {
     private final String instance;
     private final String node;
     private final Map<String, Run> runs = new HashMap<>();
+    /** Sessions closed but maybe still answering: a handoff waits for them too before the engine stops. */
+    private final List<Run> closing = new ArrayList<>();
 
     /** A session's front, its serial executor, and the session once the policy let it open. */
     private static final class Run {
         final ActorRef<ControlReply> front;
         final ExecutorService serial;
+        final AtomicInteger waiting = new AtomicInteger();
         volatile InstanceControl.Session session;
+
+        boolean finished() {
+            return serial.isTerminated();
+        }
 
         Run(ActorRef<ControlReply> front, String name) {
             this.front = front;
@@ -90,10 +109,24 @@ final class Sessions {
                                     + " (the instance moved or restarted): connect again")));
             return;
         }
+        if (run.waiting.incrementAndGet() > MAX_WAITING_REQUESTS) {
+            runs.remove(line.session());
+            closeAfterItsRequests(
+                    run,
+                    error(
+                            "EAGAIN",
+                            "more than " + MAX_WAITING_REQUESTS + " requests wait unanswered on engine " + instance
+                                    + ": send the next once the last is answered; disconnecting"));
+            return;
+        }
         run.serial.execute(() -> {
-            InstanceControl.Session session = run.session;
-            if (session != null) {
-                session.answer(line.line());
+            try {
+                InstanceControl.Session session = run.session;
+                if (session != null) {
+                    session.answer(line.line());
+                }
+            } finally {
+                run.waiting.decrementAndGet();
             }
         });
     }
@@ -107,13 +140,23 @@ final class Sessions {
             }
             return;
         }
+        closeAfterItsRequests(run, front == null ? null : "");
+    }
+
+    /**
+     * Closes the session on its own thread, so after the requests it already sent; its front hears
+     * {@code last} as the end ({@code ""} for none), or nothing when {@code last} is null (it is gone).
+     */
+    private void closeAfterItsRequests(Run run, String last) {
+        closing.removeIf(Run::finished);
+        closing.add(run);
         run.serial.execute(() -> {
             InstanceControl.Session opened = run.session;
             if (opened != null) {
                 opened.close();
             }
-            if (front != null) {
-                front.tell(new ControlReply.Ended(""));
+            if (last != null) {
+                run.front.tell(new ControlReply.Ended(last));
             }
         });
         run.serial.shutdown();
@@ -125,23 +168,27 @@ final class Sessions {
      * in order. Completes once they are, off the entity's thread.
      */
     CompletionStage<Void> closeAll() {
-        List<Run> all = new ArrayList<>(runs.values());
+        List<Run> open = new ArrayList<>(runs.values());
+        List<Run> all = new ArrayList<>(open);
+        all.addAll(closing);
         runs.clear();
+        closing.clear();
         String why = error(
                 "ESHUTDOWN",
                 "engine " + instance + " is moving off " + node
                         + " (handed off, or idle): connect again to reach it where it runs next");
+        open.forEach(run -> closeAfterItsRequests(run, why));
+        closing.clear();
         CompletableFuture<Void> done = new CompletableFuture<>();
         Thread.ofVirtual().name("custody-sessions-close-" + instance).start(() -> {
             try {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(DRAIN_SECONDS);
                 for (Run run : all) {
-                    run.serial.shutdown();
                     try {
-                        run.serial.awaitTermination(DRAIN_SECONDS, TimeUnit.SECONDS);
+                        run.serial.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                     }
-                    run.front.tell(new ControlReply.Ended(why));
                 }
                 control.close();
                 done.complete(null);
@@ -155,7 +202,9 @@ final class Sessions {
     /** The node is stopping without a handoff: nothing more is answered, and nothing is released. */
     void abandon() {
         runs.values().forEach(run -> run.serial.shutdownNow());
+        closing.forEach(run -> run.serial.shutdownNow());
         runs.clear();
+        closing.clear();
     }
 
     /** The line, or an error saying it is too long to cross between nodes. */

@@ -150,6 +150,28 @@ class ClusterControlSocketTest {
         assertEquals(0, node.engines().startedHere(), "a refused connection started an engine");
     }
 
+    /**
+     * Bytes that are not UTF-8 would be decoded with replacement characters three bytes each, so a line
+     * within the limit could grow past what crosses between nodes: such a line is refused, and the
+     * connection goes on.
+     */
+    @Test
+    void aLineThatIsNotUtf8IsRefusedAndTheConnectionGoesOn(@TempDir Path dir) throws Exception {
+        ClusterNode node = node(Duration.ofMinutes(10));
+        Path path = dir.resolve("control.sock");
+        socket(node, path);
+
+        ControlLines plane = client(path);
+        plane.call("{\"instance\": \"solo-0\"}");
+        byte[] notText = new byte[1000];
+        java.util.Arrays.fill(notText, (byte) 0xff);
+        plane.sendBytes(notText);
+        JsonNode refused = plane.read();
+        assertEquals("EINVAL", refused.at("/error/class").asText(), refused.toString());
+        assertTrue(refused.at("/error/desc").asText().contains("UTF-8"), refused.toString());
+        ok(plane.call("{\"execute\": \"query-status\"}"));
+    }
+
     @Test
     void aMovingInstanceEndsItsConnectionsSayingSoAndClosesTheirFiles(@TempDir Path dir) throws Exception {
         ClusterNode node = node(Duration.ofSeconds(1));

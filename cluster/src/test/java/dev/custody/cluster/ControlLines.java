@@ -40,6 +40,13 @@ final class ControlLines implements AutoCloseable {
         out.flush();
     }
 
+    /** A line of raw bytes, for what a client must not send. */
+    void sendBytes(byte[] line) throws IOException {
+        out.write(line);
+        out.write('\n');
+        out.flush();
+    }
+
     /** The next line, or null when the server closed the connection. */
     JsonNode read() throws Exception {
         CompletableFuture<String> line = CompletableFuture.supplyAsync(

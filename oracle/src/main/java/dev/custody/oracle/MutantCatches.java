@@ -53,9 +53,16 @@ public final class MutantCatches {
         }
     }
 
-    /** Compares the usable kernel {@code run} of {@code scenario} with every mutant of the model. */
+    /**
+     * Compares the kernel {@code run} of {@code scenario} with every mutant of the model, when the run is
+     * usable and the correct model agrees with it (a file that already disagrees is the diff's failure).
+     */
     public void add(Scenario scenario, KernelRun run) {
-        if (!run.usable()) {
+        // only a run the correct model agrees with can tell a wrong rule by disagreeing
+        if (!run.usable()
+                || !Comparison.of(scenario, EngineLines.of(scenario), run)
+                        .disagreements()
+                        .isEmpty()) {
             return;
         }
         runs++;
@@ -94,7 +101,7 @@ public final class MutantCatches {
             Optional<String> unseen = whyUnseen(mutant);
             if (!caught && unseen.isEmpty()) {
                 problems.add("mutant " + mutant.cliName() + " (" + mutant.description() + ") agrees with the kernel on"
-                        + " all " + runs + " files run");
+                        + " all " + runs + " files the correct model agrees on");
             }
             if (caught && unseen.isPresent()) {
                 problems.add("mutant " + mutant.cliName() + " is said to be out of the oracle's sight (" + unseen.get()

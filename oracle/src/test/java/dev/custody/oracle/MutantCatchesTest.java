@@ -81,6 +81,24 @@ class MutantCatchesTest {
                 problems.toString());
     }
 
+    /** Where the correct model already disagrees with the kernel, a mutant's disagreeing tells nothing. */
+    @Test
+    void aFileTheCorrectModelDisagreesOnCountsForNothing() {
+        Scenario bindOnly = OracleScenarios.withSteps(
+                "{ \"op\": \"driver.bind\", \"device\": \"0000:00:04.0\", \"driver\": \"nvme\" }");
+        KernelRun agreeing = answeringAsTheModel(bindOnly);
+        List<ObjectNode> lines = new ArrayList<>(agreeing.lines());
+        lines.set(0, lines.get(0).deepCopy().put("result", "EBUSY"));
+        KernelRun disagreeing = new KernelRun(
+                "test.json", KERNEL, lines, AgentAnswers.parse(List.of()), List.of(), Optional.empty(), Duration.ZERO);
+        MutantCatches catches = new MutantCatches();
+        catches.add(bindOnly, disagreeing);
+        assertEquals(0, catches.json().get("files").asInt());
+        for (Mutant mutant : Mutant.values()) {
+            assertEquals(List.of(), catches.caughtBy(mutant), mutant.cliName());
+        }
+    }
+
     @Test
     void aRunThatFailedCountsForNothing() {
         Scenario bindOnly = OracleScenarios.withSteps(

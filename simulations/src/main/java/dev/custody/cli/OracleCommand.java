@@ -336,6 +336,10 @@ public final class OracleCommand {
             Oracle oracle = vm.oracle();
             PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
             if (versus != null) {
+                if (mutants) {
+                    System.err.println("custody: --mutants compares the engine with a kernel; not with --versus");
+                    return INVALID;
+                }
                 return versus(oracle, vm.with(versus), scenarios, out, skips);
             }
             OracleReport report = new OracleReport(out, json, skips);
