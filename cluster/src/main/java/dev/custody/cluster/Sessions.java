@@ -156,6 +156,7 @@ final class Sessions {
     void abandon() {
         runs.values().forEach(run -> run.serial.shutdownNow());
         runs.clear();
+        control.abandon();
     }
 
     /** The line, or an error saying it is too long to cross between nodes. */
