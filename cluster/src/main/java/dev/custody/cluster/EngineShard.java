@@ -1,5 +1,6 @@
 package dev.custody.cluster;
 
+import com.typesafe.config.Config;
 import dev.custody.api.CustodyRuntime;
 import dev.custody.api.EngineAdmin;
 import dev.custody.entity.AnswerRecord;
@@ -10,6 +11,7 @@ import dev.custody.rules.Decision;
 import dev.custody.server.InstanceControl;
 import dev.custody.server.Policy;
 import dev.custody.server.ServerSettings;
+import dev.custody.server.StateRecords;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,6 +20,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
@@ -121,9 +124,15 @@ public final class EngineShard {
                     ServerSettings control = ServerSettings.of(Path.of(""), instance, topology)
                             .withPolicy(policy)
                             .withEngineTimeout(timeout);
+                    Config config = runtime.actorSystem().settings().config();
                     context.pipeToSelf(
                             EngineAdmin.start(runtime, instance, topology, timeout)
-                                    .thenCompose(admin -> startControl(admin, control, node)),
+                                    .thenCompose(admin -> startControl(
+                                            admin,
+                                            control,
+                                            node,
+                                            () -> ControlStateTable.of(config, instance, timeout)
+                                                    .orElseGet(StateRecords::none))),
                             (started, failure) -> failure == null ? started : new NotStarted(failure));
                     timers.startTimerWithFixedDelay(Overdue.CHECK, JOURNAL_DOWN_WAIT.dividedBy(4));
                     return new EngineShard.Run(context, stash, timers, instance, node, tally, journal, startedAt)
@@ -132,11 +141,13 @@ public final class EngineShard {
     }
 
     /** The protocol's service over the started engine, started off the actor's thread (it waits for the engine). */
-    private static CompletionStage<Started> startControl(EngineAdmin admin, ServerSettings settings, String node) {
+    private static CompletionStage<Started> startControl(
+            EngineAdmin admin, ServerSettings settings, String node, Supplier<StateRecords> state) {
         return CompletableFuture.supplyAsync(
                 () -> {
                     try {
-                        return new Started(admin, InstanceControl.start(settings, admin, Optional.of(node)));
+                        return new Started(
+                                admin, InstanceControl.start(settings, admin, Optional.of(node), state.get()));
                     } catch (Exception failed) {
                         admin.halt();
                         throw new CompletionException(failed);

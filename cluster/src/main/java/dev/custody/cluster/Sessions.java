@@ -205,6 +205,7 @@ final class Sessions {
         closing.forEach(run -> run.serial.shutdownNow());
         runs.clear();
         closing.clear();
+        control.abandon();
     }
 
     /** The line, or an error saying it is too long to cross between nodes. */

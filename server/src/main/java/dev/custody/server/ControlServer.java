@@ -118,31 +118,11 @@ public final class ControlServer implements AutoCloseable {
                 .map(d -> JsonLines.at(d.resolve(AUDIT_LOG)))
                 .orElseGet(JsonLines::none));
         RetryCache retries = new RetryCache();
-        recovered.answers().forEach(retries::restore);
         Map<String, HandleTable> holders = new ConcurrentHashMap<>();
         ServerMetrics serverMetrics = new ServerMetrics(settings.instance(), settings.live());
         Service service = new Service(custody, settings, timeline, state, audit, serverMetrics, retries, holders);
         AutoCloseable subscription = await(custody.subscribe(service::published), settings);
-
-        for (ServerRecovery.Dangling dangling : recovered.dangling()) {
-            Optional.ofNullable(found.get(dangling.operationId()))
-                    .ifPresent(f -> answerFromJournal(dangling, f, recovered.tables(), state, retries));
-        }
-        for (HandleTable table : recovered.tables().values()) {
-            if (table.released()) {
-                continue;
-            }
-            if (table.isHolder()) {
-                holders.put(table.key(), table);
-            } else {
-                // its connection died with the previous run: its files go, as a dead process's do
-                List<FileId> closedFiles = service.release(table);
-                LOG.info(
-                        "closed {} files of {}, whose connection ended with the previous run",
-                        closedFiles.size(),
-                        table.key());
-            }
-        }
+        putBack(recovered, found, service, state, retries, holders);
         Optional<MetricsEndpoint> endpoint = Optional.empty();
         if (settings.metricsPort().isPresent()) {
             endpoint = Optional.of(MetricsEndpoint.start(settings.metricsPort().getAsInt(), serverMetrics));
@@ -162,6 +142,40 @@ public final class ControlServer implements AutoCloseable {
                 settings.policy().source(),
                 settings.stateDirectory().map(Path::toString).orElse("memory"));
         return new ControlServer(settings, service, listener, identity, subscription, state, endpoint);
+    }
+
+    /**
+     * Puts back what the previous run left, before any client connects: its answers for retries, the
+     * answer from the journal of each request it sent and never answered ({@code found}), its named
+     * holders, and the closing of the files of its connections, which died with it.
+     */
+    static void putBack(
+            ServerRecovery.Recovered recovered,
+            Map<String, JournalLookup.Found> found,
+            Service service,
+            StateLog state,
+            RetryCache retries,
+            Map<String, HandleTable> holders) {
+        recovered.answers().forEach(retries::restore);
+        for (ServerRecovery.Dangling dangling : recovered.dangling()) {
+            Optional.ofNullable(found.get(dangling.operationId()))
+                    .ifPresent(f -> answerFromJournal(dangling, f, recovered.tables(), state, retries));
+        }
+        for (HandleTable table : recovered.tables().values()) {
+            if (table.released()) {
+                continue;
+            }
+            if (table.isHolder()) {
+                holders.put(table.key(), table);
+            } else {
+                // its connection died with the previous run: its files go, as a dead process's do
+                List<FileId> closedFiles = service.release(table);
+                LOG.info(
+                        "closed {} files of {}, whose connection ended with the previous run",
+                        closedFiles.size(),
+                        table.key());
+            }
+        }
     }
 
     /**

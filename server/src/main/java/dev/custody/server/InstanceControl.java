@@ -14,6 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 
 /**
  * The protocol of docs/protocol.md over one engine, for clients whose socket is somewhere else: on a
@@ -23,22 +24,30 @@ import java.util.function.Consumer;
  * {@link ControlServer}: the same operations, names, holders, policy, opids and events.
  *
  * <p>What {@link ControlServer} keeps in its state directory (holders, remembered answers, the files of
- * connections that died with the process) is kept in memory here: when this object goes, the holders
- * and the answers go with it (docs/cluster.md, "Not yet").
+ * connections that died with the process) goes to the {@link StateRecords} it is started with: on a
+ * cluster, a table of the shared database, so that the instance's next start, on whichever node, puts
+ * it back as a restarted single server does (docs/cluster.md, "The control socket on a cluster node").
+ * Started without one, it is kept in memory, and goes with this object.
  */
 public final class InstanceControl implements AutoCloseable {
     private final ServerSettings settings;
     private final Service service;
     private final AutoCloseable subscription;
     private final Optional<String> node;
+    private final StateLog state;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private InstanceControl(
-            ServerSettings settings, Service service, AutoCloseable subscription, Optional<String> node) {
+            ServerSettings settings,
+            Service service,
+            AutoCloseable subscription,
+            Optional<String> node,
+            StateLog state) {
         this.settings = settings;
         this.service = service;
         this.subscription = subscription;
         this.node = node;
+        this.state = state;
     }
 
     /**
@@ -49,24 +58,64 @@ public final class InstanceControl implements AutoCloseable {
      */
     public static InstanceControl start(ServerSettings settings, EngineAdmin custody, Optional<String> node)
             throws Exception {
+        return start(settings, custody, node, StateRecords.none());
+    }
+
+    /**
+     * As {@link #start(ServerSettings, EngineAdmin, Optional)}, keeping its state log in {@code records}
+     * (which it closes when it closes): what an earlier start on them left is put back first, as a
+     * restarted single server puts back its state directory's log. The holders come back with their
+     * names and files, the answers to opids are given again to their retries, and the files of the
+     * connections that ended without closing them (they died with the earlier start's node) are closed
+     * in order. A request the earlier start sent and never answered is looked up in the journal when
+     * {@code settings} name a durable one ({@link ServerSettings#durableJournal}); else its retry is
+     * decided under its opid, which the engine answers without deciding it twice.
+     */
+    public static InstanceControl start(
+            ServerSettings settings, EngineAdmin custody, Optional<String> node, StateRecords records)
+            throws Exception {
         if (settings.live().isPresent()) {
+            records.close();
             throw new IllegalArgumentException("live host mode needs the engine's own process: use ControlServer");
         }
+        try {
+            return started(settings, custody, node, records);
+        } catch (Exception | Error failed) {
+            records.close();
+            throw failed;
+        }
+    }
+
+    private static InstanceControl started(
+            ServerSettings settings, EngineAdmin custody, Optional<String> node, StateRecords records)
+            throws Exception {
+        ServerRecovery.Recovered recovered = ServerRecovery.read(records);
+        Map<String, JournalLookup.Found> found = settings.durableJournal().isPresent()
+                ? JournalLookup.find(
+                        settings.durableJournal().get(),
+                        settings.instance(),
+                        recovered.dangling().stream()
+                                .map(ServerRecovery.Dangling::operationId)
+                                .collect(Collectors.toSet()))
+                : Map.of();
         long lastSeq = await(custody.quiesce(), settings);
         KernelState initial = await(custody.state(), settings);
         Timeline timeline = new Timeline(initial, lastSeq);
         Map<String, HandleTable> holders = new ConcurrentHashMap<>();
+        StateLog state = new StateLog(records);
+        RetryCache retries = new RetryCache();
         Service service = new Service(
                 custody,
                 settings,
                 timeline,
-                new StateLog(JsonLines.none()),
+                state,
                 new AuditLog(JsonLines.none()),
                 new ServerMetrics(settings.instance(), Optional.empty()),
-                new RetryCache(),
+                retries,
                 holders);
         AutoCloseable subscription = await(custody.subscribe(service::published), settings);
-        return new InstanceControl(settings, service, subscription, node);
+        ControlServer.putBack(recovered, found, service, state, retries, holders);
+        return new InstanceControl(settings, service, subscription, node, state);
     }
 
     /**
@@ -127,6 +176,24 @@ public final class InstanceControl implements AutoCloseable {
         } catch (Exception ignored) {
             // the engine is stopping as well
         }
+        state.close();
+    }
+
+    /**
+     * Stops as a dead process does, for a node stopping without handing its instances off: nothing is
+     * released and nothing more is kept, so the instance's next start closes its sessions' files.
+     */
+    public void abandon() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        service.crash();
+        try {
+            subscription.close();
+        } catch (Exception ignored) {
+            // the engine is stopping as well
+        }
+        state.close();
     }
 
     /** One client: its requests are answered one after another, by {@link #answer}, in the order given. */

@@ -18,7 +18,7 @@ import java.util.Optional;
  * has it); it is not forced to the disk, so a power cut may take the last records. A line a crash
  * cut in half is skipped when read back.
  */
-final class JsonLines implements AutoCloseable {
+final class JsonLines implements StateRecords {
     private final Optional<FileChannel> channel;
     private final Optional<Path> path;
 
@@ -51,7 +51,35 @@ final class JsonLines implements AutoCloseable {
         if (channel.isEmpty()) {
             return;
         }
-        ByteBuffer bytes = ByteBuffer.wrap(Messages.line(record));
+        write(ByteBuffer.wrap(Messages.line(record)));
+    }
+
+    @Override
+    public void append(String record) {
+        if (channel.isEmpty()) {
+            return;
+        }
+        write(ByteBuffer.wrap((record + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+
+    @Override
+    public boolean durable() {
+        return path.isPresent();
+    }
+
+    @Override
+    public List<String> readAll() {
+        if (path.isEmpty()) {
+            return List.of();
+        }
+        try {
+            return read(path.get()).stream().map(Messages::text).toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + path.get() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void write(ByteBuffer bytes) {
         synchronized (this) {
             try {
                 while (bytes.hasRemaining()) {

@@ -34,7 +34,26 @@ final class ServerRecovery {
     private ServerRecovery() {}
 
     static Recovered read(Path log) throws IOException {
-        List<JsonNode> records = JsonLines.read(log);
+        return read(JsonLines.read(log));
+    }
+
+    /** What the records of a state log, whole ones in the order written, hold. */
+    static Recovered read(StateRecords log) {
+        List<JsonNode> records = new java.util.ArrayList<>();
+        for (String text : log.readAll()) {
+            try {
+                JsonNode node = Messages.JSON.readTree(text);
+                if (node != null && node.isObject()) {
+                    records.add(node);
+                }
+            } catch (IOException torn) {
+                // not a whole record: skipped, as a line a crash cut short is
+            }
+        }
+        return read(records);
+    }
+
+    static Recovered read(List<JsonNode> records) {
         Map<String, RetryCache.Answer> answers = new LinkedHashMap<>();
         for (JsonNode r : records) {
             if (r.path("t").asText().equals("answer")) {

@@ -6,18 +6,26 @@ import dev.custody.model.Handle;
 
 /**
  * What the server must remember across its own restarts, as records of a {@link JsonLines} file in
- * the state directory: the holders and their names and files, and, for requests with an opid, the
- * intent before the engine is asked and the answer before it is sent (docs/protocol.md, Retries).
+ * the state directory (or, on a cluster node, of a table in the shared database): the holders and
+ * their names and files, and, for requests with an opid, the intent before the engine is asked and
+ * the answer before it is sent (docs/protocol.md, Retries).
  */
 final class StateLog implements AutoCloseable {
-    private final JsonLines lines;
+    private final Records lines;
 
-    StateLog(JsonLines lines) {
-        this.lines = lines;
+    StateLog(StateRecords records) {
+        this.lines = new Records(records);
     }
 
-    boolean durable() {
-        return lines.path().isPresent();
+    /** Each record as one line of text, kept before the call returns. */
+    private record Records(StateRecords records) {
+        void append(ObjectNode record) {
+            records.append(Messages.text(record));
+        }
+
+        void close() {
+            records.close();
+        }
     }
 
     void table(HandleTable table) {
