@@ -28,8 +28,8 @@ public final class MutantCatches {
 
     /**
      * Mutants the kernel could give away but the oracle's guest does not show: each changes only which
-     * domain a group sits on, or whether a group's core domains are freed, and the guest reports
-     * neither (it answers calls; it does not read a group's current domain back). The invariant
+     * domain a group or a hot-added device sits on, or whether a group's core domains are freed, and
+     * the guest reports neither (it answers calls; it does not read a group's current domain back). The invariant
      * checks of the corpus and of {@code simulate} catch them instead. Like the list of files allowed to
      * be skipped, an entry never outlives its reason: a listed mutant some file catches fails the check.
      */
@@ -40,7 +40,13 @@ public final class MutantCatches {
             Mutant.REPLACE_KEEPS_OLD_DOMAIN,
             "the guest resolves a HWPT's domain through the HWPT, not through the group it should be on",
             Mutant.EMPTY_GROUP_KEEPS_DOMAINS,
-            "an emptied group's domains are kernel memory no call of the guest reaches");
+            "an emptied group's domains are kernel memory no call of the guest reaches",
+            Mutant.HOT_ADD_DEFAULT_DOMAIN,
+            "the guest does not read back which domain a hot-added device joins, and no call of the corpus"
+                    + " after such a hot-add answers differently for it",
+            Mutant.OWNERSHIP_SKIPS_BLOCKING,
+            "the guest does not read back an owned group's domain, and an owner's calls answer the same"
+                    + " whether the group sits on its blocking or its default domain");
 
     /** For each mutant, the files that caught it, each with its first disagreement. */
     private final Map<Mutant, List<String>> caughtBy = new EnumMap<>(Mutant.class);

@@ -15,17 +15,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
  * The check behind {@code custody oracle diff --mutants}, without a VM: a stand-in kernel that answers
- * as the correct model does. On the files the oracle runs in CI the real kernel answers exactly so
- * (scripts/oracle-ci.sh fails otherwise), so what this finds there is what the VM run will find.
+ * as the correct model does, results and completions only. On the files the oracle runs in CI the real
+ * kernel answers exactly so (scripts/oracle-ci.sh fails otherwise); the VM run also compares the values
+ * the guest reports, so it can only catch more, and CI runs it.
  */
 class MutantCatchesTest {
     private static final List<Path> CORPUS =
@@ -119,24 +118,15 @@ class MutantCatchesTest {
     }
 
     /**
-     * A kernel run whose answers are the correct model's, as the kernel's lines put them (the kernel
-     * cannot know a label an attach gave its automatic HWPT, so such a pt reads "auto"), with the
-     * summary line the runner appends.
+     * A kernel run whose results and completions are the correct model's, with the summary line the
+     * runner appends. Values are left out: the guest reports only some of them for each operation, and
+     * a stand-in that reported all would catch mutants the real kernel run cannot.
      */
     private static KernelRun answeringAsTheModel(Scenario scenario) {
-        Set<String> allocated = new HashSet<>();
-        scenario.steps().stream()
-                .filter(s -> s.op().equals("iommufd.ioas_alloc") || s.op().equals("iommufd.hwpt_alloc"))
-                .forEach(s -> s.as().ifPresent(allocated::add));
         List<ObjectNode> lines = new ArrayList<>();
         for (ObjectNode line : EngineLines.of(scenario)) {
             ObjectNode kernel = line.deepCopy();
-            if (kernel.path("op").asText().equals("cdev.attach")
-                    && kernel.get("value") instanceof ObjectNode value
-                    && value.has("pt")
-                    && !allocated.contains(value.get("pt").asText())) {
-                value.put("pt", KernelLines.AUTO_PT);
-            }
+            kernel.remove("value");
             lines.add(kernel);
         }
         lines.add(JsonNodeFactory.instance.objectNode().put("summary", true));
