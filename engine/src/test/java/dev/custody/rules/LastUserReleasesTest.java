@@ -1,17 +1,12 @@
 package dev.custody.rules;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.custody.model.state.DomainKind;
 import dev.custody.model.state.DomainState;
 import dev.custody.model.state.KernelState;
 import dev.custody.model.state.OpenFile;
 import dev.custody.scenario.RefusalsChangeNothing;
-import dev.custody.scenario.ScenarioParser;
-import dev.custody.scenario.ScenarioRunner;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -31,24 +26,8 @@ class LastUserReleasesTest {
 
     /** Runs the steps (every expectation must hold) and returns the kernel after them. */
     private static KernelState after(String steps) {
-        List<ObjectNode> lines = new ArrayList<>();
-        RefusalsChangeNothing engine = new RefusalsChangeNothing();
-        ScenarioRunner.Summary summary = ScenarioRunner.run(
-                ScenarioParser.parse(
-                        "release.json", "{\"name\": \"release\", " + TOPOLOGY + ", \"steps\": [" + steps + "]}"),
-                engine,
-                lines::add);
-        assertTrue(
-                summary.passed(),
-                "expectations failed:\n"
-                        + String.join(
-                                "\n",
-                                lines.stream()
-                                        .filter(l -> !l.path("match").asBoolean(true) || l.has("violations"))
-                                        .map(ObjectNode::toString)
-                                        .toList()));
-        assertEquals(List.of(), engine.broken(), "a refused call changed the kernel");
-        return engine.state();
+        return RefusalsChangeNothing.holds(
+                "release.json", "{\"name\": \"release\", " + TOPOLOGY + ", \"steps\": [" + steps + "]}");
     }
 
     private static void nothingLeft(KernelState state) {

@@ -1,5 +1,9 @@
 package dev.custody.scenario;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.custody.api.KernelEngine;
 import dev.custody.api.ModelEngine;
 import dev.custody.model.Command;
@@ -28,6 +32,28 @@ import java.util.concurrent.CompletionStage;
 public final class RefusalsChangeNothing implements KernelEngine {
     private final ModelEngine model = new ModelEngine();
     private final List<String> broken = new ArrayList<>();
+
+    /**
+     * Runs scenario {@code json} (named {@code name} in messages) on a fresh engine of this kind and
+     * fails the test if an expectation or invariant failed or a refusal changed the kernel; returns
+     * the kernel after it.
+     */
+    public static KernelState holds(String name, String json) {
+        List<ObjectNode> lines = new ArrayList<>();
+        RefusalsChangeNothing engine = new RefusalsChangeNothing();
+        ScenarioRunner.Summary summary = ScenarioRunner.run(ScenarioParser.parse(name, json), engine, lines::add);
+        assertTrue(
+                summary.passed(),
+                "expectations or invariants failed:\n"
+                        + String.join(
+                                "\n",
+                                lines.stream()
+                                        .filter(l -> !l.path("match").asBoolean(true) || l.has("violations"))
+                                        .map(ObjectNode::toString)
+                                        .toList()));
+        assertEquals(List.of(), engine.broken(), "a refused call changed the kernel");
+        return engine.state();
+    }
 
     /** Each refusal that changed something, with the command and what it decided. */
     public List<String> broken() {
