@@ -391,12 +391,6 @@ class ClusterControlSocketTest {
     }
 
     private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + BOUND.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                fail("waited " + BOUND.toSeconds() + " s for " + what);
-            }
-            Thread.sleep(50); // polling a condition, with a deadline: not a synchronization by sleep
-        }
+        Waits.await(BOUND, what, condition);
     }
 }

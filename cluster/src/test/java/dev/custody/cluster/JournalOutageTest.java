@@ -3,7 +3,6 @@ package dev.custody.cluster;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import com.typesafe.config.Config;
 import dev.custody.entity.AnswerRecord;
@@ -287,12 +286,6 @@ class JournalOutageTest {
     }
 
     private static void await(Duration bound, String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + bound.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                fail("waited " + bound.toSeconds() + " s for " + what);
-            }
-            Thread.sleep(50); // polling a condition, with a deadline: not a synchronization by sleep
-        }
+        Waits.await(bound, what, condition);
     }
 }

@@ -3,7 +3,6 @@ package dev.custody.cluster;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
@@ -220,12 +219,6 @@ class ThreeNodeHandoffTest {
     }
 
     private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + BOUND.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                fail("waited " + BOUND.toSeconds() + " s for " + what);
-            }
-            Thread.sleep(50); // polling a condition, with a deadline: not a synchronization by sleep
-        }
+        Waits.await(BOUND, what, condition);
     }
 }

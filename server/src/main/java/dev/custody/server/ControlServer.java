@@ -31,7 +31,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -101,14 +100,7 @@ public final class ControlServer implements AutoCloseable {
         ServerRecovery.Recovered recovered = stateLogPath.isPresent()
                 ? ServerRecovery.read(stateLogPath.get())
                 : new ServerRecovery.Recovered(Map.of(), Map.of(), List.of());
-        Map<String, JournalLookup.Found> found = settings.durableJournal().isPresent()
-                ? JournalLookup.find(
-                        settings.durableJournal().get(),
-                        settings.instance(),
-                        recovered.dangling().stream()
-                                .map(ServerRecovery.Dangling::operationId)
-                                .collect(Collectors.toSet()))
-                : Map.of();
+        Map<String, JournalLookup.Found> found = ServerRecovery.decidedInTheJournal(settings, recovered);
 
         long lastSeq = await(custody.quiesce(), settings);
         KernelState initial = await(custody.state(), settings);

@@ -14,7 +14,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
-import java.util.stream.Collectors;
 
 /**
  * The protocol of docs/protocol.md over one engine, for clients whose socket is somewhere else: on a
@@ -90,14 +89,7 @@ public final class InstanceControl implements AutoCloseable {
             ServerSettings settings, EngineAdmin custody, Optional<String> node, StateRecords records)
             throws Exception {
         ServerRecovery.Recovered recovered = ServerRecovery.read(records);
-        Map<String, JournalLookup.Found> found = settings.durableJournal().isPresent()
-                ? JournalLookup.find(
-                        settings.durableJournal().get(),
-                        settings.instance(),
-                        recovered.dangling().stream()
-                                .map(ServerRecovery.Dangling::operationId)
-                                .collect(Collectors.toSet()))
-                : Map.of();
+        Map<String, JournalLookup.Found> found = ServerRecovery.decidedInTheJournal(settings, recovered);
         long lastSeq = await(custody.quiesce(), settings);
         KernelState initial = await(custody.state(), settings);
         Timeline timeline = new Timeline(initial, lastSeq);

@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
  * Reads the state log a previous run of the server left: its holders with their names and files,
@@ -94,6 +95,22 @@ final class ServerRecovery {
             }
         }
         return new Recovered(tables, answers, List.copyOf(dangling.values()));
+    }
+
+    /**
+     * What the engine's journal recorded for the intents the previous run left without an answer,
+     * when the server knows where that journal is (else nothing: the engine's own record of recent
+     * operation ids answers their retries).
+     */
+    static Map<String, JournalLookup.Found> decidedInTheJournal(ServerSettings settings, Recovered recovered)
+            throws Exception {
+        if (settings.durableJournal().isEmpty()) {
+            return Map.of();
+        }
+        return JournalLookup.find(
+                settings.durableJournal().get(),
+                settings.instance(),
+                recovered.dangling().stream().map(Dangling::operationId).collect(Collectors.toSet()));
     }
 
     private static HandleTable known(Map<String, HandleTable> tables, String key) {
