@@ -22,12 +22,13 @@ public final class AcsCheck {
         if (policy.acsOverride().contains(address)) {
             return new AcsVerdict(address, true, "ACS override", AcsVerdict.Source.OVERRIDE, true);
         }
-        var opinion = AcsQuirks.opinionOn(f);
+        var opinion = AcsQuirks.opinionOn(f, topology);
         if (opinion.isPresent()) {
             return new AcsVerdict(
                     address,
                     opinion.get().isolated(),
-                    "device-specific ACS quirk " + opinion.get().quirk().name(),
+                    "device-specific ACS quirk " + opinion.get().quirk().name()
+                            + (opinion.get().isolated() ? "" : ", which denies isolation"),
                     AcsVerdict.Source.DEVICE_QUIRK,
                     false);
         }

@@ -8,7 +8,8 @@ import java.util.Optional;
  * Step 1 of pci_device_group, after pci_for_each_dma_alias: the function itself, then
  * every upstream bridge that takes over the requester ID of what is below it. PCIe root and switch
  * ports forward IDs untouched; a PCIe-to-PCI bridge tags requests with its secondary bus and devfn
- * 00.0; a conventional bridge or a PCI-to-PCIe bridge with its own ID.
+ * 00.0; a conventional bridge or a PCI-to-PCIe bridge with its own ID. The walk ends below a bridge
+ * the IOMMU translates at ({@link TranslationRootBridges}).
  *
  * <p>The function's own quirk aliases are also visited by the kernel here, but on the function
  * itself, which has no group yet; they matter only in step 3, so they are not listed.
@@ -27,6 +28,7 @@ final class AliasWalk {
         for (var bridge = topology.upstreamBridge(bus);
                 bridge.isPresent();
                 bridge = topology.upstreamBridge(bridge.get().address().busAddress())) {
+            if (TranslationRootBridges.isTranslationRoot(bridge.get())) break;
             aliasingVisit(topology, bridge.get()).ifPresent(visits::add);
         }
         return List.copyOf(visits);

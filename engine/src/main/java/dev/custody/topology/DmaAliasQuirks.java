@@ -3,7 +3,11 @@ package dev.custody.topology;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The DMA alias quirk table (kernel quirks.c): which devices alias which devfns, and why. */
+/**
+ * The DMA alias quirk table of the kernel's drivers/pci/quirks.c as of 6.12: which devices alias which devfns
+ * on their own bus, and why. Switchtec NTB aliases are left out: the kernel reads them from the
+ * device's BAR at boot (docs/pci-quirks.md).
+ */
 public final class DmaAliasQuirks {
 
     private static final int RICOH = 0x1180;
@@ -13,6 +17,8 @@ public final class DmaAliasQuirks {
     private static final int JMICRON = 0x197b;
     private static final int ADAPTEC2 = 0x9005;
     private static final int INTEL = 0x8086;
+    private static final int LITE_ON = 0x1c28;
+    private static final int PLX = 0x10b5;
 
     public static final List<DmaAliasQuirk> TABLE = buildTable();
 
@@ -59,6 +65,7 @@ public final class DmaAliasQuirks {
             table.add(new DmaAliasQuirk.FunctionOne("TTI", new PciIds(TTI, device)));
         }
         table.add(new DmaAliasQuirk.FunctionOne("JMicron JMB388 ESD", new PciIds(JMICRON, 0x2392)));
+        table.add(new DmaAliasQuirk.FunctionOne("Plextor M6E", new PciIds(LITE_ON, 0x0122)));
         for (int subsystemDevice : new int[] {0x02bb, 0x02bc}) {
             table.add(new DmaAliasQuirk.FixedDevfn(
                     "Adaptec", new PciIds(ADAPTEC2, 0x0285), new PciIds(ADAPTEC2, subsystemDevice), 1 << 3));
@@ -66,6 +73,20 @@ public final class DmaAliasQuirks {
         for (int device : new int[] {0x2260, 0x2264}) {
             table.add(new DmaAliasQuirk.FixedDevfns(
                     "Intel MIC x200", new PciIds(INTEL, device), List.of(0x10 << 3, 0x11 << 3, 0x12 << 3 | 3)));
+        }
+        // quirk_pex_vca_alias: functions 0-4 of every slot, as the far side's slot is unknown.
+        var vcaDevfns = new ArrayList<Integer>();
+        for (int slot = 0; slot < 0x20; slot++) {
+            for (int function = 0; function < 5; function++) vcaDevfns.add(slot << 3 | function);
+        }
+        for (int device : new int[] {0x2954, 0x2955, 0x2956, 0x2958, 0x2959, 0x295a}) {
+            table.add(new DmaAliasQuirk.FixedDevfns("Intel VCA", new PciIds(INTEL, device), vcaDevfns));
+        }
+        // quirk_plx_ntb_dma_alias: the NTB's proxy IDs may be any devfn of its bus.
+        var everyDevfn = new ArrayList<Integer>();
+        for (int devfn = 0; devfn < 0x100; devfn++) everyDevfn.add(devfn);
+        for (int device : new int[] {0x87b0, 0x87b1}) {
+            table.add(new DmaAliasQuirk.FixedDevfns("PLX NTB", new PciIds(PLX, device), everyDevfn));
         }
         return List.copyOf(table);
     }

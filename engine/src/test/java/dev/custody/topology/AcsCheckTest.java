@@ -96,6 +96,32 @@ class AcsCheckTest {
                         true,
                         AcsVerdict.Source.DEVICE_QUIRK),
                 Arguments.of(
+                        "AMD southbridge bridge on the root bus, multifunction",
+                        function("00:14.0", 0x1022, 0x780f)
+                                .multifunction()
+                                .bridge(1, 1)
+                                .build(),
+                        true,
+                        AcsVerdict.Source.DEVICE_QUIRK),
+                Arguments.of(
+                        "AMD southbridge bridge on the root bus, single function: the quirk does not ask",
+                        function("00:14.0", 0x1022, 0x780f).bridge(1, 1).build(),
+                        false,
+                        AcsVerdict.Source.NEVER),
+                Arguments.of(
+                        "Qualcomm root port ids vouch whatever the type",
+                        function("00:00.0", 0x17cb, 0x0400)
+                                .express(PciePortType.ENDPOINT)
+                                .multifunction()
+                                .build(),
+                        true,
+                        AcsVerdict.Source.DEVICE_QUIRK),
+                Arguments.of(
+                        "Wangxun conventional device outside the NIC list is denied",
+                        function("00:01.0", 0x8088, 0x0001).multifunction().build(),
+                        false,
+                        AcsVerdict.Source.DEVICE_QUIRK),
+                Arguments.of(
                         "Intel conventional function on the root bus: not an RCiEP",
                         function("00:1f.0", 0x8086, 0x2918).multifunction().build(),
                         false,

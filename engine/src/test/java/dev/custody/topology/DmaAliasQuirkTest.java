@@ -95,7 +95,21 @@ class DmaAliasQuirkTest {
                         0x0645,
                         "05:00.0",
                         "05:00.1",
-                        "DMA alias quirk TTI function 1: 05:00.0 issues DMA as 05:00.1"));
+                        "DMA alias quirk TTI function 1: 05:00.0 issues DMA as 05:00.1"),
+                Arguments.of(
+                        "JMicron JMB388 ESD",
+                        0x197b,
+                        0x2392,
+                        "05:00.0",
+                        "05:00.1",
+                        "DMA alias quirk JMicron JMB388 ESD function 1: 05:00.0 issues DMA as 05:00.1"),
+                Arguments.of(
+                        "Lite-On Plextor M6E",
+                        0x1c28,
+                        0x0122,
+                        "05:00.0",
+                        "05:00.1",
+                        "DMA alias quirk Plextor M6E function 1: 05:00.0 issues DMA as 05:00.1"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -157,6 +171,76 @@ class DmaAliasQuirkTest {
                         .build()));
         var result = GroupDerivation.derive(topology);
         assertEquals(expected, shortNames(result), result.explain());
+    }
+
+    /** quirk_pex_vca_alias: functions 0-4 of every slot on the bus, and nothing else. */
+    @Test
+    void intelVcaAliasesTheFirstFiveFunctionsOfEverySlot() {
+        var topology = PciTopology.of(List.of(
+                rootPortWithAcs("00:1c.0", 5),
+                isolatedEndpoint("05:00.0", 0x8086, 0x2954),
+                isolatedEndpoint("05:03.4", GENERIC, 0x0200),
+                isolatedEndpoint("05:03.5", GENERIC, 0x0200),
+                isolatedEndpoint("05:1f.0", GENERIC, 0x0200)));
+        var result = GroupDerivation.derive(topology);
+        assertEquals(groups("00:1c.0", "05:00.0 05:03.4 05:1f.0", "05:03.5"), shortNames(result), result.explain());
+        assertTrue(
+                result.member(PciAddress.parse("05:1f.0"))
+                        .orElseThrow()
+                        .reasonTexts()
+                        .contains("DMA alias quirk Intel VCA fixed aliases: 05:00.0 issues DMA as 05:1f.0"),
+                result.explain());
+    }
+
+    /** quirk_plx_ntb_dma_alias: every devfn of the NTB's bus, but no other bus. */
+    @Test
+    void plxNtbAliasesEveryDevfnOfItsBus() {
+        var topology = PciTopology.of(List.of(
+                rootPortWithAcs("00:1c.0", 5),
+                rootPortWithAcs("00:1d.0", 6),
+                isolatedEndpoint("05:00.0", 0x10b5, 0x87b0),
+                isolatedEndpoint("05:1f.7", GENERIC, 0x0200),
+                isolatedEndpoint("06:00.0", GENERIC, 0x0200)));
+        var result = GroupDerivation.derive(topology);
+        assertEquals(groups("00:1c.0", "00:1d.0", "05:00.0 05:1f.7", "06:00.0"), shortNames(result), result.explain());
+    }
+
+    @Test
+    void plxNtbWithTheOtherDeviceIdAliasesToo() {
+        var topology = PciTopology.of(List.of(
+                rootPortWithAcs("00:1c.0", 5),
+                isolatedEndpoint("05:00.1", 0x10b5, 0x87b1),
+                isolatedEndpoint("05:02.0", GENERIC, 0x0200)));
+        var result = GroupDerivation.derive(topology);
+        assertEquals(groups("00:1c.0", "05:00.1 05:02.0"), shortNames(result), result.explain());
+    }
+
+    /**
+     * quirk_bridge_cavm_thrx2_pcie_root: the DMA alias walk stops at a translation-root bridge, so a conventional
+     * bridge above it no longer takes over the requester ID of what is below. Here the ACS walk then finds an
+     * isolated path (the downstream port's ACS, the AMD southbridge bridge's quirk), and the endpoint stands alone.
+     */
+    @Test
+    void aliasWalkStopsAtATranslationRootBridge() {
+        assertEquals(
+                groups("00:14.0 01:00.0", "02:00.0"),
+                shortNames(GroupDerivation.derive(belowSouthbridgeBridge(0x14e4, 0x9084))));
+        assertEquals(
+                groups("00:14.0 01:00.0 02:00.0"),
+                shortNames(GroupDerivation.derive(belowSouthbridgeBridge(GENERIC, 0x0500))));
+    }
+
+    private static PciTopology belowSouthbridgeBridge(int portVendor, int portDevice) {
+        return PciTopology.of(List.of(
+                function("00:14.0", 0x1002, 0x4384).multifunction().bridge(1, 2).build(),
+                function("01:00.0", portVendor, portDevice)
+                        .express(PciePortType.SWITCH_DOWNSTREAM_PORT)
+                        .acs(AcsCapability.isolating())
+                        .bridge(2, 2)
+                        .build(),
+                function("02:00.0", GENERIC, 0x0200)
+                        .express(PciePortType.ENDPOINT)
+                        .build()));
     }
 
     @Test
