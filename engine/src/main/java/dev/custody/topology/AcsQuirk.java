@@ -133,7 +133,7 @@ public sealed interface AcsQuirk {
     /**
      * Ports their vendor documents as blocking peer-to-peer and validating requester IDs without
      * an ACS capability; the kernel checks nothing but the ids (pci_quirk_qcom_rp_acs,
-     * pci_quirk_xgene_acs, pci_quirk_brcm_acs, pci_quirk_nxp_rp_acs).
+     * pci_quirk_xgene_acs, pci_quirk_brcm_acs, pci_quirk_loongson_acs, pci_quirk_nxp_rp_acs).
      */
     record IsolatedWithoutAcs(String portName, String kernelFunction, Set<PciIds> devices) implements AcsQuirk {
         public IsolatedWithoutAcs {
@@ -209,10 +209,13 @@ public sealed interface AcsQuirk {
     }
 
     /**
-     * Wangxun NICs whose functions never talk peer-to-peer (pci_quirk_wangxun_nic_acs). Every other
+     * Wangxun NICs whose functions never talk peer-to-peer (pci_quirk_wangxun_nic_acs; the FF5xxx ids
+     * came with 6.12.y). Every other
      * Wangxun device gets a firm "not isolated", whatever its type or ACS capability.
      */
     record WangxunNic() implements AcsQuirk {
+        private static final Set<Integer> FF5XXX = Set.of(0x5010, 0x5025, 0x5040, 0x5110, 0x5125, 0x5140);
+
         public String name() {
             return "Wangxun NIC";
         }
@@ -220,7 +223,9 @@ public sealed interface AcsQuirk {
         public Optional<Boolean> isolated(PciFunction function, PciTopology topology) {
             if (function.ids().vendor() != AcsQuirks.WANGXUN) return Optional.empty();
             int device = function.ids().device();
-            return Optional.of(between(device, 0x0100, 0x010f) || device == 0x1001 || device == 0x2001);
+            boolean listed =
+                    between(device, 0x0100, 0x010f) || device == 0x1001 || device == 0x2001 || FF5XXX.contains(device);
+            return Optional.of(listed);
         }
     }
 

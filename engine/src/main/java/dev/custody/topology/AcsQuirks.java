@@ -7,7 +7,8 @@ import java.util.Set;
 
 /**
  * The kernel's device-specific ACS quirk table as of 6.12 (pci_dev_acs_enabled in
- * drivers/pci/quirks.c), in its order: the first quirk with a firm answer wins
+ * drivers/pci/quirks.c, with the entries the 6.12.y stable series added up to 6.12.118, the kernel
+ * the oracle runs), in its order: the first quirk with a firm answer wins
  * (pci_dev_specific_acs_enabled). docs/pci-quirks.md lists every entry.
  */
 public final class AcsQuirks {
@@ -24,6 +25,7 @@ public final class AcsQuirks {
     static final int AMCC = 0x10e8;
     static final int AMPERE = 0x1def;
     static final int BROADCOM = 0x14e4;
+    static final int LOONGSON = 0x0014;
     static final int ANNAPURNA_LABS = 0x1c36;
     static final int ZHAOXIN = 0x1d17;
     static final int NXP = 0x1957;
@@ -49,6 +51,8 @@ public final class AcsQuirks {
                             new PciIds(QCOM, 0x0400),
                             new PciIds(QCOM, 0x0401),
                             new PciIds(QCOM, 0x0115),
+                            new PciIds(QCOM, 0x0111),
+                            new PciIds(QCOM, 0x0120),
                             new PciIds(HXT, 0x0401))),
             new AcsQuirk.IntelPchRootPort(intelPchRootPorts()),
             new AcsQuirk.IntelSunrisePointRootPort(),
@@ -61,6 +65,10 @@ public final class AcsQuirks {
                     "Broadcom", ids(BROADCOM, 0x16d7, 0x1750, 0x1751, 0x1752, 0x1760, 0x1761, 0x1762, 0x1763)),
             new AcsQuirk.IsolatedWithoutAcs(
                     "Broadcom iProc PAXB root port", "pci_quirk_brcm_acs", ids(BROADCOM, 0xd714)),
+            new AcsQuirk.IsolatedWithoutAcs(
+                    "Loongson root port",
+                    "pci_quirk_loongson_acs",
+                    ids(LOONGSON, 0x3c09, 0x3c19, 0x3c29, 0x7a09, 0x7a19, 0x7a29, 0x7a39, 0x7a49, 0x7a59, 0x7a69)),
             new AcsQuirk.AnnapurnaLabsRootPort(ids(ANNAPURNA_LABS, 0x0031)),
             new AcsQuirk.MultifunctionEndpointWithoutPeerToPeer("Zhaoxin", ids(ZHAOXIN, 0x3038, 0x3104, 0x9083)),
             new AcsQuirk.IsolatedWithoutAcs("NXP LX2xx0 root port", "pci_quirk_nxp_rp_acs", nxpRootPorts()),

@@ -15,7 +15,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The device-specific ACS quirks of 6.12 (pci_dev_acs_enabled in quirks.c), each seen through the groups it
+ * The device-specific ACS quirks of 6.12.y (pci_dev_acs_enabled in quirks.c), each seen through the groups it
  * makes: a port the quirk vouches for keeps what is below it apart, an endpoint the quirk vouches for keeps its
  * functions apart, and a quirk that denies isolation pulls them together whatever the ACS capability says.
  */
@@ -154,6 +154,8 @@ class AcsQuirkTableTest {
                 portIsolates("Qualcomm QDF2xxx 0401", 0x17cb, 0x0401, "Qualcomm/HXT root port"),
                 portIsolates("Qualcomm SA8775P", 0x17cb, 0x0115, "Qualcomm/HXT root port"),
                 portIsolates("HXT SD4800", 0x1dbf, 0x0401, "Qualcomm/HXT root port"),
+                portIsolates("Qualcomm Hamoa (6.12.y)", 0x17cb, 0x0111, "Qualcomm/HXT root port"),
+                portIsolates("Qualcomm Glymur (6.12.y)", 0x17cb, 0x0120, "Qualcomm/HXT root port"),
                 // pci_quirk_intel_pch_acs
                 portIsolates("Intel Cougar Point PCH", 0x8086, 0x1c10, "Intel PCH root port"),
                 portIsolates("Intel Patsburg PCH", 0x8086, 0x1d1e, "Intel PCH root port"),
@@ -213,6 +215,13 @@ class AcsQuirkTableTest {
                 portIsolates("Ampere e00c", 0x1def, 0xe00c, "APM X-Gene/Ampere root port"),
                 // pci_quirk_brcm_acs
                 portIsolates("Broadcom iProc PAXB", 0x14e4, 0xd714, "Broadcom iProc PAXB root port"),
+                // pci_quirk_loongson_acs (6.12.y)
+                portIsolates("Loongson 3C09", 0x0014, 0x3c09, "Loongson root port"),
+                portIsolates("Loongson 7A69", 0x0014, 0x7a69, "Loongson root port"),
+                portDoesNotIsolate(
+                        "Loongson 7A79 is not listed",
+                        belowPort(0x0014, 0x7a79, PciePortType.ROOT_PORT),
+                        "root port 00:1c.0 has no ACS path to the root (no ACS capability)"),
                 // pci_quirk_al_acs
                 portIsolates("Annapurna Labs", 0x1c36, 0x0031, "Amazon Annapurna Labs root port"),
                 portDoesNotIsolate(
@@ -246,6 +255,8 @@ class AcsQuirkTableTest {
                 // pci_quirk_wangxun_nic_acs
                 functionsApart("Wangxun RP1000", 0x8088, 0x1001, "Wangxun NIC"),
                 functionsApart("Wangxun SF200", 0x8088, 0x0103, "Wangxun NIC"),
+                functionsApart("Wangxun FF5025 (6.12.y)", 0x8088, 0x5025, "Wangxun NIC"),
+                functionsApart("Wangxun FF5140 (6.12.y)", 0x8088, 0x5140, "Wangxun NIC"),
                 new Case(
                         "an unlisted Wangxun function is denied isolation even with ACS",
                         List.of(
