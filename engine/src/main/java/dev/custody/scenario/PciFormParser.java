@@ -30,6 +30,7 @@ final class PciFormParser {
             "class",
             "subsystem",
             "multifunction",
+            "virtualFunction",
             "express",
             "acs",
             "bridge",
@@ -93,6 +94,7 @@ final class PciFormParser {
                     json.bounded(required(sub, "device", s), s + ".device", 0xffff));
         }
         if (json.bool(node, "multifunction", at)) builder.multifunction();
+        if (json.bool(node, "virtualFunction", at)) builder.virtualFunction();
         json.optionalText(node, "express", at).ifPresent(type -> builder.express(expressType(type, at + ".express")));
         if (node.has("acs")) builder.acs(acs(node.get("acs"), at + ".acs"));
         if (node.has("bridge")) {

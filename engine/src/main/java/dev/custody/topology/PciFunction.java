@@ -9,6 +9,7 @@ import java.util.OptionalInt;
  *
  * @param expressType      the PCIe capability's device/port type; empty for conventional PCI
  * @param multifunctionBit bit 7 of the header type register
+ * @param virtualFunction  an SR-IOV virtual function (sysfs shows a {@code physfn} link)
  * @param acs              the ACS Extended Capability, if the function has one
  * @param bridgeBuses      secondary/subordinate bus numbers, for functions with a bridge header
  * @param driver           the bound driver's name, when captured from a live host
@@ -21,6 +22,7 @@ public record PciFunction(
         ClassCode classCode,
         HeaderType headerType,
         boolean multifunctionBit,
+        boolean virtualFunction,
         Optional<PciePortType> expressType,
         Optional<AcsCapability> acs,
         Optional<BusRange> bridgeBuses,
@@ -50,8 +52,11 @@ public record PciFunction(
     /**
      * Whether the kernel treats this function as part of a multifunction device: the header bit,
      * or any function other than 0 (the scan marks every function found above 0 as multifunction).
+     * A virtual function never is, whatever its number: pci_iov_add_virtfn clears the flag, so
+     * virtual functions sharing a slot are not grouped as one device's functions.
      */
     public boolean isMultifunction() {
+        if (virtualFunction) return false;
         return multifunctionBit || address.function() != 0;
     }
 

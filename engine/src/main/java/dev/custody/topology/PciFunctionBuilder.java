@@ -12,6 +12,7 @@ public final class PciFunctionBuilder {
     private ClassCode classCode = new ClassCode(0xff0000);
     private HeaderType headerType = HeaderType.NORMAL;
     private boolean multifunctionBit;
+    private boolean virtualFunction;
     private Optional<PciePortType> expressType = Optional.empty();
     private Optional<AcsCapability> acs = Optional.empty();
     private Optional<BusRange> bridgeBuses = Optional.empty();
@@ -34,6 +35,7 @@ public final class PciFunctionBuilder {
         b.classCode = f.classCode();
         b.headerType = f.headerType();
         b.multifunctionBit = f.multifunctionBit();
+        b.virtualFunction = f.virtualFunction();
         b.expressType = f.expressType();
         b.acs = f.acs();
         b.bridgeBuses = f.bridgeBuses();
@@ -54,6 +56,12 @@ public final class PciFunctionBuilder {
 
     public PciFunctionBuilder multifunction() {
         this.multifunctionBit = true;
+        return this;
+    }
+
+    /** Makes this an SR-IOV virtual function, which the kernel never counts as multifunction. */
+    public PciFunctionBuilder virtualFunction() {
+        this.virtualFunction = true;
         return this;
     }
 
@@ -93,6 +101,7 @@ public final class PciFunctionBuilder {
                 classCode,
                 headerType,
                 multifunctionBit,
+                virtualFunction,
                 expressType,
                 acs,
                 bridgeBuses,

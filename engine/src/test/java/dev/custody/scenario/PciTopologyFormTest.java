@@ -56,6 +56,22 @@ class PciTopologyFormTest {
     }
 
     @Test
+    void virtualFunctionsInOneSlotAreNotOneDevicesFunctions() {
+        String functions = FUNCTIONS
+                .replace("\"multifunction\": true, \"driver\"", "\"virtualFunction\": true, \"driver\"")
+                .replace("\"multifunction\": true}", "\"virtualFunction\": true}");
+        var topology = parse("{\"name\": \"dmar0\"}", "{\"functions\": [" + functions + "]}");
+        assertEquals(
+                Map.of(
+                        0, List.of("0000:00:00.0"),
+                        1, List.of("0000:00:02.0"),
+                        2, List.of("0000:00:03.0"),
+                        3, List.of("0000:00:03.1"),
+                        4, List.of("0000:01:00.0")),
+                groups(topology));
+    }
+
+    @Test
     void scenarioFieldsAndTheOnlyIommuCarryOver() {
         var topology = parse("{\"name\": \"dmar0\"}", "{\"functions\": [" + FUNCTIONS + "]}");
         DeviceSpec nic = topology.device(new DeviceId("0000:01:00.0"));

@@ -37,6 +37,12 @@ record PciGuestHierarchy(SequencedMap<DeviceId, GuestDevice> devices, List<Strin
         for (JsonNode function : functions.get()) {
             String address = full(function.get("address").asText());
             DeviceId id = new DeviceId(address);
+            if (function.path("virtualFunction").asBoolean(false)) {
+                // The guest's devices are played by emulated functions without SR-IOV, so a
+                // virtual function would be realised as an ordinary function and grouped as one.
+                throw new NotRealisable(scenario.source() + ": " + address
+                        + " is an SR-IOV virtual function, which the VM's devices cannot play");
+            }
             boolean multifunction = function.path("multifunction").asBoolean(false);
             OptionalInt secondary = function.has("bridge")
                     ? OptionalInt.of(U64.exact(function.get("bridge").get("secondary"))

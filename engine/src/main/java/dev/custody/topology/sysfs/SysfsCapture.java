@@ -14,13 +14,15 @@ import java.util.regex.Pattern;
 /**
  * A captured sysfs PCI tree: one directory per function, named by its address, holding the text
  * files {@code vendor}, {@code device}, {@code class} as sysfs prints them, the binary
- * {@code config}, and optionally {@code driver} and {@code iommu_group}. The hierarchy is
+ * {@code config}, and optionally {@code driver}, {@code iommu_group} and, for an SR-IOV virtual
+ * function, {@code physfn}. The hierarchy is
  * recovered from the bridges' secondary/subordinate bus numbers.
  *
  * <p>The live {@code /sys/bus/pci/devices} has the same shape and reads alike: its entries are
  * symbolic links to the functions' directories, and its {@code driver} and {@code iommu_group} are
  * symbolic links whose target's name is the driver or the group number (a capture holds that name
- * as text). Only those two may be links; every other file is read only when it is a plain file.
+ * as text), and so is {@code physfn}, whose target names the physical function. Only those three
+ * may be links; every other file is read only when it is a plain file.
  *
  * @param warnings what the capture could not tell (for example a config read without privilege)
  */
@@ -32,6 +34,8 @@ public record SysfsCapture(PciTopology topology, List<String> warnings) {
     public static final String CONFIG = "config";
     public static final String DRIVER = "driver";
     public static final String IOMMU_GROUP = "iommu_group";
+    /** Present only in an SR-IOV virtual function's directory: the link to its physical function. */
+    public static final String PHYSFN = "physfn";
 
     private static final Pattern HEX16 = Pattern.compile("0x[0-9a-fA-F]{4}");
     private static final Pattern HEX24 = Pattern.compile("0x[0-9a-fA-F]{6}");
@@ -110,6 +114,8 @@ public record SysfsCapture(PciTopology topology, List<String> warnings) {
                 config.classCode(),
                 config.headerType(),
                 config.multifunctionBit(),
+                CaptureFiles.linkNameOrText(dir.resolve(PHYSFN), "physical function")
+                        .isPresent(),
                 config.expressType(),
                 config.acs(),
                 config.bridgeBuses(),

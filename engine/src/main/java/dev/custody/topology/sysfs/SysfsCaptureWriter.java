@@ -13,7 +13,8 @@ import java.util.Optional;
 /**
  * Copies a live host's PCI devices directory (the sysfs {@code bus/pci/devices}) into the layout
  * {@link SysfsCapture} reads. Only reads the host. A config space it may not read is skipped with a
- * note, and the two symlinks become text files holding their last path element.
+ * note, and the symlinks (driver, group, physical function) become text files holding their last path
+ * element.
  */
 public final class SysfsCaptureWriter {
 
@@ -50,6 +51,7 @@ public final class SysfsCaptureWriter {
         }
         linkName(device.resolve("driver")).ifPresent(name -> write(out.resolve(SysfsCapture.DRIVER), name));
         linkName(device.resolve("iommu_group")).ifPresent(name -> write(out.resolve(SysfsCapture.IOMMU_GROUP), name));
+        linkName(device.resolve(SysfsCapture.PHYSFN)).ifPresent(name -> write(out.resolve(SysfsCapture.PHYSFN), name));
     }
 
     private static Optional<String> linkName(Path link) throws IOException {

@@ -30,6 +30,10 @@ final class CaptureFixture {
                 Files.writeString(
                         dir.resolve(SysfsCapture.IOMMU_GROUP), f.reportedGroup().getAsInt() + "\n");
             }
+            if (f.virtualFunction()) {
+                // The physical function's name; which one it is does not matter to grouping.
+                Files.writeString(dir.resolve(SysfsCapture.PHYSFN), "physical-function\n");
+            }
         }
     }
 }
