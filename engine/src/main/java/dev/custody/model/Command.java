@@ -127,6 +127,14 @@ public sealed interface Command<R extends Reply> {
 
     record IoasUnmap(Handle ioas, long iova, long length) implements Command<Amount> {}
 
+    /** IOMMU_IOAS_COPY: {@code length} bytes at {@code srcIova} of {@code src} into {@code dst} (FIXED_IOVA when dstIova is present). */
+    record IoasCopy(Handle src, long srcIova, Handle dst, OptionalLong dstIova, long length, Set<IoasMapFlag> flags)
+            implements Command<Amount> {
+        public IoasCopy {
+            flags = Set.copyOf(flags);
+        }
+    }
+
     record IoasIovaRanges(Handle ioas, long capacity) implements Command<IovaRanges> {}
     /** Each range is {@code [start, last]}, both inclusive. */
     record IoasAllowIovas(Handle ioas, List<IovaSpan> ranges) implements Command<None> {

@@ -329,7 +329,10 @@ public final class RandomWalkScenarios {
 
     private ObjectNode ioasMap() {
         Handle ioas = any(objects);
-        int kind = random.nextInt(8);
+        int kind = random.nextInt(9);
+        if (kind == 8) {
+            return ioasCopy(ioas);
+        }
         if (kind == 0) {
             return step(new Command.IoasIovaRanges(ioas, random.nextInt(4)));
         }
@@ -348,6 +351,23 @@ public final class RandomWalkScenarios {
             flags.add(IoasMapFlag.FIXED_IOVA);
         }
         return step(new Command.IoasMap(ioas, iova, length, flags));
+    }
+
+    /**
+     * IOAS_COPY of one or two pages from where maps land (multiples of 16 pages), READABLE|WRITEABLE:
+     * placed automatically only for a single page, whose alignment does not depend on the source's user
+     * pointer, which the model does not keep for copied areas (docs/decisions.md).
+     */
+    private ObjectNode ioasCopy(Handle src) {
+        long srcIova = page(16 * random.nextInt(4) + random.nextInt(2));
+        EnumSet<IoasMapFlag> flags = EnumSet.of(IoasMapFlag.READABLE, IoasMapFlag.WRITEABLE);
+        if (random.nextBoolean()) {
+            return step(new Command.IoasCopy(src, srcIova, any(objects), OptionalLong.empty(), page(1), flags));
+        }
+        flags.add(IoasMapFlag.FIXED_IOVA);
+        long dstIova = page(16 * random.nextInt(8) + random.nextInt(4));
+        return step(new Command.IoasCopy(
+                src, srcIova, any(objects), OptionalLong.of(dstIova), page(1 + random.nextInt(2)), flags));
     }
 
     /** The sysfs group type, sometimes written without the capabilities it needs. */

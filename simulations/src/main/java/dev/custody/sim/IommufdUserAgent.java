@@ -13,7 +13,7 @@ import java.util.Set;
 
 /**
  * A VMM using iommufd and VFIO cdevs: binds devices of a group to one iommufd, attaches them to an
- * IOAS (an automatic HWPT), sometimes replaces with an explicit HWPT, maps and unmaps, detaches, and
+ * IOAS (an automatic HWPT), sometimes replaces with an explicit HWPT, maps, copies and unmaps, detaches, and
  * closes, sometimes closing /dev/iommu before the cdevs.
  */
 final class IommufdUserAgent extends PlannedAgent {
@@ -48,9 +48,13 @@ final class IommufdUserAgent extends PlannedAgent {
             });
             step(null, () -> pair("cdev", "hwpt", (c, h) -> new Command.CdevAttach(c, h, Optional.empty())));
         }
+        OptionalLong copyFrom = OptionalLong.empty();
         for (int i = 0; i < random.nextInt(4); i++) {
             boolean fixed = random.nextBoolean();
             long iova = 0x200000L * (1 + random.nextInt(16));
+            if (fixed) {
+                copyFrom = OptionalLong.of(iova);
+            }
             step(
                     null,
                     () -> memory.latest("ioas")
@@ -58,6 +62,21 @@ final class IommufdUserAgent extends PlannedAgent {
                                     io,
                                     fixed ? OptionalLong.of(iova) : OptionalLong.empty(),
                                     0x1000L << random.nextInt(9),
+                                    Set.of(IoasMapFlag.READABLE, IoasMapFlag.WRITEABLE))));
+        }
+        if (copyFrom.isPresent() && random.nextBoolean()) {
+            // IOAS_COPY of a fixed map's first page to a place the IOAS chooses (a second view of the
+            // same pinned pages, as a VMM does when it moves guest memory between address spaces)
+            long source = copyFrom.getAsLong();
+            step(
+                    null,
+                    () -> memory.latest("ioas")
+                            .map(io -> new Command.IoasCopy(
+                                    io,
+                                    source,
+                                    io,
+                                    OptionalLong.empty(),
+                                    0x1000L,
                                     Set.of(IoasMapFlag.READABLE, IoasMapFlag.WRITEABLE))));
         }
         if (random.nextBoolean()) {

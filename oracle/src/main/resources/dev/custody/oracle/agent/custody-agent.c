@@ -797,13 +797,34 @@ static void do_ioas_map(const char *step, char **args) {
     while (align < map.length && align < (2ULL << 20)) align <<= 1;
     void *buffer = MAP_FAILED;
     if (map.length > 0 && map.length <= (1ULL << 32)) {
-        buffer = mmap(NULL, map.length + align, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        buffer = mmap(NULL, map.length + 3 * align, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     }
-    map.user_va = buffer == MAP_FAILED ? 4096 : ((uint64_t)(uintptr_t)buffer + align - 1) & ~(align - 1);
+    /* Aligned to exactly `align`, never more: IOAS_COPY places its copy like the source's pointer, so
+     * the pointer's lowest set bit must not depend on where mmap happened to put the buffer. */
+    map.user_va = buffer == MAP_FAILED
+                      ? 4096
+                      : ((((uint64_t)(uintptr_t)buffer + 2 * align - 1) & ~(2 * align - 1)) + align);
     int err = ioctl_errno(object_fd(args[1]), IOMMU_IOAS_MAP, &map);
     if (!err && buffer != MAP_FAILED) remember_area(map.user_va, map.length, map.iova);
     char values[64];
     snprintf(values, sizeof values, "iova=%llu", (unsigned long long)map.iova);
+    result(step, err, values);
+}
+
+/* ioas-copy IOMMUFD SRC SRC_IOVA DST DST_IOVA|- LENGTH FLAGS: the destination id is read in the
+ * source's iommufd, the file the ioctl goes through. */
+static void do_ioas_copy(const char *step, char **args) {
+    struct iommu_ioas_copy copy = {
+        .size = sizeof copy, .src_ioas_id = object_id(args[1]), .dst_ioas_id = object_id(args[3])};
+    copy.src_iova = number(args[2]);
+    if (strcmp(args[4], "-") != 0) copy.dst_iova = number(args[4]);
+    copy.length = number(args[5]);
+    if (strstr(args[6], "FIXED_IOVA")) copy.flags |= IOMMU_IOAS_MAP_FIXED_IOVA;
+    if (strstr(args[6], "READABLE")) copy.flags |= IOMMU_IOAS_MAP_READABLE;
+    if (strstr(args[6], "WRITEABLE")) copy.flags |= IOMMU_IOAS_MAP_WRITEABLE;
+    int err = ioctl_errno(object_fd(args[1]), IOMMU_IOAS_COPY, &copy);
+    char values[64];
+    snprintf(values, sizeof values, "iova=%llu", (unsigned long long)copy.dst_iova);
     result(step, err, values);
 }
 
@@ -1038,6 +1059,7 @@ static const struct verb verbs[] = {
     {"destroy", 2, do_destroy},
     {"ioas-map", 5, do_ioas_map},
     {"ioas-unmap", 4, do_ioas_unmap},
+    {"ioas-copy", 7, do_ioas_copy},
     {"iova-ranges", 3, do_iova_ranges},
     {"allow-iovas", 3, do_allow_iovas},
     {"kmod", 9, do_kmod},
