@@ -37,6 +37,7 @@ public final class Operations {
                     VfioOperations.ALL,
                     IommufdOperations.ALL,
                     IommufdCopyOperations.ALL,
+                    IommufdHwInfoOperations.ALL,
                     SysfsOperations.ALL)
             .flatMap(List::stream)
             .toList();

@@ -35,10 +35,10 @@ public class ModelRandomWalkTest {
      * The deep-reach check counts rare successes: an HWPT_ALLOC needs an iommufd, a cdev bound to it
      * and an IOAS of it among the few newest objects, which about one walk in a hundred achieves; a
      * type1 MAP_DMA one in forty. Each new operation reshuffles every walk, so the check adds to the
-     * fixed seeds ones measured to reach them under today's catalogue (seeds 1 to 130 scanned).
+     * fixed seeds ones measured to reach them under today's catalogue (the first that did, from 1 up).
      */
     private static final long[] DEEP_SEEDS = java.util.stream.LongStream.concat(
-                    java.util.Arrays.stream(SEEDS), java.util.stream.LongStream.of(4, 26, 117, 118))
+                    java.util.Arrays.stream(SEEDS), java.util.stream.LongStream.of(11, 20, 32))
             .toArray();
 
     public static Topology topology() {

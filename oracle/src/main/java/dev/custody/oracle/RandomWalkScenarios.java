@@ -8,6 +8,7 @@ import dev.custody.model.Command;
 import dev.custody.model.DeviceId;
 import dev.custody.model.GroupId;
 import dev.custody.model.Handle;
+import dev.custody.model.HwptAllocFlag;
 import dev.custody.model.IoasMapFlag;
 import dev.custody.model.IommuType;
 import dev.custody.model.IovaSpan;
@@ -289,8 +290,12 @@ public final class RandomWalkScenarios {
     }
 
     private ObjectNode iommufd() {
-        return switch (random.nextInt(11)) {
+        return switch (random.nextInt(12)) {
             case 0 -> step(new Command.IommufdOpen(fresh("i", iommufds)));
+            case 11 ->
+                cdevs.isEmpty() || iommufds.isEmpty()
+                        ? null
+                        : step(new Command.GetHwInfo(any(iommufds), any(cdevs), random.nextInt(6) == 0 ? 1 : 0, 0, 64));
             case 1, 2 -> {
                 String device = pick(deviceNames);
                 String cdev = fresh("v", cdevs);
@@ -307,11 +312,19 @@ public final class RandomWalkScenarios {
             case 8 ->
                 cdevs.isEmpty() || objects.isEmpty() || iommufds.isEmpty()
                         ? null
-                        : step(new Command.HwptAlloc(any(iommufds), any(cdevs), any(objects), fresh("h", objects)));
+                        : step(new Command.HwptAlloc(
+                                any(iommufds), any(cdevs), any(objects), fresh("h", objects), hwptFlags()));
             case 9 ->
                 objects.isEmpty() || iommufds.isEmpty() ? null : step(new Command.Destroy(any(iommufds), any(objects)));
             default -> objects.isEmpty() ? null : ioasMap();
         };
+    }
+
+    /** Mostly no flag; now and then one the emulated VT-d refuses (EOPNOTSUPP). */
+    private Set<HwptAllocFlag> hwptFlags() {
+        HwptAllocFlag[] all = HwptAllocFlag.values();
+        int pick = random.nextInt(2 * all.length);
+        return pick < all.length ? EnumSet.of(all[pick]) : EnumSet.noneOf(HwptAllocFlag.class);
     }
 
     /**
