@@ -53,6 +53,11 @@ public final class ReplyText {
                 r.ranges().forEach(span -> ranges.addArray().add(span.start()).add(span.last()));
                 out.put("alignment", r.alignment());
             }
+            case Reply.HwInfo h -> {
+                out.put("hwInfo", h.dataType());
+                out.put("dataLength", h.dataLength());
+                out.put("capabilities", h.capabilities());
+            }
             case Reply.GroupView v -> {
                 out.put("view", v.group().number());
                 out.put("ownerCnt", v.ownerCnt());
@@ -109,6 +114,12 @@ public final class ReplyText {
                     .forEach(r -> ranges.add(
                             new IovaSpan(r.get(0).longValue(), r.get(1).longValue())));
             return new Reply.IovaRanges(ranges, in.get("alignment").longValue());
+        }
+        if (in.has("hwInfo")) {
+            return new Reply.HwInfo(
+                    in.get("hwInfo").longValue(),
+                    in.get("dataLength").longValue(),
+                    in.get("capabilities").longValue());
         }
         if (in.has("view")) {
             List<Reply.DeviceDriver> devices = new ArrayList<>();

@@ -5,6 +5,7 @@ import dev.custody.model.Reply.Attached;
 import dev.custody.model.Reply.Bound;
 import dev.custody.model.Reply.Created;
 import dev.custody.model.Reply.GroupView;
+import dev.custody.model.Reply.HwInfo;
 import dev.custody.model.Reply.IovaRanges;
 import dev.custody.model.Reply.None;
 import dev.custody.model.Reply.Probed;
@@ -98,7 +99,24 @@ public sealed interface Command<R extends Reply> {
 
     record IoasAlloc(Handle iommufd, String label) implements Command<Created> {}
 
-    record HwptAlloc(Handle iommufd, Handle device, Handle pt, String label) implements Command<Created> {}
+    record HwptAlloc(Handle iommufd, Handle device, Handle pt, String label, Set<HwptAllocFlag> flags)
+            implements Command<Created> {
+        public HwptAlloc {
+            flags = Set.copyOf(flags);
+        }
+
+        /** IOMMU_HWPT_ALLOC with no flags. */
+        public HwptAlloc(Handle iommufd, Handle device, Handle pt, String label) {
+            this(iommufd, device, pt, label, Set.of());
+        }
+    }
+
+    /**
+     * IOMMU_GET_HW_INFO on a device id of an iommufd: {@code flags} and {@code reserved} as the uapi
+     * fields (6.12 defines no flag), a buffer of {@code dataLength} bytes.
+     */
+    record GetHwInfo(Handle iommufd, Handle device, long flags, long reserved, long dataLength)
+            implements Command<HwInfo> {}
 
     record Destroy(Handle iommufd, Handle id) implements Command<None> {}
 
@@ -126,6 +144,14 @@ public sealed interface Command<R extends Reply> {
     }
 
     record IoasUnmap(Handle ioas, long iova, long length) implements Command<Amount> {}
+
+    /** IOMMU_IOAS_COPY: {@code length} bytes at {@code srcIova} of {@code src} into {@code dst} (FIXED_IOVA when dstIova is present). */
+    record IoasCopy(Handle src, long srcIova, Handle dst, OptionalLong dstIova, long length, Set<IoasMapFlag> flags)
+            implements Command<Amount> {
+        public IoasCopy {
+            flags = Set.copyOf(flags);
+        }
+    }
 
     record IoasIovaRanges(Handle ioas, long capacity) implements Command<IovaRanges> {}
     /** Each range is {@code [start, last]}, both inclusive. */

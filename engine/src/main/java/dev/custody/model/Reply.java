@@ -36,6 +36,9 @@ public sealed interface Reply {
         }
     }
 
+    /** IOMMU_GET_HW_INFO: out_data_type, the data_len the driver has, out_capabilities. */
+    record HwInfo(long dataType, long dataLength, long capabilities) implements Reply {}
+
     /** The `state` op: one group seen as sysfs would. */
     record GroupView(
             GroupId group,

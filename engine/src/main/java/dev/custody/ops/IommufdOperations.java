@@ -20,6 +20,7 @@ import dev.custody.model.Command.IoasIovaRanges;
 import dev.custody.model.Command.IoasMap;
 import dev.custody.model.Command.IoasUnmap;
 import dev.custody.model.Command.IommufdOpen;
+import dev.custody.model.HwptAllocFlag;
 import dev.custody.model.IoasMapFlag;
 import dev.custody.model.IovaSpan;
 import dev.custody.model.Reply;
@@ -102,17 +103,38 @@ final class IommufdOperations {
                     .generate(d -> new IoasAlloc(d.handle(HandleKind.IOMMUFD), d.label()))
                     .build(),
             Operation.define("iommufd.hwpt_alloc", USER_SPACE, HwptAlloc.class, Reply.Created.class)
-                    .args(required("iommufd", REF), required("device", REF), required("pt", REF))
-                    .rule((tx, c) -> IommufdRules.allocateHwpt(tx, c.iommufd(), c.device(), c.pt(), c.label()))
-                    .read(s -> new HwptAlloc(s.ref("iommufd"), s.ref("device"), s.ref("pt"), s.label()))
-                    .write((c, w) -> w.ref("iommufd", c.iommufd())
-                            .ref("device", c.device())
-                            .ref("pt", c.pt())
-                            .as(c.label()))
+                    .args(
+                            required("iommufd", REF),
+                            required("device", REF),
+                            required("pt", REF),
+                            Arg.flags("flags", HwptAllocFlag.class))
+                    .rule((tx, c) ->
+                            IommufdRules.allocateHwpt(tx, c.iommufd(), c.device(), c.pt(), c.label(), c.flags()))
+                    .read(s -> new HwptAlloc(
+                            s.ref("iommufd"),
+                            s.ref("device"),
+                            s.ref("pt"),
+                            s.label(),
+                            s.flags("flags", HwptAllocFlag.class)))
+                    .write((c, w) -> {
+                        w.ref("iommufd", c.iommufd()).ref("device", c.device()).ref("pt", c.pt());
+                        if (!c.flags().isEmpty()) {
+                            w.flags("flags", c.flags());
+                        }
+                        w.as(c.label());
+                    })
                     .agent((c, a) -> {
                         a.allocatedFrom(c.label(), c.iommufd());
+                        // the flags only when there are some, so flagless lines stay as they were
                         return "hwpt-alloc " + a.name(c.iommufd()) + " " + a.name(c.device()) + " " + a.name(c.pt())
-                                + " " + a.created(c.label());
+                                + " " + a.created(c.label())
+                                + (c.flags().isEmpty()
+                                        ? ""
+                                        : " "
+                                                + c.flags().stream()
+                                                        .sorted()
+                                                        .map(Enum::name)
+                                                        .collect(Collectors.joining(",")));
                     })
                     .generate(d -> new HwptAlloc(
                             d.handle(HandleKind.IOMMUFD),

@@ -36,6 +36,8 @@ public final class Operations {
                     IommuOperations.ALL,
                     VfioOperations.ALL,
                     IommufdOperations.ALL,
+                    IommufdCopyOperations.ALL,
+                    IommufdHwInfoOperations.ALL,
                     SysfsOperations.ALL)
             .flatMap(List::stream)
             .toList();

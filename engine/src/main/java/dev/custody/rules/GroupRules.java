@@ -175,6 +175,11 @@ public final class GroupRules {
         return OK;
     }
 
+    /** The group's blocking domain, allocated on first use (__iommu_group_alloc_blocking_domain). */
+    static DomainId blockingOf(Tx tx, GroupState group) {
+        return group.blockingDomain().orElseGet(() -> allocateBlocking(tx, group));
+    }
+
     private static DomainId allocateBlocking(Tx tx, GroupState group) {
         DomainId id = tx.nextDomainId();
         tx.emit(new DomainAllocated(new DomainState(

@@ -9,6 +9,7 @@ import dev.custody.model.Errno;
 import dev.custody.model.FileId;
 import dev.custody.model.GroupId;
 import dev.custody.model.Handle;
+import dev.custody.model.HwptAllocFlag;
 import dev.custody.model.IommuSpec;
 import dev.custody.model.ObjectId;
 import dev.custody.model.Outcome;
@@ -35,6 +36,7 @@ import dev.custody.model.state.OpenFile.IommufdFile;
 import dev.custody.model.state.Sorted;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /** iommufd objects and device attachment (drivers/iommu/iommufd). */
 public final class IommufdRules {
@@ -56,8 +58,14 @@ public final class IommufdRules {
         return Results.ok(new Reply.Created(new Handle.IommufdObject(ctx.get().id(), id)));
     }
 
-    /** IOMMU_HWPT_ALLOC of a paging HWPT on an IOAS (iommufd_hwpt_alloc). */
+    /** IOMMU_HWPT_ALLOC of a paging HWPT on an IOAS (iommufd_hwpt_alloc), with no flags. */
     public static Outcome<Reply> allocateHwpt(Tx tx, Handle fd, Handle device, Handle pt, String label) {
+        return allocateHwpt(tx, fd, device, pt, label, Set.of());
+    }
+
+    /** IOMMU_HWPT_ALLOC of a paging HWPT on an IOAS (iommufd_hwpt_alloc). */
+    public static Outcome<Reply> allocateHwpt(
+            Tx tx, Handle fd, Handle device, Handle pt, String label, Set<HwptAllocFlag> flags) {
         Fd<IommufdFile> found = Fd.of(tx.state(), fd, IommufdFile.class, Errno.ENOTTY);
         if (!found.found()) {
             return found.error();
@@ -74,6 +82,10 @@ public final class IommufdRules {
         }
         if (!(parent.get() instanceof Ioas ioas)) {
             return fail(Errno.EINVAL, "pt_id " + parent.get().label() + " is not an IOAS");
+        }
+        Optional<String> refused = HwptAllocFlags.refusal(flags);
+        if (refused.isPresent()) {
+            return fail(Errno.EOPNOTSUPP, refused.get());
         }
         Tx.Mark before = tx.mark();
         Hwpt hwpt = addHwpt(tx, ctx.id(), ioas.id(), idev.device(), label, false);

@@ -19,6 +19,7 @@ import dev.custody.model.event.FileEvent.IoasAreasUnmapped;
 import dev.custody.model.event.FileEvent.IoasMapped;
 import dev.custody.model.event.FileEvent.Type1EntriesUnmapped;
 import dev.custody.model.event.FileEvent.Type1Mapped;
+import dev.custody.model.mapping.Addresses;
 import dev.custody.model.mapping.DmaMapping;
 import dev.custody.model.mapping.IoasArea;
 import dev.custody.model.mapping.IoasSpace;
@@ -34,6 +35,7 @@ import dev.custody.model.state.OpenFile;
 import dev.custody.model.state.OpenFile.IommufdFile;
 import dev.custody.model.state.OpenFile.VfioContainer;
 import dev.custody.rules.mapping.DomainMapRules;
+import dev.custody.rules.mapping.IoasCopyRules;
 import dev.custody.rules.mapping.IoasSpaceRules;
 import dev.custody.rules.mapping.IovaRangesAnswer;
 import dev.custody.rules.mapping.MappingStep;
@@ -206,6 +208,62 @@ public final class MappingRules {
                 flags.contains(IoasMapFlag.READABLE),
                 flags.contains(IoasMapFlag.WRITEABLE),
                 true);
+    }
+
+    /**
+     * IOMMU_IOAS_COPY (iommufd_ioas_copy); answers {"iova": n}, the destination IOVA. Both IOAS ids are
+     * looked up in the source's iommufd, the ioctl's file.
+     */
+    public static Outcome<Reply> ioasCopy(
+            Tx tx, Handle src, long srcIova, Handle dst, OptionalLong dstIova, long length, Set<IoasMapFlag> flags) {
+        long rawDst = dstIova.orElse(0);
+        if (length == Addresses.ULONG_MAX || srcIova == Addresses.ULONG_MAX || rawDst == Addresses.ULONG_MAX) {
+            // ioas.c iommufd_ioas_copy: length, src_iova or dst_iova >= ULONG_MAX -> EOVERFLOW
+            return fail(Errno.EOVERFLOW, "length, src_iova or dst_iova is ULONG_MAX");
+        }
+        boolean read = flags.contains(IoasMapFlag.READABLE);
+        boolean write = flags.contains(IoasMapFlag.WRITEABLE);
+        if (!read && !write) {
+            // ioas.c iommufd_ioas_copy: neither READABLE nor WRITEABLE -> EINVAL
+            return fail(Errno.EINVAL, "a copy must be READABLE or WRITEABLE");
+        }
+        Optional<ObjectId> from = resolveIoas(tx, src);
+        if (from.isEmpty()) {
+            return ioasMissing(tx, src);
+        }
+        FileId ctx = ((Handle.IommufdObject) src).iommufd();
+        Outcome<IoasCopyRules.Source> taken =
+                IoasCopyRules.source(ioasSpace(tx, ctx, from.get()).orElseThrow(), srcIova, length);
+        if (!(taken instanceof Outcome.Ok<IoasCopyRules.Source> source)) {
+            return taken.castFailure();
+        }
+        // the destination id is a number in the source's iommufd; a device, a HWPT or nothing there is ENOENT
+        Optional<ObjectId> to = dst instanceof Handle.IommufdObject object
+                ? ioasSpace(tx, ctx, object.id()).map(space -> object.id())
+                : Optional.empty();
+        if (to.isEmpty()) {
+            return fail(Errno.ENOENT, Fd.describe(tx.state(), dst) + " is not an IOAS of the source's iommufd");
+        }
+        OptionalLong fixed = dstIova.isPresent()
+                ? dstIova
+                : flags.contains(IoasMapFlag.FIXED_IOVA) ? OptionalLong.of(0) : OptionalLong.empty();
+        IoasSpace space = ioasSpace(tx, ctx, to.get()).orElseThrow();
+        MappingStep<IoasSpace, IoasArea, Long> step =
+                IoasCopyRules.into(space, source.value(), fixed, length, read, write);
+        if (!(step.outcome() instanceof Outcome.Ok<Long> ok)) {
+            return step.outcome().castFailure();
+        }
+        Tx.Mark before = tx.mark();
+        for (IoasArea area : step.added()) {
+            tx.emit(new IoasMapped(ctx, to.get(), area.iova(), area.length(), read, write));
+        }
+        // iopt_map_pages -> iopt_fill_domains_pages: into every domain on the destination, or not at all
+        Outcome<Reply> domains = DomainTables.followIoas(tx, ctx, to.get(), step);
+        if (!domains.isOk()) {
+            tx.rollback(before);
+            return domains;
+        }
+        return Results.ok(new Reply.Amount("iova", ok.value()));
     }
 
     /** IOMMU_IOAS_UNMAP; answers {"length": bytes}. */

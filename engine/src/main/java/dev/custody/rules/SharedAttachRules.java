@@ -77,8 +77,12 @@ public final class SharedAttachRules {
         if (direct.isPresent()) {
             return fail(Errno.EINVAL, direct.get() + " requires direct (firmware 1:1) mappings");
         }
+        // the claim allocates the group's blocking domain, where a detach_group returns an owned group
+        Tx.Mark before = tx.mark();
+        GroupRules.blockingOf(tx, group);
         Outcome<Reply> switched = DomainRules.setDomain(tx, group.id(), domain.id());
         if (!switched.isOk()) {
+            tx.rollback(before);
             return switched;
         }
         tx.emit(new OwnershipTaken(group.id(), shared, Claimant.device(device)));

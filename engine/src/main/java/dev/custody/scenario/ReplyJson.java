@@ -41,6 +41,11 @@ public final class ReplyJson {
                                 .add(U64.unsigned(range.last())));
                 value.put("alignment", U64.unsigned(r.alignment()));
             }
+            case Reply.HwInfo h -> {
+                value.put("out_data_type", U64.unsigned(h.dataType()));
+                value.put("data_len", U64.unsigned(h.dataLength()));
+                value.put("out_capabilities", U64.unsigned(h.capabilities()));
+            }
             case Reply.GroupView v -> {
                 value.put("ownerCnt", v.ownerCnt());
                 value.put("owner", v.owner().orElse(null));

@@ -8,6 +8,7 @@ import dev.custody.model.Command;
 import dev.custody.model.DeviceId;
 import dev.custody.model.GroupId;
 import dev.custody.model.Handle;
+import dev.custody.model.HwptAllocFlag;
 import dev.custody.model.IoasMapFlag;
 import dev.custody.model.IommuType;
 import dev.custody.model.IovaSpan;
@@ -289,8 +290,12 @@ public final class RandomWalkScenarios {
     }
 
     private ObjectNode iommufd() {
-        return switch (random.nextInt(11)) {
+        return switch (random.nextInt(12)) {
             case 0 -> step(new Command.IommufdOpen(fresh("i", iommufds)));
+            case 11 ->
+                cdevs.isEmpty() || iommufds.isEmpty()
+                        ? null
+                        : step(new Command.GetHwInfo(any(iommufds), any(cdevs), random.nextInt(6) == 0 ? 1 : 0, 0, 64));
             case 1, 2 -> {
                 String device = pick(deviceNames);
                 String cdev = fresh("v", cdevs);
@@ -307,11 +312,19 @@ public final class RandomWalkScenarios {
             case 8 ->
                 cdevs.isEmpty() || objects.isEmpty() || iommufds.isEmpty()
                         ? null
-                        : step(new Command.HwptAlloc(any(iommufds), any(cdevs), any(objects), fresh("h", objects)));
+                        : step(new Command.HwptAlloc(
+                                any(iommufds), any(cdevs), any(objects), fresh("h", objects), hwptFlags()));
             case 9 ->
                 objects.isEmpty() || iommufds.isEmpty() ? null : step(new Command.Destroy(any(iommufds), any(objects)));
             default -> objects.isEmpty() ? null : ioasMap();
         };
+    }
+
+    /** Mostly no flag; now and then one the emulated VT-d refuses (EOPNOTSUPP). */
+    private Set<HwptAllocFlag> hwptFlags() {
+        HwptAllocFlag[] all = HwptAllocFlag.values();
+        int pick = random.nextInt(2 * all.length);
+        return pick < all.length ? EnumSet.of(all[pick]) : EnumSet.noneOf(HwptAllocFlag.class);
     }
 
     /**
@@ -329,7 +342,10 @@ public final class RandomWalkScenarios {
 
     private ObjectNode ioasMap() {
         Handle ioas = any(objects);
-        int kind = random.nextInt(8);
+        int kind = random.nextInt(9);
+        if (kind == 8) {
+            return ioasCopy(ioas);
+        }
         if (kind == 0) {
             return step(new Command.IoasIovaRanges(ioas, random.nextInt(4)));
         }
@@ -348,6 +364,23 @@ public final class RandomWalkScenarios {
             flags.add(IoasMapFlag.FIXED_IOVA);
         }
         return step(new Command.IoasMap(ioas, iova, length, flags));
+    }
+
+    /**
+     * IOAS_COPY of one or two pages from where maps land (multiples of 16 pages), READABLE|WRITEABLE:
+     * placed automatically only for a single page, whose alignment does not depend on the source's user
+     * pointer, which the model does not keep for copied areas (docs/decisions.md).
+     */
+    private ObjectNode ioasCopy(Handle src) {
+        long srcIova = page(16 * random.nextInt(4) + random.nextInt(2));
+        EnumSet<IoasMapFlag> flags = EnumSet.of(IoasMapFlag.READABLE, IoasMapFlag.WRITEABLE);
+        if (random.nextBoolean()) {
+            return step(new Command.IoasCopy(src, srcIova, any(objects), OptionalLong.empty(), page(1), flags));
+        }
+        flags.add(IoasMapFlag.FIXED_IOVA);
+        long dstIova = page(16 * random.nextInt(8) + random.nextInt(4));
+        return step(new Command.IoasCopy(
+                src, srcIova, any(objects), OptionalLong.of(dstIova), page(1 + random.nextInt(2)), flags));
     }
 
     /** The sysfs group type, sometimes written without the capabilities it needs. */

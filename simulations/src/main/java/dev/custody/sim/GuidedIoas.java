@@ -212,6 +212,79 @@ final class GuidedIoas {
         return new GuidedRanges.Span(first.iova(), cut.iova() + half - first.iova());
     }
 
+    /**
+     * IOMMU_IOAS_COPY: a whole area or its first pages into another IOAS of the caller (or the same
+     * one), at a free place or wherever the destination chooses; refused: a source range with a hole,
+     * a destination over an existing area, length 0, no permission, ULONG_MAX, a WRITEABLE copy of a
+     * read-only area, a wrong source IOAS.
+     */
+    static GuidedAction copy() {
+        return new GuidedAction(
+                "IoasCopy",
+                p -> ioas(p).flatMap(src -> copyAimed(p, src)),
+                p -> ioas(p).flatMap(src -> copyRefused(p, src)));
+    }
+
+    private static Optional<Command<?>> copyAimed(Pick p, Pick.Owned<IommufdObject.Ioas> src) {
+        List<IoasArea> areas = src.object().space().areas();
+        Optional<Pick.Owned<IommufdObject.Ioas>> dst = ioas(p);
+        if (areas.isEmpty() || dst.isEmpty()) {
+            return Optional.empty();
+        }
+        IoasArea area = areas.get(p.random.nextInt(areas.size()));
+        long length = p.random.nextBoolean() || area.length() < 2 * PAGE ? area.length() : PAGE;
+        Set<IoasMapFlag> flags = area.prot().write() ? GuidedCast.IOAS_RW : Set.of(IoasMapFlag.READABLE);
+        IoasSpace to = dst.get().object().space();
+        if (p.random.nextBoolean()) {
+            return Optional.of(new Command.IoasCopy(
+                    src.handle(), area.iova(), dst.get().handle(), OptionalLong.empty(), length, flags));
+        }
+        long iova = GuidedRanges.freeIova(p, a -> free(to, a, length));
+        return Optional.of(new Command.IoasCopy(
+                src.handle(), area.iova(), dst.get().handle(), OptionalLong.of(iova), length, fixed(flags)));
+    }
+
+    private static Optional<Command<?>> copyRefused(Pick p, Pick.Owned<IommufdObject.Ioas> src) {
+        List<IoasArea> areas = src.object().space().areas();
+        Handle dst = ioas(p).map(Pick.Owned::handle).orElse(src.handle());
+        Set<IoasMapFlag> rw = fixed(GuidedCast.IOAS_RW);
+        if (areas.isEmpty()) {
+            // nothing mapped: any source range has a hole (ENOENT)
+            return Optional.of(new Command.IoasCopy(src.handle(), PAGE, dst, OptionalLong.of(PAGE), PAGE, rw));
+        }
+        IoasArea area = areas.get(p.random.nextInt(areas.size()));
+        return Optional.of(
+                switch (p.random.nextInt(6)) {
+                    // one byte past the area's end: a hole unless an area follows right there (ENOENT)
+                    case 0 ->
+                        new Command.IoasCopy(
+                                src.handle(), area.iova(), dst, OptionalLong.of(0), area.length() + PAGE, rw);
+                    // onto the area itself (EEXIST)
+                    case 1 ->
+                        new Command.IoasCopy(
+                                src.handle(),
+                                area.iova(),
+                                src.handle(),
+                                OptionalLong.of(area.iova()),
+                                area.length(),
+                                rw);
+                    case 2 -> new Command.IoasCopy(src.handle(), area.iova(), dst, OptionalLong.of(0), 0, rw);
+                    case 3 ->
+                        new Command.IoasCopy(
+                                src.handle(), area.iova(), dst, OptionalLong.empty(), area.length(), Set.of());
+                    case 4 ->
+                        area.prot().write()
+                                ? new Command.IoasCopy(
+                                        src.handle(), ULONG_MAX, dst, OptionalLong.empty(), area.length(), rw)
+                                // a WRITEABLE copy of pages mapped without WRITEABLE (EPERM)
+                                : new Command.IoasCopy(
+                                        src.handle(), area.iova(), dst, OptionalLong.empty(), area.length(), rw);
+                    default ->
+                        new Command.IoasCopy(
+                                GuidedRanges.wrongIoas(p), area.iova(), dst, OptionalLong.empty(), area.length(), rw);
+                });
+    }
+
     static GuidedAction iovaRanges() {
         return new GuidedAction(
                 "IoasIovaRanges",

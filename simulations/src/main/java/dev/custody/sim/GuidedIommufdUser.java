@@ -91,6 +91,7 @@ final class GuidedIommufdUser {
                                         .orElse(new Handle.Number(0))))));
         actions.add(GuidedIoas.map());
         actions.add(GuidedIoas.unmap());
+        actions.add(GuidedIoas.copy());
         actions.add(GuidedIoas.iovaRanges());
         actions.add(GuidedIoas.allowIovas());
         // the VFIO group path on an iommufd (the compat layer): a group file set to an iommufd

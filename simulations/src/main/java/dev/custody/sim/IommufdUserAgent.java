@@ -4,6 +4,7 @@ import dev.custody.model.Command;
 import dev.custody.model.DeviceId;
 import dev.custody.model.GroupId;
 import dev.custody.model.Handle;
+import dev.custody.model.HwptAllocFlag;
 import dev.custody.model.IoasMapFlag;
 import dev.custody.model.Topology;
 import java.util.List;
@@ -13,7 +14,8 @@ import java.util.Set;
 
 /**
  * A VMM using iommufd and VFIO cdevs: binds devices of a group to one iommufd, attaches them to an
- * IOAS (an automatic HWPT), sometimes replaces with an explicit HWPT, maps and unmaps, detaches, and
+ * IOAS (an automatic HWPT), sometimes replaces with an explicit HWPT (after asking for the IOMMU's
+ * information and trying a nesting parent), maps, copies and unmaps, detaches, and
  * closes, sometimes closing /dev/iommu before the cdevs.
  */
 final class IommufdUserAgent extends PlannedAgent {
@@ -38,19 +40,20 @@ final class IommufdUserAgent extends PlannedAgent {
                     () -> pair("cdev", "ioas", (c, i) -> new Command.CdevAttach(c, i, Optional.of(name() + "-auto"))));
         }
         if (random.nextBoolean()) {
-            step("hwpt", () -> {
-                Optional<Handle> x = memory.latest("iommufd");
-                Optional<Handle> c = memory.latest("cdev");
-                Optional<Handle> i = memory.latest("ioas");
-                return x.isPresent() && c.isPresent() && i.isPresent()
-                        ? Optional.of(new Command.HwptAlloc(x.get(), c.get(), i.get(), name() + "-hwpt"))
-                        : Optional.empty();
-            });
+            // as a VMM with a virtual IOMMU: ask what the IOMMU is, try a nesting parent, and on
+            // EOPNOTSUPP (no nesting on this IOMMU) fall back to a plain HWPT
+            step(null, () -> pair("iommufd", "cdev", (x, c) -> new Command.GetHwInfo(x, c, 0, 0, 64)));
+            step(null, () -> hwptAlloc(Set.of(HwptAllocFlag.NEST_PARENT)));
+            step("hwpt", () -> hwptAlloc(Set.of()));
             step(null, () -> pair("cdev", "hwpt", (c, h) -> new Command.CdevAttach(c, h, Optional.empty())));
         }
+        OptionalLong copyFrom = OptionalLong.empty();
         for (int i = 0; i < random.nextInt(4); i++) {
             boolean fixed = random.nextBoolean();
             long iova = 0x200000L * (1 + random.nextInt(16));
+            if (fixed) {
+                copyFrom = OptionalLong.of(iova);
+            }
             step(
                     null,
                     () -> memory.latest("ioas")
@@ -58,6 +61,21 @@ final class IommufdUserAgent extends PlannedAgent {
                                     io,
                                     fixed ? OptionalLong.of(iova) : OptionalLong.empty(),
                                     0x1000L << random.nextInt(9),
+                                    Set.of(IoasMapFlag.READABLE, IoasMapFlag.WRITEABLE))));
+        }
+        if (copyFrom.isPresent() && random.nextBoolean()) {
+            // IOAS_COPY of a fixed map's first page to a place the IOAS chooses (a second view of the
+            // same pinned pages, as a VMM does when it moves guest memory between address spaces)
+            long source = copyFrom.getAsLong();
+            step(
+                    null,
+                    () -> memory.latest("ioas")
+                            .map(io -> new Command.IoasCopy(
+                                    io,
+                                    source,
+                                    io,
+                                    OptionalLong.empty(),
+                                    0x1000L,
                                     Set.of(IoasMapFlag.READABLE, IoasMapFlag.WRITEABLE))));
         }
         if (random.nextBoolean()) {
@@ -76,6 +94,15 @@ final class IommufdUserAgent extends PlannedAgent {
         if (!iommufdFirst) {
             step(null, () -> memory.latest("iommufd").map(Command.Close::new));
         }
+    }
+
+    private Optional<Command<?>> hwptAlloc(Set<HwptAllocFlag> flags) {
+        Optional<Handle> x = memory.latest("iommufd");
+        Optional<Handle> c = memory.latest("cdev");
+        Optional<Handle> i = memory.latest("ioas");
+        return x.isPresent() && c.isPresent() && i.isPresent()
+                ? Optional.of(new Command.HwptAlloc(x.get(), c.get(), i.get(), name() + "-hwpt", flags))
+                : Optional.empty();
     }
 
     private Optional<Handle> takeAny(String role) {

@@ -20,11 +20,11 @@ import org.junit.jupiter.api.Test;
  * the refusals only such arguments reach: an IOAS unmap that cuts an area after removing the ones below
  * it, ULONG_MAX and wrapping ranges, a bisected type1 entry, iommu_map on a domain that is not the
  * caller's, too small an IOVA_RANGES buffer, an allowed list over a reserved range, no room to place a
- * mapping; and none of it breaks an invariant.
+ * mapping, an IOAS copy from a hole or onto an area; and none of it breaks an invariant.
  */
 class GuidedMappingArgumentsTest {
 
-    private static final long OPS = 8000;
+    private static final long OPS = 20000;
 
     @Test
     void aGuidedRunMeetsTheRefusalsOfMalformedAndMisplacedRanges() {
@@ -44,6 +44,8 @@ class GuidedMappingArgumentsTest {
                 "IoasMap EOVERFLOW",
                 "IoasMap EEXIST",
                 "IoasMap ENOSPC",
+                "IoasCopy ENOENT",
+                "IoasCopy EEXIST",
                 "IoasIovaRanges EMSGSIZE",
                 "IoasAllowIovas EADDRINUSE",
                 "Type1MapDma EEXIST",

@@ -41,7 +41,7 @@ class MutantCatchTest {
         SEED.put(Mutant.GROUP_OPEN_NOT_EXCLUSIVE, 3L);
         SEED.put(Mutant.IOMMUFD_DETACH_KEEPS_DOMAIN, 2L);
         SEED.put(Mutant.REPLACE_KEEPS_OLD_DOMAIN, 3L);
-        SEED.put(Mutant.UNBIND_IGNORES_VFIO_FDS, 2L);
+        SEED.put(Mutant.UNBIND_IGNORES_VFIO_FDS, 3L);
         SEED.put(Mutant.EMPTY_GROUP_KEEPS_DOMAINS, 4L);
         SEED.put(Mutant.FREE_ATTACHED_DOMAIN, 4L);
     }

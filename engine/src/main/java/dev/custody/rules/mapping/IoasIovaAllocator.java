@@ -52,6 +52,46 @@ final class IoasIovaAllocator {
                 Errno.ENOSPC, "no free IOVA hole of length " + hex(length) + " aligned to " + hex(alignment));
     }
 
+    /**
+     * iopt_alloc_iova for IOMMU_IOAS_COPY, whose placement hint is the source's user address rather than
+     * a fresh buffer: {@code pointerAlignment} is the lowest set bit of that address and {@code pageOffset}
+     * its offset in its page, which the chosen IOVA keeps.
+     */
+    static Outcome<Long> chooseLike(IoasSpace space, long length, long pointerAlignment, long pageOffset) {
+        if (Long.compareUnsigned(length, ULONG_MAX >>> 1) >= 0) {
+            // iopt_alloc_iova: length >= ULONG_MAX / 2 -> EOVERFLOW
+            return Outcome.fail(Errno.EOVERFLOW, "length " + hex(length) + " is too large to place automatically");
+        }
+        long alignment =
+                Addresses.min(Addresses.min(Addresses.roundUpPowerOfTwo(length), pointerAlignment), HPAGE_SIZE);
+        if (Addresses.lessThan(alignment, space.iovaAlignment())) {
+            // iopt_alloc_iova: the pointer's alignment is below the IOAS's iova_alignment -> EINVAL
+            return Outcome.fail(
+                    Errno.EINVAL,
+                    "the source's alignment " + hex(alignment) + " is below the IOVA alignment "
+                            + hex(space.iovaAlignment()));
+        }
+        List<IovaRange> used = new ArrayList<>(space.allReserved());
+        used.addAll(space.areaRanges());
+        for (IovaRange span : searchSpans(space)) {
+            for (IovaRange hole : RangeUnion.holes(used, span)) {
+                OptionalLong aligned = Addresses.alignUp(hole.start(), alignment);
+                if (aligned.isEmpty()) {
+                    continue;
+                }
+                // __alloc_iova_check_range: ALIGN up, OR in the page offset, then the length must fit
+                long start = aligned.getAsLong() | pageOffset;
+                if (Addresses.lessThan(start, hole.last())
+                        && Long.compareUnsigned(hole.last() - start, length - 1) >= 0) {
+                    return Outcome.ok(start);
+                }
+            }
+        }
+        // iopt_alloc_iova: no hole in the allowed space -> ENOSPC
+        return Outcome.fail(
+                Errno.ENOSPC, "no free IOVA hole of length " + hex(length) + " aligned to " + hex(alignment));
+    }
+
     /** The allowed ranges clipped to the search window, or the whole window when none are set. */
     private static List<IovaRange> searchSpans(IoasSpace space) {
         if (space.allowed().isEmpty()) {

@@ -253,7 +253,7 @@ public final class IoasSpaceRules {
         return Outcome.ok(new IovaRangesAnswer(ranges, space.iovaAlignment()));
     }
 
-    private static Outcome<Long> checkFixed(IoasSpace space, long iova, long length) {
+    static Outcome<Long> checkFixed(IoasSpace space, long iova, long length) {
         long alignment = space.iovaAlignment();
         if (!isAligned(iova, alignment)) {
             // iopt_check_iova (FIXED_IOVA): iova misaligned -> EINVAL

@@ -43,6 +43,8 @@ final class IommufdVerbs implements AutoCloseable {
                 new Verb("destroy", 2, this::destroy),
                 new Verb("ioas-map", 5, this::ioasMap),
                 new Verb("ioas-unmap", 4, this::ioasUnmap),
+                new Verb("ioas-copy", 7, this::ioasCopy),
+                new Verb("hw-info", 5, this::hwInfo),
                 new Verb("iova-ranges", 3, this::iovaRanges),
                 new Verb("allow-iovas", 3, this::allowIovas));
     }
@@ -144,12 +146,71 @@ final class IommufdVerbs implements AutoCloseable {
             Iommufd.HwptAlloc.SIZE.set(alloc, (int) Iommufd.HwptAlloc.LAYOUT.byteSize());
             Iommufd.HwptAlloc.DEV_ID.set(alloc, objectId(args.get(1)));
             Iommufd.HwptAlloc.PT_ID.set(alloc, objectId(args.get(2)));
+            if (args.size() > 4) {
+                Iommufd.HwptAlloc.FLAGS.set(alloc, hwptAllocFlags(args.get(4)));
+            }
             int err = ioctlErrno(host.names.fd(args.get(0)), Iommufd.IOMMU_HWPT_ALLOC, alloc);
             SequencedMap<String, String> values = new LinkedHashMap<>();
             if (err == 0) {
                 int id = (int) Iommufd.HwptAlloc.OUT_HWPT_ID.get(alloc);
                 created(args.get(3), id, args.get(0));
                 values.put("id", Integer.toUnsignedString(id));
+            }
+            return host.result(step, err, values);
+        }
+    }
+
+    /** hwpt-alloc's optional fifth word: flags by name, UNDEFINED_BIT_31 for a bit the uapi does not define. */
+    private static int hwptAllocFlags(String names) {
+        return (names.contains("NEST_PARENT") ? Iommufd.HWPT_ALLOC_NEST_PARENT : 0)
+                | (names.contains("DIRTY_TRACKING") ? Iommufd.HWPT_ALLOC_DIRTY_TRACKING : 0)
+                | (names.contains("FAULT_ID_VALID") ? Iommufd.HWPT_FAULT_ID_VALID : 0)
+                | (names.contains("UNDEFINED_BIT_31") ? 1 << 31 : 0);
+    }
+
+    /**
+     * ioas-copy IOMMUFD SRC SRC_IOVA DST DST_IOVA|- LENGTH FLAGS: the destination id is read in the
+     * source's iommufd, the file the ioctl goes through.
+     */
+    private AgentAnswer ioasCopy(String step, List<String> args) throws BadLine {
+        String flagsText = args.get(6);
+        int flags = (flagsText.contains("FIXED_IOVA") ? Iommufd.MAP_FIXED_IOVA : 0)
+                | (flagsText.contains("READABLE") ? Iommufd.MAP_READABLE : 0)
+                | (flagsText.contains("WRITEABLE") ? Iommufd.MAP_WRITEABLE : 0);
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment copy = call.allocate(Iommufd.IoasCopy.LAYOUT);
+            Iommufd.IoasCopy.SIZE.set(copy, (int) Iommufd.IoasCopy.LAYOUT.byteSize());
+            Iommufd.IoasCopy.FLAGS.set(copy, flags);
+            Iommufd.IoasCopy.SRC_IOAS_ID.set(copy, objectId(args.get(1)));
+            Iommufd.IoasCopy.SRC_IOVA.set(copy, AgentNumbers.number(args.get(2)));
+            Iommufd.IoasCopy.DST_IOAS_ID.set(copy, objectId(args.get(3)));
+            Iommufd.IoasCopy.DST_IOVA.set(copy, args.get(4).equals("-") ? 0 : AgentNumbers.number(args.get(4)));
+            Iommufd.IoasCopy.LENGTH.set(copy, AgentNumbers.number(args.get(5)));
+            int err = ioctlErrno(objectFd(args.get(1)), Iommufd.IOMMU_IOAS_COPY, copy);
+            long iova = (long) Iommufd.IoasCopy.DST_IOVA.get(copy);
+            return host.result(step, err, values("iova", Long.toUnsignedString(iova)));
+        }
+    }
+
+    /** hw-info IOMMUFD DEV FLAGS RESERVED DATA_LEN: IOMMU_GET_HW_INFO into a buffer of DATA_LEN bytes (at most 256). */
+    private AgentAnswer hwInfo(String step, List<String> args) throws BadLine {
+        long wanted = AgentNumbers.number(args.get(4));
+        int length = (int) (Long.compareUnsigned(wanted, 256) > 0 ? 256 : wanted);
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment data = call.allocate(256);
+            MemorySegment info = call.allocate(Iommufd.HwInfo.LAYOUT);
+            Iommufd.HwInfo.SIZE.set(info, (int) Iommufd.HwInfo.LAYOUT.byteSize());
+            Iommufd.HwInfo.FLAGS.set(info, (int) AgentNumbers.number(args.get(2)));
+            Iommufd.HwInfo.DEV_ID.set(info, objectId(args.get(1)));
+            Iommufd.HwInfo.RESERVED.set(info, (int) AgentNumbers.number(args.get(3)));
+            Iommufd.HwInfo.DATA_LEN.set(info, length);
+            Iommufd.HwInfo.DATA_UPTR.set(info, data.address());
+            int err = ioctlErrno(host.names.fd(args.get(0)), Iommufd.IOMMU_GET_HW_INFO, info);
+            SequencedMap<String, String> values = new LinkedHashMap<>();
+            if (err == 0) {
+                values.put("type", Integer.toUnsignedString((int) Iommufd.HwInfo.OUT_DATA_TYPE.get(info)));
+                values.put("len", Integer.toUnsignedString((int) Iommufd.HwInfo.DATA_LEN.get(info)));
+                values.put("caps", Long.toUnsignedString((long) Iommufd.HwInfo.OUT_CAPABILITIES.get(info)));
             }
             return host.result(step, err, values);
         }
@@ -194,14 +255,15 @@ final class IommufdVerbs implements AutoCloseable {
         long buffer = -1;
         if (length != 0 && Long.compareUnsigned(length, MOST_MAPPED) <= 0) {
             buffer = Libc.mmap(
-                    length + align,
+                    length + 3 * align,
                     Libc.PROT_READ | Libc.PROT_WRITE,
                     Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS | Libc.MAP_NORESERVE,
                     -1,
                     0);
         }
         boolean backed = buffer > 0;
-        long userVa = backed ? (buffer + align - 1) & ~(align - 1) : PAGE;
+        // aligned to exactly align, never more: IOAS_COPY places a copy like the source's pointer
+        long userVa = backed ? ((buffer + 2 * align - 1) & ~(2 * align - 1)) + align : PAGE;
         try (Arena call = Arena.ofConfined()) {
             MemorySegment map = call.allocate(Iommufd.IoasMap.LAYOUT);
             Iommufd.IoasMap.SIZE.set(map, (int) Iommufd.IoasMap.LAYOUT.byteSize());

@@ -29,6 +29,8 @@ public final class Iommufd {
     static final int CMD_IOAS_MAP = CMD_BASE + 5;
     static final int CMD_IOAS_UNMAP = CMD_BASE + 6;
     static final int CMD_HWPT_ALLOC = CMD_BASE + 9;
+    static final int CMD_IOAS_COPY = CMD_BASE + 3;
+    static final int CMD_GET_HW_INFO = CMD_BASE + 10;
 
     public static final long IOMMU_DESTROY = Ioctl.io(TYPE, CMD_DESTROY);
     public static final long IOMMU_IOAS_ALLOC = Ioctl.io(TYPE, CMD_IOAS_ALLOC);
@@ -37,6 +39,14 @@ public final class Iommufd {
     public static final long IOMMU_IOAS_UNMAP = Ioctl.io(TYPE, CMD_IOAS_UNMAP);
     public static final long IOMMU_IOAS_ALLOW_IOVAS = Ioctl.io(TYPE, CMD_IOAS_ALLOW_IOVAS);
     public static final long IOMMU_HWPT_ALLOC = Ioctl.io(TYPE, CMD_HWPT_ALLOC);
+    public static final long IOMMU_IOAS_COPY = Ioctl.io(TYPE, CMD_IOAS_COPY);
+    public static final long IOMMU_GET_HW_INFO = Ioctl.io(TYPE, CMD_GET_HW_INFO);
+
+    /** enum iommufd_hwpt_alloc_flags. */
+    public static final int HWPT_ALLOC_NEST_PARENT = 1;
+
+    public static final int HWPT_ALLOC_DIRTY_TRACKING = 1 << 1;
+    public static final int HWPT_FAULT_ID_VALID = 1 << 2;
 
     /** enum iommufd_ioas_map_flags. */
     public static final int MAP_FIXED_IOVA = 1;
@@ -173,10 +183,60 @@ public final class Iommufd {
                         JAVA_INT.withName("__reserved2"))
                 .withName("iommu_hwpt_alloc");
         public static final VarHandle SIZE = Uapi.field(LAYOUT, "size");
+        public static final VarHandle FLAGS = Uapi.field(LAYOUT, "flags");
         public static final VarHandle DEV_ID = Uapi.field(LAYOUT, "dev_id");
         public static final VarHandle PT_ID = Uapi.field(LAYOUT, "pt_id");
         public static final VarHandle OUT_HWPT_ID = Uapi.field(LAYOUT, "out_hwpt_id");
 
         private HwptAlloc() {}
+    }
+
+    /** struct iommu_ioas_copy. */
+    public static final class IoasCopy {
+        public static final StructLayout LAYOUT = MemoryLayout.structLayout(
+                        JAVA_INT.withName("size"),
+                        JAVA_INT.withName("flags"),
+                        JAVA_INT.withName("dst_ioas_id"),
+                        JAVA_INT.withName("src_ioas_id"),
+                        JAVA_LONG.withName("length"),
+                        JAVA_LONG.withName("dst_iova"),
+                        JAVA_LONG.withName("src_iova"))
+                .withName("iommu_ioas_copy");
+        public static final VarHandle SIZE = Uapi.field(LAYOUT, "size");
+        public static final VarHandle FLAGS = Uapi.field(LAYOUT, "flags");
+        public static final VarHandle DST_IOAS_ID = Uapi.field(LAYOUT, "dst_ioas_id");
+        public static final VarHandle SRC_IOAS_ID = Uapi.field(LAYOUT, "src_ioas_id");
+        public static final VarHandle LENGTH = Uapi.field(LAYOUT, "length");
+        public static final VarHandle DST_IOVA = Uapi.field(LAYOUT, "dst_iova");
+        public static final VarHandle SRC_IOVA = Uapi.field(LAYOUT, "src_iova");
+
+        private IoasCopy() {}
+    }
+
+    /**
+     * struct iommu_hw_info. The 32 bits after out_data_type are 6.12.0's {@code __reserved};
+     * 6.12.118 splits them into the output out_max_pasid_log2 and {@code __reserved[3]}.
+     */
+    public static final class HwInfo {
+        public static final StructLayout LAYOUT = MemoryLayout.structLayout(
+                        JAVA_INT.withName("size"),
+                        JAVA_INT.withName("flags"),
+                        JAVA_INT.withName("dev_id"),
+                        JAVA_INT.withName("data_len"),
+                        JAVA_LONG.withName("data_uptr"),
+                        JAVA_INT.withName("out_data_type"),
+                        JAVA_INT.withName("__reserved"),
+                        JAVA_LONG.withName("out_capabilities"))
+                .withName("iommu_hw_info");
+        public static final VarHandle SIZE = Uapi.field(LAYOUT, "size");
+        public static final VarHandle FLAGS = Uapi.field(LAYOUT, "flags");
+        public static final VarHandle DEV_ID = Uapi.field(LAYOUT, "dev_id");
+        public static final VarHandle DATA_LEN = Uapi.field(LAYOUT, "data_len");
+        public static final VarHandle DATA_UPTR = Uapi.field(LAYOUT, "data_uptr");
+        public static final VarHandle OUT_DATA_TYPE = Uapi.field(LAYOUT, "out_data_type");
+        public static final VarHandle RESERVED = Uapi.field(LAYOUT, "__reserved");
+        public static final VarHandle OUT_CAPABILITIES = Uapi.field(LAYOUT, "out_capabilities");
+
+        private HwInfo() {}
     }
 }

@@ -33,6 +33,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -715,10 +716,44 @@ static void do_ioas_alloc(const char *step, char **args) {
     result(step, err, values);
 }
 
+/* hwpt-alloc's optional fifth word: IOMMU_HWPT_ALLOC flags by name, UNDEFINED_BIT_31 for a bit the
+ * uapi does not define. */
+static uint32_t hwpt_alloc_flags(const char *names) {
+    uint32_t flags = 0;
+    if (strstr(names, "NEST_PARENT")) flags |= IOMMU_HWPT_ALLOC_NEST_PARENT;
+    if (strstr(names, "DIRTY_TRACKING")) flags |= IOMMU_HWPT_ALLOC_DIRTY_TRACKING;
+    if (strstr(names, "FAULT_ID_VALID")) flags |= IOMMU_HWPT_FAULT_ID_VALID;
+    if (strstr(names, "UNDEFINED_BIT_31")) flags |= 1U << 31;
+    return flags;
+}
+
+/* hw-info IOMMUFD DEV FLAGS RESERVED DATA_LEN: IOMMU_GET_HW_INFO into a buffer of DATA_LEN bytes
+ * (at most 256); answers the type, the length the driver has and the capabilities. */
+static void do_hw_info(const char *step, char **args) {
+    static unsigned char data[256];
+    struct iommu_hw_info info = {.size = sizeof info, .dev_id = object_id(args[1])};
+    info.flags = (uint32_t)number(args[2]);
+    /* the 32 bits after out_data_type: 6.12's __reserved, which later headers split up */
+    uint32_t reserved = (uint32_t)number(args[3]);
+    memcpy((char *)&info + offsetof(struct iommu_hw_info, out_data_type) + sizeof info.out_data_type, &reserved,
+           sizeof reserved);
+    uint64_t len = number(args[4]);
+    info.data_len = (uint32_t)(len > sizeof data ? sizeof data : len);
+    info.data_uptr = (uint64_t)(uintptr_t)data;
+    int err = ioctl_errno(fd_of(args[0]), IOMMU_GET_HW_INFO, &info);
+    char values[96] = "";
+    if (err == 0) {
+        snprintf(values, sizeof values, "type=%u len=%u caps=%llu", info.out_data_type, info.data_len,
+                 (unsigned long long)info.out_capabilities);
+    }
+    result(step, err, values);
+}
+
 static void do_hwpt_alloc(const char *step, char **args) {
     struct iommu_hwpt_alloc alloc = {.size = sizeof alloc};
     alloc.dev_id = object_id(args[1]);
     alloc.pt_id = object_id(args[2]);
+    if (args[4]) alloc.flags = hwpt_alloc_flags(args[4]);
     int err = ioctl_errno(fd_of(args[0]), IOMMU_HWPT_ALLOC, &alloc);
     char values[64] = "";
     if (err == 0) {
@@ -797,13 +832,34 @@ static void do_ioas_map(const char *step, char **args) {
     while (align < map.length && align < (2ULL << 20)) align <<= 1;
     void *buffer = MAP_FAILED;
     if (map.length > 0 && map.length <= (1ULL << 32)) {
-        buffer = mmap(NULL, map.length + align, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        buffer = mmap(NULL, map.length + 3 * align, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     }
-    map.user_va = buffer == MAP_FAILED ? 4096 : ((uint64_t)(uintptr_t)buffer + align - 1) & ~(align - 1);
+    /* Aligned to exactly `align`, never more: IOAS_COPY places its copy like the source's pointer, so
+     * the pointer's lowest set bit must not depend on where mmap happened to put the buffer. */
+    map.user_va = buffer == MAP_FAILED
+                      ? 4096
+                      : ((((uint64_t)(uintptr_t)buffer + 2 * align - 1) & ~(2 * align - 1)) + align);
     int err = ioctl_errno(object_fd(args[1]), IOMMU_IOAS_MAP, &map);
     if (!err && buffer != MAP_FAILED) remember_area(map.user_va, map.length, map.iova);
     char values[64];
     snprintf(values, sizeof values, "iova=%llu", (unsigned long long)map.iova);
+    result(step, err, values);
+}
+
+/* ioas-copy IOMMUFD SRC SRC_IOVA DST DST_IOVA|- LENGTH FLAGS: the destination id is read in the
+ * source's iommufd, the file the ioctl goes through. */
+static void do_ioas_copy(const char *step, char **args) {
+    struct iommu_ioas_copy copy = {
+        .size = sizeof copy, .src_ioas_id = object_id(args[1]), .dst_ioas_id = object_id(args[3])};
+    copy.src_iova = number(args[2]);
+    if (strcmp(args[4], "-") != 0) copy.dst_iova = number(args[4]);
+    copy.length = number(args[5]);
+    if (strstr(args[6], "FIXED_IOVA")) copy.flags |= IOMMU_IOAS_MAP_FIXED_IOVA;
+    if (strstr(args[6], "READABLE")) copy.flags |= IOMMU_IOAS_MAP_READABLE;
+    if (strstr(args[6], "WRITEABLE")) copy.flags |= IOMMU_IOAS_MAP_WRITEABLE;
+    int err = ioctl_errno(object_fd(args[1]), IOMMU_IOAS_COPY, &copy);
+    char values[64];
+    snprintf(values, sizeof values, "iova=%llu", (unsigned long long)copy.dst_iova);
     result(step, err, values);
 }
 
@@ -1038,6 +1094,8 @@ static const struct verb verbs[] = {
     {"destroy", 2, do_destroy},
     {"ioas-map", 5, do_ioas_map},
     {"ioas-unmap", 4, do_ioas_unmap},
+    {"ioas-copy", 7, do_ioas_copy},
+    {"hw-info", 5, do_hw_info},
     {"iova-ranges", 3, do_iova_ranges},
     {"allow-iovas", 3, do_allow_iovas},
     {"kmod", 9, do_kmod},
