@@ -11,9 +11,10 @@ public record IoMapping(long iova, long paddr, long size, int prot) {
     public static final int WRITE = 2;
 
     public IoMapping {
-        if (iova < 0 || paddr < 0 || size <= 0) {
+        // paddr is an unsigned 64-bit address (the kernel maps any); iova stays below the table's width
+        if (iova < 0 || size <= 0) {
             throw new IllegalArgumentException(
-                    "negative address or non-positive size: " + describe(iova, paddr, size, prot));
+                    "negative iova or non-positive size: " + describe(iova, paddr, size, prot));
         }
         if (prot == 0 || (prot & ~(READ | WRITE)) != 0) {
             throw new IllegalArgumentException("prot must be a non-empty mix of READ and WRITE: " + prot);

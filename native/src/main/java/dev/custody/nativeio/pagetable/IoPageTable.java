@@ -3,7 +3,6 @@ package dev.custody.nativeio.pagetable;
 import static dev.custody.nativeio.pagetable.PageTableEntry.ENTRIES_PER_TABLE;
 import static dev.custody.nativeio.pagetable.PageTableEntry.MAX_LEVELS;
 import static dev.custody.nativeio.pagetable.PageTableEntry.PAGE_SHIFT;
-import static dev.custody.nativeio.pagetable.PageTableEntry.PHYSICAL_LIMIT;
 import static dev.custody.nativeio.pagetable.PageTableEntry.bytesCovered;
 import static dev.custody.nativeio.pagetable.PageTableEntry.index;
 import static dev.custody.nativeio.pagetable.PageTableEntry.isLeaf;
@@ -93,7 +92,7 @@ public final class IoPageTable implements AutoCloseable {
      * page size that the alignment of iova and paddr and the remaining length allow.
      *
      * @return {@link MapResult#EINVAL} when iova, paddr or size is not aligned to the smallest
-     *     page size, size is 0, the range leaves the address width (or 52-bit physical space), or
+     *     page size, size is 0, the iova range leaves the address width, the physical range wraps past 2^64, or
      *     neither read nor write is asked for (as VT-d); {@link MapResult#EEXIST} when any part of
      *     the range is already mapped, leaving the mappings and {@link #allocatedTablePages()}
      *     exactly as they were (the pool may keep a slab it grew by, on its free list)
@@ -106,8 +105,9 @@ public final class IoPageTable implements AutoCloseable {
         if (size == 0 || !pageSizes.isAligned(iova | paddr | size)) {
             return MapResult.EINVAL;
         }
-        // Negative longs are addresses of 2^63 or more: outside every range.
-        if (iova < 0 || paddr < 0 || size < 0 || size > iovaLimit - iova || size > PHYSICAL_LIMIT - paddr) {
+        // A negative iova or size is 2^63 or more: outside every address width. A physical address is
+        // any unsigned 64-bit number whose range does not wrap past 2^64.
+        if (iova < 0 || size < 0 || size > iovaLimit - iova || Long.compareUnsigned(paddr + size - 1, paddr) < 0) {
             return MapResult.EINVAL;
         }
         int prot = (read ? IoMapping.READ : 0) | (write ? IoMapping.WRITE : 0);

@@ -18,15 +18,19 @@ final class PageTableEntry {
     static final long READ = 1L; // bit 0: present / readable
     static final long WRITE = 1L << 1; // bit 1: writable
     static final long PAGE_SIZE = 1L << 7; // bit 7: leaf at level 2 or 3
-    static final long ADDRESS_MASK = 0x000F_FFFF_FFFF_F000L; // bits 12..51
+    /**
+     * Bits 12..63. Hardware formats stop at bit 51, but the kernel's map checks only alignment, never
+     * the physical address's width (iommu.c __iommu_map, intel's __domain_mapping), so a caller may
+     * map any 64-bit address; the table keeps it whole, as the model does, and translates it back.
+     */
+    static final long ADDRESS_MASK = 0xFFFF_FFFF_FFFF_F000L;
+
     static final long PROT_MASK = READ | WRITE;
 
     static final int PAGE_SHIFT = 12;
     static final int BITS_PER_LEVEL = 9;
     static final int ENTRIES_PER_TABLE = 1 << BITS_PER_LEVEL;
     static final int MAX_LEVELS = 4;
-    /** Physical addresses are 52 bits wide in this format. */
-    static final long PHYSICAL_LIMIT = 1L << 52;
 
     private PageTableEntry() {}
 

@@ -29,13 +29,13 @@ final class ReferencePageTable {
 
     /** The leaves a valid map request would create, or null when the request is invalid. */
     List<IoMapping> chunks(long iova, long paddr, long size, int prot) {
-        if (prot == 0 || size <= 0 || iova < 0 || paddr < 0) {
+        if (prot == 0 || size <= 0 || iova < 0) {
             return null;
         }
-        if (iova % smallest != 0 || paddr % smallest != 0 || size % smallest != 0) {
+        if (iova % smallest != 0 || Long.remainderUnsigned(paddr, smallest) != 0 || size % smallest != 0) {
             return null;
         }
-        if (iova > iovaLimit - size || paddr > (1L << 52) - size) {
+        if (iova > iovaLimit - size || Long.compareUnsigned(paddr + size - 1, paddr) < 0) {
             return null;
         }
         List<IoMapping> chunks = new ArrayList<>();
