@@ -99,6 +99,9 @@ final class GuidedIoas {
             default -> {}
         }
         long length = GuidedRanges.length(p);
+        if (p.random.nextInt(4) == 0) {
+            return rawAimed(p, space, h, length);
+        }
         if (p.random.nextBoolean()) {
             return new Command.IoasMap(h, OptionalLong.empty(), length, flags);
         }
@@ -106,14 +109,46 @@ final class GuidedIoas {
         return new Command.IoasMap(h, OptionalLong.of(iova), length, p.random.nextBoolean() ? fixed(flags) : flags);
     }
 
+    /**
+     * The uapi form with a word the kernel accepts: FIXED_IOVA at a free address, or an iova field
+     * without FIXED_IOVA, which the kernel reads (and range-checks) but does not map at.
+     */
+    private static Command<?> rawAimed(Pick p, IoasSpace space, Handle h, long length) {
+        if (p.random.nextBoolean()) {
+            long iova = GuidedRanges.freeIova(p, a -> free(space, a, length));
+            return Command.IoasMap.raw(h, iova, length, GuidedFlagWords.accepted(p, true));
+        }
+        long ignored = p.random.nextBoolean() ? 0 : p.misaligned();
+        return Command.IoasMap.raw(h, ignored, length, GuidedFlagWords.accepted(p, false));
+    }
+
+    /**
+     * The uapi form with arguments the kernel refuses before it looks the IOAS up: an unknown flag bit,
+     * an iova field (FIXED_IOVA or not) or a length of ULONG_MAX, no access bit; on the IOAS or on a
+     * wrong name.
+     */
+    private static Command<?> rawRefused(Pick p, Handle h) {
+        Handle ioas = p.random.nextInt(4) == 0 ? GuidedRanges.wrongIoas(p) : h;
+        return switch (p.random.nextInt(3)) {
+            case 0 -> Command.IoasMap.raw(ioas, p.iova(), PAGE, GuidedFlagWords.withUnknownBit(p));
+            case 1 ->
+                p.random.nextBoolean()
+                        ? Command.IoasMap.raw(ioas, ULONG_MAX, PAGE, GuidedFlagWords.accepted(p, false))
+                        : Command.IoasMap.raw(ioas, p.iova(), ULONG_MAX, GuidedFlagWords.accepted(p, true));
+            default -> Command.IoasMap.raw(ioas, p.iova(), PAGE, GuidedFlagWords.withoutAccess(p));
+        };
+    }
+
     private static Command<?> mapRefused(Pick p, Pick.Owned<IommufdObject.Ioas> i) {
         IoasSpace space = i.object().space();
         Handle h = i.handle();
         Set<IoasMapFlag> rw = GuidedCast.IOAS_RW;
         List<IoasArea> areas = space.areas();
-        switch (p.random.nextInt(10)) {
+        switch (p.random.nextInt(11)) {
             case 0 -> {
-                return new Command.IoasMap(GuidedRanges.wrongIoas(p), OptionalLong.of(p.iova()), PAGE, rw);
+                // a wrong name, with arguments the kernel refuses before the lookup a quarter of the time
+                Set<IoasMapFlag> flags = p.random.nextInt(4) == 0 ? Set.of() : rw;
+                return new Command.IoasMap(GuidedRanges.wrongIoas(p), OptionalLong.of(p.iova()), PAGE, flags);
             }
             case 1 -> {
                 // FIXED_IOVA onto an area already mapped
@@ -155,6 +190,9 @@ final class GuidedIoas {
                 // no room to place it: half of the 64-bit space, or more than a narrow allowed list holds
                 long length = space.allowed().isEmpty() ? 1L << 63 : 4 * GIGA;
                 return new Command.IoasMap(h, OptionalLong.empty(), length, rw);
+            }
+            case 8 -> {
+                return rawRefused(p, h);
             }
             default -> {}
         }
