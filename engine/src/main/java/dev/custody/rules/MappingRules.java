@@ -196,14 +196,13 @@ public final class MappingRules {
         int word = flagWord.orElse(IoasMapFlag.word(flags));
         Optional<ObjectId> ioas = resolveIoas(tx, ioasHandle);
         if (ioas.isEmpty()) {
-            Outcome<Reply> missing = ioasMissing(tx, ioasHandle);
+            Optional<Outcome<Reply>> badFd = notAnOpenIommufd(tx, ioasHandle);
+            if (badFd.isPresent()) {
+                return badFd.get();
+            }
+            // iommufd_ioas_map checks its arguments before it looks the IOAS up
             Outcome<Long> arguments = IoasSpaceRules.checkMapArguments(word, iova.orElse(0), length);
-            // iommufd_ioas_map checks its arguments before it looks the IOAS up (a bad fd fails sooner)
-            return missing instanceof Outcome.Failed<Reply> failed
-                            && failed.errno() == Errno.ENOENT
-                            && !arguments.isOk()
-                    ? arguments.castFailure()
-                    : missing;
+            return arguments.isOk() ? notAnIoas(tx, ioasHandle) : arguments.castFailure();
         }
         FileId ctx = ((Handle.IommufdObject) ioasHandle).iommufd();
         if (flagWord.isPresent()) {
@@ -347,15 +346,24 @@ public final class MappingRules {
     }
 
     private static Outcome<Reply> ioasMissing(Tx tx, Handle handle) {
+        return notAnOpenIommufd(tx, handle).orElseGet(() -> notAnIoas(tx, handle));
+    }
+
+    /** The ioctl's fd is closed, or not an iommufd: the call fails before iommufd reads its arguments. */
+    private static Optional<Outcome<Reply>> notAnOpenIommufd(Tx tx, Handle handle) {
         if (handle instanceof Handle.IommufdObject object
                 && tx.state().file(object.iommufd()).filter(OpenFile::fdOpen).isEmpty()) {
-            return fail(Errno.EBADF, "the iommufd of " + Fd.describe(tx.state(), handle) + " is closed");
+            return Optional.of(fail(Errno.EBADF, "the iommufd of " + Fd.describe(tx.state(), handle) + " is closed"));
         }
         if (handle instanceof Handle.IommufdObject object
                 && !(tx.state().file(object.iommufd()).orElseThrow() instanceof IommufdFile)) {
             // the ioctl reaches another kind of file (a VFIO device fd), whose handler knows no IOMMU_* command
-            return fail(Errno.ENOTTY, "fd " + object.iommufd().number() + " is not an iommufd");
+            return Optional.of(fail(Errno.ENOTTY, "fd " + object.iommufd().number() + " is not an iommufd"));
         }
+        return Optional.empty();
+    }
+
+    private static Outcome<Reply> notAnIoas(Tx tx, Handle handle) {
         return fail(Errno.ENOENT, Fd.describe(tx.state(), handle) + " is not an IOAS");
     }
 

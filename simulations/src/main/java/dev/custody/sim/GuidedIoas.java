@@ -29,7 +29,8 @@ import java.util.Set;
  * draws: each permission alone, FIXED_IOVA with and without an address, areas the IOAS accepts now
  * but a domain or device joining later refuses (a sub-page area, the MSI window, past a 39-bit
  * aperture), unmaps of exactly the areas there, of part of one, of several with the last one cut,
- * allowed lists that exclude what is mapped, and every kind of wrong IOAS name.
+ * allowed lists that exclude what is mapped, and every kind of wrong IOAS name. A quarter of the maps
+ * it aims at success, and some of its refusals, pass the flags as the uapi word ({@link GuidedFlagWords}).
  */
 final class GuidedIoas {
     private GuidedIoas() {}
@@ -147,8 +148,12 @@ final class GuidedIoas {
         switch (p.random.nextInt(11)) {
             case 0 -> {
                 // a wrong name, with arguments the kernel refuses before the lookup a quarter of the time
-                Set<IoasMapFlag> flags = p.random.nextInt(4) == 0 ? Set.of() : rw;
-                return new Command.IoasMap(GuidedRanges.wrongIoas(p), OptionalLong.of(p.iova()), PAGE, flags);
+                Handle wrong = GuidedRanges.wrongIoas(p);
+                return switch (p.random.nextInt(8)) {
+                    case 0 -> new Command.IoasMap(wrong, OptionalLong.of(p.iova()), PAGE, Set.of());
+                    case 1 -> new Command.IoasMap(wrong, OptionalLong.of(ULONG_MAX), PAGE, rw);
+                    default -> new Command.IoasMap(wrong, OptionalLong.of(p.iova()), PAGE, rw);
+                };
             }
             case 1 -> {
                 // FIXED_IOVA onto an area already mapped
@@ -171,9 +176,15 @@ final class GuidedIoas {
                         p.random.nextBoolean() ? Set.of() : Set.of(IoasMapFlag.FIXED_IOVA));
             }
             case 4 -> {
-                // an address the domains' page size does not divide, with a length it does
-                if (space.iovaAlignment() > 1) {
-                    return new Command.IoasMap(h, OptionalLong.of(p.iova() + 0x800), PAGE, rw);
+                // an address or a length the domains' page size does not divide, on an IOAS a domain
+                // aligns (any of the role's, as the one drawn may have none)
+                Optional<Handle> aligned = p.one(p.myObjects(
+                                IommufdObject.Ioas.class, o -> o.space().iovaAlignment() > 1))
+                        .map(Pick.Owned::handle);
+                if (aligned.isPresent()) {
+                    return p.random.nextBoolean()
+                            ? new Command.IoasMap(aligned.get(), OptionalLong.of(p.iova() + 0x800), PAGE, rw)
+                            : new Command.IoasMap(aligned.get(), OptionalLong.of(p.iova()), PAGE + 0x800, rw);
                 }
                 return new Command.IoasMap(h, OptionalLong.of(p.iova()), 0, rw);
             }
