@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
  */
 class GuidedMappingArgumentsTest {
 
-    private static final long OPS = 8000;
+    private static final long OPS = 20000;
 
     @Test
     void aGuidedRunMeetsTheRefusalsOfMalformedAndMisplacedRanges() {
