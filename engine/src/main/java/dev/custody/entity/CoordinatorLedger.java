@@ -3,7 +3,6 @@ package dev.custody.entity;
 import dev.custody.model.Topology;
 import dev.custody.model.event.KernelEvent;
 import dev.custody.model.state.KernelState;
-import dev.custody.rules.LegacyEvents;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;

@@ -2,7 +2,6 @@ package dev.custody.entity;
 
 import dev.custody.model.event.KernelEvent;
 import dev.custody.model.state.KernelState;
-import dev.custody.rules.LegacyEvents;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;

@@ -6,7 +6,6 @@ import dev.custody.model.event.KernelEvent;
 import dev.custody.model.state.DeviceState;
 import dev.custody.model.state.KernelState;
 import dev.custody.model.state.Sorted;
-import dev.custody.rules.LegacyEvents;
 import java.util.LinkedHashMap;
 import java.util.List;
 

@@ -11,6 +11,7 @@ import dev.custody.model.Reply.None;
 import dev.custody.model.Reply.Probed;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.Set;
 
@@ -137,9 +138,27 @@ public sealed interface Command<R extends Reply> {
 
     record Type1UnmapDma(Handle container, long iova, long size, boolean all) implements Command<Amount> {}
 
-    record IoasMap(Handle ioas, OptionalLong iova, long length, Set<IoasMapFlag> flags) implements Command<Amount> {
+    /**
+     * IOMMU_IOAS_MAP. Without {@code flagWord}, the flags by name: an {@code iova} given maps exactly
+     * there, one left out lets the IOAS choose (FIXED_IOVA without one maps at 0). With it, the call as
+     * the uapi spells it: the flag word as the caller passed it, bits the kernel does not know
+     * included, and {@code iova} the struct's field (0 when left out), which only FIXED_IOVA makes the
+     * address; {@code flags} is then the word's named bits.
+     */
+    record IoasMap(Handle ioas, OptionalLong iova, long length, Set<IoasMapFlag> flags, OptionalInt flagWord)
+            implements Command<Amount> {
         public IoasMap {
-            flags = Set.copyOf(flags);
+            flags = flagWord.isPresent() ? Set.copyOf(IoasMapFlag.named(flagWord.getAsInt())) : Set.copyOf(flags);
+        }
+
+        /** The named form. */
+        public IoasMap(Handle ioas, OptionalLong iova, long length, Set<IoasMapFlag> flags) {
+            this(ioas, iova, length, flags, OptionalInt.empty());
+        }
+
+        /** The uapi form: {@code flagWord} as is, {@code iova} the struct's field. */
+        public static IoasMap raw(Handle ioas, long iova, long length, int flagWord) {
+            return new IoasMap(ioas, OptionalLong.of(iova), length, Set.of(), OptionalInt.of(flagWord));
         }
     }
 

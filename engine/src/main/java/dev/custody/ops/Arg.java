@@ -22,4 +22,9 @@ public record Arg(String name, ArgKind kind, boolean required, Optional<Class<? 
     public static Arg flags(String name, Class<? extends Enum<?>> type) {
         return new Arg(name, ArgKind.FLAGS, false, Optional.of(type));
     }
+
+    /** An optional list of the constants of {@code type}, or the raw 32-bit flag word. */
+    public static Arg flagWord(String name, Class<? extends Enum<?>> type) {
+        return new Arg(name, ArgKind.FLAG_WORD, false, Optional.of(type));
+    }
 }

@@ -24,6 +24,11 @@ public enum ArgKind {
     ERRNO,
     /** A list of flag names, each a constant of the argument's flag enum. */
     FLAGS,
+    /**
+     * FLAGS, or the raw flag word as a number (a JSON number or a 0x string below 2^32), which may set
+     * bits the kernel does not know.
+     */
+    FLAG_WORD,
     /** An IOMMU model for VFIO_SET_IOMMU by its scenario name ("type1", "type1v2", ...). */
     IOMMU_TYPE,
     BOOL,

@@ -155,21 +155,27 @@ final class IommufdOperations {
                             required("ioas", REF),
                             optional("iova", NUMBER),
                             required("length", NUMBER),
-                            Arg.flags("flags", IoasMapFlag.class))
-                    .rule((tx, c) -> MappingRules.ioasMap(tx, c.ioas(), c.iova(), c.length(), c.flags()))
+                            Arg.flagWord("flags", IoasMapFlag.class))
+                    .rule((tx, c) -> MappingRules.ioasMap(tx, c.ioas(), c.iova(), c.length(), c.flags(), c.flagWord()))
                     .read(s -> new IoasMap(
                             s.ref("ioas"),
                             s.optionalNumber("iova"),
                             s.number("length"),
-                            s.flags("flags", IoasMapFlag.class)))
+                            s.flags("flags", IoasMapFlag.class),
+                            s.flagWord("flags")))
                     .write((c, w) -> {
                         w.ref("ioas", c.ioas());
                         c.iova().ifPresent(iova -> w.address("iova", iova));
-                        w.address("length", c.length()).flags("flags", c.flags());
+                        w.address("length", c.length());
+                        if (c.flagWord().isPresent()) {
+                            w.flagWord("flags", c.flagWord().getAsInt());
+                        } else {
+                            w.flags("flags", c.flags());
+                        }
                     })
                     .agent((c, a) -> "ioas-map " + a.iommufdOf(c.ioas()) + " " + a.name(c.ioas()) + " "
                             + (c.iova().isPresent() ? AgentContext.hex(c.iova().getAsLong()) : "-") + " "
-                            + AgentContext.hex(c.length()) + " " + names(c.flags()))
+                            + AgentContext.hex(c.length()) + " " + flagsText(c))
                     .agentValue((c, r, v) -> v.put("iova", r.number("iova")))
                     .generate(d -> new IoasMap(
                             d.handle(HandleKind.IOAS),
@@ -226,6 +232,13 @@ final class IommufdOperations {
                                 d.handle(HandleKind.IOAS), List.of(new IovaSpan(start, start + 0x40000L - 1)));
                     })
                     .build());
+
+    /** The flag names, or the raw word in hex, which the guest agent passes to the kernel as is. */
+    private static String flagsText(IoasMap c) {
+        return c.flagWord().isPresent()
+                ? "0x" + Integer.toUnsignedString(c.flagWord().getAsInt(), 16)
+                : names(c.flags());
+    }
 
     private static String names(java.util.Set<IoasMapFlag> flags) {
         return flags.isEmpty() ? "-" : flags.stream().sorted().map(Enum::name).collect(Collectors.joining(","));

@@ -13,6 +13,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.Set;
 
@@ -103,6 +104,14 @@ public final class StepReader {
         EnumSet<E> flags = EnumSet.noneOf(type);
         list.get().forEach(flag -> flags.add(Enum.valueOf(type, flag.textValue())));
         return flags;
+    }
+
+    /** The raw flag word, when the step gives the field as a number rather than a list of names. */
+    public OptionalInt flagWord(String field) {
+        Optional<JsonNode> value = present(field).filter(v -> !v.isArray());
+        return value.isPresent()
+                ? OptionalInt.of(U64.bits(value.get()).orElseThrow().intValue())
+                : OptionalInt.empty();
     }
 
     public List<IovaSpan> ranges(String field) {

@@ -115,6 +115,12 @@ public final class StepWriter {
         return this;
     }
 
+    /** A raw flag word, in hex. */
+    public StepWriter flagWord(String field, int word) {
+        step.put(field, "0x" + Integer.toUnsignedString(word, 16));
+        return this;
+    }
+
     public StepWriter ranges(String field, List<IovaSpan> ranges) {
         ArrayNode list = step.putArray(field);
         ranges.forEach(r -> list.addArray()

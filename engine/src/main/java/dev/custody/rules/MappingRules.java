@@ -43,6 +43,7 @@ import dev.custody.rules.mapping.RequestedRange;
 import dev.custody.rules.mapping.Type1DmaRules;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.Set;
 
@@ -188,17 +189,39 @@ public final class MappingRules {
         };
     }
 
-    /** IOMMU_IOAS_MAP (iommufd_ioas_map); answers {"iova": n}, the IOVA used. */
+    /**
+     * IOMMU_IOAS_MAP (iommufd_ioas_map); answers {"iova": n}, the IOVA used. With {@code flagWord} the
+     * call is the uapi one (see {@code Command.IoasMap}): the word as is, the iova field read always.
+     */
     public static Outcome<Reply> ioasMap(
-            Tx tx, Handle ioasHandle, OptionalLong iova, long length, Set<IoasMapFlag> flags) {
+            Tx tx, Handle ioasHandle, OptionalLong iova, long length, Set<IoasMapFlag> flags, OptionalInt flagWord) {
+        int word = flagWord.orElse(IoasMapFlag.word(flags));
         Optional<ObjectId> ioas = resolveIoas(tx, ioasHandle);
         if (ioas.isEmpty()) {
-            return ioasMissing(tx, ioasHandle);
+            Optional<Outcome<Reply>> badFd = notAnOpenIommufd(tx, ioasHandle);
+            if (badFd.isPresent()) {
+                return badFd.get();
+            }
+            // iommufd_ioas_map checks its arguments before it looks the IOAS up
+            Outcome<Long> arguments = IoasSpaceRules.checkMapArguments(word, iova.orElse(0), length);
+            return arguments.isOk() ? notAnIoas(tx, ioasHandle) : arguments.castFailure();
+        }
+        FileId ctx = ((Handle.IommufdObject) ioasHandle).iommufd();
+        if (flagWord.isPresent()) {
+            IoasSpace space = ioasSpace(tx, ctx, ioas.get()).orElseThrow();
+            return ioasMapped(
+                    tx,
+                    ctx,
+                    ioas.get(),
+                    IoasSpaceRules.mapRaw(space, word, iova.orElse(0), length),
+                    length,
+                    flags.contains(IoasMapFlag.READABLE),
+                    flags.contains(IoasMapFlag.WRITEABLE),
+                    true);
         }
         OptionalLong fixed = iova.isPresent()
                 ? iova
                 : flags.contains(IoasMapFlag.FIXED_IOVA) ? OptionalLong.of(0) : OptionalLong.empty();
-        FileId ctx = ((Handle.IommufdObject) ioasHandle).iommufd();
         return ioasMapAt(
                 tx,
                 ctx,
@@ -329,7 +352,20 @@ public final class MappingRules {
             boolean write,
             boolean reportIova) {
         IoasSpace space = ioasSpace(tx, ctx, ioas).orElseThrow();
-        MappingStep<IoasSpace, IoasArea, Long> step = IoasSpaceRules.map(space, iova, length, read, write);
+        return ioasMapped(
+                tx, ctx, ioas, IoasSpaceRules.map(space, iova, length, read, write), length, read, write, reportIova);
+    }
+
+    /** A decided IOAS map, journaled and followed into the IOAS's domains. */
+    private static Outcome<Reply> ioasMapped(
+            Tx tx,
+            FileId ctx,
+            ObjectId ioas,
+            MappingStep<IoasSpace, IoasArea, Long> step,
+            long length,
+            boolean read,
+            boolean write,
+            boolean reportIova) {
         if (!(step.outcome() instanceof Outcome.Ok<Long> ok)) {
             return step.outcome().castFailure();
         }
@@ -368,15 +404,24 @@ public final class MappingRules {
     }
 
     private static Outcome<Reply> ioasMissing(Tx tx, Handle handle) {
+        return notAnOpenIommufd(tx, handle).orElseGet(() -> notAnIoas(tx, handle));
+    }
+
+    /** The ioctl's fd is closed, or not an iommufd: the call fails before iommufd reads its arguments. */
+    private static Optional<Outcome<Reply>> notAnOpenIommufd(Tx tx, Handle handle) {
         if (handle instanceof Handle.IommufdObject object
                 && tx.state().file(object.iommufd()).filter(OpenFile::fdOpen).isEmpty()) {
-            return fail(Errno.EBADF, "the iommufd of " + Fd.describe(tx.state(), handle) + " is closed");
+            return Optional.of(fail(Errno.EBADF, "the iommufd of " + Fd.describe(tx.state(), handle) + " is closed"));
         }
         if (handle instanceof Handle.IommufdObject object
                 && !(tx.state().file(object.iommufd()).orElseThrow() instanceof IommufdFile)) {
             // the ioctl reaches another kind of file (a VFIO device fd), whose handler knows no IOMMU_* command
-            return fail(Errno.ENOTTY, "fd " + object.iommufd().number() + " is not an iommufd");
+            return Optional.of(fail(Errno.ENOTTY, "fd " + object.iommufd().number() + " is not an iommufd"));
         }
+        return Optional.empty();
+    }
+
+    private static Outcome<Reply> notAnIoas(Tx tx, Handle handle) {
         return fail(Errno.ENOENT, Fd.describe(tx.state(), handle) + " is not an IOAS");
     }
 

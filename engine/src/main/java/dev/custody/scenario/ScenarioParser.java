@@ -204,6 +204,16 @@ public final class ScenarioParser {
                         throw fieldError(step, field, "unknown errno " + value);
                     }
                 }
+                case FLAG_WORD -> {
+                    if (value.isArray()) {
+                        checkArg(step, new Arg(field, ArgKind.FLAGS, arg.required(), arg.flags()), value, names);
+                    } else if (U64.exact(value)
+                            .filter(v -> v.signum() >= 0 && v.bitLength() <= 32)
+                            .isEmpty()) {
+                        throw fieldError(
+                                step, field, "must be a list of flag names or a 32-bit flag word, not " + value);
+                    }
+                }
                 case FLAGS -> {
                     List<String> known = Arrays.stream(arg.flags().orElseThrow().getEnumConstants())
                             .map(Enum::name)

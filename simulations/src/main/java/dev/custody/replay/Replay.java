@@ -1,8 +1,8 @@
 package dev.custody.replay;
 
+import dev.custody.entity.LegacyEvents;
 import dev.custody.model.event.KernelEvent;
 import dev.custody.model.state.KernelState;
-import dev.custody.rules.LegacyEvents;
 import java.util.List;
 import java.util.function.Consumer;
 

@@ -13,15 +13,16 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.Set;
 
 /**
  * A fuzzer's mutation of a call the rules should accept: one argument replaced by a value of the same
  * type that is likely wrong (a stale or wrong-kind fd, an absent device, a group that does not exist,
- * a size of 0, a misaligned or wrapping address, no permission flags, reversed ranges). The other
- * arguments stay live, so the refusal comes from the check of that one argument, deep in the rule,
- * rather than from the first lookup.
+ * a size of 0, a misaligned or wrapping address, no permission flags, an unknown flag bit, reversed
+ * ranges). The other arguments stay live, so the refusal comes from the check of that one argument,
+ * deep in the rule, rather than from the first lookup.
  */
 final class ArgumentMutator {
     private ArgumentMutator() {}
@@ -66,6 +67,8 @@ final class ArgumentMutator {
                 o.isPresent() && p.random.nextBoolean()
                         ? OptionalLong.empty()
                         : OptionalLong.of(BAD_NUMBERS[p.random.nextInt(BAD_NUMBERS.length)]);
+            // a raw flag word (an ioctl's flags as the uapi spells them): a bit the kernel does not know, or none
+            case OptionalInt o -> OptionalInt.of(p.random.nextBoolean() ? 1 << (3 + p.random.nextInt(29)) : 0);
             case Optional<?> o -> o.isPresent() ? Optional.empty() : Optional.of("pci-stub");
             // a driver of the catalogue the device does not match; a name of no driver at all is not
             // a refusal the model gives (bind_store's sysfs file would not exist): the engine rejects it

@@ -29,7 +29,8 @@ import java.util.Set;
  * draws: each permission alone, FIXED_IOVA with and without an address, areas the IOAS accepts now
  * but a domain or device joining later refuses (a sub-page area, the MSI window, past a 39-bit
  * aperture), unmaps of exactly the areas there, of part of one, of several with the last one cut,
- * allowed lists that exclude what is mapped, and every kind of wrong IOAS name.
+ * allowed lists that exclude what is mapped, and every kind of wrong IOAS name. A quarter of the maps
+ * it aims at success, and some of its refusals, pass the flags as the uapi word ({@link GuidedFlagWords}).
  */
 final class GuidedIoas {
     private GuidedIoas() {}
@@ -99,6 +100,9 @@ final class GuidedIoas {
             default -> {}
         }
         long length = GuidedRanges.length(p);
+        if (p.random.nextInt(4) == 0) {
+            return rawAimed(p, space, h, length);
+        }
         if (p.random.nextBoolean()) {
             return new Command.IoasMap(h, OptionalLong.empty(), length, flags);
         }
@@ -106,14 +110,50 @@ final class GuidedIoas {
         return new Command.IoasMap(h, OptionalLong.of(iova), length, p.random.nextBoolean() ? fixed(flags) : flags);
     }
 
+    /**
+     * The uapi form with a word the kernel accepts: FIXED_IOVA at a free address, or an iova field
+     * without FIXED_IOVA, which the kernel reads (and range-checks) but does not map at.
+     */
+    private static Command<?> rawAimed(Pick p, IoasSpace space, Handle h, long length) {
+        if (p.random.nextBoolean()) {
+            long iova = GuidedRanges.freeIova(p, a -> free(space, a, length));
+            return Command.IoasMap.raw(h, iova, length, GuidedFlagWords.accepted(p, true));
+        }
+        long ignored = p.random.nextBoolean() ? 0 : p.misaligned();
+        return Command.IoasMap.raw(h, ignored, length, GuidedFlagWords.accepted(p, false));
+    }
+
+    /**
+     * The uapi form with arguments the kernel refuses before it looks the IOAS up: an unknown flag bit,
+     * an iova field (FIXED_IOVA or not) or a length of ULONG_MAX, no access bit; on the IOAS or on a
+     * wrong name.
+     */
+    private static Command<?> rawRefused(Pick p, Handle h) {
+        Handle ioas = p.random.nextInt(4) == 0 ? GuidedRanges.wrongIoas(p) : h;
+        return switch (p.random.nextInt(3)) {
+            case 0 -> Command.IoasMap.raw(ioas, p.iova(), PAGE, GuidedFlagWords.withUnknownBit(p));
+            case 1 ->
+                p.random.nextBoolean()
+                        ? Command.IoasMap.raw(ioas, ULONG_MAX, PAGE, GuidedFlagWords.accepted(p, false))
+                        : Command.IoasMap.raw(ioas, p.iova(), ULONG_MAX, GuidedFlagWords.accepted(p, true));
+            default -> Command.IoasMap.raw(ioas, p.iova(), PAGE, GuidedFlagWords.withoutAccess(p));
+        };
+    }
+
     private static Command<?> mapRefused(Pick p, Pick.Owned<IommufdObject.Ioas> i) {
         IoasSpace space = i.object().space();
         Handle h = i.handle();
         Set<IoasMapFlag> rw = GuidedCast.IOAS_RW;
         List<IoasArea> areas = space.areas();
-        switch (p.random.nextInt(10)) {
+        switch (p.random.nextInt(11)) {
             case 0 -> {
-                return new Command.IoasMap(GuidedRanges.wrongIoas(p), OptionalLong.of(p.iova()), PAGE, rw);
+                // a wrong name, with arguments the kernel refuses before the lookup a quarter of the time
+                Handle wrong = GuidedRanges.wrongIoas(p);
+                return switch (p.random.nextInt(8)) {
+                    case 0 -> new Command.IoasMap(wrong, OptionalLong.of(p.iova()), PAGE, Set.of());
+                    case 1 -> new Command.IoasMap(wrong, OptionalLong.of(ULONG_MAX), PAGE, rw);
+                    default -> new Command.IoasMap(wrong, OptionalLong.of(p.iova()), PAGE, rw);
+                };
             }
             case 1 -> {
                 // FIXED_IOVA onto an area already mapped
@@ -136,9 +176,15 @@ final class GuidedIoas {
                         p.random.nextBoolean() ? Set.of() : Set.of(IoasMapFlag.FIXED_IOVA));
             }
             case 4 -> {
-                // an address the domains' page size does not divide, with a length it does
-                if (space.iovaAlignment() > 1) {
-                    return new Command.IoasMap(h, OptionalLong.of(p.iova() + 0x800), PAGE, rw);
+                // an address or a length the domains' page size does not divide, on an IOAS a domain
+                // aligns (any of the role's, as the one drawn may have none)
+                Optional<Handle> aligned = p.one(p.myObjects(
+                                IommufdObject.Ioas.class, o -> o.space().iovaAlignment() > 1))
+                        .map(Pick.Owned::handle);
+                if (aligned.isPresent()) {
+                    return p.random.nextBoolean()
+                            ? new Command.IoasMap(aligned.get(), OptionalLong.of(p.iova() + 0x800), PAGE, rw)
+                            : new Command.IoasMap(aligned.get(), OptionalLong.of(p.iova()), PAGE + 0x800, rw);
                 }
                 return new Command.IoasMap(h, OptionalLong.of(p.iova()), 0, rw);
             }
@@ -155,6 +201,9 @@ final class GuidedIoas {
                 // no room to place it: half of the 64-bit space, or more than a narrow allowed list holds
                 long length = space.allowed().isEmpty() ? 1L << 63 : 4 * GIGA;
                 return new Command.IoasMap(h, OptionalLong.empty(), length, rw);
+            }
+            case 8 -> {
+                return rawRefused(p, h);
             }
             default -> {}
         }

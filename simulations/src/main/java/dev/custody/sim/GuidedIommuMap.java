@@ -13,7 +13,10 @@ import dev.custody.model.mapping.Mapping;
 import dev.custody.model.state.DomainState;
 import dev.custody.model.state.DomainUse;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
 
 /**
  * The in-kernel user's iommu_map/iommu_unmap and the prober's iommu_iova_to_phys, with the arguments
@@ -31,11 +34,18 @@ final class GuidedIommuMap {
         return domain.use().pageTable();
     }
 
-    /** A domain of the host that no in-kernel caller allocated: the core refuses to let a caller map it. */
+    /**
+     * A domain of the host that no in-kernel caller allocated: the core refuses to let a caller map it.
+     * Its kind is drawn first (a group's DMA-API, identity or blocking domain, a VFIO container's, an
+     * iommufd HWPT's), then a domain of that kind, so the few user-owned domains are met as often as
+     * the many defaults.
+     */
     private static Optional<DomainState> notMine(Pick p) {
-        return p.one(p.state.domains().values().stream()
+        Map<String, List<DomainState>> byKind = p.state.domains().values().stream()
                 .filter(d -> !(d.use() instanceof DomainUse.KernelCaller))
-                .toList());
+                .collect(Collectors.groupingBy(
+                        d -> d.use().getClass().getSimpleName() + " " + d.kind(), TreeMap::new, Collectors.toList()));
+        return p.one(List.copyOf(byKind.values())).flatMap(p::one);
     }
 
     private static boolean free(IommuDomainMappings table, long iova, long size) {

@@ -93,7 +93,7 @@ public sealed interface DomainEvent extends KernelEvent {
 
     /**
      * A map as journals before {@link DomainLeavesMapped} recorded it: the request, not the leaves.
-     * Only read back, and turned into the leaves by the rules before it is applied ({@link LegacyEvent}).
+     * Only read back, and turned into the leaves before it is applied ({@link LegacyEvent}).
      */
     record LegacyDomainMapped(DomainId domain, long iova, long paddr, long size, boolean read, boolean write)
             implements DomainEvent, LegacyEvent {

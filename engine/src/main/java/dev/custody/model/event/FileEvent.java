@@ -211,7 +211,7 @@ public sealed interface FileEvent extends KernelEvent {
 
     /**
      * An UNMAP_DMA request as journals before {@link Type1EntriesUnmapped} recorded it. Only read back,
-     * and turned into the entries removed by the rules before it is applied ({@link LegacyEvent}).
+     * and turned into the entries removed before it is applied ({@link LegacyEvent}).
      */
     record LegacyType1Unmapped(FileId container, long iova, long size, boolean all) implements FileEvent, LegacyEvent {
         @Override

@@ -185,10 +185,10 @@ final class StateEvolution {
         };
     }
 
-    /** A legacy fact names a request, not its effect; the rules turn it into facts before it gets here. */
+    /** A legacy fact names a request, not its effect; it is turned into facts before it gets here. */
     private static IllegalStateException notUpcast(LegacyEvent event) {
-        return new IllegalStateException(event + " is in the form of an older journal: "
-                + "upcast it with the rules (LegacyEvents) before applying it");
+        return new IllegalStateException(
+                event + " is in the form of an older journal: " + "upcast it (LegacyEvents) before applying it");
     }
 
     private static KernelState pageTable(KernelState s, DomainId id, UnaryOperator<IommuDomainMappings> change) {

@@ -159,18 +159,33 @@ public final class IoasSpaceRules {
      * even when FIXED_IOVA is absent.
      */
     public static MappingStep<IoasSpace, IoasArea, Long> mapRaw(IoasSpace space, int flags, long iova, long length) {
-        int unknown = flags & ~(FLAG_FIXED_IOVA | FLAG_WRITEABLE | FLAG_READABLE);
-        if (unknown != 0) {
-            // iommufd_ioas_map: unknown flags -> EOPNOTSUPP
-            return MappingStep.fail(
-                    space, Errno.EOPNOTSUPP, "unknown IOAS_MAP flags " + hex(Integer.toUnsignedLong(unknown)));
-        }
-        if (iova == ULONG_MAX) {
-            // iommufd_ioas_map: iova >= ULONG_MAX -> EOVERFLOW, whether or not it is FIXED
-            return MappingStep.fail(space, Errno.EOVERFLOW, "iova " + hex(iova) + " is ULONG_MAX");
+        Outcome<Long> arguments = checkMapArguments(flags, iova, length);
+        if (!arguments.isOk()) {
+            return MappingStep.refused(space, arguments);
         }
         OptionalLong fixed = (flags & FLAG_FIXED_IOVA) != 0 ? OptionalLong.of(iova) : OptionalLong.empty();
         return map(space, fixed, length, (flags & FLAG_READABLE) != 0, (flags & FLAG_WRITEABLE) != 0);
+    }
+
+    /**
+     * What iommufd_ioas_map checks of its arguments before it looks the IOAS up: the flag word, the
+     * iova field (FIXED_IOVA or not) and the length. Ok with the flag word when they pass.
+     */
+    public static Outcome<Long> checkMapArguments(int flags, long iova, long length) {
+        int unknown = flags & ~(FLAG_FIXED_IOVA | FLAG_WRITEABLE | FLAG_READABLE);
+        if (unknown != 0) {
+            // iommufd_ioas_map: unknown flags -> EOPNOTSUPP
+            return Outcome.fail(Errno.EOPNOTSUPP, "unknown IOAS_MAP flags " + hex(Integer.toUnsignedLong(unknown)));
+        }
+        if (iova == ULONG_MAX || length == ULONG_MAX) {
+            // iommufd_ioas_map: iova or length >= ULONG_MAX -> EOVERFLOW, whether or not the iova is FIXED
+            return Outcome.fail(Errno.EOVERFLOW, "iova " + hex(iova) + " or length " + hex(length) + " is ULONG_MAX");
+        }
+        if ((flags & (FLAG_READABLE | FLAG_WRITEABLE)) == 0) {
+            // iommufd_ioas_map: neither READABLE nor WRITEABLE -> EINVAL
+            return Outcome.fail(Errno.EINVAL, "a mapping must be READABLE or WRITEABLE");
+        }
+        return Outcome.ok((long) flags);
     }
 
     /**

@@ -236,18 +236,20 @@ final class IommufdVerbs implements AutoCloseable {
     }
 
     /**
-     * ioas-map IOMMUFD IOAS IOVA|- LENGTH FLAGS: the kernel pins user memory, so a buffer of the
-     * length is made for every map, aligned as the kernel aligns a chosen IOVA like the user pointer
-     * (up to the length's power of two and 2 MiB, iopt_alloc_iova): scenarios have no pointer and
-     * assume one aligned that well.
+     * ioas-map IOMMUFD IOAS IOVA|- LENGTH FLAGS (names, or a raw flag word "0x..." passed as is):
+     * the kernel pins user memory, so a buffer of the length is made for every map, aligned as the
+     * kernel aligns a chosen IOVA like the user pointer (up to the length's power of two and 2 MiB,
+     * iopt_alloc_iova): scenarios have no pointer and assume one aligned that well.
      */
     private AgentAnswer ioasMap(String step, List<String> args) throws BadLine {
         long length = AgentNumbers.number(args.get(3));
         long iova = args.get(2).equals("-") ? 0 : AgentNumbers.number(args.get(2));
         String flagsText = args.get(4);
-        int flags = (flagsText.contains("FIXED_IOVA") ? Iommufd.MAP_FIXED_IOVA : 0)
-                | (flagsText.contains("READABLE") ? Iommufd.MAP_READABLE : 0)
-                | (flagsText.contains("WRITEABLE") ? Iommufd.MAP_WRITEABLE : 0);
+        int flags = flagsText.startsWith("0x")
+                ? (int) AgentNumbers.number(flagsText)
+                : (flagsText.contains("FIXED_IOVA") ? Iommufd.MAP_FIXED_IOVA : 0)
+                        | (flagsText.contains("READABLE") ? Iommufd.MAP_READABLE : 0)
+                        | (flagsText.contains("WRITEABLE") ? Iommufd.MAP_WRITEABLE : 0);
         long align = PAGE;
         while (Long.compareUnsigned(align, length) < 0 && align < MOST_ALIGNED) {
             align <<= 1;

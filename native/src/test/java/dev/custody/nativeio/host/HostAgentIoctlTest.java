@@ -36,6 +36,8 @@ class HostAgentIoctlTest {
             assertEquals("ENOTTY", result(agent, "9", "ioas-map fd1 ioas1 - 0x1000 READABLE|WRITEABLE"));
             assertEquals("ENOTTY", result(agent, "10", "iova-ranges fd1 ioas1 4"));
             assertEquals("ENOTTY", result(agent, "11", "allow-iovas fd1 ioas1 0x1000-0x1fff"));
+            // a raw flag word, unknown bit and all, is read as a number and goes to the ioctl as it is
+            assertEquals("ENOTTY", result(agent, "12", "ioas-map fd1 ioas1 0x123 0x1000 0x80000006"));
         }
     }
 

@@ -818,14 +818,18 @@ static uint64_t model_address(uint64_t paddr) {
 }
 
 /* ioas-map IOMMUFD IOAS IOVA|- LENGTH FLAGS: the kernel pins user memory, so a buffer of the length
- * is made for every map. */
+ * is made for every map. FLAGS are names, or a raw flag word in hex ("0x...") passed as is. */
 static void do_ioas_map(const char *step, char **args) {
     struct iommu_ioas_map map = {.size = sizeof map, .ioas_id = object_id(args[1])};
     map.length = number(args[3]);
     if (strcmp(args[2], "-") != 0) map.iova = number(args[2]);
-    if (strstr(args[4], "FIXED_IOVA")) map.flags |= IOMMU_IOAS_MAP_FIXED_IOVA;
-    if (strstr(args[4], "READABLE")) map.flags |= IOMMU_IOAS_MAP_READABLE;
-    if (strstr(args[4], "WRITEABLE")) map.flags |= IOMMU_IOAS_MAP_WRITEABLE;
+    if (strncmp(args[4], "0x", 2) == 0) {
+        map.flags = (uint32_t)number(args[4]);
+    } else {
+        if (strstr(args[4], "FIXED_IOVA")) map.flags |= IOMMU_IOAS_MAP_FIXED_IOVA;
+        if (strstr(args[4], "READABLE")) map.flags |= IOMMU_IOAS_MAP_READABLE;
+        if (strstr(args[4], "WRITEABLE")) map.flags |= IOMMU_IOAS_MAP_WRITEABLE;
+    }
     /* The kernel aligns a chosen IOVA like the user pointer, up to the length's power of two and
      * 2 MiB (iopt_alloc_iova); scenarios have no pointer and assume one aligned that well. */
     uint64_t align = 4096;

@@ -1,4 +1,4 @@
-package dev.custody.rules;
+package dev.custody.entity;
 
 import dev.custody.model.DomainId;
 import dev.custody.model.event.DomainEvent.DomainRunsMapped;
@@ -32,7 +32,9 @@ import java.util.Optional;
  * applying them ({@link LegacyEvent}). Reading such a journal, each is turned here into the facts it
  * stood for, with the same arithmetic and the state it applied to, then applied like any other fact.
  * An event that is not legacy passes through unchanged. A legacy request the state refuses stands for
- * nothing, as the state of that version ignored a request it refused.
+ * nothing, as the state of that version ignored a request it refused. It lives beside the journal
+ * folds that call it (coordinator and entity recovery, replay) rather than in the rules: it decides no
+ * kernel call, it reads an old journal format back, with the rules' mapping arithmetic.
  */
 public final class LegacyEvents {
     private LegacyEvents() {}

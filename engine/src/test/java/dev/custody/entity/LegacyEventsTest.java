@@ -1,4 +1,4 @@
-package dev.custody.rules;
+package dev.custody.entity;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -37,6 +37,8 @@ import dev.custody.model.state.IommufdObject;
 import dev.custody.model.state.KernelState;
 import dev.custody.model.state.OpenFile;
 import dev.custody.model.state.Sorted;
+import dev.custody.rules.Kernel;
+import dev.custody.rules.ModelRandomWalkTest;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
