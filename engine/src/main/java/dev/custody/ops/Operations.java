@@ -36,6 +36,7 @@ public final class Operations {
                     IommuOperations.ALL,
                     VfioOperations.ALL,
                     IommufdOperations.ALL,
+                    HotResetOperations.ALL,
                     SysfsOperations.ALL)
             .flatMap(List::stream)
             .toList();

@@ -41,6 +41,14 @@ public final class ReplyJson {
                                 .add(U64.unsigned(range.last())));
                 value.put("alignment", U64.unsigned(r.alignment()));
             }
+            case Reply.HotResetInfo h -> {
+                value.put("count", h.count());
+                ArrayNode flags = value.putArray("flags");
+                h.flags().forEach(flags::add);
+                value.put("groups", h.groups());
+                ArrayNode devids = value.putArray("devids");
+                h.devids().forEach(devids::add);
+            }
             case Reply.GroupView v -> {
                 value.put("ownerCnt", v.ownerCnt());
                 value.put("owner", v.owner().orElse(null));
