@@ -15,6 +15,7 @@ import dev.custody.model.state.OpenFile;
 import dev.custody.model.state.OpenFile.CdevFile;
 import dev.custody.model.state.OpenFile.IommufdFile;
 import dev.custody.model.state.OpenFile.IommufdRef;
+import dev.custody.model.state.OpenFile.VfioContainer;
 import dev.custody.model.state.OpenFile.VfioDeviceFile;
 import dev.custody.model.state.OpenFile.VfioGroupFile;
 import java.util.ArrayList;
@@ -44,6 +45,10 @@ public final class HotResetRules {
     /** VFIO_DEVICE_GET_PCI_HOT_RESET_INFO with room for {@code capacity} entries. */
     public static Outcome<Reply> info(Tx tx, Handle fd, long capacity) {
         KernelState state = tx.state();
+        Optional<OpenFile> iommuFile = iommuFile(state, fd);
+        if (iommuFile.isPresent()) {
+            return infoAsIommuGetInfo(iommuFile.get(), capacity);
+        }
         Optional<Outcome<Reply>> refused = deviceFdRefusal(state, fd);
         if (refused.isPresent()) {
             return refused.get();
@@ -91,6 +96,14 @@ public final class HotResetRules {
     /** VFIO_DEVICE_PCI_HOT_RESET, errors in the kernel's order. */
     public static Outcome<Reply> reset(Tx tx, Handle fd, List<Handle> groupFds, long flags) {
         KernelState state = tx.state();
+        if (iommuFile(state, fd).isPresent()) {
+            // VFIO_IOMMU_MAP_DMA there: its header (argsz, flags, vaddr, iova, size) is 32 bytes, the
+            // reset's 12 and 4 per group fd, so argsz is short (more than 4 fds would be read as a mapping)
+            return fail(
+                    Errno.EINVAL,
+                    "on a container or an iommufd this ioctl number is VFIO_IOMMU_MAP_DMA, "
+                            + "and the reset's argsz is shorter than a mapping's");
+        }
         Optional<Outcome<Reply>> refused = deviceFdRefusal(state, fd);
         if (refused.isPresent()) {
             return refused.get();
@@ -159,6 +172,32 @@ public final class HotResetRules {
             }
         }
         return Results.OK;
+    }
+
+    /** An open container or iommufd: the files where these ioctl numbers mean VFIO_IOMMU_* calls. */
+    private static Optional<OpenFile> iommuFile(KernelState state, Handle fd) {
+        Fd<OpenFile> any = Fd.open(state, fd);
+        return any.file().filter(f -> f instanceof VfioContainer || f instanceof IommufdFile);
+    }
+
+    /**
+     * The info ioctl's number is VFIO_IOMMU_GET_INFO's (VFIO_BASE + 12): a container without an IOMMU
+     * driver passes it nowhere (EINVAL); type1, or an iommufd's compat layer, wants argsz to hold the
+     * 16 bytes of its header, so an empty buffer is EINVAL; the compat layer then needs its IOAS
+     * (ENODEV); otherwise it succeeds with nothing of a hot-reset answer in it.
+     */
+    private static Outcome<Reply> infoAsIommuGetInfo(OpenFile file, long capacity) {
+        if (file instanceof VfioContainer container && container.iommu().isEmpty()) {
+            return fail(Errno.EINVAL, container.label() + " has no IOMMU driver to pass VFIO_IOMMU_GET_INFO to");
+        }
+        if (capacity == 0) {
+            return fail(Errno.EINVAL, "VFIO_IOMMU_GET_INFO needs argsz 16, an empty hot-reset buffer gives 12");
+        }
+        // the compat layer checks argsz before it looks for its IOAS (checked on 6.12 with custody oracle)
+        if (file instanceof IommufdFile ctx && ctx.compatIoas().isEmpty()) {
+            return fail(Errno.ENODEV, ctx.label() + " has no VFIO compat IOAS for VFIO_IOMMU_GET_INFO");
+        }
+        return Results.ok(new Reply.HotResetInfo(0, List.of(), 0, List.of()));
     }
 
     /**

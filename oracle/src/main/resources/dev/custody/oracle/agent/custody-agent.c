@@ -1046,7 +1046,14 @@ static void do_hot_reset_info(const char *step, char **args) {
         return;
     }
     char values[1024] = "";
-    if (err == 0) {
+    char target[64] = "";
+    char link[32];
+    snprintf(link, sizeof link, "/proc/self/fd/%d", fd_of(args[0]));
+    ssize_t length = readlink(link, target, sizeof target - 1);
+    target[length > 0 ? length : 0] = 0;
+    /* on a container or an iommufd the number is VFIO_IOMMU_GET_INFO: no hot-reset answer to print */
+    int iommu_file = strcmp(target, "/dev/vfio/vfio") == 0 || strcmp(target, "/dev/iommu") == 0;
+    if (err == 0 && !iommu_file) {
         uint32_t count = info->count < HOT_RESET_ENTRIES ? info->count : HOT_RESET_ENTRIES;
         int ids[HOT_RESET_ENTRIES];
         int groups = 0;
