@@ -175,7 +175,7 @@ public final class GroupRules {
         return OK;
     }
 
-    private static DomainId allocateBlocking(Tx tx, GroupState group) {
+    static DomainId allocateBlocking(Tx tx, GroupState group) {
         DomainId id = tx.nextDomainId();
         tx.emit(new DomainAllocated(new DomainState(
                 id, "blocking", DomainKind.BLOCKED, tx.state().iommuOf(group), new DomainUse.GroupCore(group.id()))));
