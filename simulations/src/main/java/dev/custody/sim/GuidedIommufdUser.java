@@ -89,14 +89,6 @@ final class GuidedIommufdUser {
                                 p.one(p.myObjects(IommufdObject.Device.class, d -> true))
                                         .map(Pick.Owned::handle)
                                         .orElse(new Handle.Number(0))))));
-        actions.add(GuidedVfioUser.hotResetInfo(OpenFile.CdevFile.class));
-        // the iommufd form: a bound cdev proves ownership through its iommufd; refused: group fds passed
-        actions.add(new GuidedAction(
-                "PciHotReset",
-                p -> p.myFile(OpenFile.CdevFile.class, c -> c.binding().isPresent())
-                        .map(c -> new Command.PciHotReset(Pick.file(c), List.of(), 0)),
-                p -> p.myFile(OpenFile.CdevFile.class, c -> true)
-                        .map(c -> new Command.PciHotReset(Pick.file(c), List.of(p.wrongHandle()), 0))));
         actions.add(GuidedIoas.map());
         actions.add(GuidedIoas.unmap());
         actions.add(GuidedIoas.iovaRanges());

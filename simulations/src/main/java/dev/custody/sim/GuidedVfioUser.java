@@ -55,32 +55,9 @@ final class GuidedVfioUser {
                 p -> p.myFile(OpenFile.VfioGroupFile.class, g -> true).map(g -> new Command.GroupStatus(Pick.file(g))),
                 p -> GuidedCast.some(new Command.GroupStatus(p.wrongHandle()))));
         actions.add(GuidedCast.deviceFd());
-        actions.add(hotResetInfo(OpenFile.VfioDeviceFile.class));
-        // a hot reset passing every group fd the role holds; refused: none (the group path must pass some)
-        actions.add(new GuidedAction(
-                "PciHotReset",
-                p -> p.myFile(OpenFile.VfioDeviceFile.class, d -> true)
-                        .map(d -> new Command.PciHotReset(
-                                Pick.file(d),
-                                p.mine(OpenFile.VfioGroupFile.class, g -> true).stream()
-                                        .map(Pick::file)
-                                        .toList(),
-                                0)),
-                p -> p.myFile(OpenFile.VfioDeviceFile.class, d -> true)
-                        .map(d -> new Command.PciHotReset(Pick.file(d), List.of(), 0))));
         actions.add(GuidedType1.map());
         actions.add(GuidedType1.unmap());
         actions.add(GuidedCast.close());
         return actions;
-    }
-
-    /** The hot reset info on a device fd of the role's; refused: an empty buffer or the wrong fd. */
-    static <F extends OpenFile> GuidedAction hotResetInfo(Class<F> deviceFile) {
-        return new GuidedAction(
-                "PciHotResetInfo",
-                p -> p.myFile(deviceFile, d -> true).map(d -> new Command.PciHotResetInfo(Pick.file(d), 32)),
-                p -> p.random.nextBoolean()
-                        ? p.myFile(deviceFile, d -> true).map(d -> new Command.PciHotResetInfo(Pick.file(d), 0))
-                        : GuidedCast.some(new Command.PciHotResetInfo(p.wrongHandle(), 32)));
     }
 }
