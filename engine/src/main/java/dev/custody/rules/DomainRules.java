@@ -63,8 +63,10 @@ public final class DomainRules {
     /** __iommu_group_set_core_domain: blocking while owned, else default. */
     static void setCoreDomain(Tx tx, GroupId groupId) {
         GroupState group = tx.state().groups().get(groupId);
-        DomainId target = group.isOwned() && group.blockingDomain().isPresent()
-                ? group.blockingDomain().get()
+        // an owned group falls back to its blocking domain; a shared attach took the group without
+        // allocating one (taking DMA ownership would have), so it is allocated here when missing
+        DomainId target = group.isOwned()
+                ? group.blockingDomain().orElseGet(() -> GroupRules.allocateBlocking(tx, group))
                 : group.defaultDomain();
         setDomainNoFail(tx, groupId, target);
     }

@@ -77,11 +77,6 @@ public final class SharedAttachRules {
         if (direct.isPresent()) {
             return fail(Errno.EINVAL, direct.get() + " requires direct (firmware 1:1) mappings");
         }
-        // taking ownership allocates the group's blocking domain (__iommu_take_dma_ownership), so an
-        // owned group always has a core domain to fall back to that is not its default one (G4)
-        if (group.blockingDomain().isEmpty()) {
-            GroupRules.allocateBlocking(tx, group);
-        }
         Outcome<Reply> switched = DomainRules.setDomain(tx, group.id(), domain.id());
         if (!switched.isOk()) {
             return switched;
