@@ -58,6 +58,14 @@ public final class ReplyText {
                 out.put("dataLength", h.dataLength());
                 out.put("capabilities", h.capabilities());
             }
+            case Reply.HotResetInfo h -> {
+                out.put("hotResetCount", h.count());
+                ArrayNode flags = out.putArray("flags");
+                h.flags().forEach(flags::add);
+                out.put("groups", h.groups());
+                ArrayNode devids = out.putArray("devids");
+                h.devids().forEach(devids::add);
+            }
             case Reply.GroupView v -> {
                 out.put("view", v.group().number());
                 out.put("ownerCnt", v.ownerCnt());
@@ -100,6 +108,14 @@ public final class ReplyText {
             List<GroupStatusFlag> flags = new ArrayList<>();
             in.get("status").forEach(flag -> flags.add(GroupStatusFlag.valueOf(flag.textValue())));
             return new Reply.GroupStatus(flags);
+        }
+        if (in.has("hotResetCount")) {
+            List<String> flags = new ArrayList<>();
+            in.get("flags").forEach(flag -> flags.add(flag.textValue()));
+            List<Integer> devids = new ArrayList<>();
+            in.get("devids").forEach(devid -> devids.add(devid.intValue()));
+            return new Reply.HotResetInfo(
+                    in.get("hotResetCount").intValue(), flags, in.get("groups").intValue(), devids);
         }
         if (in.has("devid")) {
             return new Reply.Bound(in.get("devid").intValue());

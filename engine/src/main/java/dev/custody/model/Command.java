@@ -180,6 +180,20 @@ public sealed interface Command<R extends Reply> {
         }
     }
 
+    // the hot reset of a VFIO PCI device's bus or slot
+    /** VFIO_DEVICE_GET_PCI_HOT_RESET_INFO on a device fd, with room for {@code capacity} entries. */
+    record PciHotResetInfo(Handle fd, long capacity) implements Command<Reply.HotResetInfo> {}
+
+    /**
+     * VFIO_DEVICE_PCI_HOT_RESET on a device fd: {@code groups} are the group fds of the legacy form,
+     * none for the iommufd form of a cdev; {@code flags} must be 0.
+     */
+    record PciHotReset(Handle fd, List<Handle> groups, long flags) implements Command<None> {
+        public PciHotReset {
+            groups = List.copyOf(groups);
+        }
+    }
+
     // sysfs
     record SysfsGroupType(GroupId group, String value, Set<ProcessCapability> capabilities) implements Command<None> {
         public SysfsGroupType {

@@ -39,6 +39,18 @@ public sealed interface Reply {
     /** IOMMU_GET_HW_INFO: out_data_type, the data_len the driver has, out_capabilities. */
     record HwInfo(long dataType, long dataLength, long capabilities) implements Reply {}
 
+    /**
+     * VFIO_DEVICE_GET_PCI_HOT_RESET_INFO: how many devices the reset affects, the answer's flags
+     * ({@code DEV_ID}, {@code DEV_ID_OWNED}: a cdev's answer), on the group path how many distinct
+     * groups they are in, on the cdev path each device's devid (0 owned without one, -1 not owned), ascending.
+     */
+    record HotResetInfo(int count, List<String> flags, int groups, List<Integer> devids) implements Reply {
+        public HotResetInfo {
+            flags = List.copyOf(flags);
+            devids = List.copyOf(devids);
+        }
+    }
+
     /** The `state` op: one group seen as sysfs would. */
     record GroupView(
             GroupId group,

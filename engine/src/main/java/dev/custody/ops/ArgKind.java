@@ -12,6 +12,8 @@ public enum ArgKind {
     OVERRIDE,
     /** A name bound by an earlier step's {@code as}, or a raw number such as fd -1. */
     REF,
+    /** A list of REFs (the group fds of a hot reset). */
+    REFS,
     /** REF or null. */
     NULLABLE_REF,
     /** Free text. */

@@ -38,6 +38,7 @@ public final class Operations {
                     IommufdOperations.ALL,
                     IommufdCopyOperations.ALL,
                     IommufdHwInfoOperations.ALL,
+                    HotResetOperations.ALL,
                     SysfsOperations.ALL)
             .flatMap(List::stream)
             .toList();

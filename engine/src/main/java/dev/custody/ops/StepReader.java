@@ -86,6 +86,13 @@ public final class StepReader {
         return resolve(value(field));
     }
 
+    /** The named objects, in order; none when the step leaves the list out. */
+    public List<Handle> refs(String field) {
+        List<Handle> refs = new ArrayList<>();
+        present(field).ifPresent(list -> list.forEach(ref -> refs.add(resolve(ref))));
+        return refs;
+    }
+
     public Optional<Handle> nullableRef(String field) {
         return present(field).filter(v -> !v.isNull()).map(this::resolve);
     }

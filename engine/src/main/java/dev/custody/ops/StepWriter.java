@@ -100,6 +100,12 @@ public final class StepWriter {
         return this;
     }
 
+    public StepWriter refs(String field, List<Handle> handles) {
+        ArrayNode list = step.putArray(field);
+        handles.forEach(handle -> list.add(namer.apply(handle)));
+        return this;
+    }
+
     public StepWriter nullableRef(String field, Optional<Handle> handle) {
         if (handle.isPresent()) {
             return ref(field, handle.get());

@@ -63,9 +63,10 @@ public final class DomainRules {
     /** __iommu_group_set_core_domain: blocking while owned, else default. */
     static void setCoreDomain(Tx tx, GroupId groupId) {
         GroupState group = tx.state().groups().get(groupId);
-        DomainId target = group.isOwned() && group.blockingDomain().isPresent()
-                ? group.blockingDomain().get()
-                : group.defaultDomain();
+        // an owned group falls back to its blocking domain. A shared attach now allocates one when it
+        // takes the group, but states decided before it did may hold an owned group without one,
+        // so it is allocated here when missing
+        DomainId target = group.isOwned() ? GroupRules.blockingOf(tx, group) : group.defaultDomain();
         setDomainNoFail(tx, groupId, target);
     }
 

@@ -180,7 +180,7 @@ public final class GroupRules {
         return group.blockingDomain().orElseGet(() -> allocateBlocking(tx, group));
     }
 
-    private static DomainId allocateBlocking(Tx tx, GroupState group) {
+    static DomainId allocateBlocking(Tx tx, GroupState group) {
         DomainId id = tx.nextDomainId();
         tx.emit(new DomainAllocated(new DomainState(
                 id, "blocking", DomainKind.BLOCKED, tx.state().iommuOf(group), new DomainUse.GroupCore(group.id()))));

@@ -46,6 +46,14 @@ public final class ReplyJson {
                 value.put("data_len", U64.unsigned(h.dataLength()));
                 value.put("out_capabilities", U64.unsigned(h.capabilities()));
             }
+            case Reply.HotResetInfo h -> {
+                value.put("count", h.count());
+                ArrayNode flags = value.putArray("flags");
+                h.flags().forEach(flags::add);
+                value.put("groups", h.groups());
+                ArrayNode devids = value.putArray("devids");
+                h.devids().forEach(devids::add);
+            }
             case Reply.GroupView v -> {
                 value.put("ownerCnt", v.ownerCnt());
                 value.put("owner", v.owner().orElse(null));

@@ -193,6 +193,12 @@ public final class ScenarioParser {
                     }
                 }
                 case REF, NULLABLE_REF -> checkRef(step, field, value, names, arg.kind() == ArgKind.NULLABLE_REF);
+                case REFS -> {
+                    if (!value.isArray()) {
+                        throw fieldError(step, field, "must be a list of names or numbers");
+                    }
+                    value.forEach(ref -> checkRef(step, field, ref, names, false));
+                }
                 case NUMBER -> {
                     if (U64.bits(value).isEmpty()) {
                         throw fieldError(

@@ -134,7 +134,11 @@ final class TopologyParser {
                 sameIommu(groupIommu, group.orElseThrow(), iommu.get(), where);
             }
             DeviceId id = new DeviceId(function.address().toString());
-            devices.put(id, device(node, where, id, iommu, group, drivers));
+            // the bus reset that reaches this function is its bus's bridge's (docs/scenario-format.md, hot reset)
+            Optional<DeviceId> bridge = form.topology()
+                    .upstreamBridge(function.address().busAddress())
+                    .map(b -> new DeviceId(b.address().toString()));
+            devices.put(id, device(node, where, id, iommu, group, drivers).withUpstreamBridge(bridge));
         }
         return devices;
     }

@@ -90,6 +90,7 @@ public final class RandomWalkScenarios {
     private final List<String> cdevs = new ArrayList<>();
     private final List<String> objects = new ArrayList<>();
     private final java.util.Map<String, String> cdevDevice = new java.util.HashMap<>();
+    private final java.util.Map<String, String> deviceFdDevice = new java.util.HashMap<>();
     private int names;
 
     private RandomWalkScenarios(long seed, String source, WalkTopology machine) {
@@ -197,8 +198,11 @@ public final class RandomWalkScenarios {
         if (pick < 50) {
             return vfio();
         }
-        if (pick < 88) {
+        if (pick < 86) {
             return iommufd();
+        }
+        if (pick < 88) {
+            return hotReset();
         }
         if (pick < 95) {
             return close();
@@ -258,11 +262,7 @@ public final class RandomWalkScenarios {
                         ? null
                         : step(new Command.ContainerSetIommu(
                                 any(containers), random.nextInt(4) == 0 ? IommuType.TYPE1 : IommuType.TYPE1V2));
-            case 5 ->
-                groupFds.isEmpty()
-                        ? null
-                        : step(new Command.GetDeviceFd(
-                                any(groupFds), new DeviceId(pick(deviceNames)), fresh("d", deviceFds)));
+            case 5 -> groupFds.isEmpty() ? null : deviceFd();
             case 6 ->
                 groupFds.isEmpty()
                         ? null
@@ -278,6 +278,42 @@ public final class RandomWalkScenarios {
                                 : step(new Command.Type1UnmapDma(
                                         any(containers), page(random.nextInt(8)), page(1 + random.nextInt(4)), false));
         };
+    }
+
+    private ObjectNode deviceFd() {
+        String device = pick(deviceNames);
+        String fd = fresh("d", deviceFds);
+        deviceFdDevice.put(fd, device);
+        return step(new Command.GetDeviceFd(any(groupFds), new DeviceId(device), fd));
+    }
+
+    /**
+     * A PCI hot reset, or its info, on a device fd or cdev. Only devices outside group 1 are asked:
+     * the VM has them on its root bus, where no reset exists (ENODEV), as the walk's devices-form
+     * topology says of every device; group 1 sits behind a bridge in the VM, which that form cannot
+     * say. The argument checks before that answer (fd kinds, flags, group fds or none) are the walk's.
+     */
+    private ObjectNode hotReset() {
+        List<String> fds = new ArrayList<>();
+        deviceFdDevice.forEach((fd, device) -> fds.add(fd));
+        cdevDevice.forEach((fd, device) -> fds.add(fd));
+        fds.removeIf(fd -> behindBridge(deviceFdDevice.getOrDefault(fd, cdevDevice.get(fd))));
+        if (fds.isEmpty()) {
+            return null;
+        }
+        java.util.Collections.sort(fds);
+        Handle fd = new Handle.Unbound(pick(fds));
+        return switch (random.nextInt(4)) {
+            // Integer.MAX_VALUE: room for every device, the op's default
+            case 0 ->
+                step(new Command.PciHotResetInfo(fd, random.nextBoolean() ? Integer.MAX_VALUE : random.nextInt(2)));
+            case 1 -> step(new Command.PciHotReset(fd, List.of(), random.nextInt(4) == 0 ? 1 : 0));
+            default -> groupFds.isEmpty() ? null : step(new Command.PciHotReset(fd, List.of(any(groupFds)), 0));
+        };
+    }
+
+    private boolean behindBridge(String device) {
+        return machine.groups().get(machine.devices().indexOf(device)) == 1;
     }
 
     private ObjectNode mapDma() {

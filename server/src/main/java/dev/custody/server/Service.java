@@ -447,23 +447,35 @@ final class Service {
      */
     private static void namesOnlyItsOwn(Operation<?> operation, ObjectNode node, HandleTable table, Request request) {
         for (var arg : operation.args()) {
-            JsonNode value = node.get(arg.name());
+            JsonNode given = node.get(arg.name());
             boolean reference =
                     arg.kind() == dev.custody.ops.ArgKind.REF || arg.kind() == dev.custody.ops.ArgKind.NULLABLE_REF;
-            if (reference
-                    && value != null
-                    && value.isTextual()
-                    && !table.names().containsKey(value.textValue())) {
-                throw new ProtocolError(
-                        "EBADF",
-                        "arguments." + arg.name() + ": \"" + value.textValue() + "\" names nothing "
-                                + (table.isHolder()
-                                        ? "holder " + table.key().substring(HandleTable.HOLDER_PREFIX.length())
-                                        : "this connection")
-                                + " opened",
-                        "server",
-                        request.id());
+            // a list of references (a hot reset's group fds) is checked name by name
+            List<JsonNode> values = new ArrayList<>();
+            if (given != null && arg.kind() == dev.custody.ops.ArgKind.REFS) {
+                given.forEach(values::add);
+                reference = true;
+            } else if (given != null) {
+                values.add(given);
             }
+            for (JsonNode value : values) {
+                checkOwnName(arg.name(), value, reference, table, request);
+            }
+        }
+    }
+
+    private static void checkOwnName(
+            String field, JsonNode value, boolean reference, HandleTable table, Request request) {
+        if (reference && value != null && value.isTextual() && !table.names().containsKey(value.textValue())) {
+            throw new ProtocolError(
+                    "EBADF",
+                    "arguments." + field + ": \"" + value.textValue() + "\" names nothing "
+                            + (table.isHolder()
+                                    ? "holder " + table.key().substring(HandleTable.HOLDER_PREFIX.length())
+                                    : "this connection")
+                            + " opened",
+                    "server",
+                    request.id());
         }
     }
 

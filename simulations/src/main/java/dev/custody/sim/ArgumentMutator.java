@@ -79,9 +79,15 @@ final class ArgumentMutator {
                 yield constants[p.random.nextInt(constants.length)];
             }
             case Set<?> s -> randomSubset(component.getGenericType(), p);
-            case List<?> l -> badSpans(p);
+            case List<?> l -> listOfHandles(component) ? List.of(p.wrongHandle()) : badSpans(p);
             default -> value;
         };
+    }
+
+    /** A list of handles (a hot reset's group fds), not of spans. */
+    private static boolean listOfHandles(RecordComponent component) {
+        return component.getGenericType() instanceof ParameterizedType parameterized
+                && parameterized.getActualTypeArguments()[0] == Handle.class;
     }
 
     /** Any subset of the set's enum type, often the empty one (no permission at all). */

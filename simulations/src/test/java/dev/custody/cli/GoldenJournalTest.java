@@ -30,7 +30,7 @@ class GoldenJournalTest {
                 run.out()
                         .contains("instance custody: 8 decisions, 72 events, 0 commands that changed nothing, "
                                 + "0 open (taken, not yet applied), "
-                                + "0 violations; state af151c65f36783e0ea989306"),
+                                + "0 violations; state 2ee59c5dffff8c5229ceea6a"),
                 run.out());
     }
 }

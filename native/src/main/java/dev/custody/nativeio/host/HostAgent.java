@@ -42,6 +42,7 @@ public final class HostAgent implements AutoCloseable {
         all.addAll(new DriverCoreVerbs(host).verbs());
         all.addAll(new DescriptorVerbs(host, seen).verbs());
         all.addAll(new VfioVerbs(host).verbs());
+        all.addAll(new HotResetVerbs(host).verbs());
         all.addAll(iommufd.verbs());
         all.add(kmod.verb());
         all.forEach(v -> verbs.put(v.name(), v));

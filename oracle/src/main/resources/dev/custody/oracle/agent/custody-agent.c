@@ -1074,6 +1074,92 @@ static void do_new_id(const char *step, char **args) {
     report_writes(step, run_writes(step, &op, 1, ~0ULL), NULL);
 }
 
+/* ---- VFIO PCI hot reset ------------------------------------------------------------------ */
+
+#ifndef VFIO_PCI_HOT_RESET_FLAG_DEV_ID
+#define VFIO_PCI_HOT_RESET_FLAG_DEV_ID (1 << 0)
+#endif
+#ifndef VFIO_PCI_HOT_RESET_FLAG_DEV_ID_OWNED
+#define VFIO_PCI_HOT_RESET_FLAG_DEV_ID_OWNED (1 << 1)
+#endif
+#define HOT_RESET_ENTRIES 32
+
+static int ascending(const void *a, const void *b) {
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
+/* hot-reset-info DEVICE NUM: the answer with room for NUM entries (at most 32). Prints the count, the
+ * flags, on the group path how many distinct groups the entries name, on the cdev path the entries'
+ * devids ascending (0 owned without a devid, -1 not owned); ENOSPC prints the count the kernel wants. */
+static void do_hot_reset_info(const char *step, char **args) {
+    static uint32_t buffer[(sizeof(struct vfio_pci_hot_reset_info) +
+                            HOT_RESET_ENTRIES * sizeof(struct vfio_pci_dependent_device)) / 4 + 1];
+    struct vfio_pci_hot_reset_info *info = (struct vfio_pci_hot_reset_info *)buffer;
+    uint64_t room = number(args[1]);
+    if (room > HOT_RESET_ENTRIES) room = HOT_RESET_ENTRIES;
+    memset(buffer, 0, sizeof buffer);
+    info->argsz = sizeof *info + room * sizeof info->devices[0];
+    int err = ioctl_errno(fd_of(args[0]), VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, info);
+    if (err == ENOSPC) {
+        say("R %s ENOSPC count=%u", step, info->count);
+        return;
+    }
+    char values[1024] = "";
+    char target[64] = "";
+    char link[32];
+    snprintf(link, sizeof link, "/proc/self/fd/%d", fd_of(args[0]));
+    ssize_t length = readlink(link, target, sizeof target - 1);
+    target[length > 0 ? length : 0] = 0;
+    /* on a container or an iommufd the number is VFIO_IOMMU_GET_INFO: no hot-reset answer to print */
+    int iommu_file = strcmp(target, "/dev/vfio/vfio") == 0 || strcmp(target, "/dev/iommu") == 0;
+    if (err == 0 && !iommu_file) {
+        uint32_t count = info->count < HOT_RESET_ENTRIES ? info->count : HOT_RESET_ENTRIES;
+        int ids[HOT_RESET_ENTRIES];
+        int groups = 0;
+        for (uint32_t i = 0; i < count; i++) {
+            ids[i] = (int)info->devices[i].group_id; /* the devid, in a cdev's answer */
+            int seen = 0;
+            for (uint32_t j = 0; j < i; j++) seen |= info->devices[j].group_id == info->devices[i].group_id;
+            if (!seen) groups++;
+        }
+        int by_devid = (info->flags & VFIO_PCI_HOT_RESET_FLAG_DEV_ID) != 0;
+        int used = snprintf(values, sizeof values, "count=%u flags=%s%s%s groups=%d devids=", info->count,
+                            by_devid ? "DEV_ID" : "",
+                            info->flags & VFIO_PCI_HOT_RESET_FLAG_DEV_ID_OWNED ? "," : "",
+                            info->flags & VFIO_PCI_HOT_RESET_FLAG_DEV_ID_OWNED ? "DEV_ID_OWNED" : "",
+                            by_devid ? 0 : groups);
+        if (by_devid) {
+            qsort(ids, count, sizeof ids[0], ascending);
+            for (uint32_t i = 0; i < count && used < (int)sizeof values - 16; i++) {
+                used += snprintf(values + used, sizeof values - used, "%s%d", i ? "," : "", ids[i]);
+            }
+        }
+    }
+    result(step, err, values);
+}
+
+/* hot-reset DEVICE FLAGS GROUP,GROUP|-: the group fds of the legacy form, - for the empty array of a
+ * cdev's iommufd form. */
+static void do_hot_reset(const char *step, char **args) {
+    static uint32_t buffer[(sizeof(struct vfio_pci_hot_reset) + HOT_RESET_ENTRIES * sizeof(int32_t)) / 4 + 1];
+    struct vfio_pci_hot_reset *reset = (struct vfio_pci_hot_reset *)buffer;
+    memset(buffer, 0, sizeof buffer);
+    uint32_t count = 0;
+    if (strcmp(args[2], "-") != 0) {
+        char list[512];
+        snprintf(list, sizeof list, "%s", args[2]);
+        for (char *save = NULL, *group = strtok_r(list, ",", &save); group && count < HOT_RESET_ENTRIES;
+             group = strtok_r(NULL, ",", &save)) {
+            reset->group_fds[count++] = fd_of(group);
+        }
+    }
+    reset->argsz = sizeof *reset + count * sizeof reset->group_fds[0];
+    reset->flags = (uint32_t)number(args[1]);
+    reset->count = count;
+    result(step, ioctl_errno(fd_of(args[0]), VFIO_DEVICE_PCI_HOT_RESET, reset), NULL);
+}
+
 static const struct verb verbs[] = {
     {"bind", 3, do_bind},
     {"unbind", 1, do_unbind},
@@ -1102,6 +1188,8 @@ static const struct verb verbs[] = {
     {"hw-info", 5, do_hw_info},
     {"iova-ranges", 3, do_iova_ranges},
     {"allow-iovas", 3, do_allow_iovas},
+    {"hot-reset-info", 2, do_hot_reset_info},
+    {"hot-reset", 3, do_hot_reset},
     {"kmod", 9, do_kmod},
     {"new-id", 3, do_new_id},
 };
