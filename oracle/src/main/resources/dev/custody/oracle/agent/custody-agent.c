@@ -787,7 +787,12 @@ static uint64_t model_address(uint64_t paddr) {
 static void do_ioas_map(const char *step, char **args) {
     struct iommu_ioas_map map = {.size = sizeof map, .ioas_id = object_id(args[1])};
     map.length = number(args[3]);
-    if (strcmp(args[2], "-") != 0) map.iova = number(args[2]);
+    /* A step that gives an iova maps exactly there (the scenario format's meaning), so it asks for a
+     * fixed IOVA whether or not its flags name FIXED_IOVA; without the flag the kernel would ignore it. */
+    if (strcmp(args[2], "-") != 0) {
+        map.iova = number(args[2]);
+        map.flags |= IOMMU_IOAS_MAP_FIXED_IOVA;
+    }
     if (strstr(args[4], "FIXED_IOVA")) map.flags |= IOMMU_IOAS_MAP_FIXED_IOVA;
     if (strstr(args[4], "READABLE")) map.flags |= IOMMU_IOAS_MAP_READABLE;
     if (strstr(args[4], "WRITEABLE")) map.flags |= IOMMU_IOAS_MAP_WRITEABLE;
