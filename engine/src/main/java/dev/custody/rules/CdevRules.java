@@ -45,6 +45,10 @@ public final class CdevRules {
         if (!any.found()) {
             return any.error();
         }
+        // only a device fd's handler reaches vfio_df_ioctl_bind_iommufd and its checks
+        if (!(any.get() instanceof VfioDeviceFile) && !(any.get() instanceof CdevFile)) {
+            return fail(Fd.unknownIoctl(any.get()), "fd " + any.get().label() + " is not a VFIO cdev");
+        }
         if (iommufd instanceof Handle.Number n && n.value() < 0) {
             return fail(Errno.EINVAL, "iommufd " + n.value() + " is negative");
         }
@@ -54,7 +58,7 @@ public final class CdevRules {
                     "BIND_IOMMUFD is only for cdev fds, " + any.get().label() + " came from a group");
         }
         if (!(any.get() instanceof CdevFile cdev)) {
-            return fail(Errno.ENOTTY, "fd " + any.get().label() + " is not a VFIO cdev");
+            return fail(Fd.unknownIoctl(any.get()), "fd " + any.get().label() + " is not a VFIO cdev");
         }
         GroupId group = tx.state().spec(cdev.device()).group().orElseThrow();
         if (tx.state().openedGroupFile(group).isPresent() && !tx.mutated(Mutant.CDEV_BIND_IGNORES_GROUP_FILE)) {
@@ -94,7 +98,7 @@ public final class CdevRules {
 
     /** VFIO_DEVICE_ATTACH_IOMMUFD_PT: attach, or replace when attached (vfio_iommufd_physical_attach_ioas). */
     public static Outcome<Reply> attach(Tx tx, Handle fd, Handle pt, Optional<String> label) {
-        Fd<CdevFile> cdev = Fd.of(tx.state(), fd, CdevFile.class, Errno.ENOTTY);
+        Fd<CdevFile> cdev = Fd.ioctl(tx.state(), fd, CdevFile.class);
         if (!cdev.found()) {
             return cdev.error();
         }
@@ -112,7 +116,7 @@ public final class CdevRules {
 
     /** VFIO_DEVICE_DETACH_IOMMUFD_PT. */
     public static Outcome<Reply> detach(Tx tx, Handle fd) {
-        Fd<CdevFile> cdev = Fd.of(tx.state(), fd, CdevFile.class, Errno.ENOTTY);
+        Fd<CdevFile> cdev = Fd.ioctl(tx.state(), fd, CdevFile.class);
         if (!cdev.found()) {
             return cdev.error();
         }

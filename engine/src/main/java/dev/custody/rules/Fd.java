@@ -47,6 +47,37 @@ record Fd<F extends OpenFile>(Optional<F> file, Outcome<Reply> error) {
         return new Fd<>(Optional.of(kind.cast(any.get())), Results.OK);
     }
 
+    /**
+     * An open fd whose ioctl handler must be {@code kind}'s; the handler of another kind of file
+     * answers as for a command it does not know ({@link #unknownIoctl}).
+     */
+    static <F extends OpenFile> Fd<F> ioctl(KernelState state, Handle handle, Class<F> kind) {
+        Fd<OpenFile> any = open(state, handle);
+        if (any.found() && !kind.isInstance(any.get())) {
+            return new Fd<>(
+                    Optional.empty(),
+                    Results.fail(unknownIoctl(any.get()), "fd " + any.get().label() + " is not a " + kindName(kind)));
+        }
+        return of(state, handle, kind, Errno.ENOTTY);
+    }
+
+    /**
+     * What an ioctl its handler does not know answers on each kind of file (6.12): a VFIO group's
+     * handler and the type1 IOMMU driver answer ENOTTY (vfio_group_fops_unl_ioctl,
+     * vfio_iommu_type1_ioctl); a container with no IOMMU driver yet passes unknown commands nowhere
+     * and answers its initial EINVAL (vfio_fops_unl_ioctl); a device fd answers EINVAL until access is
+     * granted (a cdev before BIND_IOMMUFD), then the VFIO PCI driver's ENOTTY
+     * (vfio_device_fops_unl_ioctl, vfio_pci_core_ioctl); an iommufd hands VFIO-numbered commands to its
+     * compat layer, which answers ENOIOCTLCMD, seen as ENOTTY (iommufd_fops_ioctl, iommufd_vfio_ioctl).
+     */
+    static Errno unknownIoctl(OpenFile file) {
+        return switch (file) {
+            case OpenFile.VfioContainer container -> container.iommu().isEmpty() ? Errno.EINVAL : Errno.ENOTTY;
+            case OpenFile.CdevFile cdev -> cdev.binding().isEmpty() ? Errno.EINVAL : Errno.ENOTTY;
+            case OpenFile.VfioGroupFile _, OpenFile.VfioDeviceFile _, OpenFile.IommufdFile _ -> Errno.ENOTTY;
+        };
+    }
+
     static String describe(KernelState state, Handle handle) {
         return switch (handle) {
             case Handle.File f ->

@@ -50,7 +50,7 @@ public final class IommufdRules {
 
     /** IOMMU_IOAS_ALLOC. */
     public static Outcome<Reply> allocateIoas(Tx tx, Handle fd, String label) {
-        Fd<IommufdFile> ctx = Fd.of(tx.state(), fd, IommufdFile.class, Errno.ENOTTY);
+        Fd<IommufdFile> ctx = Fd.ioctl(tx.state(), fd, IommufdFile.class);
         if (!ctx.found()) {
             return ctx.error();
         }
@@ -66,7 +66,7 @@ public final class IommufdRules {
     /** IOMMU_HWPT_ALLOC of a paging HWPT on an IOAS (iommufd_hwpt_alloc). */
     public static Outcome<Reply> allocateHwpt(
             Tx tx, Handle fd, Handle device, Handle pt, String label, Set<HwptAllocFlag> flags) {
-        Fd<IommufdFile> found = Fd.of(tx.state(), fd, IommufdFile.class, Errno.ENOTTY);
+        Fd<IommufdFile> found = Fd.ioctl(tx.state(), fd, IommufdFile.class);
         if (!found.found()) {
             return found.error();
         }
@@ -76,9 +76,16 @@ public final class IommufdRules {
             return fail(
                     Errno.ENOENT, "dev_id " + Fd.describe(tx.state(), device) + " is not a device of " + ctx.label());
         }
+        // iommufd_hwpt_alloc turns a failed lookup of pt_id into EINVAL; a paging HWPT as the parent
+        // asks for a nested one, which without driver data is EOPNOTSUPP (iommufd_hwpt_nested_alloc)
         Optional<IommufdObject> parent = object(tx, ctx, pt);
         if (parent.isEmpty()) {
-            return fail(Errno.ENOENT, "pt_id " + Fd.describe(tx.state(), pt) + " is not an object of " + ctx.label());
+            return fail(Errno.EINVAL, "pt_id " + Fd.describe(tx.state(), pt) + " is not an object of " + ctx.label());
+        }
+        if (parent.get() instanceof Hwpt nestParent) {
+            return fail(
+                    Errno.EOPNOTSUPP,
+                    "pt_id " + nestParent.label() + " is a HWPT: a nested HWPT needs driver data, none is given");
         }
         if (!(parent.get() instanceof Ioas ioas)) {
             return fail(Errno.EINVAL, "pt_id " + parent.get().label() + " is not an IOAS");
@@ -99,7 +106,7 @@ public final class IommufdRules {
 
     /** IOMMU_DESTROY (iommufd_destroy): unknown -> ENOENT, still referenced -> EBUSY. */
     public static Outcome<Reply> destroy(Tx tx, Handle fd, Handle id) {
-        Fd<IommufdFile> found = Fd.of(tx.state(), fd, IommufdFile.class, Errno.ENOTTY);
+        Fd<IommufdFile> found = Fd.ioctl(tx.state(), fd, IommufdFile.class);
         if (!found.found()) {
             return found.error();
         }

@@ -32,8 +32,10 @@ import dev.custody.model.state.DomainState;
 import dev.custody.model.state.DomainUse;
 import dev.custody.model.state.IommufdObject;
 import dev.custody.model.state.OpenFile;
+import dev.custody.model.state.OpenFile.CdevFile;
 import dev.custody.model.state.OpenFile.IommufdFile;
 import dev.custody.model.state.OpenFile.VfioContainer;
+import dev.custody.model.state.OpenFile.VfioDeviceFile;
 import dev.custody.rules.mapping.DomainMapRules;
 import dev.custody.rules.mapping.IoasCopyRules;
 import dev.custody.rules.mapping.IoasSpaceRules;
@@ -147,7 +149,7 @@ public final class MappingRules {
                         .map(ioas -> ioasMapAt(tx, ctx.id(), ioas, OptionalLong.of(iova), size, read, write, false))
                         .orElseGet(() -> noCompatIoas(ctx));
             }
-            default -> fail(Errno.ENOTTY, "fd " + file.get().label() + " is not a VFIO container");
+            default -> fail(mapOnAnotherFile(file.get()), "fd " + file.get().label() + " is not a VFIO container");
         };
     }
 
@@ -185,8 +187,19 @@ public final class MappingRules {
                             return amount("size", step.outcome());
                         })
                         .orElseGet(() -> noCompatIoas(ctx));
-            default -> fail(Errno.ENOTTY, "fd " + file.get().label() + " is not a VFIO container");
+            default -> fail(Fd.unknownIoctl(file.get()), "fd " + file.get().label() + " is not a VFIO container");
         };
+    }
+
+    /**
+     * MAP_DMA on a file other than a container or an iommufd. Its number is VFIO_DEVICE_PCI_HOT_RESET's
+     * (_IO: no size in the number), so a VFIO PCI device fd with access runs the hot reset, whose check
+     * of flags refuses the DMA struct (EINVAL), as a device fd without access does before any; other
+     * files answer as for an unknown command. (UNMAP_DMA's number is VFIO_DEVICE_QUERY_GFX_PLANE's,
+     * which VFIO PCI does not handle: an unknown command there.)
+     */
+    private static Errno mapOnAnotherFile(OpenFile file) {
+        return file instanceof VfioDeviceFile || file instanceof CdevFile ? Errno.EINVAL : Fd.unknownIoctl(file);
     }
 
     /**

@@ -57,7 +57,7 @@ public final class VfioContainerRules {
         return switch (file.get()) {
             case VfioContainer _, IommufdFile _ -> Results.ok(new Reply.Amount("supported", type1 ? 1 : 0));
             // vfio_group_fops_unl_ioctl and the device fds have no such ioctl
-            default -> fail(Errno.ENOTTY, "fd " + file.get().label() + " is not a VFIO container");
+            default -> fail(Fd.unknownIoctl(file.get()), "fd " + file.get().label() + " is not a VFIO container");
         };
     }
 
@@ -83,7 +83,7 @@ public final class VfioContainerRules {
                 }
                 yield OK;
             }
-            default -> fail(Errno.ENOTTY, "fd " + file.get().label() + " is not a VFIO container");
+            default -> fail(Fd.unknownIoctl(file.get()), "fd " + file.get().label() + " is not a VFIO container");
         };
     }
 

@@ -60,7 +60,7 @@ public final class VfioGroupRules {
 
     /** VFIO_GROUP_GET_STATUS (vfio_group_ioctl_get_status). */
     public static Outcome<Reply> status(Tx tx, Handle fd) {
-        Fd<VfioGroupFile> file = Fd.of(tx.state(), fd, VfioGroupFile.class, Errno.ENOTTY);
+        Fd<VfioGroupFile> file = Fd.ioctl(tx.state(), fd, VfioGroupFile.class);
         if (!file.found()) {
             return file.error();
         }
@@ -76,7 +76,7 @@ public final class VfioGroupRules {
 
     /** VFIO_GROUP_SET_CONTAINER with a container or an iommufd (vfio_group_ioctl_set_container). */
     public static Outcome<Reply> setContainer(Tx tx, Handle fd, Handle containerFd) {
-        Fd<VfioGroupFile> file = Fd.of(tx.state(), fd, VfioGroupFile.class, Errno.ENOTTY);
+        Fd<VfioGroupFile> file = Fd.ioctl(tx.state(), fd, VfioGroupFile.class);
         if (!file.found()) {
             return file.error();
         }
@@ -133,7 +133,7 @@ public final class VfioGroupRules {
 
     /** VFIO_GROUP_UNSET_CONTAINER (vfio_group_ioctl_unset_container). */
     public static Outcome<Reply> unsetContainer(Tx tx, Handle fd) {
-        Fd<VfioGroupFile> file = Fd.of(tx.state(), fd, VfioGroupFile.class, Errno.ENOTTY);
+        Fd<VfioGroupFile> file = Fd.ioctl(tx.state(), fd, VfioGroupFile.class);
         if (!file.found()) {
             return file.error();
         }
@@ -159,7 +159,7 @@ public final class VfioGroupRules {
 
     /** VFIO_GROUP_GET_DEVICE_FD (vfio_group_ioctl_get_device_fd). */
     public static Outcome<Reply> getDeviceFd(Tx tx, Handle fd, DeviceId device, String label) {
-        Fd<VfioGroupFile> found = Fd.of(tx.state(), fd, VfioGroupFile.class, Errno.ENOTTY);
+        Fd<VfioGroupFile> found = Fd.ioctl(tx.state(), fd, VfioGroupFile.class);
         if (!found.found()) {
             return found.error();
         }

@@ -68,7 +68,9 @@ public final class GuestLayout {
         Topology topology = scenario.topology();
         int width = iommuWidth(scenario);
         Set<DeviceId> pciPorts = PciGuestHierarchy.ports(scenario);
-        Optional<MachineFile> machine = pciPorts.isEmpty() ? MachineFile.of(scenario) : Optional.empty();
+        // a pci form is built as itself, with or without ports; only a file without one is read as a machine's
+        Optional<MachineFile> machine =
+                PciGuestHierarchy.hasPciForm(scenario) ? Optional.empty() : MachineFile.of(scenario);
         Set<DeviceId> ports = machine.map(MachineFile::ports).orElse(pciPorts);
         DriverCast cast =
                 DriverCast.of(scenario, ports, machine.map(MachineFile::builtIn).orElse(Map.of()));

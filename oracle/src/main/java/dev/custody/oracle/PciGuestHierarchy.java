@@ -118,6 +118,11 @@ record PciGuestHierarchy(SequencedMap<DeviceId, GuestDevice> devices, List<Strin
         return false;
     }
 
+    /** Whether the scenario's topology is given in the pci form. */
+    static boolean hasPciForm(Scenario scenario) {
+        return functions(scenario).isPresent();
+    }
+
     /** The devices the file's pci form has as PCIe ports (their pcieport is the guest's own). */
     static java.util.Set<DeviceId> ports(Scenario scenario) {
         java.util.Set<DeviceId> ports = new java.util.HashSet<>();
@@ -131,11 +136,14 @@ record PciGuestHierarchy(SequencedMap<DeviceId, GuestDevice> devices, List<Strin
         return ports;
     }
 
-    /** The file's topology.pci.functions: the parsed scenario keeps only the derived devices. */
+    /**
+     * The file's topology.pci.functions: the parsed scenario keeps only the derived devices. A random
+     * walk that was not written out has no file; its machine gives the form.
+     */
     private static Optional<JsonNode> functions(Scenario scenario) {
         Path file = Path.of(scenario.source());
         if (!Files.isRegularFile(file)) {
-            return Optional.empty();
+            return WalkMachines.pciFunctions(scenario);
         }
         try {
             JsonNode functions = JSON.readTree(Files.readString(file))

@@ -7,107 +7,129 @@ import dev.custody.api.ModelEngine;
 import dev.custody.model.Command;
 import dev.custody.model.DeviceId;
 import dev.custody.model.GroupId;
-import dev.custody.model.Handle;
-import dev.custody.model.HwptAllocFlag;
-import dev.custody.model.IoasMapFlag;
-import dev.custody.model.IommuType;
-import dev.custody.model.IovaSpan;
-import dev.custody.model.ProcessCapability;
-import dev.custody.model.Type1MapFlag;
+import dev.custody.model.state.KernelState;
+import dev.custody.ops.Caller;
+import dev.custody.ops.HandleKind;
+import dev.custody.ops.Operation;
 import dev.custody.ops.Operations;
 import dev.custody.ops.StepWriter;
 import dev.custody.scenario.Scenario;
 import dev.custody.scenario.ScenarioParser;
 import dev.custody.scenario.ScenarioRunner;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.Set;
 import java.util.SplittableRandom;
 
 /**
  * Seeded random walks of user-space calls (driver core through sysfs, the VFIO group and container
- * path, iommufd and cdevs) over a fixed four-device topology, for `custody oracle diff --random`.
- * Names are drawn from what earlier steps opened, closed ones included, so misuse is exercised too.
- * One rule keeps walks comparable: no driver-core call on a device whose unbind the model says is
- * still blocked, because the kernel would hold the device lock and that call would wait as well.
+ * path, iommufd and cdevs) for `custody oracle diff --random`, on machines of each shape the kernel
+ * groups differently ({@link WalkMachines}), taken in turn. Every user-space operation of the
+ * catalogue that has a generator is drawn, with the catalogue's generator; {@link WalkDraw} gives its
+ * object arguments as the right object, one of the wrong kind, a stale name, an object of another
+ * iommufd context or fd -1, and {@link WalkRanges} reshapes its ranges. An operation added to the
+ * catalogue is drawn as soon as it has a generator and an agent line.
+ *
+ * <p>Two rules keep walks comparable: no driver-core call on a device whose unbind the model says is
+ * still blocked, because the kernel would hold the device lock and that call would wait as well; and
+ * only the machine's hot-plugged endpoint is removed and added back, as the VM can bring back only it.
  */
 public final class RandomWalkScenarios {
     public static final String SOURCE_PREFIX = "random-walk";
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
-    private static final List<Integer> GROUPS = List.of(1, 2, 3);
 
-    /**
-     * The walks' machines, taken in turn. Each device: name, group, the kernel-DMA driver it
-     * matches (null for none) and whether it starts bound to it. The hot-plugged device is the
-     * last function of group 1, so group 1 sits behind a bridge in the VM; devices without a
-     * kernel-DMA driver are the VM's reset-less stand-in.
-     */
-    record WalkTopology(
-            List<String> devices, List<Integer> groups, List<String> drivers, List<Boolean> bound, String hotplugged) {
-        java.util.Set<String> withoutReset() {
-            java.util.Set<String> none = new java.util.HashSet<>();
-            for (int i = 0; i < devices.size(); i++) {
-                if (drivers.get(i) == null) {
-                    none.add(devices.get(i));
-                }
-            }
-            return none;
-        }
+    /** How often each operation is drawn, relative to the others; one the table does not name, {@link #NEW}. */
+    private static final Map<String, Integer> WEIGHTS = Map.ofEntries(
+            Map.entry("driver.bind", 8),
+            Map.entry("driver.unbind", 4),
+            Map.entry("driver.override", 4),
+            Map.entry("driver.probe", 4),
+            Map.entry("device.remove", 2),
+            Map.entry("device.add", 2),
+            Map.entry("vfio.group.open", 7),
+            Map.entry("vfio.container.open", 2),
+            Map.entry("vfio.group.set_container", 5),
+            Map.entry("vfio.container.set_iommu", 4),
+            Map.entry("vfio.container.check_extension", 1),
+            Map.entry("vfio.group.get_device_fd", 4),
+            Map.entry("vfio.group.status", 2),
+            Map.entry("vfio.group.unset_container", 2),
+            Map.entry("vfio.map_dma", 4),
+            Map.entry("vfio.unmap_dma", 3),
+            Map.entry("iommufd.open", 2),
+            Map.entry("cdev.open", 7),
+            Map.entry("cdev.bind", 5),
+            Map.entry("iommufd.ioas_alloc", 4),
+            Map.entry("cdev.attach", 7),
+            Map.entry("cdev.detach", 3),
+            Map.entry("iommufd.hwpt_alloc", 3),
+            Map.entry("iommufd.destroy", 3),
+            Map.entry("iommufd.ioas_map", 5),
+            Map.entry("iommufd.ioas_unmap", 3),
+            Map.entry("iommufd.iova_ranges", 1),
+            Map.entry("iommufd.allow_iovas", 1),
+            Map.entry("vfio.device.close", 5),
+            Map.entry("sysfs.group_type", 2),
+            Map.entry("state", 2));
 
-        String driverOf(String device) {
-            return drivers.get(devices.indexOf(device));
-        }
+    private static final int NEW = 3;
+
+    /** Close spellings by the kind of file closed: close(2) is one call, a step names what it closes. */
+    private static final Map<HandleKind, String> CLOSES = Map.of(
+            HandleKind.GROUP_FILE, "vfio.group.close",
+            HandleKind.CONTAINER, "vfio.container.close",
+            HandleKind.DEVICE_FILE, "vfio.device.close",
+            HandleKind.IOMMUFD, "iommufd.close",
+            HandleKind.CDEV, "cdev.close");
+
+    /** The operations walks draw: user-space ones with a generator, and the harness's reading of a group. */
+    static List<Operation<?>> vocabulary() {
+        return Operations.all().stream()
+                .filter(Operation::generates)
+                .filter(op -> op.caller() == Caller.USER_SPACE || op.name().equals("state"))
+                .toList();
     }
 
-    static final List<WalkTopology> TOPOLOGIES = List.of(
-            new WalkTopology(
-                    List.of("0000:00:03.0", "0000:00:03.1", "0000:00:04.0", "0000:00:05.0"),
-                    List.of(1, 1, 2, 3),
-                    java.util.Arrays.asList("e1000e", null, "nvme", null),
-                    List.of(true, false, true, false),
-                    "0000:00:03.1"),
-            new WalkTopology(
-                    List.of("0000:00:03.0", "0000:00:03.1", "0000:00:03.2", "0000:00:04.0", "0000:00:05.0"),
-                    List.of(1, 1, 1, 2, 3),
-                    java.util.Arrays.asList("nvme", "e1000e", null, null, "e1000e"),
-                    List.of(true, false, false, false, true),
-                    "0000:00:03.2"));
-
-    private final WalkTopology machine;
-    private final List<String> deviceNames;
-    private final String hotplugged;
-    private final java.util.Set<String> resetless;
+    private final WalkMachine machine;
     private final SplittableRandom random;
     private final String source;
     private final ArrayNode steps = JSON.arrayNode();
-    private final List<String> groupFds = new ArrayList<>();
-    private final List<String> containers = new ArrayList<>();
-    private final List<String> deviceFds = new ArrayList<>();
-    private final List<String> iommufds = new ArrayList<>();
-    private final List<String> cdevs = new ArrayList<>();
-    private final List<String> objects = new ArrayList<>();
-    private final java.util.Map<String, String> cdevDevice = new java.util.HashMap<>();
-    private final java.util.Map<String, String> deviceFdDevice = new java.util.HashMap<>();
-    private int names;
+    private final WalkDraw draw;
+    private final WalkRanges ranges;
+    private final List<Operation<?>> vocabulary = vocabulary();
+    private final int totalWeight;
+    /** The model's state after the steps so far. */
+    private KernelState model;
 
-    private RandomWalkScenarios(long seed, String source, WalkTopology machine) {
+    private final WalkReach reach = new WalkReach();
+
+    private RandomWalkScenarios(long seed, String source, WalkMachine machine) {
         this.random = new SplittableRandom(seed);
         this.source = source;
         this.machine = machine;
-        this.deviceNames = machine.devices();
-        this.hotplugged = machine.hotplugged();
-        this.resetless = machine.withoutReset();
+        List<GroupId> groups = new ArrayList<>(
+                ScenarioParser.parse(source, document(machine, JSON.arrayNode())).topology().devices().values().stream()
+                        .filter(d -> machine.endpoints().contains(d.id().name()))
+                        .map(d -> d.group().orElseThrow())
+                        .distinct()
+                        .sorted(java.util.Comparator.comparingInt(GroupId::number))
+                        .toList());
+        this.draw = new WalkDraw(random, machine, groups);
+        this.ranges = new WalkRanges(draw);
+        this.totalWeight = vocabulary.stream().mapToInt(this::weight).sum();
+        ModelEngine engine = new ModelEngine();
+        ScenarioRunner.run(parse(), engine, line -> {});
+        this.model = engine.state();
     }
 
     public static List<Scenario> generate(int count, long seed, int length) {
         List<Scenario> scenarios = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             String source = SOURCE_PREFIX + "-seed-" + seed + "-" + i;
-            RandomWalkScenarios walk =
-                    new RandomWalkScenarios(seed * 1_000_003L + i, source, TOPOLOGIES.get(i % TOPOLOGIES.size()));
+            RandomWalkScenarios walk = new RandomWalkScenarios(
+                    seed * 1_000_003L + i, source, WalkMachines.ALL.get(i % WalkMachines.ALL.size()));
             scenarios.add(walk.walk(length));
         }
         return scenarios;
@@ -115,17 +137,12 @@ public final class RandomWalkScenarios {
 
     /** Writes a walk into {@code dir} as {@code <source>.json} in the corpus's layout; returns the file. */
     public static java.nio.file.Path write(Scenario walk, java.nio.file.Path dir) {
+        WalkMachine machine = WalkMachines.of(walk)
+                .orElseThrow(() -> new IllegalArgumentException(walk.source() + " is not a generated walk"));
         ObjectNode root = JSON.objectNode();
         root.put("name", walk.name());
         root.put("description", walk.description().orElse(""));
-        List<String> names =
-                walk.topology().devices().keySet().stream().map(DeviceId::name).toList();
-        root.set(
-                "topology",
-                topology(TOPOLOGIES.stream()
-                        .filter(t -> t.devices().equals(names))
-                        .findFirst()
-                        .orElseThrow(() -> new IllegalArgumentException(walk.source() + " is not a generated walk"))));
+        root.set("topology", machine.topology().deepCopy());
         ArrayNode list = root.putArray("steps");
         walk.steps().forEach(step -> list.add(step.node()));
         try {
@@ -141,43 +158,39 @@ public final class RandomWalkScenarios {
     private Scenario walk(int length) {
         for (int i = 0; i < length; i++) {
             steps.add(next());
+            observe();
         }
         return parse();
     }
 
+    /**
+     * Runs the walk so far on the model: the state later draws consult, and whether the last step made
+     * the object it names, so the right object is drawn among those that exist.
+     */
+    private void observe() {
+        ModelEngine engine = new ModelEngine();
+        List<ObjectNode> lines = new ArrayList<>();
+        ScenarioRunner.run(parse(), engine, lines::add);
+        model = engine.state();
+        reach.observe(model);
+        ObjectNode last = steps.size() <= lines.size() ? lines.get(steps.size() - 1) : JSON.objectNode();
+        String as = steps.get(steps.size() - 1).path("as").textValue();
+        if (as != null && last.path("result").asText().equals("ok")) {
+            draw.made(as);
+        }
+    }
+
     private Scenario parse() {
+        return ScenarioParser.parse(source, document(machine, steps));
+    }
+
+    private String document(WalkMachine on, ArrayNode calls) {
         ObjectNode root = JSON.objectNode();
         root.put("name", source);
-        root.put("description", "generated user-space random walk");
-        root.set("topology", topology(machine));
-        root.set("steps", steps.deepCopy());
-        return ScenarioParser.parse(source, root.toString());
-    }
-
-    private static ObjectNode topology(WalkTopology machine) {
-        ObjectNode topology = JSON.objectNode();
-        topology.putArray("iommus").addObject().put("name", "dmar0");
-        ArrayNode devices = topology.putArray("devices");
-        for (int i = 0; i < machine.devices().size(); i++) {
-            device(
-                    devices,
-                    machine.devices().get(i),
-                    machine.groups().get(i),
-                    machine.drivers().get(i),
-                    machine.bound().get(i));
-        }
-        return topology;
-    }
-
-    private static void device(ArrayNode devices, String name, int group, String driver, boolean bound) {
-        ObjectNode device =
-                devices.addObject().put("name", name).put("iommu", "dmar0").put("group", group);
-        if (driver != null) {
-            device.putArray("matches").add(driver);
-            if (bound) {
-                device.put("driver", driver);
-            }
-        }
+        root.put("description", "generated user-space random walk on a machine with " + on.shape());
+        root.set("topology", on.topology());
+        root.set("steps", calls.deepCopy());
+        return root.toString();
     }
 
     private ObjectNode next() {
@@ -191,291 +204,142 @@ public final class RandomWalkScenarios {
 
     /** A random call, or null when the one drawn cannot be made now (then another is drawn). */
     private ObjectNode candidate() {
-        int pick = random.nextInt(100);
-        if (pick < 18) {
-            return driverCore();
-        }
-        if (pick < 50) {
-            return vfio();
-        }
-        if (pick < 86) {
-            return iommufd();
-        }
-        if (pick < 88) {
-            return hotReset();
-        }
-        if (pick < 95) {
-            return close();
-        }
-        if (pick < 97) {
-            return groupType();
-        }
-        return step(new Command.QueryGroup(anyGroup()));
-    }
-
-    private ObjectNode driverCore() {
-        String device = pick(deviceNames);
-        if (blocked(device)) {
+        Operation<?> operation = pickOperation();
+        draw.beginCall();
+        Command<?> command;
+        try {
+            command = ranges.shape(operation.generate(draw));
+        } catch (WalkDraw.NoSuchObject nothingYet) {
             return null;
         }
-        DeviceId id = new DeviceId(device);
-        return switch (random.nextInt(11)) {
-            case 0, 1, 2, 3 -> step(new Command.DriverBind(id, driverFor(device)));
-            case 4, 5 -> step(new Command.DriverUnbind(id));
-            case 6, 7 ->
-                step(new Command.DriverOverride(id, random.nextBoolean() ? Optional.of("vfio-pci") : Optional.empty()));
-            case 8, 9 -> step(new Command.DriverProbe(id));
-            // hot-plug of the second function of the two-device group: it leaves and comes back
-            // into a group that may be owned by then
-            default ->
-                blocked(hotplugged)
-                        ? null
-                        : step(
-                                random.nextBoolean()
-                                        ? new Command.DeviceRemove(new DeviceId(hotplugged))
-                                        : new Command.DeviceAdd(new DeviceId(hotplugged)));
-        };
-    }
-
-    private String driverFor(String device) {
-        int pick = random.nextInt(10);
-        if (pick < 6) {
-            return "vfio-pci";
-        }
-        if (pick < 8) {
-            return "pci-stub";
-        }
-        String own = machine.driverOf(device);
-        return own != null ? own : "vfio-pci";
-    }
-
-    private ObjectNode vfio() {
-        return switch (random.nextInt(9)) {
-            case 0, 1 -> step(new Command.GroupOpen(anyGroup(), fresh("g", groupFds)));
-            case 2 -> step(new Command.ContainerOpen(fresh("c", containers)));
-            case 3 ->
-                groupFds.isEmpty() || containers.isEmpty()
-                        ? null
-                        : step(new Command.SetContainer(any(groupFds), any(containers)));
-            case 4 ->
-                containers.isEmpty()
-                        ? null
-                        : step(new Command.ContainerSetIommu(
-                                any(containers), random.nextInt(4) == 0 ? IommuType.TYPE1 : IommuType.TYPE1V2));
-            case 5 -> groupFds.isEmpty() ? null : deviceFd();
-            case 6 ->
-                groupFds.isEmpty()
-                        ? null
-                        : random.nextBoolean()
-                                ? step(new Command.GroupStatus(any(groupFds)))
-                                : step(new Command.UnsetContainer(any(groupFds)));
-            case 7 -> containers.isEmpty() ? null : mapDma();
-            default ->
-                containers.isEmpty()
-                        ? null
-                        : random.nextInt(4) == 0
-                                ? step(new Command.Type1UnmapDma(any(containers), 0, 0, true))
-                                : step(new Command.Type1UnmapDma(
-                                        any(containers), page(random.nextInt(8)), page(1 + random.nextInt(4)), false));
-        };
-    }
-
-    private ObjectNode deviceFd() {
-        String device = pick(deviceNames);
-        String fd = fresh("d", deviceFds);
-        deviceFdDevice.put(fd, device);
-        return step(new Command.GetDeviceFd(any(groupFds), new DeviceId(device), fd));
-    }
-
-    /**
-     * A PCI hot reset, or its info, on a device fd or cdev. Only devices outside group 1 are asked:
-     * the VM has them on its root bus, where no reset exists (ENODEV), as the walk's devices-form
-     * topology says of every device; group 1 sits behind a bridge in the VM, which that form cannot
-     * say. The argument checks before that answer (fd kinds, flags, group fds or none) are the walk's.
-     */
-    private ObjectNode hotReset() {
-        List<String> fds = new ArrayList<>();
-        deviceFdDevice.forEach((fd, device) -> fds.add(fd));
-        cdevDevice.forEach((fd, device) -> fds.add(fd));
-        fds.removeIf(fd -> behindBridge(deviceFdDevice.getOrDefault(fd, cdevDevice.get(fd))));
-        if (fds.isEmpty()) {
+        Optional<Command<?>> kept = comparable(command);
+        if (kept.isEmpty()) {
             return null;
         }
-        java.util.Collections.sort(fds);
-        Handle fd = new Handle.Unbound(pick(fds));
-        return switch (random.nextInt(4)) {
-            // Integer.MAX_VALUE: room for every device, the op's default
-            case 0 ->
-                step(new Command.PciHotResetInfo(fd, random.nextBoolean() ? Integer.MAX_VALUE : random.nextInt(2)));
-            case 1 -> step(new Command.PciHotReset(fd, List.of(), random.nextInt(4) == 0 ? 1 : 0));
-            default -> groupFds.isEmpty() ? null : step(new Command.PciHotReset(fd, List.of(any(groupFds)), 0));
-        };
+        command = kept.get();
+        ObjectNode step = step(operation, command);
+        draw.kept(command, Optional.ofNullable(step.path("as").textValue()));
+        return step;
     }
 
-    private boolean behindBridge(String device) {
-        return machine.groups().get(machine.devices().indexOf(device)) == 1;
-    }
-
-    private ObjectNode mapDma() {
-        return step(new Command.Type1MapDma(
-                any(containers),
-                page(random.nextInt(8)),
-                0x10000000L + page(random.nextInt(64)),
-                page(1 + random.nextInt(4)),
-                EnumSet.allOf(Type1MapFlag.class)));
-    }
-
-    private ObjectNode iommufd() {
-        return switch (random.nextInt(12)) {
-            case 0 -> step(new Command.IommufdOpen(fresh("i", iommufds)));
-            case 11 ->
-                cdevs.isEmpty() || iommufds.isEmpty()
-                        ? null
-                        : step(new Command.GetHwInfo(any(iommufds), any(cdevs), random.nextInt(6) == 0 ? 1 : 0, 0, 64));
-            case 1, 2 -> {
-                String device = pick(deviceNames);
-                String cdev = fresh("v", cdevs);
-                cdevDevice.put(cdev, device);
-                yield step(new Command.CdevOpen(new DeviceId(device), cdev));
+    private Operation<?> pickOperation() {
+        int at = random.nextInt(totalWeight);
+        for (Operation<?> operation : vocabulary) {
+            at -= weight(operation);
+            if (at < 0) {
+                return operation;
             }
-            case 3 -> cdevs.isEmpty() || iommufds.isEmpty() ? null : cdevBind(pick(cdevs));
-            case 4 -> iommufds.isEmpty() ? null : step(new Command.IoasAlloc(any(iommufds), fresh("a", objects)));
-            case 5, 6 ->
-                cdevs.isEmpty() || objects.isEmpty()
-                        ? null
-                        : step(new Command.CdevAttach(any(cdevs), any(objects), Optional.empty()));
-            case 7 -> cdevs.isEmpty() ? null : step(new Command.CdevDetach(any(cdevs)));
-            case 8 ->
-                cdevs.isEmpty() || objects.isEmpty() || iommufds.isEmpty()
-                        ? null
-                        : step(new Command.HwptAlloc(
-                                any(iommufds), any(cdevs), any(objects), fresh("h", objects), hwptFlags()));
-            case 9 ->
-                objects.isEmpty() || iommufds.isEmpty() ? null : step(new Command.Destroy(any(iommufds), any(objects)));
-            default -> objects.isEmpty() ? null : ioasMap();
-        };
+        }
+        throw new IllegalStateException("weights add up to " + totalWeight);
     }
 
-    /** Mostly no flag; now and then one the emulated VT-d refuses (EOPNOTSUPP). */
-    private Set<HwptAllocFlag> hwptFlags() {
-        HwptAllocFlag[] all = HwptAllocFlag.values();
-        int pick = random.nextInt(2 * all.length);
-        return pick < all.length ? EnumSet.of(all[pick]) : EnumSet.noneOf(HwptAllocFlag.class);
+    private int weight(Operation<?> operation) {
+        return machine.weights().getOrDefault(operation.name(), WEIGHTS.getOrDefault(operation.name(), NEW));
     }
 
     /**
-     * A first open while the device's unbind or removal is blocked fails with EAGAIN only where the
-     * device has a reset method (vfio-pci try-locks it to reset). The model assumes one; the VM's
-     * driverless stand-in (QEMU's edu) has none, so that case is left out for those devices.
+     * The call as the walk makes it, or empty when it would make the walk incomparable: a driver-core
+     * call on a device whose unbind or removal is blocked, a hot-plug of another endpoint than the
+     * machine's, or a first cdev bind on a reset-less device while its unbind is blocked.
      */
-    private ObjectNode cdevBind(String cdev) {
-        String device = cdevDevice.get(cdev);
-        if (resetless.contains(device) && blocked(device)) {
-            return null;
+    private Optional<Command<?>> comparable(Command<?> command) {
+        switch (command) {
+            case Command.DeviceRemove remove -> {
+                return hotplug(remove.device()).map(Command.DeviceRemove::new);
+            }
+            case Command.DeviceAdd add -> {
+                return hotplug(add.device()).map(Command.DeviceAdd::new);
+            }
+            case Command.DriverOverride override -> {
+                if (blocked(override.device().name())) {
+                    return Optional.empty();
+                }
+                return Optional.of(override(override));
+            }
+            case Command.DriverBind c -> {
+                return blocked(c.device().name()) ? Optional.empty() : Optional.of(c);
+            }
+            case Command.DriverUnbind c -> {
+                return blocked(c.device().name()) ? Optional.empty() : Optional.of(c);
+            }
+            case Command.DriverProbe c -> {
+                return blocked(c.device().name()) ? Optional.empty() : Optional.of(c);
+            }
+            case Command.CdevBind bind -> {
+                // A first open while the device's unbind or removal is blocked fails with EAGAIN only
+                // where the device has a reset method (vfio-pci try-locks it to reset). The model assumes
+                // one; the VM's driverless stand-in (QEMU's edu) has none, so that case is left out.
+                Optional<String> device = draw.cdevDevice(bind.fd());
+                if (device.isPresent() && machine.withoutReset().contains(device.get()) && blocked(device.get())) {
+                    return Optional.empty();
+                }
+                return Optional.of(bind);
+            }
+            // the HWPT a cdev ends up on is named by no iommufd the guest script knows; left unnamed
+            case Command.CdevAttach attach -> {
+                return Optional.of(new Command.CdevAttach(attach.fd(), attach.pt(), Optional.empty()));
+            }
+            default -> {
+                return Optional.of(command);
+            }
         }
-        return step(new Command.CdevBind(new Handle.Unbound(cdev), any(iommufds)));
     }
 
-    private ObjectNode ioasMap() {
-        Handle ioas = any(objects);
-        int kind = random.nextInt(9);
-        if (kind == 8) {
-            return ioasCopy(ioas);
-        }
-        if (kind == 0) {
-            return step(new Command.IoasIovaRanges(ioas, random.nextInt(4)));
-        }
-        if (kind == 1) {
-            long start = page(16 * random.nextInt(4));
-            return step(new Command.IoasAllowIovas(ioas, List.of(new IovaSpan(start, start + page(64) - 1))));
-        }
-        if (kind <= 3) {
-            return step(new Command.IoasUnmap(ioas, page(16 * random.nextInt(4)), page(16)));
-        }
-        long length = page(1 + random.nextInt(16));
-        EnumSet<IoasMapFlag> flags = EnumSet.of(IoasMapFlag.READABLE, IoasMapFlag.WRITEABLE);
-        OptionalLong iova = OptionalLong.empty();
-        if (random.nextBoolean()) {
-            iova = OptionalLong.of(page(16 * random.nextInt(4)));
-            flags.add(IoasMapFlag.FIXED_IOVA);
-        }
-        return step(new Command.IoasMap(ioas, iova, length, flags));
+    /** The hot-plugged endpoint instead of the one drawn; empty where the machine has none or it is blocked. */
+    private Optional<DeviceId> hotplug(DeviceId drawn) {
+        return machine.hotplugged().filter(d -> !blocked(d)).map(DeviceId::new);
     }
 
     /**
-     * IOAS_COPY of one or two pages from where maps land (multiples of 16 pages), READABLE|WRITEABLE:
-     * placed automatically only for a single page, whose alignment does not depend on the source's user
-     * pointer, which the model does not keep for copied areas (docs/decisions.md).
+     * The catalogue writes vfio-pci or clears; the walk also writes pci-stub, the device's own driver
+     * (which then matches it alone) and a name no driver has (which then binds nothing).
      */
-    private ObjectNode ioasCopy(Handle src) {
-        long srcIova = page(16 * random.nextInt(4) + random.nextInt(2));
-        EnumSet<IoasMapFlag> flags = EnumSet.of(IoasMapFlag.READABLE, IoasMapFlag.WRITEABLE);
-        if (random.nextBoolean()) {
-            return step(new Command.IoasCopy(src, srcIova, any(objects), OptionalLong.empty(), page(1), flags));
-        }
-        flags.add(IoasMapFlag.FIXED_IOVA);
-        long dstIova = page(16 * random.nextInt(8) + random.nextInt(4));
-        return step(new Command.IoasCopy(
-                src, srcIova, any(objects), OptionalLong.of(dstIova), page(1 + random.nextInt(2)), flags));
-    }
-
-    /** The sysfs group type, sometimes written without the capabilities it needs. */
-    private ObjectNode groupType() {
-        GroupId group = anyGroup();
-        String value = List.of("DMA", "DMA-FQ", "identity", "auto").get(random.nextInt(4));
-        Set<ProcessCapability> capabilities = random.nextInt(4) == 0
-                ? EnumSet.of(ProcessCapability.SYS_RAWIO)
-                : EnumSet.allOf(ProcessCapability.class);
-        return step(new Command.SysfsGroupType(group, value, capabilities));
-    }
-
-    private ObjectNode close() {
-        return switch (random.nextInt(5)) {
-            case 0 -> groupFds.isEmpty() ? null : close("vfio.group.close", groupFds);
-            case 1 -> containers.isEmpty() ? null : close("vfio.container.close", containers);
-            case 2 -> deviceFds.isEmpty() ? null : close("vfio.device.close", deviceFds);
-            case 3 -> iommufds.isEmpty() ? null : close("iommufd.close", iommufds);
-            default -> cdevs.isEmpty() ? null : close("cdev.close", cdevs);
+    private Command.DriverOverride override(Command.DriverOverride drawn) {
+        return switch (random.nextInt(6)) {
+            case 0 -> new Command.DriverOverride(drawn.device(), Optional.of("pci-stub"));
+            case 1 ->
+                new Command.DriverOverride(
+                        drawn.device(),
+                        Optional.of(machine.driverOf(drawn.device().name()).orElse("pci-stub")));
+            case 2 -> new Command.DriverOverride(drawn.device(), Optional.of("no-such-driver"));
+            default -> drawn;
         };
     }
 
     /** Whether the model says an unbind or removal of the device is blocked after the steps so far. */
     private boolean blocked(String device) {
-        ModelEngine engine = new ModelEngine();
-        ScenarioRunner.run(parse(), engine, line -> {});
-        return engine.state().device(new DeviceId(device)).pending().isPresent();
+        return model.device(new DeviceId(device)).pending().isPresent();
     }
 
-    /** The call as a step, written by the operation catalogue; objects are named as this walk names them. */
-    private static ObjectNode step(Command<?> command) {
-        return Operations.write(command, StepWriter::rawName);
+    /** The call as a step; a close is spelled for the kind of file it closes, objects named as the walk names them. */
+    private ObjectNode step(Operation<?> operation, Command<?> command) {
+        if (command instanceof Command.Close close) {
+            String spelling = draw.kindOf(close.fd()).map(CLOSES::get).orElse(operation.name());
+            return Operations.find(spelling).orElseThrow().write(command, StepWriter::rawName);
+        }
+        return operation.write(command, StepWriter::rawName);
     }
 
-    /** close(2), spelled for the kind of fd the pool holds. */
-    private ObjectNode close(String spelling, List<String> pool) {
-        return Operations.find(spelling).orElseThrow().write(new Command.Close(any(pool)), StepWriter::rawName);
+    /** What the walks {@link #generate} makes reached on one of the machines, for the tests. */
+    static Set<WalkReach.Reached> reached(int count, long seed, int length, int machine) {
+        Set<WalkReach.Reached> reached = java.util.EnumSet.noneOf(WalkReach.Reached.class);
+        for (int i = machine; i < count; i += WalkMachines.ALL.size()) {
+            RandomWalkScenarios walk = new RandomWalkScenarios(
+                    seed * 1_000_003L + i, SOURCE_PREFIX + "-seed-" + seed + "-" + i, WalkMachines.ALL.get(machine));
+            walk.walk(length);
+            reached.addAll(walk.reach.reached());
+        }
+        return reached;
     }
 
-    private GroupId anyGroup() {
-        return new GroupId(GROUPS.get(random.nextInt(GROUPS.size())));
-    }
-
-    private String fresh(String prefix, List<String> pool) {
-        String name = prefix + (++names);
-        pool.add(name);
-        return name;
-    }
-
-    /** A name from the pool, as a command refers to it: a name that may or may not be bound by now. */
-    private Handle any(List<String> pool) {
-        return new Handle.Unbound(pick(pool));
-    }
-
-    private String pick(List<String> pool) {
-        return pool.get(random.nextInt(pool.size()));
-    }
-
-    private static long page(int pages) {
-        return pages * 4096L;
+    /** How many handles and ranges a walk drew of each kind of argument (for the tests). */
+    static Map<String, Integer> argumentsDrawn(long seed, int length, int machine) {
+        RandomWalkScenarios walk =
+                new RandomWalkScenarios(seed, SOURCE_PREFIX + "-arguments", WalkMachines.ALL.get(machine));
+        walk.walk(length);
+        Map<String, Integer> drawn = new java.util.TreeMap<>();
+        walk.draw.drawn().forEach((k, v) -> drawn.put(k.name(), v));
+        walk.ranges.drawn().forEach((k, v) -> drawn.put(k.name(), v));
+        return drawn;
     }
 }

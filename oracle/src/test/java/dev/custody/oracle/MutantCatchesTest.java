@@ -37,8 +37,8 @@ class MutantCatchesTest {
         MutantCatches catches = new MutantCatches();
         int files = 0;
         List<Scenario> ciRun = new ArrayList<>(corpus());
-        // the random walks scripts/oracle-ci.sh adds: 4 of seed 2026, 60 steps each
-        ciRun.addAll(RandomWalkScenarios.generate(4, 2026, 60));
+        // the random walks scripts/oracle-ci.sh adds: 24 of seed 2026, 150 steps each
+        ciRun.addAll(RandomWalkScenarios.generate(24, 2026, 150));
         for (Scenario scenario : ciRun) {
             if (notRealisable.allows(scenario.source()).isPresent() || !realisable(scenario)) {
                 continue;

@@ -245,9 +245,11 @@ final class IommufdVerbs implements AutoCloseable {
         long length = AgentNumbers.number(args.get(3));
         long iova = args.get(2).equals("-") ? 0 : AgentNumbers.number(args.get(2));
         String flagsText = args.get(4);
+        // named flags with an iova map exactly there (the scenario format's meaning), FIXED_IOVA
+        // named or not; a raw word is sent as it is
         int flags = flagsText.startsWith("0x")
                 ? (int) AgentNumbers.number(flagsText)
-                : (flagsText.contains("FIXED_IOVA") ? Iommufd.MAP_FIXED_IOVA : 0)
+                : (flagsText.contains("FIXED_IOVA") || !args.get(2).equals("-") ? Iommufd.MAP_FIXED_IOVA : 0)
                         | (flagsText.contains("READABLE") ? Iommufd.MAP_READABLE : 0)
                         | (flagsText.contains("WRITEABLE") ? Iommufd.MAP_WRITEABLE : 0);
         long align = PAGE;

@@ -826,6 +826,10 @@ static void do_ioas_map(const char *step, char **args) {
     if (strncmp(args[4], "0x", 2) == 0) {
         map.flags = (uint32_t)number(args[4]);
     } else {
+        /* A named-flags step that gives an iova maps exactly there (the scenario format's meaning), so
+         * it asks for a fixed IOVA whether or not its flags name FIXED_IOVA; without the flag the
+         * kernel would ignore it. A raw word is sent as it is. */
+        if (strcmp(args[2], "-") != 0) map.flags |= IOMMU_IOAS_MAP_FIXED_IOVA;
         if (strstr(args[4], "FIXED_IOVA")) map.flags |= IOMMU_IOAS_MAP_FIXED_IOVA;
         if (strstr(args[4], "READABLE")) map.flags |= IOMMU_IOAS_MAP_READABLE;
         if (strstr(args[4], "WRITEABLE")) map.flags |= IOMMU_IOAS_MAP_WRITEABLE;
