@@ -31,6 +31,7 @@ public class ModelRandomWalkTest {
         1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144, 233, 377, 610, 987, 1597, 2584, 4181, 6765, 10946
     };
     private static final int STEPS = 400;
+
     public static Topology topology() {
         SequencedMap<String, IommuSpec> iommus = new LinkedHashMap<>();
         iommus.put("dmar0", new IommuSpec("dmar0", IommuSpec.DEFAULT_PAGE_SIZES, 48));
