@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>The machine is the one the oracle's findings rest on: q35 with an emulated Intel IOMMU (with
  * interrupt remapping, which needs the split irqchip, and caching mode, which VFIO in the guest
- * needs), TCG because KVM does not work for guests on these hosts, no network, no display. The
+ * needs), KVM where the host offers it and TCG elsewhere ({@link Accelerator}), no network, no display. The
  * kernel console goes to the first serial port and the agent's answers to the second, each into a
  * file, so the answers never mix with kernel messages. The agent powers the guest off at the end;
  * with {@code -no-reboot} QEMU then exits, and so it does after a panic ({@code panic=-1}).
@@ -130,7 +130,13 @@ public final class VirtualMachine {
                 request.kernel().modulesDir(),
                 request.guestFiles());
         List<String> command = command(
-                executable.toString(), request.kernel().bzImage(), initramfs, console, agentPort, request.deviceArgs());
+                executable.toString(),
+                Accelerator.ofThisHost(),
+                request.kernel().bzImage(),
+                initramfs,
+                console,
+                agentPort,
+                request.deviceArgs());
         try {
             // For reproducing a kept run by hand: the command line, quoted for a shell.
             Files.writeString(
@@ -183,8 +189,14 @@ public final class VirtualMachine {
 
     /** The QEMU command line with the agent's port written to the file {@code agent}. */
     static List<String> command(
-            String qemu, Path bzImage, Path initramfs, Path console, Path agent, List<String> deviceArgs) {
-        return command(qemu, bzImage, initramfs, console, "file:" + agent, deviceArgs);
+            String qemu,
+            Accelerator accelerator,
+            Path bzImage,
+            Path initramfs,
+            Path console,
+            Path agent,
+            List<String> deviceArgs) {
+        return command(qemu, accelerator, bzImage, initramfs, console, "file:" + agent, deviceArgs);
     }
 
     /**
@@ -193,19 +205,26 @@ public final class VirtualMachine {
      * to nothing but the q35 buses.
      */
     static List<String> command(
-            String qemu, Path bzImage, Path initramfs, Path console, String agentPort, List<String> deviceArgs) {
+            String qemu,
+            Accelerator accelerator,
+            Path bzImage,
+            Path initramfs,
+            Path console,
+            String agentPort,
+            List<String> deviceArgs) {
         List<String> command = new ArrayList<>(List.of(
                 qemu,
                 "-machine",
                 "q35,kernel-irqchip=split",
                 "-accel",
-                "tcg,thread=multi",
+                accelerator.argument(),
                 "-cpu",
                 "max",
                 "-m",
                 "1024",
                 // One vCPU: with two, TCG sometimes lets a vCPU run code the other is patching
-                // (static keys), and the guest oopses on a stray int3 in scheduler code.
+                // (static keys), and the guest oopses on a stray int3 in scheduler code; under KVM
+                // one keeps the guests alike.
                 "-smp",
                 "1",
                 "-device",

@@ -43,6 +43,7 @@ class VirtualMachineTest {
     void theCommandLineIsTheOraclesMachineWithTheCallersDevicesLast() {
         List<String> command = VirtualMachine.command(
                 "qemu",
+                Accelerator.TCG,
                 Path.of("/k/bzImage"),
                 Path.of("/w/i.cpio"),
                 Path.of("/w/console.log"),
@@ -65,6 +66,7 @@ class VirtualMachineTest {
     void aStartedVmHasItsAgentPortOnQemusStandardOutput() {
         List<String> command = VirtualMachine.command(
                 "qemu",
+                Accelerator.TCG,
                 Path.of("/k/bzImage"),
                 Path.of("/w/i.cpio"),
                 Path.of("/w/console.log"),

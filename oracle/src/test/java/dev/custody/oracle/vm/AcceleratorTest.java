@@ -1,0 +1,46 @@
+package dev.custody.oracle.vm;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The accelerator follows whether the KVM device opens, and shows in QEMU's command line. */
+class AcceleratorTest {
+
+    @TempDir
+    Path temp;
+
+    @Test
+    void aDeviceThatIsMissingOrDoesNotOpenForWritingMeansTcg() throws IOException {
+        assertFalse(Accelerator.usable(temp.resolve("kvm")));
+        Path readOnly = Files.createFile(temp.resolve("read-only"));
+        Files.setPosixFilePermissions(readOnly, PosixFilePermissions.fromString("r--r--r--"));
+        // root opens any file for writing; the check is then about existence alone
+        boolean root = "root".equals(System.getProperty("user.name"));
+        assertTrue(root || !Accelerator.usable(readOnly));
+        assertTrue(Accelerator.usable(Files.createFile(temp.resolve("writable"))));
+    }
+
+    @Test
+    void theCommandLineNamesTheAccelerator() {
+        for (Accelerator accelerator : Accelerator.values()) {
+            List<String> command = VirtualMachine.command(
+                    "qemu",
+                    accelerator,
+                    Path.of("/k/bzImage"),
+                    Path.of("/w/i.cpio"),
+                    Path.of("/w/console.log"),
+                    Path.of("/w/agent.out"),
+                    List.of());
+            int at = command.indexOf("-accel");
+            assertTrue(at >= 0 && command.get(at + 1).equals(accelerator.argument()), command::toString);
+        }
+    }
+}
