@@ -65,9 +65,29 @@ final class GuestTerms {
         return UNKNOWN_GROUP_BASE + scenarioGroup;
     }
 
-    /** The scenario's devices by guest address, comma-separated: live mode's allow-list. */
-    String allowList() {
-        return String.join(
-                ",", layout.devices().values().stream().map(d -> d.address()).toList());
+    /**
+     * Live mode's allow-list: the scenario's devices by guest address, and the guest groups they are in.
+     * The groups are named too because the guest realises some of the scenario's groups with a device
+     * the scenario does not name (the PCIe-to-PCI bridge its conventional devices sit behind shares
+     * their group), and a group is inside the list only when every device of it is. A group number the
+     * scenario names but gives no device is listed as the unknown number it becomes, so that the kernel,
+     * not the list, answers for it.
+     */
+    String allowList(List<Step> steps) {
+        java.util.Set<String> entries = new java.util.LinkedHashSet<>();
+        for (var device : layout.devices().values()) {
+            entries.add(device.address());
+            DeviceSpec guest = imported.devices().get(new DeviceId(device.address()));
+            if (guest != null) {
+                guest.group().ifPresent(g -> entries.add("group:" + g.number()));
+            }
+        }
+        steps.stream()
+                .map(s -> s.field("group").flatMap(U64::exact))
+                .flatMap(Optional::stream)
+                .map(n -> group(n.intValue()))
+                .filter(g -> g >= UNKNOWN_GROUP_BASE)
+                .forEach(g -> entries.add("group:" + g));
+        return String.join(",", entries);
     }
 }

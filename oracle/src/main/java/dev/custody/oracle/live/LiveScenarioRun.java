@@ -111,8 +111,8 @@ public final class LiveScenarioRun {
             out.println(SETUP + "the guest could not set up the starting drivers: " + String.join("; ", wrong));
             return;
         }
-        try (LiveMode.Running live =
-                LiveMode.check(terms.allowList(), false, false).start(runtime, instance, machine, TIMEOUT)) {
+        try (LiveMode.Running live = LiveMode.check(terms.allowList(scenario.steps()), false, false)
+                .start(runtime, instance, machine, TIMEOUT)) {
             out.println("NOTE " + live.describe());
             live.host().witnessWith(new Witness());
             steps(scenario, terms, live);
