@@ -86,8 +86,10 @@ final class LiveOracleCommand implements Callable<Integer> {
                         ? AllowedSkips.any()
                         : AllowedSkips.listedIn(Path.of(allowSkips));
         Path home = OracleFiles.unpacked();
-        var kernel = KernelCatalog.standard(home).resolveDefault(true, System.err::println);
-        LiveOracle oracle = new LiveOracle(home, kernel, Duration.ofSeconds(timeoutSeconds));
+        LiveOracle oracle = new LiveOracle(
+                home,
+                () -> KernelCatalog.standard(home).resolveDefault(true, System.err::println),
+                Duration.ofSeconds(timeoutSeconds));
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         OracleReport report = new OracleReport(out, json, "model", "kernel", skips);
         List<LiveOracle.File> all = new ArrayList<>();

@@ -64,11 +64,6 @@ public final class LiveCheck {
         this.timeout = timeout;
     }
 
-    /** The same machine with a VM run allowed {@code longer}. */
-    public LiveCheck withTimeout(Duration longer) {
-        return new LiveCheck(home, kernel, longer);
-    }
-
     public GuestCheckResult run() throws NotRealisable {
         return run(LiveSelfCheck.class.getName(), addresses(), LiveSelfCheck.SUMMARY_PREFIX);
     }

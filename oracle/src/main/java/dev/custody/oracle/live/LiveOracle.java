@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * {@code custody oracle live}: scenarios through the live engine in the oracle's VM. The machine is
@@ -30,13 +31,15 @@ public final class LiveOracle {
     /** Operations whose effect outlives the engine that carried them out: their files get a VM each. */
     static final Set<String> LEAVES_THE_MACHINE_CHANGED = Set.of("device.add", "device.remove", "sysfs.group_type");
 
-    private final LiveCheck machine;
-    private final Kernel kernel;
+    private final Path home;
+    private final Supplier<Kernel> kernels;
     private final Duration timeoutPerFile;
+    private Kernel kernel;
 
-    public LiveOracle(Path home, Kernel kernel, Duration timeoutPerFile) {
-        this.machine = new LiveCheck(home, kernel, timeoutPerFile);
-        this.kernel = kernel;
+    /** {@code kernel} is asked for (and built, the first time on a machine) only when a file is live-realisable. */
+    public LiveOracle(Path home, Supplier<Kernel> kernel, Duration timeoutPerFile) {
+        this.home = home;
+        this.kernels = kernel;
         this.timeoutPerFile = timeoutPerFile;
     }
 
@@ -78,7 +81,10 @@ public final class LiveOracle {
             arguments.add(batch.get(i).scenario().source());
             arguments.add("/" + name);
         }
-        GuestCheckResult result = machine.withTimeout(timeoutPerFile.multipliedBy(batch.size()))
+        if (kernel == null) {
+            kernel = kernels.get();
+        }
+        GuestCheckResult result = new LiveCheck(home, kernel, timeoutPerFile.multipliedBy(batch.size()))
                 .run(layout(batch.getFirst()), texts, LiveScenarioRun.class.getName(), arguments, LiveScenarioRun.END);
         List<List<String>> perFile = new ArrayList<>();
         for (String line : result.lines()) {

@@ -54,7 +54,7 @@ class LiveScenariosInGuestTest {
         }
 
         List<LiveFileRun> runs = new ArrayList<>();
-        new LiveOracle(home, kernel.get(), TIMEOUT_PER_FILE).run(files, runs::add);
+        new LiveOracle(home, kernel::get, TIMEOUT_PER_FILE).run(files, runs::add);
 
         assertEquals(files.size(), runs.size());
         for (LiveFileRun run : runs) {
