@@ -99,6 +99,15 @@ final class LiveOracleCommand implements Callable<Integer> {
         long[] counts = new long[3];
         oracle.run(all, run -> {
             run.steps().forEach(step -> out.println(stepLine(run.comparison().file(), step)));
+            run.drifts()
+                    .forEach(drift -> out.println(
+                            json
+                                    ? JsonNodeFactory.instance
+                                            .objectNode()
+                                            .put("file", run.comparison().file())
+                                            .put("drift", drift)
+                                            .toString()
+                                    : "oracle: live: " + run.comparison().file() + " DRIFT " + drift));
             report.file(run.comparison());
             counts[0] += run.carriedOut();
             counts[1] += run.modelOnly();
@@ -150,7 +159,6 @@ final class LiveOracleCommand implements Callable<Integer> {
             text.append("unreadable by the engine: ")
                     .append(step.get("unreadable").asText());
         }
-        step.path("drifts").forEach(d -> text.append("\n    DRIFT ").append(d.asText()));
         return text.toString();
     }
 

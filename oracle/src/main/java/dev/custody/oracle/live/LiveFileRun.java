@@ -1,10 +1,10 @@
 package dev.custody.oracle.live;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import dev.custody.entity.HostRecord;
 import dev.custody.oracle.FileComparison;
 import dev.custody.oracle.StepDisagreement;
 import java.util.ArrayList;
@@ -18,10 +18,13 @@ import java.util.Optional;
  * refused, or that user space cannot make, was never put to the kernel, so it is not compared. Every
  * step's answer is also checked against the file's expectation, which for the recorded suite is the
  * kernel's own earlier answer. A step outside the allow-list, one the engine could not read, and a
- * drift seen outside any step count as disagreements; a run that did not finish failed.
+ * drift that is not a call's (a change seen on the host that the model could not follow) count as
+ * disagreements; a run that did not finish failed. The engine reports a call's drift after it has
+ * answered, so drifts are kept as a list of the file's, not per step: a call's shows as its step's
+ * result.
  *
  * @param steps the step lines, in order: {@code step, op, answer, model, kernel, line, notCarriedOut,
- *     expect, drifts}
+ *     expect}
  * @param drifts every drift the engine reported, with or without a step
  */
 public record LiveFileRun(FileComparison comparison, List<ObjectNode> steps, List<String> drifts) {
@@ -62,7 +65,6 @@ public record LiveFileRun(FileComparison comparison, List<ObjectNode> steps, Lis
         List<StepDisagreement> disagreements = new ArrayList<>();
         int compared = 0;
         int agreeing = 0;
-        int driftsInSteps = 0;
         for (ObjectNode step : steps) {
             int number = step.path("step").asInt();
             String op = step.path("op").asText();
@@ -77,10 +79,6 @@ public record LiveFileRun(FileComparison comparison, List<ObjectNode> steps, Lis
             if (step.has("kernel") && !step.get("kernel").equals(step.get("model"))) {
                 found.add(new StepDisagreement(number, op, "result", step.get("model"), step.get("kernel")));
             }
-            for (JsonNode drift : step.path("drifts")) {
-                driftsInSteps++;
-                found.add(new StepDisagreement(number, op, "drift", step.get("model"), drift));
-            }
             if (step.has("expect") && !step.get("expect").equals(step.get("answer"))) {
                 found.add(new StepDisagreement(number, op, "expect", step.get("answer"), step.get("expect")));
             }
@@ -92,9 +90,12 @@ public record LiveFileRun(FileComparison comparison, List<ObjectNode> steps, Lis
             }
             disagreements.addAll(found);
         }
-        for (String drift : drifts.subList(Math.min(driftsInSteps, drifts.size()), drifts.size())) {
-            disagreements.add(
-                    new StepDisagreement(0, "(host)", "drift", TextNode.valueOf(""), TextNode.valueOf(drift)));
+        for (String drift : drifts) {
+            // a call carried out that drifted is its step's result disagreement already
+            if (!drift.startsWith(HostRecord.CARRIED_OUT + " ")) {
+                disagreements.add(
+                        new StepDisagreement(0, "(host)", "drift", TextNode.valueOf(""), TextNode.valueOf(drift)));
+            }
         }
         return new FileComparison(
                 file, kernel, compared, agreeing, disagreements, List.of(), Optional.empty(), false, List.of());

@@ -61,10 +61,8 @@ public final class LiveScenarioRun {
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
 
     private final PrintStream out;
-    /** What the host did for the step being decided: the call carried out and the drifts seen. */
+    /** What the host did for the step being decided: the call carried out. */
     private final List<ObjectNode> carried = new ArrayList<>();
-
-    private final List<String> drifts = new ArrayList<>();
 
     private LiveScenarioRun(PrintStream out) {
         this.out = out;
@@ -178,13 +176,10 @@ public final class LiveScenarioRun {
             }
             long outside = live.host().refusedOutsideAllowList();
             List<ObjectNode> calls;
-            List<String> drifted;
             Decision decision = engine.decide(command).toCompletableFuture().join();
             synchronized (this) {
                 calls = List.copyOf(carried);
-                drifted = List.copyOf(drifts);
                 carried.clear();
-                drifts.clear();
             }
             bind(step, decision.outcome(), names);
             line.put("answer", decision.outcome().resultName());
@@ -201,10 +196,6 @@ public final class LiveScenarioRun {
                                 : !decision.outcome().isOk() && !(decision.outcome() instanceof Outcome.Warned)
                                         ? "the model refused it"
                                         : "user space cannot make this call");
-            }
-            if (!drifted.isEmpty()) {
-                var list = line.putArray("drifts");
-                drifted.forEach(list::add);
             }
             out.println(STEP + line);
         }
@@ -239,9 +230,7 @@ public final class LiveScenarioRun {
         public void drifted(CommandRecord command, AnswerRecord model, HostRecord host) {
             String text = host.kind() + " " + host.action() + ": model " + model.result() + ", host "
                     + host.kernel().result() + " (" + command.caller() + ": " + command.command() + ")";
-            synchronized (LiveScenarioRun.this) {
-                drifts.add(text);
-            }
+            // told after the call's answer: printed as the file's, never attached to a step
             out.println(DRIFT + text);
         }
     }

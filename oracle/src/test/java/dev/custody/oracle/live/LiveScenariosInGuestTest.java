@@ -34,8 +34,8 @@ class LiveScenariosInGuestTest {
 
     private static final String SCENARIOS = "../engine/src/test/resources/scenarios/";
 
-    private static final List<String> LIVE =
-            List.of("vfio-set-unset-container.json", "vfio-group-open-status.json", "vfio-type1-unmap-v1-v2.json");
+    private static final List<String> LIVE = List.of(
+            "vfio-set-unset-container.json", "vfio-group-open-status.json", "iommufd-attach-replace-detach.json");
 
     private static final String IN_KERNEL = "driver-core-bind-unbind.json";
 
