@@ -34,7 +34,28 @@ public final class LiveHost implements HostPort {
     private final AtomicLong drifts = new AtomicLong();
     private final AtomicLong refused = new AtomicLong();
     private final AtomicLong closedAtStart = new AtomicLong();
+    private volatile Witness witness = Witness.NONE;
     private long steps;
+
+    /**
+     * Who is told of each call carried out and each drift as they happen, on the coordinator's thread:
+     * {@code custody oracle live} reports both answers of every step with it. It must not block.
+     */
+    public interface Witness {
+        Witness NONE = new Witness() {
+            @Override
+            public void carriedOut(Command<?> command, String line, AnswerRecord model, AnswerRecord kernel) {}
+
+            @Override
+            public void drifted(CommandRecord command, AnswerRecord model, HostRecord host) {}
+        };
+
+        /** {@code line} was carried out; the model had answered {@code model}, the kernel {@code kernel}. */
+        void carriedOut(Command<?> command, String line, AnswerRecord model, AnswerRecord kernel);
+
+        /** The host answered or showed otherwise than the model (a call carried out, or a change seen). */
+        void drifted(CommandRecord command, AnswerRecord model, HostRecord host);
+    }
 
     /**
      * @param resync what the host shows now for a command's objects after a drift, as the changes that
@@ -74,6 +95,7 @@ public final class LiveHost implements HostPort {
         HostCalls.Answer answer = calls.perform("live" + (++steps), line);
         carriedOut.incrementAndGet();
         AnswerRecord kernel = kernelAnswer(answer, predicted, line);
+        witness.carriedOut(command, line, predicted, kernel);
         return Optional.of(new HostRecord(HostRecord.CARRIED_OUT, line, kernel));
     }
 
@@ -85,6 +107,12 @@ public final class LiveHost implements HostPort {
     @Override
     public void drifted(CommandRecord command, AnswerRecord model, HostRecord host) {
         drifts.incrementAndGet();
+        witness.drifted(command, model, host);
+    }
+
+    /** Tells {@code witness} (replacing any earlier one) of every call carried out and every drift from now on. */
+    public void witnessWith(Witness witness) {
+        this.witness = witness;
     }
 
     /** Commands carried out on the host so far. */

@@ -44,7 +44,8 @@ import picocli.CommandLine.Parameters;
             OracleCommand.Diff.class,
             OracleCommand.Kernels.class,
             NativeCheckCommand.class,
-            LiveCheckCommand.class
+            LiveCheckCommand.class,
+            LiveOracleCommand.class
         })
 public final class OracleCommand {
     static final int AGREE = 0;

@@ -79,12 +79,19 @@ public final class LiveCheck {
     /** Boots the machine and runs {@code mainClass} with {@code arguments} on this class path. */
     public GuestCheckResult run(String mainClass, List<String> arguments, String summaryPrefix) throws NotRealisable {
         GuestLayout layout = GuestLayout.of(ScenarioParser.parse("live-check", MACHINE));
+        return run(layout, List.of(), mainClass, arguments, summaryPrefix);
+    }
+
+    /** Boots {@code layout}'s machine with {@code extra} files in the guest and runs {@code mainClass} there. */
+    public GuestCheckResult run(
+            GuestLayout layout, List<GuestFile> extra, String mainClass, List<String> arguments, String summaryPrefix) {
         Path init = AgentBinary.standard().build(home.resolve(OracleFiles.INIT_SOURCE));
         GuestJdk.Contents runtime = GuestJdk.standard(MODULES).contents();
         GuestClassPath.Contents classPath = GuestClassPath.current();
         List<GuestFile> files = new ArrayList<>(runtime.files());
         files.addAll(classPath.files());
         files.add(GuestFile.directory("tmp"));
+        files.addAll(extra);
         List<String> command = new ArrayList<>(List.of(GuestJdk.javaExecutable()));
         command.addAll(JVM_FLAGS);
         command.addAll(List.of("-cp", classPath.classPath(), mainClass));
