@@ -36,7 +36,7 @@ import picocli.CommandLine.Parameters;
         name = "oracle",
         mixinStandardHelpOptions = true,
         description = {
-            "Runs scenarios against a real Linux kernel booted in QEMU (TCG) with a small guest agent,",
+            "Runs scenarios against a real Linux kernel booted in QEMU (KVM or TCG) with a small guest agent,",
             "and compares the kernel's answers with the engine's."
         },
         subcommands = {

@@ -29,6 +29,16 @@ class AcceleratorTest {
     }
 
     @Test
+    void aCpuThatReportsAHypervisorMeansAGuestHost() throws IOException {
+        Path guest = Files.writeString(
+                temp.resolve("guest"), "processor\t: 0\nflags\t\t: fpu vme sse2 hypervisor lahf_lm\n");
+        Path metal = Files.writeString(temp.resolve("metal"), "processor\t: 0\nflags\t\t: fpu vme sse2 vmx lahf_lm\n");
+        assertTrue(Accelerator.underAHypervisor(guest));
+        assertFalse(Accelerator.underAHypervisor(metal));
+        assertTrue(Accelerator.underAHypervisor(temp.resolve("no-cpuinfo")));
+    }
+
+    @Test
     void theCommandLineNamesTheAccelerator() {
         for (Accelerator accelerator : Accelerator.values()) {
             List<String> command = VirtualMachine.command(
