@@ -209,7 +209,18 @@ public final class VfioGroupRules {
         if (!(bound instanceof Outcome.Ok<ObjectId> idev)) {
             return bound.castFailure();
         }
-        ObjectId ioas = IommufdRules.compatIoas(tx, iommufd);
+        // vfio_iommufd_compat_attach_ioas asks for the compat IOAS without creating one
+        // (iommufd_vfio_compat_ioas_get_id): destroyed since SET_CONTAINER made it, it is ENODEV
+        IommufdFile ctx = tx.state().fileAs(iommufd, IommufdFile.class);
+        Optional<ObjectId> compat = ctx.compatIoas();
+        if (compat.isEmpty()) {
+            tx.rollback(before);
+            return fail(
+                            Errno.ENODEV,
+                            "the compat IOAS of " + ctx.label() + " was destroyed after the group was set to it")
+                    .castFailure();
+        }
+        ObjectId ioas = compat.get();
         Outcome<Reply> attached = IommufdRules.attach(tx, iommufd, idev.value(), ioas, Optional.empty());
         if (!attached.isOk()) {
             tx.rollback(before);

@@ -604,14 +604,22 @@ static void do_get_device_fd(const char *step, char **args) {
 }
 
 /* User memory for a DMA map: type1 pins the caller's pages, so the vaddr the scenario names must
- * be backed. Already-mapped ranges stay as they are. */
+ * be backed. Already-mapped pages stay as they are. A range that overlaps an earlier one cannot be
+ * mapped in one call (MAP_FIXED_NOREPLACE refuses the whole range), so its pages are then backed one
+ * by one; otherwise the part beyond the earlier range would stay unbacked and the kernel would
+ * answer EFAULT where the scenario means memory. */
 static void back_user_range(uint64_t vaddr, uint64_t size) {
     uint64_t page = 4096, start = vaddr & ~(page - 1), end = (vaddr + size + page - 1) & ~(page - 1);
+    int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE | MAP_NORESERVE;
     if (size == 0 || end <= start || end - start > (1ULL << 32)) {
         return;
     }
-    mmap((void *)start, end - start, PROT_READ | PROT_WRITE,
-         MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE | MAP_NORESERVE, -1, 0);
+    if (mmap((void *)start, end - start, PROT_READ | PROT_WRITE, flags, -1, 0) != MAP_FAILED) {
+        return;
+    }
+    for (uint64_t at = start; at < end; at += page) {
+        mmap((void *)at, page, PROT_READ | PROT_WRITE, flags, -1, 0);
+    }
 }
 
 static void do_map_dma(const char *step, char **args) {
