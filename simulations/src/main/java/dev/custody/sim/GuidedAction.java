@@ -9,19 +9,42 @@ import java.util.function.Function;
  * {@code aimed} picks arguments the rules should accept (live objects, matching drivers, aligned
  * ranges), {@code refused} arguments they should refuse (a stale fd, a device that is absent, a size no
  * page divides). Either may find nothing fitting in the current state (empty). {@code mutable}: refusals
- * may also be aimed calls with one argument mutated ({@link ArgumentMutator}).
+ * may also be aimed calls with one argument mutated ({@link ArgumentMutator}). {@code weight} scales the
+ * chance the scheduler draws the call (1 for an ordinary call, less for a rare one).
  */
 record GuidedAction(
         String operation,
         Function<Pick, Optional<Command<?>>> aimed,
         Function<Pick, Optional<Command<?>>> refused,
-        boolean mutable) {
+        boolean mutable,
+        double weight) {
 
     GuidedAction(
             String operation,
             Function<Pick, Optional<Command<?>>> aimed,
             Function<Pick, Optional<Command<?>>> refused) {
-        this(operation, aimed, refused, true);
+        this(operation, aimed, refused, true, 1);
+    }
+
+    GuidedAction(
+            String operation,
+            Function<Pick, Optional<Command<?>>> aimed,
+            Function<Pick, Optional<Command<?>>> refused,
+            boolean mutable) {
+        this(operation, aimed, refused, mutable, 1);
+    }
+
+    /**
+     * A call a role makes seldom (a bus reset, a query of the IOMMU's capabilities): drawn at
+     * {@code weight} times an ordinary call's chance, so it reaches its rules without thinning the
+     * other calls' share of a fixed budget.
+     */
+    static GuidedAction rare(
+            String operation,
+            Function<Pick, Optional<Command<?>>> aimed,
+            Function<Pick, Optional<Command<?>>> refused,
+            double weight) {
+        return new GuidedAction(operation, aimed, refused, true, weight);
     }
 
     /**

@@ -131,6 +131,9 @@ final class GuidedIommufdUser {
                                 Pick.file(x), IommuType.values()[p.random.nextInt(IommuType.values().length)])),
                 p -> p.myFile(OpenFile.CdevFile.class, c -> true)
                         .map(c -> new Command.ContainerCheckExtension(Pick.file(c), IommuType.TYPE1V2))));
+        actions.add(GuidedHotReset.info());
+        actions.add(GuidedHotReset.reset());
+        actions.add(GuidedHotReset.hwInfo());
         actions.add(GuidedCast.close());
         return actions;
     }

@@ -181,6 +181,6 @@ final class GuidedScheduler {
     }
 
     private static double weight(Slot slot) {
-        return 1 + 8 * slot.score;
+        return (1 + 8 * slot.score) * slot.action.weight();
     }
 }

@@ -57,6 +57,8 @@ final class GuidedVfioUser {
         actions.add(GuidedCast.deviceFd());
         actions.add(GuidedType1.map());
         actions.add(GuidedType1.unmap());
+        actions.add(GuidedHotReset.info());
+        actions.add(GuidedHotReset.reset());
         actions.add(GuidedCast.close());
         return actions;
     }

@@ -37,7 +37,29 @@ public final class SimTopology {
      */
     public static Topology forRun(long seed, int groups, Schedule schedule) {
         Topology machine = generate(seed, groups);
-        return schedule == Schedule.GUIDED ? withUntranslatedDevice(machine) : machine;
+        return schedule == Schedule.GUIDED ? withUntranslatedDevice(withBridge(machine)) : machine;
+    }
+
+    /** The bridge {@link #withBridge} puts the first groups' devices below. */
+    static final DeviceId BRIDGE = new DeviceId("0000:00:1c.0");
+    /** The groups below {@link #BRIDGE}: a hot reset of one of their devices reaches them all. */
+    static final int GROUPS_BELOW_BRIDGE = 3;
+
+    /**
+     * {@code machine} with the devices of groups 1 to {@link #GROUPS_BELOW_BRIDGE} on the secondary
+     * bus of one PCI bridge (a slot with several isolated functions), so a bus reset of one of them
+     * reaches devices of other groups: it is granted only to a caller that owns all those groups, and
+     * refused to one that holds some. Every other device sits on a root bus, where no reset is offered.
+     */
+    static Topology withBridge(Topology machine) {
+        SequencedMap<DeviceId, DeviceSpec> devices = new LinkedHashMap<>();
+        machine.devices()
+                .forEach((id, spec) -> devices.put(
+                        id,
+                        spec.group().map(g -> g.number() <= GROUPS_BELOW_BRIDGE).orElse(false)
+                                ? spec.withUpstreamBridge(Optional.of(BRIDGE))
+                                : spec));
+        return new Topology(machine.iommus(), machine.drivers(), devices);
     }
 
     /**
