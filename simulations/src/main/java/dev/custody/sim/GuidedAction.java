@@ -37,14 +37,15 @@ record GuidedAction(
     /**
      * A call a role makes seldom (a bus reset, a query of the IOMMU's capabilities): drawn at
      * {@code weight} times an ordinary call's chance, so it reaches its rules without thinning the
-     * other calls' share of a fixed budget.
+     * other calls' share of a fixed budget. Its refusals are all its own (no mutated argument): a
+     * rare call has few refusals to spend, and its own aim at the checks a mutation seldom meets.
      */
     static GuidedAction rare(
             String operation,
             Function<Pick, Optional<Command<?>>> aimed,
             Function<Pick, Optional<Command<?>>> refused,
             double weight) {
-        return new GuidedAction(operation, aimed, refused, true, weight);
+        return new GuidedAction(operation, aimed, refused, false, weight);
     }
 
     /**

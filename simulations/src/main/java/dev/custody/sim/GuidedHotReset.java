@@ -18,16 +18,33 @@ import java.util.Optional;
 final class GuidedHotReset {
     private GuidedHotReset() {}
 
-    /** A tenth of an ordinary kind of call's chance to be drawn. */
-    static final double WEIGHT = 0.1;
+    /** A quarter of an ordinary kind of call's chance to be drawn. */
+    static final double WEIGHT = 0.25;
     /** What QEMU's first hot_reset_info asks for: room for every device (the count comes back). */
     private static final long ALL_DEVICES = Integer.MAX_VALUE;
 
-    /** The role's device fds of either path that a reset can be asked on: open and bound to an iommufd or a group. */
+    /**
+     * The role's device fds of either path that a reset can be asked on: open and bound to an iommufd
+     * or a group (a VMM's bound cdevs alone half the time); three times in four only those of a device below a bridge when there are some, as
+     * the others' answer is always ENODEV.
+     */
     private static List<OpenFile> deviceFds(Pick p) {
-        List<OpenFile> fds = new ArrayList<>(p.mine(OpenFile.VfioDeviceFile.class, d -> true));
-        fds.addAll(p.mine(OpenFile.CdevFile.class, c -> c.binding().isPresent()));
-        return fds;
+        List<OpenFile> fds =
+                new ArrayList<>(p.mine(OpenFile.CdevFile.class, c -> c.binding().isPresent()));
+        if (fds.isEmpty() || p.random.nextBoolean()) {
+            fds.addAll(p.mine(OpenFile.VfioDeviceFile.class, d -> true));
+        }
+        List<OpenFile> belowBridge = fds.stream()
+                .filter(f -> p.state.spec(deviceOf(f)).upstreamBridge().isPresent())
+                .toList();
+        return belowBridge.isEmpty() || p.random.nextInt(4) == 0 ? fds : belowBridge;
+    }
+
+    /** A container or iommufd of the role: there the reset's ioctl numbers are type1's. */
+    private static Optional<OpenFile> iommuFile(Pick p) {
+        List<OpenFile> files = new ArrayList<>(p.mine(OpenFile.VfioContainer.class, c -> true));
+        files.addAll(p.mine(OpenFile.IommufdFile.class, f -> true));
+        return p.one(files);
     }
 
     private static DeviceId deviceOf(OpenFile file) {
@@ -55,10 +72,11 @@ final class GuidedHotReset {
         return GuidedAction.rare(
                 "PciHotResetInfo",
                 p -> p.one(deviceFds(p)).map(f -> new Command.PciHotResetInfo(Pick.file(f), ALL_DEVICES)),
-                p -> p.random.nextInt(3) != 0
+                p -> p.random.nextBoolean()
                         ? p.one(deviceFds(p)).map(f -> new Command.PciHotResetInfo(Pick.file(f), p.random.nextInt(2)))
-                        : p.one(p.mine(OpenFile.class, f -> !(f instanceof OpenFile.VfioDeviceFile)))
-                                .map(f -> new Command.PciHotResetInfo(Pick.file(f), ALL_DEVICES)),
+                        : iommuFile(p)
+                                .or(() -> p.one(p.mine(OpenFile.class, f -> !(f instanceof OpenFile.VfioDeviceFile))))
+                                .map(f -> new Command.PciHotResetInfo(Pick.file(f), p.random.nextInt(2))),
                 WEIGHT);
     }
 
@@ -75,16 +93,21 @@ final class GuidedHotReset {
                                 ? new Command.PciHotReset(Pick.file(f), List.of(), 0)
                                 : new Command.PciHotReset(
                                         Pick.file(f), myGroupFds(p, groupsReached(p, deviceOf(f))), 0)),
-                p -> p.one(deviceFds(p)).map(f -> {
-                    List<Handle> right = myGroupFds(p, groupsReached(p, deviceOf(f)));
-                    return switch (p.random.nextInt(3)) {
-                        case 0 -> new Command.PciHotReset(Pick.file(f), right, 1);
-                        case 1 ->
-                            new Command.PciHotReset(
-                                    Pick.file(f), right.isEmpty() ? right : right.subList(0, right.size() - 1), 0);
-                        default -> new Command.PciHotReset(Pick.file(f), wrongGroupFds(p, right), 0);
-                    };
-                }),
+                p -> p.random.nextInt(5) == 0
+                        ? iommuFile(p).map(f -> new Command.PciHotReset(Pick.file(f), List.of(), 0))
+                        : p.one(deviceFds(p)).map(f -> {
+                            List<Handle> right = myGroupFds(p, groupsReached(p, deviceOf(f)));
+                            return switch (p.random.nextInt(4)) {
+                                case 0 -> new Command.PciHotReset(Pick.file(f), right, 1);
+                                case 1 -> new Command.PciHotReset(Pick.file(f), tooMany(p, right), 0);
+                                case 2 ->
+                                    new Command.PciHotReset(
+                                            Pick.file(f),
+                                            right.isEmpty() ? right : right.subList(0, right.size() - 1),
+                                            0);
+                                default -> new Command.PciHotReset(Pick.file(f), wrongGroupFds(p, right), 0);
+                            };
+                        }),
                 WEIGHT);
     }
 
@@ -97,6 +120,16 @@ final class GuidedHotReset {
                 .stream()
                 .map(Pick::file)
                 .toList();
+    }
+
+    /** More group fds than there are devices on the host: the right ones over and again, else any fd. */
+    private static List<Handle> tooMany(Pick p, List<Handle> right) {
+        List<Handle> many = new ArrayList<>();
+        Handle some = right.isEmpty() ? p.wrongHandle() : right.getFirst();
+        for (int i = 0; i <= p.state.topology().devices().size(); i++) {
+            many.add(right.isEmpty() ? some : right.get(i % right.size()));
+        }
+        return many;
     }
 
     /** The right group fds plus one of a group the reset does not reach, or another kind of fd. */

@@ -20,6 +20,9 @@ import java.util.SequencedMap;
 public final class SimTopology {
     private SimTopology() {}
 
+    /** The NIC {@link #withUntranslatedDevice} adds. */
+    static final DeviceId UNTRANSLATED = new DeviceId("0001:00:00.0");
+
     private static final int[] GROUP_SIZES = {1, 2, 1, 3, 1, 2, 4, 1};
 
     /** The devices {@link #generate} puts on a host of {@code groups} groups, without building it. */
@@ -37,28 +40,44 @@ public final class SimTopology {
      */
     public static Topology forRun(long seed, int groups, Schedule schedule) {
         Topology machine = generate(seed, groups);
-        return schedule == Schedule.GUIDED ? withUntranslatedDevice(withBridge(machine)) : machine;
+        return schedule == Schedule.GUIDED ? withBridges(withUntranslatedDevice(machine), UNTRANSLATED) : machine;
     }
 
-    /** The bridge {@link #withBridge} puts the first groups' devices below. */
+    /** The root port {@link #withBridges} puts the first groups' devices below. */
     static final DeviceId BRIDGE = new DeviceId("0000:00:1c.0");
     /** The groups below {@link #BRIDGE}: a hot reset of one of their devices reaches them all. */
     static final int GROUPS_BELOW_BRIDGE = 3;
+    /** A second root port, with group 5's devices and the device no IOMMU translates below it. */
+    static final DeviceId SECOND_BRIDGE = new DeviceId("0000:00:1d.0");
+
+    private static final int GROUP_BESIDE_UNTRANSLATED = 5;
 
     /**
-     * {@code machine} with the devices of groups 1 to {@link #GROUPS_BELOW_BRIDGE} on the secondary
-     * bus of one PCI bridge (a slot with several isolated functions), so a bus reset of one of them
-     * reaches devices of other groups: it is granted only to a caller that owns all those groups, and
-     * refused to one that holds some. Every other device sits on a root bus, where no reset is offered.
+     * {@code machine} with two PCI bridges (root ports, themselves devices with no group and no
+     * driver the model binds). Below the first sit the devices of groups 1 to
+     * {@link #GROUPS_BELOW_BRIDGE} (a slot with several isolated functions), so a bus reset of one of
+     * them reaches devices of other groups: it is granted only to a caller that owns all those groups
+     * and refused to one that holds some. Below the second sit group 5's devices and {@code
+     * untranslated}, a device with no group, so a reset there is never offered (EPERM, EINVAL). Every
+     * other device sits on a root bus, where no reset is possible (ENODEV).
      */
-    static Topology withBridge(Topology machine) {
+    static Topology withBridges(Topology machine, DeviceId untranslated) {
         SequencedMap<DeviceId, DeviceSpec> devices = new LinkedHashMap<>();
-        machine.devices()
-                .forEach((id, spec) -> devices.put(
-                        id,
-                        spec.group().map(g -> g.number() <= GROUPS_BELOW_BRIDGE).orElse(false)
-                                ? spec.withUpstreamBridge(Optional.of(BRIDGE))
-                                : spec));
+        for (DeviceId bridge : List.of(BRIDGE, SECOND_BRIDGE)) {
+            devices.put(
+                    bridge,
+                    new DeviceSpec(
+                            bridge, Optional.empty(), Optional.empty(), List.of(), false, true, Optional.empty()));
+        }
+        machine.devices().forEach((id, spec) -> {
+            int group = spec.group().map(GroupId::number).orElse(0);
+            Optional<DeviceId> bridge = group >= 1 && group <= GROUPS_BELOW_BRIDGE
+                    ? Optional.of(BRIDGE)
+                    : group == GROUP_BESIDE_UNTRANSLATED || id.equals(untranslated)
+                            ? Optional.of(SECOND_BRIDGE)
+                            : Optional.empty();
+            devices.put(id, spec.withUpstreamBridge(bridge));
+        });
         return new Topology(machine.iommus(), machine.drivers(), devices);
     }
 
@@ -69,7 +88,7 @@ public final class SimTopology {
      */
     static Topology withUntranslatedDevice(Topology machine) {
         SequencedMap<DeviceId, DeviceSpec> devices = new LinkedHashMap<>(machine.devices());
-        DeviceId nic = new DeviceId("0001:00:00.0");
+        DeviceId nic = UNTRANSLATED;
         devices.put(
                 nic,
                 new DeviceSpec(
