@@ -40,6 +40,24 @@ final class GuidedHotReset {
         return belowBridge.isEmpty() || p.random.nextInt(4) == 0 ? fds : belowBridge;
     }
 
+    /**
+     * An fd no reset can be asked on: a closed or foreign fd (a wrong handle), a cdev of the role not
+     * bound to an iommufd yet, or a group fd.
+     */
+    private static Handle notADeviceFd(Pick p) {
+        return switch (p.random.nextInt(3)) {
+            case 0 ->
+                p.myFile(OpenFile.CdevFile.class, c -> c.binding().isEmpty())
+                        .map(Pick::file)
+                        .orElseGet(p::wrongHandle);
+            case 1 ->
+                p.myFile(OpenFile.VfioGroupFile.class, g -> true)
+                        .map(Pick::file)
+                        .orElseGet(p::wrongHandle);
+            default -> p.wrongHandle();
+        };
+    }
+
     /** A container or iommufd of the role: there the reset's ioctl numbers are type1's. */
     private static Optional<OpenFile> iommuFile(Pick p) {
         List<OpenFile> files = new ArrayList<>(p.mine(OpenFile.VfioContainer.class, c -> true));
@@ -72,11 +90,12 @@ final class GuidedHotReset {
         return GuidedAction.rare(
                 "PciHotResetInfo",
                 p -> p.one(deviceFds(p)).map(f -> new Command.PciHotResetInfo(Pick.file(f), ALL_DEVICES)),
-                p -> p.random.nextBoolean()
-                        ? p.one(deviceFds(p)).map(f -> new Command.PciHotResetInfo(Pick.file(f), p.random.nextInt(2)))
-                        : iommuFile(p)
-                                .or(() -> p.one(p.mine(OpenFile.class, f -> !(f instanceof OpenFile.VfioDeviceFile))))
-                                .map(f -> new Command.PciHotResetInfo(Pick.file(f), p.random.nextInt(2))),
+                p -> switch (p.random.nextInt(4)) {
+                    case 0, 1 ->
+                        p.one(deviceFds(p)).map(f -> new Command.PciHotResetInfo(Pick.file(f), p.random.nextInt(2)));
+                    case 2 -> GuidedCast.some(new Command.PciHotResetInfo(notADeviceFd(p), ALL_DEVICES));
+                    default -> iommuFile(p).map(f -> new Command.PciHotResetInfo(Pick.file(f), p.random.nextInt(2)));
+                },
                 WEIGHT);
     }
 
@@ -93,8 +112,10 @@ final class GuidedHotReset {
                                 ? new Command.PciHotReset(Pick.file(f), List.of(), 0)
                                 : new Command.PciHotReset(
                                         Pick.file(f), myGroupFds(p, groupsReached(p, deviceOf(f))), 0)),
-                p -> p.random.nextInt(5) == 0
-                        ? iommuFile(p).map(f -> new Command.PciHotReset(Pick.file(f), List.of(), 0))
+                p -> p.random.nextInt(3) == 0
+                        ? (p.random.nextBoolean()
+                                ? iommuFile(p).map(f -> new Command.PciHotReset(Pick.file(f), List.of(), 0))
+                                : GuidedCast.some(new Command.PciHotReset(notADeviceFd(p), List.of(), 0)))
                         : p.one(deviceFds(p)).map(f -> {
                             List<Handle> right = myGroupFds(p, groupsReached(p, deviceOf(f)));
                             return switch (p.random.nextInt(4)) {
@@ -138,7 +159,10 @@ final class GuidedHotReset {
         List<OpenFile> others = p.state.files().values().stream()
                 .filter(f -> f.fdOpen() && !right.contains(Pick.file(f)))
                 .toList();
-        wrong.add(p.one(others).map(Pick::file).orElse(new Handle.Number(-1)));
+        wrong.add(
+                p.random.nextBoolean()
+                        ? p.wrongHandle()
+                        : p.one(others).map(Pick::file).orElse(new Handle.Number(-1)));
         return wrong;
     }
 
