@@ -9,21 +9,21 @@ import java.util.function.Function;
  * {@code aimed} picks arguments the rules should accept (live objects, matching drivers, aligned
  * ranges), {@code refused} arguments they should refuse (a stale fd, a device that is absent, a size no
  * page divides). Either may find nothing fitting in the current state (empty). {@code mutable}: refusals
- * may also be aimed calls with one argument mutated ({@link ArgumentMutator}). {@code weight} scales the
- * chance the scheduler draws the call (1 for an ordinary call, less for a rare one).
+ * may also be aimed calls with one argument mutated ({@link ArgumentMutator}). {@code rare}: a call a role makes
+ * seldom, drawn apart from the others (see {@link #rare}).
  */
 record GuidedAction(
         String operation,
         Function<Pick, Optional<Command<?>>> aimed,
         Function<Pick, Optional<Command<?>>> refused,
         boolean mutable,
-        double weight) {
+        boolean rare) {
 
     GuidedAction(
             String operation,
             Function<Pick, Optional<Command<?>>> aimed,
             Function<Pick, Optional<Command<?>>> refused) {
-        this(operation, aimed, refused, true, 1);
+        this(operation, aimed, refused, true, false);
     }
 
     GuidedAction(
@@ -31,21 +31,21 @@ record GuidedAction(
             Function<Pick, Optional<Command<?>>> aimed,
             Function<Pick, Optional<Command<?>>> refused,
             boolean mutable) {
-        this(operation, aimed, refused, mutable, 1);
+        this(operation, aimed, refused, mutable, false);
     }
 
     /**
-     * A call a role makes seldom (a bus reset, a query of the IOMMU's capabilities): drawn at
-     * {@code weight} times an ordinary call's chance, so it reaches its rules without thinning the
-     * other calls' share of a fixed budget. Its refusals are all its own (no mutated argument): a
-     * rare call has few refusals to spend, and its own aim at the checks a mutation seldom meets.
+     * A call a role makes seldom (a bus reset, a query of the IOMMU's capabilities): the scheduler
+     * draws it apart, now and then between the other calls and from a random stream of its own
+     * ({@link GuidedScheduler}), so the other calls of a seed stay the calls they were and keep
+     * their rare refusals. Its refusals are all its own (no mutated argument): a rare call has few
+     * refusals to spend, and its own aim at checks a mutation seldom meets.
      */
     static GuidedAction rare(
             String operation,
             Function<Pick, Optional<Command<?>>> aimed,
-            Function<Pick, Optional<Command<?>>> refused,
-            double weight) {
-        return new GuidedAction(operation, aimed, refused, false, weight);
+            Function<Pick, Optional<Command<?>>> refused) {
+        return new GuidedAction(operation, aimed, refused, false, true);
     }
 
     /**

@@ -12,14 +12,12 @@ import java.util.Optional;
 /**
  * The VMMs' hot reset of a device's bus (VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, VFIO_DEVICE_PCI_HOT_RESET)
  * and IOMMU_GET_HW_INFO, as QEMU calls them when a guest resets a device or a vIOMMU asks what the host
- * IOMMU can do. They are rare calls of a VMM, so the scheduler draws them at a low weight
- * ({@link #WEIGHT}): the other calls keep their share of a fixed budget and their rare refusals.
+ * IOMMU can do. They are rare calls of a VMM, drawn apart from the others ({@link GuidedAction#rare}):
+ * the other calls keep their order and their rare refusals.
  */
 final class GuidedHotReset {
     private GuidedHotReset() {}
 
-    /** A quarter of an ordinary kind of call's chance to be drawn. */
-    static final double WEIGHT = 0.25;
     /** What QEMU's first hot_reset_info asks for: room for every device (the count comes back). */
     private static final long ALL_DEVICES = Integer.MAX_VALUE;
 
@@ -95,8 +93,7 @@ final class GuidedHotReset {
                         p.one(deviceFds(p)).map(f -> new Command.PciHotResetInfo(Pick.file(f), p.random.nextInt(2)));
                     case 2 -> GuidedCast.some(new Command.PciHotResetInfo(notADeviceFd(p), ALL_DEVICES));
                     default -> iommuFile(p).map(f -> new Command.PciHotResetInfo(Pick.file(f), p.random.nextInt(2)));
-                },
-                WEIGHT);
+                });
     }
 
     /**
@@ -128,8 +125,7 @@ final class GuidedHotReset {
                                             0);
                                 default -> new Command.PciHotReset(Pick.file(f), wrongGroupFds(p, right), 0);
                             };
-                        }),
-                WEIGHT);
+                        }));
     }
 
     /** This role's open group fds of {@code groups}. */
@@ -190,7 +186,6 @@ final class GuidedHotReset {
                                 case 1 -> new Command.GetHwInfo(ctx, idev, 0, 0x100, 64);
                                 default -> new Command.GetHwInfo(ctx, p.wrongHandle(), 0, 0, 64);
                             };
-                        }),
-                WEIGHT);
+                        }));
     }
 }

@@ -40,10 +40,22 @@ final class GuidedScheduler {
     private static final double DECAY = 0.8;
     private static final int TRIES = 24;
     private static final int CORPUS = 64;
+    /** The share of the calls that are rare ones ({@link GuidedAction#rare}). */
+    static final double RARE_SHARE = 0.03;
+    /** Of the rare calls, the share aimed at a refusal. */
+    private static final double RARE_REFUSALS = 0.4;
 
     private final List<GuidedAction.Role> roles;
     private final List<Slot> slots = new ArrayList<>();
+    private final List<Slot> rareSlots = new ArrayList<>();
     private final Random random;
+    /**
+     * The rare calls' own stream: drawing them takes nothing from {@link #random}, and they change
+     * no state an ordinary call reads (a reset or a query changes no ownership), so a seed's ordinary
+     * calls are the same with or without them.
+     */
+    private final Random rareRandom;
+
     private final Topology workedOn;
     private final double refusalShare;
     private final Coverage coverage;
@@ -72,6 +84,7 @@ final class GuidedScheduler {
     GuidedScheduler(
             long seed, Topology workedOn, int vfioUsers, int iommufdUsers, double refusalShare, Coverage coverage) {
         this.random = new Random(seed ^ 0x6775696465644cL);
+        this.rareRandom = new Random(seed ^ 0x7261726543616c6cL);
         this.workedOn = workedOn;
         this.refusalShare = refusalShare;
         this.coverage = coverage;
@@ -79,13 +92,19 @@ final class GuidedScheduler {
         for (boolean refusal : new boolean[] {false, true}) {
             for (GuidedAction.Role role : roles) {
                 for (GuidedAction action : role.actions()) {
-                    slots.add(new Slot(role, action, refusal));
+                    (action.rare() ? rareSlots : slots).add(new Slot(role, action, refusal));
                 }
             }
         }
     }
 
     Choice next(KernelState state) {
+        if (!rareSlots.isEmpty() && rareRandom.nextDouble() < RARE_SHARE) {
+            Optional<Choice> rare = rare(state);
+            if (rare.isPresent()) {
+                return rare.get();
+            }
+        }
         boolean aimRefusal = aimedAtRefusal < refusalShare * (calls + 1);
         List<Slot> open = new ArrayList<>();
         for (Slot slot : slots) {
@@ -98,7 +117,7 @@ final class GuidedScheduler {
             return again.get();
         }
         for (int attempt = 0; attempt < TRIES && !open.isEmpty(); attempt++) {
-            Slot slot = draw(open);
+            Slot slot = draw(open, random);
             Pick pick =
                     new Pick(state, random, slot.role.name(), workedOn, coverage).forOperation(slot.action.operation());
             Optional<Command<?>> command = slot.refusal
@@ -112,6 +131,28 @@ final class GuidedScheduler {
         // nothing fitted (a host with no devices left): a read of any group is always an answer
         GroupId group = workedOn.devices().values().iterator().next().group().orElse(new GroupId(1));
         return new Choice("driver-core", new Command.QueryGroup(group), null, aimRefusal);
+    }
+
+    /** A rare call drawn from its own stream, when one fits the state. */
+    private Optional<Choice> rare(KernelState state) {
+        boolean aimRefusal = rareRandom.nextDouble() < RARE_REFUSALS;
+        List<Slot> open = new ArrayList<>();
+        for (Slot slot : rareSlots) {
+            if (slot.refusal == aimRefusal) {
+                open.add(slot);
+            }
+        }
+        for (int attempt = 0; attempt < TRIES && !open.isEmpty(); attempt++) {
+            Slot slot = draw(open, rareRandom);
+            Pick pick = new Pick(state, rareRandom, slot.role.name(), workedOn, coverage)
+                    .forOperation(slot.action.operation());
+            Optional<Command<?>> command = (slot.refusal ? slot.action.refused() : slot.action.aimed()).apply(pick);
+            if (command.isPresent()) {
+                return Optional.of(new Choice(slot.role.name(), command.get(), slot, slot.refusal));
+            }
+            open.remove(slot);
+        }
+        return Optional.empty();
     }
 
     /**
@@ -150,6 +191,10 @@ final class GuidedScheduler {
 
     /** Tells the scheduler how new the chosen call's answer was, and whether it was accepted. */
     void observe(Choice choice, int novelty, boolean accepted) {
+        if (choice.slot() instanceof Slot slot && slot.action.rare()) {
+            slot.score = DECAY * slot.score + (1 - DECAY) * novelty;
+            return; // the ordinary calls' share of refusals counts ordinary calls
+        }
         calls++;
         if (novelty > 0 && accepted && choice.slot() instanceof Slot slot && slot.action.mutable()) {
             corpus.addLast(choice);
@@ -165,7 +210,7 @@ final class GuidedScheduler {
         }
     }
 
-    private Slot draw(List<Slot> open) {
+    private static Slot draw(List<Slot> open, Random random) {
         double total = 0;
         for (Slot slot : open) {
             total += weight(slot);
@@ -181,6 +226,6 @@ final class GuidedScheduler {
     }
 
     private static double weight(Slot slot) {
-        return (1 + 8 * slot.score) * slot.action.weight();
+        return 1 + 8 * slot.score;
     }
 }

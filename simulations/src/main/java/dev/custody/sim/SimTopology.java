@@ -40,44 +40,30 @@ public final class SimTopology {
      */
     public static Topology forRun(long seed, int groups, Schedule schedule) {
         Topology machine = generate(seed, groups);
-        return schedule == Schedule.GUIDED ? withBridges(withUntranslatedDevice(machine), UNTRANSLATED) : machine;
+        return schedule == Schedule.GUIDED ? withBridge(withUntranslatedDevice(machine)) : machine;
     }
 
-    /** The root port {@link #withBridges} puts the first groups' devices below. */
+    /** The bridge {@link #withBridge} puts the first groups' devices below. */
     static final DeviceId BRIDGE = new DeviceId("0000:00:1c.0");
     /** The groups below {@link #BRIDGE}: a hot reset of one of their devices reaches them all. */
-    static final int GROUPS_BELOW_BRIDGE = 3;
-    /** A second root port, with group 5's devices and the device no IOMMU translates below it. */
-    static final DeviceId SECOND_BRIDGE = new DeviceId("0000:00:1d.0");
-
-    private static final int GROUP_BESIDE_UNTRANSLATED = 5;
+    static final int GROUPS_BELOW_BRIDGE = 6;
 
     /**
-     * {@code machine} with two PCI bridges (root ports, themselves devices with no group and no
-     * driver the model binds). Below the first sit the devices of groups 1 to
-     * {@link #GROUPS_BELOW_BRIDGE} (a slot with several isolated functions), so a bus reset of one of
-     * them reaches devices of other groups: it is granted only to a caller that owns all those groups
-     * and refused to one that holds some. Below the second sit group 5's devices and {@code
-     * untranslated}, a device with no group, so a reset there is never offered (EPERM, EINVAL). Every
-     * other device sits on a root bus, where no reset is possible (ENODEV).
+     * {@code machine} with the devices of groups 1 to {@link #GROUPS_BELOW_BRIDGE} on the secondary
+     * bus of one PCI bridge (a slot with several isolated functions), so a bus reset of one of them
+     * reaches devices of other groups: it is granted only to a caller that owns all those groups and
+     * refused to one that holds some. Every other device sits on a root bus, where no reset is
+     * possible (ENODEV). The bridge itself is left out of the devices, so the calls that pick
+     * devices pick what they picked on a host without it, and a seed's other calls stay as they were.
      */
-    static Topology withBridges(Topology machine, DeviceId untranslated) {
+    static Topology withBridge(Topology machine) {
         SequencedMap<DeviceId, DeviceSpec> devices = new LinkedHashMap<>();
-        for (DeviceId bridge : List.of(BRIDGE, SECOND_BRIDGE)) {
-            devices.put(
-                    bridge,
-                    new DeviceSpec(
-                            bridge, Optional.empty(), Optional.empty(), List.of(), false, true, Optional.empty()));
-        }
-        machine.devices().forEach((id, spec) -> {
-            int group = spec.group().map(GroupId::number).orElse(0);
-            Optional<DeviceId> bridge = group >= 1 && group <= GROUPS_BELOW_BRIDGE
-                    ? Optional.of(BRIDGE)
-                    : group == GROUP_BESIDE_UNTRANSLATED || id.equals(untranslated)
-                            ? Optional.of(SECOND_BRIDGE)
-                            : Optional.empty();
-            devices.put(id, spec.withUpstreamBridge(bridge));
-        });
+        machine.devices()
+                .forEach((id, spec) -> devices.put(
+                        id,
+                        spec.group().map(g -> g.number() <= GROUPS_BELOW_BRIDGE).orElse(false)
+                                ? spec.withUpstreamBridge(Optional.of(BRIDGE))
+                                : spec));
         return new Topology(machine.iommus(), machine.drivers(), devices);
     }
 
