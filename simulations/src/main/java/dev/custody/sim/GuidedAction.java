@@ -37,8 +37,9 @@ record GuidedAction(
     /**
      * A call a role makes seldom (a bus reset, a query of the IOMMU's capabilities): the scheduler
      * draws it apart, now and then between the other calls and from a random stream of its own
-     * ({@link GuidedScheduler}), so the other calls of a seed stay the calls they were and keep
-     * their rare refusals. Its refusals are all its own (no mutated argument): a rare call has few
+     * ({@link GuidedScheduler}), so the other calls of a seed mostly stay the calls they were and
+     * keep their rare refusals. It is aimed at a refusal or at success as the call in its place
+     * would have been, so the share of refusals stays exact. Its refusals are all its own (no mutated argument): a rare call has few
      * refusals to spend, and its own aim at checks a mutation seldom meets.
      */
     static GuidedAction rare(

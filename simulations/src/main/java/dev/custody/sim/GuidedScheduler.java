@@ -41,9 +41,7 @@ final class GuidedScheduler {
     private static final int TRIES = 24;
     private static final int CORPUS = 64;
     /** The share of the calls that are rare ones ({@link GuidedAction#rare}). */
-    static final double RARE_SHARE = 0.03;
-    /** Of the rare calls, the share aimed at a refusal. */
-    private static final double RARE_REFUSALS = 0.4;
+    static final double RARE_SHARE = 0.01;
 
     private final List<GuidedAction.Role> roles;
     private final List<Slot> slots = new ArrayList<>();
@@ -99,13 +97,13 @@ final class GuidedScheduler {
     }
 
     Choice next(KernelState state) {
+        boolean aimRefusal = aimedAtRefusal < refusalShare * (calls + 1);
         if (!rareSlots.isEmpty() && rareRandom.nextDouble() < RARE_SHARE) {
-            Optional<Choice> rare = rare(state);
+            Optional<Choice> rare = rare(state, aimRefusal);
             if (rare.isPresent()) {
                 return rare.get();
             }
         }
-        boolean aimRefusal = aimedAtRefusal < refusalShare * (calls + 1);
         List<Slot> open = new ArrayList<>();
         for (Slot slot : slots) {
             if (slot.refusal == aimRefusal) {
@@ -134,8 +132,7 @@ final class GuidedScheduler {
     }
 
     /** A rare call drawn from its own stream, when one fits the state. */
-    private Optional<Choice> rare(KernelState state) {
-        boolean aimRefusal = rareRandom.nextDouble() < RARE_REFUSALS;
+    private Optional<Choice> rare(KernelState state, boolean aimRefusal) {
         List<Slot> open = new ArrayList<>();
         for (Slot slot : rareSlots) {
             if (slot.refusal == aimRefusal) {
@@ -191,12 +188,12 @@ final class GuidedScheduler {
 
     /** Tells the scheduler how new the chosen call's answer was, and whether it was accepted. */
     void observe(Choice choice, int novelty, boolean accepted) {
-        if (choice.slot() instanceof Slot slot && slot.action.rare()) {
-            slot.score = DECAY * slot.score + (1 - DECAY) * novelty;
-            return; // the ordinary calls' share of refusals counts ordinary calls
-        }
         calls++;
-        if (novelty > 0 && accepted && choice.slot() instanceof Slot slot && slot.action.mutable()) {
+        if (novelty > 0
+                && accepted
+                && choice.slot() instanceof Slot slot
+                && slot.action.mutable()
+                && !slot.action.rare()) {
             corpus.addLast(choice);
             if (corpus.size() > CORPUS) {
                 corpus.removeFirst();
