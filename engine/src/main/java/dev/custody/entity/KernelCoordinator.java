@@ -456,6 +456,16 @@ public final class KernelCoordinator
             ActorRef<StatusReply<Decision>> caller) {
         AnswerRecord answer = AnswerRecord.of(model.outcome());
         Decision given = HostDecision.given(now, model, carried);
+        if (HostDecision.drifted(model, carried)) {
+            // the resync is queued before the caller can hear the answer, so that whatever the caller
+            // asks next (a quiesce, a state) comes after the model has followed the host
+            log.drift(command, answer, carried.get());
+            host.drifted(command, answer, carried.get());
+            ActorRef<StatusReply<Decision>> nobody = context.getSystem().ignoreRef();
+            for (HostPort.Observation seen : host.resync(given.state(), command.read())) {
+                context.getSelf().tell(new Observe(seen, nobody));
+            }
+        }
         if (given.events().isEmpty()) {
             answerOrWait(
                     new KernelJournal.Answered(batch.lastSeq(ledger.lastSeq()), command, answer, carried),
@@ -468,14 +478,6 @@ public final class KernelCoordinator
                     caller,
                     given);
             scheduleFlush();
-        }
-        if (HostDecision.drifted(model, carried)) {
-            log.drift(command, answer, carried.get());
-            host.drifted(command, answer, carried.get());
-            ActorRef<StatusReply<Decision>> nobody = context.getSystem().ignoreRef();
-            for (HostPort.Observation seen : host.resync(given.state(), command.read())) {
-                context.getSelf().tell(new Observe(seen, nobody));
-            }
         }
     }
 
