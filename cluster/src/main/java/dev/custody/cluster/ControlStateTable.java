@@ -68,12 +68,7 @@ final class ControlStateTable implements StateRecords {
     public synchronized List<String> readAll() {
         try {
             Connection db = connection();
-            try (Statement create = db.createStatement()) {
-                create.setQueryTimeout(timeoutSeconds);
-                create.execute("CREATE TABLE IF NOT EXISTS " + TABLE
-                        + " (instance TEXT NOT NULL, seq BIGINT NOT NULL, record TEXT NOT NULL,"
-                        + " PRIMARY KEY (instance, seq))");
-            }
+            createTable(db);
             List<String> records = new ArrayList<>();
             try (PreparedStatement select =
                     db.prepareStatement("SELECT seq, record FROM " + TABLE + " WHERE instance = ? ORDER BY seq")) {
@@ -91,6 +86,36 @@ final class ControlStateTable implements StateRecords {
             forget();
             throw new IllegalStateException(
                     "cannot read the control state of " + instance + " from " + where() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Creates the table unless it exists. PostgreSQL's {@code CREATE TABLE IF NOT EXISTS} is not safe
+     * against itself: when instances start at once on a fresh database, the losers' statements fail
+     * (a unique violation on the catalogue's type names, "type already exists", "relation already
+     * exists") although the table is then there, as they wanted. A failure stands only when the table
+     * is still missing.
+     */
+    private void createTable(Connection db) throws SQLException {
+        try (Statement create = db.createStatement()) {
+            create.setQueryTimeout(timeoutSeconds);
+            create.execute("CREATE TABLE IF NOT EXISTS " + TABLE
+                    + " (instance TEXT NOT NULL, seq BIGINT NOT NULL, record TEXT NOT NULL,"
+                    + " PRIMARY KEY (instance, seq))");
+        } catch (SQLException raced) {
+            if (!tableExists(db)) {
+                throw raced;
+            }
+        }
+    }
+
+    private boolean tableExists(Connection db) throws SQLException {
+        try (PreparedStatement find = db.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
+            find.setQueryTimeout(timeoutSeconds);
+            find.setString(1, TABLE);
+            try (ResultSet found = find.executeQuery()) {
+                return found.next() && found.getBoolean(1);
+            }
         }
     }
 
