@@ -251,6 +251,15 @@ public final class Custody {
                 runtime.system().scheduler());
     }
 
+    /** {@link EngineAdmin#stuckEntities}. */
+    CompletionStage<java.util.List<dev.custody.entity.StuckEntity>> stuckEntities() {
+        return AskPattern.ask(
+                coordinator,
+                KernelCoordinator.ListStuckEntities::new,
+                timeout,
+                runtime.system().scheduler());
+    }
+
     /** {@link EngineAdmin#inspect}. */
     CompletionStage<dev.custody.entity.EntityState> inspect(dev.custody.entity.EntityId entity) {
         return AskPattern.ask(
