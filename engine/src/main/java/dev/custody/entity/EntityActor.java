@@ -105,7 +105,8 @@ public final class EntityActor
 
     /**
      * The refusal last reported (the fields of this object outlive the supervisor's restarts): Pekko
-     * signals one failed recovery twice, with the cause and then wrapped, and it is counted once.
+     * signals one failed recovery twice, with the cause and then wrapped in the exception it throws,
+     * and it is counted once.
      */
     private Optional<Throwable> refused = Optional.empty();
 
@@ -258,10 +259,12 @@ public final class EntityActor
      * rather than letting the supervisor restart it forever in silence.
      */
     private void reportRecoveryFailed(Throwable failure) {
-        boolean again = refused.filter(last -> causes(failure, last) || causes(last, failure))
-                .isPresent();
-        if (again) {
-            return; // the same failure, signalled wrapped
+        // the wrapper of the failure just reported (a journal's failure may be one shared instance,
+        // signalled as it is by every recovery it fails: only its wrapping is the same failure again)
+        boolean wrapped =
+                refused.filter(last -> last != failure && causes(last, failure)).isPresent();
+        if (wrapped) {
+            return;
         }
         refused = Optional.of(failure);
         String reason = JournalFailures.describe(failure);

@@ -106,6 +106,11 @@ final class EntityHealth {
         return true;
     }
 
+    boolean isStuck(EntityId entity) {
+        Failing state = stuckCount == 0 ? null : failing.get(entity);
+        return state != null && state.stuck;
+    }
+
     boolean anyStuck() {
         return stuckCount > 0;
     }

@@ -545,6 +545,18 @@ public final class KernelCoordinator
             long afterSeq,
             Decision modelDecision) {
         EntityId domain = EntityId.of(read.domain());
+        if (health.isStuck(domain)) { // its actor answers nothing: said at once, not after the read's timeout
+            context.getSelf()
+                    .tell(new TableAnswered(
+                            caller,
+                            command,
+                            afterSeq,
+                            modelDecision,
+                            Optional.empty(),
+                            Optional.of(new IllegalStateException(
+                                    health.describe(domain).describe()))));
+            return;
+        }
         long after = lastDecisionFor(domain);
         context.ask(
                 Long.class,
