@@ -81,13 +81,13 @@ final class CoordinatorLog {
                 again ? " (not the first failure in a row: quiesce reports it)" : "");
     }
 
-    void entityStuck(StuckEntity stuck) {
+    void entityStuck(StuckEntity stuck, java.time.Duration probeAfter) {
         LOG.warn(
-                "engine {}: {}. It is stopped and sent nothing until a probe (after {} s, then less often); its"
+                "engine {}: {}. It is stopped and sent nothing until a probe (after {} ms, then less often); its"
                         + " decisions stay open in the engine's journal and answers go on",
                 instance,
                 stuck.describe(),
-                EntityHealth.FIRST_PROBE_AFTER.toSeconds());
+                probeAfter.toMillis());
     }
 
     void entityRecovered(String persistenceId) {

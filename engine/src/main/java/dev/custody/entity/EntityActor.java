@@ -111,14 +111,24 @@ public final class EntityActor
     private Optional<Throwable> refused = Optional.empty();
 
     /**
-     * {@code snapshotEvery}: events between snapshots, 0 for none (a journal without a snapshot store);
-     * {@code health}: told of every failed recovery, and of a recovery after failed ones.
+     * Whether a recovery that succeeds is to be reported although this incarnation saw no failure: it
+     * is the probe of an entity the coordinator counts as stuck, or follows failed recoveries of an
+     * earlier incarnation.
      */
-    public static Behavior<Message> create(String instance, EntityId id, int snapshotEvery, ActorRef<Report> health) {
-        return new EntityActor(instance, id, snapshotEvery, health);
+    private boolean failedBefore;
+
+    /**
+     * {@code snapshotEvery}: events between snapshots, 0 for none (a journal without a snapshot store);
+     * {@code health}: told of every failed recovery, and of a recovery after failed ones ({@code
+     * failedBefore}: earlier incarnations failed theirs).
+     */
+    public static Behavior<Message> create(
+            String instance, EntityId id, int snapshotEvery, ActorRef<Report> health, boolean failedBefore) {
+        return new EntityActor(instance, id, snapshotEvery, health, failedBefore);
     }
 
-    private EntityActor(String instance, EntityId id, int snapshotEvery, ActorRef<Report> health) {
+    private EntityActor(
+            String instance, EntityId id, int snapshotEvery, ActorRef<Report> health, boolean failedBefore) {
         // a failed write restarts the entity, which recovers from its journal; the coordinator re-sends
         super(
                 PersistenceId.ofUniqueId(id.persistenceId(instance)),
@@ -126,6 +136,7 @@ public final class EntityActor
         this.id = id;
         this.snapshotEvery = snapshotEvery;
         this.health = health;
+        this.failedBefore = failedBefore;
     }
 
     @Override
@@ -231,8 +242,9 @@ public final class EntityActor
     public SignalHandler<EntityState> signalHandler() {
         return newSignalHandlerBuilder()
                 .onSignal(RecoveryCompleted.instance(), state -> {
-                    if (refused.isPresent()) {
+                    if (refused.isPresent() || failedBefore) {
                         refused = Optional.empty();
+                        failedBefore = false;
                         health.tell(new Recovered(id));
                     }
                     if (id.kind() == EntityId.Kind.DOMAIN) {

@@ -12,8 +12,8 @@ import java.util.Map;
  * by the coordinator. An entity whose recovery fails is restarted with backoff by its supervisor; after
  * {@link #FAILED_RECOVERIES_BEFORE_STUCK} failures in a row it is stuck, a state the coordinator makes
  * visible and bounded: it stops the actor and sends the entity nothing, except one probe (a new
- * recovery, which reads and never writes) after {@link #FIRST_PROBE_AFTER}, then after waits that
- * double up to {@link #LONGEST_PROBE_WAIT}. A recovery that succeeds ends it all.
+ * recovery, which reads and never writes) after {@link #FIRST_PROBE_AFTER} (custody.stuck-probe-after),
+ * then after waits that double up to {@link #LONGEST_PROBE_WAIT}. A recovery that succeeds ends it all.
  */
 final class EntityHealth {
 
@@ -24,8 +24,8 @@ final class EntityHealth {
      */
     static final int FAILED_RECOVERIES_BEFORE_STUCK = 3;
 
-    /** How long a stuck entity is left alone before it is sent its decisions again, once. */
-    static final Duration FIRST_PROBE_AFTER = Duration.ofSeconds(30);
+    /** How long a stuck entity is left alone, by default, before it is sent its decisions again, once. */
+    public static final Duration FIRST_PROBE_AFTER = Duration.ofSeconds(30);
 
     /** The longest wait between two probes of an entity that stays stuck. */
     static final Duration LONGEST_PROBE_WAIT = Duration.ofMinutes(10);
@@ -46,20 +46,27 @@ final class EntityHealth {
         Instant since = Instant.MIN;
         boolean stuck;
         Instant nextProbe = Instant.MAX;
-        Duration probeWait = FIRST_PROBE_AFTER;
+        Duration probeWait;
+
+        Failing(Duration firstProbe) {
+            probeWait = firstProbe;
+        }
     }
 
     private final String instance;
+    private final Duration firstProbe;
     private final Map<EntityId, Failing> failing = new HashMap<>();
     private int stuckCount;
 
-    EntityHealth(String instance) {
+    /** {@code firstProbe}: how long a stuck entity is left alone before its first probe. */
+    EntityHealth(String instance, Duration firstProbe) {
         this.instance = instance;
+        this.firstProbe = firstProbe;
     }
 
     /** The entity's recovery failed for {@code reason}. */
     Verdict recoveryFailed(EntityId entity, String reason, Instant now) {
-        Failing state = failing.computeIfAbsent(entity, e -> new Failing());
+        Failing state = failing.computeIfAbsent(entity, e -> new Failing(firstProbe));
         state.failures++;
         state.reason = reason;
         if (state.stuck) {
@@ -106,6 +113,11 @@ final class EntityHealth {
         return true;
     }
 
+    /** Whether the entity's last recoveries failed (stuck or not): a new incarnation reports its success. */
+    boolean failing(EntityId entity) {
+        return !failing.isEmpty() && failing.containsKey(entity);
+    }
+
     boolean isStuck(EntityId entity) {
         Failing state = stuckCount == 0 ? null : failing.get(entity);
         return state != null && state.stuck;
@@ -126,7 +138,7 @@ final class EntityHealth {
 
     /** The entity as it is reported, stuck or not. */
     StuckEntity describe(EntityId entity) {
-        return describe(entity, failing.getOrDefault(entity, new Failing()));
+        return describe(entity, failing.getOrDefault(entity, new Failing(firstProbe)));
     }
 
     private StuckEntity describe(EntityId entity, Failing state) {

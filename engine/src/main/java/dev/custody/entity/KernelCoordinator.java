@@ -240,10 +240,12 @@ public final class KernelCoordinator
         this.host = host;
         this.log = new CoordinatorLog(instance);
         this.reports = context.messageAdapter(EntityActor.Report.class, EntityReported::new);
-        this.health = new EntityHealth(instance);
+        this.health = new EntityHealth(instance, settings.stuckProbeAfter());
         this.entities = new LiveEntities(entity -> {
             ActorRef<EntityActor.Message> child = context.spawn(
-                    EntityActor.create(instance, entity, settings.entitySnapshotEvery(), reports), entity.actorName());
+                    EntityActor.create(
+                            instance, entity, settings.entitySnapshotEvery(), reports, health.failing(entity)),
+                    entity.actorName());
             context.watchWith(child, new EntityStopped(entity)); // a stopped entity is started again on next use
             return child;
         });
@@ -710,7 +712,7 @@ public final class KernelCoordinator
         entities.stopNow(entity).ifPresent(context::stop);
         if (verdict == EntityHealth.Verdict.STUCK_NOW) {
             StuckEntity stuck = health.describe(entity);
-            log.entityStuck(stuck);
+            log.entityStuck(stuck, settings.stuckProbeAfter());
             publish(stuck);
         }
         refuseQuietWaiters(notQuiet());

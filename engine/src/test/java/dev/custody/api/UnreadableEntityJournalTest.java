@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.custody.entity.EntityId;
+import dev.custody.entity.EntityRecovered;
 import dev.custody.entity.StuckEntity;
 import dev.custody.model.Command;
 import dev.custody.model.DeviceId;
@@ -23,11 +24,14 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.eventstream.EventStream;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.persistence.testkit.PersistenceTestKitPlugin;
 import org.apache.pekko.persistence.testkit.PersistenceTestKitSnapshotPlugin;
 import org.apache.pekko.persistence.testkit.javadsl.PersistenceTestKit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -48,9 +52,10 @@ class UnreadableEntityJournalTest {
     private CustodyRuntime runtime;
     private PersistenceTestKit journal;
 
-    @BeforeEach
-    void start() {
-        Config testJournal = PersistenceTestKitPlugin.config()
+    /** A runtime on the test kit's journal, with {@code settings} on top. */
+    private void start(String settings) {
+        Config testJournal = ConfigFactory.parseString(settings)
+                .withFallback(PersistenceTestKitPlugin.config())
                 .withFallback(PersistenceTestKitSnapshotPlugin.config())
                 .withFallback(ConfigFactory.parseString("""
                         pekko.persistence.testkit.events.serialize = off
@@ -62,11 +67,14 @@ class UnreadableEntityJournalTest {
 
     @AfterEach
     void stop() {
-        runtime.close();
+        if (runtime != null) {
+            runtime.close();
+        }
     }
 
     @Test
     void anEntityWhoseJournalCannotBeReadIsReportedStuckAndAnswersGoOn() {
+        start("");
         EngineAdmin first = EngineAdmin.start(runtime, INSTANCE, groupOfTwo(), TIMEOUT)
                 .toCompletableFuture()
                 .join();
@@ -101,6 +109,58 @@ class UnreadableEntityJournalTest {
                 "answers go on while the group is stuck");
         assertEquals(before, journal.persistedInStorage(GROUP), "nothing is written to the stuck group's journal");
         promptly(engine.halt(), "the halt");
+    }
+
+    /**
+     * A probe comes after custody.stuck-probe-after (short here): once the journal reads again, the
+     * stuck group recovers, says so, writes the decisions that waited for it, and the engine is quiet.
+     */
+    @Test
+    void aStuckEntityWhoseJournalReadsAgainRecoversAtItsProbe() {
+        start("custody.stuck-probe-after = 300ms");
+        EngineAdmin first = EngineAdmin.start(runtime, INSTANCE, groupOfTwo(), TIMEOUT)
+                .toCompletableFuture()
+                .join();
+        first.quiesce().toCompletableFuture().join();
+        first.halt().toCompletableFuture().join();
+        journal.failNextNReads(GROUP, Integer.MAX_VALUE);
+        CompletableFuture<StuckEntity> stuck = published(StuckEntity.class);
+        CompletableFuture<EntityRecovered> recovered = published(EntityRecovered.class);
+
+        EngineAdmin engine = EngineAdmin.start(runtime, INSTANCE, groupOfTwo(), TIMEOUT)
+                .toCompletableFuture()
+                .join();
+        assertTrue(promptly(engine.execute(new Command.DriverBind(A, "e1000e")), "the bind's answer")
+                .isOk());
+        assertEquals(GROUP, promptly(stuck, "the group to be reported stuck").persistenceId());
+
+        journal.resetPolicy(); // the journal reads again
+        assertEquals(
+                GROUP, promptly(recovered, "the probe to recover the group").persistenceId());
+        long quiet = promptly(engine.quiesce(), "the engine to become quiet after the recovery");
+        assertEquals(List.of(), promptly(engine.stuckEntities(), "the list of stuck entities"));
+        assertEquals(
+                quiet,
+                promptly(engine.inspect(EntityId.of(G)), "the group's state").lastSeq());
+        EngineRecoveryTest.assertEntitiesMatch(engine, promptly(engine.state(), "the engine's state"));
+        promptly(engine.stop(), "a clean stop");
+    }
+
+    /** The first event of this type on the runtime's event stream. */
+    private <T> CompletableFuture<T> published(Class<T> type) {
+        CompletableFuture<T> first = new CompletableFuture<>();
+        ActorRef<T> listener = runtime.actorSystem()
+                .systemActorOf(
+                        Behaviors.receive(type)
+                                .onMessage(type, event -> {
+                                    first.complete(event);
+                                    return Behaviors.same();
+                                })
+                                .build(),
+                        "first-" + type.getSimpleName(),
+                        Props.empty());
+        runtime.actorSystem().eventStream().tell(new EventStream.Subscribe<>(type, listener));
+        return first;
     }
 
     private static <T> T promptly(java.util.concurrent.CompletionStage<T> stage, String what) {

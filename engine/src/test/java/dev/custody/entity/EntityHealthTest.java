@@ -17,7 +17,7 @@ class EntityHealthTest {
     private static final EntityId DEVICE = EntityId.of(new DeviceId("0000:00:03.0"));
     private static final EntityId GROUP = EntityId.of(new GroupId(1));
 
-    private final EntityHealth health = new EntityHealth("e");
+    private final EntityHealth health = new EntityHealth("e", EntityHealth.FIRST_PROBE_AFTER);
 
     @Test
     void anEntityIsStuckAfterThreeFailedRecoveriesInARow() {
