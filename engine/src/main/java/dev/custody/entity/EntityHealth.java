@@ -127,6 +127,23 @@ final class EntityHealth {
         return stuckCount > 0;
     }
 
+    /** Why the engine cannot become quiet while entities are stuck: each one with its journal's refusal. */
+    String whyNotQuiet() {
+        return "engine " + instance + " cannot become quiet: " + described()
+                + ". Its decisions stay open in the engine's journal; repair or restore that journal and"
+                + " restart the engine";
+    }
+
+    /** Why a command is refused while {@code held} decisions wait, some of them for stuck entities. */
+    String whyHeld(int held) {
+        return "engine " + instance + " takes no command while " + held
+                + " decisions wait for entities that cannot recover from their journals: " + described();
+    }
+
+    private String described() {
+        return String.join("; ", stuck().stream().map(StuckEntity::describe).toList());
+    }
+
     /** The stuck entities, in entity order. */
     List<StuckEntity> stuck() {
         return failing.entrySet().stream()

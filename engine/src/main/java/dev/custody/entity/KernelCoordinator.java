@@ -381,7 +381,7 @@ public final class KernelCoordinator
         }
         if (holding) {
             return health.anyStuck()
-                    ? Effect().reply(execute.replyTo(), StatusReply.error(stuckBehind()))
+                    ? Effect().reply(execute.replyTo(), StatusReply.error(health.whyHeld(MAX_UNAPPLIED)))
                     : Effect().stash(); // the entities are far behind: taken again once they catch up
         }
         CommandRecord command =
@@ -663,13 +663,7 @@ public final class KernelCoordinator
                 }
             }
             case EntityActor.RecoveryRefused refused -> recoveryRefused(refused);
-            case EntityActor.Recovered recovered -> {
-                if (health.recovered(recovered.entity())) {
-                    String persistenceId = recovered.entity().persistenceId(instance);
-                    log.entityRecovered(persistenceId);
-                    publish(new EntityRecovered(instance, persistenceId));
-                }
-            }
+            case EntityActor.Recovered recovered -> entityRecovered(recovered.entity());
         }
         if (holding && delivery.unappliedCount() < MAX_UNAPPLIED / 2) {
             holding = false;
@@ -715,28 +709,21 @@ public final class KernelCoordinator
             log.entityStuck(stuck, settings.stuckProbeAfter());
             publish(stuck);
         }
-        refuseQuietWaiters(notQuiet());
+        refuseQuietWaiters(health.whyNotQuiet());
     }
 
-    /** Why the engine cannot become quiet while entities are stuck: each one with its journal's refusal. */
-    private String notQuiet() {
-        return "engine " + instance + " cannot become quiet: "
-                + String.join(
-                        "; ", health.stuck().stream().map(StuckEntity::describe).toList())
-                + ". Its decisions stay open in the engine's journal; repair or restore that journal and"
-                + " restart the engine";
-    }
-
-    private String stuckBehind() {
-        return "engine " + instance + " takes no command while " + MAX_UNAPPLIED
-                + " decisions wait for entities that cannot recover from their journals: "
-                + String.join(
-                        "; ", health.stuck().stream().map(StuckEntity::describe).toList());
+    /** An entity recovered after failed recoveries: said when it was stuck. */
+    private void entityRecovered(EntityId entity) {
+        if (health.recovered(entity)) {
+            String persistenceId = entity.persistenceId(instance);
+            log.entityRecovered(persistenceId);
+            publish(new EntityRecovered(instance, persistenceId));
+        }
     }
 
     private ReplyEffect<KernelJournal, CoordinatorLedger> onAwaitQuiet(CoordinatorLedger ledger, AwaitQuiet await) {
         if (health.anyStuck()) {
-            return Effect().reply(await.replyTo(), StatusReply.error(notQuiet()));
+            return Effect().reply(await.replyTo(), StatusReply.error(health.whyNotQuiet()));
         }
         quietWaiters.add(await.replyTo());
         releaseQuietWaiters(ledger);

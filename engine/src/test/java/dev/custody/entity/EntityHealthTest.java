@@ -30,6 +30,11 @@ class EntityHealthTest {
         assertEquals(List.of(new StuckEntity("e", "e|device|0000:00:03.0", "row 4 torn", 3, T0)), health.stuck());
         assertTrue(health.stuck().getFirst().describe().contains("e|device|0000:00:03.0 is stuck"));
         assertTrue(health.admits(GROUP, T0), "other entities are sent their decisions");
+        assertTrue(
+                health.whyNotQuiet().contains("e|device|0000:00:03.0 is stuck")
+                        && health.whyNotQuiet().contains("row 4 torn"),
+                health.whyNotQuiet());
+        assertTrue(health.whyHeld(10_000).contains("e|device|0000:00:03.0 is stuck"), health.whyHeld(10_000));
     }
 
     @Test
