@@ -112,6 +112,47 @@ class UnreadableEntityJournalTest {
     }
 
     /**
+     * The parts of decisions a stuck entity cannot take wait in memory, bounded by the coordinator's
+     * hold (10,000 decisions behind): past it, commands get an error naming the stuck entity at once
+     * rather than waiting in the stash for an entity that will not catch up.
+     */
+    @Test
+    void pastTheHoldCommandsAreRefusedNamingTheStuckEntity() {
+        start("");
+        EngineAdmin first = EngineAdmin.start(runtime, INSTANCE, groupOfTwo(), TIMEOUT)
+                .toCompletableFuture()
+                .join();
+        first.quiesce().toCompletableFuture().join();
+        first.halt().toCompletableFuture().join();
+        journal.failNextNReads(GROUP, Integer.MAX_VALUE);
+        EngineAdmin engine = EngineAdmin.start(runtime, INSTANCE, groupOfTwo(), TIMEOUT)
+                .toCompletableFuture()
+                .join();
+        Optional<Throwable> refused = Optional.empty();
+        int answered = 0;
+        while (refused.isEmpty() && answered < 30_000) { // a bind and an unbind each give the group a part
+            Command<?> next = answered % 2 == 0 ? new Command.DriverBind(A, "e1000e") : new Command.DriverUnbind(A);
+            try {
+                engine.execute(next).toCompletableFuture().get(PROMPTLY, TimeUnit.SECONDS);
+                answered++;
+            } catch (ExecutionException e) {
+                refused = Optional.of(e.getCause());
+            } catch (TimeoutException e) {
+                throw new AssertionError("waited " + PROMPTLY + " s for the answer to command " + answered, e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
+        String message = refused.map(Throwable::getMessage)
+                .orElseThrow(() -> new AssertionError("30,000 commands answered with a stuck group"));
+        assertTrue(answered >= 10_000, answered + " answered before the hold");
+        assertTrue(message.contains("takes no command while"), message);
+        assertTrue(message.contains("entity " + GROUP + " is stuck"), message);
+        promptly(engine.halt(), "the halt");
+    }
+
+    /**
      * A probe comes after custody.stuck-probe-after (short here): once the journal reads again, the
      * stuck group recovers, says so, writes the decisions that waited for it, and the engine is quiet.
      */
