@@ -94,12 +94,24 @@ public final class ActorEngine implements KernelEngine {
     public void close() {
         try {
             if (custody != null) {
-                await(custody.stop());
+                stopOrHalt();
             }
         } finally {
             if (ownsRuntime) {
                 runtime.close();
             }
+        }
+    }
+
+    /**
+     * A clean stop; an engine with an entity that cannot recover from its journal never becomes quiet,
+     * so it is halted instead: the entity was reported, and its decisions stay open in the journal.
+     */
+    private void stopOrHalt() {
+        if (await(custody.stuckEntities()).isEmpty()) {
+            await(custody.stop());
+        } else {
+            await(custody.halt());
         }
     }
 

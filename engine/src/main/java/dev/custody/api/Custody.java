@@ -251,13 +251,40 @@ public final class Custody {
                 runtime.system().scheduler());
     }
 
-    /** {@link EngineAdmin#inspect}. */
-    CompletionStage<dev.custody.entity.EntityState> inspect(dev.custody.entity.EntityId entity) {
+    /** {@link EngineAdmin#stuckEntities}. */
+    CompletionStage<java.util.List<dev.custody.entity.StuckEntity>> stuckEntities() {
         return AskPattern.ask(
                 coordinator,
-                replyTo -> new KernelCoordinator.InspectEntity(entity, replyTo),
+                KernelCoordinator.ListStuckEntities::new,
                 timeout,
                 runtime.system().scheduler());
+    }
+
+    /** {@link EngineAdmin#inspect}. */
+    CompletionStage<dev.custody.entity.EntityState> inspect(dev.custody.entity.EntityId entity) {
+        return unlessStuck(
+                entity,
+                () -> AskPattern.ask(
+                        coordinator,
+                        replyTo -> new KernelCoordinator.InspectEntity(entity, replyTo),
+                        timeout,
+                        runtime.system().scheduler()));
+    }
+
+    /**
+     * Asks an entity's actor, unless the entity cannot recover from its journal: then an error naming
+     * it at once, rather than a wait for the ask's timeout (a stuck actor answers nothing).
+     */
+    private <T> CompletionStage<T> unlessStuck(
+            dev.custody.entity.EntityId entity, java.util.function.Supplier<CompletionStage<T>> ask) {
+        String persistenceId = entity.persistenceId(instance);
+        return stuckEntities()
+                .thenCompose(stuck -> stuck.stream()
+                        .filter(one -> one.persistenceId().equals(persistenceId))
+                        .findFirst()
+                        .<CompletionStage<T>>map(one -> java.util.concurrent.CompletableFuture.failedFuture(
+                                new IllegalStateException(one.describe())))
+                        .orElseGet(ask));
     }
 
     /** {@link EngineAdmin#stop}. */
@@ -454,11 +481,13 @@ public final class Custody {
 
     /** {@link EngineAdmin#pageTable}: any domain's, by number. */
     CompletionStage<Optional<dev.custody.entity.TableDump>> pageTable(dev.custody.model.DomainId domain) {
-        return AskPattern.ask(
-                coordinator,
-                replyTo -> new KernelCoordinator.DumpDomainTable(domain, replyTo),
-                timeout,
-                runtime.system().scheduler());
+        return unlessStuck(
+                dev.custody.entity.EntityId.of(domain),
+                () -> AskPattern.ask(
+                        coordinator,
+                        replyTo -> new KernelCoordinator.DumpDomainTable(domain, replyTo),
+                        timeout,
+                        runtime.system().scheduler()));
     }
 
     /** {@link EngineAdmin#recoveredDomains}. */

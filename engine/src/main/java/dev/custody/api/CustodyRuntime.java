@@ -108,8 +108,8 @@ public final class CustodyRuntime implements AutoCloseable {
     /**
      * How the coordinators on this runtime run: {@code custody.coordinator-snapshot-every} (default twenty
      * times the entities'), {@code custody.coordinator-journal} (a journal plugin whose writes are on
-     * stable storage when they complete; default the journal's own), {@code custody.passivate-after}
-     * and {@code custody.max-live-entities}.
+     * stable storage when they complete; default the journal's own), {@code custody.passivate-after},
+     * {@code custody.max-live-entities} and {@code custody.stuck-probe-after}.
      */
     dev.custody.entity.CoordinatorSettings coordinatorSettings() {
         var config = system.settings().config();
@@ -128,7 +128,10 @@ public final class CustodyRuntime implements AutoCloseable {
                         : defaults.passivateAfter(),
                 config.hasPath("custody.max-live-entities")
                         ? config.getInt("custody.max-live-entities")
-                        : defaults.maxLiveEntities());
+                        : defaults.maxLiveEntities(),
+                config.hasPath("custody.stuck-probe-after")
+                        ? config.getDuration("custody.stuck-probe-after")
+                        : defaults.stuckProbeAfter());
     }
 
     <T> CompletionStage<ActorRef<T>> spawn(Behavior<T> behavior, String name, Duration timeout) {

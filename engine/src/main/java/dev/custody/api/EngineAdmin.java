@@ -170,6 +170,16 @@ public final class EngineAdmin {
         return custody.liveEntities();
     }
 
+    /**
+     * The device, group, domain and file actors that cannot recover from their journals (a record that
+     * cannot be read, a journal that does not answer): each with its persistence id and the journal's
+     * refusal. They are sent nothing and nothing is written to their journals; answers go on, and
+     * {@link #quiesce} fails naming them. Empty on a healthy engine.
+     */
+    public CompletionStage<List<dev.custody.entity.StuckEntity>> stuckEntities() {
+        return custody.stuckEntities();
+    }
+
     /** As {@link Custody#subscribe}. */
     public CompletionStage<AutoCloseable> subscribe(java.util.function.Consumer<OwnershipChange> listener) {
         return custody.subscribe(listener);

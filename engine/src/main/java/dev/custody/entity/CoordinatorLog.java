@@ -81,6 +81,19 @@ final class CoordinatorLog {
                 again ? " (not the first failure in a row: quiesce reports it)" : "");
     }
 
+    void entityStuck(StuckEntity stuck, java.time.Duration probeAfter) {
+        LOG.warn(
+                "engine {}: {}. It is stopped and sent nothing until a probe (after {} ms, then less often); its"
+                        + " decisions stay open in the engine's journal and answers go on",
+                instance,
+                stuck.describe(),
+                probeAfter.toMillis());
+    }
+
+    void entityRecovered(String persistenceId) {
+        LOG.info("engine {}: {} recovered from its journal and is no longer stuck", instance, persistenceId);
+    }
+
     void refused(Throwable failure) {
         if (refusalLogged) {
             return;

@@ -8,14 +8,16 @@ import java.time.Duration;
  * snapshot store). {@code journalPluginId}: the coordinator's journal plugin, one whose writes are on
  * stable storage when they complete (empty: the default journal, durable on its own). Entity actors
  * unused for {@code passivateAfter} are stopped, and at most {@code maxLiveEntities} run when more are
- * idle.
+ * idle. An entity stuck on a journal it cannot recover from is probed again after {@code
+ * stuckProbeAfter}, then less often ({@link EntityHealth}).
  */
 public record CoordinatorSettings(
         int entitySnapshotEvery,
         int coordinatorSnapshotEvery,
         String journalPluginId,
         Duration passivateAfter,
-        int maxLiveEntities) {
+        int maxLiveEntities,
+        Duration stuckProbeAfter) {
 
     public static final Duration DEFAULT_PASSIVATE_AFTER = Duration.ofSeconds(10);
     public static final int DEFAULT_MAX_LIVE_ENTITIES = 5_000;
@@ -23,6 +25,11 @@ public record CoordinatorSettings(
     /** The defaults with {@code snapshotEvery} for the entities and twenty times as many records for the coordinator (its snapshot holds the whole machine and the recent operation ids, some hundreds of kilobytes). */
     public static CoordinatorSettings of(int snapshotEvery) {
         return new CoordinatorSettings(
-                snapshotEvery, snapshotEvery * 20, "", DEFAULT_PASSIVATE_AFTER, DEFAULT_MAX_LIVE_ENTITIES);
+                snapshotEvery,
+                snapshotEvery * 20,
+                "",
+                DEFAULT_PASSIVATE_AFTER,
+                DEFAULT_MAX_LIVE_ENTITIES,
+                EntityHealth.FIRST_PROBE_AFTER);
     }
 }

@@ -28,7 +28,10 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * confirmed without writing twice: its journal is derived from the coordinator's, by decision number.
  * A write the journal fails is reported to the coordinator; the actor then restarts with backoff,
  * recovers from its journal, and takes the batch again when the coordinator sends it again. The
- * coordinator stops it when it has been idle for a while and starts it again on the next use.
+ * coordinator stops it when it has been idle for a while and starts it again on the next use. A
+ * recovery that fails (a record it cannot read, a journal that does not answer) is reported to the
+ * coordinator too; the supervisor restarts the actor with backoff until the coordinator, after a few
+ * failures in a row, counts it as stuck and stops it ({@link EntityHealth}).
  */
 public final class EntityActor
         extends EventSourcedBehaviorWithEnforcedReplies<EntityActor.Message, Stamped, EntityState> {
@@ -67,6 +70,15 @@ public final class EntityActor
     /** The journal failed the write of the batch ending at decision {@code seq}; the entity restarts and recovers. */
     public record WriteFailed(EntityId entity, long seq, String cause) implements Report {}
 
+    /**
+     * The entity could not recover from its journal ({@code reason}: the journal's refusal, naming the
+     * row when it knows it); its supervisor restarts it with backoff until the coordinator stops it.
+     */
+    public record RecoveryRefused(EntityId entity, String reason) implements Report {}
+
+    /** The entity recovered after one or more refused recoveries. */
+    public record Recovered(EntityId entity) implements Report {}
+
     public record Inspect(ActorRef<EntityState> replyTo) implements Message {}
 
     /**
@@ -88,18 +100,43 @@ public final class EntityActor
 
     private final int snapshotEvery;
 
-    /** {@code snapshotEvery}: events between snapshots, 0 for none (a journal without a snapshot store). */
-    public static Behavior<Message> create(String instance, EntityId id, int snapshotEvery) {
-        return new EntityActor(instance, id, snapshotEvery);
+    /** Where a refused recovery is reported: the coordinator, which alone can tell a stuck entity from a slow one. */
+    private final ActorRef<Report> health;
+
+    /**
+     * The refusal last reported (the fields of this object outlive the supervisor's restarts): Pekko
+     * signals one failed recovery twice, with the cause and then wrapped in the exception it throws,
+     * and it is counted once.
+     */
+    private Optional<Throwable> refused = Optional.empty();
+
+    /**
+     * Whether a recovery that succeeds is to be reported although this incarnation saw no failure: it
+     * is the probe of an entity the coordinator counts as stuck, or follows failed recoveries of an
+     * earlier incarnation.
+     */
+    private boolean failedBefore;
+
+    /**
+     * {@code snapshotEvery}: events between snapshots, 0 for none (a journal without a snapshot store);
+     * {@code health}: told of every failed recovery, and of a recovery after failed ones ({@code
+     * failedBefore}: earlier incarnations failed theirs).
+     */
+    public static Behavior<Message> create(
+            String instance, EntityId id, int snapshotEvery, ActorRef<Report> health, boolean failedBefore) {
+        return new EntityActor(instance, id, snapshotEvery, health, failedBefore);
     }
 
-    private EntityActor(String instance, EntityId id, int snapshotEvery) {
+    private EntityActor(
+            String instance, EntityId id, int snapshotEvery, ActorRef<Report> health, boolean failedBefore) {
         // a failed write restarts the entity, which recovers from its journal; the coordinator re-sends
         super(
                 PersistenceId.ofUniqueId(id.persistenceId(instance)),
                 SupervisorStrategy.restartWithBackoff(Duration.ofMillis(50), Duration.ofSeconds(2), 0.2));
         this.id = id;
         this.snapshotEvery = snapshotEvery;
+        this.health = health;
+        this.failedBefore = failedBefore;
     }
 
     @Override
@@ -205,6 +242,11 @@ public final class EntityActor
     public SignalHandler<EntityState> signalHandler() {
         return newSignalHandlerBuilder()
                 .onSignal(RecoveryCompleted.instance(), state -> {
+                    if (refused.isPresent() || failedBefore) {
+                        refused = Optional.empty();
+                        failedBefore = false;
+                        health.tell(new Recovered(id));
+                    }
                     if (id.kind() == EntityId.Kind.DOMAIN) {
                         pageTable.ifPresent(DomainPageTable::close);
                         // rebuilt from the journaled mapping set, then proven equal to it
@@ -217,16 +259,40 @@ public final class EntityActor
                                 }));
                     }
                 })
-                .onSignal(
-                        RecoveryFailed.class,
-                        (state, failed) -> CoordinatorLog.LOG.warn(
-                                "{} refused its journal: {}",
-                                persistenceId().id(),
-                                failed.getFailure().getMessage()))
+                .onSignal(RecoveryFailed.class, (state, failed) -> reportRecoveryFailed(failed.getFailure()))
                 .onSignal(JournalPersistFailed.class, (state, failed) -> reportWriteFailed(failed.getFailure()))
                 .onSignal(JournalPersistRejected.class, (state, rejected) -> reportWriteFailed(rejected.getFailure()))
                 .onSignal(PostStop.instance(), state -> pageTable.ifPresent(DomainPageTable::close))
                 .build();
+    }
+
+    /**
+     * Tells the coordinator, which counts the failures in a row and stops the actor once it is stuck,
+     * rather than letting the supervisor restart it forever in silence.
+     */
+    private void reportRecoveryFailed(Throwable failure) {
+        // the wrapper of the failure just reported (a journal's failure may be one shared instance,
+        // signalled as it is by every recovery it fails: only its wrapping is the same failure again)
+        boolean wrapped =
+                refused.filter(last -> last != failure && causes(last, failure)).isPresent();
+        if (wrapped) {
+            return;
+        }
+        refused = Optional.of(failure);
+        String reason = JournalFailures.describe(failure);
+        CoordinatorLog.LOG.warn("{} refused its journal: {}", persistenceId().id(), reason);
+        health.tell(new RecoveryRefused(id, reason));
+    }
+
+    /** Whether {@code cause} is {@code failure} or in its chain of causes. */
+    private static boolean causes(Throwable cause, Throwable failure) {
+        int depth = 0;
+        for (Throwable t = failure; t != null && depth < 32; t = t.getCause(), depth++) { // a cycle ends too
+            if (t == cause) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Tells the coordinator at once, so its callers need not wait for a confirmation that cannot come. */

@@ -115,6 +115,9 @@ public final class KernelCoordinator
     /** How many entity actors run (or are stopping) now: idle ones are stopped and come back on demand. */
     public record CountEntities(ActorRef<Integer> replyTo) implements Message {}
 
+    /** The entities that cannot recover from their journals ({@link EntityHealth}), in entity order. */
+    public record ListStuckEntities(ActorRef<List<StuckEntity>> replyTo) implements Message {}
+
     /** Stops the engine's actors; the journal keeps everything for the next start. */
     public record Stop(ActorRef<Long> replyTo) implements Message {}
 
@@ -190,6 +193,7 @@ public final class KernelCoordinator
     private final LiveEntities entities;
 
     private final DecisionDelivery delivery = new DecisionDelivery();
+    private final EntityHealth health;
     private final GroupCommit<ActorRef<StatusReply<Decision>>> batch = new GroupCommit<>();
     private final List<ActorRef<StatusReply<Long>>> quietWaiters = new ArrayList<>();
     private final Set<ActorRef<KernelJournal.DecisionTaken>> subscribers = new LinkedHashSet<>();
@@ -236,9 +240,12 @@ public final class KernelCoordinator
         this.host = host;
         this.log = new CoordinatorLog(instance);
         this.reports = context.messageAdapter(EntityActor.Report.class, EntityReported::new);
+        this.health = new EntityHealth(instance, settings.stuckProbeAfter());
         this.entities = new LiveEntities(entity -> {
             ActorRef<EntityActor.Message> child = context.spawn(
-                    EntityActor.create(instance, entity, settings.entitySnapshotEvery()), entity.actorName());
+                    EntityActor.create(
+                            instance, entity, settings.entitySnapshotEvery(), reports, health.failing(entity)),
+                    entity.actorName());
             context.watchWith(child, new EntityStopped(entity)); // a stopped entity is started again on next use
             return child;
         });
@@ -303,6 +310,7 @@ public final class KernelCoordinator
                 })
                 .onCommand(Tick.class, (ledger, tick) -> onTick(ledger))
                 .onCommand(CountEntities.class, (ledger, count) -> Effect().reply(count.replyTo(), entities.count()))
+                .onCommand(ListStuckEntities.class, (ledger, list) -> Effect().reply(list.replyTo(), health.stuck()))
                 .onCommand(Subscribe.class, (ledger, subscribe) -> {
                     subscribers.add(subscribe.subscriber());
                     return Effect().noReply();
@@ -372,7 +380,9 @@ public final class KernelCoordinator
                                             new java.util.LinkedHashMap<>())))));
         }
         if (holding) {
-            return Effect().stash(); // the entities are far behind: taken again once they catch up
+            return health.anyStuck()
+                    ? Effect().reply(execute.replyTo(), StatusReply.error(health.whyHeld(MAX_UNAPPLIED)))
+                    : Effect().stash(); // the entities are far behind: taken again once they catch up
         }
         CommandRecord command =
                 CommandRecord.of(execute.caller(), execute.operationId(), execute.callersId(), execute.command());
@@ -537,6 +547,18 @@ public final class KernelCoordinator
             long afterSeq,
             Decision modelDecision) {
         EntityId domain = EntityId.of(read.domain());
+        if (health.isStuck(domain)) { // its actor answers nothing: said at once, not after the read's timeout
+            context.getSelf()
+                    .tell(new TableAnswered(
+                            caller,
+                            command,
+                            afterSeq,
+                            modelDecision,
+                            Optional.empty(),
+                            Optional.of(new IllegalStateException(
+                                    health.describe(domain).describe()))));
+            return;
+        }
         long after = lastDecisionFor(domain);
         context.ask(
                 Long.class,
@@ -640,6 +662,8 @@ public final class KernelCoordinator
                             + " on the next start at the latest");
                 }
             }
+            case EntityActor.RecoveryRefused refused -> recoveryRefused(refused);
+            case EntityActor.Recovered recovered -> entityRecovered(recovered.entity());
         }
         if (holding && delivery.unappliedCount() < MAX_UNAPPLIED / 2) {
             holding = false;
@@ -669,7 +693,38 @@ public final class KernelCoordinator
         return Effect().noReply();
     }
 
+    /**
+     * An entity could not recover from its journal. Its supervisor retries; once it is stuck it is
+     * stopped (nothing is written to its journal), said once, and every quiet waiter is told why.
+     */
+    private void recoveryRefused(EntityActor.RecoveryRefused refused) {
+        EntityId entity = refused.entity();
+        EntityHealth.Verdict verdict = health.recoveryFailed(entity, refused.reason(), Instant.now());
+        if (verdict == EntityHealth.Verdict.RETRYING) {
+            return;
+        }
+        entities.stopNow(entity).ifPresent(context::stop);
+        if (verdict == EntityHealth.Verdict.STUCK_NOW) {
+            StuckEntity stuck = health.describe(entity);
+            log.entityStuck(stuck, settings.stuckProbeAfter());
+            publish(stuck);
+        }
+        refuseQuietWaiters(health.whyNotQuiet());
+    }
+
+    /** An entity recovered after failed recoveries: said when it was stuck. */
+    private void entityRecovered(EntityId entity) {
+        if (health.recovered(entity)) {
+            String persistenceId = entity.persistenceId(instance);
+            log.entityRecovered(persistenceId);
+            publish(new EntityRecovered(instance, persistenceId));
+        }
+    }
+
     private ReplyEffect<KernelJournal, CoordinatorLedger> onAwaitQuiet(CoordinatorLedger ledger, AwaitQuiet await) {
+        if (health.anyStuck()) {
+            return Effect().reply(await.replyTo(), StatusReply.error(health.whyNotQuiet()));
+        }
         quietWaiters.add(await.replyTo());
         releaseQuietWaiters(ledger);
         return Effect().noReply();
@@ -725,10 +780,13 @@ public final class KernelCoordinator
     }
 
     private void publishTrouble(Throwable failure) {
+        publish(new JournalTrouble(instance, JournalFailures.describe(failure)));
+    }
+
+    private void publish(Object event) {
         context.getSystem()
                 .eventStream()
-                .tell(new org.apache.pekko.actor.typed.eventstream.EventStream.Publish<>(
-                        new JournalTrouble(instance, JournalFailures.describe(failure))));
+                .tell(new org.apache.pekko.actor.typed.eventstream.EventStream.Publish<>(event));
     }
 
     private static void refuse(List<GroupCommit.Entry<ActorRef<StatusReply<Decision>>>> entries, String reason) {
@@ -737,8 +795,14 @@ public final class KernelCoordinator
                 .forEach(entry -> entry.callers.forEach(caller -> caller.tell(StatusReply.error(reason))));
     }
 
+    /** Sends the batches, except to a stuck entity whose probe is not due: its batch stays in its pipeline. */
     private void deliver(List<DecisionDelivery.Batch> batches) {
-        batches.forEach(part -> tell(part.entity(), new EntityActor.Apply(part.previous(), part.events(), reports)));
+        Instant now = health.anyStuck() ? Instant.now() : Instant.MIN;
+        batches.forEach(part -> {
+            if (health.admits(part.entity(), now)) {
+                tell(part.entity(), new EntityActor.Apply(part.previous(), part.events(), reports));
+            }
+        });
     }
 
     private void tell(EntityId entity, EntityActor.Message message) {

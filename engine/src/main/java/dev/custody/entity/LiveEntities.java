@@ -99,6 +99,20 @@ final class LiveEntities {
         return stopping;
     }
 
+    /**
+     * Stops the entity's actor at once, whatever it is doing (a stuck one recovers in a loop and would
+     * never read a Passivate): marks it as stopping and returns it for the coordinator to stop; empty
+     * when it does not run or is stopping already.
+     */
+    java.util.Optional<ActorRef<EntityActor.Message>> stopNow(EntityId entity) {
+        Live actor = live.get(entity);
+        if (actor == null || actor.stopping) {
+            return java.util.Optional.empty();
+        }
+        actor.stopping = true;
+        return java.util.Optional.of(actor.ref);
+    }
+
     /** Actors running or stopping. */
     int count() {
         return live.size();

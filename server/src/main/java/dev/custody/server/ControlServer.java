@@ -112,6 +112,7 @@ public final class ControlServer implements AutoCloseable {
         RetryCache retries = new RetryCache();
         Map<String, HandleTable> holders = new ConcurrentHashMap<>();
         ServerMetrics serverMetrics = new ServerMetrics(settings.instance(), settings.live());
+        serverMetrics.stuckFrom(custody::stuckEntities);
         Service service = new Service(custody, settings, timeline, state, audit, serverMetrics, retries, holders);
         AutoCloseable subscription = await(custody.subscribe(service::published), settings);
         putBack(recovered, found, service, state, retries, holders);

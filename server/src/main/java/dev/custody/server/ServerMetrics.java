@@ -1,6 +1,7 @@
 package dev.custody.server;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.custody.entity.StuckEntity;
 import dev.custody.live.LiveHost;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -10,16 +11,21 @@ import io.micrometer.core.instrument.distribution.ValueAtPercentile;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 /**
  * The server's Micrometer meters (a Prometheus registry, scraped on 127.0.0.1 when a metrics port is
  * given): decisions, refusals by errno, the time a journaled decision takes (its journal writes),
- * operations the engine is deciding, and connections. {@code query-metrics} answers from them too.
+ * operations the engine is deciding, connections, and the entities stuck on a journal they cannot
+ * recover from. {@code query-metrics} answers from them too.
  */
 final class ServerMetrics {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -34,6 +40,12 @@ final class ServerMetrics {
     final java.util.concurrent.atomic.AtomicLong handedOver = new java.util.concurrent.atomic.AtomicLong();
 
     private final Optional<LiveHost> live;
+
+    /** Where the entities that cannot recover from their journals are asked for: the engine, once it serves. */
+    private volatile Supplier<CompletionStage<List<StuckEntity>>> stuckSource =
+            () -> CompletableFuture.completedFuture(List.of());
+    /** The stuck entities as last asked: a gauge is read without waiting for the engine. */
+    private volatile List<StuckEntity> stuck = List.of();
 
     ServerMetrics(String instance, Optional<LiveHost> live) {
         this.live = live;
@@ -76,6 +88,35 @@ final class ServerMetrics {
         Gauge.builder("custody.decisions.open", deciding, AtomicInteger::get)
                 .description("operations sent to the engine and not answered yet")
                 .register(registry);
+        Gauge.builder(
+                        "custody.entities.stuck",
+                        this,
+                        metrics -> metrics.refreshStuck().size())
+                .description("device, group, domain and file actors that cannot recover from their journals"
+                        + " (as of the previous scrape or query-metrics)")
+                .register(registry);
+    }
+
+    /** The engine is asked for its stuck entities from now on. */
+    void stuckFrom(Supplier<CompletionStage<List<StuckEntity>>> source) {
+        stuckSource = source;
+    }
+
+    /** The stuck entities last known; the engine is asked again for the next read. */
+    private List<StuckEntity> refreshStuck() {
+        stuckSource.get().thenAccept(now -> stuck = now);
+        return stuck;
+    }
+
+    /** Asks the engine for its stuck entities and waits for the answer (query-metrics); keeps the last on a timeout. */
+    void awaitStuck(Duration timeout) {
+        try {
+            stuck = stuckSource.get().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            // the last answer stands; a coordinator that does not answer shows in openDecisions
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     void decided(String result, boolean wasJournaled, long nanos) {
@@ -119,6 +160,14 @@ final class ServerMetrics {
         node.set("requestLatencyMs", latency(answerLatency));
         node.put("openDecisions", deciding.get());
         node.put("connections", connections.get());
+        com.fasterxml.jackson.databind.node.ArrayNode stuckNode = node.putArray("stuckEntities");
+        for (StuckEntity entity : stuck) {
+            ObjectNode one = stuckNode.addObject();
+            one.put("persistenceId", entity.persistenceId());
+            one.put("reason", entity.reason());
+            one.put("failedRecoveries", entity.failedRecoveries());
+            one.put("since", entity.since().toString());
+        }
         live.ifPresent(host -> {
             ObjectNode onHost = node.putObject("host");
             onHost.put("dryRun", host.dryRun());

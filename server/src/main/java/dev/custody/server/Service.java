@@ -198,7 +198,10 @@ final class Service {
         return switch (request.execute()) {
             case "query-status" -> withId(queryStatus(), request);
             case "query-state" -> withId(queryState(), request);
-            case "query-metrics" -> withId(Messages.ok(metrics.json(), null), request);
+            case "query-metrics" -> {
+                metrics.awaitStuck(settings.engineTimeout());
+                yield withId(Messages.ok(metrics.json(), null), request);
+            }
             case "query-operations" -> withId(queryOperations(), request);
             case "subscribe" -> {
                 connection.subscribe(true);

@@ -224,6 +224,7 @@ class ProtocolTest {
             assertEquals(2, metrics.get("decisions").asInt(), metrics.toString());
             assertEquals(1, metrics.at("/refusals/EBUSY").asInt(), metrics.toString());
             assertEquals(1, metrics.get("connections").asInt());
+            assertEquals(0, metrics.get("stuckEntities").size(), "no entity is stuck: " + metrics);
         }
     }
 

@@ -264,7 +264,7 @@ public final class ServeCommand implements Callable<Integer> {
                         () -> {
                             server.close();
                             hostToClose.ifPresent(LiveMode.Running::close);
-                            custody.stop().toCompletableFuture().join();
+                            stopOrHalt(custody);
                             runtime.close();
                         },
                         "custody-serve-shutdown"));
@@ -276,6 +276,19 @@ public final class ServeCommand implements Callable<Integer> {
                 + ")");
         server.awaitClosed();
         return 0;
+    }
+
+    /**
+     * A clean stop at shutdown; an engine that cannot become quiet (an entity stuck on a journal it
+     * cannot recover from) is halted instead, after saying why, so the journal is still closed cleanly.
+     */
+    private static void stopOrHalt(EngineAdmin custody) {
+        try {
+            custody.stop().toCompletableFuture().join();
+        } catch (java.util.concurrent.CompletionException notQuiet) {
+            System.err.println("custody serve: " + notQuiet.getCause().getMessage() + "; halting instead");
+            custody.halt().toCompletableFuture().join();
+        }
     }
 
     /** {@code --cluster}: one node of a cluster of nodes on one PostgreSQL journal (docs/cluster.md). */

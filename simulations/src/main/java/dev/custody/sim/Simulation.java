@@ -263,7 +263,9 @@ public final class Simulation {
         threads.forEach(Simulation::join);
         long elapsed = System.nanoTime() - start;
         long cpu = ProcessCpu.nanos() - cpuStart;
-        long journaled = engine.admin().quiesce().toCompletableFuture().join();
+        QuietEngine.Quiet quiet = QuietEngine.quiesce(engine.admin());
+        quiet.stuck().ifPresent(stuck -> checker.fail(List.of(stuck)));
+        long journaled = quiet.lastSeq();
         if (!checker.awaitChecked(changing.get(), java.time.Duration.ofSeconds(60))
                 && checker.failure().isEmpty()) {
             checker.fail(List.of(new Violation(
@@ -471,10 +473,12 @@ public final class Simulation {
          * fold of what this run saw.
          */
         synchronized void checkJournal(ActorEngine engine) {
-            long journaled = engine.admin().quiesce().toCompletableFuture().join();
+            QuietEngine.Quiet quiet = QuietEngine.quiesce(engine.admin());
+            long journaled = quiet.lastSeq();
             KernelState recovered = engine.state();
             List<Violation> found = new ArrayList<>();
-            if (journaled != acknowledged + 1) {
+            quiet.stuck().ifPresent(found::add);
+            if (found.isEmpty() && journaled != acknowledged + 1) {
                 found.add(new Violation(
                         Invariant.J1,
                         List.of("journal"),
