@@ -112,6 +112,11 @@ public final class LiveScenarioRun {
      */
     private void run(CustodyRuntime runtime, String instance, Scenario scenario) throws Exception {
         GuestLayout layout = GuestLayout.of(scenario);
+        List<String> unlike = BootedDevices.unlike(layout, HostSysfs.DEFAULT_ROOT.resolve(HostSysfs.DEVICES));
+        if (!unlike.isEmpty()) {
+            out.println(SETUP + "the guest's devices are not the layout's: " + String.join("; ", unlike));
+            return;
+        }
         clearOverrides(layout);
         setUp(GuestScript.of(scenario, layout));
         Topology machine = LiveSelfCheck.imported(new HostSysfs(HostSysfs.DEFAULT_ROOT));
