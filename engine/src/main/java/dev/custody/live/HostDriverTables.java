@@ -94,7 +94,8 @@ final class HostDriverTables {
                             new ArrayList<>(matches),
                             device.requireDirect(),
                             device.present(),
-                            device.bootDriver()));
+                            device.bootDriver(),
+                            device.upstreamBridge()));
         }
         return new Topology(machine.iommus(), drivers, devices);
     }

@@ -44,7 +44,8 @@ final class Q35LiveHost {
         var pci = sysfs.topology().topology();
         var derived = GroupDerivation.derive(pci, GroupingPolicy.KERNEL);
         var file = ScenarioTopologyFile.of(pci, HostGroups.of(pci, derived, false), new ObjectMapper());
-        return ScenarioParser.parse("live tree", file.toString()).topology();
+        return ScenarioTopologyFile.withUpstreamBridges(
+                ScenarioParser.parse("live tree", file.toString()).topology(), pci);
     }
 
     /** The model after boot: it agrees with the tree as written. */

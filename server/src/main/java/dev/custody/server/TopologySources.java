@@ -32,6 +32,7 @@ public final class TopologySources {
         var pci = capture.topology();
         var derived = GroupDerivation.derive(pci, GroupingPolicy.KERNEL);
         ObjectNode file = ScenarioTopologyFile.of(pci, HostGroups.of(pci, derived, false), new ObjectMapper());
-        return ScenarioParser.parse(source, file.toString()).topology();
+        return ScenarioTopologyFile.withUpstreamBridges(
+                ScenarioParser.parse(source, file.toString()).topology(), pci);
     }
 }

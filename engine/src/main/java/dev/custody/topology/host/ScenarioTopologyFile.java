@@ -2,9 +2,15 @@ package dev.custody.topology.host;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.custody.model.DeviceId;
+import dev.custody.model.DeviceSpec;
 import dev.custody.model.Topology;
+import dev.custody.topology.PciAddress;
 import dev.custody.topology.PciFunction;
 import dev.custody.topology.PciTopology;
+import java.util.LinkedHashMap;
+import java.util.Optional;
+import java.util.SequencedMap;
 import java.util.TreeSet;
 
 /**
@@ -42,5 +48,22 @@ public final class ScenarioTopologyFile {
         top.set("devices", devices);
         file.putArray("steps");
         return file;
+    }
+
+    /**
+     * The file's topology as parsed, with each device's upstream bridge (pci_dev->bus->self) from the
+     * tree it was written from: the file's devices form has no field for it, and without it every
+     * device looks as if it sat on a root bus, where the hot-reset rules find neither a slot nor a bus
+     * reset (ENODEV) although the host resets it through its bridge.
+     */
+    public static Topology withUpstreamBridges(Topology parsed, PciTopology topology) {
+        SequencedMap<DeviceId, DeviceSpec> devices = new LinkedHashMap<>();
+        for (DeviceSpec device : parsed.devices().values()) {
+            Optional<DeviceId> bridge = topology.upstreamBridge(
+                            PciAddress.parse(device.id().name()).busAddress())
+                    .map(b -> new DeviceId(b.address().toString()));
+            devices.put(device.id(), device.withUpstreamBridge(bridge));
+        }
+        return new Topology(parsed.iommus(), parsed.drivers(), devices);
     }
 }

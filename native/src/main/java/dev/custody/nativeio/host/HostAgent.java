@@ -121,6 +121,8 @@ public final class HostAgent implements AutoCloseable {
     /**
      * Closes every descriptor the agent holds; writes still blocked then get {@link #LAST_CHANCE}
      * to finish (their close was what they waited for), reported by {@link #completions()} at "end".
+     * Then the memory the agent backed maps with is unmapped, so that another agent in this process
+     * finds those addresses free ({@link UserMemory}).
      */
     @Override
     public void close() {
@@ -138,5 +140,6 @@ public final class HostAgent implements AutoCloseable {
         kmod.close();
         host.kernelLog.close();
         seen.addAll(host.writes.collect("end", host.writes.pendingCount() > 0 ? LAST_CHANCE : Duration.ZERO));
+        host.memory.close(); // after the descriptors: the kernel has let go of what their maps pinned
     }
 }

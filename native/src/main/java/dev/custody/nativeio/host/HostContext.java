@@ -6,11 +6,12 @@ import java.lang.foreign.MemorySegment;
 import java.util.LinkedHashMap;
 import java.util.SequencedMap;
 
-/** What the verbs share: where the kernel is, the names, the pending writes, the kernel log. */
+/** What the verbs share: where the kernel is, the names, the pending writes, the kernel log, the user memory. */
 final class HostContext {
     final HostPaths paths;
     final AgentNames names = new AgentNames();
     final SysfsWrites writes = new SysfsWrites();
+    final UserMemory memory = new UserMemory();
     final KernelLog kernelLog;
 
     HostContext(HostPaths paths) {

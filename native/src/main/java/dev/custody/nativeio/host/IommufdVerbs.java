@@ -258,12 +258,7 @@ final class IommufdVerbs implements AutoCloseable {
         }
         long buffer = -1;
         if (length != 0 && Long.compareUnsigned(length, MOST_MAPPED) <= 0) {
-            buffer = Libc.mmap(
-                    length + 3 * align,
-                    Libc.PROT_READ | Libc.PROT_WRITE,
-                    Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS | Libc.MAP_NORESERVE,
-                    -1,
-                    0);
+            buffer = host.memory.backAnywhere(length + 3 * align);
         }
         boolean backed = buffer > 0;
         // aligned to exactly align, never more: IOAS_COPY places a copy like the source's pointer

@@ -111,21 +111,16 @@ final class VfioVerbs {
 
     /**
      * User memory where a scenario's vaddr points: anonymous pages, placed only where nothing is
-     * mapped yet (the JVM's own mappings stay as they are), never unmapped, as the agent does.
+     * mapped yet (the JVM's own mappings stay as they are), kept until the agent closes, as the C
+     * agent keeps them until its process ends.
      */
-    private static void backUserRange(long vaddr, long size) {
+    private void backUserRange(long vaddr, long size) {
         long start = vaddr & ~(PAGE - 1);
         long end = (vaddr + size + PAGE - 1) & ~(PAGE - 1);
         if (size == 0 || Long.compareUnsigned(end, start) <= 0 || Long.compareUnsigned(end - start, MOST_BACKED) > 0) {
             return;
         }
-        Libc.mmapAt(
-                start,
-                end - start,
-                Libc.PROT_READ | Libc.PROT_WRITE,
-                Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS | Libc.MAP_FIXED_NOREPLACE | Libc.MAP_NORESERVE,
-                -1,
-                0);
+        host.memory.backAt(start, end - start);
     }
 
     private AgentAnswer unmapDma(String step, List<String> args) throws BadLine {

@@ -77,7 +77,7 @@ public final class LiveScenarioRun {
             for (int i = 0; i + 1 < args.length; i += 2) {
                 out.println(FILE + args[i]);
                 try {
-                    Scenario scenario = ScenarioParser.parse(args[i], Files.readString(Path.of(args[i + 1])));
+                    Scenario scenario = guestScenario(Path.of(args[i + 1]));
                     new LiveScenarioRun(out).run(runtime, "live-oracle-" + i / 2, scenario);
                 } catch (Exception | Error broken) {
                     out.println(SETUP + "stopped: " + broken);
@@ -95,11 +95,28 @@ public final class LiveScenarioRun {
     }
 
     /**
+     * The file as the guest realises it, named by its path in the guest, not the host's name for it.
+     * The layout reads a file's pci form from the file its source names (the parsed scenario keeps
+     * only the derived devices), and the host's path is not in the guest: without the form the layout
+     * would be the machine reading of the devices, whose QEMU devices and drivers are not the ones the
+     * host booted (e1000e where the form's virtio-net plays e1000e, so a bind of it answered ENODEV).
+     * The guest's copy has the host file's text, so both read the same form.
+     */
+    static Scenario guestScenario(Path file) throws java.io.IOException {
+        return ScenarioParser.parse(file.toString(), Files.readString(file));
+    }
+
+    /**
      * One scenario on this guest, which may have run others before it: an override an earlier one left
      * is cleared before its set-up (a file that removes devices or changes a group's type runs alone).
      */
     private void run(CustodyRuntime runtime, String instance, Scenario scenario) throws Exception {
         GuestLayout layout = GuestLayout.of(scenario);
+        List<String> unlike = BootedDevices.unlike(layout, HostSysfs.DEFAULT_ROOT.resolve(HostSysfs.DEVICES));
+        if (!unlike.isEmpty()) {
+            out.println(SETUP + "the guest's devices are not the layout's: " + String.join("; ", unlike));
+            return;
+        }
         clearOverrides(layout);
         setUp(GuestScript.of(scenario, layout));
         Topology machine = LiveSelfCheck.imported(new HostSysfs(HostSysfs.DEFAULT_ROOT));

@@ -163,6 +163,7 @@ public final class LiveSelfCheck {
         var pci = sysfs.topology().topology();
         var derived = GroupDerivation.derive(pci, GroupingPolicy.KERNEL);
         var file = ScenarioTopologyFile.of(pci, HostGroups.of(pci, derived, false), new ObjectMapper());
-        return ScenarioParser.parse("this host", file.toString()).topology();
+        return ScenarioTopologyFile.withUpstreamBridges(
+                ScenarioParser.parse("this host", file.toString()).topology(), pci);
     }
 }
