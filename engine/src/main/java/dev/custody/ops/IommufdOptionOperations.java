@@ -4,17 +4,17 @@ import static dev.custody.ops.Arg.optional;
 import static dev.custody.ops.Arg.required;
 import static dev.custody.ops.ArgKind.NUMBER;
 import static dev.custody.ops.ArgKind.REF;
-import static dev.custody.ops.ArgKind.TEXT;
 import static dev.custody.ops.Caller.USER_SPACE;
 
 import dev.custody.model.Command.IommuOption;
 import dev.custody.model.Handle;
+import dev.custody.model.IommuOptionId;
+import dev.custody.model.IommuOptionOp;
 import dev.custody.model.ProcessCapability;
 import dev.custody.model.Reply;
 import dev.custody.rules.OptionRules;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
@@ -27,20 +27,14 @@ final class IommufdOptionOperations {
     /** A caller that states no capabilities has all of them (it runs as root). */
     private static final EnumSet<ProcessCapability> ROOT = EnumSet.allOf(ProcessCapability.class);
 
-    /** The uapi names of option_id and op; any other value is written as its number. */
-    static final Map<String, Long> OPTIONS =
-            Map.of("RLIMIT_MODE", OptionRules.RLIMIT_MODE, "HUGE_PAGES", OptionRules.HUGE_PAGES);
-
-    static final Map<String, Long> OPS = Map.of("SET", OptionRules.OP_SET, "GET", OptionRules.OP_GET);
-
     private static final Handle NO_OBJECT = new Handle.Number(0);
 
     static final List<Operation<?>> ALL = List.of(Operation.define(
                     "iommufd.option", USER_SPACE, IommuOption.class, Reply.Amount.class)
             .args(
                     required("iommufd", REF),
-                    required("option", TEXT),
-                    required("option_op", TEXT),
+                    Arg.code("option", IommuOptionId.class),
+                    Arg.code("option_op", IommuOptionOp.class),
                     optional("object", REF),
                     optional("val64", NUMBER),
                     optional("reserved", NUMBER),
@@ -49,16 +43,16 @@ final class IommufdOptionOperations {
                     tx, c.iommufd(), c.option(), c.op(), c.object(), c.val64(), c.reserved(), c.capabilities()))
             .read(s -> new IommuOption(
                     s.ref("iommufd"),
-                    code(OPTIONS, s.text("option")),
-                    code(OPS, s.text("option_op")),
+                    s.code("option", IommuOptionId.class),
+                    s.code("option_op", IommuOptionOp.class),
                     s.nullableRef("object").orElse(NO_OBJECT),
                     s.optionalNumber("val64").orElse(0),
                     s.optionalNumber("reserved").orElse(0),
                     s.flags("caps", ProcessCapability.class, ROOT)))
             .write((c, w) -> {
                 w.ref("iommufd", c.iommufd())
-                        .text("option", name(OPTIONS, c.option()))
-                        .text("option_op", name(OPS, c.op()));
+                        .code("option", IommuOptionId.class, c.option())
+                        .code("option_op", IommuOptionOp.class, c.op());
                 if (!c.object().equals(NO_OBJECT)) {
                     w.ref("object", c.object());
                 }
@@ -89,23 +83,6 @@ final class IommufdOptionOperations {
                         ROOT);
             })
             .build());
-
-    /** A uapi name, or the value as a number (decimal, or hexadecimal after 0x). */
-    static long code(Map<String, Long> names, String text) {
-        Long named = names.get(text);
-        if (named != null) {
-            return named;
-        }
-        return text.startsWith("0x") ? Long.parseUnsignedLong(text.substring(2), 16) : Long.parseUnsignedLong(text);
-    }
-
-    static String name(Map<String, Long> names, long value) {
-        return names.entrySet().stream()
-                .filter(e -> e.getValue() == value)
-                .map(Map.Entry::getKey)
-                .findFirst()
-                .orElse(Long.toUnsignedString(value));
-    }
 
     /** The agent's capability list: all (root keeps everything), the names kept, or none. */
     private static String capabilities(IommuOption c) {
