@@ -119,6 +119,25 @@ public sealed interface Command<R extends Reply> {
     record GetHwInfo(Handle iommufd, Handle device, long flags, long reserved, long dataLength)
             implements Command<HwInfo> {}
 
+    /**
+     * IOMMU_OPTION: {@code option} and {@code op} as the uapi numbers (RLIMIT_MODE 0, HUGE_PAGES 1; SET 0,
+     * GET 1), {@code object} the object_id (the number 0 for none), {@code reserved} the uapi field, made
+     * by a process holding {@code capabilities}.
+     */
+    record IommuOption(
+            Handle iommufd,
+            long option,
+            long op,
+            Handle object,
+            long val64,
+            long reserved,
+            Set<ProcessCapability> capabilities)
+            implements Command<Amount> {
+        public IommuOption {
+            capabilities = Set.copyOf(capabilities);
+        }
+    }
+
     record Destroy(Handle iommufd, Handle id) implements Command<None> {}
 
     // map/unmap: iommu_map on a caller's domain, type1 on a container, the IOAS of iommufd

@@ -1,7 +1,9 @@
 package dev.custody.model;
 
-/** The capabilities of the writing process that a sysfs store checks. */
+/** The capabilities of the calling process that a sysfs store or an ioctl checks. */
 public enum ProcessCapability {
     SYS_ADMIN,
-    SYS_RAWIO
+    SYS_RAWIO,
+    /** IOMMU_OPTION_RLIMIT_MODE's SET (iommufd_option_rlimit_mode). */
+    SYS_RESOURCE
 }

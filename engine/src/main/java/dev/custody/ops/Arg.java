@@ -6,7 +6,7 @@ import java.util.Optional;
  * One argument of an operation as a scenario step spells it: its field name, its kind (which the
  * scenario parser validates before anything runs) and whether a step may leave it out.
  *
- * @param flags for {@link ArgKind#FLAGS}: the enum whose constants are the flag names
+ * @param flags for {@link ArgKind#FLAGS} and {@link ArgKind#CODE}: the enum whose constants are the names
  */
 public record Arg(String name, ArgKind kind, boolean required, Optional<Class<? extends Enum<?>>> flags) {
 
@@ -26,5 +26,10 @@ public record Arg(String name, ArgKind kind, boolean required, Optional<Class<? 
     /** An optional list of the constants of {@code type}, or the raw 32-bit flag word. */
     public static Arg flagWord(String name, Class<? extends Enum<?>> type) {
         return new Arg(name, ArgKind.FLAG_WORD, false, Optional.of(type));
+    }
+
+    /** A required constant of {@code type} (ordinal = uapi value), or a raw number. */
+    public static Arg code(String name, Class<? extends Enum<?>> type) {
+        return new Arg(name, ArgKind.CODE, true, Optional.of(type));
     }
 }

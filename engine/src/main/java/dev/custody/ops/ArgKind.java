@@ -31,6 +31,11 @@ public enum ArgKind {
      * bits the kernel does not know.
      */
     FLAG_WORD,
+    /**
+     * A constant of the argument's enum, whose ordinal is the uapi value, or the raw value as a number
+     * (a JSON number or a 0x string), which may be one the kernel does not define.
+     */
+    CODE,
     /** An IOMMU model for VFIO_SET_IOMMU by its scenario name ("type1", "type1v2", ...). */
     IOMMU_TYPE,
     BOOL,

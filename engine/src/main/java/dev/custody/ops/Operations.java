@@ -37,6 +37,7 @@ public final class Operations {
                     VfioOperations.ALL,
                     IommufdOperations.ALL,
                     IommufdCopyOperations.ALL,
+                    IommufdOptionOperations.ALL,
                     IommufdHwInfoOperations.ALL,
                     HotResetOperations.ALL,
                     SysfsOperations.ALL)

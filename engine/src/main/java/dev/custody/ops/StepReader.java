@@ -113,6 +113,19 @@ public final class StepReader {
         return flags;
     }
 
+    /** A {@link ArgKind#CODE}: the named constant's ordinal (its uapi value), or the number given. */
+    public <E extends Enum<E>> long code(String field, Class<E> type) {
+        JsonNode value = value(field);
+        if (value.isTextual()) {
+            for (E constant : type.getEnumConstants()) {
+                if (constant.name().equals(value.textValue())) {
+                    return constant.ordinal();
+                }
+            }
+        }
+        return U64.bits(value).orElseThrow();
+    }
+
     /** The raw flag word, when the step gives the field as a number rather than a list of names. */
     public OptionalInt flagWord(String field) {
         Optional<JsonNode> value = present(field).filter(v -> !v.isArray());

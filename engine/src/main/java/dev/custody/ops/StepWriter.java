@@ -121,6 +121,14 @@ public final class StepWriter {
         return this;
     }
 
+    /** A {@link ArgKind#CODE}: the name of the constant with that ordinal, or the number in hex. */
+    public <E extends Enum<E>> StepWriter code(String field, Class<E> type, long value) {
+        E[] constants = type.getEnumConstants();
+        return value >= 0 && value < constants.length
+                ? text(field, constants[(int) value].name())
+                : address(field, value);
+    }
+
     /** A raw flag word, in hex. */
     public StepWriter flagWord(String field, int word) {
         step.put(field, "0x" + Integer.toUnsignedString(word, 16));

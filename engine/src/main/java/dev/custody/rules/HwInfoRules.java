@@ -35,7 +35,8 @@ public final class HwInfoRules {
      * __reserved, 6.12.118's out_max_pasid_log2 and __reserved[3], little-endian).
      */
     public static Outcome<Reply> getHwInfo(Tx tx, Handle fd, Handle device, long flags, long reserved) {
-        Fd<IommufdFile> found = Fd.of(tx.state(), fd, IommufdFile.class, Errno.ENOTTY);
+        // another kind of fd answers as for a command it does not know (an unbound cdev: EINVAL)
+        Fd<IommufdFile> found = Fd.ioctl(tx.state(), fd, IommufdFile.class);
         if (!found.found()) {
             return found.error();
         }

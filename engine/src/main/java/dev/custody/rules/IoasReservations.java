@@ -9,6 +9,7 @@ import dev.custody.model.Reply;
 import dev.custody.model.event.FileEvent.IoasAlignmentSet;
 import dev.custody.model.event.FileEvent.IoasReserved;
 import dev.custody.model.event.FileEvent.IoasUnreserved;
+import dev.custody.model.mapping.Addresses;
 import dev.custody.model.mapping.IoasArea;
 import dev.custody.model.mapping.IoasSpace;
 import dev.custody.model.mapping.IovaRange;
@@ -89,21 +90,39 @@ final class IoasReservations {
     }
 
     /**
-     * iova_alignment is the largest smallest-page among the IOAS's domains, 1 with none. A domain whose
+     * iova_alignment (iopt_calculate_iova_alignment) is the largest smallest-page among the IOAS's
+     * domains, at least PAGE_SIZE while large pages are disabled, 1 with neither. A domain whose
      * alignment an area would not suit was refused before it got here (addDomain).
      */
     private static void realign(Tx tx, FileId ctx, ObjectId ioas) {
-        IommufdFile file = tx.state().fileAs(ctx, IommufdFile.class);
-        long alignment = file.objects().values().stream()
-                .filter(o -> o instanceof Hwpt h && h.ioas().equals(ioas))
-                .mapToLong(o -> iommuOf(tx, (Hwpt) o).minPageSize())
-                .max()
-                .orElse(1);
-        IoasSpace space = space(tx, ctx, ioas).orElseThrow();
+        IommufdObject.Ioas object = (IommufdObject.Ioas)
+                tx.state().fileAs(ctx, IommufdFile.class).objects().get(ioas);
+        long alignment =
+                Math.max(domainsAlignment(tx, ctx, ioas), object.largePagesDisabled() ? Addresses.PAGE_SIZE : 1);
+        IoasSpace space = object.space();
         if (space.iovaAlignment() != alignment
                 && IoasSpaceRules.setIovaAlignment(space, alignment).outcome().isOk()) {
             tx.emit(new IoasAlignmentSet(ctx, ioas, alignment));
         }
+    }
+
+    /**
+     * The largest smallest-page among the domains of the IOAS's HWPTs (iopt->domains: a HWPT's domain
+     * joins its IOAS when the HWPT is allocated), 1 with none.
+     */
+    static long domainsAlignment(Tx tx, FileId ctx, ObjectId ioas) {
+        return domainsOf(tx, ctx, ioas).stream()
+                .mapToLong(hwpt -> iommuOf(tx, hwpt).minPageSize())
+                .max()
+                .orElse(1);
+    }
+
+    /** The HWPTs whose domains are in the IOAS's table. */
+    static List<Hwpt> domainsOf(Tx tx, FileId ctx, ObjectId ioas) {
+        return tx.state().fileAs(ctx, IommufdFile.class).objects().values().stream()
+                .filter(o -> o instanceof Hwpt h && h.ioas().equals(ioas))
+                .map(o -> (Hwpt) o)
+                .toList();
     }
 
     private static IommuSpec iommuOf(Tx tx, Hwpt hwpt) {

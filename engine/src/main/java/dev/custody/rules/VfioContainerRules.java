@@ -10,6 +10,7 @@ import dev.custody.model.GroupId;
 import dev.custody.model.Handle;
 import dev.custody.model.IommuSpec;
 import dev.custody.model.IommuType;
+import dev.custody.model.ObjectId;
 import dev.custody.model.Outcome;
 import dev.custody.model.Reply;
 import dev.custody.model.event.DomainEvent.DomainAllocated;
@@ -80,6 +81,13 @@ public final class VfioContainerRules {
                 }
                 if (iommufd.compatIoas().isEmpty()) {
                     yield fail(Errno.ENODEV, iommufd.label() + " has no compat IOAS");
+                }
+                ObjectId compat = iommufd.compatIoas().get();
+                if (type == IommuType.TYPE1
+                        && iommufd.objects().get(compat) instanceof dev.custody.model.state.IommufdObject.Ioas) {
+                    // iommufd_vfio_set_iommu: TYPE1 may unmap inside a mapping, which a large IOPTE
+                    // cannot do, so the compat IOAS gives up large pages (EINVAL once a domain has areas)
+                    yield IoasLargePages.disable(tx, iommufd.id(), compat);
                 }
                 yield OK;
             }

@@ -220,6 +220,18 @@ public final class ScenarioParser {
                                 step, field, "must be a list of flag names or a 32-bit flag word, not " + value);
                     }
                 }
+                case CODE -> {
+                    List<String> known = Arrays.stream(arg.flags().orElseThrow().getEnumConstants())
+                            .map(Enum::name)
+                            .toList();
+                    boolean named = value.isTextual() && known.contains(value.textValue());
+                    if (!named && U64.bits(value).isEmpty()) {
+                        throw fieldError(
+                                step,
+                                field,
+                                "must be one of " + String.join(", ", known) + " or a number, not " + value);
+                    }
+                }
                 case FLAGS -> {
                     List<String> known = Arrays.stream(arg.flags().orElseThrow().getEnumConstants())
                             .map(Enum::name)

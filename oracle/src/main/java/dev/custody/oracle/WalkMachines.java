@@ -98,7 +98,8 @@ final class WalkMachines {
                             "iommufd.open", 1,
                             "driver.bind", 3,
                             "driver.unbind", 1,
-                            "driver.override", 1))
+                            "driver.override", 1,
+                            "iommufd.option", 1))
                     .build());
 
     /** The machine a generated walk ran on, recognised by its devices. */

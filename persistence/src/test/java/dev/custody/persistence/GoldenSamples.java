@@ -279,7 +279,10 @@ final class GoldenSamples {
                                 new Mapping(0x40_0000L, 0x1_2340_0000L, 0x20_0000L, Prot.READ),
                                 new Mapping(0x100_0000_0000L, 0x200_0000_0000L, 0x1000L, Prot.READ_WRITE, 1L << 28))),
                 new DomainRunsUnmapped(
-                        KDRV, List.of(new Mapping(0x100_0000_0000L, 0x200_0000_0000L, 0x1000L, Prot.READ_WRITE, 2))));
+                        KDRV, List.of(new Mapping(0x100_0000_0000L, 0x200_0000_0000L, 0x1000L, Prot.READ_WRITE, 2))),
+                // IOMMU_OPTION's state
+                new IommufdAccountModeSet(IOMMUFD, true),
+                new IoasLargePagesSet(IOMMUFD, IOAS, true));
     }
 
     static KernelJournal.DecisionTaken decision() {

@@ -209,6 +209,22 @@ public sealed interface FileEvent extends KernelEvent {
         }
     }
 
+    /** IOMMU_OPTION_RLIMIT_MODE set: pinned pages charged to the process (true) or to the user (false). */
+    record IommufdAccountModeSet(FileId iommufd, boolean perProcess) implements FileEvent {
+        @Override
+        public FileId subject() {
+            return iommufd;
+        }
+    }
+
+    /** io_pagetable's disable_large_pages changed (IOMMU_OPTION_HUGE_PAGES, or compat VFIO_TYPE1_IOMMU). */
+    record IoasLargePagesSet(FileId iommufd, ObjectId ioas, boolean disabled) implements FileEvent {
+        @Override
+        public FileId subject() {
+            return iommufd;
+        }
+    }
+
     /**
      * An UNMAP_DMA request as journals before {@link Type1EntriesUnmapped} recorded it. Only read back,
      * and turned into the entries removed before it is applied ({@link LegacyEvent}).

@@ -12,10 +12,23 @@ public sealed interface IommufdObject {
 
     String label();
 
-    /** An I/O address space: its areas, reserved and allowed ranges. */
-    record Ioas(ObjectId id, String label, IoasSpace space) implements IommufdObject {
+    /**
+     * An I/O address space: its areas, reserved and allowed ranges. {@code largePagesDisabled} is
+     * io_pagetable's disable_large_pages (IOMMU_OPTION_HUGE_PAGES set to 0, or a compat TYPE1 container),
+     * which holds the IOVA alignment at PAGE_SIZE or more.
+     */
+    record Ioas(ObjectId id, String label, IoasSpace space, boolean largePagesDisabled) implements IommufdObject {
+        /** An IOAS that may use large pages, as every IOAS starts. */
+        public Ioas(ObjectId id, String label, IoasSpace space) {
+            this(id, label, space, false);
+        }
+
         public Ioas withSpace(IoasSpace now) {
-            return new Ioas(id, label, now);
+            return new Ioas(id, label, now, largePagesDisabled);
+        }
+
+        public Ioas withLargePagesDisabled(boolean now) {
+            return new Ioas(id, label, space, now);
         }
     }
 

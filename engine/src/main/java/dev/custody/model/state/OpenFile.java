@@ -103,26 +103,46 @@ public sealed interface OpenFile {
         }
     }
 
-    /** /dev/iommu: an iommufd context with its objects. */
+    /**
+     * /dev/iommu: an iommufd context with its objects. {@code accountPerProcess} is the context's
+     * IOMMU_OPTION_RLIMIT_MODE (ictx->account_mode): false charges pinned pages to the user
+     * (IOPT_PAGES_ACCOUNT_USER, the default), true to the process (IOPT_PAGES_ACCOUNT_MM).
+     */
     record IommufdFile(
             FileId id,
             String label,
             boolean fdOpen,
             SortedMap<ObjectId, IommufdObject> objects,
             int nextObject,
-            Optional<ObjectId> compatIoas)
+            Optional<ObjectId> compatIoas,
+            boolean accountPerProcess)
             implements OpenFile {
+        /** A context charging pinned pages to the user, as every context starts. */
+        public IommufdFile(
+                FileId id,
+                String label,
+                boolean fdOpen,
+                SortedMap<ObjectId, IommufdObject> objects,
+                int nextObject,
+                Optional<ObjectId> compatIoas) {
+            this(id, label, fdOpen, objects, nextObject, compatIoas, false);
+        }
+
         public IommufdFile withObjects(SortedMap<ObjectId, IommufdObject> now, int next) {
-            return new IommufdFile(id, label, fdOpen, now, next, compatIoas);
+            return new IommufdFile(id, label, fdOpen, now, next, compatIoas, accountPerProcess);
         }
 
         public IommufdFile withCompatIoas(Optional<ObjectId> now) {
-            return new IommufdFile(id, label, fdOpen, objects, nextObject, now);
+            return new IommufdFile(id, label, fdOpen, objects, nextObject, now, accountPerProcess);
+        }
+
+        public IommufdFile withAccountPerProcess(boolean now) {
+            return new IommufdFile(id, label, fdOpen, objects, nextObject, compatIoas, now);
         }
 
         @Override
         public IommufdFile withFdClosed() {
-            return new IommufdFile(id, label, false, objects, nextObject, compatIoas);
+            return new IommufdFile(id, label, false, objects, nextObject, compatIoas, accountPerProcess);
         }
     }
 

@@ -181,6 +181,19 @@ final class StateEvolution {
             case IoasReserved e -> ioas(s, e.iommufd(), e.ioas(), space -> space.withReserved(e.owner(), e.ranges()));
             case IoasUnreserved e -> ioas(s, e.iommufd(), e.ioas(), space -> space.withoutReserved(e.owner()));
             case IoasAlignmentSet e -> ioas(s, e.iommufd(), e.ioas(), space -> space.withIovaAlignment(e.alignment()));
+            case IommufdAccountModeSet e ->
+                file(s, e.iommufd(), IommufdFile.class, c -> c.withAccountPerProcess(e.perProcess()));
+            case IoasLargePagesSet e ->
+                file(
+                        s,
+                        e.iommufd(),
+                        IommufdFile.class,
+                        c -> c.withObjects(
+                                Sorted.update(
+                                        c.objects(),
+                                        e.ioas(),
+                                        o -> ((IommufdObject.Ioas) o).withLargePagesDisabled(e.disabled())),
+                                c.nextObject()));
             case LegacyEvent e -> throw notUpcast(e);
         };
     }

@@ -166,6 +166,9 @@ final class DriverCoreVerbs {
         if (capabilities.contains("SYS_RAWIO")) {
             mask |= 1L << LibcSystem.CAP_SYS_RAWIO;
         }
+        if (capabilities.contains("SYS_RESOURCE")) {
+            mask |= 1L << LibcSystem.CAP_SYS_RESOURCE;
+        }
         return mask;
     }
 

@@ -4,6 +4,7 @@ import static dev.custody.nativeio.host.HostContext.ioctlErrno;
 import static dev.custody.nativeio.host.HostContext.values;
 
 import dev.custody.nativeio.libc.Libc;
+import dev.custody.nativeio.libc.LibcSystem;
 import dev.custody.nativeio.uapi.Iommufd;
 import dev.custody.nativeio.uapi.Vfio;
 import java.lang.foreign.Arena;
@@ -45,6 +46,7 @@ final class IommufdVerbs implements AutoCloseable {
                 new Verb("ioas-unmap", 4, this::ioasUnmap),
                 new Verb("ioas-copy", 7, this::ioasCopy),
                 new Verb("hw-info", 5, this::hwInfo),
+                new Verb("option", 7, this::option),
                 new Verb("iova-ranges", 3, this::iovaRanges),
                 new Verb("allow-iovas", 3, this::allowIovas));
     }
@@ -214,6 +216,52 @@ final class IommufdVerbs implements AutoCloseable {
             }
             return host.result(step, err, values);
         }
+    }
+
+    /**
+     * option IOMMUFD OPTION_ID OP OBJECT VAL64 RESERVED CAPS: IOMMU_OPTION made with only CAPS ("all": as
+     * the agent runs), on a thread of its own when it has fewer (capabilities belong to a thread);
+     * answers val64 as the kernel wrote it back. OBJECT is a name, or a raw number.
+     */
+    private AgentAnswer option(String step, List<String> args) throws BadLine {
+        int fd = host.names.fd(args.get(0));
+        long capabilities = DriverCoreVerbs.capabilityMask(args.get(6));
+        try (Arena call = Arena.ofShared()) {
+            MemorySegment option = call.allocate(Iommufd.Option.LAYOUT);
+            Iommufd.Option.SIZE.set(option, (int) Iommufd.Option.LAYOUT.byteSize());
+            Iommufd.Option.OPTION_ID.set(option, (int) AgentNumbers.number(args.get(1)));
+            Iommufd.Option.OP.set(option, (short) AgentNumbers.number(args.get(2)));
+            Iommufd.Option.OBJECT_ID.set(option, objectIdOrNumber(args.get(3)));
+            Iommufd.Option.VAL64.set(option, AgentNumbers.number(args.get(4)));
+            Iommufd.Option.RESERVED.set(option, (short) AgentNumbers.number(args.get(5)));
+            int err;
+            if (capabilities == SysfsWrites.ALL_CAPABILITIES) {
+                err = ioctlErrno(fd, Iommufd.IOMMU_OPTION, option);
+            } else {
+                int[] answer = {0};
+                Thread caller = Thread.ofPlatform().name("option-" + step).start(() -> {
+                    int limited = LibcSystem.limitCapabilities(capabilities);
+                    answer[0] = limited != 0 ? -limited : ioctlErrno(fd, Iommufd.IOMMU_OPTION, option);
+                });
+                try {
+                    caller.join();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return new AgentAnswer.Problem(step, "interrupted while IOMMU_OPTION ran");
+                }
+                err = answer[0];
+            }
+            return host.result(
+                    step, err, values("val64", Long.toUnsignedString((long) Iommufd.Option.VAL64.get(option))));
+        }
+    }
+
+    /** A name the script bound, or a raw number (0: no object). */
+    private int objectIdOrNumber(String label) throws BadLine {
+        if (host.names.find(label).isPresent()) {
+            return objectId(label);
+        }
+        return label.matches("(0x)?[0-9a-fA-F]+") ? (int) AgentNumbers.number(label) : 0;
     }
 
     private void created(String label, int id, String iommufd) {

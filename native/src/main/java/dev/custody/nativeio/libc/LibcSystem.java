@@ -25,6 +25,7 @@ public final class LibcSystem {
 
     public static final int CAP_SYS_RAWIO = 17;
     public static final int CAP_SYS_ADMIN = 21;
+    public static final int CAP_SYS_RESOURCE = 24;
 
     // pid_t gettid(void)
     private static final MethodHandle GETTID = Downcalls.capturing("gettid", FunctionDescriptor.of(JAVA_INT));

@@ -2,6 +2,7 @@ package dev.custody.nativeio.uapi;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.StructLayout;
@@ -31,6 +32,7 @@ public final class Iommufd {
     static final int CMD_HWPT_ALLOC = CMD_BASE + 9;
     static final int CMD_IOAS_COPY = CMD_BASE + 3;
     static final int CMD_GET_HW_INFO = CMD_BASE + 10;
+    static final int CMD_OPTION = CMD_BASE + 7;
 
     public static final long IOMMU_DESTROY = Ioctl.io(TYPE, CMD_DESTROY);
     public static final long IOMMU_IOAS_ALLOC = Ioctl.io(TYPE, CMD_IOAS_ALLOC);
@@ -40,6 +42,7 @@ public final class Iommufd {
     public static final long IOMMU_IOAS_ALLOW_IOVAS = Ioctl.io(TYPE, CMD_IOAS_ALLOW_IOVAS);
     public static final long IOMMU_HWPT_ALLOC = Ioctl.io(TYPE, CMD_HWPT_ALLOC);
     public static final long IOMMU_IOAS_COPY = Ioctl.io(TYPE, CMD_IOAS_COPY);
+    public static final long IOMMU_OPTION = Ioctl.io(TYPE, CMD_OPTION);
     public static final long IOMMU_GET_HW_INFO = Ioctl.io(TYPE, CMD_GET_HW_INFO);
 
     /** enum iommufd_hwpt_alloc_flags. */
@@ -238,5 +241,25 @@ public final class Iommufd {
         public static final VarHandle OUT_CAPABILITIES = Uapi.field(LAYOUT, "out_capabilities");
 
         private HwInfo() {}
+    }
+
+    /** struct iommu_option: op and __reserved are 16 bits each. */
+    public static final class Option {
+        public static final StructLayout LAYOUT = MemoryLayout.structLayout(
+                        JAVA_INT.withName("size"),
+                        JAVA_INT.withName("option_id"),
+                        JAVA_SHORT.withName("op"),
+                        JAVA_SHORT.withName("__reserved"),
+                        JAVA_INT.withName("object_id"),
+                        JAVA_LONG.withName("val64"))
+                .withName("iommu_option");
+        public static final VarHandle SIZE = Uapi.field(LAYOUT, "size");
+        public static final VarHandle OPTION_ID = Uapi.field(LAYOUT, "option_id");
+        public static final VarHandle OP = Uapi.field(LAYOUT, "op");
+        public static final VarHandle RESERVED = Uapi.field(LAYOUT, "__reserved");
+        public static final VarHandle OBJECT_ID = Uapi.field(LAYOUT, "object_id");
+        public static final VarHandle VAL64 = Uapi.field(LAYOUT, "val64");
+
+        private Option() {}
     }
 }

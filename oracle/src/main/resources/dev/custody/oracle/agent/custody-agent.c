@@ -188,6 +188,7 @@ static uint64_t capability_mask(const char *caps) {
     uint64_t mask = 0;
     if (strstr(caps, "SYS_ADMIN")) mask |= 1ULL << CAP_SYS_ADMIN;
     if (strstr(caps, "SYS_RAWIO")) mask |= 1ULL << CAP_SYS_RAWIO;
+    if (strstr(caps, "SYS_RESOURCE")) mask |= 1ULL << CAP_SYS_RESOURCE;
     return mask;
 }
 
@@ -757,6 +758,58 @@ static void do_hw_info(const char *step, char **args) {
     result(step, err, values);
 }
 
+/* An object id given as a name the script bound, or as a raw number (0: no object). */
+static uint32_t object_id_or_number(const char *label) {
+    if (find_name(label)) return object_id(label);
+    char *end;
+    unsigned long value = strtoul(label, &end, 0);
+    return *label && !*end ? (uint32_t)value : 0;
+}
+
+/* IOMMU_OPTION in a child holding only the capabilities of `caps`; the child shares the iommufd's open
+ * file, so the option it sets is the parent's. Answers the errno and writes back val64. */
+static int option_with_capabilities(int fd, struct iommu_option *option, uint64_t caps) {
+    int pipe_fds[2];
+    if (pipe2(pipe_fds, O_CLOEXEC) != 0) return errno;
+    fflush(out);
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(pipe_fds[0]);
+        limit_capabilities(caps);
+        int err = ioctl_errno(fd, IOMMU_OPTION, option);
+        if (write(pipe_fds[1], &err, sizeof err) < 0 || write(pipe_fds[1], &option->val64, sizeof option->val64) < 0) {
+            _exit(1);
+        }
+        _exit(0);
+    }
+    close(pipe_fds[1]);
+    int err = EIO;
+    if (pid < 0 || read(pipe_fds[0], &err, sizeof err) != sizeof err ||
+        read(pipe_fds[0], &option->val64, sizeof option->val64) != sizeof option->val64) {
+        err = EIO;
+    }
+    close(pipe_fds[0]);
+    if (pid > 0) waitpid(pid, NULL, 0);
+    return err;
+}
+
+/* option IOMMUFD OPTION_ID OP OBJECT VAL64 RESERVED CAPS: IOMMU_OPTION, made with only CAPS ("all": as
+ * the agent runs); answers val64 as the kernel wrote it back. */
+static void do_option(const char *step, char **args) {
+    struct iommu_option option = {.size = sizeof option};
+    option.option_id = (uint32_t)number(args[1]);
+    option.op = (uint16_t)number(args[2]);
+    option.object_id = object_id_or_number(args[3]);
+    option.val64 = number(args[4]);
+    option.__reserved = (uint16_t)number(args[5]);
+    uint64_t caps = capability_mask(args[6]);
+    int fd = fd_of(args[0]);
+    int err = caps == ~0ULL ? ioctl_errno(fd, IOMMU_OPTION, &option) : option_with_capabilities(fd, &option, caps);
+    char values[64];
+    snprintf(values, sizeof values, "val64=%llu", (unsigned long long)option.val64);
+    result(step, err, values);
+}
+
 static void do_hwpt_alloc(const char *step, char **args) {
     struct iommu_hwpt_alloc alloc = {.size = sizeof alloc};
     alloc.dev_id = object_id(args[1]);
@@ -1198,6 +1251,7 @@ static const struct verb verbs[] = {
     {"ioas-unmap", 4, do_ioas_unmap},
     {"ioas-copy", 7, do_ioas_copy},
     {"hw-info", 5, do_hw_info},
+    {"option", 7, do_option},
     {"iova-ranges", 3, do_iova_ranges},
     {"allow-iovas", 3, do_allow_iovas},
     {"hot-reset-info", 2, do_hot_reset_info},

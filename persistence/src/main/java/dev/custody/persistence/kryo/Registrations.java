@@ -70,7 +70,7 @@ public final class Registrations {
     private Registrations() {}
 
     /** The next id to hand out. Raise it whenever an id is taken. */
-    public static final int NEXT_FREE_ID = 137;
+    public static final int NEXT_FREE_ID = 139;
 
     /**
      * The first id registered after journal records were versioned (format 1): classes from here on
@@ -203,6 +203,9 @@ public final class Registrations {
         // runs of leaves, which replaced 66 and 67 (builds before runs refuse these ids, not misread a count)
         t.put(135, DomainEvent.DomainRunsMapped.class);
         t.put(136, DomainEvent.DomainRunsUnmapped.class);
+        // IOMMU_OPTION's state: an iommufd's accounting mode, an IOAS's large pages
+        t.put(137, FileEvent.IommufdAccountModeSet.class);
+        t.put(138, FileEvent.IoasLargePagesSet.class);
         return Collections.unmodifiableMap(t);
     }
 

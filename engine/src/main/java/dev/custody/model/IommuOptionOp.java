@@ -1,0 +1,7 @@
+package dev.custody.model;
+
+/** enum iommufd_option_ops of the uapi: each constant's ordinal is its value. */
+public enum IommuOptionOp {
+    SET,
+    GET
+}
