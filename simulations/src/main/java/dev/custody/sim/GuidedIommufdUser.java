@@ -3,6 +3,7 @@ package dev.custody.sim;
 import dev.custody.model.Command;
 import dev.custody.model.DeviceId;
 import dev.custody.model.Handle;
+import dev.custody.model.HwptAllocFlag;
 import dev.custody.model.IommuType;
 import dev.custody.model.state.DeviceState;
 import dev.custody.model.state.GroupState;
@@ -11,6 +12,7 @@ import dev.custody.model.state.OpenFile;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /** The guided cast's VMM on iommufd and VFIO cdevs. */
 final class GuidedIommufdUser {
@@ -75,8 +77,7 @@ final class GuidedIommufdUser {
                                         dev.handle(),
                                         Pick.object(dev.ctx().id(), ioas.id()),
                                         p.label("hwpt")))),
-                p -> p.one(p.myObjects(IommufdObject.Hwpt.class, h -> true))
-                        .map(h -> new Command.HwptAlloc(Pick.file(h.ctx()), h.handle(), h.handle(), p.label("hwpt")))));
+                GuidedIommufdUser::hwptAllocRefused));
         actions.add(new GuidedAction(
                 "Destroy",
                 p -> p.one(p.myObjects(IommufdObject.class, o -> !(o instanceof IommufdObject.Device)).stream()
@@ -267,6 +268,42 @@ final class GuidedIommufdUser {
                         .filesOf(OpenFile.VfioDeviceFile.class)
                         .anyMatch(f -> f.device().equals(cdev.device()));
         return free && !openElsewhere;
+    }
+
+    /**
+     * IOMMU_HWPT_ALLOC refused: half the time a call that is right in all but its flags, the ones a
+     * VMM asks for and the emulated VT-d cannot give (DIRTY_TRACKING for live migration, NEST_PARENT
+     * for a vIOMMU's second stage, both, or a flag a paging HWPT never takes); else a HWPT as pt_id.
+     */
+    private static Optional<Command<?>> hwptAllocRefused(Pick p) {
+        if (p.random.nextBoolean()) {
+            Optional<Command<?>> flagged = p.one(p.myObjects(IommufdObject.Device.class, d -> true))
+                    .flatMap(dev -> p.one(hwptParents(p, dev.ctx()))
+                            .map(ioas -> new Command.HwptAlloc(
+                                    Pick.file(dev.ctx()),
+                                    dev.handle(),
+                                    Pick.object(dev.ctx().id(), ioas.id()),
+                                    p.label("hwpt"),
+                                    unsupportedFlags(p))));
+            if (flagged.isPresent()) {
+                return flagged;
+            }
+        }
+        return p.one(p.myObjects(IommufdObject.Hwpt.class, h -> true))
+                .map(h -> new Command.HwptAlloc(Pick.file(h.ctx()), h.handle(), h.handle(), p.label("hwpt")));
+    }
+
+    /** Flags the model's IOMMUs refuse on a paging HWPT (see HwptAllocFlags in the rules). */
+    private static Set<HwptAllocFlag> unsupportedFlags(Pick p) {
+        return switch (p.random.nextInt(4)) {
+            case 0 -> Set.of(HwptAllocFlag.DIRTY_TRACKING);
+            case 1 -> Set.of(HwptAllocFlag.NEST_PARENT);
+            case 2 -> Set.of(HwptAllocFlag.NEST_PARENT, HwptAllocFlag.DIRTY_TRACKING);
+            default ->
+                p.random.nextBoolean()
+                        ? Set.of(HwptAllocFlag.FAULT_ID_VALID)
+                        : Set.of(HwptAllocFlag.UNDEFINED_BIT_31, HwptAllocFlag.DIRTY_TRACKING);
+        };
     }
 
     /**
