@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * The guided VMM's calls on an IOAS (IOMMU_IOAS_MAP, _UNMAP, _IOVA_RANGES, _ALLOW_IOVAS) and on the
@@ -141,7 +142,7 @@ final class GuidedIoas {
      * an iova field (FIXED_IOVA or not) or a length of ULONG_MAX, no access bit; on the IOAS or on a
      * wrong name.
      */
-    private static Command<?> rawRefused(Pick p, Handle h) {
+    static Command<?> rawRefused(Pick p, Handle h) {
         Handle ioas = p.random.nextInt(4) == 0 ? GuidedRanges.wrongIoas(p) : h;
         return switch (p.random.nextInt(3)) {
             case 0 -> Command.IoasMap.raw(ioas, p.iova(), PAGE, GuidedFlagWords.withUnknownBit(p));
@@ -279,8 +280,7 @@ final class GuidedIoas {
      * another without a gap, into another IOAS of the caller's context (or the same one), at a free
      * place or wherever the destination chooses; refused: a source range with a hole, a destination over
      * an existing area, length 0, no permission, ULONG_MAX, a WRITEABLE copy of a read-only area, a wrong
-     * source IOAS, and into an IOAS a domain aligns, a length or a source page offset that alignment
-     * does not divide.
+     * source IOAS (and {@link #intoAligned}, drawn apart by {@link GuidedMappingStrays}).
      */
     static GuidedAction copy() {
         return new GuidedAction(
@@ -324,11 +324,15 @@ final class GuidedIoas {
             }
             case 1 -> {
                 // areas mapped back to back: one copy takes pages of each
-                List<IoasArea> adjacent = runFrom(areas, area);
-                if (adjacent.size() > 1) {
-                    run = adjacent;
-                    IoasArea last = adjacent.getLast();
-                    length = last.iova() + last.length() - area.iova();
+                Set<Long> starts = areas.stream().map(IoasArea::iova).collect(Collectors.toSet());
+                Optional<IoasArea> start = p.one(areas.stream()
+                        .filter(a -> starts.contains(a.iova() + a.length()))
+                        .toList());
+                if (start.isPresent()) {
+                    run = runFrom(areas, start.get());
+                    from = start.get().iova();
+                    IoasArea last = run.getLast();
+                    length = last.iova() + last.length() - from;
                 }
             }
             default -> {}
@@ -367,7 +371,7 @@ final class GuidedIoas {
         }
         IoasArea area = areas.get(p.random.nextInt(areas.size()));
         return Optional.of(
-                switch (p.random.nextInt(7)) {
+                switch (p.random.nextInt(6)) {
                     // one byte past the area's end: a hole unless an area follows right there (ENOENT)
                     case 0 ->
                         new Command.IoasCopy(
@@ -398,7 +402,6 @@ final class GuidedIoas {
                                         OptionalLong.empty(),
                                         area.length(),
                                         GuidedCast.IOAS_RW);
-                    case 5 -> intoAligned(p, src, area);
                     default ->
                         new Command.IoasCopy(
                                 GuidedRanges.wrongIoas(p), area.iova(), dst, OptionalLong.empty(), area.length(), rw);
@@ -410,7 +413,7 @@ final class GuidedIoas {
      * page of the area, or a page that starts half a page into it (a page offset the alignment does not
      * divide), at a free page or placed by the destination. With no such IOAS, half a page into any.
      */
-    private static Command<?> intoAligned(Pick p, Pick.Owned<IommufdObject.Ioas> src, IoasArea area) {
+    static Command<?> intoAligned(Pick p, Pick.Owned<IommufdObject.Ioas> src, IoasArea area) {
         List<IommufdObject.Ioas> aligned = ioasesOf(src.ctx()).stream()
                 .filter(i -> i.space().iovaAlignment() > 1)
                 .toList();

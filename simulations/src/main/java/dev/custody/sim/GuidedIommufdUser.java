@@ -3,7 +3,6 @@ package dev.custody.sim;
 import dev.custody.model.Command;
 import dev.custody.model.DeviceId;
 import dev.custody.model.Handle;
-import dev.custody.model.HwptAllocFlag;
 import dev.custody.model.IommuType;
 import dev.custody.model.state.DeviceState;
 import dev.custody.model.state.GroupState;
@@ -12,7 +11,6 @@ import dev.custody.model.state.OpenFile;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 
 /** The guided cast's VMM on iommufd and VFIO cdevs. */
 final class GuidedIommufdUser {
@@ -77,7 +75,8 @@ final class GuidedIommufdUser {
                                         dev.handle(),
                                         Pick.object(dev.ctx().id(), ioas.id()),
                                         p.label("hwpt")))),
-                GuidedIommufdUser::hwptAllocRefused));
+                p -> p.one(p.myObjects(IommufdObject.Hwpt.class, h -> true))
+                        .map(h -> new Command.HwptAlloc(Pick.file(h.ctx()), h.handle(), h.handle(), p.label("hwpt")))));
         actions.add(new GuidedAction(
                 "Destroy",
                 p -> p.one(p.myObjects(IommufdObject.class, o -> !(o instanceof IommufdObject.Device)).stream()
@@ -271,47 +270,11 @@ final class GuidedIommufdUser {
     }
 
     /**
-     * IOMMU_HWPT_ALLOC refused: half the time a call that is right in all but its flags, the ones a
-     * VMM asks for and the emulated VT-d cannot give (DIRTY_TRACKING for live migration, NEST_PARENT
-     * for a vIOMMU's second stage, both, or a flag a paging HWPT never takes); else a HWPT as pt_id.
-     */
-    private static Optional<Command<?>> hwptAllocRefused(Pick p) {
-        if (p.random.nextBoolean()) {
-            Optional<Command<?>> flagged = p.one(p.myObjects(IommufdObject.Device.class, d -> true))
-                    .flatMap(dev -> p.one(hwptParents(p, dev.ctx()))
-                            .map(ioas -> new Command.HwptAlloc(
-                                    Pick.file(dev.ctx()),
-                                    dev.handle(),
-                                    Pick.object(dev.ctx().id(), ioas.id()),
-                                    p.label("hwpt"),
-                                    unsupportedFlags(p))));
-            if (flagged.isPresent()) {
-                return flagged;
-            }
-        }
-        return p.one(p.myObjects(IommufdObject.Hwpt.class, h -> true))
-                .map(h -> new Command.HwptAlloc(Pick.file(h.ctx()), h.handle(), h.handle(), p.label("hwpt")));
-    }
-
-    /** Flags the model's IOMMUs refuse on a paging HWPT (see HwptAllocFlags in the rules). */
-    private static Set<HwptAllocFlag> unsupportedFlags(Pick p) {
-        return switch (p.random.nextInt(4)) {
-            case 0 -> Set.of(HwptAllocFlag.DIRTY_TRACKING);
-            case 1 -> Set.of(HwptAllocFlag.NEST_PARENT);
-            case 2 -> Set.of(HwptAllocFlag.NEST_PARENT, HwptAllocFlag.DIRTY_TRACKING);
-            default ->
-                p.random.nextBoolean()
-                        ? Set.of(HwptAllocFlag.FAULT_ID_VALID)
-                        : Set.of(HwptAllocFlag.UNDEFINED_BIT_31, HwptAllocFlag.DIRTY_TRACKING);
-        };
-    }
-
-    /**
      * The IOASes a HWPT can be allocated on, half the time only those with an area over the MSI
      * window when there are some: the HWPT is accepted (a domain reserves only past its aperture) and
      * a device attached to it later is refused (its MSI window is taken).
      */
-    private static List<IommufdObject> hwptParents(Pick p, OpenFile.IommufdFile ctx) {
+    static List<IommufdObject> hwptParents(Pick p, OpenFile.IommufdFile ctx) {
         List<IommufdObject> ioases = ctx.objects().values().stream()
                 .filter(o -> o instanceof IommufdObject.Ioas)
                 .toList();
