@@ -25,10 +25,8 @@ import java.util.Random;
  *       refusal so far fall below that share, the next call is aimed at a refusal; otherwise at success.
  *       The share is exact to one call; the run's refused calls are that share, less the refusals that
  *       were accepted after all, plus the aimed calls a racing role made fail.
- *       A refusal is an aimed call with one argument mutated ({@link ArgumentMutator}) or the action's
- *       own wrong arguments, so the refusals spread over the rules' checks; which of the two is drawn
- *       by the same novelty scores, kept per slot for each (three mutations to one of its own while
- *       neither finds anything new).
+ *       A refusal is mostly an aimed call with one argument mutated, else the action's own wrong
+ *       arguments ({@link ArgumentMutator}), so the refusals spread over the rules' checks.
  *   <li>The latest accepted calls that reached new coverage form a corpus; one call in eight branches
  *       from it: the same kind of call by the same role again (aiming at success) or a mutation of
  *       the very call (aiming at a refusal), a fuzzer's way of going on from inputs that found something.
@@ -42,8 +40,6 @@ final class GuidedScheduler {
     private static final double DECAY = 0.8;
     private static final int TRIES = 24;
     private static final int CORPUS = 64;
-    /** How many mutated refusals to one of an action's own, while neither finds anything new. */
-    private static final double MUTATION_PRIOR = 3;
     /** The share of the calls that are rare ones ({@link GuidedAction#rare}). */
     static final double RARE_SHARE = 0.01;
 
@@ -72,13 +68,6 @@ final class GuidedScheduler {
         final GuidedAction action;
         final boolean refusal;
         double score = 1;
-        /**
-         * For a refusal slot of a mutable action, how new the refusals of each kind were: the aimed
-         * call with one argument mutated, and the action's own wrong arguments.
-         */
-        double mutationScore = 1;
-
-        double ownScore = 1;
 
         Slot(GuidedAction.Role role, GuidedAction action, boolean refusal) {
             this.role = role;
@@ -87,22 +76,8 @@ final class GuidedScheduler {
         }
     }
 
-    /** How a call aimed at a refusal got its wrong argument. */
-    enum Refusal {
-        /** Not aimed at a refusal, or a mutation of a call of the corpus. */
-        NONE,
-        /** An aimed call with one argument mutated ({@link ArgumentMutator}). */
-        MUTATED,
-        /** The action's own wrong arguments. */
-        OWN
-    }
-
-    /** The next call: who makes it, what it is, what the slot it came from was, and how it is wrong. */
-    record Choice(String agent, Command<?> command, Object slot, boolean aimedAtRefusal, Refusal refusal) {
-        Choice(String agent, Command<?> command, Object slot, boolean aimedAtRefusal) {
-            this(agent, command, slot, aimedAtRefusal, Refusal.NONE);
-        }
-    }
+    /** The next call: who makes it, what it is, and what the slot it came from was. */
+    record Choice(String agent, Command<?> command, Object slot, boolean aimedAtRefusal) {}
 
     GuidedScheduler(
             long seed, Topology workedOn, int vfioUsers, int iommufdUsers, double refusalShare, Coverage coverage) {
@@ -143,16 +118,11 @@ final class GuidedScheduler {
             Slot slot = draw(open, random);
             Pick pick =
                     new Pick(state, random, slot.role.name(), workedOn, coverage).forOperation(slot.action.operation());
-            if (slot.refusal) {
-                Optional<Choice> refused = refusal(slot, pick);
-                if (refused.isPresent()) {
-                    return refused.get();
-                }
-            } else {
-                Optional<Command<?>> command = slot.action.aimed().apply(pick);
-                if (command.isPresent()) {
-                    return new Choice(slot.role.name(), command.get(), slot, false);
-                }
+            Optional<Command<?>> command = slot.refusal
+                    ? refusal(slot.action, pick)
+                    : slot.action.aimed().apply(pick);
+            if (command.isPresent()) {
+                return new Choice(slot.role.name(), command.get(), slot, slot.refusal);
             }
             open.remove(slot); // nothing fits in this state: not this call
         }
@@ -183,29 +153,17 @@ final class GuidedScheduler {
     }
 
     /**
-     * A call aimed at a refusal: a call the action would aim at success with one argument mutated
-     * ({@link ArgumentMutator}), or the action's own idea of a refusal. A fuzzer's choice of mutation
-     * operator: the two are drawn with weights {@code 3 * (1 + 8 * mutationScore)} and
-     * {@code 1 + 8 * ownScore}, so three times in four a mutation while neither finds anything new,
-     * and more of the kind whose recent refusals reached new coverage. Actions whose arguments are
-     * never mutated ({@link GuidedAction#mutable}) always use their own.
+     * A call aimed at a refusal: three times in four a call the action would aim at success with one
+     * argument mutated ({@link ArgumentMutator}), else the action's own idea of a refusal.
      */
-    private Optional<Choice> refusal(Slot slot, Pick pick) {
-        GuidedAction action = slot.action;
-        if (action.mutable()) {
-            double mutation = MUTATION_PRIOR * weightOf(slot.mutationScore);
-            double own = weightOf(slot.ownScore);
-            if (random.nextDouble() * (mutation + own) < mutation) {
-                Optional<Command<?>> aimed = action.aimed().apply(pick);
-                if (aimed.isPresent()) {
-                    return Optional.of(new Choice(
-                            slot.role.name(), ArgumentMutator.mutate(aimed.get(), pick), slot, true, Refusal.MUTATED));
-                }
+    private Optional<Command<?>> refusal(GuidedAction action, Pick pick) {
+        if (action.mutable() && random.nextInt(4) != 0) {
+            Optional<Command<?>> aimed = action.aimed().apply(pick);
+            if (aimed.isPresent()) {
+                return Optional.of(ArgumentMutator.mutate(aimed.get(), pick));
             }
         }
-        return action.refused()
-                .apply(pick)
-                .map(c -> new Choice(slot.role.name(), c, slot, true, action.mutable() ? Refusal.OWN : Refusal.NONE));
+        return action.refused().apply(pick);
     }
 
     /**
@@ -246,11 +204,6 @@ final class GuidedScheduler {
         }
         if (choice.slot() instanceof Slot slot) {
             slot.score = DECAY * slot.score + (1 - DECAY) * novelty;
-            switch (choice.refusal()) {
-                case MUTATED -> slot.mutationScore = DECAY * slot.mutationScore + (1 - DECAY) * novelty;
-                case OWN -> slot.ownScore = DECAY * slot.ownScore + (1 - DECAY) * novelty;
-                case NONE -> {}
-            }
         }
     }
 
@@ -270,10 +223,6 @@ final class GuidedScheduler {
     }
 
     private static double weight(Slot slot) {
-        return weightOf(slot.score);
-    }
-
-    private static double weightOf(double score) {
-        return 1 + 8 * score;
+        return 1 + 8 * slot.score;
     }
 }
