@@ -17,6 +17,7 @@ import dev.custody.model.mapping.IoasSpace;
 import dev.custody.model.mapping.IovaRange;
 import dev.custody.model.state.IommufdObject;
 import dev.custody.model.state.OpenFile;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
@@ -29,8 +30,9 @@ import java.util.stream.Collectors;
  * IOAS behind /dev/iommu's VFIO compat (MAP_DMA, UNMAP_DMA), with the arguments a stress tester
  * draws: each permission alone, FIXED_IOVA with and without an address, areas the IOAS accepts now
  * but a domain or device joining later refuses (a sub-page area, the MSI window, past a 39-bit
- * aperture), areas right after another one, unmaps of exactly the areas there, of part of one, of several with the last one cut,
- * allowed lists that exclude what is mapped, and every kind of wrong IOAS name. A quarter of the maps
+ * aperture), areas right after another one, unmaps of exactly the areas there, of part of one, of
+ * several with the last one cut, allowed lists that exclude what is mapped, and every kind of wrong
+ * IOAS name. A quarter of the maps
  * it aims at success, and some of its refusals, pass the flags as the uapi word ({@link GuidedFlagWords}).
  */
 final class GuidedIoas {
@@ -351,7 +353,7 @@ final class GuidedIoas {
 
     /** {@code first} and the areas that follow it without a gap, in IOVA order. */
     private static List<IoasArea> runFrom(List<IoasArea> areas, IoasArea first) {
-        List<IoasArea> run = new java.util.ArrayList<>(List.of(first));
+        List<IoasArea> run = new ArrayList<>(List.of(first));
         for (IoasArea next : areas) {
             IoasArea last = run.getLast();
             if (next.iova() == last.iova() + last.length()) {
