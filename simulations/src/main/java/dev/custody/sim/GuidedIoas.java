@@ -17,19 +17,22 @@ import dev.custody.model.mapping.IoasSpace;
 import dev.custody.model.mapping.IovaRange;
 import dev.custody.model.state.IommufdObject;
 import dev.custody.model.state.OpenFile;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * The guided VMM's calls on an IOAS (IOMMU_IOAS_MAP, _UNMAP, _IOVA_RANGES, _ALLOW_IOVAS) and on the
  * IOAS behind /dev/iommu's VFIO compat (MAP_DMA, UNMAP_DMA), with the arguments a stress tester
  * draws: each permission alone, FIXED_IOVA with and without an address, areas the IOAS accepts now
  * but a domain or device joining later refuses (a sub-page area, the MSI window, past a 39-bit
- * aperture), unmaps of exactly the areas there, of part of one, of several with the last one cut,
- * allowed lists that exclude what is mapped, and every kind of wrong IOAS name. A quarter of the maps
+ * aperture), areas right after another one, unmaps of exactly the areas there, of part of one, of
+ * several with the last one cut, allowed lists that exclude what is mapped, and every kind of wrong
+ * IOAS name. A quarter of the maps
  * it aims at success, and some of its refusals, pass the flags as the uapi word ({@link GuidedFlagWords}).
  */
 final class GuidedIoas {
@@ -97,6 +100,19 @@ final class GuidedIoas {
             case 3 -> {
                 return new Command.IoasMap(h, OptionalLong.empty(), GIGA, flags);
             }
+            case 4 -> {
+                // right after an area: the two stay apart in the IOAS, and a copy or an unmap may
+                // take pages of both
+                Optional<IoasArea> before = p.one(space.areas());
+                long length = GuidedRanges.length(p);
+                if (before.isPresent()) {
+                    long iova = before.get().iova() + before.get().length();
+                    boolean fits = iova != 0 && Long.compareUnsigned(iova + length - 1, iova) > 0;
+                    if (fits && free(space, iova, length) && (iova & (space.iovaAlignment() - 1)) == 0) {
+                        return new Command.IoasMap(h, OptionalLong.of(iova), length, fixed(flags));
+                    }
+                }
+            }
             default -> {}
         }
         long length = GuidedRanges.length(p);
@@ -128,7 +144,7 @@ final class GuidedIoas {
      * an iova field (FIXED_IOVA or not) or a length of ULONG_MAX, no access bit; on the IOAS or on a
      * wrong name.
      */
-    private static Command<?> rawRefused(Pick p, Handle h) {
+    static Command<?> rawRefused(Pick p, Handle h) {
         Handle ioas = p.random.nextInt(4) == 0 ? GuidedRanges.wrongIoas(p) : h;
         return switch (p.random.nextInt(3)) {
             case 0 -> Command.IoasMap.raw(ioas, p.iova(), PAGE, GuidedFlagWords.withUnknownBit(p));
@@ -262,16 +278,30 @@ final class GuidedIoas {
     }
 
     /**
-     * IOMMU_IOAS_COPY: a whole area or its first pages into another IOAS of the caller (or the same
-     * one), at a free place or wherever the destination chooses; refused: a source range with a hole,
-     * a destination over an existing area, length 0, no permission, ULONG_MAX, a WRITEABLE copy of a
-     * read-only area, a wrong source IOAS.
+     * IOMMU_IOAS_COPY: a whole area, its first pages, its last pages, or a run of areas that follow one
+     * another without a gap, into another IOAS of the caller's context (or the same one), at a free
+     * place or wherever the destination chooses; refused: a source range with a hole, a destination over
+     * an existing area, length 0, no permission, ULONG_MAX, a WRITEABLE copy of a read-only area, a wrong
+     * source IOAS (and {@link #intoAligned}, drawn apart by {@link GuidedMappingStrays}).
      */
     static GuidedAction copy() {
         return new GuidedAction(
                 "IoasCopy",
                 p -> ioas(p).flatMap(src -> copyAimed(p, src)),
                 p -> ioas(p).flatMap(src -> copyRefused(p, src)));
+    }
+
+    /** The IOASes of {@code ctx} (a copy's destination id is a number in the source's context). */
+    private static List<IommufdObject.Ioas> ioasesOf(OpenFile.IommufdFile ctx) {
+        return ctx.objects().values().stream()
+                .filter(o -> o instanceof IommufdObject.Ioas)
+                .map(o -> (IommufdObject.Ioas) o)
+                .toList();
+    }
+
+    /** Whether every area of {@code run} is writable: a WRITEABLE copy of it is allowed. */
+    private static Set<IoasMapFlag> copyFlags(List<IoasArea> run) {
+        return run.stream().allMatch(a -> a.prot().write()) ? GuidedCast.IOAS_RW : Set.of(IoasMapFlag.READABLE);
     }
 
     private static Optional<Command<?>> copyAimed(Pick p, Pick.Owned<IommufdObject.Ioas> src) {
@@ -281,16 +311,56 @@ final class GuidedIoas {
             return Optional.empty();
         }
         IoasArea area = areas.get(p.random.nextInt(areas.size()));
+        long from = area.iova();
         long length = p.random.nextBoolean() || area.length() < 2 * PAGE ? area.length() : PAGE;
-        Set<IoasMapFlag> flags = area.prot().write() ? GuidedCast.IOAS_RW : Set.of(IoasMapFlag.READABLE);
+        List<IoasArea> run = List.of(area);
+        switch (p.random.nextInt(4)) {
+            case 0 -> {
+                // the last pages of an area: the source pointer is inside the area's buffer
+                if (area.length() >= 2 * PAGE && area.length() % PAGE == 0) {
+                    long pages = area.length() / PAGE;
+                    long skipped = 1 + (pages > 2 ? p.random.nextLong(pages - 1) : 0);
+                    from = area.iova() + skipped * PAGE;
+                    length = area.length() - skipped * PAGE;
+                }
+            }
+            case 1 -> {
+                // areas mapped back to back: one copy takes pages of each
+                Set<Long> starts = areas.stream().map(IoasArea::iova).collect(Collectors.toSet());
+                Optional<IoasArea> start = p.one(areas.stream()
+                        .filter(a -> starts.contains(a.iova() + a.length()))
+                        .toList());
+                if (start.isPresent()) {
+                    run = runFrom(areas, start.get());
+                    from = start.get().iova();
+                    IoasArea last = run.getLast();
+                    length = last.iova() + last.length() - from;
+                }
+            }
+            default -> {}
+        }
+        Set<IoasMapFlag> flags = copyFlags(run);
         IoasSpace to = dst.get().object().space();
         if (p.random.nextBoolean()) {
-            return Optional.of(new Command.IoasCopy(
-                    src.handle(), area.iova(), dst.get().handle(), OptionalLong.empty(), length, flags));
+            return Optional.of(
+                    new Command.IoasCopy(src.handle(), from, dst.get().handle(), OptionalLong.empty(), length, flags));
         }
-        long iova = GuidedRanges.freeIova(p, a -> free(to, a, length));
+        long size = length;
+        long iova = GuidedRanges.freeIova(p, a -> free(to, a, size));
         return Optional.of(new Command.IoasCopy(
-                src.handle(), area.iova(), dst.get().handle(), OptionalLong.of(iova), length, fixed(flags)));
+                src.handle(), from, dst.get().handle(), OptionalLong.of(iova), length, fixed(flags)));
+    }
+
+    /** {@code first} and the areas that follow it without a gap, in IOVA order. */
+    private static List<IoasArea> runFrom(List<IoasArea> areas, IoasArea first) {
+        List<IoasArea> run = new ArrayList<>(List.of(first));
+        for (IoasArea next : areas) {
+            IoasArea last = run.getLast();
+            if (next.iova() == last.iova() + last.length()) {
+                run.add(next);
+            }
+        }
+        return run;
     }
 
     private static Optional<Command<?>> copyRefused(Pick p, Pick.Owned<IommufdObject.Ioas> src) {
@@ -325,13 +395,41 @@ final class GuidedIoas {
                         area.prot().write()
                                 ? new Command.IoasCopy(
                                         src.handle(), ULONG_MAX, dst, OptionalLong.empty(), area.length(), rw)
-                                // a WRITEABLE copy of pages mapped without WRITEABLE (EPERM)
+                                // a WRITEABLE copy of pages mapped without WRITEABLE, placed by the
+                                // destination so that the permission is what refuses it (EPERM)
                                 : new Command.IoasCopy(
-                                        src.handle(), area.iova(), dst, OptionalLong.empty(), area.length(), rw);
+                                        src.handle(),
+                                        area.iova(),
+                                        dst,
+                                        OptionalLong.empty(),
+                                        area.length(),
+                                        GuidedCast.IOAS_RW);
                     default ->
                         new Command.IoasCopy(
                                 GuidedRanges.wrongIoas(p), area.iova(), dst, OptionalLong.empty(), area.length(), rw);
                 });
+    }
+
+    /**
+     * A copy into an IOAS of the source's context whose domains align it to a page (EINVAL): half a
+     * page of the area, or a page that starts half a page into it (a page offset the alignment does not
+     * divide), at a free page or placed by the destination. With no such IOAS, half a page into any.
+     */
+    static Command<?> intoAligned(Pick p, Pick.Owned<IommufdObject.Ioas> src, IoasArea area) {
+        List<IommufdObject.Ioas> aligned = ioasesOf(src.ctx()).stream()
+                .filter(i -> i.space().iovaAlignment() > 1)
+                .toList();
+        IommufdObject.Ioas to = p.one(aligned).orElse(src.object());
+        Handle dst = Pick.object(src.ctx().id(), to.id());
+        Set<IoasMapFlag> flags = copyFlags(List.of(area));
+        boolean offset = area.length() >= 2 * PAGE && p.random.nextBoolean();
+        long from = offset ? area.iova() + PAGE / 2 : area.iova();
+        long length = offset ? PAGE : PAGE / 2;
+        if (p.random.nextBoolean()) {
+            return new Command.IoasCopy(src.handle(), from, dst, OptionalLong.empty(), length, flags);
+        }
+        long iova = GuidedRanges.freeIova(p, a -> free(to.space(), a, PAGE));
+        return new Command.IoasCopy(src.handle(), from, dst, OptionalLong.of(iova), length, fixed(flags));
     }
 
     static GuidedAction iovaRanges() {

@@ -40,7 +40,7 @@ final class GuidedIommuMap {
      * iommufd HWPT's), then a domain of that kind, so the few user-owned domains are met as often as
      * the many defaults.
      */
-    private static Optional<DomainState> notMine(Pick p) {
+    static Optional<DomainState> notMine(Pick p) {
         Map<String, List<DomainState>> byKind = p.state.domains().values().stream()
                 .filter(d -> !(d.use() instanceof DomainUse.KernelCaller))
                 .collect(Collectors.groupingBy(

@@ -274,7 +274,7 @@ final class GuidedIommufdUser {
      * window when there are some: the HWPT is accepted (a domain reserves only past its aperture) and
      * a device attached to it later is refused (its MSI window is taken).
      */
-    private static List<IommufdObject> hwptParents(Pick p, OpenFile.IommufdFile ctx) {
+    static List<IommufdObject> hwptParents(Pick p, OpenFile.IommufdFile ctx) {
         List<IommufdObject> ioases = ctx.objects().values().stream()
                 .filter(o -> o instanceof IommufdObject.Ioas)
                 .toList();

@@ -29,7 +29,10 @@ import java.util.Optional;
 final class GuidedOwnershipArguments {
     private GuidedOwnershipArguments() {}
 
-    /** The cast's roles, each followed by its calls of wrong ownership arguments. */
+    /**
+     * The cast's roles, each followed by its calls of wrong ownership arguments and its mapping calls
+     * with a singled-out wrong argument ({@link GuidedMappingStrays}).
+     */
     static List<GuidedAction.Role> withStrayCalls(List<GuidedAction.Role> cast) {
         List<GuidedAction.Role> roles = new ArrayList<>();
         for (GuidedAction.Role role : cast) {
@@ -42,8 +45,14 @@ final class GuidedOwnershipArguments {
                                 case "kernel-user" -> kernelUser();
                                 default -> List.of();
                             };
+            List<GuidedAction> mapping = role.name().startsWith("qemu")
+                    ? GuidedMappingStrays.vfioUser()
+                    : role.name().startsWith("vmm")
+                            ? GuidedMappingStrays.iommufdUser()
+                            : role.name().equals("kernel-user") ? GuidedMappingStrays.kernelUser() : List.of();
             List<GuidedAction> all = new ArrayList<>(role.actions());
             all.addAll(stray);
+            all.addAll(mapping);
             roles.add(new GuidedAction.Role(role.name(), List.copyOf(all)));
         }
         return roles;
