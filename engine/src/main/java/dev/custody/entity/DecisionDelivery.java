@@ -5,10 +5,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.SequencedMap;
 import java.util.TreeMap;
 
@@ -25,12 +23,6 @@ import java.util.TreeMap;
  * entity confirmed before it ({@link Batch#previous}), so an entity never applies a decision before an
  * earlier one it lost. A batch unconfirmed for {@link #RESEND_AFTER} is sent again; entities confirm
  * repeats without writing twice.
- *
- * <p>{@link #coalescing()} holds back every batch until {@link #dispatchHeld} is called, so that the
- * parts of the decisions made meanwhile go to each entity in one message and one journal write: one
- * entity write per decision part costs the engine more than the decision and its own durable write
- * (an actor message, a persist, a journal round trip and a confirmation each), and a caller that
- * works on a device does several decisions in a row on the same few entities.
  */
 final class DecisionDelivery {
 
@@ -76,30 +68,12 @@ final class DecisionDelivery {
     }
 
     private final Map<EntityId, Pipeline> pipelines = new HashMap<>();
-    /** Batches are held back until {@link #dispatchHeld}, instead of going out when they can. */
-    private final boolean coalescing;
-    /** Coalescing: the entities with queued events and no batch in flight, in the order they became so. */
-    private final LinkedHashSet<EntityId> held = new LinkedHashSet<>();
     /** Every decision some entity has not confirmed yet, with how many entities still owe it. */
     private final TreeMap<Long, Integer> unapplied = new TreeMap<>();
     /** The newest decision given here. */
     private long newest;
 
-    /** Every batch goes out as soon as its entity has confirmed the one before. */
-    DecisionDelivery() {
-        this(false);
-    }
-
-    private DecisionDelivery(boolean coalescing) {
-        this.coalescing = coalescing;
-    }
-
-    /** Batches wait for {@link #dispatchHeld}, so that each carries every decision made meanwhile. */
-    static DecisionDelivery coalescing() {
-        return new DecisionDelivery(true);
-    }
-
-    /** Delivers a decision that is on stable storage: the batches to send now (none when coalescing). */
+    /** Delivers a decision that is on stable storage: the batches to send now. */
     List<Batch> send(KernelJournal.DecisionTaken decision, Instant now) {
         if (unapplied.containsKey(decision.seq())) {
             return List.of(); // still in flight from before a restart of the coordinator
@@ -121,31 +95,10 @@ final class DecisionDelivery {
                 pipeline.queued.sort(java.util.Comparator.comparingLong(Stamped::seq));
             }
             if (pipeline.sent.isEmpty()) {
-                dispatchOrHold(entity, pipeline, now).ifPresent(due::add);
+                due.add(dispatch(entity, pipeline, now));
             }
         });
         return due;
-    }
-
-    /** Coalescing: the batches held back so far, each with every event queued for its entity. */
-    List<Batch> dispatchHeld(Instant now) {
-        if (held.isEmpty()) {
-            return List.of();
-        }
-        List<Batch> due = new ArrayList<>(held.size());
-        for (EntityId entity : held) {
-            Pipeline pipeline = pipelines.get(entity);
-            if (pipeline != null && pipeline.sent.isEmpty() && !pipeline.queued.isEmpty()) {
-                due.add(dispatch(entity, pipeline, now));
-            }
-        }
-        held.clear();
-        return due;
-    }
-
-    /** Coalescing: some batch is held back, waiting for {@link #dispatchHeld}. */
-    boolean holdsBack() {
-        return !held.isEmpty();
     }
 
     /** An entity confirmed that it has written every decision up to {@code seq}: its next batch, if one waits. */
@@ -167,9 +120,7 @@ final class DecisionDelivery {
         pipeline.sent = List.of();
         pipeline.resendWait = RESEND_AFTER;
         pipeline.failedWrites = 0;
-        return pipeline.queued.isEmpty()
-                ? List.of()
-                : dispatchOrHold(entity, pipeline, now).map(List::of).orElse(List.of());
+        return pipeline.queued.isEmpty() ? List.of() : List.of(dispatch(entity, pipeline, now));
     }
 
     /** The batches unconfirmed for their wait ({@link #RESEND_AFTER}, doubled by each resend) since they were sent. */
@@ -264,14 +215,6 @@ final class DecisionDelivery {
     /** Decisions some entity has not confirmed yet. */
     int unappliedCount() {
         return unapplied.size();
-    }
-
-    private Optional<Batch> dispatchOrHold(EntityId entity, Pipeline pipeline, Instant now) {
-        if (coalescing) {
-            held.add(entity);
-            return Optional.empty();
-        }
-        return Optional.of(dispatch(entity, pipeline, now));
     }
 
     private static Batch dispatch(EntityId entity, Pipeline pipeline, Instant now) {

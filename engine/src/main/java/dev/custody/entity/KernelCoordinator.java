@@ -150,20 +150,6 @@ public final class KernelCoordinator
 
     static final Duration TICK_EVERY = Duration.ofMillis(250);
 
-    /** Sends the entities what {@link DecisionDelivery} held back for them; a timer, so many decisions share a batch. */
-    private enum Deliver implements Message {
-        HELD
-    }
-
-    /**
-     * How long the parts of durable decisions wait before they go to their entities, so that each
-     * entity writes the parts of many decisions in one journal write: with 32 callers on the in-memory
-     * journal, a caller makes about ten decisions in this time, most on the same few entities. Nothing
-     * on the answer path waits for it; whatever asks an entity (a page-table read, an inspection, a wait
-     * for quiet) has the held parts sent first.
-     */
-    static final Duration DELIVER_EVERY = Duration.ofMillis(50);
-
     /**
      * Decisions the entities may fall behind by before new commands wait: what keeps the memory of
      * undelivered parts bounded when the entities' journals are slower than the coordinator's.
@@ -203,7 +189,7 @@ public final class KernelCoordinator
     private final ActorRef<EntityActor.Report> reports;
     private final LiveEntities entities;
 
-    private final DecisionDelivery delivery = DecisionDelivery.coalescing();
+    private final DecisionDelivery delivery = new DecisionDelivery();
     private final GroupCommit<ActorRef<StatusReply<Decision>>> batch = new GroupCommit<>();
     private final List<ActorRef<StatusReply<Long>>> quietWaiters = new ArrayList<>();
     private final Set<ActorRef<KernelJournal.DecisionTaken>> subscribers = new LinkedHashSet<>();
@@ -215,8 +201,6 @@ public final class KernelCoordinator
     private final Map<KernelJournal.Decided, KernelState> decidedStates = new IdentityHashMap<>();
 
     private boolean flushScheduled;
-    /** A {@link Deliver} timer runs; a restart cancels it (see the recovery's signal). */
-    private boolean deliveryScheduled;
     /** The write under way: if the journal fails it, the callers it would have answered are told. */
     private Optional<List<GroupCommit.Entry<ActorRef<StatusReply<Decision>>>>> writing = Optional.empty();
 
@@ -281,19 +265,12 @@ public final class KernelCoordinator
                 .onCommand(AwaitQuiet.class, this::onAwaitQuiet)
                 .onCommand(EntityReported.class, this::onEntityReported)
                 .onCommand(Flush.class, (ledger, flush) -> onFlush(ledger))
-                .onCommand(Deliver.class, (ledger, held) -> {
-                    deliveryScheduled = false;
-                    deliverHeld();
-                    return Effect().noReply();
-                })
                 .onCommand(InspectEntity.class, (ledger, inspect) -> {
-                    deliverHeld(); // the entity answers with every decision sent to it applied
                     tell(inspect.entity(), new EntityActor.Inspect(inspect.replyTo()));
                     return Effect().noReply();
                 })
                 .onCommand(TranslateInDomain.class, (ledger, translate) -> {
                     EntityId domain = EntityId.of(translate.domain());
-                    deliverHeld(); // the read waits for them
                     tell(
                             domain,
                             new EntityActor.Translate(translate.iova(), lastDecisionFor(domain), translate.replyTo()));
@@ -301,12 +278,10 @@ public final class KernelCoordinator
                 })
                 .onCommand(DumpDomainTable.class, (ledger, dump) -> {
                     EntityId domain = EntityId.of(dump.domain());
-                    deliverHeld(); // the dump waits for them
                     tell(domain, new EntityActor.DumpTable(lastDecisionFor(domain), dump.replyTo()));
                     return Effect().noReply();
                 })
                 .onCommand(ReadTable.class, (ledger, read) -> {
-                    deliverHeld(); // the read waits for them
                     tell(read.domain(), read.translate());
                     return Effect().noReply();
                 })
@@ -337,7 +312,6 @@ public final class KernelCoordinator
                     return Effect().noReply();
                 })
                 .onCommand(Stop.class, (ledger, stop) -> {
-                    deliverHeld(); // the entities may still write them while the engine stops
                     log.stopped(ledger.lastSeq());
                     return Effect().stop().thenReply(stop.replyTo(), l -> l.lastSeq());
                 })
@@ -380,7 +354,6 @@ public final class KernelCoordinator
                     log.booted(start.topology());
                     start.replyTo().tell(StatusReply.success(boot));
                     deliver(delivery.send(decided.taken(), Instant.now()));
-                    deliverHeld(); // the boot's parts at once: the devices' and groups' first state
                 })
                 .thenNoReply();
     }
@@ -642,7 +615,6 @@ public final class KernelCoordinator
                             subscribers.forEach(subscriber -> subscriber.tell(taken));
                         }
                     }
-                    deliverSoon();
                     releaseQuietWaiters(after);
                 })
                 .thenNoReply();
@@ -654,7 +626,6 @@ public final class KernelCoordinator
         switch (message.report()) {
             case EntityActor.Applied applied -> {
                 deliver(delivery.confirm(applied.entity(), applied.seq(), now));
-                deliverSoon();
                 if (!quietWaiters.isEmpty()) {
                     releaseQuietWaiters(ledger);
                 }
@@ -684,7 +655,6 @@ public final class KernelCoordinator
     private ReplyEffect<KernelJournal, CoordinatorLedger> onTick(CoordinatorLedger ledger) {
         Instant now = Instant.now();
         deliver(delivery.resendsDue(now));
-        deliverSoon(); // a restart may have cancelled the timer
         long nanos = System.nanoTime();
         entities.passivate(
                         nanos,
@@ -701,7 +671,6 @@ public final class KernelCoordinator
 
     private ReplyEffect<KernelJournal, CoordinatorLedger> onAwaitQuiet(CoordinatorLedger ledger, AwaitQuiet await) {
         quietWaiters.add(await.replyTo());
-        deliverHeld(); // a wait for quiet is a wait for the entities: nothing is held back from them now
         releaseQuietWaiters(ledger);
         return Effect().noReply();
     }
@@ -768,27 +737,6 @@ public final class KernelCoordinator
                 .forEach(entry -> entry.callers.forEach(caller -> caller.tell(StatusReply.error(reason))));
     }
 
-    /**
-     * Sends what is held back for the entities within {@link #DELIVER_EVERY}, at once while somebody
-     * waits for quiet.
-     */
-    private void deliverSoon() {
-        if (!delivery.holdsBack()) {
-            return;
-        }
-        if (!quietWaiters.isEmpty()) {
-            deliverHeld();
-        } else if (!deliveryScheduled) {
-            deliveryScheduled = true;
-            timers.startSingleTimer(Deliver.HELD, Deliver.HELD, DELIVER_EVERY);
-        }
-    }
-
-    /** Sends every batch held back for the entities now. */
-    private void deliverHeld() {
-        deliver(delivery.dispatchHeld(Instant.now()));
-    }
-
     private void deliver(List<DecisionDelivery.Batch> batches) {
         batches.forEach(part -> tell(part.entity(), new EntityActor.Apply(part.previous(), part.events(), reports)));
     }
@@ -830,8 +778,6 @@ public final class KernelCoordinator
                     log.recovered(ledger);
                     // decisions a crash (or a failed write) left without their effect: delivered again
                     deliver(delivery.recovered(ledger.lastSeq(), ledger.open().values(), Instant.now()));
-                    deliveryScheduled = false; // a restart cancelled the timer
-                    deliverHeld();
                     // (re)started here: a restart after a failed write cancels the actor's timers
                     timers.startTimerWithFixedDelay(Tick.TICK, TICK_EVERY);
                 })

@@ -180,42 +180,4 @@ class DecisionDeliveryTest {
         delivery.forget(GROUP);
         assertEquals(List.of("1:[2]<" + UNKNOWN), described(send(2, false)));
     }
-
-    @Test
-    void coalescingHoldsBatchesBackUntilDispatchedAndSendsEachEntityEverythingQueuedInOne() {
-        DecisionDelivery held = DecisionDelivery.coalescing();
-        assertEquals(List.of(), held.send(decision(1, true), T0), "held back");
-        assertEquals(List.of(), held.send(decision(2, false), T0));
-        assertEquals(List.of(), held.send(decision(3, true), T0));
-        assertTrue(held.holdsBack());
-        assertEquals(3, held.lastSentTo(GROUP), "held decisions count as sent for reads that wait for them");
-        assertFalse(held.idle(GROUP), "an entity with held events is not stopped");
-        assertEquals(
-                List.of("0000:00:03.0:[1, 3]<" + UNKNOWN, "1:[1, 2, 3]<" + UNKNOWN),
-                described(held.dispatchHeld(T0)),
-                "one batch per entity, in the order the entities were first held");
-        assertFalse(held.holdsBack());
-        assertEquals(List.of(), held.dispatchHeld(T0), "nothing twice");
-
-        assertEquals(List.of(), held.send(decision(4, false), T0), "the group's batch is in flight");
-        assertFalse(held.holdsBack(), "an entity with a batch in flight waits for its confirmation, not the timer");
-        assertEquals(List.of(), held.confirm(GROUP, 3, T0), "its next batch is held back too");
-        assertTrue(held.holdsBack());
-        assertEquals(List.of("1:[4]<3"), described(held.dispatchHeld(T0)));
-        assertTrue(
-                described(held.resendsDue(T0.plus(DecisionDelivery.RESEND_AFTER)))
-                        .contains("0000:00:03.0:[1, 3]<" + UNKNOWN),
-                "unconfirmed batches are sent again as before");
-        held.confirm(DEVICE, 3, T0);
-        held.confirm(GROUP, 4, T0);
-        assertEquals(4, held.appliedThrough());
-        assertTrue(held.idle());
-    }
-
-    @Test
-    void coalescingRecoveryHoldsTheOpenDecisionsBackToo() {
-        DecisionDelivery held = DecisionDelivery.coalescing();
-        assertEquals(List.of(), held.recovered(5, List.of(decision(4, true), decision(5, false)), T0));
-        assertEquals(List.of("0000:00:03.0:[4]<" + UNKNOWN, "1:[4, 5]<" + UNKNOWN), described(held.dispatchHeld(T0)));
-    }
 }
