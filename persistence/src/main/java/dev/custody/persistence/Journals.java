@@ -99,6 +99,15 @@ public final class Journals {
      */
     static final String BREAKER_RETRY_AFTER = "5s";
 
+    /**
+     * How many of the entities' batch inserts may run at once on H2 (the JDBC journal's {@code
+     * parallelism}, 8 by default). H2 stores every commit as a chunk of its file, one after the other,
+     * so parallel entity transactions only take the pool's threads from the coordinator's write, which a
+     * caller waits for; with one at a time, every entity write that arrives meanwhile joins the next
+     * transaction (up to the plugin's {@code batchSize} rows), and fewer chunks are stored.
+     */
+    static final int H2_ENTITY_WRITERS = 1;
+
     /** The coordinator's journal plugin on H2: the JDBC journal, synced after each write ({@link SyncedJdbcJournal}). */
     public static final String SYNCED_JOURNAL = "custody-synced-journal";
 
@@ -180,6 +189,7 @@ public final class Journals {
                 .withValue("recovery-event-timeout", ConfigValueFactory.fromAnyRef(RECOVERY_WAIT))
                 .withValue("replayBatchSize", ConfigValueFactory.fromAnyRef(REPLAY_BATCH_ROWS));
         return jdbc("slick.jdbc.H2Profile$", "org.h2.Driver", url, "sa", "")
+                .withValue(JOURNAL + ".parallelism", ConfigValueFactory.fromAnyRef(H2_ENTITY_WRITERS))
                 .withValue(SYNCED_JOURNAL, synced.root())
                 .withValue("custody.coordinator-journal", ConfigValueFactory.fromAnyRef(SYNCED_JOURNAL));
     }
