@@ -53,8 +53,9 @@ final class GuidedScheduler {
     private final Random random;
     /**
      * The rare calls' own stream: drawing them takes nothing from {@link #random}, and they change
-     * no state an ordinary call reads (a reset or a query changes no ownership), so a seed's ordinary
-     * calls are the same with or without them.
+     * no ownership (a reset, a query, an option), so a seed's ordinary calls are mostly the same with
+     * or without them; an IOAS whose large pages an option turned off aligns at PAGE_SIZE, which the
+     * page-sized ranges of the ordinary calls mostly meet.
      */
     private final Random rareRandom;
 
