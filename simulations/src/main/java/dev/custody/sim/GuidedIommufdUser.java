@@ -134,6 +134,9 @@ final class GuidedIommufdUser {
         actions.add(GuidedHotReset.info());
         actions.add(GuidedHotReset.reset());
         actions.add(GuidedHotReset.hwInfo());
+        actions.add(GuidedIommuOption.rlimitMode());
+        actions.add(GuidedIommuOption.hugePages());
+        actions.add(GuidedIommuOption.refusals());
         actions.add(GuidedCast.close());
         return actions;
     }

@@ -40,8 +40,12 @@ final class GuidedScheduler {
     private static final double DECAY = 0.8;
     private static final int TRIES = 24;
     private static final int CORPUS = 64;
-    /** The share of the calls that are rare ones ({@link GuidedAction#rare}). */
-    static final double RARE_SHARE = 0.01;
+    /**
+     * The share of the calls that each rare kind of call of each role makes ({@link GuidedAction#rare}):
+     * the rare calls together are this times their number (1% for the ten of the default cast before
+     * IOMMU_OPTION joined), so a new rare kind adds its own share rather than taking the others'.
+     */
+    static final double RARE_SHARE_EACH = 0.001;
 
     private final List<GuidedAction.Role> roles;
     private final List<Slot> slots = new ArrayList<>();
@@ -49,11 +53,13 @@ final class GuidedScheduler {
     private final Random random;
     /**
      * The rare calls' own stream: drawing them takes nothing from {@link #random}, and they change
-     * no state an ordinary call reads (a reset or a query changes no ownership), so a seed's ordinary
-     * calls are the same with or without them.
+     * no ownership (a reset, a query, an option), so a seed's ordinary calls are mostly the same with
+     * or without them; an IOAS whose large pages an option turned off aligns at PAGE_SIZE, which the
+     * page-sized ranges of the ordinary calls mostly meet.
      */
     private final Random rareRandom;
 
+    private final double rareShare;
     private final Topology workedOn;
     private final double refusalShare;
     private final Coverage coverage;
@@ -94,11 +100,12 @@ final class GuidedScheduler {
                 }
             }
         }
+        this.rareShare = RARE_SHARE_EACH * rareSlots.size() / 2; // a slot for each aim
     }
 
     Choice next(KernelState state) {
         boolean aimRefusal = aimedAtRefusal < refusalShare * (calls + 1);
-        if (!rareSlots.isEmpty() && rareRandom.nextDouble() < RARE_SHARE) {
+        if (!rareSlots.isEmpty() && rareRandom.nextDouble() < rareShare) {
             Optional<Choice> rare = rare(state, aimRefusal);
             if (rare.isPresent()) {
                 return rare.get();
