@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # How the stress run catches each mutant (a deliberately wrong rule, `simulate --list-mutants`): for
 # every mutant and seed, a deterministic guided run of the pure model with that mutant on, stopped at
-# the first broken invariant. Prints one Markdown row per mutant: the first seed that caught it, the
-# operation that broke the first invariant, the calls of the shrunk trace, that invariant, and how many
-# of the seeds caught it within the budget.
+# the first broken invariant. Prints one Markdown row per mutant: the seed whose shrunk trace is the
+# shortest (the earliest catch among equals), the operation that broke the first invariant there, its
+# shrunk trace's calls, the range of shrunk calls over the seeds that caught it, that invariant, and
+# how many of the seeds caught it within the budget.
 # Usage: scripts/bench-mutants.sh [OPS] [SEEDS]   (default: 20000 operations, seeds 1 to 5)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ops="${1:-20000}"
 seeds="${2:-5}"
 "$root/custody" --version >/dev/null # builds the command line when it is missing or stale
-echo "| mutant | seed | ops | shrunk | first invariant | seeds |"
-echo "|---|---|---|---|---|---|"
+echo "| mutant | seed | ops | shrunk | shrunk, all seeds | first invariant | seeds |"
+echo "|---|---|---|---|---|---|---|"
 "$root/custody" simulate --list-mutants | awk '{print $1}' | while read -r mutant; do
   results=""
   for seed in $(seq 1 "$seeds"); do
@@ -29,7 +30,10 @@ echo "|---|---|---|---|---|---|"
 import sys
 rows = [l.split() for l in sys.stdin if l.strip()]
 caught = [r for r in rows if r[1] != '-']
-first = caught[0] if caught else ['-', '-', '-', '-']
-print(f'| \`$mutant\` | {first[0]} | {int(first[1]):,} | {first[2]} | {first[3]} | {len(caught)} of {len(rows)} |' if caught
-      else f'| \`$mutant\` | - | not caught | - | - | 0 of {len(rows)} |')"
+if not caught:
+    print(f'| \`$mutant\` | - | not caught | - | - | - | 0 of {len(rows)} |')
+else:
+    best = min(caught, key=lambda r: (int(r[2]), int(r[1])))  # the shortest trace, then the earliest catch
+    shrunk = sorted(int(r[2]) for r in caught)
+    print(f'| \`$mutant\` | {best[0]} | {int(best[1]):,} | {best[2]} | {shrunk[0]}-{shrunk[-1]} | {best[3]} | {len(caught)} of {len(rows)} |')"
 done
