@@ -242,6 +242,15 @@ public final class Custody {
                 runtime.system().scheduler());
     }
 
+    /** {@link EngineAdmin#settle}. */
+    CompletionStage<dev.custody.entity.Settled> settle() {
+        return AskPattern.askWithStatus(
+                coordinator,
+                KernelCoordinator.AwaitSettled::new,
+                timeout,
+                runtime.system().scheduler());
+    }
+
     /** {@link EngineAdmin#liveEntities}. */
     CompletionStage<Integer> liveEntities() {
         return AskPattern.ask(

@@ -162,6 +162,18 @@ public final class EngineAdmin {
     }
 
     /**
+     * As {@link #quiesce}, except that an entity that cannot recover from its journal is not waited for:
+     * completes once every other entity has written every decision, with the last decision and the
+     * stuck entities (empty when the engine is quiet). What a process that starts an engine and then
+     * serves it waits for: a stuck entity is reported and its decisions stay open, and the engine
+     * answers as it does when an entity becomes stuck while running (docs/decision-lifecycle.md). Fails
+     * as {@link #quiesce} does when an entity cannot write or a write it waits for cannot be made.
+     */
+    public CompletionStage<dev.custody.entity.Settled> settle() {
+        return custody.settle();
+    }
+
+    /**
      * How many device, group, domain and file actors run now. An actor unused for a while is stopped
      * (custody.passivate-after, custody.max-live-entities) and started again, from its journal, when it
      * is next needed: for diagnostics, and for tests of that.

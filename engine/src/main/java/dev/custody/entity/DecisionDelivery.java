@@ -212,6 +212,13 @@ final class DecisionDelivery {
         return unapplied.isEmpty();
     }
 
+    /** No decision waits for an entity, except for the entities {@code excepted} names. */
+    boolean idleBut(java.util.function.Predicate<EntityId> excepted) {
+        return unapplied.isEmpty()
+                || pipelines.entrySet().stream()
+                        .allMatch(entry -> entry.getValue().idle() || excepted.test(entry.getKey()));
+    }
+
     /** Decisions some entity has not confirmed yet. */
     int unappliedCount() {
         return unapplied.size();

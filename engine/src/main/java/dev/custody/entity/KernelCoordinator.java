@@ -98,6 +98,14 @@ public final class KernelCoordinator
      */
     public record AwaitQuiet(ActorRef<StatusReply<Long>> replyTo) implements Message {}
 
+    /**
+     * Answers as {@link AwaitQuiet} does, except that an entity that cannot recover from its journal
+     * (stuck, {@link EntityHealth}) is not waited for but named in the answer: every other entity has
+     * written every decision. What a start waits for, so that a stuck entity does not keep an engine
+     * from serving. An error when an entity cannot write or a write that must happen first has failed.
+     */
+    public record AwaitSettled(ActorRef<StatusReply<Settled>> replyTo) implements Message {}
+
     /** Asks one entity for its own state (recovering it from its journal if it is not running). */
     public record InspectEntity(EntityId entity, ActorRef<EntityState> replyTo) implements Message {}
 
@@ -196,6 +204,7 @@ public final class KernelCoordinator
     private final EntityHealth health;
     private final GroupCommit<ActorRef<StatusReply<Decision>>> batch = new GroupCommit<>();
     private final List<ActorRef<StatusReply<Long>>> quietWaiters = new ArrayList<>();
+    private final List<ActorRef<StatusReply<Settled>>> settledWaiters = new ArrayList<>();
     private final Set<ActorRef<KernelJournal.DecisionTaken>> subscribers = new LinkedHashSet<>();
     /**
      * The kernel state each decision being written leads to, as the rules already computed it when
@@ -270,6 +279,7 @@ public final class KernelCoordinator
                 .onCommand(Observe.class, this::onObserve)
                 .onCommand(GetKernel.class, (ledger, get) -> Effect().reply(get.replyTo(), ledger.kernel()))
                 .onCommand(AwaitQuiet.class, this::onAwaitQuiet)
+                .onCommand(AwaitSettled.class, this::onAwaitSettled)
                 .onCommand(EntityReported.class, this::onEntityReported)
                 .onCommand(Flush.class, (ledger, flush) -> onFlush(ledger))
                 .onCommand(InspectEntity.class, (ledger, inspect) -> {
@@ -638,6 +648,7 @@ public final class KernelCoordinator
                         }
                     }
                     releaseQuietWaiters(after);
+                    releaseSettledWaiters(after);
                 })
                 .thenNoReply();
     }
@@ -651,18 +662,27 @@ public final class KernelCoordinator
                 if (!quietWaiters.isEmpty()) {
                     releaseQuietWaiters(ledger);
                 }
+                if (!settledWaiters.isEmpty()) {
+                    releaseSettledWaiters(ledger);
+                }
             }
             case EntityActor.WriteFailed failed -> {
                 var failure = delivery.writeFailed(failed.entity(), failed.seq(), failed.cause(), now);
                 log.entityWriteFailed(failed.entity(), failed.seq(), failed.cause(), failure.cannotWrite());
                 deliver(failure.resend()); // taken once the entity has restarted
                 if (failure.cannotWrite()) {
+                    refuseSettledWaiters("engine " + instance + " cannot settle: " + failure.reason()
+                            + "; its decisions are in the journal and are written when it can,"
+                            + " on the next start at the latest");
                     refuseQuietWaiters("engine " + instance + " cannot become quiet: " + failure.reason()
                             + "; its decisions are in the journal and are written when it can,"
                             + " on the next start at the latest");
                 }
             }
-            case EntityActor.RecoveryRefused refused -> recoveryRefused(refused);
+            case EntityActor.RecoveryRefused refused -> {
+                recoveryRefused(refused);
+                releaseSettledWaiters(ledger); // a stuck entity is not waited for
+            }
             case EntityActor.Recovered recovered -> entityRecovered(recovered.entity());
         }
         if (holding && delivery.unappliedCount() < MAX_UNAPPLIED / 2) {
@@ -721,6 +741,40 @@ public final class KernelCoordinator
         }
     }
 
+    private ReplyEffect<KernelJournal, CoordinatorLedger> onAwaitSettled(CoordinatorLedger ledger, AwaitSettled await) {
+        settledWaiters.add(await.replyTo());
+        releaseSettledWaiters(ledger);
+        return Effect().noReply();
+    }
+
+    /**
+     * Answers the settled waiters once every entity that is not stuck has confirmed every decision and
+     * the journal records how far the entities are (with no entity stuck: every decision, as for the
+     * quiet waiters). An entity whose recoveries are failing but is not stuck yet is waited for: it is
+     * stuck within a second or so when its journal cannot be read.
+     */
+    private void releaseSettledWaiters(CoordinatorLedger ledger) {
+        if (settledWaiters.isEmpty() || !batch.isEmpty() || writing.isPresent()) {
+            return;
+        }
+        if (!delivery.idleBut(health::isStuck)) {
+            return;
+        }
+        long marked = health.anyStuck() ? delivery.appliedThrough() : ledger.lastSeq();
+        if (ledger.appliedThrough() < marked) {
+            scheduleFlush();
+            return;
+        }
+        Settled settled = new Settled(ledger.lastSeq(), health.stuck());
+        settledWaiters.forEach(waiter -> waiter.tell(StatusReply.success(settled)));
+        settledWaiters.clear();
+    }
+
+    private void refuseSettledWaiters(String reason) {
+        settledWaiters.forEach(waiter -> waiter.tell(StatusReply.error(reason)));
+        settledWaiters.clear();
+    }
+
     private ReplyEffect<KernelJournal, CoordinatorLedger> onAwaitQuiet(CoordinatorLedger ledger, AwaitQuiet await) {
         if (health.anyStuck()) {
             return Effect().reply(await.replyTo(), StatusReply.error(health.whyNotQuiet()));
@@ -777,6 +831,7 @@ public final class KernelCoordinator
         decidedStates.clear();
         flushScheduled = false;
         refuseQuietWaiters("engine " + instance + " could not write to its journal (" + cause + ")");
+        refuseSettledWaiters("engine " + instance + " could not write to its journal (" + cause + ")");
     }
 
     private void publishTrouble(Throwable failure) {

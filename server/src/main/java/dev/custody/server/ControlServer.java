@@ -2,6 +2,8 @@ package dev.custody.server;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.custody.api.EngineAdmin;
+import dev.custody.entity.Settled;
+import dev.custody.entity.StuckEntity;
 import dev.custody.model.Command;
 import dev.custody.model.FileId;
 import dev.custody.model.Handle;
@@ -60,6 +62,8 @@ public final class ControlServer implements AutoCloseable {
     private final Set<Thread> serving = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closing = new AtomicBoolean();
     private final CountDownLatch closed = new CountDownLatch(1);
+    /** How the engine was when serving began: its last decision, and the entities stuck then. */
+    private final Settled started;
 
     private ControlServer(
             ServerSettings settings,
@@ -68,8 +72,10 @@ public final class ControlServer implements AutoCloseable {
             PeerIdentity identity,
             AutoCloseable subscription,
             StateLog state,
-            Optional<MetricsEndpoint> metrics)
+            Optional<MetricsEndpoint> metrics,
+            Settled started)
             throws IOException {
+        this.started = started;
         this.settings = settings;
         this.service = service;
         this.listener = listener;
@@ -102,9 +108,11 @@ public final class ControlServer implements AutoCloseable {
                 : new ServerRecovery.Recovered(Map.of(), Map.of(), List.of());
         Map<String, JournalLookup.Found> found = ServerRecovery.decidedInTheJournal(settings, recovered);
 
-        long lastSeq = await(custody.quiesce(), settings);
+        // settled, not quiet: an entity stuck on a journal it cannot recover from is reported, not waited for
+        Settled settled = await(custody.settle(), settings);
+        settled.stuck().forEach(stuck -> LOG.warn("engine {} starts with {}", settings.instance(), stuck.describe()));
         KernelState initial = await(custody.state(), settings);
-        Timeline timeline = new Timeline(initial, lastSeq);
+        Timeline timeline = new Timeline(initial, settled.lastSeq());
         StateLog state = new StateLog(stateLogPath.map(JsonLines::at).orElseGet(JsonLines::none));
         AuditLog audit = new AuditLog(settings.stateDirectory()
                 .map(d -> JsonLines.at(d.resolve(AUDIT_LOG)))
@@ -134,7 +142,7 @@ public final class ControlServer implements AutoCloseable {
                 settings.socket(),
                 settings.policy().source(),
                 settings.stateDirectory().map(Path::toString).orElse("memory"));
-        return new ControlServer(settings, service, listener, identity, subscription, state, endpoint);
+        return new ControlServer(settings, service, listener, identity, subscription, state, endpoint, settled);
     }
 
     /**
@@ -304,6 +312,14 @@ public final class ControlServer implements AutoCloseable {
                 LOG.info("{} ({}) was idle; disconnected", connection.key(), connection.peer());
             }
         }
+    }
+
+    /**
+     * The entities that could not recover from their journals when serving began, each with its
+     * persistence id and the journal's refusal: their decisions stay open, and the server serves on.
+     */
+    public List<StuckEntity> stuckAtStart() {
+        return started.stuck();
     }
 
     public Path socket() {

@@ -268,6 +268,11 @@ public final class ServeCommand implements Callable<Integer> {
                             runtime.close();
                         },
                         "custody-serve-shutdown"));
+        // a stuck entity does not keep the server from serving: said once here, listed by query-metrics
+        server.stuckAtStart()
+                .forEach(stuck ->
+                        System.err.println("custody serve: engine " + instance + " starts with " + stuck.describe()
+                                + "; it serves on, and the entity's decisions stay open in the engine's journal"));
         System.err.println("custody serve: ready on " + socket + " (engine " + instance + ", journal " + spec.redacted()
                 + server.metricsPort().stream()
                         .mapToObj(p -> ", metrics on 127.0.0.1:" + p)
