@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.BackoffSupervisorStrategy;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
@@ -20,6 +21,7 @@ import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforc
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
+import org.slf4j.event.Level;
 
 /**
  * One device, group, domain or file as an event-sourced actor: it persists its events of the
@@ -96,6 +98,18 @@ public final class EntityActor
     /** The decision whose write is under way: the one a journal failure is about. */
     private Optional<Apply> writing = Optional.empty();
 
+    /**
+     * A journal failure (a recovery or a write the journal failed) restarts the entity with backoff.
+     * Each has its own WARN line, without a stack trace: a failed recovery this actor's (the persistence
+     * id, the row and the reason), a failed write the coordinator's. So the supervisor's own line, with
+     * the whole stack trace, is at DEBUG: at its default, ERROR, every failed recovery of a torn row
+     * wrote some forty lines. Failures other than the journal's are not this supervisor's and keep
+     * Pekko's ERROR with the stack trace.
+     */
+    static final BackoffSupervisorStrategy RESTART_AFTER_JOURNAL_FAILURE = SupervisorStrategy.restartWithBackoff(
+                    Duration.ofMillis(50), Duration.ofSeconds(2), 0.2)
+            .withLogLevel(Level.DEBUG);
+
     private final EntityId id;
 
     private final int snapshotEvery;
@@ -130,9 +144,7 @@ public final class EntityActor
     private EntityActor(
             String instance, EntityId id, int snapshotEvery, ActorRef<Report> health, boolean failedBefore) {
         // a failed write restarts the entity, which recovers from its journal; the coordinator re-sends
-        super(
-                PersistenceId.ofUniqueId(id.persistenceId(instance)),
-                SupervisorStrategy.restartWithBackoff(Duration.ofMillis(50), Duration.ofSeconds(2), 0.2));
+        super(PersistenceId.ofUniqueId(id.persistenceId(instance)), RESTART_AFTER_JOURNAL_FAILURE);
         this.id = id;
         this.snapshotEvery = snapshotEvery;
         this.health = health;
@@ -280,7 +292,13 @@ public final class EntityActor
         }
         refused = Optional.of(failure);
         String reason = JournalFailures.describe(failure);
-        CoordinatorLog.LOG.warn("{} refused its journal: {}", persistenceId().id(), reason);
+        CoordinatorLog.LOG.warn(
+                "{} could not recover from its journal: {}; it is restarted with backoff, and is stuck after {} such"
+                        + " failures in a row",
+                persistenceId().id(),
+                reason,
+                EntityHealth.FAILED_RECOVERIES_BEFORE_STUCK);
+        CoordinatorLog.LOG.debug("{}: the failed recovery", persistenceId().id(), failure);
         health.tell(new RecoveryRefused(id, reason));
     }
 

@@ -17,7 +17,6 @@ import dev.custody.model.Command;
 import dev.custody.model.Outcome;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
@@ -71,8 +70,8 @@ class StuckEntityTest {
 
     @Test
     void aDeviceWithATornRecordIsReportedStuckAndItsJournalIsLeftAlone() throws Exception {
-        long torn = lastRow(DEVICE);
-        tear(DEVICE, torn);
+        long torn = TornRows.lastRow(journal, DEVICE);
+        TornRows.tear(journal, DEVICE, torn);
         List<String> before = rowsOf(DEVICE);
 
         Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
@@ -138,46 +137,10 @@ class StuckEntityTest {
         }
     }
 
-    private long lastRow(String persistenceId) throws Exception {
-        try (Connection connection = connect();
-                PreparedStatement read = connection.prepareStatement(
-                        "select max(\"sequence_number\") from \"event_journal\" where \"persistence_id\" = ?")) {
-            read.setString(1, persistenceId);
-            try (ResultSet row = read.executeQuery()) {
-                assertTrue(row.next());
-                long last = row.getLong(1);
-                assertFalse(row.wasNull(), "the device has rows");
-                return last;
-            }
-        }
-    }
-
-    /** The row's payload cut in half, as a torn write leaves it. */
-    private void tear(String persistenceId, long sequenceNr) throws Exception {
-        try (Connection connection = connect();
-                PreparedStatement read = connection.prepareStatement("select \"event_payload\" from \"event_journal\""
-                        + " where \"persistence_id\" = ? and \"sequence_number\" = ?");
-                PreparedStatement write =
-                        connection.prepareStatement("update \"event_journal\" set \"event_payload\" = ?"
-                                + " where \"persistence_id\" = ? and \"sequence_number\" = ?")) {
-            read.setString(1, persistenceId);
-            read.setLong(2, sequenceNr);
-            byte[] payload;
-            try (ResultSet row = read.executeQuery()) {
-                assertTrue(row.next(), "row " + sequenceNr);
-                payload = row.getBytes(1);
-            }
-            write.setBytes(1, Arrays.copyOf(payload, payload.length / 2));
-            write.setString(2, persistenceId);
-            write.setLong(3, sequenceNr);
-            assertEquals(1, write.executeUpdate());
-        }
-    }
-
     /** The entity's rows in the journal and the snapshot tables, as text. */
     private List<String> rowsOf(String persistenceId) throws Exception {
         List<String> rows = new ArrayList<>();
-        try (Connection connection = connect()) {
+        try (Connection connection = TornRows.connect(journal)) {
             for (String table : List.of("event_journal", "snapshot")) {
                 try (PreparedStatement query = connection.prepareStatement(
                         "select * from \"" + table + "\" where \"persistence_id\" = ? order by \"sequence_number\"")) {
@@ -203,10 +166,5 @@ class StuckEntityTest {
         }
         assertFalse(rows.isEmpty(), "the device has rows");
         return rows;
-    }
-
-    private Connection connect() throws Exception {
-        return DriverManager.getConnection(
-                journal.getString("pekko-persistence-jdbc.shared-databases.slick.db.url"), "sa", "");
     }
 }
