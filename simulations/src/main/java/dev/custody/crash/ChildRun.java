@@ -21,6 +21,7 @@ final class ChildRun {
      * @param stall       the first bound that expired, if one did
      * @param exit        how it ended ("status 1", "the VM ended (QEMU status 0)")
      * @param diagnostics its stderr or console, then its non-protocol output lines
+     * @param stuck       what its recovery said of each entity that cannot recover from its journal
      */
     record Result(
             Optional<WorkloadLine.Recovered> recovered,
@@ -29,7 +30,8 @@ final class ChildRun {
             Optional<Stall> stall,
             int acknowledged,
             String exit,
-            String diagnostics) {
+            String diagnostics,
+            List<String> stuck) {
 
         /**
          * The diagnostics in a few lines for a message: the first exception and the last cause named
@@ -69,6 +71,7 @@ final class ChildRun {
         Optional<WorkloadLine.Recovered> recovered = Optional.empty();
         Optional<Stall> stall = Optional.empty();
         List<String> other = new ArrayList<>();
+        List<String> stuck = new ArrayList<>();
         boolean done = false;
         boolean killed = false;
         int acknowledged = 0;
@@ -111,6 +114,7 @@ final class ChildRun {
                         waiting = new Waiting(Stall.Phase.RECOVERY, bounds.recovery());
                     }
                 }
+                case WorkloadLine.Stuck s -> stuck.add(s.message());
                 case WorkloadLine.Recovered r -> {
                     recovered = Optional.of(r);
                     if (waiting.phase == Stall.Phase.RECOVERY) {
@@ -150,7 +154,8 @@ final class ChildRun {
         String diagnostics = ANSI.matcher(
                         child.diagnostics() + (other.isEmpty() ? "" : "\n" + String.join("\n", other)))
                 .replaceAll("");
-        return new Result(recovered, done, killed, stall, acknowledged, child.exitDescription(), diagnostics);
+        return new Result(
+                recovered, done, killed, stall, acknowledged, child.exitDescription(), diagnostics, List.copyOf(stuck));
     }
 
     /** What the child is being waited for, and until when. */

@@ -90,7 +90,7 @@ public final class CrashTest {
                                 child.acknowledged()));
                 kills += child.killed() ? 1 : 0;
                 List<String> problems = new ArrayList<>(childProblems(child, true, cycle));
-                Optional<Audit> audit = audit(log.all(), child.recovered(), "after cycle " + cycle, problems);
+                Optional<Audit> audit = audit(log.all(), child, "after cycle " + cycle, problems);
                 audit.ifPresent(a -> problems.addAll(a.problems()));
                 Optional<TornTailReport> torn = Optional.empty();
                 if (audit.isPresent() && cycle == tearAt) {
@@ -162,11 +162,14 @@ public final class CrashTest {
                 runChild(arguments(cycles + 1, true), "child-" + (cycles + 1), new KillPoint.Never(), log);
         String where = "in the final clean recovery, after cycle " + cycles + "'s " + mode.killName();
         List<String> problems = new ArrayList<>();
+        last.stuck()
+                .forEach(stuck -> problems.add("the final clean recovery, after cycle " + cycles + "'s "
+                        + mode.killName() + ", recovered with " + stuck));
         last.stall().ifPresent(s -> problems.add(s.describe(where)));
         if (last.stall().isEmpty() && !last.done()) {
             problems.add("the final clean recovery did not finish (" + last.exit() + "): " + last.tail());
         }
-        Optional<Audit> audit = audit(log.all(), last.recovered(), "after the final recovery", problems);
+        Optional<Audit> audit = audit(log.all(), last, "after the final recovery", problems);
         audit.ifPresent(a -> problems.addAll(a.problems()));
         audit.ifPresent(a -> lost.addAll(a.lost()));
         violations.addAll(problems);
@@ -203,6 +206,11 @@ public final class CrashTest {
         } else if (expectKill && !child.killed()) {
             problems.add("the child of cycle " + cycle + " ended by itself (" + child.exit() + ")" + lastWords(child));
         }
+        // the engine recovered and the cycle went on, but an entity's journal cannot be read: a violation
+        String recovery = cycle > 1
+                ? "the recovery of cycle " + cycle + ", after cycle " + (cycle - 1) + "'s " + mode.killName() + ","
+                : "the start of cycle 1";
+        child.stuck().forEach(stuck -> problems.add(recovery + " recovered with " + stuck));
         return problems;
     }
 
@@ -216,16 +224,17 @@ public final class CrashTest {
      * done (a problem says why, and the run stops: a reader still holding the journal would spoil the rest).
      */
     private Optional<Audit> audit(
-            List<WorkloadLine.Acknowledged> acknowledged,
-            Optional<WorkloadLine.Recovered> recovered,
-            String when,
-            List<String> problems)
+            List<WorkloadLine.Acknowledged> acknowledged, ChildRun.Result child, String when, List<String> problems)
             throws InterruptedException {
         CompletableFuture<Audit> audit = CompletableFuture.supplyAsync(
                 () -> {
                     try {
                         return JournalAudit.audit(
-                                mode.journalAfterKill(), settings.instance(), acknowledged, recovered);
+                                mode.journalAfterKill(),
+                                settings.instance(),
+                                acknowledged,
+                                child.recovered(),
+                                !child.stuck().isEmpty());
                     } catch (IOException e) {
                         throw new java.io.UncheckedIOException(e);
                     }
@@ -257,7 +266,7 @@ public final class CrashTest {
         }
         if (restart.done() && restart.stall().isEmpty()) {
             List<String> problems = new ArrayList<>();
-            audit = audit(log.all(), restart.recovered(), "after the torn-tail restart", problems);
+            audit = audit(log.all(), restart, "after the torn-tail restart", problems);
             if (audit.isEmpty()) {
                 audit = Optional.of(new Audit(-1, -1, List.of(), problems));
             }

@@ -44,8 +44,11 @@ record TornTailReport(
                     afterCycle, bytes, REFUSED, List.of(), List.of(), Optional.of(refusal(restart.diagnostics())));
         }
         Audit a = audit.get();
-        String outcome = a.lost().isEmpty() && a.problems().isEmpty() ? RECOVERED : RECOVERED_DIFFERENTLY;
-        return new TornTailReport(afterCycle, bytes, outcome, a.lost(), a.problems(), Optional.empty());
+        // an entity whose rows the tear damaged is stuck: the engine recovered, not as it was
+        List<String> problems = new java.util.ArrayList<>(a.problems());
+        restart.stuck().forEach(stuck -> problems.add("recovered with " + stuck));
+        String outcome = a.lost().isEmpty() && problems.isEmpty() ? RECOVERED : RECOVERED_DIFFERENTLY;
+        return new TornTailReport(afterCycle, bytes, outcome, a.lost(), problems, Optional.empty());
     }
 
     /** H2's own message in what the refused child wrote: the first H2 exception, else the first line that says anything. */

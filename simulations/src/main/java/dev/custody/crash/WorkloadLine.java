@@ -11,6 +11,12 @@ public sealed interface WorkloadLine {
     /** The actor system is up and the engine's recovery is starting: a kill now is a kill during recovery. */
     record Recovering() implements WorkloadLine {}
 
+    /**
+     * The engine recovered, but an entity cannot recover from its journal (a torn row): the one-line
+     * message naming its persistence id, the row and the reason. Its decisions stay open; the child goes on.
+     */
+    record Stuck(String message) implements WorkloadLine {}
+
     /** The engine recovered and completed its open decisions; the state it holds then. */
     record Recovered(long millis, long lastSeq, String digest, int violations) implements WorkloadLine {}
 
@@ -23,6 +29,7 @@ public sealed interface WorkloadLine {
     default String text() {
         return switch (this) {
             case Recovering r -> "RECOVERING";
+            case Stuck s -> "STUCK " + s.message().replace('\n', ' ');
             case Recovered r -> "RECOVERED " + r.millis() + " " + r.lastSeq() + " " + r.digest() + " " + r.violations();
             case Acknowledged a -> "ACK " + a.operationId() + " " + a.events() + " " + a.eventsDigest();
             case Done d -> "DONE";
@@ -35,6 +42,7 @@ public sealed interface WorkloadLine {
         try {
             return switch (f[0]) {
                 case "RECOVERING" -> Optional.of(new Recovering());
+                case "STUCK" -> Optional.of(new Stuck(line.strip().substring("STUCK ".length())));
                 case "RECOVERED" ->
                     Optional.of(
                             new Recovered(Long.parseLong(f[1]), Long.parseLong(f[2]), f[3], Integer.parseInt(f[4])));

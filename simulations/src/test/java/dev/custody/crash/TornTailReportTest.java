@@ -17,7 +17,8 @@ class TornTailReportTest {
                 stall,
                 0,
                 done ? "status 0" : "status 1",
-                diagnostics);
+                diagnostics,
+                List.of());
     }
 
     @Test
