@@ -108,9 +108,9 @@ public final class ControlServer implements AutoCloseable {
                 : new ServerRecovery.Recovered(Map.of(), Map.of(), List.of());
         Map<String, JournalLookup.Found> found = ServerRecovery.decidedInTheJournal(settings, recovered);
 
-        // settled, not quiet: an entity stuck on a journal it cannot recover from is reported, not waited for
+        // settled, not quiet: an entity stuck on a journal it cannot recover from is not waited for (the
+        // engine has said so at WARN; stuckAtStart() and query-metrics name it)
         Settled settled = await(custody.settle(), settings);
-        settled.stuck().forEach(stuck -> LOG.warn("engine {} starts with {}", settings.instance(), stuck.describe()));
         KernelState initial = await(custody.state(), settings);
         Timeline timeline = new Timeline(initial, settled.lastSeq());
         StateLog state = new StateLog(stateLogPath.map(JsonLines::at).orElseGet(JsonLines::none));

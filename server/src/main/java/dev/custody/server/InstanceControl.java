@@ -29,7 +29,6 @@ import java.util.function.Consumer;
  * Started without one, it is kept in memory, and goes with this object.
  */
 public final class InstanceControl implements AutoCloseable {
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(InstanceControl.class);
     private final ServerSettings settings;
     private final Service service;
     private final AutoCloseable subscription;
@@ -91,9 +90,9 @@ public final class InstanceControl implements AutoCloseable {
             throws Exception {
         ServerRecovery.Recovered recovered = ServerRecovery.read(records);
         Map<String, JournalLookup.Found> found = ServerRecovery.decidedInTheJournal(settings, recovered);
-        // settled, not quiet: an entity stuck on a journal it cannot recover from is reported, not waited for
+        // settled, not quiet: an entity stuck on a journal it cannot recover from is not waited for (the
+        // engine has said so at WARN, and query-metrics names it)
         dev.custody.entity.Settled settled = await(custody.settle(), settings);
-        settled.stuck().forEach(stuck -> LOG.warn("engine {} starts with {}", settings.instance(), stuck.describe()));
         KernelState initial = await(custody.state(), settings);
         Timeline timeline = new Timeline(initial, settled.lastSeq());
         Map<String, HandleTable> holders = new ConcurrentHashMap<>();
