@@ -75,6 +75,21 @@ class DecisionDeliveryTest {
     }
 
     @Test
+    void onlyTheExceptedEntitiesMayOweDecisionsForTheDeliveryToBeIdleButThem() {
+        send(1, true);
+        send(2, false);
+        assertFalse(delivery.idleBut(DEVICE::equals), "the group owes decisions 1 and 2");
+        delivery.confirm(GROUP, 1, T0);
+        delivery.confirm(GROUP, 2, T0);
+        assertFalse(delivery.idle(), "the device owes decision 1");
+        assertTrue(delivery.idleBut(DEVICE::equals), "a stuck device is not waited for");
+        assertFalse(delivery.idleBut(GROUP::equals), "the group is not the one that owes");
+        assertEquals(0, delivery.appliedThrough(), "the mark stays before what the device owes");
+        delivery.confirm(DEVICE, 1, T0);
+        assertTrue(delivery.idleBut(entity -> false));
+    }
+
+    @Test
     void appliedThroughWaitsForTheSlowestEntity() {
         send(1, true);
         delivery.confirm(GROUP, 1, T0);
