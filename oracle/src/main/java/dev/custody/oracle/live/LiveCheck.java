@@ -91,6 +91,7 @@ public final class LiveCheck {
         List<GuestFile> files = new ArrayList<>(runtime.files());
         files.addAll(classPath.files());
         files.add(GuestFile.directory("tmp"));
+        files.addAll(GuestModuleAliases.files(kernel.release()));
         files.addAll(extra);
         List<String> command = new ArrayList<>(List.of(GuestJdk.javaExecutable()));
         command.addAll(JVM_FLAGS);
