@@ -15,10 +15,17 @@ public record HostRecord(String kind, String action, AnswerRecord kernel) {
     public static final String SEEN = "seen";
     public static final String OUTSIDE_ALLOW_LIST = "outside-allow-list";
 
-    /** The kernel answered otherwise than the model: drift. Only a call the kernel made or a change it showed can drift. */
+    /**
+     * The kernel answered otherwise than the model: drift. Only a call the kernel made or a change it showed
+     * can drift. A call carried out also drifts when both said ok with different values; the value of the
+     * kernel's ok is the model's except where the kernel's own tells more (a probe's driver, see LiveHost).
+     */
     public boolean drifted(AnswerRecord model) {
-        return (kind.equals(CARRIED_OUT) || kind.equals(SEEN))
-                && !kernel.result().equals(model.result());
+        if (!kind.equals(CARRIED_OUT) && !kind.equals(SEEN)) {
+            return false;
+        }
+        return !kernel.result().equals(model.result())
+                || (kind.equals(CARRIED_OUT) && kernel.ok() && !kernel.value().equals(model.value()));
     }
 
     /** The kernel refused what the model had accepted: the model's events did not happen. */

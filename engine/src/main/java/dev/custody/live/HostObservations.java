@@ -7,31 +7,60 @@ import dev.custody.model.state.KernelState;
 import dev.custody.model.state.OpenFile;
 import java.util.List;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The changes a host shows, as the observations the coordinator follows: each the catalogue command that
  * makes the model follow it, described with how it was seen, and dropped when, by the time the
- * coordinator decides it, the model already shows what the host does (the engine's own call, seen
- * before its decision was recorded). A bind of a driver the model's topology does not know cannot be
- * followed and is left out; the log names it.
+ * coordinator decides it, the host no longer shows it against the model. A bind of a driver the model's
+ * topology does not know cannot be followed and is left out; the log names it.
+ *
+ * <p>Whether it is still needed is judged on the device read again when the coordinator decides it, not
+ * on the reading it was seen in. The coordinator carries the engine's own calls out in decision order,
+ * so at that moment the model and the host agree on every call made; the reading the change was seen in
+ * may be older than calls the engine made after it, and following it would undo them in the model (an
+ * override written, then written again by the engine, came back as the first value; a probe's bind was
+ * then not in the model, and the next unbind was refused while the kernel had the device bound).
  */
 final class HostObservations {
+    private static final Logger LOG = LoggerFactory.getLogger("dev.custody.live");
+
     private HostObservations() {}
 
-    static List<HostPort.Observation> of(KernelState model, HostView host, String how) {
+    static List<HostPort.Observation> of(KernelState model, HostView host, HostSysfs sysfs, String how) {
         return Reconciliation.differences(model, host).stream()
                 .filter(change -> followable(model, change))
-                .map(change -> observation(change, host, how))
+                .map(change -> observation(change, host, sysfs, how))
                 .toList();
     }
 
-    static HostPort.Observation observation(ExternalChange change, HostView host, String how) {
+    /**
+     * {@code change}, seen in {@code host}, as an observation still needed while the device, read again from
+     * {@code sysfs} as it is decided, shows it against the model. When that reading fails, the one it was seen
+     * in stands (the change is then judged as it was seen).
+     */
+    static HostPort.Observation observation(ExternalChange change, HostView host, HostSysfs sysfs, String how) {
         Optional<HostDevice> seen = host.device(change.device());
-        HostView only = HostView.partial(seen.map(List::of).orElse(List.of()));
+        HostView asSeen = HostView.partial(seen.map(List::of).orElse(List.of()));
         return new HostPort.Observation(
                 change.asCommand(),
                 how + ": " + change.describe(),
-                state -> Reconciliation.differences(state, only).contains(change));
+                state -> Reconciliation.differences(state, readAgain(sysfs, change, asSeen))
+                        .contains(change));
+    }
+
+    private static HostView readAgain(HostSysfs sysfs, ExternalChange change, HostView asSeen) {
+        try {
+            return sysfs.read(List.of(change.device()));
+        } catch (RuntimeException e) {
+            LOG.warn(
+                    "reading {} again failed ({}); {} is judged as it was seen",
+                    change.device(),
+                    e.getMessage(),
+                    change.describe());
+            return asSeen;
+        }
     }
 
     /**

@@ -4,8 +4,10 @@ import dev.custody.entity.AnswerRecord;
 import dev.custody.entity.CommandRecord;
 import dev.custody.entity.HostPort;
 import dev.custody.entity.HostRecord;
+import dev.custody.entity.ReplyText;
 import dev.custody.model.Command;
 import dev.custody.model.Errno;
+import dev.custody.model.Reply;
 import dev.custody.model.state.KernelState;
 import dev.custody.ops.NotRealisable;
 import dev.custody.ops.Operation;
@@ -32,6 +34,9 @@ public final class LiveHost implements HostPort {
     private final BiFunction<KernelState, Command<?>, List<Observation>> resync;
     private final AtomicLong carriedOut = new AtomicLong();
     private final AtomicLong drifts = new AtomicLong();
+    /** The value the agent's probe answers with: the driver bound afterwards, "none" for none. */
+    static final String PROBED_DRIVER = "driver";
+
     private final AtomicLong refused = new AtomicLong();
     private final AtomicLong closedAtStart = new AtomicLong();
     private volatile Witness witness = Witness.NONE;
@@ -94,7 +99,7 @@ public final class LiveHost implements HostPort {
         }
         HostCalls.Answer answer = calls.perform("live" + (++steps), line);
         carriedOut.incrementAndGet();
-        AnswerRecord kernel = kernelAnswer(answer, predicted, line);
+        AnswerRecord kernel = kernelAnswer(command, answer, predicted, line);
         witness.carriedOut(command, line, predicted, kernel);
         return Optional.of(new HostRecord(HostRecord.CARRIED_OUT, line, kernel));
     }
@@ -172,20 +177,36 @@ public final class LiveHost implements HostPort {
     /**
      * The kernel's answer as the journal records it. The value of an ok answer is the model's when the
      * model said ok too: the handles in it are the model's names, which the agent maps to the kernel's
-     * descriptors and ids. An errno outside the model's vocabulary (EIO from a failing device, say) is
-     * recorded as EINVAL with the kernel's own errno named in the reason, so it still reads as drift.
+     * descriptors and ids. A probe's value is the kernel's, the driver it bound: which driver that is
+     * depends on id tables the model may not know (a built-in driver's are in no alias file), so a
+     * different one is drift, and the model follows the host at once. An errno outside the model's
+     * vocabulary (EIO from a failing device, say) is recorded as EINVAL with the kernel's own errno named
+     * in the reason, so it still reads as drift.
      */
-    private static AnswerRecord kernelAnswer(HostCalls.Answer answer, AnswerRecord predicted, String line) {
+    private static AnswerRecord kernelAnswer(
+            Command<?> command, HostCalls.Answer answer, AnswerRecord predicted, String line) {
         String result = answer.result();
         String said = "the kernel answered " + result + " to \"" + line + "\"" + values(answer);
         return switch (result) {
-            case "ok" -> new AnswerRecord("ok", "", predicted.ok() ? predicted.value() : "");
+            case "ok" ->
+                !predicted.ok()
+                        ? new AnswerRecord("ok", "", "")
+                        : command instanceof Command.DriverProbe
+                                        && answer.values().containsKey(PROBED_DRIVER)
+                                ? new AnswerRecord("ok", "", ReplyText.write(new Reply.Probed(probed(answer))))
+                                : new AnswerRecord("ok", "", predicted.value());
             case "WARN", "PENDING" -> new AnswerRecord(result, said, "");
             default ->
                 known(result)
                         ? new AnswerRecord(result, said, "")
                         : new AnswerRecord(Errno.EINVAL.name(), said + " (an errno the model does not know)", "");
         };
+    }
+
+    /** The driver the agent found bound after drivers_probe ("none": no driver). */
+    private static Optional<String> probed(HostCalls.Answer answer) {
+        String driver = answer.values().get(PROBED_DRIVER);
+        return driver.equals("none") ? Optional.empty() : Optional.of(driver);
     }
 
     private static boolean known(String errno) {

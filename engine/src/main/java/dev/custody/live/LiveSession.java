@@ -36,10 +36,12 @@ public final class LiveSession implements AutoCloseable {
     /** Changes the model could not take, left alone while the host keeps showing them (watcher thread only). */
     private final java.util.Set<ExternalChange> stuck = new java.util.HashSet<>();
 
+    private final HostSysfs sysfs;
     private HostWatcher watcher;
 
-    private LiveSession(EngineAdmin engine, Duration timeout) {
+    private LiveSession(EngineAdmin engine, HostSysfs sysfs, Duration timeout) {
         this.engine = engine;
+        this.sysfs = sysfs;
         this.timeout = timeout;
     }
 
@@ -52,8 +54,8 @@ public final class LiveSession implements AutoCloseable {
      */
     public static LiveSession start(
             EngineAdmin engine, HostSysfs sysfs, HostWatcher.Builder watching, LiveHost host, Duration timeout) {
-        LiveSession session = new LiveSession(engine, timeout);
-        session.reconcile(sysfs);
+        LiveSession session = new LiveSession(engine, sysfs, timeout);
+        session.reconcile();
         host.noteClosedAtStart(session.closedAtStart.size());
         HostWatcher.Builder compared = host.dryRun() ? watching : watching.againstModel(session::model);
         session.watcher = compared.start(session::follow);
@@ -77,7 +79,7 @@ public final class LiveSession implements AutoCloseable {
                 stuck.add(change);
                 continue;
             }
-            HostPort.Observation seen = HostObservations.observation(change, view, "seen on the host");
+            HostPort.Observation seen = HostObservations.observation(change, view, sysfs, "seen on the host");
             Decision decision = follow(seen);
             if (!decision.outcome().isOk()) {
                 stuck.add(change);
@@ -94,7 +96,7 @@ public final class LiveSession implements AutoCloseable {
 
     /** After a drift: what the host shows now, as the changes that bring the model back to it. */
     public static BiFunction<KernelState, Command<?>, List<HostPort.Observation>> resyncFrom(HostSysfs sysfs) {
-        return (state, command) -> HostObservations.of(state, sysfs.read(), "read again after a drift");
+        return (state, command) -> HostObservations.of(state, sysfs.read(), sysfs, "read again after a drift");
     }
 
     /** What the start's reconciliation decided, in order: the model following the host. */
@@ -131,7 +133,7 @@ public final class LiveSession implements AutoCloseable {
         }
     }
 
-    private void reconcile(HostSysfs sysfs) {
+    private void reconcile() {
         for (HostPort.Observation lost : HostObservations.lostDescriptors(model())) {
             LOG.warn("live host: {}; the model closes it", lost.seen());
             Decision closed = follow(lost);
@@ -146,7 +148,8 @@ public final class LiveSession implements AutoCloseable {
                     closedAtStart.size());
         }
         for (int round = 0; round < ROUNDS; round++) {
-            List<HostPort.Observation> differences = HostObservations.of(model(), sysfs.read(), "found at start");
+            List<HostPort.Observation> differences =
+                    HostObservations.of(model(), sysfs.read(), sysfs, "found at start");
             if (differences.isEmpty()) {
                 return;
             }

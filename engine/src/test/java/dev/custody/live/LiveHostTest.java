@@ -13,12 +13,15 @@ import dev.custody.model.DeviceSpec;
 import dev.custody.model.DriverSpec;
 import dev.custody.model.GroupId;
 import dev.custody.model.IommuSpec;
+import dev.custody.model.Outcome;
+import dev.custody.model.Reply;
 import dev.custody.model.Topology;
 import dev.custody.model.state.KernelState;
 import dev.custody.rules.Decision;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.SequencedMap;
 import org.apache.pekko.persistence.testkit.PersistenceTestKitPlugin;
@@ -152,6 +155,37 @@ class LiveHostTest {
                         .outcome()
                         .resultName());
         assertEquals(1, kernel.performed.size(), "a retry is answered from the journal, never carried out again");
+        engine.stop().toCompletableFuture().join();
+    }
+
+    /**
+     * The host's drivers_probe bound a driver by an id table the model does not know (a built-in driver's
+     * is in no alias file): both said ok, but with different drivers, which is drift; the caller gets the
+     * kernel's driver and the model follows what the host shows before anything else is decided.
+     */
+    @Test
+    void aProbeThatBoundAnotherDriverThanTheModelsIsDriftAndTheModelFollows() {
+        kernel.answersNext("ok", Map.of("driver", "e1000e"));
+        EngineAdmin engine = live(
+                "probe-drift",
+                false,
+                new HostPort.Observation(new Command.DriverBind(A, "e1000e"), "sysfs: e1000e bound"));
+        Decision probed = decide(engine, new Command.DriverProbe(A));
+        assertEquals(new Reply.Probed(Optional.of("e1000e")), ((Outcome.Ok<Reply>) probed.outcome()).value());
+        assertEquals(1, host.drifts(), "the model's probe bound nothing: no id table of A names e1000e");
+        engine.quiesce().toCompletableFuture().join();
+        assertEquals(Optional.of("e1000e"), driverOf(engine, A), "what the resync saw");
+        engine.stop().toCompletableFuture().join();
+    }
+
+    @Test
+    void aProbeThatBoundWhatTheModelBoundIsNoDrift() {
+        kernel.answersNext("ok", Map.of("driver", "none"));
+        EngineAdmin engine = live("probe-agrees", false);
+        Decision probed = decide(engine, new Command.DriverProbe(A));
+        assertEquals(new Reply.Probed(Optional.empty()), ((Outcome.Ok<Reply>) probed.outcome()).value());
+        assertEquals(0, host.drifts());
+        assertEquals(List.of("probe 0000:00:03.0"), kernel.performed);
         engine.stop().toCompletableFuture().join();
     }
 

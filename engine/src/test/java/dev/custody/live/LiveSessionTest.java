@@ -48,9 +48,7 @@ class LiveSessionTest {
         host = Q35LiveHost.q35(root);
         live = new LiveHost(
                 (step, line) -> {
-                    if (line.startsWith("unbind ")) {
-                        unbindInTree(line.split(" ")[1]);
-                    }
+                    writeInTree(line.split(" "));
                     return kernel.perform(step, line);
                 },
                 AllowList.parse(E1000.name()),
@@ -70,12 +68,31 @@ class LiveSessionTest {
         runtime.close();
     }
 
-    private void unbindInTree(String address) {
+    /** What the kernel would show after the agent's line: an unbind, a bind, a driver_override write. */
+    private void writeInTree(String[] words) {
         try {
-            LiveSysfsFixture.unbind(root, address);
+            switch (words[0]) {
+                case "unbind" -> LiveSysfsFixture.unbind(root, words[1]);
+                case "bind" -> LiveSysfsFixture.bind(root, words[1], words[2]);
+                case "sysfs" -> {
+                    Path file = Path.of(words[2]);
+                    if (file.getFileName().toString().equals("driver_override")) {
+                        LiveSysfsFixture.override(
+                                root,
+                                file.getParent().getFileName().toString(),
+                                words[3].equals("-") ? Optional.empty() : Optional.of(words[3]));
+                    }
+                }
+                default -> {}
+            }
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
+    }
+
+    private void decided(Command<?> command) {
+        var decision = engine.decide(command).toCompletableFuture().join();
+        assertTrue(decision.outcome().isOk(), command + ": " + decision.outcome());
     }
 
     private LiveSession session() {
@@ -223,12 +240,50 @@ class LiveSessionTest {
         assertEquals(List.of("unbind " + E1000.name()), kernel.performed);
         // what a watcher that read the host before the model recorded the unbind would hand on
         HostView afterUnbind = host.sysfs.read();
-        var late = HostObservations.of(before, afterUnbind, "seen on the host");
+        var late = HostObservations.of(before, afterUnbind, host.sysfs, "seen on the host");
         assertEquals(1, late.size(), "against the model before the unbind, the host shows a change: " + late);
         assertEquals(beforeUnbind.device(E1000).get().driver(), Optional.of("e1000"));
         var answered = engine.observe(late.getFirst()).toCompletableFuture().join();
         assertTrue(answered.outcome().isOk());
         assertEquals(List.of(), answered.events(), "dropped: the model already shows it");
         assertEquals(0, live.drifts(), "nothing the model refused, nothing drifted");
+    }
+
+    /**
+     * A watcher that read the host after the engine's unbind, whose change reaches the coordinator only after
+     * the engine bound the driver again: the host shows the bind by then, so the stale unbind is dropped.
+     * Followed, it left the model without the driver the kernel had bound, and the next unbind was refused.
+     */
+    @Test
+    void aChangeSeenBeforeTheEnginesNextCallIsDroppedWhenTheHostNoLongerShowsIt() throws Exception {
+        session = session();
+        KernelState beforeUnbind = model();
+        decided(new Command.DriverUnbind(E1000));
+        var late = HostObservations.of(beforeUnbind, host.sysfs.read(), host.sysfs, "seen on the host");
+        assertEquals(1, late.size(), "against the model before the unbind, the host shows a change: " + late);
+        decided(new Command.DriverBind(E1000, "e1000"));
+        assertEquals(Optional.of("e1000"), host.sysfs.device(E1000).driver(), "the fake kernel bound it in the tree");
+
+        var answered = engine.observe(late.getFirst()).toCompletableFuture().join();
+        assertEquals(List.of(), answered.events(), "dropped: the host shows e1000 bound again");
+        assertEquals(Optional.of("e1000"), model().device(E1000).driver());
+        decided(new Command.DriverUnbind(E1000));
+        assertEquals(0, live.drifts());
+    }
+
+    /** The same for a driver_override the engine wrote twice: the first value, seen late, is not taken back. */
+    @Test
+    void anOverrideSeenBeforeTheEngineWroteItAgainIsNotTakenBack() throws Exception {
+        session = session();
+        KernelState before = model();
+        decided(new Command.DriverOverride(E1000, Optional.of("no-such-driver")));
+        var late = HostObservations.of(before, host.sysfs.read(), host.sysfs, "seen on the host");
+        assertEquals(1, late.size(), late.toString());
+        decided(new Command.DriverOverride(E1000, Optional.of("vfio-pci")));
+
+        var answered = engine.observe(late.getFirst()).toCompletableFuture().join();
+        assertEquals(List.of(), answered.events(), "dropped: the host shows vfio-pci");
+        assertEquals(Optional.of("vfio-pci"), model().device(E1000).override());
+        assertEquals(0, live.drifts());
     }
 }

@@ -17,9 +17,14 @@ final class HostText {
             return model.result();
         }
         HostRecord record = host.get();
-        return record.drifted(model)
-                ? record.kernel().result() + " (drift: the model answered " + model.result() + ")"
-                : record.kernel().result();
+        if (!record.drifted(model)) {
+            return record.kernel().result();
+        }
+        // both ok with other values (the driver a probe bound): the values say what differed
+        return record.kernel().result().equals(model.result())
+                ? record.kernel().result() + " " + record.kernel().value() + " (drift: the model answered "
+                        + model.result() + " " + model.value() + ")"
+                : record.kernel().result() + " (drift: the model answered " + model.result() + ")";
     }
 
     static String reason(AnswerRecord model, Optional<HostRecord> host) {

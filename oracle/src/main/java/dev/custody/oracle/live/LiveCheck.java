@@ -41,8 +41,14 @@ public final class LiveCheck {
     static final List<String> MODULES = List.of(
             "java.base", "java.logging", "java.management", "java.naming", "java.sql", "java.xml", "jdk.unsupported");
 
-    /** Pekko and the engine under TCG: C1 only, a small heap, no GC threads to speak of. */
+    /**
+     * Pekko and the engine under TCG: C1 only, a small heap, no GC threads to speak of; and Pekko's
+     * extensions given two minutes to start instead of 20 s, which an emulated guest on a loaded host
+     * overran (a file's engine failed to start: "Initialization of ... AdapterExtension took more than
+     * [20000 ms]").
+     */
     static final List<String> JVM_FLAGS = List.of(
+            "-Dpekko.actor.creation-timeout=120s",
             "-Xmx384m",
             "-XX:TieredStopAtLevel=1",
             "-XX:+UseSerialGC",
@@ -91,6 +97,7 @@ public final class LiveCheck {
         List<GuestFile> files = new ArrayList<>(runtime.files());
         files.addAll(classPath.files());
         files.add(GuestFile.directory("tmp"));
+        files.addAll(GuestModuleAliases.files(kernel.release()));
         files.addAll(extra);
         List<String> command = new ArrayList<>(List.of(GuestJdk.javaExecutable()));
         command.addAll(JVM_FLAGS);

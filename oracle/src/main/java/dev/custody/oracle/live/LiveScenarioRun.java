@@ -234,9 +234,11 @@ public final class LiveScenarioRun {
     private final class Witness implements LiveHost.Witness {
         @Override
         public void carriedOut(Command<?> command, String line, AnswerRecord model, AnswerRecord kernel) {
+            // both ok with other values (the driver a probe bound) is a disagreement too: the values show it
+            boolean valuesDiffer = model.ok() && kernel.ok() && !model.value().equals(kernel.value());
             ObjectNode call = JSON.objectNode()
-                    .put("model", model.result())
-                    .put("kernel", kernel.result())
+                    .put("model", valuesDiffer ? "ok " + model.value() : model.result())
+                    .put("kernel", valuesDiffer ? "ok " + kernel.value() : kernel.result())
                     .put("line", line);
             synchronized (LiveScenarioRun.this) {
                 carried.add(call);

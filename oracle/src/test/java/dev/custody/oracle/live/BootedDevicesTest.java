@@ -56,4 +56,23 @@ class BootedDevicesTest {
 
         assertEquals(List.of(), BootedDevices.unlike(GuestLayout.of(ScenarioFiles.parse(PCI_FORM)), devices));
     }
+
+    /** Behind a PCIe port QEMU's virtio-net is modern only, 1af4:1041: the same kind, not another device. */
+    @Test
+    void aModernVirtioNetIsTheLayoutsVirtioNet() throws Exception {
+        bootedAsTheForm();
+        device("0000:00:03.0", "0x1af4", "0x1041");
+
+        assertEquals(List.of(), BootedDevices.unlike(GuestLayout.of(ScenarioFiles.parse(PCI_FORM)), devices));
+    }
+
+    @Test
+    void anotherVirtioDeviceIsNot() throws Exception {
+        bootedAsTheForm();
+        device("0000:00:03.0", "0x1af4", "0x1042");
+
+        assertEquals(
+                List.of("0000:00:03.0 is 1af4 1042, the layout has NET (1af4 1000)"),
+                BootedDevices.unlike(GuestLayout.of(ScenarioFiles.parse(PCI_FORM)), devices));
+    }
 }
