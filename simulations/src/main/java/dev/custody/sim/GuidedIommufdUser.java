@@ -137,6 +137,7 @@ final class GuidedIommufdUser {
         actions.add(GuidedIommuOption.rlimitMode());
         actions.add(GuidedIommuOption.hugePages());
         actions.add(GuidedIommuOption.refusals());
+        actions.add(GuidedDirtyTracking.refusals());
         actions.add(GuidedCast.close());
         return actions;
     }
