@@ -138,6 +138,21 @@ public sealed interface Command<R extends Reply> {
         }
     }
 
+    /**
+     * IOMMU_HWPT_SET_DIRTY_TRACKING on a HWPT id of an iommufd: {@code flags} the uapi word (bit 0
+     * ENABLE, see {@link DirtyTrackingFlag}), {@code reserved} the uapi's 32-bit __reserved.
+     */
+    record HwptSetDirtyTracking(Handle iommufd, Handle hwpt, int flags, long reserved) implements Command<None> {}
+
+    /**
+     * IOMMU_HWPT_GET_DIRTY_BITMAP on a HWPT id of an iommufd: {@code flags} the uapi word (bit 0
+     * NO_CLEAR, see {@link DirtyBitmapFlag}), {@code reserved} the uapi's 32-bit __reserved, and the
+     * range [{@code iova}, {@code iova + length}) read in pieces of {@code pageSize} bytes, one bit each.
+     */
+    record HwptGetDirtyBitmap(
+            Handle iommufd, Handle hwpt, int flags, long reserved, long iova, long length, long pageSize)
+            implements Command<None> {}
+
     record Destroy(Handle iommufd, Handle id) implements Command<None> {}
 
     // map/unmap: iommu_map on a caller's domain, type1 on a container, the IOAS of iommufd

@@ -39,6 +39,7 @@ public final class Operations {
                     IommufdCopyOperations.ALL,
                     IommufdOptionOperations.ALL,
                     IommufdHwInfoOperations.ALL,
+                    IommufdDirtyOperations.ALL,
                     HotResetOperations.ALL,
                     SysfsOperations.ALL)
             .flatMap(List::stream)

@@ -314,6 +314,19 @@ public final class IommufdRules {
     }
 
     /**
+     * As {@link #object}, for an id field that a step may also give as a raw number: the number is
+     * looked up as itself (0 and anything beyond 32 bits name nothing).
+     */
+    static Optional<IommufdObject> objectOrNumber(Tx tx, IommufdFile ctx, Handle handle) {
+        if (handle instanceof Handle.Number n) {
+            return n.value() > 0 && n.value() <= Integer.MAX_VALUE
+                    ? Optional.ofNullable(ctx.objects().get(new ObjectId((int) n.value())))
+                    : Optional.empty();
+        }
+        return object(tx, ctx, handle);
+    }
+
+    /**
      * The id the kernel gives a new object: the lowest free one from 1 (xa_alloc on an
      * XA_FLAGS_ALLOC1 xarray), so a destroyed object's id is given again.
      */

@@ -4,7 +4,6 @@ import static dev.custody.rules.Results.fail;
 
 import dev.custody.model.Errno;
 import dev.custody.model.Handle;
-import dev.custody.model.ObjectId;
 import dev.custody.model.Outcome;
 import dev.custody.model.ProcessCapability;
 import dev.custody.model.Reply;
@@ -92,7 +91,7 @@ public final class OptionRules {
 
     /** iommufd_ioas_option -> iommufd_ioas_option_huge_pages: 1 allows large pages, 0 disables them. */
     private static Outcome<Reply> hugePages(Tx tx, IommufdFile ctx, long op, Handle object, long val64) {
-        Optional<IommufdObject> found = lookup(tx, ctx, object);
+        Optional<IommufdObject> found = IommufdRules.objectOrNumber(tx, ctx, object);
         if (!(found.orElse(null) instanceof IommufdObject.Ioas ioas)) {
             // iommufd_get_ioas: an id that is no IOAS of this context -> ENOENT
             return fail(Errno.ENOENT, Fd.describe(tx.state(), object) + " is not an IOAS of " + ctx.label());
@@ -112,16 +111,6 @@ public final class OptionRules {
             return value(val64);
         }
         return fail(Errno.EINVAL, "HUGE_PAGES is 0 (disabled) or 1 (enabled)");
-    }
-
-    /** The object an object_id names in this context; a raw number is looked up as itself. */
-    private static Optional<IommufdObject> lookup(Tx tx, IommufdFile ctx, Handle object) {
-        if (object instanceof Handle.Number n) {
-            return n.value() > 0 && n.value() <= Integer.MAX_VALUE
-                    ? Optional.ofNullable(ctx.objects().get(new ObjectId((int) n.value())))
-                    : Optional.empty();
-        }
-        return IommufdRules.object(tx, ctx, object);
     }
 
     /**

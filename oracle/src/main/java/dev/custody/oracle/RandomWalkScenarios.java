@@ -70,6 +70,9 @@ public final class RandomWalkScenarios {
             Map.entry("iommufd.ioas_unmap", 3),
             Map.entry("iommufd.iova_ranges", 1),
             Map.entry("iommufd.allow_iovas", 1),
+            // refused on every HWPT of the oracle's VT-d (no dirty tracking): seldom, as other queries
+            Map.entry("iommufd.hwpt_set_dirty_tracking", 1),
+            Map.entry("iommufd.hwpt_get_dirty_bitmap", 1),
             Map.entry("vfio.device.close", 5),
             Map.entry("sysfs.group_type", 2),
             Map.entry("state", 2));

@@ -137,6 +137,8 @@ final class GuidedIommufdUser {
         actions.add(GuidedIommuOption.rlimitMode());
         actions.add(GuidedIommuOption.hugePages());
         actions.add(GuidedIommuOption.refusals());
+        actions.add(GuidedDirtyTracking.tracking());
+        actions.add(GuidedDirtyTracking.bitmap());
         actions.add(GuidedCast.close());
         return actions;
     }

@@ -47,6 +47,8 @@ final class IommufdVerbs implements AutoCloseable {
                 new Verb("ioas-copy", 7, this::ioasCopy),
                 new Verb("hw-info", 5, this::hwInfo),
                 new Verb("option", 7, this::option),
+                new Verb("set-dirty-tracking", 4, this::setDirtyTracking),
+                new Verb("get-dirty-bitmap", 7, this::getDirtyBitmap),
                 new Verb("iova-ranges", 3, this::iovaRanges),
                 new Verb("allow-iovas", 3, this::allowIovas));
     }
@@ -256,12 +258,53 @@ final class IommufdVerbs implements AutoCloseable {
         }
     }
 
-    /** A name the script bound, or a raw number (0: no object). */
-    private int objectIdOrNumber(String label) throws BadLine {
+    /**
+     * A name the script bound, or a raw number (0: no object); as the C agent's strtoul, anything
+     * else (a name never bound, such as one whose creation was refused) is 0, and -1 is 0xffffffff.
+     */
+    private int objectIdOrNumber(String label) {
         if (host.names.find(label).isPresent()) {
             return objectId(label);
         }
-        return label.matches("(0x)?[0-9a-fA-F]+") ? (int) AgentNumbers.number(label) : 0;
+        try {
+            return (int) AgentNumbers.number(label);
+        } catch (BadLine notANumber) {
+            return 0;
+        }
+    }
+
+    /** set-dirty-tracking IOMMUFD HWPT FLAGS RESERVED: IOMMU_HWPT_SET_DIRTY_TRACKING; HWPT is a name or a raw number. */
+    private AgentAnswer setDirtyTracking(String step, List<String> args) throws BadLine {
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment set = call.allocate(Iommufd.SetDirtyTracking.LAYOUT);
+            Iommufd.SetDirtyTracking.SIZE.set(set, (int) Iommufd.SetDirtyTracking.LAYOUT.byteSize());
+            Iommufd.SetDirtyTracking.HWPT_ID.set(set, objectIdOrNumber(args.get(1)));
+            Iommufd.SetDirtyTracking.FLAGS.set(set, (int) AgentNumbers.number(args.get(2)));
+            Iommufd.SetDirtyTracking.RESERVED.set(set, (int) AgentNumbers.number(args.get(3)));
+            int err = ioctlErrno(host.names.fd(args.get(0)), Iommufd.IOMMU_HWPT_SET_DIRTY_TRACKING, set);
+            return host.result(step, err);
+        }
+    }
+
+    /**
+     * get-dirty-bitmap IOMMUFD HWPT FLAGS RESERVED IOVA LENGTH PAGE_SIZE: IOMMU_HWPT_GET_DIRTY_BITMAP into
+     * a bitmap of one page (32768 bits); HWPT is a name or a raw number.
+     */
+    private AgentAnswer getDirtyBitmap(String step, List<String> args) throws BadLine {
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment bitmap = call.allocate(PAGE, PAGE);
+            MemorySegment get = call.allocate(Iommufd.GetDirtyBitmap.LAYOUT);
+            Iommufd.GetDirtyBitmap.SIZE.set(get, (int) Iommufd.GetDirtyBitmap.LAYOUT.byteSize());
+            Iommufd.GetDirtyBitmap.HWPT_ID.set(get, objectIdOrNumber(args.get(1)));
+            Iommufd.GetDirtyBitmap.FLAGS.set(get, (int) AgentNumbers.number(args.get(2)));
+            Iommufd.GetDirtyBitmap.RESERVED.set(get, (int) AgentNumbers.number(args.get(3)));
+            Iommufd.GetDirtyBitmap.IOVA.set(get, AgentNumbers.number(args.get(4)));
+            Iommufd.GetDirtyBitmap.LENGTH.set(get, AgentNumbers.number(args.get(5)));
+            Iommufd.GetDirtyBitmap.PAGE_SIZE.set(get, AgentNumbers.number(args.get(6)));
+            Iommufd.GetDirtyBitmap.DATA.set(get, bitmap.address());
+            int err = ioctlErrno(host.names.fd(args.get(0)), Iommufd.IOMMU_HWPT_GET_DIRTY_BITMAP, get);
+            return host.result(step, err);
+        }
     }
 
     private void created(String label, int id, String iommufd) {

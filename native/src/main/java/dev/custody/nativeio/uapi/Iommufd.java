@@ -33,6 +33,8 @@ public final class Iommufd {
     static final int CMD_IOAS_COPY = CMD_BASE + 3;
     static final int CMD_GET_HW_INFO = CMD_BASE + 10;
     static final int CMD_OPTION = CMD_BASE + 7;
+    static final int CMD_HWPT_SET_DIRTY_TRACKING = CMD_BASE + 11;
+    static final int CMD_HWPT_GET_DIRTY_BITMAP = CMD_BASE + 12;
 
     public static final long IOMMU_DESTROY = Ioctl.io(TYPE, CMD_DESTROY);
     public static final long IOMMU_IOAS_ALLOC = Ioctl.io(TYPE, CMD_IOAS_ALLOC);
@@ -44,6 +46,8 @@ public final class Iommufd {
     public static final long IOMMU_IOAS_COPY = Ioctl.io(TYPE, CMD_IOAS_COPY);
     public static final long IOMMU_OPTION = Ioctl.io(TYPE, CMD_OPTION);
     public static final long IOMMU_GET_HW_INFO = Ioctl.io(TYPE, CMD_GET_HW_INFO);
+    public static final long IOMMU_HWPT_SET_DIRTY_TRACKING = Ioctl.io(TYPE, CMD_HWPT_SET_DIRTY_TRACKING);
+    public static final long IOMMU_HWPT_GET_DIRTY_BITMAP = Ioctl.io(TYPE, CMD_HWPT_GET_DIRTY_BITMAP);
 
     /** enum iommufd_hwpt_alloc_flags. */
     public static final int HWPT_ALLOC_NEST_PARENT = 1;
@@ -261,5 +265,44 @@ public final class Iommufd {
         public static final VarHandle VAL64 = Uapi.field(LAYOUT, "val64");
 
         private Option() {}
+    }
+    /** struct iommu_hwpt_set_dirty_tracking. */
+    public static final class SetDirtyTracking {
+        public static final StructLayout LAYOUT = MemoryLayout.structLayout(
+                        JAVA_INT.withName("size"),
+                        JAVA_INT.withName("flags"),
+                        JAVA_INT.withName("hwpt_id"),
+                        JAVA_INT.withName("__reserved"))
+                .withName("iommu_hwpt_set_dirty_tracking");
+        public static final VarHandle SIZE = Uapi.field(LAYOUT, "size");
+        public static final VarHandle FLAGS = Uapi.field(LAYOUT, "flags");
+        public static final VarHandle HWPT_ID = Uapi.field(LAYOUT, "hwpt_id");
+        public static final VarHandle RESERVED = Uapi.field(LAYOUT, "__reserved");
+
+        private SetDirtyTracking() {}
+    }
+
+    /** struct iommu_hwpt_get_dirty_bitmap: data points at the caller's bitmap, one bit per page_size. */
+    public static final class GetDirtyBitmap {
+        public static final StructLayout LAYOUT = MemoryLayout.structLayout(
+                        JAVA_INT.withName("size"),
+                        JAVA_INT.withName("hwpt_id"),
+                        JAVA_INT.withName("flags"),
+                        JAVA_INT.withName("__reserved"),
+                        JAVA_LONG.withName("iova"),
+                        JAVA_LONG.withName("length"),
+                        JAVA_LONG.withName("page_size"),
+                        JAVA_LONG.withName("data"))
+                .withName("iommu_hwpt_get_dirty_bitmap");
+        public static final VarHandle SIZE = Uapi.field(LAYOUT, "size");
+        public static final VarHandle HWPT_ID = Uapi.field(LAYOUT, "hwpt_id");
+        public static final VarHandle FLAGS = Uapi.field(LAYOUT, "flags");
+        public static final VarHandle RESERVED = Uapi.field(LAYOUT, "__reserved");
+        public static final VarHandle IOVA = Uapi.field(LAYOUT, "iova");
+        public static final VarHandle LENGTH = Uapi.field(LAYOUT, "length");
+        public static final VarHandle PAGE_SIZE = Uapi.field(LAYOUT, "page_size");
+        public static final VarHandle DATA = Uapi.field(LAYOUT, "data");
+
+        private GetDirtyBitmap() {}
     }
 }

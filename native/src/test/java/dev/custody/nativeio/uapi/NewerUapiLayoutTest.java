@@ -8,9 +8,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Layouts newer than the system headers {@link UapiLayoutTest} compiles against (Debian 12's are
- * Linux 6.1): the VFIO cdev calls (6.6) and iommu_hwpt_alloc with its fault_id (6.11), checked here
- * against the offsets of the kernel's own include/uapi/linux/vfio.h and iommufd.h of Linux 6.12,
- * the oracle's iommufd kernel.
+ * Linux 6.1): the VFIO cdev calls (6.6), iommu_hwpt_alloc with its fault_id (6.11) and the dirty
+ * tracking calls (6.7), checked here against the offsets of the kernel's own include/uapi/linux/vfio.h
+ * and iommufd.h of Linux 6.12, the oracle's iommufd kernel.
  */
 class NewerUapiLayoutTest {
     private static long offset(StructLayout layout, String field) {
@@ -48,5 +48,24 @@ class NewerUapiLayoutTest {
         // _IO(';', 0x89) and _IO(';', 0x82)
         assertEquals(0x3b89, Iommufd.IOMMU_HWPT_ALLOC);
         assertEquals(0x3b82, Iommufd.IOMMU_IOAS_ALLOW_IOVAS);
+    }
+
+    @Test
+    void dirtyTrackingStructuresAreTheKernels() {
+        assertEquals(16, Iommufd.SetDirtyTracking.LAYOUT.byteSize());
+        assertEquals(4, offset(Iommufd.SetDirtyTracking.LAYOUT, "flags"));
+        assertEquals(8, offset(Iommufd.SetDirtyTracking.LAYOUT, "hwpt_id"));
+        assertEquals(12, offset(Iommufd.SetDirtyTracking.LAYOUT, "__reserved"));
+        assertEquals(48, Iommufd.GetDirtyBitmap.LAYOUT.byteSize());
+        assertEquals(4, offset(Iommufd.GetDirtyBitmap.LAYOUT, "hwpt_id"));
+        assertEquals(8, offset(Iommufd.GetDirtyBitmap.LAYOUT, "flags"));
+        assertEquals(12, offset(Iommufd.GetDirtyBitmap.LAYOUT, "__reserved"));
+        assertEquals(16, offset(Iommufd.GetDirtyBitmap.LAYOUT, "iova"));
+        assertEquals(24, offset(Iommufd.GetDirtyBitmap.LAYOUT, "length"));
+        assertEquals(32, offset(Iommufd.GetDirtyBitmap.LAYOUT, "page_size"));
+        assertEquals(40, offset(Iommufd.GetDirtyBitmap.LAYOUT, "data"));
+        // _IO(';', 0x8b) and _IO(';', 0x8c)
+        assertEquals(0x3b8b, Iommufd.IOMMU_HWPT_SET_DIRTY_TRACKING);
+        assertEquals(0x3b8c, Iommufd.IOMMU_HWPT_GET_DIRTY_BITMAP);
     }
 }

@@ -810,6 +810,31 @@ static void do_option(const char *step, char **args) {
     result(step, err, values);
 }
 
+/* set-dirty-tracking IOMMUFD HWPT FLAGS RESERVED: IOMMU_HWPT_SET_DIRTY_TRACKING; HWPT is a name or a raw
+ * number. */
+static void do_set_dirty_tracking(const char *step, char **args) {
+    struct iommu_hwpt_set_dirty_tracking set = {.size = sizeof set};
+    set.hwpt_id = object_id_or_number(args[1]);
+    set.flags = (uint32_t)number(args[2]);
+    set.__reserved = (uint32_t)number(args[3]);
+    result(step, ioctl_errno(fd_of(args[0]), IOMMU_HWPT_SET_DIRTY_TRACKING, &set), NULL);
+}
+
+/* get-dirty-bitmap IOMMUFD HWPT FLAGS RESERVED IOVA LENGTH PAGE_SIZE: IOMMU_HWPT_GET_DIRTY_BITMAP into a
+ * bitmap of one page (32768 bits); HWPT is a name or a raw number. */
+static void do_get_dirty_bitmap(const char *step, char **args) {
+    static uint64_t bitmap[4096 / sizeof(uint64_t)] __attribute__((aligned(4096)));
+    struct iommu_hwpt_get_dirty_bitmap get = {.size = sizeof get};
+    get.hwpt_id = object_id_or_number(args[1]);
+    get.flags = (uint32_t)number(args[2]);
+    get.__reserved = (uint32_t)number(args[3]);
+    get.iova = number(args[4]);
+    get.length = number(args[5]);
+    get.page_size = number(args[6]);
+    get.data = (uint64_t)(uintptr_t)bitmap;
+    result(step, ioctl_errno(fd_of(args[0]), IOMMU_HWPT_GET_DIRTY_BITMAP, &get), NULL);
+}
+
 static void do_hwpt_alloc(const char *step, char **args) {
     struct iommu_hwpt_alloc alloc = {.size = sizeof alloc};
     alloc.dev_id = object_id(args[1]);
@@ -1252,6 +1277,8 @@ static const struct verb verbs[] = {
     {"ioas-copy", 7, do_ioas_copy},
     {"hw-info", 5, do_hw_info},
     {"option", 7, do_option},
+    {"set-dirty-tracking", 4, do_set_dirty_tracking},
+    {"get-dirty-bitmap", 7, do_get_dirty_bitmap},
     {"iova-ranges", 3, do_iova_ranges},
     {"allow-iovas", 3, do_allow_iovas},
     {"hot-reset-info", 2, do_hot_reset_info},
