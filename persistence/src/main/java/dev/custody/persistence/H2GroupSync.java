@@ -28,10 +28,10 @@ import org.h2.mvstore.MVStore;
  * within {@link #SYNCED_WITHIN_MILLIS}, so the entities' rows and the refusals' records, which no
  * answer waits for, are on stable storage soon after too.
  *
- * <p>Compaction is left to H2's background writer. Compacting from this thread as well (moving chunks
- * together every second) kept a simulation's file within 3 times its compacted size instead of 5,
- * but H2 2.5.252 then failed a store with an internal NullPointerException and closed the database,
- * once in a few runs.
+ * <p>This thread also rewrites sparse old chunks ({@link H2ChunkRewriter}), which H2's background
+ * writer would do if a write delay started it. It does not move chunks within the file: moving them
+ * together every second made H2 2.5.252 fail a store with an internal NullPointerException and close
+ * the database, once in a few runs.
  *
  * <p>Everything runs on one thread of its own, over a connection of its own to the same database.
  */
@@ -52,6 +52,7 @@ final class H2GroupSync implements AutoCloseable {
     private MVStore store;
     private long syncs;
     private long writesAtLastSync = -1;
+    private final H2ChunkRewriter rewriter = new H2ChunkRewriter();
 
     H2GroupSync(String url, String user, String password) {
         this.url = url;
@@ -106,9 +107,27 @@ final class H2GroupSync implements AutoCloseable {
             } catch (SQLException | RuntimeException failed) {
                 closeConnection(); // opened afresh for the next request
                 due.forEach(request -> request.completeExceptionally(failed));
+                continue;
             }
+            rewriteSparseChunks();
         }
         closeConnection();
+    }
+
+    private void rewriteSparseChunks() {
+        try {
+            open();
+            rewriter.maybeRewrite(store);
+        } catch (SQLException | RuntimeException failed) {
+            // the file stays as it is (larger); a failing database fails the next sync, not this
+            LOG.warn("rewriting the H2 journal's sparse chunks failed: {}", failed.toString());
+            closeConnection();
+        }
+    }
+
+    /** Rewrites of sparse chunks that moved pages so far. */
+    long chunkRewrites() {
+        return rewriter.rewrites();
     }
 
     private void open() throws SQLException {

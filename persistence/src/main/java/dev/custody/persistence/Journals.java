@@ -137,9 +137,10 @@ public final class Journals {
      * synced (crash-test --seed 2026 lost 7 acknowledged decisions in 17 cycles, --power-loss the last
      * decision before every cut; with the default, none). That was on H2 2.5.252, which also lost synced
      * commits for a reason of its own (the reason the build pins 2.3.232); a shorter retention has not
-     * been tried on 2.3.232. A busy file is large while the engine runs, and grows with the run: H2
-     * reuses no room less than 45 s old, and more of its chunks than that stay live (docs/BENCHMARKS.md,
-     * "Journal size on disk"); a clean stop gives the room back ({@link #H2_CLOSE_COMPACT_MILLIS}).
+     * been tried on 2.3.232. A busy file is large while the engine runs: H2
+     * reuses no room less than 45 s old, so a busy file holds about the last 45 to 90 s of its writes
+     * ({@link H2ChunkRewriter} keeps older chunks from staying; docs/BENCHMARKS.md, "Journal size on
+     * disk"); a clean stop gives the room back ({@link #H2_CLOSE_COMPACT_MILLIS}).
      */
 
     /** The default: an embedded H2 database file {@value #H2_FILE} in {@code dataDirectory}; no server. */

@@ -218,7 +218,7 @@ public final class Simulation {
                 .join();
         List<Agent> agents = Agents.all(settings, workedOn, checker::shadow);
         Stats stats = new Stats();
-        List<Long> completions = java.util.Collections.synchronizedList(new ArrayList<>());
+        PerSecondCounts completions = new PerSecondCounts(); // a count a second, not a timestamp a call
         AtomicLong issued = new AtomicLong();
         AtomicLong changing = new AtomicLong();
         long start = System.nanoTime();
@@ -240,10 +240,11 @@ public final class Simulation {
                         return;
                     }
                     stats.record(command, decision.outcome(), System.nanoTime() - t0);
-                    completions.add(System.nanoTime());
+                    completions.record(System.nanoTime() - start);
                     if (!decision.events().isEmpty()) {
                         changing.incrementAndGet();
                     } else {
+                        checker.answeredUnchanged(operationId);
                         // not journaled, so not in the journal's order: told as it is answered
                         observer.decided(
                                 agent.name(),
@@ -304,14 +305,7 @@ public final class Simulation {
                         f.violations(),
                         new TraceShrinker(topology, settings.mutants(), settings.check())
                                 .shrink(checker.trace(), f.violations())));
-        List<Long> perSecond = new ArrayList<>();
-        for (long at : List.copyOf(completions)) {
-            int second = (int) ((at - start) / 1_000_000_000L);
-            while (perSecond.size() <= second) {
-                perSecond.add(0L);
-            }
-            perSecond.set(second, perSecond.get(second) + 1);
-        }
+        List<Long> perSecond = completions.counts();
         return new SimResult(
                 settings,
                 topology,
