@@ -75,6 +75,11 @@ public final class CustodyRuntime implements AutoCloseable {
                 # the coordinator stashes while it writes; booting a host of thousands of groups
                 # sends it a report from every entity at once, and a full stash drops them
                 pekko.persistence.typed.stash-capacity = 262144
+                # Pekko's replay filter guards against two writers of one persistence id; here there
+                # is one (one incarnation per entity, LiveEntities; one coordinator per engine, and on
+                # JDBC the key (persistence_id, sequence_number) refuses a second writer's row). It
+                # costs an actor per recovery, and every entity opened starts with a recovery.
+                pekko.persistence.journal-plugin-fallback.replay-filter.mode = off
                 """))
                 .withFallback(ConfigFactory.load())
                 .resolve(); // a journal may refer to the plugins' defaults

@@ -38,4 +38,27 @@ class H2JournalTest extends JdbcJournalContract {
             assertEquals(SchemaCreator.H2_ORDERING_CACHE_VALUES, cache.getLong(1));
         }
     }
+
+    @Test
+    void aNewJournalIndexesOrderingOnceAndKeepsItUnique() throws Exception {
+        Config config = journal();
+        SchemaCreator.createIfMissing(config);
+        String db = "pekko-persistence-jdbc.shared-databases.slick.db.";
+        try (Connection connection = DriverManager.getConnection(
+                        config.getString(db + "url"),
+                        config.getString(db + "user"),
+                        config.getString(db + "password"));
+                Statement statement = connection.createStatement();
+                ResultSet indexes = statement.executeQuery("select i.INDEX_NAME, i.INDEX_TYPE_NAME"
+                        + " from INFORMATION_SCHEMA.INDEXES i join INFORMATION_SCHEMA.INDEX_COLUMNS c"
+                        + " on c.INDEX_NAME = i.INDEX_NAME and c.TABLE_NAME = i.TABLE_NAME"
+                        + " where i.TABLE_NAME = 'event_journal' and c.COLUMN_NAME = 'ordering'")) {
+            java.util.List<String> found = new java.util.ArrayList<>();
+            while (indexes.next()) {
+                found.add(indexes.getString(1) + " " + indexes.getString(2));
+            }
+            assertEquals(1, found.size(), "indexes on ordering: " + found);
+            assertTrue(found.getFirst().endsWith("UNIQUE INDEX"), "ordering stays unique: " + found);
+        }
+    }
 }
