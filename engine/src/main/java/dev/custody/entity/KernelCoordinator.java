@@ -757,7 +757,10 @@ public final class KernelCoordinator
         if (settledWaiters.isEmpty() || !batch.isEmpty() || writing.isPresent()) {
             return;
         }
-        if (!delivery.idleBut(health::isStuck)) {
+        // with no entity stuck this is delivery.idle(), which is O(1): idleBut looks at every pipeline,
+        // and this runs on every confirmation while a start waits (tens of thousands on a large host)
+        boolean waitedFor = health.anyStuck() ? !delivery.idleBut(health::isStuck) : !delivery.idle();
+        if (waitedFor) {
             return;
         }
         long marked = health.anyStuck() ? delivery.appliedThrough() : ledger.lastSeq();

@@ -28,15 +28,15 @@ import java.util.function.BiFunction;
  * decided by the model alone and carries nothing out.
  */
 public final class LiveHost implements HostPort {
+    /** The value the agent's probe answers with: the driver bound afterwards, "none" for none. */
+    static final String PROBED_DRIVER = "driver";
+
     private final HostCalls calls;
     private final AllowList allowed;
     private final boolean dryRun;
     private final BiFunction<KernelState, Command<?>, List<Observation>> resync;
     private final AtomicLong carriedOut = new AtomicLong();
     private final AtomicLong drifts = new AtomicLong();
-    /** The value the agent's probe answers with: the driver bound afterwards, "none" for none. */
-    static final String PROBED_DRIVER = "driver";
-
     private final AtomicLong refused = new AtomicLong();
     private final AtomicLong closedAtStart = new AtomicLong();
     private volatile Witness witness = Witness.NONE;

@@ -7,6 +7,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.custody.entity.EntityId;
 import dev.custody.entity.EntityRecovered;
+import dev.custody.entity.Settled;
 import dev.custody.entity.StuckEntity;
 import dev.custody.model.Command;
 import dev.custody.model.DeviceId;
@@ -108,6 +109,45 @@ class UnreadableEntityJournalTest {
                         .isOk(),
                 "answers go on while the group is stuck");
         assertEquals(before, journal.persistedInStorage(GROUP), "nothing is written to the stuck group's journal");
+        promptly(engine.halt(), "the halt");
+    }
+
+    /**
+     * What a start waits for: settled names the stuck group instead of waiting for it (or failing, as
+     * quiesce does), once the group is stuck, and by then the device the same decision concerns has
+     * written its part to its own journal. A quiet engine is settled with nothing stuck, at the decision
+     * quiesce answers with.
+     */
+    @Test
+    void settleNamesTheStuckGroupOnceEveryOtherEntityHasWrittenEveryDecision() {
+        start("");
+        EngineAdmin first = EngineAdmin.start(runtime, INSTANCE, groupOfTwo(), TIMEOUT)
+                .toCompletableFuture()
+                .join();
+        long quiet = promptly(first.quiesce(), "the first engine to become quiet");
+        assertEquals(new Settled(quiet, List.of()), promptly(first.settle(), "the quiet engine to be settled"));
+        first.halt().toCompletableFuture().join();
+        String device = EntityId.of(A).persistenceId(INSTANCE);
+        int deviceRows = journal.persistedInStorage(device).size();
+        journal.failNextNReads(GROUP, Integer.MAX_VALUE);
+
+        EngineAdmin engine = EngineAdmin.start(runtime, INSTANCE, groupOfTwo(), TIMEOUT)
+                .toCompletableFuture()
+                .join();
+        assertTrue(promptly(engine.execute(new Command.DriverBind(A, "e1000e")), "the bind's answer")
+                .isOk());
+        // asked at once, while the group's recoveries are still failing: it waits until the group is stuck
+        Settled settled = promptly(engine.settle(), "the engine to be settled with the group stuck");
+        assertEquals(
+                List.of(GROUP),
+                settled.stuck().stream().map(StuckEntity::persistenceId).toList());
+        assertTrue(!settled.quiet());
+        assertTrue(settled.lastSeq() > quiet, "the bind is a decision after the first engine's: " + settled);
+        assertTrue(
+                journal.persistedInStorage(device).size() > deviceRows,
+                "the device wrote its part of the bind before the engine was settled");
+        String notQuiet = failure(engine.quiesce(), "quiesce to name the group that cannot recover");
+        assertTrue(notQuiet.contains("entity " + GROUP + " is stuck"), notQuiet);
         promptly(engine.halt(), "the halt");
     }
 

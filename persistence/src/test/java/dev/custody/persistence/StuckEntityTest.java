@@ -1,7 +1,6 @@
 package dev.custody.persistence;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -16,12 +15,7 @@ import dev.custody.entity.StuckEntity;
 import dev.custody.model.Command;
 import dev.custody.model.Outcome;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.BeforeEach;
@@ -72,7 +66,7 @@ class StuckEntityTest {
     void aDeviceWithATornRecordIsReportedStuckAndItsJournalIsLeftAlone() throws Exception {
         long torn = TornRows.lastRow(journal, DEVICE);
         TornRows.tear(journal, DEVICE, torn);
-        List<String> before = rowsOf(DEVICE);
+        List<String> before = TornRows.rows(journal, DEVICE);
 
         Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         ListAppender<ILoggingEvent> log = new ListAppender<>();
@@ -120,7 +114,7 @@ class StuckEntityTest {
                         .anyMatch(line ->
                                 line.contains(DEVICE + " is stuck") && line.contains("sequence number " + torn)),
                 "the log says which entity is stuck and why");
-        assertEquals(before, rowsOf(DEVICE), "nothing is written to the journal of a stuck entity");
+        assertEquals(before, TornRows.rows(journal, DEVICE), "nothing is written to the journal of a stuck entity");
     }
 
     private static boolean isOk(java.util.concurrent.CompletionStage<? extends Outcome<?>> answer) {
@@ -135,36 +129,5 @@ class StuckEntityTest {
         } catch (CompletionException refused) {
             return String.valueOf(refused.getCause().getMessage());
         }
-    }
-
-    /** The entity's rows in the journal and the snapshot tables, as text. */
-    private List<String> rowsOf(String persistenceId) throws Exception {
-        List<String> rows = new ArrayList<>();
-        try (Connection connection = TornRows.connect(journal)) {
-            for (String table : List.of("event_journal", "snapshot")) {
-                try (PreparedStatement query = connection.prepareStatement(
-                        "select * from \"" + table + "\" where \"persistence_id\" = ? order by \"sequence_number\"")) {
-                    query.setString(1, persistenceId);
-                    try (ResultSet result = query.executeQuery()) {
-                        int columns = result.getMetaData().getColumnCount();
-                        while (result.next()) {
-                            StringBuilder row = new StringBuilder(table);
-                            for (int n = 1; n <= columns; n++) {
-                                int type = result.getMetaData().getColumnType(n);
-                                boolean bytes = type == java.sql.Types.BLOB
-                                        || type == java.sql.Types.VARBINARY
-                                        || type == java.sql.Types.BINARY
-                                        || type == java.sql.Types.LONGVARBINARY;
-                                row.append('|')
-                                        .append(bytes ? Arrays.toString(result.getBytes(n)) : result.getObject(n));
-                            }
-                            rows.add(row.toString());
-                        }
-                    }
-                }
-            }
-        }
-        assertFalse(rows.isEmpty(), "the device has rows");
-        return rows;
     }
 }

@@ -1,7 +1,6 @@
 package dev.custody.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -14,14 +13,10 @@ import dev.custody.entity.StuckEntity;
 import dev.custody.model.Command;
 import dev.custody.model.DeviceId;
 import dev.custody.persistence.JournalSpec;
+import dev.custody.persistence.TornRows;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
@@ -64,9 +59,8 @@ class StuckEntityAtStartTest {
             engine.quiesce().toCompletableFuture().join();
             engine.stop().toCompletableFuture().join();
         }
-        String url = journal.config().getString("pekko-persistence-jdbc.shared-databases.slick.db.url");
-        long torn = lastRow(url);
-        tear(url, torn);
+        long torn = TornRows.lastRow(journal.config(), PERSISTENCE_ID);
+        TornRows.tear(journal.config(), PERSISTENCE_ID, torn);
 
         // the engine's journal is whole: the unbind is answered, and stays open for the device, which is stuck
         try (CustodyRuntime runtime = CustodyRuntime.start(journal.config())) {
@@ -80,7 +74,7 @@ class StuckEntityAtStartTest {
             assertTrue(refusal.contains(PERSISTENCE_ID + " is stuck"), refusal);
             engine.halt().toCompletableFuture().join();
         }
-        List<String> rows = rowsOf(url);
+        List<String> rows = TornRows.rows(journal.config(), PERSISTENCE_ID);
 
         try (CustodyRuntime runtime = CustodyRuntime.start(journal.config())) {
             EngineAdmin engine = start(runtime, settings);
@@ -121,7 +115,10 @@ class StuckEntityAtStartTest {
                 engine.halt().toCompletableFuture().join();
             }
         }
-        assertEquals(rows, rowsOf(url), "nothing is written to the journal of a stuck entity");
+        assertEquals(
+                rows,
+                TornRows.rows(journal.config(), PERSISTENCE_ID),
+                "nothing is written to the journal of a stuck entity");
     }
 
     private static EngineAdmin start(CustodyRuntime runtime, ServerSettings settings) {
@@ -137,60 +134,6 @@ class StuckEntityAtStartTest {
             return fail("quiesce succeeded at decision " + quiet + " with a device that cannot recover");
         } catch (CompletionException refused) {
             return String.valueOf(refused.getCause().getMessage());
-        }
-    }
-
-    private static long lastRow(String url) throws Exception {
-        try (Connection connection = DriverManager.getConnection(url, "sa", "");
-                PreparedStatement read = connection.prepareStatement(
-                        "select max(\"sequence_number\") from \"event_journal\" where \"persistence_id\" = ?")) {
-            read.setString(1, PERSISTENCE_ID);
-            try (ResultSet row = read.executeQuery()) {
-                assertTrue(row.next());
-                long last = row.getLong(1);
-                assertFalse(row.wasNull(), "the device has rows");
-                return last;
-            }
-        }
-    }
-
-    /** The row's payload cut in half, as a torn write leaves it. */
-    private static void tear(String url, long sequenceNr) throws Exception {
-        try (Connection connection = DriverManager.getConnection(url, "sa", "");
-                PreparedStatement read = connection.prepareStatement("select \"event_payload\" from \"event_journal\""
-                        + " where \"persistence_id\" = ? and \"sequence_number\" = ?");
-                PreparedStatement write =
-                        connection.prepareStatement("update \"event_journal\" set \"event_payload\" = ?"
-                                + " where \"persistence_id\" = ? and \"sequence_number\" = ?")) {
-            read.setString(1, PERSISTENCE_ID);
-            read.setLong(2, sequenceNr);
-            byte[] payload;
-            try (ResultSet row = read.executeQuery()) {
-                assertTrue(row.next(), "row " + sequenceNr);
-                payload = row.getBytes(1);
-            }
-            write.setBytes(1, Arrays.copyOf(payload, payload.length / 2));
-            write.setString(2, PERSISTENCE_ID);
-            write.setLong(3, sequenceNr);
-            assertEquals(1, write.executeUpdate());
-        }
-    }
-
-    /** The device's journal rows (sequence number and payload), as text. */
-    private static List<String> rowsOf(String url) throws Exception {
-        try (Connection connection = DriverManager.getConnection(url, "sa", "");
-                PreparedStatement query = connection.prepareStatement(
-                        "select \"sequence_number\", \"event_payload\" from \"event_journal\""
-                                + " where \"persistence_id\" = ? order by \"sequence_number\"")) {
-            query.setString(1, PERSISTENCE_ID);
-            List<String> rows = new java.util.ArrayList<>();
-            try (ResultSet result = query.executeQuery()) {
-                while (result.next()) {
-                    rows.add(result.getLong(1) + "|" + Arrays.toString(result.getBytes(2)));
-                }
-            }
-            assertFalse(rows.isEmpty(), "the device has rows");
-            return rows;
         }
     }
 }

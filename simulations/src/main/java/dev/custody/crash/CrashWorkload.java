@@ -22,8 +22,9 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The child process of the crash test: starts (so recovers) the engine on the journal, reports the
- * recovered state (and each entity that cannot recover from its journal), then races its agents against the engine, printing every acknowledged operation
- * (flushed) before the agent that issued it goes on, until the parent kills it.
+ * recovered state (and each entity that cannot recover from its journal), then races its agents
+ * against the engine, printing every acknowledged operation (flushed) before the agent that issued it
+ * goes on, until the parent kills it.
  */
 public final class CrashWorkload {
     private static final Duration TIMEOUT = Duration.ofSeconds(60);

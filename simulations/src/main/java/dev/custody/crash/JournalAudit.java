@@ -68,7 +68,9 @@ final class JournalAudit {
                 problems.add("the engine recovered state " + r.digest() + " at decision " + r.lastSeq()
                         + " but replaying the journal to there gives " + replayed);
             }
-            // with an entity stuck the recovery said it was settled, not quiet: that is its own violation
+            // with an entity stuck the recovery said it was settled, not quiet (its own violation, counted by
+            // the crash test): the stuck entity holds AppliedThrough back, so every later decision reads as
+            // open here, those the other entities wrote too, and this journal cannot tell them apart
             history.openDecisions().stream()
                     .filter(seq -> !stuckReported && seq <= r.lastSeq())
                     .forEach(seq ->

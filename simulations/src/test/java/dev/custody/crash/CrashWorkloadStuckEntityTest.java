@@ -12,6 +12,7 @@ import dev.custody.model.DeviceId;
 import dev.custody.model.Topology;
 import dev.custody.persistence.Journals;
 import dev.custody.persistence.SchemaCreator;
+import dev.custody.persistence.TornRows;
 import dev.custody.scenario.ScenarioParser;
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,12 +21,7 @@ import java.io.PipedOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -73,7 +69,8 @@ class CrashWorkloadStuckEntityTest {
             engine.quiesce().toCompletableFuture().join();
             engine.stop().toCompletableFuture().join();
         }
-        long torn = tearLastRow(journal);
+        long torn = TornRows.lastRow(journal, PERSISTENCE_ID);
+        TornRows.tear(journal, PERSISTENCE_ID, torn);
         // a decision for the device, answered and left open: as a kill leaves one
         try (CustodyRuntime runtime = CustodyRuntime.start(journal)) {
             EngineAdmin engine = start(runtime);
@@ -113,31 +110,6 @@ class CrashWorkloadStuckEntityTest {
         return EngineAdmin.start(runtime, INSTANCE, topology(), ASK_TIMEOUT)
                 .toCompletableFuture()
                 .join();
-    }
-
-    /** Cuts the payload of the device's last row in half, as a torn write leaves it: its sequence number. */
-    private static long tearLastRow(Config journal) throws Exception {
-        String url = journal.getString("pekko-persistence-jdbc.shared-databases.slick.db.url");
-        try (Connection connection = DriverManager.getConnection(url, "sa", "");
-                PreparedStatement read = connection.prepareStatement(
-                        "select \"sequence_number\", \"event_payload\" from \"event_journal\""
-                                + " where \"persistence_id\" = ? order by \"sequence_number\" desc limit 1");
-                PreparedStatement write = connection.prepareStatement("update \"event_journal\""
-                        + " set \"event_payload\" = ? where \"persistence_id\" = ? and \"sequence_number\" = ?")) {
-            read.setString(1, PERSISTENCE_ID);
-            long last;
-            byte[] payload;
-            try (ResultSet row = read.executeQuery()) {
-                assertTrue(row.next(), "the device has rows");
-                last = row.getLong(1);
-                payload = row.getBytes(2);
-            }
-            write.setBytes(1, Arrays.copyOf(payload, payload.length / 2));
-            write.setString(2, PERSISTENCE_ID);
-            write.setLong(3, last);
-            assertEquals(1, write.executeUpdate());
-            return last;
-        }
     }
 
     /** The crash test's workload in verify mode, on a thread of this JVM: it recovers, reports and stops. */

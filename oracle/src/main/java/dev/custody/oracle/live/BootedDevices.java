@@ -17,6 +17,9 @@ import java.util.Optional;
  * which have none in the layout, are not compared, nor a device the guest does not show.
  */
 final class BootedDevices {
+    /** A modern-only virtio-net's "vendor device" (see {@code modern}). */
+    static final String MODERN_NET = "1af4 1041";
+
     private BootedDevices() {}
 
     /** One line per device whose ids are not its kind's, naming both; empty when all agree. */
@@ -44,8 +47,6 @@ final class BootedDevices {
     private static boolean modern(GuestDevice.Kind kind, String shown) {
         return kind == GuestDevice.Kind.NET && shown.equals(MODERN_NET);
     }
-
-    static final String MODERN_NET = "1af4 1041";
 
     /** "vendor device" as the kinds write them (lower-case hexadecimal, no 0x), if the device is there. */
     private static Optional<String> ids(Path device) {
