@@ -52,9 +52,9 @@ final class GuidedScheduler {
     private final List<Slot> rareSlots = new ArrayList<>();
     private final Random random;
     /**
-     * The rare calls' own stream: drawing them takes nothing from {@link #random}, and they change
-     * no ownership (a reset, a query, an option), so a seed's ordinary calls are mostly the same with
-     * or without them; an IOAS whose large pages an option turned off aligns at PAGE_SIZE, which the
+     * The rare calls' own stream: drawing them takes nothing from {@link #random}, and they mostly change
+     * no ownership (a reset, a query, an option; {@link GuidedHotResetScope}'s few opens and binds aside),
+     * so a seed's ordinary calls are mostly the same with or without them; an IOAS whose large pages an option turned off aligns at PAGE_SIZE, which the
      * page-sized ranges of the ordinary calls mostly meet.
      */
     private final Random rareRandom;
