@@ -26,6 +26,9 @@ import java.util.Optional;
 final class GuidedHotResetScope {
     private GuidedHotResetScope() {}
 
+    /** Its kind of call's name; the scheduler holds it back until the host has settled. */
+    static final String OPERATION = "HotResetScope";
+
     /** Room for every device, as QEMU's first hot_reset_info asks. */
     private static final long ALL_DEVICES = Integer.MAX_VALUE;
     /** The cdevs the role keeps below the bridge at most: enough for three groups of the scope. */
@@ -33,7 +36,7 @@ final class GuidedHotResetScope {
 
     /** The iommufd VMM's rare call: the next step towards a reset of a device below the bridge. */
     static GuidedAction seek() {
-        return GuidedAction.rare("HotResetScope", GuidedHotResetScope::aimed, GuidedHotResetScope::refused);
+        return GuidedAction.rare(OPERATION, GuidedHotResetScope::aimed, GuidedHotResetScope::refused);
     }
 
     private static Optional<Command<?>> aimed(Pick p) {
