@@ -134,6 +134,7 @@ final class GuidedIommufdUser {
         actions.add(GuidedHotReset.info());
         actions.add(GuidedHotReset.reset());
         actions.add(GuidedHotReset.hwInfo());
+        actions.add(GuidedHotResetScope.seek());
         actions.add(GuidedIommuOption.rlimitMode());
         actions.add(GuidedIommuOption.hugePages());
         actions.add(GuidedIommuOption.refusals());
@@ -144,7 +145,7 @@ final class GuidedIommufdUser {
     }
 
     /** A device registered with VFIO, not being unbound, whose group is not open as a group file. */
-    private static boolean openable(Pick p, DeviceState d) {
+    static boolean openable(Pick p, DeviceState d) {
         return p.state.boundToVfio(d.id())
                 && d.pending().isEmpty()
                 && p.state
@@ -246,7 +247,7 @@ final class GuidedIommufdUser {
      * Whether binding {@code cdev} to {@code ctx} can claim and open its device: the group has no other holder
      * (no kernel driver, no other owner) and no other fd of the device is open (vfio_df_open).
      */
-    private static boolean claimable(Pick p, OpenFile.CdevFile cdev, OpenFile.IommufdFile ctx) {
+    static boolean claimable(Pick p, OpenFile.CdevFile cdev, OpenFile.IommufdFile ctx) {
         // a device being unbound cannot open: see bindDuringUnbind
         return p.state.device(cdev.device()).pending().isEmpty() && claimsGroup(p, cdev, ctx);
     }

@@ -52,14 +52,15 @@ final class GuidedScheduler {
     private final List<Slot> rareSlots = new ArrayList<>();
     private final Random random;
     /**
-     * The rare calls' own stream: drawing them takes nothing from {@link #random}, and they change
-     * no ownership (a reset, a query, an option), so a seed's ordinary calls are mostly the same with
-     * or without them; an IOAS whose large pages an option turned off aligns at PAGE_SIZE, which the
+     * The rare calls' own stream: drawing them takes nothing from {@link #random}, and they mostly change
+     * no ownership (a reset, a query, an option; {@link GuidedHotResetScope}'s few opens and binds aside),
+     * so a seed's ordinary calls are mostly the same with or without them; an IOAS whose large pages an option turned off aligns at PAGE_SIZE, which the
      * page-sized ranges of the ordinary calls mostly meet.
      */
     private final Random rareRandom;
 
     private final double rareShare;
+    private final double rareShareBeforeSettled;
     private final Topology workedOn;
     private final double refusalShare;
     private final Coverage coverage;
@@ -101,11 +102,24 @@ final class GuidedScheduler {
             }
         }
         this.rareShare = RARE_SHARE_EACH * rareSlots.size() / 2; // a slot for each aim
+        this.rareShareBeforeSettled =
+                RARE_SHARE_EACH * rareSlots.stream().filter(s -> !late(s)).count() / 2;
+    }
+
+    /**
+     * The calls before the rare kinds that set a state up ({@link GuidedHotResetScope}) join the rare
+     * draws: until then the rare stream draws as it did without them, so a seed's early calls (where
+     * the mutants of the guided tests are caught) stay the calls they were.
+     */
+    static final long SETTLED = 2_000;
+
+    private static boolean late(Slot slot) {
+        return slot.action.operation().equals(GuidedHotResetScope.OPERATION);
     }
 
     Choice next(KernelState state) {
         boolean aimRefusal = aimedAtRefusal < refusalShare * (calls + 1);
-        if (!rareSlots.isEmpty() && rareRandom.nextDouble() < rareShare) {
+        if (!rareSlots.isEmpty() && rareRandom.nextDouble() < (calls < SETTLED ? rareShareBeforeSettled : rareShare)) {
             Optional<Choice> rare = rare(state, aimRefusal);
             if (rare.isPresent()) {
                 return rare.get();
@@ -142,7 +156,7 @@ final class GuidedScheduler {
     private Optional<Choice> rare(KernelState state, boolean aimRefusal) {
         List<Slot> open = new ArrayList<>();
         for (Slot slot : rareSlots) {
-            if (slot.refusal == aimRefusal) {
+            if (slot.refusal == aimRefusal && (calls >= SETTLED || !late(slot))) {
                 open.add(slot);
             }
         }
