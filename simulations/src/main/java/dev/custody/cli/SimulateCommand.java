@@ -133,6 +133,16 @@ public final class SimulateCommand implements Callable<Integer> {
                     + " violation. Default: ${DEFAULT-VALUE}.")
     String check;
 
+    @Option(
+            names = "--trace-window",
+            paramLabel = "N",
+            description = "Keep the last N calls of the run to shrink a failure from, so a long run's memory does"
+                    + " not grow with it. A failure after them is shrunk within them, then from boot: with"
+                    + " --deterministic the calls before them are decided again from the seed (up to 4 windows)."
+                    + " Default: ${DEFAULT-VALUE}.",
+            defaultValue = "50000")
+    int traceWindow;
+
     @Option(names = "--emit-scenario", description = "On a violation, write the shrunk trace as a scenario file.")
     Path emitScenario;
 
@@ -308,7 +318,7 @@ public final class SimulateCommand implements Callable<Integer> {
             OutputFile traceFile,
             OutputFile scenario)
             throws IOException {
-        Simulation simulation = new Simulation(settings);
+        Simulation simulation = new Simulation(settings).traceWindow(traceWindow);
         SimResult result;
         long traceNanos = 0;
         if (traceFile != null) {
@@ -363,7 +373,11 @@ public final class SimulateCommand implements Callable<Integer> {
                     "trace: %s (%,d bytes, %.2f s spent writing it; open it in ui.perfetto.dev or chrome://tracing)%n",
                     trace, Files.size(trace), traceNanos / 1e9);
         }
-        if (result.violation().isPresent() && scenario != null) {
+        if (result.violation().isPresent() && result.violation().get().startsAfter() > 0 && scenario != null) {
+            // a scenario starts at boot: a trace that starts after calls the run did not keep is not one
+            System.err.println("custody simulate: no scenario written: the shrunk trace starts after call "
+                    + result.violation().get().startsAfter() + " of the run (see the report)");
+        } else if (result.violation().isPresent() && scenario != null) {
             scenario.write(ScenarioEmitter.write(
                     "simulate-seed-" + settings.seed(),
                     "Shrunk trace of custody simulate --seed " + settings.seed() + ": "

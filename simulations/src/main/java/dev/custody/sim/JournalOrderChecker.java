@@ -28,7 +28,8 @@ final class JournalOrderChecker {
     private final Map<String, Call> calls = new ConcurrentHashMap<>();
     private final AtomicBoolean stopped = new AtomicBoolean();
     private KernelState shadow;
-    private final List<TraceEntry> trace = new ArrayList<>();
+    private final KernelState initial;
+    private final TraceWindow trace;
     private final List<SimResult.OwnershipPoint> timeline = new ArrayList<>();
     private Optional<Simulation.Recorder.Failed> failure = Optional.empty();
     private long checked;
@@ -38,7 +39,14 @@ final class JournalOrderChecker {
     private final DecisionObserver observer;
 
     JournalOrderChecker(KernelState initial, CheckMode check, DecisionObserver observer) {
+        this(initial, check, observer, TraceWindow.DEFAULT_SIZE);
+    }
+
+    /** {@code window}: the last calls kept for shrinking a failure ({@link TraceWindow}). */
+    JournalOrderChecker(KernelState initial, CheckMode check, DecisionObserver observer, int window) {
         this.observer = observer;
+        this.initial = initial;
+        this.trace = new TraceWindow(window);
         this.shadow = initial;
         this.check = check;
         initial.groups().values().forEach(g -> timeline.add(point(0, initial, g)));
@@ -92,7 +100,7 @@ final class JournalOrderChecker {
         }
         KernelState after = before.applyAll(change.events());
         found.addAll(StepCheck.after(before, new Decision(change.events(), model.outcome(), after), check));
-        trace.add(new TraceEntry(call.agent(), call.command(), model.outcome()));
+        trace.add(before, new TraceEntry(call.agent(), call.command(), model.outcome()));
         observer.decided(
                 call.agent(),
                 change.operationId(),
@@ -105,9 +113,9 @@ final class JournalOrderChecker {
         checked++;
         shadow = after;
         ChangedGroups.of(before, after, change.events(), check)
-                .forEach(g -> timeline.add(point(trace.size(), after, g)));
+                .forEach(g -> timeline.add(point(trace.calls(), after, g)));
         if (!found.isEmpty()) {
-            failure = Optional.of(new Simulation.Recorder.Failed(trace.size(), found));
+            failure = Optional.of(new Simulation.Recorder.Failed(trace.calls(), found));
             stopped.set(true);
         }
         notifyAll();
@@ -152,8 +160,14 @@ final class JournalOrderChecker {
         return shadow;
     }
 
-    synchronized List<TraceEntry> trace() {
-        return List.copyOf(trace);
+    /** The calls kept for shrinking, and from which state they were decided. */
+    synchronized TraceWindow.Kept kept() {
+        return trace.kept(initial);
+    }
+
+    /** The calls the trace holds in memory now: at the window, however long the run. */
+    synchronized long keptCalls() {
+        return trace.keptCalls();
     }
 
     synchronized List<SimResult.OwnershipPoint> timeline() {
@@ -166,7 +180,7 @@ final class JournalOrderChecker {
 
     synchronized void fail(List<Violation> found) {
         if (failure.isEmpty()) {
-            failure = Optional.of(new Simulation.Recorder.Failed(trace.size(), found));
+            failure = Optional.of(new Simulation.Recorder.Failed(trace.calls(), found));
             observer.failed(found);
         }
         stopped.set(true);

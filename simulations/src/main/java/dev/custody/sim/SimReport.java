@@ -70,7 +70,11 @@ public final class SimReport {
                         .append('\n');
             }
             out.append(String.format(
-                    "minimal trace (%d calls, seed %d):%n", f.minimal().size(), s.seed()));
+                    "minimal trace (%d calls%s, seed %d):%n",
+                    f.minimal().size(),
+                    f.startsAfter() > 0 ? " from the state after call " + f.startsAfter() + " of the run" : "",
+                    s.seed()));
+            f.note().ifPresent(note -> out.append("  (").append(note).append(")\n"));
             for (int i = 0; i < f.minimal().size(); i++) {
                 TraceEntry e = f.minimal().get(i);
                 out.append(String.format(
@@ -128,6 +132,8 @@ public final class SimReport {
                                             .addAll(v.objects().stream()
                                                     .map(JSON::textNode)
                                                     .toList())));
+            violation.put("minimalTraceStartsAfter", f.startsAfter());
+            f.note().ifPresent(note -> violation.put("minimalTraceNote", note));
             ArrayNode trace = violation.putArray("minimalTrace");
             f.minimal()
                     .forEach(e -> trace.addObject()

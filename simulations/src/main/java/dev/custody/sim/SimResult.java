@@ -10,7 +10,7 @@ import org.HdrHistogram.Histogram;
 
 /**
  * What a run came to. {@code violation} is the first broken check, with the step that broke it;
- * {@code minimal} the shortest command sequence found that still breaks it; {@code timeline} the
+ * {@code minimal} the shortest command sequence found that still breaks it ({@link Failure}); {@code timeline} the
  * ownership of each group after every step that changed it. {@code cpuNanos} is the process's CPU
  * time over the same span as {@code elapsedNanos}; {@code coverage} what the run reached ({@link Coverage}).
  */
@@ -28,7 +28,18 @@ public record SimResult(
         List<Long> throughputPerSecond,
         CoverageSummary coverage) {
 
-    public record Failure(long step, List<Violation> violations, List<TraceEntry> minimal) {}
+    /**
+     * The first broken check at call {@code step}. {@code minimal} breaks it again from boot, unless
+     * {@code startsAfter} is above 0: then it breaks it from the state after that many calls of the run,
+     * which the run did not keep ({@link TraceWindow}) and could not decide again from its seed. {@code
+     * note} says how the trace was found when the run had dropped calls.
+     */
+    public record Failure(
+            long step, List<Violation> violations, List<TraceEntry> minimal, long startsAfter, Optional<String> note) {
+        public Failure(long step, List<Violation> violations, List<TraceEntry> minimal) {
+            this(step, violations, minimal, 0, Optional.empty());
+        }
+    }
 
     /** Group {@code group} after operation {@code step}: owner (or the kernel) and its domain. */
     public record OwnershipPoint(long step, int group, String owner, int ownerCnt, String domain) {}

@@ -19,6 +19,7 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import java.util.function.LongConsumer;
 
 /**
@@ -34,6 +35,7 @@ public final class Simulation {
     private final String instance;
     private final Optional<CustodyRuntime> shared;
     private final Optional<KernelEngine> engine;
+    private int traceWindow = TraceWindow.DEFAULT_SIZE;
 
     public Simulation(SimSettings settings) {
         this(settings, Optional.empty());
@@ -75,6 +77,18 @@ public final class Simulation {
         return topology;
     }
 
+    /**
+     * Keeps the last {@code calls} calls for shrinking a failure rather than {@link
+     * TraceWindow#DEFAULT_SIZE} ({@link MinimalTrace} says what happens to a failure after them).
+     */
+    public Simulation traceWindow(int calls) {
+        if (calls < 1) {
+            throw new IllegalArgumentException("the trace window keeps at least one call, not " + calls);
+        }
+        this.traceWindow = calls;
+        return this;
+    }
+
     /** The engine instance the actor engine journals this run under ({@code replay --instance}). */
     public String instance() {
         return instance;
@@ -109,12 +123,16 @@ public final class Simulation {
             }
             // an engine made elsewhere checks its own answers against the model (it decides on both)
             Recorder recorder = new Recorder(
-                    engine.state(), settings.actors() && this.engine.isEmpty(), settings.check(), observer);
+                    engine.state(),
+                    settings.actors() && this.engine.isEmpty(),
+                    settings.check(),
+                    observer,
+                    traceWindow);
             List<Agent> agents = Agents.all(settings, workedOn, recorder::current);
             long start = System.nanoTime();
             long cpuStart = ProcessCpu.nanos();
             if (settings.deterministic()) {
-                runDeterministic(engine, agents, recorder, progress, start);
+                runDeterministic(engine, agents, recorder, progress, settings.operations(), () -> timeUp(start));
             } else {
                 runConcurrent(engine, agents, recorder, progress, start);
             }
@@ -124,11 +142,14 @@ public final class Simulation {
                 recorder.checkJournal(actors);
             }
             Optional<SimResult.Failure> failure = recorder.failure()
-                    .map(f -> new SimResult.Failure(
+                    .map(f -> MinimalTrace.of(
                             f.step(),
                             f.violations(),
-                            new TraceShrinker(topology, settings.mutants(), settings.check())
-                                    .shrink(recorder.trace(), f.violations())));
+                            recorder.kept(),
+                            traceWindow,
+                            settings.seed(),
+                            new TraceShrinker(topology, settings.mutants(), settings.check()),
+                            settings.deterministic() ? Optional.of(this::regenerate) : Optional.empty()));
             return new SimResult(
                     settings,
                     topology,
@@ -145,14 +166,35 @@ public final class Simulation {
         }
     }
 
+    /**
+     * The first {@code calls} calls of this run decided again on the pure model from its seed: the
+     * run's own calls when it is deterministic and its engine answered as the model does (which the
+     * run checks). What a failure after the trace window is shrunk from boot with ({@link MinimalTrace}).
+     */
+    List<TraceEntry> regenerate(long calls) {
+        try (ModelEngine model = new ModelEngine(settings.mutants())) {
+            model.boot(topology);
+            Recorder recorder = new Recorder(model.state(), false, settings.check(), DecisionObserver.NONE, (int)
+                    Math.min(Integer.MAX_VALUE, Math.max(1, calls)));
+            List<Agent> agents = Agents.all(settings, workedOn, recorder::current);
+            runDeterministic(model, agents, recorder, n -> {}, calls, () -> false);
+            return recorder.kept().entries();
+        }
+    }
+
     private void runDeterministic(
-            KernelEngine engine, List<Agent> agents, Recorder recorder, LongConsumer progress, long start) {
+            KernelEngine engine,
+            List<Agent> agents,
+            Recorder recorder,
+            LongConsumer progress,
+            long calls,
+            BooleanSupplier timeUp) {
         if (settings.schedule() == Schedule.GUIDED) {
-            runGuided(engine, recorder, progress, start);
+            runGuided(engine, recorder, progress, calls, timeUp);
             return;
         }
         Random scheduler = new Random(settings.seed());
-        for (long i = 0; i < settings.operations() && !recorder.stopped() && !timeUp(start); i++) {
+        for (long i = 0; i < calls && !recorder.stopped() && !timeUp.getAsBoolean(); i++) {
             Agent agent = agents.get(scheduler.nextInt(agents.size()));
             call(engine, agent, recorder, i);
             progress.accept(i + 1);
@@ -160,7 +202,8 @@ public final class Simulation {
     }
 
     /** The guided schedule ({@link GuidedScheduler}): its own cast, told how new each call's answer was. */
-    private void runGuided(KernelEngine engine, Recorder recorder, LongConsumer progress, long start) {
+    private void runGuided(
+            KernelEngine engine, Recorder recorder, LongConsumer progress, long calls, BooleanSupplier timeUp) {
         GuidedScheduler scheduler = new GuidedScheduler(
                 settings.seed(),
                 workedOn,
@@ -168,7 +211,7 @@ public final class Simulation {
                 settings.iommufdUsers(),
                 settings.refusalShare(),
                 recorder.coverageMap());
-        for (long i = 0; i < settings.operations() && !recorder.stopped() && !timeUp(start); i++) {
+        for (long i = 0; i < calls && !recorder.stopped() && !timeUp.getAsBoolean(); i++) {
             GuidedScheduler.Choice choice = scheduler.next(recorder.current());
             long t0 = System.nanoTime();
             Decision decision = recorder.decide(engine, choice.agent(), choice.command(), choice.agent() + "-" + i);
@@ -211,7 +254,7 @@ public final class Simulation {
      * checks follow the journal's order through the engine's change stream.
      */
     private SimResult runPipelined(ActorEngine engine, LongConsumer progress, DecisionObserver observer) {
-        JournalOrderChecker checker = new JournalOrderChecker(engine.state(), settings.check(), observer);
+        JournalOrderChecker checker = new JournalOrderChecker(engine.state(), settings.check(), observer, traceWindow);
         AutoCloseable subscription = engine.admin()
                 .subscribe(checker::journaled)
                 .toCompletableFuture()
@@ -300,11 +343,14 @@ public final class Simulation {
             // the listener is stopped with the runtime anyway
         }
         Optional<SimResult.Failure> failure = checker.failure()
-                .map(f -> new SimResult.Failure(
+                .map(f -> MinimalTrace.of(
                         f.step(),
                         f.violations(),
-                        new TraceShrinker(topology, settings.mutants(), settings.check())
-                                .shrink(checker.trace(), f.violations())));
+                        checker.kept(),
+                        traceWindow,
+                        settings.seed(),
+                        new TraceShrinker(topology, settings.mutants(), settings.check()),
+                        Optional.empty())); // journal order: not reproduced by the seed
         List<Long> perSecond = completions.counts();
         return new SimResult(
                 settings,
@@ -364,7 +410,8 @@ public final class Simulation {
      */
     static final class Recorder {
         private KernelState current;
-        private final List<TraceEntry> trace = new ArrayList<>();
+        private final KernelState initial;
+        private final TraceWindow trace;
         private final List<SimResult.OwnershipPoint> timeline = new ArrayList<>();
         private final List<Long> completions = new ArrayList<>();
         private final Stats stats = new Stats();
@@ -385,9 +432,11 @@ public final class Simulation {
         private long aimedAtRefusal;
 
         /** {@code differential}: re-decide each call on the pure model and compare (the actor engine's check). */
-        Recorder(KernelState initial, boolean differential, CheckMode check, DecisionObserver observer) {
+        Recorder(KernelState initial, boolean differential, CheckMode check, DecisionObserver observer, int window) {
             this.observer = observer;
             this.current = initial;
+            this.initial = initial;
+            this.trace = new TraceWindow(window);
             this.differential = differential;
             this.check = check;
             initial.groups().values().forEach(g -> timeline.add(point(0, initial, g)));
@@ -404,7 +453,8 @@ public final class Simulation {
                 decision = engine.decide(command, operationId);
             } catch (RuntimeException broken) {
                 if (failure.isEmpty()) {
-                    failure = Optional.of(new Failed(trace.size(), List.of(engineError(operationId, command, broken))));
+                    failure =
+                            Optional.of(new Failed(trace.calls(), List.of(engineError(operationId, command, broken))));
                     observer.failed(failure.get().violations());
                 }
                 stopped.set(true);
@@ -413,7 +463,7 @@ public final class Simulation {
                         dev.custody.model.Outcome.fail(dev.custody.model.Errno.EFAULT, "the engine did not answer"),
                         before);
             }
-            trace.add(new TraceEntry(agent, command, decision.outcome()));
+            trace.add(before, new TraceEntry(agent, command, decision.outcome()));
             completions.add(System.nanoTime());
             lastNovelty = coverage.record(before, command, decision.outcome());
             if (decision.outcome() instanceof dev.custody.model.Outcome.Failed<dev.custody.model.Reply>
@@ -429,7 +479,7 @@ public final class Simulation {
             }
             checks++;
             if (!violations.isEmpty() && failure.isEmpty()) {
-                failure = Optional.of(new Failed(trace.size(), violations));
+                failure = Optional.of(new Failed(trace.calls(), violations));
                 stopped.set(true);
             }
             observer.decided(
@@ -442,7 +492,7 @@ public final class Simulation {
                     decision.events(),
                     violations);
             current = decision.state();
-            long step = trace.size();
+            long step = trace.calls();
             ChangedGroups.of(before, current, decision.events(), check)
                     .forEach(g -> timeline.add(point(step, current, g)));
             return decision;
@@ -489,7 +539,7 @@ public final class Simulation {
                 found.addAll(RestartAudit.restartAndAudit(engine, current));
             }
             if (!found.isEmpty()) {
-                failure = Optional.of(new Failed(trace.size(), found));
+                failure = Optional.of(new Failed(trace.calls(), found));
                 observer.failed(found);
             }
         }
@@ -524,8 +574,14 @@ public final class Simulation {
             return failure;
         }
 
-        synchronized List<TraceEntry> trace() {
-            return List.copyOf(trace);
+        /** The calls kept for shrinking, and from which state they were decided. */
+        synchronized TraceWindow.Kept kept() {
+            return trace.kept(initial);
+        }
+
+        /** The calls the trace holds in memory now: at the window, however long the run. */
+        synchronized long keptCalls() {
+            return trace.keptCalls();
         }
 
         synchronized List<SimResult.OwnershipPoint> timeline() {

@@ -44,11 +44,25 @@ final class TraceShrinker {
         this(topology, mutants, CheckMode.INCREMENTAL);
     }
 
+    /** The trace shrunk from boot, or as recorded when the model alone does not break on it. */
     List<TraceEntry> shrink(List<TraceEntry> trace, List<Violation> found) {
-        String invariant = found.getFirst().invariant();
-        Optional<List<TraceEntry>> first = replay(trace, invariant);
+        // not reproducible on the model alone (a journal or actor fault): report as recorded
+        return shrink(booted(), trace, found.getFirst().invariant()).orElse(trace);
+    }
+
+    /** The state every run starts from: the topology booted. */
+    KernelState booted() {
+        return Kernel.boot(topology).state();
+    }
+
+    /**
+     * The calls replayed from {@code start} and shrunk to a short sequence that still breaks {@code
+     * invariant} from there; empty when the whole sequence does not break it on the model.
+     */
+    Optional<List<TraceEntry>> shrink(KernelState start, List<TraceEntry> trace, String invariant) {
+        Optional<List<TraceEntry>> first = replay(start, trace, invariant);
         if (first.isEmpty()) {
-            return trace; // not reproducible on the model alone (a journal or actor fault): report as recorded
+            return Optional.empty();
         }
         List<TraceEntry> current = first.get();
         long deadline = System.nanoTime() + BUDGET_NANOS;
@@ -57,11 +71,11 @@ final class TraceShrinker {
             boolean removed = false;
             for (int from = current.size() - 1; from >= 0 && System.nanoTime() < deadline; from -= chunk) {
                 int to = from + 1;
-                int start = Math.max(0, to - chunk);
-                List<TraceEntry> candidate = new ArrayList<>(current.subList(0, start));
+                int begin = Math.max(0, to - chunk);
+                List<TraceEntry> candidate = new ArrayList<>(current.subList(0, begin));
                 candidate.addAll(current.subList(to, current.size()));
                 Optional<List<TraceEntry>> still =
-                        candidate.isEmpty() ? Optional.empty() : replay(candidate, invariant);
+                        candidate.isEmpty() ? Optional.empty() : replay(start, candidate, invariant);
                 if (still.isPresent()) {
                     current = still.get();
                     removed = true;
@@ -72,12 +86,17 @@ final class TraceShrinker {
                 chunk /= 2;
             }
         }
-        return current;
+        return Optional.of(current);
     }
 
-    /** Replays the calls; if {@code invariant} breaks, the calls up to that step with their new answers. */
+    /** Replays the calls from boot; if {@code invariant} breaks, the calls up to that step with their new answers. */
     Optional<List<TraceEntry>> replay(List<TraceEntry> trace, String invariant) {
-        KernelState state = Kernel.boot(topology).state();
+        return replay(booted(), trace, invariant);
+    }
+
+    /** Replays the calls from {@code start}; if {@code invariant} breaks, the calls up to that step, answered anew. */
+    Optional<List<TraceEntry>> replay(KernelState start, List<TraceEntry> trace, String invariant) {
+        KernelState state = start;
         Map<Handle, Handle> renamed = new HashMap<>();
         List<TraceEntry> replayed = new ArrayList<>();
         for (TraceEntry entry : trace) {

@@ -46,6 +46,11 @@ class MutantCatchTest {
         SEED.put(Mutant.FREE_ATTACHED_DOMAIN, 4L);
     }
 
+    /** The seed that catches {@code mutant} earliest (of 1 to 5). */
+    static long seedOf(Mutant mutant) {
+        return SEED.get(mutant);
+    }
+
     private static SimSettings model(long seed, long ops, Set<Mutant> mutants) {
         return new SimSettings(seed, 32, ops, Optional.empty(), true, Optional.empty(), "none", mutants, 2, 2);
     }
