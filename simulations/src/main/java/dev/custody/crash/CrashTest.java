@@ -234,7 +234,7 @@ public final class CrashTest {
                                 settings.instance(),
                                 acknowledged,
                                 child.recovered(),
-                                !child.stuck().isEmpty());
+                                child.stuck());
                     } catch (IOException e) {
                         throw new java.io.UncheckedIOException(e);
                     }

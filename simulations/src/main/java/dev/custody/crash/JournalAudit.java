@@ -17,8 +17,8 @@ import java.util.Optional;
 /**
  * Holds a journal a killed child left against the parent's acknowledgement log and against what the
  * child said it recovered: nothing acknowledged lost, every invariant at every decision, no decision
- * left half done by a completed recovery (unless it reported an entity stuck: {@code stuckReported}),
- * and the recovered state equal to the replayed one.
+ * left half done by a completed recovery (but for the entities it reported stuck, {@code stuck}: the
+ * child's lines about them), and the recovered state equal to the replayed one.
  */
 final class JournalAudit {
     private JournalAudit() {}
@@ -28,7 +28,7 @@ final class JournalAudit {
             String instance,
             List<WorkloadLine.Acknowledged> acknowledged,
             Optional<WorkloadLine.Recovered> recovered,
-            boolean stuckReported) {
+            List<String> stuck) {
         JournalHistory history;
         try {
             history = JournalReader.read(journal, instance);
@@ -68,13 +68,15 @@ final class JournalAudit {
                 problems.add("the engine recovered state " + r.digest() + " at decision " + r.lastSeq()
                         + " but replaying the journal to there gives " + replayed);
             }
-            // with an entity stuck the recovery said it was settled, not quiet (its own violation, counted by
-            // the crash test): the stuck entity holds AppliedThrough back, so every later decision reads as
-            // open here, those the other entities wrote too, and this journal cannot tell them apart
-            history.openDecisions().stream()
-                    .filter(seq -> !stuckReported && seq <= r.lastSeq())
-                    .forEach(seq ->
-                            problems.add("decision " + seq + " was still open after the recovery said it was quiet"));
+            List<Long> open = history.openDecisions().stream()
+                    .filter(seq -> seq <= r.lastSeq())
+                    .toList();
+            if (stuck.isEmpty()) {
+                open.forEach(seq ->
+                        problems.add("decision " + seq + " was still open after the recovery said it was quiet"));
+            } else {
+                problems.addAll(OpenDecisions.notWrittenBesides(journal, instance, history, open, stuck));
+            }
             if (r.violations() > 0) {
                 problems.add("the recovered engine state breaks " + r.violations() + " invariants");
             }
