@@ -231,6 +231,11 @@ public final class EngineShard {
                                         java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(
                                                 System.nanoTime() - startedAt),
                                         stash.size());
+                        // it serves on without them, as a single server does; their decisions stay open
+                        started.control()
+                                .stuckAtStart()
+                                .forEach(stuck -> context.getLog()
+                                        .warn("engine {} started on {} with {}", instance, node, stuck.describe()));
                         return stash.unstashAll(running());
                     })
                     .onMessage(NotStarted.class, failed -> {

@@ -3,6 +3,7 @@ package dev.custody.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.custody.api.EngineAdmin;
+import dev.custody.entity.StuckEntity;
 import dev.custody.model.state.KernelState;
 import dev.custody.nativeio.libc.Libc;
 import java.nio.charset.StandardCharsets;
@@ -35,18 +36,21 @@ public final class InstanceControl implements AutoCloseable {
     private final Optional<String> node;
     private final StateLog state;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final List<StuckEntity> stuckAtStart;
 
     private InstanceControl(
             ServerSettings settings,
             Service service,
             AutoCloseable subscription,
             Optional<String> node,
-            StateLog state) {
+            StateLog state,
+            List<StuckEntity> stuckAtStart) {
         this.settings = settings;
         this.service = service;
         this.subscription = subscription;
         this.node = node;
         this.state = state;
+        this.stuckAtStart = List.copyOf(stuckAtStart);
     }
 
     /**
@@ -91,25 +95,28 @@ public final class InstanceControl implements AutoCloseable {
         ServerRecovery.Recovered recovered = ServerRecovery.read(records);
         Map<String, JournalLookup.Found> found = ServerRecovery.decidedInTheJournal(settings, recovered);
         // settled, not quiet: an entity stuck on a journal it cannot recover from is not waited for (the
-        // engine has said so at WARN, and query-metrics names it)
+        // engine has said so at WARN; stuckAtStart() and query-metrics name it)
         dev.custody.entity.Settled settled = await(custody.settle(), settings);
         KernelState initial = await(custody.state(), settings);
         Timeline timeline = new Timeline(initial, settled.lastSeq());
         Map<String, HandleTable> holders = new ConcurrentHashMap<>();
         StateLog state = new StateLog(records);
         RetryCache retries = new RetryCache();
+        ServerMetrics metrics = new ServerMetrics(settings.instance(), Optional.empty());
+        metrics.stuckFrom(custody::stuckEntities); // as a single server's: query-metrics names them
         Service service = new Service(
-                custody,
-                settings,
-                timeline,
-                state,
-                new AuditLog(JsonLines.none()),
-                new ServerMetrics(settings.instance(), Optional.empty()),
-                retries,
-                holders);
+                custody, settings, timeline, state, new AuditLog(JsonLines.none()), metrics, retries, holders);
         AutoCloseable subscription = await(custody.subscribe(service::published), settings);
         ControlServer.putBack(recovered, found, service, state, retries, holders);
-        return new InstanceControl(settings, service, subscription, node, state);
+        return new InstanceControl(settings, service, subscription, node, state, settled.stuck());
+    }
+
+    /**
+     * The entities that could not recover from their journals when serving began, each with its
+     * persistence id and the journal's refusal: their decisions stay open, and the instance serves on.
+     */
+    public List<StuckEntity> stuckAtStart() {
+        return stuckAtStart;
     }
 
     /**
