@@ -274,16 +274,17 @@ final class Service {
                 && !connection.grant().allGroups()) {
             throw ProtocolError.denied("holder \"" + name + "\" belongs to user " + table.owner(), request.id());
         }
-        table.lock.lock();
+        List<FileId> closed;
+        table.lock.lock(); // held through the release (it takes the lock again), so nothing is handed out between
         try {
             Optional<String> busy = TakeBack.releaseBusy(table);
             if (busy.isPresent()) {
                 throw new ProtocolError("EBUSY", busy.get(), "server", request.id());
             }
+            closed = release(table);
         } finally {
             table.lock.unlock();
         }
-        List<FileId> closed = release(table);
         holders.remove(table.key(), table);
         ObjectNode body = Messages.NODES.objectNode();
         ArrayNode files = body.putArray("closed");
