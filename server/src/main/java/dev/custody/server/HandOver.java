@@ -66,8 +66,9 @@ final class HandOver {
                 throw new ProtocolError(
                         "EBADF",
                         "file " + entry.getKey().number() + " is open in the model, but the host holds no descriptor"
-                                + " for it (" + ErrnoNames.of(-fd) + "): its open was not carried out as decided;"
-                                + " nothing was handed over",
+                                + " for it (" + ErrnoNames.of(-fd) + "): its open was not carried out as decided,"
+                                + " or the engine restarted since a holder's process took it and has not had it"
+                                + " back; nothing was handed over",
                         "server",
                         id);
             }
