@@ -407,7 +407,7 @@ final class Service {
         List<String> notTaken = new ArrayList<>();
         table.lock.lock();
         try {
-            TakeBack.match(table, files, descriptors, request.id());
+            TakeBack.match(table, files, descriptors, settings.live().orElseThrow(), request.id());
             for (int i = 0; i < files.size(); i++) {
                 FileId file = files.get(i);
                 boolean engineHeld = table.out(file).orElseThrow().engineHolds();

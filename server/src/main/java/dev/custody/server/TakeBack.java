@@ -2,12 +2,14 @@ package dev.custody.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.custody.live.LiveHost;
 import dev.custody.model.Command;
 import dev.custody.model.FileId;
 import dev.custody.model.Handle;
 import dev.custody.nativeio.libc.ControlMessages;
 import dev.custody.nativeio.libc.ErrnoNames;
 import dev.custody.nativeio.libc.FileIdentity;
+import dev.custody.nativeio.libc.Kcmp;
 import dev.custody.nativeio.libc.Libc;
 import dev.custody.nativeio.libc.Received;
 import java.util.ArrayList;
@@ -19,8 +21,9 @@ import java.util.Optional;
  * "Giving the descriptors back"). While a file is out, the kernel keeps it (and the group it holds) as
  * long as that process keeps its copy, whatever the engine closes; so closing it, or releasing its
  * holder, is refused EBUSY until the process gives the descriptor back or says it closed its copies.
- * A descriptor given back is matched to the file handed out by fstat's identity; one that is another
- * file refuses the whole request, and nothing changes.
+ * A descriptor given back is matched to the file handed out by fstat's identity and, where the engine
+ * still holds its own, by kcmp (the same open file, not another open of it); one that is another file
+ * refuses the whole request, and nothing changes.
  */
 final class TakeBack {
     /** How long the server waits for the descriptors once it told the client to send them. */
@@ -159,7 +162,7 @@ final class TakeBack {
      * one recorded when it was taken. Any one that is not refuses the whole request: every descriptor is
      * closed and nothing changes.
      */
-    static void match(HandleTable table, List<FileId> files, int[] descriptors, JsonNode id) {
+    static void match(HandleTable table, List<FileId> files, int[] descriptors, LiveHost host, JsonNode id) {
         for (int i = 0; i < files.size(); i++) {
             FileId file = files.get(i);
             Optional<HandleTable.Out> out = table.out(file);
@@ -175,6 +178,8 @@ final class TakeBack {
                 problem = "descriptor " + (i + 1) + ", given back for " + table.describe(file)
                         + ", is another file (" + read.identity().get().describe() + ") than the one handed out ("
                         + out.get().identity().describe() + ")";
+            } else if (out.get().engineHolds()) {
+                problem = anotherOpen(table, file, i, descriptors[i], host);
             }
             if (problem != null) {
                 for (int fd : descriptors) {
@@ -182,6 +187,26 @@ final class TakeBack {
                 }
                 throw new ProtocolError("EBADF", problem + "; nothing was given back", "server", id);
             }
+        }
+    }
+
+    /**
+     * Where the engine still holds its own descriptor, whether the one given back is that same open file
+     * (kcmp's KCMP_FILE): a second open of the same device node has the same identity but holds nothing
+     * of what the first one does. Null when it is, or when the kernel cannot tell (the identity stands).
+     */
+    private static String anotherOpen(HandleTable table, FileId file, int index, int given, LiveHost host) {
+        int engines = host.duplicate(file);
+        if (engines < 0) {
+            return null;
+        }
+        try {
+            return Kcmp.sameOpenFile(engines, given) == 0
+                    ? "descriptor " + (index + 1) + ", given back for " + table.describe(file)
+                            + ", is the same file but another open of it (kcmp): not the descriptor handed out"
+                    : null;
+        } finally {
+            Libc.close(engines);
         }
     }
 }

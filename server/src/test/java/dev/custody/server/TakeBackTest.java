@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.custody.live.AllowList;
 import dev.custody.live.LiveHost;
+import dev.custody.nativeio.libc.Kcmp;
 import dev.custody.nativeio.libc.Libc;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +15,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -174,6 +176,37 @@ class TakeBackTest {
                     manager.call(CLOSE_G).message());
             JsonNode metrics = manager.call("{\"execute\": \"query-metrics\"}").message();
             assertEquals(0, metrics.at("/return/host/givenBack").asLong(), metrics.toString());
+        }
+    }
+
+    /**
+     * The group's file opened a second time has the identity of the one handed out, but is another open
+     * file; where the engine still holds its own descriptor, kcmp tells them apart.
+     */
+    @Test
+    void anotherOpenOfTheSameFileIsRefusedWhereTheKernelCanTell() throws Exception {
+        live();
+        try (DescriptorClient manager = new DescriptorClient(fixture.socket());
+                DescriptorClient qemu = new DescriptorClient(fixture.socket())) {
+            openForVm42(manager);
+            Taken taken = take(qemu);
+            int reopened = Libc.open(kernelFiles.resolve("f" + taken.group()).toString(), Libc.O_RDWR | Libc.O_CLOEXEC);
+            assertTrue(reopened >= 0, "open: " + reopened);
+            try {
+                int kcmp = Kcmp.sameOpenFile(reopened, taken.groupFd());
+                Assumptions.assumeTrue(kcmp >= 0, "kcmp is not available here: " + kcmp);
+                assertRefused(
+                        "EBADF",
+                        "is the same file but another open of it (kcmp)",
+                        qemu.giveBack(giveBack("vm-42", taken.group()), reopened)
+                                .message());
+            } finally {
+                Libc.close(reopened);
+            }
+            assertRefused(
+                    "EBUSY",
+                    "is out with holder vm-42's process",
+                    manager.call(CLOSE_G).message());
         }
     }
 

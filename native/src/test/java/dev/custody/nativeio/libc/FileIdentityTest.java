@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,6 +40,29 @@ class FileIdentityTest {
             Libc.close(first);
             Libc.close(copy);
             Libc.close(other);
+        }
+    }
+
+    /** kcmp tells a duplicate (one open file) from a second open of the same inode, which fstat cannot. */
+    @Test
+    void kcmpTellsTheSameOpenFromAnotherOpenOfTheSameFile() {
+        int first = create("d");
+        int copy = Libc.duplicate(first);
+        int again = create("d");
+        try {
+            assertEquals(
+                    FileIdentity.of(first).identity().orElseThrow(),
+                    FileIdentity.of(again).identity().orElseThrow(),
+                    "one inode, one identity");
+            int same = Kcmp.sameOpenFile(first, copy);
+            Assumptions.assumeTrue(same >= 0, "kcmp is not available here: " + ErrnoNames.of(-same));
+            assertEquals(1, same, "a duplicate is the same open file");
+            assertEquals(0, Kcmp.sameOpenFile(first, again), "a second open is another");
+            assertEquals(-Libc.EBADF, Kcmp.sameOpenFile(first, 999_999));
+        } finally {
+            Libc.close(first);
+            Libc.close(copy);
+            Libc.close(again);
         }
     }
 
