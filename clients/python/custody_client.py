@@ -82,7 +82,33 @@ class Client:
         finally:
             self._close_received()
 
+    def give_back_descriptors(self, holder, descriptors):
+        """holder.give-back-descriptors (live host mode): `descriptors` maps each file number, as
+        take_descriptors listed it, to this process's descriptor of it. Once the server answers
+        send-descriptors they go as one SCM_RIGHTS message with one byte; each must be the file handed
+        out (the server compares fstat's identity), else nothing is given back and CustodyError is
+        raised. Returns the "return" object. The caller still owns its descriptors and closes them."""
+        files = list(descriptors)
+        request_id, message = self._send("holder.give-back-descriptors", {"files": files}, holder=holder)
+        if "send-descriptors" in message:
+            socket.send_fds(self._socket, [b"\n"], [descriptors[file] for file in files])
+            message = self._answer(request_id)
+        if "error" in message:
+            raise CustodyError(message)
+        return message["return"]
+
+    def descriptors_closed(self, holder, files):
+        """holder.descriptors-closed (live host mode): this process closed its copies of `files`."""
+        return self.execute("holder.descriptors-closed", {"files": list(files)}, holder=holder)
+
     def _call(self, op, arguments, *, as_=None, opid=None, holder=None):
+        request_id, message = self._send(op, arguments, as_=as_, opid=opid, holder=holder)
+        if "error" in message:
+            raise CustodyError(message)
+        return message
+
+    def _send(self, op, arguments, *, as_=None, opid=None, holder=None):
+        """Sends one request; its id and the first message that answers it (an error too)."""
         request = {"execute": op, "arguments": arguments or {}, "id": next(self._ids)}
         if as_ is not None:
             request["as"] = as_
@@ -91,15 +117,16 @@ class Client:
         if holder is not None:
             request["holder"] = holder
         self._socket.sendall((json.dumps(request) + "\n").encode())
+        return request["id"], self._answer(request["id"])
+
+    def _answer(self, request_id):
         while True:
             message = self._read()
             if "event" in message:
                 self.events.append(message)
                 continue
-            if message.get("id") != request["id"]:
+            if message.get("id") != request_id:
                 raise RuntimeError(f"answer to another request: {message}")
-            if "error" in message:
-                raise CustodyError(message)
             return message
 
     def next_event(self):

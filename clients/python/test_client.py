@@ -1,6 +1,7 @@
 """Tests of custody_client: ClientTest against a running `custody serve` on CUSTODY_SOCKET, serving
 the topology of examples/vfio-passthrough-whole-group.json on a fresh journal (without a host);
-TakeDescriptorsTest against a scripted server in this process, which sends real descriptors."""
+TakeDescriptorsTest and GiveBackDescriptorsTest against a scripted server in this process, which sends
+and receives real descriptors."""
 
 import json
 import os
@@ -276,6 +277,64 @@ class TakeDescriptorsTest(unittest.TestCase):
             self.assertNoWriterLeft(first_read, first_write)
             self.assertNoWriterLeft(second_read, second_write)
             self.assertEqual({"ready": True}, custody.execute("query-status"))
+
+        self.run_client(script, body)
+
+
+class GiveBackDescriptorsTest(unittest.TestCase):
+    def run_client(self, script, body):
+        server = ScriptedServer(script)
+        try:
+            with Client(server.path, timeout=10) as custody:
+                body(custody)
+        except BaseException:
+            server.finish(report=False)
+            raise
+        server.finish()
+
+    def test_the_descriptors_go_once_the_server_asks_for_them(self):
+        first, second = tempfile.TemporaryFile(), tempfile.TemporaryFile()
+        self.addCleanup(first.close)
+        self.addCleanup(second.close)
+
+        def script(connection, requests):
+            request = requests()
+            self.assertEqual("holder.give-back-descriptors", request["execute"])
+            self.assertEqual({"files": [3, 4]}, request["arguments"])
+            connection.sendall(line({"send-descriptors": {"count": 2}, "id": request["id"]}))
+            data, fds, _, _ = socket.recv_fds(connection, 1, 4)
+            try:
+                self.assertEqual(b"\n", data)
+                self.assertEqual(
+                    [os.fstat(first.fileno()).st_ino, os.fstat(second.fileno()).st_ino],
+                    [os.fstat(fd).st_ino for fd in fds], "the files given, in the order named")
+            finally:
+                for fd in fds:
+                    os.close(fd)
+            connection.sendall(line({"return": {"given-back": [{"file": 3}, {"file": 4}]}, "id": request["id"]}))
+
+        def body(custody):
+            back = custody.give_back_descriptors("vm-42", {3: first.fileno(), 4: second.fileno()})
+            self.assertEqual([3, 4], [entry["file"] for entry in back["given-back"]])
+
+        self.run_client(script, body)
+
+    def test_a_refusal_before_the_request_is_read_sends_nothing(self):
+        scratch = tempfile.TemporaryFile()
+        self.addCleanup(scratch.close)
+
+        def script(connection, requests):
+            request = requests()
+            connection.sendall(line({"error": {"class": "EBADF", "desc": "file 9 is not out", "origin": "server"},
+                                     "id": request["id"]}))
+            self.assertEqual("query-status", requests()["execute"], "the next line is whole")
+            connection.sendall(line({"return": {"ready": True}, "id": request["id"] + 1}))
+
+        def body(custody):
+            with self.assertRaises(CustodyError) as caught:
+                custody.give_back_descriptors("vm-42", {9: scratch.fileno()})
+            self.assertEqual("EBADF", caught.exception.error_class)
+            self.assertTrue(custody.execute("query-status")["ready"])
 
         self.run_client(script, body)
 

@@ -38,6 +38,11 @@ public final class AgentCalls implements HostCalls, AutoCloseable {
     }
 
     @Override
+    public synchronized int adopt(String name, int fd) {
+        return agent.adopt(name, fd);
+    }
+
+    @Override
     public synchronized void close() {
         agent.close();
     }

@@ -34,6 +34,22 @@ public interface HostCalls {
         return -EBADF;
     }
 
+    /**
+     * Takes {@code fd} as the real descriptor behind a name that has none: a descriptor given back by the
+     * holder's process it was handed to, after the engine restarted (its own went with the previous
+     * process). From the thread of the request that gave it back. On success the callee owns {@code fd};
+     * on failure the caller still does.
+     *
+     * @return 0, or -errno: EEXIST when the name has a descriptor, EOPNOTSUPP (the default) when nothing
+     *     real is held here
+     */
+    default int adopt(String name, int fd) {
+        return -EOPNOTSUPP;
+    }
+
     /** The errno of a name with no descriptor behind it. */
     int EBADF = 9;
+
+    /** The errno of a host that holds no real descriptors. */
+    int EOPNOTSUPP = 95;
 }

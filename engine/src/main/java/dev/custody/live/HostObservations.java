@@ -66,12 +66,15 @@ final class HostObservations {
     /**
      * The files a recovered journal says are open, closed: a new process has none of the descriptors the
      * previous one held (the kernel closed them when it died, releasing what they held), so the model
-     * follows that. Device files first, then groups, containers and iommufds, as their holders' close
+     * follows that; except those {@code keptOut}, whose descriptors a holder's process took and may still
+     * hold (it gives them back, or says it closed them, over the socket). Device files first, then groups, containers and iommufds, as their holders' close
      * order would have it.
      */
-    static List<HostPort.Observation> lostDescriptors(KernelState recovered) {
+    static List<HostPort.Observation> lostDescriptors(
+            KernelState recovered, java.util.function.Predicate<dev.custody.model.FileId> keptOut) {
         return recovered.files().values().stream()
                 .filter(OpenFile::fdOpen)
+                .filter(file -> !keptOut.test(file.id()))
                 .sorted(java.util.Comparator.comparingInt(HostObservations::closeOrder)
                         .thenComparing(OpenFile::id))
                 .map(file -> new HostPort.Observation(
@@ -93,7 +96,7 @@ final class HostObservations {
         };
     }
 
-    private static String kind(OpenFile file) {
+    static String kind(OpenFile file) {
         return switch (file) {
             case OpenFile.VfioDeviceFile d -> "the VFIO device file";
             case OpenFile.CdevFile c -> "the VFIO cdev";

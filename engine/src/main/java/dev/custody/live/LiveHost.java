@@ -39,6 +39,7 @@ public final class LiveHost implements HostPort {
     private final AtomicLong drifts = new AtomicLong();
     private final AtomicLong refused = new AtomicLong();
     private final AtomicLong closedAtStart = new AtomicLong();
+    private final AtomicLong keptAtStart = new AtomicLong();
     private volatile Witness witness = Witness.NONE;
     private long steps;
 
@@ -159,6 +160,30 @@ public final class LiveHost implements HostPort {
      */
     public int duplicate(dev.custody.model.FileId file) {
         return dryRun ? -HostCalls.EBADF : calls.duplicate(LiveAgentContext.fileName(file));
+    }
+
+    /**
+     * Takes {@code fd}, given back by the process of {@code file}'s holder, as the real descriptor
+     * behind {@code file}, which the engine holds none for since it restarted. On success the host owns
+     * {@code fd}; on failure the caller still does.
+     *
+     * @return 0, or -errno: EEXIST when the host holds a descriptor for it already, EOPNOTSUPP in a dry
+     *     run or on a stand-in for the kernel that holds no descriptors
+     */
+    public int adopt(dev.custody.model.FileId file, int fd) {
+        return dryRun ? -HostCalls.EOPNOTSUPP : calls.adopt(LiveAgentContext.fileName(file), fd);
+    }
+
+    /**
+     * The files a recovered journal said were open and the start kept open, because a holder's process
+     * had taken their descriptors and may still hold them ({@link LiveSession}).
+     */
+    public long keptAtStart() {
+        return keptAtStart.get();
+    }
+
+    void noteKeptAtStart(long files) {
+        keptAtStart.addAndGet(files);
     }
 
     /**

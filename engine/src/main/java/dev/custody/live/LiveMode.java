@@ -55,6 +55,21 @@ public final class LiveMode {
 
     /** Starts (or recovers) the engine on this host's {@code machine}, reconciles it and starts watching. */
     public Running start(CustodyRuntime runtime, String instance, Topology machine, Duration timeout) throws Exception {
+        return start(runtime, instance, machine, java.util.Map.of(), timeout);
+    }
+
+    /**
+     * As {@link #start(CustodyRuntime, String, Topology, Duration)}, keeping open the files whose
+     * descriptors {@code outWithHolders} says a holder's process took (file to holder, from the server's
+     * state log): they wait for that process to give them back or to say it closed them.
+     */
+    public Running start(
+            CustodyRuntime runtime,
+            String instance,
+            Topology machine,
+            java.util.Map<dev.custody.model.FileId, String> outWithHolders,
+            Duration timeout)
+            throws Exception {
         HostSysfs sysfs = new HostSysfs(SYSFS);
         machine = HostDriverTables.appliedTo(
                 machine, sysfs, HostDriverTables.ofRunningKernel(note -> LOG.info("live host: {}", note)));
@@ -69,7 +84,8 @@ public final class LiveMode {
             EngineAdmin engine = EngineAdmin.start(runtime, instance, machine, timeout, host)
                     .toCompletableFuture()
                     .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            LiveSession session = LiveSession.start(engine, sysfs, HostWatcher.on(sysfs), host, timeout);
+            LiveSession session =
+                    LiveSession.start(engine, sysfs, HostWatcher.on(sysfs), host, outWithHolders, timeout);
             return new Running(engine, host, session, calls, allowed);
         } catch (Exception | Error failed) {
             calls.ifPresent(AgentCalls::close);
@@ -93,6 +109,10 @@ public final class LiveMode {
                             : " (" + session.closedAtStart().size()
                                     + " of them files the journal held, closed: their descriptors went with the"
                                     + " previous process)")
+                    + (session.keptAtStart().isEmpty()
+                            ? ""
+                            : "; " + session.keptAtStart().size()
+                                    + " files kept open for the holders' processes that took their descriptors")
                     + "; watching " + (session.readsUevents() ? "uevents and " : "")
                     + "sysfs every " + HostWatcher.RESCAN_INTERVAL.toMillis() + " ms";
         }

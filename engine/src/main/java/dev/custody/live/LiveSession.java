@@ -3,11 +3,14 @@ package dev.custody.live;
 import dev.custody.api.EngineAdmin;
 import dev.custody.entity.HostPort;
 import dev.custody.model.Command;
+import dev.custody.model.FileId;
 import dev.custody.model.state.KernelState;
+import dev.custody.model.state.OpenFile;
 import dev.custody.rules.Decision;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 import org.slf4j.Logger;
@@ -16,7 +19,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Live host mode around a started engine: at start it reconciles what the journal says with what the
  * host shows (the files the journal says are open are closed, since their descriptors went with the
- * previous process; a driver bound or unbound while the engine was down enters the journal as a change
+ * previous process, except those a holder's process took, which stay open for it to give back; a driver bound or unbound while the engine was down enters the journal as a change
  * seen on the host), then a {@link HostWatcher} follows what changes behind the engine's back, within about
  * half a second. {@link #resyncFrom} gives the {@link LiveHost} its reading after a drift.
  */
@@ -29,6 +32,7 @@ public final class LiveSession implements AutoCloseable {
     private final Duration timeout;
     private final List<Decision> reconciled = new ArrayList<>();
     private final List<String> closedAtStart = new ArrayList<>();
+    private final List<String> keptAtStart = new ArrayList<>();
     /** What the watcher handed on since the start, newest last, each with the model's answer; bounded. */
     private final java.util.Deque<String> followed = new java.util.concurrent.ConcurrentLinkedDeque<>();
 
@@ -54,9 +58,28 @@ public final class LiveSession implements AutoCloseable {
      */
     public static LiveSession start(
             EngineAdmin engine, HostSysfs sysfs, HostWatcher.Builder watching, LiveHost host, Duration timeout) {
+        return start(engine, sysfs, watching, host, Map.of(), timeout);
+    }
+
+    /**
+     * As {@link #start(EngineAdmin, HostSysfs, HostWatcher.Builder, LiveHost, Duration)}, keeping open the
+     * files {@code outWithHolders} names (each with the holder whose process took its descriptor, as the
+     * server's state log says): that process may still hold the file, so the kernel has not released it.
+     * They stay open in the model, with no descriptor behind them here, until the holder's process gives
+     * them back or says it closed its copies (docs/live-host.md, "Taking them back").
+     */
+    public static LiveSession start(
+            EngineAdmin engine,
+            HostSysfs sysfs,
+            HostWatcher.Builder watching,
+            LiveHost host,
+            Map<FileId, String> outWithHolders,
+            Duration timeout) {
         LiveSession session = new LiveSession(engine, sysfs, timeout);
-        session.reconcile();
+        session.descriptors(outWithHolders);
+        session.reconcileDrivers();
         host.noteClosedAtStart(session.closedAtStart.size());
+        host.noteKeptAtStart(session.keptAtStart.size());
         HostWatcher.Builder compared = host.dryRun() ? watching : watching.againstModel(session::model);
         session.watcher = compared.start(session::follow);
         return session;
@@ -115,6 +138,15 @@ public final class LiveSession implements AutoCloseable {
     }
 
     /**
+     * The files the recovered journal said were open and the start kept open, each described ("at start:
+     * the VFIO group file "g" (fd 3) stays open: its descriptor was handed to holder vm-42's process
+     * ..."): a holder's process took their descriptors and may still hold them (docs/live-host.md).
+     */
+    public List<String> keptAtStart() {
+        return List.copyOf(keptAtStart);
+    }
+
+    /**
      * The changes seen on the host since the start, oldest first (at most {@value #FOLLOWED_KEPT}), each with
      * what the model made of it: {@code ok}, {@code already so} (the model showed it by then), or a refusal.
      */
@@ -133,8 +165,23 @@ public final class LiveSession implements AutoCloseable {
         }
     }
 
-    private void reconcile() {
-        for (HostPort.Observation lost : HostObservations.lostDescriptors(model())) {
+    /**
+     * Only what the start does with the files the recovered journal holds open, for a process that
+     * watches no sysfs: those out with a holder's process kept, the others closed, as {@link #start}
+     * does before it reads the host. The session's lists say which were which; it watches nothing.
+     */
+    public static LiveSession descriptorsAtStart(
+            EngineAdmin engine, LiveHost host, Map<FileId, String> outWithHolders, Duration timeout) {
+        LiveSession session = new LiveSession(engine, null, timeout);
+        session.descriptors(outWithHolders);
+        host.noteClosedAtStart(session.closedAtStart.size());
+        host.noteKeptAtStart(session.keptAtStart.size());
+        return session;
+    }
+
+    private void descriptors(Map<FileId, String> outWithHolders) {
+        KernelState recovered = model();
+        for (HostPort.Observation lost : HostObservations.lostDescriptors(recovered, outWithHolders::containsKey)) {
             LOG.warn("live host: {}; the model closes it", lost.seen());
             Decision closed = follow(lost);
             reconciled.add(closed);
@@ -147,6 +194,19 @@ public final class LiveSession implements AutoCloseable {
                     "live host: {} files the journal held were closed at start; their holders must open them again",
                     closedAtStart.size());
         }
+        outWithHolders.forEach((file, holder) -> recovered
+                .file(file)
+                .filter(OpenFile::fdOpen)
+                .ifPresent(open -> {
+                    String kept = "at start: " + HostObservations.kind(open) + " \"" + open.label() + "\" (fd "
+                            + file.number() + ") stays open: its descriptor was handed to holder " + holder
+                            + "'s process, which may still hold it; that process gives it back or says it closed it";
+                    LOG.warn("live host: {}", kept);
+                    keptAtStart.add(kept);
+                }));
+    }
+
+    private void reconcileDrivers() {
         for (int round = 0; round < ROUNDS; round++) {
             List<HostPort.Observation> differences =
                     HostObservations.of(model(), sysfs.read(), sysfs, "found at start");

@@ -193,6 +193,53 @@ class LiveSessionTest {
                 "the opens were carried out before the restart, the closes never: " + kernel.performed);
     }
 
+    /**
+     * A new process on the journal, told (by the server's state log) that a holder's process took the
+     * container's descriptor: the container stays open in the model, listed and counted as kept; the
+     * iommufd nobody took is closed as before; nothing is carried out for either.
+     */
+    @Test
+    void aRestartKeepsOpenTheFileAHoldersProcessTook() throws Exception {
+        dev.custody.model.FileId container = null;
+        for (Command<?> open : List.<Command<?>>of(new Command.ContainerOpen("c"), new Command.IommufdOpen("i"))) {
+            var decision = engine.decide(open).toCompletableFuture().join();
+            assertTrue(decision.outcome().isOk());
+            if (container == null) {
+                container = model().files().values().stream()
+                        .filter(f -> f instanceof dev.custody.model.state.OpenFile.VfioContainer)
+                        .findFirst()
+                        .orElseThrow()
+                        .id();
+            }
+        }
+        engine.stop().toCompletableFuture().join();
+        live = new LiveHost(kernel, AllowList.parse(E1000.name()), false, LiveSession.resyncFrom(host.sysfs));
+        engine = EngineAdmin.start(runtime, instance, host.topology(), TIMEOUT, live)
+                .toCompletableFuture()
+                .get(30, TimeUnit.SECONDS);
+        int performedBefore = kernel.performed.size();
+
+        session = LiveSession.start(
+                engine,
+                host.sysfs,
+                HostWatcher.on(host.sysfs).withoutUevents().rescanEvery(Duration.ofMillis(50)),
+                live,
+                java.util.Map.of(container, "vm-42"),
+                TIMEOUT);
+        assertEquals(1, session.keptAtStart().size(), session.keptAtStart().toString());
+        assertTrue(
+                session.keptAtStart().getFirst().contains("the VFIO container \"c\"")
+                        && session.keptAtStart().getFirst().contains("handed to holder vm-42's process"),
+                session.keptAtStart().toString());
+        assertEquals(1, session.closedAtStart().size(), session.closedAtStart().toString());
+        assertTrue(session.closedAtStart().getFirst().contains("the iommufd \"i\""));
+        assertEquals(1, live.keptAtStart(), "counted for query-metrics");
+        assertEquals(1, live.closedAtStart());
+        assertTrue(model().file(container).orElseThrow().fdOpen(), "the container stays open in the model");
+        assertEquals(
+                performedBefore, kernel.performed.size(), "nothing is carried out for either: " + kernel.performed);
+    }
+
     @Test
     void aBindBehindTheEnginesBackIsFollowed() throws Exception {
         session = session();

@@ -1,6 +1,7 @@
 package dev.custody.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.custody.nativeio.libc.Received;
 
 /**
  * What {@link Service} needs of one client, whatever carries its lines: a {@link Connection} on this
@@ -32,4 +33,13 @@ interface Client {
      * and closes them once sent, or at once when it cannot send them.
      */
     void handOver(JsonNode answer, int[] descriptors);
+
+    /**
+     * The message the client sends after it was told to send its descriptors: one byte with SCM_RIGHTS,
+     * read within {@code waitMillis}, from the request's own thread (nothing else reads meanwhile). The
+     * caller owns the descriptors that arrived. A transport that carries none answers EOPNOTSUPP.
+     */
+    default Received receiveDescriptors(long waitMillis) {
+        return new Received.Failed(95); // EOPNOTSUPP
+    }
 }

@@ -3,9 +3,11 @@ package dev.custody.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.custody.nativeio.libc.ChannelDescriptors;
+import dev.custody.nativeio.libc.ControlMessages;
 import dev.custody.nativeio.libc.DescriptorPassing;
 import dev.custody.nativeio.libc.ErrnoNames;
 import dev.custody.nativeio.libc.Libc;
+import dev.custody.nativeio.libc.Received;
 import dev.custody.nativeio.libc.Sockets;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -226,6 +228,48 @@ final class Connection extends ClientBase {
                                     : ErrnoNames.of((int) -result)));
                 }
                 Sockets.poll(socket, Sockets.POLLOUT, (int) Math.min(left, Integer.MAX_VALUE));
+            }
+        } finally {
+            Libc.close(socket);
+        }
+    }
+
+    /**
+     * One byte and the descriptors that come with it, read with recvmsg on a duplicate of the channel's
+     * descriptor (the JDK's channel reads without room for control data, and the kernel would close
+     * them). The request that asks for them runs on the reading thread, and the client sends them only
+     * once told to, so the channel has read nothing of them; at most one byte is taken, so a line that
+     * follows is left whole. The wait pins a carrier thread, bounded by {@code waitMillis}, as a send
+     * with descriptors does.
+     */
+    @Override
+    public Received receiveDescriptors(long waitMillis) {
+        int socket;
+        synchronized (closing) {
+            if (closed.get()) {
+                return new Received.Failed(Libc.EBADF);
+            }
+            try {
+                socket = Libc.duplicate(ChannelDescriptors.of(channel));
+            } catch (UnsupportedOperationException unreadable) { // checked before the request was answered
+                return new Received.Failed(95); // EOPNOTSUPP
+            }
+        }
+        if (socket < 0) {
+            return new Received.Failed(-socket);
+        }
+        try {
+            long deadline = System.nanoTime() + waitMillis * 1_000_000;
+            while (true) {
+                Received got = DescriptorPassing.receive(
+                        socket, 1, ControlMessages.MOST_DESCRIPTORS, DescriptorPassing.MSG_DONTWAIT);
+                long left = (deadline - System.nanoTime()) / 1_000_000;
+                if (!(got instanceof Received.Failed failed && failed.errno() == DescriptorPassing.EAGAIN)
+                        || left <= 0) {
+                    lastHeard = System.nanoTime();
+                    return got;
+                }
+                Sockets.poll(socket, Sockets.POLLIN, (int) Math.min(left, Integer.MAX_VALUE));
             }
         } finally {
             Libc.close(socket);

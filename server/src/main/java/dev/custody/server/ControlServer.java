@@ -101,6 +101,20 @@ public final class ControlServer implements AutoCloseable {
         return start(settings, custody, PeerIdentity.KERNEL);
     }
 
+    /**
+     * The files whose descriptors holders' processes took and had not given back when the server that
+     * keeps its state in {@code stateDirectory} last ran, each with its holder's name; none without a
+     * state directory. A live engine's start keeps these open ({@code LiveMode.start}), before this
+     * server starts on it.
+     */
+    public static Map<FileId, String> filesOutWithHolders(Optional<Path> stateDirectory) throws IOException {
+        if (stateDirectory.isEmpty()) {
+            return Map.of();
+        }
+        return ServerRecovery.outWithHolders(
+                ServerRecovery.read(stateDirectory.get().resolve(STATE_LOG)));
+    }
+
     static ControlServer start(ServerSettings settings, EngineAdmin custody, PeerIdentity identity) throws Exception {
         Optional<Path> stateLogPath = settings.stateDirectory().map(d -> d.resolve(STATE_LOG));
         ServerRecovery.Recovered recovered = stateLogPath.isPresent()
@@ -168,6 +182,7 @@ public final class ControlServer implements AutoCloseable {
             }
             if (table.isHolder()) {
                 holders.put(table.key(), table);
+                service.outAfterRestart(table);
             } else {
                 // its connection died with the previous run: its files go, as a dead process's do
                 List<FileId> closedFiles = service.release(table);

@@ -25,7 +25,7 @@ import java.util.TreeMap;
  */
 final class HandOver {
     /** The descriptors, in the order they travel, and the answer's body naming them in that order. */
-    record Taken(int[] descriptors, ObjectNode body) {}
+    record Taken(int[] descriptors, List<FileId> files, ObjectNode body) {}
 
     private HandOver() {}
 
@@ -66,8 +66,9 @@ final class HandOver {
                 throw new ProtocolError(
                         "EBADF",
                         "file " + entry.getKey().number() + " is open in the model, but the host holds no descriptor"
-                                + " for it (" + ErrnoNames.of(-fd) + "): its open was not carried out as decided;"
-                                + " nothing was handed over",
+                                + " for it (" + ErrnoNames.of(-fd) + "): its open was not carried out as decided,"
+                                + " or the engine restarted since a holder's process took it and has not had it"
+                                + " back; nothing was handed over",
                         "server",
                         id);
             }
@@ -78,7 +79,7 @@ final class HandOver {
             ArrayNode named = item.putArray("names");
             entry.getValue().forEach(named::add);
         }
-        return new Taken(duplicates, body);
+        return new Taken(duplicates, List.copyOf(chosen.keySet()), body);
     }
 
     /** The files to hand over, each with the table's names for it, in ascending file number. */
@@ -116,7 +117,7 @@ final class HandOver {
         return chosen;
     }
 
-    private static String kind(OpenFile file) {
+    static String kind(OpenFile file) {
         return switch (file) {
             case OpenFile.VfioContainer c -> "vfio-container";
             case OpenFile.VfioGroupFile g -> "vfio-group";

@@ -2,9 +2,12 @@ package dev.custody.server;
 
 import dev.custody.model.FileId;
 import dev.custody.model.Handle;
+import dev.custody.nativeio.libc.FileIdentity;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -67,5 +70,49 @@ final class HandleTable {
         released = true;
         names.clear();
         files.clear();
+        out.clear();
+    }
+
+    /**
+     * A file whose descriptor the holder's process took ({@code holder.take-descriptors}), as fstat named
+     * it then. {@code engineHolds}: the engine holds its own descriptor for it too (false after a
+     * restart: the previous process's went with it, and the holder's process may hold the only one).
+     */
+    record Out(FileIdentity identity, boolean engineHolds) {}
+
+    private final Map<FileId, Out> out = new TreeMap<>();
+
+    /** The files out with the holder's process, in ascending number. */
+    Map<FileId, Out> out() {
+        return java.util.Collections.unmodifiableMap(out);
+    }
+
+    Optional<Out> out(FileId file) {
+        return Optional.ofNullable(out.get(file));
+    }
+
+    void handedOut(FileId file, FileIdentity identity, boolean engineHolds) {
+        out.put(file, new Out(identity, engineHolds));
+    }
+
+    /** The file is no longer out: given back, or its process said it closed its copies. */
+    void back(FileId file) {
+        out.remove(file);
+    }
+
+    /** A name of this table for {@code file} (for messages): "g", or "file 7" when it has none. */
+    String describe(FileId file) {
+        return names.entrySet().stream()
+                .filter(e -> e.getValue() instanceof Handle.File f && f.id().equals(file))
+                .map(Map.Entry::getKey)
+                .sorted()
+                .findFirst()
+                .map(name -> "file " + file.number() + " (\"" + name + "\")")
+                .orElse("file " + file.number());
+    }
+
+    /** The holder's name, or the table's key for a connection. */
+    String holderName() {
+        return isHolder() ? key.substring(HOLDER_PREFIX.length()) : key;
     }
 }

@@ -19,7 +19,15 @@ public final class Messages {
 
     /** What this server offers beyond the operation catalogue, named in the greeting. */
     public static final List<String> CAPABILITIES = List.of(
-            "opid", "holders", "events", "policy", "query-state", "query-status", "query-metrics", "take-descriptors");
+            "opid",
+            "holders",
+            "events",
+            "policy",
+            "query-state",
+            "query-status",
+            "query-metrics",
+            "take-descriptors",
+            "give-back-descriptors");
 
     private Messages() {}
 

@@ -38,6 +38,8 @@ final class ServerMetrics {
     final AtomicInteger deciding = new AtomicInteger();
     /** Descriptors handed to holders over the socket, live host mode only. */
     final java.util.concurrent.atomic.AtomicLong handedOver = new java.util.concurrent.atomic.AtomicLong();
+    /** Descriptors the holders' processes gave back over the socket, matched to the files handed out. */
+    final java.util.concurrent.atomic.AtomicLong givenBack = new java.util.concurrent.atomic.AtomicLong();
 
     private final Optional<LiveHost> live;
 
@@ -66,6 +68,13 @@ final class ServerMetrics {
                     .register(registry);
             Gauge.builder("custody.host.handed.over", host, h -> handedOver.get())
                     .description("descriptors handed to holders over the socket (SCM_RIGHTS)")
+                    .register(registry);
+            Gauge.builder("custody.host.given.back", host, h -> givenBack.get())
+                    .description("descriptors the holders' processes gave back over the socket (SCM_RIGHTS)")
+                    .register(registry);
+            Gauge.builder("custody.host.kept.at.start", host, LiveHost::keptAtStart)
+                    .description("files the journal held that the start kept open: a holder's process took"
+                            + " their descriptors")
                     .register(registry);
         });
         decisions = Counter.builder("custody.decisions")
@@ -176,6 +185,8 @@ final class ServerMetrics {
             onHost.put("outsideAllowList", host.refusedOutsideAllowList());
             onHost.put("closedAtStart", host.closedAtStart());
             onHost.put("handedOver", handedOver.get());
+            onHost.put("givenBack", givenBack.get());
+            onHost.put("keptAtStart", host.keptAtStart());
         });
         return node;
     }

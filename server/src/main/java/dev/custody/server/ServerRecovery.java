@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.custody.model.FileId;
 import dev.custody.model.Handle;
+import dev.custody.nativeio.libc.FileIdentity;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -74,6 +75,20 @@ final class ServerRecovery {
                 case "file" ->
                     known(tables, table).opened(new FileId(r.path("file").intValue()));
                 case "release" -> known(tables, table).markReleased();
+                case "out" -> {
+                    // the descriptor the previous run held went with it: the holder's process may hold the only one
+                    try {
+                        known(tables, table)
+                                .handedOut(
+                                        new FileId(r.path("file").intValue()),
+                                        FileIdentity.parse(r.path("identity").asText()),
+                                        false);
+                    } catch (IllegalArgumentException torn) {
+                        // not a record this server wrote: skipped, as a torn line is
+                    }
+                }
+                case "back" ->
+                    known(tables, table).back(new FileId(r.path("file").intValue()));
                 case "intent" -> {
                     String operation = r.path("operation").asText();
                     if (!answers.containsKey(operation)) {
@@ -95,6 +110,20 @@ final class ServerRecovery {
             }
         }
         return new Recovered(tables, answers, List.copyOf(dangling.values()));
+    }
+
+    /**
+     * The files whose descriptors the holders' processes took and had not given back when the previous
+     * run ended, each with its holder's name: what a live engine keeps open at its start.
+     */
+    static Map<FileId, String> outWithHolders(Recovered recovered) {
+        Map<FileId, String> out = new java.util.TreeMap<>();
+        for (HandleTable table : recovered.tables().values()) {
+            if (table.isHolder() && !table.released()) {
+                table.out().keySet().forEach(file -> out.put(file, table.holderName()));
+            }
+        }
+        return out;
     }
 
     /**

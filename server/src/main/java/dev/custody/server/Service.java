@@ -213,6 +213,8 @@ final class Service {
             }
             case "holder.release" -> holderRelease(connection, request);
             case "holder.take-descriptors" -> takeDescriptors(connection, request);
+            case "holder.give-back-descriptors" -> giveBack(connection, request);
+            case "holder.descriptors-closed" -> descriptorsClosed(connection, request);
             default -> operation(connection, request);
         };
     }
@@ -272,7 +274,17 @@ final class Service {
                 && !connection.grant().allGroups()) {
             throw ProtocolError.denied("holder \"" + name + "\" belongs to user " + table.owner(), request.id());
         }
-        List<FileId> closed = release(table);
+        List<FileId> closed;
+        table.lock.lock(); // held through the release (it takes the lock again), so nothing is handed out between
+        try {
+            Optional<String> busy = TakeBack.releaseBusy(table);
+            if (busy.isPresent()) {
+                throw new ProtocolError("EBUSY", busy.get(), "server", request.id());
+            }
+            closed = release(table);
+        } finally {
+            table.lock.unlock();
+        }
         holders.remove(table.key(), table);
         ObjectNode body = Messages.NODES.objectNode();
         ArrayNode files = body.putArray("closed");
@@ -324,6 +336,9 @@ final class Service {
                 throw new ProtocolError("ENOENT", "holder " + table.key() + " was released", "server", request.id());
             }
             taken = HandOver.take(settings.live().orElseThrow(), table, names, timeline.current(), request.id());
+            if (table.isHolder()) {
+                handedOut(table, taken, request);
+            }
         } finally {
             table.lock.unlock();
         }
@@ -332,6 +347,205 @@ final class Service {
                 caller(connection, request), request.execute(), request.opid(), "ok", "server", Optional.empty());
         connection.handOver(withId(Messages.ok(taken.body(), null), request), taken.descriptors());
         return null;
+    }
+
+    /**
+     * Records each file of a holder whose descriptor is about to go to its process, with fstat's identity
+     * of it, in the state log before the descriptors are sent: a restart then keeps the file open for
+     * that process, and a descriptor given back is matched against the identity. A descriptor that
+     * cannot be read refuses the whole request (the duplicates are closed).
+     */
+    private void handedOut(HandleTable table, HandOver.Taken taken, Request request) {
+        List<dev.custody.nativeio.libc.FileIdentity> identities = new ArrayList<>();
+        for (int i = 0; i < taken.descriptors().length; i++) {
+            dev.custody.nativeio.libc.FileIdentity.Read read =
+                    dev.custody.nativeio.libc.FileIdentity.of(taken.descriptors()[i]);
+            if (read.identity().isEmpty()) {
+                for (int fd : taken.descriptors()) {
+                    dev.custody.nativeio.libc.Libc.close(fd);
+                }
+                throw new ProtocolError(
+                        "EBADF",
+                        table.describe(taken.files().get(i)) + ": its descriptor cannot be read (fstat: "
+                                + dev.custody.nativeio.libc.ErrnoNames.of(read.errno())
+                                + "); nothing was handed over",
+                        "server",
+                        request.id());
+            }
+            identities.add(read.identity().get());
+        }
+        for (int i = 0; i < identities.size(); i++) {
+            state.handedOut(table, taken.files().get(i), identities.get(i));
+            table.handedOut(taken.files().get(i), identities.get(i), true);
+        }
+    }
+
+    /**
+     * {@code holder.give-back-descriptors}: the holder's process gives back the descriptors of files it
+     * took. The server checks the request, tells the client to send them ({@code send-descriptors}),
+     * reads them (one byte with SCM_RIGHTS) and matches each to its file by fstat's identity; all or
+     * nothing. A file the engine still holds its own descriptor for keeps that one (the one given back
+     * is closed); one it holds none for since it restarted takes the one given back.
+     */
+    private ObjectNode giveBack(Client connection, Request request) {
+        HandleTable table = ownHolder(connection, request);
+        List<FileId> files;
+        table.lock.lock();
+        try {
+            if (table.released()) {
+                throw new ProtocolError("ENOENT", "holder " + table.key() + " was released", "server", request.id());
+            }
+            files = TakeBack.named(table, request);
+        } finally {
+            table.lock.unlock();
+        }
+        connection.send(TakeBack.ready(files.size(), request.id()));
+        int[] descriptors =
+                TakeBack.arrived(connection.receiveDescriptors(TakeBack.WAIT_MILLIS), files.size(), request.id());
+        ObjectNode body = Messages.NODES.objectNode();
+        ArrayNode list = body.putArray("given-back");
+        List<String> notTaken = new ArrayList<>();
+        table.lock.lock();
+        try {
+            TakeBack.match(table, files, descriptors, settings.live().orElseThrow(), request.id());
+            for (int i = 0; i < files.size(); i++) {
+                FileId file = files.get(i);
+                boolean engineHeld = table.out(file).orElseThrow().engineHolds();
+                if (engineHeld) {
+                    dev.custody.nativeio.libc.Libc.close(descriptors[i]); // the engine keeps its own
+                } else {
+                    int adopted = settings.live().orElseThrow().adopt(file, descriptors[i]);
+                    if (adopted < 0) {
+                        dev.custody.nativeio.libc.Libc.close(descriptors[i]);
+                        notTaken.add(
+                                table.describe(file) + " (" + dev.custody.nativeio.libc.ErrnoNames.of(-adopted) + ")");
+                        continue;
+                    }
+                }
+                state.back(table, file, "given back");
+                table.back(file);
+                list.addObject()
+                        .put("file", file.number())
+                        .put("name", table.describe(file))
+                        .put("engineHeld", engineHeld);
+            }
+        } finally {
+            table.lock.unlock();
+        }
+        if (!notTaken.isEmpty()) {
+            throw new ProtocolError(
+                    "EIO",
+                    "the host did not take the descriptors of " + String.join(", ", notTaken)
+                            + "; those stay out with the holder's process, the others were given back: " + list,
+                    "server",
+                    request.id());
+        }
+        metrics.givenBack.addAndGet(files.size());
+        audit.answered(
+                caller(connection, request), request.execute(), request.opid(), "ok", "server", Optional.empty());
+        return withId(Messages.ok(body, null), request);
+    }
+
+    /**
+     * {@code holder.descriptors-closed}: the holder's process says it closed its copies of the files. One
+     * the engine still holds is simply no longer out; one it holds none for since it restarted had its
+     * last descriptor closed, so the kernel released it, and the model follows as a change seen on the
+     * host (nothing is carried out).
+     */
+    private ObjectNode descriptorsClosed(Client connection, Request request) {
+        HandleTable table = ownHolder(connection, request);
+        ObjectNode body = Messages.NODES.objectNode();
+        ArrayNode back = body.putArray("back");
+        ArrayNode closedInModel = body.putArray("closedInModel");
+        table.lock.lock();
+        try {
+            if (table.released()) {
+                throw new ProtocolError("ENOENT", "holder " + table.key() + " was released", "server", request.id());
+            }
+            for (FileId file : TakeBack.named(table, request)) {
+                HandleTable.Out out = table.out(file).orElseThrow();
+                if (!out.engineHolds()) {
+                    String name = table.describe(file);
+                    dev.custody.rules.Decision closed = await(
+                            custody.observe(new dev.custody.entity.HostPort.Observation(
+                                    new Command.Close(new Handle.File(file)),
+                                    "holder " + table.holderName() + "'s process closed its copy of " + name
+                                            + ", the last one (the engine held none since it restarted): the kernel"
+                                            + " released it",
+                                    now -> now.file(file).map(OpenFile::fdOpen).orElse(false))),
+                            "the engine's decision to close " + name);
+                    if (!closed.outcome().isOk()) {
+                        throw new ProtocolError(
+                                closed.outcome().resultName(),
+                                "the model cannot close " + name + ": "
+                                        + closed.outcome()
+                                                .explanation()
+                                                .orElse(closed.outcome().resultName()),
+                                "kernel",
+                                request.id());
+                    }
+                    closedInModel.add(file.number());
+                }
+                state.back(table, file, "closed by its process");
+                table.back(file);
+                back.add(file.number());
+            }
+        } finally {
+            table.lock.unlock();
+        }
+        audit.answered(
+                caller(connection, request), request.execute(), request.opid(), "ok", "server", Optional.empty());
+        return withId(Messages.ok(body, null), request);
+    }
+
+    /**
+     * The holder a give-back request names, checked: live host mode with real descriptors, a holder that
+     * exists, and the caller its owner (another user: EPERM, audited, whatever the policy grants).
+     */
+    private HandleTable ownHolder(Client connection, Request request) {
+        mayAct(connection, request);
+        Optional<String> none = HandOver.unavailable(settings.live());
+        if (none.isPresent()) {
+            throw new ProtocolError("EOPNOTSUPP", none.get(), "server", request.id());
+        }
+        String name = request.holder()
+                .orElseThrow(() -> ProtocolError.invalid(
+                        request.execute() + " needs \"holder\": NAME, the holder that took the descriptors",
+                        request.id()));
+        HandleTable table = holders.get(HandleTable.HOLDER_PREFIX + name);
+        if (table == null) {
+            throw new ProtocolError("ENOENT", "no holder named \"" + name + "\"", "server", request.id());
+        }
+        if (!table.owner().equals(connection.peer().user())) {
+            String reason = "holder \"" + name + "\" belongs to user " + table.owner()
+                    + "; only its holder may give its descriptors back";
+            refusals.refused(caller(connection, request), request.execute(), request.opid(), "EPERM", "server", reason);
+            throw new ProtocolError("EPERM", reason, "server", request.id());
+        }
+        return table;
+    }
+
+    /**
+     * After a restart: a file the state log says is out with a holder's process, and the model shows
+     * open, waits for that process (the engine holds no descriptor for it); one the model shows closed
+     * (a start that was not told it was out closed it) is no longer out.
+     */
+    void outAfterRestart(HandleTable table) {
+        for (FileId file : List.copyOf(table.out().keySet())) {
+            if (timeline.current().file(file).map(OpenFile::fdOpen).orElse(false)) {
+                LOG.info(
+                        "{} of holder {} is out with its process: it waits to be given back or said closed",
+                        table.describe(file),
+                        table.holderName());
+            } else {
+                LOG.warn(
+                        "{} of holder {} was out with its process, but the engine closed it at start",
+                        table.describe(file),
+                        table.holderName());
+                state.back(table, file, "closed at start");
+                table.back(file);
+            }
+        }
     }
 
     private static boolean allText(JsonNode list) {
@@ -396,6 +610,7 @@ final class Service {
                 throw ProtocolError.invalid(argumentProblem(invalid), request.id());
             }
             Command<?> command = Operations.read(operation.name(), number, node, table.names());
+            TakeBack.checkUse(table, command, referenced(operation, node, table), request.id());
             Optional<String> refused = Policy.refusal(connection.grant(), operation, command, timeline.current());
             if (refused.isPresent()) {
                 refusals.refused(caller(connection, request), request.execute(), operationId, refused.get());
@@ -465,6 +680,30 @@ final class Service {
                 checkOwnName(arg.name(), value, reference, table, request);
             }
         }
+    }
+
+    /** The handles the request's reference arguments name in {@code table}. */
+    private static List<Handle> referenced(Operation<?> operation, ObjectNode node, HandleTable table) {
+        List<Handle> handles = new ArrayList<>();
+        for (var arg : operation.args()) {
+            JsonNode given = node.get(arg.name());
+            if (given == null) {
+                continue;
+            }
+            List<JsonNode> values = new ArrayList<>();
+            if (arg.kind() == dev.custody.ops.ArgKind.REFS) {
+                given.forEach(values::add);
+            } else if (arg.kind() == dev.custody.ops.ArgKind.REF
+                    || arg.kind() == dev.custody.ops.ArgKind.NULLABLE_REF) {
+                values.add(given);
+            }
+            for (JsonNode value : values) {
+                if (value.isTextual() && table.names().containsKey(value.textValue())) {
+                    handles.add(table.names().get(value.textValue()));
+                }
+            }
+        }
+        return handles;
     }
 
     private static void checkOwnName(

@@ -42,6 +42,22 @@ final class StateLog implements AutoCloseable {
         lines.append(record("file").put("table", table.key()).put("file", file.number()));
     }
 
+    /** The holder's process took the descriptor of {@code file}, which fstat named {@code identity}. */
+    void handedOut(HandleTable table, FileId file, dev.custody.nativeio.libc.FileIdentity identity) {
+        lines.append(record("out")
+                .put("table", table.key())
+                .put("file", file.number())
+                .put("identity", identity.text()));
+    }
+
+    /** {@code file} is no longer out with the holder's process: {@code how} ("given back", "closed"). */
+    void back(HandleTable table, FileId file, String how) {
+        lines.append(record("back")
+                .put("table", table.key())
+                .put("file", file.number())
+                .put("how", how));
+    }
+
     void released(HandleTable table) {
         lines.append(record("release").put("table", table.key()));
     }

@@ -51,6 +51,22 @@ final class DescriptorClient implements AutoCloseable {
         return next();
     }
 
+    /**
+     * holder.give-back-descriptors as a holder's process makes it: the request line, then, once the
+     * server answers send-descriptors, one byte carrying {@code descriptors} (none: a plain byte, as a
+     * process whose descriptors were closed would send), then the answer. When the server refuses the
+     * request first, that refusal is the answer and nothing is sent.
+     */
+    Answer giveBack(String request, int... descriptors) throws IOException {
+        Answer first = call(request);
+        if (!first.message().has("send-descriptors")) {
+            return first;
+        }
+        long sent = DescriptorPassing.send(fd, new byte[] {'\n'}, descriptors, DescriptorPassing.MSG_NOSIGNAL);
+        assertTrue(sent == 1, "sendmsg: " + sent);
+        return next();
+    }
+
     /** The next line, read with recvmsg; waits at most {@link #WAIT} for each part of it. */
     private Answer next() throws IOException {
         ByteArrayOutputStream line = new ByteArrayOutputStream();
@@ -82,6 +98,12 @@ final class DescriptorClient implements AutoCloseable {
                         descriptors.stream().mapToInt(Integer::intValue).toArray());
             }
         }
+    }
+
+    /** Hands a received descriptor to the caller, who closes it: this client no longer does. */
+    int forget(int descriptor) {
+        received.remove(Integer.valueOf(descriptor));
+        return descriptor;
     }
 
     @Override

@@ -52,6 +52,20 @@ final class FileKernel implements HostCalls, AutoCloseable {
         return fd == null ? -EBADF : Libc.duplicate(fd);
     }
 
+    @Override
+    public synchronized int adopt(String name, int fd) {
+        if (descriptors.containsKey(name)) {
+            return -17; // EEXIST
+        }
+        descriptors.put(name, fd);
+        return 0;
+    }
+
+    /** Whether the stand-in holds a descriptor behind the name. */
+    synchronized boolean holds(String name) {
+        return descriptors.containsKey(name);
+    }
+
     /** The name the last {@code open NAME KIND} line gave a file of that kind. */
     synchronized String opened(String kind) {
         return performed.reversed().stream()

@@ -242,7 +242,14 @@ public final class ServeCommand implements Callable<Integer> {
         Optional<LiveMode.Running> onHost = Optional.empty();
         try {
             if (liveMode.isPresent()) {
-                onHost = Optional.of(liveMode.get().start(runtime, instance, machine, settings.engineTimeout()));
+                // files a VM's process took stay open across the restart, for it to give back
+                onHost = Optional.of(liveMode.get()
+                        .start(
+                                runtime,
+                                instance,
+                                machine,
+                                ControlServer.filesOutWithHolders(settings.stateDirectory()),
+                                settings.engineTimeout()));
                 custody = onHost.get().engine();
                 settings = settings.withLive(onHost.get().host());
                 System.err.println("custody serve: " + onHost.get().describe());

@@ -119,6 +119,28 @@ public final class HostAgent implements AutoCloseable {
     }
 
     /**
+     * Takes {@code fd} as the descriptor behind {@code name}, which must stand for none: a descriptor
+     * given back to a new process by the one it was handed to (the agent of the process that handed it
+     * over died with its own). The agent owns {@code fd} from then on. The name's iommufd object ids
+     * are not learnt again: the new agent knows only the descriptor.
+     *
+     * @return 0, or -errno: EEXIST when the name has a descriptor already, EBADF when the agent is closed
+     */
+    public int adopt(String name, int fd) {
+        if (closed) {
+            return -Libc.EBADF;
+        }
+        AgentName entry = host.names.of(name);
+        if (entry.fd >= 0) {
+            return -EEXIST;
+        }
+        entry.fd = fd;
+        return 0;
+    }
+
+    private static final int EEXIST = 17;
+
+    /**
      * Closes every descriptor the agent holds; writes still blocked then get {@link #LAST_CHANCE}
      * to finish (their close was what they waited for), reported by {@link #completions()} at "end".
      * Then the memory the agent backed maps with is unmapped, so that another agent in this process
