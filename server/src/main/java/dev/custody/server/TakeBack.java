@@ -126,17 +126,19 @@ final class TakeBack {
 
     /**
      * The descriptors that came, exactly {@code count} of them; otherwise the request is refused with what
-     * happened, and whatever did arrive is closed.
+     * happened, and whatever did arrive is closed. The end of the stream is told apart before the count
+     * is: it carries no descriptor, and would otherwise read as a byte that came without them.
      */
     static int[] arrived(Received got, int count, JsonNode id) {
-        return switch (got.expecting(count)) {
-            case Received.Message message -> {
-                if (message.data().length == 0) {
-                    throw new ProtocolError(
-                            "EPIPE", "the client closed the connection before its descriptors came", "server", id);
-                }
-                yield message.descriptors();
+        if (got instanceof Received.Message ended && ended.data().length == 0) {
+            for (int fd : ended.descriptors()) {
+                Libc.close(fd);
             }
+            throw new ProtocolError(
+                    "EPIPE", "the client closed the connection before its descriptors came", "server", id);
+        }
+        return switch (got.expecting(count)) {
+            case Received.Message message -> message.descriptors();
             case Received.Refused refused ->
                 throw new ProtocolError(
                         "EBADF",

@@ -100,6 +100,15 @@ final class DescriptorClient implements AutoCloseable {
         }
     }
 
+    /**
+     * Ends this client's side of the connection (shutdown for writing), as a process that exits after it
+     * was told to send its descriptors would, and reads the answer that still comes.
+     */
+    Answer hangUp() throws IOException {
+        channel.shutdownOutput();
+        return next();
+    }
+
     /** Hands a received descriptor to the caller, who closes it: this client no longer does. */
     int forget(int descriptor) {
         received.remove(Integer.valueOf(descriptor));

@@ -235,6 +235,27 @@ class TakeBackTest {
         }
     }
 
+    /** The end of the stream where the descriptors were due is the client gone (EPIPE), not a byte without them. */
+    @Test
+    void aClientThatHangsUpInsteadOfSendingIsRefusedEpipeAndNothingChanges() throws Exception {
+        live();
+        try (DescriptorClient manager = new DescriptorClient(fixture.socket());
+                DescriptorClient qemu = new DescriptorClient(fixture.socket())) {
+            openForVm42(manager);
+            Taken taken = take(qemu);
+            JsonNode asked = qemu.call(giveBack("vm-42", taken.group())).message();
+            assertEquals(1, asked.at("/send-descriptors/count").asInt(), asked.toString());
+            assertRefused(
+                    "EPIPE",
+                    "the client closed the connection before its descriptors came",
+                    qemu.hangUp().message());
+            assertRefused(
+                    "EBUSY",
+                    "is out with holder vm-42's process",
+                    manager.call(CLOSE_G).message());
+        }
+    }
+
     @Test
     void onlyTheHoldersOwnerMayGiveBackAndItIsAudited() throws Exception {
         live();
