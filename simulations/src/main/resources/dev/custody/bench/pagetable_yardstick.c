@@ -230,17 +230,35 @@ static int map_leaf(struct table *t, uint64_t iova, uint64_t e, int leaf_level) 
     return page >= 0 && store_if_empty(&t->pool, page, index_of(iova, leaf_level), e) ? 0 : -17;
 }
 
+/* After unmap_leaf emptied the table at leaf_level: walk again recording the path, then release. */
+static void release_empty_tables_above(struct table *t, uint64_t iova, int leaf_level) {
+    int page = t->root;
+    for (int level = t->root_level; level >= leaf_level; level--) {
+        int i = index_of(iova, level);
+        t->path_page[level] = page;
+        t->path_index[level] = i;
+        if (level > leaf_level) page = table_page(load(&t->pool, page, i));
+    }
+    release_empty_tables_on_path(t, leaf_level);
+}
+
 /* The removed leaf's size, 0 when nothing maps iova, -1 (nothing changed) when the leaf is smaller
- * than size and the general loop must go on. */
+ * than size and the general loop must go on. The walk keeps its path in locals, as in Java. */
 static int64_t unmap_leaf(struct table *t, uint64_t iova, uint64_t size) {
-    int leaf_level = walk_to_leaf(t, iova);
-    if (leaf_level == 0) return 0;
-    uint64_t leaf = 1ULL << shift_of(leaf_level);
-    if (leaf < size) return -1;
-    int page = t->path_page[leaf_level];
-    clear_if_has(&t->pool, page, t->path_index[leaf_level], 0);
-    if (leaf_level < t->root_level && t->pool.live[page] == 0) release_empty_tables_on_path(t, leaf_level);
-    return (int64_t) leaf;
+    int page = t->root;
+    for (int level = t->root_level;; level--) {
+        int i = index_of(iova, level);
+        uint64_t e = load(&t->pool, page, i);
+        if (!present(e)) return 0;
+        if (is_leaf(e, level)) {
+            uint64_t leaf = 1ULL << shift_of(level);
+            if (leaf < size) return -1;
+            clear_if_has(&t->pool, page, i, 0);
+            if (level < t->root_level && t->pool.live[page] == 0) release_empty_tables_above(t, iova, level);
+            return (int64_t) leaf;
+        }
+        page = table_page(e);
+    }
 }
 
 /* 0, -22 (EINVAL) or -17 (EEXIST), as MapResult. */

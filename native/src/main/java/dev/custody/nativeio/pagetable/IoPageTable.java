@@ -378,9 +378,7 @@ public final class IoPageTable implements AutoCloseable {
             int i = index(iova, level);
             long entry = pool.load(page, i);
             if (!isPresent(entry)) {
-                int child = pool.allocate();
-                pool.store(page, i, PageTableEntry.table(child));
-                page = child;
+                page = addTable(page, i);
             } else if (isLeaf(entry, level)) {
                 return -1;
             } else {
@@ -388,6 +386,13 @@ public final class IoPageTable implements AutoCloseable {
             }
         }
         return page;
+    }
+
+    /** A new table page under entry {@code i} of {@code page}; one call, so the walk compiles small. */
+    private int addTable(int page, int i) {
+        int child = pool.allocate();
+        pool.store(page, i, PageTableEntry.table(child));
+        return child;
     }
 
     private long unmapFrom(long iova, long size) {
@@ -424,23 +429,53 @@ public final class IoPageTable implements AutoCloseable {
      * iova is removed whole, and when it holds at least size bytes that ends the unmap. Returns
      * -1, having changed nothing, when the leaf is smaller than size (more leaves follow: the
      * general loop takes over); 0 when nothing maps iova.
+     *
+     * <p>The walk keeps its path in locals rather than in {@link #pathPage}: the compiled unmap
+     * is then small enough to be inlined. Level 1 entries are always leaves, so it ends there.
+     * The leaf is handled after the loop so that a peeled or unrolled loop does not copy it.
      */
     private long unmapLeaf(long iova, long size) {
-        int leafLevel = walkToLeaf(iova);
-        if (leafLevel == 0) {
+        int page = root;
+        int level = rootLevel;
+        int i = index(iova, level);
+        long entry = pool.load(page, i);
+        while (isPresent(entry) && !isLeaf(entry, level)) {
+            page = PageTableEntry.tablePage(entry);
+            level--;
+            i = index(iova, level);
+            entry = pool.load(page, i);
+        }
+        if (!isPresent(entry)) {
             return 0;
         }
-        long leafSize = bytesCovered(leafLevel);
+        long leafSize = bytesCovered(level);
         if (leafSize < size) {
             return -1;
         }
-        int page = pathPage[leafLevel];
-        boolean cleared = pool.clearIfHas(page, pathIndex[leafLevel], 0);
+        boolean cleared = pool.clearIfHas(page, i, 0);
         assert cleared : "the walk found a leaf";
-        if (leafLevel < rootLevel && pool.liveEntries(page) == 0) {
-            releaseEmptyTablesOnPath(leafLevel);
+        if (level < rootLevel && pool.liveEntries(page) == 0) {
+            releaseEmptyTablesAbove(iova, level);
         }
         return leafSize;
+    }
+
+    /**
+     * After unmapLeaf emptied the table at {@code leafLevel}: walks to it again, recording the
+     * path (every table on it is still in place), and releases as the general unmap does. Only
+     * when a table empties, so the extra walk is off the common path.
+     */
+    private void releaseEmptyTablesAbove(long iova, int leafLevel) {
+        int page = root;
+        for (int level = rootLevel; level >= leafLevel; level--) {
+            int i = index(iova, level);
+            pathPage[level] = page;
+            pathIndex[level] = i;
+            if (level > leafLevel) {
+                page = PageTableEntry.tablePage(pool.load(page, i));
+            }
+        }
+        releaseEmptyTablesOnPath(leafLevel);
     }
 
     /**
