@@ -351,7 +351,7 @@ static void b_map_unmap_256x4k(void) { pt_map(&table, T_256, PADDR, 256 * SIZE_4
 static void b_map_unmap_2m(void) { pt_map(&table, T_2M, PADDR, SIZE_2M, 1, 1); sink += pt_unmap(&table, T_2M, SIZE_2M); }
 static void b_map_unmap_1g(void) { pt_map(&table, T_1G, PADDR, SIZE_1G, 1, 1); sink += pt_unmap(&table, T_1G, SIZE_1G); }
 static void b_random_unmap_remap(void) {
-    uint64_t iova = random_iova[next_random() % RANDOM_PAGES];
+    uint64_t iova = random_iova[next_random() & (RANDOM_PAGES - 1)]; /* as Java: a mask, RANDOM_PAGES is 2^16 */
     sink += pt_unmap(&table, iova, SIZE_4K);
     pt_map(&table, iova, PADDR + (iova - T_RANDOM), SIZE_4K, 1, 1);
 }
