@@ -452,9 +452,9 @@ public final class IoPageTable implements AutoCloseable {
         if (leafSize < size) {
             return -1;
         }
-        boolean cleared = pool.clearIfHas(page, i, 0);
-        assert cleared : "the walk found a leaf";
-        if (level < rootLevel && pool.liveEntries(page) == 0) {
+        int left = pool.clearEntry(page, i);
+        assert left >= 0 : "the walk found a leaf";
+        if (left == 0 && level < rootLevel) {
             releaseEmptyTablesAbove(iova, level);
         }
         return leafSize;

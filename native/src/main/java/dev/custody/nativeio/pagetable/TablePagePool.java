@@ -132,6 +132,21 @@ final class TablePagePool implements AutoCloseable {
     }
 
     /**
+     * Zeroes the entry at {@code index} when it is non-zero and returns the entries left in the
+     * page, or returns -1 (nothing changed) when it was already 0: a single leaf's unmap, which
+     * then needs the count to know whether the page emptied, in one access to the page.
+     */
+    int clearEntry(int page, int index) {
+        MemorySegment slice = pageInUse(page);
+        long offset = index * ENTRY_BYTES;
+        if ((long) ENTRY.get(slice, offset) == 0) {
+            return -1;
+        }
+        ENTRY.set(slice, offset, 0L);
+        return --liveEntries[page];
+    }
+
+    /**
      * Zeroes the entry at {@code index} when it is non-zero and has every bit of {@code required}
      * set, and says whether it did: a single leaf's unmap, as {@link #clearRun} with max 1.
      */

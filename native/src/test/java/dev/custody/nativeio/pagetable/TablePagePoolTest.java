@@ -66,6 +66,12 @@ class TablePagePoolTest {
             assertEquals(false, pool.clearIfHas(page, 8, 0), "already empty");
             assertEquals(true, pool.clearIfHas(page, 7, 0x80));
             assertEquals(0, pool.liveEntries(page));
+            assertEquals(true, pool.storeIfEmpty(page, 7, 0x1003));
+            assertEquals(true, pool.storeIfEmpty(page, 9, 0x2003));
+            assertEquals(1, pool.clearEntry(page, 7), "one entry left");
+            assertEquals(-1, pool.clearEntry(page, 7), "already empty");
+            assertEquals(0, pool.clearEntry(page, 9));
+            assertEquals(0, pool.liveEntries(page));
             assertThrows(IndexOutOfBoundsException.class, () -> pool.storeIfEmpty(page, 512, 0x1003));
             assertThrows(IndexOutOfBoundsException.class, () -> pool.clearIfHas(page, -1, 0));
             pool.release(page);
