@@ -26,8 +26,7 @@
 #define READ 1ULL
 #define WRITE 2ULL
 #define PS_BIT (1ULL << 7)
-#define ADDRESS_MASK 0x000FFFFFFFFFF000ULL
-#define PHYSICAL_LIMIT (1ULL << 52)
+#define ADDRESS_MASK 0xFFFFFFFFFFFFF000ULL /* every 64-bit physical address, as PageTableEntry */
 #define SIZE_4K (1ULL << 12)
 #define SIZE_2M (1ULL << 21)
 #define SIZE_1G (1ULL << 30)
@@ -135,15 +134,28 @@ static int table_for(struct table *t, uint64_t iova, int leaf_level) {
 #define BULK_MIN 16
 static const uint64_t zero_page[ENTRIES];
 
+/* Stores e at index i when that entry is 0, else 0: a single leaf, as TablePagePool.storeIfEmpty. */
+static inline int store_if_empty(struct pool *p, int page, int i, uint64_t e) {
+    uint64_t *slot = entry_at(p, page, i);
+    if (*slot) return 0;
+    *slot = e;
+    p->live[page] += e != 0;
+    return 1;
+}
+
+/* Zeroes entry i when it is non-zero and has every bit of required, as TablePagePool.clearIfHas. */
+static inline int clear_if_has(struct pool *p, int page, int i, uint64_t required) {
+    uint64_t *slot = entry_at(p, page, i);
+    if (!*slot || (*slot & required) != required) return 0;
+    *slot = 0;
+    p->live[page]--;
+    return 1;
+}
+
 /* Stores first, first + step, ... into count entries from index from when all are 0; else 0. */
 static int fill_if_empty(struct pool *p, int page, int from, int count, uint64_t first, uint64_t step) {
     uint64_t *slot = entry_at(p, page, from);
-    if (count == 1) { /* a single leaf, as in TablePagePool */
-        if (*slot) return 0;
-        *slot = first;
-        p->live[page] += first != 0;
-        return 1;
-    }
+    if (count == 1) return store_if_empty(p, page, from, first); /* a single leaf, as in TablePagePool */
     if (count < BULK_MIN) {
         for (int k = 0; k < count; k++) if (slot[k]) return 0;
     } else if (memcmp(slot, zero_page, sizeof(uint64_t) * count) != 0) {
@@ -158,12 +170,7 @@ static int fill_if_empty(struct pool *p, int page, int from, int count, uint64_t
 /* Zeroes consecutive non-zero entries having every bit of required, at most max; returns how many. */
 static int clear_run(struct pool *p, int page, int from, int max, uint64_t required) {
     uint64_t *slot = entry_at(p, page, from);
-    if (max == 1) {
-        if (!*slot || (*slot & required) != required) return 0;
-        *slot = 0;
-        p->live[page]--;
-        return 1;
-    }
+    if (max == 1) return clear_if_has(p, page, from, required);
     int cleared = 0;
     while (cleared < max && slot[cleared] && (slot[cleared] & required) == required) cleared++;
     if (cleared < BULK_MIN) for (int k = 0; k < cleared; k++) slot[k] = 0;
@@ -211,13 +218,61 @@ static uint64_t unmap_from(struct table *t, uint64_t iova, uint64_t size) {
     return removed;
 }
 
+/* Exactly one leaf: size is a page size, iova and paddr are aligned to it and iova lies inside the
+ * width. Then every argument check holds and the chunk loop would pick size once: the single-leaf
+ * paths below are IoPageTable's (isOneLeaf, mapLeaf, unmapLeaf). */
+static inline int one_leaf(const struct table *t, uint64_t iova, uint64_t paddr, uint64_t size) {
+    return (size & t->pgsizes) && !(size & (size - 1)) && !((iova | paddr) & (size - 1)) && iova < t->iova_limit;
+}
+
+static int map_leaf(struct table *t, uint64_t iova, uint64_t e, int leaf_level) {
+    int page = table_for(t, iova, leaf_level);
+    return page >= 0 && store_if_empty(&t->pool, page, index_of(iova, leaf_level), e) ? 0 : -17;
+}
+
+/* After unmap_leaf emptied the table at leaf_level: walk again recording the path, then release. */
+static void release_empty_tables_above(struct table *t, uint64_t iova, int leaf_level) {
+    int page = t->root;
+    for (int level = t->root_level; level >= leaf_level; level--) {
+        int i = index_of(iova, level);
+        t->path_page[level] = page;
+        t->path_index[level] = i;
+        if (level > leaf_level) page = table_page(load(&t->pool, page, i));
+    }
+    release_empty_tables_on_path(t, leaf_level);
+}
+
+/* The removed leaf's size, 0 when nothing maps iova, -1 (nothing changed) when the leaf is smaller
+ * than size and the general loop must go on. The walk keeps its path in locals, as in Java. */
+static int64_t unmap_leaf(struct table *t, uint64_t iova, uint64_t size) {
+    int page = t->root;
+    for (int level = t->root_level;; level--) {
+        int i = index_of(iova, level);
+        uint64_t e = load(&t->pool, page, i);
+        if (!present(e)) return 0;
+        if (is_leaf(e, level)) {
+            uint64_t leaf = 1ULL << shift_of(level);
+            if (leaf < size) return -1;
+            clear_if_has(&t->pool, page, i, 0);
+            if (level < t->root_level && t->pool.live[page] == 0) release_empty_tables_above(t, iova, level);
+            return (int64_t) leaf;
+        }
+        page = table_page(e);
+    }
+}
+
 /* 0, -22 (EINVAL) or -17 (EEXIST), as MapResult. */
 static int pt_map(struct table *t, uint64_t iova, uint64_t paddr, uint64_t size, int r, int w) {
+    if ((r || w) && one_leaf(t, iova, paddr, size)) {
+        int leaf_level = level_of(size);
+        uint64_t e = (paddr & ADDRESS_MASK) | (r ? READ : 0) | (w ? WRITE : 0);
+        return map_leaf(t, iova, leaf_level == 1 ? e : e | PS_BIT, leaf_level);
+    }
     if (!r && !w) return -22;
     uint64_t smallest = lowest_bit(t->pgsizes);
     if (size == 0 || ((iova | paddr | size) & (smallest - 1))) return -22;
-    if ((int64_t) iova < 0 || (int64_t) paddr < 0 || (int64_t) size < 0
-        || size > t->iova_limit - iova || size > PHYSICAL_LIMIT - paddr) return -22;
+    /* As IoPageTable: any 64-bit physical address whose range does not wrap past 2^64. */
+    if ((int64_t) iova < 0 || (int64_t) size < 0 || size > t->iova_limit - iova || paddr + size - 1 < paddr) return -22;
     uint64_t prot = (r ? READ : 0) | (w ? WRITE : 0), mapped = 0;
     /* One walk per leaf table; the picked size cannot change inside one (see IoPageTable.map). */
     while (mapped < size) {
@@ -238,6 +293,10 @@ static int pt_map(struct table *t, uint64_t iova, uint64_t paddr, uint64_t size,
 }
 
 static uint64_t pt_unmap(struct table *t, uint64_t iova, uint64_t size) {
+    if (one_leaf(t, iova, 0, size)) {
+        int64_t removed = unmap_leaf(t, iova, size);
+        if (removed >= 0) return (uint64_t) removed;
+    }
     uint64_t smallest = lowest_bit(t->pgsizes);
     if (size == 0 || iova >= t->iova_limit || ((iova | size) & (smallest - 1))) return 0;
     return unmap_from(t, iova, size);
@@ -292,7 +351,7 @@ static void b_map_unmap_256x4k(void) { pt_map(&table, T_256, PADDR, 256 * SIZE_4
 static void b_map_unmap_2m(void) { pt_map(&table, T_2M, PADDR, SIZE_2M, 1, 1); sink += pt_unmap(&table, T_2M, SIZE_2M); }
 static void b_map_unmap_1g(void) { pt_map(&table, T_1G, PADDR, SIZE_1G, 1, 1); sink += pt_unmap(&table, T_1G, SIZE_1G); }
 static void b_random_unmap_remap(void) {
-    uint64_t iova = random_iova[next_random() % RANDOM_PAGES];
+    uint64_t iova = random_iova[next_random() & (RANDOM_PAGES - 1)]; /* as Java: a mask, RANDOM_PAGES is 2^16 */
     sink += pt_unmap(&table, iova, SIZE_4K);
     pt_map(&table, iova, PADDR + (iova - T_RANDOM), SIZE_4K, 1, 1);
 }

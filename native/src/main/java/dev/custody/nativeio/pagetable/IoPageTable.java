@@ -36,6 +36,9 @@ public final class IoPageTable implements AutoCloseable {
     private static final int MAX_ADDRESS_WIDTH = PAGE_SHIFT + 9 * MAX_LEVELS;
 
     private final PageSizeBitmap pageSizes;
+    /** pageSizes' bits, read on every map and unmap. */
+    private final long leafSizes;
+
     private final int addressWidth;
     private final long iovaLimit;
     private final int rootLevel;
@@ -67,6 +70,7 @@ public final class IoPageTable implements AutoCloseable {
                     + "-bit addresses cannot hold leaves of " + pageSizes.largest() + " bytes");
         }
         this.pageSizes = pageSizes;
+        this.leafSizes = pageSizes.bits();
         this.addressWidth = addressWidth;
         this.iovaLimit = 1L << addressWidth;
         this.rootLevel = levels;
@@ -98,6 +102,43 @@ public final class IoPageTable implements AutoCloseable {
      *     exactly as they were (the pool may keep a slab it grew by, on its free list)
      */
     public MapResult map(long iova, long paddr, long size, boolean read, boolean write) {
+        if (isOneLeaf(iova, paddr, size) && (read || write)) {
+            int leafLevel = PageTableEntry.levelOf(size);
+            int prot = (read ? IoMapping.READ : 0) | (write ? IoMapping.WRITE : 0);
+            return mapLeaf(iova, PageTableEntry.leaf(paddr, leafLevel, prot), leafLevel);
+        }
+        return mapRange(iova, paddr, size, read, write);
+    }
+
+    /**
+     * Whether [iova, iova + size) is exactly one leaf: size is one of the page sizes and iova and
+     * paddr are aligned to it, with iova inside the address width. Every check of
+     * {@link #mapRange} and {@link #unmap} then passes without being made: size is non-zero and
+     * aligned to the smallest page size; iova is not negative, and iova + size stays within the
+     * width because the width is a multiple of every page size the table holds; paddr + size
+     * cannot wrap past 2^64 because paddr is a multiple of size. And the chunk loop would pick
+     * size for the one chunk (no larger size fits in size bytes), so the fast paths do exactly
+     * what the general ones do.
+     */
+    private boolean isOneLeaf(long iova, long paddr, long size) {
+        return (size & leafSizes) != 0
+                && (size & (size - 1)) == 0
+                && ((iova | paddr) & (size - 1)) == 0
+                && Long.compareUnsigned(iova, iovaLimit) < 0;
+    }
+
+    /**
+     * {@link #map} of one leaf: one walk, one entry. When closed, the walk's first access to the
+     * root throws the same {@link IllegalStateException} as ensureOpen (the pool checks it).
+     */
+    private MapResult mapLeaf(long iova, long leaf, int leafLevel) {
+        int page = tableFor(iova, leafLevel);
+        // On a conflict nothing changed: tableFor creates tables only where nothing is mapped.
+        return page >= 0 && pool.storeIfEmpty(page, index(iova, leafLevel), leaf) ? MapResult.OK : MapResult.EEXIST;
+    }
+
+    /** {@link #map} in general: any number of leaves, with the argument checks. */
+    private MapResult mapRange(long iova, long paddr, long size, boolean read, boolean write) {
         ensureOpen();
         if (!read && !write) {
             return MapResult.EINVAL;
@@ -156,6 +197,20 @@ public final class IoPageTable implements AutoCloseable {
      *     to the smallest page size, size is 0, or iova lies outside the address width
      */
     public long unmap(long iova, long size) {
+        if (isOneLeaf(iova, 0, size)) {
+            long removed = unmapLeaf(iova, size);
+            if (removed >= 0) {
+                return removed;
+            }
+        }
+        return unmapRange(iova, size);
+    }
+
+    /**
+     * {@link #unmap} in general, with the argument checks. Apart from unmap so the compiled unmap
+     * stays small enough to be inlined into its callers.
+     */
+    private long unmapRange(long iova, long size) {
         ensureOpen();
         if (size <= 0 || iova < 0 || iova >= iovaLimit || !pageSizes.isAligned(iova | size)) {
             return 0;
@@ -323,9 +378,7 @@ public final class IoPageTable implements AutoCloseable {
             int i = index(iova, level);
             long entry = pool.load(page, i);
             if (!isPresent(entry)) {
-                int child = pool.allocate();
-                pool.store(page, i, PageTableEntry.table(child));
-                page = child;
+                page = addTable(page, i);
             } else if (isLeaf(entry, level)) {
                 return -1;
             } else {
@@ -333,6 +386,13 @@ public final class IoPageTable implements AutoCloseable {
             }
         }
         return page;
+    }
+
+    /** A new table page under entry {@code i} of {@code page}; one call, so the walk compiles small. */
+    private int addTable(int page, int i) {
+        int child = pool.allocate();
+        pool.store(page, i, PageTableEntry.table(child));
+        return child;
     }
 
     private long unmapFrom(long iova, long size) {
@@ -365,6 +425,60 @@ public final class IoPageTable implements AutoCloseable {
     }
 
     /**
+     * {@link #unmapFrom} when size is one page size and iova is aligned to it: the leaf covering
+     * iova is removed whole, and when it holds at least size bytes that ends the unmap. Returns
+     * -1, having changed nothing, when the leaf is smaller than size (more leaves follow: the
+     * general loop takes over); 0 when nothing maps iova.
+     *
+     * <p>The walk keeps its path in locals rather than in {@link #pathPage}: the compiled unmap
+     * is then small enough to be inlined. Level 1 entries are always leaves, so it ends there.
+     * The leaf is handled after the loop so that a peeled or unrolled loop does not copy it.
+     */
+    private long unmapLeaf(long iova, long size) {
+        int page = root;
+        int level = rootLevel;
+        int i = index(iova, level);
+        long entry = pool.load(page, i);
+        while (isPresent(entry) && !isLeaf(entry, level)) {
+            page = PageTableEntry.tablePage(entry);
+            level--;
+            i = index(iova, level);
+            entry = pool.load(page, i);
+        }
+        if (!isPresent(entry)) {
+            return 0;
+        }
+        long leafSize = bytesCovered(level);
+        if (leafSize < size) {
+            return -1;
+        }
+        int left = pool.clearEntry(page, i);
+        assert left >= 0 : "the walk found a leaf";
+        if (left == 0 && level < rootLevel) {
+            releaseEmptyTablesAbove(iova, level);
+        }
+        return leafSize;
+    }
+
+    /**
+     * After unmapLeaf emptied the table at {@code leafLevel}: walks to it again, recording the
+     * path (every table on it is still in place), and releases as the general unmap does. Only
+     * when a table empties, so the extra walk is off the common path.
+     */
+    private void releaseEmptyTablesAbove(long iova, int leafLevel) {
+        int page = root;
+        for (int level = rootLevel; level >= leafLevel; level--) {
+            int i = index(iova, level);
+            pathPage[level] = page;
+            pathIndex[level] = i;
+            if (level > leafLevel) {
+                page = PageTableEntry.tablePage(pool.load(page, i));
+            }
+        }
+        releaseEmptyTablesOnPath(leafLevel);
+    }
+
+    /**
      * Walks towards {@code iova}, recording the path, and returns the level of the leaf mapping
      * it, or 0 when nothing does.
      */
@@ -383,7 +497,12 @@ public final class IoPageTable implements AutoCloseable {
             }
             page = PageTableEntry.tablePage(entry);
         }
-        throw new IllegalStateException("walk for 0x" + Long.toHexString(iova) + " passed level 1");
+        throw walkPassedLevel1(iova);
+    }
+
+    /** Apart from walkToLeaf so the walk, on every unmap, compiles small. */
+    private static IllegalStateException walkPassedLevel1(long iova) {
+        return new IllegalStateException("walk for 0x" + Long.toHexString(iova) + " passed level 1");
     }
 
     /** Releases the table pages on the last walk's path that clearing leaves at leafLevel emptied. */

@@ -26,8 +26,8 @@ final class TablePagePool implements AutoCloseable {
     private static final int ENTRIES_PER_PAGE = (int) (PAGE_BYTES / ENTRY_BYTES);
 
     /**
-     * Coordinates (MemorySegment slab, long byteOffset); plain 8-byte access. The unaligned
-     * layout skips an alignment check per access that could never fail: slabs are page-aligned
+     * Coordinates (MemorySegment page, long byteOffset); plain 8-byte access. The unaligned
+     * layout skips an alignment check per access that could never fail: pages are page-aligned
      * and every offset is a multiple of 8.
      */
     private static final VarHandle ENTRY = ValueLayout.JAVA_LONG_UNALIGNED.varHandle();
@@ -45,22 +45,30 @@ final class TablePagePool implements AutoCloseable {
 
     private final Arena arena = Arena.ofShared();
     private final int pagesPerSlab;
-    private final int slabShift;
 
-    private MemorySegment[] slabs = new MemorySegment[4];
     private int slabCount;
+
+    /**
+     * Every page carved so far, by index: a 4 KiB slice of its slab, made once when the slab is
+     * added so that allocating a page creates nothing.
+     */
+    private MemorySegment[] slices = new MemorySegment[0];
+
+    /**
+     * The slice of each page in use, null for a free page; empty once closed. Every entry access
+     * goes through it, and one array read there does three checks: the page is in use (null
+     * otherwise), the pool is open (close empties the array), and, through the slice's own
+     * bounds of 4 KiB, the entry index lies inside the page. It also hands the access its
+     * segment, so the walk's chain of dependent loads per level is the same as finding the slab.
+     */
+    private MemorySegment[] pagesInUse = new MemorySegment[0];
 
     private int[] freePages = new int[64];
     private int freeCount;
 
-    /**
-     * Non-zero entries of each page in use, or {@link #NOT_IN_USE}. One array serves as both the
-     * counts and the in-use check, so the check on every load and store costs a single array read
-     * (a separate BitSet cost a visible share of a 4K map).
-     */
+    /** Non-zero entries of each page in use; 0 for a free page (a released page is empty). */
     private int[] liveEntries = new int[0];
 
-    private static final int NOT_IN_USE = -1;
     private int inUseCount;
     private boolean closed;
 
@@ -70,7 +78,6 @@ final class TablePagePool implements AutoCloseable {
             throw new IllegalArgumentException("pagesPerSlab must be a positive power of two: " + pagesPerSlab);
         }
         this.pagesPerSlab = pagesPerSlab;
-        this.slabShift = Integer.numberOfTrailingZeros(pagesPerSlab);
     }
 
     /** Hands out an all-zero page, growing the pool by one slab when the free list is empty. */
@@ -80,34 +87,79 @@ final class TablePagePool implements AutoCloseable {
             addSlab();
         }
         int page = freePages[--freeCount];
-        liveEntries[page] = 0;
+        pagesInUse[page] = slices[page];
         inUseCount++;
         return page;
     }
 
     /** Returns an empty page to the free list. */
     void release(int page) {
-        checkInUse(page);
+        pageInUse(page);
         if (liveEntries[page] != 0) {
             throw new IllegalStateException("table page " + page + " still has " + liveEntries[page] + " entries");
         }
-        liveEntries[page] = NOT_IN_USE;
+        pagesInUse[page] = null;
         inUseCount--;
         freePages[freeCount++] = page;
     }
 
+    /** @throws IndexOutOfBoundsException when index is outside 0..511 (the slice's bounds check) */
     long load(int page, int index) {
-        checkInUse(page);
-        return (long) ENTRY.get(slabOf(page), entryOffset(page, index));
+        return (long) ENTRY.get(pageInUse(page), index * ENTRY_BYTES);
     }
 
     void store(int page, int index, long entry) {
-        checkInUse(page);
-        MemorySegment slab = slabOf(page);
-        long offset = entryOffset(page, index);
-        long previous = (long) ENTRY.get(slab, offset);
-        ENTRY.set(slab, offset, entry);
+        MemorySegment slice = pageInUse(page);
+        long offset = index * ENTRY_BYTES;
+        long previous = (long) ENTRY.get(slice, offset);
+        ENTRY.set(slice, offset, entry);
         liveEntries[page] += (entry != 0 ? 1 : 0) - (previous != 0 ? 1 : 0);
+    }
+
+    /**
+     * Stores the non-zero {@code entry} at {@code index} when that entry is 0, else changes
+     * nothing and returns false: a single leaf's map, without the run set-up of {@link #fillIfEmpty}.
+     */
+    boolean storeIfEmpty(int page, int index, long entry) {
+        MemorySegment slice = pageInUse(page);
+        long offset = index * ENTRY_BYTES;
+        if ((long) ENTRY.get(slice, offset) != 0) {
+            return false;
+        }
+        ENTRY.set(slice, offset, entry);
+        liveEntries[page] += entry != 0 ? 1 : 0;
+        return true;
+    }
+
+    /**
+     * Zeroes the entry at {@code index} when it is non-zero and returns the entries left in the
+     * page, or returns -1 (nothing changed) when it was already 0: a single leaf's unmap, which
+     * then needs the count to know whether the page emptied, in one access to the page.
+     */
+    int clearEntry(int page, int index) {
+        MemorySegment slice = pageInUse(page);
+        long offset = index * ENTRY_BYTES;
+        if ((long) ENTRY.get(slice, offset) == 0) {
+            return -1;
+        }
+        ENTRY.set(slice, offset, 0L);
+        return --liveEntries[page];
+    }
+
+    /**
+     * Zeroes the entry at {@code index} when it is non-zero and has every bit of {@code required}
+     * set, and says whether it did: a single leaf's unmap, as {@link #clearRun} with max 1.
+     */
+    boolean clearIfHas(int page, int index, long required) {
+        MemorySegment slice = pageInUse(page);
+        long offset = index * ENTRY_BYTES;
+        long entry = (long) ENTRY.get(slice, offset);
+        if (entry == 0 || (entry & required) != required) {
+            return false;
+        }
+        ENTRY.set(slice, offset, 0L);
+        liveEntries[page]--;
+        return true;
     }
 
     /**
@@ -117,41 +169,34 @@ final class TablePagePool implements AutoCloseable {
      * whole run instead of one per entry: this is what makes a contiguous map cheap per page.
      */
     boolean fillIfEmpty(int page, int from, int count, long first, long step) {
-        checkInUse(page);
+        MemorySegment slice = pageInUse(page);
         Objects.checkFromIndexSize(from, count, ENTRIES_PER_PAGE);
-        MemorySegment slab = slabOf(page);
-        long base = entryOffset(page, from);
         if (count == 1) {
-            // A single leaf (every 2M or 1G map, most 4K ones): no loop to set up.
-            if ((long) ENTRY.get(slab, base) != 0) {
-                return false;
-            }
-            ENTRY.set(slab, base, first);
-            liveEntries[page] += first != 0 ? 1 : 0;
-            return true;
+            // A single leaf inside a longer map: no loop to set up.
+            return storeIfEmpty(page, from, first);
         }
-        return fillRunIfEmpty(slab, base, page, count, first, step);
+        return fillRunIfEmpty(slice, from * ENTRY_BYTES, page, count, first, step);
     }
 
     /** {@link #fillIfEmpty} for runs of two or more entries; apart so the one-entry path stays small. */
-    private boolean fillRunIfEmpty(MemorySegment slab, long base, int page, int count, long first, long step) {
+    private boolean fillRunIfEmpty(MemorySegment slice, long base, int page, int count, long first, long step) {
         if (count < BULK_MIN_ENTRIES) {
             for (int k = 0; k < count; k++) {
-                if ((long) ENTRY.get(slab, base + k * ENTRY_BYTES) != 0) {
+                if ((long) ENTRY.get(slice, base + k * ENTRY_BYTES) != 0) {
                     return false;
                 }
             }
         } else {
             // mismatch is a vectorised compare; -1 means the run equals zeroes throughout.
             long bytes = count * ENTRY_BYTES;
-            if (MemorySegment.mismatch(slab, base, base + bytes, ZERO_PAGE, 0, bytes) != -1) {
+            if (MemorySegment.mismatch(slice, base, base + bytes, ZERO_PAGE, 0, bytes) != -1) {
                 return false;
             }
         }
         int stored = 0;
         long entry = first;
         for (int k = 0; k < count; k++, entry += step) {
-            ENTRY.set(slab, base + k * ENTRY_BYTES, entry);
+            ENTRY.set(slice, base + k * ENTRY_BYTES, entry);
             stored += entry != 0 ? 1 : 0;
         }
         liveEntries[page] += stored;
@@ -165,28 +210,20 @@ final class TablePagePool implements AutoCloseable {
      * @return how many entries were zeroed
      */
     int clearRun(int page, int from, int max, long required) {
-        checkInUse(page);
+        MemorySegment slice = pageInUse(page);
         Objects.checkFromIndexSize(from, max, ENTRIES_PER_PAGE);
-        MemorySegment slab = slabOf(page);
-        long base = entryOffset(page, from);
         if (max == 1) {
             // Unmapping a single leaf: no loop to set up.
-            long entry = (long) ENTRY.get(slab, base);
-            if (entry == 0 || (entry & required) != required) {
-                return 0;
-            }
-            ENTRY.set(slab, base, 0L);
-            liveEntries[page]--;
-            return 1;
+            return clearIfHas(page, from, required) ? 1 : 0;
         }
-        return clearLongRun(slab, base, page, max, required);
+        return clearLongRun(slice, from * ENTRY_BYTES, page, max, required);
     }
 
     /** {@link #clearRun} when max is two or more; apart so the one-entry path stays small. */
-    private int clearLongRun(MemorySegment slab, long base, int page, int max, long required) {
+    private int clearLongRun(MemorySegment slice, long base, int page, int max, long required) {
         int cleared = 0;
         while (cleared < max) {
-            long entry = (long) ENTRY.get(slab, base + cleared * ENTRY_BYTES);
+            long entry = (long) ENTRY.get(slice, base + cleared * ENTRY_BYTES);
             if (entry == 0 || (entry & required) != required) {
                 break;
             }
@@ -194,23 +231,23 @@ final class TablePagePool implements AutoCloseable {
         }
         if (cleared < BULK_MIN_ENTRIES) {
             for (int k = 0; k < cleared; k++) {
-                ENTRY.set(slab, base + k * ENTRY_BYTES, 0L);
+                ENTRY.set(slice, base + k * ENTRY_BYTES, 0L);
             }
         } else {
-            slab.asSlice(base, cleared * ENTRY_BYTES).fill((byte) 0);
+            slice.asSlice(base, cleared * ENTRY_BYTES).fill((byte) 0);
         }
         liveEntries[page] -= cleared;
         return cleared;
     }
 
     int liveEntries(int page) {
-        checkInUse(page);
+        pageInUse(page);
         return liveEntries[page];
     }
 
     boolean isInUse(int page) {
-        int[] live = liveEntries;
-        return page >= 0 && page < live.length && live[page] != NOT_IN_USE;
+        MemorySegment[] inUse = pagesInUse;
+        return page >= 0 && page < inUse.length && inUse[page] != null;
     }
 
     int pagesInUse() {
@@ -234,26 +271,28 @@ final class TablePagePool implements AutoCloseable {
         }
         closed = true;
         // Drop our references first so nothing can reach a freed segment through this object.
-        Arrays.fill(slabs, null);
         slabCount = 0;
         freeCount = 0;
         inUseCount = 0;
+        Arrays.fill(slices, null);
+        pagesInUse = new MemorySegment[0];
         liveEntries = new int[0];
         arena.close();
     }
 
     private void addSlab() {
-        if (slabCount == slabs.length) {
-            slabs = Arrays.copyOf(slabs, slabCount * 2);
-        }
         // Page-aligned like hardware table pages. Arena memory starts zeroed.
         MemorySegment slab = arena.allocate(PAGE_BYTES * pagesPerSlab, PAGE_BYTES);
         int firstPage = Math.multiplyExact(slabCount, pagesPerSlab);
-        slabs[slabCount++] = slab;
+        slabCount++;
 
         int capacity = firstPage + pagesPerSlab;
         liveEntries = Arrays.copyOf(liveEntries, capacity);
-        Arrays.fill(liveEntries, firstPage, capacity, NOT_IN_USE);
+        pagesInUse = Arrays.copyOf(pagesInUse, capacity);
+        slices = Arrays.copyOf(slices, capacity);
+        for (int i = 0; i < pagesPerSlab; i++) {
+            slices[firstPage + i] = slab.asSlice(i * PAGE_BYTES, PAGE_BYTES);
+        }
         if (freePages.length < capacity) {
             freePages = Arrays.copyOf(freePages, Math.max(capacity, freePages.length * 2));
         }
@@ -263,25 +302,24 @@ final class TablePagePool implements AutoCloseable {
         }
     }
 
-    private MemorySegment slabOf(int page) {
-        return slabs[page >>> slabShift];
-    }
-
-    private long entryOffset(int page, int index) {
-        Objects.checkIndex(index, ENTRIES_PER_PAGE);
-        return (page & (pagesPerSlab - 1)) * PAGE_BYTES + index * ENTRY_BYTES;
-    }
-
     /**
-     * Also the open check of every entry access: close empties {@link #liveEntries}, so after it
-     * no page is in use, and the failure reports the closed pool first. One array read then
-     * covers both checks on the hot path.
+     * The slice of {@code page}, which must be in use. Also the open check of every entry access:
+     * close empties {@link #pagesInUse}, so after it no page is in use, and the failure reports
+     * the closed pool first.
      */
-    private void checkInUse(int page) {
-        if (!isInUse(page)) {
-            ensureOpen();
-            throw new IllegalStateException("table page " + page + " is not allocated");
+    private MemorySegment pageInUse(int page) {
+        MemorySegment[] inUse = pagesInUse;
+        MemorySegment slice;
+        if (page < 0 || page >= inUse.length || (slice = inUse[page]) == null) {
+            throw notInUse(page);
         }
+        return slice;
+    }
+
+    /** Apart from pageInUse so the hot accessor stays small enough to be inlined everywhere. */
+    private IllegalStateException notInUse(int page) {
+        ensureOpen();
+        return new IllegalStateException("table page " + page + " is not allocated");
     }
 
     private void ensureOpen() {

@@ -55,6 +55,32 @@ class TablePagePoolTest {
     }
 
     @Test
+    void singleEntryStoreAndClearKeepTheCountAndTheChecks() {
+        try (TablePagePool pool = new TablePagePool(4)) {
+            int page = pool.allocate();
+            assertEquals(true, pool.storeIfEmpty(page, 7, 0x1083));
+            assertEquals(false, pool.storeIfEmpty(page, 7, 0x2003), "taken");
+            assertEquals(0x1083, pool.load(page, 7));
+            assertEquals(1, pool.liveEntries(page));
+            assertEquals(false, pool.clearIfHas(page, 7, 0x100), "lacks a required bit");
+            assertEquals(false, pool.clearIfHas(page, 8, 0), "already empty");
+            assertEquals(true, pool.clearIfHas(page, 7, 0x80));
+            assertEquals(0, pool.liveEntries(page));
+            assertEquals(true, pool.storeIfEmpty(page, 7, 0x1003));
+            assertEquals(true, pool.storeIfEmpty(page, 9, 0x2003));
+            assertEquals(1, pool.clearEntry(page, 7), "one entry left");
+            assertEquals(-1, pool.clearEntry(page, 7), "already empty");
+            assertEquals(0, pool.clearEntry(page, 9));
+            assertEquals(0, pool.liveEntries(page));
+            assertThrows(IndexOutOfBoundsException.class, () -> pool.storeIfEmpty(page, 512, 0x1003));
+            assertThrows(IndexOutOfBoundsException.class, () -> pool.clearIfHas(page, -1, 0));
+            pool.release(page);
+            assertThrows(IllegalStateException.class, () -> pool.storeIfEmpty(page, 0, 0x1003), "released");
+            assertThrows(IllegalStateException.class, () -> pool.clearIfHas(page, 0, 0), "released");
+        }
+    }
+
+    @Test
     void closeIsIdempotentAndLaterUseFails() {
         TablePagePool pool = new TablePagePool(4);
         int page = pool.allocate();
@@ -62,6 +88,9 @@ class TablePagePoolTest {
         pool.close();
         assertThrows(IllegalStateException.class, () -> pool.load(page, 0));
         assertThrows(IllegalStateException.class, pool::allocate);
+        IllegalStateException closed =
+                assertThrows(IllegalStateException.class, () -> pool.storeIfEmpty(page, 0, 0x1003));
+        assertEquals("page table is closed", closed.getMessage());
     }
 
     @Test
