@@ -7,7 +7,8 @@ import java.util.Optional;
 
 /**
  * An answer as the journal records it: {@code result} as the scenario format names it ("ok", an
- * errno such as "EPERM", "WARN" or "PENDING"), the reason given with anything but ok (empty for ok),
+ * errno such as "EPERM", "WARN" or "PENDING"), the reason given with anything but ok (empty for ok,
+ * but for a kernel's ok that a check after the call found at odds with the model, {@link HostRecord}),
  * and for ok the reply's value ({@link ReplyText}, empty when it has none). Strings, so that a later
  * version reads it whatever it adds to replies and errnos.
  */

@@ -17,15 +17,20 @@ public record HostRecord(String kind, String action, AnswerRecord kernel) {
 
     /**
      * The kernel answered otherwise than the model: drift. Only a call the kernel made or a change it showed
-     * can drift. A call carried out also drifts when both said ok with different values; the value of the
-     * kernel's ok is the model's except where the kernel's own tells more (a probe's driver, see LiveHost).
+     * can drift. A call carried out also drifts when both said ok with different values (the value of the
+     * kernel's ok is the model's except where the kernel's own tells more: a probe's driver, an IOAS map's
+     * IOVA, see LiveHost), or when the kernel's ok carries a reason: what the host showed right after the
+     * call at odds with the model (an IOAS map's allowed ranges).
      */
     public boolean drifted(AnswerRecord model) {
         if (!kind.equals(CARRIED_OUT) && !kind.equals(SEEN)) {
             return false;
         }
         return !kernel.result().equals(model.result())
-                || (kind.equals(CARRIED_OUT) && kernel.ok() && !kernel.value().equals(model.value()));
+                || (kind.equals(CARRIED_OUT)
+                        && kernel.ok()
+                        && (!kernel.value().equals(model.value())
+                                || !kernel.reason().isEmpty()));
     }
 
     /** The kernel refused what the model had accepted: the model's events did not happen. */

@@ -2,7 +2,9 @@ package dev.custody.live;
 
 import dev.custody.nativeio.host.AgentAnswer;
 import dev.custody.nativeio.host.HostAgent;
+import dev.custody.nativeio.host.MappedMemory;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * {@link HostCalls} on this machine: the native module's FFM agent, which performs the catalogue's lines
@@ -40,6 +42,11 @@ public final class AgentCalls implements HostCalls, AutoCloseable {
     @Override
     public synchronized int adopt(String name, int fd) {
         return agent.adopt(name, fd);
+    }
+
+    @Override
+    public synchronized Optional<MappedMemory> mapped(String name, long iova, long length) {
+        return agent.mapped(name, iova, length);
     }
 
     @Override

@@ -1,6 +1,8 @@
 package dev.custody.live;
 
+import dev.custody.nativeio.host.MappedMemory;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * What performs the guest agent's lines on the live host: the native module's FFM agent on a real host,
@@ -45,6 +47,15 @@ public interface HostCalls {
      */
     default int adopt(String name, int fd) {
         return -EOPNOTSUPP;
+    }
+
+    /**
+     * The host's own view of the bytes that the IOAS or container named {@code name} maps at {@code iova}
+     * (the memory allocated for the map and pinned by the kernel); empty when none covers the range (the
+     * default: a stand-in for the kernel maps nothing). May be called from any thread.
+     */
+    default Optional<MappedMemory> mapped(String name, long iova, long length) {
+        return Optional.empty();
     }
 
     /** The errno of a name with no descriptor behind it. */

@@ -72,6 +72,11 @@ final class LiveAgentContext implements AgentContext {
 
     @Override
     public String name(Handle handle) throws NotRealisable {
+        return handleName(handle);
+    }
+
+    /** The agent's name for what a handle stands for, whatever the command. */
+    static String handleName(Handle handle) throws NotRealisable {
         return switch (handle) {
             case Handle.File file -> fileName(file.id());
             case Handle.Domain domain -> "d" + domain.id().number();

@@ -7,8 +7,10 @@ import dev.custody.entity.HostRecord;
 import dev.custody.entity.ReplyText;
 import dev.custody.model.Command;
 import dev.custody.model.Errno;
+import dev.custody.model.Handle;
 import dev.custody.model.Reply;
 import dev.custody.model.state.KernelState;
+import dev.custody.nativeio.host.MappedMemory;
 import dev.custody.ops.NotRealisable;
 import dev.custody.ops.Operation;
 import dev.custody.ops.Operations;
@@ -25,7 +27,8 @@ import java.util.function.BiFunction;
  * the kernel's answer is compared with the model's. In {@code dryRun} nothing is carried out: the line
  * that would have been is recorded. Commands outside the {@link AllowList} are refused before anything
  * is decided. What user space cannot do (the in-kernel {@code iommu.*} calls, probe fault injection) is
- * decided by the model alone and carries nothing out.
+ * decided by the model alone and carries nothing out. After an IOAS map the kernel's allowed ranges are
+ * asked at once and checked against the map and the model ({@link MappedRangeCheck}).
  */
 public final class LiveHost implements HostPort {
     /** The value the agent's probe answers with: the driver bound afterwards, "none" for none. */
@@ -88,9 +91,10 @@ public final class LiveHost implements HostPort {
     @Override
     public Optional<HostRecord> carryOut(KernelState before, Command<?> command, Decision model) {
         Operation<?> operation = Operations.of(command);
+        LiveAgentContext names = new LiveAgentContext(before.topology(), model);
         String line;
         try {
-            line = operation.agentLine(command, new LiveAgentContext(before.topology(), model));
+            line = operation.agentLine(command, names);
         } catch (NotRealisable userSpaceCannot) {
             return Optional.empty();
         }
@@ -98,9 +102,15 @@ public final class LiveHost implements HostPort {
         if (dryRun) {
             return Optional.of(new HostRecord(HostRecord.DRY_RUN, line, predicted));
         }
-        HostCalls.Answer answer = calls.perform("live" + (++steps), line);
+        String step = "live" + (++steps);
+        HostCalls.Answer answer = calls.perform(step, line);
         carriedOut.incrementAndGet();
         AnswerRecord kernel = kernelAnswer(command, answer, predicted, line);
+        if (command instanceof Command.IoasMap map && answer.result().equals("ok")) {
+            // the kernel's own view of the IOAS after the map, asked before anything else reaches it
+            kernel = MappedRangeCheck.checked(
+                    map, answer, kernel, model, names, query -> calls.perform(step + "-ranges", query));
+        }
         witness.carriedOut(command, line, predicted, kernel);
         return Optional.of(new HostRecord(HostRecord.CARRIED_OUT, line, kernel));
     }
@@ -184,6 +194,23 @@ public final class LiveHost implements HostPort {
 
     void noteKeptAtStart(long files) {
         keptAtStart.addAndGet(files);
+    }
+
+    /**
+     * The agent's own view of the bytes that {@code owner} (an IOAS, or a VFIO container) maps at
+     * {@code iova}: the memory allocated for that map and pinned by the kernel, to write what a device
+     * should read and read back what it wrote; open, it keeps the memory mapped after an unmap. Empty
+     * when no map of it covers the range, or nothing was carried out (a dry run, a stand-in kernel).
+     */
+    public Optional<MappedMemory> mappedMemory(Handle owner, long iova, long length) {
+        if (dryRun) {
+            return Optional.empty();
+        }
+        try {
+            return calls.mapped(LiveAgentContext.handleName(owner), iova, length);
+        } catch (NotRealisable unnamed) {
+            return Optional.empty();
+        }
     }
 
     /**

@@ -20,6 +20,10 @@ final class HostText {
         if (!record.drifted(model)) {
             return record.kernel().result();
         }
+        // both ok with the same value: a check after the call differed, which the reason says
+        if (record.kernel().ok() && model.ok() && record.kernel().value().equals(model.value())) {
+            return record.kernel().result() + " (drift: " + record.kernel().reason() + ")";
+        }
         // both ok with other values (the driver a probe bound): the values say what differed
         return record.kernel().result().equals(model.result())
                 ? record.kernel().result() + " " + record.kernel().value() + " (drift: the model answered "

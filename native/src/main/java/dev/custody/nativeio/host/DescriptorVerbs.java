@@ -107,6 +107,9 @@ final class DescriptorVerbs {
             name.fd = -1;
             name.devid = 0; // a cdev's device object dies with its fd
             name.pt = 0;
+            if (closed == 0) {
+                host.owners.closed(name.label); // an iommufd's IOAS and a container's maps go with the file
+            }
         }
         AgentAnswer answer = host.result(step, err);
         if (host.writes.pendingCount() > 0) {

@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
@@ -35,9 +36,8 @@ public final class HostAgent implements AutoCloseable {
 
     public HostAgent(HostPaths paths) {
         this.host = new HostContext(paths);
-        IoasAreas areas = new IoasAreas();
-        this.iommufd = new IommufdVerbs(host, areas);
-        this.kmod = new KmodVerb(host, areas);
+        this.iommufd = new IommufdVerbs(host, host.areas);
+        this.kmod = new KmodVerb(host, host.areas);
         List<Verb> all = new ArrayList<>();
         all.addAll(new DriverCoreVerbs(host).verbs());
         all.addAll(new DescriptorVerbs(host, seen).verbs());
@@ -115,7 +115,32 @@ public final class HostAgent implements AutoCloseable {
             return -Libc.EBADF;
         }
         OptionalInt fd = descriptor(name);
-        return fd.isPresent() ? Libc.duplicate(fd.getAsInt()) : -Libc.EBADF;
+        if (fd.isEmpty()) {
+            return -Libc.EBADF;
+        }
+        int duplicate = Libc.duplicate(fd.getAsInt());
+        if (duplicate >= 0) {
+            // the other process may keep the file's objects alive: their memory stays until the agent closes
+            host.owners.handedOver(name);
+        }
+        return duplicate;
+    }
+
+    /**
+     * The agent's own view of the bytes that the IOAS or VFIO container named {@code name} maps at
+     * {@code iova}: the memory the agent allocated for that map and the kernel pinned, to write what a
+     * device should read and read back what it wrote. Empty when no map of it covers the range.
+     */
+    public Optional<MappedMemory> mapped(String name, long iova, long length) {
+        if (closed) {
+            return Optional.empty();
+        }
+        return host.owners.view(host.owner(name), iova, length);
+    }
+
+    /** The memory the agent holds for maps, one line per buffer with the maps that use it. */
+    public List<String> mapMemory() {
+        return host.owners.describe();
     }
 
     /**
@@ -144,7 +169,8 @@ public final class HostAgent implements AutoCloseable {
      * Closes every descriptor the agent holds; writes still blocked then get {@link #LAST_CHANCE}
      * to finish (their close was what they waited for), reported by {@link #completions()} at "end".
      * Then the memory the agent backed maps with is unmapped, so that another agent in this process
-     * finds those addresses free ({@link UserMemory}).
+     * finds those addresses free ({@link UserMemory}): what the closes freed already, and what a
+     * descriptor handed to another process kept.
      */
     @Override
     public void close() {
@@ -162,6 +188,7 @@ public final class HostAgent implements AutoCloseable {
         kmod.close();
         host.kernelLog.close();
         seen.addAll(host.writes.collect("end", host.writes.pendingCount() > 0 ? LAST_CHANCE : Duration.ZERO));
+        host.owners.close();
         host.memory.close(); // after the descriptors: the kernel has let go of what their maps pinned
     }
 }

@@ -6,17 +6,33 @@ import java.lang.foreign.MemorySegment;
 import java.util.LinkedHashMap;
 import java.util.SequencedMap;
 
-/** What the verbs share: where the kernel is, the names, the pending writes, the kernel log, the user memory. */
+/**
+ * What the verbs share: where the kernel is, the names, the pending writes, the kernel log, the user
+ * memory and which IOAS or container owns each part of it.
+ */
 final class HostContext {
     final HostPaths paths;
     final AgentNames names = new AgentNames();
     final SysfsWrites writes = new SysfsWrites();
     final UserMemory memory = new UserMemory();
+    final IoasAreas areas = new IoasAreas();
+    final MapOwners owners = new MapOwners(memory, areas::forget);
     final KernelLog kernelLog;
 
     HostContext(HostPaths paths) {
         this.paths = paths;
         this.kernelLog = new KernelLog(paths);
+    }
+
+    /**
+     * Whose maps the maps through a name are: an IOAS's (its iommufd's name and its id), or else the
+     * name's own, as a VFIO container's.
+     */
+    MapOwners.Owner owner(String label) {
+        return names.find(label)
+                .filter(n -> n.id != 0 && n.ictx != null)
+                .map(n -> new MapOwners.Owner(n.ictx.label, n.id))
+                .orElse(MapOwners.Owner.container(label));
     }
 
     /** A call's answer: WARN when it succeeded but the kernel warned meanwhile, else ok with the values or the errno's name. */

@@ -12,8 +12,8 @@ import java.util.List;
 /**
  * The buffers behind IOAS areas, so that a physical address an HWPT translates to can be named as
  * the model names it: the synthetic user address {@link #USER_ADDRESS_BASE} + the area's IOVA + the
- * offset (IoasSpace in the engine). Buffers stay mapped until the agent closes ({@link UserMemory}),
- * so while it is open a page found here still backs its area.
+ * offset (IoasSpace in the engine). A buffer freed once its maps are gone ({@link MapOwners}) is
+ * forgotten here, so a page found here still backs its area.
  */
 final class IoasAreas {
     static final long USER_ADDRESS_BASE = 0x7f0000000000L;
@@ -31,6 +31,12 @@ final class IoasAreas {
         if (areas.size() < MAX_AREAS) {
             areas.add(new Area(userVa, length, iova));
         }
+    }
+
+    /** The buffer {@code range} was unmapped from the process: its areas no longer translate. */
+    void forget(UserMemory.Range range) {
+        areas.removeIf(a -> Long.compareUnsigned(a.userVa(), range.start()) >= 0
+                && Long.compareUnsigned(a.userVa(), range.start() + range.length()) < 0);
     }
 
     /**

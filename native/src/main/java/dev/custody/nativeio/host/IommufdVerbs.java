@@ -192,6 +192,17 @@ final class IommufdVerbs implements AutoCloseable {
             Iommufd.IoasCopy.LENGTH.set(copy, AgentNumbers.number(args.get(5)));
             int err = ioctlErrno(objectFd(args.get(1)), Iommufd.IOMMU_IOAS_COPY, copy);
             long iova = (long) Iommufd.IoasCopy.DST_IOVA.get(copy);
+            if (err == 0) {
+                // the copy shares the source's pinned pages, so their memory is the destination's too
+                // the kernel looks the destination up in the source's iommufd, the file the call went through
+                MapOwners.Owner source = host.owner(args.get(1));
+                host.owners.copied(
+                        source,
+                        (long) Iommufd.IoasCopy.SRC_IOVA.get(copy),
+                        new MapOwners.Owner(source.file(), objectId(args.get(3))),
+                        iova,
+                        (long) Iommufd.IoasCopy.LENGTH.get(copy));
+            }
             return host.result(step, err, values("iova", Long.toUnsignedString(iova)));
         }
     }
@@ -321,8 +332,14 @@ final class IommufdVerbs implements AutoCloseable {
         try (Arena call = Arena.ofConfined()) {
             MemorySegment destroy = call.allocate(Iommufd.Destroy.LAYOUT);
             Iommufd.Destroy.SIZE.set(destroy, (int) Iommufd.Destroy.LAYOUT.byteSize());
-            Iommufd.Destroy.ID.set(destroy, objectId(args.get(1)));
-            return host.result(step, ioctlErrno(host.names.fd(args.get(0)), Iommufd.IOMMU_DESTROY, destroy));
+            int id = objectId(args.get(1));
+            Iommufd.Destroy.ID.set(destroy, id);
+            int err = ioctlErrno(host.names.fd(args.get(0)), Iommufd.IOMMU_DESTROY, destroy);
+            if (err == 0) {
+                // a destroyed IOAS's maps are gone; its memory with them (an HWPT owns none)
+                host.owners.gone(new MapOwners.Owner(args.get(0), id));
+            }
+            return host.result(step, err);
         }
     }
 
@@ -330,7 +347,9 @@ final class IommufdVerbs implements AutoCloseable {
      * ioas-map IOMMUFD IOAS IOVA|- LENGTH FLAGS (names, or a raw flag word "0x..." passed as is):
      * the kernel pins user memory, so a buffer of the length is made for every map, aligned as the
      * kernel aligns a chosen IOVA like the user pointer (up to the length's power of two and 2 MiB,
-     * iopt_alloc_iova): scenarios have no pointer and assume one aligned that well.
+     * iopt_alloc_iova): scenarios have no pointer and assume one aligned that well. The buffer is the
+     * IOAS's ({@link MapOwners}): freed when its unmap, the IOAS's destroy or its iommufd's close ends
+     * the last map of it, and at once when the kernel refuses the map.
      */
     private AgentAnswer ioasMap(String step, List<String> args) throws BadLine {
         long length = AgentNumbers.number(args.get(3));
@@ -349,7 +368,7 @@ final class IommufdVerbs implements AutoCloseable {
         }
         long buffer = -1;
         if (length != 0 && Long.compareUnsigned(length, MOST_MAPPED) <= 0) {
-            buffer = host.memory.backAnywhere(length + 3 * align);
+            buffer = host.owners.allocate(length + 3 * align);
         }
         boolean backed = buffer > 0;
         // aligned to exactly align, never more: IOAS_COPY places a copy like the source's pointer
@@ -366,6 +385,9 @@ final class IommufdVerbs implements AutoCloseable {
             long mapped = (long) Iommufd.IoasMap.IOVA.get(map);
             if (err == 0 && backed) {
                 areas.remember(userVa, length, mapped);
+                host.owners.mapped(host.owner(args.get(1)), userVa, mapped, length);
+            } else {
+                host.owners.notMapped();
             }
             return host.result(step, err, values("iova", Long.toUnsignedString(mapped)));
         }
@@ -380,6 +402,15 @@ final class IommufdVerbs implements AutoCloseable {
             Iommufd.IoasUnmap.LENGTH.set(unmap, AgentNumbers.number(args.get(3)));
             int err = ioctlErrno(objectFd(args.get(1)), Iommufd.IOMMU_IOAS_UNMAP, unmap);
             long length = (long) Iommufd.IoasUnmap.LENGTH.get(unmap);
+            if (err == 0) {
+                long iova = AgentNumbers.number(args.get(2));
+                long asked = AgentNumbers.number(args.get(3));
+                if (iova == 0 && asked == -1L) {
+                    host.owners.gone(host.owner(args.get(1))); // IOMMU_IOAS_UNMAP's "everything"
+                } else {
+                    host.owners.unmapped(host.owner(args.get(1)), iova, asked);
+                }
+            }
             return host.result(step, err, values("length", Long.toUnsignedString(length)));
         }
     }

@@ -5,13 +5,13 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The anonymous memory the agent backs DMA maps with, kept until the agent closes and released then.
- * A type1 map names its user address ({@code map-dma}), so the agent maps memory exactly there, only
- * where nothing is mapped yet; an IOAS map has its buffer wherever the kernel puts it. Within one
- * agent the memory stays (a later map of the same address finds it, as the C agent's would), but an
- * agent that closes gives it back: another agent in the same process (the next engine in one guest
- * boot) then finds the address free again, where it would otherwise find this agent's smaller range
- * in the way and its map of a larger one fail with EFAULT.
+ * The anonymous memory the agent backs DMA maps with: mapped here, released one range at a time when
+ * the maps that pin it are gone ({@link MapOwners} decides when), and whatever is left when the agent
+ * closes. A type1 map names its user address ({@code map-dma}), so the agent maps memory exactly
+ * there, only where nothing is mapped yet; an IOAS map has its buffer wherever the kernel puts it. An
+ * agent that closes gives everything back: another agent in the same process (the next engine in one
+ * guest boot) then finds the address free again, where it would otherwise find this agent's smaller
+ * range in the way and its map of a larger one fail with EFAULT.
  */
 final class UserMemory implements AutoCloseable {
     private static final int READ_WRITE = Libc.PROT_READ | Libc.PROT_WRITE;
@@ -49,6 +49,13 @@ final class UserMemory implements AutoCloseable {
             backed.add(new Range(mapped, length));
         }
         return mapped;
+    }
+
+    /** Unmaps one range this memory backed (nothing when it is not one of them). */
+    void release(Range range) {
+        if (backed.remove(range)) {
+            Libc.munmap(range.start(), range.length());
+        }
     }
 
     /** What is backed now, oldest first. */

@@ -105,14 +105,21 @@ final class VfioVerbs {
             VfioType1.DmaMap.VADDR.set(map, vaddr);
             VfioType1.DmaMap.IOVA.set(map, iova);
             VfioType1.DmaMap.SIZE.set(map, size);
-            return host.result(step, ioctlErrno(host.names.fd(args.get(0)), VfioType1.VFIO_IOMMU_MAP_DMA, map));
+            int err = ioctlErrno(host.names.fd(args.get(0)), VfioType1.VFIO_IOMMU_MAP_DMA, map);
+            if (err == 0) {
+                host.owners.mapped(MapOwners.Owner.container(args.get(0)), vaddr, iova, size);
+            } else {
+                host.owners.notMapped();
+            }
+            return host.result(step, err);
         }
     }
 
     /**
      * User memory where a scenario's vaddr points: anonymous pages, placed only where nothing is
-     * mapped yet (the JVM's own mappings stay as they are), kept until the agent closes, as the C
-     * agent keeps them until its process ends.
+     * mapped yet (the JVM's own mappings stay as they are). It is the container's ({@link MapOwners}):
+     * freed when the container's unmaps or its close end the last map of it, as the C agent's would be
+     * when its process ends. Memory of ours already there (an earlier map of the address) is used again.
      */
     private void backUserRange(long vaddr, long size) {
         long start = vaddr & ~(PAGE - 1);
@@ -120,7 +127,7 @@ final class VfioVerbs {
         if (size == 0 || Long.compareUnsigned(end, start) <= 0 || Long.compareUnsigned(end - start, MOST_BACKED) > 0) {
             return;
         }
-        host.memory.backAt(start, end - start);
+        host.owners.allocateAt(start, end - start);
     }
 
     private AgentAnswer unmapDma(String step, List<String> args) throws BadLine {
@@ -134,6 +141,12 @@ final class VfioVerbs {
             }
             int err = ioctlErrno(host.names.fd(args.get(0)), VfioType1.VFIO_IOMMU_UNMAP_DMA, unmap);
             long size = (long) VfioType1.DmaUnmap.SIZE.get(unmap);
+            MapOwners.Owner container = MapOwners.Owner.container(args.get(0));
+            if (err == 0 && AgentNumbers.number(args.get(3)) != 0) {
+                host.owners.gone(container);
+            } else if (err == 0) {
+                host.owners.unmapped(container, AgentNumbers.number(args.get(1)), AgentNumbers.number(args.get(2)));
+            }
             return host.result(step, err, values("size", Long.toUnsignedString(size)));
         }
     }

@@ -31,6 +31,9 @@ public final class LibcIo {
     // ssize_t pread(int fd, void *buf, size_t count, off_t offset)
     private static final MethodHandle PREAD =
             Downcalls.capturing("pread", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
+    // ssize_t pwrite(int fd, const void *buf, size_t count, off_t offset)
+    private static final MethodHandle PWRITE =
+            Downcalls.capturing("pwrite", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
     // off_t lseek(int fd, off_t offset, int whence)
     private static final MethodHandle LSEEK =
             Downcalls.capturing("lseek", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT));
@@ -53,6 +56,17 @@ public final class LibcIo {
         try (Arena call = Arena.ofConfined()) {
             MemorySegment errno = call.allocate(Downcalls.CAPTURE_LAYOUT);
             long result = (long) PREAD.invokeExact(errno, fd, buffer, buffer.byteSize(), offset);
+            return result >= 0 ? result : -Downcalls.errnoOf(errno);
+        } catch (Throwable unexpected) {
+            throw Downcalls.rethrow(unexpected);
+        }
+    }
+
+    /** @return the bytes of {@code buffer} written at {@code offset}, or -errno */
+    public static long pwrite(int fd, MemorySegment buffer, long offset) {
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment errno = call.allocate(Downcalls.CAPTURE_LAYOUT);
+            long result = (long) PWRITE.invokeExact(errno, fd, buffer, buffer.byteSize(), offset);
             return result >= 0 ? result : -Downcalls.errnoOf(errno);
         } catch (Throwable unexpected) {
             throw Downcalls.rethrow(unexpected);

@@ -1,6 +1,7 @@
 package dev.custody.nativeio.uapi;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.StructLayout;
@@ -19,9 +20,15 @@ public final class Vfio {
     public static final long VFIO_GROUP_SET_CONTAINER = Ioctl.io(VfioType1.TYPE, VfioType1.BASE + 4);
     public static final long VFIO_GROUP_UNSET_CONTAINER = Ioctl.io(VfioType1.TYPE, VfioType1.BASE + 5);
     public static final long VFIO_GROUP_GET_DEVICE_FD = Ioctl.io(VfioType1.TYPE, VfioType1.BASE + 6);
+    public static final long VFIO_DEVICE_GET_REGION_INFO = Ioctl.io(VfioType1.TYPE, VfioType1.BASE + 8);
     public static final long VFIO_DEVICE_BIND_IOMMUFD = Ioctl.io(VfioType1.TYPE, VfioType1.BASE + 18);
     public static final long VFIO_DEVICE_ATTACH_IOMMUFD_PT = Ioctl.io(VfioType1.TYPE, VfioType1.BASE + 19);
     public static final long VFIO_DEVICE_DETACH_IOMMUFD_PT = Ioctl.io(VfioType1.TYPE, VfioType1.BASE + 20);
+
+    /** vfio-pci's region indexes: BAR 0, and the device's configuration space. */
+    public static final int PCI_BAR0_REGION_INDEX = 0;
+
+    public static final int PCI_CONFIG_REGION_INDEX = 7;
 
     public static final int GROUP_FLAGS_VIABLE = 1;
     public static final int GROUP_FLAGS_CONTAINER_SET = 1 << 1;
@@ -73,5 +80,29 @@ public final class Vfio {
         public static final VarHandle ARGSZ = Uapi.field(LAYOUT, "argsz");
 
         private DetachIommufdPt() {}
+    }
+
+    /** struct vfio_region_info: where a region of the device fd is (offset) and how large it is. */
+    public static final class RegionInfo {
+        public static final StructLayout LAYOUT = MemoryLayout.structLayout(
+                        JAVA_INT.withName("argsz"),
+                        JAVA_INT.withName("flags"),
+                        JAVA_INT.withName("index"),
+                        JAVA_INT.withName("cap_offset"),
+                        JAVA_LONG.withName("size"),
+                        JAVA_LONG.withName("offset"))
+                .withName("vfio_region_info");
+        public static final VarHandle ARGSZ = Uapi.field(LAYOUT, "argsz");
+        public static final VarHandle FLAGS = Uapi.field(LAYOUT, "flags");
+        public static final VarHandle INDEX = Uapi.field(LAYOUT, "index");
+        public static final VarHandle SIZE = Uapi.field(LAYOUT, "size");
+        public static final VarHandle OFFSET = Uapi.field(LAYOUT, "offset");
+
+        /** flags: the region can be read, written. */
+        public static final int FLAG_READ = 1;
+
+        public static final int FLAG_WRITE = 1 << 1;
+
+        private RegionInfo() {}
     }
 }

@@ -28,6 +28,16 @@ class NewerUapiLayoutTest {
     }
 
     @Test
+    void vfioRegionInfoIsTheKernels() {
+        // struct vfio_region_info: four u32, then size and offset; _IO(';', 100 + 8)
+        assertEquals(32, Vfio.RegionInfo.LAYOUT.byteSize());
+        assertEquals(8, offset(Vfio.RegionInfo.LAYOUT, "index"));
+        assertEquals(16, offset(Vfio.RegionInfo.LAYOUT, "size"));
+        assertEquals(24, offset(Vfio.RegionInfo.LAYOUT, "offset"));
+        assertEquals(0x3b6c, Vfio.VFIO_DEVICE_GET_REGION_INFO);
+    }
+
+    @Test
     void vfioCdevRequestsAreTheKernels() {
         // _IO(';', 100 + 18..20)
         assertEquals(0x3b76, Vfio.VFIO_DEVICE_BIND_IOMMUFD);

@@ -37,6 +37,14 @@ public final class LiveCheck {
              "steps": []}
             """;
 
+    /** The machine of the read-back check: QEMU's edu, the oracle's device without a driver, alone in its group. */
+    static final String EDU_MACHINE = """
+            {"name": "edu-read-back",
+             "topology": {"iommus": [{"name": "dmar0"}],
+              "devices": [{"name": "edu", "iommu": "dmar0", "group": 1}]},
+             "steps": []}
+            """;
+
     /** The JDK modules the engine needs (Pekko's management and naming, H2's and Kryo's). */
     static final List<String> MODULES = List.of(
             "java.base", "java.logging", "java.management", "java.naming", "java.sql", "java.xml", "jdk.unsupported");
@@ -72,6 +80,20 @@ public final class LiveCheck {
 
     public GuestCheckResult run() throws NotRealisable {
         return run(LiveSelfCheck.class.getName(), addresses(), LiveSelfCheck.SUMMARY_PREFIX);
+    }
+
+    /**
+     * Runs {@link EduReadBackCheck}: live mode's IOAS maps, with the memory the agent owns for them, read
+     * back through edu's DMA behind the emulated IOMMU.
+     */
+    public GuestCheckResult runEduReadBack() throws NotRealisable {
+        GuestLayout layout = GuestLayout.of(ScenarioParser.parse("edu-read-back", EDU_MACHINE));
+        return run(
+                layout,
+                List.of(),
+                EduReadBackCheck.class.getName(),
+                List.of(layout.device(new DeviceId("edu")).address()),
+                EduReadBackCheck.SUMMARY_PREFIX);
     }
 
     /** The guest addresses of the endpoint driven through VFIO and of the one unbound behind the engine's back. */

@@ -236,9 +236,11 @@ public final class LiveScenarioRun {
         public void carriedOut(Command<?> command, String line, AnswerRecord model, AnswerRecord kernel) {
             // both ok with other values (the driver a probe bound) is a disagreement too: the values show it
             boolean valuesDiffer = model.ok() && kernel.ok() && !model.value().equals(kernel.value());
+            // a kernel's ok with a reason: a check after the call (an IOAS map's ranges) found it at odds
+            String checked = kernel.ok() && !kernel.reason().isEmpty() ? " (" + kernel.reason() + ")" : "";
             ObjectNode call = JSON.objectNode()
                     .put("model", valuesDiffer ? "ok " + model.value() : model.result())
-                    .put("kernel", valuesDiffer ? "ok " + kernel.value() : kernel.result())
+                    .put("kernel", (valuesDiffer ? "ok " + kernel.value() : kernel.result()) + checked)
                     .put("line", line);
             synchronized (LiveScenarioRun.this) {
                 carried.add(call);
