@@ -251,7 +251,7 @@ final class Connection extends ClientBase {
             }
             try {
                 socket = Libc.duplicate(ChannelDescriptors.of(channel));
-            } catch (UnsupportedOperationException unreadable) { // checked before the request was answered
+            } catch (UnsupportedOperationException unreadable) { // give-back checked it before asking
                 return new Received.Failed(95); // EOPNOTSUPP
             }
         }

@@ -116,6 +116,16 @@ public final class ControlServer implements AutoCloseable {
     }
 
     static ControlServer start(ServerSettings settings, EngineAdmin custody, PeerIdentity identity) throws Exception {
+        return start(settings, custody, identity, records -> records);
+    }
+
+    /** As the others, with the state log's records passed through {@code records} (a test makes them fail). */
+    static ControlServer start(
+            ServerSettings settings,
+            EngineAdmin custody,
+            PeerIdentity identity,
+            java.util.function.UnaryOperator<StateRecords> records)
+            throws Exception {
         Optional<Path> stateLogPath = settings.stateDirectory().map(d -> d.resolve(STATE_LOG));
         ServerRecovery.Recovered recovered = stateLogPath.isPresent()
                 ? ServerRecovery.read(stateLogPath.get())
@@ -127,7 +137,8 @@ public final class ControlServer implements AutoCloseable {
         Settled settled = await(custody.settle(), settings);
         KernelState initial = await(custody.state(), settings);
         Timeline timeline = new Timeline(initial, settled.lastSeq());
-        StateLog state = new StateLog(stateLogPath.map(JsonLines::at).orElseGet(JsonLines::none));
+        StateLog state =
+                new StateLog(records.apply(stateLogPath.map(JsonLines::at).orElseGet(JsonLines::none)));
         AuditLog audit = new AuditLog(settings.stateDirectory()
                 .map(d -> JsonLines.at(d.resolve(AUDIT_LOG)))
                 .orElseGet(JsonLines::none));

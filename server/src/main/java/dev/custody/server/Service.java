@@ -329,23 +329,34 @@ final class Service {
         if (asked != null) {
             asked.forEach(n -> names.add(n.textValue()));
         }
-        HandOver.Taken taken;
-        table.lock.lock();
-        try {
-            if (table.released()) {
-                throw new ProtocolError("ENOENT", "holder " + table.key() + " was released", "server", request.id());
+        HandOver.Taken taken = null;
+        boolean queued = false;
+        try { // the duplicates are the server's until they are queued: closed on every other path
+            table.lock.lock();
+            try {
+                if (table.released()) {
+                    throw new ProtocolError(
+                            "ENOENT", "holder " + table.key() + " was released", "server", request.id());
+                }
+                taken = HandOver.take(settings.live().orElseThrow(), table, names, timeline.current(), request.id());
+                if (table.isHolder()) {
+                    handedOut(table, taken, request);
+                }
+            } finally {
+                table.lock.unlock();
             }
-            taken = HandOver.take(settings.live().orElseThrow(), table, names, timeline.current(), request.id());
-            if (table.isHolder()) {
-                handedOut(table, taken, request);
-            }
+            metrics.handedOver.addAndGet(taken.descriptors().length);
+            audit.answered(
+                    caller(connection, request), request.execute(), request.opid(), "ok", "server", Optional.empty());
+            connection.handOver(withId(Messages.ok(taken.body(), null), request), taken.descriptors());
+            queued = true;
         } finally {
-            table.lock.unlock();
+            if (!queued && taken != null) {
+                for (int fd : taken.descriptors()) {
+                    dev.custody.nativeio.libc.Libc.close(fd);
+                }
+            }
         }
-        metrics.handedOver.addAndGet(taken.descriptors().length);
-        audit.answered(
-                caller(connection, request), request.execute(), request.opid(), "ok", "server", Optional.empty());
-        connection.handOver(withId(Messages.ok(taken.body(), null), request), taken.descriptors());
         return null;
     }
 
@@ -353,7 +364,9 @@ final class Service {
      * Records each file of a holder whose descriptor is about to go to its process, with fstat's identity
      * of it, in the state log before the descriptors are sent: a restart then keeps the file open for
      * that process, and a descriptor given back is matched against the identity. A descriptor that
-     * cannot be read refuses the whole request (the duplicates are closed).
+     * cannot be read refuses the whole request (the caller closes the duplicates). A record that cannot
+     * be written refuses it too: the files recorded out before it are recorded back where the log
+     * takes it (else they stay out, and the owner says they were closed: holder.descriptors-closed).
      */
     private void handedOut(HandleTable table, HandOver.Taken taken, Request request) {
         List<dev.custody.nativeio.libc.FileIdentity> identities = new ArrayList<>();
@@ -361,9 +374,6 @@ final class Service {
             dev.custody.nativeio.libc.FileIdentity.Read read =
                     dev.custody.nativeio.libc.FileIdentity.of(taken.descriptors()[i]);
             if (read.identity().isEmpty()) {
-                for (int fd : taken.descriptors()) {
-                    dev.custody.nativeio.libc.Libc.close(fd);
-                }
                 throw new ProtocolError(
                         "EBADF",
                         table.describe(taken.files().get(i)) + ": its descriptor cannot be read (fstat: "
@@ -374,9 +384,28 @@ final class Service {
             }
             identities.add(read.identity().get());
         }
-        for (int i = 0; i < identities.size(); i++) {
-            state.handedOut(table, taken.files().get(i), identities.get(i));
-            table.handedOut(taken.files().get(i), identities.get(i), true);
+        int recorded = 0;
+        try {
+            for (; recorded < identities.size(); recorded++) {
+                state.handedOut(table, taken.files().get(recorded), identities.get(recorded));
+                table.handedOut(taken.files().get(recorded), identities.get(recorded), true);
+            }
+        } catch (RuntimeException unrecorded) {
+            for (int i = 0; i < recorded; i++) {
+                FileId file = taken.files().get(i);
+                try {
+                    state.back(table, file, "not handed out: the state log failed");
+                    table.back(file);
+                } catch (RuntimeException stillOut) {
+                    unrecorded.addSuppressed(stillOut);
+                    LOG.warn(
+                            "{} of holder {} stays recorded out though it was never sent",
+                            table.describe(file),
+                            table.holderName(),
+                            stillOut);
+                }
+            }
+            throw unrecorded;
         }
     }
 
@@ -388,7 +417,11 @@ final class Service {
      * is closed); one it holds none for since it restarted takes the one given back.
      */
     private ObjectNode giveBack(Client connection, Request request) {
-        HandleTable table = ownHolder(connection, request);
+        HandleTable table = ownHolder(connection, request, true);
+        Optional<String> unreadable = dev.custody.nativeio.libc.ChannelDescriptors.unavailable();
+        if (unreadable.isPresent()) { // as take-descriptors: checked before the client is told to send
+            throw new ProtocolError("EOPNOTSUPP", unreadable.get(), "server", request.id());
+        }
         List<FileId> files;
         table.lock.lock();
         try {
@@ -405,22 +438,28 @@ final class Service {
         ObjectNode body = Messages.NODES.objectNode();
         ArrayNode list = body.putArray("given-back");
         List<String> notTaken = new ArrayList<>();
+        int handled = 0; // descriptors[0..handled) are closed or the host's; the rest are closed on the way out
         table.lock.lock();
         try {
             TakeBack.match(table, files, descriptors, settings.live().orElseThrow(), request.id());
             for (int i = 0; i < files.size(); i++) {
                 FileId file = files.get(i);
-                boolean engineHeld = table.out(file).orElseThrow().engineHolds();
+                HandleTable.Out out = table.out(file).orElseThrow();
+                boolean engineHeld = out.engineHolds();
+                int given = descriptors[i];
+                handled = i + 1;
                 if (engineHeld) {
-                    dev.custody.nativeio.libc.Libc.close(descriptors[i]); // the engine keeps its own
+                    dev.custody.nativeio.libc.Libc.close(given); // the engine keeps its own
                 } else {
-                    int adopted = settings.live().orElseThrow().adopt(file, descriptors[i]);
+                    int adopted = settings.live().orElseThrow().adopt(file, given);
                     if (adopted < 0) {
-                        dev.custody.nativeio.libc.Libc.close(descriptors[i]);
+                        dev.custody.nativeio.libc.Libc.close(given);
                         notTaken.add(
                                 table.describe(file) + " (" + dev.custody.nativeio.libc.ErrnoNames.of(-adopted) + ")");
                         continue;
                     }
+                    // the engine holds it now, whether or not the record below can be written
+                    table.handedOut(file, out.identity(), true);
                 }
                 state.back(table, file, "given back");
                 table.back(file);
@@ -431,6 +470,9 @@ final class Service {
             }
         } finally {
             table.lock.unlock();
+            for (int i = handled; i < descriptors.length; i++) {
+                dev.custody.nativeio.libc.Libc.close(descriptors[i]);
+            }
         }
         if (!notTaken.isEmpty()) {
             throw new ProtocolError(
@@ -453,7 +495,7 @@ final class Service {
      * host (nothing is carried out).
      */
     private ObjectNode descriptorsClosed(Client connection, Request request) {
-        HandleTable table = ownHolder(connection, request);
+        HandleTable table = ownHolder(connection, request, false);
         ObjectNode body = Messages.NODES.objectNode();
         ArrayNode back = body.putArray("back");
         ArrayNode closedInModel = body.putArray("closedInModel");
@@ -499,12 +541,14 @@ final class Service {
     }
 
     /**
-     * The holder a give-back request names, checked: live host mode with real descriptors, a holder that
-     * exists, and the caller its owner (another user: EPERM, audited, whatever the policy grants).
+     * The holder a give-back request names, checked: a holder that exists, the caller its owner (another
+     * user: EPERM, audited, whatever the policy grants) and, where descriptors are to come
+     * ({@code receives}), live host mode with real descriptors. Saying the copies were closed needs
+     * none: after a start without --host on the state of a live one, it is how a file left out is closed.
      */
-    private HandleTable ownHolder(Client connection, Request request) {
+    private HandleTable ownHolder(Client connection, Request request, boolean receives) {
         mayAct(connection, request);
-        Optional<String> none = HandOver.unavailable(settings.live());
+        Optional<String> none = receives ? HandOver.unavailable(settings.live()) : Optional.empty();
         if (none.isPresent()) {
             throw new ProtocolError("EOPNOTSUPP", none.get(), "server", request.id());
         }

@@ -161,8 +161,8 @@ final class TakeBack {
 
     /**
      * Checks that descriptor {@code i} is the file {@code files[i]} handed out: fstat's identity must be the
-     * one recorded when it was taken. Any one that is not refuses the whole request: every descriptor is
-     * closed and nothing changes.
+     * one recorded when it was taken. Any one that is not refuses the whole request and nothing changes;
+     * the caller closes the descriptors on every path, this refusal's and any failure's.
      */
     static void match(HandleTable table, List<FileId> files, int[] descriptors, LiveHost host, JsonNode id) {
         for (int i = 0; i < files.size(); i++) {
@@ -184,9 +184,6 @@ final class TakeBack {
                 problem = anotherOpen(table, file, i, descriptors[i], host);
             }
             if (problem != null) {
-                for (int fd : descriptors) {
-                    Libc.close(fd);
-                }
                 throw new ProtocolError("EBADF", problem + "; nothing was given back", "server", id);
             }
         }

@@ -193,4 +193,72 @@ class TakeBackRestartTest {
             }
         }
     }
+
+    /**
+     * The engine started again on the same journal and state directory, but without --host: nothing can
+     * be given back (no real descriptor is held), yet the owner says its process closed its copies, and
+     * the files it took close in the model, so the holder can be released.
+     */
+    @Test
+    void aRestartWithoutTheHostClosesWhatTheProcessSaysItClosed() throws Exception {
+        JournalSpec journal =
+                JournalSpec.parse("h2:" + directory.resolve("journal")).prepared();
+        Path kernelFiles = Files.createDirectories(directory.resolve("kernel"));
+        PeerCredentials alice = PeerCredentials.of("alice", "users");
+        TakeBackTest.Taken taken;
+        try (FileKernel first = new FileKernel(kernelFiles);
+                CustodyRuntime runtime = CustodyRuntime.start(journal.config())) {
+            LiveHost host = host(first);
+            EngineAdmin custody = engine(runtime, host);
+            try (ControlServer server = ControlServer.start(settings(journal, host), custody, channel -> alice);
+                    DescriptorClient manager = new DescriptorClient(server.socket());
+                    DescriptorClient qemu = new DescriptorClient(server.socket())) {
+                TakeBackTest.openForVm42(manager);
+                taken = TakeBackTest.take(qemu);
+            } finally {
+                custody.stop().toCompletableFuture().get(60, TimeUnit.SECONDS);
+            }
+        }
+
+        try (CustodyRuntime runtime = CustodyRuntime.start(journal.config())) {
+            EngineAdmin custody = EngineAdmin.start(runtime, "take-back", Topologies.threeGroups(), TIMEOUT)
+                    .toCompletableFuture()
+                    .get(60, TimeUnit.SECONDS);
+            ServerSettings modelOnly = ServerSettings.of(
+                            directory.resolve("custody.sock"), "take-back", Topologies.threeGroups())
+                    .withPolicy(TakeBackTest.TWO_USERS)
+                    .withState(Optional.of(directory.resolve("serve")), Optional.of(journal.config()));
+            try (ControlServer server = ControlServer.start(modelOnly, custody, channel -> alice);
+                    DescriptorClient vm = new DescriptorClient(server.socket())) {
+                String release = "{\"execute\": \"holder.release\", \"holder\": \"vm-42\"}";
+                assertRefused(
+                        "EBUSY",
+                        "holder vm-42's process holds the descriptors of",
+                        vm.call(release).message());
+                assertRefused(
+                        "EOPNOTSUPP",
+                        "not in live host mode",
+                        vm.giveBack(giveBack("vm-42", taken.group())).message());
+
+                JsonNode said = vm.call("{\"execute\": \"holder.descriptors-closed\", \"holder\": \"vm-42\","
+                                + " \"arguments\": {\"files\": [" + taken.group() + ", " + taken.container() + "]}}")
+                        .message();
+                assertEquals(2, said.at("/return/back").size(), said.toString());
+                assertEquals(2, said.at("/return/closedInModel").size(), said.toString());
+                for (int file : List.of(taken.group(), taken.container())) {
+                    assertFalse(
+                            custody.state()
+                                    .toCompletableFuture()
+                                    .get(60, TimeUnit.SECONDS)
+                                    .file(new FileId(file))
+                                    .map(OpenFile::fdOpen)
+                                    .orElse(false),
+                            "file " + file + " is closed in the model");
+                }
+                assertTrue(vm.call(release).message().has("return"), "nothing is out: the holder releases");
+            } finally {
+                custody.stop().toCompletableFuture().get(60, TimeUnit.SECONDS);
+            }
+        }
+    }
 }

@@ -195,6 +195,9 @@ public final class SimulateCommand implements Callable<Integer> {
         SimSettings settings;
         try {
             checkNodes();
+            if (traceWindow < 1) { // before any run, as the other arguments: a usage error, not a failure
+                throw new IllegalArgumentException("--trace-window keeps at least one call, not " + traceWindow);
+            }
             settings = settings();
         } catch (IllegalArgumentException bad) {
             System.err.println("custody simulate: " + bad.getMessage());

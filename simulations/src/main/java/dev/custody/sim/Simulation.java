@@ -417,6 +417,9 @@ public final class Simulation {
         private final Stats stats = new Stats();
         private final AtomicBoolean stopped = new AtomicBoolean();
         private Optional<Failed> failure = Optional.empty();
+        /** What the trace kept when the failure was found: the calls after it are not part of it. */
+        private Optional<TraceWindow.Kept> keptAtFailure = Optional.empty();
+
         private long checks;
 
         record Failed(long step, List<Violation> violations) {}
@@ -455,6 +458,7 @@ public final class Simulation {
                 if (failure.isEmpty()) {
                     failure =
                             Optional.of(new Failed(trace.calls(), List.of(engineError(operationId, command, broken))));
+                    keptAtFailure = Optional.of(trace.kept(initial));
                     observer.failed(failure.get().violations());
                 }
                 stopped.set(true);
@@ -480,6 +484,7 @@ public final class Simulation {
             checks++;
             if (!violations.isEmpty() && failure.isEmpty()) {
                 failure = Optional.of(new Failed(trace.calls(), violations));
+                keptAtFailure = Optional.of(trace.kept(initial));
                 stopped.set(true);
             }
             observer.decided(
@@ -574,9 +579,13 @@ public final class Simulation {
             return failure;
         }
 
-        /** The calls kept for shrinking, and from which state they were decided. */
+        /**
+         * The calls kept for shrinking, and from which state they were decided: up to the failing call,
+         * when there is one, since a concurrent run's other agents go on deciding until they see it stop
+         * (their calls would push the failing one out of the window).
+         */
         synchronized TraceWindow.Kept kept() {
-            return trace.kept(initial);
+            return keptAtFailure.orElseGet(() -> trace.kept(initial));
         }
 
         /** The calls the trace holds in memory now: at the window, however long the run. */

@@ -42,4 +42,11 @@ class SimulateHostsCliTest {
         assertEquals(2, none.status(), none.err());
         assertTrue(none.err().contains("--hosts must be at least 1"), none.err());
     }
+
+    @Test
+    void aTraceWindowOfNoCallsIsAUsageErrorNamingTheOption() {
+        CliRun none = CliRun.of("simulate", "--engine", "rules", "--ops", "10", "--trace-window", "0");
+        assertEquals(2, none.status(), none.err());
+        assertTrue(none.err().contains("--trace-window keeps at least one call, not 0"), none.err());
+    }
 }
