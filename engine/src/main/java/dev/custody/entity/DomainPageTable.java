@@ -6,6 +6,7 @@ import dev.custody.model.mapping.IommuDomainMappings;
 import dev.custody.model.mapping.Mapping;
 import dev.custody.model.state.KernelState;
 import dev.custody.nativeio.pagetable.IoMapping;
+import dev.custody.nativeio.pagetable.IoMappingChecksum;
 import dev.custody.nativeio.pagetable.IoPageTable;
 import dev.custody.nativeio.pagetable.MapResult;
 import dev.custody.nativeio.pagetable.PageSizeBitmap;
@@ -19,12 +20,29 @@ import java.util.Optional;
  * It is rebuilt from the journaled mapping set when the actor recovers, kept in step with every map
  * and unmap after that, and checked against the journaled set each time, so a translation the actor
  * answers is one the journal can prove.
+ *
+ * <p>The off-heap table is allocated by the first map, not when the domain is: a table starts with a
+ * slab of 256 KiB of zeroed native memory in an arena of its own, and most domains (every one the
+ * journal benchmark allocates, for one) are attached and freed without ever being mapped. Until then
+ * it reads as the empty table it would be.
  */
 final class DomainPageTable implements AutoCloseable {
-    private final IoPageTable table;
+    private final PageSizeBitmap pageSizes;
+    private final int addressWidth;
+    /** Null until the first map. */
+    private IoPageTable table;
 
-    private DomainPageTable(IoPageTable table) {
-        this.table = table;
+    private DomainPageTable(PageSizeBitmap pageSizes, int addressWidth) {
+        this.pageSizes = pageSizes;
+        this.addressWidth = addressWidth;
+    }
+
+    /** The real table, allocated now if nothing was mapped before. */
+    private IoPageTable table() {
+        if (table == null) {
+            table = new IoPageTable(pageSizes, addressWidth);
+        }
+        return table;
     }
 
     /** The page table of the entity's domain, when it is a paging domain somebody maps (a caller, type1, an IOAS). */
@@ -38,17 +56,17 @@ final class DomainPageTable implements AutoCloseable {
                         + " leaves needing " + pages + " table pages, more than the "
                         + PageTableBudget.HOST_TABLE_PAGES + " a host's domains may hold: the journal is damaged");
             }
-            DomainPageTable built =
-                    new DomainPageTable(new IoPageTable(new PageSizeBitmap(sizes), mappings.addressWidth()));
+            DomainPageTable built = new DomainPageTable(new PageSizeBitmap(sizes), mappings.addressWidth());
             for (Mapping run : mappings.runs()) {
                 built.requireLeaves(run);
                 for (Mapping leaf : run.leaves()) {
-                    MapResult result = built.table.map(
-                            leaf.iova(),
-                            leaf.paddr(),
-                            leaf.size(),
-                            leaf.prot().read(),
-                            leaf.prot().write());
+                    MapResult result = built.table()
+                            .map(
+                                    leaf.iova(),
+                                    leaf.paddr(),
+                                    leaf.size(),
+                                    leaf.prot().read(),
+                                    leaf.prot().write());
                     if (result != MapResult.OK) {
                         built.close();
                         throw new IllegalStateException("the journaled mapping " + leaf + " does not map: " + result);
@@ -82,6 +100,7 @@ final class DomainPageTable implements AutoCloseable {
     private void map(List<Mapping> runs) {
         runs.forEach(run -> {
             requireLeaves(run);
+            IoPageTable table = table();
             for (Mapping leaf : run.leaves()) {
                 table.map(
                         leaf.iova(),
@@ -99,7 +118,9 @@ final class DomainPageTable implements AutoCloseable {
 
     /** The run's leaves are contiguous from its IOVA: one unmap takes them all, as it would one by one. */
     private void unmap(List<Mapping> runs) {
-        runs.forEach(run -> table.unmap(run.iova(), run.length()));
+        if (table != null) { // nothing is mapped before the first map
+            runs.forEach(run -> table.unmap(run.iova(), run.length()));
+        }
     }
 
     /**
@@ -110,16 +131,16 @@ final class DomainPageTable implements AutoCloseable {
      */
     private void requireLeaves(Mapping run) {
         long size = run.size();
-        boolean onePage = Long.bitCount(size) == 1 && (table.pageSizes().bits() & size) != 0;
+        boolean onePage = Long.bitCount(size) == 1 && (pageSizes.bits() & size) != 0;
         boolean aligned = onePage && (run.iova() & (size - 1)) == 0 && (run.paddr() & (size - 1)) == 0;
-        long width = table.addressWidth();
+        long width = addressWidth;
         // leaves of one size inside the address width: fewer than 2^(width - log2 size) of them
         boolean fits = aligned && run.count() <= (1L << width) >>> Long.numberOfTrailingZeros(size);
         boolean inside = fits
                 && Long.compareUnsigned(run.iova() + run.length() - 1, (1L << width) - 1) <= 0
                 && Long.compareUnsigned(run.iova() + run.length() - 1, run.iova()) >= 0;
         boolean bounded = inside
-                && new TablePageCount(table.addressWidth())
+                && new TablePageCount(addressWidth)
                                 .add(run.iova(), size, run.count())
                                 .pages()
                         <= PageTableBudget.HOST_TABLE_PAGES;
@@ -128,14 +149,14 @@ final class DomainPageTable implements AutoCloseable {
                     + (inside
                             ? "within the " + PageTableBudget.HOST_TABLE_PAGES + " table pages a host may hold"
                             : "pages of this domain's table")
-                    + " (page sizes 0x" + Long.toHexString(table.pageSizes().bits()) + ", "
-                    + table.addressWidth() + "-bit addresses): the journal is damaged");
+                    + " (page sizes 0x" + Long.toHexString(pageSizes.bits()) + ", "
+                    + addressWidth + "-bit addresses): the journal is damaged");
         }
     }
 
     /** A difference between the real table and the journaled mapping set, if any (walked leaf by leaf). */
     Optional<String> differenceFrom(IommuDomainMappings journaled) {
-        List<IoMapping> actual = table.leaves();
+        List<IoMapping> actual = table == null ? List.of() : table.leaves();
         Iterator<IoMapping> expected = journaled
                 .leaves()
                 .map(m -> new IoMapping(
@@ -164,15 +185,25 @@ final class DomainPageTable implements AutoCloseable {
     }
 
     TableDump dump() {
-        return new TableDump(table.leaves(), table.checksum());
+        return table == null
+                ? new TableDump(List.of(), IoMappingChecksum.of(List.of()))
+                : new TableDump(table.leaves(), table.checksum());
     }
 
+    /** The physical address {@code iova} translates to, 0 when nothing maps it (as the kernel). */
     long translate(long iova) {
-        return table.iovaToPhys(iova);
+        return table == null ? 0 : table.iovaToPhys(iova);
+    }
+
+    /** Whether the off-heap table has been allocated (by a map). */
+    boolean allocated() {
+        return table != null;
     }
 
     @Override
     public void close() {
-        table.close();
+        if (table != null) {
+            table.close();
+        }
     }
 }

@@ -100,6 +100,19 @@ final class LiveEntities {
     }
 
     /**
+     * Stops the entity's actor as passivation does (it reads a Passivate after what it was sent before),
+     * whatever it was last used; returns whether it was running and is stopping now.
+     */
+    boolean passivateNow(EntityId entity) {
+        Live actor = live.get(entity);
+        if (actor == null || actor.stopping) {
+            return false;
+        }
+        stop(entity, actor);
+        return true;
+    }
+
+    /**
      * Stops the entity's actor at once, whatever it is doing (a stuck one recovers in a loop and would
      * never read a Passivate): marks it as stopping and returns it for the coordinator to stop; empty
      * when it does not run or is stopping already.
