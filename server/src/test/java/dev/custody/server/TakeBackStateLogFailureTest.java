@@ -139,6 +139,9 @@ class TakeBackStateLogFailureTest {
                     DescriptorClient qemu = new DescriptorClient(server.socket())) {
                 TakeBackTest.openForVm42(manager);
                 TakeBackTest.Taken taken = TakeBackTest.take(qemu);
+                // The connection's writer closes its duplicates just after sending them, so the process
+                // can count before that. It sends the next answer only once it has: wait for one.
+                qemu.call("{\"execute\": \"query-metrics\"}");
                 long group = descriptorsOf("f" + taken.group());
                 long container = descriptorsOf("f" + taken.container());
                 assertEquals(2, group, "the engine's and the process's");
