@@ -35,13 +35,23 @@ final class H2ChunkRewriter {
      */
     static final int TARGET_FILL_PERCENT = 80;
 
+    private final long rewriteEveryNanos;
     private long lastRewriteNanos = System.nanoTime();
     private volatile long rewrites; // written by the sync thread only
 
-    /** Rewrites if {@link #REWRITE_EVERY_MILLIS} has passed since the last time; true if pages moved. */
+    H2ChunkRewriter() {
+        this(REWRITE_EVERY_MILLIS);
+    }
+
+    /** Rewrites at most once every {@code everyMillis} (0: at every chance, as tests want). */
+    H2ChunkRewriter(long everyMillis) {
+        this.rewriteEveryNanos = everyMillis * 1_000_000;
+    }
+
+    /** Rewrites if its interval has passed since the last time; true if pages moved. */
     boolean maybeRewrite(MVStore store) {
         long now = System.nanoTime();
-        if (now - lastRewriteNanos < REWRITE_EVERY_MILLIS * 1_000_000) {
+        if (now - lastRewriteNanos < rewriteEveryNanos) {
             return false;
         }
         lastRewriteNanos = now;

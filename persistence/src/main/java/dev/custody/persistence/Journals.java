@@ -131,16 +131,14 @@ public final class Journals {
     static final int H2_CLOSE_COMPACT_MILLIS = 5_000;
 
     /*
-     * H2's RETENTION_TIME stays at its default (45 s). With 500 ms, H2 wrote new chunks into the room
-     * of chunks it no longer needed, where its recovery could not find them: after a SIGKILL, and after
-     * a power cut right after a synced write, the newest decisions were gone although they had been
-     * synced (crash-test --seed 2026 lost 7 acknowledged decisions in 17 cycles, --power-loss the last
-     * decision before every cut; with the default, none). That was on H2 2.5.252, which also lost synced
-     * commits for a reason of its own (the reason the build pins 2.3.232); a shorter retention has not
-     * been tried on 2.3.232. A busy file is large while the engine runs: H2
-     * reuses no room less than 45 s old, so a busy file holds about the last 45 to 90 s of its writes
-     * ({@link H2ChunkRewriter} keeps older chunks from staying; docs/BENCHMARKS.md, "Journal size on
-     * disk"); a clean stop gives the room back ({@link #H2_CLOSE_COMPACT_MILLIS}).
+     * H2's RETENTION_TIME stays at its default (45 s), so a busy file holds about the last 45 to 90 s of
+     * its writes (docs/BENCHMARKS.md, "Journal size on disk"); a clean stop gives the room back ({@link
+     * #H2_CLOSE_COMPACT_MILLIS}). The sync thread holds reuse back behind its last fsync ({@link
+     * H2SyncedVersionPin}), which would make 0 safe against a power cut's write order, but with 0 (set
+     * on the open store by the sync thread) `crash-test --cycles 30 --seed 2026` on H2 2.3.232 lost 40
+     * acknowledged decisions to one SIGKILL during a recovery: the reopened file went back to the state
+     * of four cycles before (docs/decisions.md). With 500 ms, on H2 2.5.252, the crash tests had lost
+     * synced decisions too (7 in 17 cycles; --power-loss the last decision before every cut).
      */
 
     /** The default: an embedded H2 database file {@value #H2_FILE} in {@code dataDirectory}; no server. */

@@ -23,7 +23,9 @@ import org.h2.store.fs.FilePathWrapper;
  * at any instant is then a copy of the image ({@link #cut}), which H2 can open like any journal.
  *
  * <p>The pessimistic reading of a power cut: the page cache is lost whole, and nothing unforced
- * reached the disk. A journal durable under it is durable under any order the disk writes in.
+ * reached the disk. A disk may also have written some unforced writes and not others before the cut,
+ * in an order of its own: {@link DurableImage#cutWrittenBackBelow} models a page cache written back in
+ * the order of the file's offsets, cut part way.
  */
 public final class PowerCutFiles extends FilePathWrapper {
 
@@ -118,6 +120,37 @@ public final class PowerCutFiles extends FilePathWrapper {
 
         synchronized long forces() {
             return forces;
+        }
+
+        /** Where the writes since the last force start, in the order they were made. */
+        synchronized List<Long> unforcedPositions() {
+            List<Long> positions = new ArrayList<>();
+            for (Write write : pending) {
+                if (write.bytes() != null) {
+                    positions.add(write.position());
+                }
+            }
+            return positions;
+        }
+
+        /**
+         * A power cut now, after the disk wrote the page cache's unforced bytes below {@code limit} but
+         * none above it (a write-back in the order of the file's offsets, cut part way; its newest
+         * bytes at each place, as a write-back has them). Truncations since the last force are not
+         * applied.
+         */
+        synchronized void cutWrittenBackBelow(Path target, long limit) throws IOException {
+            cut(target);
+            try (RandomAccessFile file = new RandomAccessFile(target.toFile(), "rw")) {
+                for (Write write : pending) {
+                    if (write.bytes() == null || write.position() >= limit) {
+                        continue;
+                    }
+                    long end = Math.min(limit, write.position() + write.bytes().length);
+                    file.seek(write.position());
+                    file.write(write.bytes(), 0, (int) (end - write.position()));
+                }
+            }
         }
 
         /** A power cut now: the durable bytes as the database file {@code target}. */
