@@ -34,7 +34,7 @@ public record DynamicId(
                 && ((classCode ^ devClass) & classMask) == 0;
     }
 
-    /** remove_id_store's test: the six fields equal, driver_data not looked at. */
+    /** The six match fields equal, driver_data not looked at: which list entry a removal takes. */
     public boolean sameAs(DynamicId other) {
         return vendor == other.vendor
                 && device == other.device

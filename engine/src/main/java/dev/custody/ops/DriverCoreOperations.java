@@ -24,13 +24,9 @@ import dev.custody.rules.DriverCore;
 import java.util.List;
 import java.util.Optional;
 
-/** The driver core as sysfs exposes it: bind, unbind, driver_override, drivers_probe, hot-plug. */
+/** The driver core as sysfs exposes it: bind, unbind, driver_override, new_id, remove_id, drivers_probe, hot-plug. */
 final class DriverCoreOperations {
     private DriverCoreOperations() {}
-
-    /** Why new_id and remove_id are not played in the oracle's guest yet. */
-    private static final String DYNAMIC_IDS_IN_GUEST = "the guest's stand-in drivers and emulated devices carry"
-            + " other names and PCI ids than the scenario's, and no mapping of dynamic ids is made yet";
 
     static final List<Operation<?>> ALL = List.of(
             Operation.define("device.add", USER_SPACE, DeviceAdd.class, Reply.None.class)
@@ -84,9 +80,7 @@ final class DriverCoreOperations {
                     .rule((tx, c) -> DriverCore.newId(tx, c.driver(), c.id()))
                     .read(s -> new DriverNewId(s.text("driver"), s.text("id")))
                     .write((c, w) -> w.text("driver", c.driver()).text("id", c.id()))
-                    .agent((c, a) -> {
-                        throw new NotRealisable(DYNAMIC_IDS_IN_GUEST);
-                    })
+                    .agent((c, a) -> a.dynamicIdWrite(c.driver(), "new_id", c.id()))
                     .generate(d -> new DriverNewId(d.driver(), d.coin() ? "8086 10d3" : "1af4 1000"))
                     .build(),
             Operation.define("driver.remove_id", USER_SPACE, DriverRemoveId.class, Reply.None.class)
@@ -94,9 +88,7 @@ final class DriverCoreOperations {
                     .rule((tx, c) -> DriverCore.removeId(tx, c.driver(), c.id()))
                     .read(s -> new DriverRemoveId(s.text("driver"), s.text("id")))
                     .write((c, w) -> w.text("driver", c.driver()).text("id", c.id()))
-                    .agent((c, a) -> {
-                        throw new NotRealisable(DYNAMIC_IDS_IN_GUEST);
-                    })
+                    .agent((c, a) -> a.dynamicIdWrite(c.driver(), "remove_id", c.id()))
                     .generate(d -> new DriverRemoveId(d.driver(), d.coin() ? "8086 10d3" : "1af4 1000"))
                     .build(),
             Operation.define("driver.probe", USER_SPACE, DriverProbe.class, Reply.Probed.class)

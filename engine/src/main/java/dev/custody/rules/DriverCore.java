@@ -173,7 +173,7 @@ public final class DriverCore {
         return OK;
     }
 
-    /** sysfs remove_id (remove_id_store): the first dynamic id with the same six fields goes, else ENODEV. */
+    /** sysfs remove_id (remove_id_store): the first dynamic id the written fields describe goes, else ENODEV. */
     public static Outcome<Reply> removeId(Tx tx, String driverName, String text) {
         if (tx.state().topology().driver(driverName).isEmpty()) {
             return fail(
@@ -183,21 +183,24 @@ public final class DriverCore {
         if (fields.size() < 2) {
             return fail(Errno.EINVAL, "remove_id needs at least vendor and device, not \"" + text + "\"");
         }
-        DynamicId wanted = new DynamicId(
-                (int) (long) fields.get(0),
-                (int) (long) fields.get(1),
-                fields.size() > 2 ? (int) (long) fields.get(2) : DynamicId.ANY,
-                fields.size() > 3 ? (int) (long) fields.get(3) : DynamicId.ANY,
-                fields.size() > 4 ? (int) (long) fields.get(4) : 0,
-                fields.size() > 5 ? (int) (long) fields.get(5) : 0,
-                0L);
+        int vendor = (int) (long) fields.get(0);
+        int device = (int) (long) fields.get(1);
+        int subvendor = fields.size() > 2 ? (int) (long) fields.get(2) : DynamicId.ANY;
+        int subdevice = fields.size() > 3 ? (int) (long) fields.get(3) : DynamicId.ANY;
+        int classCode = fields.size() > 4 ? (int) (long) fields.get(4) : 0;
+        int classMask = fields.size() > 5 ? (int) (long) fields.get(5) : 0;
         for (DynamicId id : tx.state().dynamicIds(driverName)) {
-            if (id.sameAs(wanted)) {
+            // vendor and device exactly; a written PCI_ANY_ID subsystem and the written class mask widen the rest
+            if (id.vendor() == vendor
+                    && id.device() == device
+                    && (subvendor == DynamicId.ANY || id.subvendor() == subvendor)
+                    && (subdevice == DynamicId.ANY || id.subdevice() == subdevice)
+                    && ((id.classCode() ^ classCode) & classMask) == 0) {
                 tx.emit(new DynamicIdRemoved(new DriverName(driverName), id));
                 return OK; // bound devices stay bound, as in the kernel
             }
         }
-        return fail(Errno.ENODEV, driverName + " has no dynamic id " + wanted);
+        return fail(Errno.ENODEV, driverName + " has no dynamic id matching \"" + text + "\"");
     }
 
     /**
