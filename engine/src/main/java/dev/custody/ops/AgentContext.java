@@ -50,8 +50,8 @@ public interface AgentContext {
 
     /**
      * The agent's line that writes {@code id} to a driver's {@code new_id} or {@code remove_id} file.
-     * Not realisable by default: a guest's stand-in drivers and emulated devices carry other names and
-     * PCI ids than the scenario's, and no context maps dynamic ids yet.
+     * Not realisable by default: a machine's drivers and devices may carry other names and PCI ids than
+     * the scenario's; a context that can tell they are the same (the oracle's guest) overrides it.
      */
     default String dynamicIdWrite(String driver, String file, String id) throws NotRealisable {
         throw new NotRealisable(
