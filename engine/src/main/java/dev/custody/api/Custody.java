@@ -555,6 +555,16 @@ public final class Custody {
         return done(new Command.DriverOverride(new DeviceId(device), driver));
     }
 
+    /** A write of {@code id} ("vendor device [...]", hex) to the driver's new_id file. */
+    public CompletionStage<Outcome<Void>> newId(String driver, String id) {
+        return done(new Command.DriverNewId(driver, id));
+    }
+
+    /** A write of {@code id} ("vendor device [...]", hex) to the driver's remove_id file. */
+    public CompletionStage<Outcome<Void>> removeId(String driver, String id) {
+        return done(new Command.DriverRemoveId(driver, id));
+    }
+
     public CompletionStage<Outcome<Void>> addDevice(String device) {
         return done(new Command.DeviceAdd(new DeviceId(device)));
     }

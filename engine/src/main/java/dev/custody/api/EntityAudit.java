@@ -4,6 +4,7 @@ import dev.custody.entity.EntityId;
 import dev.custody.entity.EntityState;
 import dev.custody.model.DeviceId;
 import dev.custody.model.DomainId;
+import dev.custody.model.DriverName;
 import dev.custody.model.FileId;
 import dev.custody.model.GroupId;
 import dev.custody.model.state.KernelState;
@@ -60,6 +61,7 @@ public final class EntityAudit {
         for (int file = 3; file < state.nextFile(); file++) {
             entities.add(EntityId.of(new FileId(file)));
         }
+        state.dynamicIds().keySet().forEach(d -> entities.add(EntityId.of(d)));
         return entities;
     }
 
@@ -71,6 +73,7 @@ public final class EntityAudit {
                     case GROUP -> state.groups().get(new GroupId(Integer.parseInt(entity.key())));
                     case DOMAIN -> state.domains().get(new DomainId(Integer.parseInt(entity.key())));
                     case FILE -> state.files().get(new FileId(Integer.parseInt(entity.key())));
+                    case DRIVER -> state.dynamicIds().get(new DriverName(entity.key()));
                 });
     }
 }

@@ -2,6 +2,7 @@ package dev.custody.entity;
 
 import dev.custody.model.DeviceId;
 import dev.custody.model.DomainId;
+import dev.custody.model.DriverName;
 import dev.custody.model.FileId;
 import dev.custody.model.GroupId;
 import dev.custody.model.SubjectId;
@@ -13,7 +14,8 @@ public record EntityId(Kind kind, String key) implements Comparable<EntityId> {
         DEVICE,
         GROUP,
         DOMAIN,
-        FILE
+        FILE,
+        DRIVER
     }
 
     /** The entity that journals the events about {@code subject}. */
@@ -23,7 +25,12 @@ public record EntityId(Kind kind, String key) implements Comparable<EntityId> {
             case GroupId group -> of(group);
             case DomainId domain -> of(domain);
             case FileId file -> of(file);
+            case DriverName driver -> of(driver);
         };
+    }
+
+    public static EntityId of(DriverName driver) {
+        return new EntityId(Kind.DRIVER, driver.name());
     }
 
     public static EntityId of(DeviceId id) {

@@ -6,6 +6,7 @@ import dev.custody.model.FileId;
 import dev.custody.model.GroupId;
 import dev.custody.model.event.DeviceEvent;
 import dev.custody.model.event.DomainEvent;
+import dev.custody.model.event.DriverEvent;
 import dev.custody.model.event.FileEvent;
 import dev.custody.model.event.GroupEvent;
 import dev.custody.model.event.KernelEvent;
@@ -56,6 +57,7 @@ final class StepScope {
             case DeviceEvent e -> device(state, e.subject());
             case DomainEvent e -> domain(state, e.subject());
             case FileEvent e -> file(state, e.subject());
+            case DriverEvent e -> {} // a driver's ids touch no group; the probes they cause emit their own events
         }
     }
 
@@ -140,7 +142,8 @@ final class StepScope {
                 state.domains(),
                 Sorted.map(files),
                 state.nextDomain(),
-                state.nextFile());
+                state.nextFile(),
+                state.dynamicIds());
     }
 
     /** The groups a file's invariants read: its own, or its devices'. */

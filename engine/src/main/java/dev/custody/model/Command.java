@@ -35,6 +35,12 @@ public sealed interface Command<R extends Reply> {
 
     record DriverProbe(DeviceId device) implements Command<Probed> {}
 
+    /** A write of {@code id} ("vendor device [...]", hex) to the driver's new_id file. */
+    record DriverNewId(String driver, String id) implements Command<None> {}
+
+    /** A write of {@code id} ("vendor device [...]", hex) to the driver's remove_id file. */
+    record DriverRemoveId(String driver, String id) implements Command<None> {}
+
     record FailNextProbe(DeviceId device, Errno errno) implements Command<None> {}
 
     // the IOMMU core as in-kernel code calls it

@@ -12,6 +12,8 @@ import java.util.Optional;
  * @param upstreamBridge the bridge whose secondary bus the device sits on (pci_dev->bus->self): a
  *     reset of that bus resets every device below the bridge. Empty on a root bus, where neither a
  *     slot nor a bus reset exists, and in the {@code devices} form, which says nothing of buses.
+ * @param pciIds the device's vendor and device id, which dynamic ids (new_id) match against; empty
+ *     when the topology does not say, and then no dynamic id matches the device.
  */
 public record DeviceSpec(
         DeviceId id,
@@ -21,11 +23,26 @@ public record DeviceSpec(
         boolean requireDirect,
         boolean present,
         Optional<String> bootDriver,
-        Optional<DeviceId> upstreamBridge) {
+        Optional<DeviceId> upstreamBridge,
+        Optional<PciDeviceIds> pciIds) {
     public DeviceSpec {
         Objects.requireNonNull(id);
         matches = List.copyOf(matches);
         Objects.requireNonNull(upstreamBridge);
+        pciIds = pciIds == null ? Optional.empty() : pciIds; // records journaled before the field read null
+    }
+
+    /** A device whose PCI ids the topology does not give. */
+    public DeviceSpec(
+            DeviceId id,
+            Optional<String> iommu,
+            Optional<GroupId> group,
+            List<String> matches,
+            boolean requireDirect,
+            boolean present,
+            Optional<String> bootDriver,
+            Optional<DeviceId> upstreamBridge) {
+        this(id, iommu, group, matches, requireDirect, present, bootDriver, upstreamBridge, Optional.empty());
     }
 
     /** A device whose topology says nothing of the bus it sits on. */
@@ -41,6 +58,10 @@ public record DeviceSpec(
     }
 
     public DeviceSpec withUpstreamBridge(Optional<DeviceId> bridge) {
-        return new DeviceSpec(id, iommu, group, matches, requireDirect, present, bootDriver, bridge);
+        return new DeviceSpec(id, iommu, group, matches, requireDirect, present, bootDriver, bridge, pciIds);
+    }
+
+    public DeviceSpec withPciIds(Optional<PciDeviceIds> ids) {
+        return new DeviceSpec(id, iommu, group, matches, requireDirect, present, bootDriver, upstreamBridge, ids);
     }
 }

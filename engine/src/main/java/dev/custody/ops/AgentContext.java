@@ -48,6 +48,16 @@ public interface AgentContext {
     /** The iommufd an IOAS or HWPT was allocated from; a name never allocated gets one never opened (EBADF). */
     String iommufdOf(Handle object) throws NotRealisable;
 
+    /**
+     * The agent's line that writes {@code id} to a driver's {@code new_id} or {@code remove_id} file.
+     * Not realisable by default: a machine's drivers and devices may carry other names and PCI ids than
+     * the scenario's; a context that can tell they are the same (the oracle's guest) overrides it.
+     */
+    default String dynamicIdWrite(String driver, String file, String id) throws NotRealisable {
+        throw new NotRealisable(
+                file + " of " + driver + ": dynamic ids are not mapped onto this machine's drivers" + " and devices");
+    }
+
     /** A number as the agent reads it: unsigned hexadecimal. */
     static String hex(long value) {
         return "0x" + Long.toUnsignedString(value, 16);

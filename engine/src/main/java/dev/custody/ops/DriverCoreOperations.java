@@ -5,14 +5,17 @@ import static dev.custody.ops.ArgKind.DEVICE;
 import static dev.custody.ops.ArgKind.DRIVER;
 import static dev.custody.ops.ArgKind.ERRNO;
 import static dev.custody.ops.ArgKind.OVERRIDE;
+import static dev.custody.ops.ArgKind.TEXT;
 import static dev.custody.ops.Caller.HARNESS;
 import static dev.custody.ops.Caller.USER_SPACE;
 
 import dev.custody.model.Command.DeviceAdd;
 import dev.custody.model.Command.DeviceRemove;
 import dev.custody.model.Command.DriverBind;
+import dev.custody.model.Command.DriverNewId;
 import dev.custody.model.Command.DriverOverride;
 import dev.custody.model.Command.DriverProbe;
+import dev.custody.model.Command.DriverRemoveId;
 import dev.custody.model.Command.DriverUnbind;
 import dev.custody.model.Command.FailNextProbe;
 import dev.custody.model.Errno;
@@ -21,7 +24,7 @@ import dev.custody.rules.DriverCore;
 import java.util.List;
 import java.util.Optional;
 
-/** The driver core as sysfs exposes it: bind, unbind, driver_override, drivers_probe, hot-plug. */
+/** The driver core as sysfs exposes it: bind, unbind, driver_override, new_id, remove_id, drivers_probe, hot-plug. */
 final class DriverCoreOperations {
     private DriverCoreOperations() {}
 
@@ -71,6 +74,22 @@ final class DriverCoreOperations {
                                     : "-"))
                     .generate(
                             d -> new DriverOverride(d.device(), d.coin() ? Optional.of("vfio-pci") : Optional.empty()))
+                    .build(),
+            Operation.define("driver.new_id", USER_SPACE, DriverNewId.class, Reply.None.class)
+                    .args(required("driver", DRIVER), required("id", TEXT))
+                    .rule((tx, c) -> DriverCore.newId(tx, c.driver(), c.id()))
+                    .read(s -> new DriverNewId(s.text("driver"), s.text("id")))
+                    .write((c, w) -> w.text("driver", c.driver()).text("id", c.id()))
+                    .agent((c, a) -> a.dynamicIdWrite(c.driver(), "new_id", c.id()))
+                    .generate(d -> new DriverNewId(d.driver(), d.coin() ? "8086 10d3" : "1af4 1000"))
+                    .build(),
+            Operation.define("driver.remove_id", USER_SPACE, DriverRemoveId.class, Reply.None.class)
+                    .args(required("driver", DRIVER), required("id", TEXT))
+                    .rule((tx, c) -> DriverCore.removeId(tx, c.driver(), c.id()))
+                    .read(s -> new DriverRemoveId(s.text("driver"), s.text("id")))
+                    .write((c, w) -> w.text("driver", c.driver()).text("id", c.id()))
+                    .agent((c, a) -> a.dynamicIdWrite(c.driver(), "remove_id", c.id()))
+                    .generate(d -> new DriverRemoveId(d.driver(), d.coin() ? "8086 10d3" : "1af4 1000"))
                     .build(),
             Operation.define("driver.probe", USER_SPACE, DriverProbe.class, Reply.Probed.class)
                     .args(required("device", DEVICE))

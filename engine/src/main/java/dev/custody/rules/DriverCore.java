@@ -5,10 +5,13 @@ import static dev.custody.rules.Results.fail;
 
 import dev.custody.model.DeviceId;
 import dev.custody.model.DomainId;
+import dev.custody.model.DriverName;
 import dev.custody.model.DriverSpec;
+import dev.custody.model.DynamicId;
 import dev.custody.model.Errno;
 import dev.custody.model.GroupId;
 import dev.custody.model.Outcome;
+import dev.custody.model.PciDeviceIds;
 import dev.custody.model.Reply;
 import dev.custody.model.event.DeviceEvent.DeviceAdded;
 import dev.custody.model.event.DeviceEvent.DeviceRemoved;
@@ -20,6 +23,8 @@ import dev.custody.model.event.DeviceEvent.ProbeFailureConsumed;
 import dev.custody.model.event.DeviceEvent.ReleaseBlocked;
 import dev.custody.model.event.DomainEvent.DomainAllocated;
 import dev.custody.model.event.DomainEvent.DomainFreed;
+import dev.custody.model.event.DriverEvent.DynamicIdAdded;
+import dev.custody.model.event.DriverEvent.DynamicIdRemoved;
 import dev.custody.model.event.GroupEvent.DeviceJoinedGroup;
 import dev.custody.model.event.GroupEvent.DeviceLeftGroup;
 import dev.custody.model.event.GroupEvent.GroupCreated;
@@ -128,6 +133,109 @@ public final class DriverCore {
         }
         tx.emit(new DriverOverrideSet(id, driver));
         return OK;
+    }
+
+    /**
+     * sysfs new_id (new_id_store, pci_add_dynid): "vendor device [subvendor subdevice class class_mask
+     * driver_data]". With fewer than all seven fields an id the driver already matches is refused; the
+     * model knows a driver's static table only through the devices whose {@code matches} name it, and
+     * knows no driver_data values, so it takes 0 (which every catalogued table holds) and nothing else.
+     */
+    public static Outcome<Reply> newId(Tx tx, String driverName, String text) {
+        if (tx.state().topology().driver(driverName).isEmpty()) {
+            return fail(Errno.ENOENT, "no driver " + driverName + " is registered (no " + driverName + "/new_id file)");
+        }
+        List<Long> fields = HexFields.scan(text, 7);
+        if (fields.size() < 2) {
+            return fail(Errno.EINVAL, "new_id needs at least vendor and device, not \"" + text + "\"");
+        }
+        DynamicId id = new DynamicId(
+                (int) (long) fields.get(0),
+                (int) (long) fields.get(1),
+                fields.size() > 2 ? (int) (long) fields.get(2) : DynamicId.ANY,
+                fields.size() > 3 ? (int) (long) fields.get(3) : DynamicId.ANY,
+                fields.size() > 4 ? (int) (long) fields.get(4) : 0,
+                fields.size() > 5 ? (int) (long) fields.get(5) : 0,
+                fields.size() > 6 ? fields.get(6) : 0L);
+        if (fields.size() != 7 && matchesStandIn(tx, driverName, id)) {
+            return fail(
+                    Errno.EEXIST,
+                    driverName + " already matches " + Integer.toHexString(id.vendor()) + ":"
+                            + Integer.toHexString(id.device()) + " (its id table or a dynamic id)");
+        }
+        if (id.driverData() != 0) {
+            return fail(
+                    Errno.EINVAL,
+                    "driver_data " + Long.toHexString(id.driverData()) + " is in no id-table entry of " + driverName);
+        }
+        tx.emit(new DynamicIdAdded(new DriverName(driverName), id));
+        driverAttach(tx, driverName);
+        return OK;
+    }
+
+    /** sysfs remove_id (remove_id_store): the first dynamic id the written fields describe goes, else ENODEV. */
+    public static Outcome<Reply> removeId(Tx tx, String driverName, String text) {
+        if (tx.state().topology().driver(driverName).isEmpty()) {
+            return fail(
+                    Errno.ENOENT, "no driver " + driverName + " is registered (no " + driverName + "/remove_id file)");
+        }
+        List<Long> fields = HexFields.scan(text, 6);
+        if (fields.size() < 2) {
+            return fail(Errno.EINVAL, "remove_id needs at least vendor and device, not \"" + text + "\"");
+        }
+        int vendor = (int) (long) fields.get(0);
+        int device = (int) (long) fields.get(1);
+        int subvendor = fields.size() > 2 ? (int) (long) fields.get(2) : DynamicId.ANY;
+        int subdevice = fields.size() > 3 ? (int) (long) fields.get(3) : DynamicId.ANY;
+        int classCode = fields.size() > 4 ? (int) (long) fields.get(4) : 0;
+        int classMask = fields.size() > 5 ? (int) (long) fields.get(5) : 0;
+        for (DynamicId id : tx.state().dynamicIds(driverName)) {
+            // vendor and device exactly; a written PCI_ANY_ID subsystem and the written class mask widen the rest
+            if (id.vendor() == vendor
+                    && id.device() == device
+                    && (subvendor == DynamicId.ANY || id.subvendor() == subvendor)
+                    && (subdevice == DynamicId.ANY || id.subdevice() == subdevice)
+                    && ((id.classCode() ^ classCode) & classMask) == 0) {
+                tx.emit(new DynamicIdRemoved(new DriverName(driverName), id));
+                return OK; // bound devices stay bound, as in the kernel
+            }
+        }
+        return fail(Errno.ENODEV, driverName + " has no dynamic id matching \"" + text + "\"");
+    }
+
+    /**
+     * pci_match_device on new_id_store's zeroed stand-in device: the driver's dynamic ids, then its
+     * static table, which the model sees as the devices with these ids whose {@code matches} name it.
+     */
+    private static boolean matchesStandIn(Tx tx, String driverName, DynamicId standIn) {
+        for (DynamicId id : tx.state().dynamicIds(driverName)) {
+            if (id.matches(
+                    standIn.vendor(),
+                    standIn.device(),
+                    standIn.subvendor(),
+                    standIn.subdevice(),
+                    standIn.classCode())) {
+                return true;
+            }
+        }
+        return tx.state().topology().devices().values().stream()
+                .anyMatch(d -> d.matches().contains(driverName)
+                        && d.pciIds().isPresent()
+                        && d.pciIds().get().vendor() == standIn.vendor()
+                        && d.pciIds().get().device() == standIn.device());
+    }
+
+    /** driver_attach: every present, unbound device the driver now matches is probed; failures are ignored. */
+    private static void driverAttach(Tx tx, String driverName) {
+        for (DeviceId id : tx.state().topology().devices().keySet()) {
+            DeviceState device = tx.state().device(id);
+            if (device.present()
+                    && device.driver().isEmpty()
+                    && device.pending().isEmpty()
+                    && candidates(tx, id).contains(driverName)) {
+                reallyProbe(tx, id, driver(tx, driverName)); // __driver_attach ignores the result
+            }
+        }
     }
 
     /** Fault injection: the next probe() on this device returns errno. */
@@ -253,7 +361,20 @@ public final class DriverCore {
         if (override.isPresent()) {
             return tx.state().topology().driver(override.get()).isPresent() ? List.of(override.get()) : List.of();
         }
-        return tx.state().spec(id).matches();
+        // pci_match_device also tries the dynamic ids; the model orders those drivers after the static ones
+        List<String> drivers = new java.util.ArrayList<>(tx.state().spec(id).matches());
+        Optional<PciDeviceIds> ids = tx.state().spec(id).pciIds();
+        if (ids.isPresent()) {
+            for (var entry : tx.state().dynamicIds().entrySet()) {
+                String name = entry.getKey().name();
+                if (!drivers.contains(name)
+                        && tx.state().topology().driver(name).isPresent()
+                        && entry.getValue().stream().anyMatch(d -> d.matches(ids.get()))) {
+                    drivers.add(name);
+                }
+            }
+        }
+        return drivers;
     }
 
     private static DriverSpec driver(Tx tx, String name) {

@@ -6,6 +6,7 @@ import dev.custody.model.DeviceSpec;
 import dev.custody.model.DriverSpec;
 import dev.custody.model.GroupId;
 import dev.custody.model.IommuSpec;
+import dev.custody.model.PciDeviceIds;
 import dev.custody.model.Topology;
 import dev.custody.topology.GroupDerivation;
 import dev.custody.topology.GroupingResult;
@@ -102,7 +103,7 @@ final class TopologyParser {
             if (group.isPresent()) {
                 sameIommu(groupIommu, group.get(), iommu.get(), where);
             }
-            DeviceSpec spec = device(device, where, id, iommu, group, drivers);
+            DeviceSpec spec = device(device, where, id, iommu, group, drivers).withPciIds(pciIds(device, where));
             if (devices.put(id, spec) != null) {
                 throw ScenarioException.atField(file, where + ".name", "device " + id + " is listed twice");
             }
@@ -138,9 +139,26 @@ final class TopologyParser {
             Optional<DeviceId> bridge = form.topology()
                     .upstreamBridge(function.address().busAddress())
                     .map(b -> new DeviceId(b.address().toString()));
-            devices.put(id, device(node, where, id, iommu, group, drivers).withUpstreamBridge(bridge));
+            // the function's config header gives the ids a dynamic id (new_id) is matched against
+            Optional<PciDeviceIds> ids = Optional.of(
+                    new PciDeviceIds(function.ids().vendor(), function.ids().device()));
+            devices.put(
+                    id,
+                    device(node, where, id, iommu, group, drivers)
+                            .withUpstreamBridge(bridge)
+                            .withPciIds(ids));
         }
         return devices;
+    }
+
+    /** The {@code devices} form's optional {@code ids}, {@code "vendor:device"} in hex. */
+    private Optional<PciDeviceIds> pciIds(JsonNode device, String where) {
+        Optional<String> text = json.optionalText(device, "ids", where);
+        try {
+            return text.map(PciDeviceIds::parse);
+        } catch (IllegalArgumentException e) {
+            throw ScenarioException.atField(file, where + ".ids", e.getMessage());
+        }
     }
 
     private Optional<String> iommu(JsonNode device, String where, Map<String, IommuSpec> iommus) {

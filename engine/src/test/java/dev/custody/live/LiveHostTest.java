@@ -221,6 +221,19 @@ class LiveHostTest {
     }
 
     @Test
+    void aDynamicIdIsRefusedOnALiveHostBeforeTheModelBindsAnything() {
+        EngineAdmin engine = live("new-id", false);
+        Decision added = decide(engine, new Command.DriverNewId("vfio-pci", "8086 10d3"));
+        assertEquals("EACCES", added.outcome().resultName());
+        assertTrue(
+                added.outcome().explanation().orElse("").contains("driver.new_id is not carried out on a live host"),
+                added.outcome().explanation().orElse(""));
+        assertEquals(List.of(), added.events(), "nothing decided");
+        assertEquals(List.of(), kernel.performed);
+        engine.stop().toCompletableFuture().join();
+    }
+
+    @Test
     void aDryRunDecidesAndJournalsButCarriesNothingOut() {
         EngineAdmin engine = live("dry", true);
         assertTrue(

@@ -33,6 +33,11 @@ public final class FakeAgent implements AgentContext {
     }
 
     @Override
+    public String dynamicIdWrite(String driver, String file, String id) {
+        return "dynamic-id " + driver + " " + file + " " + id.replace(' ', ',');
+    }
+
+    @Override
     public boolean bindsThroughOverride(DeviceId device, String driver) {
         return driver.equals("vfio-pci");
     }

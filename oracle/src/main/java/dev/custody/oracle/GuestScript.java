@@ -149,6 +149,11 @@ public final class GuestScript implements AgentContext {
         return layout.guestDriver(device, driver);
     }
 
+    @Override
+    public String dynamicIdWrite(String driver, String file, String id) throws NotRealisable {
+        return GuestDynamicIds.line(layout, driver, file, id);
+    }
+
     /** vfio-pci, pci-stub and custody-managed match no ids: an explicit bind of them goes through driver_override. */
     @Override
     public boolean bindsThroughOverride(DeviceId device, String driver) {

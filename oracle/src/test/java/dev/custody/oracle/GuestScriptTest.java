@@ -104,4 +104,29 @@ class GuestScriptTest {
                 { "op": "iommu.group_claim", "group": 1, "owner": "two words" }""")));
         assertTrue(why.getMessage().startsWith("step 2 (iommu.group_claim): owner \"two words\""), why.getMessage());
     }
+
+    private static final String EDU_PAIR = """
+            {"iommus": [{"name": "dmar0"}], "devices": [
+              {"name": "0000:00:03.0", "ids": "1234:11e8", "iommu": "dmar0", "group": 1},
+              {"name": "0000:00:04.0", "IDS": "1234:11e8", "iommu": "dmar0", "group": 2}]}""";
+
+    @Test
+    void aNewIdIsPlayedOnlyWhereTheGuestDevicesCarryTheScenariosIds() throws NotRealisable {
+        String both = EDU_PAIR.replace("IDS", "ids");
+        List<String> steps = script(OracleScenarios.withTopology(both, """
+                        { "op": "driver.new_id", "driver": "vfio-pci", "id": "0x1234 11E8" }""")).stream()
+                .filter(l -> !l.startsWith("-"))
+                .toList();
+        assertEquals(List.of("1 new-id vfio-pci 1234 11e8"), steps);
+
+        NotRealisable oneWithout = assertThrows(
+                NotRealisable.class,
+                () -> script(OracleScenarios.withTopology(EDU_PAIR.replace("\"IDS\": \"1234:11e8\", ", ""), """
+                        { "op": "driver.new_id", "driver": "vfio-pci", "id": "1234 11e8" }""")));
+        assertTrue(oneWithout.getMessage().contains("0000:00:04.0 is not"), oneWithout.getMessage());
+        assertThrows(NotRealisable.class, () -> script(OracleScenarios.withTopology(both, """
+                        { "op": "driver.remove_id", "driver": "vfio-pci", "id": "1234 11e8" }""")));
+        assertThrows(NotRealisable.class, () -> script(OracleScenarios.withTopology(both, """
+                        { "op": "driver.new_id", "driver": "vfio-pci", "id": "1234 11e8 ffffffff" }""")));
+    }
 }

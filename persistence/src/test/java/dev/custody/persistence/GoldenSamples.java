@@ -17,6 +17,8 @@ import dev.custody.entity.Stamped;
 import dev.custody.model.DeviceId;
 import dev.custody.model.DeviceSpec;
 import dev.custody.model.DomainId;
+import dev.custody.model.DriverName;
+import dev.custody.model.DynamicId;
 import dev.custody.model.Errno;
 import dev.custody.model.FileId;
 import dev.custody.model.GroupId;
@@ -24,6 +26,8 @@ import dev.custody.model.IommuSpec;
 import dev.custody.model.ObjectId;
 import dev.custody.model.OwnerId;
 import dev.custody.model.Topology;
+import dev.custody.model.event.DriverEvent.DynamicIdAdded;
+import dev.custody.model.event.DriverEvent.DynamicIdRemoved;
 import dev.custody.model.event.KernelEvent;
 import dev.custody.model.mapping.DmaMapping;
 import dev.custody.model.mapping.IoasArea;
@@ -282,7 +286,14 @@ final class GoldenSamples {
                         KDRV, List.of(new Mapping(0x100_0000_0000L, 0x200_0000_0000L, 0x1000L, Prot.READ_WRITE, 2))),
                 // IOMMU_OPTION's state
                 new IommufdAccountModeSet(IOMMUFD, true),
-                new IoasLargePagesSet(IOMMUFD, IOAS, true));
+                new IoasLargePagesSet(IOMMUFD, IOAS, true),
+                // a driver's dynamic ids (new_id, remove_id)
+                new DynamicIdAdded(
+                        new DriverName("vfio-pci"),
+                        new DynamicId(0x8086, 0x10d3, DynamicId.ANY, DynamicId.ANY, 0, 0, 0)),
+                new DynamicIdRemoved(
+                        new DriverName("pci-stub"),
+                        new DynamicId(0x1af4, 0x1041, 0x1af4, 0x1100, 0x020000, 0xffff00, 0)));
     }
 
     static KernelJournal.DecisionTaken decision() {

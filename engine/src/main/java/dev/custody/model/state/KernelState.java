@@ -3,6 +3,8 @@ package dev.custody.model.state;
 import dev.custody.model.DeviceId;
 import dev.custody.model.DeviceSpec;
 import dev.custody.model.DomainId;
+import dev.custody.model.DriverName;
+import dev.custody.model.DynamicId;
 import dev.custody.model.FileId;
 import dev.custody.model.GroupId;
 import dev.custody.model.Topology;
@@ -33,7 +35,8 @@ public record KernelState(
         SortedMap<DomainId, DomainState> domains,
         SortedMap<FileId, OpenFile> files,
         int nextDomain,
-        int nextFile) {
+        int nextFile,
+        SortedMap<DriverName, List<DynamicId>> dynamicIds) {
 
     /** A group is filed under its domain, its default domain and its blocking domain. */
     private static final PersistentSortedMap.Index<GroupState, DomainId> GROUPS_BY_DOMAIN =
@@ -52,6 +55,24 @@ public record KernelState(
         groups = PersistentSortedMap.copyOf(groups).indexedBy(GROUPS_BY_DOMAIN);
         domains = PersistentSortedMap.copyOf(domains).indexedBy(CORE_DOMAINS_BY_GROUP);
         files = PersistentSortedMap.copyOf(files);
+        dynamicIds = dynamicIds == null ? Sorted.emptyMap() : PersistentSortedMap.copyOf(dynamicIds);
+    }
+
+    /** A state whose drivers have no dynamic ids, as every state before new_id was modelled. */
+    public KernelState(
+            Topology topology,
+            SortedMap<DeviceId, DeviceState> devices,
+            SortedMap<GroupId, GroupState> groups,
+            SortedMap<DomainId, DomainState> domains,
+            SortedMap<FileId, OpenFile> files,
+            int nextDomain,
+            int nextFile) {
+        this(topology, devices, groups, domains, files, nextDomain, nextFile, Sorted.emptyMap());
+    }
+
+    /** The driver's dynamic ids, oldest first (pci_driver's dynids list). */
+    public List<DynamicId> dynamicIds(String driver) {
+        return dynamicIds.getOrDefault(new DriverName(driver), List.of());
     }
 
     /** All devices absent and unbound; the boot sequence (adds, boot drivers) runs as rules on top. */

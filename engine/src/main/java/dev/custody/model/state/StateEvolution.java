@@ -2,6 +2,8 @@ package dev.custody.model.state;
 
 import dev.custody.model.DeviceId;
 import dev.custody.model.DomainId;
+import dev.custody.model.DriverName;
+import dev.custody.model.DynamicId;
 import dev.custody.model.FileId;
 import dev.custody.model.GroupId;
 import dev.custody.model.ObjectId;
@@ -9,6 +11,8 @@ import dev.custody.model.event.DeviceEvent;
 import dev.custody.model.event.DeviceEvent.*;
 import dev.custody.model.event.DomainEvent;
 import dev.custody.model.event.DomainEvent.*;
+import dev.custody.model.event.DriverEvent;
+import dev.custody.model.event.DriverEvent.*;
 import dev.custody.model.event.FileEvent;
 import dev.custody.model.event.FileEvent.*;
 import dev.custody.model.event.GroupEvent;
@@ -22,6 +26,7 @@ import dev.custody.model.state.OpenFile.CdevFile;
 import dev.custody.model.state.OpenFile.IommufdFile;
 import dev.custody.model.state.OpenFile.VfioContainer;
 import dev.custody.model.state.OpenFile.VfioGroupFile;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -41,6 +46,7 @@ final class StateEvolution {
             case GroupEvent e -> applyGroup(s, e);
             case DomainEvent e -> applyDomain(s, e);
             case FileEvent e -> applyFile(s, e);
+            case DriverEvent e -> applyDriver(s, e);
         };
     }
 
@@ -87,7 +93,8 @@ final class StateEvolution {
                         Sorted.put(s.domains(), e.domain().id(), e.domain()),
                         s.files(),
                         Math.max(s.nextDomain(), e.domain().id().number() + 1),
-                        s.nextFile());
+                        s.nextFile(),
+                        s.dynamicIds());
             case DomainFreed e ->
                 new KernelState(
                         s.topology(),
@@ -96,7 +103,8 @@ final class StateEvolution {
                         Sorted.remove(s.domains(), e.domain()),
                         s.files(),
                         s.nextDomain(),
-                        s.nextFile());
+                        s.nextFile(),
+                        s.dynamicIds());
             case DomainKindSet e ->
                 new KernelState(
                         s.topology(),
@@ -105,13 +113,34 @@ final class StateEvolution {
                         Sorted.update(s.domains(), e.domain(), d -> d.withKind(e.kind())),
                         s.files(),
                         s.nextDomain(),
-                        s.nextFile());
+                        s.nextFile(),
+                        s.dynamicIds());
             case DomainLeavesMapped e -> pageTable(s, e.domain(), table -> table.withLeaves(e.leaves()));
             case DomainLeavesUnmapped e -> pageTable(s, e.domain(), table -> table.withoutLeaves(e.leaves()));
             case DomainRunsMapped e -> pageTable(s, e.domain(), table -> table.withLeaves(e.runs()));
             case DomainRunsUnmapped e -> pageTable(s, e.domain(), table -> table.withoutLeaves(e.runs()));
             case LegacyEvent e -> throw notUpcast(e);
         };
+    }
+
+    private static KernelState applyDriver(KernelState s, DriverEvent event) {
+        List<DynamicId> ids = new ArrayList<>(s.dynamicIds(event.driver().name()));
+        switch (event) {
+            case DynamicIdAdded e -> ids.add(e.id());
+            case DynamicIdRemoved e -> {
+                for (int i = 0; i < ids.size(); i++) {
+                    if (ids.get(i).sameAs(e.id())) {
+                        ids.remove(i);
+                        break;
+                    }
+                }
+            }
+        }
+        SortedMap<DriverName, List<DynamicId>> now = ids.isEmpty()
+                ? Sorted.remove(s.dynamicIds(), event.driver())
+                : Sorted.put(s.dynamicIds(), event.driver(), List.copyOf(ids));
+        return new KernelState(
+                s.topology(), s.devices(), s.groups(), s.domains(), s.files(), s.nextDomain(), s.nextFile(), now);
     }
 
     private static KernelState applyFile(KernelState s, FileEvent event) {
@@ -124,7 +153,8 @@ final class StateEvolution {
                         s.domains(),
                         Sorted.put(s.files(), e.file().id(), e.file()),
                         s.nextDomain(),
-                        Math.max(s.nextFile(), e.file().id().number() + 1));
+                        Math.max(s.nextFile(), e.file().id().number() + 1),
+                        s.dynamicIds());
             case FdClosed e -> files(s, Sorted.update(s.files(), e.file(), OpenFile::withFdClosed));
             case FileReleased e -> files(s, Sorted.remove(s.files(), e.file()));
             case GroupFileContainerSet e ->
@@ -216,7 +246,8 @@ final class StateEvolution {
                                 .withPageTable(change.apply(d.use().pageTable().orElseThrow())))),
                 s.files(),
                 s.nextDomain(),
-                s.nextFile());
+                s.nextFile(),
+                s.dynamicIds());
     }
 
     private static KernelState type1(KernelState s, FileId container, UnaryOperator<Type1DmaSpace> change) {
@@ -251,7 +282,15 @@ final class StateEvolution {
     }
 
     private static KernelState withDevices(KernelState s, SortedMap<DeviceId, DeviceState> devices) {
-        return new KernelState(s.topology(), devices, s.groups(), s.domains(), s.files(), s.nextDomain(), s.nextFile());
+        return new KernelState(
+                s.topology(),
+                devices,
+                s.groups(),
+                s.domains(),
+                s.files(),
+                s.nextDomain(),
+                s.nextFile(),
+                s.dynamicIds());
     }
 
     private static KernelState group(KernelState s, GroupId id, UnaryOperator<GroupState> change) {
@@ -259,11 +298,27 @@ final class StateEvolution {
     }
 
     private static KernelState withGroups(KernelState s, SortedMap<GroupId, GroupState> groups) {
-        return new KernelState(s.topology(), s.devices(), groups, s.domains(), s.files(), s.nextDomain(), s.nextFile());
+        return new KernelState(
+                s.topology(),
+                s.devices(),
+                groups,
+                s.domains(),
+                s.files(),
+                s.nextDomain(),
+                s.nextFile(),
+                s.dynamicIds());
     }
 
     private static KernelState files(KernelState s, SortedMap<FileId, OpenFile> files) {
-        return new KernelState(s.topology(), s.devices(), s.groups(), s.domains(), files, s.nextDomain(), s.nextFile());
+        return new KernelState(
+                s.topology(),
+                s.devices(),
+                s.groups(),
+                s.domains(),
+                files,
+                s.nextDomain(),
+                s.nextFile(),
+                s.dynamicIds());
     }
 
     private static <F extends OpenFile> KernelState file(

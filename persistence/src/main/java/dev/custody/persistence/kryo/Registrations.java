@@ -14,16 +14,20 @@ import dev.custody.entity.Stamped;
 import dev.custody.model.DeviceId;
 import dev.custody.model.DeviceSpec;
 import dev.custody.model.DomainId;
+import dev.custody.model.DriverName;
 import dev.custody.model.DriverSpec;
+import dev.custody.model.DynamicId;
 import dev.custody.model.Errno;
 import dev.custody.model.FileId;
 import dev.custody.model.GroupId;
 import dev.custody.model.IommuSpec;
 import dev.custody.model.ObjectId;
 import dev.custody.model.OwnerId;
+import dev.custody.model.PciDeviceIds;
 import dev.custody.model.Topology;
 import dev.custody.model.event.DeviceEvent;
 import dev.custody.model.event.DomainEvent;
+import dev.custody.model.event.DriverEvent;
 import dev.custody.model.event.FileEvent;
 import dev.custody.model.event.GroupEvent;
 import dev.custody.model.mapping.DmaMapping;
@@ -70,7 +74,7 @@ public final class Registrations {
     private Registrations() {}
 
     /** The next id to hand out. Raise it whenever an id is taken. */
-    public static final int NEXT_FREE_ID = 139;
+    public static final int NEXT_FREE_ID = 144;
 
     /**
      * The first id registered after journal records were versioned (format 1): classes from here on
@@ -206,6 +210,12 @@ public final class Registrations {
         // IOMMU_OPTION's state: an iommufd's accounting mode, an IOAS's large pages
         t.put(137, FileEvent.IommufdAccountModeSet.class);
         t.put(138, FileEvent.IoasLargePagesSet.class);
+        // dynamic ids (new_id, remove_id): a driver's own journal, a device's PCI ids in its topology entry
+        t.put(139, DriverEvent.DynamicIdAdded.class);
+        t.put(140, DriverEvent.DynamicIdRemoved.class);
+        t.put(141, DriverName.class);
+        t.put(142, DynamicId.class);
+        t.put(143, PciDeviceIds.class);
         return Collections.unmodifiableMap(t);
     }
 
