@@ -37,6 +37,7 @@ import dev.custody.model.state.GroupState;
 import dev.custody.model.state.PendingRelease;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /** The driver core (drivers/base/dd.c, bus.c) as it touches DMA ownership (docs/kernel-rules.md, Driver core). */
 public final class DriverCore {
@@ -135,11 +136,15 @@ public final class DriverCore {
         return OK;
     }
 
+    /** The catalogued drivers with no id table of their own: pci-stub binds only through new_id and driver_override. */
+    private static final Set<String> WITHOUT_ID_TABLE = Set.of("pci-stub");
+
     /**
      * sysfs new_id (new_id_store, pci_add_dynid): "vendor device [subvendor subdevice class class_mask
      * driver_data]". With fewer than all seven fields an id the driver already matches is refused; the
      * model knows a driver's static table only through the devices whose {@code matches} name it, and
-     * knows no driver_data values, so it takes 0 (which every catalogued table holds) and nothing else.
+     * of its driver_data values only 0 (which every catalogued table holds); pci-stub, whose id_table
+     * is NULL, takes any driver_data, as new_id_store checks the value only against a table.
      */
     public static Outcome<Reply> newId(Tx tx, String driverName, String text) {
         if (tx.state().topology().driver(driverName).isEmpty()) {
@@ -163,7 +168,7 @@ public final class DriverCore {
                     driverName + " already matches " + Integer.toHexString(id.vendor()) + ":"
                             + Integer.toHexString(id.device()) + " (its id table or a dynamic id)");
         }
-        if (id.driverData() != 0) {
+        if (id.driverData() != 0 && !WITHOUT_ID_TABLE.contains(driverName)) {
             return fail(
                     Errno.EINVAL,
                     "driver_data " + Long.toHexString(id.driverData()) + " is in no id-table entry of " + driverName);

@@ -8,11 +8,11 @@ import java.util.List;
  * an optional 0x before hex digits, and the scan stopping at the first field that does not start with
  * a hex digit. new_id_store and remove_id_store count the fields it converted.
  */
-final class HexFields {
+public final class HexFields {
     private HexFields() {}
 
     /** Up to {@code max} fields, each as simple_strtoull leaves it (64 bits; the caller narrows). */
-    static List<Long> scan(String text, int max) {
+    public static List<Long> scan(String text, int max) {
         List<Long> fields = new ArrayList<>();
         int at = 0;
         while (fields.size() < max) {

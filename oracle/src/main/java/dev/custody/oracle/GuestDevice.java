@@ -27,6 +27,12 @@ public record GuestDevice(
     /** QEMU devices used as endpoints, ports and bridges, with the guest kernel's driver for each. */
     public enum Kind {
         NET("virtio-net-pci", "virtio-pci", "1af4 1000"),
+        /**
+         * The same QEMU device below a PCIe port, where QEMU turns its legacy interface off
+         * ({@code disable-legacy=auto}): modern only, so its device id is 0x1040 plus the virtio type
+         * (1, net) instead of the transitional 0x1000. The same driver (virtio-pci) binds it.
+         */
+        MODERN_NET("virtio-net-pci", "virtio-pci", "1af4 1041"),
         NVME("nvme", "nvme", "1b36 0010"),
         E1000E("e1000e", "e1000e", "8086 10d3"),
         E1000("e1000", "e1000", "8086 100e"),

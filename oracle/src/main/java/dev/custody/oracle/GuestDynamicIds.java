@@ -1,39 +1,100 @@
 package dev.custody.oracle;
 
 import dev.custody.model.DeviceSpec;
+import dev.custody.model.DynamicId;
 import dev.custody.model.PciDeviceIds;
 import dev.custody.ops.NotRealisable;
+import dev.custody.rules.HexFields;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.TreeSet;
-import java.util.regex.Pattern;
 
 /**
- * A scenario's new_id as the guest agents' {@code new-id DRIVER VENDOR DEVICE}. The write is faithful
- * only where the guest's devices carry the scenario's ids: every device of the layout with those ids
- * in the scenario has them in the guest and no other does, and the scenario's driver is played by one
- * guest driver on all of them. Anything else (remove_id, subsystem or class fields, ids the guest
- * devices do not have) is not realisable, named with its reason.
+ * A scenario's new_id or remove_id write as the guest agents' {@code id-write DRIVER FILE WORD...}
+ * ({@code new-id DRIVER VENDOR DEVICE} for the plain two-field new_id). The write is faithful where
+ * what the kernel matches it against is what the scenario says:
+ *
+ * <ul>
+ *   <li>the driver is vfio-pci or pci-stub, which the guest has as themselves, or the native driver
+ *       that plays the scenario's driver on every device the id names;
+ *   <li>a new_id names no subsystem and no class (the scenario knows a device's vendor and device id
+ *       only), so every layout device with those ids in the scenario has them in the guest and no
+ *       other does;
+ *   <li>a nonzero driver_data goes to vfio-pci or pci-stub only, whose tables the model knows
+ *       (vfio-pci's holds 0, pci-stub has none); a native driver's table holds other values.
+ * </ul>
+ *
+ * A write of fewer than two fields is refused by the kernel before it looks at any device, so only its
+ * driver needs playing. Anything else is not realisable, named with its reason.
  */
 final class GuestDynamicIds {
-    private static final Pattern HEX = Pattern.compile("(0[xX])?[0-9a-fA-F]{1,4}");
-
     private GuestDynamicIds() {}
 
     static String line(GuestLayout layout, String driver, String file, String text) throws NotRealisable {
-        if (!file.equals("new_id")) {
+        if (!file.equals("new_id") && !file.equals("remove_id")) {
             throw new NotRealisable("the guest agents write no " + file);
         }
-        String[] fields = text.strip().split("\\s+");
-        if (fields.length != 2
-                || !HEX.matcher(fields[0]).matches()
-                || !HEX.matcher(fields[1]).matches()) {
-            throw new NotRealisable("the guest agents' new-id writes a vendor and a device only, not \"" + text + "\"");
+        String[] words = text.strip().split("\\s+");
+        if (text.isBlank()) {
+            throw new NotRealisable("the guest agents write no empty " + file);
         }
-        PciDeviceIds ids = new PciDeviceIds(hex(fields[0]), hex(fields[1]));
+        List<Long> fields = HexFields.scan(text, file.equals("new_id") ? 7 : 6);
+        boolean managed = GuestLayout.GUEST_MANAGED_DRIVERS.contains(driver);
+        if (fields.size() < 2) {
+            return write(
+                    managed
+                            ? driver
+                            : nativelyPlayed(layout, driver, layout.devices().values(), false),
+                    file,
+                    words);
+        }
+        List<GuestDevice> named = file.equals("new_id") ? devicesNamed(layout, fields, managed) : List.of();
+        // remove_id looks at the driver's dynamic ids only, so any device the driver is played on names it
+        String guestDriver = managed
+                ? driver
+                : file.equals("new_id")
+                        ? nativelyPlayed(layout, driver, named, true)
+                        : nativelyPlayed(layout, driver, layout.devices().values(), false);
+        if (file.equals("new_id") && fields.size() == 2 && words.length == 2) {
+            return "new-id " + guestDriver + " " + "%04x %04x".formatted(fields.get(0), fields.get(1));
+        }
+        return write(guestDriver, file, words);
+    }
+
+    private static String write(String guestDriver, String file, String[] words) {
+        return "id-write " + guestDriver + " " + file + " " + String.join(" ", words);
+    }
+
+    /**
+     * The layout devices a new_id's fields name, after checking that the scenario and the guest agree
+     * on which those are: no subsystem, class or driver_data the guest's tables would judge otherwise.
+     */
+    private static List<GuestDevice> devicesNamed(GuestLayout layout, List<Long> fields, boolean managed)
+            throws NotRealisable {
+        for (int at = 2; at < Math.min(fields.size(), 4); at++) {
+            if ((int) (long) fields.get(at) != DynamicId.ANY) {
+                throw new NotRealisable("a new_id naming a subsystem (" + Long.toHexString(fields.get(at))
+                        + ") matches the guest's own subsystem ids, which the scenario does not give");
+            }
+        }
+        if (fields.size() > 5 && fields.get(5) != 0) {
+            throw new NotRealisable("a new_id with a class mask matches the guest's own class codes");
+        }
+        if (!managed && fields.size() > 4 && fields.get(4) != 0) {
+            throw new NotRealisable("a new_id with a class may match a class entry of the native driver's table");
+        }
+        if (!managed && fields.size() > 6 && fields.get(6) != 0) {
+            throw new NotRealisable("driver_data " + Long.toHexString(fields.get(6))
+                    + " may be in the native driver's table, which the model knows only as 0");
+        }
+        if (fields.get(0) > 0xffff || fields.get(1) > 0xffff) {
+            return List.of(); // no device id has more than 16 bits, in the scenario or the guest
+        }
+        PciDeviceIds ids = new PciDeviceIds((int) (long) fields.get(0), (int) (long) fields.get(1));
         String guestIds = "%04x %04x".formatted(ids.vendor(), ids.device());
-        List<GuestDevice> matched = new ArrayList<>();
+        List<GuestDevice> named = new ArrayList<>();
         for (GuestDevice device : layout.devices().values()) {
             DeviceSpec spec = layout.topology().device(device.scenarioName());
             boolean inScenario = spec.pciIds().equals(Optional.of(ids));
@@ -44,24 +105,34 @@ final class GuestDynamicIds {
                         + device.kind().pciId().orElse("has no ids"));
             }
             if (inScenario) {
-                matched.add(device);
+                named.add(device);
             }
         }
-        if (GuestLayout.GUEST_MANAGED_DRIVERS.contains(driver)) {
-            return "new-id " + driver + " " + guestIds;
-        }
+        return named;
+    }
+
+    /**
+     * The guest's native driver that plays a kernel-DMA driver of the scenario: on every one of the
+     * devices an id names ({@code every}), or on those of the layout it plays it on at all. Only a
+     * device's own native driver is taken, never a stand-in of the oracle's test module.
+     */
+    private static String nativelyPlayed(
+            GuestLayout layout, String driver, Collection<GuestDevice> devices, boolean every) throws NotRealisable {
         TreeSet<String> played = new TreeSet<>();
-        for (GuestDevice device : matched) {
-            played.add(layout.guestDriver(device.scenarioName(), driver));
+        for (GuestDevice device : devices) {
+            String guest = layout.guestDriver(device.scenarioName(), driver);
+            if (device.playedDriver().equals(Optional.of(driver))
+                    && device.kind().nativeDriver().equals(Optional.of(guest))) {
+                played.add(guest);
+            } else if (every) {
+                throw new NotRealisable(device.scenarioName() + " is driven in the guest by "
+                        + device.kind().nativeDriver().orElse("no driver") + ", which does not play " + driver);
+            }
         }
         if (played.size() != 1) {
             throw new NotRealisable(driver + " is played by " + (played.isEmpty() ? "no guest driver" : played)
-                    + " on the devices with ids " + ids);
+                    + (devices.isEmpty() ? " on a device of these ids (none has them)" : ""));
         }
-        return "new-id " + played.first() + " " + guestIds;
-    }
-
-    private static int hex(String field) {
-        return Integer.parseInt(field.startsWith("0x") || field.startsWith("0X") ? field.substring(2) : field, 16);
+        return played.first();
     }
 }

@@ -191,7 +191,16 @@ final class MachineHierarchy {
 
     private static GuestDevice guest(Node node, Optional<Node> parent) {
         // a device below a bridge comes back through its own bus's rescan file
-        return new GuestDevice(node.id(), node.address(), node.kind(), node.played(), parent.map(Node::address));
+        return new GuestDevice(
+                node.id(), node.address(), placed(node, parent), node.played(), parent.map(Node::address));
+    }
+
+    /** The kind as the guest sees it where it sits: a virtio-net below a PCIe port is modern only. */
+    private static GuestDevice.Kind placed(Node node, Optional<Node> parent) {
+        boolean onPciePort = parent.map(p ->
+                        p.kind() == GuestDevice.Kind.ROOT_PORT || p.kind() == GuestDevice.Kind.SWITCH_DOWNSTREAM_PORT)
+                .orElse(false);
+        return node.kind() == GuestDevice.Kind.NET && onPciePort ? GuestDevice.Kind.MODERN_NET : node.kind();
     }
 
     private static int depth(Node node, Map<Integer, Node> bridgeOfBus) {

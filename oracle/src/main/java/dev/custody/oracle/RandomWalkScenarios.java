@@ -46,6 +46,8 @@ public final class RandomWalkScenarios {
             Map.entry("driver.unbind", 4),
             Map.entry("driver.override", 4),
             Map.entry("driver.probe", 4),
+            Map.entry("driver.new_id", 2),
+            Map.entry("driver.remove_id", 1),
             Map.entry("device.remove", 2),
             Map.entry("device.add", 2),
             Map.entry("vfio.group.open", 7),
@@ -87,14 +89,10 @@ public final class RandomWalkScenarios {
             HandleKind.IOMMUFD, "iommufd.close",
             HandleKind.CDEV, "cdev.close");
 
-    /** User-space calls the guest cannot play yet: no mapping of the scenario's drivers and PCI ids onto its own. */
-    private static final java.util.Set<String> NOT_PLAYED = java.util.Set.of("driver.new_id", "driver.remove_id");
-
     /** The operations walks draw: user-space ones with a generator, and the harness's reading of a group. */
     static List<Operation<?>> vocabulary() {
         return Operations.all().stream()
                 .filter(Operation::generates)
-                .filter(op -> !NOT_PLAYED.contains(op.name()))
                 .filter(op -> op.caller() == Caller.USER_SPACE || op.name().equals("state"))
                 .toList();
     }
@@ -111,6 +109,7 @@ public final class RandomWalkScenarios {
     private KernelState model;
 
     private final WalkReach reach = new WalkReach();
+    private final WalkDynamicIds dynamicIds;
 
     private RandomWalkScenarios(long seed, String source, WalkMachine machine) {
         this.random = new SplittableRandom(seed);
@@ -125,6 +124,7 @@ public final class RandomWalkScenarios {
                         .toList());
         this.draw = new WalkDraw(random, machine, groups);
         this.ranges = new WalkRanges(draw);
+        this.dynamicIds = new WalkDynamicIds(random, machine);
         this.totalWeight = vocabulary.stream().mapToInt(this::weight).sum();
         ModelEngine engine = new ModelEngine();
         ScenarioRunner.run(parse(), engine, line -> {});
@@ -271,6 +271,12 @@ public final class RandomWalkScenarios {
             }
             case Command.DriverProbe c -> {
                 return blocked(c.device().name()) ? Optional.empty() : Optional.of(c);
+            }
+            case Command.DriverNewId drawn -> {
+                return dynamicIds.newId(model);
+            }
+            case Command.DriverRemoveId drawn -> {
+                return dynamicIds.removeId(model);
             }
             case Command.CdevBind bind -> {
                 // A first open while the device's unbind or removal is blocked fails with EAGAIN only

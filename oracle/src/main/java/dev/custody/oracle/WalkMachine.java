@@ -46,6 +46,25 @@ record WalkMachine(
         return Optional.ofNullable(drivers.get(endpoints.indexOf(device)));
     }
 
+    /**
+     * An endpoint's PCI vendor and device id, "vvvv dddd" as new_id takes them; empty on a machine in
+     * the devices form, which gives none: the VM plays a device of a hot-plugged group by another QEMU
+     * device when the walk adds one (see {@link GuestDevice.Kind#playing}), so no fixed id would hold.
+     */
+    Optional<String> idsOf(String endpoint) {
+        for (JsonNode function : pciFunctions().orElse(JSON.arrayNode())) {
+            if (function.get("address").asText().equals(endpoint)) {
+                return Optional.of(hex(function.get("vendor").asText()) + " "
+                        + hex(function.get("device").asText()));
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static String hex(String text) {
+        return "%04x".formatted(Integer.decode(text));
+    }
+
     /** The kernel-DMA drivers of the machine, each matched by some endpoint. */
     List<String> kernelDrivers() {
         return drivers.stream().filter(java.util.Objects::nonNull).distinct().toList();
@@ -159,8 +178,8 @@ record WalkMachine(
 
         /**
          * An endpoint the walk names, with the QEMU ids of the device the VM plays it by (nvme for
-         * "nvme", virtio-net for another driver, edu for none), so the derivation's quirks see what
-         * the guest's do. {@code express} is its port type, null for conventional PCI.
+         * "nvme", virtio-net for another driver, edu for none), so the derivation's quirks and the
+         * dynamic ids see what the guest's do. {@code express} is its port type, null for conventional PCI.
          */
         Pci endpoint(String address, String express, String driver, boolean bound, boolean multifunction) {
             ObjectNode function = functions.addObject().put("address", address);
@@ -169,7 +188,9 @@ record WalkMachine(
             } else if (driver.equals("nvme")) {
                 function.put("vendor", "0x1b36").put("device", "0x0010").put("class", "0x010802");
             } else {
-                function.put("vendor", "0x1af4").put("device", "0x1000").put("class", "0x020000");
+                // virtio-net is modern only below a PCIe port (GuestDevice.Kind.MODERN_NET)
+                String id = "endpoint".equals(express) ? "0x1041" : "0x1000";
+                function.put("vendor", "0x1af4").put("device", id).put("class", "0x020000");
             }
             if (express != null) {
                 function.put("express", express);

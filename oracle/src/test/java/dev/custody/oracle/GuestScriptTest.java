@@ -125,8 +125,29 @@ class GuestScriptTest {
                         { "op": "driver.new_id", "driver": "vfio-pci", "id": "1234 11e8" }""")));
         assertTrue(oneWithout.getMessage().contains("0000:00:04.0 is not"), oneWithout.getMessage());
         assertThrows(NotRealisable.class, () -> script(OracleScenarios.withTopology(both, """
-                        { "op": "driver.remove_id", "driver": "vfio-pci", "id": "1234 11e8" }""")));
+                        { "op": "driver.new_id", "driver": "vfio-pci", "id": "1234 11e8 1af4" }""")));
         assertThrows(NotRealisable.class, () -> script(OracleScenarios.withTopology(both, """
-                        { "op": "driver.new_id", "driver": "vfio-pci", "id": "1234 11e8 ffffffff" }""")));
+                        { "op": "driver.new_id", "driver": "vfio-pci", "id": "1234 11e8 ffffffff ffffffff 20000 ff0000" }""")));
+        NotRealisable unplayed =
+                assertThrows(NotRealisable.class, () -> script(OracleScenarios.withTopology(both, """
+                        { "op": "driver.new_id", "driver": "nvme", "id": "1234 11e8" }""")));
+        assertTrue(unplayed.getMessage().contains("does not play nvme"), unplayed.getMessage());
+    }
+
+    @Test
+    void longerWritesRemoveIdAndUnreadableTextGoToTheDriversFileAsWritten() throws NotRealisable {
+        String both = EDU_PAIR.replace("IDS", "ids");
+        List<String> steps = script(OracleScenarios.withTopology(both, """
+                        { "op": "driver.new_id", "driver": "pci-stub", "id": "1234  11e8 ffffffff ffffffff 0 0 1" },
+                        { "op": "driver.remove_id", "driver": "pci-stub", "id": "1234 11e8" },
+                        { "op": "driver.new_id", "driver": "vfio-pci", "id": "zz" }""")).stream()
+                .filter(l -> !l.startsWith("-"))
+                .toList();
+        assertEquals(
+                List.of(
+                        "1 id-write pci-stub new_id 1234 11e8 ffffffff ffffffff 0 0 1",
+                        "2 id-write pci-stub remove_id 1234 11e8",
+                        "3 id-write vfio-pci new_id zz"),
+                steps);
     }
 }

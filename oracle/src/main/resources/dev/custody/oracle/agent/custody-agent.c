@@ -1164,6 +1164,22 @@ static void do_new_id(const char *step, char **args) {
     report_writes(step, run_writes(step, &op, 1, ~0ULL), NULL);
 }
 
+/* id-write DRIVER FILE WORD...: the words, one space apart, written to the driver's new_id or
+ * remove_id, as a user writes any text there (the kernel's sscanf reads what it can of it) */
+static void do_id_write(const char *step, char **args) {
+    if (strcmp(args[1], "new_id") != 0 && strcmp(args[1], "remove_id") != 0) {
+        say("E step %s: id-write writes new_id or remove_id, not %s", step, args[1]);
+        return;
+    }
+    struct write_op op = {.ignore_error = 0};
+    snprintf(op.path, sizeof op.path, "/sys/bus/pci/drivers/%s/%s", args[0], args[1]);
+    size_t used = 0;
+    for (char **word = args + 2; *word && used < sizeof op.value; word++) {
+        used += (size_t)snprintf(op.value + used, sizeof op.value - used, "%s%s", word == args + 2 ? "" : " ", *word);
+    }
+    report_writes(step, run_writes(step, &op, 1, ~0ULL), NULL);
+}
+
 /* ---- VFIO PCI hot reset ------------------------------------------------------------------ */
 
 #ifndef VFIO_PCI_HOT_RESET_FLAG_DEV_ID
@@ -1285,6 +1301,7 @@ static const struct verb verbs[] = {
     {"hot-reset", 3, do_hot_reset},
     {"kmod", 9, do_kmod},
     {"new-id", 3, do_new_id},
+    {"id-write", 3, do_id_write},
 };
 
 static void run_line(char *line) {
