@@ -95,4 +95,38 @@ class RandomWalkScenariosTest {
         assertTrue(RandomWalkScenarios.reached(24, 2026, 150, WalkMachines.ALL.size() - 1)
                 .contains(WalkReach.Reached.GROUPS_SHARE_A_CONTAINER));
     }
+
+    @Test
+    void dynamicIdsAreDrawnInEveryFormTheGuestPlaysAndOnlyOnMachinesWithIds() throws NotRealisable {
+        Set<String> forms = new TreeSet<>();
+        for (Scenario walk : RandomWalkScenarios.generate(24, 2026, 150)) {
+            boolean withIds = WalkMachines.of(walk).orElseThrow().pciFunctions().isPresent();
+            GuestLayout layout = GuestLayout.of(walk);
+            for (var step : walk.steps()) {
+                if (!step.op().equals("driver.new_id") && !step.op().equals("driver.remove_id")) {
+                    continue;
+                }
+                assertTrue(withIds, walk.source() + " drew " + step.node() + " on a machine without ids");
+                String driver = step.field("driver").orElseThrow().asText();
+                String text = step.field("id").orElseThrow().asText();
+                // what the line checks is realisable: GuestDynamicIds throws otherwise
+                GuestDynamicIds.line(layout, driver, step.op().substring("driver.".length()), text);
+                int fields = dev.custody.rules.HexFields.scan(text, 7).size();
+                boolean managed = GuestLayout.GUEST_MANAGED_DRIVERS.contains(driver);
+                forms.add(step.op() + " " + (managed ? "managed" : "native") + " "
+                        + (fields < 2 ? "short" : fields + (fields == 7 && text.endsWith(" 1") ? " data" : "")));
+            }
+        }
+        assertTrue(
+                forms.containsAll(Set.of(
+                        "driver.new_id managed short",
+                        "driver.new_id managed 2",
+                        "driver.new_id managed 4",
+                        "driver.new_id managed 7",
+                        "driver.new_id managed 7 data",
+                        "driver.new_id native 2",
+                        "driver.remove_id managed 2",
+                        "driver.remove_id managed 6")),
+                forms.toString());
+    }
 }
