@@ -1,7 +1,8 @@
 package dev.custody.model;
 
 /**
- * A dynamic id of a PCI driver (struct pci_dynid's pci_device_id), added by writing its new_id file.
+ * A dynamic id of a PCI driver (struct pci_dynid's pci_device_id), added by writing its new_id file,
+ * or an entry of a driver's static id table where the topology declares one ({@link DriverSpec#idTable}).
  * Fields hold the 32-bit values the kernel keeps; {@link #ANY} is PCI_ANY_ID.
  */
 public record DynamicId(
@@ -42,6 +43,11 @@ public record DynamicId(
                 && subdevice == other.subdevice
                 && classCode == other.classCode
                 && classMask == other.classMask;
+    }
+
+    /** A table entry of vendor and device ({@link #ANY} for either), any subsystem and class, driver_data 0. */
+    public static DynamicId entry(int vendor, int device) {
+        return new DynamicId(vendor, device, ANY, ANY, 0, 0, 0);
     }
 
     private static boolean field(int id, int dev) {

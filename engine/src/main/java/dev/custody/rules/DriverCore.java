@@ -67,11 +67,18 @@ public final class DriverCore {
                     Errno.ENODEV,
                     id + " has driver_override " + device.override().get() + "; " + driverName + " does not match");
         }
+        DriverSpec driver = driver(tx, driverName);
+        if (driver.idTable().isPresent() && device.override().isEmpty() && !matchesWithoutOverride(tx, id, driver)) {
+            return fail(
+                    Errno.ENODEV,
+                    driverName + "'s id table and dynamic ids do not match " + id
+                            + (tx.state().spec(id).pciIds().isEmpty() ? " (the topology gives it no ids)" : "")
+                            + ", and it has no driver_override");
+        }
         if (device.driver().isPresent()) {
             return fail(
                     Errno.EBUSY, id + " is already bound to " + device.driver().get()); // __driver_probe_device
         }
-        DriverSpec driver = driver(tx, driverName);
         return switch (reallyProbe(tx, id, driver)) {
             case ProbeResult.Bound b -> OK;
             case ProbeResult.DmaConfigureFailed f -> f.error();
@@ -140,11 +147,25 @@ public final class DriverCore {
     private static final Set<String> WITHOUT_ID_TABLE = Set.of("pci-stub");
 
     /**
+     * new_id_store takes a driver_data only from an entry of the driver's table, any where it has no
+     * table (pci-stub). A declared table's entries say which; an undeclared table, or a declared empty
+     * one (vfio-pci's one entry matches only under driver_override and holds 0), takes 0.
+     */
+    private static boolean driverDataInTable(DriverSpec driver, long driverData) {
+        if (WITHOUT_ID_TABLE.contains(driver.name())) {
+            return true;
+        }
+        List<DynamicId> table = driver.idTable().orElse(List.of());
+        return table.isEmpty() ? driverData == 0 : table.stream().anyMatch(entry -> entry.driverData() == driverData);
+    }
+
+    /**
      * sysfs new_id (new_id_store, pci_add_dynid): "vendor device [subvendor subdevice class class_mask
      * driver_data]". With fewer than all seven fields an id the driver already matches is refused; the
      * model knows a driver's static table only through the devices whose {@code matches} name it, and
      * of its driver_data values only 0 (which every catalogued table holds); pci-stub, whose id_table
-     * is NULL, takes any driver_data, as new_id_store checks the value only against a table.
+     * is NULL, takes any driver_data, as new_id_store checks the value only against a table. A declared
+     * table ({@link DriverSpec#idTable}) is also matched, and its entries' driver_data are the ones taken.
      */
     public static Outcome<Reply> newId(Tx tx, String driverName, String text) {
         if (tx.state().topology().driver(driverName).isEmpty()) {
@@ -168,7 +189,7 @@ public final class DriverCore {
                     driverName + " already matches " + Integer.toHexString(id.vendor()) + ":"
                             + Integer.toHexString(id.device()) + " (its id table or a dynamic id)");
         }
-        if (id.driverData() != 0 && !WITHOUT_ID_TABLE.contains(driverName)) {
+        if (!driverDataInTable(driver(tx, driverName), id.driverData())) {
             return fail(
                     Errno.EINVAL,
                     "driver_data " + Long.toHexString(id.driverData()) + " is in no id-table entry of " + driverName);
@@ -215,6 +236,16 @@ public final class DriverCore {
     private static boolean matchesStandIn(Tx tx, String driverName, DynamicId standIn) {
         for (DynamicId id : tx.state().dynamicIds(driverName)) {
             if (id.matches(
+                    standIn.vendor(),
+                    standIn.device(),
+                    standIn.subvendor(),
+                    standIn.subdevice(),
+                    standIn.classCode())) {
+                return true;
+            }
+        }
+        for (DynamicId entry : driver(tx, driverName).idTable().orElse(List.of())) {
+            if (entry.matches(
                     standIn.vendor(),
                     standIn.device(),
                     standIn.subvendor(),
@@ -366,10 +397,16 @@ public final class DriverCore {
         if (override.isPresent()) {
             return tx.state().topology().driver(override.get()).isPresent() ? List.of(override.get()) : List.of();
         }
-        // pci_match_device also tries the dynamic ids; the model orders those drivers after the static ones
+        // pci_match_device also tries the dynamic ids; the model orders those drivers after the static
+        // ones: the device's matches, then the drivers whose declared table matches it, in catalogue order
         List<String> drivers = new java.util.ArrayList<>(tx.state().spec(id).matches());
         Optional<PciDeviceIds> ids = tx.state().spec(id).pciIds();
         if (ids.isPresent()) {
+            for (DriverSpec driver : tx.state().topology().drivers().values()) {
+                if (!drivers.contains(driver.name()) && driver.tableMatches(ids.get())) {
+                    drivers.add(driver.name());
+                }
+            }
             for (var entry : tx.state().dynamicIds().entrySet()) {
                 String name = entry.getKey().name();
                 if (!drivers.contains(name)
@@ -380,6 +417,20 @@ public final class DriverCore {
             }
         }
         return drivers;
+    }
+
+    /**
+     * pci_match_device without driver_override: the driver's dynamic ids, its declared table, or the
+     * device's {@code matches} naming it (the table as the topology shows it from the device's side).
+     */
+    private static boolean matchesWithoutOverride(Tx tx, DeviceId id, DriverSpec driver) {
+        if (tx.state().spec(id).matches().contains(driver.name())) {
+            return true;
+        }
+        Optional<PciDeviceIds> ids = tx.state().spec(id).pciIds();
+        return ids.isPresent()
+                && (driver.tableMatches(ids.get())
+                        || tx.state().dynamicIds(driver.name()).stream().anyMatch(d -> d.matches(ids.get())));
     }
 
     private static DriverSpec driver(Tx tx, String name) {

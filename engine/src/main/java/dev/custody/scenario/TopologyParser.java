@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.custody.model.DeviceId;
 import dev.custody.model.DeviceSpec;
 import dev.custody.model.DriverSpec;
+import dev.custody.model.DynamicId;
 import dev.custody.model.GroupId;
 import dev.custody.model.IommuSpec;
 import dev.custody.model.PciDeviceIds;
@@ -76,9 +77,44 @@ final class TopologyParser {
             drivers.add(new DriverSpec(
                     json.text(driver, "name", where),
                     json.bool(driver, "managedDma", where),
-                    json.bool(driver, "vfio", where)));
+                    json.bool(driver, "vfio", where),
+                    idTable(driver, where)));
         }
         return drivers;
+    }
+
+    /** A driver's optional {@code ids}: its static id table, entries {@code "vendor:device"} in hex or {@code *}. */
+    private Optional<List<DynamicId>> idTable(JsonNode driver, String where) {
+        JsonNode list = driver.get("ids");
+        if (list == null || list.isNull()) {
+            return Optional.empty();
+        }
+        List<DynamicId> table = new ArrayList<>();
+        for (JsonNode entry : json.array(list, where + ".ids", false)) {
+            String at = where + ".ids[" + table.size() + "]";
+            String[] parts = entry.isTextual() ? entry.asText().split(":", -1) : new String[0];
+            if (parts.length != 2) {
+                throw ScenarioException.atField(
+                        file, at, "must read vendor:device in hex, either of them * for any, not " + entry);
+            }
+            table.add(DynamicId.entry(idField(parts[0], at), idField(parts[1], at)));
+        }
+        return Optional.of(table);
+    }
+
+    private int idField(String text, String at) {
+        if (text.equals("*")) {
+            return DynamicId.ANY;
+        }
+        try {
+            int value = Integer.parseInt(text, 16);
+            if (value >= 0 && value <= 0xffff) {
+                return value;
+            }
+        } catch (NumberFormatException notHex) {
+            // named below with the whole entry's place
+        }
+        throw ScenarioException.atField(file, at, "\"" + text + "\" is not a 16-bit hex id or *");
     }
 
     private SequencedMap<DeviceId, DeviceSpec> devices(

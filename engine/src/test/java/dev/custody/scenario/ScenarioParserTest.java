@@ -105,4 +105,43 @@ class ScenarioParserTest {
                 new com.fasterxml.jackson.databind.node.TextNode("0x10"),
                 com.fasterxml.jackson.databind.node.IntNode.valueOf(16)));
     }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "not vendor:device | [\"8086\"]      | topology.drivers[0].ids[0]",
+                "not hex           | [\"zz:10d3\"]   | topology.drivers[0].ids[0]",
+                "wider than 16 bits| [\"8086:10d3f\"]| topology.drivers[0].ids[0]",
+                "not a list        | \"8086:10d3\"   | topology.drivers[0].ids",
+            })
+    void aBadDriverIdTableIsNamedWithItsEntry(String why, String table, String field) {
+        String file = """
+                {"topology": {"iommus": [{"name": "dmar0"}],
+                              "drivers": [{"name": "igb", "ids": TABLE}],
+                              "devices": [{"name": "A", "iommu": "dmar0", "group": 1}]},
+                 "steps": []}""".replace("TABLE", table);
+        ScenarioException e = assertThrows(ScenarioException.class, () -> ScenarioParser.parse("bad.json", file));
+        assertEquals(Optional.of(field), e.field(), e.getMessage());
+    }
+
+    @Test
+    void aDeclaredIdTableReadsWithWildcards() {
+        Scenario scenario = ScenarioParser.parse("tables.json", """
+                {"topology": {"iommus": [{"name": "dmar0"}],
+                              "drivers": [{"name": "igb", "ids": ["8086:10D3", "1af4:*"]}, {"name": "stub", "ids": []}],
+                              "devices": [{"name": "A", "iommu": "dmar0", "group": 1}]},
+                 "steps": []}""");
+        var igb = scenario.topology().driver("igb").orElseThrow();
+        assertEquals(2, igb.idTable().orElseThrow().size());
+        assertTrue(igb.tableMatches(new dev.custody.model.PciDeviceIds(0x1af4, 0x1041)));
+        assertTrue(igb.tableMatches(new dev.custody.model.PciDeviceIds(0x8086, 0x10d3)));
+        assertEquals(false, igb.tableMatches(new dev.custody.model.PciDeviceIds(0x8086, 0x10d4)));
+        assertEquals(
+                Optional.of(java.util.List.of()),
+                scenario.topology().driver("stub").orElseThrow().idTable());
+        assertEquals(
+                Optional.empty(),
+                scenario.topology().driver("e1000e").orElseThrow().idTable());
+    }
 }

@@ -265,8 +265,14 @@ public final class GuestLayout {
         return scenarioDriver;
     }
 
-    /** Whether binding the scenario's driver on the device goes through driver_override (it matches no ids). */
+    /**
+     * Whether binding the scenario's driver on the device goes through driver_override (it matches no
+     * ids): not for a driver whose id table the scenario declares, whose bind then matches as written.
+     */
     public boolean bindsThroughOverride(DeviceId device, String scenarioDriver) {
+        if (topology.driver(scenarioDriver).flatMap(DriverSpec::idTable).isPresent()) {
+            return false;
+        }
         return GUEST_MANAGED_DRIVERS.contains(scenarioDriver)
                 || cast.standIn(device, scenarioDriver).equals(Optional.of(DriverCast.MANAGED_STAND_IN));
     }

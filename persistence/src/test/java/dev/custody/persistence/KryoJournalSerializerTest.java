@@ -34,6 +34,28 @@ class KryoJournalSerializerTest {
     }
 
     @Test
+    void aDriverWithADeclaredIdTableRoundTripsAndOneWithoutWritesWhatItAlwaysWrote() throws Exception {
+        var plain = started(new dev.custody.model.DriverSpec("igb", false, false));
+        var table = started(new dev.custody.model.DriverSpec(
+                "igb",
+                false,
+                false,
+                java.util.Optional.of(java.util.List.of(
+                        dev.custody.model.DynamicId.entry(0x8086, dev.custody.model.DynamicId.ANY)))));
+        assertEquals(table, serializer.fromBinary(serializer.toBinary(table), serializer.manifest(table)));
+        assertEquals(plain, serializer.fromBinary(serializer.toBinary(plain), serializer.manifest(plain)));
+        // an undeclared table is left out, so records without one are the bytes older builds read
+        assertTrue(serializer.toBinary(plain).length < serializer.toBinary(table).length);
+    }
+
+    private static KernelJournal.Started started(dev.custody.model.DriverSpec driver) {
+        return new KernelJournal.Started(new dev.custody.model.Topology(
+                new java.util.LinkedHashMap<>(),
+                dev.custody.model.Topology.catalogueWith(java.util.List.of(driver)),
+                new java.util.LinkedHashMap<>()));
+    }
+
+    @Test
     void collectionsComeBackUnmodifiable() throws Exception {
         KernelJournal.DecisionTaken decision = GoldenSamples.decision();
         KernelJournal.DecisionTaken read = (KernelJournal.DecisionTaken)
