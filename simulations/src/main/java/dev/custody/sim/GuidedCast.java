@@ -26,7 +26,9 @@ final class GuidedCast {
 
     static List<GuidedAction.Role> roles(int vfioUsers, int iommufdUsers) {
         List<GuidedAction.Role> roles = new ArrayList<>();
-        roles.add(new GuidedAction.Role("driver-core", GuidedDriverCore.actions()));
+        List<GuidedAction> driverCore = new ArrayList<>(GuidedDriverCore.actions());
+        driverCore.addAll(GuidedDynamicIds.actions());
+        roles.add(new GuidedAction.Role("driver-core", driverCore));
         for (int i = 1; i <= vfioUsers; i++) {
             roles.add(new GuidedAction.Role("qemu" + i, GuidedVfioUser.actions()));
         }

@@ -5,6 +5,7 @@ import dev.custody.model.DeviceSpec;
 import dev.custody.model.DriverSpec;
 import dev.custody.model.GroupId;
 import dev.custody.model.IommuSpec;
+import dev.custody.model.PciDeviceIds;
 import dev.custody.model.Topology;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -82,6 +83,11 @@ public final class SimTopology {
         return new Topology(machine.iommus(), machine.drivers(), devices);
     }
 
+    /** The ids of an 82574L and of a Samsung NVMe SSD, which dynamic ids (new_id) are matched against. */
+    private static final PciDeviceIds NIC_IDS = new PciDeviceIds(0x8086, 0x10d3);
+
+    private static final PciDeviceIds NVME_IDS = new PciDeviceIds(0x144d, 0xa808);
+
     public static Topology generate(long seed, int groups) {
         Random random = new Random(seed);
         SequencedMap<String, IommuSpec> iommus = new LinkedHashMap<>();
@@ -101,13 +107,14 @@ public final class SimTopology {
                 devices.put(
                         id,
                         new DeviceSpec(
-                                id,
-                                Optional.of(iommu),
-                                Optional.of(new GroupId(g)),
-                                List.of(driver),
-                                requireDirect,
-                                present,
-                                boot));
+                                        id,
+                                        Optional.of(iommu),
+                                        Optional.of(new GroupId(g)),
+                                        List.of(driver),
+                                        requireDirect,
+                                        present,
+                                        boot)
+                                .withPciIds(Optional.of(driver.equals("nvme") ? NVME_IDS : NIC_IDS)));
                 index++;
             }
         }
