@@ -31,32 +31,29 @@
 #define SIZE_2M (1ULL << 21)
 #define SIZE_1G (1ULL << 30)
 
-/* Table pages carved from slabs and recycled through a free list, named by index as in Java. */
+/* Table pages in one region, page p at entry p * ENTRIES, recycled through a free list and named
+ * by index as in Java; the region grows as TablePagePool's segment does (by half, at least a slab,
+ * in whole slabs), into a larger region with the pages copied over. */
 struct pool {
-    uint64_t **slabs;
-    int slab_count, slab_cap;
-    int *free_pages, free_count, free_cap;
+    uint64_t *mem;
+    int *free_pages, free_count;
     int *live;
     int capacity;
 };
 
 static void pool_grow(struct pool *p) {
-    if (p->slab_count == p->slab_cap) {
-        p->slab_cap = p->slab_cap ? p->slab_cap * 2 : 4;
-        p->slabs = realloc(p->slabs, sizeof(*p->slabs) * p->slab_cap);
-    }
-    uint64_t *slab = aligned_alloc(4096, 4096 * PAGES_PER_SLAB);
-    memset(slab, 0, 4096 * PAGES_PER_SLAB);
-    int first = p->slab_count * PAGES_PER_SLAB;
-    p->slabs[p->slab_count++] = slab;
-    p->capacity = first + PAGES_PER_SLAB;
-    p->live = realloc(p->live, sizeof(int) * p->capacity);
-    memset(p->live + first, 0, sizeof(int) * PAGES_PER_SLAB);
-    if (p->free_cap < p->capacity) {
-        p->free_cap = p->capacity * 2;
-        p->free_pages = realloc(p->free_pages, sizeof(int) * p->free_cap);
-    }
-    for (int page = p->capacity - 1; page >= first; page--) p->free_pages[p->free_count++] = page;
+    int old = p->capacity, half = (old / 2 + PAGES_PER_SLAB - 1) & -PAGES_PER_SLAB;
+    int grown = old + (half > PAGES_PER_SLAB ? half : PAGES_PER_SLAB);
+    uint64_t *mem = aligned_alloc(4096, (size_t) 4096 * grown);
+    memset(mem, 0, (size_t) 4096 * grown);
+    if (old) memcpy(mem, p->mem, (size_t) 4096 * old);
+    free(p->mem);
+    p->mem = mem;
+    p->capacity = grown;
+    p->live = realloc(p->live, sizeof(int) * grown);
+    memset(p->live + old, 0, sizeof(int) * (grown - old));
+    p->free_pages = realloc(p->free_pages, sizeof(int) * grown);
+    for (int page = grown - 1; page >= old; page--) p->free_pages[p->free_count++] = page;
 }
 
 static int pool_alloc(struct pool *p) {
@@ -66,9 +63,7 @@ static int pool_alloc(struct pool *p) {
 
 static void pool_release(struct pool *p, int page) { p->free_pages[p->free_count++] = page; }
 
-static inline uint64_t *entry_at(struct pool *p, int page, int i) {
-    return &p->slabs[page / PAGES_PER_SLAB][(page % PAGES_PER_SLAB) * ENTRIES + i];
-}
+static inline uint64_t *entry_at(struct pool *p, int page, int i) { return &p->mem[(size_t) page * ENTRIES + i]; }
 
 static inline uint64_t load(struct pool *p, int page, int i) { return *entry_at(p, page, i); }
 
@@ -117,14 +112,16 @@ static int table_for(struct table *t, uint64_t iova, int leaf_level) {
         int i = index_of(iova, level);
         uint64_t e = load(&t->pool, page, i);
         if (!present(e)) {
-            int child = pool_alloc(&t->pool);
-            store(&t->pool, page, i, ((uint64_t) child << PAGE_SHIFT) | READ | WRITE);
-            page = child;
-        } else if (is_leaf(e, level)) {
-            return -1;
-        } else {
-            page = table_page(e);
+            /* Below a fresh table nothing is mapped: create the rest, as IoPageTable.addTables. */
+            for (; level > leaf_level; level--) {
+                int child = pool_alloc(&t->pool);
+                store(&t->pool, page, index_of(iova, level), ((uint64_t) child << PAGE_SHIFT) | READ | WRITE);
+                page = child;
+            }
+            return page;
         }
+        if (is_leaf(e, level)) return -1;
+        page = table_page(e);
     }
     return page;
 }

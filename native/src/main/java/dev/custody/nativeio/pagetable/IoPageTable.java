@@ -29,7 +29,7 @@ import java.util.List;
  */
 public final class IoPageTable implements AutoCloseable {
 
-    /** Table pages taken from the arena at once: 256 KiB, enough for a typical domain. */
+    /** Table pages reserved at first: 256 KiB, enough for a typical domain. */
     public static final int DEFAULT_PAGES_PER_SLAB = 64;
 
     private static final int MIN_ADDRESS_WIDTH = PAGE_SHIFT + 9;
@@ -57,7 +57,8 @@ public final class IoPageTable implements AutoCloseable {
     /**
      * @param pageSizes    the leaf sizes map may use; the smallest is the required alignment
      * @param addressWidth bits of I/O virtual address, 21 to 48; iovas from 0 to 2^width - 1 are valid
-     * @param pagesPerSlab table pages the pool allocates at once, a power of two
+     * @param pagesPerSlab table pages the pool reserves at first and grows by at least, a power of
+     *     two (it grows by half its size when that is more, copying the pages)
      */
     public IoPageTable(PageSizeBitmap pageSizes, int addressWidth, int pagesPerSlab) {
         if (addressWidth < MIN_ADDRESS_WIDTH || addressWidth > MAX_ADDRESS_WIDTH) {
@@ -371,6 +372,10 @@ public final class IoPageTable implements AutoCloseable {
      * The table page at {@code leafLevel} on the way to {@code iova}, creating the tables that are
      * missing; -1 when a larger leaf already maps iova (nothing changed then: a table is only
      * created below a missing entry, and below a fresh table nothing can be in the way).
+     *
+     * <p>The loop makes no call: creating tables leaves it for {@link #addTables}. A call inside
+     * would make the JIT reload the pool's fields and re-check its segment on every level, as
+     * the call might have changed them; without one it checks them once per walk.
      */
     private int tableFor(long iova, int leafLevel) {
         int page = root;
@@ -378,21 +383,28 @@ public final class IoPageTable implements AutoCloseable {
             int i = index(iova, level);
             long entry = pool.load(page, i);
             if (!isPresent(entry)) {
-                page = addTable(page, i);
+                return addTables(page, iova, level, leafLevel);
             } else if (isLeaf(entry, level)) {
                 return -1;
-            } else {
-                page = PageTableEntry.tablePage(entry);
             }
+            page = PageTableEntry.tablePage(entry);
         }
         return page;
     }
 
-    /** A new table page under entry {@code i} of {@code page}; one call, so the walk compiles small. */
-    private int addTable(int page, int i) {
-        int child = pool.allocate();
-        pool.store(page, i, PageTableEntry.table(child));
-        return child;
+    /**
+     * Creates the tables for {@code iova} from the missing entry at {@code level} of {@code page}
+     * down to the table at {@code leafLevel}, and returns that table. Every entry on the way is
+     * missing: below a fresh table nothing is mapped.
+     */
+    private int addTables(int page, long iova, int level, int leafLevel) {
+        int table = page;
+        for (int current = level; current > leafLevel; current--) {
+            int child = pool.allocate();
+            pool.store(table, index(iova, current), PageTableEntry.table(child));
+            table = child;
+        }
+        return table;
     }
 
     private long unmapFrom(long iova, long size) {

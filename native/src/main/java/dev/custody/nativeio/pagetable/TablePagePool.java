@@ -8,25 +8,36 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * Off-heap 4 KiB table pages, carved from slabs of one long-lived arena and recycled through a
- * free list. Pages are named by an int index; nothing outside this class sees a
- * {@link MemorySegment}, so no segment can outlive the arena.
+ * Off-heap 4 KiB table pages, all in one segment and recycled through a free list. Pages are
+ * named by an int index, page {@code p} being the 4 KiB at byte {@code p * 4096}; nothing outside
+ * this class sees a {@link MemorySegment}, so no segment can outlive its arena.
+ *
+ * <p>One segment for every page, rather than a slab or a slice per page, is for the walks: each
+ * level then reads its entry at the segment's base plus an offset computed from the page index,
+ * one dependent load per level as in C, and the JIT checks the segment's session once per walk
+ * instead of once per entry. The price is growth by copying: when the free list is empty the pool
+ * allocates a larger segment in a new arena, copies the pages over and closes the old arena.
  *
  * <p>The pool counts the non-zero entries of each page it hands out. The page table stores 0 for
  * every non-present entry, so a count of zero means the page is empty and may be released; a
  * released page is therefore already all zeroes and needs no clearing before reuse.
  *
- * <p>Not thread-safe. The arena is shared rather than confined because the owner (an actor) may
+ * <p>Not thread-safe. The arenas are shared rather than confined because the owner (an actor) may
  * run on a different thread for each message; the owner guarantees one thread at a time.
  */
 final class TablePagePool implements AutoCloseable {
 
     static final long PAGE_BYTES = 4096;
+    private static final int PAGE_SHIFT = 12;
     private static final long ENTRY_BYTES = ValueLayout.JAVA_LONG.byteSize();
+    private static final int ENTRY_SHIFT = 3;
     private static final int ENTRIES_PER_PAGE = (int) (PAGE_BYTES / ENTRY_BYTES);
 
+    /** Marks a page of {@link #liveEntries} that is free (or not carved yet). */
+    private static final int FREE = -1;
+
     /**
-     * Coordinates (MemorySegment page, long byteOffset); plain 8-byte access. The unaligned
+     * Coordinates (MemorySegment memory, long byteOffset); plain 8-byte access. The unaligned
      * layout skips an alignment check per access that could never fail: pages are page-aligned
      * and every offset is a multiple of 8.
      */
@@ -43,36 +54,31 @@ final class TablePagePool implements AutoCloseable {
     private static final MemorySegment ZERO_PAGE =
             Arena.global().allocate(PAGE_BYTES).asReadOnly();
 
-    private final Arena arena = Arena.ofShared();
     private final int pagesPerSlab;
 
-    private int slabCount;
+    /** The arena of {@link #memory}; null before the first page and once closed. */
+    private Arena arena;
+
+    /** Every page carved so far; empty before the first page and once closed. */
+    private MemorySegment memory = MemorySegment.NULL;
 
     /**
-     * Every page carved so far, by index: a 4 KiB slice of its slab, made once when the slab is
-     * added so that allocating a page creates nothing.
+     * Non-zero entries of each page in use, {@link #FREE} for a free page (a released page is
+     * empty); its length is the pool's capacity in pages, and close empties it. Every entry
+     * access reads it first, and that one read is the in-use check and the open check.
      */
-    private MemorySegment[] slices = new MemorySegment[0];
-
-    /**
-     * The slice of each page in use, null for a free page; empty once closed. Every entry access
-     * goes through it, and one array read there does three checks: the page is in use (null
-     * otherwise), the pool is open (close empties the array), and, through the slice's own
-     * bounds of 4 KiB, the entry index lies inside the page. It also hands the access its
-     * segment, so the walk's chain of dependent loads per level is the same as finding the slab.
-     */
-    private MemorySegment[] pagesInUse = new MemorySegment[0];
-
-    private int[] freePages = new int[64];
-    private int freeCount;
-
-    /** Non-zero entries of each page in use; 0 for a free page (a released page is empty). */
     private int[] liveEntries = new int[0];
+
+    private int[] freePages = new int[0];
+    private int freeCount;
 
     private int inUseCount;
     private boolean closed;
 
-    /** @param pagesPerSlab table pages allocated from the arena at once; a power of two */
+    /**
+     * @param pagesPerSlab table pages reserved at first, and the least the pool grows by; a power
+     *     of two
+     */
     TablePagePool(int pagesPerSlab) {
         if (pagesPerSlab <= 0 || Integer.bitCount(pagesPerSlab) != 1) {
             throw new IllegalArgumentException("pagesPerSlab must be a positive power of two: " + pagesPerSlab);
@@ -80,39 +86,39 @@ final class TablePagePool implements AutoCloseable {
         this.pagesPerSlab = pagesPerSlab;
     }
 
-    /** Hands out an all-zero page, growing the pool by one slab when the free list is empty. */
+    /** Hands out an all-zero page, growing the pool when the free list is empty. */
     int allocate() {
         ensureOpen();
         if (freeCount == 0) {
-            addSlab();
+            grow();
         }
         int page = freePages[--freeCount];
-        pagesInUse[page] = slices[page];
+        liveEntries[page] = 0;
         inUseCount++;
         return page;
     }
 
     /** Returns an empty page to the free list. */
     void release(int page) {
-        pageInUse(page);
-        if (liveEntries[page] != 0) {
-            throw new IllegalStateException("table page " + page + " still has " + liveEntries[page] + " entries");
+        int live = liveEntries[inUse(page)];
+        if (live != 0) {
+            throw new IllegalStateException("table page " + page + " still has " + live + " entries");
         }
-        pagesInUse[page] = null;
+        liveEntries[page] = FREE;
         inUseCount--;
         freePages[freeCount++] = page;
     }
 
-    /** @throws IndexOutOfBoundsException when index is outside 0..511 (the slice's bounds check) */
+    /** @throws IndexOutOfBoundsException when index is outside 0..511 */
     long load(int page, int index) {
-        return (long) ENTRY.get(pageInUse(page), index * ENTRY_BYTES);
+        return (long) ENTRY.get(memory, offset(page, index));
     }
 
     void store(int page, int index, long entry) {
-        MemorySegment slice = pageInUse(page);
-        long offset = index * ENTRY_BYTES;
-        long previous = (long) ENTRY.get(slice, offset);
-        ENTRY.set(slice, offset, entry);
+        long offset = offset(page, index);
+        MemorySegment memory = this.memory;
+        long previous = (long) ENTRY.get(memory, offset);
+        ENTRY.set(memory, offset, entry);
         liveEntries[page] += (entry != 0 ? 1 : 0) - (previous != 0 ? 1 : 0);
     }
 
@@ -121,12 +127,12 @@ final class TablePagePool implements AutoCloseable {
      * nothing and returns false: a single leaf's map, without the run set-up of {@link #fillIfEmpty}.
      */
     boolean storeIfEmpty(int page, int index, long entry) {
-        MemorySegment slice = pageInUse(page);
-        long offset = index * ENTRY_BYTES;
-        if ((long) ENTRY.get(slice, offset) != 0) {
+        long offset = offset(page, index);
+        MemorySegment memory = this.memory;
+        if ((long) ENTRY.get(memory, offset) != 0) {
             return false;
         }
-        ENTRY.set(slice, offset, entry);
+        ENTRY.set(memory, offset, entry);
         liveEntries[page] += entry != 0 ? 1 : 0;
         return true;
     }
@@ -137,12 +143,12 @@ final class TablePagePool implements AutoCloseable {
      * then needs the count to know whether the page emptied, in one access to the page.
      */
     int clearEntry(int page, int index) {
-        MemorySegment slice = pageInUse(page);
-        long offset = index * ENTRY_BYTES;
-        if ((long) ENTRY.get(slice, offset) == 0) {
+        long offset = offset(page, index);
+        MemorySegment memory = this.memory;
+        if ((long) ENTRY.get(memory, offset) == 0) {
             return -1;
         }
-        ENTRY.set(slice, offset, 0L);
+        ENTRY.set(memory, offset, 0L);
         return --liveEntries[page];
     }
 
@@ -151,13 +157,13 @@ final class TablePagePool implements AutoCloseable {
      * set, and says whether it did: a single leaf's unmap, as {@link #clearRun} with max 1.
      */
     boolean clearIfHas(int page, int index, long required) {
-        MemorySegment slice = pageInUse(page);
-        long offset = index * ENTRY_BYTES;
-        long entry = (long) ENTRY.get(slice, offset);
+        long offset = offset(page, index);
+        MemorySegment memory = this.memory;
+        long entry = (long) ENTRY.get(memory, offset);
         if (entry == 0 || (entry & required) != required) {
             return false;
         }
-        ENTRY.set(slice, offset, 0L);
+        ENTRY.set(memory, offset, 0L);
         liveEntries[page]--;
         return true;
     }
@@ -169,34 +175,35 @@ final class TablePagePool implements AutoCloseable {
      * whole run instead of one per entry: this is what makes a contiguous map cheap per page.
      */
     boolean fillIfEmpty(int page, int from, int count, long first, long step) {
-        MemorySegment slice = pageInUse(page);
+        inUse(page);
         Objects.checkFromIndexSize(from, count, ENTRIES_PER_PAGE);
         if (count == 1) {
             // A single leaf inside a longer map: no loop to set up.
             return storeIfEmpty(page, from, first);
         }
-        return fillRunIfEmpty(slice, from * ENTRY_BYTES, page, count, first, step);
+        return fillRunIfEmpty(offset(page, from), page, count, first, step);
     }
 
     /** {@link #fillIfEmpty} for runs of two or more entries; apart so the one-entry path stays small. */
-    private boolean fillRunIfEmpty(MemorySegment slice, long base, int page, int count, long first, long step) {
+    private boolean fillRunIfEmpty(long base, int page, int count, long first, long step) {
+        MemorySegment memory = this.memory;
         if (count < BULK_MIN_ENTRIES) {
             for (int k = 0; k < count; k++) {
-                if ((long) ENTRY.get(slice, base + k * ENTRY_BYTES) != 0) {
+                if ((long) ENTRY.get(memory, base + k * ENTRY_BYTES) != 0) {
                     return false;
                 }
             }
         } else {
             // mismatch is a vectorised compare; -1 means the run equals zeroes throughout.
             long bytes = count * ENTRY_BYTES;
-            if (MemorySegment.mismatch(slice, base, base + bytes, ZERO_PAGE, 0, bytes) != -1) {
+            if (MemorySegment.mismatch(memory, base, base + bytes, ZERO_PAGE, 0, bytes) != -1) {
                 return false;
             }
         }
         int stored = 0;
         long entry = first;
         for (int k = 0; k < count; k++, entry += step) {
-            ENTRY.set(slice, base + k * ENTRY_BYTES, entry);
+            ENTRY.set(memory, base + k * ENTRY_BYTES, entry);
             stored += entry != 0 ? 1 : 0;
         }
         liveEntries[page] += stored;
@@ -210,20 +217,21 @@ final class TablePagePool implements AutoCloseable {
      * @return how many entries were zeroed
      */
     int clearRun(int page, int from, int max, long required) {
-        MemorySegment slice = pageInUse(page);
+        inUse(page);
         Objects.checkFromIndexSize(from, max, ENTRIES_PER_PAGE);
         if (max == 1) {
             // Unmapping a single leaf: no loop to set up.
             return clearIfHas(page, from, required) ? 1 : 0;
         }
-        return clearLongRun(slice, from * ENTRY_BYTES, page, max, required);
+        return clearLongRun(offset(page, from), page, max, required);
     }
 
     /** {@link #clearRun} when max is two or more; apart so the one-entry path stays small. */
-    private int clearLongRun(MemorySegment slice, long base, int page, int max, long required) {
+    private int clearLongRun(long base, int page, int max, long required) {
+        MemorySegment memory = this.memory;
         int cleared = 0;
         while (cleared < max) {
-            long entry = (long) ENTRY.get(slice, base + cleared * ENTRY_BYTES);
+            long entry = (long) ENTRY.get(memory, base + cleared * ENTRY_BYTES);
             if (entry == 0 || (entry & required) != required) {
                 break;
             }
@@ -231,23 +239,22 @@ final class TablePagePool implements AutoCloseable {
         }
         if (cleared < BULK_MIN_ENTRIES) {
             for (int k = 0; k < cleared; k++) {
-                ENTRY.set(slice, base + k * ENTRY_BYTES, 0L);
+                ENTRY.set(memory, base + k * ENTRY_BYTES, 0L);
             }
         } else {
-            slice.asSlice(base, cleared * ENTRY_BYTES).fill((byte) 0);
+            memory.asSlice(base, cleared * ENTRY_BYTES).fill((byte) 0);
         }
         liveEntries[page] -= cleared;
         return cleared;
     }
 
     int liveEntries(int page) {
-        pageInUse(page);
-        return liveEntries[page];
+        return liveEntries[inUse(page)];
     }
 
     boolean isInUse(int page) {
-        MemorySegment[] inUse = pagesInUse;
-        return page >= 0 && page < inUse.length && inUse[page] != null;
+        int[] live = liveEntries;
+        return page >= 0 && page < live.length && live[page] != FREE;
     }
 
     int pagesInUse() {
@@ -256,67 +263,92 @@ final class TablePagePool implements AutoCloseable {
 
     /** Off-heap bytes held by the pool, in use or free. */
     long reservedBytes() {
-        return (long) slabCount * pagesPerSlab * PAGE_BYTES;
+        return memory.byteSize();
     }
 
     boolean isOpen() {
         return !closed;
     }
 
-    /** Frees every slab at once. Idempotent. */
+    /** Frees every page at once. Idempotent. */
     @Override
     public void close() {
         if (closed) {
             return;
         }
         closed = true;
-        // Drop our references first so nothing can reach a freed segment through this object.
-        slabCount = 0;
+        // Drop our references first so nothing can reach freed memory through this object.
         freeCount = 0;
         inUseCount = 0;
-        Arrays.fill(slices, null);
-        pagesInUse = new MemorySegment[0];
         liveEntries = new int[0];
-        arena.close();
+        memory = MemorySegment.NULL;
+        if (arena != null) {
+            arena.close();
+            arena = null;
+        }
     }
 
-    private void addSlab() {
-        // Page-aligned like hardware table pages. Arena memory starts zeroed.
-        MemorySegment slab = arena.allocate(PAGE_BYTES * pagesPerSlab, PAGE_BYTES);
-        int firstPage = Math.multiplyExact(slabCount, pagesPerSlab);
-        slabCount++;
-
-        int capacity = firstPage + pagesPerSlab;
-        liveEntries = Arrays.copyOf(liveEntries, capacity);
-        pagesInUse = Arrays.copyOf(pagesInUse, capacity);
-        slices = Arrays.copyOf(slices, capacity);
-        for (int i = 0; i < pagesPerSlab; i++) {
-            slices[firstPage + i] = slab.asSlice(i * PAGE_BYTES, PAGE_BYTES);
+    /**
+     * Grows by half the current capacity, as ArrayList does, and by at least one slab's worth of
+     * pages, in whole slabs: the pages are copied into a larger segment of a new arena and the old
+     * arena is closed. Growing by a fixed slab instead would copy a quadratic amount; by half, each
+     * page is copied about twice on average, and at most a third of the pool is free after growth.
+     */
+    private void grow() {
+        int capacity = liveEntries.length;
+        int added = Math.max(pagesPerSlab, (capacity / 2 + pagesPerSlab - 1) & -pagesPerSlab);
+        int grown = Math.addExact(capacity, added);
+        Arena larger = Arena.ofShared();
+        MemorySegment copy;
+        try {
+            // Page-aligned like hardware table pages. Arena memory starts zeroed.
+            copy = larger.allocate(Math.multiplyExact((long) grown, PAGE_BYTES), PAGE_BYTES);
+            copy.copyFrom(memory);
+        } catch (RuntimeException | Error e) {
+            larger.close();
+            throw e;
         }
-        if (freePages.length < capacity) {
-            freePages = Arrays.copyOf(freePages, Math.max(capacity, freePages.length * 2));
+        Arena old = arena;
+        arena = larger;
+        memory = copy;
+        if (old != null) {
+            old.close();
+        }
+
+        int[] live = Arrays.copyOf(liveEntries, grown);
+        Arrays.fill(live, capacity, grown, FREE);
+        liveEntries = live;
+        if (freePages.length < grown) {
+            freePages = Arrays.copyOf(freePages, grown);
         }
         // Pushed in reverse so the lowest index is handed out first.
-        for (int page = capacity - 1; page >= firstPage; page--) {
+        for (int page = grown - 1; page >= capacity; page--) {
             freePages[freeCount++] = page;
         }
     }
 
     /**
-     * The slice of {@code page}, which must be in use. Also the open check of every entry access:
-     * close empties {@link #pagesInUse}, so after it no page is in use, and the failure reports
-     * the closed pool first.
+     * The byte offset of entry {@code index} of {@code page}, which must be in use. Also the open
+     * check of every entry access: close empties {@link #liveEntries}, so after it no page is in
+     * use, and the failure reports the closed pool first. The index check costs nothing on the
+     * walks: their indices are masked to 9 bits, which the JIT sees.
      */
-    private MemorySegment pageInUse(int page) {
-        MemorySegment[] inUse = pagesInUse;
-        MemorySegment slice;
-        if (page < 0 || page >= inUse.length || (slice = inUse[page]) == null) {
-            throw notInUse(page);
-        }
-        return slice;
+    private long offset(int page, int index) {
+        inUse(page);
+        Objects.checkIndex(index, ENTRIES_PER_PAGE);
+        return ((long) page << PAGE_SHIFT) + ((long) index << ENTRY_SHIFT);
     }
 
-    /** Apart from pageInUse so the hot accessor stays small enough to be inlined everywhere. */
+    /** {@code page}, which must be in use. */
+    private int inUse(int page) {
+        int[] live = liveEntries;
+        if (page < 0 || page >= live.length || live[page] == FREE) {
+            throw notInUse(page);
+        }
+        return page;
+    }
+
+    /** Apart from inUse so the hot accessor stays small enough to be inlined everywhere. */
     private IllegalStateException notInUse(int page) {
         ensureOpen();
         return new IllegalStateException("table page " + page + " is not allocated");

@@ -25,6 +25,28 @@ class TablePagePoolTest {
     }
 
     @Test
+    void growingCopiesEveryPageAndGrowsByHalfInWholeSlabs() {
+        try (TablePagePool pool = new TablePagePool(4)) {
+            int first = pool.allocate();
+            pool.store(first, 0, 0x1003);
+            pool.store(first, 511, 0x2003);
+            // 4 pages, then 8, 12, 20 (half of 12 is 6, rounded up to whole slabs of 4).
+            long[] reserved = {4, 4, 4, 4, 8, 8, 8, 8, 12, 12, 12, 12, 20};
+            for (int used = 1; used < reserved.length; used++) {
+                assertEquals(reserved[used - 1] * TablePagePool.PAGE_BYTES, pool.reservedBytes(), "pages " + used);
+                pool.store(pool.allocate(), used, 0x3003);
+            }
+            assertEquals(20 * TablePagePool.PAGE_BYTES, pool.reservedBytes(), "13 pages");
+            assertEquals(0x1003, pool.load(first, 0), "copied over at every growth");
+            assertEquals(0x2003, pool.load(first, 511));
+            assertEquals(2, pool.liveEntries(first));
+            assertEquals(0x3003, pool.load(12, 12));
+            assertEquals(1, pool.liveEntries(12));
+            assertEquals(0, pool.load(12, 0), "a fresh page is zeroed");
+        }
+    }
+
+    @Test
     void countsNonZeroEntriesAndRefusesToReleaseAPageInUse() {
         try (TablePagePool pool = new TablePagePool(4)) {
             int page = pool.allocate();
