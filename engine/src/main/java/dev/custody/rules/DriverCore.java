@@ -231,28 +231,14 @@ public final class DriverCore {
 
     /**
      * pci_match_device on new_id_store's zeroed stand-in device: the driver's dynamic ids, then its
-     * static table, which the model sees as the devices with these ids whose {@code matches} name it.
+     * static table, declared or seen as the devices with these ids whose {@code matches} name it.
      */
     private static boolean matchesStandIn(Tx tx, String driverName, DynamicId standIn) {
-        for (DynamicId id : tx.state().dynamicIds(driverName)) {
-            if (id.matches(
-                    standIn.vendor(),
-                    standIn.device(),
-                    standIn.subvendor(),
-                    standIn.subdevice(),
-                    standIn.classCode())) {
-                return true;
-            }
-        }
-        for (DynamicId entry : driver(tx, driverName).idTable().orElse(List.of())) {
-            if (entry.matches(
-                    standIn.vendor(),
-                    standIn.device(),
-                    standIn.subvendor(),
-                    standIn.subdevice(),
-                    standIn.classCode())) {
-                return true;
-            }
+        java.util.function.Predicate<DynamicId> matches = id -> id.matches(
+                standIn.vendor(), standIn.device(), standIn.subvendor(), standIn.subdevice(), standIn.classCode());
+        if (tx.state().dynamicIds(driverName).stream().anyMatch(matches)
+                || driver(tx, driverName).idTable().orElse(List.of()).stream().anyMatch(matches)) {
+            return true;
         }
         return tx.state().topology().devices().values().stream()
                 .anyMatch(d -> d.matches().contains(driverName)

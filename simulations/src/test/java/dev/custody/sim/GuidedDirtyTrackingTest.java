@@ -4,9 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.custody.model.Command;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -24,21 +22,8 @@ class GuidedDirtyTrackingTest {
 
     @Test
     void guidedRunsMeetTheRefusalsOfDirtyTrackingAndNoAcceptance() {
-        Set<String> met = new TreeSet<>();
-        for (long seed : SEEDS) {
-            SimSettings settings = new SimSettings(
-                            seed, 32, OPS, Optional.empty(), true, Optional.empty(), "none", Set.of(), 2, 2)
-                    .withSchedule(Schedule.GUIDED, SimSettings.DEFAULT_REFUSAL_SHARE);
-            SimResult result = new Simulation(settings).run(n -> {}, DecisionObserver.eachCall(call -> {
-                if (call.command() instanceof Command.HwptSetDirtyTracking
-                        || call.command() instanceof Command.HwptGetDirtyBitmap) {
-                    met.add(call.command().getClass().getSimpleName() + " "
-                            + call.outcome().resultName());
-                }
-            }));
-            assertTrue(
-                    result.violation().isEmpty(), "the correct rules hold on seed " + seed + ": " + result.violation());
-        }
+        Set<String> met = GuidedRuns.resultsOf(
+                SEEDS, OPS, Set.of(Command.HwptSetDirtyTracking.class, Command.HwptGetDirtyBitmap.class));
         List<String> expected = List.of(
                 "HwptGetDirtyBitmap EINVAL",
                 "HwptGetDirtyBitmap ENOENT",
