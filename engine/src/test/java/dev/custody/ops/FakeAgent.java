@@ -34,7 +34,7 @@ public final class FakeAgent implements AgentContext {
 
     @Override
     public String dynamicIdWrite(String driver, String file, String id) {
-        return "dynamic-id " + driver + " " + file + " " + id.replace(' ', ',');
+        return "id-write " + driver + " " + file + " " + id;
     }
 
     @Override

@@ -34,6 +34,7 @@ final class DriverCoreVerbs {
                 new Verb("add", 2, this::add),
                 new Verb("sysfs", 3, this::sysfs),
                 new Verb("new-id", 3, this::newId),
+                new Verb("id-write", 3, this::idWrite),
                 new Verb("state", 0, this::state),
                 new Verb("groups", 0, (step, args) -> groups(step)));
     }
@@ -119,6 +120,22 @@ final class DriverCoreVerbs {
                 step,
                 host.paths.driverFile(args.get(0), "new_id"),
                 args.get(1) + " " + args.get(2),
+                SysfsWrites.ALL_CAPABILITIES);
+    }
+
+    /**
+     * id-write DRIVER FILE WORD...: the words, one space apart, written to the driver's new_id or
+     * remove_id, as a user writes any text there; no other file of a driver is written this way.
+     */
+    private AgentAnswer idWrite(String step, List<String> args) throws BadLine {
+        String file = args.get(1);
+        if (!file.equals("new_id") && !file.equals("remove_id")) {
+            throw new BadLine("id-write writes new_id or remove_id, not " + file);
+        }
+        return writeOne(
+                step,
+                host.paths.driverFile(args.get(0), file),
+                String.join(" ", args.subList(2, args.size())),
                 SysfsWrites.ALL_CAPABILITIES);
     }
 

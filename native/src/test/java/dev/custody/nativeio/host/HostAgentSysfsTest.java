@@ -110,6 +110,25 @@ class HostAgentSysfsTest {
     }
 
     @Test
+    void idWriteWritesTheWordsToNewIdOrRemoveIdAndNoOtherFile() {
+        HostTree tree = new HostTree(root).driver("pci-stub");
+        try (HostAgent agent = new HostAgent(tree.paths())) {
+            assertEquals(
+                    "ok",
+                    result(agent, "1", "id-write pci-stub new_id 8086 10d3 ffffffff ffffffff 0 0 1")
+                            .result());
+            assertEquals(
+                    "8086 10d3 ffffffff ffffffff 0 0 1\n",
+                    tree.read(tree.sys.resolve("bus/pci/drivers/pci-stub/new_id")));
+            assertEquals(
+                    "ok", result(agent, "2", "id-write pci-stub remove_id zz").result());
+            assertEquals("zz\n", tree.read(tree.sys.resolve("bus/pci/drivers/pci-stub/remove_id")));
+            assertInstanceOf(AgentAnswer.Problem.class, agent.perform("3", "id-write pci-stub bind 0000:00:03.0"));
+            assertEquals("", tree.read(tree.sys.resolve("bus/pci/drivers/pci-stub/bind")));
+        }
+    }
+
+    @Test
     void stateNamesEachDevicesDriverOrItsAbsence() {
         HostTree tree = new HostTree(root).device(NIC, "e1000e").device("0000:00:04.0", null);
         try (HostAgent agent = new HostAgent(tree.paths())) {

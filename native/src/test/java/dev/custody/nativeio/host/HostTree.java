@@ -26,12 +26,13 @@ final class HostTree {
         return new HostPaths(sys, dev);
     }
 
-    /** A driver's directory with its bind, unbind and new_id files. */
+    /** A driver's directory with its bind, unbind, new_id and remove_id files. */
     HostTree driver(String name) {
         Path dir = sys.resolve("bus/pci/drivers").resolve(name);
         write(dir.resolve("bind"), "");
         write(dir.resolve("unbind"), "");
         write(dir.resolve("new_id"), "");
+        write(dir.resolve("remove_id"), "");
         return this;
     }
 
