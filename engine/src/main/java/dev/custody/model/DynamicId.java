@@ -50,6 +50,11 @@ public record DynamicId(
         return new DynamicId(vendor, device, ANY, ANY, 0, 0, 0);
     }
 
+    /** The same match fields with another driver_data (a table entry's value for its driver). */
+    public DynamicId withDriverData(long data) {
+        return new DynamicId(vendor, device, subvendor, subdevice, classCode, classMask, data);
+    }
+
     private static boolean field(int id, int dev) {
         return id == ANY || id == dev;
     }

@@ -83,7 +83,10 @@ final class TopologyParser {
         return drivers;
     }
 
-    /** A driver's optional {@code ids}: its static id table, entries {@code "vendor:device"} in hex or {@code *}. */
+    /**
+     * A driver's optional {@code ids}: its static id table, entries {@code "vendor:device"} in hex or
+     * {@code *}, with an optional {@code ":driver_data"} in hex (0 when left out).
+     */
     private Optional<List<DynamicId>> idTable(JsonNode driver, String where) {
         JsonNode list = driver.get("ids");
         if (list == null || list.isNull()) {
@@ -93,13 +96,24 @@ final class TopologyParser {
         for (JsonNode entry : json.array(list, where + ".ids", false)) {
             String at = where + ".ids[" + table.size() + "]";
             String[] parts = entry.isTextual() ? entry.asText().split(":", -1) : new String[0];
-            if (parts.length != 2) {
+            if (parts.length != 2 && parts.length != 3) {
                 throw ScenarioException.atField(
-                        file, at, "must read vendor:device in hex, either of them * for any, not " + entry);
+                        file,
+                        at,
+                        "must read vendor:device[:driver_data] in hex, vendor or device * for any, not " + entry);
             }
-            table.add(DynamicId.entry(idField(parts[0], at), idField(parts[1], at)));
+            DynamicId id = DynamicId.entry(idField(parts[0], at), idField(parts[1], at));
+            table.add(parts.length == 2 ? id : id.withDriverData(driverData(parts[2], at)));
         }
         return Optional.of(table);
+    }
+
+    private long driverData(String text, String at) {
+        try {
+            return Long.parseUnsignedLong(text, 16);
+        } catch (NumberFormatException notHex) {
+            throw ScenarioException.atField(file, at, "driver_data \"" + text + "\" is not a 64-bit hex number");
+        }
     }
 
     private int idField(String text, String at) {

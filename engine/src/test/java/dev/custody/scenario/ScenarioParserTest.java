@@ -114,6 +114,7 @@ class ScenarioParserTest {
                 "not hex           | [\"zz:10d3\"]   | topology.drivers[0].ids[0]",
                 "wider than 16 bits| [\"8086:10d3f\"]| topology.drivers[0].ids[0]",
                 "not a list        | \"8086:10d3\"   | topology.drivers[0].ids",
+                "driver_data not hex| [\"8086:10d3:zz\"] | topology.drivers[0].ids[0]",
             })
     void aBadDriverIdTableIsNamedWithItsEntry(String why, String table, String field) {
         String file = """
@@ -129,11 +130,13 @@ class ScenarioParserTest {
     void aDeclaredIdTableReadsWithWildcards() {
         Scenario scenario = ScenarioParser.parse("tables.json", """
                 {"topology": {"iommus": [{"name": "dmar0"}],
-                              "drivers": [{"name": "igb", "ids": ["8086:10D3", "1af4:*"]}, {"name": "stub", "ids": []}],
+                              "drivers": [{"name": "igb", "ids": ["8086:10D3:5", "1af4:*"]}, {"name": "stub", "ids": []}],
                               "devices": [{"name": "A", "iommu": "dmar0", "group": 1}]},
                  "steps": []}""");
         var igb = scenario.topology().driver("igb").orElseThrow();
         assertEquals(2, igb.idTable().orElseThrow().size());
+        assertEquals(5, igb.idTable().orElseThrow().getFirst().driverData());
+        assertEquals(0, igb.idTable().orElseThrow().getLast().driverData());
         assertTrue(igb.tableMatches(new dev.custody.model.PciDeviceIds(0x1af4, 0x1041)));
         assertTrue(igb.tableMatches(new dev.custody.model.PciDeviceIds(0x8086, 0x10d3)));
         assertEquals(false, igb.tableMatches(new dev.custody.model.PciDeviceIds(0x8086, 0x10d4)));
