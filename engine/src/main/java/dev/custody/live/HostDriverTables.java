@@ -3,6 +3,7 @@ package dev.custody.live;
 import dev.custody.model.DeviceId;
 import dev.custody.model.DeviceSpec;
 import dev.custody.model.DriverSpec;
+import dev.custody.model.PciDeviceIds;
 import dev.custody.model.Topology;
 import dev.custody.topology.host.PciDriverAliases;
 import java.io.IOException;
@@ -95,10 +96,28 @@ final class HostDriverTables {
                             device.requireDirect(),
                             device.present(),
                             device.bootDriver(),
-                            device.upstreamBridge()));
+                            device.upstreamBridge(),
+                            device.pciIds().or(() -> modalias.flatMap(HostDriverTables::idsOf))));
         }
         return new Topology(machine.iommus(), drivers, devices);
     }
+
+    /**
+     * The vendor and device a PCI modalias begins with ({@code pci:v00001AF4d00001041sv...}), which
+     * dynamic ids are matched against; empty for a modalias of another form.
+     */
+    static Optional<PciDeviceIds> idsOf(String modalias) {
+        var match = MODALIAS_IDS.matcher(modalias);
+        if (!match.lookingAt()) {
+            return Optional.empty();
+        }
+        return Optional.of(new PciDeviceIds(
+                Integer.parseInt(match.group(1).substring(4), 16),
+                Integer.parseInt(match.group(2).substring(4), 16)));
+    }
+
+    private static final java.util.regex.Pattern MODALIAS_IDS =
+            java.util.regex.Pattern.compile("pci:v(0000[0-9A-Fa-f]{4})d(0000[0-9A-Fa-f]{4})");
 
     /**
      * A driver the catalogue does not know: a VFIO variant driver (mlx5_vfio_pci and the like) manages

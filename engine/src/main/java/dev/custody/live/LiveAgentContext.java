@@ -65,6 +65,16 @@ final class LiveAgentContext implements AgentContext {
         return driver;
     }
 
+    /** The host's drivers and devices are themselves: the text goes to the driver's file as written. */
+    @Override
+    public String dynamicIdWrite(String driver, String file, String id) throws NotRealisable {
+        if (id.isBlank()) {
+            throw new NotRealisable("an empty " + file + " write is not carried out");
+        }
+        return "id-write " + driver + " " + file + " "
+                + String.join(" ", id.strip().split("\\s+"));
+    }
+
     @Override
     public boolean bindsThroughOverride(DeviceId device, String driver) {
         return MATCH_NO_IDS.contains(driver);

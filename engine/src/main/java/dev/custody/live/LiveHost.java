@@ -83,11 +83,8 @@ public final class LiveHost implements HostPort {
 
     @Override
     public Optional<String> refusal(KernelState before, Command<?> command) {
-        if (command instanceof Command.DriverNewId || command instanceof Command.DriverRemoveId) {
-            // the model would bind devices the host never bound: carrying out needs the host's PCI ids, not read yet
-            return Optional.of(Operations.of(command).name() + " is not carried out on a live host yet");
-        }
-        Optional<String> outside = allowed.refusal(before.topology(), command);
+        Optional<String> outside = allowed.refusal(before.topology(), command)
+                .or(() -> DynamicIdsGate.refusal(before.topology(), allowed, command));
         outside.ifPresent(why -> refused.incrementAndGet());
         return outside;
     }

@@ -74,6 +74,11 @@ class HostDriverTablesTest {
 
         assertEquals(List.of("virtio-pci"), machine.device(NIC).matches(), "only a loaded module has a driver");
         assertEquals(List.of(), machine.device(DISK).matches());
+        assertEquals(
+                Optional.of(new dev.custody.model.PciDeviceIds(0x1af4, 0x1041)),
+                machine.device(NIC).pciIds(),
+                "the ids dynamic ids match against, read from the modalias");
+        assertEquals(Optional.empty(), machine.device(DISK).pciIds(), "no modalias, no ids");
         assertTrue(machine.drivers().containsKey("nvme"), "registered with no device, still bindable");
         assertEquals(
                 new DriverSpec("mlx5_vfio_pci", true, true),

@@ -14,6 +14,7 @@ import dev.custody.model.DriverSpec;
 import dev.custody.model.GroupId;
 import dev.custody.model.IommuSpec;
 import dev.custody.model.Outcome;
+import dev.custody.model.PciDeviceIds;
 import dev.custody.model.Reply;
 import dev.custody.model.Topology;
 import dev.custody.model.state.KernelState;
@@ -60,15 +61,17 @@ class LiveHostTest {
         runtime.close();
     }
 
-    /** Two NICs in group 1, the boot disk alone in group 2 with its driver bound. */
+    /** Two NICs (82574L) in group 1, the boot disk (ICH9 AHCI) alone in group 2 with its driver bound. */
     static Topology host() {
         SequencedMap<String, IommuSpec> iommus = new LinkedHashMap<>();
         iommus.put("dmar0", new IommuSpec("dmar0", IommuSpec.DEFAULT_PAGE_SIZES, 48));
         SequencedMap<DeviceId, DeviceSpec> devices = new LinkedHashMap<>();
         for (DeviceId nic : List.of(A, B)) {
-            devices.put(nic, device(nic, 1, Optional.empty()));
+            devices.put(
+                    nic, device(nic, 1, Optional.empty()).withPciIds(Optional.of(new PciDeviceIds(0x8086, 0x10d3))));
         }
-        devices.put(DISK, device(DISK, 2, Optional.of("ahci")));
+        devices.put(
+                DISK, device(DISK, 2, Optional.of("ahci")).withPciIds(Optional.of(new PciDeviceIds(0x8086, 0x2922))));
         return new Topology(iommus, Topology.catalogueWith(List.<DriverSpec>of()), devices);
     }
 
@@ -221,15 +224,26 @@ class LiveHostTest {
     }
 
     @Test
-    void aDynamicIdIsRefusedOnALiveHostBeforeTheModelBindsAnything() {
+    void aNewIdIsCarriedOutOnlyWhereEveryDeviceItMayAttachIsAllowed() {
         EngineAdmin engine = live("new-id", false);
-        Decision added = decide(engine, new Command.DriverNewId("vfio-pci", "8086 10d3"));
-        assertEquals("EACCES", added.outcome().resultName());
+        Decision disk = decide(engine, new Command.DriverNewId("vfio-pci", "8086 2922"));
+        assertEquals("EACCES", disk.outcome().resultName());
         assertTrue(
-                added.outcome().explanation().orElse("").contains("driver.new_id is not carried out on a live host"),
-                added.outcome().explanation().orElse(""));
-        assertEquals(List.of(), added.events(), "nothing decided");
-        assertEquals(List.of(), kernel.performed);
+                disk.outcome().explanation().orElse("").contains("would attach 0000:00:1f.2, outside the allow-list"),
+                disk.outcome().explanation().orElse(""));
+        Decision subsystem = decide(engine, new Command.DriverNewId("vfio-pci", "8086 10d3 1af4 1100"));
+        assertEquals("EACCES", subsystem.outcome().resultName());
+        assertEquals(List.of(), kernel.performed, "nothing refused reaches the host");
+
+        Decision nics = decide(engine, new Command.DriverNewId("vfio-pci", "8086  10d3"));
+        assertTrue(nics.outcome().isOk(), nics.outcome().toString());
+        assertEquals(Optional.of("vfio-pci"), driverOf(engine, A), "the model attached both NICs, as the kernel does");
+        assertEquals(Optional.of("vfio-pci"), driverOf(engine, B));
+        Decision removed = decide(engine, new Command.DriverRemoveId("vfio-pci", "8086 10d3"));
+        assertTrue(removed.outcome().isOk(), removed.outcome().toString());
+        assertEquals(
+                List.of("id-write vfio-pci new_id 8086 10d3", "id-write vfio-pci remove_id 8086 10d3"),
+                kernel.performed);
         engine.stop().toCompletableFuture().join();
     }
 

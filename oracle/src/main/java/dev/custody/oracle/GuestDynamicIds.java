@@ -29,8 +29,14 @@ import java.util.TreeSet;
  * A write of fewer than two fields is refused by the kernel before it looks at any device, so only its
  * driver needs playing. Anything else is not realisable, named with its reason.
  */
-final class GuestDynamicIds {
+public final class GuestDynamicIds {
     private GuestDynamicIds() {}
+
+    /** The guest driver whose file the write goes to (live mode names drivers as the guest does). */
+    public static String guestDriver(GuestLayout layout, String driver, String file, String text) throws NotRealisable {
+        String line = line(layout, driver, file, text);
+        return line.split(" ")[1];
+    }
 
     static String line(GuestLayout layout, String driver, String file, String text) throws NotRealisable {
         if (!file.equals("new_id") && !file.equals("remove_id")) {

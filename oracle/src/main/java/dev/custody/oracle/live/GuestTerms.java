@@ -7,6 +7,7 @@ import dev.custody.model.DeviceSpec;
 import dev.custody.model.GroupId;
 import dev.custody.model.Topology;
 import dev.custody.ops.U64;
+import dev.custody.oracle.GuestDynamicIds;
 import dev.custody.oracle.GuestLayout;
 import dev.custody.scenario.Step;
 import java.util.List;
@@ -43,7 +44,25 @@ final class GuestTerms {
                 .filter(JsonNode::isTextual)
                 .filter(d -> device.isPresent())
                 .ifPresent(d -> node.put("driver", layout.guestDriver(device.get(), d.textValue())));
+        if (step.op().equals("driver.new_id") || step.op().equals("driver.remove_id")) {
+            node.put("driver", dynamicIdDriver(step));
+        }
         return node;
+    }
+
+    /** A dynamic id's driver as the guest plays it, found as the oracle's agent script finds it. */
+    private String dynamicIdDriver(Step step) {
+        String driver = step.field("driver").map(JsonNode::asText).orElse("");
+        try {
+            return GuestDynamicIds.guestDriver(
+                    layout,
+                    driver,
+                    step.op().substring("driver.".length()),
+                    step.field("id").map(JsonNode::asText).orElse(""));
+        } catch (dev.custody.ops.NotRealisable checkedBefore) {
+            // the run checked every step realisable before it started; a write that is not was not run
+            throw new IllegalStateException(step.op() + " of " + driver + ": " + checkedBefore.getMessage());
+        }
     }
 
     String address(DeviceId scenarioDevice) {
