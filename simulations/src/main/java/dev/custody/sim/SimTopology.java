@@ -41,7 +41,20 @@ public final class SimTopology {
      */
     public static Topology forRun(long seed, int groups, Schedule schedule) {
         Topology machine = generate(seed, groups);
-        return schedule == Schedule.GUIDED ? withBridge(withUntranslatedDevice(machine)) : machine;
+        return schedule == Schedule.GUIDED ? withBridge(withUntranslatedDevice(withPciIds(machine))) : machine;
+    }
+
+    /**
+     * {@code machine} with each device's PCI ids, by the driver it matches, so that a dynamic id
+     * (new_id) attaches devices. Only the guided run's machine has them: the machines of the other
+     * schedules stay as their journals, the committed ones among them, were written.
+     */
+    static Topology withPciIds(Topology machine) {
+        SequencedMap<DeviceId, DeviceSpec> devices = new LinkedHashMap<>();
+        machine.devices()
+                .forEach((id, spec) -> devices.put(
+                        id, spec.withPciIds(Optional.of(spec.matches().contains("nvme") ? NVME_IDS : NIC_IDS))));
+        return new Topology(machine.iommus(), machine.drivers(), devices);
     }
 
     /** The bridge {@link #withBridge} puts the first groups' devices below. */
@@ -107,14 +120,13 @@ public final class SimTopology {
                 devices.put(
                         id,
                         new DeviceSpec(
-                                        id,
-                                        Optional.of(iommu),
-                                        Optional.of(new GroupId(g)),
-                                        List.of(driver),
-                                        requireDirect,
-                                        present,
-                                        boot)
-                                .withPciIds(Optional.of(driver.equals("nvme") ? NVME_IDS : NIC_IDS)));
+                                id,
+                                Optional.of(iommu),
+                                Optional.of(new GroupId(g)),
+                                List.of(driver),
+                                requireDirect,
+                                present,
+                                boot));
                 index++;
             }
         }

@@ -30,7 +30,10 @@ class GoldenJournalTest {
                 run.out()
                         .contains("instance custody: 8 decisions, 72 events, 0 commands that changed nothing, "
                                 + "0 open (taken, not yet applied), "
-                                + "0 violations; state 2ee59c5dffff8c5229ceea6a"),
+                                // the digest hashes the state's text, which names every field: it
+                                // changed when devices gained PCI ids, the state dynamic ids and
+                                // drivers id tables, all empty in this journal
+                                + "0 violations; state ec3198521f9f6eb9e8982a31"),
                 run.out());
     }
 }
