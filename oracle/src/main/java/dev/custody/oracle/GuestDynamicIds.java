@@ -95,6 +95,11 @@ public final class GuestDynamicIds {
             throw new NotRealisable("driver_data " + Long.toHexString(fields.get(6))
                     + " may be in the native driver's table, which the model knows only as 0");
         }
+        if ((int) (long) fields.get(0) == DynamicId.ANY || (int) (long) fields.get(1) == DynamicId.ANY) {
+            // it would match the guest's devices the scenario has no name for too: q35's own functions
+            throw new NotRealisable("a new_id of any vendor or any device matches every device of the guest,"
+                    + " q35's own functions among them, which the scenario does not have");
+        }
         if (fields.get(0) > 0xffff || fields.get(1) > 0xffff) {
             return List.of(); // no device id has more than 16 bits, in the scenario or the guest
         }

@@ -128,6 +128,10 @@ class GuestScriptTest {
                         { "op": "driver.new_id", "driver": "vfio-pci", "id": "1234 11e8 1af4" }""")));
         assertThrows(NotRealisable.class, () -> script(OracleScenarios.withTopology(both, """
                         { "op": "driver.new_id", "driver": "vfio-pci", "id": "1234 11e8 ffffffff ffffffff 20000 ff0000" }""")));
+        NotRealisable anyDevice =
+                assertThrows(NotRealisable.class, () -> script(OracleScenarios.withTopology(both, """
+                        { "op": "driver.new_id", "driver": "vfio-pci", "id": "1234 ffffffff" }""")));
+        assertTrue(anyDevice.getMessage().contains("any vendor or any device"), anyDevice.getMessage());
         NotRealisable unplayed =
                 assertThrows(NotRealisable.class, () -> script(OracleScenarios.withTopology(both, """
                         { "op": "driver.new_id", "driver": "nvme", "id": "1234 11e8" }""")));
