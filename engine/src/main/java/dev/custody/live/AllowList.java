@@ -79,7 +79,8 @@ public final class AllowList {
                 : Optional.of(String.join(", ", outside) + " outside the allow-list (" + this + ")");
     }
 
-    private boolean allows(Topology topology, DeviceId device) {
+    /** Whether the device is listed, or its group is. */
+    boolean allows(Topology topology, DeviceId device) {
         if (devices.contains(device.name().toLowerCase(java.util.Locale.ROOT))) {
             return true;
         }

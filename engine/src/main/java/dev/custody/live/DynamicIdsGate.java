@@ -40,8 +40,7 @@ final class DynamicIdsGate {
                 (int) (long) fields.get(0), (int) (long) fields.get(1), DynamicId.ANY, DynamicId.ANY, 0, 0, 0);
         List<String> outside = topology.devices().values().stream()
                 .filter(device -> mayMatch(device, id))
-                .filter(device -> allowed.refusal(topology, new Command.DriverProbe(device.id()))
-                        .isPresent())
+                .filter(device -> !allowed.allows(topology, device.id()))
                 .map(device -> device.id().name() + (device.pciIds().isEmpty() ? " (its ids unknown)" : ""))
                 .toList();
         if (outside.isEmpty()) {
