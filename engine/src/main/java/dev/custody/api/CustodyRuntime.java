@@ -80,6 +80,19 @@ public final class CustodyRuntime implements AutoCloseable {
                 # JDBC the key (persistence_id, sequence_number) refuses a second writer's row). It
                 # costs an actor per recovery, and every entity opened starts with a recovery.
                 pekko.persistence.journal-plugin-fallback.replay-filter.mode = off
+                # the entity actors write off the answer path: on threads of their own, at most half
+                # the cores, so the coordinator and its callers always keep one (KernelCoordinator)
+                custody.entity-dispatcher {
+                  type = Dispatcher
+                  executor = "thread-pool-executor"
+                  thread-pool-executor {
+                    fixed-pool-size = off
+                    core-pool-size-min = 1
+                    core-pool-size-factor = 0.5
+                    core-pool-size-max = 8
+                  }
+                  throughput = 100
+                }
                 """))
                 .withFallback(ConfigFactory.load())
                 .resolve(); // a journal may refer to the plugins' defaults
@@ -114,7 +127,8 @@ public final class CustodyRuntime implements AutoCloseable {
      * How the coordinators on this runtime run: {@code custody.coordinator-snapshot-every} (default twenty
      * times the entities'), {@code custody.coordinator-journal} (a journal plugin whose writes are on
      * stable storage when they complete; default the journal's own), {@code custody.passivate-after},
-     * {@code custody.max-live-entities} and {@code custody.stuck-probe-after}.
+     * {@code custody.max-live-entities}, {@code custody.stuck-probe-after} and {@code
+     * custody.gather-entity-writes-for}.
      */
     dev.custody.entity.CoordinatorSettings coordinatorSettings() {
         var config = system.settings().config();
@@ -136,7 +150,10 @@ public final class CustodyRuntime implements AutoCloseable {
                         : defaults.maxLiveEntities(),
                 config.hasPath("custody.stuck-probe-after")
                         ? config.getDuration("custody.stuck-probe-after")
-                        : defaults.stuckProbeAfter());
+                        : defaults.stuckProbeAfter(),
+                config.hasPath("custody.gather-entity-writes-for")
+                        ? config.getDuration("custody.gather-entity-writes-for")
+                        : defaults.gatherFor());
     }
 
     <T> CompletionStage<ActorRef<T>> spawn(Behavior<T> behavior, String name, Duration timeout) {

@@ -24,6 +24,8 @@ import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.BackoffSupervisorStrategy;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -147,6 +149,14 @@ public final class KernelCoordinator
             Optional<Throwable> failure)
             implements Message {}
 
+    /**
+     * The dispatcher the entity actors run on, when the runtime defines it ({@code CustodyRuntime} does:
+     * at most half the cores). The entities write off the answer path; on the coordinator's dispatcher
+     * their bursts of writes queued ahead of the callers' commands. Kept to their own threads, they cannot
+     * take every core from the coordinator, and when they fall behind they write more decisions at once.
+     */
+    public static final String ENTITY_DISPATCHER = "custody.entity-dispatcher";
+
     /** How long a page-table read may wait for its domain actor (which may first recover from the journal). */
     static final Duration TABLE_READ_TIMEOUT = Duration.ofSeconds(30);
 
@@ -157,6 +167,11 @@ public final class KernelCoordinator
 
     /** Writes what {@link GroupCommit} holds; sent to itself, so it comes after every command already waiting. */
     private enum Flush implements Message {
+        NOW
+    }
+
+    /** Sends the entities what {@link DecisionDelivery} gathered ({@link CoordinatorSettings#gatherFor}). */
+    private enum ReleaseGathered implements Message {
         NOW
     }
 
@@ -198,7 +213,7 @@ public final class KernelCoordinator
     private final ActorRef<EntityActor.Report> reports;
     private final LiveEntities entities;
 
-    private final DecisionDelivery delivery = new DecisionDelivery();
+    private final DecisionDelivery delivery;
     private final EntityHealth health;
     private final GroupCommit<ActorRef<StatusReply<Decision>>> batch = new GroupCommit<>();
     private final List<ActorRef<StatusReply<Long>>> quietWaiters = new ArrayList<>();
@@ -212,6 +227,7 @@ public final class KernelCoordinator
     private final Map<KernelJournal.Decided, KernelState> decidedStates = new IdentityHashMap<>();
 
     private boolean flushScheduled;
+    private boolean releaseScheduled;
     /** The write under way: if the journal fails it, the callers it would have answered are told. */
     private Optional<List<GroupCommit.Entry<ActorRef<StatusReply<Decision>>>>> writing = Optional.empty();
 
@@ -244,15 +260,20 @@ public final class KernelCoordinator
         this.timers = timers;
         this.instance = instance;
         this.settings = settings;
+        this.delivery = settings.gatherFor().isZero() ? new DecisionDelivery() : DecisionDelivery.gathering();
         this.host = host;
         this.log = new CoordinatorLog(instance);
         this.reports = context.messageAdapter(EntityActor.Report.class, EntityReported::new);
         this.health = new EntityHealth(instance, settings.stuckProbeAfter());
+        Props entityProps = context.getSystem().settings().config().hasPath(ENTITY_DISPATCHER)
+                ? DispatcherSelector.fromConfig(ENTITY_DISPATCHER)
+                : Props.empty();
         this.entities = new LiveEntities(entity -> {
             ActorRef<EntityActor.Message> child = context.spawn(
                     EntityActor.create(
                             instance, entity, settings.entitySnapshotEvery(), reports, health.failing(entity)),
-                    entity.actorName());
+                    entity.actorName(),
+                    entityProps);
             context.watchWith(child, new EntityStopped(entity)); // a stopped entity is started again on next use
             return child;
         });
@@ -281,11 +302,13 @@ public final class KernelCoordinator
                 .onCommand(EntityReported.class, this::onEntityReported)
                 .onCommand(Flush.class, (ledger, flush) -> onFlush(ledger))
                 .onCommand(InspectEntity.class, (ledger, inspect) -> {
+                    releaseGatheredFor(inspect.entity());
                     tell(inspect.entity(), new EntityActor.Inspect(inspect.replyTo()));
                     return Effect().noReply();
                 })
                 .onCommand(TranslateInDomain.class, (ledger, translate) -> {
                     EntityId domain = EntityId.of(translate.domain());
+                    releaseGatheredFor(domain);
                     tell(
                             domain,
                             new EntityActor.Translate(translate.iova(), lastDecisionFor(domain), translate.replyTo()));
@@ -293,10 +316,12 @@ public final class KernelCoordinator
                 })
                 .onCommand(DumpDomainTable.class, (ledger, dump) -> {
                     EntityId domain = EntityId.of(dump.domain());
+                    releaseGatheredFor(domain);
                     tell(domain, new EntityActor.DumpTable(lastDecisionFor(domain), dump.replyTo()));
                     return Effect().noReply();
                 })
                 .onCommand(ReadTable.class, (ledger, read) -> {
+                    releaseGatheredFor(read.domain());
                     tell(read.domain(), read.translate());
                     return Effect().noReply();
                 })
@@ -317,6 +342,11 @@ public final class KernelCoordinator
                     return Effect().noReply();
                 })
                 .onCommand(Tick.class, (ledger, tick) -> onTick(ledger))
+                .onCommand(ReleaseGathered.class, (ledger, release) -> {
+                    releaseScheduled = false;
+                    deliver(delivery.releaseGathered(Instant.now()));
+                    return Effect().noReply();
+                })
                 .onCommand(CountEntities.class, (ledger, count) -> Effect().reply(count.replyTo(), entities.count()))
                 .onCommand(ListStuckEntities.class, (ledger, list) -> Effect().reply(list.replyTo(), health.stuck()))
                 .onCommand(Subscribe.class, (ledger, subscribe) -> {
@@ -763,6 +793,7 @@ public final class KernelCoordinator
 
     private ReplyEffect<KernelJournal, CoordinatorLedger> onAwaitSettled(CoordinatorLedger ledger, AwaitSettled await) {
         settledWaiters.add(await.replyTo());
+        deliver(delivery.releaseGathered(Instant.now()));
         releaseSettledWaiters(ledger);
         return Effect().noReply();
     }
@@ -803,6 +834,7 @@ public final class KernelCoordinator
             return Effect().reply(await.replyTo(), StatusReply.error(health.whyNotQuiet()));
         }
         quietWaiters.add(await.replyTo());
+        deliver(delivery.releaseGathered(Instant.now()));
         releaseQuietWaiters(ledger);
         return Effect().noReply();
     }
@@ -881,6 +913,20 @@ public final class KernelCoordinator
                 tell(part.entity(), new EntityActor.Apply(part.previous(), part.events(), reports));
             }
         });
+        if (!delivery.anyGathered()) {
+            return;
+        }
+        if (!quietWaiters.isEmpty() || !settledWaiters.isEmpty()) {
+            deliver(delivery.releaseGathered(Instant.now())); // somebody waits for every entity
+        } else if (!releaseScheduled) {
+            releaseScheduled = true;
+            timers.startSingleTimer(ReleaseGathered.NOW, settings.gatherFor());
+        }
+    }
+
+    /** The entity's gathered parts go out now: somebody asks it something that must see them. */
+    private void releaseGatheredFor(EntityId entity) {
+        deliver(delivery.releaseGathered(entity, Instant.now()));
     }
 
     private void tell(EntityId entity, EntityActor.Message message) {

@@ -195,4 +195,40 @@ class DecisionDeliveryTest {
         delivery.forget(GROUP);
         assertEquals(List.of("1:[2]<" + UNKNOWN), described(send(2, false)));
     }
+
+    @Test
+    void gatheredDecisionsGoOutTogetherWhenReleased() {
+        DecisionDelivery gathering = DecisionDelivery.gathering();
+        assertEquals(List.of(), gathering.send(decision(1, true), T0), "nothing goes out while it gathers");
+        assertEquals(List.of(), gathering.send(decision(2, false), T0));
+        assertTrue(gathering.anyGathered());
+        assertFalse(gathering.idle(), "gathered decisions are owed");
+        assertEquals(2, gathering.lastSentTo(GROUP), "a read of the group must wait for the gathered decisions");
+
+        assertEquals(
+                List.of("0000:00:03.0:[1]<" + UNKNOWN, "1:[1, 2]<" + UNKNOWN),
+                described(gathering.releaseGathered(T0)),
+                "one batch per entity, with every decision gathered for it");
+        assertFalse(gathering.anyGathered());
+        assertEquals(List.of(), gathering.releaseGathered(T0), "released once");
+    }
+
+    @Test
+    void anEntitySomebodyWaitsForIsReleasedAloneAndTheOthersKeepGathering() {
+        DecisionDelivery gathering = DecisionDelivery.gathering();
+        gathering.send(decision(1, true), T0);
+        assertEquals(List.of("1:[1]<" + UNKNOWN), described(gathering.releaseGathered(GROUP, T0)));
+        assertEquals(List.of(), gathering.releaseGathered(GROUP, T0));
+        assertEquals(List.of("0000:00:03.0:[1]<" + UNKNOWN), described(gathering.releaseGathered(T0)));
+    }
+
+    @Test
+    void anEntityWithABatchInFlightGetsItsNextOnConfirmationNotOnRelease() {
+        DecisionDelivery gathering = DecisionDelivery.gathering();
+        gathering.send(decision(1, false), T0);
+        gathering.releaseGathered(T0);
+        gathering.send(decision(2, false), T0);
+        assertEquals(List.of(), gathering.releaseGathered(T0), "batch 1 is still in flight");
+        assertEquals(List.of("1:[2]<1"), described(gathering.confirm(GROUP, 1, T0)));
+    }
 }
