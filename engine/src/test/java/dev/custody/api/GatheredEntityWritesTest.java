@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.ConfigFactory;
 import dev.custody.entity.EntityId;
 import dev.custody.entity.EntityState;
 import dev.custody.model.Command;
@@ -15,8 +14,6 @@ import dev.custody.rules.Decision;
 import dev.custody.rules.ModelRandomWalkTest;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import org.apache.pekko.persistence.testkit.PersistenceTestKitPlugin;
-import org.apache.pekko.persistence.testkit.PersistenceTestKitSnapshotPlugin;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -35,13 +32,9 @@ class GatheredEntityWritesTest {
 
     @BeforeEach
     void start() {
-        runtime = CustodyRuntime.start(PersistenceTestKitPlugin.config()
-                .withFallback(PersistenceTestKitSnapshotPlugin.config())
-                .withFallback(ConfigFactory.parseString("""
-                        pekko.persistence.testkit.events.serialize = off
-                        pekko.persistence.testkit.snapshots.serialize = off
+        runtime = TestKitRuntime.start("""
                         custody.gather-entity-writes-for = 1h
-                        """)));
+                        """);
     }
 
     @AfterEach

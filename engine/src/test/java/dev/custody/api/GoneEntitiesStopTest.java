@@ -3,7 +3,6 @@ package dev.custody.api;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.ConfigFactory;
 import dev.custody.entity.EntityId;
 import dev.custody.entity.EntityState;
 import dev.custody.model.Command;
@@ -14,8 +13,6 @@ import dev.custody.model.Topology;
 import dev.custody.rules.Decision;
 import dev.custody.rules.ModelRandomWalkTest;
 import java.time.Duration;
-import org.apache.pekko.persistence.testkit.PersistenceTestKitPlugin;
-import org.apache.pekko.persistence.testkit.PersistenceTestKitSnapshotPlugin;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -33,13 +30,9 @@ class GoneEntitiesStopTest {
 
     @BeforeEach
     void start() {
-        runtime = CustodyRuntime.start(PersistenceTestKitPlugin.config()
-                .withFallback(PersistenceTestKitSnapshotPlugin.config())
-                .withFallback(ConfigFactory.parseString("""
-                        pekko.persistence.testkit.events.serialize = off
-                        pekko.persistence.testkit.snapshots.serialize = off
+        runtime = TestKitRuntime.start("""
                         custody.passivate-after = 1h
-                        """)));
+                        """);
     }
 
     @AfterEach

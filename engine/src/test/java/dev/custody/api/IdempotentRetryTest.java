@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.ConfigFactory;
 import dev.custody.entity.KernelJournal;
 import dev.custody.model.Command;
 import dev.custody.model.DeviceId;
@@ -24,8 +23,6 @@ import java.util.Optional;
 import java.util.SequencedMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import org.apache.pekko.persistence.testkit.PersistenceTestKitPlugin;
-import org.apache.pekko.persistence.testkit.PersistenceTestKitSnapshotPlugin;
 import org.apache.pekko.persistence.testkit.javadsl.PersistenceTestKit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -46,13 +43,9 @@ class IdempotentRetryTest {
 
     @BeforeEach
     void start() {
-        runtime = CustodyRuntime.start(PersistenceTestKitPlugin.config()
-                .withFallback(PersistenceTestKitSnapshotPlugin.config())
-                .withFallback(ConfigFactory.parseString("""
-                        pekko.persistence.testkit.events.serialize = off
-                        pekko.persistence.testkit.snapshots.serialize = off
+        runtime = TestKitRuntime.start("""
                         custody.coordinator-snapshot-every = 3
-                        """)));
+                        """);
     }
 
     @AfterEach

@@ -3,7 +3,6 @@ package dev.custody.api;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.ConfigFactory;
 import dev.custody.model.Command;
 import dev.custody.model.Topology;
 import dev.custody.model.state.KernelState;
@@ -14,8 +13,6 @@ import dev.custody.rules.ModelRandomWalkTest;
 import dev.custody.rules.RandomWalk;
 import java.time.Duration;
 import java.util.List;
-import org.apache.pekko.persistence.testkit.PersistenceTestKitPlugin;
-import org.apache.pekko.persistence.testkit.PersistenceTestKitSnapshotPlugin;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -34,15 +31,11 @@ class PassivationTest {
 
     @BeforeEach
     void start() {
-        runtime = CustodyRuntime.start(PersistenceTestKitPlugin.config()
-                .withFallback(PersistenceTestKitSnapshotPlugin.config())
-                .withFallback(ConfigFactory.parseString("""
-                        pekko.persistence.testkit.events.serialize = off
-                        pekko.persistence.testkit.snapshots.serialize = off
+        runtime = TestKitRuntime.start("""
                         custody.snapshot-every = 5
                         custody.passivate-after = 300ms
                         custody.max-live-entities = 8
-                        """)));
+                        """);
     }
 
     @AfterEach

@@ -3,9 +3,9 @@ package dev.custody.live;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.ConfigFactory;
 import dev.custody.api.CustodyRuntime;
 import dev.custody.api.EngineAdmin;
+import dev.custody.api.TestKitRuntime;
 import dev.custody.entity.AnswerRecord;
 import dev.custody.entity.CommandRecord;
 import dev.custody.entity.HostRecord;
@@ -24,8 +24,6 @@ import java.util.Map;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.stream.Collectors;
-import org.apache.pekko.persistence.testkit.PersistenceTestKitPlugin;
-import org.apache.pekko.persistence.testkit.PersistenceTestKitSnapshotPlugin;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -50,12 +48,7 @@ class MappedRangeCheckTest {
 
     @BeforeEach
     void start() {
-        runtime = CustodyRuntime.start(PersistenceTestKitPlugin.config()
-                .withFallback(PersistenceTestKitSnapshotPlugin.config())
-                .withFallback(ConfigFactory.parseString("""
-                        pekko.persistence.testkit.events.serialize = off
-                        pekko.persistence.testkit.snapshots.serialize = off
-                        """)));
+        runtime = TestKitRuntime.start("");
         host = new LiveHost(kernel, AllowList.parse("group:1"), false, (state, command) -> List.of());
         host.witnessWith(new LiveHost.Witness() {
             @Override
