@@ -28,9 +28,10 @@ public record CoordinatorSettings(
     /**
      * 20 ms: with the entities on their own dispatcher, `custody bench journal` (32 callers) made
      * 1.17-1.35 times the decisions per second in memory, and 1.28-1.59 on H2, of an engine that sent
-     * each decision at once to entities on the shared dispatcher (docs/BENCHMARKS.md, "Gathered entity writes on threads of their own"), while an
-     * entity's journal lags its coordinator's by a few tens of milliseconds, which nobody waits for: an
-     * inspection, a page-table read or a quiet waiter releases what it needs at once.
+     * each decision at once to entities on the shared dispatcher (docs/BENCHMARKS.md, "Gathered entity
+     * writes on threads of their own"). An entity's journal then lags its coordinator's by a few tens of
+     * milliseconds, which nobody waits for: an inspection, a page-table read or a quiet waiter releases
+     * what it needs at once.
      */
     public static final Duration DEFAULT_GATHER_FOR = Duration.ofMillis(20);
 

@@ -5,8 +5,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SequencedMap;
 import java.util.TreeMap;
 
@@ -78,7 +80,7 @@ final class DecisionDelivery {
     /** Whether new parts for an entity with nothing in flight wait for {@link #releaseGathered}. */
     private final boolean gathers;
     /** The entities whose gathered parts wait for {@link #releaseGathered}. */
-    private final java.util.LinkedHashSet<EntityId> gathered = new java.util.LinkedHashSet<>();
+    private final LinkedHashSet<EntityId> gathered = new LinkedHashSet<>();
     /** Every decision some entity has not confirmed yet, with how many entities still owe it. */
     private final TreeMap<Long, Integer> unapplied = new TreeMap<>();
     /** The newest decision given here. */
@@ -154,12 +156,12 @@ final class DecisionDelivery {
         return dueBatch(entity, now).stream().toList();
     }
 
-    private java.util.Optional<Batch> dueBatch(EntityId entity, Instant now) {
+    private Optional<Batch> dueBatch(EntityId entity, Instant now) {
         Pipeline pipeline = pipelines.get(entity);
         if (pipeline == null || !pipeline.sent.isEmpty() || pipeline.queued.isEmpty()) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
-        return java.util.Optional.of(dispatch(entity, pipeline, now));
+        return Optional.of(dispatch(entity, pipeline, now));
     }
 
     /** An entity confirmed that it has written every decision up to {@code seq}: its next batch, if one waits. */
