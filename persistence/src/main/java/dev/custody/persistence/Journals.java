@@ -34,10 +34,12 @@ public final class Journals {
     /** The file name of the H2 database under the data directory (H2 adds ".mv.db"). */
     public static final String H2_FILE = "custody-journal";
 
-    /** Pekko's in-memory journal and {@link InMemorySnapshotStore}: for tests and scenario runs. */
+    /** {@link InMemoryJournal} and {@link InMemorySnapshotStore}: for tests and scenario runs. */
     public static Config inMemory() {
         return ConfigFactory.parseMap(Map.of(
-                        "pekko.persistence.journal.plugin", "pekko.persistence.journal.inmem",
+                        "pekko.persistence.journal.plugin", "custody-inmem-journal",
+                        "custody-inmem-journal.class", InMemoryJournal.class.getName(),
+                        "custody-inmem-journal.plugin-dispatcher", "pekko.actor.default-dispatcher",
                         "pekko.persistence.snapshot-store.plugin", "custody-inmem-snapshot-store",
                         "custody-inmem-snapshot-store.class", InMemorySnapshotStore.class.getName(),
                         "custody-inmem-snapshot-store.plugin-dispatcher", "pekko.actor.default-dispatcher"))

@@ -46,7 +46,7 @@ public final class CustodyCli implements Runnable {
 
     public static void main(String[] args) {
         // initialize logging before any actor system logs from another thread (else SLF4J replays noisily)
-        org.slf4j.LoggerFactory.getILoggerFactory();
+        LogbackWithoutMdc.install();
         System.exit(commandLine().execute(args));
     }
 
