@@ -139,14 +139,7 @@ public final class CdevRules {
 
     /** The cdev path allows one open of a device; the group path's opens count too (vfio_df_open). */
     private static boolean openElsewhere(Tx tx, CdevFile cdev) {
-        boolean otherCdev = tx.state()
-                .filesOf(CdevFile.class)
-                .anyMatch(c -> !c.id().equals(cdev.id())
-                        && c.device().equals(cdev.device())
-                        && c.binding().isPresent());
-        boolean groupPath = tx.state()
-                .filesOf(VfioDeviceFile.class)
-                .anyMatch(f -> f.device().equals(cdev.device()));
-        return otherCdev || groupPath;
+        return tx.state().boundThroughAnotherCdev(cdev.device(), cdev.id())
+                || tx.state().openThroughGroupPath(cdev.device());
     }
 }

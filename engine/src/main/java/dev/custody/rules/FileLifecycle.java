@@ -66,24 +66,14 @@ public final class FileLifecycle {
                 group.container().isPresent()
                         && !state.deviceFilesOf(group.id()).isEmpty();
             case VfioContainer container -> !state.groupFilesIn(container.id()).isEmpty();
-            case IommufdFile ctx ->
-                state.files().values().stream().anyMatch(f -> switch (f) {
-                    case CdevFile c ->
-                        c.binding().map(b -> b.iommufd().equals(ctx.id())).orElse(false);
-                    case VfioDeviceFile d ->
-                        d.binding().map(b -> b.iommufd().equals(ctx.id())).orElse(false);
-                    case VfioGroupFile g -> g.iommufd().equals(Optional.of(ctx.id()));
-                    default -> false;
-                });
+            case IommufdFile ctx -> state.iommufdInUse(ctx.id());
         };
     }
 
     /** Last close of a device through the group path unbinds its iommufd binding (vfio_df_close). */
     private static void releaseDeviceFile(Tx tx, VfioDeviceFile device) {
         tx.emit(new FileReleased(device.id()));
-        boolean lastOpen = tx.state()
-                .filesOf(VfioDeviceFile.class)
-                .noneMatch(f -> f.device().equals(device.device()));
+        boolean lastOpen = !tx.state().openThroughGroupPath(device.device());
         if (lastOpen && device.binding().isPresent()) {
             IommufdRules.unbindDevice(
                     tx, device.binding().get().iommufd(), device.binding().get().idev());

@@ -256,6 +256,49 @@ public record KernelState(
         return count;
     }
 
+    /** Whether a device fd of the group path is open on the device (vfio_device->open_count through a group). */
+    public boolean openThroughGroupPath(DeviceId device) {
+        for (OpenFile file : files.values()) {
+            if (file instanceof OpenFile.VfioDeviceFile deviceFile
+                    && deviceFile.device().equals(device)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether a cdev other than {@code except} has the device bound to an iommufd. */
+    public boolean boundThroughAnotherCdev(DeviceId device, FileId except) {
+        for (OpenFile file : files.values()) {
+            if (file instanceof OpenFile.CdevFile cdev
+                    && cdev.binding().isPresent()
+                    && cdev.device().equals(device)
+                    && !cdev.id().equals(except)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether a cdev, a device fd or a group file holds the iommufd (each pins its struct file). */
+    public boolean iommufdInUse(FileId iommufd) {
+        for (OpenFile file : files.values()) {
+            boolean holds = switch (file) {
+                case OpenFile.CdevFile cdev ->
+                    cdev.binding().isPresent() && cdev.binding().get().iommufd().equals(iommufd);
+                case OpenFile.VfioDeviceFile device ->
+                    device.binding().isPresent()
+                            && device.binding().get().iommufd().equals(iommufd);
+                case OpenFile.VfioGroupFile group -> names(group.iommufd(), iommufd);
+                default -> false;
+            };
+            if (holds) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Whether {@code reference} names {@code id}, without wrapping the id in an Optional per file. */
     private static <T> boolean names(Optional<T> reference, T id) {
         return reference.isPresent() && reference.get().equals(id);
