@@ -1,6 +1,7 @@
 package dev.custody.cli;
 
 import dev.custody.bench.BenchCommand;
+import dev.custody.logging.LogbackWithoutMdc;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;

@@ -1,4 +1,4 @@
-package dev.custody.cli;
+package dev.custody.logging;
 
 import ch.qos.logback.classic.spi.LogbackServiceProvider;
 import org.slf4j.ILoggerFactory;
@@ -23,7 +23,7 @@ public final class LogbackWithoutMdc implements SLF4JServiceProvider {
     private final MDCAdapter noMdc = new NOPMDCAdapter();
 
     /** Makes this the SLF4J provider of this JVM; call before anything logs. A provider already named wins. */
-    static void install() {
+    public static void install() {
         if (System.getProperty("slf4j.provider") == null) {
             // SLF4J announces a provider named this way at INFO on standard error; ours is no news
             if (System.getProperty("slf4j.internal.verbosity") == null) {
